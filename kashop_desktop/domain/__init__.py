@@ -1,0 +1,1 @@
+"""The shop's rules as plain Python: money, order states, cancel policy, refund arithmetic."""

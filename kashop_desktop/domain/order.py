@@ -1,0 +1,122 @@
+"""The facts about an order that the cancel and refund rules need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from .money import Fen
+from .states import OrderStatus
+
+
+class ProductType(StrEnum):
+    CARD_CODE = "card_code"
+    DIRECT_RECHARGE = "direct_recharge"
+    PHYSICAL = "physical"
+
+    @property
+    def zh(self) -> str:
+        return {"card_code": "卡密", "direct_recharge": "直充", "physical": "实物"}[self.value]
+
+
+class Channel(StrEnum):
+    ALIPAY = "alipay"
+    WECHAT = "wechat"
+    BANK_CARD = "bank_card"
+    WALLET = "wallet"
+
+    @property
+    def zh(self) -> str:
+        return {"alipay": "支付宝", "wechat": "微信支付", "bank_card": "银行卡", "wallet": "余额"}[self.value]
+
+
+class CodeUsed(StrEnum):
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+class ReasonCode(StrEnum):
+    MISTAKEN = "mistaken"
+    DUPLICATE = "duplicate"
+    WRONG_ITEM = "wrong_item"
+    NOT_NEEDED = "not_needed"
+    PAYMENT_ISSUE = "payment_issue"
+    MERCHANT_FAULT = "merchant_fault"
+    OTHER = "other"
+
+    @property
+    def zh(self) -> str:
+        return REASON_ZH[self]
+
+    @property
+    def en(self) -> str:
+        return REASON_EN[self]
+
+
+REASON_ZH = {
+    ReasonCode.MISTAKEN: "误拍",
+    ReasonCode.DUPLICATE: "重复下单",
+    ReasonCode.WRONG_ITEM: "商品/区服错误",
+    ReasonCode.NOT_NEEDED: "不需要了",
+    ReasonCode.PAYMENT_ISSUE: "支付方式错误",
+    ReasonCode.MERCHANT_FAULT: "商家原因(发错货/卡密无效)",
+    ReasonCode.OTHER: "其他",
+}
+REASON_EN = {
+    ReasonCode.MISTAKEN: "Ordered by mistake",
+    ReasonCode.DUPLICATE: "Duplicate order",
+    ReasonCode.WRONG_ITEM: "Wrong item or region",
+    ReasonCode.NOT_NEEDED: "No longer needed",
+    ReasonCode.PAYMENT_ISSUE: "Wrong payment method",
+    ReasonCode.MERCHANT_FAULT: "Merchant fault (wrong or invalid code)",
+    ReasonCode.OTHER: "Other",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFacts:
+    """A snapshot of one order, as the decision function and refund arithmetic see it."""
+
+    order_no: str
+    status: OrderStatus
+    product_id: int | None
+    product_type: ProductType
+    quantity: int
+    list_fen: Fen
+    coupon_fen: Fen
+    points: int
+    paid_fen: Fen
+    refunded_fen: Fen
+    created_at: datetime
+    paid_at: datetime | None
+    delivered_at: datetime | None
+    channel: Channel | None
+    code_used: CodeUsed
+    buyer: str
+    points_refunded: int = 0
+
+    @property
+    def refundable_fen(self) -> Fen:
+        return max(0, self.paid_fen - self.refunded_fen)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFacts:
+    """A cancel request or dispute as recorded by the owner."""
+
+    reason: ReasonCode
+    requested_at: datetime
+    amount_fen: Fen | None = None
+    note: str = ""
+    evidence: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerHistory:
+    """How often this buyer cancelled recently, and whether the owner flagged them by hand."""
+
+    recent_cancellations: int
+    manually_flagged: bool = False
+    note: str = ""

@@ -1,0 +1,95 @@
+"""The shop's cancel policy, with per-product overrides, validated field by field."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from .errors import PolicyError
+from .money import Fen, format_yuan
+
+#: The fee rate is kept in 万分之 (1/10,000): 10 means 0.1 %, 50 means 0.5 %.
+FEE_RATE_MAX = 50
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    name: str
+    minimum: int
+    maximum: int
+    zh: str
+    en: str
+
+
+SPECS: dict[str, FieldSpec] = {
+    s.name: s
+    for s in (
+        FieldSpec("unpaid_expiry_minutes", 1, 24 * 60, "未支付订单自动关闭(分钟)", "Unpaid orders expire after (minutes)"),
+        FieldSpec("cooling_off_minutes", 5, 15, "冷静期(分钟)", "Cooling-off window (minutes)"),
+        FieldSpec("auto_approve_ceiling_fen", 0, 100_000_00, "自动通过金额上限(分)", "Auto-approve ceiling (fen)"),
+        FieldSpec("fee_rate_permyriad", 0, FEE_RATE_MAX, "退款手续费(万分之)", "Refund fee (per ten thousand)"),
+        FieldSpec("risk_cancel_count", 1, 100, "风险：取消次数", "Risk: cancellations"),
+        FieldSpec("risk_window_days", 1, 365, "风险：统计天数", "Risk: within days"),
+        FieldSpec("response_business_days", 1, 10, "处理时限(工作日)", "Answer within (business days)"),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CancelPolicy:
+    """Shop-wide defaults; products may override any field (see ``with_overrides``)."""
+
+    unpaid_expiry_minutes: int = 15
+    cooling_off_minutes: int = 10
+    auto_approve_ceiling_fen: Fen = 100_00
+    fee_rate_permyriad: int = 0
+    risk_cancel_count: int = 3
+    risk_window_days: int = 7
+    response_business_days: int = 2
+    no_refunds: bool = False
+
+    def __post_init__(self) -> None:
+        for spec in SPECS.values():
+            value = getattr(self, spec.name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise PolicyError(spec.name, f"{spec.zh}必须是整数", f"{spec.en} must be an integer")
+            if not spec.minimum <= value <= spec.maximum:
+                raise PolicyError(
+                    spec.name,
+                    f"{spec.zh}必须在 {_show(spec, spec.minimum)} 到 {_show(spec, spec.maximum)} 之间",
+                    f"{spec.en} must be between {_show(spec, spec.minimum)} and {_show(spec, spec.maximum)}",
+                )
+        if not isinstance(self.no_refunds, bool):
+            raise PolicyError("no_refunds", "「不支持退款」必须是是/否", "'no refunds' must be true or false")
+
+    def with_overrides(self, overrides: dict[str, Any] | None) -> CancelPolicy:
+        """Return this policy with a product's overrides applied (validated again)."""
+        if not overrides:
+            return self
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            name = sorted(unknown)[0]
+            raise PolicyError(name, f"未知的政策项：{name}", f"unknown policy field: {name}")
+        return replace(self, **overrides)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CancelPolicy:
+        return cls().with_overrides({k: v for k, v in data.items() if k in {f.name for f in fields(cls)}})
+
+    @property
+    def fee_rate_percent_text(self) -> str:
+        """0.1% style text for the fee rate."""
+        whole, rest = divmod(self.fee_rate_permyriad, 100)
+        return f"{whole}.{rest:02d}".rstrip("0").rstrip(".") + "%"
+
+
+def _show(spec: FieldSpec, value: int) -> str:
+    if spec.name.endswith("_fen"):
+        return "¥" + format_yuan(value)
+    if spec.name == "fee_rate_permyriad":
+        return f"{value / 100:.2f}%".replace(".00%", "%")
+    return str(value)

@@ -1,0 +1,82 @@
+"""Refund arithmetic: what is refundable, how coupon and points are prorated, the fee.
+
+All amounts are integer fen. Shares are computed cumulatively (what the refunds so far
+plus this one cover, minus what earlier refunds already covered), so rounding can never make
+the parts of several partial refunds add up to more than the whole.
+
+Fee rounding: the fee is `amount * rate / 10000` rounded *down* to the fen, in the buyer's
+favour, and never charged when the merchant is at fault.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import DomainError
+from .money import Fen
+from .order import OrderFacts
+
+
+@dataclass(frozen=True, slots=True)
+class RefundBreakdown:
+    """One refund of `gross_fen` out of what the buyer paid."""
+
+    refundable_fen: Fen  # before this refund
+    gross_fen: Fen  # taken off the refundable amount
+    fee_fen: Fen  # kept by the shop
+    net_fen: Fen  # sent back to the buyer by the original route
+    coupon_share_fen: Fen  # the coupon's prorated value behind this refund (not paid in cash)
+    points_returned: int  # points given back as points
+    full: bool  # this refund empties what is refundable
+    coupon_returned: bool  # the coupon itself goes back to the buyer (full refund before delivery)
+
+    @property
+    def remaining_fen(self) -> Fen:
+        return self.refundable_fen - self.gross_fen
+
+
+def _share(total: int, part: int, whole: int) -> int:
+    return total * part // whole if whole else 0
+
+
+def fee_for(gross_fen: Fen, fee_rate_permyriad: int) -> Fen:
+    return gross_fen * fee_rate_permyriad // 10_000
+
+
+def breakdown(
+    order: OrderFacts,
+    gross_fen: Fen | None = None,
+    *,
+    fee_rate_permyriad: int = 0,
+    waive_fee: bool = False,
+) -> RefundBreakdown:
+    """Compute the refund of `gross_fen` (default: everything refundable)."""
+    refundable = order.refundable_fen
+    amount = refundable if gross_fen is None else gross_fen
+    if refundable <= 0:
+        raise DomainError("nothing_refundable", "没有可退金额", "nothing left to refund")
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise DomainError("refund_not_positive", "退款金额必须大于零", "a refund must be more than zero")
+    if amount > refundable:
+        raise DomainError(
+            "refund_exceeds_refundable",
+            f"退款金额不能超过可退金额（{refundable} 分）",
+            f"a refund cannot exceed what is refundable ({refundable} fen)",
+        )
+    paid = order.paid_fen
+    after = order.refunded_fen + amount
+    coupon_share = _share(order.coupon_fen, after, paid) - _share(order.coupon_fen, order.refunded_fen, paid)
+    points_total_after = _share(order.points, after, paid)
+    points_returned = max(0, min(order.points - order.points_refunded, points_total_after - order.points_refunded))
+    fee = 0 if waive_fee else fee_for(amount, fee_rate_permyriad)
+    full = amount == refundable
+    return RefundBreakdown(
+        refundable_fen=refundable,
+        gross_fen=amount,
+        fee_fen=fee,
+        net_fen=amount - fee,
+        coupon_share_fen=coupon_share,
+        points_returned=points_returned,
+        full=full,
+        coupon_returned=full and order.refunded_fen == 0 and order.delivered_at is None and order.coupon_fen > 0,
+    )

@@ -1,0 +1,1 @@
+"""Payment gateway adapters (plugins) and the local fake servers that prove them."""

@@ -1,0 +1,1 @@
+"""Local fake gateway servers that speak each gateway's real protocol on loopback."""

@@ -1,0 +1,293 @@
+"""Shared harness for the fake gateway servers: real HTTP on loopback, a ledger, chaos knobs.
+
+Each fake subclasses FakeGatewayServer and implements ``handle``. The harness gives it:
+  * a threaded HTTP server on 127.0.0.1 (port 0 picks a free one);
+  * a Ledger of payments and refunds, the truth that chaos tests compare against;
+  * chaos knobs applied around ``handle``: latency, 5xx before processing, the reply lost
+    after the request was booked (connection dropped, or held past the client's timeout),
+    a truncated body, a bad signature (``bad_signature`` is read by the subclass when it signs);
+  * admin endpoints under ``/__fake__/``: GET ledger, POST chaos (JSON), POST payment (JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+
+@dataclass
+class Chaos:
+    latency_ms: int = 0
+    fail_5xx_rate: float = 0.0  # 5xx *before* anything is booked
+    drop_after_booking_rate: float = 0.0  # booked, then the connection closes with no reply
+    hang_after_booking_rate: float = 0.0  # booked, then the reply is held for hang_seconds
+    hang_seconds: float = 3.0
+    truncate_rate: float = 0.0  # booked, reply body cut in half
+    bad_signature_rate: float = 0.0  # booked, reply signed with the wrong key
+    balance_not_enough: bool = False  # refunds refused for insufficient merchant balance
+    processing_first: bool = False  # refunds report PROCESSING until queried twice (where the gateway has it)
+    seed: int = 0
+
+
+@dataclass
+class FakePayment:
+    out_trade_no: str
+    trade_no: str
+    amount_fen: int
+    status: str = "paid"  # pending | paid | closed
+    subject: str = ""
+    created_at: float = field(default_factory=time.time)
+    paid_at: float | None = None
+    refunded_fen: int = 0
+
+
+@dataclass
+class FakeRefund:
+    refund_no: str  # gateway's own refund number
+    out_refund_no: str  # the merchant's key ("" where the gateway honours none)
+    out_trade_no: str
+    trade_no: str
+    amount_fen: int
+    status: str = "succeeded"  # succeeded | processing | failed
+    created_at: float = field(default_factory=time.time)
+    queries: int = 0
+
+
+@dataclass
+class Ledger:
+    payments: dict[str, FakePayment] = field(default_factory=dict)  # by out_trade_no
+    refunds: list[FakeRefund] = field(default_factory=list)
+    refund_calls: int = 0
+    duplicate_refund_calls: int = 0  # calls that repeated an already-booked out_refund_no
+
+    def payment(self, out_trade_no: str | None = None, trade_no: str | None = None) -> FakePayment | None:
+        if trade_no:
+            for p in self.payments.values():
+                if p.trade_no == trade_no:
+                    return p
+            return None
+        return self.payments.get(out_trade_no or "")
+
+    def refunds_for(self, out_trade_no: str) -> list[FakeRefund]:
+        return [r for r in self.refunds if r.out_trade_no == out_trade_no]
+
+    def refund_by_key(self, out_refund_no: str) -> FakeRefund | None:
+        for r in self.refunds:
+            if out_refund_no and r.out_refund_no == out_refund_no:
+                return r
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "payments": [asdict(p) for p in self.payments.values()],
+            "refunds": [asdict(r) for r in self.refunds],
+            "refund_calls": self.refund_calls,
+            "duplicate_refund_calls": self.duplicate_refund_calls,
+        }
+
+
+@dataclass
+class FakeRequest:
+    method: str
+    path: str  # without the query string
+    query: dict[str, str]
+    raw_query: str
+    headers: dict[str, str]  # lower-cased names
+    body: bytes
+
+    def form(self) -> dict[str, str]:
+        return dict(parse_qsl(self.body.decode("utf-8"), keep_blank_values=True))
+
+    def params(self) -> dict[str, str]:
+        """Query-string and form-body parameters merged (the body wins)."""
+        merged = dict(self.query)
+        ctype = self.headers.get("content-type", "")
+        if self.body and "application/x-www-form-urlencoded" in ctype:
+            merged.update(self.form())
+        return merged
+
+
+@dataclass
+class FakeResponse:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    booked: bool = False  # this call changed the ledger (chaos after booking applies)
+
+    @classmethod
+    def json(cls, obj: Any, status: int = 200, *, booked: bool = False, **json_kw: Any) -> FakeResponse:
+        body = json.dumps(obj, ensure_ascii=False, **json_kw).encode("utf-8")
+        return cls(status, body, {"Content-Type": "application/json; charset=UTF-8"}, booked)
+
+    @classmethod
+    def text(cls, text: str, status: int = 200) -> FakeResponse:
+        return cls(status, text.encode("utf-8"), {"Content-Type": "text/plain; charset=UTF-8"})
+
+
+class _DropConnection(Exception):
+    pass
+
+
+class FakeGatewayServer:
+    """Base class; subclasses set ``kind`` and implement ``handle``."""
+
+    kind = "fake"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.chaos = Chaos()
+        self.ledger = Ledger()
+        self.lock = threading.RLock()
+        self.requests_seen = 0
+        self._rng = random.Random(0)
+        self._host = host
+        self._port = port
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._seq = 0
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def start(self) -> FakeGatewayServer:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                parts = urlsplit(self.path)
+                req = FakeRequest(
+                    method=self.command,
+                    path=parts.path,
+                    query=dict(parse_qsl(parts.query, keep_blank_values=True)),
+                    raw_query=parts.query,
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=body,
+                )
+                try:
+                    resp = server._dispatch(req)
+                except _DropConnection:
+                    self.close_connection = True
+                    return
+                self.send_response(resp.status)
+                for key, value in resp.headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(resp.body)))
+                self.end_headers()
+                self.wfile.write(resp.body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+        self._httpd = ThreadingHTTPServer((self._host, self._port), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"fake-{self.kind}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> FakeGatewayServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._httpd is not None, "server not started"
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    # ---- ledger helpers ----------------------------------------------------------------------
+    def set_chaos(self, **knobs: Any) -> None:
+        with self.lock:
+            for key, value in knobs.items():
+                if not hasattr(self.chaos, key):
+                    raise KeyError(key)
+                setattr(self.chaos, key, value)
+            self._rng = random.Random(self.chaos.seed)
+
+    def add_payment(self, out_trade_no: str, amount_fen: int, *, status: str = "paid", subject: str = "") -> FakePayment:
+        with self.lock:
+            payment = FakePayment(out_trade_no, self.new_trade_no(), amount_fen, status, subject)
+            if status == "paid":
+                payment.paid_at = time.time()
+            self.ledger.payments[out_trade_no] = payment
+            return payment
+
+    def new_trade_no(self) -> str:
+        with self.lock:
+            self._seq += 1
+            return time.strftime("%Y%m%d%H%M%S") + f"{self._seq % 100000:05d}"
+
+    def roll(self, rate: float) -> bool:
+        return rate > 0 and self._rng.random() < rate
+
+    # ---- dispatch ----------------------------------------------------------------------------
+    def _dispatch(self, req: FakeRequest) -> FakeResponse:
+        if req.path.startswith("/__fake__/"):
+            return self._admin(req)
+        with self.lock:
+            self.requests_seen += 1
+            chaos = Chaos(**asdict(self.chaos))
+            fail_5xx = self.roll(chaos.fail_5xx_rate)
+            drop = self.roll(chaos.drop_after_booking_rate)
+            hang = self.roll(chaos.hang_after_booking_rate)
+            truncate = self.roll(chaos.truncate_rate)
+            bad_signature = self.roll(chaos.bad_signature_rate)
+        if chaos.latency_ms:
+            time.sleep(chaos.latency_ms / 1000)
+        if fail_5xx:
+            return self.server_error()
+        with self.lock:
+            # handle() runs under the lock, so the flag it reads is this request's own.
+            self.bad_signature_now = bad_signature
+            resp = self.handle(req)
+        if resp.booked or drop or hang or truncate:
+            if drop:
+                raise _DropConnection()
+            if hang:
+                time.sleep(chaos.hang_seconds)
+                raise _DropConnection()
+            if truncate:
+                resp = FakeResponse(resp.status, resp.body[: len(resp.body) // 2], resp.headers, resp.booked)
+        return resp
+
+    def server_error(self) -> FakeResponse:
+        return FakeResponse.text("502 Bad Gateway", 502)
+
+    def _admin(self, req: FakeRequest) -> FakeResponse:
+        name = req.path[len("/__fake__/"):]
+        if name == "ledger":
+            with self.lock:
+                return FakeResponse.json(self.ledger.to_json())
+        data = json.loads(req.body or b"{}")
+        if name == "chaos":
+            self.set_chaos(**data)
+            return FakeResponse.json(asdict(self.chaos))
+        if name == "payment":
+            payment = self.add_payment(str(data["out_trade_no"]), int(data["amount_fen"]), status=data.get("status", "paid"))
+            return FakeResponse.json(asdict(payment))
+        return FakeResponse.json({"error": "unknown admin call"}, 404)
+
+    # ---- subclass hook -------------------------------------------------------------------------
+    bad_signature_now = False
+
+    def handle(self, req: FakeRequest) -> FakeResponse:  # pragma: no cover - abstract
+        raise NotImplementedError
