@@ -1,0 +1,55 @@
+"""Gateway plugins, found through the ``kashop_desktop.gateways`` entry-point group.
+
+Another package adds a gateway by declaring an entry point in that group whose object is an
+adapter class (see base.GatewayAdapter). The built-ins are listed here as well so a frozen
+build whose package metadata went missing still finds them; entry points win on a clash.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module, metadata
+from typing import Any
+
+GROUP = "kashop_desktop.gateways"
+
+BUILTINS: dict[str, str] = {
+    "wallet": "kashop_desktop.gateways.wallet:WalletAdapter",
+    "sandbox": "kashop_desktop.gateways.sandbox:SandboxAdapter",
+    "epay_v1": "kashop_desktop.gateways.epay:EpayV1Adapter",
+    "epay_v2": "kashop_desktop.gateways.epay:EpayV2Adapter",
+    "alipay": "kashop_desktop.gateways.alipay:AlipayAdapter",
+    "wechatpay_v3": "kashop_desktop.gateways.wechatpay:WechatPayV3Adapter",
+}
+
+
+def _load(target: str) -> Any:
+    module_name, _, attr = target.partition(":")
+    return getattr(import_module(module_name), attr)
+
+
+def discover(*, include_builtins: bool = True) -> dict[str, Any]:
+    """kind -> adapter class, for every plugin that imports cleanly."""
+    found: dict[str, Any] = {}
+    if include_builtins:
+        for kind, target in BUILTINS.items():
+            try:
+                found[kind] = _load(target)
+            except (ImportError, AttributeError):
+                continue
+    for entry in metadata.entry_points(group=GROUP):
+        try:
+            found[entry.name] = entry.load()
+        except (ImportError, AttributeError):
+            continue
+    return found
+
+
+def entry_point_names() -> list[str]:
+    return sorted(e.name for e in metadata.entry_points(group=GROUP))
+
+
+def adapter_class(kind: str) -> Any:
+    classes = discover()
+    if kind not in classes:
+        raise KeyError(kind)
+    return classes[kind]

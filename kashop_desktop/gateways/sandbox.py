@@ -1,0 +1,104 @@
+"""An offline, deterministic gateway for the demo and the tests.
+
+Scenarios (config ``scenario``):
+  success     refunds succeed at once;
+  processing  the first reply is PROCESSING; the refund succeeds on the second query;
+  reject      refunds are refused with code ``SELLER_BALANCE_NOT_ENOUGH`` (商户余额不足);
+  timeout     the refund is booked but the reply is lost: the call raises UNKNOWN_OUTCOME,
+              and a later query finds the booked refund.
+``latency_ms`` adds a delay to every call (benchmarks). The books live in a ledger file in
+``state_dir`` so that a crash of the desk cannot make the sandbox forget a refund.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import ClassVar
+
+from .base import (
+    AdapterBase,
+    Capability,
+    ConfigField,
+    ConnectionReport,
+    ErrorKind,
+    GatewayError,
+    PaymentRef,
+    PaymentSnapshot,
+    PaymentState,
+    RefundRef,
+    RefundRequest,
+    RefundResult,
+    RefundState,
+)
+from .ledgerfile import LedgerFile
+
+SCENARIOS = ("success", "processing", "reject", "timeout")
+
+
+class SandboxAdapter(AdapterBase):
+    kind: ClassVar[str] = "sandbox"
+    title_zh: ClassVar[str] = "离线沙箱"
+    title_en: ClassVar[str] = "Offline sandbox"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.REFUND, Capability.PARTIAL_REFUND, Capability.REFUND_IDEMPOTENT, Capability.QUERY_REFUND,
+         Capability.QUERY_PAYMENT}
+    )
+    config_fields: ClassVar[tuple[ConfigField, ...]] = (
+        ConfigField("scenario", "场景", "Scenario", required=False, default="success", choices=SCENARIOS),
+        ConfigField("latency_ms", "延迟(毫秒)", "Latency (ms)", required=False, default="0"),
+        ConfigField("state_dir", "账本目录", "Ledger folder", required=False),
+    )
+
+    @property
+    def scenario(self) -> str:
+        value = self.config.get("scenario") or "success"
+        if value not in SCENARIOS:
+            raise GatewayError(ErrorKind.MISCONFIGURED, f"未知场景：{value}", f"unknown scenario: {value}",
+                               code="bad_scenario", sent=False)
+        return value
+
+    @property
+    def ledger(self) -> LedgerFile:
+        return LedgerFile(Path(self.config.get("state_dir") or ".") / "sandbox-ledger.sqlite3")
+
+    async def _latency(self) -> None:
+        ms = int(self.config.get("latency_ms") or 0)
+        if ms:
+            await asyncio.sleep(ms / 1000)
+
+    async def query_payment(self, ref: PaymentRef) -> PaymentSnapshot:
+        await self._latency()
+        return PaymentSnapshot(PaymentState.PAID, ref.out_trade_no, ref.gateway_trade_no, None)
+
+    async def refund(self, req: RefundRequest) -> RefundResult:
+        scenario = self.scenario
+        await self._latency()
+        if scenario == "reject":
+            return RefundResult(RefundState.FAILED, req.refund_no, code="SELLER_BALANCE_NOT_ENOUGH",
+                                message_zh="商户余额不足", message_en="merchant balance insufficient")
+        status = "processing" if scenario == "processing" else "succeeded"
+        gw_no, booked_status, amount, _ = await asyncio.to_thread(
+            self.ledger.book, req.refund_no, req.out_trade_no, req.amount_fen, status
+        )
+        if amount != req.amount_fen:
+            return RefundResult(RefundState.FAILED, req.refund_no, gw_no, amount, code="DISCORDANT_REPEAT",
+                                message_zh="同一退款单号的金额不一致", message_en="same refund no with another amount")
+        if scenario == "timeout":
+            raise GatewayError(ErrorKind.UNKNOWN_OUTCOME, "网关超时，结果未知", "gateway timed out; outcome unknown",
+                               code="TIMEOUT", sent=True)
+        return RefundResult(RefundState(booked_status), req.refund_no, gw_no, amount)
+
+    async def query_refund(self, ref: RefundRef) -> RefundResult:
+        await self._latency()
+        row = await asyncio.to_thread(self.ledger.get, ref.refund_no)
+        if row is None:
+            return RefundResult(RefundState.NOT_FOUND, ref.refund_no)
+        gw_no, status, amount, queries = row
+        if status == "processing" and queries >= 2:
+            await asyncio.to_thread(self.ledger.set_status, ref.refund_no, "succeeded")
+            status = "succeeded"
+        return RefundResult(RefundState(status), ref.refund_no, gw_no, amount)
+
+    async def test_connection(self) -> ConnectionReport:
+        return ConnectionReport(True, None, f"沙箱可用（场景：{self.scenario}）", f"sandbox ready (scenario: {self.scenario})")

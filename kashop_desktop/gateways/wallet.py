@@ -1,0 +1,57 @@
+"""The in-shop wallet (余额): refunds go back to the buyer's balance at once."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import ClassVar
+
+from .base import (
+    AdapterBase,
+    Capability,
+    ConfigField,
+    ConnectionReport,
+    PaymentRef,
+    PaymentSnapshot,
+    PaymentState,
+    RefundRef,
+    RefundRequest,
+    RefundResult,
+    RefundState,
+)
+from .ledgerfile import LedgerFile
+
+
+class WalletAdapter(AdapterBase):
+    kind: ClassVar[str] = "wallet"
+    title_zh: ClassVar[str] = "店内余额"
+    title_en: ClassVar[str] = "In-shop wallet"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.REFUND, Capability.PARTIAL_REFUND, Capability.REFUND_IDEMPOTENT, Capability.QUERY_REFUND,
+         Capability.QUERY_PAYMENT}
+    )
+    config_fields: ClassVar[tuple[ConfigField, ...]] = (
+        ConfigField("state_dir", "账本目录", "Ledger folder", required=False),
+    )
+
+    @property
+    def ledger(self) -> LedgerFile:
+        return LedgerFile(Path(self.config.get("state_dir") or ".") / "wallet-ledger.sqlite3")
+
+    async def query_payment(self, ref: PaymentRef) -> PaymentSnapshot:
+        return PaymentSnapshot(PaymentState.PAID, ref.out_trade_no, ref.gateway_trade_no, None)
+
+    async def refund(self, req: RefundRequest) -> RefundResult:
+        gw_no, status, amount, _ = await asyncio.to_thread(
+            self.ledger.book, req.refund_no, req.out_trade_no, req.amount_fen, "succeeded"
+        )
+        return RefundResult(RefundState(status), req.refund_no, gw_no, amount)
+
+    async def query_refund(self, ref: RefundRef) -> RefundResult:
+        row = await asyncio.to_thread(self.ledger.get, ref.refund_no)
+        if row is None:
+            return RefundResult(RefundState.NOT_FOUND, ref.refund_no)
+        return RefundResult(RefundState(row[1]), ref.refund_no, row[0], row[2])
+
+    async def test_connection(self) -> ConnectionReport:
+        return ConnectionReport(True, None, "余额账本可用", "wallet ledger available", str(self.ledger.path))

@@ -1,0 +1,40 @@
+"""Every path the desk uses comes from here: platformdirs, overridden by --data-dir or KASHOP_DATA_DIR."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "kashop-desktop"
+ENV_DATA_DIR = "KASHOP_DATA_DIR"
+DB_FILENAME = "kashop.sqlite3"
+
+
+def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """The data dir: explicit override, else $KASHOP_DATA_DIR, else the platform's user data dir."""
+    chosen = override or os.environ.get(ENV_DATA_DIR) or platformdirs.user_data_dir(APP_NAME, appauthor=False)
+    path = Path(chosen).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def db_path(override: str | os.PathLike[str] | None = None) -> Path:
+    return data_dir(override) / DB_FILENAME
+
+
+def backups_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    path = data_dir(override) / "backups"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def log_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """Logs live beside the data when a data dir is given, else in the platform log dir."""
+    if override or os.environ.get(ENV_DATA_DIR):
+        path = data_dir(override) / "logs"
+    else:
+        path = Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,32 @@
+"""What an operation changed, so screens refresh exactly those rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Skipped:
+    ref: str
+    code: str
+    zh: str
+    en: str
+
+
+@dataclass
+class Changes:
+    order_ids: set[int] = field(default_factory=set)
+    request_ids: set[int] = field(default_factory=set)
+    refund_ids: set[int] = field(default_factory=set)
+    counts_changed: bool = False
+    messages: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def merge(self, other: Changes) -> Changes:
+        self.order_ids |= other.order_ids
+        self.request_ids |= other.request_ids
+        self.refund_ids |= other.refund_ids
+        self.counts_changed = self.counts_changed or other.counts_changed
+        self.messages += other.messages
+        self.skipped += other.skipped
+        return self

@@ -1,0 +1,173 @@
+"""Helpers the operations share: order facts, events, buyer history, stock and coupons."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..domain.clock import from_epoch, to_epoch
+from ..domain.errors import DomainError
+from ..domain.order import BuyerHistory, Channel, CodeUsed, OrderFacts, ProductType
+from ..domain.states import OrderStatus, check_transition
+from ..store.models import Buyer, BuyerCancellation, Coupon, Order, OrderEvent, Product
+from .desk import Desk
+
+OWNER = "owner"
+SYSTEM = "system"
+
+
+def not_found(what: str, ref: object) -> DomainError:
+    names = {"order": ("订单", "order"), "request": ("售后申请", "request"), "refund": ("退款", "refund"),
+             "gateway": ("网关账户", "gateway account"), "product": ("商品", "product")}
+    zh, en = names.get(what, (what, what))
+    return DomainError(f"{what}_not_found", f"找不到{zh}：{ref}", f"no such {en}: {ref}")
+
+
+def get_order(order_no: str) -> Order:
+    order = Order.get_or_none(Order.order_no == order_no.strip())
+    if order is None:
+        raise not_found("order", order_no)
+    return order
+
+
+def facts(order: Order) -> OrderFacts:
+    created = from_epoch(order.created_at)
+    assert created is not None
+    return OrderFacts(
+        order_no=order.order_no,
+        status=OrderStatus(order.status),
+        product_id=order.product_id,
+        product_type=ProductType(order.product_type),
+        quantity=order.quantity,
+        list_fen=order.list_fen,
+        coupon_fen=order.coupon_fen,
+        points=order.points,
+        paid_fen=order.paid_fen,
+        refunded_fen=order.refunded_fen,
+        created_at=created,
+        paid_at=from_epoch(order.paid_at),
+        delivered_at=from_epoch(order.delivered_at),
+        channel=Channel(order.channel) if order.channel else None,
+        code_used=CodeUsed(order.code_used),
+        buyer=order.buyer,
+        points_refunded=order.points_refunded,
+    )
+
+
+def event_row(
+    order_id: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    note: str = "",
+    before: str | None = None,
+    after: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "order": order_id,
+        "at": to_epoch(at),
+        "actor": actor,
+        "action": action,
+        "note": note,
+        "before_status": before,
+        "after_status": after,
+        "data": json.dumps(data or {}, ensure_ascii=False),
+    }
+
+
+def add_events(rows: Iterable[dict[str, Any]]) -> None:
+    batch = list(rows)
+    for start in range(0, len(batch), 500):
+        OrderEvent.insert_many(batch[start : start + 500]).execute()
+
+
+def set_status(order: Order, target: OrderStatus, now: datetime) -> str:
+    """Check the transition and set it on the (unsaved) order; return the old status."""
+    before = order.status
+    check_transition(OrderStatus(before), target)
+    order.status = target.value
+    order.updated_at = to_epoch(now)
+    return str(before)
+
+
+def buyer_history(desk: Desk, order: Order) -> BuyerHistory:
+    if order.buyer_ref_id is None:
+        return BuyerHistory(0)
+    policy = desk.policy()
+    since = to_epoch(desk.now() - timedelta(days=policy.risk_window_days))
+    buyer = Buyer.get_by_id(order.buyer_ref_id)
+    recent = (
+        BuyerCancellation.select()
+        .where((BuyerCancellation.buyer == order.buyer_ref_id) & (BuyerCancellation.at >= since))
+        .count()
+    )
+    return BuyerHistory(recent, bool(buyer.flagged), buyer.note)
+
+
+def record_cancellation(order: Order, now: datetime) -> None:
+    if order.buyer_ref_id is None:
+        return
+    BuyerCancellation.create(buyer=order.buyer_ref_id, order_id=order.id, at=to_epoch(now))
+    Buyer.update(cancel_count=Buyer.cancel_count + 1, last_cancel_at=to_epoch(now)).where(
+        Buyer.id == order.buyer_ref_id
+    ).execute()
+
+
+def buyer_for(contact: str) -> int | None:
+    contact = contact.strip()
+    if not contact:
+        return None
+    Buyer.insert(contact=contact).on_conflict_ignore().execute()
+    return int(Buyer.get(Buyer.contact == contact).id)
+
+
+def release_stock_and_coupon(order: Order) -> list[str]:
+    """Give back the reserved units and the coupon of an order that will not be fulfilled."""
+    done: list[str] = []
+    if order.stock_reserved and order.product_id is not None:
+        Product.update(stock=Product.stock + order.quantity).where(Product.id == order.product_id).execute()
+        order.stock_reserved = False
+        done.append("stock_released")
+    if order.coupon_code and not order.coupon_returned:
+        Coupon.update(used_by_order=None).where(
+            (Coupon.code == order.coupon_code) & (Coupon.used_by_order == order.id)
+        ).execute()
+        order.coupon_returned = True
+        done.append("coupon_returned")
+    return done
+
+
+def reserve_stock(order: Order) -> None:
+    """Reserve the order's units again (restore); refuse when the shelf is empty."""
+    if order.product_id is None or order.stock_reserved:
+        return
+    updated = (
+        Product.update(stock=Product.stock - order.quantity)
+        .where((Product.id == order.product_id) & (Product.stock >= order.quantity))
+        .execute()
+    )
+    if not updated:
+        raise DomainError(
+            "out_of_stock", "库存不足，无法恢复订单", "not enough stock to restore this order"
+        )
+    order.stock_reserved = True
+
+
+def reclaim_coupon(order: Order) -> None:
+    if not (order.coupon_code and order.coupon_returned):
+        return
+    updated = (
+        Coupon.update(used_by_order=order.id)
+        .where((Coupon.code == order.coupon_code) & (Coupon.used_by_order.is_null()))
+        .execute()
+    )
+    if not updated:
+        raise DomainError(
+            "coupon_in_use",
+            f"优惠券 {order.coupon_code} 已被其他订单使用，无法恢复",
+            f"coupon {order.coupon_code} is now used by another order; cannot restore",
+        )
+    order.coupon_returned = False

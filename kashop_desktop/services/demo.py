@@ -1,0 +1,271 @@
+"""A believable demo shop: products, card codes, coupons, buyers, orders in every state,
+open requests (some overdue, some from flagged buyers), queued and settled refunds.
+
+Deterministic (seeded) and idempotent: running it twice adds nothing the second time.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..domain.clock import to_epoch
+from ..domain.order import ReasonCode
+from ..domain.states import OrderStatus
+from ..store.models import Buyer, CancelRequest, CardCode, Coupon, GatewayAccount, Order, Product
+from . import orders as order_ops
+from . import requests as request_ops
+from .bulk import insert_orders
+from .desk import Desk
+from .gateways import ensure_builtin_accounts
+
+S = OrderStatus
+
+PRODUCTS: list[tuple[str, str, int, dict[str, Any]]] = [
+    ("王者荣耀点券 60点", "card_code", 6_00, {}),
+    ("王者荣耀点券 680点", "card_code", 68_00, {}),
+    ("Steam 钱包充值卡 100元", "card_code", 100_00, {"auto_approve_ceiling_fen": 50_00}),
+    ("中国移动话费 50元", "direct_recharge", 49_50, {}),
+    ("中国移动话费 100元", "direct_recharge", 98_80, {}),
+    ("爱奇艺会员月卡", "card_code", 19_80, {}),
+    ("腾讯视频VIP季卡", "card_code", 58_00, {}),
+    ("京东E卡 200元(实体卡)", "physical", 200_00, {"no_refunds": False}),
+    ("网易云音乐黑胶年卡", "card_code", 158_00, {"no_refunds": True}),
+]
+
+BUYERS = [
+    "13800138000", "13912345678", "qq:12345678", "alice@example.com", "15011112222", "qq:88886666",
+    "lee.wang@163.com", "18622223333", "qq:20240101", "gamer_zhang@qq.com", "17755556666", "13598765432",
+]
+FLAGGED_BUYER = "13300001111"
+CHANNELS = [("alipay", 45), ("wechat", 40), ("wallet", 10), ("bank_card", 5)]
+STATUS_WEIGHTS = [
+    (S.COMPLETED, 46), (S.DELIVERED, 20), (S.PAID, 6), (S.PENDING_PAYMENT, 6), (S.CANCELLED, 14),
+    (S.REFUNDED, 5), (S.PARTIALLY_REFUNDED, 3),
+]
+
+
+def _weighted(rng: random.Random, pairs: list[tuple[Any, int]]) -> Any:
+    return rng.choices([p for p, _ in pairs], [w for _, w in pairs])[0]
+
+
+def build(desk: Desk, orders: int = 2000, *, seed: int = 7, with_events: bool = True,
+          settle: bool = True) -> dict[str, int]:
+    """Create the demo shop in ``desk``. Returns what was added."""
+    added = {"products": 0, "orders": 0, "requests": 0, "refunds": 0}
+    now = desk.now()
+    with desk.atomic():
+        ensure_builtin_accounts(desk)
+        for name, ptype, price, overrides in PRODUCTS:
+            _, created = Product.get_or_create(name=name, defaults={
+                "product_type": ptype, "price_fen": price, "stock": 500, "policy_overrides": json.dumps(overrides)})
+            added["products"] += int(created)
+        products = list(Product.select().order_by(Product.id))
+        for product in products:
+            if product.product_type == "card_code" and not CardCode.select().where(CardCode.product == product).exists():
+                rng = random.Random(f"codes-{product.id}")
+                CardCode.insert_many([{"product": product.id, "code": _card_code(rng, product.id, i)}
+                                      for i in range(60)]).execute()
+        for i, value in enumerate((5_00, 10_00, 3_00, 20_00)):
+            for j in range(40):
+                Coupon.insert(code=f"CP{i}{j:03d}", discount_fen=value).on_conflict_ignore().execute()
+        for contact in [*BUYERS, FLAGGED_BUYER]:
+            Buyer.insert(contact=contact).on_conflict_ignore().execute()
+        accounts = {a.kind: a.id for a in GatewayAccount.select()}
+        buyers = {b.contact: b.id for b in Buyer.select()}
+        existing = Order.select().where(Order.order_no.startswith("KS")).count()
+        if existing < orders:
+            rows = list(_rows(desk, products, accounts, buyers, now, existing, orders, seed))
+            added["orders"] = insert_orders(desk, rows)
+            if with_events:
+                _history_events(desk, [r["order_no"] for r in rows])
+    if not CancelRequest.select().exists():
+        added.update(_scenarios(desk, products, accounts, buyers, now))
+        request_ops.sweep(desk)
+        if settle:
+            _settle_some(desk)
+    return added
+
+
+def _settle_some(desk: Desk) -> None:
+    """Send the wallet refunds and one sandbox refund, so the queue shows settled ones too."""
+    import asyncio
+
+    from ..store.models import Refund
+    from .refund_queue import RefundQueue
+
+    ids = [r.id for r in Refund.select().join(Order).where(Order.channel == "wallet")]
+    ids += [r.id for r in Refund.select().where(Refund.gateway.is_null(False)).order_by(Refund.id).limit(2)]
+
+    async def run() -> None:
+        queue = RefundQueue(desk)
+        try:
+            await queue.send(refund_ids=ids)
+        finally:
+            await queue.aclose()
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(run())
+
+
+def _card_code(rng: random.Random, product_id: int, i: int) -> str:
+    return f"K{product_id:02d}" + "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(13))
+
+
+def _rows(desk: Desk, products: list[Product], accounts: dict[str, int], buyers: dict[str, int], now: datetime,
+          start: int, stop: int, seed: int) -> Iterator[dict[str, Any]]:
+    rng = random.Random(seed)
+    span = 90 * 24 * 3600
+    coupon_values = [0, 0, 0, 0, 3_00, 5_00]
+    for i in range(stop):
+        # Draw every row so that the same i always gives the same order, whatever `start` is.
+        product = products[rng.randrange(len(products))]
+        status = _weighted(rng, STATUS_WEIGHTS)
+        age = int(span * (1 - (i / max(1, stop)) ** 0.5)) + rng.randrange(600)
+        channel = _weighted(rng, CHANNELS)
+        buyer = BUYERS[rng.randrange(len(BUYERS))]
+        qty = 1 if rng.random() < 0.85 else rng.randint(2, 3)
+        coupon = min(coupon_values[rng.randrange(len(coupon_values))], product.price_fen * qty // 4)
+        points = rng.choice([0, 0, 0, 100, 200])
+        if i < start:
+            continue
+        created = now - timedelta(seconds=age)
+        if status is S.PENDING_PAYMENT:
+            created = now - timedelta(minutes=rng.randint(1, 12))
+        list_fen = product.price_fen * qty
+        paid_fen = max(1, list_fen - coupon - points // 100 * 100 // 100)
+        row: dict[str, Any] = {
+            "order_no": f"KS{created:%Y%m%d}{i:07d}", "created_at": to_epoch(created), "product_id": product.id,
+            "product_name": product.name, "product_type": product.product_type, "quantity": qty,
+            "list_fen": list_fen, "coupon_fen": coupon, "points": points, "paid_fen": paid_fen, "status": status.value,
+            "channel": channel, "gateway_id": accounts.get("wallet" if channel == "wallet" else "sandbox"),
+            "buyer": buyer, "buyer_ref_id": buyers.get(buyer), "updated_at": to_epoch(created),
+        }
+        paid = status not in (S.PENDING_PAYMENT,) and not (status is S.CANCELLED and rng.random() < 0.6)
+        if paid:
+            row["paid_at"] = to_epoch(created + timedelta(seconds=rng.randint(20, 300)))
+            row["gateway_trade_no"] = f"{created:%Y%m%d%H%M%S}{i % 100000:05d}{rng.randrange(10**6):06d}"
+        if status in (S.DELIVERED, S.COMPLETED, S.REFUNDED, S.PARTIALLY_REFUNDED):
+            row["delivered_at"] = row["paid_at"] + rng.randint(5, 120)
+            row["code_used"] = rng.choice(["yes", "yes", "unknown", "no"])
+        if status is S.COMPLETED:
+            row["completed_at"] = row["delivered_at"] + 86400
+        if status is S.CANCELLED:
+            row["cancelled_at"] = (row.get("paid_at") or row["created_at"]) + 600
+            row["coupon_returned"] = 1
+            if paid:
+                row["refunded_fen"] = paid_fen
+        if status is S.REFUNDED:
+            row["refunded_fen"] = paid_fen
+        if status is S.PARTIALLY_REFUNDED:
+            row["refunded_fen"] = paid_fen // 2
+        if status in (S.PENDING_PAYMENT, S.PAID):
+            row["stock_reserved"] = 1
+        yield row
+
+
+def _history_events(desk: Desk, order_nos: list[str]) -> None:
+    con = desk.db.connection()
+    events: list[tuple[Any, ...]] = []
+    for chunk_start in range(0, len(order_nos), 500):
+        chunk = order_nos[chunk_start : chunk_start + 500]
+        marks = ",".join("?" * len(chunk))
+        for oid, created, paid, delivered, completed, cancelled, status in con.execute(
+            f"SELECT id, created_at, paid_at, delivered_at, completed_at, cancelled_at, status FROM orders "
+            f"WHERE order_no IN ({marks})", chunk):
+            events.append((oid, created, "buyer", "created", "", None, "pending_payment"))
+            if paid:
+                events.append((oid, paid, "gateway", "paid", "", "pending_payment", "paid"))
+            if delivered:
+                events.append((oid, delivered, "system", "deliver", "", "paid", "delivered"))
+            if completed:
+                events.append((oid, completed, "system", "complete", "", "delivered", "completed"))
+            if cancelled:
+                events.append((oid, cancelled, "owner" if paid else "system", "cancel" if paid else "expire", "",
+                               "paid" if paid else "pending_payment", "cancelled"))
+            if status in ("refunded", "partially_refunded"):
+                events.append((oid, (delivered or created) + 3600, "owner", "approved", "售后争议：商家原因",
+                               "delivered", status))
+    con.executemany("INSERT INTO order_event (order_id, at, actor, action, note, before_status, after_status, data) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, '{}')", events)
+
+
+def _fresh_paid(desk: Desk, product: Product, buyer: str, buyer_id: int | None, accounts: dict[str, int], n: int,
+                paid_ago: timedelta, channel: str = "alipay", gateway: str = "sandbox") -> str:
+    now = desk.now()
+    paid_at = now - paid_ago
+    order_no = f"KSD{now:%Y%m%d}{n:05d}"
+    insert_orders(desk, [{
+        "order_no": order_no, "created_at": to_epoch(paid_at - timedelta(minutes=1)), "product_id": product.id,
+        "product_name": product.name, "product_type": product.product_type, "list_fen": product.price_fen,
+        "paid_fen": product.price_fen, "status": "paid", "paid_at": to_epoch(paid_at), "channel": channel,
+        "gateway_id": accounts.get(gateway), "gateway_trade_no": f"2026{n:012d}{product.id:04d}", "buyer": buyer,
+        "buyer_ref_id": buyer_id, "stock_reserved": 1,
+    }])
+    Product.update(stock=Product.stock - 1).where(Product.id == product.id).execute()
+    return order_no
+
+
+def _scenarios(desk: Desk, products: list[Product], accounts: dict[str, int], buyers: dict[str, int],
+               now: datetime) -> dict[str, int]:
+    """Requests and refunds made through the real services, so the timeline is the real one."""
+    by_name = {p.name: p for p in products}
+    wz, steam, mobile, iqiyi = (by_name["王者荣耀点券 680点"], by_name["Steam 钱包充值卡 100元"],
+                                by_name["中国移动话费 100元"], by_name["爱奇艺会员月卡"])
+    real_clock = desk.clock
+    count = {"requests": 0, "refunds": 0}
+    # The flagged buyer cancelled three times this week.
+    flagged_id = buyers[FLAGGED_BUYER]
+    from ..store.models import BuyerCancellation
+
+    for d in (1, 2, 3):
+        BuyerCancellation.insert(buyer=flagged_id, order_id=0, at=to_epoch(now - timedelta(days=d))).execute()
+    specs = [
+        # (product, buyer, paid ago, reason, note, amount, back-date request by)
+        (wz, "13800138000", timedelta(minutes=3), ReasonCode.MISTAKEN, "面值6元误拍成68元", None, None),
+        (iqiyi, "qq:12345678", timedelta(minutes=4), ReasonCode.DUPLICATE, "同一账号重复下单两次", None, None),
+        (steam, "alice@example.com", timedelta(hours=2), ReasonCode.WRONG_ITEM, "需要港区卡，下成了国区", None, None),
+        (mobile, FLAGGED_BUYER, timedelta(minutes=5), ReasonCode.NOT_NEEDED, "不想要了", None, None),
+        (wz, "15011112222", timedelta(days=8), ReasonCode.PAYMENT_ISSUE, "想改用微信支付", None, timedelta(days=8)),
+        (steam, "lee.wang@163.com", timedelta(days=9), ReasonCode.OTHER, "游戏维护，暂时用不上", 30_00,
+         timedelta(days=9)),
+        (iqiyi, "18622223333", timedelta(minutes=30), ReasonCode.WRONG_ITEM, "想买年卡不是月卡", None, None),
+    ]
+    try:
+        for n, (product, buyer, ago, reason, note, amount, backdate) in enumerate(specs, start=1):
+            order_no = _fresh_paid(desk, product, buyer, buyers.get(buyer), accounts, n, ago)
+            if backdate:
+                desk.set_clock(lambda b=backdate: now - b + timedelta(hours=1))
+            _, rid = request_ops.open_request(desk, order_no, reason, note=note, amount_fen=amount,
+                                              evidence="聊天记录截图" if n % 2 else "")
+            desk.set_clock(real_clock)
+            count["requests"] += 1
+        # Disputes on delivered orders: one with an unused code, one refused-worthy.
+        for n, (reason, used) in enumerate(((ReasonCode.MERCHANT_FAULT, "unknown"), (ReasonCode.WRONG_ITEM, "no")),
+                                           start=20):
+            order_no = _fresh_paid(desk, iqiyi, "13912345678", buyers.get("13912345678"), accounts, n,
+                                   timedelta(hours=3))
+            order_ops.deliver(desk, order_no, actor="system")
+            Order.update(code_used=used).where(Order.order_no == order_no).execute()
+            request_ops.open_request(desk, order_no, reason, note="收到的卡密提示无效" if used == "unknown" else
+                                     "区服选错，卡密未使用", evidence="买家截图：卡密无效提示")
+            count["requests"] += 1
+        # Settled history: a wallet refund, a rejected request, and a refund that the gateway refused.
+        for n, (channel, gateway) in enumerate((("wallet", "wallet"), ("wechat", "sandbox")), start=30):
+            order_no = _fresh_paid(desk, wz, "qq:88886666", buyers.get("qq:88886666"), accounts, n,
+                                   timedelta(hours=5), channel=channel, gateway=gateway)
+            changes = request_ops.cancel_order(desk, order_no, ReasonCode.MERCHANT_FAULT, "缺货，主动退款")
+            count["refunds"] += len(changes.refund_ids)
+        order_no = _fresh_paid(desk, mobile, "17755556666", buyers.get("17755556666"), accounts, 40,
+                               timedelta(hours=1))
+        _, rid = request_ops.open_request(desk, order_no, ReasonCode.NOT_NEEDED, note="不需要了")
+        if rid is not None and CancelRequest.get_by_id(rid).state == "open":
+            request_ops.reject(desk, rid, "话费已提交运营商充值，无法撤回")
+    finally:
+        desk.set_clock(real_clock)
+    return count

@@ -1,0 +1,85 @@
+"""The desk: one open store plus the clock, policy and gateway plugins every operation uses."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from peewee import SqliteDatabase
+
+from .. import paths
+from ..domain import clock as shop_clock
+from ..domain.policy import CancelPolicy
+from ..store import db as store_db
+from ..store.models import Product, Setting
+
+Clock = Callable[[], datetime]
+
+
+class Desk:
+    """Everything an operation needs. Create with ``Desk.open(data_dir)``."""
+
+    def __init__(self, db: SqliteDatabase, data_dir: Path, clock: Clock | None = None) -> None:
+        self.db = db
+        self.data_dir = data_dir
+        self._clock: Clock = clock or shop_clock.now
+        self._policy_cache: CancelPolicy | None = None
+
+    @classmethod
+    def open(cls, data_dir: str | os.PathLike[str] | None = None, *, clock: Clock | None = None) -> Desk:
+        directory = paths.data_dir(data_dir)
+        db = store_db.open_store(directory / paths.DB_FILENAME, backups=directory / "backups")
+        return cls(db, directory, clock)
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / paths.DB_FILENAME
+
+    def now(self) -> datetime:
+        return self._clock().astimezone(shop_clock.SHOP_TZ)
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    def set_clock(self, clock: Clock | None) -> None:
+        self._clock = clock or shop_clock.now
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        with self.db.atomic():
+            yield
+
+    # ---- settings ------------------------------------------------------------------------------
+    def setting(self, key: str, default: Any = None) -> Any:
+        row = Setting.get_or_none(Setting.key == key)
+        return json.loads(row.value) if row else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        Setting.insert(key=key, value=json.dumps(value, ensure_ascii=False)).on_conflict_replace().execute()
+        if key == "policy":
+            self._policy_cache = None
+
+    def policy(self) -> CancelPolicy:
+        if self._policy_cache is None:
+            self._policy_cache = CancelPolicy.from_dict(self.setting("policy", {}) or {})
+        return self._policy_cache
+
+    def set_policy(self, policy: CancelPolicy) -> None:
+        self.set_setting("policy", policy.to_dict())
+
+    def product_policy(self, product: Product | None) -> CancelPolicy:
+        base = self.policy()
+        if product is None:
+            return base
+        overrides = json.loads(product.policy_overrides or "{}")
+        return base.with_overrides(overrides)

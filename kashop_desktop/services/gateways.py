@@ -1,0 +1,194 @@
+"""Gateway accounts: add, edit, list, test; and building an adapter for an account."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..domain.clock import to_epoch
+from ..domain.errors import DomainError
+from ..gateways.base import Capability, ConfigField, ConnectionReport, GatewayError
+from ..gateways.registry import discover
+from ..store.models import GatewayAccount
+from .common import not_found
+from .desk import Desk
+from .secrets import SecretStore, default_store
+
+
+@dataclass(frozen=True)
+class GatewayKind:
+    kind: str
+    title_zh: str
+    title_en: str
+    capabilities: frozenset[Capability]
+    fields: tuple[ConfigField, ...]
+
+    @property
+    def auto_refund(self) -> bool:
+        return Capability.REFUND in self.capabilities
+
+    @property
+    def partial(self) -> bool:
+        return Capability.PARTIAL_REFUND in self.capabilities
+
+    @property
+    def idempotent(self) -> bool:
+        return Capability.REFUND_IDEMPOTENT in self.capabilities
+
+
+@dataclass(frozen=True)
+class AccountView:
+    id: int
+    name: str
+    kind: str
+    title_zh: str
+    title_en: str
+    enabled: bool
+    config: dict[str, str]  # without secrets
+    secret_keys: list[str]
+    capabilities: list[str]
+    last_test_ok: bool | None
+    last_test_message: str
+
+
+def kinds() -> dict[str, GatewayKind]:
+    out = {}
+    for kind, cls in sorted(discover().items()):
+        out[kind] = GatewayKind(kind, cls.title_zh, cls.title_en, frozenset(cls.capabilities),
+                                tuple(cls.config_fields))
+    return out
+
+
+def _secrets(desk: Desk) -> SecretStore:
+    store: SecretStore | None = getattr(desk, "secret_store", None)
+    if store is None:
+        store = default_store(desk.data_dir)
+        desk.secret_store = store  # type: ignore[attr-defined]
+    return store
+
+
+def set_secret_store(desk: Desk, store: SecretStore) -> None:
+    desk.secret_store = store  # type: ignore[attr-defined]
+
+
+def read_value(value: str) -> str:
+    """``@FILE`` reads the value from a file (PEM keys); anything else is the value itself."""
+    if value.startswith("@"):
+        path = Path(value[1:]).expanduser()
+        try:
+            return path.read_text("utf-8").strip()
+        except OSError as exc:
+            raise DomainError("file_unreadable", f"无法读取文件：{path}", f"cannot read file: {path}") from exc
+    return value
+
+
+def save_account(desk: Desk, name: str, kind: str, values: dict[str, str], *, enabled: bool = True,
+                 replace: bool = False) -> AccountView:
+    """Add (or with ``replace`` update) an account. Secrets go to the secret store."""
+    name = name.strip()
+    if not name:
+        raise DomainError("name_required", "网关账户需要名称", "a gateway account needs a name")
+    all_kinds = kinds()
+    if kind not in all_kinds:
+        raise DomainError("unknown_kind", f"未知的网关类型：{kind}（可用：{', '.join(all_kinds)}）",
+                          f"unknown gateway kind: {kind} (known: {', '.join(all_kinds)})")
+    spec = all_kinds[kind]
+    known = {f.key for f in spec.fields} | {"base_url"}
+    unknown = set(values) - known
+    if unknown:
+        raise DomainError("unknown_key", f"{kind} 不认识配置项：{', '.join(sorted(unknown))}",
+                          f"{kind} has no setting named: {', '.join(sorted(unknown))}")
+    existing = GatewayAccount.get_or_none(GatewayAccount.name == name)
+    if existing and not replace:
+        raise DomainError("account_exists", f"网关账户已存在：{name}", f"a gateway account named {name} exists")
+    old_public = json.loads(existing.config) if existing else {}
+    old_secret = _secrets(desk).get(name) if existing and existing.secret_ref else {}
+    public = {**old_public, **{k: v for k, v in values.items() if not _is_secret(spec, k)}}
+    secret = {**old_secret, **{k: v for k, v in values.items() if _is_secret(spec, k)}}
+    missing = [f.key for f in spec.fields if f.required and not (public.get(f.key) or secret.get(f.key))]
+    if missing:
+        raise DomainError("missing_config", f"缺少配置项：{', '.join(missing)}", f"missing settings: {', '.join(missing)}")
+    if secret:
+        _secrets(desk).put(name, secret)
+    with desk.atomic():
+        if existing:
+            GatewayAccount.update(kind=kind, config=json.dumps(public, ensure_ascii=False),
+                                  secret_ref=_secrets(desk).name if secret else "", enabled=enabled).where(
+                GatewayAccount.id == existing.id).execute()
+        else:
+            GatewayAccount.create(name=name, kind=kind, config=json.dumps(public, ensure_ascii=False),
+                                  secret_ref=_secrets(desk).name if secret else "", enabled=enabled,
+                                  created_at=to_epoch(desk.now()))
+    return account_view(desk, name)
+
+
+def _is_secret(spec: GatewayKind, key: str) -> bool:
+    return any(f.key == key and f.secret for f in spec.fields)
+
+
+def account_view(desk: Desk, name: str) -> AccountView:
+    acct = GatewayAccount.get_or_none(GatewayAccount.name == name)
+    if acct is None:
+        raise not_found("gateway", name)
+    return _view(acct)
+
+
+def _view(acct: GatewayAccount) -> AccountView:
+    spec = kinds().get(acct.kind)
+    return AccountView(
+        acct.id, acct.name, acct.kind, spec.title_zh if spec else acct.kind, spec.title_en if spec else acct.kind,
+        bool(acct.enabled), json.loads(acct.config or "{}"),
+        [f.key for f in spec.fields if f.secret] if spec else [],
+        sorted(c.value for c in spec.capabilities) if spec else [], acct.last_test_ok, acct.last_test_message,
+    )
+
+
+def list_accounts(desk: Desk) -> list[AccountView]:
+    return [_view(a) for a in GatewayAccount.select().order_by(GatewayAccount.id)]
+
+
+def account_config(desk: Desk, acct: GatewayAccount) -> dict[str, str]:
+    config: dict[str, str] = json.loads(acct.config or "{}")
+    if acct.secret_ref:
+        config.update(_secrets(desk).get(acct.name))
+    config.setdefault("state_dir", str(desk.data_dir))
+    return config
+
+
+def make_adapter(desk: Desk, account_id: int, **kw: Any) -> Any:
+    acct = GatewayAccount.get_or_none(GatewayAccount.id == account_id)
+    if acct is None:
+        raise not_found("gateway", account_id)
+    cls = discover().get(acct.kind)
+    if cls is None:
+        raise DomainError("plugin_missing", f"找不到网关插件：{acct.kind}", f"gateway plugin not installed: {acct.kind}")
+    return cls(account_config(desk, acct), **kw)
+
+
+async def test_account(desk: Desk, name: str) -> ConnectionReport:
+    acct = GatewayAccount.get_or_none(GatewayAccount.name == name)
+    if acct is None:
+        raise not_found("gateway", name)
+    try:
+        adapter = make_adapter(desk, acct.id, timeout=10.0)
+    except GatewayError as exc:
+        report = ConnectionReport(False, exc.kind, exc.zh, exc.en, exc.code)
+    else:
+        try:
+            report = await adapter.test_connection()
+        except GatewayError as exc:
+            report = ConnectionReport(False, exc.kind, exc.zh, exc.en, exc.code)
+        finally:
+            await adapter.aclose()
+    GatewayAccount.update(last_test_at=to_epoch(desk.now()), last_test_ok=report.ok,
+                          last_test_message=report.message_zh).where(GatewayAccount.id == acct.id).execute()
+    return report
+
+
+def ensure_builtin_accounts(desk: Desk) -> None:
+    """Every shop has its wallet; the sandbox is there for trying things out."""
+    for name, kind, cfg in (("余额", "wallet", {}), ("沙箱", "sandbox", {"scenario": "success"})):
+        if not GatewayAccount.select().where(GatewayAccount.name == name).exists():
+            GatewayAccount.create(name=name, kind=kind, config=json.dumps(cfg), created_at=to_epoch(desk.now()))

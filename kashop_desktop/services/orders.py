@@ -1,0 +1,248 @@
+"""Order operations: mark paid (补单), deliver, complete, cancel unpaid, expire, restore."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ..domain.clock import to_epoch
+from ..domain.errors import DomainError
+from ..domain.order import CodeUsed, ProductType, ReasonCode
+from ..domain.states import OrderStatus
+from ..store.models import CardCode, Order, Product, Refund
+from .changes import Changes
+from .common import (
+    OWNER,
+    SYSTEM,
+    add_events,
+    event_row,
+    get_order,
+    record_cancellation,
+    release_stock_and_coupon,
+    reserve_stock,
+    set_status,
+)
+from .desk import Desk
+
+S = OrderStatus
+
+
+def mark_paid(
+    desk: Desk, order_no: str, trade_no: str, *, confirmed: bool, actor: str = OWNER, deliver: bool = True
+) -> Changes:
+    """Manual 补单: record a payment the gateway took but never told us about.
+
+    Needs the gateway trade no and an explicit confirmation. Calling it again with the same
+    trade no changes nothing, so it can never deliver twice.
+    """
+    trade_no = trade_no.strip()
+    if not trade_no:
+        raise DomainError("trade_no_required", "补单必须填写网关交易号", "marking paid needs the gateway trade no")
+    if not confirmed:
+        raise DomainError(
+            "confirmation_required", "补单需要二次确认（--yes）", "marking paid needs a second confirmation (--yes)"
+        )
+    changes = Changes()
+    with desk.atomic():
+        order = get_order(order_no)
+        now = desk.now()
+        if order.paid_at is not None:
+            if order.gateway_trade_no == trade_no:
+                changes.messages.append("already_paid")
+                return changes
+            raise DomainError(
+                "already_paid_other_trade",
+                f"订单已用交易号 {order.gateway_trade_no} 支付过，不能再次补单",
+                f"the order was already paid with trade no {order.gateway_trade_no}; not marking it again",
+            )
+        status = S(order.status)
+        if status is S.CANCELLED:
+            # A late payment for an expired order: take it back if its stock is still there.
+            reserve_stock(order)
+            note = "late payment after expiry"
+        else:
+            note = ""
+        before = set_status(order, S.PAID, now)
+        order.paid_at = to_epoch(now)
+        order.gateway_trade_no = trade_no
+        order.cancelled_at = None
+        order.save()
+        add_events([event_row(order.id, now, actor, "mark_paid", note, before, S.PAID.value, {"trade_no": trade_no})])
+        changes.order_ids.add(order.id)
+        changes.counts_changed = True
+        if deliver and order.product_type == ProductType.CARD_CODE.value and _codes_available(order) :
+            changes.merge(_deliver(desk, order, actor))
+    return changes
+
+
+def _codes_available(order: Order) -> bool:
+    return (
+        CardCode.select().where((CardCode.product == order.product_id) & CardCode.order_id.is_null()).count()
+        >= order.quantity
+    )
+
+
+def deliver(desk: Desk, order_no: str, *, actor: str = OWNER) -> Changes:
+    with desk.atomic():
+        return _deliver(desk, get_order(order_no), actor)
+
+
+def _deliver(desk: Desk, order: Order, actor: str) -> Changes:
+    now = desk.now()
+    if order.delivered_at is not None:
+        raise DomainError("already_delivered", "订单已发货，不会重复发货", "the order was already delivered; never twice")
+    status = S(order.status)
+    if status not in (S.PAID, S.PARTIALLY_REFUNDED):
+        raise DomainError(
+            "not_deliverable", f"「{status.zh}」的订单不能发货", f"an order that is '{status.en}' cannot be delivered"
+        )
+    codes: list[str] = []
+    if order.product_type == ProductType.CARD_CODE.value:
+        picked = list(
+            CardCode.select()
+            .where((CardCode.product == order.product_id) & CardCode.order_id.is_null())
+            .order_by(CardCode.id)
+            .limit(order.quantity)
+        )
+        if len(picked) < order.quantity:
+            raise DomainError("out_of_codes", "卡密库存不足，无法发货", "not enough card codes in stock to deliver")
+        claimed = (
+            CardCode.update(order_id=order.id)
+            .where(CardCode.id.in_([c.id for c in picked]) & CardCode.order_id.is_null())
+            .execute()
+        )
+        if claimed != order.quantity:  # someone else took a code in between: roll back
+            raise DomainError("out_of_codes", "卡密库存不足，无法发货", "not enough card codes in stock to deliver")
+        codes = [c.code for c in picked]
+        order.card_code = "\n".join(codes)
+        order.code_used = CodeUsed.NO.value
+    before = set_status(order, S.DELIVERED, now)
+    order.delivered_at = to_epoch(now)
+    order.stock_reserved = False  # the reserved units left the shelf
+    order.save()
+    add_events([event_row(order.id, now, actor, "deliver", "", before, S.DELIVERED.value, {"codes": len(codes)})])
+    return Changes(order_ids={order.id}, counts_changed=True)
+
+
+def complete(desk: Desk, order_no: str, *, actor: str = OWNER) -> Changes:
+    with desk.atomic():
+        order = get_order(order_no)
+        now = desk.now()
+        before = set_status(order, S.COMPLETED, now)
+        order.completed_at = to_epoch(now)
+        order.save()
+        add_events([event_row(order.id, now, actor, "complete", "", before, S.COMPLETED.value)])
+        return Changes(order_ids={order.id}, counts_changed=True)
+
+
+def set_code_used(desk: Desk, order_no: str, used: CodeUsed, *, note: str = "", actor: str = OWNER) -> Changes:
+    """Record what the owner found out about the delivered code (evidence for disputes)."""
+    with desk.atomic():
+        order = get_order(order_no)
+        now = desk.now()
+        order.code_used = used.value
+        order.updated_at = to_epoch(now)
+        order.save()
+        add_events([event_row(order.id, now, actor, "code_used", note, data={"code_used": used.value})])
+        return Changes(order_ids={order.id})
+
+
+def cancel_unpaid(desk: Desk, order_no: str, reason: ReasonCode, note: str = "", *, actor: str = OWNER) -> Changes:
+    """Rule a: an unpaid order cancels at once; stock and coupon are returned."""
+    with desk.atomic():
+        order = get_order(order_no)
+        return _cancel_unpaid(desk, order, reason, note, actor)
+
+
+def _cancel_unpaid(desk: Desk, order: Order, reason: ReasonCode, note: str, actor: str) -> Changes:
+    now = desk.now()
+    if order.status != S.PENDING_PAYMENT.value:
+        raise DomainError("not_unpaid", "只有待支付订单可以直接取消", "only unpaid orders cancel at once")
+    before = set_status(order, S.CANCELLED, now)
+    order.cancelled_at = to_epoch(now)
+    released = release_stock_and_coupon(order)
+    order.points_refunded = order.points
+    order.save()
+    record_cancellation(order, now)
+    add_events([
+        event_row(order.id, now, actor, "cancel", note, before, S.CANCELLED.value,
+                  {"reason": reason.value, "released": released, "points_returned": order.points})
+    ])
+    return Changes(order_ids={order.id}, counts_changed=True)
+
+
+def expire_unpaid(desk: Desk) -> Changes:
+    """Close unpaid orders older than their product's expiry; release their stock and coupons."""
+    now = desk.now()
+    policy = desk.policy()
+    products = {p.id: desk.product_policy(p).unpaid_expiry_minutes for p in Product.select()}
+    shortest = min([policy.unpaid_expiry_minutes, *products.values()])
+    cutoff = to_epoch(now - timedelta(minutes=shortest))
+    changes = Changes()
+    with desk.atomic():
+        candidates = list(
+            Order.select().where((Order.status == S.PENDING_PAYMENT.value) & (Order.created_at <= cutoff))
+        )
+        events = []
+        for order in candidates:
+            minutes = products.get(order.product_id, policy.unpaid_expiry_minutes)
+            if order.created_at > to_epoch(now - timedelta(minutes=minutes)):
+                continue
+            before = set_status(order, S.CANCELLED, now)
+            order.cancelled_at = to_epoch(now)
+            released = release_stock_and_coupon(order)
+            order.points_refunded = order.points
+            order.save()
+            events.append(event_row(order.id, now, SYSTEM, "expire", f"unpaid for {minutes} min", before,
+                                    S.CANCELLED.value, {"released": released}))
+            changes.order_ids.add(order.id)
+        add_events(events)
+    changes.counts_changed = bool(changes.order_ids)
+    return changes
+
+
+def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "") -> Changes:
+    """Bring a cancelled order back, only if nothing was delivered and no refund was sent."""
+    with desk.atomic():
+        order = get_order(order_no)
+        check = restore_check(order)
+        if check is not None:
+            raise check
+        now = desk.now()
+        changes = Changes(order_ids={order.id}, counts_changed=True)
+        withdrawn = list(Refund.select().where((Refund.order == order.id) & (Refund.state == "queued")))
+        for refund in withdrawn:
+            Refund.update(state="failed", last_error="已撤回：订单已恢复 / withdrawn: the order was restored",
+                          last_error_kind="withdrawn", settled_at=to_epoch(now)).where(Refund.id == refund.id).execute()
+            order.refunded_fen -= refund.gross_fen
+            order.points_refunded = max(0, order.points_refunded - refund.points_returned)
+            changes.refund_ids.add(refund.id)
+        target = S.PAID if order.paid_at is not None else S.PENDING_PAYMENT
+        reserve_stock(order)
+        from .common import reclaim_coupon
+
+        reclaim_coupon(order)
+        if target is S.PENDING_PAYMENT:
+            order.points_refunded = 0
+            # A restored unpaid order gets a fresh payment window.
+            order.created_at = to_epoch(now)
+        before = set_status(order, target, now)
+        order.cancelled_at = None
+        order.save()
+        add_events([event_row(order.id, now, actor, "restore", note, before, target.value,
+                              {"withdrawn_refunds": [r.refund_no for r in withdrawn]})])
+        return changes
+
+
+def restore_check(order: Order) -> DomainError | None:
+    """Why this order cannot be restored, or None when it can."""
+    if order.status != S.CANCELLED.value:
+        return DomainError("not_cancelled", "只有已取消的订单可以恢复", "only cancelled orders can be restored")
+    if order.delivered_at is not None:
+        return DomainError("was_delivered", "订单已发过货，不能恢复", "the order was delivered; it cannot be restored")
+    sent = Refund.select().where((Refund.order == order.id) & (Refund.state != "queued")
+                                 & (Refund.last_error_kind != "withdrawn")).count()
+    if sent:
+        return DomainError(
+            "refund_sent", "退款已发出或已处理，不能恢复订单", "a refund was already sent; the order cannot be restored"
+        )
+    return None

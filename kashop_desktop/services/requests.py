@@ -1,0 +1,456 @@
+"""Cancel requests and disputes: open, preview, approve, reject, bulk, and the sweep.
+
+Approval is set-based: single and bulk approvals go through ``_approve_batch``, which loads
+requests and orders in chunks, applies the domain rules in Python, and writes every change
+with executemany in the caller's one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..domain.calendar import RefundEta, refund_eta, response_deadline
+from ..domain.clock import to_epoch
+from ..domain.decision import Decision, Outcome, decide, is_flagged
+from ..domain.errors import DomainError
+from ..domain.order import BuyerHistory, Channel, ReasonCode, RequestFacts
+from ..domain.policy import CancelPolicy
+from ..domain.refunds import RefundBreakdown, breakdown
+from ..domain.states import OrderStatus, check_transition
+from ..gateways.base import Capability
+from ..gateways.registry import discover
+from ..store.models import CancelRequest, GatewayAccount, Order, Product, Refund
+from .changes import Changes, Skipped
+from .common import OWNER, SYSTEM, add_events, buyer_history, event_row, facts, get_order, not_found
+from .desk import Desk
+from .orders import _cancel_unpaid
+
+S = OrderStatus
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Everything a dialog shows before the owner commits to a cancel or an approval."""
+
+    order_no: str
+    status: OrderStatus
+    decision: Decision
+    breakdown: RefundBreakdown | None
+    eta: RefundEta | None
+    policy: CancelPolicy
+    history: BuyerHistory
+    flagged: bool
+    gateway_name: str | None
+    gateway_kind: str | None
+    auto_refund: bool  # the gateway can send this refund by itself
+    needs_confirmation: bool  # no idempotency key at the gateway: the owner must confirm
+    min_fen: int
+    max_fen: int
+
+
+def _gateway_info(order: Order) -> tuple[str | None, str | None, bool, bool]:
+    if order.gateway_id is None:
+        return None, None, False, False
+    account = GatewayAccount.get_by_id(order.gateway_id)
+    cls = discover().get(account.kind)
+    caps: frozenset[Capability] = getattr(cls, "capabilities", frozenset())
+    auto = Capability.REFUND in caps
+    return account.name, account.kind, auto, auto and Capability.REFUND_IDEMPOTENT not in caps
+
+
+def preview(
+    desk: Desk,
+    order_no: str,
+    reason: ReasonCode,
+    amount_fen: int | None = None,
+    note: str = "",
+    requested_at: datetime | None = None,
+) -> Preview:
+    order = get_order(order_no)
+    product = Product.get_or_none(Product.id == order.product_id) if order.product_id else None
+    policy = desk.product_policy(product)
+    history = buyer_history(desk, order)
+    now = desk.now()
+    request = RequestFacts(reason, requested_at or now, amount_fen, note)
+    order_facts = facts(order)
+    decision = decide(order_facts, request, now, policy, history)
+    bd = eta = None
+    if decision.can_approve:
+        bd = breakdown(order_facts, amount_fen, fee_rate_permyriad=policy.fee_rate_permyriad,
+                       waive_fee=reason is ReasonCode.MERCHANT_FAULT)
+        if order.channel:
+            eta = refund_eta(Channel(order.channel), now)
+    name, kind, auto, confirm = _gateway_info(order)
+    return Preview(order.order_no, S(order.status), decision, bd, eta, policy, history,
+                   is_flagged(history, policy), name, kind, auto, confirm,
+                   1 if order_facts.refundable_fen > 0 else 0, order_facts.refundable_fen)
+
+
+def refused(decision: Decision) -> DomainError:
+    zh = "；".join(r.zh for r in decision.reasons)
+    en = "; ".join(r.en for r in decision.reasons)
+    return DomainError(decision.codes[-1] if decision.codes else "refused", zh, en)
+
+
+def open_request(
+    desk: Desk,
+    order_no: str,
+    reason: ReasonCode,
+    *,
+    note: str = "",
+    evidence: str = "",
+    amount_fen: int | None = None,
+    actor: str = OWNER,
+    confirm_non_idempotent: bool = False,
+) -> tuple[Changes, int | None]:
+    """Record a buyer's request. Unpaid orders cancel at once; refusals raise with the reason."""
+    with desk.atomic():
+        order = get_order(order_no)
+        pv = preview(desk, order_no, reason, amount_fen, note)
+        if pv.decision.outcome is Outcome.CANCEL_NOW:
+            return _cancel_unpaid(desk, order, reason, note, actor), None
+        if pv.decision.outcome is Outcome.REFUSE:
+            raise refused(pv.decision)
+        if CancelRequest.select().where((CancelRequest.order == order.id) & (CancelRequest.state == "open")).exists():
+            raise DomainError("request_open", "该订单已有待处理的申请", "this order already has an open request")
+        now = desk.now()
+        due = response_deadline(now, pv.policy.response_business_days)
+        req = CancelRequest.create(
+            order=order.id, is_dispute=pv.decision.is_dispute, reason=reason.value, note=note, evidence=evidence,
+            amount_fen=amount_fen, state="open", requested_at=to_epoch(now), due_at=to_epoch(due),
+            outcome=pv.decision.outcome.value, decision_reasons=_reasons_json(pv.decision),
+        )
+        add_events([event_row(order.id, now, actor, "dispute_opened" if pv.decision.is_dispute else "request_opened",
+                              note, data={"request_id": req.id, "reason": reason.value, "amount_fen": amount_fen,
+                                          "evidence": evidence})])
+        changes = Changes(order_ids={order.id}, request_ids={req.id})
+        if pv.decision.outcome is Outcome.AUTO_APPROVE and not (pv.needs_confirmation and not confirm_non_idempotent):
+            changes.merge(_approve_batch(desk, [(req, order, amount_fen)], SYSTEM, "auto_approved",
+                                         confirm_non_idempotent, raise_single=True))
+        return changes, int(req.id)
+
+
+def cancel_order(desk: Desk, order_no: str, reason: ReasonCode, note: str = "", *, actor: str = OWNER,
+                 confirm_non_idempotent: bool = False) -> Changes:
+    """The owner cancels: unpaid at once; paid-not-delivered with a full refund; delivered refused."""
+    with desk.atomic():
+        order = get_order(order_no)
+        if order.status == S.PENDING_PAYMENT.value:
+            return _cancel_unpaid(desk, order, reason, note, actor)
+        if order.delivered_at is not None or order.status in (S.DELIVERED.value, S.COMPLETED.value):
+            raise DomainError("delivered_not_cancellable", "已发货订单不可直接取消，只能发起售后争议",
+                              "a delivered order cannot be cancelled, only disputed")
+        changes, request_id = open_request(desk, order_no, reason, note=note, actor=actor,
+                                           confirm_non_idempotent=confirm_non_idempotent)
+        if request_id is not None and CancelRequest.get_by_id(request_id).state == "open":
+            changes.merge(approve(desk, request_id, actor=actor, note=note,
+                                  confirm_non_idempotent=confirm_non_idempotent))
+        return changes
+
+
+def approve(desk: Desk, request_id: int, *, amount_fen: int | None = None, actor: str = OWNER, note: str = "",
+            confirm_non_idempotent: bool = False) -> Changes:
+    with desk.atomic():
+        req = CancelRequest.get_or_none(CancelRequest.id == request_id)
+        if req is None:
+            raise not_found("request", request_id)
+        order = Order.get_by_id(req.order_id)
+        return _approve_batch(desk, [(req, order, amount_fen)], actor, "approved", confirm_non_idempotent,
+                              note=note, raise_single=True)
+
+
+def reject(desk: Desk, request_id: int, reason_text: str, *, actor: str = OWNER) -> Changes:
+    return bulk_reject(desk, [request_id], reason_text, actor=actor, raise_single=True)
+
+
+def bulk_approve(desk: Desk, request_ids: Sequence[int], *, actor: str = OWNER,
+                 confirm_non_idempotent: bool = False) -> Changes:
+    changes = Changes()
+    with desk.atomic():
+        for chunk in _chunks(request_ids):
+            reqs = {r.id: r for r in CancelRequest.select().where(CancelRequest.id.in_(chunk))}
+            orders = {o.id: o for o in Order.select().where(Order.id.in_([r.order_id for r in reqs.values()]))}
+            items = []
+            for rid in chunk:
+                if rid not in reqs:
+                    changes.skipped.append(Skipped(str(rid), "request_not_found", "找不到申请", "no such request"))
+                    continue
+                items.append((reqs[rid], orders[reqs[rid].order_id], None))
+            changes.merge(_approve_batch(desk, items, actor, "approved", confirm_non_idempotent))
+    return changes
+
+
+def bulk_reject(desk: Desk, request_ids: Sequence[int], reason_text: str, *, actor: str = OWNER,
+                raise_single: bool = False) -> Changes:
+    reason_text = reason_text.strip()
+    if not reason_text:
+        raise DomainError("reject_reason_required", "拒绝必须填写原因", "a rejection needs a reason")
+    changes = Changes()
+    now = desk.now()
+    with desk.atomic():
+        for chunk in _chunks(request_ids):
+            reqs = {r.id: r for r in CancelRequest.select().where(CancelRequest.id.in_(chunk))}
+            rows, events = [], []
+            for rid in chunk:
+                req = reqs.get(rid)
+                if req is None or req.state != "open":
+                    skip = _not_open(rid, req)
+                    if raise_single:
+                        raise DomainError(skip.code, skip.zh, skip.en)
+                    changes.skipped.append(skip)
+                    continue
+                rows.append(("rejected", to_epoch(now), actor, reason_text, rid))
+                events.append(event_row(req.order_id, now, actor, "request_rejected", reason_text,
+                                        data={"request_id": rid}))
+                changes.request_ids.add(rid)
+                changes.order_ids.add(req.order_id)
+            desk.db.connection().executemany(
+                "UPDATE cancel_request SET state=?, decided_at=?, decided_by=?, decision_note=? WHERE id=?", rows)
+            add_events(events)
+    return changes
+
+
+def bulk_cancel(desk: Desk, order_nos: Sequence[str], reason: ReasonCode, note: str = "", *,
+                actor: str = OWNER) -> Changes:
+    """Cancel many unpaid orders in one transaction; others are skipped with the reason."""
+    changes = Changes()
+    with desk.atomic():
+        for order_no in order_nos:
+            try:
+                with desk.db.savepoint():
+                    changes.merge(_cancel_unpaid(desk, get_order(order_no), reason, note, actor))
+            except DomainError as exc:
+                changes.skipped.append(Skipped(order_no, exc.code, exc.zh, exc.en))
+    return changes
+
+
+def sweep(desk: Desk) -> tuple[Changes, dict[str, int]]:
+    """Expire unpaid orders, auto-approve what qualifies, flag overdue requests."""
+    from .orders import expire_unpaid
+
+    now = desk.now()
+    changes = expire_unpaid(desk)
+    counts = {"expired": len(changes.order_ids), "auto_approved": 0, "overdue": 0}
+    with desk.atomic():
+        open_reqs = list(CancelRequest.select().where(CancelRequest.state == "open"))
+        auto = []
+        for req in open_reqs:
+            order = Order.get_by_id(req.order_id)
+            pv = preview(desk, order.order_no, ReasonCode(req.reason), req.amount_fen, req.note,
+                         requested_at=_dt(req.requested_at))
+            if pv.decision.outcome is Outcome.AUTO_APPROVE and not pv.needs_confirmation:
+                auto.append((req, order, req.amount_fen))
+        approved = _approve_batch(desk, auto, SYSTEM, "auto_approved", False)
+        counts["auto_approved"] = len(approved.request_ids)
+        changes.merge(approved)
+        overdue_ids = [r.id for r in CancelRequest.select(CancelRequest.id).where(
+            (CancelRequest.state == "open") & (CancelRequest.overdue == False) & (CancelRequest.due_at < to_epoch(now)))]  # noqa: E712
+        if overdue_ids:
+            CancelRequest.update(overdue=True).where(CancelRequest.id.in_(overdue_ids)).execute()
+            reqs = CancelRequest.select(CancelRequest.id, CancelRequest.order).where(CancelRequest.id.in_(overdue_ids))
+            add_events(event_row(r.order_id, now, SYSTEM, "request_overdue", "", data={"request_id": r.id})
+                       for r in reqs)
+        counts["overdue"] = len(overdue_ids)
+        changes.request_ids |= set(overdue_ids)
+    return changes, counts
+
+
+# ---- internals ---------------------------------------------------------------------------------
+
+def _dt(epoch: int) -> datetime:
+    from ..domain.clock import from_epoch
+
+    moment = from_epoch(epoch)
+    assert moment is not None
+    return moment
+
+
+def _chunks(ids: Sequence[Any]) -> Iterable[list[Any]]:
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), CHUNK):
+        yield unique[start : start + CHUNK]
+
+
+def _reasons_json(decision: Decision) -> str:
+    return json.dumps([{"code": r.code, "zh": r.zh, "en": r.en} for r in decision.reasons], ensure_ascii=False)
+
+
+def _not_open(rid: int, req: CancelRequest | None) -> Skipped:
+    if req is None:
+        return Skipped(str(rid), "request_not_found", f"找不到申请：{rid}", f"no such request: {rid}")
+    return Skipped(str(rid), "request_not_open", f"申请 {rid} 已处理（{req.state}）",
+                   f"request {rid} was already decided ({req.state})")
+
+
+def _histories(desk: Desk, orders: Sequence[Order]) -> dict[int | None, BuyerHistory]:
+    """Buyer histories for many orders with one grouped query per chunk."""
+    from datetime import timedelta
+
+    from peewee import fn
+
+    from ..store.models import Buyer, BuyerCancellation
+
+    since = to_epoch(desk.now() - timedelta(days=desk.policy().risk_window_days))
+    ids = [o.buyer_ref_id for o in orders if o.buyer_ref_id is not None]
+    result: dict[int | None, BuyerHistory] = {}
+    for chunk in _chunks(ids):
+        counts = dict(
+            BuyerCancellation.select(BuyerCancellation.buyer, fn.COUNT(BuyerCancellation.id))
+            .where(BuyerCancellation.buyer.in_(chunk) & (BuyerCancellation.at >= since))
+            .group_by(BuyerCancellation.buyer)
+            .tuples()
+        )
+        for buyer in Buyer.select(Buyer.id, Buyer.flagged, Buyer.note).where(Buyer.id.in_(chunk)):
+            result[buyer.id] = BuyerHistory(counts.get(buyer.id, 0), bool(buyer.flagged), buyer.note)
+    return result
+
+
+def _refund_no(now: datetime, order_id: int, seq: int) -> str:
+    return f"RF{now:%Y%m%d}{order_id:09d}{seq:02d}"
+
+
+def _approve_batch(
+    desk: Desk,
+    items: Sequence[tuple[CancelRequest, Order, int | None]],
+    actor: str,
+    state: str,
+    confirm_non_idempotent: bool,
+    *,
+    note: str = "",
+    raise_single: bool = False,
+) -> Changes:
+    changes = Changes()
+    if not items:
+        return changes
+    now = desk.now()
+    now_s = to_epoch(now)
+    accounts = {a.id: a for a in GatewayAccount.select()}
+    classes = discover()
+    products = {p.id: p for p in Product.select()}
+    seqs: dict[int, int] = defaultdict(int)
+    order_ids = [o.id for _, o, _ in items]
+    for chunk in _chunks(order_ids):
+        for row in (Refund.select(Refund.order, Refund.id).where(Refund.order.in_(chunk))):
+            seqs[row.order_id] += 1
+    histories = _histories(desk, [o for _, o, _ in items])
+    req_rows, order_rows, refunds, events, cancels = [], [], [], [], []
+    stock_back: dict[int, int] = defaultdict(int)
+    coupons_back: list[tuple[int, str]] = []
+    for req, order, amount in items:
+        try:
+            plan = _plan_approval(desk, req, order, amount, now, products, accounts, classes, confirm_non_idempotent,
+                                  histories.get(order.buyer_ref_id, BuyerHistory(0)))
+        except DomainError as exc:
+            if raise_single:
+                raise
+            changes.skipped.append(Skipped(str(req.id), exc.code, exc.zh, exc.en))
+            continue
+        bd, target, eta, gateway_id, needs_conf = plan
+        before = order.status
+        seqs[order.id] += 1
+        refund_no = _refund_no(now, order.id, seqs[order.id])
+        full_before_delivery = target is S.CANCELLED
+        if full_before_delivery:
+            if order.stock_reserved and order.product_id is not None:
+                stock_back[order.product_id] += order.quantity
+                order.stock_reserved = False
+            if bd.coupon_returned and order.coupon_code and not order.coupon_returned:
+                coupons_back.append((order.id, order.coupon_code))
+                order.coupon_returned = True
+            order.cancelled_at = now_s
+        order.refunded_fen += bd.gross_fen
+        order.points_refunded += bd.points_returned
+        order.status = target.value
+        order_rows.append((order.status, order.refunded_fen, order.points_refunded, order.cancelled_at,
+                           int(order.coupon_returned), int(order.stock_reserved), now_s, order.id))
+        req_rows.append((state, now_s, actor, note, req.id))
+        refunds.append({
+            "order": order.id, "request": req.id, "refund_no": refund_no, "gateway": gateway_id,
+            "channel": order.channel, "gross_fen": bd.gross_fen, "fee_fen": bd.fee_fen, "amount_fen": bd.net_fen,
+            "coupon_share_fen": bd.coupon_share_fen, "points_returned": bd.points_returned, "state": "queued",
+            "needs_confirmation": needs_conf, "confirmed": needs_conf and confirm_non_idempotent,
+            "created_at": now_s, "next_attempt_at": 0,
+            "eta_earliest": eta.earliest.isoformat() if eta else None,
+            "eta_latest": eta.latest.isoformat() if eta else None,
+            "last_error": "" if gateway_id else "没有可用的网关账户，需手工退款 / no gateway account: refund by hand",
+        })
+        events.append(event_row(order.id, now, actor, "auto_approved" if state == "auto_approved" else "approved",
+                                note, before, target.value,
+                                {"request_id": req.id, "refund_no": refund_no, "gross_fen": bd.gross_fen,
+                                 "fee_fen": bd.fee_fen, "net_fen": bd.net_fen, "points_returned": bd.points_returned,
+                                 "coupon_share_fen": bd.coupon_share_fen}))
+        if order.buyer_ref_id is not None and not req.is_dispute:
+            cancels.append({"buyer": order.buyer_ref_id, "order_id": order.id, "at": now_s})
+        changes.request_ids.add(req.id)
+        changes.order_ids.add(order.id)
+    con = desk.db.connection()
+    con.executemany("UPDATE cancel_request SET state=?, decided_at=?, decided_by=?, decision_note=? WHERE id=?",
+                    req_rows)
+    con.executemany("UPDATE orders SET status=?, refunded_fen=?, points_refunded=?, cancelled_at=?, "
+                    "coupon_returned=?, stock_reserved=?, updated_at=? WHERE id=?", order_rows)
+    con.executemany("UPDATE product SET stock = stock + ? WHERE id = ?", [(n, pid) for pid, n in stock_back.items()])
+    con.executemany("UPDATE coupon SET used_by_order = NULL WHERE used_by_order = ? AND code = ?", coupons_back)
+    for start in range(0, len(refunds), CHUNK):
+        Refund.insert_many(refunds[start : start + CHUNK]).execute()
+    if cancels:
+        from ..store.models import BuyerCancellation
+
+        BuyerCancellation.insert_many(cancels).execute()
+        per_buyer: dict[int, int] = defaultdict(int)
+        for row in cancels:
+            per_buyer[row["buyer"]] += 1
+        con.executemany("UPDATE buyer SET cancel_count = cancel_count + ?, last_cancel_at = ? WHERE id = ?",
+                        [(n, now_s, b) for b, n in per_buyer.items()])
+    add_events(events)
+    if refunds:
+        nos = [r["refund_no"] for r in refunds]
+        for chunk in _chunks(nos):
+            changes.refund_ids |= {r.id for r in Refund.select(Refund.id).where(Refund.refund_no.in_(chunk))}
+    changes.counts_changed = bool(order_rows)
+    return changes
+
+
+def _plan_approval(
+    desk: Desk, req: CancelRequest, order: Order, amount: int | None, now: datetime,
+    products: dict[int, Product], accounts: dict[int, GatewayAccount], classes: dict[str, Any], confirm: bool,
+    history: BuyerHistory,
+) -> tuple[RefundBreakdown, OrderStatus, RefundEta | None, int | None, bool]:
+    if req.state != "open":
+        skip = _not_open(req.id, req)
+        raise DomainError(skip.code, skip.zh, skip.en)
+    policy = desk.product_policy(products.get(order.product_id))
+    amount = amount if amount is not None else req.amount_fen
+    reason = ReasonCode(req.reason)
+    order_facts = facts(order)
+    decision = decide(order_facts, RequestFacts(reason, _dt(req.requested_at), amount, req.note), now, policy,
+                      history)
+    if not decision.can_approve:
+        raise refused(decision)
+    bd = breakdown(order_facts, amount, fee_rate_permyriad=policy.fee_rate_permyriad,
+                   waive_fee=reason is ReasonCode.MERCHANT_FAULT)
+    delivered = order.delivered_at is not None
+    if delivered:
+        target = S.REFUNDED if bd.full else S.PARTIALLY_REFUNDED
+    else:
+        target = S.CANCELLED if bd.full else S.PARTIALLY_REFUNDED
+    check_transition(S(order.status), target)
+    gateway_id = order.gateway_id
+    needs_conf = False
+    if gateway_id is not None and gateway_id in accounts:
+        caps = getattr(classes.get(accounts[gateway_id].kind), "capabilities", frozenset())
+        needs_conf = Capability.REFUND in caps and Capability.REFUND_IDEMPOTENT not in caps
+        if needs_conf and not confirm:
+            raise DomainError(
+                "confirm_non_idempotent",
+                "该网关（如易支付V1）没有退款幂等保护：退款不会自动重试，请确认后再批准",
+                "this gateway (e.g. 易支付 V1) has no refund idempotency: refunds are never retried "
+                "automatically; confirm to approve",
+            )
+    eta = refund_eta(Channel(order.channel), now) if order.channel else None
+    return bd, target, eta, gateway_id, needs_conf

@@ -1,0 +1,159 @@
+"""Where gateway secrets live: the OS keyring, or else a local vault the owner unlocks.
+
+Secrets (private keys, merchant keys) never go into the database, logs or exports. The vault
+is a JSON file of AES-256-GCM blobs whose key is derived with scrypt from a passphrase the
+owner gives (in the window, or ``KASHOP_VAULT_PASSPHRASE`` for the command line).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from pathlib import Path
+from typing import Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from ..domain.errors import DomainError
+
+SERVICE = "kashop-desktop"
+ENV_PASSPHRASE = "KASHOP_VAULT_PASSPHRASE"
+
+
+class SecretStore(Protocol):
+    name: str
+
+    def get(self, account: str) -> dict[str, str]: ...
+
+    def put(self, account: str, secrets: dict[str, str]) -> None: ...
+
+    def delete(self, account: str) -> None: ...
+
+
+class KeyringStore:
+    name = "keyring"
+
+    def __init__(self) -> None:
+        import keyring
+
+        self._keyring = keyring
+
+    def get(self, account: str) -> dict[str, str]:
+        raw = self._keyring.get_password(SERVICE, account)
+        return json.loads(raw) if raw else {}
+
+    def put(self, account: str, secrets: dict[str, str]) -> None:
+        self._keyring.set_password(SERVICE, account, json.dumps(secrets))
+
+    def delete(self, account: str) -> None:
+        try:
+            self._keyring.delete_password(SERVICE, account)
+        except Exception:  # noqa: BLE001 - a missing entry is fine
+            return
+
+
+class VaultLocked(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "vault_locked",
+            f"密钥保险箱未解锁：请在窗口中输入口令，或设置环境变量 {ENV_PASSPHRASE}",
+            f"the key vault is locked: enter its passphrase in the window or set {ENV_PASSPHRASE}",
+        )
+
+
+class VaultStore:
+    """AES-GCM encrypted secrets in ``vault.json``; the key comes from the owner's passphrase."""
+
+    name = "vault"
+
+    def __init__(self, path: Path, passphrase: str | None = None) -> None:
+        self.path = path
+        self._key: bytes | None = None
+        if passphrase is None:
+            passphrase = os.environ.get(ENV_PASSPHRASE)
+        if passphrase:
+            self.unlock(passphrase)
+
+    def _load(self) -> dict[str, object]:
+        if not self.path.exists():
+            return {"salt": base64.b64encode(os.urandom(16)).decode(), "entries": {}, "check": ""}
+        data: dict[str, object] = json.loads(self.path.read_text("utf-8"))
+        return data
+
+    def _save(self, data: dict[str, object]) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data), "utf-8")
+        os.replace(tmp, self.path)
+
+    @property
+    def unlocked(self) -> bool:
+        return self._key is not None
+
+    def unlock(self, passphrase: str) -> None:
+        data = self._load()
+        salt = base64.b64decode(str(data["salt"]))
+        key = Scrypt(salt=salt, length=32, n=2**14, r=8, p=1).derive(passphrase.encode("utf-8"))
+        check = str(data.get("check") or "")
+        if check:
+            try:
+                self._open(key, check)
+            except InvalidTag as exc:
+                raise DomainError("vault_wrong_passphrase", "保险箱口令错误", "wrong vault passphrase") from exc
+        else:
+            data["check"] = self._seal(key, "kashop")
+            self._save(data)
+        self._key = key
+
+    @staticmethod
+    def _seal(key: bytes, text: str) -> str:
+        nonce = os.urandom(12)
+        return base64.b64encode(nonce + AESGCM(key).encrypt(nonce, text.encode("utf-8"), None)).decode()
+
+    @staticmethod
+    def _open(key: bytes, blob: str) -> str:
+        raw = base64.b64decode(blob)
+        return AESGCM(key).decrypt(raw[:12], raw[12:], None).decode("utf-8")
+
+    def get(self, account: str) -> dict[str, str]:
+        if self._key is None:
+            raise VaultLocked()
+        entries = self._load()["entries"]
+        assert isinstance(entries, dict)
+        blob = entries.get(account)
+        return json.loads(self._open(self._key, blob)) if blob else {}
+
+    def put(self, account: str, secrets: dict[str, str]) -> None:
+        if self._key is None:
+            raise VaultLocked()
+        data = self._load()
+        entries = data["entries"]
+        assert isinstance(entries, dict)
+        entries[account] = self._seal(self._key, json.dumps(secrets))
+        self._save(data)
+
+    def delete(self, account: str) -> None:
+        data = self._load()
+        entries = data["entries"]
+        assert isinstance(entries, dict)
+        entries.pop(account, None)
+        self._save(data)
+
+
+def keyring_usable() -> bool:
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+        return not isinstance(backend, fail.Keyring) and getattr(backend, "priority", 0) > 0
+    except Exception:  # noqa: BLE001 - any keyring failure means: use the vault
+        return False
+
+
+def default_store(data_dir: Path, passphrase: str | None = None) -> SecretStore:
+    if os.environ.get("KASHOP_SECRETS", "") != "vault" and keyring_usable():
+        return KeyringStore()
+    return VaultStore(data_dir / "vault.json", passphrase)

@@ -1,0 +1,319 @@
+"""Read models for screens and JSON: order rows, order detail, requests, refunds, counts.
+
+Everything here reads; nothing changes the store. Money stays in fen, times are aware
+datetimes in Beijing time; ``to_json`` turns them into `_fen` integers and ISO 8601 strings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..domain.clock import from_epoch, iso
+from ..domain.states import OrderStatus
+from ..store import queries
+from ..store.models import CancelRequest, GatewayAccount, Order, OrderEvent, Refund
+from .common import get_order, not_found
+from .desk import Desk
+
+OrderFilter = queries.OrderFilter
+REFUNDING = queries.REFUNDING
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    id: int
+    order_no: str
+    created_at: datetime
+    product: str
+    product_type: str
+    quantity: int
+    buyer: str
+    paid_fen: int
+    refunded_fen: int
+    status: OrderStatus
+    channel: str | None
+    gateway_trade_no: str | None
+
+    @classmethod
+    def from_tuple(cls, row: tuple[Any, ...]) -> OrderRow:
+        created = from_epoch(row[2])
+        assert created is not None
+        return cls(row[0], row[1], created, row[3], row[4], row[5], row[6], row[7], row[8], OrderStatus(row[9]),
+                   row[10], row[11])
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    actor: str
+    action: str
+    note: str
+    before: str | None
+    after: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RequestView:
+    id: int
+    order_no: str
+    order_id: int
+    state: str
+    is_dispute: bool
+    reason: str
+    note: str
+    evidence: str
+    amount_fen: int | None
+    requested_at: datetime
+    due_at: datetime
+    overdue: bool
+    outcome: str
+    decision_reasons: list[dict[str, str]]
+    decided_at: datetime | None
+    decided_by: str | None
+    decision_note: str
+    buyer: str = ""
+    paid_fen: int = 0
+    product: str = ""
+
+
+@dataclass(frozen=True)
+class RefundView:
+    id: int
+    order_no: str
+    order_id: int
+    refund_no: str
+    gross_fen: int
+    amount_fen: int
+    fee_fen: int
+    coupon_share_fen: int
+    points_returned: int
+    state: str
+    gateway: str | None
+    gateway_kind: str | None
+    channel: str | None
+    attempts: int
+    last_error: str
+    last_error_kind: str
+    security_warning: bool
+    needs_confirmation: bool
+    confirmed: bool
+    created_at: datetime
+    sent_at: datetime | None
+    settled_at: datetime | None
+    eta_earliest: str | None
+    eta_latest: str | None
+    gateway_refund_no: str | None
+
+
+@dataclass(frozen=True)
+class OrderDetail:
+    id: int
+    order_no: str
+    status: OrderStatus
+    product: str
+    product_type: str
+    quantity: int
+    list_fen: int
+    coupon_fen: int
+    coupon_code: str | None
+    points: int
+    points_refunded: int
+    paid_fen: int
+    refunded_fen: int
+    buyer: str
+    channel: str | None
+    gateway: str | None
+    gateway_kind: str | None
+    gateway_trade_no: str | None
+    created_at: datetime
+    paid_at: datetime | None
+    delivered_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    code_used: str
+    card_code: str | None
+    events: list[EventView] = field(default_factory=list)
+    requests: list[RequestView] = field(default_factory=list)
+    refunds: list[RefundView] = field(default_factory=list)
+
+    @property
+    def masked_code(self) -> str:
+        return mask_code(self.card_code)
+
+    @property
+    def refundable_fen(self) -> int:
+        return max(0, self.paid_fen - self.refunded_fen)
+
+
+def mask_code(code: str | None) -> str:
+    """Show only the ends of a 卡密: enough to match it with the buyer, not to use it."""
+    if not code:
+        return ""
+    out = []
+    for one in code.splitlines():
+        one = one.strip()
+        out.append(one[:2] + "*" * max(4, len(one) - 6) + one[-4:] if len(one) > 6 else "*" * len(one))
+    return "\n".join(out)
+
+
+def to_json(value: Any) -> Any:
+    """Dataclasses to JSON-ready dicts: aware datetimes to ISO 8601, enums to their codes."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, OrderStatus):
+        return value.value
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: to_json(getattr(value, k)) for k in value.__dataclass_fields__}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    return value
+
+
+# ---- listing -----------------------------------------------------------------------------------
+
+def status_counts(desk: Desk) -> dict[str, int]:
+    return queries.status_counts(desk.db)
+
+
+def count_orders(desk: Desk, flt: OrderFilter) -> int:
+    return queries.count(desk.db, flt)
+
+
+def order_page(desk: Desk, flt: OrderFilter, limit: int, *, offset: int = 0,
+               after: tuple[int, int] | None = None) -> list[OrderRow]:
+    return [OrderRow.from_tuple(r) for r in queries.page(desk.db, flt, limit, offset=offset, after=after)]
+
+
+def keyset_of(row: OrderRow, flt: OrderFilter) -> tuple[int, int]:
+    return (row.paid_fen if flt.sort == "amount" else int(row.created_at.timestamp()), row.id)
+
+
+def order_rows_by_id(desk: Desk, ids: list[int]) -> dict[int, OrderRow]:
+    if not ids:
+        return {}
+    cols = ", ".join(c.strip() for c in queries.ROW_COLUMNS.split(","))
+    marks = ",".join("?" * len(ids))
+    rows = desk.db.execute_sql(f"SELECT {cols} FROM orders WHERE id IN ({marks})", ids).fetchall()
+    return {r[0]: OrderRow.from_tuple(r) for r in rows}
+
+
+def search_kind(text: str) -> str:
+    return queries.classify_search(text)
+
+
+def position_of(desk: Desk, flt: OrderFilter, order_id: int) -> int | None:
+    return queries.position_of(desk.db, flt, order_id)
+
+
+# ---- detail ------------------------------------------------------------------------------------
+
+def _accounts() -> dict[int, GatewayAccount]:
+    return {a.id: a for a in GatewayAccount.select()}
+
+
+def _request_view(req: CancelRequest, order: Order) -> RequestView:
+    requested = from_epoch(req.requested_at)
+    due = from_epoch(req.due_at)
+    assert requested is not None and due is not None
+    return RequestView(
+        req.id, order.order_no, order.id, req.state, bool(req.is_dispute), req.reason, req.note, req.evidence,
+        req.amount_fen, requested, due, bool(req.overdue), req.outcome, json.loads(req.decision_reasons or "[]"),
+        from_epoch(req.decided_at), req.decided_by, req.decision_note, order.buyer, order.paid_fen,
+        order.product_name,
+    )
+
+
+def _refund_view(ref: Refund, order_no: str, accounts: dict[int, GatewayAccount]) -> RefundView:
+    acct = accounts.get(ref.gateway_id) if ref.gateway_id else None
+    created = from_epoch(ref.created_at)
+    assert created is not None
+    return RefundView(
+        ref.id, order_no, ref.order_id, ref.refund_no, ref.gross_fen, ref.amount_fen, ref.fee_fen,
+        ref.coupon_share_fen, ref.points_returned, ref.state, acct.name if acct else None,
+        acct.kind if acct else None, ref.channel, ref.attempts, ref.last_error, ref.last_error_kind,
+        bool(ref.security_warning), bool(ref.needs_confirmation), bool(ref.confirmed), created,
+        from_epoch(ref.sent_at), from_epoch(ref.settled_at), ref.eta_earliest, ref.eta_latest, ref.gateway_refund_no,
+    )
+
+
+def order_detail(desk: Desk, order_no: str) -> OrderDetail:
+    order = get_order(order_no)
+    return _detail(order)
+
+
+def order_detail_by_id(desk: Desk, order_id: int) -> OrderDetail:
+    order = Order.get_or_none(Order.id == order_id)
+    if order is None:
+        raise not_found("order", order_id)
+    return _detail(order)
+
+
+def _detail(order: Order) -> OrderDetail:
+    accounts = _accounts()
+    acct = accounts.get(order.gateway_id) if order.gateway_id else None
+    events = [
+        EventView(from_epoch(e.at) or datetime.min, e.actor, e.action, e.note, e.before_status, e.after_status,
+                  json.loads(e.data or "{}"))
+        for e in OrderEvent.select().where(OrderEvent.order == order.id).order_by(OrderEvent.id)
+    ]
+    created = from_epoch(order.created_at)
+    assert created is not None
+    return OrderDetail(
+        order.id, order.order_no, OrderStatus(order.status), order.product_name, order.product_type, order.quantity,
+        order.list_fen, order.coupon_fen, order.coupon_code, order.points, order.points_refunded, order.paid_fen,
+        order.refunded_fen, order.buyer, order.channel, acct.name if acct else None, acct.kind if acct else None,
+        order.gateway_trade_no, created, from_epoch(order.paid_at), from_epoch(order.delivered_at),
+        from_epoch(order.completed_at), from_epoch(order.cancelled_at), order.code_used, order.card_code, events,
+        [_request_view(r, order) for r in CancelRequest.select().where(CancelRequest.order == order.id)
+         .order_by(CancelRequest.id)],
+        [_refund_view(r, order.order_no, accounts) for r in Refund.select().where(Refund.order == order.id)
+         .order_by(Refund.id)],
+    )
+
+
+def list_requests(desk: Desk, state: str | None = None, limit: int = 1000) -> list[RequestView]:
+    """Requests by deadline: overdue first, then the soonest due; decided ones after."""
+    query = CancelRequest.select(CancelRequest, Order).join(Order)
+    if state:
+        query = query.where(CancelRequest.state == state)
+    query = query.order_by((CancelRequest.state != "open"), CancelRequest.overdue.desc(), CancelRequest.due_at,
+                           CancelRequest.id).limit(limit)
+    return [_request_view(r, r.order) for r in query]
+
+
+def request_view(desk: Desk, request_id: int) -> RequestView:
+    req = CancelRequest.get_or_none(CancelRequest.id == request_id)
+    if req is None:
+        raise not_found("request", request_id)
+    return _request_view(req, Order.get_by_id(req.order_id))
+
+
+def list_refunds(desk: Desk, state: str | None = None, limit: int = 1000) -> list[RefundView]:
+    accounts = _accounts()
+    query = Refund.select(Refund, Order.order_no).join(Order)
+    if state:
+        query = query.where(Refund.state == state)
+    query = query.order_by(Refund.id.desc()).limit(limit)
+    return [_refund_view(r, r.order.order_no, accounts) for r in query]
+
+
+def refund_counts(desk: Desk) -> dict[str, int]:
+    rows = desk.db.execute_sql("SELECT state, COUNT(*) FROM refund GROUP BY state").fetchall()
+    counts = {s: 0 for s in ("queued", "sending", "succeeded", "failed", "unknown")}
+    counts.update({s: n for s, n in rows})
+    return counts
+
+
+def request_counts(desk: Desk) -> dict[str, int]:
+    rows = desk.db.execute_sql("SELECT state, COUNT(*) FROM cancel_request GROUP BY state").fetchall()
+    counts = {s: 0 for s in ("open", "approved", "auto_approved", "rejected")}
+    counts.update({s: n for s, n in rows})
+    counts["overdue"] = desk.db.execute_sql(
+        "SELECT COUNT(*) FROM cancel_request WHERE state = 'open' AND overdue = 1").fetchone()[0]
+    return counts

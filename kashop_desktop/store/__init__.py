@@ -1,0 +1,1 @@
+"""The SQLite store: peewee models, migrations and the queries the desk needs."""

@@ -1,0 +1,228 @@
+"""Peewee models. Times are epoch seconds (UTC); money is integer fen."""
+
+from __future__ import annotations
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database = DatabaseProxy()
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Setting(BaseModel):
+    key = CharField(primary_key=True)
+    value = TextField()  # JSON
+
+
+class Product(BaseModel):
+    id = AutoField()
+    name = CharField(unique=True)
+    product_type = CharField()  # card_code | direct_recharge | physical
+    price_fen = IntegerField(default=0)
+    stock = IntegerField(default=0)  # units free to reserve
+    policy_overrides = TextField(default="{}")  # JSON, validated by the domain policy
+
+
+class CardCode(BaseModel):
+    """A 卡密 in stock; sold exactly once (order set at delivery)."""
+
+    id = AutoField()
+    product = ForeignKeyField(Product, backref="codes", on_delete="CASCADE")
+    code = CharField(unique=True)
+    order_id = IntegerField(null=True, index=True)
+    used = CharField(default="unknown")
+
+    class Meta:
+        indexes = ((("product", "order_id"), False),)
+
+
+class Coupon(BaseModel):
+    code = CharField(primary_key=True)
+    discount_fen = IntegerField()
+    used_by_order = IntegerField(null=True)
+
+
+class Buyer(BaseModel):
+    id = AutoField()
+    contact = CharField(unique=True)
+    flagged = BooleanField(default=False)  # flagged by hand, on top of the automatic rule
+    note = TextField(default="")
+    orders_count = IntegerField(default=0)
+    cancel_count = IntegerField(default=0)
+    last_cancel_at = IntegerField(null=True)
+
+
+class BuyerCancellation(BaseModel):
+    """One cancellation by a buyer, for the 'N in D days' risk rule."""
+
+    id = AutoField()
+    buyer = ForeignKeyField(Buyer, backref="cancellations", on_delete="CASCADE")
+    order_id = IntegerField()
+    at = IntegerField()
+
+    class Meta:
+        indexes = ((("buyer", "at"), False),)
+
+
+class GatewayAccount(BaseModel):
+    id = AutoField()
+    name = CharField(unique=True)
+    kind = CharField()
+    config = TextField(default="{}")  # JSON, never secrets
+    secret_ref = CharField(default="")  # where the secrets live (keyring or vault key)
+    enabled = BooleanField(default=True)
+    created_at = IntegerField()
+    last_test_at = IntegerField(null=True)
+    last_test_ok = BooleanField(null=True)
+    last_test_message = TextField(default="")
+
+
+class Order(BaseModel):
+    id = AutoField()
+    order_no = CharField(unique=True)
+    created_at = IntegerField()
+    product = ForeignKeyField(Product, backref="orders", null=True, on_delete="RESTRICT")
+    product_name = CharField()
+    product_type = CharField()
+    quantity = IntegerField(default=1)
+    list_fen = IntegerField()
+    coupon_fen = IntegerField(default=0)
+    coupon_code = CharField(null=True)
+    coupon_returned = BooleanField(default=False)
+    points = IntegerField(default=0)
+    points_refunded = IntegerField(default=0)
+    paid_fen = IntegerField(default=0)
+    refunded_fen = IntegerField(default=0)
+    status = CharField()
+    paid_at = IntegerField(null=True)
+    delivered_at = IntegerField(null=True)
+    completed_at = IntegerField(null=True)
+    cancelled_at = IntegerField(null=True)
+    channel = CharField(null=True)
+    gateway = ForeignKeyField(GatewayAccount, null=True, backref="orders", on_delete="SET NULL")
+    gateway_trade_no = CharField(null=True)
+    buyer = CharField(default="")
+    buyer_ref = ForeignKeyField(Buyer, null=True, backref="orders", on_delete="SET NULL")
+    code_used = CharField(default="unknown")
+    card_code = TextField(null=True)
+    stock_reserved = BooleanField(default=False)
+    updated_at = IntegerField()
+
+    class Meta:
+        table_name = "orders"
+        indexes = (
+            (("status", "created_at", "id"), False),
+            (("created_at", "id"), False),
+            (("paid_fen", "id"), False),
+            (("status", "paid_fen", "id"), False),
+            (("product_type", "created_at", "id"), False),
+            (("product", "created_at", "id"), False),
+            (("gateway_trade_no",), False),
+            (("buyer", "created_at"), False),
+        )
+
+
+class OrderEvent(BaseModel):
+    """The timeline: who did what, when, why, and the state before and after."""
+
+    id = AutoField()
+    order = ForeignKeyField(Order, backref="events", on_delete="CASCADE")
+    at = IntegerField()
+    actor = CharField()
+    action = CharField()
+    note = TextField(default="")
+    before_status = CharField(null=True)
+    after_status = CharField(null=True)
+    data = TextField(default="{}")
+
+    class Meta:
+        indexes = ((("order", "id"), False),)
+
+
+class CancelRequest(BaseModel):
+    id = AutoField()
+    order = ForeignKeyField(Order, backref="requests", on_delete="CASCADE")
+    is_dispute = BooleanField(default=False)
+    reason = CharField()
+    note = TextField(default="")
+    evidence = TextField(default="")
+    amount_fen = IntegerField(null=True)
+    state = CharField(default="open")  # open | approved | auto_approved | rejected
+    requested_at = IntegerField()
+    due_at = IntegerField()
+    overdue = BooleanField(default=False)
+    outcome = CharField(default="")
+    decision_reasons = TextField(default="[]")  # JSON list of {code, zh, en}
+    decided_at = IntegerField(null=True)
+    decided_by = CharField(null=True)
+    decision_note = TextField(default="")
+
+    class Meta:
+        indexes = ((("state", "due_at"), False),)
+
+
+class Refund(BaseModel):
+    id = AutoField()
+    order = ForeignKeyField(Order, backref="refunds", on_delete="RESTRICT")
+    request = ForeignKeyField(CancelRequest, null=True, backref="refunds", on_delete="SET NULL")
+    refund_no = CharField(unique=True)  # our idempotency key, stored before any gateway call
+    gateway = ForeignKeyField(GatewayAccount, null=True, backref="refunds", on_delete="SET NULL")
+    channel = CharField(null=True)
+    gross_fen = IntegerField()
+    fee_fen = IntegerField(default=0)
+    amount_fen = IntegerField()  # net, what goes back to the buyer
+    coupon_share_fen = IntegerField(default=0)
+    points_returned = IntegerField(default=0)
+    state = CharField(default="queued")  # queued | sending | succeeded | failed | unknown
+    attempts = IntegerField(default=0)
+    needs_confirmation = BooleanField(default=False)  # gateways without idempotency (易支付 V1)
+    confirmed = BooleanField(default=False)
+    last_error = TextField(default="")
+    last_error_kind = CharField(default="")
+    security_warning = BooleanField(default=False)
+    gateway_refund_no = CharField(null=True)
+    created_at = IntegerField()
+    sent_at = IntegerField(null=True)
+    settled_at = IntegerField(null=True)
+    next_attempt_at = IntegerField(default=0)
+    eta_earliest = CharField(null=True)
+    eta_latest = CharField(null=True)
+
+    class Meta:
+        indexes = ((("state", "next_attempt_at"), False),)
+
+
+class StatusCount(BaseModel):
+    """Order counts per status, kept by triggers so the tabs never scan the orders table."""
+
+    status = CharField(primary_key=True)
+    n = IntegerField(default=0)
+
+
+MODELS = [
+    Setting,
+    Product,
+    CardCode,
+    Coupon,
+    Buyer,
+    BuyerCancellation,
+    GatewayAccount,
+    Order,
+    OrderEvent,
+    CancelRequest,
+    Refund,
+    StatusCount,
+]

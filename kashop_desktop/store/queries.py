@@ -1,0 +1,177 @@
+"""Order-list queries built for a million orders.
+
+* Counts per status come from the trigger-kept ``status_count`` table (no scan).
+* Pages are fetched by keyset (``(created_at, id) < (?, ?)``) when the neighbour page is
+  known, by OFFSET only for a jump.
+* Order-no prefix search is a range on the unique index (``>= q AND < q || U+FFFF``);
+  buyer substrings go through the FTS5 trigram index; trade nos are an indexed equality.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from peewee import SqliteDatabase
+
+REFUNDING = "refunding"  # pseudo-status: orders with a refund still in flight
+IN_FLIGHT_REFUND_STATES = ("queued", "sending", "unknown", "failed")
+
+ROW_COLUMNS = (
+    "id, order_no, created_at, product_name, product_type, quantity, buyer, paid_fen, refunded_fen, "
+    "status, channel, gateway_trade_no"
+)
+
+_PHONE = re.compile(r"^1\d{10}$")
+_DIGITS = re.compile(r"^\d+$")
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    status: str | None = None  # an OrderStatus value, REFUNDING, or None for all
+    search: str = ""
+    date_from: int | None = None  # epoch seconds, inclusive
+    date_to: int | None = None  # epoch seconds, exclusive
+    product_type: str | None = None
+    sort: str = "created"  # created | amount
+    descending: bool = True
+
+
+@dataclass
+class SearchPlan:
+    kind: str
+    where: str
+    params: list[Any] = field(default_factory=list)
+
+
+def classify_search(text: str) -> str:
+    """What the owner typed: order_no, phone, qq, email, trade_no, or text."""
+    q = text.strip()
+    if "@" in q:
+        return "email"
+    if _PHONE.match(q):
+        return "phone"
+    if _DIGITS.match(q) and 5 <= len(q) <= 10:
+        return "qq"
+    if len(q) >= 16 and q.isalnum() and not q.upper().startswith("KS"):
+        return "trade_no"
+    return "order_no" if q[:2].upper() == "KS" or _DIGITS.match(q) else "text"
+
+
+def _search_plan(db: SqliteDatabase, text: str) -> SearchPlan | None:
+    q = text.strip()
+    if not q:
+        return None
+    kind = classify_search(q)
+    terms: list[str] = []
+    params: list[Any] = []
+    upper = q.upper()
+    # An order-no prefix, always: a range on the unique index (LIKE could not use it).
+    terms.append("(o.order_no >= ? AND o.order_no < ?)")
+    params += [upper, upper + "\uffff"]
+    if kind in ("trade_no", "order_no", "qq", "text"):
+        terms.append("o.gateway_trade_no = ?")
+        params.append(q)
+    if len(q) >= 3 and kind in ("phone", "qq", "email", "text", "order_no"):
+        terms.append("o.id IN (SELECT rowid FROM orders_fts WHERE orders_fts MATCH ?)")
+        params.append('"' + q.replace('"', '""') + '"')
+    if kind == "text":
+        ids = [r[0] for r in db.execute_sql("SELECT id FROM product WHERE instr(name, ?) > 0", (q,)).fetchall()]
+        if ids:
+            terms.append(f"o.product_id IN ({','.join('?' * len(ids))})")
+            params += ids
+    return SearchPlan(kind, "(" + " OR ".join(terms) + ")", params)
+
+
+def _where(db: SqliteDatabase, flt: OrderFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if flt.status == REFUNDING:
+        clauses.append(
+            "o.id IN (SELECT order_id FROM refund WHERE state IN (%s))" % ",".join("?" * len(IN_FLIGHT_REFUND_STATES))
+        )
+        params += list(IN_FLIGHT_REFUND_STATES)
+    elif flt.status:
+        clauses.append("o.status = ?")
+        params.append(flt.status)
+    if flt.date_from is not None:
+        clauses.append("o.created_at >= ?")
+        params.append(flt.date_from)
+    if flt.date_to is not None:
+        clauses.append("o.created_at < ?")
+        params.append(flt.date_to)
+    if flt.product_type:
+        clauses.append("o.product_type = ?")
+        params.append(flt.product_type)
+    plan = _search_plan(db, flt.search)
+    if plan:
+        clauses.append(plan.where)
+        params += plan.params
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _sort_key(flt: OrderFilter) -> str:
+    return "o.paid_fen" if flt.sort == "amount" else "o.created_at"
+
+
+def status_counts(db: SqliteDatabase) -> dict[str, int]:
+    counts = {status: n for status, n in db.execute_sql("SELECT status, n FROM status_count").fetchall()}
+    counts["all"] = sum(counts.values())
+    counts[REFUNDING] = db.execute_sql(
+        "SELECT COUNT(DISTINCT order_id) FROM refund WHERE state IN (%s)" % ",".join("?" * len(IN_FLIGHT_REFUND_STATES)),
+        IN_FLIGHT_REFUND_STATES,
+    ).fetchone()[0]
+    return counts
+
+
+def count(db: SqliteDatabase, flt: OrderFilter) -> int:
+    simple = not (flt.search.strip() or flt.date_from or flt.date_to or flt.product_type)
+    if simple and flt.status != REFUNDING:
+        counts = status_counts(db)
+        return counts["all"] if not flt.status else counts.get(flt.status, 0)
+    where, params = _where(db, flt)
+    return int(db.execute_sql(f"SELECT COUNT(*) FROM orders o{where}", params).fetchone()[0])
+
+
+def page(
+    db: SqliteDatabase,
+    flt: OrderFilter,
+    limit: int,
+    *,
+    offset: int = 0,
+    after: tuple[int, int] | None = None,
+) -> list[tuple[Any, ...]]:
+    """Rows in list order. ``after`` = (sort value, id) of the previous page's last row."""
+    where, params = _where(db, flt)
+    key = _sort_key(flt)
+    direction = "DESC" if flt.descending else "ASC"
+    if after is not None:
+        op = "<" if flt.descending else ">"
+        where += (" AND " if where else " WHERE ") + f"({key}, o.id) {op} (?, ?)"
+        params += [after[0], after[1]]
+        offset = 0
+    sql = (
+        f"SELECT {', '.join('o.' + c.strip() for c in ROW_COLUMNS.split(','))} FROM orders o{where} "
+        f"ORDER BY {key} {direction}, o.id {direction} LIMIT ? OFFSET ?"
+    )
+    return list(db.execute_sql(sql, [*params, limit, offset]).fetchall())
+
+
+def sort_value(row: tuple[Any, ...], flt: OrderFilter) -> tuple[int, int]:
+    """The keyset key of a row returned by ``page``."""
+    return (row[7] if flt.sort == "amount" else row[2], row[0])
+
+
+def position_of(db: SqliteDatabase, flt: OrderFilter, order_id: int) -> int | None:
+    """The row index of an order in the filtered list, or None if it is not in it."""
+    where, params = _where(db, flt)
+    row = db.execute_sql(f"SELECT {_sort_key(flt).replace('o.', '')}, id FROM orders WHERE id = ?", (order_id,)).fetchone()
+    if row is None:
+        return None
+    op = ">" if flt.descending else "<"
+    key = _sort_key(flt)
+    cond = f"({key}, o.id) {op} (?, ?)"
+    where2 = where + (" AND " if where else " WHERE ") + cond
+    n = db.execute_sql(f"SELECT COUNT(*) FROM orders o{where2}", [*params, row[0], row[1]]).fetchone()[0]
+    return int(n)
