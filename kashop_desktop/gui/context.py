@@ -1,0 +1,95 @@
+"""What every screen shares: the open desk, its database worker thread, and change signals.
+
+Writes (every service operation) run on one dedicated worker thread, so the window never
+waits on a transaction; results come back to the GUI thread through the qasync loop. Reads for
+painting a page of rows stay on the GUI thread: they take well under a millisecond, and WAL
+lets them run beside the worker's writes (the same split Anki's browser uses).
+
+Screens never call each other: an operation returns a Changes, ``changed`` carries it to every
+screen, and each refreshes what it shows of those ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ..services.changes import Changes
+from ..services.desk import Desk
+from ..services.refund_queue import QueueReport, RefundQueue
+from .qt import QObject, Signal
+
+T = TypeVar("T")
+
+
+class DbWorker:
+    """One thread that owns every database write."""
+
+    def __init__(self) -> None:
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kashop-db")
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
+
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run on the worker and wait (for code outside the event loop, e.g. start-up)."""
+        return self._pool.submit(fn, *args, **kwargs).result()
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+class DeskContext(QObject):
+    """Shared by all screens. ``changed`` is emitted after every successful operation."""
+
+    changed = Signal(object)  # Changes
+    queue_report = Signal(object)  # QueueReport after a send
+    status_message = Signal(str)
+
+    def __init__(self, desk: Desk, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.worker = DbWorker()
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.queue = RefundQueue(desk, run_db=self.worker.run)
+        self.sending = False
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a read or write on the worker thread; exceptions propagate to the caller."""
+        return await self.worker.run(fn, *args, **kwargs)
+
+    async def op(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a service operation (first argument: the desk) and announce what changed."""
+        result = await self.worker.run(fn, self.desk, *args, **kwargs)
+        changes = result[0] if isinstance(result, tuple) and result and isinstance(result[0], Changes) else result
+        if isinstance(changes, Changes):
+            self.changed.emit(changes)
+        return result
+
+    def start(self, coro: Any) -> asyncio.Task[Any]:
+        """Start a task and keep a reference until it ends (asyncio holds only weak ones)."""
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def send_refunds(self, *, limit: int | None = None, refund_ids: list[int] | None = None,
+                           force: bool = False) -> QueueReport:
+        self.sending = True
+        try:
+            report = await self.queue.send(limit, refund_ids, force=force)
+        finally:
+            self.sending = False
+        self.changed.emit(report.changes)
+        self.queue_report.emit(report)
+        return report
+
+    async def aclose(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await self.queue.aclose()
+        self.worker.shutdown()
