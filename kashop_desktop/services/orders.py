@@ -246,3 +246,8 @@ def restore_check(order: Order) -> DomainError | None:
             "refund_sent", "退款已发出或已处理，不能恢复订单", "a refund was already sent; the order cannot be restored"
         )
     return None
+
+
+def can_restore(desk: Desk, order_no: str) -> DomainError | None:
+    """Why the order cannot be restored (a bilingual DomainError), or None when it can."""
+    return restore_check(get_order(order_no))
