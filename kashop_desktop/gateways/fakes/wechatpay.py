@@ -30,7 +30,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import unquote
@@ -41,7 +41,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ...domain.money import format_yuan
-from .base import FakeGatewayServer, FakePayment, FakeRefund, FakeRequest, FakeResponse
+from .base import Chaos, FakeGatewayServer, FakePayment, FakeRefund, FakeRequest, FakeResponse, Ledger
 
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
 CST = timezone(timedelta(hours=8))
@@ -117,6 +117,20 @@ class FakeWechatPayServer(FakeGatewayServer):
         self._notify_urls: dict[str, str] = {}
         self._bills: dict[str, bytes] = {}
         self._code_urls: dict[str, str] = {}
+
+    def reset(self) -> None:
+        """Forget every payment, refund, bill and knob (keys and ids stay): a fresh gateway
+        without the cost of restarting the HTTP server."""
+        with self.lock:
+            self.ledger = Ledger()
+            self.set_chaos(**asdict(Chaos()))
+            self.requests_seen = self.auth_failures = 0
+            for knob in ("processing_queries", "processing_outcome", "reply_clock_offset_s", "max_skew_s"):
+                self.__dict__.pop(knob, None)
+            self._wx_status.clear()
+            self._notify_urls.clear()
+            self._bills.clear()
+            self._code_urls.clear()
 
     def account_config(self, kind: str = "wechatpay_v3") -> dict[str, str]:
         return {
