@@ -1,0 +1,62 @@
+"""Only the allowed transitions exist; anything else is a bilingual error."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kashop_desktop.domain.errors import TransitionError
+from kashop_desktop.domain.states import TRANSITIONS, OrderStatus, can_transition, check_transition, parse_status
+
+S = OrderStatus
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [(S.PENDING_PAYMENT, S.PAID), (S.PENDING_PAYMENT, S.CANCELLED), (S.PAID, S.DELIVERED), (S.PAID, S.CANCELLED),
+     (S.DELIVERED, S.COMPLETED), (S.DELIVERED, S.REFUNDED), (S.CANCELLED, S.PENDING_PAYMENT)],
+)
+def test_allowed(a: OrderStatus, b: OrderStatus) -> None:
+    check_transition(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [(S.DELIVERED, S.CANCELLED), (S.COMPLETED, S.CANCELLED), (S.REFUNDED, S.PAID), (S.COMPLETED, S.DELIVERED),
+     (S.PAID, S.PENDING_PAYMENT), (S.REFUNDED, S.CANCELLED), (S.PENDING_PAYMENT, S.DELIVERED)],
+)
+def test_refused_with_chinese_and_english(a: OrderStatus, b: OrderStatus) -> None:
+    with pytest.raises(TransitionError) as info:
+        check_transition(a, b)
+    assert a.zh in info.value.zh and b.zh in info.value.zh
+    assert a.en in info.value.en
+
+
+@given(st.sampled_from(list(S)), st.sampled_from(list(S)))
+def test_transition_table_is_the_only_truth(a: OrderStatus, b: OrderStatus) -> None:
+    assert can_transition(a, b) == ((a, b) in TRANSITIONS)
+    if not can_transition(a, b):
+        with pytest.raises(TransitionError):
+            check_transition(a, b)
+
+
+@given(st.lists(st.sampled_from(list(S)), min_size=1, max_size=12))
+def test_refunded_is_terminal_and_delivered_never_cancels(path: list[OrderStatus]) -> None:
+    current = S.PENDING_PAYMENT
+    delivered = False
+    for target in path:
+        if can_transition(current, target):
+            current = target
+            delivered = delivered or current in (S.DELIVERED, S.COMPLETED)
+            assert not (delivered and current is S.CANCELLED)
+    assert not any(can_transition(S.REFUNDED, t) for t in S)
+
+
+def test_parse_status_accepts_codes_and_chinese() -> None:
+    assert parse_status("paid") is S.PAID
+    assert parse_status("待发货") is S.PAID
+    assert parse_status("已发货") is S.DELIVERED
+    assert parse_status("已退款") is S.REFUNDED
+    with pytest.raises(TransitionError):
+        parse_status("发货中")
