@@ -63,6 +63,7 @@ TRANSITIONS: frozenset[tuple[OrderStatus, OrderStatus]] = frozenset(
         (S.COMPLETED, S.REFUNDED),
         (S.PARTIALLY_REFUNDED, S.PARTIALLY_REFUNDED),
         (S.PARTIALLY_REFUNDED, S.REFUNDED),
+        (S.PARTIALLY_REFUNDED, S.CANCELLED),  # the rest refunded before anything was delivered
         (S.CANCELLED, S.PENDING_PAYMENT),  # restore of an order cancelled before payment
         (S.CANCELLED, S.PAID),  # restore of a paid order whose refund was never sent
     }
@@ -74,13 +75,17 @@ PAID_STATES = frozenset({S.PAID, S.DELIVERED, S.COMPLETED, S.PARTIALLY_REFUNDED}
 DELIVERED_STATES = frozenset({S.DELIVERED, S.COMPLETED})
 
 
-def can_transition(current: OrderStatus, target: OrderStatus) -> bool:
+def can_transition(current: OrderStatus, target: OrderStatus, *, delivered: bool = False) -> bool:
+    """Whether current -> target is allowed. A delivered order can never become cancelled
+    (nor go back to waiting for delivery), whatever refunds it had."""
+    if delivered and target in (S.CANCELLED, S.PAID, S.PENDING_PAYMENT, S.DELIVERED):
+        return False
     return (current, target) in TRANSITIONS
 
 
-def check_transition(current: OrderStatus, target: OrderStatus) -> None:
+def check_transition(current: OrderStatus, target: OrderStatus, *, delivered: bool = False) -> None:
     """Raise a bilingual TransitionError unless current -> target is allowed."""
-    if not can_transition(current, target):
+    if not can_transition(current, target, delivered=delivered):
         raise TransitionError(
             "transition_not_allowed",
             f"订单状态不能从「{current.zh}」变为「{target.zh}」",

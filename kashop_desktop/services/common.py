@@ -87,7 +87,7 @@ def add_events(rows: Iterable[dict[str, Any]]) -> None:
 def set_status(order: Order, target: OrderStatus, now: datetime) -> str:
     """Check the transition and set it on the (unsaved) order; return the old status."""
     before = order.status
-    check_transition(OrderStatus(before), target)
+    check_transition(OrderStatus(before), target, delivered=order.delivered_at is not None)
     order.status = target.value
     order.updated_at = to_epoch(now)
     return str(before)

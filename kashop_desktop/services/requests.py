@@ -439,7 +439,7 @@ def _plan_approval(
         target = S.REFUNDED if bd.full else S.PARTIALLY_REFUNDED
     else:
         target = S.CANCELLED if bd.full else S.PARTIALLY_REFUNDED
-    check_transition(S(order.status), target)
+    check_transition(S(order.status), target, delivered=delivered)
     gateway_id = order.gateway_id
     needs_conf = False
     if gateway_id is not None and gateway_id in accounts:

@@ -33,6 +33,12 @@ def test_refused_with_chinese_and_english(a: OrderStatus, b: OrderStatus) -> Non
     assert a.en in info.value.en
 
 
+def test_delivered_partial_refund_cannot_become_cancelled() -> None:
+    assert can_transition(S.PARTIALLY_REFUNDED, S.CANCELLED)
+    assert not can_transition(S.PARTIALLY_REFUNDED, S.CANCELLED, delivered=True)
+    assert not can_transition(S.PARTIALLY_REFUNDED, S.DELIVERED, delivered=True)
+
+
 @given(st.sampled_from(list(S)), st.sampled_from(list(S)))
 def test_transition_table_is_the_only_truth(a: OrderStatus, b: OrderStatus) -> None:
     assert can_transition(a, b) == ((a, b) in TRANSITIONS)
@@ -46,7 +52,7 @@ def test_refunded_is_terminal_and_delivered_never_cancels(path: list[OrderStatus
     current = S.PENDING_PAYMENT
     delivered = False
     for target in path:
-        if can_transition(current, target):
+        if can_transition(current, target, delivered=delivered):
             current = target
             delivered = delivered or current in (S.DELIVERED, S.COMPLETED)
             assert not (delivered and current is S.CANCELLED)

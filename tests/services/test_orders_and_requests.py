@@ -1,0 +1,219 @@
+"""Services on a real SQLite file: every rule walked, and the store checked afterwards."""
+
+from __future__ import annotations
+
+import pytest
+
+from kashop_desktop.domain.errors import DomainError
+from kashop_desktop.domain.order import CodeUsed, ReasonCode
+from kashop_desktop.services import orders as ops
+from kashop_desktop.services import requests as reqs
+from kashop_desktop.services import views
+from kashop_desktop.services.desk import Desk
+from kashop_desktop.services.maintenance import check
+from kashop_desktop.store.models import CardCode, Coupon, Order, OrderEvent, Product, Refund
+
+from .helpers import order, product
+
+R = ReasonCode
+
+
+def row(order_no: str) -> Order:
+    return Order.get(Order.order_no == order_no)
+
+
+def test_cancel_unpaid_returns_stock_coupon_and_points(desk: Desk) -> None:
+    p = product(desk, stock=10)
+    no = order(desk, "pending_payment", prod=p, coupon=("CP1", 5_00), points=200)
+    assert Product.get_by_id(p.id).stock == 9
+    changes = reqs.cancel_order(desk, no, R.MISTAKEN, "面值选错")
+    o = row(no)
+    assert o.status == "cancelled" and o.points_refunded == 200 and o.coupon_returned
+    assert Product.get_by_id(p.id).stock == 10
+    assert Coupon.get_by_id("CP1").used_by_order is None
+    assert changes.order_ids == {o.id} and changes.counts_changed
+    assert not Refund.select().exists()
+    assert [e.action for e in OrderEvent.select().where(OrderEvent.order == o.id)] == ["cancel"]
+
+
+def test_unpaid_expires_after_the_policy_minutes(desk: Desk, clock) -> None:
+    no = order(desk, "pending_payment")
+    Order.update(created_at=Order.created_at + 60 * 3).where(Order.order_no == no).execute()  # created 0 min ago
+    clock.advance(minutes=14)
+    assert reqs.sweep(desk)[1]["expired"] == 0
+    clock.advance(minutes=2)
+    assert reqs.sweep(desk)[1]["expired"] == 1
+    assert row(no).status == "cancelled"
+    assert views.order_detail(desk, no).events[-1].action == "expire"
+
+
+def test_auto_approve_inside_cooling_off(desk: Desk) -> None:
+    no = order(desk, paid_minutes_ago=3)
+    changes, rid = reqs.open_request(desk, no, R.DUPLICATE, note="重复下单")
+    req = views.request_view(desk, rid)
+    assert req.state == "auto_approved" and req.decided_by == "system"
+    refund = Refund.get(Refund.order == row(no).id)
+    assert refund.state == "queued" and refund.amount_fen == 68_00 and refund.refund_no.startswith("RF")
+    assert row(no).status == "cancelled" and row(no).refunded_fen == 68_00
+    assert changes.refund_ids == {refund.id}
+
+
+def test_review_after_window_then_partial_approve_and_bounds(desk: Desk) -> None:
+    no = order(desk, paid_minutes_ago=30)
+    _, rid = reqs.open_request(desk, no, R.WRONG_ITEM, note="区服选错")
+    assert views.request_view(desk, rid).state == "open"
+    with pytest.raises(DomainError):
+        reqs.approve(desk, rid, amount_fen=68_01)
+    reqs.approve(desk, rid, amount_fen=20_00, note="扣除服务费")
+    o = row(no)
+    assert o.status == "partially_refunded" and o.refunded_fen == 20_00
+    with pytest.raises(DomainError, match="已处理"):
+        reqs.approve(desk, rid)
+    # A second request can take at most what is left.
+    _, rid2 = reqs.open_request(desk, no, R.WRONG_ITEM, note="剩余部分也退", amount_fen=48_00)
+    reqs.approve(desk, rid2)
+    assert row(no).refunded_fen == 68_00
+    assert sum(r.gross_fen for r in Refund.select()) == 68_00
+
+
+def test_reject_needs_a_reason(desk: Desk) -> None:
+    no = order(desk, paid_minutes_ago=30)
+    _, rid = reqs.open_request(desk, no, R.NOT_NEEDED)
+    with pytest.raises(DomainError):
+        reqs.reject(desk, rid, "  ")
+    reqs.reject(desk, rid, "已开始处理，无法取消")
+    req = views.request_view(desk, rid)
+    assert req.state == "rejected" and req.decision_note == "已开始处理，无法取消"
+    assert row(no).status == "paid"
+
+
+def test_delivered_order_only_disputes(desk: Desk) -> None:
+    no = order(desk, "delivered", code_used="yes")
+    with pytest.raises(DomainError, match="只能发起售后争议"):
+        reqs.cancel_order(desk, no, R.MISTAKEN)
+    with pytest.raises(DomainError) as info:
+        reqs.open_request(desk, no, R.MISTAKEN)
+    assert "code_used" in info.value.code
+    _, rid = reqs.open_request(desk, no, R.MERCHANT_FAULT, evidence="卡密无效截图")
+    assert views.request_view(desk, rid).is_dispute
+    reqs.approve(desk, rid)
+    assert row(no).status == "refunded"
+    assert Refund.get(Refund.order == row(no).id).fee_fen == 0  # merchant fault: no fee
+
+
+def test_dispute_with_unused_code_can_be_approved(desk: Desk) -> None:
+    no = order(desk, "completed")
+    ops.set_code_used(desk, no, CodeUsed.NO, note="核实卡密未刮开")
+    _, rid = reqs.open_request(desk, no, R.WRONG_ITEM)
+    reqs.approve(desk, rid, amount_fen=30_00)
+    assert row(no).status == "partially_refunded"
+
+
+def test_no_refunds_product_refuses_after_payment(desk: Desk) -> None:
+    p = product(desk, name="网易云年卡", overrides='{"no_refunds": true}')
+    no = order(desk, prod=p)
+    with pytest.raises(DomainError, match="不支持退款"):
+        reqs.open_request(desk, no, R.MISTAKEN)
+
+
+def test_flagged_buyer_is_never_auto_approved(desk: Desk) -> None:
+    for _ in range(3):
+        reqs.cancel_order(desk, order(desk, "pending_payment", buyer="13300001111"), R.NOT_NEEDED)
+    no = order(desk, paid_minutes_ago=1, buyer="13300001111")
+    pv = reqs.preview(desk, no, R.MISTAKEN)
+    assert pv.flagged and "buyer_flagged" in pv.decision.codes
+    _, rid = reqs.open_request(desk, no, R.MISTAKEN)
+    assert views.request_view(desk, rid).state == "open"
+
+
+def test_overdue_after_business_days(desk: Desk, clock) -> None:
+    no = order(desk, paid_minutes_ago=60)
+    _, rid = reqs.open_request(desk, no, R.WRONG_ITEM)  # Wednesday 10:00 -> due Friday end of day
+    clock.advance(days=2)
+    assert reqs.sweep(desk)[1]["overdue"] == 0
+    clock.advance(days=1)
+    assert reqs.sweep(desk)[1]["overdue"] == 1
+    assert views.request_view(desk, rid).overdue
+    assert views.list_requests(desk)[0].id == rid  # overdue first
+
+
+def test_restore_only_while_nothing_delivered_or_refunded(desk: Desk) -> None:
+    p = product(desk, stock=5)
+    unpaid = order(desk, "pending_payment", prod=p, coupon=("CP9", 3_00))
+    reqs.cancel_order(desk, unpaid, R.MISTAKEN)
+    ops.restore(desk, unpaid)
+    assert row(unpaid).status == "pending_payment" and Coupon.get_by_id("CP9").used_by_order == row(unpaid).id
+    assert Product.get_by_id(p.id).stock == 4
+    # Paid and cancelled with a refund still queued: restore withdraws the refund.
+    paid = order(desk, prod=p, paid_minutes_ago=1)
+    reqs.cancel_order(desk, paid, R.MISTAKEN)
+    assert row(paid).status == "cancelled"
+    ops.restore(desk, paid)
+    assert row(paid).status == "paid" and row(paid).refunded_fen == 0
+    assert Refund.get(Refund.order == row(paid).id).last_error_kind == "withdrawn"
+    # Once a refund left the desk, the order stays cancelled.
+    reqs.cancel_order(desk, paid, R.MISTAKEN)
+    Refund.update(state="succeeded").where(Refund.order == row(paid).id, Refund.state == "queued").execute()
+    assert ops.can_restore(desk, paid) is not None
+    with pytest.raises(DomainError, match="退款已发出"):
+        ops.restore(desk, paid)
+
+
+def test_restore_refuses_when_stock_is_gone(desk: Desk) -> None:
+    p = product(desk, stock=1)
+    no = order(desk, "pending_payment", prod=p)
+    reqs.cancel_order(desk, no, R.MISTAKEN)
+    Product.update(stock=0).where(Product.id == p.id).execute()
+    with pytest.raises(DomainError, match="库存不足"):
+        ops.restore(desk, no)
+    assert row(no).status == "cancelled"  # nothing half-done
+
+
+def test_mark_paid_twice_delivers_once(desk: Desk) -> None:
+    p = product(desk, codes=3)
+    no = order(desk, "pending_payment", prod=p)
+    with pytest.raises(DomainError):
+        ops.mark_paid(desk, no, "", confirmed=True)
+    with pytest.raises(DomainError):
+        ops.mark_paid(desk, no, "2026112212345", confirmed=False)
+    ops.mark_paid(desk, no, "2026112212345", confirmed=True)
+    again = ops.mark_paid(desk, no, "2026112212345", confirmed=True)
+    assert again.messages == ["already_paid"] and not again.order_ids
+    with pytest.raises(DomainError, match="已用交易号"):
+        ops.mark_paid(desk, no, "OTHER-TRADE", confirmed=True)
+    o = row(no)
+    assert o.status == "delivered" and o.card_code
+    assert CardCode.select().where(CardCode.order_id == o.id).count() == 1
+    with pytest.raises(DomainError, match="不会重复发货"):
+        ops.deliver(desk, no)
+    assert [e.action for e in OrderEvent.select().where(OrderEvent.order == o.id)] == ["mark_paid", "deliver"]
+
+
+def test_bulk_approve_in_one_transaction_with_skips(desk: Desk) -> None:
+    ids = []
+    for _ in range(5):
+        _, rid = reqs.open_request(desk, order(desk, paid_minutes_ago=90), R.WRONG_ITEM)
+        ids.append(rid)
+    reqs.reject(desk, ids[0], "no")
+    changes = reqs.bulk_approve(desk, [*ids, 999])
+    assert len(changes.request_ids) == 4 and {s.ref for s in changes.skipped} == {str(ids[0]), "999"}
+    assert Refund.select().count() == 4
+    assert check(desk).ok
+
+
+def test_bulk_reject_and_cancel(desk: Desk) -> None:
+    _, rid = reqs.open_request(desk, order(desk, paid_minutes_ago=90), R.WRONG_ITEM)
+    assert reqs.bulk_reject(desk, [rid], "理由").request_ids == {rid}
+    unpaid = [order(desk, "pending_payment") for _ in range(3)]
+    paid = order(desk)
+    changes = reqs.bulk_cancel(desk, [*unpaid, paid], R.DUPLICATE)
+    assert len(changes.order_ids) == 3 and changes.skipped[0].ref == paid
+    assert row(paid).status == "paid"
+
+
+def test_status_counts_follow_every_change(desk: Desk) -> None:
+    nos = [order(desk, "pending_payment") for _ in range(4)]
+    reqs.cancel_order(desk, nos[0], R.MISTAKEN)
+    counts = views.status_counts(desk)
+    assert counts["pending_payment"] == 3 and counts["cancelled"] == 1 and counts["all"] == 4
+    assert check(desk).counts_match
