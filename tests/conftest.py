@@ -10,6 +10,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 os.environ["KASHOP_SECRETS"] = "vault"  # never touch a developer's real keyring
+os.environ.setdefault("KASHOP_VAULT_PASSPHRASE", "test-passphrase")
 os.environ.pop("KASHOP_DATA_DIR", None)
 
 import pytest  # noqa: E402

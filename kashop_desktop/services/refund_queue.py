@@ -194,7 +194,6 @@ class RefundQueue:
                 await self._on_result(job, result, report)
                 return
             # The gateway has no such refund: it never happened. Send it, same key, same amount.
-            job = RefundJob(**{**job.__dict__, "state": "unknown"})
         await self._send(adapter, job, report)
 
     async def _send(self, adapter: Any, job: RefundJob, report: QueueReport) -> None:
