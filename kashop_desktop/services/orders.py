@@ -217,7 +217,8 @@ def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "") ->
             order.points_refunded = max(0, order.points_refunded - refund.points_returned)
             changes.refund_ids.add(refund.id)
         target = S.PAID if order.paid_at is not None else S.PENDING_PAYMENT
-        reserve_stock(order)
+        if _cancel_released_stock(order):
+            reserve_stock(order)
         from .common import reclaim_coupon
 
         reclaim_coupon(order)
@@ -231,6 +232,20 @@ def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "") ->
         add_events([event_row(order.id, now, actor, "restore", note, before, target.value,
                               {"withdrawn_refunds": [r.refund_no for r in withdrawn]})])
         return changes
+
+
+def _cancel_released_stock(order: Order) -> bool:
+    """Whether the cancellation gave units back to the shelf (imported orders never took any)."""
+    import json
+
+    from ..store.models import OrderEvent
+
+    last = (OrderEvent.select().where((OrderEvent.order == order.id) & (OrderEvent.after_status == S.CANCELLED.value))
+            .order_by(OrderEvent.id.desc()).first())
+    if last is None:
+        return False
+    data = json.loads(last.data or "{}")
+    return "stock_released" in data.get("released", []) or bool(data.get("stock_released"))
 
 
 def restore_check(order: Order) -> DomainError | None:

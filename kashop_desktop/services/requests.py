@@ -356,10 +356,12 @@ def _approve_batch(
         seqs[order.id] += 1
         refund_no = _refund_no(now, order.id, seqs[order.id])
         full_before_delivery = target is S.CANCELLED
+        stock_released = False
         if full_before_delivery:
             if order.stock_reserved and order.product_id is not None:
                 stock_back[order.product_id] += order.quantity
                 order.stock_reserved = False
+                stock_released = True
             if bd.coupon_returned and order.coupon_code and not order.coupon_returned:
                 coupons_back.append((order.id, order.coupon_code))
                 order.coupon_returned = True
@@ -384,7 +386,7 @@ def _approve_batch(
                                 note, before, target.value,
                                 {"request_id": req.id, "refund_no": refund_no, "gross_fen": bd.gross_fen,
                                  "fee_fen": bd.fee_fen, "net_fen": bd.net_fen, "points_returned": bd.points_returned,
-                                 "coupon_share_fen": bd.coupon_share_fen}))
+                                 "coupon_share_fen": bd.coupon_share_fen, "stock_released": stock_released}))
         if order.buyer_ref_id is not None and not req.is_dispute:
             cancels.append({"buyer": order.buyer_ref_id, "order_id": order.id, "at": now_s})
         changes.request_ids.add(req.id)

@@ -1,0 +1,170 @@
+"""The command line end to end, as subprocesses on a real data dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kashop_desktop.domain.clock import SHOP_TZ
+
+HEADER = "order_no,created_at,product,product_type,paid_amount,status,paid_at,channel,gateway,gateway_trade_no,buyer"
+
+
+class Cli:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+
+    def __call__(self, *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+        proc = subprocess.run([sys.executable, "-m", "kashop_desktop", *args, "--data-dir", str(self.data_dir)],
+                              capture_output=True, text=True, env=env, timeout=120)
+        assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
+        return proc
+
+    def json(self, *args: str, code: int = 0) -> Any:
+        return json.loads(self(*args, "--json", code=code).stdout)
+
+
+@pytest.fixture
+def cli(data_dir: Path) -> Cli:
+    return Cli(data_dir)
+
+
+def stamp(minutes_ago: float) -> str:
+    return (datetime.now(SHOP_TZ) - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@pytest.fixture
+def shop(cli: Cli, tmp_path: Path) -> Cli:
+    rows = [
+        f"U1,{stamp(3)},王者荣耀点券 60点,card_code,6.00,pending_payment,,alipay,沙箱,,13800000001",
+        f"U2,{stamp(30)},王者荣耀点券 60点,card_code,6.00,pending_payment,,alipay,沙箱,,13800000002",
+        f"P1,{stamp(3)},王者荣耀点券 680点,card_code,68.00,paid,{stamp(2)},alipay,沙箱,T0001,13800000003",
+        f"P2,{stamp(90)},Steam 钱包充值卡 100元,card_code,100.00,paid,{stamp(80)},wechat,沙箱,T0002,13800000004",
+        f"D1,{stamp(300)},爱奇艺会员月卡,card_code,19.80,delivered,{stamp(299)},alipay,沙箱,T0003,13800000005",
+        f"D2,{stamp(300)},爱奇艺会员月卡,card_code,19.80,delivered,{stamp(299)},alipay,沙箱,T0004,13800000006",
+    ]
+    (tmp_path / "o.csv").write_text("\n".join([HEADER + ",delivered_at", *(r + "," + (stamp(298) if r.startswith("D")
+                                                                                      else "") for r in rows)]),
+                                    encoding="utf-8")
+    cli("gateways", "list")  # creates the wallet and sandbox accounts
+    cli("orders", "import", str(tmp_path / "o.csv"))
+    return cli
+
+
+def test_no_args_usage_errors_exit_2(cli: Cli) -> None:
+    cli("orders", "cancel", "X", code=2)  # --reason missing
+    cli("orders", "list", "--status", "bogus", code=2)
+    proc = cli("orders", "show", "NOPE", code=1)
+    assert "找不到订单" in proc.stderr and "no such order" in proc.stderr
+
+
+def test_rule_a_unpaid_cancels_at_once(shop: Cli) -> None:
+    shop.json("orders", "cancel", "U1", "--reason", "mistaken")
+    order = shop.json("orders", "show", "U1")
+    assert order["status"] == "cancelled" and order["events"][-1]["action"] == "cancel"
+    assert order["paid_fen"] == 600 and order["created_at"].endswith("+08:00")
+
+
+def test_rule_b_auto_approve_and_queue_send(shop: Cli) -> None:
+    req = shop.json("requests", "open", "P1", "--reason", "duplicate", "--note", "重复下单")
+    assert req["state"] == "auto_approved" and req["decision_reasons"][0]["code"] == "in_cooling_off"
+    refunds = shop.json("refunds", "list")
+    assert refunds[0]["amount_fen"] == 6800 and refunds[0]["state"] == "queued" and refunds[0]["eta"]
+    assert shop.json("refunds", "send")["succeeded"] == 1
+    assert shop.json("refunds", "list")[0]["state"] == "succeeded"
+
+
+def test_rule_c_review_approve_and_reject(shop: Cli) -> None:
+    req = shop.json("requests", "open", "P2", "--reason", "wrong_item", "--amount", "30")
+    assert req["state"] == "open" and {"outside_cooling_off"} <= {r["code"] for r in req["decision_reasons"]}
+    proc = shop("requests", "approve", str(req["id"]), "--amount", "100.01", code=1)
+    assert "不能超过" in proc.stderr or "exceed" in proc.stderr
+    shop("requests", "reject", str(req["id"]), "--reason", "", code=1)
+    shop.json("requests", "approve", str(req["id"]), "--amount", "30.00")
+    order = shop.json("orders", "show", "P2")
+    assert order["status"] == "partially_refunded" and order["refunded_fen"] == 3000
+
+
+def test_rule_d_dispute_refused_unless_unused_or_merchant_fault(shop: Cli) -> None:
+    proc = shop("orders", "cancel", "D1", "--reason", "mistaken", code=1)
+    assert "只能发起售后争议" in proc.stderr and "disputed" in proc.stderr
+    shop("requests", "open", "D1", "--reason", "not_needed", code=1)
+    shop("orders", "code-used", "D1", "no")
+    req = shop.json("requests", "open", "D1", "--reason", "wrong_item")
+    assert req["state"] == "open" and req["is_dispute"]
+    req2 = shop.json("requests", "open", "D2", "--reason", "merchant_fault", "--evidence", "卡密无效")
+    shop("requests", "approve", str(req2["id"]))
+    assert shop.json("orders", "show", "D2")["status"] == "refunded"
+
+
+def test_rule_e_no_refunds_product(shop: Cli) -> None:
+    from kashop_desktop.services.desk import Desk
+    from kashop_desktop.store.models import Product
+
+    desk = Desk.open(shop.data_dir)
+    Product.update(policy_overrides='{"no_refunds": true}').where(Product.name == "王者荣耀点券 680点").execute()
+    desk.close()
+    proc = shop("requests", "open", "P1", "--reason", "mistaken", code=1)
+    assert "不支持退款" in proc.stderr
+
+
+def test_expiry_overdue_and_risk_flag(shop: Cli) -> None:
+    later = (datetime.now(SHOP_TZ) + timedelta(days=6)).isoformat()
+    req = shop.json("requests", "open", "P2", "--reason", "wrong_item")
+    swept = shop.json("sweep", "--now", later)
+    assert swept["expired"] == 2 and swept["overdue"] == 1
+    assert shop.json("orders", "show", "U2")["status"] == "cancelled"
+    listed = shop.json("requests", "list")
+    assert listed[0]["id"] == req["id"] and listed[0]["overdue"] is True
+
+
+def test_restore_and_mark_paid_twice(shop: Cli) -> None:
+    shop("orders", "cancel", "U1", "--reason", "mistaken")
+    shop("orders", "restore", "U1")
+    assert shop.json("orders", "show", "U1")["status"] == "pending_payment"
+    shop("orders", "mark-paid", "U1", "--trade-no", "T9", code=1)  # no --yes
+    first = shop.json("orders", "mark-paid", "U1", "--trade-no", "T9", "--yes")
+    second = shop.json("orders", "mark-paid", "U1", "--trade-no", "T9", "--yes")
+    assert first["already_paid"] is False and second["already_paid"] is True
+    events = [e["action"] for e in shop.json("orders", "show", "U1")["events"]]
+    assert events.count("mark_paid") == 1
+    shop("orders", "restore", "P1", code=1)
+
+
+@pytest.mark.parametrize(("scenario", "first", "final"), [
+    ("success", "succeeded", "succeeded"), ("processing", "sending", "succeeded"),
+    ("reject", "failed", "failed"), ("timeout", "unknown", "succeeded")])
+def test_each_sandbox_scenario(shop: Cli, scenario: str, first: str, final: str) -> None:
+    shop("gateways", "add", "沙箱", "--kind", "sandbox", "--set", f"scenario={scenario}", "--replace")
+    shop.json("requests", "open", "P1", "--reason", "mistaken")
+    refund_id = shop.json("refunds", "list")[0]["id"]
+    shop.json("refunds", "send")
+    assert shop.json("refunds", "list")[0]["state"] == first
+    for _ in range(3):  # force past the back-off, as the owner's "query now" does
+        shop.json("refunds", "send", "--id", str(refund_id))
+    refund = shop.json("refunds", "list")[0]
+    assert refund["state"] == final
+    if final == "failed":
+        assert "商户余额不足" in refund["last_error"]
+
+
+def test_gateways_kinds_list_every_builtin(cli: Cli) -> None:
+    kinds = {k["kind"] for k in cli.json("gateways", "kinds")["kinds"]}
+    assert {"wallet", "sandbox", "epay_v1", "epay_v2", "alipay", "wechatpay_v3"} <= kinds
+
+
+def test_demo_is_idempotent_and_check_passes(cli: Cli) -> None:
+    cli("demo", "--no-gui", "--orders", "300")
+    total = cli.json("orders", "list", "--limit", "1")["total"]
+    cli("demo", "--no-gui", "--orders", "300")
+    assert cli.json("orders", "list", "--limit", "1")["total"] == total
+    assert cli.json("check")["ok"] is True
+    assert Path(cli("backup").stdout.strip()).exists()
