@@ -12,12 +12,11 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .domain.clock import SHOP_TZ, parse_time
+from .domain.clock import parse_time
 from .domain.errors import DomainError
 from .domain.money import format_yuan, parse_yuan
 from .domain.order import CodeUsed, ReasonCode
@@ -574,8 +573,8 @@ def cmd_gateways_add(args: argparse.Namespace) -> int:
 
     def body(desk: Any) -> int:
         view = save_account(desk, args.name, args.kind, values, replace=args.replace)
-        print((f"已保存网关账户 {view.name}（{view.title_zh}）" if _zh(args)
-               else f"saved gateway account {view.name} ({view.title_en})"))
+        print(f"已保存网关账户 {view.name}（{view.title_zh}）" if _zh(args)
+               else f"saved gateway account {view.name} ({view.title_en})")
         return EXIT_OK
 
     return _run_with_desk(args, body)
@@ -605,7 +604,7 @@ def cmd_gateways_fake(args: argparse.Namespace) -> int:
     server = cls(args.host, args.port).start()
     print(f"fake {args.kind} listening on {server.url}")
     config = server.account_config(args.kind) if hasattr(server, "account_config") else {}
-    print("account settings (use with: gateways add NAME --kind %s --set KEY=VALUE ...):" % args.kind)
+    print(f"account settings (use with: gateways add NAME --kind {args.kind} --set KEY=VALUE ...):")
     print(json.dumps(config, ensure_ascii=False, indent=2))
     sys.stdout.flush()
     stop = threading.Event()
@@ -623,7 +622,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .services.requests import sweep
 
     def body(desk: Any) -> int:
-        changes, counts = sweep(desk)
+        _, counts = sweep(desk)
         if args.json:
             _print_json({**counts, "now": desk.now()})
         else:

@@ -21,7 +21,7 @@ def parse_yuan(text: object, *, allow_negative: bool = False, allow_zero: bool =
     Floats are refused (they cannot say 0.1 exactly); so are more than two decimals,
     negative amounts unless allowed, and absurd amounts above ``MAX_FEN``.
     """
-    if isinstance(text, bool) or isinstance(text, float):
+    if isinstance(text, bool | float):
         raise MoneyError("金额必须以文本给出，不能是浮点数", "an amount must be text, not a float")
     if isinstance(text, int):
         text = str(text)

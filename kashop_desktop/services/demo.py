@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -211,6 +211,10 @@ def _fresh_paid(desk: Desk, product: Product, buyer: str, buyer_id: int | None, 
     return order_no
 
 
+def _fixed(moment: datetime) -> Callable[[], datetime]:
+    return lambda: moment
+
+
 def _scenarios(desk: Desk, products: list[Product], accounts: dict[str, int], buyers: dict[str, int],
                now: datetime) -> dict[str, int]:
     """Requests and refunds made through the real services, so the timeline is the real one."""
@@ -240,7 +244,7 @@ def _scenarios(desk: Desk, products: list[Product], accounts: dict[str, int], bu
         for n, (product, buyer, ago, reason, note, amount, backdate) in enumerate(specs, start=1):
             order_no = _fresh_paid(desk, product, buyer, buyers.get(buyer), accounts, n, ago)
             if backdate:
-                desk.set_clock(lambda b=backdate: now - b + timedelta(hours=1))
+                desk.set_clock(_fixed(now - backdate + timedelta(hours=1)))
             _, rid = request_ops.open_request(desk, order_no, reason, note=note, amount_fen=amount,
                                               evidence="聊天记录截图" if n % 2 else "")
             desk.set_clock(real_clock)

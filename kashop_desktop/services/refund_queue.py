@@ -24,7 +24,15 @@ from ..domain.calendar import refund_eta
 from ..domain.clock import to_epoch
 from ..domain.errors import DomainError
 from ..domain.order import Channel
-from ..gateways.base import Capability, ErrorKind, GatewayError, RefundRef, RefundRequest, RefundResult, RefundState
+from ..gateways.base import (
+    Capability,
+    ErrorKind,
+    GatewayError,
+    RefundRef,
+    RefundRequest,
+    RefundResult,
+    RefundState,
+)
 from ..store.models import Order, Refund
 from .changes import Changes
 from .common import OWNER, SYSTEM, add_events, event_row, not_found

@@ -445,7 +445,7 @@ def _plan_approval(
     gateway_id = order.gateway_id
     needs_conf = False
     if gateway_id is not None and gateway_id in accounts:
-        caps = getattr(classes.get(accounts[gateway_id].kind), "capabilities", frozenset())
+        caps: frozenset[Capability] = getattr(classes.get(accounts[gateway_id].kind), "capabilities", frozenset())
         needs_conf = Capability.REFUND in caps and Capability.REFUND_IDEMPOTENT not in caps
         if needs_conf and not confirm:
             raise DomainError(

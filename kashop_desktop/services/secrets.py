@@ -51,7 +51,7 @@ class KeyringStore:
     def delete(self, account: str) -> None:
         try:
             self._keyring.delete_password(SERVICE, account)
-        except Exception:  # noqa: BLE001 - a missing entry is fine
+        except Exception:
             return
 
 
@@ -149,7 +149,7 @@ def keyring_usable() -> bool:
 
         backend = keyring.get_keyring()
         return not isinstance(backend, fail.Keyring) and getattr(backend, "priority", 0) > 0
-    except Exception:  # noqa: BLE001 - any keyring failure means: use the vault
+    except Exception:
         return False
 
 

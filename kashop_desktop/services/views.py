@@ -15,11 +15,11 @@ from ..domain.clock import from_epoch, iso
 from ..domain.states import OrderStatus
 from ..store import queries
 from ..store.models import CancelRequest, GatewayAccount, Order, OrderEvent, Refund
+from ..store.queries import REFUNDING, OrderFilter
 from .common import get_order, not_found
 from .desk import Desk
 
-OrderFilter = queries.OrderFilter
-REFUNDING = queries.REFUNDING
+__all__ = ["REFUNDING", "OrderFilter"]
 
 
 @dataclass(frozen=True)

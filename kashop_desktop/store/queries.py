@@ -88,9 +88,8 @@ def _where(db: SqliteDatabase, flt: OrderFilter) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     if flt.status == REFUNDING:
-        clauses.append(
-            "o.id IN (SELECT order_id FROM refund WHERE state IN (%s))" % ",".join("?" * len(IN_FLIGHT_REFUND_STATES))
-        )
+        marks = ",".join("?" * len(IN_FLIGHT_REFUND_STATES))
+        clauses.append(f"o.id IN (SELECT order_id FROM refund WHERE state IN ({marks}))")
         params += list(IN_FLIGHT_REFUND_STATES)
     elif flt.status:
         clauses.append("o.status = ?")
@@ -118,9 +117,9 @@ def _sort_key(flt: OrderFilter) -> str:
 def status_counts(db: SqliteDatabase) -> dict[str, int]:
     counts = {status: n for status, n in db.execute_sql("SELECT status, n FROM status_count").fetchall()}
     counts["all"] = sum(counts.values())
+    marks = ",".join("?" * len(IN_FLIGHT_REFUND_STATES))
     counts[REFUNDING] = db.execute_sql(
-        "SELECT COUNT(DISTINCT order_id) FROM refund WHERE state IN (%s)" % ",".join("?" * len(IN_FLIGHT_REFUND_STATES)),
-        IN_FLIGHT_REFUND_STATES,
+        f"SELECT COUNT(DISTINCT order_id) FROM refund WHERE state IN ({marks})", IN_FLIGHT_REFUND_STATES
     ).fetchone()[0]
     return counts
 

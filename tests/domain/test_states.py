@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kashop_desktop.domain.errors import TransitionError
-from kashop_desktop.domain.states import TRANSITIONS, OrderStatus, can_transition, check_transition, parse_status
+from kashop_desktop.domain.states import (
+    TRANSITIONS,
+    OrderStatus,
+    can_transition,
+    check_transition,
+    parse_status,
+)
 
 S = OrderStatus
 
