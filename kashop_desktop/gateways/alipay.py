@@ -158,7 +158,9 @@ def load_public_key(text: str) -> rsa.RSAPublicKey:
             "(PEM or bare base64), not the app public key",
         ) from exc
     if not isinstance(key, rsa.RSAPublicKey):
-        raise _bad_key("alipay_public_key", "支付宝公钥不是 RSA 公钥", "the Alipay public key is not an RSA key")
+        raise _bad_key(
+            "alipay_public_key", "支付宝公钥不是 RSA 公钥", "the Alipay public key is not an RSA key"
+        )
     return key
 
 
@@ -185,7 +187,9 @@ def canonical_request_string(params: Mapping[str, str]) -> str:
 
 def notification_sign_content(params: Mapping[str, str], *, drop_empty: bool = False) -> str:
     """The string a notification signature covers: all params but ``sign`` and ``sign_type``, sorted."""
-    keys = sorted(k for k in params if k not in ("sign", "sign_type") and not (drop_empty and params[k] == ""))
+    keys = sorted(
+        k for k in params if k not in ("sign", "sign_type") and not (drop_empty and params[k] == "")
+    )
     return "&".join(f"{key}={params[key]}" for key in keys)
 
 
@@ -292,7 +296,10 @@ _GATEWAY_MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 _GATEWAY_CODE_MESSAGES: dict[str, tuple[str, str]] = {
-    "20001": ("授权权限不足（授权令牌无效或过期）", "insufficient authorisation (the auth token is invalid or expired)"),
+    "20001": (
+        "授权权限不足（授权令牌无效或过期）",
+        "insufficient authorisation (the auth token is invalid or expired)",
+    ),
     "40001": ("缺少必选参数", "a required parameter is missing"),
     "40002": ("参数无效", "invalid parameter"),
     "40006": ("权限不足：应用未开通该接口", "insufficient permissions: the app may not call this API"),
@@ -325,15 +332,23 @@ REFUND_FAILURES: dict[str, tuple[str, str]] = {
         "the trade's status does not allow a refund (unpaid or closed)",
     ),
     "ACQ.TRADE_NOT_ALLOW_REFUND": ("该交易不允许退款", "this trade may not be refunded"),
-    "ACQ.REASON_TRADE_BEEN_FREEZEN": ("交易已被冻结，暂不能退款", "the trade is frozen and cannot be refunded now"),
+    "ACQ.REASON_TRADE_BEEN_FREEZEN": (
+        "交易已被冻结，暂不能退款",
+        "the trade is frozen and cannot be refunded now",
+    ),
     "ACQ.INVALID_PARAMETER": ("退款参数无效", "invalid refund parameters"),
-    "ACQ.REFUND_CHARGE_ERROR": ("退分账金额异常，退款未执行", "refunding the royalty split failed; no refund was made"),
+    "ACQ.REFUND_CHARGE_ERROR": (
+        "退分账金额异常，退款未执行",
+        "refunding the royalty split failed; no refund was made",
+    ),
     "ACQ.SELLER_ERROR": ("卖家状态异常，退款未执行", "the seller account is abnormal; no refund was made"),
     "ACQ.BUYER_ERROR": ("买家状态异常，退款未执行", "the buyer account is abnormal; no refund was made"),
 }
 
 #: 40004 sub-codes that mean "the gateway could not say": query before anything else.
-_UNKNOWN_SUB_CODES = frozenset({"ACQ.SYSTEM_ERROR", "ACQ.DISCORDANT_REPEAT_REQUEST", "isp.unknow-error", "aop.unknow-error"})
+_UNKNOWN_SUB_CODES = frozenset(
+    {"ACQ.SYSTEM_ERROR", "ACQ.DISCORDANT_REPEAT_REQUEST", "isp.unknow-error", "aop.unknow-error"}
+)
 
 #: 40004 sub-codes that are configuration problems (nothing was done).
 _MISCONFIGURED_SUB_CODES = frozenset({"ACQ.ACCESS_FORBIDDEN", "ACQ.PARTNER_ERROR"})
@@ -615,7 +630,9 @@ class AlipayAdapter(AdapterBase):
         params["sign"] = rsa2_sign(self._private_key, canonical_request_string(params))
         return params
 
-    async def _call(self, method: str, biz: Mapping[str, Any], *, extra: Mapping[str, str] | None = None) -> _Reply:
+    async def _call(
+        self, method: str, biz: Mapping[str, Any], *, extra: Mapping[str, str] | None = None
+    ) -> _Reply:
         params = self.signed_params(method, biz, extra=extra)
         biz_content = params.pop("biz_content")
         separator = "&" if "?" in self.gateway_url else "?"
@@ -641,10 +658,14 @@ class AlipayAdapter(AdapterBase):
                 sent=False,
             ) from exc
         except httpx.TimeoutException as exc:
-            raise self._unknown("timeout", "等待支付宝回复超时", "timed out waiting for Alipay's reply") from exc
+            raise self._unknown(
+                "timeout", "等待支付宝回复超时", "timed out waiting for Alipay's reply"
+            ) from exc
         except httpx.TransportError as exc:
             raise self._unknown(
-                "transport_error", f"连接中断，未收到完整回复：{exc!r}", f"connection broke before a full reply: {exc!r}"
+                "transport_error",
+                f"连接中断，未收到完整回复：{exc!r}",
+                f"connection broke before a full reply: {exc!r}",
             ) from exc
         return self._parse_reply(method, resp.status_code, resp.content)
 
@@ -668,7 +689,12 @@ class AlipayAdapter(AdapterBase):
                 raw=body[:500],
             )
         if status != 200:
-            raise self._unknown(f"http_{status}", f"支付宝网关返回 HTTP {status}", f"the gateway answered HTTP {status}", body[:500])
+            raise self._unknown(
+                f"http_{status}",
+                f"支付宝网关返回 HTTP {status}",
+                f"the gateway answered HTTP {status}",
+                body[:500],
+            )
         try:
             text = body.decode("utf-8")
             key, content, sign = signed_response_content(text, method.replace(".", "_") + "_response")
@@ -677,7 +703,10 @@ class AlipayAdapter(AdapterBase):
                 raise ValueError("the response value is not an object")
         except (UnicodeDecodeError, ValueError) as exc:
             raise self._unknown(
-                "bad_reply", f"回复不完整或不是有效 JSON（{exc}）", f"the reply is incomplete or not valid JSON ({exc})", body[:500]
+                "bad_reply",
+                f"回复不完整或不是有效 JSON（{exc}）",
+                f"the reply is incomplete or not valid JSON ({exc})",
+                body[:500],
             ) from exc
         claimed = f"{_text(inner.get('code'))} {_text(inner.get('sub_code'))} {_text(inner.get('sub_msg') or inner.get('msg'))}".strip()
         if not sign:
@@ -715,7 +744,12 @@ class AlipayAdapter(AdapterBase):
             return None
         if code == "40004":
             if sub in _UNKNOWN_SUB_CODES:
-                return self._unknown(sub, f"支付宝系统繁忙或请求与先前不一致（{said}）", f"Alipay was busy or the request conflicts with an earlier one ({said})", reply.data)
+                return self._unknown(
+                    sub,
+                    f"支付宝系统繁忙或请求与先前不一致（{said}）",
+                    f"Alipay was busy or the request conflicts with an earlier one ({said})",
+                    reply.data,
+                )
             if sub in _MISCONFIGURED_SUB_CODES:
                 return GatewayError(
                     ErrorKind.MISCONFIGURED,
@@ -726,7 +760,12 @@ class AlipayAdapter(AdapterBase):
                 )
             return None
         if code == "20000":
-            return self._unknown(sub or code, f"支付宝服务暂不可用（{said}）", f"Alipay service unavailable ({said})", reply.data)
+            return self._unknown(
+                sub or code,
+                f"支付宝服务暂不可用（{said}）",
+                f"Alipay service unavailable ({said})",
+                reply.data,
+            )
         if code in _GATEWAY_CODE_MESSAGES:
             zh, en = _GATEWAY_MESSAGES.get(sub) or _GATEWAY_CODE_MESSAGES[code]
             return GatewayError(
@@ -736,7 +775,9 @@ class AlipayAdapter(AdapterBase):
                 code=sub or code,
                 raw=reply.data,
             )
-        return self._unknown(code or "no_code", f"无法识别的回复码（{said}）", f"unrecognised reply code ({said})", reply.data)
+        return self._unknown(
+            code or "no_code", f"无法识别的回复码（{said}）", f"unrecognised reply code ({said})", reply.data
+        )
 
     def _check_trade(self, reply: _Reply, out_trade_no: str, trade_no: str | None) -> None:
         """A verified reply about another trade is not an answer to our question."""
@@ -761,14 +802,18 @@ class AlipayAdapter(AdapterBase):
             raise error
         if reply.code == "40004":
             if reply.sub_code == "ACQ.TRADE_NOT_EXIST":
-                return PaymentSnapshot(PaymentState.NOT_FOUND, ref.out_trade_no, ref.gateway_trade_no, None, raw=reply.data)
+                return PaymentSnapshot(
+                    PaymentState.NOT_FOUND, ref.out_trade_no, ref.gateway_trade_no, None, raw=reply.data
+                )
             raise self._rejected(reply, "查询交易失败", "trade query failed")
         self._check_trade(reply, ref.out_trade_no, ref.gateway_trade_no)
         status = _text(reply.data.get("trade_status"))
         try:
             total = _fen(reply.data.get("total_amount"))
         except MoneyError as exc:
-            raise self._unknown("bad_amount", f"金额格式无效：{exc.zh}", f"invalid amount: {exc.en}", reply.data) from exc
+            raise self._unknown(
+                "bad_amount", f"金额格式无效：{exc.zh}", f"invalid amount: {exc.en}", reply.data
+            ) from exc
         return PaymentSnapshot(
             state=_TRADE_STATES.get(status, PaymentState.UNKNOWN),
             out_trade_no=ref.out_trade_no,
@@ -791,8 +836,18 @@ class AlipayAdapter(AdapterBase):
 
     async def create_qr(self, req: QrRequest) -> QrPayment:
         if req.amount_fen <= 0:
-            raise GatewayError(ErrorKind.REJECTED, "金额必须大于零", "the amount must be positive", code="bad_amount", sent=False)
-        biz = {"out_trade_no": req.out_trade_no, "total_amount": format_yuan(req.amount_fen), "subject": req.subject[:256]}
+            raise GatewayError(
+                ErrorKind.REJECTED,
+                "金额必须大于零",
+                "the amount must be positive",
+                code="bad_amount",
+                sent=False,
+            )
+        biz = {
+            "out_trade_no": req.out_trade_no,
+            "total_amount": format_yuan(req.amount_fen),
+            "subject": req.subject[:256],
+        }
         reply = await self._call("alipay.trade.precreate", biz, extra={"notify_url": req.notify_url})
         error = self._gateway_error(reply)
         if error:
@@ -828,7 +883,9 @@ class AlipayAdapter(AdapterBase):
         elif req.total_fen > 0 and req.amount_fen > req.total_fen:
             problem = ("退款金额超过订单金额", "the refund amount exceeds the order total")
         if problem:
-            raise GatewayError(ErrorKind.REJECTED, problem[0], problem[1], code="bad_refund_request", sent=False)
+            raise GatewayError(
+                ErrorKind.REJECTED, problem[0], problem[1], code="bad_refund_request", sent=False
+            )
 
     async def refund(self, req: RefundRequest) -> RefundResult:
         self._check_refund_request(req)
@@ -850,7 +907,12 @@ class AlipayAdapter(AdapterBase):
                     raw_bytes=reply.body,
                 )
             # An unlisted business code: we cannot claim the refund failed for good.
-            raise self._unknown(sub or reply.code, f"未识别的退款错误（{sub}：{reply.sub_msg}）", f"unrecognised refund error ({sub}: {reply.sub_msg})", reply.data)
+            raise self._unknown(
+                sub or reply.code,
+                f"未识别的退款错误（{sub}：{reply.sub_msg}）",
+                f"unrecognised refund error ({sub}: {reply.sub_msg})",
+                reply.data,
+            )
         self._check_trade(reply, req.out_trade_no, req.gateway_trade_no)
         if _text(reply.data.get("fund_change")) == "Y":
             # refund_fee is the trade's cumulative refunded total (VERIFY), so the amount this
@@ -872,15 +934,21 @@ class AlipayAdapter(AdapterBase):
         except GatewayError as exc:
             return self._accepted_unconfirmed(req, reply, f"{exc.zh}", f"{exc.en}")
         if confirmed.state is RefundState.SUCCEEDED:
-            return replace(confirmed, raw={"refund": reply.data, "query": confirmed.raw}, raw_bytes=reply.body)
+            return replace(
+                confirmed, raw={"refund": reply.data, "query": confirmed.raw}, raw_bytes=reply.body
+            )
         # VERIFY/safer reading: §5.2 reads "no data" as not refunded, but the refund call itself
         # was accepted and Alipay warns that an early query can come back empty. Report
         # PROCESSING (query again later) rather than FAILED: a later NOT_FOUND from query_refund
         # is still answered by a safe re-send with this same out_request_no.
-        return self._accepted_unconfirmed(req, reply, confirmed.message_zh, confirmed.message_en, confirmed.raw)
+        return self._accepted_unconfirmed(
+            req, reply, confirmed.message_zh, confirmed.message_en, confirmed.raw
+        )
 
     @staticmethod
-    def _accepted_unconfirmed(req: RefundRequest, reply: _Reply, zh: str, en: str, query_raw: Any = None) -> RefundResult:
+    def _accepted_unconfirmed(
+        req: RefundRequest, reply: _Reply, zh: str, en: str, query_raw: Any = None
+    ) -> RefundResult:
         return RefundResult(
             RefundState.PROCESSING,
             req.refund_no,
@@ -918,8 +986,15 @@ class AlipayAdapter(AdapterBase):
         data = reply.data
         got_key = _text(data.get("out_request_no"))
         if got_key and got_key != ref.refund_no:
-            raise self._unknown("reply_mismatch", f"回复的退款单号（{got_key}）与请求不一致", f"the reply's refund number ({got_key}) differs from ours", data)
-        has_refund = any(data.get(k) not in (None, "") for k in ("out_request_no", "refund_amount", "refund_status"))
+            raise self._unknown(
+                "reply_mismatch",
+                f"回复的退款单号（{got_key}）与请求不一致",
+                f"the reply's refund number ({got_key}) differs from ours",
+                data,
+            )
+        has_refund = any(
+            data.get(k) not in (None, "") for k in ("out_request_no", "refund_amount", "refund_status")
+        )
         if not has_refund:
             return RefundResult(
                 RefundState.NOT_FOUND,
@@ -933,7 +1008,9 @@ class AlipayAdapter(AdapterBase):
         try:
             amount = _fen(data.get("refund_amount"))
         except MoneyError as exc:
-            raise self._unknown("bad_amount", f"金额格式无效：{exc.zh}", f"invalid amount: {exc.en}", data) from exc
+            raise self._unknown(
+                "bad_amount", f"金额格式无效：{exc.zh}", f"invalid amount: {exc.en}", data
+            ) from exc
         if amount is None:
             amount = ref.amount_fen
         if _text(data.get("refund_status")) == "REFUND_SUCCESS":
@@ -968,7 +1045,8 @@ class AlipayAdapter(AdapterBase):
     async def bill_download_url(self, day: date, bill_type: str = "trade") -> str:
         """The one-shot (30 s) download URL of a day's bill."""
         reply = await self._call(
-            "alipay.data.dataservice.bill.downloadurl.query", {"bill_type": bill_type, "bill_date": day.isoformat()}
+            "alipay.data.dataservice.bill.downloadurl.query",
+            {"bill_type": bill_type, "bill_date": day.isoformat()},
         )
         error = self._gateway_error(reply)
         if error:
@@ -985,7 +1063,9 @@ class AlipayAdapter(AdapterBase):
             raise self._rejected(reply, "获取账单地址失败", "could not get the bill URL")
         url = _text(reply.data.get("bill_download_url"))
         if urlsplit(url).scheme not in ("http", "https"):
-            raise self._unknown("no_bill_url", "回复里没有有效的账单地址", "the reply has no valid bill URL", reply.data)
+            raise self._unknown(
+                "no_bill_url", "回复里没有有效的账单地址", "the reply has no valid bill URL", reply.data
+            )
         return url
 
     async def download_bill(self, day: date, bill_type: str = "trade") -> bytes:
@@ -995,7 +1075,10 @@ class AlipayAdapter(AdapterBase):
             resp = await self._client().get(url, timeout=self.timeout)
         except httpx.TransportError as exc:
             raise GatewayError(
-                ErrorKind.RETRYABLE, f"下载账单失败：{exc!r}", f"bill download failed: {exc!r}", code="bill_download"
+                ErrorKind.RETRYABLE,
+                f"下载账单失败：{exc!r}",
+                f"bill download failed: {exc!r}",
+                code="bill_download",
             ) from exc
         if resp.status_code != 200 or not resp.content.startswith(b"PK"):
             raise GatewayError(
@@ -1019,7 +1102,11 @@ class AlipayAdapter(AdapterBase):
         start = query.start or end
         if (end - start).days > 62:
             raise GatewayError(
-                ErrorKind.REJECTED, "一次最多查询 62 天的账单", "at most 62 days of bills at a time", code="range_too_long", sent=False
+                ErrorKind.REJECTED,
+                "一次最多查询 62 天的账单",
+                "at most 62 days of bills at a time",
+                code="range_too_long",
+                sent=False,
             )
         rows: list[dict[str, str]] = []
         day = start
@@ -1028,13 +1115,21 @@ class AlipayAdapter(AdapterBase):
                 rows.extend(parse_trade_bill(await self.download_bill(day)))
             except (zipfile.BadZipFile, MoneyError, csv.Error) as exc:
                 raise GatewayError(
-                    ErrorKind.RETRYABLE, f"账单无法解析：{exc}", f"the bill could not be parsed: {exc}", code="bad_bill"
+                    ErrorKind.RETRYABLE,
+                    f"账单无法解析：{exc}",
+                    f"the bill could not be parsed: {exc}",
+                    code="bad_bill",
                 ) from exc
             day += timedelta(days=1)
         try:
             records = _bill_records(rows)
         except MoneyError as exc:
-            raise GatewayError(ErrorKind.RETRYABLE, f"账单金额无法解析：{exc.zh}", f"bill amount unreadable: {exc.en}", code="bad_bill") from exc
+            raise GatewayError(
+                ErrorKind.RETRYABLE,
+                f"账单金额无法解析：{exc.zh}",
+                f"bill amount unreadable: {exc.en}",
+                code="bad_bill",
+            ) from exc
         return records[query.offset : query.offset + query.limit]
 
     # ---- notifications -------------------------------------------------------------------------
@@ -1053,11 +1148,15 @@ class AlipayAdapter(AdapterBase):
             except UnicodeDecodeError:
                 continue
         if pairs is None:
-            raise self._notify_security("通知编码无法识别", "the notification's encoding is unreadable", "bad_notify")
+            raise self._notify_security(
+                "通知编码无法识别", "the notification's encoding is unreadable", "bad_notify"
+            )
         params: dict[str, str] = {}
         for key, value in pairs:
             if key in params:
-                raise self._notify_security(f"通知参数重复：{key}", f"duplicate notification parameter: {key}", "bad_notify")
+                raise self._notify_security(
+                    f"通知参数重复：{key}", f"duplicate notification parameter: {key}", "bad_notify"
+                )
             params[key] = value
         return params
 
@@ -1071,15 +1170,22 @@ class AlipayAdapter(AdapterBase):
         params = self._notify_params(http)
         sign = params.get("sign", "")
         if not sign:
-            raise self._notify_security("通知没有签名", "the notification is unsigned", "unsigned_notify", params)
+            raise self._notify_security(
+                "通知没有签名", "the notification is unsigned", "unsigned_notify", params
+            )
         if params.get("sign_type", "RSA2") != "RSA2":
             raise self._notify_security(
-                f"不接受的签名类型：{params.get('sign_type')}", f"sign type not accepted: {params.get('sign_type')}", "bad_sign_type", params
+                f"不接受的签名类型：{params.get('sign_type')}",
+                f"sign type not accepted: {params.get('sign_type')}",
+                "bad_sign_type",
+                params,
             )
         verified = rsa2_verify(self._alipay_public_key, notification_sign_content(params), sign)
         if not verified and any(v == "" for v in params.values()):
             # Java rsaCheckV1 keeps empty values, some SDKs drop them: either string is Alipay's.
-            verified = rsa2_verify(self._alipay_public_key, notification_sign_content(params, drop_empty=True), sign)
+            verified = rsa2_verify(
+                self._alipay_public_key, notification_sign_content(params, drop_empty=True), sign
+            )
         if not verified:
             raise self._notify_security(
                 "通知签名验证失败：可能是伪造的通知，或支付宝公钥填错",
@@ -1097,11 +1203,21 @@ class AlipayAdapter(AdapterBase):
         notify_type = params.get("notify_type", "trade_status_sync")
         if notify_type != "trade_status_sync":
             raise GatewayError(
-                ErrorKind.REJECTED, f"不支持的通知类型：{notify_type}", f"unsupported notification type: {notify_type}", code="notify_type", sent=False
+                ErrorKind.REJECTED,
+                f"不支持的通知类型：{notify_type}",
+                f"unsupported notification type: {notify_type}",
+                code="notify_type",
+                sent=False,
             )
         out_trade_no = params.get("out_trade_no", "")
         if not out_trade_no:
-            raise GatewayError(ErrorKind.REJECTED, "通知缺少商户订单号", "the notification has no out_trade_no", code="bad_notify", sent=False)
+            raise GatewayError(
+                ErrorKind.REJECTED,
+                "通知缺少商户订单号",
+                "the notification has no out_trade_no",
+                code="bad_notify",
+                sent=False,
+            )
         trade_no = params.get("trade_no") or None
         status = params.get("trade_status", "")
         if params.get("out_biz_no") or params.get("gmt_refund"):
@@ -1117,7 +1233,9 @@ class AlipayAdapter(AdapterBase):
         try:
             amount = _fen(params.get("total_amount"))
         except MoneyError as exc:
-            raise GatewayError(ErrorKind.REJECTED, exc.zh, exc.en, code="bad_amount", sent=False, raw=params) from exc
+            raise GatewayError(
+                ErrorKind.REJECTED, exc.zh, exc.en, code="bad_amount", sent=False, raw=params
+            ) from exc
         return Notification(
             kind="payment",
             out_trade_no=out_trade_no,
@@ -1148,7 +1266,9 @@ class AlipayAdapter(AdapterBase):
                 "connection OK: Alipay accepted our signature and app_id, and its reply verified",
                 detail=f"{reply.code} {reply.sub_code}".strip(),
             )
-        error = self._gateway_error(reply) or self._rejected(reply, "支付宝拒绝了查询", "Alipay refused the query")
+        error = self._gateway_error(reply) or self._rejected(
+            reply, "支付宝拒绝了查询", "Alipay refused the query"
+        )
         return self._report_error(error)
 
     def _report_error(self, exc: GatewayError) -> ConnectionReport:
