@@ -96,6 +96,11 @@ async def expect_error(coro: Any) -> GatewayError:
     return info.value
 
 
+def _public_of(key: rsa.RSAPrivateKey) -> str:
+    pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return pem.decode("ascii")
+
+
 # ---- golden vectors (gateways.md §3.2, §3.3, §3.7) ------------------------------------------------
 
 
@@ -344,11 +349,6 @@ def test_wrong_platform_key_or_id_is_security(fake: FakeWechatPayServer) -> None
     run(main())
 
 
-def _public_of(key: rsa.RSAPrivateKey) -> str:
-    pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return pem.decode("ascii")
-
-
 def test_bad_response_signature_is_security_even_on_204(fake: FakeWechatPayServer) -> None:
     fake.add_payment("T1", 1000)
     fake.add_payment("Q1", 100, status="pending")
@@ -416,6 +416,31 @@ def test_reply_mapping(
             coro = a.refund(refund_req("R1", 100)) if call == "refund" else a.query_refund(RefundRef("T1", None, "R1"))
             err = await expect_error(coro)
             assert (err.kind, err.sent) == (kind, sent)
+
+    run(main())
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "zh", "en"),
+    [(403, "NOT_ENOUGH", "余额不足", "insufficient"), (404, "RESOURCE_NOT_EXISTS", "找不到该订单", "no such order"),
+     (400, "INVALID_REQUEST", "可退金额", "refundable amount"), (403, "USER_ACCOUNT_ABNORMAL", "账户异常", "abnormal"),
+     (400, "PARAM_ERROR", "参数有误", "parameters")],
+)
+def test_signed_business_refusals_are_failed_with_messages(
+    fake: FakeWechatPayServer, status: int, code: str, zh: str, en: str
+) -> None:
+    body = json.dumps({"code": code, "message": "微信说明"}).encode()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, content=body, headers={"Content-Type": "application/json",
+                                                             **fake.signature_headers(body)})
+
+    async def main() -> None:
+        client, ctx = _mock_adapter(fake, handler)
+        async with client, ctx as a:
+            result = await a.refund(refund_req("R1", 100))
+            assert (result.state, result.code, result.refund_no) == (RefundState.FAILED, code, "R1")
+            assert zh in result.message_zh and "微信说明" in result.message_zh and en in result.message_en
 
     run(main())
 
