@@ -13,10 +13,10 @@ os.environ["KASHOP_SECRETS"] = "vault"  # never touch a developer's real keyring
 os.environ.setdefault("KASHOP_VAULT_PASSPHRASE", "test-passphrase")
 os.environ.pop("KASHOP_DATA_DIR", None)
 
-import pytest  # noqa: E402
+import pytest
 
-from kashop_desktop.domain.clock import SHOP_TZ  # noqa: E402
-from kashop_desktop.services.desk import Desk  # noqa: E402
+from kashop_desktop.domain.clock import SHOP_TZ
+from kashop_desktop.services.desk import Desk
 
 
 class FakeClock:

@@ -10,8 +10,9 @@ import os
 
 os.environ.setdefault("QT_API", "pyside6")
 
-from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
-from PySide6.QtCore import (  # noqa: E402
+import qasync
+from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtCore import (
     QAbstractTableModel,
     QByteArray,
     QCoreApplication,
@@ -31,7 +32,7 @@ from PySide6.QtCore import (  # noqa: E402
     Signal,
     Slot,
 )
-from PySide6.QtGui import (  # noqa: E402
+from PySide6.QtGui import (
     QAction,
     QBrush,
     QColor,
@@ -45,7 +46,7 @@ from PySide6.QtGui import (  # noqa: E402
     QPixmap,
     QShortcut,
 )
-from PySide6.QtWidgets import (  # noqa: E402
+from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QCheckBox,
@@ -77,18 +78,16 @@ from PySide6.QtWidgets import (  # noqa: E402
     QStackedWidget,
     QStatusBar,
     QStyledItemDelegate,
+    QTabBar,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
-    QTabBar,
     QTabWidget,
     QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
-
-import qasync  # noqa: E402
-from qasync import asyncClose, asyncSlot  # noqa: E402
+from qasync import asyncClose, asyncSlot
 
 __all__ = [name for name in dir() if not name.startswith("_")]
