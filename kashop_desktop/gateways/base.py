@@ -9,6 +9,8 @@ Outcome rules the refund queue relies on:
   * Everything else *raises* GatewayError with a kind:
       RETRYABLE      the gateway said "try again" or could not be reached; ``sent`` says
                      whether the request may have reached it.
+      REJECTED       a definite business refusal that came as an error rather than a result
+                     (e.g. refused before sending): nothing was done.
       MISCONFIGURED  credentials or signature refused by the gateway: nothing was done.
       UNKNOWN_OUTCOME the request went out and no usable reply came back: query first.
       SECURITY       a reply whose signature does not verify: never taken as success.

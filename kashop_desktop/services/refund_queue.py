@@ -258,8 +258,9 @@ class RefundQueue:
         if exc.kind is ErrorKind.RETRYABLE and not exc.sent:
             await self.run_db(self._settle, job, "queued", error=text, kind="offline")
             report.requeued += 1
-        elif exc.kind is ErrorKind.MISCONFIGURED:
-            await self.run_db(self._settle, job, "failed", error=text, kind="misconfigured")
+        elif exc.kind in (ErrorKind.MISCONFIGURED, ErrorKind.REJECTED):
+            # A definite refusal: nothing was done at the gateway; the owner fixes and re-sends.
+            await self.run_db(self._settle, job, "failed", error=text, kind=exc.kind.value)
             report.failed += 1
         else:
             await self.run_db(self._settle, job, "unknown", error=text, kind=exc.kind.value,

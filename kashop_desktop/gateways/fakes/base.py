@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import socket
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -161,6 +162,10 @@ class FakeGatewayServer:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
+            def setup(self) -> None:
+                super().setup()
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
@@ -187,7 +192,16 @@ class FakeGatewayServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = _serve
 
-        self._httpd = ThreadingHTTPServer((self._host, self._port), Handler)
+        class Server(ThreadingHTTPServer):
+            # Many concurrent clients in chaos runs: a deep backlog, and no Nagle delay
+            # between the header and body writes of one reply.
+            request_queue_size = 256
+
+            def server_bind(self) -> None:
+                super().server_bind()
+                self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        self._httpd = Server((self._host, self._port), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"fake-{self.kind}", daemon=True)
         self._thread.start()
