@@ -240,6 +240,33 @@ def test_fake_speaks_php_json(fake: FakeEpayServer) -> None:
         assert order.json()["status"] == "2" and order.json()["money"] == "1.00"  # numbers as strings
 
 
+def test_fake_submit_php_page_jump(fake: FakeEpayServer) -> None:
+    params = {**GOLDEN_REQUEST, "pid": fake.pid, "out_trade_no": "SUB-1", "sitename": "卡店"}
+    signed = {**params, "sign": epay.md5_sign(params, fake.key), "sign_type": "MD5"}
+    with httpx.Client(base_url=fake.url) as client:
+        page = client.get("submit.php", params=signed).text
+        assert "window.location.replace('./cashier.php?trade_no=" in page
+        refused = client.get("submit.php", params={**signed, "money": "0.01"}).text
+        assert "RSA签名校验失败" in refused  # (sic) the same text for MD5 failures
+        assert client.get("submit.php").text == "你还未配置支付接口商户！"
+    assert fake.ledger.payments["SUB-1"].status == "pending" and fake.orders["SUB-1"].version == 0
+
+
+def test_v1_unrecognised_success_code_is_unknown_never_failed(fake: FakeEpayServer) -> None:
+    fake.add_payment("U1", 1000)
+
+    async def go() -> None:
+        async with opened(make(fake, "epay_v1", refund_success_codes="1")) as a:  # a clone setting
+            with pytest.raises(GatewayError) as err:
+                await a.refund(refund_req("U1", "RF-U1-0001", 100))
+            assert (err.value.kind, err.value.code) == (ErrorKind.UNKNOWN_OUTCOME, "unrecognised_0")
+
+    run(go)
+    assert len(fake.ledger.refunds) == 1  # it did happen: reporting FAILED would invite a double refund
+    with pytest.raises(GatewayError):
+        EpayV1Adapter({**fake.account_config("epay_v1"), "refund_success_codes": "0,-1"})
+
+
 # ---- end to end: query, refund ------------------------------------------------------------------
 
 
