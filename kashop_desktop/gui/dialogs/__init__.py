@@ -1,0 +1,22 @@
+"""The desk's dialogs: each runs one operation and returns a typed result from ``ask``."""
+
+from .base import OpDialog
+from .cancel import CancelDialog, CancelResult
+from .mark_paid import MarkPaidDialog, MarkPaidResult
+from .open_request import OpenRequestDialog, OpenRequestResult
+from .restore import RestoreDialog, RestoreResult
+from .review import ReviewDialog, ReviewResult
+
+__all__ = [
+    "CancelDialog",
+    "CancelResult",
+    "MarkPaidDialog",
+    "MarkPaidResult",
+    "OpDialog",
+    "OpenRequestDialog",
+    "OpenRequestResult",
+    "RestoreDialog",
+    "RestoreResult",
+    "ReviewDialog",
+    "ReviewResult",
+]

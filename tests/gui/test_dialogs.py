@@ -1,0 +1,434 @@
+"""The dialogs, driven through qtbot: live previews, validation, service errors shown inline.
+
+Also home of the GUI test helpers (the qasync loop, the desk context, a small shop) that the
+page and walk tests import. Coroutines run on one qasync loop that the test body drives with
+``qtbot.waitUntil``; no test starts a nested event loop inside a coroutine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from kashop_desktop.domain.clock import to_epoch
+from kashop_desktop.domain.order import ReasonCode
+from kashop_desktop.domain.policy import CancelPolicy
+from kashop_desktop.gui.context import DeskContext
+from kashop_desktop.gui.dialogs import (
+    CancelDialog,
+    MarkPaidDialog,
+    OpenRequestDialog,
+    RestoreDialog,
+    ReviewDialog,
+)
+from kashop_desktop.gui.dialogs.base import LANGUAGE_PROPERTY, OpDialog
+from kashop_desktop.gui.qt import QApplication, qasync
+from kashop_desktop.services import bulk, requests, views
+from kashop_desktop.services import gateways as gateway_service
+from kashop_desktop.services.common import buyer_for
+from kashop_desktop.services.desk import Desk
+
+# ---- helpers shared by the GUI tests ---------------------------------------------------------
+
+
+@pytest.fixture
+def aloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+    """The app's one asyncio loop (qasync), running whenever Qt processes events."""
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    # Not loop.stop(): that calls QApplication.exit(), which leaves Qt refusing to run timers
+    # for the next test. Mark the loop stopped by hand, then close it.
+    asyncio.events._set_running_loop(None)
+    loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def ctx(desk: Desk, aloop: asyncio.AbstractEventLoop, qtbot: Any) -> Iterator[DeskContext]:
+    context = DeskContext(desk)
+    yield context
+    closing = asyncio.ensure_future(context.aclose())
+    qtbot.waitUntil(closing.done, timeout=5000)
+
+
+def run(qtbot: Any, coro: Awaitable[Any], timeout: int = 9000) -> Any:
+    """Run a coroutine on the qasync loop from the test body and return its result."""
+    task = asyncio.ensure_future(coro)
+    qtbot.waitUntil(task.done, timeout=timeout)
+    return task.result()
+
+
+def find_dialog(cls: type[OpDialog]) -> Any:
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, cls) and widget.isVisible():
+            return widget
+    return None
+
+
+def drive(qtbot: Any, ask: Awaitable[Any], cls: type[OpDialog], fill: Callable[[Any], None]) -> Any:
+    """Await ``XDialog.ask`` the way the app does: fill the dialog it opens, press OK, get the result."""
+    task = asyncio.ensure_future(ask)
+    qtbot.waitUntil(lambda: find_dialog(cls) is not None, timeout=5000)
+    dialog = find_dialog(cls)
+    fill(dialog)
+    assert dialog.ok_button.isEnabled(), dialog.message.text()
+    dialog.ok_button.click()
+    qtbot.waitUntil(task.done, timeout=5000)
+    return task.result()
+
+
+def submit(qtbot: Any, dialog: OpDialog) -> bool:
+    """Press OK on a dialog constructed directly and wait for the operation to finish."""
+    return bool(run(qtbot, dialog.submit()))
+
+
+class Shop:
+    """A small shop: one product with stock and card codes, a coupon, the built-in gateways."""
+
+    _numbers = itertools.count(1)
+
+    def __init__(self, desk: Desk) -> None:
+        from kashop_desktop.store.models import CardCode, Coupon, Product
+
+        self.desk = desk
+        gateway_service.ensure_builtin_accounts(desk)
+        self.product = Product.create(name="王者荣耀点券 60点", product_type="card_code", price_fen=60_00, stock=20)
+        CardCode.insert_many([{"product": self.product.id, "code": f"KWZ{i:04d}ABCDEFGH"}
+                              for i in range(10)]).execute()
+        for code in ("CP1", "CP2", "CP3"):
+            Coupon.create(code=code, discount_fen=5_00)
+
+    def gateway(self, name: str, scenario: str | None = None) -> int:
+        if scenario is not None:
+            gateway_service.save_account(self.desk, name, "sandbox", {"scenario": scenario})
+        return gateway_service.account_view(self.desk, name).id
+
+    def order(self, status: str = "paid", *, ago: timedelta = timedelta(minutes=3), coupon: str | None = None,
+              points: int = 0, gateway: str = "沙箱", channel: str = "alipay", buyer: str = "13800138000",
+              code_used: str = "unknown", product_type: str = "card_code") -> str:
+        from kashop_desktop.store.models import Coupon, Order, Product
+
+        n = next(self._numbers)
+        now = self.desk.now()
+        order_no = f"T{now:%Y%m%d}{n:05d}"
+        paid = status != "pending_payment"
+        coupon_fen = 5_00 if coupon else 0
+        row: dict[str, Any] = {
+            "order_no": order_no, "created_at": to_epoch(now - ago - timedelta(minutes=1)),
+            "product_id": self.product.id, "product_name": self.product.name, "product_type": product_type,
+            "list_fen": 60_00, "coupon_fen": coupon_fen, "coupon_code": coupon, "points": points,
+            "paid_fen": 60_00 - coupon_fen if paid else 0, "status": status, "channel": channel,
+            "gateway_id": self.gateway(gateway), "buyer": buyer, "buyer_ref_id": buyer_for(buyer),
+            "stock_reserved": int(status in ("pending_payment", "paid")), "code_used": code_used,
+        }
+        if paid:
+            row.update(paid_at=to_epoch(now - ago), gateway_trade_no=f"GW{n:010d}")
+        if status in ("delivered", "completed"):
+            row.update(delivered_at=to_epoch(now - ago + timedelta(seconds=30)), card_code=f"KX{n:04d}ZZZZZZZZ")
+        if status == "pending_payment":
+            row["created_at"] = to_epoch(now - timedelta(minutes=2))
+        bulk.insert_orders(self.desk, [row])
+        order_id = Order.get(Order.order_no == order_no).id
+        if coupon:
+            Coupon.update(used_by_order=order_id).where(Coupon.code == coupon).execute()
+        if row["stock_reserved"]:
+            Product.update(stock=Product.stock - 1).where(Product.id == self.product.id).execute()
+        return order_no
+
+    def stock(self) -> int:
+        from kashop_desktop.store.models import Product
+
+        return int(Product.get_by_id(self.product.id).stock)
+
+    def coupon_free(self, code: str) -> bool:
+        from kashop_desktop.store.models import Coupon
+
+        return Coupon.get_by_id(code).used_by_order is None
+
+
+@pytest.fixture
+def shop(desk: Desk) -> Shop:
+    return Shop(desk)
+
+
+# ---- cancel ----------------------------------------------------------------------------------
+
+
+def test_cancel_unpaid_previews_returns_and_cancels_through_ask(qtbot, ctx, shop):
+    order_no = shop.order("pending_payment", coupon="CP1", points=200)
+    stock_before = shop.stock()
+
+    def fill(dialog: CancelDialog) -> None:
+        text = dialog.consequences.text()
+        assert "立即取消" in text and "库存退回 1 件" in text
+        assert "优惠券 CP1 退回" in text and "退回积分 200" in text
+        assert not dialog.breakdown.isVisible()
+        dialog.reason.set_reason(ReasonCode.MISTAKEN)
+        dialog.note.setText("面值选错")
+
+    result = drive(qtbot, CancelDialog.ask(None, ctx, order_no), CancelDialog, fill)
+    assert result is not None and result.order_no == order_no
+    detail = views.order_detail(ctx.desk, order_no)
+    assert detail.status.value == "cancelled"
+    assert shop.stock() == stock_before + 1 and shop.coupon_free("CP1")
+    assert detail.points_refunded == 200
+
+
+def test_cancel_paid_shows_breakdown_eta_and_gateway(qtbot, ctx, shop):
+    ctx.desk.set_policy(CancelPolicy(fee_rate_permyriad=50))
+    order_no = shop.order("paid", coupon="CP2", points=100)
+    dialog = CancelDialog(None, ctx, order_no)
+    qtbot.addWidget(dialog)
+    bd = dialog.breakdown
+    assert bd.text_of("gross") == "¥55.00"
+    assert bd.text_of("fee") == "¥0.27"  # 0.5 %, rounded down in the buyer's favour
+    assert "¥54.73" in bd.text_of("net")
+    assert "优惠券原样退回" in bd.text_of("coupon")
+    assert bd.text_of("points") == "100"
+    assert "个工作日" in bd.text_of("eta")
+    assert "自动原路退款" in bd.text_of("gateway")
+    assert not dialog.confirm.required and dialog.ok_button.isEnabled()
+    dialog.reason.set_reason(ReasonCode.MERCHANT_FAULT)  # the merchant's fault: no fee
+    assert bd.text_of("fee") == "无"
+    assert submit(qtbot, dialog)
+    detail = views.order_detail(ctx.desk, order_no)
+    assert detail.status.value == "cancelled"
+    assert [(r.gross_fen, r.fee_fen, r.state) for r in detail.refunds] == [(55_00, 0, "queued")]
+
+
+def test_cancel_delivered_is_disabled_and_offers_a_dispute(qtbot, ctx, shop):
+    order_no = shop.order("delivered", code_used="no")
+
+    def fill(dialog: CancelDialog) -> None:
+        assert not dialog.ok_button.isEnabled()
+        assert dialog.message.text() == "已发货订单不可直接取消，只能发起售后争议"
+        assert dialog.dispute_button.isVisible()
+        dialog.dispute_button.click()
+
+    task = asyncio.ensure_future(CancelDialog.ask(None, ctx, order_no))
+    qtbot.waitUntil(lambda: find_dialog(CancelDialog) is not None)
+    fill(find_dialog(CancelDialog))
+    qtbot.waitUntil(lambda: find_dialog(OpenRequestDialog) is not None)
+    opened = find_dialog(OpenRequestDialog)
+    opened.reason.set_reason(ReasonCode.WRONG_ITEM)
+    opened.note.setText("区服选错，卡密未使用")
+    assert "需要人工审核" in opened.outcome.text()
+    opened.ok_button.click()
+    qtbot.waitUntil(task.done)
+    result = task.result()
+    assert result is not None and result.dispute_request_id is not None
+    assert views.request_view(ctx.desk, result.dispute_request_id).is_dispute
+
+
+def test_cancel_non_idempotent_gateway_needs_the_confirmation(qtbot, ctx, shop, monkeypatch):
+    if "epay_v1" not in gateway_service.kinds():
+        pytest.skip("the 易支付 V1 plugin is not installed")
+    monkeypatch.setenv("KASHOP_VAULT_PASSPHRASE", "test-passphrase")
+    gateway_service.save_account(ctx.desk, "易支付", "epay_v1",
+                                 {"base_url": "https://pay.example.com/", "pid": "1001", "key": "k"})
+    order_no = shop.order("paid", gateway="易支付")
+    dialog = CancelDialog(None, ctx, order_no)
+    qtbot.addWidget(dialog)
+    assert dialog.confirm.required and not dialog.ok_button.isEnabled()
+    assert "幂等" in dialog.message.text()
+    dialog.confirm.checkbox.setChecked(True)
+    assert dialog.ok_button.isEnabled()
+    assert submit(qtbot, dialog)
+    refund = views.order_detail(ctx.desk, order_no).refunds[0]
+    assert refund.needs_confirmation and refund.confirmed
+
+
+# ---- review ----------------------------------------------------------------------------------
+
+
+def _open_request(desk: Desk, order_no: str, reason: ReasonCode = ReasonCode.WRONG_ITEM, **kw: Any) -> int:
+    _, request_id = requests.open_request(desk, order_no, reason, note=kw.pop("note", "区服选错"), **kw)
+    assert request_id is not None
+    return request_id
+
+
+def test_review_amount_is_validated_live_against_the_bounds(qtbot, ctx, shop):
+    request_id = _open_request(ctx.desk, shop.order("paid", ago=timedelta(hours=2)))
+    dialog = ReviewDialog(None, ctx, request_id)
+    qtbot.addWidget(dialog)
+    assert dialog.amount.text() == "60.00" and dialog.ok_button.isEnabled()
+    assert "¥0.01 – ¥60.00" in dialog.bounds.text()
+    dialog.amount.setText("999")
+    assert not dialog.ok_button.isEnabled()
+    assert dialog.message.text() == "退款金额必须在 ¥0.01 到 ¥60.00 之间"
+    dialog.amount.setText("12.345")
+    assert "两位小数" in dialog.message.text() and not dialog.ok_button.isEnabled()
+    dialog.amount.setText("abc")
+    assert "金额格式无效" in dialog.message.text()
+    dialog.amount.setText("２０")  # full-width digits from a Chinese input method
+    assert dialog.ok_button.isEnabled() and not dialog.message.isVisible()
+    assert dialog.breakdown.text_of("gross") == "¥20.00"
+    assert "超过冷静期" in dialog.reasons.text()
+    assert submit(qtbot, dialog)
+    assert dialog.result_value.amount_fen == 20_00
+    assert views.request_view(ctx.desk, request_id).state == "approved"
+
+
+def test_review_reject_needs_a_reason(qtbot, ctx, shop):
+    request_id = _open_request(ctx.desk, shop.order("paid", ago=timedelta(hours=2)))
+    dialog = ReviewDialog(None, ctx, request_id)
+    qtbot.addWidget(dialog)
+    assert not dialog.reject_button.isEnabled()
+    dialog.reject_reason.setText("   ")
+    assert not dialog.reject_button.isEnabled()
+    dialog.reject_reason.setText("已充值到账，无法撤回")
+    assert dialog.reject_button.isEnabled()
+    dialog.reject_button.click()
+    qtbot.waitUntil(lambda: dialog.result_value is not None)
+    assert dialog.result_value.approved is False
+    req = views.request_view(ctx.desk, request_id)
+    assert (req.state, req.decision_note) == ("rejected", "已充值到账，无法撤回")
+
+
+def test_review_dispute_records_code_used_and_follows_it(qtbot, ctx, shop):
+    order_no = shop.order("delivered", code_used="no")
+    request_id = _open_request(ctx.desk, order_no)
+    dialog = ReviewDialog(None, ctx, request_id)
+    qtbot.addWidget(dialog)
+    assert dialog.code_used.isVisibleTo(dialog) and "卡密确认未使用" in dialog.reasons.text()
+    dialog.code_used.setCurrentIndex(dialog.code_used.findData("yes"))
+    dialog.code_note.setText("买家已登录游戏使用")
+    assert run(qtbot, dialog.record_code_used())
+    assert views.order_detail(ctx.desk, order_no).code_used == "yes"
+    assert not dialog.ok_button.isEnabled() and "拒绝" in dialog.reasons.text()
+    dialog.code_used.setCurrentIndex(dialog.code_used.findData("no"))
+    assert run(qtbot, dialog.record_code_used())
+    assert dialog.ok_button.isEnabled()
+
+
+def test_review_service_error_is_shown_inline_and_the_dialog_stays(qtbot, ctx, shop):
+    request_id = _open_request(ctx.desk, shop.order("paid", ago=timedelta(hours=2)))
+    dialog = ReviewDialog(None, ctx, request_id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    requests.reject(ctx.desk, request_id, "在别处已处理")  # decided elsewhere meanwhile
+    assert dialog.ok_button.isEnabled()
+    assert not submit(qtbot, dialog)
+    assert dialog.isVisible() and dialog.result_value is None
+    assert "已处理" in dialog.message.text() and dialog.message.kind == "error"
+    assert dialog.amount.text() == "60.00"  # nothing the owner typed is lost
+
+
+# ---- mark paid -------------------------------------------------------------------------------
+
+
+def test_mark_paid_needs_trade_no_twice_and_the_check(qtbot, ctx, shop):
+    order_no = shop.order("pending_payment")
+    dialog = MarkPaidDialog(None, ctx, order_no)
+    qtbot.addWidget(dialog)
+    assert not dialog.ok_button.isEnabled() and dialog.message.text() == "请填写网关交易号"
+    dialog.trade_no.setText("2026111822001")
+    assert dialog.message.text() == "两次输入的交易号不一致"
+    dialog.trade_no_again.setText("2026111822001")
+    assert not dialog.ok_button.isEnabled() and "核实收款" in dialog.message.text()
+    dialog.verified.setChecked(True)
+    assert dialog.ok_button.isEnabled()
+    assert "最多发货一次" in dialog.promise.text()
+    assert submit(qtbot, dialog)
+    assert not dialog.result_value.already_paid
+    assert views.order_detail(ctx.desk, order_no).status.value == "delivered"
+
+
+def test_mark_paid_with_another_trade_no_shows_the_refusal_inline(qtbot, ctx, shop):
+    order_no = shop.order("paid")
+    dialog = MarkPaidDialog(None, ctx, order_no)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.paid_hint.isVisible()
+    for edit in (dialog.trade_no, dialog.trade_no_again):
+        edit.setText("OTHER-TRADE")
+    dialog.verified.setChecked(True)
+    assert not submit(qtbot, dialog)
+    assert dialog.isVisible() and "不能再次补单" in dialog.message.text()
+
+
+def test_errors_follow_the_ui_language(qtbot, ctx, shop, qapp):
+    order_no = shop.order("paid")
+    qapp.setProperty(LANGUAGE_PROPERTY, "en")
+    try:
+        dialog = MarkPaidDialog(None, ctx, order_no)
+        qtbot.addWidget(dialog)
+        for edit in (dialog.trade_no, dialog.trade_no_again):
+            edit.setText("OTHER-TRADE")
+        dialog.verified.setChecked(True)
+        assert not submit(qtbot, dialog)
+        assert "already paid with trade no" in dialog.message.text()
+    finally:
+        qapp.setProperty(LANGUAGE_PROPERTY, None)
+
+
+# ---- restore ---------------------------------------------------------------------------------
+
+
+def test_restore_shows_the_plan_and_restores(qtbot, ctx, shop):
+    order_no = shop.order("pending_payment", coupon="CP3")
+    requests.cancel_order(ctx.desk, order_no, ReasonCode.MISTAKEN)
+    stock = shop.stock()
+    dialog = RestoreDialog(None, ctx, order_no)
+    qtbot.addWidget(dialog)
+    plan = dialog.plan.text()
+    assert "「待支付」" in plan and "重新占用库存 1 件" in plan and "CP3" in plan
+    assert dialog.ok_button.isEnabled()
+    assert submit(qtbot, dialog)
+    assert views.order_detail(ctx.desk, order_no).status.value == "pending_payment"
+    assert shop.stock() == stock - 1 and not shop.coupon_free("CP3")
+
+
+def test_restore_is_refused_with_the_reason(qtbot, ctx, shop):
+    order_no = shop.order("paid")
+    requests.cancel_order(ctx.desk, order_no, ReasonCode.MISTAKEN)
+    run(qtbot, ctx.send_refunds(force=True))  # the refund went out: no way back
+    dialog = RestoreDialog(None, ctx, order_no)
+    qtbot.addWidget(dialog)
+    assert not dialog.ok_button.isEnabled()
+    assert dialog.message.text() == "退款已发出或已处理，不能恢复订单"
+
+
+# ---- open request ----------------------------------------------------------------------------
+
+
+def test_open_request_previews_the_decision(qtbot, ctx, shop):
+    dialog = OpenRequestDialog(None, ctx, shop.order("paid", ago=timedelta(minutes=3)))
+    qtbot.addWidget(dialog)
+    assert "自动批准" in dialog.outcome.text() and dialog.ok_button.isEnabled()
+    dialog.reason.set_reason(ReasonCode.OTHER)
+    assert "需要人工审核" in dialog.outcome.text() and "原因不明确" in dialog.reasons.text()
+    dialog.note.setText("游戏维护，暂时用不上")
+    assert "自动批准" in dialog.outcome.text()
+    dialog.amount.setText("70")
+    assert not dialog.ok_button.isEnabled() and "¥60.00" in dialog.message.text()
+    dialog.amount.setText("10")
+    assert dialog.breakdown.text_of("gross") == "¥10.00"
+    assert submit(qtbot, dialog)
+    result = dialog.result_value
+    assert views.request_view(ctx.desk, result.request_id).state == "auto_approved"
+
+
+def test_open_request_refused_disables_ok_with_the_reason(qtbot, ctx, shop):
+    dialog = OpenRequestDialog(None, ctx, shop.order("delivered", code_used="yes"))
+    qtbot.addWidget(dialog)
+    assert "不能受理" in dialog.outcome.text()
+    assert not dialog.ok_button.isEnabled()
+    assert "卡密已使用或无法确认未使用" in dialog.message.text()
+    dialog.reason.set_reason(ReasonCode.MERCHANT_FAULT)  # a merchant fault may still be approved
+    assert dialog.ok_button.isEnabled()
+
+
+def test_unknown_order_is_reported_not_crashed(qtbot, ctx, shop):
+    for cls in (CancelDialog, MarkPaidDialog, RestoreDialog, OpenRequestDialog):
+        dialog = cls(None, ctx, "NOPE")
+        qtbot.addWidget(dialog)
+        assert not dialog.ok_button.isEnabled()
+        assert "找不到订单" in dialog.message.text(), cls
