@@ -36,8 +36,7 @@ from kashop_desktop.services.desk import Desk
 # ---- helpers shared by the GUI tests ---------------------------------------------------------
 
 
-@pytest.fixture
-def aloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     """The app's one asyncio loop (qasync), running whenever Qt processes events."""
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
@@ -50,8 +49,7 @@ def aloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     asyncio.set_event_loop(None)
 
 
-@pytest.fixture
-def ctx(desk: Desk, aloop: asyncio.AbstractEventLoop, qtbot: Any) -> Iterator[DeskContext]:
+def desk_context(desk: Desk, aloop: asyncio.AbstractEventLoop, qtbot: Any) -> Iterator[DeskContext]:
     context = DeskContext(desk)
     yield context
     closing = asyncio.ensure_future(context.aclose())
@@ -153,9 +151,14 @@ class Shop:
         return Coupon.get_by_id(code).used_by_order is None
 
 
-@pytest.fixture
-def shop(desk: Desk) -> Shop:
+def small_shop(desk: Desk) -> Shop:
     return Shop(desk)
+
+
+# Fixtures under other module names, so test modules can share them without shadowing imports.
+_aloop = pytest.fixture(qasync_loop, name="aloop")
+_ctx = pytest.fixture(desk_context, name="ctx")
+_shop = pytest.fixture(small_shop, name="shop")
 
 
 # ---- cancel ----------------------------------------------------------------------------------

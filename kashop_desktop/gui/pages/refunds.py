@@ -1,0 +1,341 @@
+"""The refund queue: refunds by state, sending them, and the owner's actions on single refunds.
+
+"立即发送" runs ``ctx.send_refunds`` as a task: the window stays responsive and the button is
+disabled until the report comes back. A report with unreachable gateways shows the offline
+banner: approvals are still recorded and queued, nothing is lost. Per row: retry a failed
+refund, query one (send with force, which asks the gateway first for unknown ones), confirm an
+易支付 V1 refund, or resolve an unknown one by hand with a note.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...services import gateways as gateway_service
+from ...services import refund_queue, views
+from ...services.changes import Changes
+from ...services.refund_queue import QueueReport
+from ..context import DeskContext
+from ..dialogs.base import InlineMessage, NonIdempotentConfirm, OpDialog, error_text, yuan
+from ..qt import (
+    QAbstractItemView,
+    QAbstractTableModel,
+    QBrush,
+    QColor,
+    QComboBox,
+    QCoreApplication,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPushButton,
+    Qt,
+    QTabBar,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+Index = QModelIndex | QPersistentModelIndex
+OBJECT_ROLE = Qt.ItemDataRole.UserRole
+STATES = ("queued", "sending", "unknown", "failed", "succeeded")
+(COL_REFUND_NO, COL_ORDER, COL_AMOUNT, COL_FEE, COL_GATEWAY, COL_STATE, COL_ATTEMPTS, COL_ERROR,
+ COL_ETA) = range(9)
+
+
+def state_label(state: str) -> str:
+    tr = QCoreApplication.translate
+    return {"queued": tr("RefundsPage", "待发送"), "sending": tr("RefundsPage", "发送中"),
+            "unknown": tr("RefundsPage", "结果未知"), "failed": tr("RefundsPage", "失败"),
+            "succeeded": tr("RefundsPage", "已成功")}.get(state, state)
+
+
+def eta_text(refund: views.RefundView) -> str:
+    if not refund.eta_earliest:
+        return "—"
+    if refund.eta_earliest == refund.eta_latest:
+        return refund.eta_earliest
+    return f"{refund.eta_earliest} ~ {refund.eta_latest}"
+
+
+class RefundsModel(QAbstractTableModel):
+    WARNING: Any = QColor("#a61b1b")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[views.RefundView] = []
+        tr = self.tr
+        self.headers = [tr("退款流水号"), tr("订单号"), tr("实退金额"), tr("手续费"), tr("网关"), tr("状态"),
+                        tr("尝试次数"), tr("最近错误"), tr("预计到账")]
+
+    def set_rows(self, rows: list[views.RefundView]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.headers[section] if 0 <= section < len(self.headers) else None
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        refund = self.rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(refund, column)
+        if role == OBJECT_ROLE:
+            return refund
+        if role == Qt.ItemDataRole.ToolTipRole and column in (COL_ERROR, COL_STATE):
+            return refund.last_error or None
+        if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATE and (
+                refund.security_warning or refund.state in ("failed", "unknown")):
+            return QBrush(self.WARNING)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_AMOUNT, COL_FEE, COL_ATTEMPTS):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, refund: views.RefundView, column: int) -> str:
+        if column == COL_STATE:
+            return self.state_text(refund)
+        if column == COL_GATEWAY:
+            return refund.gateway or self.tr("无网关（手工退款）")
+        values = (refund.refund_no, refund.order_no, yuan(refund.amount_fen), yuan(refund.fee_fen), "", "",
+                  str(refund.attempts), refund.last_error.splitlines()[0] if refund.last_error else "",
+                  eta_text(refund))
+        return values[column]
+
+    def state_text(self, refund: views.RefundView) -> str:
+        text = state_label(refund.state)
+        if refund.needs_confirmation and not refund.confirmed and refund.state == "queued":
+            text = self.tr("{state}（待确认）").format(state=text)
+        if refund.security_warning:
+            text = self.tr("⚠ 安全警告 · {state}").format(state=text)
+        return text
+
+
+class RefundsPage(QWidget):
+    def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.state = STATES[0]
+        self.sending = False
+        self.last_report: QueueReport | None = None
+        self.model = RefundsModel(self)
+        self._build()
+        ctx.changed.connect(self.on_changed)
+        ctx.queue_report.connect(self.on_report)
+        self.reload()
+
+    def _build(self) -> None:
+        self.banner = QLabel(self)
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background:#fff4e0;color:#8a4b00;border:1px solid #f0c36d;padding:8px;")
+        self.banner.hide()
+        self.tabs = QTabBar(self)
+        for _ in STATES:
+            self.tabs.addTab("")
+        self.tabs.currentChanged.connect(self.on_tab)
+        self.send_button = QPushButton(self.tr("立即发送"), self)
+        self.send_button.clicked.connect(lambda: self.ctx.start(self.send_now()))
+        self.progress = QLabel(self)
+        self.buttons: dict[str, QPushButton] = {}
+        for key, text in (("retry", self.tr("重新发送")), ("query", self.tr("查询结果")),
+                          ("confirm", self.tr("确认发送…")), ("resolve", self.tr("人工处理…"))):
+            button = QPushButton(text, self)
+            button.clicked.connect(lambda _=False, k=key: self.ctx.start(self.row_action(k)))
+            self.buttons[key] = button
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_ERROR, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().selectionChanged.connect(self.update_actions)
+        self.message = InlineMessage(self)
+        bar = QHBoxLayout()
+        bar.addWidget(self.send_button)
+        bar.addWidget(self.progress, 1)
+        for button in self.buttons.values():
+            bar.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tabs)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
+
+    # ---- data --------------------------------------------------------------------------------
+    def reload(self) -> None:
+        selected = self.selected()
+        self.model.set_rows(views.list_refunds(self.ctx.desk, self.state))
+        counts = views.refund_counts(self.ctx.desk)
+        for i, state in enumerate(STATES):
+            self.tabs.setTabText(i, self.tr("{state} {count}").format(state=state_label(state),
+                                                                      count=counts.get(state, 0)))
+        if selected is not None:
+            for row, refund in enumerate(self.model.rows):
+                if refund.id == selected.id:
+                    self.table.selectRow(row)
+        self.update_actions()
+
+    def on_changed(self, changes: Changes) -> None:
+        self.reload()
+
+    def on_tab(self, index: int) -> None:
+        self.state = STATES[index]
+        self.reload()
+
+    def selected(self) -> views.RefundView | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return self.model.rows[rows[0].row()] if rows and rows[0].row() < len(self.model.rows) else None
+
+    def update_actions(self, *_: object) -> None:
+        busy = self.sending or self.ctx.sending
+        self.send_button.setEnabled(not busy)
+        refund = self.selected()
+        state = refund.state if refund else ""
+        self.buttons["retry"].setEnabled(state == "failed" and refund is not None
+                                         and refund.last_error_kind != "withdrawn" and not busy)
+        self.buttons["query"].setEnabled(state in ("queued", "sending", "unknown") and not busy
+                                         and refund is not None and refund.gateway is not None)
+        self.buttons["confirm"].setEnabled(refund is not None and refund.needs_confirmation and not refund.confirmed
+                                           and state in ("queued", "failed"))
+        self.buttons["resolve"].setEnabled(state in ("unknown", "failed", "queued") and not busy)
+
+    # ---- sending -----------------------------------------------------------------------------
+    async def send_now(self, refund_ids: list[int] | None = None, force: bool = False) -> QueueReport | None:
+        if self.sending or self.ctx.sending:
+            return None
+        self.sending = True
+        self.progress.setText(self.tr("正在发送退款，可以继续其他操作…"))
+        self.update_actions()
+        try:
+            report = await self.ctx.send_refunds(refund_ids=refund_ids, force=force)
+        except Exception as exc:
+            self.progress.setText("")
+            self.message.show_message(self.tr("发送失败：{error}").format(error=exc))
+            return None
+        finally:
+            self.sending = False
+            self.update_actions()
+        self.progress.setText(self.summary(report))
+        return report
+
+    def summary(self, report: QueueReport) -> str:
+        return self.tr("本次处理 {picked} 笔：成功 {ok}，处理中 {processing}，失败 {failed}，结果未知 {unknown}，"
+                       "重新排队 {requeued}").format(picked=report.picked, ok=report.succeeded,
+                                                    processing=report.processing, failed=report.failed,
+                                                    unknown=report.unknown, requeued=report.requeued)
+
+    def on_report(self, report: QueueReport) -> None:
+        self.last_report = report
+        if not report.unreachable_gateways:
+            self.banner.hide()
+            return
+        names = {a.id: a.name for a in gateway_service.list_accounts(self.ctx.desk)}
+        offline = "、".join(sorted(names.get(g, str(g)) for g in report.unreachable_gateways))
+        self.banner.setText(self.tr("⚠ 网关暂时无法连接：{gateways}。批准和退款仍会照常记录并排队，恢复连接后再点“立即发送”即可，"
+                                    "不会丢失也不会重复。").format(gateways=offline))
+        self.banner.show()
+
+    # ---- per-row actions ---------------------------------------------------------------------
+    async def row_action(self, action: str) -> Any:
+        refund = self.selected()
+        if refund is None:
+            return None
+        self.message.clear_message()
+        if action == "query":
+            return await self.send_now([refund.id], force=True)
+        if action == "retry" and not refund.needs_confirmation:
+            return await self.retry(refund)
+        return await RefundActionDialog.ask(self, self.ctx, (refund, action))
+
+    async def retry(self, refund: views.RefundView) -> Changes | None:
+        try:
+            changes: Changes = await self.ctx.op(refund_queue.retry, refund.id)
+        except Exception as exc:
+            self.message.show_message(error_text(exc) if hasattr(exc, "zh") else str(exc))
+            return None
+        self.message.show_message(self.tr("已重新排队：{refund_no}").format(refund_no=refund.refund_no), "ok")
+        return changes
+
+
+class RefundActionDialog(OpDialog):
+    """Retry (with the no-idempotency confirmation), confirm, or resolve one refund by hand."""
+
+    def __init__(self, parent: QWidget | None, ctx: DeskContext, ref: tuple[views.RefundView, str]) -> None:
+        super().__init__(parent, ctx)
+        self.refund, self.action = ref
+        titles = {"retry": self.tr("重新发送退款"), "confirm": self.tr("确认发送退款"),
+                  "resolve": self.tr("人工处理退款")}
+        self.setWindowTitle(titles[self.action])
+        self.ok_button.setText(titles[self.action])
+        self.confirm = NonIdempotentConfirm(self)
+        self.confirm.set_required(self.action in ("retry", "confirm"))
+        self.outcome = QComboBox(self)
+        self.outcome.addItem(self.tr("网关后台显示已退款（记为成功）"), True)
+        self.outcome.addItem(self.tr("网关后台没有这笔退款（记为失败，可重新发送）"), False)
+        self.note = QLineEdit(self)
+        self.note.setPlaceholderText(self.tr("核实情况（必填），例如：后台查到退款单号 2026…"))
+        self._layout()
+        self.watch(self.confirm.checkbox, self.outcome, self.note)
+        self.revalidate()
+
+    def _layout(self) -> None:
+        refund = self.refund
+        form = QFormLayout()
+        form.addRow(self.tr("退款流水号"), QLabel(refund.refund_no, self))
+        form.addRow(self.tr("订单号"), QLabel(refund.order_no, self))
+        form.addRow(self.tr("金额"), QLabel(yuan(refund.amount_fen), self))
+        form.addRow(self.tr("状态"), QLabel(state_label(refund.state), self))
+        if refund.last_error:
+            error = QLabel(refund.last_error, self)
+            error.setWordWrap(True)
+            form.addRow(self.tr("最近错误"), error)
+        if self.action == "resolve":
+            form.addRow(self.tr("核实结果"), self.outcome)
+            form.addRow(self.tr("说明"), self.note)
+        else:
+            self.outcome.hide()
+            self.note.hide()
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.confirm)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(520)
+
+    def problem(self) -> str | None:
+        if self.action == "resolve" and not self.note.text().strip():
+            return self.tr("请写明核实情况")
+        return self.confirm.problem()
+
+    async def perform(self) -> Changes:
+        refund_id = self.refund.id
+        if self.action == "retry":
+            return await self.ctx.op(refund_queue.retry, refund_id, confirmed=True)
+        if self.action == "confirm":
+            return await self.ctx.op(refund_queue.confirm, refund_id)
+        return await self.ctx.op(refund_queue.resolve_manually, refund_id,
+                                 bool(self.outcome.currentData()), self.note.text())
+
+    @classmethod
+    async def ask(cls, parent: QWidget | None, ctx: DeskContext,
+                  ref: tuple[views.RefundView, str]) -> Changes | None:
+        result: Changes | None = await cls.show_and_wait(parent, ctx, ref)
+        return result
