@@ -1,0 +1,167 @@
+"""Starting the desk window: Qt application, CJK font, translator, desk, one qasync loop.
+
+``main(["--smoke"])`` opens a throwaway demo shop, waits for the order list's first paint,
+prints ``smoke ok <ms>`` and exits 0: the installer CI's proof that a frozen build starts.
+With ``--data-dir`` as well, the smoke run opens that store instead (the benchmark's launch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from ..resources import font_path
+from ..services import demo, requests
+from ..services.desk import Desk
+from .context import DeskContext
+from .i18n import error_text, install_translator
+from .main_window import MainWindow
+from .qt import QApplication, QFont, QFontDatabase, QObject, QTimer, qasync
+
+ORG_NAME = "kashop"
+APP_NAME = "kashop-desktop"
+SWEEP_MS = 60_000
+SEND_MS = 30_000
+SMOKE_ORDERS = 200
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=APP_NAME, description="kashop desk window")
+    parser.add_argument("--data-dir", help="use this data folder instead of the default one")
+    parser.add_argument("--lang", help="zh_CN (default) or en")
+    parser.add_argument("--smoke", action="store_true", help="open a demo shop, paint once, print timing, exit")
+    known, _qt_args = parser.parse_known_args(argv)
+    return known
+
+
+def load_cjk_font(app: QApplication) -> str | None:
+    """Register the bundled WenQuanYi Micro Hei and put it behind the app font as a fallback.
+
+    Machines without any CJK font would otherwise draw boxes for every Chinese character.
+    """
+    font_id = QFontDatabase.addApplicationFont(str(font_path()))
+    if font_id < 0:
+        return None
+    families = QFontDatabase.applicationFontFamilies(font_id)
+    if not families:
+        return None
+    family = families[0]
+    font = QFont(app.font())
+    font.setFamilies([*font.families(), family])
+    # Hinted CJK glyphs stay crisp at list sizes (and the screenshots stay small).
+    font.setHintingPreference(QFont.HintingPreference.PreferFullHinting)
+    app.setFont(font)
+    return str(family)
+
+
+def make_app(argv: list[str]) -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *argv])
+    app.setOrganizationName(ORG_NAME)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("kashop")
+    return app
+
+
+class Housekeeping(QObject):
+    """The periodic jobs: the request sweep every minute, the refund queue every 30 s."""
+
+    def __init__(self, ctx: DeskContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.sweep_timer = self._timer(SWEEP_MS, self.sweep)
+        self.send_timer = self._timer(SEND_MS, self.send)
+
+    def _timer(self, interval: int, slot: Callable[[], None]) -> QTimer:
+        timer = QTimer(self)
+        timer.setInterval(interval)
+        timer.timeout.connect(slot)
+        timer.start()
+        return timer
+
+    def sweep(self) -> None:
+        self.ctx.start(self._guard(self.ctx.op(requests.sweep)))
+
+    def send(self) -> None:
+        if self.ctx.sending:
+            return  # the last send is still talking to a gateway
+        self.ctx.start(self._guard(self.ctx.send_refunds()))
+
+    async def _guard(self, job: Awaitable[Any]) -> None:
+        # A background job must not kill the loop; the owner sees the failure in the status bar.
+        try:
+            await job
+        except Exception as exc:
+            self.ctx.status_message.emit(error_text(exc))
+
+
+class FirstPaint:
+    """Resolves a future when the order list has painted once."""
+
+    def __init__(self, window: MainWindow, loop: asyncio.AbstractEventLoop) -> None:
+        self.future: asyncio.Future[float] = loop.create_future()
+        window.orders_page.view.painted.connect(self._painted)
+
+    def _painted(self) -> None:
+        if not self.future.done():
+            self.future.set_result(time.perf_counter())
+
+
+def open_desk(data_dir: str | Path | None, smoke: bool) -> tuple[Desk, tempfile.TemporaryDirectory[str] | None]:
+    """The desk to show; a smoke run without a data dir gets a throwaway demo shop."""
+    if smoke and data_dir is None:
+        scratch = tempfile.TemporaryDirectory(prefix="kashop-smoke-")
+        desk = Desk.open(scratch.name)
+        demo.build(desk, SMOKE_ORDERS)
+        return desk, scratch
+    return Desk.open(data_dir), None
+
+
+def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, smoke: bool = False,
+         lang: str | None = None) -> int:
+    started = time.perf_counter()
+    args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    smoke = smoke or args.smoke
+    data_dir = data_dir if data_dir is not None else args.data_dir
+    app = make_app([] if argv is None else argv)
+    load_cjk_font(app)
+    translators = install_translator(app, lang or args.lang)
+    desk, scratch = open_desk(data_dir, smoke)
+    # demo.build may run its own asyncio loop, so the qasync loop is installed only now.
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    ctx = DeskContext(desk)
+    window = MainWindow(ctx)
+    window.persist_layout = not smoke
+    painted = FirstPaint(window, loop)
+    chores = None if smoke else Housekeeping(ctx)
+    window.show()
+    try:
+        with loop:
+            if smoke:
+                at = loop.run_until_complete(asyncio.wait_for(painted.future, 30))
+                print(f"smoke ok {(at - started) * 1000:.0f}", flush=True)
+            else:
+                quitting = asyncio.Event()
+                app.aboutToQuit.connect(quitting.set)
+                loop.run_until_complete(quitting.wait())
+            loop.run_until_complete(ctx.aclose())
+    finally:
+        if chores is not None:
+            chores.deleteLater()
+        window.close()
+        desk.close()
+        del translators
+        if scratch is not None:
+            scratch.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

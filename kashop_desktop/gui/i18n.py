@@ -1,0 +1,268 @@
+"""UI language: installing the translator, and the human labels for the shop's codes.
+
+Source strings are Chinese (the default UI needs no translator); ``resources/i18n/kashop_en.ts``
+carries the English. Labels for states, actions and actors are looked up here, once per
+language, so a table model does not call ``translate`` for every painted cell.
+
+Service errors and decision reasons already come in both languages (``zh``/``en``); ``pick``
+chooses the one matching the UI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from ..resources import translation_path
+from .qt import QCoreApplication, QLocale, QtCore, QTranslator
+
+SOURCE_LANG = "zh_CN"
+LANGS = ("zh_CN", "en")
+#: Shared with the dialogs (gui/dialogs/base.py): "zh" or "en".
+LANGUAGE_PROPERTY = "kashop_language"
+_label_cache: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def normalise_lang(lang: str | None) -> str:
+    """'en', 'en_US', 'EN' -> 'en'; anything else (or None) -> the Chinese source language."""
+    if lang and lang.lower().replace("-", "_").split("_")[0] == "en":
+        return "en"
+    return SOURCE_LANG
+
+
+def install_translator(app: QCoreApplication, lang: str | None) -> list[QTranslator]:
+    """Install our catalogue (and Qt's own, for standard buttons) for ``lang``; return them.
+
+    The caller keeps the returned translators alive: Qt holds only a pointer.
+    """
+    chosen = normalise_lang(lang)
+    app.setProperty(LANGUAGE_PROPERTY, "en" if chosen == "en" else "zh")
+    _label_cache.clear()
+    QLocale.setDefault(QLocale("en_US" if chosen == "en" else "zh_CN"))
+    installed: list[QTranslator] = []
+    qt_dir = QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.TranslationsPath)
+    qt_own = QTranslator(app)
+    if qt_own.load(f"qt_{chosen}", qt_dir):
+        app.installTranslator(qt_own)
+        installed.append(qt_own)
+    if chosen != SOURCE_LANG:
+        ours = QTranslator(app)
+        if ours.load(str(translation_path(chosen))):
+            app.installTranslator(ours)
+            installed.append(ours)
+    return installed
+
+
+def remove_translators(app: QCoreApplication, translators: list[QTranslator]) -> None:
+    for translator in translators:
+        app.removeTranslator(translator)
+    app.setProperty(LANGUAGE_PROPERTY, "zh")
+    _label_cache.clear()
+
+
+def ui_lang() -> str:
+    """'en' or 'zh', as installed by ``install_translator`` (Chinese when none was)."""
+    app = QCoreApplication.instance()
+    value = app.property(LANGUAGE_PROPERTY) if app is not None else None
+    return "en" if value == "en" else "zh"
+
+
+def pick(zh: str, en: str) -> str:
+    """Choose the text matching the UI language from a bilingual pair (service messages)."""
+    return en if ui_lang() == "en" else zh
+
+
+def error_text(exc: BaseException) -> str:
+    """A DomainError in the UI language; anything else as its plain text."""
+    zh, en = getattr(exc, "zh", None), getattr(exc, "en", None)
+    if isinstance(zh, str) and isinstance(en, str):
+        return pick(zh, en)
+    return str(exc) or type(exc).__name__
+
+
+def format_time(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def format_time_s(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+# ---- labels ------------------------------------------------------------------------------------
+
+def _cached(kind: str, build: Callable[[], dict[str, str]]) -> dict[str, str]:
+    key = (kind, ui_lang())
+    if key not in _label_cache:
+        _label_cache[key] = build()
+    return _label_cache[key]
+
+
+def _status_labels() -> dict[str, str]:
+    translate = QCoreApplication.translate
+    return {
+        "pending_payment": translate("Labels", "待支付"),
+        "paid": translate("Labels", "待发货"),
+        "delivered": translate("Labels", "已发货"),
+        "completed": translate("Labels", "已完成"),
+        "cancelled": translate("Labels", "已取消"),
+        "partially_refunded": translate("Labels", "部分退款"),
+        "refunded": translate("Labels", "已退款"),
+        "refunding": translate("Labels", "退款中"),
+    }
+
+
+def status_label(status: str | None) -> str:
+    if not status:
+        return ""
+    return _cached("status", _status_labels).get(str(status), str(status))
+
+
+def _action_labels() -> dict[str, str]:
+    translate = QCoreApplication.translate
+    return {
+        "created": translate("Labels", "下单"),
+        "paid": translate("Labels", "支付成功"),
+        "imported": translate("Labels", "导入"),
+        "imported_update": translate("Labels", "导入更新"),
+        "mark_paid": translate("Labels", "补单"),
+        "deliver": translate("Labels", "发货"),
+        "complete": translate("Labels", "完成"),
+        "code_used": translate("Labels", "登记卡密使用情况"),
+        "cancel": translate("Labels", "取消订单"),
+        "expire": translate("Labels", "超时关闭"),
+        "restore": translate("Labels", "恢复订单"),
+        "request_opened": translate("Labels", "登记取消申请"),
+        "dispute_opened": translate("Labels", "登记售后争议"),
+        "approved": translate("Labels", "批准申请"),
+        "auto_approved": translate("Labels", "自动批准"),
+        "request_rejected": translate("Labels", "拒绝申请"),
+        "request_overdue": translate("Labels", "申请已逾期"),
+        "refund_succeeded": translate("Labels", "退款成功"),
+        "refund_failed": translate("Labels", "退款失败"),
+        "refund_unknown": translate("Labels", "退款结果未知"),
+        "refund_processing": translate("Labels", "退款处理中"),
+        "refund_requeued": translate("Labels", "退款重新排队"),
+        "refund_retry": translate("Labels", "重新发送退款"),
+        "refund_confirmed": translate("Labels", "确认发送退款"),
+        "refund_resolved": translate("Labels", "人工处理退款"),
+    }
+
+
+def action_label(action: str) -> str:
+    return _cached("action", _action_labels).get(action, action)
+
+
+def _actor_labels() -> dict[str, str]:
+    translate = QCoreApplication.translate
+    return {
+        "owner": translate("Labels", "店主"),
+        "system": translate("Labels", "系统"),
+        "buyer": translate("Labels", "买家"),
+        "gateway": translate("Labels", "支付网关"),
+        "import": translate("Labels", "导入"),
+    }
+
+
+def actor_label(actor: str) -> str:
+    return _cached("actor", _actor_labels).get(actor, actor)
+
+
+def _request_state_labels() -> dict[str, str]:
+    translate = QCoreApplication.translate
+    return {
+        "open": translate("Labels", "待审核"),
+        "approved": translate("Labels", "已批准"),
+        "auto_approved": translate("Labels", "自动批准"),
+        "rejected": translate("Labels", "已拒绝"),
+    }
+
+
+def request_state_label(state: str) -> str:
+    return _cached("request", _request_state_labels).get(state, state)
+
+
+def _refund_state_labels() -> dict[str, str]:
+    translate = QCoreApplication.translate
+    return {
+        "queued": translate("Labels", "排队中"),
+        "sending": translate("Labels", "发送中"),
+        "succeeded": translate("Labels", "退款成功"),
+        "failed": translate("Labels", "失败"),
+        "unknown": translate("Labels", "结果未知"),
+    }
+
+
+def refund_state_label(state: str) -> str:
+    return _cached("refund", _refund_state_labels).get(state, state)
+
+
+def _channel_labels() -> dict[str, str]:
+    translate = QCoreApplication.translate
+    return {
+        "alipay": translate("Labels", "支付宝"),
+        "wechat": translate("Labels", "微信支付"),
+        "bank_card": translate("Labels", "银行卡"),
+        "wallet": translate("Labels", "余额"),
+    }
+
+
+def channel_label(channel: str | None) -> str:
+    if not channel:
+        return ""
+    return _cached("channel", _channel_labels).get(channel, channel)
+
+
+def _product_type_labels() -> dict[str, str]:
+    translate = QCoreApplication.translate
+    return {
+        "card_code": translate("Labels", "卡密"),
+        "direct_recharge": translate("Labels", "直充"),
+        "physical": translate("Labels", "实物"),
+    }
+
+
+def product_type_label(kind: str) -> str:
+    return _cached("product_type", _product_type_labels).get(kind, kind)
+
+
+def product_types() -> list[tuple[str, str]]:
+    return list(_cached("product_type", _product_type_labels).items())
+
+
+def _search_kind_labels() -> dict[str, str]:
+    translate = QCoreApplication.translate
+    return {
+        "order_no": translate("Labels", "订单号"),
+        "phone": translate("Labels", "手机号"),
+        "qq": translate("Labels", "QQ号"),
+        "email": translate("Labels", "邮箱"),
+        "trade_no": translate("Labels", "交易号"),
+        "text": translate("Labels", "商品名/文字"),
+    }
+
+
+def search_kind_label(kind: str) -> str:
+    return _cached("search", _search_kind_labels).get(kind, kind)
+
+
+def _reason_labels() -> dict[str, str]:
+    translate = QCoreApplication.translate
+    return {
+        "mistaken": translate("Labels", "误拍"),
+        "duplicate": translate("Labels", "重复下单"),
+        "wrong_item": translate("Labels", "商品/区服错误"),
+        "not_needed": translate("Labels", "不需要了"),
+        "payment_issue": translate("Labels", "支付方式错误"),
+        "merchant_fault": translate("Labels", "商家原因(发错货/卡密无效)"),
+        "other": translate("Labels", "其他"),
+    }
+
+
+def reason_label(reason: str) -> str:
+    return _cached("reason", _reason_labels).get(reason, reason)
+
+
+def code_used_label(value: str) -> str:
+    translate = QCoreApplication.translate
+    labels = {"yes": translate("Labels", "已使用"), "no": translate("Labels", "未使用"), "unknown": translate("Labels", "未知")}
+    return labels.get(value, value)

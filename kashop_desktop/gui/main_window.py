@@ -1,0 +1,257 @@
+"""The main window: left navigation over the screens, a status bar, the menus, remembered layout.
+
+It owns no screen logic. Screens other than the orders list are GUI B's; they are imported
+and built when first shown (a start-up with a million orders only pays for the list), and a
+placeholder stands in while a module does not exist yet.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .. import __version__
+from ..resources import font_licence_text
+from ..services import gateways, maintenance, views
+from ..services.refund_queue import QueueReport
+from .context import DeskContext
+from .i18n import error_text
+from .orders_page import OrdersPage
+from .qt import (
+    QAction,
+    QBrush,
+    QColor,
+    QKeySequence,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSettings,
+    QSize,
+    QSplitter,
+    QStackedWidget,
+    Qt,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+)
+
+#: Navigation order: key, module and class of the screen (None: the orders page, built here).
+PAGES: tuple[tuple[str, str | None, str | None], ...] = (
+    ("orders", None, None),
+    ("requests", "kashop_desktop.gui.pages.requests", "RequestsPage"),
+    ("refunds", "kashop_desktop.gui.pages.refunds", "RefundsPage"),
+    ("gateways", "kashop_desktop.gui.pages.gateways", "GatewaysPage"),
+    ("settings", "kashop_desktop.gui.pages.settings", "SettingsPage"),
+)
+PAGE_KEYS = tuple(key for key, _, _ in PAGES)
+FONT_NAME = "WenQuanYi Micro Hei 文泉驿微米黑"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: DeskContext, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.settings = settings if settings is not None else QSettings()
+        self.pages: dict[str, QWidget] = {}
+        self.gateway_state: dict[int, bool | None] = {}
+        self._about: QMessageBox | None = None
+        self.persist_layout = True  # a smoke run or a screenshot run leaves the owner's layout alone
+        self.setWindowTitle(self.tr("kashop 卡店订单台"))
+        self._build()
+        self._build_menus()
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.timeout.connect(self.refresh_status)
+        ctx.changed.connect(lambda _c: self._refresh_timer.start(0))
+        ctx.queue_report.connect(self._on_queue_report)
+        ctx.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.refresh_status()
+        self.restore_layout()
+
+    # ---- building ------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setIconSize(QSize(0, 0))
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.nav.setStyleSheet("QListWidget#nav { font-size: 11pt; } QListWidget#nav::item { padding: 9px 10px; }")
+        self.stack = QStackedWidget()
+        for _page in PAGES:
+            self.nav.addItem(QListWidgetItem())
+            holder = QWidget()
+            holder.setLayout(QVBoxLayout())
+            holder.layout().setContentsMargins(0, 0, 0, 0)
+            self.stack.addWidget(holder)
+        self.orders_page = OrdersPage(self.ctx)
+        self._holder(0).layout().addWidget(self.orders_page)
+        self.pages["orders"] = self.orders_page
+        self.nav.currentRowChanged.connect(self._on_nav)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([170, 1230])
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+        self._build_status_bar()
+        self.nav.setCurrentRow(0)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.path_label = QLabel(self.tr("数据文件：{path}").format(path=self.ctx.desk.db_path))
+        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.gateway_label = QLabel()
+        self.refunds_label = QLabel()
+        bar.addWidget(self.path_label, 1)
+        bar.addPermanentWidget(self.gateway_label)
+        bar.addPermanentWidget(self.refunds_label)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("文件(&F)"))
+        backup = QAction(self.tr("立即备份(&B)"), self)
+        backup.setShortcut(QKeySequence("Ctrl+Shift+B"))
+        backup.triggered.connect(lambda: self.ctx.start(self.back_up()))
+        file_menu.addAction(backup)
+        file_menu.addSeparator()
+        quit_action = QAction(self.tr("退出(&Q)"), self)
+        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
+        about = QAction(self.tr("关于(&A)"), self)
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
+
+    def _holder(self, index: int) -> QWidget:
+        widget = self.stack.widget(index)
+        assert widget is not None
+        return widget
+
+    # ---- navigation ----------------------------------------------------------------------------
+    def show_page(self, key: str) -> QWidget:
+        self.nav.setCurrentRow(PAGE_KEYS.index(key))
+        return self.pages[key]
+
+    def _on_nav(self, row: int) -> None:
+        if row < 0:
+            return
+        self._ensure_page(row)
+        self.stack.setCurrentIndex(row)
+
+    def _ensure_page(self, row: int) -> None:
+        key, module_name, class_name = PAGES[row]
+        if key in self.pages or module_name is None or class_name is None:
+            return
+        try:
+            page_class = getattr(importlib.import_module(module_name), class_name)
+        except (ImportError, AttributeError):
+            page: QWidget = self._placeholder(self.nav.item(row).text())
+        else:
+            page = page_class(self.ctx)
+        self.pages[key] = page
+        self._holder(row).layout().addWidget(page)
+
+    def _placeholder(self, title: str) -> QWidget:
+        label = QLabel(self.tr("「{page}」页面尚未就绪。").format(page=title.split("（")[0]))
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setStyleSheet("color: #6b6b6b; font-size: 13pt;")
+        return label
+
+    # ---- counts and the status bar -------------------------------------------------------------
+    def refresh_status(self) -> None:
+        desk = self.ctx.desk
+        reqs = views.request_counts(desk)
+        refunds = views.refund_counts(desk)
+        waiting = refunds["queued"] + refunds["sending"] + refunds["unknown"]
+        if reqs["overdue"]:
+            requests_text = self.tr("售后申请（{open}，逾期 {overdue}）").format(open=reqs["open"],
+                                                                             overdue=reqs["overdue"])
+        elif reqs["open"]:
+            requests_text = self.tr("售后申请（{open}）").format(open=reqs["open"])
+        else:
+            requests_text = self.tr("售后申请")
+        texts = {"orders": self.tr("订单"), "requests": requests_text,
+                 "refunds": self.tr("退款队列（{n}）").format(n=waiting) if waiting else self.tr("退款队列"),
+                 "gateways": self.tr("网关"), "settings": self.tr("设置")}
+        for row, key in enumerate(PAGE_KEYS):
+            self.nav.item(row).setText(texts[key])
+        self.nav.item(PAGE_KEYS.index("requests")).setForeground(
+            QBrush(QColor("#a32020")) if reqs["overdue"] else self.palette().text())
+        self.refunds_label.setText(self.tr("待退款：{n}").format(n=waiting))
+        self.refunds_label.setToolTip(self.tr("排队 {queued}，发送中 {sending}，结果未知 {unknown}，失败 {failed}")
+                                      .format(**refunds))
+        self._show_gateways()
+
+    def _on_queue_report(self, report: QueueReport) -> None:
+        for gateway_id in report.reachable_gateways:
+            self.gateway_state[gateway_id] = True
+        for gateway_id in report.unreachable_gateways:
+            self.gateway_state[gateway_id] = False
+        self.refresh_status()
+
+    def _show_gateways(self) -> None:
+        parts = []
+        for account in gateways.list_accounts(self.ctx.desk):
+            if not account.enabled:
+                continue
+            state = self.gateway_state.get(account.id)
+            if state is None:
+                word = self.tr("{name}：未知").format(name=account.name)
+            elif state:
+                word = self.tr("{name}：可达").format(name=account.name)
+            else:
+                word = self.tr("{name}：离线").format(name=account.name)
+            parts.append(word)
+        self.gateway_label.setText(self.tr("网关 {states}").format(states=" · ".join(parts)))
+        self.gateway_label.setToolTip(self.tr("每次发送退款后更新；发送前为「未知」"))
+
+    # ---- menu actions --------------------------------------------------------------------------
+    async def back_up(self) -> None:
+        try:
+            path = await self.ctx.run(maintenance.backup, self.ctx.desk)
+        except OSError as exc:
+            self.statusBar().showMessage(self.tr("备份失败：{error}").format(error=error_text(exc)), 10000)
+            return
+        self.statusBar().showMessage(self.tr("已备份到 {path}").format(path=path), 10000)
+
+    def show_about(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle(self.tr("关于 kashop"))
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setText(self.tr("kashop 卡店订单台 {version}").format(version=__version__))
+        box.setInformativeText(self.tr("数据目录：{path}\n\n界面字体：{font}，许可证 Apache-2.0 或 GPL-3+（含字体例外），"
+                                       "详见「显示详细信息」。").format(path=self.ctx.desk.data_dir, font=FONT_NAME))
+        box.setDetailedText(font_licence_text())
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        self._about = box
+        box.open()
+
+    # ---- remembered layout ---------------------------------------------------------------------
+    def restore_layout(self) -> None:
+        s = self.settings
+        geometry = s.value("main/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 860)
+        splitter = s.value("main/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        self.orders_page.restore_state(s)
+
+    def save_layout(self) -> None:
+        s = self.settings
+        s.setValue("main/geometry", self.saveGeometry())
+        s.setValue("main/splitter", self.splitter.saveState())
+        self.orders_page.save_state(s)
+        s.sync()
+
+    def closeEvent(self, event: Any) -> None:
+        if self.persist_layout:
+            self.save_layout()
+        super().closeEvent(event)

@@ -1,0 +1,420 @@
+"""The detail pane of one order: facts, money, masked code, requests, refunds, timeline, actions.
+
+Which action is possible, and why not, comes from services: ``requests.preview`` (its
+decision and reasons), ``orders.can_restore``, and the domain's transition table. The pane
+only shows their answers. Actions open GUI B's dialogs (imported lazily: the pane works,
+with a notice, before they exist); Deliver runs the service directly and shows its error
+inline.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from typing import Any
+
+from ..domain.errors import DomainError
+from ..domain.money import format_yuan
+from ..domain.order import ReasonCode
+from ..domain.states import OrderStatus, check_transition
+from ..services import orders, requests, views
+from ..services.changes import Changes
+from ..services.views import OrderDetail, RequestView
+from .context import DeskContext
+from .i18n import (
+    action_label,
+    actor_label,
+    channel_label,
+    code_used_label,
+    error_text,
+    format_time,
+    format_time_s,
+    pick,
+    product_type_label,
+    reason_label,
+    refund_state_label,
+    request_state_label,
+    status_label,
+)
+from .orders_model import STATUS_COLOURS
+from .qt import (
+    QAbstractItemView,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QKeySequence,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    Qt,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+#: Button key, dialog class (None: run here), module guess for the lazy import, shortcut.
+ACTIONS: tuple[tuple[str, str | None, str, str], ...] = (
+    ("cancel", "CancelDialog", "cancel", "Ctrl+D"),
+    ("review", "ReviewDialog", "review", "Ctrl+R"),
+    ("restore", "RestoreDialog", "restore", "Ctrl+Shift+R"),
+    ("mark_paid", "MarkPaidDialog", "mark_paid", "Ctrl+Shift+P"),
+    ("deliver", None, "", "Ctrl+Shift+D"),
+    ("open_request", "OpenRequestDialog", "open_request", "Ctrl+Shift+A"),
+)
+
+
+def dialog_class(name: str, module_guess: str) -> Any:
+    """GUI B's dialog class, or None while it does not exist yet."""
+    for module_name in ("kashop_desktop.gui.dialogs", f"kashop_desktop.gui.dialogs.{module_guess}"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        found = getattr(module, name, None)
+        if found is not None:
+            return found
+    return None
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setWordWrap(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+    table.setRowCount(len(rows))
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            item.setToolTip(value)
+            table.setItem(r, c, item)
+
+
+class OrderDetailPane(QWidget):
+    """Shows one order; rebuilt from ``views.order_detail_by_id`` whenever it changes."""
+
+    def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.detail: OrderDetail | None = None
+        self.buttons: dict[str, QPushButton] = {}
+        self.reasons: dict[str, str] = {}
+        self.fields: dict[str, QLabel] = {}
+        self._build()
+        self.show_order(None)
+
+    # ---- building ------------------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        body = QWidget()
+        scroll.setWidget(body)
+        outer.addWidget(scroll)
+        self.body = body
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        head = self._build_title()
+        head.addLayout(self._build_actions())
+        layout.addLayout(head)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #a32020;")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.hide()
+        layout.addWidget(self.error_label)
+        # Facts, money and the history side by side: the pane sits under a wide list.
+        row = QHBoxLayout()
+        row.addWidget(self._build_facts(), 0)
+        row.addWidget(self._build_money(), 0)
+        row.addWidget(self._build_tabs(), 1)
+        layout.addLayout(row, 1)
+
+    def _build_title(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.title = QLabel()
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.chip = QLabel()
+        row.addWidget(self.title)
+        row.addWidget(self.chip)
+        row.addStretch(1)
+        return row
+
+    def _action_titles(self) -> dict[str, str]:
+        return {"cancel": self.tr("取消订单"), "review": self.tr("审核"), "restore": self.tr("恢复"),
+                "mark_paid": self.tr("补单"), "deliver": self.tr("发货"), "open_request": self.tr("登记售后")}
+
+    def _build_actions(self) -> QHBoxLayout:
+        grid = QHBoxLayout()
+        titles = self._action_titles()
+        for key, _, _, shortcut in ACTIONS:
+            button = QPushButton(titles[key])
+            button.setShortcut(QKeySequence(shortcut))
+            button.clicked.connect(lambda _=False, k=key: self.trigger(k))
+            self.buttons[key] = button
+            grid.addWidget(button)
+        return grid
+
+    def _field(self, form: QFormLayout, key: str, label: str) -> None:
+        value = QLabel()
+        value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.fields[key] = value
+        form.addRow(label, value)
+
+    def _build_facts(self) -> QGroupBox:
+        box = QGroupBox(self.tr("订单信息"))
+        form = QFormLayout(box)
+        for key, label in (("product", self.tr("商品")), ("type", self.tr("类型")), ("buyer", self.tr("买家")),
+                           ("channel", self.tr("支付方式")), ("trade_no", self.tr("交易号")),
+                           ("created", self.tr("下单时间")), ("paid", self.tr("支付时间")),
+                           ("delivered", self.tr("发货时间")), ("closed", self.tr("完成/取消")),
+                           ("code", self.tr("卡密")), ("code_used", self.tr("卡密使用"))):
+            self._field(form, key, label)
+        self.fields["code"].setStyleSheet("font-family: monospace;")
+        return box
+
+    def _build_money(self) -> QGroupBox:
+        box = QGroupBox(self.tr("金额明细"))
+        form = QFormLayout(box)
+        for key, label in (("list", self.tr("标价")), ("coupon", self.tr("优惠券")), ("points", self.tr("积分抵扣")),
+                           ("paid_fen", self.tr("实付")), ("refunded", self.tr("已退")),
+                           ("refundable", self.tr("可退"))):
+            self._field(form, key, label)
+            self.fields[key].setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return box
+
+    def _build_tabs(self) -> QTabWidget:
+        self.tabs = QTabWidget()
+        self.timeline = _table([self.tr("时间"), self.tr("操作人"), self.tr("操作"), self.tr("状态变化"),
+                                self.tr("备注")])
+        self.requests_table = _table([self.tr("编号"), self.tr("状态"), self.tr("类型"), self.tr("原因"),
+                                      self.tr("金额"), self.tr("申请时间"), self.tr("处理时限"), self.tr("说明")])
+        self.refunds_table = _table([self.tr("退款流水号"), self.tr("状态"), self.tr("退款金额"), self.tr("手续费"),
+                                     self.tr("网关"), self.tr("尝试"), self.tr("预计到账"), self.tr("最近错误")])
+        self.tabs.addTab(self.timeline, self.tr("时间线"))
+        self.tabs.addTab(self.requests_table, self.tr("售后申请"))
+        self.tabs.addTab(self.refunds_table, self.tr("退款"))
+        self.tabs.setMinimumWidth(360)
+        return self.tabs
+
+    # ---- showing an order ----------------------------------------------------------------------
+    @property
+    def order_id(self) -> int | None:
+        return self.detail.id if self.detail else None
+
+    def show_order(self, order_id: int | None) -> None:
+        self.error_label.hide()
+        try:
+            self.detail = views.order_detail_by_id(self.ctx.desk, order_id) if order_id is not None else None
+        except DomainError:
+            self.detail = None  # deleted meanwhile
+        self.body.setEnabled(self.detail is not None)
+        self._show_facts(self.detail)
+        self._show_tables(self.detail)
+        self._update_actions(self.detail)
+
+    def reload(self) -> None:
+        if self.detail is not None:
+            self.show_order(self.detail.id)
+
+    def concerns(self, changes: Changes) -> bool:
+        """Does this change touch the order on show (itself, its requests or its refunds)?"""
+        d = self.detail
+        if d is None:
+            return False
+        return (d.id in changes.order_ids or any(r.id in changes.request_ids for r in d.requests)
+                or any(r.id in changes.refund_ids for r in d.refunds))
+
+    def _show_facts(self, d: OrderDetail | None) -> None:
+        if d is None:
+            self.title.setText(self.tr("未选择订单"))
+            self.chip.clear()
+            for label in self.fields.values():
+                label.clear()
+            return
+        fg, bg = STATUS_COLOURS.get(d.status.value, ("#000", "#fff"))
+        self.title.setText(d.order_no)
+        self.chip.setText(status_label(d.status.value))
+        self.chip.setStyleSheet(f"color: {fg}; background: {bg}; border-radius: 8px; padding: 2px 10px;")
+        values = {
+            "product": self.tr("{product} × {quantity}").format(product=d.product, quantity=d.quantity),
+            "type": product_type_label(d.product_type), "buyer": d.buyer,
+            "channel": self._channel_text(d), "trade_no": d.gateway_trade_no or "—",
+            "created": format_time_s(d.created_at), "paid": format_time_s(d.paid_at) or "—",
+            "delivered": format_time_s(d.delivered_at) or "—",
+            "closed": format_time_s(d.completed_at or d.cancelled_at) or "—",
+            "code": d.masked_code or "—", "code_used": code_used_label(d.code_used),
+        }
+        values.update(self._money_texts(d))
+        for key, text in values.items():
+            self.fields[key].setText(text)
+
+    def _channel_text(self, d: OrderDetail) -> str:
+        if not d.channel:
+            return "—"
+        if d.gateway:
+            return self.tr("{channel}（{gateway}）").format(channel=channel_label(d.channel), gateway=d.gateway)
+        return channel_label(d.channel)
+
+    def _money_texts(self, d: OrderDetail) -> dict[str, str]:
+        coupon = "−" + format_yuan(d.coupon_fen, symbol=True) if d.coupon_fen else "—"
+        if d.coupon_code:
+            coupon = self.tr("{amount}（{code}）").format(amount=coupon, code=d.coupon_code)
+        points = self.tr("{points} 分，已退 {back} 分").format(points=d.points, back=d.points_refunded) \
+            if d.points else "—"
+        return {"list": format_yuan(d.list_fen, symbol=True), "coupon": coupon, "points": points,
+                "paid_fen": format_yuan(d.paid_fen, symbol=True), "refunded": format_yuan(d.refunded_fen, symbol=True),
+                "refundable": format_yuan(d.refundable_fen, symbol=True)}
+
+    def _show_tables(self, d: OrderDetail | None) -> None:
+        events = d.events if d else []
+        _fill(self.timeline, [[format_time_s(e.at), actor_label(e.actor), action_label(e.action),
+                               self._transition_text(e.before, e.after), e.note] for e in reversed(events)])
+        reqs = d.requests if d else []
+        _fill(self.requests_table, [self._request_cells(r) for r in reqs])
+        refunds = d.refunds if d else []
+        _fill(self.refunds_table, [[r.refund_no, refund_state_label(r.state), format_yuan(r.amount_fen, symbol=True),
+                                    format_yuan(r.fee_fen, symbol=True), r.gateway or "—", str(r.attempts),
+                                    self._eta_text(r.eta_earliest, r.eta_latest), r.last_error] for r in refunds])
+        self.tabs.setTabText(1, self.tr("售后申请（{n}）").format(n=len(reqs)))
+        self.tabs.setTabText(2, self.tr("退款（{n}）").format(n=len(refunds)))
+
+    def _request_cells(self, r: RequestView) -> list[str]:
+        state = request_state_label(r.state)
+        if r.overdue:
+            state = self.tr("{state}（逾期）").format(state=state)
+        reason = reason_label(r.reason)
+        if r.note:
+            reason = self.tr("{reason}：{note}").format(reason=reason, note=r.note)
+        amount = format_yuan(r.amount_fen, symbol=True) if r.amount_fen is not None else self.tr("全部可退")
+        why = "；".join(pick(x.get("zh", ""), x.get("en", "")) for x in r.decision_reasons)
+        return [str(r.id), state, self.tr("售后争议") if r.is_dispute else self.tr("取消申请"), reason, amount,
+                format_time(r.requested_at), format_time(r.due_at), why]
+
+    def _transition_text(self, before: str | None, after: str | None) -> str:
+        if not before and not after:
+            return ""
+        if not before:
+            return status_label(after)
+        return self.tr("{before} → {after}").format(before=status_label(before), after=status_label(after))
+
+    def _eta_text(self, earliest: str | None, latest: str | None) -> str:
+        if not earliest:
+            return "—"
+        if latest and latest != earliest:
+            return self.tr("{earliest} 至 {latest}").format(earliest=earliest, latest=latest)
+        return earliest
+
+    # ---- actions -------------------------------------------------------------------------------
+    def _update_actions(self, d: OrderDetail | None) -> None:
+        states = self.action_states(d) if d else {k: (False, self.tr("未选择订单")) for k, *_ in ACTIONS}
+        titles = self._action_titles()
+        for key, _, _, shortcut in ACTIONS:
+            enabled, why = states[key]
+            button = self.buttons[key]
+            button.setEnabled(enabled)
+            self.reasons[key] = why
+            head = self.tr("{action}（{shortcut}）").format(
+                action=titles[key], shortcut=QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText))
+            button.setToolTip(head if enabled else self.tr("{head}\n不可用：{why}").format(head=head, why=why))
+
+    def action_states(self, d: OrderDetail) -> dict[str, tuple[bool, str]]:
+        """(enabled, why not) per action, from the services' own verdicts."""
+        open_requests = [r for r in d.requests if r.state == "open"]
+        has_open = self.tr("该订单已有待处理的申请，请先审核")
+        states = {"cancel": self._cancel_state(d), "restore": self._restore_state(d),
+                  "mark_paid": self._mark_paid_state(d), "deliver": self._deliver_state(d),
+                  "open_request": self._open_request_state(d),
+                  "review": (True, "") if open_requests else (False, self.tr("该订单没有待审核的售后申请"))}
+        if open_requests:
+            states["cancel"] = (False, has_open) if states["cancel"][0] else states["cancel"]
+            states["open_request"] = (False, has_open)
+        return states
+
+    def _cancel_state(self, d: OrderDetail) -> tuple[bool, str]:
+        decision = requests.preview(self.ctx.desk, d.order_no, ReasonCode.MISTAKEN).decision
+        if decision.outcome.value == "cancel_now" or (decision.can_approve and not decision.is_dispute):
+            return True, ""
+        first = decision.reasons[0] if decision.reasons else None
+        return False, pick(first.zh, first.en) if first else ""
+
+    def _open_request_state(self, d: OrderDetail) -> tuple[bool, str]:
+        # The most lenient reason: if even a merchant fault is refused, nothing can be asked.
+        decision = requests.preview(self.ctx.desk, d.order_no, ReasonCode.MERCHANT_FAULT).decision
+        if decision.can_approve:
+            return True, ""
+        return False, "；".join(pick(r.zh, r.en) for r in decision.reasons)
+
+    def _restore_state(self, d: OrderDetail) -> tuple[bool, str]:
+        refusal = orders.can_restore(self.ctx.desk, d.order_no)
+        return (True, "") if refusal is None else (False, error_text(refusal))
+
+    def _mark_paid_state(self, d: OrderDetail) -> tuple[bool, str]:
+        if d.paid_at is not None:
+            return False, self.tr("订单已于 {time} 支付（交易号 {trade_no}），无需补单").format(
+                time=format_time(d.paid_at), trade_no=d.gateway_trade_no or "—")
+        return self._transition_state(d.status, OrderStatus.PAID)
+
+    def _deliver_state(self, d: OrderDetail) -> tuple[bool, str]:
+        if d.delivered_at is not None:
+            return False, self.tr("订单已于 {time} 发货，不会重复发货").format(time=format_time(d.delivered_at))
+        return self._transition_state(d.status, OrderStatus.DELIVERED)
+
+    @staticmethod
+    def _transition_state(current: OrderStatus, target: OrderStatus) -> tuple[bool, str]:
+        try:
+            check_transition(current, target)
+        except DomainError as exc:
+            return False, error_text(exc)
+        return True, ""
+
+    def trigger(self, key: str) -> None:
+        """Run an action for the order on show (buttons, shortcuts, tests)."""
+        d = self.detail
+        if d is None or not self.buttons[key].isEnabled():
+            return
+        self.error_label.hide()
+        if key == "deliver":
+            self.ctx.start(self._deliver(d.order_no))
+            return
+        spec = next(a for a in ACTIONS if a[0] == key)
+        cls = dialog_class(spec[1] or "", spec[2])
+        if cls is None:
+            self._show_error(self.tr("「{action}」对话框尚未就绪").format(action=self._action_titles()[key]))
+            return
+        target: Any = d.order_no
+        if key == "review":
+            target = next(r.id for r in d.requests if r.state == "open")
+        result = cls.ask(self, self.ctx, target)
+        if inspect.isawaitable(result):
+            self.ctx.start(result)
+
+    async def _deliver(self, order_no: str) -> None:
+        button = self.buttons["deliver"]
+        button.setEnabled(False)
+        try:
+            await self.ctx.op(orders.deliver, order_no)
+        except DomainError as exc:
+            self._show_error(error_text(exc))
+            button.setEnabled(True)
+
+    def _show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.show()

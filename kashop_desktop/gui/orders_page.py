@@ -1,0 +1,374 @@
+"""The orders screen: status tabs with live counts, one search box, date and type filters,
+the big order list, and the detail pane beside it.
+
+The tabs follow the order states, with two choices worth knowing: 已发货 is the ``delivered``
+status, and ``partially_refunded`` has its own tab (部分退款) after 已退款, because a list
+filter holds one status and a tab whose count disagrees with its rows would mislead; while a
+partial refund is still in flight the order also shows under 退款中 (``views.REFUNDING``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from ..domain.clock import SHOP_TZ
+from ..services import views
+from ..services.changes import Changes
+from ..services.views import OrderFilter, OrderRow
+from .context import DeskContext
+from .i18n import product_types, search_kind_label, status_label
+from .order_detail import OrderDetailPane
+from .orders_model import COL_STATUS, OBJECT_ROLE, SORT_COLUMNS, STATUS_COLOURS, OrdersModel
+from .qt import (
+    QAbstractItemView,
+    QCheckBox,
+    QColor,
+    QComboBox,
+    QDate,
+    QDateEdit,
+    QGuiApplication,
+    QHBoxLayout,
+    QHeaderView,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QModelIndex,
+    QPainter,
+    QSettings,
+    QShortcut,
+    QSplitter,
+    QStyledItemDelegate,
+    Qt,
+    QTabBar,
+    QTableView,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+#: (filter status, tab) in tab order; None is 全部. Labels come from i18n.status_label.
+TAB_STATUSES: tuple[str | None, ...] = (
+    None, "pending_payment", "paid", "delivered", "completed", "cancelled", views.REFUNDING, "refunded",
+    "partially_refunded",
+)
+SEARCH_DEBOUNCE_MS = 250
+
+
+class StatusChipDelegate(QStyledItemDelegate):
+    """Paints the status as a rounded chip in the status colours."""
+
+    def paint(self, painter: QPainter, option: Any, index: QModelIndex) -> None:
+        row = index.data(OBJECT_ROLE)
+        if row is None:
+            super().paint(painter, option, index)
+            return
+        self.initStyleOption(option, index)
+        option.text = ""
+        option.backgroundBrush = QColor(0, 0, 0, 0)
+        style = option.widget.style() if option.widget else None
+        if style is not None:
+            style.drawControl(style.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+        fg, bg = STATUS_COLOURS.get(row.status.value, ("#000000", "#ffffff"))
+        text = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        metrics = option.fontMetrics
+        rect = option.rect.adjusted(4, 3, -4, -3)
+        rect.setWidth(min(rect.width(), metrics.horizontalAdvance(text) + 16))
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(bg))
+        painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
+        painter.setPen(QColor(fg))
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), text)
+        painter.restore()
+
+
+class OrdersView(QTableView):
+    """The order list view: uniform rows, Enter opens the detail, tells when it painted."""
+
+    painted = Signal()
+    open_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setWordWrap(False)
+        self.setAlternatingRowColors(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vertical = self.verticalHeader()
+        vertical.setVisible(False)
+        # Fixed, uniform rows: the view never measures a million rows.
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+    def paintEvent(self, event: Any) -> None:
+        super().paintEvent(event)
+        self.painted.emit()
+
+    def keyPressEvent(self, event: Any) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.open_requested.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class OrdersPage(QWidget):
+    """Tabs + filters + list + detail. Refreshes itself from ``ctx.changed``."""
+
+    detail_opened = Signal(int)  # order id, after Enter / double click / the context menu
+
+    def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = OrdersModel(ctx.desk, self)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DEBOUNCE_MS)
+        self._search_timer.timeout.connect(self.apply_filter)
+        self._build()
+        self.refresh_counts()
+        ctx.changed.connect(self._on_changed)
+
+    # ---- building ------------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 0)
+        self.tabs = QTabBar()
+        self.tabs.setExpanding(False)
+        self.tabs.setDrawBase(False)
+        for _ in TAB_STATUSES:
+            self.tabs.addTab("")
+        self.tabs.currentChanged.connect(lambda _i: self.apply_filter())
+        layout.addWidget(self.tabs)
+        layout.addLayout(self._build_filters())
+        # The list on top at full width (eight columns fit), the detail under it.
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.view = self._build_view()
+        self.detail = OrderDetailPane(self.ctx)
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setSizes([420, 360])
+        self.splitter.setChildrenCollapsible(False)
+        layout.addWidget(self.splitter, 1)
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.activated.connect(self.focus_search)
+        refresh = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self)
+        refresh.activated.connect(self.refresh)
+
+    def _build_filters(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText(self.tr("搜索：订单号 / 手机号 / QQ / 邮箱 / 交易号（Ctrl+F）"))
+        self.search.setMinimumWidth(200)
+        self.search.textChanged.connect(self._on_search_text)
+        self.search.returnPressed.connect(self.apply_filter)
+        self.search_kind = QLabel()
+        self.search_kind.setStyleSheet("color: #5b6670;")
+        self.date_check = QCheckBox(self.tr("限定日期"))
+        self.date_check.setToolTip(self.tr("不勾选时不限日期"))
+        today = QDate.currentDate()
+        self.date_from = self._date_edit(today.addDays(-30))
+        self.date_to = self._date_edit(today)
+        self.date_check.toggled.connect(self._on_date_toggled)
+        self.type_combo = QComboBox()
+        self.type_combo.addItem(self.tr("全部类型"), None)
+        for code, label in product_types():
+            self.type_combo.addItem(label, code)
+        self.type_combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.count_label = QLabel()
+        row.addWidget(self.search, 1)  # the search box takes the spare width
+        row.addWidget(self.search_kind)
+        row.addSpacing(8)
+        for widget in (self.date_check, self.date_from, QLabel("—"), self.date_to):
+            row.addWidget(widget)
+        row.addSpacing(8)
+        row.addWidget(self.type_combo)
+        row.addSpacing(8)
+        row.addWidget(self.count_label)
+        self._on_date_toggled(False)
+        return row
+
+    def _date_edit(self, date: QDate) -> QDateEdit:
+        edit = QDateEdit(date)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.dateChanged.connect(lambda _d: self.apply_filter())
+        return edit
+
+    def _build_view(self) -> OrdersView:
+        view = OrdersView()
+        view.setModel(self.model)
+        view.setItemDelegateForColumn(COL_STATUS, StatusChipDelegate(view))
+        header = view.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(1, Qt.SortOrder.DescendingOrder)
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        header.sortIndicatorChanged.connect(self._on_sort_indicator)
+        for column, width in enumerate((170, 130, 210, 48, 160, 90, 96, 80)):
+            view.setColumnWidth(column, width)
+        view.selectionModel().currentRowChanged.connect(self._on_current_row)
+        view.open_requested.connect(self.open_detail)
+        view.doubleClicked.connect(lambda _index: self.open_detail())
+        view.customContextMenuRequested.connect(self._context_menu)
+        return view
+
+    # ---- filters -------------------------------------------------------------------------------
+    def current_filter(self) -> OrderFilter:
+        status = TAB_STATUSES[max(0, self.tabs.currentIndex())]
+        date_from = date_to = None
+        if self.date_check.isChecked():
+            date_from = _epoch(self.date_from.date())
+            date_to = _epoch(self.date_to.date().addDays(1))
+        base = self.model.order_filter
+        return OrderFilter(status=status, search=self.search.text().strip(), date_from=date_from, date_to=date_to,
+                           product_type=self.type_combo.currentData(), sort=base.sort, descending=base.descending)
+
+    def apply_filter(self) -> None:
+        self._search_timer.stop()
+        flt = self.current_filter()
+        if flt != self.model.order_filter:
+            self.model.set_filter(flt)
+        self._show_count()
+
+    def _on_search_text(self, text: str) -> None:
+        kind = views.search_kind(text) if text.strip() else ""
+        self.search_kind.setText(self.tr("识别为：{kind}").format(kind=search_kind_label(kind)) if kind else "")
+        self._search_timer.start()
+
+    def _on_date_toggled(self, on: bool) -> None:
+        self.date_from.setEnabled(on)
+        self.date_to.setEnabled(on)
+        self.apply_filter()
+
+    def _on_sort_indicator(self, column: int, order: Qt.SortOrder) -> None:
+        if column in SORT_COLUMNS:
+            self.model.sort(column, order)
+            return
+        # Other columns have no index to sort by: put the indicator back where the list is.
+        current = next(c for c, s in SORT_COLUMNS.items() if s == self.model.order_filter.sort)
+        wanted = Qt.SortOrder.DescendingOrder if self.model.order_filter.descending else Qt.SortOrder.AscendingOrder
+        header = self.view.horizontalHeader()
+        header.blockSignals(True)
+        header.setSortIndicator(current, wanted)
+        header.blockSignals(False)
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def _show_count(self) -> None:
+        self.count_label.setText(self.tr("共 {n} 条").format(n=f"{self.model.rowCount():,}"))
+
+    # ---- counts and changes --------------------------------------------------------------------
+    def refresh_counts(self) -> None:
+        counts = views.status_counts(self.ctx.desk)
+        for i, status in enumerate(TAB_STATUSES):
+            label = self.tr("全部") if status is None else status_label(status)
+            n = counts.get("all" if status is None else status, 0)
+            self.tabs.setTabText(i, self.tr("{label} ({count})").format(label=label, count=f"{n:,}"))
+            self.tabs.setTabData(i, n)
+        self._show_count()
+
+    def tab_count(self, status: str | None) -> int:
+        return int(self.tabs.tabData(TAB_STATUSES.index(status)))
+
+    def _on_changed(self, changes: Changes) -> None:
+        self.model.invalidate_ids(changes.order_ids)
+        if changes.counts_changed or changes.refund_ids:
+            self.refresh_counts()
+        if self.detail.concerns(changes):
+            self.detail.reload()
+
+    def refresh(self) -> None:
+        """Re-run the query (F5): rows that left the filter go, the current order stays selected."""
+        keep = self.detail.order_id
+        self.model.refresh()
+        self.refresh_counts()
+        if keep is not None:
+            self.select_order(keep)
+
+    # ---- selection and detail ------------------------------------------------------------------
+    def current_row(self) -> OrderRow | None:
+        index = self.view.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self.view.setCurrentIndex(index)
+        self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def select_order(self, order_id: int) -> bool:
+        position = self.model.position_of(order_id)
+        if position is None:
+            return False
+        self.select_row(position)
+        return True
+
+    def _on_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = self.model.row_at(current.row()) if current.isValid() else None
+        if row is not None and row.id != self.detail.order_id:
+            self.detail.show_order(row.id)
+
+    def open_detail(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        if row.id != self.detail.order_id:
+            self.detail.show_order(row.id)
+        sizes = self.splitter.sizes()
+        if sizes[1] < 200:
+            self.splitter.setSizes([max(200, sum(sizes) - 360), 360])
+        self.detail.timeline.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.detail_opened.emit(row.id)
+
+    def _context_menu(self, pos: Any) -> None:
+        index = self.view.indexAt(pos)
+        row = self.model.row_at(index.row()) if index.isValid() else None
+        if row is None:
+            return
+        menu = QMenu(self)
+        menu.addAction(self.tr("复制订单号"), lambda: QGuiApplication.clipboard().setText(row.order_no))
+        trade = menu.addAction(self.tr("复制交易号"),
+                               lambda: QGuiApplication.clipboard().setText(row.gateway_trade_no or ""))
+        trade.setEnabled(bool(row.gateway_trade_no))
+        menu.addSeparator()
+        menu.addAction(self.tr("查看详情"), self.open_detail)
+        menu.popup(self.view.viewport().mapToGlobal(pos))
+
+    # ---- state kept between runs ---------------------------------------------------------------
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("orders/header", self.view.horizontalHeader().saveState())
+        settings.setValue("orders/splitter", self.splitter.saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        header_state = settings.value("orders/header")
+        if header_state is not None:
+            self.view.horizontalHeader().restoreState(header_state)
+        splitter_state = settings.value("orders/splitter")
+        if splitter_state is not None:
+            self.splitter.restoreState(splitter_state)
+        # The saved header also carries a sort indicator; the list's own sort wins.
+        self._on_sort_indicator(-1, Qt.SortOrder.DescendingOrder)
+
+    def set_sort(self, sort: str, descending: bool = True) -> None:
+        self.model.set_filter(replace(self.model.order_filter, sort=sort, descending=descending))
+        self._on_sort_indicator(-1, Qt.SortOrder.DescendingOrder)
+
+
+def _epoch(day: QDate) -> int:
+    """Midnight of a calendar day in shop time (Beijing), as epoch seconds."""
+    moment = datetime(day.year(), day.month(), day.day(), tzinfo=SHOP_TZ)
+    return int(moment.timestamp())
+

@@ -1,0 +1,181 @@
+"""Screenshots for the docs and the review: ``python -m kashop_desktop.gui.screenshots OUT_DIR``.
+
+Builds the demo shop in a temporary data dir, shows the real main window at 1400x860 and
+grabs every screen and dialog (packaging/screenshots.sh runs it under Xvfb, not offscreen, so
+fonts and window decorations are the real ones). The whole run is one coroutine on the qasync
+loop: it waits for paints with ``asyncio.sleep``, never with a nested Qt event loop.
+
+Dialogs belong to GUI B; each is built directly (``cls(parent, ctx, target)``) and shown
+without ``exec`` so it can be grabbed and closed. A dialog that does not exist yet is listed
+as missing instead of failing the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..domain.states import OrderStatus
+from ..services import demo, views
+from ..services.desk import Desk
+from ..services.views import OrderFilter
+from .app import load_cjk_font, make_app
+from .context import DeskContext
+from .i18n import install_translator, remove_translators
+from .main_window import MainWindow
+from .order_detail import dialog_class
+from .qt import QSettings, QtGui, QWidget, qasync
+
+WINDOW_SIZE = (1400, 860)
+MAX_BYTES = 200_000
+PAINT_WAIT_S = 0.6
+
+
+def save_png(widget: QWidget, path: Path) -> int:
+    """Grab a widget into a PNG; fall back to a 256-colour palette when it would be too big."""
+    image = widget.grab().toImage()
+    image.save(str(path), "PNG", 0)
+    if path.stat().st_size > MAX_BYTES:
+        # UI shots have few colours; a palette keeps text crisp at a third of the size.
+        small = image.convertToFormat(QtGui.QImage.Format.Format_Indexed8)
+        small.save(str(path), "PNG", 0)
+    return path.stat().st_size
+
+
+def first_order(desk: Desk, status: OrderStatus | str, **where: Any) -> views.OrderRow | None:
+    for row in views.order_page(desk, OrderFilter(status=str(status)), 400):
+        detail = views.order_detail_by_id(desk, row.id)
+        if all(getattr(detail, k) == v if not callable(v) else v(detail) for k, v in where.items()):
+            return row
+    return None
+
+
+class Shooter:
+    """Takes the shots; each returns the file written (or None when the screen is missing)."""
+
+    def __init__(self, app: Any, ctx: DeskContext, out: Path) -> None:
+        self.app = app
+        self.ctx = ctx
+        self.out = out
+        self.written: list[Path] = []
+        self.missing: list[str] = []
+
+    async def shoot(self, widget: QWidget, name: str) -> Path:
+        await asyncio.sleep(PAINT_WAIT_S)
+        path = self.out / f"{name}.png"
+        save_png(widget, path)
+        self.written.append(path)
+        return path
+
+    def window(self, settings: QSettings) -> MainWindow:
+        window = MainWindow(self.ctx, settings)
+        window.persist_layout = False
+        window.resize(*WINDOW_SIZE)
+        window.show()
+        return window
+
+    async def main_window(self, window: MainWindow, suffix: str = "") -> None:
+        desk = self.ctx.desk
+        paid = first_order(desk, OrderStatus.PAID, requests=lambda d: bool(d.requests)) or first_order(desk, OrderStatus.PAID)
+        window.show_page("orders")
+        if paid is not None:
+            window.orders_page.select_order(paid.id)
+        await self.shoot(window, f"orders{suffix}")
+        delivered = first_order(desk, OrderStatus.DELIVERED, requests=lambda d: bool(d.requests))
+        if delivered is not None and not suffix:
+            window.orders_page.select_order(delivered.id)
+            await self.shoot(window, "orders_delivered_dispute")
+
+    async def pages(self, window: MainWindow, suffix: str = "") -> None:
+        for key in ("requests", "refunds", "gateways", "settings"):
+            window.show_page(key)
+            await self.shoot(window, f"{key}{suffix}")
+        window.show_page("orders")
+
+    async def dialogs(self, window: MainWindow) -> None:
+        desk = self.ctx.desk
+        targets: dict[str, Callable[[], Any]] = {
+            "cancel": lambda: _no(first_order(desk, OrderStatus.PAID, requests=lambda d: not d.requests)),
+            "review": lambda: _open_request_id(desk),
+            "restore": lambda: _no(first_order(desk, OrderStatus.CANCELLED, paid_at=None)),
+            "mark_paid": lambda: _no(first_order(desk, OrderStatus.PENDING_PAYMENT)),
+            "open_request": lambda: _no(first_order(desk, OrderStatus.DELIVERED, requests=lambda d: not d.requests)),
+        }
+        names = {"cancel": "CancelDialog", "review": "ReviewDialog", "restore": "RestoreDialog",
+                 "mark_paid": "MarkPaidDialog", "open_request": "OpenRequestDialog"}
+        for key, find in targets.items():
+            cls = dialog_class(names[key], key)
+            target = find()
+            if cls is None or target is None:
+                self.missing.append(f"dialog_{key}")
+                continue
+            dialog = cls(window, self.ctx, target)
+            dialog.show()
+            await self.shoot(dialog, f"dialog_{key}")
+            dialog.close()
+            dialog.deleteLater()
+
+
+def _no(row: views.OrderRow | None) -> str | None:
+    return row.order_no if row else None
+
+
+def _open_request_id(desk: Desk) -> int | None:
+    """An open request with money to review (a full breakdown), preferring a plain cancel."""
+    open_ones = views.list_requests(desk, "open")
+    plain = [r for r in open_ones if not r.is_dispute] or open_ones
+    return plain[0].id if plain else None
+
+
+async def run(out: Path) -> Shooter:
+    app = make_app([])
+    load_cjk_font(app)
+    scratch = tempfile.TemporaryDirectory(prefix="kashop-shots-")
+    desk = Desk.open(scratch.name)
+    await asyncio.to_thread(demo.build, desk, 800)
+    ctx = DeskContext(desk)
+    settings = QSettings(str(Path(scratch.name) / "ui.ini"), QSettings.Format.IniFormat)
+    shooter = Shooter(app, ctx, out)
+    translators = install_translator(app, "zh_CN")
+    try:
+        window = shooter.window(settings)
+        await shooter.main_window(window)
+        await shooter.pages(window)
+        await shooter.dialogs(window)
+        window.close()
+        remove_translators(app, translators)
+        translators = install_translator(app, "en")
+        english = shooter.window(settings)
+        await shooter.main_window(english, "_en")
+        await shooter.pages(english, "_en")
+        english.close()
+    finally:
+        remove_translators(app, translators)
+        await ctx.aclose()
+        desk.close()
+        scratch.cleanup()
+    return shooter
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0] if args else "docs/screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    app = make_app([])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        shooter = loop.run_until_complete(run(out))
+    for path in shooter.written:
+        print(f"{path}  {path.stat().st_size // 1024} KB")
+    for name in shooter.missing:
+        print(f"missing (not built yet): {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

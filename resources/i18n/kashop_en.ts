@@ -1,0 +1,1954 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="zh_CN">
+<context>
+    <name></name>
+    <message>
+        <source>dialogs</source>
+        <comment>已批准</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dialogs</source>
+        <comment>自动通过</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dialogs</source>
+        <comment>已拒绝</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dialogs</source>
+        <comment>未支付订单：将立即取消</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dialogs</source>
+        <comment>符合自动通过条件：将自动批准并原路退款</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dialogs</source>
+        <comment>需要人工审核</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dialogs</source>
+        <comment>不能受理</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dialogs</source>
+        <comment>没有网关账户：需要手工退款</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dialogs</source>
+        <comment>{name}：批准后自动原路退款</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dialogs</source>
+        <comment>{name}：不支持自动退款，需到网关后台手工退款</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>GatewaysPage</source>
+        <comment>自动退款</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>GatewaysPage</source>
+        <comment>部分退款</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>GatewaysPage</source>
+        <comment>幂等</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RefundsPage</source>
+        <comment>发送中</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RefundsPage</source>
+        <comment>结果未知</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RefundsPage</source>
+        <comment>失败</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RefundsPage</source>
+        <comment>已成功</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>退款流水号</source>
+        <translation type="unfinished">Refund no</translation>
+    </message>
+    <message>
+        <source>订单号</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>实退金额</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>手续费</source>
+        <translation type="unfinished">Fee</translation>
+    </message>
+    <message>
+        <source>网关</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>尝试次数</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>最近错误</source>
+        <translation type="unfinished">Last error</translation>
+    </message>
+    <message>
+        <source>预计到账</source>
+        <translation type="unfinished">Expected</translation>
+    </message>
+    <message>
+        <source>RequestsModel</source>
+        <comment>订单号</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RequestsModel</source>
+        <comment>买家</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RequestsModel</source>
+        <comment>金额</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RequestsModel</source>
+        <comment>原因</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RequestsModel</source>
+        <comment>申请时间</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RequestsModel</source>
+        <comment>处理时限</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RequestsModel</source>
+        <comment>状态</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RequestsModel</source>
+        <comment>标记</comment>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>AboutDialog</name>
+    <message>
+        <source>关于卡店订单台</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>关于</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>许可</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>字体许可全文</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>版本</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>数据目录</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>日志文件</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>运行环境</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>BreakdownView</name>
+    <message>
+        <source>退款明细</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>退款总额</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>手续费</source>
+        <translation type="unfinished">Fee</translation>
+    </message>
+    <message>
+        <source>实退金额(原路返回)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>优惠券分摊</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>退回积分</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>预计到账</source>
+        <translation type="unfinished">Expected</translation>
+    </message>
+    <message>
+        <source>退款网关</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>无</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{amount}（优惠券原样退回）</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>CancelDialog</name>
+    <message>
+        <source>取消订单 {order_no}</source>
+        <extracomment>Set when the owner chose to open a dispute instead (delivered orders).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>确认取消订单</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>例如：面值50误拍成100（会写入订单时间线）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>改为发起售后争议…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>取消原因</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>备注</source>
+        <translation type="unfinished">Note</translation>
+    </message>
+    <message>
+        <source>取消后会发生什么</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>可以代买家发起售后争议，审核通过后按原路退款。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>订单已支付未发货：取消并全额原路退款，库存退回。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>订单未支付：立即取消，无需退款。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>库存退回 {quantity} 件「{product}」</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>优惠券 {code} 退回给买家，可再次使用</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>退回积分 {points}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>无法预览该订单</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>CrashDialog</name>
+    <message>
+        <source>卡店订单台出错了</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>出现了一个意外错误。已保存的订单不受影响：未完成的操作已自动撤销。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>错误报告已保存到：
+{path}
+
+联系支持时请附上这个文件。</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>GatewayAccountDialog</name>
+    <message>
+        <source>编辑网关账户</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>添加网关账户</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>保存</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>名称</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>类型</source>
+        <translation type="unfinished">Type</translation>
+    </message>
+    <message>
+        <source>能力</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>（可选）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>已保存；留空则不修改</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>从文件载入…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>选择 PEM 文件</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PEM 文件 (*.pem *.key *.crt *.txt);;所有文件 (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>请填写账户名称</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>请填写：{field}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>GatewaysPage</name>
+    <message>
+        <source>名称</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>类型</source>
+        <translation type="unfinished">Type</translation>
+    </message>
+    <message>
+        <source>自动退款</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>部分退款</source>
+        <translation type="unfinished">Partly refunded</translation>
+    </message>
+    <message>
+        <source>幂等</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>启用</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>上次测试</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>添加账户…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>编辑…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>测试连接</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>「幂等」表示同一笔退款重复发送也只退一次；没有幂等的网关（如易支付V1）每笔退款需要确认，结果不明时不会自动重发。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>✓ 支持</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>✗ 不支持</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>停用</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>未测试</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>正在测试 {name}…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name}：连接正常。{message}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>（{detail}）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name}：连接失败。{message}{detail}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Labels</name>
+    <message>
+        <source>待支付</source>
+        <extracomment>Shared with the dialogs (gui/dialogs/base.py): &quot;zh&quot; or &quot;en&quot;.</extracomment>
+        <translation>Pending payment</translation>
+    </message>
+    <message>
+        <source>待发货</source>
+        <translation>Paid, to deliver</translation>
+    </message>
+    <message>
+        <source>已发货</source>
+        <translation>Delivered</translation>
+    </message>
+    <message>
+        <source>已完成</source>
+        <translation>Completed</translation>
+    </message>
+    <message>
+        <source>已取消</source>
+        <translation>Cancelled</translation>
+    </message>
+    <message>
+        <source>部分退款</source>
+        <translation>Partly refunded</translation>
+    </message>
+    <message>
+        <source>已退款</source>
+        <translation>Refunded</translation>
+    </message>
+    <message>
+        <source>退款中</source>
+        <translation>Refunding</translation>
+    </message>
+    <message>
+        <source>下单</source>
+        <translation>Order placed</translation>
+    </message>
+    <message>
+        <source>支付成功</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <source>导入</source>
+        <translation>Imported</translation>
+    </message>
+    <message>
+        <source>导入更新</source>
+        <translation>Import update</translation>
+    </message>
+    <message>
+        <source>补单</source>
+        <translation>Marked paid</translation>
+    </message>
+    <message>
+        <source>发货</source>
+        <translation>Delivered</translation>
+    </message>
+    <message>
+        <source>完成</source>
+        <translation>Completed</translation>
+    </message>
+    <message>
+        <source>登记卡密使用情况</source>
+        <translation>Code use recorded</translation>
+    </message>
+    <message>
+        <source>取消订单</source>
+        <translation>Cancelled</translation>
+    </message>
+    <message>
+        <source>超时关闭</source>
+        <translation>Expired unpaid</translation>
+    </message>
+    <message>
+        <source>恢复订单</source>
+        <translation>Restored</translation>
+    </message>
+    <message>
+        <source>登记取消申请</source>
+        <translation>Cancel request opened</translation>
+    </message>
+    <message>
+        <source>登记售后争议</source>
+        <translation>Dispute opened</translation>
+    </message>
+    <message>
+        <source>批准申请</source>
+        <translation>Request approved</translation>
+    </message>
+    <message>
+        <source>自动批准</source>
+        <translation>Auto-approved</translation>
+    </message>
+    <message>
+        <source>拒绝申请</source>
+        <translation>Request rejected</translation>
+    </message>
+    <message>
+        <source>申请已逾期</source>
+        <translation>Request overdue</translation>
+    </message>
+    <message>
+        <source>退款成功</source>
+        <translation>Refund succeeded</translation>
+    </message>
+    <message>
+        <source>退款失败</source>
+        <translation>Refund failed</translation>
+    </message>
+    <message>
+        <source>退款结果未知</source>
+        <translation>Refund outcome unknown</translation>
+    </message>
+    <message>
+        <source>退款处理中</source>
+        <translation>Refund processing</translation>
+    </message>
+    <message>
+        <source>退款重新排队</source>
+        <translation>Refund requeued</translation>
+    </message>
+    <message>
+        <source>重新发送退款</source>
+        <translation>Refund re-sent</translation>
+    </message>
+    <message>
+        <source>确认发送退款</source>
+        <translation>Refund confirmed</translation>
+    </message>
+    <message>
+        <source>人工处理退款</source>
+        <translation>Refund resolved by hand</translation>
+    </message>
+    <message>
+        <source>店主</source>
+        <translation>Owner</translation>
+    </message>
+    <message>
+        <source>系统</source>
+        <translation>System</translation>
+    </message>
+    <message>
+        <source>买家</source>
+        <translation>Buyer</translation>
+    </message>
+    <message>
+        <source>支付网关</source>
+        <translation>Gateway</translation>
+    </message>
+    <message>
+        <source>待审核</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>已批准</source>
+        <translation>Approved</translation>
+    </message>
+    <message>
+        <source>已拒绝</source>
+        <translation>Rejected</translation>
+    </message>
+    <message>
+        <source>排队中</source>
+        <translation>Queued</translation>
+    </message>
+    <message>
+        <source>发送中</source>
+        <translation>Sending</translation>
+    </message>
+    <message>
+        <source>失败</source>
+        <translation>Failed</translation>
+    </message>
+    <message>
+        <source>结果未知</source>
+        <translation>Unknown</translation>
+    </message>
+    <message>
+        <source>支付宝</source>
+        <translation>Alipay</translation>
+    </message>
+    <message>
+        <source>微信支付</source>
+        <translation>WeChat Pay</translation>
+    </message>
+    <message>
+        <source>银行卡</source>
+        <translation>Bank card</translation>
+    </message>
+    <message>
+        <source>余额</source>
+        <translation>Wallet</translation>
+    </message>
+    <message>
+        <source>卡密</source>
+        <translation>Card code</translation>
+    </message>
+    <message>
+        <source>直充</source>
+        <translation>Direct top-up</translation>
+    </message>
+    <message>
+        <source>实物</source>
+        <translation>Physical</translation>
+    </message>
+    <message>
+        <source>订单号</source>
+        <translation>order no</translation>
+    </message>
+    <message>
+        <source>手机号</source>
+        <translation>phone number</translation>
+    </message>
+    <message>
+        <source>QQ号</source>
+        <translation>QQ number</translation>
+    </message>
+    <message>
+        <source>邮箱</source>
+        <translation>e-mail</translation>
+    </message>
+    <message>
+        <source>交易号</source>
+        <translation>trade no</translation>
+    </message>
+    <message>
+        <source>商品名/文字</source>
+        <translation>product name / text</translation>
+    </message>
+    <message>
+        <source>误拍</source>
+        <translation>Ordered by mistake</translation>
+    </message>
+    <message>
+        <source>重复下单</source>
+        <translation>Duplicate order</translation>
+    </message>
+    <message>
+        <source>商品/区服错误</source>
+        <translation>Wrong item or region</translation>
+    </message>
+    <message>
+        <source>不需要了</source>
+        <translation>No longer needed</translation>
+    </message>
+    <message>
+        <source>支付方式错误</source>
+        <translation>Wrong payment method</translation>
+    </message>
+    <message>
+        <source>商家原因(发错货/卡密无效)</source>
+        <translation>Merchant fault (wrong or invalid code)</translation>
+    </message>
+    <message>
+        <source>其他</source>
+        <translation>Other</translation>
+    </message>
+    <message>
+        <source>已使用</source>
+        <translation>Used</translation>
+    </message>
+    <message>
+        <source>未使用</source>
+        <translation>Unused</translation>
+    </message>
+    <message>
+        <source>未知</source>
+        <translation>Unknown</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>kashop 卡店订单台</source>
+        <extracomment>Navigation order: key, module and class of the screen (None: the orders page, built here).</extracomment>
+        <translation>kashop order desk</translation>
+    </message>
+    <message>
+        <source>数据文件：{path}</source>
+        <translation>Data file: {path}</translation>
+    </message>
+    <message>
+        <source>文件(&amp;F)</source>
+        <translation>&amp;File</translation>
+    </message>
+    <message>
+        <source>立即备份(&amp;B)</source>
+        <translation>&amp;Back up now</translation>
+    </message>
+    <message>
+        <source>退出(&amp;Q)</source>
+        <translation>&amp;Quit</translation>
+    </message>
+    <message>
+        <source>帮助(&amp;H)</source>
+        <translation>&amp;Help</translation>
+    </message>
+    <message>
+        <source>关于(&amp;A)</source>
+        <translation>&amp;About</translation>
+    </message>
+    <message>
+        <source>「{page}」页面尚未就绪。</source>
+        <translation>The “{page}” screen is not ready yet.</translation>
+    </message>
+    <message>
+        <source>售后申请（{open}，逾期 {overdue}）</source>
+        <translation>Requests ({open}, {overdue} overdue)</translation>
+    </message>
+    <message>
+        <source>售后申请（{open}）</source>
+        <translation>Requests ({open})</translation>
+    </message>
+    <message>
+        <source>售后申请</source>
+        <translation>Requests</translation>
+    </message>
+    <message>
+        <source>订单</source>
+        <translation>Orders</translation>
+    </message>
+    <message>
+        <source>退款队列（{n}）</source>
+        <translation>Refunds ({n})</translation>
+    </message>
+    <message>
+        <source>退款队列</source>
+        <translation>Refunds</translation>
+    </message>
+    <message>
+        <source>网关</source>
+        <translation>Gateways</translation>
+    </message>
+    <message>
+        <source>设置</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <source>待退款：{n}</source>
+        <translation>Refunds waiting: {n}</translation>
+    </message>
+    <message>
+        <source>排队 {queued}，发送中 {sending}，结果未知 {unknown}，失败 {failed}</source>
+        <translation>{queued} queued, {sending} sending, {unknown} unknown, {failed} failed</translation>
+    </message>
+    <message>
+        <source>{name}：未知</source>
+        <translation>{name}: unknown</translation>
+    </message>
+    <message>
+        <source>{name}：可达</source>
+        <translation>{name}: reachable</translation>
+    </message>
+    <message>
+        <source>{name}：离线</source>
+        <translation>{name}: offline</translation>
+    </message>
+    <message>
+        <source>网关 {states}</source>
+        <translation>Gateways {states}</translation>
+    </message>
+    <message>
+        <source>每次发送退款后更新；发送前为「未知」</source>
+        <translation>Updated after every refund send; “unknown” until the first</translation>
+    </message>
+    <message>
+        <source>备份失败：{error}</source>
+        <translation>Backup failed: {error}</translation>
+    </message>
+    <message>
+        <source>已备份到 {path}</source>
+        <translation>Backed up to {path}</translation>
+    </message>
+    <message>
+        <source>关于 kashop</source>
+        <translation>About kashop</translation>
+    </message>
+    <message>
+        <source>kashop 卡店订单台 {version}</source>
+        <translation>kashop order desk {version}</translation>
+    </message>
+    <message>
+        <source>数据目录：{path}
+
+界面字体：{font}，许可证 Apache-2.0 或 GPL-3+（含字体例外），详见「显示详细信息」。</source>
+        <translation>Data folder: {path}
+
+UI font: {font}, licensed Apache-2.0 or GPL-3+ with the font exception; see “Show Details”.</translation>
+    </message>
+</context>
+<context>
+    <name>MarkPaidDialog</name>
+    <message>
+        <source>补单：标记已支付 {order_no}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>确认补单</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>网关后台显示的交易号</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>再输入一次交易号</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>我已在网关后台核实收款</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>补单会把订单记为已支付并自动发货。同一交易号重复补单不会有任何变化：每个订单最多发货一次。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>该订单已支付（交易号 {trade_no}）。用同一交易号再次补单不会产生任何变化。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>网关交易号</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>再次输入</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>请填写网关交易号</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>两次输入的交易号不一致</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>请勾选：我已在网关后台核实收款</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>NonIdempotentConfirm</name>
+    <message>
+        <source>⚠ 该网关（如易支付V1）没有退款幂等保护：退款只发送一次，结果不明时不会自动重发，需要到网关后台核实后手工处理。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>我已知晓，确认发送退款</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>请先勾选确认：该网关没有退款幂等保护</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>OpDialog</name>
+    <message>
+        <source>取消</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>操作失败：{error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>OpenRequestDialog</name>
+    <message>
+        <source>代买家发起售后申请：{order_no}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>提交申请</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>说清楚原因，例如：面值50误拍100；收到B卡密而非A</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>证据：聊天记录、付款截图、卡密未使用的核验结果…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation type="unfinished">Reason</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation type="unfinished">Why</translation>
+    </message>
+    <message>
+        <source>证据</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>退款金额(元)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>审核预判</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>订单 {order_no} · {product} · {status} · 实付 {paid}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>留空 = 全部可退金额 {amount}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>无法预览该订单</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>退款金额必须在 {low} 到 {high} 之间</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>OrderDetailPane</name>
+    <message>
+        <source>取消订单</source>
+        <extracomment>Button key, dialog class (None: run here), module guess for the lazy import, shortcut.</extracomment>
+        <translation>Cancel order</translation>
+    </message>
+    <message>
+        <source>审核</source>
+        <translation>Review</translation>
+    </message>
+    <message>
+        <source>恢复</source>
+        <translation>Restore</translation>
+    </message>
+    <message>
+        <source>补单</source>
+        <translation>Mark paid</translation>
+    </message>
+    <message>
+        <source>发货</source>
+        <translation>Deliver</translation>
+    </message>
+    <message>
+        <source>登记售后</source>
+        <translation>Open request</translation>
+    </message>
+    <message>
+        <source>订单信息</source>
+        <translation>Order</translation>
+    </message>
+    <message>
+        <source>商品</source>
+        <translation>Product</translation>
+    </message>
+    <message>
+        <source>类型</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>买家</source>
+        <translation>Buyer</translation>
+    </message>
+    <message>
+        <source>支付方式</source>
+        <translation>Paid with</translation>
+    </message>
+    <message>
+        <source>交易号</source>
+        <translation>Trade no</translation>
+    </message>
+    <message>
+        <source>下单时间</source>
+        <translation>Ordered</translation>
+    </message>
+    <message>
+        <source>支付时间</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <source>发货时间</source>
+        <translation>Delivered</translation>
+    </message>
+    <message>
+        <source>完成/取消</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
+        <source>卡密</source>
+        <translation>Card code</translation>
+    </message>
+    <message>
+        <source>卡密使用</source>
+        <translation>Code used</translation>
+    </message>
+    <message>
+        <source>金额明细</source>
+        <translation>Amounts</translation>
+    </message>
+    <message>
+        <source>标价</source>
+        <translation>List price</translation>
+    </message>
+    <message>
+        <source>优惠券</source>
+        <translation>Coupon</translation>
+    </message>
+    <message>
+        <source>积分抵扣</source>
+        <translation>Points</translation>
+    </message>
+    <message>
+        <source>实付</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <source>已退</source>
+        <translation>Refunded</translation>
+    </message>
+    <message>
+        <source>可退</source>
+        <translation>Refundable</translation>
+    </message>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>操作人</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <source>操作</source>
+        <translation>Action</translation>
+    </message>
+    <message>
+        <source>状态变化</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>备注</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>编号</source>
+        <translation>No</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>金额</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <source>申请时间</source>
+        <translation>Asked</translation>
+    </message>
+    <message>
+        <source>处理时限</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation>Why</translation>
+    </message>
+    <message>
+        <source>退款流水号</source>
+        <translation>Refund no</translation>
+    </message>
+    <message>
+        <source>退款金额</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <source>手续费</source>
+        <translation>Fee</translation>
+    </message>
+    <message>
+        <source>网关</source>
+        <translation>Gateway</translation>
+    </message>
+    <message>
+        <source>尝试</source>
+        <translation>Tries</translation>
+    </message>
+    <message>
+        <source>预计到账</source>
+        <translation>Expected</translation>
+    </message>
+    <message>
+        <source>最近错误</source>
+        <translation>Last error</translation>
+    </message>
+    <message>
+        <source>时间线</source>
+        <translation>Timeline</translation>
+    </message>
+    <message>
+        <source>售后申请</source>
+        <translation>Requests</translation>
+    </message>
+    <message>
+        <source>退款</source>
+        <translation>Refunds</translation>
+    </message>
+    <message>
+        <source>未选择订单</source>
+        <translation>No order selected</translation>
+    </message>
+    <message>
+        <source>{product} × {quantity}</source>
+        <translation>{product} × {quantity}</translation>
+    </message>
+    <message>
+        <source>{channel}（{gateway}）</source>
+        <translation>{channel} ({gateway})</translation>
+    </message>
+    <message>
+        <source>{amount}（{code}）</source>
+        <translation>{amount} ({code})</translation>
+    </message>
+    <message>
+        <source>{points} 分，已退 {back} 分</source>
+        <translation>{points} points, {back} returned</translation>
+    </message>
+    <message>
+        <source>售后申请（{n}）</source>
+        <translation>Requests ({n})</translation>
+    </message>
+    <message>
+        <source>退款（{n}）</source>
+        <translation>Refunds ({n})</translation>
+    </message>
+    <message>
+        <source>{state}（逾期）</source>
+        <translation>{state} (overdue)</translation>
+    </message>
+    <message>
+        <source>{reason}：{note}</source>
+        <translation>{reason}: {note}</translation>
+    </message>
+    <message>
+        <source>全部可退</source>
+        <translation>All refundable</translation>
+    </message>
+    <message>
+        <source>售后争议</source>
+        <translation>Dispute</translation>
+    </message>
+    <message>
+        <source>取消申请</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>{before} → {after}</source>
+        <translation>{before} → {after}</translation>
+    </message>
+    <message>
+        <source>{earliest} 至 {latest}</source>
+        <translation>{earliest} to {latest}</translation>
+    </message>
+    <message>
+        <source>{action}（{shortcut}）</source>
+        <translation>{action} ({shortcut})</translation>
+    </message>
+    <message>
+        <source>{head}
+不可用：{why}</source>
+        <translation>{head}
+Not available: {why}</translation>
+    </message>
+    <message>
+        <source>该订单已有待处理的申请，请先审核</source>
+        <translation>This order already has an open request; review it first</translation>
+    </message>
+    <message>
+        <source>该订单没有待审核的售后申请</source>
+        <translation>This order has no open request to review</translation>
+    </message>
+    <message>
+        <source>订单已于 {time} 支付（交易号 {trade_no}），无需补单</source>
+        <translation>Paid at {time} (trade no {trade_no}); nothing to mark</translation>
+    </message>
+    <message>
+        <source>订单已于 {time} 发货，不会重复发货</source>
+        <translation>Delivered at {time}; never delivered twice</translation>
+    </message>
+    <message>
+        <source>「{action}」对话框尚未就绪</source>
+        <translation>The “{action}” dialog is not ready yet</translation>
+    </message>
+</context>
+<context>
+    <name>OrderSummary</name>
+    <message>
+        <source>订单</source>
+        <translation type="unfinished">Orders</translation>
+    </message>
+    <message>
+        <source>订单号</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>商品</source>
+        <translation type="unfinished">Product</translation>
+    </message>
+    <message>
+        <source>{product} × {quantity}</source>
+        <translation type="unfinished">{product} × {quantity}</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>实付</source>
+        <translation type="unfinished">Paid</translation>
+    </message>
+    <message>
+        <source>（已退 {amount}）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>买家</source>
+        <translation type="unfinished">Buyer</translation>
+    </message>
+</context>
+<context>
+    <name>OrdersModel</name>
+    <message>
+        <source>订单号</source>
+        <extracomment>Header columns the owner can sort by, and the SQL sort each maps to. (text, chip background) per status: calm for finished, warm for what needs the owner.</extracomment>
+        <translation>Order no</translation>
+    </message>
+    <message>
+        <source>下单时间</source>
+        <translation>Ordered</translation>
+    </message>
+    <message>
+        <source>商品</source>
+        <translation>Product</translation>
+    </message>
+    <message>
+        <source>数量</source>
+        <translation>Qty</translation>
+    </message>
+    <message>
+        <source>买家</source>
+        <translation>Buyer</translation>
+    </message>
+    <message>
+        <source>实付金额</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>支付方式</source>
+        <translation>Paid with</translation>
+    </message>
+    <message>
+        <source>点击表头排序</source>
+        <translation>Click to sort</translation>
+    </message>
+    <message>
+        <source>交易号：{trade_no}</source>
+        <translation>Trade no: {trade_no}</translation>
+    </message>
+    <message>
+        <source>实付 {paid}，已退 {refunded}</source>
+        <translation>Paid {paid}, refunded {refunded}</translation>
+    </message>
+</context>
+<context>
+    <name>OrdersPage</name>
+    <message>
+        <source>搜索：订单号 / 手机号 / QQ / 邮箱 / 交易号（Ctrl+F）</source>
+        <extracomment>(filter status, tab) in tab order; None is 全部. Labels come from i18n.status_label.</extracomment>
+        <translation>Search: order no / phone / QQ / e-mail / trade no (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>限定日期</source>
+        <translation>Dates</translation>
+    </message>
+    <message>
+        <source>不勾选时不限日期</source>
+        <translation>Unchecked: any date</translation>
+    </message>
+    <message>
+        <source>全部类型</source>
+        <translation>All types</translation>
+    </message>
+    <message>
+        <source>识别为：{kind}</source>
+        <translation>as {kind}</translation>
+    </message>
+    <message>
+        <source>共 {n} 条</source>
+        <translation>{n} orders</translation>
+    </message>
+    <message>
+        <source>全部</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <source>{label} ({count})</source>
+        <translation>{label} ({count})</translation>
+    </message>
+    <message>
+        <source>复制订单号</source>
+        <translation>Copy order no</translation>
+    </message>
+    <message>
+        <source>复制交易号</source>
+        <translation>Copy trade no</translation>
+    </message>
+    <message>
+        <source>查看详情</source>
+        <translation>Open detail</translation>
+    </message>
+</context>
+<context>
+    <name>QCoreApplication</name>
+    <message>
+        <source>dialogs</source>
+        <comment>待处理</comment>
+        <extracomment>The application property holding the UI language (&quot;zh&quot; or &quot;en&quot;), set by the app at start-up.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RefundsPage</source>
+        <comment>待发送</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RequestsModel</source>
+        <comment>编号</comment>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RefundActionDialog</name>
+    <message>
+        <source>重新发送退款</source>
+        <translation type="unfinished">Refund re-sent</translation>
+    </message>
+    <message>
+        <source>确认发送退款</source>
+        <translation type="unfinished">Refund confirmed</translation>
+    </message>
+    <message>
+        <source>人工处理退款</source>
+        <translation type="unfinished">Refund resolved by hand</translation>
+    </message>
+    <message>
+        <source>网关后台显示已退款（记为成功）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>网关后台没有这笔退款（记为失败，可重新发送）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>核实情况（必填），例如：后台查到退款单号 2026…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>退款流水号</source>
+        <translation type="unfinished">Refund no</translation>
+    </message>
+    <message>
+        <source>订单号</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>金额</source>
+        <translation type="unfinished">Amount</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>最近错误</source>
+        <translation type="unfinished">Last error</translation>
+    </message>
+    <message>
+        <source>核实结果</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation type="unfinished">Why</translation>
+    </message>
+    <message>
+        <source>请写明核实情况</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RefundsModel</name>
+    <message>
+        <source>无网关（手工退款）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{state}（待确认）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>⚠ 安全警告 · {state}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RefundsPage</name>
+    <message>
+        <source>立即发送</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>重新发送</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>查询结果</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>确认发送…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>人工处理…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{state} {count}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>正在发送退款，可以继续其他操作…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>发送失败：{error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>本次处理 {picked} 笔：成功 {ok}，处理中 {processing}，失败 {failed}，结果未知 {unknown}，重新排队 {requeued}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>⚠ 网关暂时无法连接：{gateways}。批准和退款仍会照常记录并排队，恢复连接后再点“立即发送”即可，不会丢失也不会重复。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>已重新排队：{refund_no}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RequestsModel</name>
+    <message>
+        <source>全额 {amount}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>逾期</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>争议</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>风险买家</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>有证据</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RequestsPage</name>
+    <message>
+        <source>批量批准</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>批量拒绝的原因（必填，买家可见）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>批量拒绝</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>审核…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>待处理 {count}（逾期 {overdue}）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>自动通过 {count}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>已批准 {count}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>已拒绝 {count}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>已选 {count} 条</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>正在批量批准…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>正在批量拒绝…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>停止</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>完成 {done} 条，跳过 {skipped} 条</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>已停止：还有 {left} 条未处理</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>出错：{error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>#{ref}：{reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>……另有 {more} 条</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RestoreDialog</name>
+    <message>
+        <source>恢复订单 {order_no}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>恢复订单</source>
+        <translation type="unfinished">Restored</translation>
+    </message>
+    <message>
+        <source>可选：为什么恢复（写入订单时间线）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>不能恢复。只有没发过货、退款还没发出的已取消订单才能恢复。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>订单恢复为「{status}」</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>重新开始计算支付时限，买家可以继续付款</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>重新占用库存 {quantity} 件；库存不足时不能恢复</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>重新使用优惠券 {code}；若已被其他订单使用则不能恢复</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>撤回排队中的退款 {refund_no}（{amount}），不会发给网关</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>恢复后会发生什么</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>备注</source>
+        <translation type="unfinished">Note</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewDialog</name>
+    <message>
+        <source>审核售后申请 #{id}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>批准退款</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>关闭</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>拒绝原因（必填，买家可见）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>拒绝申请</source>
+        <translation type="unfinished">Request rejected</translation>
+    </message>
+    <message>
+        <source>未使用（已核验）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>已使用</source>
+        <translation type="unfinished">Used</translation>
+    </message>
+    <message>
+        <source>无法确认</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>如何核实的，例如：卡密前6位查询未激活</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>记录</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>申请</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>售后争议（已发货）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>取消申请（未发货）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{due}（已逾期）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>全额</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>申请 #{id}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>订单</source>
+        <translation type="unfinished">Orders</translation>
+    </message>
+    <message>
+        <source>商品</source>
+        <translation type="unfinished">Product</translation>
+    </message>
+    <message>
+        <source>类型</source>
+        <translation type="unfinished">Type</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation type="unfinished">Reason</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation type="unfinished">Why</translation>
+    </message>
+    <message>
+        <source>证据</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>（未提供）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>申请金额</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>实付</source>
+        <translation type="unfinished">Paid</translation>
+    </message>
+    <message>
+        <source>申请时间</source>
+        <translation type="unfinished">Asked</translation>
+    </message>
+    <message>
+        <source>处理时限</source>
+        <translation type="unfinished">Due</translation>
+    </message>
+    <message>
+        <source>买家</source>
+        <translation type="unfinished">Buyer</translation>
+    </message>
+    <message>
+        <source>近期取消</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>近 {days} 天取消 {count} 次</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>⚠ 风险买家（频繁取消）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>正常</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>风险</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>备注</source>
+        <translation type="unfinished">Note</translation>
+    </message>
+    <message>
+        <source>卡密使用情况（售后争议证据）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>发货时间</source>
+        <translation type="unfinished">Delivered</translation>
+    </message>
+    <message>
+        <source>卡密</source>
+        <translation type="unfinished">Card code</translation>
+    </message>
+    <message>
+        <source>核实结果</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>核实说明</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>规则判断</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>批准</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>退款金额(元)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>拒绝</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>可退范围：{low} – {high}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>无法读取该申请</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>该申请已处理：{state}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>退款金额必须在 {low} 到 {high} 之间</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>已记录卡密使用情况</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPage</name>
+    <message>
+        <source>取消与退款政策</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>范围 {low} – {high}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>全店不支持退款：付款后的申请一律拒绝（可按商品单独设置）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>保存政策</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>撤销修改</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>自动通过金额上限(元)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>退款手续费(%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> 元</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>政策已保存，之后的申请按新政策判断。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>界面语言</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>重启程序后生效。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>已保存，重启程序后生效。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>数据与备份</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>打开文件夹</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>立即备份</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>数据文件夹</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>备份</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>正在备份…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>备份失败：{error}</source>
+        <translation type="unfinished">Backup failed: {error}</translation>
+    </message>
+    <message>
+        <source>已备份到：{path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+</TS>

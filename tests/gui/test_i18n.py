@@ -1,0 +1,100 @@
+"""Translations: placeholders survive translation, the .qm is built from the current .ts, the
+English catalogue loads, and no source string is assembled with an f-string around tr()."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kashop_desktop.resources import resource_path
+
+pytestmark = pytest.mark.gui
+
+TS = resource_path("i18n", "kashop_en.ts")
+QM = resource_path("i18n", "kashop_en.qm")
+GUI_DIR = Path(__file__).resolve().parents[2] / "kashop_desktop" / "gui"
+PLACEHOLDER = re.compile(r"%L?\d+|%n|\{[A-Za-z_][A-Za-z0-9_]*(?:[:!][^{}]*)?\}")
+
+
+def placeholders(text: str) -> list[str]:
+    return sorted(PLACEHOLDER.findall(text or ""))
+
+
+def messages() -> list[tuple[str, str, ET.Element]]:
+    root = ET.parse(TS).getroot()
+    return [(ctx.findtext("name") or "", msg.findtext("source") or "", msg.find("translation"))  # type: ignore[misc]
+            for ctx in root.iter("context") for msg in ctx.iter("message")]
+
+
+def test_every_translation_keeps_the_placeholders_of_its_source() -> None:
+    checked = 0
+    problems = []
+    for context, source, translation in messages():
+        if translation is None or translation.get("type") in ("obsolete", "vanished"):
+            continue
+        wanted = placeholders(source)
+        if not wanted:
+            continue
+        checked += 1
+        text = translation.text or ""
+        if translation.get("type") == "unfinished" and not text:
+            continue  # falls back to the (correct) source text
+        if placeholders(text) != wanted:
+            problems.append(f"{context}: {source!r} -> {text!r}")
+    assert checked > 20
+    assert not problems, "\n".join(problems)
+
+
+def test_the_english_catalogue_is_finished_for_the_main_screens() -> None:
+    unfinished = [f"{c}: {s}" for c, s, t in messages()
+                  if c in ("OrdersPage", "OrderDetailPane", "MainWindow", "OrdersModel", "Labels")
+                  and t is not None and t.get("type") == "unfinished"]
+    assert not unfinished, "\n".join(unfinished)
+
+
+def test_the_qm_is_compiled_from_the_current_ts(tmp_path: Path) -> None:
+    lrelease = shutil.which("pyside6-lrelease", path=str(Path(sys.executable).parent)) or shutil.which(
+        "pyside6-lrelease")
+    assert lrelease, "pyside6-lrelease is part of PySide6; the .venv should have it"
+    fresh = tmp_path / "fresh.qm"
+    subprocess.run([lrelease, "-silent", str(TS), "-qm", str(fresh)], check=True, timeout=60)
+    assert QM.exists(), "run packaging/update_translations.sh"
+    assert QM.read_bytes() == fresh.read_bytes(), "kashop_en.qm is older than kashop_en.ts: run " \
+                                                  "packaging/update_translations.sh"
+
+
+def test_installing_english_translates_labels_and_screens(qtbot: Any, desk: Any) -> None:
+    from kashop_desktop.gui.context import DeskContext
+    from kashop_desktop.gui.i18n import install_translator, remove_translators, status_label, ui_lang
+    from kashop_desktop.gui.orders_page import OrdersPage
+    from kashop_desktop.gui.qt import QApplication
+
+    app = QApplication.instance()
+    translators = install_translator(app, "en")
+    ctx = DeskContext(desk)
+    try:
+        assert ui_lang() == "en"
+        assert status_label("pending_payment") == "Pending payment"
+        page = OrdersPage(ctx)
+        qtbot.addWidget(page)
+        assert page.tabs.tabText(0) == "All (0)"
+        assert page.detail.buttons["cancel"].text() == "Cancel order"
+    finally:
+        remove_translators(app, translators)
+        ctx.worker.shutdown()
+    assert ui_lang() == "zh"
+    assert status_label("pending_payment") == "待支付"
+
+
+def test_no_source_string_is_an_f_string_inside_tr() -> None:
+    pattern = re.compile(r"""\b(?:tr|translate)\((?:\s*"[^"]*",)?\s*f["']""")
+    offenders = [f"{path.name}:{n}" for path in GUI_DIR.rglob("*.py")
+                 for n, line in enumerate(path.read_text("utf-8").splitlines(), 1) if pattern.search(line)]
+    assert not offenders, offenders

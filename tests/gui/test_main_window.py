@@ -1,0 +1,106 @@
+"""The main window: navigation, counts in the nav, status bar, remembered layout, the smoke start."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kashop_desktop.services import views
+from kashop_desktop.services.desk import Desk
+from kashop_desktop.services.refund_queue import QueueReport
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def ctx(qtbot: Any, demo_desk: Desk) -> Iterator[Any]:
+    from kashop_desktop.gui.context import DeskContext
+
+    context = DeskContext(demo_desk)
+    yield context
+    context.worker.shutdown()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Any:
+    from kashop_desktop.gui.qt import QSettings
+
+    return QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+
+
+def make_window(qtbot: Any, ctx: Any, settings: Any) -> Any:
+    from kashop_desktop.gui.main_window import MainWindow
+
+    window = MainWindow(ctx, settings)
+    qtbot.addWidget(window)
+    return window
+
+
+def test_navigation_switches_pages_and_shows_counts(qtbot: Any, ctx: Any, settings: Any,
+                                                    demo_desk: Desk) -> None:
+    from kashop_desktop.gui.main_window import PAGE_KEYS
+
+    window = make_window(qtbot, ctx, settings)
+    assert window.stack.currentIndex() == 0
+    for key in PAGE_KEYS[1:]:
+        page = window.show_page(key)
+        assert window.stack.currentIndex() == PAGE_KEYS.index(key)
+        assert window.stack.currentWidget().isAncestorOf(page)
+    reqs = views.request_counts(demo_desk)
+    assert reqs["open"] > 0
+    assert f"（{reqs['open']}" in window.nav.item(PAGE_KEYS.index("requests")).text()
+    waiting = sum(views.refund_counts(demo_desk)[s] for s in ("queued", "sending", "unknown"))
+    assert window.refunds_label.text() == f"待退款：{waiting}"
+    window.nav.setCurrentRow(0)
+    assert window.stack.currentWidget().isAncestorOf(window.orders_page)
+
+
+def test_status_bar_shows_data_file_and_gateway_reachability(qtbot: Any, ctx: Any, settings: Any,
+                                                            demo_desk: Desk) -> None:
+    from kashop_desktop.services import gateways
+
+    window = make_window(qtbot, ctx, settings)
+    assert str(demo_desk.db_path) in window.path_label.text()
+    sandbox = next(a for a in gateways.list_accounts(demo_desk) if a.kind == "sandbox")
+    assert f"{sandbox.name}：未知" in window.gateway_label.text()
+    ctx.queue_report.emit(QueueReport(unreachable_gateways={sandbox.id}))
+    assert f"{sandbox.name}：离线" in window.gateway_label.text()
+    ctx.queue_report.emit(QueueReport(reachable_gateways={sandbox.id}))
+    assert f"{sandbox.name}：可达" in window.gateway_label.text()
+
+
+def test_geometry_splitter_and_columns_are_remembered(qtbot: Any, ctx: Any, settings: Any) -> None:
+    first = make_window(qtbot, ctx, settings)
+    first.show()
+    qtbot.waitExposed(first)
+    # The offscreen screen is 800x800: a restored geometry is kept inside it.
+    first.resize(795, 555)
+    first.splitter.setSizes([88, 700])
+    first.orders_page.view.setColumnWidth(2, 333)
+    first.close()
+    second = make_window(qtbot, ctx, settings)
+    second.show()
+    qtbot.waitExposed(second)
+    assert (second.width(), second.height()) == (795, 555)
+    assert second.splitter.sizes()[0] == first.splitter.sizes()[0] != 170
+    assert second.orders_page.view.columnWidth(2) == 333
+
+
+def test_a_fresh_settings_file_gives_the_default_size(qtbot: Any, ctx: Any, settings: Any) -> None:
+    window = make_window(qtbot, ctx, settings)
+    assert (window.width(), window.height()) == (1400, 860)
+
+
+def test_smoke_start_prints_timing_and_exits_zero(tmp_path: Path) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "kashop_desktop.gui.app", "--smoke"], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    words = done.stdout.split()
+    assert words[:2] == ["smoke", "ok"] and int(words[2]) > 0

@@ -1,0 +1,165 @@
+"""The orders screen on the demo shop: tab counts, search, action tooltips, Enter, the timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from kashop_desktop.services import orders, views
+from kashop_desktop.services.desk import Desk
+from kashop_desktop.services.views import OrderFilter
+
+pytestmark = pytest.mark.gui
+
+DISPUTE_ONLY = "已发货订单不可直接取消，只能发起售后争议"
+
+
+@pytest.fixture
+def ctx(qtbot: Any, demo_desk: Desk) -> Iterator[Any]:
+    from kashop_desktop.gui.context import DeskContext
+
+    context = DeskContext(demo_desk)
+    yield context
+    context.worker.shutdown()
+
+
+@pytest.fixture
+def page(qtbot: Any, ctx: Any) -> Any:
+    from kashop_desktop.gui.orders_page import OrdersPage
+
+    widget = OrdersPage(ctx)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    return widget
+
+
+def find_order(desk: Desk, status: str, **checks: Any) -> views.OrderRow:
+    for row in views.order_page(desk, OrderFilter(status=status), 300):
+        detail = views.order_detail_by_id(desk, row.id)
+        if all(check(detail) for check in checks.values()):
+            return row
+    raise AssertionError(f"the demo shop has no {status} order with {list(checks)}")
+
+
+def test_tab_counts_match_status_counts(page: Any, demo_desk: Desk) -> None:
+    from kashop_desktop.gui.orders_page import TAB_STATUSES
+
+    counts = views.status_counts(demo_desk)
+    for status in TAB_STATUSES:
+        expected = counts["all" if status is None else status]
+        assert page.tab_count(status) == expected
+        assert f"({expected:,})" in page.tabs.tabText(TAB_STATUSES.index(status))
+    page.tabs.setCurrentIndex(TAB_STATUSES.index("delivered"))
+    assert page.model.rowCount() == counts["delivered"]
+    assert {page.model.row_at(i).status.value for i in range(page.model.rowCount())} == {"delivered"}
+
+
+def test_search_as_you_type_narrows_the_list(qtbot: Any, page: Any) -> None:
+    total = page.model.rowCount()
+    qtbot.keyClicks(page.search, "13800138000")
+    assert page.search_kind.text() == "识别为：手机号"
+    qtbot.waitUntil(lambda: page.model.order_filter.search == "13800138000", timeout=2000)
+    found = [page.model.row_at(i) for i in range(page.model.rowCount())]
+    assert 0 < len(found) < total
+    assert {r.buyer for r in found} == {"13800138000"}
+    assert page.count_label.text() == f"共 {len(found)} 条"
+
+
+def test_cancel_is_disabled_on_a_delivered_order_with_the_dispute_reason(page: Any, demo_desk: Desk) -> None:
+    row = find_order(demo_desk, "delivered", no_request=lambda d: not d.requests,
+                     refundable_product=lambda d: not demo_desk.product_policy(_product(d.product)).no_refunds)
+    assert page.select_order(row.id)
+    cancel = page.detail.buttons["cancel"]
+    assert page.detail.order_id == row.id
+    assert not cancel.isEnabled()
+    assert DISPUTE_ONLY in cancel.toolTip()
+    assert "Ctrl+D" in cancel.toolTip()
+    assert page.detail.buttons["open_request"].isEnabled()
+
+
+def test_actions_follow_the_services_on_paid_and_unpaid_orders(page: Any, demo_desk: Desk) -> None:
+    paid = find_order(demo_desk, "paid", no_request=lambda d: not d.requests)
+    page.select_order(paid.id)
+    buttons = page.detail.buttons
+    assert buttons["cancel"].isEnabled() and buttons["deliver"].isEnabled()
+    assert not buttons["mark_paid"].isEnabled() and "无需补单" in buttons["mark_paid"].toolTip()
+    assert not buttons["restore"].isEnabled() and "只有已取消的订单可以恢复" in buttons["restore"].toolTip()
+    assert not buttons["review"].isEnabled()
+    unpaid = find_order(demo_desk, "pending_payment")
+    page.select_order(unpaid.id)
+    assert buttons["mark_paid"].isEnabled() and buttons["cancel"].isEnabled()
+    assert not buttons["deliver"].isEnabled()
+
+
+def test_enter_opens_and_focuses_the_detail(qtbot: Any, page: Any) -> None:
+    page.show()
+    qtbot.waitExposed(page)
+    page.view.setFocus()
+    page.select_row(4)
+    page.detail.show_order(None)  # the pane shows nothing until Enter
+    row = page.model.row_at(4)
+    with qtbot.waitSignal(page.detail_opened) as opened:
+        qtbot.keyClick(page.view, "\r")
+    assert opened.args == [row.id]
+    assert page.detail.order_id == row.id
+    assert page.detail.title.text() == row.order_no
+    assert page.splitter.sizes()[1] >= 200
+
+
+def test_the_detail_shows_the_whole_timeline(page: Any, demo_desk: Desk) -> None:
+    row = find_order(demo_desk, "completed")
+    page.select_order(row.id)
+    detail = views.order_detail_by_id(demo_desk, row.id)
+    timeline = page.detail.timeline
+    assert timeline.rowCount() == len(detail.events) >= 4
+    actions = {timeline.item(i, 2).text() for i in range(timeline.rowCount())}
+    assert {"下单", "支付成功", "发货", "完成"} <= actions
+    assert "已发货 → 已完成" in {timeline.item(i, 3).text() for i in range(timeline.rowCount())}
+
+
+def test_a_change_refreshes_row_counts_and_detail(qtbot: Any, page: Any, ctx: Any, demo_desk: Desk) -> None:
+    row = find_order(demo_desk, "paid", no_request=lambda d: not d.requests)
+    page.select_order(row.id)
+    position = page.model.position_of(row.id)
+    before = page.tab_count("delivered")
+    changes = orders.deliver(demo_desk, row.order_no)
+    with qtbot.waitSignal(page.model.dataChanged):
+        ctx.changed.emit(changes)
+    assert page.model.row_at(position).status.value == "delivered"
+    assert page.tab_count("delivered") == before + 1
+    assert page.detail.chip.text() == "已发货"
+    assert not page.detail.buttons["deliver"].isEnabled()
+
+
+def test_header_sorts_by_amount_but_not_by_buyer(qtbot: Any, page: Any) -> None:
+    from kashop_desktop.gui.orders_model import COL_AMOUNT, COL_BUYER
+
+    header = page.view.horizontalHeader()
+    page.show()
+    qtbot.waitExposed(page)
+    qtbot.mouseClick(header.viewport(), _left(), pos=_section_centre(header, COL_AMOUNT))
+    assert page.model.order_filter.sort == "amount"
+    qtbot.mouseClick(header.viewport(), _left(), pos=_section_centre(header, COL_BUYER))
+    assert page.model.order_filter.sort == "amount"
+    assert header.sortIndicatorSection() == COL_AMOUNT
+
+
+def _product(name: str) -> Any:
+    from kashop_desktop.store.models import Product
+
+    return Product.get(Product.name == name)
+
+
+def _left() -> Any:
+    from kashop_desktop.gui.qt import Qt
+
+    return Qt.MouseButton.LeftButton
+
+
+def _section_centre(header: Any, section: int) -> Any:
+    from kashop_desktop.gui.qt import QPoint
+
+    x = header.sectionViewportPosition(section) + header.sectionSize(section) // 2
+    return QPoint(x, header.height() // 2)
