@@ -7,6 +7,7 @@ marked approximate, so the desk never refuses to show a date.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -31,6 +32,7 @@ def is_business_day(day: date) -> tuple[bool, bool]:
         return day.weekday() < 5, False
 
 
+@functools.lru_cache(maxsize=4096)
 def add_business_days(start: date, days: int) -> tuple[date, bool]:
     """The date `days` business days after `start` (0 returns start). Second item: exact."""
     exact = True

@@ -7,6 +7,7 @@ build whose package metadata went missing still finds them; entry points win on 
 
 from __future__ import annotations
 
+import functools
 from importlib import import_module, metadata
 from typing import Any
 
@@ -28,7 +29,17 @@ def _load(target: str) -> Any:
 
 
 def discover(*, include_builtins: bool = True) -> dict[str, Any]:
-    """kind -> adapter class, for every plugin that imports cleanly."""
+    """kind -> adapter class, for every plugin that imports cleanly (looked up once)."""
+    return dict(_discover(include_builtins))
+
+
+def refresh() -> None:
+    """Forget what was found (after installing a plugin, or in tests)."""
+    _discover.cache_clear()
+
+
+@functools.cache
+def _discover(include_builtins: bool) -> dict[str, Any]:
     found: dict[str, Any] = {}
     if include_builtins:
         for kind, target in BUILTINS.items():

@@ -377,7 +377,8 @@ def _approve_batch(
             "channel": order.channel, "gross_fen": bd.gross_fen, "fee_fen": bd.fee_fen, "amount_fen": bd.net_fen,
             "coupon_share_fen": bd.coupon_share_fen, "points_returned": bd.points_returned, "state": "queued",
             "needs_confirmation": needs_conf, "confirmed": needs_conf and confirm_non_idempotent,
-            "created_at": now_s, "next_attempt_at": 0,
+            "created_at": now_s, "next_attempt_at": 0, "attempts": 0, "security_warning": False,
+            "last_error_kind": "",
             "eta_earliest": eta.earliest.isoformat() if eta else None,
             "eta_latest": eta.latest.isoformat() if eta else None,
             "last_error": "" if gateway_id else "没有可用的网关账户，需手工退款 / no gateway account: refund by hand",
@@ -398,12 +399,16 @@ def _approve_batch(
                     "coupon_returned=?, stock_reserved=?, updated_at=? WHERE id=?", order_rows)
     con.executemany("UPDATE product SET stock = stock + ? WHERE id = ?", [(n, pid) for pid, n in stock_back.items()])
     con.executemany("UPDATE coupon SET used_by_order = NULL WHERE used_by_order = ? AND code = ?", coupons_back)
-    for start in range(0, len(refunds), CHUNK):
-        Refund.insert_many(refunds[start : start + CHUNK]).execute()
+    if refunds:
+        columns = list(refunds[0])
+        con.executemany(
+            f"INSERT INTO refund ({', '.join(c + '_id' if c in ('order', 'request', 'gateway') else c for c in columns)})"
+            f" VALUES ({', '.join('?' * len(columns))})",
+            [tuple(r[c] for c in columns) for r in refunds],
+        )
     if cancels:
-        from ..store.models import BuyerCancellation
-
-        BuyerCancellation.insert_many(cancels).execute()
+        con.executemany("INSERT INTO buyer_cancellation (buyer_id, order_id, at) VALUES (?, ?, ?)",
+                        [(c["buyer"], c["order_id"], c["at"]) for c in cancels])
         per_buyer: dict[int, int] = defaultdict(int)
         for row in cancels:
             per_buyer[row["buyer"]] += 1

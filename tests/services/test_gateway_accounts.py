@@ -39,8 +39,14 @@ def test_another_package_can_add_a_gateway(monkeypatch: pytest.MonkeyPatch) -> N
         return [*real(**kw), extra] if kw.get("group") == registry.GROUP else real(**kw)
 
     monkeypatch.setattr(registry.metadata, "entry_points", fake)
-    assert registry.discover()["thirdparty"] is ThirdPartyAdapter
-    assert "thirdparty" in gw.kinds()
+    registry.refresh()
+    try:
+        assert registry.discover()["thirdparty"] is ThirdPartyAdapter
+        assert "thirdparty" in gw.kinds()
+    finally:
+        monkeypatch.undo()
+        registry.refresh()
+    assert "thirdparty" not in registry.discover()
 
 
 def test_secrets_never_reach_the_database(desk: Desk, data_dir: Path) -> None:

@@ -132,3 +132,17 @@ def test_bad_headers_are_refused_whole(desk: Desk, tmp_path: Path) -> None:
         import_file(desk, write_csv(tmp_path / "x.csv", ["订单号,商品", "1,2"]))
     with pytest.raises(DomainError, match="不认识的列"):
         import_file(desk, write_csv(tmp_path / "y.csv", [HEADER_ZH + ",备注", ROWS[0] + ",x"]))
+
+
+def test_bulk_load_fills_the_buyer_index_and_restores_its_trigger(desk: Desk) -> None:
+    from kashop_desktop.services.bulk import insert_orders
+
+    order(desk, buyer="13911112222")
+    rows = [{"order_no": f"KSB{i}", "created_at": 1, "product_name": "x", "product_type": "card_code",
+             "list_fen": 1, "paid_fen": 1, "status": "pending_payment", "buyer": f"bulk{i}@example.com"}
+            for i in range(50)]
+    assert insert_orders(desk, rows, bulk=True) == 50
+    assert views.count_orders(desk, views.OrderFilter(search="bulk4")) == 11  # bulk4, bulk40-49
+    order(desk, buyer="after@example.com")  # the trigger is back
+    assert views.count_orders(desk, views.OrderFilter(search="after@ex")) == 1
+    assert views.count_orders(desk, views.OrderFilter(search="1111222")) == 1

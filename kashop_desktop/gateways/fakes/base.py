@@ -203,7 +203,7 @@ class FakeGatewayServer:
 
         self._httpd = Server((self._host, self._port), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"fake-{self.kind}", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name=f"fake-{self.kind}", daemon=True)
         self._thread.start()
         return self
 
