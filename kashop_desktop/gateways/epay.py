@@ -1235,9 +1235,10 @@ class EpayV2Adapter(_EpayAdapter):
             amount = _parse_money(data.get("money"))
             if amount is None or amount != req.amount_fen:
                 # 彩虹 answers a repeated out_refund_no with the FIRST refund and does not compare
-                # amounts: a different amount means our key was reused for another refund.
-                raise GatewayError(
-                    ErrorKind.REJECTED,
+                # amounts: a different amount means our key was reused for another refund. Money
+                # did move under this key, so neither "failed" nor "succeeded" is true: it stays
+                # unresolved (UNKNOWN_OUTCOME) for the owner, and so does query_refund below.
+                raise _unknown(
                     f"退款单号 {req.refund_no} 已用于金额 {_text(data.get('money'))} 的退款，与本次 {format_yuan(req.amount_fen)} 不符，请人工核对",
                     f"refund number {req.refund_no} already refunded {_text(data.get('money'))}, not {format_yuan(req.amount_fen)}: check by hand",
                     code="refund_no_conflict",
@@ -1298,14 +1299,13 @@ class EpayV2Adapter(_EpayAdapter):
             self._check_same_order(ref, data)
             if "out_refund_no" in params:
                 self._check_refund_identity(ref.refund_no, data)
-            elif _text(data.get("refund_no")) != ref.gateway_refund_no:
+            if ref.gateway_refund_no and _text(data.get("refund_no")) != ref.gateway_refund_no:
                 raise _security(
                     "易支付回复的退款单号与请求不符", "the epay reply is about another refund", code="refund_mismatch", raw=dict(data)
                 )
             amount = _parse_money(data.get("money"))
             if ref.amount_fen is not None and amount is not None and amount != ref.amount_fen:
-                raise GatewayError(
-                    ErrorKind.REJECTED,
+                raise _unknown(
                     f"退款单号 {ref.refund_no} 在易支付的金额为 {_text(data.get('money'))}，与本地 {format_yuan(ref.amount_fen)} 不符，请人工核对",
                     f"refund {ref.refund_no} is {_text(data.get('money'))} at epay, {format_yuan(ref.amount_fen)} here: check by hand",
                     code="refund_no_conflict",

@@ -491,9 +491,15 @@ def test_v2_resend_with_reused_key_and_other_amount_is_not_success(fake: FakeEpa
     async def go() -> None:
         async with opened(make(fake, "epay_v2")) as a:
             await a.refund(refund_req("C1", "RF-C1-0001", 300))
-            with pytest.raises(GatewayError) as err:
+            with pytest.raises(GatewayError) as err:  # neither failed nor succeeded: the owner looks
                 await a.refund(refund_req("C1", "RF-C1-0001", 500))
-            assert (err.value.kind, err.value.code) == (ErrorKind.REJECTED, "refund_no_conflict")
+            assert (err.value.kind, err.value.code) == (ErrorKind.UNKNOWN_OUTCOME, "refund_no_conflict")
+            with pytest.raises(GatewayError) as err:
+                await a.query_refund(RefundRef("C1", None, "RF-C1-0001", amount_fen=500))
+            assert (err.value.kind, err.value.code) == (ErrorKind.UNKNOWN_OUTCOME, "refund_no_conflict")
+            with pytest.raises(GatewayError) as err:  # a remembered gateway refund number must match too
+                await a.query_refund(RefundRef("C1", None, "RF-C1-0001", "2000010101000000000"))
+            assert (err.value.kind, err.value.code) == (ErrorKind.SECURITY, "refund_mismatch")
 
     run(go)
     assert [r.amount_fen for r in fake.ledger.refunds] == [300]

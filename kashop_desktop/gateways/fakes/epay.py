@@ -241,11 +241,6 @@ class FakeEpayServer(FakeGatewayServer):
 
     def start(self) -> FakeEpayServer:
         super().start()
-        # The harness handler sends headers and body in separate writes; with Nagle's algorithm
-        # on, every loopback exchange then stalls ~40 ms on a delayed ACK. Turn it off for this
-        # server's handler class (a harness-wide fix is suggested in the report).
-        assert self._httpd is not None
-        setattr(self._httpd.RequestHandlerClass, "disable_nagle_algorithm", True)  # noqa: B010
         return self
 
     def __enter__(self) -> FakeEpayServer:
