@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(sub, "demo", cmd_demo, "build the demo shop (and open the desk)")
     p.add_argument("--orders", type=int, default=2000)
     p.add_argument("--no-gui", action="store_true")
+    p.add_argument("--with-fakes", action="store_true",
+                   help="also run local fake 易支付/Alipay/WeChat Pay servers and route demo orders through them")
 
     orders = sub.add_parser("orders", help="orders").add_subparsers(dest="sub", metavar="SUB", required=True)
     p = add(orders, "list", cmd_orders_list, "list orders")
@@ -233,18 +235,44 @@ def _run_with_desk(args: argparse.Namespace, body: Callable[[Any], int]) -> int:
 # ---- commands -----------------------------------------------------------------------------------
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .services import demo
+    from .services import demo, demo_fakes
+
+    servers: list[Any] = []
 
     def body(desk: Any) -> int:
         added = demo.build(desk, args.orders)
         print(("演示店铺已就绪：" if _zh(args) else "demo shop ready: ") + json.dumps(added, ensure_ascii=False)
               + f"  ({desk.data_dir})")
+        if args.with_fakes:
+            started, passphrase = demo_fakes.start(desk)
+            servers.extend(started)
+            for server in started:
+                print(f"  fake {server.kind} on {server.url}")
+            if passphrase:
+                print(f"  密钥保险箱口令 / vault passphrase: {passphrase}")
+            if args.no_gui:
+                from .services.refund_queue import RefundQueue
+
+                async def run() -> Any:
+                    queue = RefundQueue(desk)
+                    try:
+                        return await queue.send()
+                    finally:
+                        await queue.aclose()
+
+                report = asyncio.run(run())
+                print(f"  refunds sent: succeeded={report.succeeded} failed={report.failed} unknown={report.unknown}")
         return EXIT_OK
 
-    code = _run_with_desk(args, body)
-    if args.no_gui or code:
-        return code
-    return _open_window(args)
+    try:
+        code = _run_with_desk(args, body)
+        if args.no_gui or code:
+            return code
+        return _open_window(args)
+    finally:
+        from .services.demo_fakes import stop
+
+        stop(servers)
 
 
 def cmd_orders_list(args: argparse.Namespace) -> int:

@@ -168,3 +168,11 @@ def test_demo_is_idempotent_and_check_passes(cli: Cli) -> None:
     assert cli.json("orders", "list", "--limit", "1")["total"] == total
     assert cli.json("check")["ok"] is True
     assert Path(cli("backup").stdout.strip()).exists()
+
+
+def test_demo_with_fakes_sends_real_signed_refunds(cli: Cli) -> None:
+    proc = cli("demo", "--no-gui", "--with-fakes", "--orders", "100")
+    assert "refunds sent: succeeded=" in proc.stdout
+    refunds = [r for r in cli.json("refunds", "list") if "本地模拟" in (r["gateway"] or "")]
+    assert {r["gateway_kind"] for r in refunds} == {"epay_v1", "epay_v2", "alipay", "wechatpay_v3"}
+    assert all(r["state"] == "succeeded" for r in refunds)
