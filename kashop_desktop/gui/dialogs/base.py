@@ -73,6 +73,11 @@ def error_text(exc: DomainError) -> str:
     return pick(exc.zh, exc.en)
 
 
+def describe(exc: BaseException) -> str:
+    """A rule's refusal in the UI language; anything else (a bug, an I/O error) as it is."""
+    return error_text(exc) if isinstance(exc, DomainError) else str(exc)
+
+
 def yuan(fen: int) -> str:
     return format_yuan(fen, symbol=True)
 
@@ -95,22 +100,20 @@ def bullets(lines: Iterable[str]) -> str:
 
 
 def request_state_label(state: str) -> str:
-    tr = QCoreApplication.translate
     return {
-        "open": tr("dialogs", "待处理"),
-        "approved": tr("dialogs", "已批准"),
-        "auto_approved": tr("dialogs", "自动通过"),
-        "rejected": tr("dialogs", "已拒绝"),
+        "open": QCoreApplication.translate("dialogs", "待处理"),
+        "approved": QCoreApplication.translate("dialogs", "已批准"),
+        "auto_approved": QCoreApplication.translate("dialogs", "自动通过"),
+        "rejected": QCoreApplication.translate("dialogs", "已拒绝"),
     }.get(state, state)
 
 
 def outcome_text(outcome: Outcome) -> str:
-    tr = QCoreApplication.translate
     return {
-        Outcome.CANCEL_NOW: tr("dialogs", "未支付订单：将立即取消"),
-        Outcome.AUTO_APPROVE: tr("dialogs", "符合自动通过条件：将自动批准并原路退款"),
-        Outcome.NEEDS_REVIEW: tr("dialogs", "需要人工审核"),
-        Outcome.REFUSE: tr("dialogs", "不能受理"),
+        Outcome.CANCEL_NOW: QCoreApplication.translate("dialogs", "未支付订单：将立即取消"),
+        Outcome.AUTO_APPROVE: QCoreApplication.translate("dialogs", "符合自动通过条件：将自动批准并原路退款"),
+        Outcome.NEEDS_REVIEW: QCoreApplication.translate("dialogs", "需要人工审核"),
+        Outcome.REFUSE: QCoreApplication.translate("dialogs", "不能受理"),
     }[outcome]
 
 
@@ -368,12 +371,12 @@ class BreakdownView(QGroupBox):
 
 
 def gateway_text(pv: Preview) -> str:
-    tr = QCoreApplication.translate
     if pv.gateway_name is None:
-        return tr("dialogs", "没有网关账户：需要手工退款")
+        return QCoreApplication.translate("dialogs", "没有网关账户：需要手工退款")
     if pv.auto_refund:
-        return tr("dialogs", "{name}：批准后自动原路退款").format(name=pv.gateway_name)
-    return tr("dialogs", "{name}：不支持自动退款，需到网关后台手工退款").format(name=pv.gateway_name)
+        return QCoreApplication.translate("dialogs", "{name}：批准后自动原路退款").format(name=pv.gateway_name)
+    return QCoreApplication.translate("dialogs", "{name}：不支持自动退款，需到网关后台手工退款").format(
+        name=pv.gateway_name)
 
 
 class OrderSummary(QGroupBox):

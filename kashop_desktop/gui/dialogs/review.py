@@ -294,8 +294,8 @@ class ReviewDialog(OpDialog):
     async def record_code_used(self) -> bool:
         """Record what the owner found out about the code; the judgement above follows it."""
         assert self.request is not None
-        used = CodeUsed(self.code_used.currentData())
-        ok, _ = await self.run_step(lambda: self.ctx.op(orders.set_code_used, self.request.order_no, used,
+        order_no, used = self.request.order_no, CodeUsed(self.code_used.currentData())
+        ok, _ = await self.run_step(lambda: self.ctx.op(orders.set_code_used, order_no, used,
                                                          note=self.code_note.text()))
         if ok:
             self.revalidate()

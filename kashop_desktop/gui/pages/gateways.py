@@ -17,6 +17,7 @@ from ..dialogs.base import InlineMessage, OpDialog, error_text, pick
 from ..qt import (
     QAbstractItemView,
     QComboBox,
+    QCoreApplication,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -37,13 +38,12 @@ COLUMNS = 7
 
 def capability_badges(kind: GatewayKind | None) -> list[tuple[str, bool]]:
     """(label, has it) for the three capabilities the owner cares about."""
-    from ..qt import QCoreApplication
-
-    tr = QCoreApplication.translate
     if kind is None:
         return []
-    return [(tr("GatewaysPage", "自动退款"), kind.auto_refund), (tr("GatewaysPage", "部分退款"), kind.partial),
-            (tr("GatewaysPage", "幂等"), kind.idempotent)]
+    translate = QCoreApplication.translate
+    return [(translate("GatewaysPage", "自动退款"), kind.auto_refund),
+            (translate("GatewaysPage", "部分退款"), kind.partial),
+            (translate("GatewaysPage", "幂等"), kind.idempotent)]
 
 
 class GatewaysPage(QWidget):

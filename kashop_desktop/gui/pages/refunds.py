@@ -16,7 +16,7 @@ from ...services import refund_queue, views
 from ...services.changes import Changes
 from ...services.refund_queue import QueueReport
 from ..context import DeskContext
-from ..dialogs.base import InlineMessage, NonIdempotentConfirm, OpDialog, error_text, yuan
+from ..dialogs.base import InlineMessage, NonIdempotentConfirm, OpDialog, describe, yuan
 from ..qt import (
     QAbstractItemView,
     QAbstractTableModel,
@@ -47,10 +47,14 @@ STATES = ("queued", "sending", "unknown", "failed", "succeeded")
 
 
 def state_label(state: str) -> str:
-    tr = QCoreApplication.translate
-    return {"queued": tr("RefundsPage", "待发送"), "sending": tr("RefundsPage", "发送中"),
-            "unknown": tr("RefundsPage", "结果未知"), "failed": tr("RefundsPage", "失败"),
-            "succeeded": tr("RefundsPage", "已成功")}.get(state, state)
+    labels = {
+        "queued": QCoreApplication.translate("RefundsPage", "待发送"),
+        "sending": QCoreApplication.translate("RefundsPage", "发送中"),
+        "unknown": QCoreApplication.translate("RefundsPage", "结果未知"),
+        "failed": QCoreApplication.translate("RefundsPage", "失败"),
+        "succeeded": QCoreApplication.translate("RefundsPage", "已成功"),
+    }
+    return labels.get(state, state)
 
 
 def eta_text(refund: views.RefundView) -> str:
@@ -67,9 +71,8 @@ class RefundsModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: list[views.RefundView] = []
-        tr = self.tr
-        self.headers = [tr("退款流水号"), tr("订单号"), tr("实退金额"), tr("手续费"), tr("网关"), tr("状态"),
-                        tr("尝试次数"), tr("最近错误"), tr("预计到账")]
+        self.headers = [self.tr("退款流水号"), self.tr("订单号"), self.tr("实退金额"), self.tr("手续费"),
+                        self.tr("网关"), self.tr("状态"), self.tr("尝试次数"), self.tr("最近错误"), self.tr("预计到账")]
 
     def set_rows(self, rows: list[views.RefundView]) -> None:
         self.beginResetModel()
@@ -228,7 +231,7 @@ class RefundsPage(QWidget):
             report = await self.ctx.send_refunds(refund_ids=refund_ids, force=force)
         except Exception as exc:
             self.progress.setText("")
-            self.message.show_message(self.tr("发送失败：{error}").format(error=exc))
+            self.message.show_message(self.tr("发送失败：{error}").format(error=describe(exc)))
             return None
         finally:
             self.sending = False
@@ -269,7 +272,7 @@ class RefundsPage(QWidget):
         try:
             changes: Changes = await self.ctx.op(refund_queue.retry, refund.id)
         except Exception as exc:
-            self.message.show_message(error_text(exc) if hasattr(exc, "zh") else str(exc))
+            self.message.show_message(describe(exc))
             return None
         self.message.show_message(self.tr("已重新排队：{refund_no}").format(refund_no=refund.refund_no), "ok")
         return changes
@@ -327,12 +330,15 @@ class RefundActionDialog(OpDialog):
 
     async def perform(self) -> Changes:
         refund_id = self.refund.id
+        changes: Changes
         if self.action == "retry":
-            return await self.ctx.op(refund_queue.retry, refund_id, confirmed=True)
-        if self.action == "confirm":
-            return await self.ctx.op(refund_queue.confirm, refund_id)
-        return await self.ctx.op(refund_queue.resolve_manually, refund_id,
-                                 bool(self.outcome.currentData()), self.note.text())
+            changes = await self.ctx.op(refund_queue.retry, refund_id, confirmed=True)
+        elif self.action == "confirm":
+            changes = await self.ctx.op(refund_queue.confirm, refund_id)
+        else:
+            changes = await self.ctx.op(refund_queue.resolve_manually, refund_id,
+                                        bool(self.outcome.currentData()), self.note.text())
+        return changes
 
     @classmethod
     async def ask(cls, parent: QWidget | None, ctx: DeskContext,

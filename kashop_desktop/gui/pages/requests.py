@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from ...services import requests, views
 from ...services.changes import Changes, Skipped
 from ..context import DeskContext
-from ..dialogs.base import InlineMessage, error_text, pick, reason_label, request_state_label, when, yuan
+from ..dialogs.base import InlineMessage, describe, pick, reason_label, request_state_label, when, yuan
 from ..dialogs.review import ReviewDialog
 from ..qt import (
     QAbstractItemView,
@@ -51,10 +51,12 @@ TABS = ("open", "auto_approved", "approved", "rejected")
 
 
 def _headers() -> list[str]:
-    tr = QCoreApplication.translate
-    return [tr("RequestsModel", "编号"), tr("RequestsModel", "订单号"), tr("RequestsModel", "买家"),
-            tr("RequestsModel", "金额"), tr("RequestsModel", "原因"), tr("RequestsModel", "申请时间"),
-            tr("RequestsModel", "处理时限"), tr("RequestsModel", "状态"), tr("RequestsModel", "标记")]
+    translate = QCoreApplication.translate
+    return [translate("RequestsModel", "编号"), translate("RequestsModel", "订单号"),
+            translate("RequestsModel", "买家"), translate("RequestsModel", "金额"),
+            translate("RequestsModel", "原因"), translate("RequestsModel", "申请时间"),
+            translate("RequestsModel", "处理时限"), translate("RequestsModel", "状态"),
+            translate("RequestsModel", "标记")]
 
 
 def is_overdue(req: views.RequestView, now: datetime) -> bool:
@@ -284,7 +286,7 @@ class RequestsPage(QWidget):
             try:
                 changes = await self.ctx.op(operation, chunk, **kw)
             except Exception as exc:  # the chunk rolled back; say so and stop
-                outcome["error"] = error_text(exc) if hasattr(exc, "zh") else str(exc)
+                outcome["error"] = describe(exc)
                 outcome["left"] = len(ids) - start
                 return
             outcome["done"] += len(changes.request_ids)

@@ -104,6 +104,7 @@ class SettingsPage(QWidget):
         return pick(spec.zh, spec.en)
 
     def _spin_for(self, spec: Any) -> Any:
+        spin: Any
         if spec.name in (YUAN_FIELD, PERCENT_FIELD):
             spin = QtWidgets.QDoubleSpinBox(self)
             spin.setDecimals(2)
