@@ -72,7 +72,7 @@ class DeskContext(QObject):
 
     def start(self, coro: Any) -> asyncio.Task[Any]:
         """Start a task and keep a reference until it ends (asyncio holds only weak ones)."""
-        task = asyncio.ensure_future(coro)
+        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task

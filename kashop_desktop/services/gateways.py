@@ -168,6 +168,14 @@ def make_adapter(desk: Desk, account_id: int, **kw: Any) -> Any:
 
 
 async def test_account(desk: Desk, name: str) -> ConnectionReport:
+    """Probe the account and record the result (for callers that own the database thread)."""
+    report = await probe_account(desk, name)
+    record_test(desk, name, report)
+    return report
+
+
+async def probe_account(desk: Desk, name: str) -> ConnectionReport:
+    """A harmless signed call to the gateway; writes nothing (the window records it on its worker)."""
     acct = GatewayAccount.get_or_none(GatewayAccount.name == name)
     if acct is None:
         raise not_found("gateway", name)
@@ -182,9 +190,12 @@ async def test_account(desk: Desk, name: str) -> ConnectionReport:
             report = ConnectionReport(False, exc.kind, exc.zh, exc.en, exc.code)
         finally:
             await adapter.aclose()
-    GatewayAccount.update(last_test_at=to_epoch(desk.now()), last_test_ok=report.ok,
-                          last_test_message=report.message_zh).where(GatewayAccount.id == acct.id).execute()
     return report
+
+
+def record_test(desk: Desk, name: str, report: ConnectionReport) -> None:
+    GatewayAccount.update(last_test_at=to_epoch(desk.now()), last_test_ok=report.ok,
+                          last_test_message=report.message_zh).where(GatewayAccount.name == name).execute()
 
 
 def ensure_builtin_accounts(desk: Desk) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from ..domain.clock import to_epoch
@@ -266,3 +267,44 @@ def restore_check(order: Order) -> DomainError | None:
 def can_restore(desk: Desk, order_no: str) -> DomainError | None:
     """Why the order cannot be restored (a bilingual DomainError), or None when it can."""
     return restore_check(get_order(order_no))
+
+
+@dataclass(frozen=True)
+class RestorePreview:
+    """What restoring would do, or why it cannot (for the restore dialog)."""
+
+    order_no: str
+    possible: bool
+    refusal: DomainError | None
+    target: OrderStatus | None
+    re_reserves_stock: bool
+    stock_available: int | None
+    coupon_code: str | None
+    coupon_free: bool
+    withdrawn_refunds: list[str]
+
+
+def restore_preview(desk: Desk, order_no: str) -> RestorePreview:
+    order = get_order(order_no)
+    refusal = restore_check(order)
+    if refusal is not None:
+        return RestorePreview(order.order_no, False, refusal, None, False, None, None, False, [])
+    from ..store.models import Coupon
+
+    product = Product.get_or_none(Product.id == order.product_id) if order.product_id else None
+    reserve = _cancel_released_stock(order)
+    coupon_free = True
+    if order.coupon_code and order.coupon_returned:
+        coupon = Coupon.get_or_none(Coupon.code == order.coupon_code)
+        coupon_free = coupon is not None and coupon.used_by_order is None
+    queued = [r.refund_no for r in Refund.select().where((Refund.order == order.id) & (Refund.state == "queued"))]
+    target = S.PAID if order.paid_at is not None else S.PENDING_PAYMENT
+    blocked: DomainError | None = None
+    if reserve and product is not None and product.stock < order.quantity:
+        blocked = DomainError("out_of_stock", "库存不足，无法恢复订单", "not enough stock to restore this order")
+    elif not coupon_free:
+        blocked = DomainError("coupon_in_use", f"优惠券 {order.coupon_code} 已被其他订单使用，无法恢复",
+                              f"coupon {order.coupon_code} is now used by another order; cannot restore")
+    return RestorePreview(order.order_no, blocked is None, blocked, target, reserve,
+                          product.stock if product is not None else None,
+                          order.coupon_code if order.coupon_returned else None, coupon_free, queued)

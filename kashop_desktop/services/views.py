@@ -317,3 +317,10 @@ def request_counts(desk: Desk) -> dict[str, int]:
     counts["overdue"] = desk.db.execute_sql(
         "SELECT COUNT(*) FROM cancel_request WHERE state = 'open' AND overdue = 1").fetchone()[0]
     return counts
+
+
+def refund_view(desk: Desk, refund_id: int) -> RefundView:
+    ref = Refund.get_or_none(Refund.id == refund_id)
+    if ref is None:
+        raise not_found("refund", refund_id)
+    return _refund_view(ref, Order.get_by_id(ref.order_id).order_no, _accounts())
