@@ -1,8 +1,8 @@
 """Restore (恢复订单) a cancelled order: what will happen, or why it cannot.
 
-``services.orders.can_restore`` says whether it can; the order detail says what it will touch:
-the status it returns to, the stock reserved again, the coupon applied again, and the queued
-refunds that are withdrawn before they reach the gateway.
+``services.orders.restore_preview`` says whether it can and what it will touch: the status it
+returns to, the stock reserved again, the coupon applied again, and the queued refunds that are
+withdrawn before they reach the gateway. The dialog only words it.
 """
 
 from __future__ import annotations
@@ -44,30 +44,32 @@ class RestoreDialog(OpDialog):
     def _load(self) -> None:
         try:
             detail = views.order_detail(self.ctx.desk, self.order_no)
-            blocker = orders.can_restore(self.ctx.desk, self.order_no)
+            preview = orders.restore_preview(self.ctx.desk, self.order_no)
         except DomainError as exc:
             self.blocker = error_text(exc)
             self.plan.setText(self.blocker)
             return
         self.summary.show_order(detail)
-        if blocker is not None:
-            self.blocker = error_text(blocker)
+        if preview.refusal is not None:
+            self.blocker = error_text(preview.refusal)
             self.plan.setText(self.tr("不能恢复。只有没发过货、退款还没发出的已取消订单才能恢复。"))
         else:
-            self.plan.setText(bullets(self._plan_lines(detail)))
+            self.plan.setText(bullets(self._plan_lines(detail, preview)))
 
-    def _plan_lines(self, detail: views.OrderDetail) -> list[str]:
-        target = OrderStatus.PAID if detail.paid_at is not None else OrderStatus.PENDING_PAYMENT
+    def _plan_lines(self, detail: views.OrderDetail, preview: orders.RestorePreview) -> list[str]:
+        target = preview.target or OrderStatus.PENDING_PAYMENT
         lines = [self.tr("订单恢复为「{status}」").format(status=pick(target.zh, target.en))]
         if target is OrderStatus.PENDING_PAYMENT:
             lines.append(self.tr("重新开始计算支付时限，买家可以继续付款"))
-        lines.append(self.tr("重新占用库存 {quantity} 件；库存不足时不能恢复").format(quantity=detail.quantity))
-        if detail.coupon_code:
-            lines.append(self.tr("重新使用优惠券 {code}；若已被其他订单使用则不能恢复").format(code=detail.coupon_code))
-        queued = [r for r in detail.refunds if r.state == "queued"]
-        for refund in queued:
+        if preview.re_reserves_stock:
+            lines.append(self.tr("重新占用库存 {quantity} 件（现有 {stock} 件）").format(
+                quantity=detail.quantity, stock=preview.stock_available))
+        if preview.coupon_code:
+            lines.append(self.tr("重新使用优惠券 {code}").format(code=preview.coupon_code))
+        for refund_no in preview.withdrawn_refunds:
+            refund = next(r for r in detail.refunds if r.refund_no == refund_no)
             lines.append(self.tr("撤回排队中的退款 {refund_no}（{amount}），不会发给网关").format(
-                refund_no=refund.refund_no, amount=yuan(refund.amount_fen)))
+                refund_no=refund_no, amount=yuan(refund.amount_fen)))
         return lines
 
     def _layout(self) -> None:

@@ -152,7 +152,8 @@ class GatewaysPage(QWidget):
         self.update_actions()
         self.result.show_message(self.tr("正在测试 {name}…").format(name=account.name), "info")
         try:
-            report = await gateway_service.test_account(self.ctx.desk, account.name)
+            report = await gateway_service.probe_account(self.ctx.desk, account.name)
+            await self.ctx.run(gateway_service.record_test, self.ctx.desk, account.name, report)
         except DomainError as exc:
             self.result.show_message(error_text(exc))
             return None
