@@ -14,7 +14,7 @@ from ..gateways.registry import discover
 from ..store.models import GatewayAccount
 from .common import not_found
 from .desk import Desk
-from .secrets import SecretStore, default_store
+from .secrets import SecretStore, VaultStore, default_store
 
 
 @dataclass(frozen=True)
@@ -203,3 +203,27 @@ def ensure_builtin_accounts(desk: Desk) -> None:
     for name, kind, cfg in (("余额", "wallet", {}), ("沙箱", "sandbox", {"scenario": "success"})):
         if not GatewayAccount.select().where(GatewayAccount.name == name).exists():
             GatewayAccount.create(name=name, kind=kind, config=json.dumps(cfg), created_at=to_epoch(desk.now()))
+
+
+@dataclass(frozen=True)
+class SecretStatus:
+    backend: str  # "keyring" or "vault"
+    unlocked: bool
+    exists: bool  # a vault file is already there (else the first passphrase creates it)
+
+
+def secret_status(desk: Desk) -> SecretStatus:
+    store = _secrets(desk)
+    if isinstance(store, VaultStore):
+        return SecretStatus("vault", store.unlocked, store.path.exists())
+    return SecretStatus(store.name, True, True)
+
+
+def unlock_vault(desk: Desk, passphrase: str) -> SecretStatus:
+    """Open the local vault (or create it with this passphrase); wrong passphrases raise."""
+    if len(passphrase) < 6:
+        raise DomainError("passphrase_too_short", "口令至少 6 个字符", "the passphrase needs at least 6 characters")
+    store = _secrets(desk)
+    if isinstance(store, VaultStore):
+        store.unlock(passphrase)
+    return secret_status(desk)

@@ -1,0 +1,51 @@
+"""The key vault dialog: create with a passphrase typed twice, unlock, wrong passphrase inline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kashop_desktop.gui.dialogs.vault import VaultDialog
+from kashop_desktop.services import gateways as gateway_service
+from kashop_desktop.services.secrets import VaultStore
+
+from .test_dialogs import desk_context, qasync_loop, submit
+
+_aloop = pytest.fixture(qasync_loop, name="aloop")
+_ctx = pytest.fixture(desk_context, name="ctx")
+
+
+@pytest.fixture(autouse=True)
+def locked_vault(desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KASHOP_VAULT_PASSPHRASE", raising=False)
+    gateway_service.set_secret_store(desk, VaultStore(Path(desk.data_dir) / "vault.json", passphrase=""))
+
+
+def test_first_use_creates_the_vault(qtbot, ctx) -> None:
+    dialog = VaultDialog(None, ctx)
+    qtbot.addWidget(dialog)
+    assert dialog.creating and not dialog.ok_button.isEnabled()
+    dialog.passphrase.setText("secret-1")
+    dialog.again.setText("secret-2")
+    assert not dialog.ok_button.isEnabled() and "不一致" in dialog.message.text()
+    dialog.again.setText("secret-1")
+    assert submit(qtbot, dialog)
+    assert gateway_service.secret_status(ctx.desk).unlocked
+    gateway_service.save_account(ctx.desk, "易支付", "epay_v1", {"base_url": "http://127.0.0.1:1/", "pid": "1",
+                                                                "key": "k-123456"})
+    assert b"k-123456" not in (Path(ctx.desk.data_dir) / "vault.json").read_bytes()
+
+
+def test_wrong_passphrase_is_shown_and_nothing_unlocks(qtbot, ctx) -> None:
+    VaultStore(Path(ctx.desk.data_dir) / "vault.json", "right-one").put("x", {"k": "v"})
+    dialog = VaultDialog(None, ctx)
+    qtbot.addWidget(dialog)
+    assert not dialog.creating and dialog.again.isHidden()
+    dialog.passphrase.setText("wrong-one")
+    assert not submit(qtbot, dialog)
+    assert "口令错误" in dialog.message.text()
+    assert not gateway_service.secret_status(ctx.desk).unlocked
+    dialog.passphrase.setText("right-one")
+    assert submit(qtbot, dialog)
+    assert gateway_service.secret_status(ctx.desk).unlocked
