@@ -8,7 +8,7 @@
 # Prints the figures: build time, frozen start to painted window, .deb size (target <= 80 MB).
 #
 # Environment: VENV (default .venv) is the project's virtualenv; if it has no PyInstaller, a
-# build venv is made under /tmp with `pip install -e .[dist]`. NSIS_PAYLOAD=linux compiles the
+# build venv is made under /tmp (one per checkout) with `pip install -e .[dist]`. NSIS_PAYLOAD=linux compiles the
 # installer over the real Linux payload (slower, ~50 s) instead of a placeholder.
 set -euo pipefail
 
@@ -44,10 +44,11 @@ fi
 
 say "build venv"
 if [[ ! -x "$VENV/bin/pyinstaller" ]]; then
-    BUILD_VENV="/tmp/kashop-build-venv"
+    # One build venv per checkout: the package is installed editable, so it must point here.
+    BUILD_VENV="/tmp/kashop-build-venv-$(echo "$ROOT" | md5sum | cut -c1-10)"
     echo "$VENV has no PyInstaller: using $BUILD_VENV (pip install -e .[dist])"
     [[ -x "$BUILD_VENV/bin/python" ]] || "${PYTHON:-python3}" -m venv "$BUILD_VENV"
-    "$BUILD_VENV/bin/python" -m pip install -q -e ".[dist]"
+    "$BUILD_VENV/bin/python" -m pip install -q -e ".[dist]" 2>&1 | grep -v "is ignored" || true
     VENV="$BUILD_VENV"
 fi
 export VENV
