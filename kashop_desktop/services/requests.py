@@ -24,7 +24,8 @@ from ..domain.refunds import RefundBreakdown, breakdown
 from ..domain.states import OrderStatus, check_transition
 from ..gateways.base import Capability
 from ..gateways.registry import discover
-from ..store.models import CancelRequest, GatewayAccount, Order, Product, Refund
+from ..store.models import CancelRequest, GatewayAccount, Order, Product
+from ..store.queries import light_rows
 from .changes import Changes, Skipped
 from .common import OWNER, SYSTEM, add_events, buyer_history, event_row, facts, get_order, not_found
 from .desk import Desk
@@ -174,9 +175,9 @@ def bulk_approve(desk: Desk, request_ids: Sequence[int], *, actor: str = OWNER,
     changes = Changes()
     with desk.atomic():
         for chunk in _chunks(request_ids):
-            reqs = {r.id: r for r in CancelRequest.select().where(CancelRequest.id.in_(chunk))}
-            orders = {o.id: o for o in Order.select().where(Order.id.in_([r.order_id for r in reqs.values()]))}
-            items = []
+            reqs = {r.id: r for r in light_rows(desk.db, "cancel_request", "id", chunk)}
+            orders = {o.id: o for o in light_rows(desk.db, "orders", "id", [r.order_id for r in reqs.values()])}
+            items: list[tuple[Any, Any, int | None]] = []
             for rid in chunk:
                 if rid not in reqs:
                     changes.skipped.append(Skipped(str(rid), "request_not_found", "找不到申请", "no such request"))
@@ -292,21 +293,15 @@ def _histories(desk: Desk, orders: Sequence[Order]) -> dict[int | None, BuyerHis
     """Buyer histories for many orders with one grouped query per chunk."""
     from datetime import timedelta
 
-    from peewee import fn
-
-    from ..store.models import Buyer, BuyerCancellation
-
     since = to_epoch(desk.now() - timedelta(days=desk.policy().risk_window_days))
     ids = [o.buyer_ref_id for o in orders if o.buyer_ref_id is not None]
     result: dict[int | None, BuyerHistory] = {}
     for chunk in _chunks(ids):
-        counts = dict(
-            BuyerCancellation.select(BuyerCancellation.buyer, fn.COUNT(BuyerCancellation.id))
-            .where(BuyerCancellation.buyer.in_(chunk) & (BuyerCancellation.at >= since))
-            .group_by(BuyerCancellation.buyer)
-            .tuples()
-        )
-        for buyer in Buyer.select(Buyer.id, Buyer.flagged, Buyer.note).where(Buyer.id.in_(chunk)):
+        counts: dict[int, int] = {}
+        for row in light_rows(desk.db, "buyer_cancellation", "buyer_id", chunk):
+            if row.at >= since:
+                counts[row.buyer_id] = counts.get(row.buyer_id, 0) + 1
+        for buyer in light_rows(desk.db, "buyer", "id", chunk):
             result[buyer.id] = BuyerHistory(counts.get(buyer.id, 0), bool(buyer.flagged), buyer.note)
     return result
 
@@ -336,16 +331,17 @@ def _approve_batch(
     seqs: dict[int, int] = defaultdict(int)
     order_ids = [o.id for _, o, _ in items]
     for chunk in _chunks(order_ids):
-        for row in (Refund.select(Refund.order, Refund.id).where(Refund.order.in_(chunk))):
+        for row in light_rows(desk.db, "refund", "order_id", chunk):
             seqs[row.order_id] += 1
     histories = _histories(desk, [o for _, o, _ in items])
+    policies = {pid: desk.product_policy(p) for pid, p in products.items()}
     req_rows, order_rows, refunds, events, cancels = [], [], [], [], []
     stock_back: dict[int, int] = defaultdict(int)
     coupons_back: list[tuple[int, str]] = []
     for req, order, amount in items:
         try:
-            plan = _plan_approval(desk, req, order, amount, now, products, accounts, classes, confirm_non_idempotent,
-                                  histories.get(order.buyer_ref_id, BuyerHistory(0)))
+            plan = _plan_approval(req, order, amount, now, policies.get(order.product_id, desk.policy()), accounts,
+                                  classes, confirm_non_idempotent, histories.get(order.buyer_ref_id, BuyerHistory(0)))
         except DomainError as exc:
             if raise_single:
                 raise
@@ -418,20 +414,18 @@ def _approve_batch(
     if refunds:
         nos = [r["refund_no"] for r in refunds]
         for chunk in _chunks(nos):
-            changes.refund_ids |= {r.id for r in Refund.select(Refund.id).where(Refund.refund_no.in_(chunk))}
+            changes.refund_ids |= {r.id for r in light_rows(desk.db, "refund", "refund_no", chunk)}
     changes.counts_changed = bool(order_rows)
     return changes
 
 
 def _plan_approval(
-    desk: Desk, req: CancelRequest, order: Order, amount: int | None, now: datetime,
-    products: dict[int, Product], accounts: dict[int, GatewayAccount], classes: dict[str, Any], confirm: bool,
-    history: BuyerHistory,
+    req: CancelRequest, order: Order, amount: int | None, now: datetime, policy: CancelPolicy,
+    accounts: dict[int, GatewayAccount], classes: dict[str, Any], confirm: bool, history: BuyerHistory,
 ) -> tuple[RefundBreakdown, OrderStatus, RefundEta | None, int | None, bool]:
     if req.state != "open":
         skip = _not_open(req.id, req)
         raise DomainError(skip.code, skip.zh, skip.en)
-    policy = desk.product_policy(products.get(order.product_id))
     amount = amount if amount is not None else req.amount_fen
     reason = ReasonCode(req.reason)
     order_facts = facts(order)
