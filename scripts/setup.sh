@@ -29,5 +29,5 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
-.venv/bin/python -m pip install -q -e ".[dev,oracles]" 2>&1 | grep -v "is ignored" || true
+.venv/bin/python -m pip install -q -e ".[dev,oracles,dist]" 2>&1 | grep -v "is ignored" || true
 .venv/bin/python -c "import PySide6, peewee, qasync, kashop_desktop; print('kashop-desktop', kashop_desktop.__version__, 'ready; PySide6', PySide6.__version__)"
