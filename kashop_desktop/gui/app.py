@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..resources import font_path
-from ..services import demo, requests
+from ..services import requests
 from ..services.desk import Desk
 from .context import DeskContext
 from .i18n import error_text, install_translator
@@ -29,6 +29,7 @@ APP_NAME = "kashop-desktop"
 SWEEP_MS = 60_000
 SEND_MS = 30_000
 SMOKE_ORDERS = 200
+BUNDLED_FAMILY = "WenQuanYi Micro Hei"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -44,14 +45,16 @@ def load_cjk_font(app: QApplication) -> str | None:
     """Register the bundled WenQuanYi Micro Hei and put it behind the app font as a fallback.
 
     Machines without any CJK font would otherwise draw boxes for every Chinese character.
+    When the system already has the family, its copy is used (the 5 MB file is not loaded twice).
     """
-    font_id = QFontDatabase.addApplicationFont(str(font_path()))
-    if font_id < 0:
-        return None
-    families = QFontDatabase.applicationFontFamilies(font_id)
-    if not families:
-        return None
-    family = families[0]
+    if BUNDLED_FAMILY in QFontDatabase.families():
+        family = BUNDLED_FAMILY
+    else:
+        font_id = QFontDatabase.addApplicationFont(str(font_path()))
+        families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+        if not families:
+            return None
+        family = families[0]
     font = QFont(app.font())
     font.setFamilies([*font.families(), family])
     # Hinted CJK glyphs stay crisp at list sizes (and the screenshots stay small).
@@ -86,17 +89,17 @@ class Housekeeping(QObject):
         return timer
 
     def sweep(self) -> None:
-        self.ctx.start(self._guard(self.ctx.op(requests.sweep)))
+        self.ctx.start(self._guard(lambda: self.ctx.op(requests.sweep)))
 
     def send(self) -> None:
         if self.ctx.sending:
             return  # the last send is still talking to a gateway
-        self.ctx.start(self._guard(self.ctx.send_refunds()))
+        self.ctx.start(self._guard(self.ctx.send_refunds))
 
-    async def _guard(self, job: Awaitable[Any]) -> None:
+    async def _guard(self, job: Callable[[], Awaitable[Any]]) -> None:
         # A background job must not kill the loop; the owner sees the failure in the status bar.
         try:
-            await job
+            await job()
         except Exception as exc:
             self.ctx.status_message.emit(error_text(exc))
 
@@ -116,6 +119,8 @@ class FirstPaint:
 def open_desk(data_dir: str | Path | None, smoke: bool) -> tuple[Desk, tempfile.TemporaryDirectory[str] | None]:
     """The desk to show; a smoke run without a data dir gets a throwaway demo shop."""
     if smoke and data_dir is None:
+        from ..services import demo  # only the smoke run needs it
+
         scratch = tempfile.TemporaryDirectory(prefix="kashop-smoke-")
         desk = Desk.open(scratch.name)
         demo.build(desk, SMOKE_ORDERS)

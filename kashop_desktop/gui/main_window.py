@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.pages: dict[str, QWidget] = {}
         self.gateway_state: dict[int, bool | None] = {}
+        self.accounts: list[gateways.AccountView] | None = None  # loaded after the first paint
         self._about: QMessageBox | None = None
         self.persist_layout = True  # a smoke run or a screenshot run leaves the owner's layout alone
         self.setWindowTitle(self.tr("kashop 卡店订单台"))
@@ -69,6 +70,9 @@ class MainWindow(QMainWindow):
         ctx.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.refresh_status()
         self.restore_layout()
+        # Listing gateway accounts imports every plugin (httpx, cryptography: ~0.3 s), so it
+        # waits until the order list is on screen.
+        self.orders_page.view.painted.connect(self._after_first_paint)
 
     # ---- building ------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -180,6 +184,7 @@ class MainWindow(QMainWindow):
                  "gateways": self.tr("网关"), "settings": self.tr("设置")}
         for row, key in enumerate(PAGE_KEYS):
             self.nav.item(row).setText(texts[key])
+        self._fit_nav()
         self.nav.item(PAGE_KEYS.index("requests")).setForeground(
             QBrush(QColor("#a32020")) if reqs["overdue"] else self.palette().text())
         self.refunds_label.setText(self.tr("待退款：{n}").format(n=waiting))
@@ -187,16 +192,34 @@ class MainWindow(QMainWindow):
                                       .format(**refunds))
         self._show_gateways()
 
+    def _after_first_paint(self) -> None:
+        self.orders_page.view.painted.disconnect(self._after_first_paint)
+        QTimer.singleShot(0, self.load_gateways)
+
+    def load_gateways(self) -> None:
+        self.accounts = gateways.list_accounts(self.ctx.desk)
+        self._show_gateways()
+
+    def _fit_nav(self) -> None:
+        """Keep the navigation wide enough for its longest label (counts change its length)."""
+        needed = self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth() + 6
+        if needed > self.nav.minimumWidth():
+            self.nav.setMinimumWidth(needed)
+
     def _on_queue_report(self, report: QueueReport) -> None:
         for gateway_id in report.reachable_gateways:
             self.gateway_state[gateway_id] = True
         for gateway_id in report.unreachable_gateways:
             self.gateway_state[gateway_id] = False
+        self.load_gateways()
         self.refresh_status()
 
     def _show_gateways(self) -> None:
+        if self.accounts is None:
+            self.gateway_label.setText(self.tr("网关 …"))
+            return
         parts = []
-        for account in gateways.list_accounts(self.ctx.desk):
+        for account in self.accounts:
             if not account.enabled:
                 continue
             state = self.gateway_state.get(account.id)

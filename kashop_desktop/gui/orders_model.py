@@ -2,7 +2,7 @@
 
 Filtering, searching and sorting happen in SQL (services.views). The model knows the row
 count and fetches fixed-size pages on demand; a page after a cached one is fetched by keyset
-(an index seek), any other page by OFFSET (a jump). At most ``MAX_PAGES`` pages are kept, the
+(an index seek), any other page by OFFSET (a jump, which also brings the page above it). At most ``MAX_PAGES`` pages are kept, the
 least recently used ones are dropped. An operation's ``Changes.order_ids`` re-reads just those
 rows (Anki's browser works the same way); rows stay where they are until the next refresh, so
 the selection does not jump under the owner's cursor.
@@ -31,6 +31,15 @@ SORT_COLUMNS = {COL_CREATED: "created", COL_AMOUNT: "amount"}
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 OBJECT_ROLE = Qt.ItemDataRole.UserRole + 2
 
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ALIGN = Qt.ItemDataRole.TextAlignmentRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_BACKGROUND = Qt.ItemDataRole.BackgroundRole
+#: The roles this model answers; a paint asks for more (font, decoration...), answered at once.
+_ROLES = frozenset({_DISPLAY, SORT_ROLE, OBJECT_ROLE, _TOOLTIP, _ALIGN, _FOREGROUND, _BACKGROUND})
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
 #: (text, chip background) per status: calm for finished, warm for what needs the owner.
 STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "pending_payment": ("#8a5a00", "#fff1cc"),
@@ -55,6 +64,8 @@ class OrdersModel(QAbstractTableModel):
 
     PAGE_SIZE = 200
     MAX_PAGES = 20
+    SortRole = SORT_ROLE
+    ObjectRole = OBJECT_ROLE
 
     def __init__(self, desk: Desk, parent: Any = None) -> None:
         super().__init__(parent)
@@ -109,12 +120,23 @@ class OrdersModel(QAbstractTableModel):
         if before is not None and len(before) == self.PAGE_SIZE:
             after = views.keyset_of(before[-1], self._filter)
             page = views.order_page(self.desk, self._filter, self.PAGE_SIZE, after=after)
+        elif number > 0 and number - 1 not in self._pages:
+            # A jump: one OFFSET scan brings this page and the one above it, because a view
+            # scrolled here paints upwards from this row too (and keyset only reads forwards).
+            both = views.order_page(self.desk, self._filter, 2 * self.PAGE_SIZE,
+                                    offset=(number - 1) * self.PAGE_SIZE)
+            self._keep(number - 1, both[: self.PAGE_SIZE])
+            page = both[self.PAGE_SIZE :]
         else:
             page = views.order_page(self.desk, self._filter, self.PAGE_SIZE, offset=number * self.PAGE_SIZE)
+        self._keep(number, page)
+        return page
+
+    def _keep(self, number: int, page: list[OrderRow]) -> None:
         self._pages[number] = page
+        self._pages.move_to_end(number)
         while len(self._pages) > self.MAX_PAGES:
             self._pages.popitem(last=False)
-        return page
 
     def cached_pages(self) -> list[int]:
         return list(self._pages)
@@ -166,25 +188,26 @@ class OrdersModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.parent().isValid():
+        # Called ~1,000 times per paint: unanswered roles leave before any lookup.
+        if role not in _ROLES or not index.isValid():
             return None
         row = self.row_at(index.row())
         if row is None:
             return None
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return self._display(row, column)
         if role == SORT_ROLE:
             return self._sort_value(row, column)
         if role == OBJECT_ROLE:
             return row
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             return self._tooltip(row, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_QUANTITY, COL_AMOUNT):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if column == COL_STATUS and role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole):
+        if role == _ALIGN:
+            return _RIGHT if column in (COL_QUANTITY, COL_AMOUNT) else None
+        if column == COL_STATUS:
             fg, bg = STATUS_COLOURS.get(row.status.value, ("#000000", "#ffffff"))
-            return QBrush(QColor(fg if role == Qt.ItemDataRole.ForegroundRole else bg))
+            return QBrush(QColor(fg if role == _FOREGROUND else bg))
         return None
 
     @staticmethod

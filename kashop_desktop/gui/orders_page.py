@@ -73,9 +73,11 @@ class StatusChipDelegate(QStyledItemDelegate):
         if style is not None:
             style.drawControl(style.ControlElement.CE_ItemViewItem, option, painter, option.widget)
         fg, bg = STATUS_COLOURS.get(row.status.value, ("#000000", "#ffffff"))
-        text = index.data(Qt.ItemDataRole.DisplayRole) or ""
         metrics = option.fontMetrics
         rect = option.rect.adjusted(4, 3, -4, -3)
+        # A narrow column elides the label rather than cutting it at both ends.
+        text = metrics.elidedText(index.data(Qt.ItemDataRole.DisplayRole) or "", Qt.TextElideMode.ElideRight,
+                                  max(0, rect.width() - 16))
         rect.setWidth(min(rect.width(), metrics.horizontalAdvance(text) + 16))
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -216,13 +218,19 @@ class OrdersPage(QWidget):
         header.setStretchLastSection(True)
         header.setHighlightSections(False)
         header.sortIndicatorChanged.connect(self._on_sort_indicator)
-        for column, width in enumerate((170, 130, 210, 48, 160, 90, 96, 80)):
+        for column, width in enumerate((170, 130, 210, 48, 160, 90, self._status_width(view), 80)):
             view.setColumnWidth(column, width)
         view.selectionModel().currentRowChanged.connect(self._on_current_row)
         view.open_requested.connect(self.open_detail)
         view.doubleClicked.connect(lambda _index: self.open_detail())
         view.customContextMenuRequested.connect(self._context_menu)
         return view
+
+    @staticmethod
+    def _status_width(view: QTableView) -> int:
+        """Wide enough for the longest status chip in the UI language."""
+        metrics = view.fontMetrics()
+        return max(metrics.horizontalAdvance(status_label(s)) for s in TAB_STATUSES if s) + 30
 
     # ---- filters -------------------------------------------------------------------------------
     def current_filter(self) -> OrderFilter:

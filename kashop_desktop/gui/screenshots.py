@@ -103,7 +103,9 @@ class Shooter:
             "review": lambda: _open_request_id(desk),
             "restore": lambda: _no(first_order(desk, OrderStatus.CANCELLED, paid_at=None)),
             "mark_paid": lambda: _no(first_order(desk, OrderStatus.PENDING_PAYMENT)),
-            "open_request": lambda: _no(first_order(desk, OrderStatus.DELIVERED, requests=lambda d: not d.requests)),
+            # A delivered order whose code is known unused: a dispute the owner may accept.
+            "open_request": lambda: _no(first_order(desk, OrderStatus.DELIVERED, requests=lambda d: not d.requests,
+                                                    code_used="no")),
         }
         names = {"cancel": "CancelDialog", "review": "ReviewDialog", "restore": "RestoreDialog",
                  "mark_paid": "MarkPaidDialog", "open_request": "OpenRequestDialog"}

@@ -2,170 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="zh_CN">
 <context>
-    <name></name>
-    <message>
-        <source>dialogs</source>
-        <comment>已批准</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>dialogs</source>
-        <comment>自动通过</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>dialogs</source>
-        <comment>已拒绝</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>dialogs</source>
-        <comment>未支付订单：将立即取消</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>dialogs</source>
-        <comment>符合自动通过条件：将自动批准并原路退款</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>dialogs</source>
-        <comment>需要人工审核</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>dialogs</source>
-        <comment>不能受理</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>dialogs</source>
-        <comment>没有网关账户：需要手工退款</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>dialogs</source>
-        <comment>{name}：批准后自动原路退款</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>dialogs</source>
-        <comment>{name}：不支持自动退款，需到网关后台手工退款</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>GatewaysPage</source>
-        <comment>自动退款</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>GatewaysPage</source>
-        <comment>部分退款</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>GatewaysPage</source>
-        <comment>幂等</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>RefundsPage</source>
-        <comment>发送中</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>RefundsPage</source>
-        <comment>结果未知</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>RefundsPage</source>
-        <comment>失败</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>RefundsPage</source>
-        <comment>已成功</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>退款流水号</source>
-        <translation type="unfinished">Refund no</translation>
-    </message>
-    <message>
-        <source>订单号</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>实退金额</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>手续费</source>
-        <translation type="unfinished">Fee</translation>
-    </message>
-    <message>
-        <source>网关</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>状态</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>尝试次数</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>最近错误</source>
-        <translation type="unfinished">Last error</translation>
-    </message>
-    <message>
-        <source>预计到账</source>
-        <translation type="unfinished">Expected</translation>
-    </message>
-    <message>
-        <source>RequestsModel</source>
-        <comment>订单号</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>RequestsModel</source>
-        <comment>买家</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>RequestsModel</source>
-        <comment>金额</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>RequestsModel</source>
-        <comment>原因</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>RequestsModel</source>
-        <comment>申请时间</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>RequestsModel</source>
-        <comment>处理时限</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>RequestsModel</source>
-        <comment>状态</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>RequestsModel</source>
-        <comment>标记</comment>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>AboutDialog</name>
     <message>
         <source>关于卡店订单台</source>
@@ -803,6 +639,10 @@
         <translation>{queued} queued, {sending} sending, {unknown} unknown, {failed} failed</translation>
     </message>
     <message>
+        <source>网关 …</source>
+        <translation>Gateways …</translation>
+    </message>
+    <message>
         <source>{name}：未知</source>
         <translation>{name}: unknown</translation>
     </message>
@@ -1296,7 +1136,7 @@ Not available: {why}</translation>
     <name>OrdersModel</name>
     <message>
         <source>订单号</source>
-        <extracomment>Header columns the owner can sort by, and the SQL sort each maps to. (text, chip background) per status: calm for finished, warm for what needs the owner.</extracomment>
+        <extracomment>Header columns the owner can sort by, and the SQL sort each maps to. The roles this model answers; a paint asks for more (font, decoration...), answered at once. (text, chip background) per status: calm for finished, warm for what needs the owner.</extracomment>
         <translation>Order no</translation>
     </message>
     <message>
@@ -1389,25 +1229,6 @@ Not available: {why}</translation>
     </message>
 </context>
 <context>
-    <name>QCoreApplication</name>
-    <message>
-        <source>dialogs</source>
-        <comment>待处理</comment>
-        <extracomment>The application property holding the UI language (&quot;zh&quot; or &quot;en&quot;), set by the app at start-up.</extracomment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>RefundsPage</source>
-        <comment>待发送</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>RequestsModel</source>
-        <comment>编号</comment>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>RefundActionDialog</name>
     <message>
         <source>重新发送退款</source>
@@ -1469,6 +1290,42 @@ Not available: {why}</translation>
 <context>
     <name>RefundsModel</name>
     <message>
+        <source>退款流水号</source>
+        <translation type="unfinished">Refund no</translation>
+    </message>
+    <message>
+        <source>订单号</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>实退金额</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>手续费</source>
+        <translation type="unfinished">Fee</translation>
+    </message>
+    <message>
+        <source>网关</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>尝试次数</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>最近错误</source>
+        <translation type="unfinished">Last error</translation>
+    </message>
+    <message>
+        <source>预计到账</source>
+        <translation type="unfinished">Expected</translation>
+    </message>
+    <message>
         <source>无网关（手工退款）</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1483,6 +1340,26 @@ Not available: {why}</translation>
 </context>
 <context>
     <name>RefundsPage</name>
+    <message>
+        <source>待发送</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>发送中</source>
+        <translation type="unfinished">Sending</translation>
+    </message>
+    <message>
+        <source>结果未知</source>
+        <translation type="unfinished">Unknown</translation>
+    </message>
+    <message>
+        <source>失败</source>
+        <translation type="unfinished">Failed</translation>
+    </message>
+    <message>
+        <source>已成功</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>立即发送</source>
         <translation type="unfinished"></translation>
@@ -1530,6 +1407,42 @@ Not available: {why}</translation>
 </context>
 <context>
     <name>RequestsModel</name>
+    <message>
+        <source>编号</source>
+        <translation type="unfinished">No</translation>
+    </message>
+    <message>
+        <source>订单号</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>买家</source>
+        <translation type="unfinished">Buyer</translation>
+    </message>
+    <message>
+        <source>金额</source>
+        <translation type="unfinished">Amount</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation type="unfinished">Reason</translation>
+    </message>
+    <message>
+        <source>申请时间</source>
+        <translation type="unfinished">Asked</translation>
+    </message>
+    <message>
+        <source>处理时限</source>
+        <translation type="unfinished">Due</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>标记</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>全额 {amount}</source>
         <translation type="unfinished"></translation>
@@ -1649,11 +1562,11 @@ Not available: {why}</translation>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>重新占用库存 {quantity} 件；库存不足时不能恢复</source>
+        <source>重新占用库存 {quantity} 件（现有 {stock} 件）</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>重新使用优惠券 {code}；若已被其他订单使用则不能恢复</source>
+        <source>重新使用优惠券 {code}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1948,6 +1861,93 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>已备份到：{path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>VaultDialog</name>
+    <message>
+        <source>密钥保险箱</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>创建保险箱</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>解锁</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>这台电脑没有系统钥匙串。网关密钥将保存在本机加密的保险箱里，请设置一个口令（至少 6 个字符）。口令不会被保存，忘记后需要重新录入网关密钥。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>网关密钥保存在本机加密的保险箱里。请输入口令解锁，之后才能发送退款和测试网关。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>口令</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>再输入一次</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>口令至少 6 个字符</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>两次输入的口令不一致</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>dialogs</name>
+    <message>
+        <source>待处理</source>
+        <extracomment>The application property holding the UI language (&quot;zh&quot; or &quot;en&quot;), set by the app at start-up.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>已批准</source>
+        <translation type="unfinished">Approved</translation>
+    </message>
+    <message>
+        <source>自动通过</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>已拒绝</source>
+        <translation type="unfinished">Rejected</translation>
+    </message>
+    <message>
+        <source>未支付订单：将立即取消</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>符合自动通过条件：将自动批准并原路退款</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>需要人工审核</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>不能受理</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>没有网关账户：需要手工退款</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name}：批准后自动原路退款</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name}：不支持自动退款，需到网关后台手工退款</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -98,3 +98,30 @@ def test_no_source_string_is_an_f_string_inside_tr() -> None:
     offenders = [f"{path.name}:{n}" for path in GUI_DIR.rglob("*.py")
                  for n, line in enumerate(path.read_text("utf-8").splitlines(), 1) if pattern.search(line)]
     assert not offenders, offenders
+
+
+def test_the_bundled_cjk_font_loads_and_backs_the_app_font(qtbot: Any) -> None:
+    from kashop_desktop.gui.app import BUNDLED_FAMILY, load_cjk_font
+    from kashop_desktop.gui.qt import QApplication, QFontDatabase
+    from kashop_desktop.resources import font_path
+
+    font_id = QFontDatabase.addApplicationFont(str(font_path()))
+    assert font_id >= 0 and BUNDLED_FAMILY in QFontDatabase.applicationFontFamilies(font_id)
+    QFontDatabase.removeApplicationFont(font_id)
+    app = QApplication.instance()
+    before = app.font()
+    try:
+        assert load_cjk_font(app) == BUNDLED_FAMILY
+        assert BUNDLED_FAMILY in app.font().families()[1:], "a fallback behind the platform's UI font"
+    finally:
+        app.setFont(before)
+
+
+def test_resources_are_found_in_a_pyinstaller_bundle(monkeypatch: Any, tmp_path: Path) -> None:
+    from kashop_desktop import resources
+
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert resources.font_path() == tmp_path / "resources" / "fonts" / "wqy-microhei.ttc"
+    assert resources.translation_path("en") == tmp_path / "resources" / "i18n" / "kashop_en.qm"
+    monkeypatch.delattr(sys, "_MEIPASS")
+    assert resources.font_path().is_file()
