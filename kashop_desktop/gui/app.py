@@ -16,13 +16,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from ..domain.errors import DomainError
 from ..resources import font_path
 from ..services import requests
 from ..services.desk import Desk
 from .context import DeskContext
-from .i18n import error_text, install_translator
+from .i18n import error_text, install_translator, remove_translators
 from .main_window import MainWindow
-from .qt import QApplication, QFont, QFontDatabase, QObject, QTimer, qasync
+from .qt import QApplication, QCoreApplication, QFont, QFontDatabase, QMessageBox, QObject, QTimer, qasync
 
 ORG_NAME = "kashop"
 APP_NAME = "kashop-desktop"
@@ -133,11 +134,37 @@ def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, s
     started = time.perf_counter()
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
     smoke = smoke or args.smoke
-    data_dir = data_dir if data_dir is not None else args.data_dir
     app = make_app([] if argv is None else argv)
     load_cjk_font(app)
-    translators = install_translator(app, lang or args.lang)
-    desk, scratch = open_desk(data_dir, smoke)
+    try:
+        desk, scratch = open_desk(data_dir if data_dir is not None else args.data_dir, smoke)
+    except DomainError as exc:  # e.g. a data file from a newer version: say so, touch nothing
+        return refuse_to_start(app, exc, lang or args.lang, smoke)
+    # The language chosen on the settings page is kept in the store; a --lang flag wins.
+    translators = install_translator(app, lang or args.lang or desk.setting("language"))
+    try:
+        return run_window(app, desk, smoke, started)
+    finally:
+        desk.close()
+        remove_translators(app, translators)
+        if scratch is not None:
+            scratch.cleanup()
+
+
+def refuse_to_start(app: QApplication, exc: DomainError, lang: str | None, smoke: bool) -> int:
+    translators = install_translator(app, lang)
+    try:
+        if smoke:
+            print(f"smoke failed: {exc.zh} / {exc.en}", file=sys.stderr, flush=True)
+        else:
+            QMessageBox.critical(None, QCoreApplication.translate("App", "无法打开数据文件"), error_text(exc))
+    finally:
+        remove_translators(app, translators)
+    return 1
+
+
+def run_window(app: QApplication, desk: Desk, smoke: bool, started: float) -> int:
+    """The one asyncio loop (qasync) around the window, until the window closes."""
     # demo.build may run its own asyncio loop, so the qasync loop is installed only now.
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -161,10 +188,6 @@ def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, s
         if chores is not None:
             chores.deleteLater()
         window.close()
-        desk.close()
-        del translators
-        if scratch is not None:
-            scratch.cleanup()
     return 0
 
 

@@ -296,16 +296,22 @@ class OrdersPage(QWidget):
         self.model.invalidate_ids(changes.order_ids)
         if changes.counts_changed or changes.refund_ids:
             self.refresh_counts()
+        if changes.counts_changed and self.view.verticalScrollBar().value() == 0:
+            # At the top of the list the owner watches new orders arrive: re-run the query.
+            # Further down, rows stay put (marked fresh) until F5, so nothing jumps away.
+            self.refresh()
         if self.detail.concerns(changes):
             self.detail.reload()
 
     def refresh(self) -> None:
         """Re-run the query (F5): rows that left the filter go, the current order stays selected."""
-        keep = self.detail.order_id
+        keep = self.current_row()
         self.model.refresh()
         self.refresh_counts()
         if keep is not None:
-            self.select_order(keep)
+            position = self.model.position_of(keep.id)
+            if position is not None:
+                self.view.setCurrentIndex(self.model.index(position, 0))
 
     # ---- selection and detail ------------------------------------------------------------------
     def current_row(self) -> OrderRow | None:

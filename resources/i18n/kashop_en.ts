@@ -37,6 +37,13 @@
     </message>
 </context>
 <context>
+    <name>App</name>
+    <message>
+        <source>无法打开数据文件</source>
+        <translation>Cannot open the data file</translation>
+    </message>
+</context>
+<context>
     <name>BreakdownView</name>
     <message>
         <source>退款明细</source>

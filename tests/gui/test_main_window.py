@@ -125,3 +125,18 @@ def test_housekeeping_skips_a_send_while_one_is_running(qtbot: Any, ctx: Any, mo
     chores.sweep()
     assert len(started) == 2
     chores.deleteLater()
+
+
+def test_a_data_file_from_a_newer_version_is_refused_not_opened(tmp_path: Path) -> None:
+    import sqlite3
+
+    data = tmp_path / "newer"
+    data.mkdir()
+    con = sqlite3.connect(data / "kashop.sqlite3")
+    con.execute("PRAGMA user_version = 99")
+    con.close()
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "kashop_desktop.gui.app", "--smoke", "--data-dir", str(data)],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1
+    assert "smoke failed" in done.stderr and "newer" in done.stderr

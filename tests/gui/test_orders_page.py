@@ -163,3 +163,22 @@ def _section_centre(header: Any, section: int) -> Any:
 
     x = header.sectionViewportPosition(section) + header.sectionSize(section) // 2
     return QPoint(x, header.height() // 2)
+
+
+def test_new_orders_appear_at_the_top_while_the_list_is_scrolled_up(page: Any, ctx: Any, demo_desk: Desk) -> None:
+    from kashop_desktop.domain.clock import to_epoch
+    from kashop_desktop.services import bulk
+    from kashop_desktop.services.changes import Changes
+
+    before = page.model.rowCount()
+    page.select_row(2)
+    kept = page.current_row()
+    bulk.insert_orders(demo_desk, [{"order_no": "KS2099010100000001", "created_at": to_epoch(demo_desk.now()) + 60,
+                                    "product_name": "新订单", "product_type": "direct_recharge", "list_fen": 500,
+                                    "paid_fen": 500, "status": "pending_payment", "buyer": "13911112222"}])
+    page.view.scrollToTop()
+    ctx.changed.emit(Changes(counts_changed=True))
+    assert page.model.rowCount() == before + 1
+    assert page.model.row_at(0).order_no == "KS2099010100000001"
+    assert page.current_row() == kept, "the selected order stays selected"
+    assert page.tab_count("pending_payment") == views.status_counts(demo_desk)["pending_payment"]
