@@ -96,6 +96,8 @@ def test_actions_follow_the_services_on_paid_and_unpaid_orders(page: Any, demo_d
 def test_enter_opens_and_focuses_the_detail(qtbot: Any, page: Any) -> None:
     page.show()
     qtbot.waitExposed(page)
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow, timeout=2000)
     page.view.setFocus()
     page.select_row(4)
     page.detail.show_order(None)  # the pane shows nothing until Enter
@@ -106,6 +108,7 @@ def test_enter_opens_and_focuses_the_detail(qtbot: Any, page: Any) -> None:
     assert page.detail.order_id == row.id
     assert page.detail.title.text() == row.order_no
     assert page.splitter.sizes()[1] >= 200
+    qtbot.waitUntil(page.detail.timeline.hasFocus, timeout=2000)
 
 
 def test_the_detail_shows_the_whole_timeline(page: Any, demo_desk: Desk) -> None:
@@ -182,3 +185,16 @@ def test_new_orders_appear_at_the_top_while_the_list_is_scrolled_up(page: Any, c
     assert page.model.row_at(0).order_no == "KS2099010100000001"
     assert page.current_row() == kept, "the selected order stays selected"
     assert page.tab_count("pending_payment") == views.status_counts(demo_desk)["pending_payment"]
+
+
+def test_ctrl_f_focuses_the_search_box(qtbot: Any, page: Any) -> None:
+    from kashop_desktop.gui.qt import Qt
+
+    page.show()
+    qtbot.waitExposed(page)
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow, timeout=2000)
+    page.view.setFocus()
+    assert not page.search.hasFocus()
+    qtbot.keyClick(page.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(page.search.hasFocus, timeout=2000)
