@@ -16,11 +16,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from ..applog import setup_logging
 from ..domain.errors import DomainError
 from ..resources import font_path
 from ..services import requests
 from ..services.desk import Desk
 from .context import DeskContext
+from .crash import install_excepthook
 from .i18n import error_text, install_translator, remove_translators
 from .main_window import MainWindow
 from .qt import QApplication, QCoreApplication, QFont, QFontDatabase, QMessageBox, QObject, QTimer, qasync
@@ -140,10 +142,11 @@ def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, s
         desk, scratch = open_desk(data_dir if data_dir is not None else args.data_dir, smoke)
     except DomainError as exc:  # e.g. a data file from a newer version: say so, touch nothing
         return refuse_to_start(app, exc, lang or args.lang, smoke)
+    log_path = setup_logging(desk.data_dir)
     # The language chosen on the settings page is kept in the store; a --lang flag wins.
     translators = install_translator(app, lang or args.lang or desk.setting("language"))
     try:
-        return run_window(app, desk, smoke, started)
+        return run_window(app, desk, smoke, started, log_path.parent)
     finally:
         desk.close()
         remove_translators(app, translators)
@@ -163,13 +166,16 @@ def refuse_to_start(app: QApplication, exc: DomainError, lang: str | None, smoke
     return 1
 
 
-def run_window(app: QApplication, desk: Desk, smoke: bool, started: float) -> int:
+def run_window(app: QApplication, desk: Desk, smoke: bool, started: float, log_dir: Path) -> int:
     """The one asyncio loop (qasync) around the window, until the window closes."""
     # demo.build may run its own asyncio loop, so the qasync loop is installed only now.
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     ctx = DeskContext(desk)
     window = MainWindow(ctx)
+    if not smoke:  # a smoke run must fail loudly on stderr, never wait on a crash dialog
+        crash = install_excepthook(log_dir, lambda: window)
+        loop.set_exception_handler(crash.asyncio_handler)
     window.persist_layout = not smoke
     painted = FirstPaint(window, loop)
     chores = None if smoke else Housekeeping(ctx)

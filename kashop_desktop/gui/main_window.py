@@ -10,8 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .. import __version__
-from ..resources import font_licence_text
+from ..applog import log_file
 from ..services import gateways, maintenance, views
 from ..services.refund_queue import QueueReport
 from .context import DeskContext
@@ -26,7 +25,6 @@ from .qt import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QSettings,
     QSize,
     QSplitter,
@@ -46,7 +44,6 @@ PAGES: tuple[tuple[str, str | None, str | None], ...] = (
     ("settings", "kashop_desktop.gui.pages.settings", "SettingsPage"),
 )
 PAGE_KEYS = tuple(key for key, _, _ in PAGES)
-FONT_NAME = "WenQuanYi Micro Hei 文泉驿微米黑"
 
 
 class MainWindow(QMainWindow):
@@ -57,7 +54,7 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, QWidget] = {}
         self.gateway_state: dict[int, bool | None] = {}
         self.accounts: list[gateways.AccountView] | None = None  # loaded after the first paint
-        self._about: QMessageBox | None = None
+        self._about: QWidget | None = None
         self.persist_layout = True  # a smoke run or a screenshot run leaves the owner's layout alone
         self.setWindowTitle(self.tr("kashop 卡店订单台"))
         self._build()
@@ -242,17 +239,15 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().showMessage(self.tr("已备份到 {path}").format(path=path), 10000)
 
-    def show_about(self) -> None:
-        box = QMessageBox(self)
-        box.setWindowTitle(self.tr("关于 kashop"))
-        box.setIcon(QMessageBox.Icon.Information)
-        box.setText(self.tr("kashop 卡店订单台 {version}").format(version=__version__))
-        box.setInformativeText(self.tr("数据目录：{path}\n\n界面字体：{font}，许可证 Apache-2.0 或 GPL-3+（含字体例外），"
-                                       "详见「显示详细信息」。").format(path=self.ctx.desk.data_dir, font=FONT_NAME))
-        box.setDetailedText(font_licence_text())
-        box.setStandardButtons(QMessageBox.StandardButton.Ok)
-        self._about = box
-        box.open()
+    def show_about(self) -> QWidget:
+        """The About dialog (version, data dir, log file, the bundled font's licence), modeless."""
+        if self._about is None:
+            from .about import AboutDialog  # only when asked: it reads every library's metadata
+
+            self._about = AboutDialog(self, self.ctx.desk.data_dir, log_file(self.ctx.desk.data_dir))
+        self._about.show()
+        self._about.raise_()
+        return self._about
 
     # ---- remembered layout ---------------------------------------------------------------------
     def restore_layout(self) -> None:

@@ -140,3 +140,16 @@ def test_a_data_file_from_a_newer_version_is_refused_not_opened(tmp_path: Path) 
                           env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 1
     assert "smoke failed" in done.stderr and "newer" in done.stderr
+
+
+def test_about_shows_version_data_dir_and_the_font_licence(qtbot: Any, ctx: Any, settings: Any,
+                                                          demo_desk: Desk) -> None:
+    from kashop_desktop import __version__
+
+    window = make_window(qtbot, ctx, settings)
+    about = window.show_about()
+    assert about.isVisible() and not about.isModal()
+    assert __version__ in about.title_label.text()
+    assert "Apache" in about.licence_text() and "WenQuanYi" in about.licence_text()
+    assert window.show_about() is about, "a second click raises the same window"
+    about.close()
