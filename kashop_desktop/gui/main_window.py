@@ -83,11 +83,10 @@ class MainWindow(QMainWindow):
         for _page in PAGES:
             self.nav.addItem(QListWidgetItem())
             holder = QWidget()
-            holder.setLayout(QVBoxLayout())
-            holder.layout().setContentsMargins(0, 0, 0, 0)
+            QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
             self.stack.addWidget(holder)
         self.orders_page = OrdersPage(self.ctx)
-        self._holder(0).layout().addWidget(self.orders_page)
+        self._holder(0).addWidget(self.orders_page)
         self.pages["orders"] = self.orders_page
         self.nav.currentRowChanged.connect(self._on_nav)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -128,10 +127,12 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
 
-    def _holder(self, index: int) -> QWidget:
+    def _holder(self, index: int) -> QVBoxLayout:
+        """The layout of the stack slot a screen goes into (screens are built on first show)."""
         widget = self.stack.widget(index)
-        assert widget is not None
-        return widget
+        layout = widget.layout() if widget is not None else None
+        assert isinstance(layout, QVBoxLayout)
+        return layout
 
     # ---- navigation ----------------------------------------------------------------------------
     def show_page(self, key: str) -> QWidget:
@@ -155,7 +156,7 @@ class MainWindow(QMainWindow):
         else:
             page = page_class(self.ctx)
         self.pages[key] = page
-        self._holder(row).layout().addWidget(page)
+        self._holder(row).addWidget(page)
 
     def _placeholder(self, title: str) -> QWidget:
         label = QLabel(self.tr("「{page}」页面尚未就绪。").format(page=title.split("（")[0]))

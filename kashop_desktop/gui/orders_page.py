@@ -37,6 +37,7 @@ from .qt import (
     QMenu,
     QModelIndex,
     QPainter,
+    QPersistentModelIndex,
     QSettings,
     QShortcut,
     QSplitter,
@@ -61,7 +62,7 @@ SEARCH_DEBOUNCE_MS = 250
 class StatusChipDelegate(QStyledItemDelegate):
     """Paints the status as a rounded chip in the status colours."""
 
-    def paint(self, painter: QPainter, option: Any, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: Any, index: QModelIndex | QPersistentModelIndex) -> None:
         row = index.data(OBJECT_ROLE)
         if row is None:
             super().paint(painter, option, index)

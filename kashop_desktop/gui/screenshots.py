@@ -38,11 +38,11 @@ PAINT_WAIT_S = 0.6
 def save_png(widget: QWidget, path: Path) -> int:
     """Grab a widget into a PNG; fall back to a 256-colour palette when it would be too big."""
     image = widget.grab().toImage()
-    image.save(str(path), "PNG", 0)
+    image.save(str(path), b"PNG", 0)
     if path.stat().st_size > MAX_BYTES:
         # UI shots have few colours; a palette keeps text crisp at a third of the size.
         small = image.convertToFormat(QtGui.QImage.Format.Format_Indexed8)
-        small.save(str(path), "PNG", 0)
+        small.save(str(path), b"PNG", 0)
     return path.stat().st_size
 
 
