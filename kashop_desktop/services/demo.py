@@ -99,6 +99,7 @@ def _settle_some(desk: Desk) -> None:
 
     ids = [r.id for r in Refund.select().join(Order).where(Order.channel == "wallet")]
     ids += [r.id for r in Refund.select().where(Refund.gateway.is_null(False)).order_by(Refund.id).limit(2)]
+    ids += [r.id for r in Refund.select().join(GatewayAccount).where(GatewayAccount.name.startswith("沙箱("))]
 
     async def run() -> None:
         queue = RefundQueue(desk)
@@ -264,6 +265,17 @@ def _scenarios(desk: Desk, products: list[Product], accounts: dict[str, int], bu
             order_no = _fresh_paid(desk, wz, "qq:88886666", buyers.get("qq:88886666"), accounts, n,
                                    timedelta(hours=5), channel=channel, gateway=gateway)
             changes = request_ops.cancel_order(desk, order_no, ReasonCode.MERCHANT_FAULT, "缺货，主动退款")
+            count["refunds"] += len(changes.refund_ids)
+        # Two refunds whose gateway answers badly: one refused (balance), one lost in transit.
+        from .gateways import save_account
+
+        for n, (name, scenario) in enumerate((("沙箱(余额不足)", "reject"), ("沙箱(超时)", "timeout")), start=32):
+            if not GatewayAccount.select().where(GatewayAccount.name == name).exists():
+                save_account(desk, name, "sandbox", {"scenario": scenario})
+            accounts[name] = GatewayAccount.get(GatewayAccount.name == name).id
+            order_no = _fresh_paid(desk, steam, "gamer_zhang@qq.com", buyers.get("gamer_zhang@qq.com"), accounts, n,
+                                   timedelta(hours=6), channel="alipay", gateway=name)
+            changes = request_ops.cancel_order(desk, order_no, ReasonCode.MERCHANT_FAULT, "充值卡缺货，主动退款")
             count["refunds"] += len(changes.refund_ids)
         order_no = _fresh_paid(desk, mobile, "17755556666", buyers.get("17755556666"), accounts, 40,
                                timedelta(hours=1))
