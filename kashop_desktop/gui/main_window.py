@@ -44,6 +44,7 @@ PAGES: tuple[tuple[str, str | None, str | None], ...] = (
     ("settings", "kashop_desktop.gui.pages.settings", "SettingsPage"),
 )
 PAGE_KEYS = tuple(key for key, _, _ in PAGES)
+SHOWN_GATEWAYS = 3  # more accounts than this are summed up in the status bar
 
 
 class MainWindow(QMainWindow):
@@ -216,20 +217,16 @@ class MainWindow(QMainWindow):
         if self.accounts is None:
             self.gateway_label.setText(self.tr("网关 …"))
             return
-        parts = []
-        for account in self.accounts:
-            if not account.enabled:
-                continue
-            state = self.gateway_state.get(account.id)
-            if state is None:
-                word = self.tr("{name}：未知").format(name=account.name)
-            elif state:
-                word = self.tr("{name}：可达").format(name=account.name)
-            else:
-                word = self.tr("{name}：离线").format(name=account.name)
-            parts.append(word)
-        self.gateway_label.setText(self.tr("网关 {states}").format(states=" · ".join(parts)))
-        self.gateway_label.setToolTip(self.tr("每次发送退款后更新；发送前为「未知」"))
+        states = [(a.name, self.gateway_state.get(a.id)) for a in self.accounts if a.enabled]
+        words = {True: self.tr("{name}：可达"), False: self.tr("{name}：离线"), None: self.tr("{name}：未知")}
+        each = [words[state].format(name=name) for name, state in states]
+        if len(states) <= SHOWN_GATEWAYS:
+            self.gateway_label.setText(self.tr("网关 {states}").format(states=" · ".join(each)))
+        else:  # many accounts: counts in the bar, each account in the tooltip
+            found = [state for _, state in states]
+            self.gateway_label.setText(self.tr("网关：可达 {ok} · 离线 {off} · 未知 {unknown}").format(
+                ok=found.count(True), off=found.count(False), unknown=found.count(None)))
+        self.gateway_label.setToolTip("\n".join([*each, self.tr("每次发送退款后更新；发送前为「未知」")]))
 
     # ---- menu actions --------------------------------------------------------------------------
     async def back_up(self) -> None:

@@ -19,8 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..domain.order import ReasonCode
 from ..domain.states import OrderStatus
-from ..services import demo, views
+from ..services import demo, requests, views
 from ..services.desk import Desk
 from ..services.views import OrderFilter
 from .app import load_cjk_font, make_app
@@ -28,7 +29,7 @@ from .context import DeskContext
 from .i18n import install_translator, remove_translators
 from .main_window import MainWindow
 from .order_detail import dialog_class
-from .qt import QSettings, QtGui, QWidget, qasync
+from .qt import QSettings, QtWidgets, QWidget, qasync
 
 WINDOW_SIZE = (1400, 860)
 MAX_BYTES = 200_000
@@ -36,13 +37,14 @@ PAINT_WAIT_S = 0.6
 
 
 def save_png(widget: QWidget, path: Path) -> int:
-    """Grab a widget into a PNG; fall back to a 256-colour palette when it would be too big."""
-    image = widget.grab().toImage()
-    image.save(str(path), b"PNG", 0)
-    if path.stat().st_size > MAX_BYTES:
-        # UI shots have few colours; a palette keeps text crisp at a third of the size.
-        small = image.convertToFormat(QtGui.QImage.Format.Format_Indexed8)
-        small.save(str(path), b"PNG", 0)
+    """Grab a widget into a PNG at the strongest compression; returns its size in bytes."""
+    return _save_image(widget.grab().toImage(), path)
+
+
+def _save_image(image: Any, path: Path) -> int:
+    # A 256-colour palette was tried: Qt's dithering makes UI shots bigger, and without it the
+    # light chip colours vanish; hinted text (app.load_cjk_font) is what keeps them small.
+    image.save(str(path), quality=0)  # format from the .png suffix
     return path.stat().st_size
 
 
@@ -85,10 +87,29 @@ class Shooter:
         if paid is not None:
             window.orders_page.select_order(paid.id)
         await self.shoot(window, f"orders{suffix}")
-        delivered = first_order(desk, OrderStatus.DELIVERED, requests=lambda d: bool(d.requests))
-        if delivered is not None and not suffix:
-            window.orders_page.select_order(delivered.id)
-            await self.shoot(window, "orders_delivered_dispute")
+        if not suffix:
+            await self.dispute_only(window)
+
+    async def dispute_only(self, window: MainWindow) -> None:
+        """A delivered order: Cancel is greyed out and its tooltip says why (screen grab, so the
+        tooltip window is in the picture)."""
+        desk = self.ctx.desk
+        delivered = first_order(desk, OrderStatus.DELIVERED, requests=lambda d: not d.requests,
+                                dispute=lambda d: _dispute_first(desk, d.order_no))
+        if delivered is None:
+            self.missing.append("orders_delivered_dispute")
+            return
+        window.orders_page.select_order(delivered.id)
+        button = window.orders_page.detail.buttons["cancel"]
+        await asyncio.sleep(PAINT_WAIT_S)
+        QtWidgets.QToolTip.showText(button.mapToGlobal(button.rect().bottomLeft()), button.toolTip(), button)
+        await asyncio.sleep(PAINT_WAIT_S)
+        path = self.out / "orders_delivered_dispute.png"
+        top_left = window.mapToGlobal(window.rect().topLeft())
+        shot = window.screen().grabWindow(0, top_left.x(), top_left.y(), window.width(), window.height())
+        _save_image(shot.toImage(), path)
+        QtWidgets.QToolTip.hideText()
+        self.written.append(path)
 
     async def pages(self, window: MainWindow, suffix: str = "") -> None:
         for key in ("requests", "refunds", "gateways", "settings"):
@@ -120,6 +141,12 @@ class Shooter:
             await self.shoot(dialog, f"dialog_{key}")
             dialog.close()
             dialog.deleteLater()
+
+
+def _dispute_first(desk: Desk, order_no: str) -> bool:
+    """The services' first reason for refusing a cancel is the delivered-goods (dispute) rule."""
+    decision = requests.preview(desk, order_no, ReasonCode.MISTAKEN).decision
+    return bool(decision.codes) and decision.codes[0] == "dispute"
 
 
 def _no(row: views.OrderRow | None) -> str | None:
@@ -173,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     with loop:
         shooter = loop.run_until_complete(run(out))
     for path in shooter.written:
-        print(f"{path}  {path.stat().st_size // 1024} KB")
+        size = path.stat().st_size
+        print(f"{path}  {size // 1024} KB" + ("  (over ~200 KB: check what grew)" if size > 1.1 * MAX_BYTES else ""))
     for name in shooter.missing:
         print(f"missing (not built yet): {name}")
     return 0

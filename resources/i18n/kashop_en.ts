@@ -55,7 +55,7 @@
     </message>
     <message>
         <source>手续费</source>
-        <translation type="unfinished">Fee</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>实退金额(原路返回)</source>
@@ -71,7 +71,7 @@
     </message>
     <message>
         <source>预计到账</source>
-        <translation type="unfinished">Expected</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>退款网关</source>
@@ -111,7 +111,7 @@
     </message>
     <message>
         <source>备注</source>
-        <translation type="unfinished">Note</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>取消后会发生什么</source>
@@ -184,7 +184,7 @@
     </message>
     <message>
         <source>类型</source>
-        <translation type="unfinished">Type</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>能力</source>
@@ -227,7 +227,7 @@
     </message>
     <message>
         <source>类型</source>
-        <translation type="unfinished">Type</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>自动退款</source>
@@ -235,7 +235,7 @@
     </message>
     <message>
         <source>部分退款</source>
-        <translation type="unfinished">Partly refunded</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>幂等</source>
@@ -666,6 +666,10 @@
         <translation>Gateways {states}</translation>
     </message>
     <message>
+        <source>网关：可达 {ok} · 离线 {off} · 未知 {unknown}</source>
+        <translation>Gateways: {ok} reachable · {off} offline · {unknown} unknown</translation>
+    </message>
+    <message>
         <source>每次发送退款后更新；发送前为「未知」</source>
         <translation>Updated after every refund send; “unknown” until the first</translation>
     </message>
@@ -676,22 +680,6 @@
     <message>
         <source>已备份到 {path}</source>
         <translation>Backed up to {path}</translation>
-    </message>
-    <message>
-        <source>关于 kashop</source>
-        <translation>About kashop</translation>
-    </message>
-    <message>
-        <source>kashop 卡店订单台 {version}</source>
-        <translation>kashop order desk {version}</translation>
-    </message>
-    <message>
-        <source>数据目录：{path}
-
-界面字体：{font}，许可证 Apache-2.0 或 GPL-3+（含字体例外），详见「显示详细信息」。</source>
-        <translation>Data folder: {path}
-
-UI font: {font}, licensed Apache-2.0 or GPL-3+ with the font exception; see “Show Details”.</translation>
     </message>
 </context>
 <context>
@@ -791,11 +779,11 @@ UI font: {font}, licensed Apache-2.0 or GPL-3+ with the font exception; see “S
     </message>
     <message>
         <source>原因</source>
-        <translation type="unfinished">Reason</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>说明</source>
-        <translation type="unfinished">Why</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>证据</source>
@@ -1108,7 +1096,7 @@ Not available: {why}</translation>
     <name>OrderSummary</name>
     <message>
         <source>订单</source>
-        <translation type="unfinished">Orders</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>订单号</source>
@@ -1116,11 +1104,11 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>商品</source>
-        <translation type="unfinished">Product</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>{product} × {quantity}</source>
-        <translation type="unfinished">{product} × {quantity}</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>状态</source>
@@ -1128,7 +1116,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>实付</source>
-        <translation type="unfinished">Paid</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>（已退 {amount}）</source>
@@ -1136,7 +1124,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>买家</source>
-        <translation type="unfinished">Buyer</translation>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1239,15 +1227,15 @@ Not available: {why}</translation>
     <name>RefundActionDialog</name>
     <message>
         <source>重新发送退款</source>
-        <translation type="unfinished">Refund re-sent</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>确认发送退款</source>
-        <translation type="unfinished">Refund confirmed</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>人工处理退款</source>
-        <translation type="unfinished">Refund resolved by hand</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>网关后台显示已退款（记为成功）</source>
@@ -1263,7 +1251,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>退款流水号</source>
-        <translation type="unfinished">Refund no</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>订单号</source>
@@ -1271,7 +1259,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>金额</source>
-        <translation type="unfinished">Amount</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>状态</source>
@@ -1279,7 +1267,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>最近错误</source>
-        <translation type="unfinished">Last error</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>核实结果</source>
@@ -1287,7 +1275,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>说明</source>
-        <translation type="unfinished">Why</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>请写明核实情况</source>
@@ -1298,7 +1286,7 @@ Not available: {why}</translation>
     <name>RefundsModel</name>
     <message>
         <source>退款流水号</source>
-        <translation type="unfinished">Refund no</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>订单号</source>
@@ -1310,7 +1298,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>手续费</source>
-        <translation type="unfinished">Fee</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>网关</source>
@@ -1326,11 +1314,11 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>最近错误</source>
-        <translation type="unfinished">Last error</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>预计到账</source>
-        <translation type="unfinished">Expected</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>无网关（手工退款）</source>
@@ -1353,15 +1341,15 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>发送中</source>
-        <translation type="unfinished">Sending</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>结果未知</source>
-        <translation type="unfinished">Unknown</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>失败</source>
-        <translation type="unfinished">Failed</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>已成功</source>
@@ -1416,7 +1404,7 @@ Not available: {why}</translation>
     <name>RequestsModel</name>
     <message>
         <source>编号</source>
-        <translation type="unfinished">No</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>订单号</source>
@@ -1424,23 +1412,23 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>买家</source>
-        <translation type="unfinished">Buyer</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>金额</source>
-        <translation type="unfinished">Amount</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>原因</source>
-        <translation type="unfinished">Reason</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>申请时间</source>
-        <translation type="unfinished">Asked</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>处理时限</source>
-        <translation type="unfinished">Due</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>状态</source>
@@ -1550,7 +1538,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>恢复订单</source>
-        <translation type="unfinished">Restored</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>可选：为什么恢复（写入订单时间线）</source>
@@ -1586,7 +1574,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>备注</source>
-        <translation type="unfinished">Note</translation>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1609,7 +1597,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>拒绝申请</source>
-        <translation type="unfinished">Request rejected</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>未使用（已核验）</source>
@@ -1617,7 +1605,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>已使用</source>
-        <translation type="unfinished">Used</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>无法确认</source>
@@ -1657,15 +1645,15 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>订单</source>
-        <translation type="unfinished">Orders</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>商品</source>
-        <translation type="unfinished">Product</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>类型</source>
-        <translation type="unfinished">Type</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>状态</source>
@@ -1673,11 +1661,11 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>原因</source>
-        <translation type="unfinished">Reason</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>说明</source>
-        <translation type="unfinished">Why</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>证据</source>
@@ -1693,19 +1681,19 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>实付</source>
-        <translation type="unfinished">Paid</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>申请时间</source>
-        <translation type="unfinished">Asked</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>处理时限</source>
-        <translation type="unfinished">Due</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>买家</source>
-        <translation type="unfinished">Buyer</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>近期取消</source>
@@ -1729,7 +1717,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>备注</source>
-        <translation type="unfinished">Note</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>卡密使用情况（售后争议证据）</source>
@@ -1737,11 +1725,11 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>发货时间</source>
-        <translation type="unfinished">Delivered</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>卡密</source>
-        <translation type="unfinished">Card code</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>核实结果</source>
@@ -1864,7 +1852,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>备份失败：{error}</source>
-        <translation type="unfinished">Backup failed: {error}</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>已备份到：{path}</source>
@@ -1919,7 +1907,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>已批准</source>
-        <translation type="unfinished">Approved</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>自动通过</source>
@@ -1927,7 +1915,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>已拒绝</source>
-        <translation type="unfinished">Rejected</translation>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>未支付订单：将立即取消</source>

@@ -69,12 +69,17 @@ def test_status_bar_shows_data_file_and_gateway_reachability(qtbot: Any, ctx: An
     assert str(demo_desk.db_path) in window.path_label.text()
     assert window.gateway_label.text() == "网关 …"  # plugins load after the first paint
     window.show()
-    sandbox = next(a for a in gateways.list_accounts(demo_desk) if a.kind == "sandbox")
-    qtbot.waitUntil(lambda: f"{sandbox.name}：未知" in window.gateway_label.text(), timeout=5000)
+    accounts = [a for a in gateways.list_accounts(demo_desk) if a.enabled]
+    sandbox = next(a for a in accounts if a.kind == "sandbox")
+    qtbot.waitUntil(lambda: f"{sandbox.name}：未知" in window.gateway_label.toolTip(), timeout=5000)
     ctx.queue_report.emit(QueueReport(unreachable_gateways={sandbox.id}))
-    assert f"{sandbox.name}：离线" in window.gateway_label.text()
+    assert f"{sandbox.name}：离线" in window.gateway_label.toolTip().splitlines()
     ctx.queue_report.emit(QueueReport(reachable_gateways={sandbox.id}))
-    assert f"{sandbox.name}：可达" in window.gateway_label.text()
+    assert f"{sandbox.name}：可达" in window.gateway_label.toolTip().splitlines()
+    if len(accounts) > 3:
+        assert window.gateway_label.text() == f"网关：可达 1 · 离线 0 · 未知 {len(accounts) - 1}"
+    else:
+        assert f"{sandbox.name}：可达" in window.gateway_label.text()
 
 
 def test_geometry_splitter_and_columns_are_remembered(qtbot: Any, ctx: Any, settings: Any) -> None:
