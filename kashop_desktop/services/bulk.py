@@ -27,6 +27,8 @@ def insert_orders(desk: Desk, rows: Iterable[dict[str, Any]], *, batch: int = 50
         return _insert(desk, rows, batch)
     with desk.atomic():
         con = desk.db.connection()
+        cache = con.execute("PRAGMA cache_size").fetchone()[0]
+        con.execute("PRAGMA cache_size = -256000")  # index rebuilds sort in memory
         first_new = con.execute("SELECT COALESCE(MAX(id), 0) FROM orders").fetchone()[0] + 1
         set_aside = con.execute(
             "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'orders' AND sql IS NOT NULL AND ("
@@ -39,6 +41,7 @@ def insert_orders(desk: Desk, rows: Iterable[dict[str, Any]], *, batch: int = 50
         con.execute("UPDATE status_count SET n = (SELECT COUNT(*) FROM orders WHERE orders.status = status_count.status)")
         for _, _, sql in set_aside:
             con.execute(sql)
+        con.execute(f"PRAGMA cache_size = {int(cache)}")
         return total
 
 
