@@ -1,7 +1,8 @@
 """The detail pane of one order: facts, money, masked code, requests, refunds, timeline, actions.
 
 Which action is possible, and why not, comes from services: ``requests.preview`` (its
-decision and reasons), ``orders.can_restore``, and the domain's transition table. The pane
+decision and reasons), ``orders.can_restore``, ``orders.mark_paid_check`` and
+``orders.deliver_check``. The pane
 only shows their answers. Actions open GUI B's dialogs (imported lazily: the pane works,
 with a notice, before they exist); Deliver runs the service directly and shows its error
 inline.
@@ -16,7 +17,6 @@ from typing import Any
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
 from ..domain.order import ReasonCode
-from ..domain.states import OrderStatus, check_transition
 from ..services import orders, requests, views
 from ..services.changes import Changes
 from ..services.views import OrderDetail, RequestView
@@ -367,23 +367,12 @@ class OrderDetailPane(QWidget):
         return (True, "") if refusal is None else (False, error_text(refusal))
 
     def _mark_paid_state(self, d: OrderDetail) -> tuple[bool, str]:
-        if d.paid_at is not None:
-            return False, self.tr("订单已于 {time} 支付（交易号 {trade_no}），无需补单").format(
-                time=format_time(d.paid_at), trade_no=d.gateway_trade_no or "—")
-        return self._transition_state(d.status, OrderStatus.PAID)
+        refusal = orders.mark_paid_check(self.ctx.desk, d.order_no)
+        return (True, "") if refusal is None else (False, error_text(refusal))
 
     def _deliver_state(self, d: OrderDetail) -> tuple[bool, str]:
-        if d.delivered_at is not None:
-            return False, self.tr("订单已于 {time} 发货，不会重复发货").format(time=format_time(d.delivered_at))
-        return self._transition_state(d.status, OrderStatus.DELIVERED)
-
-    @staticmethod
-    def _transition_state(current: OrderStatus, target: OrderStatus) -> tuple[bool, str]:
-        try:
-            check_transition(current, target)
-        except DomainError as exc:
-            return False, error_text(exc)
-        return True, ""
+        refusal = orders.deliver_check(self.ctx.desk, d.order_no)
+        return (True, "") if refusal is None else (False, error_text(refusal))
 
     def trigger(self, key: str) -> None:
         """Run an action for the order on show (buttons, shortcuts, tests)."""

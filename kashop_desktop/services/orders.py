@@ -308,3 +308,35 @@ def restore_preview(desk: Desk, order_no: str) -> RestorePreview:
     return RestorePreview(order.order_no, blocked is None, blocked, target, reserve,
                           product.stock if product is not None else None,
                           order.coupon_code if order.coupon_returned else None, coupon_free, queued)
+
+
+def mark_paid_check(desk: Desk, order_no: str) -> DomainError | None:
+    """Why 补单 is not possible for this order now, or None when it is."""
+    order = get_order(order_no)
+    if order.paid_at is not None:
+        return DomainError("already_paid", f"订单已支付（交易号 {order.gateway_trade_no or '—'}），无需补单",
+                           f"the order is already paid (trade no {order.gateway_trade_no or '—'}); nothing to mark")
+    status = S(order.status)
+    if status not in (S.PENDING_PAYMENT, S.CANCELLED):
+        return DomainError("not_markable", f"「{status.zh}」的订单不能补单", f"an order that is '{status.en}' cannot be marked paid")
+    if status is S.CANCELLED:
+        if order.delivered_at is not None:
+            return DomainError("was_delivered", "订单已发过货，不能补单", "the order was delivered; it cannot be marked paid")
+        product = Product.get_or_none(Product.id == order.product_id) if order.product_id else None
+        if _cancel_released_stock(order) and product is not None and product.stock < order.quantity:
+            return DomainError("out_of_stock", "订单已过期且库存不足，不能补单",
+                               "the order expired and its stock is gone; it cannot be marked paid")
+    return None
+
+
+def deliver_check(desk: Desk, order_no: str) -> DomainError | None:
+    """Why the order cannot be delivered now, or None when it can."""
+    order = get_order(order_no)
+    if order.delivered_at is not None:
+        return DomainError("already_delivered", "订单已发货，不会重复发货", "the order was already delivered; never twice")
+    status = S(order.status)
+    if status not in (S.PAID, S.PARTIALLY_REFUNDED):
+        return DomainError("not_deliverable", f"「{status.zh}」的订单不能发货", f"an order that is '{status.en}' cannot be delivered")
+    if order.product_type == ProductType.CARD_CODE.value and not _codes_available(order):
+        return DomainError("out_of_codes", "卡密库存不足，无法发货", "not enough card codes in stock to deliver")
+    return None
