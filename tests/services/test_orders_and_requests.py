@@ -217,3 +217,17 @@ def test_status_counts_follow_every_change(desk: Desk) -> None:
     counts = views.status_counts(desk)
     assert counts["pending_payment"] == 3 and counts["cancelled"] == 1 and counts["all"] == 4
     assert check(desk).counts_match
+
+
+def test_deliver_and_mark_paid_verdicts(desk: Desk) -> None:
+    p = product(desk, codes=1)
+    unpaid = order(desk, "pending_payment", prod=p)
+    assert ops.mark_paid_check(desk, unpaid) is None
+    assert ops.deliver_check(desk, unpaid).code == "not_deliverable"
+    paid = order(desk, prod=p)
+    assert ops.mark_paid_check(desk, paid).code == "already_paid"
+    assert ops.deliver_check(desk, paid) is None
+    ops.deliver(desk, paid)
+    assert ops.deliver_check(desk, paid).code == "already_delivered"
+    other = order(desk, prod=p)  # the only card code is gone
+    assert ops.deliver_check(desk, other).code == "out_of_codes"
