@@ -15,12 +15,23 @@ from typing import Any
 from ..domain.clock import to_epoch
 from ..domain.order import ReasonCode
 from ..domain.states import OrderStatus
-from ..store.models import Buyer, CancelRequest, CardCode, Coupon, GatewayAccount, Order, Product
+from ..store.models import (
+    Buyer,
+    BuyerCancellation,
+    CancelRequest,
+    CardCode,
+    Coupon,
+    GatewayAccount,
+    Order,
+    Product,
+    Refund,
+)
 from . import orders as order_ops
 from . import requests as request_ops
 from .bulk import insert_orders
 from .desk import Desk
-from .gateways import ensure_builtin_accounts
+from .gateways import ensure_builtin_accounts, save_account
+from .refund_queue import RefundQueue
 
 S = OrderStatus
 
@@ -93,9 +104,6 @@ def build(desk: Desk, orders: int = 2000, *, seed: int = 7, with_events: bool = 
 def _settle_some(desk: Desk) -> None:
     """Send the wallet refunds and one sandbox refund, so the queue shows settled ones too."""
     import asyncio
-
-    from ..store.models import Refund
-    from .refund_queue import RefundQueue
 
     ids = [r.id for r in Refund.select().join(Order).where(Order.channel == "wallet")]
     ids += [r.id for r in Refund.select().where(Refund.gateway.is_null(False)).order_by(Refund.id).limit(2)]
@@ -226,8 +234,6 @@ def _scenarios(desk: Desk, products: list[Product], accounts: dict[str, int], bu
     count = {"requests": 0, "refunds": 0}
     # The flagged buyer cancelled three times this week.
     flagged_id = buyers[FLAGGED_BUYER]
-    from ..store.models import BuyerCancellation
-
     for d in (1, 2, 3):
         BuyerCancellation.insert(buyer=flagged_id, order_id=0, at=to_epoch(now - timedelta(days=d))).execute()
     specs = [
@@ -267,8 +273,6 @@ def _scenarios(desk: Desk, products: list[Product], accounts: dict[str, int], bu
             changes = request_ops.cancel_order(desk, order_no, ReasonCode.MERCHANT_FAULT, "缺货，主动退款")
             count["refunds"] += len(changes.refund_ids)
         # Two refunds whose gateway answers badly: one refused (balance), one lost in transit.
-        from .gateways import save_account
-
         for n, (name, scenario) in enumerate((("沙箱(余额不足)", "reject"), ("沙箱(超时)", "timeout")), start=32):
             if not GatewayAccount.select().where(GatewayAccount.name == name).exists():
                 save_account(desk, name, "sandbox", {"scenario": scenario})

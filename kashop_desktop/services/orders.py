@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from ..domain.clock import to_epoch
 from ..domain.errors import DomainError
 from ..domain.order import CodeUsed, ProductType, ReasonCode
 from ..domain.states import OrderStatus
-from ..store.models import CardCode, Order, Product, Refund
+from ..store.models import CardCode, Coupon, Order, OrderEvent, Product, Refund
 from .changes import Changes
 from .common import (
     OWNER,
@@ -17,6 +18,7 @@ from .common import (
     add_events,
     event_row,
     get_order,
+    reclaim_coupon,
     record_cancellation,
     release_stock_and_coupon,
     reserve_stock,
@@ -220,8 +222,6 @@ def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "") ->
         target = S.PAID if order.paid_at is not None else S.PENDING_PAYMENT
         if _cancel_released_stock(order):
             reserve_stock(order)
-        from .common import reclaim_coupon
-
         reclaim_coupon(order)
         if target is S.PENDING_PAYMENT:
             order.points_refunded = 0
@@ -237,10 +237,6 @@ def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "") ->
 
 def _cancel_released_stock(order: Order) -> bool:
     """Whether the cancellation gave units back to the shelf (imported orders never took any)."""
-    import json
-
-    from ..store.models import OrderEvent
-
     last = (OrderEvent.select().where((OrderEvent.order == order.id) & (OrderEvent.after_status == S.CANCELLED.value))
             .order_by(OrderEvent.id.desc()).first())
     if last is None:
@@ -289,8 +285,6 @@ def restore_preview(desk: Desk, order_no: str) -> RestorePreview:
     refusal = restore_check(order)
     if refusal is not None:
         return RestorePreview(order.order_no, False, refusal, None, False, None, None, False, [])
-    from ..store.models import Coupon
-
     product = Product.get_or_none(Product.id == order.product_id) if order.product_id else None
     reserve = _cancel_released_stock(order)
     coupon_free = True

@@ -11,11 +11,11 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain.calendar import RefundEta, refund_eta, response_deadline
-from ..domain.clock import to_epoch
+from ..domain.clock import from_epoch, to_epoch
 from ..domain.decision import Decision, Outcome, decide, is_flagged
 from ..domain.errors import DomainError
 from ..domain.order import BuyerHistory, Channel, ReasonCode, RequestFacts
@@ -29,7 +29,7 @@ from ..store.queries import light_rows
 from .changes import Changes, Skipped
 from .common import OWNER, SYSTEM, add_events, buyer_history, event_row, facts, get_order, not_found
 from .desk import Desk
-from .orders import _cancel_unpaid
+from .orders import _cancel_unpaid, expire_unpaid
 
 S = OrderStatus
 CHUNK = 500
@@ -233,8 +233,6 @@ def bulk_cancel(desk: Desk, order_nos: Sequence[str], reason: ReasonCode, note: 
 
 def sweep(desk: Desk) -> tuple[Changes, dict[str, int]]:
     """Expire unpaid orders, auto-approve what qualifies, flag overdue requests."""
-    from .orders import expire_unpaid
-
     now = desk.now()
     changes = expire_unpaid(desk)
     counts = {"expired": len(changes.order_ids), "auto_approved": 0, "overdue": 0}
@@ -265,8 +263,6 @@ def sweep(desk: Desk) -> tuple[Changes, dict[str, int]]:
 # ---- internals ---------------------------------------------------------------------------------
 
 def _dt(epoch: int) -> datetime:
-    from ..domain.clock import from_epoch
-
     moment = from_epoch(epoch)
     assert moment is not None
     return moment
@@ -291,8 +287,6 @@ def _not_open(rid: int, req: CancelRequest | None) -> Skipped:
 
 def _histories(desk: Desk, orders: Sequence[Order]) -> dict[int | None, BuyerHistory]:
     """Buyer histories for many orders with one grouped query per chunk."""
-    from datetime import timedelta
-
     since = to_epoch(desk.now() - timedelta(days=desk.policy().risk_window_days))
     ids = [o.buyer_ref_id for o in orders if o.buyer_ref_id is not None]
     result: dict[int | None, BuyerHistory] = {}
