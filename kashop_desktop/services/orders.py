@@ -177,7 +177,9 @@ def expire_unpaid(desk: Desk) -> Changes:
     """Close unpaid orders older than their product's expiry; release their stock and coupons."""
     now = desk.now()
     policy = desk.policy()
-    products = {p.id: desk.product_policy(p).unpaid_expiry_minutes for p in Product.select()}
+    products: dict[int | None, int] = {
+        p.id: desk.product_policy(p).unpaid_expiry_minutes for p in Product.select()
+    }
     shortest = min([policy.unpaid_expiry_minutes, *products.values()])
     cutoff = to_epoch(now - timedelta(minutes=shortest))
     changes = Changes()

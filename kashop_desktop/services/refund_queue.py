@@ -48,7 +48,7 @@ class RefundJob:
     id: int
     refund_no: str
     state: str
-    gateway_id: int
+    gateway_id: int  # never None here: refunds without a gateway are not picked
     order_id: int
     order_no: str
     gateway_trade_no: str | None
@@ -130,7 +130,7 @@ class RefundQueue:
         if limit:
             query = query.limit(limit)
         return [
-            RefundJob(r.id, r.refund_no, r.state, r.gateway_id, r.order_id, r.order.order_no, r.order.gateway_trade_no,
+            RefundJob(r.id, r.refund_no, r.state, r.gateway_id or 0, r.order_id, r.order.order_no, r.order.gateway_trade_no,
                       r.amount_fen, r.order.paid_fen, r.gateway_refund_no, r.attempts)
             for r in query
         ]

@@ -328,7 +328,7 @@ def _approve_batch(
         for row in light_rows(desk.db, "refund", "order_id", chunk):
             seqs[row.order_id] += 1
     histories = _histories(desk, [o for _, o, _ in items])
-    policies = {pid: desk.product_policy(p) for pid, p in products.items()}
+    policies: dict[int | None, CancelPolicy] = {pid: desk.product_policy(p) for pid, p in products.items()}
     req_rows, order_rows, refunds, events, cancels = [], [], [], [], []
     stock_back: dict[int, int] = defaultdict(int)
     coupons_back: list[tuple[int, str]] = []
@@ -400,8 +400,8 @@ def _approve_batch(
         con.executemany("INSERT INTO buyer_cancellation (buyer_id, order_id, at) VALUES (?, ?, ?)",
                         [(c["buyer"], c["order_id"], c["at"]) for c in cancels])
         per_buyer: dict[int, int] = defaultdict(int)
-        for row in cancels:
-            per_buyer[row["buyer"]] += 1
+        for cancel in cancels:
+            per_buyer[cancel["buyer"]] += 1
         con.executemany("UPDATE buyer SET cancel_count = cancel_count + ?, last_cancel_at = ? WHERE id = ?",
                         [(n, now_s, b) for b, n in per_buyer.items()])
     add_events(events)

@@ -38,6 +38,8 @@ class Product(BaseModel):
 
 class CardCode(BaseModel):
     """A 卡密 in stock; sold exactly once (order set at delivery)."""
+    # peewee adds these for the foreign keys; declared so type checkers know them.
+    product_id: int
 
     id = AutoField()
     product = ForeignKeyField(Product, backref="codes", on_delete="CASCADE")
@@ -67,6 +69,8 @@ class Buyer(BaseModel):
 
 class BuyerCancellation(BaseModel):
     """One cancellation by a buyer, for the 'N in D days' risk rule."""
+    # peewee adds these for the foreign keys; declared so type checkers know them.
+    buyer_id: int
 
     id = AutoField()
     buyer = ForeignKeyField(Buyer, backref="cancellations", on_delete="CASCADE")
@@ -91,6 +95,10 @@ class GatewayAccount(BaseModel):
 
 
 class Order(BaseModel):
+    # peewee adds these for the foreign keys; declared so type checkers know them.
+    product_id: int | None
+    gateway_id: int | None
+    buyer_ref_id: int | None
     id = AutoField()
     order_no = CharField(unique=True)
     created_at = IntegerField()
@@ -137,6 +145,8 @@ class Order(BaseModel):
 
 class OrderEvent(BaseModel):
     """The timeline: who did what, when, why, and the state before and after."""
+    # peewee adds these for the foreign keys; declared so type checkers know them.
+    order_id: int
 
     id = AutoField()
     order = ForeignKeyField(Order, backref="events", on_delete="CASCADE")
@@ -153,6 +163,8 @@ class OrderEvent(BaseModel):
 
 
 class CancelRequest(BaseModel):
+    # peewee adds these for the foreign keys; declared so type checkers know them.
+    order_id: int
     id = AutoField()
     order = ForeignKeyField(Order, backref="requests", on_delete="CASCADE")
     is_dispute = BooleanField(default=False)
@@ -175,6 +187,10 @@ class CancelRequest(BaseModel):
 
 
 class Refund(BaseModel):
+    # peewee adds these for the foreign keys; declared so type checkers know them.
+    order_id: int
+    request_id: int | None
+    gateway_id: int | None
     id = AutoField()
     order = ForeignKeyField(Order, backref="refunds", on_delete="RESTRICT")
     request = ForeignKeyField(CancelRequest, null=True, backref="refunds", on_delete="SET NULL")
