@@ -108,10 +108,13 @@ class AboutDialog(QDialog):
             header.addWidget(logo)
         self.title_label = QLabel(page)
         self.title_label.setObjectName("aboutTitle")
+        # lupdate does not look inside f-strings: the tr() calls stay outside them.
+        app_name = self.tr("卡店订单台")
+        tagline = self.tr("小卡店的订单台：订单、取消、审核与原路退款。")
         self.title_label.setText(
-            f"<h2>{html.escape(self.tr('卡店订单台'))}</h2>"
+            f"<h2>{html.escape(app_name)}</h2>"
             f"<p>kashop-desktop {html.escape(__version__)}</p>"
-            f"<p>{html.escape(self.tr('小卡店的订单台：订单、取消、审核与原路退款。'))}</p>")
+            f"<p>{html.escape(tagline)}</p>")
         header.addWidget(self.title_label, 1)
         info = QLabel(page)
         info.setObjectName("aboutPaths")
@@ -151,13 +154,17 @@ class AboutDialog(QDialog):
         lib_rows = "".join(
             f"<tr><td>{html.escape(name)}</td><td>{html.escape(library_version(dist))}</td>"
             f"<td>{html.escape(licence)}</td></tr>" for name, dist, licence in LIBRARIES)
-        head = (f"<tr><th align='left'>{html.escape(self.tr('名称'))}</th>"
-                f"<th align='left'>{html.escape(self.tr('版本'))}</th>"
-                f"<th align='left'>{html.escape(self.tr('许可'))}</th></tr>")
+        # lupdate does not look inside f-strings: the tr() calls stay outside them.
+        name_h, version_h, licence_h = self.tr("名称"), self.tr("版本"), self.tr("许可")
+        fonts_h, libraries_h = self.tr("随附字体"), self.tr("随附程序库")
+        lgpl_note = self.tr("Qt 与 PySide6 以 LGPLv3 许可使用，作为独立的共享库随附，可以自行替换。")
+        head = (f"<tr><th align='left'>{html.escape(name_h)}</th>"
+                f"<th align='left'>{html.escape(version_h)}</th>"
+                f"<th align='left'>{html.escape(licence_h)}</th></tr>")
         self.licences.setHtml(
-            f"<h3>{html.escape(self.tr('随附字体'))}</h3><table cellspacing='4'>{head}{font_rows}</table>"
-            f"<h3>{html.escape(self.tr('随附程序库'))}</h3><table cellspacing='4'>{head}{lib_rows}</table>"
-            f"<p>{html.escape(self.tr('Qt 与 PySide6 以 LGPLv3 许可使用，作为独立的共享库随附，可以自行替换。'))}</p>")
+            f"<h3>{html.escape(fonts_h)}</h3><table cellspacing='4'>{head}{font_rows}</table>"
+            f"<h3>{html.escape(libraries_h)}</h3><table cellspacing='4'>{head}{lib_rows}</table>"
+            f"<p>{html.escape(lgpl_note)}</p>")
         return self.licences
 
     def _font_licence_tab(self) -> QWidget:

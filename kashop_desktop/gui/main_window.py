@@ -160,7 +160,7 @@ class MainWindow(QMainWindow):
         self._holder(row).addWidget(page)
 
     def _placeholder(self, title: str) -> QWidget:
-        label = QLabel(self.tr("「{page}」页面尚未就绪。").format(page=title.split("（")[0]))
+        label = QLabel(self.tr("「{page}」页面尚未就绪。").format(page=title.split("（")[0].split(" (")[0]))
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setStyleSheet("color: #6b6b6b; font-size: 13pt;")
         return label

@@ -304,7 +304,7 @@ class OrderDetailPane(QWidget):
         if r.note:
             reason = self.tr("{reason}：{note}").format(reason=reason, note=r.note)
         amount = format_yuan(r.amount_fen, symbol=True) if r.amount_fen is not None else self.tr("全部可退")
-        why = "；".join(pick(x.get("zh", ""), x.get("en", "")) for x in r.decision_reasons)
+        why = self.tr("；").join(pick(x.get("zh", ""), x.get("en", "")) for x in r.decision_reasons)
         return [str(r.id), state, self.tr("售后争议") if r.is_dispute else self.tr("取消申请"), reason, amount,
                 format_time(r.requested_at), format_time(r.due_at), why]
 
@@ -360,7 +360,7 @@ class OrderDetailPane(QWidget):
         decision = requests.preview(self.ctx.desk, d.order_no, ReasonCode.MERCHANT_FAULT).decision
         if decision.can_approve:
             return True, ""
-        return False, "；".join(pick(r.zh, r.en) for r in decision.reasons)
+        return False, self.tr("；").join(pick(r.zh, r.en) for r in decision.reasons)
 
     def _restore_state(self, d: OrderDetail) -> tuple[bool, str]:
         refusal = orders.can_restore(self.ctx.desk, d.order_no)

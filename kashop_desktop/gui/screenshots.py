@@ -117,7 +117,7 @@ class Shooter:
             await self.shoot(window, f"{key}{suffix}")
         window.show_page("orders")
 
-    async def dialogs(self, window: MainWindow) -> None:
+    async def dialogs(self, window: MainWindow, suffix: str = "") -> None:
         desk = self.ctx.desk
         targets: dict[str, Callable[[], Any]] = {
             "cancel": lambda: _no(first_order(desk, OrderStatus.PAID, requests=lambda d: not d.requests)),
@@ -134,11 +134,11 @@ class Shooter:
             cls = dialog_class(names[key], key)
             target = find()
             if cls is None or target is None:
-                self.missing.append(f"dialog_{key}")
+                self.missing.append(f"dialog_{key}{suffix}")
                 continue
             dialog = cls(window, self.ctx, target)
             dialog.show()
-            await self.shoot(dialog, f"dialog_{key}")
+            await self.shoot(dialog, f"dialog_{key}{suffix}")
             dialog.close()
             dialog.deleteLater()
 
@@ -181,6 +181,7 @@ async def run(out: Path) -> Shooter:
         english = shooter.window(settings)
         await shooter.main_window(english, "_en")
         await shooter.pages(english, "_en")
+        await shooter.dialogs(english, "_en")
         english.close()
     finally:
         remove_translators(app, translators)

@@ -5,35 +5,59 @@
     <name>AboutDialog</name>
     <message>
         <source>关于卡店订单台</source>
-        <translation type="unfinished"></translation>
+        <translation>About kashop order desk</translation>
     </message>
     <message>
         <source>关于</source>
-        <translation type="unfinished"></translation>
+        <translation>About</translation>
     </message>
     <message>
         <source>许可</source>
-        <translation type="unfinished"></translation>
+        <translation>Licences</translation>
     </message>
     <message>
         <source>字体许可全文</source>
-        <translation type="unfinished"></translation>
+        <translation>Font licence</translation>
+    </message>
+    <message>
+        <source>卡店订单台</source>
+        <translation>kashop order desk</translation>
+    </message>
+    <message>
+        <source>小卡店的订单台：订单、取消、审核与原路退款。</source>
+        <translation>The order desk for small card shops: orders, cancellations, reviews and refunds by the original route.</translation>
     </message>
     <message>
         <source>版本</source>
-        <translation type="unfinished"></translation>
+        <translation>Version</translation>
     </message>
     <message>
         <source>数据目录</source>
-        <translation type="unfinished"></translation>
+        <translation>Data folder</translation>
     </message>
     <message>
         <source>日志文件</source>
-        <translation type="unfinished"></translation>
+        <translation>Log file</translation>
     </message>
     <message>
         <source>运行环境</source>
-        <translation type="unfinished"></translation>
+        <translation>Runtime</translation>
+    </message>
+    <message>
+        <source>名称</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>随附字体</source>
+        <translation>Bundled font</translation>
+    </message>
+    <message>
+        <source>随附程序库</source>
+        <translation>Bundled libraries</translation>
+    </message>
+    <message>
+        <source>Qt 与 PySide6 以 LGPLv3 许可使用，作为独立的共享库随附，可以自行替换。</source>
+        <translation>Qt and PySide6 are used under the LGPLv3 and ship as separate shared libraries, which you may replace.</translation>
     </message>
 </context>
 <context>
@@ -47,43 +71,43 @@
     <name>BreakdownView</name>
     <message>
         <source>退款明细</source>
-        <translation type="unfinished"></translation>
+        <translation>Refund breakdown</translation>
     </message>
     <message>
         <source>退款总额</source>
-        <translation type="unfinished"></translation>
+        <translation>Gross refund</translation>
     </message>
     <message>
         <source>手续费</source>
-        <translation type="unfinished"></translation>
+        <translation>Fee</translation>
     </message>
     <message>
         <source>实退金额(原路返回)</source>
-        <translation type="unfinished"></translation>
+        <translation>Net refund (original route)</translation>
     </message>
     <message>
         <source>优惠券分摊</source>
-        <translation type="unfinished"></translation>
+        <translation>Coupon share</translation>
     </message>
     <message>
         <source>退回积分</source>
-        <translation type="unfinished"></translation>
+        <translation>Points returned</translation>
     </message>
     <message>
         <source>预计到账</source>
-        <translation type="unfinished"></translation>
+        <translation>Expected arrival</translation>
     </message>
     <message>
         <source>退款网关</source>
-        <translation type="unfinished"></translation>
+        <translation>Refund gateway</translation>
     </message>
     <message>
         <source>无</source>
-        <translation type="unfinished"></translation>
+        <translation>None</translation>
     </message>
     <message>
         <source>{amount}（优惠券原样退回）</source>
-        <translation type="unfinished"></translation>
+        <translation>{amount} (coupon returned as is)</translation>
     </message>
 </context>
 <context>
@@ -91,211 +115,218 @@
     <message>
         <source>取消订单 {order_no}</source>
         <extracomment>Set when the owner chose to open a dispute instead (delivered orders).</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Cancel order {order_no}</translation>
     </message>
     <message>
         <source>确认取消订单</source>
-        <translation type="unfinished"></translation>
+        <translation>Cancel order</translation>
+    </message>
+    <message>
+        <source>保留订单</source>
+        <translation>Keep order</translation>
     </message>
     <message>
         <source>例如：面值50误拍成100（会写入订单时间线）</source>
-        <translation type="unfinished"></translation>
+        <translation>e.g. ordered the 100 card instead of the 50 (goes into the timeline)</translation>
     </message>
     <message>
         <source>改为发起售后争议…</source>
-        <translation type="unfinished"></translation>
+        <translation>Open a dispute instead…</translation>
     </message>
     <message>
         <source>取消原因</source>
-        <translation type="unfinished"></translation>
+        <translation>Reason</translation>
     </message>
     <message>
         <source>备注</source>
-        <translation type="unfinished"></translation>
+        <translation>Note</translation>
     </message>
     <message>
         <source>取消后会发生什么</source>
-        <translation type="unfinished"></translation>
+        <translation>What cancelling does</translation>
     </message>
     <message>
         <source>可以代买家发起售后争议，审核通过后按原路退款。</source>
-        <translation type="unfinished"></translation>
+        <translation>You can open a dispute for the buyer; once approved, it is refunded by the original route.</translation>
     </message>
     <message>
         <source>订单已支付未发货：取消并全额原路退款，库存退回。</source>
-        <translation type="unfinished"></translation>
+        <translation>Paid, not delivered: cancelled with a full refund by the original route; stock goes back.</translation>
     </message>
     <message>
         <source>订单未支付：立即取消，无需退款。</source>
-        <translation type="unfinished"></translation>
+        <translation>Not paid: cancelled at once, nothing to refund.</translation>
     </message>
     <message>
         <source>库存退回 {quantity} 件「{product}」</source>
-        <translation type="unfinished"></translation>
+        <translation>{quantity} × &quot;{product}&quot; back in stock</translation>
     </message>
     <message>
         <source>优惠券 {code} 退回给买家，可再次使用</source>
-        <translation type="unfinished"></translation>
+        <translation>Coupon {code} goes back to the buyer and can be used again</translation>
     </message>
     <message>
         <source>退回积分 {points}</source>
-        <translation type="unfinished"></translation>
+        <translation>{points} points returned</translation>
     </message>
     <message>
         <source>无法预览该订单</source>
-        <translation type="unfinished"></translation>
+        <translation>Cannot preview this order</translation>
     </message>
 </context>
 <context>
     <name>CrashDialog</name>
     <message>
         <source>卡店订单台出错了</source>
-        <translation type="unfinished"></translation>
+        <translation>kashop order desk hit an error</translation>
     </message>
     <message>
         <source>出现了一个意外错误。已保存的订单不受影响：未完成的操作已自动撤销。</source>
-        <translation type="unfinished"></translation>
+        <translation>An unexpected error occurred. Saved orders are not affected: the unfinished operation was rolled back.</translation>
     </message>
     <message>
         <source>错误报告已保存到：
 {path}
 
 联系支持时请附上这个文件。</source>
-        <translation type="unfinished"></translation>
+        <translation>The error report was saved to:
+{path}
+
+Please attach this file when you contact support.</translation>
     </message>
 </context>
 <context>
     <name>GatewayAccountDialog</name>
     <message>
         <source>编辑网关账户</source>
-        <translation type="unfinished"></translation>
+        <translation>Edit gateway account</translation>
     </message>
     <message>
         <source>添加网关账户</source>
-        <translation type="unfinished"></translation>
+        <translation>Add gateway account</translation>
     </message>
     <message>
         <source>保存</source>
-        <translation type="unfinished"></translation>
+        <translation>Save</translation>
     </message>
     <message>
         <source>名称</source>
-        <translation type="unfinished"></translation>
+        <translation>Name</translation>
     </message>
     <message>
         <source>类型</source>
-        <translation type="unfinished"></translation>
+        <translation>Type</translation>
     </message>
     <message>
         <source>能力</source>
-        <translation type="unfinished"></translation>
+        <translation>Supports</translation>
     </message>
     <message>
         <source>（可选）</source>
-        <translation type="unfinished"></translation>
+        <translation> (optional)</translation>
     </message>
     <message>
         <source>已保存；留空则不修改</source>
-        <translation type="unfinished"></translation>
+        <translation>Saved; leave empty to keep it</translation>
     </message>
     <message>
         <source>从文件载入…</source>
-        <translation type="unfinished"></translation>
+        <translation>Load from file…</translation>
     </message>
     <message>
         <source>选择 PEM 文件</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose a PEM file</translation>
     </message>
     <message>
         <source>PEM 文件 (*.pem *.key *.crt *.txt);;所有文件 (*)</source>
-        <translation type="unfinished"></translation>
+        <translation>PEM files (*.pem *.key *.crt *.txt);;All files (*)</translation>
     </message>
     <message>
         <source>请填写账户名称</source>
-        <translation type="unfinished"></translation>
+        <translation>Enter an account name</translation>
     </message>
     <message>
         <source>请填写：{field}</source>
-        <translation type="unfinished"></translation>
+        <translation>Required: {field}</translation>
     </message>
 </context>
 <context>
     <name>GatewaysPage</name>
     <message>
         <source>名称</source>
-        <translation type="unfinished"></translation>
+        <translation>Name</translation>
     </message>
     <message>
         <source>类型</source>
-        <translation type="unfinished"></translation>
+        <translation>Type</translation>
     </message>
     <message>
         <source>自动退款</source>
-        <translation type="unfinished"></translation>
+        <translation>Auto refund</translation>
     </message>
     <message>
         <source>部分退款</source>
-        <translation type="unfinished"></translation>
+        <translation>Partial refund</translation>
     </message>
     <message>
         <source>幂等</source>
-        <translation type="unfinished"></translation>
+        <translation>Idempotent</translation>
     </message>
     <message>
         <source>启用</source>
-        <translation type="unfinished"></translation>
+        <translation>Enabled</translation>
     </message>
     <message>
         <source>上次测试</source>
-        <translation type="unfinished"></translation>
+        <translation>Last test</translation>
     </message>
     <message>
         <source>添加账户…</source>
-        <translation type="unfinished"></translation>
+        <translation>Add account…</translation>
     </message>
     <message>
         <source>编辑…</source>
-        <translation type="unfinished"></translation>
+        <translation>Edit…</translation>
     </message>
     <message>
         <source>测试连接</source>
-        <translation type="unfinished"></translation>
+        <translation>Test connection</translation>
     </message>
     <message>
         <source>「幂等」表示同一笔退款重复发送也只退一次；没有幂等的网关（如易支付V1）每笔退款需要确认，结果不明时不会自动重发。</source>
-        <translation type="unfinished"></translation>
+        <translation>&quot;Idempotent&quot; means a refund sent twice is paid out only once. Gateways without it (e.g. Epay V1) need each refund confirmed and never re-send one whose outcome is unknown.</translation>
     </message>
     <message>
         <source>✓ 支持</source>
-        <translation type="unfinished"></translation>
+        <translation>✓ Yes</translation>
     </message>
     <message>
         <source>✗ 不支持</source>
-        <translation type="unfinished"></translation>
+        <translation>✗ No</translation>
     </message>
     <message>
         <source>停用</source>
-        <translation type="unfinished"></translation>
+        <translation>Disabled</translation>
     </message>
     <message>
         <source>未测试</source>
-        <translation type="unfinished"></translation>
+        <translation>Not tested</translation>
     </message>
     <message>
         <source>正在测试 {name}…</source>
-        <translation type="unfinished"></translation>
+        <translation>Testing {name}…</translation>
     </message>
     <message>
         <source>{name}：连接正常。{message}</source>
-        <translation type="unfinished"></translation>
+        <translation>{name}: connected. {message}</translation>
     </message>
     <message>
         <source>（{detail}）</source>
-        <translation type="unfinished"></translation>
+        <translation> ({detail})</translation>
     </message>
     <message>
         <source>{name}：连接失败。{message}{detail}</source>
-        <translation type="unfinished"></translation>
+        <translation>{name}: connection failed. {message}{detail}</translation>
     </message>
 </context>
 <context>
@@ -603,7 +634,7 @@
     </message>
     <message>
         <source>「{page}」页面尚未就绪。</source>
-        <translation>The “{page}” screen is not ready yet.</translation>
+        <translation>The &quot;{page}&quot; screen is not ready yet.</translation>
     </message>
     <message>
         <source>售后申请（{open}，逾期 {overdue}）</source>
@@ -671,7 +702,7 @@
     </message>
     <message>
         <source>每次发送退款后更新；发送前为「未知」</source>
-        <translation>Updated after every refund send; “unknown” until the first</translation>
+        <translation>Updated after every refund send; &quot;unknown&quot; until the first</translation>
     </message>
     <message>
         <source>备份失败：{error}</source>
@@ -686,132 +717,132 @@
     <name>MarkPaidDialog</name>
     <message>
         <source>补单：标记已支付 {order_no}</source>
-        <translation type="unfinished"></translation>
+        <translation>Mark paid: {order_no}</translation>
     </message>
     <message>
         <source>确认补单</source>
-        <translation type="unfinished"></translation>
+        <translation>Mark paid</translation>
     </message>
     <message>
         <source>网关后台显示的交易号</source>
-        <translation type="unfinished"></translation>
+        <translation>Trade no shown in the gateway back office</translation>
     </message>
     <message>
         <source>再输入一次交易号</source>
-        <translation type="unfinished"></translation>
+        <translation>Type the trade no again</translation>
     </message>
     <message>
         <source>我已在网关后台核实收款</source>
-        <translation type="unfinished"></translation>
+        <translation>I checked the payment in the gateway back office</translation>
     </message>
     <message>
         <source>补单会把订单记为已支付并自动发货。同一交易号重复补单不会有任何变化：每个订单最多发货一次。</source>
-        <translation type="unfinished"></translation>
+        <translation>Marking paid records the order as paid and delivers it. Marking it again with the same trade no changes nothing: an order is delivered at most once.</translation>
     </message>
     <message>
         <source>该订单已支付（交易号 {trade_no}）。用同一交易号再次补单不会产生任何变化。</source>
-        <translation type="unfinished"></translation>
+        <translation>This order is already paid (trade no {trade_no}). Marking it paid again with the same trade no changes nothing.</translation>
     </message>
     <message>
         <source>网关交易号</source>
-        <translation type="unfinished"></translation>
+        <translation>Gateway trade no</translation>
     </message>
     <message>
         <source>再次输入</source>
-        <translation type="unfinished"></translation>
+        <translation>Confirm trade no</translation>
     </message>
     <message>
         <source>请填写网关交易号</source>
-        <translation type="unfinished"></translation>
+        <translation>Enter the gateway trade no</translation>
     </message>
     <message>
         <source>两次输入的交易号不一致</source>
-        <translation type="unfinished"></translation>
+        <translation>The two trade nos differ</translation>
     </message>
     <message>
         <source>请勾选：我已在网关后台核实收款</source>
-        <translation type="unfinished"></translation>
+        <translation>Tick: I checked the payment in the gateway back office</translation>
     </message>
 </context>
 <context>
     <name>NonIdempotentConfirm</name>
     <message>
         <source>⚠ 该网关（如易支付V1）没有退款幂等保护：退款只发送一次，结果不明时不会自动重发，需要到网关后台核实后手工处理。</source>
-        <translation type="unfinished"></translation>
+        <translation>⚠ This gateway (e.g. Epay V1) has no refund idempotency: the refund is sent once, and if its outcome is unknown it is not re-sent; check the gateway back office and resolve it by hand.</translation>
     </message>
     <message>
         <source>我已知晓，确认发送退款</source>
-        <translation type="unfinished"></translation>
+        <translation>I understand; send the refund</translation>
     </message>
     <message>
         <source>请先勾选确认：该网关没有退款幂等保护</source>
-        <translation type="unfinished"></translation>
+        <translation>Tick the confirmation first: this gateway has no refund idempotency</translation>
     </message>
 </context>
 <context>
     <name>OpDialog</name>
     <message>
         <source>取消</source>
-        <translation type="unfinished"></translation>
+        <translation>Cancel</translation>
     </message>
     <message>
         <source>操作失败：{error}</source>
-        <translation type="unfinished"></translation>
+        <translation>The operation failed: {error}</translation>
     </message>
 </context>
 <context>
     <name>OpenRequestDialog</name>
     <message>
         <source>代买家发起售后申请：{order_no}</source>
-        <translation type="unfinished"></translation>
+        <translation>After-sales request for the buyer: {order_no}</translation>
     </message>
     <message>
         <source>提交申请</source>
-        <translation type="unfinished"></translation>
+        <translation>Submit request</translation>
     </message>
     <message>
         <source>说清楚原因，例如：面值50误拍100；收到B卡密而非A</source>
-        <translation type="unfinished"></translation>
+        <translation>Say why, e.g. ordered 100 instead of 50; got code B instead of A</translation>
     </message>
     <message>
         <source>证据：聊天记录、付款截图、卡密未使用的核验结果…</source>
-        <translation type="unfinished"></translation>
+        <translation>Evidence: chat log, payment screenshot, check that the code is unused…</translation>
     </message>
     <message>
         <source>原因</source>
-        <translation type="unfinished"></translation>
+        <translation>Reason</translation>
     </message>
     <message>
         <source>说明</source>
-        <translation type="unfinished"></translation>
+        <translation>Details</translation>
     </message>
     <message>
         <source>证据</source>
-        <translation type="unfinished"></translation>
+        <translation>Evidence</translation>
     </message>
     <message>
         <source>退款金额(元)</source>
-        <translation type="unfinished"></translation>
+        <translation>Refund (yuan)</translation>
     </message>
     <message>
         <source>审核预判</source>
-        <translation type="unfinished"></translation>
+        <translation>Expected decision</translation>
     </message>
     <message>
         <source>订单 {order_no} · {product} · {status} · 实付 {paid}</source>
-        <translation type="unfinished"></translation>
+        <translation>Order {order_no} · {product} · {status} · paid {paid}</translation>
     </message>
     <message>
         <source>留空 = 全部可退金额 {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>Empty = all refundable, {amount}</translation>
     </message>
     <message>
         <source>无法预览该订单</source>
-        <translation type="unfinished"></translation>
+        <translation>Cannot preview this order</translation>
     </message>
     <message>
         <source>退款金额必须在 {low} 到 {high} 之间</source>
-        <translation type="unfinished"></translation>
+        <translation>The refund must be between {low} and {high}</translation>
     </message>
 </context>
 <context>
@@ -1046,6 +1077,10 @@
         <translation>All refundable</translation>
     </message>
     <message>
+        <source>；</source>
+        <translation>; </translation>
+    </message>
+    <message>
         <source>售后争议</source>
         <translation>Dispute</translation>
     </message>
@@ -1080,51 +1115,43 @@ Not available: {why}</translation>
         <translation>This order has no open request to review</translation>
     </message>
     <message>
-        <source>订单已于 {time} 支付（交易号 {trade_no}），无需补单</source>
-        <translation>Paid at {time} (trade no {trade_no}); nothing to mark</translation>
-    </message>
-    <message>
-        <source>订单已于 {time} 发货，不会重复发货</source>
-        <translation>Delivered at {time}; never delivered twice</translation>
-    </message>
-    <message>
         <source>「{action}」对话框尚未就绪</source>
-        <translation>The “{action}” dialog is not ready yet</translation>
+        <translation>The &quot;{action}&quot; dialog is not ready yet</translation>
     </message>
 </context>
 <context>
     <name>OrderSummary</name>
     <message>
         <source>订单</source>
-        <translation type="unfinished"></translation>
+        <translation>Order</translation>
     </message>
     <message>
         <source>订单号</source>
-        <translation type="unfinished"></translation>
+        <translation>Order no</translation>
     </message>
     <message>
         <source>商品</source>
-        <translation type="unfinished"></translation>
+        <translation>Product</translation>
     </message>
     <message>
         <source>{product} × {quantity}</source>
-        <translation type="unfinished"></translation>
+        <translation>{product} × {quantity}</translation>
     </message>
     <message>
         <source>状态</source>
-        <translation type="unfinished"></translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>实付</source>
-        <translation type="unfinished"></translation>
+        <translation>Paid</translation>
     </message>
     <message>
         <source>（已退 {amount}）</source>
-        <translation type="unfinished"></translation>
+        <translation> ({amount} refunded)</translation>
     </message>
     <message>
         <source>买家</source>
-        <translation type="unfinished"></translation>
+        <translation>Buyer</translation>
     </message>
 </context>
 <context>
@@ -1164,6 +1191,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>点击表头排序</source>
+        <extracomment>The id list is read once the filter has been still this long: clicking through the tabs or typing reads one list, not one per step, and a tab&apos;s first paint has the CPU to itself. The id list of the current filter is in place (its length): jumps read by primary key.</extracomment>
         <translation>Click to sort</translation>
     </message>
     <message>
@@ -1227,723 +1255,731 @@ Not available: {why}</translation>
     <name>RefundActionDialog</name>
     <message>
         <source>重新发送退款</source>
-        <translation type="unfinished"></translation>
+        <translation>Re-send refund</translation>
     </message>
     <message>
         <source>确认发送退款</source>
-        <translation type="unfinished"></translation>
+        <translation>Confirm refund</translation>
     </message>
     <message>
         <source>人工处理退款</source>
-        <translation type="unfinished"></translation>
+        <translation>Resolve refund by hand</translation>
     </message>
     <message>
         <source>网关后台显示已退款（记为成功）</source>
-        <translation type="unfinished"></translation>
+        <translation>The gateway shows it refunded (record as succeeded)</translation>
     </message>
     <message>
         <source>网关后台没有这笔退款（记为失败，可重新发送）</source>
-        <translation type="unfinished"></translation>
+        <translation>The gateway has no such refund (record as failed; can be re-sent)</translation>
     </message>
     <message>
         <source>核实情况（必填），例如：后台查到退款单号 2026…</source>
-        <translation type="unfinished"></translation>
+        <translation>What you found (required), e.g. back office shows refund no 2026…</translation>
     </message>
     <message>
         <source>退款流水号</source>
-        <translation type="unfinished"></translation>
+        <translation>Refund no</translation>
     </message>
     <message>
         <source>订单号</source>
-        <translation type="unfinished"></translation>
+        <translation>Order no</translation>
     </message>
     <message>
         <source>金额</source>
-        <translation type="unfinished"></translation>
+        <translation>Amount</translation>
     </message>
     <message>
         <source>状态</source>
-        <translation type="unfinished"></translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>最近错误</source>
-        <translation type="unfinished"></translation>
+        <translation>Last error</translation>
     </message>
     <message>
         <source>核实结果</source>
-        <translation type="unfinished"></translation>
+        <translation>Finding</translation>
     </message>
     <message>
         <source>说明</source>
-        <translation type="unfinished"></translation>
+        <translation>Note</translation>
     </message>
     <message>
         <source>请写明核实情况</source>
-        <translation type="unfinished"></translation>
+        <translation>Write down what you found</translation>
     </message>
 </context>
 <context>
     <name>RefundsModel</name>
     <message>
         <source>退款流水号</source>
-        <translation type="unfinished"></translation>
+        <translation>Refund no</translation>
     </message>
     <message>
         <source>订单号</source>
-        <translation type="unfinished"></translation>
+        <translation>Order no</translation>
     </message>
     <message>
         <source>实退金额</source>
-        <translation type="unfinished"></translation>
+        <translation>Net refund</translation>
     </message>
     <message>
         <source>手续费</source>
-        <translation type="unfinished"></translation>
+        <translation>Fee</translation>
     </message>
     <message>
         <source>网关</source>
-        <translation type="unfinished"></translation>
+        <translation>Gateway</translation>
     </message>
     <message>
         <source>状态</source>
-        <translation type="unfinished"></translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>尝试次数</source>
-        <translation type="unfinished"></translation>
+        <translation>Tries</translation>
     </message>
     <message>
         <source>最近错误</source>
-        <translation type="unfinished"></translation>
+        <translation>Last error</translation>
     </message>
     <message>
         <source>预计到账</source>
-        <translation type="unfinished"></translation>
+        <translation>Expected</translation>
     </message>
     <message>
         <source>无网关（手工退款）</source>
-        <translation type="unfinished"></translation>
+        <translation>No gateway (refund by hand)</translation>
     </message>
     <message>
         <source>{state}（待确认）</source>
-        <translation type="unfinished"></translation>
+        <translation>{state} (to confirm)</translation>
     </message>
     <message>
         <source>⚠ 安全警告 · {state}</source>
-        <translation type="unfinished"></translation>
+        <translation>⚠ Security warning · {state}</translation>
     </message>
 </context>
 <context>
     <name>RefundsPage</name>
     <message>
         <source>待发送</source>
-        <translation type="unfinished"></translation>
+        <translation>Queued</translation>
     </message>
     <message>
         <source>发送中</source>
-        <translation type="unfinished"></translation>
+        <translation>Sending</translation>
     </message>
     <message>
         <source>结果未知</source>
-        <translation type="unfinished"></translation>
+        <translation>Unknown</translation>
     </message>
     <message>
         <source>失败</source>
-        <translation type="unfinished"></translation>
+        <translation>Failed</translation>
     </message>
     <message>
         <source>已成功</source>
-        <translation type="unfinished"></translation>
+        <translation>Succeeded</translation>
     </message>
     <message>
         <source>立即发送</source>
-        <translation type="unfinished"></translation>
+        <translation>Send now</translation>
     </message>
     <message>
         <source>重新发送</source>
-        <translation type="unfinished"></translation>
+        <translation>Re-send</translation>
     </message>
     <message>
         <source>查询结果</source>
-        <translation type="unfinished"></translation>
+        <translation>Query outcome</translation>
     </message>
     <message>
         <source>确认发送…</source>
-        <translation type="unfinished"></translation>
+        <translation>Confirm…</translation>
     </message>
     <message>
         <source>人工处理…</source>
-        <translation type="unfinished"></translation>
+        <translation>Resolve by hand…</translation>
     </message>
     <message>
         <source>{state} {count}</source>
-        <translation type="unfinished"></translation>
+        <translation>{state} {count}</translation>
     </message>
     <message>
         <source>正在发送退款，可以继续其他操作…</source>
-        <translation type="unfinished"></translation>
+        <translation>Sending refunds; you can keep working…</translation>
     </message>
     <message>
         <source>发送失败：{error}</source>
-        <translation type="unfinished"></translation>
+        <translation>Sending failed: {error}</translation>
     </message>
     <message>
         <source>本次处理 {picked} 笔：成功 {ok}，处理中 {processing}，失败 {failed}，结果未知 {unknown}，重新排队 {requeued}</source>
-        <translation type="unfinished"></translation>
+        <translation>{picked} handled: {ok} succeeded, {processing} processing, {failed} failed, {unknown} unknown, {requeued} requeued</translation>
+    </message>
+    <message>
+        <source>、</source>
+        <translation>, </translation>
     </message>
     <message>
         <source>⚠ 网关暂时无法连接：{gateways}。批准和退款仍会照常记录并排队，恢复连接后再点“立即发送”即可，不会丢失也不会重复。</source>
-        <translation type="unfinished"></translation>
+        <translation>⚠ Gateways unreachable for now: {gateways}. Approvals and refunds are still recorded and queued; when the connection is back, press &quot;Send now&quot;. Nothing is lost or sent twice.</translation>
     </message>
     <message>
         <source>已重新排队：{refund_no}</source>
-        <translation type="unfinished"></translation>
+        <translation>Requeued: {refund_no}</translation>
     </message>
 </context>
 <context>
     <name>RequestsModel</name>
     <message>
         <source>编号</source>
-        <translation type="unfinished"></translation>
+        <translation>No</translation>
     </message>
     <message>
         <source>订单号</source>
-        <translation type="unfinished"></translation>
+        <translation>Order no</translation>
     </message>
     <message>
         <source>买家</source>
-        <translation type="unfinished"></translation>
+        <translation>Buyer</translation>
     </message>
     <message>
         <source>金额</source>
-        <translation type="unfinished"></translation>
+        <translation>Amount</translation>
     </message>
     <message>
         <source>原因</source>
-        <translation type="unfinished"></translation>
+        <translation>Reason</translation>
     </message>
     <message>
         <source>申请时间</source>
-        <translation type="unfinished"></translation>
+        <translation>Asked</translation>
     </message>
     <message>
         <source>处理时限</source>
-        <translation type="unfinished"></translation>
+        <translation>Due</translation>
     </message>
     <message>
         <source>状态</source>
-        <translation type="unfinished"></translation>
+        <translation>State</translation>
     </message>
     <message>
         <source>标记</source>
-        <translation type="unfinished"></translation>
+        <translation>Flags</translation>
     </message>
     <message>
         <source>全额 {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>Full {amount}</translation>
     </message>
     <message>
         <source>逾期</source>
-        <translation type="unfinished"></translation>
+        <translation>Overdue</translation>
     </message>
     <message>
         <source>争议</source>
-        <translation type="unfinished"></translation>
+        <translation>Dispute</translation>
     </message>
     <message>
         <source>风险买家</source>
-        <translation type="unfinished"></translation>
+        <translation>Risky buyer</translation>
     </message>
     <message>
         <source>有证据</source>
-        <translation type="unfinished"></translation>
+        <translation>Evidence</translation>
     </message>
 </context>
 <context>
     <name>RequestsPage</name>
     <message>
         <source>批量批准</source>
-        <translation type="unfinished"></translation>
+        <translation>Approve selected</translation>
     </message>
     <message>
         <source>批量拒绝的原因（必填，买家可见）</source>
-        <translation type="unfinished"></translation>
+        <translation>Reason to reject (required, the buyer sees it)</translation>
     </message>
     <message>
         <source>批量拒绝</source>
-        <translation type="unfinished"></translation>
+        <translation>Reject selected</translation>
     </message>
     <message>
         <source>审核…</source>
-        <translation type="unfinished"></translation>
+        <translation>Review…</translation>
     </message>
     <message>
         <source>待处理 {count}（逾期 {overdue}）</source>
-        <translation type="unfinished"></translation>
+        <translation>Open {count} ({overdue} overdue)</translation>
     </message>
     <message>
         <source>自动通过 {count}</source>
-        <translation type="unfinished"></translation>
+        <translation>Auto-approved {count}</translation>
     </message>
     <message>
         <source>已批准 {count}</source>
-        <translation type="unfinished"></translation>
+        <translation>Approved {count}</translation>
     </message>
     <message>
         <source>已拒绝 {count}</source>
-        <translation type="unfinished"></translation>
+        <translation>Rejected {count}</translation>
     </message>
     <message>
         <source>已选 {count} 条</source>
-        <translation type="unfinished"></translation>
+        <translation>{count} selected</translation>
     </message>
     <message>
         <source>正在批量批准…</source>
-        <translation type="unfinished"></translation>
+        <translation>Approving…</translation>
     </message>
     <message>
         <source>正在批量拒绝…</source>
-        <translation type="unfinished"></translation>
+        <translation>Rejecting…</translation>
     </message>
     <message>
         <source>停止</source>
-        <translation type="unfinished"></translation>
+        <translation>Stop</translation>
     </message>
     <message>
         <source>完成 {done} 条，跳过 {skipped} 条</source>
-        <translation type="unfinished"></translation>
+        <translation>{done} done, {skipped} skipped</translation>
     </message>
     <message>
         <source>已停止：还有 {left} 条未处理</source>
-        <translation type="unfinished"></translation>
+        <translation>Stopped: {left} not handled</translation>
     </message>
     <message>
         <source>出错：{error}</source>
-        <translation type="unfinished"></translation>
+        <translation>Error: {error}</translation>
     </message>
     <message>
         <source>#{ref}：{reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>#{ref}: {reason}</translation>
     </message>
     <message>
         <source>……另有 {more} 条</source>
-        <translation type="unfinished"></translation>
+        <translation>… and {more} more</translation>
     </message>
 </context>
 <context>
     <name>RestoreDialog</name>
     <message>
         <source>恢复订单 {order_no}</source>
-        <translation type="unfinished"></translation>
+        <translation>Restore order {order_no}</translation>
     </message>
     <message>
         <source>恢复订单</source>
-        <translation type="unfinished"></translation>
+        <translation>Restore order</translation>
     </message>
     <message>
         <source>可选：为什么恢复（写入订单时间线）</source>
-        <translation type="unfinished"></translation>
+        <translation>Optional: why restore (goes into the timeline)</translation>
     </message>
     <message>
         <source>不能恢复。只有没发过货、退款还没发出的已取消订单才能恢复。</source>
-        <translation type="unfinished"></translation>
+        <translation>Cannot restore. Only a cancelled order that was never delivered and whose refund has not been sent can be restored.</translation>
     </message>
     <message>
         <source>订单恢复为「{status}」</source>
-        <translation type="unfinished"></translation>
+        <translation>The order returns to &quot;{status}&quot;</translation>
     </message>
     <message>
         <source>重新开始计算支付时限，买家可以继续付款</source>
-        <translation type="unfinished"></translation>
+        <translation>The payment time limit starts again; the buyer can still pay</translation>
     </message>
     <message>
         <source>重新占用库存 {quantity} 件（现有 {stock} 件）</source>
-        <translation type="unfinished"></translation>
+        <translation>{quantity} reserved from stock again ({stock} in stock)</translation>
     </message>
     <message>
         <source>重新使用优惠券 {code}</source>
-        <translation type="unfinished"></translation>
+        <translation>Coupon {code} applied again</translation>
     </message>
     <message>
         <source>撤回排队中的退款 {refund_no}（{amount}），不会发给网关</source>
-        <translation type="unfinished"></translation>
+        <translation>Queued refund {refund_no} ({amount}) withdrawn; it is not sent to the gateway</translation>
     </message>
     <message>
         <source>恢复后会发生什么</source>
-        <translation type="unfinished"></translation>
+        <translation>What restoring does</translation>
     </message>
     <message>
         <source>备注</source>
-        <translation type="unfinished"></translation>
+        <translation>Note</translation>
     </message>
 </context>
 <context>
     <name>ReviewDialog</name>
     <message>
         <source>审核售后申请 #{id}</source>
-        <translation type="unfinished"></translation>
+        <translation>Review after-sales request #{id}</translation>
     </message>
     <message>
         <source>批准退款</source>
-        <translation type="unfinished"></translation>
+        <translation>Approve refund</translation>
     </message>
     <message>
         <source>关闭</source>
-        <translation type="unfinished"></translation>
+        <translation>Close</translation>
     </message>
     <message>
         <source>拒绝原因（必填，买家可见）</source>
-        <translation type="unfinished"></translation>
+        <translation>Reason to reject (required, the buyer sees it)</translation>
     </message>
     <message>
         <source>拒绝申请</source>
-        <translation type="unfinished"></translation>
+        <translation>Reject request</translation>
     </message>
     <message>
         <source>未使用（已核验）</source>
-        <translation type="unfinished"></translation>
+        <translation>Unused (checked)</translation>
     </message>
     <message>
         <source>已使用</source>
-        <translation type="unfinished"></translation>
+        <translation>Used</translation>
     </message>
     <message>
         <source>无法确认</source>
-        <translation type="unfinished"></translation>
+        <translation>Cannot tell</translation>
     </message>
     <message>
         <source>如何核实的，例如：卡密前6位查询未激活</source>
-        <translation type="unfinished"></translation>
+        <translation>How you checked, e.g. first 6 digits show it not activated</translation>
     </message>
     <message>
         <source>记录</source>
-        <translation type="unfinished"></translation>
+        <translation>Record</translation>
     </message>
     <message>
         <source>申请</source>
-        <translation type="unfinished"></translation>
+        <translation>Request</translation>
     </message>
     <message>
         <source>售后争议（已发货）</source>
-        <translation type="unfinished"></translation>
+        <translation>Dispute (delivered)</translation>
     </message>
     <message>
         <source>取消申请（未发货）</source>
-        <translation type="unfinished"></translation>
+        <translation>Cancel request (not delivered)</translation>
     </message>
     <message>
         <source>{due}（已逾期）</source>
-        <translation type="unfinished"></translation>
+        <translation>{due} (overdue)</translation>
     </message>
     <message>
         <source>全额</source>
-        <translation type="unfinished"></translation>
+        <translation>Full amount</translation>
     </message>
     <message>
         <source>申请 #{id}</source>
-        <translation type="unfinished"></translation>
+        <translation>Request #{id}</translation>
     </message>
     <message>
         <source>订单</source>
-        <translation type="unfinished"></translation>
+        <translation>Order</translation>
     </message>
     <message>
         <source>商品</source>
-        <translation type="unfinished"></translation>
+        <translation>Product</translation>
     </message>
     <message>
         <source>类型</source>
-        <translation type="unfinished"></translation>
+        <translation>Type</translation>
     </message>
     <message>
         <source>状态</source>
-        <translation type="unfinished"></translation>
+        <translation>State</translation>
     </message>
     <message>
         <source>原因</source>
-        <translation type="unfinished"></translation>
+        <translation>Reason</translation>
     </message>
     <message>
         <source>说明</source>
-        <translation type="unfinished"></translation>
+        <translation>Details</translation>
     </message>
     <message>
         <source>证据</source>
-        <translation type="unfinished"></translation>
+        <translation>Evidence</translation>
     </message>
     <message>
         <source>（未提供）</source>
-        <translation type="unfinished"></translation>
+        <translation>(none given)</translation>
     </message>
     <message>
         <source>申请金额</source>
-        <translation type="unfinished"></translation>
+        <translation>Asked for</translation>
     </message>
     <message>
         <source>实付</source>
-        <translation type="unfinished"></translation>
+        <translation>Paid</translation>
     </message>
     <message>
         <source>申请时间</source>
-        <translation type="unfinished"></translation>
+        <translation>Asked at</translation>
     </message>
     <message>
         <source>处理时限</source>
-        <translation type="unfinished"></translation>
+        <translation>Due</translation>
     </message>
     <message>
         <source>买家</source>
-        <translation type="unfinished"></translation>
+        <translation>Buyer</translation>
     </message>
     <message>
         <source>近期取消</source>
-        <translation type="unfinished"></translation>
+        <translation>Recent cancels</translation>
     </message>
     <message>
         <source>近 {days} 天取消 {count} 次</source>
-        <translation type="unfinished"></translation>
+        <translation>{count} in the last {days} days</translation>
     </message>
     <message>
         <source>⚠ 风险买家（频繁取消）</source>
-        <translation type="unfinished"></translation>
+        <translation>⚠ Risky buyer (cancels often)</translation>
     </message>
     <message>
         <source>正常</source>
-        <translation type="unfinished"></translation>
+        <translation>Normal</translation>
     </message>
     <message>
         <source>风险</source>
-        <translation type="unfinished"></translation>
+        <translation>Risk</translation>
     </message>
     <message>
         <source>备注</source>
-        <translation type="unfinished"></translation>
+        <translation>Note</translation>
     </message>
     <message>
         <source>卡密使用情况（售后争议证据）</source>
-        <translation type="unfinished"></translation>
+        <translation>Card code use (dispute evidence)</translation>
     </message>
     <message>
         <source>发货时间</source>
-        <translation type="unfinished"></translation>
+        <translation>Delivered</translation>
     </message>
     <message>
         <source>卡密</source>
-        <translation type="unfinished"></translation>
+        <translation>Card code</translation>
     </message>
     <message>
         <source>核实结果</source>
-        <translation type="unfinished"></translation>
+        <translation>Finding</translation>
     </message>
     <message>
         <source>核实说明</source>
-        <translation type="unfinished"></translation>
+        <translation>How checked</translation>
     </message>
     <message>
         <source>规则判断</source>
-        <translation type="unfinished"></translation>
+        <translation>Rule check</translation>
     </message>
     <message>
         <source>批准</source>
-        <translation type="unfinished"></translation>
+        <translation>Approve</translation>
     </message>
     <message>
         <source>退款金额(元)</source>
-        <translation type="unfinished"></translation>
+        <translation>Refund (yuan)</translation>
     </message>
     <message>
         <source>拒绝</source>
-        <translation type="unfinished"></translation>
+        <translation>Reject</translation>
     </message>
     <message>
         <source>可退范围：{low} – {high}</source>
-        <translation type="unfinished"></translation>
+        <translation>Refundable: {low} – {high}</translation>
     </message>
     <message>
         <source>无法读取该申请</source>
-        <translation type="unfinished"></translation>
+        <translation>Cannot read this request</translation>
     </message>
     <message>
         <source>该申请已处理：{state}</source>
-        <translation type="unfinished"></translation>
+        <translation>This request is already handled: {state}</translation>
     </message>
     <message>
         <source>退款金额必须在 {low} 到 {high} 之间</source>
-        <translation type="unfinished"></translation>
+        <translation>The refund must be between {low} and {high}</translation>
     </message>
     <message>
         <source>已记录卡密使用情况</source>
-        <translation type="unfinished"></translation>
+        <translation>Card code use recorded</translation>
     </message>
 </context>
 <context>
     <name>SettingsPage</name>
     <message>
         <source>取消与退款政策</source>
-        <translation type="unfinished"></translation>
+        <translation>Cancel and refund policy</translation>
     </message>
     <message>
         <source>范围 {low} – {high}</source>
-        <translation type="unfinished"></translation>
+        <translation>Range {low} – {high}</translation>
     </message>
     <message>
         <source>全店不支持退款：付款后的申请一律拒绝（可按商品单独设置）</source>
-        <translation type="unfinished"></translation>
+        <translation>No refunds shop-wide: requests after payment are always rejected (can be set per product)</translation>
     </message>
     <message>
         <source>保存政策</source>
-        <translation type="unfinished"></translation>
+        <translation>Save policy</translation>
     </message>
     <message>
         <source>撤销修改</source>
-        <translation type="unfinished"></translation>
+        <translation>Revert changes</translation>
     </message>
     <message>
         <source>自动通过金额上限(元)</source>
-        <translation type="unfinished"></translation>
+        <translation>Auto-approve limit (yuan)</translation>
     </message>
     <message>
         <source>退款手续费(%)</source>
-        <translation type="unfinished"></translation>
+        <translation>Refund fee (%)</translation>
     </message>
     <message>
         <source> 元</source>
-        <translation type="unfinished"></translation>
+        <translation> yuan</translation>
     </message>
     <message>
         <source>政策已保存，之后的申请按新政策判断。</source>
-        <translation type="unfinished"></translation>
+        <translation>Policy saved; new requests are judged by it.</translation>
     </message>
     <message>
         <source>界面语言</source>
-        <translation type="unfinished"></translation>
+        <translation>Language</translation>
     </message>
     <message>
         <source>重启程序后生效。</source>
-        <translation type="unfinished"></translation>
+        <translation>Takes effect after a restart.</translation>
     </message>
     <message>
         <source>已保存，重启程序后生效。</source>
-        <translation type="unfinished"></translation>
+        <translation>Saved; takes effect after a restart.</translation>
     </message>
     <message>
         <source>数据与备份</source>
-        <translation type="unfinished"></translation>
+        <translation>Data and backups</translation>
     </message>
     <message>
         <source>打开文件夹</source>
-        <translation type="unfinished"></translation>
+        <translation>Open folder</translation>
     </message>
     <message>
         <source>立即备份</source>
-        <translation type="unfinished"></translation>
+        <translation>Back up now</translation>
     </message>
     <message>
         <source>数据文件夹</source>
-        <translation type="unfinished"></translation>
+        <translation>Data folder</translation>
     </message>
     <message>
         <source>备份</source>
-        <translation type="unfinished"></translation>
+        <translation>Backup</translation>
     </message>
     <message>
         <source>正在备份…</source>
-        <translation type="unfinished"></translation>
+        <translation>Backing up…</translation>
     </message>
     <message>
         <source>备份失败：{error}</source>
-        <translation type="unfinished"></translation>
+        <translation>Backup failed: {error}</translation>
     </message>
     <message>
         <source>已备份到：{path}</source>
-        <translation type="unfinished"></translation>
+        <translation>Backed up to: {path}</translation>
     </message>
 </context>
 <context>
     <name>VaultDialog</name>
     <message>
         <source>密钥保险箱</source>
-        <translation type="unfinished"></translation>
+        <translation>Key vault</translation>
     </message>
     <message>
         <source>创建保险箱</source>
-        <translation type="unfinished"></translation>
+        <translation>Create vault</translation>
     </message>
     <message>
         <source>解锁</source>
-        <translation type="unfinished"></translation>
+        <translation>Unlock</translation>
     </message>
     <message>
         <source>这台电脑没有系统钥匙串。网关密钥将保存在本机加密的保险箱里，请设置一个口令（至少 6 个字符）。口令不会被保存，忘记后需要重新录入网关密钥。</source>
-        <translation type="unfinished"></translation>
+        <translation>This computer has no system keyring. Gateway keys will be kept in an encrypted vault on this computer: set a passphrase (at least 6 characters). It is not stored; if you forget it, you must enter the gateway keys again.</translation>
     </message>
     <message>
         <source>网关密钥保存在本机加密的保险箱里。请输入口令解锁，之后才能发送退款和测试网关。</source>
-        <translation type="unfinished"></translation>
+        <translation>Gateway keys are kept in an encrypted vault on this computer. Enter the passphrase to unlock it before sending refunds or testing gateways.</translation>
     </message>
     <message>
         <source>口令</source>
-        <translation type="unfinished"></translation>
+        <translation>Passphrase</translation>
     </message>
     <message>
         <source>再输入一次</source>
-        <translation type="unfinished"></translation>
+        <translation>Repeat passphrase</translation>
     </message>
     <message>
         <source>口令至少 6 个字符</source>
-        <translation type="unfinished"></translation>
+        <translation>The passphrase needs at least 6 characters</translation>
     </message>
     <message>
         <source>两次输入的口令不一致</source>
-        <translation type="unfinished"></translation>
+        <translation>The two passphrases differ</translation>
     </message>
 </context>
 <context>
     <name>dialogs</name>
     <message>
-        <source>待处理</source>
+        <source>；</source>
         <extracomment>The application property holding the UI language (&quot;zh&quot; or &quot;en&quot;), set by the app at start-up.</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>; </translation>
+    </message>
+    <message>
+        <source>待处理</source>
+        <translation>Open</translation>
     </message>
     <message>
         <source>已批准</source>
-        <translation type="unfinished"></translation>
+        <translation>Approved</translation>
     </message>
     <message>
         <source>自动通过</source>
-        <translation type="unfinished"></translation>
+        <translation>Auto-approved</translation>
     </message>
     <message>
         <source>已拒绝</source>
-        <translation type="unfinished"></translation>
+        <translation>Rejected</translation>
     </message>
     <message>
         <source>未支付订单：将立即取消</source>
-        <translation type="unfinished"></translation>
+        <translation>Unpaid order: it will be cancelled at once</translation>
     </message>
     <message>
         <source>符合自动通过条件：将自动批准并原路退款</source>
-        <translation type="unfinished"></translation>
+        <translation>Meets the auto-approve rules: approved and refunded by the original route</translation>
     </message>
     <message>
         <source>需要人工审核</source>
-        <translation type="unfinished"></translation>
+        <translation>Needs your review</translation>
     </message>
     <message>
         <source>不能受理</source>
-        <translation type="unfinished"></translation>
+        <translation>Cannot be accepted</translation>
     </message>
     <message>
         <source>没有网关账户：需要手工退款</source>
-        <translation type="unfinished"></translation>
+        <translation>No gateway account: refund by hand</translation>
     </message>
     <message>
         <source>{name}：批准后自动原路退款</source>
-        <translation type="unfinished"></translation>
+        <translation>{name}: refunded by the original route on approval</translation>
     </message>
     <message>
         <source>{name}：不支持自动退款，需到网关后台手工退款</source>
-        <translation type="unfinished"></translation>
+        <translation>{name}: no automatic refund; refund by hand in the gateway back office</translation>
     </message>
 </context>
 </TS>

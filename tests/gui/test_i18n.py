@@ -3,6 +3,7 @@ English catalogue loads, and no source string is assembled with an f-string arou
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
@@ -98,6 +99,44 @@ def test_no_source_string_is_an_f_string_inside_tr() -> None:
     offenders = [f"{path.name}:{n}" for path in GUI_DIR.rglob("*.py")
                  for n, line in enumerate(path.read_text("utf-8").splitlines(), 1) if pattern.search(line)]
     assert not offenders, offenders
+
+
+def _tr_calls() -> list[tuple[str, str, str]]:
+    """(context, source, where) of every tr()/translate() call with literal text in the GUI code.
+
+    self.tr() takes the enclosing class as its context, as pyside6-lupdate does."""
+    found: list[tuple[str, str, str]] = []
+
+    def visit(node: ast.AST, cls: str, path: Path) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Call):
+                func = child.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                args = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None
+                        for a in child.args]
+                where = f"{path.name}:{child.lineno}"
+                if name == "tr" and len(args) == 1 and args[0] is not None:
+                    found.append((cls, args[0], where))
+                elif name == "translate" and len(args) >= 2 and None not in args[:2]:
+                    found.append((args[0], args[1], where))  # type: ignore[arg-type]
+                elif name in ("tr", "translate"):
+                    found.append(("?", ast.unparse(child), where))  # lupdate cannot read it
+            visit(child, child.name if isinstance(child, ast.ClassDef) else cls, path)
+
+    for path in sorted(GUI_DIR.rglob("*.py")):
+        visit(ast.parse(path.read_text("utf-8")), "", path)
+    return found
+
+
+def test_every_tr_call_in_the_gui_is_extracted_and_translated() -> None:
+    """lupdate skips tr() inside f-strings, non-literal texts and an alias named tr (it reads the
+    context as the text): such strings would stay Chinese in the English UI."""
+    finished = {(c, s) for c, s, t in messages() if t is not None and t.get("type") is None and t.text}
+    calls = _tr_calls()
+    assert len(calls) > 200
+    missing = [f"{where}: {context}: {source!r}" for context, source, where in calls
+               if (context, source) not in finished]
+    assert not missing, "run packaging/update_translations.sh and translate:\n" + "\n".join(missing)
 
 
 def test_the_bundled_cjk_font_loads_and_backs_the_app_font(qtbot: Any) -> None:

@@ -95,6 +95,11 @@ def decision_reasons(decision: Decision) -> list[str]:
     return [pick(r.zh, r.en) for r in decision.reasons]
 
 
+def join_reasons(reasons: Iterable[str]) -> str:
+    """Several reasons on one line, with the UI language's separator (Chinese "；")."""
+    return QCoreApplication.translate("dialogs", "；").join(reasons)
+
+
 def bullets(lines: Iterable[str]) -> str:
     return "\n".join("• " + line for line in lines)
 
@@ -155,6 +160,7 @@ class OpDialog(QDialog):
         self.result_value: Any = None
         self.busy = False
         self.touched = False  # before the first edit a problem is a hint, not an error
+        self.fitted = False  # fit_height may shrink the window once, when it is first shown
         self.service_error: str | None = None
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.message = InlineMessage(self)
@@ -209,6 +215,8 @@ class OpDialog(QDialog):
         self.ok_button.setEnabled(problem is None and not self.busy)
         self.cancel_button.setEnabled(not self.busy)
         self.update_actions()
+        if self.isVisible():  # a message or a preview may have grown by a few wrapped lines
+            self.fit_height()
 
     # ---- running the operation -------------------------------------------------------------
     def submit_clicked(self) -> None:
@@ -248,13 +256,16 @@ class OpDialog(QDialog):
     def showEvent(self, event: Any) -> None:
         # A window's minimum size ignores height-for-width, so wrapped labels would be clipped.
         super().showEvent(event)
-        self.fit_height()
+        self.fit_height(shrink=not self.fitted)
+        self.fitted = True
 
-    def fit_height(self) -> None:
+    def fit_height(self, shrink: bool = False) -> None:
+        """Grow to what the wrapped labels need at the current width; on the first show also
+        shrink: the size hint wraps them at a narrow width (long English lines), which left a gap."""
         layout = self.layout()
         if layout is not None and layout.hasHeightForWidth():
             needed = layout.totalHeightForWidth(self.width())
-            if needed > self.height():
+            if needed > self.height() or (shrink and needed < self.height()):
                 self.resize(self.width(), needed)
 
     def reject(self) -> None:

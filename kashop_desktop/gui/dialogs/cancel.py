@@ -49,6 +49,7 @@ class CancelDialog(OpDialog):
         self.wants_dispute = False
         self.setWindowTitle(self.tr("取消订单 {order_no}").format(order_no=order_no))
         self.ok_button.setText(self.tr("确认取消订单"))
+        self.cancel_button.setText(self.tr("保留订单"))  # "取消" beside "取消订单" reads both ways
         self.summary = OrderSummary(self)
         self.detail = self._load_detail()
         self.reason = ReasonPicker(self)

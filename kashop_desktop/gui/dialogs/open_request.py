@@ -25,6 +25,7 @@ from .base import (
     bullets,
     decision_reasons,
     error_text,
+    join_reasons,
     outcome_text,
     pick,
     yuan,
@@ -146,7 +147,7 @@ class OpenRequestDialog(OpDialog):
         if self.amount_fen is not None and not pv.min_fen <= self.amount_fen <= pv.max_fen:
             return self.tr("退款金额必须在 {low} 到 {high} 之间").format(low=yuan(pv.min_fen), high=yuan(pv.max_fen))
         if pv.decision.outcome is Outcome.REFUSE:
-            return "；".join(decision_reasons(pv.decision))
+            return join_reasons(decision_reasons(pv.decision))
         return None
 
     async def perform(self) -> OpenRequestResult:

@@ -26,6 +26,7 @@ from .base import (
     bullets,
     decision_reasons,
     error_text,
+    join_reasons,
     outcome_text,
     reason_label,
     request_state_label,
@@ -258,7 +259,7 @@ class ReviewDialog(OpDialog):
         if req.state != "open":
             return self.tr("该申请已处理：{state}").format(state=request_state_label(req.state))
         if pv.decision.outcome is Outcome.REFUSE:
-            return "；".join(decision_reasons(pv.decision))
+            return join_reasons(decision_reasons(pv.decision))
         if self.amount_error:
             return self.amount_error
         assert self.amount_fen is not None

@@ -152,6 +152,7 @@ class RefundsPage(QWidget):
         self.send_button = QPushButton(self.tr("立即发送"), self)
         self.send_button.clicked.connect(lambda: self.ctx.start(self.send_now()))
         self.progress = QLabel(self)
+        self.progress.setWordWrap(True)  # the English summary would otherwise set the window's minimum width
         self.buttons: dict[str, QPushButton] = {}
         for key, text in (("retry", self.tr("重新发送")), ("query", self.tr("查询结果")),
                           ("confirm", self.tr("确认发送…")), ("resolve", self.tr("人工处理…"))):
@@ -251,7 +252,7 @@ class RefundsPage(QWidget):
             self.banner.hide()
             return
         names = {a.id: a.name for a in gateway_service.list_accounts(self.ctx.desk)}
-        offline = "、".join(sorted(names.get(g, str(g)) for g in report.unreachable_gateways))
+        offline = self.tr("、").join(sorted(names.get(g, str(g)) for g in report.unreachable_gateways))
         self.banner.setText(self.tr("⚠ 网关暂时无法连接：{gateways}。批准和退款仍会照常记录并排队，恢复连接后再点“立即发送”即可，"
                                     "不会丢失也不会重复。").format(gateways=offline))
         self.banner.show()
