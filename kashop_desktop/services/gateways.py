@@ -51,6 +51,7 @@ class AccountView:
     capabilities: list[str]
     last_test_ok: bool | None
     last_test_message: str
+    last_test_message_en: str
 
 
 def kinds() -> dict[str, GatewayKind]:
@@ -142,6 +143,7 @@ def _view(acct: GatewayAccount) -> AccountView:
         bool(acct.enabled), json.loads(acct.config or "{}"),
         [f.key for f in spec.fields if f.secret] if spec else [],
         sorted(c.value for c in spec.capabilities) if spec else [], acct.last_test_ok, acct.last_test_message,
+        acct.last_test_message_en,
     )
 
 
@@ -195,7 +197,8 @@ async def probe_account(desk: Desk, name: str) -> ConnectionReport:
 
 def record_test(desk: Desk, name: str, report: ConnectionReport) -> None:
     GatewayAccount.update(last_test_at=to_epoch(desk.now()), last_test_ok=report.ok,
-                          last_test_message=report.message_zh).where(GatewayAccount.name == name).execute()
+                          last_test_message=report.message_zh,
+                          last_test_message_en=report.message_en).where(GatewayAccount.name == name).execute()
 
 
 def ensure_builtin_accounts(desk: Desk) -> None:

@@ -62,8 +62,16 @@ def _migration_1(db: SqliteDatabase) -> None:
         db.execute_sql(sql)
 
 
+def _migration_2(db: SqliteDatabase) -> None:
+    # The connection test's message in English too, for the English UI.
+    columns = {row[1] for row in db.execute_sql("PRAGMA table_info(gateway_account)").fetchall()}
+    if "last_test_message_en" not in columns:  # a fresh store made by migration 1 already has it
+        db.execute_sql("ALTER TABLE gateway_account ADD COLUMN last_test_message_en TEXT NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: list[tuple[int, Callable[[SqliteDatabase], None]]] = [
     (1, _migration_1),
+    (2, _migration_2),
 ]
 LATEST = MIGRATIONS[-1][0]
 

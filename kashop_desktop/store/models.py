@@ -92,6 +92,7 @@ class GatewayAccount(BaseModel):
     last_test_at = IntegerField(null=True)
     last_test_ok = BooleanField(null=True)
     last_test_message = TextField(default="")
+    last_test_message_en = TextField(default="")  # schema 2
 
 
 class Order(BaseModel):

@@ -32,14 +32,22 @@ def test_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> None:
 
 def test_migrating_an_older_file_backs_it_up_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "k.sqlite3"
-    store_db.open_store(path).close()
-    applied = []
-    monkeypatch.setattr(store_db, "MIGRATIONS", [*store_db.MIGRATIONS, (2, lambda db: applied.append(2))])
-    monkeypatch.setattr(store_db, "LATEST", 2)
-    store_db.open_store(path, backups=tmp_path / "backups").close()
+    with monkeypatch.context() as m:  # a store written by the first version: schema 1 only
+        m.setattr(store_db, "MIGRATIONS", store_db.MIGRATIONS[:1])
+        m.setattr(store_db, "LATEST", 1)
+        db = store_db.open_store(path)
+        db.execute_sql("ALTER TABLE gateway_account DROP COLUMN last_test_message_en")
+        db.execute_sql("INSERT INTO gateway_account (name, kind, config, secret_ref, enabled, created_at, "
+                       "last_test_message) VALUES ('a', 'sandbox', '{}', '', 1, 0, 'ok')")
+        db.close()
+    assert store_db.schema_version(path) == 1
+    db = store_db.open_store(path, backups=tmp_path / "backups")
     backups = list((tmp_path / "backups").glob("k-v1-*.sqlite3"))
-    assert applied == [2] and len(backups) == 1
-    assert store_db.schema_version(backups[0]) == 1 and store_db.schema_version(path) == 2
+    assert len(backups) == 1 and store_db.schema_version(backups[0]) == 1
+    assert store_db.schema_version(path) == store_db.LATEST == 2
+    row = db.execute_sql("SELECT name, last_test_message, last_test_message_en FROM gateway_account").fetchone()
+    assert row == ("a", "ok", "")
+    db.close()
 
 
 def test_wal_and_foreign_keys_are_on(desk: Desk) -> None:

@@ -117,7 +117,7 @@ class GatewaysPage(QWidget):
         if account.last_test_ok is None:
             return self.tr("未测试")
         mark = "✓" if account.last_test_ok else "✗"
-        return f"{mark} {account.last_test_message}"
+        return f"{mark} {pick(account.last_test_message, account.last_test_message_en)}"
 
     def selected(self) -> AccountView | None:
         rows = self.table.selectionModel().selectedRows()
