@@ -1,21 +1,26 @@
 """The main window: left navigation over the screens, a status bar, the menus, remembered layout.
 
-It owns no screen logic. Screens other than the orders list are GUI B's; they are imported
-and built when first shown (a start-up with a million orders only pays for the list), and a
-placeholder stands in while a module does not exist yet.
+It owns no screen logic. Screens other than the orders list are built when first shown, so a
+start-up with a million orders only pays for the list. After the first paint it loads the
+gateway accounts and, when gateway secrets sit in a locked local vault, asks for its passphrase.
 """
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from typing import Any
 
 from ..applog import log_file
 from ..services import gateways, maintenance, views
 from ..services.refund_queue import QueueReport
 from .context import DeskContext
+from .dialogs.vault import VaultDialog
 from .i18n import error_text
 from .orders_page import OrdersPage
+from .pages.gateways import GatewaysPage
+from .pages.refunds import RefundsPage
+from .pages.requests import RequestsPage
+from .pages.settings import SettingsPage
 from .qt import (
     QAction,
     QBrush,
@@ -35,15 +40,15 @@ from .qt import (
     QWidget,
 )
 
-#: Navigation order: key, module and class of the screen (None: the orders page, built here).
-PAGES: tuple[tuple[str, str | None, str | None], ...] = (
-    ("orders", None, None),
-    ("requests", "kashop_desktop.gui.pages.requests", "RequestsPage"),
-    ("refunds", "kashop_desktop.gui.pages.refunds", "RefundsPage"),
-    ("gateways", "kashop_desktop.gui.pages.gateways", "GatewaysPage"),
-    ("settings", "kashop_desktop.gui.pages.settings", "SettingsPage"),
+#: Navigation order: key and the class of the screen (None: the orders page, built here).
+PAGES: tuple[tuple[str, Callable[[DeskContext], QWidget] | None], ...] = (
+    ("orders", None),
+    ("requests", RequestsPage),
+    ("refunds", RefundsPage),
+    ("gateways", GatewaysPage),
+    ("settings", SettingsPage),
 )
-PAGE_KEYS = tuple(key for key, _, _ in PAGES)
+PAGE_KEYS = tuple(key for key, _ in PAGES)
 SHOWN_GATEWAYS = 3  # more accounts than this are summed up in the status bar
 
 
@@ -55,6 +60,7 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, QWidget] = {}
         self.gateway_state: dict[int, bool | None] = {}
         self.accounts: list[gateways.AccountView] | None = None  # loaded after the first paint
+        self.vault_asked = False
         self._about: QWidget | None = None
         self.persist_layout = True  # a smoke run or a screenshot run leaves the owner's layout alone
         self.setWindowTitle(self.tr("kashop 卡店订单台"))
@@ -147,23 +153,12 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(row)
 
     def _ensure_page(self, row: int) -> None:
-        key, module_name, class_name = PAGES[row]
-        if key in self.pages or module_name is None or class_name is None:
+        key, page_class = PAGES[row]
+        if key in self.pages or page_class is None:
             return
-        try:
-            page_class = getattr(importlib.import_module(module_name), class_name)
-        except (ImportError, AttributeError):
-            page: QWidget = self._placeholder(self.nav.item(row).text())
-        else:
-            page = page_class(self.ctx)
+        page = page_class(self.ctx)
         self.pages[key] = page
         self._holder(row).addWidget(page)
-
-    def _placeholder(self, title: str) -> QWidget:
-        label = QLabel(self.tr("「{page}」页面尚未就绪。").format(page=title.split("（")[0].split(" (")[0]))
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        label.setStyleSheet("color: #6b6b6b; font-size: 13pt;")
-        return label
 
     # ---- counts and the status bar -------------------------------------------------------------
     def refresh_status(self) -> None:
@@ -198,6 +193,10 @@ class MainWindow(QMainWindow):
     def load_gateways(self) -> None:
         self.accounts = gateways.list_accounts(self.ctx.desk)
         self._show_gateways()
+        status = gateways.secret_status(self.ctx.desk)
+        if status.exists and not status.unlocked and not self.vault_asked:
+            self.vault_asked = True  # once per start; the gateways page offers it again
+            self.ctx.start(VaultDialog.ask(self, self.ctx))
 
     def _fit_nav(self) -> None:
         """Keep the navigation wide enough for its longest label (counts change its length)."""

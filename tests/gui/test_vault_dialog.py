@@ -49,3 +49,26 @@ def test_wrong_passphrase_is_shown_and_nothing_unlocks(qtbot, ctx) -> None:
     dialog.passphrase.setText("right-one")
     assert submit(qtbot, dialog)
     assert gateway_service.secret_status(ctx.desk).unlocked
+
+
+def test_main_window_asks_for_a_locked_vault_once(qtbot, ctx, tmp_path: Path) -> None:
+    from kashop_desktop.gui.main_window import MainWindow
+    from kashop_desktop.gui.qt import QApplication, QSettings
+
+    VaultStore(Path(ctx.desk.data_dir) / "vault.json", "right-one").put("x", {"k": "v"})
+    window = MainWindow(ctx, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.load_gateways()
+
+    def asking() -> VaultDialog | None:
+        found = [w for w in QApplication.topLevelWidgets() if isinstance(w, VaultDialog) and w.isVisible()]
+        return found[0] if found else None
+
+    qtbot.waitUntil(lambda: asking() is not None, timeout=5000)
+    dialog = asking()
+    assert dialog is not None and not dialog.creating
+    dialog.passphrase.setText("right-one")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: gateway_service.secret_status(ctx.desk).unlocked, timeout=5000)
+    window.load_gateways()  # asked once per start only
+    assert asking() is None

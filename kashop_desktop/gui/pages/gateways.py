@@ -14,6 +14,7 @@ from ...services import gateways as gateway_service
 from ...services.gateways import AccountView, GatewayKind
 from ..context import DeskContext
 from ..dialogs.base import InlineMessage, OpDialog, error_text, pick
+from ..dialogs.vault import VaultDialog
 from ..qt import (
     QAbstractItemView,
     QComboBox,
@@ -129,7 +130,13 @@ class GatewaysPage(QWidget):
         self.test_button.setEnabled(has and not self.testing)
 
     # ---- actions -----------------------------------------------------------------------------
+    async def unlock_secrets(self) -> bool:
+        """Keys live in the OS keyring or a local vault; a locked vault asks for its passphrase."""
+        return await VaultDialog.ask(self, self.ctx)
+
     async def add_account(self) -> AccountView | None:
+        if not await self.unlock_secrets():
+            return None
         result: AccountView | None = await GatewayAccountDialog.ask(self, self.ctx, None)
         if result is not None:
             self.reload()
@@ -137,7 +144,7 @@ class GatewaysPage(QWidget):
 
     async def edit_account(self) -> AccountView | None:
         account = self.selected()
-        if account is None:
+        if account is None or not await self.unlock_secrets():
             return None
         result: AccountView | None = await GatewayAccountDialog.ask(self, self.ctx, account.name)
         if result is not None:
@@ -146,7 +153,7 @@ class GatewaysPage(QWidget):
 
     async def test_selected(self) -> Any:
         account = self.selected()
-        if account is None or self.testing:
+        if account is None or self.testing or not await self.unlock_secrets():
             return None
         self.testing = True
         self.update_actions()
