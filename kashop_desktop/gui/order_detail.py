@@ -3,15 +3,12 @@
 Which action is possible, and why not, comes from services: ``requests.preview`` (its
 decision and reasons), ``orders.can_restore``, ``orders.mark_paid_check`` and
 ``orders.deliver_check``. The pane
-only shows their answers. Actions open GUI B's dialogs (imported lazily: the pane works,
-with a notice, before they exist); Deliver runs the service directly and shows its error
-inline.
+only shows their answers. Actions open the dialogs; Deliver runs the service directly and
+shows its error inline.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from typing import Any
 
 from ..domain.errors import DomainError
@@ -21,6 +18,7 @@ from ..services import orders, requests, views
 from ..services.changes import Changes
 from ..services.views import OrderDetail, RequestView
 from .context import DeskContext
+from .dialogs import CancelDialog, MarkPaidDialog, OpenRequestDialog, RestoreDialog, ReviewDialog
 from .i18n import (
     action_label,
     actor_label,
@@ -55,28 +53,15 @@ from .qt import (
     QWidget,
 )
 
-#: Button key, dialog class (None: run here), module guess for the lazy import, shortcut.
-ACTIONS: tuple[tuple[str, str | None, str, str], ...] = (
-    ("cancel", "CancelDialog", "cancel", "Ctrl+D"),
-    ("review", "ReviewDialog", "review", "Ctrl+R"),
-    ("restore", "RestoreDialog", "restore", "Ctrl+Shift+R"),
-    ("mark_paid", "MarkPaidDialog", "mark_paid", "Ctrl+Shift+P"),
-    ("deliver", None, "", "Ctrl+Shift+D"),
-    ("open_request", "OpenRequestDialog", "open_request", "Ctrl+Shift+A"),
+#: Button key, dialog class (None: run here, without a dialog), shortcut.
+ACTIONS: tuple[tuple[str, Any, str], ...] = (
+    ("cancel", CancelDialog, "Ctrl+D"),
+    ("review", ReviewDialog, "Ctrl+R"),
+    ("restore", RestoreDialog, "Ctrl+Shift+R"),
+    ("mark_paid", MarkPaidDialog, "Ctrl+Shift+P"),
+    ("deliver", None, "Ctrl+Shift+D"),
+    ("open_request", OpenRequestDialog, "Ctrl+Shift+A"),
 )
-
-
-def dialog_class(name: str, module_guess: str) -> Any:
-    """GUI B's dialog class, or None while it does not exist yet."""
-    for module_name in ("kashop_desktop.gui.dialogs", f"kashop_desktop.gui.dialogs.{module_guess}"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        found = getattr(module, name, None)
-        if found is not None:
-            return found
-    return None
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -164,7 +149,7 @@ class OrderDetailPane(QWidget):
     def _build_actions(self) -> QHBoxLayout:
         grid = QHBoxLayout()
         titles = self._action_titles()
-        for key, _, _, shortcut in ACTIONS:
+        for key, _, shortcut in ACTIONS:
             button = QPushButton(titles[key])
             button.setShortcut(QKeySequence(shortcut))
             button.clicked.connect(lambda _=False, k=key: self.trigger(k))
@@ -326,7 +311,7 @@ class OrderDetailPane(QWidget):
     def _update_actions(self, d: OrderDetail | None) -> None:
         states = self.action_states(d) if d else {k: (False, self.tr("未选择订单")) for k, *_ in ACTIONS}
         titles = self._action_titles()
-        for key, _, _, shortcut in ACTIONS:
+        for key, _, shortcut in ACTIONS:
             enabled, why = states[key]
             button = self.buttons[key]
             button.setEnabled(enabled)
@@ -383,17 +368,11 @@ class OrderDetailPane(QWidget):
         if key == "deliver":
             self.ctx.start(self._deliver(d.order_no))
             return
-        spec = next(a for a in ACTIONS if a[0] == key)
-        cls = dialog_class(spec[1] or "", spec[2])
-        if cls is None:
-            self._show_error(self.tr("「{action}」对话框尚未就绪").format(action=self._action_titles()[key]))
-            return
+        cls = next(a[1] for a in ACTIONS if a[0] == key)
         target: Any = d.order_no
         if key == "review":
             target = next(r.id for r in d.requests if r.state == "open")
-        result = cls.ask(self, self.ctx, target)
-        if inspect.isawaitable(result):
-            self.ctx.start(result)
+        self.ctx.start(cls.ask(self, self.ctx, target))
 
     async def _deliver(self, order_no: str) -> None:
         button = self.buttons["deliver"]

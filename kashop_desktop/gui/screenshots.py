@@ -5,9 +5,9 @@ grabs every screen and dialog (packaging/screenshots.sh runs it under Xvfb, not 
 fonts and window decorations are the real ones). The whole run is one coroutine on the qasync
 loop: it waits for paints with ``asyncio.sleep``, never with a nested Qt event loop.
 
-Dialogs belong to GUI B; each is built directly (``cls(parent, ctx, target)``) and shown
-without ``exec`` so it can be grabbed and closed. A dialog that does not exist yet is listed
-as missing instead of failing the run.
+Each dialog is built directly (``cls(parent, ctx, target)``) and shown without ``exec`` so it
+can be grabbed and closed. A dialog whose demo order cannot be found is listed as missing
+instead of failing the run.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from .app import load_cjk_font, make_app
 from .context import DeskContext
 from .i18n import install_translator, remove_translators
 from .main_window import MainWindow
-from .order_detail import dialog_class
+from .order_detail import ACTIONS
 from .qt import QSettings, QtWidgets, QWidget, qasync
 
 WINDOW_SIZE = (1400, 860)
@@ -128,12 +128,11 @@ class Shooter:
             "open_request": lambda: _no(first_order(desk, OrderStatus.DELIVERED, requests=lambda d: not d.requests,
                                                     code_used="no")),
         }
-        names = {"cancel": "CancelDialog", "review": "ReviewDialog", "restore": "RestoreDialog",
-                 "mark_paid": "MarkPaidDialog", "open_request": "OpenRequestDialog"}
+        classes = {key: cls for key, cls, _ in ACTIONS if cls is not None}
         for key, find in targets.items():
-            cls = dialog_class(names[key], key)
+            cls = classes[key]
             target = find()
-            if cls is None or target is None:
+            if target is None:
                 self.missing.append(f"dialog_{key}{suffix}")
                 continue
             dialog = cls(window, self.ctx, target)
@@ -204,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         size = path.stat().st_size
         print(f"{path}  {size // 1024} KB" + ("  (over ~200 KB: check what grew)" if size > 1.1 * MAX_BYTES else ""))
     for name in shooter.missing:
-        print(f"missing (not built yet): {name}")
+        print(f"missing (no suitable demo order): {name}")
     return 0
 
 

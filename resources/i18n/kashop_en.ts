@@ -605,7 +605,7 @@ Please attach this file when you contact support.</translation>
     <name>MainWindow</name>
     <message>
         <source>kashop 卡店订单台</source>
-        <extracomment>Navigation order: key, module and class of the screen (None: the orders page, built here).</extracomment>
+        <extracomment>Navigation order: key and the class of the screen (None: the orders page, built here).</extracomment>
         <translation>kashop order desk</translation>
     </message>
     <message>
@@ -631,10 +631,6 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>关于(&amp;A)</source>
         <translation>&amp;About</translation>
-    </message>
-    <message>
-        <source>「{page}」页面尚未就绪。</source>
-        <translation>The &quot;{page}&quot; screen is not ready yet.</translation>
     </message>
     <message>
         <source>售后申请（{open}，逾期 {overdue}）</source>
@@ -849,7 +845,7 @@ Please attach this file when you contact support.</translation>
     <name>OrderDetailPane</name>
     <message>
         <source>取消订单</source>
-        <extracomment>Button key, dialog class (None: run here), module guess for the lazy import, shortcut.</extracomment>
+        <extracomment>Button key, dialog class (None: run here, without a dialog), shortcut.</extracomment>
         <translation>Cancel order</translation>
     </message>
     <message>
@@ -1114,10 +1110,6 @@ Not available: {why}</translation>
         <source>该订单没有待审核的售后申请</source>
         <translation>This order has no open request to review</translation>
     </message>
-    <message>
-        <source>「{action}」对话框尚未就绪</source>
-        <translation>The &quot;{action}&quot; dialog is not ready yet</translation>
-    </message>
 </context>
 <context>
     <name>OrderSummary</name>
@@ -1191,7 +1183,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>点击表头排序</source>
-        <extracomment>The id list is read once the filter has been still this long: clicking through the tabs or typing reads one list, not one per step, and a tab&apos;s first paint has the CPU to itself. The id list of the current filter is in place (its length): jumps read by primary key.</extracomment>
+        <extracomment>The id list is read this long after a filter&apos;s first page was read (painted): clicking through the tabs reads one list, not one per tab, and the first paint has the CPU to itself. The id list of the current filter is in place (its length): jumps read by primary key.</extracomment>
         <translation>Click to sort</translation>
     </message>
     <message>
