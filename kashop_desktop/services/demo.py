@@ -144,8 +144,12 @@ def _rows(desk: Desk, products: list[Product], accounts: dict[str, int], buyers:
         if i < start:
             continue
         created = now - timedelta(seconds=age)
+        expired = False
         if status is S.PENDING_PAYMENT:
-            created = now - timedelta(minutes=rng.randint(1, 12))
+            if i >= stop - 12:  # a dozen buyers are paying right now
+                created = now - timedelta(minutes=rng.randint(1, 12))
+            else:  # older unpaid orders closed by themselves long ago
+                status, expired = S.CANCELLED, True
         list_fen = product.price_fen * qty
         paid_fen = max(1, list_fen - coupon - points // 100 * 100 // 100)
         row: dict[str, Any] = {
@@ -155,7 +159,7 @@ def _rows(desk: Desk, products: list[Product], accounts: dict[str, int], buyers:
             "channel": channel, "gateway_id": accounts.get("wallet" if channel == "wallet" else "sandbox"),
             "buyer": buyer, "buyer_ref_id": buyers.get(buyer), "updated_at": to_epoch(created),
         }
-        paid = status not in (S.PENDING_PAYMENT,) and not (status is S.CANCELLED and rng.random() < 0.6)
+        paid = status is not S.PENDING_PAYMENT and not expired and not (status is S.CANCELLED and rng.random() < 0.6)
         if paid:
             row["paid_at"] = to_epoch(created + timedelta(seconds=rng.randint(20, 300)))
             row["gateway_trade_no"] = f"{created:%Y%m%d%H%M%S}{i % 100000:05d}{rng.randrange(10**6):06d}"
