@@ -3,13 +3,19 @@
     python benchmarks/gui_bench.py [DATA_DIR] [--orders N]
 
 Builds the store once (reused when DATA_DIR already holds the orders; building is not part of
-any figure), then, offscreen:
+any figure), then, offscreen, with the window on the app's one qasync loop (as in the app: the
+order list reads its id list on the database worker through it):
   launch     a fresh process runs the app's smoke start on DATA_DIR: main() to the first painted
              order list (the wall time of the whole process is printed beside it);
   tabs       switching the status tab until the list has repainted;
   search     typing a search (debounce skipped) until its first page has painted;
-  jump       scrolling to row 600,000 until it has painted;
-  memory     VmRSS after browsing every tab and a few jumps;
+  id list    reading the ordered ids of all orders on the worker, alone and from the filter
+             change until the list is in place (the model waits for the filter to settle first);
+  jump       scrolling to rows 600,000, 123,456, 987,654 and 400,000 until painted: before the
+             id list exists (SQL: OFFSET over the sort index), while the worker is reading it,
+             and once it is in place (rows by primary key);
+  memory     VmRSS after browsing every tab (each tab's id list read, the 1M one in place at the
+             end) and a few jumps;
   lag        the worst event-loop delay seen by a 10 ms QTimer while 1,000 refunds go to the
              sandbox gateway with 50 ms latency (approved in bulk with requests.bulk_approve).
 """
@@ -140,66 +146,128 @@ def launch(data_dir: Path) -> None:
 
 
 class Painter:
-    """Runs Qt events until the order list has painted after an action."""
+    """Times an action until the order list has painted, awaiting on the running qasync loop."""
 
-    def __init__(self, app: Any, view: Any) -> None:
-        self.app = app
-        self.flag = False
+    def __init__(self, view: Any) -> None:
+        self.pending: asyncio.Future[float] | None = None
         view.painted.connect(self._painted)
 
     def _painted(self) -> None:
-        self.flag = True
+        if self.pending is not None and not self.pending.done():
+            self.pending.set_result(time.perf_counter())
 
-    def wait(self) -> None:
-        deadline = time.perf_counter() + 10
-        while not self.flag and time.perf_counter() < deadline:
-            self.app.processEvents()
-
-    def time(self, action: Callable[[], Any]) -> float:
-        self.app.processEvents()
-        self.flag = False
+    async def time(self, action: Callable[[], Any]) -> float:
+        await asyncio.sleep(0.005)  # let the previous action's events settle
+        self.pending = asyncio.get_running_loop().create_future()
         start = time.perf_counter()
         action()
-        while not self.flag:
-            self.app.processEvents()
-            if time.perf_counter() - start > 10:
-                raise TimeoutError("the list never painted")
-        return (time.perf_counter() - start) * 1000
+        try:
+            end = await asyncio.wait_for(self.pending, 10)
+        except TimeoutError:
+            raise TimeoutError("the list never painted") from None
+        return (end - start) * 1000
 
 
-def browse(app: Any, window: Any) -> None:
+async def id_list_ready(model: Any, timeout: float = 30) -> float:
+    """Wait until the model's id list for its current filter is in place; the wait in ms."""
+    start = time.perf_counter()
+    while not model.has_id_list():
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError("the id list never came")
+        await asyncio.sleep(0.002)
+    return (time.perf_counter() - start) * 1000
+
+
+def spread(samples: list[float]) -> str:
+    return f"(min {min(samples):.1f} / median {statistics.median(samples):.1f} / max {max(samples):.1f})"
+
+
+async def jumps(painter: Painter, page: Any) -> tuple[list[float], list[bool]]:
+    """Jump to four rows on a fresh filter; also whether the id list was there at each jump."""
+    times, listed = [], []
+    for row in (JUMP_ROW, 123_456, 987_654, 400_000):
+        listed.append(page.model.has_id_list())
+        times.append(await painter.time(lambda row=row: page.view.scrollTo(page.model.index(row, 0))))
+    return times, listed
+
+
+async def browse(ctx: Any, window: Any) -> None:
     page = window.orders_page
-    painter = Painter(app, page.view)
+    model = page.model
+    painter = Painter(page.view)
     tabs = []
     for i in [*range(1, page.tabs.count()), 0]:
-        tabs.append(painter.time(lambda i=i: page.tabs.setCurrentIndex(i)))
+        tabs.append(await painter.time(lambda i=i: page.tabs.setCurrentIndex(i)))
     record("switch status tab + repaint (median)", statistics.median(tabs), "ms", 60)
     record("switch status tab + repaint (worst tab)", max(tabs), "ms", 60)
-    first = next(r for r in map(page.model.row_at, range(50_000, 51_000))
+    first = next(r for r in map(model.row_at, range(50_000, 51_000))
                  if r.buyer.startswith("1") and r.gateway_trade_no)
     for label, text in (("order-no prefix", first.order_no[:9]), ("phone substring", first.buyer[-7:]),
                         ("trade no", first.gateway_trade_no)):
-        ms = painter.time(lambda text=text: (page.search.setText(text), page.apply_filter()))
-        record(f"search {label}: first page painted ({page.model.rowCount():,})", ms, "ms", 30)
-    painter.time(lambda: (page.search.clear(), page.apply_filter()))
-    jumps = [painter.time(lambda row=row: page.view.scrollTo(page.model.index(row, 0)))
-             for row in (JUMP_ROW, 123_456, 987_654, 400_000)]
-    record(f"jump to row {JUMP_ROW:,} + paint", jumps[0], "ms", 40)
-    record("jump to any row + paint (worst of 4)", max(jumps), "ms", 40)
-    flt = page.model.order_filter
+        ms = await painter.time(lambda text=text: (page.search.setText(text), page.apply_filter()))
+        record(f"search {label}: first page painted ({model.rowCount():,})", ms, "ms", 30)
+    await painter.time(lambda: (page.search.clear(), page.apply_filter()))
+    await id_list_ready(model)
+
+    flt = model.order_filter
+    scans = []
+    for _ in range(3):
+        start = time.perf_counter()
+        ids = await ctx.run(views.order_id_list, model.desk, flt)
+        scans.append((time.perf_counter() - start) * 1000)
+    print(f"{'  id list of all orders: worker scan alone':<46} {statistics.median(scans):>9.1f} ms  "
+          f"{spread(scans)}, {len(ids):,} ids, {ids.itemsize * len(ids) / 2**20:.1f} MB")
     start = time.perf_counter()
-    views.order_page(page.model.desk, flt, page.model.PAGE_SIZE, offset=JUMP_ROW + 1000)
-    print(f"{'  of which SQL alone (OFFSET ~600,000)':<46} {(time.perf_counter() - start) * 1000:>9.1f} ms")
+    views.order_rows(model.desk, views.order_ids(model.desk, flt, model.PAGE_SIZE, offset=JUMP_ROW + 1000))
+    offset_ms = (time.perf_counter() - start) * 1000
+    start = time.perf_counter()
+    views.order_rows(model.desk, ids[JUMP_ROW + 1000 : JUMP_ROW + 1000 + model.PAGE_SIZE])
+    sliced_ms = (time.perf_counter() - start) * 1000
+    print(f"{'  a page at ~600,000, SQL alone: OFFSET on ids':<46} {offset_ms:>9.1f} ms; "
+          f"sliced from the id list {sliced_ms:.1f} ms")
+    del ids
+
+    # Before the id list: the model waits for the filter to settle, so hold that off.
+    delay = model.ID_LIST_DELAY_MS
+    model.ID_LIST_DELAY_MS = 60_000
+    model.refresh()
+    before, _ = await jumps(painter, page)
+    record(f"jump to row {JUMP_ROW:,} + paint, before the id list", before[0], "ms", 40)
+    record("jump to any row + paint, before the id list (worst of 4)", max(before), "ms", 40)
+
+    # While the worker reads it: no settling delay, jumps as soon as the scan has begun.
+    model.ID_LIST_DELAY_MS = 0
+    model.refresh()
+    await asyncio.sleep(0.02)
+    during, listed = await jumps(painter, page)
+    print(f"{'  jump while the worker reads the id list':<46} {max(during):>9.1f} ms  "
+          f"worst of 4 {spread(during)}, list in place at {sum(listed)} of 4")
+    model.ID_LIST_DELAY_MS = delay
+    await id_list_ready(model)
+
+    model.refresh()
+    ready = await id_list_ready(model)
+    print(f"{'  id list of all orders: filter change -> ready':<46} {ready:>9.1f} ms  "
+          f"(incl. {delay} ms settling delay)")
+    after, listed = await jumps(painter, page)
+    assert all(listed)
+    record(f"jump to row {JUMP_ROW:,} + paint, id list ready", after[0], "ms", 40)
+    record("jump to any row + paint, id list ready (worst of 4)", max(after), "ms", 40)
+
     for i in range(page.tabs.count()):
         if i != page.tabs.currentIndex():
-            painter.time(lambda i=i: page.tabs.setCurrentIndex(i))
-        if page.model.rowCount() > 100:
-            painter.time(lambda: page.view.scrollTo(page.model.index(page.model.rowCount() // 2, 0)))
+            await painter.time(lambda i=i: page.tabs.setCurrentIndex(i))
+        if model.rowCount() > 100:
+            await painter.time(lambda: page.view.scrollTo(model.index(model.rowCount() // 2, 0)))
+        if model.rowCount():  # an empty list is never read
+            await id_list_ready(model)
+    await painter.time(lambda: page.tabs.setCurrentIndex(0))
+    await id_list_ready(model)
     window.show_page("requests")
     window.show_page("refunds")
     window.show_page("orders")
-    app.processEvents()
-    record("RSS after browsing every tab", rss_mb(), "MB", 150)
+    await asyncio.sleep(0.05)
+    record("RSS after browsing every tab (1M id list in place)", rss_mb(), "MB", 150)
 
 
 def rss_mb() -> float:
@@ -254,13 +322,15 @@ def run_gui(data_dir: Path) -> None:
     window = MainWindow(ctx, settings)
     window.persist_layout = False
     window.resize(1400, 860)
-    first = Painter(app, window.orders_page.view)
-    window.show()
-    first.wait()
-    print(f"{'  RSS at the first paint':<46} {rss_mb():>9.1f} MB")
-    browse(app, window)
+
+    async def session() -> None:
+        await Painter(window.orders_page.view).time(window.show)
+        print(f"{'  RSS at the first paint':<46} {rss_mb():>9.1f} MB")
+        await browse(ctx, window)
+        await send_with_lag(ctx, refund_ids)
+
     with loop:
-        loop.run_until_complete(send_with_lag(ctx, refund_ids))
+        loop.run_until_complete(session())
         loop.run_until_complete(ctx.aclose())
     window.close()
     desk.close()

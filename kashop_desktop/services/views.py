@@ -7,6 +7,8 @@ datetimes in Beijing time; ``to_json`` turns them into `_fen` integers and ISO 8
 from __future__ import annotations
 
 import json
+from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -201,6 +203,30 @@ def order_rows_by_id(desk: Desk, ids: list[int]) -> dict[int, OrderRow]:
     marks = ",".join("?" * len(ids))
     rows = desk.db.execute_sql(f"SELECT {cols} FROM orders WHERE id IN ({marks})", ids).fetchall()
     return {r[0]: OrderRow.from_tuple(r) for r in rows}
+
+
+def order_page_before(desk: Desk, flt: OrderFilter, limit: int, before: tuple[int, int]) -> list[OrderRow]:
+    """The ``limit`` rows just above the row whose keyset is ``before``, in list order."""
+    return [OrderRow.from_tuple(r) for r in queries.page_before(desk.db, flt, limit, before)]
+
+
+def order_ids(desk: Desk, flt: OrderFilter, limit: int, *, offset: int = 0) -> list[int]:
+    """Ids of a stretch of the list, read from the sort index alone (cheap even deep down)."""
+    return queries.ids(desk.db, flt, limit, offset=offset)
+
+
+def order_id_list(desk: Desk, flt: OrderFilter,
+                  cancelled: Callable[[], bool] | None = None) -> array[int] | None:
+    """Every id of the list in order (8 bytes an order); None if ``cancelled`` said stop."""
+    return queries.all_ids(desk.db, flt, cancelled)
+
+
+def order_rows(desk: Desk, ids: Sequence[int]) -> list[OrderRow] | None:
+    """These orders' rows in this order, by primary key; None if one of them is gone."""
+    found = order_rows_by_id(desk, list(ids))
+    if len(found) != len(set(ids)):
+        return None
+    return [found[i] for i in ids]
 
 
 def search_kind(text: str) -> str:

@@ -1,8 +1,10 @@
-"""OrdersModel: Qt's model contract, and its data compared with plain SQL (no widgets needed)."""
+"""OrdersModel: Qt's model contract, and its data compared with plain SQL (no widgets needed): pages
+read by keyset and OFFSET, and pages sliced from the id list read on the DB worker."""
 
 from __future__ import annotations
 
 import random
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,6 +14,7 @@ from kashop_desktop.domain.clock import SHOP_TZ, to_epoch
 from kashop_desktop.services import bulk, orders, views
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.views import OrderFilter, OrderRow
+from tests.gui.test_dialogs import desk_context, qasync_loop
 
 pytestmark = pytest.mark.gui
 
@@ -160,3 +163,160 @@ def test_invalidate_emits_data_changed_for_just_that_row(qtbot: Any, model: Any,
     before = model.queries
     model.invalidate_ids({999_999})  # not cached: nothing to read, nothing to emit
     assert model.queries == before
+
+
+def test_scrolling_up_after_a_jump_seeks_backwards_not_by_offset(model: Any, desk: Desk, monkeypatch: Any) -> None:
+    calls: list[str] = []
+    for name in ("order_page", "order_page_before", "order_ids"):
+        real = getattr(views, name)
+        monkeypatch.setattr(views, name, lambda *a, _real=real, _name=name, **kw: calls.append(_name) or _real(*a, **kw))
+    expected = sql_ids(desk, "created_at DESC, id DESC")
+    assert [model.row_at(i).id for i in range(777, -1, -1)] == expected[777::-1]
+    assert calls == ["order_ids"] + ["order_page_before"] * 15, "one OFFSET for the jump, then index seeks upwards"
+
+
+# ---- the id list: read on the DB worker (qasync loop), pages sliced from it ----------------------
+
+_aloop = pytest.fixture(qasync_loop, name="aloop")
+_ctx = pytest.fixture(desk_context, name="ctx")
+
+
+@pytest.fixture
+def listed(qtbot: Any, desk: Desk, ctx: Any) -> Any:
+    """A model with the worker behind it: it reads its id list once a page has been read."""
+    from kashop_desktop.gui.orders_model import OrdersModel
+
+    add_orders(desk, 1000)
+    m = OrdersModel(desk, ctx=ctx)
+    m.PAGE_SIZE = 50
+    m.MAX_PAGES = 4
+    m.ID_LIST_DELAY_MS = 0
+    return m
+
+
+def wait_for_list(qtbot: Any, model: Any) -> None:
+    model.row_at(0)  # the first page read asks for the list
+    qtbot.waitUntil(model.has_id_list, timeout=5000)
+
+
+def spy_sql_pages(monkeypatch: Any) -> list[str]:
+    """Record reads that go to SQL for pages (keyset, backwards keyset, OFFSET) instead of the list."""
+    calls: list[str] = []
+    for name in ("order_page", "order_page_before", "order_ids"):
+        real = getattr(views, name)
+        monkeypatch.setattr(views, name, lambda *a, _real=real, _name=name, **kw: calls.append(_name) or _real(*a, **kw))
+    return calls
+
+
+@pytest.mark.parametrize(("flt", "where", "params", "order_by"), [
+    (OrderFilter(), "", (), "created_at DESC, id DESC"),
+    (OrderFilter(sort="amount", descending=False), "", (), "paid_fen ASC, id ASC"),
+    (OrderFilter(status="paid", sort="amount"), "WHERE status = ?", ("paid",), "paid_fen DESC, id DESC"),
+    (OrderFilter(search="KS2026110100004", descending=False), "WHERE order_no LIKE ?", ("KS2026110100004%",),
+     "created_at ASC, id ASC"),
+])
+def test_pages_from_the_id_list_match_sql_across_random_jumps(
+        qtbot: Any, listed: Any, desk: Desk, monkeypatch: Any, flt: OrderFilter, where: str,
+        params: tuple[Any, ...], order_by: str) -> None:
+    listed.set_filter(flt)
+    wait_for_list(qtbot, listed)
+    expected = sql_ids(desk, order_by, where, params)
+    assert listed.rowCount() == len(expected) > 0
+    calls = spy_sql_pages(monkeypatch)
+    rng = random.Random(5)
+    for row in [*rng.choices(range(len(expected)), k=80), len(expected) - 1, 0]:
+        assert listed.row_at(row).id == expected[row]
+    assert all_ids(listed) == expected
+    assert calls == [], "with the id list in place every page is read by primary key"
+    far = expected[len(expected) * 9 // 10]
+    assert listed.position_of(far) == len(expected) * 9 // 10
+
+
+def test_a_list_read_for_an_old_filter_is_discarded(qtbot: Any, listed: Any, desk: Desk, ctx: Any,
+                                                    monkeypatch: Any) -> None:
+    gate = threading.Event()
+    asked: list[OrderFilter] = []
+    told_to_stop: list[bool] = []
+    real = views.order_id_list
+
+    def slow(desk: Desk, flt: OrderFilter, cancelled: Any = None) -> Any:
+        asked.append(flt)
+        gate.wait(5)
+        told_to_stop.append(cancelled())
+        return real(desk, flt)  # as if the scan ended before it saw the stop
+
+    monkeypatch.setattr(views, "order_id_list", slow)
+    ready: list[int] = []
+    listed.id_list_ready.connect(ready.append)
+    old = OrderFilter(status="paid")
+    listed.set_filter(old)
+    listed.row_at(0)
+    qtbot.waitUntil(lambda: asked == [old], timeout=5000)
+    # Same rows, another order, and no page read yet: only the generation tells the lists apart.
+    new = OrderFilter(status="paid", sort="amount", descending=False)
+    listed.set_filter(new)
+    gate.set()
+    qtbot.waitUntil(lambda: not ctx.tasks, timeout=5000)
+    assert told_to_stop == [True]
+    assert not listed.has_id_list() and ready == []
+    wait_for_list(qtbot, listed)
+    assert asked == [old, new] and told_to_stop == [True, False]
+    assert ready == [listed.rowCount()]
+    assert all_ids(listed) == sql_ids(desk, "paid_fen ASC, id ASC", "WHERE status = ?", ("paid",))
+
+
+def test_a_list_that_disagrees_with_the_count_is_not_used(qtbot: Any, listed: Any, desk: Desk, ctx: Any,
+                                                          monkeypatch: Any) -> None:
+    gate = threading.Event()
+    real = views.order_id_list
+
+    def slow(desk: Desk, flt: OrderFilter, cancelled: Any = None) -> Any:
+        gate.wait(5)
+        return real(desk, flt)
+
+    monkeypatch.setattr(views, "order_id_list", slow)
+    listed.row_at(0)
+    qtbot.waitUntil(lambda: bool(ctx.tasks), timeout=5000)
+    bulk.insert_orders(desk, [{  # an order arrives between the count and the scan
+        "order_no": "KS2099010100000001", "created_at": to_epoch(BASE + timedelta(days=30)),
+        "product_name": "点卡 0", "product_type": "direct_recharge", "list_fen": 1000, "paid_fen": 1000,
+        "status": "paid", "buyer": "13900000000"}])
+    gate.set()
+    qtbot.waitUntil(lambda: not ctx.tasks, timeout=5000)
+    assert not listed.has_id_list(), "the rows shown are the older list"
+    assert all_ids(listed)[:5] == sql_ids(desk, "created_at DESC, id DESC")[1:6]
+    listed.refresh()  # what the page does at the top of the list when counts change
+    wait_for_list(qtbot, listed)
+    assert all_ids(listed) == sql_ids(desk, "created_at DESC, id DESC")
+
+
+def test_changes_reread_rows_in_place_and_a_refresh_reads_the_list_again(
+        qtbot: Any, qtmodeltester: Any, listed: Any, desk: Desk) -> None:
+    listed.set_filter(OrderFilter(status="paid"))
+    wait_for_list(qtbot, listed)
+    qtmodeltester.check(listed)
+    count = listed.rowCount()
+    shown = listed.row_at(7)
+    far_id = sql_ids(desk, "created_at DESC, id DESC", "WHERE status = ?", ("paid",))[120]
+    far = views.order_rows_by_id(desk, [far_id])[far_id]
+    assert 120 // listed.PAGE_SIZE not in listed.cached_pages()
+    changes = orders.deliver(desk, shown.order_no)
+    changes.merge(orders.deliver(desk, far.order_no))
+    with qtbot.waitSignal(listed.dataChanged):
+        listed.invalidate_ids(changes.order_ids)
+    # Both stay where they were (until a refresh), now delivered: the cached one re-read, the
+    # other read by primary key from the list when its page is wanted.
+    assert listed.rowCount() == count and listed.has_id_list()
+    assert (listed.row_at(7).id, listed.row_at(7).status.value) == (shown.id, "delivered")
+    assert (listed.row_at(120).id, listed.row_at(120).status.value) == (far.id, "delivered")
+    qtmodeltester.check(listed)
+    bulk.insert_orders(desk, [{  # new orders: the page re-runs the query when scrolled to the top
+        "order_no": f"KS2099010100{i:06d}", "created_at": to_epoch(BASE + timedelta(days=30, minutes=i)),
+        "product_name": "点卡 1", "product_type": "direct_recharge", "list_fen": 1000, "paid_fen": 1000,
+        "status": "paid", "buyer": "13900000000"} for i in range(3)])
+    listed.refresh()
+    assert not listed.has_id_list()
+    wait_for_list(qtbot, listed)
+    assert listed.rowCount() == count - 2 + 3
+    assert all_ids(listed) == sql_ids(desk, "created_at DESC, id DESC", "WHERE status = ?", ("paid",))
+    qtmodeltester.check(listed)
