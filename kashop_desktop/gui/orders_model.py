@@ -10,7 +10,7 @@ recently used ones are dropped. Where a page comes from:
   so row 900,000 costs what row 0 does.
 * Until that list is there (the first paint never waits for it): the page below a cached one
   by keyset, the page above one by keyset backwards, any other page (a jump) by an OFFSET over
-  the sort index alone and then its rows by primary key.
+  the sort index alone, from the nearer end of the list, and then its rows by primary key.
 
 An operation's ``Changes.order_ids`` re-reads just those rows; rows stay where they are until
 the next refresh, so the selection does not jump under the owner's cursor. A refresh or a new
@@ -226,8 +226,15 @@ class OrdersModel(QAbstractTableModel):
             return views.order_page_before(self.desk, flt, size, views.keyset_of(below[0], flt))
         if number == 0:
             return views.order_page(self.desk, flt, size)
-        # A jump: OFFSET over the sort index (it ends in id: no table rows visited), then rows by id.
-        rows = views.order_rows(self.desk, views.order_ids(self.desk, flt, size, offset=start))
+        # A jump: OFFSET over the sort index (it ends in id: no table rows visited) from the
+        # nearer end of the list, then the rows by primary key.
+        here = min(size, self._count - start)
+        rows_below = self._count - start - here
+        if rows_below < start:
+            ids = views.order_ids(self.desk, flt, here, offset=rows_below, from_end=True)
+        else:
+            ids = views.order_ids(self.desk, flt, size, offset=start)
+        rows = views.order_rows(self.desk, ids)
         return rows if rows is not None else views.order_page(self.desk, flt, size, offset=start)
 
     def _keep(self, number: int, page: list[OrderRow]) -> None:

@@ -210,9 +210,10 @@ def order_page_before(desk: Desk, flt: OrderFilter, limit: int, before: tuple[in
     return [OrderRow.from_tuple(r) for r in queries.page_before(desk.db, flt, limit, before)]
 
 
-def order_ids(desk: Desk, flt: OrderFilter, limit: int, *, offset: int = 0) -> list[int]:
-    """Ids of a stretch of the list, read from the sort index alone (cheap even deep down)."""
-    return queries.ids(desk.db, flt, limit, offset=offset)
+def order_ids(desk: Desk, flt: OrderFilter, limit: int, *, offset: int = 0, from_end: bool = False) -> list[int]:
+    """Ids of a stretch of the list, read from the sort index alone (cheap even deep down);
+    ``from_end``: the stretch ends ``offset`` rows before the end of the list."""
+    return queries.ids(desk.db, flt, limit, offset=offset, from_end=from_end)
 
 
 def order_id_list(desk: Desk, flt: OrderFilter,

@@ -178,18 +178,23 @@ def page_before(db: SqliteDatabase, flt: OrderFilter, limit: int, before: tuple[
     return rows
 
 
-def _ids_sql(db: SqliteDatabase, flt: OrderFilter) -> tuple[str, list[Any]]:
+def _ids_sql(db: SqliteDatabase, flt: OrderFilter, *, reverse: bool = False) -> tuple[str, list[Any]]:
     where, params = _where(db, flt)
     key = _sort_key(flt)
-    direction = "DESC" if flt.descending else "ASC"
+    direction = "DESC" if flt.descending != reverse else "ASC"
     return f"SELECT o.id FROM orders o{where} ORDER BY {key} {direction}, o.id {direction}", params
 
 
-def ids(db: SqliteDatabase, flt: OrderFilter, limit: int, *, offset: int = 0) -> list[int]:
+def ids(db: SqliteDatabase, flt: OrderFilter, limit: int, *, offset: int = 0, from_end: bool = False) -> list[int]:
     """Order ids in list order. The sort indexes end in ``id``, so this reads the index alone:
-    on a million orders OFFSET 600,000 takes ~9 ms here, ~20 ms in ``page`` (measured warm)."""
-    sql, params = _ids_sql(db, flt)
-    return [r[0] for r in db.execute_sql(sql + " LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()]
+    on a million orders OFFSET 600,000 takes ~9 ms here, ~20 ms in ``page`` (measured warm).
+    ``from_end``: ``offset`` counts from the end of the list (the index read backwards), so a
+    row near the bottom is no deeper than one near the top."""
+    sql, params = _ids_sql(db, flt, reverse=from_end)
+    found = [r[0] for r in db.execute_sql(sql + " LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()]
+    if from_end:
+        found.reverse()
+    return found
 
 
 ID_CHUNK = 16_384

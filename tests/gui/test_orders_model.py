@@ -91,6 +91,12 @@ def test_jumping_reads_by_offset_and_matches_sql(model: Any, desk: Desk) -> None
     for row in (999, 0, 517, 49, 50, 733, 998):
         assert model.row_at(row).id == expected[row]
     assert model.row_at(1000) is None
+    # A short last page, and pages read by OFFSET from either end of the list.
+    model.set_filter(OrderFilter(status="paid", sort="amount", descending=False))
+    expected = sql_ids(desk, "paid_fen ASC, id ASC", "WHERE status = ?", ("paid",))
+    assert len(expected) % model.PAGE_SIZE
+    for row in (len(expected) - 1, 120, 60, 0, len(expected) - 2, 101):
+        assert model.row_at(row).id == expected[row]
 
 
 def test_sort_by_amount_and_only_created_or_amount(model: Any, desk: Desk) -> None:
