@@ -130,7 +130,7 @@ class OrdersPage(QWidget):
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.model = OrdersModel(ctx.desk, self)
+        self.model = OrdersModel(ctx.desk, self, ctx=ctx)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DEBOUNCE_MS)
