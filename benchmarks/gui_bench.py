@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import random
 import statistics
@@ -326,6 +327,7 @@ def run_gui(data_dir: Path) -> None:
     async def session() -> None:
         await Painter(window.orders_page.view).time(window.show)
         print(f"{'  RSS at the first paint':<46} {rss_mb():>9.1f} MB")
+        gc.freeze()  # as the app does two seconds after start
         await browse(ctx, window)
         await send_with_lag(ctx, refund_ids)
 
