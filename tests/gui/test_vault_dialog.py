@@ -69,6 +69,8 @@ def test_main_window_asks_for_a_locked_vault_once(qtbot, ctx, tmp_path: Path) ->
     assert dialog is not None and not dialog.creating
     dialog.passphrase.setText("right-one")
     dialog.ok_button.click()
-    qtbot.waitUntil(lambda: gateway_service.secret_status(ctx.desk).unlocked, timeout=5000)
-    window.load_gateways()  # asked once per start only
-    assert asking() is None
+    qtbot.waitUntil(lambda: asking() is None, timeout=5000)
+    assert gateway_service.secret_status(ctx.desk).unlocked
+    qtbot.waitUntil(lambda: not ctx.tasks, timeout=5000)
+    window.load_gateways()  # asked once per start only: no new prompt is started
+    assert not ctx.tasks
