@@ -145,13 +145,13 @@ def _rows(desk: Desk, products: list[Product], accounts: dict[str, int], buyers:
             continue
         created = now - timedelta(seconds=age)
         expired = False
-        if status is S.PENDING_PAYMENT:
-            if i >= stop - 12:  # a dozen buyers are paying right now
-                created = now - timedelta(minutes=rng.randint(1, 12))
-            else:  # older unpaid orders closed by themselves long ago
-                status, expired = S.CANCELLED, True
+        if i >= stop - 12:  # a dozen buyers are paying right now
+            status = S.PENDING_PAYMENT
+            created = now - timedelta(minutes=rng.randint(1, 12))
+        elif status is S.PENDING_PAYMENT:  # older unpaid orders closed by themselves long ago
+            status, expired = S.CANCELLED, True
         list_fen = product.price_fen * qty
-        paid_fen = max(1, list_fen - coupon - points // 100 * 100 // 100)
+        paid_fen = max(1, list_fen - coupon - points)  # 100 points are worth ¥1
         row: dict[str, Any] = {
             "order_no": f"KS{created:%Y%m%d}{i:07d}", "created_at": to_epoch(created), "product_id": product.id,
             "product_name": product.name, "product_type": product.product_type, "quantity": qty,
