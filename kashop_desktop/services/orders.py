@@ -10,7 +10,7 @@ from ..domain.clock import to_epoch
 from ..domain.errors import DomainError
 from ..domain.order import CodeUsed, ProductType, ReasonCode
 from ..domain.states import OrderStatus
-from ..store.models import CardCode, Coupon, Order, OrderEvent, Product, Refund
+from ..store.models import CancelRequest, CardCode, Coupon, Order, OrderEvent, Product, Refund
 from .changes import Changes
 from .common import (
     OWNER,
@@ -98,6 +98,9 @@ def _deliver(desk: Desk, order: Order, actor: str) -> Changes:
         raise DomainError(
             "not_deliverable", f"「{status.zh}」的订单不能发货", f"an order that is '{status.en}' cannot be delivered"
         )
+    waiting = _open_cancel_request(order)
+    if waiting is not None:
+        raise waiting
     codes: list[str] = []
     if order.product_type == ProductType.CARD_CODE.value:
         picked = list(
@@ -335,4 +338,14 @@ def deliver_check(desk: Desk, order_no: str) -> DomainError | None:
         return DomainError("not_deliverable", f"「{status.zh}」的订单不能发货", f"an order that is '{status.en}' cannot be delivered")
     if order.product_type == ProductType.CARD_CODE.value and not _codes_available(order):
         return DomainError("out_of_codes", "卡密库存不足，无法发货", "not enough card codes in stock to deliver")
+    return _open_cancel_request(order)
+
+
+def _open_cancel_request(order: Order) -> DomainError | None:
+    """A buyer waiting for an answer to a cancel request must get the answer before the goods."""
+    waiting = CancelRequest.select().where((CancelRequest.order == order.id) & (CancelRequest.state == "open")
+                                           & (CancelRequest.is_dispute == False)).exists()  # noqa: E712
+    if waiting:
+        return DomainError("cancel_request_open", "买家申请了取消，请先审核申请再发货",
+                           "the buyer asked to cancel: answer the request before delivering")
     return None

@@ -231,3 +231,15 @@ def test_deliver_and_mark_paid_verdicts(desk: Desk) -> None:
     assert ops.deliver_check(desk, paid).code == "already_delivered"
     other = order(desk, prod=p)  # the only card code is gone
     assert ops.deliver_check(desk, other).code == "out_of_codes"
+
+
+def test_no_delivery_while_a_cancel_request_waits(desk: Desk) -> None:
+    no = order(desk, paid_minutes_ago=30)
+    _, rid = reqs.open_request(desk, no, R.WRONG_ITEM)
+    assert ops.deliver_check(desk, no).code == "cancel_request_open"
+    with pytest.raises(DomainError, match="先审核"):
+        ops.deliver(desk, no)
+    reqs.reject(desk, rid, "卡密已准备好")
+    assert ops.deliver_check(desk, no) is None
+    ops.deliver(desk, no)
+    assert row(no).status == "delivered"
