@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 SHOP_TZ = timezone(timedelta(hours=8), "CST")
 
@@ -20,7 +20,7 @@ def to_epoch(moment: datetime) -> int:
 def from_epoch(seconds: int | None) -> datetime | None:
     if seconds is None:
         return None
-    return datetime.fromtimestamp(seconds, UTC).astimezone(SHOP_TZ)
+    return datetime.fromtimestamp(seconds, SHOP_TZ)
 
 
 def parse_time(text: str) -> datetime:

@@ -29,7 +29,7 @@ from .context import DeskContext
 from .i18n import install_translator, remove_translators
 from .main_window import MainWindow
 from .order_detail import ACTIONS
-from .pages.refunds import STATES
+from .pages.refunds import STATES, RefundsPage
 from .qt import QSettings, QtWidgets, QWidget, qasync
 
 WINDOW_SIZE = (1400, 860)
@@ -115,7 +115,7 @@ class Shooter:
     async def pages(self, window: MainWindow, suffix: str = "") -> None:
         for key in ("requests", "refunds", "gateways", "settings"):
             page = window.show_page(key)
-            if key == "refunds":  # the refused one shows what the queue does with a failure
+            if isinstance(page, RefundsPage):  # a refused refund shows what the queue does with failures
                 page.tabs.setCurrentIndex(STATES.index("failed"))
             await self.shoot(window, f"{key}{suffix}")
         window.show_page("orders")

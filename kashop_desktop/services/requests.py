@@ -300,8 +300,9 @@ def _histories(desk: Desk, orders: Sequence[Order]) -> dict[int | None, BuyerHis
     return result
 
 
-def _refund_no(now: datetime, order_id: int, seq: int) -> str:
-    return f"RF{now:%Y%m%d}{order_id:09d}{seq:02d}"
+def _refund_no(prefix: str, order_id: int, seq: int) -> str:
+    """RF + date + order id + sequence: unique, and longer than 易支付 V2's 5-character minimum."""
+    return f"{prefix}{order_id:09d}{seq:02d}"
 
 
 def _approve_batch(
@@ -328,6 +329,7 @@ def _approve_batch(
         for row in light_rows(desk.db, "refund", "order_id", chunk):
             seqs[row.order_id] += 1
     histories = _histories(desk, [o for _, o, _ in items])
+    prefix = f"RF{now:%Y%m%d}"
     policies: dict[int | None, CancelPolicy] = {pid: desk.product_policy(p) for pid, p in products.items()}
     req_rows, order_rows, refunds, events, cancels = [], [], [], [], []
     stock_back: dict[int, int] = defaultdict(int)
@@ -344,7 +346,7 @@ def _approve_batch(
         bd, target, eta, gateway_id, needs_conf = plan
         before = order.status
         seqs[order.id] += 1
-        refund_no = _refund_no(now, order.id, seqs[order.id])
+        refund_no = _refund_no(prefix, order.id, seqs[order.id])
         full_before_delivery = target is S.CANCELLED
         stock_released = False
         if full_before_delivery:
