@@ -3,7 +3,7 @@ state wrong?
 
 Not a test: run ``.venv/bin/python benchmarks/chaos_wechatpay.py [--calls 10000] [--seed 1]``.
 
-It drives a small refund loop that follows the queue's rules (gateways.md §5.3):
+It drives a small refund loop that follows the queue's rules (the protocol notes §5.3):
   * the refund number is written to the local "database" before the first call;
   * on UNKNOWN_OUTCOME, SECURITY or RETRYABLE-after-send: query first, never re-send blind;
   * a re-send uses the same out_refund_no and the same amount;

@@ -1,6 +1,6 @@
 """Alipay OpenAPI adapter: the v1 gateway (``gateway.do``) with RSA2 signatures.
 
-Protocol facts follow /work/shared/reference/gateways.md section 2; the points below are the ones
+Protocol facts follow Alipay's OpenAPI documentation and official SDK; the points below are the ones
 the refund queue's safety depends on.
 
 Requests (§2.1-2.3)

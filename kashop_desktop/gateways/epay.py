@@ -1,7 +1,6 @@
 """易支付 / 彩虹易支付 (epay) adapters: V1 (MD5, ``api.php``/``mapi.php``) and V2 (RSA, ``api/pay/*``).
 
-Protocol facts follow /work/shared/reference/gateways.md section 1 (server source of 彩虹易支付,
-``pwj2333/EasyPay``). The points that shape this module:
+Protocol facts follow the server source of 彩虹易支付 (``pwj2333/EasyPay``). The points that shape this module:
 
 * Signature content (V1 and V2 alike): every parameter except ``sign``/``sign_type``, arrays and
   values that are ``null`` or empty after PHP ``trim``; sorted by key; ``k=v`` joined by ``&`` with
@@ -633,7 +632,7 @@ class _EpayAdapter(AdapterBase):
         if status == 2:
             # 彩虹 sets status 2 on ANY API refund, partial or full. Without refundmoney (V1 never
             # sends it) we cannot tell partial from full; the gateway still caps later refunds at
-            # what remains, so REFUNDED with refunded_fen=None is what we report (gateways.md 5.2).
+            # what remains, so REFUNDED with refunded_fen=None is what we report (the protocol notes §5.2).
             if refunded is not None and total is not None and 0 < refunded < total:
                 return PaymentState.PARTIALLY_REFUNDED
             return PaymentState.REFUNDED
@@ -874,7 +873,7 @@ class EpayV1Adapter(_EpayAdapter):
 
         HTTP 5xx after sending is reported as UNKNOWN_OUTCOME here, not RETRYABLE: a PHP crash
         or a proxy timeout may come after the money moved, and V1 cannot be queried or retried
-        safely, so the owner must look (safer reading of gateways.md 5.2/5.3).
+        safely, so the owner must look (safer reading of the protocol notes §5.2/5.3).
         """
         self._refund_amount_check(req)
         form = {**self._auth(), "money": format_yuan(req.amount_fen), **self._order_ids(req)}

@@ -1,6 +1,6 @@
 """WeChat Pay APIv3 adapter (微信支付 APIv3), direct-merchant mode with the 微信支付公钥.
 
-Protocol (reference: gateways.md §3):
+Protocol (reference: the protocol notes §3):
   * every request carries ``Authorization: WECHATPAY2-SHA256-RSA2048 mchid=…,nonce_str=…,
     timestamp=…,serial_no=…,signature=…``; the signature is SHA256withRSA (PKCS#1 v1.5) with the
     merchant API private key over ``METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nBODY\\n``, where the

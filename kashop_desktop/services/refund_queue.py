@@ -38,6 +38,7 @@ from .changes import Changes
 from .common import OWNER, SYSTEM, add_events, event_row, not_found
 from .desk import Desk
 from .gateways import make_adapter
+from .views import refund_actions
 
 T = TypeVar("T")
 RunDb = Callable[..., Awaitable[Any]]
@@ -278,11 +279,16 @@ def _refund(refund_id: int) -> Refund:
     return ref
 
 
+def _actions(ref: Refund) -> frozenset[str]:
+    return refund_actions(ref.state, ref.last_error_kind, ref.gateway_id is not None, bool(ref.needs_confirmation),
+                          bool(ref.confirmed))
+
+
 def retry(desk: Desk, refund_id: int, *, actor: str = OWNER, confirmed: bool = False) -> Changes:
     """Put a failed refund back in the queue, same refund no and amount."""
     with desk.atomic():
         ref = _refund(refund_id)
-        if ref.state != "failed" or ref.last_error_kind == "withdrawn":
+        if "retry" not in _actions(ref):
             raise DomainError("not_retryable", "只有失败的退款可以重新发送", "only a failed refund can be sent again")
         if ref.needs_confirmation and not confirmed:
             raise DomainError("confirm_non_idempotent", "该网关没有退款幂等保护，重新发送前请确认",
@@ -312,7 +318,7 @@ def resolve_manually(desk: Desk, refund_id: int, succeeded: bool, note: str, *, 
         raise DomainError("note_required", "请写明核实情况", "say what you checked")
     with desk.atomic():
         ref = _refund(refund_id)
-        if ref.state not in ("unknown", "failed", "queued"):
+        if "resolve" not in _actions(ref):
             raise DomainError("not_resolvable", "该退款不需要人工处理", "this refund needs no manual resolution")
         ref.state = "succeeded" if succeeded else "failed"
         ref.last_error = note

@@ -110,6 +110,28 @@ class RefundView:
     eta_latest: str | None
     gateway_refund_no: str | None
 
+    @property
+    def actions(self) -> frozenset[str]:
+        """What the owner may do with this refund now (the refund queue enforces the same)."""
+        return refund_actions(self.state, self.last_error_kind, self.gateway is not None,
+                              self.needs_confirmation, self.confirmed)
+
+
+def refund_actions(state: str, error_kind: str, has_gateway: bool, needs_confirmation: bool,
+                   confirmed: bool) -> frozenset[str]:
+    """retry: a failed refund goes back to the queue; query: ask the gateway now; confirm: the
+    owner's go-ahead where the gateway has no refund key; resolve: record a checked outcome."""
+    actions = set()
+    if state == "failed" and error_kind != "withdrawn":
+        actions.add("retry")
+    if state in ("queued", "sending", "unknown") and has_gateway:
+        actions.add("query")
+    if needs_confirmation and not confirmed and state in ("queued", "failed"):
+        actions.add("confirm")
+    if state in ("unknown", "failed", "queued") and error_kind != "withdrawn":
+        actions.add("resolve")
+    return frozenset(actions)
+
 
 @dataclass(frozen=True)
 class OrderDetail:
@@ -244,13 +266,14 @@ def _accounts() -> dict[int, GatewayAccount]:
     return {a.id: a for a in GatewayAccount.select()}
 
 
-def _request_view(req: CancelRequest, order: Order) -> RequestView:
+def _request_view(req: CancelRequest, order: Order, now: datetime) -> RequestView:
+    """``overdue`` is live: flagged by the sweep, or open past its deadline since."""
     requested = from_epoch(req.requested_at)
     due = from_epoch(req.due_at)
     assert requested is not None and due is not None
     return RequestView(
         req.id, order.order_no, order.id, req.state, bool(req.is_dispute), req.reason, req.note, req.evidence,
-        req.amount_fen, requested, due, bool(req.overdue), req.outcome, json.loads(req.decision_reasons or "[]"),
+        req.amount_fen, requested, due, bool(req.overdue) or (req.state == "open" and due < now), req.outcome, json.loads(req.decision_reasons or "[]"),
         from_epoch(req.decided_at), req.decided_by, req.decision_note, order.buyer, order.paid_fen,
         order.product_name,
     )
@@ -271,17 +294,17 @@ def _refund_view(ref: Refund, order_no: str, accounts: dict[int, GatewayAccount]
 
 def order_detail(desk: Desk, order_no: str) -> OrderDetail:
     order = get_order(order_no)
-    return _detail(order)
+    return _detail(order, desk.now())
 
 
 def order_detail_by_id(desk: Desk, order_id: int) -> OrderDetail:
     order = Order.get_or_none(Order.id == order_id)
     if order is None:
         raise not_found("order", order_id)
-    return _detail(order)
+    return _detail(order, desk.now())
 
 
-def _detail(order: Order) -> OrderDetail:
+def _detail(order: Order, now: datetime) -> OrderDetail:
     accounts = _accounts()
     acct = accounts.get(order.gateway_id) if order.gateway_id else None
     events = [
@@ -297,7 +320,7 @@ def _detail(order: Order) -> OrderDetail:
         order.refunded_fen, order.buyer, order.channel, acct.name if acct else None, acct.kind if acct else None,
         order.gateway_trade_no, created, from_epoch(order.paid_at), from_epoch(order.delivered_at),
         from_epoch(order.completed_at), from_epoch(order.cancelled_at), order.code_used, order.card_code, events,
-        [_request_view(r, order) for r in CancelRequest.select().where(CancelRequest.order == order.id)
+        [_request_view(r, order, now) for r in CancelRequest.select().where(CancelRequest.order == order.id)
          .order_by(CancelRequest.id)],
         [_refund_view(r, order.order_no, accounts) for r in Refund.select().where(Refund.order == order.id)
          .order_by(Refund.id)],
@@ -311,14 +334,15 @@ def list_requests(desk: Desk, state: str | None = None, limit: int = 1000) -> li
         query = query.where(CancelRequest.state == state)
     query = query.order_by((CancelRequest.state != "open"), CancelRequest.overdue.desc(), CancelRequest.due_at,
                            CancelRequest.id).limit(limit)
-    return [_request_view(r, r.order) for r in query]
+    now = desk.now()
+    return [_request_view(r, r.order, now) for r in query]
 
 
 def request_view(desk: Desk, request_id: int) -> RequestView:
     req = CancelRequest.get_or_none(CancelRequest.id == request_id)
     if req is None:
         raise not_found("request", request_id)
-    return _request_view(req, Order.get_by_id(req.order_id))
+    return _request_view(req, Order.get_by_id(req.order_id), desk.now())
 
 
 def list_refunds(desk: Desk, state: str | None = None, limit: int = 1000) -> list[RefundView]:

@@ -54,7 +54,7 @@ from kashop_desktop.gateways.fakes import fake_class
 from kashop_desktop.gateways.fakes.alipay import FakeAlipayServer
 from kashop_desktop.gateways.fakes.base import Chaos, FakeRefund
 
-# The canonical string of gateways.md §2.3, verbatim.
+# The canonical string of the protocol notes §2.3, verbatim.
 DOC_CANONICAL = (
     'app_id=2021000000000000&biz_content={"out_trade_no":"T1","refund_amount":"0.50","out_request_no":"R1"}'
     "&charset=utf-8&format=JSON&method=alipay.trade.refund&sign_type=RSA2&timestamp=2024-07-01 16:47:32&version=1.0"
@@ -131,7 +131,7 @@ def _sdk(fake: FakeAlipayServer, *, alipay_public_key: str | None = None, pkcs1:
 
 
 def test_canonical_string_matches_the_reference_example(fake: FakeAlipayServer) -> None:
-    """gateways.md §2.3: the refund request built from a RefundRequest gives the documented string."""
+    """Protocol notes §2.3: the refund request built from a RefundRequest gives the documented string."""
     config = {**fake.account_config(), "app_id": "2021000000000000"}
     a = AlipayAdapter(config, clock=_fixed_clock)
     req = RefundRequest("T1", None, "R1", amount_fen=50, total_fen=100)

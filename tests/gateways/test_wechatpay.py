@@ -101,7 +101,7 @@ def _public_of(key: rsa.RSAPrivateKey) -> str:
     return pem.decode("ascii")
 
 
-# ---- golden vectors (gateways.md §3.2, §3.3, §3.7) ------------------------------------------------
+# ---- golden vectors (the protocol notes §3.2, §3.3, §3.7) ------------------------------------------------
 
 
 def test_request_message_layout_is_five_newline_terminated_lines() -> None:
@@ -652,7 +652,7 @@ def _sdk(config: dict[str, str], base_url: str) -> Any:
         notify_url="https://shop.example/wx/notify", timeout=(2, 5),
         public_key=config["platform_public_key"], public_key_id=config["platform_public_key_id"],
     )  # public-key mode: no /v3/certificates download at construction
-    wx._core._gate_way = base_url.rstrip("/")  # private attribute, test-only (gateways.md §3.9)
+    wx._core._gate_way = base_url.rstrip("/")  # private attribute, test-only (the protocol notes §3.9)
     return wx
 
 

@@ -43,7 +43,7 @@ def test_requests_model_passes_the_model_tester_and_marks_overdue(qtmodeltester,
     fresh = _open(desk, shop, 2)
     requests.sweep(desk)
     model = RequestsModel()
-    model.set_rows(views.list_requests(desk, "open"), desk.now())
+    model.set_rows(views.list_requests(desk, "open"))
     qtmodeltester.check(model)
     assert [model.request_at(r).id for r in range(3)] == late + fresh  # overdue first, then by deadline
     assert model.data(model.index(0, 0), Qt.ItemDataRole.BackgroundRole) is not None
@@ -226,10 +226,13 @@ def test_settings_spin_boxes_follow_the_specs_and_save(qtbot, ctx):
     spec = SPECS["cooling_off_minutes"]
     assert (cooling.minimum(), cooling.maximum()) == (spec.minimum, spec.maximum)
     fee = page.spins["fee_rate_permyriad"]
-    assert (fee.maximum(), fee.singleStep(), fee.decimals()) == (0.5, 0.01, 2)
+    assert (fee.maximum(), fee.singleStep(), fee.text()) == (50, 1, "0.00 %")  # integer 万分之, shown as %
+    ceiling = page.spins["auto_approve_ceiling_fen"]
+    assert ceiling.text() == "100.00 元" and isinstance(ceiling.value(), int)
     assert not page.save_button.isEnabled()
-    fee.setValue(0.3)
-    page.spins["auto_approve_ceiling_fen"].setValue(50.5)
+    fee.setValue(30)
+    ceiling.lineEdit().setText("50.50 元")
+    ceiling.interpretText()
     cooling.setValue(12)
     assert page.save_button.isEnabled()
     assert run(qtbot, page.save_policy())

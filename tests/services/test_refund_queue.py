@@ -127,3 +127,14 @@ def test_many_refunds_are_sent_concurrently(desk: Desk) -> None:
     report = send(desk)
     assert report.succeeded == 20
     assert len(ledger(desk).refunds()) == 20
+
+
+def test_refund_actions_follow_the_state() -> None:
+    from kashop_desktop.services.views import refund_actions
+
+    assert refund_actions("failed", "rejected", True, False, False) == {"retry", "resolve"}
+    assert refund_actions("failed", "withdrawn", True, False, False) == frozenset()
+    assert refund_actions("unknown", "needs_owner", True, True, True) == {"query", "resolve"}
+    assert refund_actions("queued", "", True, True, False) == {"query", "confirm", "resolve"}
+    assert refund_actions("queued", "", False, False, False) == {"resolve"}  # no gateway: by hand
+    assert refund_actions("succeeded", "", True, False, False) == frozenset()

@@ -1,6 +1,6 @@
 """A byte-faithful local fake of the Alipay OpenAPI gateway (``gateway.do``, RSA2).
 
-Follows the checklist of gateways.md §2.12. It deliberately shares no code with the adapter
+Follows the checklist of the protocol notes §2.12. It deliberately shares no code with the adapter
 (kashop_desktop.gateways.alipay): canonical strings, response serialisation and signing are
 written again here, so the adapter is proven against an independent reading of the protocol
 (and both are cross-checked against the vendor SDK in the tests).

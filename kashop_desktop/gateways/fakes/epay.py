@@ -1,7 +1,7 @@
 """A byte-faithful fake 彩虹易支付 server: V1 (MD5, key in clear) and V2 (RSA) on one merchant.
 
 Modelled on the server source (``pwj2333/EasyPay``: api.php, includes/lib/ApiHelper.php,
-includes/lib/api/Pay.php, includes/lib/Order.php) as summarised in gateways.md section 1:
+includes/lib/api/Pay.php, includes/lib/Order.php) as read from that source:
 
 * Routes: ``/submit.php`` (minimal), ``/mapi.php`` (POST only), ``/api.php?act=query|order|orders|
   settle|refund``, ``/api/pay/{submit,create,query,refund,refundquery}``, ``/api/merchant/{info,

@@ -1,6 +1,6 @@
 """A local fake of WeChat Pay APIv3 (public-key mode) that speaks the real protocol on loopback.
 
-What it does like WeChat (gateways.md §3.10):
+What it does like WeChat (the protocol notes §3.10):
   * verifies the merchant's ``Authorization`` header (the five fields, the merchant serial, a
     timestamp within 5 minutes, SHA256withRSA over ``METHOD\\nPATH?QUERY\\nTS\\nNONCE\\nBODY\\n`` with
     the raw received target and body) and answers 401 SIGN_ERROR, unsigned, if it fails;

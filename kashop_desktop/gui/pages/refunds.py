@@ -212,14 +212,10 @@ class RefundsPage(QWidget):
         busy = self.sending or self.ctx.sending
         self.send_button.setEnabled(not busy)
         refund = self.selected()
-        state = refund.state if refund else ""
-        self.buttons["retry"].setEnabled(state == "failed" and refund is not None
-                                         and refund.last_error_kind != "withdrawn" and not busy)
-        self.buttons["query"].setEnabled(state in ("queued", "sending", "unknown") and not busy
-                                         and refund is not None and refund.gateway is not None)
-        self.buttons["confirm"].setEnabled(refund is not None and refund.needs_confirmation and not refund.confirmed
-                                           and state in ("queued", "failed"))
-        self.buttons["resolve"].setEnabled(state in ("unknown", "failed", "queued") and not busy)
+        allowed = refund.actions if refund is not None else frozenset()
+        for key in ("retry", "query", "resolve"):
+            self.buttons[key].setEnabled(key in allowed and not busy)
+        self.buttons["confirm"].setEnabled("confirm" in allowed)
 
     # ---- sending -----------------------------------------------------------------------------
     async def send_now(self, refund_ids: list[int] | None = None, force: bool = False) -> QueueReport | None:

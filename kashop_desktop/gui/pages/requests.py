@@ -12,7 +12,6 @@ inside setValue(), which would re-enter the asyncio loop from inside this corout
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, ClassVar
 
 from ...services import requests, views
@@ -59,10 +58,6 @@ def _headers() -> list[str]:
             translate("RequestsModel", "标记")]
 
 
-def is_overdue(req: views.RequestView, now: datetime) -> bool:
-    return req.state == "open" and (req.overdue or req.due_at < now)
-
-
 class RequestsModel(QAbstractTableModel):
     """Rows are RequestView objects in the service's order (overdue first, then by deadline)."""
 
@@ -72,12 +67,11 @@ class RequestsModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: list[views.RequestView] = []
-        self.now = datetime.now().astimezone()
         self.headers = _headers()
 
-    def set_rows(self, rows: list[views.RequestView], now: datetime) -> None:
+    def set_rows(self, rows: list[views.RequestView]) -> None:
         self.beginResetModel()
-        self.rows, self.now = rows, now
+        self.rows = rows
         self.endResetModel()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
@@ -105,7 +99,7 @@ class RequestsModel(QAbstractTableModel):
             return "\n".join(pick(r.get("zh", ""), r.get("en", "")) for r in req.decision_reasons) or None
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == COL_AMOUNT:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        overdue = is_overdue(req, self.now)
+        overdue = req.overdue  # live: flagged by the sweep or past its deadline (services.views)
         if role == Qt.ItemDataRole.BackgroundRole and overdue:
             return QBrush(self.OVERDUE_BG)
         if role == Qt.ItemDataRole.ForegroundRole and overdue:
@@ -132,7 +126,7 @@ class RequestsModel(QAbstractTableModel):
 
     def flags_text(self, req: views.RequestView) -> str:
         flags = []
-        if is_overdue(req, self.now):
+        if req.overdue:
             flags.append(self.tr("逾期"))
         if req.is_dispute:
             flags.append(self.tr("争议"))
@@ -201,7 +195,7 @@ class RequestsPage(QWidget):
     def reload(self) -> None:
         desk = self.ctx.desk
         keep = set(self.selected_ids())
-        self.model.set_rows(views.list_requests(desk, self.state), desk.now())
+        self.model.set_rows(views.list_requests(desk, self.state))
         self._update_tabs(views.request_counts(desk))
         self._reselect(keep)
         self.update_actions()

@@ -8,12 +8,11 @@ CancelPolicy on every edit, and a PolicyError is shown inline.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from ...domain.errors import DomainError, PolicyError
-from ...domain.money import parse_yuan
+from ...domain.money import format_yuan, parse_yuan
 from ...domain.policy import SPECS, CancelPolicy
 from ...services import maintenance
 from ...services.changes import Changes
@@ -30,7 +29,6 @@ from ..qt import (
     QSpinBox,
     QtCore,
     QtGui,
-    QtWidgets,
     QVBoxLayout,
     QWidget,
 )
@@ -40,9 +38,30 @@ PERCENT_FIELD = "fee_rate_permyriad"
 LANGUAGES = (("zh", "中文"), ("en", "English"))
 
 
-def hundredths(value: float) -> int:
-    """12.34 (yuan or percent, as the spin box holds it) -> 1234, exactly."""
-    return parse_yuan(format(Decimal(str(value)).quantize(Decimal("0.01")), "f"))
+class HundredthsSpinBox(QSpinBox):
+    """An integer spin box of hundredths shown as a decimal: fen as yuan, 万分之 as percent.
+
+    The value stays an integer (fen, or 1/10,000): no float ever holds money.
+    """
+
+    def textFromValue(self, value: int) -> str:
+        return format_yuan(value)
+
+    def valueFromText(self, text: str) -> int:
+        try:
+            return parse_yuan(text.replace(self.suffix(), "").strip(), allow_negative=True)
+        except DomainError:
+            return self.value()
+
+    def validate(self, text: str, pos: int) -> tuple[QtGui.QValidator.State, str, int]:
+        body = text.replace(self.suffix(), "").strip()
+        try:
+            parse_yuan(body)
+        except DomainError:
+            state = QtGui.QValidator.State.Intermediate
+        else:
+            state = QtGui.QValidator.State.Acceptable
+        return state, text, pos
 
 
 class SettingsPage(QWidget):
@@ -106,10 +125,9 @@ class SettingsPage(QWidget):
     def _spin_for(self, spec: Any) -> Any:
         spin: Any
         if spec.name in (YUAN_FIELD, PERCENT_FIELD):
-            spin = QtWidgets.QDoubleSpinBox(self)
-            spin.setDecimals(2)
-            spin.setRange(spec.minimum / 100, spec.maximum / 100)
-            spin.setSingleStep(1.0 if spec.name == YUAN_FIELD else 0.01)
+            spin = HundredthsSpinBox(self)
+            spin.setRange(spec.minimum, spec.maximum)
+            spin.setSingleStep(100 if spec.name == YUAN_FIELD else 1)
             spin.setSuffix(self.tr(" 元") if spec.name == YUAN_FIELD else " %")
         else:
             spin = QSpinBox(self)
@@ -121,7 +139,7 @@ class SettingsPage(QWidget):
         for name, spin in self.spins.items():
             value = getattr(policy, name)
             spin.blockSignals(True)
-            spin.setValue(value / 100 if name in (YUAN_FIELD, PERCENT_FIELD) else value)
+            spin.setValue(value)
             spin.blockSignals(False)
         self.no_refunds.blockSignals(True)
         self.no_refunds.setChecked(policy.no_refunds)
@@ -131,7 +149,7 @@ class SettingsPage(QWidget):
     def form_values(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for name, spin in self.spins.items():
-            values[name] = hundredths(spin.value()) if name in (YUAN_FIELD, PERCENT_FIELD) else spin.value()
+            values[name] = spin.value()
         values["no_refunds"] = self.no_refunds.isChecked()
         return values
 
