@@ -1,0 +1,124 @@
+"""``gateways``: gateway accounts and plugins: list, kinds, add, test, fake."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+from .common import add_command, add_noun, run_with_desk
+from .output import EXIT_OK, EXIT_REFUSED, UsageError, print_json, table, zh
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add the ``gateways`` noun and its verbs to ``sub``."""
+    gws = add_noun(sub, "gateways", "gateway accounts")
+    p = add_command(gws, common, "list", cmd_gateways_list, "gateway accounts")
+    p.add_argument("--json", action="store_true")
+    p = add_command(gws, common, "kinds", cmd_gateways_kinds, "installed gateway plugins")
+    p.add_argument("--json", action="store_true")
+    p = add_command(gws, common, "add", cmd_gateways_add, "add a gateway account")
+    p.add_argument("name")
+    p.add_argument("--kind", required=True)
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a setting; KEY=@FILE reads a file")
+    p.add_argument("--replace", action="store_true", help="update the account if it exists")
+    p = add_command(gws, common, "test", cmd_gateways_test, "test a gateway account's connection and credentials")
+    p.add_argument("name")
+    p = add_command(gws, common, "fake", cmd_gateways_fake, "run a local fake gateway server")
+    p.add_argument("kind")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--host", default="127.0.0.1")
+
+
+def cmd_gateways_list(args: argparse.Namespace) -> int:
+    from ..services import gateways
+    from ..services.views import to_json
+
+    def body(desk: Any) -> int:
+        gateways.ensure_builtin_accounts(desk)
+        accounts = gateways.list_accounts(desk)
+        if args.json:
+            print_json([to_json(a) for a in accounts])
+            return EXIT_OK
+        table([[a.name, a.kind, a.title_zh if zh(args) else a.title_en, ",".join(a.capabilities),
+                {None: "-", True: "OK", False: "✗"}[a.last_test_ok]] for a in accounts],
+              ["名称", "类型", "说明", "能力", "测试"] if zh(args) else ["name", "kind", "title", "capabilities", "test"])
+        return EXIT_OK
+
+    return run_with_desk(args, body)
+
+
+def cmd_gateways_kinds(args: argparse.Namespace) -> int:
+    from ..gateways.registry import entry_point_names
+    from ..services.gateways import kinds
+
+    found = kinds()
+    if args.json:
+        print_json({"entry_points": entry_point_names(), "kinds": [
+            {"kind": k.kind, "title_zh": k.title_zh, "title_en": k.title_en,
+             "capabilities": sorted(c.value for c in k.capabilities),
+             "fields": [{"key": f.key, "secret": f.secret, "required": f.required} for f in k.fields]}
+            for k in found.values()]})
+    else:
+        for k in found.values():
+            print(f"{k.kind:<14} {k.title_zh}  ({', '.join(f.key for f in k.fields)})")
+    return EXIT_OK
+
+
+def cmd_gateways_add(args: argparse.Namespace) -> int:
+    from ..services.gateways import read_value, save_account
+
+    values: dict[str, str] = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--set needs KEY=VALUE, got {item!r}")
+        values[key.strip()] = read_value(value)
+
+    def body(desk: Any) -> int:
+        view = save_account(desk, args.name, args.kind, values, replace=args.replace)
+        print(f"已保存网关账户 {view.name}（{view.title_zh}）" if zh(args)
+              else f"saved gateway account {view.name} ({view.title_en})")
+        return EXIT_OK
+
+    return run_with_desk(args, body)
+
+
+def cmd_gateways_test(args: argparse.Namespace) -> int:
+    from ..services.gateways import test_account
+
+    def body(desk: Any) -> int:
+        report = asyncio.run(test_account(desk, args.name))
+        print(f"{'OK' if report.ok else '✗'} {report.message_zh} / {report.message_en} {report.detail}".rstrip())
+        return EXIT_OK if report.ok else EXIT_REFUSED
+
+    return run_with_desk(args, body)
+
+
+def cmd_gateways_fake(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from ..gateways.fakes import fake_class
+
+    try:
+        cls = fake_class(args.kind)
+    except (KeyError, ImportError) as exc:
+        raise UsageError(f"no fake server for gateway kind {args.kind!r}") from exc
+    server = cls(args.host, args.port).start()
+    print(f"fake {args.kind} listening on {server.url}")
+    config = server.account_config(args.kind) if hasattr(server, "account_config") else {}
+    print(f"account settings (use with: gateways add NAME --kind {args.kind} --set KEY=VALUE ...):")
+    print(json.dumps(config, ensure_ascii=False, indent=2))
+    sys.stdout.flush()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return EXIT_OK

@@ -1,0 +1,197 @@
+"""``orders``: list, show, import, cancel, restore, 补单 (mark-paid), deliver, complete, code-used."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..domain.money import format_yuan
+from ..domain.order import CodeUsed, ReasonCode
+from ..domain.states import OrderStatus
+from .common import add_command, add_noun, run_with_desk
+from .output import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    UsageError,
+    done,
+    print_json,
+    refund_json,
+    request_json,
+    status_label,
+    table,
+    zh,
+)
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add the ``orders`` noun and its verbs to ``sub``."""
+    orders = add_noun(sub, "orders", "orders")
+    p = add_command(orders, common, "list", cmd_orders_list, "list orders")
+    p.add_argument("--status", choices=[s.value for s in OrderStatus] + ["refunding"])
+    p.add_argument("--search", default="")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p = add_command(orders, common, "show", cmd_orders_show, "one order with its timeline")
+    p.add_argument("order_no")
+    p.add_argument("--json", action="store_true")
+    p = add_command(orders, common, "import", cmd_orders_import, "import orders from CSV or XLSX")
+    p.add_argument("file", type=Path)
+    p.add_argument("--json", action="store_true")
+    p = add_command(orders, common, "cancel", cmd_orders_cancel, "cancel an order")
+    p.add_argument("order_no")
+    p.add_argument("--reason", required=True, choices=[r.value for r in ReasonCode])
+    p.add_argument("--note", default="")
+    p.add_argument("--confirm-no-idempotency", action="store_true",
+                   help="confirm a refund through a gateway without refund idempotency (易支付 V1)")
+    p.add_argument("--json", action="store_true")
+    p = add_command(orders, common, "restore", cmd_orders_restore, "restore a cancelled order")
+    p.add_argument("order_no")
+    p.add_argument("--note", default="")
+    p = add_command(orders, common, "mark-paid", cmd_orders_mark_paid, "manual 补单 with the gateway trade no")
+    p.add_argument("order_no")
+    p.add_argument("--trade-no", required=True)
+    p.add_argument("--yes", action="store_true", help="the second confirmation")
+    p.add_argument("--json", action="store_true")
+    p = add_command(orders, common, "deliver", cmd_orders_deliver, "deliver a paid order")
+    p.add_argument("order_no")
+    p = add_command(orders, common, "complete", cmd_orders_complete, "mark a delivered order completed")
+    p.add_argument("order_no")
+    p = add_command(orders, common, "code-used", cmd_orders_code_used, "record whether the delivered code was used")
+    p.add_argument("order_no")
+    p.add_argument("used", choices=[c.value for c in CodeUsed])
+    p.add_argument("--note", default="")
+
+
+def cmd_orders_list(args: argparse.Namespace) -> int:
+    from ..services import views
+
+    def body(desk: Any) -> int:
+        flt = views.OrderFilter(status=args.status, search=args.search)
+        rows = views.order_page(desk, flt, args.limit)
+        if args.json:
+            print_json({"total": views.count_orders(desk, flt), "orders": [
+                {"order_no": r.order_no, "created_at": r.created_at, "product": r.product,
+                 "product_type": r.product_type, "quantity": r.quantity, "buyer": r.buyer, "paid_fen": r.paid_fen,
+                 "refunded_fen": r.refunded_fen, "status": r.status, "channel": r.channel,
+                 "gateway_trade_no": r.gateway_trade_no} for r in rows]})
+            return EXIT_OK
+        table([[r.order_no, f"{r.created_at:%Y-%m-%d %H:%M}", r.product, r.buyer, format_yuan(r.paid_fen),
+                status_label(r.status.value, args)] for r in rows],
+              ["订单号", "下单时间", "商品", "买家", "实付", "状态"] if zh(args)
+              else ["order no", "created", "product", "buyer", "paid", "status"])
+        print(f"{len(rows)} / {views.count_orders(desk, flt)}")
+        return EXIT_OK
+
+    return run_with_desk(args, body)
+
+
+def cmd_orders_show(args: argparse.Namespace) -> int:
+    from ..services import views
+
+    def body(desk: Any) -> int:
+        d = views.order_detail(desk, args.order_no)
+        if args.json:
+            print_json(_detail_json(d))
+            return EXIT_OK
+        print(f"{d.order_no}  {status_label(d.status.value, args)}  {d.product} x{d.quantity}")
+        print(f"  实付 ¥{format_yuan(d.paid_fen)}  已退 ¥{format_yuan(d.refunded_fen)}  优惠券 ¥{format_yuan(d.coupon_fen)}"
+              f"  积分 {d.points}  买家 {d.buyer}  {d.channel or ''} {d.gateway or ''} {d.gateway_trade_no or ''}")
+        for e in d.events:
+            arrow = f"{e.before or ''}→{e.after or ''}" if e.after else ""
+            print(f"  {e.at:%Y-%m-%d %H:%M:%S}  {e.actor:<7} {e.action:<18} {arrow} {e.note}")
+        return EXIT_OK
+
+    return run_with_desk(args, body)
+
+
+def _detail_json(d: Any) -> dict[str, Any]:
+    return {
+        "order_no": d.order_no, "status": d.status, "product": d.product, "product_type": d.product_type,
+        "quantity": d.quantity, "list_fen": d.list_fen, "paid_fen": d.paid_fen,
+        "refunded_fen": d.refunded_fen, "refundable_fen": d.refundable_fen, "coupon_fen": d.coupon_fen,
+        "coupon_code": d.coupon_code, "points": d.points, "points_refunded": d.points_refunded,
+        "buyer": d.buyer, "channel": d.channel, "gateway": d.gateway, "gateway_trade_no": d.gateway_trade_no,
+        "created_at": d.created_at, "paid_at": d.paid_at, "delivered_at": d.delivered_at,
+        "cancelled_at": d.cancelled_at, "code_used": d.code_used, "card_code_masked": d.masked_code,
+        "events": [{"at": e.at, "action": e.action, "actor": e.actor, "note": e.note, "before": e.before,
+                    "after": e.after} for e in d.events],
+        "requests": [request_json(r) for r in d.requests],
+        "refunds": [refund_json(r) for r in d.refunds],
+    }
+
+
+def cmd_orders_import(args: argparse.Namespace) -> int:
+    from ..services.imports import import_file
+
+    def body(desk: Any) -> int:
+        if not args.file.exists():
+            raise UsageError(f"no such file: {args.file}")
+        report = import_file(desk, args.file)
+        problems = [{"row": p.row, "column": p.column, "zh": p.zh, "en": p.en} for p in report.problems]
+        warnings = [{"row": p.row, "column": p.column, "zh": p.zh, "en": p.en} for p in report.warnings]
+        if args.json:
+            print_json({"rows": report.rows, "inserted": report.inserted, "updated": report.updated,
+                        "unchanged": report.unchanged, "problems": problems, "warnings": warnings})
+        else:
+            print(f"行 rows {report.rows}: 新增 inserted {report.inserted}, 更新 updated {report.updated}, "
+                  f"未变 unchanged {report.unchanged}, 问题 problems {len(problems)}")
+            for p in report.problems:
+                print(f"  第 {p.row} 行 row {p.row} [{p.column}]: {p.zh} / {p.en}", file=sys.stderr)
+            for p in report.warnings:
+                print(f"  提示 warning row {p.row} [{p.column}]: {p.zh} / {p.en}")
+        return EXIT_REFUSED if report.problems else EXIT_OK
+
+    return run_with_desk(args, body)
+
+
+def cmd_orders_cancel(args: argparse.Namespace) -> int:
+    from ..services.requests import cancel_order
+
+    return run_with_desk(args, lambda desk: done(
+        args, cancel_order(desk, args.order_no, ReasonCode(args.reason), args.note,
+                           confirm_non_idempotent=args.confirm_no_idempotency),
+        f"已取消 {args.order_no}", f"cancelled {args.order_no}"))
+
+
+def cmd_orders_restore(args: argparse.Namespace) -> int:
+    from ..services.orders import restore
+
+    return run_with_desk(args, lambda desk: done(args, restore(desk, args.order_no, note=args.note),
+                                                 f"已恢复 {args.order_no}", f"restored {args.order_no}"))
+
+
+def cmd_orders_mark_paid(args: argparse.Namespace) -> int:
+    from ..services.orders import mark_paid
+
+    def body(desk: Any) -> int:
+        changes = mark_paid(desk, args.order_no, args.trade_no, confirmed=args.yes)
+        if "already_paid" in changes.messages:
+            return done(args, changes, f"{args.order_no} 已用该交易号支付过，未做任何改动",
+                        f"{args.order_no} was already paid with this trade no; nothing changed", already_paid=True)
+        return done(args, changes, f"已补单 {args.order_no}", f"marked {args.order_no} paid", already_paid=False)
+
+    return run_with_desk(args, body)
+
+
+def cmd_orders_deliver(args: argparse.Namespace) -> int:
+    from ..services.orders import deliver
+
+    return run_with_desk(args, lambda desk: done(args, deliver(desk, args.order_no),
+                                                 f"已发货 {args.order_no}", f"delivered {args.order_no}"))
+
+
+def cmd_orders_complete(args: argparse.Namespace) -> int:
+    from ..services.orders import complete
+
+    return run_with_desk(args, lambda desk: done(args, complete(desk, args.order_no),
+                                                 f"已完成 {args.order_no}", f"completed {args.order_no}"))
+
+
+def cmd_orders_code_used(args: argparse.Namespace) -> int:
+    from ..services.orders import set_code_used
+
+    return run_with_desk(args, lambda desk: done(
+        args, set_code_used(desk, args.order_no, CodeUsed(args.used), note=args.note),
+        f"已记录卡密使用情况：{args.used}", f"recorded code used: {args.used}"))

@@ -1,0 +1,97 @@
+"""What the command line prints: JSON, tables, messages in Chinese and English, exit statuses.
+
+``--json`` prints money as integer fen in ``*_fen`` fields, times in ISO 8601 with offset, states
+as their codes. Tables size their columns by display width (a CJK character takes two cells).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..domain.states import OrderStatus
+
+# Exit statuses, shared by every command (the project's decision, see README "Command line").
+EXIT_OK = 0  # success
+EXIT_REFUSED = 1  # a rule refused (message in Chinese and English on stderr)
+EXIT_USAGE = 2  # bad arguments or values
+EXIT_PARTIAL = 3  # partly done: some rows refused, the rest done
+EXIT_BUSY = 4  # the store is busy: another process held it too long
+EXIT_STORE = 5  # the store cannot be used: damaged, empty or a newer schema
+EXIT_INTERNAL = 70  # an unexpected internal error (logged; a short message, no traceback)
+
+
+class UsageError(Exception):
+    """Bad arguments or values; ``main`` prints the usage line and this message, exit ``EXIT_USAGE``."""
+
+
+def print_error(zh: str, en: str) -> None:
+    """Print one message on stderr, Chinese line first, then English."""
+    print(f"{zh}\n{en}", file=sys.stderr)
+
+
+def print_json(value: Any) -> None:
+    """Print ``value`` as indented JSON (money fen, times ISO 8601, through ``views.to_json``)."""
+    from ..services.views import to_json
+
+    print(json.dumps(to_json(value), ensure_ascii=False, indent=2))
+
+
+def zh(args: argparse.Namespace) -> bool:
+    """True unless ``--lang en`` was given: Chinese is the default."""
+    return getattr(args, "lang", "zh") != "en"
+
+
+def status_label(code: str, args: argparse.Namespace) -> str:
+    """An order status code as people read it, in the chosen language."""
+    status = OrderStatus(code)
+    return status.zh if zh(args) else status.en
+
+
+def table(rows: list[list[str]], header: list[str]) -> None:
+    """Print ``rows`` under ``header`` in columns aligned by display width."""
+    widths = [max(width(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(str(c) + " " * (w - width(str(c))) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def width(text: str) -> int:
+    """Display width of ``text`` in terminal cells (CJK and wider characters count two)."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def changes_json(changes: Any, **extra: Any) -> dict[str, Any]:
+    """A service's ``Changes`` as JSON: the ids it touched, its messages and what it skipped."""
+    return {"order_ids": sorted(changes.order_ids), "request_ids": sorted(changes.request_ids),
+            "refund_ids": sorted(changes.refund_ids), "messages": changes.messages,
+            "skipped": [{"ref": s.ref, "code": s.code, "zh": s.zh, "en": s.en} for s in changes.skipped], **extra}
+
+
+def done(args: argparse.Namespace, changes: Any, zh_text: str, en_text: str, **extra: Any) -> int:
+    """Report an operation's ``Changes``: JSON with ``--json``, else one line in the chosen language."""
+    if getattr(args, "json", False):
+        print_json(changes_json(changes, **extra))
+    else:
+        print(zh_text if zh(args) else en_text)
+    return EXIT_OK
+
+
+def request_json(r: Any) -> dict[str, Any]:
+    """A ``views.RequestView`` as JSON (amounts in fen)."""
+    return {"id": r.id, "order_no": r.order_no, "state": r.state, "reason": r.reason, "is_dispute": r.is_dispute,
+            "amount_fen": r.amount_fen, "note": r.note, "evidence": r.evidence, "overdue": r.overdue,
+            "requested_at": r.requested_at, "due_at": r.due_at, "outcome": r.outcome,
+            "decision_reasons": r.decision_reasons, "decided_by": r.decided_by, "decision_note": r.decision_note}
+
+
+def refund_json(r: Any) -> dict[str, Any]:
+    """A ``views.RefundView`` as JSON (amounts in fen, times ISO 8601)."""
+    return {"id": r.id, "order_no": r.order_no, "refund_no": r.refund_no, "amount_fen": r.amount_fen,
+            "gross_fen": r.gross_fen, "fee_fen": r.fee_fen, "coupon_share_fen": r.coupon_share_fen,
+            "points_returned": r.points_returned, "state": r.state, "gateway": r.gateway,
+            "gateway_kind": r.gateway_kind, "channel": r.channel, "attempts": r.attempts,
+            "last_error": r.last_error, "security_warning": r.security_warning,
+            "needs_confirmation": r.needs_confirmation, "eta": r.eta_latest, "eta_earliest": r.eta_earliest,
+            "created_at": r.created_at, "settled_at": r.settled_at}

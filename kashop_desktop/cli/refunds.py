@@ -1,0 +1,98 @@
+"""``refunds``: the refund queue: list, send, retry, confirm, resolve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from ..domain.money import format_yuan
+from .common import add_command, add_noun, run_with_desk
+from .output import EXIT_OK, done, print_json, refund_json, table, zh
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add the ``refunds`` noun and its verbs to ``sub``."""
+    refunds = add_noun(sub, "refunds", "the refund queue")
+    p = add_command(refunds, common, "list", cmd_refunds_list, "refunds by state")
+    p.add_argument("--state", choices=["queued", "sending", "succeeded", "failed", "unknown"])
+    p.add_argument("--json", action="store_true")
+    p = add_command(refunds, common, "send", cmd_refunds_send, "send what the queue holds")
+    p.add_argument("--limit", type=int)
+    p.add_argument("--id", type=int, action="append", dest="ids", help="only these refunds (repeatable)")
+    p.add_argument("--json", action="store_true")
+    p = add_command(refunds, common, "retry", cmd_refunds_retry, "put a failed refund back in the queue")
+    p.add_argument("id", type=int)
+    p.add_argument("--yes", action="store_true", help="confirm for gateways without refund idempotency")
+    p = add_command(refunds, common, "confirm", cmd_refunds_confirm,
+                    "confirm a refund through a gateway without idempotency")
+    p.add_argument("id", type=int)
+    p = add_command(refunds, common, "resolve", cmd_refunds_resolve, "record the outcome you checked at the gateway")
+    p.add_argument("id", type=int)
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--succeeded", action="store_true")
+    group.add_argument("--failed", action="store_true")
+    p.add_argument("--note", required=True)
+
+
+def cmd_refunds_list(args: argparse.Namespace) -> int:
+    from ..services import views
+
+    def body(desk: Any) -> int:
+        refunds = views.list_refunds(desk, args.state)
+        if args.json:
+            print_json([refund_json(r) for r in refunds])
+            return EXIT_OK
+        table([[str(r.id), r.refund_no, r.order_no, format_yuan(r.amount_fen), r.state, r.gateway or "-",
+                r.eta_latest or "-", r.last_error[:40]] for r in refunds],
+              ["ID", "退款号", "订单号", "金额", "状态", "网关", "预计到账", "备注"] if zh(args)
+              else ["id", "refund no", "order no", "amount", "state", "gateway", "eta", "note"])
+        return EXIT_OK
+
+    return run_with_desk(args, body)
+
+
+def cmd_refunds_send(args: argparse.Namespace) -> int:
+    from ..services.refund_queue import RefundQueue
+
+    def body(desk: Any) -> int:
+        async def run() -> Any:
+            queue = RefundQueue(desk)
+            try:
+                return await queue.send(args.limit, args.ids, force=bool(args.ids))
+            finally:
+                await queue.aclose()
+
+        report = asyncio.run(run())
+        summary = {"picked": report.picked, "succeeded": report.succeeded, "processing": report.processing,
+                   "failed": report.failed, "unknown": report.unknown, "requeued": report.requeued,
+                   "security_warnings": report.security_warnings,
+                   "unreachable_gateways": sorted(report.unreachable_gateways)}
+        if args.json:
+            print_json(summary)
+        else:
+            print(" ".join(f"{k}={v}" for k, v in summary.items()))
+        return EXIT_OK
+
+    return run_with_desk(args, body)
+
+
+def cmd_refunds_retry(args: argparse.Namespace) -> int:
+    from ..services.refund_queue import retry
+
+    return run_with_desk(args, lambda desk: done(args, retry(desk, args.id, confirmed=args.yes),
+                                                 f"退款 #{args.id} 已重新排队", f"refund #{args.id} queued again"))
+
+
+def cmd_refunds_confirm(args: argparse.Namespace) -> int:
+    from ..services.refund_queue import confirm
+
+    return run_with_desk(args, lambda desk: done(args, confirm(desk, args.id),
+                                                 f"退款 #{args.id} 已确认", f"refund #{args.id} confirmed"))
+
+
+def cmd_refunds_resolve(args: argparse.Namespace) -> int:
+    from ..services.refund_queue import resolve_manually
+
+    return run_with_desk(args, lambda desk: done(args, resolve_manually(desk, args.id, args.succeeded, args.note),
+                                                 f"退款 #{args.id} 已人工处理", f"refund #{args.id} resolved"))

@@ -1,0 +1,98 @@
+"""``requests``: buyers' cancel requests and disputes: open, list, approve, reject."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..domain.order import ReasonCode
+from .common import add_command, add_noun, amount, run_with_desk
+from .output import EXIT_OK, done, print_json, request_json, table, zh
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add the ``requests`` noun and its verbs to ``sub``."""
+    reqs = add_noun(sub, "requests", "cancel requests and disputes")
+    p = add_command(reqs, common, "open", cmd_requests_open, "record a buyer's request")
+    p.add_argument("order_no")
+    p.add_argument("--reason", required=True, choices=[r.value for r in ReasonCode])
+    p.add_argument("--amount", help="refund amount in yuan (default: all that is refundable)")
+    p.add_argument("--note", default="")
+    p.add_argument("--evidence", default="")
+    p.add_argument("--confirm-no-idempotency", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p = add_command(reqs, common, "list", cmd_requests_list, "requests by deadline")
+    p.add_argument("--state", choices=["open", "approved", "auto_approved", "rejected"])
+    p.add_argument("--json", action="store_true")
+    p = add_command(reqs, common, "approve", cmd_requests_approve, "approve a request")
+    p.add_argument("id", type=int)
+    p.add_argument("--amount")
+    p.add_argument("--note", default="")
+    p.add_argument("--confirm-no-idempotency", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p = add_command(reqs, common, "reject", cmd_requests_reject, "reject a request (reason required)")
+    p.add_argument("id", type=int)
+    p.add_argument("--reason", required=True)
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_requests_open(args: argparse.Namespace) -> int:
+    from ..services import views
+    from ..services.requests import open_request
+
+    def body(desk: Any) -> int:
+        changes, rid = open_request(desk, args.order_no, ReasonCode(args.reason), note=args.note,
+                                    evidence=args.evidence, amount_fen=amount(args.amount),
+                                    confirm_non_idempotent=args.confirm_no_idempotency)
+        if rid is None:  # an unpaid order: cancelled at once
+            order = views.order_detail(desk, args.order_no)
+            if args.json:
+                print_json({"id": None, "order_no": args.order_no, "state": "cancelled_now",
+                            "order_status": order.status, "overdue": False,
+                            "decision_reasons": [{"code": "unpaid", "zh": "订单未支付，已直接取消",
+                                                  "en": "unpaid: cancelled at once"}]})
+            else:
+                print(f"订单未支付，已直接取消 {args.order_no}" if zh(args) else f"unpaid: cancelled {args.order_no}")
+            return EXIT_OK
+        req = views.request_view(desk, rid)
+        if args.json:
+            print_json({**request_json(req), "refund_ids": sorted(changes.refund_ids)})
+        else:
+            print(f"申请 #{rid}: {req.state}  " + "；".join(r["zh"] if zh(args) else r["en"]
+                                                          for r in req.decision_reasons))
+        return EXIT_OK
+
+    return run_with_desk(args, body)
+
+
+def cmd_requests_list(args: argparse.Namespace) -> int:
+    from ..services import views
+
+    def body(desk: Any) -> int:
+        reqs = views.list_requests(desk, args.state)
+        if args.json:
+            print_json([request_json(r) for r in reqs])
+            return EXIT_OK
+        table([[str(r.id), r.order_no, r.state + (" ⚠超时" if r.overdue else ""), r.reason,
+                f"{r.due_at:%Y-%m-%d}", ", ".join(x["code"] for x in r.decision_reasons)] for r in reqs],
+              ["ID", "订单号", "状态", "原因", "截止", "判定"] if zh(args)
+              else ["id", "order no", "state", "reason", "due", "decision"])
+        return EXIT_OK
+
+    return run_with_desk(args, body)
+
+
+def cmd_requests_approve(args: argparse.Namespace) -> int:
+    from ..services.requests import approve
+
+    return run_with_desk(args, lambda desk: done(
+        args, approve(desk, args.id, amount_fen=amount(args.amount), note=args.note,
+                      confirm_non_idempotent=args.confirm_no_idempotency),
+        f"已批准申请 #{args.id}，退款已排队", f"approved request #{args.id}; the refund is queued"))
+
+
+def cmd_requests_reject(args: argparse.Namespace) -> int:
+    from ..services.requests import reject
+
+    return run_with_desk(args, lambda desk: done(args, reject(desk, args.id, args.reason),
+                                                 f"已拒绝申请 #{args.id}", f"rejected request #{args.id}"))
