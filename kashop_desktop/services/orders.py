@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
+from peewee import fn
+
 from ..domain.clock import to_epoch
 from ..domain.errors import DomainError
 from ..domain.order import CodeUsed, ProductType, ReasonCode
@@ -190,10 +192,12 @@ def expire_unpaid(desk: Desk) -> Changes:
         candidates = list(
             Order.select().where((Order.status == S.PENDING_PAYMENT.value) & (Order.created_at <= cutoff))
         )
+        restored = _last_restores([o.id for o in candidates])
         events = []
         for order in candidates:
             minutes = products.get(order.product_id, policy.unpaid_expiry_minutes)
-            if order.created_at > to_epoch(now - timedelta(minutes=minutes)):
+            window_from = max(order.created_at, restored.get(order.id, 0))
+            if window_from > to_epoch(now - timedelta(minutes=minutes)):
                 continue
             before = set_status(order, S.CANCELLED, now)
             order.cancelled_at = to_epoch(now)
@@ -206,6 +210,22 @@ def expire_unpaid(desk: Desk) -> Changes:
         add_events(events)
     changes.counts_changed = bool(changes.order_ids)
     return changes
+
+
+def _last_restores(order_ids: list[int]) -> dict[int, int]:
+    """When each of these orders was last restored (epoch seconds), for those ever restored.
+
+    A restored unpaid order gets a fresh payment window counted from its restore; its
+    下单时间 (created_at) stays what the buyer did.
+    """
+    found: dict[int, int] = {}
+    for start in range(0, len(order_ids), 500):
+        chunk = order_ids[start:start + 500]
+        rows = (OrderEvent.select(OrderEvent.order_id, fn.MAX(OrderEvent.at).alias("at"))
+                .where(OrderEvent.order.in_(chunk) & (OrderEvent.action == "restore"))
+                .group_by(OrderEvent.order_id).tuples())
+        found.update({order_id: int(at) for order_id, at in rows})
+    return found
 
 
 def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "") -> Changes:
@@ -229,9 +249,9 @@ def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "") ->
             reserve_stock(order)
         reclaim_coupon(order)
         if target is S.PENDING_PAYMENT:
+            # Points went back with the cancellation; they are spent on the order again.
+            # The payment window starts afresh from the restore event (see expire_unpaid).
             order.points_refunded = 0
-            # A restored unpaid order gets a fresh payment window.
-            order.created_at = to_epoch(now)
         before = set_status(order, target, now)
         order.cancelled_at = None
         order.save()

@@ -1,0 +1,64 @@
+"""Restore brings a cancelled order back as it was: only what restoring means may change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kashop_desktop.domain.order import ReasonCode
+from kashop_desktop.services import orders as ops
+from kashop_desktop.services import requests as reqs
+from kashop_desktop.services import views
+from kashop_desktop.services.desk import Desk
+from kashop_desktop.store.models import Order
+
+from .helpers import order, product
+
+#: Bookkeeping that any write moves; every other column must come back unchanged.
+BOOKKEEPING = {"updated_at"}
+
+
+def snapshot(order_no: str) -> dict[str, Any]:
+    data = Order.select().where(Order.order_no == order_no).dicts().get()
+    return {k: v for k, v in data.items() if k not in BOOKKEEPING}
+
+
+def test_restoring_an_unpaid_order_changes_no_field(desk: Desk, clock) -> None:
+    p = product(desk, stock=5)
+    no = order(desk, "pending_payment", prod=p, coupon=("CPR1", 3_00), points=150)
+    before = snapshot(no)
+    clock.advance(minutes=4)
+    reqs.cancel_order(desk, no, ReasonCode.MISTAKEN, "选错面值")
+    assert snapshot(no) != before
+    clock.advance(minutes=3, seconds=42)
+    ops.restore(desk, no)
+    after = snapshot(no)
+    assert after == before, {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+    # The detail and the timeline agree on when the buyer ordered.
+    detail = views.order_detail(desk, no)
+    assert int(detail.created_at.timestamp()) == before["created_at"]
+
+
+def test_restoring_a_paid_order_withdraws_its_refund_and_changes_no_field(desk: Desk, clock) -> None:
+    p = product(desk, stock=5)
+    no = order(desk, prod=p, paid_minutes_ago=1, points=80)
+    before = snapshot(no)
+    reqs.cancel_order(desk, no, ReasonCode.NOT_NEEDED)
+    assert snapshot(no)["status"] == "cancelled"
+    clock.advance(minutes=2)
+    ops.restore(desk, no)
+    after = snapshot(no)
+    assert after == before, {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+
+
+def test_a_restored_unpaid_order_gets_a_fresh_payment_window(desk: Desk, clock) -> None:
+    no = order(desk, "pending_payment")
+    created = snapshot(no)["created_at"]
+    clock.advance(minutes=20)
+    assert reqs.sweep(desk)[1]["expired"] == 1  # the 15-minute window passed
+    ops.restore(desk, no)
+    clock.advance(minutes=14)
+    assert reqs.sweep(desk)[1]["expired"] == 0  # counted from the restore, not from 下单
+    assert snapshot(no)["status"] == "pending_payment"
+    clock.advance(minutes=2)
+    assert reqs.sweep(desk)[1]["expired"] == 1
+    assert snapshot(no)["created_at"] == created
