@@ -89,7 +89,10 @@ class DeskContext(QObject):
         return report
 
     async def aclose(self) -> None:
-        for task in list(self.tasks):
+        others = [task for task in self.tasks if task is not asyncio.current_task()]
+        for task in others:
             task.cancel()
+        # Let the cancelled tasks unwind while the loop still runs (none is left pending).
+        await asyncio.gather(*others, return_exceptions=True)
         await self.queue.aclose()
         self.worker.shutdown()

@@ -128,6 +128,7 @@ def _action_labels() -> dict[str, str]:
         "deliver": translate("Labels", "发货"),
         "complete": translate("Labels", "完成"),
         "code_used": translate("Labels", "登记卡密使用情况"),
+        "reveal_code": translate("Labels", "查看卡密"),
         "cancel": translate("Labels", "取消订单"),
         "expire": translate("Labels", "超时关闭"),
         "restore": translate("Labels", "恢复订单"),

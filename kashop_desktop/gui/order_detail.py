@@ -2,9 +2,9 @@
 
 Which action is possible, and why not, comes from services: ``requests.preview`` (its
 decision and reasons), ``orders.can_restore``, ``orders.mark_paid_check`` and
-``orders.deliver_check``. The pane
-only shows their answers. Actions open the dialogs; Deliver runs the service directly and
-shows its error inline.
+``orders.deliver_check``, ``delivery.complete_check``. The pane only shows their answers.
+Every action opens its dialog, which says what will happen and asks first; when it went
+through, a green line under the title says what was done (``outcomes.outcome_message``).
 """
 
 from __future__ import annotations
@@ -14,11 +14,21 @@ from typing import Any
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
 from ..domain.order import ReasonCode
-from ..services import orders, requests, views
+from ..services import delivery, orders, requests, views
 from ..services.changes import Changes
 from ..services.views import OrderDetail, RequestView
+from .code_field import CodeField
 from .context import DeskContext
-from .dialogs import CancelDialog, MarkPaidDialog, OpenRequestDialog, RestoreDialog, ReviewDialog
+from .dialogs import (
+    CancelDialog,
+    CompleteDialog,
+    DeliverDialog,
+    MarkPaidDialog,
+    OpenRequestDialog,
+    RestoreDialog,
+    ReviewDialog,
+)
+from .dialogs.base import InlineMessage
 from .i18n import (
     action_label,
     actor_label,
@@ -35,6 +45,7 @@ from .i18n import (
     status_label,
 )
 from .orders_model import STATUS_COLOURS
+from .outcomes import outcome_message
 from .qt import (
     QAbstractItemView,
     QFormLayout,
@@ -53,13 +64,14 @@ from .qt import (
     QWidget,
 )
 
-#: Button key, dialog class (None: run here, without a dialog), shortcut.
+#: Button key, dialog class, shortcut.
 ACTIONS: tuple[tuple[str, Any, str], ...] = (
     ("cancel", CancelDialog, "Ctrl+D"),
     ("review", ReviewDialog, "Ctrl+R"),
     ("restore", RestoreDialog, "Ctrl+Shift+R"),
     ("mark_paid", MarkPaidDialog, "Ctrl+Shift+P"),
-    ("deliver", None, "Ctrl+Shift+D"),
+    ("deliver", DeliverDialog, "Ctrl+Shift+D"),
+    ("complete", CompleteDialog, "Ctrl+Shift+E"),
     ("open_request", OpenRequestDialog, "Ctrl+Shift+A"),
 )
 
@@ -115,12 +127,8 @@ class OrderDetailPane(QWidget):
         head = self._build_title()
         head.addLayout(self._build_actions())
         layout.addLayout(head)
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #a32020;")
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.hide()
-        layout.addWidget(self.error_label)
+        self.notice = InlineMessage(body)  # what the last action did, until another order shows
+        layout.addWidget(self.notice)
         # Facts, money and the history side by side: the pane sits under a wide list.
         row = QHBoxLayout()
         row.addWidget(self._build_facts(), 0)
@@ -144,7 +152,8 @@ class OrderDetailPane(QWidget):
 
     def _action_titles(self) -> dict[str, str]:
         return {"cancel": self.tr("取消订单"), "review": self.tr("审核"), "restore": self.tr("恢复"),
-                "mark_paid": self.tr("补单"), "deliver": self.tr("发货"), "open_request": self.tr("登记售后")}
+                "mark_paid": self.tr("补单"), "deliver": self.tr("发货"), "complete": self.tr("完成"),
+                "open_request": self.tr("登记售后")}
 
     def _build_actions(self) -> QHBoxLayout:
         grid = QHBoxLayout()
@@ -170,9 +179,11 @@ class OrderDetailPane(QWidget):
                            ("channel", self.tr("支付方式")), ("trade_no", self.tr("交易号")),
                            ("created", self.tr("下单时间")), ("paid", self.tr("支付时间")),
                            ("delivered", self.tr("发货时间")), ("closed", self.tr("完成/取消")),
-                           ("code", self.tr("卡密")), ("code_used", self.tr("卡密使用"))):
+                           ("code_used", self.tr("卡密使用"))):
             self._field(form, key, label)
-        self.fields["code"].setStyleSheet("font-family: monospace;")
+        self.code = CodeField(self.ctx, box)
+        self.code.notice.connect(self.show_notice)
+        form.insertRow(form.rowCount() - 1, self.tr("卡密"), self.code)
         return box
 
     def _build_money(self) -> QGroupBox:
@@ -205,7 +216,8 @@ class OrderDetailPane(QWidget):
         return self.detail.id if self.detail else None
 
     def show_order(self, order_id: int | None) -> None:
-        self.error_label.hide()
+        if order_id != self.order_id:
+            self.notice.clear_message()
         try:
             self.detail = views.order_detail_by_id(self.ctx.desk, order_id) if order_id is not None else None
         except DomainError:
@@ -233,6 +245,7 @@ class OrderDetailPane(QWidget):
             self.chip.clear()
             for label in self.fields.values():
                 label.clear()
+            self.code.show_code(None, "")
             return
         fg, bg = STATUS_COLOURS.get(d.status.value, ("#000", "#fff"))
         self.title.setText(d.order_no)
@@ -245,11 +258,12 @@ class OrderDetailPane(QWidget):
             "created": format_time_s(d.created_at), "paid": format_time_s(d.paid_at) or "—",
             "delivered": format_time_s(d.delivered_at) or "—",
             "closed": format_time_s(d.completed_at or d.cancelled_at) or "—",
-            "code": d.masked_code or "—", "code_used": code_used_label(d.code_used),
+            "code_used": code_used_label(d.code_used),
         }
         values.update(self._money_texts(d))
         for key, text in values.items():
             self.fields[key].setText(text)
+        self.code.show_code(d.order_no, d.masked_code)
 
     def _channel_text(self, d: OrderDetail) -> str:
         if not d.channel:
@@ -326,6 +340,7 @@ class OrderDetailPane(QWidget):
         has_open = self.tr("该订单已有待处理的申请，请先审核")
         states = {"cancel": self._cancel_state(d), "restore": self._restore_state(d),
                   "mark_paid": self._mark_paid_state(d), "deliver": self._deliver_state(d),
+                  "complete": self._complete_state(d),
                   "open_request": self._open_request_state(d),
                   "review": (True, "") if open_requests else (False, self.tr("该订单没有待审核的售后申请"))}
         if open_requests:
@@ -359,30 +374,31 @@ class OrderDetailPane(QWidget):
         refusal = orders.deliver_check(self.ctx.desk, d.order_no)
         return (True, "") if refusal is None else (False, error_text(refusal))
 
+    def _complete_state(self, d: OrderDetail) -> tuple[bool, str]:
+        refusal = delivery.complete_check(self.ctx.desk, d.order_no)
+        return (True, "") if refusal is None else (False, error_text(refusal))
+
     def trigger(self, key: str) -> None:
         """Run an action for the order on show (buttons, shortcuts, tests)."""
         d = self.detail
         if d is None or not self.buttons[key].isEnabled():
             return
-        self.error_label.hide()
-        if key == "deliver":
-            self.ctx.start(self._deliver(d.order_no))
-            return
+        self.notice.clear_message()
         cls = next(a[1] for a in ACTIONS if a[0] == key)
         target: Any = d.order_no
         if key == "review":
             target = next(r.id for r in d.requests if r.state == "open")
-        self.ctx.start(cls.ask(self, self.ctx, target))
+        self.ctx.start(self._run_dialog(cls, target, d.id))
 
-    async def _deliver(self, order_no: str) -> None:
-        button = self.buttons["deliver"]
-        button.setEnabled(False)
-        try:
-            await self.ctx.op(orders.deliver, order_no)
-        except DomainError as exc:
-            self._show_error(error_text(exc))
-            button.setEnabled(True)
+    async def _run_dialog(self, cls: Any, target: Any, order_id: int) -> None:
+        result = await cls.ask(self, self.ctx, target)
+        if result is None:
+            return
+        if self.order_id == order_id:
+            self.reload()  # the changed signal may come after this line is written
+            self.show_notice(outcome_message(result, self.detail), "ok")
+        self.ctx.status_message.emit(outcome_message(result, self.detail))
 
-    def _show_error(self, text: str) -> None:
-        self.error_label.setText(text)
-        self.error_label.show()
+    def show_notice(self, text: str, kind: str = "ok") -> None:
+        """A line under the title: what the last action did (or why it did not)."""
+        self.notice.show_message(text, kind)

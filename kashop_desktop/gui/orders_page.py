@@ -222,6 +222,7 @@ class OrdersPage(QWidget):
         for column, width in enumerate((170, 130, 210, 48, 160, 90, self._status_width(view), 80)):
             view.setColumnWidth(column, width)
         view.selectionModel().currentRowChanged.connect(self._on_current_row)
+        view.selectionModel().selectionChanged.connect(lambda _s, _d: self._show_selected())
         view.open_requested.connect(self.open_detail)
         view.doubleClicked.connect(lambda _index: self.open_detail())
         view.customContextMenuRequested.connect(self._context_menu)
@@ -249,6 +250,7 @@ class OrdersPage(QWidget):
         flt = self.current_filter()
         if flt != self.model.order_filter:
             self.model.set_filter(flt)
+            self._show_selected()
         self._show_count()
 
     def _on_search_text(self, text: str) -> None:
@@ -297,9 +299,12 @@ class OrdersPage(QWidget):
         self.model.invalidate_ids(changes.order_ids)
         if changes.counts_changed or changes.refund_ids:
             self.refresh_counts()
-        if changes.counts_changed and self.view.verticalScrollBar().value() == 0:
+        current = self.current_row()
+        acted_on = current is not None and current.id in changes.order_ids
+        if changes.counts_changed and self.view.verticalScrollBar().value() == 0 and not acted_on:
             # At the top of the list the owner watches new orders arrive: re-run the query.
-            # Further down, rows stay put (marked fresh) until F5, so nothing jumps away.
+            # Further down, rows stay put (marked fresh) until F5, so nothing jumps away; so
+            # does the order the owner just acted on, even when it no longer fits the tab.
             self.refresh()
         if self.detail.concerns(changes):
             self.detail.reload()
@@ -309,10 +314,11 @@ class OrdersPage(QWidget):
         keep = self.current_row()
         self.model.refresh()
         self.refresh_counts()
-        if keep is not None:
-            position = self.model.position_of(keep.id)
-            if position is not None:
-                self.view.setCurrentIndex(self.model.index(position, 0))
+        position = self.model.position_of(keep.id) if keep is not None else None
+        if position is not None:
+            self.view.setCurrentIndex(self.model.index(position, 0))
+        else:  # the order left the list: the detail shows nothing rather than a stranger
+            self._show_selected()
 
     # ---- selection and detail ------------------------------------------------------------------
     def current_row(self) -> OrderRow | None:
@@ -331,10 +337,18 @@ class OrdersPage(QWidget):
         self.select_row(position)
         return True
 
-    def _on_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        row = self.model.row_at(current.row()) if current.isValid() else None
-        if row is not None and row.id != self.detail.order_id:
-            self.detail.show_order(row.id)
+    def _on_current_row(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        """The detail shows the selected row of the list in view, or nothing (never an order
+        that a tab switch, a search or a refresh took out of the list)."""
+        selected = self.view.selectionModel().selectedRows()
+        index = self.view.currentIndex()
+        row = self.model.row_at(index.row()) if index.isValid() and selected else None
+        wanted = row.id if row is not None else None
+        if wanted != self.detail.order_id:
+            self.detail.show_order(wanted)
 
     def open_detail(self) -> None:
         row = self.current_row()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from peewee import fn
 
@@ -221,10 +223,10 @@ def _last_restores(order_ids: list[int]) -> dict[int, int]:
     found: dict[int, int] = {}
     for start in range(0, len(order_ids), 500):
         chunk = order_ids[start:start + 500]
-        rows = (OrderEvent.select(OrderEvent.order_id, fn.MAX(OrderEvent.at).alias("at"))
-                .where(OrderEvent.order.in_(chunk) & (OrderEvent.action == "restore"))
-                .group_by(OrderEvent.order_id).tuples())
-        found.update({order_id: int(at) for order_id, at in rows})
+        query = (OrderEvent.select(OrderEvent.order, fn.MAX(OrderEvent.at))
+                 .where(OrderEvent.order.in_(chunk) & (OrderEvent.action == "restore"))
+                 .group_by(OrderEvent.order))
+        found.update(cast(Iterable[tuple[int, int]], query.tuples()))
     return found
 
 

@@ -175,6 +175,60 @@
     </message>
 </context>
 <context>
+    <name>CodeField</name>
+    <message>
+        <source>显示</source>
+        <translation>Show</translation>
+    </message>
+    <message>
+        <source>显示完整卡密（会记入时间线：谁、何时）</source>
+        <translation>Show the full card code (recorded in the timeline: who and when)</translation>
+    </message>
+    <message>
+        <source>复制</source>
+        <translation>Copy</translation>
+    </message>
+    <message>
+        <source>复制完整卡密发给买家；30 秒后从剪贴板清除</source>
+        <translation>Copy the full card code to send to the buyer; cleared from the clipboard after 30 s</translation>
+    </message>
+    <message>
+        <source>卡密已复制，{seconds} 秒后从剪贴板清除</source>
+        <translation>Card code copied; it leaves the clipboard in {seconds} s</translation>
+    </message>
+</context>
+<context>
+    <name>CompleteDialog</name>
+    <message>
+        <source>完成订单 {order_no}</source>
+        <translation>Complete order {order_no}</translation>
+    </message>
+    <message>
+        <source>确认完成</source>
+        <translation>Complete order</translation>
+    </message>
+    <message>
+        <source>暂不完成</source>
+        <translation>Not now</translation>
+    </message>
+    <message>
+        <source>完成后会发生什么</source>
+        <translation>What completing does</translation>
+    </message>
+    <message>
+        <source>现在不能标记为完成，订单不会变。</source>
+        <translation>It cannot be completed now; the order stays as it is.</translation>
+    </message>
+    <message>
+        <source>订单变为「已完成」：买家已收到并确认</source>
+        <translation>The order becomes &apos;Completed&apos;: the buyer has received it</translation>
+    </message>
+    <message>
+        <source>完成后买家仍可以申请售后，由证据决定是否退款</source>
+        <translation>The buyer can still raise a dispute afterwards; the evidence decides any refund</translation>
+    </message>
+</context>
+<context>
     <name>CrashDialog</name>
     <message>
         <source>卡店订单台出错了</source>
@@ -193,6 +247,49 @@
 {path}
 
 Please attach this file when you contact support.</translation>
+    </message>
+</context>
+<context>
+    <name>DeliverDialog</name>
+    <message>
+        <source>发货 {order_no}</source>
+        <translation>Deliver {order_no}</translation>
+    </message>
+    <message>
+        <source>确认发货</source>
+        <translation>Deliver</translation>
+    </message>
+    <message>
+        <source>暂不发货</source>
+        <translation>Not now</translation>
+    </message>
+    <message>
+        <source>发货后会发生什么</source>
+        <translation>What delivering does</translation>
+    </message>
+    <message>
+        <source>现在不能发货，库存和订单都不会变。</source>
+        <translation>It cannot be delivered now; stock and order stay as they are.</translation>
+    </message>
+    <message>
+        <source>（未留联系方式）</source>
+        <translation>(no contact given)</translation>
+    </message>
+    <message>
+        <source>从库存取出 {n} 个卡密，发给买家 {buyer}：</source>
+        <translation>Takes {n} card code(s) from stock for buyer {buyer}:</translation>
+    </message>
+    <message>
+        <source>直充：请先在上游为买家 {buyer} 充好「{product}」× {quantity}，再确认</source>
+        <translation>Direct recharge: top up &apos;{product}&apos; × {quantity} for buyer {buyer} upstream first, then confirm</translation>
+    </message>
+    <message>
+        <source>实物：「{product}」× {quantity} 寄给买家 {buyer}</source>
+        <translation>Physical goods: &apos;{product}&apos; × {quantity} shipped to buyer {buyer}</translation>
+    </message>
+    <message>
+        <source>订单变为「已发货」；发货不能撤回，每个订单只发一次</source>
+        <translation>The order becomes &apos;Delivered&apos;; a delivery cannot be undone and happens once per order</translation>
     </message>
 </context>
 <context>
@@ -395,6 +492,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>登记卡密使用情况</source>
         <translation>Code use recorded</translation>
+    </message>
+    <message>
+        <source>查看卡密</source>
+        <translation>Code revealed</translation>
     </message>
     <message>
         <source>取消订单</source>
@@ -845,7 +946,7 @@ Please attach this file when you contact support.</translation>
     <name>OrderDetailPane</name>
     <message>
         <source>取消订单</source>
-        <extracomment>Button key, dialog class (None: run here, without a dialog), shortcut.</extracomment>
+        <extracomment>Button key, dialog class, shortcut.</extracomment>
         <translation>Cancel order</translation>
     </message>
     <message>
@@ -915,6 +1016,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>卡密使用</source>
         <translation>Code used</translation>
+    </message>
+    <message>
+        <source>完成</source>
+        <translation>Complete</translation>
     </message>
     <message>
         <source>金额明细</source>
@@ -1244,6 +1349,81 @@ Not available: {why}</translation>
     </message>
 </context>
 <context>
+    <name>Outcomes</name>
+    <message>
+        <source>订单 {order_no} 已完成</source>
+        <translation>Order {order_no} completed</translation>
+    </message>
+    <message>
+        <source>订单 {order_no} 已恢复为「{status}」</source>
+        <translation>Order {order_no} restored to &apos;{status}&apos;</translation>
+    </message>
+    <message>
+        <source>已拒绝申请 #{id}，已记入时间线</source>
+        <translation>Request #{id} rejected; recorded in the timeline</translation>
+    </message>
+    <message>
+        <source>已批准申请 #{id}，退款已排队，将原路退回</source>
+        <translation>Request #{id} approved; the refund is queued and goes back by the original route</translation>
+    </message>
+    <message>
+        <source>已批准申请 #{id}</source>
+        <translation>Request #{id} approved</translation>
+    </message>
+    <message>
+        <source>已发货：卡密 {codes} 已分配给 {buyer}。点「卡密」旁的「复制」发给买家</source>
+        <translation>Delivered: card code {codes} assigned to {buyer}. Use Copy beside the card code to send it to the buyer</translation>
+    </message>
+    <message>
+        <source>、</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>已发货：订单 {order_no} 已记为已发货</source>
+        <translation>Delivered: order {order_no} is marked delivered</translation>
+    </message>
+    <message>
+        <source>已登记售后争议（申请 #{id}），等待审核</source>
+        <translation>Dispute recorded (request #{id}); waiting for review</translation>
+    </message>
+    <message>
+        <source>订单 {order_no} 已取消，退款已排队，将原路退回</source>
+        <translation>Order {order_no} cancelled; the refund is queued and goes back by the original route</translation>
+    </message>
+    <message>
+        <source>已为订单 {order_no} 登记取消申请，等待审核</source>
+        <translation>Cancel request recorded for order {order_no}; waiting for review</translation>
+    </message>
+    <message>
+        <source>订单 {order_no} 已取消</source>
+        <translation>Order {order_no} cancelled</translation>
+    </message>
+    <message>
+        <source>订单 {order_no} 已用该交易号补过单，没有任何变化</source>
+        <translation>Order {order_no} was already marked paid with this trade no; nothing changed</translation>
+    </message>
+    <message>
+        <source>已补单：订单 {order_no} 记为已支付（交易号 {trade_no}）</source>
+        <translation>Marked paid: order {order_no} (trade no {trade_no})</translation>
+    </message>
+    <message>
+        <source>，并已自动发货</source>
+        <translation>, and delivered</translation>
+    </message>
+    <message>
+        <source>订单 {order_no} 未支付，已直接取消</source>
+        <translation>Order {order_no} was unpaid and is cancelled</translation>
+    </message>
+    <message>
+        <source>申请 #{id} 符合规则，已自动批准，退款已排队</source>
+        <translation>Request #{id} met the rules and was approved automatically; the refund is queued</translation>
+    </message>
+    <message>
+        <source>已登记申请 #{id}，等待审核</source>
+        <translation>Request #{id} recorded; waiting for review</translation>
+    </message>
+</context>
+<context>
     <name>RefundActionDialog</name>
     <message>
         <source>重新发送退款</source>
@@ -1563,6 +1743,10 @@ Not available: {why}</translation>
     <message>
         <source>恢复订单</source>
         <translation>Restore order</translation>
+    </message>
+    <message>
+        <source>暂不恢复</source>
+        <translation>Keep cancelled</translation>
     </message>
     <message>
         <source>可选：为什么恢复（写入订单时间线）</source>

@@ -2,6 +2,7 @@
 
 from .base import OpDialog
 from .cancel import CancelDialog, CancelResult
+from .deliver import CompleteDialog, CompleteResult, DeliverDialog, DeliverResult
 from .mark_paid import MarkPaidDialog, MarkPaidResult
 from .open_request import OpenRequestDialog, OpenRequestResult
 from .restore import RestoreDialog, RestoreResult
@@ -10,6 +11,10 @@ from .review import ReviewDialog, ReviewResult
 __all__ = [
     "CancelDialog",
     "CancelResult",
+    "CompleteDialog",
+    "CompleteResult",
+    "DeliverDialog",
+    "DeliverResult",
     "MarkPaidDialog",
     "MarkPaidResult",
     "OpDialog",

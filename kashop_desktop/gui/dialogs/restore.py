@@ -31,6 +31,7 @@ class RestoreDialog(OpDialog):
         self.blocker: str | None = None
         self.setWindowTitle(self.tr("恢复订单 {order_no}").format(order_no=order_no))
         self.ok_button.setText(self.tr("恢复订单"))
+        self.cancel_button.setText(self.tr("暂不恢复"))  # "取消" here would read as cancelling the order
         self.summary = OrderSummary(self)
         self.plan = QLabel(self)
         self.plan.setWordWrap(True)

@@ -1,0 +1,86 @@
+"""One line saying what an action just did, from the typed result its dialog returned.
+
+Shown in the order detail (green, until another order is shown) and in the status bar, so
+the owner never has to guess whether a cancel, a delivery or a 补单 went through.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.decision import Outcome
+from ..domain.order import ProductType
+from ..services.views import OrderDetail
+from .dialogs import (
+    CancelResult,
+    CompleteResult,
+    DeliverResult,
+    MarkPaidResult,
+    OpenRequestResult,
+    RestoreResult,
+    ReviewResult,
+)
+from .i18n import status_label
+from .qt import QCoreApplication
+
+translate = QCoreApplication.translate
+
+
+def outcome_message(result: Any, detail: OrderDetail | None) -> str:
+    """The confirmation for a dialog's result; ``detail`` is the order as it is now."""
+    if isinstance(result, DeliverResult):
+        return _delivered(result)
+    if isinstance(result, CompleteResult):
+        return translate("Outcomes", "订单 {order_no} 已完成").format(order_no=result.order_no)
+    if isinstance(result, CancelResult):
+        return _cancelled(result)
+    if isinstance(result, RestoreResult):
+        status = status_label(detail.status.value) if detail else ""
+        return translate("Outcomes", "订单 {order_no} 已恢复为「{status}」").format(order_no=result.order_no, status=status)
+    if isinstance(result, MarkPaidResult):
+        return _marked_paid(result, detail)
+    if isinstance(result, ReviewResult):
+        if not result.approved:
+            return translate("Outcomes", "已拒绝申请 #{id}，已记入时间线").format(id=result.request_id)
+        if result.changes.refund_ids:
+            return translate("Outcomes", "已批准申请 #{id}，退款已排队，将原路退回").format(id=result.request_id)
+        return translate("Outcomes", "已批准申请 #{id}").format(id=result.request_id)
+    if isinstance(result, OpenRequestResult):
+        return _opened(result)
+    return ""
+
+
+def _delivered(result: DeliverResult) -> str:
+    if result.product_type is ProductType.CARD_CODE:
+        return translate("Outcomes", "已发货：卡密 {codes} 已分配给 {buyer}。点「卡密」旁的「复制」发给买家").format(
+            codes=translate("Outcomes", "、").join(result.codes), buyer=result.buyer or "—")
+    return translate("Outcomes", "已发货：订单 {order_no} 已记为已发货").format(order_no=result.order_no)
+
+
+def _cancelled(result: CancelResult) -> str:
+    if result.dispute_request_id is not None:
+        return translate("Outcomes", "已登记售后争议（申请 #{id}），等待审核").format(id=result.dispute_request_id)
+    if result.changes.refund_ids:
+        return translate("Outcomes", "订单 {order_no} 已取消，退款已排队，将原路退回").format(order_no=result.order_no)
+    if result.changes.request_ids:
+        return translate("Outcomes", "已为订单 {order_no} 登记取消申请，等待审核").format(order_no=result.order_no)
+    return translate("Outcomes", "订单 {order_no} 已取消").format(order_no=result.order_no)
+
+
+def _marked_paid(result: MarkPaidResult, detail: OrderDetail | None) -> str:
+    if result.already_paid:
+        return translate("Outcomes", "订单 {order_no} 已用该交易号补过单，没有任何变化").format(order_no=result.order_no)
+    text = translate("Outcomes", "已补单：订单 {order_no} 记为已支付（交易号 {trade_no}）").format(
+        order_no=result.order_no, trade_no=result.trade_no)
+    if detail is not None and detail.delivered_at is not None:
+        text += translate("Outcomes", "，并已自动发货")
+    return text
+
+
+def _opened(result: OpenRequestResult) -> str:
+    if result.outcome is Outcome.CANCEL_NOW:
+        return translate("Outcomes", "订单 {order_no} 未支付，已直接取消").format(order_no=result.order_no)
+    if result.outcome is Outcome.AUTO_APPROVE:
+        return translate("Outcomes", "申请 #{id} 符合规则，已自动批准，退款已排队").format(id=result.request_id)
+    return translate("Outcomes", "已登记申请 #{id}，等待审核").format(id=result.request_id)
+

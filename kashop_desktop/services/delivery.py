@@ -1,0 +1,86 @@
+"""What goes to the buyer: the preview before 发货, completing an order, and revealing a 卡密.
+
+``deliver_preview`` names the codes that ``orders.deliver`` will take (the same query, in the
+same order) and who they go to, so the owner confirms before anything leaves the shelf.
+``reveal_code`` hands out a delivered 卡密 in the clear and writes a timeline event saying who
+saw it and when: a code is as good as money, and a buyer who says it never arrived is the
+usual dispute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..domain.errors import DomainError
+from ..domain.order import ProductType
+from ..domain.states import OrderStatus, can_transition
+from ..store.models import CardCode
+from .changes import Changes
+from .common import OWNER, add_events, event_row, get_order
+from .desk import Desk
+from .orders import complete, deliver_check
+from .views import mask_code
+
+S = OrderStatus
+
+
+@dataclass(frozen=True)
+class DeliverPreview:
+    """What 发货 will do: ``codes`` are the masked 卡密 that will go (card-code products only),
+    in the order ``orders.deliver`` takes them; ``refusal`` says why it cannot, or is None."""
+
+    order_no: str
+    buyer: str
+    product: str
+    product_type: ProductType
+    quantity: int
+    codes: list[str]
+    refusal: DomainError | None
+
+
+def deliver_preview(desk: Desk, order_no: str) -> DeliverPreview:
+    """Raises DomainError(order_not_found) for an unknown order no."""
+    order = get_order(order_no)
+    refusal = deliver_check(desk, order_no)
+    codes: list[str] = []
+    if refusal is None and order.product_type == ProductType.CARD_CODE.value:
+        picked = (CardCode.select(CardCode.code)
+                  .where((CardCode.product == order.product_id) & CardCode.order_id.is_null())
+                  .order_by(CardCode.id).limit(order.quantity))
+        codes = [mask_code(c.code) for c in picked]
+    return DeliverPreview(order.order_no, order.buyer, order.product_name, ProductType(order.product_type),
+                          order.quantity, codes, refusal)
+
+
+def complete_check(desk: Desk, order_no: str) -> DomainError | None:
+    """Why the order cannot be marked completed (确认完成) now, or None when it can."""
+    order = get_order(order_no)
+    status = S(order.status)
+    if can_transition(status, S.COMPLETED, delivered=order.delivered_at is not None):
+        return None
+    return DomainError("not_completable", f"「{status.zh}」的订单不能标记为完成，只有已发货的订单可以",
+                       f"an order that is '{status.en}' cannot be completed; only delivered orders can")
+
+
+def complete_order(desk: Desk, order_no: str, *, actor: str = OWNER) -> Changes:
+    """Mark a delivered order completed; a refusal raises the same DomainError as ``complete_check``."""
+    refusal = complete_check(desk, order_no)
+    if refusal is not None:
+        raise refusal
+    return complete(desk, order_no, actor=actor)
+
+
+def reveal_code(desk: Desk, order_no: str, *, actor: str = OWNER) -> tuple[Changes, str]:
+    """What changed (the order's timeline) and the delivered code in the clear (one line per
+    unit), logged as a ``reveal_code`` event saying who saw it and when.
+
+    Raises DomainError(no_code) when the order has no delivered 卡密.
+    """
+    with desk.atomic():
+        order = get_order(order_no)
+        if not order.card_code or order.delivered_at is None:
+            raise DomainError("no_code", "该订单没有已发出的卡密", "this order has no delivered card code")
+        add_events([event_row(order.id, desk.now(), actor, "reveal_code", "",
+                              data={"codes": len(order.card_code.splitlines())})])
+        return Changes(order_ids={order.id}), str(order.card_code)
+

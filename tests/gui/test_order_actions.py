@@ -1,0 +1,146 @@
+"""Actions on the orders screen as the owner meets them: each asks first, says what it did,
+and leaves the selection on the order it acted on; the detail shows the selected row or nothing;
+a delivered 卡密 can be revealed (logged) and copied (cleared from the clipboard again)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from kashop_desktop.gui.dialogs import CompleteDialog, DeliverDialog
+from kashop_desktop.gui.orders_page import TAB_STATUSES, OrdersPage
+from kashop_desktop.gui.qt import QGuiApplication
+from kashop_desktop.services import views
+from tests.gui.test_dialogs import desk_context, find_dialog, qasync_loop, small_shop
+
+pytestmark = pytest.mark.gui
+
+_aloop = pytest.fixture(qasync_loop, name="aloop")
+_ctx = pytest.fixture(desk_context, name="ctx")
+_shop = pytest.fixture(small_shop, name="shop")
+
+
+@pytest.fixture
+def page(qtbot: Any, ctx: Any) -> Iterator[OrdersPage]:
+    widget = OrdersPage(ctx)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    widget.show()
+    yield widget
+    widget.model._drop_id_list()  # no id-list read may start after the context closed
+    widget.close()
+
+
+def press(qtbot: Any, page: OrdersPage, key: str, cls: type, ok: bool = True) -> Any:
+    """Click an action button, wait for its dialog, confirm (or dismiss) it, wait until it closed."""
+    page.detail.buttons[key].click()
+    qtbot.waitUntil(lambda: find_dialog(cls) is not None, timeout=5000)
+    dialog = find_dialog(cls)
+    closed: list[Any] = []
+    dialog.finished.connect(lambda _code: closed.append(dialog.result_value))
+    if ok:
+        assert dialog.ok_button.isEnabled(), dialog.message.text()
+        dialog.ok_button.click()
+    else:
+        dialog.cancel_button.click()
+    qtbot.waitUntil(lambda: bool(closed), timeout=5000)
+    return dialog
+
+
+def test_deliver_asks_first_names_the_code_and_the_buyer_and_keeps_the_selection(qtbot, ctx, shop, page) -> None:
+    first = shop.order("paid", buyer="13911112222")
+    second = shop.order("paid", buyer="13933334444")
+    page.tabs.setCurrentIndex(TAB_STATUSES.index("paid"))
+    page.refresh()
+    assert page.model.rowCount() == 2
+    target = views.order_detail(ctx.desk, first)
+    assert page.select_order(target.id)
+
+    # Dismissing the question delivers nothing.
+    dialog = press(qtbot, page, "deliver", DeliverDialog, ok=False)
+    assert views.order_detail(ctx.desk, first).status.value == "paid"
+    plan = dialog.plan.text()
+    assert "13911112222" in plan and "KW" in plan and "****" in plan  # the masked code that will go
+    assert dialog.cancel_button.text() == "暂不发货"
+
+    press(qtbot, page, "deliver", DeliverDialog)
+    qtbot.waitUntil(lambda: page.detail.detail is not None and page.detail.detail.status.value == "delivered",
+                    timeout=5000)
+    after = views.order_detail(ctx.desk, first)
+    assert after.status.value == "delivered" and after.card_code
+    assert views.order_detail(ctx.desk, second).status.value == "paid"  # the other one untouched
+    # The selection and the detail stay on the order just delivered; 发货 is no longer offered.
+    assert page.current_row().id == target.id and page.detail.order_id == target.id
+    assert not page.detail.buttons["deliver"].isEnabled()
+    assert page.detail.notice.isVisible() and page.detail.notice.kind == "ok"
+    assert "13911112222" in page.detail.notice.text() and after.masked_code in page.detail.notice.text()
+
+
+def test_complete_asks_and_confirms(qtbot, ctx, shop, page) -> None:
+    order_no = shop.order("delivered", code_used="no")
+    page.refresh()
+    assert page.select_order(views.order_detail(ctx.desk, order_no).id)
+    assert page.detail.buttons["complete"].isEnabled()
+    press(qtbot, page, "complete", CompleteDialog)
+    qtbot.waitUntil(lambda: views.order_detail(ctx.desk, order_no).status.value == "completed", timeout=5000)
+    qtbot.waitUntil(lambda: page.detail.notice.isVisible(), timeout=5000)
+    assert order_no in page.detail.notice.text()
+    assert not page.detail.buttons["complete"].isEnabled()
+    assert [e.action for e in views.order_detail(ctx.desk, order_no).events][-1] == "complete"
+
+
+def test_the_detail_shows_the_selected_row_of_the_list_in_view_or_nothing(qtbot, ctx, shop, page) -> None:
+    delivered = shop.order("delivered")
+    shop.order("paid")
+    page.refresh()
+    assert page.select_order(views.order_detail(ctx.desk, delivered).id)
+    assert page.detail.order_id is not None
+    page.tabs.setCurrentIndex(TAB_STATUSES.index("paid"))
+    assert page.detail.order_id is None
+    assert not page.detail.buttons["review"].isEnabled() and not page.detail.buttons["cancel"].isEnabled()
+    page.view.setFocus()  # focus gives the view a current row without selecting it
+    assert page.detail.order_id is None
+    page.select_row(0)
+    assert page.detail.order_id == page.current_row().id
+    assert page.detail.detail.status.value == "paid"
+
+
+def test_a_delivered_code_is_revealed_with_a_timeline_entry_and_copied_then_cleared(qtbot, ctx, shop, page) -> None:
+    order_no = shop.order("delivered")
+    detail = views.order_detail(ctx.desk, order_no)
+    page.refresh()
+    assert page.select_order(detail.id)
+    field = page.detail.code
+    assert field.text.text() == detail.masked_code and "*" in field.text.text()
+    field.reveal_button.click()
+    qtbot.waitUntil(lambda: field.text.text() == detail.card_code, timeout=5000)
+    events = views.order_detail(ctx.desk, order_no).events
+    assert events[-1].action == "reveal_code" and events[-1].actor == "owner"
+    qtbot.waitUntil(lambda: page.detail.timeline.item(0, 2) is not None
+                    and page.detail.timeline.item(0, 2).text() == "查看卡密", timeout=5000)
+
+    field.clear_after_ms = 50
+    field.copy_button.click()
+    qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == detail.card_code, timeout=5000)
+    assert "秒后从剪贴板清除" in page.detail.notice.text()
+    qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == "", timeout=5000)
+    # Showing another order hides the code again.
+    other = shop.order("delivered")
+    page.refresh()
+    assert page.select_order(views.order_detail(ctx.desk, other).id)
+    assert "*" in field.text.text()
+
+
+def test_the_clipboard_is_left_alone_when_the_owner_copied_something_else(qtbot, ctx, shop, page) -> None:
+    order_no = shop.order("delivered")
+    page.refresh()
+    assert page.select_order(views.order_detail(ctx.desk, order_no).id)
+    field = page.detail.code
+    field.clear_after_ms = 60_000
+    field.copy_button.click()
+    qtbot.waitUntil(lambda: QGuiApplication.clipboard().text().startswith("KX"), timeout=5000)
+    QGuiApplication.clipboard().setText("买家的QQ号 88886666")
+    field.clear_clipboard()
+    assert QGuiApplication.clipboard().text() == "买家的QQ号 88886666"
