@@ -13,10 +13,12 @@ Fen = int
 MAX_FEN: Fen = 100_000_000 * 100
 
 _YUAN_RE = re.compile(r"^(?P<sign>[-+]?)(?P<int>\d+)(?:\.(?P<frac>\d*))?$")
+# Commas only as thousands separators: "1,234.50"; "12,34" (a decimal comma?) is refused.
+_GROUPED_RE = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")
 
 
 def parse_yuan(text: object, *, allow_negative: bool = False, allow_zero: bool = True) -> Fen:
-    """Parse a yuan amount such as "12.5", "12.50", "¥12.50", "１２.５０" into fen.
+    """Parse a yuan amount such as "12.5", "12.50", "¥12.50", "１２.５０", "1,234.50" into fen.
 
     Floats are refused (they cannot say 0.1 exactly); so are more than two decimals,
     negative amounts unless allowed, and absurd amounts above ``MAX_FEN``.
@@ -89,4 +91,4 @@ def _normalise(text: str) -> str:
     for suffix in ("元",):
         if cleaned.endswith(suffix):
             cleaned = cleaned[: -len(suffix)].strip()
-    return cleaned.replace(",", "")
+    return cleaned.replace(",", "") if _GROUPED_RE.match(cleaned) else cleaned

@@ -1,0 +1,148 @@
+"""``import_file``: stream a file's rows, check them, and write them chunk by chunk.
+
+Rows are read one at a time (never the whole file), checked on their own, and written in
+chunks of ``CHUNK_ROWS``, each chunk in its own short transaction, so another process (the
+window, a scheduled ``refunds send``) can write between two chunks.
+
+What a crash, a Ctrl+C or a busy store leaves: every chunk committed before it is in the
+store, whole; the chunk being written is not, nor anything after it (``report.committed_row``
+tells how far it got while running). Importing the same file again is safe and finishes the
+job: rows already in the store are counted unchanged, the rest are inserted.
+
+``all_or_nothing=True`` writes the whole file in one transaction instead: at the first refused
+row (or a file damaged part-way) it rolls back, then reads the rest of the file without writing
+to report every refused row. A crash rolls back too (SQLite's journal), so either every row is
+in or none is. Other processes wait for that one transaction (it holds the write lock for the
+length of the import).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from ..common import OWNER
+from ..desk import Desk
+from .reading import ImportFileError, Row, Table, open_table
+from .report import ImportReport, RowProblem
+from .rows import Header, RowError, is_blank, parse_row
+from .writing import ChunkWriter, Pending
+
+#: Rows per transaction: long enough to amortise the look-ups, short enough (tens of ms) that
+#: another process waiting to write barely notices.
+CHUNK_ROWS = 5000
+
+Progress = Callable[[ImportReport], None]
+
+
+class _Refused(Exception):
+    """Unwinds the all-or-nothing transaction at the first refused row."""
+
+
+def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: bool = False,
+                chunk_rows: int = CHUNK_ROWS, progress: Progress | None = None) -> ImportReport:
+    """Import orders from a CSV/TSV (UTF-8, UTF-16 with BOM, GBK/GB18030) or XLSX file.
+
+    Returns the ImportReport (its ``outcome`` says all / partial / nothing). Raises
+    ImportFileError (a DomainError) for a file-level problem found before any row is written:
+    unreadable, empty, not text, Big5/Shift-JIS, a damaged XLSX, unknown, missing or duplicate
+    columns, no data rows. ``progress`` is called after each committed chunk.
+    """
+    table = open_table(path)
+    rows = iter(table.rows)
+    header = _header(rows)
+    report = ImportReport(all_or_nothing=all_or_nothing)
+    writer = ChunkWriter(desk, report, actor)
+    gateways = {str(n): int(i) for n, i in desk.db.execute_sql("SELECT name, id FROM gateway_account")}
+    chunks = _chunks(_checked_rows(rows, header, table, gateways, report), chunk_rows)
+    try:
+        if all_or_nothing:
+            _write_all_or_nothing(desk, writer, chunks, report)
+        else:
+            _write_chunks(desk, writer, chunks, report, progress)
+    except ImportFileError as exc:
+        report.stopped = RowProblem(exc.row or 0, "", exc.zh, exc.en)
+    if report.rows == 0 and report.stopped is None:
+        raise ImportFileError("no_rows", "表头下面没有订单行", "there are no order rows under the header")
+    return report
+
+
+def _header(rows: Iterator[Row]) -> Header:
+    for _, cells in rows:
+        if cells is None:
+            break
+        if not is_blank(cells):
+            return Header.read(cells)
+    raise ImportFileError("no_header", "文件里没有表头行", "the file has no header row")
+
+
+def _checked_rows(rows: Iterator[Row], header: Header, table: Table, gateways: dict[str, int],
+                  report: ImportReport) -> Iterator[Pending]:
+    seen: set[str] = set()
+    for number, cells in rows:
+        if cells is None:
+            report.rows += 1
+            report.refuse(RowProblem(number, "", "有单元格超过 131072 个字符", "a cell is longer than 131,072 characters"))
+            continue
+        if is_blank(cells):
+            report.blank += 1
+            continue
+        report.rows += 1
+        try:
+            data, warnings = parse_row(cells, header, table.date_epoch, gateways)
+        except RowError as exc:
+            report.refuse(RowProblem(number, exc.column, exc.zh, exc.en))
+            continue
+        if data["order_no"] in seen:
+            report.refuse(RowProblem(number, "order_no", "文件中订单号重复", "order no repeated in the file"))
+            continue
+        seen.add(data["order_no"])
+        yield Pending(number, data, warnings)
+
+
+def _chunks(pending: Iterator[Pending], size: int) -> Iterator[list[Pending]]:
+    chunk: list[Pending] = []
+    for row in pending:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _write_chunks(desk: Desk, writer: ChunkWriter, chunks: Iterator[list[Pending]], report: ImportReport,
+                  progress: Progress | None) -> None:
+    for chunk in chunks:
+        with desk.atomic():
+            writer.write(chunk)
+        report.committed_row = chunk[-1].number
+        if progress is not None:
+            progress(report)
+
+
+def _write_all_or_nothing(desk: Desk, writer: ChunkWriter, chunks: Iterator[list[Pending]],
+                          report: ImportReport) -> None:
+    try:
+        with desk.atomic():
+            last = 0
+            for chunk in chunks:
+                if report.refused:
+                    raise _Refused
+                writer.write(chunk)
+                last = chunk[-1].number
+            if report.refused:
+                raise _Refused
+        report.committed_row = last
+    except (_Refused, ImportFileError) as exc:
+        report.rolled_back = True
+        report.inserted = report.updated = report.unchanged = 0
+        report.changes.order_ids.clear()
+        report.changes.counts_changed = False
+        writer.reload()
+        writer.dry_run = True
+        if isinstance(exc, ImportFileError):
+            raise
+        for chunk in chunks:  # the rest of the file, checked and reported, nothing written
+            writer.write(chunk)
+        report.inserted = report.updated = report.unchanged = 0

@@ -1,0 +1,248 @@
+"""Reading an import file as a stream of rows: CSV/TSV text in any Unicode or GB encoding, or XLSX.
+
+``open_table(path)`` looks at the file's bytes (not its name), checks everything that can be
+checked before the first row is used (encoding over the whole file, the XLSX package and its
+sheet's XML), and returns a ``Table`` whose rows are read one at a time. Problems found before
+the first row raise ``ImportFileError``; damage met later (only possible in an XLSX whose
+cells openpyxl cannot read) raises ``ImportFileError`` from the row iterator, with the row
+number reached.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import warnings
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from xml.parsers import expat
+
+import charset_normalizer
+
+from ...domain.errors import DomainError
+from .cells import Cell
+
+_BLOCK = 1 << 20
+_SAMPLE = 512 * 1024
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_GB_FAMILY = {"gb18030", "gbk", "gb2312", "cp936", "hz"}
+_LANGUAGES = {"big5": ("繁体中文 Big5", "Traditional Chinese Big5"), "cp950": ("繁体中文 Big5", "Traditional Chinese Big5"),
+              "big5hkscs": ("繁体中文 Big5", "Traditional Chinese Big5"),
+              "shift_jis": ("日文 Shift-JIS", "Japanese Shift-JIS"), "cp932": ("日文 Shift-JIS", "Japanese Shift-JIS"),
+              "euc_jp": ("日文 EUC-JP", "Japanese EUC-JP"), "euc_jis_2004": ("日文 EUC-JP", "Japanese EUC-JP"),
+              "euc_kr": ("韩文 EUC-KR", "Korean EUC-KR"), "cp949": ("韩文 EUC-KR", "Korean EUC-KR")}
+SAVE_AS_HINT_ZH = "请在 Excel/WPS 中另存为「CSV UTF-8」或 .xlsx 后再导入"
+SAVE_AS_HINT_EN = "save it from Excel or WPS as 'CSV UTF-8' or .xlsx and import that"
+
+
+#: (row number, cells); cells is None for a CSV row with a cell over MAX_CELL characters.
+Row = tuple[int, list[Cell] | None]
+
+
+class ImportFileError(DomainError):
+    """The file as a whole cannot be imported (format, encoding, damage, headers)."""
+
+    def __init__(self, code: str, zh: str, en: str, *, row: int | None = None) -> None:
+        super().__init__(f"import_{code}", zh, en)
+        self.row = row
+
+
+@dataclass
+class Table:
+    """A file's rows, read lazily. ``rows`` yields (row number, cells); the header is row 1
+    of the first non-blank row. ``date_epoch`` is the XLSX date system (None for text)."""
+
+    kind: str  # "csv" or "xlsx"
+    encoding: str | None
+    date_epoch: datetime | None
+    rows: Iterator[Row]
+
+
+def open_table(path: Path) -> Table:
+    """Open ``path`` for reading rows; raises ImportFileError for a file that cannot be read."""
+    try:
+        with path.open("rb") as probe:
+            head = probe.read(8)
+    except OSError as exc:
+        raise ImportFileError("unreadable", f"无法读取文件：{exc.strerror}", f"cannot read the file: {exc.strerror}") from None
+    if not head:
+        raise ImportFileError("empty", "文件是空的", "the file is empty")
+    if head.startswith(_ZIP_MAGIC):
+        return _open_xlsx(path)
+    if head.startswith(_OLE_MAGIC):
+        raise ImportFileError("old_excel", f"这是旧的 .xls/.et 格式；{SAVE_AS_HINT_ZH}",
+                              f"this is the old .xls/.et format; {SAVE_AS_HINT_EN}")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise ImportFileError("not_xlsx", "文件名是 .xlsx，但内容不是 Excel 工作簿（文件不完整或是改了扩展名的其他文件）",
+                              "the name says .xlsx but the content is not an Excel workbook (an incomplete "
+                              "download or another file renamed)")
+    encoding = detect_encoding(path)
+    return Table("csv", encoding, None, _csv_rows(path, encoding))
+
+
+# ---- text ---------------------------------------------------------------------------------------
+
+def detect_encoding(path: Path) -> str:
+    """The file's encoding: a BOM's, else UTF-8 if the whole file is valid UTF-8, else GB18030
+    when charset-normalizer finds GB text and the whole file decodes as GB18030.
+
+    Raises ImportFileError naming what the file looks like (Big5, Shift-JIS, binary...).
+    """
+    with path.open("rb") as probe:
+        head = probe.read(_SAMPLE)
+    for bom, name in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                      (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                      (codecs.BOM_UTF16_BE, "utf-16")):
+        if head.startswith(bom):
+            _decodes_whole(path, name)
+            return name
+    if _first_bad_byte(path, "utf-8") is None:
+        _refuse_binary(head.decode("utf-8", errors="ignore"))
+        return "utf-8"
+    best = charset_normalizer.from_bytes(head[: head.rfind(b"\n") + 1] or head).best()
+    if best is None:
+        raise ImportFileError("binary", f"这不是文本表格文件（像是二进制数据）；{SAVE_AS_HINT_ZH}",
+                              f"this is not a text table (it looks like binary data); {SAVE_AS_HINT_EN}")
+    found = best.encoding.lower()
+    if found in _GB_FAMILY:
+        _decodes_whole(path, "gb18030")
+        return "gb18030"
+    zh, en = _LANGUAGES.get(found, (found, found))
+    raise ImportFileError("encoding", f"文件编码像是 {zh}，只支持 UTF-8 与 GBK/GB18030；{SAVE_AS_HINT_ZH}",
+                          f"the file looks like {en}; only UTF-8 and GBK/GB18030 are read; {SAVE_AS_HINT_EN}")
+
+
+def _first_bad_byte(path: Path, encoding: str) -> int | None:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    with path.open("rb") as source:
+        while block := source.read(_BLOCK):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                return offset + exc.start
+            offset += len(block)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return offset
+    return None
+
+
+def _decodes_whole(path: Path, encoding: str) -> None:
+    bad = _first_bad_byte(path, encoding)
+    if bad is not None:
+        raise ImportFileError("encoding", f"文件在第 {bad} 字节处不是有效的 {encoding} 文本；{SAVE_AS_HINT_ZH}",
+                              f"the file is not valid {encoding} text at byte {bad}; {SAVE_AS_HINT_EN}")
+
+
+def _refuse_binary(sample: str) -> None:
+    controls = sum(1 for c in sample[:65536] if c < " " and c not in "\t\r\n")
+    if controls > 16 and controls * 20 > len(sample[:65536]):
+        raise ImportFileError("binary", f"这不是文本表格文件（像是二进制数据）；{SAVE_AS_HINT_ZH}",
+                              f"this is not a text table (it looks like binary data); {SAVE_AS_HINT_EN}")
+
+
+def _csv_rows(path: Path, encoding: str) -> Iterator[Row]:
+    with path.open("r", encoding=encoding, newline="") as text:
+        first = text.readline()
+        delimiter = "\t" if first.count("\t") > first.count(",") else ","
+        text.seek(0)
+        reader = csv.reader(text, delimiter=delimiter)
+        number = 0
+        while True:
+            number += 1
+            try:
+                cells: list[Cell] | None = list(next(reader))
+            except StopIteration:
+                return
+            except csv.Error:
+                # With newline="" the only error the csv module raises is a cell over its limit
+                # (MAX_CELL); the reader goes on with the next line.
+                cells = None
+            yield number, cells
+
+
+# ---- XLSX ---------------------------------------------------------------------------------------
+
+def _open_xlsx(path: Path) -> Table:
+    import openpyxl
+
+    _check_package(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a malformed package
+        raise _damaged(exc) from None
+    try:
+        if not book.worksheets:
+            raise ImportFileError("no_sheet", "工作簿里没有工作表", "the workbook has no worksheet")
+        sheet = book.worksheets[0]
+        _check_sheet_xml(path, str(getattr(sheet, "_worksheet_path", "")))
+        epoch = book.epoch
+    except BaseException:
+        book.close()
+        raise
+    return Table("xlsx", None, epoch, _xlsx_rows(book, sheet))
+
+
+def _check_package(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as package:
+            broken = package.testzip()
+    except Exception as exc:  # BadZipFile, zlib.error, EOFError, NotImplementedError...
+        raise _damaged(exc) from None
+    if broken is not None:
+        raise ImportFileError("damaged", f"XLSX 文件已损坏（{broken} 校验失败）；请在 Excel/WPS 中重新保存",
+                              f"the XLSX file is damaged ({broken} fails its checksum); save it again in Excel or WPS")
+
+
+def _check_sheet_xml(path: Path, member: str) -> None:
+    """Parse the sheet's XML once with expat, so a control character or a cut-off tag is found
+    before any row is written (Excel itself refuses such a sheet)."""
+    if not member:
+        return
+    parser = expat.ParserCreate()
+    try:
+        with zipfile.ZipFile(path) as package, package.open(member.lstrip("/")) as sheet_xml:
+            while block := sheet_xml.read(_BLOCK):
+                parser.Parse(block, False)
+            parser.Parse(b"", True)
+    except expat.ExpatError as exc:
+        raise ImportFileError("damaged", f"工作表内容已损坏（第 {exc.lineno} 行 XML 无效：{expat.ErrorString(exc.code)}）；"
+                              "请在 Excel/WPS 中打开并重新保存",
+                              f"the worksheet is damaged (invalid XML at line {exc.lineno}: "
+                              f"{expat.ErrorString(exc.code)}); open it in Excel or WPS and save it again") from None
+    except (KeyError, OSError, zipfile.BadZipFile) as exc:
+        raise _damaged(exc) from None
+
+
+def _xlsx_rows(book: Any, sheet: Any) -> Iterator[Row]:
+    number = 0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for values in sheet.iter_rows(values_only=True):
+                number += 1
+                yield number, list(values)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # a cell openpyxl cannot read: the file is damaged from here on
+        raise _damaged(exc, row=number + 1) from None
+    finally:
+        book.close()
+
+
+def _damaged(exc: BaseException, *, row: int | None = None) -> ImportFileError:
+    where_zh = f"（第 {row} 行）" if row else ""
+    where_en = f" (at row {row})" if row else ""
+    why = type(exc).__name__
+    return ImportFileError("damaged", f"XLSX 文件已损坏或不是 Excel 工作簿{where_zh}：{why}；请在 Excel/WPS 中重新保存",
+                           f"the XLSX file is damaged or not an Excel workbook{where_en}: {why}; save it again in "
+                           "Excel or WPS", row=row)

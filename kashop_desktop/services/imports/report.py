@@ -1,0 +1,76 @@
+"""What an import did: counts, the refused rows and why, and whether everything went in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from ..changes import Changes
+
+#: Refused rows and warnings kept with their reasons; beyond this only the count grows, so a
+#: file of a million bad rows does not hold a million messages.
+KEEP_MESSAGES = 1000
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One refused row (or a warning): the row number as Excel shows it (header = 1), the
+    column code ("" for the whole row) and why, in Chinese and English."""
+
+    row: int
+    column: str
+    zh: str
+    en: str
+
+
+class Outcome(StrEnum):
+    """How much of the file is in the store (the CLI's exit status follows it)."""
+
+    ALL = "all"  # every non-blank row imported (or already there, unchanged)
+    PARTIAL = "partial"  # some rows refused or the file stopped part-way; the rest imported
+    NOTHING = "nothing"  # nothing written: every row refused, a file-level problem, or all-or-nothing refused
+
+
+@dataclass
+class ImportReport:
+    """The result of ``import_file``. ``rows`` counts non-blank data rows; ``refused`` counts
+    refused rows (``problems`` keeps the first KEEP_MESSAGES of them). ``stopped`` is a
+    file-level problem met part-way (an XLSX damaged after its first rows). ``committed_row``
+    is the last row number whose chunk is committed, for telling what a re-run will redo."""
+
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused: int = 0
+    blank: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    warnings: list[RowProblem] = field(default_factory=list)
+    warning_count: int = 0
+    stopped: RowProblem | None = None
+    all_or_nothing: bool = False
+    rolled_back: bool = False
+    committed_row: int = 0
+    changes: Changes = field(default_factory=Changes)
+
+    @property
+    def written(self) -> int:
+        return self.inserted + self.updated
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.rolled_back or (self.inserted + self.updated + self.unchanged == 0):
+            return Outcome.NOTHING
+        if self.refused or self.stopped is not None:
+            return Outcome.PARTIAL
+        return Outcome.ALL
+
+    def refuse(self, problem: RowProblem) -> None:
+        self.refused += 1
+        if len(self.problems) < KEEP_MESSAGES:
+            self.problems.append(problem)
+
+    def warn(self, problem: RowProblem) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < KEEP_MESSAGES:
+            self.warnings.append(problem)

@@ -1,0 +1,143 @@
+"""Writing one chunk of checked rows: set-based look-ups, inserts, forward-only updates, events.
+
+The caller opens the transaction around ``ChunkWriter.write``; everything a chunk writes (new
+products, buyers, orders, their timeline events) commits or rolls back together. With
+``dry_run`` the same checks run and nothing is written (``--all-or-nothing`` after a refusal,
+to report every refused row of the file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ...domain.states import OrderStatus
+from ..bulk import insert_orders
+from ..common import add_events, buyer_for, event_row
+from ..desk import Desk
+from .checks import StoredOrder, check_row
+from .report import ImportReport, RowProblem
+from .rows import RowError
+
+S = OrderStatus
+#: Order ids listed in Changes for inserted rows (updated rows are always listed); beyond
+#: this the screens learn of new rows through ``counts_changed``.
+LIST_INSERTED_IDS = 10_000
+_BUYER_CACHE = 100_000
+_UPDATE_SQL = (
+    "UPDATE orders SET status = ?, paid_at = COALESCE(paid_at, ?), delivered_at = COALESCE(delivered_at, ?), "
+    "completed_at = COALESCE(completed_at, ?), cancelled_at = COALESCE(cancelled_at, ?), "
+    "gateway_trade_no = COALESCE(gateway_trade_no, ?), "
+    "code_used = CASE WHEN ? = 'unknown' THEN code_used ELSE ? END, updated_at = ? WHERE id = ?"
+)
+
+
+@dataclass
+class Pending:
+    """A row that passed the file checks: its number, order dict and warnings."""
+
+    number: int
+    data: dict[str, Any]
+    warnings: list[tuple[str, str, str]]
+
+
+class ChunkWriter:
+    """Writes chunks of Pending rows for one import, keeping product and buyer ids between chunks."""
+
+    def __init__(self, desk: Desk, report: ImportReport, actor: str) -> None:
+        self.desk, self.report, self.actor = desk, report, actor
+        self.dry_run = False
+        self.products: dict[str, int] = {}
+        self._buyers: dict[str, int | None] = {}
+        self.reload()
+
+    def reload(self) -> None:
+        """Forget ids that a rolled-back transaction may have made."""
+        self.products = {str(n): int(i) for n, i in self.desk.db.execute_sql("SELECT name, id FROM product")}
+        self._buyers.clear()
+
+    def write(self, chunk: Sequence[Pending]) -> None:
+        """Check each row against the store and write the accepted ones (caller holds the transaction)."""
+        stored = self._stored([p.data["order_no"] for p in chunk])
+        accepted: list[dict[str, Any]] = []
+        new_rows: list[dict[str, Any]] = []
+        updates: list[tuple[dict[str, Any], StoredOrder]] = []
+        for pending in chunk:
+            old = stored.get(pending.data["order_no"])
+            try:
+                check_row(pending.data, old, accepted)
+            except RowError as exc:
+                self.report.refuse(RowProblem(pending.number, exc.column, exc.zh, exc.en))
+                continue
+            accepted.append(pending.data)
+            for column, zh, en in pending.warnings:
+                self.report.warn(RowProblem(pending.number, column, zh, en))
+            if old is None:
+                new_rows.append(pending.data)
+            elif old.status == pending.data["status"]:
+                self.report.unchanged += 1
+            else:
+                updates.append((pending.data, old))
+        if self.dry_run:
+            self.report.inserted += len(new_rows)
+            self.report.updated += len(updates)
+            return
+        self._insert(new_rows)
+        self._update(updates)
+
+    def _stored(self, order_nos: list[str]) -> dict[str, StoredOrder]:
+        marks = ", ".join("?" * len(order_nos))
+        cursor = self.desk.db.execute_sql(
+            f"SELECT id, order_no, status, paid_at, paid_fen FROM orders WHERE order_no IN ({marks})", order_nos)
+        return {row[1]: StoredOrder(*row) for row in cursor}
+
+    def _insert(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        for data in rows:
+            data["product_id"] = self._product(data["product_name"], data["product_type"])
+            data["buyer_ref_id"] = self._buyer(data["buyer"])
+        con = self.desk.db.connection()
+        last_id = con.execute("SELECT COALESCE(MAX(id), 0) FROM orders").fetchone()[0]
+        self.report.inserted += insert_orders(self.desk, rows)
+        # Inside this transaction nobody else inserts, so the new ids are exactly those above last_id.
+        made = con.execute("SELECT id, status FROM orders WHERE id > ? ORDER BY id", (last_id,)).fetchall()
+        now = self.desk.now()
+        add_events(event_row(order_id, now, self.actor, "imported", "", None, status) for order_id, status in made)
+        changes = self.report.changes
+        changes.counts_changed = True
+        room = LIST_INSERTED_IDS - len(changes.order_ids)
+        if room > 0:
+            changes.order_ids.update(order_id for order_id, _ in made[:room])
+
+    def _update(self, updates: list[tuple[dict[str, Any], StoredOrder]]) -> None:
+        if not updates:
+            return
+        now = self.desk.now()
+        stamp = int(now.timestamp())
+        self.desk.db.connection().executemany(_UPDATE_SQL, [
+            (d["status"], d["paid_at"], d["delivered_at"], d["completed_at"], d["cancelled_at"],
+             d["gateway_trade_no"], d["code_used"], d["code_used"], stamp, old.id) for d, old in updates])
+        add_events(event_row(old.id, now, self.actor, "imported_update", "", old.status, d["status"])
+                   for d, old in updates)
+        self.report.updated += len(updates)
+        self.report.changes.order_ids.update(old.id for _, old in updates)
+        self.report.changes.counts_changed = True
+
+    def _product(self, name: str, product_type: str) -> int:
+        product_id = self.products.get(name)
+        if product_id is None:
+            self.desk.db.execute_sql("INSERT OR IGNORE INTO product (name, product_type, price_fen, stock, "
+                                     "policy_overrides) VALUES (?, ?, 0, 0, '{}')", (name, product_type))
+            row = self.desk.db.execute_sql("SELECT id FROM product WHERE name = ?", (name,)).fetchone()
+            product_id = self.products[name] = int(row[0])
+        return product_id
+
+    def _buyer(self, contact: str) -> int | None:
+        if contact in self._buyers:
+            return self._buyers[contact]
+        if len(self._buyers) >= _BUYER_CACHE:
+            self._buyers.clear()
+        buyer_id = self._buyers[contact] = buyer_for(contact)
+        return buyer_id
