@@ -13,9 +13,11 @@ from ..domain.states import OrderStatus
 from .common import add_command, add_noun, run_with_desk
 from .output import (
     EXIT_OK,
+    EXIT_PARTIAL,
     EXIT_REFUSED,
     UsageError,
     done,
+    print_error,
     print_json,
     refund_json,
     request_json,
@@ -38,6 +40,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
     p = add_command(orders, common, "import", cmd_orders_import, "import orders from CSV or XLSX")
     p.add_argument("file", type=Path)
+    p.add_argument("--all-or-nothing", action="store_true",
+                   help="if any row is refused, write nothing (exit 1); the file is written in one transaction")
     p.add_argument("--json", action="store_true")
     p = add_command(orders, common, "cancel", cmd_orders_cancel, "cancel an order")
     p.add_argument("order_no")
@@ -123,27 +127,45 @@ def _detail_json(d: Any) -> dict[str, Any]:
 
 
 def cmd_orders_import(args: argparse.Namespace) -> int:
-    from ..services.imports import import_file
+    from ..services.imports import Outcome, import_file
 
     def body(desk: Any) -> int:
         if not args.file.exists():
             raise UsageError(f"no such file: {args.file}")
-        report = import_file(desk, args.file)
-        problems = [{"row": p.row, "column": p.column, "zh": p.zh, "en": p.en} for p in report.problems]
-        warnings = [{"row": p.row, "column": p.column, "zh": p.zh, "en": p.en} for p in report.warnings]
-        if args.json:
-            print_json({"rows": report.rows, "inserted": report.inserted, "updated": report.updated,
-                        "unchanged": report.unchanged, "problems": problems, "warnings": warnings})
-        else:
-            print(f"行 rows {report.rows}: 新增 inserted {report.inserted}, 更新 updated {report.updated}, "
-                  f"未变 unchanged {report.unchanged}, 问题 problems {len(problems)}")
-            for p in report.problems:
-                print(f"  第 {p.row} 行 row {p.row} [{p.column}]: {p.zh} / {p.en}", file=sys.stderr)
-            for p in report.warnings:
-                print(f"  提示 warning row {p.row} [{p.column}]: {p.zh} / {p.en}")
-        return EXIT_REFUSED if report.problems else EXIT_OK
+        report = import_file(desk, args.file, all_or_nothing=args.all_or_nothing)
+        _print_import(args, report)
+        return {Outcome.ALL: EXIT_OK, Outcome.PARTIAL: EXIT_PARTIAL, Outcome.NOTHING: EXIT_REFUSED}[report.outcome]
 
     return run_with_desk(args, body)
+
+
+def _print_import(args: argparse.Namespace, report: Any) -> None:
+    def rows(items: list[Any]) -> list[dict[str, Any]]:
+        return [{"row": p.row, "column": p.column, "zh": p.zh, "en": p.en} for p in items]
+
+    if args.json:
+        print_json({"outcome": report.outcome.value, "rows": report.rows, "inserted": report.inserted,
+                    "updated": report.updated, "unchanged": report.unchanged, "refused": report.refused,
+                    "blank_rows": report.blank, "rolled_back": report.rolled_back,
+                    "stopped": rows([report.stopped])[0] if report.stopped else None,
+                    "problems": rows(report.problems), "warnings": rows(report.warnings),
+                    "warning_count": report.warning_count})
+        return
+    print(f"行 rows {report.rows}: 新增 inserted {report.inserted}, 更新 updated {report.updated}, "
+          f"未变 unchanged {report.unchanged}, 拒绝 refused {report.refused}")
+    for p in report.problems:
+        where = f" [{p.column}]" if p.column else ""
+        print(f"  第 {p.row} 行 row {p.row}{where}: {p.zh} / {p.en}", file=sys.stderr)
+    if report.refused > len(report.problems):
+        more = report.refused - len(report.problems)
+        print(f"  …另有 {more} 行被拒绝 / …and {more} more rows refused", file=sys.stderr)
+    for p in report.warnings:
+        print(f"  提示 warning row {p.row} [{p.column}]: {p.zh} / {p.en}")
+    if report.stopped is not None:
+        print_error(f"导入在第 {report.stopped.row} 行停止：{report.stopped.zh}",
+                    f"the import stopped at row {report.stopped.row}: {report.stopped.en}")
+    if report.rolled_back:
+        print_error("有行被拒绝，按 --all-or-nothing 未写入任何行", "rows were refused; with --all-or-nothing nothing was written")
 
 
 def cmd_orders_cancel(args: argparse.Namespace) -> int:

@@ -49,19 +49,23 @@ def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: b
     columns, no data rows. ``progress`` is called after each committed chunk.
     """
     table = open_table(path)
-    rows = iter(table.rows)
-    header = _header(rows)
     report = ImportReport(all_or_nothing=all_or_nothing)
-    writer = ChunkWriter(desk, report, actor)
-    gateways = {str(n): int(i) for n, i in desk.db.execute_sql("SELECT name, id FROM gateway_account")}
-    chunks = _chunks(_checked_rows(rows, header, table, gateways, report), chunk_rows)
     try:
+        rows = iter(table.rows)
+        header = _header(rows)
+        writer = ChunkWriter(desk, report, actor)
+        gateways = {str(n): int(i) for n, i in desk.db.execute_sql("SELECT name, id FROM gateway_account")}
+        chunks = _chunks(_checked_rows(rows, header, table, gateways, report), chunk_rows)
         if all_or_nothing:
             _write_all_or_nothing(desk, writer, chunks, report)
         else:
             _write_chunks(desk, writer, chunks, report, progress)
     except ImportFileError as exc:
-        report.stopped = RowProblem(exc.row or 0, "", exc.zh, exc.en)
+        if exc.row is None:
+            raise
+        report.stopped = RowProblem(exc.row, "", exc.zh, exc.en)
+    finally:
+        table.close()
     if report.rows == 0 and report.stopped is None:
         raise ImportFileError("no_rows", "表头下面没有订单行", "there are no order rows under the header")
     return report

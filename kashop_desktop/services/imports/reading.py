@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from xml.parsers import expat
 
 import charset_normalizer
@@ -61,6 +61,12 @@ class Table:
     encoding: str | None
     date_epoch: datetime | None
     rows: Iterator[Row]
+
+    def close(self) -> None:
+        """Close the file even when its rows were not read to the end."""
+        close = getattr(self.rows, "close", None)
+        if close is not None:
+            close()
 
 
 def open_table(path: Path) -> Table:
@@ -174,22 +180,24 @@ def _open_xlsx(path: Path) -> Table:
     import openpyxl
 
     _check_package(path)
+    # The file is opened here (not by openpyxl) so it is closed however loading fails.
+    source = path.open("rb")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a malformed package
-        raise _damaged(exc) from None
-    try:
+            book = openpyxl.load_workbook(source, read_only=True, data_only=True)
         if not book.worksheets:
             raise ImportFileError("no_sheet", "工作簿里没有工作表", "the workbook has no worksheet")
         sheet = book.worksheets[0]
         _check_sheet_xml(path, str(getattr(sheet, "_worksheet_path", "")))
         epoch = book.epoch
-    except BaseException:
-        book.close()
+    except ImportFileError:
+        source.close()
         raise
-    return Table("xlsx", None, epoch, _xlsx_rows(book, sheet))
+    except Exception as exc:  # openpyxl raises many kinds for a malformed package
+        source.close()
+        raise _damaged(exc) from None
+    return Table("xlsx", None, epoch, _xlsx_rows(book, sheet, source))
 
 
 def _check_package(path: Path) -> None:
@@ -223,7 +231,7 @@ def _check_sheet_xml(path: Path, member: str) -> None:
         raise _damaged(exc) from None
 
 
-def _xlsx_rows(book: Any, sheet: Any) -> Iterator[Row]:
+def _xlsx_rows(book: Any, sheet: Any, source: BinaryIO) -> Iterator[Row]:
     number = 0
     try:
         with warnings.catch_warnings():
@@ -237,6 +245,7 @@ def _xlsx_rows(book: Any, sheet: Any) -> Iterator[Row]:
         raise _damaged(exc, row=number + 1) from None
     finally:
         book.close()
+        source.close()
 
 
 def _damaged(exc: BaseException, *, row: int | None = None) -> ImportFileError:
