@@ -39,6 +39,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _SCIENTIFIC = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
 _WHOLE = re.compile(r"^[0-9]+$")
+_PLAIN_YUAN = re.compile(r"^([0-9]{1,8})(?:\.([0-9]{0,2}))?$")
 _GROUPED = re.compile(r"^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?$")
 _SERIAL = re.compile(r"^[0-9]{5}(\.[0-9]+)?$")
 _TIME = re.compile(
@@ -95,7 +96,7 @@ def read_id(value: Cell, *, max_len: int = 64) -> str:
     if _SCIENTIFIC.match(text):
         raise CellError(f"编号是科学计数法（{text}），Excel 已截断了它；{TEXT_HINT_ZH}",
                         f"the id is in scientific notation ({text}): Excel has cut it short; {TEXT_HINT_EN}")
-    if any(c.isspace() for c in text):
+    if " " in text or not text.isprintable():  # after clean_text only whitespace can be unprintable
         raise CellError("编号中不能有空格", "an id must not contain spaces")
     if len(text) > max_len:
         raise CellError(f"编号超过 {max_len} 个字符", f"id longer than {max_len} characters")
@@ -141,6 +142,9 @@ def read_money(value: Cell) -> Fen | None:
     text = clean_text(value).translate(_FULL_WIDTH)
     if not text:
         return None
+    plain = _PLAIN_YUAN.match(text)
+    if plain:  # the common case, without the general parser's normalising
+        return int(plain.group(1)) * 100 + int((plain.group(2) or "").ljust(2, "0"))
     bare = text.lstrip("¥￥").strip()
     if "," in bare and not _GROUPED.match(bare.removesuffix("元").strip()):
         raise CellError(f"金额有歧义：{text}（逗号只能作千位分隔符，小数请用点号）",

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from ...domain.errors import DomainError
@@ -213,8 +214,11 @@ def _times(cell: _Cells, status: OrderStatus) -> tuple[int, int | None, int | No
 
 def _status(value: Cell) -> OrderStatus | None:
     text = clean_text(value)
-    if not text:
-        return None
+    return _status_of(text) if text else None
+
+
+@lru_cache(maxsize=256)
+def _status_of(text: str) -> OrderStatus:
     try:
         return parse_status(text)
     except DomainError as exc:
