@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..domain.clock import parse_time
+from ..domain.errors import MoneyError
 from ..domain.money import parse_yuan
 from .output import EXIT_USAGE, UsageError
 
@@ -54,8 +55,16 @@ def open_desk(args: argparse.Namespace) -> Any:
 
 
 def amount(text: str | None) -> int | None:
-    """A yuan amount typed by a person as fen, or None when not given (``DomainError`` if malformed)."""
-    return None if text is None else parse_yuan(text, allow_zero=False)
+    """A yuan amount typed by a person as fen, or None when not given.
+
+    A malformed amount is a usage error (``UsageError``, exit 2), in Chinese and English.
+    """
+    if text is None:
+        return None
+    try:
+        return parse_yuan(text, allow_zero=False)
+    except MoneyError as exc:
+        raise UsageError(f"--amount（元）：{exc.zh}\n--amount (yuan): {exc.en}") from exc
 
 
 def run_with_desk(args: argparse.Namespace, body: Callable[[Any], int]) -> int:

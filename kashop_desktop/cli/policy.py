@@ -6,10 +6,11 @@ import argparse
 import json
 from typing import Any
 
-from ..domain.money import parse_yuan
-from ..domain.policy import CancelPolicy
+from ..domain.errors import PolicyError
+from ..domain.money import format_yuan
+from ..domain.policy import SPECS, UNITS, CancelPolicy, parse_policy_value
 from .common import add_command, add_noun, run_with_desk
-from .output import EXIT_OK, UsageError, print_json
+from .output import EXIT_OK, UsageError, print_json, zh
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -17,8 +18,30 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     policy = add_noun(sub, "policy", "the cancel policy")
     p = add_command(policy, common, "show", cmd_policy_show, "show the cancel policy")
     p.add_argument("--json", action="store_true")
-    p = add_command(policy, common, "set", cmd_policy_set, "change policy fields")
-    p.add_argument("values", nargs="+", metavar="KEY=VALUE")
+    p = add_command(policy, common, "set", cmd_policy_set, "change policy fields (all or none)")
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = keys_help()
+    p.add_argument("values", nargs="+", metavar="KEY=VALUE", help="one or more settings; see the keys below")
+
+
+def described(key: str, value: Any, chinese: bool) -> str:
+    """What a policy value means for people: its label, and money in yuan."""
+    spec = SPECS.get(key)
+    label = (spec.zh if chinese else spec.en) if spec else ("不支持退款" if chinese else "No refunds")
+    if key.endswith("_fen"):
+        return f"{label}: ¥{format_yuan(value)}"
+    if isinstance(value, bool):
+        return f"{label}: {('是' if value else '否') if chinese else ('yes' if value else 'no')}"
+    return label
+
+
+def keys_help() -> str:
+    """The keys ``policy set`` takes, with their units (money in fen), in Chinese and English."""
+    lines = ["键 / keys:"]
+    for key, (unit_zh, unit_en) in UNITS.items():
+        label = SPECS[key].zh if key in SPECS else "不支持退款"
+        lines.append(f"  {key}\n      {label}：{unit_zh.strip()}\n      {unit_en}")
+    return "\n".join(lines)
 
 
 def cmd_policy_show(args: argparse.Namespace) -> int:
@@ -27,31 +50,41 @@ def cmd_policy_show(args: argparse.Namespace) -> int:
         if args.json:
             print_json(policy.to_dict())
         else:
-            for key, value in policy.to_dict().items():
-                print(f"{key} = {value}")
+            settings = {key: str(value).lower() if isinstance(value, bool) else str(value)
+                        for key, value in policy.to_dict().items()}
+            wide = max(len(key) + len(value) for key, value in settings.items()) + 3
+            for key, value in settings.items():
+                print(f"{key} = {value}".ljust(wide) + "  " + described(key, policy.to_dict()[key], zh(args)))
         return EXIT_OK
 
     return run_with_desk(args, body)
 
 
 def cmd_policy_set(args: argparse.Namespace) -> int:
+    changes = parse_settings(args.values)  # every value checked before the store is opened
+
     def body(desk: Any) -> int:
-        data = desk.policy().to_dict()
-        for item in args.values:
-            key, sep, value = item.partition("=")
-            if not sep or key not in data:
-                raise UsageError(f"unknown policy setting {key!r}; known: {', '.join(data)}")
-            if key == "no_refunds":
-                data[key] = value.lower() in ("1", "true", "yes", "是")
-            elif key == "auto_approve_ceiling_fen" and "." in value:
-                data[key] = parse_yuan(value)
-            else:
-                if not value.lstrip("-").isdigit():
-                    raise UsageError(f"{key} needs a whole number, got {value!r}")
-                data[key] = int(value)
-        policy = CancelPolicy.from_dict(data)
+        try:
+            policy = CancelPolicy.from_dict({**desk.policy().to_dict(), **changes})
+        except PolicyError as exc:
+            raise UsageError(f"{exc.zh}；没有改动任何设置\n{exc.en}; nothing was changed") from exc
         desk.set_policy(policy)
         print(json.dumps(policy.to_dict(), ensure_ascii=False))
         return EXIT_OK
 
     return run_with_desk(args, body)
+
+
+def parse_settings(items: list[str]) -> dict[str, int | bool]:
+    """KEY=VALUE items as typed values; ``UsageError`` (bilingual, nothing changed) on any bad one."""
+    changes: dict[str, int | bool] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"需要 KEY=VALUE，收到 {item!r}；没有改动任何设置\n"
+                             f"expected KEY=VALUE, got {item!r}; nothing was changed")
+        try:
+            changes[key.strip()] = parse_policy_value(key.strip(), value)
+        except PolicyError as exc:
+            raise UsageError(f"{exc.zh}；没有改动任何设置\n{exc.en}; nothing was changed") from exc
+    return changes

@@ -26,7 +26,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
     p = add_command(reqs, common, "approve", cmd_requests_approve, "approve a request")
     p.add_argument("id", type=int)
-    p.add_argument("--amount")
+    p.add_argument("--amount", help="refund amount in yuan, e.g. 12.50 (default: all that is refundable)")
     p.add_argument("--note", default="")
     p.add_argument("--confirm-no-idempotency", action="store_true")
     p.add_argument("--json", action="store_true")

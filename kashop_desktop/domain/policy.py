@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -85,6 +86,41 @@ class CancelPolicy:
         """0.1% style text for the fee rate."""
         whole, rest = divmod(self.fee_rate_permyriad, 100)
         return f"{whole}.{rest:02d}".rstrip("0").rstrip(".") + "%"
+
+
+#: The unit each policy key is written in (KEY=VALUE on the command line, the settings file).
+UNITS: dict[str, tuple[str, str]] = {
+    "unpaid_expiry_minutes": ("整数，单位为分钟", "a whole number of minutes"),
+    "cooling_off_minutes": ("整数，单位为分钟", "a whole number of minutes"),
+    "auto_approve_ceiling_fen": ("整数，单位为分（10000 分 = ¥100.00）", "a whole number of fen (10000 fen = ¥100.00)"),
+    "fee_rate_permyriad": ("整数，单位为万分之（10 = 0.1%）", "a whole number per ten thousand (10 = 0.1%)"),
+    "risk_cancel_count": ("整数，单位为次", "a whole number of cancellations"),
+    "risk_window_days": ("整数，单位为天", "a whole number of days"),
+    "response_business_days": ("整数，单位为工作日", "a whole number of business days"),
+    "no_refunds": (" true 或 false（是/否）", "true or false"),
+}
+_WHOLE = re.compile(r"-?[0-9]+")
+_BOOLS = {"true": True, "false": False, "是": True, "否": False}
+
+
+def parse_policy_value(key: str, text: str) -> int | bool:
+    """A policy value typed by a person, exactly of its key's type, or PolicyError.
+
+    Whole-number keys take digits only (``100.0``, ``1e3``, ``¥100`` are refused, never
+    reinterpreted); ``no_refunds`` takes ``true``/``false`` (or 是/否), never a guess. Range
+    checks stay with ``CancelPolicy``. Errors name the key's unit (fen for money).
+    """
+    if key not in UNITS:
+        raise PolicyError(key, f"未知的政策项：{key}（可用：{'、'.join(UNITS)}）",
+                          f"unknown policy key: {key} (known: {', '.join(UNITS)})")
+    unit_zh, unit_en = UNITS[key]
+    value = text.strip()
+    if key == "no_refunds":
+        if value.lower() in _BOOLS:
+            return _BOOLS[value.lower()]
+    elif _WHOLE.fullmatch(value):
+        return int(value)
+    raise PolicyError(key, f"{key} 应为{unit_zh}，收到 {text!r}", f"{key} must be {unit_en}, got {text!r}")
 
 
 def _show(spec: FieldSpec, value: int) -> str:
