@@ -16,7 +16,7 @@ from ..domain.money import format_yuan
 from ..domain.order import ReasonCode
 from ..services import delivery, orders, requests, views
 from ..services.changes import Changes
-from ..services.views import OrderDetail, RequestView
+from ..services.views import EventView, OrderDetail, RequestView
 from .code_field import CodeField
 from .context import DeskContext
 from .dialogs import (
@@ -285,7 +285,8 @@ class OrderDetailPane(QWidget):
     def _show_tables(self, d: OrderDetail | None) -> None:
         events = d.events if d else []
         _fill(self.timeline, [[format_time_s(e.at), actor_label(e.actor), action_label(e.action),
-                               self._transition_text(e.before, e.after), e.note] for e in reversed(events)])
+                               self._transition_text(e.before, e.after), self._event_note(e)]
+                              for e in reversed(events)])
         reqs = d.requests if d else []
         _fill(self.requests_table, [self._request_cells(r) for r in reqs])
         refunds = d.refunds if d else []
@@ -294,6 +295,15 @@ class OrderDetailPane(QWidget):
                                     self._eta_text(r.eta_earliest, r.eta_latest), r.last_error] for r in refunds])
         self.tabs.setTabText(1, self.tr("售后申请（{n}）").format(n=len(reqs)))
         self.tabs.setTabText(2, self.tr("退款（{n}）").format(n=len(refunds)))
+
+    def _event_note(self, e: EventView) -> str:
+        """The note, after the reason chosen for a cancel or a request (不需要了：面值选错)."""
+        reason = e.data.get("reason") if isinstance(e.data, dict) else None
+        if not reason:
+            return e.note
+        if not e.note:
+            return reason_label(reason)
+        return self.tr("{reason}：{note}").format(reason=reason_label(reason), note=e.note)
 
     def _request_cells(self, r: RequestView) -> list[str]:
         state = request_state_label(r.state)

@@ -390,6 +390,14 @@ class OrdersPage(QWidget):
             self.splitter.restoreState(splitter_state)
         # The saved header also carries a sort indicator; the list's own sort wins.
         self._on_sort_indicator(-1, Qt.SortOrder.DescendingOrder)
+        self.fit_status_column()
+
+    def fit_status_column(self) -> None:
+        """Widen the status column to its longest chip in the UI language: widths saved while
+        the desk spoke Chinese would cut the English chips ("Compl…")."""
+        needed = self._status_width(self.view)
+        if self.view.columnWidth(COL_STATUS) < needed:
+            self.view.setColumnWidth(COL_STATUS, needed)
 
     def set_sort(self, sort: str, descending: bool = True) -> None:
         self.model.set_filter(replace(self.model.order_filter, sort=sort, descending=descending))

@@ -144,3 +144,26 @@ def test_the_clipboard_is_left_alone_when_the_owner_copied_something_else(qtbot,
     QGuiApplication.clipboard().setText("买家的QQ号 88886666")
     field.clear_clipboard()
     assert QGuiApplication.clipboard().text() == "买家的QQ号 88886666"
+
+
+def test_the_cancel_reason_chosen_in_the_dialog_shows_in_the_timeline(qtbot, ctx, shop, page) -> None:
+    from kashop_desktop.domain.order import ReasonCode
+    from kashop_desktop.gui.dialogs import CancelDialog
+
+    order_no = shop.order("pending_payment")
+    page.refresh()
+    assert page.select_order(views.order_detail(ctx.desk, order_no).id)
+    page.detail.buttons["cancel"].click()
+    qtbot.waitUntil(lambda: find_dialog(CancelDialog) is not None, timeout=5000)
+    dialog = find_dialog(CancelDialog)
+    dialog.reason.set_reason(ReasonCode.NOT_NEEDED)
+    dialog.note.setText("面值选错")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: page.detail.notice.isVisible(), timeout=5000)
+    assert page.detail.notice.text() == f"订单 {order_no} 已取消"
+    timeline = page.detail.timeline
+    assert timeline.item(0, 2).text() == "取消订单"
+    assert timeline.item(0, 4).text() == "不需要了：面值选错"
+    # The owner's selection stays on the cancelled order, whose Cancel is no longer offered.
+    assert page.detail.order_id == page.current_row().id
+    assert not page.detail.buttons["cancel"].isEnabled() and page.detail.buttons["restore"].isEnabled()

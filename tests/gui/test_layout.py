@@ -1,0 +1,43 @@
+"""The orders screen fits the words it shows: chips in either language, small laptop screens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kashop_desktop.services.desk import Desk
+
+pytestmark = pytest.mark.gui
+
+
+def test_english_status_chips_are_not_cut_by_widths_saved_in_chinese(qtbot: Any, desk: Desk,
+                                                                     tmp_path: Path) -> None:
+    from kashop_desktop.gui.context import DeskContext
+    from kashop_desktop.gui.i18n import install_translator, remove_translators, status_label
+    from kashop_desktop.gui.orders_model import COL_STATUS
+    from kashop_desktop.gui.orders_page import TAB_STATUSES, OrdersPage
+    from kashop_desktop.gui.qt import QApplication, QSettings
+
+    settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    ctx = DeskContext(desk)
+    app = QApplication.instance()
+    try:
+        chinese = OrdersPage(ctx)
+        qtbot.addWidget(chinese)
+        chinese.save_state(settings)  # the width that fits 部分退款
+        saved = chinese.view.columnWidth(COL_STATUS)
+        translators = install_translator(app, "en")
+        try:
+            english = OrdersPage(ctx)
+            qtbot.addWidget(english)
+            english.restore_state(settings)
+            metrics = english.view.fontMetrics()
+            longest = max(metrics.horizontalAdvance(status_label(s)) for s in TAB_STATUSES if s)
+            assert longest + 24 > saved  # the Chinese width would elide the English chip
+            assert english.view.columnWidth(COL_STATUS) >= longest + 24  # chip padding and margins
+        finally:
+            remove_translators(app, translators)
+    finally:
+        ctx.worker.shutdown()
