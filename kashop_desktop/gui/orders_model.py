@@ -132,10 +132,15 @@ class OrdersModel(QAbstractTableModel):
         self._drop_id_list()
         self._count = views.count_orders(self.desk, flt)
         self.endResetModel()
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, COLUMN_COUNT - 1)  # the sort arrow
 
     def refresh(self) -> None:
         """Re-count and re-read with the same filter (rows may have entered or left it)."""
         self.set_filter(self._filter)
+
+    def sort_column(self) -> int:
+        """The header column the list is sorted by."""
+        return next(c for c, s in SORT_COLUMNS.items() if s == self._filter.sort)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         sort = SORT_COLUMNS.get(column)
@@ -289,10 +294,29 @@ class OrdersModel(QAbstractTableModel):
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < COLUMN_COUNT:
             if role == Qt.ItemDataRole.DisplayRole:
-                return self._headers[section]
-            if role == Qt.ItemDataRole.ToolTipRole and section in SORT_COLUMNS:
-                return QCoreApplication.translate("OrdersModel", "点击表头排序")
+                return self._headers[section] + self._sort_mark(section)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return self._header_tip(section)
         return None
+
+    def _sort_mark(self, section: int) -> str:
+        """▼ newest/largest first, ▲ oldest/smallest first; ↕ on the other sortable column.
+        (Qt's own indicator draws ▲ for a descending sort; the owner reads it the other way.)"""
+        if section not in SORT_COLUMNS:
+            return ""
+        if section != self.sort_column():
+            return " ↕"
+        return " ▼" if self._filter.descending else " ▲"
+
+    def _header_tip(self, section: int) -> str:
+        translate = QCoreApplication.translate
+        if section not in SORT_COLUMNS:
+            return translate("OrdersModel", "这一列不能排序；可按「下单时间」或「实付金额」排序")
+        if section != self.sort_column():
+            return translate("OrdersModel", "点击按这一列排序（从大到小）")
+        if self._filter.descending:
+            return translate("OrdersModel", "现在从新到旧 / 从大到小；再点一次反过来")
+        return translate("OrdersModel", "现在从旧到新 / 从小到大；再点一次反过来")
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():

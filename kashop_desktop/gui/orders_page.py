@@ -214,11 +214,10 @@ class OrdersPage(QWidget):
         view.setItemDelegateForColumn(COL_STATUS, StatusChipDelegate(view))
         header = view.horizontalHeader()
         header.setSectionsClickable(True)
-        header.setSortIndicatorShown(True)
-        header.setSortIndicator(1, Qt.SortOrder.DescendingOrder)
+        header.setSortIndicatorShown(False)  # the model's header text carries the arrow
         header.setStretchLastSection(True)
         header.setHighlightSections(False)
-        header.sortIndicatorChanged.connect(self._on_sort_indicator)
+        header.sectionClicked.connect(self._on_header_clicked)
         for column, width in enumerate((170, 130, 210, 48, 160, 90, self._status_width(view), 80)):
             view.setColumnWidth(column, width)
         view.selectionModel().currentRowChanged.connect(self._on_current_row)
@@ -263,17 +262,14 @@ class OrdersPage(QWidget):
         self.date_to.setEnabled(on)
         self.apply_filter()
 
-    def _on_sort_indicator(self, column: int, order: Qt.SortOrder) -> None:
-        if column in SORT_COLUMNS:
-            self.model.sort(column, order)
+    def _on_header_clicked(self, column: int) -> None:
+        """A sortable column: first click sorts it newest/largest first, the next one flips it.
+        Other columns have no index to sort by and do nothing (their tooltip says so)."""
+        if column not in SORT_COLUMNS:
             return
-        # Other columns have no index to sort by: put the indicator back where the list is.
-        current = next(c for c, s in SORT_COLUMNS.items() if s == self.model.order_filter.sort)
-        wanted = Qt.SortOrder.DescendingOrder if self.model.order_filter.descending else Qt.SortOrder.AscendingOrder
-        header = self.view.horizontalHeader()
-        header.blockSignals(True)
-        header.setSortIndicator(current, wanted)
-        header.blockSignals(False)
+        flt = self.model.order_filter
+        descending = not flt.descending if SORT_COLUMNS[column] == flt.sort else True
+        self.model.sort(column, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -388,8 +384,7 @@ class OrdersPage(QWidget):
         splitter_state = settings.value("orders/splitter")
         if splitter_state is not None:
             self.splitter.restoreState(splitter_state)
-        # The saved header also carries a sort indicator; the list's own sort wins.
-        self._on_sort_indicator(-1, Qt.SortOrder.DescendingOrder)
+        self.view.horizontalHeader().setSortIndicatorShown(False)  # a state saved by an older version
         self.fit_status_column()
 
     def fit_status_column(self) -> None:
@@ -401,7 +396,6 @@ class OrdersPage(QWidget):
 
     def set_sort(self, sort: str, descending: bool = True) -> None:
         self.model.set_filter(replace(self.model.order_filter, sort=sort, descending=descending))
-        self._on_sort_indicator(-1, Qt.SortOrder.DescendingOrder)
 
 
 def _epoch(day: QDate) -> int:

@@ -1287,9 +1287,21 @@ Not available: {why}</translation>
         <translation>Paid with</translation>
     </message>
     <message>
-        <source>点击表头排序</source>
+        <source>这一列不能排序；可按「下单时间」或「实付金额」排序</source>
         <extracomment>The id list is read this long after a filter&apos;s first page was read (painted): clicking through the tabs reads one list, not one per tab, and the first paint has the CPU to itself. The id list of the current filter is in place (its length): jumps read by primary key.</extracomment>
-        <translation>Click to sort</translation>
+        <translation>This column cannot be sorted; sort by Ordered or Paid</translation>
+    </message>
+    <message>
+        <source>点击按这一列排序（从大到小）</source>
+        <translation>Click to sort by this column (largest first)</translation>
+    </message>
+    <message>
+        <source>现在从新到旧 / 从大到小；再点一次反过来</source>
+        <translation>Now newest / largest first; click again to reverse</translation>
+    </message>
+    <message>
+        <source>现在从旧到新 / 从小到大；再点一次反过来</source>
+        <translation>Now oldest / smallest first; click again to reverse</translation>
     </message>
     <message>
         <source>交易号：{trade_no}</source>

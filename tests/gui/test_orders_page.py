@@ -137,16 +137,33 @@ def test_a_change_refreshes_row_counts_and_detail(qtbot: Any, page: Any, ctx: An
 
 
 def test_header_sorts_by_amount_but_not_by_buyer(qtbot: Any, page: Any) -> None:
-    from kashop_desktop.gui.orders_model import COL_AMOUNT, COL_BUYER
+    from kashop_desktop.gui.orders_model import COL_AMOUNT, COL_BUYER, COL_CREATED, COL_PRODUCT
+    from kashop_desktop.gui.qt import Qt
 
     header = page.view.horizontalHeader()
+    model = page.model
+
+    def title(column: int) -> str:
+        return model.headerData(column, Qt.Orientation.Horizontal)
+
     page.show()
     qtbot.waitExposed(page)
+    # Newest first, and the arrow says so (Qt's own indicator drew ▲ here).
+    assert model.order_filter.descending and title(COL_CREATED) == "下单时间 ▼"
+    assert title(COL_AMOUNT) == "实付金额 ↕"  # sortable, not sorted now
     qtbot.mouseClick(header.viewport(), _left(), pos=_section_centre(header, COL_AMOUNT))
-    assert page.model.order_filter.sort == "amount"
-    qtbot.mouseClick(header.viewport(), _left(), pos=_section_centre(header, COL_BUYER))
-    assert page.model.order_filter.sort == "amount"
-    assert header.sortIndicatorSection() == COL_AMOUNT
+    assert (model.order_filter.sort, model.order_filter.descending) == ("amount", True)
+    assert title(COL_AMOUNT) == "实付金额 ▼" and title(COL_CREATED) == "下单时间 ↕"
+    amounts = [model.row_at(i).paid_fen for i in range(5)]
+    assert amounts == sorted(amounts, reverse=True)
+    qtbot.mouseClick(header.viewport(), _left(), pos=_section_centre(header, COL_AMOUNT))
+    assert (model.order_filter.sort, model.order_filter.descending) == ("amount", False)
+    assert title(COL_AMOUNT) == "实付金额 ▲"
+    for column in (COL_BUYER, COL_PRODUCT):  # no index to sort by: visibly not sortable, clicks change nothing
+        qtbot.mouseClick(header.viewport(), _left(), pos=_section_centre(header, column))
+        assert (model.order_filter.sort, model.order_filter.descending) == ("amount", False)
+        assert "▼" not in title(column) and "↕" not in title(column)
+        assert "不能排序" in model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
 
 
 def _product(name: str) -> Any:
