@@ -114,7 +114,6 @@ TRADE_STATES: dict[str, PaymentState] = {
 }
 
 
-
 @dataclass(frozen=True, slots=True)
 class Reply:
     """A gateway reply whose signature verified."""

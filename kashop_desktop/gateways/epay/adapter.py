@@ -47,7 +47,6 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-
 class EpayAdapter(AdapterBase):
     """HTTP plumbing and mapping shared by V1 and V2."""
 

@@ -80,7 +80,6 @@ def translate_message(message_zh: str) -> str:
     return f"gateway message: {text}" if text else "no message from the gateway"
 
 
-
 def config_error(zh: str, en: str, *, code: str = "bad_config") -> GatewayError:
     """MISCONFIGURED, nothing sent."""
     return GatewayError(ErrorKind.MISCONFIGURED, zh, en, code=code, sent=False)

@@ -61,7 +61,6 @@ def php_string(value: object) -> str | None:
     return None  # arrays / objects are never signed
 
 
-
 def sign_content(params: Mapping[str, object]) -> str:
     """The epay canonical string: non-empty, non-array params but sign/sign_type, sorted, raw k=v."""
     texts = {key: text for key, value in params.items() if (text := php_string(value)) is not None}
@@ -71,7 +70,6 @@ def sign_content(params: Mapping[str, object]) -> str:
 def md5_sign(params: Mapping[str, object], key: str) -> str:
     """V1 signature: lowercase hex MD5 of ``sign_content(params) + key`` (no ``&key=``)."""
     return hashlib.md5((sign_content(params) + key).encode("utf-8")).hexdigest()
-
 
 
 def rsa_sign(params: Mapping[str, object], private_key: rsa.RSAPrivateKey) -> str:
