@@ -36,3 +36,26 @@ class PolicyError(DomainError, ValueError):
     def __init__(self, field: str, zh: str, en: str) -> None:
         super().__init__(f"invalid_policy.{field}", zh, en)
         self.field = field
+
+
+class StoreError(DomainError):
+    """The data file cannot serve this operation (not a rule of the shop)."""
+
+
+class StoreBusy(StoreError):
+    """Another process held the store's write lock for longer than the desk waits (CLI exit 4)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__("store_busy", zh, en)
+
+
+class StoreUnusable(StoreError):
+    """The data file is damaged, empty, or from a newer desk; nothing was written (CLI exit 5).
+
+    ``path`` is the data file; ``code`` one of ``store_damaged``, ``store_empty``,
+    ``schema_too_new``.
+    """
+
+    def __init__(self, code: str, zh: str, en: str, path: str = "") -> None:
+        super().__init__(code, zh, en)
+        self.path = path

@@ -14,6 +14,7 @@ from peewee import SqliteDatabase
 
 from .. import paths
 from ..domain import clock as shop_clock
+from ..domain.errors import DomainError
 from ..domain.policy import CancelPolicy
 from ..store import db as store_db
 from ..store.models import Product, Setting
@@ -37,8 +38,16 @@ class Desk:
         return cls(db, directory, clock)
 
     def close(self) -> None:
-        if not self.db.is_closed():
-            self.db.close()
+        """Close this thread's connection (a thread that wrote calls it too, e.g. the window's worker)."""
+        store_db.release(self.db)
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    def explain(self, exc: BaseException) -> DomainError | None:
+        """The StoreBusy / StoreUnusable an exception from SQLite stands for, or None."""
+        return store_db.classify(exc, self.db_path, self.backups_dir)
 
     @property
     def db_path(self) -> Path:
@@ -56,6 +65,7 @@ class Desk:
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
+        """One write transaction: begins IMMEDIATE, waits its turn, StoreBusy when it cannot."""
         with self.db.atomic():
             yield
 
@@ -65,7 +75,8 @@ class Desk:
         return json.loads(row.value) if row else default
 
     def set_setting(self, key: str, value: Any) -> None:
-        Setting.insert(key=key, value=json.dumps(value, ensure_ascii=False)).on_conflict_replace().execute()
+        with self.atomic():
+            Setting.insert(key=key, value=json.dumps(value, ensure_ascii=False)).on_conflict_replace().execute()
         if key == "policy":
             self._policy_cache = None
 

@@ -114,6 +114,9 @@ def save_account(desk: Desk, name: str, kind: str, values: dict[str, str], *, en
     if secret:
         _secrets(desk).put(name, secret)
     with desk.atomic():
+        if existing is None and GatewayAccount.select().where(GatewayAccount.name == name).exists():
+            # added by another process since the read above
+            raise DomainError("account_exists", f"网关账户已存在：{name}", f"a gateway account named {name} exists")
         if existing:
             GatewayAccount.update(kind=kind, config=json.dumps(public, ensure_ascii=False),
                                   secret_ref=_secrets(desk).name if secret else "", enabled=enabled).where(
@@ -196,16 +199,21 @@ async def probe_account(desk: Desk, name: str) -> ConnectionReport:
 
 
 def record_test(desk: Desk, name: str, report: ConnectionReport) -> None:
-    GatewayAccount.update(last_test_at=to_epoch(desk.now()), last_test_ok=report.ok,
-                          last_test_message=report.message_zh,
-                          last_test_message_en=report.message_en).where(GatewayAccount.name == name).execute()
+    with desk.atomic():
+        GatewayAccount.update(last_test_at=to_epoch(desk.now()), last_test_ok=report.ok,
+                              last_test_message=report.message_zh,
+                              last_test_message_en=report.message_en).where(GatewayAccount.name == name).execute()
 
 
 def ensure_builtin_accounts(desk: Desk) -> None:
     """Every shop has its wallet; the sandbox is there for trying things out."""
-    for name, kind, cfg in (("余额", "wallet", {}), ("沙箱", "sandbox", {"scenario": "success"})):
-        if not GatewayAccount.select().where(GatewayAccount.name == name).exists():
-            GatewayAccount.create(name=name, kind=kind, config=json.dumps(cfg), created_at=to_epoch(desk.now()))
+    builtin = (("余额", "wallet", {}), ("沙箱", "sandbox", {"scenario": "success"}))
+    if GatewayAccount.select().where(GatewayAccount.name.in_([b[0] for b in builtin])).count() == len(builtin):
+        return  # the usual case: a read, no write lock taken
+    with desk.atomic():  # read again inside: another process may have added them meanwhile
+        for name, kind, cfg in builtin:
+            if not GatewayAccount.select().where(GatewayAccount.name == name).exists():
+                GatewayAccount.create(name=name, kind=kind, config=json.dumps(cfg), created_at=to_epoch(desk.now()))
 
 
 @dataclass(frozen=True)

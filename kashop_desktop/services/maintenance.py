@@ -1,13 +1,34 @@
-"""Backups and the store's health check."""
+"""Backups, restore and the store's health check.
+
+Automatic backups: once a day (when the newest automatic backup is older than
+``AUTO_INTERVAL_S``), at the start of the window (on its worker, after the first paint) and of
+every CLI command that writes; the newest ``keep`` automatic backups are kept, older ones are
+deleted. Backups taken by hand and before a migration are never deleted. Both are settings
+(``backups``: ``{"auto": true, "keep": 7}``), on by default.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..store.db import LATEST, backup_file
+from .. import paths
+from ..domain.errors import DomainError
+from ..store import backups as store_backups
+from ..store import db as store_db
+from ..store.backups import BackupInfo
+from ..store.db import LATEST
 from .desk import Desk
+
+__all__ = ["BackupInfo", "BackupSettings", "CheckReport", "RestoreReport", "auto_backup", "auto_backup_due",
+           "backup", "backup_settings", "check", "list_backups", "restore", "set_backup_settings"]
+
+log = logging.getLogger(__name__)
+
+AUTO_INTERVAL_S = 24 * 3600
+SET_ASIDE_DIR = "set-aside"
 
 
 @dataclass(frozen=True)
@@ -20,13 +41,99 @@ class CheckReport:
     counts_match: bool
 
 
+@dataclass(frozen=True)
+class BackupSettings:
+    """``auto``: take a backup every day; ``keep``: how many automatic backups to keep (1-365)."""
+
+    auto: bool = True
+    keep: int = 7
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.keep <= 365:
+            raise DomainError("invalid_backup_keep", "自动备份保留份数须在 1 到 365 之间",
+                              "the number of automatic backups to keep must be 1-365")
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    restored_from: Path
+    schema_version: int  # of the backup, before any migration
+    set_aside: Path | None  # where the replaced data file now is (None: there was none)
+
+
+def _stamped(directory: Path, prefix: str = "kashop-") -> Path:
+    """A new backup name in `directory`: the time, and a counter when that second is taken."""
+    base = f"{prefix}{store_backups.stamp()}"
+    path, n = directory / f"{base}{store_backups.SUFFIX}", 1
+    while path.exists():
+        n += 1
+        path = directory / f"{base}-{n}{store_backups.SUFFIX}"
+    return path
+
+
 def backup(desk: Desk, target: Path | None = None) -> Path:
     """A consistent copy of the live database (safe while the desk is running)."""
     if target is None:
-        target = desk.data_dir / "backups" / f"kashop-{time.strftime('%Y%m%d-%H%M%S')}.sqlite3"
+        target = _stamped(desk.backups_dir)
     elif target.is_dir():
-        target = target / f"kashop-{time.strftime('%Y%m%d-%H%M%S')}.sqlite3"
-    return backup_file(desk.db_path, target)
+        target = _stamped(target)
+    return store_backups.backup_file(desk.db_path, target)
+
+
+def list_backups(data_dir: Path) -> list[BackupInfo]:
+    """Backups in ``data_dir/backups``, newest first: path, time (epoch s), size (bytes), kind."""
+    return store_backups.list_backups(data_dir / "backups")
+
+
+def backup_settings(desk: Desk) -> BackupSettings:
+    raw = desk.setting("backups", {}) or {}
+    try:
+        return BackupSettings(bool(raw.get("auto", True)), int(raw.get("keep", 7)))
+    except (DomainError, TypeError, ValueError):
+        return BackupSettings()
+
+
+def set_backup_settings(desk: Desk, settings: BackupSettings) -> None:
+    desk.set_setting("backups", {"auto": settings.auto, "keep": settings.keep})
+
+
+def auto_backup_due(desk: Desk, now: float | None = None) -> bool:
+    """True when automatic backups are on and the newest one is older than a day (real time)."""
+    if not backup_settings(desk).auto:
+        return False
+    autos = [b for b in list_backups(desk.data_dir) if b.kind == "auto"]
+    return not autos or (time.time() if now is None else now) - autos[0].taken_at >= AUTO_INTERVAL_S
+
+
+def auto_backup(desk: Desk) -> Path | None:
+    """Take the daily automatic backup if it is due and rotate; return its path (None: not due)."""
+    if not auto_backup_due(desk):
+        return None
+    path = store_backups.backup_file(desk.db_path, _stamped(desk.backups_dir, store_backups.AUTO_PREFIX))
+    removed = store_backups.rotate(desk.backups_dir, backup_settings(desk).keep)
+    log.info("automatic backup %s; rotated away %d", path, len(removed))
+    return path
+
+
+def restore(data_dir: Path, backup_file: Path) -> RestoreReport:
+    """Put `backup_file` back as the store of `data_dir`, after checking it through and through.
+
+    The file it replaces (damaged or not) is moved, with its ``-wal``, to ``data_dir/set-aside``.
+    Close the desk first: raises StoreBusy while another connection has the store open,
+    StoreUnusable (``backup_unusable``) when the backup fails its check; nothing is moved then.
+    """
+    live = data_dir / paths.DB_FILENAME
+    backup_file = backup_file.resolve()
+    if backup_file == live.resolve():
+        raise DomainError("restore_self", "不能用数据文件本身来恢复", "the data file cannot be restored from itself")
+    version = store_backups.check_backup(backup_file, LATEST)
+    store_backups.ensure_unused(live)
+    aside = store_backups.set_aside(live, data_dir / SET_ASIDE_DIR)
+    store_backups.put_back(backup_file, live)
+    db = store_db.open_store(live, backups=data_dir / "backups")  # migrates an older backup
+    store_db.release(db)
+    log.info("restored %s (schema %d); replaced file set aside at %s", backup_file, version, aside)
+    return RestoreReport(backup_file, version, aside)
 
 
 def check(desk: Desk) -> CheckReport:

@@ -3,20 +3,47 @@
 ``open_store(path)`` returns a connected peewee database bound to the models. The schema
 version lives in ``PRAGMA user_version``. Before migrating an existing file a copy is written
 to ``backups/``; a file from a newer version of the desk is refused with a clear message.
+
+Only a missing file is a new shop (created under a temporary name and linked into place
+complete, so a second process never sees it half made). An empty, truncated or foreign file
+is refused (StoreUnusable) naming the file and the latest backups, after checks that read the
+header and a few pages, never the whole file; a newer schema is refused with every file left
+byte-identical (health.read_version).
+
+Two processes on one store: every transaction begins ``IMMEDIATE`` (a read that later writes
+cannot be refused half-way, which a deferred ``BEGIN`` would be as soon as another process
+commits), waits ``busy_timeout`` for its turn, is tried again a bounded number of times, and
+then fails with StoreBusy. In WAL mode ``BEGIN IMMEDIATE`` is the only step that waits for
+another writer, so trying it again re-runs the whole transaction from its start.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from peewee import SqliteDatabase
+from peewee import OperationalError, SqliteDatabase
 
-from ..domain.errors import DomainError
+from ..domain.clock import SHOP_TZ
+from ..domain.errors import StoreBusy, StoreError, StoreUnusable
 from ..domain.states import OrderStatus
+from . import health
+from .backups import backup_file, list_backups, stamp
 from .models import MODELS, StatusCount, database
+
+__all__ = ["LATEST", "MIGRATIONS", "StoreError", "backup_file", "close_store", "open_store", "schema_version"]
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5_000
+#: BEGIN IMMEDIATE is tried this many times (each waiting BUSY_TIMEOUT_MS) before StoreBusy.
+BUSY_ATTEMPTS = 3
 
 PRAGMAS = {
     "journal_mode": "wal",
@@ -25,13 +52,12 @@ PRAGMAS = {
     # 16 MB of page cache per connection: enough for every list query (measured), and the
     # window keeps two connections (GUI thread reads, worker writes) within its memory budget.
     "cache_size": -16_000,
-    "busy_timeout": 5_000,
+    "busy_timeout": BUSY_TIMEOUT_MS,
     "temp_store": "memory",
+    # After a checkpoint resets the log, it is cut back to this size: a window that stays
+    # open beside a scheduled job keeps a bounded WAL, not the largest it ever was.
+    "journal_size_limit": 16 * 1024 * 1024,
 }
-
-
-class StoreError(DomainError):
-    pass
 
 
 def _migration_1(db: SqliteDatabase) -> None:
@@ -76,52 +102,164 @@ MIGRATIONS: list[tuple[int, Callable[[SqliteDatabase], None]]] = [
 LATEST = MIGRATIONS[-1][0]
 
 
-def backup_file(source: Path, target: Path) -> Path:
-    """A consistent copy of a live SQLite file (the online backup API, safe under WAL)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(str(source))
-    try:
-        dst = sqlite3.connect(str(target))
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
-    return target
+def is_busy(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" / "busy" (raw sqlite3 or wrapped by peewee)."""
+    return isinstance(exc, sqlite3.OperationalError | OperationalError) and any(
+        word in str(exc).lower() for word in ("locked", "busy"))
+
+
+def busy_error() -> StoreBusy:
+    seconds = BUSY_TIMEOUT_MS * BUSY_ATTEMPTS // 1000
+    return StoreBusy(
+        f"数据文件正被另一个程序占用（例如正在导入订单或发送退款），等了 {seconds} 秒仍未轮到；"
+        "什么都没有改动，请稍后再试。",
+        f"the store is busy: another process (an import, a refund send) held it for more than {seconds} s; "
+        "nothing was changed, try again in a moment.")
+
+
+class StoreDatabase(SqliteDatabase):  # type: ignore[misc]
+    """SqliteDatabase whose transactions begin IMMEDIATE and wait their turn (see module doc)."""
+
+    def begin(self, lock_type: str | None = None) -> None:
+        for attempt in range(1, BUSY_ATTEMPTS + 1):
+            try:
+                super().begin(lock_type or "IMMEDIATE")
+                return
+            except OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+                log.warning("store busy after %d ms (attempt %d of %d)", BUSY_TIMEOUT_MS, attempt, BUSY_ATTEMPTS)
+        raise busy_error()
 
 
 def schema_version(path: Path) -> int:
-    con = sqlite3.connect(str(path))
+    """The schema version of the store at `path`, read without writing anything."""
+    return health.read_version(path)
+
+
+def backup_lines(backups: Path, count: int = 3) -> tuple[str, str]:
+    """The latest backups as lines for a message (Chinese, English), with the restore command."""
+    found = list_backups(backups)[:count]
+    if not found:
+        return (f"备份文件夹 {backups} 里没有备份。", f"there is no backup in {backups}.")
+    lines = [f"  {b.path}  ({datetime.fromtimestamp(b.taken_at, SHOP_TZ):%Y-%m-%d %H:%M}, "
+             f"{b.size / 1_048_576:.1f} MB)" for b in found]
+    listing = "\n".join(lines)
+    return (f"最近的备份：\n{listing}\n恢复：kashop-desktop restore 备份文件（或在窗口中：文件 > 恢复备份）",
+            f"latest backups:\n{listing}\nto restore: kashop-desktop restore BACKUP_FILE (or File > Restore backup "
+            "in the window)")
+
+
+def unusable(path: Path, state: health.FileState | str, backups: Path, detail: str = "") -> StoreUnusable:
+    """The refusal for a data file that cannot be used, naming it and the latest backups."""
+    what = {
+        health.FileState.EMPTY: ("store_empty", "是空的（0 字节）", "is empty (0 bytes)"),
+        health.FileState.NOT_SQLITE: ("store_damaged", "不是 SQLite 数据文件（已被覆盖或损坏）",
+                                      "is not an SQLite data file (overwritten or damaged)"),
+        health.FileState.TRUNCATED: ("store_damaged", "被截断了（比文件头记录的短）",
+                                     "is truncated (shorter than its header says)"),
+        "foreign": ("store_damaged", "不是卡店订单台的数据文件", "is not a kashop-desktop data file"),
+        health.FileState.ORPHAN_WAL: ("store_damaged", "不见了，但它的日志文件（-wal）还在",
+                                      "is missing but its log (-wal) is still there"),
+    }.get(state, ("store_damaged", f"已损坏（{detail}）", f"is damaged ({detail})"))
+    code, zh, en = what
+    zh_backups, en_backups = backup_lines(backups)
+    return StoreUnusable(
+        code,
+        f"数据文件 {path} {zh}。为保护数据，本程序不会打开或改动它。\n{zh_backups}",
+        f"the data file {path} {en}. To keep your data safe the desk will not open or change it.\n{en_backups}",
+        str(path))
+
+
+def _too_new(path: Path, version: int) -> StoreUnusable:
+    return StoreUnusable(
+        "schema_too_new",
+        f"数据文件 {path} 来自更新版本的 kashop-desktop（结构版本 {version}，本程序支持 {LATEST}）。"
+        "请升级程序；为保护数据，本程序不会打开它。",
+        f"the data file {path} was written by a newer kashop-desktop (schema {version}, this one knows "
+        f"{LATEST}). Upgrade the desk; this version will not open it, to keep your data safe.",
+        str(path))
+
+
+def _connect(path: Path) -> StoreDatabase:
+    db = StoreDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    database.initialize(db)
+    db.connect(reuse_if_open=True)
+    return db
+
+
+def _migrate(db: SqliteDatabase) -> None:
+    # One IMMEDIATE transaction: a second process opening the store meanwhile waits, then finds
+    # the version already raised and runs nothing twice.
+    with db.atomic():
+        version = int(db.execute_sql("PRAGMA user_version").fetchone()[0])
+        for number, migrate in MIGRATIONS:
+            if number > version:
+                migrate(db)
+                db.execute_sql(f"PRAGMA user_version = {number}")
+
+
+def _create(path: Path) -> None:
+    """A new shop: built under a temporary name, then linked into place only if still missing."""
+    scratch = path.with_name(f".{path.name}.new-{os.getpid()}")
     try:
-        return int(con.execute("PRAGMA user_version").fetchone()[0])
+        db = _connect(scratch)
+        try:
+            _migrate(db)
+        finally:
+            db.close()
+        try:
+            os.link(scratch, path)
+        except FileExistsError:  # another process made the shop first: use theirs
+            pass
     finally:
-        con.close()
+        for part in (scratch, health.wal_path(scratch), health.shm_path(scratch)):
+            part.unlink(missing_ok=True)
+
+
+def _probe(db: SqliteDatabase) -> None:
+    """A few cheap reads that fail on a damaged schema or order tree (not an integrity check)."""
+    names = {row[0] for row in db.execute_sql("SELECT name FROM sqlite_master").fetchall()}
+    missing = {"orders", "status_count", "setting"} - names
+    if missing:
+        raise sqlite3.DatabaseError(f"missing tables: {', '.join(sorted(missing))}")
+    db.execute_sql("SELECT max(id), min(id) FROM orders").fetchone()
+    db.execute_sql("SELECT count(*) FROM status_count").fetchone()
 
 
 def open_store(path: Path, *, backups: Path | None = None) -> SqliteDatabase:
-    """Open (creating or migrating) the store at `path` and bind the models to it."""
-    existed = path.exists() and path.stat().st_size > 0
-    version = schema_version(path) if existed else 0
+    """Open (creating or migrating) the store at `path` and bind the models to it.
+
+    Raises StoreUnusable (damaged, empty, newer schema; nothing written) or StoreBusy.
+    """
+    backups = backups or path.parent / "backups"
+    report = health.inspect(path)
+    if report.state is health.FileState.MISSING:
+        _create(path)
+    elif report.state is not health.FileState.OK:
+        raise unusable(path, report.state, backups)
+    try:
+        version = health.read_version(path)
+    except sqlite3.DatabaseError as exc:
+        raise unusable(path, "damaged", backups, str(exc)) from exc
     if version > LATEST:
-        raise StoreError(
-            "schema_too_new",
-            f"数据文件 {path} 来自更新版本的 kashop-desktop（结构版本 {version}，本程序支持 {LATEST}）。"
-            "请升级程序；为保护数据，本程序不会打开它。",
-            f"the data file {path} was written by a newer kashop-desktop (schema {version}, this one knows "
-            f"{LATEST}). Upgrade the desk; this version will not open it, to keep your data safe.",
-        )
-    if existed and version < LATEST:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        backup_file(path, (backups or path.parent / "backups") / f"{path.stem}-v{version}-{stamp}.sqlite3")
-    db = SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
-    database.initialize(db)
-    db.connect(reuse_if_open=True)
-    for number, migrate in MIGRATIONS:
-        if number > version:
-            with db.atomic():
-                migrate(db)
-                db.execute_sql(f"PRAGMA user_version = {number}")
+        raise _too_new(path, version)
+    if version < 1:  # an SQLite file, but never a desk's: migrating would write into someone's data
+        raise unusable(path, "foreign", backups)
+    db: StoreDatabase | None = None
+    try:
+        if version < LATEST:
+            backup_file(path, backups / f"{path.stem}-v{version}-{stamp()}.sqlite3")
+        db = _connect(path)
+        _probe(db)
+        _migrate(db)
+    except Exception as exc:
+        if db is not None:
+            db.close()
+        known = classify(exc, path, backups)
+        if known is not None:
+            raise known from exc
+        raise
     return db
 
 
@@ -129,3 +267,39 @@ def close_store() -> None:
     db = database.obj
     if db is not None and not db.is_closed():
         db.close()
+
+
+def release(db: SqliteDatabase) -> None:
+    """Close this thread's connection after a passive checkpoint (never waits on other processes)."""
+    if db.is_closed():
+        return
+    try:
+        db.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    except Exception as exc:  # a busy or damaged store still closes
+        log.info("checkpoint before close skipped: %s", exc)
+    db.close()
+
+
+def classify(exc: BaseException, path: Path, backups: Path) -> StoreError | None:
+    """The StoreBusy / StoreUnusable an SQLite error stands for, or None for anything else."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, StoreError):
+            return current
+        if is_busy(current):
+            return busy_error()
+        if _is_damage(current):
+            return unusable(path, "damaged", backups, str(current))
+        nested: Any = current.args[0] if current.args else None
+        current = nested if isinstance(nested, BaseException) else (current.__cause__ or current.__context__)
+    return None
+
+
+def _is_damage(exc: BaseException) -> bool:
+    name = getattr(exc, "sqlite_errorname", "")
+    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or name.startswith("SQLITE_CORRUPT_"):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.DatabaseError) and ("malformed" in text or "not a database" in text)
