@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -10,7 +11,9 @@ from typing import Any
 from ..domain.clock import parse_time
 from ..domain.errors import MoneyError
 from ..domain.money import parse_yuan
-from .output import EXIT_USAGE, UsageError
+from .output import EXIT_USAGE, UsageError, print_error
+
+log = logging.getLogger(__name__)
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -67,13 +70,45 @@ def amount(text: str | None) -> int | None:
         raise UsageError(f"--amount（元）：{exc.zh}\n--amount (yuan): {exc.en}") from exc
 
 
+#: Commands that only read: every other command that opens the desk takes the daily automatic
+#: backup first when it is due (services.maintenance.auto_backup).
+READ_ONLY = frozenset({"orders list", "orders show", "requests list", "refunds list", "gateways list",
+                       "check", "backup", "policy show"})
+
+
+def command_name(args: argparse.Namespace) -> str:
+    """``"orders list"``, ``"sweep"``: the command as typed, for READ_ONLY and the log."""
+    return " ".join(x for x in (getattr(args, "command", None), getattr(args, "sub", None)) if x)
+
+
 def run_with_desk(args: argparse.Namespace, body: Callable[[Any], int]) -> int:
-    """Run ``body(desk)`` on a desk opened from ``args`` and close the desk afterwards."""
+    """Run ``body(desk)`` on a desk opened from ``args`` and close the desk afterwards.
+
+    A write command first takes the daily automatic backup when due. An SQLite error that
+    means the store is busy or damaged is raised as StoreBusy / StoreUnusable.
+    """
     desk = open_desk(args)
     try:
+        if command_name(args) not in READ_ONLY:
+            _auto_backup(desk)
         return body(desk)
+    except Exception as exc:
+        known = desk.explain(exc)
+        if known is not None and known is not exc:
+            raise known from exc
+        raise
     finally:
         desk.close()
+
+
+def _auto_backup(desk: Any) -> None:
+    from ..services.maintenance import auto_backup
+
+    try:
+        auto_backup(desk)
+    except Exception as exc:  # the command itself still runs; the owner is told
+        log.warning("automatic backup failed: %s", exc, exc_info=True)
+        print_error(f"自动备份失败（{exc}），命令照常执行。", f"the automatic backup failed ({exc}); the command runs anyway.")
 
 
 def open_window(args: argparse.Namespace, smoke: bool = False) -> int:

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from ..domain.errors import DomainError
+from ..applog import log_file, setup_logging
+from ..domain.errors import DomainError, StoreBusy, StoreUnusable
 from . import demo, gateways, maintenance, orders, policy, refunds, requests
-from .common import common_options, open_window
-from .output import EXIT_REFUSED, EXIT_USAGE, UsageError, print_error
+from .common import command_name, common_options, open_window
+from .output import (
+    EXIT_BUSY,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_STORE,
+    EXIT_USAGE,
+    UsageError,
+    print_error,
+)
 
 # In the order ``--help`` lists them.
 NOUNS = (demo, orders, requests, refunds, gateways, maintenance, policy)
@@ -32,10 +45,29 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line on ``argv`` (default: ``sys.argv``) and return the exit status.
 
-    No command opens the desk window. Statuses: see ``output.EXIT_*``.
+    No command opens the desk window. Statuses: see ``output.EXIT_*``. This is the one
+    top-level handler: an unexpected error is logged with its traceback (applog) and reported
+    as a short message in Chinese and English (EXIT_INTERNAL), never as a traceback; a closed
+    pipe (``orders list | head``) ends the command quietly.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    _log_to_file(args)
+    try:
+        code = _run(parser, args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print_error("已中断", "interrupted")
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        return _internal_error(args, exc)
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         if getattr(args, "command", None) is None:
             return open_window(args, smoke=args.smoke)
@@ -45,6 +77,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print(f"kashop-desktop: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StoreBusy as exc:
+        print_error(exc.zh, exc.en)
+        return EXIT_BUSY
+    except StoreUnusable as exc:
+        print_error(exc.zh, exc.en)
+        return EXIT_STORE
     except DomainError as exc:
         print_error(exc.zh, exc.en)
         return EXIT_REFUSED
+
+
+def _log_to_file(args: argparse.Namespace) -> None:
+    """Warnings and errors of a command go to the desk's log file (a scheduled job leaves a trace)."""
+    if getattr(args, "command", None) is None:
+        return  # the window sets up its own log
+    try:
+        setup_logging(getattr(args, "data_dir", None), level=logging.WARNING)
+    except OSError:  # an unwritable log folder must not stop the command
+        pass
+
+
+def _internal_error(args: argparse.Namespace, exc: BaseException) -> int:
+    logging.getLogger("kashop_desktop.cli").error("unexpected error in %r", command_name(args),
+                                                  exc_info=(type(exc), exc, exc.__traceback__))
+    try:
+        where = str(log_file(getattr(args, "data_dir", None)))
+    except OSError:
+        where = "-"
+    print_error(f"内部错误（{type(exc).__name__}），命令没有完成；已保存的数据不受影响。详情见日志：{where}",
+                f"internal error ({type(exc).__name__}): the command did not finish; saved data is unaffected. "
+                f"Details are in the log: {where}")
+    return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    # The reader went away: point stdout at /dev/null so the interpreter's own final flush
+    # does not print a second BrokenPipeError.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

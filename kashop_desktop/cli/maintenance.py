@@ -1,13 +1,15 @@
-"""``sweep``, ``check`` and ``backup``: keeping the shop and its database in order."""
+"""``sweep``, ``check``, ``backup`` and ``restore``: keeping the shop and its database in order."""
 
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..domain.clock import SHOP_TZ
 from .common import add_command, run_with_desk
-from .output import EXIT_OK, EXIT_REFUSED, print_json
+from .output import EXIT_OK, EXIT_REFUSED, print_json, table, zh
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -16,8 +18,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
     p = add_command(sub, common, "check", cmd_check, "check the database")
     p.add_argument("--json", action="store_true")
-    p = add_command(sub, common, "backup", cmd_backup, "back up the database")
+    p = add_command(sub, common, "backup", cmd_backup, "back up the database (--list: the backups kept)")
     p.add_argument("path", nargs="?", type=Path)
+    p.add_argument("--list", action="store_true", help="list the backups with their dates and sizes")
+    p.add_argument("--json", action="store_true")
+    p = add_command(sub, common, "restore", cmd_restore,
+                    "restore a backup (checked first; the current data file is kept in set-aside/)")
+    p.add_argument("backup", type=Path)
+    p.add_argument("--json", action="store_true")
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -52,9 +60,49 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from ..services.maintenance import backup
 
+    if args.list:
+        return _list_backups(args)
+
     def body(desk: Any) -> int:
         path = backup(desk, args.path)
-        print(path)
+        print_json({"path": str(path)}) if args.json else print(path)
         return EXIT_OK
 
     return run_with_desk(args, body)
+
+
+def _list_backups(args: argparse.Namespace) -> int:
+    from .. import paths
+    from ..services.maintenance import list_backups
+
+    found = list_backups(paths.data_dir(getattr(args, "data_dir", None)))
+    if args.json:
+        print_json([{"path": str(b.path), "taken_at": _when(b.taken_at), "size_bytes": b.size, "kind": b.kind}
+                    for b in found])
+        return EXIT_OK
+    kinds = {"auto": ("自动", "auto"), "manual": ("手动", "manual"), "migration": ("升级前", "before upgrade")}
+    table([[str(b.path), f"{_when(b.taken_at):%Y-%m-%d %H:%M}", f"{b.size / 1_048_576:.1f} MB",
+            kinds[b.kind][0 if zh(args) else 1]] for b in found],
+          ["备份", "时间", "大小", "类型"] if zh(args) else ["backup", "taken", "size", "kind"])
+    return EXIT_OK
+
+
+def _when(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, SHOP_TZ)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put a backup back (no desk is opened first: the current file may be damaged)."""
+    from .. import paths
+    from ..services.maintenance import restore
+
+    report = restore(paths.data_dir(getattr(args, "data_dir", None)), args.backup)
+    if args.json:
+        print_json({"restored_from": str(report.restored_from), "schema_version": report.schema_version,
+                    "set_aside": str(report.set_aside) if report.set_aside else None})
+    elif zh(args):
+        print(f"已从 {report.restored_from} 恢复。" + (f"原数据文件已移到 {report.set_aside}" if report.set_aside else ""))
+    else:
+        print(f"restored from {report.restored_from}." + (f" The previous data file is now {report.set_aside}"
+                                                          if report.set_aside else ""))
+    return EXIT_OK

@@ -21,6 +21,7 @@ EXIT_PARTIAL = 3  # partly done: some rows refused, the rest done
 EXIT_BUSY = 4  # the store is busy: another process held it too long
 EXIT_STORE = 5  # the store cannot be used: damaged, empty or a newer schema
 EXIT_INTERNAL = 70  # an unexpected internal error (logged; a short message, no traceback)
+EXIT_INTERRUPTED = 130  # Ctrl+C (the shell's convention: 128 + SIGINT)
 
 
 class UsageError(Exception):

@@ -41,7 +41,9 @@ __all__ = ["LATEST", "MIGRATIONS", "StoreError", "backup_file", "close_store", "
 
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_MS = 5_000
+#: How long one BEGIN IMMEDIATE waits for another process's write; KASHOP_BUSY_TIMEOUT_MS
+#: overrides it (a scheduled job that would rather fail fast and run again next time).
+BUSY_TIMEOUT_MS = int(os.environ.get("KASHOP_BUSY_TIMEOUT_MS", "") or 5_000)
 #: BEGIN IMMEDIATE is tried this many times (each waiting BUSY_TIMEOUT_MS) before StoreBusy.
 BUSY_ATTEMPTS = 3
 
