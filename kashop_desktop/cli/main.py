@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -92,10 +93,8 @@ def _log_to_file(args: argparse.Namespace) -> None:
     """Warnings and errors of a command go to the desk's log file (a scheduled job leaves a trace)."""
     if getattr(args, "command", None) is None:
         return  # the window sets up its own log
-    try:
+    with contextlib.suppress(OSError):  # an unwritable log folder must not stop the command
         setup_logging(getattr(args, "data_dir", None), level=logging.WARNING)
-    except OSError:  # an unwritable log folder must not stop the command
-        pass
 
 
 def _internal_error(args: argparse.Namespace, exc: BaseException) -> int:

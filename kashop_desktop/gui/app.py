@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import logging
 import sys
 import tempfile
 import time
@@ -17,21 +18,26 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from .. import paths
 from ..applog import setup_logging
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, StoreUnusable
 from ..resources import font_path
-from ..services import requests
+from ..services import maintenance, requests
 from ..services.desk import Desk
 from .context import DeskContext
 from .crash import install_excepthook
+from .dialogs.restore_backup import RestoreBackupDialog
 from .i18n import error_text, install_translator, remove_translators
 from .main_window import MainWindow
-from .qt import QApplication, QCoreApplication, QFont, QFontDatabase, QMessageBox, QObject, QTimer, qasync
+from .qt import QApplication, QCoreApplication, QFont, QFontDatabase, QMessageBox, QObject, Qt, QTimer, qasync
+
+log = logging.getLogger(__name__)
 
 ORG_NAME = "kashop"
 APP_NAME = "kashop-desktop"
 SWEEP_MS = 60_000
 SEND_MS = 30_000
+BACKUP_CHECK_MS = 3_600_000
 SMOKE_ORDERS = 200
 BUNDLED_FAMILY = "WenQuanYi Micro Hei"
 
@@ -84,6 +90,7 @@ class Housekeeping(QObject):
         self.ctx = ctx
         self.sweep_timer = self._timer(SWEEP_MS, self.sweep)
         self.send_timer = self._timer(SEND_MS, self.send)
+        self.backup_timer = self._timer(BACKUP_CHECK_MS, self.daily_backup)  # a window open for days
 
     def _timer(self, interval: int, slot: Callable[[], None]) -> QTimer:
         timer = QTimer(self)
@@ -95,17 +102,33 @@ class Housekeeping(QObject):
     def sweep(self) -> None:
         self.ctx.start(self._guard(lambda: self.ctx.op(requests.sweep)))
 
+    def daily_backup(self) -> None:
+        """The automatic backup when it is due (on the worker: a million orders take seconds)."""
+        self.ctx.start(self._guard(self._backup_if_due))
+
+    async def _backup_if_due(self) -> None:
+        path = await self.ctx.run(maintenance.auto_backup, self.ctx.desk)
+        if path is not None:
+            self.ctx.status_message.emit(QCoreApplication.translate("App", "已自动备份：{path}").replace(
+                "{path}", str(path)))
+
     def send(self) -> None:
         if self.ctx.sending:
             return  # the last send is still talking to a gateway
         self.ctx.start(self._guard(self.ctx.send_refunds))
 
     async def _guard(self, job: Callable[[], Awaitable[Any]]) -> None:
-        # A background job must not kill the loop; the owner sees the failure in the status bar.
+        # A background job must not kill the loop; the owner sees the failure in the status bar
+        # (a busy store: the next run tries again), and an unexpected one is logged in full.
         try:
             await job()
-        except Exception as exc:
+        except DomainError as exc:
             self.ctx.status_message.emit(error_text(exc))
+        except Exception as exc:
+            known = self.ctx.desk.explain(exc)
+            if known is None:
+                log.exception("background job failed")
+            self.ctx.status_message.emit(error_text(known or exc))
 
 
 class FirstPaint:
@@ -139,47 +162,95 @@ def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, s
     smoke = smoke or args.smoke
     app = make_app([] if argv is None else argv)
     load_cjk_font(app)
-    try:
-        desk, scratch = open_desk(data_dir if data_dir is not None else args.data_dir, smoke)
-    except DomainError as exc:  # e.g. a data file from a newer version: say so, touch nothing
-        return refuse_to_start(app, exc, lang or args.lang, smoke)
-    log_path = setup_logging(desk.data_dir)
-    # The language chosen on the settings page is kept in the store; a --lang flag wins.
-    translators = install_translator(app, lang or args.lang or desk.setting("language"))
-    try:
-        return run_window(app, desk, smoke, started, log_path.parent)
-    finally:
-        desk.close()
-        remove_translators(app, translators)
-        if scratch is not None:
-            scratch.cleanup()
+    chosen_dir = data_dir if data_dir is not None else args.data_dir
+    language = lang or args.lang
+    restore_from: Path | None = None
+    while True:  # once, or again after File > 恢复备份 (a restore runs with no window open)
+        if restore_from is not None:
+            restore_and_report(app, paths.data_dir(chosen_dir), restore_from, language)
+        try:
+            desk, scratch = open_desk(chosen_dir, smoke)
+        except DomainError as exc:  # damaged, empty, newer, busy: say so, touch nothing
+            restore_from = refuse_to_start(app, exc, language, smoke, chosen_dir)
+            if restore_from is None:
+                return 1
+            continue
+        log_path = setup_logging(desk.data_dir)
+        # The language chosen on the settings page is kept in the store; a --lang flag wins.
+        translators = install_translator(app, language or desk.setting("language"))
+        try:
+            code, restore_from = run_window(app, desk, smoke, started, log_path.parent)
+        finally:
+            desk.close()
+            remove_translators(app, translators)
+            if scratch is not None:
+                scratch.cleanup()
+        if restore_from is None:
+            return code
 
 
-def refuse_to_start(app: QApplication, exc: DomainError, lang: str | None, smoke: bool) -> int:
+def refuse_to_start(app: QApplication, exc: DomainError, lang: str | None, smoke: bool,
+                    data_dir: str | Path | None) -> Path | None:
+    """Say why the store cannot be opened; for a damaged or empty one, offer its backups.
+
+    Returns the backup the owner chose to restore, or None to quit.
+    """
     translators = install_translator(app, lang)
     try:
         if smoke:
             print(f"smoke failed: {exc.zh} / {exc.en}", file=sys.stderr, flush=True)
+        elif isinstance(exc, StoreUnusable) and exc.code in ("store_damaged", "store_empty"):
+            # the first line says what is wrong; the dialog itself lists the backups
+            return RestoreBackupDialog.ask_modal(paths.data_dir(data_dir), error_text(exc).split("\n")[0])
         else:
             QMessageBox.critical(None, QCoreApplication.translate("App", "无法打开数据文件"), error_text(exc))
     finally:
         remove_translators(app, translators)
-    return 1
+    return None
 
 
-def run_window(app: QApplication, desk: Desk, smoke: bool, started: float, log_dir: Path) -> int:
-    """The one asyncio loop (qasync) around the window, until the window closes."""
+def restore_and_report(app: QApplication, data_dir: Path, backup: Path, lang: str | None) -> bool:
+    """Restore `backup` (checked first; no window and no connection open) and tell the owner."""
+    translators = install_translator(app, lang)
+    try:
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            report = maintenance.restore(data_dir, backup)
+        finally:
+            QApplication.restoreOverrideCursor()
+    except (DomainError, OSError) as exc:
+        if not isinstance(exc, DomainError):
+            log.exception("restore failed")
+        QMessageBox.warning(None, QCoreApplication.translate("App", "没有恢复"), error_text(exc))
+        remove_translators(app, translators)
+        return False
+    text = QCoreApplication.translate("App", "已从备份恢复：{backup}").replace("{backup}", str(report.restored_from))
+    if report.set_aside is not None:
+        text += "\n" + QCoreApplication.translate("App", "原来的数据文件保留在：{path}").replace(
+            "{path}", str(report.set_aside))
+    QMessageBox.information(None, QCoreApplication.translate("App", "恢复完成"), text)
+    remove_translators(app, translators)
+    return True
+
+
+def run_window(app: QApplication, desk: Desk, smoke: bool, started: float, log_dir: Path) -> tuple[int, Path | None]:
+    """The one asyncio loop (qasync) around the window, until the window closes.
+
+    Returns the exit status and the backup to restore when the owner chose File > 恢复备份.
+    """
     # demo.build may run its own asyncio loop, so the qasync loop is installed only now.
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     ctx = DeskContext(desk)
     window = MainWindow(ctx)
     if not smoke:  # a smoke run must fail loudly on stderr, never wait on a crash dialog
-        crash = install_excepthook(log_dir, lambda: window)
+        crash = install_excepthook(log_dir, lambda: window, desk.explain)
         loop.set_exception_handler(crash.asyncio_handler)
     window.persist_layout = not smoke
     painted = FirstPaint(window, loop)
     chores = None if smoke else Housekeeping(ctx)
+    if chores is not None:  # the daily backup runs on the worker once the list is on screen
+        painted.future.add_done_callback(lambda _f: chores.daily_backup())
     window.show()
     # Start-up leaves ~60k long-lived objects (Qt wrappers, modules); moving them out of the
     # collector's reach keeps full collections short, so they never stall the event loop.
@@ -192,13 +263,15 @@ def run_window(app: QApplication, desk: Desk, smoke: bool, started: float, log_d
             else:
                 quitting = asyncio.Event()
                 app.aboutToQuit.connect(quitting.set)
+                window.restore_requested.connect(quitting.set)
                 loop.run_until_complete(quitting.wait())
             loop.run_until_complete(ctx.aclose())
     finally:
         if chores is not None:
             chores.deleteLater()
         window.close()
-    return 0
+        window.deleteLater()
+    return 0, window.restore_request
 
 
 if __name__ == "__main__":

@@ -95,4 +95,7 @@ class DeskContext(QObject):
         # Let the cancelled tasks unwind while the loop still runs (none is left pending).
         await asyncio.gather(*others, return_exceptions=True)
         await self.queue.aclose()
+        # SQLite connections are per thread: the worker closes its own (checkpointing the log),
+        # so a restore or the next start finds the store released.
+        await self.worker.run(self.desk.close)
         self.worker.shutdown()

@@ -24,12 +24,15 @@ from typing import Any
 
 from .. import __version__
 from ..applog import redact
+from ..domain.errors import DomainError
+from .i18n import error_text
 from .qt import QApplication, QMessageBox, QWidget
 from .qt import QtCore as _QtCore
 
 log = logging.getLogger(__name__)
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+Explain = Callable[[BaseException], DomainError | None]
 
 
 def _dist_version(name: str) -> str:
@@ -61,9 +64,11 @@ def report_text(exc_type: type[BaseException], exc: BaseException, tb: Traceback
 class CrashHandler:
     """Writes reports and shows the crash dialog; installed as ``sys.excepthook``."""
 
-    def __init__(self, log_dir: Path, parent_getter: Callable[[], QWidget | None]) -> None:
+    def __init__(self, log_dir: Path, parent_getter: Callable[[], QWidget | None],
+                 explain: Explain | None = None) -> None:
         self.log_dir = Path(log_dir)
         self.parent_getter = parent_getter
+        self.explain = explain
         self.previous_hook = sys.excepthook
         self.dialogs: list[QMessageBox] = []  # keep open dialogs alive
         self.last_report: Path | None = None
@@ -84,6 +89,12 @@ class CrashHandler:
             return None
         if self._handling:  # the dialog itself failed: do not loop
             sys.__excepthook__(exc_type, exc, tb)
+            return None
+        known = self.explain(exc) if self.explain is not None else None
+        if known is not None:  # the store is busy or damaged: no bug, the owner gets its message
+            log.warning("%s: %s", known.code, known.en, exc_info=(exc_type, exc, tb))
+            if threading.current_thread() is threading.main_thread():
+                self.show_store_problem(known)
             return None
         self._handling = True
         try:
@@ -133,16 +144,35 @@ class CrashHandler:
         box.open()
         return box
 
+    def show_store_problem(self, error: DomainError) -> QMessageBox | None:
+        if QApplication.instance() is None:
+            return None
+        box = QMessageBox(QMessageBox.Icon.Warning, QApplication.translate("CrashDialog", "数据文件出了问题"),
+                          error_text(error), QMessageBox.StandardButton.Ok, self._parent())
+        box.finished.connect(lambda _result, b=box: self._forget(b))
+        self.dialogs.append(box)
+        box.open()
+        return box
+
+    def _parent(self) -> QWidget | None:
+        try:
+            return self.parent_getter()
+        except Exception:  # the window may be half torn down
+            return None
+
     def _forget(self, box: QMessageBox) -> None:
         if box in self.dialogs:
             self.dialogs.remove(box)
         box.deleteLater()
 
 
-def install_excepthook(log_dir: str | Path, parent_getter: Callable[[], QWidget | None]) -> CrashHandler:
+def install_excepthook(log_dir: str | Path, parent_getter: Callable[[], QWidget | None],
+                       explain: Explain | None = None) -> CrashHandler:
     """Install the crash handler for the GUI thread and for other threads; returns it.
 
     ``parent_getter`` returns the window to parent the dialog on (or None), read at crash time.
+    ``explain`` (``Desk.explain``) turns an SQLite error that means "busy" or "damaged" into its
+    message: shown as such, logged, no crash report.
     Pass ``handler.asyncio_handler`` to ``loop.set_exception_handler`` for the qasync loop.
     """
     handler = CrashHandler(Path(log_dir), parent_getter)

@@ -8,12 +8,14 @@ gateway accounts and, when gateway secrets sit in a locked local vault, asks for
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ..applog import log_file
 from ..services import gateways, maintenance, views
 from ..services.refund_queue import QueueReport
 from .context import DeskContext
+from .dialogs.restore_backup import RestoreBackupDialog
 from .dialogs.vault import VaultDialog
 from .i18n import error_text
 from .orders_page import OrdersPage
@@ -38,6 +40,7 @@ from .qt import (
     QTimer,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
 
 #: Navigation order: key and the class of the screen (None: the orders page, built here).
@@ -53,6 +56,8 @@ SHOWN_GATEWAYS = 3  # more accounts than this are summed up in the status bar
 
 
 class MainWindow(QMainWindow):
+    restore_requested = Signal()  # the owner chose a backup: close, restore, open again
+
     def __init__(self, ctx: DeskContext, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -63,6 +68,7 @@ class MainWindow(QMainWindow):
         self.vault_asked = False
         self._about: QWidget | None = None
         self.persist_layout = True  # a smoke run or a screenshot run leaves the owner's layout alone
+        self.restore_request: Path | None = None  # the backup chosen in File > 恢复备份
         self.setWindowTitle(self.tr("kashop 卡店订单台"))
         self._build()
         self._build_menus()
@@ -122,6 +128,10 @@ class MainWindow(QMainWindow):
         backup.setShortcut(QKeySequence("Ctrl+Shift+B"))
         backup.triggered.connect(lambda: self.ctx.start(self.back_up()))
         file_menu.addAction(backup)
+        restore = QAction(self.tr("恢复备份(&R)…"), self)
+        restore.triggered.connect(lambda: self.ctx.start(self.restore_backup()))
+        file_menu.addAction(restore)
+        self.restore_action = restore
         file_menu.addSeparator()
         quit_action = QAction(self.tr("退出(&Q)"), self)
         quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
@@ -235,6 +245,15 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("备份失败：{error}").format(error=error_text(exc)), 10000)
             return
         self.statusBar().showMessage(self.tr("已备份到 {path}").format(path=path), 10000)
+
+    async def restore_backup(self) -> Path | None:
+        """Pick a backup; the window then closes, the restore runs with no connection open and the
+        window opens again on the restored store (gui/app.py)."""
+        chosen = await RestoreBackupDialog.ask(self, self.ctx.desk.data_dir)
+        if chosen is not None:
+            self.restore_request = chosen
+            self.restore_requested.emit()
+        return chosen
 
     def show_about(self) -> QWidget:
         """The About dialog (version, data dir, log file, the bundled font's licence), modeless."""

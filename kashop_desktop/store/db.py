@@ -19,10 +19,10 @@ another writer, so trying it again re-runs the whole transaction from its start.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -119,7 +119,7 @@ def busy_error() -> StoreBusy:
         "nothing was changed, try again in a moment.")
 
 
-class StoreDatabase(SqliteDatabase):  # type: ignore[misc]
+class StoreDatabase(SqliteDatabase):
     """SqliteDatabase whose transactions begin IMMEDIATE and wait their turn (see module doc)."""
 
     def begin(self, lock_type: str | None = None) -> None:
@@ -210,10 +210,8 @@ def _create(path: Path) -> None:
             _migrate(db)
         finally:
             db.close()
-        try:
+        with contextlib.suppress(FileExistsError):  # another process made the shop first: use theirs
             os.link(scratch, path)
-        except FileExistsError:  # another process made the shop first: use theirs
-            pass
     finally:
         for part in (scratch, health.wal_path(scratch), health.shm_path(scratch)):
             part.unlink(missing_ok=True)

@@ -63,8 +63,28 @@
 <context>
     <name>App</name>
     <message>
+        <source>已自动备份：{path}</source>
+        <translation>Backed up automatically: {path}</translation>
+    </message>
+    <message>
         <source>无法打开数据文件</source>
         <translation>Cannot open the data file</translation>
+    </message>
+    <message>
+        <source>没有恢复</source>
+        <translation>Not restored</translation>
+    </message>
+    <message>
+        <source>已从备份恢复：{backup}</source>
+        <translation>Restored from the backup: {backup}</translation>
+    </message>
+    <message>
+        <source>原来的数据文件保留在：{path}</source>
+        <translation>The previous data file is kept at: {path}</translation>
+    </message>
+    <message>
+        <source>恢复完成</source>
+        <translation>Restore complete</translation>
     </message>
 </context>
 <context>
@@ -247,6 +267,10 @@
 {path}
 
 Please attach this file when you contact support.</translation>
+    </message>
+    <message>
+        <source>数据文件出了问题</source>
+        <translation>A problem with the data file</translation>
     </message>
 </context>
 <context>
@@ -720,6 +744,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>立即备份(&amp;B)</source>
         <translation>&amp;Back up now</translation>
+    </message>
+    <message>
+        <source>恢复备份(&amp;R)…</source>
+        <translation>&amp;Restore backup…</translation>
     </message>
     <message>
         <source>退出(&amp;Q)</source>
@@ -1747,6 +1775,57 @@ Not available: {why}</translation>
     </message>
 </context>
 <context>
+    <name>RestoreBackupDialog</name>
+    <message>
+        <source>恢复备份</source>
+        <translation>Restore backup</translation>
+    </message>
+    <message>
+        <source>选择要恢复的备份。恢复前会完整检查备份；当前数据文件会移到“{folder}”文件夹保留，不会删除。备份之后新增或改动的订单不在备份里。</source>
+        <translation>Choose the backup to restore. It is checked through and through first; the current data file is moved to the folder “{folder}” and kept, never deleted. Orders added or changed after the backup are not in it.</translation>
+    </message>
+    <message>
+        <source>备份文件夹 {folder} 里还没有备份。</source>
+        <translation>There is no backup in the folder {folder} yet.</translation>
+    </message>
+    <message>
+        <source>恢复所选备份</source>
+        <translation>Restore selected backup</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>每日自动</source>
+        <translation>Daily (automatic)</translation>
+    </message>
+    <message>
+        <source>手动</source>
+        <translation>Manual</translation>
+    </message>
+    <message>
+        <source>升级前</source>
+        <translation>Before an upgrade</translation>
+    </message>
+    <message>
+        <source>备份时间</source>
+        <translation>Taken</translation>
+    </message>
+    <message>
+        <source>大小</source>
+        <translation>Size</translation>
+    </message>
+    <message>
+        <source>类型</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>文件</source>
+        <translation>File</translation>
+    </message>
+</context>
+<context>
     <name>RestoreDialog</name>
     <message>
         <source>恢复订单 {order_no}</source>
@@ -2065,6 +2144,22 @@ Not available: {why}</translation>
     <message>
         <source>备份</source>
         <translation>Backup</translation>
+    </message>
+    <message>
+        <source>自动备份</source>
+        <translation>Automatic backups</translation>
+    </message>
+    <message>
+        <source>每天自动备份</source>
+        <translation>Back up every day</translation>
+    </message>
+    <message>
+        <source>保留最近</source>
+        <translation>keep the latest</translation>
+    </message>
+    <message>
+        <source>份（更早的自动备份会删除；手动备份一直保留）</source>
+        <translation>(older automatic backups are deleted; manual ones are always kept)</translation>
     </message>
     <message>
         <source>正在备份…</source>

@@ -14,7 +14,12 @@ from kashop_desktop.services import demo, maintenance
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.store import health
 
-from .test_cli import Cli, cli  # noqa: F401 (the fixture)
+from .test_cli import Cli
+
+
+@pytest.fixture
+def cli(data_dir: Path) -> Cli:
+    return Cli(data_dir)
 
 
 def run_cli(data_dir: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -99,7 +104,7 @@ def test_orders_list_into_head_ends_quietly(cli: Cli, shop: Path) -> None:
 
 
 def test_an_unexpected_error_is_logged_and_exits_70_without_a_traceback(cli: Cli, shop: Path) -> None:
-    # A real bug the desk cannot foresee: the status counts table dropped behind its back.
+    # Something the desk cannot foresee: its search index dropped behind its back.
     con = sqlite3.connect(shop)
     con.execute("DROP TABLE orders_fts")
     con.close()

@@ -228,7 +228,31 @@ class SettingsPage(QWidget):
         backup.addStretch(1)
         form.addRow(self.tr("备份"), backup)
         form.addRow("", self.backup_result)
+        form.addRow(self.tr("自动备份"), self._auto_backup_row(box))
         return box
+
+    def _auto_backup_row(self, box: QWidget) -> QHBoxLayout:
+        saved = maintenance.backup_settings(self.ctx.desk)
+        self.auto_backup = QCheckBox(self.tr("每天自动备份"), box)
+        self.auto_backup.setChecked(saved.auto)
+        self.backup_keep = QSpinBox(box)
+        self.backup_keep.setRange(1, 365)
+        self.backup_keep.setValue(saved.keep)
+        self.auto_backup.toggled.connect(lambda _on: self.ctx.start(self.save_backup_settings()))
+        self.backup_keep.valueChanged.connect(lambda _n: self.ctx.start(self.save_backup_settings()))
+        row = QHBoxLayout()
+        row.addWidget(self.auto_backup)
+        row.addSpacing(16)
+        row.addWidget(QLabel(self.tr("保留最近"), box))
+        row.addWidget(self.backup_keep)
+        row.addWidget(QLabel(self.tr("份（更早的自动备份会删除；手动备份一直保留）"), box))
+        row.addStretch(1)
+        return row
+
+    async def save_backup_settings(self) -> maintenance.BackupSettings:
+        wanted = maintenance.BackupSettings(self.auto_backup.isChecked(), self.backup_keep.value())
+        await self.ctx.run(maintenance.set_backup_settings, self.ctx.desk, wanted)
+        return wanted
 
     def open_folder(self) -> bool:
         url = QtCore.QUrl.fromLocalFile(str(self.ctx.desk.data_dir))

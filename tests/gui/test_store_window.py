@@ -1,0 +1,144 @@
+"""The window and the store's states: File > 恢复备份, the daily backup on the worker, a busy or
+damaged store reported as such (no crash report), a damaged store at start offering its backups."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kashop_desktop.domain.errors import StoreBusy
+from kashop_desktop.gui.dialogs.restore_backup import RestoreBackupDialog
+from kashop_desktop.gui.qt import QApplication, QMessageBox, QSettings
+from kashop_desktop.services import maintenance
+from kashop_desktop.services.desk import Desk
+from tests.gui.test_dialogs import desk_context, qasync_loop, run
+
+pytestmark = pytest.mark.gui
+
+_aloop = pytest.fixture(qasync_loop, name="aloop")
+_ctx = pytest.fixture(desk_context, name="ctx")
+
+
+def _backups(desk: Desk) -> list[Path]:
+    """Three backups a day apart: a manual one, then two automatic ones."""
+    made = [maintenance.backup(desk)]
+    for days_ago in (2, 1, 0):
+        for b in maintenance.list_backups(desk.data_dir):
+            os.utime(b.path, (b.taken_at - 86_400, b.taken_at - 86_400))
+        if days_ago < 2:
+            path = maintenance.auto_backup(desk)
+            assert path is not None
+            made.append(path)
+    return made
+
+
+def test_restore_dialog_lists_backups_newest_first_with_dates_and_sizes(qtbot: Any, desk: Desk) -> None:
+    made = _backups(desk)
+    dialog = RestoreBackupDialog(None, desk.data_dir)
+    qtbot.addWidget(dialog)
+    table = dialog.table
+    assert table.rowCount() == 3
+    names = [table.item(row, 3).text() for row in range(3)]
+    assert names == [p.name for p in reversed(made)]
+    assert [table.item(row, 2).text() for row in range(3)] == ["每日自动", "每日自动", "手动"]
+    assert table.item(0, 0).text() > table.item(2, 0).text()  # YYYY-mm-dd HH:MM, newest first
+    assert all(table.item(row, 1).text().endswith(("KB", "MB")) for row in range(3))
+    assert dialog.ok_button.isEnabled()  # the newest is selected
+    table.selectRow(2)
+    dialog.accept()
+    assert dialog.chosen == made[0]
+
+
+def test_restore_dialog_without_backups_cannot_be_accepted(qtbot: Any, desk: Desk) -> None:
+    dialog = RestoreBackupDialog(None, desk.data_dir, problem="数据文件已损坏")
+    qtbot.addWidget(dialog)
+    assert not dialog.ok_button.isEnabled() and dialog.empty.isVisibleTo(dialog)
+    assert dialog.problem.text() == "数据文件已损坏"
+
+
+def test_file_menu_restore_asks_and_requests_a_restart(qtbot: Any, ctx: Any, tmp_path: Path) -> None:
+    from kashop_desktop.gui.main_window import MainWindow
+
+    made = _backups(ctx.desk)
+    window = MainWindow(ctx, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    task = asyncio.ensure_future(window.restore_backup())
+    qtbot.waitUntil(lambda: _visible(RestoreBackupDialog) is not None)
+    dialog = _visible(RestoreBackupDialog)
+    with qtbot.waitSignal(window.restore_requested):
+        dialog.accept()
+    qtbot.waitUntil(task.done)
+    assert task.result() == made[-1] == window.restore_request
+    assert window.restore_action.text() == "恢复备份(&R)…"
+
+
+def test_the_daily_backup_runs_on_the_worker_and_says_so(qtbot: Any, ctx: Any) -> None:
+    from kashop_desktop.gui.app import Housekeeping
+
+    chores = Housekeeping(ctx)
+    try:
+        with qtbot.waitSignal(ctx.status_message, timeout=9000) as said:
+            chores.daily_backup()
+        autos = [b for b in maintenance.list_backups(ctx.desk.data_dir) if b.kind == "auto"]
+        assert len(autos) == 1 and str(autos[0].path) in said.args[0]
+        run(qtbot, chores._backup_if_due())  # not due again today
+        assert len([b for b in maintenance.list_backups(ctx.desk.data_dir) if b.kind == "auto"]) == 1
+    finally:
+        for timer in (chores.sweep_timer, chores.send_timer, chores.backup_timer):
+            timer.stop()
+        chores.deleteLater()
+
+
+def test_a_busy_store_is_reported_as_such_not_as_a_crash(qtbot: Any, desk: Desk, tmp_path: Path) -> None:
+    import sqlite3
+
+    from kashop_desktop.gui.crash import CrashHandler
+
+    handler = CrashHandler(tmp_path / "logs", lambda: None, desk.explain)
+    locked = sqlite3.OperationalError("database is locked")
+    assert handler(type(locked), locked, None) is None
+    box = handler.dialogs[-1]
+    assert isinstance(box, QMessageBox) and "稍后再试" in box.text()
+    assert not (tmp_path / "logs").exists() or not list((tmp_path / "logs").glob("crash-*.txt"))
+    box.close()
+    bug = RuntimeError("a real bug")
+    report = handler(type(bug), bug, None)
+    assert report is not None and report.exists()  # anything else still gets its crash report
+    for b in list(handler.dialogs):
+        b.close()
+    assert isinstance(desk.explain(locked), StoreBusy)
+
+
+def test_a_damaged_store_at_start_is_refused_without_a_traceback(tmp_path: Path, data_dir: Path) -> None:
+    path = data_dir / "kashop.sqlite3"
+    path.write_bytes(b"")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "kashop_desktop.gui.app", "--smoke", "--data-dir", str(data_dir)],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1
+    assert "smoke failed" in done.stderr and "empty" in done.stderr and "Traceback" not in done.stderr
+    assert path.read_bytes() == b""
+
+
+def _visible(cls: type) -> Any:
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, cls) and widget.isVisible():
+            return widget
+    return None
+
+
+def test_settings_page_keeps_the_automatic_backup_settings(qtbot: Any, ctx: Any) -> None:
+    from kashop_desktop.gui.pages import SettingsPage
+
+    page = SettingsPage(ctx)
+    qtbot.addWidget(page)
+    assert page.auto_backup.isChecked() and page.backup_keep.value() == 7  # on by default, keep 7
+    page.backup_keep.setValue(3)
+    page.auto_backup.setChecked(False)
+    qtbot.waitUntil(lambda: maintenance.backup_settings(ctx.desk) == maintenance.BackupSettings(False, 3))
