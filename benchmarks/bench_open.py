@@ -80,6 +80,7 @@ def main() -> None:
     print(f"{'  naive: PRAGMA quick_check':<44} {timed(lambda: pragma(path, 'quick_check'), 1):>10.1f} ms")
     print(f"{'  naive: PRAGMA integrity_check':<44} {timed(lambda: pragma(path, 'integrity_check'), 1):>10.1f} ms")
     desk = Desk.open(data_dir)
+    (data_dir / "bench-backups").mkdir(exist_ok=True)
     try:
         ms = timed(lambda: maintenance.backup(desk, data_dir / "bench-backups"), 1)
     finally:
