@@ -123,13 +123,17 @@ def test_four_writers_for_a_minute_lose_nothing(store: tuple[Path, list[int], li
         opener.run(data_dir, "sweep")
         return True
 
-    loops = [
-        _loop(deadline, lambda n: bool(send.run(data_dir, "refunds", "send", "--json")) or True),
-        _loop(deadline, lambda n: n < len(waiting) and bool(approve.run(data_dir, "requests", "approve",
-                                                                        str(waiting[n])))),
-        _loop(deadline, open_step),
-        _loop(deadline, import_step),
-    ]
+    def send_step(n: int) -> bool:
+        send.run(data_dir, "refunds", "send", "--json")
+        return True
+
+    def approve_step(n: int) -> bool:
+        if n >= len(waiting):
+            return False
+        approve.run(data_dir, "requests", "approve", str(waiting[n]))
+        return True
+
+    loops = [_loop(deadline, step) for step in (send_step, approve_step, open_step, import_step)]
     threads = [threading.Thread(target=body) for body in loops]
     for t in threads:
         t.start()
