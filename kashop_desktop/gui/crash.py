@@ -145,14 +145,19 @@ class CrashHandler:
         return box
 
     def show_store_problem(self, error: DomainError) -> QMessageBox | None:
-        if QApplication.instance() is None:
+        """One box at a time: a damaged file fails every repaint, the owner needs to read it once."""
+        if QApplication.instance() is None or self._store_box_open():
             return None
         box = QMessageBox(QMessageBox.Icon.Warning, QApplication.translate("CrashDialog", "数据文件出了问题"),
                           error_text(error), QMessageBox.StandardButton.Ok, self._parent())
+        box.setObjectName("store_problem")
         box.finished.connect(lambda _result, b=box: self._forget(b))
         self.dialogs.append(box)
         box.open()
         return box
+
+    def _store_box_open(self) -> bool:
+        return any(box.objectName() == "store_problem" for box in self.dialogs)
 
     def _parent(self) -> QWidget | None:
         try:

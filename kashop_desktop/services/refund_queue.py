@@ -112,7 +112,12 @@ class RefundQueue:
             async with sem:
                 await self._process(job, report)
 
-        await asyncio.gather(*(one(job) for job in jobs))
+        # Every refund in flight is settled (or left to be asked next time) before a failure of
+        # one, e.g. a store busy for too long (StoreBusy), is raised: none is cut off mid-call.
+        outcomes = await asyncio.gather(*(one(job) for job in jobs), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         return report
 
     # ---- database steps (run through run_db) --------------------------------------------------

@@ -105,6 +105,8 @@ def test_a_busy_store_is_reported_as_such_not_as_a_crash(qtbot: Any, desk: Desk,
     assert handler(type(locked), locked, None) is None
     box = handler.dialogs[-1]
     assert isinstance(box, QMessageBox) and "稍后再试" in box.text()
+    handler(type(locked), locked, None)  # again (every repaint of a bad store): still one box
+    assert handler.dialogs == [box]
     assert not (tmp_path / "logs").exists() or not list((tmp_path / "logs").glob("crash-*.txt"))
     box.close()
     bug = RuntimeError("a real bug")

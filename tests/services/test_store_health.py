@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -222,3 +223,58 @@ def test_a_writer_held_too_long_gives_store_busy(desk: Desk, monkeypatch: pytest
         other.close()
     desk.set_setting("y", 2)  # and once it is free, the same call goes through
     assert desk.setting("y") == 2
+
+
+def test_a_busy_store_for_one_refund_lets_the_others_in_flight_finish(desk: Desk, clock: Any) -> None:
+    import asyncio
+
+    from kashop_desktop.domain.order import ReasonCode
+    from kashop_desktop.services import refund_queue as rq
+    from kashop_desktop.services.gateways import save_account
+    from kashop_desktop.services.requests import open_request
+    from kashop_desktop.store.models import Order, Refund
+
+    from .helpers import order
+    from .test_refund_queue import ledger, send
+
+    save_account(desk, "slow", "sandbox", {"scenario": "success", "latency_ms": "300"})
+    gateway = int(desk.db.execute_sql("SELECT id FROM gateway_account WHERE name = 'slow'").fetchone()[0])
+    refs = []
+    for i in range(3):
+        no = order(desk, gateway_id=gateway, paid_minutes_ago=1, buyer=f"1380013800{i}")
+        open_request(desk, no, ReasonCode.MISTAKEN)
+        refs.append(Refund.get(Refund.order == Order.get(Order.order_no == no).id))
+    victim = refs[1]
+
+    sent: list[int] = []
+    others_at_gateway: list[asyncio.Event] = []
+
+    async def run_db(fn: Any, *args: Any, **kw: Any) -> Any:  # the window's worker, with one busy moment
+        marking = getattr(fn, "__name__", "") == "_mark_sending"
+        if marking and args[0].id == victim.id:
+            await others_at_gateway[0].wait()  # the other two are in their gateway call now
+            raise store_db.busy_error()
+        result = fn(*args, **kw)
+        if marking:
+            sent.append(args[0].id)
+            if len(sent) == 2:
+                others_at_gateway[0].set()
+        return result
+
+    async def run() -> rq.QueueReport:
+        others_at_gateway.append(asyncio.Event())
+        queue = rq.RefundQueue(desk, run_db=run_db)
+        try:
+            return await queue.send()
+        finally:
+            await queue.aclose()
+
+    with pytest.raises(StoreBusy):
+        asyncio.run(run())
+    states = {r.id: Refund.get_by_id(r.id).state for r in refs}
+    # the two in flight were settled, not cut off mid-call; the busy one was never sent
+    assert states == {refs[0].id: "succeeded", victim.id: "queued", refs[2].id: "succeeded"}
+    clock.advance(minutes=5)
+    send(desk)
+    assert Refund.get_by_id(victim.id).state == "succeeded"
+    assert ledger(desk).calls(victim.refund_no) == 1
