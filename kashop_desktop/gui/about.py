@@ -52,6 +52,7 @@ LIBRARIES: list[tuple[str, str, str]] = [
     ("cryptography", "cryptography", "Apache-2.0 or BSD-3-Clause"),
     ("cffi", "cffi", "MIT-0"),
     ("chinesecalendar", "chinesecalendar", "MIT"),
+    ("phonenumbers", "phonenumbers", "Apache-2.0"),
     ("platformdirs", "platformdirs", "MIT"),
     ("openpyxl", "openpyxl", "MIT"),
     ("et-xmlfile", "et-xmlfile", "MIT"),

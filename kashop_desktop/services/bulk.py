@@ -5,18 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..domain.contacts import contact_key
 from .desk import Desk
 
 ORDER_COLUMNS = (
     "order_no", "created_at", "product_id", "product_name", "product_type", "quantity", "list_fen", "coupon_fen",
     "coupon_code", "coupon_returned", "points", "points_refunded", "paid_fen", "refunded_fen", "status", "paid_at",
     "delivered_at", "completed_at", "cancelled_at", "channel", "gateway_id", "gateway_trade_no", "buyer",
-    "buyer_ref_id", "code_used", "card_code", "stock_reserved", "updated_at",
+    "buyer_key", "buyer_ref_id", "code_used", "card_code", "stock_reserved", "updated_at",
 )
 
 
 def insert_orders(desk: Desk, rows: Iterable[dict[str, Any]], *, batch: int = 5000, bulk: bool = False) -> int:
     """Insert order dicts (keys from ORDER_COLUMNS; missing ones get defaults). Returns the count.
+
+    ``buyer_key`` defaults to the canonical form of ``buyer`` (``domain.contacts``).
 
     ``bulk`` is for very large loads (the benchmark, a big import): the secondary indexes,
     the buyer search index and the per-row status-count trigger are set aside, the rows go in,
@@ -37,7 +40,8 @@ def insert_orders(desk: Desk, rows: Iterable[dict[str, Any]], *, batch: int = 50
         for kind, name, _ in set_aside:
             con.execute(f'DROP {kind.upper()} "{name}"')
         total = _insert(desk, rows, batch)
-        con.execute("INSERT INTO orders_fts(rowid, buyer) SELECT id, buyer FROM orders WHERE id >= ?", (first_new,))
+        con.execute("INSERT INTO orders_fts(rowid, buyer, buyer_key) SELECT id, buyer, buyer_key FROM orders "
+                    "WHERE id >= ?", (first_new,))
         con.execute("UPDATE status_count SET n = (SELECT COUNT(*) FROM orders WHERE orders.status = status_count.status)")
         for _, _, sql in set_aside:
             con.execute(sql)
@@ -59,6 +63,7 @@ def _insert(desk: Desk, rows: Iterable[dict[str, Any]], batch: int) -> int:
     for row in rows:
         merged = {**defaults, **row}
         merged.setdefault("updated_at", merged["created_at"])
+        merged.setdefault("buyer_key", contact_key(merged["buyer"]))
         pending.append(tuple(merged[c] for c in ORDER_COLUMNS))
         if len(pending) >= batch:
             con.executemany(sql, pending)

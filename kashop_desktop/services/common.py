@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain.clock import from_epoch, to_epoch
+from ..domain.contacts import contact_key
 from ..domain.errors import DomainError
 from ..domain.order import BuyerHistory, Channel, CodeUsed, OrderFacts, ProductType
 from ..domain.states import OrderStatus, check_transition
@@ -125,11 +126,14 @@ def record_cancellation(order: Order, now: datetime) -> None:
 
 
 def buyer_for(contact: str) -> int | None:
-    contact = contact.strip()
-    if not contact:
+    """The id of the buyer behind a contact as written (created on first sight), keyed by its
+    canonical form (``domain.contacts``): ``138-0013-8000`` and ``+86 138 0013 8000`` are one
+    buyer. None for a blank contact."""
+    key = contact_key(contact)
+    if not key:
         return None
-    Buyer.insert(contact=contact).on_conflict_ignore().execute()
-    return int(Buyer.get(Buyer.contact == contact).id)
+    Buyer.insert(contact=key).on_conflict_ignore().execute()
+    return int(Buyer.get(Buyer.contact == key).id)
 
 
 def release_stock_and_coupon(order: Order) -> list[str]:

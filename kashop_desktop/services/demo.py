@@ -16,7 +16,6 @@ from ..domain.clock import to_epoch
 from ..domain.order import ReasonCode
 from ..domain.states import OrderStatus
 from ..store.models import (
-    Buyer,
     BuyerCancellation,
     CancelRequest,
     CardCode,
@@ -29,6 +28,7 @@ from ..store.models import (
 from . import orders as order_ops
 from . import requests as request_ops
 from .bulk import insert_orders
+from .common import buyer_for
 from .desk import Desk
 from .gateways import ensure_builtin_accounts, save_account
 from .refund_queue import RefundQueue
@@ -83,10 +83,8 @@ def build(desk: Desk, orders: int = 2000, *, seed: int = 7, with_events: bool = 
         for i, value in enumerate((5_00, 10_00, 3_00, 20_00)):
             for j in range(40):
                 Coupon.insert(code=f"CP{i}{j:03d}", discount_fen=value).on_conflict_ignore().execute()
-        for contact in [*BUYERS, FLAGGED_BUYER]:
-            Buyer.insert(contact=contact).on_conflict_ignore().execute()
+        buyers = {contact: bid for contact in [*BUYERS, FLAGGED_BUYER] if (bid := buyer_for(contact)) is not None}
         accounts = {a.kind: a.id for a in GatewayAccount.select()}
-        buyers = {b.contact: b.id for b in Buyer.select()}
         existing = Order.select().where(Order.order_no.startswith("KS")).count()
         if existing < orders:
             rows = list(_rows(desk, products, accounts, buyers, now, existing, orders, seed))

@@ -33,7 +33,7 @@ from peewee import OperationalError, SqliteDatabase
 from ..domain.clock import SHOP_TZ
 from ..domain.errors import StoreBusy, StoreError, StoreUnusable
 from ..domain.states import OrderStatus
-from . import health
+from . import health, rekey
 from .backups import backup_file, list_backups, stamp
 from .models import MODELS, StatusCount, database
 
@@ -97,9 +97,15 @@ def _migration_2(db: SqliteDatabase) -> None:
         db.execute_sql("ALTER TABLE gateway_account ADD COLUMN last_test_message_en TEXT NOT NULL DEFAULT ''")
 
 
+def _migration_4(db: SqliteDatabase) -> None:
+    # Buyers keyed by their canonical contact; the buyer search covers it too.
+    rekey.migrate(db.connection())
+
+
 MIGRATIONS: list[tuple[int, Callable[[SqliteDatabase], None]]] = [
     (1, _migration_1),
     (2, _migration_2),
+    (4, _migration_4),
 ]
 LATEST = MIGRATIONS[-1][0]
 

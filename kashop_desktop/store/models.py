@@ -59,7 +59,7 @@ class Coupon(BaseModel):
 
 class Buyer(BaseModel):
     id = AutoField()
-    contact = CharField(unique=True)
+    contact = CharField(unique=True)  # the canonical key (domain.contacts.contact_key)
     flagged = BooleanField(default=False)  # flagged by hand, on top of the automatic rule
     note = TextField(default="")
     orders_count = IntegerField(default=0)
@@ -123,7 +123,8 @@ class Order(BaseModel):
     channel = CharField(null=True)
     gateway = ForeignKeyField(GatewayAccount, null=True, backref="orders", on_delete="SET NULL")
     gateway_trade_no = CharField(null=True)
-    buyer = CharField(default="")
+    buyer = CharField(default="")  # as written
+    buyer_key = CharField(default="")  # canonical form (domain.contacts), schema 4
     buyer_ref = ForeignKeyField(Buyer, null=True, backref="orders", on_delete="SET NULL")
     code_used = CharField(default="unknown")
     card_code = TextField(null=True)

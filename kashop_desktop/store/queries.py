@@ -6,7 +6,9 @@
 * Ids in list order come from the sort index alone (a covering scan): an OFFSET over them
   skips index entries instead of rows, and the whole list of a million is 8 MB.
 * Order-no prefix search is a range on the unique index (``>= q AND < q || U+FFFF``);
-  buyer substrings go through the FTS5 trigram index; trade nos are an indexed equality.
+  buyer substrings go through the FTS5 trigram index, which covers the contact as written and
+  its canonical key (``domain.contacts``): any spelling of a number finds every order of that
+  buyer; trade nos are an indexed equality.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from peewee import SqliteDatabase
+
+from ..domain.contacts import ContactKind, classify_contact, clean, search_forms
 
 REFUNDING = "refunding"  # pseudo-status: orders with a refund still in flight
 IN_FLIGHT_REFUND_STATES = ("queued", "sending", "unknown", "failed")
@@ -52,10 +56,10 @@ class SearchPlan:
 
 def classify_search(text: str) -> str:
     """What the owner typed: order_no, phone, qq, email, trade_no, or text."""
-    q = text.strip()
+    q = clean(text)
     if "@" in q:
         return "email"
-    if _PHONE.match(q):
+    if _PHONE.match(q) or (not _DIGITS.match(q) and classify_contact(q)[0] is ContactKind.PHONE):
         return "phone"
     if _DIGITS.match(q) and 5 <= len(q) <= 10:
         return "qq"
@@ -64,8 +68,16 @@ def classify_search(text: str) -> str:
     return "order_no" if q[:2].upper() == "KS" or _DIGITS.match(q) else "text"
 
 
+def _buyer_match(q: str) -> str | None:
+    """The FTS5 query for a buyer search: each form of what was typed (``search_forms``) as a
+    quoted phrase, matched against the contact as written and its canonical key. Trigrams need
+    three characters, so shorter forms are left out."""
+    phrases = ['"' + f.replace('"', '""') + '"' for f in search_forms(q) if len(f) >= 3]
+    return " OR ".join(phrases) or None
+
+
 def _search_plan(db: SqliteDatabase, text: str) -> SearchPlan | None:
-    q = text.strip()
+    q = clean(text)
     if not q:
         return None
     kind = classify_search(q)
@@ -78,9 +90,10 @@ def _search_plan(db: SqliteDatabase, text: str) -> SearchPlan | None:
     if kind in ("trade_no", "order_no", "qq", "text"):
         terms.append("o.gateway_trade_no = ?")
         params.append(q)
-    if len(q) >= 3 and kind in ("phone", "qq", "email", "text", "order_no"):
+    match = _buyer_match(q) if kind in ("phone", "qq", "email", "text", "order_no") else None
+    if match:
         terms.append("o.id IN (SELECT rowid FROM orders_fts WHERE orders_fts MATCH ?)")
-        params.append('"' + q.replace('"', '""') + '"')
+        params.append(match)
     if kind == "text":
         ids = [r[0] for r in db.execute_sql("SELECT id FROM product WHERE instr(name, ?) > 0", (q,)).fetchall()]
         if ids:

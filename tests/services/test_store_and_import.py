@@ -44,7 +44,7 @@ def test_migrating_an_older_file_backs_it_up_first(tmp_path: Path, monkeypatch: 
     db = store_db.open_store(path, backups=tmp_path / "backups")
     backups = list((tmp_path / "backups").glob("k-v1-*.sqlite3"))
     assert len(backups) == 1 and store_db.schema_version(backups[0]) == 1
-    assert store_db.schema_version(path) == store_db.LATEST == 2
+    assert store_db.schema_version(path) == store_db.LATEST
     row = db.execute_sql("SELECT name, last_test_message, last_test_message_en FROM gateway_account").fetchone()
     assert row == ("a", "ok", "")
     db.close()

@@ -1,0 +1,135 @@
+"""One canonical key for a buyer's contact, however it was written.
+
+Buyers leave a phone number, a QQ number or an e-mail address, and shops write them many ways:
+``13800138000``, ``+86 138 0013 8000``, ``138-0013-8000``, ``8613800138000``, full-width
+``１３８００１３８０００``. The desk keys a buyer (and applies the frequent-cancel rule, and searches)
+by the canonical form below, and keeps showing what was written.
+
+Rules, in order (``contact_key``):
+
+1. Unicode NFKC first: full-width digits, letters, ``＋``, ``＠``, ``（）`` and ``：`` become their
+   ASCII forms; surrounding blanks are removed and inner runs of blanks become one space.
+   A leading label ``手机`` / ``手机号`` / ``电话`` / ``tel`` / ``phone`` / ``mobile`` (with an
+   optional colon) is dropped.
+2. E-mail (``local@domain``): lower-cased as a whole -> ``alice@example.com``.
+3. QQ with its prefix (``QQ 12345678``, ``qq:12345678``, ``QQ号：12345678``; 5-11 digits, no leading
+   zero) -> ``qq:12345678``.
+4. Phone numbers: text made only of digits, blanks, ``-``, ``.``, ``(``, ``)`` and a leading
+   ``+`` that Google's libphonenumber (the ``phonenumbers`` package) parses as a *valid* number,
+   default region CN (so ``+86``, ``86``, ``0086`` and ``0`` trunk prefixes are understood)
+   -> E.164: ``+8613800138000``, ``+861012345678`` (a Beijing landline), ``+16502530000``.
+   Mainland mobile numbers, by far the commonest, take a fast path that gives the same answer
+   as the library (a test checks them against each other on many inputs): the library costs
+   ~30 µs a call, which would make re-keying a million orders take minutes.
+5. A bare number of 5-11 digits with no leading zero that is not a valid phone number is a QQ
+   number -> ``qq:12345678``.
+6. Anything else is kept as normalised by rule 1 (a WeChat id, a nickname); empty stays empty.
+
+``contact_key`` is idempotent: the key of a key is itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from enum import StrEnum
+
+import phonenumbers
+
+DEFAULT_REGION = "CN"
+CN_PREFIX = "+86"
+
+_BLANKS = re.compile(r"\s+")
+_LABEL = re.compile(r"^(?:手机号码?|手机|电话|tel|phone|mobile)\s*:?\s*(?=[+\d(])", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_QQ_PREFIXED = re.compile(r"^qq\s*号?\s*[:#]?\s*([1-9]\d{4,10})$", re.IGNORECASE)
+_QQ_BARE = re.compile(r"^[1-9]\d{4,10}$")
+_PHONE_LIKE = re.compile(r"^\(?\+?[\d\s\-.()]+$")
+_SEPARATORS = re.compile(r"[\s\-.()]")
+_CN_MOBILE = re.compile(r"^(?:\+86|0086|86)?(1\d{10})$")
+
+#: Mainland mobile prefixes (first three digits) whose every number libphonenumber calls valid.
+#: Other 1xx prefixes (IoT and data-only ranges) go through the library.
+FAST_MOBILE_PREFIXES = frozenset(
+    [*range(130, 140), 145, 147, *range(150, 154), *range(155, 160), 162, *range(165, 168),
+     *range(170, 174), *range(175, 179), *range(180, 190), *range(190, 194), *range(195, 200)]
+)
+
+
+class ContactKind(StrEnum):
+    PHONE = "phone"
+    QQ = "qq"
+    EMAIL = "email"
+    OTHER = "other"
+    EMPTY = "empty"
+
+
+def clean(text: str) -> str:
+    """Rule 1: NFKC, blanks trimmed and collapsed, a leading phone label dropped."""
+    normal = _BLANKS.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+    return _LABEL.sub("", normal) if _LABEL.match(normal) else normal
+
+
+def fast_phone_key(text: str) -> str | None:
+    """The E.164 key of a common mainland mobile form, or None to ask the library.
+
+    ``text`` has been through ``clean``. Same answer as ``library_phone_key`` whenever it
+    answers at all.
+    """
+    if not _PHONE_LIKE.match(text):
+        return None
+    match = _CN_MOBILE.match(_SEPARATORS.sub("", text))
+    if match is None or int(match.group(1)[:3]) not in FAST_MOBILE_PREFIXES:
+        return None
+    return CN_PREFIX + match.group(1)
+
+
+def library_phone_key(text: str) -> str | None:
+    """E.164 of a valid phone number through libphonenumber (default region CN), else None."""
+    if not _PHONE_LIKE.match(text) or sum(c.isdigit() for c in text) < 5:
+        return None
+    try:
+        number = phonenumbers.parse(text, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+@functools.lru_cache(maxsize=65_536)
+def classify_contact(text: str) -> tuple[ContactKind, str]:
+    """(kind, canonical key) of a contact as written; see the module's rules."""
+    value = clean(text)
+    if not value:
+        return ContactKind.EMPTY, ""
+    if "@" in value and _EMAIL.match(value):
+        return ContactKind.EMAIL, value.lower()
+    qq = _QQ_PREFIXED.match(value)
+    if qq:
+        return ContactKind.QQ, "qq:" + qq.group(1)
+    phone = fast_phone_key(value) or library_phone_key(value)
+    if phone:
+        return ContactKind.PHONE, phone
+    if _QQ_BARE.match(value):
+        return ContactKind.QQ, "qq:" + value
+    return ContactKind.OTHER, value
+
+
+def contact_key(text: str) -> str:
+    """The canonical key of a contact: ``+8613800138000``, ``qq:12345678``, ``a@b.com``, or the
+    cleaned text; ``""`` for a blank one."""
+    return classify_contact(text)[1]
+
+
+def search_forms(text: str) -> list[str]:
+    """What to look for when the owner types ``text`` into the search box: the text as typed
+    (cleaned), its canonical key, and for a partial number written with separators
+    (``0013 8000``) its digits alone. Each is matched as a substring of what was written and of
+    the canonical key; duplicates are dropped."""
+    value = clean(text)
+    forms = [value, contact_key(value)]
+    if _PHONE_LIKE.match(value):
+        forms.append(_SEPARATORS.sub("", value))
+    return [f for f in dict.fromkeys(forms) if f]
