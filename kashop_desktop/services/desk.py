@@ -14,12 +14,15 @@ from peewee import SqliteDatabase
 
 from .. import paths
 from ..domain import clock as shop_clock
+from ..domain.calendar import HolidaySchedule
 from ..domain.errors import DomainError
+from ..domain.holidays import from_setting, schedule_of
 from ..domain.policy import CancelPolicy
 from ..store import db as store_db
 from ..store.models import Product, Setting
 
 Clock = Callable[[], datetime]
+HOLIDAYS_SETTING = "holiday_schedule"
 
 
 class Desk:
@@ -30,6 +33,7 @@ class Desk:
         self.data_dir = data_dir
         self._clock: Clock = clock or shop_clock.now
         self._policy_cache: CancelPolicy | None = None
+        self._holidays_cache: HolidaySchedule | None = None
 
     @classmethod
     def open(cls, data_dir: str | os.PathLike[str] | None = None, *, clock: Clock | None = None) -> Desk:
@@ -79,6 +83,8 @@ class Desk:
             Setting.insert(key=key, value=json.dumps(value, ensure_ascii=False)).on_conflict_replace().execute()
         if key == "policy":
             self._policy_cache = None
+        if key == HOLIDAYS_SETTING:
+            self._holidays_cache = None
 
     def policy(self) -> CancelPolicy:
         if self._policy_cache is None:
@@ -87,6 +93,12 @@ class Desk:
 
     def set_policy(self, policy: CancelPolicy) -> None:
         self.set_setting("policy", policy.to_dict())
+
+    def holidays(self) -> HolidaySchedule:
+        """The holiday schedules the owner loaded (``services.holidays``), for the calendar."""
+        if self._holidays_cache is None:
+            self._holidays_cache = schedule_of(from_setting(self.setting(HOLIDAYS_SETTING, {})))
+        return self._holidays_cache
 
     def product_policy(self, product: Product | None) -> CancelPolicy:
         base = self.policy()

@@ -167,7 +167,7 @@ class RefundQueue:
             if state in ("succeeded", "failed"):
                 ref.settled_at = now_s
             if state == "succeeded" and ref.channel:
-                eta = refund_eta(Channel(ref.channel), now)
+                eta = refund_eta(Channel(ref.channel), now, self.desk.holidays())
                 ref.eta_earliest, ref.eta_latest = eta.earliest.isoformat(), eta.latest.isoformat()
             ref.next_attempt_at = now_s + (retry_in if retry_in is not None else backoff_seconds(ref.attempts))
             ref.save()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..domain.calendar import RefundEta, refund_eta, response_deadline
+from ..domain.calendar import HolidaySchedule, RefundEta, refund_eta, response_deadline
 from ..domain.clock import from_epoch, to_epoch
 from ..domain.decision import Decision, Outcome, decide, is_flagged
 from ..domain.errors import DomainError
@@ -86,7 +86,7 @@ def preview(
         bd = breakdown(order_facts, amount_fen, fee_rate_permyriad=policy.fee_rate_permyriad,
                        waive_fee=reason is ReasonCode.MERCHANT_FAULT)
         if order.channel:
-            eta = refund_eta(Channel(order.channel), now)
+            eta = refund_eta(Channel(order.channel), now, desk.holidays())
     name, kind, auto, confirm = _gateway_info(order)
     return Preview(order.order_no, S(order.status), decision, bd, eta, policy, history,
                    is_flagged(history, policy), name, kind, auto, confirm,
@@ -121,7 +121,7 @@ def open_request(
         if CancelRequest.select().where((CancelRequest.order == order.id) & (CancelRequest.state == "open")).exists():
             raise DomainError("request_open", "该订单已有待处理的申请", "this order already has an open request")
         now = desk.now()
-        due = response_deadline(now, pv.policy.response_business_days)
+        due = response_deadline(now, pv.policy.response_business_days, desk.holidays())
         req = CancelRequest.create(
             order=order.id, is_dispute=pv.decision.is_dispute, reason=reason.value, note=note, evidence=evidence,
             amount_fen=amount_fen, state="open", requested_at=to_epoch(now), due_at=to_epoch(due),
@@ -337,7 +337,8 @@ def _approve_batch(
     for req, order, amount in items:
         try:
             plan = _plan_approval(req, order, amount, now, policies.get(order.product_id, desk.policy()), accounts,
-                                  classes, confirm_non_idempotent, histories.get(order.buyer_ref_id, BuyerHistory(0)))
+                                  classes, confirm_non_idempotent, histories.get(order.buyer_ref_id, BuyerHistory(0)),
+                                  desk.holidays())
         except DomainError as exc:
             if raise_single:
                 raise
@@ -418,6 +419,7 @@ def _approve_batch(
 def _plan_approval(
     req: CancelRequest, order: Order, amount: int | None, now: datetime, policy: CancelPolicy,
     accounts: dict[int, GatewayAccount], classes: dict[str, Any], confirm: bool, history: BuyerHistory,
+    schedule: HolidaySchedule,
 ) -> tuple[RefundBreakdown, OrderStatus, RefundEta | None, int | None, bool]:
     if req.state != "open":
         skip = _not_open(req.id, req)
@@ -449,5 +451,5 @@ def _plan_approval(
                 "this gateway (e.g. 易支付 V1) has no refund idempotency: refunds are never retried "
                 "automatically; confirm to approve",
             )
-    eta = refund_eta(Channel(order.channel), now) if order.channel else None
+    eta = refund_eta(Channel(order.channel), now, schedule) if order.channel else None
     return bd, target, eta, gateway_id, needs_conf

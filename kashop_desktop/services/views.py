@@ -10,9 +10,10 @@ import json
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from ..domain.calendar import HolidaySchedule, span_is_exact
 from ..domain.clock import from_epoch, iso
 from ..domain.states import OrderStatus
 from ..store import queries
@@ -80,6 +81,7 @@ class RequestView:
     buyer: str = ""
     paid_fen: int = 0
     product: str = ""
+    due_exact: bool = True  # False: the deadline crosses days the holiday calendar does not know yet
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class RefundView:
     eta_earliest: str | None
     eta_latest: str | None
     gateway_refund_no: str | None
+    eta_exact: bool = True  # False: the ETA crosses days the holiday calendar does not know yet
 
     @property
     def actions(self) -> frozenset[str]:
@@ -266,7 +269,7 @@ def _accounts() -> dict[int, GatewayAccount]:
     return {a.id: a for a in GatewayAccount.select()}
 
 
-def _request_view(req: CancelRequest, order: Order, now: datetime) -> RequestView:
+def _request_view(req: CancelRequest, order: Order, now: datetime, schedule: HolidaySchedule) -> RequestView:
     """``overdue`` is live: flagged by the sweep, or open past its deadline since."""
     requested = from_epoch(req.requested_at)
     due = from_epoch(req.due_at)
@@ -275,36 +278,39 @@ def _request_view(req: CancelRequest, order: Order, now: datetime) -> RequestVie
         req.id, order.order_no, order.id, req.state, bool(req.is_dispute), req.reason, req.note, req.evidence,
         req.amount_fen, requested, due, bool(req.overdue) or (req.state == "open" and due < now), req.outcome, json.loads(req.decision_reasons or "[]"),
         from_epoch(req.decided_at), req.decided_by, req.decision_note, order.buyer, order.paid_fen,
-        order.product_name,
+        order.product_name, span_is_exact(requested.date(), due.date(), schedule),
     )
 
 
-def _refund_view(ref: Refund, order_no: str, accounts: dict[int, GatewayAccount]) -> RefundView:
+def _refund_view(ref: Refund, order_no: str, accounts: dict[int, GatewayAccount],
+                 schedule: HolidaySchedule) -> RefundView:
     acct = accounts.get(ref.gateway_id) if ref.gateway_id else None
     created = from_epoch(ref.created_at)
     assert created is not None
+    exact = ref.eta_latest is None or span_is_exact(created.date(), date.fromisoformat(ref.eta_latest), schedule)
     return RefundView(
         ref.id, order_no, ref.order_id, ref.refund_no, ref.gross_fen, ref.amount_fen, ref.fee_fen,
         ref.coupon_share_fen, ref.points_returned, ref.state, acct.name if acct else None,
         acct.kind if acct else None, ref.channel, ref.attempts, ref.last_error, ref.last_error_kind,
         bool(ref.security_warning), bool(ref.needs_confirmation), bool(ref.confirmed), created,
         from_epoch(ref.sent_at), from_epoch(ref.settled_at), ref.eta_earliest, ref.eta_latest, ref.gateway_refund_no,
+        exact,
     )
 
 
 def order_detail(desk: Desk, order_no: str) -> OrderDetail:
     order = get_order(order_no)
-    return _detail(order, desk.now())
+    return _detail(order, desk.now(), desk.holidays())
 
 
 def order_detail_by_id(desk: Desk, order_id: int) -> OrderDetail:
     order = Order.get_or_none(Order.id == order_id)
     if order is None:
         raise not_found("order", order_id)
-    return _detail(order, desk.now())
+    return _detail(order, desk.now(), desk.holidays())
 
 
-def _detail(order: Order, now: datetime) -> OrderDetail:
+def _detail(order: Order, now: datetime, schedule: HolidaySchedule) -> OrderDetail:
     accounts = _accounts()
     acct = accounts.get(order.gateway_id) if order.gateway_id else None
     events = [
@@ -320,9 +326,9 @@ def _detail(order: Order, now: datetime) -> OrderDetail:
         order.refunded_fen, order.buyer, order.channel, acct.name if acct else None, acct.kind if acct else None,
         order.gateway_trade_no, created, from_epoch(order.paid_at), from_epoch(order.delivered_at),
         from_epoch(order.completed_at), from_epoch(order.cancelled_at), order.code_used, order.card_code, events,
-        [_request_view(r, order, now) for r in CancelRequest.select().where(CancelRequest.order == order.id)
+        [_request_view(r, order, now, schedule) for r in CancelRequest.select().where(CancelRequest.order == order.id)
          .order_by(CancelRequest.id)],
-        [_refund_view(r, order.order_no, accounts) for r in Refund.select().where(Refund.order == order.id)
+        [_refund_view(r, order.order_no, accounts, schedule) for r in Refund.select().where(Refund.order == order.id)
          .order_by(Refund.id)],
     )
 
@@ -335,14 +341,14 @@ def list_requests(desk: Desk, state: str | None = None, limit: int = 1000) -> li
     query = query.order_by((CancelRequest.state != "open"), CancelRequest.overdue.desc(), CancelRequest.due_at,
                            CancelRequest.id).limit(limit)
     now = desk.now()
-    return [_request_view(r, r.order, now) for r in query]
+    return [_request_view(r, r.order, now, desk.holidays()) for r in query]
 
 
 def request_view(desk: Desk, request_id: int) -> RequestView:
     req = CancelRequest.get_or_none(CancelRequest.id == request_id)
     if req is None:
         raise not_found("request", request_id)
-    return _request_view(req, Order.get_by_id(req.order_id), desk.now())
+    return _request_view(req, Order.get_by_id(req.order_id), desk.now(), desk.holidays())
 
 
 def list_refunds(desk: Desk, state: str | None = None, limit: int = 1000) -> list[RefundView]:
@@ -351,7 +357,7 @@ def list_refunds(desk: Desk, state: str | None = None, limit: int = 1000) -> lis
     if state:
         query = query.where(Refund.state == state)
     query = query.order_by(Refund.id.desc()).limit(limit)
-    return [_refund_view(r, r.order.order_no, accounts) for r in query]
+    return [_refund_view(r, r.order.order_no, accounts, desk.holidays()) for r in query]
 
 
 def refund_counts(desk: Desk) -> dict[str, int]:
@@ -374,4 +380,4 @@ def refund_view(desk: Desk, refund_id: int) -> RefundView:
     ref = Refund.get_or_none(Refund.id == refund_id)
     if ref is None:
         raise not_found("refund", refund_id)
-    return _refund_view(ref, Order.get_by_id(ref.order_id).order_no, _accounts())
+    return _refund_view(ref, Order.get_by_id(ref.order_id).order_no, _accounts(), desk.holidays())

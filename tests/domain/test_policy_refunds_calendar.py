@@ -136,3 +136,80 @@ def test_response_deadline_counts_business_days() -> None:
     due = response_deadline(friday, 2)
     assert due.date() == date(2026, 11, 24) and due.tzinfo is not None
     assert due - friday > timedelta(days=3)
+
+
+# ---- years beyond the package's data ----------------------------------------------------------------
+
+def test_fixed_date_holidays_are_known_for_every_year() -> None:
+    from kashop_desktop.domain.calendar import is_business_day
+
+    for year in (2027, 2031, 2040):
+        for month, day in ((1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)):
+            assert is_business_day(date(year, month, day)) == (False, True), (year, month, day)
+    assert is_business_day(date(2027, 1, 4)) == (True, False)  # a Monday: no lunar holiday known yet
+
+
+def test_a_refund_approved_on_new_years_eve_does_not_arrive_on_new_years_day() -> None:
+    eta = refund_eta(Channel.ALIPAY, datetime(2026, 12, 31, 15, 0, tzinfo=SHOP_TZ))
+    assert eta.earliest == date(2027, 1, 4) and not eta.exact  # Jan 1 holiday, then a weekend
+    assert "约" in eta.text_zh() and "approx." in eta.text_en()
+    assert "约" not in refund_eta(Channel.ALIPAY, T0).text_zh()
+
+
+def test_a_request_is_not_due_on_new_years_day() -> None:
+    from kashop_desktop.domain.calendar import span_is_exact
+
+    opened = datetime(2026, 12, 31, 10, 0, tzinfo=SHOP_TZ)
+    due = response_deadline(opened, 1)
+    assert due.date() == date(2027, 1, 4)
+    assert not span_is_exact(opened.date(), due.date())
+    assert span_is_exact(date(2026, 11, 18), date(2026, 11, 20))
+
+
+def test_a_loaded_schedule_makes_next_year_exact() -> None:
+    from kashop_desktop.domain.calendar import is_business_day, span_is_exact
+    from kashop_desktop.domain.holidays import parse_schedule, schedule_of
+
+    text = ('{"year": 2027, "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"},'
+            ' {"name": "春节", "from": "2027-02-06", "to": "2027-02-13"}], "workdays": ["2027-02-20"]}')
+    schedule = schedule_of(parse_schedule(text, csv_format=False))
+    assert is_business_day(date(2027, 2, 8), schedule) == (False, True)  # a Monday in 春节
+    assert is_business_day(date(2027, 2, 20), schedule) == (True, True)  # a Saturday worked
+    assert is_business_day(date(2027, 5, 1), schedule) == (False, True)  # fixed, though not in the file
+    assert add_business_days(date(2027, 2, 5), 1, schedule) == (date(2027, 2, 15), True)
+    assert span_is_exact(date(2026, 12, 31), date(2027, 1, 4), schedule)
+    eta = refund_eta(Channel.ALIPAY, datetime(2026, 12, 31, 15, 0, tzinfo=SHOP_TZ), schedule)
+    assert eta.exact and eta.earliest == date(2027, 1, 4)
+
+
+def test_the_same_schedule_as_csv() -> None:
+    from kashop_desktop.domain.holidays import parse_schedule, schedule_of
+
+    text = "\ufeffdate,type,name\n2027-02-08,休,春节\n2027-02-20,班,春节调休\n,,\n"
+    (year,) = parse_schedule(text, csv_format=True)
+    assert year.year == 2027 and year.workdays == (date(2027, 2, 20),)
+    schedule = schedule_of([year])
+    assert date(2027, 1, 1) in schedule.holidays and date(2027, 2, 8) in schedule.holidays
+
+
+@pytest.mark.parametrize(("text", "csv_format", "needle"), [
+    ("{", False, "JSON"),
+    ('{"holidays": []}', False, "year"),
+    ('{"year": 2027, "holidays": []}', False, "no holiday"),
+    ('{"year": 2027, "holidays": ["2027-13-01"]}', False, "YYYY-MM-DD"),
+    ('{"year": 2027, "holidays": ["2028-01-01"]}', False, "not in 2027"),
+    ('{"year": 2027, "holidays": ["2027-01-01"], "workdays": ["2027-02-17"]}', False, "Saturday or Sunday"),
+    ('{"year": 2027, "holidays": ["2027-02-20"], "workdays": ["2027-02-20"]}', False, "both"),
+    ('{"year": 2027, "holidays": [{"from": "2027-02-01", "to": "2027-01-01"}]}', False, "'to'"),
+    ('[{"year": 2027, "holidays": ["2027-01-01"]}, {"year": 2027, "holidays": ["2027-01-01"]}]', False, "twice"),
+    ("day,kind\n2027-01-01,休\n", True, "header"),
+    ("date,type\n2027-01-01,maybe\n", True, "line 2"),
+    ("date,type\n", True, "no dates"),
+])
+def test_a_bad_schedule_is_refused_with_where_and_why(text: str, csv_format: bool, needle: str) -> None:
+    from kashop_desktop.domain.errors import DomainError
+    from kashop_desktop.domain.holidays import parse_schedule
+
+    with pytest.raises(DomainError) as info:
+        parse_schedule(text, csv_format=csv_format)
+    assert needle in info.value.en and info.value.zh and info.value.code == "invalid_holiday_schedule"
