@@ -79,20 +79,28 @@ def done(args: argparse.Namespace, changes: Any, zh_text: str, en_text: str, **e
     return EXIT_OK
 
 
+def about(exact: bool, args: argparse.Namespace) -> str:
+    """The mark before a date computed across days the holiday calendar does not know yet."""
+    return "" if exact else ("约 " if zh(args) else "approx. ")
+
+
 def request_json(r: Any) -> dict[str, Any]:
-    """A ``views.RequestView`` as JSON (amounts in fen)."""
+    """A ``views.RequestView`` as JSON (amounts in fen). ``exact``: false when the deadline crosses
+    days the holiday calendar does not know yet."""
     return {"id": r.id, "order_no": r.order_no, "state": r.state, "reason": r.reason, "is_dispute": r.is_dispute,
             "amount_fen": r.amount_fen, "note": r.note, "evidence": r.evidence, "overdue": r.overdue,
-            "requested_at": r.requested_at, "due_at": r.due_at, "outcome": r.outcome,
+            "requested_at": r.requested_at, "due_at": r.due_at, "exact": r.due_exact, "outcome": r.outcome,
             "decision_reasons": r.decision_reasons, "decided_by": r.decided_by, "decision_note": r.decision_note}
 
 
 def refund_json(r: Any) -> dict[str, Any]:
-    """A ``views.RefundView`` as JSON (amounts in fen, times ISO 8601)."""
+    """A ``views.RefundView`` as JSON (amounts in fen, times ISO 8601). ``exact``: false when the ETA
+    crosses days the holiday calendar does not know yet."""
     return {"id": r.id, "order_no": r.order_no, "refund_no": r.refund_no, "amount_fen": r.amount_fen,
             "gross_fen": r.gross_fen, "fee_fen": r.fee_fen, "coupon_share_fen": r.coupon_share_fen,
             "points_returned": r.points_returned, "state": r.state, "gateway": r.gateway,
             "gateway_kind": r.gateway_kind, "channel": r.channel, "attempts": r.attempts,
             "last_error": r.last_error, "security_warning": r.security_warning,
             "needs_confirmation": r.needs_confirmation, "eta": r.eta_latest, "eta_earliest": r.eta_earliest,
+            "exact": r.eta_exact,
             "created_at": r.created_at, "settled_at": r.settled_at}

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..domain.money import format_yuan
 from .common import add_command, add_noun, run_with_desk
-from .output import EXIT_OK, done, print_json, refund_json, table, zh
+from .output import EXIT_OK, about, done, print_json, refund_json, table, zh
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -44,7 +44,7 @@ def cmd_refunds_list(args: argparse.Namespace) -> int:
             print_json([refund_json(r) for r in refunds])
             return EXIT_OK
         table([[str(r.id), r.refund_no, r.order_no, format_yuan(r.amount_fen), r.state, r.gateway or "-",
-                r.eta_latest or "-", r.last_error[:40]] for r in refunds],
+                about(r.eta_exact, args) + r.eta_latest if r.eta_latest else "-", r.last_error[:40]] for r in refunds],
               ["ID", "退款号", "订单号", "金额", "状态", "网关", "预计到账", "备注"] if zh(args)
               else ["id", "refund no", "order no", "amount", "state", "gateway", "eta", "note"])
         return EXIT_OK

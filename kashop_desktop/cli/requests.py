@@ -7,7 +7,7 @@ from typing import Any
 
 from ..domain.order import ReasonCode
 from .common import add_command, add_noun, amount, run_with_desk
-from .output import EXIT_OK, done, print_json, request_json, table, zh
+from .output import EXIT_OK, about, done, print_json, request_json, table, zh
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -74,7 +74,7 @@ def cmd_requests_list(args: argparse.Namespace) -> int:
             print_json([request_json(r) for r in reqs])
             return EXIT_OK
         table([[str(r.id), r.order_no, r.state + (" ⚠超时" if r.overdue else ""), r.reason,
-                f"{r.due_at:%Y-%m-%d}", ", ".join(x["code"] for x in r.decision_reasons)] for r in reqs],
+                about(r.due_exact, args) + f"{r.due_at:%Y-%m-%d}", ", ".join(x["code"] for x in r.decision_reasons)] for r in reqs],
               ["ID", "订单号", "状态", "原因", "截止", "判定"] if zh(args)
               else ["id", "order no", "state", "reason", "due", "decision"])
         return EXIT_OK

@@ -16,13 +16,20 @@ Rules, in order (``contact_key``):
    zero) -> ``qq:12345678``.
 4. Phone numbers: text made only of digits, blanks, ``-``, ``.``, ``(``, ``)`` and a leading
    ``+`` that Google's libphonenumber (the ``phonenumbers`` package) parses as a *valid* number,
-   default region CN (so ``+86``, ``86``, ``0086`` and ``0`` trunk prefixes are understood)
-   -> E.164: ``+8613800138000``, ``+861012345678`` (a Beijing landline), ``+16502530000``.
+   default region CN (so ``+86``, ``86``, ``0086`` and ``0`` trunk prefixes are understood).
+   Mainland numbers take the form people type: a mobile number as its 11 digits
+   (``13800138000``), a landline as its national digits with the trunk ``0`` (``01012345678``);
+   any other number, foreign or not (``400`` hotlines), is kept in E.164 (``+16502530000``).
+   A bare run of digits (no ``+``, no separator, no leading ``0``) is a phone number only when it
+   is an 11-digit mainland mobile number (``1`` and ten more) or one with ``86`` before it:
+   libphonenumber would read many 9-10 digit QQ numbers as landlines without their trunk ``0``,
+   and shops write landlines with it (``010-12345678``).
    Mainland mobile numbers, by far the commonest, take a fast path that gives the same answer
    as the library (a test checks them against each other on many inputs): the library costs
    ~30 µs a call, which would make re-keying a million orders take minutes.
-5. A bare number of 5-11 digits with no leading zero that is not a valid phone number is a QQ
-   number -> ``qq:12345678``.
+5. A bare number of 5-11 digits with no leading zero that is not a phone number by rule 4 is a
+   QQ number -> ``qq:12345678`` (so an 11-digit QQ number that looks like a mobile number needs
+   its ``QQ`` prefix).
 6. Anything else is kept as normalised by rule 1 (a WeChat id, a nickname); empty stays empty.
 
 ``contact_key`` is idempotent: the key of a key is itself.
@@ -38,7 +45,7 @@ from enum import StrEnum
 import phonenumbers
 
 DEFAULT_REGION = "CN"
-CN_PREFIX = "+86"
+CN_COUNTRY_CODE = 86
 
 _BLANKS = re.compile(r"\s+")
 _LABEL = re.compile(r"^(?:手机号码?|手机|电话|tel|phone|mobile)\s*:?\s*(?=[+\d(])", re.IGNORECASE)
@@ -72,7 +79,7 @@ def clean(text: str) -> str:
 
 
 def fast_phone_key(text: str) -> str | None:
-    """The E.164 key of a common mainland mobile form, or None to ask the library.
+    """The key (11 digits) of a common mainland mobile form, or None to ask the library.
 
     ``text`` has been through ``clean``. Same answer as ``library_phone_key`` whenever it
     answers at all.
@@ -82,11 +89,11 @@ def fast_phone_key(text: str) -> str | None:
     match = _CN_MOBILE.match(_SEPARATORS.sub("", text))
     if match is None or int(match.group(1)[:3]) not in FAST_MOBILE_PREFIXES:
         return None
-    return CN_PREFIX + match.group(1)
+    return match.group(1)
 
 
 def library_phone_key(text: str) -> str | None:
-    """E.164 of a valid phone number through libphonenumber (default region CN), else None."""
+    """The key of a valid phone number through libphonenumber (default region CN; rule 4), else None."""
     if not _PHONE_LIKE.match(text) or sum(c.isdigit() for c in text) < 5:
         return None
     try:
@@ -95,7 +102,19 @@ def library_phone_key(text: str) -> str | None:
         return None
     if not phonenumbers.is_valid_number(number):
         return None
+    if number.country_code == CN_COUNTRY_CODE:
+        national = "".join(c for c in phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+                           if c.isdigit())
+        if national[0] == "0" or (national[0] == "1" and len(national) == 11):
+            return national
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _library_may_answer(value: str) -> bool:
+    """Rule 4: a bare run of digits is only a mobile number (``1`` + 10) or one after ``86``."""
+    if not value.isdigit() or value.startswith("0"):
+        return True
+    return (len(value) == 11 and value.startswith("1")) or (len(value) == 13 and value.startswith("861"))
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -109,7 +128,7 @@ def classify_contact(text: str) -> tuple[ContactKind, str]:
     qq = _QQ_PREFIXED.match(value)
     if qq:
         return ContactKind.QQ, "qq:" + qq.group(1)
-    phone = fast_phone_key(value) or library_phone_key(value)
+    phone = fast_phone_key(value) or (library_phone_key(value) if _library_may_answer(value) else None)
     if phone:
         return ContactKind.PHONE, phone
     if _QQ_BARE.match(value):
@@ -118,8 +137,8 @@ def classify_contact(text: str) -> tuple[ContactKind, str]:
 
 
 def contact_key(text: str) -> str:
-    """The canonical key of a contact: ``+8613800138000``, ``qq:12345678``, ``a@b.com``, or the
-    cleaned text; ``""`` for a blank one."""
+    """The canonical key of a contact: ``13800138000``, ``01012345678``, ``+16502530000``,
+    ``qq:12345678``, ``a@b.com``, or the cleaned text; ``""`` for a blank one."""
     return classify_contact(text)[1]
 
 

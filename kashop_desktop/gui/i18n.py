@@ -67,6 +67,14 @@ def ui_lang() -> str:
     return "en" if value == "en" else "zh"
 
 
+def approx(text: str, exact: bool) -> str:
+    """A date as shown: marked 约 / "approx." when it was computed across days the holiday
+    calendar does not know yet (``services.views``: ``due_exact``, ``eta_exact``)."""
+    if exact or not text or text == "—":
+        return text
+    return QCoreApplication.translate("Dates", "约 {date}").format(date=text)
+
+
 def pick(zh: str, en: str) -> str:
     """Choose the text matching the UI language from a bilingual pair (service messages)."""
     return en if ui_lang() == "en" else zh

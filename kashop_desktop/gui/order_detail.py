@@ -32,6 +32,7 @@ from .dialogs.base import InlineMessage
 from .i18n import (
     action_label,
     actor_label,
+    approx,
     channel_label,
     code_used_label,
     error_text,
@@ -292,7 +293,7 @@ class OrderDetailPane(QWidget):
         refunds = d.refunds if d else []
         _fill(self.refunds_table, [[r.refund_no, refund_state_label(r.state), format_yuan(r.amount_fen, symbol=True),
                                     format_yuan(r.fee_fen, symbol=True), r.gateway or "—", str(r.attempts),
-                                    self._eta_text(r.eta_earliest, r.eta_latest), r.last_error] for r in refunds])
+                                    approx(self._eta_text(r.eta_earliest, r.eta_latest), r.eta_exact), r.last_error] for r in refunds])
         self.tabs.setTabText(1, self.tr("售后申请（{n}）").format(n=len(reqs)))
         self.tabs.setTabText(2, self.tr("退款（{n}）").format(n=len(refunds)))
 
@@ -315,7 +316,7 @@ class OrderDetailPane(QWidget):
         amount = format_yuan(r.amount_fen, symbol=True) if r.amount_fen is not None else self.tr("全部可退")
         why = self.tr("；").join(pick(x.get("zh", ""), x.get("en", "")) for x in r.decision_reasons)
         return [str(r.id), state, self.tr("售后争议") if r.is_dispute else self.tr("取消申请"), reason, amount,
-                format_time(r.requested_at), format_time(r.due_at), why]
+                format_time(r.requested_at), approx(format_time(r.due_at), r.due_exact), why]
 
     def _transition_text(self, before: str | None, after: str | None) -> str:
         if not before and not after:

@@ -176,3 +176,47 @@ def test_demo_with_fakes_sends_real_signed_refunds(cli: Cli) -> None:
     refunds = [r for r in cli.json("refunds", "list") if "本地模拟" in (r["gateway"] or "")]
     assert {r["gateway_kind"] for r in refunds} == {"epay_v1", "epay_v2", "alipay", "wechatpay_v3"}
     assert all(r["state"] == "succeeded" for r in refunds)
+
+
+def test_case_03_phone_formats_one_buyer_and_search_finds_every_spelling(cli: Cli, tmp_path: Path) -> None:
+    lines = ["订单号,下单时间,商品,商品类型,实付金额,状态,支付时间,支付方式,交易号,买家"] + [
+        f"KSP00{i},2026-11-18 09:00,王者荣耀点券 60点,卡密,6.00,已支付,2026-11-18 09:01,支付宝,"
+        f"20261118220014000101{i:02d},{buyer}"
+        for i, buyer in enumerate(["13800138000", "+86 138 0013 8000", "138-0013-8000", "１３８００１３８０００",
+                                   "+8613800138000"], start=1)]
+    path = tmp_path / "orders.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    now = "--now", "2026-11-18T09:05:00+08:00"
+    cli("orders", "import", str(path), *now)
+    for i in range(1, 6):
+        cli("requests", "open", f"KSP00{i}", "--reason", "not_needed", *now)
+    states = [r["state"] for r in cli.json("requests", "list", *now)]
+    assert sorted(states) == ["auto_approved"] * 3 + ["open"] * 2
+    for typed in ("13800138000", "+86 138 0013 8000", "138-0013-8000", "38000"):
+        found = cli.json("orders", "list", "--search", typed, *now)
+        assert found["total"] == 5 and len(found["orders"]) == 5, typed
+
+
+def test_holidays_load_and_exact_flags_in_json(cli: Cli, tmp_path: Path) -> None:
+    eve = "--now", "2026-12-31T10:00:00+08:00"
+    path = tmp_path / "eve.csv"
+    path.write_text(HEADER + "\nKSH001,2026-12-31 09:50,王者荣耀点券 60点,card_code,6.00,paid,2026-12-31 09:58,alipay,,"
+                    "T1,13800138000\n", encoding="utf-8")
+    cli("orders", "import", str(path), *eve)
+    cli("requests", "open", "KSH001", "--reason", "not_needed", *eve)
+    (refund,) = cli.json("refunds", "list", *eve)
+    assert refund["eta_earliest"] == "2027-01-04" and refund["exact"] is False
+    assert "约 2027-01-06" in cli("refunds", "list", *eve).stdout
+    assert cli.json("orders", "show", "KSH001", *eve)["refunds"][0]["exact"] is False
+    shown = {y["year"]: y for y in cli.json("holidays", "show", *eve)}
+    assert shown[2026]["source"] == "package" and shown[2027]["exact"] is False
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"year": 2027, "holidays": ["2027-02-30"]}', encoding="utf-8")
+    err = cli("holidays", "load", str(bad), code=2).stderr
+    assert "YYYY-MM-DD" in err and "节假日安排无效" in err and "Traceback" not in err
+    good = tmp_path / "2027.csv"
+    good.write_text("date,type,name\n2027-01-01,休,元旦\n2027-02-20,班,春节调休\n", encoding="utf-8")
+    assert "2027" in cli("holidays", "load", str(good), *eve).stdout
+    assert cli.json("refunds", "list", *eve)[0]["exact"] is True
+    assert "2027-02-20  班" in cli("holidays", "show", "--year", "2027", *eve).stdout

@@ -43,7 +43,7 @@ def case_desk(data_dir: Path, clock) -> Desk:  # type: ignore[no-untyped-def]
 def test_five_spellings_are_one_buyer_for_the_frequent_cancel_rule(case_desk: Desk, tmp_path: Path,
                                                                    buyers: list[str]) -> None:
     assert import_file(case_desk, case_file(tmp_path, buyers)).inserted == 5
-    assert Buyer.select().count() == 1 and Buyer.get().contact == "+8613800138000"
+    assert Buyer.select().count() == 1 and Buyer.get().contact == "13800138000"
     for i in range(1, 6):
         reqs.open_request(case_desk, f"KSP00{i}", ReasonCode.NOT_NEEDED)
     states = [r.state for r in CancelRequest.select().order_by(CancelRequest.id)]
@@ -113,17 +113,17 @@ def test_schema_4_merges_buyers_that_share_a_key(tmp_path: Path, clock) -> None:
     desk = Desk.open(data, clock=clock)
     try:
         buyers = {b.contact: b for b in Buyer.select()}
-        assert set(buyers) == {"+8613800138000", "qq:12345", "bob@example.com"}
-        phone = buyers["+8613800138000"]
+        assert set(buyers) == {"13800138000", "qq:12345", "bob@example.com"}
+        phone = buyers["13800138000"]
         assert (phone.flagged, phone.note, phone.cancel_count, phone.last_cancel_at) == (True, "骗退款\n常客", 4, 102)
         assert BuyerCancellation.select().where(BuyerCancellation.buyer == phone.id).count() == 3
         keys = {o.order_no: (o.buyer, o.buyer_key, o.buyer_ref_id) for o in Order.select()}
-        assert keys["KS2"] == ("+86 138 0013 8000", "+8613800138000", phone.id)
+        assert keys["KS2"] == ("+86 138 0013 8000", "13800138000", phone.id)
         assert keys["KS5"] == ("12345", "qq:12345", buyers["qq:12345"].id)
         assert keys["KS6"][1:] == ("bob@example.com", buyers["bob@example.com"].id)
         # The rebuilt search index covers both columns, and its triggers keep it.
         assert views.count_orders(desk, views.OrderFilter(search="13800138000")) == 3
-        Order.update(buyer="13912345678", buyer_key="+8613912345678").where(Order.order_no == "KS6").execute()
+        Order.update(buyer="13912345678", buyer_key="13912345678").where(Order.order_no == "KS6").execute()
         assert views.count_orders(desk, views.OrderFilter(search="139 1234 5678")) == 1
         assert views.count_orders(desk, views.OrderFilter(search="bob@")) == 0
         assert check(desk).ok
@@ -142,7 +142,7 @@ def test_rekeying_twice_changes_nothing(desk: Desk) -> None:
         counts = rekey.migrate(desk.db.connection())
     assert counts == {"contacts": 5, "buyers_merged": 0}
     assert list(desk.db.execute_sql("SELECT id, buyer, buyer_key, buyer_ref_id FROM orders ORDER BY id")) == before
-    assert {r[2] for r in before} == {"+8613800138000"}
+    assert {r[2] for r in before} == {"13800138000"}
     assert views.count_orders(desk, views.OrderFilter(search="8000")) == 5
 
 

@@ -11,9 +11,8 @@ import pytest
 from kashop_desktop.domain.clock import SHOP_TZ
 from kashop_desktop.domain.errors import DomainError
 from kashop_desktop.domain.order import ReasonCode
-from kashop_desktop.services import holidays
+from kashop_desktop.services import holidays, views
 from kashop_desktop.services import requests as reqs
-from kashop_desktop.services import views
 from kashop_desktop.services.desk import Desk
 
 from .helpers import order
@@ -47,7 +46,7 @@ def test_dates_past_known_data_are_marked_approximate_until_the_schedule_is_load
 
     path = tmp_path / "2027.json"
     path.write_text(json.dumps(SCHEDULE_2027, ensure_ascii=False), encoding="utf-8")
-    changes, years = holidays.load(desk, path)
+    _, years = holidays.load(desk, path)
     assert years == [2027]
     # Same dates, now facts: the file agrees that 1-3 January are off.
     request = views.request_view(desk, open_id or 0)

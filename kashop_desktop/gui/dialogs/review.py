@@ -18,6 +18,7 @@ from ...services import orders, requests, views
 from ...services.changes import Changes
 from ...services.requests import Preview
 from ..context import DeskContext
+from ..i18n import approx
 from ..qt import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 from .base import (
     BreakdownView,
@@ -135,7 +136,7 @@ class ReviewDialog(OpDialog):
         if req is None or detail is None:
             return self._form_box(self.tr("申请"), [])
         kind = self.tr("售后争议（已发货）") if req.is_dispute else self.tr("取消申请（未发货）")
-        due = when(req.due_at)
+        due = approx(when(req.due_at), req.due_exact)
         if req.overdue:
             due = self.tr("{due}（已逾期）").format(due=due)
         asked = yuan(req.amount_fen) if req.amount_fen is not None else self.tr("全额")

@@ -17,6 +17,7 @@ from ...services.changes import Changes
 from ...services.refund_queue import QueueReport
 from ..context import DeskContext
 from ..dialogs.base import InlineMessage, NonIdempotentConfirm, OpDialog, describe, yuan
+from ..i18n import approx
 from ..qt import (
     QAbstractItemView,
     QAbstractTableModel,
@@ -61,8 +62,8 @@ def eta_text(refund: views.RefundView) -> str:
     if not refund.eta_earliest:
         return "—"
     if refund.eta_earliest == refund.eta_latest:
-        return refund.eta_earliest
-    return f"{refund.eta_earliest} ~ {refund.eta_latest}"
+        return approx(refund.eta_earliest, refund.eta_exact)
+    return approx(f"{refund.eta_earliest} ~ {refund.eta_latest}", refund.eta_exact)
 
 
 class RefundsModel(QAbstractTableModel):

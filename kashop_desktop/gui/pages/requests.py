@@ -19,6 +19,7 @@ from ...services.changes import Changes, Skipped
 from ..context import DeskContext
 from ..dialogs.base import InlineMessage, describe, pick, reason_label, request_state_label, when, yuan
 from ..dialogs.review import ReviewDialog
+from ..i18n import approx
 from ..qt import (
     QAbstractItemView,
     QAbstractTableModel,
@@ -112,7 +113,7 @@ class RequestsModel(QAbstractTableModel):
         values: dict[int, Callable[[], str]] = {
             COL_ID: lambda: str(req.id), COL_ORDER: lambda: req.order_no, COL_BUYER: lambda: req.buyer,
             COL_AMOUNT: lambda: amount, COL_REASON: lambda: reason_label(req.reason),
-            COL_REQUESTED: lambda: when(req.requested_at), COL_DUE: lambda: when(req.due_at),
+            COL_REQUESTED: lambda: when(req.requested_at), COL_DUE: lambda: approx(when(req.due_at), req.due_exact),
             COL_STATE: lambda: request_state_label(req.state), COL_FLAGS: lambda: self.flags_text(req),
         }
         return values[column]()

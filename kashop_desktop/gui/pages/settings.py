@@ -1,4 +1,4 @@
-"""Settings: the cancel policy, the UI language, the data folder and backups.
+"""Settings: the cancel policy, holidays, the UI language, the data folder and backups.
 
 Every policy field is a spin box bounded by its ``domain.policy.SPECS`` entry; the auto-approve
 ceiling is edited in yuan and the refund fee in percent (0.01 % steps), both stored as the
@@ -32,6 +32,7 @@ from ..qt import (
     QVBoxLayout,
     QWidget,
 )
+from .holidays_box import HolidaysBox
 
 YUAN_FIELD = "auto_approve_ceiling_fen"
 PERCENT_FIELD = "fee_rate_permyriad"
@@ -74,6 +75,8 @@ class SettingsPage(QWidget):
         self.last_backup: Path | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(self._policy_box())
+        self.holidays_box = HolidaysBox(ctx, self)
+        layout.addWidget(self.holidays_box)
         layout.addWidget(self._language_box())
         layout.addWidget(self._data_box())
         layout.addStretch(1)
