@@ -72,6 +72,7 @@ def approx(text: str, exact: bool) -> str:
     calendar does not know yet (``services.views``: ``due_exact``, ``eta_exact``)."""
     if exact or not text or text == "—":
         return text
+    #: A date computed across days the holiday calendar does not know yet (approximate).
     return QCoreApplication.translate("Dates", "约 {date}").format(date=text)
 
 

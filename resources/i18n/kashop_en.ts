@@ -274,6 +274,14 @@ Please attach this file when you contact support.</translation>
     </message>
 </context>
 <context>
+    <name>Dates</name>
+    <message>
+        <source>约 {date}</source>
+        <extracomment>Shared with the dialogs (gui/dialogs/base.py): &quot;zh&quot; or &quot;en&quot;. A date computed across days the holiday calendar does not know yet (approximate).</extracomment>
+        <translation>approx. {date}</translation>
+    </message>
+</context>
+<context>
     <name>DeliverDialog</name>
     <message>
         <source>发货 {order_no}</source>
@@ -451,10 +459,56 @@ Please attach this file when you contact support.</translation>
     </message>
 </context>
 <context>
+    <name>HolidaysBox</name>
+    <message>
+        <source>法定节假日</source>
+        <translation>Statutory holidays</translation>
+    </message>
+    <message>
+        <source>国务院公布新一年的放假安排后，可在内置数据更新前先导入（JSON 或 CSV：日期、休/班、名称）。未知年份里按工作日推算的日期标为“约”。</source>
+        <translation>Once the State Council publishes next year&apos;s holiday schedule, load it here before the built-in data is updated (JSON or CSV: date, off/work, name). Dates counted across a year not known yet are marked “approx.”.</translation>
+    </message>
+    <message>
+        <source>导入放假安排…</source>
+        <translation>Load holiday schedule…</translation>
+    </message>
+    <message>
+        <source>移除所选年份</source>
+        <translation>Remove selected year</translation>
+    </message>
+    <message>
+        <source>{year} 年：已导入（{holidays} 天假日，{workdays} 个调休上班日）</source>
+        <translation>{year}: loaded ({holidays} days off, {workdays} make-up working days)</translation>
+    </message>
+    <message>
+        <source>{year} 年：内置数据</source>
+        <translation>{year}: built-in data</translation>
+    </message>
+    <message>
+        <source>{year} 年：仅知元旦、劳动节、国庆节，其余日期为约数</source>
+        <translation>{year}: only New Year&apos;s Day, Labour Day and National Day are known; other dates are approximate</translation>
+    </message>
+    <message>
+        <source>导入放假安排</source>
+        <translation>Load holiday schedule</translation>
+    </message>
+    <message>
+        <source>放假安排 (*.json *.csv)</source>
+        <translation>Holiday schedules (*.json *.csv)</translation>
+    </message>
+    <message>
+        <source>已导入 {years} 年的放假安排；{requests} 个申请的处理时限、{refunds} 笔退款的预计到账日已重新计算。</source>
+        <translation>Loaded the holiday schedule for {years}; re-computed {requests} request deadline(s) and {refunds} refund ETA(s).</translation>
+    </message>
+    <message>
+        <source>已移除 {year} 年的导入安排。</source>
+        <translation>Removed the loaded schedule for {year}.</translation>
+    </message>
+</context>
+<context>
     <name>Labels</name>
     <message>
         <source>待支付</source>
-        <extracomment>Shared with the dialogs (gui/dialogs/base.py): &quot;zh&quot; or &quot;en&quot;.</extracomment>
         <translation>Pending payment</translation>
     </message>
     <message>
