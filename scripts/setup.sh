@@ -12,9 +12,11 @@ APT_PACKAGES=(
   libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
 )
 
+# One dpkg-query for all of them (a relaunch of the demo should not wait on 18 dpkg runs).
+installed=" $(dpkg-query -W -f='${Package}:${db:Status-Status} ' "${APT_PACKAGES[@]}" 2>/dev/null || true)"
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  [[ "$installed" == *" $pkg:installed "* ]] || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
   SUDO=""
@@ -28,6 +30,20 @@ PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
-.venv/bin/python -m pip install -q -e ".[dev,oracles,dist]" 2>&1 | grep -v "is ignored" || true
+# pip runs only when what it installs could have changed: the stamp holds the hash of
+# pyproject.toml and of this script, written after a successful install.
+STAMP=.venv/.kashop-setup-stamp
+WANT="$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)"
+if [ "$(cat "$STAMP" 2>/dev/null)" = "$WANT" ] && .venv/bin/python -c "import kashop_desktop" 2>/dev/null; then
+  exit 0
+fi
+echo "installing the pinned Python packages into .venv (log: .venv/pip-install.log) ..."
+LOG=.venv/pip-install.log
+if ! { .venv/bin/python -m pip install -q --upgrade pip && \
+       .venv/bin/python -m pip install -q -e ".[dev,oracles,dist]"; } >"$LOG" 2>&1; then
+  grep -v "is ignored" "$LOG" >&2 || true
+  echo "pip failed; the whole output is in $LOG" >&2
+  exit 1
+fi
 .venv/bin/python -c "import PySide6, peewee, qasync, kashop_desktop; print('kashop-desktop', kashop_desktop.__version__, 'ready; PySide6', PySide6.__version__)"
+echo "$WANT" > "$STAMP"

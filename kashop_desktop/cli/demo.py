@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 from typing import Any
 
 from .common import add_command, open_window, run_with_desk
@@ -21,15 +20,16 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ..services import demo, demo_fakes
+    from ..services import demo, views
 
     servers: list[Any] = []
 
     def body(desk: Any) -> int:
         added = demo.build(desk, args.orders)
-        print(("演示店铺已就绪：" if zh(args) else "demo shop ready: ") + json.dumps(added, ensure_ascii=False)
-              + f"  ({desk.data_dir})")
+        print(_summary(added, views.status_counts(desk)["all"], str(desk.data_dir), zh(args), not args.no_gui))
         if args.with_fakes:
+            from ..services import demo_fakes  # the fake servers pull in every gateway's client
+
             started, passphrase = demo_fakes.start(desk)
             servers.extend(started)
             for server in started:
@@ -46,9 +46,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
             return code
         return open_window(args)
     finally:
-        from ..services.demo_fakes import stop
+        if servers:
+            from ..services.demo_fakes import stop
 
-        stop(servers)
+            stop(servers)
+
+
+def _summary(added: dict[str, int], orders: int, data_dir: str, chinese: bool, opening: bool) -> str:
+    """One line: what was built, or that the shop was already there (a relaunch builds nothing)."""
+    if not any(added.values()):
+        if chinese:
+            return f"演示店铺已在 {data_dir}（{orders:,} 个订单）" + ("，直接打开" if opening else "")
+        return f"the demo shop is already in {data_dir} ({orders:,} orders)" + ("; opening it" if opening else "")
+    if chinese:
+        return (f"演示店铺已建好：{added['products']} 个商品、{added['orders']:,} 个订单、{added['requests']} 个售后申请、"
+                f"{added['refunds']} 笔退款（{data_dir}）")
+    return (f"demo shop built: {added['products']} products, {added['orders']:,} orders, {added['requests']} requests, "
+            f"{added['refunds']} refunds ({data_dir})")
 
 
 def _send_refunds(desk: Any) -> None:

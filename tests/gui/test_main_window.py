@@ -112,6 +112,7 @@ def test_smoke_start_prints_timing_and_exits_zero(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     words = done.stdout.split()
     assert words[:2] == ["smoke", "ok"] and int(words[2]) > 0
+    assert "ms: the window opened and painted its order list" in done.stdout  # says what it proved
 
 
 def test_housekeeping_skips_a_send_while_one_is_running(qtbot: Any, ctx: Any, monkeypatch: Any) -> None:
