@@ -1,11 +1,15 @@
 """A believable demo shop: products, card codes, coupons, buyers, orders in every state,
 open requests (some overdue, some from flagged buyers), queued and settled refunds.
 
+Every order is one a real shop could have: nothing happened after "now" (a recent order simply
+has not got that far: delivered today means not completed yet), every delivered 卡密 order
+carries the codes it sold, and every timeline starts with 下单 and, once paid, 支付成功.
 Deterministic (seeded) and idempotent: running it twice adds nothing the second time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from collections.abc import Callable, Iterator
@@ -28,7 +32,7 @@ from ..store.models import (
 from . import orders as order_ops
 from . import requests as request_ops
 from .bulk import insert_orders
-from .common import buyer_for
+from .common import add_events, buyer_for, event_row
 from .desk import Desk
 from .gateways import ensure_builtin_accounts, save_account
 from .refund_queue import RefundQueue
@@ -57,6 +61,11 @@ STATUS_WEIGHTS = [
     (S.COMPLETED, 46), (S.DELIVERED, 20), (S.PAID, 6), (S.PENDING_PAYMENT, 6), (S.CANCELLED, 14),
     (S.REFUNDED, 5), (S.PARTIALLY_REFUNDED, 3),
 ]
+
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+#: Orders complete by themselves a day after delivery (the buyer did not complain).
+AUTO_COMPLETE_S = 86400
 
 
 def _weighted(rng: random.Random, pairs: list[tuple[Any, int]]) -> Any:
@@ -121,13 +130,33 @@ def _settle_some(desk: Desk) -> None:
 
 
 def _card_code(rng: random.Random, product_id: int, i: int) -> str:
-    return f"K{product_id:02d}" + "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(13))
+    return f"K{product_id:02d}" + "".join(rng.choice(CODE_ALPHABET) for _ in range(13))
+
+
+def _sold_codes(seed: int, i: int, product_id: int, quantity: int) -> str:
+    """The codes a historical order sold (one per line): a hash, not the rng, so adding them
+    does not move any other row's draws; never one of the codes still in stock."""
+    codes = []
+    for unit in range(quantity):
+        digest = hashlib.blake2b(f"{seed}-{i}-{unit}".encode(), digest_size=13).digest()
+        codes.append(f"S{product_id:02d}" + "".join(CODE_ALPHABET[b % len(CODE_ALPHABET)] for b in digest))
+    return "\n".join(codes)
+
+
+def _step(after: int, seconds: int, now_s: int) -> int:
+    """The moment ``seconds`` after ``after``, or, for an order so recent that it would be in
+    the future, halfway between ``after`` and now (the step simply came sooner)."""
+    if after + seconds < now_s:
+        return after + seconds
+    return after + max(0, (now_s - after) // 2)
 
 
 def _rows(desk: Desk, products: list[Product], accounts: dict[str, int], buyers: dict[str, int], now: datetime,
           start: int, stop: int, seed: int) -> Iterator[dict[str, Any]]:
     rng = random.Random(seed)
     span = 90 * 24 * 3600
+    now_s = to_epoch(now)
+    expiry_s = desk.policy().unpaid_expiry_minutes * 60
     coupon_values = [0, 0, 0, 0, 3_00, 5_00]
     for i in range(stop):
         # Draw every row so that the same i always gives the same order, whatever `start` is.
@@ -159,15 +188,25 @@ def _rows(desk: Desk, products: list[Product], accounts: dict[str, int], buyers:
         }
         paid = status is not S.PENDING_PAYMENT and not expired and not (status is S.CANCELLED and rng.random() < 0.6)
         if paid:
-            row["paid_at"] = to_epoch(created + timedelta(seconds=rng.randint(20, 300)))
+            row["paid_at"] = _step(row["created_at"], rng.randint(20, 300), now_s)
             row["gateway_trade_no"] = f"{created:%Y%m%d%H%M%S}{i % 100000:05d}{rng.randrange(10**6):06d}"
         if status in (S.DELIVERED, S.COMPLETED, S.REFUNDED, S.PARTIALLY_REFUNDED):
-            row["delivered_at"] = row["paid_at"] + rng.randint(5, 120)
-            row["code_used"] = rng.choice(["yes", "yes", "unknown", "no"])
+            row["delivered_at"] = _step(row["paid_at"], rng.randint(5, 120), now_s)
+            used = rng.choice(["yes", "yes", "unknown", "no"])
+            if product.product_type == "card_code":
+                row["code_used"] = used
+                row["card_code"] = _sold_codes(seed, i, product.id, qty)
         if status is S.COMPLETED:
-            row["completed_at"] = row["delivered_at"] + 86400
+            if row["delivered_at"] + AUTO_COMPLETE_S <= now_s:
+                row["completed_at"] = row["delivered_at"] + AUTO_COMPLETE_S
+            else:  # delivered less than a day ago: not completed yet
+                status = S.DELIVERED
+                row["status"] = status.value
         if status is S.CANCELLED:
-            row["cancelled_at"] = (row.get("paid_at") or row["created_at"]) + 600
+            if paid:  # the owner cancelled a paid order before delivery
+                row["cancelled_at"] = _step(row["paid_at"], 600, now_s)
+            else:  # the payment window ran out
+                row["cancelled_at"] = _step(row["created_at"], expiry_s, now_s)
             row["coupon_returned"] = 1
             if paid:
                 row["refunded_fen"] = paid_fen
@@ -182,6 +221,7 @@ def _rows(desk: Desk, products: list[Product], accounts: dict[str, int], buyers:
 
 def _history_events(desk: Desk, order_nos: list[str]) -> None:
     con = desk.db.connection()
+    now_s = to_epoch(desk.now())
     events: list[tuple[Any, ...]] = []
     for chunk_start in range(0, len(order_nos), 500):
         chunk = order_nos[chunk_start : chunk_start + 500]
@@ -200,8 +240,8 @@ def _history_events(desk: Desk, order_nos: list[str]) -> None:
                 events.append((oid, cancelled, "owner" if paid else "system", "cancel" if paid else "expire", "",
                                "paid" if paid else "pending_payment", "cancelled"))
             if status in ("refunded", "partially_refunded"):
-                events.append((oid, (delivered or created) + 3600, "owner", "approved", "售后争议：商家原因",
-                               "delivered", status))
+                events.append((oid, _step(delivered or created, 3600, now_s), "owner", "approved",
+                               "售后争议：商家原因", "delivered", status))
     con.executemany("INSERT INTO order_event (order_id, at, actor, action, note, before_status, after_status, data) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, '{}')", events)
 
@@ -210,15 +250,19 @@ def _fresh_paid(desk: Desk, product: Product, buyer: str, buyer_id: int | None, 
                 paid_ago: timedelta, channel: str = "alipay", gateway: str = "sandbox") -> str:
     now = desk.now()
     paid_at = now - paid_ago
+    created_at = paid_at - timedelta(minutes=1)
     order_no = f"KSD{now:%Y%m%d}{n:05d}"
     insert_orders(desk, [{
-        "order_no": order_no, "created_at": to_epoch(paid_at - timedelta(minutes=1)), "product_id": product.id,
+        "order_no": order_no, "created_at": to_epoch(created_at), "product_id": product.id,
         "product_name": product.name, "product_type": product.product_type, "list_fen": product.price_fen,
         "paid_fen": product.price_fen, "status": "paid", "paid_at": to_epoch(paid_at), "channel": channel,
         "gateway_id": accounts.get(gateway), "gateway_trade_no": f"2026{n:012d}{product.id:04d}", "buyer": buyer,
-        "buyer_ref_id": buyer_id, "stock_reserved": 1,
+        "buyer_ref_id": buyer_id, "stock_reserved": 1, "updated_at": to_epoch(paid_at),
     }])
     Product.update(stock=Product.stock - 1).where(Product.id == product.id).execute()
+    order_id = Order.get(Order.order_no == order_no).id
+    add_events([event_row(order_id, created_at, "buyer", "created", after=S.PENDING_PAYMENT.value),
+                event_row(order_id, paid_at, "gateway", "paid", before=S.PENDING_PAYMENT.value, after=S.PAID.value)])
     return order_no
 
 
