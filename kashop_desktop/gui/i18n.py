@@ -216,6 +216,10 @@ def _channel_labels() -> dict[str, str]:
     }
 
 
+#: The payment channels, in the order the labels are listed.
+CHANNELS = ("alipay", "wechat", "bank_card", "wallet")
+
+
 def channel_label(channel: str | None) -> str:
     if not channel:
         return ""

@@ -176,9 +176,9 @@ class MainWindow(QMainWindow):
         reqs = views.request_counts(desk)
         refunds = views.refund_counts(desk)
         waiting = refunds["queued"] + refunds["sending"] + refunds["unknown"]
-        if reqs["overdue"]:
-            requests_text = self.tr("售后申请（{open}，逾期 {overdue}）").format(open=reqs["open"],
-                                                                             overdue=reqs["overdue"])
+        if reqs["overdue"]:  # two short lines keep the navigation narrow on a small screen
+            requests_text = self.tr("售后申请（{open}）\n逾期 {overdue}").format(open=reqs["open"],
+                                                                              overdue=reqs["overdue"])
         elif reqs["open"]:
             requests_text = self.tr("售后申请（{open}）").format(open=reqs["open"])
         else:
@@ -274,8 +274,8 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1400, 860)
         splitter = s.value("main/splitter")
-        if splitter is not None:
-            self.splitter.restoreState(splitter)
+        if splitter is None or not self.splitter.restoreState(splitter):
+            self.splitter.setSizes([self.nav.minimumWidth(), max(1, self.width() - self.nav.minimumWidth())])
         self.orders_page.restore_state(s)
 
     def save_layout(self) -> None:

@@ -125,9 +125,16 @@ class OrderDetailPane(QWidget):
         self.body = body
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
-        head = self._build_title()
-        head.addLayout(self._build_actions())
-        layout.addLayout(head)
+        self.head = self._build_title()
+        self.action_bar = QWidget(body)
+        bar = self._build_actions()
+        bar.setContentsMargins(0, 0, 0, 0)
+        self.action_bar.setLayout(bar)
+        self.head.addWidget(self.action_bar)
+        layout.addLayout(self.head)
+        self.actions_row = QHBoxLayout()  # the buttons move here when the title line is too narrow
+        self.actions_row.addStretch(1)
+        layout.addLayout(self.actions_row)
         self.notice = InlineMessage(body)  # what the last action did, until another order shows
         layout.addWidget(self.notice)
         # Facts, money and the history side by side: the pane sits under a wide list.
@@ -176,6 +183,7 @@ class OrderDetailPane(QWidget):
     def _build_facts(self) -> QGroupBox:
         box = QGroupBox(self.tr("订单信息"))
         form = QFormLayout(box)
+        form.setVerticalSpacing(2)  # eleven rows: compact enough for a 640 px high screen
         for key, label in (("product", self.tr("商品")), ("type", self.tr("类型")), ("buyer", self.tr("买家")),
                            ("channel", self.tr("支付方式")), ("trade_no", self.tr("交易号")),
                            ("created", self.tr("下单时间")), ("paid", self.tr("支付时间")),
@@ -190,6 +198,7 @@ class OrderDetailPane(QWidget):
     def _build_money(self) -> QGroupBox:
         box = QGroupBox(self.tr("金额明细"))
         form = QFormLayout(box)
+        form.setVerticalSpacing(2)
         for key, label in (("list", self.tr("标价")), ("coupon", self.tr("优惠券")), ("points", self.tr("积分抵扣")),
                            ("paid_fen", self.tr("实付")), ("refunded", self.tr("已退")),
                            ("refundable", self.tr("可退"))):
@@ -211,6 +220,26 @@ class OrderDetailPane(QWidget):
         self.tabs.setMinimumWidth(360)
         return self.tabs
 
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._place_actions()
+
+    def _place_actions(self) -> None:
+        """Buttons beside the title when they fit (a wide window), on a line of their own below
+        it when not (a 1024 px laptop): never a sideways scroll bar in the pane."""
+        title_width = self.title.sizeHint().width() + self.chip.sizeHint().width() + 40
+        beside = title_width + self.action_bar.sizeHint().width() <= self.width()
+        if beside and self.actions_row.indexOf(self.action_bar) >= 0:
+            self.actions_row.removeWidget(self.action_bar)
+            self.head.addWidget(self.action_bar)
+        elif not beside and self.head.indexOf(self.action_bar) >= 0:
+            self.head.removeWidget(self.action_bar)
+            self.actions_row.insertWidget(0, self.action_bar)
+
+    def natural_height(self) -> int:
+        """The height that shows every fact without scrolling (the orders page splits by it)."""
+        return self.body.sizeHint().height() + 8
+
     # ---- showing an order ----------------------------------------------------------------------
     @property
     def order_id(self) -> int | None:
@@ -227,6 +256,7 @@ class OrderDetailPane(QWidget):
         self._show_facts(self.detail)
         self._show_tables(self.detail)
         self._update_actions(self.detail)
+        self._place_actions()
 
     def reload(self) -> None:
         if self.detail is not None:

@@ -18,9 +18,22 @@ from ..services import views
 from ..services.changes import Changes
 from ..services.views import OrderFilter, OrderRow
 from .context import DeskContext
-from .i18n import product_types, search_kind_label, status_label
+from .i18n import CHANNELS, channel_label, product_types, search_kind_label, status_label
 from .order_detail import OrderDetailPane
-from .orders_model import COL_STATUS, OBJECT_ROLE, SORT_COLUMNS, STATUS_COLOURS, OrdersModel
+from .orders_model import (
+    COL_AMOUNT,
+    COL_BUYER,
+    COL_CHANNEL,
+    COL_CREATED,
+    COL_ORDER_NO,
+    COL_PRODUCT,
+    COL_QUANTITY,
+    COL_STATUS,
+    OBJECT_ROLE,
+    SORT_COLUMNS,
+    STATUS_COLOURS,
+    OrdersModel,
+)
 from .qt import (
     QAbstractItemView,
     QCheckBox,
@@ -157,10 +170,12 @@ class OrdersPage(QWidget):
         self.detail = OrderDetailPane(self.ctx)
         self.splitter.addWidget(self.view)
         self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 0)
-        self.splitter.setSizes([420, 360])
+        # Both give way when the window shrinks (a small laptop keeps more than a handful of
+        # rows); the first show splits the height by what the detail needs (fit_splitter).
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
+        self._splitter_fitted = False
         layout.addWidget(self.splitter, 1)
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.activated.connect(self.focus_search)
@@ -218,14 +233,39 @@ class OrdersPage(QWidget):
         header.setStretchLastSection(True)
         header.setHighlightSections(False)
         header.sectionClicked.connect(self._on_header_clicked)
-        for column, width in enumerate((170, 130, 210, 48, 160, 90, self._status_width(view), 80)):
-            view.setColumnWidth(column, width)
+        self._fit_columns(view)
         view.selectionModel().currentRowChanged.connect(self._on_current_row)
         view.selectionModel().selectionChanged.connect(lambda _s, _d: self._show_selected())
         view.open_requested.connect(self.open_detail)
         view.doubleClicked.connect(lambda _index: self.open_detail())
         view.customContextMenuRequested.connect(self._context_menu)
         return view
+
+    def _fit_columns(self, view: QTableView) -> None:
+        """Fixed columns as wide as their content in the UI language; 商品 and 买家 share what
+        is left, so the list never needs sideways scrolling (1024 px wide screens included)."""
+        header = view.horizontalHeader()
+        metrics = view.fontMetrics()
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(36)
+        fixed = {
+            COL_ORDER_NO: metrics.horizontalAdvance("KS2026112900007999") + 16,
+            COL_CREATED: max(metrics.horizontalAdvance("2026-11-29 18:49"),
+                             metrics.horizontalAdvance(self.model.headerData(COL_CREATED, Qt.Orientation.Horizontal)))
+            + 22,
+            COL_QUANTITY: max(metrics.horizontalAdvance(self.model.headerData(COL_QUANTITY, Qt.Orientation.Horizontal)),
+                              metrics.horizontalAdvance("99")) + 16,
+            COL_AMOUNT: max(metrics.horizontalAdvance("¥10,000.00"),
+                            metrics.horizontalAdvance(self.model.headerData(COL_AMOUNT, Qt.Orientation.Horizontal)))
+            + 22,
+            COL_STATUS: self._status_width(view),
+            COL_CHANNEL: max(metrics.horizontalAdvance(channel_label(c)) for c in CHANNELS) + 16,
+        }
+        for column, width in fixed.items():
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            view.setColumnWidth(column, width)
+        for column in (COL_PRODUCT, COL_BUYER):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
 
     @staticmethod
     def _status_width(view: QTableView) -> int:
@@ -383,9 +423,34 @@ class OrdersPage(QWidget):
             self.view.horizontalHeader().restoreState(header_state)
         splitter_state = settings.value("orders/splitter")
         if splitter_state is not None:
-            self.splitter.restoreState(splitter_state)
+            self._splitter_fitted = self.splitter.restoreState(splitter_state)
+            self.splitter.setStretchFactor(0, 3)  # older saved states had the list give way alone
+            self.splitter.setStretchFactor(1, 2)
         self.view.horizontalHeader().setSortIndicatorShown(False)  # a state saved by an older version
+        self._keep_fitting_columns()
         self.fit_status_column()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not self._splitter_fitted:
+            self._splitter_fitted = True
+            self.fit_splitter()
+
+    def fit_splitter(self) -> None:
+        """Give the detail the height its facts need, at most half; the list keeps the rest."""
+        total = sum(self.splitter.sizes()) or self.splitter.height()
+        wanted = self.detail.natural_height()
+        detail = max(120, min(wanted, total // 2))
+        self.splitter.setSizes([total - detail, detail])
+
+    def _keep_fitting_columns(self) -> None:
+        """A restored header keeps its widths but not an older version's resize modes."""
+        header = self.view.horizontalHeader()
+        header.setStretchLastSection(False)
+        for column in range(header.count()):
+            stretch = column in (COL_PRODUCT, COL_BUYER)
+            header.setSectionResizeMode(
+                column, QHeaderView.ResizeMode.Stretch if stretch else QHeaderView.ResizeMode.Interactive)
 
     def fit_status_column(self) -> None:
         """Widen the status column to its longest chip in the UI language: widths saved while

@@ -509,11 +509,11 @@ Please attach this file when you contact support.</translation>
     <name>Labels</name>
     <message>
         <source>待支付</source>
-        <translation>Pending payment</translation>
+        <translation>Unpaid</translation>
     </message>
     <message>
         <source>待发货</source>
-        <translation>Paid, to deliver</translation>
+        <translation>To deliver</translation>
     </message>
     <message>
         <source>已发货</source>
@@ -529,7 +529,7 @@ Please attach this file when you contact support.</translation>
     </message>
     <message>
         <source>部分退款</source>
-        <translation>Partly refunded</translation>
+        <translation>Part-refunded</translation>
     </message>
     <message>
         <source>已退款</source>
@@ -705,6 +705,7 @@ Please attach this file when you contact support.</translation>
     </message>
     <message>
         <source>卡密</source>
+        <extracomment>The payment channels, in the order the labels are listed.</extracomment>
         <translation>Card code</translation>
     </message>
     <message>
@@ -816,8 +817,10 @@ Please attach this file when you contact support.</translation>
         <translation>&amp;About</translation>
     </message>
     <message>
-        <source>售后申请（{open}，逾期 {overdue}）</source>
-        <translation>Requests ({open}, {overdue} overdue)</translation>
+        <source>售后申请（{open}）
+逾期 {overdue}</source>
+        <translation>Requests ({open})
+{overdue} overdue</translation>
     </message>
     <message>
         <source>售后申请（{open}）</source>

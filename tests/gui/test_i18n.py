@@ -82,7 +82,7 @@ def test_installing_english_translates_labels_and_screens(qtbot: Any, desk: Any)
     ctx = DeskContext(desk)
     try:
         assert ui_lang() == "en"
-        assert status_label("pending_payment") == "Pending payment"
+        assert status_label("pending_payment") == "Unpaid"
         page = OrdersPage(ctx)
         qtbot.addWidget(page)
         assert page.tabs.tabText(0) == "All (0)"

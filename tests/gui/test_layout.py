@@ -41,3 +41,35 @@ def test_english_status_chips_are_not_cut_by_widths_saved_in_chinese(qtbot: Any,
             remove_translators(app, translators)
     finally:
         ctx.worker.shutdown()
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_a_small_laptop_screen_shows_the_whole_row_and_more_than_five_rows(qtbot: Any, demo_desk: Desk,
+                                                                          tmp_path: Path, lang: str) -> None:
+    from kashop_desktop.gui.context import DeskContext
+    from kashop_desktop.gui.i18n import install_translator, remove_translators
+    from kashop_desktop.gui.main_window import MainWindow
+    from kashop_desktop.gui.qt import QApplication, QScrollArea, QSettings
+
+    app = QApplication.instance()
+    translators = install_translator(app, lang)
+    ctx = DeskContext(demo_desk)
+    try:
+        window = MainWindow(ctx, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+        qtbot.addWidget(window)
+        window.persist_layout = False
+        window.resize(1024, 640)
+        window.show()
+        qtbot.waitExposed(window)
+        page = window.orders_page
+        page.select_row(0)
+        qtbot.waitUntil(lambda: page.view.horizontalHeader().length() <= page.view.viewport().width(), timeout=3000)
+        assert page.view.horizontalScrollBar().maximum() == 0  # 状态 and 支付方式 in view
+        rows = page.view.viewport().height() // page.view.rowHeight(0)
+        assert rows > 5, rows
+        scroll = page.detail.findChild(QScrollArea)
+        assert scroll.horizontalScrollBar().maximum() == 0  # the buttons wrap under the title instead
+        assert all(b.isVisible() for b in page.detail.buttons.values())
+    finally:
+        remove_translators(app, translators)
+        ctx.worker.shutdown()

@@ -89,7 +89,7 @@ def test_geometry_splitter_and_columns_are_remembered(qtbot: Any, ctx: Any, sett
     # The offscreen screen is 800x800: a restored geometry is kept inside it.
     first.resize(795, 555)  # not the 1400x860 default; Qt may widen it to the window's minimum
     first.splitter.setSizes([first.nav.minimumWidth() + 40, 700])
-    first.orders_page.view.setColumnWidth(2, 333)
+    first.orders_page.view.setColumnWidth(1, 177)  # 下单时间: the owner may widen a fixed column
     size, nav_width = (first.width(), first.height()), first.splitter.sizes()[0]
     first.close()
     second = make_window(qtbot, ctx, settings)
@@ -97,7 +97,7 @@ def test_geometry_splitter_and_columns_are_remembered(qtbot: Any, ctx: Any, sett
     qtbot.waitExposed(second)
     assert (second.width(), second.height()) == size != (1400, 860)
     assert second.splitter.sizes()[0] == nav_width
-    assert second.orders_page.view.columnWidth(2) == 333
+    assert second.orders_page.view.columnWidth(1) == 177
 
 
 def test_a_fresh_settings_file_gives_the_default_size(qtbot: Any, ctx: Any, settings: Any) -> None:
