@@ -30,9 +30,9 @@ class CodeField(QWidget):
         self.clear_code: str | None = None
         self.clear_after_ms = CLEAR_AFTER_MS
         self._copied: str | None = None
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.clear_clipboard)
+        self.clear_timer = QTimer(self)
+        self.clear_timer.setSingleShot(True)
+        self.clear_timer.timeout.connect(self.clear_clipboard)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.text = QLabel(self)
@@ -89,7 +89,7 @@ class CodeField(QWidget):
         self.show_code(self.order_no, self.masked)
         QGuiApplication.clipboard().setText(code)
         self._copied = code
-        self._timer.start(self.clear_after_ms)
+        self.clear_timer.start(self.clear_after_ms)
         self.notice.emit(self.tr("卡密已复制，{seconds} 秒后从剪贴板清除").format(
             seconds=self.clear_after_ms // 1000), "ok")
 
