@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.clock import SHOP_TZ
+from . import labels
 from .common import add_command, run_with_desk
 from .output import EXIT_OK, EXIT_REFUSED, print_json, table, zh
 
@@ -36,7 +37,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if args.json:
             print_json({**counts, "now": desk.now()})
         else:
-            print(" ".join(f"{k}={v}" for k, v in counts.items()))
+            print(labels.counts_line(counts, args))
         return EXIT_OK
 
     return run_with_desk(args, body)

@@ -10,6 +10,7 @@ from typing import Any
 from ..domain.money import format_yuan
 from ..domain.order import CodeUsed, ReasonCode
 from ..domain.states import OrderStatus
+from . import labels
 from .common import add_command, add_noun, run_with_desk
 from .output import (
     EXIT_OK,
@@ -99,15 +100,32 @@ def cmd_orders_show(args: argparse.Namespace) -> int:
         if args.json:
             print_json(_detail_json(d))
             return EXIT_OK
-        print(f"{d.order_no}  {status_label(d.status.value, args)}  {d.product} x{d.quantity}")
-        print(f"  实付 ¥{format_yuan(d.paid_fen)}  已退 ¥{format_yuan(d.refunded_fen)}  优惠券 ¥{format_yuan(d.coupon_fen)}"
-              f"  积分 {d.points}  买家 {d.buyer}  {d.channel or ''} {d.gateway or ''} {d.gateway_trade_no or ''}")
-        for e in d.events:
-            arrow = f"{e.before or ''}→{e.after or ''}" if e.after else ""
-            print(f"  {e.at:%Y-%m-%d %H:%M:%S}  {e.actor:<7} {e.action:<18} {arrow} {e.note}")
+        _print_detail(d, args)
         return EXIT_OK
 
     return run_with_desk(args, body)
+
+
+def _print_detail(d: Any, args: argparse.Namespace) -> None:
+    """One order for people: labels in the chosen language, never raw codes."""
+    print(f"{d.order_no}  {status_label(d.status.value, args)}  {d.product} x{d.quantity}")
+    money = [format_yuan(d.paid_fen), format_yuan(d.refunded_fen), format_yuan(d.coupon_fen)]
+    pay = " ".join(x for x in (labels.channel(d.channel, args), d.gateway or "", d.gateway_trade_no or "") if x)
+    if zh(args):
+        print(f"  实付 ¥{money[0]}  已退 ¥{money[1]}  优惠券 ¥{money[2]}  积分 {d.points}  买家 {d.buyer}  {pay}")
+    else:
+        print(f"  paid ¥{money[0]}  refunded ¥{money[1]}  coupon ¥{money[2]}  points {d.points}  buyer {d.buyer}  {pay}")
+    rows = []
+    for e in d.events:
+        arrow = f"{labels.status(e.before, args)} → {labels.status(e.after, args)}" if e.before and e.after else \
+            labels.status(e.after, args)
+        reason = e.data.get("reason") if isinstance(e.data, dict) else None
+        note = "：".join(x for x in (labels.reason(reason, args) if reason else "", e.note) if x)
+        rows.append([f"  {e.at:%Y-%m-%d %H:%M:%S}", labels.actor(e.actor, args), labels.action(e.action, args),
+                     arrow, note])
+    if rows:
+        table(rows, ["  时间", "操作人", "操作", "状态变化", "备注"] if zh(args)
+              else ["  time", "by", "action", "status", "note"])
 
 
 def _detail_json(d: Any) -> dict[str, Any]:
@@ -216,4 +234,5 @@ def cmd_orders_code_used(args: argparse.Namespace) -> int:
 
     return run_with_desk(args, lambda desk: done(
         args, set_code_used(desk, args.order_no, CodeUsed(args.used), note=args.note),
-        f"已记录卡密使用情况：{args.used}", f"recorded code used: {args.used}"))
+        f"已记录卡密使用情况：{ {'yes': '已使用', 'no': '未使用', 'unknown': '未知'}[args.used] }",
+        f"recorded code used: {args.used}"))

@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 from ..domain.money import format_yuan
+from . import labels
 from .common import add_command, add_noun, run_with_desk
 from .output import EXIT_OK, about, done, print_json, refund_json, table, zh
 
@@ -43,8 +44,9 @@ def cmd_refunds_list(args: argparse.Namespace) -> int:
         if args.json:
             print_json([refund_json(r) for r in refunds])
             return EXIT_OK
-        table([[str(r.id), r.refund_no, r.order_no, format_yuan(r.amount_fen), r.state, r.gateway or "-",
-                about(r.eta_exact, args) + r.eta_latest if r.eta_latest else "-", r.last_error[:40]] for r in refunds],
+        table([[str(r.id), r.refund_no, r.order_no, format_yuan(r.amount_fen), labels.refund_state(r.state, args),
+                r.gateway or "-", about(r.eta_exact, args) + r.eta_latest if r.eta_latest else "-",
+                r.last_error[:40]] for r in refunds],
               ["ID", "退款号", "订单号", "金额", "状态", "网关", "预计到账", "备注"] if zh(args)
               else ["id", "refund no", "order no", "amount", "state", "gateway", "eta", "note"])
         return EXIT_OK
@@ -71,7 +73,7 @@ def cmd_refunds_send(args: argparse.Namespace) -> int:
         if args.json:
             print_json(summary)
         else:
-            print(" ".join(f"{k}={v}" for k, v in summary.items()))
+            print(labels.counts_line({**summary, "unreachable_gateways": len(report.unreachable_gateways)}, args))
         return EXIT_OK
 
     return run_with_desk(args, body)

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ..domain.order import ReasonCode
+from . import labels
 from .common import add_command, add_noun, amount, run_with_desk
 from .output import EXIT_OK, about, done, print_json, request_json, table, zh
 
@@ -58,8 +59,9 @@ def cmd_requests_open(args: argparse.Namespace) -> int:
         if args.json:
             print_json({**request_json(req), "refund_ids": sorted(changes.refund_ids)})
         else:
-            print(f"申请 #{rid}: {req.state}  " + "；".join(r["zh"] if zh(args) else r["en"]
-                                                          for r in req.decision_reasons))
+            reasons = ("；" if zh(args) else "; ").join(r["zh"] if zh(args) else r["en"] for r in req.decision_reasons)
+            head = f"申请 #{rid}：" if zh(args) else f"request #{rid}: "
+            print(f"{head}{labels.request_state(req.state, args)}  {reasons}".rstrip())
         return EXIT_OK
 
     return run_with_desk(args, body)
@@ -73,8 +75,11 @@ def cmd_requests_list(args: argparse.Namespace) -> int:
         if args.json:
             print_json([request_json(r) for r in reqs])
             return EXIT_OK
-        table([[str(r.id), r.order_no, r.state + (" ⚠超时" if r.overdue else ""), r.reason,
-                about(r.due_exact, args) + f"{r.due_at:%Y-%m-%d}", ", ".join(x["code"] for x in r.decision_reasons)] for r in reqs],
+        overdue = " ⚠逾期" if zh(args) else " ⚠overdue"
+        table([[str(r.id), r.order_no, labels.request_state(r.state, args) + (overdue if r.overdue else ""),
+                labels.reason(r.reason, args), about(r.due_exact, args) + f"{r.due_at:%Y-%m-%d}",
+                ("；" if zh(args) else "; ").join(x["zh"] if zh(args) else x["en"] for x in r.decision_reasons)]
+               for r in reqs],
               ["ID", "订单号", "状态", "原因", "截止", "判定"] if zh(args)
               else ["id", "order no", "state", "reason", "due", "decision"])
         return EXIT_OK

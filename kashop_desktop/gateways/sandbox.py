@@ -34,6 +34,13 @@ from .base import (
 from .ledgerfile import LedgerFile
 
 SCENARIOS = ("success", "processing", "reject", "timeout")
+#: What each scenario does, in words for the connection test's message.
+SCENARIO_WORDS = {
+    "success": ("退款立即成功", "refunds succeed at once"),
+    "processing": ("退款先处理中、再次查询时成功", "refunds are processing first, then succeed"),
+    "reject": ("退款被拒（商户余额不足）", "refunds are refused (merchant balance too low)"),
+    "timeout": ("退款已入账但回复丢失", "refunds are booked but the reply is lost"),
+}
 
 
 class SandboxAdapter(AdapterBase):
@@ -101,4 +108,5 @@ class SandboxAdapter(AdapterBase):
         return RefundResult(RefundState(status), ref.refund_no, gw_no, amount)
 
     async def test_connection(self) -> ConnectionReport:
-        return ConnectionReport(True, None, f"沙箱可用（场景：{self.scenario}）", f"sandbox ready (scenario: {self.scenario})")
+        zh, en = SCENARIO_WORDS[self.scenario]
+        return ConnectionReport(True, None, f"沙箱可用：{zh}", f"sandbox ready: {en}")

@@ -49,6 +49,7 @@ class DeskContext(QObject):
     changed = Signal(object)  # Changes
     queue_report = Signal(object)  # QueueReport after a send
     status_message = Signal(str)
+    language_changed = Signal(str)  # "zh" or "en", chosen on the settings page
 
     def __init__(self, desk: Desk, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -21,6 +21,8 @@ LANGS = ("zh_CN", "en")
 #: Shared with the dialogs (gui/dialogs/base.py): "zh" or "en".
 LANGUAGE_PROPERTY = "kashop_language"
 _label_cache: dict[tuple[str, str], dict[str, str]] = {}
+#: Translators installed by ``switch_language`` (the window's live language switch).
+_switched: list[QTranslator] = []
 
 
 def normalise_lang(lang: str | None) -> str:
@@ -54,10 +56,21 @@ def install_translator(app: QCoreApplication, lang: str | None) -> list[QTransla
 
 
 def remove_translators(app: QCoreApplication, translators: list[QTranslator]) -> None:
-    for translator in translators:
+    """Remove these translators, and any a live language switch put in their place."""
+    for translator in [*translators, *_switched]:
         app.removeTranslator(translator)
+    _switched.clear()
     app.setProperty(LANGUAGE_PROPERTY, "zh")
     _label_cache.clear()
+
+
+def switch_language(app: QCoreApplication, lang: str | None) -> None:
+    """Change the UI language while the window is open: every installed translator goes, the
+    catalogue for ``lang`` comes in (screens are then built again to show it)."""
+    for translator in app.findChildren(QTranslator):
+        app.removeTranslator(translator)
+    _switched.clear()
+    _switched.extend(install_translator(app, lang))
 
 
 def ui_lang() -> str:

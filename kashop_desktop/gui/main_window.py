@@ -17,7 +17,7 @@ from ..services.refund_queue import QueueReport
 from .context import DeskContext
 from .dialogs.restore_backup import RestoreBackupDialog
 from .dialogs.vault import VaultDialog
-from .i18n import error_text
+from .i18n import error_text, switch_language
 from .orders_page import OrdersPage
 from .pages.gateways import GatewaysPage
 from .pages.refunds import RefundsPage
@@ -27,6 +27,7 @@ from .qt import (
     QAction,
     QBrush,
     QColor,
+    QCoreApplication,
     QKeySequence,
     QLabel,
     QListWidget,
@@ -36,6 +37,7 @@ from .qt import (
     QSize,
     QSplitter,
     QStackedWidget,
+    QStatusBar,
     Qt,
     QTimer,
     QVBoxLayout,
@@ -78,6 +80,8 @@ class MainWindow(QMainWindow):
         ctx.changed.connect(lambda _c: self._refresh_timer.start(0))
         ctx.queue_report.connect(self._on_queue_report)
         ctx.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        # After the settings page's own slot has returned: the page is rebuilt too.
+        ctx.language_changed.connect(lambda lang: QTimer.singleShot(0, lambda: self.switch_language(lang)))
         self.refresh_status()
         self.restore_layout()
         # Listing gateway accounts imports every plugin (httpx, cryptography: ~0.3 s), so it
@@ -264,6 +268,31 @@ class MainWindow(QMainWindow):
         self._about.show()
         self._about.raise_()
         return self._about
+
+    # ---- language ------------------------------------------------------------------------------
+    def switch_language(self, lang: str) -> None:
+        """Show the window in ``lang`` at once: swap the translator, then build every screen,
+        the menus and the status bar again (their words are set when built). The page on show,
+        the layout, the orders tab, search and selection stay."""
+        app = QCoreApplication.instance()
+        if app is None:
+            return
+        switch_language(app, lang)
+        row, old_orders, nav_state = self.nav.currentRow(), self.orders_page, self.splitter.saveState()
+        orders_state = old_orders.layout_state()
+        if self._about is not None:
+            self._about.close()
+            self._about = None
+        self.pages = {}
+        self.menuBar().clear()
+        self.setStatusBar(QStatusBar(self))
+        self._build()  # the old screens go with the old central widget
+        self._build_menus()
+        self.setWindowTitle(self.tr("kashop 卡店订单台"))
+        self.splitter.restoreState(nav_state)
+        self.orders_page.apply_layout_state(orders_state)
+        self.refresh_status()
+        self.nav.setCurrentRow(row)
 
     # ---- remembered layout ---------------------------------------------------------------------
     def restore_layout(self) -> None:

@@ -245,27 +245,30 @@ class OrdersPage(QWidget):
         """Fixed columns as wide as their content in the UI language; 商品 and 买家 share what
         is left, so the list never needs sideways scrolling (1024 px wide screens included)."""
         header = view.horizontalHeader()
-        metrics = view.fontMetrics()
         header.setStretchLastSection(False)
         header.setMinimumSectionSize(36)
-        fixed = {
-            COL_ORDER_NO: metrics.horizontalAdvance("KS2026112900007999") + 16,
-            COL_CREATED: max(metrics.horizontalAdvance("2026-11-29 18:49"),
-                             metrics.horizontalAdvance(self.model.headerData(COL_CREATED, Qt.Orientation.Horizontal)))
-            + 22,
-            COL_QUANTITY: max(metrics.horizontalAdvance(self.model.headerData(COL_QUANTITY, Qt.Orientation.Horizontal)),
-                              metrics.horizontalAdvance("99")) + 16,
-            COL_AMOUNT: max(metrics.horizontalAdvance("¥10,000.00"),
-                            metrics.horizontalAdvance(self.model.headerData(COL_AMOUNT, Qt.Orientation.Horizontal)))
-            + 22,
-            COL_STATUS: self._status_width(view),
-            COL_CHANNEL: max(metrics.horizontalAdvance(channel_label(c)) for c in CHANNELS) + 16,
-        }
-        for column, width in fixed.items():
+        for column, width in self._content_widths(view).items():
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             view.setColumnWidth(column, width)
         for column in (COL_PRODUCT, COL_BUYER):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+
+    def _content_widths(self, view: QTableView) -> dict[int, int]:
+        """What each fixed column needs for its header and its longest value, in the UI language."""
+        metrics = view.fontMetrics()
+
+        def title(column: int) -> int:
+            return metrics.horizontalAdvance(self.model.headerData(column, Qt.Orientation.Horizontal))
+
+        return {
+            COL_ORDER_NO: max(metrics.horizontalAdvance("KS2026112900007999"), title(COL_ORDER_NO)) + 16,
+            COL_CREATED: max(metrics.horizontalAdvance("2026-11-29 18:49"), title(COL_CREATED)) + 22,
+            COL_QUANTITY: max(metrics.horizontalAdvance("99"), title(COL_QUANTITY)) + 16,
+            COL_AMOUNT: max(metrics.horizontalAdvance("¥10,000.00"), title(COL_AMOUNT)) + 22,
+            COL_STATUS: self._status_width(view),
+            COL_CHANNEL: max([title(COL_CHANNEL), *(metrics.horizontalAdvance(channel_label(c)) for c in CHANNELS)])
+            + 16,
+        }
 
     @staticmethod
     def _status_width(view: QTableView) -> int:
@@ -412,6 +415,26 @@ class OrdersPage(QWidget):
         menu.addAction(self.tr("查看详情"), self.open_detail)
         menu.popup(self.view.viewport().mapToGlobal(pos))
 
+    # ---- state kept across a language switch ---------------------------------------------------
+    def layout_state(self) -> dict[str, Any]:
+        """What the owner set up here: tab, search, columns, splitter, the selected order."""
+        row = self.current_row()
+        return {"tab": self.tabs.currentIndex(), "search": self.search.text(),
+                "header": self.view.horizontalHeader().saveState(), "splitter": self.splitter.saveState(),
+                "order_id": row.id if row is not None else None}
+
+    def apply_layout_state(self, state: dict[str, Any]) -> None:
+        self.view.horizontalHeader().restoreState(state["header"])
+        self.view.horizontalHeader().setSortIndicatorShown(False)
+        self._keep_fitting_columns()
+        self.fit_status_column()
+        self._splitter_fitted = self.splitter.restoreState(state["splitter"])
+        self.tabs.setCurrentIndex(state["tab"])
+        self.search.setText(state["search"])
+        self.apply_filter()
+        if state["order_id"] is not None:
+            self.select_order(state["order_id"])
+
     # ---- state kept between runs ---------------------------------------------------------------
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("orders/header", self.view.horizontalHeader().saveState())
@@ -453,11 +476,11 @@ class OrdersPage(QWidget):
                 column, QHeaderView.ResizeMode.Stretch if stretch else QHeaderView.ResizeMode.Interactive)
 
     def fit_status_column(self) -> None:
-        """Widen the status column to its longest chip in the UI language: widths saved while
-        the desk spoke Chinese would cut the English chips ("Compl…")."""
-        needed = self._status_width(self.view)
-        if self.view.columnWidth(COL_STATUS) < needed:
-            self.view.setColumnWidth(COL_STATUS, needed)
+        """Widen each fixed column (the status chips above all) to its content in the UI
+        language: widths saved while the desk spoke Chinese would cut English words ("Compl…")."""
+        for column, needed in self._content_widths(self.view).items():
+            if self.view.columnWidth(column) < needed:
+                self.view.setColumnWidth(column, needed)
 
     def set_sort(self, sort: str, descending: bool = True) -> None:
         self.model.set_filter(replace(self.model.order_filter, sort=sort, descending=descending))

@@ -277,7 +277,7 @@ Please attach this file when you contact support.</translation>
     <name>Dates</name>
     <message>
         <source>约 {date}</source>
-        <extracomment>Shared with the dialogs (gui/dialogs/base.py): &quot;zh&quot; or &quot;en&quot;. A date computed across days the holiday calendar does not know yet (approximate).</extracomment>
+        <extracomment>Shared with the dialogs (gui/dialogs/base.py): &quot;zh&quot; or &quot;en&quot;. Translators installed by ``switch_language`` (the window&apos;s live language switch). A date computed across days the holiday calendar does not know yet (approximate).</extracomment>
         <translation>approx. {date}</translation>
     </message>
 </context>
@@ -2175,12 +2175,12 @@ Not available: {why}</translation>
         <translation>Language</translation>
     </message>
     <message>
-        <source>重启程序后生效。</source>
-        <translation>Takes effect after a restart.</translation>
+        <source>选择后立即切换，不用重启。</source>
+        <translation>Switches at once; no restart needed.</translation>
     </message>
     <message>
-        <source>已保存，重启程序后生效。</source>
-        <translation>Saved; takes effect after a restart.</translation>
+        <source>已保存。</source>
+        <translation>Saved.</translation>
     </message>
     <message>
         <source>数据与备份</source>

@@ -73,3 +73,43 @@ def test_a_small_laptop_screen_shows_the_whole_row_and_more_than_five_rows(qtbot
     finally:
         remove_translators(app, translators)
         ctx.worker.shutdown()
+
+
+def test_switching_the_language_needs_no_restart(qtbot: Any, demo_desk: Desk, tmp_path: Path) -> None:
+    import asyncio
+
+    from kashop_desktop.gui.i18n import remove_translators, switch_language, ui_lang
+    from kashop_desktop.gui.main_window import PAGE_KEYS, MainWindow
+    from kashop_desktop.gui.qt import QApplication, QSettings
+    from tests.gui.test_dialogs import desk_context, qasync_loop
+
+    app = QApplication.instance()
+    loops = qasync_loop(app)
+    next(loops)
+    contexts = desk_context(demo_desk, asyncio.get_event_loop(), qtbot)
+    ctx = next(contexts)
+    try:
+        window = MainWindow(ctx, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+        qtbot.addWidget(window)
+        window.persist_layout = False
+        window.show()
+        page = window.orders_page
+        page.select_row(3)
+        chosen = page.current_row().id
+        settings = window.show_page("settings")
+        settings.language.setCurrentIndex(settings.language.findData("en"))
+        qtbot.waitUntil(lambda: window.nav.item(0).text() == "Orders", timeout=5000)
+        assert ui_lang() == "en" and demo_desk.setting("language") == "en"
+        assert window.orders_page is not page  # built again, in English
+        assert window.orders_page.tabs.tabText(0).startswith("All (")
+        assert window.orders_page.detail.buttons["cancel"].text() == "Cancel order"
+        assert window.menuBar().actions()[0].text() == "&File"
+        assert window.nav.currentRow() == PAGE_KEYS.index("settings")  # the owner stays where they were
+        assert window.orders_page.current_row().id == chosen  # and so does the selected order
+        window.switch_language("zh")
+        assert window.nav.item(0).text() == "订单" and ui_lang() == "zh"
+    finally:
+        switch_language(app, "zh_CN")
+        remove_translators(app, [])
+        for gen in (contexts, loops):
+            next(gen, None)

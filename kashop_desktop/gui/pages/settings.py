@@ -197,7 +197,7 @@ class SettingsPage(QWidget):
         current = self.ctx.desk.setting("language", "zh")
         self.language.setCurrentIndex(max(0, self.language.findData(current)))
         self.language.currentIndexChanged.connect(lambda _i: self.ctx.start(self.save_language()))
-        self.language_note = QLabel(self.tr("重启程序后生效。"), box)
+        self.language_note = QLabel(self.tr("选择后立即切换，不用重启。"), box)
         self.language_note.setStyleSheet("color:#555;")
         row = QHBoxLayout(box)
         row.addWidget(self.language)
@@ -208,7 +208,8 @@ class SettingsPage(QWidget):
     async def save_language(self) -> str:
         code = str(self.language.currentData())
         await self.ctx.run(self.ctx.desk.set_setting, "language", code)
-        self.language_note.setText(self.tr("已保存，重启程序后生效。"))
+        self.language_note.setText(self.tr("已保存。"))
+        self.ctx.language_changed.emit(code)  # the window rebuilds its screens in that language
         return code
 
     # ---- data --------------------------------------------------------------------------------

@@ -1,0 +1,110 @@
+"""Labels for the codes the command line prints, in Chinese and English.
+
+``--json`` keeps the codes (scripts read them); tables and lines print these labels in the
+language chosen with ``--lang`` (Chinese by default), never a raw code such as ``open`` or
+``payment_issue``. A code without a label is printed as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+
+from ..domain.order import REASON_EN, REASON_ZH, Channel, ReasonCode
+from ..domain.states import OrderStatus
+from .output import zh
+
+REQUEST_STATES = {
+    "open": ("待审核", "waiting for review"), "approved": ("已批准", "approved"),
+    "auto_approved": ("自动批准", "approved automatically"), "rejected": ("已拒绝", "rejected"),
+    "cancelled_now": ("已直接取消", "cancelled at once"),
+}
+REFUND_STATES = {
+    "queued": ("排队中", "queued"), "sending": ("发送中", "sending"), "succeeded": ("退款成功", "succeeded"),
+    "failed": ("失败", "failed"), "unknown": ("结果未知", "outcome unknown"),
+}
+ACTORS = {
+    "owner": ("店主", "owner"), "system": ("系统", "system"), "buyer": ("买家", "buyer"),
+    "gateway": ("支付网关", "gateway"), "import": ("导入", "import"),
+}
+ACTIONS = {
+    "created": ("下单", "order placed"), "paid": ("支付成功", "paid"), "imported": ("导入", "imported"),
+    "imported_update": ("导入更新", "import update"), "mark_paid": ("补单", "marked paid"),
+    "deliver": ("发货", "delivered"), "complete": ("完成", "completed"),
+    "code_used": ("登记卡密使用情况", "code use recorded"), "reveal_code": ("查看卡密", "code revealed"),
+    "cancel": ("取消订单", "cancelled"), "expire": ("超时关闭", "expired"), "restore": ("恢复订单", "restored"),
+    "request_opened": ("登记取消申请", "cancel request opened"), "dispute_opened": ("登记售后争议", "dispute opened"),
+    "approved": ("批准申请", "request approved"), "auto_approved": ("自动批准", "approved automatically"),
+    "request_rejected": ("拒绝申请", "request rejected"), "request_overdue": ("申请已逾期", "request overdue"),
+    "refund_succeeded": ("退款成功", "refund succeeded"), "refund_failed": ("退款失败", "refund failed"),
+    "refund_unknown": ("退款结果未知", "refund outcome unknown"), "refund_processing": ("退款处理中", "refund processing"),
+    "refund_requeued": ("退款重新排队", "refund requeued"), "refund_retry": ("重新发送退款", "refund retried"),
+    "refund_confirmed": ("确认发送退款", "refund confirmed"), "refund_resolved": ("人工处理退款", "refund resolved by hand"),
+}
+CHANNELS_EN = {"alipay": "Alipay", "wechat": "WeChat Pay", "bank_card": "Bank card", "wallet": "Wallet"}
+#: Counters printed by ``sweep`` and ``refunds send``.
+COUNTERS = {
+    "expired": ("超时关闭", "expired"), "auto_approved": ("自动批准", "auto-approved"),
+    "overdue": ("新逾期", "newly overdue"), "picked": ("取出", "picked"), "succeeded": ("成功", "succeeded"),
+    "processing": ("处理中", "processing"), "failed": ("失败", "failed"), "unknown": ("结果未知", "unknown"),
+    "requeued": ("重新排队", "requeued"), "security_warnings": ("安全警告", "security warnings"),
+    "unreachable_gateways": ("连不上的网关", "unreachable gateways"),
+}
+
+
+def _pick(table: dict[str, tuple[str, str]], code: str | None, args: argparse.Namespace) -> str:
+    if not code:
+        return ""
+    pair = table.get(code)
+    return (pair[0] if zh(args) else pair[1]) if pair else code
+
+
+def request_state(code: str, args: argparse.Namespace) -> str:
+    return _pick(REQUEST_STATES, code, args)
+
+
+def refund_state(code: str, args: argparse.Namespace) -> str:
+    return _pick(REFUND_STATES, code, args)
+
+
+def actor(code: str, args: argparse.Namespace) -> str:
+    return _pick(ACTORS, code, args)
+
+
+def action(code: str, args: argparse.Namespace) -> str:
+    return _pick(ACTIONS, code, args)
+
+
+def counter(code: str, args: argparse.Namespace) -> str:
+    return _pick(COUNTERS, code, args)
+
+
+def status(code: str | None, args: argparse.Namespace) -> str:
+    if not code:
+        return ""
+    value = OrderStatus(code)
+    return value.zh if zh(args) else value.en
+
+
+def reason(code: str, args: argparse.Namespace) -> str:
+    try:
+        value = ReasonCode(code)
+    except ValueError:
+        return code
+    return REASON_ZH[value] if zh(args) else REASON_EN[value]
+
+
+def channel(code: str | None, args: argparse.Namespace) -> str:
+    if not code:
+        return ""
+    try:
+        value = Channel(code)
+    except ValueError:
+        return code
+    return value.zh if zh(args) else CHANNELS_EN[value.value]
+
+
+def counts_line(counts: Mapping[str, object], args: argparse.Namespace) -> str:
+    """``expired=3 auto_approved=1`` as people read it: 超时关闭 3，自动批准 1."""
+    sep = "，" if zh(args) else ", "
+    return sep.join(f"{counter(k, args)} {v}" for k, v in counts.items())

@@ -1,0 +1,58 @@
+"""The Chinese (and English) command line prints labels, never raw codes; --json keeps the codes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kashop_desktop.cli.main import main
+from kashop_desktop.domain.order import ReasonCode
+
+RAW_CODES = re.compile(r"\b(open|approved|auto_approved|payment_issue|not_needed|outside_cooling_off|owner|buyer|"
+                       r"created|request_opened|pending_payment|queued|succeeded|failed|unknown|expired)\b")
+
+
+@pytest.fixture
+def shop(data_dir: Path, capsys: Any) -> Path:
+    assert main(["demo", "--no-gui", "--orders", "80", "--data-dir", str(data_dir)]) == 0
+    capsys.readouterr()
+    return data_dir
+
+
+def run(capsys: Any, *argv: str) -> str:
+    assert main(list(argv)) == 0
+    return str(capsys.readouterr().out)
+
+
+def test_chinese_output_has_labels_not_codes(shop: Path, capsys: Any) -> None:
+    d = str(shop)
+    listed = run(capsys, "requests", "list", "--data-dir", d)
+    assert "待审核" in listed and "支付方式错误" in listed and "需人工审核" in listed
+    shown = run(capsys, "orders", "show", _first_scenario(capsys, d), "--data-dir", d)
+    assert "下单" in shown and "买家" in shown and "支付成功" in shown
+    for text in (listed, shown, run(capsys, "refunds", "list", "--data-dir", d), run(capsys, "sweep", "--data-dir", d)):
+        assert not RAW_CODES.search(text.replace("KSD", "").replace("KS", "")), text
+    assert "超时关闭" in run(capsys, "sweep", "--data-dir", d)
+
+
+def test_english_output_has_english_labels_and_json_keeps_codes(shop: Path, capsys: Any) -> None:
+    d = str(shop)
+    listed = run(capsys, "requests", "list", "--data-dir", d, "--lang", "en")
+    assert "waiting for review" in listed and ReasonCode.PAYMENT_ISSUE.en in listed
+    assert "待审核" not in listed
+    codes = json.loads(run(capsys, "requests", "list", "--data-dir", d, "--json"))
+    assert {r["state"] for r in codes} >= {"open"} and "payment_issue" in {r["reason"] for r in codes}
+
+
+def test_the_sandbox_test_names_its_scenario_in_words(shop: Path, capsys: Any) -> None:
+    out = run(capsys, "gateways", "test", "沙箱", "--data-dir", str(shop))
+    assert "退款立即成功" in out and "refunds succeed at once" in out and "success" not in out.replace("succeed", "")
+
+
+def _first_scenario(capsys: Any, d: str) -> str:
+    rows = json.loads(run(capsys, "requests", "list", "--data-dir", d, "--json"))
+    return str(rows[0]["order_no"])
