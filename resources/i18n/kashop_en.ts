@@ -1689,6 +1689,10 @@ Not available: {why}</translation>
         <translation>{picked} handled: {ok} succeeded, {processing} processing, {failed} failed, {unknown} unknown, {requeued} requeued</translation>
     </message>
     <message>
+        <source>这次发送有 {failed} 笔失败、{unknown} 笔结果未知，原因见「失败」和「结果未知」</source>
+        <translation>This send: {failed} failed and {unknown} with an unknown outcome; see the Failed and Unknown tabs for why</translation>
+    </message>
+    <message>
         <source>、</source>
         <translation>, </translation>
     </message>

@@ -168,3 +168,43 @@ def test_the_cancel_reason_chosen_in_the_dialog_shows_in_the_timeline(qtbot, ctx
     # The owner's selection stays on the cancelled order, whose Cancel is no longer offered.
     assert page.detail.order_id == page.current_row().id
     assert not page.detail.buttons["cancel"].isEnabled() and page.detail.buttons["restore"].isEnabled()
+
+
+def test_request_dialog_rows_keep_their_spacing_when_the_amount_is_invalid(qtbot, ctx, shop) -> None:
+    from kashop_desktop.gui.dialogs import OpenRequestDialog
+
+    dialog = OpenRequestDialog(None, ctx, shop.order("paid"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+
+    def gap() -> int:
+        return dialog.note.geometry().top() - dialog.reason.geometry().bottom()
+
+    before, height = gap(), dialog.height()
+    dialog.amount.setText("12.345")  # three decimals: the error line appears, the dialog grows
+    qtbot.waitUntil(lambda: dialog.message.isVisible() and dialog.height() > height, timeout=3000)
+    assert gap() == before
+    dialog.amount.setText("12.34")  # fixed: the error line goes, the dialog gives the height back
+    qtbot.waitUntil(lambda: not dialog.message.isVisible(), timeout=3000)
+    qtbot.waitUntil(lambda: dialog.height() == height, timeout=3000)
+    assert gap() == before  # rows do not spread over the spare height
+    dialog.resize(dialog.width(), height + 150)  # the owner drags it taller: that height stays
+    qtbot.waitUntil(lambda: dialog.height() == height + 150, timeout=3000)
+    dialog.amount.setText("12")
+    assert dialog.height() == height + 150
+
+
+def test_a_requeued_banner_does_not_outlive_a_send_that_failed_again(qtbot, ctx, shop) -> None:
+    from kashop_desktop.gui.pages import RefundsPage
+    from kashop_desktop.services.refund_queue import QueueReport
+
+    page = RefundsPage(ctx)
+    qtbot.addWidget(page)
+    page.message.show_message("已重新排队：RF0001", "ok")
+    page.on_report(QueueReport(picked=1, failed=1))
+    assert page.message.kind == "error" and "已重新排队" not in page.message.text()
+    assert "1 笔失败" in page.message.text()
+    page.message.show_message("已重新排队：RF0002", "ok")
+    page.on_report(QueueReport(picked=1, succeeded=1))
+    assert not page.message.isVisible()

@@ -161,6 +161,8 @@ class OpDialog(QDialog):
         self.busy = False
         self.touched = False  # before the first edit a problem is a hint, not an error
         self.fitted = False  # fit_height may shrink the window once, when it is first shown
+        self.fitted_height: int | None = None  # the height fit_height gave it (None: the owner's own)
+        self.last_needed = 0  # what the content needed at the last fit
         self.service_error: str | None = None
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.message = InlineMessage(self)
@@ -260,13 +262,21 @@ class OpDialog(QDialog):
         self.fitted = True
 
     def fit_height(self, shrink: bool = False) -> None:
-        """Grow to what the wrapped labels need at the current width; on the first show also
-        shrink: the size hint wraps them at a narrow width (long English lines), which left a gap."""
+        """Grow to what the content needs at the current width, and shrink again when a message
+        or a preview goes away (else the form's rows spread apart over the spare height). A
+        height the owner dragged to is left alone; on the first show the window may shrink."""
         layout = self.layout()
-        if layout is not None and layout.hasHeightForWidth():
-            needed = layout.totalHeightForWidth(self.width())
-            if needed > self.height() or (shrink and needed < self.height()):
-                self.resize(self.width(), needed)
+        if layout is None:
+            return
+        layout.activate()  # the minimum height still counts a message that was just hidden
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() \
+            else layout.totalSizeHint().height()
+        # No taller than this method or the layout last made it: the owner did not drag it.
+        ours = shrink or self.height() <= max(self.fitted_height or 0, self.last_needed)
+        if needed > self.height() or (ours and needed < self.height()):
+            self.resize(self.width(), needed)
+            self.fitted_height = self.height()  # the minimum size may have kept it taller
+        self.last_needed = needed
 
     def reject(self) -> None:
         if not self.busy:  # an operation in flight finishes first; its result must be seen

@@ -245,6 +245,11 @@ class RefundsPage(QWidget):
 
     def on_report(self, report: QueueReport) -> None:
         self.last_report = report
+        if self.message.kind == "ok":  # "已重新排队" was true before this send, not after it
+            self.message.clear_message()
+        if report.failed or report.unknown:
+            self.message.show_message(self.tr("这次发送有 {failed} 笔失败、{unknown} 笔结果未知，原因见「失败」和「结果未知」")
+                                      .format(failed=report.failed, unknown=report.unknown))
         if not report.unreachable_gateways:
             self.banner.hide()
             return
