@@ -33,6 +33,7 @@ from .qt import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QScrollArea,
     QSettings,
     QSize,
     QSplitter,
@@ -172,7 +173,13 @@ class MainWindow(QMainWindow):
             return
         page = page_class(self.ctx)
         self.pages[key] = page
-        self._holder(row).addWidget(page)
+        # A page taller than a small screen (Settings at 1024x640) scrolls; it never forces the
+        # window taller than the screen.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(page)
+        self._holder(row).addWidget(scroll)
 
     # ---- counts and the status bar -------------------------------------------------------------
     def refresh_status(self) -> None:

@@ -70,6 +70,9 @@ def test_a_small_laptop_screen_shows_the_whole_row_and_more_than_five_rows(qtbot
         scroll = page.detail.findChild(QScrollArea)
         assert scroll.horizontalScrollBar().maximum() == 0  # the buttons wrap under the title instead
         assert all(b.isVisible() for b in page.detail.buttons.values())
+        window.show_page("settings")  # taller than the screen: it scrolls, the window stays
+        QApplication.processEvents()
+        assert window.height() == 640
     finally:
         remove_translators(app, translators)
         ctx.worker.shutdown()
