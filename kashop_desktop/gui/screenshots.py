@@ -1,7 +1,7 @@
 """Screenshots for the docs and the review: ``python -m kashop_desktop.gui.screenshots OUT_DIR``.
 
-Builds the demo shop in a temporary data dir, shows the real main window at 1400x860 and
-grabs every screen and dialog (packaging/screenshots.sh runs it under Xvfb, not offscreen, so
+Builds the demo shop in a temporary data dir, shows the real main window at 1366x768 (and the
+orders screen once more at 1024x640, a small laptop) and grabs every screen and dialog (packaging/screenshots.sh runs it under Xvfb, not offscreen, so
 fonts and window decorations are the real ones). The whole run is one coroutine on the qasync
 loop: it waits for paints with ``asyncio.sleep``, never with a nested Qt event loop.
 
@@ -21,7 +21,7 @@ from typing import Any
 
 from ..domain.order import ReasonCode
 from ..domain.states import OrderStatus
-from ..services import demo, requests, views
+from ..services import delivery, demo, requests, views
 from ..services.desk import Desk
 from ..services.views import OrderFilter
 from .app import load_cjk_font, make_app
@@ -32,7 +32,8 @@ from .order_detail import ACTIONS
 from .pages.refunds import STATES, RefundsPage
 from .qt import QSettings, QtWidgets, QWidget, qasync
 
-WINDOW_SIZE = (1400, 860)
+WINDOW_SIZE = (1366, 768)
+SMALL_SIZE = (1024, 640)
 MAX_BYTES = 200_000
 PAINT_WAIT_S = 0.6
 
@@ -88,6 +89,9 @@ class Shooter:
         if paid is not None:
             window.orders_page.select_order(paid.id)
         await self.shoot(window, f"orders{suffix}")
+        window.resize(*SMALL_SIZE)
+        await self.shoot(window, f"orders_1024{suffix}")
+        window.resize(*WINDOW_SIZE)
         if not suffix:
             await self.dispute_only(window)
 
@@ -127,6 +131,7 @@ class Shooter:
             "review": lambda: _open_request_id(desk),
             "restore": lambda: _no(first_order(desk, OrderStatus.CANCELLED, paid_at=None)),
             "mark_paid": lambda: _no(first_order(desk, OrderStatus.PENDING_PAYMENT)),
+            "deliver": lambda: _deliverable(desk),
             # A delivered order whose code is known unused: a dispute the owner may accept.
             "open_request": lambda: _no(first_order(desk, OrderStatus.DELIVERED, requests=lambda d: not d.requests,
                                                     code_used="no")),
@@ -149,6 +154,14 @@ def _dispute_first(desk: Desk, order_no: str) -> bool:
     """The services' first reason for refusing a cancel is the delivered-goods (dispute) rule."""
     decision = requests.preview(desk, order_no, ReasonCode.MISTAKEN).decision
     return bool(decision.codes) and decision.codes[0] == "dispute"
+
+
+def _deliverable(desk: Desk) -> str | None:
+    """A paid 卡密 order that can be delivered now: the dialog names the code and the buyer."""
+    for row in views.order_page(desk, OrderFilter(status=OrderStatus.PAID.value), 400):
+        if row.product_type == "card_code" and delivery.deliver_preview(desk, row.order_no).refusal is None:
+            return row.order_no
+    return None
 
 
 def _no(row: views.OrderRow | None) -> str | None:
