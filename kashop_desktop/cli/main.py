@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..applog import log_file, setup_logging
 from ..domain.errors import DomainError, StoreBusy, StoreUnusable
-from . import demo, gateways, holidays, maintenance, orders, policy, refunds, requests
+from . import codes, demo, gateways, holidays, maintenance, orders, policy, refunds, requests
 from .common import command_name, common_options, open_window
 from .output import (
     EXIT_BUSY,
@@ -27,7 +27,7 @@ from .output import (
 )
 
 # In the order ``--help`` lists them.
-NOUNS = (demo, orders, requests, refunds, gateways, maintenance, policy, holidays)
+NOUNS = (demo, orders, codes, requests, refunds, gateways, maintenance, policy, holidays)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -56,3 +56,16 @@ def test_the_sandbox_test_names_its_scenario_in_words(shop: Path, capsys: Any) -
 def _first_scenario(capsys: Any, d: str) -> str:
     rows = json.loads(run(capsys, "requests", "list", "--data-dir", d, "--json"))
     return str(rows[0]["order_no"])
+
+
+def test_codes_reveal_prints_the_code_and_logs_it(shop: Path, capsys: Any) -> None:
+    d = str(shop)
+    delivered = json.loads(run(capsys, "orders", "list", "--status", "delivered", "--data-dir", d, "--json"))
+    order_no = next(o["order_no"] for o in delivered["orders"] if o["product_type"] == "card_code")
+    assert main(["codes", "reveal", order_no, "--data-dir", d]) == 0
+    out = capsys.readouterr()
+    assert out.out.strip() and "*" not in out.out and "查看卡密" in out.err
+    shown = json.loads(run(capsys, "orders", "show", order_no, "--data-dir", d, "--json"))
+    assert shown["events"][-1]["action"] == "reveal_code" and shown["events"][-1]["actor"] == "owner"
+    assert shown["card_code_masked"].startswith(out.out.strip()[:2])
+    assert main(["codes", "reveal", "NO-SUCH-ORDER", "--data-dir", d]) == 1

@@ -1,0 +1,35 @@
+"""``codes``: reveal a delivered 卡密 to send it to the buyer (written to the order's timeline)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from .common import add_command, add_noun, run_with_desk
+from .output import EXIT_OK, print_json, zh
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add the ``codes`` noun and its verbs to ``sub``."""
+    codes = add_noun(sub, "codes", "delivered card codes")
+    p = add_command(codes, common, "reveal", cmd_codes_reveal,
+                    "print the delivered card code of an order (logged in its timeline: who, when)")
+    p.add_argument("order_no")
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_codes_reveal(args: argparse.Namespace) -> int:
+    from ..services.delivery import reveal_code
+
+    def body(desk: Any) -> int:
+        _changes, code = reveal_code(desk, args.order_no)
+        if args.json:
+            print_json({"order_no": args.order_no, "codes": code.splitlines()})
+        else:
+            print(("已记入订单时间线（查看卡密）：" if zh(args) else "written to the order's timeline (code revealed):"),
+                  file=sys.stderr)
+            print(code)
+        return EXIT_OK
+
+    return run_with_desk(args, body)
