@@ -177,6 +177,7 @@ def _open_request_id(desk: Desk) -> int | None:
 
 async def run(out: Path) -> Shooter:
     app = make_app([])
+    app.setQuitOnLastWindowClosed(False)  # closing the last window must not stop the loop mid-run
     load_cjk_font(app)
     scratch = tempfile.TemporaryDirectory(prefix="kashop-shots-")
     desk = Desk.open(scratch.name)
