@@ -61,8 +61,9 @@ class HolidaysBox(QGroupBox):
         for view in years:
             if view.source == "loaded":
                 self.loaded_years.addItem(str(view.year), view.year)
-        self.loaded_years.setEnabled(self.loaded_years.count() > 0)
-        self.remove_button.setEnabled(self.loaded_years.count() > 0)
+        # Removing is offered only once something was loaded.
+        self.loaded_years.setHidden(self.loaded_years.count() == 0)
+        self.remove_button.setHidden(self.loaded_years.count() == 0)
 
     def choose_file(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, self.tr("导入放假安排"), str(Path.home()),
