@@ -10,10 +10,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..domain.calendar import FIXED_HOLIDAYS
 from ..domain.errors import DomainError
 from .common import add_command, add_noun, run_with_desk
 from .output import EXIT_OK, EXIT_USAGE, changes_json, print_error, print_json, zh
 
+FIXED_NAMES_EN = dict(FIXED_HOLIDAYS.values())
 SOURCES = {"loaded": ("已导入", "loaded"), "package": ("内置数据", "built in"),
            "fixed_only": ("仅固定日期节日（其余为约数）", "fixed-date holidays only (other dates approx.)")}
 
@@ -44,7 +46,8 @@ def cmd_holidays_show(args: argparse.Namespace) -> int:
         for y in years:
             print(f"{y.year}  {SOURCES[y.source][0 if zh(args) else 1]}")
             for day, name in y.holidays:
-                print(f"  {day.isoformat()}  {'休' if zh(args) else 'off'}  {name}")
+                shown = name if zh(args) else FIXED_NAMES_EN.get(name, name)
+                print(f"  {day.isoformat()}  {'休' if zh(args) else 'off'}  {shown}")
             for day in y.workdays:
                 print(f"  {day.isoformat()}  {'班' if zh(args) else 'work'}")
         return EXIT_OK

@@ -210,6 +210,7 @@ def test_holidays_load_and_exact_flags_in_json(cli: Cli, tmp_path: Path) -> None
     assert cli.json("orders", "show", "KSH001", *eve)["refunds"][0]["exact"] is False
     shown = {y["year"]: y for y in cli.json("holidays", "show", *eve)}
     assert shown[2026]["source"] == "package" and shown[2027]["exact"] is False
+    assert "2027-10-01  off  National Day" in cli("holidays", "show", "--lang", "en", *eve).stdout
 
     bad = tmp_path / "bad.json"
     bad.write_text('{"year": 2027, "holidays": ["2027-02-30"]}', encoding="utf-8")
