@@ -466,7 +466,7 @@ Please attach this file when you contact support.</translation>
     </message>
     <message>
         <source>国务院公布新一年的放假安排后，可在内置数据更新前先导入（JSON 或 CSV：日期、休/班、名称）。未知年份里按工作日推算的日期标为“约”。</source>
-        <translation>Once the State Council publishes next year&apos;s holiday schedule, load it here before the built-in data is updated (JSON or CSV: date, off/work, name). Dates counted across a year not known yet are marked “approx.”.</translation>
+        <translation>Once the State Council publishes next year&apos;s holiday schedule, load it here before the built-in data is updated (JSON or CSV: date, off/work, name). Dates counted across a year not known yet are marked &quot;approx.&quot;.</translation>
     </message>
     <message>
         <source>导入放假安排…</source>
