@@ -97,6 +97,7 @@ class DeskContext(QObject):
         await asyncio.gather(*others, return_exceptions=True)
         await self.queue.aclose()
         # SQLite connections are per thread: the worker closes its own (checkpointing the log),
-        # so a restore or the next start finds the store released.
-        await self.worker.run(self.desk.close)
+        # so a restore or the next start finds the store released. Waited for here, not awaited:
+        # the loop may already be stopping (the last window closed), and shutdown waits anyway.
+        self.worker.call(self.desk.close)
         self.worker.shutdown()

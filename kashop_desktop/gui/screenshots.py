@@ -13,6 +13,7 @@ instead of failing the run.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -21,11 +22,12 @@ from typing import Any
 
 from ..domain.order import ReasonCode
 from ..domain.states import OrderStatus
-from ..services import delivery, demo, requests, views
+from ..services import delivery, demo, maintenance, requests, views
 from ..services.desk import Desk
 from ..services.views import OrderFilter
 from .app import load_cjk_font, make_app
 from .context import DeskContext
+from .dialogs.restore_backup import RestoreBackupDialog
 from .i18n import install_translator, remove_translators
 from .main_window import MainWindow
 from .order_detail import ACTIONS
@@ -148,6 +150,22 @@ class Shooter:
             await self.shoot(dialog, f"dialog_{key}{suffix}")
             dialog.close()
             dialog.deleteLater()
+        await self.restore_backup(window, suffix)
+
+    async def restore_backup(self, window: MainWindow, suffix: str = "") -> None:
+        """File > 恢复备份 over a week of daily backups and one taken by hand."""
+        desk = self.ctx.desk
+        if not maintenance.list_backups(desk.data_dir):
+            await self.ctx.run(maintenance.backup, desk)
+            for _day in range(3):
+                for b in maintenance.list_backups(desk.data_dir):
+                    os.utime(b.path, (b.taken_at - 86_400, b.taken_at - 86_400))
+                await self.ctx.run(maintenance.auto_backup, desk)
+        dialog = RestoreBackupDialog(window, desk.data_dir)
+        dialog.show()
+        await self.shoot(dialog, f"dialog_restore_backup{suffix}")
+        dialog.close()
+        dialog.deleteLater()
 
 
 def _dispute_first(desk: Desk, order_no: str) -> bool:

@@ -144,3 +144,47 @@ def test_settings_page_keeps_the_automatic_backup_settings(qtbot: Any, ctx: Any)
     page.backup_keep.setValue(3)
     page.auto_backup.setChecked(False)
     qtbot.waitUntil(lambda: maintenance.backup_settings(ctx.desk) == maintenance.BackupSettings(False, 3))
+
+
+def test_a_damaged_store_at_start_offers_its_backups_and_restores_one(qtbot: Any, data_dir: Path) -> None:
+    """The window's start on a truncated file: the backups dialog, the restore, then a good store."""
+    from kashop_desktop.domain.errors import StoreUnusable
+    from kashop_desktop.gui.app import refuse_to_start, restore_and_report
+    from kashop_desktop.gui.qt import QTimer
+
+    desk = Desk.open(data_dir)
+    desk.set_setting("marker", 1)
+    backup = maintenance.backup(desk)
+    desk.close()
+    path = data_dir / "kashop.sqlite3"
+    with path.open("rb+") as f:
+        f.truncate(path.stat().st_size // 2)
+    with pytest.raises(StoreUnusable) as caught:
+        Desk.open(data_dir)
+    seen: list[str] = []
+
+    def answer_modal() -> None:  # the owner's clicks on each modal window as it comes up
+        widget = QApplication.activeModalWidget()
+        if isinstance(widget, RestoreBackupDialog):
+            seen.append(widget.problem.text())
+            widget.accept()
+        elif isinstance(widget, QMessageBox):
+            seen.append(widget.text())
+            widget.accept()
+
+    clicker = QTimer()
+    clicker.timeout.connect(answer_modal)
+    clicker.start(20)
+    try:
+        chosen = refuse_to_start(QApplication.instance(), caught.value, None, False, data_dir)
+        assert chosen == backup
+        assert restore_and_report(QApplication.instance(), data_dir, chosen, None)
+    finally:
+        clicker.stop()
+    assert str(path) in seen[0] and "被截断" in seen[0]  # what is wrong, in the dialog
+    assert str(backup) in seen[1]  # and where it came from
+    desk = Desk.open(data_dir)
+    try:
+        assert desk.setting("marker") == 1
+    finally:
+        desk.close()
