@@ -236,6 +236,19 @@ def _probe(db: SqliteDatabase) -> None:
     db.execute_sql("SELECT count(*) FROM status_count").fetchone()
 
 
+def _read_version(path: Path, backups: Path) -> int:
+    # The log may be copied while another process rewrites it: a second look settles that; a
+    # file that cannot be read three times over is damaged.
+    for attempt in range(3):
+        try:
+            return health.read_version(path)
+        except sqlite3.DatabaseError as exc:
+            if attempt == 2:
+                raise unusable(path, "damaged", backups, str(exc)) from exc
+            log.warning("reading the schema version of %s: %s; looking again", path, exc)
+    raise AssertionError("unreachable")
+
+
 def open_store(path: Path, *, backups: Path | None = None) -> SqliteDatabase:
     """Open (creating or migrating) the store at `path` and bind the models to it.
 
@@ -247,10 +260,7 @@ def open_store(path: Path, *, backups: Path | None = None) -> SqliteDatabase:
         _create(path)
     elif report.state is not health.FileState.OK:
         raise unusable(path, report.state, backups)
-    try:
-        version = health.read_version(path)
-    except sqlite3.DatabaseError as exc:
-        raise unusable(path, "damaged", backups, str(exc)) from exc
+    version = _read_version(path, backups)
     if version > LATEST:
         raise _too_new(path, version)
     if version < 1:  # an SQLite file, but never a desk's: migrating would write into someone's data

@@ -68,13 +68,32 @@ def _page_size(header: bytes) -> int:
 
 
 def inspect(path: Path) -> FileReport:
-    """What state the file at `path` is in, from its size and header alone (no SQLite open)."""
-    if not path.exists():
+    """What state the file at `path` is in, from its size and header alone (no SQLite open).
+
+    A file that looks cut short is looked at again: another process's checkpoint writes page 1
+    (with the new page count) before the pages that grow the file, and removes its log when
+    done, so a look that spans the end of a checkpoint can see the new count beside the old
+    size. A truly truncated file gives the same answer twice.
+    """
+    report = _inspect_once(path)
+    for _ in range(5):
+        if report.state is not FileState.TRUNCATED:
+            return report
+        again = _inspect_once(path)
+        if again == report:
+            return report
+        report = again
+    return report
+
+
+def _inspect_once(path: Path) -> FileReport:
+    try:
+        header = _header(path)
+        size = path.stat().st_size  # after the header: a checkpoint only grows the file meanwhile
+    except FileNotFoundError:
         return FileReport(FileState.ORPHAN_WAL if _wal_size(path) > 0 else FileState.MISSING)
-    size = path.stat().st_size
     if size == 0:
         return FileReport(FileState.EMPTY)
-    header = _header(path)
     page_size = _page_size(header) if len(header) == HEADER_SIZE else 0
     if not header.startswith(MAGIC) or len(header) < HEADER_SIZE or page_size < 512 or page_size & (page_size - 1):
         return FileReport(FileState.NOT_SQLITE, size)
