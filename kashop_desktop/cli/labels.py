@@ -11,6 +11,7 @@ import argparse
 from collections.abc import Mapping
 
 from ..domain.order import REASON_EN, REASON_ZH, Channel, ReasonCode
+from ..domain.refund_states import RefundStatus
 from ..domain.states import OrderStatus
 from .output import zh
 
@@ -19,10 +20,8 @@ REQUEST_STATES = {
     "auto_approved": ("自动批准", "approved automatically"), "rejected": ("已拒绝", "rejected"),
     "cancelled_now": ("已直接取消", "cancelled at once"),
 }
-REFUND_STATES = {
-    "queued": ("排队中", "queued"), "sending": ("发送中", "sending"), "succeeded": ("退款成功", "succeeded"),
-    "failed": ("失败", "failed"), "unknown": ("结果未知", "outcome unknown"),
-}
+#: One word per refund state, defined once in domain.refund_states for the whole desk.
+REFUND_STATES = {s.value: (s.zh, s.en) for s in RefundStatus}
 ACTORS = {
     "owner": ("店主", "owner"), "system": ("系统", "system"), "buyer": ("买家", "buyer"),
     "gateway": ("支付网关", "gateway"), "import": ("导入", "import"),
@@ -40,6 +39,8 @@ ACTIONS = {
     "refund_unknown": ("退款结果未知", "refund outcome unknown"), "refund_processing": ("退款处理中", "refund processing"),
     "refund_requeued": ("退款重新排队", "refund requeued"), "refund_retry": ("重新发送退款", "refund retried"),
     "refund_confirmed": ("确认发送退款", "refund confirmed"), "refund_resolved": ("人工处理退款", "refund resolved by hand"),
+    "refund_sending": ("退款发送中", "refund sending"), "refund_needs_owner": ("退款待人工处理", "refund needs the owner"),
+    "refund_late_reply": ("网关迟到的退款回复", "late refund reply from the gateway"),
 }
 CHANNELS_EN = {"alipay": "Alipay", "wechat": "WeChat Pay", "bank_card": "Bank card", "wallet": "Wallet"}
 #: Counters printed by ``sweep`` and ``refunds send``.

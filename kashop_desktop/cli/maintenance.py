@@ -53,6 +53,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         else:
             print(f"{'OK' if report.ok else '✗'} integrity={report.integrity} fk_problems={report.foreign_key_problems}"
                   f" schema={report.schema_version} orders={report.orders} counts_match={report.counts_match}")
+            for trade_no, order_nos in report.duplicate_trade_nos:
+                print(f"  交易号 {trade_no} 被多个订单使用 / trade no {trade_no} is held by several orders: "
+                      f"{' '.join(order_nos)}")
         return EXIT_OK if report.ok else EXIT_REFUSED
 
     return run_with_desk(args, body)

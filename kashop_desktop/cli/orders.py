@@ -9,6 +9,7 @@ from typing import Any
 
 from ..domain.money import format_yuan
 from ..domain.order import CodeUsed, ReasonCode
+from ..domain.refund_states import PENDING_LABEL_EN, PENDING_LABEL_ZH
 from ..domain.states import OrderStatus
 from . import labels
 from .common import add_command, add_noun, run_with_desk
@@ -79,7 +80,8 @@ def cmd_orders_list(args: argparse.Namespace) -> int:
             print_json({"total": views.count_orders(desk, flt), "orders": [
                 {"order_no": r.order_no, "created_at": r.created_at, "product": r.product,
                  "product_type": r.product_type, "quantity": r.quantity, "buyer": r.buyer, "paid_fen": r.paid_fen,
-                 "refunded_fen": r.refunded_fen, "status": r.status, "channel": r.channel,
+                 "refunded_fen": r.refunded_fen, "refund_pending_fen": r.refund_pending_fen, "status": r.status,
+                 "channel": r.channel,
                  "gateway_trade_no": r.gateway_trade_no} for r in rows]})
             return EXIT_OK
         table([[r.order_no, f"{r.created_at:%Y-%m-%d %H:%M}", r.product, r.buyer, format_yuan(r.paid_fen),
@@ -109,12 +111,15 @@ def cmd_orders_show(args: argparse.Namespace) -> int:
 def _print_detail(d: Any, args: argparse.Namespace) -> None:
     """One order for people: labels in the chosen language, never raw codes."""
     print(f"{d.order_no}  {status_label(d.status.value, args)}  {d.product} x{d.quantity}")
-    money = [format_yuan(d.paid_fen), format_yuan(d.refunded_fen), format_yuan(d.coupon_fen)]
+    money = [format_yuan(d.paid_fen), format_yuan(d.refunded_fen), format_yuan(d.coupon_fen),
+             format_yuan(d.refund_pending_fen), format_yuan(d.refundable_fen)]
     pay = " ".join(x for x in (labels.channel(d.channel, args), d.gateway or "", d.gateway_trade_no or "") if x)
     if zh(args):
-        print(f"  实付 ¥{money[0]}  已退 ¥{money[1]}  优惠券 ¥{money[2]}  积分 {d.points}  买家 {d.buyer}  {pay}")
+        print(f"  实付 ¥{money[0]}  已退 ¥{money[1]}  {PENDING_LABEL_ZH} ¥{money[3]}  可退 ¥{money[4]}  优惠券 ¥{money[2]}"
+              f"  积分 {d.points}  买家 {d.buyer}  {pay}")
     else:
-        print(f"  paid ¥{money[0]}  refunded ¥{money[1]}  coupon ¥{money[2]}  points {d.points}  buyer {d.buyer}  {pay}")
+        print(f"  paid ¥{money[0]}  refunded ¥{money[1]}  {PENDING_LABEL_EN.lower()} ¥{money[3]}"
+              f"  refundable ¥{money[4]}  coupon ¥{money[2]}  points {d.points}  buyer {d.buyer}  {pay}")
     rows = []
     for e in d.events:
         arrow = f"{labels.status(e.before, args)} → {labels.status(e.after, args)}" if e.before and e.after else \
@@ -132,7 +137,8 @@ def _detail_json(d: Any) -> dict[str, Any]:
     return {
         "order_no": d.order_no, "status": d.status, "product": d.product, "product_type": d.product_type,
         "quantity": d.quantity, "list_fen": d.list_fen, "paid_fen": d.paid_fen,
-        "refunded_fen": d.refunded_fen, "refundable_fen": d.refundable_fen, "coupon_fen": d.coupon_fen,
+        "refunded_fen": d.refunded_fen, "refund_pending_fen": d.refund_pending_fen,
+        "refundable_fen": d.refundable_fen, "coupon_fen": d.coupon_fen,
         "coupon_code": d.coupon_code, "points": d.points, "points_refunded": d.points_refunded,
         "buyer": d.buyer, "channel": d.channel, "gateway": d.gateway, "gateway_trade_no": d.gateway_trade_no,
         "created_at": d.created_at, "paid_at": d.paid_at, "delivered_at": d.delivered_at,

@@ -98,7 +98,8 @@ def refund_json(r: Any) -> dict[str, Any]:
     crosses days the holiday calendar does not know yet."""
     return {"id": r.id, "order_no": r.order_no, "refund_no": r.refund_no, "amount_fen": r.amount_fen,
             "gross_fen": r.gross_fen, "fee_fen": r.fee_fen, "coupon_share_fen": r.coupon_share_fen,
-            "points_returned": r.points_returned, "state": r.state, "gateway": r.gateway,
+            "points_returned": r.points_returned, "state": r.state, "checks": r.checks,
+            "resolved_how": r.resolved_how, "gateway": r.gateway,
             "gateway_kind": r.gateway_kind, "channel": r.channel, "attempts": r.attempts,
             "last_error": r.last_error, "security_warning": r.security_warning,
             "needs_confirmation": r.needs_confirmation, "eta": r.eta_latest, "eta_earliest": r.eta_earliest,

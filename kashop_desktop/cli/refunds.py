@@ -7,16 +7,17 @@ import asyncio
 from typing import Any
 
 from ..domain.money import format_yuan
+from ..domain.refund_states import OutsideMethod, RefundStatus
 from . import labels
 from .common import add_command, add_noun, run_with_desk
-from .output import EXIT_OK, about, done, print_json, refund_json, table, zh
+from .output import EXIT_OK, UsageError, about, done, print_json, refund_json, table, zh
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``refunds`` noun and its verbs to ``sub``."""
     refunds = add_noun(sub, "refunds", "the refund queue")
     p = add_command(refunds, common, "list", cmd_refunds_list, "refunds by state")
-    p.add_argument("--state", choices=["queued", "sending", "succeeded", "failed", "unknown"])
+    p.add_argument("--state", choices=[s.value for s in RefundStatus])
     p.add_argument("--json", action="store_true")
     p = add_command(refunds, common, "send", cmd_refunds_send, "send what the queue holds")
     p.add_argument("--limit", type=int)
@@ -33,7 +34,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--succeeded", action="store_true")
     group.add_argument("--failed", action="store_true")
-    p.add_argument("--note", required=True)
+    p.add_argument("--note", required=True, help="what you checked, or how the buyer was paid")
+    p.add_argument("--outside", choices=[m.value for m in OutsideMethod if m is not OutsideMethod.GATEWAY],
+                   help="refunded outside the desk: cash, bank_transfer or other (with --succeeded)")
 
 
 def cmd_refunds_list(args: argparse.Namespace) -> int:
@@ -96,5 +99,10 @@ def cmd_refunds_confirm(args: argparse.Namespace) -> int:
 def cmd_refunds_resolve(args: argparse.Namespace) -> int:
     from ..services.refund_queue import resolve_manually
 
-    return run_with_desk(args, lambda desk: done(args, resolve_manually(desk, args.id, args.succeeded, args.note),
-                                                 f"退款 #{args.id} 已人工处理", f"refund #{args.id} resolved"))
+    how = OutsideMethod(args.outside) if args.outside else OutsideMethod.GATEWAY
+    if args.outside and not args.succeeded:
+        raise UsageError("--outside 只能与 --succeeded 一起使用 / --outside goes with --succeeded only")
+    return run_with_desk(args, lambda desk: done(
+        args, resolve_manually(desk, args.id, args.succeeded, args.note, how=how),
+        f"退款 #{args.id} 已人工处理（{'退款成功' if args.succeeded else '退款失败'}，{how.zh}）",
+        f"refund #{args.id} resolved ({'refunded' if args.succeeded else 'failed'}, {how.en})"))

@@ -96,10 +96,14 @@ class OrderFacts:
     code_used: CodeUsed
     buyer: str
     points_refunded: int = 0
+    refund_pending_fen: Fen = 0  # approved refunds not final yet (退款中)
 
     @property
     def refundable_fen(self) -> Fen:
-        return max(0, self.paid_fen - self.refunded_fen)
+        """What may still be refunded: paid, less confirmed and in-flight refunds; 0 when unpaid."""
+        if self.paid_at is None:
+            return 0
+        return max(0, self.paid_fen - self.refunded_fen - self.refund_pending_fen)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,9 @@ All amounts are integer fen. Shares are computed cumulatively (what the refunds 
 plus this one cover, minus what earlier refunds already covered), so rounding can never make
 the parts of several partial refunds add up to more than the whole.
 
+"Already refunded" here means confirmed plus in flight (``refund_pending_fen``): an approved
+refund that has not settled yet still takes its share.
+
 Fee rounding: the fee is `amount * rate / 10000` rounded *down* to the fen, in the buyer's
 favour, and never charged when the merchant is at fault.
 """
@@ -64,8 +67,9 @@ def breakdown(
             f"a refund cannot exceed what is refundable ({refundable} fen)",
         )
     paid = order.paid_fen
-    after = order.refunded_fen + amount
-    coupon_share = _share(order.coupon_fen, after, paid) - _share(order.coupon_fen, order.refunded_fen, paid)
+    covered = order.refunded_fen + order.refund_pending_fen  # confirmed and in flight
+    after = covered + amount
+    coupon_share = _share(order.coupon_fen, after, paid) - _share(order.coupon_fen, covered, paid)
     points_total_after = _share(order.points, after, paid)
     points_returned = max(0, min(order.points - order.points_refunded, points_total_after - order.points_refunded))
     fee = 0 if waive_fee else fee_for(amount, fee_rate_permyriad)
@@ -78,5 +82,5 @@ def breakdown(
         coupon_share_fen=coupon_share,
         points_returned=points_returned,
         full=full,
-        coupon_returned=full and order.refunded_fen == 0 and order.delivered_at is None and order.coupon_fen > 0,
+        coupon_returned=full and covered == 0 and order.delivered_at is None and order.coupon_fen > 0,
     )

@@ -3,6 +3,7 @@
 Scenarios (config ``scenario``):
   success     refunds succeed at once;
   processing  the first reply is PROCESSING; the refund succeeds on the second query;
+  stuck       the refund is booked and stays PROCESSING at every query (it never settles);
   reject      refunds are refused with code ``SELLER_BALANCE_NOT_ENOUGH`` (商户余额不足);
   timeout     the refund is booked but the reply is lost: the call raises UNKNOWN_OUTCOME,
               and a later query finds the booked refund.
@@ -33,11 +34,12 @@ from .base import (
 )
 from .ledgerfile import LedgerFile
 
-SCENARIOS = ("success", "processing", "reject", "timeout")
+SCENARIOS = ("success", "processing", "stuck", "reject", "timeout")
 #: What each scenario does, in words for the connection test's message.
 SCENARIO_WORDS = {
     "success": ("退款立即成功", "refunds succeed at once"),
     "processing": ("退款先处理中、再次查询时成功", "refunds are processing first, then succeed"),
+    "stuck": ("退款一直处理中、不会结束", "refunds stay processing and never settle"),
     "reject": ("退款被拒（商户余额不足）", "refunds are refused (merchant balance too low)"),
     "timeout": ("退款已入账但回复丢失", "refunds are booked but the reply is lost"),
 }
@@ -84,7 +86,7 @@ class SandboxAdapter(AdapterBase):
         if scenario == "reject":
             return RefundResult(RefundState.FAILED, req.refund_no, code="SELLER_BALANCE_NOT_ENOUGH",
                                 message_zh="商户余额不足", message_en="merchant balance insufficient")
-        status = "processing" if scenario == "processing" else "succeeded"
+        status = "processing" if scenario in ("processing", "stuck") else "succeeded"
         gw_no, booked_status, amount, _ = await asyncio.to_thread(
             self.ledger.book, req.refund_no, req.out_trade_no, req.amount_fen, status
         )
@@ -102,7 +104,7 @@ class SandboxAdapter(AdapterBase):
         if row is None:
             return RefundResult(RefundState.NOT_FOUND, ref.refund_no)
         gw_no, status, amount, queries = row
-        if status == "processing" and queries >= 2:
+        if status == "processing" and queries >= 2 and self.scenario != "stuck":
             await asyncio.to_thread(self.ledger.set_status, ref.refund_no, "succeeded")
             status = "succeeded"
         return RefundResult(RefundState(status), ref.refund_no, gw_no, amount)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from ..domain.refund_states import RefundStatus
 from ..resources import translation_path
 from .qt import QCoreApplication, QLocale, QtCore, QTranslator
 
@@ -165,6 +166,9 @@ def _action_labels() -> dict[str, str]:
         "refund_unknown": translate("Labels", "退款结果未知"),
         "refund_processing": translate("Labels", "退款处理中"),
         "refund_requeued": translate("Labels", "退款重新排队"),
+        "refund_sending": translate("Labels", "退款发送中"),
+        "refund_needs_owner": translate("Labels", "退款待人工处理"),
+        "refund_late_reply": translate("Labels", "网关迟到的退款回复"),
         "refund_retry": translate("Labels", "重新发送退款"),
         "refund_confirmed": translate("Labels", "确认发送退款"),
         "refund_resolved": translate("Labels", "人工处理退款"),
@@ -204,19 +208,13 @@ def request_state_label(state: str) -> str:
     return _cached("request", _request_state_labels).get(state, state)
 
 
-def _refund_state_labels() -> dict[str, str]:
-    translate = QCoreApplication.translate
-    return {
-        "queued": translate("Labels", "排队中"),
-        "sending": translate("Labels", "发送中"),
-        "succeeded": translate("Labels", "退款成功"),
-        "failed": translate("Labels", "失败"),
-        "unknown": translate("Labels", "结果未知"),
-    }
-
-
 def refund_state_label(state: str) -> str:
-    return _cached("refund", _refund_state_labels).get(state, state)
+    """A refund state's one word, defined once in ``domain.refund_states`` for the whole desk."""
+    try:
+        status = RefundStatus(state)
+    except ValueError:
+        return state
+    return pick(status.zh, status.en)
 
 
 def _channel_labels() -> dict[str, str]:

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from ..applog import log_file
+from ..domain.refund_states import IN_FLIGHT_REFUND_STATES, REFUND_STATES_SHOWN, RefundStatus
 from ..services import gateways, maintenance, views
 from ..services.refund_queue import QueueReport
 from .context import DeskContext
 from .dialogs.restore_backup import RestoreBackupDialog
 from .dialogs.vault import VaultDialog
-from .i18n import error_text, switch_language
+from .i18n import error_text, refund_state_label, switch_language
 from .orders_page import OrdersPage
 from .pages.gateways import GatewaysPage
 from .pages.refunds import RefundsPage
@@ -186,7 +187,7 @@ class MainWindow(QMainWindow):
         desk = self.ctx.desk
         reqs = views.request_counts(desk)
         refunds = views.refund_counts(desk)
-        waiting = refunds["queued"] + refunds["sending"] + refunds["unknown"]
+        waiting = sum(refunds[s.value] for s in IN_FLIGHT_REFUND_STATES)  # 退款中, as the orders' tab says
         if reqs["overdue"]:  # two short lines keep the navigation narrow on a small screen
             requests_text = self.tr("售后申请（{open}）\n逾期 {overdue}").format(open=reqs["open"],
                                                                               overdue=reqs["overdue"])
@@ -202,9 +203,14 @@ class MainWindow(QMainWindow):
         self._fit_nav()
         self.nav.item(PAGE_KEYS.index("requests")).setForeground(
             QBrush(QColor("#a32020")) if reqs["overdue"] else self.palette().text())
-        self.refunds_label.setText(self.tr("待退款：{n}").format(n=waiting))
-        self.refunds_label.setToolTip(self.tr("排队 {queued}，发送中 {sending}，结果未知 {unknown}，失败 {failed}")
-                                      .format(**refunds))
+        owner = refunds[RefundStatus.NEEDS_OWNER.value]
+        self.refunds_label.setText(
+            self.tr("退款中：{n}（待人工处理 {owner}）").format(n=waiting, owner=owner) if owner
+            else self.tr("退款中：{n}").format(n=waiting))
+        self.refunds_label.setStyleSheet("color:#a32020;" if owner else "")
+        self.refunds_label.setToolTip(self.tr("，").join(
+            self.tr("{state} {count}").format(state=refund_state_label(s.value), count=refunds[s.value])
+            for s in REFUND_STATES_SHOWN))
         self._show_gateways()
 
     def _after_first_paint(self) -> None:

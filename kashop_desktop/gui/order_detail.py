@@ -201,7 +201,7 @@ class OrderDetailPane(QWidget):
         form.setVerticalSpacing(2)
         for key, label in (("list", self.tr("标价")), ("coupon", self.tr("优惠券")), ("points", self.tr("积分抵扣")),
                            ("paid_fen", self.tr("实付")), ("refunded", self.tr("已退")),
-                           ("refundable", self.tr("可退"))):
+                           ("pending", self.tr("退款中")), ("refundable", self.tr("可退"))):
             self._field(form, key, label)
             self.fields[key].setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return box
@@ -311,6 +311,7 @@ class OrderDetailPane(QWidget):
             if d.points else "—"
         return {"list": format_yuan(d.list_fen, symbol=True), "coupon": coupon, "points": points,
                 "paid_fen": format_yuan(d.paid_fen, symbol=True), "refunded": format_yuan(d.refunded_fen, symbol=True),
+                "pending": format_yuan(d.refund_pending_fen, symbol=True) if d.refund_pending_fen else "—",
                 "refundable": format_yuan(d.refundable_fen, symbol=True)}
 
     def _show_tables(self, d: OrderDetail | None) -> None:

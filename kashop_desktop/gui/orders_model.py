@@ -375,9 +375,10 @@ class OrdersModel(QAbstractTableModel):
         translate = QCoreApplication.translate
         if column == COL_ORDER_NO and row.gateway_trade_no:
             return translate("OrdersModel", "交易号：{trade_no}").format(trade_no=row.gateway_trade_no)
-        if column == COL_AMOUNT and row.refunded_fen:
-            return translate("OrdersModel", "实付 {paid}，已退 {refunded}").format(
-                paid=format_yuan(row.paid_fen, symbol=True), refunded=format_yuan(row.refunded_fen, symbol=True))
+        if column == COL_AMOUNT and (row.refunded_fen or row.refund_pending_fen):
+            return translate("OrdersModel", "实付 {paid}，已退 {refunded}，退款中 {pending}").format(
+                paid=format_yuan(row.paid_fen, symbol=True), refunded=format_yuan(row.refunded_fen, symbol=True),
+                pending=format_yuan(row.refund_pending_fen, symbol=True))
         if column == COL_PRODUCT:
             return row.product
         if column == COL_STATUS:

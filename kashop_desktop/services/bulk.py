@@ -10,7 +10,8 @@ from .desk import Desk
 
 ORDER_COLUMNS = (
     "order_no", "created_at", "product_id", "product_name", "product_type", "quantity", "list_fen", "coupon_fen",
-    "coupon_code", "coupon_returned", "points", "points_refunded", "paid_fen", "refunded_fen", "status", "paid_at",
+    "coupon_code", "coupon_returned", "points", "points_refunded", "paid_fen", "refunded_fen", "refund_pending_fen",
+    "status", "paid_at",
     "delivered_at", "completed_at", "cancelled_at", "channel", "gateway_id", "gateway_trade_no", "buyer",
     "buyer_key", "buyer_ref_id", "code_used", "card_code", "stock_reserved", "updated_at",
 )
@@ -52,7 +53,7 @@ def insert_orders(desk: Desk, rows: Iterable[dict[str, Any]], *, batch: int = 50
 def _insert(desk: Desk, rows: Iterable[dict[str, Any]], batch: int) -> int:
     defaults: dict[str, Any] = {
         "coupon_fen": 0, "coupon_code": None, "coupon_returned": 0, "points": 0, "points_refunded": 0,
-        "refunded_fen": 0, "paid_at": None, "delivered_at": None, "completed_at": None, "cancelled_at": None,
+        "refunded_fen": 0, "refund_pending_fen": 0, "paid_at": None, "delivered_at": None, "completed_at": None, "cancelled_at": None,
         "channel": None, "gateway_id": None, "gateway_trade_no": None, "buyer": "", "buyer_ref_id": None,
         "code_used": "unknown", "card_code": None, "stock_reserved": 0, "quantity": 1, "product_id": None,
     }

@@ -54,6 +54,7 @@ def facts(order: Order) -> OrderFacts:
         code_used=CodeUsed(order.code_used),
         buyer=order.buyer,
         points_refunded=order.points_refunded,
+        refund_pending_fen=order.refund_pending_fen,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import paths
@@ -20,6 +20,7 @@ from ..store import backups as store_backups
 from ..store import db as store_db
 from ..store.backups import BackupInfo
 from ..store.db import LATEST
+from ..store.schema3 import duplicate_trade_nos
 from .desk import Desk
 
 __all__ = ["BackupInfo", "BackupSettings", "CheckReport", "RestoreReport", "auto_backup", "auto_backup_due",
@@ -39,6 +40,7 @@ class CheckReport:
     schema_version: int
     orders: int
     counts_match: bool
+    duplicate_trade_nos: list[tuple[str, list[str]]] = field(default_factory=list)  # (trade no, order nos)
 
 
 @dataclass(frozen=True)
@@ -146,5 +148,6 @@ def check(desk: Desk) -> CheckReport:
     counts_match = all(kept.get(s, 0) == n for s, n in real.items()) and all(
         n == real.get(s, 0) for s, n in kept.items())
     orders = sum(real.values())
-    return CheckReport(integrity == "ok" and fk == 0 and counts_match and version == LATEST, integrity, fk, version,
-                       orders, counts_match)
+    duplicates = duplicate_trade_nos(db)
+    ok = integrity == "ok" and fk == 0 and counts_match and version == LATEST and not duplicates
+    return CheckReport(ok, integrity, fk, version, orders, counts_match, duplicates)

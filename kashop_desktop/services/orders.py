@@ -13,6 +13,7 @@ from peewee import fn
 from ..domain.clock import to_epoch
 from ..domain.errors import DomainError
 from ..domain.order import CodeUsed, ProductType, ReasonCode
+from ..domain.refund_states import RefundStatus
 from ..domain.states import OrderStatus
 from ..store.models import CancelRequest, CardCode, Coupon, Order, OrderEvent, Product, Refund
 from .changes import Changes
@@ -29,8 +30,11 @@ from .common import (
     set_status,
 )
 from .desk import Desk
+from .refund_owner import move_refund
+from .trade_nos import trade_no_conflict
 
 S = OrderStatus
+R = RefundStatus
 
 
 def mark_paid(
@@ -39,7 +43,9 @@ def mark_paid(
     """Manual 补单: record a payment the gateway took but never told us about.
 
     Needs the gateway trade no and an explicit confirmation. Calling it again with the same
-    trade no changes nothing, so it can never deliver twice.
+    trade no changes nothing (``messages`` holds ``already_paid``), so it can never deliver twice.
+    Raises DomainError ``trade_no_taken`` (naming the order) when another order of the same
+    gateway account holds the trade no: one payment pays for one order.
     """
     trade_no = trade_no.strip()
     if not trade_no:
@@ -54,13 +60,16 @@ def mark_paid(
         now = desk.now()
         if order.paid_at is not None:
             if order.gateway_trade_no == trade_no:
-                changes.messages.append("already_paid")
+                changes.messages.append("already_paid")  # the same payment again: nothing to do
                 return changes
             raise DomainError(
                 "already_paid_other_trade",
                 f"订单已用交易号 {order.gateway_trade_no} 支付过，不能再次补单",
                 f"the order was already paid with trade no {order.gateway_trade_no}; not marking it again",
             )
+        taken = trade_no_conflict(order.gateway_id, trade_no, order_id=order.id)
+        if taken is not None:
+            raise taken
         status = S(order.status)
         if status is S.CANCELLED:
             # A late payment for an expired order: take it back if its stock is still there.
@@ -239,13 +248,15 @@ def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "") ->
             raise check
         now = desk.now()
         changes = Changes(order_ids={order.id}, counts_changed=True)
-        withdrawn = list(Refund.select().where((Refund.order == order.id) & (Refund.state == "queued")))
+        withdrawn = list(Refund.select().where((Refund.order == order.id) & (Refund.state == R.QUEUED.value)))
         for refund in withdrawn:
-            Refund.update(state="failed", last_error="已撤回：订单已恢复 / withdrawn: the order was restored",
-                          last_error_kind="withdrawn", settled_at=to_epoch(now)).where(Refund.id == refund.id).execute()
-            order.refunded_fen -= refund.gross_fen
-            order.points_refunded = max(0, order.points_refunded - refund.points_returned)
+            move_refund(refund, R.FAILED, now)  # its money is no longer in flight, its points not returned
+            refund.last_error = "已撤回：订单已恢复 / withdrawn: the order was restored"
+            refund.last_error_kind = "withdrawn"
+            refund.settled_at = to_epoch(now)
+            refund.save()
             changes.refund_ids.add(refund.id)
+        order = Order.get_by_id(order.id)  # with the money the withdrawals gave back
         target = S.PAID if order.paid_at is not None else S.PENDING_PAYMENT
         if _cancel_released_stock(order):
             reserve_stock(order)
@@ -278,8 +289,9 @@ def restore_check(order: Order) -> DomainError | None:
         return DomainError("not_cancelled", "只有已取消的订单可以恢复", "only cancelled orders can be restored")
     if order.delivered_at is not None:
         return DomainError("was_delivered", "订单已发过货，不能恢复", "the order was delivered; it cannot be restored")
-    sent = Refund.select().where((Refund.order == order.id) & (Refund.state != "queued")
-                                 & (Refund.last_error_kind != "withdrawn")).count()
+    # Queued refunds are withdrawn; failed ones moved no money. Anything else may have.
+    sent = Refund.select().where((Refund.order == order.id)
+                                 & Refund.state.not_in([R.QUEUED.value, R.FAILED.value])).count()
     if sent:
         return DomainError(
             "refund_sent", "退款已发出或已处理，不能恢复订单", "a refund was already sent; the order cannot be restored"
@@ -318,7 +330,7 @@ def restore_preview(desk: Desk, order_no: str) -> RestorePreview:
     if order.coupon_code and order.coupon_returned:
         coupon = Coupon.get_or_none(Coupon.code == order.coupon_code)
         coupon_free = coupon is not None and coupon.used_by_order is None
-    queued = [r.refund_no for r in Refund.select().where((Refund.order == order.id) & (Refund.state == "queued"))]
+    queued = [r.refund_no for r in Refund.select().where((Refund.order == order.id) & (Refund.state == R.QUEUED.value))]
     target = S.PAID if order.paid_at is not None else S.PENDING_PAYMENT
     blocked: DomainError | None = None
     if reserve and product is not None and product.stock < order.quantity:

@@ -8,7 +8,13 @@
 * Gateways without a refund key or a refund query (易支付 V1) are never re-sent automatically:
   an unknown outcome waits for the owner.
 * A reply whose signature does not verify is never success: the refund stays ``unknown`` with
-  a security warning.
+  a security warning. The warning stays in the refund's history; it stops marking the refund
+  once a verified reply settles it.
+* Nothing stays unsettled for ever: every state that is not final (sending, processing,
+  unknown) is asked again with back-off, and after a bounded number of questions, sends or days
+  (``domain.refund_states``) the refund waits for the owner (``needs_owner``).
+* A refund's state and its order's money move together (``refund_owner.move_refund``): only
+  succeeded refunds count in ``refunded_fen``; the others are in flight or back to refundable.
 Sending is async and runs several refunds at a time; database steps go through ``run_db``
 so the window can keep them on its worker thread.
 """
@@ -18,12 +24,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
+
+from peewee import fn
 
 from ..domain.calendar import refund_eta
 from ..domain.clock import to_epoch
 from ..domain.errors import DomainError
 from ..domain.order import Channel
+from ..domain.refund_states import (
+    ASK_FIRST_STATES,
+    AUTO_STATES,
+    MAX_SENDS,
+    RefundStatus,
+    backoff_seconds,
+    needs_owner,
+)
 from ..gateways.base import (
     Capability,
     ErrorKind,
@@ -35,10 +52,13 @@ from ..gateways.base import (
 )
 from ..store.models import Order, Refund
 from .changes import Changes
-from .common import OWNER, SYSTEM, add_events, event_row, not_found
+from .common import SYSTEM, add_events, event_row
 from .desk import Desk
 from .gateways import make_adapter
-from .views import refund_actions
+from .refund_owner import confirm, move_refund, queued_count, resolve_manually, retry
+
+__all__ = ["QueueReport", "RefundQueue", "backoff_seconds", "confirm", "queued_count", "resolve_manually", "retry"]
+R = RefundStatus
 
 T = TypeVar("T")
 RunDb = Callable[..., Awaitable[Any]]
@@ -76,10 +96,6 @@ class QueueReport:
 
 async def _inline(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return fn(*args, **kwargs)
-
-
-def backoff_seconds(attempts: int) -> int:
-    return int(min(600, 5 * 2 ** max(0, attempts - 1)))
 
 
 class RefundQueue:
@@ -123,9 +139,10 @@ class RefundQueue:
     # ---- database steps (run through run_db) --------------------------------------------------
     def _due(self, limit: int | None, refund_ids: list[int] | None, force: bool) -> list[RefundJob]:
         now = to_epoch(self.desk.now())
+        states = set(AUTO_STATES) | ({R.NEEDS_OWNER} if refund_ids is not None else set())
         query = Refund.select(Refund, Order).join(Order).where(
             Refund.gateway.is_null(False)
-            & (Refund.state.in_(["queued", "sending", "unknown"]))
+            & (Refund.state.in_([s.value for s in states]))
             & ((Refund.needs_confirmation == False) | (Refund.confirmed == True))  # noqa: E712
         )
         if refund_ids is not None:
@@ -145,56 +162,83 @@ class RefundQueue:
         """Commit 'sending' before the call; False if someone else got there first."""
         now = to_epoch(self.desk.now())
         with self.desk.atomic():
-            updated = (Refund.update(state="sending", attempts=Refund.attempts + 1, sent_at=now,
+            updated = (Refund.update(state=R.SENDING.value, attempts=Refund.attempts + 1, sent_at=now,
+                                     first_sent_at=fn.COALESCE(Refund.first_sent_at, now),
                                      next_attempt_at=now + backoff_seconds(job.attempts + 1))
                        .where((Refund.id == job.id) & (Refund.state == job.state)).execute())
         return bool(updated)
 
     def _settle(self, job: RefundJob, state: str, *, error: str = "", kind: str = "", gateway_refund_no: str | None = None,
-                security: bool = False, retry_in: int | None = None) -> None:
+                security: bool = False, retry_in: int | None = None, checked: bool = False) -> None:
+        """Record an outcome. ``checked``: it answers a question (counts towards the bound)."""
         now = self.desk.now()
         now_s = to_epoch(now)
         with self.desk.atomic():
             ref = Refund.get_by_id(job.id)
-            before = ref.state
-            ref.state = state
+            before = R(ref.state)
+            target = R(state)
+            if before.final:
+                self._late_reply(ref, target, error, security, now)
+                return
+            if checked:
+                ref.checks += 1
+            if not target.final and target is not R.QUEUED and needs_owner(ref.checks, ref.attempts,
+                                                                              ref.first_sent_at, now_s):
+                target = R.NEEDS_OWNER
+                error = (f"{error} | " if error else "") + (
+                    f"已查询 {ref.checks} 次、发送 {ref.attempts} 次仍无结果，请到网关后台核实后手工处理 / still not settled "
+                    f"after {ref.checks} queries and {ref.attempts} sends: check the gateway's back office and resolve")
+                kind = "needs_owner"
+            status_before, status_after = move_refund(ref, target, now)
             ref.last_error = error
             ref.last_error_kind = kind
             if gateway_refund_no:
                 ref.gateway_refund_no = gateway_refund_no
             if security:
                 ref.security_warning = True
-            if state in ("succeeded", "failed"):
+            elif target.final:
+                ref.security_warning = False  # a verified reply settled it; the warning stays in the history
+            if target.final:
                 ref.settled_at = now_s
-            if state == "succeeded" and ref.channel:
+            if target is R.SUCCEEDED and ref.channel:
                 eta = refund_eta(Channel(ref.channel), now, self.desk.holidays())
                 ref.eta_earliest, ref.eta_latest = eta.earliest.isoformat(), eta.latest.isoformat()
-            ref.next_attempt_at = now_s + (retry_in if retry_in is not None else backoff_seconds(ref.attempts))
+            wait = retry_in if retry_in is not None else backoff_seconds(max(ref.checks, ref.attempts))
+            ref.next_attempt_at = now_s + wait
             ref.save()
-            if state != before or state in ("succeeded", "failed"):
-                action = {"succeeded": "refund_succeeded", "failed": "refund_failed", "unknown": "refund_unknown",
-                          "sending": "refund_processing", "queued": "refund_requeued"}[state]
-                add_events([event_row(job.order_id, now, SYSTEM, action, error,
+            if target is not before or target.final or security:
+                add_events([event_row(job.order_id, now, SYSTEM, _ACTIONS[target], error, status_before, status_after,
                                       data={"refund_no": job.refund_no, "amount_fen": job.amount_fen,
                                             "security_warning": security})])
+
+    def _late_reply(self, ref: Refund, said: RefundStatus, error: str, security: bool, now: datetime) -> None:
+        """A reply for a refund the owner settled meanwhile: keep the owner's word, record the reply,
+        and flag it when the gateway says otherwise."""
+        disagrees = said.final and said.value != ref.state
+        if disagrees or security:
+            ref.security_warning = True
+            ref.save()
+        add_events([event_row(ref.order_id, now, SYSTEM, "refund_late_reply", error, data={
+            "refund_no": ref.refund_no, "gateway_says": said.value, "recorded": ref.state,
+            "security_warning": disagrees or security})])
 
     # ---- the state machine -----------------------------------------------------------------------
     async def _process(self, job: RefundJob, report: QueueReport) -> None:
         try:
             adapter = self._adapter(job.gateway_id)
         except (GatewayError, DomainError) as exc:
-            await self.run_db(self._settle, job, job.state if job.state != "sending" else "unknown",
+            await self.run_db(self._settle, job, job.state if job.state != R.SENDING.value else R.UNKNOWN.value,
                               error=f"{exc.zh} / {exc.en}", kind="misconfigured", retry_in=600)
             report.untouched += 1
             return
         caps = adapter.capabilities
-        if job.state in ("sending", "unknown"):
+        if R(job.state) in ASK_FIRST_STATES:
             if Capability.QUERY_REFUND not in caps:
                 # No way to ask: never guess, never re-send. The owner decides.
-                await self.run_db(self._settle, job, "unknown",
+                await self.run_db(self._settle, job, R.NEEDS_OWNER.value,
                                   error="结果未知，该网关无法查询退款，请到网关后台核实后手工处理 / outcome unknown and this "
                                         "gateway cannot be asked: check its back office and resolve by hand",
-                                  kind="needs_owner", retry_in=10**9)
+                                  kind="needs_owner")
                 report.unknown += 1
                 return
             try:
@@ -205,7 +249,13 @@ class RefundQueue:
                 return
             report.reachable_gateways.add(job.gateway_id)
             if result.state is not RefundState.NOT_FOUND:
-                await self._on_result(job, result, report)
+                await self._on_result(job, result, report, checked=True)
+                return
+            if job.attempts >= MAX_SENDS:
+                await self.run_db(self._settle, job, R.NEEDS_OWNER.value, checked=True, kind="needs_owner",
+                                  error=f"网关查无此退款，已发送 {job.attempts} 次 / the gateway has no such refund after "
+                                        f"{job.attempts} sends")
+                report.unknown += 1
                 return
             # The gateway has no such refund: it never happened. Send it, same key, same amount.
         await self._send(adapter, job, report)
@@ -215,7 +265,7 @@ class RefundQueue:
         if not claimed:
             report.untouched += 1
             return
-        job = RefundJob(**{**job.__dict__, "state": "sending", "attempts": job.attempts + 1})
+        job = RefundJob(**{**job.__dict__, "state": R.SENDING.value, "attempts": job.attempts + 1})
         try:
             result = await adapter.refund(RefundRequest(job.order_no, job.gateway_trade_no, job.refund_no,
                                                         job.amount_fen, job.total_fen))
@@ -225,115 +275,60 @@ class RefundQueue:
         report.reachable_gateways.add(job.gateway_id)
         await self._on_result(job, result, report)
 
-    async def _on_result(self, job: RefundJob, result: RefundResult, report: QueueReport) -> None:
+    async def _on_result(self, job: RefundJob, result: RefundResult, report: QueueReport, *,
+                         checked: bool = False) -> None:
         message = " / ".join(x for x in (result.message_zh, result.message_en) if x)
         if result.code:
             message = f"{result.code}: {message}"
         if result.state is RefundState.SUCCEEDED:
-            await self.run_db(self._settle, job, "succeeded", gateway_refund_no=result.gateway_refund_no)
+            await self.run_db(self._settle, job, R.SUCCEEDED.value, gateway_refund_no=result.gateway_refund_no,
+                              checked=checked)
             report.succeeded += 1
         elif result.state is RefundState.PROCESSING:
-            await self.run_db(self._settle, job, "sending", error="网关处理中 / processing at the gateway",
-                              kind="processing", gateway_refund_no=result.gateway_refund_no, retry_in=5)
+            await self.run_db(self._settle, job, R.PROCESSING.value, error=message or "网关处理中 / processing at the gateway",
+                              kind="processing", gateway_refund_no=result.gateway_refund_no, checked=checked)
             report.processing += 1
         elif result.state is RefundState.FAILED:
-            await self.run_db(self._settle, job, "failed", error=message, kind="rejected")
+            await self.run_db(self._settle, job, R.FAILED.value, error=message, kind="rejected", checked=checked)
             report.failed += 1
         else:
-            await self.run_db(self._settle, job, "unknown", error="网关未找到退款 / gateway has no such refund",
-                              kind="unknown_outcome")
+            await self.run_db(self._settle, job, R.UNKNOWN.value, error="网关未找到退款 / gateway has no such refund",
+                              kind="unknown_outcome", checked=checked)
             report.unknown += 1
         report.changes.refund_ids.add(job.id)
         report.changes.order_ids.add(job.order_id)
+        report.changes.counts_changed = True
 
     async def _on_error(self, job: RefundJob, exc: GatewayError, report: QueueReport, *, during_query: bool) -> None:
         text = f"{exc.code + ': ' if exc.code else ''}{exc.zh} / {exc.en}"
         report.changes.refund_ids.add(job.id)
+        report.changes.order_ids.add(job.order_id)
         if exc.kind is ErrorKind.RETRYABLE and not exc.sent:
             report.unreachable_gateways.add(job.gateway_id)
         else:
             report.reachable_gateways.add(job.gateway_id)
+        security = exc.kind is ErrorKind.SECURITY
         if during_query:
-            # Still unresolved: keep its state (sending/unknown), ask again later.
-            state = "unknown" if job.state == "sending" else job.state
-            await self.run_db(self._settle, job, state, error=text, kind=exc.kind.value,
-                              security=exc.kind is ErrorKind.SECURITY)
+            # Still unresolved: keep its state (processing/unknown), ask again later.
+            state = R.UNKNOWN.value if job.state == R.SENDING.value else job.state
+            await self.run_db(self._settle, job, state, error=text, kind=exc.kind.value, security=security,
+                              checked=True)
             report.unknown += 1
-            report.security_warnings += exc.kind is ErrorKind.SECURITY
+            report.security_warnings += security
             return
         if exc.kind is ErrorKind.RETRYABLE and not exc.sent:
-            await self.run_db(self._settle, job, "queued", error=text, kind="offline")
+            await self.run_db(self._settle, job, R.QUEUED.value, error=text, kind="offline")
             report.requeued += 1
         elif exc.kind in (ErrorKind.MISCONFIGURED, ErrorKind.REJECTED):
             # A definite refusal: nothing was done at the gateway; the owner fixes and re-sends.
-            await self.run_db(self._settle, job, "failed", error=text, kind=exc.kind.value)
+            await self.run_db(self._settle, job, R.FAILED.value, error=text, kind=exc.kind.value)
             report.failed += 1
         else:
-            await self.run_db(self._settle, job, "unknown", error=text, kind=exc.kind.value,
-                              security=exc.kind is ErrorKind.SECURITY)
+            await self.run_db(self._settle, job, R.UNKNOWN.value, error=text, kind=exc.kind.value, security=security)
             report.unknown += 1
-            report.security_warnings += exc.kind is ErrorKind.SECURITY
+            report.security_warnings += security
 
 
-# ---- owner actions on single refunds -----------------------------------------------------------
-
-def _refund(refund_id: int) -> Refund:
-    ref = Refund.get_or_none(Refund.id == refund_id)
-    if ref is None:
-        raise not_found("refund", refund_id)
-    return ref
-
-
-def _actions(ref: Refund) -> frozenset[str]:
-    return refund_actions(ref.state, ref.last_error_kind, ref.gateway_id is not None, bool(ref.needs_confirmation),
-                          bool(ref.confirmed))
-
-
-def retry(desk: Desk, refund_id: int, *, actor: str = OWNER, confirmed: bool = False) -> Changes:
-    """Put a failed refund back in the queue, same refund no and amount."""
-    with desk.atomic():
-        ref = _refund(refund_id)
-        if "retry" not in _actions(ref):
-            raise DomainError("not_retryable", "只有失败的退款可以重新发送", "only a failed refund can be sent again")
-        if ref.needs_confirmation and not confirmed:
-            raise DomainError("confirm_non_idempotent", "该网关没有退款幂等保护，重新发送前请确认",
-                              "this gateway has no refund idempotency; confirm before sending again")
-        ref.state = "queued"
-        ref.next_attempt_at = 0
-        ref.confirmed = ref.confirmed or confirmed
-        ref.save()
-        add_events([event_row(ref.order_id, desk.now(), actor, "refund_retry", "", data={"refund_no": ref.refund_no})])
-        return Changes(order_ids={ref.order_id}, refund_ids={ref.id})
-
-
-def confirm(desk: Desk, refund_id: int, *, actor: str = OWNER) -> Changes:
-    """The owner's explicit go-ahead for a gateway without refund idempotency."""
-    with desk.atomic():
-        ref = _refund(refund_id)
-        ref.confirmed = True
-        ref.save()
-        add_events([event_row(ref.order_id, desk.now(), actor, "refund_confirmed", "",
-                              data={"refund_no": ref.refund_no})])
-        return Changes(order_ids={ref.order_id}, refund_ids={ref.id})
-
-
-def resolve_manually(desk: Desk, refund_id: int, succeeded: bool, note: str, *, actor: str = OWNER) -> Changes:
-    """The owner checked the gateway's back office for an unknown outcome and records it."""
-    if not note.strip():
-        raise DomainError("note_required", "请写明核实情况", "say what you checked")
-    with desk.atomic():
-        ref = _refund(refund_id)
-        if "resolve" not in _actions(ref):
-            raise DomainError("not_resolvable", "该退款不需要人工处理", "this refund needs no manual resolution")
-        ref.state = "succeeded" if succeeded else "failed"
-        ref.last_error = note
-        ref.last_error_kind = "manual"
-        ref.settled_at = to_epoch(desk.now())
-        ref.save()
-        add_events([event_row(ref.order_id, desk.now(), actor, "refund_resolved", note,
-                              data={"refund_no": ref.refund_no, "succeeded": succeeded})])
-        return Changes(order_ids={ref.order_id}, refund_ids={ref.id})
-
-
-def queued_count(desk: Desk) -> int:
-    return int(Refund.select().where(Refund.state.in_(["queued", "sending", "unknown"])).count())
+_ACTIONS = {R.SUCCEEDED: "refund_succeeded", R.FAILED: "refund_failed", R.UNKNOWN: "refund_unknown",
+            R.PROCESSING: "refund_processing", R.SENDING: "refund_sending", R.QUEUED: "refund_requeued",
+            R.NEEDS_OWNER: "refund_needs_owner"}

@@ -20,6 +20,7 @@ from ..domain.decision import Decision, Outcome, decide, is_flagged
 from ..domain.errors import DomainError
 from ..domain.order import BuyerHistory, Channel, ReasonCode, RequestFacts
 from ..domain.policy import CancelPolicy
+from ..domain.refund_states import status_on_approval
 from ..domain.refunds import RefundBreakdown, breakdown
 from ..domain.states import OrderStatus, check_transition
 from ..gateways.base import Capability
@@ -30,6 +31,7 @@ from .changes import Changes, Skipped
 from .common import OWNER, SYSTEM, add_events, buyer_history, event_row, facts, get_order, not_found
 from .desk import Desk
 from .orders import _cancel_unpaid, expire_unpaid
+from .refund_nos import allocate as allocate_refund_nos
 
 S = OrderStatus
 CHUNK = 500
@@ -300,11 +302,6 @@ def _histories(desk: Desk, orders: Sequence[Order]) -> dict[int | None, BuyerHis
     return result
 
 
-def _refund_no(prefix: str, order_id: int, seq: int) -> str:
-    """RF + date + order id + sequence: unique, and longer than 易支付 V2's 5-character minimum."""
-    return f"{prefix}{order_id:09d}{seq:02d}"
-
-
 def _approve_batch(
     desk: Desk,
     items: Sequence[tuple[CancelRequest, Order, int | None]],
@@ -323,13 +320,9 @@ def _approve_batch(
     accounts = {a.id: a for a in GatewayAccount.select()}
     classes = discover()
     products = {p.id: p for p in Product.select()}
-    seqs: dict[int, int] = defaultdict(int)
-    order_ids = [o.id for _, o, _ in items]
-    for chunk in _chunks(order_ids):
-        for row in light_rows(desk.db, "refund", "order_id", chunk):
-            seqs[row.order_id] += 1
+    # One number per item, allocated up front: a skipped item only leaves a gap in the sequence.
+    refund_nos = iter(allocate_refund_nos(desk, len(items)))
     histories = _histories(desk, [o for _, o, _ in items])
-    prefix = f"RF{now:%Y%m%d}"
     policies: dict[int | None, CancelPolicy] = {pid: desk.product_policy(p) for pid, p in products.items()}
     req_rows, order_rows, refunds, events, cancels = [], [], [], [], []
     stock_back: dict[int, int] = defaultdict(int)
@@ -346,9 +339,8 @@ def _approve_batch(
             continue
         bd, target, eta, gateway_id, needs_conf = plan
         before = order.status
-        seqs[order.id] += 1
-        refund_no = _refund_no(prefix, order.id, seqs[order.id])
-        full_before_delivery = target is S.CANCELLED
+        refund_no = next(refund_nos)
+        full_before_delivery = target is S.CANCELLED and before != S.CANCELLED.value
         stock_released = False
         if full_before_delivery:
             if order.stock_reserved and order.product_id is not None:
@@ -359,10 +351,11 @@ def _approve_batch(
                 coupons_back.append((order.id, order.coupon_code))
                 order.coupon_returned = True
             order.cancelled_at = now_s
-        order.refunded_fen += bd.gross_fen
+        # The money is in flight (退款中) until the gateway confirms; refunded_fen waits for that.
+        order.refund_pending_fen += bd.gross_fen
         order.points_refunded += bd.points_returned
         order.status = target.value
-        order_rows.append((order.status, order.refunded_fen, order.points_refunded, order.cancelled_at,
+        order_rows.append((order.status, order.refund_pending_fen, order.points_refunded, order.cancelled_at,
                            int(order.coupon_returned), int(order.stock_reserved), now_s, order.id))
         req_rows.append((state, now_s, actor, note, req.id))
         refunds.append({
@@ -370,7 +363,8 @@ def _approve_batch(
             "channel": order.channel, "gross_fen": bd.gross_fen, "fee_fen": bd.fee_fen, "amount_fen": bd.net_fen,
             "coupon_share_fen": bd.coupon_share_fen, "points_returned": bd.points_returned, "state": "queued",
             "needs_confirmation": needs_conf, "confirmed": needs_conf and confirm_non_idempotent,
-            "created_at": now_s, "next_attempt_at": 0, "attempts": 0, "security_warning": False,
+            "created_at": now_s, "next_attempt_at": 0, "attempts": 0, "checks": 0, "resolved_how": "",
+            "security_warning": False,
             "last_error_kind": "",
             "eta_earliest": eta.earliest.isoformat() if eta else None,
             "eta_latest": eta.latest.isoformat() if eta else None,
@@ -388,7 +382,7 @@ def _approve_batch(
     con = desk.db.connection()
     con.executemany("UPDATE cancel_request SET state=?, decided_at=?, decided_by=?, decision_note=? WHERE id=?",
                     req_rows)
-    con.executemany("UPDATE orders SET status=?, refunded_fen=?, points_refunded=?, cancelled_at=?, "
+    con.executemany("UPDATE orders SET status=?, refund_pending_fen=?, points_refunded=?, cancelled_at=?, "
                     "coupon_returned=?, stock_reserved=?, updated_at=? WHERE id=?", order_rows)
     con.executemany("UPDATE product SET stock = stock + ? WHERE id = ?", [(n, pid) for pid, n in stock_back.items()])
     con.executemany("UPDATE coupon SET used_by_order = NULL WHERE used_by_order = ? AND code = ?", coupons_back)
@@ -434,11 +428,9 @@ def _plan_approval(
     bd = breakdown(order_facts, amount, fee_rate_permyriad=policy.fee_rate_permyriad,
                    waive_fee=reason is ReasonCode.MERCHANT_FAULT)
     delivered = order.delivered_at is not None
-    if delivered:
-        target = S.REFUNDED if bd.full else S.PARTIALLY_REFUNDED
-    else:
-        target = S.CANCELLED if bd.full else S.PARTIALLY_REFUNDED
-    check_transition(S(order.status), target, delivered=delivered)
+    target = status_on_approval(order_facts, bd.gross_fen)
+    if target is not S(order.status):
+        check_transition(S(order.status), target, delivered=delivered)
     gateway_id = order.gateway_id
     needs_conf = False
     if gateway_id is not None and gateway_id in accounts:

@@ -15,11 +15,12 @@ from typing import Any
 
 from ..domain.calendar import HolidaySchedule, span_is_exact
 from ..domain.clock import from_epoch, iso
+from ..domain.refund_states import IN_FLIGHT_REFUND_STATES, REFUND_STATES_SHOWN, RefundStatus
 from ..domain.states import OrderStatus
 from ..store import queries
 from ..store.models import CancelRequest, GatewayAccount, Order, OrderEvent, Refund
 from ..store.queries import REFUNDING, OrderFilter
-from .common import get_order, not_found
+from .common import facts, get_order, not_found
 from .desk import Desk
 
 __all__ = ["REFUNDING", "OrderFilter"]
@@ -35,17 +36,18 @@ class OrderRow:
     quantity: int
     buyer: str
     paid_fen: int
-    refunded_fen: int
+    refunded_fen: int  # refunds that succeeded
     status: OrderStatus
     channel: str | None
     gateway_trade_no: str | None
+    refund_pending_fen: int = 0  # refunds approved but not final (退款中)
 
     @classmethod
     def from_tuple(cls, row: tuple[Any, ...]) -> OrderRow:
         created = from_epoch(row[2])
         assert created is not None
         return cls(row[0], row[1], created, row[3], row[4], row[5], row[6], row[7], row[8], OrderStatus(row[9]),
-                   row[10], row[11])
+                   row[10], row[11], row[12])
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ class RefundView:
     fee_fen: int
     coupon_share_fen: int
     points_returned: int
-    state: str
+    state: str  # a RefundStatus value; ``state_zh`` / ``state_en`` are its one word
     gateway: str | None
     gateway_kind: str | None
     channel: str | None
@@ -112,6 +114,16 @@ class RefundView:
     eta_latest: str | None
     gateway_refund_no: str | None
     eta_exact: bool = True  # False: the ETA crosses days the holiday calendar does not know yet
+    checks: int = 0
+    resolved_how: str = ""
+
+    @property
+    def state_zh(self) -> str:
+        return RefundStatus(self.state).zh
+
+    @property
+    def state_en(self) -> str:
+        return RefundStatus(self.state).en
 
     @property
     def actions(self) -> frozenset[str]:
@@ -123,15 +135,18 @@ class RefundView:
 def refund_actions(state: str, error_kind: str, has_gateway: bool, needs_confirmation: bool,
                    confirmed: bool) -> frozenset[str]:
     """retry: a failed refund goes back to the queue; query: ask the gateway now; confirm: the
-    owner's go-ahead where the gateway has no refund key; resolve: record a checked outcome."""
+    owner's go-ahead where the gateway has no refund key; resolve: record the outcome the owner
+    checked, from every state that is not final, or for a failed refund later refunded another way."""
     actions = set()
-    if state == "failed" and error_kind != "withdrawn":
+    status = RefundStatus(state)
+    withdrawn = error_kind == "withdrawn"
+    if status is RefundStatus.FAILED and not withdrawn:
         actions.add("retry")
-    if state in ("queued", "sending", "unknown") and has_gateway:
+    if status in IN_FLIGHT_REFUND_STATES and has_gateway:
         actions.add("query")
-    if needs_confirmation and not confirmed and state in ("queued", "failed"):
+    if needs_confirmation and not confirmed and status in (RefundStatus.QUEUED, RefundStatus.FAILED):
         actions.add("confirm")
-    if state in ("unknown", "failed", "queued") and error_kind != "withdrawn":
+    if (status in IN_FLIGHT_REFUND_STATES or status is RefundStatus.FAILED) and not withdrawn:
         actions.add("resolve")
     return frozenset(actions)
 
@@ -150,7 +165,7 @@ class OrderDetail:
     points: int
     points_refunded: int
     paid_fen: int
-    refunded_fen: int
+    refunded_fen: int  # refunds that succeeded (confirmed by the gateway or resolved by the owner)
     buyer: str
     channel: str | None
     gateway: str | None
@@ -166,14 +181,12 @@ class OrderDetail:
     events: list[EventView] = field(default_factory=list)
     requests: list[RequestView] = field(default_factory=list)
     refunds: list[RefundView] = field(default_factory=list)
+    refund_pending_fen: int = 0  # approved refunds not final yet (退款中)
+    refundable_fen: int = 0  # paid less succeeded and in-flight refunds; 0 when unpaid
 
     @property
     def masked_code(self) -> str:
         return mask_code(self.card_code)
-
-    @property
-    def refundable_fen(self) -> int:
-        return max(0, self.paid_fen - self.refunded_fen)
 
 
 def mask_code(code: str | None) -> str:
@@ -294,7 +307,7 @@ def _refund_view(ref: Refund, order_no: str, accounts: dict[int, GatewayAccount]
         acct.kind if acct else None, ref.channel, ref.attempts, ref.last_error, ref.last_error_kind,
         bool(ref.security_warning), bool(ref.needs_confirmation), bool(ref.confirmed), created,
         from_epoch(ref.sent_at), from_epoch(ref.settled_at), ref.eta_earliest, ref.eta_latest, ref.gateway_refund_no,
-        exact,
+        exact, ref.checks, ref.resolved_how,
     )
 
 
@@ -330,6 +343,7 @@ def _detail(order: Order, now: datetime, schedule: HolidaySchedule) -> OrderDeta
          .order_by(CancelRequest.id)],
         [_refund_view(r, order.order_no, accounts, schedule) for r in Refund.select().where(Refund.order == order.id)
          .order_by(Refund.id)],
+        order.refund_pending_fen, facts(order).refundable_fen,
     )
 
 
@@ -362,7 +376,7 @@ def list_refunds(desk: Desk, state: str | None = None, limit: int = 1000) -> lis
 
 def refund_counts(desk: Desk) -> dict[str, int]:
     rows = desk.db.execute_sql("SELECT state, COUNT(*) FROM refund GROUP BY state").fetchall()
-    counts = {s: 0 for s in ("queued", "sending", "succeeded", "failed", "unknown")}
+    counts = {s.value: 0 for s in REFUND_STATES_SHOWN}
     counts.update({s: n for s, n in rows})
     return counts
 

@@ -22,14 +22,15 @@ from typing import Any
 
 from peewee import SqliteDatabase
 
+from ..domain import refund_states
 from ..domain.contacts import ContactKind, classify_contact, clean, search_forms
 
 REFUNDING = "refunding"  # pseudo-status: orders with a refund still in flight
-IN_FLIGHT_REFUND_STATES = ("queued", "sending", "unknown", "failed")
+IN_FLIGHT_REFUND_STATES = tuple(sorted(s.value for s in refund_states.IN_FLIGHT_REFUND_STATES))
 
 ROW_COLUMNS = (
     "id, order_no, created_at, product_name, product_type, quantity, buyer, paid_fen, refunded_fen, "
-    "status, channel, gateway_trade_no"
+    "status, channel, gateway_trade_no, refund_pending_fen"
 )
 
 _PHONE = re.compile(r"^1\d{10}$")

@@ -632,6 +632,18 @@ Please attach this file when you contact support.</translation>
         <translation>Refund requeued</translation>
     </message>
     <message>
+        <source>退款发送中</source>
+        <translation>Refund sending</translation>
+    </message>
+    <message>
+        <source>退款待人工处理</source>
+        <translation>Refund needs the owner</translation>
+    </message>
+    <message>
+        <source>网关迟到的退款回复</source>
+        <translation>Late refund reply from the gateway</translation>
+    </message>
+    <message>
         <source>重新发送退款</source>
         <translation>Refund re-sent</translation>
     </message>
@@ -670,22 +682,6 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>已拒绝</source>
         <translation>Rejected</translation>
-    </message>
-    <message>
-        <source>排队中</source>
-        <translation>Queued</translation>
-    </message>
-    <message>
-        <source>发送中</source>
-        <translation>Sending</translation>
-    </message>
-    <message>
-        <source>失败</source>
-        <translation>Failed</translation>
-    </message>
-    <message>
-        <source>结果未知</source>
-        <translation>Unknown</translation>
     </message>
     <message>
         <source>支付宝</source>
@@ -851,12 +847,20 @@ Please attach this file when you contact support.</translation>
         <translation>Settings</translation>
     </message>
     <message>
-        <source>待退款：{n}</source>
-        <translation>Refunds waiting: {n}</translation>
+        <source>退款中：{n}（待人工处理 {owner}）</source>
+        <translation>Refunds in progress: {n} ({owner} need the owner)</translation>
     </message>
     <message>
-        <source>排队 {queued}，发送中 {sending}，结果未知 {unknown}，失败 {failed}</source>
-        <translation>{queued} queued, {sending} sending, {unknown} unknown, {failed} failed</translation>
+        <source>退款中：{n}</source>
+        <translation>Refunds in progress: {n}</translation>
+    </message>
+    <message>
+        <source>，</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>{state} {count}</source>
+        <translation>{state} {count}</translation>
     </message>
     <message>
         <source>网关 …</source>
@@ -1135,6 +1139,10 @@ Please attach this file when you contact support.</translation>
         <translation>Refundable</translation>
     </message>
     <message>
+        <source>退款中</source>
+        <translation>Refund in progress</translation>
+    </message>
+    <message>
         <source>时间</source>
         <translation>Time</translation>
     </message>
@@ -1332,6 +1340,10 @@ Not available: {why}</translation>
         <translation> ({amount} refunded)</translation>
     </message>
     <message>
+        <source>（退款中 {amount}）</source>
+        <translation> ({amount} refund in progress)</translation>
+    </message>
+    <message>
         <source>买家</source>
         <translation>Buyer</translation>
     </message>
@@ -1393,8 +1405,8 @@ Not available: {why}</translation>
         <translation>Trade no: {trade_no}</translation>
     </message>
     <message>
-        <source>实付 {paid}，已退 {refunded}</source>
-        <translation>Paid {paid}, refunded {refunded}</translation>
+        <source>实付 {paid}，已退 {refunded}，退款中 {pending}</source>
+        <translation>Paid {paid}, refunded {refunded}, in progress {pending}</translation>
     </message>
 </context>
 <context>
@@ -1543,8 +1555,20 @@ Not available: {why}</translation>
         <translation>The gateway has no such refund (record as failed; can be re-sent)</translation>
     </message>
     <message>
-        <source>核实情况（必填），例如：后台查到退款单号 2026…</source>
-        <translation>What you found (required), e.g. back office shows refund no 2026…</translation>
+        <source>已用现金退给买家（记为成功）</source>
+        <translation>Refunded to the buyer in cash (record as refunded)</translation>
+    </message>
+    <message>
+        <source>已通过银行转账退给买家（记为成功）</source>
+        <translation>Refunded to the buyer by bank transfer (record as refunded)</translation>
+    </message>
+    <message>
+        <source>已用其他方式退给买家（记为成功，在说明里写明）</source>
+        <translation>Refunded to the buyer another way (record as refunded; say how in the note)</translation>
+    </message>
+    <message>
+        <source>核实情况或退款方式（必填），例如：后台查到退款单号 2026…，或 微信转账给买家</source>
+        <translation>What you checked or how you paid (required), e.g. back office shows refund no 2026…, or paid by WeChat transfer</translation>
     </message>
     <message>
         <source>退款流水号</source>
@@ -1632,26 +1656,6 @@ Not available: {why}</translation>
 </context>
 <context>
     <name>RefundsPage</name>
-    <message>
-        <source>待发送</source>
-        <translation>Queued</translation>
-    </message>
-    <message>
-        <source>发送中</source>
-        <translation>Sending</translation>
-    </message>
-    <message>
-        <source>结果未知</source>
-        <translation>Unknown</translation>
-    </message>
-    <message>
-        <source>失败</source>
-        <translation>Failed</translation>
-    </message>
-    <message>
-        <source>已成功</source>
-        <translation>Succeeded</translation>
-    </message>
     <message>
         <source>立即发送</source>
         <translation>Send now</translation>

@@ -90,7 +90,10 @@ def test_rule_c_review_approve_and_reject(shop: Cli) -> None:
     shop("requests", "reject", str(req["id"]), "--reason", "", code=1)
     shop.json("requests", "approve", str(req["id"]), "--amount", "30.00")
     order = shop.json("orders", "show", "P2")
-    assert order["status"] == "partially_refunded" and order["refunded_fen"] == 3000
+    assert (order["status"], order["refunded_fen"], order["refund_pending_fen"]) == ("paid", 0, 3000)
+    shop.json("refunds", "send")
+    order = shop.json("orders", "show", "P2")
+    assert (order["status"], order["refunded_fen"], order["refund_pending_fen"]) == ("partially_refunded", 3000, 0)
 
 
 def test_rule_d_dispute_refused_unless_unused_or_merchant_fault(shop: Cli) -> None:
@@ -102,6 +105,8 @@ def test_rule_d_dispute_refused_unless_unused_or_merchant_fault(shop: Cli) -> No
     assert req["state"] == "open" and req["is_dispute"]
     req2 = shop.json("requests", "open", "D2", "--reason", "merchant_fault", "--evidence", "卡密无效")
     shop("requests", "approve", str(req2["id"]))
+    assert shop.json("orders", "show", "D2")["status"] == "delivered"
+    shop.json("refunds", "send")
     assert shop.json("orders", "show", "D2")["status"] == "refunded"
 
 
@@ -139,8 +144,36 @@ def test_restore_and_mark_paid_twice(shop: Cli) -> None:
     shop("orders", "restore", "P1", code=1)
 
 
+def test_one_trade_no_cannot_pay_for_two_orders(shop: Cli) -> None:
+    shop("orders", "mark-paid", "U1", "--trade-no", "T", "--yes")
+    proc = shop("orders", "mark-paid", "U2", "--trade-no", "T", "--yes", code=1)
+    assert "U1" in proc.stderr and "已属于订单" in proc.stderr and "already belongs to order U1" in proc.stderr
+    assert shop.json("orders", "show", "U2")["status"] == "pending_payment"
+    again = shop("orders", "mark-paid", "U1", "--trade-no", "T", "--yes")
+    assert "未做任何改动" in again.stdout or "nothing changed" in again.stdout
+
+
+def test_refund_money_and_owner_resolution_outside_the_desk(shop: Cli) -> None:
+    shop("gateways", "add", "沙箱", "--kind", "sandbox", "--set", "scenario=reject", "--replace")
+    shop.json("requests", "open", "P1", "--reason", "mistaken")
+    order = shop.json("orders", "show", "P1")
+    assert (order["refunded_fen"], order["refund_pending_fen"], order["refundable_fen"]) == (0, 6800, 0)
+    shop.json("refunds", "send")
+    refund = shop.json("refunds", "list")[0]
+    assert refund["state"] == "failed"
+    assert shop.json("orders", "show", "P1")["refundable_fen"] == 6800
+    shop("refunds", "resolve", str(refund["id"]), "--failed", "--outside", "cash", "--note", "x", code=2)
+    shop("refunds", "resolve", str(refund["id"]), "--succeeded", "--outside", "cash", "--note", "现金退给买家")
+    refund = shop.json("refunds", "list")[0]
+    assert (refund["state"], refund["resolved_how"]) == ("succeeded", "cash")
+    order = shop.json("orders", "show", "P1")
+    assert (order["refunded_fen"], order["refund_pending_fen"], order["refundable_fen"]) == (6800, 0, 0)
+    listed = shop("--lang", "zh", "refunds", "list").stdout
+    assert "退款成功" in listed
+
+
 @pytest.mark.parametrize(("scenario", "first", "final"), [
-    ("success", "succeeded", "succeeded"), ("processing", "sending", "succeeded"),
+    ("success", "succeeded", "succeeded"), ("processing", "processing", "succeeded"),
     ("reject", "failed", "failed"), ("timeout", "unknown", "succeeded")])
 def test_each_sandbox_scenario(shop: Cli, scenario: str, first: str, final: str) -> None:
     shop("gateways", "add", "沙箱", "--kind", "sandbox", "--set", f"scenario={scenario}", "--replace")

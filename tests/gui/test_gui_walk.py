@@ -117,7 +117,8 @@ def test_review_approves_a_partial_amount_and_rejects_with_a_reason(qtbot, ctx, 
     review = through_page(qtbot, lambda: double_click_row(qtbot, page, partial.request_id), ReviewDialog, approve_25)
     assert review.approved and review.amount_fen == 25_00
     detail = views.order_detail(ctx.desk, partial.order_no)
-    assert detail.status.value == "partially_refunded" and detail.refunded_fen == 25_00
+    # Approved, not yet refunded: the money is in flight (退款中) until the gateway confirms it.
+    assert (detail.status.value, detail.refunded_fen, detail.refund_pending_fen) == ("paid", 0, 25_00)
     assert [(r.gross_fen, r.state) for r in detail.refunds] == [(25_00, "queued")]
 
     review = through_page(qtbot, lambda: double_click_row(qtbot, page, rejected.request_id), ReviewDialog,
@@ -139,7 +140,8 @@ def test_dispute_is_approved_when_the_code_is_unused_and_refused_when_used(qtbot
     assert views.request_view(ctx.desk, unused.request_id).is_dispute
     review = drive(qtbot, ReviewDialog.ask(None, ctx, unused.request_id), ReviewDialog, lambda d: None)
     assert review.approved
-    assert views.order_detail(ctx.desk, unused.order_no).status.value == "refunded"
+    detail = views.order_detail(ctx.desk, unused.order_no)
+    assert (detail.status.value, detail.refunded_fen, detail.refund_pending_fen) == ("delivered", 0, detail.paid_fen)
 
     used_order = shop.order("delivered", code_used="yes")
     task = asyncio.ensure_future(OpenRequestDialog.ask(None, ctx, used_order))
@@ -202,26 +204,27 @@ def test_refund_queue_through_each_sandbox_scenario(qtbot, ctx, shop, clock):
         refunds[scenario] = views.order_detail(ctx.desk, order_no).refunds[0]
     page = RefundsPage(ctx)
     qtbot.addWidget(page)
-    assert page.tabs.tabText(0) == "待发送 4"
+    assert page.tabs.currentIndex() == 1 and page.tabs.tabText(1) == "待发送 4"
+    assert page.tabs.tabText(0) == "待人工处理 0"
 
     report = run(qtbot, page.send_now())
     assert (report.succeeded, report.processing, report.failed, report.unknown) == (1, 1, 1, 1)
     assert state_of(ctx, refunds["success"]) == "succeeded"
-    assert state_of(ctx, refunds["processing"]) == "sending"
+    assert state_of(ctx, refunds["processing"]) == "processing"
 
-    page.tabs.setCurrentIndex(3)  # 失败: visible, with its gateway's reason, and can be sent again
+    page.tabs.setCurrentIndex(5)  # 退款失败: visible, with its gateway's reason, and can be sent again
     assert [r.id for r in page.model.rows] == [refunds["reject"].id]
     assert "商户余额不足" in page.model.rows[0].last_error
     page.table.selectRow(0)
     assert page.buttons["retry"].isEnabled()
 
-    page.tabs.setCurrentIndex(2)  # 结果未知: the reply was lost; ask the gateway instead of re-sending
+    page.tabs.setCurrentIndex(4)  # 结果未知: the reply was lost; ask the gateway instead of re-sending
     page.table.selectRow(0)
     assert page.model.rows[0].id == refunds["timeout"].id and page.buttons["query"].isEnabled()
     run(qtbot, page.row_action("query"))
     assert state_of(ctx, refunds["timeout"]) == "succeeded"
 
-    for expected in ("sending", "succeeded"):  # processing: settles on a later send
+    for expected in ("processing", "succeeded"):  # processing: settles on a later send
         clock.advance(seconds=10)
         run(qtbot, page.send_now())
         assert state_of(ctx, refunds["processing"]) == expected
@@ -231,7 +234,8 @@ def test_refund_queue_through_each_sandbox_scenario(qtbot, ctx, shop, clock):
     sent = [refunds[s].refund_no for s in ("success", "processing", "timeout")]
     assert sorted(booked) == sorted(sent)  # exactly one booking each; the refused one booked nothing
     assert ledger.calls(refunds["timeout"].refund_no) == 1  # resolved by query, never sent twice
-    assert views.refund_counts(ctx.desk) == {"queued": 0, "sending": 0, "succeeded": 3, "failed": 1, "unknown": 0}
+    assert views.refund_counts(ctx.desk) == {"queued": 0, "sending": 0, "processing": 0, "succeeded": 3, "failed": 1,
+                                             "unknown": 0, "needs_owner": 0}
 
 
 def state_of(ctx: Any, refund: views.RefundView) -> str:

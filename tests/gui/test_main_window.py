@@ -55,8 +55,10 @@ def test_navigation_switches_pages_and_shows_counts(qtbot: Any, ctx: Any, settin
     reqs = views.request_counts(demo_desk)
     assert reqs["open"] > 0
     assert f"（{reqs['open']}" in window.nav.item(PAGE_KEYS.index("requests")).text()
-    waiting = sum(views.refund_counts(demo_desk)[s] for s in ("queued", "sending", "unknown"))
-    assert window.refunds_label.text() == f"待退款：{waiting}"
+    counts = views.refund_counts(demo_desk)
+    waiting = sum(counts[s] for s in ("queued", "sending", "processing", "unknown", "needs_owner"))
+    assert window.refunds_label.text().startswith(f"退款中：{waiting}")
+    assert "退款失败 " in window.refunds_label.toolTip() and "待人工处理 " in window.refunds_label.toolTip()
     window.nav.setCurrentRow(0)
     assert window.stack.currentWidget().isAncestorOf(window.orders_page)
 

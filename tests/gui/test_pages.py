@@ -120,14 +120,14 @@ def test_send_now_stays_responsive_and_reports(qtbot, ctx, shop):
     refund_id = _approved(ctx.desk, shop, "慢沙箱")
     page = RefundsPage(ctx)
     qtbot.addWidget(page)
-    assert page.tabs.tabText(0) == "待发送 1"
+    assert page.tabs.tabText(1) == "待发送 1" and page.tabs.currentIndex() == 1
     page.send_button.click()
     qtbot.waitUntil(lambda: ctx.sending)
     assert not page.send_button.isEnabled() and "正在发送" in page.progress.text()
     qtbot.waitUntil(lambda: not ctx.sending and page.send_button.isEnabled(), timeout=5000)
     assert "成功 1" in page.progress.text()
     assert [r.id for r in views.list_refunds(ctx.desk, "succeeded")] == [refund_id]
-    assert page.tabs.tabText(4) == "已成功 1" and page.model.rowCount() == 0
+    assert page.tabs.tabText(6) == "退款成功 1" and page.model.rowCount() == 0
 
 
 def test_offline_banner_and_security_badge(qtbot, ctx, shop):
@@ -144,7 +144,7 @@ def test_offline_banner_and_security_badge(qtbot, ctx, shop):
     assert "沙箱" in page.banner.text() and "仍会照常记录并排队" in page.banner.text()
     ctx.queue_report.emit(QueueReport(reachable_gateways={sandbox}))
     assert not page.banner.isVisible()
-    page.tabs.setCurrentIndex(2)
+    page.tabs.setCurrentIndex(4)  # 结果未知
     assert page.model.data(page.model.index(0, COL_STATE)).startswith("⚠ 安全警告")
 
 
@@ -154,7 +154,7 @@ def test_failed_refund_can_be_retried_and_unknown_resolved_with_a_note(qtbot, ct
     page = RefundsPage(ctx)
     qtbot.addWidget(page)
     run(qtbot, page.send_now())
-    page.tabs.setCurrentIndex(3)
+    page.tabs.setCurrentIndex(5)  # 退款失败
     assert page.model.rows[0].id == refund_id and "SELLER_BALANCE_NOT_ENOUGH" in page.model.rows[0].last_error
     page.table.selectRow(0)
     assert page.buttons["retry"].isEnabled() and not page.buttons["query"].isEnabled()

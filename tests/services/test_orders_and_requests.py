@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from kashop_desktop.domain.errors import DomainError
 from kashop_desktop.domain.order import CodeUsed, ReasonCode
 from kashop_desktop.services import orders as ops
+from kashop_desktop.services import refund_queue as rq
 from kashop_desktop.services import requests as reqs
 from kashop_desktop.services import views
 from kashop_desktop.services.desk import Desk
@@ -20,6 +23,17 @@ R = ReasonCode
 
 def row(order_no: str) -> Order:
     return Order.get(Order.order_no == order_no)
+
+
+def send_all(desk: Desk) -> rq.QueueReport:
+    async def run() -> rq.QueueReport:
+        queue = rq.RefundQueue(desk)
+        try:
+            return await queue.send()
+        finally:
+            await queue.aclose()
+
+    return asyncio.run(run())
 
 
 def test_cancel_unpaid_returns_stock_coupon_and_points(desk: Desk) -> None:
@@ -54,8 +68,11 @@ def test_auto_approve_inside_cooling_off(desk: Desk) -> None:
     assert req.state == "auto_approved" and req.decided_by == "system"
     refund = Refund.get(Refund.order == row(no).id)
     assert refund.state == "queued" and refund.amount_fen == 68_00 and refund.refund_no.startswith("RF")
-    assert row(no).status == "cancelled" and row(no).refunded_fen == 68_00
+    # Cancelled at once (nothing will be delivered); the money is in flight until the gateway confirms.
+    assert row(no).status == "cancelled" and row(no).refunded_fen == 0 and row(no).refund_pending_fen == 68_00
     assert changes.refund_ids == {refund.id}
+    assert send_all(desk).succeeded == 1
+    assert (row(no).status, row(no).refunded_fen, row(no).refund_pending_fen) == ("cancelled", 68_00, 0)
 
 
 def test_review_after_window_then_partial_approve_and_bounds(desk: Desk) -> None:
@@ -66,12 +83,17 @@ def test_review_after_window_then_partial_approve_and_bounds(desk: Desk) -> None
         reqs.approve(desk, rid, amount_fen=68_01)
     reqs.approve(desk, rid, amount_fen=20_00, note="扣除服务费")
     o = row(no)
-    assert o.status == "partially_refunded" and o.refunded_fen == 20_00
+    assert (o.status, o.refunded_fen, o.refund_pending_fen) == ("paid", 0, 20_00)  # nothing moved yet
+    send_all(desk)
+    o = row(no)
+    assert (o.status, o.refunded_fen, o.refund_pending_fen) == ("partially_refunded", 20_00, 0)
     with pytest.raises(DomainError, match="已处理"):
         reqs.approve(desk, rid)
     # A second request can take at most what is left.
     _, rid2 = reqs.open_request(desk, no, R.WRONG_ITEM, note="剩余部分也退", amount_fen=48_00)
     reqs.approve(desk, rid2)
+    assert (row(no).status, row(no).refund_pending_fen) == ("cancelled", 48_00)  # the rest, before delivery
+    send_all(desk)
     assert row(no).refunded_fen == 68_00
     assert sum(r.gross_fen for r in Refund.select()) == 68_00
 
@@ -97,6 +119,8 @@ def test_delivered_order_only_disputes(desk: Desk) -> None:
     _, rid = reqs.open_request(desk, no, R.MERCHANT_FAULT, evidence="卡密无效截图")
     assert views.request_view(desk, rid).is_dispute
     reqs.approve(desk, rid)
+    assert row(no).status == "delivered"  # until the gateway confirms the money went back
+    send_all(desk)
     assert row(no).status == "refunded"
     assert Refund.get(Refund.order == row(no).id).fee_fen == 0  # merchant fault: no fee
 
@@ -106,6 +130,8 @@ def test_dispute_with_unused_code_can_be_approved(desk: Desk) -> None:
     ops.set_code_used(desk, no, CodeUsed.NO, note="核实卡密未刮开")
     _, rid = reqs.open_request(desk, no, R.WRONG_ITEM)
     reqs.approve(desk, rid, amount_fen=30_00)
+    assert row(no).status == "completed"
+    send_all(desk)
     assert row(no).status == "partially_refunded"
 
 

@@ -52,7 +52,7 @@ def test_success(desk: Desk) -> None:
 def test_processing_then_success(desk: Desk, clock) -> None:
     ref = approved_refund(desk, "processing")
     assert send(desk).processing == 1
-    assert Refund.get_by_id(ref.id).state == "sending"
+    assert Refund.get_by_id(ref.id).state == "processing"
     clock.advance(seconds=10)
     send(desk)  # first query: still processing
     clock.advance(seconds=10)

@@ -422,7 +422,9 @@ class OrderSummary(QGroupBox):
             product=detail.product, quantity=detail.quantity))
         self.add(self.tr("状态"), pick(detail.status.zh, detail.status.en))
         self.add(self.tr("实付"), yuan(detail.paid_fen) + (
-            self.tr("（已退 {amount}）").format(amount=yuan(detail.refunded_fen)) if detail.refunded_fen else ""))
+            self.tr("（已退 {amount}）").format(amount=yuan(detail.refunded_fen)) if detail.refunded_fen else "") + (
+            self.tr("（退款中 {amount}）").format(amount=yuan(detail.refund_pending_fen))
+            if detail.refund_pending_fen else ""))
         self.add(self.tr("买家"), detail.buyer or "—")
 
 

@@ -4,27 +4,29 @@
 disabled until the report comes back. A report with unreachable gateways shows the offline
 banner: approvals are still recorded and queued, nothing is lost. Per row: retry a failed
 refund, query one (send with force, which asks the gateway first for unknown ones), confirm an
-易支付 V1 refund, or resolve an unknown one by hand with a note.
+易支付 V1 refund, or resolve one that is not final by hand with a note: checked in the gateway's
+back office, or refunded outside the desk (cash, bank transfer, another way). The tabs use the
+refund states' one word each from ``domain.refund_states``; 待人工处理 comes first.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ...domain.refund_states import REFUND_STATES_SHOWN, OutsideMethod
 from ...services import gateways as gateway_service
 from ...services import refund_queue, views
 from ...services.changes import Changes
 from ...services.refund_queue import QueueReport
 from ..context import DeskContext
 from ..dialogs.base import InlineMessage, NonIdempotentConfirm, OpDialog, describe, yuan
-from ..i18n import approx
+from ..i18n import approx, refund_state_label
 from ..qt import (
     QAbstractItemView,
     QAbstractTableModel,
     QBrush,
     QColor,
     QComboBox,
-    QCoreApplication,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -42,20 +44,14 @@ from ..qt import (
 
 Index = QModelIndex | QPersistentModelIndex
 OBJECT_ROLE = Qt.ItemDataRole.UserRole
-STATES = ("queued", "sending", "unknown", "failed", "succeeded")
+STATES = tuple(s.value for s in REFUND_STATES_SHOWN)  # needs the owner first
+WARNING_STATES = ("failed", "unknown", "needs_owner")
 (COL_REFUND_NO, COL_ORDER, COL_AMOUNT, COL_FEE, COL_GATEWAY, COL_STATE, COL_ATTEMPTS, COL_ERROR,
  COL_ETA) = range(9)
 
 
 def state_label(state: str) -> str:
-    labels = {
-        "queued": QCoreApplication.translate("RefundsPage", "待发送"),
-        "sending": QCoreApplication.translate("RefundsPage", "发送中"),
-        "unknown": QCoreApplication.translate("RefundsPage", "结果未知"),
-        "failed": QCoreApplication.translate("RefundsPage", "失败"),
-        "succeeded": QCoreApplication.translate("RefundsPage", "已成功"),
-    }
-    return labels.get(state, state)
+    return refund_state_label(state)
 
 
 def eta_text(refund: views.RefundView) -> str:
@@ -103,7 +99,7 @@ class RefundsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and column in (COL_ERROR, COL_STATE):
             return refund.last_error or None
         if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATE and (
-                refund.security_warning or refund.state in ("failed", "unknown")):
+                refund.security_warning or refund.state in WARNING_STATES):
             return QBrush(self.WARNING)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_AMOUNT, COL_FEE, COL_ATTEMPTS):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -132,13 +128,18 @@ class RefundsPage(QWidget):
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.state = STATES[0]
+        # Opens on the refunds that need the owner when there are any, else on those waiting to send.
+        owner = views.refund_counts(ctx.desk).get("needs_owner", 0)
+        self.state = "needs_owner" if owner else "queued"
         self.sending = False
         self.last_report: QueueReport | None = None
         self.model = RefundsModel(self)
         self._build()
         ctx.changed.connect(self.on_changed)
         ctx.queue_report.connect(self.on_report)
+        self.tabs.blockSignals(True)
+        self.tabs.setCurrentIndex(STATES.index(self.state))
+        self.tabs.blockSignals(False)
         self.reload()
 
     def _build(self) -> None:
@@ -294,10 +295,14 @@ class RefundActionDialog(OpDialog):
         self.confirm = NonIdempotentConfirm(self)
         self.confirm.set_required(self.action in ("retry", "confirm"))
         self.outcome = QComboBox(self)
-        self.outcome.addItem(self.tr("网关后台显示已退款（记为成功）"), True)
-        self.outcome.addItem(self.tr("网关后台没有这笔退款（记为失败，可重新发送）"), False)
+        if self.refund.state != "failed":
+            self.outcome.addItem(self.tr("网关后台显示已退款（记为成功）"), (True, OutsideMethod.GATEWAY))
+            self.outcome.addItem(self.tr("网关后台没有这笔退款（记为失败，可重新发送）"), (False, OutsideMethod.GATEWAY))
+        self.outcome.addItem(self.tr("已用现金退给买家（记为成功）"), (True, OutsideMethod.CASH))
+        self.outcome.addItem(self.tr("已通过银行转账退给买家（记为成功）"), (True, OutsideMethod.BANK_TRANSFER))
+        self.outcome.addItem(self.tr("已用其他方式退给买家（记为成功，在说明里写明）"), (True, OutsideMethod.OTHER))
         self.note = QLineEdit(self)
-        self.note.setPlaceholderText(self.tr("核实情况（必填），例如：后台查到退款单号 2026…"))
+        self.note.setPlaceholderText(self.tr("核实情况或退款方式（必填），例如：后台查到退款单号 2026…，或 微信转账给买家"))
         self._layout()
         self.watch(self.confirm.checkbox, self.outcome, self.note)
         self.revalidate()
@@ -339,8 +344,9 @@ class RefundActionDialog(OpDialog):
         elif self.action == "confirm":
             changes = await self.ctx.op(refund_queue.confirm, refund_id)
         else:
-            changes = await self.ctx.op(refund_queue.resolve_manually, refund_id,
-                                        bool(self.outcome.currentData()), self.note.text())
+            succeeded, how = self.outcome.currentData()
+            changes = await self.ctx.op(refund_queue.resolve_manually, refund_id, bool(succeeded), self.note.text(),
+                                        how=how)
         return changes
 
     @classmethod

@@ -16,6 +16,7 @@ from ...domain.states import OrderStatus
 from ..bulk import insert_orders
 from ..common import add_events, buyer_for, event_row
 from ..desk import Desk
+from ..trade_nos import TradeNoClaims
 from .checks import StoredOrder, check_row
 from .report import ImportReport, RowProblem
 from .rows import RowError
@@ -63,13 +64,19 @@ class ChunkWriter:
         accepted: list[dict[str, Any]] = []
         new_rows: list[dict[str, Any]] = []
         updates: list[tuple[dict[str, Any], StoredOrder]] = []
+        trade_nos = TradeNoClaims([(p.data["gateway_id"], p.data["gateway_trade_no"]) for p in chunk])
         for pending in chunk:
             old = stored.get(pending.data["order_no"])
+            data = pending.data
             try:
-                check_row(pending.data, old, accepted)
+                check_row(data, old, accepted)
+                taken = trade_nos.refusal(data["gateway_id"], data["gateway_trade_no"], old.id if old else None)
+                if taken is not None:  # one payment pays for one order
+                    raise RowError("gateway_trade_no", taken.zh, taken.en)
             except RowError as exc:
                 self.report.refuse(RowProblem(pending.number, exc.column, exc.zh, exc.en))
                 continue
+            trade_nos.claim(data["gateway_id"], data["gateway_trade_no"], data["order_no"])
             accepted.append(pending.data)
             for column, zh, en in pending.warnings:
                 self.report.warn(RowProblem(pending.number, column, zh, en))

@@ -1,0 +1,151 @@
+"""Refund states, their one word each, and the rules for refunds that do not settle.
+
+Every screen, the command line and the README use the labels defined here, so one refund
+never shows under two names.
+
+A refund is *in flight* (its money is 退款中, ``refund_pending_fen``) from approval until it
+reaches a final state: ``succeeded`` (the gateway confirmed it, or the owner resolved it as
+refunded, possibly outside the desk) or ``failed`` (the gateway refused it, or the owner found
+that it did not happen). Only ``succeeded`` counts in ``refunded_fen``.
+
+Refunds that do not settle are asked again with back-off; after ``MAX_CHECKS`` questions,
+``MAX_SENDS`` sends that the gateway then could not find, or ``MAX_DAYS`` since the first
+send, the refund waits for the owner (``needs_owner``) instead of being asked for ever.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from .order import OrderFacts
+from .states import OrderStatus, can_transition
+
+
+class RefundStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    PROCESSING = "processing"
+    UNKNOWN = "unknown"
+    NEEDS_OWNER = "needs_owner"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+    @property
+    def zh(self) -> str:
+        return REFUND_STATUS_ZH[self]
+
+    @property
+    def en(self) -> str:
+        return REFUND_STATUS_EN[self]
+
+    @property
+    def final(self) -> bool:
+        return self in FINAL_REFUND_STATES
+
+
+R = RefundStatus
+
+REFUND_STATUS_ZH: dict[RefundStatus, str] = {
+    R.QUEUED: "待发送",
+    R.SENDING: "发送中",
+    R.PROCESSING: "网关处理中",
+    R.UNKNOWN: "结果未知",
+    R.NEEDS_OWNER: "待人工处理",
+    R.SUCCEEDED: "退款成功",
+    R.FAILED: "退款失败",
+}
+REFUND_STATUS_EN: dict[RefundStatus, str] = {
+    R.QUEUED: "Waiting to send",
+    R.SENDING: "Sending",
+    R.PROCESSING: "Processing at the gateway",
+    R.UNKNOWN: "Outcome unknown",
+    R.NEEDS_OWNER: "Needs the owner",
+    R.SUCCEEDED: "Refunded",
+    R.FAILED: "Refund failed",
+}
+
+#: The order the states are shown in (tabs, counts, `refunds list`).
+REFUND_STATES_SHOWN: tuple[RefundStatus, ...] = (
+    R.NEEDS_OWNER, R.QUEUED, R.SENDING, R.PROCESSING, R.UNKNOWN, R.FAILED, R.SUCCEEDED,
+)
+FINAL_REFUND_STATES = frozenset({R.SUCCEEDED, R.FAILED})
+#: Not final: the money is in flight (退款中) and the owner may resolve the refund.
+IN_FLIGHT_REFUND_STATES = frozenset(set(RefundStatus) - FINAL_REFUND_STATES)
+#: States the queue asks the gateway about before anything is sent again.
+ASK_FIRST_STATES = frozenset({R.SENDING, R.PROCESSING, R.UNKNOWN, R.NEEDS_OWNER})
+#: States the queue picks by itself (needs_owner only when the owner asks for it).
+AUTO_STATES = frozenset({R.QUEUED, R.SENDING, R.PROCESSING, R.UNKNOWN})
+
+PENDING_LABEL_ZH = "退款中"
+PENDING_LABEL_EN = "Refund in progress"
+
+
+class OutsideMethod(StrEnum):
+    """How the owner says a refund was made when not through the gateway (or checked there)."""
+
+    GATEWAY = "gateway"  # checked in the gateway's back office: it did (or did not) happen there
+    CASH = "cash"
+    BANK_TRANSFER = "bank_transfer"
+    OTHER = "other"
+
+    @property
+    def zh(self) -> str:
+        return {"gateway": "网关后台核实", "cash": "现金", "bank_transfer": "银行转账", "other": "其他方式"}[self.value]
+
+    @property
+    def en(self) -> str:
+        return {"gateway": "checked in the gateway's back office", "cash": "cash",
+                "bank_transfer": "bank transfer", "other": "another way"}[self.value]
+
+
+# ---- refunds that do not settle ------------------------------------------------------------------
+
+MAX_CHECKS = 20  # questions to the gateway about one refund before the owner is asked
+MAX_SENDS = 5  # sends the gateway later could not find, before the owner is asked
+MAX_DAYS = 7  # days since the first send before the owner is asked
+BACKOFF_FIRST_S = 5
+BACKOFF_CAP_S = 6 * 3600
+
+
+def backoff_seconds(tries: int) -> int:
+    """Seconds before the next question after ``tries`` (>= 1) unanswered ones: 5 s doubling
+    to a cap of 6 h (20 questions span about two days)."""
+    return int(min(BACKOFF_CAP_S, BACKOFF_FIRST_S * 2 ** max(0, tries - 1)))
+
+
+def needs_owner(checks: int, sends: int, first_sent_at: int | None, now: int) -> bool:
+    """Whether a refund that is still not final should stop being asked automatically.
+
+    ``checks``: questions asked so far; ``sends``: times it was sent; times in epoch seconds.
+    """
+    if checks >= MAX_CHECKS or sends > MAX_SENDS:
+        return True
+    return first_sent_at is not None and now - first_sent_at >= MAX_DAYS * 86_400
+
+
+# ---- what the order's status and money become ------------------------------------------------------
+
+def status_on_approval(order: OrderFacts, gross_fen: int) -> OrderStatus:
+    """The order's status once a refund of ``gross_fen`` is approved (before any money moves).
+
+    An undelivered order whose approval takes everything still refundable is cancelled now: the
+    goods will not go out, stock and coupon go back. Otherwise the status waits for the money:
+    it changes only when the gateway confirms (``status_after_refund``).
+    """
+    takes_all = gross_fen >= order.refundable_fen
+    if order.delivered_at is None and takes_all:
+        return OrderStatus.CANCELLED
+    return order.status
+
+
+def status_after_refund(current: OrderStatus, paid_fen: int, refunded_fen: int, delivered: bool) -> OrderStatus:
+    """The order's status once a refund succeeded and ``refunded_fen`` (confirmed) is the total.
+
+    A cancelled order stays cancelled; otherwise all of the money back is 已退款 and part of it
+    部分退款. Nothing else changes an order's status on a refund's outcome: a refund that fails
+    for good leaves the order as it was, with the money refundable again.
+    """
+    if current is OrderStatus.CANCELLED or refunded_fen <= 0:
+        return current
+    target = OrderStatus.REFUNDED if refunded_fen >= paid_fen else OrderStatus.PARTIALLY_REFUNDED
+    return target if can_transition(current, target, delivered=delivered) else current

@@ -1,0 +1,146 @@
+"""A refund's state and its order's money move together; the owner's actions on one refund.
+
+``move_refund`` is the only place that changes a refund's state after approval: it keeps the
+order's ``refund_pending_fen`` (in flight, 退款中), ``refunded_fen`` (succeeded only) and status
+in step with it (rules in ``domain.refund_states``).
+
+Owner actions: ``retry`` a failed refund (same refund no and amount), ``confirm`` a gateway
+without refund idempotency, and ``resolve_manually`` a refund in any state that is not final
+(or a failed one later refunded outside the desk), recording what the owner checked and how
+the buyer got the money.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..domain.clock import to_epoch
+from ..domain.errors import DomainError
+from ..domain.refund_states import (
+    IN_FLIGHT_REFUND_STATES,
+    OutsideMethod,
+    RefundStatus,
+    status_after_refund,
+)
+from ..domain.states import OrderStatus
+from ..store.models import Order, Refund
+from .changes import Changes
+from .common import OWNER, add_events, event_row, not_found
+from .desk import Desk
+from .views import refund_actions
+
+R = RefundStatus
+
+
+def move_refund(ref: Refund, target: RefundStatus, now: datetime) -> tuple[str, str]:
+    """Set ``ref.state`` (unsaved) and update its order's money and status (saved).
+
+    Returns the order's status before and after. Never moves a succeeded refund back.
+    """
+    before = R(ref.state)
+    if before is R.SUCCEEDED and target is not R.SUCCEEDED:
+        raise DomainError("refund_already_succeeded", "该退款已成功，不能再改", "this refund already succeeded")
+    order = Order.get_by_id(ref.order_id)
+    status_before = str(order.status)
+    if target is before:
+        return status_before, status_before
+    was_in_flight, in_flight = before in IN_FLIGHT_REFUND_STATES, target in IN_FLIGHT_REFUND_STATES
+    if was_in_flight and not in_flight:
+        order.refund_pending_fen = max(0, order.refund_pending_fen - ref.gross_fen)
+    elif in_flight and not was_in_flight:
+        order.refund_pending_fen += ref.gross_fen
+    if target is R.FAILED and before is not R.FAILED:
+        order.points_refunded = max(0, order.points_refunded - ref.points_returned)  # its points did not go back
+    elif before is R.FAILED and target is not R.FAILED:
+        order.points_refunded += ref.points_returned
+    if target is R.SUCCEEDED and before is not R.SUCCEEDED:
+        order.refunded_fen += ref.gross_fen
+        order.status = status_after_refund(OrderStatus(order.status), order.paid_fen, order.refunded_fen,
+                                           order.delivered_at is not None).value
+    order.updated_at = to_epoch(now)
+    order.save()
+    ref.state = target.value
+    return status_before, str(order.status)
+
+
+def _refund(refund_id: int) -> Refund:
+    ref = Refund.get_or_none(Refund.id == refund_id)
+    if ref is None:
+        raise not_found("refund", refund_id)
+    return ref
+
+
+def _actions(ref: Refund) -> frozenset[str]:
+    return refund_actions(ref.state, ref.last_error_kind, ref.gateway_id is not None, bool(ref.needs_confirmation),
+                          bool(ref.confirmed))
+
+
+def retry(desk: Desk, refund_id: int, *, actor: str = OWNER, confirmed: bool = False) -> Changes:
+    """Put a failed refund back in the queue, same refund no and amount (if still refundable)."""
+    with desk.atomic():
+        ref = _refund(refund_id)
+        if "retry" not in _actions(ref):
+            raise DomainError("not_retryable", "只有失败的退款可以重新发送", "only a failed refund can be sent again")
+        if ref.needs_confirmation and not confirmed:
+            raise DomainError("confirm_non_idempotent", "该网关没有退款幂等保护，重新发送前请确认",
+                              "this gateway has no refund idempotency; confirm before sending again")
+        order = Order.get_by_id(ref.order_id)
+        room = order.paid_fen - order.refunded_fen - order.refund_pending_fen
+        if ref.gross_fen > room:
+            raise DomainError("refund_exceeds_refundable",
+                              f"重新发送会超过可退金额（还可退 {max(0, room)} 分）",
+                              f"sending it again would exceed what is refundable ({max(0, room)} fen left)")
+        now = desk.now()
+        before, after = move_refund(ref, R.QUEUED, now)
+        ref.next_attempt_at = 0
+        ref.checks = 0
+        ref.confirmed = ref.confirmed or confirmed
+        ref.save()
+        add_events([event_row(ref.order_id, now, actor, "refund_retry", "", before, after,
+                              data={"refund_no": ref.refund_no})])
+        return Changes(order_ids={ref.order_id}, refund_ids={ref.id}, counts_changed=before != after)
+
+
+def confirm(desk: Desk, refund_id: int, *, actor: str = OWNER) -> Changes:
+    """The owner's explicit go-ahead for a gateway without refund idempotency."""
+    with desk.atomic():
+        ref = _refund(refund_id)
+        ref.confirmed = True
+        ref.save()
+        add_events([event_row(ref.order_id, desk.now(), actor, "refund_confirmed", "",
+                              data={"refund_no": ref.refund_no})])
+        return Changes(order_ids={ref.order_id}, refund_ids={ref.id})
+
+
+def resolve_manually(desk: Desk, refund_id: int, succeeded: bool, note: str, *, actor: str = OWNER,
+                     how: OutsideMethod = OutsideMethod.GATEWAY) -> Changes:
+    """The owner records the outcome of a refund that is not final (or a failed one that was
+    later refunded another way): ``succeeded`` or not, what was checked (``note``, required) and
+    ``how`` the buyer got the money (checked in the gateway's back office, cash, bank transfer...).
+
+    Raises DomainError ``note_required``, ``not_resolvable`` (final already, or withdrawn).
+    """
+    if not note.strip():
+        raise DomainError("note_required", "请写明核实情况", "say what you checked")
+    with desk.atomic():
+        ref = _refund(refund_id)
+        if "resolve" not in _actions(ref) or (ref.state == R.FAILED.value and not succeeded):
+            raise DomainError("not_resolvable", f"该退款已是最终状态（{R(ref.state).zh}），不需要人工处理",
+                              f"this refund is final already ({R(ref.state).en}); it needs no manual resolution")
+        now = desk.now()
+        before, after = move_refund(ref, R.SUCCEEDED if succeeded else R.FAILED, now)
+        ref.last_error = note.strip()
+        ref.last_error_kind = "manual"
+        ref.resolved_how = how.value
+        ref.settled_at = to_epoch(now)
+        ref.next_attempt_at = 0
+        ref.save()
+        add_events([event_row(ref.order_id, now, actor, "refund_resolved", note.strip(), before, after,
+                              data={"refund_no": ref.refund_no, "succeeded": succeeded, "how": how.value,
+                                    "amount_fen": ref.amount_fen})])
+        return Changes(order_ids={ref.order_id}, refund_ids={ref.id}, counts_changed=before != after)
+
+
+def queued_count(desk: Desk) -> int:
+    """Refunds not final yet (the status bar's 退款中 count)."""
+    return int(Refund.select().where(Refund.state.in_([s.value for s in IN_FLIGHT_REFUND_STATES])).count())

@@ -1,0 +1,74 @@
+"""A gateway trade no (交易号) pays for one order per gateway account.
+
+The store enforces it with a unique index (schema 3); these checks run first so that every
+path (补单 mark-paid, import, and any later payment sync) refuses with a message that names the
+order already holding the trade no, instead of a database error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..domain.errors import DomainError
+from ..store.models import Order
+
+
+def trade_no_holder(gateway_id: int | None, trade_no: str, *, except_order_id: int | None = None) -> Order | None:
+    """The order (other than ``except_order_id``) that holds ``trade_no`` on this gateway account
+    (``None``: orders without an account), or None."""
+    trade_no = trade_no.strip()
+    if not trade_no:
+        return None
+    query = Order.select(Order.id, Order.order_no, Order.status).where(Order.gateway_trade_no == trade_no)
+    query = query.where(Order.gateway.is_null() if gateway_id is None else Order.gateway == gateway_id)
+    if except_order_id is not None:
+        query = query.where(Order.id != except_order_id)
+    return query.first()
+
+
+def trade_no_taken(holder_order_no: str, trade_no: str) -> DomainError:
+    return DomainError(
+        "trade_no_taken",
+        f"交易号 {trade_no} 已属于订单 {holder_order_no}：一笔支付只能对应一个订单",
+        f"trade no {trade_no} already belongs to order {holder_order_no}: one payment pays for one order",
+    )
+
+
+def trade_no_conflict(gateway_id: int | None, trade_no: str, *, order_id: int | None = None) -> DomainError | None:
+    """Why ``trade_no`` cannot be recorded on order ``order_id`` (None: a new order), or None."""
+    holder = trade_no_holder(gateway_id, trade_no, except_order_id=order_id)
+    return None if holder is None else trade_no_taken(holder.order_no, trade_no.strip())
+
+
+class TradeNoClaims:
+    """Trade-no checks for a batch of rows (an import chunk), with one store query.
+
+    ``refusal`` says why a row may not record its trade no: held by another order in the
+    store, or claimed by an earlier row of the batch (``claim`` it once the row is accepted).
+    """
+
+    def __init__(self, rows: Sequence[tuple[int | None, str | None]]) -> None:
+        self._held: dict[tuple[int, str], tuple[int, str]] = {}
+        self._claimed: dict[tuple[int, str], str] = {}
+        numbers = sorted({no.strip() for _, no in rows if no and no.strip()})
+        for start in range(0, len(numbers), 500):
+            chunk = numbers[start : start + 500]
+            for order in Order.select(Order.id, Order.order_no, Order.gateway, Order.gateway_trade_no).where(
+                    Order.gateway_trade_no.in_(chunk)):
+                self._held[(order.gateway_id or 0, str(order.gateway_trade_no))] = (order.id, order.order_no)
+
+    def refusal(self, gateway_id: int | None, trade_no: str | None, order_id: int | None) -> DomainError | None:
+        """Why order ``order_id`` (None: a new order) may not hold ``trade_no``, or None."""
+        if not trade_no or not trade_no.strip():
+            return None
+        slot = (gateway_id or 0, trade_no.strip())
+        holder = self._held.get(slot)
+        if holder is not None and holder[0] != order_id:
+            return trade_no_taken(holder[1], slot[1])
+        if slot in self._claimed:
+            return trade_no_taken(self._claimed[slot], slot[1])
+        return None
+
+    def claim(self, gateway_id: int | None, trade_no: str | None, order_no: str) -> None:
+        if trade_no and trade_no.strip():
+            self._claimed.setdefault((gateway_id or 0, trade_no.strip()), order_no)
