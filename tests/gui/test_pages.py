@@ -200,7 +200,7 @@ def test_gateway_form_is_built_from_the_kind_fields(qtbot, ctx, shop, tmp_path: 
     assert dialog.inputs["app_private_key"].toPlainText().startswith("-----BEGIN PRIVATE KEY-----")
     dialog.kind.setCurrentIndex(dialog.kind.findData("sandbox"))
     scenario = dialog.inputs["scenario"]
-    assert [scenario.itemText(i) for i in range(scenario.count())] == ["success", "processing", "reject", "timeout"]
+    assert [scenario.itemText(i) for i in range(scenario.count())] == ["success", "processing", "stuck", "reject", "timeout"]
     dialog.name.setText("测试沙箱")
     scenario.setCurrentText("timeout")
     assert submit(qtbot, dialog)
