@@ -6,6 +6,11 @@ Money is integer fen on every type here; each adapter converts to its gateway's 
 Outcome rules the refund queue relies on:
   * ``refund`` and ``query_refund`` *return* a RefundResult only for a definitive answer from
     the gateway whose signature verified (SUCCEEDED, PROCESSING, FAILED, NOT_FOUND).
+  * A RefundResult reports what the reply itself *named* (``named_*``: the refund no, the
+    trade's out_trade_no and gateway trade no, this refund's amount), as received and never
+    filled in from the request. The refund queue alone compares them with the refund it asked
+    about: a result settles that refund only when it names our refund no (where the gateway
+    honours refund keys), our order's trade and the amount we asked for.
   * Everything else *raises* GatewayError with a kind:
       RETRYABLE      the gateway said "try again" or could not be reached; ``sent`` says
                      whether the request may have reached it.
@@ -139,7 +144,7 @@ class RefundRef:
 @dataclass(frozen=True, slots=True)
 class RefundResult:
     state: RefundState
-    refund_no: str
+    refund_no: str  # the refund the question was about (ours)
     gateway_refund_no: str | None = None
     amount_fen: int | None = None
     code: str = ""
@@ -147,6 +152,11 @@ class RefundResult:
     message_en: str = ""
     raw: Any = None
     raw_bytes: bytes = b""
+    # What the reply named, verbatim (None: the reply does not say). See the module docstring.
+    named_refund_no: str | None = None
+    named_out_trade_no: str | None = None
+    named_trade_no: str | None = None
+    named_amount_fen: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,15 @@ class LedgerFile:
         finally:
             con.close()
 
+    def trade_of(self, refund_no: str) -> str | None:
+        """The out_trade_no the refund under ``refund_no`` was booked for (what a reply names)."""
+        con = self._connect()
+        try:
+            row = con.execute("SELECT out_trade_no FROM refund WHERE refund_no = ?", (refund_no,)).fetchone()
+            return str(row[0]) if row else None
+        finally:
+            con.close()
+
     def set_status(self, refund_no: str, status: str) -> None:
         con = self._connect()
         try:

@@ -14,6 +14,7 @@ Scenarios (config ``scenario``):
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -96,7 +97,13 @@ class SandboxAdapter(AdapterBase):
         if scenario == "timeout":
             raise GatewayError(ErrorKind.UNKNOWN_OUTCOME, "网关超时，结果未知", "gateway timed out; outcome unknown",
                                code="TIMEOUT", sent=True)
-        return RefundResult(RefundState(booked_status), req.refund_no, gw_no, amount)
+        return await self._named(RefundResult(RefundState(booked_status), req.refund_no, gw_no, amount))
+
+    async def _named(self, result: RefundResult) -> RefundResult:
+        """What the ledger's booking names: the key, the trade it was booked for, its amount."""
+        trade = await asyncio.to_thread(self.ledger.trade_of, result.refund_no)
+        return replace(result, named_refund_no=result.refund_no, named_out_trade_no=trade,
+                       named_amount_fen=result.amount_fen)
 
     async def query_refund(self, ref: RefundRef) -> RefundResult:
         await self._latency()
@@ -107,7 +114,7 @@ class SandboxAdapter(AdapterBase):
         if status == "processing" and queries >= 2 and self.scenario != "stuck":
             await asyncio.to_thread(self.ledger.set_status, ref.refund_no, "succeeded")
             status = "succeeded"
-        return RefundResult(RefundState(status), ref.refund_no, gw_no, amount)
+        return await self._named(RefundResult(RefundState(status), ref.refund_no, gw_no, amount))
 
     async def test_connection(self) -> ConnectionReport:
         zh, en = SCENARIO_WORDS[self.scenario]

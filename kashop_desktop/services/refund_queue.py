@@ -7,6 +7,10 @@
   again, and then with the same key and amount.
 * Gateways without a refund key or a refund query (易支付 V1) are never re-sent automatically:
   an unknown outcome waits for the owner.
+* A reply settles our refund only when it names our refund no (where the gateway honours
+  refund keys), our order's trade (out_trade_no and/or the gateway trade no) and the amount we
+  asked for (``reply_mismatch``, the one place this is compared; adapters report what the
+  reply named). Anything else is ``unknown`` with a security warning saying which field differs.
 * A reply whose signature does not verify is never success: the refund stays ``unknown`` with
   a security warning. The warning stays in the refund's history; it stops marking the refund
   once a verified reply settles it.
@@ -32,6 +36,7 @@ from peewee import fn
 from ..domain.calendar import refund_eta
 from ..domain.clock import to_epoch
 from ..domain.errors import DomainError
+from ..domain.money import format_yuan
 from ..domain.order import Channel
 from ..domain.refund_states import (
     ASK_FIRST_STATES,
@@ -249,7 +254,7 @@ class RefundQueue:
                 return
             report.reachable_gateways.add(job.gateway_id)
             if result.state is not RefundState.NOT_FOUND:
-                await self._on_result(job, result, report, checked=True)
+                await self._on_result(job, result, report, checked=True, refund_keys=_honours_keys(caps))
                 return
             if job.attempts >= MAX_SENDS:
                 await self.run_db(self._settle, job, R.NEEDS_OWNER.value, checked=True, kind="needs_owner",
@@ -273,14 +278,21 @@ class RefundQueue:
             await self._on_error(job, exc, report, during_query=False)
             return
         report.reachable_gateways.add(job.gateway_id)
-        await self._on_result(job, result, report)
+        await self._on_result(job, result, report, refund_keys=_honours_keys(adapter.capabilities))
 
     async def _on_result(self, job: RefundJob, result: RefundResult, report: QueueReport, *,
-                         checked: bool = False) -> None:
+                         checked: bool = False, refund_keys: bool = True) -> None:
         message = " / ".join(x for x in (result.message_zh, result.message_en) if x)
         if result.code:
             message = f"{result.code}: {message}"
-        if result.state is RefundState.SUCCEEDED:
+        mismatch = reply_mismatch(job, result, refund_keys=refund_keys,
+                                  settling=result.state is RefundState.SUCCEEDED)
+        if mismatch is not None:
+            await self.run_db(self._settle, job, R.UNKNOWN.value, error=f"{mismatch[0]} / {mismatch[1]}",
+                              kind="reply_mismatch", security=True, checked=checked)
+            report.unknown += 1
+            report.security_warnings += 1
+        elif result.state is RefundState.SUCCEEDED:
             await self.run_db(self._settle, job, R.SUCCEEDED.value, gateway_refund_no=result.gateway_refund_no,
                               checked=checked)
             report.succeeded += 1
@@ -327,6 +339,47 @@ class RefundQueue:
             await self.run_db(self._settle, job, R.UNKNOWN.value, error=text, kind=exc.kind.value, security=security)
             report.unknown += 1
             report.security_warnings += security
+
+
+def _honours_keys(caps: frozenset[Capability]) -> bool:
+    """Whether the gateway keeps our refund no (易支付 V1 makes up its own and cannot name ours)."""
+    return Capability.REFUND_IDEMPOTENT in caps
+
+
+def reply_mismatch(job: RefundJob, result: RefundResult, *, refund_keys: bool,
+                   settling: bool) -> tuple[str, str] | None:
+    """Why a gateway's answer is not about the refund ``job`` asked for, as (zh, en), or None.
+
+    Compared: the refund no (when the gateway honours refund keys), the order's out_trade_no and
+    gateway trade no, and this refund's amount (fen). A field the reply names must equal ours.
+    ``settling`` (the answer would make the refund succeed): each must also be named, the trade
+    by at least one of its two numbers.
+    """
+    fields: list[tuple[str, str, str | None, str | None]] = [
+        ("商户订单号", "order no (out_trade_no)", result.named_out_trade_no, job.order_no),
+        ("交易号", "trade no", result.named_trade_no, job.gateway_trade_no),
+        ("金额", "amount",
+         None if result.named_amount_fen is None else format_yuan(result.named_amount_fen, symbol=True),
+         format_yuan(job.amount_fen, symbol=True)),
+    ]
+    if refund_keys:
+        fields.insert(0, ("退款单号", "refund no", result.named_refund_no, job.refund_no))
+    for zh, en, theirs, ours in fields:
+        if theirs is not None and ours is not None and theirs != ours:
+            return (f"安全警告：网关回复的{zh}（{theirs}）与本退款的（{ours}）不一致，未采信",
+                    f"security warning: the reply's {en} ({theirs}) differs from this refund's ({ours}); not taken")
+    if not settling:
+        return None
+    missing = [(zh, en) for zh, en, theirs, _ in fields if theirs is None and en not in ("order no (out_trade_no)",
+                                                                                        "trade no")]
+    if result.named_out_trade_no is None and result.named_trade_no is None:
+        missing.append(("订单号或交易号", "order no or trade no"))
+    if missing:
+        zh = "、".join(z for z, _ in missing)
+        en = ", ".join(e for _, e in missing)
+        return (f"安全警告：网关回复没有写明本退款的{zh}，未采信为成功",
+                f"security warning: the reply does not name this refund's {en}; not taken as success")
+    return None
 
 
 _ACTIONS = {R.SUCCEEDED: "refund_succeeded", R.FAILED: "refund_failed", R.UNKNOWN: "refund_unknown",

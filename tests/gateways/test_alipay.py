@@ -296,7 +296,8 @@ def test_full_refund_closes_the_trade(fake: FakeAlipayServer) -> None:
         async with adapter(fake.account_config()) as a:
             result = await a.refund(RefundRequest(no, None, "R" + no, 3000, 3000, reason="买错了"))
             assert result.state is RefundState.SUCCEEDED and result.amount_fen == 3000
-            assert result.raw["fund_change"] == "Y" and result.raw_bytes.startswith(b"{")
+            assert result.raw["refund"]["fund_change"] == "Y" and result.raw_bytes.startswith(b"{")
+            assert (result.named_refund_no, result.named_out_trade_no, result.named_amount_fen) == ("R" + no, no, 3000)
             assert (await a.query_payment(PaymentRef(no))).state is PaymentState.CLOSED
             queried = await a.query_refund(RefundRef(no, None, "R" + no))
             assert queried.state is RefundState.SUCCEEDED and queried.amount_fen == 3000

@@ -397,7 +397,7 @@ def _mock_adapter(fake: FakeWechatPayServer, handler: Callable[[httpx.Request], 
         (500, b'{"code":"SYSTEM_ERROR","message":"x"}', True, "query_refund", ErrorKind.RETRYABLE, True),
         (403, b'{"code":"NO_AUTH","message":"x"}', True, "refund", ErrorKind.MISCONFIGURED, True),
         (400, b'{"code":"SOMETHING_NEW","message":"x"}', True, "refund", ErrorKind.UNKNOWN_OUTCOME, True),
-        (200, b'{"out_refund_no":"OTHER","status":"SUCCESS","amount":{"refund":100}}', True, "refund",
+        (200, b'{"out_refund_no":"R1","status":"WEIRD","amount":{"refund":100}}', True, "refund",
          ErrorKind.UNKNOWN_OUTCOME, True),
     ],
 )
@@ -416,6 +416,25 @@ def test_reply_mapping(
             coro = a.refund(refund_req("R1", 100)) if call == "refund" else a.query_refund(RefundRef("T1", None, "R1"))
             err = await expect_error(coro)
             assert (err.kind, err.sent) == (kind, sent)
+
+    run(main())
+
+
+def test_a_signed_reply_about_another_refund_reports_what_it_names(fake: FakeWechatPayServer) -> None:
+    """The adapter reports; the refund queue compares (services.refund_queue.reply_mismatch)."""
+    body = (b'{"out_refund_no":"OTHER","out_trade_no":"T2","transaction_id":"42000","status":"SUCCESS",'
+            b'"amount":{"refund":250}}')
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body, headers={"Content-Type": "application/json",
+                                                          **fake.signature_headers(body)})
+
+    async def main() -> None:
+        client, ctx = _mock_adapter(fake, handler)
+        async with client, ctx as a:
+            result = await a.refund(refund_req("R1", 100))
+            assert (result.named_refund_no, result.named_out_trade_no, result.named_trade_no,
+                    result.named_amount_fen) == ("OTHER", "T2", "42000", 250)
 
     run(main())
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from peewee import IntegrityError
 from kashop_desktop.domain.errors import DomainError
 from kashop_desktop.domain.order import ReasonCode
 from kashop_desktop.domain.refund_states import MAX_CHECKS, MAX_DAYS, OutsideMethod
+from kashop_desktop.gateways.base import RefundResult, RefundState
 from kashop_desktop.services import orders as ops
 from kashop_desktop.services import refund_nos, views
 from kashop_desktop.services import refund_queue as rq
@@ -312,3 +314,69 @@ def test_schema_2_store_keeps_only_confirmed_refunds_in_refunded(tmp_path: Path,
         assert db.execute_sql("SELECT value FROM setting WHERE key = 'store_id'").fetchone()
     finally:
         db.close()
+
+
+# ---- a reply settles only our refund ------------------------------------------------------------
+
+def _job(**kw: object) -> rq.RefundJob:
+    base: dict[str, object] = {"id": 1, "refund_no": "RFAAAA0000000000001", "state": "sending", "gateway_id": 1,
+                               "order_id": 1, "order_no": "KS1", "gateway_trade_no": "AL1", "amount_fen": 57_00,
+                               "total_fen": 57_00, "gateway_refund_no": None, "attempts": 1}
+    base.update(kw)
+    return rq.RefundJob(**base)  # type: ignore[arg-type]
+
+
+def _result(state: RefundState = RefundState.SUCCEEDED, **kw: object) -> RefundResult:
+    named: dict[str, object] = {"named_refund_no": "RFAAAA0000000000001", "named_out_trade_no": "KS1",
+                                "named_trade_no": "AL1", "named_amount_fen": 57_00}
+    named.update(kw)
+    return RefundResult(state, "RFAAAA0000000000001", **named)  # type: ignore[arg-type]
+
+
+def test_a_reply_naming_our_refund_trade_and_amount_settles() -> None:
+    assert rq.reply_mismatch(_job(), _result(), refund_keys=True, settling=True) is None
+    # The trade may be named by either of its numbers.
+    assert rq.reply_mismatch(_job(), _result(named_trade_no=None), refund_keys=True, settling=True) is None
+    # 易支付 V1 keeps no refund key of ours: the trade and the amount must still be ours.
+    assert rq.reply_mismatch(_job(), _result(named_refund_no=None), refund_keys=False, settling=True) is None
+
+
+@pytest.mark.parametrize(("named", "field", "theirs", "ours"), [
+    ({"named_refund_no": "RFBBBB0000000000001"}, "refund no", "RFBBBB0000000000001", "RFAAAA0000000000001"),
+    ({"named_trade_no": "AL2"}, "trade no", "AL2", "AL1"),
+    ({"named_out_trade_no": "KS2"}, "order no (out_trade_no)", "KS2", "KS1"),
+    ({"named_amount_fen": 12_00}, "amount", "¥12.00", "¥57.00"),
+])
+def test_a_reply_about_anything_else_says_which_field_differs(named: dict[str, object], field: str, theirs: str,
+                                                              ours: str) -> None:
+    for state in (RefundState.SUCCEEDED, RefundState.FAILED, RefundState.PROCESSING):
+        found = rq.reply_mismatch(_job(), _result(state, **named), refund_keys=True,
+                                  settling=state is RefundState.SUCCEEDED)
+        assert found is not None
+        assert f"the reply's {field} ({theirs}) differs from this refund's ({ours})" in found[1]
+        assert theirs in found[0] and ours in found[0]
+
+
+def test_a_success_that_does_not_name_the_refund_is_not_taken() -> None:
+    found = rq.reply_mismatch(_job(), _result(named_refund_no=None, named_amount_fen=None), refund_keys=True,
+                              settling=True)
+    assert found is not None and "refund no" in found[1] and "amount" in found[1]
+    found = rq.reply_mismatch(_job(), _result(named_out_trade_no=None, named_trade_no=None), refund_keys=True,
+                              settling=True)
+    assert found is not None and "order no or trade no" in found[1]
+    # A plain refusal names nothing and is taken as it is.
+    assert rq.reply_mismatch(_job(), RefundResult(RefundState.FAILED, "x"), refund_keys=True, settling=False) is None
+
+
+def test_a_success_for_another_trade_leaves_the_refund_unknown_with_a_warning(desk: Desk) -> None:
+    ref = approved(desk, "timeout")
+    send(desk)  # booked at the sandbox for this order, reply lost
+    con = sqlite3.connect(str(desk.data_dir / "sandbox-ledger.sqlite3"))  # the gateway's own books
+    con.execute("UPDATE refund SET out_trade_no = 'ANOTHER-DESK-ORDER' WHERE refund_no = ?", (ref.refund_no,))
+    con.commit()
+    con.close()
+    report = send(desk, refund_ids=[ref.id], force=True)
+    ref = Refund.get_by_id(ref.id)
+    assert report.security_warnings == 1 and (ref.state, ref.security_warning) == ("unknown", True)
+    assert "ANOTHER-DESK-ORDER" in ref.last_error and "differs" in ref.last_error
+    assert row(Order.get_by_id(ref.order_id).order_no).refunded_fen == 0

@@ -88,7 +88,8 @@ def test_timeout_unknown_then_resolved_by_query_with_one_booking(desk: Desk, clo
 def test_crash_in_sending_is_resolved_by_query_not_resent(desk: Desk, clock) -> None:
     """The desk died after the gateway booked the refund but before the reply was stored."""
     ref = approved_refund(desk, "success")
-    ledger(desk).book(ref.refund_no, "x", ref.amount_fen, "succeeded")  # the gateway has it
+    order_no = Order.get_by_id(ref.order_id).order_no
+    ledger(desk).book(ref.refund_no, order_no, ref.amount_fen, "succeeded")  # the gateway has it
     Refund.update(state="sending", attempts=1).where(Refund.id == ref.id).execute()  # what the crash left
     send(desk)
     assert Refund.get_by_id(ref.id).state == "succeeded"

@@ -30,10 +30,13 @@ Refunds (§2.7, §2.8)
   * ``out_request_no`` is always our ``refund_no``, so a partial refund is allowed and a re-send
     with the same number and amount is idempotent (Alipay answers ``fund_change=N`` and books
     nothing).
-  * ``fund_change == "Y"`` -> SUCCEEDED. ``"N"`` or absent -> confirmed with
-    ``alipay.trade.fastpay.refund.query`` before answering.
-  * ``fastpay.refund.query``: ``refund_status == "REFUND_SUCCESS"`` -> SUCCEEDED; code 10000 with no
-    refund data -> NOT_FOUND (the refund never happened: re-send with the same number and amount).
+  * ``fund_change`` ``"Y"``, ``"N"`` or absent: confirmed with ``alipay.trade.fastpay.refund.query``
+    before answering; until the query shows REFUND_SUCCESS the refund is PROCESSING.
+  * ``fastpay.refund.query``: ``refund_status == "REFUND_SUCCESS"`` -> SUCCEEDED; code 10000
+    without ``refund_status`` -> NOT_FOUND (Alipay: the refund was not received or failed; re-send
+    with the same number and amount). A refund reply, even ``fund_change=Y``, is confirmed with
+    this query, whose answer names the refund no, the trade and this refund's amount for the
+    refund queue to compare.
 
 Configuration: ``base_url`` is the full gateway URL, e.g. ``https://openapi.alipay.com/gateway.do``
 (the default). A URL that does not end in ``.do`` is taken as the gateway's base and

@@ -219,21 +219,9 @@ class AlipayAdapter(AlipayClient):
                 f"unrecognised refund error ({sub}: {reply.sub_msg})",
                 reply.data,
             )
-        self._check_trade(reply, req.out_trade_no, req.gateway_trade_no)
-        if text_of(reply.data.get("fund_change")) == "Y":
-            # refund_fee is the trade's cumulative refunded total (VERIFY), so the amount this
-            # refund moved is the one we asked for, which Alipay accepted.
-            return RefundResult(
-                RefundState.SUCCEEDED,
-                req.refund_no,
-                amount_fen=req.amount_fen,
-                code="10000",
-                message_zh="退款成功",
-                message_en="refund succeeded",
-                raw=reply.data,
-                raw_bytes=reply.body,
-            )
-        # fund_change N or absent: accepted, or a repeat of an earlier request. Confirm.
+        # The refund reply names the trade but neither our out_request_no nor this refund's
+        # amount (refund_fee is the trade's cumulative total, §2.7), and fund_change N or absent
+        # must be confirmed anyway: fastpay.refund.query names all three. Confirm every time.
         ref = RefundRef(req.out_trade_no, req.gateway_trade_no, req.refund_no, amount_fen=req.amount_fen)
         try:
             confirmed = await self.query_refund(ref)
@@ -264,6 +252,8 @@ class AlipayAdapter(AlipayClient):
             message_en=f"Alipay accepted the refund but it is not confirmed yet; query again later ({en})",
             raw={"refund": reply.data, "query": query_raw},
             raw_bytes=reply.body,
+            named_out_trade_no=text_of(reply.data.get("out_trade_no")) or None,
+            named_trade_no=text_of(reply.data.get("trade_no")) or None,
         )
 
     async def query_refund(self, ref: RefundRef) -> RefundResult:
@@ -288,68 +278,52 @@ class AlipayAdapter(AlipayClient):
                     raw_bytes=reply.body,
                 )
             raise self._rejected(reply, "退款查询失败", "refund query failed")
-        self._check_trade(reply, ref.out_trade_no, ref.gateway_trade_no)
         return self._refund_from_query(ref, reply)
 
     def _refund_from_query(self, ref: RefundRef, reply: Reply) -> RefundResult:
-        """A verified 10000 reply of fastpay.refund.query: NOT_FOUND without refund data,
-        SUCCEEDED only with REFUND_SUCCESS, else PROCESSING."""
+        """A verified 10000 reply of fastpay.refund.query (§2.8): SUCCEEDED only with
+        ``refund_status == REFUND_SUCCESS``; another status is PROCESSING; no ``refund_status``
+        is NOT_FOUND, as Alipay documents it ("未返回该字段表示退款请求未收到或者退款失败": the
+        refund was not received or failed), answered by a re-send with the same out_request_no
+        and amount. What the reply names goes to the refund queue, which compares it."""
         data = reply.data
-        got_key = text_of(data.get("out_request_no"))
-        if got_key and got_key != ref.refund_no:
-            raise self._unknown(
-                "reply_mismatch",
-                f"回复的退款单号（{got_key}）与请求不一致",
-                f"the reply's refund number ({got_key}) differs from ours",
-                data,
-            )
-        has_refund = any(
-            data.get(k) not in (None, "") for k in ("out_request_no", "refund_amount", "refund_status")
-        )
-        if not has_refund:
-            return RefundResult(
-                RefundState.NOT_FOUND,
-                ref.refund_no,
-                code="10000",
-                message_zh="支付宝查无此退款：退款未发生，可用同一退款单号、同一金额重发",
-                message_en="Alipay has no such refund: it did not happen; re-send with the same number and amount",
-                raw=data,
-                raw_bytes=reply.body,
-            )
         try:
             amount = fen(data.get("refund_amount"))
         except MoneyError as exc:
             raise self._unknown(
                 "bad_amount", f"金额格式无效：{exc.zh}", f"invalid amount: {exc.en}", data
             ) from exc
-        if amount is None:
-            amount = ref.amount_fen
-        if text_of(data.get("refund_status")) == "REFUND_SUCCESS":
-            zh, en = "退款成功", "refund succeeded"
-            if ref.amount_fen is not None and amount != ref.amount_fen:
-                zh += f"，但金额（{format_yuan(amount or 0)}）与本地记录（{format_yuan(ref.amount_fen)}）不符"
-                en += f", but the amount ({format_yuan(amount or 0)}) differs from ours ({format_yuan(ref.amount_fen)})"
-            return RefundResult(
-                RefundState.SUCCEEDED,
+        status = text_of(data.get("refund_status"))
+        if not status:
+            result = RefundResult(
+                RefundState.NOT_FOUND,
                 ref.refund_no,
-                amount_fen=amount,
-                code="REFUND_SUCCESS",
-                message_zh=zh,
-                message_en=en,
+                code="10000",
+                message_zh="支付宝查询结果没有退款状态：按支付宝文档，退款未收到或已失败；用同一退款单号、同一金额重发",
+                message_en="Alipay's answer has no refund_status: by Alipay's documentation the refund was not "
+                           "received or failed; re-send with the same number and amount",
                 raw=data,
                 raw_bytes=reply.body,
             )
-        # Data without REFUND_SUCCESS. VERIFY/safer reading: older docs call any data success,
-        # newer ones only REFUND_SUCCESS; we never claim success without it.
-        return RefundResult(
-            RefundState.PROCESSING,
-            ref.refund_no,
-            amount_fen=amount,
-            code=text_of(data.get("refund_status")) or "10000",
-            message_zh="支付宝有这笔退款，但尚未显示退款成功，请稍后再查",
-            message_en="Alipay knows this refund but does not show it as succeeded yet; query again later",
-            raw=data,
-            raw_bytes=reply.body,
+        else:
+            succeeded = status == "REFUND_SUCCESS"
+            result = RefundResult(
+                RefundState.SUCCEEDED if succeeded else RefundState.PROCESSING,
+                ref.refund_no,
+                amount_fen=amount,
+                code=status,
+                message_zh="退款成功" if succeeded else f"支付宝退款状态 {status}，尚未成功，请稍后再查",
+                message_en="refund succeeded" if succeeded else f"Alipay refund status {status}: not succeeded "
+                                                                  "yet; query again later",
+                raw=data,
+                raw_bytes=reply.body,
+            )
+        return replace(
+            result,
+            named_refund_no=text_of(data.get("out_request_no")) or None,
+            named_out_trade_no=text_of(data.get("out_trade_no")) or None,
+            named_trade_no=text_of(data.get("trade_no")) or None,
+            named_amount_fen=amount,
         )
 
     # ---- reconciliation -----------------------------------------------------------------------

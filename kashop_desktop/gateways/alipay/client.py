@@ -246,10 +246,12 @@ class AlipayClient(AdapterBase):
         """A verified reply about another trade is not an answer to our question."""
         got_out = text_of(reply.data.get("out_trade_no"))
         got_trade = text_of(reply.data.get("trade_no"))
-        if (got_out and got_out != out_trade_no) or (trade_no and got_trade and got_trade != trade_no):
-            raise self._unknown(
-                "reply_mismatch",
-                f"回复的订单号（{got_out or got_trade}）与请求（{out_trade_no}）不一致",
-                f"the reply's order number ({got_out or got_trade}) differs from the request's ({out_trade_no})",
-                reply.data,
-            )
+        for zh, en, got, ours in (("商户订单号", "order number (out_trade_no)", got_out, out_trade_no),
+                                  ("支付宝交易号", "trade number (trade_no)", got_trade, trade_no)):
+            if got and ours and got != ours:
+                raise self._unknown(
+                    "reply_mismatch",
+                    f"回复的{zh}（{got}）与请求的（{ours}）不一致",
+                    f"the reply's {en} ({got}) differs from the request's ({ours})",
+                    reply.data,
+                )

@@ -217,6 +217,10 @@ class EpayAdapter(AdapterBase):
                     code="order_mismatch",
                     raw=dict(data),
                 )
+        self._check_merchant(data)
+
+    def _check_merchant(self, data: Mapping[str, Any]) -> None:
+        """A reply for another merchant of the same site (V2 shares one platform key) is not ours."""
         for key in ("pid", "uid"):
             theirs = data.get(key)
             if theirs not in (None, "") and as_int(theirs) != as_int(self.pid) and text_of(theirs) != self.pid:

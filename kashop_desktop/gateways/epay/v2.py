@@ -215,30 +215,21 @@ class EpayV2Adapter(EpayAdapter):
         data = reply.data
         msg = reply.msg
         if reply.code == 0:
-            self._check_same_order(req, data)
-            self._check_refund_identity(req.refund_no, data)
-            amount = parse_money(data.get("money"))
-            if amount is None or amount != req.amount_fen:
-                # 彩虹 answers a repeated out_refund_no with the FIRST refund and does not compare
-                # amounts: a different amount means our key was reused for another refund. Money
-                # did move under this key, so neither "failed" nor "succeeded" is true: it stays
-                # unresolved (UNKNOWN_OUTCOME) for the owner, and so does query_refund below.
-                raise unknown(
-                    f"退款单号 {req.refund_no} 已用于金额 {text_of(data.get('money'))} 的退款，与本次 {format_yuan(req.amount_fen)} 不符，请人工核对",
-                    f"refund number {req.refund_no} already refunded {text_of(data.get('money'))}, not {format_yuan(req.amount_fen)}: check by hand",
-                    code="refund_no_conflict",
-                    raw=data,
-                )
+            self._check_merchant(data)
+            # 彩虹 answers a repeated out_refund_no with the FIRST refund under it, whatever its
+            # order or amount (§1.5): what this reply names goes to the refund queue, which takes
+            # it as ours only when refund no, trade and amount are all ours.
             return RefundResult(
                 RefundState.SUCCEEDED,
                 req.refund_no,
                 gateway_refund_no=text_of(data.get("refund_no")),
-                amount_fen=amount,
+                amount_fen=parse_money(data.get("money")),
                 code="0",
                 message_zh=msg or "退款成功",
                 message_en=translate_message(msg) if msg else "refund succeeded",
                 raw=data,
                 raw_bytes=reply.body,
+                **_named(data),
             )
         kind = self._error_kind(reply)
         if kind is ErrorKind.MISCONFIGURED:
@@ -261,12 +252,6 @@ class EpayV2Adapter(EpayAdapter):
             code=f"unrecognised_{data.get('code')}",
             raw=data,
         )
-
-    def _check_refund_identity(self, refund_no: str, data: Mapping[str, Any]) -> None:
-        if text_of(data.get("out_refund_no")) != refund_no or not text_of(data.get("refund_no")):
-            raise security(
-                "易支付回复的退款单号与请求不符", "the epay reply is about another refund", code="refund_mismatch", raw=dict(data)
-            )
 
     async def query_refund(self, ref: RefundRef) -> RefundResult:
         """``api/pay/refundquery`` by our ``out_refund_no``: status 1 SUCCEEDED, 0 FAILED, absent NOT_FOUND."""
@@ -297,21 +282,13 @@ class EpayV2Adapter(EpayAdapter):
     def _refund_found(self, ref: RefundRef, reply: Reply, *, by_out_refund_no: bool) -> RefundResult:
         """A verified ``code == 0`` refund query reply: checked against ``ref``, status mapped."""
         data = reply.data
-        self._check_same_order(ref, data)
-        if by_out_refund_no:
-            self._check_refund_identity(ref.refund_no, data)
+        self._check_merchant(data)
         if ref.gateway_refund_no and text_of(data.get("refund_no")) != ref.gateway_refund_no:
             raise security(
                 "易支付回复的退款单号与请求不符", "the epay reply is about another refund", code="refund_mismatch", raw=dict(data)
             )
         amount = parse_money(data.get("money"))
-        if ref.amount_fen is not None and amount is not None and amount != ref.amount_fen:
-            raise unknown(
-                f"退款单号 {ref.refund_no} 在易支付的金额为 {text_of(data.get('money'))}，与本地 {format_yuan(ref.amount_fen)} 不符，请人工核对",
-                f"refund {ref.refund_no} is {text_of(data.get('money'))} at epay, {format_yuan(ref.amount_fen)} here: check by hand",
-                code="refund_no_conflict",
-                raw=data,
-            )
+        named = _named(data)
         status = as_int(data.get("status"))
         if status == 1:
             state = RefundState.SUCCEEDED
@@ -333,6 +310,7 @@ class EpayV2Adapter(EpayAdapter):
             ),
             raw=data,
             raw_bytes=reply.body,
+            **named,
         )
 
     # ---- notifications -------------------------------------------------------------------------
@@ -442,3 +420,13 @@ class EpayV2Adapter(EpayAdapter):
             f"epay answered an error: {translate_message(msg)}",
             f"code_{reply.data.get('code')}",
         )
+
+
+def _named(data: Mapping[str, Any]) -> dict[str, Any]:
+    """What a V2 refund reply names (out_refund_no, out_trade_no, trade_no, money), as received."""
+    return {
+        "named_refund_no": text_of(data.get("out_refund_no")) or None,
+        "named_out_trade_no": text_of(data.get("out_trade_no")) or None,
+        "named_trade_no": text_of(data.get("trade_no")) or None,
+        "named_amount_fen": parse_money(data.get("money")),
+    }
