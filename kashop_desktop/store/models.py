@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from peewee import (
+    SQL,
     AutoField,
     BooleanField,
     CharField,
@@ -115,7 +116,7 @@ class Order(BaseModel):
     points_refunded = IntegerField(default=0)
     paid_fen = IntegerField(default=0)
     refunded_fen = IntegerField(default=0)  # refunds the gateway confirmed or the owner resolved as done
-    refund_pending_fen = IntegerField(default=0)  # schema 3: approved refunds not final yet (退款中)
+    refund_pending_fen = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])  # schema 3: approved refunds not final yet (退款中)
     status = CharField()
     paid_at = IntegerField(null=True)
     delivered_at = IntegerField(null=True)
@@ -207,7 +208,7 @@ class Refund(BaseModel):
     points_returned = IntegerField(default=0)
     state = CharField(default="queued")  # a domain.refund_states.RefundStatus value
     attempts = IntegerField(default=0)  # sends
-    checks = IntegerField(default=0)  # schema 3: questions to the gateway (refund queries)
+    checks = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])  # schema 3: questions to the gateway (refund queries)
     needs_confirmation = BooleanField(default=False)  # gateways without idempotency (易支付 V1)
     confirmed = BooleanField(default=False)
     last_error = TextField(default="")
@@ -217,7 +218,7 @@ class Refund(BaseModel):
     created_at = IntegerField()
     sent_at = IntegerField(null=True)
     first_sent_at = IntegerField(null=True)  # schema 3
-    resolved_how = CharField(default="")  # schema 3: the owner's resolution (domain OutsideMethod), or ""
+    resolved_how = CharField(default="", constraints=[SQL("DEFAULT ''")])  # schema 3: the owner's resolution (domain OutsideMethod), or ""
     settled_at = IntegerField(null=True)
     next_attempt_at = IntegerField(default=0)
     eta_earliest = CharField(null=True)

@@ -287,6 +287,7 @@ def test_schema_2_store_keeps_only_confirmed_refunds_in_refunded(tmp_path: Path,
         for column in ("checks", "first_sent_at", "resolved_how"):
             db.execute_sql(f"ALTER TABLE refund DROP COLUMN {column}")
         db.execute_sql("ALTER TABLE orders DROP COLUMN refund_pending_fen")
+        db.execute_sql("ALTER TABLE orders DROP COLUMN buyer_key")  # schema 4's
         order_sql = ("INSERT INTO orders (order_no, created_at, product_name, product_type, quantity, list_fen,"
                      " coupon_fen, coupon_returned, points, points_refunded, paid_fen, refunded_fen, status, paid_at,"
                      " delivered_at, buyer, code_used, stock_reserved, updated_at, gateway_trade_no)"
