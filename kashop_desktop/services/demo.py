@@ -187,36 +187,44 @@ def _rows(desk: Desk, products: list[Product], accounts: dict[str, int], buyers:
             "buyer": buyer, "buyer_ref_id": buyers.get(buyer), "updated_at": to_epoch(created),
         }
         paid = status is not S.PENDING_PAYMENT and not expired and not (status is S.CANCELLED and rng.random() < 0.6)
-        if paid:
-            row["paid_at"] = _step(row["created_at"], rng.randint(20, 300), now_s)
-            row["gateway_trade_no"] = f"{created:%Y%m%d%H%M%S}{i % 100000:05d}{rng.randrange(10**6):06d}"
-        if status in (S.DELIVERED, S.COMPLETED, S.REFUNDED, S.PARTIALLY_REFUNDED):
-            row["delivered_at"] = _step(row["paid_at"], rng.randint(5, 120), now_s)
-            used = rng.choice(["yes", "yes", "unknown", "no"])
-            if product.product_type == "card_code":
-                row["code_used"] = used
-                row["card_code"] = _sold_codes(seed, i, product.id, qty)
-        if status is S.COMPLETED:
-            if row["delivered_at"] + AUTO_COMPLETE_S <= now_s:
-                row["completed_at"] = row["delivered_at"] + AUTO_COMPLETE_S
-            else:  # delivered less than a day ago: not completed yet
-                status = S.DELIVERED
-                row["status"] = status.value
-        if status is S.CANCELLED:
-            if paid:  # the owner cancelled a paid order before delivery
-                row["cancelled_at"] = _step(row["paid_at"], 600, now_s)
-            else:  # the payment window ran out
-                row["cancelled_at"] = _step(row["created_at"], expiry_s, now_s)
-            row["coupon_returned"] = 1
-            if paid:
-                row["refunded_fen"] = paid_fen
-        if status is S.REFUNDED:
-            row["refunded_fen"] = paid_fen
-        if status is S.PARTIALLY_REFUNDED:
-            row["refunded_fen"] = paid_fen // 2
-        if status in (S.PENDING_PAYMENT, S.PAID):
-            row["stock_reserved"] = 1
+        codes = _sold_codes(seed, i, product.id, qty) if product.product_type == "card_code" else ""
+        _lifecycle(row, status, paid, rng, now_s, expiry_s, codes, created, i)
         yield row
+
+
+def _lifecycle(row: dict[str, Any], status: OrderStatus, paid: bool, rng: random.Random, now_s: int, expiry_s: int,
+               codes: str, created: datetime, i: int) -> None:
+    """The times and money of an order's life up to its status, none of them after now."""
+    paid_fen = row["paid_fen"]
+    if paid:
+        row["paid_at"] = _step(row["created_at"], rng.randint(20, 300), now_s)
+        row["gateway_trade_no"] = f"{created:%Y%m%d%H%M%S}{i % 100000:05d}{rng.randrange(10**6):06d}"
+    if status in (S.DELIVERED, S.COMPLETED, S.REFUNDED, S.PARTIALLY_REFUNDED):
+        row["delivered_at"] = _step(row["paid_at"], rng.randint(5, 120), now_s)
+        used = rng.choice(["yes", "yes", "unknown", "no"])
+        if row["product_type"] == "card_code":
+            row["code_used"] = used
+            row["card_code"] = codes
+    if status is S.COMPLETED:
+        if row["delivered_at"] + AUTO_COMPLETE_S <= now_s:
+            row["completed_at"] = row["delivered_at"] + AUTO_COMPLETE_S
+        else:  # delivered less than a day ago: not completed yet
+            status = S.DELIVERED
+            row["status"] = status.value
+    if status is S.CANCELLED:
+        if paid:  # the owner cancelled a paid order before delivery
+            row["cancelled_at"] = _step(row["paid_at"], 600, now_s)
+        else:  # the payment window ran out
+            row["cancelled_at"] = _step(row["created_at"], expiry_s, now_s)
+        row["coupon_returned"] = 1
+        if paid:
+            row["refunded_fen"] = paid_fen
+    if status is S.REFUNDED:
+        row["refunded_fen"] = paid_fen
+    if status is S.PARTIALLY_REFUNDED:
+        row["refunded_fen"] = paid_fen // 2
+    if status in (S.PENDING_PAYMENT, S.PAID):
+        row["stock_reserved"] = 1
 
 
 def _history_events(desk: Desk, order_nos: list[str]) -> None:
