@@ -17,7 +17,7 @@ from ...domain.policy import SPECS, CancelPolicy
 from ...services import maintenance
 from ...services.changes import Changes
 from ..context import DeskContext
-from ..dialogs.base import InlineMessage, error_text, pick
+from ..dialogs.base import InlineMessage, error_text, pick, ui_language
 from ..qt import (
     QCheckBox,
     QComboBox,
@@ -194,7 +194,7 @@ class SettingsPage(QWidget):
         self.language = QComboBox(box)
         for code, label in LANGUAGES:
             self.language.addItem(label, code)
-        current = self.ctx.desk.setting("language", "zh")
+        current = ui_language()  # the language on screen (a --lang flag may differ from the saved one)
         self.language.setCurrentIndex(max(0, self.language.findData(current)))
         self.language.currentIndexChanged.connect(lambda _i: self.ctx.start(self.save_language()))
         self.language_note = QLabel(self.tr("选择后立即切换，不用重启。"), box)
