@@ -30,7 +30,7 @@ _BLOCK = 1 << 20
 _SAMPLE = 512 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_GB_FAMILY = {"gb18030", "gbk", "gb2312", "cp936", "hz"}
+_GB_FAMILY = {"gb18030", "gbk", "gb2312", "cp936"}
 _LANGUAGES = {"big5": ("繁体中文 Big5", "Traditional Chinese Big5"), "cp950": ("繁体中文 Big5", "Traditional Chinese Big5"),
               "big5hkscs": ("繁体中文 Big5", "Traditional Chinese Big5"),
               "shift_jis": ("日文 Shift-JIS", "Japanese Shift-JIS"), "cp932": ("日文 Shift-JIS", "Japanese Shift-JIS"),
@@ -107,10 +107,11 @@ def detect_encoding(path: Path) -> str:
         if head.startswith(bom):
             _decodes_whole(path, name)
             return name
-    if _first_bad_byte(path, "utf-8") is None:
+    bad = _first_bad_byte(path, "utf-8")
+    if bad is None:
         _refuse_binary(head.decode("utf-8", errors="ignore"))
         return "utf-8"
-    best = charset_normalizer.from_bytes(head[: head.rfind(b"\n") + 1] or head).best()
+    best = charset_normalizer.from_bytes(_sample(path, head, bad)).best()
     if best is None:
         raise ImportFileError("binary", f"这不是文本表格文件（像是二进制数据）；{SAVE_AS_HINT_ZH}",
                               f"this is not a text table (it looks like binary data); {SAVE_AS_HINT_EN}")
@@ -121,6 +122,23 @@ def detect_encoding(path: Path) -> str:
     zh, en = _LANGUAGES.get(found, (found, found))
     raise ImportFileError("encoding", f"文件编码像是 {zh}，只支持 UTF-8 与 GBK/GB18030；{SAVE_AS_HINT_ZH}",
                           f"the file looks like {en}; only UTF-8 and GBK/GB18030 are read; {SAVE_AS_HINT_EN}")
+
+
+def _sample(path: Path, head: bytes, bad: int) -> bytes:
+    """The lines holding non-ASCII bytes, from the start and around the first byte that is not
+    UTF-8: an export may be ASCII for megabytes before its first Chinese name, and ASCII lines
+    only dilute what the detector sees."""
+    window = b""
+    if bad >= len(head):
+        with path.open("rb") as source:
+            source.seek(max(0, bad - _SAMPLE // 2))
+            window = source.read(_SAMPLE)
+            window = window[window.find(b"\n") + 1:] + (b"\n" if len(window) < _SAMPLE else b"")
+    text = head + (b"\n" if len(head) < _SAMPLE else b"") + window
+    # Whole lines only: a line cut off by the sample may end mid-character.
+    lines = [line for line in text.splitlines(keepends=True)
+             if not line.isascii() and line.endswith((b"\n", b"\r"))]
+    return b"".join(lines)[:_SAMPLE] or head
 
 
 def _first_bad_byte(path: Path, encoding: str) -> int | None:

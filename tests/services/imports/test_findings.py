@@ -268,3 +268,17 @@ def test_unquoted_comma_in_a_value_refuses_the_shifted_row(desk: Desk, tmp_path:
     report = import_file(desk, write_csv(tmp_path / "o.csv", [HEADER_ZH, shifted, paid_row(2)]))
     assert {p.row for p in report.problems} == {2} and order_nos() == ["KS2"]
     assert check(desk).ok
+
+
+def test_gbk_first_seen_deep_in_a_long_ascii_file_is_still_read(desk: Desk, tmp_path: Path) -> None:
+    ascii_rows = [paid_row(n).replace("王者荣耀点券 60点", "Steam 100").replace("卡密", "card_code")
+                  .replace("已支付", "paid").replace("支付宝", "alipay") for n in range(12_000)]
+    path = write_csv(tmp_path / "o.csv", [HEADER_ZH.replace("订单号", "order_no").replace("下单时间", "created_at")
+                                          .replace("商品类型", "product_type").replace("商品", "product")
+                                          .replace("实付金额", "paid_amount").replace("状态", "status")
+                                          .replace("支付时间", "paid_at").replace("支付方式", "channel")
+                                          .replace("交易号", "gateway_trade_no").replace("买家", "buyer"),
+                                          *ascii_rows, paid_row("Z")], "gbk")
+    assert path.stat().st_size > 1 << 20
+    report = import_file(desk, path)
+    assert report.inserted == 12_001 and Order.get(Order.order_no == "KSZ").product_name == "王者荣耀点券 60点"
