@@ -8,6 +8,7 @@ a message in Chinese and English; nothing here guesses.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -250,9 +251,9 @@ def _serial(number: float, epoch: datetime | None) -> int:
     if epoch is None:
         raise CellError(f"时间是一个数字（{number:.15g}）：请把该列设为日期格式后再保存",
                         f"the time is a number ({number:.15g}): format the column as a date and save again")
-    days = Decimal(repr(number))
-    if not 1 <= days < 80_000:
+    if not math.isfinite(number) or not 1 <= number < 80_000:
         raise CellError(f"日期序号超出范围：{number:.15g}", f"date serial out of range: {number:.15g}")
+    days = Decimal(repr(number))
     naive = epoch.replace(tzinfo=None)  # serials before 1900-03-01 are refused as out of range anyway
     seconds = int((days * 86400).to_integral_value())
     return _checked(naive + timedelta(seconds=seconds))

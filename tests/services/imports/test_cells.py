@@ -66,6 +66,12 @@ def test_times_out_of_range_or_incomplete_are_refused(value: object) -> None:
     assert caught.value.zh and caught.value.en
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf"), 0.5, 1e308, True])
+def test_serials_that_are_no_date_are_refused(value: float) -> None:
+    with pytest.raises(CellError):
+        read_time(value, WINDOWS_EPOCH)
+
+
 @pytest.mark.parametrize(("value", "fen"), [
     ("6", 600), ("6.00", 600), ("¥6.5", 650), ("￥1,234.50", 123450), ("1,234", 123400), ("６.００", 600),
     ("12元", 1200), (6, 600), (6.0, 600), (5.3999999999999995, 540), (0.1 + 0.2, 30), ("0", 0),

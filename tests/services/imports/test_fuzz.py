@@ -134,3 +134,24 @@ def test_generated_xlsx(rows: list[list[object]], cells: list[tuple[int, object]
         import_and_check(desk, path)
         assert check(desk).ok
         desk.close()
+
+
+ANY_CELL = st.one_of(st.none(), st.text(), st.sampled_from(NASTY), st.integers(), st.floats(), st.booleans(),
+                     st.datetimes(), st.dates(), st.times(), st.timedeltas())
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=ANY_CELL, date1904=st.booleans())
+def test_cell_readers_refuse_only_with_cell_errors(value: object, date1904: bool) -> None:
+    from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH
+
+    from kashop_desktop.services.imports import cells
+
+    readers = [cells.clean_text, cells.read_id, cells.read_contact, cells.read_name, cells.read_money,
+               cells.read_count, lambda v: cells.read_time(v, MAC_EPOCH if date1904 else WINDOWS_EPOCH),
+               lambda v: cells.read_time(v, None)]
+    for read in readers:
+        try:
+            read(value)  # type: ignore[operator]
+        except cells.CellError as refused:
+            assert refused.zh and refused.en
