@@ -98,8 +98,7 @@ class Header:
             elif code is None:
                 unknown.append(text[:40])
             elif code in index:
-                raise ImportFileError("duplicate_columns", f"「{named[code]}」和「{text}」是同一列（{code}），只能保留一个",
-                                      f"'{named[code]}' and '{text}' are the same column ({code}); keep only one")
+                raise _duplicate(named[code], text, code)
             else:
                 index[code], named[code] = position, text
         if unknown:
@@ -110,6 +109,14 @@ class Header:
             raise ImportFileError("missing_columns", f"缺少必需的列：{', '.join(missing)}",
                                   f"required columns missing: {', '.join(missing)}")
         return cls(index, len(cells), frozenset(blank))
+
+
+def _duplicate(first: str, second: str, code: str) -> ImportFileError:
+    if first == second:
+        return ImportFileError("duplicate_columns", f"「{first}」列出现了两次，只能保留一个",
+                               f"the column '{first}' appears twice; keep only one")
+    return ImportFileError("duplicate_columns", f"「{first}」和「{second}」是同一列（{code}），只能保留一个",
+                           f"'{first}' and '{second}' are the same column ({code}); keep only one")
 
 
 def column_code(text: str) -> str | None:
