@@ -95,7 +95,7 @@ def test_thousands_separators_are_read(desk: Desk, tmp_path: Path) -> None:
 def test_two_columns_for_one_field_refuse_the_file(desk: Desk, tmp_path: Path, extra: str) -> None:
     path = write_csv(tmp_path / "o.csv", [HEADER_ZH.replace("实付金额", "paid_amount") + f",{extra}",
                                           paid_row(1) + ",7.00"])
-    with pytest.raises(ImportFileError, match="同一列|两次") as caught:
+    with pytest.raises(ImportFileError, match=r"同一列|两次") as caught:
         import_file(desk, path)
     assert ("same column" in caught.value.en or "twice" in caught.value.en) and order_nos() == []
 
