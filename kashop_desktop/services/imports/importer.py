@@ -25,7 +25,7 @@ from ..common import OWNER
 from ..desk import Desk
 from .reading import ImportFileError, Row, Table, open_table
 from .report import ImportReport, RowProblem
-from .rows import Header, RowError, is_blank, parse_row
+from .rows import Header, Memo, RowError, is_blank, parse_row
 from .writing import ChunkWriter, Pending
 
 #: Rows per transaction: long enough to amortise the look-ups, short enough (tens of ms) that
@@ -83,6 +83,7 @@ def _header(rows: Iterator[Row]) -> Header:
 def _checked_rows(rows: Iterator[Row], header: Header, table: Table, gateways: dict[str, int],
                   report: ImportReport) -> Iterator[Pending]:
     seen: set[str] = set()
+    memo: Memo = {}
     for number, cells in rows:
         if cells is None:
             report.rows += 1
@@ -93,7 +94,7 @@ def _checked_rows(rows: Iterator[Row], header: Header, table: Table, gateways: d
             continue
         report.rows += 1
         try:
-            data, warnings = parse_row(cells, header, table.date_epoch, gateways)
+            data, warnings = parse_row(cells, header, table.date_epoch, gateways, memo)
         except RowError as exc:
             report.refuse(RowProblem(number, exc.column, exc.zh, exc.en))
             continue

@@ -139,14 +139,15 @@ def is_blank(cells: Sequence[Cell]) -> bool:
     return True
 
 
-def parse_row(cells: Sequence[Cell], header: Header, epoch: datetime | None,
-              gateways: dict[str, int]) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
+def parse_row(cells: Sequence[Cell], header: Header, epoch: datetime | None, gateways: dict[str, int],
+              memo: Memo | None = None) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
     """Validate one row; returns (order dict for bulk.insert_orders, warnings as (column, zh, en)).
 
-    Money is fen, times epoch seconds; raises RowError with the column and the reason.
+    Money is fen, times epoch seconds; raises RowError with the column and the reason. ``memo``
+    (one per file) remembers what each cell value of the repetitive columns read as.
     """
     _check_width(cells, header)
-    cell = _Cells(cells, header, epoch)
+    cell = _Cells(cells, header, epoch, {} if memo is None else memo)
     order_no = cell.need("order_no", read_id)
     status = cell.get("status", _status)
     if status is None:
@@ -171,19 +172,47 @@ def parse_row(cells: Sequence[Cell], header: Header, epoch: datetime | None,
     return data, _warnings(data, status, cell.get("gateway", read_name) or "", gateways)
 
 
+#: Per column, what a cell value read as (or the CellError it raised).
+Memo = dict[str, dict[Any, Any]]
+#: Columns whose values repeat down a file (ids and contacts do not, so they are not remembered).
+_MEMO_COLUMNS = frozenset({"created_at", "paid_at", "delivered_at", "product", "product_type", "quantity",
+                           "list_amount", "coupon", "points", "paid_amount", "status", "channel", "gateway",
+                           "code_used"})
+_MEMO_SIZE = 4096
+
+
 class _Cells:
     """The cells of one row by column code, each read by a cell reader with errors tagged."""
 
-    def __init__(self, cells: Sequence[Cell], header: Header, epoch: datetime | None) -> None:
-        self.cells, self.header, self.epoch = cells, header, epoch
+    def __init__(self, cells: Sequence[Cell], header: Header, epoch: datetime | None, memo: Memo) -> None:
+        self.cells, self.header, self.epoch, self.memo = cells, header, epoch, memo
 
     def raw(self, code: str) -> Cell:
         position = self.header.index.get(code)
         return self.cells[position] if position is not None and position < len(self.cells) else None
 
     def get(self, code: str, reader: Any) -> Any:
+        raw = self.raw(code)
+        if code not in _MEMO_COLUMNS:
+            return self._read(code, reader, raw)
+        # Keyed by type too: True == 1 == 1.0 as dict keys, but they read differently.
+        key = raw if type(raw) is str else (type(raw), raw)
+        seen = self.memo.setdefault(code, {})
+        if key not in seen:
+            if len(seen) >= _MEMO_SIZE:
+                seen.clear()
+            try:
+                seen[key] = reader(raw)
+            except CellError as exc:
+                seen[key] = exc
+        value = seen[key]
+        if isinstance(value, CellError):
+            raise RowError(code, value.zh, value.en)
+        return value
+
+    def _read(self, code: str, reader: Any, raw: Cell) -> Any:
         try:
-            return reader(self.raw(code))
+            return reader(raw)
         except CellError as exc:
             raise RowError(code, exc.zh, exc.en) from None
 
@@ -194,10 +223,8 @@ class _Cells:
         return value
 
     def when(self, code: str) -> int | None:
-        try:
-            return read_time(self.raw(code), self.epoch)
-        except CellError as exc:
-            raise RowError(code, exc.zh, exc.en) from None
+        epoch = self.epoch
+        return self.get(code, lambda raw: read_time(raw, epoch))
 
 
 def _check_width(cells: Sequence[Cell], header: Header) -> None:
