@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from ...domain.errors import StoreBusy
 from ..common import OWNER
 from ..desk import Desk
 from .reading import ImportFileError, Row, Table, open_table
@@ -119,11 +120,28 @@ def _chunks(pending: Iterator[Pending], size: int) -> Iterator[list[Pending]]:
 def _write_chunks(desk: Desk, writer: ChunkWriter, chunks: Iterator[list[Pending]], report: ImportReport,
                   progress: Progress | None) -> None:
     for chunk in chunks:
-        with desk.atomic():
-            writer.write(chunk)
+        try:
+            with desk.atomic():
+                writer.write(chunk)
+        except Exception as exc:
+            known = desk.explain(exc)
+            if isinstance(known, StoreBusy) and report.committed_row:
+                raise _busy_part_way(report) from exc
+            raise
         report.committed_row = chunk[-1].number
         if progress is not None:
             progress(report)
+
+
+def _busy_part_way(report: ImportReport) -> StoreBusy:
+    """The store stayed busy after some chunks were committed: say what is in and how to finish."""
+    done, row = report.inserted + report.updated, report.committed_row
+    return StoreBusy(
+        f"数据文件正被另一个程序占用，导入在第 {row} 行之后停下：之前的 {done} 行已导入，其余未写入；"
+        "稍后再导入同一个文件即可完成（已导入的行会计为未变）。",
+        f"the store is busy: another process held it too long, so the import stopped after row {row}: "
+        f"{done} rows before it are imported, the rest are not; import the same file again later to finish "
+        "(rows already in count as unchanged).")
 
 
 def _write_all_or_nothing(desk: Desk, writer: ChunkWriter, chunks: Iterator[list[Pending]],

@@ -77,3 +77,26 @@ def test_new_products_and_buyers_are_shared_across_chunks(desk: Desk, tmp_path: 
     products = desk.db.execute_sql("SELECT COUNT(*) FROM product").fetchone()[0]
     buyers = desk.db.execute_sql("SELECT COUNT(DISTINCT buyer_ref_id) FROM orders").fetchone()[0]
     assert products == 1 and buyers == 250
+
+
+def test_a_store_busy_part_way_says_what_is_in_and_a_rerun_finishes(
+        desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kashop_desktop.domain.errors import StoreBusy
+    from kashop_desktop.store import db as store_db
+
+    monkeypatch.setattr(store_db, "BUSY_ATTEMPTS", 1)
+    desk.db.execute_sql("PRAGMA busy_timeout = 10")  # this test's desk waits 10 ms, not 5 s
+    other = sqlite3.connect(desk.db_path, isolation_level=None)
+    path = big_file(tmp_path, 250)
+
+    def another_process_takes_the_lock(report: ImportReport) -> None:
+        if report.committed_row == 101:
+            other.execute("BEGIN IMMEDIATE")
+
+    with pytest.raises(StoreBusy, match="row 101") as caught:
+        import_file(desk, path, chunk_rows=100, progress=another_process_takes_the_lock)
+    other.execute("ROLLBACK")
+    other.close()
+    assert "100" in caught.value.zh and Order.select().count() == 100
+    report = import_file(desk, path, chunk_rows=100)
+    assert (report.inserted, report.unchanged) == (150, 100) and check(desk).ok
