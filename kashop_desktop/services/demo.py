@@ -29,6 +29,7 @@ from ..store.models import (
     Product,
     Refund,
 )
+from . import datagen
 from . import orders as order_ops
 from . import requests as request_ops
 from .bulk import insert_orders
@@ -61,6 +62,8 @@ STATUS_WEIGHTS = [
     (S.COMPLETED, 46), (S.DELIVERED, 20), (S.PAID, 6), (S.PENDING_PAYMENT, 6), (S.CANCELLED, 14),
     (S.REFUNDED, 5), (S.PARTIALLY_REFUNDED, 3),
 ]
+#: From this many orders on, the demo's history comes from the realistic generator (datagen).
+REALISTIC_FROM = 20_000
 
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -95,7 +98,10 @@ def build(desk: Desk, orders: int = 2000, *, seed: int = 7, with_events: bool = 
         buyers = {contact: bid for contact in [*BUYERS, FLAGGED_BUYER] if (bid := buyer_for(contact)) is not None}
         accounts = {a.kind: a.id for a in GatewayAccount.select()}
         existing = Order.select().where(Order.order_no.startswith("KS")).count()
-        if existing < orders:
+        if existing < orders and orders > REALISTIC_FROM:
+            # A big shop: years of realistic history, streamed through the bulk path.
+            added["orders"] = datagen.load(desk, orders - existing, seed=seed, now=now, events=with_events)
+        elif existing < orders:
             rows = list(_rows(desk, products, accounts, buyers, now, existing, orders, seed))
             added["orders"] = insert_orders(desk, rows)
             if with_events:

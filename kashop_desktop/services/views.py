@@ -17,7 +17,7 @@ from ..domain.calendar import HolidaySchedule, span_is_exact
 from ..domain.clock import from_epoch, iso
 from ..domain.refund_states import IN_FLIGHT_REFUND_STATES, REFUND_STATES_SHOWN, RefundStatus
 from ..domain.states import OrderStatus
-from ..store import queries
+from ..store import queries, search
 from ..store.models import CancelRequest, GatewayAccount, Order, OrderEvent, Refund
 from ..store.queries import REFUNDING, OrderFilter
 from .common import facts, get_order, not_found
@@ -270,6 +270,16 @@ def order_rows(desk: Desk, ids: Sequence[int]) -> list[OrderRow] | None:
 
 def search_kind(text: str) -> str:
     return queries.classify_search(text)
+
+
+def search_matches(desk: Desk, text: str) -> dict[str, int]:
+    """What a search found, per field, over all orders: ``order_no`` (prefix), ``order_tail``
+    (an order no's tail, "0001996"), ``trade_no``, ``buyer`` (contact substring), ``product``
+    (name). Fields without a match are left out; ``SEARCH_CAP + 1`` means more than SEARCH_CAP."""
+    return queries.search_matches(desk.db, text)
+
+
+SEARCH_CAP = search.CAP
 
 
 def position_of(desk: Desk, flt: OrderFilter, order_id: int) -> int | None:

@@ -36,6 +36,7 @@ from ..domain.states import OrderStatus
 from . import health, rekey, schema3
 from .backups import backup_file, list_backups, stamp
 from .models import MODELS, StatusCount, database
+from .search import TAIL_INDEX_SQL
 
 __all__ = ["LATEST", "MIGRATIONS", "StoreError", "backup_file", "close_store", "open_store", "schema_version"]
 
@@ -210,6 +211,7 @@ def _migrate(db: SqliteDatabase) -> None:
             schema3.migrate(db)
         if not schema3.has_trade_no_index(db):  # duplicates kept it out: try again once they are resolved
             schema3.ensure_trade_no_index(db)
+        _ensure_indexes(db)
 
 
 def _create(path: Path) -> None:
@@ -285,6 +287,13 @@ def open_store(path: Path, *, backups: Path | None = None) -> SqliteDatabase:
             raise known from exc
         raise
     return db
+
+
+def _ensure_indexes(db: SqliteDatabase) -> None:
+    """Indexes that only speed things up, made where missing on every open: creating one never
+    changes data, so it needs no schema number (a first open of a big store builds it once)."""
+    if db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'orders_no_tail'").fetchone() is None:
+        db.execute_sql(TAIL_INDEX_SQL)
 
 
 def close_store() -> None:

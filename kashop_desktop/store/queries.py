@@ -5,25 +5,24 @@
   known (forwards below it, backwards above it), by OFFSET only for a jump.
 * Ids in list order come from the sort index alone (a covering scan): an OFFSET over them
   skips index entries instead of rows, and the whole list of a million is 8 MB.
-* Order-no prefix search is a range on the unique index (``>= q AND < q || U+FFFF``);
-  buyer substrings go through the FTS5 trigram index, which covers the contact as written and
-  its canonical key (``domain.contacts``): any spelling of a number finds every order of that
-  buyer; trade nos are an indexed equality.
+* A search is planned from its size (``store.search``): one that matches few orders is
+  resolved to their ids through each field's own index and the list query starts from them;
+  one that matches many is a cheap per-row test on the tab's own index walk.
 """
 
 from __future__ import annotations
 
-import re
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 from peewee import SqliteDatabase
 
 from ..domain import refund_states
-from ..domain.contacts import ContactKind, classify_contact, clean, search_forms
+from . import search
+from .search import classify_search
 
 REFUNDING = "refunding"  # pseudo-status: orders with a refund still in flight
 IN_FLIGHT_REFUND_STATES = tuple(sorted(s.value for s in refund_states.IN_FLIGHT_REFUND_STATES))
@@ -32,9 +31,9 @@ ROW_COLUMNS = (
     "id, order_no, created_at, product_name, product_type, quantity, buyer, paid_fen, refunded_fen, "
     "status, channel, gateway_trade_no, refund_pending_fen"
 )
+_COLUMNS = ", ".join("o." + c.strip() for c in ROW_COLUMNS.split(","))
 
-_PHONE = re.compile(r"^1\d{10}$")
-_DIGITS = re.compile(r"^\d+$")
+__all__ = ["REFUNDING", "OrderFilter", "classify_search"]
 
 
 @dataclass(frozen=True)
@@ -48,62 +47,13 @@ class OrderFilter:
     descending: bool = True
 
 
-@dataclass
-class SearchPlan:
-    kind: str
-    where: str
-    params: list[Any] = field(default_factory=list)
-
-
-def classify_search(text: str) -> str:
-    """What the owner typed: order_no, phone, qq, email, trade_no, or text."""
-    q = clean(text)
-    if "@" in q:
-        return "email"
-    if _PHONE.match(q) or (not _DIGITS.match(q) and classify_contact(q)[0] is ContactKind.PHONE):
-        return "phone"
-    if _DIGITS.match(q) and 5 <= len(q) <= 10:
-        return "qq"
-    if len(q) >= 16 and q.isalnum() and not q.upper().startswith("KS"):
-        return "trade_no"
-    return "order_no" if q[:2].upper() == "KS" or _DIGITS.match(q) else "text"
-
-
-def _buyer_match(q: str) -> str | None:
-    """The FTS5 query for a buyer search: each form of what was typed (``search_forms``) as a
-    quoted phrase, matched against the contact as written and its canonical key. Trigrams need
-    three characters, so shorter forms are left out."""
-    phrases = ['"' + f.replace('"', '""') + '"' for f in search_forms(q) if len(f) >= 3]
-    return " OR ".join(phrases) or None
-
-
-def _search_plan(db: SqliteDatabase, text: str) -> SearchPlan | None:
-    q = clean(text)
-    if not q:
-        return None
-    kind = classify_search(q)
-    terms: list[str] = []
-    params: list[Any] = []
-    upper = q.upper()
-    # An order-no prefix, always: a range on the unique index (LIKE could not use it).
-    terms.append("(o.order_no >= ? AND o.order_no < ?)")
-    params += [upper, upper + "\uffff"]
-    if kind in ("trade_no", "order_no", "qq", "text"):
-        terms.append("o.gateway_trade_no = ?")
-        params.append(q)
-    match = _buyer_match(q) if kind in ("phone", "qq", "email", "text", "order_no") else None
-    if match:
-        terms.append("o.id IN (SELECT rowid FROM orders_fts WHERE orders_fts MATCH ?)")
-        params.append(match)
-    if kind == "text":
-        ids = [r[0] for r in db.execute_sql("SELECT id FROM product WHERE instr(name, ?) > 0", (q,)).fetchall()]
-        if ids:
-            terms.append(f"o.product_id IN ({','.join('?' * len(ids))})")
-            params += ids
-    return SearchPlan(kind, "(" + " OR ".join(terms) + ")", params)
-
-
-def _where(db: SqliteDatabase, flt: OrderFilter) -> tuple[str, list[Any]]:
+def _source(db: SqliteDatabase, flt: OrderFilter) -> tuple[str, list[Any]]:
+    """`` FROM ... WHERE ...`` (always with a WHERE) for the filtered list, planned from the
+    search's size (``store.search``): a selective search drives the query from its ids (a
+    CROSS JOIN keeps them the outer loop; the tab's columns are tested behind a unary ``+`` so
+    no index walk competes), an unselective one is a per-row test on the tab's index walk."""
+    resolution = search.resolve(db, flt.search)
+    mark = "+" if resolution is not None and resolution.selective else ""
     clauses: list[str] = []
     params: list[Any] = []
     if flt.status == REFUNDING:
@@ -111,22 +61,32 @@ def _where(db: SqliteDatabase, flt: OrderFilter) -> tuple[str, list[Any]]:
         clauses.append(f"o.id IN (SELECT order_id FROM refund WHERE state IN ({marks}))")
         params += list(IN_FLIGHT_REFUND_STATES)
     elif flt.status:
-        clauses.append("o.status = ?")
+        clauses.append(f"{mark}o.status = ?")
         params.append(flt.status)
     if flt.date_from is not None:
-        clauses.append("o.created_at >= ?")
+        clauses.append(f"{mark}o.created_at >= ?")
         params.append(flt.date_from)
     if flt.date_to is not None:
-        clauses.append("o.created_at < ?")
+        clauses.append(f"{mark}o.created_at < ?")
         params.append(flt.date_to)
     if flt.product_type:
-        clauses.append("o.product_type = ?")
+        clauses.append(f"{mark}o.product_type = ?")
         params.append(flt.product_type)
-    plan = _search_plan(db, flt.search)
-    if plan:
-        clauses.append(plan.where)
-        params += plan.params
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+    source = " FROM orders o"
+    if resolution is not None and resolution.ids is not None:
+        source = " FROM json_each(?) AS s CROSS JOIN orders o ON o.id = s.value"
+        params.insert(0, resolution.ids_json())
+    elif resolution is not None:
+        clauses.append(resolution.row_test)
+        params += resolution.row_params
+    return f"{source} WHERE {' AND '.join(clauses or ['1'])}", params
+
+
+def search_matches(db: SqliteDatabase, text: str) -> dict[str, int]:
+    """What a search matched, per field (``order_no``, ``order_tail``, ``trade_no``, ``buyer``,
+    ``product``), over all orders; a count of ``search.CAP + 1`` means "more than CAP"."""
+    resolution = search.resolve(db, text)
+    return {} if resolution is None else {k: n for k, n in resolution.matches.items() if n}
 
 
 def _sort_key(flt: OrderFilter) -> str:
@@ -148,8 +108,8 @@ def count(db: SqliteDatabase, flt: OrderFilter) -> int:
     if simple and flt.status != REFUNDING:
         counts = status_counts(db)
         return counts["all"] if not flt.status else counts.get(flt.status, 0)
-    where, params = _where(db, flt)
-    return int(db.execute_sql(f"SELECT COUNT(*) FROM orders o{where}", params).fetchone()[0])
+    source, params = _source(db, flt)
+    return int(db.execute_sql(f"SELECT COUNT(*){source}", params).fetchone()[0])
 
 
 def page(
@@ -161,16 +121,16 @@ def page(
     after: tuple[int, int] | None = None,
 ) -> list[tuple[Any, ...]]:
     """Rows in list order. ``after`` = (sort value, id) of the previous page's last row."""
-    where, params = _where(db, flt)
+    source, params = _source(db, flt)
     key = _sort_key(flt)
     direction = "DESC" if flt.descending else "ASC"
     if after is not None:
         op = "<" if flt.descending else ">"
-        where += (" AND " if where else " WHERE ") + f"({key}, o.id) {op} (?, ?)"
+        source += f" AND ({key}, o.id) {op} (?, ?)"
         params += [after[0], after[1]]
         offset = 0
     sql = (
-        f"SELECT {', '.join('o.' + c.strip() for c in ROW_COLUMNS.split(','))} FROM orders o{where} "
+        f"SELECT {_COLUMNS}{source} "
         f"ORDER BY {key} {direction}, o.id {direction} LIMIT ? OFFSET ?"
     )
     return list(db.execute_sql(sql, [*params, limit, offset]).fetchall())
@@ -179,12 +139,12 @@ def page(
 def page_before(db: SqliteDatabase, flt: OrderFilter, limit: int, before: tuple[int, int]) -> list[tuple[Any, ...]]:
     """The ``limit`` rows just above ``before`` (sort value, id), in list order: a keyset seek
     backwards, for the page above a cached one (scrolling up after a jump)."""
-    where, params = _where(db, flt)
+    source, params = _source(db, flt)
     key = _sort_key(flt)
     op, direction = (">", "ASC") if flt.descending else ("<", "DESC")  # the list's order, reversed
-    where += (" AND " if where else " WHERE ") + f"({key}, o.id) {op} (?, ?)"
+    source += f" AND ({key}, o.id) {op} (?, ?)"
     sql = (
-        f"SELECT {', '.join('o.' + c.strip() for c in ROW_COLUMNS.split(','))} FROM orders o{where} "
+        f"SELECT {_COLUMNS}{source} "
         f"ORDER BY {key} {direction}, o.id {direction} LIMIT ?"
     )
     rows = list(db.execute_sql(sql, [*params, before[0], before[1], limit]).fetchall())
@@ -193,10 +153,10 @@ def page_before(db: SqliteDatabase, flt: OrderFilter, limit: int, before: tuple[
 
 
 def _ids_sql(db: SqliteDatabase, flt: OrderFilter, *, reverse: bool = False) -> tuple[str, list[Any]]:
-    where, params = _where(db, flt)
+    source, params = _source(db, flt)
     key = _sort_key(flt)
     direction = "DESC" if flt.descending != reverse else "ASC"
-    return f"SELECT o.id FROM orders o{where} ORDER BY {key} {direction}, o.id {direction}", params
+    return f"SELECT o.id{source} ORDER BY {key} {direction}, o.id {direction}", params
 
 
 def ids(db: SqliteDatabase, flt: OrderFilter, limit: int, *, offset: int = 0, from_end: bool = False) -> list[int]:
@@ -246,15 +206,14 @@ def sort_value(row: tuple[Any, ...], flt: OrderFilter) -> tuple[int, int]:
 
 def position_of(db: SqliteDatabase, flt: OrderFilter, order_id: int) -> int | None:
     """The row index of an order in the filtered list, or None if it is not in it."""
-    where, params = _where(db, flt)
+    source, params = _source(db, flt)
     row = db.execute_sql(f"SELECT {_sort_key(flt).replace('o.', '')}, id FROM orders WHERE id = ?", (order_id,)).fetchone()
     if row is None:
         return None
     op = ">" if flt.descending else "<"
     key = _sort_key(flt)
-    cond = f"({key}, o.id) {op} (?, ?)"
-    where2 = where + (" AND " if where else " WHERE ") + cond
-    n = db.execute_sql(f"SELECT COUNT(*) FROM orders o{where2}", [*params, row[0], row[1]]).fetchone()[0]
+    source += f" AND ({key}, o.id) {op} (?, ?)"
+    n = db.execute_sql(f"SELECT COUNT(*){source}", [*params, row[0], row[1]]).fetchone()[0]
     return int(n)
 
 

@@ -1,0 +1,211 @@
+"""The order search: what a search matches, and how big it is, before the list query is built.
+
+A search is resolved field by field, each through its own index, with a LIMIT probe:
+
+* ``order_no``: an order-no prefix, a range on the unique index (``>= q AND < q || U+FFFF``);
+* ``order_tail``: the tail of an order no as buyers quote it ("0001996"), an equality on the
+  index over the last ``TAIL`` characters, then the whole tail checked;
+* ``trade_no``: a gateway trade no, an indexed equality;
+* ``buyer``: a substring of the buyer's contact, through the FTS5 trigram index, which covers
+  the contact as written and its canonical key (``domain.contacts``): any spelling of a number
+  finds every order of that buyer;
+* ``product``: part of a product's name, through the (product, created_at) index.
+
+If every field together matches at most ``CAP`` orders, the search is *selective*: the list
+query starts from those ids (primary-key lookups) and filters them by tab, dates and type. If
+any field matches more, it is *unselective*: the list query walks the tab's status/time index in
+list order and tests each row against the search (cheap per-row tests, no materialised
+subquery), which finds a page of matches within a few hundred rows. The crossing point: a
+selective plan costs one lookup per match, a walk ~``page * total / matches`` rows; at a
+million orders the two meet around 15,000 matches.
+
+Resolutions are cached per connection until the data changes (``PRAGMA data_version`` for other
+connections' commits, ``total_changes`` for this one's), so paging, counting and jumping within
+one search resolve it once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from peewee import SqliteDatabase
+
+from ..domain.contacts import ContactKind, classify_contact, clean, search_forms
+
+#: A search matching at most this many orders is resolved to its ids first.
+CAP = 15_000
+#: Order-no tails are indexed on this many trailing characters (``orders_no_tail``).
+TAIL = 6
+#: The index over order-no tails (created by ``store.db``; set aside and rebuilt by bulk loads).
+TAIL_INDEX_SQL = "CREATE INDEX IF NOT EXISTS orders_no_tail ON orders (substr(order_no, -6))"
+
+_PHONE = re.compile(r"^1\d{10}$")
+_DIGITS = re.compile(r"^\d+$")
+_TAIL = re.compile(r"^[0-9A-Za-z]{6,20}$")
+
+
+def classify_search(text: str) -> str:
+    """What the owner typed: order_no, phone, qq, email, trade_no, or text."""
+    q = clean(text)
+    if "@" in q:
+        return "email"
+    if _PHONE.match(q) or (not _DIGITS.match(q) and classify_contact(q)[0] is ContactKind.PHONE):
+        return "phone"
+    if _DIGITS.match(q) and 5 <= len(q) <= 10:
+        return "qq"
+    if len(q) >= 16 and q.isalnum() and not q.upper().startswith("KS"):
+        return "trade_no"
+    return "order_no" if q[:2].upper() == "KS" or _DIGITS.match(q) else "text"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A resolved search. ``matches``: per field, the orders it matched, capped at ``CAP + 1``
+    (only fields that were tried appear). ``ids``: every matching order id, ascending, when the
+    search is selective; None when it is not (then ``row_test`` is the per-row SQL test)."""
+
+    text: str
+    kind: str
+    matches: dict[str, int]
+    ids: list[int] | None
+    row_test: str = ""
+    row_params: list[Any] = field(default_factory=list)
+
+    @property
+    def selective(self) -> bool:
+        return self.ids is not None
+
+    @property
+    def size(self) -> int:
+        """Orders matched: exact when selective, else a lower bound (``CAP + 1``)."""
+        return len(self.ids) if self.ids is not None else CAP + 1
+
+    def ids_json(self) -> str:
+        return json.dumps(self.ids)
+
+
+def _buyer_forms(q: str) -> list[str]:
+    """Each form of what was typed (``search_forms``) that trigrams can find (three characters
+    or more)."""
+    return [f for f in search_forms(q) if len(f) >= 3]
+
+
+def _buyer_match(q: str) -> str | None:
+    """The FTS5 query for a buyer search: each form as a quoted phrase, matched against the
+    contact as written and its canonical key."""
+    phrases = ['"' + f.replace('"', '""') + '"' for f in _buyer_forms(q)]
+    return " OR ".join(phrases) or None
+
+
+def _probes(db: SqliteDatabase, q: str, kind: str) -> list[tuple[str, str, list[Any]]]:
+    """(field, SQL selecting ids, params) for each field worth looking in."""
+    upper = q.upper()
+    probes: list[tuple[str, str, list[Any]]] = [
+        ("order_no", "SELECT id FROM orders WHERE order_no >= ? AND order_no < ?", [upper, upper + "\uffff"])]
+    if _TAIL.match(q) and not upper.startswith("KS"):
+        probes.append(("order_tail", "SELECT id FROM orders WHERE substr(order_no, -6) = ? "
+                       "AND substr(order_no, -?) = ?", [upper[-TAIL:], len(upper), upper]))
+    if kind in ("trade_no", "order_no", "qq", "text"):
+        probes.append(("trade_no", "SELECT id FROM orders WHERE gateway_trade_no = ?", [q]))
+    match = _buyer_match(q) if kind in ("phone", "qq", "email", "text", "order_no") else None
+    if match:
+        probes.append(("buyer", "SELECT rowid FROM orders_fts WHERE orders_fts MATCH ?", [match]))
+    if kind == "text":
+        products = [r[0] for r in db.execute_sql("SELECT id FROM product WHERE instr(name, ?) > 0", (q,))]
+        if products:
+            marks = ",".join("?" * len(products))
+            probes.append(("product", f"SELECT id FROM orders WHERE product_id IN ({marks})", products))
+    return probes
+
+
+def _row_test(db: SqliteDatabase, q: str, kind: str) -> tuple[str, list[Any]]:
+    """The search as a per-row test (every column behind a unary ``+``: no index is used for it,
+    so the planner walks the tab's own index)."""
+    terms: list[str] = []
+    params: list[Any] = []
+    for name, _, probe_params in _probes(db, q, kind):
+        if name == "order_no":
+            terms.append("(+o.order_no >= ? AND +o.order_no < ?)")
+        elif name == "order_tail":
+            terms.append("(substr(+o.order_no, -6) = ? AND substr(+o.order_no, -?) = ?)")
+        elif name == "trade_no":
+            terms.append("+o.gateway_trade_no = ?")
+        elif name == "buyer":  # what the FTS5 trigram match finds: any form, case-blind, in either column
+            forms = [f.lower() for f in _buyer_forms(q)]
+            terms.append(" OR ".join(["instr(lower(+o.buyer), ?) > 0 OR instr(lower(+o.buyer_key), ?) > 0"] * len(forms)))
+            probe_params = [f for f in forms for _ in (0, 1)]
+        else:
+            terms.append(f"+o.product_id IN ({','.join('?' * len(probe_params))})")
+        params += probe_params
+    return "(" + " OR ".join(terms) + ")", params
+
+
+_CACHE_SIZE = 8
+_CONNECTIONS = 4
+#: Per connection (most recent last): the connection itself (ids of closed ones are reused, so
+#: an entry counts only for the very object) and its resolutions with the data version each saw.
+_cache: OrderedDict[int, tuple[sqlite3.Connection, OrderedDict[str, tuple[tuple[int, int], Resolution]]]] = (
+    OrderedDict())
+_cache_lock = threading.Lock()
+
+
+def _version(con: sqlite3.Connection) -> tuple[int, int]:
+    return int(con.execute("PRAGMA data_version").fetchone()[0]), con.total_changes
+
+
+def _cached(con: sqlite3.Connection) -> OrderedDict[str, tuple[tuple[int, int], Resolution]]:
+    entry = _cache.get(id(con))
+    if entry is None or entry[0] is not con:
+        entry = _cache[id(con)] = (con, OrderedDict())
+    _cache.move_to_end(id(con))
+    while len(_cache) > _CONNECTIONS:
+        _cache.popitem(last=False)
+    return entry[1]
+
+
+def resolve(db: SqliteDatabase, text: str) -> Resolution | None:
+    """Resolve a search (None for an empty one). Each field is probed with ``LIMIT CAP + 1``,
+    so an unselective search costs at most that many index entries per field to recognise."""
+    q = clean(text)
+    if not q:
+        return None
+    con = db.connection()
+    version = _version(con)
+    with _cache_lock:
+        mine = _cached(con)
+        hit = mine.get(q)
+        if hit is not None and hit[0] == version:
+            mine.move_to_end(q)
+            return hit[1]
+    kind = classify_search(q)
+    matches: dict[str, int] = {}
+    found: set[int] = set()
+    selective = True
+    for name, sql, params in _probes(db, q, kind):
+        ids = [r[0] for r in con.execute(f"{sql} LIMIT {CAP + 1}", params)]
+        matches[name] = len(ids)
+        found.update(ids)
+        if len(found) > CAP:
+            selective = False
+    if selective:
+        resolution = Resolution(q, kind, matches, sorted(found))
+    else:
+        test, test_params = _row_test(db, q, kind)
+        resolution = Resolution(q, kind, matches, None, test, test_params)
+    with _cache_lock:
+        mine[q] = (version, resolution)
+        while len(mine) > _CACHE_SIZE:
+            mine.popitem(last=False)
+    return resolution
+
+
+def forget() -> None:
+    """Drop every cached resolution."""
+    with _cache_lock:
+        _cache.clear()

@@ -1,0 +1,199 @@
+"""The order search is planned from its size: plan shapes (EXPLAIN QUERY PLAN), results equal
+to a plain evaluation in every tab and date range, order-no tails, what a search matched, and
+the realistic data generator the benchmarks and the big demo use."""
+
+from __future__ import annotations
+
+import collections
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from kashop_desktop.domain.clock import SHOP_TZ, to_epoch
+from kashop_desktop.services import datagen, views
+from kashop_desktop.services.desk import Desk
+from kashop_desktop.store import queries, search
+from kashop_desktop.store.queries import REFUNDING, OrderFilter
+
+from .helpers import order
+
+NOW = datetime(2026, 11, 18, 10, 0, tzinfo=SHOP_TZ)
+TABS = [None, "pending_payment", "paid", "delivered", "completed", "cancelled", "refunded", "partially_refunded"]
+
+
+@pytest.fixture
+def shop(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
+    """4,000 generated orders; searches over 60 matches count as unselective here."""
+    datagen.load(desk, 4000, seed=3, now=NOW, events=False)
+    desk.db.execute_sql("ANALYZE")
+    monkeypatch.setattr(search, "CAP", 60)
+    search.forget()
+    yield desk
+    search.forget()
+
+
+def plan(desk: Desk, flt: OrderFilter) -> list[str]:
+    source, params = queries._source(desk.db, flt)
+    sql = f"SELECT o.id{source} ORDER BY o.created_at DESC, o.id DESC LIMIT 200"
+    return [str(r[-1]) for r in desk.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)]
+
+
+def one_order_buyer(desk: Desk) -> str:
+    return str(desk.db.execute_sql("SELECT buyer FROM orders GROUP BY buyer HAVING COUNT(*) = 1 "
+                                   "AND buyer GLOB '1[3-9]*' AND length(buyer) = 11 LIMIT 1").fetchone()[0])
+
+
+@pytest.mark.parametrize("status", TABS)
+def test_a_selective_search_starts_from_its_ids_in_every_tab(shop: Desk, status: str | None) -> None:
+    phone = one_order_buyer(shop)
+    trade_no = shop.db.execute_sql("SELECT gateway_trade_no FROM orders WHERE gateway_trade_no IS NOT NULL "
+                                   "LIMIT 1 OFFSET 77").fetchone()[0]
+    for text in (phone, phone[-7:], trade_no):
+        assert search.resolve(shop.db, text).selective  # type: ignore[union-attr]
+        steps = plan(shop, OrderFilter(status=status, search=text, date_from=to_epoch(NOW) - 400 * 86400))
+        assert steps[0].startswith("SCAN s VIRTUAL TABLE"), steps  # the matched ids drive the query
+        assert steps[1] == "SEARCH o USING INTEGER PRIMARY KEY (rowid=?)", steps
+        assert not any("orders_status" in s or "orders_created" in s for s in steps), steps
+
+
+@pytest.mark.parametrize("status", TABS)
+def test_an_unselective_search_walks_the_tab_index_in_list_order(shop: Desk, status: str | None) -> None:
+    for text in ("KS2026", "@qq.com", "王者荣耀"):
+        resolution = search.resolve(shop.db, text)
+        assert resolution is not None and not resolution.selective
+        steps = plan(shop, OrderFilter(status=status, search=text))
+        index = "orders_status_created_at_id (status=?)" if status else "orders_created_at_id"
+        assert len(steps) == 1 and steps[0].endswith(index), steps  # no sort, no materialised subquery
+
+
+def naive(desk: Desk, flt: OrderFilter) -> list[int]:
+    """The list by hand: every order tested in Python (what the plans must agree with)."""
+    q = flt.search.strip()
+    upper = q.upper()
+    products = {r[0] for r in desk.db.execute_sql("SELECT id FROM product WHERE instr(name, ?) > 0", (q,))}
+    refunding = {r[0] for r in desk.db.execute_sql("SELECT order_id FROM refund WHERE state IN "
+                                                   "('queued', 'sending', 'unknown', 'failed')")}
+    kind = search.classify_search(q) if q else ""
+    out = []
+    for oid, no, created, status, buyer, trade, pid, ptype in desk.db.execute_sql(
+            "SELECT id, order_no, created_at, status, buyer, gateway_trade_no, product_id, product_type FROM orders "
+            "ORDER BY created_at DESC, id DESC"):
+        if (flt.status == REFUNDING and oid not in refunding) or (flt.status not in (None, REFUNDING) and status != flt.status):
+            continue
+        if (flt.date_from is not None and created < flt.date_from) or (flt.date_to is not None and created >= flt.date_to):
+            continue
+        if flt.product_type and ptype != flt.product_type:
+            continue
+        if q and not (no.startswith(upper)
+                      or (re.fullmatch(r"[0-9A-Za-z]{6,20}", q) and not upper.startswith("KS") and no.endswith(upper))
+                      or (kind in ("trade_no", "order_no", "qq", "text") and trade == q)
+                      or (len(q) >= 3 and kind != "trade_no" and q.lower() in buyer.lower())
+                      or (kind == "text" and pid in products)):
+            continue
+        out.append(oid)
+    return out
+
+
+def test_every_plan_returns_what_a_plain_evaluation_returns(shop: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    phone = one_order_buyer(shop)
+    tail = shop.db.execute_sql("SELECT order_no FROM orders LIMIT 1 OFFSET 1234").fetchone()[0][-7:]
+    busy = shop.db.execute_sql("SELECT buyer FROM orders GROUP BY buyer ORDER BY COUNT(*) DESC").fetchone()[0]
+    terms = [phone, phone[3:9], tail, busy, "KS2026", "KS20261", "@qq.com", "王者", "qq:1", "zzzz"]
+    ranges = [(None, None), (to_epoch(NOW) - 200 * 86400, to_epoch(NOW) - 30 * 86400)]
+    for cap in (60, 100_000):  # every search unselective where it can be, then every one selective
+        monkeypatch.setattr(search, "CAP", cap)
+        search.forget()
+        for text in terms:
+            for status in [*TABS, REFUNDING]:
+                for date_from, date_to in ranges:
+                    flt = OrderFilter(status=status, search=text, date_from=date_from, date_to=date_to)
+                    expected = naive(shop, flt)
+                    assert views.order_id_list(shop, flt).tolist() == expected, (cap, flt)  # type: ignore[union-attr]
+                    assert views.count_orders(shop, flt) == len(expected)
+                    first = views.order_page(shop, flt, 25)
+                    assert [r.id for r in first] == expected[:25]
+                    if len(first) == 25:
+                        after = views.order_page(shop, flt, 25, after=views.keyset_of(first[-1], flt))
+                        assert [r.id for r in after] == expected[25:50]
+                    if expected:
+                        assert views.position_of(shop, flt, expected[-1]) == len(expected) - 1
+
+
+def test_an_order_no_is_found_by_its_tail_as_buyers_quote_it(desk: Desk) -> None:
+    order(desk, buyer="13911112222")
+    no = desk.db.execute_sql("SELECT order_no FROM orders").fetchone()[0]
+    datagen.load(desk, 300, seed=5, now=NOW, events=False)
+    generated = desk.db.execute_sql("SELECT id, order_no FROM orders WHERE order_no GLOB 'KS2*' LIMIT 1 OFFSET 150")
+    oid, quoted = generated.fetchone()
+    tail = quoted[-7:]  # "0000151": the sequence, as on the buyer's receipt
+    assert search.classify_search(tail) == "qq"  # it looks like a QQ number, and is searched as one too
+    assert [r.id for r in views.order_page(desk, OrderFilter(search=tail), 10)] == [oid]
+    assert views.search_matches(desk, tail) == {"order_tail": 1}
+    assert views.order_page(desk, OrderFilter(search=no[-8:]), 10)[0].order_no == no
+    steps = [str(r[-1]) for r in desk.db.execute_sql(
+        "EXPLAIN QUERY PLAN SELECT id FROM orders WHERE substr(order_no, -6) = ? AND substr(order_no, -?) = ?",
+        (tail[-6:], 7, tail))]
+    assert steps == ["SEARCH orders USING INDEX orders_no_tail (<expr>=?)"]
+
+
+def test_search_matches_say_which_field_matched(desk: Desk) -> None:
+    order(desk, buyer="13980001234")
+    no = desk.db.execute_sql("SELECT order_no FROM orders").fetchone()[0]
+    assert views.search_matches(desk, "8000") == {"buyer": 1}  # a phone substring, not an order no
+    assert views.search_matches(desk, no[:6]) == {"order_no": 1}
+    assert views.search_matches(desk, "") == {}
+
+
+def test_a_cached_resolution_sees_new_orders(desk: Desk) -> None:
+    order(desk, buyer="alice@example.com")
+    flt = OrderFilter(search="alice@")
+    assert views.count_orders(desk, flt) == 1
+    order(desk, buyer="alice@example.com")
+    assert views.count_orders(desk, flt) == 2
+
+
+# ---- the generator ------------------------------------------------------------------------------
+
+def generated(desk: Desk, n: int, seed: int = 7) -> list[dict[str, Any]]:
+    products = datagen.shop_products(desk)
+    return list(datagen.orders(n, seed=seed, now=NOW, products=products, gateways={"sandbox": 1, "wallet": 2}))
+
+
+def test_the_generator_is_deterministic_and_never_in_the_future(desk: Desk) -> None:
+    rows = generated(desk, 20_000)
+    assert rows == generated(desk, 20_000)
+    assert rows != generated(desk, 20_000, seed=8)
+    now = to_epoch(NOW)
+    for row in rows:
+        times = [row.get(k) for k in ("created_at", "paid_at", "delivered_at", "completed_at", "cancelled_at")]
+        assert all(t is None or t <= now for t in times), row
+        assert row["updated_at"] <= now
+        if row["product_type"] == "card_code" and row["status"] in ("delivered", "completed"):
+            assert row["card_code"] and len(row["card_code"].splitlines()) == row["quantity"]
+        if row["status"] == "pending_payment":
+            assert now - row["created_at"] < datagen.PAYMENT_WINDOW_S
+    assert len({r["order_no"] for r in rows}) == len(rows)
+    years = {datetime.fromtimestamp(r["created_at"], SHOP_TZ).year for r in rows}
+    assert len(years) >= 3
+
+
+def test_the_generator_has_heavy_tailed_buyers_in_the_forms_owners_type(desk: Desk) -> None:
+    rows = generated(desk, 50_000)
+    identities = collections.Counter(re.sub(r"[^0-9a-z@.]", "", r["buyer"].lower()
+                                            .translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+                                     .removeprefix("86").removeprefix("qq") for r in rows)
+    _top, top_n = identities.most_common(1)[0]
+    assert 0.015 * len(rows) < top_n < 0.03 * len(rows)  # the top reseller: ~2%
+    assert len(identities) >= 0.1 * len(rows)  # >= 100,000 buyers per million orders
+    assert sum(1 for n in identities.values() if n == 1) > 0.05 * len(rows)  # one-time buyers
+    assert any(50 <= n <= 200 for n in identities.values())  # regulars with ~100 orders
+    forms = " ".join(r["buyer"] for r in rows)
+    for written in ("+86", " ", "-", "QQ", "qq:", "@", "１"):
+        assert written in forms
+    statuses = collections.Counter(r["status"] for r in rows)
+    assert statuses["completed"] > 0.6 * len(rows) and statuses["cancelled"] > 0.05 * len(rows)
+    assert statuses["refunded"] and statuses["partially_refunded"] and statuses["delivered"]
+    assert len({r["channel"] for r in rows}) == 4 and len({r["product_name"] for r in rows}) >= 5
