@@ -270,6 +270,25 @@ def search_kind_label(kind: str) -> str:
     return _cached("search", _search_kind_labels).get(kind, kind)
 
 
+def _search_field_labels() -> dict[str, str]:
+    translate = QCoreApplication.translate
+    return {
+        "order_no": translate("Labels", "订单号"),
+        "order_tail": translate("Labels", "订单号尾号"),
+        "trade_no": translate("Labels", "交易号"),
+        "buyer": translate("Labels", "买家"),
+        "product": translate("Labels", "商品名"),
+    }
+
+
+def search_field_label(field: str, kind: str) -> str:
+    """The field a search matched (``views.search_matches``); a buyer match is named by what was
+    typed: a phone, QQ or e-mail search says 手机号/QQ号/邮箱."""
+    if field == "buyer" and kind in ("phone", "qq", "email"):
+        return search_kind_label(kind)
+    return _cached("search_fields", _search_field_labels).get(field, field)
+
+
 def _reason_labels() -> dict[str, str]:
     translate = QCoreApplication.translate
     return {

@@ -2,15 +2,25 @@
 
 Filtering, searching and sorting happen in SQL (services.views). The model knows the row
 count and reads fixed-size pages on demand; at most ``MAX_PAGES`` pages are kept, the least
-recently used ones are dropped. Where a page comes from:
+recently used ones are dropped.
 
-* Once a filter has settled, the ids of its whole list, in order, are read on the database
-  worker thread: one scan of the sort index, ~0.4 s and 8 MB for a million orders (Anki's
-  browser keeps the same list). From then on any page is a slice of it read by primary key,
+No query that can be slow runs on the GUI thread. ``request_filter`` (tabs, search, dates,
+sort, refresh) reads the first page on the database worker and shows it when it is ready,
+with the count if that is cheap (a tab's kept count, a selective search's own ids); otherwise
+the list shows what it has and grows to the count once the worker has counted (``counting``).
+A newer request stops the older one's statement part-way (SQLite's progress handler). Where
+a later page comes from:
+
+* Once a filter has settled, the ids of its whole list, in order, are read on the worker: one
+  scan of the sort index, ~0.4 s and 8 MB for a million orders (Anki's browser keeps the same
+  list). From then on any page is a slice of it read by primary key on the GUI thread (~1 ms),
   so row 900,000 costs what row 0 does.
-* Until that list is there (the first paint never waits for it): the page below a cached one
-  by keyset, the page above one by keyset backwards, any other page (a jump) by an OFFSET over
-  the sort index alone, from the nearer end of the list, and then its rows by primary key.
+* Until that list is there, pages are read on the worker and painted when they arrive: the
+  page below a cached one by keyset, the page above one by keyset backwards, any other page
+  (a jump) by an OFFSET over the sort index alone, from the nearer end of the list, and then
+  its rows by primary key.
+
+Without a running asyncio loop (a bare model in a test) the same reads happen in place.
 
 An operation's ``Changes.order_ids`` re-reads just those rows; rows stay where they are until
 the next refresh, so the selection does not jump under the owner's cursor. A refresh or a new
@@ -25,6 +35,7 @@ import logging
 import threading
 from array import array
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -99,6 +110,10 @@ class OrdersModel(QAbstractTableModel):
 
     #: The id list of the current filter is in place (its length): jumps read by primary key.
     id_list_ready = Signal(int)
+    #: A filter asked for with ``request_filter`` is on screen (its first page read).
+    filter_applied = Signal()
+    #: The row count changed or became exact (``counting`` tells which).
+    count_changed = Signal()
 
     def __init__(self, desk: Desk, parent: Any = None, *, ctx: DeskContext | None = None) -> None:
         super().__init__(parent)
@@ -106,6 +121,7 @@ class OrdersModel(QAbstractTableModel):
         # Without a context (a bare model) there is no worker to read the id list on.
         self._ctx = ctx if ctx is not None else _context_of(parent)
         self._filter = OrderFilter()
+        self._wanted = self._filter
         self._count = 0
         self._pages: OrderedDict[int, list[OrderRow]] = OrderedDict()
         self._ids: array[int] | None = None
@@ -118,25 +134,115 @@ class OrdersModel(QAbstractTableModel):
         self._headers = _headers()
         self.queries = 0  # page reads, for tests and the benchmark
         self._count = views.count_orders(desk, self._filter)
+        self.counting = False  # the count is a lower bound until the worker has counted
+        self.matches: dict[str, int] = {}  # what the search on screen matched, per field
+        self._request = 0  # bumped by every request_filter: older answers are dropped
+        self._cancel = threading.Event()  # stops the worker's read for an older request
+        self._loading: set[int] = set()  # pages being read on the worker
 
     # ---- filter and sort -----------------------------------------------------------------------
     @property
     def order_filter(self) -> OrderFilter:
+        """The filter of the rows on screen."""
         return self._filter
+
+    @property
+    def requested_filter(self) -> OrderFilter:
+        """The filter last asked for (on screen once the worker has read it)."""
+        return self._wanted
 
     def set_filter(self, flt: OrderFilter) -> None:
         """Show another filter or sort: a model reset (the row count changes)."""
+        self._wanted = flt
+        self._request += 1  # an answer still coming for an older request_filter is not shown
+        self._cancel.set()
+        self._cancel = threading.Event()
         self.beginResetModel()
         self._filter = flt
         self._pages.clear()
         self._drop_id_list()
         self._count = views.count_orders(self.desk, flt)
+        self.counting = False
         self.endResetModel()
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, COLUMN_COUNT - 1)  # the sort arrow
 
     def refresh(self) -> None:
-        """Re-count and re-read with the same filter (rows may have entered or left it)."""
-        self.set_filter(self._filter)
+        """Re-count and re-read with the filter last asked for (rows may have entered or left it)."""
+        self.request_filter(self._wanted)
+
+    def _async(self) -> bool:
+        """Whether reads can go to the database worker (a context and a running asyncio loop)."""
+        if self._ctx is None:
+            return False
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
+
+    def request_filter(self, flt: OrderFilter) -> None:
+        """Show another filter without waiting for SQL on this thread: the first page (and the
+        count, when it is cheap) is read on the database worker and shown when it is ready; the
+        rows on screen stay until then. A newer request stops the older one's read. Without a
+        worker (a bare model) this is ``set_filter``."""
+        if not self._async():
+            self.set_filter(flt)
+            self.matches = views.search_matches(self.desk, flt.search)
+            self.filter_applied.emit()
+            self.count_changed.emit()
+            return
+        assert self._ctx is not None
+        self._wanted = flt
+        self._request += 1
+        self._cancel.set()
+        self._cancel = threading.Event()
+        self._stop_reading.set()  # an id list still being read for the old filter: the worker is needed
+        self._id_timer.stop()
+        self._ctx.start(self._apply(self._request, flt, self._cancel))
+
+    async def _apply(self, request: int, flt: OrderFilter, cancel: threading.Event) -> None:
+        assert self._ctx is not None
+        try:
+            first = await self._ctx.run(views.first_look, self.desk, flt, self.PAGE_SIZE, cancel.is_set)
+        except views.QueryCancelled:
+            return
+        if request != self._request:
+            return
+        self.beginResetModel()
+        self._filter = flt
+        self._pages.clear()
+        self._drop_id_list()
+        if first.rows:
+            self._keep(0, first.rows)
+        self._count = first.count if first.count is not None else len(first.rows)
+        self.counting = first.count is None
+        self.matches = first.matches
+        self.endResetModel()
+        self.filter_applied.emit()
+        self.count_changed.emit()
+        if first.count is not None:
+            self._want_id_list()
+            return
+        try:
+            total = await self._ctx.run(views.count_orders_cancellable, self.desk, flt, cancel.is_set)
+        except views.QueryCancelled:
+            return
+        if request == self._request:
+            self._set_count(total)
+
+    def _set_count(self, total: int) -> None:
+        """The exact count is in: grow or shrink the list to it (no reset: the rows shown stay)."""
+        if total > self._count:
+            self.beginInsertRows(QModelIndex(), self._count, total - 1)
+            self._count = total
+            self.endInsertRows()
+        elif total < self._count:
+            self.beginRemoveRows(QModelIndex(), total, self._count - 1)
+            self._count = total
+            self.endRemoveRows()
+        self.counting = False
+        self.count_changed.emit()
+        self._want_id_list()
 
     def sort_column(self) -> int:
         """The header column the list is sorted by."""
@@ -147,8 +253,8 @@ class OrdersModel(QAbstractTableModel):
         if sort is None:
             return  # only created and amount have an index to sort by
         descending = order == Qt.SortOrder.DescendingOrder
-        if (sort, descending) != (self._filter.sort, self._filter.descending):
-            self.set_filter(replace(self._filter, sort=sort, descending=descending))
+        if (sort, descending) != (self._wanted.sort, self._wanted.descending):
+            self.request_filter(replace(self._wanted, sort=sort, descending=descending))
 
     # ---- the id list ---------------------------------------------------------------------------
     def has_id_list(self) -> bool:
@@ -156,6 +262,7 @@ class OrdersModel(QAbstractTableModel):
 
     def _drop_id_list(self) -> None:
         self._ids = None
+        self._loading.clear()
         self._generation += 1
         self._stop_reading.set()
         self._stop_reading = threading.Event()
@@ -209,38 +316,63 @@ class OrdersModel(QAbstractTableModel):
         return page[offset] if offset < len(page) else None
 
     def _load(self, number: int) -> list[OrderRow]:
+        """Page ``number`` now if it is a slice of the id list (primary-key reads) or there is
+        no worker; else an empty page for the moment, read on the worker and repainted then."""
+        start = number * self.PAGE_SIZE
+        if self._ids is not None:
+            self.queries += 1
+            rows = views.order_rows(self.desk, self._ids[start : start + self.PAGE_SIZE])
+            if rows is not None:
+                self._keep(number, rows)
+                return rows
+            self._ids = None  # an order in it is gone (orders are never deleted today): use SQL
+        above, below = self._neighbours(number)
+        if self._async():
+            if number not in self._loading:
+                self._loading.add(number)
+                assert self._ctx is not None
+                self._ctx.start(self._load_later(self._generation, self._filter, self._count, number, above, below,
+                                                 self._cancel))
+            return []
         self.queries += 1
-        page = self._read(number)
+        page = views.order_page_at(self.desk, self._filter, number, self.PAGE_SIZE, self._count, above, below)
         self._keep(number, page)
         if self._id_list_wanted:
             self._want_id_list()
         return page
 
-    def _read(self, number: int) -> list[OrderRow]:
-        start = number * self.PAGE_SIZE
-        if self._ids is not None:
-            rows = views.order_rows(self.desk, self._ids[start : start + self.PAGE_SIZE])
-            if rows is not None:
-                return rows
-            self._ids = None  # an order in it is gone (orders are never deleted today): use SQL
+    def _neighbours(self, number: int) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+        """Keysets to seek from: the last row of a full page above, the first row of a page below
+        (scrolling up after a jump: an index seek backwards, not another OFFSET)."""
         flt, size = self._filter, self.PAGE_SIZE
         above, below = self._pages.get(number - 1), self._pages.get(number + 1)
         if above is not None and len(above) == size:
-            return views.order_page(self.desk, flt, size, after=views.keyset_of(above[-1], flt))
-        if below:  # scrolling up after a jump: an index seek backwards, not another OFFSET
-            return views.order_page_before(self.desk, flt, size, views.keyset_of(below[0], flt))
-        if number == 0:
-            return views.order_page(self.desk, flt, size)
-        # A jump: OFFSET over the sort index (it ends in id: no table rows visited) from the
-        # nearer end of the list, then the rows by primary key.
-        here = min(size, self._count - start)
-        rows_below = self._count - start - here
-        if rows_below < start:
-            ids = views.order_ids(self.desk, flt, here, offset=rows_below, from_end=True)
-        else:
-            ids = views.order_ids(self.desk, flt, size, offset=start)
-        rows = views.order_rows(self.desk, ids)
-        return rows if rows is not None else views.order_page(self.desk, flt, size, offset=start)
+            return views.keyset_of(above[-1], flt), None
+        if below:
+            return None, views.keyset_of(below[0], flt)
+        return None, None
+
+    async def _load_later(self, generation: int, flt: OrderFilter, total: int, number: int,
+                          above: tuple[int, int] | None, below: tuple[int, int] | None,
+                          cancel: threading.Event) -> None:
+        assert self._ctx is not None
+        self.queries += 1
+        try:
+            page = await self._ctx.run(views.order_page_at, self.desk, flt, number, self.PAGE_SIZE, total, above,
+                                       below, cancel.is_set)
+        except views.QueryCancelled:
+            return
+        finally:
+            if generation == self._generation:
+                self._loading.discard(number)
+        if generation != self._generation:
+            return  # another filter or a refresh since: this page belongs to an older list
+        self._keep(number, page)
+        if page:
+            start = number * self.PAGE_SIZE
+            self.dataChanged.emit(self.index(start, 0), self.index(start + len(page) - 1, COLUMN_COUNT - 1))
+        if self._id_list_wanted and not self.counting:
+            self._want_id_list()
 
     def _keep(self, number: int, page: list[OrderRow]) -> None:
         self._pages[number] = page
@@ -268,6 +400,32 @@ class OrdersModel(QAbstractTableModel):
                 self._pages[number][i] = fresh[oid]
             position = number * self.PAGE_SIZE + i
             self.dataChanged.emit(self.index(position, 0), self.index(position, last))
+
+    def cached_position_of(self, order_id: int) -> int | None:
+        """Where an order sits among the rows read so far (no SQL), or None."""
+        for number, page in self._pages.items():
+            for i, row in enumerate(page):
+                if row.id == order_id:
+                    return number * self.PAGE_SIZE + i
+        return None
+
+    def locate(self, order_id: int, found: Callable[[int | None], None]) -> None:
+        """Call ``found`` with the order's row in the list on screen (None if it is not in it):
+        at once from the rows read so far or the id list, else after a search on the worker (if
+        the list has changed meanwhile, ``found`` is not called)."""
+        position = self.cached_position_of(order_id)
+        if position is not None or self._ids is not None or not self._async():
+            found(position if position is not None else self.position_of(order_id))
+            return
+        assert self._ctx is not None
+        self._ctx.start(self._locate_later(self._generation, self._filter, order_id, found))
+
+    async def _locate_later(self, generation: int, flt: OrderFilter, order_id: int,
+                            found: Callable[[int | None], None]) -> None:
+        assert self._ctx is not None
+        position = await self._ctx.run(views.position_of, self.desk, flt, order_id)
+        if generation == self._generation:
+            found(position if position is not None and position < self._count else None)
 
     def position_of(self, order_id: int) -> int | None:
         """Where an order sits in the current list (cached pages, the id list, then SQL)."""

@@ -18,7 +18,7 @@ from ..services import views
 from ..services.changes import Changes
 from ..services.views import OrderFilter, OrderRow
 from .context import DeskContext
-from .i18n import CHANNELS, channel_label, product_types, search_kind_label, status_label
+from .i18n import CHANNELS, channel_label, product_types, search_field_label, status_label
 from .order_detail import OrderDetailPane
 from .orders_model import (
     COL_AMOUNT,
@@ -151,6 +151,9 @@ class OrdersPage(QWidget):
         self._build()
         self.refresh_counts()
         ctx.changed.connect(self._on_changed)
+        self.model.filter_applied.connect(self._on_filter_applied)
+        self.model.count_changed.connect(self._show_count)
+        self._keep_after_apply: int | None = None  # the order to select again once a refresh is in
 
     # ---- building ------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -283,22 +286,49 @@ class OrdersPage(QWidget):
         if self.date_check.isChecked():
             date_from = _epoch(self.date_from.date())
             date_to = _epoch(self.date_to.date().addDays(1))
-        base = self.model.order_filter
+        base = self.model.requested_filter
         return OrderFilter(status=status, search=self.search.text().strip(), date_from=date_from, date_to=date_to,
                            product_type=self.type_combo.currentData(), sort=base.sort, descending=base.descending)
 
     def apply_filter(self) -> None:
         self._search_timer.stop()
         flt = self.current_filter()
-        if flt != self.model.order_filter:
-            self.model.set_filter(flt)
+        if flt != self.model.requested_filter:
+            self.model.request_filter(flt)  # read on the worker; _on_filter_applied when it is in
+
+    def _on_filter_applied(self) -> None:
+        self._show_search_hint()
+        keep, self._keep_after_apply = self._keep_after_apply, None
+        if keep is None:
             self._show_selected()
-        self._show_count()
+            return
+        self.model.locate(keep, self._reselect)
+
+    def _reselect(self, position: int | None) -> None:
+        if position is not None:
+            self.view.setCurrentIndex(self.model.index(position, 0))
+        else:  # the order left the list: the detail shows nothing rather than a stranger
+            self._show_selected()
 
     def _on_search_text(self, text: str) -> None:
-        kind = views.search_kind(text) if text.strip() else ""
-        self.search_kind.setText(self.tr("识别为：{kind}").format(kind=search_kind_label(kind)) if kind else "")
+        self.search_kind.setText(self.tr("搜索中…") if text.strip() else "")
         self._search_timer.start()
+
+    def _show_search_hint(self) -> None:
+        """What the search on screen matched, field by field (not a guess from its shape)."""
+        text = self.model.order_filter.search
+        if not text:
+            self.search_kind.setText("")
+            return
+        matches = self.model.matches
+        if not matches:
+            self.search_kind.setText(self.tr("无匹配"))
+            return
+        kind = views.search_kind(text)
+        parts = [self.tr("{field} {n} 条").format(field=search_field_label(name, kind),
+                                                 n=_at_least(n, views.search_cap()))
+                 for name, n in matches.items()]
+        self.search_kind.setText(self.tr("匹配：{fields}").format(fields=self.tr("、").join(parts)))
 
     def _on_date_toggled(self, on: bool) -> None:
         self.date_from.setEnabled(on)
@@ -310,7 +340,7 @@ class OrdersPage(QWidget):
         Other columns have no index to sort by and do nothing (their tooltip says so)."""
         if column not in SORT_COLUMNS:
             return
-        flt = self.model.order_filter
+        flt = self.model.requested_filter
         descending = not flt.descending if SORT_COLUMNS[column] == flt.sort else True
         self.model.sort(column, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
 
@@ -319,7 +349,10 @@ class OrdersPage(QWidget):
         self.search.selectAll()
 
     def _show_count(self) -> None:
-        self.count_label.setText(self.tr("共 {n} 条").format(n=f"{self.model.rowCount():,}"))
+        if self.model.counting:
+            self.count_label.setText(self.tr("共 {n}+ 条，计数中…").format(n=f"{self.model.rowCount():,}"))
+        else:
+            self.count_label.setText(self.tr("共 {n} 条").format(n=f"{self.model.rowCount():,}"))
 
     # ---- counts and changes --------------------------------------------------------------------
     def refresh_counts(self) -> None:
@@ -351,13 +384,9 @@ class OrdersPage(QWidget):
     def refresh(self) -> None:
         """Re-run the query (F5): rows that left the filter go, the current order stays selected."""
         keep = self.current_row()
-        self.model.refresh()
+        self._keep_after_apply = keep.id if keep is not None else None
+        self.model.refresh()  # on the worker; the selection is put back in _on_filter_applied
         self.refresh_counts()
-        position = self.model.position_of(keep.id) if keep is not None else None
-        if position is not None:
-            self.view.setCurrentIndex(self.model.index(position, 0))
-        else:  # the order left the list: the detail shows nothing rather than a stranger
-            self._show_selected()
 
     # ---- selection and detail ------------------------------------------------------------------
     def current_row(self) -> OrderRow | None:
@@ -433,7 +462,10 @@ class OrdersPage(QWidget):
         self.search.setText(state["search"])
         self.apply_filter()
         if state["order_id"] is not None:
-            self.select_order(state["order_id"])
+            if self.model.requested_filter != self.model.order_filter:
+                self._keep_after_apply = state["order_id"]  # selected again once the list is read
+            else:
+                self.select_order(state["order_id"])
 
     # ---- state kept between runs ---------------------------------------------------------------
     def save_state(self, settings: QSettings) -> None:
@@ -483,7 +515,12 @@ class OrdersPage(QWidget):
                 self.view.setColumnWidth(column, needed)
 
     def set_sort(self, sort: str, descending: bool = True) -> None:
-        self.model.set_filter(replace(self.model.order_filter, sort=sort, descending=descending))
+        self.model.request_filter(replace(self.model.requested_filter, sort=sort, descending=descending))
+
+
+def _at_least(n: int, cap: int) -> str:
+    """A match count as shown: exact up to ``cap``, "cap+" beyond (the search stopped there)."""
+    return f"{cap:,}+" if n > cap else f"{n:,}"
 
 
 def _epoch(day: QDate) -> int:

@@ -275,11 +275,78 @@ def search_kind(text: str) -> str:
 def search_matches(desk: Desk, text: str) -> dict[str, int]:
     """What a search found, per field, over all orders: ``order_no`` (prefix), ``order_tail``
     (an order no's tail, "0001996"), ``trade_no``, ``buyer`` (contact substring), ``product``
-    (name). Fields without a match are left out; ``SEARCH_CAP + 1`` means more than SEARCH_CAP."""
+    (name). Fields without a match are left out; ``search_cap() + 1`` means more than that."""
     return queries.search_matches(desk.db, text)
 
 
-SEARCH_CAP = search.CAP
+def search_cap() -> int:
+    """Up to how many matches a search is resolved to its ids (and counted exactly per field)."""
+    return search.CAP
+
+QueryCancelled = queries.Interrupted
+
+
+@dataclass(frozen=True)
+class FirstLook:
+    """What a filter shows first: its first page, its count when that is cheap (None while it
+    must still be counted), and what the search matched (``search_matches``)."""
+
+    rows: list[OrderRow]
+    count: int | None
+    matches: dict[str, int]
+
+
+def first_look(desk: Desk, flt: OrderFilter, limit: int, cancelled: Callable[[], bool]) -> FirstLook:
+    """The first page of a filter, and its count if that costs no more than the page: a tab
+    without a search reads the kept status counts, a selective search counts its own ids; an
+    unselective search or a date range is counted later (``count_orders_cancellable``).
+    Raises QueryCancelled as soon as ``cancelled()`` says the filter is no longer wanted."""
+    def read() -> FirstLook:
+        rows = [OrderRow.from_tuple(r) for r in queries.page(desk.db, flt, limit)]
+        count: int | None = None
+        if len(rows) < limit:
+            count = len(rows)
+        elif queries.count_is_cheap(desk.db, flt):
+            count = queries.count(desk.db, flt)
+        return FirstLook(rows, count, queries.search_matches(desk.db, flt.search))
+
+    result: FirstLook = queries.interruptible(desk.db, cancelled, read)
+    return result
+
+
+def count_orders_cancellable(desk: Desk, flt: OrderFilter, cancelled: Callable[[], bool]) -> int:
+    """``count_orders``, stopped with QueryCancelled once ``cancelled()`` is true."""
+    return int(queries.interruptible(desk.db, cancelled, queries.count, desk.db, flt))
+
+
+def order_page_at(desk: Desk, flt: OrderFilter, number: int, size: int, total: int,
+                  above: tuple[int, int] | None, below: tuple[int, int] | None,
+                  cancelled: Callable[[], bool] | None = None) -> list[OrderRow]:
+    """Page ``number`` (``size`` rows) of a list of ``total`` rows: by keyset below the page
+    above it (``above``: its last row's keyset) or above the page below it (``below``: its first
+    row's), else by an OFFSET over the sort index from the nearer end and the rows by primary key.
+    With ``cancelled``, stops with QueryCancelled once it says so."""
+    def read() -> list[OrderRow]:
+        if above is not None:
+            return order_page(desk, flt, size, after=above)
+        if below is not None:
+            return order_page_before(desk, flt, size, below)
+        start = number * size
+        if number == 0:
+            return order_page(desk, flt, size)
+        here = min(size, total - start)
+        rows_below = total - start - here
+        if rows_below < start:
+            ids = order_ids(desk, flt, here, offset=rows_below, from_end=True)
+        else:
+            ids = order_ids(desk, flt, size, offset=start)
+        rows = order_rows(desk, ids)
+        return rows if rows is not None else order_page(desk, flt, size, offset=start)
+
+    if cancelled is None:
+        return read()
+    result: list[OrderRow] = queries.interruptible(desk.db, cancelled, read)
+    return result
 
 
 def position_of(desk: Desk, flt: OrderFilter, order_id: int) -> int | None:

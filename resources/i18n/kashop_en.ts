@@ -737,6 +737,14 @@ Please attach this file when you contact support.</translation>
         <translation>product name / text</translation>
     </message>
     <message>
+        <source>订单号尾号</source>
+        <translation>order no ending</translation>
+    </message>
+    <message>
+        <source>商品名</source>
+        <translation>product name</translation>
+    </message>
+    <message>
         <source>误拍</source>
         <translation>Ordered by mistake</translation>
     </message>
@@ -1385,7 +1393,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>这一列不能排序；可按「下单时间」或「实付金额」排序</source>
-        <extracomment>The id list is read this long after a filter&apos;s first page was read (painted): clicking through the tabs reads one list, not one per tab, and the first paint has the CPU to itself. The id list of the current filter is in place (its length): jumps read by primary key.</extracomment>
+        <extracomment>The id list is read this long after a filter&apos;s first page was read (painted): clicking through the tabs reads one list, not one per tab, and the first paint has the CPU to itself. The id list of the current filter is in place (its length): jumps read by primary key. A filter asked for with ``request_filter`` is on screen (its first page read). The row count changed or became exact (``counting`` tells which).</extracomment>
         <translation>This column cannot be sorted; sort by Ordered or Paid</translation>
     </message>
     <message>
@@ -1429,8 +1437,28 @@ Not available: {why}</translation>
         <translation>All types</translation>
     </message>
     <message>
-        <source>识别为：{kind}</source>
-        <translation>as {kind}</translation>
+        <source>搜索中…</source>
+        <translation>searching…</translation>
+    </message>
+    <message>
+        <source>无匹配</source>
+        <translation>no match</translation>
+    </message>
+    <message>
+        <source>{field} {n} 条</source>
+        <translation>{field}: {n}</translation>
+    </message>
+    <message>
+        <source>匹配：{fields}</source>
+        <translation>matched: {fields}</translation>
+    </message>
+    <message>
+        <source>、</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>共 {n}+ 条，计数中…</source>
+        <translation>{n}+ orders, counting…</translation>
     </message>
     <message>
         <source>共 {n} 条</source>

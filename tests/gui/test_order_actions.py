@@ -33,6 +33,13 @@ def page(qtbot: Any, ctx: Any) -> Iterator[OrdersPage]:
     widget.close()
 
 
+def settle(qtbot: Any, page: OrdersPage, action: Any = None) -> None:
+    """Run ``action`` (a refresh by default) and wait until the list shows its result: the
+    list is read on the database worker."""
+    with qtbot.waitSignal(page.model.filter_applied, timeout=5000):
+        (action or page.refresh)()
+
+
 def press(qtbot: Any, page: OrdersPage, key: str, cls: type, ok: bool = True) -> Any:
     """Click an action button, wait for its dialog, confirm (or dismiss) it, wait until it closed."""
     page.detail.buttons[key].click()
@@ -53,7 +60,7 @@ def test_deliver_asks_first_names_the_code_and_the_buyer_and_keeps_the_selection
     first = shop.order("paid", buyer="13911112222")
     second = shop.order("paid", buyer="13933334444")
     page.tabs.setCurrentIndex(TAB_STATUSES.index("paid"))
-    page.refresh()
+    settle(qtbot, page)
     assert page.model.rowCount() == 2
     target = views.order_detail(ctx.desk, first)
     assert page.select_order(target.id)
@@ -80,7 +87,7 @@ def test_deliver_asks_first_names_the_code_and_the_buyer_and_keeps_the_selection
 
 def test_complete_asks_and_confirms(qtbot, ctx, shop, page) -> None:
     order_no = shop.order("delivered", code_used="no")
-    page.refresh()
+    settle(qtbot, page)
     assert page.select_order(views.order_detail(ctx.desk, order_no).id)
     assert page.detail.buttons["complete"].isEnabled()
     press(qtbot, page, "complete", CompleteDialog)
@@ -94,10 +101,10 @@ def test_complete_asks_and_confirms(qtbot, ctx, shop, page) -> None:
 def test_the_detail_shows_the_selected_row_of_the_list_in_view_or_nothing(qtbot, ctx, shop, page) -> None:
     delivered = shop.order("delivered")
     shop.order("paid")
-    page.refresh()
+    settle(qtbot, page)
     assert page.select_order(views.order_detail(ctx.desk, delivered).id)
     assert page.detail.order_id is not None
-    page.tabs.setCurrentIndex(TAB_STATUSES.index("paid"))
+    settle(qtbot, page, lambda: page.tabs.setCurrentIndex(TAB_STATUSES.index("paid")))
     assert page.detail.order_id is None
     assert not page.detail.buttons["review"].isEnabled() and not page.detail.buttons["cancel"].isEnabled()
     page.view.setFocus()  # focus gives the view a current row without selecting it
@@ -110,7 +117,7 @@ def test_the_detail_shows_the_selected_row_of_the_list_in_view_or_nothing(qtbot,
 def test_a_delivered_code_is_revealed_with_a_timeline_entry_and_copied_then_cleared(qtbot, ctx, shop, page) -> None:
     order_no = shop.order("delivered")
     detail = views.order_detail(ctx.desk, order_no)
-    page.refresh()
+    settle(qtbot, page)
     assert page.select_order(detail.id)
     field = page.detail.code
     assert field.text.text() == detail.masked_code and "*" in field.text.text()
@@ -129,14 +136,14 @@ def test_a_delivered_code_is_revealed_with_a_timeline_entry_and_copied_then_clea
     qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == "", timeout=5000)
     # Showing another order hides the code again.
     other = shop.order("delivered")
-    page.refresh()
+    settle(qtbot, page)
     assert page.select_order(views.order_detail(ctx.desk, other).id)
     assert "*" in field.text.text()
 
 
 def test_the_clipboard_is_left_alone_when_the_owner_copied_something_else(qtbot, ctx, shop, page) -> None:
     order_no = shop.order("delivered")
-    page.refresh()
+    settle(qtbot, page)
     assert page.select_order(views.order_detail(ctx.desk, order_no).id)
     field = page.detail.code
     field.clear_after_ms = 60_000

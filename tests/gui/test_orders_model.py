@@ -56,8 +56,17 @@ def model(qtbot: Any, desk: Desk) -> Any:
     return m
 
 
-def all_ids(model: Any) -> list[int]:
-    return [model.row_at(i).id for i in range(model.rowCount())]
+def row(qtbot: Any, model: Any, i: int) -> Any:
+    """Row ``i``, waiting for its page where the worker reads it (no id list yet)."""
+    if model.row_at(i) is None:
+        qtbot.waitUntil(lambda: model.row_at(i) is not None, timeout=5000)
+    return model.row_at(i)
+
+
+def all_ids(model: Any, qtbot: Any = None) -> list[int]:
+    if qtbot is None:
+        return [model.row_at(i).id for i in range(model.rowCount())]
+    return [row(qtbot, model, i).id for i in range(model.rowCount())]
 
 
 def test_model_contract_with_a_filter_and_after_invalidate(qtmodeltester: Any, model: Any, desk: Desk) -> None:
@@ -201,7 +210,7 @@ def listed(qtbot: Any, desk: Desk, ctx: Any) -> Any:
 
 
 def wait_for_list(qtbot: Any, model: Any) -> None:
-    model.row_at(0)  # the first page read asks for the list
+    row(qtbot, model, 0)  # the first page read asks for the list
     qtbot.waitUntil(model.has_id_list, timeout=5000)
 
 
@@ -230,9 +239,9 @@ def test_pages_from_the_id_list_match_sql_across_random_jumps(
     assert listed.rowCount() == len(expected) > 0
     calls = spy_sql_pages(monkeypatch)
     rng = random.Random(5)
-    for row in [*rng.choices(range(len(expected)), k=80), len(expected) - 1, 0]:
-        assert listed.row_at(row).id == expected[row]
-    assert all_ids(listed) == expected
+    for at in [*rng.choices(range(len(expected)), k=80), len(expected) - 1, 0]:
+        assert listed.row_at(at).id == expected[at]  # by primary key, at once
+    assert all_ids(listed, qtbot) == expected
     assert calls == [], "with the id list in place every page is read by primary key"
     far = expected[len(expected) * 9 // 10]
     assert listed.position_of(far) == len(expected) * 9 // 10
@@ -268,7 +277,7 @@ def test_a_list_read_for_an_old_filter_is_discarded(qtbot: Any, listed: Any, des
     wait_for_list(qtbot, listed)
     assert asked == [old, new] and told_to_stop == [True, False]
     assert ready == [listed.rowCount()]
-    assert all_ids(listed) == sql_ids(desk, "paid_fen ASC, id ASC", "WHERE status = ?", ("paid",))
+    assert all_ids(listed, qtbot) == sql_ids(desk, "paid_fen ASC, id ASC", "WHERE status = ?", ("paid",))
 
 
 def test_a_list_that_disagrees_with_the_count_is_not_used(qtbot: Any, listed: Any, desk: Desk, ctx: Any,
@@ -281,7 +290,7 @@ def test_a_list_that_disagrees_with_the_count_is_not_used(qtbot: Any, listed: An
         return real(desk, flt)
 
     monkeypatch.setattr(views, "order_id_list", slow)
-    listed.row_at(0)
+    row(qtbot, listed, 0)
     qtbot.waitUntil(lambda: bool(ctx.tasks), timeout=5000)
     bulk.insert_orders(desk, [{  # an order arrives between the count and the scan
         "order_no": "KS2099010100000001", "created_at": to_epoch(BASE + timedelta(days=30)),
@@ -290,10 +299,10 @@ def test_a_list_that_disagrees_with_the_count_is_not_used(qtbot: Any, listed: An
     gate.set()
     qtbot.waitUntil(lambda: not ctx.tasks, timeout=5000)
     assert not listed.has_id_list(), "the rows shown are the older list"
-    assert all_ids(listed)[:5] == sql_ids(desk, "created_at DESC, id DESC")[1:6]
+    assert all_ids(listed, qtbot)[:5] == sql_ids(desk, "created_at DESC, id DESC")[1:6]
     listed.refresh()  # what the page does at the top of the list when counts change
     wait_for_list(qtbot, listed)
-    assert all_ids(listed) == sql_ids(desk, "created_at DESC, id DESC")
+    assert all_ids(listed, qtbot) == sql_ids(desk, "created_at DESC, id DESC")
 
 
 def test_changes_reread_rows_in_place_and_a_refresh_reads_the_list_again(
@@ -313,16 +322,17 @@ def test_changes_reread_rows_in_place_and_a_refresh_reads_the_list_again(
     # Both stay where they were (until a refresh), now delivered: the cached one re-read, the
     # other read by primary key from the list when its page is wanted.
     assert listed.rowCount() == count and listed.has_id_list()
-    assert (listed.row_at(7).id, listed.row_at(7).status.value) == (shown.id, "delivered")
-    assert (listed.row_at(120).id, listed.row_at(120).status.value) == (far.id, "delivered")
+    assert (row(qtbot, listed, 7).id, row(qtbot, listed, 7).status.value) == (shown.id, "delivered")
+    assert (row(qtbot, listed, 120).id, row(qtbot, listed, 120).status.value) == (far.id, "delivered")
     qtmodeltester.check(listed)
     bulk.insert_orders(desk, [{  # new orders: the page re-runs the query when scrolled to the top
         "order_no": f"KS2099010100{i:06d}", "created_at": to_epoch(BASE + timedelta(days=30, minutes=i)),
         "product_name": "点卡 1", "product_type": "direct_recharge", "list_fen": 1000, "paid_fen": 1000,
         "status": "paid", "buyer": "13900000000"} for i in range(3)])
-    listed.refresh()
+    with qtbot.waitSignal(listed.filter_applied):
+        listed.refresh()  # re-read on the worker
     assert not listed.has_id_list()
     wait_for_list(qtbot, listed)
     assert listed.rowCount() == count - 2 + 3
-    assert all_ids(listed) == sql_ids(desk, "created_at DESC, id DESC", "WHERE status = ?", ("paid",))
+    assert all_ids(listed, qtbot) == sql_ids(desk, "created_at DESC, id DESC", "WHERE status = ?", ("paid",))
     qtmodeltester.check(listed)

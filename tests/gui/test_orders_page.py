@@ -59,12 +59,23 @@ def test_tab_counts_match_status_counts(page: Any, demo_desk: Desk) -> None:
 def test_search_as_you_type_narrows_the_list(qtbot: Any, page: Any) -> None:
     total = page.model.rowCount()
     qtbot.keyClicks(page.search, "13800138000")
-    assert page.search_kind.text() == "识别为：手机号"
+    assert page.search_kind.text() == "搜索中…"
     qtbot.waitUntil(lambda: page.model.order_filter.search == "13800138000", timeout=2000)
     found = [page.model.row_at(i) for i in range(page.model.rowCount())]
     assert 0 < len(found) < total
     assert {r.buyer for r in found} == {"13800138000"}
     assert page.count_label.text() == f"共 {len(found)} 条"
+    assert page.search_kind.text() == f"匹配：手机号 {len(found)} 条"  # what was found, not a guess
+
+
+def test_the_hint_says_what_a_search_matched(qtbot: Any, page: Any, demo_desk: Desk) -> None:
+    order_no = views.order_page(demo_desk, OrderFilter(), 1)[0].order_no
+    for text, hint in (("8000", "匹配：买家"), (order_no[-7:], "匹配：订单号尾号 1 条"),
+                       (order_no[:8], "匹配：订单号"), ("zzzzqqq", "无匹配")):
+        page.search.setText(text)
+        page.apply_filter()
+        qtbot.waitUntil(lambda text=text: page.model.order_filter.search == text, timeout=2000)
+        assert page.search_kind.text().startswith(hint), (text, page.search_kind.text())
 
 
 def test_cancel_is_disabled_on_a_delivered_order_with_the_dispute_reason(page: Any, demo_desk: Desk) -> None:
