@@ -136,6 +136,7 @@ class OrdersModel(QAbstractTableModel):
         self._count = views.count_orders(desk, self._filter)
         self.counting = False  # the count is a lower bound until the worker has counted
         self.matches: dict[str, int] = {}  # what the search on screen matched, per field
+        self.match_cap = 0  # a match count above this means "more than this"
         self._request = 0  # bumped by every request_filter: older answers are dropped
         self._cancel = threading.Event()  # stops the worker's read for an older request
         self._loading: set[int] = set()  # pages being read on the worker
@@ -188,6 +189,7 @@ class OrdersModel(QAbstractTableModel):
         if not self._async():
             self.set_filter(flt)
             self.matches = views.search_matches(self.desk, flt.search)
+            self.match_cap = views.search_cap(self.desk)
             self.filter_applied.emit()
             self.count_changed.emit()
             return
@@ -216,7 +218,7 @@ class OrdersModel(QAbstractTableModel):
             self._keep(0, first.rows)
         self._count = first.count if first.count is not None else len(first.rows)
         self.counting = first.count is None
-        self.matches = first.matches
+        self.matches, self.match_cap = first.matches, first.cap
         self.endResetModel()
         self.filter_applied.emit()
         self.count_changed.emit()

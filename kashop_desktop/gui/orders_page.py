@@ -326,7 +326,7 @@ class OrdersPage(QWidget):
             return
         kind = views.search_kind(text)
         parts = [self.tr("{field} {n} 条").format(field=search_field_label(name, kind),
-                                                 n=_at_least(n, views.search_cap()))
+                                                 n=_at_least(n, self.model.match_cap))
                  for name, n in matches.items()]
         self.search_kind.setText(self.tr("匹配：{fields}").format(fields=self.tr("、").join(parts)))
 

@@ -275,13 +275,13 @@ def search_kind(text: str) -> str:
 def search_matches(desk: Desk, text: str) -> dict[str, int]:
     """What a search found, per field, over all orders: ``order_no`` (prefix), ``order_tail``
     (an order no's tail, "0001996"), ``trade_no``, ``buyer`` (contact substring), ``product``
-    (name). Fields without a match are left out; ``search_cap() + 1`` means more than that."""
-    return queries.search_matches(desk.db, text)
+    (name). Fields without a match are left out; ``search_cap(desk) + 1`` means more than that."""
+    return queries.search_matches(desk.db, text)[0]
 
 
-def search_cap() -> int:
+def search_cap(desk: Desk) -> int:
     """Up to how many matches a search is resolved to its ids (and counted exactly per field)."""
-    return search.CAP
+    return search.cap_for(desk.db)
 
 QueryCancelled = queries.Interrupted
 
@@ -294,6 +294,7 @@ class FirstLook:
     rows: list[OrderRow]
     count: int | None
     matches: dict[str, int]
+    cap: int  # a match count of cap + 1 means "more than cap"
 
 
 def first_look(desk: Desk, flt: OrderFilter, limit: int, cancelled: Callable[[], bool]) -> FirstLook:
@@ -308,7 +309,7 @@ def first_look(desk: Desk, flt: OrderFilter, limit: int, cancelled: Callable[[],
             count = len(rows)
         elif queries.count_is_cheap(desk.db, flt):
             count = queries.count(desk.db, flt)
-        return FirstLook(rows, count, queries.search_matches(desk.db, flt.search))
+        return FirstLook(rows, count, *queries.search_matches(desk.db, flt.search))
 
     result: FirstLook = queries.interruptible(desk.db, cancelled, read)
     return result

@@ -82,11 +82,14 @@ def _source(db: SqliteDatabase, flt: OrderFilter) -> tuple[str, list[Any]]:
     return f"{source} WHERE {' AND '.join(clauses or ['1'])}", params
 
 
-def search_matches(db: SqliteDatabase, text: str) -> dict[str, int]:
+def search_matches(db: SqliteDatabase, text: str) -> tuple[dict[str, int], int]:
     """What a search matched, per field (``order_no``, ``order_tail``, ``trade_no``, ``buyer``,
-    ``product``), over all orders; a count of ``search.CAP + 1`` means "more than CAP"."""
+    ``product``), over all orders, and the cap the counts stopped at (``cap + 1`` means "more
+    than cap"). Fields without a match are left out."""
     resolution = search.resolve(db, text)
-    return {} if resolution is None else {k: n for k, n in resolution.matches.items() if n}
+    if resolution is None:
+        return {}, search.cap_for(db)
+    return {k: n for k, n in resolution.matches.items() if n}, resolution.cap
 
 
 def _sort_key(flt: OrderFilter) -> str:
