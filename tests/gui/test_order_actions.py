@@ -159,7 +159,7 @@ def test_the_cancel_reason_chosen_in_the_dialog_shows_in_the_timeline(qtbot, ctx
     from kashop_desktop.gui.dialogs import CancelDialog
 
     order_no = shop.order("pending_payment")
-    page.refresh()
+    settle(qtbot, page)
     assert page.select_order(views.order_detail(ctx.desk, order_no).id)
     page.detail.buttons["cancel"].click()
     qtbot.waitUntil(lambda: find_dialog(CancelDialog) is not None, timeout=5000)
