@@ -15,10 +15,11 @@ a later page comes from:
   scan of the sort index, ~0.4 s and 8 MB for a million orders (Anki's browser keeps the same
   list). From then on any page is a slice of it read by primary key on the GUI thread (~1 ms),
   so row 900,000 costs what row 0 does.
-* Until that list is there, pages are read on the worker and painted when they arrive: the
-  page below a cached one by keyset, the page above one by keyset backwards, any other page
-  (a jump) by an OFFSET over the sort index alone, from the nearer end of the list, and then
-  its rows by primary key.
+* Until that list is there: the page below a cached one by keyset, the page above one by
+  keyset backwards, any other page (a jump) by an OFFSET over the sort index alone, from the
+  nearer end of the list, and then its rows by primary key. In a plain tab (no search, dates or
+  type) a keyset page is a bounded index read and is read in place; every other page is read
+  on the worker and painted when it arrives.
 
 Without a running asyncio loop (a bare model in a test) the same reads happen in place.
 
@@ -208,6 +209,9 @@ class OrdersModel(QAbstractTableModel):
             first = await self._ctx.run(views.first_look, self.desk, flt, self.PAGE_SIZE, cancel.is_set)
         except views.QueryCancelled:
             return
+        except Exception:  # the store is busy or gone: the rows on screen stay, the log says why
+            log.warning("could not read the order list for %s", flt, exc_info=True)
+            return
         if request != self._request:
             return
         self.beginResetModel()
@@ -228,6 +232,9 @@ class OrdersModel(QAbstractTableModel):
         try:
             total = await self._ctx.run(views.count_orders_cancellable, self.desk, flt, cancel.is_set)
         except views.QueryCancelled:
+            return
+        except Exception:
+            log.warning("could not count the order list for %s", flt, exc_info=True)
             return
         if request == self._request:
             self._set_count(total)
@@ -329,7 +336,7 @@ class OrdersModel(QAbstractTableModel):
                 return rows
             self._ids = None  # an order in it is gone (orders are never deleted today): use SQL
         above, below = self._neighbours(number)
-        if self._async():
+        if self._async() and not self._index_bounded(number, above, below):
             if number not in self._loading:
                 self._loading.add(number)
                 assert self._ctx is not None
@@ -342,6 +349,14 @@ class OrdersModel(QAbstractTableModel):
         if self._id_list_wanted:
             self._want_id_list()
         return page
+
+    def _index_bounded(self, number: int, above: tuple[int, int] | None, below: tuple[int, int] | None) -> bool:
+        """Whether reading this page is a bounded index read (~1 ms): a plain tab (no search,
+        dates or type) read from its top or next to a cached page. Those are read in place, so
+        scrolling a tab never shows empty rows; everything else goes to the worker."""
+        flt = self._filter
+        plain = not (flt.search or flt.date_from is not None or flt.date_to is not None or flt.product_type)
+        return plain and (number == 0 or above is not None or below is not None)
 
     def _neighbours(self, number: int) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
         """Keysets to seek from: the last row of a full page above, the first row of a page below
@@ -363,6 +378,9 @@ class OrdersModel(QAbstractTableModel):
             page = await self._ctx.run(views.order_page_at, self.desk, flt, number, self.PAGE_SIZE, total, above,
                                        below, cancel.is_set)
         except views.QueryCancelled:
+            return
+        except Exception:
+            log.warning("could not read page %d of the order list", number, exc_info=True)
             return
         finally:
             if generation == self._generation:
