@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from kashop_desktop.domain.contacts import clean
 from kashop_desktop.services import datagen, views
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.store import queries
+from kashop_desktop.store.search import _buyer_match
 
 CLASSES = {"1": 1, "~100": 100, "~10,000": 10_000, "~300,000": 300_000}
 #: Every tab of the orders page, 全部 first.
@@ -116,7 +118,7 @@ def naive_source(db: Any, flt: queries.OrderFilter) -> tuple[str, list[Any]]:
     if flt.date_to is not None:
         clauses.append("o.created_at < ?")
         params.append(flt.date_to)
-    q = flt.search.strip()
+    q = clean(flt.search)
     if q:
         kind = queries.classify_search(q)
         terms = ["(o.order_no >= ? AND o.order_no < ?)"]
@@ -124,9 +126,10 @@ def naive_source(db: Any, flt: queries.OrderFilter) -> tuple[str, list[Any]]:
         if kind in ("trade_no", "order_no", "qq", "text"):
             terms.append("o.gateway_trade_no = ?")
             params.append(q)
-        if len(q) >= 3 and kind in ("phone", "qq", "email", "text", "order_no"):
+        match = _buyer_match(q) if kind in ("phone", "qq", "email", "text", "order_no") else None
+        if match:
             terms.append("o.id IN (SELECT rowid FROM orders_fts WHERE orders_fts MATCH ?)")
-            params.append('"' + q.replace('"', '""') + '"')
+            params.append(match)
         if kind == "text":
             ids = [r[0] for r in db.execute_sql("SELECT id FROM product WHERE instr(name, ?) > 0", (q,)).fetchall()]
             if ids:
