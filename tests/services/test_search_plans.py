@@ -200,3 +200,23 @@ def test_the_generator_has_heavy_tailed_buyers_in_the_forms_owners_type(desk: De
     assert statuses["completed"] > 0.6 * len(rows) and statuses["cancelled"] > 0.05 * len(rows)
     assert statuses["refunded"] and statuses["partially_refunded"] and statuses["delivered"]
     assert len({r["channel"] for r in rows}) == 4 and len({r["product_name"] for r in rows}) >= 5
+
+
+def test_the_big_demo_is_years_of_realistic_history(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kashop_desktop.services import demo
+
+    monkeypatch.setattr(demo, "REALISTIC_FROM", 100)  # what `demo --orders N` does for a big N
+    assert demo.build(desk, 600, settle=False)["orders"] == 600
+    db, now = desk.db, to_epoch(desk.now())
+    assert db.execute_sql("SELECT COUNT(*) FROM orders WHERE MAX(created_at, COALESCE(paid_at, 0), "
+                          "COALESCE(delivered_at, 0), COALESCE(completed_at, 0), COALESCE(cancelled_at, 0)) > ?",
+                          (now,)).fetchone()[0] == 0
+    assert db.execute_sql("SELECT COUNT(*) FROM orders WHERE product_type = 'card_code' AND status IN "
+                          "('delivered', 'completed') AND card_code IS NULL").fetchone()[0] == 0
+    assert db.execute_sql("SELECT COUNT(*) FROM orders o WHERE order_no GLOB 'KS2*' AND NOT EXISTS (SELECT 1 FROM order_event e "
+                          "WHERE e.order_id = o.id AND e.action IN ('created', 'imported'))").fetchone()[0] == 0
+    assert db.execute_sql("SELECT COUNT(*) FROM orders WHERE completed_at IS NOT NULL AND NOT EXISTS (SELECT 1 "
+                          "FROM order_event e WHERE e.order_id = orders.id AND e.action = 'complete')").fetchone()[0] == 0
+    first = db.execute_sql("SELECT MIN(created_at) FROM orders").fetchone()[0]
+    assert now - first > 2 * 365 * 86400  # years of history
+    assert demo.build(desk, 600, settle=False)["orders"] == 0  # run twice, nothing added
