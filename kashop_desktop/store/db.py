@@ -199,8 +199,12 @@ def _connect(path: Path) -> StoreDatabase:
 
 
 def _migrate(db: SqliteDatabase) -> None:
-    # One IMMEDIATE transaction: a second process opening the store meanwhile waits, then finds
-    # the version already raised and runs nothing twice.
+    # A store already at the latest version is left alone without any transaction: opening it
+    # must not wait for, or fail on, another process's write (a read-only command runs beside an
+    # import). Otherwise one IMMEDIATE transaction: a second process opening the store meanwhile
+    # waits, then finds the version already raised and runs nothing twice.
+    if int(db.execute_sql("PRAGMA user_version").fetchone()[0]) >= LATEST:
+        return
     with db.atomic():
         version = int(db.execute_sql("PRAGMA user_version").fetchone()[0])
         for number, migrate in MIGRATIONS:

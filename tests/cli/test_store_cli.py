@@ -93,6 +93,25 @@ def test_a_held_write_lock_exits_4_with_the_busy_message(cli: Cli, shop: Path) -
     cli("policy", "set", "cooling_off_minutes=12")  # its turn now
 
 
+def test_read_only_commands_run_beside_a_held_write_lock(cli: Cli, shop: Path) -> None:
+    """Reads neither wait for nor fail on another process's write transaction (WAL readers)."""
+    order_no = cli.json("orders", "list", "--limit", "1")["orders"][0]["order_no"]
+    backups_before = sorted(p.name for p in (shop.parent / "backups").iterdir())
+    holder = sqlite3.connect(shop, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # an import in its one long transaction
+    try:
+        for command in (("orders", "list", "--limit", "1"), ("orders", "show", order_no), ("check",),
+                        ("requests", "list"), ("refunds", "list"), ("policy", "show"), ("backup", "--list"),
+                        ("gateways", "list"), ("holidays", "show")):
+            proc = run_cli(shop.parent, *command, env={"KASHOP_BUSY_TIMEOUT_MS": "100"})
+            assert proc.returncode == 0, (command, proc.stderr)
+            assert "busy" not in proc.stderr
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert sorted(p.name for p in (shop.parent / "backups").iterdir()) == backups_before
+
+
 def test_orders_list_into_head_ends_quietly(cli: Cli, shop: Path) -> None:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     command = (f"{sys.executable} -m kashop_desktop orders list --limit 2000 --data-dir {shop.parent} | head -3; "
