@@ -8,12 +8,13 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from .. import __version__
 from ..applog import log_file, setup_logging
 from ..domain.errors import DomainError, StoreBusy, StoreUnusable
 from . import codes, demo, gateways, holidays, maintenance, orders, policy, refunds, requests
-from .common import command_name, common_options, open_window
+from .common import READ_ONLY, command_name, common_options, open_window
 from .output import (
     EXIT_BUSY,
     EXIT_INTERNAL,
@@ -54,6 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _log_to_file(args)
+    name = command_name(args)
+    writes = bool(name) and name not in READ_ONLY
+    real_stdout = sys.stdout
+    if writes:  # a write command keeps its real status when its reader goes away (| head)
+        sys.stdout = _PipeSafe(real_stdout)  # type: ignore[assignment]
     try:
         code = _run(parser, args)
         sys.stdout.flush()  # a closed pipe shows here, inside the handler
@@ -66,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:
         return _internal_error(args, exc)
+    finally:
+        sys.stdout = real_stdout
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -108,6 +116,32 @@ def _internal_error(args: argparse.Namespace, exc: BaseException) -> int:
                 f"internal error ({type(exc).__name__}): the command did not finish; saved data is unaffected. "
                 f"Details are in the log: {where}")
     return EXIT_INTERNAL
+
+
+class _PipeSafe:
+    """stdout for a write command: once the reader has gone (``orders import x.csv | head``),
+    the rest of the output is dropped and the command runs to its end and real exit status."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._inner.write(text))
+        except BrokenPipeError:
+            _silence_stdout()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._inner.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+            with contextlib.suppress(OSError, ValueError):
+                self._inner.flush()  # what was buffered goes to the null device
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
 
 def _silence_stdout() -> None:

@@ -122,6 +122,25 @@ def test_orders_list_into_head_ends_quietly(cli: Cli, shop: Path) -> None:
     assert "status=0" in proc.stderr
 
 
+def test_a_write_command_into_a_closed_pipe_keeps_its_real_exit_status(cli: Cli, shop: Path, tmp_path: Path) -> None:
+    header = "order_no,created_at,product,product_type,paid_amount,status,paid_at,channel,gateway_trade_no,buyer"
+    good = "PIPE1,2026-11-18 09:00,点券,card_code,6.00,paid,2026-11-18 09:01,alipay,TPIPE1,13800138001"
+    bad = "PIPE2,2026-11-18 09:00,点券,card_code,abc,paid,2026-11-18 09:01,alipay,TPIPE2,13800138002"
+    rows = [good, bad] + [f"PIPE{n},2026-11-18 09:00,点券,card_code,6.00,paid,2026-11-18 09:01,alipay,TPIPE{n},"
+                          f"138001{n:05d}" for n in range(3, 3000)]
+    path = tmp_path / "partly.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    for flags, status in (("", 3), ("--all-or-nothing --json", 1)):
+        # `true` reads nothing and is gone long before the import prints its report.
+        command = (f"{sys.executable} -m kashop_desktop orders import {flags} {path} --data-dir {shop.parent} | true; "
+                   "echo status=${PIPESTATUS[0]} >&2")
+        proc = subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, timeout=120)
+        assert f"status={status}" in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+    assert cli.json("orders", "show", "PIPE1")["paid_fen"] == 600
+
+
 def test_an_unexpected_error_is_logged_and_exits_70_without_a_traceback(cli: Cli, shop: Path) -> None:
     # Something the desk cannot foresee: its search index dropped behind its back.
     con = sqlite3.connect(shop)
