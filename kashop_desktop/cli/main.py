@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     writes = bool(name) and name not in READ_ONLY
     real_stdout = sys.stdout
     if writes:  # a write command keeps its real status when its reader goes away (| head)
-        sys.stdout = _PipeSafe(real_stdout)  # type: ignore[assignment]
+        sys.stdout = _PipeSafe(real_stdout)
     try:
         code = _run(parser, args)
         sys.stdout.flush()  # a closed pipe shows here, inside the handler

@@ -106,12 +106,11 @@ def read_id(value: Cell, *, max_len: int = 64) -> str:
 
 
 def read_contact(value: Cell) -> str:
-    """A buyer's phone, QQ or e-mail as text; a whole number from XLSX (a phone typed into a
-    number cell) is taken as its digits, a number Excel has rounded is refused."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
+    """A buyer's phone, QQ or e-mail as text. A number cell from XLSX is refused with the
+    format-as-text hint, as for ids: Excel keeps 15 digits and drops leading zeros, so what it
+    shows may not be what the buyer wrote (``1.38001E+10`` reads back as 13800100000)."""
+    if isinstance(value, int | float | datetime | date | time | timedelta) and not isinstance(value, bool):
+        return read_id(value)  # raises with the hint
     text = clean_text(value)
     if _SCIENTIFIC.match(text.translate(_FULL_WIDTH)):
         return read_id(text)  # raises with the hint

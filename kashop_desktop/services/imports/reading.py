@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any, BinaryIO
 from xml.parsers import expat
@@ -254,9 +255,10 @@ def _xlsx_rows(book: Any, sheet: Any, source: BinaryIO) -> Iterator[Row]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for values in sheet.iter_rows(values_only=True):
+            date_only = _date_only_styles(book)
+            for cells in sheet.iter_rows():
                 number += 1
-                yield number, list(values)
+                yield number, [_cell_value(cell, date_only) for cell in cells]
     except ImportFileError:
         raise
     except Exception as exc:  # a cell openpyxl cannot read: the file is damaged from here on
@@ -264,6 +266,35 @@ def _xlsx_rows(book: Any, sheet: Any, source: BinaryIO) -> Iterator[Row]:
     finally:
         book.close()
         source.close()
+
+
+def _cell_value(cell: Any, date_only: frozenset[int]) -> Cell:
+    """A cell's value; a date cell whose format shows no time of day is a ``date`` (openpyxl
+    gives it as midnight), so a date-time column refuses it as a CSV's ``2026-11-18`` is."""
+    value: Cell = cell.value
+    if isinstance(value, datetime) and getattr(cell, "_style_id", 0) in date_only and value.time() == time():
+        return value.date()
+    return value
+
+
+_LITERALS = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
+
+
+def _date_only_styles(book: Any) -> frozenset[int]:
+    """Style ids of the workbook whose number format is a date with no hour, minute or second."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE, is_date_format
+
+    found: set[int] = set()
+    for style_id, style in enumerate(getattr(book, "_cell_styles", [])):
+        try:
+            fmt_id = int(style.numFmtId)
+            fmt = BUILTIN_FORMATS.get(fmt_id, "General") if fmt_id < BUILTIN_FORMATS_MAX_SIZE \
+                else book._number_formats[fmt_id - BUILTIN_FORMATS_MAX_SIZE]
+        except (AttributeError, IndexError, TypeError, ValueError):
+            continue
+        if is_date_format(fmt) and not any(c in _LITERALS.sub("", str(fmt)).lower() for c in "hs"):
+            found.add(style_id)
+    return frozenset(found)
 
 
 def _damaged(exc: BaseException, *, row: int | None = None) -> ImportFileError:

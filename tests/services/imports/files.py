@@ -35,6 +35,13 @@ class Date:
 
 
 @dataclass(frozen=True)
+class Day:
+    """A date cell styled with a date-only format (Excel's built-in 14, yyyy/m/d)."""
+
+    moment: datetime
+
+
+@dataclass(frozen=True)
 class Formula:
     """A formula cell and the value Excel cached for it when the file was saved."""
 
@@ -84,8 +91,9 @@ _STYLES = (
     '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
     '<borders count="1"><border/></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="176" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="176" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
     "</styleSheet>"
 )
 
@@ -107,6 +115,9 @@ def _cell(ref: str, value: object, epoch: datetime) -> str:
     if isinstance(value, Date):
         serial = (value.moment - epoch) / timedelta(days=1)
         return f'<c r="{ref}" s="1"><v>{serial!r}</v></c>'
+    if isinstance(value, Day):
+        serial = (value.moment - epoch) / timedelta(days=1)
+        return f'<c r="{ref}" s="2"><v>{serial!r}</v></c>'
     if isinstance(value, Formula):
         cached = value.cached
         if isinstance(cached, str):

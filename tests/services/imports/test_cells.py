@@ -120,9 +120,15 @@ def test_counts_refuse_superscripts_circled_digits_and_huge_numbers() -> None:
             read_count(bad)  # type: ignore[arg-type]
 
 
-def test_contacts_from_number_cells_keep_their_digits() -> None:
-    assert read_contact(13800138000) == "13800138000"
-    assert read_contact(13800138000.0) == "13800138000"
+@pytest.mark.parametrize("value", [13800138000, 13800138000.0, 1.38001e10, 1012345678, 123456789])
+def test_contacts_in_number_cells_are_refused_with_the_text_hint(value: object) -> None:
+    with pytest.raises(CellError) as caught:
+        read_contact(value)  # type: ignore[arg-type]
+    assert "文本" in caught.value.zh and "as Text" in caught.value.en
+
+
+def test_contacts_as_text_are_kept() -> None:
+    assert read_contact(" 13800138000 ") == "13800138000" and read_contact("a@b.cn") == "a@b.cn"
     with pytest.raises(CellError):
         read_contact("1.38001E+10")
 
