@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ...domain.money import format_yuan
 from ...domain.states import OrderStatus
 from .rows import RowError
 
@@ -32,25 +33,51 @@ class StoredOrder:
     status: str
     paid_at: int | None
     paid_fen: int
+    gateway_trade_no: str | None = None
 
 
-def check_row(data: dict[str, Any], stored: StoredOrder | None, accepted: Sequence[dict[str, Any]]) -> None:
-    """Refuse (RowError) a row the store's rules do not allow; ``data`` is ``parse_row``'s dict."""
-    if stored is not None:
-        check_update(data, stored)
+def check_row(data: dict[str, Any], stored: StoredOrder | None, accepted: Sequence[dict[str, Any]]) -> bool:
+    """Refuse (RowError) a row the store's rules do not allow; ``data`` is ``parse_row``'s dict.
+
+    Returns whether the row moves the stored order (False: nothing to write, counted unchanged).
+    """
+    if stored is None:
+        return True
+    return check_update(data, stored)
 
 
-def check_update(data: dict[str, Any], stored: StoredOrder) -> None:
+def check_update(data: dict[str, Any], stored: StoredOrder) -> bool:
     """An existing order moves only forward (待支付 → 已支付 → 已发货 → 已完成, or an unpaid
-    order expiring), and the amount of a paid order never changes."""
+    order expiring); the amount and the trade no of a paid order never change.
+
+    Returns False when the row leaves the order as it is: the same status, or a 待支付 row
+    for an unpaid order that has since expired or been cancelled (an export older than the
+    sweep). Raises RowError naming the refused field.
+    """
     old, new = S(stored.status), S(data["status"])
+    if old is S.CANCELLED and stored.paid_at is None and new is S.PENDING_PAYMENT:
+        return False  # stale: the order expired after the file was exported
+    if stored.paid_at is not None and new is not S.PENDING_PAYMENT:
+        _check_paid_facts(data, stored)
     if old is new:
-        return
+        return False
     forward = old in RANK and new in RANK and RANK[new] > RANK[old]
     expire = old is S.PENDING_PAYMENT and new is S.CANCELLED
     if not (forward or expire):
         raise RowError("status", f"不能把订单从「{old.zh}」改为「{new.zh}」（不回退）",
                        f"will not move the order from '{old.en}' to '{new.en}' (never backwards)")
-    if stored.paid_at is not None and data["paid_fen"] != stored.paid_fen:
-        raise RowError("paid_amount", "已支付订单的金额不能通过导入修改",
-                       "the amount of a paid order cannot be changed by an import")
+    return True
+
+
+def _check_paid_facts(data: dict[str, Any], stored: StoredOrder) -> None:
+    if data["paid_fen"] != stored.paid_fen:
+        raise RowError("paid_amount", f"已支付订单的金额不能通过导入修改（已记录 {format_yuan(stored.paid_fen)} 元，"
+                       f"文件中为 {format_yuan(data['paid_fen'])} 元）",
+                       f"the amount of a paid order cannot be changed by an import (stored "
+                       f"{format_yuan(stored.paid_fen)}, the file says {format_yuan(data['paid_fen'])})")
+    trade_no = data.get("gateway_trade_no")
+    if stored.gateway_trade_no and trade_no and trade_no != stored.gateway_trade_no:
+        raise RowError("gateway_trade_no", f"已支付订单的交易号不能通过导入修改（已记录 {stored.gateway_trade_no}，"
+                       f"文件中为 {trade_no}）",
+                       f"the trade no of a paid order cannot be changed by an import (stored "
+                       f"{stored.gateway_trade_no}, the file says {trade_no})")

@@ -69,7 +69,7 @@ class ChunkWriter:
             old = stored.get(pending.data["order_no"])
             data = pending.data
             try:
-                check_row(data, old, accepted)
+                moves = check_row(data, old, accepted)
                 taken = trade_nos.refusal(data["gateway_id"], data["gateway_trade_no"], old.id if old else None)
                 if taken is not None:  # one payment pays for one order
                     raise RowError("gateway_trade_no", taken.zh, taken.en)
@@ -82,7 +82,7 @@ class ChunkWriter:
                 self.report.warn(RowProblem(pending.number, column, zh, en))
             if old is None:
                 new_rows.append(pending.data)
-            elif old.status == pending.data["status"]:
+            elif not moves:
                 self.report.unchanged += 1
             else:
                 updates.append((pending.data, old))
@@ -96,7 +96,8 @@ class ChunkWriter:
     def _stored(self, order_nos: list[str]) -> dict[str, StoredOrder]:
         marks = ", ".join("?" * len(order_nos))
         cursor = self.desk.db.execute_sql(
-            f"SELECT id, order_no, status, paid_at, paid_fen FROM orders WHERE order_no IN ({marks})", order_nos)
+            f"SELECT id, order_no, status, paid_at, paid_fen, gateway_trade_no FROM orders WHERE order_no IN ({marks})",
+            order_nos)
         return {row[1]: StoredOrder(*row) for row in cursor}
 
     def _insert(self, rows: list[dict[str, Any]]) -> None:

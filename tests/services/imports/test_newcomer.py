@@ -39,3 +39,46 @@ def test_a_date_only_cell_in_a_date_time_column_is_refused(desk: Desk, tmp_path:
     assert [(p.row, p.column) for p in report.problems] == [(2, "created_at")]
     assert "没有时刻" in report.problems[0].zh and "without a time" in report.problems[0].en
     assert [o.order_no for o in Order.select()] == ["D2"]  # a date-time cell at midnight is a time
+
+
+CSV_HEADER = "订单号,下单时间,商品,商品类型,实付金额,状态,支付时间,发货时间,支付方式,交易号,买家"
+
+
+def csv_file(path: Path, rows: list[str]) -> Path:
+    path.write_text("\n".join([CSV_HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_reimport_that_would_change_a_paid_order_names_the_refused_field(desk: Desk, tmp_path: Path) -> None:
+    paid = "2026-11-18 09:01,,支付宝"
+    import_file(desk, csv_file(tmp_path / "first.csv", [
+        f"P1,2026-11-18 09:00,点券,卡密,9.90,已支付,{paid},T1,13800138001",
+        f"P4,2026-11-18 09:00,点券,卡密,6.00,已支付,{paid},T4,13800138004",
+        f"P5,2026-11-18 09:00,点券,卡密,6.00,已支付,{paid},T5,13800138005"]))
+    report = import_file(desk, csv_file(tmp_path / "again.csv", [
+        f"P1,2026-11-18 09:00,点券,卡密,99.00,已支付,{paid},T1,13800138001",
+        "P4,2026-11-18 09:00,点券,卡密,6.00,已发货,2026-11-18 09:01,2026-11-18 09:02,支付宝,T4-CHANGED,13800138004",
+        "P5,2026-11-18 09:00,点券,卡密,6.00,已发货,2026-11-18 09:01,2026-11-18 09:02,支付宝,T5,13800138005"]))
+    assert [(p.row, p.column) for p in report.problems] == [(2, "paid_amount"), (3, "gateway_trade_no")]
+    assert "99.00" in report.problems[0].en and "T4-CHANGED" in report.problems[1].en
+    assert (report.unchanged, report.updated, report.refused) == (0, 1, 2)
+    stored = {o.order_no: o for o in Order.select()}
+    assert stored["P1"].paid_fen == 990 and stored["P1"].status == "paid"
+    assert stored["P4"].gateway_trade_no == "T4" and stored["P4"].status == "paid"  # refused whole
+    assert stored["P5"].status == "delivered"
+
+
+def test_a_stale_pending_row_for_an_order_that_expired_since_counts_unchanged(desk: Desk, tmp_path: Path,
+                                                                             clock: object) -> None:
+    from kashop_desktop.services.orders import expire_unpaid
+
+    rows = [f"U{n},2026-11-18 09:{n:02d},点券,卡密,6.00,待支付,,,支付宝,,1380013{n:04d}" for n in range(10)]
+    rows += [f"P{n},2026-11-18 09:{n:02d},点券,卡密,6.00,已支付,2026-11-18 09:30,,支付宝,T{n},1390013{n:04d}"
+             for n in range(10)]
+    path = csv_file(tmp_path / "morning.csv", rows)
+    assert import_file(desk, path).inserted == 20
+    clock.advance(days=1)  # type: ignore[attr-defined]
+    assert len(expire_unpaid(desk).order_ids) == 10
+    report = import_file(desk, path)
+    assert report.outcome is Outcome.ALL and (report.unchanged, report.refused) == (20, 0)
+    assert {o.status for o in Order.select() if o.order_no.startswith("U")} == {"cancelled"}
