@@ -96,6 +96,8 @@ def open_table(path: Path) -> Table:
 
 def detect_encoding(path: Path) -> str:
     """The file's encoding: a BOM's, else UTF-8 if the whole file is valid UTF-8, else GB18030
+    when the whole file decodes strictly as GB18030 into plausible Chinese (``_plausible_chinese``:
+    a GBK file of one or two rows gives a statistical detector too little to go on), else GB18030
     when charset-normalizer finds GB text and the whole file decodes as GB18030.
 
     Raises ImportFileError naming what the file looks like (Big5, Shift-JIS, binary...).
@@ -112,7 +114,10 @@ def detect_encoding(path: Path) -> str:
     if bad is None:
         _refuse_binary(head.decode("utf-8", errors="ignore"))
         return "utf-8"
-    best = charset_normalizer.from_bytes(_sample(path, head, bad)).best()
+    sample = _sample(path, head, bad)
+    if _plausible_chinese(sample) and _first_bad_byte(path, "gb18030") is None:
+        return "gb18030"  # a short GBK file gives charset-normalizer too little to go on
+    best = charset_normalizer.from_bytes(sample).best()
     if best is None:
         raise ImportFileError("binary", f"这不是文本表格文件（像是二进制数据）；{SAVE_AS_HINT_ZH}",
                               f"this is not a text table (it looks like binary data); {SAVE_AS_HINT_EN}")
@@ -140,6 +145,38 @@ def _sample(path: Path, head: bytes, bad: int) -> bytes:
     lines = [line for line in text.splitlines(keepends=True)
              if not line.isascii() and line.endswith((b"\n", b"\r"))]
     return b"".join(lines)[:_SAMPLE] or head
+
+
+def _plausible_chinese(sample: bytes) -> bool:
+    """True when ``sample`` decodes strictly as GB18030 into text a Chinese shop writes: at least
+    ``_CJK_SHARE`` of its non-ASCII characters are common simplified characters (GB2312 hanzi)
+    or CJK punctuation and full-width forms. Big5 and Shift-JIS bytes read as GB18030 give
+    mostly GBK-extension characters, kana or unassigned codes instead."""
+    try:
+        text = sample.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    wide = [c for c in text if c >= "\x80"]
+    if not wide:
+        return False
+    good = sum(1 for c in wide if _common_chinese(c))
+    return good >= _CJK_SHARE * len(wide)
+
+
+_CJK_SHARE = 0.9
+
+
+def _common_chinese(char: str) -> bool:
+    code = ord(char)
+    if 0x3000 <= code <= 0x303F or 0xFF01 <= code <= 0xFF5E or char in "￥·—…“”‘’":
+        return True
+    if not 0x4E00 <= code <= 0x9FFF:
+        return False
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _first_bad_byte(path: Path, encoding: str) -> int | None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from kashop_desktop.services.desk import Desk
-from kashop_desktop.services.imports import Outcome, import_file
+from kashop_desktop.services.imports import ImportFileError, Outcome, import_file
 from kashop_desktop.store.models import Order
 
 from .files import Date, Day, header_cells, write_xlsx
@@ -82,3 +84,28 @@ def test_a_stale_pending_row_for_an_order_that_expired_since_counts_unchanged(de
     report = import_file(desk, path)
     assert report.outcome is Outcome.ALL and (report.unchanged, report.refused) == (20, 0)
     assert {o.status for o in Order.select() if o.order_no.startswith("U")} == {"cancelled"}
+
+
+@pytest.mark.parametrize("word", ["月卡", "卡", "话费", "张三", "王者荣耀点券"])
+def test_a_gbk_file_of_one_row_under_english_headers_imports(desk: Desk, tmp_path: Path, word: str) -> None:
+    path = tmp_path / "one.csv"
+    path.write_bytes((f"{EN_HEADER}\r\nK1,2026-11-18 09:00,{word},card_code,6.00,pending_payment,{word}\r\n")
+                     .encode("gbk"))
+    report = import_file(desk, path)
+    assert report.outcome is Outcome.ALL
+    assert [(o.order_no, o.buyer) for o in Order.select()] == [("K1", word)]
+
+
+@pytest.mark.parametrize(("word", "encoding"), [("張三", "big5"), ("王者榮耀點券", "big5"), ("會員", "big5"),
+                                                ("カード", "shift_jis"), ("東京", "shift_jis")])
+def test_a_small_big5_or_shift_jis_file_is_still_refused(desk: Desk, tmp_path: Path, word: str, encoding: str) -> None:
+    path = tmp_path / "one.csv"
+    path.write_bytes((f"{EN_HEADER}\r\nK1,2026-11-18 09:00,{word},card_code,6.00,pending_payment,x\r\n")
+                     .encode(encoding))
+    with pytest.raises(ImportFileError) as caught:
+        import_file(desk, path)
+    assert "UTF-8" in caught.value.en
+    assert Order.select().count() == 0
+
+
+EN_HEADER = "order_no,created_at,product,product_type,paid_amount,status,buyer"
