@@ -61,9 +61,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if writes:  # a write command keeps its real status when its reader goes away (| head)
         sys.stdout = _PipeSafe(real_stdout)
     try:
+        if name:
+            _check_environment()
         code = _run(parser, args)
         sys.stdout.flush()  # a closed pipe shows here, inside the handler
         return code
+    except _BadEnvironment as exc:
+        print_error(*exc.args)
+        return EXIT_USAGE
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_OK
@@ -74,6 +79,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _internal_error(args, exc)
     finally:
         sys.stdout = real_stdout
+
+
+class _BadEnvironment(Exception):
+    """An environment setting the store reads is invalid: args are (zh, en)."""
+
+
+def _check_environment() -> None:
+    from ..services.desk import environment_problem
+
+    problem = environment_problem()
+    if problem is not None:
+        raise _BadEnvironment(*problem)
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

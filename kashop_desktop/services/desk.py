@@ -25,6 +25,16 @@ Clock = Callable[[], datetime]
 HOLIDAYS_SETTING = "holiday_schedule"
 
 
+def environment_problem() -> tuple[str, str] | None:
+    """(zh, en) when an environment setting the store reads is invalid (KASHOP_BUSY_TIMEOUT_MS),
+    else None; the command line refuses to run with it (exit 2)."""
+    try:
+        store_db.parse_busy_timeout(os.environ.get(store_db.BUSY_ENV))
+    except ValueError as exc:
+        return str(exc.args[0]), str(exc.args[1])
+    return None
+
+
 class Desk:
     """Everything an operation needs. Create with ``Desk.open(data_dir)``."""
 

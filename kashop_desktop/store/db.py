@@ -42,9 +42,38 @@ __all__ = ["LATEST", "MIGRATIONS", "StoreError", "backup_file", "close_store", "
 
 log = logging.getLogger(__name__)
 
+BUSY_ENV = "KASHOP_BUSY_TIMEOUT_MS"
+DEFAULT_BUSY_TIMEOUT_MS = 5_000
+#: The longest wait KASHOP_BUSY_TIMEOUT_MS may ask for (10 minutes).
+MAX_BUSY_TIMEOUT_MS = 600_000
+
+
+def parse_busy_timeout(text: str | None) -> int:
+    """Milliseconds from KASHOP_BUSY_TIMEOUT_MS's text: a whole number 0..MAX_BUSY_TIMEOUT_MS,
+    the default when unset or empty. Raises ValueError with the reason in Chinese and English
+    (``args``: zh, en)."""
+    if text is None or not text.strip():
+        return DEFAULT_BUSY_TIMEOUT_MS
+    value = text.strip()
+    if not value.isascii() or not value.isdigit() or int(value) > MAX_BUSY_TIMEOUT_MS:
+        raise ValueError(
+            f"环境变量 {BUSY_ENV}={text!r} 无效：应为 0 到 {MAX_BUSY_TIMEOUT_MS} 之间的整数（毫秒）",
+            f"{BUSY_ENV}={text!r} is not valid: it must be a whole number of milliseconds from 0 to "
+            f"{MAX_BUSY_TIMEOUT_MS}")
+    return int(value)
+
+
+def _busy_timeout_from_env() -> int:
+    try:
+        return parse_busy_timeout(os.environ.get(BUSY_ENV))
+    except ValueError as exc:  # the command line refuses it first (exit 2); the window uses the default
+        log.warning("%s; using %d ms", exc.args[1], DEFAULT_BUSY_TIMEOUT_MS)
+        return DEFAULT_BUSY_TIMEOUT_MS
+
+
 #: How long one BEGIN IMMEDIATE waits for another process's write; KASHOP_BUSY_TIMEOUT_MS
 #: overrides it (a scheduled job that would rather fail fast and run again next time).
-BUSY_TIMEOUT_MS = int(os.environ.get("KASHOP_BUSY_TIMEOUT_MS", "") or 5_000)
+BUSY_TIMEOUT_MS = _busy_timeout_from_env()
 #: BEGIN IMMEDIATE is tried this many times (each waiting BUSY_TIMEOUT_MS) before StoreBusy.
 BUSY_ATTEMPTS = 3
 
@@ -119,12 +148,18 @@ def is_busy(exc: BaseException) -> bool:
 
 
 def busy_error() -> StoreBusy:
-    seconds = BUSY_TIMEOUT_MS * BUSY_ATTEMPTS // 1000
+    """StoreBusy saying how long it waited in all and that it tried BUSY_ATTEMPTS times."""
+    each, total = _seconds(BUSY_TIMEOUT_MS), _seconds(BUSY_TIMEOUT_MS * BUSY_ATTEMPTS)
     return StoreBusy(
-        f"数据文件正被另一个程序占用（例如正在导入订单或发送退款），等了 {seconds} 秒仍未轮到；"
-        "什么都没有改动，请稍后再试。",
-        f"the store is busy: another process (an import, a refund send) held it for more than {seconds} s; "
-        "nothing was changed, try again in a moment.")
+        f"数据文件正被另一个程序占用（例如正在导入订单或发送退款）：试了 {BUSY_ATTEMPTS} 次，每次等 {each} 秒，"
+        f"共 {total} 秒仍未轮到；什么都没有改动，请稍后再试。",
+        f"the store is busy: another process (an import, a refund send) held it; tried {BUSY_ATTEMPTS} times, "
+        f"waiting {each} s each ({total} s in all); nothing was changed, try again in a moment.")
+
+
+def _seconds(ms: int) -> str:
+    """Milliseconds as seconds for a message: ``0.3``, ``1.5``, ``15``."""
+    return f"{ms / 1000:.1f}".removesuffix(".0") if ms < 10_000 else str(round(ms / 1000))
 
 
 class StoreDatabase(SqliteDatabase):

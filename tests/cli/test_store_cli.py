@@ -89,6 +89,7 @@ def test_a_held_write_lock_exits_4_with_the_busy_message(cli: Cli, shop: Path) -
         holder.close()
     assert proc.returncode == 4, proc.stderr
     assert "the store is busy" in proc.stderr and "Traceback" not in proc.stderr
+    assert "tried 3 times, waiting 0.1 s each (0.3 s in all)" in proc.stderr and "共 0.3 秒" in proc.stderr
     assert cli.json("policy", "show")["cooling_off_minutes"] != 12  # nothing half-written
     cli("policy", "set", "cooling_off_minutes=12")  # its turn now
 
@@ -110,6 +111,14 @@ def test_read_only_commands_run_beside_a_held_write_lock(cli: Cli, shop: Path) -
         holder.execute("ROLLBACK")
         holder.close()
     assert sorted(p.name for p in (shop.parent / "backups").iterdir()) == backups_before
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "1.5", "999999999"])
+def test_an_invalid_busy_timeout_is_a_usage_error(shop: Path, value: str) -> None:
+    proc = run_cli(shop.parent, "orders", "list", env={"KASHOP_BUSY_TIMEOUT_MS": value})
+    assert proc.returncode == 2, proc.stderr
+    assert "KASHOP_BUSY_TIMEOUT_MS" in proc.stderr and "whole number of milliseconds" in proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
 
 
 def test_orders_list_into_head_ends_quietly(cli: Cli, shop: Path) -> None:
