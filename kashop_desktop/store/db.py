@@ -238,7 +238,7 @@ def _migrate(db: SqliteDatabase) -> None:
     # must not wait for, or fail on, another process's write (a read-only command runs beside an
     # import). Otherwise one IMMEDIATE transaction: a second process opening the store meanwhile
     # waits, then finds the version already raised and runs nothing twice.
-    if int(db.execute_sql("PRAGMA user_version").fetchone()[0]) >= LATEST:
+    if _up_to_date(db):
         return
     with db.atomic():
         version = int(db.execute_sql("PRAGMA user_version").fetchone()[0])
@@ -251,6 +251,14 @@ def _migrate(db: SqliteDatabase) -> None:
         if not schema3.has_trade_no_index(db):  # duplicates kept it out: try again once they are resolved
             schema3.ensure_trade_no_index(db)
         _ensure_indexes(db)
+
+
+def _up_to_date(db: SqliteDatabase) -> bool:
+    """Whether ``_migrate`` has nothing to do, found by reads alone (no transaction)."""
+    if int(db.execute_sql("PRAGMA user_version").fetchone()[0]) < LATEST or not schema3.applied(db):
+        return False
+    # Without the trade-no index there is work only once the duplicates that kept it out are gone.
+    return schema3.has_trade_no_index(db) or bool(schema3.duplicate_trade_nos(db, 1))
 
 
 def _create(path: Path) -> None:
