@@ -184,7 +184,7 @@ def _print_import(args: argparse.Namespace, report: Any) -> None:
         more = report.refused - len(report.problems)
         print(f"  …另有 {more} 行被拒绝 / …and {more} more rows refused", file=sys.stderr)
     for p in report.warnings:
-        print(f"  提示 warning row {p.row} [{p.column}]: {p.zh} / {p.en}")
+        print(f"  提示 第 {p.row} 行 warning row {p.row} [{p.column}]: {p.zh} / {p.en}")
     if report.stopped is not None:
         print_error(f"导入在第 {report.stopped.row} 行停止：{report.stopped.zh}",
                     f"the import stopped at row {report.stopped.row}: {report.stopped.en}")

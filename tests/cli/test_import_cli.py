@@ -51,3 +51,11 @@ def test_a_file_level_problem_is_a_message_not_a_traceback(data_dir: Path, files
     proc = run(data_dir, str(files["big5"]))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "Big5" in proc.stderr and "UTF-8" in proc.stderr
+
+
+def test_warnings_name_the_row_as_errors_do(data_dir: Path, tmp_path: Path) -> None:
+    no_trade_no = paid_row(7).replace(",20261118227,", ",,")
+    path = write_csv(tmp_path / "warn.csv", [HEADER_ZH, paid_row(6), no_trade_no])
+    proc = run(data_dir, str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert "第 3 行" in proc.stdout and "row 3" in proc.stdout and "no trade no" in proc.stdout

@@ -53,6 +53,10 @@ _TIME = re.compile(
 )
 
 
+#: What a formula cell saved without a value reads as (a control character: no real cell holds it).
+NO_SAVED_VALUE = "\x00formula without a saved value"
+
+
 class CellError(DomainError):
     """A cell that cannot be read as its column's type; carries no column (the row adds it)."""
 
@@ -71,6 +75,10 @@ def clean_text(value: Cell) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     text = value if isinstance(value, str) else str(value)
+    if text is NO_SAVED_VALUE or text == NO_SAVED_VALUE:
+        raise CellError("公式没有保存的值（文件保存时未计算）；请在 Excel/WPS 中打开，重新计算并保存",
+                        "a formula without a saved value (the file was saved without calculating); open it in "
+                        "Excel or WPS, recalculate and save it again")
     if len(text) > MAX_CELL:
         raise CellError(f"单元格超过 {MAX_CELL} 个字符", f"cell longer than {MAX_CELL} characters")
     if not text.isprintable():
@@ -167,11 +175,15 @@ def read_count(value: Cell, *, low: int = 0, high: int = MAX_COUNT) -> int | Non
         text = clean_text(value).translate(_FULL_WIDTH)
         if not text:
             return None
+        if text.startswith("-") and _WHOLE.match(text[1:]) and len(text) <= 13:
+            raise CellError(f"应不小于 {low}：{text}", f"must be >= {low}: {text}")
         if not _WHOLE.match(text) or len(text) > 12:
             raise CellError(f"应为整数：{text}", f"must be a whole number: {text}")
         number = int(text)
     else:
         raise CellError(f"应为整数：{clean_text(value)}", f"must be a whole number: {clean_text(value)}")
+    if number < low:
+        raise CellError(f"应不小于 {low}：{number}", f"must be >= {low}: {number}")
     if not low <= number <= high:
         raise CellError(f"应在 {low} 到 {high} 之间：{number}", f"must be between {low} and {high}: {number}")
     return number

@@ -11,6 +11,7 @@ number reached.
 from __future__ import annotations
 
 import codecs
+import logging
 import csv
 import re
 import warnings
@@ -25,7 +26,9 @@ from xml.parsers import expat
 import charset_normalizer
 
 from ...domain.errors import DomainError
-from .cells import Cell
+from .cells import NO_SAVED_VALUE, Cell
+
+log = logging.getLogger(__name__)
 
 _BLOCK = 1 << 20
 _SAMPLE = 512 * 1024
@@ -245,7 +248,7 @@ def _open_xlsx(path: Path) -> Table:
         if not book.worksheets:
             raise ImportFileError("no_sheet", "工作簿里没有工作表", "the workbook has no worksheet")
         sheet = book.worksheets[0]
-        _check_sheet_xml(path, str(getattr(sheet, "_worksheet_path", "")))
+        unsaved = _check_sheet_xml(path, str(getattr(sheet, "_worksheet_path", "")))
         epoch = book.epoch
     except ImportFileError:
         source.close()
@@ -253,7 +256,7 @@ def _open_xlsx(path: Path) -> Table:
     except Exception as exc:  # openpyxl raises many kinds for a malformed package
         source.close()
         raise _damaged(exc) from None
-    return Table("xlsx", None, epoch, _xlsx_rows(book, sheet, source))
+    return Table("xlsx", None, epoch, _xlsx_rows(book, sheet, source, unsaved))
 
 
 def _check_package(path: Path) -> None:
@@ -267,12 +270,17 @@ def _check_package(path: Path) -> None:
                               f"the XLSX file is damaged ({broken} fails its checksum); save it again in Excel or WPS")
 
 
-def _check_sheet_xml(path: Path, member: str) -> None:
+def _check_sheet_xml(path: Path, member: str) -> frozenset[tuple[int, int]]:
     """Parse the sheet's XML once with expat, so a control character or a cut-off tag is found
-    before any row is written (Excel itself refuses such a sheet)."""
+    before any row is written (Excel itself refuses such a sheet). Returns the (row, column)
+    of formula cells saved without a value (a workbook written by a program that does not
+    calculate, or saved with calculation off), which openpyxl reads as empty."""
     if not member:
-        return
+        return frozenset()
     parser = expat.ParserCreate()
+    unsaved = _UnsavedFormulas()
+    parser.StartElementHandler = unsaved.start
+    parser.EndElementHandler = unsaved.end
     try:
         with zipfile.ZipFile(path) as package, package.open(member.lstrip("/")) as sheet_xml:
             while block := sheet_xml.read(_BLOCK):
@@ -285,9 +293,41 @@ def _check_sheet_xml(path: Path, member: str) -> None:
                               f"{expat.ErrorString(exc.code)}); open it in Excel or WPS and save it again") from None
     except (KeyError, OSError, zipfile.BadZipFile) as exc:
         raise _damaged(exc) from None
+    return frozenset(unsaved.found)
 
 
-def _xlsx_rows(book: Any, sheet: Any, source: BinaryIO) -> Iterator[Row]:
+_REF = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]+)$")
+
+
+class _UnsavedFormulas:
+    """expat handlers noting ``<c r="B7"><f>...</f></c>`` cells that have no ``<v>``."""
+
+    def __init__(self) -> None:
+        self.found: set[tuple[int, int]] = set()
+        self._ref: str | None = None
+        self._formula = self._value = False
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        tag = name.rsplit(":", 1)[-1]
+        if tag == "c":
+            self._ref, self._formula, self._value = attrs.get("r"), False, False
+        elif tag == "f":
+            self._formula = True
+        elif tag in ("v", "is"):
+            self._value = True
+
+    def end(self, name: str) -> None:
+        if name.rsplit(":", 1)[-1] != "c" or not self._formula or self._value or not self._ref:
+            return
+        match = _REF.match(self._ref)
+        if match:
+            column = 0
+            for letter in match.group(1):
+                column = column * 26 + ord(letter) - 64
+            self.found.add((int(match.group(2)), column))
+
+
+def _xlsx_rows(book: Any, sheet: Any, source: BinaryIO, unsaved: frozenset[tuple[int, int]]) -> Iterator[Row]:
     number = 0
     try:
         with warnings.catch_warnings():
@@ -295,7 +335,11 @@ def _xlsx_rows(book: Any, sheet: Any, source: BinaryIO) -> Iterator[Row]:
             date_only = _date_only_styles(book)
             for cells in sheet.iter_rows():
                 number += 1
-                yield number, [_cell_value(cell, date_only) for cell in cells]
+                values = [_cell_value(cell, date_only) for cell in cells]
+                if unsaved:
+                    values = [NO_SAVED_VALUE if v is None and (getattr(c, "row", 0), getattr(c, "column", 0))
+                              in unsaved else v for c, v in zip(cells, values, strict=True)]
+                yield number, values
     except ImportFileError:
         raise
     except Exception as exc:  # a cell openpyxl cannot read: the file is damaged from here on
@@ -335,9 +379,10 @@ def _date_only_styles(book: Any) -> frozenset[int]:
 
 
 def _damaged(exc: BaseException, *, row: int | None = None) -> ImportFileError:
+    # The library's own words (exception class, zip internals) go to the log, not to the owner.
+    log.info("XLSX unreadable%s: %r", f" at row {row}" if row else "", exc)
     where_zh = f"（第 {row} 行）" if row else ""
     where_en = f" (at row {row})" if row else ""
-    why = type(exc).__name__
-    return ImportFileError("damaged", f"XLSX 文件已损坏或不是 Excel 工作簿{where_zh}：{why}；请在 Excel/WPS 中重新保存",
-                           f"the XLSX file is damaged or not an Excel workbook{where_en}: {why}; save it again in "
-                           "Excel or WPS", row=row)
+    return ImportFileError("damaged", f"XLSX 文件已损坏或不是 Excel 工作簿{where_zh}；请在 Excel/WPS 中打开并重新保存",
+                           f"the XLSX file is damaged or not an Excel workbook{where_en}; open it in Excel or WPS "
+                           "and save it again", row=row)

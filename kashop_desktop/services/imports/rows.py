@@ -243,6 +243,10 @@ def _times(cell: _Cells, status: OrderStatus) -> tuple[int, int | None, int | No
         raise RowError("paid_at", "已支付的订单需要支付时间", "a paid order needs its payment time")
     if status in (S.DELIVERED, S.COMPLETED) and delivered_at is None:
         raise RowError("delivered_at", "已发货的订单需要发货时间", "a delivered order needs its delivery time")
+    if paid_at is not None and paid_at < created:
+        raise RowError("paid_at", "支付时间早于下单时间", "the payment time is before the order was created")
+    if delivered_at is not None and delivered_at < (paid_at if paid_at is not None else created):
+        raise RowError("delivered_at", "发货时间早于支付时间", "the delivery time is before the payment")
     return created, paid_at, delivered_at
 
 

@@ -14,7 +14,7 @@ from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.imports import ImportFileError, Outcome, import_file
 from kashop_desktop.store.models import Order
 
-from .files import Date, Day, header_cells, write_xlsx
+from .files import Date, Day, RawXml, header_cells, write_xlsx
 
 HEADER = header_cells()
 
@@ -109,3 +109,46 @@ def test_a_small_big5_or_shift_jis_file_is_still_refused(desk: Desk, tmp_path: P
 
 
 EN_HEADER = "order_no,created_at,product,product_type,paid_amount,status,buyer"
+
+
+def test_negative_counts_say_the_bound_and_times_out_of_order_are_refused(desk: Desk, tmp_path: Path) -> None:
+    header = "订单号,下单时间,商品,商品类型,数量,积分,实付金额,状态,支付时间,发货时间,支付方式,交易号,买家"
+    row = "{no},2026-11-18 09:00,点券,卡密,{q},{pts},6.00,已发货,{paid},{sent},支付宝,T{no},13800138000"
+    path = tmp_path / "bounds.csv"
+    path.write_text("\n".join([
+        header,
+        row.format(no="Q", q="-1", pts="0", paid="2026-11-18 09:01", sent="2026-11-18 09:02"),
+        row.format(no="P", q="1", pts="-5", paid="2026-11-18 09:01", sent="2026-11-18 09:02"),
+        row.format(no="B", q="1", pts="0", paid="2026-11-18 08:59", sent="2026-11-18 09:02"),
+        row.format(no="D", q="1", pts="0", paid="2026-11-18 09:01", sent="2026-11-18 09:00"),
+        row.format(no="OK", q="1", pts="0", paid="2026-11-18 09:00", sent="2026-11-18 09:00")]) + "\n",
+        encoding="utf-8")
+    report = import_file(desk, path)
+    found = {(p.row, p.column): p for p in report.problems}
+    assert set(found) == {(2, "quantity"), (3, "points"), (4, "paid_at"), (5, "delivered_at")}
+    assert "must be >= 1" in found[2, "quantity"].en and "不小于 1" in found[2, "quantity"].zh
+    assert "must be >= 0" in found[3, "points"].en
+    assert "before the order was created" in found[4, "paid_at"].en
+    assert [o.order_no for o in Order.select()] == ["OK"]
+
+
+def test_a_formula_saved_without_a_value_is_named_as_such(desk: Desk, tmp_path: Path) -> None:
+    row = xlsx_row("F1", "a@b.cn")
+    row[4] = RawXml('<c r="{ref}"><f>1/0</f></c>')
+    path = write_xlsx(tmp_path / "formula.xlsx", [HEADER, row, xlsx_row("F2", "a@b.cn")])
+    report = import_file(desk, path)
+    assert [(p.row, p.column) for p in report.problems] == [(2, "paid_amount")]
+    assert "formula without a saved value" in report.problems[0].en and "公式没有保存的值" in report.problems[0].zh
+    assert [o.order_no for o in Order.select()] == ["F2"]
+
+
+def test_a_damaged_xlsx_is_described_without_library_words(desk: Desk, tmp_path: Path) -> None:
+    good = write_xlsx(tmp_path / "good.xlsx", [HEADER, xlsx_row("X1", "a@b.cn")])
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises(ImportFileError) as caught:
+        import_file(desk, damaged)
+    message = caught.value.zh + caught.value.en
+    assert "damaged" in caught.value.en and "已损坏" in caught.value.zh
+    for word in ("BadZipFile", "Error", "zlib", "KeyError"):
+        assert word not in message
