@@ -11,8 +11,8 @@ number reached.
 from __future__ import annotations
 
 import codecs
-import logging
 import csv
+import logging
 import re
 import warnings
 import zipfile
