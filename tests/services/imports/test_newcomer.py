@@ -152,3 +152,14 @@ def test_a_damaged_xlsx_is_described_without_library_words(desk: Desk, tmp_path:
     assert "damaged" in caught.value.en and "已损坏" in caught.value.zh
     for word in ("BadZipFile", "Error", "zlib", "KeyError"):
         assert word not in message
+
+
+def test_a_buyer_written_with_spaces_is_found_by_the_plain_number(desk: Desk, tmp_path: Path) -> None:
+    from kashop_desktop.services import views
+
+    path = tmp_path / "spaced.csv"
+    path.write_text(f"{EN_HEADER}\nS1,2026-11-18 09:00,点券,card_code,6.00,pending_payment,138 0013 8000\n"
+                    "S2,2026-11-18 09:00,点券,card_code,6.00,pending_payment,13900139000\n", encoding="utf-8")
+    assert import_file(desk, path).inserted == 2
+    rows = views.order_page(desk, views.OrderFilter(search="13800138000"), 10)
+    assert [r.order_no for r in rows] == ["S1"]
