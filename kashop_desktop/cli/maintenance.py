@@ -26,6 +26,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = add_command(sub, common, "restore", cmd_restore,
                     "restore a backup (checked first; the current data file is kept in set-aside/)")
     p.add_argument("backup", type=Path)
+    p.add_argument("--yes", action="store_true",
+                   help="restore even though the backup predates refunds sent or settled since (named first)")
     p.add_argument("--json", action="store_true")
 
 
@@ -100,7 +102,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from .. import paths
     from ..services.maintenance import restore
 
-    report = restore(paths.data_dir(getattr(args, "data_dir", None)), args.backup)
+    report = restore(paths.data_dir(getattr(args, "data_dir", None)), args.backup, confirmed=args.yes)
     if args.json:
         print_json({"restored_from": str(report.restored_from), "schema_version": report.schema_version,
                     "set_aside": str(report.set_aside) if report.set_aside else None})

@@ -79,15 +79,16 @@ def cmd_orders_list(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"total": views.count_orders(desk, flt), "orders": [
                 {"order_no": r.order_no, "created_at": r.created_at, "product": r.product,
-                 "product_type": r.product_type, "quantity": r.quantity, "buyer": r.buyer, "paid_fen": r.paid_fen,
-                 "refunded_fen": r.refunded_fen, "refund_pending_fen": r.refund_pending_fen, "status": r.status,
+                 "product_type": r.product_type, "quantity": r.quantity, "buyer": r.buyer, "amount_fen": r.paid_fen,
+                 "paid_fen": r.received_fen, "refunded_fen": r.refunded_fen,
+                 "refund_pending_fen": r.refund_pending_fen, "refundable_fen": r.refundable_fen, "status": r.status,
                  "channel": r.channel,
                  "gateway_trade_no": r.gateway_trade_no} for r in rows]})
             return EXIT_OK
         table([[r.order_no, f"{r.created_at:%Y-%m-%d %H:%M}", r.product, r.buyer, format_yuan(r.paid_fen),
-                status_label(r.status.value, args)] for r in rows],
-              ["订单号", "下单时间", "商品", "买家", "实付", "状态"] if zh(args)
-              else ["order no", "created", "product", "buyer", "paid", "status"])
+                format_yuan(r.received_fen) if r.paid else "-", status_label(r.status.value, args)] for r in rows],
+              ["订单号", "下单时间", "商品", "买家", "金额", "实付", "状态"] if zh(args)
+              else ["order no", "created", "product", "buyer", "amount", "paid", "status"])
         print(f"{len(rows)} / {views.count_orders(desk, flt)}")
         return EXIT_OK
 
@@ -114,12 +115,18 @@ def _print_detail(d: Any, args: argparse.Namespace) -> None:
     money = [format_yuan(d.paid_fen), format_yuan(d.refunded_fen), format_yuan(d.coupon_fen),
              format_yuan(d.refund_pending_fen), format_yuan(d.refundable_fen)]
     pay = " ".join(x for x in (labels.channel(d.channel, args), d.gateway or "", d.gateway_trade_no or "") if x)
-    if zh(args):
+    if d.paid_at is None:  # nothing paid yet: the amount is due, not paid
+        print(f"  应付 ¥{format_yuan(d.amount_fen)}（未付）" if zh(args) else f"  due ¥{format_yuan(d.amount_fen)} (unpaid)")
+    elif zh(args):
         print(f"  实付 ¥{money[0]}  已退 ¥{money[1]}  {PENDING_LABEL_ZH} ¥{money[3]}  可退 ¥{money[4]}  优惠券 ¥{money[2]}"
               f"  积分 {d.points}  买家 {d.buyer}  {pay}")
     else:
         print(f"  paid ¥{money[0]}  refunded ¥{money[1]}  {PENDING_LABEL_EN.lower()} ¥{money[3]}"
               f"  refundable ¥{money[4]}  coupon ¥{money[2]}  points {d.points}  buyer {d.buyer}  {pay}")
+    for r in d.refunds:
+        state = r.state_zh if zh(args) else r.state_en
+        print(f"  退款单号 {r.refund_no}  ¥{format_yuan(r.amount_fen)}  {state}" if zh(args)
+              else f"  refund no {r.refund_no}  ¥{format_yuan(r.amount_fen)}  {state}")
     rows = []
     for e in d.events:
         arrow = f"{labels.status(e.before, args)} → {labels.status(e.after, args)}" if e.before and e.after else \
@@ -136,7 +143,7 @@ def _print_detail(d: Any, args: argparse.Namespace) -> None:
 def _detail_json(d: Any) -> dict[str, Any]:
     return {
         "order_no": d.order_no, "status": d.status, "product": d.product, "product_type": d.product_type,
-        "quantity": d.quantity, "list_fen": d.list_fen, "paid_fen": d.paid_fen,
+        "quantity": d.quantity, "list_fen": d.list_fen, "amount_fen": d.amount_fen, "paid_fen": d.paid_fen,
         "refunded_fen": d.refunded_fen, "refund_pending_fen": d.refund_pending_fen,
         "refundable_fen": d.refundable_fen, "coupon_fen": d.coupon_fen,
         "coupon_code": d.coupon_code, "points": d.points, "points_refunded": d.points_refunded,
@@ -209,10 +216,16 @@ def cmd_orders_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_orders_mark_paid(args: argparse.Namespace) -> int:
-    from ..services.orders import mark_paid
+    from ..services.orders import TRADE_NO_REPLACED, mark_paid
 
     def body(desk: Any) -> int:
         changes = mark_paid(desk, args.order_no, args.trade_no, confirmed=args.yes)
+        for message in changes.messages:
+            if message.startswith(TRADE_NO_REPLACED):
+                old = message[len(TRADE_NO_REPLACED):]
+                print_error(f"注意：订单原记录的交易号 {old} 已替换为 {args.trade_no.strip()}（时间线保留两者）",
+                            f"note: the order's recorded trade no {old} was replaced by {args.trade_no.strip()}"
+                            " (the timeline keeps both)")
         if "already_paid" in changes.messages:
             return done(args, changes, f"{args.order_no} 已用该交易号支付过，未做任何改动",
                         f"{args.order_no} was already paid with this trade no; nothing changed", already_paid=True)

@@ -10,7 +10,18 @@ from ..domain.money import format_yuan
 from ..domain.refund_states import OutsideMethod, RefundStatus
 from . import labels
 from .common import add_command, add_noun, run_with_desk
-from .output import EXIT_OK, UsageError, about, done, print_json, refund_json, table, zh
+from .output import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    UsageError,
+    about,
+    done,
+    print_error,
+    print_json,
+    refund_json,
+    table,
+    zh,
+)
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -50,7 +61,7 @@ def cmd_refunds_list(args: argparse.Namespace) -> int:
         table([[str(r.id), r.refund_no, r.order_no, format_yuan(r.amount_fen), labels.refund_state(r.state, args),
                 r.gateway or "-", about(r.eta_exact, args) + r.eta_latest if r.eta_latest else "-",
                 r.last_error[:40]] for r in refunds],
-              ["ID", "退款号", "订单号", "金额", "状态", "网关", "预计到账", "备注"] if zh(args)
+              ["ID", "退款单号", "订单号", "金额", "状态", "网关", "预计到账", "备注"] if zh(args)
               else ["id", "refund no", "order no", "amount", "state", "gateway", "eta", "note"])
         return EXIT_OK
 
@@ -73,11 +84,16 @@ def cmd_refunds_send(args: argparse.Namespace) -> int:
                    "failed": report.failed, "unknown": report.unknown, "requeued": report.requeued,
                    "security_warnings": report.security_warnings,
                    "unreachable_gateways": sorted(report.unreachable_gateways)}
+        not_sent = [{"zh": zh_text, "en": en_text, "refund_ids": ids} for (zh_text, en_text), ids in report.not_sent.items()]
         if args.json:
-            print_json(summary)
+            print_json({**summary, "not_sent": not_sent})
         else:
             print(labels.counts_line({**summary, "unreachable_gateways": len(report.unreachable_gateways)}, args))
-        return EXIT_OK
+        for item in not_sent:  # nothing left the desk for these: say why, never silently
+            listed = " ".join(f"#{i}" for i in item["refund_ids"])
+            print_error(f"{len(item['refund_ids'])} 笔退款未发送（{listed}）：{item['zh']}",
+                        f"{len(item['refund_ids'])} refund(s) not sent ({listed}): {item['en']}")
+        return EXIT_REFUSED if not_sent else EXIT_OK
 
     return run_with_desk(args, body)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from .errors import DomainError
 from .order import OrderFacts
 from .states import OrderStatus, can_transition
 
@@ -76,6 +77,17 @@ ASK_FIRST_STATES = frozenset({R.SENDING, R.PROCESSING, R.UNKNOWN, R.NEEDS_OWNER}
 #: States the queue picks by itself (needs_owner only when the owner asks for it).
 AUTO_STATES = frozenset({R.QUEUED, R.SENDING, R.PROCESSING, R.UNKNOWN})
 
+#: ``last_error_kind`` of a refund approved with no gateway account: it waits for the owner
+#: (needs_owner) from the start, since nothing can send it.
+NO_GATEWAY = "no_gateway"
+
+
+def never_sent(state: RefundStatus, attempts: int) -> bool:
+    """Whether no money can have moved for this refund yet: waiting to send, or waiting for the
+    owner without ever having been sent (no gateway account). Such a refund may be withdrawn."""
+    return state is R.QUEUED or (state is R.NEEDS_OWNER and attempts <= 0)
+
+
 PENDING_LABEL_ZH = "退款中"
 PENDING_LABEL_EN = "Refund in progress"
 
@@ -96,6 +108,29 @@ class OutsideMethod(StrEnum):
     def en(self) -> str:
         return {"gateway": "checked in the gateway's back office", "cash": "cash",
                 "bank_transfer": "bank transfer", "other": "another way"}[self.value]
+
+
+def gateway_verified_refusal(state: RefundStatus, has_gateway: bool, attempts: int) -> DomainError | None:
+    """Why the owner may not record a refund as refunded *through its gateway* (checked in the
+    gateway's back office), or None when that fits.
+
+    A refund with no gateway account, never sent (``attempts`` 0), or that the gateway refused
+    for good (``failed``) cannot have been paid by the gateway: only "refunded outside the desk"
+    (cash, bank transfer, another way) fits it.
+    """
+    if not has_gateway:
+        why = ("该退款没有网关账户，网关不可能退过这笔钱", "this refund has no gateway account: the gateway cannot have paid it")
+    elif state is R.FAILED:
+        why = ("网关已明确拒绝该退款，网关不可能退过这笔钱", "the gateway refused this refund: it cannot have paid it")
+    elif attempts <= 0:
+        why = ("该退款从未发送到网关，网关不可能退过这笔钱", "this refund was never sent: the gateway cannot have paid it")
+    else:
+        return None
+    return DomainError(
+        "not_gateway_verifiable",
+        f"{why[0]}；请记录在系统外退款的方式（现金、银行转账或其他方式）",
+        f"{why[1]}; record how it was refunded outside the desk (cash, bank transfer or another way)",
+    )
 
 
 # ---- refunds that do not settle ------------------------------------------------------------------

@@ -216,7 +216,8 @@ def restore_and_report(app: QApplication, data_dir: Path, backup: Path, lang: st
     try:
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            report = maintenance.restore(data_dir, backup)
+            # The dialog named any refunds the backup predates and the owner confirmed them.
+            report = maintenance.restore(data_dir, backup, confirmed=True)
         finally:
             QApplication.restoreOverrideCursor()
     except (DomainError, OSError) as exc:

@@ -212,7 +212,7 @@ class OrderDetailPane(QWidget):
                                 self.tr("备注")])
         self.requests_table = _table([self.tr("编号"), self.tr("状态"), self.tr("类型"), self.tr("原因"),
                                       self.tr("金额"), self.tr("申请时间"), self.tr("处理时限"), self.tr("说明")])
-        self.refunds_table = _table([self.tr("退款流水号"), self.tr("状态"), self.tr("退款金额"), self.tr("手续费"),
+        self.refunds_table = _table([self.tr("退款单号"), self.tr("状态"), self.tr("退款金额"), self.tr("手续费"),
                                      self.tr("网关"), self.tr("尝试"), self.tr("预计到账"), self.tr("最近错误")])
         self.tabs.addTab(self.timeline, self.tr("时间线"))
         self.tabs.addTab(self.requests_table, self.tr("售后申请"))
@@ -310,7 +310,8 @@ class OrderDetailPane(QWidget):
         points = self.tr("{points} 分，已退 {back} 分").format(points=d.points, back=d.points_refunded) \
             if d.points else "—"
         return {"list": format_yuan(d.list_fen, symbol=True), "coupon": coupon, "points": points,
-                "paid_fen": format_yuan(d.paid_fen, symbol=True), "refunded": format_yuan(d.refunded_fen, symbol=True),
+                "paid_fen": format_yuan(d.paid_fen, symbol=True) if d.paid_at is not None else self.tr(
+                    "未付（应付 {amount}）").format(amount=format_yuan(d.amount_fen, symbol=True)), "refunded": format_yuan(d.refunded_fen, symbol=True),
                 "pending": format_yuan(d.refund_pending_fen, symbol=True) if d.refund_pending_fen else "—",
                 "refundable": format_yuan(d.refundable_fen, symbol=True)}
 

@@ -16,15 +16,18 @@ from pathlib import Path
 
 from .. import paths
 from ..domain.errors import DomainError
+from ..domain.money import format_yuan
+from ..domain.refund_states import RefundStatus
 from ..store import backups as store_backups
 from ..store import db as store_db
-from ..store.backups import BackupInfo
+from ..store.backups import BackupInfo, RefundSince
 from ..store.db import LATEST
-from ..store.schema3 import duplicate_trade_nos
+from ..store.schema3 import duplicate_trade_nos, trade_nos_across_accounts
 from .desk import Desk
 
-__all__ = ["BackupInfo", "BackupSettings", "CheckReport", "RestoreReport", "auto_backup", "auto_backup_due",
-           "backup", "backup_settings", "check", "list_backups", "restore", "set_backup_settings"]
+__all__ = ["BackupInfo", "BackupSettings", "CheckReport", "RefundSince", "RestoreReport", "auto_backup",
+           "auto_backup_due", "backup", "backup_settings", "check", "list_backups", "refunds_since",
+           "refunds_since_error", "restore", "set_backup_settings"]
 
 log = logging.getLogger(__name__)
 
@@ -117,12 +120,37 @@ def auto_backup(desk: Desk) -> Path | None:
     return path
 
 
-def restore(data_dir: Path, backup_file: Path) -> RestoreReport:
+def refunds_since(data_dir: Path, backup_file: Path) -> list[RefundSince]:
+    """Refunds the store of ``data_dir`` sent or settled that ``backup_file`` does not hold as
+    such (see ``store.backups.refunds_since``): what a restore would forget. Reads only."""
+    return store_backups.refunds_since(data_dir / paths.DB_FILENAME, backup_file)
+
+
+def refunds_since_error(lost: list[RefundSince]) -> DomainError:
+    """The refusal naming the refunds a restore would forget (up to ten, then how many more)."""
+    shown = lost[:10]
+    more = len(lost) - len(shown)
+    zh = "；".join(f"{r.refund_no}（订单 {r.order_no}，¥{format_yuan(r.amount_fen)}，{RefundStatus(r.state).zh}）"
+                  for r in shown) + (f"；另有 {more} 笔" if more else "")
+    en = "; ".join(f"{r.refund_no} (order {r.order_no}, ¥{format_yuan(r.amount_fen)}, {RefundStatus(r.state).en})"
+                   for r in shown) + (f"; and {more} more" if more else "")
+    return DomainError(
+        "restore_forgets_refunds",
+        f"这个备份早于 {len(lost)} 笔已发出或已完成的退款：{zh}。恢复后它们会回到备份时的状态，钱可能被再退一次；"
+        "确认已核对后再恢复（命令行加 --yes）",
+        f"this backup predates {len(lost)} refund(s) sent or settled since: {en}. Restoring it puts them back as "
+        "they were then and the money could go out again; restore only once you have checked (--yes on the "
+        "command line)")
+
+
+def restore(data_dir: Path, backup_file: Path, *, confirmed: bool = False) -> RestoreReport:
     """Put `backup_file` back as the store of `data_dir`, after checking it through and through.
 
     The file it replaces (damaged or not) is moved, with its ``-wal``, to ``data_dir/set-aside``.
     Close the desk first: raises StoreBusy while another connection has the store open,
-    StoreUnusable (``backup_unusable``) when the backup fails its check; nothing is moved then.
+    StoreUnusable (``backup_unusable``) when the backup fails its check, DomainError
+    ``restore_forgets_refunds`` (naming them) when the backup predates refunds sent or settled
+    since and the owner has not ``confirmed``; nothing is moved then.
     """
     live = data_dir / paths.DB_FILENAME
     backup_file = backup_file.resolve()
@@ -130,6 +158,12 @@ def restore(data_dir: Path, backup_file: Path) -> RestoreReport:
         raise DomainError("restore_self", "不能用数据文件本身来恢复", "the data file cannot be restored from itself")
     version = store_backups.check_backup(backup_file, LATEST)
     store_backups.ensure_unused(live)
+    lost = store_backups.refunds_since(live, backup_file)
+    if lost and not confirmed:
+        raise refunds_since_error(lost)
+    if lost:
+        log.warning("restore of %s forgets %d refunds sent or settled since: %s", backup_file, len(lost),
+                    " ".join(r.refund_no for r in lost))
     aside = store_backups.set_aside(live, data_dir / SET_ASIDE_DIR)
     store_backups.put_back(backup_file, live)
     db = store_db.open_store(live, backups=data_dir / "backups")  # migrates an older backup
@@ -149,5 +183,7 @@ def check(desk: Desk) -> CheckReport:
         n == real.get(s, 0) for s, n in kept.items())
     orders = sum(real.values())
     duplicates = duplicate_trade_nos(db)
+    listed = {trade_no for trade_no, _ in duplicates}
+    duplicates += [d for d in trade_nos_across_accounts(db) if d[0] not in listed]
     ok = integrity == "ok" and fk == 0 and counts_match and version == LATEST and not duplicates
     return CheckReport(ok, integrity, fk, version, orders, counts_match, duplicates)

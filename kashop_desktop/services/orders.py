@@ -13,7 +13,7 @@ from peewee import fn
 from ..domain.clock import to_epoch
 from ..domain.errors import DomainError
 from ..domain.order import CodeUsed, ProductType, ReasonCode
-from ..domain.refund_states import RefundStatus
+from ..domain.refund_states import RefundStatus, never_sent
 from ..domain.states import OrderStatus
 from ..store.models import CancelRequest, CardCode, Coupon, Order, OrderEvent, Product, Refund
 from .changes import Changes
@@ -35,6 +35,7 @@ from .trade_nos import trade_no_conflict
 
 S = OrderStatus
 R = RefundStatus
+TRADE_NO_REPLACED = "trade_no_replaced:"  # + the trade no an unpaid order had before 补单
 
 
 def mark_paid(
@@ -44,6 +45,8 @@ def mark_paid(
 
     Needs the gateway trade no and an explicit confirmation. Calling it again with the same
     trade no changes nothing (``messages`` holds ``already_paid``), so it can never deliver twice.
+    When the unpaid order already recorded another trade no (an import), it is replaced and
+    ``messages`` holds ``trade_no_replaced:OLD`` (the timeline keeps both).
     Raises DomainError ``trade_no_taken`` (naming the order) when another order of the same
     gateway account holds the trade no: one payment pays for one order.
     """
@@ -59,7 +62,7 @@ def mark_paid(
         order = get_order(order_no)
         now = desk.now()
         if order.paid_at is not None:
-            if order.gateway_trade_no == trade_no:
+            if (order.gateway_trade_no or "").strip() == trade_no:
                 changes.messages.append("already_paid")  # the same payment again: nothing to do
                 return changes
             raise DomainError(
@@ -77,12 +80,18 @@ def mark_paid(
             note = "late payment after expiry"
         else:
             note = ""
+        data: dict[str, str] = {"trade_no": trade_no}
+        recorded = (order.gateway_trade_no or "").strip()
+        if recorded and recorded != trade_no:
+            # An unpaid order can arrive (imported) with a trade no; the owner's replaces it, openly.
+            data["replaced_trade_no"] = recorded
+            changes.messages.append(f"{TRADE_NO_REPLACED}{recorded}")
         before = set_status(order, S.PAID, now)
         order.paid_at = to_epoch(now)
         order.gateway_trade_no = trade_no
         order.cancelled_at = None
         order.save()
-        add_events([event_row(order.id, now, actor, "mark_paid", note, before, S.PAID.value, {"trade_no": trade_no})])
+        add_events([event_row(order.id, now, actor, "mark_paid", note, before, S.PAID.value, data)])
         changes.order_ids.add(order.id)
         changes.counts_changed = True
         if deliver and order.product_type == ProductType.CARD_CODE.value and _codes_available(order) :
@@ -248,7 +257,7 @@ def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "") ->
             raise check
         now = desk.now()
         changes = Changes(order_ids={order.id}, counts_changed=True)
-        withdrawn = list(Refund.select().where((Refund.order == order.id) & (Refund.state == R.QUEUED.value)))
+        withdrawn = _unsent_refunds(order)
         for refund in withdrawn:
             move_refund(refund, R.FAILED, now)  # its money is no longer in flight, its points not returned
             refund.last_error = "已撤回：订单已恢复 / withdrawn: the order was restored"
@@ -289,14 +298,22 @@ def restore_check(order: Order) -> DomainError | None:
         return DomainError("not_cancelled", "只有已取消的订单可以恢复", "only cancelled orders can be restored")
     if order.delivered_at is not None:
         return DomainError("was_delivered", "订单已发过货，不能恢复", "the order was delivered; it cannot be restored")
-    # Queued refunds are withdrawn; failed ones moved no money. Anything else may have.
-    sent = Refund.select().where((Refund.order == order.id)
-                                 & Refund.state.not_in([R.QUEUED.value, R.FAILED.value])).count()
+    # Refunds never sent are withdrawn; failed ones moved no money. Anything else may have.
+    unsent = {r.id for r in _unsent_refunds(order)}
+    sent = [r for r in Refund.select().where((Refund.order == order.id) & (Refund.state != R.FAILED.value))
+            if r.id not in unsent]
     if sent:
         return DomainError(
             "refund_sent", "退款已发出或已处理，不能恢复订单", "a refund was already sent; the order cannot be restored"
         )
     return None
+
+
+def _unsent_refunds(order: Order) -> list[Refund]:
+    """The order's refunds that no gateway has seen (withdrawn when the order is restored)."""
+    return [r for r in Refund.select().where((Refund.order == order.id)
+                                             & Refund.state.in_([R.QUEUED.value, R.NEEDS_OWNER.value]))
+            if never_sent(R(r.state), int(r.attempts or 0))]
 
 
 def can_restore(desk: Desk, order_no: str) -> DomainError | None:
@@ -330,7 +347,7 @@ def restore_preview(desk: Desk, order_no: str) -> RestorePreview:
     if order.coupon_code and order.coupon_returned:
         coupon = Coupon.get_or_none(Coupon.code == order.coupon_code)
         coupon_free = coupon is not None and coupon.used_by_order is None
-    queued = [r.refund_no for r in Refund.select().where((Refund.order == order.id) & (Refund.state == R.QUEUED.value))]
+    queued = [r.refund_no for r in _unsent_refunds(order)]
     target = S.PAID if order.paid_at is not None else S.PENDING_PAYMENT
     blocked: DomainError | None = None
     if reserve and product is not None and product.stock < order.quantity:

@@ -20,6 +20,7 @@ from ..domain.refund_states import (
     IN_FLIGHT_REFUND_STATES,
     OutsideMethod,
     RefundStatus,
+    gateway_verified_refusal,
     status_after_refund,
 )
 from ..domain.states import OrderStatus
@@ -118,7 +119,9 @@ def resolve_manually(desk: Desk, refund_id: int, succeeded: bool, note: str, *, 
     later refunded another way): ``succeeded`` or not, what was checked (``note``, required) and
     ``how`` the buyer got the money (checked in the gateway's back office, cash, bank transfer...).
 
-    Raises DomainError ``note_required``, ``not_resolvable`` (final already, or withdrawn).
+    Raises DomainError ``note_required``, ``not_resolvable`` (final already, or withdrawn),
+    ``not_gateway_verifiable`` (succeeded "through the gateway" for a refund the gateway cannot
+    have paid: no account, never sent, or refused; see ``domain.refund_states.gateway_verified_refusal``).
     """
     if not note.strip():
         raise DomainError("note_required", "请写明核实情况", "say what you checked")
@@ -127,6 +130,9 @@ def resolve_manually(desk: Desk, refund_id: int, succeeded: bool, note: str, *, 
         if "resolve" not in _actions(ref) or (ref.state == R.FAILED.value and not succeeded):
             raise DomainError("not_resolvable", f"该退款已是最终状态（{R(ref.state).zh}），不需要人工处理",
                               f"this refund is final already ({R(ref.state).en}); it needs no manual resolution")
+        refusal = gateway_verified_refusal(R(ref.state), ref.gateway_id is not None, int(ref.attempts or 0)) if succeeded and how is OutsideMethod.GATEWAY else None
+        if refusal is not None:
+            raise refusal
         now = desk.now()
         before, after = move_refund(ref, R.SUCCEEDED if succeeded else R.FAILED, now)
         ref.last_error = note.strip()

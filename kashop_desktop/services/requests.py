@@ -20,7 +20,7 @@ from ..domain.decision import Decision, Outcome, decide, is_flagged
 from ..domain.errors import DomainError
 from ..domain.order import BuyerHistory, Channel, ReasonCode, RequestFacts
 from ..domain.policy import CancelPolicy
-from ..domain.refund_states import status_on_approval
+from ..domain.refund_states import NO_GATEWAY, RefundStatus, status_on_approval
 from ..domain.refunds import RefundBreakdown, breakdown
 from ..domain.states import OrderStatus, check_transition
 from ..gateways.base import Capability
@@ -361,11 +361,13 @@ def _approve_batch(
         refunds.append({
             "order": order.id, "request": req.id, "refund_no": refund_no, "gateway": gateway_id,
             "channel": order.channel, "gross_fen": bd.gross_fen, "fee_fen": bd.fee_fen, "amount_fen": bd.net_fen,
-            "coupon_share_fen": bd.coupon_share_fen, "points_returned": bd.points_returned, "state": "queued",
+            "coupon_share_fen": bd.coupon_share_fen, "points_returned": bd.points_returned,
+            # Without a gateway account nothing can send it: the owner refunds by hand (待人工处理).
+            "state": RefundStatus.QUEUED.value if gateway_id else RefundStatus.NEEDS_OWNER.value,
             "needs_confirmation": needs_conf, "confirmed": needs_conf and confirm_non_idempotent,
             "created_at": now_s, "next_attempt_at": 0, "attempts": 0, "checks": 0, "resolved_how": "",
             "security_warning": False,
-            "last_error_kind": "",
+            "last_error_kind": "" if gateway_id else NO_GATEWAY,
             "eta_earliest": eta.earliest.isoformat() if eta else None,
             "eta_latest": eta.latest.isoformat() if eta else None,
             "last_error": "" if gateway_id else "没有可用的网关账户，需手工退款 / no gateway account: refund by hand",

@@ -3,6 +3,10 @@
 The store enforces it with a unique index (schema 3); these checks run first so that every
 path (补单 mark-paid, import, and any later payment sync) refuses with a message that names the
 order already holding the trade no, instead of a database error.
+
+An order without a gateway account cannot say which account took its payment, so its trade no
+clashes with the same trade no on *any* order (and an order of an account with one held by an
+order without an account): the index alone would let one payment pay two orders there.
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ from ..store.models import Order
 
 def trade_no_holder(gateway_id: int | None, trade_no: str, *, except_order_id: int | None = None) -> Order | None:
     """The order (other than ``except_order_id``) that holds ``trade_no`` on this gateway account
-    (``None``: orders without an account), or None."""
+    or on no account; for ``gateway_id`` None (no account), on any order. None: no holder."""
     trade_no = trade_no.strip()
     if not trade_no:
         return None
     query = Order.select(Order.id, Order.order_no, Order.status).where(Order.gateway_trade_no == trade_no)
-    query = query.where(Order.gateway.is_null() if gateway_id is None else Order.gateway == gateway_id)
+    if gateway_id is not None:
+        query = query.where(Order.gateway.is_null() | (Order.gateway == gateway_id))
     if except_order_id is not None:
         query = query.where(Order.id != except_order_id)
     return query.first()
@@ -48,27 +53,27 @@ class TradeNoClaims:
     """
 
     def __init__(self, rows: Sequence[tuple[int | None, str | None]]) -> None:
-        self._held: dict[tuple[int, str], tuple[int, str]] = {}
-        self._claimed: dict[tuple[int, str], str] = {}
+        # trade no -> [(gateway account or None, order id or None for a row of this batch, order no)]
+        self._held: dict[str, list[tuple[int | None, int | None, str]]] = {}
         numbers = sorted({no.strip() for _, no in rows if no and no.strip()})
         for start in range(0, len(numbers), 500):
             chunk = numbers[start : start + 500]
             for order in Order.select(Order.id, Order.order_no, Order.gateway, Order.gateway_trade_no).where(
                     Order.gateway_trade_no.in_(chunk)):
-                self._held[(order.gateway_id or 0, str(order.gateway_trade_no))] = (order.id, order.order_no)
+                self._held.setdefault(str(order.gateway_trade_no), []).append(
+                    (order.gateway_id, order.id, order.order_no))
 
     def refusal(self, gateway_id: int | None, trade_no: str | None, order_id: int | None) -> DomainError | None:
         """Why order ``order_id`` (None: a new order) may not hold ``trade_no``, or None."""
         if not trade_no or not trade_no.strip():
             return None
-        slot = (gateway_id or 0, trade_no.strip())
-        holder = self._held.get(slot)
-        if holder is not None and holder[0] != order_id:
-            return trade_no_taken(holder[1], slot[1])
-        if slot in self._claimed:
-            return trade_no_taken(self._claimed[slot], slot[1])
+        trade_no = trade_no.strip()
+        for holder_gateway, holder_id, holder_no in self._held.get(trade_no, []):
+            clash = gateway_id is None or holder_gateway is None or holder_gateway == gateway_id
+            if clash and (holder_id is None or holder_id != order_id):
+                return trade_no_taken(holder_no, trade_no)
         return None
 
     def claim(self, gateway_id: int | None, trade_no: str | None, order_no: str) -> None:
         if trade_no and trade_no.strip():
-            self._claimed.setdefault((gateway_id or 0, trade_no.strip()), order_no)
+            self._held.setdefault(trade_no.strip(), []).append((gateway_id, None, order_no))

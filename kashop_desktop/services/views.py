@@ -15,7 +15,12 @@ from typing import Any
 
 from ..domain.calendar import HolidaySchedule, span_is_exact
 from ..domain.clock import from_epoch, iso
-from ..domain.refund_states import IN_FLIGHT_REFUND_STATES, REFUND_STATES_SHOWN, RefundStatus
+from ..domain.refund_states import (
+    IN_FLIGHT_REFUND_STATES,
+    REFUND_STATES_SHOWN,
+    RefundStatus,
+    gateway_verified_refusal,
+)
 from ..domain.states import OrderStatus
 from ..store import queries, search
 from ..store.models import CancelRequest, GatewayAccount, Order, OrderEvent, Refund
@@ -35,19 +40,30 @@ class OrderRow:
     product_type: str
     quantity: int
     buyer: str
-    paid_fen: int
+    paid_fen: int  # the order's amount (what the buyer pays); money received only once ``paid``
     refunded_fen: int  # refunds that succeeded
     status: OrderStatus
     channel: str | None
     gateway_trade_no: str | None
     refund_pending_fen: int = 0  # refunds approved but not final (退款中)
+    paid: bool = True  # False: no payment was ever recorded (unpaid, or cancelled before paying)
+
+    @property
+    def received_fen(self) -> int:
+        """Money actually paid (fen): the amount once paid, 0 before."""
+        return self.paid_fen if self.paid else 0
+
+    @property
+    def refundable_fen(self) -> int:
+        """What may still be refunded (fen): paid, less succeeded and in-flight refunds; 0 unpaid."""
+        return max(0, self.received_fen - self.refunded_fen - self.refund_pending_fen)
 
     @classmethod
     def from_tuple(cls, row: tuple[Any, ...]) -> OrderRow:
         created = from_epoch(row[2])
         assert created is not None
         return cls(row[0], row[1], created, row[3], row[4], row[5], row[6], row[7], row[8], OrderStatus(row[9]),
-                   row[10], row[11], row[12])
+                   row[10], row[11], row[12], row[13] is not None)
 
 
 @dataclass(frozen=True)
@@ -126,6 +142,12 @@ class RefundView:
         return RefundStatus(self.state).en
 
     @property
+    def gateway_verifiable(self) -> bool:
+        """Whether the owner may record it as refunded through its gateway (checked in the back
+        office): it has a gateway account, was sent, and was not refused for good."""
+        return gateway_verified_refusal(RefundStatus(self.state), self.gateway is not None, self.attempts) is None
+
+    @property
     def actions(self) -> frozenset[str]:
         """What the owner may do with this refund now (the refund queue enforces the same)."""
         return refund_actions(self.state, self.last_error_kind, self.gateway is not None,
@@ -183,6 +205,7 @@ class OrderDetail:
     refunds: list[RefundView] = field(default_factory=list)
     refund_pending_fen: int = 0  # approved refunds not final yet (退款中)
     refundable_fen: int = 0  # paid less succeeded and in-flight refunds; 0 when unpaid
+    amount_fen: int = 0  # the order's amount (应付); ``paid_fen`` is 0 until it is paid
 
     @property
     def masked_code(self) -> str:
@@ -384,7 +407,8 @@ def _refund_view(ref: Refund, order_no: str, accounts: dict[int, GatewayAccount]
         ref.coupon_share_fen, ref.points_returned, ref.state, acct.name if acct else None,
         acct.kind if acct else None, ref.channel, ref.attempts, ref.last_error, ref.last_error_kind,
         bool(ref.security_warning), bool(ref.needs_confirmation), bool(ref.confirmed), created,
-        from_epoch(ref.sent_at), from_epoch(ref.settled_at), ref.eta_earliest, ref.eta_latest, ref.gateway_refund_no,
+        from_epoch(ref.sent_at), from_epoch(ref.settled_at) if RefundStatus(ref.state).final else None,
+        ref.eta_earliest, ref.eta_latest, ref.gateway_refund_no,
         exact, ref.checks, ref.resolved_how,
     )
 
@@ -413,15 +437,15 @@ def _detail(order: Order, now: datetime, schedule: HolidaySchedule) -> OrderDeta
     assert created is not None
     return OrderDetail(
         order.id, order.order_no, OrderStatus(order.status), order.product_name, order.product_type, order.quantity,
-        order.list_fen, order.coupon_fen, order.coupon_code, order.points, order.points_refunded, order.paid_fen,
-        order.refunded_fen, order.buyer, order.channel, acct.name if acct else None, acct.kind if acct else None,
+        order.list_fen, order.coupon_fen, order.coupon_code, order.points, order.points_refunded,
+        order.paid_fen if order.paid_at is not None else 0, order.refunded_fen, order.buyer, order.channel, acct.name if acct else None, acct.kind if acct else None,
         order.gateway_trade_no, created, from_epoch(order.paid_at), from_epoch(order.delivered_at),
         from_epoch(order.completed_at), from_epoch(order.cancelled_at), order.code_used, order.card_code, events,
         [_request_view(r, order, now, schedule) for r in CancelRequest.select().where(CancelRequest.order == order.id)
          .order_by(CancelRequest.id)],
         [_refund_view(r, order.order_no, accounts, schedule) for r in Refund.select().where(Refund.order == order.id)
          .order_by(Refund.id)],
-        order.refund_pending_fen, facts(order).refundable_fen,
+        order.refund_pending_fen, facts(order).refundable_fen, order.paid_fen,
     )
 
 

@@ -121,6 +121,43 @@ def check_backup(path: Path, latest: int) -> int:
     return version
 
 
+@dataclass(frozen=True)
+class RefundSince:
+    """A refund the live store sent or settled that the backup does not know as such."""
+
+    refund_no: str  # 退款单号
+    order_no: str
+    amount_fen: int
+    state: str  # its state in the live store (a RefundStatus value)
+    in_backup: str | None  # its state in the backup; None: the backup has no such refund
+
+
+def refunds_since(live: Path, backup: Path) -> list[RefundSince]:
+    """Refunds of ``live`` that were sent to a gateway (at least one attempt) or succeeded, and
+    that ``backup`` lacks or holds in another state or with fewer sends: restoring it would
+    forget money that left (or may have left) the shop, and could send it again.
+
+    Both files are read, never written. A live store that cannot be read (damaged, older than
+    refunds) gives an empty list: there is nothing to compare with.
+    """
+    if health.inspect(live).state is not health.FileState.OK:
+        return []
+    try:
+        con = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+        try:
+            con.execute("ATTACH DATABASE ? AS live", (f"file:{live}?mode=ro",))
+            rows = con.execute(
+                "SELECT l.refund_no, o.order_no, l.amount_fen, l.state, b.state FROM live.refund l "
+                "JOIN live.orders o ON o.id = l.order_id LEFT JOIN main.refund b ON b.refund_no = l.refund_no "
+                "WHERE (l.attempts > 0 OR l.state = 'succeeded') "
+                "AND (b.id IS NULL OR b.state <> l.state OR b.attempts < l.attempts) ORDER BY l.id").fetchall()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        return []
+    return [RefundSince(str(r[0]), str(r[1]), int(r[2]), str(r[3]), r[4]) for r in rows]
+
+
 def ensure_unused(path: Path) -> None:
     """Refuse (StoreBusy) while another connection has the store open: the window, a CLI job.
 

@@ -29,7 +29,7 @@ IN_FLIGHT_REFUND_STATES = tuple(sorted(s.value for s in refund_states.IN_FLIGHT_
 
 ROW_COLUMNS = (
     "id, order_no, created_at, product_name, product_type, quantity, buyer, paid_fen, refunded_fen, "
-    "status, channel, gateway_trade_no, refund_pending_fen"
+    "status, channel, gateway_trade_no, refund_pending_fen, paid_at"
 )
 _COLUMNS = ", ".join("o." + c.strip() for c in ROW_COLUMNS.split(","))
 

@@ -94,6 +94,18 @@ def duplicate_trade_nos(db: SqliteDatabase, limit: int = 100) -> list[tuple[str,
     return [(trade_no, sorted(nos.split(" "))) for trade_no, nos in rows]
 
 
+def trade_nos_across_accounts(db: SqliteDatabase, limit: int = 100) -> list[tuple[str, list[str]]]:
+    """Trade nos held by an order without a gateway account and by another order of any account
+    (the unique index cannot see these): (trade no, order nos)."""
+    rows = db.execute_sql(
+        f"SELECT o.gateway_trade_no, GROUP_CONCAT(o.order_no, ' ') FROM orders o "
+        f"WHERE o.gateway_trade_no IN (SELECT gateway_trade_no FROM orders WHERE gateway_id IS NULL "
+        f"AND {_TRADE_WHERE}) GROUP BY o.gateway_trade_no HAVING COUNT(*) > 1 "
+        f"ORDER BY o.gateway_trade_no LIMIT ?", (limit,)
+    ).fetchall()
+    return [(trade_no, sorted(nos.split(" "))) for trade_no, nos in rows]
+
+
 def has_trade_no_index(db: SqliteDatabase) -> bool:
     return bool(db.execute_sql("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
                                (TRADE_NO_INDEX,)).fetchone())
@@ -110,4 +122,4 @@ def ensure_trade_no_index(db: SqliteDatabase) -> bool:
 
 
 __all__ = ["applied", "duplicate_trade_nos", "ensure_trade_no_index", "has_trade_no_index", "migrate",
-           "new_store_id"]
+           "new_store_id", "trade_nos_across_accounts"]

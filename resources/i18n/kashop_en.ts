@@ -1199,16 +1199,16 @@ Please attach this file when you contact support.</translation>
         <translation>Why</translation>
     </message>
     <message>
-        <source>退款流水号</source>
-        <translation>Refund no</translation>
-    </message>
-    <message>
         <source>退款金额</source>
         <translation>Amount</translation>
     </message>
     <message>
         <source>手续费</source>
         <translation>Fee</translation>
+    </message>
+    <message>
+        <source>退款单号</source>
+        <translation>Refund no</translation>
     </message>
     <message>
         <source>网关</source>
@@ -1257,6 +1257,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>{points} 分，已退 {back} 分</source>
         <translation>{points} points, {back} returned</translation>
+    </message>
+    <message>
+        <source>未付（应付 {amount}）</source>
+        <translation>Unpaid ({amount} due)</translation>
     </message>
     <message>
         <source>售后申请（{n}）</source>
@@ -1338,6 +1342,10 @@ Not available: {why}</translation>
     <message>
         <source>状态</source>
         <translation>Status</translation>
+    </message>
+    <message>
+        <source>应付</source>
+        <translation>Due</translation>
     </message>
     <message>
         <source>实付</source>
@@ -1599,7 +1607,7 @@ Not available: {why}</translation>
         <translation>What you checked or how you paid (required), e.g. back office shows refund no 2026…, or paid by WeChat transfer</translation>
     </message>
     <message>
-        <source>退款流水号</source>
+        <source>退款单号</source>
         <translation>Refund no</translation>
     </message>
     <message>
@@ -1634,10 +1642,6 @@ Not available: {why}</translation>
 <context>
     <name>RefundsModel</name>
     <message>
-        <source>退款流水号</source>
-        <translation>Refund no</translation>
-    </message>
-    <message>
         <source>订单号</source>
         <translation>Order no</translation>
     </message>
@@ -1648,6 +1652,10 @@ Not available: {why}</translation>
     <message>
         <source>手续费</source>
         <translation>Fee</translation>
+    </message>
+    <message>
+        <source>退款单号</source>
+        <translation>Refund no</translation>
     </message>
     <message>
         <source>网关</source>
@@ -1719,6 +1727,10 @@ Not available: {why}</translation>
     <message>
         <source>本次处理 {picked} 笔：成功 {ok}，处理中 {processing}，失败 {failed}，结果未知 {unknown}，重新排队 {requeued}</source>
         <translation>{picked} handled: {ok} succeeded, {processing} processing, {failed} failed, {unknown} unknown, {requeued} requeued</translation>
+    </message>
+    <message>
+        <source>；{count} 笔未发送：{why}</source>
+        <translation>; {count} not sent: {why}</translation>
     </message>
     <message>
         <source>这次发送有 {failed} 笔失败、{unknown} 笔结果未知，原因见「失败」和「结果未知」</source>
@@ -1880,6 +1892,10 @@ Not available: {why}</translation>
     <message>
         <source>备份文件夹 {folder} 里还没有备份。</source>
         <translation>There is no backup in the folder {folder} yet.</translation>
+    </message>
+    <message>
+        <source>我已核对这些退款，仍要恢复这个备份</source>
+        <translation>I have checked these refunds; restore this backup anyway</translation>
     </message>
     <message>
         <source>恢复所选备份</source>

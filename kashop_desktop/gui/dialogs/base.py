@@ -421,10 +421,13 @@ class OrderSummary(QGroupBox):
         self.add(self.tr("商品"), self.tr("{product} × {quantity}").format(
             product=detail.product, quantity=detail.quantity))
         self.add(self.tr("状态"), pick(detail.status.zh, detail.status.en))
-        self.add(self.tr("实付"), yuan(detail.paid_fen) + (
-            self.tr("（已退 {amount}）").format(amount=yuan(detail.refunded_fen)) if detail.refunded_fen else "") + (
-            self.tr("（退款中 {amount}）").format(amount=yuan(detail.refund_pending_fen))
-            if detail.refund_pending_fen else ""))
+        if detail.paid_at is None:  # nothing was paid yet: the amount is due, not paid
+            self.add(self.tr("应付"), yuan(detail.amount_fen))
+        else:
+            self.add(self.tr("实付"), yuan(detail.paid_fen) + (
+                self.tr("（已退 {amount}）").format(amount=yuan(detail.refunded_fen)) if detail.refunded_fen else "") + (
+                self.tr("（退款中 {amount}）").format(amount=yuan(detail.refund_pending_fen))
+                if detail.refund_pending_fen else ""))
         self.add(self.tr("买家"), detail.buyer or "—")
 
 

@@ -1,6 +1,7 @@
 """File > 恢复备份: pick one of the backups (date, size, kind) to put back as the data file.
 
-The dialog only chooses. The restore itself (``services.maintenance.restore``: the backup is
+The dialog only chooses. A backup older than refunds sent or settled since is named with
+those refunds, and chosen only once the owner ticks that they checked them. The restore itself (``services.maintenance.restore``: the backup is
 checked through and through first, the current file is set aside, never deleted) runs between
 two windows, when no connection to the store is open (gui/app.py). Two entry points: ``ask``
 inside the running window (window-modal, no nested event loop) and ``ask_modal`` before the
@@ -15,8 +16,10 @@ from pathlib import Path
 
 from ...domain.clock import SHOP_TZ
 from ...services import maintenance
+from ..i18n import error_text
 from ..qt import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
@@ -56,6 +59,17 @@ class RestoreBackupDialog(QDialog):
             "{folder}", str(data_dir / "backups")), self)
         self.empty.setVisible(not self.backups)
         layout.addWidget(self.empty)
+        # A backup older than refunds sent or settled since would forget them: name them, ask.
+        self.refunds_warning = QLabel(self)
+        self.refunds_warning.setWordWrap(True)
+        self.refunds_warning.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.refunds_warning.setStyleSheet("QLabel{background:#fdecea;border:1px solid #e0a0a0;padding:6px;}")
+        self.refunds_warning.hide()
+        layout.addWidget(self.refunds_warning)
+        self.refunds_ack = QCheckBox(self.tr("我已核对这些退款，仍要恢复这个备份"), self)
+        self.refunds_ack.hide()
+        self.refunds_ack.toggled.connect(self._update_ok)
+        layout.addWidget(self.refunds_ack)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         self)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -95,11 +109,20 @@ class RestoreBackupDialog(QDialog):
 
     def _selection_changed(self) -> None:
         rows = self.table.selectionModel().selectedRows()
-        self.ok_button.setEnabled(bool(rows))
+        lost = maintenance.refunds_since(self.data_dir, self.backups[rows[0].row()].path) if rows else []
+        self.refunds_warning.setText(error_text(maintenance.refunds_since_error(lost)) if lost else "")
+        self.refunds_warning.setVisible(bool(lost))
+        self.refunds_ack.setChecked(False)
+        self.refunds_ack.setVisible(bool(lost))
+        self._update_ok()
+
+    def _update_ok(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        self.ok_button.setEnabled(bool(rows) and (self.refunds_ack.isHidden() or self.refunds_ack.isChecked()))
 
     def accept(self) -> None:
         rows = self.table.selectionModel().selectedRows()
-        if not rows:
+        if not rows or not self.ok_button.isEnabled():
             return
         self.chosen = self.backups[rows[0].row()].path
         super().accept()

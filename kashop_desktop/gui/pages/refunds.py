@@ -20,7 +20,7 @@ from ...services.changes import Changes
 from ...services.refund_queue import QueueReport
 from ..context import DeskContext
 from ..dialogs.base import InlineMessage, NonIdempotentConfirm, OpDialog, describe, yuan
-from ..i18n import approx, refund_state_label
+from ..i18n import approx, pick, refund_state_label
 from ..qt import (
     QAbstractItemView,
     QAbstractTableModel,
@@ -68,7 +68,7 @@ class RefundsModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: list[views.RefundView] = []
-        self.headers = [self.tr("退款流水号"), self.tr("订单号"), self.tr("实退金额"), self.tr("手续费"),
+        self.headers = [self.tr("退款单号"), self.tr("订单号"), self.tr("实退金额"), self.tr("手续费"),
                         self.tr("网关"), self.tr("状态"), self.tr("尝试次数"), self.tr("最近错误"), self.tr("预计到账")]
 
     def set_rows(self, rows: list[views.RefundView]) -> None:
@@ -242,7 +242,9 @@ class RefundsPage(QWidget):
         return self.tr("本次处理 {picked} 笔：成功 {ok}，处理中 {processing}，失败 {failed}，结果未知 {unknown}，"
                        "重新排队 {requeued}").format(picked=report.picked, ok=report.succeeded,
                                                     processing=report.processing, failed=report.failed,
-                                                    unknown=report.unknown, requeued=report.requeued)
+                                                    unknown=report.unknown, requeued=report.requeued) + "".join(
+            self.tr("；{count} 笔未发送：{why}").format(count=len(ids), why=pick(zh_text, en_text))
+            for (zh_text, en_text), ids in report.not_sent.items())
 
     def on_report(self, report: QueueReport) -> None:
         self.last_report = report
@@ -295,8 +297,9 @@ class RefundActionDialog(OpDialog):
         self.confirm = NonIdempotentConfirm(self)
         self.confirm.set_required(self.action in ("retry", "confirm"))
         self.outcome = QComboBox(self)
-        if self.refund.state != "failed":
+        if self.refund.gateway_verifiable:
             self.outcome.addItem(self.tr("网关后台显示已退款（记为成功）"), (True, OutsideMethod.GATEWAY))
+        if self.refund.state != "failed" and self.refund.gateway is not None:
             self.outcome.addItem(self.tr("网关后台没有这笔退款（记为失败，可重新发送）"), (False, OutsideMethod.GATEWAY))
         self.outcome.addItem(self.tr("已用现金退给买家（记为成功）"), (True, OutsideMethod.CASH))
         self.outcome.addItem(self.tr("已通过银行转账退给买家（记为成功）"), (True, OutsideMethod.BANK_TRANSFER))
@@ -310,7 +313,7 @@ class RefundActionDialog(OpDialog):
     def _layout(self) -> None:
         refund = self.refund
         form = QFormLayout()
-        form.addRow(self.tr("退款流水号"), QLabel(refund.refund_no, self))
+        form.addRow(self.tr("退款单号"), QLabel(refund.refund_no, self))
         form.addRow(self.tr("订单号"), QLabel(refund.order_no, self))
         form.addRow(self.tr("金额"), QLabel(yuan(refund.amount_fen), self))
         form.addRow(self.tr("状态"), QLabel(state_label(refund.state), self))

@@ -1,0 +1,68 @@
+"""The command line on refund money: what it refuses, what it says, and its exit statuses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from kashop_desktop.services import maintenance
+
+from .test_cli import Cli, cli, shop  # noqa: F401  (the fixtures)
+
+
+def test_resolve_gateway_verified_is_refused_for_a_refund_the_gateway_refused(shop: Cli) -> None:  # noqa: F811
+    shop("gateways", "add", "沙箱", "--kind", "sandbox", "--set", "scenario=reject", "--replace")
+    shop.json("requests", "open", "P1", "--reason", "mistaken")
+    shop.json("refunds", "send")
+    refund = shop.json("refunds", "list")[0]
+    assert refund["state"] == "failed"
+    proc = shop("refunds", "resolve", str(refund["id"]), "--succeeded", "--note", "查了支付宝后台", code=1)
+    assert "网关已明确拒绝" in proc.stderr and "refused this refund" in proc.stderr and "Traceback" not in proc.stderr
+    assert shop.json("refunds", "list")[0]["state"] == "failed"
+    assert shop.json("orders", "show", "P1")["refunded_fen"] == 0
+
+
+def test_mark_paid_on_an_account_trade_no_is_refused_for_an_order_without_one(shop: Cli, tmp_path: Path) -> None:  # noqa: F811
+    shop("gateways", "add", "其他", "--kind", "sandbox", "--set", "scenario=success")
+    proc = shop("orders", "mark-paid", "U1", "--trade-no", "T0001", "--yes", code=1)
+    assert "P1" in proc.stderr
+    again = shop("orders", "mark-paid", "U2", "--trade-no", "T-NEW", "--yes")
+    assert "已补单" in again.stdout
+    same = shop("orders", "mark-paid", "U2", "--trade-no", "T-NEW", "--yes")  # the same payment again
+    assert "未做任何改动" in same.stdout
+    other = shop("orders", "mark-paid", "U2", "--trade-no", "T-OTHER", "--yes", code=1)
+    assert "T-NEW" in other.stderr
+
+
+def test_restore_names_refunds_sent_since_and_needs_yes(shop: Cli, data_dir: Path) -> None:  # noqa: F811
+    backup = Path(shop.json("backup")["path"])
+    shop.json("requests", "open", "P1", "--reason", "mistaken")
+    shop.json("refunds", "send")
+    refund = shop.json("refunds", "list")[0]
+    assert refund["state"] == "succeeded"
+    proc = shop("restore", str(backup), code=1)
+    assert refund["refund_no"] in proc.stderr and "P1" in proc.stderr and "--yes" in proc.stderr
+    assert shop.json("refunds", "list")[0]["state"] == "succeeded"  # nothing was restored
+    assert not maintenance.list_backups(data_dir) or backup.exists()
+    shop("restore", str(backup), "--yes")
+    assert shop.json("refunds", "list") == []
+
+
+def test_a_locked_vault_makes_refunds_send_say_why(shop: Cli) -> None:  # noqa: F811
+    shop("gateways", "add", "沙箱", "--kind", "epay_v1", "--set", "base_url=http://127.0.0.1:9/", "--set",
+         "pid=1001", "--set", "key=" + "k" * 32, "--replace")
+    shop.json("orders", "cancel", "P2", "--reason", "mistaken", "--confirm-no-idempotency")
+    [refund] = shop.json("refunds", "list")
+    assert refund["state"] == "queued"
+    env = {k: v for k, v in os.environ.items() if k != "KASHOP_VAULT_PASSPHRASE"}
+    proc = subprocess.run([sys.executable, "-m", "kashop_desktop", "refunds", "send", "--data-dir",
+                           str(shop.data_dir)], capture_output=True, text=True,
+                          env={**env, "PYTHONIOENCODING": "utf-8"}, timeout=120)
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    assert "保险箱" in proc.stderr and "vault" in proc.stderr and f"#{refund['id']}" in proc.stderr
+    [after] = shop.json("refunds", "list")
+    assert (after["state"], after["attempts"]) == ("queued", 0)
+    retried = shop.json("refunds", "send", code=0)  # unlocked: picked at once, no back-off in the way
+    assert retried["picked"] == 1 and retried["not_sent"] == []
