@@ -126,8 +126,9 @@ def refunds_since(data_dir: Path, backup_file: Path) -> list[RefundSince]:
     return store_backups.refunds_since(data_dir / paths.DB_FILENAME, backup_file)
 
 
-def refunds_since_error(lost: list[RefundSince]) -> DomainError:
-    """The refusal naming the refunds a restore would forget (up to ten, then how many more)."""
+def refunds_since_error(lost: list[RefundSince], *, command_line: bool = True) -> DomainError:
+    """The refusal naming the refunds a restore would forget (up to ten, then how many more);
+    ``command_line``: say that ``--yes`` confirms (the window asks with a tick box instead)."""
     shown = lost[:10]
     more = len(lost) - len(shown)
     zh = "；".join(f"{r.refund_no}（订单 {r.order_no}，¥{format_yuan(r.amount_fen)}，{RefundStatus(r.state).zh}）"
@@ -137,10 +138,10 @@ def refunds_since_error(lost: list[RefundSince]) -> DomainError:
     return DomainError(
         "restore_forgets_refunds",
         f"这个备份早于 {len(lost)} 笔已发出或已完成的退款：{zh}。恢复后它们会回到备份时的状态，钱可能被再退一次；"
-        "确认已核对后再恢复（命令行加 --yes）",
+        "确认已核对后再恢复" + ("（命令行加 --yes）" if command_line else ""),
         f"this backup predates {len(lost)} refund(s) sent or settled since: {en}. Restoring it puts them back as "
-        "they were then and the money could go out again; restore only once you have checked (--yes on the "
-        "command line)")
+        "they were then and the money could go out again; restore only once you have checked"
+        + (" (--yes on the command line)" if command_line else ""))
 
 
 def restore(data_dir: Path, backup_file: Path, *, confirmed: bool = False) -> RestoreReport:

@@ -110,7 +110,7 @@ class RestoreBackupDialog(QDialog):
     def _selection_changed(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         lost = maintenance.refunds_since(self.data_dir, self.backups[rows[0].row()].path) if rows else []
-        self.refunds_warning.setText(error_text(maintenance.refunds_since_error(lost)) if lost else "")
+        self.refunds_warning.setText(error_text(maintenance.refunds_since_error(lost, command_line=False)) if lost else "")
         self.refunds_warning.setVisible(bool(lost))
         self.refunds_ack.setChecked(False)
         self.refunds_ack.setVisible(bool(lost))
