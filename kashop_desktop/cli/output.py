@@ -101,7 +101,9 @@ def refund_json(r: Any) -> dict[str, Any]:
             "points_returned": r.points_returned, "state": r.state, "checks": r.checks,
             "resolved_how": r.resolved_how, "gateway": r.gateway,
             "gateway_kind": r.gateway_kind, "channel": r.channel, "attempts": r.attempts,
-            "last_error": r.last_error, "security_warning": r.security_warning,
+            # the owner's word when resolving by hand is a note, not an error
+            "last_error": "" if r.last_error_kind == "manual" else r.last_error,
+            "owner_note": r.last_error if r.last_error_kind == "manual" else "", "security_warning": r.security_warning,
             "needs_confirmation": r.needs_confirmation, "eta": r.eta_latest, "eta_earliest": r.eta_earliest,
             "exact": r.eta_exact,
             "created_at": r.created_at, "settled_at": r.settled_at}

@@ -174,7 +174,9 @@ class RefundQueue:
         """Commit 'sending' before the call; False if someone else got there first."""
         now = to_epoch(self.desk.now())
         with self.desk.atomic():
+            # the previous outcome's text goes: a send interrupted now must not show an old failure
             updated = (Refund.update(state=R.SENDING.value, attempts=Refund.attempts + 1, sent_at=now,
+                                     last_error="", last_error_kind="",
                                      first_sent_at=fn.COALESCE(Refund.first_sent_at, now),
                                      next_attempt_at=now + backoff_seconds(job.attempts + 1))
                        .where((Refund.id == job.id) & (Refund.state == job.state)).execute())

@@ -22,6 +22,12 @@ def test_resolve_gateway_verified_is_refused_for_a_refund_the_gateway_refused(sh
     assert "网关已明确拒绝" in proc.stderr and "refused this refund" in proc.stderr and "Traceback" not in proc.stderr
     assert shop.json("refunds", "list")[0]["state"] == "failed"
     assert shop.json("orders", "show", "P1")["refunded_fen"] == 0
+    shop("refunds", "resolve", str(refund["id"]), "--succeeded", "--outside", "cash", "--note", "现金退给买家")
+    [resolved] = shop.json("refunds", "list")
+    assert (resolved["owner_note"], resolved["last_error"]) == ("现金退给买家", "")
+    assert resolved["settled_at"] is not None
+    text = shop("orders", "show", "P1").stdout
+    assert f"退款单号 {refund['refund_no']}" in text and "退款成功" in text
 
 
 def test_mark_paid_on_an_account_trade_no_is_refused_for_an_order_without_one(shop: Cli, tmp_path: Path) -> None:  # noqa: F811

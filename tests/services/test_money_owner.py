@@ -218,3 +218,18 @@ def test_a_locked_vault_says_why_and_the_refunds_stay_due(desk: Desk, data_dir: 
     gw.set_secret_store(desk, VaultStore(data_dir / "vault.json", passphrase="test-passphrase"))
     again = send(desk)  # not held back by a back-off: nothing was tried
     assert again.picked == 1 and not again.not_sent
+
+
+# ---- 8. what a refund's row says -------------------------------------------------------------------
+
+def test_settled_at_only_on_final_refunds_and_an_old_failure_goes_when_sent_again(desk: Desk) -> None:
+    ref = approved(desk, order(desk, "paid", gateway_id=sandbox(desk, "stuck")), 20_00)
+    Refund.update(settled_at=1, state="unknown", attempts=1).where(Refund.id == ref.id).execute()
+    assert views.refund_view(desk, ref.id).settled_at is None
+    Refund.update(state="queued", last_error="ACQ.TRADE_NOT_EXIST / old", last_error_kind="rejected").where(
+        Refund.id == ref.id).execute()
+    queue = rq.RefundQueue(desk)
+    job = queue._due(None, [ref.id], True)[0]
+    assert queue._mark_sending(job)  # the call would go out now; a crash here leaves 'sending'
+    sending = Refund.get_by_id(ref.id)
+    assert (sending.state, sending.last_error, sending.last_error_kind) == ("sending", "", "")
