@@ -938,6 +938,10 @@ Please attach this file when you contact support.</translation>
         <translation>This order is already paid (trade no {trade_no}). Marking it paid again with the same trade no changes nothing.</translation>
     </message>
     <message>
+        <source>该订单记录的交易号是 {trade_no}。补单会把它改为你输入的交易号，时间线保留两者。</source>
+        <translation>This order records trade no {trade_no}. Marking it paid replaces it with the one you type; the timeline keeps both.</translation>
+    </message>
+    <message>
         <source>网关交易号</source>
         <translation>Gateway trade no</translation>
     </message>

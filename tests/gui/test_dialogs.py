@@ -27,7 +27,7 @@ from kashop_desktop.gui.dialogs import (
     ReviewDialog,
 )
 from kashop_desktop.gui.dialogs.base import LANGUAGE_PROPERTY, OpDialog
-from kashop_desktop.gui.qt import QApplication, qasync
+from kashop_desktop.gui.qt import QApplication, QLabel, qasync
 from kashop_desktop.services import bulk, requests, views
 from kashop_desktop.services import gateways as gateway_service
 from kashop_desktop.services.common import buyer_for
@@ -435,3 +435,16 @@ def test_unknown_order_is_reported_not_crashed(qtbot, ctx, shop):
         qtbot.addWidget(dialog)
         assert not dialog.ok_button.isEnabled()
         assert "找不到订单" in dialog.message.text(), cls
+
+
+def test_mark_paid_on_an_unpaid_order_shows_the_amount_due_and_the_trade_no_it_replaces(qtbot, ctx, shop):
+    from kashop_desktop.store.models import Order
+
+    order_no = shop.order("pending_payment")
+    Order.update(gateway_trade_no="SBX0001").where(Order.order_no == order_no).execute()  # as an import leaves it
+    dialog = MarkPaidDialog(None, ctx, order_no)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.paid_hint.isVisible() and "SBX0001" in dialog.paid_hint.text()
+    labels = [w.text() for w in dialog.findChildren(QLabel)]
+    assert "应付" in labels and "实付" not in labels

@@ -66,6 +66,11 @@ class MarkPaidDialog(OpDialog):
                                    .format(trade_no=detail.gateway_trade_no or "—"))
             self.paid_hint.setStyleSheet("color:#8a4b00;")
             self.paid_hint.show()
+        elif detail.gateway_trade_no:  # an unpaid order that came (imported) with a trade no
+            self.paid_hint.setText(self.tr("该订单记录的交易号是 {trade_no}。补单会把它改为你输入的交易号，时间线保留两者。")
+                                   .format(trade_no=detail.gateway_trade_no))
+            self.paid_hint.setStyleSheet("color:#8a4b00;")
+            self.paid_hint.show()
 
     def _layout(self) -> None:
         form = QFormLayout()
