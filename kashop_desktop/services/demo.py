@@ -312,40 +312,55 @@ def _scenarios(desk: Desk, products: list[Product], accounts: dict[str, int], bu
             order_no = _fresh_paid(desk, product, buyer, buyers.get(buyer), accounts, n, ago)
             if backdate:
                 desk.set_clock(_fixed(now - backdate + timedelta(hours=1)))
-            _, rid = request_ops.open_request(desk, order_no, reason, note=note, amount_fen=amount,
-                                              evidence="聊天记录截图" if n % 2 else "")
+            request_ops.open_request(desk, order_no, reason, note=note, amount_fen=amount,
+                                     evidence="聊天记录截图" if n % 2 else "")
             desk.set_clock(real_clock)
             count["requests"] += 1
-        # Disputes on delivered orders: one with an unused code, one refused-worthy.
-        for n, (reason, used) in enumerate(((ReasonCode.MERCHANT_FAULT, "unknown"), (ReasonCode.WRONG_ITEM, "no")),
-                                           start=20):
-            order_no = _fresh_paid(desk, iqiyi, "13912345678", buyers.get("13912345678"), accounts, n,
-                                   timedelta(hours=3))
-            order_ops.deliver(desk, order_no, actor="system")
-            Order.update(code_used=used).where(Order.order_no == order_no).execute()
-            request_ops.open_request(desk, order_no, reason, note="收到的卡密提示无效" if used == "unknown" else
-                                     "区服选错，卡密未使用", evidence="买家截图：卡密无效提示")
-            count["requests"] += 1
-        # Settled history: a wallet refund, a rejected request, and a refund that the gateway refused.
-        for n, (channel, gateway) in enumerate((("wallet", "wallet"), ("wechat", "sandbox")), start=30):
-            order_no = _fresh_paid(desk, wz, "qq:88886666", buyers.get("qq:88886666"), accounts, n,
-                                   timedelta(hours=5), channel=channel, gateway=gateway)
-            changes = request_ops.cancel_order(desk, order_no, ReasonCode.MERCHANT_FAULT, "缺货，主动退款")
-            count["refunds"] += len(changes.refund_ids)
-        # Two refunds whose gateway answers badly: one refused (balance), one lost in transit.
-        for n, (name, scenario) in enumerate((("沙箱(余额不足)", "reject"), ("沙箱(超时)", "timeout")), start=32):
-            if not GatewayAccount.select().where(GatewayAccount.name == name).exists():
-                save_account(desk, name, "sandbox", {"scenario": scenario})
-            accounts[name] = GatewayAccount.get(GatewayAccount.name == name).id
-            order_no = _fresh_paid(desk, steam, "gamer_zhang@qq.com", buyers.get("gamer_zhang@qq.com"), accounts, n,
-                                   timedelta(hours=6), channel="alipay", gateway=name)
-            changes = request_ops.cancel_order(desk, order_no, ReasonCode.MERCHANT_FAULT, "充值卡缺货，主动退款")
-            count["refunds"] += len(changes.refund_ids)
-        order_no = _fresh_paid(desk, mobile, "17755556666", buyers.get("17755556666"), accounts, 40,
-                               timedelta(hours=1))
-        _, rid = request_ops.open_request(desk, order_no, ReasonCode.NOT_NEEDED, note="不需要了")
-        if rid is not None and CancelRequest.get_by_id(rid).state == "open":
-            request_ops.reject(desk, rid, "话费已提交运营商充值，无法撤回")
+        count["requests"] += _disputes(desk, iqiyi, buyers, accounts)
+        count["refunds"] += _settled_history(desk, wz, steam, mobile, buyers, accounts)
     finally:
         desk.set_clock(real_clock)
     return count
+
+
+def _disputes(desk: Desk, iqiyi: Product, buyers: dict[str, int], accounts: dict[str, int]) -> int:
+    """Disputes on delivered orders; returns how many requests were opened."""
+    opened = 0
+    # Disputes on delivered orders: one with an unused code, one refused-worthy.
+    for n, (reason, used) in enumerate(((ReasonCode.MERCHANT_FAULT, "unknown"), (ReasonCode.WRONG_ITEM, "no")),
+                                       start=20):
+        order_no = _fresh_paid(desk, iqiyi, "13912345678", buyers.get("13912345678"), accounts, n,
+                               timedelta(hours=3))
+        order_ops.deliver(desk, order_no, actor="system")
+        Order.update(code_used=used).where(Order.order_no == order_no).execute()
+        request_ops.open_request(desk, order_no, reason, note="收到的卡密提示无效" if used == "unknown" else
+                                 "区服选错，卡密未使用", evidence="买家截图：卡密无效提示")
+        opened += 1
+    return opened
+
+
+def _settled_history(desk: Desk, wz: Product, steam: Product, mobile: Product, buyers: dict[str, int],
+                     accounts: dict[str, int]) -> int:
+    """Refunds already settled or refused, and a rejected request; returns how many refunds were made."""
+    refunds = 0
+    # Settled history: a wallet refund, a rejected request, and a refund that the gateway refused.
+    for n, (channel, gateway) in enumerate((("wallet", "wallet"), ("wechat", "sandbox")), start=30):
+        order_no = _fresh_paid(desk, wz, "qq:88886666", buyers.get("qq:88886666"), accounts, n,
+                               timedelta(hours=5), channel=channel, gateway=gateway)
+        changes = request_ops.cancel_order(desk, order_no, ReasonCode.MERCHANT_FAULT, "缺货，主动退款")
+        refunds += len(changes.refund_ids)
+    # Two refunds whose gateway answers badly: one refused (balance), one lost in transit.
+    for n, (name, scenario) in enumerate((("沙箱(余额不足)", "reject"), ("沙箱(超时)", "timeout")), start=32):
+        if not GatewayAccount.select().where(GatewayAccount.name == name).exists():
+            save_account(desk, name, "sandbox", {"scenario": scenario})
+        accounts[name] = GatewayAccount.get(GatewayAccount.name == name).id
+        order_no = _fresh_paid(desk, steam, "gamer_zhang@qq.com", buyers.get("gamer_zhang@qq.com"), accounts, n,
+                               timedelta(hours=6), channel="alipay", gateway=name)
+        changes = request_ops.cancel_order(desk, order_no, ReasonCode.MERCHANT_FAULT, "充值卡缺货，主动退款")
+        refunds += len(changes.refund_ids)
+    order_no = _fresh_paid(desk, mobile, "17755556666", buyers.get("17755556666"), accounts, 40,
+                           timedelta(hours=1))
+    _, rid = request_ops.open_request(desk, order_no, ReasonCode.NOT_NEEDED, note="不需要了")
+    if rid is not None and CancelRequest.get_by_id(rid).state == "open":
+        request_ops.reject(desk, rid, "话费已提交运营商充值，无法撤回")
+    return refunds

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -302,6 +302,19 @@ def _histories(desk: Desk, orders: Sequence[Order]) -> dict[int | None, BuyerHis
     return result
 
 
+@dataclass
+class _ApprovalRows:
+    """The rows one batch of approvals writes, gathered first and written set-based at the end."""
+
+    requests: list[tuple[Any, ...]] = field(default_factory=list)
+    orders: list[tuple[Any, ...]] = field(default_factory=list)
+    refunds: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    cancels: list[tuple[int, int, int]] = field(default_factory=list)
+    stock_back: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    coupons_back: list[tuple[int, str]] = field(default_factory=list)
+
+
 def _approve_batch(
     desk: Desk,
     items: Sequence[tuple[CancelRequest, Order, int | None]],
@@ -316,7 +329,6 @@ def _approve_batch(
     if not items:
         return changes
     now = desk.now()
-    now_s = to_epoch(now)
     accounts = {a.id: a for a in GatewayAccount.select()}
     classes = discover()
     products = {p.id: p for p in Product.select()}
@@ -324,9 +336,7 @@ def _approve_batch(
     refund_nos = iter(allocate_refund_nos(desk, len(items)))
     histories = _histories(desk, [o for _, o, _ in items])
     policies: dict[int | None, CancelPolicy] = {pid: desk.product_policy(p) for pid, p in products.items()}
-    req_rows, order_rows, refunds, events, cancels = [], [], [], [], []
-    stock_back: dict[int, int] = defaultdict(int)
-    coupons_back: list[tuple[int, str]] = []
+    rows = _ApprovalRows()
     for req, order, amount in items:
         try:
             plan = _plan_approval(req, order, amount, now, policies.get(order.product_id, desk.policy()), accounts,
@@ -337,79 +347,92 @@ def _approve_batch(
                 raise
             changes.skipped.append(Skipped(str(req.id), exc.code, exc.zh, exc.en))
             continue
-        bd, target, eta, gateway_id, needs_conf = plan
-        before = order.status
-        refund_no = next(refund_nos)
-        full_before_delivery = target is S.CANCELLED and before != S.CANCELLED.value
-        stock_released = False
-        if full_before_delivery:
-            if order.stock_reserved and order.product_id is not None:
-                stock_back[order.product_id] += order.quantity
-                order.stock_reserved = False
-                stock_released = True
-            if bd.coupon_returned and order.coupon_code and not order.coupon_returned:
-                coupons_back.append((order.id, order.coupon_code))
-                order.coupon_returned = True
-            order.cancelled_at = now_s
-        # The money is in flight (退款中) until the gateway confirms; refunded_fen waits for that.
-        order.refund_pending_fen += bd.gross_fen
-        order.points_refunded += bd.points_returned
-        order.status = target.value
-        order_rows.append((order.status, order.refund_pending_fen, order.points_refunded, order.cancelled_at,
-                           int(order.coupon_returned), int(order.stock_reserved), now_s, order.id))
-        req_rows.append((state, now_s, actor, note, req.id))
-        refunds.append({
-            "order": order.id, "request": req.id, "refund_no": refund_no, "gateway": gateway_id,
-            "channel": order.channel, "gross_fen": bd.gross_fen, "fee_fen": bd.fee_fen, "amount_fen": bd.net_fen,
-            "coupon_share_fen": bd.coupon_share_fen, "points_returned": bd.points_returned,
-            # Without a gateway account nothing can send it: the owner refunds by hand (待人工处理).
-            "state": RefundStatus.QUEUED.value if gateway_id else RefundStatus.NEEDS_OWNER.value,
-            "needs_confirmation": needs_conf, "confirmed": needs_conf and confirm_non_idempotent,
-            "created_at": now_s, "next_attempt_at": 0, "attempts": 0, "checks": 0, "resolved_how": "",
-            "security_warning": False,
-            "last_error_kind": "" if gateway_id else NO_GATEWAY,
-            "eta_earliest": eta.earliest.isoformat() if eta else None,
-            "eta_latest": eta.latest.isoformat() if eta else None,
-            "last_error": "" if gateway_id else "没有可用的网关账户，需手工退款 / no gateway account: refund by hand",
-        })
-        events.append(event_row(order.id, now, actor, "auto_approved" if state == "auto_approved" else "approved",
-                                note, before, target.value,
-                                {"request_id": req.id, "refund_no": refund_no, "gross_fen": bd.gross_fen,
-                                 "fee_fen": bd.fee_fen, "net_fen": bd.net_fen, "points_returned": bd.points_returned,
-                                 "coupon_share_fen": bd.coupon_share_fen, "stock_released": stock_released}))
-        if order.buyer_ref_id is not None and not req.is_dispute:
-            cancels.append({"buyer": order.buyer_ref_id, "order_id": order.id, "at": now_s})
+        _add_approval(rows, req, order, plan, next(refund_nos), now, actor, state, note, confirm_non_idempotent)
         changes.request_ids.add(req.id)
         changes.order_ids.add(order.id)
+    _write_approvals(desk, rows, to_epoch(now))
+    if rows.refunds:
+        nos = [r["refund_no"] for r in rows.refunds]
+        for chunk in _chunks(nos):
+            changes.refund_ids |= {r.id for r in light_rows(desk.db, "refund", "refund_no", chunk)}
+    changes.counts_changed = bool(rows.orders)
+    return changes
+
+
+def _add_approval(
+    rows: _ApprovalRows, req: CancelRequest, order: Order,
+    plan: tuple[RefundBreakdown, OrderStatus, RefundEta | None, int | None, bool], refund_no: str, now: datetime,
+    actor: str, state: str, note: str, confirm_non_idempotent: bool,
+) -> None:
+    """Apply one planned approval to the order in memory and gather the rows it writes."""
+    bd, target, eta, gateway_id, needs_conf = plan
+    now_s = to_epoch(now)
+    before = order.status
+    stock_released = False
+    if target is S.CANCELLED and before != S.CANCELLED.value:  # everything refunded before delivery
+        if order.stock_reserved and order.product_id is not None:
+            rows.stock_back[order.product_id] += order.quantity
+            order.stock_reserved = False
+            stock_released = True
+        if bd.coupon_returned and order.coupon_code and not order.coupon_returned:
+            rows.coupons_back.append((order.id, order.coupon_code))
+            order.coupon_returned = True
+        order.cancelled_at = now_s
+    # The money is in flight (退款中) until the gateway confirms; refunded_fen waits for that.
+    order.refund_pending_fen += bd.gross_fen
+    order.points_refunded += bd.points_returned
+    order.status = target.value
+    rows.orders.append((order.status, order.refund_pending_fen, order.points_refunded, order.cancelled_at,
+                        int(order.coupon_returned), int(order.stock_reserved), now_s, order.id))
+    rows.requests.append((state, now_s, actor, note, req.id))
+    rows.refunds.append({
+        "order": order.id, "request": req.id, "refund_no": refund_no, "gateway": gateway_id,
+        "channel": order.channel, "gross_fen": bd.gross_fen, "fee_fen": bd.fee_fen, "amount_fen": bd.net_fen,
+        "coupon_share_fen": bd.coupon_share_fen, "points_returned": bd.points_returned,
+        # Without a gateway account nothing can send it: the owner refunds by hand (待人工处理).
+        "state": RefundStatus.QUEUED.value if gateway_id else RefundStatus.NEEDS_OWNER.value,
+        "needs_confirmation": needs_conf, "confirmed": needs_conf and confirm_non_idempotent,
+        "created_at": now_s, "next_attempt_at": 0, "attempts": 0, "checks": 0, "resolved_how": "",
+        "security_warning": False,
+        "last_error_kind": "" if gateway_id else NO_GATEWAY,
+        "eta_earliest": eta.earliest.isoformat() if eta else None,
+        "eta_latest": eta.latest.isoformat() if eta else None,
+        "last_error": "" if gateway_id else "没有可用的网关账户，需手工退款 / no gateway account: refund by hand",
+    })
+    rows.events.append(event_row(order.id, now, actor, "auto_approved" if state == "auto_approved" else "approved",
+                                 note, before, target.value,
+                                 {"request_id": req.id, "refund_no": refund_no, "gross_fen": bd.gross_fen,
+                                  "fee_fen": bd.fee_fen, "net_fen": bd.net_fen, "points_returned": bd.points_returned,
+                                  "coupon_share_fen": bd.coupon_share_fen, "stock_released": stock_released}))
+    if order.buyer_ref_id is not None and not req.is_dispute:
+        rows.cancels.append((order.buyer_ref_id, order.id, now_s))
+
+
+def _write_approvals(desk: Desk, rows: _ApprovalRows, now_s: int) -> None:
+    """Write a batch's gathered rows with one executemany per table."""
     con = desk.db.connection()
     con.executemany("UPDATE cancel_request SET state=?, decided_at=?, decided_by=?, decision_note=? WHERE id=?",
-                    req_rows)
+                    rows.requests)
     con.executemany("UPDATE orders SET status=?, refund_pending_fen=?, points_refunded=?, cancelled_at=?, "
-                    "coupon_returned=?, stock_reserved=?, updated_at=? WHERE id=?", order_rows)
-    con.executemany("UPDATE product SET stock = stock + ? WHERE id = ?", [(n, pid) for pid, n in stock_back.items()])
-    con.executemany("UPDATE coupon SET used_by_order = NULL WHERE used_by_order = ? AND code = ?", coupons_back)
-    if refunds:
-        columns = list(refunds[0])
+                    "coupon_returned=?, stock_reserved=?, updated_at=? WHERE id=?", rows.orders)
+    con.executemany("UPDATE product SET stock = stock + ? WHERE id = ?",
+                    [(n, pid) for pid, n in rows.stock_back.items()])
+    con.executemany("UPDATE coupon SET used_by_order = NULL WHERE used_by_order = ? AND code = ?", rows.coupons_back)
+    if rows.refunds:
+        columns = list(rows.refunds[0])
         con.executemany(
             f"INSERT INTO refund ({', '.join(c + '_id' if c in ('order', 'request', 'gateway') else c for c in columns)})"
             f" VALUES ({', '.join('?' * len(columns))})",
-            [tuple(r[c] for c in columns) for r in refunds],
+            [tuple(r[c] for c in columns) for r in rows.refunds],
         )
-    if cancels:
-        con.executemany("INSERT INTO buyer_cancellation (buyer_id, order_id, at) VALUES (?, ?, ?)",
-                        [(c["buyer"], c["order_id"], c["at"]) for c in cancels])
+    if rows.cancels:
+        con.executemany("INSERT INTO buyer_cancellation (buyer_id, order_id, at) VALUES (?, ?, ?)", rows.cancels)
         per_buyer: dict[int, int] = defaultdict(int)
-        for cancel in cancels:
-            per_buyer[cancel["buyer"]] += 1
+        for buyer_id, _, _ in rows.cancels:
+            per_buyer[buyer_id] += 1
         con.executemany("UPDATE buyer SET cancel_count = cancel_count + ?, last_cancel_at = ? WHERE id = ?",
                         [(n, now_s, b) for b, n in per_buyer.items()])
-    add_events(events)
-    if refunds:
-        nos = [r["refund_no"] for r in refunds]
-        for chunk in _chunks(nos):
-            changes.refund_ids |= {r.id for r in light_rows(desk.db, "refund", "refund_no", chunk)}
-    changes.counts_changed = bool(order_rows)
-    return changes
+    add_events(rows.events)
 
 
 def _plan_approval(
