@@ -21,6 +21,10 @@ class Chaos:
     bad_signature_rate: float = 0.0  # booked, reply signed with the wrong key
     balance_not_enough: bool = False  # refunds refused for insufficient merchant balance
     processing_first: bool = False  # refunds report PROCESSING until queried twice (where the gateway has it)
+    # Alipay: a refund is booked with fund_change=N and never settles; every
+    # alipay.trade.fastpay.refund.query answers code 10000 without refund_status (which Alipay
+    # documents as "not received or failed"), and a repeat with the same out_request_no answers N.
+    refund_never_settles: bool = False
     seed: int = 0
 
 

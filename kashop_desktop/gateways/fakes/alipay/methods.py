@@ -89,7 +89,7 @@ class AlipayMethods(AlipayBills):
             out_trade_no=payment.out_trade_no,
             trade_no=payment.trade_no,
             amount_fen=amount,
-            status="processing" if self.chaos.processing_first else "succeeded",
+            status="processing" if self.chaos.processing_first or self.chaos.refund_never_settles else "succeeded",
         )
         self.ledger.refunds.append(refund)
         payment.refunded_fen += amount
@@ -130,7 +130,7 @@ class AlipayMethods(AlipayBills):
             self._lagging.discard(lagging)
             return {"code": "10000", "msg": "Success"}, False
         refund.queries += 1
-        if refund.status == "processing" and refund.queries >= 2:
+        if refund.status == "processing" and refund.queries >= 2 and not self.chaos.refund_never_settles:
             refund.status = "succeeded"
         inner: dict[str, Any] = {
             "code": "10000",

@@ -1,0 +1,114 @@
+"""The gateway fakes' chaos knobs drive the real adapters and the refund queue over loopback HTTP.
+
+* Case 04: an Alipay refund answered fund_change=N whose every fastpay.refund.query says code
+  10000 without refund_status must not stay "sending" for ever; it waits for the owner, who can
+  resolve it through the CLI.
+* Two data folders on one merchant (one fake, one ledger) refund 1,000 orders each: no refund no
+  in common, each refund booked once, none settled as the other folder's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from kashop_desktop.domain.clock import SHOP_TZ
+from kashop_desktop.domain.order import ReasonCode
+from kashop_desktop.domain.refund_states import MAX_DAYS
+from kashop_desktop.gateways.fakes import fake_class
+from kashop_desktop.services import refund_queue as rq
+from kashop_desktop.services import requests as reqs
+from kashop_desktop.services import views
+from kashop_desktop.services.desk import Desk
+from kashop_desktop.services.gateways import save_account
+from kashop_desktop.services.imports import import_file
+from kashop_desktop.store.models import Order, OrderEvent, Refund
+
+from ..conftest import FakeClock
+
+CASE_04 = Path(__file__).parent / "data" / "case04_order.csv"  # /work/shared/cases/04_alipay_no_refund_status
+
+
+def send(desk: Desk, **kw: Any) -> rq.QueueReport:
+    async def run() -> rq.QueueReport:
+        queue = rq.RefundQueue(desk, adapter_kw={"timeout": 5.0})
+        try:
+            return await queue.send(**kw)
+        finally:
+            await queue.aclose()
+
+    return asyncio.run(run())
+
+
+def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([sys.executable, "-m", "kashop_desktop", *args, "--data-dir", str(data_dir)],
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+# ---- case 04: a refund that never settles ----------------------------------------------------------
+
+def test_case_04_alipay_refund_without_refund_status_ends_with_the_owner(tmp_path: Path) -> None:
+    server = fake_class("alipay")().start()
+    data_dir = tmp_path / "shop"
+    clock = FakeClock(datetime(2026, 11, 29, 16, 30, tzinfo=SHOP_TZ))
+    try:
+        server.set_chaos(refund_never_settles=True)
+        payment = server.add_payment("KSA001", 68_00)
+        payment.trade_no = "2026112909274400001"  # the trade no in the case's order.csv
+        desk = Desk.open(data_dir, clock=clock)
+        try:
+            save_account(desk, "ali", "alipay", server.account_config("alipay"))
+            shutil.copy(CASE_04, tmp_path / "order.csv")
+            report = import_file(desk, tmp_path / "order.csv")
+            assert report.inserted == 1, report.problems
+            _, rid = reqs.open_request(desk, "KSA001", ReasonCode.WRONG_ITEM, note="区服选错")
+            assert rid is not None
+            reqs.approve(desk, rid)
+            ref = Refund.get(Refund.order == Order.get(Order.order_no == "KSA001").id)
+            start = clock.moment
+            states = []
+            for _ in range(4 * 24 * (MAX_DAYS + 2)):  # every 15 minutes, for longer than the bound
+                send(desk)
+                states.append(Refund.get_by_id(ref.id).state)
+                if states[-1] == "needs_owner":
+                    break
+                clock.advance(minutes=15)
+            ref = Refund.get_by_id(ref.id)
+            assert ref.state == "needs_owner", (states[-5:], ref.last_error)
+            assert clock.moment - start <= timedelta(days=MAX_DAYS)
+            assert "succeeded" not in states
+            assert views.refund_view(desk, ref.id).state_zh == "待人工处理"
+            order = Order.get(Order.order_no == "KSA001")
+            assert (order.refunded_fen, order.refund_pending_fen) == (0, 68_00)
+            moment = clock.moment
+        finally:
+            desk.close()
+        # The gateway booked one refund for the order, whatever was re-sent with the same out_request_no.
+        assert [(r.out_trade_no, r.amount_fen) for r in server.ledger.refunds] == [("KSA001", 68_00)]
+        now = (moment + timedelta(minutes=5)).isoformat()
+        listed = cli(data_dir, "refunds", "list", "--state", "needs_owner", "--now", now)
+        assert listed.returncode == 0 and ref.refund_no in listed.stdout, listed.stderr
+        resolved = cli(data_dir, "refunds", "resolve", str(ref.id), "--failed", "--note", "支付宝后台查无此退款",
+                       "--now", now)
+        assert resolved.returncode == 0, (resolved.stdout, resolved.stderr)
+        again = cli(data_dir, "refunds", "resolve", str(ref.id), "--failed", "--note", "again", "--now", now)
+        assert again.returncode == 1 and "Traceback" not in again.stderr, again.stderr
+    finally:
+        server.stop()
+    desk = Desk.open(data_dir, clock=clock)
+    try:
+        ref = Refund.get_by_id(ref.id)
+        order = Order.get(Order.order_no == "KSA001")
+        resolved_event = (OrderEvent.select().where((OrderEvent.order == order.id)
+                                                    & (OrderEvent.action == "refund_resolved")).get())
+        assert ref.state == "failed" and "支付宝后台查无此退款" in resolved_event.note
+        assert (order.refunded_fen, order.refund_pending_fen) == (0, 0)
+    finally:
+        desk.close()
