@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from kashop_desktop.domain.clock import SHOP_TZ
 from kashop_desktop.domain.order import ReasonCode
 from kashop_desktop.domain.refund_states import MAX_DAYS
@@ -112,3 +114,64 @@ def test_case_04_alipay_refund_without_refund_status_ends_with_the_owner(tmp_pat
         assert (order.refunded_fen, order.refund_pending_fen) == (0, 0)
     finally:
         desk.close()
+
+
+# ---- two data folders on one merchant ---------------------------------------------------------------
+
+HEADER = "order_no,created_at,product,product_type,paid_amount,status,paid_at,channel,gateway,gateway_trade_no,buyer"
+ORDERS_PER_FOLDER = 1000
+
+
+def _folder_refunds_everything(root: Path, prefix: str, server: Any, clock: FakeClock) -> dict[str, tuple[str, str]]:
+    """One data folder: its paid orders are created on the shared fake merchant, imported, approved
+    and sent. Returns refund no -> (order no, gateway refund id) as the desk recorded it."""
+    paid_at = clock.moment - timedelta(minutes=30)
+    rows = [HEADER]
+    for n in range(1, ORDERS_PER_FOLDER + 1):
+        no = f"{prefix}{n:05d}"
+        amount = 100 + n  # fen
+        payment = server.add_payment(no, amount)
+        stamp = paid_at.strftime("%Y-%m-%d %H:%M:%S")
+        rows.append(f"{no},{stamp},点券,card_code,{amount // 100}.{amount % 100:02d},paid,{stamp},wechat,wx,"
+                    f"{payment.trade_no},1380000{n:04d}")
+    (root / f"{prefix}.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    desk = Desk.open(root / prefix, clock=clock)
+    try:
+        save_account(desk, "wx", "wechatpay_v3", server.account_config("wechatpay_v3"))
+        report = import_file(desk, root / f"{prefix}.csv")
+        assert report.inserted == ORDERS_PER_FOLDER, report.problems[:3]
+        for order in Order.select(Order.order_no).order_by(Order.id):
+            _, rid = reqs.open_request(desk, order.order_no, ReasonCode.WRONG_ITEM)
+            assert rid is not None
+            reqs.approve(desk, rid)
+        sent = send(desk)
+        assert (sent.picked, sent.succeeded, sent.security_warnings) == (ORDERS_PER_FOLDER, ORDERS_PER_FOLDER, 0)
+        refunds = list(Refund.select(Refund, Order).join(Order))
+        assert {r.state for r in refunds} == {"succeeded"}
+        assert sum(o.refunded_fen for o in Order.select()) == sum(100 + n for n in range(1, ORDERS_PER_FOLDER + 1))
+        return {r.refund_no: (r.order.order_no, r.gateway_refund_no or "") for r in refunds}
+    finally:
+        desk.close()
+
+
+@pytest.mark.slow  # about a minute: 2,000 imports, approvals and signed refunds over loopback
+def test_two_data_folders_on_one_wechat_merchant_refund_1000_orders_each(tmp_path: Path) -> None:
+    server = fake_class("wechatpay_v3")().start()
+    clock = FakeClock(datetime(2026, 11, 18, 10, 0, tzinfo=SHOP_TZ))
+    try:
+        a = _folder_refunds_everything(tmp_path, "KSA", server, clock)
+        b = _folder_refunds_everything(tmp_path, "KSB", server, clock)
+        ledger = {r.out_refund_no: r for r in server.ledger.refunds}
+        calls, duplicates = server.ledger.refund_calls, server.ledger.duplicate_refund_calls
+    finally:
+        server.stop()
+    assert len(a) == len(b) == ORDERS_PER_FOLDER
+    assert not set(a) & set(b)  # each folder's orders have local ids 1..1000, yet no refund no in common
+    # Every refund booked exactly once at the merchant, on the order that asked for it, and each
+    # folder recorded the gateway's own refund id of its own refund (none settled as the other's).
+    assert len(server.ledger.refunds) == len(ledger) == 2 * ORDERS_PER_FOLDER
+    assert (calls, duplicates) == (2 * ORDERS_PER_FOLDER, 0)
+    for ours in (a, b):
+        for refund_no, (order_no, refund_id) in ours.items():
+            booked = ledger[refund_no]
+            assert (booked.out_trade_no, booked.refund_no, booked.status) == (order_no, refund_id, "succeeded")
