@@ -175,3 +175,49 @@ def test_two_data_folders_on_one_wechat_merchant_refund_1000_orders_each(tmp_pat
         for refund_no, (order_no, refund_id) in ours.items():
             booked = ledger[refund_no]
             assert (booked.out_trade_no, booked.refund_no, booked.status) == (order_no, refund_id, "succeeded")
+
+
+def test_a_query_that_finds_the_other_desks_refund_does_not_settle_ours(tmp_path: Path) -> None:
+    """WeChat Pay answers a query by out_refund_no with whatever refund holds that number on the
+    merchant. A refund no shared with another desk (an old-format number, RF + date + local id) must
+    leave our refund unknown with a security warning, never succeeded."""
+    server = fake_class("wechatpay_v3")().start()
+    clock = FakeClock(datetime(2026, 11, 18, 10, 0, tzinfo=SHOP_TZ))
+    shared_no = "RF2026112900000000101"
+    try:
+        refunds = []
+        for prefix in ("KSA", "KSB"):
+            desk = Desk.open(tmp_path / prefix, clock=clock)
+            try:
+                save_account(desk, "wx", "wechatpay_v3", server.account_config("wechatpay_v3"))
+                no = f"{prefix}00001"
+                payment = server.add_payment(no, 68_00)
+                _import_one(desk, tmp_path, no, payment.trade_no, clock)
+                _, rid = reqs.open_request(desk, no, ReasonCode.WRONG_ITEM)
+                assert rid is not None
+                reqs.approve(desk, rid)
+                ref = Refund.get(Refund.order == Order.get(Order.order_no == no).id)
+                # Desk B's reply was lost: it asks the gateway what became of "its" refund.
+                Refund.update(refund_no=shared_no, state="queued" if prefix == "KSA" else "unknown").where(
+                    Refund.id == ref.id).execute()
+                send(desk, refund_ids=[ref.id], force=True)
+                refunds.append(Refund.get_by_id(ref.id))
+                if prefix == "KSB":
+                    assert Order.get(Order.order_no == no).refunded_fen == 0
+            finally:
+                desk.close()
+    finally:
+        server.stop()
+    a, b = refunds
+    assert a.state == "succeeded"
+    assert (b.state, b.security_warning) == ("unknown", True), b.last_error
+    assert "(KSA00001) differs from this refund's (KSB00001)" in b.last_error
+    assert [r.out_trade_no for r in server.ledger.refunds] == ["KSA00001"]
+
+
+def _import_one(desk: Desk, root: Path, order_no: str, trade_no: str, clock: FakeClock) -> None:
+    stamp = (clock.moment - timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M:%S")
+    path = root / f"{order_no}.csv"
+    path.write_text(f"{HEADER}\n{order_no},{stamp},点券,card_code,68.00,paid,{stamp},wechat,wx,{trade_no},13800000001\n",
+                    encoding="utf-8")
+    assert import_file(desk, path).inserted == 1
