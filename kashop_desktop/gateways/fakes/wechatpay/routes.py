@@ -147,6 +147,8 @@ class WechatRoutes(WechatFakeCore):
         return self._json(self._refund_json(booked), booked=True)
 
     def _query_refund(self, orn: str) -> FakeResponse:
+        # One ledger per merchant: several desks (data folders) sharing this fake get whatever
+        # refund holds the number, whichever desk made it, as WeChat Pay answers by out_refund_no.
         r = self.ledger.refund_by_key(orn)
         if r is None:
             return self._error(404, "RESOURCE_NOT_EXISTS", "退款单不存在")
