@@ -34,7 +34,7 @@ from kashop_desktop.store.models import Order, OrderEvent, Refund
 
 from ..conftest import FakeClock
 
-CASE_04 = Path(__file__).parent / "data" / "case04_order.csv"  # /work/shared/cases/04_alipay_no_refund_status
+CASE_04 = Path(__file__).parent / "data" / "case04_order.csv"  # field case 04_alipay_no_refund_status
 
 
 def send(desk: Desk, **kw: Any) -> rq.QueueReport:
