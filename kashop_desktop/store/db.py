@@ -23,6 +23,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -293,13 +294,14 @@ def _probe(db: SqliteDatabase) -> None:
 def _read_version(path: Path, backups: Path) -> int:
     # The log may be copied while another process rewrites it: a second look settles that; a
     # file that cannot be read three times over is damaged.
-    for attempt in range(3):
+    for attempt in range(6):
         try:
             return health.read_version(path)
         except sqlite3.DatabaseError as exc:
-            if attempt == 2:
+            if attempt == 5:
                 raise unusable(path, "damaged", backups, str(exc)) from exc
             log.warning("reading the schema version of %s: %s; looking again", path, exc)
+            time.sleep(0.05 * (attempt + 1))  # another process's checkpoint ends meanwhile
     raise AssertionError("unreachable")
 
 

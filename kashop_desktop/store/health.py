@@ -17,6 +17,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import tempfile
+import time
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -73,16 +74,14 @@ def inspect(path: Path) -> FileReport:
     A file that looks cut short is looked at again: another process's checkpoint writes page 1
     (with the new page count) before the pages that grow the file, and removes its log when
     done, so a look that spans the end of a checkpoint can see the new count beside the old
-    size. A truly truncated file gives the same answer twice.
+    size. A truly truncated file gives the same answer on every look over about two seconds.
     """
     report = _inspect_once(path)
-    for _ in range(5):
+    for attempt in range(8):  # about 1.8 s in all before a file is called cut short
         if report.state is not FileState.TRUNCATED:
             return report
-        again = _inspect_once(path)
-        if again == report:
-            return report
-        report = again
+        time.sleep(0.05 * (attempt + 1))  # let a checkpoint in another process finish
+        report = _inspect_once(path)
     return report
 
 
