@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..domain.contacts import contact_key
+from ..store import bulkload
 from .desk import Desk
 
 ORDER_COLUMNS = (
@@ -31,33 +32,25 @@ def insert_orders(desk: Desk, rows: Iterable[dict[str, Any]], *, batch: int = 50
         return _insert(desk, rows, batch)
     with desk.atomic():
         con = desk.db.connection()
-        cache = con.execute("PRAGMA cache_size").fetchone()[0]
-        con.execute("PRAGMA cache_size = -256000")  # index rebuilds sort in memory
-        first_new = con.execute("SELECT COALESCE(MAX(id), 0) FROM orders").fetchone()[0] + 1
-        set_aside = con.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'orders' AND sql IS NOT NULL AND ("
-            "(type = 'index' AND sql NOT LIKE 'CREATE UNIQUE%') OR name IN ('orders_fts_ins', 'orders_count_ins'))"
-        ).fetchall()
-        for kind, name, _ in set_aside:
-            con.execute(f'DROP {kind.upper()} "{name}"')
+        bulkload.set_aside(con, keep=frozenset())
         total = _insert(desk, rows, batch)
-        con.execute("INSERT INTO orders_fts(rowid, buyer, buyer_key) SELECT id, buyer, buyer_key FROM orders "
-                    "WHERE id >= ?", (first_new,))
-        con.execute("UPDATE status_count SET n = (SELECT COUNT(*) FROM orders WHERE orders.status = status_count.status)")
-        for _, _, sql in set_aside:
-            con.execute(sql)
-        con.execute(f"PRAGMA cache_size = {int(cache)}")
+        bulkload.put_back(con)
         return total
 
 
+#: Values of the columns an order dict may leave out.
+DEFAULTS: dict[str, Any] = {
+    "coupon_fen": 0, "coupon_code": None, "coupon_returned": 0, "points": 0, "points_refunded": 0,
+    "refunded_fen": 0, "refund_pending_fen": 0, "paid_at": None, "delivered_at": None, "completed_at": None,
+    "cancelled_at": None, "channel": None, "gateway_id": None, "gateway_trade_no": None, "buyer": "",
+    "buyer_ref_id": None, "code_used": "unknown", "card_code": None, "stock_reserved": 0, "quantity": 1,
+    "product_id": None,
+}
+INSERT_SQL = f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) VALUES ({', '.join('?' * len(ORDER_COLUMNS))})"
+
+
 def _insert(desk: Desk, rows: Iterable[dict[str, Any]], batch: int) -> int:
-    defaults: dict[str, Any] = {
-        "coupon_fen": 0, "coupon_code": None, "coupon_returned": 0, "points": 0, "points_refunded": 0,
-        "refunded_fen": 0, "refund_pending_fen": 0, "paid_at": None, "delivered_at": None, "completed_at": None, "cancelled_at": None,
-        "channel": None, "gateway_id": None, "gateway_trade_no": None, "buyer": "", "buyer_ref_id": None,
-        "code_used": "unknown", "card_code": None, "stock_reserved": 0, "quantity": 1, "product_id": None,
-    }
-    sql = (f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) VALUES ({', '.join('?' * len(ORDER_COLUMNS))})")
+    defaults, sql = DEFAULTS, INSERT_SQL
     con = desk.db.connection()
     total = 0
     pending: list[Sequence[Any]] = []

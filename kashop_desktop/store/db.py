@@ -34,7 +34,7 @@ from peewee import OperationalError, SqliteDatabase
 from ..domain.clock import SHOP_TZ
 from ..domain.errors import StoreBusy, StoreError, StoreUnusable
 from ..domain.states import OrderStatus
-from . import health, rekey, schema3
+from . import bulkload, health, rekey, schema3
 from .backups import backup_file, list_backups, stamp
 from .models import MODELS, StatusCount, database
 from .search import TAIL_INDEX_SQL
@@ -328,6 +328,7 @@ def open_store(path: Path, *, backups: Path | None = None) -> SqliteDatabase:
         db = _connect(path)
         _probe(db)
         _migrate(db)
+        bulkload.finish_abandoned(db, path)
     except Exception as exc:
         if db is not None:
             db.close()

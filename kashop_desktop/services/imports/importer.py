@@ -18,10 +18,13 @@ length of the import).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ...domain.errors import StoreBusy
+from ...store import bulkload
+from ...store.bulkload import BulkLoadLock
 from ..common import OWNER
 from ..desk import Desk
 from .reading import ImportFileError, Row, Table, open_table
@@ -29,47 +32,106 @@ from .report import ImportReport, RowProblem
 from .rows import Header, Memo, RowError, is_blank, parse_row
 from .writing import ChunkWriter, Pending
 
+log = logging.getLogger(__name__)
+
 #: Rows per transaction: long enough to amortise the look-ups, short enough (tens of ms) that
 #: another process waiting to write barely notices.
 CHUNK_ROWS = 5000
+#: A file of at least this many rows, into a store holding fewer orders than the file brings,
+#: is loaded with the orders table's upkeep set aside and rebuilt at the end (``store.bulkload``).
+BULK_FROM_ROWS = 20_000
 
+#: Called after each committed chunk with the report so far (``rows``, ``estimated_rows``,
+#: ``committed_row``, counts); from the importing thread.
 Progress = Callable[[ImportReport], None]
+#: Asked between chunks (never inside one); True stops the import there: the chunks committed
+#: so far stay, nothing of the rest is written, and ``report.cancelled`` is set.
+Cancel = Callable[[], bool]
 
 
 class _Refused(Exception):
-    """Unwinds the all-or-nothing transaction at the first refused row."""
+    """Unwinds the all-or-nothing transaction at the first refused row (or a cancel)."""
 
 
 def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: bool = False,
-                chunk_rows: int = CHUNK_ROWS, progress: Progress | None = None) -> ImportReport:
+                chunk_rows: int = CHUNK_ROWS, progress: Progress | None = None,
+                cancel: Cancel | None = None, bulk: bool | None = None) -> ImportReport:
     """Import orders from a CSV/TSV (UTF-8, UTF-16 with BOM, GBK/GB18030) or XLSX file.
 
     Returns the ImportReport (its ``outcome`` says all / partial / nothing). Raises
     ImportFileError (a DomainError) for a file-level problem found before any row is written:
     unreadable, empty, not text, Big5/Shift-JIS, a damaged XLSX, unknown, missing or duplicate
-    columns, no data rows. ``progress`` is called after each committed chunk.
+    columns, no data rows. ``progress`` is called after each committed chunk; ``cancel`` is asked
+    before each chunk is written (with ``all_or_nothing``, a cancel rolls everything back).
+    ``bulk`` forces the set-aside upkeep on or off (None: decided by ``BULK_FROM_ROWS``); the
+    store ends the same either way.
     """
     table = open_table(path)
-    report = ImportReport(all_or_nothing=all_or_nothing)
+    report = ImportReport(all_or_nothing=all_or_nothing, estimated_rows=max(0, table.estimated_rows - 1))
     try:
         rows = iter(table.rows)
         header = _header(rows)
         writer = ChunkWriter(desk, report, actor)
         gateways = {str(n): int(i) for n, i in desk.db.execute_sql("SELECT name, id FROM gateway_account")}
         chunks = _chunks(_checked_rows(rows, header, table, gateways, report), chunk_rows)
-        if all_or_nothing:
-            _write_all_or_nothing(desk, writer, chunks, report)
-        else:
-            _write_chunks(desk, writer, chunks, report, progress)
+        with _BulkLoad(desk, report.estimated_rows if bulk is None else bulk, all_or_nothing) as load:
+            if all_or_nothing:
+                _write_all_or_nothing(desk, writer, chunks, report, cancel, load)
+            else:
+                _write_chunks(desk, writer, chunks, report, progress, cancel)
     except ImportFileError as exc:
         if exc.row is None:
             raise
         report.stopped = RowProblem(exc.row, "", exc.zh, exc.en)
     finally:
         table.close()
-    if report.rows == 0 and report.stopped is None:
+    if report.rows == 0 and report.stopped is None and not report.cancelled:
         raise ImportFileError("no_rows", "表头下面没有订单行", "there are no order rows under the header")
     return report
+
+
+class _BulkLoad:
+    """The orders table's upkeep set aside for a big import into a (nearly) empty store and put
+    back when it ends, however it ends (``store.bulkload``: a crash is finished at next open)."""
+
+    def __init__(self, desk: Desk, wanted: int | bool, one_transaction: bool) -> None:
+        self.desk, self.one_transaction = desk, one_transaction
+        self.lock = BulkLoadLock(desk.db_path)
+        self.active = False
+        if wanted is True or (wanted is not False and wanted >= BULK_FROM_ROWS and self._store_smaller(wanted)):
+            self.active = self.lock.acquire(wait=False)  # another import holds it: go the plain way
+
+    def _store_smaller(self, rows: int) -> bool:
+        return int(self.desk.db.execute_sql("SELECT COUNT(*) FROM orders").fetchone()[0]) < rows
+
+    def __enter__(self) -> _BulkLoad:
+        if self.active and not self.one_transaction:
+            with self.desk.atomic():
+                bulkload.set_aside(self.desk.db.connection())
+        return self
+
+    def begin(self) -> None:
+        """Inside the one all-or-nothing transaction: set the upkeep aside there."""
+        if self.active:
+            bulkload.set_aside(self.desk.db.connection())
+
+    def end(self) -> None:
+        """Inside the one all-or-nothing transaction: put it back before the commit."""
+        if self.active:
+            bulkload.put_back(self.desk.db.connection())
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.active:
+            return
+        try:
+            if not self.one_transaction:
+                with self.desk.atomic():
+                    bulkload.put_back(self.desk.db.connection())
+        except Exception:  # busy or interrupted: the next open or import puts it back
+            log.warning("putting back the orders upkeep after an import failed; it is done at next open",
+                        exc_info=True)
+        finally:
+            self.lock.release()
 
 
 def _header(rows: Iterator[Row]) -> Header:
@@ -118,8 +180,11 @@ def _chunks(pending: Iterator[Pending], size: int) -> Iterator[list[Pending]]:
 
 
 def _write_chunks(desk: Desk, writer: ChunkWriter, chunks: Iterator[list[Pending]], report: ImportReport,
-                  progress: Progress | None) -> None:
+                  progress: Progress | None, cancel: Cancel | None) -> None:
     for chunk in chunks:
+        if cancel is not None and cancel():
+            report.cancelled = True
+            return
         try:
             with desk.atomic():
                 writer.write(chunk)
@@ -145,17 +210,22 @@ def _busy_part_way(report: ImportReport) -> StoreBusy:
 
 
 def _write_all_or_nothing(desk: Desk, writer: ChunkWriter, chunks: Iterator[list[Pending]],
-                          report: ImportReport) -> None:
+                          report: ImportReport, cancel: Cancel | None, load: _BulkLoad) -> None:
     try:
         with desk.atomic():
+            load.begin()
             last = 0
             for chunk in chunks:
                 if report.refused:
+                    raise _Refused
+                if cancel is not None and cancel():
+                    report.cancelled = True
                     raise _Refused
                 writer.write(chunk)
                 last = chunk[-1].number
             if report.refused:
                 raise _Refused
+            load.end()
         report.committed_row = last
     except (_Refused, ImportFileError) as exc:
         report.rolled_back = True
@@ -166,6 +236,8 @@ def _write_all_or_nothing(desk: Desk, writer: ChunkWriter, chunks: Iterator[list
         writer.dry_run = True
         if isinstance(exc, ImportFileError):
             raise
+        if report.cancelled:
+            return
         for chunk in chunks:  # the rest of the file, checked and reported, nothing written
             writer.write(chunk)
         report.inserted = report.updated = report.unchanged = 0

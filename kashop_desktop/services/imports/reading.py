@@ -65,6 +65,8 @@ class Table:
     encoding: str | None
     date_epoch: datetime | None
     rows: Iterator[Row]
+    #: About how many rows the file holds, header included (for progress; 0: unknown).
+    estimated_rows: int = 0
 
     def close(self) -> None:
         """Close the file even when its rows were not read to the end."""
@@ -92,7 +94,18 @@ def open_table(path: Path) -> Table:
                               "the name says .xlsx but the content is not an Excel workbook (an incomplete "
                               "download or another file renamed)")
     encoding = detect_encoding(path)
-    return Table("csv", encoding, None, _csv_rows(path, encoding))
+    return Table("csv", encoding, None, _csv_rows(path, encoding), estimate_lines(path))
+
+
+def estimate_lines(path: Path) -> int:
+    """About how many lines a text file has: its size over the mean length of its first lines."""
+    size = path.stat().st_size
+    with path.open("rb") as probe:
+        head = probe.read(_BLOCK)
+    lines = head.count(b"\n")
+    if len(head) >= size or lines == 0:
+        return lines + (0 if head.endswith(b"\n") or not head else 1)
+    return round(size * lines / len(head))
 
 
 # ---- text ---------------------------------------------------------------------------------------
@@ -256,7 +269,8 @@ def _open_xlsx(path: Path) -> Table:
     except Exception as exc:  # openpyxl raises many kinds for a malformed package
         source.close()
         raise _damaged(exc) from None
-    return Table("xlsx", None, epoch, _xlsx_rows(book, sheet, source, unsaved))
+    rows = _xlsx_rows(book, sheet, source, unsaved)
+    return Table("xlsx", None, epoch, rows, int(getattr(sheet, "max_row", 0) or 0))
 
 
 def _check_package(path: Path) -> None:

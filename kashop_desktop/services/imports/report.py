@@ -52,6 +52,10 @@ class ImportReport:
     rolled_back: bool = False
     committed_row: int = 0
     changes: Changes = field(default_factory=Changes)
+    #: About how many data rows the file holds (from its size; 0: unknown), for progress.
+    estimated_rows: int = 0
+    #: Stopped between two chunks by the caller's ``cancel``: the chunks before are in.
+    cancelled: bool = False
 
     @property
     def written(self) -> int:
@@ -61,7 +65,7 @@ class ImportReport:
     def outcome(self) -> Outcome:
         if self.rolled_back or (self.inserted + self.updated + self.unchanged == 0):
             return Outcome.NOTHING
-        if self.refused or self.stopped is not None:
+        if self.refused or self.stopped is not None or self.cancelled:
             return Outcome.PARTIAL
         return Outcome.ALL
 

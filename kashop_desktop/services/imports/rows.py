@@ -8,7 +8,7 @@ the dict that ``bulk.insert_orders`` takes, or raises ``RowError`` naming the co
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -144,87 +144,135 @@ def parse_row(cells: Sequence[Cell], header: Header, epoch: datetime | None, gat
     """Validate one row; returns (order dict for bulk.insert_orders, warnings as (column, zh, en)).
 
     Money is fen, times epoch seconds; raises RowError with the column and the reason. ``memo``
-    (one per file) remembers what each cell value of the repetitive columns read as.
+    (one per file) keeps the ``RowReader`` that remembers what each cell value of the repetitive
+    columns read as; ``RowReader(header, epoch, gateways).parse`` is the same without it.
     """
-    _check_width(cells, header)
-    cell = _Cells(cells, header, epoch, {} if memo is None else memo)
-    order_no = cell.need("order_no", read_id)
-    status = cell.get("status", _status)
-    if status is None:
-        raise RowError("status", "不能为空", "must not be empty")
-    paid = cell.need("paid_amount", read_money)
-    times = _times(cell, status)
-    data = {
-        "order_no": order_no, "created_at": times[0], "product_name": cell.need("product", read_name),
-        "product_type": cell.need("product_type", _product_type), "quantity": cell.get("quantity", _quantity) or 1,
-        "list_fen": cell.get("list_amount", read_money), "coupon_fen": cell.get("coupon", read_money) or 0,
-        "points": cell.get("points", read_count) or 0, "paid_fen": paid, "status": status.value,
-        "paid_at": times[1], "delivered_at": times[2], "completed_at": times[2] if status is S.COMPLETED else None,
-        "cancelled_at": times[0] if status is S.CANCELLED else None, "channel": cell.get("channel", _channel),
-        "gateway_trade_no": cell.get("gateway_trade_no", read_id) or None, "buyer": cell.get("buyer", read_contact) or "",
-        "code_used": cell.get("code_used", _code_used) or "unknown", "updated_at": times[0],
-        "refunded_fen": paid if status is S.REFUNDED else 0,
-    }
-    if data["list_fen"] is None:
-        data["list_fen"] = paid
-    if data["coupon_fen"] > data["list_fen"]:
-        raise RowError("coupon", "优惠券金额大于原价", "coupon larger than the list amount")
-    return data, _warnings(data, status, cell.get("gateway", read_name) or "", gateways)
+    if memo is None:
+        return RowReader(header, epoch, gateways).parse(cells)
+    reader = memo.get("reader")
+    if not isinstance(reader, RowReader) or reader.header is not header:
+        reader = memo["reader"] = RowReader(header, epoch, gateways)
+    return reader.parse(cells)
 
 
-#: Per column, what a cell value read as (or the CellError it raised).
-Memo = dict[str, dict[Any, Any]]
-#: Columns whose values repeat down a file (ids and contacts do not, so they are not remembered).
-_MEMO_COLUMNS = frozenset({"created_at", "paid_at", "delivered_at", "product", "product_type", "quantity",
-                           "list_amount", "coupon", "points", "paid_amount", "status", "channel", "gateway",
-                           "code_used"})
+#: One file's remembered readings (``parse_row``'s memo).
+Memo = dict[str, Any]
 _MEMO_SIZE = 4096
+#: Sentinel for "not read yet" in the per-column memos.
+_UNSEEN: Any = object()
 
 
-class _Cells:
-    """The cells of one row by column code, each read by a cell reader with errors tagged."""
+class _Column:
+    """One column's reader at its position, remembering what each value read as (or the
+    CellError it raised) when the column's values repeat down a file."""
 
-    def __init__(self, cells: Sequence[Cell], header: Header, epoch: datetime | None, memo: Memo) -> None:
-        self.cells, self.header, self.epoch, self.memo = cells, header, epoch, memo
+    __slots__ = ("code", "position", "reader", "seen", "size")
 
-    def raw(self, code: str) -> Cell:
-        position = self.header.index.get(code)
-        return self.cells[position] if position is not None and position < len(self.cells) else None
+    def __init__(self, code: str, position: int | None, reader: Callable[[Cell], Any], size: int) -> None:
+        self.code, self.position, self.reader, self.size = code, position, reader, size
+        self.seen: dict[Any, Any] = {}
 
-    def get(self, code: str, reader: Any) -> Any:
-        raw = self.raw(code)
-        if code not in _MEMO_COLUMNS:
-            return self._read(code, reader, raw)
+    def __call__(self, cells: Sequence[Cell]) -> Any:
+        position = self.position
+        raw = cells[position] if position is not None and position < len(cells) else None
+        if not self.size:
+            try:
+                return self.reader(raw)
+            except CellError as exc:
+                raise RowError(self.code, exc.zh, exc.en) from None
         # Keyed by type too: True == 1 == 1.0 as dict keys, but they read differently.
         key = raw if type(raw) is str else (type(raw), raw)
-        seen = self.memo.setdefault(code, {})
-        if key not in seen:
-            if len(seen) >= _MEMO_SIZE:
+        seen = self.seen
+        value = seen.get(key, _UNSEEN)
+        if value is _UNSEEN:
+            if len(seen) >= self.size:
                 seen.clear()
             try:
-                seen[key] = reader(raw)
+                value = self.reader(raw)
             except CellError as exc:
-                seen[key] = exc
-        value = seen[key]
+                value = exc
+            seen[key] = value
         if isinstance(value, CellError):
-            raise RowError(code, value.zh, value.en)
+            raise RowError(self.code, value.zh, value.en)
         return value
 
-    def _read(self, code: str, reader: Any, raw: Cell) -> Any:
-        try:
-            return reader(raw)
-        except CellError as exc:
-            raise RowError(code, exc.zh, exc.en) from None
-
-    def need(self, code: str, reader: Any) -> Any:
-        value = self.get(code, reader)
+    def need(self, cells: Sequence[Cell]) -> Any:
+        value = self(cells)
         if value is None or value == "":
-            raise RowError(code, "不能为空", "must not be empty")
+            raise RowError(self.code, "不能为空", "must not be empty")
         return value
 
-    def when(self, code: str) -> int | None:
-        epoch = self.epoch
-        return self.get(code, lambda raw: read_time(raw, epoch))
+
+class RowReader:
+    """``parse_row`` for one file: each column's reader and memo set up once from the header."""
+
+    def __init__(self, header: Header, epoch: datetime | None, gateways: dict[str, int]) -> None:
+        self.header, self.gateways = header, gateways
+
+        def column(code: str, reader: Callable[[Cell], Any], size: int = _MEMO_SIZE) -> _Column:
+            return _Column(code, header.index.get(code), reader, size)
+
+        def when(raw: Cell) -> int | None:
+            return read_time(raw, epoch)
+
+        # Ids are unique down a file: read each cell afresh. Buyers repeat a little.
+        self.order_no, self.trade_no = column("order_no", read_id, 0), column("gateway_trade_no", read_id, 0)
+        self.buyer = column("buyer", read_contact, 0)
+        self.status, self.paid = column("status", _status), column("paid_amount", read_money)
+        self.created, self.paid_at = column("created_at", when, 0), column("paid_at", when, 0)
+        self.delivered_at = column("delivered_at", when, 0)
+        self.product, self.product_type = column("product", read_name), column("product_type", _product_type)
+        self.quantity, self.list_amount = column("quantity", _quantity), column("list_amount", read_money)
+        self.coupon, self.points = column("coupon", read_money), column("points", read_count)
+        self.channel, self.code_used = column("channel", _channel), column("code_used", _code_used)
+        self.gateway = column("gateway", read_name)
+        self._plain_width = not header.blank
+
+    def parse(self, cells: Sequence[Cell]) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
+        """``parse_row`` for one row of this file."""
+        if not (self._plain_width and len(cells) <= self.header.width):
+            _check_width(cells, self.header)
+        order_no = self.order_no.need(cells)
+        status = self.status(cells)
+        if status is None:
+            raise RowError("status", "不能为空", "must not be empty")
+        paid = self.paid.need(cells)
+        created, paid_at, delivered_at = self._times(cells, status)
+        completed = status is S.COMPLETED
+        data = {
+            "order_no": order_no, "created_at": created, "product_name": self.product.need(cells),
+            "product_type": self.product_type.need(cells), "quantity": self.quantity(cells) or 1,
+            "list_fen": self.list_amount(cells), "coupon_fen": self.coupon(cells) or 0,
+            "points": self.points(cells) or 0, "paid_fen": paid, "status": status.value,
+            "paid_at": paid_at, "delivered_at": delivered_at, "completed_at": delivered_at if completed else None,
+            "cancelled_at": created if status is S.CANCELLED else None, "channel": self.channel(cells),
+            "gateway_trade_no": self.trade_no(cells) or None, "buyer": self.buyer(cells) or "",
+            "code_used": self.code_used(cells) or "unknown", "updated_at": created,
+            "refunded_fen": paid if status is S.REFUNDED else 0,
+        }
+        if data["list_fen"] is None:
+            data["list_fen"] = paid
+        if data["coupon_fen"] > data["list_fen"]:
+            raise RowError("coupon", "优惠券金额大于原价", "coupon larger than the list amount")
+        return data, _warnings(data, status, self.gateway(cells) or "", self.gateways)
+
+    def _times(self, cells: Sequence[Cell], status: OrderStatus) -> tuple[int, int | None, int | None]:
+        created = self.created(cells)
+        if created is None:
+            raise RowError("created_at", "不能为空", "must not be empty")
+        paid_at, delivered_at = self.paid_at(cells), self.delivered_at(cells)
+        if status in _PAID_STATES and paid_at is None:
+            raise RowError("paid_at", "已支付的订单需要支付时间", "a paid order needs its payment time")
+        if status in _DELIVERED_STATES and delivered_at is None:
+            raise RowError("delivered_at", "已发货的订单需要发货时间", "a delivered order needs its delivery time")
+        if paid_at is not None and paid_at < created:
+            raise RowError("paid_at", "支付时间早于下单时间", "the payment time is before the order was created")
+        if delivered_at is not None and delivered_at < (paid_at if paid_at is not None else created):
+            raise RowError("delivered_at", "发货时间早于支付时间", "the delivery time is before the payment")
+        return created, paid_at, delivered_at
+
+
+_DELIVERED_STATES = frozenset({S.DELIVERED, S.COMPLETED})
 
 
 def _check_width(cells: Sequence[Cell], header: Header) -> None:
@@ -232,22 +280,6 @@ def _check_width(cells: Sequence[Cell], header: Header) -> None:
         if (position >= header.width or position in header.blank) and not is_blank(cells[position:position + 1]):
             raise RowError("", f"第 {position + 1} 列有内容但没有表头（某个值里可能有未加引号的逗号）",
                            f"column {position + 1} has a value but no header (a value may hold an unquoted comma)")
-
-
-def _times(cell: _Cells, status: OrderStatus) -> tuple[int, int | None, int | None]:
-    created = cell.when("created_at")
-    if created is None:
-        raise RowError("created_at", "不能为空", "must not be empty")
-    paid_at, delivered_at = cell.when("paid_at"), cell.when("delivered_at")
-    if status in _PAID_STATES and paid_at is None:
-        raise RowError("paid_at", "已支付的订单需要支付时间", "a paid order needs its payment time")
-    if status in (S.DELIVERED, S.COMPLETED) and delivered_at is None:
-        raise RowError("delivered_at", "已发货的订单需要发货时间", "a delivered order needs its delivery time")
-    if paid_at is not None and paid_at < created:
-        raise RowError("paid_at", "支付时间早于下单时间", "the payment time is before the order was created")
-    if delivered_at is not None and delivered_at < (paid_at if paid_at is not None else created):
-        raise RowError("delivered_at", "发货时间早于支付时间", "the delivery time is before the payment")
-    return created, paid_at, delivered_at
 
 
 def _status(value: Cell) -> OrderStatus | None:

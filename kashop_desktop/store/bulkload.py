@@ -1,0 +1,150 @@
+"""Loading many orders at once: the orders table's upkeep set aside, then rebuilt in one pass.
+
+Every order inserted keeps a dozen secondary indexes, the buyer search index (FTS5 trigrams)
+and the status counts up to date, row by row; for a big load into an empty or nearly empty
+store, building them once at the end is several times faster. ``set_aside`` drops them (the
+unique indexes stay: they are rules, not speed, as does the trade-no index the import's
+look-ups walk) and records what it dropped in the ``bulk_load`` setting, in the caller's
+transaction; ``put_back`` fills the search index for the orders added since, recounts the
+statuses and creates the indexes again, in the caller's transaction too, and clears the
+record. Both are idempotent and any process may call ``put_back``.
+
+A load may span many transactions (an import commits chunk by chunk). Meanwhile the rows are
+all there and every rule holds; only the list's speed, the buyer search over the new orders and
+the status counts wait for ``put_back``. The loading process holds ``BulkLoadLock`` on a file
+beside the store for as long as it runs; a process that opens the store and finds the record
+with the lock free knows the loader died (a crash, a power cut) and puts things back itself
+(``finish_abandoned``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+SETTING = "bulk_load"
+#: Non-unique indexes kept during a load: the look-ups of the load itself walk them.
+KEEP = frozenset({"orders_gateway_trade_no"})
+#: Triggers that keep the buyer search index and the status counts as rows are inserted.
+TRIGGERS = ("orders_fts_ins", "orders_count_ins")
+
+
+def pending(con: Any) -> dict[str, Any] | None:
+    """The record of a load whose upkeep is set aside, or None."""
+    row = con.execute("SELECT value FROM setting WHERE key = ?", (SETTING,)).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def set_aside(con: Any, keep: frozenset[str] = KEEP) -> None:
+    """Drop the orders table's secondary indexes (but those named in ``keep``) and insert
+    triggers (caller's transaction); orders inserted from now on get their search entries and
+    counts at ``put_back``."""
+    if pending(con) is not None:
+        return
+    marks = ", ".join("?" * len(TRIGGERS))
+    dropped = con.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'orders' AND sql IS NOT NULL AND ("
+        f"(type = 'index' AND sql NOT LIKE 'CREATE UNIQUE%') OR (type = 'trigger' AND name IN ({marks}))) "
+        "ORDER BY type, name", TRIGGERS).fetchall()
+    dropped = [(kind, name, sql) for kind, name, sql in dropped if name not in keep]
+    first_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM orders").fetchone()[0]
+    record = {"first_id": first_id, "dropped": [[kind, name, sql] for kind, name, sql in dropped]}
+    con.execute("INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", (SETTING, json.dumps(record)))
+    for kind, name, _ in dropped:
+        con.execute(f'DROP {kind.upper()} IF EXISTS "{name}"')
+
+
+def put_back(con: Any) -> bool:
+    """Rebuild what ``set_aside`` dropped (caller's transaction); False when nothing was set aside."""
+    record = pending(con)
+    if record is None:
+        return False
+    cache = con.execute("PRAGMA cache_size").fetchone()[0]
+    con.execute("PRAGMA cache_size = -65536")  # the index builds sort in memory (64 MB)
+    try:
+        con.execute("INSERT INTO orders_fts(rowid, buyer, buyer_key) SELECT id, buyer, buyer_key FROM orders "
+                    "WHERE id >= ?", (record["first_id"],))
+        con.execute("UPDATE status_count SET n = (SELECT COUNT(*) FROM orders "
+                    "WHERE orders.status = status_count.status)")
+        existing = {name for (name,) in con.execute("SELECT name FROM sqlite_master")}
+        for _, name, sql in record["dropped"]:
+            if name not in existing:
+                con.execute(sql)
+        con.execute("DELETE FROM setting WHERE key = ?", (SETTING,))
+    finally:
+        con.execute(f"PRAGMA cache_size = {int(cache)}")
+    return True
+
+
+def lock_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".bulk-load")
+
+
+class BulkLoadLock:
+    """An exclusive OS lock on a file beside the store, held while a load runs; the OS lets go
+    of it when the process ends, however it ends. ``acquire(wait=False)`` says whether it got it."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = lock_path(db_path)
+        self._file: IO[bytes] | None = None
+
+    def acquire(self, *, wait: bool = True) -> bool:
+        handle = self.path.open("a+b")
+        try:
+            _lock(handle, wait)
+        except OSError:
+            handle.close()
+            return False
+        self._file = handle
+        return True
+
+    def release(self) -> None:
+        if self._file is not None:
+            _unlock(self._file)
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> BulkLoadLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.release()
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _lock(handle: IO[bytes], wait: bool) -> None:
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
+
+    def _unlock(handle: IO[bytes]) -> None:
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+else:
+    import fcntl
+
+    def _lock(handle: IO[bytes], wait: bool) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+
+    def _unlock(handle: IO[bytes]) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def finish_abandoned(db: Any, db_path: Path) -> bool:
+    """At open: put back the upkeep of a load whose process died part-way (the record is there
+    and nobody holds the lock). Returns whether it did; a load still running is left alone."""
+    if pending(db.connection()) is None:
+        return False
+    lock = BulkLoadLock(db_path)
+    if not lock.acquire(wait=False):
+        return False  # the loader is alive and will put things back itself
+    try:
+        with db.atomic():
+            return put_back(db.connection())
+    finally:
+        lock.release()  # the file stays: removing it would race with a loader opening it
