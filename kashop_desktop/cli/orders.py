@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -163,11 +164,49 @@ def cmd_orders_import(args: argparse.Namespace) -> int:
     def body(desk: Any) -> int:
         if not args.file.exists():
             raise UsageError(f"no such file: {args.file}")
-        report = import_file(desk, args.file, all_or_nothing=args.all_or_nothing)
+        meter = ImportMeter(sys.stderr) if sys.stderr.isatty() else None
+        try:
+            report = import_file(desk, args.file, all_or_nothing=args.all_or_nothing, progress=meter)
+        finally:
+            if meter is not None:
+                meter.clear()
         _print_import(args, report)
         return {Outcome.ALL: EXIT_OK, Outcome.PARTIAL: EXIT_PARTIAL, Outcome.NOTHING: EXIT_REFUSED}[report.outcome]
 
     return run_with_desk(args, body)
+
+
+class ImportMeter:
+    """One line on a terminal's stderr, rewritten after each committed chunk: rows done (of the
+    file's estimated rows), rows per second and the time left."""
+
+    def __init__(self, stream: Any, clock: Any = time.monotonic) -> None:
+        self.stream, self.clock = stream, clock
+        self.start = clock()
+        self.shown = False
+
+    def __call__(self, report: Any) -> None:
+        self.stream.write("\r" + self.line(report.rows, report.estimated_rows, self.clock() - self.start) + "\x1b[K")
+        self.stream.flush()
+        self.shown = True
+
+    @staticmethod
+    def line(done: int, total: int, seconds: float) -> str:
+        """``导入中 importing 35,000 / ~1,000,000 行 rows · 12,300 行/秒 rows/s · 剩余 about 1:18 left``."""
+        rate = done / seconds if seconds > 0 else 0.0
+        text = f"导入中 importing {done:,}"
+        if total > done:
+            text += f" / ~{total:,}"
+        text += f" 行 rows · {rate:,.0f} 行/秒 rows/s"
+        if total > done and rate > 0:
+            left = round((total - done) / rate)
+            text += f" · 剩余 about {left // 60}:{left % 60:02d} left"
+        return text
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
 
 
 def _print_import(args: argparse.Namespace, report: Any) -> None:

@@ -56,12 +56,14 @@ class TradeNoClaims:
         # trade no -> [(gateway account or None, order id or None for a row of this batch, order no)]
         self._held: dict[str, list[tuple[int | None, int | None, str]]] = {}
         numbers = sorted({no.strip() for _, no in rows if no and no.strip()})
+        con = Order._meta.database.connection()
         for start in range(0, len(numbers), 500):
             chunk = numbers[start : start + 500]
-            for order in Order.select(Order.id, Order.order_no, Order.gateway, Order.gateway_trade_no).where(
-                    Order.gateway_trade_no.in_(chunk)):
-                self._held.setdefault(str(order.gateway_trade_no), []).append(
-                    (order.gateway_id, order.id, order.order_no))
+            marks = ", ".join("?" * len(chunk))
+            for order_id, order_no, gateway_id, trade_no in con.execute(
+                    f"SELECT id, order_no, gateway_id, gateway_trade_no FROM orders WHERE gateway_trade_no IN ({marks})",
+                    chunk):
+                self._held.setdefault(str(trade_no), []).append((gateway_id, order_id, order_no))
 
     def refusal(self, gateway_id: int | None, trade_no: str | None, order_id: int | None) -> DomainError | None:
         """Why order ``order_id`` (None: a new order) may not hold ``trade_no``, or None."""

@@ -59,3 +59,45 @@ def test_warnings_name_the_row_as_errors_do(data_dir: Path, tmp_path: Path) -> N
     proc = run(data_dir, str(path))
     assert proc.returncode == 0, proc.stderr
     assert "第 3 行" in proc.stdout and "row 3" in proc.stdout and "no trade no" in proc.stdout
+
+
+def run_on_terminal(data_dir: Path, path: Path) -> tuple[int, str]:
+    """``orders import`` with stderr on a pseudo-terminal (as in a shell); returns (status, stderr)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.Popen([sys.executable, "-m", "kashop_desktop", "orders", "import", str(path), "--data-dir",
+                             str(data_dir)], stdout=subprocess.PIPE, stderr=follower, env=env)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            block = os.read(leader, 65536)
+        except OSError:  # the terminal's other end closed: the command is done
+            break
+        if not block:
+            break
+        seen += block
+    proc.communicate(timeout=120)
+    os.close(leader)
+    return proc.returncode, seen.decode("utf-8", errors="replace")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_progress_shows_on_a_terminal_and_nowhere_else(data_dir: Path, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "some.csv", [HEADER_ZH, *(paid_row(n) for n in range(1, 40))])
+    status, terminal = run_on_terminal(data_dir, path)
+    assert status == 0 and "导入中 importing 39" in terminal and "rows/s" in terminal
+    assert terminal.rstrip().endswith("\x1b[K")  # the line is cleared before the summary (on stdout)
+    again = write_csv(tmp_path / "more.csv", [HEADER_ZH, *(paid_row(n) for n in range(40, 50))])
+    piped = run(data_dir, str(again))
+    assert piped.returncode == 0 and "importing" not in piped.stderr and "\x1b" not in piped.stderr
+
+
+def test_the_progress_line_gives_rows_rate_and_time_left() -> None:
+    from kashop_desktop.cli.orders import ImportMeter
+
+    line = ImportMeter.line(250_000, 1_000_000, 20.0)
+    assert line == "导入中 importing 250,000 / ~1,000,000 行 rows · 12,500 行/秒 rows/s · 剩余 about 1:00 left"
+    assert ImportMeter.line(1_000, 0, 2.0) == "导入中 importing 1,000 行 rows · 500 行/秒 rows/s"

@@ -29,7 +29,7 @@ from ..common import OWNER
 from ..desk import Desk
 from .reading import ImportFileError, Row, Table, open_table
 from .report import ImportReport, RowProblem
-from .rows import Header, Memo, RowError, is_blank, parse_row
+from .rows import Header, RowError, RowReader, is_blank
 from .writing import ChunkWriter, Pending
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ def _header(rows: Iterator[Row]) -> Header:
 def _checked_rows(rows: Iterator[Row], header: Header, table: Table, gateways: dict[str, int],
                   report: ImportReport) -> Iterator[Pending]:
     seen: set[str] = set()
-    memo: Memo = {}
+    parse = RowReader(header, table.date_epoch, gateways).parse
     for number, cells in rows:
         if cells is None:
             report.rows += 1
@@ -157,7 +157,7 @@ def _checked_rows(rows: Iterator[Row], header: Header, table: Table, gateways: d
             continue
         report.rows += 1
         try:
-            data, warnings = parse_row(cells, header, table.date_epoch, gateways, memo)
+            data, warnings = parse(cells)
         except RowError as exc:
             report.refuse(RowProblem(number, exc.column, exc.zh, exc.en))
             continue

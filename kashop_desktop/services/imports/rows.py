@@ -238,23 +238,16 @@ class RowReader:
             raise RowError("status", "不能为空", "must not be empty")
         paid = self.paid.need(cells)
         created, paid_at, delivered_at = self._times(cells, status)
-        completed = status is S.COMPLETED
         data = {
             "order_no": order_no, "created_at": created, "product_name": self.product.need(cells),
-            "product_type": self.product_type.need(cells), "quantity": self.quantity(cells) or 1,
-            "list_fen": self.list_amount(cells), "coupon_fen": self.coupon(cells) or 0,
-            "points": self.points(cells) or 0, "paid_fen": paid, "status": status.value,
-            "paid_at": paid_at, "delivered_at": delivered_at, "completed_at": delivered_at if completed else None,
-            "cancelled_at": created if status is S.CANCELLED else None, "channel": self.channel(cells),
-            "gateway_trade_no": self.trade_no(cells) or None, "buyer": self.buyer(cells) or "",
-            "code_used": self.code_used(cells) or "unknown", "updated_at": created,
-            "refunded_fen": paid if status is S.REFUNDED else 0,
+            "product_type": self.product_type.need(cells), "quantity": self.quantity(cells),
+            "list_fen": self.list_amount(cells), "coupon_fen": self.coupon(cells), "points": self.points(cells),
+            "paid_fen": paid, "status": status, "paid_at": paid_at, "delivered_at": delivered_at,
+            "channel": self.channel(cells), "gateway_trade_no": self.trade_no(cells), "buyer": self.buyer(cells),
+            "code_used": self.code_used(cells),
         }
-        if data["list_fen"] is None:
-            data["list_fen"] = paid
-        if data["coupon_fen"] > data["list_fen"]:
-            raise RowError("coupon", "优惠券金额大于原价", "coupon larger than the list amount")
-        return data, _warnings(data, status, self.gateway(cells) or "", self.gateways)
+        order_dict(data)
+        return data, warnings(data, status, self.gateway(cells) or "", self.gateways)
 
     def _times(self, cells: Sequence[Cell], status: OrderStatus) -> tuple[int, int | None, int | None]:
         created = self.created(cells)
@@ -273,6 +266,28 @@ class RowReader:
 
 
 _DELIVERED_STATES = frozenset({S.DELIVERED, S.COMPLETED})
+
+
+def order_dict(data: dict[str, Any]) -> None:
+    """Turn a row's cells as read (``status`` an OrderStatus, ``quantity``... None where empty)
+    into the order dict in place: defaults filled, the derived columns set, the coupon checked
+    against the list amount (RowError). The caller adds ``warnings`` (and so ``gateway_id``)."""
+    status, created, paid = data["status"], data["created_at"], data["paid_fen"]
+    data["status"] = status.value
+    data["quantity"] = data["quantity"] or 1
+    data["coupon_fen"] = data["coupon_fen"] or 0
+    data["points"] = data["points"] or 0
+    data["completed_at"] = data["delivered_at"] if status is S.COMPLETED else None
+    data["cancelled_at"] = created if status is S.CANCELLED else None
+    data["gateway_trade_no"] = data["gateway_trade_no"] or None
+    data["buyer"] = data["buyer"] or ""
+    data["code_used"] = data["code_used"] or "unknown"
+    data["updated_at"] = created
+    data["refunded_fen"] = paid if status is S.REFUNDED else 0
+    if data["list_fen"] is None:
+        data["list_fen"] = paid
+    if data["coupon_fen"] > data["list_fen"]:
+        raise RowError("coupon", "优惠券金额大于原价", "coupon larger than the list amount")
 
 
 def _check_width(cells: Sequence[Cell], header: Header) -> None:
@@ -327,8 +342,10 @@ def _code_used(value: Cell) -> str:
     return code
 
 
-def _warnings(data: dict[str, Any], status: OrderStatus, gateway: str,
-              gateways: dict[str, int]) -> list[tuple[str, str, str]]:
+def warnings(data: dict[str, Any], status: OrderStatus, gateway: str,
+             gateways: dict[str, int]) -> list[tuple[str, str, str]]:
+    """A checked row's warnings as (column, zh, en); sets ``data["gateway_id"]`` (None when the
+    gateway account is not known)."""
     found: list[tuple[str, str, str]] = []
     if status in _PAID_STATES and not data["gateway_trade_no"] and data["channel"] != "wallet":
         found.append(("gateway_trade_no", "缺少交易号：无法原路退款", "no trade no: refunds cannot go the original way"))

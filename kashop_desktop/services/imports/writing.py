@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from ...domain.clock import to_epoch
@@ -35,6 +36,8 @@ _BUYER_SQL = ("INSERT OR IGNORE INTO buyer (contact, flagged, note, orders_count
 _IMPORTED_EVENTS_SQL = (
     "INSERT INTO order_event (order_id, at, actor, action, note, before_status, after_status, data) "
     "SELECT id, ?, ?, 'imported', '', NULL, status, '{}' FROM orders WHERE id > ? ORDER BY id")
+#: An order dict (every column present) as the values of ``_INSERT_SQL``.
+_order_values = itemgetter(*ORDER_COLUMNS)
 _UPDATE_SQL = (
     "UPDATE orders SET status = ?, paid_at = COALESCE(paid_at, ?), delivered_at = COALESCE(delivered_at, ?), "
     "completed_at = COALESCE(completed_at, ?), cancelled_at = COALESCE(cancelled_at, ?), "
@@ -122,7 +125,7 @@ class ChunkWriter:
             data["buyer_ref_id"] = buyers.get(data["buyer_key"])
         con = self.desk.db.connection()
         last_id = con.execute("SELECT COALESCE(MAX(id), 0) FROM orders").fetchone()[0]
-        con.executemany(_INSERT_SQL, [tuple(data.get(c, _DEFAULTS.get(c)) for c in ORDER_COLUMNS) for data in rows])
+        con.executemany(_INSERT_SQL, [_order_values(_DEFAULTS | data) for data in rows])
         self.report.inserted += len(rows)
         # Inside this transaction nobody else inserts, so the new orders are exactly those above
         # last_id: their 导入 timeline entries are one INSERT ... SELECT.

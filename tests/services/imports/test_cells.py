@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH
 
 from kashop_desktop.domain.clock import SHOP_TZ, to_epoch
@@ -137,3 +140,35 @@ def test_clean_text_refuses_formula_errors() -> None:
     assert clean_text(None) == "" and clean_text(" a ") == "a"
     with pytest.raises(CellError):
         clean_text("#REF!")
+
+
+class Written(str):
+    """A text cell that the readers' shortcuts do not recognise (``type(value) is str`` is
+    False), so it takes the general path: the reference the shortcuts must agree with."""
+
+
+def outcome(reader: object, value: str) -> object:
+    try:
+        return reader(value)  # type: ignore[operator]
+    except CellError as exc:
+        return ("refused", exc.zh, exc.en)
+
+
+TIME_PARTS = (["1999", "2000", "2026", "2099", "2100", "0000"], ["-", "/"], ["1", "01", "02", "12", "13", "00"],
+              ["-", "/"], ["1", "01", "28", "29", "30", "31", "32", "00"], [" ", "T"],
+              ["0:", "00:", "9:", "09:", "23:", "24:", "99:"], ["00", "05", "59", "60", "5"],
+              ["", ":00", ":59", ":60", ":5", ":99"])
+
+
+def test_the_time_shortcut_reads_exactly_what_the_general_parser_reads() -> None:
+    rng = random.Random(5)
+    texts = ["".join(rng.choice(choices) for choices in TIME_PARTS) for _ in range(6000)]
+    texts += ["2024-02-29 23:59:59", "2023-02-29 10:00", "2099-12-31 23:59:59", "2000-01-01 00:00:00"]
+    for text in texts:
+        assert outcome(lambda v: read_time(v, None), text) == outcome(lambda v: read_time(v, None), Written(text)), text
+
+
+@given(st.text(alphabet="0123456789AEZaez", min_size=0, max_size=70))
+@settings(max_examples=400, deadline=None)
+def test_the_id_shortcut_reads_exactly_what_the_general_reader_reads(text: str) -> None:
+    assert outcome(read_id, text) == outcome(read_id, Written(text))

@@ -1,0 +1,190 @@
+"""A big import into an empty store sets the orders table's upkeep aside and rebuilds it at the
+end (store.bulkload): the store it leaves is exactly the one the row-by-row upkeep leaves, and a
+load that dies part-way is finished when the store is next opened."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kashop_desktop.domain.clock import SHOP_TZ
+from kashop_desktop.services import datagen
+from kashop_desktop.services.desk import Desk
+from kashop_desktop.services.imports import ImportReport, Outcome, import_file
+from kashop_desktop.services.maintenance import check
+from kashop_desktop.store import bulkload
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=SHOP_TZ)
+TABLES = ("orders", "order_event", "buyer", "product", "status_count")
+
+
+def clock() -> datetime:
+    return NOW
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("export") / "orders.csv"
+    datagen.write_export(path, 3000, seed=11, now=NOW)
+    return path
+
+
+def with_changes(source: Path, target: Path) -> Path:
+    """The export with rows a hand-edited file has: two times that do not read, a repeated order no."""
+    lines = source.read_text(encoding="utf-8").splitlines()
+    lines[40] = lines[40].replace(",", ",x", 1)  # x2023-11-29 12:26:54
+    lines[41] = lines[41].split(",", 1)[0] + ",2026-13-01 10:00:00," + lines[41].split(",", 2)[2]
+    lines.append(lines[100])  # order no repeated in the file
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
+
+
+def dump(db_path: Path) -> dict[str, Any]:
+    """Everything the import wrote, read with plain sqlite3: rows, schema, search results."""
+    con = sqlite3.connect(db_path)
+    try:
+        found: dict[str, Any] = {t: con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in TABLES}
+        found["schema"] = sorted(con.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
+        found["settings"] = con.execute("SELECT key FROM setting ORDER BY key").fetchall()
+        con.execute("INSERT INTO orders_fts(orders_fts) VALUES ('integrity-check')")
+        terms = [row[0][-4:] for row in con.execute("SELECT buyer FROM orders WHERE id % 97 = 0")]
+        found["search"] = [con.execute("SELECT rowid FROM orders_fts WHERE orders_fts MATCH ? ORDER BY rowid",
+                                       (f'"{term}"',)).fetchall() for term in terms if len(term) >= 3]
+        return found
+    finally:
+        con.close()
+
+
+def imported(data_dir: Path, path: Path, **options: Any) -> tuple[ImportReport, dict[str, Any]]:
+    desk = Desk.open(data_dir, clock=clock)
+    try:
+        report = import_file(desk, path, chunk_rows=500, **options)
+        assert check(desk).ok
+        db_path = desk.db_path
+    finally:
+        desk.close()
+    return report, dump(db_path)
+
+
+def summary(report: ImportReport) -> tuple[Any, ...]:
+    return (report.rows, report.inserted, report.updated, report.unchanged, report.refused, report.warning_count,
+            report.problems, report.outcome)
+
+
+@pytest.mark.parametrize("all_or_nothing", [False, True])
+def test_the_bulk_path_leaves_exactly_the_store_the_plain_path_leaves(
+        tmp_path: Path, export: Path, all_or_nothing: bool) -> None:
+    plain_report, plain = imported(tmp_path / "plain", export, bulk=False, all_or_nothing=all_or_nothing)
+    bulk_report, bulk = imported(tmp_path / "bulk", export, bulk=True, all_or_nothing=all_or_nothing)
+    assert plain_report.inserted == 3000 and plain_report.outcome is Outcome.ALL
+    assert summary(bulk_report) == summary(plain_report)
+    for key in plain:
+        assert bulk[key] == plain[key], key
+    assert len(plain["orders"]) == 3000 and any(plain["search"])
+
+
+def test_both_paths_agree_on_refused_rows_and_on_a_second_import(tmp_path: Path, export: Path) -> None:
+    changed = with_changes(export, tmp_path / "changed.csv")
+    results = []
+    for name, bulk in (("plain", False), ("bulk", True)):
+        first, _ = imported(tmp_path / name, changed, bulk=bulk)
+        again, store = imported(tmp_path / name, export, bulk=bulk)  # the store is no longer empty
+        results.append((summary(first), summary(again), store))
+    assert results[0] == results[1]
+    first, again, _ = results[0]
+    assert first[4] == 3 and first[7] is Outcome.PARTIAL  # two bad cells and the repeated order no
+    assert again[1] == 2 and again[3] == 2998  # the two refused rows come in, the rest are unchanged
+
+
+def test_a_stop_part_way_puts_the_upkeep_back(tmp_path: Path, export: Path) -> None:
+    desk = Desk.open(tmp_path / "stop", clock=clock)
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_two(report: ImportReport) -> None:
+        if report.committed_row > 1000:
+            raise Stop
+
+    try:
+        with pytest.raises(Stop):
+            import_file(desk, export, chunk_rows=500, bulk=True, progress=stop_after_two)
+        assert bulkload.pending(desk.db.connection()) is None and check(desk).ok
+        names = {n for (n,) in desk.db.execute_sql("SELECT name FROM sqlite_master WHERE tbl_name = 'orders'")}
+        assert {"orders_status_created_at_id", "orders_fts_ins", "orders_count_ins"} <= names
+        hits = desk.db.execute_sql("SELECT COUNT(*) FROM orders_fts WHERE orders_fts MATCH ?", ('"qq:"',)).fetchone()[0]
+        assert hits > 0
+    finally:
+        desk.close()
+
+
+def test_a_cancel_between_chunks_keeps_the_chunks_before_it(tmp_path: Path, export: Path) -> None:
+    desk = Desk.open(tmp_path / "cancel", clock=clock)
+    seen: list[int] = []
+    try:
+        report = import_file(desk, export, chunk_rows=500, bulk=True, progress=lambda r: seen.append(r.rows),
+                             cancel=lambda: len(seen) >= 2)
+        assert report.cancelled and report.outcome is Outcome.PARTIAL
+        assert report.inserted == 1000 and desk.db.execute_sql("SELECT COUNT(*) FROM orders").fetchone()[0] == 1000
+        assert 2900 <= report.estimated_rows <= 3100 and check(desk).ok
+    finally:
+        desk.close()
+
+
+def test_a_cancelled_all_or_nothing_import_writes_nothing(tmp_path: Path, export: Path) -> None:
+    desk = Desk.open(tmp_path / "cancel-all", clock=clock)
+    asked: list[int] = []
+
+    def cancel() -> bool:
+        asked.append(1)
+        return len(asked) > 2
+
+    try:
+        report = import_file(desk, export, chunk_rows=500, all_or_nothing=True, cancel=cancel)
+        assert report.cancelled and report.rolled_back and report.outcome is Outcome.NOTHING
+        assert desk.db.execute_sql("SELECT COUNT(*) FROM orders").fetchone()[0] == 0 and check(desk).ok
+    finally:
+        desk.close()
+
+
+def abandoned_load(data_dir: Path, export: Path, hold: Callable[[Path], Any] | None = None) -> Path:
+    """A store left as a bulk load that died after its first chunks leaves it: upkeep set aside."""
+    desk = Desk.open(data_dir, clock=clock)
+    try:
+        with desk.atomic():
+            bulkload.set_aside(desk.db.connection())
+        import_file(desk, export, chunk_rows=500, bulk=False)  # written with the upkeep still aside
+        assert bulkload.pending(desk.db.connection()) is not None
+        return desk.db_path
+    finally:
+        desk.close()
+
+
+def test_a_load_that_died_is_finished_at_the_next_open(tmp_path: Path, export: Path) -> None:
+    db_path = abandoned_load(tmp_path / "died", export)
+    _, reference = imported(tmp_path / "reference", export, bulk=False)
+    desk = Desk.open(tmp_path / "died", clock=clock)
+    try:
+        assert bulkload.pending(desk.db.connection()) is None and check(desk).ok
+    finally:
+        desk.close()
+    assert dump(db_path) == reference
+
+
+def test_a_load_still_running_in_another_process_is_left_to_it(tmp_path: Path, export: Path) -> None:
+    db_path = abandoned_load(tmp_path / "running", export)
+    lock = bulkload.BulkLoadLock(db_path)
+    assert lock.acquire(wait=False)  # the loader is alive
+    try:
+        desk = Desk.open(tmp_path / "running", clock=clock)
+        try:
+            assert bulkload.pending(desk.db.connection()) is not None
+        finally:
+            desk.close()
+    finally:
+        lock.release()
