@@ -106,8 +106,12 @@ class _BulkLoad:
 
     def __enter__(self) -> _BulkLoad:
         if self.active and not self.one_transaction:
-            with self.desk.atomic():
-                bulkload.set_aside(self.desk.db.connection())
+            try:
+                with self.desk.atomic():
+                    bulkload.set_aside(self.desk.db.connection())
+            except BaseException:
+                self.lock.release()
+                raise
         return self
 
     def begin(self) -> None:
