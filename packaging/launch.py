@@ -17,4 +17,9 @@ if sys.stdout is None or sys.stderr is None:  # windowed build (no console)
 from kashop_desktop.cli import main
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    # The window imports orders in a spawned child process (services/imports/process.py); in a
+    # frozen build the child starts as this executable and must be routed there.
+    multiprocessing.freeze_support()
     sys.exit(main())

@@ -45,6 +45,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path)
     p.add_argument("--all-or-nothing", action="store_true",
                    help="if any row is refused, write nothing (exit 1); the file is written in one transaction")
+    p.add_argument("--column", action="append", default=[], metavar="HEADER=FIELD",
+                   help="read the file's column HEADER as FIELD (e.g. 付款金额=paid_amount); HEADER= skips that "
+                        "column; repeatable")
     p.add_argument("--json", action="store_true")
     p = add_command(orders, common, "cancel", cmd_orders_cancel, "cancel an order")
     p.add_argument("order_no")
@@ -164,9 +167,10 @@ def cmd_orders_import(args: argparse.Namespace) -> int:
     def body(desk: Any) -> int:
         if not args.file.exists():
             raise UsageError(f"no such file: {args.file}")
+        columns = _columns(args.column)
         meter = ImportMeter(sys.stderr) if sys.stderr.isatty() else None
         try:
-            report = import_file(desk, args.file, all_or_nothing=args.all_or_nothing, progress=meter)
+            report = import_file(desk, args.file, all_or_nothing=args.all_or_nothing, progress=meter, columns=columns)
         finally:
             if meter is not None:
                 meter.clear()
@@ -209,9 +213,24 @@ class ImportMeter:
             self.stream.flush()
 
 
+def _columns(items: list[str]) -> dict[str, str]:
+    from ..services.imports import COLUMNS
+
+    chosen: dict[str, str] = {}
+    for item in items:
+        header, sep, field = item.partition("=")
+        if not sep or not header.strip():
+            raise UsageError(f"--column 应为 表头=字段，收到 {item!r}\n--column needs HEADER=FIELD, got {item!r}")
+        if field.strip() and field.strip() not in COLUMNS:
+            raise UsageError(f"--column：没有字段 {field.strip()!r}；可用：{', '.join(COLUMNS)}\n"
+                             f"--column: no field {field.strip()!r}; fields: {', '.join(COLUMNS)}")
+        chosen[header.strip()] = field.strip()
+    return chosen
+
+
 def _print_import(args: argparse.Namespace, report: Any) -> None:
     def rows(items: list[Any]) -> list[dict[str, Any]]:
-        return [{"row": p.row, "column": p.column, "zh": p.zh, "en": p.en} for p in items]
+        return [{"row": p.row, "column": p.column, "value": p.value, "zh": p.zh, "en": p.en} for p in items]
 
     if args.json:
         print_json({"outcome": report.outcome.value, "rows": report.rows, "inserted": report.inserted,

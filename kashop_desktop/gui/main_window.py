@@ -14,8 +14,10 @@ from typing import Any
 from ..applog import log_file
 from ..domain.refund_states import IN_FLIGHT_REFUND_STATES, REFUND_STATES_SHOWN, RefundStatus
 from ..services import gateways, maintenance, views
+from ..services.imports import ImportReport
 from ..services.refund_queue import QueueReport
 from .context import DeskContext
+from .dialogs.import_orders import ImportDialog
 from .dialogs.restore_backup import RestoreBackupDialog
 from .dialogs.vault import VaultDialog
 from .i18n import error_text, refund_state_label, switch_language
@@ -105,6 +107,7 @@ class MainWindow(QMainWindow):
             QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
             self.stack.addWidget(holder)
         self.orders_page = OrdersPage(self.ctx)
+        self.orders_page.import_requested.connect(lambda: self.ctx.start(self.import_orders()))
         self._holder(0).addWidget(self.orders_page)
         self.pages["orders"] = self.orders_page
         self.nav.currentRowChanged.connect(self._on_nav)
@@ -130,6 +133,12 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("文件(&F)"))
+        import_action = QAction(self.tr("导入订单(&I)…"), self)
+        import_action.setShortcut(QKeySequence("Ctrl+I"))
+        import_action.triggered.connect(lambda: self.ctx.start(self.import_orders()))
+        file_menu.addAction(import_action)
+        self.import_action = import_action
+        file_menu.addSeparator()
         backup = QAction(self.tr("立即备份(&B)"), self)
         backup.setShortcut(QKeySequence("Ctrl+Shift+B"))
         backup.triggered.connect(lambda: self.ctx.start(self.back_up()))
@@ -262,6 +271,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("备份失败：{error}").format(error=error_text(exc)), 10000)
             return
         self.statusBar().showMessage(self.tr("已备份到 {path}").format(path=path), 10000)
+
+    async def import_orders(self, path: Path | None = None) -> ImportReport | None:
+        """File > 导入订单: choose a file (unless given), preview and check it, import it in the
+        background; the order list refreshes from the report's Changes."""
+        return await ImportDialog.ask(self, self.ctx, path)
 
     async def restore_backup(self) -> Path | None:
         """Pick a backup; the window then closes, the restore runs with no connection open and the

@@ -51,6 +51,7 @@ from .qt import (
     QModelIndex,
     QPainter,
     QPersistentModelIndex,
+    QPushButton,
     QSettings,
     QShortcut,
     QSplitter,
@@ -59,6 +60,7 @@ from .qt import (
     QTabBar,
     QTableView,
     QTimer,
+    QToolButton,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -139,6 +141,7 @@ class OrdersPage(QWidget):
     """Tabs + filters + list + detail. Refreshes itself from ``ctx.changed``."""
 
     detail_opened = Signal(int)  # order id, after Enter / double click / the context menu
+    import_requested = Signal()  # the owner pressed 导入订单… (the window opens File > 导入订单)
 
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -173,6 +176,7 @@ class OrdersPage(QWidget):
         self.detail = OrderDetailPane(self.ctx)
         self.splitter.addWidget(self.view)
         self.splitter.addWidget(self.detail)
+        self._build_empty_state()
         # Both give way when the window shrinks (a small laptop keeps more than a handful of
         # rows); the first show splits the height by what the detail needs (fit_splitter).
         self.splitter.setStretchFactor(0, 3)
@@ -184,6 +188,23 @@ class OrdersPage(QWidget):
         find.activated.connect(self.focus_search)
         refresh = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self)
         refresh.activated.connect(self.refresh)
+
+    def _build_empty_state(self) -> None:
+        """Over the empty list of a shop with no orders yet: say so and offer the import."""
+        self.empty_state = QWidget(self.view.viewport())
+        box = QVBoxLayout(self.empty_state)
+        box.addStretch(1)
+        self.empty_label = QLabel(self.tr("还没有订单。可以从网店后台导出的 CSV 或 Excel 文件导入。"))
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setStyleSheet("color: #5b6670; font-size: 11pt;")
+        self.empty_import = QPushButton(self.tr("导入订单…"))
+        self.empty_import.clicked.connect(self.import_requested.emit)
+        box.addWidget(self.empty_label)
+        box.addWidget(self.empty_import, 0, Qt.AlignmentFlag.AlignHCenter)
+        box.addStretch(2)
+        QVBoxLayout(self.view.viewport()).addWidget(self.empty_state)
+        self.empty_state.hide()
 
     def _build_filters(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -207,6 +228,10 @@ class OrdersPage(QWidget):
             self.type_combo.addItem(label, code)
         self.type_combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
         self.count_label = QLabel()
+        self.import_button = QToolButton()
+        self.import_button.setText(self.tr("导入订单…"))
+        self.import_button.setToolTip(self.tr("从 CSV / Excel 文件导入订单（文件 > 导入订单，Ctrl+I）"))
+        self.import_button.clicked.connect(self.import_requested.emit)
         row.addWidget(self.search, 1)  # the search box takes the spare width
         row.addWidget(self.search_kind)
         row.addSpacing(8)
@@ -216,6 +241,7 @@ class OrdersPage(QWidget):
         row.addWidget(self.type_combo)
         row.addSpacing(8)
         row.addWidget(self.count_label)
+        row.addWidget(self.import_button)
         self._on_date_toggled(False)
         return row
 
@@ -362,6 +388,7 @@ class OrdersPage(QWidget):
             n = counts.get("all" if status is None else status, 0)
             self.tabs.setTabText(i, self.tr("{label} ({count})").format(label=label, count=f"{n:,}"))
             self.tabs.setTabData(i, n)
+        self.empty_state.setVisible(counts.get("all", 0) == 0)
         self._show_count()
 
     def tab_count(self, status: str | None) -> int:

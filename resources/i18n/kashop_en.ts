@@ -506,6 +506,298 @@ Please attach this file when you contact support.</translation>
     </message>
 </context>
 <context>
+    <name>ImportDialog</name>
+    <message>
+        <source>导入订单</source>
+        <translation>Import orders</translation>
+    </message>
+    <message>
+        <source>选择其他文件…</source>
+        <translation>Choose another file…</translation>
+    </message>
+    <message>
+        <source>文件的前几行（表头下：订单台读作的字段；点列标题可以改）</source>
+        <translation>The file&apos;s first rows (under each header: the field the desk reads it as; click a column title to change it)</translation>
+    </message>
+    <message>
+        <source>导入没有问题的行（有问题的行跳过，并列在结果里）</source>
+        <translation>Import the good rows (rows with problems are skipped and listed in the result)</translation>
+    </message>
+    <message>
+        <source>全部或全不：只要有一行有问题，就一行也不导入</source>
+        <translation>All or nothing: if any row has a problem, import no row at all</translation>
+    </message>
+    <message>
+        <source>导入</source>
+        <translation>Import</translation>
+    </message>
+    <message>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>导入在后台进程中进行，订单台保持可用。每批 5000 行一起写入：停止时已写入的批次完整保留，正在处理的这一批不会写入。</source>
+        <translation>The import runs in a background process; the desk stays usable. Rows are written 5,000 at a time: stopping keeps every batch already written, whole, and does not write the batch in progress.</translation>
+    </message>
+    <message>
+        <source>停止导入</source>
+        <translation>Stop import</translation>
+    </message>
+    <message>
+        <source>导出被拒绝的行（CSV）…</source>
+        <translation>Export refused rows (CSV)…</translation>
+    </message>
+    <message>
+        <source>文件：{name}（正在读取…）</source>
+        <translation>File: {name} (reading…)</translation>
+    </message>
+    <message>
+        <source>无法读取文件：{error}</source>
+        <translation>Cannot read the file: {error}</translation>
+    </message>
+    <message>
+        <source>文件：{name}</source>
+        <translation>File: {name}</translation>
+    </message>
+    <message>
+        <source>这个文件不能导入：{reason}</source>
+        <translation>This file cannot be imported: {reason}</translation>
+    </message>
+    <message>
+        <source>约 {n} 行</source>
+        <translation>about {n} rows</translation>
+    </message>
+    <message>
+        <source>行数未知</source>
+        <translation>row count unknown</translation>
+    </message>
+    <message>
+        <source>文件：{name}（{kind}，{size}）</source>
+        <translation>File: {name} ({kind}, {size})</translation>
+    </message>
+    <message>
+        <source>表头不对，不能导入：{reason}</source>
+        <translation>The header is not right, so the file cannot be imported: {reason}</translation>
+    </message>
+    <message>
+        <source>缺少必需的列：{fields}</source>
+        <translation>Required columns missing: {fields}</translation>
+    </message>
+    <message>
+        <source>点红色的列标题，选它对应的字段或「不导入这一列」；也可以在表格里改好表头后再选择文件。</source>
+        <translation>Click a red column title and choose its field, or &apos;Do not import this column&apos;; or correct the header in the spreadsheet and choose the file again.</translation>
+    </message>
+    <message>
+        <source>正在检查每一行（与导入相同的规则，不写入）…</source>
+        <translation>Checking every row (the same rules as the import, nothing written)…</translation>
+    </message>
+    <message>
+        <source>正在检查每一行（与导入相同的规则，不写入）… 已检查 {n} 行</source>
+        <translation>Checking every row (the same rules as the import, nothing written)… {n} rows checked</translation>
+    </message>
+    <message>
+        <source>文件中的 {n} 行都已在订单台里，内容相同：导入不会改动任何订单。</source>
+        <translation>All {n} rows of the file are already in the desk and the same: importing would change no order.</translation>
+    </message>
+    <message>
+        <source>检查完毕：{rows} 行中，可新增 {new} 行，可更新 {updated} 行，已存在且相同 {same} 行，有问题 {bad} 行。</source>
+        <translation>Checked {rows} rows: {new} can be added, {updated} can be updated, {same} are already there and the same, {bad} have problems.</translation>
+    </message>
+    <message>
+        <source>下面列出前 {n} 行。</source>
+        <translation>The first {n} are listed below.</translation>
+    </message>
+    <message>
+        <source>文件在第 {row} 行之后无法读取：{reason}</source>
+        <translation>The file cannot be read after row {row}: {reason}</translation>
+    </message>
+    <message>
+        <source>有问题的行：选「导入没有问题的行」会跳过它们；选「全部或全不」将一行也不导入。</source>
+        <translation>Rows with problems: &quot;Import the good rows&quot; skips them; &quot;All or nothing&quot; imports no row.</translation>
+    </message>
+    <message>
+        <source>正在导入 {name}</source>
+        <translation>Importing {name}</translation>
+    </message>
+    <message>
+        <source>正在启动…</source>
+        <translation>Starting…</translation>
+    </message>
+    <message>
+        <source>正在停止…</source>
+        <translation>Stopping…</translation>
+    </message>
+    <message>
+        <source>正在停止：当前这一批不会写入，已写入的批次保留…</source>
+        <translation>Stopping: the batch in progress will not be written; batches already written are kept…</translation>
+    </message>
+    <message>
+        <source>已处理 {done} / {total} 行，已写入 {written} 行</source>
+        <translation>{done} of {total} rows done, {written} written</translation>
+    </message>
+    <message>
+        <source>，</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>已处理 {done} 行，已写入 {written} 行</source>
+        <translation>{done} rows done, {written} written</translation>
+    </message>
+    <message>
+        <source>导入没有完成：{reason}</source>
+        <translation>The import did not finish: {reason}</translation>
+    </message>
+    <message>
+        <source>已写入的批次完整保留；再次导入同一文件即可继续（已导入的行计为未变）。</source>
+        <translation>The batches already written are kept, whole; import the same file again to finish (rows already in count as unchanged).</translation>
+    </message>
+    <message>
+        <source>没有保存：{error}</source>
+        <translation>Not saved: {error}</translation>
+    </message>
+    <message>
+        <source>已保存 {n} 行到 {path}</source>
+        <translation>Saved {n} rows to {path}</translation>
+    </message>
+    <message>
+        <source>不认识</source>
+        <extracomment>What the file dialogs offer: the formats ``orders import`` reads (by content, not by name).</extracomment>
+        <translation>not known</translation>
+    </message>
+    <message>
+        <source>（无表头）</source>
+        <translation>(no header)</translation>
+    </message>
+    <message>
+        <source>不导入</source>
+        <translation>not imported</translation>
+    </message>
+    <message>
+        <source>约剩 {n} 秒</source>
+        <translation>about {n} s left</translation>
+    </message>
+    <message>
+        <source>约剩 {m} 分 {s} 秒</source>
+        <translation>about {m} min {s} s left</translation>
+    </message>
+    <message>
+        <source>选择要导入的订单文件</source>
+        <translation>Choose the orders file to import</translation>
+    </message>
+    <message>
+        <source>表格文件 ({patterns})</source>
+        <translation>Table files ({patterns})</translation>
+    </message>
+    <message>
+        <source>所有文件 (*)</source>
+        <translation>All files (*)</translation>
+    </message>
+    <message>
+        <source>保存被拒绝的行</source>
+        <translation>Save the refused rows</translation>
+    </message>
+    <message>
+        <source>CSV 文件 (*.csv)</source>
+        <translation>CSV files (*.csv)</translation>
+    </message>
+    <message>
+        <source>订单台不认识这一列的表头：点它选择对应的字段，或选「不导入这一列」</source>
+        <translation>The desk does not know this column&apos;s header: click it to choose its field, or &apos;Do not import this column&apos;</translation>
+    </message>
+    <message>
+        <source>点列标题可以改它对应的字段</source>
+        <translation>Click the column title to change its field</translation>
+    </message>
+    <message>
+        <source>（必需）</source>
+        <translation> (required)</translation>
+    </message>
+    <message>
+        <source>不导入这一列</source>
+        <translation>Do not import this column</translation>
+    </message>
+    <message>
+        <source>行</source>
+        <translation>Row</translation>
+    </message>
+    <message>
+        <source>列</source>
+        <translation>Column</translation>
+    </message>
+    <message>
+        <source>值</source>
+        <translation>Value</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>整行</source>
+        <translation>whole row</translation>
+    </message>
+    <message>
+        <source>已停止：按「全部或全不」导入，一行也没有写入。</source>
+        <translation>Stopped: imported all-or-nothing, so no row was written.</translation>
+    </message>
+    <message>
+        <source>已停止：文件第 {row} 行及之前的行已处理（写入 {written} 行），之后的行没有导入。再次导入同一文件即可继续（已导入的行计为未变）。</source>
+        <translation>Stopped: the rows up to row {row} of the file are done ({written} rows written); the rows after it were not imported. Import the same file again to finish (rows already in count as unchanged).</translation>
+    </message>
+    <message>
+        <source>没有导入任何行：有 {n} 行有问题，按「全部或全不」一行也没有写入。</source>
+        <translation>Nothing imported: {n} rows have problems, and all-or-nothing wrote no row.</translation>
+    </message>
+    <message>
+        <source>导入在第 {row} 行停止：{reason}。之前的行已导入。</source>
+        <translation>The import stopped at row {row}: {reason}. The rows before it are imported.</translation>
+    </message>
+    <message>
+        <source>没有新内容：文件中的 {n} 行都已在订单台里，没有改动任何订单。</source>
+        <translation>Nothing new: all {n} rows of the file are already in the desk; no order was changed.</translation>
+    </message>
+    <message>
+        <source>没有导入任何行：每一行都有问题（见下表）。</source>
+        <translation>Nothing imported: every row has a problem (see the table).</translation>
+    </message>
+    <message>
+        <source>部分导入：{n} 行有问题被跳过（见下表），其余已导入。</source>
+        <translation>Partly imported: {n} rows with problems were skipped (see the table); the rest are imported.</translation>
+    </message>
+    <message>
+        <source>导入完成。</source>
+        <translation>Import complete.</translation>
+    </message>
+    <message>
+        <source>新增 {n} 行</source>
+        <translation>{n} rows added</translation>
+    </message>
+    <message>
+        <source>更新 {n} 行（状态向前推进）</source>
+        <translation>{n} rows updated (status moved forward)</translation>
+    </message>
+    <message>
+        <source>已存在且相同，跳过 {n} 行</source>
+        <translation>{n} rows already there and the same, skipped</translation>
+    </message>
+    <message>
+        <source>拒绝 {n} 行</source>
+        <translation>{n} rows refused</translation>
+    </message>
+    <message>
+        <source>空行 {n} 行（忽略）</source>
+        <translation>{n} blank rows (ignored)</translation>
+    </message>
+    <message>
+        <source>提示 {n} 条，例如第 {row} 行：{text}</source>
+        <translation>{n} warnings, for example row {row}: {text}</translation>
+    </message>
+    <message>
+        <source>下表列出前 {n} 个被拒绝的行。</source>
+        <translation>The table lists the first {n} refused rows.</translation>
+    </message>
+</context>
+<context>
     <name>Labels</name>
     <message>
         <source>待支付</source>
@@ -799,6 +1091,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
+    </message>
+    <message>
+        <source>导入订单(&amp;I)…</source>
+        <translation>&amp;Import orders…</translation>
     </message>
     <message>
         <source>立即备份(&amp;B)</source>
@@ -1432,8 +1728,16 @@ Not available: {why}</translation>
 <context>
     <name>OrdersPage</name>
     <message>
-        <source>搜索：订单号 / 手机号 / QQ / 邮箱 / 交易号（Ctrl+F）</source>
+        <source>还没有订单。可以从网店后台导出的 CSV 或 Excel 文件导入。</source>
         <extracomment>(filter status, tab) in tab order; None is 全部. Labels come from i18n.status_label.</extracomment>
+        <translation>No orders yet. Import them from a CSV or Excel file exported from the shop&apos;s back office.</translation>
+    </message>
+    <message>
+        <source>导入订单…</source>
+        <translation>Import orders…</translation>
+    </message>
+    <message>
+        <source>搜索：订单号 / 手机号 / QQ / 邮箱 / 交易号（Ctrl+F）</source>
         <translation>Search: order no / phone / QQ / e-mail / trade no (Ctrl+F)</translation>
     </message>
     <message>
@@ -1447,6 +1751,10 @@ Not available: {why}</translation>
     <message>
         <source>全部类型</source>
         <translation>All types</translation>
+    </message>
+    <message>
+        <source>从 CSV / Excel 文件导入订单（文件 &gt; 导入订单，Ctrl+I）</source>
+        <translation>Import orders from a CSV / Excel file (File &gt; Import orders, Ctrl+I)</translation>
     </message>
     <message>
         <source>搜索中…</source>

@@ -14,12 +14,20 @@ row (or a file damaged part-way) it rolls back, then reads the rest of the file 
 to report every refused row. A crash rolls back too (SQLite's journal), so either every row is
 in or none is. Other processes wait for that one transaction (it holds the write lock for the
 length of the import).
+
+``cancel`` (asked before each chunk is written) stops an import between two chunks: the chunks
+committed before it stay, whole; the chunk read but not yet written is not written, nor
+anything after it (``report.cancelled``, ``report.committed_row``). With ``all_or_nothing`` a
+cancel rolls the one transaction back: nothing is written. ``dry_run`` checks every row as the
+import would (the file's rules and the store's) and writes nothing: the counts say what an
+import would do now; a trade no shared by two rows in different chunks is only caught by the
+import itself.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from ...domain.errors import StoreBusy
@@ -29,7 +37,7 @@ from ..common import OWNER
 from ..desk import Desk
 from .reading import ImportFileError, Row, Table, open_table
 from .report import ImportReport, RowProblem
-from .rows import Header, RowError, RowReader, is_blank
+from .rows import Header, RowError, RowReader, is_blank, shown_value
 from .writing import ChunkWriter, Pending
 
 log = logging.getLogger(__name__)
@@ -55,30 +63,37 @@ class _Refused(Exception):
 
 def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: bool = False,
                 chunk_rows: int = CHUNK_ROWS, progress: Progress | None = None,
-                cancel: Cancel | None = None, bulk: bool | None = None) -> ImportReport:
+                cancel: Cancel | None = None, bulk: bool | None = None, dry_run: bool = False,
+                columns: Mapping[str, str] | None = None) -> ImportReport:
     """Import orders from a CSV/TSV (UTF-8, UTF-16 with BOM, GBK/GB18030) or XLSX file.
 
     Returns the ImportReport (its ``outcome`` says all / partial / nothing). Raises
     ImportFileError (a DomainError) for a file-level problem found before any row is written:
     unreadable, empty, not text, Big5/Shift-JIS, a damaged XLSX, unknown, missing or duplicate
-    columns, no data rows. ``progress`` is called after each committed chunk; ``cancel`` is asked
-    before each chunk is written (with ``all_or_nothing``, a cancel rolls everything back).
-    ``bulk`` forces the set-aside upkeep on or off (None: decided by ``BULK_FROM_ROWS``); the
-    store ends the same either way.
+    columns, no data rows. ``progress`` is called after each committed chunk (each checked chunk
+    with ``dry_run``); ``cancel`` is asked before each chunk is written (with ``all_or_nothing``, a
+    cancel rolls everything back). ``bulk`` forces the set-aside upkeep on or off (None: decided by
+    ``BULK_FROM_ROWS``); the store ends the same either way. ``dry_run``: see the module docstring.
+    ``columns`` maps a header text to the field it stands for ("" not to import that column), over
+    the names the desk knows (``rows.Header.read``).
     """
     table = open_table(path)
-    report = ImportReport(all_or_nothing=all_or_nothing, estimated_rows=max(0, table.estimated_rows - 1))
+    report = ImportReport(all_or_nothing=all_or_nothing, estimated_rows=max(0, table.estimated_rows - 1),
+                          dry_run=dry_run)
     try:
         rows = iter(table.rows)
-        header = _header(rows)
+        header = _header(rows, columns)
         writer = ChunkWriter(desk, report, actor)
         gateways = {str(n): int(i) for n, i in desk.db.execute_sql("SELECT name, id FROM gateway_account")}
         chunks = _chunks(_checked_rows(rows, header, table, gateways, report), chunk_rows)
-        with _BulkLoad(desk, report.estimated_rows if bulk is None else bulk, all_or_nothing) as load:
-            if all_or_nothing:
-                _write_all_or_nothing(desk, writer, chunks, report, cancel, load)
-            else:
-                _write_chunks(desk, writer, chunks, report, progress, cancel)
+        if dry_run:
+            _check_only(writer, chunks, report, progress, cancel)
+        else:
+            with _BulkLoad(desk, report.estimated_rows if bulk is None else bulk, all_or_nothing) as load:
+                if all_or_nothing:
+                    _write_all_or_nothing(desk, writer, chunks, report, progress, cancel, load)
+                else:
+                    _write_chunks(desk, writer, chunks, report, progress, cancel)
     except ImportFileError as exc:
         if exc.row is None:
             raise
@@ -138,12 +153,12 @@ class _BulkLoad:
             self.lock.release()
 
 
-def _header(rows: Iterator[Row]) -> Header:
+def _header(rows: Iterator[Row], columns: Mapping[str, str] | None = None) -> Header:
     for _, cells in rows:
         if cells is None:
             break
         if not is_blank(cells):
-            return Header.read(cells)
+            return Header.read(cells, columns)
     raise ImportFileError("no_header", "文件里没有表头行", "the file has no header row")
 
 
@@ -163,10 +178,11 @@ def _checked_rows(rows: Iterator[Row], header: Header, table: Table, gateways: d
         try:
             data, warnings = parse(cells)
         except RowError as exc:
-            report.refuse(RowProblem(number, exc.column, exc.zh, exc.en))
+            report.refuse(RowProblem(number, exc.column, exc.zh, exc.en, shown_value(cells, header, exc.column)))
             continue
         if data["order_no"] in seen:
-            report.refuse(RowProblem(number, "order_no", "文件中订单号重复", "order no repeated in the file"))
+            report.refuse(RowProblem(number, "order_no", "文件中订单号重复", "order no repeated in the file",
+                                     data["order_no"]))
             continue
         seen.add(data["order_no"])
         yield Pending(number, data, warnings)
@@ -183,10 +199,23 @@ def _chunks(pending: Iterator[Pending], size: int) -> Iterator[list[Pending]]:
         yield chunk
 
 
+def _check_only(writer: ChunkWriter, chunks: Iterator[list[Pending]], report: ImportReport,
+                progress: Progress | None, cancel: Cancel | None) -> None:
+    writer.dry_run = True
+    for chunk in chunks:
+        if cancel is not None and cancel():
+            report.cancelled = True
+            return
+        writer.write(chunk)
+        report.committed_row = chunk[-1].number
+        if progress is not None:
+            progress(report)
+
+
 def _write_chunks(desk: Desk, writer: ChunkWriter, chunks: Iterator[list[Pending]], report: ImportReport,
                   progress: Progress | None, cancel: Cancel | None) -> None:
     for chunk in chunks:
-        if cancel is not None and cancel():
+        if cancel is not None and cancel():  # between two chunks: what is committed stays whole
             report.cancelled = True
             return
         try:
@@ -214,7 +243,8 @@ def _busy_part_way(report: ImportReport) -> StoreBusy:
 
 
 def _write_all_or_nothing(desk: Desk, writer: ChunkWriter, chunks: Iterator[list[Pending]],
-                          report: ImportReport, cancel: Cancel | None, load: _BulkLoad) -> None:
+                          report: ImportReport, progress: Progress | None, cancel: Cancel | None,
+                          load: _BulkLoad) -> None:
     try:
         with desk.atomic():
             load.begin()
@@ -227,6 +257,8 @@ def _write_all_or_nothing(desk: Desk, writer: ChunkWriter, chunks: Iterator[list
                     raise _Refused
                 writer.write(chunk)
                 last = chunk[-1].number
+                if progress is not None:  # written, not committed: all of it commits at the end
+                    progress(report)
             if report.refused:
                 raise _Refused
             load.end()

@@ -15,12 +15,14 @@ KEEP_MESSAGES = 1000
 @dataclass(frozen=True)
 class RowProblem:
     """One refused row (or a warning): the row number as Excel shows it (header = 1), the
-    column code ("" for the whole row) and why, in Chinese and English."""
+    column code ("" for the whole row), why in Chinese and English, and the refused cell's
+    value as the file has it ("" when the whole row is concerned or it is not known)."""
 
     row: int
     column: str
     zh: str
     en: str
+    value: str = ""
 
 
 class Outcome(StrEnum):
@@ -36,7 +38,10 @@ class ImportReport:
     """The result of ``import_file``. ``rows`` counts non-blank data rows; ``refused`` counts
     refused rows (``problems`` keeps the first KEEP_MESSAGES of them). ``stopped`` is a
     file-level problem met part-way (an XLSX damaged after its first rows). ``committed_row``
-    is the last row number whose chunk is committed, for telling what a re-run will redo."""
+    is the last row number whose chunk is committed, for telling what a re-run will redo.
+    ``cancelled``: the import was stopped between two chunks (nothing after ``committed_row``
+    is written; with all-or-nothing nothing at all). ``dry_run``: the rows were only checked,
+    and the counts say what an import would do."""
 
     rows: int = 0
     inserted: int = 0
@@ -50,12 +55,12 @@ class ImportReport:
     stopped: RowProblem | None = None
     all_or_nothing: bool = False
     rolled_back: bool = False
+    cancelled: bool = False
+    dry_run: bool = False
     committed_row: int = 0
     changes: Changes = field(default_factory=Changes)
     #: About how many data rows the file holds (from its size; 0: unknown), for progress.
     estimated_rows: int = 0
-    #: Stopped between two chunks by the caller's ``cancel``: the chunks before are in.
-    cancelled: bool = False
 
     @property
     def written(self) -> int:

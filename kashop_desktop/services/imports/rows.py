@@ -8,7 +8,7 @@ the dict that ``bulk.insert_orders`` takes, or raises ``RowError`` naming the co
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -18,6 +18,7 @@ from ...domain.errors import DomainError
 from ...domain.order import Channel, CodeUsed, ProductType
 from ...domain.states import OrderStatus, parse_status
 from .cells import (
+    NO_SAVED_VALUE,
     Cell,
     CellError,
     clean_text,
@@ -79,21 +80,27 @@ class Header:
     index: dict[str, int]
     width: int
     blank: frozenset[int]  # positions with an empty header cell
+    ignored: frozenset[int] = frozenset()  # positions the owner chose not to import
 
     @classmethod
-    def read(cls, cells: Sequence[Cell]) -> Header:
-        """Map header cells to codes; raises ImportFileError for unknown, missing or duplicate columns."""
+    def read(cls, cells: Sequence[Cell], columns: Mapping[str, str] | None = None) -> Header:
+        """Map header cells to codes; raises ImportFileError for unknown, missing or duplicate columns.
+
+        ``columns`` (the owner's choice, see ``check_columns``) maps a header text as written
+        to the code it stands for, or to "" for a column not to import; it wins over the names
+        the desk knows."""
+        chosen = check_columns(columns)
         index: dict[str, int] = {}
         named: dict[str, str] = {}
         unknown: list[str] = []
         blank: set[int] = set()
+        ignored: set[int] = set()
         for position, cell in enumerate(cells):
-            try:
-                text = clean_text(cell)
-            except CellError:
-                text = "?"
-            code = column_code(text)
-            if not text:
+            text = header_text(cell)
+            code = chosen[text] if text in chosen else column_code(text)
+            if text in chosen and not code:
+                ignored.add(position)
+            elif not text:
                 blank.add(position)
             elif code is None:
                 unknown.append(text[:40])
@@ -108,7 +115,28 @@ class Header:
         if missing:
             raise ImportFileError("missing_columns", f"缺少必需的列：{', '.join(missing)}",
                                   f"required columns missing: {', '.join(missing)}")
-        return cls(index, len(cells), frozenset(blank))
+        return cls(index, len(cells), frozenset(blank), frozenset(ignored))
+
+
+def check_columns(columns: Mapping[str, str] | None) -> dict[str, str]:
+    """The owner's column choices (header text -> a ``COLUMNS`` code, or "" not to import it),
+    with the header texts cleaned as the header row is; raises ImportFileError for a code the
+    import does not know."""
+    chosen: dict[str, str] = {}
+    for header, code in (columns or {}).items():
+        if code and code not in COLUMNS:
+            raise ImportFileError("bad_mapping", f"「{header}」对应的字段 {code} 不存在；可用的字段：{', '.join(COLUMNS)}",
+                                  f"'{header}' is mapped to {code}, which is not a field; fields: {', '.join(COLUMNS)}")
+        chosen[header_text(header)] = code
+    return chosen
+
+
+def header_text(cell: Cell) -> str:
+    """A header cell as the import reads it (invisible characters removed, outer blanks stripped)."""
+    try:
+        return clean_text(cell)
+    except CellError:
+        return "?"
 
 
 def _duplicate(first: str, second: str, code: str) -> ImportFileError:
@@ -127,6 +155,24 @@ def column_code(text: str) -> str | None:
         if lowered == code or name in names:
             return code
     return None
+
+
+#: The longest cell value a RowProblem keeps (a refused row's value is shown, not stored whole).
+SHOWN_VALUE_CHARS = 200
+
+
+def shown_value(cells: Sequence[Cell], header: Header, column: str) -> str:
+    """The cell of ``column`` in a refused row as text, for showing beside the reason (the
+    whole row, comma-separated, for a whole-row problem); at most SHOWN_VALUE_CHARS characters."""
+    if not column:
+        text = ",".join("" if c is None or c is NO_SAVED_VALUE else str(c) for c in cells)
+    else:
+        position = header.index.get(column)
+        raw = cells[position] if position is not None and position < len(cells) else None
+        text = "" if raw is None or raw is NO_SAVED_VALUE else str(raw)
+    if any(c < " " or "\x7f" <= c <= "\x9f" for c in text):  # a NUL, a line break: shown as a mark
+        text = "".join("\ufffd" if c < " " or "\x7f" <= c <= "\x9f" else c for c in text)
+    return text if len(text) <= SHOWN_VALUE_CHARS else text[:SHOWN_VALUE_CHARS - 1] + "…"
 
 
 def is_blank(cells: Sequence[Cell]) -> bool:
@@ -292,6 +338,8 @@ def order_dict(data: dict[str, Any]) -> None:
 
 def _check_width(cells: Sequence[Cell], header: Header) -> None:
     for position in range(len(cells)):
+        if position in header.ignored:
+            continue
         if (position >= header.width or position in header.blank) and not is_blank(cells[position:position + 1]):
             raise RowError("", f"第 {position + 1} 列有内容但没有表头（某个值里可能有未加引号的逗号）",
                            f"column {position + 1} has a value but no header (a value may hold an unquoted comma)")

@@ -15,6 +15,7 @@ from typing import Any
 
 from ...domain.clock import to_epoch
 from ...domain.contacts import contact_key
+from ...domain.money import format_yuan
 from ...domain.states import OrderStatus
 from ..bulk import DEFAULTS as _DEFAULTS
 from ..bulk import INSERT_SQL as _INSERT_SQL
@@ -44,6 +45,14 @@ _UPDATE_SQL = (
     "gateway_trade_no = COALESCE(gateway_trade_no, ?), "
     "code_used = CASE WHEN ? = 'unknown' THEN code_used ELSE ? END, updated_at = ? WHERE id = ?"
 )
+
+
+def _value(data: dict[str, Any], column: str) -> str:
+    """The file's value of a column the store's rules refused, from the row's checked dict."""
+    if column == "paid_amount":
+        return format_yuan(data["paid_fen"])
+    value = data.get(column)
+    return "" if value is None else str(value)
 
 
 @dataclass
@@ -88,7 +97,7 @@ class ChunkWriter:
                 if taken is not None:  # one payment pays for one order
                     raise RowError("gateway_trade_no", taken.zh, taken.en)
             except RowError as exc:
-                self.report.refuse(RowProblem(pending.number, exc.column, exc.zh, exc.en))
+                self.report.refuse(RowProblem(pending.number, exc.column, exc.zh, exc.en, _value(data, exc.column)))
                 continue
             trade_nos.claim(data["gateway_id"], data["gateway_trade_no"], data["order_no"])
             accepted.append(pending.data)
