@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
 import os
 import statistics
 import subprocess
@@ -47,7 +46,7 @@ os.environ.setdefault("KASHOP_SECRETS", "vault")  # never touch a real keyring f
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gui_search import Painter, search_matrix, typing_lag
-from terms import ensure_store, pick_terms
+from terms import ensure_store, fixed_terms, load_average
 
 from kashop_desktop.domain.clock import to_epoch
 from kashop_desktop.domain.order import ReasonCode
@@ -61,7 +60,6 @@ REFUNDS = 1000
 LATENCY_MS = 50
 #: Where the jumps land, as shares of the list (row 600,000 of a million first).
 JUMPS = (0.6, 0.123456, 0.987654, 0.4)
-TERMS_FILE = "bench_terms.json"
 RESULTS: list[tuple[str, float, str, float]] = []
 
 
@@ -89,7 +87,7 @@ def queue_refunds(desk: Desk) -> int:
 def record(name: str, value: float, unit: str, target: float) -> None:
     RESULTS.append((name, value, unit, target))
     verdict = "ok" if value <= target else "OVER"
-    print(f"{name:<46} {value:>9.1f} {unit:<3} target <= {target:g} {unit}  {verdict}", flush=True)
+    print(f"{name:<46} {value:>9.1f} {unit:<3} target <= {target:g} {unit}  {verdict}  ({load_average()})", flush=True)
 
 
 def launch(data_dir: Path) -> None:
@@ -256,7 +254,7 @@ def run_gui(data_dir: Path, naive_terms: int) -> None:
     load_cjk_font(app)
     desk = Desk.open(data_dir)
     refund_ids = [r.id for r in views.list_refunds(desk, "queued", limit=REFUNDS)]
-    picked = json.loads((data_dir / TERMS_FILE).read_text(encoding="utf-8"))
+    picked = fixed_terms(desk)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     ctx = DeskContext(desk)
@@ -292,9 +290,7 @@ def main() -> int:
         return 1 if any(value > target for _, value, _, target in RESULTS) else 0
     desk = Desk.open(data_dir)
     ensure_store(desk, args.orders)
-    terms = data_dir / TERMS_FILE
-    if not terms.exists():  # the same fixed set on every run over this store
-        terms.write_text(json.dumps(pick_terms(desk), ensure_ascii=False), encoding="utf-8")
+    fixed_terms(desk)  # the same fixed set on every run over this store
     print(f"queued {queue_refunds(desk)} refunds for the lag test (1,000 requests approved in bulk)")
     desk.close()
     launch(data_dir)

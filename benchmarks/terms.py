@@ -8,10 +8,13 @@ The terms are drawn from the store itself (so they fit whatever it holds) and co
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from kashop_desktop.domain.contacts import clean
@@ -102,6 +105,20 @@ def pick_terms(desk: Desk) -> dict[str, list[tuple[str, int]]]:
     return picked
 
 
+TERMS_FILE = "bench_terms.json"
+
+
+def fixed_terms(desk: Desk) -> dict[str, list[tuple[str, int]]]:
+    """``pick_terms``, picked once per store and kept beside it: every run, and both
+    benchmarks, search the same fixed set."""
+    path = Path(desk.data_dir) / TERMS_FILE
+    if path.exists():
+        return {name: [(term, n) for term, n in found] for name, found in json.loads(path.read_text("utf-8")).items()}
+    picked = pick_terms(desk)
+    path.write_text(json.dumps(picked, ensure_ascii=False), encoding="utf-8")
+    return picked
+
+
 # ---- the naive plan (before the planner): one OR over every field, the planner left to choose ----
 
 def naive_source(db: Any, flt: queries.OrderFilter) -> tuple[str, list[Any]]:
@@ -142,12 +159,19 @@ def naive_source(db: Any, flt: queries.OrderFilter) -> tuple[str, list[Any]]:
 @contextmanager
 def naive_plan() -> Iterator[None]:
     """Every list query planned the old way while inside."""
-    planned = queries._source
+    planned, listed = queries._source, queries._listed
     queries._source = naive_source  # type: ignore[assignment]
+    queries._listed = lambda db, flt: None  # type: ignore[assignment]
     try:
         yield
     finally:
-        queries._source = planned  # type: ignore[assignment]
+        queries._source, queries._listed = planned, listed  # type: ignore[assignment]
+
+
+def load_average() -> str:
+    """The machine's load average (1, 5, 15 minutes), printed beside every figure."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} on {os.cpu_count()} cores"
 
 
 def p95(samples: list[float]) -> float:

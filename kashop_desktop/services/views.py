@@ -326,7 +326,7 @@ def first_look(desk: Desk, flt: OrderFilter, limit: int, cancelled: Callable[[],
     unselective search or a date range is counted later (``count_orders_cancellable``).
     Raises QueryCancelled as soon as ``cancelled()`` says the filter is no longer wanted."""
     def read() -> FirstLook:
-        rows = [OrderRow.from_tuple(r) for r in queries.page(desk.db, flt, limit)]
+        rows = [OrderRow.from_tuple(r) for r in queries.first_page(desk.db, flt, limit)]
         count: int | None = None
         if len(rows) < limit:
             count = len(rows)

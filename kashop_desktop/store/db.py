@@ -36,6 +36,7 @@ from ..domain.errors import StoreBusy, StoreError, StoreUnusable
 from ..domain.states import OrderStatus
 from . import bulkload, health, rekey, schema3
 from .backups import backup_file, list_backups, stamp
+from .dated import UNDATED_INDEX, UNDATED_INDEX_SQL
 from .models import MODELS, StatusCount, database
 from .search import TAIL_INDEX_SQL
 
@@ -258,6 +259,8 @@ def _up_to_date(db: SqliteDatabase) -> bool:
     """Whether ``_migrate`` has nothing to do, found by reads alone (no transaction)."""
     if int(db.execute_sql("PRAGMA user_version").fetchone()[0]) < LATEST or not schema3.applied(db):
         return False
+    if _missing_indexes(db):
+        return False
     # Without the trade-no index there is work only once the duplicates that kept it out are gone.
     return schema3.has_trade_no_index(db) or bool(schema3.duplicate_trade_nos(db, 1))
 
@@ -339,11 +342,20 @@ def open_store(path: Path, *, backups: Path | None = None) -> SqliteDatabase:
     return db
 
 
+#: Indexes that only speed searches up: (name, CREATE statement).
+SEARCH_INDEXES = (("orders_no_tail", TAIL_INDEX_SQL), (UNDATED_INDEX, UNDATED_INDEX_SQL))
+
+
+def _missing_indexes(db: SqliteDatabase) -> list[str]:
+    names = {r[0] for r in db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    return [sql for name, sql in SEARCH_INDEXES if name not in names]
+
+
 def _ensure_indexes(db: SqliteDatabase) -> None:
-    """Indexes that only speed things up, made where missing on every open: creating one never
+    """Indexes that only speed things up, made where missing on open: creating one never
     changes data, so it needs no schema number (a first open of a big store builds it once)."""
-    if db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'orders_no_tail'").fetchone() is None:
-        db.execute_sql(TAIL_INDEX_SQL)
+    for sql in _missing_indexes(db):
+        db.execute_sql(sql)
 
 
 def close_store() -> None:

@@ -1,6 +1,7 @@
 """The order search: what a search matches, and how big it is, before the list query is built.
 
-A search is resolved field by field, each through its own index, with a LIMIT probe:
+A search is resolved field by field, each through its own index, reading at most ``cap + 1``
+ids each (no field is read twice):
 
 * ``order_no``: an order-no prefix, a range on the unique index (``>= q AND < q || U+FFFF``);
 * ``order_tail``: the tail of an order no as buyers quote it ("0001996"), an equality on the
@@ -11,15 +12,24 @@ A search is resolved field by field, each through its own index, with a LIMIT pr
   finds every order of that buyer;
 * ``product``: part of a product's name, through the (product, created_at) index.
 
-If every field together matches at most ``cap`` orders, the search is *selective*: the list
-query starts from those ids (primary-key lookups) and filters them by tab, dates and type. If
-they match more, it is *unselective*: the list query walks the tab's status/time index in list
-order and tests each row against the search (cheap per-row tests, no materialised subquery),
-which finds a page of matches within a few hundred rows. The crossing point: a selective plan
-costs one lookup per match, a walk about ``page * total / matches`` rows, so the cap is
-``sqrt(page * total)``: ~14,000 at a million orders, ~4,500 at 100,000. Each field is first
-counted inside SQL with ``LIMIT cap + 1`` (no row reaches Python), and the ids are read only
-for a selective search.
+Three plans, from the sizes:
+
+* *selective* (every field together at most ``cap``): the matched orders are read once by
+  primary key into memory (``store.selection``); every tab, date range and sort of the search
+  is then a filter of those in Python, and a page is a slice read by primary key.
+* *dated* (an order-no prefix matching many, such as ``KS2024`` or ``KS202410``): order nos
+  start with their creation date after their letters, so the prefix is a time window (all of
+  2024, October 2024) and the list query walks the tab's status/time index inside it, testing
+  the prefix per row, never the newer orders above it. Order nos that do not start with their
+  date (imported ones of another shape) are kept in a small partial index
+  (``orders_no_undated``) and added to the window, as are the few orders other fields matched.
+* *unselective* otherwise: the list query walks the tab's status/time index in list order and
+  tests each row against the search (cheap per-row tests, no materialised subquery), which
+  finds a page of matches within a few hundred rows.
+
+The crossing point: a selective plan costs one lookup per match, a walk about
+``page * total / matches`` rows, so the cap is ``sqrt(page * total)``: ~14,000 at a million
+orders, ~4,500 at 100,000.
 
 Resolutions are cached per connection until the data changes (``PRAGMA data_version`` for other
 connections' commits, ``total_changes`` for this one's), so paging, counting and jumping within
@@ -40,6 +50,8 @@ from typing import Any
 from peewee import SqliteDatabase
 
 from ..domain.contacts import ContactKind, classify_contact, clean, search_forms
+from . import dated
+from .selection import Matched
 
 #: A search matching at most this many orders is resolved to its ids first; None: from the
 #: store's size (``cap_for``). Tests set a number.
@@ -47,6 +59,8 @@ CAP: int | None = None
 #: The page the cap is balanced for (the list reads 200 rows at a time).
 PAGE_ROWS = 200
 MIN_CAP = 1_000
+#: An order-no prefix matching more than this many orders is planned from its date (``store.dated``).
+WINDOW_FROM = 1_000
 #: Order-no tails are indexed on this many trailing characters (``orders_no_tail``).
 TAIL = 6
 #: The index over order-no tails (created by ``store.db``; set aside and rebuilt by bulk loads).
@@ -75,7 +89,9 @@ def classify_search(text: str) -> str:
 class Resolution:
     """A resolved search. ``matches``: per field, the orders it matched, capped at ``cap + 1``
     (only fields that were tried appear). ``ids``: every matching order id, ascending, when the
-    search is selective; None when it is not (then ``row_test`` is the per-row SQL test)."""
+    search is selective, with ``matched`` (their list columns in memory); None when it is not:
+    then ``row_test`` is the per-row SQL test, and ``window`` ([start, end) epoch seconds) the
+    creation times every match lies in, when the search is dated."""
 
     text: str
     kind: str
@@ -84,6 +100,8 @@ class Resolution:
     cap: int
     row_test: str = ""
     row_params: list[Any] = field(default_factory=list)
+    window: tuple[int, int] | None = None
+    matched: Matched | None = field(default=None, compare=False, repr=False)
 
     @property
     def selective(self) -> bool:
@@ -186,8 +204,9 @@ def cap_for(db: SqliteDatabase) -> int:
 
 
 def resolve(db: SqliteDatabase, text: str) -> Resolution | None:
-    """Resolve a search (None for an empty one). Each field is counted with ``LIMIT cap + 1``,
-    so an unselective search costs at most that many index entries per field to recognise."""
+    """Resolve a search (None for an empty one). Each field reads at most ``cap + 1`` ids from
+    its own index, so an unselective search costs at most that many index entries per field
+    to recognise."""
     q = clean(text)
     if not q:
         return None
@@ -199,22 +218,57 @@ def resolve(db: SqliteDatabase, text: str) -> Resolution | None:
         if hit is not None and hit[0] == version:
             mine.move_to_end(q)
             return hit[1]
-    kind = classify_search(q)
-    cap = cap_for(db)
-    probes = _probes(db, q, kind)
-    matches = {name: int(con.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT {cap + 1})", params).fetchone()[0])
-               for name, sql, params in probes}
-    if sum(matches.values()) <= cap:
-        found = {r[0] for name, sql, params in probes if matches[name] for r in con.execute(sql, params)}
-        resolution = Resolution(q, kind, matches, sorted(found), cap)
-    else:
-        test, test_params = _row_test(db, q, kind)
-        resolution = Resolution(q, kind, matches, None, cap, test, test_params)
+    resolution = _resolve(db, con, q)
     with _cache_lock:
         mine[q] = (version, resolution)
         while len(mine) > _CACHE_SIZE:
             mine.popitem(last=False)
     return resolution
+
+
+def _resolve(db: SqliteDatabase, con: sqlite3.Connection, q: str) -> Resolution:
+    kind = classify_search(q)
+    cap = cap_for(db)
+    probes = _probes(db, q, kind)
+    found = {name: [r[0] for r in con.execute(f"{sql} LIMIT {cap + 1}", params)] for name, sql, params in probes}
+    matches = {name: len(ids) for name, ids in found.items()}
+    if matches["order_no"] > WINDOW_FROM:
+        planned = _dated(db, con, q, kind, cap, found)
+        if planned is not None:
+            return planned
+    if sum(matches.values()) <= cap:
+        ids = sorted({i for ids in found.values() for i in ids})
+        return Resolution(q, kind, matches, ids, cap, matched=Matched(con, ids))
+    test, test_params = _row_test(db, q, kind)
+    return Resolution(q, kind, matches, None, cap, test, test_params)
+
+
+def _dated(db: SqliteDatabase, con: sqlite3.Connection, q: str, kind: str, cap: int,
+           found: dict[str, list[int]]) -> Resolution | None:
+    """The dated plan for an order-no prefix that matches many (``store.dated``): its date
+    window widened to the orders it cannot see (undated order nos with the prefix, and what the
+    other fields matched), or None when those are too many to add (the plain walk then)."""
+    upper = q.upper()
+    bounds = dated.window(upper)
+    if bounds is None:
+        return None
+    undated = [r[0] for r in con.execute(
+        f"SELECT id FROM orders WHERE order_no >= ? AND order_no < ? AND {dated.UNDATED_WHERE} LIMIT {cap + 1}",
+        (upper, upper + "\uffff"))]
+    extra = sorted({*undated, *(i for name, ids in found.items() if name != "order_no" for i in ids)})
+    if len(extra) > cap:
+        return None
+    start, end = bounds
+    test = "(+o.order_no >= ? AND +o.order_no < ?)"
+    params: list[Any] = [upper, upper + "\uffff"]
+    if extra:
+        low, high = con.execute("SELECT MIN(created_at), MAX(created_at) FROM orders WHERE id IN "
+                                "(SELECT value FROM json_each(?))", (json.dumps(extra),)).fetchone()
+        start, end = (low, high + 1) if start == end else (min(start, low), max(end, high + 1))
+        test = f"({test} OR +o.id IN (SELECT value FROM json_each(?)))"
+        params.append(json.dumps(extra))
+    matches = {name: len(ids) for name, ids in found.items()}
+    return Resolution(q, kind, matches, None, cap, test, params, window=(start, end))
 
 
 def forget() -> None:

@@ -16,7 +16,7 @@ from kashop_desktop.domain.clock import SHOP_TZ, to_epoch
 from kashop_desktop.domain.contacts import clean, search_forms
 from kashop_desktop.services import datagen, views
 from kashop_desktop.services.desk import Desk
-from kashop_desktop.store import queries, search
+from kashop_desktop.store import dated, queries, search
 from kashop_desktop.store.queries import REFUNDING, OrderFilter
 
 from .helpers import order
@@ -62,12 +62,121 @@ def test_a_selective_search_starts_from_its_ids_in_every_tab(shop: Desk, status:
 
 @pytest.mark.parametrize("status", TABS)
 def test_an_unselective_search_walks_the_tab_index_in_list_order(shop: Desk, status: str | None) -> None:
-    for text in ("KS2026", "@qq.com", "王者荣耀"):
+    for text in ("KS", "@qq.com", "王者荣耀"):  # "KS" names no date: no window
         resolution = search.resolve(shop.db, text)
-        assert resolution is not None and not resolution.selective
+        assert resolution is not None and not resolution.selective and resolution.window is None
         steps = plan(shop, OrderFilter(status=status, search=text))
         index = "orders_status_created_at_id (status=?)" if status else "orders_created_at_id"
         assert len(steps) == 1 and steps[0].endswith(index), steps  # no sort, no materialised subquery
+
+
+@pytest.mark.parametrize("status", TABS)
+def test_an_order_no_prefix_that_matches_many_walks_its_date_window(shop: Desk, monkeypatch: pytest.MonkeyPatch,
+                                                                     status: str | None) -> None:
+    monkeypatch.setattr(search, "WINDOW_FROM", 30)
+    for text in ("KS2025", "KS202503", "ks2026"):
+        resolution = search.resolve(shop.db, text)
+        assert resolution is not None and resolution.window == dated.window(text.upper()), text
+        steps = plan(shop, OrderFilter(status=status, search=text))
+        index = ("orders_status_created_at_id (status=? AND created_at>? AND created_at<?)" if status
+                 else "orders_created_at_id (created_at>? AND created_at<?)")
+        assert len(steps) == 1 and steps[0].endswith(index), steps  # inside the window, in list order
+
+
+def test_a_dated_search_finds_what_its_window_cannot_see(shop: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "WINDOW_FROM", 30)
+    late = to_epoch(NOW) - 3 * 86400
+    order(shop, "completed", order_no="KS20250301A0001", created_at=late)  # its no says March 2025
+    order(shop, "cancelled", order_no="KS2025-IMPORT-7", created_at=late - 86400)  # no date where it goes
+    order(shop, "completed", buyer="ks2025fan@qq.com", created_at=late - 400 * 86400)  # the buyer field
+    undated = [r[0] for r in shop.db.execute_sql(f"SELECT order_no FROM orders WHERE {dated.UNDATED_WHERE}")]
+    helpers = {r[0] for r in shop.db.execute_sql("SELECT order_no FROM orders WHERE order_no GLOB 'KST*'")}
+    assert set(undated) == {"KS2025-IMPORT-7", "KS20250301A0001", *helpers}  # the generated ones are all dated
+    ranges = [(None, None), (to_epoch(NOW) - 200 * 86400, to_epoch(NOW) - 30 * 86400)]
+    for text in ("KS2025", "KS202503", "KS2025030", "KS2026", "KS2025-"):
+        resolution = search.resolve(shop.db, text)
+        assert resolution is not None
+        for status in [*TABS, REFUNDING]:
+            for date_from, date_to in ranges:
+                flt = OrderFilter(status=status, search=text, date_from=date_from, date_to=date_to)
+                expected = naive(shop, flt)
+                assert views.order_id_list(shop, flt).tolist() == expected, (text, flt)  # type: ignore[union-attr]
+                assert views.count_orders(shop, flt) == len(expected)
+                assert [r.id for r in views.order_page(shop, flt, 25)] == expected[:25]
+    assert search.resolve(shop.db, "KS2025").window[1] > late  # type: ignore[union-attr,index]
+
+
+@pytest.mark.parametrize(("prefix", "first", "last"), [
+    ("KS2024", "2024-01-01", "2024-12-31"), ("KS20241", "2024-10-01", "2024-12-31"),
+    ("KS202410", "2024-10-01", "2024-10-31"), ("KS2024103", "2024-10-30", "2024-10-31"),
+    ("KS2024022", "2024-02-20", "2024-02-29"), ("KS20241031000123", "2024-10-31", "2024-10-31"),
+    ("E2024", "2024-01-01", "2024-12-31"), ("2025", "2025-01-01", "2025-12-31"),
+])
+def test_an_order_no_prefix_names_the_days_it_can_be_from(prefix: str, first: str, last: str) -> None:
+    start, end = dated.window(prefix)  # type: ignore[misc]
+    assert datetime.fromtimestamp(start, SHOP_TZ).strftime("%Y-%m-%d %H:%M") == f"{first} 00:00"
+    assert datetime.fromtimestamp(end - 1, SHOP_TZ).strftime("%Y-%m-%d %H:%M") == f"{last} 23:59"
+
+
+def test_a_prefix_without_a_date_has_no_window() -> None:
+    assert dated.window("KS") is None
+    for impossible in ("KS202413", "KS20240230", "KS2024-", "KS-1", "KS0000"):
+        assert dated.window(impossible) == dated.EMPTY, impossible
+
+
+def test_a_selective_search_reads_its_orders_by_primary_key_only(shop: Desk) -> None:
+    phone = one_order_buyer(shop)
+    busy = shop.db.execute_sql("SELECT buyer FROM orders GROUP BY buyer HAVING COUNT(*) BETWEEN 10 AND 60 "
+                               "ORDER BY COUNT(*) DESC").fetchone()[0]
+    seen: list[str] = []
+    con = shop.db.connection()
+    for text in (phone, busy):
+        search.forget()
+        for status in [None, "completed", REFUNDING]:
+            flt = OrderFilter(status=status, search=text, date_from=to_epoch(NOW) - 900 * 86400)
+            con.set_trace_callback(seen.append)
+            try:
+                first = views.order_page(shop, flt, 5)
+                views.count_orders(shop, flt)
+                if first:
+                    views.order_page(shop, flt, 5, after=views.keyset_of(first[-1], flt))
+                    views.position_of(shop, flt, first[-1].id)
+                views.order_ids(shop, flt, 5, offset=3, from_end=True)
+            finally:
+                con.set_trace_callback(None)
+    reads = [sql for sql in seen if sql.lstrip().upper().startswith("SELECT")]
+    assert any("orders_fts" in sql for sql in reads)
+    for sql in reads:
+        for step in (str(r[-1]) for r in shop.db.execute_sql("EXPLAIN QUERY PLAN " + sql)):
+            assert step.startswith(("SEARCH o USING INTEGER PRIMARY KEY", "SCAN s VIRTUAL TABLE",
+                                    "SCAN orders_fts VIRTUAL TABLE", "SEARCH orders USING", "SEARCH refund USING",
+                                    "SCAN status_count", "SEARCH product", "SCAN product")), (sql, step)
+            assert "orders_status" not in step and "orders_created" not in step, (sql, step)
+
+
+@pytest.mark.parametrize("status", ["completed", None])
+def test_a_busy_buyers_first_page_is_a_bounded_walk_of_the_tab_index(shop: Desk, monkeypatch: pytest.MonkeyPatch,
+                                                                     status: str | None) -> None:
+    monkeypatch.setattr(queries, "WALK_FROM", 5)
+    monkeypatch.setattr(search, "CAP", 1000)  # the busiest buyer is selective here
+    search.forget()
+    busy = shop.db.execute_sql("SELECT buyer FROM orders GROUP BY buyer ORDER BY COUNT(*) DESC").fetchone()[0]
+    flt = OrderFilter(status=status, search=busy)
+    resolution = search.resolve(shop.db, busy)
+    assert resolution is not None and resolution.matched is not None and not resolution.matched.loaded
+    seen: list[str] = []
+    shop.db.connection().set_trace_callback(seen.append)
+    try:
+        rows = queries.first_page(shop.db, flt, 10)
+    finally:
+        shop.db.connection().set_trace_callback(None)
+    assert len(rows) == 10 and not resolution.matched.loaded  # no match was read by primary key for it
+    walk = next(sql for sql in seen if "json_each" in sql and "LIMIT" in sql)
+    steps = [str(r[-1]) for r in shop.db.execute_sql("EXPLAIN QUERY PLAN " + walk)]
+    index = "orders_status_created_at_id (status=?)" if status else "orders_created_at_id"
+    assert any(step.endswith(f"COVERING INDEX {index}") for step in steps), steps  # index entries only
+    assert not any("TEMP B-TREE" in step for step in steps), steps
+    assert [r[0] for r in rows] == views.order_ids(shop, flt, 10)
 
 
 def naive(desk: Desk, flt: OrderFilter) -> list[int]:
@@ -106,6 +215,8 @@ def test_every_plan_returns_what_a_plain_evaluation_returns(shop: Desk, monkeypa
     spelled = f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}"  # the same number as another owner types it
     terms = [phone, spelled, phone[3:9], tail, busy, "KS2026", "KS20261", "@qq.com", "王者", "qq:1", "zzzz"]
     ranges = [(None, None), (to_epoch(NOW) - 200 * 86400, to_epoch(NOW) - 30 * 86400)]
+    monkeypatch.setattr(queries, "WALK_FROM", 5)  # a first page by walking the tab for more than 5 matches,
+    monkeypatch.setattr(queries, "WALK_BUDGET", 300)  # which gives up in a tab of more than 300 orders
     for cap in (60, 100_000):  # every search unselective where it can be, then every one selective
         monkeypatch.setattr(search, "CAP", cap)
         search.forget()
@@ -114,6 +225,8 @@ def test_every_plan_returns_what_a_plain_evaluation_returns(shop: Desk, monkeypa
                 for date_from, date_to in ranges:
                     flt = OrderFilter(status=status, search=text, date_from=date_from, date_to=date_to)
                     expected = naive(shop, flt)
+                    search.forget()  # the first look comes before the matches are in memory
+                    assert [r[0] for r in queries.first_page(shop.db, flt, 25)] == expected[:25], (cap, flt)
                     assert views.order_id_list(shop, flt).tolist() == expected, (cap, flt)  # type: ignore[union-attr]
                     assert views.count_orders(shop, flt) == len(expected)
                     first = views.order_page(shop, flt, 25)
