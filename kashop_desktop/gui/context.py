@@ -58,6 +58,7 @@ class DeskContext(QObject):
         self.tasks: set[asyncio.Task[Any]] = set()
         self.queue = RefundQueue(desk, run_db=self.worker.run)
         self.sending = False
+        self.closing = False
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a read or write on the worker thread; exceptions propagate to the caller."""
@@ -71,8 +72,13 @@ class DeskContext(QObject):
             self.changed.emit(changes)
         return result
 
-    def start(self, coro: Any) -> asyncio.Task[Any]:
-        """Start a task and keep a reference until it ends (asyncio holds only weak ones)."""
+    def start(self, coro: Any) -> asyncio.Task[Any] | None:
+        """Start a task and keep a reference until it ends (asyncio holds only weak ones).
+        Once the desk is closing nothing new starts (a timer firing meanwhile, such as the
+        order list's id-list read, would leave a task the closed loop never finishes)."""
+        if self.closing:
+            coro.close()
+            return None
         task: asyncio.Task[Any] = asyncio.ensure_future(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -90,6 +96,7 @@ class DeskContext(QObject):
         return report
 
     async def aclose(self) -> None:
+        self.closing = True
         others = [task for task in self.tasks if task is not asyncio.current_task()]
         for task in others:
             task.cancel()

@@ -448,7 +448,8 @@ class OrdersModel(QAbstractTableModel):
             found(position if position is not None and position < self._count else None)
 
     def position_of(self, order_id: int) -> int | None:
-        """Where an order sits in the current list (cached pages, the id list, then SQL)."""
+        """Where an order sits in the current list (cached pages, the id list, then SQL). Reads
+        SQL in place: for a bare model, and from ``locate`` only when no worker runs."""
         for number, page in self._pages.items():
             for i, row in enumerate(page):
                 if row.id == order_id:

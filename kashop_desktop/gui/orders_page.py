@@ -426,11 +426,18 @@ class OrdersPage(QWidget):
         self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def select_order(self, order_id: int) -> bool:
-        position = self.model.position_of(order_id)
-        if position is None:
-            return False
-        self.select_row(position)
-        return True
+        """Select an order of the list on screen and scroll to it. True when that happened at
+        once (its row was read already, or the list's ids are in place); otherwise the worker
+        looks for it (the GUI thread never counts rows) and it is selected when found."""
+        selected: list[bool] = []
+
+        def found(position: int | None) -> None:
+            if position is not None:
+                self.select_row(position)
+                selected.append(True)
+
+        self.model.locate(order_id, found)
+        return bool(selected)
 
     def _on_current_row(self, _current: QModelIndex, _previous: QModelIndex) -> None:
         self._show_selected()
@@ -477,7 +484,7 @@ class OrdersPage(QWidget):
         row = self.current_row()
         return {"tab": self.tabs.currentIndex(), "search": self.search.text(),
                 "header": self.view.horizontalHeader().saveState(), "splitter": self.splitter.saveState(),
-                "order_id": row.id if row is not None else None}
+                "order_id": row.id if row is not None else None, "row": self.view.currentIndex().row()}
 
     def apply_layout_state(self, state: dict[str, Any]) -> None:
         self.view.horizontalHeader().restoreState(state["header"])
@@ -491,6 +498,8 @@ class OrdersPage(QWidget):
         if state["order_id"] is not None:
             if self.model.requested_filter != self.model.order_filter:
                 self._keep_after_apply = state["order_id"]  # selected again once the list is read
+            elif (found := self.model.row_at(state["row"])) is not None and found.id == state["order_id"]:
+                self.select_row(state["row"])  # the same list: the same row, found without counting
             else:
                 self.select_order(state["order_id"])
 
