@@ -86,9 +86,11 @@ def cmd_refunds_send(args: argparse.Namespace) -> int:
                    "unreachable_gateways": sorted(report.unreachable_gateways)}
         not_sent = [{"zh": zh_text, "en": en_text, "refund_ids": ids} for (zh_text, en_text), ids in report.not_sent.items()]
         if args.json:
-            print_json({**summary, "not_sent": not_sent})
+            print_json({**summary, "not_sent": not_sent, "elsewhere": sorted(report.elsewhere),
+                        "not_picked": [{"id": i, "state": s} for i, s in sorted(report.not_picked.items())]})
         else:
             print(labels.counts_line({**summary, "unreachable_gateways": len(report.unreachable_gateways)}, args))
+        _say_why_not_picked(report)
         for item in not_sent:  # nothing left the desk for these: say why, never silently
             listed = " ".join(f"#{i}" for i in item["refund_ids"])
             print_error(f"{len(item['refund_ids'])} 笔退款未发送（{listed}）：{item['zh']}",
@@ -96,6 +98,24 @@ def cmd_refunds_send(args: argparse.Namespace) -> int:
         return EXIT_REFUSED if not_sent else EXIT_OK
 
     return run_with_desk(args, body)
+
+
+def _say_why_not_picked(report: Any) -> None:
+    """Refunds asked for by ``--id`` that this command did not send, each with the reason."""
+    for rid in sorted(report.elsewhere):  # the other process's result stands: never a second send
+        print_error(f"退款 #{rid} 正由另一个进程发送，本次没有发送；结果以那边为准（稍后用 refunds list 查看）",
+                    f"refund #{rid} is being sent by another process; not sent here. Its outcome is theirs "
+                    "(see refunds list shortly)")
+    for rid, state in sorted(report.not_picked.items()):
+        if not state:
+            print_error(f"没有退款 #{rid}", f"no refund #{rid}")
+        elif state == RefundStatus.QUEUED.value:
+            print_error(f"退款 #{rid} 等待确认（该网关不支持退款幂等，先用 refunds confirm {rid}）",
+                        f"refund #{rid} waits for a confirmation (its gateway has no refund idempotency: "
+                        f"refunds confirm {rid} first)")
+        else:
+            status = RefundStatus(state)
+            print_error(f"退款 #{rid} 已是「{status.zh}」，无需发送", f"refund #{rid} is already '{status.en}'; nothing to send")
 
 
 def cmd_refunds_retry(args: argparse.Namespace) -> int:

@@ -537,8 +537,8 @@ class OrdersModel(QAbstractTableModel):
             return str(row.quantity)
         if column == COL_BUYER:
             return row.buyer
-        if column == COL_AMOUNT:
-            return format_yuan(row.paid_fen, symbol=True)
+        if column == COL_AMOUNT:  # nothing was paid yet: no 实付 (what is due is in the tooltip)
+            return format_yuan(row.paid_fen, symbol=True) if row.paid else "—"
         if column == COL_STATUS:
             return status_label(row.status.value)
         return channel_label(row.channel)
@@ -554,6 +554,8 @@ class OrdersModel(QAbstractTableModel):
         translate = QCoreApplication.translate
         if column == COL_ORDER_NO and row.gateway_trade_no:
             return translate("OrdersModel", "交易号：{trade_no}").format(trade_no=row.gateway_trade_no)
+        if column == COL_AMOUNT and not row.paid:
+            return translate("OrdersModel", "未支付；应付 {due}").format(due=format_yuan(row.paid_fen, symbol=True))
         if column == COL_AMOUNT and (row.refunded_fen or row.refund_pending_fen):
             return translate("OrdersModel", "实付 {paid}，已退 {refunded}，退款中 {pending}").format(
                 paid=format_yuan(row.paid_fen, symbol=True), refunded=format_yuan(row.refunded_fen, symbol=True),

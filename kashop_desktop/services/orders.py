@@ -70,6 +70,8 @@ def mark_paid(
                 f"订单已用交易号 {order.gateway_trade_no} 支付过，不能再次补单",
                 f"the order was already paid with trade no {order.gateway_trade_no}; not marking it again",
             )
+        if order.paid_fen <= 0:
+            raise _nothing_due(order)
         taken = trade_no_conflict(order.gateway_id, trade_no, order_id=order.id)
         if taken is not None:
             raise taken
@@ -366,6 +368,8 @@ def mark_paid_check(desk: Desk, order_no: str) -> DomainError | None:
     if order.paid_at is not None:
         return DomainError("already_paid", f"订单已支付（交易号 {order.gateway_trade_no or '—'}），无需补单",
                            f"the order is already paid (trade no {order.gateway_trade_no or '—'}); nothing to mark")
+    if order.paid_fen <= 0:
+        return _nothing_due(order)
     status = S(order.status)
     if status not in (S.PENDING_PAYMENT, S.CANCELLED):
         return DomainError("not_markable", f"「{status.zh}」的订单不能补单", f"an order that is '{status.en}' cannot be marked paid")
@@ -377,6 +381,12 @@ def mark_paid_check(desk: Desk, order_no: str) -> DomainError | None:
             return DomainError("out_of_stock", "订单已过期且库存不足，不能补单",
                                "the order expired and its stock is gone; it cannot be marked paid")
     return None
+
+
+def _nothing_due(order: Order) -> DomainError:
+    # No gateway takes a payment of 0, so there is no trade no that could pay this order.
+    return DomainError("nothing_due", f"订单 {order.order_no} 应付 ¥0.00：没有网关付款可以补单",
+                       f"order {order.order_no} has ¥0.00 due: no gateway payment can be marked for it")
 
 
 def deliver_check(desk: Desk, order_no: str) -> DomainError | None:

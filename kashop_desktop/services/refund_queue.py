@@ -101,6 +101,18 @@ class QueueReport:
     #: Why refunds could not even be tried, (zh, en) -> refund ids (a locked key vault, a
     #: missing gateway plugin). The caller must say so: nothing left the desk for them.
     not_sent: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    #: Refunds asked for by id that another process is sending right now (it marked them
+    #: ``sending`` less than SENDING_LEASE_S ago, or claimed them first): left to it.
+    elsewhere: list[int] = field(default_factory=list)
+    #: Refunds asked for by id that were not picked, with their state (final, waiting for a
+    #: confirmation, or no such refund: ``""``).
+    not_picked: dict[int, str] = field(default_factory=dict)
+
+
+#: A refund marked ``sending`` this recently is taken to be in flight in another process (the
+#: window's queue, a second ``refunds send``): gateway calls time out well within it. One found
+#: in ``sending`` for longer was cut off (a crash) and is asked about as usual.
+SENDING_LEASE_S = 60
 
 
 async def _inline(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -130,7 +142,10 @@ class RefundQueue:
     async def send(self, limit: int | None = None, refund_ids: list[int] | None = None,
                    *, force: bool = False) -> QueueReport:
         jobs: list[RefundJob] = await self.run_db(self._due, limit, refund_ids, force)
-        report = QueueReport(picked=len(jobs))
+        report = QueueReport()
+        if refund_ids is not None:
+            jobs = await self.run_db(self._leave_in_flight, jobs, refund_ids, report)
+        report.picked = len(jobs)
         sem = asyncio.Semaphore(self.concurrency)
 
         async def one(job: RefundJob) -> None:
@@ -169,6 +184,20 @@ class RefundQueue:
                       r.amount_fen, r.order.paid_fen, r.gateway_refund_no, r.attempts)
             for r in query
         ]
+
+    def _leave_in_flight(self, jobs: list[RefundJob], refund_ids: list[int], report: QueueReport) -> list[RefundJob]:
+        """Of refunds asked for by id: set aside those another process is sending now, and say
+        why the others were not picked (their state)."""
+        since = to_epoch(self.desk.now()) - SENDING_LEASE_S
+        picked = {job.id for job in jobs}
+        rows = {r.id: r for r in Refund.select(Refund.id, Refund.state, Refund.sent_at).where(Refund.id.in_(refund_ids))}
+        for rid in dict.fromkeys(refund_ids):
+            ref = rows.get(rid)
+            if ref is not None and ref.state == R.SENDING.value and (ref.sent_at or 0) > since:
+                report.elsewhere.append(rid)
+            elif rid not in picked:
+                report.not_picked[rid] = ref.state if ref is not None else ""
+        return [job for job in jobs if job.id not in report.elsewhere]
 
     def _mark_sending(self, job: RefundJob) -> bool:
         """Commit 'sending' before the call; False if someone else got there first."""
@@ -281,8 +310,9 @@ class RefundQueue:
 
     async def _send(self, adapter: Any, job: RefundJob, report: QueueReport) -> None:
         claimed = await self.run_db(self._mark_sending, job)
-        if not claimed:
+        if not claimed:  # another process moved it between our read and our claim: it is theirs
             report.untouched += 1
+            report.elsewhere.append(job.id)
             return
         job = RefundJob(**{**job.__dict__, "state": R.SENDING.value, "attempts": job.attempts + 1})
         try:

@@ -254,3 +254,28 @@ def test_holidays_load_and_exact_flags_in_json(cli: Cli, tmp_path: Path) -> None
     assert "2027" in cli("holidays", "load", str(good), *eve).stdout
     assert cli.json("refunds", "list", *eve)[0]["exact"] is True
     assert "2027-02-20  班" in cli("holidays", "show", "--year", "2027", *eve).stdout
+
+
+def test_a_second_send_of_the_same_refund_says_another_process_is_sending_it(shop: Cli) -> None:
+    shop("gateways", "add", "沙箱", "--kind", "sandbox", "--set", "scenario=success", "--set", "latency_ms=4000",
+         "--replace")
+    shop.json("requests", "open", "P1", "--reason", "mistaken")
+    refund_id = str(shop.json("refunds", "list")[0]["id"])
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    first = subprocess.Popen([sys.executable, "-m", "kashop_desktop", "refunds", "send", "--id", refund_id, "--json",
+                              "--data-dir", str(shop.data_dir)], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        # the first process has marked it sending and is waiting on the (slow) gateway
+        while shop.json("refunds", "list")[0]["state"] == "queued":
+            assert first.poll() is None, "the first send ended before it was seen sending"
+        second = shop("refunds", "send", "--id", refund_id)
+        assert "另一个进程" in second.stderr and "another process" in second.stderr
+        again = shop.json("refunds", "send", "--id", refund_id)
+        assert again["elsewhere"] == [int(refund_id)] and again["picked"] == 0
+    finally:
+        out, _ = first.communicate(timeout=60)
+    assert first.returncode == 0 and json.loads(out)["succeeded"] == 1
+    refund = shop.json("refunds", "list")[0]
+    assert (refund["state"], refund["attempts"]) == ("succeeded", 1)
+    settled = shop("refunds", "send", "--id", refund_id)  # nothing to do now, and it says so
+    assert "退款成功" in settled.stderr and "nothing to send" in settled.stderr

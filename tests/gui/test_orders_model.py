@@ -336,3 +336,17 @@ def test_changes_reread_rows_in_place_and_a_refresh_reads_the_list_again(
     assert listed.rowCount() == count - 2 + 3
     assert all_ids(listed, qtbot) == sql_ids(desk, "created_at DESC, id DESC", "WHERE status = ?", ("paid",))
     qtmodeltester.check(listed)
+
+
+def test_an_unpaid_order_shows_no_paid_amount_only_what_is_due_in_its_tooltip(model: Any, desk: Desk) -> None:
+    from kashop_desktop.gui.orders_model import COL_AMOUNT
+    from kashop_desktop.gui.qt import Qt
+
+    model.set_filter(OrderFilter(status="pending_payment"))
+    row: OrderRow = model.row_at(0)
+    assert not row.paid and row.paid_fen > 0
+    assert model.data(model.index(0, COL_AMOUNT)) == "—"
+    tip = model.data(model.index(0, COL_AMOUNT), Qt.ItemDataRole.ToolTipRole)
+    assert "¥" + f"{row.paid_fen // 100}.{row.paid_fen % 100:02d}" in tip and "未支付" in tip
+    model.set_filter(OrderFilter(status="cancelled"))  # these were paid first: what was paid shows
+    assert model.row_at(0).paid and model.data(model.index(0, COL_AMOUNT)).startswith("¥")

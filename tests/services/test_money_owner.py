@@ -186,6 +186,16 @@ def test_an_unpaid_order_reports_no_money_paid(desk: Desk) -> None:
     assert (detail.paid_fen, detail.refundable_fen) == (15_00, 15_00)
 
 
+def test_mark_paid_refuses_an_order_with_nothing_due(desk: Desk) -> None:
+    no = order(desk, "pending_payment", paid_fen=0)
+    why = ops.mark_paid_check(desk, no)
+    assert why is not None and why.code == "nothing_due" and "¥0.00" in why.zh
+    with pytest.raises(DomainError) as refused:
+        ops.mark_paid(desk, no, "PAID-0", confirmed=True)
+    assert refused.value.code == "nothing_due"
+    assert row(no).paid_at is None and row(no).gateway_trade_no is None
+
+
 def test_mark_paid_says_when_it_replaces_an_imported_trade_no(desk: Desk) -> None:
     no = order(desk, "pending_payment", gateway_trade_no="SBX0001")
     changes = ops.mark_paid(desk, no, "SBX0099", confirmed=True, deliver=False)

@@ -334,6 +334,11 @@ def order_dict(data: dict[str, Any]) -> None:
         data["list_fen"] = paid
     if data["coupon_fen"] > data["list_fen"]:
         raise RowError("coupon", "优惠券金额大于原价", "coupon larger than the list amount")
+    if status in _PAID_STATES and paid == 0 and data["coupon_fen"] < data["list_fen"]:
+        # No gateway takes a payment of 0: a paid ¥0.00 row is a wrong amount, not an order.
+        raise RowError("paid_amount", "已支付的订单实付金额为 0.00：支付网关不收 0 元，请核对金额（优惠券全额抵扣的订单请填原价和优惠券）",
+                       "a paid order with a paid amount of 0.00: no gateway takes a payment of 0; check the amount "
+                       "(for an order the coupon paid in full, give the list amount and the coupon)")
 
 
 def _check_width(cells: Sequence[Cell], header: Header) -> None:
@@ -395,8 +400,11 @@ def warnings(data: dict[str, Any], status: OrderStatus, gateway: str,
     """A checked row's warnings as (column, zh, en); sets ``data["gateway_id"]`` (None when the
     gateway account is not known)."""
     found: list[tuple[str, str, str]] = []
-    if status in _PAID_STATES and not data["gateway_trade_no"] and data["channel"] != "wallet":
+    if status in _PAID_STATES and not data["gateway_trade_no"] and data["channel"] != "wallet" and data["paid_fen"]:
         found.append(("gateway_trade_no", "缺少交易号：无法原路退款", "no trade no: refunds cannot go the original way"))
+    if status in _PAID_STATES and not data["paid_fen"]:  # order_dict let it through: the coupon paid it all
+        found.append(("paid_amount", "0 元订单（优惠券全额抵扣）：没有可退的钱",
+                      "a ¥0.00 order (paid in full by the coupon): nothing can be refunded"))
     data["gateway_id"] = gateways.get(gateway) if gateway else None
     if gateway and data["gateway_id"] is None:
         found.append(("gateway", f"没有名为 {gateway} 的网关账户", f"no gateway account named {gateway}"))

@@ -163,3 +163,17 @@ def test_a_buyer_written_with_spaces_is_found_by_the_plain_number(desk: Desk, tm
     assert import_file(desk, path).inserted == 2
     rows = views.order_page(desk, views.OrderFilter(search="13800138000"), 10)
     assert [r.order_no for r in rows] == ["S1"]
+
+
+def test_a_paid_order_of_zero_is_refused_unless_the_coupon_paid_it_in_full(desk: Desk, tmp_path: Path) -> None:
+    path = tmp_path / "zero.csv"
+    path.write_text("\n".join([
+        "订单号,下单时间,商品,商品类型,原价,优惠券,实付金额,状态,支付时间,支付方式,交易号,买家",
+        "Z1,2026-11-18 09:00,点券,卡密,6.00,0,0.00,已支付,2026-11-18 09:01,支付宝,TZ1,13800138001",
+        "Z2,2026-11-18 09:00,点券,卡密,6.00,6.00,0,已支付,2026-11-18 09:01,,,13800138002",
+        "Z3,2026-11-18 09:00,点券,卡密,6.00,0,0,待支付,,,,13800138003"]) + "\n", encoding="utf-8")
+    report = import_file(desk, path)
+    assert [(p.row, p.column) for p in report.problems] == [(2, "paid_amount")]
+    assert "0 元" in report.problems[0].zh and "payment of 0" in report.problems[0].en
+    assert sorted(o.order_no for o in Order.select()) == ["Z2", "Z3"]
+    assert any("优惠券全额抵扣" in w.zh and w.row == 3 for w in report.warnings)
