@@ -6,17 +6,19 @@ import argparse
 import sys
 from typing import Any
 
+from .helptext import JSON_HELP, ORDER_NO_HELP, T
 from .common import add_command, add_noun, run_with_desk
 from .output import EXIT_OK, print_json, zh
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``codes`` noun and its verbs to ``sub``."""
-    codes = add_noun(sub, "codes", "delivered card codes")
-    p = add_command(codes, common, "reveal", cmd_codes_reveal,
-                    "print the delivered card code of an order (logged in its timeline: who, when)")
-    p.add_argument("order_no")
-    p.add_argument("--json", action="store_true")
+    codes = add_noun(sub, "codes", T("已发出的卡密", "delivered card codes"))
+    p = add_command(codes, common, "reveal", cmd_codes_reveal, T(
+        "显示订单已发出的卡密明文（记入时间线：谁、何时）",
+        "print the delivered card code of an order (logged in its timeline: who, when)"))
+    p.add_argument("order_no", help=ORDER_NO_HELP)
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def cmd_codes_reveal(args: argparse.Namespace) -> int:

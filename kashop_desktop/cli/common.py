@@ -11,6 +11,7 @@ from typing import Any
 from ..domain.clock import parse_time
 from ..domain.errors import MoneyError
 from ..domain.money import parse_yuan
+from .helptext import T
 from .output import EXIT_USAGE, UsageError, print_error
 
 log = logging.getLogger(__name__)
@@ -21,23 +22,31 @@ Command = Callable[[argparse.Namespace], int]
 def common_options() -> argparse.ArgumentParser:
     """The options every command accepts: ``--data-dir``, ``--now`` (ISO 8601), ``--lang zh|en``."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", default=argparse.SUPPRESS, help="data folder (default: the platform's)")
-    common.add_argument("--now", default=argparse.SUPPRESS, help="act as if it were this time (ISO 8601)")
-    common.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS, help="language of messages")
+    common.add_argument("--data-dir", default=argparse.SUPPRESS, metavar="DIR",
+                        help=T("数据文件夹（默认：系统的应用数据文件夹，或 $KASHOP_DATA_DIR）",
+                               "data folder (default: the platform's, or $KASHOP_DATA_DIR)"))
+    common.add_argument("--now", default=argparse.SUPPRESS, metavar="ISO",
+                        help=T("按这个时间执行（ISO 8601，如 2026-11-18T09:00:00+08:00）",
+                               "act as if it were this time (ISO 8601, e.g. 2026-11-18T09:00:00+08:00)"))
+    common.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS,
+                        help=T("输出和帮助的语言（默认中文）", "language of output and help (default: Chinese)"))
     return common
 
 
 def add_command(parent: Any, common: argparse.ArgumentParser, name: str, func: Command,
-                help: str) -> argparse.ArgumentParser:
-    """Add subcommand ``name`` running ``func`` to ``parent`` (a subparsers action)."""
-    p: argparse.ArgumentParser = parent.add_parser(name, parents=[common], help=help)
+                help: T) -> argparse.ArgumentParser:
+    """Add subcommand ``name`` running ``func`` to ``parent`` (a subparsers action); ``help``
+    (in Chinese and English) is its line in the list and the description of its own ``--help``."""
+    p: argparse.ArgumentParser = parent.add_parser(name, parents=[common], help=help, description=help)
     p.set_defaults(func=func)
     return p
 
 
-def add_noun(sub: Any, name: str, help: str) -> Any:
+def add_noun(sub: Any, name: str, help: T) -> Any:
     """Add a noun (``orders``, ``refunds`` ...) whose verbs are required subcommands."""
-    return sub.add_parser(name, help=help).add_subparsers(dest="sub", metavar="SUB", required=True)
+    noun = sub.add_parser(name, help=help, description=help)
+    return noun.add_subparsers(dest="sub", metavar="SUB", required=True,
+                               title=T("子命令", "subcommands"))
 
 
 def open_desk(args: argparse.Namespace) -> Any:

@@ -6,17 +6,21 @@ import argparse
 import asyncio
 from typing import Any
 
+from .helptext import T
 from .common import add_command, open_window, run_with_desk
 from .output import EXIT_OK, zh
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``demo`` command to ``sub``."""
-    p = add_command(sub, common, "demo", cmd_demo, "build the demo shop (and open the desk)")
-    p.add_argument("--orders", type=int, default=2000)
-    p.add_argument("--no-gui", action="store_true")
-    p.add_argument("--with-fakes", action="store_true",
-                   help="also run local fake 易支付/Alipay/WeChat Pay servers and route demo orders through them")
+    p = add_command(sub, common, "demo", cmd_demo, T("建好演示店铺（已有则直接用）并打开桌面窗口",
+                                                    "build the demo shop (or reuse it) and open the desk"))
+    p.add_argument("--orders", type=int, default=2000, metavar="N",
+                   help=T("演示订单数（默认 2000）", "number of demo orders (default 2000)"))
+    p.add_argument("--no-gui", action="store_true", help=T("只建店铺，不打开窗口", "build the shop only; no window"))
+    p.add_argument("--with-fakes", action="store_true", help=T(
+        "同时在本机运行模拟的易支付/支付宝/微信支付服务器，演示订单经由它们退款",
+        "also run local fake 易支付/Alipay/WeChat Pay servers and route demo orders through them"))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

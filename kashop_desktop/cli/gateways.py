@@ -8,28 +8,38 @@ import json
 import sys
 from typing import Any
 
+from .helptext import JSON_HELP, T
 from .common import add_command, add_noun, run_with_desk
 from .output import EXIT_OK, EXIT_REFUSED, UsageError, print_json, table, zh
 
 
+GATEWAY_NAME_HELP = T("网关账户名", "the gateway account's name")
+
+
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``gateways`` noun and its verbs to ``sub``."""
-    gws = add_noun(sub, "gateways", "gateway accounts")
-    p = add_command(gws, common, "list", cmd_gateways_list, "gateway accounts")
-    p.add_argument("--json", action="store_true")
-    p = add_command(gws, common, "kinds", cmd_gateways_kinds, "installed gateway plugins")
-    p.add_argument("--json", action="store_true")
-    p = add_command(gws, common, "add", cmd_gateways_add, "add a gateway account")
-    p.add_argument("name")
-    p.add_argument("--kind", required=True)
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a setting; KEY=@FILE reads a file")
-    p.add_argument("--replace", action="store_true", help="update the account if it exists")
-    p = add_command(gws, common, "test", cmd_gateways_test, "test a gateway account's connection and credentials")
-    p.add_argument("name")
-    p = add_command(gws, common, "fake", cmd_gateways_fake, "run a local fake gateway server")
-    p.add_argument("kind")
-    p.add_argument("--port", type=int, default=0)
-    p.add_argument("--host", default="127.0.0.1")
+    gws = add_noun(sub, "gateways", T("支付网关账户", "gateway accounts"))
+    p = add_command(gws, common, "list", cmd_gateways_list, T("列出网关账户", "list the gateway accounts"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(gws, common, "kinds", cmd_gateways_kinds, T("已安装的网关插件及其能力",
+                                                                "installed gateway plugins and what they can do"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(gws, common, "add", cmd_gateways_add, T("添加网关账户（密钥存入系统钥匙串或加密保险箱）",
+                                                            "add a gateway account (secrets to the OS keyring or vault)"))
+    p.add_argument("name", help=GATEWAY_NAME_HELP)
+    p.add_argument("--kind", required=True, help=T("网关类型（见 gateways kinds）", "the gateway kind (see gateways kinds)"))
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=T(
+        "一项设置（可重复）；KEY=@FILE 从文件读取（PEM 密钥）", "a setting (repeatable); KEY=@FILE reads a file (PEM keys)"))
+    p.add_argument("--replace", action="store_true", help=T("账户已存在时更新它", "update the account if it exists"))
+    p = add_command(gws, common, "test", cmd_gateways_test, T("测试网关账户的连接和凭据",
+                                                              "test a gateway account's connection and credentials"))
+    p.add_argument("name", help=GATEWAY_NAME_HELP)
+    p = add_command(gws, common, "fake", cmd_gateways_fake, T("在本机运行模拟网关服务器（测试用）",
+                                                              "run a local fake gateway server (for testing)"))
+    p.add_argument("kind", help=T("epay_v1、epay_v2、alipay 或 wechatpay_v3", "epay_v1, epay_v2, alipay or wechatpay_v3"))
+    p.add_argument("--port", type=int, default=0, help=T("端口（默认：任一空闲端口）", "port (default: any free one)"))
+    p.add_argument("--host", default="127.0.0.1", help=T("监听地址（默认 127.0.0.1）", "address to listen on "
+                                                                                      "(default 127.0.0.1)"))
 
 
 def cmd_gateways_list(args: argparse.Namespace) -> int:

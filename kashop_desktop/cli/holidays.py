@@ -12,6 +12,7 @@ from typing import Any
 
 from ..domain.calendar import FIXED_HOLIDAYS
 from ..domain.errors import DomainError
+from .helptext import JSON_HELP, T
 from .common import add_command, add_noun, run_with_desk
 from .output import EXIT_OK, EXIT_USAGE, changes_json, print_error, print_json, zh
 
@@ -22,15 +23,17 @@ SOURCES = {"loaded": ("已导入", "loaded"), "package": ("内置数据", "built
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``holidays`` noun and its verbs to ``sub``."""
-    noun = add_noun(sub, "holidays", "statutory holidays and make-up working days")
-    p = add_command(noun, common, "show", cmd_holidays_show, "where each year's holidays come from")
-    p.add_argument("--year", type=int, help="show this year and the years beside it")
-    p.add_argument("--json", action="store_true")
-    p = add_command(noun, common, "load", cmd_holidays_load, "load a year's schedule from a JSON or CSV file")
-    p.add_argument("file", type=Path)
-    p.add_argument("--json", action="store_true")
-    p = add_command(noun, common, "remove", cmd_holidays_remove, "forget a loaded year")
-    p.add_argument("year", type=int)
+    noun = add_noun(sub, "holidays", T("法定节假日和调休上班日", "statutory holidays and make-up working days"))
+    p = add_command(noun, common, "show", cmd_holidays_show, T("各年份的节假日及其来源",
+                                                               "where each year's holidays come from"))
+    p.add_argument("--year", type=int, metavar="Y", help=T("显示这一年及前后年份", "show this year and the years beside it"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(noun, common, "load", cmd_holidays_load, T("从 JSON 或 CSV 文件载入一年的安排（格式见 README）",
+                                                               "load a year's schedule from a JSON or CSV file (README)"))
+    p.add_argument("file", type=Path, help=T("JSON 或 CSV 文件", "the JSON or CSV file"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(noun, common, "remove", cmd_holidays_remove, T("删除已载入的一年", "forget a loaded year"))
+    p.add_argument("year", type=int, help=T("年份", "the year"))
 
 
 def cmd_holidays_show(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from ..applog import log_file, setup_logging
 from ..domain.errors import DomainError, StoreBusy, StoreUnusable
 from . import codes, demo, gateways, holidays, maintenance, orders, policy, refunds, requests
 from .common import READ_ONLY, command_name, common_options, open_window
+from .helptext import T, Parser, language
 from .output import (
     EXIT_BUSY,
     EXIT_INTERNAL,
@@ -31,14 +32,19 @@ from .output import (
 NOUNS = (demo, orders, codes, requests, refunds, gateways, maintenance, policy, holidays)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line: global options, then every noun's commands."""
+def build_parser(lang: str = "zh") -> argparse.ArgumentParser:
+    """The whole command line: global options, then every noun's commands; ``--help`` in ``lang``."""
     common = common_options()
-    parser = argparse.ArgumentParser(prog="kashop-desktop", parents=[common],
-                                     description="kashop-desktop: the order desk for card shops")
+    parser = Parser(prog="kashop-desktop", parents=[common], lang=lang, description=T(
+        "kashop-desktop 卡店订单台：不带命令时打开桌面窗口。每个命令的用法：kashop-desktop 命令 --help；"
+        "英文帮助：--lang en --help。",
+        "kashop-desktop, the order desk for card shops: without a command it opens the desk window. "
+        "Each command's usage: kashop-desktop COMMAND --help; Chinese help: leave out --lang en."))
     parser.add_argument("--version", action="version", version=f"kashop-desktop {__version__}")
-    parser.add_argument("--smoke", action="store_true", help="open the window on a throwaway demo shop, paint, exit")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--smoke", action="store_true", help=T(
+        "在临时演示店铺上打开窗口，画出订单列表后退出（检查安装是否可用）",
+        "open the window on a throwaway demo shop, paint the order list, exit (checks an installation)"))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title=T("命令", "commands"))
     for noun in NOUNS:
         noun.register(sub, common)
     return parser
@@ -52,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     as a short message in Chinese and English (EXIT_INTERNAL), never as a traceback; a closed
     pipe (``orders list | head``) ends the command quietly.
     """
-    parser = build_parser()
+    parser = build_parser(language(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     _log_to_file(args)
     name = command_name(args)
@@ -101,7 +107,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return code
     except UsageError as exc:
         parser.print_usage(sys.stderr)
-        print(f"kashop-desktop: error: {exc}", file=sys.stderr)
+        print(f"kashop-desktop: 错误 / error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except StoreBusy as exc:
         print_error(exc.zh, exc.en)

@@ -9,26 +9,34 @@ from typing import Any
 
 from ..domain.clock import SHOP_TZ
 from . import labels
+from .helptext import JSON_HELP, T
 from .common import add_command, run_with_desk
 from .output import EXIT_OK, EXIT_REFUSED, print_json, table, zh
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``sweep``, ``check`` and ``backup`` commands to ``sub``."""
-    p = add_command(sub, common, "sweep", cmd_sweep, "expire unpaid orders, auto-approve, flag overdue")
-    p.add_argument("--json", action="store_true")
-    p = add_command(sub, common, "check", cmd_check, "check the database")
-    p.add_argument("--json", action="store_true")
-    p = add_command(sub, common, "backup", cmd_backup, "back up the database (--list: the backups kept)")
-    p.add_argument("path", nargs="?", type=Path)
-    p.add_argument("--list", action="store_true", help="list the backups with their dates and sizes")
-    p.add_argument("--json", action="store_true")
-    p = add_command(sub, common, "restore", cmd_restore,
-                    "restore a backup (checked first; the current data file is kept in set-aside/)")
-    p.add_argument("backup", type=Path)
-    p.add_argument("--yes", action="store_true",
-                   help="restore even though the backup predates refunds sent or settled since (named first)")
-    p.add_argument("--json", action="store_true")
+    p = add_command(sub, common, "sweep", cmd_sweep, T("关闭超时未付订单、自动批准符合规则的申请、标出逾期申请",
+                                                       "expire unpaid orders, auto-approve, flag overdue requests"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(sub, common, "check", cmd_check, T("检查数据文件（完整性、重复交易号）",
+                                                       "check the database (integrity, shared trade nos)"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(sub, common, "backup", cmd_backup, T("备份数据文件（--list：列出已有备份）",
+                                                         "back up the database (--list: the backups kept)"))
+    p.add_argument("path", nargs="?", type=Path, help=T("备份写到这里（默认：数据文件夹下的 backups/）",
+                                                        "where to write it (default: backups/ in the data folder)"))
+    p.add_argument("--list", action="store_true", help=T("列出备份及其日期和大小",
+                                                         "list the backups with their dates and sizes"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(sub, common, "restore", cmd_restore, T(
+        "从备份恢复（先检查备份；当前数据文件保留在 set-aside/）",
+        "restore a backup (checked first; the current data file is kept in set-aside/)"))
+    p.add_argument("backup", type=Path, help=T("备份文件", "the backup file"))
+    p.add_argument("--yes", action="store_true", help=T(
+        "备份早于之后发送或结清的退款时也恢复（会先列出它们）",
+        "restore even though the backup predates refunds sent or settled since (named first)"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

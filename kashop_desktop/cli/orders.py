@@ -14,6 +14,7 @@ from ..domain.refund_states import PENDING_LABEL_EN, PENDING_LABEL_ZH
 from ..domain.states import OrderStatus
 from . import labels
 from .common import add_command, add_noun, run_with_desk
+from .helptext import JSON_HELP, NO_IDEMPOTENCY_HELP, NOTE_HELP, ORDER_NO_HELP, T, reason_help
 from .output import (
     EXIT_OK,
     EXIT_PARTIAL,
@@ -32,46 +33,57 @@ from .output import (
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``orders`` noun and its verbs to ``sub``."""
-    orders = add_noun(sub, "orders", "orders")
-    p = add_command(orders, common, "list", cmd_orders_list, "list orders")
-    p.add_argument("--status", choices=[s.value for s in OrderStatus] + ["refunding"])
-    p.add_argument("--search", default="")
-    p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--json", action="store_true")
-    p = add_command(orders, common, "show", cmd_orders_show, "one order with its timeline")
-    p.add_argument("order_no")
-    p.add_argument("--json", action="store_true")
-    p = add_command(orders, common, "import", cmd_orders_import, "import orders from CSV or XLSX")
-    p.add_argument("file", type=Path)
-    p.add_argument("--all-or-nothing", action="store_true",
-                   help="if any row is refused, write nothing (exit 1); the file is written in one transaction")
-    p.add_argument("--column", action="append", default=[], metavar="HEADER=FIELD",
-                   help="read the file's column HEADER as FIELD (e.g. 付款金额=paid_amount); HEADER= skips that "
-                        "column; repeatable")
-    p.add_argument("--json", action="store_true")
-    p = add_command(orders, common, "cancel", cmd_orders_cancel, "cancel an order")
-    p.add_argument("order_no")
-    p.add_argument("--reason", required=True, choices=[r.value for r in ReasonCode])
-    p.add_argument("--note", default="")
-    p.add_argument("--confirm-no-idempotency", action="store_true",
-                   help="confirm a refund through a gateway without refund idempotency (易支付 V1)")
-    p.add_argument("--json", action="store_true")
-    p = add_command(orders, common, "restore", cmd_orders_restore, "restore a cancelled order")
-    p.add_argument("order_no")
-    p.add_argument("--note", default="")
-    p = add_command(orders, common, "mark-paid", cmd_orders_mark_paid, "manual 补单 with the gateway trade no")
-    p.add_argument("order_no")
-    p.add_argument("--trade-no", required=True)
-    p.add_argument("--yes", action="store_true", help="the second confirmation")
-    p.add_argument("--json", action="store_true")
-    p = add_command(orders, common, "deliver", cmd_orders_deliver, "deliver a paid order")
-    p.add_argument("order_no")
-    p = add_command(orders, common, "complete", cmd_orders_complete, "mark a delivered order completed")
-    p.add_argument("order_no")
-    p = add_command(orders, common, "code-used", cmd_orders_code_used, "record whether the delivered code was used")
-    p.add_argument("order_no")
-    p.add_argument("used", choices=[c.value for c in CodeUsed])
-    p.add_argument("--note", default="")
+    orders = add_noun(sub, "orders", T("订单：列表、详情、导入、取消、补单、发货", "orders: list, show, import, cancel, "
+                                                                        "mark paid, deliver"))
+    p = add_command(orders, common, "list", cmd_orders_list, T("列出订单（最新在前）", "list orders (newest first)"))
+    p.add_argument("--status", choices=[s.value for s in OrderStatus] + ["refunding"],
+                   help=T("只列这个状态（refunding：退款中）", "only this status (refunding: refunds in flight)"))
+    p.add_argument("--search", default="", metavar="Q", help=T(
+        "订单号（或尾号）、手机、QQ、邮箱、交易号或商品名", "order no (or its tail), phone, QQ, e-mail, trade no or product"))
+    p.add_argument("--limit", type=int, default=50, metavar="N", help=T("最多列出 N 条（默认 50）", "at most N (default 50)"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(orders, common, "show", cmd_orders_show, T("一个订单及其时间线、申请和退款",
+                                                               "one order with its timeline, requests and refunds"))
+    p.add_argument("order_no", help=ORDER_NO_HELP)
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(orders, common, "import", cmd_orders_import, T("从 CSV 或 XLSX 文件导入订单（格式见 README）",
+                                                                   "import orders from CSV or XLSX (format: README)"))
+    p.add_argument("file", type=Path, help=T("CSV 或 XLSX 文件", "the CSV or XLSX file"))
+    p.add_argument("--all-or-nothing", action="store_true", help=T(
+        "任何一行被拒就什么都不写（退出码 1）；整个文件在一个事务中写入",
+        "if any row is refused, write nothing (exit 1); the file is written in one transaction"))
+    p.add_argument("--column", action="append", default=[], metavar="HEADER=FIELD", help=T(
+        "把文件的 HEADER 列当作 FIELD 读取（如 付款金额=paid_amount）；HEADER= 跳过该列；可重复",
+        "read the file's column HEADER as FIELD (e.g. 付款金额=paid_amount); HEADER= skips that column; repeatable"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(orders, common, "cancel", cmd_orders_cancel, T(
+        "取消订单（未支付立即取消；已支付未发货全额退款）", "cancel an order (unpaid: at once; paid, undelivered: full refund)"))
+    p.add_argument("order_no", help=ORDER_NO_HELP)
+    p.add_argument("--reason", required=True, choices=[r.value for r in ReasonCode], help=reason_help())
+    p.add_argument("--note", default="", help=NOTE_HELP)
+    p.add_argument("--confirm-no-idempotency", action="store_true", help=NO_IDEMPOTENCY_HELP)
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(orders, common, "restore", cmd_orders_restore, T("恢复已取消的订单", "restore a cancelled order"))
+    p.add_argument("order_no", help=ORDER_NO_HELP)
+    p.add_argument("--note", default="", help=NOTE_HELP)
+    p = add_command(orders, common, "mark-paid", cmd_orders_mark_paid, T(
+        "补单：按网关交易号登记一笔网关收了钱却没通知的付款", "补单: record a payment the gateway took but never reported"))
+    p.add_argument("order_no", help=ORDER_NO_HELP)
+    p.add_argument("--trade-no", required=True, metavar="T", help=T("网关交易号", "the gateway trade no"))
+    p.add_argument("--yes", action="store_true", help=T("二次确认（必需）", "the second confirmation (required)"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(orders, common, "deliver", cmd_orders_deliver, T("为已支付的订单发货（卡密从库存取出）",
+                                                                     "deliver a paid order (card codes from stock)"))
+    p.add_argument("order_no", help=ORDER_NO_HELP)
+    p = add_command(orders, common, "complete", cmd_orders_complete, T("把已发货的订单标为已完成",
+                                                                       "mark a delivered order completed"))
+    p.add_argument("order_no", help=ORDER_NO_HELP)
+    p = add_command(orders, common, "code-used", cmd_orders_code_used, T("登记已发的卡密是否已被使用",
+                                                                         "record whether the delivered code was used"))
+    p.add_argument("order_no", help=ORDER_NO_HELP)
+    p.add_argument("used", choices=[c.value for c in CodeUsed], help=T("yes 已使用 / no 未使用 / unknown 不知道",
+                                                                       "yes / no / unknown"))
+    p.add_argument("--note", default="", help=NOTE_HELP)
 
 
 def cmd_orders_list(args: argparse.Namespace) -> int:

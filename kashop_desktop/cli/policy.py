@@ -9,19 +9,22 @@ from typing import Any
 from ..domain.errors import PolicyError
 from ..domain.money import format_yuan
 from ..domain.policy import SPECS, UNITS, CancelPolicy, parse_policy_value
+from .helptext import JSON_HELP, RawFormatter, T
 from .common import add_command, add_noun, run_with_desk
 from .output import EXIT_OK, UsageError, print_json, zh
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``policy`` noun and its verbs to ``sub``."""
-    policy = add_noun(sub, "policy", "the cancel policy")
-    p = add_command(policy, common, "show", cmd_policy_show, "show the cancel policy")
-    p.add_argument("--json", action="store_true")
-    p = add_command(policy, common, "set", cmd_policy_set, "change policy fields (all or none)")
-    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    policy = add_noun(sub, "policy", T("取消政策", "the cancel policy"))
+    p = add_command(policy, common, "show", cmd_policy_show, T("显示取消政策", "show the cancel policy"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(policy, common, "set", cmd_policy_set, T("修改政策项（全部生效或一项都不改）",
+                                                             "change policy fields (all or none)"))
+    p.formatter_class = RawFormatter
     p.epilog = keys_help()
-    p.add_argument("values", nargs="+", metavar="KEY=VALUE", help="one or more settings; see the keys below")
+    p.add_argument("values", nargs="+", metavar="KEY=VALUE", help=T("一项或多项设置；键见下方",
+                                                                    "one or more settings; see the keys below"))
 
 
 def described(key: str, value: Any, chinese: bool) -> str:

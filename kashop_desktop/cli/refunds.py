@@ -9,6 +9,7 @@ from typing import Any
 from ..domain.money import format_yuan
 from ..domain.refund_states import OutsideMethod, RefundStatus
 from . import labels
+from .helptext import JSON_HELP, T
 from .common import add_command, add_noun, run_with_desk
 from .output import (
     EXIT_OK,
@@ -24,30 +25,43 @@ from .output import (
 )
 
 
+REFUND_ID_HELP = T("退款 ID（refunds list 中的 ID）", "the refund id (from refunds list)")
+
+
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``refunds`` noun and its verbs to ``sub``."""
-    refunds = add_noun(sub, "refunds", "the refund queue")
-    p = add_command(refunds, common, "list", cmd_refunds_list, "refunds by state")
-    p.add_argument("--state", choices=[s.value for s in RefundStatus])
-    p.add_argument("--json", action="store_true")
-    p = add_command(refunds, common, "send", cmd_refunds_send, "send what the queue holds")
-    p.add_argument("--limit", type=int)
-    p.add_argument("--id", type=int, action="append", dest="ids", help="only these refunds (repeatable)")
-    p.add_argument("--json", action="store_true")
-    p = add_command(refunds, common, "retry", cmd_refunds_retry, "put a failed refund back in the queue")
-    p.add_argument("id", type=int)
-    p.add_argument("--yes", action="store_true", help="confirm for gateways without refund idempotency")
-    p = add_command(refunds, common, "confirm", cmd_refunds_confirm,
-                    "confirm a refund through a gateway without idempotency")
-    p.add_argument("id", type=int)
-    p = add_command(refunds, common, "resolve", cmd_refunds_resolve, "record the outcome you checked at the gateway")
-    p.add_argument("id", type=int)
+    refunds = add_noun(sub, "refunds", T("退款队列", "the refund queue"))
+    p = add_command(refunds, common, "list", cmd_refunds_list, T("按状态列出退款", "refunds by state"))
+    p.add_argument("--state", choices=[s.value for s in RefundStatus], help=T(
+        "只列这个状态：" + "，".join(f"{s.value} {s.zh}" for s in RefundStatus),
+        "only this state: " + ", ".join(f"{s.value} ({s.en})" for s in RefundStatus)))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(refunds, common, "send", cmd_refunds_send, T(
+        "发送队列中到期的退款（结果未知的先向网关查询）", "send what the queue holds (unknown outcomes are asked first)"))
+    p.add_argument("--limit", type=int, metavar="N", help=T("最多 N 笔", "at most N"))
+    p.add_argument("--id", type=int, action="append", dest="ids", metavar="ID", help=T(
+        "只发送或查询这些退款，立即（可重复）", "only these refunds, now (repeatable)"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(refunds, common, "retry", cmd_refunds_retry, T("把失败的退款重新排队",
+                                                                   "put a failed refund back in the queue"))
+    p.add_argument("id", type=int, help=REFUND_ID_HELP)
+    p.add_argument("--yes", action="store_true", help=T("确认（网关不支持退款幂等时需要）",
+                                                        "confirm (needed for gateways without refund idempotency)"))
+    p = add_command(refunds, common, "confirm", cmd_refunds_confirm, T(
+        "确认经由不支持幂等的网关发送退款", "confirm a refund through a gateway without idempotency"))
+    p.add_argument("id", type=int, help=REFUND_ID_HELP)
+    p = add_command(refunds, common, "resolve", cmd_refunds_resolve, T(
+        "人工处理：登记你在网关后台核实的结果，或买家已在台外收到退款", "record the outcome you checked at the gateway, "
+        "or that the buyer was refunded outside the desk"))
+    p.add_argument("id", type=int, help=REFUND_ID_HELP)
     group = p.add_mutually_exclusive_group(required=True)
-    group.add_argument("--succeeded", action="store_true")
-    group.add_argument("--failed", action="store_true")
-    p.add_argument("--note", required=True, help="what you checked, or how the buyer was paid")
+    group.add_argument("--succeeded", action="store_true", help=T("退款已成功", "the refund succeeded"))
+    group.add_argument("--failed", action="store_true", help=T("退款失败", "the refund failed"))
+    p.add_argument("--note", required=True, metavar="TEXT", help=T("你核实了什么，或买家是怎样收到钱的",
+                                                                    "what you checked, or how the buyer was paid"))
     p.add_argument("--outside", choices=[m.value for m in OutsideMethod if m is not OutsideMethod.GATEWAY],
-                   help="refunded outside the desk: cash, bank_transfer or other (with --succeeded)")
+                   help=T("在台外退款：cash 现金，bank_transfer 银行转账，other 其他（与 --succeeded 一起）",
+                          "refunded outside the desk: cash, bank_transfer or other (with --succeeded)"))
 
 
 def cmd_refunds_list(args: argparse.Namespace) -> int:

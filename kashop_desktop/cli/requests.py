@@ -7,34 +7,42 @@ from typing import Any
 
 from ..domain.order import ReasonCode
 from . import labels
+from .helptext import AMOUNT_HELP, JSON_HELP, NO_IDEMPOTENCY_HELP, NOTE_HELP, ORDER_NO_HELP, T, reason_help
 from .common import add_command, add_noun, amount, run_with_desk
 from .output import EXIT_OK, about, done, print_json, request_json, table, zh
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``requests`` noun and its verbs to ``sub``."""
-    reqs = add_noun(sub, "requests", "cancel requests and disputes")
-    p = add_command(reqs, common, "open", cmd_requests_open, "record a buyer's request")
-    p.add_argument("order_no")
-    p.add_argument("--reason", required=True, choices=[r.value for r in ReasonCode])
-    p.add_argument("--amount", help="refund amount in yuan (default: all that is refundable)")
-    p.add_argument("--note", default="")
-    p.add_argument("--evidence", default="")
-    p.add_argument("--confirm-no-idempotency", action="store_true")
-    p.add_argument("--json", action="store_true")
-    p = add_command(reqs, common, "list", cmd_requests_list, "requests by deadline")
-    p.add_argument("--state", choices=["open", "approved", "auto_approved", "rejected"])
-    p.add_argument("--json", action="store_true")
-    p = add_command(reqs, common, "approve", cmd_requests_approve, "approve a request")
-    p.add_argument("id", type=int)
-    p.add_argument("--amount", help="refund amount in yuan, e.g. 12.50 (default: all that is refundable)")
-    p.add_argument("--note", default="")
-    p.add_argument("--confirm-no-idempotency", action="store_true")
-    p.add_argument("--json", action="store_true")
-    p = add_command(reqs, common, "reject", cmd_requests_reject, "reject a request (reason required)")
-    p.add_argument("id", type=int)
-    p.add_argument("--reason", required=True)
-    p.add_argument("--json", action="store_true")
+    reqs = add_noun(sub, "requests", T("取消申请和售后争议", "cancel requests and disputes"))
+    p = add_command(reqs, common, "open", cmd_requests_open, T("登记买家在聊天或电话里提出的申请",
+                                                               "record a buyer's request from chat or phone"))
+    p.add_argument("order_no", help=ORDER_NO_HELP)
+    p.add_argument("--reason", required=True, choices=[r.value for r in ReasonCode], help=reason_help())
+    p.add_argument("--amount", metavar="YUAN", help=AMOUNT_HELP)
+    p.add_argument("--note", default="", help=NOTE_HELP)
+    p.add_argument("--evidence", default="", help=T("买家给的凭据（截图说明等）", "the buyer's evidence (screenshots described ...)"))
+    p.add_argument("--confirm-no-idempotency", action="store_true", help=NO_IDEMPOTENCY_HELP)
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(reqs, common, "list", cmd_requests_list, T("按截止时间列出申请（逾期在前）",
+                                                               "requests by deadline (overdue first)"))
+    p.add_argument("--state", choices=["open", "approved", "auto_approved", "rejected"], help=T(
+        "只列这个状态：open 待审核，approved 已批准，auto_approved 自动批准，rejected 已拒绝",
+        "only this state: open, approved, auto_approved, rejected"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(reqs, common, "approve", cmd_requests_approve, T("批准申请（退款进入退款队列）",
+                                                                     "approve a request (its refund joins the queue)"))
+    p.add_argument("id", type=int, help=T("申请 ID（requests list 中的 ID）", "the request id (from requests list)"))
+    p.add_argument("--amount", metavar="YUAN", help=AMOUNT_HELP)
+    p.add_argument("--note", default="", help=NOTE_HELP)
+    p.add_argument("--confirm-no-idempotency", action="store_true", help=NO_IDEMPOTENCY_HELP)
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(reqs, common, "reject", cmd_requests_reject, T("拒绝申请（必须说明原因）",
+                                                                   "reject a request (reason required)"))
+    p.add_argument("id", type=int, help=T("申请 ID（requests list 中的 ID）", "the request id (from requests list)"))
+    p.add_argument("--reason", required=True, metavar="TEXT", help=T("拒绝的原因（买家会看到）",
+                                                                     "why it is rejected (the buyer is told)"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def cmd_requests_open(args: argparse.Namespace) -> int:
