@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from .helptext import JSON_HELP, ORDER_NO_HELP, T
 from .common import add_command, add_noun, run_with_desk
+from .helptext import JSON_HELP, ORDER_NO_HELP, T
 from .output import EXIT_OK, print_json, zh
 
 

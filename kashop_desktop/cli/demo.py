@@ -6,8 +6,8 @@ import argparse
 import asyncio
 from typing import Any
 
-from .helptext import T
 from .common import add_command, open_window, run_with_desk
+from .helptext import T
 from .output import EXIT_OK, zh
 
 

@@ -8,10 +8,9 @@ import json
 import sys
 from typing import Any
 
-from .helptext import JSON_HELP, T
 from .common import add_command, add_noun, run_with_desk
+from .helptext import JSON_HELP, T
 from .output import EXIT_OK, EXIT_REFUSED, UsageError, print_json, table, zh
-
 
 GATEWAY_NAME_HELP = T("网关账户名", "the gateway account's name")
 

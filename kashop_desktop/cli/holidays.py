@@ -12,8 +12,8 @@ from typing import Any
 
 from ..domain.calendar import FIXED_HOLIDAYS
 from ..domain.errors import DomainError
-from .helptext import JSON_HELP, T
 from .common import add_command, add_noun, run_with_desk
+from .helptext import JSON_HELP, T
 from .output import EXIT_OK, EXIT_USAGE, changes_json, print_error, print_json, zh
 
 FIXED_NAMES_EN = dict(FIXED_HOLIDAYS.values())

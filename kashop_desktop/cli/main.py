@@ -15,7 +15,7 @@ from ..applog import log_file, setup_logging
 from ..domain.errors import DomainError, StoreBusy, StoreUnusable
 from . import codes, demo, gateways, holidays, maintenance, orders, policy, refunds, requests
 from .common import READ_ONLY, command_name, common_options, open_window
-from .helptext import T, Parser, language
+from .helptext import Parser, T, language
 from .output import (
     EXIT_BUSY,
     EXIT_INTERNAL,

@@ -9,8 +9,8 @@ from typing import Any
 
 from ..domain.clock import SHOP_TZ
 from . import labels
-from .helptext import JSON_HELP, T
 from .common import add_command, run_with_desk
+from .helptext import JSON_HELP, T
 from .output import EXIT_OK, EXIT_REFUSED, print_json, table, zh
 
 

@@ -9,8 +9,8 @@ from typing import Any
 from ..domain.errors import PolicyError
 from ..domain.money import format_yuan
 from ..domain.policy import SPECS, UNITS, CancelPolicy, parse_policy_value
-from .helptext import JSON_HELP, RawFormatter, T
 from .common import add_command, add_noun, run_with_desk
+from .helptext import JSON_HELP, RawFormatter, T
 from .output import EXIT_OK, UsageError, print_json, zh
 
 

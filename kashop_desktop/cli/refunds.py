@@ -9,8 +9,8 @@ from typing import Any
 from ..domain.money import format_yuan
 from ..domain.refund_states import OutsideMethod, RefundStatus
 from . import labels
-from .helptext import JSON_HELP, T
 from .common import add_command, add_noun, run_with_desk
+from .helptext import JSON_HELP, T
 from .output import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -23,7 +23,6 @@ from .output import (
     table,
     zh,
 )
-
 
 REFUND_ID_HELP = T("退款 ID（refunds list 中的 ID）", "the refund id (from refunds list)")
 

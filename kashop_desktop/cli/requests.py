@@ -7,8 +7,8 @@ from typing import Any
 
 from ..domain.order import ReasonCode
 from . import labels
-from .helptext import AMOUNT_HELP, JSON_HELP, NO_IDEMPOTENCY_HELP, NOTE_HELP, ORDER_NO_HELP, T, reason_help
 from .common import add_command, add_noun, amount, run_with_desk
+from .helptext import AMOUNT_HELP, JSON_HELP, NO_IDEMPOTENCY_HELP, NOTE_HELP, ORDER_NO_HELP, T, reason_help
 from .output import EXIT_OK, about, done, print_json, request_json, table, zh
 
 

@@ -36,8 +36,8 @@ def test_every_option_and_command_has_its_help_in_both_languages() -> None:
             else:
                 texts = [action.help]
             missing += [f"{path}: {action.dest}" for text in texts
-                        if not isinstance(text, T) or not CJK.search(str(text)) or CJK.search(text.en) and
-                        not set(CJK.findall(text.en)) <= set("补单易支付")]
+                        if not isinstance(text, T) or not CJK.search(str(text)) or (CJK.search(text.en) and
+                        not set(CJK.findall(text.en)) <= set("补单易支付"))]
     assert missing == []
 
 
