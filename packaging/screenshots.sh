@@ -4,7 +4,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 OUT="${1:-docs/screenshots}"
+[ $# -gt 0 ] && shift  # the rest (--small) goes to the script
 PY="${PYTHON:-.venv/bin/python}"
 mkdir -p "$OUT"
 unset QT_QPA_PLATFORM
-exec xvfb-run -a -s "-screen 0 1600x1000x24" "$PY" -m kashop_desktop.gui.screenshots "$OUT"
+exec xvfb-run -a -s "-screen 0 1600x1000x24" "$PY" -m kashop_desktop.gui.screenshots "$OUT" "$@"

@@ -41,6 +41,7 @@ ACTIONS = {
     "refund_confirmed": ("确认发送退款", "refund confirmed"), "refund_resolved": ("人工处理退款", "refund resolved by hand"),
     "refund_sending": ("退款发送中", "refund sending"), "refund_needs_owner": ("退款待人工处理", "refund needs the owner"),
     "refund_late_reply": ("网关迟到的退款回复", "late refund reply from the gateway"),
+    "held": ("扣留待审", "held for review"), "released": ("放行", "released"),
 }
 CHANNELS_EN = {"alipay": "Alipay", "wechat": "WeChat Pay", "bank_card": "Bank card", "wallet": "Wallet"}
 #: Counters printed by ``sweep`` and ``refunds send``.

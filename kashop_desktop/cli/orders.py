@@ -36,8 +36,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     orders = add_noun(sub, "orders", T("订单：列表、详情、导入、取消、补单、发货", "orders: list, show, import, cancel, "
                                                                         "mark paid, deliver"))
     p = add_command(orders, common, "list", cmd_orders_list, T("列出订单（最新在前）", "list orders (newest first)"))
-    p.add_argument("--status", choices=[s.value for s in OrderStatus] + ["refunding"],
-                   help=T("只列这个状态（refunding：退款中）", "only this status (refunding: refunds in flight)"))
+    p.add_argument("--status", choices=[s.value for s in OrderStatus] + ["refunding", "held"],
+                   help=T("只列这个状态（refunding：退款中；held：拉黑买家的订单，扣留待审）",
+                          "only this status (refunding: refunds in flight; held: a blocked buyer's orders, held for "
+                          "review)"))
     p.add_argument("--search", default="", metavar="Q", help=T(
         "订单号（或尾号）、手机、QQ、邮箱、交易号或商品名", "order no (or its tail), phone, QQ, e-mail, trade no or product"))
     p.add_argument("--limit", type=int, default=50, metavar="N", help=T("最多列出 N 条（默认 50）", "at most N (default 50)"))
@@ -84,6 +86,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("used", choices=[c.value for c in CodeUsed], help=T("yes 已使用 / no 未使用 / unknown 不知道",
                                                                        "yes / no / unknown"))
     p.add_argument("--note", default="", help=NOTE_HELP)
+    p = add_command(orders, common, "release", cmd_orders_release, T(
+        "放行扣留待审的订单（拉黑买家的订单），之后可以发货", "release orders held for review (a blocked buyer's); "
+        "they may be delivered then"))
+    p.add_argument("order_nos", nargs="+", metavar="ORDER_NO", help=T("订单号（可多个）", "order nos (one or more)"))
+    p.add_argument("--note", default="", help=NOTE_HELP)
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def cmd_orders_list(args: argparse.Namespace) -> int:
@@ -98,15 +106,36 @@ def cmd_orders_list(args: argparse.Namespace) -> int:
                  "product_type": r.product_type, "quantity": r.quantity, "buyer": r.buyer, "amount_fen": r.paid_fen,
                  "paid_fen": r.received_fen, "refunded_fen": r.refunded_fen,
                  "refund_pending_fen": r.refund_pending_fen, "refundable_fen": r.refundable_fen, "status": r.status,
-                 "channel": r.channel,
+                 "channel": r.channel, "held": r.held,
                  "gateway_trade_no": r.gateway_trade_no} for r in rows]})
             return EXIT_OK
         table([[r.order_no, f"{r.created_at:%Y-%m-%d %H:%M}", r.product, r.buyer, format_yuan(r.paid_fen),
-                format_yuan(r.received_fen) if r.paid else "-", status_label(r.status.value, args)] for r in rows],
+                format_yuan(r.received_fen) if r.paid else "-", _status(r, args)] for r in rows],
               ["订单号", "下单时间", "商品", "买家", "金额", "实付", "状态"] if zh(args)
               else ["order no", "created", "product", "buyer", "amount", "paid", "status"])
         print(f"{len(rows)} / {views.count_orders(desk, flt)}")
         return EXIT_OK
+
+    return run_with_desk(args, body)
+
+
+def _status(r: Any, args: argparse.Namespace) -> str:
+    label = status_label(r.status.value, args)
+    if not r.held:
+        return label
+    return f"{label}（扣留待审）" if zh(args) else f"{label} (held for review)"
+
+
+def cmd_orders_release(args: argparse.Namespace) -> int:
+    from ..services.buyers import release
+
+    def body(desk: Any) -> int:
+        changes = release(desk, args.order_nos, note=args.note)
+        for s in changes.skipped:
+            print_error(f"{s.ref}：{s.zh}", f"{s.ref}: {s.en}")
+        n = len(changes.order_ids)
+        done(args, changes, f"已放行 {n} 个订单，可以发货", f"released {n} order(s); they may be delivered")
+        return EXIT_REFUSED if changes.skipped else EXIT_OK
 
     return run_with_desk(args, body)
 
@@ -139,6 +168,7 @@ def _print_detail(d: Any, args: argparse.Namespace) -> None:
     else:
         print(f"  paid ¥{money[0]}  refunded ¥{money[1]}  {PENDING_LABEL_EN.lower()} ¥{money[3]}"
               f"  refundable ¥{money[4]}  coupon ¥{money[2]}  points {d.points}  buyer {d.buyer}  {pay}")
+    _print_buyer(d, args)
     for r in d.refunds:
         state = r.state_zh if zh(args) else r.state_en
         print(f"  退款单号 {r.refund_no}  ¥{format_yuan(r.amount_fen)}  {state}" if zh(args)
@@ -156,6 +186,19 @@ def _print_detail(d: Any, args: argparse.Namespace) -> None:
               else ["  time", "by", "action", "status", "note"])
 
 
+def _print_buyer(d: Any, args: argparse.Namespace) -> None:
+    """The hold, the blocklist mark and the owner's note on the buyer, when there are any."""
+    info = d.buyer_info
+    if d.held_at is not None:
+        print(f"  扣留待审（{d.held_reason or '—'}）：放行前不会发货（orders release {d.order_no}）" if zh(args)
+              else f"  held for review ({d.held_reason or '—'}): not delivered until released "
+                   f"(orders release {d.order_no})")
+    if info is not None and info.blocked and d.held_at is None:
+        print(f"  买家在黑名单上：{info.blocked_reason}" if zh(args) else f"  the buyer is blocked: {info.blocked_reason}")
+    if info is not None and info.note:
+        print(f"  买家备注：{info.note}" if zh(args) else f"  note on the buyer: {info.note}")
+
+
 def _detail_json(d: Any) -> dict[str, Any]:
     return {
         "order_no": d.order_no, "status": d.status, "product": d.product, "product_type": d.product_type,
@@ -170,6 +213,9 @@ def _detail_json(d: Any) -> dict[str, Any]:
                     "after": e.after} for e in d.events],
         "requests": [request_json(r) for r in d.requests],
         "refunds": [refund_json(r) for r in d.refunds],
+        "held_at": d.held_at, "held_reason": d.held_reason,
+        "buyer_note": d.buyer_info.note if d.buyer_info else "",
+        "buyer_blocked": bool(d.buyer_info and d.buyer_info.blocked),
     }
 
 
@@ -250,10 +296,13 @@ def _print_import(args: argparse.Namespace, report: Any) -> None:
                     "blank_rows": report.blank, "rolled_back": report.rolled_back,
                     "stopped": rows([report.stopped])[0] if report.stopped else None,
                     "problems": rows(report.problems), "warnings": rows(report.warnings),
-                    "warning_count": report.warning_count})
+                    "warning_count": report.warning_count, "held": report.held})
         return
     print(f"行 rows {report.rows}: 新增 inserted {report.inserted}, 更新 updated {report.updated}, "
           f"未变 unchanged {report.unchanged}, 拒绝 refused {report.refused}")
+    if report.held:
+        print(f"  {report.held} 个新订单属于黑名单买家，已扣留待审（orders list --status held）/ {report.held} new "
+              "order(s) of blocked buyers held for review (orders list --status held)")
     for p in report.problems:
         where = f" [{p.column}]" if p.column else ""
         print(f"  第 {p.row} 行 row {p.row}{where}: {p.zh} / {p.en}", file=sys.stderr)
@@ -296,6 +345,10 @@ def cmd_orders_mark_paid(args: argparse.Namespace) -> int:
                 print_error(f"注意：订单原记录的交易号 {old} 已替换为 {args.trade_no.strip()}（时间线保留两者）",
                             f"note: the order's recorded trade no {old} was replaced by {args.trade_no.strip()}"
                             " (the timeline keeps both)")
+        if "held" in changes.messages:
+            print_error(f"订单 {args.order_no} 扣留待审（买家在黑名单）：已记为已支付，但不会发货，直到放行",
+                        f"order {args.order_no} is held for review (blocked buyer): recorded as paid, not delivered "
+                        "until released")
         if "already_paid" in changes.messages:
             return done(args, changes, f"{args.order_no} 已用该交易号支付过，未做任何改动",
                         f"{args.order_no} was already paid with this trade no; nothing changed", already_paid=True)

@@ -131,6 +131,7 @@ def _status_labels() -> dict[str, str]:
         "partially_refunded": translate("Labels", "部分退款"),
         "refunded": translate("Labels", "已退款"),
         "refunding": translate("Labels", "退款中"),
+        "held": translate("Labels", "扣留待审"),
     }
 
 
@@ -152,6 +153,8 @@ def _action_labels() -> dict[str, str]:
         "complete": translate("Labels", "完成"),
         "code_used": translate("Labels", "登记卡密使用情况"),
         "reveal_code": translate("Labels", "查看卡密"),
+        "held": translate("Labels", "扣留待审"),
+        "released": translate("Labels", "放行"),
         "cancel": translate("Labels", "取消订单"),
         "expire": translate("Labels", "超时关闭"),
         "restore": translate("Labels", "恢复订单"),

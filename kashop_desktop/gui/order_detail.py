@@ -17,6 +17,7 @@ from ..domain.order import ReasonCode
 from ..services import delivery, orders, requests, views
 from ..services.changes import Changes
 from ..services.views import EventView, OrderDetail, RequestView
+from .buyer_field import BuyerField, HoldBanner
 from .code_field import CodeField
 from .context import DeskContext
 from .dialogs import (
@@ -137,6 +138,9 @@ class OrderDetailPane(QWidget):
         layout.addLayout(self.actions_row)
         self.notice = InlineMessage(body)  # what the last action did, until another order shows
         layout.addWidget(self.notice)
+        self.hold = HoldBanner(self.ctx, body)  # a blocked buyer's order: why it waits, and 放行
+        self.hold.notice.connect(self.show_notice)
+        layout.addWidget(self.hold)
         # Facts, money and the history side by side: the pane sits under a wide list.
         row = QHBoxLayout()
         row.addWidget(self._build_facts(), 0)
@@ -184,7 +188,7 @@ class OrderDetailPane(QWidget):
         box = QGroupBox(self.tr("订单信息"))
         form = QFormLayout(box)
         form.setVerticalSpacing(2)  # eleven rows: compact enough for a 640 px high screen
-        for key, label in (("product", self.tr("商品")), ("type", self.tr("类型")), ("buyer", self.tr("买家")),
+        for key, label in (("product", self.tr("商品")), ("type", self.tr("类型")),
                            ("channel", self.tr("支付方式")), ("trade_no", self.tr("交易号")),
                            ("created", self.tr("下单时间")), ("paid", self.tr("支付时间")),
                            ("delivered", self.tr("发货时间")), ("closed", self.tr("完成/取消")),
@@ -193,6 +197,9 @@ class OrderDetailPane(QWidget):
         self.code = CodeField(self.ctx, box)
         self.code.notice.connect(self.show_notice)
         form.insertRow(form.rowCount() - 1, self.tr("卡密"), self.code)
+        self.buyer = BuyerField(self.ctx, box)  # the contact, the owner's note on the buyer, 拉黑
+        self.buyer.notice.connect(self.show_notice)
+        form.insertRow(2, self.tr("买家"), self.buyer)
         return box
 
     def _build_money(self) -> QGroupBox:
@@ -277,6 +284,8 @@ class OrderDetailPane(QWidget):
             for label in self.fields.values():
                 label.clear()
             self.code.show_code(None, "")
+            self.buyer.show_buyer("", None)
+            self.hold.show_hold("", "", None, None)
             return
         fg, bg = STATUS_COLOURS.get(d.status.value, ("#000", "#fff"))
         self.title.setText(d.order_no)
@@ -284,7 +293,7 @@ class OrderDetailPane(QWidget):
         self.chip.setStyleSheet(f"color: {fg}; background: {bg}; border-radius: 8px; padding: 2px 10px;")
         values = {
             "product": self.tr("{product} × {quantity}").format(product=d.product, quantity=d.quantity),
-            "type": product_type_label(d.product_type), "buyer": d.buyer,
+            "type": product_type_label(d.product_type),
             "channel": self._channel_text(d), "trade_no": d.gateway_trade_no or "—",
             "created": format_time_s(d.created_at), "paid": format_time_s(d.paid_at) or "—",
             "delivered": format_time_s(d.delivered_at) or "—",
@@ -295,6 +304,8 @@ class OrderDetailPane(QWidget):
         for key, text in values.items():
             self.fields[key].setText(text)
         self.code.show_code(d.order_no, d.masked_code)
+        self.buyer.show_buyer(d.buyer, d.buyer_info)
+        self.hold.show_hold(d.order_no, d.buyer, d.held_reason, d.buyer_info)
 
     def _channel_text(self, d: OrderDetail) -> str:
         if not d.channel:

@@ -88,6 +88,7 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "cancelled": ("#6b6b6b", "#efefef"),
     "partially_refunded": ("#8c3b9e", "#f3e3f7"),
     "refunded": ("#a32020", "#fbe2e2"),
+    "held": ("#7a4a00", "#ffe2b8"),  # a blocked buyer's order waiting for the owner (not a status)
 }
 
 
@@ -521,7 +522,7 @@ class OrdersModel(QAbstractTableModel):
         if role == _ALIGN:
             return _RIGHT if column in (COL_QUANTITY, COL_AMOUNT) else None
         if column == COL_STATUS:
-            fg, bg = STATUS_COLOURS.get(row.status.value, ("#000000", "#ffffff"))
+            fg, bg = STATUS_COLOURS.get("held" if row.held else row.status.value, ("#000000", "#ffffff"))
             return QBrush(QColor(fg if role == _FOREGROUND else bg))
         return None
 
@@ -540,7 +541,7 @@ class OrdersModel(QAbstractTableModel):
         if column == COL_AMOUNT:  # nothing was paid yet: no 实付 (what is due is in the tooltip)
             return format_yuan(row.paid_fen, symbol=True) if row.paid else "—"
         if column == COL_STATUS:
-            return status_label(row.status.value)
+            return status_label("held" if row.held else row.status.value)
         return channel_label(row.channel)
 
     @staticmethod
@@ -562,6 +563,9 @@ class OrdersModel(QAbstractTableModel):
                 pending=format_yuan(row.refund_pending_fen, symbol=True))
         if column == COL_PRODUCT:
             return row.product
+        if column == COL_STATUS and row.held:
+            return translate("OrdersModel", "{status}，扣留待审：买家在黑名单上，放行前不会发货").format(
+                status=status_label(row.status.value))
         if column == COL_STATUS:
             return status_label(row.status.value)
         return None

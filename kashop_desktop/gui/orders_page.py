@@ -57,7 +57,6 @@ from .qt import (
     QSplitter,
     QStyledItemDelegate,
     Qt,
-    QTabBar,
     QTableView,
     QTimer,
     QToolButton,
@@ -65,12 +64,16 @@ from .qt import (
     QWidget,
     Signal,
 )
+from .tabs import FittingTabBar
 
 #: (filter status, tab) in tab order; None is 全部. Labels come from i18n.status_label.
 TAB_STATUSES: tuple[str | None, ...] = (
-    None, "pending_payment", "paid", "delivered", "completed", "cancelled", views.REFUNDING, "refunded",
+    None, "pending_payment", "paid", views.HELD, "delivered", "completed", "cancelled", views.REFUNDING, "refunded",
     "partially_refunded",
 )
+#: Tabs shown only while they hold orders (or are the tab in view): a shop without a blocked
+#: buyer never sees 扣留待审.
+TABS_WHEN_USED = frozenset({views.HELD})
 SEARCH_DEBOUNCE_MS = 250
 
 
@@ -88,7 +91,7 @@ class StatusChipDelegate(QStyledItemDelegate):
         style = option.widget.style() if option.widget else None
         if style is not None:
             style.drawControl(style.ControlElement.CE_ItemViewItem, option, painter, option.widget)
-        fg, bg = STATUS_COLOURS.get(row.status.value, ("#000000", "#ffffff"))
+        fg, bg = STATUS_COLOURS.get("held" if row.held else row.status.value, ("#000000", "#ffffff"))
         metrics = option.fontMetrics
         rect = option.rect.adjusted(4, 3, -4, -3)
         # A narrow column elides the label rather than cutting it at both ends.
@@ -162,7 +165,7 @@ class OrdersPage(QWidget):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 0)
-        self.tabs = QTabBar()
+        self.tabs = FittingTabBar()
         self.tabs.setExpanding(False)
         self.tabs.setDrawBase(False)
         for _ in TAB_STATUSES:
@@ -384,12 +387,30 @@ class OrdersPage(QWidget):
     def refresh_counts(self) -> None:
         counts = views.status_counts(self.ctx.desk)
         for i, status in enumerate(TAB_STATUSES):
-            label = self.tr("全部") if status is None else status_label(status)
             n = counts.get("all" if status is None else status, 0)
-            self.tabs.setTabText(i, self.tr("{label} ({count})").format(label=label, count=f"{n:,}"))
             self.tabs.setTabData(i, n)
+            if status in TABS_WHEN_USED:
+                self.tabs.setTabVisible(i, n > 0 or i == self.tabs.currentIndex())
+        self._label_tabs()
         self.empty_state.setVisible(counts.get("all", 0) == 0)
         self._show_count()
+
+    def _label_tabs(self, compact: bool = False) -> None:
+        """Each tab's label and count. ``compact``: 全部 without its count (the count beside the
+        search box has it), when all the tabs would not fit the width otherwise (a 1024 px
+        screen in English): never scroll arrows on the tab bar."""
+        for i, status in enumerate(TAB_STATUSES):
+            label = self.tr("全部") if status is None else status_label(status)
+            n = int(self.tabs.tabData(i) or 0)
+            text = label if compact and status is None else self.tr("{label} {count}").format(label=label,
+                                                                                              count=f"{n:,}")
+            self.tabs.set_label(i, text)
+        if not compact and self.tabs.isVisible() and self.tabs.sizeHint().width() > self.tabs.width():
+            self._label_tabs(compact=True)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._label_tabs()
 
     def tab_count(self, status: str | None) -> int:
         return int(self.tabs.tabData(TAB_STATUSES.index(status)))

@@ -1,9 +1,12 @@
-"""Screenshots for the docs and the review: ``python -m kashop_desktop.gui.screenshots OUT_DIR``.
+"""Screenshots for the docs and the review: ``python -m kashop_desktop.gui.screenshots OUT_DIR [--small]``.
 
 Builds the demo shop in a temporary data dir, shows the real main window at 1366x768 (and the
 orders screen once more at 1024x640, a small laptop) and grabs every screen and dialog (packaging/screenshots.sh runs it under Xvfb, not offscreen, so
 fonts and window decorations are the real ones). The whole run is one coroutine on the qasync
 loop: it waits for paints with ``asyncio.sleep``, never with a nested Qt event loop.
+
+``--small`` also takes every page and dialog at 1024x640 in both languages (``*_1024``, for
+reviewing the small-screen layout; the README shows only the orders screen at that size).
 
 Each dialog is built directly (``cls(parent, ctx, target)``) and shown without ``exec`` so it
 can be grabbed and closed. A dialog whose demo order cannot be found is listed as missing
@@ -193,7 +196,15 @@ def _open_request_id(desk: Desk) -> int | None:
     return plain[0].id if plain else None
 
 
-async def run(out: Path) -> Shooter:
+async def small_screen(shooter: Shooter, window: MainWindow, suffix: str) -> None:
+    """Every page and dialog again in a 1024x640 window (a small laptop), named ``*_1024``."""
+    window.resize(*SMALL_SIZE)
+    await shooter.pages(window, f"_1024{suffix}")
+    await shooter.dialogs(window, f"_1024{suffix}")
+    window.resize(*WINDOW_SIZE)
+
+
+async def run(out: Path, small: bool = False) -> Shooter:
     app = make_app([])
     app.setQuitOnLastWindowClosed(False)  # closing the last window must not stop the loop mid-run
     load_cjk_font(app)
@@ -209,6 +220,8 @@ async def run(out: Path) -> Shooter:
         await shooter.main_window(window)
         await shooter.pages(window)
         await shooter.dialogs(window)
+        if small:
+            await small_screen(shooter, window, "")
         window.close()
         remove_translators(app, translators)
         translators = install_translator(app, "en")
@@ -216,6 +229,8 @@ async def run(out: Path) -> Shooter:
         await shooter.main_window(english, "_en")
         await shooter.pages(english, "_en")
         await shooter.dialogs(english, "_en")
+        if small:
+            await small_screen(shooter, english, "_en")
         english.close()
     finally:
         remove_translators(app, translators)
@@ -226,14 +241,16 @@ async def run(out: Path) -> Shooter:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    args = list(sys.argv[1:] if argv is None else argv)
+    small = "--small" in args
+    args = [a for a in args if a != "--small"]
     out = Path(args[0] if args else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
     app = make_app([])
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        shooter = loop.run_until_complete(run(out))
+        shooter = loop.run_until_complete(run(out, small))
     for path in shooter.written:
         size = path.stat().st_size
         print(f"{path}  {size // 1024} KB" + ("  (over ~200 KB: check what grew)" if size > 1.1 * MAX_BYTES else ""))

@@ -114,7 +114,8 @@ def buyer_history(desk: Desk, order: Order) -> BuyerHistory:
         .where((BuyerCancellation.buyer == order.buyer_ref_id) & (BuyerCancellation.at >= since))
         .count()
     )
-    return BuyerHistory(recent, bool(buyer.flagged), buyer.note)
+    # A blocked buyer is flagged too: their requests wait for the owner, never auto-approved.
+    return BuyerHistory(recent, bool(buyer.flagged) or buyer.blocked_at is not None, buyer.note)
 
 
 def record_cancellation(order: Order, now: datetime) -> None:

@@ -16,6 +16,7 @@ from ..domain.order import CodeUsed, ProductType, ReasonCode
 from ..domain.refund_states import RefundStatus, never_sent
 from ..domain.states import OrderStatus
 from ..store.models import CancelRequest, CardCode, Coupon, Order, OrderEvent, Product, Refund
+from .buyers import held_reason
 from .changes import Changes
 from .common import (
     OWNER,
@@ -70,11 +71,10 @@ def mark_paid(
                 f"订单已用交易号 {order.gateway_trade_no} 支付过，不能再次补单",
                 f"the order was already paid with trade no {order.gateway_trade_no}; not marking it again",
             )
-        if order.paid_fen <= 0:
-            raise _nothing_due(order)
-        taken = trade_no_conflict(order.gateway_id, trade_no, order_id=order.id)
-        if taken is not None:
-            raise taken
+        refusal = _nothing_due(order) if order.paid_fen <= 0 else trade_no_conflict(
+            order.gateway_id, trade_no, order_id=order.id)
+        if refusal is not None:
+            raise refusal
         status = S(order.status)
         if status is S.CANCELLED:
             # A late payment for an expired order: take it back if its stock is still there.
@@ -96,9 +96,17 @@ def mark_paid(
         add_events([event_row(order.id, now, actor, "mark_paid", note, before, S.PAID.value, data)])
         changes.order_ids.add(order.id)
         changes.counts_changed = True
-        if deliver and order.product_type == ProductType.CARD_CODE.value and _codes_available(order) :
-            changes.merge(_deliver(desk, order, actor))
+        if deliver:
+            _deliver_after_payment(desk, order, actor, changes)
     return changes
+
+
+def _deliver_after_payment(desk: Desk, order: Order, actor: str, changes: Changes) -> None:
+    """补单 delivers a 卡密 order at once when the codes are there, unless it is held for review."""
+    if order.held_at is not None:
+        changes.messages.append("held")  # paid, but the goods wait for the owner's review
+    elif order.product_type == ProductType.CARD_CODE.value and _codes_available(order):
+        changes.merge(_deliver(desk, order, actor))
 
 
 def _codes_available(order: Order) -> bool:
@@ -122,7 +130,7 @@ def _deliver(desk: Desk, order: Order, actor: str) -> Changes:
         raise DomainError(
             "not_deliverable", f"「{status.zh}」的订单不能发货", f"an order that is '{status.en}' cannot be delivered"
         )
-    waiting = _open_cancel_request(order)
+    waiting = _held(order) or _open_cancel_request(order)
     if waiting is not None:
         raise waiting
     codes: list[str] = []
@@ -397,9 +405,21 @@ def deliver_check(desk: Desk, order_no: str) -> DomainError | None:
     status = S(order.status)
     if status not in (S.PAID, S.PARTIALLY_REFUNDED):
         return DomainError("not_deliverable", f"「{status.zh}」的订单不能发货", f"an order that is '{status.en}' cannot be delivered")
+    held = _held(order)
+    if held is not None:
+        return held
     if order.product_type == ProductType.CARD_CODE.value and not _codes_available(order):
         return DomainError("out_of_codes", "卡密库存不足，无法发货", "not enough card codes in stock to deliver")
     return _open_cancel_request(order)
+
+
+def _held(order: Order) -> DomainError | None:
+    """A blocked buyer's order waits for the owner: released first, then delivered."""
+    if order.held_at is None:
+        return None
+    reason = held_reason(order) or "—"
+    return DomainError("order_held", f"订单扣留待审（买家在黑名单：{reason}），请先放行再发货",
+                       f"the order is held for review (blocked buyer: {reason}); release it before delivering")
 
 
 def _open_cancel_request(order: Order) -> DomainError | None:

@@ -24,11 +24,12 @@ from ..domain.refund_states import (
 from ..domain.states import OrderStatus
 from ..store import queries, search
 from ..store.models import CancelRequest, GatewayAccount, Order, OrderEvent, Refund
-from ..store.queries import REFUNDING, OrderFilter
+from ..store.queries import HELD, REFUNDING, OrderFilter
+from .buyers import BuyerInfo, buyer_info_by_id, held_reason
 from .common import facts, get_order, not_found
 from .desk import Desk
 
-__all__ = ["REFUNDING", "OrderFilter"]
+__all__ = ["HELD", "REFUNDING", "OrderFilter"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class OrderRow:
     gateway_trade_no: str | None
     refund_pending_fen: int = 0  # refunds approved but not final (退款中)
     paid: bool = True  # False: no payment was ever recorded (unpaid, or cancelled before paying)
+    held: bool = False  # held for the owner's review (the buyer is or was blocked): not delivered
 
     @property
     def received_fen(self) -> int:
@@ -63,7 +65,7 @@ class OrderRow:
         created = from_epoch(row[2])
         assert created is not None
         return cls(row[0], row[1], created, row[3], row[4], row[5], row[6], row[7], row[8], OrderStatus(row[9]),
-                   row[10], row[11], row[12], row[13] is not None)
+                   row[10], row[11], row[12], row[13] is not None, row[14] is not None)
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,9 @@ class OrderDetail:
     refund_pending_fen: int = 0  # approved refunds not final yet (退款中)
     refundable_fen: int = 0  # paid less succeeded and in-flight refunds; 0 when unpaid
     amount_fen: int = 0  # the order's amount (应付); ``paid_fen`` is 0 until it is paid
+    held_at: datetime | None = None  # held for the owner's review since (a blocked buyer's order)
+    held_reason: str | None = None  # why it is held (the buyer's block reason); None when not held
+    buyer_info: BuyerInfo | None = None  # the owner's note and the blocklist mark of this buyer
 
     @property
     def masked_code(self) -> str:
@@ -446,6 +451,7 @@ def _detail(order: Order, now: datetime, schedule: HolidaySchedule) -> OrderDeta
         [_refund_view(r, order.order_no, accounts, schedule) for r in Refund.select().where(Refund.order == order.id)
          .order_by(Refund.id)],
         order.refund_pending_fen, facts(order).refundable_fen, order.paid_fen,
+        from_epoch(order.held_at), held_reason(order), buyer_info_by_id(order.buyer_ref_id),
     )
 
 

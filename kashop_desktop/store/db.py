@@ -134,11 +134,26 @@ def _migration_4(db: SqliteDatabase) -> None:
     rekey.migrate(db.connection())
 
 
+def _migration_5(db: SqliteDatabase) -> None:
+    # Buyer notes with their time, the blocklist, and orders held for the owner's review.
+    # A store made fresh by migration 1 already has the columns (its tables follow the models).
+    for table, column, declaration in (("buyer", "note_at", "INTEGER"), ("buyer", "blocked_at", "INTEGER"),
+                                       ("buyer", "blocked_reason", "TEXT NOT NULL DEFAULT ''"),
+                                       ("orders", "held_at", "INTEGER")):
+        columns = {row[1] for row in db.execute_sql(f"PRAGMA table_info({table})").fetchall()}
+        if column not in columns:
+            db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+    # Both lists are short next to their tables: partial indexes hold only the held and the blocked.
+    db.execute_sql("CREATE INDEX IF NOT EXISTS orders_held ON orders (held_at) WHERE held_at IS NOT NULL")
+    db.execute_sql("CREATE INDEX IF NOT EXISTS buyer_blocked ON buyer (blocked_at) WHERE blocked_at IS NOT NULL")
+
+
 MIGRATIONS: list[tuple[int, Callable[[SqliteDatabase], None]]] = [
     (1, _migration_1),
     (2, _migration_2),
     (3, schema3.migrate),
     (4, _migration_4),
+    (5, _migration_5),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -62,7 +62,10 @@ class Buyer(BaseModel):
     id = AutoField()
     contact = CharField(unique=True)  # the canonical key (domain.contacts.contact_key)
     flagged = BooleanField(default=False)  # flagged by hand, on top of the automatic rule
-    note = TextField(default="")
+    note = TextField(default="")  # the owner's note on this buyer (shown with every order of theirs)
+    note_at = IntegerField(null=True)  # schema 5: when the note was last written
+    blocked_at = IntegerField(null=True)  # schema 5: on the blocklist since (None: not blocked)
+    blocked_reason = TextField(default="", constraints=[SQL("DEFAULT ''")])  # schema 5
     orders_count = IntegerField(default=0)
     cancel_count = IntegerField(default=0)
     last_cancel_at = IntegerField(null=True)
@@ -132,6 +135,7 @@ class Order(BaseModel):
     card_code = TextField(null=True)
     stock_reserved = BooleanField(default=False)
     updated_at = IntegerField()
+    held_at = IntegerField(null=True)  # schema 5: held for the owner's review (blocked buyer) since
 
     class Meta:
         table_name = "orders"

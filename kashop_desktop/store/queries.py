@@ -29,20 +29,21 @@ from . import search, selection
 from .search import classify_search
 
 REFUNDING = "refunding"  # pseudo-status: orders with a refund still in flight
+HELD = "held"  # pseudo-status: orders held for the owner's review (a blocked buyer's), schema 5
 IN_FLIGHT_REFUND_STATES = tuple(sorted(s.value for s in refund_states.IN_FLIGHT_REFUND_STATES))
 
 ROW_COLUMNS = (
     "id, order_no, created_at, product_name, product_type, quantity, buyer, paid_fen, refunded_fen, "
-    "status, channel, gateway_trade_no, refund_pending_fen, paid_at"
+    "status, channel, gateway_trade_no, refund_pending_fen, paid_at, held_at"
 )
 _COLUMNS = ", ".join("o." + c.strip() for c in ROW_COLUMNS.split(","))
 
-__all__ = ["REFUNDING", "OrderFilter", "classify_search"]
+__all__ = ["HELD", "REFUNDING", "OrderFilter", "classify_search"]
 
 
 @dataclass(frozen=True)
 class OrderFilter:
-    status: str | None = None  # an OrderStatus value, REFUNDING, or None for all
+    status: str | None = None  # an OrderStatus value, REFUNDING, HELD, or None for all
     search: str = ""
     date_from: int | None = None  # epoch seconds, inclusive
     date_to: int | None = None  # epoch seconds, exclusive
@@ -96,6 +97,8 @@ def _source(db: SqliteDatabase, flt: OrderFilter) -> tuple[str, list[Any]]:
         marks = ",".join("?" * len(IN_FLIGHT_REFUND_STATES))
         clauses.append(f"o.id IN (SELECT order_id FROM refund WHERE state IN ({marks}))")
         params += list(IN_FLIGHT_REFUND_STATES)
+    elif flt.status == HELD:
+        clauses.append(f"{mark}o.held_at IS NOT NULL")
     elif flt.status:
         clauses.append(f"{mark}o.status = ?")
         params.append(flt.status)
@@ -139,6 +142,7 @@ def status_counts(db: SqliteDatabase) -> dict[str, int]:
     counts[REFUNDING] = db.execute_sql(
         f"SELECT COUNT(DISTINCT order_id) FROM refund WHERE state IN ({marks})", IN_FLIGHT_REFUND_STATES
     ).fetchone()[0]
+    counts[HELD] = db.execute_sql("SELECT COUNT(*) FROM orders WHERE held_at IS NOT NULL").fetchone()[0]
     return counts
 
 
@@ -199,7 +203,7 @@ def _within(db: SqliteDatabase, flt: OrderFilter, most: int) -> bool:
 
 def count(db: SqliteDatabase, flt: OrderFilter) -> int:
     simple = not (flt.search.strip() or flt.date_from or flt.date_to or flt.product_type)
-    if simple and flt.status != REFUNDING:
+    if simple and flt.status not in (REFUNDING, HELD):
         counts = status_counts(db)
         return counts["all"] if not flt.status else counts.get(flt.status, 0)
     listed = _listed(db, flt)

@@ -88,6 +88,45 @@
     </message>
 </context>
 <context>
+    <name>BlockBuyerDialog</name>
+    <message>
+        <source>拉黑买家</source>
+        <translation>Block buyer</translation>
+    </message>
+    <message>
+        <source>例如：多次恶意退款；盗刷的支付账户</source>
+        <translation>e.g. repeated bad-faith refunds; a stolen payment account</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>拉黑</source>
+        <translation>Block</translation>
+    </message>
+    <message>
+        <source>该买家现有 {n} 个未发货的订单（待支付、待发货）将扣留待审，不会发货</source>
+        <translation>This buyer&apos;s {n} undelivered orders (unpaid, to deliver) will be held for review and not delivered</translation>
+    </message>
+    <message>
+        <source>以后导入的该买家订单也会扣留待审</source>
+        <translation>Orders of this buyer imported later are held for review too</translation>
+    </message>
+    <message>
+        <source>扣留的订单在订单页「扣留待审」标签下，由你逐个或全部放行；也可以取消</source>
+        <translation>Held orders are under the Held tab of the orders screen; you release them one by one or all together, or cancel them</translation>
+    </message>
+    <message>
+        <source>请写明拉黑原因</source>
+        <translation>Say why the buyer is blocked</translation>
+    </message>
+    <message>
+        <source>原因最多 {n} 个字</source>
+        <translation>A reason is at most {n} characters</translation>
+    </message>
+</context>
+<context>
     <name>BreakdownView</name>
     <message>
         <source>退款明细</source>
@@ -128,6 +167,96 @@
     <message>
         <source>{amount}（优惠券原样退回）</source>
         <translation>{amount} (coupon returned as is)</translation>
+    </message>
+</context>
+<context>
+    <name>BuyerField</name>
+    <message>
+        <source>已保存买家 {buyer} 的备注</source>
+        <translation>Note saved for buyer {buyer}</translation>
+    </message>
+    <message>
+        <source>已拉黑买家 {buyer}；{n} 个未发货订单扣留待审</source>
+        <translation>Buyer {buyer} blocked; {n} undelivered orders held for review</translation>
+    </message>
+    <message>
+        <source>已解除拉黑 {buyer}；仍有 {n} 个订单扣留待审，需要你放行</source>
+        <translation>Buyer {buyer} unblocked; {n} orders stay held until you release them</translation>
+    </message>
+    <message>
+        <source>已解除拉黑 {buyer}</source>
+        <translation>Buyer {buyer} unblocked</translation>
+    </message>
+    <message>
+        <source>已放行 {n} 个订单，可以发货</source>
+        <translation>Released {n} orders; they can be delivered</translation>
+    </message>
+    <message>
+        <source>备注</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>给这个买家写备注（显示在其所有订单中）</source>
+        <translation>Keep a note on this buyer (shown with all their orders)</translation>
+    </message>
+    <message>
+        <source>拉黑</source>
+        <translation>Block</translation>
+    </message>
+    <message>
+        <source>拉黑：其未发货订单扣留待审，不会发货</source>
+        <translation>Block: their undelivered orders are held for review, not delivered</translation>
+    </message>
+    <message>
+        <source>解除拉黑</source>
+        <translation>Unblock</translation>
+    </message>
+    <message>
+        <source>解除拉黑；已扣留的订单不会自动放行</source>
+        <translation>Unblock; orders already held are not released by it</translation>
+    </message>
+    <message>
+        <source>已拉黑</source>
+        <translation>Blocked</translation>
+    </message>
+    <message>
+        <source>拉黑原因：{reason}（{at}）</source>
+        <translation>Blocked: {reason} ({at})</translation>
+    </message>
+    <message>
+        <source>备注：{note}</source>
+        <translation>Note: {note}</translation>
+    </message>
+</context>
+<context>
+    <name>BuyerNoteDialog</name>
+    <message>
+        <source>买家备注</source>
+        <translation>Note on the buyer</translation>
+    </message>
+    <message>
+        <source>例如：老客户，常买 Steam 卡；只在晚上回消息</source>
+        <translation>e.g. regular, buys Steam cards; answers only in the evening</translation>
+    </message>
+    <message>
+        <source>备注</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>保存备注</source>
+        <translation>Save note</translation>
+    </message>
+    <message>
+        <source>备注显示在该买家每个订单的详情里（任何写法的同一联系方式都算同一买家）</source>
+        <translation>The note shows in the detail of each order of this buyer (any spelling of the same contact is the same buyer)</translation>
+    </message>
+    <message>
+        <source>留空保存即清除备注</source>
+        <translation>Save it empty to clear the note</translation>
+    </message>
+    <message>
+        <source>备注最多 {n} 个字</source>
+        <translation>A note is at most {n} characters</translation>
     </message>
 </context>
 <context>
@@ -456,6 +585,25 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>{name}：连接失败。{message}{detail}</source>
         <translation>{name}: connection failed. {message}{detail}</translation>
+    </message>
+</context>
+<context>
+    <name>HoldBanner</name>
+    <message>
+        <source>放行此单</source>
+        <translation>Release this order</translation>
+    </message>
+    <message>
+        <source>扣留待审：买家在黑名单上（{reason}），此订单不会发货，直到你放行</source>
+        <translation>Held for review: the buyer is blocked ({reason}); this order is not delivered until you release it</translation>
+    </message>
+    <message>
+        <source>扣留待审：买家已解除拉黑，但此订单仍等你决定放行或取消</source>
+        <translation>Held for review: the buyer was unblocked, but this order waits for you to release or cancel it</translation>
+    </message>
+    <message>
+        <source>全部放行（{n}）</source>
+        <translation>Release all ({n})</translation>
     </message>
 </context>
 <context>
@@ -832,6 +980,10 @@ Please attach this file when you contact support.</translation>
         <translation>Refunding</translation>
     </message>
     <message>
+        <source>扣留待审</source>
+        <translation>Held</translation>
+    </message>
+    <message>
         <source>下单</source>
         <translation>Order placed</translation>
     </message>
@@ -866,6 +1018,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>查看卡密</source>
         <translation>Code revealed</translation>
+    </message>
+    <message>
+        <source>放行</source>
+        <translation>Released</translation>
     </message>
     <message>
         <source>取消订单</source>
@@ -1721,15 +1877,23 @@ Not available: {why}</translation>
         <translation>Trade no: {trade_no}</translation>
     </message>
     <message>
+        <source>未支付；应付 {due}</source>
+        <translation>Unpaid; {due} due</translation>
+    </message>
+    <message>
         <source>实付 {paid}，已退 {refunded}，退款中 {pending}</source>
         <translation>Paid {paid}, refunded {refunded}, in progress {pending}</translation>
+    </message>
+    <message>
+        <source>{status}，扣留待审：买家在黑名单上，放行前不会发货</source>
+        <translation>{status}, held for review: the buyer is blocked; not delivered until released</translation>
     </message>
 </context>
 <context>
     <name>OrdersPage</name>
     <message>
         <source>还没有订单。可以从网店后台导出的 CSV 或 Excel 文件导入。</source>
-        <extracomment>(filter status, tab) in tab order; None is 全部. Labels come from i18n.status_label.</extracomment>
+        <extracomment>(filter status, tab) in tab order; None is 全部. Labels come from i18n.status_label. Tabs shown only while they hold orders (or are the tab in view): a shop without a blocked buyer never sees 扣留待审.</extracomment>
         <translation>No orders yet. Import them from a CSV or Excel file exported from the shop&apos;s back office.</translation>
     </message>
     <message>
@@ -1789,8 +1953,8 @@ Not available: {why}</translation>
         <translation>All</translation>
     </message>
     <message>
-        <source>{label} ({count})</source>
-        <translation>{label} ({count})</translation>
+        <source>{label} {count}</source>
+        <translation>{label} {count}</translation>
     </message>
     <message>
         <source>复制订单号</source>
@@ -2062,6 +2226,49 @@ Not available: {why}</translation>
     </message>
 </context>
 <context>
+    <name>ReleaseDialog</name>
+    <message>
+        <source>放行订单</source>
+        <translation>Release orders</translation>
+    </message>
+    <message>
+        <source>可选：为什么放行（写入时间线）</source>
+        <translation>Optional: why (written to the timeline)</translation>
+    </message>
+    <message>
+        <source>备注</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>放行此订单</source>
+        <translation>Release this order</translation>
+    </message>
+    <message>
+        <source>订单 {order_no} 不再扣留，可以发货或补单后自动发货</source>
+        <translation>Order {order_no} is no longer held: it can be delivered, or is delivered when marked paid</translation>
+    </message>
+    <message>
+        <source>全部放行</source>
+        <translation>Release all</translation>
+    </message>
+    <message>
+        <source>该买家扣留的 {n} 个订单全部放行，可以发货</source>
+        <translation>All {n} held orders of this buyer are released and can be delivered</translation>
+    </message>
+    <message>
+        <source>放行不会发货；发货仍需你确认</source>
+        <translation>Releasing delivers nothing; you still confirm each delivery</translation>
+    </message>
+    <message>
+        <source>买家仍在黑名单上：以后导入的订单还会扣留</source>
+        <translation>The buyer is still blocked: orders imported later are held again</translation>
+    </message>
+    <message>
+        <source>该买家没有扣留的订单</source>
+        <translation>This buyer has no held orders</translation>
+    </message>
+</context>
+<context>
     <name>RequestsModel</name>
     <message>
         <source>编号</source>
@@ -2102,6 +2309,10 @@ Not available: {why}</translation>
     <message>
         <source>全额 {amount}</source>
         <translation>Full {amount}</translation>
+    </message>
+    <message>
+        <source>{reason}：{note}</source>
+        <translation>{reason}: {note}</translation>
     </message>
     <message>
         <source>逾期</source>
@@ -2596,6 +2807,25 @@ Not available: {why}</translation>
     </message>
 </context>
 <context>
+    <name>UnblockBuyerDialog</name>
+    <message>
+        <source>解除拉黑</source>
+        <translation>Unblock</translation>
+    </message>
+    <message>
+        <source>拉黑原因</source>
+        <translation>Blocked because</translation>
+    </message>
+    <message>
+        <source>以后导入的该买家订单不再扣留</source>
+        <translation>Orders of this buyer imported later are not held</translation>
+    </message>
+    <message>
+        <source>已扣留的 {n} 个订单仍然扣留待审，不会自动放行：请逐个或全部放行</source>
+        <translation>The {n} orders already held stay held, not released by this: release them one by one or all together</translation>
+    </message>
+</context>
+<context>
     <name>VaultDialog</name>
     <message>
         <source>密钥保险箱</source>
@@ -2632,6 +2862,21 @@ Not available: {why}</translation>
     <message>
         <source>两次输入的口令不一致</source>
         <translation>The two passphrases differ</translation>
+    </message>
+</context>
+<context>
+    <name>_BuyerDialog</name>
+    <message>
+        <source>买家</source>
+        <translation>Buyer</translation>
+    </message>
+    <message>
+        <source>会发生什么</source>
+        <translation>What will happen</translation>
+    </message>
+    <message>
+        <source>关闭</source>
+        <translation>Close</translation>
     </message>
 </context>
 <context>

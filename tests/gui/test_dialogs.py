@@ -122,7 +122,7 @@ class Shop:
             "order_no": order_no, "created_at": to_epoch(now - ago - timedelta(minutes=1)),
             "product_id": self.product.id, "product_name": self.product.name, "product_type": product_type,
             "list_fen": 60_00, "coupon_fen": coupon_fen, "coupon_code": coupon, "points": points,
-            "paid_fen": 60_00 - coupon_fen if paid else 0, "status": status, "channel": channel,
+            "paid_fen": 60_00 - coupon_fen, "status": status, "channel": channel,
             "gateway_id": self.gateway(gateway), "buyer": buyer, "buyer_ref_id": buyer_for(buyer),
             "stock_reserved": int(status in ("pending_payment", "paid")), "code_used": code_used,
         }

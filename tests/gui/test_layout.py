@@ -104,7 +104,7 @@ def test_switching_the_language_needs_no_restart(qtbot: Any, demo_desk: Desk, tm
         qtbot.waitUntil(lambda: window.nav.item(0).text() == "Orders", timeout=5000)
         assert ui_lang() == "en" and demo_desk.setting("language") == "en"
         assert window.orders_page is not page  # built again, in English
-        assert window.orders_page.tabs.tabText(0).startswith("All (")
+        assert window.orders_page.tabs.tabText(0).startswith("All ")
         assert window.orders_page.detail.buttons["cancel"].text() == "Cancel order"
         assert window.menuBar().actions()[0].text() == "&File"
         assert window.nav.currentRow() == PAGE_KEYS.index("settings")  # the owner stays where they were
@@ -116,3 +116,37 @@ def test_switching_the_language_needs_no_restart(qtbot: Any, demo_desk: Desk, tm
         remove_translators(app, [])
         for gen in (contexts, loops):
             next(gen, None)
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_every_page_fits_a_small_laptop_screen_without_sideways_scrolling(qtbot: Any, demo_desk: Desk,
+                                                                          tmp_path: Path, lang: str) -> None:
+    from kashop_desktop.gui.context import DeskContext
+    from kashop_desktop.gui.i18n import install_translator, remove_translators
+    from kashop_desktop.gui.main_window import PAGE_KEYS, MainWindow
+    from kashop_desktop.gui.qt import QApplication, QSettings, QTabBar, QtWidgets
+
+    app = QApplication.instance()
+    translators = install_translator(app, lang)
+    ctx = DeskContext(demo_desk)
+    try:
+        window = MainWindow(ctx, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+        qtbot.addWidget(window)
+        window.persist_layout = False
+        window.resize(1024, 640)
+        window.show()
+        qtbot.waitExposed(window)
+        for key in PAGE_KEYS:
+            page = window.show_page(key)
+            QApplication.processEvents()
+            for tabs in page.findChildren(QTabBar):  # never scroll arrows; in Chinese every label whole
+                if tabs.isVisible() and tabs.parent() is page:
+                    assert not tabs.usesScrollButtons(), key
+                    if lang == "zh_CN":
+                        assert tabs.sizeHint().width() <= tabs.width() + 1, (key, tabs.sizeHint().width())
+            for area in page.findChildren(QtWidgets.QAbstractScrollArea):
+                if area.isVisible() and area.window() is window and area.parent() is page:
+                    assert area.horizontalScrollBar().maximum() == 0, (key, type(area).__name__)
+    finally:
+        remove_translators(app, translators)
+        ctx.worker.shutdown()

@@ -36,11 +36,11 @@ from ..qt import (
     QPersistentModelIndex,
     QPushButton,
     Qt,
-    QTabBar,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
+from ..tabs import FittingTabBar
 
 Index = QModelIndex | QPersistentModelIndex
 OBJECT_ROLE = Qt.ItemDataRole.UserRole
@@ -147,7 +147,7 @@ class RefundsPage(QWidget):
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet("background:#fff4e0;color:#8a4b00;border:1px solid #f0c36d;padding:8px;")
         self.banner.hide()
-        self.tabs = QTabBar(self)
+        self.tabs = FittingTabBar(self)
         for _ in STATES:
             self.tabs.addTab("")
         self.tabs.currentChanged.connect(self.on_tab)
@@ -191,7 +191,7 @@ class RefundsPage(QWidget):
         self.model.set_rows(views.list_refunds(self.ctx.desk, self.state))
         counts = views.refund_counts(self.ctx.desk)
         for i, state in enumerate(STATES):
-            self.tabs.setTabText(i, self.tr("{state} {count}").format(state=state_label(state),
+            self.tabs.set_label(i, self.tr("{state} {count}").format(state=state_label(state),
                                                                       count=counts.get(state, 0)))
         if selected is not None:
             for row, refund in enumerate(self.model.rows):

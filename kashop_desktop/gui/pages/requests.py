@@ -35,11 +35,11 @@ from ..qt import (
     QProgressDialog,
     QPushButton,
     Qt,
-    QTabBar,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
+from ..tabs import FittingTabBar
 
 CHUNK = 50
 Index = QModelIndex | QPersistentModelIndex
@@ -97,7 +97,7 @@ class RequestsModel(QAbstractTableModel):
         if role == SORT_ROLE:
             return self._sort_value(req, index.column())
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join(pick(r.get("zh", ""), r.get("en", "")) for r in req.decision_reasons) or None
+            return self._tooltip(req, index.column())
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == COL_AMOUNT:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         overdue = req.overdue  # live: flagged by the sweep or past its deadline (services.views)
@@ -117,6 +117,13 @@ class RequestsModel(QAbstractTableModel):
             COL_STATE: lambda: request_state_label(req.state), COL_FLAGS: lambda: self.flags_text(req),
         }
         return values[column]()
+
+    def _tooltip(self, req: views.RequestView, column: int) -> str | None:
+        if column == COL_REASON and req.note:
+            return self.tr("{reason}：{note}").format(reason=reason_label(req.reason), note=req.note)
+        if column in (COL_REASON, COL_BUYER, COL_FLAGS):
+            return self._display(req, column) or None
+        return "\n".join(pick(r.get("zh", ""), r.get("en", "")) for r in req.decision_reasons) or None
 
     def _sort_value(self, req: views.RequestView, column: int) -> Any:
         if column == COL_AMOUNT:
@@ -155,7 +162,7 @@ class RequestsPage(QWidget):
 
     # ---- layout ------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.tabs = QTabBar(self)
+        self.tabs = FittingTabBar(self)
         for _ in TABS:
             self.tabs.addTab("")
         self.tabs.currentChanged.connect(self.on_tab)
@@ -166,9 +173,15 @@ class RequestsPage(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
+        # One line per request; the reason column takes what is left and elides (its tooltip
+        # has it all), so a 1024 px screen never scrolls sideways.
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(COL_REASON, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(36)
+        header.setStretchLastSection(False)
         self.table.doubleClicked.connect(self.open_review)
         self.table.selectionModel().selectionChanged.connect(self.update_actions)
         self.approve_button = QPushButton(self.tr("批量批准"), self)
@@ -205,7 +218,7 @@ class RequestsPage(QWidget):
         labels = {"open": self.tr("待处理 {count}（逾期 {overdue}）"), "auto_approved": self.tr("自动通过 {count}"),
                   "approved": self.tr("已批准 {count}"), "rejected": self.tr("已拒绝 {count}")}
         for i, state in enumerate(TABS):
-            self.tabs.setTabText(i, labels[state].format(count=counts.get(state, 0), overdue=counts.get("overdue", 0)))
+            self.tabs.set_label(i, labels[state].format(count=counts.get(state, 0), overdue=counts.get("overdue", 0)))
 
     def _reselect(self, ids: set[int]) -> None:
         selection = self.table.selectionModel()

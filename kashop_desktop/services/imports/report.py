@@ -45,6 +45,7 @@ class ImportReport:
 
     rows: int = 0
     inserted: int = 0
+    held: int = 0  # of the inserted, orders of blocked buyers held for the owner's review
     updated: int = 0
     unchanged: int = 0
     refused: int = 0

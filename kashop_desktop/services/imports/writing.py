@@ -20,6 +20,7 @@ from ...domain.states import OrderStatus
 from ..bulk import DEFAULTS as _DEFAULTS
 from ..bulk import INSERT_SQL as _INSERT_SQL
 from ..bulk import ORDER_COLUMNS
+from ..buyers import hold_new_orders
 from ..common import add_events, event_row
 from ..desk import Desk
 from ..trade_nos import TradeNoClaims
@@ -139,6 +140,7 @@ class ChunkWriter:
         # Inside this transaction nobody else inserts, so the new orders are exactly those above
         # last_id: their 导入 timeline entries are one INSERT ... SELECT.
         con.execute(_IMPORTED_EVENTS_SQL, (to_epoch(self.desk.now()), self.actor, last_id))
+        self.report.held += len(hold_new_orders(self.desk, last_id, self.actor))  # a blocked buyer's: for review
         changes = self.report.changes
         changes.counts_changed = True
         room = LIST_INSERTED_IDS - len(changes.order_ids)
