@@ -1,8 +1,26 @@
 """kashop-desktop: the order desk for small card shops."""
 
-from importlib import metadata
+from __future__ import annotations
 
-try:
-    __version__ = metadata.version("kashop-desktop")
-except metadata.PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+src"
+from functools import cache
+
+
+@cache
+def version() -> str:
+    """The installed version ("0.0.0+src" from a source tree that is not installed).
+
+    Looked up on first use: importing ``importlib.metadata`` takes about 0.1 s, which a relaunch
+    of the desk should not spend before its window shows.
+    """
+    from importlib import metadata
+
+    try:
+        return metadata.version("kashop-desktop")
+    except metadata.PackageNotFoundError:
+        return "0.0.0+src"
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":
+        return version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,7 +15,7 @@ import re
 import sys
 from pathlib import Path
 
-from . import __version__, paths
+from . import paths, version
 
 LOG_FILENAME = "kashop-desktop.log"
 MAX_BYTES = 1_000_000
@@ -60,11 +60,13 @@ def log_file(data_dir: str | os.PathLike[str] | None = None) -> Path:
     return paths.log_dir(data_dir) / LOG_FILENAME
 
 
-def setup_logging(data_dir: str | os.PathLike[str] | None = None, *, level: int = logging.INFO) -> Path:
+def setup_logging(data_dir: str | os.PathLike[str] | None = None, *, level: int = logging.INFO,
+                  announce: bool = True) -> Path:
     """Send the root logger to the rotating log file and return its path.
 
     Idempotent: calling it again (tests, a second window) replaces the file handler instead of
-    adding another, so lines are never written twice.
+    adding another, so lines are never written twice. ``announce``: write the start line
+    (version, Python, platform) now; the window writes it once it is on screen (``announce``).
     """
     path = log_file(data_dir)
     root = logging.getLogger()
@@ -79,7 +81,15 @@ def setup_logging(data_dir: str | os.PathLike[str] | None = None, *, level: int 
     root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > level:
         root.setLevel(level)
-    frozen = " (frozen)" if getattr(sys, "frozen", False) else ""
-    logging.getLogger("kashop_desktop").info("kashop-desktop %s%s, Python %s on %s, log %s", __version__,
-                                             frozen, sys.version.split()[0], sys.platform, path)
+    if announce:
+        announce_start(path)
     return path
+
+
+def announce_start(path: Path) -> None:
+    """The log's start line: version, Python, platform and the log file."""
+    log = logging.getLogger("kashop_desktop")
+    if log.isEnabledFor(logging.INFO):  # the version is looked up only when the line is written
+        frozen = " (frozen)" if getattr(sys, "frozen", False) else ""
+        log.info("kashop-desktop %s%s, Python %s on %s, log %s", version(), frozen, sys.version.split()[0],
+                 sys.platform, path)

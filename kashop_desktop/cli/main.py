@@ -10,7 +10,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .. import __version__
 from ..applog import log_file, setup_logging
 from ..domain.errors import DomainError, StoreBusy, StoreUnusable
 from . import buyers, codes, demo, gateways, holidays, maintenance, orders, policy, refunds, requests
@@ -40,7 +39,7 @@ def build_parser(lang: str = "zh") -> argparse.ArgumentParser:
         "英文帮助：--lang en --help。",
         "kashop-desktop, the order desk for card shops: without a command it opens the desk window. "
         "Each command's usage: kashop-desktop COMMAND --help; Chinese help: leave out --lang en."))
-    parser.add_argument("--version", action="version", version=f"kashop-desktop {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help=T("显示版本号并退出", "show the version and exit"))
     parser.add_argument("--smoke", action="store_true", help=T(
         "在临时演示店铺上打开窗口，画出订单列表后退出（检查安装是否可用）",
         "open the window on a throwaway demo shop, paint the order list, exit (checks an installation)"))
@@ -48,6 +47,17 @@ def build_parser(lang: str = "zh") -> argparse.ArgumentParser:
     for noun in NOUNS:
         noun.register(sub, common)
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``: the version is looked up only when asked for (it costs a start-up ~0.1 s)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        from .. import version
+
+        print(f"kashop-desktop {version()}")
+        parser.exit()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

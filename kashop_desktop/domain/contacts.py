@@ -42,8 +42,6 @@ import re
 import unicodedata
 from enum import StrEnum
 
-import phonenumbers
-
 DEFAULT_REGION = "CN"
 CN_COUNTRY_CODE = 86
 
@@ -96,6 +94,8 @@ def library_phone_key(text: str) -> str | None:
     """The key of a valid phone number through libphonenumber (default region CN; rule 4), else None."""
     if not _PHONE_LIKE.match(text) or sum(c.isdigit() for c in text) < 5:
         return None
+    import phonenumbers  # on first use: its metadata takes ~50 ms to import, and most keys never need it
+
     try:
         number = phonenumbers.parse(text, DEFAULT_REGION)
     except phonenumbers.NumberParseException:

@@ -8,7 +8,7 @@ build whose package metadata went missing still finds them; entry points win on 
 from __future__ import annotations
 
 import functools
-from importlib import import_module, metadata
+from importlib import import_module
 from typing import Any
 
 GROUP = "kashop_desktop.gateways"
@@ -47,6 +47,8 @@ def _discover(include_builtins: bool) -> dict[str, Any]:
                 found[kind] = _load(target)
             except (ImportError, AttributeError):
                 continue
+    from importlib import metadata  # ~0.1 s to import: only when plugins are looked up
+
     for entry in metadata.entry_points(group=GROUP):
         try:
             found[entry.name] = entry.load()
@@ -56,6 +58,8 @@ def _discover(include_builtins: bool) -> dict[str, Any]:
 
 
 def entry_point_names() -> list[str]:
+    from importlib import metadata
+
     return sorted(e.name for e in metadata.entry_points(group=GROUP))
 
 

@@ -14,7 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import ClassVar
 
-from .. import __version__
+from .. import version
 from ..resources import font_licence_text, resource_path
 from .qt import (
     QDialog,
@@ -114,7 +114,7 @@ class AboutDialog(QDialog):
         tagline = self.tr("小卡店的订单台：订单、取消、审核与原路退款。")
         self.title_label.setText(
             f"<h2>{html.escape(app_name)}</h2>"
-            f"<p>kashop-desktop {html.escape(__version__)}</p>"
+            f"<p>kashop-desktop {html.escape(version())}</p>"
             f"<p>{html.escape(tagline)}</p>")
         header.addWidget(self.title_label, 1)
         info = QLabel(page)
@@ -124,7 +124,7 @@ class AboutDialog(QDialog):
         info.setOpenExternalLinks(True)
         info.setWordWrap(True)
         rows = [
-            (self.tr("版本"), html.escape(__version__)),
+            (self.tr("版本"), html.escape(version())),
             (self.tr("数据目录"), self._link(self.data_dir)),
             (self.tr("日志文件"), self._link(self.log_file)),
             (self.tr("运行环境"), html.escape(

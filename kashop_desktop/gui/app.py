@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import paths
-from ..applog import setup_logging
+from ..applog import LOG_FILENAME, announce_start, setup_logging
 from ..domain.errors import DomainError, StoreUnusable
 from ..resources import font_path
 from ..services import maintenance, requests
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, s
             if restore_from is None:
                 return 1
             continue
-        log_path = setup_logging(desk.data_dir)
+        log_path = setup_logging(desk.data_dir, announce=False)  # the start line once the window is up
         # The language chosen on the settings page is kept in the store; a --lang flag wins.
         translators = install_translator(app, language or desk.setting("language"))
         try:
@@ -253,6 +253,7 @@ def run_window(app: QApplication, desk: Desk, smoke: bool, started: float, log_d
     chores = None if smoke else Housekeeping(ctx)
     if chores is not None:  # the daily backup runs on the worker once the list is on screen
         painted.future.add_done_callback(lambda _f: chores.daily_backup())
+    painted.future.add_done_callback(lambda _f: announce_start(log_dir / LOG_FILENAME))
     window.show()
     # Start-up leaves ~60k long-lived objects (Qt wrappers, modules); moving them out of the
     # collector's reach keeps full collections short, so they never stall the event loop.

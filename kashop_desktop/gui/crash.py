@@ -17,12 +17,11 @@ import threading
 import traceback
 from collections.abc import Callable
 from datetime import datetime
-from importlib import metadata
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .. import __version__
+from .. import version
 from ..applog import redact
 from ..domain.errors import DomainError
 from .i18n import error_text
@@ -36,6 +35,8 @@ Explain = Callable[[BaseException], DomainError | None]
 
 
 def _dist_version(name: str) -> str:
+    from importlib import metadata  # only when a report is written: it is slow to import
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -49,7 +50,7 @@ def report_text(exc_type: type[BaseException], exc: BaseException, tb: Traceback
     lines = [
         "kashop-desktop crash report",
         f"time: {datetime.now().astimezone().isoformat(timespec='seconds')}",
-        f"version: {__version__}{' (frozen)' if getattr(sys, 'frozen', False) else ''}",
+        f"version: {version()}{' (frozen)' if getattr(sys, 'frozen', False) else ''}",
         f"platform: {platform.platform()} ({platform.machine()})",
         f"python: {sys.version.split()[0]} ({platform.python_implementation()})",
         f"qt: {_QtCore.qVersion()}, PySide6 {PySide6.__version__}, qasync {_dist_version('qasync')}",
