@@ -103,6 +103,8 @@ class ConfigField:
     required: bool = True
     default: str = ""
     choices: tuple[str, ...] = ()
+    #: (zh, en) for each of ``choices``, in order, as people read them (the code is what is saved).
+    choice_labels: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

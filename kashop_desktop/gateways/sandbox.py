@@ -55,7 +55,8 @@ class SandboxAdapter(AdapterBase):
          Capability.QUERY_PAYMENT}
     )
     config_fields: ClassVar[tuple[ConfigField, ...]] = (
-        ConfigField("scenario", "场景", "Scenario", required=False, default="success", choices=SCENARIOS),
+        ConfigField("scenario", "场景", "Scenario", required=False, default="success", choices=SCENARIOS,
+                    choice_labels=tuple(SCENARIO_WORDS[s] for s in SCENARIOS)),
         ConfigField("latency_ms", "延迟(毫秒)", "Latency (ms)", required=False, default="0"),
         ConfigField("state_dir", "账本目录", "Ledger folder", required=False),
     )

@@ -200,9 +200,10 @@ def test_gateway_form_is_built_from_the_kind_fields(qtbot, ctx, shop, tmp_path: 
     assert dialog.inputs["app_private_key"].toPlainText().startswith("-----BEGIN PRIVATE KEY-----")
     dialog.kind.setCurrentIndex(dialog.kind.findData("sandbox"))
     scenario = dialog.inputs["scenario"]
-    assert [scenario.itemText(i) for i in range(scenario.count())] == ["success", "processing", "stuck", "reject", "timeout"]
+    assert [scenario.itemData(i) for i in range(scenario.count())] == ["success", "processing", "stuck", "reject", "timeout"]
+    assert scenario.itemText(0) == "退款立即成功"  # the words, not the code
     dialog.name.setText("测试沙箱")
-    scenario.setCurrentText("timeout")
+    scenario.setCurrentIndex(scenario.findData("timeout"))
     assert submit(qtbot, dialog)
     assert gateway_service.account_view(ctx.desk, "测试沙箱").config["scenario"] == "timeout"
 

@@ -236,8 +236,10 @@ class GatewayAccountDialog(OpDialog):
     def _field_widget(self, field: Any, value: str) -> QWidget:
         if field.choices:
             combo = QComboBox(self)
-            combo.addItems(list(field.choices))
-            combo.setCurrentText(value or field.default)
+            labels = field.choice_labels or [(code, code) for code in field.choices]
+            for code, (zh, en) in zip(field.choices, labels, strict=True):  # words shown, the code saved
+                combo.addItem(pick(zh, en), code)
+            combo.setCurrentIndex(max(0, combo.findData(value or field.default)))
             self.inputs[field.key] = combo
             self.watch(combo)
             return combo
@@ -292,7 +294,7 @@ class GatewayAccountDialog(OpDialog):
         out = {}
         for key, widget in self.inputs.items():
             if isinstance(widget, QComboBox):
-                value = widget.currentText()
+                value = str(widget.currentData() or widget.currentText())
             elif isinstance(widget, QPlainTextEdit):
                 value = widget.toPlainText().strip()
             else:
