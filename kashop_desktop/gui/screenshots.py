@@ -25,7 +25,7 @@ from typing import Any
 
 from ..domain.order import ReasonCode
 from ..domain.states import OrderStatus
-from ..services import delivery, demo, maintenance, requests, views
+from ..services import buyers, delivery, demo, maintenance, requests, views
 from ..services.desk import Desk
 from ..services.views import OrderFilter
 from .app import load_cjk_font, make_app
@@ -34,8 +34,9 @@ from .dialogs.restore_backup import RestoreBackupDialog
 from .i18n import install_translator, remove_translators
 from .main_window import MainWindow
 from .order_detail import ACTIONS
+from .orders_page import TAB_STATUSES
 from .pages.refunds import STATES, RefundsPage
-from .qt import QSettings, QtWidgets, QWidget, qasync
+from .qt import QCoreApplication, QSettings, QtWidgets, QWidget, qasync
 
 WINDOW_SIZE = (1366, 768)
 SMALL_SIZE = (1024, 640)
@@ -120,6 +121,28 @@ class Shooter:
         _save_image(shot.toImage(), path)
         QtWidgets.QToolTip.hideText()
         self.written.append(path)
+
+    async def held_order(self, window: MainWindow, suffix: str = "") -> None:
+        """A blocked buyer's order held for review: the note, the 已拉黑 mark, the banner, the tab.
+        The buyer is unblocked and released again afterwards, so later shots are unchanged."""
+        desk = self.ctx.desk
+        paid = first_order(desk, OrderStatus.PAID, requests=lambda d: not d.requests)
+        if paid is None:
+            self.missing.append(f"orders_held{suffix}")
+            return
+        await self.ctx.op(buyers.set_note, paid.buyer, QCoreApplication.translate(
+            "Screenshots", "去年起的老客户；最近用不同支付宝账户连续下单"))
+        await self.ctx.op(buyers.block, paid.buyer, QCoreApplication.translate("Screenshots", "支付账户疑似盗用"))
+        window.show_page("orders")
+        page = window.orders_page
+        page.tabs.setCurrentIndex(TAB_STATUSES.index(views.HELD))
+        await asyncio.sleep(PAINT_WAIT_S)
+        page.select_order(paid.id)
+        await self.shoot(window, f"orders_held{suffix}")
+        await self.ctx.op(buyers.release_buyer, paid.buyer)
+        await self.ctx.op(buyers.unblock, paid.buyer)
+        await self.ctx.op(buyers.set_note, paid.buyer, "")
+        page.tabs.setCurrentIndex(0)
 
     async def pages(self, window: MainWindow, suffix: str = "") -> None:
         for key in ("requests", "refunds", "gateways", "settings"):
@@ -220,6 +243,7 @@ async def run(out: Path, small: bool = False) -> Shooter:
         await shooter.main_window(window)
         await shooter.pages(window)
         await shooter.dialogs(window)
+        await shooter.held_order(window)
         if small:
             await small_screen(shooter, window, "")
         window.close()
@@ -229,6 +253,7 @@ async def run(out: Path, small: bool = False) -> Shooter:
         await shooter.main_window(english, "_en")
         await shooter.pages(english, "_en")
         await shooter.dialogs(english, "_en")
+        await shooter.held_order(english, "_en")
         if small:
             await small_screen(shooter, english, "_en")
         english.close()

@@ -31,6 +31,12 @@ HOLDABLE = (OrderStatus.PENDING_PAYMENT.value, OrderStatus.PAID.value)
 #: Order ids listed in Changes after a block or release; beyond this the screens refresh by counts.
 LIST_IDS = 10_000
 NOTE_MAX = 500
+
+
+def _held() -> Any:
+    """Held and still waiting: a held order that was cancelled or refunded meanwhile waits for nothing."""
+    return Order.held_at.is_null(False) & Order.status.in_(HOLDABLE)
+
 REASON_MAX = 200
 
 
@@ -70,7 +76,7 @@ def _info(buyer: Buyer, counts: bool = True) -> BuyerInfo:
     orders = held = 0
     if counts:
         orders = Order.select().where(Order.buyer_ref == buyer.id).count()
-        held = Order.select().where((Order.buyer_ref == buyer.id) & Order.held_at.is_null(False)).count()
+        held = Order.select().where((Order.buyer_ref == buyer.id) & _held()).count()
     return BuyerInfo(buyer.contact, buyer.note, from_epoch(buyer.note_at), buyer.blocked_at is not None,
                      buyer.blocked_reason, from_epoch(buyer.blocked_at), orders, held)
 
@@ -142,7 +148,7 @@ def unblock(desk: Desk, contact: str, *, actor: str = OWNER) -> Changes:
             raise DomainError("buyer_not_blocked", f"买家 {buyer.contact} 不在黑名单上",
                               f"buyer {buyer.contact} is not on the blocklist")
         Buyer.update(blocked_at=None, blocked_reason="").where(Buyer.id == buyer.id).execute()
-        still = Order.select().where((Order.buyer_ref == buyer.id) & Order.held_at.is_null(False)).count()
+        still = Order.select().where((Order.buyer_ref == buyer.id) & _held()).count()
     changes = Changes(order_ids=_order_ids(buyer.id))
     changes.messages.append(f"still_held:{still}")
     return changes
@@ -195,7 +201,7 @@ def release_buyer(desk: Desk, contact: str, *, note: str = "", actor: str = OWNE
     changes = Changes()
     with desk.atomic():
         buyer = _buyer(contact, create=False)
-        ids = [o.id for o in Order.select(Order.id).where((Order.buyer_ref == buyer.id) & Order.held_at.is_null(False))]
+        ids = [o.id for o in Order.select(Order.id).where((Order.buyer_ref == buyer.id) & _held())]
         _release(ids, desk, note, actor, changes)
     return changes
 
@@ -219,8 +225,9 @@ def list_buyers(desk: Desk, *, blocked_only: bool = False, limit: int = 1000) ->
 
 
 def held_reason(order: Order) -> str | None:
-    """Why an order is held (its buyer's block reason), or None when it is not held."""
-    if order.held_at is None:
+    """Why an order is held (its buyer's block reason), or None when it is not held (or no longer
+    waits: cancelled or refunded meanwhile)."""
+    if order.held_at is None or order.status not in HOLDABLE:
         return None
     buyer = Buyer.get_or_none(Buyer.id == order.buyer_ref_id) if order.buyer_ref_id else None
     return buyer.blocked_reason if buyer is not None and buyer.blocked_reason else ""

@@ -103,7 +103,7 @@ def mark_paid(
 
 def _deliver_after_payment(desk: Desk, order: Order, actor: str, changes: Changes) -> None:
     """补单 delivers a 卡密 order at once when the codes are there, unless it is held for review."""
-    if order.held_at is not None:
+    if held_reason(order) is not None:
         changes.messages.append("held")  # paid, but the goods wait for the owner's review
     elif order.product_type == ProductType.CARD_CODE.value and _codes_available(order):
         changes.merge(_deliver(desk, order, actor))
@@ -415,9 +415,10 @@ def deliver_check(desk: Desk, order_no: str) -> DomainError | None:
 
 def _held(order: Order) -> DomainError | None:
     """A blocked buyer's order waits for the owner: released first, then delivered."""
-    if order.held_at is None:
+    reason = held_reason(order)
+    if reason is None:
         return None
-    reason = held_reason(order) or "—"
+    reason = reason or "—"
     return DomainError("order_held", f"订单扣留待审（买家在黑名单：{reason}），请先放行再发货",
                        f"the order is held for review (blocked buyer: {reason}); release it before delivering")
 

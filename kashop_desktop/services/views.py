@@ -65,7 +65,8 @@ class OrderRow:
         created = from_epoch(row[2])
         assert created is not None
         return cls(row[0], row[1], created, row[3], row[4], row[5], row[6], row[7], row[8], OrderStatus(row[9]),
-                   row[10], row[11], row[12], row[13] is not None, row[14] is not None)
+                   row[10], row[11], row[12], row[13] is not None,
+                   row[14] is not None and row[9] in ("pending_payment", "paid"))
 
 
 @dataclass(frozen=True)
@@ -451,8 +452,14 @@ def _detail(order: Order, now: datetime, schedule: HolidaySchedule) -> OrderDeta
         [_refund_view(r, order.order_no, accounts, schedule) for r in Refund.select().where(Refund.order == order.id)
          .order_by(Refund.id)],
         order.refund_pending_fen, facts(order).refundable_fen, order.paid_fen,
-        from_epoch(order.held_at), held_reason(order), buyer_info_by_id(order.buyer_ref_id),
+        *_hold(order), buyer_info_by_id(order.buyer_ref_id),
     )
+
+
+def _hold(order: Order) -> tuple[datetime | None, str | None]:
+    """Since when and why the order waits for the owner's review, or (None, None)."""
+    reason = held_reason(order)
+    return (from_epoch(order.held_at), reason) if reason is not None else (None, None)
 
 
 def list_requests(desk: Desk, state: str | None = None, limit: int = 1000) -> list[RequestView]:

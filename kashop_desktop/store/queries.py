@@ -30,6 +30,8 @@ from .search import classify_search
 
 REFUNDING = "refunding"  # pseudo-status: orders with a refund still in flight
 HELD = "held"  # pseudo-status: orders held for the owner's review (a blocked buyer's), schema 5
+#: A held order waits only while it is not delivered yet; cancelled or refunded, it waits for nothing.
+HELD_STATUSES = "('pending_payment', 'paid')"
 IN_FLIGHT_REFUND_STATES = tuple(sorted(s.value for s in refund_states.IN_FLIGHT_REFUND_STATES))
 
 ROW_COLUMNS = (
@@ -98,7 +100,7 @@ def _source(db: SqliteDatabase, flt: OrderFilter) -> tuple[str, list[Any]]:
         clauses.append(f"o.id IN (SELECT order_id FROM refund WHERE state IN ({marks}))")
         params += list(IN_FLIGHT_REFUND_STATES)
     elif flt.status == HELD:
-        clauses.append(f"{mark}o.held_at IS NOT NULL")
+        clauses.append(f"{mark}o.held_at IS NOT NULL AND {mark}o.status IN {HELD_STATUSES}")
     elif flt.status:
         clauses.append(f"{mark}o.status = ?")
         params.append(flt.status)
@@ -142,7 +144,8 @@ def status_counts(db: SqliteDatabase) -> dict[str, int]:
     counts[REFUNDING] = db.execute_sql(
         f"SELECT COUNT(DISTINCT order_id) FROM refund WHERE state IN ({marks})", IN_FLIGHT_REFUND_STATES
     ).fetchone()[0]
-    counts[HELD] = db.execute_sql("SELECT COUNT(*) FROM orders WHERE held_at IS NOT NULL").fetchone()[0]
+    counts[HELD] = db.execute_sql(
+        f"SELECT COUNT(*) FROM orders WHERE held_at IS NOT NULL AND status IN {HELD_STATUSES}").fetchone()[0]
     return counts
 
 

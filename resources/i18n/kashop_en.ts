@@ -2708,6 +2708,17 @@ Not available: {why}</translation>
     </message>
 </context>
 <context>
+    <name>Screenshots</name>
+    <message>
+        <source>去年起的老客户；最近用不同支付宝账户连续下单</source>
+        <translation>A regular since last year; lately orders from several Alipay accounts in a row</translation>
+    </message>
+    <message>
+        <source>支付账户疑似盗用</source>
+        <translation>payment account looks stolen</translation>
+    </message>
+</context>
+<context>
     <name>SettingsPage</name>
     <message>
         <source>取消与退款政策</source>

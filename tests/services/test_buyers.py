@@ -124,6 +124,19 @@ def test_unblocking_releases_nothing_and_the_owner_releases_one_or_all(desk: Des
     assert row(nos[1]).delivered_at is not None
 
 
+def test_a_held_order_cancelled_meanwhile_waits_for_nothing(desk: Desk) -> None:
+    unpaid = order(desk, "pending_payment", buyer="13800138006")
+    buyers.block(desk, "13800138006", "可疑")
+    assert views.status_counts(desk)[views.HELD] == 1
+    reqs.cancel_order(desk, unpaid, ReasonCode.NOT_NEEDED)
+    assert row(unpaid).status == "cancelled"
+    assert views.status_counts(desk)[views.HELD] == 0
+    assert views.order_page(desk, views.OrderFilter(status=views.HELD), 50) == []
+    detail = views.order_detail(desk, unpaid)
+    assert detail.held_at is None and detail.held_reason is None
+    assert buyers.buyer_info(desk, "13800138006").held == 0  # type: ignore[union-attr]
+
+
 def test_list_buyers_with_a_note_or_blocked(desk: Desk) -> None:
     order(desk, "paid", buyer="13800138003")
     order(desk, "paid", buyer="13800138004")
