@@ -125,6 +125,7 @@ class HoldBanner(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(6, 4, 6, 4)
         self.setObjectName("holdBanner")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # a plain QWidget paints no sheet otherwise
         self.setStyleSheet("#holdBanner { background: #fff4e5; border: 1px solid #f0c58a; border-radius: 4px; }")
         self.text = QLabel(self)
         self.text.setWordWrap(True)

@@ -257,7 +257,7 @@ def test_holidays_load_and_exact_flags_in_json(cli: Cli, tmp_path: Path) -> None
 
 
 def test_a_second_send_of_the_same_refund_says_another_process_is_sending_it(shop: Cli) -> None:
-    shop("gateways", "add", "沙箱", "--kind", "sandbox", "--set", "scenario=success", "--set", "latency_ms=4000",
+    shop("gateways", "add", "沙箱", "--kind", "sandbox", "--set", "scenario=success", "--set", "latency_ms=15000",
          "--replace")
     shop.json("requests", "open", "P1", "--reason", "mistaken")
     refund_id = str(shop.json("refunds", "list")[0]["id"])
@@ -265,7 +265,8 @@ def test_a_second_send_of_the_same_refund_says_another_process_is_sending_it(sho
     first = subprocess.Popen([sys.executable, "-m", "kashop_desktop", "refunds", "send", "--id", refund_id, "--json",
                               "--data-dir", str(shop.data_dir)], stdout=subprocess.PIPE, text=True, env=env)
     try:
-        # the first process has marked it sending and is waiting on the (slow) gateway
+        # the first process has marked it sending and is waiting on the slow gateway (15 s: room for the
+        # checks below on a busy machine)
         while shop.json("refunds", "list")[0]["state"] == "queued":
             assert first.poll() is None, "the first send ended before it was seen sending"
         second = shop("refunds", "send", "--id", refund_id)
