@@ -2643,6 +2643,10 @@ Not available: {why}</translation>
         <translation>Normal</translation>
     </message>
     <message>
+        <source>⚠ 已拉黑：{reason}</source>
+        <translation>⚠ Blocked: {reason}</translation>
+    </message>
+    <message>
         <source>风险</source>
         <translation>Risk</translation>
     </message>

@@ -4,6 +4,7 @@ tab, a mark in the list, a banner in the detail), unblocking that releases nothi
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -101,3 +102,20 @@ def test_note_block_hold_unblock_and_release_from_the_detail(qtbot, ctx, shop, p
     assert views.order_detail(ctx.desk, held_one).events[-1].action == "released"
     assert views.order_detail(ctx.desk, other).held_at is None
     qtbot.waitUntil(lambda: page.detail.buttons["deliver"].isEnabled() or page.detail.order_id is None, timeout=5000)
+
+
+def test_the_review_dialog_says_the_buyer_is_blocked_and_why(qtbot, ctx, shop) -> None:
+    from kashop_desktop.domain.order import ReasonCode
+    from kashop_desktop.gui.dialogs import ReviewDialog
+    from kashop_desktop.gui.qt import QLabel
+    from kashop_desktop.services import buyers
+    from kashop_desktop.services import requests as reqs
+
+    no = shop.order("paid", buyer="13955556666", ago=timedelta(hours=3))
+    buyers.block(ctx.desk, "13955556666", "恶意退款三次")
+    _, request_id = reqs.open_request(ctx.desk, no, ReasonCode.NOT_NEEDED)
+    assert request_id is not None
+    dialog = ReviewDialog(None, ctx, request_id)
+    qtbot.addWidget(dialog)
+    texts = [label.text() for label in dialog.findChildren(QLabel)]
+    assert "⚠ 已拉黑：恶意退款三次" in texts

@@ -162,6 +162,9 @@ class ReviewDialog(OpDialog):
             rows.append((self.tr("近期取消"), self.tr("近 {days} 天取消 {count} 次").format(
                 days=pv.policy.risk_window_days, count=pv.history.recent_cancellations)))
             risk = self.tr("⚠ 风险买家（频繁取消）") if pv.flagged else self.tr("正常")
+            info = self.detail.buyer_info if self.detail else None
+            if info is not None and info.blocked:  # flagged because the owner blocked them
+                risk = self.tr("⚠ 已拉黑：{reason}").format(reason=info.blocked_reason)
             rows.append((self.tr("风险"), risk))
             if pv.history.note:
                 rows.append((self.tr("备注"), pv.history.note))
