@@ -38,7 +38,7 @@ def test_another_package_can_add_a_gateway(monkeypatch: pytest.MonkeyPatch) -> N
     def fake(**kw: str) -> list[metadata.EntryPoint]:
         return [*real(**kw), extra] if kw.get("group") == registry.GROUP else real(**kw)
 
-    monkeypatch.setattr(registry.metadata, "entry_points", fake)
+    monkeypatch.setattr(metadata, "entry_points", fake)  # the registry imports it when it looks
     registry.refresh()
     try:
         assert registry.discover()["thirdparty"] is ThirdPartyAdapter
