@@ -48,16 +48,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                                                                "one order with its timeline, requests and refunds"))
     p.add_argument("order_no", help=ORDER_NO_HELP)
     p.add_argument("--json", action="store_true", help=JSON_HELP)
-    p = add_command(orders, common, "import", cmd_orders_import, T("从 CSV 或 XLSX 文件导入订单（格式见 README）",
-                                                                   "import orders from CSV or XLSX (format: README)"))
-    p.add_argument("file", type=Path, help=T("CSV 或 XLSX 文件", "the CSV or XLSX file"))
-    p.add_argument("--all-or-nothing", action="store_true", help=T(
-        "任何一行被拒就什么都不写（退出码 1）；整个文件在一个事务中写入",
-        "if any row is refused, write nothing (exit 1); the file is written in one transaction"))
-    p.add_argument("--column", action="append", default=[], metavar="HEADER=FIELD", help=T(
-        "把文件的 HEADER 列当作 FIELD 读取（如 付款金额=paid_amount）；HEADER= 跳过该列；可重复",
-        "read the file's column HEADER as FIELD (e.g. 付款金额=paid_amount); HEADER= skips that column; repeatable"))
-    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    _register_import(orders, common)
     p = add_command(orders, common, "cancel", cmd_orders_cancel, T(
         "取消订单（未支付立即取消；已支付未发货全额退款）", "cancel an order (unpaid: at once; paid, undelivered: full refund)"))
     p.add_argument("order_no", help=ORDER_NO_HELP)
@@ -91,6 +82,19 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "they may be delivered then"))
     p.add_argument("order_nos", nargs="+", metavar="ORDER_NO", help=T("订单号（可多个）", "order nos (one or more)"))
     p.add_argument("--note", default="", help=NOTE_HELP)
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+
+
+def _register_import(orders: Any, common: argparse.ArgumentParser) -> None:
+    p = add_command(orders, common, "import", cmd_orders_import, T("从 CSV 或 XLSX 文件导入订单（格式见 README）",
+                                                                   "import orders from CSV or XLSX (format: README)"))
+    p.add_argument("file", type=Path, help=T("CSV 或 XLSX 文件", "the CSV or XLSX file"))
+    p.add_argument("--all-or-nothing", action="store_true", help=T(
+        "任何一行被拒就什么都不写（退出码 1）；整个文件在一个事务中写入",
+        "if any row is refused, write nothing (exit 1); the file is written in one transaction"))
+    p.add_argument("--column", action="append", default=[], metavar="HEADER=FIELD", help=T(
+        "把文件的 HEADER 列当作 FIELD 读取（如 付款金额=paid_amount）；HEADER= 跳过该列；可重复",
+        "read the file's column HEADER as FIELD (e.g. 付款金额=paid_amount); HEADER= skips that column; repeatable"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
