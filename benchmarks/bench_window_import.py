@@ -3,8 +3,8 @@ checked and imported, measured with a loop-lag probe, beside the naive ways of r
 
     python benchmarks/bench_window_import.py [--rows 200000] [--shop 20000] [--naive-rows 20000]
 
-Builds a shop of ``--shop`` realistic orders, writes a CSV of ``--rows`` paid orders (the rows
-of field case 05, as bench_import.py), opens the desk window offscreen at 1366x768 and runs the
+Builds a shop of ``--shop`` realistic orders, writes a realistic shop export of ``--rows`` new
+orders (``datagen.write_export``, as bench_import.py), opens the desk window offscreen at 1366x768 and runs the
 import dialog on the file: the preview and the check of every row, then the import, each in a
 child process. Meanwhile a 10 ms timer on the GUI thread records how late it fires (the loop
 lag) and the order list is scrolled and repainted every 250 ms, as an owner browsing it would.
@@ -25,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,17 +53,25 @@ class Probe:
     def _tick(self) -> None:
         now = time.perf_counter()
         self.lags.append(max(0.0, (now - self._last) * 1000 - TICK_MS))
+        self.when.append(now - self._start)
         self._last = now
 
     def start(self) -> None:
         self.lags.clear()
-        self._last = time.perf_counter()
+        self.when: list[float] = []
+        self._last = self._start = time.perf_counter()
         self.timer.start()
 
     def stop(self) -> tuple[float, float]:
         self.timer.stop()
         lags = sorted(self.lags) or [0.0]
         return lags[-1], lags[min(len(lags) - 1, int(len(lags) * 0.99))]
+
+    def worst(self, n: int = 3) -> str:
+        """The ``n`` worst lags with the second of the phase each came at (is it spread out, as
+        the machine's own scheduling is, or at one moment of the import?)."""
+        top = sorted(zip(self.lags, self.when, strict=True), reverse=True)[:n]
+        return ", ".join(f"{lag:.0f} ms at {at:.1f} s" for lag, at in top)
 
 
 class Browser:
@@ -101,6 +110,7 @@ async def dialog_run(window: Any, ctx: Any, path: Path, probe: Probe, rows: int)
     probe.start()
     await asyncio.sleep(IDLE_S)
     line("no import: the window alone (this machine now)", probe.stop(), f"  {IDLE_S:6.1f} s, load {load()}")
+    print(f"  (worst: {probe.worst()})")
     dialog = ImportDialog(window, ctx, path)
     dialog.show()
     probe.start()
@@ -114,6 +124,7 @@ async def dialog_run(window: Any, ctx: Any, path: Path, probe: Probe, rows: int)
         await asyncio.sleep(0.05)
     checked = time.perf_counter() - start
     line("check of every row (child process)", probe.stop(), f"  {checked:6.1f} s, load {load()}")
+    print(f"  (worst: {probe.worst()})")
     probe.start()
     start = time.perf_counter()
     dialog.start_import()
@@ -121,8 +132,10 @@ async def dialog_run(window: Any, ctx: Any, path: Path, probe: Probe, rows: int)
         await asyncio.sleep(0.05)
     took = time.perf_counter() - start
     report = dialog.report
-    assert report is not None and report.inserted == rows, dialog.summary_title.text()
+    assert report is not None and report.inserted > 0, dialog.summary_title.text()
     line("import (child process, the window's way)", probe.stop(), f"  {took:6.1f} s, load {load()}")
+    print(f"  (worst: {probe.worst()})")
+    print(f"  ({report.inserted:,} of {rows:,} rows added, {report.refused:,} refused, {rows / took:,.0f} rows/s)")
     dialog.done_button.click()
 
 
@@ -154,6 +167,22 @@ async def naive_gui_thread(desk: Any, path: Path, probe: Probe) -> None:
     line("naive: import_file on the GUI thread", probe.stop(), f"  {took:6.1f} s, load {load()}")
 
 
+def write_export(path: Path, rows: int) -> None:
+    """A realistic shop export (``datagen.write_export``, as bench_import.py) whose order nos
+    (KS...) are renamed KW... so that they are new to the shop built from the same generator."""
+    import bench_import
+
+    raw = path.with_suffix(".raw.csv")
+    from kashop_desktop.services import datagen
+
+    datagen.write_export(raw, rows, seed=101, now=datetime.fromisoformat(bench_import.NOW))
+    with raw.open(encoding="utf-8", newline="") as source, path.open("w", encoding="utf-8", newline="") as out:
+        out.write(source.readline())
+        for line in source:
+            out.write("KW" + line[2:] if line.startswith("KS") else line)
+    raw.unlink()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
@@ -161,8 +190,6 @@ def main() -> None:
     parser.add_argument("--naive-rows", type=int, default=20_000)
     parser.add_argument("--no-naive", action="store_true")
     args = parser.parse_args()
-    import bench_import
-
     from kashop_desktop.gui.context import DeskContext
     from kashop_desktop.gui.main_window import MainWindow
     from kashop_desktop.gui.qt import QApplication, QSettings, qasync
@@ -174,7 +201,7 @@ def main() -> None:
     desk = Desk.open(work / "data")
     datagen.load(desk, args.shop, events=False)
     path = work / "orders.csv"
-    bench_import.write_csv(path, args.rows)
+    write_export(path, args.rows)
     app = QApplication([sys.argv[0]])
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -191,7 +218,7 @@ def main() -> None:
         await dialog_run(window, ctx, path, probe, args.rows)
         if not args.no_naive:
             small = work / "naive.csv"
-            bench_import.write_csv(small, args.naive_rows)
+            write_export(small, args.naive_rows)
             for runner, store in ((naive_thread, "naive_thread"), (naive_gui_thread, "naive_gui")):
                 other = Desk.open(work / store)
                 await runner(other, small, probe)

@@ -684,8 +684,8 @@ Please attach this file when you contact support.</translation>
         <translation>Close</translation>
     </message>
     <message>
-        <source>导入在后台进程中进行，订单台保持可用。每批 5000 行一起写入：停止时已写入的批次完整保留，正在处理的这一批不会写入。</source>
-        <translation>The import runs in a background process; the desk stays usable. Rows are written 5,000 at a time: stopping keeps every batch already written, whole, and does not write the batch in progress.</translation>
+        <source>导入在单独的进程中进行，窗口保持响应。每批 5000 行一起写入：停止时已写入的批次完整保留，正在处理的这一批不会写入。</source>
+        <translation>The import runs in a separate process; the window stays responsive. Rows are written 5,000 at a time: stopping keeps every batch already written, whole, and does not write the batch in progress.</translation>
     </message>
     <message>
         <source>停止导入</source>
@@ -784,12 +784,20 @@ Please attach this file when you contact support.</translation>
         <translation>{done} of {total} rows done, {written} written</translation>
     </message>
     <message>
+        <source>，正在收尾…</source>
+        <translation>, finishing…</translation>
+    </message>
+    <message>
         <source>，</source>
         <translation>, </translation>
     </message>
     <message>
         <source>已处理 {done} 行，已写入 {written} 行</source>
         <translation>{done} rows done, {written} written</translation>
+    </message>
+    <message>
+        <source>已从 {name} 导入：新增 {new} 行，更新 {updated} 行</source>
+        <translation>Imported from {name}: {new} rows added, {updated} updated</translation>
     </message>
     <message>
         <source>导入没有完成：{reason}</source>

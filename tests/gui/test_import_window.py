@@ -17,7 +17,7 @@ from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.imports import import_file
 from kashop_desktop.store.models import Order, OrderEvent
 from tests.gui.test_dialogs import desk_context, qasync_loop, run
-from tests.services.imports.files import HEADER_ZH, paid_row, write_csv
+from tests.services.imports.files import HEADER_ZH, paid_row, write_csv, write_xlsx
 
 pytestmark = pytest.mark.gui
 
@@ -89,6 +89,7 @@ def test_a_good_import_adds_the_rows_and_the_list_shows_them(qtbot: Any, ctx: An
     assert Order.select().count() == 40
     qtbot.waitUntil(lambda: page.tab_count(None) == 40 and page.model.rowCount() == 40)
     assert not page.empty_state.isVisibleTo(page)
+    assert "新增 40 行" in window.statusBar().currentMessage()
     dialog.done_button.click()
     qtbot.waitUntil(task.done)
     assert task.result().inserted == 40
@@ -193,3 +194,49 @@ def test_the_owner_picks_the_field_of_an_unknown_column_and_imports(qtbot: Any, 
     dialog.start_import()
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == SUMMARY, timeout=WAIT_MS)
     assert dialog.report is not None and dialog.report.inserted == 1 and Order.select().count() == 1
+
+
+@pytest.mark.parametrize(("name", "encoding", "shown"), [
+    ("bom.csv", "utf-8-sig", "CSV UTF-8 BOM"),
+    ("gbk.csv", "gbk", "CSV GB18030"),
+    ("excel.txt", "utf-16", "CSV UTF-16"),
+    ("shop.xlsx", None, "XLSX"),
+])
+def test_every_format_the_command_line_reads_imports_from_the_window(qtbot: Any, ctx: Any, tmp_path: Path,
+                                                                     name: str, encoding: str | None,
+                                                                     shown: str) -> None:
+    rows = [paid_row(n) for n in range(1, 8)]
+    if encoding is None:
+        path = write_xlsx(tmp_path / name, [HEADER_ZH.split(","), *(r.split(",") for r in rows)])
+    else:
+        lines = [HEADER_ZH, *rows]
+        if name.endswith(".txt"):  # Excel's "Unicode text": tab-separated UTF-16 with a BOM
+            lines = [line.replace(",", "\t") for line in lines]
+        path = write_csv(tmp_path / name, lines, encoding=encoding)
+    dialog = open_dialog(qtbot, ctx, path)
+    assert shown in dialog.file_label.text() and dialog.rows_table.rowCount() == 7
+    qtbot.waitUntil(lambda: dialog.checked is not None, timeout=WAIT_MS)
+    assert "可新增 7 行" in dialog.check_label.text() and not dialog.check_problems.isVisibleTo(dialog)
+    dialog.start_import()
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == SUMMARY, timeout=WAIT_MS)
+    assert dialog.summary_title.text() == "导入完成。" and Order.select().count() == 7
+
+
+def test_closing_the_window_mid_import_stops_the_child_and_leaves_whole_chunks(qtbot: Any, ctx: Any,
+                                                                             desk: Desk, tmp_path: Path) -> None:
+    from kashop_desktop.services.imports import CHUNK_ROWS
+    from kashop_desktop.services.maintenance import check
+
+    rows = 18_000  # four chunks, under the size that sets the orders table's upkeep aside
+    task = asyncio.ensure_future(ImportDialog.ask(None, ctx, orders_file(tmp_path, rows)))
+    qtbot.waitUntil(lambda: _dialog() is not None and _dialog().checked is not None, timeout=WAIT_MS)
+    dialog = _dialog()
+    dialog.start_import()
+    qtbot.waitUntil(lambda: dialog.job is not None and dialog.job.progress is not None, timeout=WAIT_MS)
+    job = dialog.job
+    task.cancel()  # what closing the window does to the tasks it started
+    qtbot.waitUntil(task.done)
+    assert job._process is not None and not job._process.is_alive()
+    stored = Order.select().count()
+    assert stored % CHUNK_ROWS == 0 and 0 < stored < rows
+    assert OrderEvent.select().count() == stored and check(desk).ok

@@ -129,13 +129,15 @@ class ImportDialog(QDialog):
         checks_layout.setContentsMargins(0, 0, 0, 0)
         self.check_label = QLabel(checks)
         self.check_label.setWordWrap(True)
+        self.check_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.check_bar = QProgressBar(checks)
         self.check_bar.setMaximumHeight(12)
         self.check_bar.setTextVisible(False)
         self.check_problems = problems_table(checks)
         checks_layout.addWidget(self.check_label)
         checks_layout.addWidget(self.check_bar)
-        checks_layout.addWidget(self.check_problems, 1)
+        checks_layout.addWidget(self.check_problems, 100)
+        checks_layout.addStretch(1)  # no refused rows: the words stay at the top
         self.splitter.addWidget(checks)
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
@@ -183,7 +185,7 @@ class ImportDialog(QDialog):
         self.progress_bar = QProgressBar(page)
         self.progress_label = QLabel(page)
         self.progress_label.setWordWrap(True)
-        self.progress_hint = QLabel(self.tr("导入在后台进程中进行，订单台保持可用。每批 5000 行一起写入："
+        self.progress_hint = QLabel(self.tr("导入在单独的进程中进行，窗口保持响应。每批 5000 行一起写入："
                                             "停止时已写入的批次完整保留，正在处理的这一批不会写入。"), page)
         self.progress_hint.setWordWrap(True)
         self.progress_hint.setStyleSheet("color: #5b6670;")
@@ -251,6 +253,7 @@ class ImportDialog(QDialog):
         self.rows_table.setRowCount(0)
         self.rows_table.setColumnCount(0)
         self.check_problems.setRowCount(0)
+        self.check_problems.show()
         self.check_label.setText("")
         self.check_bar.hide()
         self.checks.hide()
@@ -387,6 +390,7 @@ class ImportDialog(QDialog):
             return
         self.checked = checked
         fill_problems(self.check_problems, checked.problems)
+        self.check_problems.setVisible(bool(checked.problems))
         self.check_label.setText(self._check_text(checked))
         if checked.written == 0 and checked.refused == 0 and checked.stopped is None:
             self.import_button.setEnabled(False)
@@ -444,7 +448,9 @@ class ImportDialog(QDialog):
         if total:
             text = self.tr("已处理 {done} / {total} 行，已写入 {written} 行").format(
                 done=number(progress.rows), total=number(total), written=number(progress.written))
-            if progress.seconds > 0 and progress.rows:
+            if progress.rows >= total:  # the last chunk is in; a big load rebuilds its indexes now
+                text += self.tr("，正在收尾…")
+            elif progress.seconds > 0 and progress.rows:
                 left = (total - progress.rows) * progress.seconds / progress.rows
                 text += self.tr("，") + time_left(max(0.0, left))
         else:
@@ -462,6 +468,8 @@ class ImportDialog(QDialog):
         self.report = report
         if report.written:
             self.ctx.changed.emit(report.changes)
+            self.ctx.status_message.emit(self.tr("已从 {name} 导入：新增 {new} 行，更新 {updated} 行").format(
+                name=job.path.name, new=number(report.inserted), updated=number(report.updated)))
         self._show_summary(report)
 
     # ---- the summary ---------------------------------------------------------------------------
@@ -542,6 +550,8 @@ class ImportDialog(QDialog):
             await dialog.load(path)
             await done
             return dialog.report
-        finally:
+        finally:  # also when the window closes mid-import: the child stops, its open chunk rolls back
+            dialog.importing = False
+            dialog._stop_job()
             dialog.deleteLater()
 

@@ -14,8 +14,10 @@ the ImportReport or the error) and says whether the child has finished. ``cancel
 event the child checks before each chunk (``import_file``'s ``cancel``): the chunks committed
 before it stay whole, nothing after is written. ``kill()`` is for a window closing mid-import:
 the chunk being written is rolled back by SQLite's journal, as after a crash. The child runs
-at a lower scheduling priority (``CHILD_NICE``, POSIX only), so a busy machine slows the import,
-not the window.
+at a lower scheduling priority (``import_child.CHILD_NICE``, POSIX only, set before it imports
+the desk's modules), so a busy machine slows the import, not the window. The parent never waits
+for the child to exit (after its report it still checkpoints the store's log, which after a big
+import takes a moment): a finished child is reaped at the next start.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import multiprocessing.connection
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ...domain.errors import DomainError, StoreBusy, StoreUnusable
+from .. import import_child
 from .importer import CHUNK_ROWS
 from .reading import ImportFileError
 from .report import ImportReport
@@ -39,9 +41,6 @@ log = logging.getLogger(__name__)
 
 #: The start method on every platform (see the module docstring).
 START_METHOD = "spawn"
-#: How much lower the child's scheduling priority is than the window's (POSIX ``nice``): when
-#: every core is busy the window's few milliseconds of work come before the import's.
-CHILD_NICE = 5
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,7 @@ class ImportProcess:
         """Start the child (returns at once; the child imports the desk's modules first)."""
         receive, send = self._context.Pipe(duplex=False)
         self._process = self._context.Process(  # type: ignore[attr-defined]
-            target=run_child, name="kashop-import", daemon=True,
+            target=import_child.run_child, name="kashop-import", daemon=True,
             args=(str(self.data_dir), str(self.path), self.options, self._cancel, send))
         self._process.start()
         send.close()  # the child holds its own end: the parent sees EOF when the child is gone
@@ -135,8 +134,15 @@ class ImportProcess:
         """Stop the child at once (a window closing): the chunk being written rolls back."""
         if self._process is not None and self._process.is_alive():
             self._process.terminate()
-            self._process.join(5)
+            self._process.join(5)  # SIGTERM ends it at once; the store is left to SQLite's journal
         self._close()
+
+    def join(self, timeout: float | None = None) -> int | None:
+        """Wait for the child to exit (scripts and tests); its exit code, None if still running."""
+        if self._process is None:
+            return None
+        self._process.join(timeout)
+        return self._process.exitcode
 
     def _take(self, message: tuple[Any, ...]) -> None:
         kind = message[0]
@@ -166,8 +172,6 @@ class ImportProcess:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-        if self._process is not None:
-            self._process.join(5)
 
 
 def _rebuild_error(kind: str, code: str, zh: str, en: str, row: int | None) -> DomainError:
@@ -182,15 +186,14 @@ def _rebuild_error(kind: str, code: str, zh: str, en: str, row: int | None) -> D
 
 # ---- the child ------------------------------------------------------------------------------------
 
-def run_child(data_dir: str, path: str, options: dict[str, Any], cancel: Any,
-              conn: multiprocessing.connection.Connection) -> None:
-    """The child's body: open the store, import, send progress and the report (or the error)."""
+def child_body(data_dir: str, path: str, options: dict[str, Any], cancel: Any,
+               conn: multiprocessing.connection.Connection) -> None:
+    """The child's body (after ``import_child.run_child`` lowered its priority): open the store,
+    import, send progress and the report (or the error)."""
     from ...applog import setup_logging
     from ..desk import Desk
     from .importer import import_file
 
-    if hasattr(os, "nice"):  # on a busy machine the window goes first; an idle one runs both at full speed
-        os.nice(CHILD_NICE)
     log_path = setup_logging(data_dir)
     started = time.monotonic()
 
