@@ -69,7 +69,7 @@ def preview_file(path: Path, rows: int = PREVIEW_ROWS, columns: Mapping[str, str
     Raises ImportFileError for a file the import refuses whole before its header (unreadable,
     empty, binary, Big5/Shift-JIS, old .xls, damaged XLSX) or one with no header row.
     """
-    table = open_table(path)
+    table = open_table(path, whole=False)  # the check (a dry run of the import) reads it whole
     try:
         found = _header(iter(table.rows), rows)
     finally:

@@ -75,8 +75,12 @@ class Table:
             close()
 
 
-def open_table(path: Path) -> Table:
-    """Open ``path`` for reading rows; raises ImportFileError for a file that cannot be read."""
+def open_table(path: Path, *, whole: bool = True) -> Table:
+    """Open ``path`` for reading rows; raises ImportFileError for a file that cannot be read.
+
+    ``whole=False`` (a preview of the first rows) leaves out the scan of an XLSX's whole sheet
+    for damage and formulas without a saved value (seconds for a big sheet; the import itself
+    always scans, so such a file is still refused before any row is written)."""
     try:
         with path.open("rb") as probe:
             head = probe.read(8)
@@ -85,7 +89,7 @@ def open_table(path: Path) -> Table:
     if not head:
         raise ImportFileError("empty", "文件是空的", "the file is empty")
     if head.startswith(_ZIP_MAGIC):
-        return _open_xlsx(path)
+        return _open_xlsx(path, whole)
     if head.startswith(_OLE_MAGIC):
         raise ImportFileError("old_excel", f"这是旧的 .xls/.et 格式；{SAVE_AS_HINT_ZH}",
                               f"this is the old .xls/.et format; {SAVE_AS_HINT_EN}")
@@ -248,7 +252,7 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[Row]:
 
 # ---- XLSX ---------------------------------------------------------------------------------------
 
-def _open_xlsx(path: Path) -> Table:
+def _open_xlsx(path: Path, whole: bool = True) -> Table:
     import openpyxl
 
     _check_package(path)
@@ -261,7 +265,7 @@ def _open_xlsx(path: Path) -> Table:
         if not book.worksheets:
             raise ImportFileError("no_sheet", "工作簿里没有工作表", "the workbook has no worksheet")
         sheet = book.worksheets[0]
-        unsaved = _check_sheet_xml(path, str(getattr(sheet, "_worksheet_path", "")))
+        unsaved = _check_sheet_xml(path, str(getattr(sheet, "_worksheet_path", ""))) if whole else frozenset()
         epoch = book.epoch
     except ImportFileError:
         source.close()

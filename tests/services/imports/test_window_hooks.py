@@ -153,3 +153,25 @@ def test_a_mapping_to_a_field_that_does_not_exist_is_refused(desk: Desk, tmp_pat
         import_file(desk, path, columns={"付款金额": "amount"})
     assert raised.value.code == "import_bad_mapping" and Order.select().count() == 0
     assert preview_file(path, columns={"付款金额": "amount"}).header_problem is not None
+
+
+def test_the_preview_reads_the_first_rows_of_a_sheet_damaged_further_down(desk: Desk, tmp_path: Path) -> None:
+    import zipfile
+
+    rows = [HEADER_ZH.split(","), *[paid_row(n).split(",") for n in range(40)]]
+    good = write_xlsx(tmp_path / "good.xlsx", rows)
+    path = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                at = data.rindex(b"KS39")
+                data = data[:at] + b"\x01" + data[at:]  # a control character: invalid XML at row 41
+                at = data.index(b"<sheetData")  # the sheet's size, as Excel records it
+                data = data[:at] + b'<dimension ref="A1:J41"/>' + data[at:]
+            target.writestr(item, data)
+    preview = preview_file(path)  # the first 20 rows only: the damage is found by the check
+    assert len(preview.rows) == 20 and preview.header_problem is None
+    with pytest.raises(ImportFileError) as raised:
+        import_file(desk, path, dry_run=True)
+    assert raised.value.code == "import_damaged" and Order.select().count() == 0
