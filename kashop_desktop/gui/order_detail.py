@@ -78,17 +78,42 @@ ACTIONS: tuple[tuple[str, Any, str], ...] = (
 )
 
 
+class _FittingTable(QTableWidget):
+    """A detail table that fits its columns to its width whenever either changes."""
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        fit_columns(self)
+
+
 def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
+    table = _FittingTable(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().setVisible(False)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setWordWrap(False)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
     table.horizontalHeader().setStretchLastSection(True)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
     return table
+
+
+def fit_columns(table: QTableWidget) -> None:
+    """Columns as wide as their contents when they fit; when not (a 1024 px screen), the middle
+    columns share the width with the last and elide (every cell's tooltip has it all): the
+    table never scrolls sideways."""
+    header = table.horizontalHeader()
+    last = header.count() - 1
+    wanted = sum(max(table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in range(last))
+    squeeze = wanted + 80 > table.viewport().width()
+    mode = QHeaderView.ResizeMode.Stretch if squeeze else QHeaderView.ResizeMode.ResizeToContents
+    for column in range(1, last):
+        if header.sectionResizeMode(column) != mode:
+            header.setSectionResizeMode(column, mode)
+    # the last section as stretched keeps at least its default size, which overflows a narrow table
+    header.setStretchLastSection(not squeeze)
 
 
 def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
@@ -98,6 +123,7 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
             item = QTableWidgetItem(value)
             item.setToolTip(value)
             table.setItem(r, c, item)
+    fit_columns(table)
 
 
 class OrderDetailPane(QWidget):
@@ -224,7 +250,7 @@ class OrderDetailPane(QWidget):
         self.tabs.addTab(self.timeline, self.tr("时间线"))
         self.tabs.addTab(self.requests_table, self.tr("售后申请"))
         self.tabs.addTab(self.refunds_table, self.tr("退款"))
-        self.tabs.setMinimumWidth(360)
+        self.tabs.setMinimumWidth(300)  # the tables elide below their contents; the facts beside need the room
         return self.tabs
 
     def resizeEvent(self, event: Any) -> None:

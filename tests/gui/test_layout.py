@@ -69,6 +69,15 @@ def test_a_small_laptop_screen_shows_the_whole_row_and_more_than_five_rows(qtbot
         assert rows > 5, rows
         scroll = page.detail.findChild(QScrollArea)
         assert scroll.horizontalScrollBar().maximum() == 0  # the buttons wrap under the title instead
+        for row in range(12):  # long products, points, an amount due: the facts stay in view
+            page.select_row(row)
+            QApplication.processEvents()
+            assert scroll.horizontalScrollBar().maximum() == 0, (row, page.detail.title.text())
+        detail = page.detail
+        for index, table in enumerate((detail.timeline, detail.requests_table, detail.refunds_table)):
+            detail.tabs.setCurrentIndex(index)
+            QApplication.processEvents()
+            assert table.horizontalScrollBar().maximum() == 0, index  # columns share the width and elide
         assert all(b.isVisible() for b in page.detail.buttons.values())
         window.show_page("settings")  # taller than the screen: it scrolls, the window stays
         QApplication.processEvents()
