@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from ..domain.contacts import contact_key
@@ -49,16 +50,29 @@ DEFAULTS: dict[str, Any] = {
 INSERT_SQL = f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) VALUES ({', '.join('?' * len(ORDER_COLUMNS))})"
 
 
+#: An order dict with every column present, as the values of ``INSERT_SQL``.
+order_values = itemgetter(*ORDER_COLUMNS)
+
+
 def _insert(desk: Desk, rows: Iterable[dict[str, Any]], batch: int) -> int:
     defaults, sql = DEFAULTS, INSERT_SQL
     con = desk.db.connection()
     total = 0
+    keys: dict[str, str] = {}  # contact as written -> canonical key: buyers repeat down a load
     pending: list[Sequence[Any]] = []
     for row in rows:
-        merged = {**defaults, **row}
-        merged.setdefault("updated_at", merged["created_at"])
-        merged.setdefault("buyer_key", contact_key(merged["buyer"]))
-        pending.append(tuple(merged[c] for c in ORDER_COLUMNS))
+        merged = defaults | row
+        if "updated_at" not in merged:
+            merged["updated_at"] = merged["created_at"]
+        if "buyer_key" not in merged:
+            buyer = merged["buyer"]
+            key = keys.get(buyer)
+            if key is None:
+                if len(keys) >= 200_000:
+                    keys.clear()
+                key = keys[buyer] = contact_key(buyer)
+            merged["buyer_key"] = key
+        pending.append(order_values(merged))
         if len(pending) >= batch:
             con.executemany(sql, pending)
             total += len(pending)

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -63,7 +65,9 @@ def put_back(con: Any) -> bool:
     if record is None:
         return False
     cache = con.execute("PRAGMA cache_size").fetchone()[0]
+    threads = con.execute("PRAGMA threads").fetchone()[0]
     con.execute("PRAGMA cache_size = -65536")  # the index builds sort in memory (64 MB)
+    con.execute("PRAGMA threads = 2")  # and on a second core where there is one
     try:
         con.execute("INSERT INTO orders_fts(rowid, buyer, buyer_key) SELECT id, buyer, buyer_key FROM orders "
                     "WHERE id >= ?", (record["first_id"],))
@@ -76,7 +80,21 @@ def put_back(con: Any) -> bool:
         con.execute("DELETE FROM setting WHERE key = ?", (SETTING,))
     finally:
         con.execute(f"PRAGMA cache_size = {int(cache)}")
+        con.execute(f"PRAGMA threads = {int(threads)}")
     return True
+
+
+@contextmanager
+def indexes_rebuilt(con: Any, table: str) -> Iterator[None]:
+    """Inside one transaction: ``table``'s non-unique indexes dropped for the block and built
+    again after it (a rollback brings them back as they were)."""
+    dropped = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                          "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'", (table,)).fetchall()
+    for name, _ in dropped:
+        con.execute(f'DROP INDEX "{name}"')
+    yield
+    for _, sql in dropped:
+        con.execute(sql)
 
 
 def lock_path(db_path: Path) -> Path:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
 from ...domain.clock import to_epoch
@@ -19,7 +18,7 @@ from ...domain.money import format_yuan
 from ...domain.states import OrderStatus
 from ..bulk import DEFAULTS as _DEFAULTS
 from ..bulk import INSERT_SQL as _INSERT_SQL
-from ..bulk import ORDER_COLUMNS
+from ..bulk import order_values as _order_values
 from ..buyers import hold_new_orders
 from ..common import add_events, event_row
 from ..desk import Desk
@@ -38,8 +37,6 @@ _BUYER_SQL = ("INSERT OR IGNORE INTO buyer (contact, flagged, note, orders_count
 _IMPORTED_EVENTS_SQL = (
     "INSERT INTO order_event (order_id, at, actor, action, note, before_status, after_status, data) "
     "SELECT id, ?, ?, 'imported', '', NULL, status, '{}' FROM orders WHERE id > ? ORDER BY id")
-#: An order dict (every column present) as the values of ``_INSERT_SQL``.
-_order_values = itemgetter(*ORDER_COLUMNS)
 _UPDATE_SQL = (
     "UPDATE orders SET status = ?, paid_at = COALESCE(paid_at, ?), delivered_at = COALESCE(delivered_at, ?), "
     "completed_at = COALESCE(completed_at, ?), cancelled_at = COALESCE(cancelled_at, ?), "
