@@ -3,13 +3,14 @@
     python benchmarks/bench_approve.py [DATA_DIR] [--orders 1000000] [--requests 10000] [--naive-rev REV]
 
 The store holds ``--orders`` realistic orders (``services.datagen``; built once, reused when
-DATA_DIR already holds them) and, on top, ``--requests`` paid, undelivered orders from the last
+DATA_DIR already holds them); each run adds ``--requests`` paid, undelivered orders from the last
 hours (a supplier ran out: the owner refunds them all), of 2,000 buyers some of whom cancelled
-before, paid by Alipay, WeChat Pay and the wallet, each with an open request. Each run approves
-them all in a fresh process inside a transaction that is rolled back afterwards, so every run
-(and the naive one) starts from the same store. The naive baseline is the same approval with the
-code of ``--naive-rev`` (taken from git), the figure before this work. Prints the median of
-``--repeat`` runs beside the target and the load average (the machine is shared).
+before, paid by Alipay, WeChat Pay and the wallet, each with an open request, and approves
+them all in a fresh process, in the approval's own transaction as in the window or the CLI; each
+run (and each naive one) approves a fresh set, opened before the clock starts. The naive
+baseline is the same approval with the code of ``--naive-rev`` (taken from git), the figure
+before this work. Prints the median of ``--repeat`` runs beside the target and the load average
+(the machine is shared).
 """
 
 from __future__ import annotations
@@ -33,12 +34,10 @@ NAIVE_REV = "5809727"
 NOTE = "bench: supplier out of stock"
 
 
-def prepare(data_dir: Path, orders: int, requests: int) -> None:
-    from kashop_desktop.domain.clock import to_epoch
+def prepare(data_dir: Path, orders: int) -> None:
+    """``orders`` realistic orders in the store (built once; reused when it holds them)."""
     from kashop_desktop.services import datagen
-    from kashop_desktop.services.bulk import insert_orders
     from kashop_desktop.services.desk import Desk
-    from kashop_desktop.services.gateways import ensure_builtin_accounts
 
     desk = Desk.open(data_dir)
     have = desk.db.execute_sql("SELECT COUNT(*) FROM orders WHERE order_no NOT LIKE 'BENCH%'").fetchone()[0]
@@ -46,16 +45,21 @@ def prepare(data_dir: Path, orders: int, requests: int) -> None:
         start = time.perf_counter()
         datagen.load(desk, orders - have, events=False)
         print(f"built {orders - have:,} realistic orders in {time.perf_counter() - start:.0f} s (not a figure)")
-    open_now = desk.db.execute_sql("SELECT COUNT(*) FROM cancel_request WHERE note = ? AND state = 'open'",
-                                   (NOTE,)).fetchone()[0]
-    if open_now >= requests:
-        desk.close()
-        return
+    desk.close()
+
+
+def open_requests(desk: object, requests: int, tag: str) -> list[int]:
+    """``requests`` paid, undelivered orders of the last hours, each with an open request (not timed)."""
+    from kashop_desktop.domain.clock import to_epoch
+    from kashop_desktop.services.bulk import insert_orders
+    from kashop_desktop.services.gateways import ensure_builtin_accounts
+
     ensure_builtin_accounts(desk)
-    accounts = {kind: i for i, kind in desk.db.execute_sql("SELECT id, kind FROM gateway_account")}
-    now = to_epoch(desk.now())
-    with desk.atomic():
-        con = desk.db.connection()
+    db = desk.db  # type: ignore[attr-defined]
+    accounts = {kind: i for i, kind in db.execute_sql("SELECT id, kind FROM gateway_account")}
+    now = to_epoch(desk.now())  # type: ignore[attr-defined]
+    with db.atomic():
+        con = db.connection()
         con.executemany("INSERT OR IGNORE INTO buyer (contact, flagged, note, orders_count, cancel_count) "
                         "VALUES (?, 0, '', 0, 0)", [(f"139{n:08d}",) for n in range(2000)])
         buyers = dict(con.execute("SELECT contact, id FROM buyer WHERE contact LIKE '139%'").fetchall())
@@ -63,54 +67,50 @@ def prepare(data_dir: Path, orders: int, requests: int) -> None:
         con.executemany("INSERT INTO buyer_cancellation (buyer_id, order_id, at) VALUES (?, 0, ?)",
                         [(buyers[f"139{n:08d}"], now - 86400) for n in range(0, 2000, 10)])
         first = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM orders").fetchone()[0]
-        channels = [("alipay", "sandbox"), ("wechat", "sandbox"), ("wallet", "wallet")]
-        rows = []
-        for n in range(requests):
-            channel, gateway = channels[n % 3]
-            contact = f"139{n % 2000:08d}"
-            paid_at = now - 60 * (1 + n % 600)
-            rows.append({
-                "order_no": f"BENCH{n:07d}", "created_at": paid_at - 60, "product_name": "王者荣耀点券 680点",
-                "product_type": "card_code", "list_fen": 68_00, "coupon_fen": 3_00 if n % 4 == 0 else 0,
-                "points": 100 if n % 5 == 0 else 0, "paid_fen": 68_00 - (3_00 if n % 4 == 0 else 0)
-                - (100 if n % 5 == 0 else 0), "status": "paid", "paid_at": paid_at, "channel": channel,
-                "gateway_id": accounts.get(gateway), "gateway_trade_no": None if channel == "wallet" else
-                f"BENCH{n:012d}", "buyer": contact, "buyer_ref_id": buyers[contact], "stock_reserved": 1,
-                "updated_at": paid_at})
-        insert_orders(desk, rows)
-        due = now + 2 * 86400
+        insert_orders(desk, [_paid_order(n, tag, now, accounts, buyers) for n in range(requests)])
         con.executemany(
             "INSERT INTO cancel_request (order_id, is_dispute, reason, note, evidence, state, requested_at, due_at, "
             "overdue, outcome, decision_reasons, decision_note) VALUES (?, 0, 'wrong_item', ?, '', 'open', ?, ?, 0, "
             "'needs_review', '[]', '')",
-            [(order_id, NOTE, now, due) for (order_id,) in con.execute("SELECT id FROM orders WHERE id >= ?", (first,))])
-    print(f"opened {requests:,} requests on paid orders (not a figure)")
-    desk.close()
+            [(order_id, NOTE, now, now + 2 * 86400) for (order_id,) in
+             con.execute("SELECT id FROM orders WHERE id >= ?", (first,)).fetchall()])
+        return [rid for (rid,) in con.execute("SELECT id FROM cancel_request WHERE order_id >= ? ORDER BY id",
+                                              (first,))]
 
 
-def child(data_dir: Path, code: Path | None) -> None:
+def _paid_order(n: int, tag: str, now: int, accounts: dict[str, int], buyers: dict[str, int]) -> dict[str, object]:
+    channel, gateway = (("alipay", "sandbox"), ("wechat", "sandbox"), ("wallet", "wallet"))[n % 3]
+    contact = f"139{n % 2000:08d}"
+    paid_at = now - 60 * (1 + n % 600)
+    coupon, points = (3_00 if n % 4 == 0 else 0), (100 if n % 5 == 0 else 0)
+    return {"order_no": f"BENCH{tag}{n:07d}", "created_at": paid_at - 60, "product_name": "王者荣耀点券 680点",
+            "product_type": "card_code", "list_fen": 68_00, "coupon_fen": coupon, "points": points,
+            "paid_fen": 68_00 - coupon - points, "status": "paid", "paid_at": paid_at, "channel": channel,
+            "gateway_id": accounts.get(gateway),
+            "gateway_trade_no": None if channel == "wallet" else f"BENCH{tag}{n:012d}",
+            "buyer": contact, "buyer_ref_id": buyers[contact], "stock_reserved": 1, "updated_at": paid_at}
+
+
+def child(data_dir: Path, requests: int, code: Path | None) -> None:
     if code is not None:
         sys.path.insert(0, str(code))
     from kashop_desktop.services import requests as reqs
     from kashop_desktop.services.desk import Desk
 
     desk = Desk.open(data_dir)
-    ids = [r[0] for r in desk.db.execute_sql("SELECT id FROM cancel_request WHERE note = ? AND state = 'open' "
-                                             "ORDER BY id", (NOTE,))]
-    with desk.db.atomic() as transaction:
-        start = time.perf_counter()
-        changes = reqs.bulk_approve(desk, ids)
-        seconds = time.perf_counter() - start
-        transaction.rollback()
+    ids = open_requests(desk, requests, str(time.time_ns()))
+    start = time.perf_counter()
+    changes = reqs.bulk_approve(desk, ids)  # its own transaction, as from the window or the CLI
+    seconds = time.perf_counter() - start
     desk.close()
     print(json.dumps({"seconds": seconds, "approved": len(changes.request_ids), "skipped": len(changes.skipped),
                       "refunds": len(changes.refund_ids)}))
 
 
-def run(data_dir: Path, code: Path | None) -> dict[str, float]:
+def run(data_dir: Path, requests: int, code: Path | None) -> dict[str, float]:
     extra = ["--code", str(code)] if code else []
-    done = subprocess.run([sys.executable, __file__, str(data_dir), "--child", *extra], check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, __file__, str(data_dir), "--child", "--requests", str(requests), *extra],
+                          check=True, capture_output=True, text=True)
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -127,14 +127,14 @@ def main() -> None:
     args = parser.parse_args()
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="bench-approve-"))
     if args.child:
-        child(data_dir, args.code)
+        child(data_dir, args.requests, args.code)
         return
-    prepare(data_dir, args.orders, args.requests)
+    prepare(data_dir, args.orders)
     print(load(), flush=True)
-    this = [run(data_dir, None) for _ in range(args.repeat)]
+    this = [run(data_dir, args.requests, None) for _ in range(args.repeat)]
     with tempfile.TemporaryDirectory(prefix="bench-approve-naive-") as tmp:
         code = naive_code(args.naive_rev, Path(tmp))
-        naive = [run(data_dir, code) for _ in range(args.repeat)] if code else []
+        naive = [run(data_dir, args.requests, code) for _ in range(args.repeat)] if code else []
     approved = this[0]["approved"]
     print(f"{'figure':<44} {'measured':>9} {'target':>9}   naive (rev {args.naive_rev})")
     naive_text = f"{statistics.median(r['seconds'] for r in naive):.2f} s" if naive else "-"

@@ -176,16 +176,16 @@ def bulk_approve(desk: Desk, request_ids: Sequence[int], *, actor: str = OWNER,
                  confirm_non_idempotent: bool = False) -> Changes:
     changes = Changes()
     with desk.atomic():
-        for chunk in _chunks(request_ids):
+        items: list[tuple[Any, Any, int | None]] = []
+        for chunk in _chunks(request_ids):  # read in chunks, decided and written as one batch
             reqs = {r.id: r for r in light_rows(desk.db, "cancel_request", "id", chunk)}
             orders = {o.id: o for o in light_rows(desk.db, "orders", "id", [r.order_id for r in reqs.values()])}
-            items: list[tuple[Any, Any, int | None]] = []
             for rid in chunk:
                 if rid not in reqs:
                     changes.skipped.append(Skipped(str(rid), "request_not_found", "找不到申请", "no such request"))
                     continue
                 items.append((reqs[rid], orders[reqs[rid].order_id], None))
-            changes.merge(_approve_batch(desk, items, actor, "approved", confirm_non_idempotent))
+        changes.merge(_approve_batch(desk, items, actor, "approved", confirm_non_idempotent))
     return changes
 
 
@@ -292,13 +292,13 @@ def _histories(desk: Desk, orders: Sequence[Order]) -> dict[int | None, BuyerHis
     since = to_epoch(desk.now() - timedelta(days=desk.policy().risk_window_days))
     ids = [o.buyer_ref_id for o in orders if o.buyer_ref_id is not None]
     result: dict[int | None, BuyerHistory] = {}
+    con = desk.db.connection()
     for chunk in _chunks(ids):
-        counts: dict[int, int] = {}
-        for row in light_rows(desk.db, "buyer_cancellation", "buyer_id", chunk):
-            if row.at >= since:
-                counts[row.buyer_id] = counts.get(row.buyer_id, 0) + 1
-        for buyer in light_rows(desk.db, "buyer", "id", chunk):
-            result[buyer.id] = BuyerHistory(counts.get(buyer.id, 0), bool(buyer.flagged), buyer.note)
+        marks = ",".join("?" * len(chunk))
+        counts = dict(con.execute(f"SELECT buyer_id, COUNT(*) FROM buyer_cancellation WHERE buyer_id IN ({marks}) "
+                                  "AND at >= ? GROUP BY buyer_id", [*chunk, since]).fetchall())
+        for buyer_id, flagged, note in con.execute(f"SELECT id, flagged, note FROM buyer WHERE id IN ({marks})", chunk):
+            result[buyer_id] = BuyerHistory(counts.get(buyer_id, 0), bool(flagged), note)
     return result
 
 
@@ -353,8 +353,11 @@ def _approve_batch(
     _write_approvals(desk, rows, to_epoch(now))
     if rows.refunds:
         nos = [r["refund_no"] for r in rows.refunds]
+        con = desk.db.connection()
         for chunk in _chunks(nos):
-            changes.refund_ids |= {r.id for r in light_rows(desk.db, "refund", "refund_no", chunk)}
+            marks = ",".join("?" * len(chunk))
+            changes.refund_ids |= {rid for (rid,) in con.execute(f"SELECT id FROM refund WHERE refund_no IN ({marks})",
+                                                                  chunk)}
     changes.counts_changed = bool(rows.orders)
     return changes
 
