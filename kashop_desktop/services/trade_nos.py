@@ -57,12 +57,17 @@ class TradeNoClaims:
         self._held: dict[str, list[tuple[int | None, int | None, str]]] = {}
         numbers = sorted({no.strip() for _, no in rows if no and no.strip()})
         con = Order._meta.database.connection()
+        # Every account and none (0): the terms of the unique trade-no index, so the look-up walks
+        # it (a bulk load sets the plain trade-no index aside).
+        accounts = [0, *(i for (i,) in con.execute("SELECT id FROM gateway_account"))]
+        where = (f"IFNULL(gateway_id, 0) IN ({', '.join('?' * len(accounts))}) AND gateway_trade_no IS NOT NULL "
+                 "AND gateway_trade_no <> '' AND gateway_trade_no IN ")
         for start in range(0, len(numbers), 500):
             chunk = numbers[start : start + 500]
             marks = ", ".join("?" * len(chunk))
             for order_id, order_no, gateway_id, trade_no in con.execute(
-                    f"SELECT id, order_no, gateway_id, gateway_trade_no FROM orders WHERE gateway_trade_no IN ({marks})",
-                    chunk):
+                    f"SELECT id, order_no, gateway_id, gateway_trade_no FROM orders WHERE {where}({marks})",
+                    [*accounts, *chunk]):
                 self._held.setdefault(str(trade_no), []).append((gateway_id, order_id, order_no))
 
     def refusal(self, gateway_id: int | None, trade_no: str | None, order_id: int | None) -> DomainError | None:

@@ -3,8 +3,8 @@
 Every order inserted keeps a dozen secondary indexes, the buyer search index (FTS5 trigrams)
 and the status counts up to date, row by row; for a big load into an empty or nearly empty
 store, building them once at the end is several times faster. ``set_aside`` drops them (the
-unique indexes stay: they are rules, not speed, as does the trade-no index the import's
-look-ups walk) and records what it dropped in the ``bulk_load`` setting, in the caller's
+unique indexes stay: they are rules, not speed, and the import's look-ups walk them) and
+records what it dropped in the ``bulk_load`` setting, in the caller's
 transaction; ``put_back`` fills the search index for the orders added since, recounts the
 statuses and creates the indexes again, in the caller's transaction too, and clears the
 record. Both are idempotent and any process may call ``put_back``.
@@ -28,8 +28,9 @@ from types import TracebackType
 from typing import IO, Any
 
 SETTING = "bulk_load"
-#: Non-unique indexes kept during a load: the look-ups of the load itself walk them.
-KEEP = frozenset({"orders_gateway_trade_no"})
+#: Non-unique indexes kept during a load (none: the load's own look-ups walk the unique ones).
+KEEP: frozenset[str] = frozenset()
+UNIQUE_TRADE_NO, PLAIN_TRADE_NO = "orders_gateway_trade_no_unique", "orders_gateway_trade_no"
 #: Triggers that keep the buyer search index and the status counts as rows are inserted.
 TRIGGERS = ("orders_fts_ins", "orders_count_ins")
 
@@ -51,6 +52,9 @@ def set_aside(con: Any, keep: frozenset[str] = KEEP) -> None:
         "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'orders' AND sql IS NOT NULL AND ("
         f"(type = 'index' AND sql NOT LIKE 'CREATE UNIQUE%') OR (type = 'trigger' AND name IN ({marks}))) "
         "ORDER BY type, name", TRIGGERS).fetchall()
+    names = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    if UNIQUE_TRADE_NO not in names:  # duplicates kept it out (schema 3): look trade nos up the plain way
+        keep = keep | {PLAIN_TRADE_NO}
     dropped = [(kind, name, sql) for kind, name, sql in dropped if name not in keep]
     first_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM orders").fetchone()[0]
     record = {"first_id": first_id, "dropped": [[kind, name, sql] for kind, name, sql in dropped]}

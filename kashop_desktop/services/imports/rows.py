@@ -214,13 +214,13 @@ class _Column:
 
     __slots__ = ("code", "position", "reader", "seen", "size")
 
-    def __init__(self, code: str, position: int | None, reader: Callable[[Cell], Any], size: int) -> None:
+    def __init__(self, code: str, position: int, reader: Callable[[Cell], Any], size: int) -> None:
         self.code, self.position, self.reader, self.size = code, position, reader, size
         self.seen: dict[Any, Any] = {}
 
     def __call__(self, cells: Sequence[Cell]) -> Any:
-        position = self.position
-        raw = cells[position] if position is not None and position < len(cells) else None
+        """The cell's value; ``cells`` is padded (``RowReader.parse``): every position exists."""
+        raw = cells[self.position]
         if not self.size:
             try:
                 return self.reader(raw)
@@ -256,7 +256,8 @@ class RowReader:
         self.header, self.gateways = header, gateways
 
         def column(code: str, reader: Callable[[Cell], Any], size: int = _MEMO_SIZE) -> _Column:
-            return _Column(code, header.index.get(code), reader, size)
+            # A column the file does not have reads the padding cell after the last one (None).
+            return _Column(code, header.index.get(code, header.width), reader, size)
 
         def when(raw: Cell) -> int | None:
             return read_time(raw, epoch)
@@ -276,8 +277,11 @@ class RowReader:
 
     def parse(self, cells: Sequence[Cell]) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
         """``parse_row`` for one row of this file."""
-        if not (self._plain_width and len(cells) <= self.header.width):
+        width = self.header.width
+        if not (self._plain_width and len(cells) <= width):
             _check_width(cells, self.header)
+        cells = list(cells[:width])
+        cells.extend([None] * (width + 1 - len(cells)))
         order_no = self.order_no.need(cells)
         status = self.status(cells)
         if status is None:
