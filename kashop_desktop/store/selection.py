@@ -41,26 +41,29 @@ class Wanted:
 
 
 class Listed:
-    """One filter of a selective search: its ids in list order and their keyset keys."""
+    """One filter of a selective search: its ids in list order, with their sort values."""
 
-    def __init__(self, ids: array[int], keys: list[tuple[int, int]], descending: bool) -> None:
+    def __init__(self, ids: array[int], values: array[int], descending: bool) -> None:
         self.ids = ids
-        self._keys = keys  # ascending as stored: negated for a descending list
+        self._values = values
         self._sign = -1 if descending else 1
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def _key(self, keyset: tuple[int, int]) -> tuple[int, int]:
-        return keyset[0] * self._sign, keyset[1] * self._sign
+    def _key(self, position: int) -> tuple[int, int]:
+        """A position's keyset, ascending along the list whichever way it is sorted."""
+        return self._values[position] * self._sign, self.ids[position] * self._sign
 
     def after(self, keyset: tuple[int, int]) -> int:
         """The position of the first order below ``keyset`` (sort value, id) in list order."""
-        return bisect_right(self._keys, self._key(keyset))
+        target = keyset[0] * self._sign, keyset[1] * self._sign
+        return bisect_right(range(len(self.ids)), target, key=self._key)
 
     def before(self, keyset: tuple[int, int]) -> int:
         """The position of ``keyset`` itself, or of the first order below it."""
-        return bisect_left(self._keys, self._key(keyset))
+        target = keyset[0] * self._sign, keyset[1] * self._sign
+        return bisect_left(range(len(self.ids)), target, key=self._key)
 
     def position(self, order_id: int) -> int | None:
         try:
@@ -85,7 +88,7 @@ class Matched:
         self.types: array[int] = array("i")
         self._status: list[str] = []
         self._types: list[str] = []
-        self._orders: dict[str, list[int]] = {}  # sort -> positions, ascending by (value, id)
+        self._orders: dict[str, array[int]] = {}  # sort -> positions, ascending by (value, id)
         self._lists: OrderedDict[Wanted, Listed] = OrderedDict()
 
     def _load(self) -> None:
@@ -119,15 +122,13 @@ class Matched:
         order = self._orders.get(wanted.sort)
         if order is None:
             ids = self.ids
-            order = self._orders[wanted.sort] = sorted(range(len(ids)), key=lambda i: (values[i], ids[i]))
+            order = self._orders[wanted.sort] = array("l", sorted(range(len(ids)), key=lambda i: (values[i], ids[i])))
         keep = self._test(wanted)
         positions = [i for i in order if keep(i)]
         if wanted.descending:
             positions.reverse()
-            keys = [(-values[i], -self.ids[i]) for i in positions]
-        else:
-            keys = [(values[i], self.ids[i]) for i in positions]
-        return Listed(array("q", [self.ids[i] for i in positions]), keys, wanted.descending)
+        return Listed(array("q", [self.ids[i] for i in positions]), array("q", [values[i] for i in positions]),
+                      wanted.descending)
 
     def _test(self, wanted: Wanted) -> Callable[[int], bool]:
         """Whether the order at a position passes the tab, dates and type."""
