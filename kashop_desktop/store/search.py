@@ -118,8 +118,13 @@ class Resolution:
 
 def _buyer_forms(q: str) -> list[str]:
     """Each form of what was typed (``search_forms``) that trigrams can find (three characters
-    or more)."""
-    return [f for f in search_forms(q) if len(f) >= 3]
+    or more), without the forms that hold another one (matched case-blind): whatever contains
+    ``+8613800138000`` contains ``13800138000``, so looking for the longer one as well finds
+    nothing more and costs as much again."""
+    forms = [f for f in search_forms(q) if len(f) >= 3]
+    folded = [f.lower() for f in forms]
+    return [f for i, f in enumerate(forms)
+            if not any(j != i and other in folded[i] and (other != folded[i] or j < i) for j, other in enumerate(folded))]
 
 
 def _buyer_match(q: str) -> str | None:
