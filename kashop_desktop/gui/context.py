@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import ctypes
 import functools
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -23,6 +25,25 @@ from ..services.refund_queue import QueueReport, RefundQueue
 from .qt import QObject, Signal
 
 T = TypeVar("T")
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL("libc.so.6").malloc_trim
+        return trim
+    except (OSError, AttributeError):  # not glibc (Windows, macOS, musl): nothing to give back this way
+        return None
+
+
+_TRIM = _malloc_trim() if sys.platform.startswith("linux") else None
+
+
+def release_heap() -> None:
+    """Give freed heap memory back to the system. glibc keeps what a big read freed (reading a
+    million ids leaves ~15 MB of free heap behind, measured); other platforms' allocators do
+    not need this."""
+    if _TRIM is not None:
+        _TRIM(0)
 
 
 class DbWorker:

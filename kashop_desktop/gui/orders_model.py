@@ -44,7 +44,7 @@ from ..domain.money import format_yuan
 from ..services import views
 from ..services.desk import Desk
 from ..services.views import OrderFilter, OrderRow
-from .context import DeskContext
+from .context import DeskContext, release_heap
 from .i18n import channel_label, format_time, status_label
 from .qt import (
     QAbstractTableModel,
@@ -295,7 +295,7 @@ class OrdersModel(QAbstractTableModel):
     async def _fetch_id_list(self, generation: int, flt: OrderFilter, stop: threading.Event) -> None:
         assert self._ctx is not None
         try:
-            ids = await self._ctx.run(views.order_id_list, self.desk, flt, stop.is_set)
+            ids = await self._ctx.run(_id_list, self.desk, flt, stop.is_set)
         except Exception:  # only a speed-up: the list keeps working from SQL without it
             log.warning("could not read the order id list", exc_info=True)
             return
@@ -569,6 +569,14 @@ class OrdersModel(QAbstractTableModel):
         if column == COL_STATUS:
             return status_label(row.status.value)
         return None
+
+
+def _id_list(desk: Desk, flt: OrderFilter, cancelled: Callable[[], bool]) -> array[int] | None:
+    """On the worker: the list's ids, then the heap the read freed given back (``release_heap``)."""
+    try:
+        return views.order_id_list(desk, flt, cancelled)
+    finally:
+        release_heap()
 
 
 def _context_of(parent: Any) -> DeskContext | None:

@@ -285,8 +285,15 @@ def order_ids(desk: Desk, flt: OrderFilter, limit: int, *, offset: int = 0, from
 
 def order_id_list(desk: Desk, flt: OrderFilter,
                   cancelled: Callable[[], bool] | None = None) -> array[int] | None:
-    """Every id of the list in order (8 bytes an order); None if ``cancelled`` said stop."""
-    return queries.all_ids(desk.db, flt, cancelled)
+    """Every id of the list in order (8 bytes an order); None if ``cancelled`` said stop (the
+    running statement is stopped part-way, not only between chunks)."""
+    if cancelled is None:
+        return queries.all_ids(desk.db, flt)
+    try:
+        found: array[int] | None = queries.interruptible(desk.db, cancelled, queries.all_ids, desk.db, flt, cancelled)
+    except queries.Interrupted:
+        return None
+    return found
 
 
 def order_rows(desk: Desk, ids: Sequence[int]) -> list[OrderRow] | None:
