@@ -38,7 +38,7 @@ def add_command(parent: Any, common: argparse.ArgumentParser, name: str, func: C
     """Add subcommand ``name`` running ``func`` to ``parent`` (a subparsers action); ``help``
     (in Chinese and English) is its line in the list and the description of its own ``--help``."""
     p: argparse.ArgumentParser = parent.add_parser(name, parents=[common], help=help, description=help)
-    p.set_defaults(func=func)
+    p.set_defaults(func=func, command_parser=p)  # a usage error shows this command's usage
     return p
 
 

@@ -116,7 +116,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         code: int = args.func(args)
         return code
     except UsageError as exc:
-        parser.print_usage(sys.stderr)
+        getattr(args, "command_parser", parser).print_usage(sys.stderr)
         print(f"kashop-desktop: 错误 / error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except StoreBusy as exc:

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -81,6 +82,14 @@ def test_help_and_argparse_errors_from_the_command_line() -> None:
     bad = run("orders", "cancel")
     assert bad.returncode == 2
     assert "缺少必需的参数：order_no, --reason" in bad.stderr and "the following arguments are required" in bad.stderr
+
+
+def test_a_bad_value_shows_the_usage_of_its_own_command(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    bad = subprocess.run([sys.executable, "-m", "kashop_desktop", "policy", "set", "no_refunds=ture", "--data-dir",
+                          str(tmp_path)], capture_output=True, text=True, env=env, timeout=60)
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("用法：kashop-desktop policy set") and "no_refunds" in bad.stderr
 
 
 def test_argparse_errors_in_chinese() -> None:
