@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import math
 import random
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -146,12 +147,13 @@ class BuyerDrawer:
 
 # ---- orders -------------------------------------------------------------------------------------
 
-def _times(n: int, start: int, end: int) -> list[int]:
-    """n creation times from ``start`` to ``end``, ascending, for a shop growing ~2x a year."""
+def _times(n: int, start: int, end: int) -> array[int]:
+    """n creation times from ``start`` to ``end``, ascending, for a shop growing ~2x a year
+    (packed 64-bit integers: a million of them take 8 MB, not 36)."""
     growth = 0.7 * max(1.0, (end - start) / (365 * 86400))
     span = end - start
     scale = math.expm1(growth)
-    return [start + int(span * math.log1p(scale * (i + 0.5) / n) / growth) for i in range(n)]
+    return array("q", (start + int(span * math.log1p(scale * (i + 0.5) / n) / growth) for i in range(n)))
 
 
 def _status(rng: random.Random, age: int, product_type: str) -> str:
