@@ -160,6 +160,7 @@ class OrdersPage(QWidget):
         self.model.filter_applied.connect(self._on_filter_applied)
         self.model.count_changed.connect(self._show_count)
         self._keep_after_apply: int | None = None  # the order to select again once a refresh is in
+        self._reselecting: int | None = None  # the order being looked for after a refresh
 
     # ---- building ------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -331,9 +332,11 @@ class OrdersPage(QWidget):
         if keep is None:
             self._show_selected()
             return
+        self._reselecting = keep
         self.model.locate(keep, self._reselect)
 
     def _reselect(self, position: int | None) -> None:
+        self._reselecting = None
         if position is not None:
             self.view.setCurrentIndex(self.model.index(position, 0))
         else:  # the order left the list: the detail shows nothing rather than a stranger
@@ -470,7 +473,10 @@ class OrdersPage(QWidget):
         index = self.view.currentIndex()
         row = self.model.row_at(index.row()) if index.isValid() and selected else None
         wanted = row.id if row is not None else None
-        if wanted != self.detail.order_id:
+        shown = self.detail.order_id
+        if wanted is None and shown is not None and shown in (self._keep_after_apply, self._reselecting):
+            return  # a refresh will select it again: keep its detail and the notice of what was done
+        if wanted != shown:
             self.detail.show_order(wanted)
 
     def open_detail(self) -> None:
