@@ -320,6 +320,7 @@ class ImportDialog(QDialog):
             return None
         match = self.preview.columns[position]
         menu = field_menu(self, match.code)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one menu per click, gone once closed
         menu.triggered.connect(lambda action: self.set_field(match.header, action.data()))
         header = self.rows_table.horizontalHeader()
         menu.popup(header.mapToGlobal(QPoint(header.sectionViewportPosition(position), header.height())))
