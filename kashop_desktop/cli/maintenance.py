@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.clock import SHOP_TZ
+from ..domain.states import OrderStatus
 from . import labels
 from .common import add_command, run_with_desk
 from .helptext import JSON_HELP, T
@@ -66,6 +67,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             for trade_no, order_nos in report.duplicate_trade_nos:
                 print(f"  交易号 {trade_no} 被多个订单使用 / trade no {trade_no} is held by several orders: "
                       f"{' '.join(order_nos)}")
+            if report.refund_unknown:
+                print("  这些订单的已退金额未知（可能已在旧系统退过款），退款前请先在旧系统核对 / the refunded amount of "
+                      "these orders is unknown (the old system may have refunded them); check there before refunding "
+                      "any of them:")
+                for order_no, status in report.refund_unknown:
+                    print(f"    {order_no} {OrderStatus(status).zh} / {OrderStatus(status).en}")
         return EXIT_OK if report.ok else EXIT_REFUSED
 
     return run_with_desk(args, body)

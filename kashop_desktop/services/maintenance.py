@@ -44,6 +44,10 @@ class CheckReport:
     orders: int
     counts_match: bool
     duplicate_trade_nos: list[tuple[str, list[str]]] = field(default_factory=list)  # (trade no, order nos)
+    #: (order no, status) of orders whose refunded amount is unknown: 部分退款 with nothing
+    #: recorded as refunded, or a paid 已取消 order with no refund at all (an import from before
+    #: the 退款金额 column); their "refundable" may already have gone back.
+    refund_unknown: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -186,5 +190,22 @@ def check(desk: Desk) -> CheckReport:
     duplicates = duplicate_trade_nos(db)
     listed = {trade_no for trade_no, _ in duplicates}
     duplicates += [d for d in trade_nos_across_accounts(db) if d[0] not in listed]
-    ok = integrity == "ok" and fk == 0 and counts_match and version == LATEST and not duplicates
-    return CheckReport(ok, integrity, fk, version, orders, counts_match, duplicates)
+    unknown = refund_unknown(desk)
+    ok = integrity == "ok" and fk == 0 and counts_match and version == LATEST and not duplicates and not unknown
+    return CheckReport(ok, integrity, fk, version, orders, counts_match, duplicates, unknown)
+
+
+#: At most this many orders are named by ``refund_unknown``.
+REFUND_UNKNOWN_SHOWN = 200
+
+
+def refund_unknown(desk: Desk) -> list[tuple[str, str]]:
+    """(order no, status) of up to REFUND_UNKNOWN_SHOWN orders whose refunded amount is not
+    known: 部分退款 with nothing refunded or in flight, and paid 已取消 orders with no refund
+    row and nothing refunded (what imports wrote before the 退款金额 column was required)."""
+    rows = desk.db.execute_sql(
+        "SELECT order_no, status FROM orders o WHERE o.refunded_fen + o.refund_pending_fen = 0 AND ("
+        "o.status = 'partially_refunded' OR (o.status = 'cancelled' AND o.paid_at IS NOT NULL AND o.paid_fen > 0 "
+        "AND NOT EXISTS (SELECT 1 FROM refund r WHERE r.order_id = o.id))) ORDER BY o.id LIMIT ?",
+        (REFUND_UNKNOWN_SHOWN,)).fetchall()
+    return [(str(no), str(status)) for no, status in rows]

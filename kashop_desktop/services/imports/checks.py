@@ -63,10 +63,29 @@ def check_update(data: dict[str, Any], stored: StoredOrder) -> bool:
         return False
     forward = old in RANK and new in RANK and RANK[new] > RANK[old]
     expire = old is S.PENDING_PAYMENT and new is S.CANCELLED
+    if not (forward or expire) and new in _REFUNDS and old in RANK and stored.paid_at is not None:
+        raise _refunded_outside(stored, old, new)
     if not (forward or expire):
         raise RowError("status", f"不能把订单从「{old.zh}」改为「{new.zh}」（不回退）",
                        f"will not move the order from '{old.en}' to '{new.en}' (never backwards)")
     return True
+
+
+_REFUNDS = frozenset({S.REFUNDED, S.PARTIALLY_REFUNDED})
+
+
+def _refunded_outside(stored: StoredOrder, old: OrderStatus, new: OrderStatus) -> RowError:
+    """A paid order the desk holds without a refund that the file says was refunded: the
+    refund was made outside the desk, and the desk records it as a refund, not by an import."""
+    return RowError(
+        "status",
+        f"本店记录该订单为「{old.zh}」，文件中为「{new.zh}」：这笔退款是在本店之外做的，导入不会改动已有订单的钱。"
+        f"请在本店登记这笔退款：`requests open {stored.order_no} --reason ... --amount 金额` 并 `requests approve`，"
+        "再用 `refunds resolve 退款ID --succeeded --outside other --note ...` 记为台外退款",
+        f"the desk holds this order as '{old.en}' and the file says '{new.en}': the refund was made outside the "
+        f"desk, and an import does not change the money of an order it holds. Record the refund at the desk: "
+        f"`requests open {stored.order_no} --reason ... --amount YUAN` and `requests approve`, then `refunds resolve REFUND_ID --succeeded "
+        "--outside other --note ...` to mark it refunded outside the desk")
 
 
 def _check_paid_facts(data: dict[str, Any], stored: StoredOrder) -> None:

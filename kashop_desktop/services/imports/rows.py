@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from ...domain.errors import DomainError
+from ...domain.money import Fen, format_yuan
 from ...domain.order import Channel, CodeUsed, ProductType
 from ...domain.states import OrderStatus, parse_status
 from .cells import (
@@ -51,6 +52,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "gateway_trade_no": ("交易号",),
     "buyer": ("买家",),
     "code_used": ("卡密已使用",),
+    "refunded_amount": ("退款金额", "已退金额", "已退款金额", "退款", "refund", "refunded"),
 }
 REQUIRED = ("order_no", "created_at", "product", "product_type", "paid_amount", "status")
 TYPE_ALIASES = {"卡密": "card_code", "直充": "direct_recharge", "实物": "physical"}
@@ -273,6 +275,7 @@ class RowReader:
         self.coupon, self.points = column("coupon", read_money), column("points", read_count)
         self.channel, self.code_used = column("channel", _channel), column("code_used", _code_used)
         self.gateway = column("gateway", read_name)
+        self.refunded = column("refunded_amount", read_money)
         self._plain_width = not header.blank
 
     def parse(self, cells: Sequence[Cell]) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
@@ -297,6 +300,7 @@ class RowReader:
             "code_used": self.code_used(cells),
         }
         order_dict(data)
+        data["refunded_fen"] = refunded_fen(status, paid if paid_at is not None else 0, self.refunded(cells))
         return data, warnings(data, status, self.gateway(cells) or "", self.gateways)
 
     def _times(self, cells: Sequence[Cell], status: OrderStatus) -> tuple[int, int | None, int | None]:
@@ -333,7 +337,7 @@ def order_dict(data: dict[str, Any]) -> None:
     data["buyer"] = data["buyer"] or ""
     data["code_used"] = data["code_used"] or "unknown"
     data["updated_at"] = created
-    data["refunded_fen"] = paid if status is S.REFUNDED else 0
+    data["refunded_fen"] = paid if status is S.REFUNDED else 0  # ``refunded_fen`` refines it from the file
     if data["list_fen"] is None:
         data["list_fen"] = paid
     if data["coupon_fen"] > data["list_fen"]:
@@ -343,6 +347,50 @@ def order_dict(data: dict[str, Any]) -> None:
         raise RowError("paid_amount", "已支付的订单实付金额为 0.00：支付网关不收 0 元，请核对金额（优惠券全额抵扣的订单请填原价和优惠券）",
                        "a paid order with a paid amount of 0.00: no gateway takes a payment of 0; check the amount "
                        "(for an order the coupon paid in full, give the list amount and the coupon)")
+
+
+_REFUND_COLUMN_ZH, _REFUND_COLUMN_EN = "「退款金额」列", "a refunded_amount (退款金额 / refund) column"
+
+
+def refunded_fen(status: OrderStatus, paid: Fen, refunded: Fen | None) -> Fen:
+    """The fen already refunded for a row, from its status, the fen it paid (0 when it has no
+    payment time) and its 退款金额 cell (None: no column or an empty cell); raises RowError when money could show as refundable although
+    the old system may have paid it back.
+
+    部分退款 needs the amount (more than 0, less than paid); 已退款 is the whole amount (an
+    amount given must equal it); a paid 已取消 row needs the amount the old system refunded
+    (0 when it refunded nothing), since a cancelled paid order was usually refunded; any other
+    status must not carry a refund."""
+    if refunded is not None and refunded > paid:
+        raise RowError("refunded_amount", f"退款金额 {format_yuan(refunded)} 大于实付金额 {format_yuan(paid)}",
+                       f"the refunded amount {format_yuan(refunded)} is more than the paid amount {format_yuan(paid)}")
+    if status is S.PARTIALLY_REFUNDED:
+        if not refunded:
+            raise RowError("refunded_amount", f"部分退款的订单需要{_REFUND_COLUMN_ZH}写明已退多少（否则已退的钱会显示为可退）",
+                           f"a partially refunded order needs {_REFUND_COLUMN_EN} saying how much went back "
+                           "(otherwise money already refunded would show as refundable)")
+        if refunded == paid:
+            raise RowError("refunded_amount", "退款金额等于实付金额：状态应为「已退款」",
+                           "the refunded amount equals the paid amount: the status should be 已退款 (refunded)")
+        return refunded
+    if status is S.REFUNDED:
+        if refunded is not None and refunded != paid:
+            raise RowError("refunded_amount", f"已退款的订单退款金额应等于实付金额 {format_yuan(paid)}；只退了一部分请写「部分退款」",
+                           f"a refunded order's refunded amount must equal the paid amount {format_yuan(paid)}; "
+                           "for part of it use 部分退款 (partially refunded)")
+        return paid
+    if status is S.CANCELLED and paid:
+        if refunded is None:
+            raise RowError("refunded_amount", f"已支付的订单已取消，旧系统可能已退款：请在{_REFUND_COLUMN_ZH}写明已退多少"
+                           "（一分未退填 0），否则无法知道还有多少可退",
+                           f"a paid order that was cancelled may have been refunded by the old system: give "
+                           f"{_REFUND_COLUMN_EN} with the amount refunded (0 if none), or nothing can be known "
+                           "to be refundable")
+        return refunded
+    if refunded:
+        raise RowError("refunded_amount", f"状态为「{status.zh}」却有退款金额：请把状态写成「部分退款」或「已退款」",
+                       f"the status is '{status.en}' but a refunded amount is given: use 部分退款 or 已退款")
+    return 0
 
 
 def _check_width(cells: Sequence[Cell], header: Header) -> None:
@@ -359,8 +407,19 @@ def _status(value: Cell) -> OrderStatus | None:
     return _status_of(text) if text else None
 
 
+#: Not an order status but a refund's state: a file cannot bring a refund still in flight.
+_IN_FLIGHT = frozenset({"退款中", "refunding", "refund_pending", "退款处理中"})
+
+
 @lru_cache(maxsize=256)
 def _status_of(text: str) -> OrderStatus:
+    if text.lower() in _IN_FLIGHT:
+        raise CellError("「退款中」是一笔尚未完成的退款，导入无法接手旧系统里进行中的退款（本店无法得知其结果）；"
+                        "请等它在旧系统里完成，再以「部分退款」或「已退款」并填写「退款金额」列导入（失败则按原状态导入）",
+                        "退款中 (refunding) is a refund still in flight; an import cannot take over a refund running "
+                        "in the old system (the desk cannot learn its outcome). Wait until it finishes there, then "
+                        "import the row as 部分退款 or 已退款 with the refunded_amount (退款金额) column (or with "
+                        "its earlier status if the refund failed)")
     try:
         return parse_status(text)
     except DomainError as exc:
@@ -412,6 +471,4 @@ def warnings(data: dict[str, Any], status: OrderStatus, gateway: str,
     data["gateway_id"] = gateways.get(gateway) if gateway else None
     if gateway and data["gateway_id"] is None:
         found.append(("gateway", f"没有名为 {gateway} 的网关账户", f"no gateway account named {gateway}"))
-    if status is S.PARTIALLY_REFUNDED:
-        found.append(("status", "部分退款金额未知，按 0 记录", "partial refund amount unknown; recorded as 0"))
     return found
