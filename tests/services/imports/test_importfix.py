@@ -47,7 +47,7 @@ def test_a_refunded_amount_column_is_recorded_and_not_refundable_again(desk: Des
 
 
 def test_a_paid_cancelled_row_needs_what_the_old_system_refunded(desk: Desk, tmp_path: Path) -> None:
-    rows = [f"C1,2026-11-18 09:00,点券,卡密,10.00,已取消,2026-11-18 09:01,,支付宝,T1,13800138001",
+    rows = ["C1,2026-11-18 09:00,点券,卡密,10.00,已取消,2026-11-18 09:01,,支付宝,T1,13800138001",
             "C2,2026-11-18 09:00,点券,卡密,10.00,已取消,,,,,13800138002"]
     report = import_file(desk, csv(tmp_path / "c.csv", rows))
     assert [(p.row, p.column) for p in report.problems] == [(2, "refunded_amount")]
@@ -60,7 +60,7 @@ def test_a_paid_cancelled_row_needs_what_the_old_system_refunded(desk: Desk, tmp
 def test_check_names_stored_orders_whose_refunded_amount_is_unknown(desk: Desk, tmp_path: Path) -> None:
     import_file(desk, csv(tmp_path / "ok.csv", [
         f"K1,2026-11-18 09:00,点券,卡密,10.00,部分退款,{PAID},T1,13800138001,4.00",
-        f"K2,2026-11-18 09:00,点券,卡密,10.00,已取消,2026-11-18 09:01,,支付宝,T2,13800138002,10.00",
+        "K2,2026-11-18 09:00,点券,卡密,10.00,已取消,2026-11-18 09:01,,支付宝,T2,13800138002,10.00",
         f"K3,2026-11-18 09:00,点券,卡密,10.00,已完成,{PAID},T3,13800138003,"], HEAD + ",退款金额"))
     assert check(desk).ok and check(desk).refund_unknown == []
     # What an import wrote before the 退款金额 column was required.
