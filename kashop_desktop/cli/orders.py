@@ -95,6 +95,9 @@ def _register_import(orders: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--column", action="append", default=[], metavar="HEADER=FIELD", help=T(
         "把文件的 HEADER 列当作 FIELD 读取（如 付款金额=paid_amount）；HEADER= 跳过该列；可重复",
         "read the file's column HEADER as FIELD (e.g. 付款金额=paid_amount); HEADER= skips that column; repeatable"))
+    p.add_argument("--encoding", metavar="NAME", help=T(
+        "文本文件的编码（如 big5、gbk、utf-8）；默认自动识别", "the text file's encoding (e.g. big5, gbk, utf-8); "
+        "detected by default"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
@@ -231,8 +234,21 @@ def cmd_orders_import(args: argparse.Namespace) -> int:
             raise UsageError(f"no such file: {args.file}")
         columns = _columns(args.column)
         meter = ImportMeter(sys.stderr) if sys.stderr.isatty() else None
+        last: list[Any] = []
+
+        def progress(report: Any) -> None:
+            last[:] = [report]
+            if meter is not None:
+                meter(report)
+
         try:
-            report = import_file(desk, args.file, all_or_nothing=args.all_or_nothing, progress=meter, columns=columns)
+            report = import_file(desk, args.file, all_or_nothing=args.all_or_nothing, progress=progress,
+                                 columns=columns, encoding=args.encoding)
+        except KeyboardInterrupt:
+            if meter is not None:
+                meter.clear()
+            _print_interrupted(args, last[0] if last else None)
+            raise
         finally:
             if meter is not None:
                 meter.clear()
@@ -290,6 +306,19 @@ def _columns(items: list[str]) -> dict[str, str]:
     return chosen
 
 
+def _print_interrupted(args: argparse.Namespace, report: Any) -> None:
+    """Ctrl+C during an import: what is in the store and where to go on from."""
+    if args.all_or_nothing or report is None or not report.committed_row:
+        print_error("导入被中断：没有写入任何行", "the import was interrupted: no row was written")
+        return
+    done, row = report.inserted + report.updated, report.committed_row
+    print_error(f"导入被中断：文件第 {row} 行及之前已提交（新增或更新 {done} 行），第 {row + 1} 行起未写入；"
+                "再导入同一个文件即可从那里继续（已导入的行计为未变）",
+                f"the import was interrupted: file rows up to {row} are committed ({done} rows inserted or "
+                f"updated), nothing from row {row + 1} on; import the same file again to go on from there "
+                "(rows already in count as unchanged)")
+
+
 def _print_import(args: argparse.Namespace, report: Any) -> None:
     def rows(items: list[Any]) -> list[dict[str, Any]]:
         return [{"row": p.row, "column": p.column, "value": p.value, "zh": p.zh, "en": p.en} for p in items]
@@ -300,26 +329,34 @@ def _print_import(args: argparse.Namespace, report: Any) -> None:
                     "blank_rows": report.blank, "rolled_back": report.rolled_back,
                     "stopped": rows([report.stopped])[0] if report.stopped else None,
                     "problems": rows(report.problems), "warnings": rows(report.warnings),
-                    "warning_count": report.warning_count, "held": report.held})
+                    "warning_count": report.warning_count, "held": report.held,
+                    "notes": [{"zh": zh, "en": en} for zh, en in report.notes]})
         return
+    for zh_note, en_note in report.notes:
+        print(f"  注意 note: {zh_note} / {en_note}")
     print(f"行 rows {report.rows}: 新增 inserted {report.inserted}, 更新 updated {report.updated}, "
           f"未变 unchanged {report.unchanged}, 拒绝 refused {report.refused}")
     if report.held:
         print(f"  {report.held} 个新订单属于黑名单买家，已扣留待审（orders list --status held）/ {report.held} new "
               "order(s) of blocked buyers held for review (orders list --status held)")
-    for p in report.problems:
+    for p in sorted(report.problems, key=lambda p: p.row):
         where = f" [{p.column}]" if p.column else ""
         print(f"  第 {p.row} 行 row {p.row}{where}: {p.zh} / {p.en}", file=sys.stderr)
     if report.refused > len(report.problems):
         more = report.refused - len(report.problems)
         print(f"  …另有 {more} 行被拒绝 / …and {more} more rows refused", file=sys.stderr)
-    for p in report.warnings:
+    for p in sorted(report.warnings, key=lambda p: p.row):
         print(f"  提示 第 {p.row} 行 warning row {p.row} [{p.column}]: {p.zh} / {p.en}")
     if report.stopped is not None:
         print_error(f"导入在第 {report.stopped.row} 行停止：{report.stopped.zh}",
                     f"the import stopped at row {report.stopped.row}: {report.stopped.en}")
     if report.rolled_back:
-        print_error("有行被拒绝，按 --all-or-nothing 未写入任何行", "rows were refused; with --all-or-nothing nothing was written")
+        good = report.rows - report.refused
+        print_error(f"有 {report.refused} 行被拒绝，按 --all-or-nothing 未写入任何行：其余 {good} 行正确的行也没有写入；"
+                    "改正被拒绝的行后再导入整个文件",
+                    f"{report.refused} rows were refused, so with --all-or-nothing nothing was written: the other "
+                    f"{good} good rows were not written either; correct the refused rows and import the whole "
+                    "file again")
 
 
 def cmd_orders_cancel(args: argparse.Namespace) -> int:

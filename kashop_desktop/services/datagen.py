@@ -364,7 +364,8 @@ def distinct_buyers(desk: Desk) -> int:
 
 #: The columns of a web shop's order export as ``write_export`` writes them (Chinese headers).
 EXPORT_HEADER = ("订单号", "下单时间", "商品", "商品类型", "数量", "原价", "优惠券", "积分", "实付金额", "状态", "支付时间",
-                 "发货时间", "支付方式", "交易号", "买家", "卡密已使用")
+                 "发货时间", "支付方式", "交易号", "买家", "卡密已使用",
+                 "退款金额")
 _EXPORT_STATUS = {"pending_payment": "待支付", "paid": "待发货", "delivered": "已发货", "completed": "已完成",
                   "cancelled": "已取消", "refunded": "已退款", "partially_refunded": "部分退款"}
 _EXPORT_TYPE = {"card_code": "卡密", "direct_recharge": "直充", "physical": "实物"}
@@ -391,7 +392,12 @@ def _export_row(row: dict[str, Any]) -> list[str]:
         str(row["points"]) if row["points"] else "", _yuan(row["paid_fen"]), _EXPORT_STATUS[row["status"]],
         _stamp(row.get("paid_at")), _stamp(row.get("delivered_at")), _EXPORT_CHANNEL[row.get("channel")],
         row.get("gateway_trade_no") or "", row["buyer"], _EXPORT_USED[row.get("code_used", "unknown")],
+        _yuan(row.get("refunded_fen", 0)) if row.get("paid_at") and row["status"] in _REFUND_KNOWN else "",
     ]
+
+
+#: Statuses whose refunded amount the export states (the import needs it for these).
+_REFUND_KNOWN = frozenset({"cancelled", "refunded", "partially_refunded"})
 
 
 def _yuan(fen: int) -> str:

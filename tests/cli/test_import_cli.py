@@ -103,13 +103,13 @@ def test_the_progress_line_gives_rows_rate_and_time_left() -> None:
     assert ImportMeter.line(1_000, 0, 2.0) == "导入中 importing 1,000 行 rows · 500 行/秒 rows/s"
 
 def test_column_names_a_header_as_a_field_or_skips_it(data_dir: Path, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "own.csv", ["订单号,下单时间,商品,商品类型,付款金额,状态,支付时间,备注",
+    path = write_csv(tmp_path / "own.csv", ["订单号,下单时间,商品,商品类型,实收金额,状态,支付时间,备注",
                                             "KS1,2026-11-18 09:00,点券,卡密,6,已支付,2026-11-18 09:01,老客户"])
     refused = run(data_dir, str(path))
-    assert refused.returncode == 1 and "付款金额" in refused.stderr
-    done = run(data_dir, str(path), "--column", "付款金额=paid_amount", "--column", "备注=", "--json")
+    assert refused.returncode == 1 and "实收金额" in refused.stderr
+    done = run(data_dir, str(path), "--column", "实收金额=paid_amount", "--column", "备注=", "--json")
     assert done.returncode == 0 and json.loads(done.stdout)["inserted"] == 1
-    usage = run(data_dir, str(path), "--column", "付款金额")
+    usage = run(data_dir, str(path), "--column", "实收金额")
     assert usage.returncode == 2 and "HEADER=FIELD" in usage.stderr
-    unknown = run(data_dir, str(path), "--column", "付款金额=amount")
+    unknown = run(data_dir, str(path), "--column", "实收金额=amount")
     assert unknown.returncode == 2 and "paid_amount" in unknown.stderr

@@ -53,6 +53,34 @@ _TIME = re.compile(
 )
 
 
+_FORMULA_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)
+_POINT_ZERO = re.compile(r"^[0-9]+\.0+$")
+
+
+def unwrap_excel_text(text: str) -> str:
+    """The text inside the usual ways of keeping Excel from turning a value into a number:
+    ``="202611180001234567"`` (a formula that gives the text, ``""`` inside for a quote) and a
+    leading apostrophe ``'13800138000``; any other text is returned as it is."""
+    if text.startswith('="'):
+        match = _FORMULA_TEXT.match(text)
+        if match:
+            return match.group(1).replace('""', '"').strip()
+    if text.startswith("'") and len(text) > 1:
+        return text[1:].strip()
+    return text
+
+
+def looks_truncated(text: str) -> bool:
+    """An id of 16 or more digits whose digits after the 15th are all 0: what Excel writes out
+    for a long number it kept to 15 significant digits (``202611180001234000``)."""
+    return len(text) >= 16 and text.isdigit() and not text[15:].strip("0")
+
+
+TRUNCATED_ZH = f"编号末尾是一串 0，像是被 Excel 截成了 15 位有效数字；{TEXT_HINT_ZH}"
+TRUNCATED_EN = (f"the id ends in a run of zeros, as Excel writes a long number it cut to 15 significant "
+                f"digits; {TEXT_HINT_EN}")
+
+
 #: What a formula cell saved without a value reads as (a control character: no real cell holds it).
 NO_SAVED_VALUE = "\x00formula without a saved value"
 
@@ -105,7 +133,11 @@ def read_id(value: Cell, *, max_len: int = 64) -> str:
                         f"lost; {TEXT_HINT_EN}")
     if isinstance(value, datetime | date | time | timedelta):
         raise CellError(f"编号被 Excel 存成了日期；{TEXT_HINT_ZH}", f"Excel stored this id as a date; {TEXT_HINT_EN}")
-    text = clean_text(value).translate(_FULL_WIDTH)
+    text = unwrap_excel_text(clean_text(value).translate(_FULL_WIDTH))
+    if _POINT_ZERO.match(text):
+        raise CellError(f"编号带着 .0（{text}），Excel 把它当成了数字，长编号的末尾可能已丢失；{TEXT_HINT_ZH}",
+                        f"the id ends in .0 ({text}): Excel took it for a number, so the end of a long id may be "
+                        f"lost; {TEXT_HINT_EN}")
     if _SCIENTIFIC.match(text):
         raise CellError(f"编号是科学计数法（{text}），Excel 已截断了它；{TEXT_HINT_ZH}",
                         f"the id is in scientific notation ({text}): Excel has cut it short; {TEXT_HINT_EN}")
@@ -122,8 +154,9 @@ def read_contact(value: Cell) -> str:
     shows may not be what the buyer wrote (``1.38001E+10`` reads back as 13800100000)."""
     if isinstance(value, int | float | datetime | date | time | timedelta) and not isinstance(value, bool):
         return read_id(value)  # raises with the hint
-    text = clean_text(value)
-    if _SCIENTIFIC.match(text.translate(_FULL_WIDTH)):
+    text = unwrap_excel_text(clean_text(value))
+    shown = text.translate(_FULL_WIDTH)
+    if _SCIENTIFIC.match(shown) or _POINT_ZERO.match(shown):
         return read_id(text)  # raises with the hint
     if len(text) > 200:
         raise CellError("买家联系方式超过 200 个字符", "buyer contact longer than 200 characters")

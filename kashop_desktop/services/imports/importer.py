@@ -30,11 +30,13 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
+from ...domain.clock import to_epoch
 from ...domain.errors import StoreBusy
 from ...store import bulkload
 from ...store.bulkload import BulkLoadLock
 from ..common import OWNER
 from ..desk import Desk
+from .cells import TRUNCATED_EN, TRUNCATED_ZH, looks_truncated
 from .reading import ImportFileError, Row, Table, open_table
 from .report import ImportReport, RowProblem
 from .rows import Header, RowError, RowReader, is_blank, shown_value
@@ -64,7 +66,7 @@ class _Refused(Exception):
 def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: bool = False,
                 chunk_rows: int = CHUNK_ROWS, progress: Progress | None = None,
                 cancel: Cancel | None = None, bulk: bool | None = None, dry_run: bool = False,
-                columns: Mapping[str, str] | None = None) -> ImportReport:
+                columns: Mapping[str, str] | None = None, encoding: str | None = None) -> ImportReport:
     """Import orders from a CSV/TSV (UTF-8, UTF-16 with BOM, GBK/GB18030) or XLSX file.
 
     Returns the ImportReport (its ``outcome`` says all / partial / nothing). Raises
@@ -75,17 +77,24 @@ def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: b
     cancel rolls everything back). ``bulk`` forces the set-aside upkeep on or off (None: decided by
     ``BULK_FROM_ROWS``); the store ends the same either way. ``dry_run``: see the module docstring.
     ``columns`` maps a header text to the field it stands for ("" not to import that column), over
-    the names the desk knows (``rows.Header.read``).
+    the names the desk knows (``rows.Header.read``). ``encoding`` names a text file's encoding
+    instead of detecting it (``reading.open_table``).
     """
-    table = open_table(path)
+    table = open_table(path, encoding=encoding)
     report = ImportReport(all_or_nothing=all_or_nothing, estimated_rows=max(0, table.estimated_rows - 1),
                           dry_run=dry_run)
     try:
         rows = iter(table.rows)
         header = _header(rows, columns)
+        if header.unknown:
+            shown = ", ".join(header.unknown)
+            report.notes.append((f"不认识的列未导入：{shown}（如某列就是订单的一个字段，可用 --column 表头=字段 指明）",
+                                 f"columns the desk does not know were not imported: {shown} (if one of them is an "
+                                 "order field, name it with --column HEADER=FIELD)"))
         writer = ChunkWriter(desk, report, actor)
         gateways = {str(n): int(i) for n, i in desk.db.execute_sql("SELECT name, id FROM gateway_account")}
-        chunks = _chunks(_checked_rows(rows, header, table, gateways, report), chunk_rows)
+        now = to_epoch(desk.now())
+        chunks = _chunks(_checked_rows(rows, header, table, gateways, report, now), chunk_rows)
         if dry_run:
             _check_only(writer, chunks, report, progress, cancel)
         else:
@@ -163,9 +172,9 @@ def _header(rows: Iterator[Row], columns: Mapping[str, str] | None = None) -> He
 
 
 def _checked_rows(rows: Iterator[Row], header: Header, table: Table, gateways: dict[str, int],
-                  report: ImportReport) -> Iterator[Pending]:
+                  report: ImportReport, now: int | None = None) -> Iterator[Pending]:
     seen: set[str] = set()
-    parse = RowReader(header, table.date_epoch, gateways).parse
+    parse = RowReader(header, table.date_epoch, gateways, now).parse
     for number, cells in rows:
         if cells is None:
             report.rows += 1
@@ -178,10 +187,16 @@ def _checked_rows(rows: Iterator[Row], header: Header, table: Table, gateways: d
         try:
             data, warnings = parse(cells)
         except RowError as exc:
+            if header.repeats(cells):  # a second export pasted under the first, its header included
+                report.rows -= 1
+                report.warn(RowProblem(number, "", "表头行重复出现，已跳过", "the header row appears again; skipped"))
+                continue
             report.refuse(RowProblem(number, exc.column, exc.zh, exc.en, shown_value(cells, header, exc.column)))
             continue
         if data["order_no"] in seen:
-            report.refuse(RowProblem(number, "order_no", "文件中订单号重复", "order no repeated in the file",
+            hint = looks_truncated(data["order_no"])
+            report.refuse(RowProblem(number, "order_no", "文件中订单号重复" + (f"；{TRUNCATED_ZH}" if hint else ""),
+                                     "order no repeated in the file" + (f"; {TRUNCATED_EN}" if hint else ""),
                                      data["order_no"]))
             continue
         seen.add(data["order_no"])

@@ -75,8 +75,12 @@ class Table:
             close()
 
 
-def open_table(path: Path, *, whole: bool = True) -> Table:
+def open_table(path: Path, *, whole: bool = True, encoding: str | None = None) -> Table:
     """Open ``path`` for reading rows; raises ImportFileError for a file that cannot be read.
+
+    ``encoding`` (a Python codec name such as ``big5``; None: detected) reads a text file in the
+    encoding the owner names, where detection is unsure or refuses it; the whole file must
+    decode in it.
 
     ``whole=False`` (a preview of the first rows) leaves out the scan of an XLSX's whole sheet
     for damage and formulas without a saved value (seconds for a big sheet; the import itself
@@ -97,7 +101,11 @@ def open_table(path: Path, *, whole: bool = True) -> Table:
         raise ImportFileError("not_xlsx", "文件名是 .xlsx，但内容不是 Excel 工作簿（文件不完整或是改了扩展名的其他文件）",
                               "the name says .xlsx but the content is not an Excel workbook (an incomplete "
                               "download or another file renamed)")
-    encoding = detect_encoding(path)
+    if encoding:
+        encoding = _named_encoding(encoding)
+        _decodes_whole(path, encoding)
+    else:
+        encoding = detect_encoding(path)
     return Table("csv", encoding, None, _csv_rows(path, encoding), estimate_lines(path))
 
 
@@ -137,17 +145,53 @@ def detect_encoding(path: Path) -> str:
     sample = _sample(path, head, bad)
     if _plausible_chinese(sample) and _first_bad_byte(path, "gb18030") is None:
         return "gb18030"  # a short GBK file gives charset-normalizer too little to go on
-    best = charset_normalizer.from_bytes(sample).best()
-    if best is None:
+    found, others = _best_guess(sample)
+    if found is None:
         raise ImportFileError("binary", f"这不是文本表格文件（像是二进制数据）；{SAVE_AS_HINT_ZH}",
                               f"this is not a text table (it looks like binary data); {SAVE_AS_HINT_EN}")
-    found = best.encoding.lower()
     if found in _GB_FAMILY:
         _decodes_whole(path, "gb18030")
         return "gb18030"
     zh, en = _LANGUAGES.get(found, (found, found))
-    raise ImportFileError("encoding", f"文件编码像是 {zh}，只支持 UTF-8 与 GBK/GB18030；{SAVE_AS_HINT_ZH}",
-                          f"the file looks like {en}; only UTF-8 and GBK/GB18030 are read; {SAVE_AS_HINT_EN}")
+    unsure = sorted({_LANGUAGES.get(o, (o, o)) for o in others if _LANGUAGES.get(o, (o, o))[0] != zh})
+    if unsure:
+        zh += f"（不确定，也可能是 {'、'.join(z for z, _ in unsure)}）"
+        en += f" (not sure: it may also be {', '.join(e for _, e in unsure)})"
+    raise ImportFileError("encoding", f"文件编码像是 {zh}；自动只识别 UTF-8 与 GBK/GB18030。{SAVE_AS_HINT_ZH}，"
+                          f"或用 --encoding 指明编码（如 --encoding {found}）",
+                          f"the file looks like {en}; only UTF-8 and GBK/GB18030 are recognised by themselves. "
+                          f"{SAVE_AS_HINT_EN[0].upper() + SAVE_AS_HINT_EN[1:]}, or name the encoding with "
+                          f"--encoding (e.g. --encoding {found})")
+
+
+def _named_encoding(name: str) -> str:
+    try:
+        return codecs.lookup(name.strip()).name
+    except LookupError:
+        raise ImportFileError("bad_encoding", f"没有名为 {name} 的编码（例如 utf-8、gb18030、big5）",
+                              f"no encoding named {name} (for example utf-8, gb18030, big5)") from None
+
+
+#: How close (charset-normalizer's chaos, 0-1) a Chinese candidate must be to the best to be preferred.
+_NEAR = 0.05
+_BIG5 = frozenset({"big5", "cp950", "big5hkscs"})
+
+
+def _best_guess(sample: bytes) -> tuple[str | None, list[str]]:
+    """charset-normalizer's guess for ``sample``, preferring Big5 (Chinese) among the near-equal
+    candidates when the best is not GB (on a short sample Big5 and Shift-JIS score alike; a
+    near-equal GB candidate is never taken, lest a Japanese file be read as Chinese nonsense);
+    returns the encoding (None: nothing fits) and the other near-equal candidates' names."""
+    results = list(charset_normalizer.from_bytes(sample))
+    if not results:
+        return None, []
+    best = min(results, key=lambda m: m.chaos)
+    near = [m.encoding.lower() for m in results if m.chaos <= best.chaos + _NEAR]
+    found = best.encoding.lower()
+    big5 = [name for name in near if name in _BIG5]
+    if found not in _GB_FAMILY and big5:
+        found = big5[0]
+    return found, [name for name in near if name != found]
 
 
 def _sample(path: Path, head: bytes, bad: int) -> bytes:
@@ -299,6 +343,8 @@ def _check_sheet_xml(path: Path, member: str) -> frozenset[tuple[int, int]]:
     unsaved = _UnsavedFormulas()
     parser.StartElementHandler = unsaved.start
     parser.EndElementHandler = unsaved.end
+    parser.CharacterDataHandler = unsaved.text
+    parser.buffer_text = True
     try:
         with zipfile.ZipFile(path) as package, package.open(member.lstrip("/")) as sheet_xml:
             while block := sheet_xml.read(_BLOCK):
@@ -318,12 +364,13 @@ _REF = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]+)$")
 
 
 class _UnsavedFormulas:
-    """expat handlers noting ``<c r="B7"><f>...</f></c>`` cells that have no ``<v>``."""
+    """expat handlers noting ``<c r="B7"><f>...</f></c>`` cells that have no ``<v>``, or an
+    empty one (``<v/>``, ``<v></v>``: what some writers save for a formula they did not calculate)."""
 
     def __init__(self) -> None:
         self.found: set[tuple[int, int]] = set()
         self._ref: str | None = None
-        self._formula = self._value = False
+        self._formula = self._value = self._in_value = False
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         tag = name.rsplit(":", 1)[-1]
@@ -331,11 +378,20 @@ class _UnsavedFormulas:
             self._ref, self._formula, self._value = attrs.get("r"), False, False
         elif tag == "f":
             self._formula = True
-        elif tag in ("v", "is"):
+        elif tag == "v":
+            self._in_value = True
+        elif tag == "is":
+            self._value = True
+
+    def text(self, data: str) -> None:
+        if self._in_value and data:
             self._value = True
 
     def end(self, name: str) -> None:
-        if name.rsplit(":", 1)[-1] != "c" or not self._formula or self._value or not self._ref:
+        tag = name.rsplit(":", 1)[-1]
+        if tag == "v":
+            self._in_value = False
+        if tag != "c" or not self._formula or self._value or not self._ref:
             return
         match = _REF.match(self._ref)
         if match:
@@ -355,7 +411,7 @@ def _xlsx_rows(book: Any, sheet: Any, source: BinaryIO, unsaved: frozenset[tuple
                 number += 1
                 values = [_cell_value(cell, date_only) for cell in cells]
                 if unsaved:
-                    values = [NO_SAVED_VALUE if v is None and (getattr(c, "row", 0), getattr(c, "column", 0))
+                    values = [NO_SAVED_VALUE if (v is None or v == "") and (getattr(c, "row", 0), getattr(c, "column", 0))
                               in unsaved else v for c, v in zip(cells, values, strict=True)]
                 yield number, values
     except ImportFileError:

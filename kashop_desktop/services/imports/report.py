@@ -60,6 +60,8 @@ class ImportReport:
     dry_run: bool = False
     committed_row: int = 0
     changes: Changes = field(default_factory=Changes)
+    #: Notes on the file as a whole, (zh, en): columns not imported...
+    notes: list[tuple[str, str]] = field(default_factory=list)
     #: About how many data rows the file holds (from its size; 0: unknown), for progress.
     estimated_rows: int = 0
 

@@ -8,21 +8,26 @@ the dict that ``bulk.insert_orders`` takes, or raises ``RowError`` naming the co
 from __future__ import annotations
 
 import re
+import time as _time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from ...domain.clock import SHOP_TZ
 from ...domain.errors import DomainError
 from ...domain.money import Fen, format_yuan
 from ...domain.order import Channel, CodeUsed, ProductType
 from ...domain.states import OrderStatus, parse_status
 from .cells import (
     NO_SAVED_VALUE,
+    TRUNCATED_EN,
+    TRUNCATED_ZH,
     Cell,
     CellError,
     clean_text,
+    looks_truncated,
     read_contact,
     read_count,
     read_id,
@@ -35,22 +40,22 @@ from .reading import ImportFileError
 S = OrderStatus
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "order_no": ("订单号", "订单编号"),
-    "created_at": ("下单时间", "创建时间"),
-    "product": ("商品", "商品名称"),
+    "order_no": ("订单号", "订单编号", "商户订单号"),
+    "created_at": ("下单时间", "创建时间", "订单时间"),
+    "product": ("商品", "商品名称", "商品标题"),
     "product_type": ("商品类型",),
-    "quantity": ("数量",),
-    "list_amount": ("原价",),
-    "coupon": ("优惠券",),
+    "quantity": ("数量", "购买数量", "商品数量"),
+    "list_amount": ("原价", "订单金额", "订单总价"),
+    "coupon": ("优惠券", "优惠金额"),
     "points": ("积分",),
-    "paid_amount": ("实付金额",),
+    "paid_amount": ("实付金额", "付款金额", "支付金额", "实际支付金额", "实际支付"),
     "status": ("状态", "订单状态"),
     "paid_at": ("支付时间", "付款时间"),
     "delivered_at": ("发货时间",),
-    "channel": ("支付方式",),
+    "channel": ("支付方式", "支付通道", "付款方式"),
     "gateway": ("网关",),
-    "gateway_trade_no": ("交易号",),
-    "buyer": ("买家",),
+    "gateway_trade_no": ("交易号", "支付单号", "支付订单号", "交易单号", "支付流水号", "流水号"),
+    "buyer": ("买家", "联系方式", "买家联系方式", "手机号", "手机", "邮箱", "联系邮箱", "QQ", "qq"),
     "code_used": ("卡密已使用",),
     "refunded_amount": ("退款金额", "已退金额", "已退款金额", "退款", "refund", "refunded"),
 }
@@ -82,11 +87,24 @@ class Header:
     index: dict[str, int]
     width: int
     blank: frozenset[int]  # positions with an empty header cell
-    ignored: frozenset[int] = frozenset()  # positions the owner chose not to import
+    ignored: frozenset[int] = frozenset()  # positions not imported: the owner's choice, or unknown
+    unknown: tuple[str, ...] = ()  # header texts the desk does not know (not imported)
+    texts: tuple[str, ...] = ()  # every header cell as read, to know the header row repeated
+
+    def repeats(self, cells: Sequence[Cell]) -> bool:
+        """Whether a data row is this header row again (a second export pasted under the first)."""
+        texts = [header_text(c) for c in cells]
+        while texts and not texts[-1]:
+            texts.pop()
+        known = list(self.texts)
+        while known and not known[-1]:
+            known.pop()
+        return bool(known) and texts == known
 
     @classmethod
     def read(cls, cells: Sequence[Cell], columns: Mapping[str, str] | None = None) -> Header:
-        """Map header cells to codes; raises ImportFileError for unknown, missing or duplicate columns.
+        """Map header cells to codes; raises ImportFileError for missing or duplicate columns.
+        Columns the desk does not know (备注, 卡密, IP...) are not imported (``unknown`` lists them).
 
         ``columns`` (the owner's choice, see ``check_columns``) maps a header text as written
         to the code it stands for, or to "" for a column not to import; it wins over the names
@@ -106,18 +124,21 @@ class Header:
                 blank.add(position)
             elif code is None:
                 unknown.append(text[:40])
+                ignored.add(position)
             elif code in index:
                 raise _duplicate(named[code], text, code)
             else:
                 index[code], named[code] = position, text
-        if unknown:
-            raise ImportFileError("unknown_columns", f"不认识的列：{', '.join(unknown)}",
-                                  f"unknown columns: {', '.join(unknown)}")
         missing = [c for c in REQUIRED if c not in index]
         if missing:
-            raise ImportFileError("missing_columns", f"缺少必需的列：{', '.join(missing)}",
-                                  f"required columns missing: {', '.join(missing)}")
-        return cls(index, len(cells), frozenset(blank), frozenset(ignored))
+            names = "、".join(f"{COLUMNS[c][0]}" for c in missing)
+            hint_zh = f"；文件中有不认识的列：{', '.join(unknown)}，可用 --column 表头=字段 指明" if unknown else ""
+            hint_en = (f"; the file has columns the desk does not know: {', '.join(unknown)}; name them with "
+                       "--column HEADER=FIELD") if unknown else ""
+            raise ImportFileError("missing_columns", f"缺少必需的列：{names}{hint_zh}",
+                                  f"required columns missing: {', '.join(missing)}{hint_en}")
+        return cls(index, len(cells), frozenset(blank), frozenset(ignored), tuple(unknown),
+                   tuple(header_text(c) for c in cells))
 
 
 def check_columns(columns: Mapping[str, str] | None) -> dict[str, str]:
@@ -254,8 +275,11 @@ class _Column:
 class RowReader:
     """``parse_row`` for one file: each column's reader and memo set up once from the header."""
 
-    def __init__(self, header: Header, epoch: datetime | None, gateways: dict[str, int]) -> None:
+    def __init__(self, header: Header, epoch: datetime | None, gateways: dict[str, int],
+                 now: int | None = None) -> None:
         self.header, self.gateways = header, gateways
+        #: Times later than this (epoch seconds) are refused as in the future.
+        self.latest = (int(_time.time()) if now is None else now) + FUTURE_SLACK_S
 
         def column(code: str, reader: Callable[[Cell], Any], size: int = _MEMO_SIZE) -> _Column:
             # A column the file does not have reads the padding cell after the last one (None).
@@ -312,6 +336,12 @@ class RowReader:
             raise RowError("paid_at", "已支付的订单需要支付时间", "a paid order needs its payment time")
         if status in _DELIVERED_STATES and delivered_at is None:
             raise RowError("delivered_at", "已发货的订单需要发货时间", "a delivered order needs its delivery time")
+        for column, at in (("created_at", created), ("paid_at", paid_at), ("delivered_at", delivered_at)):
+            if at is not None and at > self.latest:
+                shown = datetime.fromtimestamp(at, SHOP_TZ).strftime("%Y-%m-%d %H:%M")
+                raise RowError(column, f"时间在未来（北京时间 {shown}）：请核对日期，或电脑的时钟",
+                               f"the time is in the future ({shown} Beijing time): check the date, or the "
+                               "computer's clock")
         if paid_at is not None and paid_at < created:
             raise RowError("paid_at", "支付时间早于下单时间", "the payment time is before the order was created")
         if delivered_at is not None and delivered_at < (paid_at if paid_at is not None else created):
@@ -320,6 +350,8 @@ class RowReader:
 
 
 _DELIVERED_STATES = frozenset({S.DELIVERED, S.COMPLETED})
+#: How far after now (seconds) a time may be before it is refused as in the future (clocks drift).
+FUTURE_SLACK_S = 600
 
 
 def order_dict(data: dict[str, Any]) -> None:
@@ -468,6 +500,9 @@ def warnings(data: dict[str, Any], status: OrderStatus, gateway: str,
     if status in _PAID_STATES and not data["paid_fen"]:  # order_dict let it through: the coupon paid it all
         found.append(("paid_amount", "0 元订单（优惠券全额抵扣）：没有可退的钱",
                       "a ¥0.00 order (paid in full by the coupon): nothing can be refunded"))
+    for column, key in (("order_no", "order_no"), ("gateway_trade_no", "gateway_trade_no")):
+        if data[key] and looks_truncated(data[key]):
+            found.append((column, TRUNCATED_ZH, TRUNCATED_EN))
     data["gateway_id"] = gateways.get(gateway) if gateway else None
     if gateway and data["gateway_id"] is None:
         found.append(("gateway", f"没有名为 {gateway} 的网关账户", f"no gateway account named {gateway}"))

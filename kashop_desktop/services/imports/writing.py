@@ -23,6 +23,7 @@ from ..buyers import hold_new_orders
 from ..common import add_events, event_row
 from ..desk import Desk
 from ..trade_nos import TradeNoClaims
+from .cells import TRUNCATED_EN, TRUNCATED_ZH, looks_truncated
 from .checks import StoredOrder, check_row
 from .report import ImportReport, RowProblem
 from .rows import RowError
@@ -51,6 +52,13 @@ def _value(data: dict[str, Any], column: str) -> str:
         return format_yuan(data["paid_fen"])
     value = data.get(column)
     return "" if value is None else str(value)
+
+
+def _taken(zh: str, en: str, trade_no: str) -> RowError:
+    """A trade no another order holds; with the Excel hint when it looks cut to 15 digits."""
+    if looks_truncated(trade_no):
+        zh, en = f"{zh}；{TRUNCATED_ZH}", f"{en}; {TRUNCATED_EN}"
+    return RowError("gateway_trade_no", zh, en)
 
 
 @dataclass
@@ -93,7 +101,7 @@ class ChunkWriter:
                 moves = check_row(data, old, accepted)
                 taken = trade_nos.refusal(data["gateway_id"], data["gateway_trade_no"], old.id if old else None)
                 if taken is not None:  # one payment pays for one order
-                    raise RowError("gateway_trade_no", taken.zh, taken.en)
+                    raise _taken(taken.zh, taken.en, data["gateway_trade_no"])
             except RowError as exc:
                 self.report.refuse(RowProblem(pending.number, exc.column, exc.zh, exc.en, _value(data, exc.column)))
                 continue

@@ -71,11 +71,11 @@ def test_preview_shows_the_mapping_first_rows_and_size(tmp_path: Path) -> None:
 
 
 def test_preview_shows_an_unknown_and_a_missing_column_without_raising(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "o.csv", ["订单号,下单时间,商品,商品类型,付款金额,状态", "KS1,2026-11-18 09:00,x,卡密,6,已支付"])
+    path = write_csv(tmp_path / "o.csv", ["订单号,下单时间,商品,商品类型,实收金额,状态", "KS1,2026-11-18 09:00,x,卡密,6,已支付"])
     preview = preview_file(path)
     assert [c.code for c in preview.columns] == ["order_no", "created_at", "product", "product_type", None, "status"]
     assert preview.missing == ["paid_amount"]
-    assert preview.header_problem is not None and "付款金额" in preview.header_problem.zh
+    assert preview.header_problem is not None and "实收金额" in preview.header_problem.zh
 
 
 @pytest.mark.parametrize("content", [b"", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40])
@@ -132,14 +132,14 @@ def test_the_child_process_reports_a_file_error_as_such(desk: Desk, tmp_path: Pa
     assert raised.value.code == "import_empty"
 
 
-OWN_HEADERS = ["订单号,下单时间,商品,商品类型,付款金额,状态,支付时间,备注", "KS1,2026-11-18 09:00,点券,卡密,6,已支付,2026-11-18 09:01,老客户"]
+OWN_HEADERS = ["订单号,下单时间,商品,商品类型,实收金额,状态,支付时间,备注", "KS1,2026-11-18 09:00,点券,卡密,6,已支付,2026-11-18 09:01,老客户"]
 
 
 def test_the_owner_maps_an_unknown_column_and_skips_another(desk: Desk, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "own.csv", OWN_HEADERS)
-    with pytest.raises(ImportFileError, match="付款金额"):
+    with pytest.raises(ImportFileError, match="实收金额"):
         import_file(desk, path)
-    columns = {"付款金额": "paid_amount", "备注": ""}
+    columns = {"实收金额": "paid_amount", "备注": ""}
     preview = preview_file(path, columns=columns)
     assert [c.code for c in preview.columns][4:] == ["paid_amount", "status", "paid_at", ""] and preview.header_problem is None
     report = import_file(desk, path, columns=columns)
@@ -150,9 +150,9 @@ def test_the_owner_maps_an_unknown_column_and_skips_another(desk: Desk, tmp_path
 def test_a_mapping_to_a_field_that_does_not_exist_is_refused(desk: Desk, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "own.csv", OWN_HEADERS)
     with pytest.raises(ImportFileError) as raised:
-        import_file(desk, path, columns={"付款金额": "amount"})
+        import_file(desk, path, columns={"实收金额": "amount"})
     assert raised.value.code == "import_bad_mapping" and Order.select().count() == 0
-    assert preview_file(path, columns={"付款金额": "amount"}).header_problem is not None
+    assert preview_file(path, columns={"实收金额": "amount"}).header_problem is not None
 
 
 def test_the_preview_reads_the_first_rows_of_a_sheet_damaged_further_down(desk: Desk, tmp_path: Path) -> None:
