@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import sys
 from typing import Any
 
 from .common import add_command, open_window, run_with_desk
 from .helptext import T
-from .output import EXIT_OK, zh
+from .output import EXIT_OK, EXIT_USAGE, print_error, zh
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``demo`` command to ``sub``."""
     p = add_command(sub, common, "demo", cmd_demo, T("建好演示店铺（已有则直接用）并打开桌面窗口",
                                                     "build the demo shop (or reuse it) and open the desk"))
-    p.add_argument("--orders", type=int, default=2000, metavar="N",
-                   help=T("演示订单数（默认 2000）", "number of demo orders (default 2000)"))
+    p.add_argument("--orders", type=int, default=None, metavar="N",
+                   help=T("演示订单数（默认 2000；已有店铺时不重建）", "number of demo orders (default 2000; an existing shop is not rebuilt)"))
     p.add_argument("--no-gui", action="store_true", help=T("只建店铺，不打开窗口", "build the shop only; no window"))
     p.add_argument("--with-fakes", action="store_true", help=T(
         "同时在本机运行模拟的易支付/支付宝/微信支付服务器，演示订单经由它们退款",
@@ -27,10 +29,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from ..services import demo, views
 
     servers: list[Any] = []
+    if not args.no_gui and not has_display():
+        print_error("没有可用的显示器，无法打开桌面窗口（店铺未建）。可用 --no-gui 只建店铺，或在 Xvfb 下运行："
+                    "xvfb-run -a kashop-desktop demo …，或设 QT_QPA_PLATFORM=offscreen（不可见）",
+                    "no display to open the desk window on (the shop was not built). Use --no-gui to build the "
+                    "shop only, run it under Xvfb (xvfb-run -a kashop-desktop demo ...), or set "
+                    "QT_QPA_PLATFORM=offscreen (nothing visible)")
+        return EXIT_USAGE
 
     def body(desk: Any) -> int:
-        added = demo.build(desk, args.orders)
-        print(_summary(added, views.status_counts(desk)["all"], str(desk.data_dir), zh(args), not args.no_gui))
+        wanted = DEFAULT_ORDERS if args.orders is None else args.orders
+        added = demo.build(desk, wanted)
+        orders = views.status_counts(desk)["all"]
+        print(_summary(added, orders, str(desk.data_dir), zh(args), not args.no_gui))
+        if args.orders is not None and not any(added.values()) and orders != args.orders:
+            print(f"  --orders {args.orders} 未生效：这里已有演示店铺，不会重建；要新建请换一个 --data-dir / "
+                  f"--orders {args.orders} was not applied: a demo shop is already here and is not rebuilt; "
+                  "use another --data-dir for a new one")
         if args.with_fakes:
             from ..services import demo_fakes  # the fake servers pull in every gateway's client
 
@@ -54,6 +69,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
             from ..services.demo_fakes import stop
 
             stop(servers)
+
+
+#: Demo orders built when --orders is not given.
+DEFAULT_ORDERS = 2000
+
+
+def has_display() -> bool:
+    """Whether Qt can open a window here: always on Windows and macOS; on Linux and the like
+    when DISPLAY or WAYLAND_DISPLAY is set or QT_QPA_PLATFORM names a platform (offscreen...),
+    otherwise Qt's xcb plugin aborts the process (exit 134) instead of raising."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM"))
 
 
 def _summary(added: dict[str, int], orders: int, data_dir: str, chinese: bool, opening: bool) -> str:

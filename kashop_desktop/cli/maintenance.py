@@ -64,6 +64,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         else:
             print(f"{'OK' if report.ok else '✗'} integrity={report.integrity} fk_problems={report.foreign_key_problems}"
                   f" schema={report.schema_version} orders={report.orders} counts_match={report.counts_match}")
+            if report.import_running:
+                print("  正在导入（另一个进程）：状态计数在导入结束后才核对 / an import is running in another process: "
+                      "the status counts are checked once it ends")
             for trade_no, order_nos in report.duplicate_trade_nos:
                 print(f"  交易号 {trade_no} 被多个订单使用 / trade no {trade_no} is held by several orders: "
                       f"{' '.join(order_nos)}")

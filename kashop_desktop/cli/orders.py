@@ -103,6 +103,7 @@ def _register_import(orders: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_orders_list(args: argparse.Namespace) -> int:
     from ..services import views
+    from ..services.maintenance import import_running
 
     def body(desk: Any) -> int:
         flt = views.OrderFilter(status=args.status, search=args.search)
@@ -121,6 +122,9 @@ def cmd_orders_list(args: argparse.Namespace) -> int:
               ["订单号", "下单时间", "商品", "买家", "金额", "实付", "状态"] if zh(args)
               else ["order no", "created", "product", "buyer", "amount", "paid", "status"])
         print(f"{len(rows)} / {views.count_orders(desk, flt)}")
+        if import_running(desk):
+            print("正在导入（另一个进程）：总数与标签计数在导入结束后才准确 / an import is running in another process: "
+                  "the totals and tab counts are right once it ends", file=sys.stderr)
         return EXIT_OK
 
     return run_with_desk(args, body)

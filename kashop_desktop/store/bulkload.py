@@ -19,7 +19,9 @@ with the lock free knows the loader died (a crash, a power cut) and puts things 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -114,20 +116,37 @@ class BulkLoadLock:
         self._file: IO[bytes] | None = None
 
     def acquire(self, *, wait: bool = True) -> bool:
-        handle = self.path.open("a+b")
-        try:
-            _lock(handle, wait)
-        except OSError:
-            handle.close()
-            return False
-        self._file = handle
-        return True
+        while True:
+            handle = self.path.open("a+b")
+            try:
+                _lock(handle, wait)
+            except OSError:
+                handle.close()
+                return False
+            if _same_file(handle, self.path):
+                self._file = handle
+                return True
+            handle.close()  # the holder removed the file as it let go: lock the one there now
 
     def release(self) -> None:
+        """Let go of the lock and remove the file (on POSIX: a process waiting on the removed
+        file sees that it is gone and locks a new one, so no two hold the lock at once)."""
         if self._file is not None:
+            if sys.platform != "win32":
+                with contextlib.suppress(OSError):
+                    self.path.unlink()
             _unlock(self._file)
             self._file.close()
             self._file = None
+
+    def held_elsewhere(self) -> bool:
+        """Whether another process holds the lock now (a load is running)."""
+        if self._file is not None or not self.path.exists():
+            return False
+        if self.acquire(wait=False):
+            self.release()
+            return False
+        return True
 
     def __enter__(self) -> BulkLoadLock:
         self.acquire()
@@ -157,6 +176,15 @@ else:
         fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+def _same_file(handle: IO[bytes], path: Path) -> bool:
+    if sys.platform == "win32":
+        return True
+    try:
+        return os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino
+    except OSError:
+        return False
+
+
 def finish_abandoned(db: Any, db_path: Path) -> bool:
     """At open: put back the upkeep of a load whose process died part-way (the record is there
     and nobody holds the lock). Returns whether it did; a load still running is left alone."""
@@ -169,4 +197,4 @@ def finish_abandoned(db: Any, db_path: Path) -> bool:
         with db.atomic():
             return put_back(db.connection())
     finally:
-        lock.release()  # the file stays: removing it would race with a loader opening it
+        lock.release()
