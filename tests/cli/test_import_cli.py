@@ -113,3 +113,18 @@ def test_column_names_a_header_as_a_field_or_skips_it(data_dir: Path, tmp_path: 
     assert usage.returncode == 2 and "HEADER=FIELD" in usage.stderr
     unknown = run(data_dir, str(path), "--column", "实收金额=amount")
     assert unknown.returncode == 2 and "paid_amount" in unknown.stderr
+
+
+def test_all_or_nothing_says_the_good_rows_were_not_written_and_lists_problems_in_row_order(
+        data_dir: Path, tmp_path: Path) -> None:
+    head = "订单号,下单时间,商品,商品类型,实付金额,状态,支付时间,交易号,买家"
+    first = write_csv(tmp_path / "first.csv", [head, "A1,2026-11-18 09:00,点券,卡密,6,已支付,2026-11-18 09:01,T1,1"])
+    assert run(data_dir, str(first)).returncode == 0
+    path = write_csv(tmp_path / "a.csv", [
+        head, "A1,2026-11-18 09:00,点券,卡密,9,已支付,2026-11-18 09:01,T1,1",  # refused by the store: amount
+        "A3,2026-11-18 09:00,点券,卡密,6,谁知道,2026-11-18 09:01,T3,3",  # refused by the file rules
+        "A4,2026-11-18 09:00,点券,卡密,6,已支付,2026-11-18 09:01,T4,4"])
+    done = run(data_dir, str(path), "--all-or-nothing")
+    assert done.returncode == 1
+    assert "other 1 good rows were not written" in done.stderr and "正确的行也没有写入" in done.stderr
+    assert 0 <= done.stderr.index("row 2") < done.stderr.index("row 3")

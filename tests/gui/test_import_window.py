@@ -61,11 +61,11 @@ def test_the_preview_shows_the_mapping_and_every_problem_before_importing(qtbot:
 
 
 def test_an_unknown_column_is_shown_and_the_import_is_not_offered(qtbot: Any, ctx: Any, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "o.csv", ["订单号,下单时间,商品,商品类型,付款金额,状态",
+    path = write_csv(tmp_path / "o.csv", ["订单号,下单时间,商品,商品类型,实收金额,状态",
                                           "KS1,2026-11-18 09:00,x,卡密,6,已支付"])
     dialog = open_dialog(qtbot, ctx, path)
-    assert dialog.rows_table.horizontalHeaderItem(4).text() == "付款金额\n→ 不认识"
-    assert dialog.banner.isVisibleTo(dialog) and "付款金额" in dialog.banner.text()
+    assert dialog.rows_table.horizontalHeaderItem(4).text() == "实收金额\n→ 不认识"
+    assert dialog.banner.isVisibleTo(dialog) and "实收金额" in dialog.banner.text()
     assert "缺少必需的列：实付金额" in dialog.banner.text()
     assert not dialog.import_button.isEnabled() and dialog.job is None
 
@@ -173,7 +173,7 @@ def _dialog() -> Any:
 
 
 def test_the_owner_picks_the_field_of_an_unknown_column_and_imports(qtbot: Any, ctx: Any, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "o.csv", ["订单号,下单时间,商品,商品类型,付款金额,状态,支付时间,备注",
+    path = write_csv(tmp_path / "o.csv", ["订单号,下单时间,商品,商品类型,实收金额,状态,支付时间,备注",
                                           "KS1,2026-11-18 09:00,x,卡密,6,已支付,2026-11-18 09:01,老客户"])
     dialog = open_dialog(qtbot, ctx, path)
     assert not dialog.import_button.isEnabled()
@@ -184,7 +184,7 @@ def test_the_owner_picks_the_field_of_an_unknown_column_and_imports(qtbot: Any, 
     paid.trigger()
     qtbot.waitUntil(lambda: dialog.preview is not None and dialog.preview.columns[4].code == "paid_amount",
                     timeout=WAIT_MS)
-    assert dialog.rows_table.horizontalHeaderItem(4).text() == "付款金额\n→ 实付金额"
+    assert dialog.rows_table.horizontalHeaderItem(4).text() == "实收金额\n→ 实付金额"
     assert "备注" in dialog.banner.text()  # still unknown
     skip = next(a for a in dialog.choose_field(7).actions() if a.data() == "")
     skip.trigger()

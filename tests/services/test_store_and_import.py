@@ -136,11 +136,11 @@ def test_xlsx_import_with_english_headers(desk: Desk, tmp_path: Path) -> None:
     assert Order.get(Order.order_no == "KSX1").paid_fen == 100_00
 
 
-def test_bad_headers_are_refused_whole(desk: Desk, tmp_path: Path) -> None:
+def test_bad_headers_are_refused_whole_and_unknown_columns_skipped(desk: Desk, tmp_path: Path) -> None:
     with pytest.raises(DomainError, match="缺少必需的列"):
         import_file(desk, write_csv(tmp_path / "x.csv", ["订单号,商品", "1,2"]))
-    with pytest.raises(DomainError, match="不认识的列"):
-        import_file(desk, write_csv(tmp_path / "y.csv", [HEADER_ZH + ",备注", ROWS[0] + ",x"]))
+    report = import_file(desk, write_csv(tmp_path / "y.csv", [HEADER_ZH + ",备注", ROWS[0] + ",x"]))
+    assert report.inserted == 1 and "备注" in report.notes[0][0]
 
 
 def test_bulk_load_fills_the_buyer_index_and_restores_its_trigger(desk: Desk) -> None:

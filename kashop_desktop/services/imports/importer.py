@@ -260,17 +260,20 @@ def _busy_part_way(report: ImportReport) -> StoreBusy:
 def _write_all_or_nothing(desk: Desk, writer: ChunkWriter, chunks: Iterator[list[Pending]],
                           report: ImportReport, progress: Progress | None, cancel: Cancel | None,
                           load: _BulkLoad) -> None:
+    unchecked: list[Pending] = []
     try:
         with desk.atomic():
             load.begin()
             last = 0
             for chunk in chunks:
+                unchecked = chunk  # read, its store rules not checked yet
                 if report.refused:
                     raise _Refused
                 if cancel is not None and cancel():
                     report.cancelled = True
                     raise _Refused
                 writer.write(chunk)
+                unchecked = []
                 last = chunk[-1].number
                 if progress is not None:  # written, not committed: all of it commits at the end
                     progress(report)
@@ -289,6 +292,8 @@ def _write_all_or_nothing(desk: Desk, writer: ChunkWriter, chunks: Iterator[list
             raise
         if report.cancelled:
             return
+        if unchecked:
+            writer.write(unchecked)
         for chunk in chunks:  # the rest of the file, checked and reported, nothing written
             writer.write(chunk)
         report.inserted = report.updated = report.unchanged = 0

@@ -81,7 +81,10 @@ def preview_file(path: Path, rows: int = PREVIEW_ROWS, columns: Mapping[str, str
     chosen: dict[str, str] = {}
     try:
         chosen = check_columns(columns)
-        Header.read(cells, columns)
+        unknown = Header.read(cells, columns).unknown
+        if unknown:  # the import skips them with a note; the window asks the owner about each
+            problem = ImportFileError("unknown_columns", f"不认识的列：{', '.join(unknown)}",
+                                      f"unknown columns: {', '.join(unknown)}")
     except ImportFileError as exc:
         problem = exc
     headers = [header_text(c) for c in cells]
