@@ -243,6 +243,9 @@ def _lifecycle(rng: random.Random, row: dict[str, Any], status: str, product: Pr
             row["code_used"] = "no"
     elif status == "partially_refunded":
         row["refunded_fen"] = max(1, row["paid_fen"] // 2)
+        if row["refunded_fen"] >= row["paid_fen"]:  # one fen cannot go back in part
+            row["refunded_fen"] = row["paid_fen"]
+            return "refunded"
     return status
 
 
