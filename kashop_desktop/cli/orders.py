@@ -108,8 +108,9 @@ def cmd_orders_list(args: argparse.Namespace) -> int:
     def body(desk: Any) -> int:
         flt = views.OrderFilter(status=args.status, search=args.search)
         rows = views.order_page(desk, flt, args.limit)
+        matched = list(views.search_matches(desk, args.search)) if args.search.strip() else None
         if args.json:
-            print_json({"total": views.count_orders(desk, flt), "orders": [
+            print_json({"total": views.count_orders(desk, flt), "matched": matched, "orders": [
                 {"order_no": r.order_no, "created_at": r.created_at, "product": r.product,
                  "product_type": r.product_type, "quantity": r.quantity, "buyer": r.buyer, "amount_fen": r.paid_fen,
                  "paid_fen": r.received_fen, "refunded_fen": r.refunded_fen,
@@ -125,9 +126,30 @@ def cmd_orders_list(args: argparse.Namespace) -> int:
         if import_running(desk):
             print("正在导入（另一个进程）：总数与标签计数在导入结束后才准确 / an import is running in another process: "
                   "the totals and tab counts are right once it ends", file=sys.stderr)
+        if matched is not None:
+            _print_matched(matched, args.search)
         return EXIT_OK
 
     return run_with_desk(args, body)
+
+
+#: Search fields as the list names them (``views.search_matches``): Chinese, English.
+_FIELDS = {"order_no": ("订单号", "order no"), "order_tail": ("订单号尾号", "order-no tail"),
+           "trade_no": ("交易号", "trade no"), "buyer": ("买家", "buyer"), "product": ("商品名", "product name")}
+
+
+def _print_matched(matched: list[str], text: str) -> None:
+    """One line on stderr (Chinese, then English) saying which fields the search matched."""
+    from ..services import views
+
+    if matched:
+        print_error("匹配：" + "、".join(_FIELDS.get(f, (f, f))[0] for f in matched),
+                    "matched: " + ", ".join(_FIELDS.get(f, (f, f))[1] for f in matched))
+    elif len(text.strip()) < views.MIN_TAIL:
+        print_error(f"无匹配（订单号尾号至少 {views.MIN_TAIL} 位）",
+                    f"no match (an order-no tail needs at least {views.MIN_TAIL} characters)")
+    else:
+        print_error("无匹配", "no match")
 
 
 def _status(r: Any, args: argparse.Namespace) -> str:

@@ -286,8 +286,9 @@ def _search_field_labels() -> dict[str, str]:
 
 def search_field_label(field: str, kind: str) -> str:
     """The field a search matched (``views.search_matches``); a buyer match is named by what was
-    typed: a phone, QQ or e-mail search says 手机号/QQ号/邮箱."""
-    if field == "buyer" and kind in ("phone", "qq", "email"):
+    typed when that is unambiguous: a phone or e-mail search says 手机号/邮箱 (digits of QQ
+    length are just as often part of a phone number, so they say 买家)."""
+    if field == "buyer" and kind in ("phone", "email"):
         return search_kind_label(kind)
     return _cached("search_fields", _search_field_labels).get(field, field)
 

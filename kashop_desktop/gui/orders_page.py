@@ -214,7 +214,7 @@ class OrdersPage(QWidget):
         row = QHBoxLayout()
         self.search = QLineEdit()
         self.search.setClearButtonEnabled(True)
-        self.search.setPlaceholderText(self.tr("搜索：订单号 / 手机号 / QQ / 邮箱 / 交易号（Ctrl+F）"))
+        self.search.setPlaceholderText(self.tr("搜索：订单号(尾号至少4位) / 手机号 / QQ / 邮箱 / 交易号（Ctrl+F）"))
         self.search.setMinimumWidth(200)
         self.search.textChanged.connect(self._on_search_text)
         self.search.returnPressed.connect(self.apply_filter)
@@ -347,18 +347,24 @@ class OrdersPage(QWidget):
         self._search_timer.start()
 
     def _show_search_hint(self) -> None:
-        """What the search on screen matched, field by field (not a guess from its shape)."""
-        text = self.model.order_filter.search
+        """What the search on screen matched, field by field (not a guess from its shape). A
+        field's count is over all orders, so it is shown only when it is exact and the list
+        shows all orders (the 全部 tab, no date range or type); the list's own count is beside."""
+        flt = self.model.order_filter
+        text = flt.search
         if not text:
             self.search_kind.setText("")
             return
         matches = self.model.matches
         if not matches:
-            self.search_kind.setText(self.tr("无匹配"))
+            short = len(text.strip()) < views.MIN_TAIL
+            self.search_kind.setText(self.tr("无匹配（订单号尾号至少 {n} 位）").format(n=views.MIN_TAIL)
+                                     if short else self.tr("无匹配"))
             return
         kind = views.search_kind(text)
-        parts = [self.tr("{field} {n} 条").format(field=search_field_label(name, kind),
-                                                 n=_at_least(n, self.model.match_cap))
+        whole = flt.status is None and flt.date_from is None and flt.date_to is None and flt.product_type is None
+        parts = [self.tr("{field} {n} 条").format(field=search_field_label(name, kind), n=f"{n:,}")
+                 if whole and n <= self.model.match_cap else search_field_label(name, kind)
                  for name, n in matches.items()]
         self.search_kind.setText(self.tr("匹配：{fields}").format(fields=self.tr("、").join(parts)))
 
@@ -579,11 +585,6 @@ class OrdersPage(QWidget):
 
     def set_sort(self, sort: str, descending: bool = True) -> None:
         self.model.request_filter(replace(self.model.requested_filter, sort=sort, descending=descending))
-
-
-def _at_least(n: int, cap: int) -> str:
-    """A match count as shown: exact up to ``cap``, "cap+" beyond (the search stopped there)."""
-    return f"{cap:,}+" if n > cap else f"{n:,}"
 
 
 def _epoch(day: QDate) -> int:

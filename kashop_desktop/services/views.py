@@ -304,6 +304,10 @@ def order_rows(desk: Desk, ids: Sequence[int]) -> list[OrderRow] | None:
     return [found[i] for i in ids]
 
 
+#: The fewest characters an order-no tail or trade-no prefix is found by (``store.search``).
+MIN_TAIL = search.MIN_TAIL
+
+
 def search_kind(text: str) -> str:
     return queries.classify_search(text)
 

@@ -4,9 +4,14 @@ A search is resolved field by field, each through its own index, reading at most
 ids each (no field is read twice):
 
 * ``order_no``: an order-no prefix, a range on the unique index (``>= q AND < q || U+FFFF``);
-* ``order_tail``: the tail of an order no as buyers quote it ("0001996"), an equality on the
-  index over the last ``TAIL`` characters, then the whole tail checked;
-* ``trade_no``: a gateway trade no, an indexed equality;
+* ``order_tail``: the tail of an order no as buyers quote it ("0001996", "1996"; at least
+  ``MIN_TAIL`` characters), an equality on the index over the last ``TAIL`` characters, then
+  the whole tail checked; a tail shorter than ``TAIL`` is looked up as each ``TAIL``-character
+  ending it can be the end of (``[0-9A-Z]`` before it: at most 1,296 index probes) and as a
+  whole order no that short;
+* ``trade_no``: a gateway trade no, case-blind, as typed or by a prefix of at least
+  ``MIN_TAIL`` characters: a range on the unique index per upper/lower-case spelling of the
+  letters typed (at most ``2 ** MAX_CASE_LETTERS`` ranges; an exact equality beyond that);
 * ``buyer``: a substring of the buyer's contact, through the FTS5 trigram index, which covers
   the contact as written and its canonical key (``domain.contacts``): any spelling of a number
   finds every order of that buyer;
@@ -66,9 +71,15 @@ TAIL = 6
 #: The index over order-no tails (created by ``store.db``; set aside and rebuilt by bulk loads).
 TAIL_INDEX_SQL = "CREATE INDEX IF NOT EXISTS orders_no_tail ON orders (substr(order_no, -6))"
 
+#: The fewest characters an order-no tail or a trade-no prefix is looked up by.
+MIN_TAIL = 4
+#: A trade-no search with more letters than this is looked up as typed (exact, case-sensitive).
+MAX_CASE_LETTERS = 8
+
 _PHONE = re.compile(r"^1\d{10}$")
 _DIGITS = re.compile(r"^\d+$")
-_TAIL = re.compile(r"^[0-9A-Za-z]{6,20}$")
+_TAIL = re.compile(r"^[0-9A-Za-z]{4,20}$")
+_TAIL_FILL = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def classify_search(text: str) -> str:
@@ -134,16 +145,49 @@ def _buyer_match(q: str) -> str | None:
     return " OR ".join(phrases) or None
 
 
+def _tail_keys(upper: str) -> list[str]:
+    """The values of ``substr(order_no, -TAIL)`` an order no ending in ``upper`` can have: the
+    tail itself (an order no that short, or a tail of ``TAIL`` or more, cut to ``TAIL``) and,
+    for a shorter tail, every ``TAIL``-character ending of it over ``[0-9A-Z]``."""
+    keys = [upper[-TAIL:]]
+    if len(upper) < TAIL:
+        fills = [""]
+        for _ in range(TAIL - len(upper)):
+            fills = [c + f for f in fills for c in _TAIL_FILL]
+            keys += [f + upper for f in fills]
+    return keys
+
+
+def _case_spellings(q: str) -> list[str] | None:
+    """Every upper/lower-case spelling of ``q``'s letters (``tx0`` -> ``TX0, Tx0, tX0, tx0``),
+    or None when it has more than ``MAX_CASE_LETTERS`` letters."""
+    letters = sum(1 for c in q if c.lower() != c.upper())
+    if letters > MAX_CASE_LETTERS:
+        return None
+    spellings = [""]
+    for c in q:
+        forms = sorted({c.upper(), c.lower()})
+        spellings = [s + f for s in spellings for f in forms]
+    return spellings
+
+
 def _probes(db: SqliteDatabase, q: str, kind: str) -> list[tuple[str, str, list[Any]]]:
     """(field, SQL selecting ids, params) for each field worth looking in."""
     upper = q.upper()
     probes: list[tuple[str, str, list[Any]]] = [
         ("order_no", "SELECT id FROM orders WHERE order_no >= ? AND order_no < ?", [upper, upper + "\uffff"])]
     if _TAIL.match(q) and not upper.startswith("KS"):
-        probes.append(("order_tail", "SELECT id FROM orders WHERE substr(order_no, -6) = ? "
-                       "AND substr(order_no, -?) = ?", [upper[-TAIL:], len(upper), upper]))
+        keys = _tail_keys(upper)
+        probes.append(("order_tail", f"SELECT id FROM orders WHERE substr(order_no, -6) IN ({','.join('?' * len(keys))}) "
+                       "AND substr(order_no, -?) = ?", [*keys, len(upper), upper]))
     if kind in ("trade_no", "order_no", "qq", "text"):
-        probes.append(("trade_no", "SELECT id FROM orders WHERE gateway_trade_no = ?", [q]))
+        spellings = _case_spellings(q)
+        if len(q) < MIN_TAIL or spellings is None:
+            probes.append(("trade_no", "SELECT id FROM orders WHERE gateway_trade_no = ?", [q]))
+        else:
+            ranges = " UNION ALL ".join(["SELECT id FROM orders WHERE gateway_trade_no >= ? AND gateway_trade_no < ?"]
+                                        * len(spellings))
+            probes.append(("trade_no", ranges, [b for v in spellings for b in (v, v + "\uffff")]))
     match = _buyer_match(q) if kind in ("phone", "qq", "email", "text", "order_no") else None
     if match:
         probes.append(("buyer", "SELECT rowid FROM orders_fts WHERE orders_fts MATCH ?", [match]))
@@ -164,9 +208,13 @@ def _row_test(db: SqliteDatabase, q: str, kind: str) -> tuple[str, list[Any]]:
         if name == "order_no":
             terms.append("(+o.order_no >= ? AND +o.order_no < ?)")
         elif name == "order_tail":
-            terms.append("(substr(+o.order_no, -6) = ? AND substr(+o.order_no, -?) = ?)")
-        elif name == "trade_no":
+            terms.append("substr(+o.order_no, -?) = ?")
+            probe_params = probe_params[-2:]
+        elif name == "trade_no" and len(probe_params) == 1:
             terms.append("+o.gateway_trade_no = ?")
+        elif name == "trade_no":  # a case-blind prefix: the first (all upper-case) spelling's length
+            terms.append("(upper(substr(+o.gateway_trade_no, 1, ?)) = ?)")
+            probe_params = [len(q), q.upper()]
         elif name == "buyer":  # what the FTS5 trigram match finds: any form, case-blind, in either column
             forms = [f.lower() for f in _buyer_forms(q)]
             terms.append(" OR ".join(["instr(lower(+o.buyer), ?) > 0 OR instr(lower(+o.buyer_key), ?) > 0"] * len(forms)))

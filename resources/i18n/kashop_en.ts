@@ -1909,8 +1909,8 @@ Not available: {why}</translation>
         <translation>Import orders…</translation>
     </message>
     <message>
-        <source>搜索：订单号 / 手机号 / QQ / 邮箱 / 交易号（Ctrl+F）</source>
-        <translation>Search: order no / phone / QQ / e-mail / trade no (Ctrl+F)</translation>
+        <source>搜索：订单号(尾号至少4位) / 手机号 / QQ / 邮箱 / 交易号（Ctrl+F）</source>
+        <translation>Search: order no (tail of 4+) / phone / QQ / e-mail / trade no (Ctrl+F)</translation>
     </message>
     <message>
         <source>限定日期</source>
@@ -1931,6 +1931,10 @@ Not available: {why}</translation>
     <message>
         <source>搜索中…</source>
         <translation>searching…</translation>
+    </message>
+    <message>
+        <source>无匹配（订单号尾号至少 {n} 位）</source>
+        <translation>No match (an order-no tail needs at least {n} characters)</translation>
     </message>
     <message>
         <source>无匹配</source>

@@ -280,3 +280,21 @@ def test_a_second_send_of_the_same_refund_says_another_process_is_sending_it(sho
     assert (refund["state"], refund["attempts"]) == ("succeeded", 1)
     settled = shop("refunds", "send", "--id", refund_id)  # nothing to do now, and it says so
     assert "退款成功" in settled.stderr and "nothing to send" in settled.stderr
+
+
+def test_orders_list_says_what_a_search_matched(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(HEADER + "\nKS202611290001996,2026-11-18 09:50,王者荣耀点券 60点,card_code,6.00,paid,"
+                    "2026-11-18 09:58,alipay,,TX001,13900198000\n", encoding="utf-8")
+    now = "--now", "2026-11-18T10:00:00+08:00"
+    cli("orders", "import", str(path), *now)
+    found = cli.json("orders", "list", "--search", "1996", *now)
+    assert found["matched"] == ["order_tail"] and [o["order_no"] for o in found["orders"]] == ["KS202611290001996"]
+    assert cli.json("orders", "list", "--search", "tx00", *now)["matched"] == ["trade_no"]
+    assert cli.json("orders", "list", *now)["matched"] is None
+    proc = cli("orders", "list", "--search", "198000", *now)
+    assert "匹配：买家" in proc.stderr and "matched: buyer" in proc.stderr
+    proc = cli("orders", "list", "--search", "01996", *now)
+    assert "匹配：订单号尾号" in proc.stderr and "matched: order-no tail" in proc.stderr
+    proc = cli("orders", "list", "--search", "zq", *now)
+    assert "无匹配（订单号尾号至少 4 位）" in proc.stderr

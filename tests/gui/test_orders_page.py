@@ -226,3 +226,21 @@ def test_ctrl_f_focuses_the_search_box(qtbot: Any, page: Any) -> None:
     assert not page.search.hasFocus()
     qtbot.keyClick(page.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(page.search.hasFocus, timeout=2000)
+
+
+def test_the_hint_names_what_matched_and_counts_only_the_whole_list(qtbot: Any, page: Any, demo_desk: Desk) -> None:
+    from kashop_desktop.gui.orders_page import TAB_STATUSES
+
+    page.search.setText("1380013")  # QQ-length digits that are part of a phone number
+    page.apply_filter()
+    qtbot.waitUntil(lambda: page.model.order_filter.search == "1380013", timeout=2000)
+    assert page.search_kind.text().startswith("匹配：买家"), page.search_kind.text()
+    assert "QQ" not in page.search_kind.text()
+    page.tabs.setCurrentIndex(TAB_STATUSES.index("pending_payment"))
+    qtbot.waitUntil(lambda: page.model.order_filter.status == "pending_payment", timeout=2000)
+    assert "条" not in page.search_kind.text(), page.search_kind.text()  # the tab's count is 共 N 条 beside
+    page.search.setText("zq")
+    page.apply_filter()
+    qtbot.waitUntil(lambda: page.model.order_filter.search == "zq", timeout=2000)
+    assert page.search_kind.text() == "无匹配（订单号尾号至少 4 位）"
+    assert "尾号至少4位" in page.search.placeholderText()

@@ -150,7 +150,9 @@ def test_a_selective_search_reads_its_orders_by_primary_key_only(shop: Desk) -> 
         for step in (str(r[-1]) for r in shop.db.execute_sql("EXPLAIN QUERY PLAN " + sql)):
             assert step.startswith(("SEARCH o USING INTEGER PRIMARY KEY", "SCAN s VIRTUAL TABLE",
                                     "SCAN orders_fts VIRTUAL TABLE", "SEARCH orders USING", "SEARCH refund USING",
-                                    "SCAN status_count", "SEARCH product", "SCAN product")), (sql, step)
+                                    "SCAN status_count", "SEARCH product", "SCAN product",
+                                        # a case-blind trade-no prefix: one indexed range per spelling
+                                        "COMPOUND QUERY", "LEFT-MOST SUBQUERY", "UNION ALL")), (sql, step)
             assert "orders_status" not in step and "orders_created" not in step, (sql, step)
 
 
@@ -333,3 +335,54 @@ def test_the_big_demo_is_years_of_realistic_history(desk: Desk, monkeypatch: pyt
     first = db.execute_sql("SELECT MIN(created_at) FROM orders").fetchone()[0]
     assert now - first > 2 * 365 * 86400  # years of history
     assert demo.build(desk, 600, settle=False)["orders"] == 0  # run twice, nothing added
+
+
+def test_an_order_no_is_found_by_a_tail_of_four_or_more_characters(desk: Desk) -> None:
+    buyer_no = order(desk, buyer="13900198000")
+    short = order(desk, buyer="qq:55501")
+    desk.db.execute_sql("UPDATE orders SET order_no = 'KS202611290001996' WHERE order_no = ?", (buyer_no,))
+    desk.db.execute_sql("UPDATE orders SET order_no = 'X011' WHERE order_no = ?", (short,))
+    long_no = order(desk, buyer="qq:55502")
+    desk.db.execute_sql("UPDATE orders SET order_no = 'KS202611250198000' WHERE order_no = ?", (long_no,))
+    search.forget()
+    for typed, expected in (("1996", ["KS202611290001996"]), ("01996", ["KS202611290001996"]),
+                            ("0001996", ["KS202611290001996"]), ("X011", ["X011"]), ("x011", ["X011"])):
+        assert [r.order_no for r in views.order_page(desk, OrderFilter(search=typed), 10)] == expected, typed
+    assert views.search_matches(desk, "1996") == {"order_tail": 1}
+    # the buyer 13900198000 and the order no ending 98000 are both found, and both said
+    assert views.search_matches(desk, "98000") == {"order_tail": 1, "buyer": 1}
+    assert {r.order_no for r in views.order_page(desk, OrderFilter(search="98000"), 10)} == {
+        "KS202611250198000", "KS202611290001996"}
+    assert views.search_matches(desk, "011") == {}  # under MIN_TAIL: not a tail search
+    (name, sql, params), = [p for p in search._probes(desk.db, "1996", "order_no") if p[0] == "order_tail"]
+    steps = [str(r[-1]) for r in desk.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)]
+    assert steps == ["SEARCH orders USING INDEX orders_no_tail (<expr>=?)"], steps
+
+
+def test_a_short_tail_finds_the_same_orders_in_every_plan(shop: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    tail = shop.db.execute_sql("SELECT order_no FROM orders LIMIT 1 OFFSET 777").fetchone()[0][-4:]
+    expected = {r[0] for r in shop.db.execute_sql("SELECT id FROM orders WHERE substr(order_no, -4) = ?", (tail,))}
+    for cap in (60, 0):  # selective, then walked with the per-row test
+        monkeypatch.setattr(search, "CAP", cap)
+        search.forget()
+        found = {r.id for r in views.order_page(shop, OrderFilter(search=tail), 5000)}
+        assert expected <= found, cap
+
+
+def test_a_trade_no_is_found_in_any_case_and_by_its_prefix(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    no = order(desk, buyer="13911112222")
+    other = order(desk, buyer="13911113333")
+    desk.db.execute_sql("UPDATE orders SET gateway_trade_no = 'TX001' WHERE order_no = ?", (no,))
+    desk.db.execute_sql("UPDATE orders SET gateway_trade_no = 'TY002' WHERE order_no = ?", (other,))
+    search.forget()
+    for typed in ("tx001", "TX001", "Tx00", "TX00"):
+        assert [r.order_no for r in views.order_page(desk, OrderFilter(search=typed), 10)] == [no], typed
+        assert views.search_matches(desk, typed) == {"trade_no": 1}, typed
+    assert views.search_matches(desk, "TX0") == {}  # a prefix needs MIN_TAIL characters
+    (name, sql, params), = [p for p in search._probes(desk.db, "tx00", "text") if p[0] == "trade_no"]
+    steps = [str(r[-1]) for r in desk.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)]
+    assert all("SCAN" not in s for s in steps) and any("orders_gateway_trade_no" in s for s in steps), steps
+    monkeypatch.setattr(search, "CAP", 0)  # walked: the per-row test says the same
+    search.forget()
+    assert [r.order_no for r in views.order_page(desk, OrderFilter(search="tx00"), 10)] == [no]
+    search.forget()
