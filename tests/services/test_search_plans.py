@@ -354,7 +354,7 @@ def test_an_order_no_is_found_by_a_tail_of_four_or_more_characters(desk: Desk) -
     assert {r.order_no for r in views.order_page(desk, OrderFilter(search="98000"), 10)} == {
         "KS202611250198000", "KS202611290001996"}
     assert views.search_matches(desk, "011") == {}  # under MIN_TAIL: not a tail search
-    (name, sql, params), = [p for p in search._probes(desk.db, "1996", "order_no") if p[0] == "order_tail"]
+    (_name, sql, params), = [p for p in search._probes(desk.db, "1996", "order_no") if p[0] == "order_tail"]
     steps = [str(r[-1]) for r in desk.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)]
     assert steps == ["SEARCH orders USING INDEX orders_no_tail (<expr>=?)"], steps
 
@@ -379,7 +379,12 @@ def test_a_trade_no_is_found_in_any_case_and_by_its_prefix(desk: Desk, monkeypat
         assert [r.order_no for r in views.order_page(desk, OrderFilter(search=typed), 10)] == [no], typed
         assert views.search_matches(desk, typed) == {"trade_no": 1}, typed
     assert views.search_matches(desk, "TX0") == {}  # a prefix needs MIN_TAIL characters
-    (name, sql, params), = [p for p in search._probes(desk.db, "tx00", "text") if p[0] == "trade_no"]
+    third = order(desk, buyer="13911114444")
+    desk.db.execute_sql("UPDATE orders SET gateway_trade_no = '2026111822001' WHERE order_no = ?", (third,))
+    search.forget()  # digits alone are a whole trade no: their prefix is a gateway's date
+    assert views.search_matches(desk, "2026111822001") == {"trade_no": 1}
+    assert "trade_no" not in views.search_matches(desk, "202611")
+    (_name, sql, params), = [p for p in search._probes(desk.db, "tx00", "text") if p[0] == "trade_no"]
     steps = [str(r[-1]) for r in desk.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)]
     assert all("SCAN" not in s for s in steps) and any("orders_gateway_trade_no" in s for s in steps), steps
     monkeypatch.setattr(search, "CAP", 0)  # walked: the per-row test says the same
