@@ -3,7 +3,6 @@ tab, a mark in the list, a banner in the detail), unblocking that releases nothi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,31 +15,17 @@ from kashop_desktop.gui.dialogs.buyer import (
     UnblockBuyerDialog,
 )
 from kashop_desktop.gui.orders_model import COL_STATUS
-from kashop_desktop.gui.orders_page import TAB_STATUSES, OrdersPage
+from kashop_desktop.gui.orders_page import TAB_STATUSES
 from kashop_desktop.services import views
 from tests.gui.test_dialogs import desk_context, find_dialog, qasync_loop, small_shop
+from tests.gui.test_order_actions import orders_page, settle
 
 pytestmark = pytest.mark.gui
 
 _aloop = pytest.fixture(qasync_loop, name="aloop")
 _ctx = pytest.fixture(desk_context, name="ctx")
 _shop = pytest.fixture(small_shop, name="shop")
-
-
-@pytest.fixture
-def page(qtbot: Any, ctx: Any) -> Iterator[OrdersPage]:
-    widget = OrdersPage(ctx)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 800)
-    widget.show()
-    yield widget
-    widget.model._drop_id_list()
-    widget.close()
-
-
-def settle(qtbot: Any, page: OrdersPage) -> None:
-    with qtbot.waitSignal(page.model.filter_applied, timeout=5000):
-        page.refresh()
+_page = pytest.fixture(orders_page, name="page")
 
 
 def run_dialog(qtbot: Any, button: Any, cls: type, fill: Any = None) -> Any:

@@ -22,8 +22,8 @@ _ctx = pytest.fixture(desk_context, name="ctx")
 _shop = pytest.fixture(small_shop, name="shop")
 
 
-@pytest.fixture
-def page(qtbot: Any, ctx: Any) -> Iterator[OrdersPage]:
+def orders_page(qtbot: Any, ctx: Any) -> Iterator[OrdersPage]:
+    """An orders page on ``ctx`` at 1200x800, shown (a fixture body other GUI tests share)."""
     widget = OrdersPage(ctx)
     qtbot.addWidget(widget)
     widget.resize(1200, 800)
@@ -31,6 +31,9 @@ def page(qtbot: Any, ctx: Any) -> Iterator[OrdersPage]:
     yield widget
     widget.model._drop_id_list()  # no id-list read may start after the context closed
     widget.close()
+
+
+_page = pytest.fixture(orders_page, name="page")
 
 
 def settle(qtbot: Any, page: OrdersPage, action: Any = None) -> None:
