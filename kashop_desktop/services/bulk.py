@@ -6,8 +6,10 @@ from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
+from ..domain.codes import canonical
 from ..domain.contacts import contact_key
 from ..store import bulkload
+from .codekeys import is_token
 from .desk import Desk
 
 ORDER_COLUMNS = (
@@ -62,6 +64,9 @@ def _insert(desk: Desk, rows: Iterable[dict[str, Any]], batch: int) -> int:
     pending: list[Sequence[Any]] = []
     for row in rows:
         merged = defaults | row
+        if merged["card_code"] and not is_token(merged["card_code"]):  # codes are stored sealed only
+            cipher = desk.code_cipher()
+            merged["card_code"] = "\n".join(cipher.seal(canonical(c)) for c in merged["card_code"].splitlines() if c.strip())
         if "updated_at" not in merged:
             merged["updated_at"] = merged["created_at"]
         if "buyer_key" not in merged:

@@ -18,6 +18,8 @@ class Changes:
     order_ids: set[int] = field(default_factory=set)
     request_ids: set[int] = field(default_factory=set)
     refund_ids: set[int] = field(default_factory=set)
+    product_ids: set[int] = field(default_factory=set)  # products whose stock or fields changed
+    code_ids: set[int] = field(default_factory=set)  # card codes whose state changed
     counts_changed: bool = False
     messages: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
@@ -26,6 +28,8 @@ class Changes:
         self.order_ids |= other.order_ids
         self.request_ids |= other.request_ids
         self.refund_ids |= other.refund_ids
+        self.product_ids |= other.product_ids
+        self.code_ids |= other.code_ids
         self.counts_changed = self.counts_changed or other.counts_changed
         self.messages += other.messages
         self.skipped += other.skipped

@@ -12,7 +12,7 @@ from ..domain.contacts import contact_key
 from ..domain.errors import DomainError
 from ..domain.order import BuyerHistory, Channel, CodeUsed, OrderFacts, ProductType
 from ..domain.states import OrderStatus, check_transition
-from ..store.models import Buyer, BuyerCancellation, Coupon, Order, OrderEvent, Product
+from ..store.models import Buyer, BuyerCancellation, CardCode, Coupon, Order, OrderEvent, Product
 from .desk import Desk
 
 OWNER = "owner"
@@ -141,6 +141,10 @@ def buyer_for(contact: str) -> int | None:
 def release_stock_and_coupon(order: Order) -> list[str]:
     """Give back the reserved units and the coupon of an order that will not be fulfilled."""
     done: list[str] = []
+    released = CardCode.update(state="available", order_id=None).where(
+        (CardCode.order_id == order.id) & (CardCode.state == "reserved")).execute()
+    if released:
+        done.append("codes_released")
     if order.stock_reserved and order.product_id is not None:
         Product.update(stock=Product.stock + order.quantity).where(Product.id == order.product_id).execute()
         order.stock_reserved = False

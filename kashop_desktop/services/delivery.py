@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from ..domain.errors import DomainError
 from ..domain.order import ProductType
 from ..domain.states import OrderStatus, can_transition
-from ..store.models import CardCode
 from .changes import Changes
+from .codes import preview_tokens
 from .common import OWNER, add_events, event_row, get_order
 from .desk import Desk
 from .orders import complete, deliver_check
@@ -44,10 +44,7 @@ def deliver_preview(desk: Desk, order_no: str) -> DeliverPreview:
     refusal = deliver_check(desk, order_no)
     codes: list[str] = []
     if refusal is None and order.product_type == ProductType.CARD_CODE.value:
-        picked = (CardCode.select(CardCode.code)
-                  .where((CardCode.product == order.product_id) & CardCode.order_id.is_null())
-                  .order_by(CardCode.id).limit(order.quantity))
-        codes = [mask_code(c.code) for c in picked]
+        codes = [mask_code(token) for token in preview_tokens(order)]
     return DeliverPreview(order.order_no, order.buyer, order.product_name, ProductType(order.product_type),
                           order.quantity, codes, refusal)
 
@@ -74,13 +71,15 @@ def reveal_code(desk: Desk, order_no: str, *, actor: str = OWNER) -> tuple[Chang
     """What changed (the order's timeline) and the delivered code in the clear (one line per
     unit), logged as a ``reveal_code`` event saying who saw it and when.
 
-    Raises DomainError(no_code) when the order has no delivered 卡密.
+    Raises DomainError(no_code) when the order has no delivered 卡密, and the key's errors
+    (VaultLocked: the passphrase is needed; code_key_missing / code_key_wrong).
     """
+    cipher = desk.code_cipher()
     with desk.atomic():
         order = get_order(order_no)
         if not order.card_code or order.delivered_at is None:
             raise DomainError("no_code", "该订单没有已发出的卡密", "this order has no delivered card code")
+        clear = "\n".join(cipher.open(token) for token in str(order.card_code).splitlines())
         add_events([event_row(order.id, desk.now(), actor, "reveal_code", "",
                               data={"codes": len(order.card_code.splitlines())})])
-        return Changes(order_ids={order.id}), str(order.card_code)
-
+        return Changes(order_ids={order.id}), clear

@@ -33,6 +33,7 @@ from . import datagen
 from . import orders as order_ops
 from . import requests as request_ops
 from .bulk import insert_orders
+from .code_import import add_codes
 from .common import add_events, buyer_for, event_row
 from .desk import Desk
 from .gateways import ensure_builtin_accounts, save_account
@@ -99,8 +100,7 @@ def build(desk: Desk, orders: int = 2000, *, seed: int = 7, with_events: bool = 
         for product in products:
             if product.product_type == "card_code" and not CardCode.select().where(CardCode.product == product).exists():
                 rng = random.Random(f"codes-{product.id}")
-                CardCode.insert_many([{"product": product.id, "code": _card_code(rng, product.id, i)}
-                                      for i in range(60)]).execute()
+                add_codes(desk, product.id, [_card_code(rng, product.id, i) for i in range(60)])
         for i, value in enumerate((5_00, 10_00, 3_00, 20_00)):
             for j in range(40):
                 Coupon.insert(code=f"CP{i}{j:03d}", discount_fen=value).on_conflict_ignore().execute()

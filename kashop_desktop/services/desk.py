@@ -20,6 +20,8 @@ from ..domain.holidays import from_setting, schedule_of
 from ..domain.policy import CancelPolicy
 from ..store import db as store_db
 from ..store.models import Product, Setting
+from . import codekeys
+from .secrets import SecretStore, default_store
 
 Clock = Callable[[], datetime]
 HOLIDAYS_SETTING = "holiday_schedule"
@@ -44,12 +46,50 @@ class Desk:
         self._clock: Clock = clock or shop_clock.now
         self._policy_cache: CancelPolicy | None = None
         self._holidays_cache: HolidaySchedule | None = None
+        self.secret_store: SecretStore | None = None
+        self._code_cipher: codekeys.CodeCipher | None = None
 
     @classmethod
-    def open(cls, data_dir: str | os.PathLike[str] | None = None, *, clock: Clock | None = None) -> Desk:
+    def open(cls, data_dir: str | os.PathLike[str] | None = None, *, clock: Clock | None = None,
+             secrets: SecretStore | None = None) -> Desk:
+        """Open the store in ``data_dir``. Raises StoreUnusable / StoreBusy, or DomainError
+        vault_locked when migration 6 must seal codes and the vault has no passphrase."""
         directory = paths.data_dir(data_dir)
-        db = store_db.open_store(directory / paths.DB_FILENAME, backups=directory / "backups")
-        return cls(db, directory, clock)
+        chosen: list[SecretStore] = [secrets] if secrets is not None else []
+
+        def secret_store() -> SecretStore:
+            if not chosen:
+                chosen.append(default_store(directory))
+            return chosen[0]
+
+        db = store_db.open_store(directory / paths.DB_FILENAME, backups=directory / "backups",
+                                 sealer=codekeys.migration_cipher(directory, secret_store))
+        desk = cls(db, directory, clock)
+        desk.secret_store = chosen[0] if chosen else None
+        return desk
+
+    def secrets(self) -> SecretStore:
+        """The secret store (OS keyring or the passphrase vault), opened on first use; a vault
+        stays locked until a secret must be read or stored."""
+        if self.secret_store is None:
+            self.secret_store = default_store(self.data_dir)
+        return self.secret_store
+
+    def set_secrets(self, store: SecretStore) -> None:
+        self.secret_store = store
+        self._code_cipher = None
+
+    def code_cipher(self) -> codekeys.CodeCipher:
+        """The 卡密 cipher (key from the secret store, made on first need). Raises VaultLocked,
+        DomainError code_key_missing / code_key_wrong (services.codekeys.load_cipher)."""
+        if self._code_cipher is None:
+            from .refund_nos import store_id
+
+            known = self.setting(codekeys.KEY_ID_SETTING)
+            self._code_cipher = codekeys.load_cipher(
+                self.secrets(), store_id(self), known,
+                lambda key_id: self.set_setting(codekeys.KEY_ID_SETTING, key_id))
+        return self._code_cipher
 
     def close(self) -> None:
         """Close this thread's connection (a thread that wrote calls it too, e.g. the window's worker)."""

@@ -14,7 +14,7 @@ from ..gateways.registry import discover
 from ..store.models import GatewayAccount
 from .common import not_found
 from .desk import Desk
-from .secrets import SecretStore, VaultStore, default_store
+from .secrets import SecretStore, VaultStore
 
 
 @dataclass(frozen=True)
@@ -63,15 +63,11 @@ def kinds() -> dict[str, GatewayKind]:
 
 
 def _secrets(desk: Desk) -> SecretStore:
-    store: SecretStore | None = getattr(desk, "secret_store", None)
-    if store is None:
-        store = default_store(desk.data_dir)
-        desk.secret_store = store  # type: ignore[attr-defined]
-    return store
+    return desk.secrets()
 
 
 def set_secret_store(desk: Desk, store: SecretStore) -> None:
-    desk.secret_store = store  # type: ignore[attr-defined]
+    desk.set_secrets(store)
 
 
 def read_value(value: str) -> str:

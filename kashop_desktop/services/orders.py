@@ -15,9 +15,10 @@ from ..domain.errors import DomainError
 from ..domain.order import CodeUsed, ProductType, ReasonCode
 from ..domain.refund_states import RefundStatus, never_sent
 from ..domain.states import OrderStatus
-from ..store.models import CancelRequest, CardCode, Coupon, Order, OrderEvent, Product, Refund
+from ..store.models import CancelRequest, Coupon, Order, OrderEvent, Product, Refund
 from .buyers import held_reason
 from .changes import Changes
+from .codes import codes_available, take_codes
 from .common import (
     OWNER,
     SYSTEM,
@@ -102,23 +103,62 @@ def mark_paid(
 
 
 def _deliver_after_payment(desk: Desk, order: Order, actor: str, changes: Changes) -> None:
-    """补单 delivers a 卡密 order at once when the codes are there, unless it is held for review."""
+    """补单 delivers a 卡密 order at once when the codes are there, or queues it as a backorder
+    (缺货待发), unless it is held for review."""
     if held_reason(order) is not None:
         changes.messages.append("held")  # paid, but the goods wait for the owner's review
-    elif order.product_type == ProductType.CARD_CODE.value and _codes_available(order):
-        changes.merge(_deliver(desk, order, actor))
+    elif order.product_type == ProductType.CARD_CODE.value:
+        if codes_available(order):
+            changes.merge(_deliver(desk, order, actor))
+        else:
+            _mark_backorder(desk, order, actor)
 
 
-def _codes_available(order: Order) -> bool:
-    return (
-        CardCode.select().where((CardCode.product == order.product_id) & CardCode.order_id.is_null()).count()
-        >= order.quantity
-    )
+def _mark_backorder(desk: Desk, order: Order, actor: str) -> None:
+    """A paid 卡密 order found no code: it joins the backorder queue (缺货待发), filled oldest-first
+    when codes are imported (services.code_import.fill_backorders)."""
+    if order.backorder_at is not None:
+        return
+    now = desk.now()
+    Order.update(backorder_at=to_epoch(now)).where(Order.id == order.id).execute()
+    order.backorder_at = to_epoch(now)
+    add_events([event_row(order.id, now, actor, "backorder", "", data={"quantity": order.quantity})])
 
 
 def deliver(desk: Desk, order_no: str, *, actor: str = OWNER) -> Changes:
+    """发货 in one IMMEDIATE transaction: codes taken and the order marked delivered together, so
+    no trigger (a second click, a second process, a repeated 补单) delivers twice. A paid 卡密
+    order with no code in stock joins the backorder queue and DomainError(out_of_codes) is raised."""
+    short = False
     with desk.atomic():
-        return _deliver(desk, get_order(order_no), actor)
+        order = get_order(order_no)
+        if (order.product_type == ProductType.CARD_CODE.value and order.delivered_at is None
+                and order.status == S.PAID.value and not codes_available(order)
+                and _held(order) is None and _open_cancel_request(order) is None):
+            _mark_backorder(desk, order, actor)
+            short = True
+        else:
+            return _deliver(desk, order, actor)
+    if short:
+        raise DomainError("out_of_codes", "卡密库存不足，订单已加入缺货待发队列：导入卡密后按先后自动发货",
+                          "not enough card codes in stock: the order waits in the backorder queue and is delivered "
+                          "oldest-first when codes are imported")
+    return Changes()
+
+
+def deliver_waiting(desk: Desk, order: Order, actor: str) -> bool | None:
+    """Deliver a backorder in the caller's transaction: True when delivered, None when the shelf
+    is short, False when it cannot go now (held for review, an open cancel request; it stays
+    queued)."""
+    order = Order.get_by_id(order.id)  # as the transaction sees it
+    if order.delivered_at is not None or order.status != S.PAID.value:
+        return False
+    if _held(order) is not None or _open_cancel_request(order) is not None:
+        return False
+    if not codes_available(order):
+        return None
+    _deliver(desk, order, actor)
+    return True
 
 
 def _deliver(desk: Desk, order: Order, actor: str) -> Changes:
@@ -133,32 +173,21 @@ def _deliver(desk: Desk, order: Order, actor: str) -> Changes:
     waiting = _held(order) or _open_cancel_request(order)
     if waiting is not None:
         raise waiting
-    codes: list[str] = []
+    tokens: list[str] = []
     if order.product_type == ProductType.CARD_CODE.value:
-        picked = list(
-            CardCode.select()
-            .where((CardCode.product == order.product_id) & CardCode.order_id.is_null())
-            .order_by(CardCode.id)
-            .limit(order.quantity)
-        )
-        if len(picked) < order.quantity:
+        taken = take_codes(desk, order)
+        if taken is None:
             raise DomainError("out_of_codes", "卡密库存不足，无法发货", "not enough card codes in stock to deliver")
-        claimed = (
-            CardCode.update(order_id=order.id)
-            .where(CardCode.id.in_([c.id for c in picked]) & CardCode.order_id.is_null())
-            .execute()
-        )
-        if claimed != order.quantity:  # someone else took a code in between: roll back
-            raise DomainError("out_of_codes", "卡密库存不足，无法发货", "not enough card codes in stock to deliver")
-        codes = [c.code for c in picked]
-        order.card_code = "\n".join(codes)
+        tokens = taken
+        order.card_code = "\n".join(tokens)
         order.code_used = CodeUsed.NO.value
     before = set_status(order, S.DELIVERED, now)
     order.delivered_at = to_epoch(now)
     order.stock_reserved = False  # the reserved units left the shelf
+    order.backorder_at = None
     order.save()
-    add_events([event_row(order.id, now, actor, "deliver", "", before, S.DELIVERED.value, {"codes": len(codes)})])
-    return Changes(order_ids={order.id}, counts_changed=True)
+    add_events([event_row(order.id, now, actor, "deliver", "", before, S.DELIVERED.value, {"codes": len(tokens)})])
+    return Changes(order_ids={order.id}, counts_changed=True, product_ids={order.product_id} if tokens and order.product_id else set())
 
 
 def complete(desk: Desk, order_no: str, *, actor: str = OWNER) -> Changes:
@@ -408,7 +437,7 @@ def deliver_check(desk: Desk, order_no: str) -> DomainError | None:
     held = _held(order)
     if held is not None:
         return held
-    if order.product_type == ProductType.CARD_CODE.value and not _codes_available(order):
+    if order.product_type == ProductType.CARD_CODE.value and not codes_available(order):
         return DomainError("out_of_codes", "卡密库存不足，无法发货", "not enough card codes in stock to deliver")
     return _open_cancel_request(order)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..domain.calendar import HolidaySchedule, span_is_exact
 from ..domain.clock import from_epoch, iso
+from ..domain.codes import masked
 from ..domain.refund_states import (
     IN_FLIGHT_REFUND_STATES,
     REFUND_STATES_SHOWN,
@@ -26,6 +27,7 @@ from ..store import queries, search
 from ..store.models import CancelRequest, GatewayAccount, Order, OrderEvent, Refund
 from ..store.queries import HELD, REFUNDING, OrderFilter
 from .buyers import BuyerInfo, buyer_info_by_id, held_reason
+from .codekeys import token_hint
 from .common import facts, get_order, not_found
 from .desk import Desk
 
@@ -219,14 +221,11 @@ class OrderDetail:
 
 
 def mask_code(code: str | None) -> str:
-    """Show only the ends of a 卡密: enough to match it with the buyer, not to use it."""
+    """A delivered 卡密 masked, one line per unit: dots and the clear hint the sealed token keeps
+    (its last few characters, domain.codes.hint): enough to match it with the buyer, not to use it."""
     if not code:
         return ""
-    out = []
-    for one in code.splitlines():
-        one = one.strip()
-        out.append(one[:2] + "*" * max(4, len(one) - 6) + one[-4:] if len(one) > 6 else "*" * len(one))
-    return "\n".join(out)
+    return "\n".join(masked(token_hint(one.strip())) for one in code.splitlines())
 
 
 def to_json(value: Any) -> Any:

@@ -34,7 +34,7 @@ from peewee import OperationalError, SqliteDatabase
 from ..domain.clock import SHOP_TZ
 from ..domain.errors import StoreBusy, StoreError, StoreUnusable
 from ..domain.states import OrderStatus
-from . import bulkload, health, rekey, schema3
+from . import bulkload, codes6, health, rekey, schema3
 from .backups import backup_file, list_backups, stamp
 from .dated import UNDATED_INDEX, UNDATED_INDEX_SQL
 from .models import MODELS, StatusCount, database
@@ -146,6 +146,13 @@ def _migration_5(db: SqliteDatabase) -> None:
     # Both lists are short next to their tables: partial indexes hold only the held and the blocked.
     db.execute_sql("CREATE INDEX IF NOT EXISTS orders_held ON orders (held_at) WHERE held_at IS NOT NULL")
     db.execute_sql("CREATE INDEX IF NOT EXISTS buyer_blocked ON buyer (blocked_at) WHERE blocked_at IS NOT NULL")
+#: What migration 6 asks for the card-code key (set by ``open_store`` for the migration only).
+_sealer_factory: codes6.SealerFactory | None = None
+
+
+def _migration_6(db: SqliteDatabase) -> None:
+    # The card-code inventory; codes already stored are sealed (store/codes6.py).
+    codes6.migrate(db, _sealer_factory)
 
 
 MIGRATIONS: list[tuple[int, Callable[[SqliteDatabase], None]]] = [
@@ -154,6 +161,7 @@ MIGRATIONS: list[tuple[int, Callable[[SqliteDatabase], None]]] = [
     (3, schema3.migrate),
     (4, _migration_4),
     (5, _migration_5),
+    (6, _migration_6),
 ]
 LATEST = MIGRATIONS[-1][0]
 
@@ -323,11 +331,16 @@ def _read_version(path: Path, backups: Path) -> int:
     raise AssertionError("unreachable")
 
 
-def open_store(path: Path, *, backups: Path | None = None) -> SqliteDatabase:
+def open_store(path: Path, *, backups: Path | None = None,
+               sealer: codes6.SealerFactory | None = None) -> SqliteDatabase:
     """Open (creating or migrating) the store at `path` and bind the models to it.
 
-    Raises StoreUnusable (damaged, empty, newer schema; nothing written) or StoreBusy.
+    ``sealer`` gives migration 6 the card-code cipher; it is called only when the store holds
+    codes in clear. Raises StoreUnusable (damaged, empty, newer schema; nothing written),
+    StoreBusy, or what ``sealer`` raises (a locked vault: DomainError vault_locked).
     """
+    global _sealer_factory
+    _sealer_factory = sealer
     backups = backups or path.parent / "backups"
     report = health.inspect(path)
     if report.state is health.FileState.MISSING:
@@ -347,6 +360,8 @@ def open_store(path: Path, *, backups: Path | None = None) -> SqliteDatabase:
         _probe(db)
         _migrate(db)
         bulkload.finish_abandoned(db, path)
+        if version < 6:
+            _forget_clear_codes(db)
     except Exception as exc:
         if db is not None:
             db.close()
@@ -364,6 +379,15 @@ SEARCH_INDEXES = (("orders_no_tail", TAIL_INDEX_SQL), (UNDATED_INDEX, UNDATED_IN
 def _missing_indexes(db: SqliteDatabase) -> list[str]:
     names = {r[0] for r in db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}
     return [sql for name, sql in SEARCH_INDEXES if name not in names]
+
+
+def _forget_clear_codes(db: SqliteDatabase) -> None:
+    """After sealing the codes (migration 6) the log may still hold pages with them in clear:
+    write everything back into the file and cut the log to nothing."""
+    try:
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except Exception as exc:  # another process reading: the next checkpoint resets it
+        log.warning("checkpoint after sealing the card codes skipped: %s", exc)
 
 
 def _ensure_indexes(db: SqliteDatabase) -> None:

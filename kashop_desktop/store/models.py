@@ -33,23 +33,52 @@ class Product(BaseModel):
     name = CharField(unique=True)
     product_type = CharField()  # card_code | direct_recharge | physical
     price_fen = IntegerField(default=0)
-    stock = IntegerField(default=0)  # units free to reserve
+    stock = IntegerField(default=0)  # units free to reserve (直充 / 实物; 卡密 count their codes)
     policy_overrides = TextField(default="{}")  # JSON, validated by the domain policy
+    # schema 6: the card-code inventory
+    sku = CharField(default="", constraints=[SQL("DEFAULT ''")])  # SKU or face value as the shop writes it
+    face_value_fen = IntegerField(null=True)
+    low_stock_threshold = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])  # 0: no warning
+    low_stock_raised = BooleanField(default=False, constraints=[SQL("DEFAULT 0")])
+    reusable = BooleanField(default=False, constraints=[SQL("DEFAULT 0")])  # 循环卡密: one code for every buyer
 
 
 class CardCode(BaseModel):
-    """A 卡密 in stock; sold exactly once (order set at delivery)."""
+    """A 卡密 in stock, sealed (schema 6): ``sealed`` is the AES-GCM token, ``digest`` the keyed
+    hash that finds duplicates (services.codekeys); ``state`` a domain.codes.CodeState value;
+    ``order_id`` the order holding it (reserved) or that it went to (delivered)."""
     # peewee adds these for the foreign keys; declared so type checkers know them.
     product_id: int
 
     id = AutoField()
     product = ForeignKeyField(Product, backref="codes", on_delete="CASCADE")
-    code = CharField(unique=True)
+    sealed = TextField()
+    digest = CharField(unique=True)
+    hint = CharField(default="")
+    state = CharField(default="available")
     order_id = IntegerField(null=True, index=True)
+    batch = CharField(default="")
+    cost_fen = IntegerField(default=0)
+    imported_at = IntegerField(default=0)
+    changed_at = IntegerField(default=0)
     used = CharField(default="unknown")
 
     class Meta:
-        indexes = ((("product", "order_id"), False),)
+        indexes = ((("product", "state", "id"), False),)
+
+
+class CodeEvent(BaseModel):
+    """The inventory's own timeline: imports, locks, voids, deletions, 回库, low-stock warnings."""
+
+    id = AutoField()
+    product_id = IntegerField(null=True, index=True)
+    code_id = IntegerField(null=True)
+    order_id = IntegerField(null=True)
+    at = IntegerField()
+    actor = CharField()
+    action = CharField()
+    note = TextField(default="")
+    data = TextField(default="{}")
 
 
 class Coupon(BaseModel):
@@ -136,6 +165,7 @@ class Order(BaseModel):
     stock_reserved = BooleanField(default=False)
     updated_at = IntegerField()
     held_at = IntegerField(null=True)  # schema 5: held for the owner's review (blocked buyer) since
+    backorder_at = IntegerField(null=True)  # schema 6: paid with no code in stock (缺货待发) since then
 
     class Meta:
         table_name = "orders"
@@ -243,6 +273,7 @@ MODELS = [
     Setting,
     Product,
     CardCode,
+    CodeEvent,
     Coupon,
     Buyer,
     BuyerCancellation,

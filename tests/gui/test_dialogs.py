@@ -93,13 +93,13 @@ class Shop:
     _numbers = itertools.count(1)
 
     def __init__(self, desk: Desk) -> None:
-        from kashop_desktop.store.models import CardCode, Coupon, Product
+        from kashop_desktop.services.code_import import add_codes
+        from kashop_desktop.store.models import Coupon, Product
 
         self.desk = desk
         gateway_service.ensure_builtin_accounts(desk)
         self.product = Product.create(name="王者荣耀点券 60点", product_type="card_code", price_fen=60_00, stock=20)
-        CardCode.insert_many([{"product": self.product.id, "code": f"KWZ{i:04d}ABCDEFGH"}
-                              for i in range(10)]).execute()
+        add_codes(desk, self.product.id, [f"KWZ{i:04d}ABCDEFGH" for i in range(10)])
         for code in ("CP1", "CP2", "CP3"):
             Coupon.create(code=code, discount_fen=5_00)
 

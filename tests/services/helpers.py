@@ -7,10 +7,11 @@ from typing import Any
 
 from kashop_desktop.domain.clock import to_epoch
 from kashop_desktop.services.bulk import insert_orders
+from kashop_desktop.services.code_import import add_codes
 from kashop_desktop.services.common import buyer_for
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.gateways import ensure_builtin_accounts, save_account
-from kashop_desktop.store.models import CardCode, Coupon, GatewayAccount, Product
+from kashop_desktop.store.models import Coupon, GatewayAccount, Product
 
 _counter = {"n": 0}
 
@@ -20,8 +21,8 @@ def product(desk: Desk, name: str = "王者荣耀点券 680点", ptype: str = "c
     p, _ = Product.get_or_create(name=name, defaults={"product_type": ptype, "price_fen": 68_00, "stock": stock,
                                                       "policy_overrides": overrides})
     if ptype == "card_code" and codes:
-        CardCode.insert_many([{"product": p.id, "code": f"CODE-{p.id}-{i:04d}-SECRET"} for i in range(codes)]
-                             ).on_conflict_ignore().execute()
+        with desk.atomic():
+            add_codes(desk, p.id, [f"CODE-{p.id}-{i:04d}-SECRET" for i in range(codes)])
     return p
 
 

@@ -48,7 +48,8 @@ def test_revealing_a_code_logs_who_and_when(desk: Desk, clock) -> None:
     no = order(desk, "delivered")
     changes, code = delivery.reveal_code(desk, no)
     detail = views.order_detail(desk, no)
-    assert code == detail.card_code and detail.id in changes.order_ids
+    assert code == "CODE-XYZ-1234567" and detail.id in changes.order_ids
+    assert code not in detail.card_code and detail.masked_code.endswith("4567")  # stored sealed, shown masked
     last = detail.events[-1]
     assert (last.action, last.actor, last.at) == ("reveal_code", "owner", clock())
     with pytest.raises(DomainError) as refused:

@@ -1,0 +1,303 @@
+"""The 卡密 inventory: taking codes for a delivery, reserving, listing, lock / unlock / void,
+delete with a preview, export, 回库 (return to stock) and voiding an order's code in a dispute.
+
+Codes are sealed (services.codekeys); everything here but export works on tokens and needs no
+key. Each operation is one transaction that writes inventory events (``code_event``) and, where an
+order is concerned, the order's timeline. States and moves are domain.codes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from peewee import JOIN
+
+from ..domain.clock import from_epoch, to_epoch
+from ..domain.codes import DELETABLE, CodeState, check_move, masked, return_check
+from ..domain.errors import DomainError
+from ..domain.order import CodeUsed
+from ..domain.states import OrderStatus
+from ..store.models import CardCode, CodeEvent, Order, Product
+from .changes import Changes
+from .common import OWNER, add_events, event_row, get_order
+from .desk import Desk
+from .products import get_product, update_low_stock
+
+C = CodeState
+
+
+@dataclass(frozen=True)
+class CodeView:
+    """A code as lists show it: masked (``masked``: dots and the last few characters), never clear."""
+
+    id: int
+    product_id: int
+    product: str
+    state: CodeState
+    masked: str
+    batch: str
+    cost_fen: int
+    imported_at: datetime | None
+    order_no: str | None
+
+
+def code_event(desk: Desk, product_id: int | None, action: str, *, code_id: int | None = None,
+               order_id: int | None = None, actor: str = OWNER, note: str = "", data: dict[str, Any] | None = None
+               ) -> dict[str, Any]:
+    return {"product_id": product_id, "code_id": code_id, "order_id": order_id, "at": to_epoch(desk.now()),
+            "actor": actor, "action": action, "note": note, "data": json.dumps(data or {}, ensure_ascii=False)}
+
+
+def add_code_events(rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), 500):
+        CodeEvent.insert_many(rows[start:start + 500]).execute()
+
+
+# ---- delivery ----------------------------------------------------------------------------------
+
+def take_codes(desk: Desk, order: Order) -> list[str] | None:
+    """Take the order's codes off the shelf, in the caller's (IMMEDIATE) transaction: those it
+    reserved first, then the oldest available. Returns their tokens, or None when there are not
+    enough (nothing taken). A reusable product (循环卡密) hands out its one code and keeps it."""
+    product = Product.get_by_id(order.product_id)
+    if product.reusable:
+        code = (CardCode.select().where((CardCode.product == product.id) & (CardCode.state == C.AVAILABLE.value))
+                .order_by(CardCode.id).first())
+        return None if code is None else [code.sealed] * order.quantity
+    mine = list(CardCode.select().where((CardCode.order_id == order.id) & (CardCode.state == C.RESERVED.value))
+                .order_by(CardCode.id).limit(order.quantity))
+    more = order.quantity - len(mine)
+    if more > 0:
+        mine += list(CardCode.select().where((CardCode.product == product.id) & (CardCode.state == C.AVAILABLE.value))
+                     .order_by(CardCode.id).limit(more))
+    if len(mine) < order.quantity:
+        return None
+    now = to_epoch(desk.now())
+    claimed = (CardCode.update(state=C.DELIVERED.value, order_id=order.id, changed_at=now)
+               .where(CardCode.id.in_([c.id for c in mine])
+                      & (CardCode.state.in_([C.AVAILABLE.value, C.RESERVED.value]))
+                      & (CardCode.order_id.is_null() | (CardCode.order_id == order.id)))
+               .execute())
+    if claimed != order.quantity:  # cannot happen inside one IMMEDIATE transaction; refuse rather than guess
+        raise DomainError("out_of_codes", "卡密库存不足，无法发货", "not enough card codes in stock to deliver")
+    update_low_stock(desk, product)
+    return [c.sealed for c in mine]
+
+
+def codes_available(order: Order) -> bool:
+    """Whether the shelf holds the order's codes (its reserved ones count)."""
+    product = Product.get_or_none(Product.id == order.product_id)
+    if product is None:
+        return False
+    free = CardCode.select().where(
+        (CardCode.product == product.id) & ((CardCode.state == C.AVAILABLE.value)
+                                            | ((CardCode.state == C.RESERVED.value) & (CardCode.order_id == order.id))))
+    return bool(free.exists()) if product.reusable else free.count() >= order.quantity
+
+
+def preview_tokens(order: Order) -> list[str]:
+    """The tokens ``take_codes`` would take now (for the 发货 confirmation), without taking them."""
+    product = Product.get_or_none(Product.id == order.product_id)
+    if product is None:
+        return []
+    query = CardCode.select(CardCode.sealed).where(
+        (CardCode.product == product.id) & ((CardCode.state == C.AVAILABLE.value)
+                                            | ((CardCode.state == C.RESERVED.value) & (CardCode.order_id == order.id))))
+    if product.reusable:
+        first = query.order_by(CardCode.id).first()
+        return [] if first is None else [first.sealed] * order.quantity
+    reserved_first = CardCode.state == C.RESERVED.value
+    return [c.sealed for c in query.order_by(reserved_first.desc(), CardCode.id).limit(order.quantity)]
+
+
+def reserve_codes(desk: Desk, order: Order) -> int:
+    """Reserve codes for an unpaid 卡密 order (available -> reserved); returns how many (0 when
+    the shelf is short: the order then takes what is there when it is paid)."""
+    product = Product.get_or_none(Product.id == order.product_id)
+    if product is None or product.reusable:
+        return 0
+    ids = [c.id for c in CardCode.select(CardCode.id).where(
+        (CardCode.product == product.id) & (CardCode.state == C.AVAILABLE.value)).order_by(CardCode.id)
+        .limit(order.quantity)]
+    if len(ids) < order.quantity:
+        return 0
+    CardCode.update(state=C.RESERVED.value, order_id=order.id, changed_at=to_epoch(desk.now())).where(
+        CardCode.id.in_(ids)).execute()
+    update_low_stock(desk, product)
+    return len(ids)
+
+
+def release_reserved(order_id: int) -> int:
+    """An unpaid order that will not be paid gives its reserved codes back (reserved -> available)."""
+    return int(CardCode.update(state=C.AVAILABLE.value, order_id=None).where(
+        (CardCode.order_id == order_id) & (CardCode.state == C.RESERVED.value)).execute())
+
+
+# ---- listing -----------------------------------------------------------------------------------
+
+def list_codes(desk: Desk, product: str | None = None, state: CodeState | None = None, batch: str | None = None,
+               *, limit: int = 500, offset: int = 0) -> list[CodeView]:
+    """Codes, oldest first, masked. Raises DomainError(product_not_found)."""
+    query = (CardCode.select(CardCode, Product.name, Order.order_no)
+             .join(Product, on=(CardCode.product == Product.id))
+             .join(Order, join_type=JOIN.LEFT_OUTER, on=(CardCode.order_id == Order.id)))
+    if product is not None:
+        query = query.where(CardCode.product == get_product(product).id)
+    if state is not None:
+        query = query.where(CardCode.state == state.value)
+    if batch is not None:
+        query = query.where(CardCode.batch == batch)
+    rows: Any = query.order_by(CardCode.id).limit(limit).offset(offset).objects()
+    return [CodeView(c.id, c.product_id, c.name, C(c.state), masked(c.hint), c.batch, c.cost_fen,
+                     from_epoch(c.imported_at or None), c.order_no) for c in rows]
+
+
+def code_batches(product: str) -> list[str]:
+    rows = CardCode.select(CardCode.batch).where(CardCode.product == get_product(product).id).distinct()
+    return sorted({c.batch for c in rows if c.batch})
+
+
+# ---- lock / unlock / void / delete --------------------------------------------------------------
+
+def _load(ids: list[int]) -> list[CardCode]:
+    found = {c.id: c for c in CardCode.select().where(CardCode.id.in_(ids))}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        listed = ", ".join(map(str, missing[:10]))
+        raise DomainError("code_not_found", f"找不到卡密：{listed}", f"no such card code: {listed}")
+    return [found[i] for i in dict.fromkeys(ids)]
+
+
+def move_codes(desk: Desk, ids: list[int], target: CodeState, *, note: str = "", actor: str = OWNER) -> Changes:
+    """Lock, unlock or void codes, all or none. Raises DomainError code_not_found / code_state
+    (naming the first code that cannot move)."""
+    with desk.atomic():
+        codes = _load(ids)
+        for code in codes:
+            try:
+                check_move(C(code.state), target)
+            except DomainError as exc:
+                raise DomainError(exc.code, f"卡密 {code.id}：{exc.zh}", f"code {code.id}: {exc.en}") from exc
+        now = to_epoch(desk.now())
+        CardCode.update(state=target.value, changed_at=now).where(CardCode.id.in_([c.id for c in codes])).execute()
+        action = {C.LOCKED: "lock", C.AVAILABLE: "unlock", C.VOID: "void"}[target]
+        add_code_events([code_event(desk, c.product_id, action, code_id=c.id, order_id=c.order_id, actor=actor,
+                                    note=note, data={"from": c.state}) for c in codes])
+        products = {c.product_id for c in codes}
+        for pid in products:
+            update_low_stock(desk, Product.get_by_id(pid))
+    return Changes(product_ids=products, code_ids={c.id for c in codes})
+
+
+@dataclass(frozen=True)
+class DeletePreview:
+    """What deleting these codes would do: ``deletable`` ids by product, ``refused`` (id, state)
+    for codes that went to or are held for a buyer, and each product's stock before and after
+    (``low_after``: the low-stock warning would be raised)."""
+
+    deletable: list[int]
+    refused: list[tuple[int, CodeState]]
+    stock: dict[str, tuple[int, int]]
+    low_after: list[str]
+
+
+def delete_preview(desk: Desk, ids: list[int]) -> DeletePreview:
+    codes = _load(ids)
+    deletable = [c for c in codes if C(c.state) in DELETABLE]
+    refused = [(c.id, C(c.state)) for c in codes if C(c.state) not in DELETABLE]
+    stock: dict[str, tuple[int, int]] = {}
+    low: list[str] = []
+    for pid in {c.product_id for c in deletable}:
+        product = Product.get_by_id(pid)
+        before = CardCode.select().where((CardCode.product == pid) & (CardCode.state == C.AVAILABLE.value)).count()
+        after = before - sum(1 for c in deletable if c.product_id == pid and c.state == C.AVAILABLE.value)
+        stock[product.name] = (before, after)
+        if product.low_stock_threshold > 0 and after <= product.low_stock_threshold < before:
+            low.append(product.name)
+    return DeletePreview([c.id for c in deletable], refused, stock, sorted(low))
+
+
+def delete_codes(desk: Desk, ids: list[int], *, confirmed: bool, actor: str = OWNER) -> Changes:
+    """Delete codes after the owner saw ``delete_preview``; all or none. Raises DomainError
+    confirmation_required, code_not_found, code_state (a delivered or reserved code)."""
+    if not confirmed:
+        raise DomainError("confirmation_required", "删除卡密需要确认（--yes）", "deleting codes needs a confirmation (--yes)")
+    with desk.atomic():
+        preview = delete_preview(desk, ids)
+        if preview.refused:
+            code_id, state = preview.refused[0]
+            raise DomainError("code_state", f"卡密 {code_id} {state.zh}，不能删除", f"code {code_id} is {state.en}; it cannot be deleted")
+        codes = _load(ids)
+        desk.db.execute_sql("PRAGMA secure_delete = 1")
+        CardCode.delete().where(CardCode.id.in_(preview.deletable)).execute()
+        add_code_events([code_event(desk, c.product_id, "delete", code_id=c.id, actor=actor, data={"state": c.state})
+                         for c in codes])
+        products = {c.product_id for c in codes}
+        for pid in products:
+            update_low_stock(desk, Product.get_by_id(pid))
+    return Changes(product_ids=products, code_ids=set(preview.deletable))
+
+
+# ---- 回库 and disputes ---------------------------------------------------------------------------
+
+def _order_codes(order: Order, state: CodeState) -> list[CardCode]:
+    return list(CardCode.select().where((CardCode.order_id == order.id) & (CardCode.state == state.value)))
+
+
+def return_codes(desk: Desk, order_no: str, *, unused: bool, note: str, actor: str = OWNER) -> Changes:
+    """回库: the codes an order was delivered go back on the shelf, only for a refunded or
+    cancelled order and only when the owner confirms the buyer never used them. Written to the
+    order's timeline and the inventory's. Raises DomainError unused_not_confirmed, note_required,
+    not_refunded, no_code (codes not taken from the stock, or already returned or voided)."""
+    with desk.atomic():
+        order = get_order(order_no)
+        refusal = return_check(C.DELIVERED, unused, note)
+        if refusal is not None:
+            raise refusal
+        if order.status not in (OrderStatus.REFUNDED.value, OrderStatus.CANCELLED.value):
+            raise DomainError("not_refunded", "订单还未退款：先退款，再让卡密回库（否则买家手里的卡密会被再次卖出）",
+                              "the order is not refunded: refund first, then return its code (else a code the "
+                              "buyer holds would be sold again)")
+        codes = _order_codes(order, C.DELIVERED)
+        if not codes:
+            raise DomainError("no_code", "该订单没有可回库的卡密（不是从库存发出，或已回库 / 作废）",
+                              "this order has no code to return (not taken from the stock, or already returned or void)")
+        now = desk.now()
+        CardCode.update(state=C.AVAILABLE.value, order_id=None, changed_at=to_epoch(now)).where(
+            CardCode.id.in_([c.id for c in codes])).execute()
+        Order.update(code_used=CodeUsed.NO.value, updated_at=to_epoch(now)).where(Order.id == order.id).execute()
+        add_events([event_row(order.id, now, actor, "code_returned", note, data={"codes": len(codes)})])
+        add_code_events([code_event(desk, c.product_id, "return", code_id=c.id, order_id=order.id, actor=actor,
+                                    note=note) for c in codes])
+        update_low_stock(desk, Product.get_by_id(codes[0].product_id))
+    return Changes(order_ids={order.id}, product_ids={codes[0].product_id}, code_ids={c.id for c in codes})
+
+
+def void_order_codes(desk: Desk, order_no: str, *, note: str = "", actor: str = OWNER) -> Changes:
+    """作废 the codes delivered to an order before refunding it (a dispute over an unused code):
+    the code can then never be used or sold. Raises DomainError code_used (the owner recorded it
+    as used), no_code."""
+    with desk.atomic():
+        order = get_order(order_no)
+        if order.code_used == CodeUsed.YES.value:
+            raise DomainError("code_used", "卡密已被使用，作废已无意义", "the code was used; voiding it changes nothing")
+        codes = _order_codes(order, C.DELIVERED)
+        if not codes:
+            raise DomainError("no_code", "该订单没有可作废的卡密（不是从库存发出，或已作废）",
+                              "this order has no code to void (not taken from the stock, or already void)")
+        now = desk.now()
+        CardCode.update(state=C.VOID.value, changed_at=to_epoch(now)).where(
+            CardCode.id.in_([c.id for c in codes])).execute()
+        add_events([event_row(order.id, now, actor, "code_void", note, data={"codes": len(codes)})])
+        add_code_events([code_event(desk, c.product_id, "void", code_id=c.id, order_id=order.id, actor=actor,
+                                    note=note) for c in codes])
+    return Changes(order_ids={order.id}, code_ids={c.id for c in codes})
+
+
+def voidable(order_no: str) -> bool:
+    """Whether the order's delivered codes can be voided now (for the dispute dialog)."""
+    order = get_order(order_no)
+    return order.code_used != CodeUsed.YES.value and bool(_order_codes(order, C.DELIVERED))
