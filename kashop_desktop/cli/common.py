@@ -82,7 +82,8 @@ def amount(text: str | None) -> int | None:
 #: Commands that only read: every other command that opens the desk takes the daily automatic
 #: backup first when it is due (services.maintenance.auto_backup).
 READ_ONLY = frozenset({"orders list", "orders show", "requests list", "refunds list", "gateways list",
-                       "check", "backup", "policy show", "holidays show", "buyers list"})
+                       "check", "backup", "policy show", "holidays show", "buyers list", "products list",
+                       "codes list", "orders backorders"})
 
 
 def command_name(args: argparse.Namespace) -> str:

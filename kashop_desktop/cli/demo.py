@@ -38,6 +38,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     def body(desk: Any) -> int:
+        vault = demo.ensure_demo_secrets(desk)  # the demo's 卡密 are sealed under a key in the secret store
         wanted = DEFAULT_ORDERS if args.orders is None else args.orders
         added = demo.build(desk, wanted)
         orders = views.status_counts(desk)["all"]
@@ -46,6 +47,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"  --orders {args.orders} 未生效：这里已有演示店铺，不会重建；要新建请换一个 --data-dir / "
                   f"--orders {args.orders} was not applied: a demo shop is already here and is not rebuilt; "
                   "use another --data-dir for a new one")
+        if vault:
+            print(f"  密钥保险箱口令 / vault passphrase: {vault}")
         if args.with_fakes:
             from ..services import demo_fakes  # the fake servers pull in every gateway's client
 

@@ -33,12 +33,36 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = add_command(gws, common, "test", cmd_gateways_test, T("测试网关账户的连接和凭据",
                                                               "test a gateway account's connection and credentials"))
     p.add_argument("name", help=GATEWAY_NAME_HELP)
+    p = add_command(gws, common, "secrets", cmd_gateways_secrets, T(
+        "密钥存放在哪里（系统钥匙串或口令保险箱）；--use 把全部密钥移过去",
+        "where keys are kept (the OS keyring or the passphrase vault); --use moves them all"))
+    p.add_argument("--use", choices=("keyring", "vault"), help=T("改用系统钥匙串（keyring）或本机保险箱（vault）",
+                                                                 "move to the OS keyring or the local vault"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(gws, common, "fake", cmd_gateways_fake, T("在本机运行模拟网关服务器（测试用）",
                                                               "run a local fake gateway server (for testing)"))
     p.add_argument("kind", help=T("epay_v1、epay_v2、alipay 或 wechatpay_v3", "epay_v1, epay_v2, alipay or wechatpay_v3"))
     p.add_argument("--port", type=int, default=0, help=T("端口（默认：任一空闲端口）", "port (default: any free one)"))
     p.add_argument("--host", default="127.0.0.1", help=T("监听地址（默认 127.0.0.1）", "address to listen on "
                                                                                       "(default 127.0.0.1)"))
+
+
+def cmd_gateways_secrets(args: argparse.Namespace) -> int:
+    from ..services import gateways
+
+    def body(desk: Any) -> int:
+        status = gateways.switch_secret_store(desk, args.use) if args.use else gateways.secret_status(desk)
+        if args.json:
+            print_json(status)
+            return EXIT_OK
+        where = {"keyring": ("系统钥匙串", "the OS keyring"), "vault": ("本机保险箱（vault.json，口令解锁）",
+                                                               "the local vault (vault.json, unlocked by a passphrase)")}
+        print(f"密钥存放在：{where[status.backend][0]}" if zh(args) else f"keys are kept in {where[status.backend][1]}")
+        if not status.keyring_available:
+            print("这台电脑没有可用的系统钥匙串" if zh(args) else "this PC has no working OS keyring")
+        return EXIT_OK
+
+    return run_with_desk(args, body)
 
 
 def cmd_gateways_list(args: argparse.Namespace) -> int:

@@ -12,7 +12,19 @@ from typing import Any
 
 from ..applog import log_file, setup_logging
 from ..domain.errors import DomainError, StoreBusy, StoreUnusable
-from . import buyers, codes, demo, gateways, holidays, maintenance, orders, policy, refunds, requests
+from . import (
+    buyers,
+    codes,
+    demo,
+    gateways,
+    holidays,
+    maintenance,
+    orders,
+    policy,
+    products,
+    refunds,
+    requests,
+)
 from .common import READ_ONLY, command_name, common_options, open_window
 from .helptext import Parser, T, language
 from .output import (
@@ -28,7 +40,7 @@ from .output import (
 )
 
 # In the order ``--help`` lists them.
-NOUNS = (demo, orders, codes, buyers, requests, refunds, gateways, maintenance, policy, holidays)
+NOUNS = (demo, orders, products, codes, buyers, requests, refunds, gateways, maintenance, policy, holidays)
 
 
 def build_parser(lang: str = "zh") -> argparse.ArgumentParser:

@@ -58,9 +58,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ..services.maintenance import check
 
     def body(desk: Any) -> int:
+        from ..services.products import backorders, low_stock_products
+        from ..services.views import to_json
+
         report = check(desk)
+        low, waiting = low_stock_products(desk), backorders(desk)
         if args.json:
-            print_json(report)
+            print_json({**to_json(report), "low_stock": [{"product": p.name, "stock": p.stock, "threshold": p.threshold}
+                                                         for p in low], "backorders": len(waiting)})
         else:
             print(f"{'OK' if report.ok else '✗'} integrity={report.integrity} fk_problems={report.foreign_key_problems}"
                   f" schema={report.schema_version} orders={report.orders} counts_match={report.counts_match}")
@@ -76,6 +81,11 @@ def cmd_check(args: argparse.Namespace) -> int:
                       "any of them:")
                 for order_no, status in report.refund_unknown:
                     print(f"    {order_no} {OrderStatus(status).zh} / {OrderStatus(status).en}")
+            for p in low:
+                print(f"  库存不足：{p.name} 剩 {p.stock}（阈值 {p.threshold}） / low stock: {p.name} has {p.stock} "
+                      f"(threshold {p.threshold})")
+            if waiting:
+                print(f"  缺货待发 {len(waiting)} 单（orders backorders） / {len(waiting)} backorders (orders backorders)")
         return EXIT_OK if report.ok else EXIT_REFUSED
 
     return run_with_desk(args, body)

@@ -44,6 +44,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "订单号（或尾号）、手机、QQ、邮箱、交易号或商品名", "order no (or its tail), phone, QQ, e-mail, trade no or product"))
     p.add_argument("--limit", type=int, default=50, metavar="N", help=T("最多列出 N 条（默认 50）", "at most N (default 50)"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p = add_command(orders, common, "backorders", cmd_orders_backorders, T(
+        "已付款、等待卡密的订单（缺货待发），最早的在前", "paid orders waiting for card codes (缺货待发), oldest first"))
+    p.add_argument("--product", metavar="NAME", help=T("只列这个商品的", "only this product's"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(orders, common, "show", cmd_orders_show, T("一个订单及其时间线、申请和退款",
                                                                "one order with its timeline, requests and refunds"))
     p.add_argument("order_no", help=ORDER_NO_HELP)
@@ -99,6 +103,26 @@ def _register_import(orders: Any, common: argparse.ArgumentParser) -> None:
         "文本文件的编码（如 big5、gbk、utf-8）；默认自动识别", "the text file's encoding (e.g. big5, gbk, utf-8); "
         "detected by default"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
+
+
+def cmd_orders_backorders(args: argparse.Namespace) -> int:
+    from ..services.products import backorders
+
+    def body(desk: Any) -> int:
+        found = backorders(desk, args.product)
+        if args.json:
+            print_json({"backorders": found, "count": len(found)})
+            return EXIT_OK
+        header = (["订单号", "商品", "数量", "实付", "买家", "支付时间", "缺货起"] if zh(args)
+                  else ["order no", "product", "qty", "paid", "buyer", "paid at", "waiting since"])
+        table([[b.order_no, b.product, str(b.quantity), format_yuan(b.paid_fen), b.buyer,
+                f"{b.paid_at:%Y-%m-%d %H:%M}" if b.paid_at else "", f"{b.waiting_since:%Y-%m-%d %H:%M}"
+                if b.waiting_since else ""] for b in found], header)
+        print(f"缺货待发 {len(found)} 单：导入卡密后按支付先后自动发货，或为买家退款" if zh(args)
+              else f"{len(found)} backorders: delivered oldest-first when codes are imported, or refund the buyer")
+        return EXIT_OK
+
+    return run_with_desk(args, body)
 
 
 def cmd_orders_list(args: argparse.Namespace) -> int:

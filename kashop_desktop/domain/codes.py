@@ -85,6 +85,7 @@ MAX_CODE_LENGTH = 512
 PAIR_JOINER = "----"
 _PAIR_SPLIT = re.compile(r"\s*-{4,}\s*|\t+|\s*[,，]\s*|\s+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u202a\u202b\u202c\u202d\u202e"))
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 and C1 controls but tab, CR, LF
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,11 @@ class CodeLine:
 def canonical(text: str) -> str:
     """The form a code is stored, compared and hashed in: NFKC (full-width letters folded),
     invisible characters removed, ends trimmed; a card no + password pair joined by ``----``."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).strip()
+    if not text.isascii():  # the usual code is ASCII: nothing to fold, nothing invisible
+        text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = text.strip()
+    if not any(sep in text for sep in (" ", "\t", ",", "，", "----")):
+        return text  # one code, the usual line: no split needed
     parts = [p for p in _PAIR_SPLIT.split(text) if p]
     return PAIR_JOINER.join(parts)
 
@@ -111,11 +116,11 @@ def parse_line(number: int, raw: str) -> CodeLine | None:
     Accepted: one code; or a card no and password separated by ``----``, tab, comma or spaces.
     Refused: control characters, more than two parts, a line over MAX_CODE_LENGTH.
     """
-    if not raw.strip() or not unicodedata.normalize("NFKC", raw).translate(_INVISIBLE).strip():
-        return None
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n" for ch in raw):
+    if _CONTROL.search(raw):
         return CodeLine(number, None, (f"第 {number} 行含有控制字符", f"line {number} holds control characters"))
     code = canonical(raw)
+    if not code:
+        return None
     parts = code.split(PAIR_JOINER)
     if len(parts) > 2:
         return CodeLine(number, None, (

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..domain.errors import DomainError
 from ..services import delivery
 from .context import DeskContext
+from .dialogs.vault import needing_secrets
 from .i18n import error_text
 from .qt import QGuiApplication, QHBoxLayout, QLabel, QPushButton, Qt, QTimer, QWidget, Signal
 
@@ -70,7 +71,8 @@ class CodeField(QWidget):
         if self.order_no is None:
             return None
         try:
-            _changes, code = await self.ctx.op(delivery.reveal_code, self.order_no)
+            order_no = self.order_no
+            _changes, code = await needing_secrets(self, self.ctx, lambda: self.ctx.op(delivery.reveal_code, order_no))
         except DomainError as exc:
             self.notice.emit(error_text(exc), "error")
             return None

@@ -155,6 +155,9 @@ def _action_labels() -> dict[str, str]:
         "reveal_code": translate("Labels", "查看卡密"),
         "held": translate("Labels", "扣留待审"),
         "released": translate("Labels", "放行"),
+        "backorder": translate("Labels", "缺货待发"),
+        "code_returned": translate("Labels", "卡密回库"),
+        "code_void": translate("Labels", "作废卡密"),
         "cancel": translate("Labels", "取消订单"),
         "expire": translate("Labels", "超时关闭"),
         "restore": translate("Labels", "恢复订单"),
@@ -251,6 +254,21 @@ def _product_type_labels() -> dict[str, str]:
 
 def product_type_label(kind: str) -> str:
     return _cached("product_type", _product_type_labels).get(kind, kind)
+
+
+def _code_state_labels() -> dict[str, str]:
+    translate = QCoreApplication.translate
+    return {
+        "available": translate("Labels", "可售"),
+        "reserved": translate("Labels", "已预留"),
+        "delivered": translate("Labels", "已发出"),
+        "locked": translate("Labels", "已锁定"),
+        "void": translate("Labels", "已作废"),
+    }
+
+
+def code_state_label(state: str) -> str:
+    return _cached("code_state", _code_state_labels).get(state, state)
 
 
 def product_types() -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..applog import log_file
 from ..domain.refund_states import IN_FLIGHT_REFUND_STATES, REFUND_STATES_SHOWN, RefundStatus
-from ..services import gateways, maintenance, views
+from ..services import gateways, maintenance, products, views
 from ..services.imports import ImportReport
 from ..services.refund_queue import QueueReport
 from .context import DeskContext
@@ -22,7 +22,9 @@ from .dialogs.restore_backup import RestoreBackupDialog
 from .dialogs.vault import VaultDialog
 from .i18n import error_text, refund_state_label, switch_language
 from .orders_page import OrdersPage
+from .pages.codes import CodesPage
 from .pages.gateways import GatewaysPage
+from .pages.products import ProductsPage
 from .pages.refunds import RefundsPage
 from .pages.requests import RequestsPage
 from .pages.settings import SettingsPage
@@ -54,6 +56,8 @@ PAGES: tuple[tuple[str, Callable[[DeskContext], QWidget] | None], ...] = (
     ("orders", None),
     ("requests", RequestsPage),
     ("refunds", RefundsPage),
+    ("products", ProductsPage),
+    ("codes", CodesPage),
     ("gateways", GatewaysPage),
     ("settings", SettingsPage),
 )
@@ -128,6 +132,9 @@ class MainWindow(QMainWindow):
         self.gateway_label = QLabel()
         self.refunds_label = QLabel()
         bar.addWidget(self.path_label, 1)
+        self.stock_label = QLabel()
+        self.stock_label.setStyleSheet("color:#a32020;")
+        bar.addPermanentWidget(self.stock_label)
         bar.addPermanentWidget(self.gateway_label)
         bar.addPermanentWidget(self.refunds_label)
 
@@ -206,6 +213,7 @@ class MainWindow(QMainWindow):
             requests_text = self.tr("售后申请")
         texts = {"orders": self.tr("订单"), "requests": requests_text,
                  "refunds": self.tr("退款队列（{n}）").format(n=waiting) if waiting else self.tr("退款队列"),
+                 "products": self.tr("商品"), "codes": self._codes_nav_text(),
                  "gateways": self.tr("网关"), "settings": self.tr("设置")}
         for row, key in enumerate(PAGE_KEYS):
             self.nav.item(row).setText(texts[key])
@@ -221,6 +229,23 @@ class MainWindow(QMainWindow):
             self.tr("{state} {count}").format(state=refund_state_label(s.value), count=refunds[s.value])
             for s in REFUND_STATES_SHOWN))
         self._show_gateways()
+        self._show_stock()
+
+    def _codes_nav_text(self) -> str:
+        self.stock_state = products.stock_summary(self.ctx.desk)
+        waiting = self.stock_state.backorders
+        return self.tr("卡密（缺货待发 {n}）").format(n=waiting) if waiting else self.tr("卡密")
+
+    def _show_stock(self) -> None:
+        """The low-stock warning and the backorder count in the status bar (empty when neither)."""
+        state = self.stock_state
+        parts = []
+        if state.low_stock:
+            parts.append(self.tr("库存不足：{names}").format(names=self.tr("、").join(state.low_stock)))
+        if state.backorders:
+            parts.append(self.tr("缺货待发 {n} 单").format(n=state.backorders))
+        self.stock_label.setText(self.tr("；").join(parts))
+        self.stock_label.setVisible(bool(parts))
 
     def _after_first_paint(self) -> None:
         self.orders_page.view.painted.disconnect(self._after_first_paint)
@@ -230,7 +255,10 @@ class MainWindow(QMainWindow):
         self.accounts = gateways.list_accounts(self.ctx.desk)
         self._show_gateways()
         status = gateways.secret_status(self.ctx.desk)
-        if status.exists and not status.unlocked and not self.vault_asked:
+        # Asked on its own only when a refund waits on a key in the locked vault; anything else
+        # that needs a secret (a gateway test, saving keys, 卡密 import or reveal) asks then.
+        if (status.exists and not status.unlocked and not self.vault_asked
+                and gateways.secrets_needed_now(self.ctx.desk)):
             self.vault_asked = True  # once per start; the gateways page offers it again
             self.ctx.start(VaultDialog.ask(self, self.ctx))
 

@@ -23,18 +23,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..domain.codes import CodeState
+from ..domain.errors import DomainError
 from ..domain.order import ReasonCode
 from ..domain.states import OrderStatus
-from ..services import buyers, delivery, demo, maintenance, requests, views
+from ..services import buyers, code_import, codes, delivery, demo, maintenance, products, requests, views
+from ..services import orders as order_ops
 from ..services.desk import Desk
 from ..services.views import OrderFilter
 from .app import load_cjk_font, make_app
 from .context import DeskContext
+from .dialogs.codes import ImportCodesDialog
 from .dialogs.restore_backup import RestoreBackupDialog
 from .i18n import install_translator, remove_translators
 from .main_window import MainWindow
 from .order_detail import ACTIONS
 from .orders_page import TAB_STATUSES
+from .pages.codes import BACKORDER_TAB, CodesPage
 from .pages.refunds import STATES, RefundsPage
 from .qt import QCoreApplication, QSettings, QtWidgets, QWidget, qasync
 
@@ -145,12 +150,38 @@ class Shooter:
         page.tabs.setCurrentIndex(0)
 
     async def pages(self, window: MainWindow, suffix: str = "") -> None:
-        for key in ("requests", "refunds", "gateways", "settings"):
+        for key in ("requests", "refunds", "products", "codes", "gateways", "settings"):
             page = window.show_page(key)
             if isinstance(page, RefundsPage):  # a refused refund shows what the queue does with failures
                 page.tabs.setCurrentIndex(STATES.index("failed"))
             await self.shoot(window, f"{key}{suffix}")
+        await self.codes_screens(window, suffix)
         window.show_page("orders")
+
+    async def codes_screens(self, window: MainWindow, suffix: str) -> None:
+        """The 卡密 page on its backorder tab, at 1024x640 too, and the import dialog's preview."""
+        page = window.show_page("codes")
+        assert isinstance(page, CodesPage)
+        page.product.setCurrentIndex(page.product.count() - 1)
+        page.tabs.setCurrentIndex(BACKORDER_TAB)
+        await self.shoot(window, f"codes_backorders{suffix}")
+        page.product.setCurrentIndex(0)
+        page.tabs.setCurrentIndex(0)
+        window.resize(*SMALL_SIZE)
+        await self.shoot(window, f"codes_1024{suffix}")
+        window.show_page("products")
+        await self.shoot(window, f"products_1024{suffix}")
+        window.resize(*WINDOW_SIZE)
+        page = window.show_page("codes")
+        assert isinstance(page, CodesPage)
+        dialog = ImportCodesDialog(window, self.ctx, str(page.current_product()))
+        dialog.show()
+        dialog.batch.setText("12月进货")
+        dialog.cost.setText("5.50")
+        dialog.text.setPlainText("\n".join([*IMPORT_SAMPLE, "K01BADLINE with three parts"]))
+        await self.shoot(dialog, f"dialog_import_codes{suffix}")
+        dialog.close()
+        dialog.deleteLater()
 
     async def dialogs(self, window: MainWindow, suffix: str = "") -> None:
         desk = self.ctx.desk
@@ -194,6 +225,33 @@ class Shooter:
         dialog.deleteLater()
 
 
+IMPORT_SAMPLE = ["K01NEWCODE0000001", "K01NEWCODE0000002", "CARD20261201----PASS8812", "K01NEWCODE0000001"]
+
+
+def stock_story(desk: Desk) -> None:
+    """What a shop's stock looks like after a few weeks: a batch with its cost, codes locked and
+    voided, thresholds, one product run low with a paid order waiting for codes (缺货待发)."""
+    cards = [p for p in products.list_products(desk) if p.product_type.value == "card_code"]
+    if len(cards) < 2 or any(p.threshold for p in cards):
+        return
+    first, low = cards[0], cards[-1]
+    code_import.import_codes(desk, first.name, [f"K01B{i:04d}NOV{i * 7 % 1000:03d}Q" for i in range(40)],
+                             batch="11月进货", cost_fen=5_50)
+    ids = [c.id for c in codes.list_codes(desk, first.name, CodeState.AVAILABLE, limit=4)]
+    codes.move_codes(desk, ids[:3], CodeState.LOCKED, note="疑似泄露，暂停销售")
+    codes.move_codes(desk, ids[3:], CodeState.VOID, note="供货商作废")
+    for p in cards:
+        products.set_product(desk, p.name, {"threshold": 10})
+    held = [c.id for c in codes.list_codes(desk, low.name, CodeState.AVAILABLE, limit=10_000)]
+    codes.move_codes(desk, held[3:], CodeState.LOCKED, note="转到其他平台销售")
+    for row in views.order_page(desk, OrderFilter(status=OrderStatus.PAID.value), 400):
+        if row.product == low.name:
+            try:
+                order_ops.deliver(desk, row.order_no)
+            except DomainError:
+                continue
+
+
 def _dispute_first(desk: Desk, order_no: str) -> bool:
     """The services' first reason for refusing a cancel is the delivered-goods (dispute) rule."""
     decision = requests.preview(desk, order_no, ReasonCode.MISTAKEN).decision
@@ -234,6 +292,7 @@ async def run(out: Path, small: bool = False) -> Shooter:
     scratch = tempfile.TemporaryDirectory(prefix="kashop-shots-")
     desk = Desk.open(scratch.name)
     await asyncio.to_thread(demo.build, desk, 800)
+    await asyncio.to_thread(stock_story, desk)
     ctx = DeskContext(desk)
     settings = QSettings(str(Path(scratch.name) / "ui.ini"), QSettings.Format.IniFormat)
     shooter = Shooter(app, ctx, out)

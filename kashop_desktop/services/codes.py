@@ -155,6 +155,16 @@ def list_codes(desk: Desk, product: str | None = None, state: CodeState | None =
                      from_epoch(c.imported_at or None), c.order_no) for c in rows]
 
 
+def count_codes(desk: Desk, product: str, state: CodeState | None = None, batch: str | None = None) -> int:
+    """How many codes ``list_codes`` would show without a limit."""
+    query = CardCode.select().where(CardCode.product == get_product(product).id)
+    if state is not None:
+        query = query.where(CardCode.state == state.value)
+    if batch is not None:
+        query = query.where(CardCode.batch == batch)
+    return int(query.count())
+
+
 def code_batches(product: str) -> list[str]:
     rows = CardCode.select(CardCode.batch).where(CardCode.product == get_product(product).id).distinct()
     return sorted({c.batch for c in rows if c.batch})

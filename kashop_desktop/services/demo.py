@@ -38,6 +38,7 @@ from .common import add_events, buyer_for, event_row
 from .desk import Desk
 from .gateways import ensure_builtin_accounts, save_account
 from .refund_queue import RefundQueue
+from .secrets import VaultStore
 
 S = OrderStatus
 
@@ -81,6 +82,18 @@ def _built(orders: int) -> bool:
     return (Product.select().where(Product.name.in_([p[0] for p in PRODUCTS])).count() == len(PRODUCTS)
             and Order.select().where(Order.order_no.startswith("KS")).count() >= orders
             and CancelRequest.select().exists())
+DEMO_PASSPHRASE = "kashop-demo"
+
+
+def ensure_demo_secrets(desk: Desk) -> str | None:
+    """The demo's 卡密 and fake gateways' keys are secrets: a locked vault (this PC has no OS
+    keyring) is opened, or made, with the demo passphrase, which is returned (None: no vault
+    needed unlocking)."""
+    store = desk.secrets()
+    if isinstance(store, VaultStore) and not store.unlocked:
+        store.unlock(DEMO_PASSPHRASE)
+        return DEMO_PASSPHRASE
+    return None
 
 
 def build(desk: Desk, orders: int = 2000, *, seed: int = 7, with_events: bool = True,
@@ -89,6 +102,7 @@ def build(desk: Desk, orders: int = 2000, *, seed: int = 7, with_events: bool = 
     added = {"products": 0, "orders": 0, "requests": 0, "refunds": 0}
     if _built(orders):
         return added  # a relaunch: three reads, no write transaction, nothing to add
+    ensure_demo_secrets(desk)
     now = desk.now()
     with desk.atomic():
         ensure_builtin_accounts(desk)

@@ -18,9 +18,9 @@ from ..store.models import CancelRequest, GatewayAccount, Order, Product
 from . import requests as request_ops
 from .bulk import insert_orders
 from .common import buyer_for
+from .demo import ensure_demo_secrets
 from .desk import Desk
-from .gateways import save_account, set_secret_store
-from .secrets import VaultStore, default_store
+from .gateways import save_account
 
 ACCOUNTS = {
     "epay_v1": ("易支付V1(本地模拟)", "alipay"),
@@ -28,18 +28,11 @@ ACCOUNTS = {
     "alipay": ("支付宝(本地模拟)", "alipay"),
     "wechatpay_v3": ("微信支付(本地模拟)", "wechat"),
 }
-DEMO_PASSPHRASE = "kashop-demo"
 
 
 def _ensure_secrets(desk: Desk) -> str | None:
     """The fakes' keys are secrets too; a locked vault is opened with the demo passphrase."""
-    store = default_store(desk.data_dir)
-    if isinstance(store, VaultStore) and not store.unlocked:
-        store.unlock(DEMO_PASSPHRASE)
-        set_secret_store(desk, store)
-        return DEMO_PASSPHRASE
-    set_secret_store(desk, store)
-    return None
+    return ensure_demo_secrets(desk)
 
 
 def start(desk: Desk) -> tuple[list[Any], str | None]:

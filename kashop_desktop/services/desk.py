@@ -25,6 +25,7 @@ from .secrets import SecretStore, default_store
 
 Clock = Callable[[], datetime]
 HOLIDAYS_SETTING = "holiday_schedule"
+SECRET_BACKEND_SETTING = "secret_backend"  # the owner's choice: "keyring" or "vault" (services.secrets)
 
 
 def environment_problem() -> tuple[str, str] | None:
@@ -57,9 +58,10 @@ class Desk:
         directory = paths.data_dir(data_dir)
         chosen: list[SecretStore] = [secrets] if secrets is not None else []
 
-        def secret_store() -> SecretStore:
+        def secret_store() -> SecretStore:  # only when migration 6 has codes to seal
             if not chosen:
-                chosen.append(default_store(directory))
+                row = Setting.get_or_none(Setting.key == SECRET_BACKEND_SETTING)
+                chosen.append(default_store(directory, choice=json.loads(row.value) if row else None))
             return chosen[0]
 
         db = store_db.open_store(directory / paths.DB_FILENAME, backups=directory / "backups",
@@ -72,7 +74,7 @@ class Desk:
         """The secret store (OS keyring or the passphrase vault), opened on first use; a vault
         stays locked until a secret must be read or stored."""
         if self.secret_store is None:
-            self.secret_store = default_store(self.data_dir)
+            self.secret_store = default_store(self.data_dir, choice=self.setting(SECRET_BACKEND_SETTING))
         return self.secret_store
 
     def set_secrets(self, store: SecretStore) -> None:

@@ -11,10 +11,10 @@ from ..domain.clock import to_epoch
 from ..domain.errors import DomainError
 from ..gateways.base import Capability, ConfigField, ConnectionReport, GatewayError
 from ..gateways.registry import discover
-from ..store.models import GatewayAccount
+from ..store.models import GatewayAccount, Setting
 from .common import not_found
-from .desk import Desk
-from .secrets import SecretStore, VaultStore
+from .desk import SECRET_BACKEND_SETTING, Desk
+from .secrets import BACKENDS, KeyringStore, SecretStore, VaultStore, keyring_usable
 
 
 @dataclass(frozen=True)
@@ -218,13 +218,14 @@ class SecretStatus:
     backend: str  # "keyring" or "vault"
     unlocked: bool
     exists: bool  # a vault file is already there (else the first passphrase creates it)
+    keyring_available: bool = False  # this PC has a working OS keyring the owner may choose
 
 
 def secret_status(desk: Desk) -> SecretStatus:
     store = _secrets(desk)
     if isinstance(store, VaultStore):
-        return SecretStatus("vault", store.unlocked, store.path.exists())
-    return SecretStatus(store.name, True, True)
+        return SecretStatus("vault", store.unlocked, store.path.exists(), keyring_usable())
+    return SecretStatus(store.name, True, True, True)
 
 
 def unlock_vault(desk: Desk, passphrase: str) -> SecretStatus:
@@ -234,4 +235,54 @@ def unlock_vault(desk: Desk, passphrase: str) -> SecretStatus:
     store = _secrets(desk)
     if isinstance(store, VaultStore):
         store.unlock(passphrase)
+    return secret_status(desk)
+
+
+def secrets_needed_now(desk: Desk) -> bool:
+    """Whether a secret must be read soon: a refund waits to be sent or asked about through an
+    account whose keys are in the secret store. Only then does the window ask for the vault's
+    passphrase on its own; otherwise it asks when the owner does something that needs a key."""
+    from ..domain.refund_states import RefundStatus as R
+    from ..store.models import Refund
+
+    waiting = [R.QUEUED.value, R.SENDING.value, R.PROCESSING.value, R.UNKNOWN.value]
+    return bool(Refund.select().join(GatewayAccount, on=(Refund.gateway == GatewayAccount.id))
+                .where(Refund.state.in_(waiting) & (GatewayAccount.secret_ref != "")).exists())
+
+
+def account_needs_secrets(desk: Desk, name: str) -> bool:
+    """Whether using this account reads a secret (its kind has secret fields and some are saved)."""
+    acct = GatewayAccount.get_or_none(GatewayAccount.name == name)
+    return acct is not None and bool(acct.secret_ref)
+
+
+def switch_secret_store(desk: Desk, backend: str, *, passphrase: str | None = None) -> SecretStatus:
+    """Move every secret (gateway keys and the 卡密 key) to ``backend`` ("keyring" or "vault")
+    and remember the owner's choice. Both stores must be open: a locked vault raises VaultLocked
+    (``passphrase`` unlocks or creates the vault). Raises DomainError keyring_unavailable."""
+    from .codekeys import key_account
+    from .refund_nos import store_id
+
+    if backend not in BACKENDS:
+        raise DomainError("invalid_value", f"未知的密钥存放处：{backend}", f"unknown secret store: {backend}")
+    if backend == "keyring" and not keyring_usable():
+        raise DomainError("keyring_unavailable", "这台电脑没有可用的系统钥匙串", "this PC has no working OS keyring")
+    source = _secrets(desk)
+    target: SecretStore = KeyringStore() if backend == "keyring" else VaultStore(desk.data_dir / "vault.json", passphrase)
+    if source.name == target.name:
+        desk.set_setting(SECRET_BACKEND_SETTING, backend)
+        return secret_status(desk)
+    accounts = [a.name for a in GatewayAccount.select().where(GatewayAccount.secret_ref != "")]
+    accounts.append(key_account(store_id(desk)))
+    moving = {name: source.get(name) for name in accounts}
+    for name, secret in moving.items():
+        if secret:
+            target.put(name, secret)
+    with desk.atomic():
+        GatewayAccount.update(secret_ref=target.name).where(GatewayAccount.secret_ref != "").execute()
+        Setting.insert(key=SECRET_BACKEND_SETTING, value=json.dumps(backend)).on_conflict_replace().execute()
+    for name, secret in moving.items():
+        if secret:
+            source.delete(name)
+    desk.set_secrets(target)
     return secret_status(desk)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from peewee import fn
 
-from ..domain.clock import to_epoch
+from ..domain.clock import from_epoch, to_epoch
 from ..domain.codes import CodeState, low_stock_move
 from ..domain.errors import DomainError, PolicyError
 from ..domain.money import parse_yuan
@@ -90,6 +91,28 @@ def backorder_clause() -> Any:
     return (Order.backorder_at.is_null(False) & (Order.status == "paid") & Order.delivered_at.is_null())
 
 
+@dataclass(frozen=True)
+class Backorder:
+    """A paid order waiting for codes (缺货待发), oldest first: money in fen, times Beijing time."""
+
+    order_no: str
+    product: str
+    quantity: int
+    paid_fen: int
+    buyer: str
+    paid_at: datetime | None
+    waiting_since: datetime | None
+
+
+def backorders(desk: Desk, product: str | None = None) -> list[Backorder]:
+    """The backorder queue in the order it is filled (paid first, delivered first)."""
+    query = Order.select().where(backorder_clause())
+    if product is not None:
+        query = query.where(Order.product == get_product(product).id)
+    return [Backorder(o.order_no, o.product_name, o.quantity, o.paid_fen, o.buyer, from_epoch(o.paid_at),
+                      from_epoch(o.backorder_at)) for o in query.order_by(Order.paid_at, Order.id)]
+
+
 def available(product: Product) -> int:
     """Units that can be sold now: available codes (a reusable product: 1 if it has its code)."""
     if product.product_type != ProductType.CARD_CODE.value:
@@ -111,14 +134,32 @@ def list_products(desk: Desk) -> list[ProductView]:
     return out
 
 
+@dataclass(frozen=True)
+class StockSummary:
+    """For the status bar: products whose low-stock warning is raised, and the backorder count."""
+
+    low_stock: list[str]
+    backorders: int
+
+
+def stock_summary(desk: Desk) -> StockSummary:
+    """Two small reads: the products' warning flags and the backorder queue's length."""
+    low = [p.name for p in Product.select(Product.name).where(Product.low_stock_raised == True)  # noqa: E712
+           .order_by(Product.id)]
+    return StockSummary(low, int(Order.select().where(backorder_clause()).count()))
+
+
 def low_stock_products(desk: Desk) -> list[ProductView]:
     """Products whose low-stock warning is raised (for the status bar and ``check``)."""
     return [p for p in list_products(desk) if p.low_stock]
 
 
 def add_product(desk: Desk, name: str, ptype: ProductType, price_fen: int, *, threshold: int = 0,
-                reusable: bool = False, sku: str = "", actor: str = OWNER) -> Changes:
-    """Raises DomainError product_exists / invalid_value."""
+                reusable: bool = False, sku: str = "", more: dict[str, Any] | None = None,
+                actor: str = OWNER) -> Changes:
+    """Add a product; ``more`` holds further ``set_product`` values (face value, policy
+    overrides) applied in the same transaction. Raises DomainError product_exists /
+    invalid_value, PolicyError."""
     name = name.strip()
     if not name:
         raise DomainError("invalid_value", "商品名称不能为空", "the product name cannot be empty")
@@ -131,6 +172,8 @@ def add_product(desk: Desk, name: str, ptype: ProductType, price_fen: int, *, th
         product = Product.create(name=name, product_type=ptype.value, price_fen=price_fen, stock=0,
                                  low_stock_threshold=threshold, reusable=reusable, sku=sku)
         _event(desk, product.id, actor, "product_add", data={"price_fen": price_fen})
+        if more:
+            _set_fields(desk, product, more)
         update_low_stock(desk, product)
     return Changes(product_ids={product.id})
 
@@ -183,21 +226,24 @@ def set_product(desk: Desk, name: str, values: dict[str, Any], *, actor: str = O
     Raises DomainError product_not_found / product_exists / invalid_value, PolicyError."""
     with desk.atomic():
         product = get_product(name)
-        overrides = json.loads(product.policy_overrides or "{}")
-        for key, value in values.items():
-            if key in PRODUCT_KEYS:
-                _apply(product, key, value)
-            elif value is None:
-                overrides.pop(key, None)
-            else:
-                overrides[key] = value
-        desk.policy().with_overrides(overrides)  # raises PolicyError for a value out of range
-        product.policy_overrides = json.dumps(overrides, ensure_ascii=False)
-        product.save()
+        _set_fields(desk, product, values)
         _event(desk, product.id, actor, "product_set", data={k: v for k, v in values.items()})
         update_low_stock(desk, product)
-    desk._policy_cache = None
     return Changes(product_ids={product.id})
+
+
+def _set_fields(desk: Desk, product: Product, values: dict[str, Any]) -> None:
+    overrides = json.loads(product.policy_overrides or "{}")
+    for key, value in values.items():
+        if key in PRODUCT_KEYS:
+            _apply(product, key, value)
+        elif value is None:
+            overrides.pop(key, None)
+        else:
+            overrides[key] = value
+    desk.policy().with_overrides(overrides)  # raises PolicyError for a value out of range
+    product.policy_overrides = json.dumps(overrides, ensure_ascii=False)
+    product.save()
 
 
 def _apply(product: Product, key: str, value: Any) -> None:

@@ -1,8 +1,13 @@
-"""Where gateway secrets live: the OS keyring, or else a local vault the owner unlocks.
+"""Where secrets live (gateway keys, the 卡密 data key): the OS keyring, or a local vault.
 
 Secrets (private keys, merchant keys) never go into the database, logs or exports. The vault
 is a JSON file of AES-256-GCM blobs whose key is derived with scrypt from a passphrase the
-owner gives (in the window, or ``KASHOP_VAULT_PASSPHRASE`` for the command line).
+owner gives (in the window, or ``KASHOP_VAULT_PASSPHRASE`` for the command line). Nothing asks
+for that passphrase until a secret must be read or stored.
+
+Which one is used: ``KASHOP_SECRETS=vault|keyring`` if set (tests, scripts), else the owner's
+choice (the ``secret_backend`` setting, changed with ``services.gateways.switch_secret_store``),
+else the OS keyring when this PC has a working one, else the vault.
 """
 
 from __future__ import annotations
@@ -153,7 +158,21 @@ def keyring_usable() -> bool:
         return False
 
 
-def default_store(data_dir: Path, passphrase: str | None = None) -> SecretStore:
-    if os.environ.get("KASHOP_SECRETS", "") != "vault" and keyring_usable():
+BACKENDS = ("keyring", "vault")
+
+
+def chosen_backend(choice: str | None) -> str:
+    """The backend in use for the owner's ``choice`` (None: not chosen): see the module doc."""
+    forced = os.environ.get("KASHOP_SECRETS", "")
+    if forced in BACKENDS:
+        return forced
+    if choice in BACKENDS:
+        return "keyring" if choice == "keyring" and keyring_usable() else "vault"
+    return "keyring" if keyring_usable() else "vault"
+
+
+def default_store(data_dir: Path, passphrase: str | None = None, choice: str | None = None) -> SecretStore:
+    """The secret store for ``data_dir`` (a vault stays locked until unlocked or a passphrase is given)."""
+    if chosen_backend(choice) == "keyring":
         return KeyringStore()
     return VaultStore(data_dir / "vault.json", passphrase)

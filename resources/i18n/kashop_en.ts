@@ -347,6 +347,160 @@
     </message>
 </context>
 <context>
+    <name>CodesModel</name>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>卡密</source>
+        <translation>Code</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>批次</source>
+        <translation>Batch</translation>
+    </message>
+    <message>
+        <source>成本</source>
+        <translation>Cost</translation>
+    </message>
+    <message>
+        <source>导入时间</source>
+        <translation>Imported</translation>
+    </message>
+    <message>
+        <source>订单号</source>
+        <translation>Order no</translation>
+    </message>
+</context>
+<context>
+    <name>CodesPage</name>
+    <message>
+        <source>导入卡密…</source>
+        <translation>Import codes…</translation>
+    </message>
+    <message>
+        <source>导出…</source>
+        <translation>Export…</translation>
+    </message>
+    <message>
+        <source>商品</source>
+        <translation>Product</translation>
+    </message>
+    <message>
+        <source>批次</source>
+        <translation>Batch</translation>
+    </message>
+    <message>
+        <source>全部</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <source>缺货待发</source>
+        <translation>Waiting for codes</translation>
+    </message>
+    <message>
+        <source>订单号</source>
+        <translation>Order no</translation>
+    </message>
+    <message>
+        <source>数量</source>
+        <translation>Qty</translation>
+    </message>
+    <message>
+        <source>实付</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <source>买家</source>
+        <translation>Buyer</translation>
+    </message>
+    <message>
+        <source>支付时间</source>
+        <translation>Paid at</translation>
+    </message>
+    <message>
+        <source>缺货起</source>
+        <translation>Waiting since</translation>
+    </message>
+    <message>
+        <source>锁定</source>
+        <translation>Lock</translation>
+    </message>
+    <message>
+        <source>解锁</source>
+        <translation>Unlock</translation>
+    </message>
+    <message>
+        <source>作废</source>
+        <translation>Void</translation>
+    </message>
+    <message>
+        <source>删除…</source>
+        <translation>Delete…</translation>
+    </message>
+    <message>
+        <source>缺货待发（{n}）</source>
+        <translation>Waiting for codes ({n})</translation>
+    </message>
+    <message>
+        <source>全部批次</source>
+        <translation>All batches</translation>
+    </message>
+    <message>
+        <source>还没有卡密商品：先在「商品」页添加</source>
+        <translation>No card-code product yet: add one on the Products page</translation>
+    </message>
+    <message>
+        <source>可售 {available} · 已预留 {reserved} · 已发出 {delivered} · 锁定 {locked} · 作废 {void}</source>
+        <translation>Available {available} · Reserved {reserved} · Delivered {delivered} · Locked {locked} · Void {void}</translation>
+    </message>
+    <message>
+        <source>库存不足：{product} 只剩 {n} 个（提醒数 {threshold}），请补货</source>
+        <translation>Low stock: {product} has {n} left (warning at {threshold}); restock it</translation>
+    </message>
+    <message>
+        <source>{n} 个已付款订单在等卡密：导入后按支付先后自动发货，或在订单页为买家退款</source>
+        <translation>{n} paid orders wait for codes: they are delivered oldest-first when codes are imported, or refund the buyer on the Orders page</translation>
+    </message>
+    <message>
+        <source>已选 {n} 个</source>
+        <translation>{n} selected</translation>
+    </message>
+    <message>
+        <source>选中卡密后可锁定、解锁、作废或删除；已发出的卡密在订单的售后里作废</source>
+        <translation>Select codes to lock, unlock, void or delete them; a delivered code is voided from its order&apos;s dispute</translation>
+    </message>
+    <message>
+        <source>已导入 {n} 个卡密</source>
+        <translation>{n} codes imported</translation>
+    </message>
+    <message>
+        <source>；缺货待发订单已发货：{orders}</source>
+        <translation>; orders that waited for codes delivered: {orders}</translation>
+    </message>
+    <message>
+        <source>、</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>已导出 {n} 个卡密到 {path}</source>
+        <translation>{n} codes exported to {path}</translation>
+    </message>
+    <message>
+        <source>{n} 个卡密已改为「{state}」</source>
+        <translation>{n} codes are now &apos;{state}&apos;</translation>
+    </message>
+    <message>
+        <source>已删除 {n} 个卡密</source>
+        <translation>{n} codes deleted</translation>
+    </message>
+</context>
+<context>
     <name>CompleteDialog</name>
     <message>
         <source>完成订单 {order_no}</source>
@@ -411,6 +565,37 @@ Please attach this file when you contact support.</translation>
     </message>
 </context>
 <context>
+    <name>DeleteCodesDialog</name>
+    <message>
+        <source>删除卡密</source>
+        <translation>Delete codes</translation>
+    </message>
+    <message>
+        <source>删除 {n} 个</source>
+        <translation>Delete {n}</translation>
+    </message>
+    <message>
+        <source>将删除 {n} 个卡密，删除后无法恢复。</source>
+        <translation>{n} codes will be deleted; this cannot be undone.</translation>
+    </message>
+    <message>
+        <source>{product}：可售 {before} → {after}</source>
+        <translation>{product}: available {before} → {after}</translation>
+    </message>
+    <message>
+        <source>{product} 将降到低库存提醒数</source>
+        <translation>{product} will fall to its low-stock warning</translation>
+    </message>
+    <message>
+        <source>卡密 {id} {state}，不能删除（已发出或被订单预留的卡密只能作废）</source>
+        <translation>Code {id} is {state} and cannot be deleted (a delivered or reserved code can only be voided)</translation>
+    </message>
+    <message>
+        <source>请只选择可售、锁定或作废的卡密</source>
+        <translation>Select only available, locked or void codes</translation>
+    </message>
+</context>
+<context>
     <name>DeliverDialog</name>
     <message>
         <source>发货 {order_no}</source>
@@ -451,6 +636,53 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>订单变为「已发货」；发货不能撤回，每个订单只发一次</source>
         <translation>The order becomes &apos;Delivered&apos;; a delivery cannot be undone and happens once per order</translation>
+    </message>
+</context>
+<context>
+    <name>ExportCodesDialog</name>
+    <message>
+        <source>导出卡密：{product}</source>
+        <translation>Export codes: {product}</translation>
+    </message>
+    <message>
+        <source>导出</source>
+        <translation>Export</translation>
+    </message>
+    <message>
+        <source>保存为 .csv 或 .xlsx</source>
+        <translation>Save as .csv or .xlsx</translation>
+    </message>
+    <message>
+        <source>选择…</source>
+        <translation>Choose…</translation>
+    </message>
+    <message>
+        <source>只导出（卡密仍可在本店售出）</source>
+        <translation>Export only (the codes stay on sale here)</translation>
+    </message>
+    <message>
+        <source>导出并锁定（暂停在本店售出）</source>
+        <translation>Export and lock (held back from sale here)</translation>
+    </message>
+    <message>
+        <source>导出并标记为已售出（在别处售卖，本店不再售出）</source>
+        <translation>Export and mark sold (sold elsewhere, never sold here)</translation>
+    </message>
+    <message>
+        <source>导出的文件含有明文卡密，请妥善保管；导出会记入卡密日志。</source>
+        <translation>The file holds the codes in clear: keep it safe. The export is written to the code log.</translation>
+    </message>
+    <message>
+        <source>导出卡密</source>
+        <translation>Export codes</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv);;Excel (*.xlsx)</source>
+        <translation>CSV (*.csv);;Excel (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>请选择保存位置</source>
+        <translation>Choose where to save</translation>
     </message>
 </context>
 <context>
@@ -651,6 +883,77 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>已移除 {year} 年的导入安排。</source>
         <translation>Removed the loaded schedule for {year}.</translation>
+    </message>
+</context>
+<context>
+    <name>ImportCodesDialog</name>
+    <message>
+        <source>导入卡密：{product}</source>
+        <translation>Import codes: {product}</translation>
+    </message>
+    <message>
+        <source>每行一个卡密，或「卡号----密码」（也可用 Tab、逗号或空格分隔）</source>
+        <translation>One code a line, or &apos;card no----password&apos; (tab, comma or spaces work too)</translation>
+    </message>
+    <message>
+        <source>从文件…</source>
+        <translation>From file…</translation>
+    </message>
+    <message>
+        <source>例如：11月进货</source>
+        <translation>e.g. November stock</translation>
+    </message>
+    <message>
+        <source>每个卡密的成本，可不填</source>
+        <translation>cost per code (optional)</translation>
+    </message>
+    <message>
+        <source>批次备注</source>
+        <translation>Batch note</translation>
+    </message>
+    <message>
+        <source>成本（元）</source>
+        <translation>Cost (yuan)</translation>
+    </message>
+    <message>
+        <source>粘贴卡密，或从 .txt / .csv / .xlsx 文件读入：</source>
+        <translation>Paste codes, or read a .txt / .csv / .xlsx file:</translation>
+    </message>
+    <message>
+        <source>选择卡密文件</source>
+        <translation>Choose a code file</translation>
+    </message>
+    <message>
+        <source>卡密文件 (*.txt *.csv *.xlsx);;所有文件 (*)</source>
+        <translation>Code files (*.txt *.csv *.xlsx);;All files (*)</translation>
+    </message>
+    <message>
+        <source>可导入 {new} 个；重复 {dup} 个、有问题 {bad} 个，不会导入</source>
+        <translation>{new} to import; {dup} duplicates and {bad} with problems will not be imported</translation>
+    </message>
+    <message>
+        <source>第 {line} 行：卡密已在库中</source>
+        <translation>Line {line}: the code is already stored</translation>
+    </message>
+    <message>
+        <source>第 {line} 行：与第 {first} 行重复</source>
+        <translation>Line {line}: same code as line {first}</translation>
+    </message>
+    <message>
+        <source>导入 {n} 个</source>
+        <translation>Import {n}</translation>
+    </message>
+    <message>
+        <source>请粘贴卡密或从文件读入</source>
+        <translation>Paste codes or read a file</translation>
+    </message>
+    <message>
+        <source>正在检查…</source>
+        <translation>Checking…</translation>
+    </message>
+    <message>
+        <source>没有可导入的新卡密</source>
+        <translation>No new code to import</translation>
     </message>
 </context>
 <context>
@@ -1032,6 +1335,18 @@ Please attach this file when you contact support.</translation>
         <translation>Released</translation>
     </message>
     <message>
+        <source>缺货待发</source>
+        <translation>Waiting for codes</translation>
+    </message>
+    <message>
+        <source>卡密回库</source>
+        <translation>Code returned to stock</translation>
+    </message>
+    <message>
+        <source>作废卡密</source>
+        <translation>Code voided</translation>
+    </message>
+    <message>
         <source>取消订单</source>
         <translation>Cancelled</translation>
     </message>
@@ -1167,6 +1482,26 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>实物</source>
         <translation>Physical</translation>
+    </message>
+    <message>
+        <source>可售</source>
+        <translation>Available</translation>
+    </message>
+    <message>
+        <source>已预留</source>
+        <translation>Reserved</translation>
+    </message>
+    <message>
+        <source>已发出</source>
+        <translation>Delivered</translation>
+    </message>
+    <message>
+        <source>已锁定</source>
+        <translation>Locked</translation>
+    </message>
+    <message>
+        <source>已作废</source>
+        <translation>Void</translation>
     </message>
     <message>
         <source>订单号</source>
@@ -1307,6 +1642,10 @@ Please attach this file when you contact support.</translation>
         <translation>Refunds</translation>
     </message>
     <message>
+        <source>商品</source>
+        <translation>Products</translation>
+    </message>
+    <message>
         <source>网关</source>
         <translation>Gateways</translation>
     </message>
@@ -1329,6 +1668,30 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>{state} {count}</source>
         <translation>{state} {count}</translation>
+    </message>
+    <message>
+        <source>卡密（缺货待发 {n}）</source>
+        <translation>Card codes ({n} waiting)</translation>
+    </message>
+    <message>
+        <source>卡密</source>
+        <translation>Card codes</translation>
+    </message>
+    <message>
+        <source>库存不足：{names}</source>
+        <translation>Low stock: {names}</translation>
+    </message>
+    <message>
+        <source>、</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>缺货待发 {n} 单</source>
+        <translation>{n} orders waiting for codes</translation>
+    </message>
+    <message>
+        <source>；</source>
+        <translation>; </translation>
     </message>
     <message>
         <source>网关 …</source>
@@ -2054,6 +2417,180 @@ Not available: {why}</translation>
     <message>
         <source>已登记申请 #{id}，等待审核</source>
         <translation>Request #{id} recorded; waiting for review</translation>
+    </message>
+</context>
+<context>
+    <name>ProductDialog</name>
+    <message>
+        <source>编辑商品</source>
+        <translation>Edit product</translation>
+    </message>
+    <message>
+        <source>添加商品</source>
+        <translation>Add product</translation>
+    </message>
+    <message>
+        <source>保存</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>例如 49.90</source>
+        <translation>e.g. 49.90</translation>
+    </message>
+    <message>
+        <source>可不填</source>
+        <translation>optional</translation>
+    </message>
+    <message>
+        <source>不提醒</source>
+        <translation>No warning</translation>
+    </message>
+    <message>
+        <source>循环卡密：同一个卡密发给每位买家（不扣库存）</source>
+        <translation>Reusable code: one code goes to every buyer (stock is not used up)</translation>
+    </message>
+    <message>
+        <source>名称</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>类型</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>价格（元）</source>
+        <translation>Price (yuan)</translation>
+    </message>
+    <message>
+        <source>SKU / 面值说明</source>
+        <translation>SKU / face value</translation>
+    </message>
+    <message>
+        <source>面值（元）</source>
+        <translation>Face value (yuan)</translation>
+    </message>
+    <message>
+        <source>低库存提醒</source>
+        <translation>Low-stock warning</translation>
+    </message>
+    <message>
+        <source>退款政策（勾选的项只对本商品生效，其余沿用店铺设置）</source>
+        <translation>Refund policy (ticked items apply to this product only; the rest follow the shop&apos;s)</translation>
+    </message>
+    <message>
+        <source>沿用店铺设置</source>
+        <translation>Shop&apos;s setting</translation>
+    </message>
+    <message>
+        <source>本商品不支持退款</source>
+        <translation>No refunds for this product</translation>
+    </message>
+    <message>
+        <source>本商品支持退款</source>
+        <translation>Refunds allowed for this product</translation>
+    </message>
+    <message>
+        <source>请填写商品名称</source>
+        <translation>Enter the product name</translation>
+    </message>
+    <message>
+        <source>只有卡密商品可以设为循环卡密</source>
+        <translation>Only card-code products can be reusable</translation>
+    </message>
+</context>
+<context>
+    <name>ProductsPage</name>
+    <message>
+        <source>商品</source>
+        <translation>Product</translation>
+    </message>
+    <message>
+        <source>类型</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>价格</source>
+        <translation>Price</translation>
+    </message>
+    <message>
+        <source>SKU / 面值</source>
+        <translation>SKU / face value</translation>
+    </message>
+    <message>
+        <source>库存（可售）</source>
+        <translation>Stock</translation>
+    </message>
+    <message>
+        <source>锁定</source>
+        <translation>Lock</translation>
+    </message>
+    <message>
+        <source>已发出</source>
+        <translation>Delivered</translation>
+    </message>
+    <message>
+        <source>作废</source>
+        <translation>Void</translation>
+    </message>
+    <message>
+        <source>缺货待发</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>低库存提醒</source>
+        <translation>Warn at</translation>
+    </message>
+    <message>
+        <source>单独的退款政策</source>
+        <translation>Own policy</translation>
+    </message>
+    <message>
+        <source>添加商品…</source>
+        <translation>Add product…</translation>
+    </message>
+    <message>
+        <source>编辑…</source>
+        <translation>Edit…</translation>
+    </message>
+    <message>
+        <source>卡密商品的库存就是可售卡密数，在「卡密」页导入；库存降到提醒数时提醒一次，补货后才会再次提醒。</source>
+        <translation>A card-code product&apos;s stock is its available codes, imported on the Card codes page; the warning comes once when stock falls to its threshold, and again only after a restock.</translation>
+    </message>
+    <message>
+        <source>库存不足：{names}</source>
+        <translation>Low stock: {names}</translation>
+    </message>
+    <message>
+        <source>、</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>（循环）</source>
+        <translation> (reusable)</translation>
+    </message>
+    <message>
+        <source>不提醒</source>
+        <translation>Off</translation>
+    </message>
+    <message>
+        <source>库存不足</source>
+        <translation>Low stock</translation>
+    </message>
+    <message>
+        <source>已付款、等待卡密的订单</source>
+        <translation>Paid orders waiting for codes</translation>
+    </message>
+    <message>
+        <source>不支持退款</source>
+        <translation>No refunds</translation>
+    </message>
+    <message>
+        <source>{n} 项</source>
+        <translation>Own: {n}</translation>
+    </message>
+    <message>
+        <source>沿用店铺设置</source>
+        <translation>Shop&apos;s</translation>
     </message>
 </context>
 <context>

@@ -72,7 +72,7 @@ def test_deliver_asks_first_names_the_code_and_the_buyer_and_keeps_the_selection
     dialog = press(qtbot, page, "deliver", DeliverDialog, ok=False)
     assert views.order_detail(ctx.desk, first).status.value == "paid"
     plan = dialog.plan.text()
-    assert "13911112222" in plan and "KW" in plan and "****" in plan  # the masked code that will go
+    assert "13911112222" in plan and "••••••••EFGH" in plan and "KW0" not in plan  # masked: the code that will go
     assert dialog.cancel_button.text() == "暂不发货"
 
     press(qtbot, page, "deliver", DeliverDialog)
@@ -123,16 +123,18 @@ def test_a_delivered_code_is_revealed_with_a_timeline_entry_and_copied_then_clea
     settle(qtbot, page)
     assert page.select_order(detail.id)
     field = page.detail.code
-    assert field.text.text() == detail.masked_code and "*" in field.text.text()
+    assert field.text.text() == detail.masked_code and field.text.text().startswith("••••")
     field.reveal_button.click()
-    qtbot.waitUntil(lambda: field.text.text() == detail.card_code, timeout=5000)
+    qtbot.waitUntil(lambda: field.text.text().startswith("KX"), timeout=5000)
+    clear = field.text.text()
+    assert clear.endswith("ZZZZZZZZ") and clear not in (detail.card_code or "")  # stored sealed only
     events = views.order_detail(ctx.desk, order_no).events
     assert events[-1].action == "reveal_code" and events[-1].actor == "owner"
     qtbot.waitUntil(lambda: page.detail.timeline.item(0, 2) is not None
                     and page.detail.timeline.item(0, 2).text() == "查看卡密", timeout=5000)
 
     field.copy_button.click()
-    qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == detail.card_code, timeout=5000)
+    qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == clear, timeout=5000)
     assert "30 秒后从剪贴板清除" in page.detail.notice.text()
     assert field.clear_timer.isActive() and field.clear_timer.interval() == 30_000
     field.clear_timer.start(0)  # the 30 s are up
@@ -141,7 +143,7 @@ def test_a_delivered_code_is_revealed_with_a_timeline_entry_and_copied_then_clea
     other = shop.order("delivered")
     settle(qtbot, page)
     assert page.select_order(views.order_detail(ctx.desk, other).id)
-    assert "*" in field.text.text()
+    assert field.text.text().startswith("••••")
 
 
 def test_the_clipboard_is_left_alone_when_the_owner_copied_something_else(qtbot, ctx, shop, page) -> None:

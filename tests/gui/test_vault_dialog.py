@@ -10,7 +10,7 @@ from kashop_desktop.gui.dialogs.vault import VaultDialog
 from kashop_desktop.services import gateways as gateway_service
 from kashop_desktop.services.secrets import VaultStore
 
-from .test_dialogs import desk_context, qasync_loop, submit
+from .test_dialogs import desk_context, qasync_loop, run, submit
 
 _aloop = pytest.fixture(qasync_loop, name="aloop")
 _ctx = pytest.fixture(desk_context, name="ctx")
@@ -51,18 +51,59 @@ def test_wrong_passphrase_is_shown_and_nothing_unlocks(qtbot, ctx) -> None:
     assert gateway_service.secret_status(ctx.desk).unlocked
 
 
-def test_main_window_asks_for_a_locked_vault_once(qtbot, ctx, tmp_path: Path) -> None:
+def _asking() -> VaultDialog | None:
+    from kashop_desktop.gui.qt import QApplication
+
+    found = [w for w in QApplication.topLevelWidgets() if isinstance(w, VaultDialog) and w.isVisible()]
+    return found[0] if found else None
+
+
+def test_a_launch_with_nothing_needing_a_key_asks_nothing(qtbot, ctx, tmp_path: Path) -> None:
     from kashop_desktop.gui.main_window import MainWindow
-    from kashop_desktop.gui.qt import QApplication, QSettings
+    from kashop_desktop.gui.qt import QSettings
 
     VaultStore(Path(ctx.desk.data_dir) / "vault.json", "right-one").put("x", {"k": "v"})
     window = MainWindow(ctx, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
     window.load_gateways()
+    assert not ctx.tasks and _asking() is None and not window.vault_asked
 
-    def asking() -> VaultDialog | None:
-        found = [w for w in QApplication.topLevelWidgets() if isinstance(w, VaultDialog) and w.isVisible()]
-        return found[0] if found else None
+
+def test_testing_the_sandbox_never_asks_for_a_passphrase(qtbot, ctx) -> None:
+    from kashop_desktop.gui.pages import GatewaysPage
+
+    gateway_service.ensure_builtin_accounts(ctx.desk)
+    page = GatewaysPage(ctx)
+    qtbot.addWidget(page)
+    names = [page.table.item(r, 0).text() for r in range(page.table.rowCount())]
+    page.table.selectRow(names.index("沙箱"))
+    report = run(qtbot, page.test_selected())
+    assert report.ok and _asking() is None
+    assert not (Path(ctx.desk.data_dir) / "vault.json").exists()  # no vault was made for it
+
+
+def _refund_waiting_on_a_key(desk) -> None:
+    """A queued refund through an account whose keys are in the vault."""
+    from kashop_desktop.store.models import GatewayAccount, Order, Refund
+
+    from ..services.helpers import order, product
+
+    no = order(desk, prod=product(desk, ptype="direct_recharge", codes=0))
+    account = GatewayAccount.create(name="易支付", kind="epay_v1", config="{}", secret_ref="vault", created_at=0)
+    Refund.create(order=Order.get(Order.order_no == no).id, refund_no="RFTEST0001", gateway=account.id,
+                  gross_fen=100, amount_fen=100, created_at=0)
+
+
+def test_main_window_asks_for_a_locked_vault_once_when_a_refund_needs_a_key(qtbot, ctx, tmp_path: Path) -> None:
+    from kashop_desktop.gui.main_window import MainWindow
+    from kashop_desktop.gui.qt import QSettings
+
+    VaultStore(Path(ctx.desk.data_dir) / "vault.json", "right-one").put("x", {"k": "v"})
+    _refund_waiting_on_a_key(ctx.desk)
+    window = MainWindow(ctx, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.load_gateways()
+    asking = _asking
 
     qtbot.waitUntil(lambda: asking() is not None, timeout=5000)
     dialog = asking()

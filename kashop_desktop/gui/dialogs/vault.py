@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ...domain.errors import DomainError
 from ...services import gateways as gateway_service
 from ..context import DeskContext
 from ..qt import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
@@ -66,3 +70,14 @@ class VaultDialog(OpDialog):
             return bool(await dialog.wait())
         finally:
             dialog.deleteLater()
+
+
+async def needing_secrets(parent: QWidget | None, ctx: DeskContext, call: Callable[[], Awaitable[Any]]) -> Any:
+    """Run ``call``; when it finds the vault locked (a 卡密 import, reveal or export needs the
+    key), ask for the passphrase and run it once more. A declined prompt re-raises the refusal."""
+    try:
+        return await call()
+    except DomainError as exc:
+        if exc.code != "vault_locked" or not await VaultDialog.ask(parent, ctx):
+            raise
+    return await call()

@@ -135,8 +135,6 @@ class GatewaysPage(QWidget):
         return await VaultDialog.ask(self, self.ctx)
 
     async def add_account(self) -> AccountView | None:
-        if not await self.unlock_secrets():
-            return None
         result: AccountView | None = await GatewayAccountDialog.ask(self, self.ctx, None)
         if result is not None:
             self.reload()
@@ -144,7 +142,7 @@ class GatewaysPage(QWidget):
 
     async def edit_account(self) -> AccountView | None:
         account = self.selected()
-        if account is None or not await self.unlock_secrets():
+        if account is None:
             return None
         result: AccountView | None = await GatewayAccountDialog.ask(self, self.ctx, account.name)
         if result is not None:
@@ -153,7 +151,10 @@ class GatewaysPage(QWidget):
 
     async def test_selected(self) -> Any:
         account = self.selected()
-        if account is None or self.testing or not await self.unlock_secrets():
+        if account is None or self.testing:
+            return None
+        # A kind without keys (the sandbox, the wallet) never asks for the vault's passphrase.
+        if gateway_service.account_needs_secrets(self.ctx.desk, account.name) and not await self.unlock_secrets():
             return None
         self.testing = True
         self.update_actions()
@@ -315,6 +316,11 @@ class GatewayAccountDialog(OpDialog):
         return None
 
     async def perform(self) -> AccountView:
+        kind = self.current_kind()
+        secret_given = any(f.secret and f.key in self.values() for f in kind.fields)
+        saved = self.existing is not None and gateway_service.account_needs_secrets(self.ctx.desk, self.existing.name)
+        if (secret_given or saved) and not await VaultDialog.ask(self, self.ctx):
+            raise DomainError("vault_locked", "密钥保险箱未解锁：密钥没有保存", "the key vault is locked: the keys were not saved")
         account: AccountView = await self.ctx.op(gateway_service.save_account, self.name.text(),
                                                  self.current_kind().kind, self.values(),
                                                  replace=self.existing is not None)

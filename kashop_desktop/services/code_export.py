@@ -1,0 +1,99 @@
+"""Exporting unsold 卡密 of a product (CSV or XLSX) to sell them elsewhere, optionally locking or
+marking them sold in the same transaction so the desk never sells them a second time.
+
+The file holds the codes in the clear (that is its purpose); it is written to a temporary name
+and moved into place only when complete, and the export is written to the inventory's timeline
+(who, when, how many, which file).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..domain.clock import to_epoch
+from ..domain.codes import PAIR_JOINER, CodeState
+from ..domain.errors import DomainError
+from ..store.models import CardCode
+from .changes import Changes
+from .codes import add_code_events, code_event
+from .common import OWNER
+from .desk import Desk
+from .products import get_product, update_low_stock
+
+C = CodeState
+#: What the export does to the codes it wrote: nothing, lock them, or mark them sold (outside the desk).
+AFTER = {"keep": None, "lock": C.LOCKED, "mark_sold": C.DELIVERED}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    count: int
+    after: str
+    changes: Changes
+
+
+def export_codes(desk: Desk, product: str, out: Path, *, state: CodeState = C.AVAILABLE, after: str = "keep",
+                 actor: str = OWNER) -> ExportResult:
+    """Write the product's codes in ``state`` to ``out`` (.xlsx by its suffix, else CSV UTF-8 with
+    BOM for Excel): id, 卡号/卡密, 密码, batch. With ``after`` lock or mark_sold, available codes
+    move in the same transaction. Raises DomainError product_not_found, invalid_value, file_unwritable,
+    and the key's errors."""
+    if after not in AFTER:
+        raise DomainError("invalid_value", f"未知的导出后操作：{after}", f"unknown action after export: {after}")
+    target = AFTER[after]
+    if target is not None and state is not C.AVAILABLE:
+        raise DomainError("invalid_value", "只有可售卡密可以在导出时锁定或标记售出",
+                          "only available codes can be locked or marked sold by an export")
+    cipher = desk.code_cipher()
+    with desk.atomic():
+        p = get_product(product)
+        codes = list(CardCode.select().where((CardCode.product == p.id) & (CardCode.state == state.value))
+                     .order_by(CardCode.id))
+        rows = []
+        for code in codes:
+            clear = cipher.open(code.sealed)
+            first, _, second = clear.partition(PAIR_JOINER)
+            rows.append([str(code.id), first, second, code.batch])
+        _write(out, rows)
+        changes = Changes(product_ids={p.id})
+        if target is not None and codes:
+            CardCode.update(state=target.value, changed_at=to_epoch(desk.now())).where(
+                CardCode.id.in_([c.id for c in codes])).execute()
+            changes.code_ids = {c.id for c in codes}
+        add_code_events([code_event(desk, p.id, "export", actor=actor, note=str(out),
+                                    data={"count": len(codes), "state": state.value, "after": after})])
+        update_low_stock(desk, p)
+    return ExportResult(out, len(codes), after, changes)
+
+
+HEADER = ["id", "卡号/卡密 code", "密码 password", "批次 batch"]
+
+
+def _write(out: Path, rows: list[list[str]]) -> None:
+    tmp = out.with_name(f".{out.name}.part")
+    try:
+        if out.suffix.lower() == ".xlsx":
+            import openpyxl
+
+            book = openpyxl.Workbook(write_only=True)
+            sheet = book.create_sheet("codes")
+            sheet.append(HEADER)
+            for row in rows:
+                sheet.append(row)
+            book.save(tmp)
+        else:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\r\n")
+            writer.writerow(HEADER)
+            writer.writerows(rows)
+            tmp.write_text(buffer.getvalue(), encoding="utf-8-sig")
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise DomainError("file_unwritable", f"无法写入文件：{out}（{exc.strerror}）",
+                          f"cannot write file: {out} ({exc.strerror})") from exc
