@@ -33,6 +33,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = add_command(reqs, common, "approve", cmd_requests_approve, T("批准申请（退款进入退款队列）",
                                                                      "approve a request (its refund joins the queue)"))
     p.add_argument("id", type=int, help=T("申请 ID（requests list 中的 ID）", "the request id (from requests list)"))
+    p.add_argument("--void-code", action="store_true", help=T(
+        "先作废已发出、未使用的卡密（售后争议），再退款", "void the delivered, unused card code first (a dispute), then refund"))
     p.add_argument("--amount", metavar="YUAN", help=AMOUNT_HELP)
     p.add_argument("--note", default="", help=NOTE_HELP)
     p.add_argument("--confirm-no-idempotency", action="store_true", help=NO_IDEMPOTENCY_HELP)
@@ -100,7 +102,7 @@ def cmd_requests_approve(args: argparse.Namespace) -> int:
 
     return run_with_desk(args, lambda desk: done(
         args, approve(desk, args.id, amount_fen=amount(args.amount), note=args.note,
-                      confirm_non_idempotent=args.confirm_no_idempotency),
+                      confirm_non_idempotent=args.confirm_no_idempotency, void_code=args.void_code),
         f"已批准申请 #{args.id}，退款已排队", f"approved request #{args.id}; the refund is queued"))
 
 

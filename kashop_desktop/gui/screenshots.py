@@ -34,6 +34,7 @@ from ..services.views import OrderFilter
 from .app import load_cjk_font, make_app
 from .context import DeskContext
 from .dialogs.codes import ImportCodesDialog
+from .dialogs.product import ProductDialog
 from .dialogs.restore_backup import RestoreBackupDialog
 from .i18n import install_translator, remove_translators
 from .main_window import MainWindow
@@ -182,6 +183,11 @@ class Shooter:
         await self.shoot(dialog, f"dialog_import_codes{suffix}")
         dialog.close()
         dialog.deleteLater()
+        edit = ProductDialog(window, self.ctx, products.list_products(self.ctx.desk)[-1])
+        edit.show()
+        await self.shoot(edit, f"dialog_product{suffix}")
+        edit.close()
+        edit.deleteLater()
 
     async def dialogs(self, window: MainWindow, suffix: str = "") -> None:
         desk = self.ctx.desk

@@ -28,6 +28,7 @@ from ..gateways.registry import discover
 from ..store.models import CancelRequest, GatewayAccount, Order, Product
 from ..store.queries import light_rows
 from .changes import Changes, Skipped
+from .codes import void_order_codes
 from .common import OWNER, SYSTEM, add_events, buyer_history, event_row, facts, get_order, not_found
 from .desk import Desk
 from .orders import _cancel_unpaid, expire_unpaid
@@ -158,14 +159,18 @@ def cancel_order(desk: Desk, order_no: str, reason: ReasonCode, note: str = "", 
 
 
 def approve(desk: Desk, request_id: int, *, amount_fen: int | None = None, actor: str = OWNER, note: str = "",
-            confirm_non_idempotent: bool = False) -> Changes:
+            confirm_non_idempotent: bool = False, void_code: bool = False) -> Changes:
+    """Approve a request (its refund is queued). ``void_code``: in a dispute over a delivered,
+    unused 卡密, void the code first (services.codes.void_order_codes), in the same transaction,
+    so it can never be used once the money goes back."""
     with desk.atomic():
         req = CancelRequest.get_or_none(CancelRequest.id == request_id)
         if req is None:
             raise not_found("request", request_id)
         order = Order.get_by_id(req.order_id)
-        return _approve_batch(desk, [(req, order, amount_fen)], actor, "approved", confirm_non_idempotent,
-                              note=note, raise_single=True)
+        voided = void_order_codes(desk, order.order_no, note=note, actor=actor) if void_code else Changes()
+        return voided.merge(_approve_batch(desk, [(req, order, amount_fen)], actor, "approved",
+                                           confirm_non_idempotent, note=note, raise_single=True))
 
 
 def reject(desk: Desk, request_id: int, reason_text: str, *, actor: str = OWNER) -> Changes:

@@ -2521,18 +2521,6 @@ Not available: {why}</translation>
         <translation>Stock</translation>
     </message>
     <message>
-        <source>锁定</source>
-        <translation>Lock</translation>
-    </message>
-    <message>
-        <source>已发出</source>
-        <translation>Delivered</translation>
-    </message>
-    <message>
-        <source>作废</source>
-        <translation>Void</translation>
-    </message>
-    <message>
         <source>缺货待发</source>
         <translation>Waiting</translation>
     </message>
@@ -2543,6 +2531,10 @@ Not available: {why}</translation>
     <message>
         <source>单独的退款政策</source>
         <translation>Own policy</translation>
+    </message>
+    <message>
+        <source>锁定 · 已发出 · 作废</source>
+        <translation>Locked/sold/void</translation>
     </message>
     <message>
         <source>添加商品…</source>
@@ -3098,6 +3090,10 @@ Not available: {why}</translation>
     <message>
         <source>记录</source>
         <translation>Record</translation>
+    </message>
+    <message>
+        <source>先作废卡密，再退款（卡密不会再被使用或售出）</source>
+        <translation>Void the code first, then refund (it can never be used or sold again)</translation>
     </message>
     <message>
         <source>申请</source>

@@ -92,3 +92,21 @@ def test_the_backorder_tab_counts_paid_orders_waiting_and_an_import_fills_them(q
     run(qtbot, ctx.op(lambda desk: code_import.import_codes(desk, "点卡 50元", ["FILLED0000000001"]).changes))
     qtbot.waitUntil(lambda: page.tabs.tabText(BACKORDER_TAB) == "缺货待发", timeout=5000)
     assert page.backorders.rowCount() == 0
+
+
+def test_the_review_of_a_dispute_over_an_unused_code_voids_it_before_the_refund(qtbot, ctx) -> None:
+    from kashop_desktop.domain.order import CodeUsed, ReasonCode
+    from kashop_desktop.gui.dialogs.review import ReviewDialog
+    from kashop_desktop.services import requests
+
+    products.add_product(ctx.desk, "点卡 50元", ProductType.CARD_CODE, 50_00)
+    code_import.import_codes(ctx.desk, "点卡 50元", ["DISPUTED00000001"])
+    no = order(ctx.desk, prod=products.get_product("点卡 50元"))
+    ops.deliver(ctx.desk, no)
+    ops.set_code_used(ctx.desk, no, CodeUsed.NO)
+    _changes, request_id = requests.open_request(ctx.desk, no, ReasonCode.MERCHANT_FAULT, note="卡密无效")
+    dialog = ReviewDialog(None, ctx, request_id)
+    qtbot.addWidget(dialog)
+    assert dialog.void_code.isVisibleTo(dialog) and dialog.void_code.isChecked()
+    assert submit(qtbot, dialog)
+    assert CardCode.get().state == "void"

@@ -209,3 +209,21 @@ def test_a_missing_key_is_never_replaced_by_a_new_one(desk: Desk, data_dir: Path
     with pytest.raises(DomainError) as refused:
         code_import.import_codes(desk, name, _codes(2, "NEW"))
     assert refused.value.code == "code_key_missing"
+
+
+def test_a_dispute_is_approved_voiding_the_unused_code_first(desk: Desk) -> None:
+    from kashop_desktop.domain.order import CodeUsed, ReasonCode
+    from kashop_desktop.services import requests
+    from kashop_desktop.store.models import Refund
+
+    name = _product(desk)
+    code_import.import_codes(desk, name, _codes(2))
+    no = order(desk, prod=products.get_product(name))
+    ops.deliver(desk, no)
+    ops.set_code_used(desk, no, CodeUsed.NO, note="平台查询：未激活")
+    _changes, request_id = requests.open_request(desk, no, ReasonCode.MERCHANT_FAULT, note="卡密无效")
+    assert request_id is not None
+    changes = requests.approve(desk, request_id, void_code=True)
+    assert changes.code_ids and Refund.select().where(Refund.order == changes.order_ids.pop()).exists()
+    assert sorted(c.state for c in codes.list_codes(desk, name)) == [C.AVAILABLE, C.VOID]
+    assert "code_void" in [e.action for e in views.order_detail(desk, no).events]

@@ -14,12 +14,23 @@ from ...domain.decision import Outcome
 from ...domain.errors import DomainError
 from ...domain.money import format_yuan, parse_yuan
 from ...domain.order import CodeUsed, ReasonCode
+from ...services import codes as code_service
 from ...services import orders, requests, views
 from ...services.changes import Changes
 from ...services.requests import Preview
 from ..context import DeskContext
 from ..i18n import approx
-from ..qt import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from ..qt import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 from .base import (
     BreakdownView,
     NonIdempotentConfirm,
@@ -84,6 +95,8 @@ class ReviewDialog(OpDialog):
         self.code_note.setPlaceholderText(self.tr("如何核实的，例如：卡密前6位查询未激活"))
         self.record_code = text_button(self.tr("记录"), self)
         self.record_code.clicked.connect(self.record_code_clicked)
+        self.void_code = QCheckBox(self.tr("先作废卡密，再退款（卡密不会再被使用或售出）"), self)
+        self.void_code.setChecked(True)
 
     def _load(self) -> None:
         try:
@@ -101,6 +114,9 @@ class ReviewDialog(OpDialog):
         left = QVBoxLayout()
         left.addWidget(self._request_box())
         left.addWidget(self._buyer_box())
+        # A dispute over a delivered code from the stock, not recorded as used: void it first.
+        self.void_code.setVisible(self.request is not None and self.request.is_dispute
+                                  and code_service.voidable(self.request.order_no))
         if self.request is not None and self.request.is_dispute:
             left.addWidget(self._dispute_box())
         else:
@@ -204,6 +220,7 @@ class ReviewDialog(OpDialog):
         form.addRow("", self.bounds)
         inner.addLayout(form)
         inner.addWidget(self.breakdown)
+        inner.addWidget(self.void_code)
         inner.addWidget(self.confirm)
         return box
 
@@ -281,7 +298,8 @@ class ReviewDialog(OpDialog):
     async def perform(self) -> ReviewResult:
         amount = self.amount_fen
         changes = await self.ctx.op(requests.approve, self.request_id, amount_fen=amount,
-                                    confirm_non_idempotent=self.confirm.isChecked())
+                                    confirm_non_idempotent=self.confirm.isChecked(),
+                                    void_code=self.void_code.isVisibleTo(self) and self.void_code.isChecked())
         return ReviewResult(self.request_id, True, amount, changes)
 
     async def _reject(self) -> ReviewResult:

@@ -27,8 +27,8 @@ from ..qt import (
     QWidget,
 )
 
-(COL_NAME, COL_TYPE, COL_PRICE, COL_SKU, COL_STOCK, COL_LOCKED, COL_SOLD, COL_VOID, COL_BACKORDERS, COL_THRESHOLD,
- COL_POLICY) = range(11)
+(COL_NAME, COL_TYPE, COL_PRICE, COL_SKU, COL_STOCK, COL_OTHER_CODES, COL_BACKORDERS, COL_THRESHOLD,
+ COL_POLICY) = range(9)
 WARNING = "#a61b1b"
 
 
@@ -42,18 +42,17 @@ class ProductsPage(QWidget):
         self.reload()
 
     def _build(self) -> None:
-        self.table = QTableWidget(0, 11, self)
+        self.table = QTableWidget(0, 9, self)
         self.table.setHorizontalHeaderLabels([
             self.tr("商品"), self.tr("类型"), self.tr("价格"), self.tr("SKU / 面值"), self.tr("库存（可售）"),
-            self.tr("锁定"), self.tr("已发出"), self.tr("作废"), self.tr("缺货待发"), self.tr("低库存提醒"),
-            self.tr("单独的退款政策")])
+            self.tr("锁定 · 已发出 · 作废"), self.tr("缺货待发"), self.tr("低库存提醒"), self.tr("单独的退款政策")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self.update_actions)
         self.table.doubleClicked.connect(lambda _index: self.ctx.start(self.edit_product()))
         self.add_button = QPushButton(self.tr("添加商品…"), self)
@@ -94,12 +93,12 @@ class ProductsPage(QWidget):
         stock = str(p.stock) + (self.tr("（循环）") if p.reusable else "")
         cells = [p.name, product_type_label(p.product_type.value), format_yuan(p.price_fen, symbol=True),
                  " ".join(x for x in (p.sku, format_yuan(p.face_value_fen, symbol=True) if p.face_value_fen else "") if x),
-                 stock, str(p.codes.get("locked", 0)) if card else "—", str(p.codes.get("delivered", 0)) if card else "—",
-                 str(p.codes.get("void", 0)) if card else "—", str(p.backorders) if card else "—",
+                 stock, " · ".join(str(p.codes.get(s, 0)) for s in ("locked", "delivered", "void")) if card else "—",
+                 str(p.backorders) if card else "—",
                  str(p.threshold) if p.threshold else self.tr("不提醒"), self._policy_text(p.policy_overrides)]
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
-            if column in (COL_PRICE, COL_STOCK, COL_LOCKED, COL_SOLD, COL_VOID, COL_BACKORDERS, COL_THRESHOLD):
+            if column in (COL_PRICE, COL_STOCK, COL_OTHER_CODES, COL_BACKORDERS, COL_THRESHOLD):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if (column == COL_STOCK and p.low_stock) or (column == COL_BACKORDERS and p.backorders):
                 item.setForeground(QBrush(QColor(WARNING)))
