@@ -232,6 +232,21 @@ def add_codes(desk: Desk, product_id: int, codes: list[str], *, batch: str = "")
     return int(con.total_changes - before)
 
 
+def fill_all_backorders(desk: Desk, changes: Changes) -> list[str]:
+    """Fill every product's backorders that codes are there for now (the sweep); one transaction."""
+    con = desk.db.connection()
+    waiting = [pid for (pid,) in con.execute(
+        "SELECT DISTINCT product_id FROM orders INDEXED BY orders_backorder WHERE backorder_at IS NOT NULL "
+        "AND status = 'paid' AND delivered_at IS NULL")]
+    delivered: list[str] = []
+    if not waiting:
+        return delivered  # the usual sweep: one read of a small index, no write lock
+    with desk.atomic():
+        for pid in waiting:
+            delivered += fill_backorders(desk, int(pid), changes)
+    return delivered
+
+
 def fill_backorders(desk: Desk, product_id: int, changes: Changes, *, actor: str = "system") -> list[str]:
     """Deliver the product's backorders (缺货待发) oldest-first while codes last, in the caller's
     transaction; returns the order nos delivered. An order that cannot be delivered now (a buyer's

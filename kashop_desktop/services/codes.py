@@ -197,9 +197,19 @@ def move_codes(desk: Desk, ids: list[int], target: CodeState, *, note: str = "",
         add_code_events([code_event(desk, c.product_id, action, code_id=c.id, order_id=c.order_id, actor=actor,
                                     note=note, data={"from": c.state}) for c in codes])
         products = {c.product_id for c in codes}
+        changes = Changes(product_ids=products, code_ids={c.id for c in codes})
         for pid in products:
             update_low_stock(desk, Product.get_by_id(pid))
-    return Changes(product_ids=products, code_ids={c.id for c in codes})
+            if target is C.AVAILABLE:
+                _fill(desk, pid, changes)
+    return changes
+
+
+def _fill(desk: Desk, product_id: int, changes: Changes) -> None:
+    """Codes back on the shelf go to the product's backorders first, oldest first."""
+    from .code_import import fill_backorders
+
+    fill_backorders(desk, product_id, changes)
 
 
 @dataclass(frozen=True)
@@ -283,7 +293,9 @@ def return_codes(desk: Desk, order_no: str, *, unused: bool, note: str, actor: s
         add_code_events([code_event(desk, c.product_id, "return", code_id=c.id, order_id=order.id, actor=actor,
                                     note=note) for c in codes])
         update_low_stock(desk, Product.get_by_id(codes[0].product_id))
-    return Changes(order_ids={order.id}, product_ids={codes[0].product_id}, code_ids={c.id for c in codes})
+        changes = Changes(order_ids={order.id}, product_ids={codes[0].product_id}, code_ids={c.id for c in codes})
+        _fill(desk, codes[0].product_id, changes)
+    return changes
 
 
 def void_order_codes(desk: Desk, order_no: str, *, note: str = "", actor: str = OWNER) -> Changes:

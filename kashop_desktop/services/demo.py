@@ -34,6 +34,7 @@ from . import orders as order_ops
 from . import requests as request_ops
 from .bulk import insert_orders
 from .code_import import add_codes
+from .codes import reserve_codes
 from .common import add_events, buyer_for, event_row
 from .desk import Desk
 from .gateways import ensure_builtin_accounts, save_account
@@ -127,6 +128,8 @@ def build(desk: Desk, orders: int = 2000, *, seed: int = 7, with_events: bool = 
         elif existing < orders:
             rows = list(_rows(desk, products, accounts, buyers, now, existing, orders, seed))
             added["orders"] = insert_orders(desk, rows)
+            _reserve_codes(desk, [r["order_no"] for r in rows if r["product_type"] == "card_code"
+                                  and r["status"] in (S.PENDING_PAYMENT.value, S.PAID.value)])
             if with_events:
                 _history_events(desk, [r["order_no"] for r in rows])
     if not CancelRequest.select().exists():
@@ -156,6 +159,12 @@ def _settle_some(desk: Desk) -> None:
         asyncio.get_running_loop()
     except RuntimeError:
         asyncio.run(run())
+
+
+def _reserve_codes(desk: Desk, order_nos: list[str]) -> None:
+    """Open 卡密 orders hold their codes (reserved), as a shop's checkout would have left them."""
+    for order in Order.select().where(Order.order_no.in_(order_nos)).order_by(Order.id):
+        reserve_codes(desk, order)
 
 
 def _card_code(rng: random.Random, product_id: int, i: int) -> str:

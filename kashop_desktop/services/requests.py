@@ -28,6 +28,7 @@ from ..gateways.registry import discover
 from ..store.models import CancelRequest, GatewayAccount, Order, Product
 from ..store.queries import light_rows
 from .changes import Changes, Skipped
+from .code_import import fill_all_backorders
 from .codes import void_order_codes
 from .common import OWNER, SYSTEM, add_events, buyer_history, event_row, facts, get_order, not_found
 from .desk import Desk
@@ -239,7 +240,9 @@ def bulk_cancel(desk: Desk, order_nos: Sequence[str], reason: ReasonCode, note: 
 
 
 def sweep(desk: Desk) -> tuple[Changes, dict[str, int]]:
-    """Expire unpaid orders, auto-approve what qualifies, flag overdue requests."""
+    """Expire unpaid orders, auto-approve what qualifies, flag overdue requests, and deliver
+    backorders whose codes are on the shelf again (unlocked, returned, or a cancel request
+    answered)."""
     now = desk.now()
     changes = expire_unpaid(desk)
     counts = {"expired": len(changes.order_ids), "auto_approved": 0, "overdue": 0}
@@ -264,6 +267,7 @@ def sweep(desk: Desk) -> tuple[Changes, dict[str, int]]:
                        for r in reqs)
         counts["overdue"] = len(overdue_ids)
         changes.request_ids |= set(overdue_ids)
+    counts["backorders_delivered"] = len(fill_all_backorders(desk, changes))
     return changes, counts
 
 

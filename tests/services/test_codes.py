@@ -227,3 +227,40 @@ def test_a_dispute_is_approved_voiding_the_unused_code_first(desk: Desk) -> None
     assert changes.code_ids and Refund.select().where(Refund.order == changes.order_ids.pop()).exists()
     assert sorted(c.state for c in codes.list_codes(desk, name)) == [C.AVAILABLE, C.VOID]
     assert "code_void" in [e.action for e in views.order_detail(desk, no).events]
+
+
+def test_an_unpaid_order_reserves_codes_that_go_back_when_it_is_cancelled(desk: Desk) -> None:
+    from kashop_desktop.domain.order import ReasonCode
+
+    name = _product(desk)
+    code_import.import_codes(desk, name, _codes(3))
+    unpaid = order(desk, "pending_payment", prod=products.get_product(name), quantity=2)
+    with desk.atomic():
+        assert codes.reserve_codes(desk, Order.get(Order.order_no == unpaid)) == 2
+    reserved = [c.id for c in codes.list_codes(desk, name, C.RESERVED)]
+    other = order(desk, prod=products.get_product(name), quantity=2)
+    with pytest.raises(DomainError):  # one code is free: the reserved two are not for others
+        ops.deliver(desk, other)
+    ops.cancel_unpaid(desk, unpaid, ReasonCode.NOT_NEEDED)
+    assert codes.list_codes(desk, name, C.RESERVED) == []
+    assert {c.id for c in codes.list_codes(desk, name, C.AVAILABLE)} >= set(reserved)
+    ops.deliver(desk, other)
+    assert len(codes.list_codes(desk, name, C.DELIVERED)) == 2
+
+
+def test_codes_back_on_the_shelf_go_to_the_backorders_first(desk: Desk) -> None:
+    from kashop_desktop.services import requests
+
+    name = _product(desk)
+    code_import.import_codes(desk, name, _codes(2))
+    ids = [c.id for c in codes.list_codes(desk, name)]
+    codes.move_codes(desk, ids, C.LOCKED)
+    first, second = (order(desk, "pending_payment", prod=products.get_product(name)) for _ in range(2))
+    for no in (first, second):
+        ops.mark_paid(desk, no, f"T{no}", confirmed=True)
+    assert [b.order_no for b in products.backorders(desk)] == [first, second]
+    codes.move_codes(desk, ids[:1], C.AVAILABLE)  # unlocked: the oldest backorder takes it at once
+    assert [b.order_no for b in products.backorders(desk)] == [second]
+    CardCode.update(state="available").where(CardCode.id == ids[1]).execute()  # another desk's unlock
+    _changes, counts = requests.sweep(desk)
+    assert counts["backorders_delivered"] == 1 and products.backorders(desk) == []
