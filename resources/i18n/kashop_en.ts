@@ -3268,6 +3268,33 @@ Not available: {why}</translation>
     </message>
 </context>
 <context>
+    <name>SecretsBox</name>
+    <message>
+        <source>密钥存放</source>
+        <translation>Where keys are kept</translation>
+    </message>
+    <message>
+        <source>改用系统钥匙串</source>
+        <translation>Use the OS keyring</translation>
+    </message>
+    <message>
+        <source>网关密钥和卡密密钥保存在系统钥匙串里，启动时不需要口令。</source>
+        <translation>Gateway keys and the card-code key are kept in the OS keyring; no passphrase at start.</translation>
+    </message>
+    <message>
+        <source>网关密钥和卡密密钥保存在本机保险箱（vault.json）里，需要用到密钥时才会询问口令。</source>
+        <translation>Gateway keys and the card-code key are kept in the local vault (vault.json); its passphrase is asked for only when a key is needed.</translation>
+    </message>
+    <message>
+        <source>这台电脑没有可用的系统钥匙串</source>
+        <translation>This PC has no working OS keyring</translation>
+    </message>
+    <message>
+        <source>所有密钥已移到系统钥匙串，保险箱里不再保存。</source>
+        <translation>Every key moved to the OS keyring; the vault no longer holds them.</translation>
+    </message>
+</context>
+<context>
     <name>SettingsPage</name>
     <message>
         <source>取消与退款政策</source>

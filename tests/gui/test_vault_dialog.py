@@ -115,3 +115,28 @@ def test_main_window_asks_for_a_locked_vault_once_when_a_refund_needs_a_key(qtbo
     qtbot.waitUntil(lambda: not ctx.tasks, timeout=5000)
     window.load_gateways()  # asked once per start only: no new prompt is started
     assert not ctx.tasks
+
+
+def test_settings_move_every_key_from_the_vault_to_the_keyring(qtbot, ctx) -> None:
+    import keyring
+
+    from kashop_desktop.gui.pages.secrets_box import SecretsBox
+
+    from ..services.test_secret_store import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    try:
+        VaultStore(Path(ctx.desk.data_dir) / "vault.json", "right-one").put("x", {"k": "v"})
+        gateway_service.unlock_vault(ctx.desk, "right-one")
+        gateway_service.save_account(ctx.desk, "易支付", "epay_v1", {"base_url": "http://127.0.0.1:1/", "pid": "1",
+                                                                    "key": "k-moving"})
+        box = SecretsBox(ctx)
+        qtbot.addWidget(box)
+        assert box.move_button.isVisibleTo(box) and box.move_button.isEnabled()
+        assert run(qtbot, box.use_keyring())
+        assert any("k-moving" in v for v in ring.entries.values()) and not box.move_button.isVisibleTo(box)
+        assert gateway_service.secret_status(ctx.desk).backend == "keyring"
+    finally:
+        keyring.set_keyring(previous)

@@ -33,6 +33,7 @@ from ..qt import (
     QWidget,
 )
 from .holidays_box import HolidaysBox
+from .secrets_box import SecretsBox
 
 YUAN_FIELD = "auto_approve_ceiling_fen"
 PERCENT_FIELD = "fee_rate_permyriad"
@@ -79,6 +80,7 @@ class SettingsPage(QWidget):
         layout.addWidget(self.holidays_box)
         layout.addWidget(self._language_box())
         layout.addWidget(self._data_box())
+        layout.addWidget(SecretsBox(ctx, self))
         layout.addStretch(1)
         ctx.changed.connect(self.on_changed)
         self.load_policy(self.saved_policy)
