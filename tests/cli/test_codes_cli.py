@@ -90,3 +90,16 @@ def test_backorders_fill_on_import_and_reveal_and_return(cli: Cli, tmp_path: Pat
     assert cli.json("orders", "show", "B0")["events"][-1]["action"] == "reveal_code"
     cli("codes", "return", "B0", "--unused", "--note", "未使用", code=1)  # not refunded
     cli("codes", "return", "B0", "--note", "x", code=1)
+
+
+def test_codes_import_reads_standard_input(cli: Cli) -> None:  # noqa: F811
+    import os
+    import subprocess
+    import sys
+
+    _shop(cli)
+    proc = subprocess.run([sys.executable, "-m", "kashop_desktop", "codes", "import", "-", "--product", "点卡 50元",
+                           "--json", "--data-dir", str(cli.data_dir)], input="STDINCODE0000001\nSTDINCODE0000002\n",
+                          capture_output=True, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert '"imported": 2' in proc.stdout
