@@ -25,12 +25,25 @@ from ..domain.errors import DomainError, StoreUnusable
 from ..resources import font_path
 from ..services import maintenance, requests
 from ..services.desk import Desk
+from ..services.secrets import SecretStore, VaultStore
 from .context import DeskContext
 from .crash import install_excepthook
 from .dialogs.restore_backup import RestoreBackupDialog
 from .i18n import error_text, install_translator, remove_translators
 from .main_window import MainWindow
-from .qt import QApplication, QCoreApplication, QFont, QFontDatabase, QMessageBox, QObject, Qt, QTimer, qasync
+from .qt import (
+    QApplication,
+    QCoreApplication,
+    QFont,
+    QFontDatabase,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+    QObject,
+    Qt,
+    QTimer,
+    qasync,
+)
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +157,8 @@ class FirstPaint:
             self.future.set_result(time.perf_counter())
 
 
-def open_desk(data_dir: str | Path | None, smoke: bool) -> tuple[Desk, tempfile.TemporaryDirectory[str] | None]:
+def open_desk(data_dir: str | Path | None, smoke: bool,
+              secrets: SecretStore | None = None) -> tuple[Desk, tempfile.TemporaryDirectory[str] | None]:
     """The desk to show; a smoke run without a data dir gets a throwaway demo shop."""
     if smoke and data_dir is None:
         from ..services import demo  # only the smoke run needs it
@@ -153,7 +167,27 @@ def open_desk(data_dir: str | Path | None, smoke: bool) -> tuple[Desk, tempfile.
         desk = Desk.open(scratch.name)
         demo.build(desk, SMOKE_ORDERS)
         return desk, scratch
-    return Desk.open(data_dir), None
+    return Desk.open(data_dir, secrets=secrets), None
+
+
+def ask_vault_passphrase(app: QApplication, data_dir: str | Path | None, exc: DomainError,
+                         lang: str | None) -> SecretStore | None:
+    """Upgrading a store seals its 卡密 with the key in the locked vault: ask for the passphrase
+    before the window opens (no event loop is running yet). None when the owner declines."""
+    translators = install_translator(app, lang)
+    try:
+        text, ok = QInputDialog.getText(
+            None, QCoreApplication.translate("App", "密钥保险箱"), error_text(exc) + "\n\n"
+            + QCoreApplication.translate("App", "保险箱口令："), QLineEdit.EchoMode.Password)
+    finally:
+        remove_translators(app, translators)
+    if not ok or not text:
+        return None
+    try:
+        return VaultStore(paths.data_dir(data_dir) / "vault.json", text)
+    except DomainError as wrong:
+        QMessageBox.warning(None, QCoreApplication.translate("App", "密钥保险箱"), error_text(wrong))
+        return ask_vault_passphrase(app, data_dir, exc, lang)
 
 
 def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, smoke: bool = False,
@@ -166,12 +200,18 @@ def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, s
     chosen_dir = data_dir if data_dir is not None else args.data_dir
     language = lang or args.lang
     restore_from: Path | None = None
+    secrets: SecretStore | None = None
     while True:  # once, or again after File > 恢复备份 (a restore runs with no window open)
         if restore_from is not None:
             restore_and_report(app, paths.data_dir(chosen_dir), restore_from, language)
         try:
-            desk, scratch = open_desk(chosen_dir, smoke)
+            desk, scratch = open_desk(chosen_dir, smoke, secrets)
         except DomainError as exc:  # damaged, empty, newer, busy: say so, touch nothing
+            if exc.code == "vault_locked" and not smoke:  # an upgrade that seals the codes
+                secrets = ask_vault_passphrase(app, chosen_dir, exc, language)
+                if secrets is None:
+                    return 1
+                continue
             restore_from = refuse_to_start(app, exc, language, smoke, chosen_dir)
             if restore_from is None:
                 return 1

@@ -67,6 +67,14 @@
         <translation>Backed up automatically: {path}</translation>
     </message>
     <message>
+        <source>密钥保险箱</source>
+        <translation>Key vault</translation>
+    </message>
+    <message>
+        <source>保险箱口令：</source>
+        <translation>Vault passphrase:</translation>
+    </message>
+    <message>
         <source>无法打开数据文件</source>
         <translation>Cannot open the data file</translation>
     </message>

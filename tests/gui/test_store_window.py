@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from kashop_desktop.domain.errors import StoreBusy
+from kashop_desktop.domain.errors import DomainError, StoreBusy
 from kashop_desktop.gui.dialogs.restore_backup import RestoreBackupDialog
 from kashop_desktop.gui.qt import QApplication, QMessageBox, QSettings
 from kashop_desktop.services import maintenance
@@ -186,5 +186,54 @@ def test_a_damaged_store_at_start_offers_its_backups_and_restores_one(qtbot: Any
     desk = Desk.open(data_dir)
     try:
         assert desk.setting("marker") == 1
+    finally:
+        desk.close()
+
+
+def test_an_upgrade_that_seals_codes_asks_the_vault_passphrase_before_the_window(qtbot, data_dir: Path,
+                                                                                monkeypatch) -> None:
+    """A store with 卡密 in clear, a vault and no passphrase in the environment: the start asks
+    for it (a wrong one is said so and asked again), then the upgrade seals the codes."""
+    from kashop_desktop.domain.order import ProductType
+    from kashop_desktop.gui.app import ask_vault_passphrase
+    from kashop_desktop.gui.qt import QInputDialog, QTimer
+    from kashop_desktop.services import products
+    from kashop_desktop.services.secrets import VaultStore
+
+    from ..services.test_codes import _downgrade_to_clear
+
+    monkeypatch.delenv("KASHOP_VAULT_PASSPHRASE", raising=False)
+    VaultStore(data_dir / "vault.json", "the-right-one").put("x", {"k": "v"})
+    desk = Desk.open(data_dir, secrets=VaultStore(data_dir / "vault.json", "the-right-one"))
+    products.add_product(desk, "卡", ProductType.CARD_CODE, 100)
+    desk.close()
+    _downgrade_to_clear(data_dir, ["CLEARCODE0000001"], {})
+    with pytest.raises(DomainError) as caught:
+        Desk.open(data_dir)
+    assert caught.value.code == "vault_locked"
+    answers = iter(["wrong-one", "the-right-one"])
+    seen: list[str] = []
+
+    def answer_modal() -> None:
+        widget = QApplication.activeModalWidget()
+        if isinstance(widget, QInputDialog):
+            seen.append(widget.labelText())
+            widget.setTextValue(next(answers))
+            widget.accept()
+        elif isinstance(widget, QMessageBox):
+            seen.append(widget.text())
+            widget.accept()
+
+    clicker = QTimer()
+    clicker.timeout.connect(answer_modal)
+    clicker.start(20)
+    try:
+        secrets = ask_vault_passphrase(QApplication.instance(), data_dir, caught.value, None)
+    finally:
+        clicker.stop()
+    assert secrets is not None and "口令错误" in seen[1]
+    desk = Desk.open(data_dir, secrets=secrets)
+    try:
+        assert b"CLEARCODE0000001" not in (data_dir / "kashop.sqlite3").read_bytes()
     finally:
         desk.close()
