@@ -429,6 +429,9 @@ def _write_approvals(desk: Desk, rows: _ApprovalRows, now_s: int) -> None:
                     "coupon_returned=?, stock_reserved=?, updated_at=? WHERE id=?", rows.orders)
     con.executemany("UPDATE product SET stock = stock + ? WHERE id = ?",
                     [(n, pid) for pid, n in rows.stock_back.items()])
+    # An order cancelled before delivery gives back the 卡密 it held (reserved -> available).
+    con.executemany("UPDATE card_code SET state = 'available', order_id = NULL WHERE order_id = ? AND state = 'reserved'",
+                    [(row[-1],) for row in rows.orders if row[0] == S.CANCELLED.value])
     con.executemany("UPDATE coupon SET used_by_order = NULL WHERE used_by_order = ? AND code = ?", rows.coupons_back)
     if rows.refunds:
         columns = list(rows.refunds[0])

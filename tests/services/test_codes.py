@@ -264,3 +264,19 @@ def test_codes_back_on_the_shelf_go_to_the_backorders_first(desk: Desk) -> None:
     CardCode.update(state="available").where(CardCode.id == ids[1]).execute()  # another desk's unlock
     _changes, counts = requests.sweep(desk)
     assert counts["backorders_delivered"] == 1 and products.backorders(desk) == []
+
+
+def test_a_paid_order_cancelled_by_an_approved_request_gives_its_reserved_codes_back(desk: Desk) -> None:
+    from kashop_desktop.domain.order import ReasonCode
+    from kashop_desktop.services import requests
+
+    name = _product(desk)
+    code_import.import_codes(desk, name, _codes(2))
+    no = order(desk, prod=products.get_product(name))
+    with desk.atomic():
+        codes.reserve_codes(desk, Order.get(Order.order_no == no))
+    _changes, request_id = requests.open_request(desk, no, ReasonCode.MISTAKEN)
+    if request_id is not None and views.request_view(desk, request_id).state == "open":
+        requests.approve(desk, request_id)
+    assert Order.get(Order.order_no == no).status == "cancelled"
+    assert codes.list_codes(desk, name, C.RESERVED) == []
