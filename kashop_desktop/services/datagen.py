@@ -313,8 +313,10 @@ def load(desk: Desk, n: int, *, seed: int = 7, now: datetime | None = None, year
     """Generate ``n`` orders into ``desk`` through the bulk path (one transaction, indexes
     rebuilt once) and, with ``events``, their 下单/支付/发货/完成/取消 timeline entries.
     Returns the number of orders inserted."""
+    from .demo import ensure_demo_secrets
     from .gateways import ensure_builtin_accounts
 
+    ensure_demo_secrets(desk)  # generated 卡密 are sealed too, under the store's key
     ensure_builtin_accounts(desk)
     products = shop_products(desk)
     accounts: dict[str, int | None] = {a.kind: a.id for a in GatewayAccount.select()}
