@@ -28,7 +28,7 @@ from .changes import Changes
 from .codes import add_code_events, code_event
 from .common import OWNER
 from .desk import Desk
-from .products import backorder_clause, get_product, update_low_stock
+from .products import BACKORDER_SQL, backorder_clause, get_product, update_low_stock
 
 HEADER_WORDS = {"卡密", "卡号", "密码", "卡号----密码", "卡号----卡密", "code", "codes", "card", "card_no",
                 "password", "card_no----password", "card----password", "code----password"}
@@ -235,9 +235,7 @@ def add_codes(desk: Desk, product_id: int, codes: list[str], *, batch: str = "")
 def fill_all_backorders(desk: Desk, changes: Changes) -> list[str]:
     """Fill every product's backorders that codes are there for now (the sweep); one transaction."""
     con = desk.db.connection()
-    waiting = [pid for (pid,) in con.execute(
-        "SELECT DISTINCT product_id FROM orders INDEXED BY orders_backorder WHERE backorder_at IS NOT NULL "
-        "AND status = 'paid' AND delivered_at IS NULL")]
+    waiting = [pid for (pid,) in con.execute(f"SELECT DISTINCT product_id FROM orders {BACKORDER_SQL}")]
     delivered: list[str] = []
     if not waiting:
         return delivered  # the usual sweep: one read of a small index, no write lock
