@@ -28,7 +28,7 @@ from .output import (
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``codes`` noun and its verbs to ``sub``."""
     codes = add_noun(sub, "codes", T("卡密库存：导入、列表、锁定、作废、导出、查看、回库",
-                                     "card codes (卡密): import, list, lock, void, export, reveal, return"))
+                                     "card codes: import, list, lock, void, export, reveal, return to stock"))
     p = add_command(codes, common, "import", cmd_codes_import, T(
         "导入卡密：每行一个，或卡号和密码用 ----、Tab、逗号或空格分开",
         "import codes: one a line, or card no + password split by ----, tab, comma or spaces"))
@@ -46,7 +46,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     for verb, what in (("lock", T("锁定卡密（暂停销售）", "hold codes back from sale")),
                        ("unlock", T("解锁卡密（恢复销售）", "put locked codes back on sale")),
-                       ("void", T("作废卡密：不再售出或使用", "void codes (作废): never sold or used again"))):
+                       ("void", T("作废卡密：不再售出或使用", "void codes: never sold or used again"))):
         p = add_command(codes, common, verb, cmd_codes_move, what)
         p.add_argument("ids", nargs="+", type=int, metavar="ID", help=IDS_HELP)
         p.add_argument("--note", default="", help=T("备注（写入卡密日志）", "a note (written to the code log)"))
@@ -73,7 +73,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(codes, common, "return", cmd_codes_return, T(
         "回库：已退款订单未使用的卡密重新上架（需要 --unused 和 --note）",
-        "回库: a refunded order's unused code goes back on sale (needs --unused and --note)"))
+        "return to stock: a refunded order's unused code goes back on sale (needs --unused and --note)"))
     p.add_argument("order_no", help=ORDER_NO_HELP)
     p.add_argument("--unused", action="store_true", help=T("店主确认买家从未使用", "the owner confirms the buyer never used it"))
     p.add_argument("--note", default="", help=T("如何确认未使用", "how it is known to be unused"))

@@ -45,7 +45,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=50, metavar="N", help=T("最多列出 N 条（默认 50）", "at most N (default 50)"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(orders, common, "backorders", cmd_orders_backorders, T(
-        "已付款、等待卡密的订单（缺货待发），最早的在前", "paid orders waiting for card codes (缺货待发), oldest first"))
+        "已付款、等待卡密的订单（缺货待发），最早的在前", "paid orders waiting for card codes (backorders), oldest first"))
     p.add_argument("--product", metavar="NAME", help=T("只列这个商品的", "only this product's"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(orders, common, "show", cmd_orders_show, T("一个订单及其时间线、申请和退款",

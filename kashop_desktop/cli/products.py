@@ -17,20 +17,20 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``products`` noun and its verbs to ``sub``."""
     from ..services.products import PRODUCT_KEYS
 
-    products = add_noun(sub, "products", T("商品及其库存", "products (商品) and their stock"))
+    products = add_noun(sub, "products", T("商品及其库存", "products and their stock"))
     p = add_command(products, common, "list", cmd_products_list, T(
         "商品：价格、库存、低库存提醒", "products with price, stock and low-stock warning"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(products, common, "add", cmd_products_add, T("添加商品", "add a product"))
     p.add_argument("name", help=T("商品名称", "the product's name"))
     p.add_argument("--type", required=True, help=T("卡密、直充或实物（或 card_code、direct_recharge、physical）",
-                                                   "卡密 | 直充 | 实物 (or card_code | direct_recharge | physical)"))
+                                                   "card_code, direct_recharge or physical (or the Chinese words)"))
     p.add_argument("--price", required=True, metavar="YUAN", help=T("价格，单位元，如 50 或 49.90",
                                                                     "price in yuan, e.g. 50 or 49.90"))
     p.add_argument("--threshold", type=int, default=0, metavar="N", help=T(
         "库存降到 N 时提醒（0：不提醒）", "low-stock warning at this many units (0: off)"))
     p.add_argument("--reusable", action="store_true", help=T("循环卡密：同一个卡密发给每位买家",
-                                                             "one code for every buyer (循环卡密)"))
+                                                             "reusable: one code for every buyer"))
     p.add_argument("--sku", default="", help=T("SKU 或面值说明", "SKU or face value text"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     zh_keys = "、".join(f"{k}（{v[1]}）" for k, v in PRODUCT_KEYS.items())
