@@ -248,6 +248,10 @@ def stock_story(desk: Desk) -> None:
     codes.move_codes(desk, ids[3:], CodeState.VOID, note="供货商作废")
     for p in cards:
         products.set_product(desk, p.name, {"threshold": 10})
+    for code in codes.list_codes(desk, low.name, CodeState.RESERVED, limit=10_000):
+        if code.order_no is not None:  # the open orders of this product let go of their codes
+            with desk.atomic():
+                codes.release_reserved(views.order_detail(desk, code.order_no).id)
     held = [c.id for c in codes.list_codes(desk, low.name, CodeState.AVAILABLE, limit=10_000)]
     codes.move_codes(desk, held[3:], CodeState.LOCKED, note="转到其他平台销售")
     for row in views.order_page(desk, OrderFilter(status=OrderStatus.PAID.value), 400):
