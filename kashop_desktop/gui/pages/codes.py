@@ -131,6 +131,8 @@ class CodesPage(QWidget):
         self.warning = InlineMessage(self)
         self.tabs = QTabBar(self)
         self.tabs.setExpanding(False)
+        self.tabs.setUsesScrollButtons(False)  # a narrow window elides the labels, never scroll arrows
+        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
         for state in STATE_TABS:
             self.tabs.addTab(code_state_label(state.value) if state else self.tr("全部"))
         self.tabs.addTab(self.tr("缺货待发"))
