@@ -119,7 +119,10 @@ def read_version(path: Path) -> int:
         copy = Path(scratch) / "store.sqlite3"
         with path.open("rb") as f:
             copy.write_bytes(f.read(_page_size(header)))
-        shutil.copyfile(wal_path(path), wal_path(copy))
+        try:
+            shutil.copyfile(wal_path(path), wal_path(copy))
+        except FileNotFoundError:  # the last connection closed meanwhile: its log is in the file now
+            return int.from_bytes(_header(path)[60:64], "big")
         con = sqlite3.connect(str(copy))
         try:
             return int(con.execute("PRAGMA user_version").fetchone()[0])
