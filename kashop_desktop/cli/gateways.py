@@ -145,6 +145,8 @@ def cmd_gateways_fake(args: argparse.Namespace) -> int:
     config = server.account_config(args.kind) if hasattr(server, "account_config") else {}
     print(f"account settings (use with: gateways add NAME --kind {args.kind} --set KEY=VALUE ...):")
     print(json.dumps(config, ensure_ascii=False, indent=2))
+    print(f"a buyer pays a waiting trade / 买家付款: curl -X POST {server.url}__fake__/pay "
+          "-H 'Content-Type: application/json' -d '{\"out_trade_no\": \"ORDER_NO\"}'")
     sys.stdout.flush()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -44,6 +44,9 @@ ACTIONS = {
     "refund_sending": ("退款发送中", "refund sending"), "refund_needs_owner": ("退款待人工处理", "refund needs the owner"),
     "refund_late_reply": ("网关迟到的退款回复", "late refund reply from the gateway"),
     "held": ("扣留待审", "held for review"), "released": ("放行", "released"),
+    "payment_found": ("网关查到付款", "payment found at the gateway"), "late_payment": ("过期后付款", "late payment"),
+    "payment_flagged": ("付款需核对", "payment to check"), "trade_closed": ("网关交易已关闭", "trade closed at the gateway"),
+    "trade_close_unsupported": ("网关不支持关闭交易", "the gateway cannot close trades"),
 }
 CHANNELS_EN = {"alipay": "Alipay", "wechat": "WeChat Pay", "bank_card": "Bank card", "wallet": "Wallet"}
 #: Counters printed by ``sweep`` and ``refunds send``.

@@ -20,6 +20,7 @@ from . import (
     holidays,
     maintenance,
     orders,
+    payments,
     policy,
     products,
     refunds,
@@ -40,7 +41,7 @@ from .output import (
 )
 
 # In the order ``--help`` lists them.
-NOUNS = (demo, orders, products, codes, buyers, requests, refunds, gateways, maintenance, policy, holidays)
+NOUNS = (demo, orders, products, codes, buyers, payments, requests, refunds, gateways, maintenance, policy, holidays)
 
 
 def build_parser(lang: str = "zh") -> argparse.ArgumentParser:

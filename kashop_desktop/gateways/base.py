@@ -317,6 +317,15 @@ class AdapterBase:
     async def create_qr(self, req: QrRequest) -> QrPayment:
         raise self._unsupported("create_qr")
 
+    async def close_payment(self, ref: PaymentRef) -> PaymentState:
+        """Close an unpaid trade so the buyer can no longer pay it (Capability.CLOSE).
+
+        Returns CLOSED (closed now or already), PAID (the buyer paid meanwhile: take the
+        payment instead) or NOT_FOUND (the gateway has no such trade yet, e.g. an Alipay QR
+        never scanned). Anything else raises GatewayError as the module docstring says.
+        """
+        raise self._unsupported("close_payment")
+
     def parse_notification(self, http: InboundHttp) -> Notification:
         raise self._unsupported("verify_notification")
 

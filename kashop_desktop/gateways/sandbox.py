@@ -25,9 +25,6 @@ from .base import (
     ConnectionReport,
     ErrorKind,
     GatewayError,
-    PaymentRef,
-    PaymentSnapshot,
-    PaymentState,
     RefundRef,
     RefundRequest,
     RefundResult,
@@ -51,8 +48,7 @@ class SandboxAdapter(AdapterBase):
     title_zh: ClassVar[str] = "离线沙箱"
     title_en: ClassVar[str] = "Offline sandbox"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.REFUND, Capability.PARTIAL_REFUND, Capability.REFUND_IDEMPOTENT, Capability.QUERY_REFUND,
-         Capability.QUERY_PAYMENT}
+        {Capability.REFUND, Capability.PARTIAL_REFUND, Capability.REFUND_IDEMPOTENT, Capability.QUERY_REFUND}
     )
     config_fields: ClassVar[tuple[ConfigField, ...]] = (
         ConfigField("scenario", "场景", "Scenario", required=False, default="success", choices=SCENARIOS,
@@ -77,10 +73,6 @@ class SandboxAdapter(AdapterBase):
         ms = int(self.config.get("latency_ms") or 0)
         if ms:
             await asyncio.sleep(ms / 1000)
-
-    async def query_payment(self, ref: PaymentRef) -> PaymentSnapshot:
-        await self._latency()
-        return PaymentSnapshot(PaymentState.PAID, ref.out_trade_no, ref.gateway_trade_no, None)
 
     async def refund(self, req: RefundRequest) -> RefundResult:
         scenario = self.scenario

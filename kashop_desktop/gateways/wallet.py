@@ -12,9 +12,6 @@ from .base import (
     Capability,
     ConfigField,
     ConnectionReport,
-    PaymentRef,
-    PaymentSnapshot,
-    PaymentState,
     RefundRef,
     RefundRequest,
     RefundResult,
@@ -28,8 +25,7 @@ class WalletAdapter(AdapterBase):
     title_zh: ClassVar[str] = "店内余额"
     title_en: ClassVar[str] = "In-shop wallet"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.REFUND, Capability.PARTIAL_REFUND, Capability.REFUND_IDEMPOTENT, Capability.QUERY_REFUND,
-         Capability.QUERY_PAYMENT}
+        {Capability.REFUND, Capability.PARTIAL_REFUND, Capability.REFUND_IDEMPOTENT, Capability.QUERY_REFUND}
     )
     config_fields: ClassVar[tuple[ConfigField, ...]] = (
         ConfigField("state_dir", "账本目录", "Ledger folder", required=False),
@@ -38,9 +34,6 @@ class WalletAdapter(AdapterBase):
     @property
     def ledger(self) -> LedgerFile:
         return LedgerFile(Path(self.config.get("state_dir") or ".") / "wallet-ledger.sqlite3")
-
-    async def query_payment(self, ref: PaymentRef) -> PaymentSnapshot:
-        return PaymentSnapshot(PaymentState.PAID, ref.out_trade_no, ref.gateway_trade_no, None)
 
     async def refund(self, req: RefundRequest) -> RefundResult:
         gw_no, status, amount, _ = await asyncio.to_thread(

@@ -51,6 +51,7 @@ ORG_NAME = "kashop"
 APP_NAME = "kashop-desktop"
 SWEEP_MS = 60_000
 SEND_MS = 30_000
+SYNC_MS = 15_000  # payment sync: each order is asked on its own back-off schedule
 BACKUP_CHECK_MS = 3_600_000
 SMOKE_ORDERS = 200
 BUNDLED_FAMILY = "WenQuanYi Micro Hei"
@@ -97,13 +98,15 @@ def make_app(argv: list[str]) -> QApplication:
 
 
 class Housekeeping(QObject):
-    """The periodic jobs: the request sweep every minute, the refund queue every 30 s."""
+    """The periodic jobs: the request sweep every minute, the refund queue every 30 s, payment
+    sync (补单) every 15 s for the orders that are due."""
 
     def __init__(self, ctx: DeskContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.sweep_timer = self._timer(SWEEP_MS, self.sweep)
         self.send_timer = self._timer(SEND_MS, self.send)
+        self.sync_timer = self._timer(SYNC_MS, self.sync)
         self.backup_timer = self._timer(BACKUP_CHECK_MS, self.daily_backup)  # a window open for days
 
     def _timer(self, interval: int, slot: Callable[[], None]) -> QTimer:
@@ -130,6 +133,11 @@ class Housekeeping(QObject):
         if self.ctx.sending:
             return  # the last send is still talking to a gateway
         self.ctx.start(self._guard(self.ctx.send_refunds))
+
+    def sync(self) -> None:
+        if self.ctx.syncing:
+            return  # the last sync is still asking a gateway
+        self.ctx.start(self._guard(self.ctx.sync_payments))
 
     async def _guard(self, job: Callable[[], Awaitable[Any]]) -> None:
         # A background job must not kill the loop; the owner sees the failure in the status bar

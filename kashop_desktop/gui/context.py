@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from ..services.changes import Changes
 from ..services.desk import Desk
+from ..services.payment_sync import PaymentSync, SyncReport
 from ..services.refund_queue import QueueReport, RefundQueue
 from .qt import QObject, Signal
 
@@ -69,6 +70,7 @@ class DeskContext(QObject):
 
     changed = Signal(object)  # Changes
     queue_report = Signal(object)  # QueueReport after a send
+    sync_report = Signal(object)  # SyncReport after a payment sync
     status_message = Signal(str)
     language_changed = Signal(str)  # "zh" or "en", chosen on the settings page
 
@@ -80,6 +82,8 @@ class DeskContext(QObject):
         self.queue = RefundQueue(desk, run_db=self.worker.run)
         self.sending = False
         self.closing = False
+        self.payment_sync = PaymentSync(desk, run_db=self.worker.run)
+        self.syncing = False
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a read or write on the worker thread; exceptions propagate to the caller."""
@@ -116,6 +120,17 @@ class DeskContext(QObject):
         self.queue_report.emit(report)
         return report
 
+    async def sync_payments(self, order_nos: list[str] | None = None, *, force: bool = False) -> SyncReport:
+        """Payment sync (补单) in the background: gateway calls on the loop, writes on the worker."""
+        self.syncing = True
+        try:
+            report = await self.payment_sync.run(order_nos, force=force)
+        finally:
+            self.syncing = False
+        self.changed.emit(report.changes)
+        self.sync_report.emit(report)
+        return report
+
     async def aclose(self) -> None:
         self.closing = True
         others = [task for task in self.tasks if task is not asyncio.current_task()]
@@ -124,6 +139,7 @@ class DeskContext(QObject):
         # Let the cancelled tasks unwind while the loop still runs (none is left pending).
         await asyncio.gather(*others, return_exceptions=True)
         await self.queue.aclose()
+        await self.payment_sync.aclose()
         # SQLite connections are per thread: the worker closes its own (checkpointing the log),
         # so a restore or the next start finds the store released. Waited for here, not awaited:
         # the loop may already be stopping (the last window closed), and shutdown waits anyway.

@@ -178,6 +178,11 @@ def _action_labels() -> dict[str, str]:
         "refund_retry": translate("Labels", "重新发送退款"),
         "refund_confirmed": translate("Labels", "确认发送退款"),
         "refund_resolved": translate("Labels", "人工处理退款"),
+        "payment_found": translate("Labels", "网关查到付款"),
+        "late_payment": translate("Labels", "过期后付款"),
+        "payment_flagged": translate("Labels", "付款需核对"),
+        "trade_closed": translate("Labels", "网关交易已关闭"),
+        "trade_close_unsupported": translate("Labels", "网关不支持关闭交易"),
     }
 
 

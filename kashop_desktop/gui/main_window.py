@@ -15,6 +15,7 @@ from ..applog import log_file
 from ..domain.refund_states import IN_FLIGHT_REFUND_STATES, REFUND_STATES_SHOWN, RefundStatus
 from ..services import gateways, maintenance, products, views
 from ..services.imports import ImportReport
+from ..services.payment_sync import SyncReport
 from ..services.refund_queue import QueueReport
 from .context import DeskContext
 from .dialogs.import_orders import ImportDialog
@@ -28,6 +29,7 @@ from .pages.products import ProductsPage
 from .pages.refunds import RefundsPage
 from .pages.requests import RequestsPage
 from .pages.settings import SettingsPage
+from .payment_status import report_text
 from .qt import (
     QAction,
     QBrush,
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
         self._refresh_timer.timeout.connect(self.refresh_status)
         ctx.changed.connect(lambda _c: self._refresh_timer.start(0))
         ctx.queue_report.connect(self._on_queue_report)
+        ctx.sync_report.connect(self._on_sync_report)
         ctx.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         # After the settings page's own slot has returned: the page is rebuilt too.
         ctx.language_changed.connect(lambda lang: QTimer.singleShot(0, lambda: self.switch_language(lang)))
@@ -160,6 +163,13 @@ class MainWindow(QMainWindow):
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        pay_menu = self.menuBar().addMenu(self.tr("支付(&P)"))
+        sync = QAction(self.tr("同步支付(&S)"), self)
+        sync.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        sync.setToolTip(self.tr("立即向网关查询所有待支付订单（及刚过期的订单）是否已付款，已付款的自动补单发货"))
+        sync.triggered.connect(lambda: self.ctx.start(self.sync_payments()))
+        pay_menu.addAction(sync)
+        self.sync_action = sync
         help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
         about = QAction(self.tr("关于(&A)"), self)
         about.setMenuRole(QAction.MenuRole.AboutRole)
@@ -276,6 +286,28 @@ class MainWindow(QMainWindow):
         self.load_gateways()
         self.refresh_status()
 
+    def _on_sync_report(self, report: SyncReport) -> None:
+        for gateway_id in report.reachable_gateways:
+            self.gateway_state[gateway_id] = True
+        for gateway_id in report.unreachable_gateways:
+            self.gateway_state[gateway_id] = False
+        if report.reachable_gateways or report.unreachable_gateways:
+            self._show_gateways()
+
+    async def sync_payments(self) -> SyncReport | None:
+        """同步支付: every watched order now, in the background; the status bar says what it did."""
+        if self.ctx.syncing:
+            self.statusBar().showMessage(self.tr("同步支付正在进行，请稍候"), 5000)
+            return None
+        self.sync_action.setEnabled(False)
+        self.statusBar().showMessage(self.tr("正在同步支付…"))
+        try:
+            report = await self.ctx.sync_payments(force=True)
+        finally:
+            self.sync_action.setEnabled(True)
+        self.statusBar().showMessage(report_text(report), 15000)
+        return report
+
     def _show_gateways(self) -> None:
         if self.accounts is None:
             self.gateway_label.setText(self.tr("网关 …"))
@@ -289,7 +321,7 @@ class MainWindow(QMainWindow):
             found = [state for _, state in states]
             self.gateway_label.setText(self.tr("网关：可达 {ok} · 离线 {off} · 未知 {unknown}").format(
                 ok=found.count(True), off=found.count(False), unknown=found.count(None)))
-        self.gateway_label.setToolTip("\n".join([*each, self.tr("每次发送退款后更新；发送前为「未知」")]))
+        self.gateway_label.setToolTip("\n".join([*each, self.tr("每次发送退款或同步支付后更新；之前为「未知」")]))
 
     # ---- menu actions --------------------------------------------------------------------------
     async def back_up(self) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
 from ..domain.order import ReasonCode
-from ..services import delivery, orders, requests, views
+from ..services import delivery, orders, payment_sync, requests, views
 from ..services.changes import Changes
 from ..services.views import EventView, OrderDetail, RequestView
 from .buyer_field import BuyerField, HoldBanner
@@ -48,6 +48,7 @@ from .i18n import (
 )
 from .orders_model import STATUS_COLOURS
 from .outcomes import outcome_message
+from .payment_status import order_result_text, sync_line
 from .qt import (
     QAbstractItemView,
     QFormLayout,
@@ -167,6 +168,8 @@ class OrderDetailPane(QWidget):
         self.hold = HoldBanner(self.ctx, body)  # a blocked buyer's order: why it waits, and 放行
         self.hold.notice.connect(self.show_notice)
         layout.addWidget(self.hold)
+        self.sync_line = InlineMessage(body)  # payment sync: its state, or what the owner must check
+        layout.addWidget(self.sync_line)
         # Facts, money and the history side by side: the pane sits under a wide list.
         row = QHBoxLayout()
         row.addWidget(self._build_facts(), 0)
@@ -202,6 +205,10 @@ class OrderDetailPane(QWidget):
             button.clicked.connect(lambda _=False, k=key: self.trigger(k))
             self.buttons[key] = button
             grid.addWidget(button)
+        self.sync_button = QPushButton(self.tr("同步支付"))
+        self.sync_button.setToolTip(self.tr("立即向网关查询这笔订单是否已付款（补单）"))
+        self.sync_button.clicked.connect(self.sync_payment)
+        grid.addWidget(self.sync_button)
         return grid
 
     def _field(self, form: QFormLayout, key: str, label: str) -> None:
@@ -289,6 +296,7 @@ class OrderDetailPane(QWidget):
         self._show_facts(self.detail)
         self._show_tables(self.detail)
         self._update_actions(self.detail)
+        self._show_sync(self.detail)
         self._place_actions()
 
     def reload(self) -> None:
@@ -478,6 +486,43 @@ class OrderDetailPane(QWidget):
             self.reload()  # the changed signal may come after this line is written
             self.show_notice(outcome_message(result, self.detail), "ok")
         self.ctx.status_message.emit(outcome_message(result, self.detail))
+
+    # ---- payment sync --------------------------------------------------------------------------
+    def _show_sync(self, d: OrderDetail | None) -> None:
+        view = payment_sync.watch_view(self.ctx.desk, d.id) if d is not None else None
+        text, kind = sync_line(view) if view is not None else ("", "")
+        if text:
+            self.sync_line.show_message(text, kind)
+        else:
+            self.sync_line.clear_message()
+        watched = view is not None and view.watched
+        self.sync_button.setEnabled(watched and not self.ctx.syncing)
+        self.sync_button.setVisible(d is not None and (watched or d.paid_at is None))
+        if not watched:
+            self.sync_button.setToolTip(self.tr("同步支付不可用：订单已支付、没有可查询的网关账户，或已超出迟到付款的等待期"))
+        else:
+            self.sync_button.setToolTip(self.tr("立即向网关查询这笔订单是否已付款（补单）"))
+
+    def sync_payment(self) -> None:
+        """Ask the gateway about the order on show now, in the background (the button)."""
+        d = self.detail
+        if d is None or not self.sync_button.isEnabled():
+            return
+        self.sync_button.setEnabled(False)
+        self.notice.show_message(self.tr("正在向网关查询…"), "info")
+        self.ctx.start(self._sync_payment(d.order_no, d.id))
+
+    async def _sync_payment(self, order_no: str, order_id: int) -> None:
+        try:
+            report = await self.ctx.sync_payments([order_no])
+        except DomainError as exc:
+            text, kind = error_text(exc), "error"
+        else:
+            text, kind = order_result_text(report, order_no)
+        if self.order_id == order_id:
+            self.reload()
+            self.show_notice(text, kind)
+        self.ctx.status_message.emit(text)
 
     def show_notice(self, text: str, kind: str = "ok") -> None:
         """A line under the title: what the last action did (or why it did not)."""

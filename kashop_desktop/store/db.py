@@ -37,7 +37,7 @@ from ..domain.states import OrderStatus
 from . import bulkload, codes6, health, rekey, schema3
 from .backups import backup_file, list_backups, stamp
 from .dated import UNDATED_INDEX, UNDATED_INDEX_SQL
-from .models import MODELS, StatusCount, database
+from .models import MODELS, PaymentWatch, StatusCount, database
 from .search import TAIL_INDEX_SQL
 
 __all__ = ["LATEST", "MIGRATIONS", "StoreError", "backup_file", "close_store", "open_store", "schema_version"]
@@ -146,6 +146,8 @@ def _migration_5(db: SqliteDatabase) -> None:
     # Both lists are short next to their tables: partial indexes hold only the held and the blocked.
     db.execute_sql("CREATE INDEX IF NOT EXISTS orders_held ON orders (held_at) WHERE held_at IS NOT NULL")
     db.execute_sql("CREATE INDEX IF NOT EXISTS buyer_blocked ON buyer (blocked_at) WHERE blocked_at IS NOT NULL")
+
+
 #: What migration 6 asks for the card-code key (set by ``open_store`` for the migration only).
 _sealer_factory: codes6.SealerFactory | None = None
 
@@ -155,6 +157,11 @@ def _migration_6(db: SqliteDatabase) -> None:
     codes6.migrate(db, _sealer_factory)
 
 
+def _migration_7(db: SqliteDatabase) -> None:
+    # Payment sync (补单) and trade closing: one watch row per unpaid order with a gateway trade.
+    db.create_tables([PaymentWatch], safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[SqliteDatabase], None]]] = [
     (1, _migration_1),
     (2, _migration_2),
@@ -162,6 +169,7 @@ MIGRATIONS: list[tuple[int, Callable[[SqliteDatabase], None]]] = [
     (4, _migration_4),
     (5, _migration_5),
     (6, _migration_6),
+    (7, _migration_7),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -262,6 +262,35 @@ class Refund(BaseModel):
         indexes = ((("state", "next_attempt_at"), False),)
 
 
+class PaymentWatch(BaseModel):
+    """Payment sync (补单) and trade closing for one order with a gateway trade (schema 8).
+
+    Made on the first check of an unpaid order. ``answer`` is the gateway's last word on the
+    trade (a PaymentState value, or ``error``); ``flag`` marks what the owner must look at
+    (amount_mismatch, trade_no_taken, other_trade, refunded_at_gateway, backorder, security)
+    with its facts in ``flag_data`` (JSON). ``close_state``: "" (nothing asked), closing,
+    closed, unsupported, not_found, paid (paid meanwhile: the payment path took over).
+    """
+    # peewee adds these for the foreign keys; declared so type checkers know them.
+    order_id: int
+
+    id = AutoField()
+    order = ForeignKeyField(Order, unique=True, backref="payment_watch", on_delete="CASCADE")
+    checks = IntegerField(default=0)
+    next_check_at = IntegerField(default=0)
+    last_checked_at = IntegerField(null=True)
+    answer = CharField(default="")
+    error = TextField(default="")
+    error_kind = CharField(default="")
+    flag = CharField(default="")
+    flag_data = TextField(default="{}")
+    close_state = CharField(default="")
+    close_attempts = IntegerField(default=0)
+    close_next_at = IntegerField(default=0)
+    close_error = TextField(default="")
+    updated_at = IntegerField(default=0)
+
+
 class StatusCount(BaseModel):
     """Order counts per status, kept by triggers so the tabs never scan the orders table."""
 

@@ -1435,6 +1435,26 @@ Please attach this file when you contact support.</translation>
         <translation>Refund resolved by hand</translation>
     </message>
     <message>
+        <source>网关查到付款</source>
+        <translation>Payment found at the gateway</translation>
+    </message>
+    <message>
+        <source>过期后付款</source>
+        <translation>Paid after expiry</translation>
+    </message>
+    <message>
+        <source>付款需核对</source>
+        <translation>Payment to check</translation>
+    </message>
+    <message>
+        <source>网关交易已关闭</source>
+        <translation>Trade closed at the gateway</translation>
+    </message>
+    <message>
+        <source>网关不支持关闭交易</source>
+        <translation>Gateway cannot close trades</translation>
+    </message>
+    <message>
         <source>店主</source>
         <translation>Owner</translation>
     </message>
@@ -1616,6 +1636,18 @@ Please attach this file when you contact support.</translation>
         <translation>&amp;Quit</translation>
     </message>
     <message>
+        <source>支付(&amp;P)</source>
+        <translation>&amp;Payments</translation>
+    </message>
+    <message>
+        <source>同步支付(&amp;S)</source>
+        <translation>&amp;Sync payments</translation>
+    </message>
+    <message>
+        <source>立即向网关查询所有待支付订单（及刚过期的订单）是否已付款，已付款的自动补单发货</source>
+        <translation>Ask the gateways now whether unpaid (and recently expired) orders were paid; paid ones are marked paid and delivered</translation>
+    </message>
+    <message>
         <source>帮助(&amp;H)</source>
         <translation>&amp;Help</translation>
     </message>
@@ -1702,6 +1734,14 @@ Please attach this file when you contact support.</translation>
         <translation>; </translation>
     </message>
     <message>
+        <source>同步支付正在进行，请稍候</source>
+        <translation>A payment sync is running; please wait</translation>
+    </message>
+    <message>
+        <source>正在同步支付…</source>
+        <translation>Syncing payments…</translation>
+    </message>
+    <message>
         <source>网关 …</source>
         <translation>Gateways …</translation>
     </message>
@@ -1726,8 +1766,8 @@ Please attach this file when you contact support.</translation>
         <translation>Gateways: {ok} reachable · {off} offline · {unknown} unknown</translation>
     </message>
     <message>
-        <source>每次发送退款后更新；发送前为「未知」</source>
-        <translation>Updated after every refund send; &quot;unknown&quot; until the first</translation>
+        <source>每次发送退款或同步支付后更新；之前为「未知」</source>
+        <translation>Updated after each refund send or payment sync; &apos;unknown&apos; before</translation>
     </message>
     <message>
         <source>备份失败：{error}</source>
@@ -1954,6 +1994,14 @@ Please attach this file when you contact support.</translation>
         <translation>Complete</translation>
     </message>
     <message>
+        <source>同步支付</source>
+        <translation>Sync payment</translation>
+    </message>
+    <message>
+        <source>立即向网关查询这笔订单是否已付款（补单）</source>
+        <translation>Ask the gateway now whether this order was paid (and mark it paid)</translation>
+    </message>
+    <message>
         <source>金额明细</source>
         <translation>Amounts</translation>
     </message>
@@ -2108,6 +2156,14 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>{state}（逾期）</source>
         <translation>{state} (overdue)</translation>
+    </message>
+    <message>
+        <source>同步支付不可用：订单已支付、没有可查询的网关账户，或已超出迟到付款的等待期</source>
+        <translation>Payment sync does not apply: the order is paid, has no gateway account that can be asked, or is past the late-payment window</translation>
+    </message>
+    <message>
+        <source>正在向网关查询…</source>
+        <translation>Asking the gateway…</translation>
     </message>
     <message>
         <source>{reason}：{note}</source>
@@ -2425,6 +2481,53 @@ Not available: {why}</translation>
     <message>
         <source>已登记申请 #{id}，等待审核</source>
         <translation>Request #{id} recorded; waiting for review</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentSync</name>
+    <message>
+        <source>网关金额 {amount}</source>
+        <translation>gateway amount {amount}</translation>
+    </message>
+    <message>
+        <source>订单应付 {amount}</source>
+        <translation>order due {amount}</translation>
+    </message>
+    <message>
+        <source>交易号 {trade_no}</source>
+        <translation>trade no {trade_no}</translation>
+    </message>
+    <message>
+        <source>{finding}（{facts}）</source>
+        <translation>{finding} ({facts})</translation>
+    </message>
+    <message>
+        <source>，</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>支付同步：尚未查询网关，稍后自动查询；也可点「同步支付」立即查询</source>
+        <translation>Payment sync: not asked yet; the gateway is asked shortly, or click Sync payment to ask now</translation>
+    </message>
+    <message>
+        <source>支付同步：{when} 查询，{answer}</source>
+        <translation>Payment sync: asked at {when}, {answer}</translation>
+    </message>
+    <message>
+        <source>；下次约 {when}</source>
+        <translation>; next at about {when}</translation>
+    </message>
+    <message>
+        <source>同步支付：{n} 个订单未能查询：{why}</source>
+        <translation>Payment sync: {n} order(s) not asked: {why}</translation>
+    </message>
+    <message>
+        <source>同步支付：查询 {checked} 单，补单 {paid}，发货 {delivered}，需核对 {flagged}</source>
+        <translation>Payment sync: asked {checked}, marked paid {paid}, delivered {delivered}, to check {flagged}</translation>
+    </message>
+    <message>
+        <source>；{n} 个网关无法连接，未做任何改动，稍后自动再查</source>
+        <translation>; {n} gateway(s) unreachable, nothing changed, asked again later</translation>
     </message>
 </context>
 <context>

@@ -217,8 +217,8 @@ def test_declared_plugin_surface() -> None:
         Capability.QUERY_REFUND,
         Capability.VERIFY_NOTIFICATION,
         Capability.CREATE_QR,
+        Capability.CLOSE,
     } <= AlipayAdapter.capabilities
-    assert Capability.CLOSE not in AlipayAdapter.capabilities
     assert gateway_url_from("http://127.0.0.1:8765") == "http://127.0.0.1:8765/gateway.do"
     assert gateway_url_from("http://127.0.0.1:8765/") == "http://127.0.0.1:8765/gateway.do"
     assert (

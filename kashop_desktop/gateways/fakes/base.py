@@ -9,7 +9,9 @@ Each fake subclasses FakeGatewayServer and implements ``handle``. The harness gi
   * chaos knobs applied around ``handle``: latency, 5xx before processing, the reply lost
     after the request was booked (connection dropped, or held past the client's timeout),
     a truncated body, a bad signature (``bad_signature`` is read by the subclass when it signs);
-  * admin endpoints under ``/__fake__/``: GET ledger, POST chaos (JSON), POST payment (JSON).
+  * admin endpoints under ``/__fake__/``: GET ledger, POST chaos (JSON), POST payment (JSON:
+    book a trade), POST pay (JSON ``{"out_trade_no": ...}``: the buyer pays a waiting trade,
+    as a test or ``gateways fake-pay`` does from outside).
 """
 
 from __future__ import annotations
@@ -143,6 +145,19 @@ class FakeGatewayServer:
             self.ledger.payments[out_trade_no] = payment
             return payment
 
+    def pay_trade(self, out_trade_no: str, *, paid_at: float | None = None) -> FakePayment:
+        """The buyer pays the waiting trade ``out_trade_no`` (KeyError if there is none).
+        ``paid_at`` (epoch seconds) backdates the payment, e.g. into yesterday's bill."""
+        with self.lock:
+            payment = self.ledger.payments[out_trade_no]
+            payment.status = "paid"
+            payment.paid_at = time.time() if paid_at is None else paid_at
+            self._paid(payment)
+            return payment
+
+    def _paid(self, payment: FakePayment) -> None:
+        """What a fake records beside the ledger when a trade is paid (subclasses)."""
+
     def new_trade_no(self) -> str:
         with self.lock:
             self._seq += 1
@@ -193,6 +208,12 @@ class FakeGatewayServer:
         if name == "chaos":
             self.set_chaos(**data)
             return FakeResponse.json(asdict(self.chaos))
+        if name == "pay":
+            try:
+                paid = self.pay_trade(str(data["out_trade_no"]), paid_at=data.get("paid_at"))
+            except KeyError:
+                return FakeResponse.json({"error": "no such trade"}, 404)
+            return FakeResponse.json(asdict(paid))
         if name == "payment":
             payment = self.add_payment(str(data["out_trade_no"]), int(data["amount_fen"]), status=data.get("status", "paid"))
             return FakeResponse.json(asdict(payment))

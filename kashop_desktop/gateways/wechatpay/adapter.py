@@ -117,12 +117,23 @@ class WechatPayV3Adapter(WechatPayClient):
             raw=data,
         )
 
-    async def close_payment(self, ref: PaymentRef) -> None:
-        """Close an unpaid order (204 No Content, signed like every other reply)."""
+    async def close_payment(self, ref: PaymentRef) -> PaymentState:
+        """Close an unpaid order (204 No Content, signed like every other reply, §3.4).
+
+        ORDERPAID (paid meanwhile) answers PAID and ORDER_NOT_EXIST answers NOT_FOUND, each only
+        when signed; ORDER_CLOSED (closed already) answers CLOSED. VERIFY: the error codes are
+        the ones SDKs and integrations report for the close call.
+        """
         path = self._payment_path(PaymentRef(ref.out_trade_no)) + "/close"
         reply = await self._call("POST", path, payload={"mchid": self.mchid}, op="write")
-        if reply.status != 204 and reply.status != 200:
-            self._raise_common(reply, "write")
+        if reply.status in (200, 204):
+            return PaymentState.CLOSED
+        answers = {"ORDERPAID": PaymentState.PAID, "ORDER_NOT_EXIST": PaymentState.NOT_FOUND,
+                   "ORDER_CLOSED": PaymentState.CLOSED}
+        if reply.code in answers and 400 <= reply.status < 500:
+            self._require_verified(reply)
+            return answers[reply.code]
+        self._raise_common(reply, "write")
 
     async def create_qr(self, req: QrRequest) -> QrPayment:
         appid = self.config.get("appid", "").strip()

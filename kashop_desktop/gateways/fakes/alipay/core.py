@@ -6,7 +6,6 @@ import base64
 import contextlib
 import json
 import socket
-import time
 from typing import Any, Self
 
 from cryptography.exceptions import InvalidSignature
@@ -171,12 +170,15 @@ class AlipayFakeCore(FakeGatewayServer):
     # ---- scenario helpers -------------------------------------------------------------------------------
     def pay(self, out_trade_no: str) -> FakePayment:
         """The buyer scans the QR and pays a precreated (or pending) trade."""
+        return self.pay_trade(out_trade_no)
+
+    def _paid(self, payment: FakePayment) -> None:
+        self.unscanned.discard(payment.out_trade_no)
+
+    def scan(self, out_trade_no: str) -> None:
+        """The buyer scanned the QR but has not paid yet: the trade now exists (WAIT_BUYER_PAY)."""
         with self.lock:
-            payment = self.ledger.payments[out_trade_no]
             self.unscanned.discard(out_trade_no)
-            payment.status = "paid"
-            payment.paid_at = time.time()
-            return payment
 
     def finish_trade(self, out_trade_no: str) -> None:
         """Move a paid trade past its refund window (TRADE_FINISHED)."""

@@ -166,6 +166,19 @@ class AlipayMethods(AlipayBills):
         qr = "https://qr.alipay.com/bax0" + payment.trade_no[-8:] + "kashopfake"
         return {"code": "10000", "msg": "Success", "out_trade_no": out_trade_no, "qr_code": qr}, False
 
+    def _trade_close(self, biz: dict[str, Any], params: dict[str, str]) -> tuple[dict[str, Any], bool]:
+        """alipay.trade.close: a waiting trade closes; closing a closed one again answers 10000
+        (VERIFY); a paid one answers ACQ.TRADE_STATUS_ERROR; a QR never scanned has no trade."""
+        payment = self._payment(biz)
+        if payment is None or payment.out_trade_no in self.unscanned:
+            return self._error("40004", "ACQ.TRADE_NOT_EXIST", "交易不存在"), False
+        if payment.status == "paid":
+            return self._error("40004", "ACQ.TRADE_STATUS_ERROR", "交易状态不合法"), False
+        booked = payment.status != "closed"
+        payment.status = "closed"
+        inner = {"code": "10000", "msg": "Success", "out_trade_no": payment.out_trade_no, "trade_no": payment.trade_no}
+        return inner, booked
+
     def _bill_url(self, biz: dict[str, Any], params: dict[str, str]) -> tuple[dict[str, Any], bool]:
         bill_type = str(biz.get("bill_type") or "")
         bill_date = str(biz.get("bill_date") or "")

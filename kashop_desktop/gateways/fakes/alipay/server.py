@@ -35,6 +35,7 @@ class FakeAlipayServer(AlipayMethods, AlipayNotify):
             "alipay.trade.refund": self._trade_refund,
             "alipay.trade.fastpay.refund.query": self._refund_query,
             "alipay.trade.precreate": self._precreate,
+            "alipay.trade.close": self._trade_close,
             "alipay.data.dataservice.bill.downloadurl.query": self._bill_url,
         }
         key = method.replace(".", "_") + "_response" if method in handlers else "error_response"

@@ -153,12 +153,13 @@ class EpayFakeCore(FakeGatewayServer):
     def mark_paid(self, out_trade_no: str, *, buyer: str = "buyer@example.com") -> FakePayment:
         """The buyer pays a pending order (what the upstream channel callback would do)."""
         with self.lock:
-            payment = self.ledger.payments[out_trade_no]
-            payment.status = "paid"
-            payment.paid_at = time.time()
-            info = self._info(payment)
-            info.buyer = buyer
+            payment = self.pay_trade(out_trade_no)
+            self._info(payment).buyer = buyer
             return payment
+
+    def _paid(self, payment: FakePayment) -> None:
+        info = self._info(payment)
+        info.buyer = info.buyer or "buyer@example.com"
 
     @staticmethod
     def _status(payment: FakePayment) -> str:

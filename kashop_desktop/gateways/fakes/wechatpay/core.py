@@ -95,10 +95,7 @@ class WechatFakeCore(FakeGatewayServer):
 
     def complete_payment(self, out_trade_no: str) -> FakePayment:
         """The buyer paid (e.g. scanned the Native code)."""
-        with self.lock:
-            paid = self.ledger.payments[out_trade_no]
-            paid.status, paid.paid_at = "paid", time.time()
-            return paid
+        return self.pay_trade(out_trade_no)
 
     # ---- signing -----------------------------------------------------------------------------
     def signature_headers(self, body: bytes, *, bad: bool = False) -> dict[str, str]:
