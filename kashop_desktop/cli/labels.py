@@ -47,6 +47,8 @@ ACTIONS = {
     "payment_found": ("网关查到付款", "payment found at the gateway"), "late_payment": ("过期后付款", "late payment"),
     "payment_flagged": ("付款需核对", "payment to check"), "trade_closed": ("网关交易已关闭", "trade closed at the gateway"),
     "trade_close_unsupported": ("网关不支持关闭交易", "the gateway cannot close trades"),
+    "trade_close": ("关闭网关交易", "closing the gateway trade"), "recon_fixed": ("对账修正", "fixed by reconciliation"),
+    "recon_explained": ("对账差异已说明", "reconciliation difference explained"),
 }
 CHANNELS_EN = {"alipay": "Alipay", "wechat": "WeChat Pay", "bank_card": "Bank card", "wallet": "Wallet"}
 #: Counters printed by ``sweep`` and ``refunds send``.

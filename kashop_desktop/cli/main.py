@@ -23,6 +23,7 @@ from . import (
     payments,
     policy,
     products,
+    reconcile,
     refunds,
     requests,
 )
@@ -41,7 +42,8 @@ from .output import (
 )
 
 # In the order ``--help`` lists them.
-NOUNS = (demo, orders, products, codes, buyers, payments, requests, refunds, gateways, maintenance, policy, holidays)
+NOUNS = (demo, orders, products, codes, buyers, payments, reconcile, requests, refunds, gateways, maintenance, policy,
+         holidays)
 
 
 def build_parser(lang: str = "zh") -> argparse.ArgumentParser:

@@ -410,12 +410,22 @@ def _print_import(args: argparse.Namespace, report: Any) -> None:
 
 
 def cmd_orders_cancel(args: argparse.Namespace) -> int:
-    from ..services.requests import cancel_order
+    """An unpaid order's gateway trade is closed at once too (or it says why not)."""
+    import asyncio
 
-    return run_with_desk(args, lambda desk: done(
-        args, cancel_order(desk, args.order_no, ReasonCode(args.reason), args.note,
-                           confirm_non_idempotent=args.confirm_no_idempotency),
-        f"已取消 {args.order_no}", f"cancelled {args.order_no}"))
+    from ..services.requests import cancel_order
+    from ..services.trade_close import close_now
+
+    def body(desk: Any) -> int:
+        changes = cancel_order(desk, args.order_no, ReasonCode(args.reason), args.note,
+                               confirm_non_idempotent=args.confirm_no_idempotency)
+        closes = asyncio.run(close_now(desk, [args.order_no])).results
+        for close in closes:
+            print_error(f"网关交易：{close.zh}", f"gateway trade: {close.en}")
+        return done(args, changes, f"已取消 {args.order_no}", f"cancelled {args.order_no}",
+                    trade_close=closes[0].code if closes else None)
+
+    return run_with_desk(args, body)
 
 
 def cmd_orders_restore(args: argparse.Namespace) -> int:

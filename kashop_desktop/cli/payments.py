@@ -14,7 +14,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``payments`` noun and its verbs to ``sub``."""
     payments = add_noun(sub, "payments", "payment sync (补单)")
     p = add_command(payments, common, "sync", cmd_payments_sync,
-                    "ask the gateways about unpaid orders now; paid ones are marked paid and delivered")
+                    "close the trades of orders cancelled unpaid, then ask the gateways about unpaid orders; "
+                    "paid ones are marked paid and delivered")
     p.add_argument("--order", action="append", dest="orders", metavar="ORDER_NO",
                    help="only this order, asked at once whatever its schedule (repeatable)")
     p.add_argument("--json", action="store_true")
@@ -23,19 +24,23 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def cmd_payments_sync(args: argparse.Namespace) -> int:
     """Exit 0 when every order asked got an answer; 1 when an order given with ``--order`` could
     not be asked (unreachable gateway, locked key vault, not watched) or nothing could be asked."""
-    from ..services.payment_sync import sync_now
+    from ..services.trade_close import close_and_sync
 
     def body(desk: Any) -> int:
-        report = asyncio.run(sync_now(desk, args.orders))
+        closes, report = asyncio.run(close_and_sync(desk, args.orders))
         not_checked = [{"zh": z, "en": e, "order_nos": nos} for (z, e), nos in report.not_checked.items()]
         if args.json:
             print_json({"checked": report.checked, "paid": report.paid, "delivered": report.delivered,
                         "flagged": report.flagged, "errors": report.errors,
-                        "unreachable_gateways": sorted(report.unreachable_gateways), "not_checked": not_checked,
+                        "unreachable_gateways": sorted(report.unreachable_gateways | closes.unreachable_gateways),
+                        "not_checked": not_checked,
+                        "closes": [{"order_no": c.order_no, "code": c.code, "zh": c.zh, "en": c.en}
+                                   for c in closes.results],
                         "results": [{"order_no": r.order_no, "code": r.code, "zh": r.zh, "en": r.en,
                                      "delivered": r.delivered, "flagged": r.flagged, "detail": r.detail}
                                     for r in report.results]})
         else:
+            _print_closes(closes, args)
             _print_report(report, args)
         for item in not_checked:
             print_error(f"{len(item['order_nos'])} 个订单未能查询：{item['zh']}",
@@ -46,6 +51,12 @@ def cmd_payments_sync(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     return run_with_desk(args, body)
+
+
+def _print_closes(closes: Any, args: argparse.Namespace) -> None:
+    """The trades closed (or not) at the gateway for orders cancelled unpaid, one line each."""
+    for close in closes.results:
+        print(f"{close.order_no}  {close.zh if zh(args) else close.en}")
 
 
 def _print_report(report: Any, args: argparse.Namespace) -> None:

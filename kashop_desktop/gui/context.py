@@ -23,6 +23,7 @@ from ..services.changes import Changes
 from ..services.desk import Desk
 from ..services.payment_sync import PaymentSync, SyncReport
 from ..services.refund_queue import QueueReport, RefundQueue
+from ..services.trade_close import TradeCloser
 from .qt import QObject, Signal
 
 T = TypeVar("T")
@@ -121,12 +122,16 @@ class DeskContext(QObject):
         return report
 
     async def sync_payments(self, order_nos: list[str] | None = None, *, force: bool = False) -> SyncReport:
-        """Payment sync (补单) in the background: gateway calls on the loop, writes on the worker."""
+        """Close the trades of orders cancelled unpaid, then payment sync (补单), in the
+        background: gateway calls on the loop, writes on the worker."""
         self.syncing = True
         try:
+            closes = await TradeCloser(self.payment_sync).run(order_nos)
             report = await self.payment_sync.run(order_nos, force=force)
         finally:
             self.syncing = False
+        report.closes = closes.results
+        self.changed.emit(closes.changes)
         self.changed.emit(report.changes)
         self.sync_report.emit(report)
         return report

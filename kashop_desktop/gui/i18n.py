@@ -183,6 +183,9 @@ def _action_labels() -> dict[str, str]:
         "payment_flagged": translate("Labels", "付款需核对"),
         "trade_closed": translate("Labels", "网关交易已关闭"),
         "trade_close_unsupported": translate("Labels", "网关不支持关闭交易"),
+        "trade_close": translate("Labels", "关闭网关交易"),
+        "recon_fixed": translate("Labels", "对账修正"),
+        "recon_explained": translate("Labels", "对账差异已说明"),
     }
 
 

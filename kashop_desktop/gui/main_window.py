@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self.accounts: list[gateways.AccountView] | None = None  # loaded after the first paint
         self.vault_asked = False
         self._about: QWidget | None = None
+        self._reconcile: QWidget | None = None
         self.persist_layout = True  # a smoke run or a screenshot run leaves the owner's layout alone
         self.restore_request: Path | None = None  # the backup chosen in File > 恢复备份
         self.setWindowTitle(self.tr("kashop 卡店订单台"))
@@ -170,6 +171,9 @@ class MainWindow(QMainWindow):
         sync.triggered.connect(lambda: self.ctx.start(self.sync_payments()))
         pay_menu.addAction(sync)
         self.sync_action = sync
+        reconcile = QAction(self.tr("对账(&R)…"), self)
+        reconcile.triggered.connect(self.open_reconcile)
+        pay_menu.addAction(reconcile)
         help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
         about = QAction(self.tr("关于(&A)"), self)
         about.setMenuRole(QAction.MenuRole.AboutRole)
@@ -293,6 +297,15 @@ class MainWindow(QMainWindow):
             self.gateway_state[gateway_id] = False
         if report.reachable_gateways or report.unreachable_gateways:
             self._show_gateways()
+
+    def open_reconcile(self) -> QWidget:
+        """支付 > 对账: modeless, one at a time."""
+        from .dialogs.reconcile import ReconcileDialog
+
+        if self._reconcile is None or not self._reconcile.isVisible():
+            self._reconcile = ReconcileDialog.open_for(self, self.ctx)
+        self._reconcile.raise_()
+        return self._reconcile
 
     async def sync_payments(self) -> SyncReport | None:
         """同步支付: every watched order now, in the background; the status bar says what it did."""

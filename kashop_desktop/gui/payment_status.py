@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..domain.money import format_yuan
 from ..services.payment_sync import ANSWERS, SyncReport, WatchView
 from ..services.payments import OUTCOMES
+from ..services.trade_close import CLOSE_ANSWERS
 from .i18n import format_time, pick
 from .qt import QCoreApplication
 
@@ -43,6 +44,10 @@ def sync_line(view: WatchView) -> tuple[str, str]:
     """(text, kind) for the order detail: a flag in red, the sync state in blue, or ("", "")."""
     if view.flag:
         return flag_text(view), "error"
+    close = {"closing": "offline", "closed": "closed", "unsupported": "unsupported", "not_found": "not_found",
+             "failed": "failed"}.get(view.close_state)
+    if close is not None:
+        return pick(*CLOSE_ANSWERS[close]), "error" if close == "failed" else "info"
     if not view.watched:
         return "", ""
     if view.last_checked_at is None:
@@ -61,6 +66,9 @@ def report_text(report: SyncReport) -> str:
         return translate("PaymentSync", "同步支付：{n} 个订单未能查询：{why}").format(n=len(nos), why=pick(zh, en))
     text = translate("PaymentSync", "同步支付：查询 {checked} 单，补单 {paid}，发货 {delivered}，需核对 {flagged}").format(
         checked=report.checked, paid=report.paid, delivered=report.delivered, flagged=report.flagged)
+    closed = sum(1 for c in report.closes if c.code == "closed")
+    if closed:
+        text += translate("PaymentSync", "；已在网关关闭 {n} 笔交易").format(n=closed)
     if report.unreachable_gateways:
         text += translate("PaymentSync", "；{n} 个网关无法连接，未做任何改动，稍后自动再查").format(
             n=len(report.unreachable_gateways))

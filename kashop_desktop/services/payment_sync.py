@@ -43,8 +43,9 @@ BACKOFF = (15, 30, 60, 120, 300, 600, 1200, 1800, 3600)
 OFFLINE_RETRY = 120
 MISCONFIGURED_RETRY = 600
 LATE_WATCH_SECONDS = 48 * 3600
-#: Expired orders are found among those created this recently (the status/created_at index).
-RECENT_SECONDS = 7 * 24 * 3600
+#: Expired orders are found among those created this recently (the status/created_at index keeps
+#: the search off the million old cancelled orders); an order asked for by number is found anyway.
+RECENT_SECONDS = 30 * 24 * 3600
 
 #: What a check found, for people: code -> (zh, en).
 ANSWERS: dict[str, tuple[str, str]] = {
@@ -102,6 +103,8 @@ class SyncReport:
     changes: Changes = field(default_factory=Changes)
     #: Why orders could not even be asked, (zh, en) -> order nos (a locked key vault, a plugin missing).
     not_checked: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    #: Trades closed before the sync (trade_close.CloseResult), when the caller closed them too.
+    closes: list[Any] = field(default_factory=list)
 
 
 async def _inline(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -115,9 +118,11 @@ def syncable_accounts() -> list[int]:
             .where(GatewayAccount.enabled == True) if a.kind in kinds]  # noqa: E712
 
 
-def watched(now_s: int, accounts: list[int]) -> Any:
-    """The orders payment sync watches at ``now_s`` (a peewee condition on Order, PaymentWatch)."""
-    late = ((Order.status == S.CANCELLED.value) & (Order.created_at >= now_s - RECENT_SECONDS)
+def watched(now_s: int, accounts: list[int], *, recent: bool = True) -> Any:
+    """The orders payment sync watches at ``now_s`` (a peewee condition on Order, PaymentWatch);
+    ``recent`` narrows expired ones to those created in RECENT_SECONDS (for the index)."""
+    created = (Order.created_at >= now_s - RECENT_SECONDS) if recent else (Order.id > 0)
+    late = ((Order.status == S.CANCELLED.value) & created
             & (Order.cancelled_at >= now_s - LATE_WATCH_SECONDS)
             & (PaymentWatch.close_state.is_null() | (PaymentWatch.close_state != "closed")))
     return (Order.gateway.in_(accounts) & Order.paid_at.is_null()
@@ -168,7 +173,7 @@ class PaymentSync:
     # ---- database steps --------------------------------------------------------------------
     def _due(self, order_nos: list[str] | None, limit: int, force: bool = False) -> tuple[list[SyncJob], list[str]]:
         now_s = to_epoch(self.desk.now())
-        condition = watched(now_s, syncable_accounts())
+        condition = watched(now_s, syncable_accounts(), recent=order_nos is None)
         query = (Order.select(Order.id, Order.order_no, Order.gateway, Order.gateway_trade_no)
                  .join(PaymentWatch, on=(PaymentWatch.order == Order.id), join_type=JOIN.LEFT_OUTER))
         skipped: list[str] = []
@@ -308,7 +313,7 @@ def watch_view(desk: Desk, order_id: int) -> WatchView:
     order = Order.get_or_none(Order.id == order_id)
     is_watched = order is not None and order.paid_at is None and order.gateway_id is not None and (Order.select(Order.id).join(PaymentWatch, on=(PaymentWatch.order == Order.id),
                                               join_type=JOIN.LEFT_OUTER)
-                  .where(watched(now_s, syncable_accounts()) & (Order.id == order_id)).exists())
+                  .where(watched(now_s, syncable_accounts(), recent=False) & (Order.id == order_id)).exists())
     if row is None:
         return WatchView(is_watched, 0, None, None, "", "", "", {}, "")
     return WatchView(is_watched, int(row.checks), from_epoch(row.last_checked_at),

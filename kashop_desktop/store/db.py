@@ -37,7 +37,7 @@ from ..domain.states import OrderStatus
 from . import bulkload, codes6, health, rekey, schema3
 from .backups import backup_file, list_backups, stamp
 from .dated import UNDATED_INDEX, UNDATED_INDEX_SQL
-from .models import MODELS, PaymentWatch, StatusCount, database
+from .models import MODELS, PaymentWatch, ReconMark, StatusCount, database
 from .search import TAIL_INDEX_SQL
 
 __all__ = ["LATEST", "MIGRATIONS", "StoreError", "backup_file", "close_store", "open_store", "schema_version"]
@@ -162,14 +162,18 @@ def _migration_7(db: SqliteDatabase) -> None:
     db.create_tables([PaymentWatch], safe=True)
 
 
+def _migration_8(db: SqliteDatabase) -> None:
+    # Reconciliation (对账): what the owner fixed or explained, per account, day and difference.
+    db.create_tables([ReconMark], safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[SqliteDatabase], None]]] = [
     (1, _migration_1),
     (2, _migration_2),
     (3, schema3.migrate),
     (4, _migration_4),
     (5, _migration_5),
-    (6, _migration_6),
-    (7, _migration_7),
+    (8, _migration_8),
 ]
 LATEST = MIGRATIONS[-1][0]
 

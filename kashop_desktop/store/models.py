@@ -291,6 +291,31 @@ class PaymentWatch(BaseModel):
     updated_at = IntegerField(default=0)
 
 
+class ReconMark(BaseModel):
+    """What the owner did about one reconciliation difference (schema 9): ``state`` is fixed or
+    explained, ``key`` the difference's stable key (kind and out_trade_no), ``day`` YYYY-MM-DD."""
+    # peewee adds these for the foreign keys; declared so type checkers know them.
+    gateway_id: int
+
+    id = AutoField()
+    gateway = ForeignKeyField(GatewayAccount, backref="recon_marks", on_delete="CASCADE")
+    day = CharField()
+    key = CharField()
+    kind = CharField()
+    out_trade_no = CharField()
+    order_no = CharField(null=True)
+    trade_no = CharField(null=True)
+    gateway_fen = IntegerField(null=True)
+    desk_fen = IntegerField(null=True)
+    state = CharField()
+    note = TextField(default="")
+    actor = CharField(default="owner")
+    at = IntegerField()
+
+    class Meta:
+        indexes = ((("gateway", "day", "key"), True),)
+
+
 class StatusCount(BaseModel):
     """Order counts per status, kept by triggers so the tabs never scan the orders table."""
 

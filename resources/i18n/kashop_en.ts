@@ -1455,6 +1455,18 @@ Please attach this file when you contact support.</translation>
         <translation>Gateway cannot close trades</translation>
     </message>
     <message>
+        <source>关闭网关交易</source>
+        <translation>Closing the gateway trade</translation>
+    </message>
+    <message>
+        <source>对账修正</source>
+        <translation>Fixed by reconciliation</translation>
+    </message>
+    <message>
+        <source>对账差异已说明</source>
+        <translation>Reconciliation difference explained</translation>
+    </message>
+    <message>
         <source>店主</source>
         <translation>Owner</translation>
     </message>
@@ -1646,6 +1658,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>立即向网关查询所有待支付订单（及刚过期的订单）是否已付款，已付款的自动补单发货</source>
         <translation>Ask the gateways now whether unpaid (and recently expired) orders were paid; paid ones are marked paid and delivered</translation>
+    </message>
+    <message>
+        <source>对账(&amp;R)…</source>
+        <translation>&amp;Reconcile…</translation>
     </message>
     <message>
         <source>帮助(&amp;H)</source>
@@ -2526,6 +2542,10 @@ Not available: {why}</translation>
         <translation>Payment sync: asked {checked}, marked paid {paid}, delivered {delivered}, to check {flagged}</translation>
     </message>
     <message>
+        <source>；已在网关关闭 {n} 笔交易</source>
+        <translation>; {n} trade(s) closed at the gateway</translation>
+    </message>
+    <message>
         <source>；{n} 个网关无法连接，未做任何改动，稍后自动再查</source>
         <translation>; {n} gateway(s) unreachable, nothing changed, asked again later</translation>
     </message>
@@ -2694,6 +2714,126 @@ Not available: {why}</translation>
     <message>
         <source>沿用店铺设置</source>
         <translation>Shop&apos;s</translation>
+    </message>
+</context>
+<context>
+    <name>ReconcileDialog</name>
+    <message>
+        <source>对账</source>
+        <extracomment>Account kinds whose gateway gives a day&apos;s record.</extracomment>
+        <translation>Reconciliation</translation>
+    </message>
+    <message>
+        <source>读取网关记录并对账</source>
+        <translation>Read the gateway&apos;s record and compare</translation>
+    </message>
+    <message>
+        <source>网关账户</source>
+        <translation>Gateway account</translation>
+    </message>
+    <message>
+        <source>日期（北京时间）</source>
+        <translation>Date (Beijing time)</translation>
+    </message>
+    <message>
+        <source>选择网关账户和已经结束的一天，读取网关的账单（易支付为订单列表）并与本店比对。</source>
+        <translation>Choose a gateway account and a day that is over; the gateway&apos;s bill (易支付: its order list) is read and compared with the desk.</translation>
+    </message>
+    <message>
+        <source>差异</source>
+        <translation>Difference</translation>
+    </message>
+    <message>
+        <source>商户订单号</source>
+        <translation>out_trade_no</translation>
+    </message>
+    <message>
+        <source>本店订单</source>
+        <translation>Desk order</translation>
+    </message>
+    <message>
+        <source>交易号</source>
+        <translation>Trade no</translation>
+    </message>
+    <message>
+        <source>网关金额</source>
+        <translation>Gateway amount</translation>
+    </message>
+    <message>
+        <source>本店金额</source>
+        <translation>Desk amount</translation>
+    </message>
+    <message>
+        <source>处理</source>
+        <translation>Handled</translation>
+    </message>
+    <message>
+        <source>说明（标记为已说明时必填），例如：网站测试单</source>
+        <translation>Explanation (needed to mark explained), e.g. a test order on the website</translation>
+    </message>
+    <message>
+        <source>修正（补单）</source>
+        <translation>Fix (mark paid)</translation>
+    </message>
+    <message>
+        <source>标记为已说明</source>
+        <translation>Mark explained</translation>
+    </message>
+    <message>
+        <source>导出…</source>
+        <translation>Export…</translation>
+    </message>
+    <message>
+        <source>{gateway} {day}：网关记录 {records} 笔，一致 {matched} 笔，差异 {n} 项（待处理 {open}）</source>
+        <translation>{gateway} {day}: {records} record(s) at the gateway, {matched} matched, {n} difference(s) ({open} open)</translation>
+    </message>
+    <message>
+        <source>待处理</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>已修正</source>
+        <translation>Fixed</translation>
+    </message>
+    <message>
+        <source>已说明</source>
+        <translation>Explained</translation>
+    </message>
+    <message>
+        <source>：{note}</source>
+        <translation>: {note}</translation>
+    </message>
+    <message>
+        <source>正在读取网关的记录…</source>
+        <translation>Reading the gateway&apos;s record…</translation>
+    </message>
+    <message>
+        <source>无法对账：{why}</source>
+        <translation>Cannot reconcile: {why}</translation>
+    </message>
+    <message>
+        <source>确认修正</source>
+        <translation>Confirm fix</translation>
+    </message>
+    <message>
+        <source>将为订单 {order_no} 补单：交易号 {trade_no}，金额 {amount}；有卡密库存时自动发货。再点「确认修正」执行。</source>
+        <translation>Order {order_no} will be marked paid: trade no {trade_no}, amount {amount}; delivered at once when a card code is in stock. Click Confirm fix to do it.</translation>
+    </message>
+    <message>
+        <source>已标记为已说明，并记入订单时间线</source>
+        <translation>Marked explained and written to the order&apos;s timeline</translation>
+    </message>
+    <message>
+        <source>导出对账结果</source>
+        <translation>Export the reconciliation</translation>
+    </message>
+    <message>
+        <source>Excel 工作簿 (*.xlsx);;CSV (*.csv)</source>
+        <translation>Excel workbook (*.xlsx);;CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>已导出到 {path}</source>
+        <translation>Exported to {path}</translation>
     </message>
 </context>
 <context>

@@ -46,3 +46,52 @@ def test_payments_sync_marks_paid_and_says_so(desk: Desk, data_dir: Path, alipay
     assert "不需要同步" in refused.stdout
     missing = cli("payments", "sync", "--order", "NOPE", code=1)
     assert "找不到订单" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_reconcile_lists_fixes_and_exports(desk: Desk, data_dir: Path, alipay: tuple[Any, int],
+                                           tmp_path: Path) -> None:
+    from datetime import datetime, timedelta
+
+    from kashop_desktop.domain.clock import SHOP_TZ
+
+    server, gid = alipay
+    yesterday = (datetime.now(SHOP_TZ) - timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+    missing = order(desk, "pending_payment", gateway_id=gid)
+    payment = server.add_payment(missing, 68_00, status="pending")
+    payment.created_at = yesterday.timestamp() - 60
+    server.pay_trade(missing, paid_at=yesterday.timestamp())
+    cli = Cli(data_dir)
+    day = yesterday.date().isoformat()
+    out = cli.json("reconcile", "--gateway", "支付宝", "--date", day, code=1)
+    assert [(d["kind"], d["order_no"]) for d in out["differences"]] == [("paid_there_unpaid_here", missing)]
+    key = out["differences"][0]["key"]
+    refused = cli("reconcile", "--gateway", "支付宝", "--date", day, "--fix", key, code=1)
+    assert "--yes" in refused.stderr
+    export = tmp_path / "r.xlsx"
+    fixed = cli.json("reconcile", "--gateway", "支付宝", "--date", day, "--fix", key, "--yes", "--export", str(export))
+    assert fixed["differences"][0]["mark"] == "fixed" and export.stat().st_size > 0
+    assert Order.get(Order.order_no == missing).status == "delivered"
+    bad = cli("reconcile", "--gateway", "支付宝", "--date", "2026-13-01", code=2)
+    assert "YYYY-MM-DD" in bad.stderr
+    nobody = cli("reconcile", "--gateway", "nobody", "--date", day, code=1)
+    assert "找不到网关账户" in nobody.stderr
+
+
+def test_cancel_closes_the_trade_and_sync_closes_what_is_due(desk: Desk, data_dir: Path,
+                                                             alipay: tuple[Any, int]) -> None:
+    server, gid = alipay
+    first = order(desk, "pending_payment", gateway_id=gid)
+    server.add_payment(first, 68_00, status="pending")
+    cli = Cli(data_dir)
+    out = cli.json("orders", "cancel", first, "--reason", "mistaken")
+    assert out["trade_close"] == "closed" and server.ledger.payments[first].status == "closed"
+    second = order(desk, "pending_payment", gateway_id=gid)
+    server.add_payment(second, 68_00, status="pending")
+    from kashop_desktop.domain.order import ReasonCode
+    from kashop_desktop.services import orders as order_ops
+
+    desk.set_clock(None)  # the command line runs on the real clock
+    order_ops.cancel_unpaid(desk, second, ReasonCode.MISTAKEN)  # the window, say, with the gateway down
+    synced = cli.json("payments", "sync")
+    assert [(c["order_no"], c["code"]) for c in synced["closes"]] == [(second, "closed")]
+    assert server.ledger.payments[second].status == "closed"

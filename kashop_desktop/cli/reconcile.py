@@ -1,0 +1,97 @@
+"""``reconcile``: 对账 of one gateway account and one day; fix, explain, export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..domain.money import format_yuan
+from .common import add_command, run_with_desk
+from .output import EXIT_OK, EXIT_REFUSED, UsageError, print_error, print_json, table, zh
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add the ``reconcile`` command to ``sub``."""
+    p = add_command(sub, common, "reconcile", cmd_reconcile,
+                    "compare a gateway's record of a day (bill or order list) with the desk")
+    p.add_argument("--gateway", required=True, metavar="NAME", help="the gateway account's name")
+    p.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the day (Beijing time), over already")
+    p.add_argument("--fix", metavar="KEY", help="fix this difference (paid there, unpaid here: 补单); needs --yes")
+    p.add_argument("--explain", metavar="KEY", help="mark this difference explained; needs --note")
+    p.add_argument("--note", default="", help="why (with --explain)")
+    p.add_argument("--yes", action="store_true", help="the confirmation for --fix")
+    p.add_argument("--export", type=Path, metavar="FILE", help="also write the report to FILE (.csv or .xlsx)")
+    p.add_argument("--json", action="store_true")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(f"--date：日期应为 YYYY-MM-DD：{text!r}\n--date: expected YYYY-MM-DD: {text!r}") from exc
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    """Exit 0 with no open difference, 1 when differences remain open (or a rule refused);
+    a gateway that cannot be reached or read is refused with its reason (exit 1)."""
+    from ..gateways.base import GatewayError
+    from ..services import reconcile as recon
+    from ..services.recon_export import export_report
+
+    day = _day(args.date)
+    if args.explain and not args.note.strip():
+        raise UsageError("--explain 需要 --note 说明原因 / --explain needs --note")
+
+    def body(desk: Any) -> int:
+        try:
+            report = asyncio.run(recon.reconcile(desk, args.gateway, day, adapter_kw={"timeout": 20.0}))
+        except GatewayError as exc:
+            print_error(f"无法读取网关的对账记录：{exc.zh}", f"cannot read the gateway's record: {exc.en}")
+            return EXIT_REFUSED
+        if args.fix:
+            _, code = recon.fix_difference(desk, report, args.fix, confirmed=args.yes)
+            _say_fixed(code, args)
+        if args.explain:
+            recon.explain_difference(desk, report, args.explain, args.note)
+        if args.fix or args.explain:
+            report = recon.recompare(desk, report)
+        if args.export:
+            export_report(report, args.export, english=not zh(args))
+        _print(report, args)
+        return EXIT_REFUSED if report.open_differences else EXIT_OK
+
+    return run_with_desk(args, body)
+
+
+def _say_fixed(code: str, args: argparse.Namespace) -> None:
+    from ..services.payments import OUTCOMES
+
+    zh_text, en_text = OUTCOMES.get(code, (code, code))
+    print_error(f"已修正：{zh_text}", f"fixed: {en_text}")
+
+
+def _print(report: Any, args: argparse.Namespace) -> None:
+    from ..services.reconcile import report_json
+
+    if args.json:
+        print_json(report_json(report))
+        return
+    chinese = zh(args)
+    marks = {"": ("待处理", "open"), "fixed": ("已修正", "fixed"), "explained": ("已说明", "explained")}
+    rows = [[d.key, d.zh if chinese else d.en, d.order_no or "-", d.trade_no or "-",
+             format_yuan(d.gateway_fen, symbol=True) if d.gateway_fen is not None else "-",
+             format_yuan(d.desk_fen, symbol=True) if d.desk_fen is not None else "-",
+             marks.get(d.mark, (d.mark, d.mark))[0 if chinese else 1]] for d in report.differences]
+    if rows:
+        table(rows, ["编号", "差异", "订单号", "交易号", "网关金额", "本店金额", "处理"] if chinese
+              else ["key", "difference", "order no", "trade no", "gateway", "desk", "handled"])
+    open_count = len(report.open_differences)
+    if chinese:
+        print(f"{report.gateway} {report.day.isoformat()}：网关记录 {report.records} 笔，一致 {report.matched}，"
+              f"差异 {len(report.differences)}（待处理 {open_count}）")
+    else:
+        print(f"{report.gateway} {report.day.isoformat()}: {report.records} record(s) at the gateway, "
+              f"{report.matched} matched, {len(report.differences)} difference(s) ({open_count} open)")

@@ -1,0 +1,94 @@
+"""The reconciliation report as a CSV or XLSX file for the owner's accountant.
+
+Ids (order no, trade no) stay text: in XLSX they are string cells formatted as text (``@``); in
+CSV they carry a trailing tab, as Alipay's own bills do, so a spreadsheet does not turn a 19-digit
+trade no into 2.02407E+18. No cell can run as a formula (CSV/formula injection, OWASP): text that
+starts with ``= + - @`` or a tab/CR gets a leading apostrophe. Amounts are yuan with two decimals
+(the file is read by people); CSV is UTF-8 with a byte-order mark so Excel reads the Chinese.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from ..domain.errors import DomainError
+from ..domain.money import format_yuan
+from .payments import OUTCOMES
+from .reconcile import ReconReport
+
+HEADER_ZH = ["网关", "日期", "差异", "商户订单号", "本店订单号", "交易号", "网关金额", "本店金额", "处理", "说明"]
+HEADER_EN = ["gateway", "date", "difference", "out_trade_no", "order no", "trade no", "gateway amount",
+             "desk amount", "handled", "note"]
+ID_COLUMNS = (3, 4, 5)
+MARKS = {"": ("待处理", "open"), "fixed": ("已修正", "fixed"), "explained": ("已说明", "explained")}
+
+
+def safe_text(value: str) -> str:
+    """A cell that a spreadsheet will show, never evaluate."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+def rows(report: ReconReport, *, english: bool = False) -> list[list[str]]:
+    out = []
+    for d in report.differences:
+        mark = MARKS.get(d.mark, (d.mark, d.mark))
+        note = d.mark_note
+        if d.mark == "fixed" and note in OUTCOMES:  # a fix keeps the outcome's code
+            note = OUTCOMES[note][1 if english else 0]
+        out.append([report.gateway, report.day.isoformat(), d.en if english else d.zh, d.out_trade_no,
+                    d.order_no or "", d.trade_no or "",
+                    "" if d.gateway_fen is None else format_yuan(d.gateway_fen),
+                    "" if d.desk_fen is None else format_yuan(d.desk_fen),
+                    mark[1] if english else mark[0], note])
+    return out
+
+
+def export_report(report: ReconReport, path: Path, *, english: bool = False) -> Path:
+    """Write the report to ``path`` (.csv or .xlsx). Raises DomainError for another suffix or a
+    file that cannot be written."""
+    suffix = path.suffix.lower()
+    header = HEADER_EN if english else HEADER_ZH
+    body = rows(report, english=english)
+    try:
+        if suffix == ".csv":
+            _write_csv(path, header, body)
+        elif suffix == ".xlsx":
+            _write_xlsx(path, header, body)
+        else:
+            raise DomainError("bad_export_type", f"只能导出 .csv 或 .xlsx：{path.name}",
+                              f"export to .csv or .xlsx only: {path.name}")
+    except OSError as exc:
+        raise DomainError("export_failed", f"无法写入文件 {path}：{exc.strerror}",
+                          f"cannot write {path}: {exc.strerror}") from exc
+    return path
+
+
+def _write_csv(path: Path, header: list[str], body: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for row in body:
+            writer.writerow([safe_text(c) + ("\t" if i in ID_COLUMNS and c else "") for i, c in enumerate(row)])
+
+
+def _write_xlsx(path: Path, header: list[str], body: list[list[str]]) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "对账"
+    sheet.append(header)
+    for r, row in enumerate(body, start=2):
+        for c, value in enumerate(row, start=1):
+            cell = sheet.cell(row=r, column=c)
+            cell.value = safe_text(value)
+            cell.data_type = "s"  # text, whatever it looks like: never a number or a formula
+            if c - 1 in ID_COLUMNS:
+                cell.number_format = "@"
+    for column, width in zip("ABCDEFGHIJ", (14, 12, 30, 26, 26, 32, 12, 12, 10, 30), strict=True):
+        sheet.column_dimensions[column].width = width
+    book.save(path)

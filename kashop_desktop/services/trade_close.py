@@ -1,0 +1,235 @@
+"""Closing the gateway trade of an order cancelled or expired unpaid, so the buyer cannot pay it.
+
+Alipay closes with ``alipay.trade.close`` and WeChat Pay with its close call
+(Capability.CLOSE); 易支付 has no close (彩虹's ``api/pay/close`` exists only in some newer builds,
+gateways.md §1.5): its orders get one timeline event saying so, and payment sync keeps watching
+them for a late payment.
+
+Offline-safe, like the refund queue: which trades are due is read from the orders themselves
+(cancelled unpaid, recently, of an account that can close, not closed yet), and ``closing`` is
+committed before the call, so a kill or a gateway that is down loses nothing: the close is asked
+again (it is idempotent) after a back-off. The answers:
+
+* closed: recorded (``trade_closed`` event); payment sync stops watching the order;
+* paid meanwhile: the payment path takes over (payment sync asks the order at once: a late
+  payment reopens it, or makes it a backorder);
+* not found (an Alipay QR nobody scanned): nothing to close yet; payment sync keeps watching;
+* an error: asked again later; after ``MAX_CLOSE_ATTEMPTS`` it waits for the owner (``failed``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from peewee import JOIN
+
+from ..domain.clock import to_epoch
+from ..domain.errors import DomainError
+from ..domain.states import OrderStatus
+from ..gateways.base import Capability, ErrorKind, GatewayError, PaymentRef, PaymentState
+from ..gateways.registry import discover
+from ..store.models import GatewayAccount, Order, PaymentWatch
+from .changes import Changes
+from .common import SYSTEM, add_events, event_row
+from .desk import Desk
+from .payment_sync import (
+    LATE_WATCH_SECONDS,
+    OFFLINE_RETRY,
+    RECENT_SECONDS,
+    PaymentSync,
+    SyncReport,
+    backoff_seconds,
+)
+from .payments import watch_of
+
+S = OrderStatus
+MAX_CLOSE_ATTEMPTS = 8
+
+#: What a close found, for people: code -> (zh, en).
+CLOSE_ANSWERS: dict[str, tuple[str, str]] = {
+    "closed": ("已在网关关闭交易，买家无法再付款", "the trade is closed at the gateway; the buyer can no longer pay it"),
+    "paid": ("关闭时发现买家已付款：转入补单", "the buyer paid before the close: handed to the payment path"),
+    "not_found": ("网关尚无此交易（二维码未扫），无需关闭；迟到的付款仍会被同步", "the gateway has no such trade yet "
+                  "(QR not scanned); nothing to close; a late payment is still caught by sync"),
+    "unsupported": ("易支付没有关闭交易的接口：买家仍可能付款，支付同步会继续查询 48 小时",
+                    "易支付 (epay) has no call to close a trade: the buyer may still pay; payment sync keeps asking "
+                    "for 48 hours"),
+    "offline": ("网关无法连接：交易尚未关闭，稍后自动重试", "gateway unreachable: the trade is not closed yet; "
+                "tried again later"),
+    "error": ("关闭交易失败，稍后重试", "closing the trade failed; tried again later"),
+    "failed": ("多次关闭交易均失败：请到网关后台关闭", "closing the trade failed repeatedly: close it in the gateway's "
+               "back office"),
+}
+
+
+@dataclass(frozen=True)
+class CloseJob:
+    order_id: int
+    order_no: str
+    gateway_id: int
+    trade_no: str | None
+
+
+@dataclass
+class CloseResult:
+    order_no: str
+    code: str  # a key of CLOSE_ANSWERS
+
+    @property
+    def zh(self) -> str:
+        return CLOSE_ANSWERS[self.code][0]
+
+    @property
+    def en(self) -> str:
+        return CLOSE_ANSWERS[self.code][1]
+
+
+@dataclass
+class CloseReport:
+    closed: int = 0
+    results: list[CloseResult] = field(default_factory=list)
+    handed_over: SyncReport | None = None  # what payment sync did with trades paid meanwhile
+    unreachable_gateways: set[int] = field(default_factory=set)
+    changes: Changes = field(default_factory=Changes)
+
+
+def _kinds(capability: Capability, present: bool) -> set[str]:
+    return {kind for kind, cls in discover().items()
+            if (capability in cls.capabilities) is present and Capability.QUERY_PAYMENT in cls.capabilities}
+
+
+def _accounts(kinds: set[str]) -> list[int]:
+    return [a.id for a in GatewayAccount.select(GatewayAccount.id, GatewayAccount.kind)
+            .where(GatewayAccount.enabled == True) if a.kind in kinds]  # noqa: E712
+
+
+class TradeCloser:
+    """Closes the trades of orders cancelled unpaid; shares adapters with a PaymentSync."""
+
+    def __init__(self, sync: PaymentSync) -> None:
+        self.sync = sync
+        self.desk = sync.desk
+        self.run_db = sync.run_db
+
+    async def run(self, order_nos: list[str] | None = None) -> CloseReport:
+        """Close what is due (or the given orders' trades at once, whatever the schedule)."""
+        report = CloseReport()
+        noted: list[CloseResult] = await self.run_db(self._note_unsupported, order_nos)
+        report.results += noted
+        jobs: list[CloseJob] = await self.run_db(self._due, order_nos)
+        paid: list[str] = []
+        for job in jobs:
+            code = await self._close(job, report)
+            report.results.append(CloseResult(job.order_no, code))
+            report.changes.order_ids.add(job.order_id)
+            if code == "paid":
+                paid.append(job.order_no)
+        report.closed = sum(r.code == "closed" for r in report.results)
+        if paid:
+            report.handed_over = await self.sync.run(paid)
+            report.changes.merge(report.handed_over.changes)
+        return report
+
+    # ---- database steps --------------------------------------------------------------------
+    def _candidates(self, kinds: set[str], order_nos: list[str] | None) -> Any:
+        now_s = to_epoch(self.desk.now())
+        query = (Order.select(Order.id, Order.order_no, Order.gateway, Order.gateway_trade_no)
+                 .join(PaymentWatch, on=(PaymentWatch.order == Order.id), join_type=JOIN.LEFT_OUTER)
+                 .where((Order.status == S.CANCELLED.value) & Order.paid_at.is_null()
+                        & Order.gateway.in_(_accounts(kinds)) & (Order.cancelled_at >= now_s - LATE_WATCH_SECONDS)))
+        if order_nos is not None:
+            query = query.where(Order.order_no.in_([n.strip() for n in order_nos]))
+        else:
+            query = query.where(Order.created_at >= now_s - RECENT_SECONDS)
+        return query, now_s
+
+    def _due(self, order_nos: list[str] | None) -> list[CloseJob]:
+        query, now_s = self._candidates(_kinds(Capability.CLOSE, True), order_nos)
+        open_states = PaymentWatch.close_state.is_null() | PaymentWatch.close_state.in_(["", "closing"])
+        query = query.where(open_states)
+        if order_nos is None:
+            query = query.where(PaymentWatch.close_next_at.is_null() | (PaymentWatch.close_next_at <= now_s))
+        return [CloseJob(o.id, o.order_no, int(o.gateway_id or 0), o.gateway_trade_no or None) for o in query]
+
+    def _note_unsupported(self, order_nos: list[str] | None) -> list[CloseResult]:
+        """One event per order of a gateway that cannot close (易支付), saying so."""
+        query, _ = self._candidates(_kinds(Capability.CLOSE, False), order_nos)
+        rows = list(query.where(PaymentWatch.close_state.is_null() | (PaymentWatch.close_state == "")))
+        if not rows:
+            return []
+        now = self.desk.now()
+        with self.desk.atomic():
+            for o in rows:
+                watch = watch_of(o.id, now)
+                watch.close_state, watch.updated_at = "unsupported", to_epoch(now)
+                watch.save()
+            add_events([event_row(o.id, now, SYSTEM, "trade_close_unsupported", CLOSE_ANSWERS["unsupported"][0])
+                        for o in rows])
+        return [CloseResult(o.order_no, "unsupported") for o in rows]
+
+    def _mark_closing(self, job: CloseJob) -> None:
+        now = self.desk.now()
+        with self.desk.atomic():
+            watch = watch_of(job.order_id, now)
+            watch.close_state = "closing"
+            watch.close_attempts += 1
+            watch.close_next_at = to_epoch(now) + backoff_seconds(watch.close_attempts)
+            watch.updated_at = to_epoch(now)
+            watch.save()
+
+    def _record(self, job: CloseJob, code: str, error: str = "", retry_in: int | None = None) -> str:
+        now = self.desk.now()
+        with self.desk.atomic():
+            watch = watch_of(job.order_id, now)
+            state = {"closed": "closed", "paid": "paid", "not_found": "not_found"}.get(code, "closing")
+            if state == "closing" and watch.close_attempts >= MAX_CLOSE_ATTEMPTS:
+                state, code = "failed", "failed"
+            watch.close_state, watch.close_error, watch.updated_at = state, error, to_epoch(now)
+            if retry_in is not None:
+                watch.close_next_at = to_epoch(now) + retry_in
+            watch.save()
+            if code in ("closed", "paid", "not_found", "failed"):
+                add_events([event_row(job.order_id, now, SYSTEM, "trade_closed" if code == "closed" else "trade_close",
+                                      CLOSE_ANSWERS[code][0], data={"close": code, "error": error})])
+        return code
+
+    # ---- one trade -----------------------------------------------------------------------------
+    async def _close(self, job: CloseJob, report: CloseReport) -> str:
+        try:
+            adapter = self.sync._adapter(job.gateway_id)
+        except (GatewayError, DomainError) as exc:
+            return str(await self.run_db(self._record, job, "error", f"{exc.zh} / {exc.en}", 600))
+        await self.run_db(self._mark_closing, job)
+        try:
+            answer: PaymentState = await adapter.close_payment(PaymentRef(job.order_no, job.trade_no))
+        except GatewayError as exc:
+            text = f"{exc.code + ': ' if exc.code else ''}{exc.zh} / {exc.en}"
+            if exc.kind is ErrorKind.RETRYABLE and not exc.sent:
+                report.unreachable_gateways.add(job.gateway_id)
+                return str(await self.run_db(self._record, job, "offline", text, OFFLINE_RETRY))
+            return str(await self.run_db(self._record, job, "error", text))
+        code = {PaymentState.CLOSED: "closed", PaymentState.PAID: "paid"}.get(answer, "not_found")
+        return str(await self.run_db(self._record, job, code))
+
+
+async def close_and_sync(desk: Desk, order_nos: list[str] | None = None,
+                         **kw: Any) -> tuple[CloseReport, SyncReport]:
+    """What ``payments sync`` does: close the trades that are due, then ask about unpaid orders."""
+    sync = PaymentSync(desk, **kw)
+    try:
+        closes = await TradeCloser(sync).run(order_nos)
+        report = await sync.run(order_nos)
+    finally:
+        await sync.aclose()
+    report.closes = closes.results
+    return closes, report
+
+
+async def close_now(desk: Desk, order_nos: list[str] | None = None, **kw: Any) -> CloseReport:
+    """One closing run with its own adapters (the command line)."""
+    sync = PaymentSync(desk, **kw)
+    try:
+        return await TradeCloser(sync).run(order_nos)
+    finally:
+        await sync.aclose()
