@@ -7,18 +7,20 @@ import asyncio
 from typing import Any
 
 from .common import add_command, add_noun, run_with_desk
+from .helptext import JSON_HELP, T
 from .output import EXIT_OK, EXIT_REFUSED, print_error, print_json, table, zh
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``payments`` noun and its verbs to ``sub``."""
-    payments = add_noun(sub, "payments", "payment sync (补单)")
-    p = add_command(payments, common, "sync", cmd_payments_sync,
-                    "close the trades of orders cancelled unpaid, then ask the gateways about unpaid orders; "
-                    "paid ones are marked paid and delivered")
-    p.add_argument("--order", action="append", dest="orders", metavar="ORDER_NO",
-                   help="only this order, asked at once whatever its schedule (repeatable)")
-    p.add_argument("--json", action="store_true")
+    payments = add_noun(sub, "payments", T("支付同步（补单）", "payment sync (补单)"))
+    p = add_command(payments, common, "sync", cmd_payments_sync, T(
+        "先在网关关闭已取消订单的交易，再向网关查询待支付订单；已付款的自动补单并发货",
+        "close the trades of orders cancelled unpaid, then ask the gateways about unpaid orders; paid ones are "
+        "marked paid and delivered"))
+    p.add_argument("--order", action="append", dest="orders", metavar="ORDER_NO", help=T(
+        "只查这个订单，立即查询，不等排期（可重复）", "only this order, asked at once whatever its schedule (repeatable)"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def cmd_payments_sync(args: argparse.Namespace) -> int:

@@ -10,21 +10,28 @@ from typing import Any
 
 from ..domain.money import format_yuan
 from .common import add_command, run_with_desk
+from .helptext import JSON_HELP, T
 from .output import EXIT_OK, EXIT_REFUSED, UsageError, print_error, print_json, table, zh
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``reconcile`` command to ``sub``."""
-    p = add_command(sub, common, "reconcile", cmd_reconcile,
-                    "compare a gateway's record of a day (bill or order list) with the desk")
-    p.add_argument("--gateway", required=True, metavar="NAME", help="the gateway account's name")
-    p.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the day (Beijing time), over already")
-    p.add_argument("--fix", metavar="KEY", help="fix this difference (paid there, unpaid here: 补单); needs --yes")
-    p.add_argument("--explain", metavar="KEY", help="mark this difference explained; needs --note")
-    p.add_argument("--note", default="", help="why (with --explain)")
-    p.add_argument("--yes", action="store_true", help="the confirmation for --fix")
-    p.add_argument("--export", type=Path, metavar="FILE", help="also write the report to FILE (.csv or .xlsx)")
-    p.add_argument("--json", action="store_true")
+    p = add_command(sub, common, "reconcile", cmd_reconcile, T(
+        "对账：读取网关某一天的记录（账单或订单列表）并与本店比对",
+        "compare a gateway's record of a day (bill or order list) with the desk"))
+    p.add_argument("--gateway", required=True, metavar="NAME", help=T("网关账户名称", "the gateway account's name"))
+    p.add_argument("--date", required=True, metavar="YYYY-MM-DD", help=T(
+        "日期（北京时间），须已结束", "the day (Beijing time), over already"))
+    p.add_argument("--fix", metavar="KEY", help=T(
+        "修正这一项差异（网关已收款、本店未记：补单）；需要 --yes",
+        "fix this difference (paid there, unpaid here: 补单); needs --yes"))
+    p.add_argument("--explain", metavar="KEY", help=T("把这一项标记为已说明；需要 --note",
+                                                      "mark this difference explained; needs --note"))
+    p.add_argument("--note", default="", help=T("原因（与 --explain 一起用）", "why (with --explain)"))
+    p.add_argument("--yes", action="store_true", help=T("--fix 的确认", "the confirmation for --fix"))
+    p.add_argument("--export", type=Path, metavar="FILE", help=T(
+        "同时把结果写入 FILE（.csv 或 .xlsx）", "also write the report to FILE (.csv or .xlsx)"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def _day(text: str) -> date:

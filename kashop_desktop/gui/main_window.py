@@ -297,6 +297,9 @@ class MainWindow(QMainWindow):
             self.gateway_state[gateway_id] = False
         if report.reachable_gateways or report.unreachable_gateways:
             self._show_gateways()
+        if report.paid or report.flagged or any(c.code == "closed" for c in report.closes):
+            # A background run that did something says so (a quiet one stays quiet).
+            self.statusBar().showMessage(report_text(report), 15000)
 
     def open_reconcile(self) -> QWidget:
         """支付 > 对账: modeless, one at a time."""
