@@ -34,6 +34,8 @@ def flag_text(view: WatchView) -> str:
             amount=format_yuan(int(data["order_fen"]), symbol=True)))
     if data.get("trade_no"):
         facts.append(translate("PaymentSync", "交易号 {trade_no}").format(trade_no=data["trade_no"]))
+    if data.get("why"):
+        facts.append(pick(str(data["why"]), str(data.get("why_en") or data["why"])))
     if not facts:
         return head
     return translate("PaymentSync", "{finding}（{facts}）").format(

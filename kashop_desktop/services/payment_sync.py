@@ -252,7 +252,12 @@ class PaymentSync:
             report.errors += 1
             report.results.append(SyncResult(job.order_no, "incomplete", *ANSWERS["incomplete"]))
             return
-        outcome: PaymentOutcome = await self.run_db(self._take, job, snap)
+        try:
+            outcome: PaymentOutcome = await self.run_db(self._take, job, snap)
+        except DomainError as exc:  # e.g. the order was deleted meanwhile: this one fails, not the run
+            report.errors += 1
+            report.results.append(SyncResult(job.order_no, "error", *ANSWERS["error"], detail=f"{exc.zh} / {exc.en}"))
+            return
         report.changes.merge(outcome.changes)
         if outcome.code in ("paid", "paid_delivered", "late_reopened", "late_backorder"):
             report.paid += 1

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.clock import to_epoch
+from ..domain.errors import DomainError
 from ..domain.money import format_yuan
 from ..domain.states import OrderStatus
 from ..gateways.base import InboundHttp, PaymentState
@@ -54,10 +55,12 @@ OUTCOMES: dict[str, tuple[str, str]] = {
                     "the gateway reports a payment too: check it"),
     "refunded_at_gateway": ("网关显示该交易已付款并已退款：未补单，请核对", "the gateway shows this trade paid and refunded: "
                             "not marked paid, check it"),
+    "refused": ("网关已收款，但补单被本店规则拒绝：未补单、未发货，请核对", "paid at the gateway, but 补单 was refused by "
+                "a rule of the desk: not marked paid nor delivered, check it"),
     "security": ("网关回复与该订单的网关账户或订单号不符，未采信", "the gateway's answer does not match this order's "
                  "account or number; not taken"),
 }
-FLAGS = ("amount_mismatch", "trade_no_taken", "other_trade", "refunded_at_gateway", "backorder", "security")
+FLAGS = ("amount_mismatch", "trade_no_taken", "other_trade", "refunded_at_gateway", "backorder", "refused", "security")
 
 
 @dataclass
@@ -116,7 +119,10 @@ def take_payment(desk: Desk, order_no: str, *, gateway_id: int, trade_no: str, a
         if late and not _stock_free(order):
             return _late_backorder(desk, order, facts, now)
         add_events([event_row(order.id, now, GATEWAY, "payment_found", _note(facts), data=facts)])
-        changes = mark_paid(desk, order.order_no, trade_no, confirmed=True, actor=GATEWAY)
+        try:
+            changes = mark_paid(desk, order.order_no, trade_no, confirmed=True, actor=GATEWAY)
+        except DomainError as exc:  # a rule of 补单 says no (nothing due, ...): the owner looks
+            return _flag(desk, order, "refused", {**facts, "why": exc.zh, "why_en": exc.en})
         if late:
             add_events([event_row(order.id, now, GATEWAY, "late_payment", "", data={**facts, "reopened": True})])
         _clear_flag(order.id, now)
