@@ -497,7 +497,7 @@ class OrderDetailPane(QWidget):
             self.sync_line.clear_message()
         watched = view is not None and view.watched
         self.sync_button.setEnabled(watched and not self.ctx.syncing)
-        self.sync_button.setVisible(d is not None and (watched or d.paid_at is None))
+        self.sync_button.setVisible(watched)  # only where it can do something: the action bar stays narrow
         if not watched:
             self.sync_button.setToolTip(self.tr("同步支付不可用：订单已支付、没有可查询的网关账户，或已超出迟到付款的等待期"))
         else:
