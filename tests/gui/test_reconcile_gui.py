@@ -49,6 +49,7 @@ def test_reconcile_dialog_reads_fixes_explains_and_exports(qtbot: Any, ctx: Any,
         assert Order.get(Order.order_no == missing).status == "pending_payment"
         dialog.fix_clicked()
         qtbot.waitUntil(lambda: "已补单并发货" in dialog.message.text(), timeout=9000)
+        qtbot.waitUntil(lambda: "待处理 1" in dialog.summary.text(), timeout=9000)  # the list is read again
         assert Order.get(Order.order_no == missing).status == "delivered"
         row = [d.kind for d in dialog.report.differences].index("unknown_trade")
         dialog.table.selectRow(row)
