@@ -111,10 +111,10 @@ def _deliver_after_payment(desk: Desk, order: Order, actor: str, changes: Change
         if codes_available(order):
             changes.merge(_deliver(desk, order, actor))
         else:
-            _mark_backorder(desk, order, actor)
+            mark_backorder(desk, order, actor)
 
 
-def _mark_backorder(desk: Desk, order: Order, actor: str) -> None:
+def mark_backorder(desk: Desk, order: Order, actor: str) -> None:
     """A paid 卡密 order found no code: it joins the backorder queue (缺货待发), filled oldest-first
     when codes are imported (services.code_import.fill_backorders)."""
     if order.backorder_at is not None:
@@ -135,7 +135,7 @@ def deliver(desk: Desk, order_no: str, *, actor: str = OWNER) -> Changes:
         if (order.product_type == ProductType.CARD_CODE.value and order.delivered_at is None
                 and order.status == S.PAID.value and not codes_available(order)
                 and _held(order) is None and _open_cancel_request(order) is None):
-            _mark_backorder(desk, order, actor)
+            mark_backorder(desk, order, actor)
             short = True
         else:
             return _deliver(desk, order, actor)

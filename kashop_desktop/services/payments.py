@@ -25,14 +25,16 @@ from typing import Any
 from ..domain.clock import to_epoch
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
+from ..domain.order import ProductType
 from ..domain.states import OrderStatus
 from ..gateways.base import InboundHttp, PaymentState
 from ..store.models import Order, PaymentWatch, Product
 from .changes import Changes
+from .codes import codes_available
 from .common import add_events, event_row, get_order, set_status
 from .desk import Desk
 from .gateways import make_adapter
-from .orders import mark_paid
+from .orders import mark_backorder, mark_paid
 from .trade_nos import trade_no_conflict
 
 S = OrderStatus
@@ -140,13 +142,16 @@ def _stock_free(order: Order) -> bool:
     """Whether an expired order's units are still on the shelf for it (or it never held any)."""
     if order.product_id is None or order.stock_reserved:
         return True
+    if order.product_type == ProductType.CARD_CODE.value:
+        return codes_available(order)
     product = Product.get_or_none(Product.id == order.product_id)
     return product is None or product.stock >= order.quantity
 
 
 def _late_backorder(desk: Desk, order: Order, facts: dict[str, Any], now: datetime) -> PaymentOutcome:
     """Paid after expiry with the stock gone: the money is in, so the order is paid (and can be
-    refunded in full by cancelling it); it waits for stock as a backorder."""
+    refunded in full by cancelling it); it waits for stock as a backorder (a 卡密 order joins the
+    backorder queue that a code import fills, services.code_import.fill_backorders)."""
     before = set_status(order, S.PAID, now)
     order.paid_at = to_epoch(now)
     order.gateway_trade_no = facts["trade_no"]
@@ -159,6 +164,8 @@ def _late_backorder(desk: Desk, order: Order, facts: dict[str, Any], now: dateti
         event_row(order.id, now, GATEWAY, "late_payment", OUTCOMES["late_backorder"][0],
                   data={**facts, "reopened": True, "backorder": True, "refund_offered": True}),
     ])
+    if order.product_type == ProductType.CARD_CODE.value:
+        mark_backorder(desk, order, GATEWAY)  # filled oldest-first when codes are imported
     watch = watch_of(order.id, now)
     watch.flag, watch.flag_data, watch.updated_at = "backorder", json.dumps(facts, ensure_ascii=False), to_epoch(now)
     watch.save()

@@ -13,7 +13,7 @@ Differences (``KINDS``): paid there but unpaid here; paid here but not there; am
 differ; refunded there but not here, and the reverse; trades the desk does not know. "Paid
 there, unpaid here" is fixable: the payment is taken through ``payments.take_payment`` (the
 same exactly-once 补单 as payment sync). Every difference can be marked explained with a note.
-Both write a ``recon_mark`` row (schema 9) and, where an order is concerned, a timeline event;
+Both write a ``recon_mark`` row (schema 8) and, where an order is concerned, a timeline event;
 a report made again shows the marks.
 """
 

@@ -173,6 +173,8 @@ MIGRATIONS: list[tuple[int, Callable[[SqliteDatabase], None]]] = [
     (3, schema3.migrate),
     (4, _migration_4),
     (5, _migration_5),
+    (6, _migration_6),
+    (7, _migration_7),
     (8, _migration_8),
 ]
 LATEST = MIGRATIONS[-1][0]

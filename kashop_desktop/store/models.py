@@ -263,7 +263,7 @@ class Refund(BaseModel):
 
 
 class PaymentWatch(BaseModel):
-    """Payment sync (补单) and trade closing for one order with a gateway trade (schema 8).
+    """Payment sync (补单) and trade closing for one order with a gateway trade (schema 7).
 
     Made on the first check of an unpaid order. ``answer`` is the gateway's last word on the
     trade (a PaymentState value, or ``error``); ``flag`` marks what the owner must look at
@@ -292,7 +292,7 @@ class PaymentWatch(BaseModel):
 
 
 class ReconMark(BaseModel):
-    """What the owner did about one reconciliation difference (schema 9): ``state`` is fixed or
+    """What the owner did about one reconciliation difference (schema 8): ``state`` is fixed or
     explained, ``key`` the difference's stable key (kind and out_trade_no), ``day`` YYYY-MM-DD."""
     # peewee adds these for the foreign keys; declared so type checkers know them.
     gateway_id: int

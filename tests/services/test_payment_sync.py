@@ -19,11 +19,13 @@ from kashop_desktop.domain.clock import to_epoch
 from kashop_desktop.gateways.base import InboundHttp
 from kashop_desktop.gateways.fakes import fake_class
 from kashop_desktop.services import orders as order_ops
+from kashop_desktop.services.code_import import import_codes
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.gateways import save_account
 from kashop_desktop.services.payment_sync import BACKOFF, OFFLINE_RETRY, PaymentSync, SyncReport
 from kashop_desktop.services.payments import flag_of, take_notification
-from kashop_desktop.store.models import CardCode, GatewayAccount, Order, OrderEvent, PaymentWatch, Product
+from kashop_desktop.services.products import backorders
+from kashop_desktop.store.models import CardCode, GatewayAccount, Order, OrderEvent, PaymentWatch
 
 from ..conftest import FakeClock
 from .helpers import order, product
@@ -212,7 +214,9 @@ def test_late_payment_without_stock_is_a_backorder(desk: Desk, clock: FakeClock,
     no = unpaid(desk, server, gid, prod=prod)
     clock.advance(minutes=30)
     order_ops.expire_unpaid(desk)
-    Product.update(stock=0).where(Product.id == prod.id).execute()  # another buyer took the last unit
+    order(desk, "paid", prod=prod)
+    order_ops.deliver(desk, Order.select().where(Order.product == prod.id, Order.status == "paid").get().order_no)
+    assert not CardCode.select().where(CardCode.product == prod.id, CardCode.state == "available").exists()
     pay_from_outside(server, no)
     report = sync(desk)
     assert [r.code for r in report.results] == ["late_backorder"] and report.flagged == 1
@@ -221,6 +225,10 @@ def test_late_payment_without_stock_is_a_backorder(desk: Desk, clock: FakeClock,
     assert flag_of(got.id)[0] == "backorder"
     late = events(no, "late_payment")
     assert len(late) == 1 and json.loads(late[0].data)["refund_offered"] is True
+    assert [b.order_no for b in backorders(desk)] == [no]  # in the queue a code import fills
+    import_codes(desk, prod.name, ["LATE-PAYER-CODE-0001"])
+    got = Order.get(Order.order_no == no)
+    assert got.status == "delivered" and codes_of(no) == 1 and got.backorder_at is None
 
 
 def test_one_trade_no_never_pays_two_orders(desk: Desk) -> None:
