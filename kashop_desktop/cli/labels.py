@@ -49,8 +49,10 @@ ACTIONS = {
     "trade_close_unsupported": ("网关不支持关闭交易", "the gateway cannot close trades"),
     "trade_close": ("关闭网关交易", "closing the gateway trade"), "recon_fixed": ("对账修正", "fixed by reconciliation"),
     "recon_explained": ("对账差异已说明", "reconciliation difference explained"),
+    "payment_created": ("生成收款二维码", "QR payment created"),
+    "sale_failed": ("收款二维码未生成，订单作废", "QR payment not created; order void"),
 }
-CHANNELS_EN = {"alipay": "Alipay", "wechat": "WeChat Pay", "bank_card": "Bank card", "wallet": "Wallet"}
+CHANNELS_EN = {"alipay": "Alipay", "wechat": "WeChat Pay", "bank_card": "Bank card", "wallet": "Wallet", "cash": "Cash"}
 #: Counters printed by ``sweep`` and ``refunds send``.
 COUNTERS = {
     "expired": ("超时关闭", "expired"), "auto_approved": ("自动批准", "auto-approved"),

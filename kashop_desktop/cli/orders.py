@@ -12,7 +12,7 @@ from ..domain.money import format_yuan
 from ..domain.order import CodeUsed, ReasonCode
 from ..domain.refund_states import PENDING_LABEL_EN, PENDING_LABEL_ZH
 from ..domain.states import OrderStatus
-from . import labels
+from . import labels, sale
 from .common import add_command, add_noun, run_with_desk
 from .helptext import JSON_HELP, NO_IDEMPOTENCY_HELP, NOTE_HELP, ORDER_NO_HELP, T, reason_help
 from .output import (
@@ -53,6 +53,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("order_no", help=ORDER_NO_HELP)
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     _register_import(orders, common)
+    sale.register(orders, common)
     p = add_command(orders, common, "cancel", cmd_orders_cancel, T(
         "取消订单（未支付立即取消；已支付未发货全额退款）", "cancel an order (unpaid: at once; paid, undelivered: full refund)"))
     p.add_argument("order_no", help=ORDER_NO_HELP)

@@ -32,6 +32,7 @@ ETA_BUSINESS_DAYS: dict[Channel, tuple[int, int]] = {
     Channel.ALIPAY: (1, 3),
     Channel.WECHAT: (1, 3),
     Channel.BANK_CARD: (3, 5),
+    Channel.CASH: (0, 0),  # handed back by the owner
 }
 
 #: (month, day) of the fixed-date statutory holidays, with their names (Decree No. 795, 2025).

@@ -25,10 +25,11 @@ class Channel(StrEnum):
     WECHAT = "wechat"
     BANK_CARD = "bank_card"
     WALLET = "wallet"
+    CASH = "cash"  # paid to the owner in person (a desk sale)
 
     @property
     def zh(self) -> str:
-        return {"alipay": "支付宝", "wechat": "微信支付", "bank_card": "银行卡", "wallet": "余额"}[self.value]
+        return {"alipay": "支付宝", "wechat": "微信支付", "bank_card": "银行卡", "wallet": "余额", "cash": "现金"}[self.value]
 
 
 class CodeUsed(StrEnum):

@@ -186,6 +186,8 @@ def _action_labels() -> dict[str, str]:
         "trade_close": translate("Labels", "关闭网关交易"),
         "recon_fixed": translate("Labels", "对账修正"),
         "recon_explained": translate("Labels", "对账差异已说明"),
+        "payment_created": translate("Labels", "生成收款二维码"),
+        "sale_failed": translate("Labels", "收款二维码未生成，订单作废"),
     }
 
 
@@ -238,11 +240,12 @@ def _channel_labels() -> dict[str, str]:
         "wechat": translate("Labels", "微信支付"),
         "bank_card": translate("Labels", "银行卡"),
         "wallet": translate("Labels", "余额"),
+        "cash": translate("Labels", "现金"),
     }
 
 
 #: The payment channels, in the order the labels are listed.
-CHANNELS = ("alipay", "wechat", "bank_card", "wallet")
+CHANNELS = ("alipay", "wechat", "bank_card", "wallet", "cash")
 
 
 def channel_label(channel: str | None) -> str:

@@ -1467,6 +1467,14 @@ Please attach this file when you contact support.</translation>
         <translation>Reconciliation difference explained</translation>
     </message>
     <message>
+        <source>生成收款二维码</source>
+        <translation>QR payment created</translation>
+    </message>
+    <message>
+        <source>收款二维码未生成，订单作废</source>
+        <translation>QR payment not created; order void</translation>
+    </message>
+    <message>
         <source>店主</source>
         <translation>Owner</translation>
     </message>
@@ -1509,6 +1517,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>余额</source>
         <translation>Wallet</translation>
+    </message>
+    <message>
+        <source>现金</source>
+        <translation>Cash</translation>
     </message>
     <message>
         <source>卡密</source>
