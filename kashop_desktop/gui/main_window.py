@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(holder)
         self.orders_page = OrdersPage(self.ctx)
         self.orders_page.import_requested.connect(lambda: self.ctx.start(self.import_orders()))
+        self.orders_page.new_sale_requested.connect(self.open_new_sale)
         self._holder(0).addWidget(self.orders_page)
         self.pages["orders"] = self.orders_page
         self.nav.currentRowChanged.connect(self._on_nav)
@@ -164,6 +165,12 @@ class MainWindow(QMainWindow):
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        orders_menu = self.menuBar().addMenu(self.tr("订单(&O)"))
+        new_sale = QAction(self.tr("新建订单(&N)…"), self)
+        new_sale.setShortcut(QKeySequence("Ctrl+N"))
+        new_sale.triggered.connect(self.open_new_sale)
+        orders_menu.addAction(new_sale)
+        self.new_sale_action = new_sale
         pay_menu = self.menuBar().addMenu(self.tr("支付(&P)"))
         sync = QAction(self.tr("同步支付(&S)"), self)
         sync.setShortcut(QKeySequence("Ctrl+Shift+S"))
@@ -309,6 +316,12 @@ class MainWindow(QMainWindow):
             self._reconcile = ReconcileDialog.open_for(self, self.ctx)
         self._reconcile.raise_()
         return self._reconcile
+
+    def open_new_sale(self) -> None:
+        """订单 > 新建订单: the sale dialog, window-modal; the order list follows its Changes."""
+        from .dialogs.new_sale import NewSaleDialog
+
+        self.ctx.start(NewSaleDialog.ask(self, self.ctx))
 
     async def sync_payments(self) -> SyncReport | None:
         """同步支付: every watched order now, in the background; the status bar says what it did."""

@@ -1660,6 +1660,14 @@ Please attach this file when you contact support.</translation>
         <translation>&amp;Quit</translation>
     </message>
     <message>
+        <source>订单(&amp;O)</source>
+        <translation>&amp;Orders</translation>
+    </message>
+    <message>
+        <source>新建订单(&amp;N)…</source>
+        <translation>&amp;New sale…</translation>
+    </message>
+    <message>
         <source>支付(&amp;P)</source>
         <translation>&amp;Payments</translation>
     </message>
@@ -1859,6 +1867,150 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>请勾选：我已在网关后台核实收款</source>
         <translation>Tick: I checked the payment in the gateway back office</translation>
+    </message>
+</context>
+<context>
+    <name>NewSaleDialog</name>
+    <message>
+        <source>新建订单</source>
+        <extracomment>Seconds between the dialog&apos;s own checks while the QR is open: soon at first, then every 15 s.</extracomment>
+        <translation>New sale</translation>
+    </message>
+    <message>
+        <source>创建</source>
+        <translation>Create</translation>
+    </message>
+    <message>
+        <source>取消订单</source>
+        <translation>Cancel order</translation>
+    </message>
+    <message>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>手机、QQ 或邮箱，如 138 0013 8000、QQ 12345678</source>
+        <translation>Phone, QQ or e-mail, e.g. 138 0013 8000, QQ 12345678</translation>
+    </message>
+    <message>
+        <source>可不填</source>
+        <translation>optional</translation>
+    </message>
+    <message>
+        <source>转账流水号等，可不填</source>
+        <translation>the transfer&apos;s reference, optional</translation>
+    </message>
+    <message>
+        <source>商品</source>
+        <translation>Product</translation>
+    </message>
+    <message>
+        <source>数量</source>
+        <translation>Quantity</translation>
+    </message>
+    <message>
+        <source>买家</source>
+        <translation>Buyer</translation>
+    </message>
+    <message>
+        <source>优惠券</source>
+        <translation>Coupon</translation>
+    </message>
+    <message>
+        <source>应付</source>
+        <translation>To pay</translation>
+    </message>
+    <message>
+        <source>收款方式</source>
+        <translation>Payment</translation>
+    </message>
+    <message>
+        <source>收款凭证</source>
+        <translation>Reference</translation>
+    </message>
+    <message>
+        <source>{name}（{price}）</source>
+        <translation>{name} ({price})</translation>
+    </message>
+    <message>
+        <source>扫码：{account}</source>
+        <translation>QR code: {account}</translation>
+    </message>
+    <message>
+        <source>已当面收款：{method}</source>
+        <translation>Paid in person: {method}</translation>
+    </message>
+    <message>
+        <source>我已收到买家付款 {amount}（{method}）</source>
+        <translation>I have received {amount} from the buyer ({method})</translation>
+    </message>
+    <message>
+        <source>收款并发货</source>
+        <translation>Take payment and deliver</translation>
+    </message>
+    <message>
+        <source>创建并显示二维码</source>
+        <translation>Create and show the QR code</translation>
+    </message>
+    <message>
+        <source>单价 {price}，库存 {n} 件</source>
+        <translation>Unit price {price}, {n} in stock</translation>
+    </message>
+    <message>
+        <source>{amount}（原价 {list}，优惠券 −{coupon}）</source>
+        <translation>{amount} (list {list}, coupon −{coupon})</translation>
+    </message>
+    <message>
+        <source>手机/电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>QQ</source>
+        <translation>QQ</translation>
+    </message>
+    <message>
+        <source>邮箱</source>
+        <translation>E-mail</translation>
+    </message>
+    <message>
+        <source>其他（微信号等，按原样保存）</source>
+        <translation>Other (a WeChat id etc., kept as written)</translation>
+    </message>
+    <message>
+        <source>{kind}：{key}</source>
+        <translation>{kind}: {key}</translation>
+    </message>
+    <message>
+        <source>；该买家在黑名单，付款后订单扣留待审</source>
+        <translation>; this buyer is blocked: once paid, the order is held for review</translation>
+    </message>
+    <message>
+        <source>还没有商品：先在「商品」页添加</source>
+        <translation>No product yet: add one on the Products page</translation>
+    </message>
+    <message>
+        <source>没有可收款的网关账户</source>
+        <translation>No gateway account can take payments</translation>
+    </message>
+    <message>
+        <source>请先确认已收到买家付款</source>
+        <translation>Confirm first that the buyer&apos;s money is in</translation>
+    </message>
+    <message>
+        <source>新建订单 {order_no}</source>
+        <translation>New sale {order_no}</translation>
+    </message>
+    <message>
+        <source>确认取消订单</source>
+        <translation>Confirm cancel</translation>
+    </message>
+    <message>
+        <source>再点一次「确认取消订单」：订单取消，库存和优惠券退回，并在网关关闭交易，买家将无法再付款</source>
+        <translation>Click &apos;Confirm cancel&apos; to go on: the order is cancelled, its stock and coupon go back, and the trade is closed at the gateway so the buyer can no longer pay</translation>
+    </message>
+    <message>
+        <source>订单 {order_no} 仍在等待付款：后台继续同步，付款后自动发货</source>
+        <translation>Order {order_no} is still waiting for payment: the background sync keeps asking and delivers once it is paid</translation>
     </message>
 </context>
 <context>
@@ -2382,6 +2534,14 @@ Not available: {why}</translation>
     <message>
         <source>从 CSV / Excel 文件导入订单（文件 &gt; 导入订单，Ctrl+I）</source>
         <translation>Import orders from a CSV / Excel file (File &gt; Import orders, Ctrl+I)</translation>
+    </message>
+    <message>
+        <source>新建订单…</source>
+        <translation>New sale…</translation>
+    </message>
+    <message>
+        <source>在店里直接卖：扫码或当面收款（订单 &gt; 新建订单，Ctrl+N）</source>
+        <translation>Sell at the desk: paid by QR code or in person (Orders &gt; New sale, Ctrl+N)</translation>
     </message>
     <message>
         <source>搜索中…</source>
@@ -3517,6 +3677,73 @@ Not available: {why}</translation>
     <message>
         <source>已记录卡密使用情况</source>
         <translation>Card code use recorded</translation>
+    </message>
+</context>
+<context>
+    <name>SalePayView</name>
+    <message>
+        <source>卡密</source>
+        <translation>Codes</translation>
+    </message>
+    <message>
+        <source>订单号 {order_no} · {product} × {quantity}</source>
+        <translation>Order {order_no} · {product} × {quantity}</translation>
+    </message>
+    <message>
+        <source>已发 {n} 个（点「显示」或「复制」）</source>
+        <translation>{n} delivered (Show or Copy)</translation>
+    </message>
+    <message>
+        <source>请买家扫码付款（{gateway}）</source>
+        <translation>Ask the buyer to scan and pay ({gateway})</translation>
+    </message>
+    <message>
+        <source>{left} 后未付款将自动关闭（{at}）</source>
+        <translation>Closes unpaid in {left} ({at})</translation>
+    </message>
+    <message>
+        <source>已到付款期限：订单即将自动关闭，网关交易随之关闭</source>
+        <translation>Time to pay is up: the order closes shortly, and its gateway trade with it</translation>
+    </message>
+    <message>
+        <source>网关报告了付款，但需要你核对：{finding}。订单未发货，请在订单详情查看</source>
+        <translation>The gateway reports a payment you must check: {finding}. Nothing was delivered; see the order&apos;s detail</translation>
+    </message>
+    <message>
+        <source>订单已取消：库存和优惠券已退回，网关交易已关闭或正在关闭</source>
+        <translation>Order cancelled: stock and coupon are back; the gateway trade is closed or being closed</translation>
+    </message>
+    <message>
+        <source>正在生成收款二维码…</source>
+        <translation>Creating the QR payment…</translation>
+    </message>
+    <message>
+        <source>等待买家付款… 已查询网关 {n} 次，最近一次：{answer}</source>
+        <translation>Waiting for the buyer to pay… asked the gateway {n} times, last: {answer}</translation>
+    </message>
+    <message>
+        <source>等待买家付款… 付款后自动发货</source>
+        <translation>Waiting for the buyer to pay… delivered as soon as it is paid</translation>
+    </message>
+    <message>
+        <source>已支付。买家在黑名单：订单扣留待审，放行后才发货</source>
+        <translation>Paid. The buyer is blocked: the order is held for review and delivered once released</translation>
+    </message>
+    <message>
+        <source>已支付。卡密不足：已加入缺货待发，导入卡密后自动发货</source>
+        <translation>Paid. Not enough codes: the order waits for codes and is delivered when they are imported</translation>
+    </message>
+    <message>
+        <source>已支付，已发货：卡密如下，可复制发给买家</source>
+        <translation>Paid and delivered: copy the codes below for the buyer</translation>
+    </message>
+    <message>
+        <source>已支付，已发货</source>
+        <translation>Paid and delivered</translation>
+    </message>
+    <message>
+        <source>已支付，待发货</source>
+        <translation>Paid, to deliver</translation>
     </message>
 </context>
 <context>
