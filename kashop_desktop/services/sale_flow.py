@@ -47,6 +47,7 @@ from .payments import flag_of
 from .sale import CreatedSale, SaleInput, create_order, expiry_of, qr_accounts
 from .trade_close import CloseReport, TradeCloser
 from .trade_nos import trade_no_conflict
+from .views import mask_code
 
 S = OrderStatus
 NO_NOTIFY_URL = "https://kashop-desk.invalid/notify"
@@ -78,6 +79,7 @@ class SaleView:
     flag: str
     held: bool
     backorder: bool
+    masked_codes: str = ""  # the delivered 卡密 masked, one line per unit (views.mask_code)
 
     @property
     def paid(self) -> bool:
@@ -106,7 +108,8 @@ def sale_view(desk: Desk, order_no: str) -> SaleView:
         expiry_of(desk, order), from_epoch(order.paid_at), from_epoch(order.delivered_at),
         len(str(order.card_code).splitlines()) if order.card_code and order.delivered_at else 0,
         flag_of(order.id)[0], order.held_at is not None and order.delivered_at is None,
-        order.backorder_at is not None and order.delivered_at is None)
+        order.backorder_at is not None and order.delivered_at is None,
+        mask_code(order.card_code) if order.card_code and order.delivered_at else "")
 
 
 def _account_id(name: str) -> int:

@@ -3690,10 +3690,6 @@ Not available: {why}</translation>
         <translation>Order {order_no} · {product} × {quantity}</translation>
     </message>
     <message>
-        <source>已发 {n} 个（点「显示」或「复制」）</source>
-        <translation>{n} delivered (Show or Copy)</translation>
-    </message>
-    <message>
         <source>请买家扫码付款（{gateway}）</source>
         <translation>Ask the buyer to scan and pay ({gateway})</translation>
     </message>

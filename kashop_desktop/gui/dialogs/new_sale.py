@@ -67,8 +67,8 @@ class NewSaleDialog(OpDialog):
         self.close_button = text_button(self.tr("关闭"), self)
         self.close_button.clicked.connect(self.close_clicked)
         for button in (self.cancel_order, self.close_button):
-            button.hide()
             self.buttons.addButton(button, self.buttons.ButtonRole.ActionRole)
+            button.hide()  # shown once the order is made
         layout = QVBoxLayout(self)
         layout.addWidget(self.form_box)
         layout.addWidget(self.pay)
