@@ -21,7 +21,7 @@ from kashop_desktop.services.gateways import save_account
 from kashop_desktop.services.payment_sync import PaymentSync
 from kashop_desktop.services.sale import SaleInput, check_buyer, create_order, quote
 from kashop_desktop.services.sale_flow import SaleView, cancel_sale, open_sale, poll_sale, sale_view
-from kashop_desktop.store.models import CardCode, Coupon, Order, OrderEvent, Product
+from kashop_desktop.store.models import CardCode, Coupon, GatewayAccount, Order, OrderEvent, Product
 
 from ..conftest import FakeClock
 from .helpers import product
@@ -277,3 +277,26 @@ def test_order_nos_are_unique_from_two_desks_at_once(desk: Any) -> None:
         t.join()
     assert not errors and len(made) == 30 and len(set(made)) == 30
     assert sorted(made) == [f"KS20261118{n:07d}" for n in range(1, 31)]
+
+
+def test_a_blocked_buyers_manual_sale_is_paid_and_held(desk: Any) -> None:
+    from kashop_desktop.services.buyers import block
+
+    product(desk)
+    block(desk, "13800138000", "盗刷")
+    assert check_buyer("+86 138 0013 8000").blocked_reason == "盗刷"
+    created = create_order(desk, SaleInput("王者荣耀点券 680点", 1, "138 0013 8000", manual="cash"), confirmed=True)
+    view = sale_view(desk, created.order_no)
+    assert view.paid and view.held and view.codes == 0 and not created.delivered
+    assert events(created.order_no, "held") == 1 and codes(created.order_no, "reserved") == 1
+
+
+def test_wallet_sale_is_kept_on_the_wallet_account(desk: Any) -> None:
+    from kashop_desktop.services.gateways import ensure_builtin_accounts
+
+    ensure_builtin_accounts(desk)
+    product(desk, "腾讯视频月卡", ptype="physical", stock=5, codes=0)
+    created = create_order(desk, SaleInput("腾讯视频月卡", 2, "qq 12345678", manual="wallet"), confirmed=True)
+    order = Order.get(Order.order_no == created.order_no)
+    assert order.channel == "wallet" and GatewayAccount.get_by_id(order.gateway_id).kind == "wallet"
+    assert order.paid_at is not None and Product.get(Product.name == "腾讯视频月卡").stock == 3
