@@ -9,6 +9,7 @@ through, a green line under the title says what was done (``outcomes.outcome_mes
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from ..domain.errors import DomainError
@@ -169,6 +170,8 @@ class OrderDetailPane(QWidget):
         self.hold.notice.connect(self.show_notice)
         layout.addWidget(self.hold)
         self.sync_line = InlineMessage(body)  # payment sync: its state, or what the owner must check
+        self.sync_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.sync_line.linkActivated.connect(lambda _link: self.show_sale_qr())  # a desk sale's QR again
         layout.addWidget(self.sync_line)
         # Facts, money and the history side by side: the pane sits under a wide list.
         row = QHBoxLayout()
@@ -491,6 +494,9 @@ class OrderDetailPane(QWidget):
     def _show_sync(self, d: OrderDetail | None) -> None:
         view = payment_sync.watch_view(self.ctx.desk, d.id) if d is not None else None
         text, kind = sync_line(view) if view is not None else ("", "")
+        if text and d is not None and d.status.value == "pending_payment" and any(
+                e.action == "payment_created" for e in d.events):  # a desk sale still waiting: its QR again
+            text = self.tr('{state} <a href="qr">显示收款二维码</a>').format(state=html.escape(text))
         if text:
             self.sync_line.show_message(text, kind)
         else:
@@ -502,6 +508,13 @@ class OrderDetailPane(QWidget):
             self.sync_button.setToolTip(self.tr("同步支付不可用：订单已支付、没有可查询的网关账户，或已超出迟到付款的等待期"))
         else:
             self.sync_button.setToolTip(self.tr("立即向网关查询这笔订单是否已付款（补单）"))
+
+    def show_sale_qr(self) -> None:
+        """The waiting desk sale's payment view (新建订单's QR, countdown and polling) again."""
+        from .dialogs.new_sale import NewSaleDialog
+
+        if self.detail is not None:
+            self.ctx.start(NewSaleDialog.resume(self, self.ctx, self.detail.order_no))
 
     def sync_payment(self) -> None:
         """Ask the gateway about the order on show now, in the background (the button)."""

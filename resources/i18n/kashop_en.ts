@@ -2338,6 +2338,10 @@ Please attach this file when you contact support.</translation>
         <translation>{state} (overdue)</translation>
     </message>
     <message>
+        <source>{state} &lt;a href=&quot;qr&quot;&gt;显示收款二维码&lt;/a&gt;</source>
+        <translation>{state} &lt;a href=&quot;qr&quot;&gt;Show the payment QR code&lt;/a&gt;</translation>
+    </message>
+    <message>
         <source>同步支付不可用：订单已支付、没有可查询的网关账户，或已超出迟到付款的等待期</source>
         <translation>Payment sync does not apply: the order is paid, has no gateway account that can be asked, or is past the late-payment window</translation>
     </message>

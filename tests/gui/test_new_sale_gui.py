@@ -197,3 +197,27 @@ def test_qr_image_is_square_sharp_and_matches_segno() -> None:
                 assert (image.pixelColor(x, y).value() == 0) == bool(dark), (r, c)
     assert all(image.pixelColor(x, 1).value() == 255 for x in range(image.width()))  # quiet zone
     assert decode(image) == content
+
+
+def test_the_order_detail_shows_a_waiting_sales_qr_again(qtbot: Any, ctx: Any, wechat: Any) -> None:
+    from kashop_desktop.gui.order_detail import OrderDetailPane
+    from kashop_desktop.services.sale import SaleInput
+    from kashop_desktop.services.sale_flow import open_sale
+
+    _created, sale = run(qtbot, open_sale(ctx.desk, SaleInput("王者荣耀点券 680点", 1, "13800138000", gateway="微信"),
+                                          ctx.payment_sync))
+    pane = OrderDetailPane(ctx)
+    qtbot.addWidget(pane)
+    pane.show_order(Order.get(Order.order_no == sale.order_no).id)
+    assert 'href="qr"' in pane.sync_line.text() and "显示收款二维码" in pane.sync_line.text()
+    pane.sync_line.linkActivated.emit("qr")
+    qtbot.waitUntil(lambda: find_dialog(NewSaleDialog) is not None, timeout=5000)
+    dialog: NewSaleDialog = find_dialog(NewSaleDialog)
+    assert dialog.pay.isVisible() and decode(dialog.pay.qr.pixmap().toImage()) == sale.qr_content
+    dialog.poll_steps = FAST
+    pay(wechat, sale.order_no)
+    qtbot.waitUntil(lambda: dialog.sale is not None and dialog.sale.codes == 1, timeout=9000)
+    dialog.close_button.click()
+    pane.reload()  # the orders page does this on ctx.changed
+    assert 'href="qr"' not in pane.sync_line.text() and pane.detail is not None
+    assert pane.detail.status.value == "delivered"

@@ -262,6 +262,7 @@ class NewSaleDialog(OpDialog):
 
     def show_payment(self, view: sale_flow.SaleView) -> None:
         self.sale = view
+        self.result_value = view
         self.form_box.hide()
         self.pay.show()
         self.setWindowTitle(self.tr("新建订单 {order_no}").format(order_no=view.order_no))
@@ -350,6 +351,17 @@ class NewSaleDialog(OpDialog):
             self.ctx.status_message.emit(self.tr("订单 {order_no} 仍在等待付款：后台继续同步，付款后自动发货").format(
                 order_no=self.sale.order_no))
         super().done(code)
+
+    @classmethod
+    async def resume(cls, parent: QWidget | None, ctx: DeskContext, order_no: str) -> sale_flow.SaleView | None:
+        """The payment view of a desk sale made earlier (its QR shown again, polling resumed)."""
+        dialog = cls(parent, ctx)
+        try:
+            dialog.show_payment(await ctx.run(sale_flow.sale_view, ctx.desk, order_no))
+            result: sale_flow.SaleView | None = await dialog.wait()
+            return result
+        finally:
+            dialog.deleteLater()
 
     @classmethod
     async def ask(cls, parent: QWidget | None, ctx: DeskContext) -> sale_flow.SaleView | None:
