@@ -48,6 +48,7 @@ from .qt import (
     QStatusBar,
     Qt,
     QTimer,
+    QToolButton,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -116,7 +117,11 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(holder)
         self.orders_page = OrdersPage(self.ctx)
         self.orders_page.import_requested.connect(lambda: self.ctx.start(self.import_orders()))
-        self.orders_page.new_sale_requested.connect(self.open_new_sale)
+        self.new_sale_button = QToolButton()  # beside the status tabs: where the orders are
+        self.new_sale_button.setText(self.tr("新建订单…"))
+        self.new_sale_button.setToolTip(self.tr("在店里直接卖：扫码或当面收款（订单 > 新建订单，Ctrl+N）"))
+        self.new_sale_button.clicked.connect(self.open_new_sale)
+        self.orders_page.tabs_row.addWidget(self.new_sale_button)
         self._holder(0).addWidget(self.orders_page)
         self.pages["orders"] = self.orders_page
         self.nav.currentRowChanged.connect(self._on_nav)

@@ -145,7 +145,6 @@ class OrdersPage(QWidget):
 
     detail_opened = Signal(int)  # order id, after Enter / double click / the context menu
     import_requested = Signal()  # the owner pressed 导入订单… (the window opens File > 导入订单)
-    new_sale_requested = Signal()  # 新建订单… (the window opens 订单 > 新建订单)
 
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -173,7 +172,9 @@ class OrdersPage(QWidget):
         for _ in TAB_STATUSES:
             self.tabs.addTab("")
         self.tabs.currentChanged.connect(lambda _i: self.apply_filter())
-        layout.addWidget(self.tabs)
+        self.tabs_row = QHBoxLayout()  # the status tabs; the window adds its 新建订单… at their right
+        self.tabs_row.addWidget(self.tabs, 1)
+        layout.addLayout(self.tabs_row)
         layout.addLayout(self._build_filters())
         # The list on top at full width (eight columns fit), the detail under it.
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -237,10 +238,6 @@ class OrdersPage(QWidget):
         self.import_button.setText(self.tr("导入订单…"))
         self.import_button.setToolTip(self.tr("从 CSV / Excel 文件导入订单（文件 > 导入订单，Ctrl+I）"))
         self.import_button.clicked.connect(self.import_requested.emit)
-        self.new_sale_button = QToolButton()
-        self.new_sale_button.setText(self.tr("新建订单…"))
-        self.new_sale_button.setToolTip(self.tr("在店里直接卖：扫码或当面收款（订单 > 新建订单，Ctrl+N）"))
-        self.new_sale_button.clicked.connect(self.new_sale_requested.emit)
         row.addWidget(self.search, 1)  # the search box takes the spare width
         row.addWidget(self.search_kind)
         row.addSpacing(8)
@@ -249,8 +246,8 @@ class OrdersPage(QWidget):
         row.addSpacing(8)
         row.addWidget(self.type_combo)
         row.addSpacing(8)
-        for tail in (self.count_label, self.new_sale_button, self.import_button):
-            row.addWidget(tail)
+        row.addWidget(self.count_label)
+        row.addWidget(self.import_button)
         self._on_date_toggled(False)
         return row
 

@@ -1636,6 +1636,14 @@ Please attach this file when you contact support.</translation>
         <translation>kashop order desk</translation>
     </message>
     <message>
+        <source>新建订单…</source>
+        <translation>New sale…</translation>
+    </message>
+    <message>
+        <source>在店里直接卖：扫码或当面收款（订单 &gt; 新建订单，Ctrl+N）</source>
+        <translation>Sell at the desk: paid by QR code or in person (Orders &gt; New sale, Ctrl+N)</translation>
+    </message>
+    <message>
         <source>数据文件：{path}</source>
         <translation>Data file: {path}</translation>
     </message>
@@ -2538,14 +2546,6 @@ Not available: {why}</translation>
     <message>
         <source>从 CSV / Excel 文件导入订单（文件 &gt; 导入订单，Ctrl+I）</source>
         <translation>Import orders from a CSV / Excel file (File &gt; Import orders, Ctrl+I)</translation>
-    </message>
-    <message>
-        <source>新建订单…</source>
-        <translation>New sale…</translation>
-    </message>
-    <message>
-        <source>在店里直接卖：扫码或当面收款（订单 &gt; 新建订单，Ctrl+N）</source>
-        <translation>Sell at the desk: paid by QR code or in person (Orders &gt; New sale, Ctrl+N)</translation>
     </message>
     <message>
         <source>搜索中…</source>

@@ -51,8 +51,13 @@ def window(qtbot: Any, ctx: Any, tmp_path: Path) -> Any:
     return win
 
 
-def open_dialog(qtbot: Any, win: Any) -> NewSaleDialog:
-    win.new_sale_action.trigger()
+def open_dialog(qtbot: Any, win: Any, *, button: bool = False) -> NewSaleDialog:
+    if button:  # the 新建订单… button beside the orders page's tabs
+        assert win.new_sale_button.isVisible()
+        win.new_sale_button.click()
+    else:  # 订单 > 新建订单 (Ctrl+N)
+        assert win.new_sale_action.shortcut().toString() == "Ctrl+N"
+        win.new_sale_action.trigger()
     qtbot.waitUntil(lambda: find_dialog(NewSaleDialog) is not None, timeout=5000)
     dialog: NewSaleDialog = find_dialog(NewSaleDialog)
     dialog.poll_steps = FAST
@@ -154,7 +159,7 @@ def test_cancel_asks_twice_and_closes_the_trade(qtbot: Any, ctx: Any, wechat: An
 def test_closing_leaves_the_order_waiting_for_the_background_sync(qtbot: Any, ctx: Any, wechat: Any,
                                                                   tmp_path: Path) -> None:
     win = window(qtbot, ctx, tmp_path)
-    dialog = open_dialog(qtbot, win)
+    dialog = open_dialog(qtbot, win, button=True)
     fill(dialog, buyer="qq 12345678")
     create(qtbot, dialog)
     assert dialog.sale is not None
