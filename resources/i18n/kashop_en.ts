@@ -2005,6 +2005,10 @@ Please attach this file when you contact support.</translation>
         <translation>Confirm first that the buyer&apos;s money is in</translation>
     </message>
     <message>
+        <source>正在向网关创建收款二维码…</source>
+        <translation>Asking the gateway for the QR payment…</translation>
+    </message>
+    <message>
         <source>新建订单 {order_no}</source>
         <translation>New sale {order_no}</translation>
     </message>

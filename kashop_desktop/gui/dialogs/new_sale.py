@@ -249,6 +249,7 @@ class NewSaleDialog(OpDialog):
             self.ctx.changed.emit(created.changes)
             view: sale_flow.SaleView = await self.ctx.run(sale_flow.sale_view, self.ctx.desk, created.order_no)
             return view
+        self.message.show_message(self.tr("正在向网关创建收款二维码…"), "info")  # until the gateway answers
         try:
             created, view = await needing_secrets(self, self.ctx, lambda: sale_flow.open_sale(
                 self.ctx.desk, entered, self.ctx.payment_sync))
