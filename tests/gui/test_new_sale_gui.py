@@ -226,3 +226,19 @@ def test_the_order_detail_shows_a_waiting_sales_qr_again(qtbot: Any, ctx: Any, w
     pane.reload()  # the orders page does this on ctx.changed
     assert 'href="qr"' not in pane.sync_line.text() and pane.detail is not None
     assert pane.detail.status.value == "delivered"
+
+
+def test_a_gateway_that_gives_no_qr_keeps_the_form(qtbot: Any, ctx: Any, wechat: Any, tmp_path: Path) -> None:
+    dialog = open_dialog(qtbot, window(qtbot, ctx, tmp_path))
+    fill(dialog, buyer="wxid_buyer01")
+    wechat.set_chaos(fail_5xx_rate=1.0)
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: "网关未能创建收款二维码" in dialog.message.text() and not dialog.busy, timeout=9000)
+    assert dialog.sale is None and dialog.form_box.isVisible() and dialog.buyer.text() == "wxid_buyer01"
+    voided = Order.get()
+    assert voided.status == "cancelled" and voided.order_no in dialog.message.text()
+    assert "库存 3 件" in dialog.stock.text()  # the reserved code is back on the shelf
+    wechat.set_chaos(fail_5xx_rate=0.0)
+    dialog.buyer.setText("wxid_buyer02")  # an edit clears the error; 创建 works again
+    create(qtbot, dialog)
+    assert dialog.sale is not None and dialog.sale.waiting
