@@ -81,7 +81,8 @@ def amount(text: str | None) -> int | None:
 
 #: Commands that only read: every other command that opens the desk takes the daily automatic
 #: backup first when it is due (services.maintenance.auto_backup).
-READ_ONLY = frozenset({"orders list", "orders show", "requests list", "refunds list", "gateways list",
+READ_ONLY = frozenset({"orders list", "orders show", "orders export", "reports sales", "reports refunds",
+                       "reports reasons", "requests list", "refunds list", "gateways list",
                        "check", "backup", "policy show", "holidays show", "buyers list", "products list",
                        "codes list", "orders backorders"})
 

@@ -25,6 +25,7 @@ from . import (
     products,
     reconcile,
     refunds,
+    reports,
     requests,
 )
 from .common import READ_ONLY, command_name, common_options, open_window
@@ -42,8 +43,8 @@ from .output import (
 )
 
 # In the order ``--help`` lists them.
-NOUNS = (demo, orders, products, codes, buyers, payments, reconcile, requests, refunds, gateways, maintenance, policy,
-         holidays)
+NOUNS = (demo, orders, products, codes, buyers, payments, reconcile, requests, refunds, reports, gateways, maintenance,
+         policy, holidays)
 
 
 def build_parser(lang: str = "zh") -> argparse.ArgumentParser:

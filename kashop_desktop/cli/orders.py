@@ -15,6 +15,7 @@ from ..domain.states import OrderStatus
 from . import labels, sale
 from .common import add_command, add_noun, run_with_desk
 from .helptext import JSON_HELP, NO_IDEMPOTENCY_HELP, NOTE_HELP, ORDER_NO_HELP, T, reason_help
+from .orders_export import register_export
 from .output import (
     EXIT_OK,
     EXIT_PARTIAL,
@@ -54,6 +55,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     _register_import(orders, common)
     sale.register(orders, common)
+    register_export(orders, common)
     p = add_command(orders, common, "cancel", cmd_orders_cancel, T(
         "取消订单（未支付立即取消；已支付未发货全额退款）", "cancel an order (unpaid: at once; paid, undelivered: full refund)"))
     p.add_argument("order_no", help=ORDER_NO_HELP)

@@ -332,7 +332,12 @@ def load(desk: Desk, n: int, *, seed: int = 7, now: datetime | None = None, year
     return added
 
 
-#: One INSERT ... SELECT per kind of timeline entry: set-based, whatever the number of orders.
+#: A cancel reason per order, from its id (most buyers ordered by mistake or no longer need it).
+_REASON_PICK = ("CASE id % 10 WHEN 0 THEN 'duplicate' WHEN 1 THEN 'duplicate' WHEN 2 THEN 'wrong_item' "
+                "WHEN 3 THEN 'payment_issue' WHEN 4 THEN 'merchant_fault' WHEN 5 THEN 'not_needed' "
+                "WHEN 6 THEN 'not_needed' WHEN 7 THEN 'other' ELSE 'mistaken' END")
+#: One INSERT ... SELECT per kind of timeline entry (with its data column, or '{}' added):
+#: set-based, whatever the number of orders.
 _EVENT_SQL = [
     "SELECT id, created_at, 'buyer', 'created', '', NULL, 'pending_payment' FROM orders WHERE id >= ?",
     "SELECT id, paid_at, 'gateway', 'paid', '', 'pending_payment', 'paid' FROM orders "
@@ -343,7 +348,9 @@ _EVENT_SQL = [
     "WHERE id >= ? AND completed_at IS NOT NULL",
     "SELECT id, cancelled_at, CASE WHEN paid_at IS NULL THEN 'system' ELSE 'owner' END, "
     "CASE WHEN paid_at IS NULL THEN 'expire' ELSE 'cancel' END, '', "
-    "CASE WHEN paid_at IS NULL THEN 'pending_payment' ELSE 'paid' END, 'cancelled' FROM orders "
+    "CASE WHEN paid_at IS NULL THEN 'pending_payment' ELSE 'paid' END, 'cancelled', "
+    # the buyer's reason for a paid order cancelled, spread over the reasons as shops see them
+    f"CASE WHEN paid_at IS NULL THEN '{{}}' ELSE json_object('reason', {_REASON_PICK}) END FROM orders "
     "WHERE id >= ? AND cancelled_at IS NOT NULL",
     "SELECT id, MIN(updated_at, COALESCE(delivered_at, paid_at) + 3600), 'owner', 'approved', "
     "'售后争议：商家原因', 'delivered', status FROM orders "
@@ -355,8 +362,9 @@ def history_events(desk: Desk, first_id: int) -> None:
     """Timeline entries for every order from ``first_id`` on, from its own times."""
     con = desk.db.connection()
     for select in _EVENT_SQL:
+        data = "" if "json_object" in select else ", '{}'"
         con.execute("INSERT INTO order_event (order_id, at, actor, action, note, before_status, after_status, data) "
-                    f"SELECT *, '{{}}' FROM ({select})", (first_id,))
+                    f"SELECT *{data} FROM ({select})", (first_id,))
 
 
 def distinct_buyers(desk: Desk) -> int:

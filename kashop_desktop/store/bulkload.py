@@ -29,12 +29,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from . import report_tables
+
 SETTING = "bulk_load"
 #: Non-unique indexes kept during a load (none: the load's own look-ups walk the unique ones).
 KEEP: frozenset[str] = frozenset()
 UNIQUE_TRADE_NO, PLAIN_TRADE_NO = "orders_gateway_trade_no_unique", "orders_gateway_trade_no"
 #: Triggers that keep the buyer search index and the status counts as rows are inserted.
-TRIGGERS = ("orders_fts_ins", "orders_count_ins")
+TRIGGERS = ("orders_fts_ins", "orders_count_ins", report_tables.BULK_TRIGGER)
 
 
 def pending(con: Any) -> dict[str, Any] | None:
@@ -79,6 +81,8 @@ def put_back(con: Any) -> bool:
                     "WHERE id >= ?", (record["first_id"],))
         con.execute("UPDATE status_count SET n = (SELECT COUNT(*) FROM orders "
                     "WHERE orders.status = status_count.status)")
+        if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'report_sales'").fetchone():
+            report_tables.rebuild(con)  # the reports' sums, once for the whole load
         existing = {name for (name,) in con.execute("SELECT name FROM sqlite_master")}
         for _, name, sql in record["dropped"]:
             if name not in existing:

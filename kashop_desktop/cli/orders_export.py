@@ -1,0 +1,116 @@
+"""``orders export``: the filtered order list (status, search, Beijing dates) to CSV or XLSX."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..domain.states import OrderStatus
+from .common import add_command, run_with_desk
+from .helptext import JSON_HELP, T
+from .output import EXIT_OK, UsageError, print_json, zh
+
+
+def register_export(orders: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``orders export`` to the ``orders`` noun."""
+    p = add_command(orders, common, "export", cmd_orders_export, T(
+        "把订单列表（按状态、搜索、日期筛选，与窗口列表相同）导出为 CSV 或 XLSX",
+        "export the order list (filtered by status, search and dates, as the window lists it) to CSV or XLSX"))
+    p.add_argument("out", type=Path, metavar="OUT", help=T("要写入的文件", "the file to write"))
+    p.add_argument("--status", choices=[s.value for s in OrderStatus] + ["refunding", "held"], help=T(
+        "只导出这个状态（refunding：退款中；held：扣留待审）", "only this status (refunding: refunds in flight; "
+        "held: held for review)"))
+    p.add_argument("--search", default="", metavar="Q", help=T(
+        "订单号（或尾号）、手机、QQ、邮箱、交易号或商品名", "order no (or its tail), phone, QQ, e-mail, trade no or product"))
+    add_date_range(p)
+    p.add_argument("--format", choices=("csv", "xlsx"), help=T(
+        "文件格式（默认按扩展名：.xlsx 为 XLSX，其余为 CSV）", "file format (default from the name: .xlsx is XLSX, "
+        "anything else CSV)"))
+    p.add_argument("--force", action="store_true", help=T("覆盖已存在的文件", "replace an existing file"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+
+
+def add_date_range(p: argparse.ArgumentParser) -> None:
+    """``--from D --to D``: Beijing dates, both days included."""
+    p.add_argument("--from", dest="date_from", metavar="D", help=T(
+        "从这一天起（北京时间，YYYY-MM-DD，含当天）", "from this day (Beijing time, YYYY-MM-DD, included)"))
+    p.add_argument("--to", dest="date_to", metavar="D", help=T(
+        "到这一天止（北京时间，YYYY-MM-DD，含当天）", "to this day (Beijing time, YYYY-MM-DD, included)"))
+
+
+def parse_day(text: str | None, option: str) -> date | None:
+    """A ``YYYY-MM-DD`` date typed on the command line; ``UsageError`` when it is not one."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip().replace("/", "-"))
+    except ValueError as exc:
+        raise UsageError(f"{option}：日期无效 {text!r}（应为 YYYY-MM-DD）\n{option}: invalid date {text!r} "
+                         "(expected YYYY-MM-DD)") from exc
+
+
+def date_range(args: argparse.Namespace) -> tuple[date | None, date | None]:
+    """``--from`` and ``--to`` as dates (``UsageError`` when unreadable or reversed)."""
+    start, end = parse_day(args.date_from, "--from"), parse_day(args.date_to, "--to")
+    if start is not None and end is not None and start > end:
+        raise UsageError(f"--from {start} 晚于 --to {end}\n--from {start} is after --to {end}")
+    return start, end
+
+
+def cmd_orders_export(args: argparse.Namespace) -> int:
+    from ..services import exports, reports, views
+
+    start, end = date_range(args)
+    window = reports.epoch_window(start, end)
+    flt = views.OrderFilter(status=args.status, search=args.search, date_from=window[0], date_to=window[1])
+    fmt = exports.format_for(args.out, args.format)
+    lang = "zh" if zh(args) else "en"
+
+    def body(desk: Any) -> int:
+        meter = _Meter(sys.stderr) if sys.stderr.isatty() else None
+        try:
+            result = exports.export_orders(desk, flt, args.out, fmt, lang=lang, force=args.force, progress=meter)
+        finally:
+            if meter is not None:
+                meter.clear()
+        if args.json:
+            print_json({"path": str(result.path), "format": result.format, "rows": result.rows,
+                        "received_fen": result.received_fen, "seconds": round(result.seconds, 2)})
+        elif zh(args):
+            print(f"已导出 {result.rows:,} 个订单到 {result.path}（{fmt.upper()}，{result.seconds:.1f} 秒）")
+        else:
+            print(f"exported {result.rows:,} orders to {result.path} ({fmt.upper()}, {result.seconds:.1f} s)")
+        return EXIT_OK
+
+    return run_with_desk(args, body)
+
+
+class _Meter:
+    """One line on a terminal's stderr, rewritten after each chunk: rows written and time left."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.shown = False
+        self.last = 0.0
+
+    def __call__(self, progress: Any) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.2 and progress.done < progress.total:
+            return
+        self.last = now
+        text = f"导出中 exporting {progress.done:,} / {progress.total:,}"
+        if progress.left is not None:
+            left = round(progress.left)
+            text += f" · 剩余 about {left // 60}:{left % 60:02d} left"
+        self.stream.write("\r" + text + "\x1b[K")
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
