@@ -18,6 +18,7 @@ from ..services.imports import ImportReport
 from ..services.payment_sync import SyncReport
 from ..services.refund_queue import QueueReport
 from .context import DeskContext
+from .dialogs.export_orders import ExportDialog, describe_list
 from .dialogs.import_orders import ImportDialog
 from .dialogs.restore_backup import RestoreBackupDialog
 from .dialogs.vault import VaultDialog
@@ -27,6 +28,7 @@ from .pages.codes import CodesPage
 from .pages.gateways import GatewaysPage
 from .pages.products import ProductsPage
 from .pages.refunds import RefundsPage
+from .pages.reports import ReportsPage
 from .pages.requests import RequestsPage
 from .pages.settings import SettingsPage
 from .payment_status import report_text
@@ -35,6 +37,7 @@ from .qt import (
     QBrush,
     QColor,
     QCoreApplication,
+    QHBoxLayout,
     QKeySequence,
     QLabel,
     QListWidget,
@@ -61,6 +64,7 @@ PAGES: tuple[tuple[str, Callable[[DeskContext], QWidget] | None], ...] = (
     ("refunds", RefundsPage),
     ("products", ProductsPage),
     ("codes", CodesPage),
+    ("reports", ReportsPage),
     ("gateways", GatewaysPage),
     ("settings", SettingsPage),
 )
@@ -122,6 +126,7 @@ class MainWindow(QMainWindow):
         self.new_sale_button.setToolTip(self.tr("在店里直接卖：扫码或当面收款（订单 > 新建订单，Ctrl+N）"))
         self.new_sale_button.clicked.connect(self.open_new_sale)
         self.orders_page.tabs_row.addWidget(self.new_sale_button)
+        self._add_export_button()
         self._holder(0).addWidget(self.orders_page)
         self.pages["orders"] = self.orders_page
         self.nav.currentRowChanged.connect(self._on_nav)
@@ -155,6 +160,11 @@ class MainWindow(QMainWindow):
         import_action.triggered.connect(lambda: self.ctx.start(self.import_orders()))
         file_menu.addAction(import_action)
         self.import_action = import_action
+        export_action = QAction(self.tr("导出订单(&E)…"), self)
+        export_action.setShortcut(QKeySequence("Ctrl+E"))
+        export_action.triggered.connect(lambda: self.ctx.start(self.export_orders()))
+        file_menu.addAction(export_action)
+        self.export_action = export_action
         file_menu.addSeparator()
         backup = QAction(self.tr("立即备份(&B)"), self)
         backup.setShortcut(QKeySequence("Ctrl+Shift+B"))
@@ -191,6 +201,22 @@ class MainWindow(QMainWindow):
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
+
+    def _add_export_button(self) -> None:
+        """导出… beside the orders page's 导入订单…: the list as shown, through File > 导出订单."""
+        page = self.orders_page
+        button = QToolButton()
+        button.setText(self.tr("导出…"))
+        button.setToolTip(self.tr("把当前列表（标签、搜索、日期）导出为 CSV 或 Excel（文件 > 导出订单，Ctrl+E）"))
+        button.clicked.connect(lambda: self.ctx.start(self.export_orders()))
+        outer = page.layout()
+        for i in range(outer.count() if outer is not None else 0):
+            item = outer.itemAt(i) if outer is not None else None
+            row = item.layout() if item is not None else None
+            if isinstance(row, QHBoxLayout) and row.indexOf(page.import_button) >= 0:
+                row.insertWidget(row.indexOf(page.import_button) + 1, button)
+                break
+        self.export_button = button
 
     def _holder(self, index: int) -> QVBoxLayout:
         """The layout of the stack slot a screen goes into (screens are built on first show)."""
@@ -239,7 +265,7 @@ class MainWindow(QMainWindow):
             requests_text = self.tr("售后申请")
         texts = {"orders": self.tr("订单"), "requests": requests_text,
                  "refunds": self.tr("退款队列（{n}）").format(n=waiting) if waiting else self.tr("退款队列"),
-                 "products": self.tr("商品"), "codes": self._codes_nav_text(),
+                 "products": self.tr("商品"), "codes": self._codes_nav_text(), "reports": self.tr("报表"),
                  "gateways": self.tr("网关"), "settings": self.tr("设置")}
         for row, key in enumerate(PAGE_KEYS):
             self.nav.item(row).setText(texts[key])
@@ -370,6 +396,12 @@ class MainWindow(QMainWindow):
         """File > 导入订单: choose a file (unless given), preview and check it, import it in the
         background; the order list refreshes from the report's Changes."""
         return await ImportDialog.ask(self, self.ctx, path)
+
+    async def export_orders(self) -> Any:
+        """File > 导出订单: the orders page's list as it is shown (tab, search, dates, sort)."""
+        page = self.orders_page
+        flt = page.current_filter()
+        return await ExportDialog.ask(self, self.ctx, flt, describe_list(flt))
 
     async def restore_backup(self) -> Path | None:
         """Pick a backup; the window then closes, the restore runs with no connection open and the

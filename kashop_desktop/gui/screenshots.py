@@ -30,11 +30,13 @@ from ..domain.states import OrderStatus
 from ..services import buyers, code_import, codes, delivery, demo, maintenance, products, requests, views
 from ..services import orders as order_ops
 from ..services.desk import Desk
+from ..services.exports import ExportProgress
 from ..services.views import OrderFilter
 from .app import load_cjk_font, make_app
 from .context import DeskContext
 from .dialogs.codes import ImportCodesDialog
 from .dialogs.product import ProductDialog
+from .dialogs.export_orders import ExportDialog, describe_list
 from .dialogs.restore_backup import RestoreBackupDialog
 from .i18n import install_translator, remove_translators
 from .main_window import MainWindow
@@ -42,6 +44,7 @@ from .order_detail import ACTIONS
 from .orders_page import TAB_STATUSES
 from .pages.codes import BACKORDER_TAB, CodesPage
 from .pages.refunds import STATES, RefundsPage
+from .pages.reports import ReportsPage
 from .qt import QCoreApplication, QSettings, QtWidgets, QWidget, qasync
 
 WINDOW_SIZE = (1366, 768)
@@ -151,10 +154,13 @@ class Shooter:
         page.tabs.setCurrentIndex(0)
 
     async def pages(self, window: MainWindow, suffix: str = "") -> None:
-        for key in ("requests", "refunds", "products", "codes", "gateways", "settings"):
+        for key in ("requests", "refunds", "products", "codes", "reports", "gateways", "settings"):
             page = window.show_page(key)
             if isinstance(page, RefundsPage):  # a refused refund shows what the queue does with failures
                 page.tabs.setCurrentIndex(STATES.index("failed"))
+            if isinstance(page, ReportsPage):  # the demo's months of sales, per week
+                page.preset.setCurrentIndex(page.preset.findData("90"))
+                page.by.setCurrentIndex(page.by.findData("week"))
             await self.shoot(window, f"{key}{suffix}")
         await self.codes_screens(window, suffix)
         window.show_page("orders")
@@ -214,6 +220,23 @@ class Shooter:
             dialog.close()
             dialog.deleteLater()
         await self.restore_backup(window, suffix)
+        await self.export_dialog(window, suffix)
+
+    async def export_dialog(self, window: MainWindow, suffix: str = "") -> None:
+        """File > 导出订单 on the orders page's list, part-way through an export."""
+        page = window.orders_page
+        flt = page.current_filter()
+        dialog = ExportDialog(window, self.ctx, flt, describe_list(flt))
+        dialog.show()
+        await asyncio.sleep(PAINT_WAIT_S)
+        dialog.progress.setRange(0, 800)
+        dialog.progress.setValue(300)
+        dialog.exporting = True
+        dialog._show_progress(ExportProgress(300, 800, 1.2, 2.0))
+        await self.shoot(dialog, f"dialog_export{suffix}")
+        dialog.exporting = False
+        dialog.close()
+        dialog.deleteLater()
 
     async def restore_backup(self, window: MainWindow, suffix: str = "") -> None:
         """File > 恢复备份 over a week of daily backups and one taken by hand."""

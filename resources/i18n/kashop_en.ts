@@ -694,6 +694,121 @@ Please attach this file when you contact support.</translation>
     </message>
 </context>
 <context>
+    <name>ExportDialog</name>
+    <message>
+        <source>全部订单</source>
+        <translation>all orders</translation>
+    </message>
+    <message>
+        <source>导出订单列表：{tab}</source>
+        <translation>Export the order list: {tab}</translation>
+    </message>
+    <message>
+        <source>搜索：{text}</source>
+        <translation>search: {text}</translation>
+    </message>
+    <message>
+        <source>日期：{start} 至 {end}</source>
+        <translation>dates: {start} to {end}</translation>
+    </message>
+    <message>
+        <source>类型：{kind}</source>
+        <translation>type: {kind}</translation>
+    </message>
+    <message>
+        <source>，</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>导出订单</source>
+        <translation>Export orders</translation>
+    </message>
+    <message>
+        <source>导出</source>
+        <translation>Export</translation>
+    </message>
+    <message>
+        <source>CSV（Excel、WPS 都能打开）</source>
+        <translation>CSV (opens in Excel and WPS)</translation>
+    </message>
+    <message>
+        <source>Excel 工作簿（.xlsx）</source>
+        <translation>Excel workbook (.xlsx)</translation>
+    </message>
+    <message>
+        <source>格式：</source>
+        <translation>Format:</translation>
+    </message>
+    <message>
+        <source>订单导出.csv</source>
+        <translation>orders-export.csv</translation>
+    </message>
+    <message>
+        <source>浏览…</source>
+        <translation>Browse…</translation>
+    </message>
+    <message>
+        <source>保存到：</source>
+        <translation>Save to:</translation>
+    </message>
+    <message>
+        <source>表头为中文；窗口为英文时为英文。金额以元为单位，时间为北京时间。</source>
+        <translation>Headers in the window&apos;s language. Amounts in yuan, times in Beijing time.</translation>
+    </message>
+    <message>
+        <source>Excel 工作簿 (*.xlsx)</source>
+        <translation>Excel workbook (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>CSV 文件 (*.csv)</source>
+        <translation>CSV file (*.csv)</translation>
+    </message>
+    <message>
+        <source>导出到</source>
+        <translation>Export to</translation>
+    </message>
+    <message>
+        <source>请选择要保存的文件</source>
+        <translation>Choose the file to save</translation>
+    </message>
+    <message>
+        <source>文件夹不存在：{folder}</source>
+        <translation>No such folder: {folder}</translation>
+    </message>
+    <message>
+        <source>这是一个文件夹，请给出文件名</source>
+        <translation>That is a folder: give a file name</translation>
+    </message>
+    <message>
+        <source>覆盖并导出</source>
+        <translation>Replace and export</translation>
+    </message>
+    <message>
+        <source>共 {n} 条订单</source>
+        <translation>{n} orders</translation>
+    </message>
+    <message>
+        <source>正在导出…</source>
+        <translation>Exporting…</translation>
+    </message>
+    <message>
+        <source>已取消，没有留下文件</source>
+        <translation>Cancelled; no file was left behind</translation>
+    </message>
+    <message>
+        <source>已导出 {done} / {total} 条</source>
+        <translation>Exported {done} of {total}</translation>
+    </message>
+    <message>
+        <source>，剩余约 {time}</source>
+        <translation>, about {time} left</translation>
+    </message>
+    <message>
+        <source>正在取消…</source>
+        <translation>Cancelling…</translation>
+    </message>
+</context>
+<context>
     <name>GatewayAccountDialog</name>
     <message>
         <source>编辑网关账户</source>
@@ -1656,6 +1771,10 @@ Please attach this file when you contact support.</translation>
         <translation>&amp;Import orders…</translation>
     </message>
     <message>
+        <source>导出订单(&amp;E)…</source>
+        <translation>&amp;Export orders…</translation>
+    </message>
+    <message>
         <source>立即备份(&amp;B)</source>
         <translation>&amp;Back up now</translation>
     </message>
@@ -1700,6 +1819,14 @@ Please attach this file when you contact support.</translation>
         <translation>&amp;About</translation>
     </message>
     <message>
+        <source>导出…</source>
+        <translation>Export…</translation>
+    </message>
+    <message>
+        <source>把当前列表（标签、搜索、日期）导出为 CSV 或 Excel（文件 &gt; 导出订单，Ctrl+E）</source>
+        <translation>Export the list as shown (tab, search, dates) to CSV or Excel (File &gt; Export orders, Ctrl+E)</translation>
+    </message>
+    <message>
         <source>售后申请（{open}）
 逾期 {overdue}</source>
         <translation>Requests ({open})
@@ -1728,6 +1855,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>商品</source>
         <translation>Products</translation>
+    </message>
+    <message>
+        <source>报表</source>
+        <translation>Reports</translation>
     </message>
     <message>
         <source>网关</source>
@@ -3238,6 +3369,165 @@ Not available: {why}</translation>
     <message>
         <source>该买家没有扣留的订单</source>
         <translation>This buyer has no held orders</translation>
+    </message>
+</context>
+<context>
+    <name>ReportChart</name>
+    <message>
+        <source>取消次数（按原因）</source>
+        <extracomment>The most bars a split or reason chart draws (the table lists every one).</extracomment>
+        <translation>Cancellations by reason</translation>
+    </message>
+    <message>
+        <source>已退金额（元）</source>
+        <translation>Refunded (yuan)</translation>
+    </message>
+    <message>
+        <source>实收金额（元）</source>
+        <translation>Received (yuan)</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsPage</name>
+    <message>
+        <source>销售</source>
+        <translation>Sales</translation>
+    </message>
+    <message>
+        <source>退款</source>
+        <translation>Refunds</translation>
+    </message>
+    <message>
+        <source>取消原因</source>
+        <translation>Cancel reasons</translation>
+    </message>
+    <message>
+        <source>按日</source>
+        <translation>Per day</translation>
+    </message>
+    <message>
+        <source>按周</source>
+        <translation>Per week</translation>
+    </message>
+    <message>
+        <source>按月</source>
+        <translation>Per month</translation>
+    </message>
+    <message>
+        <source>合计</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <source>按商品</source>
+        <translation>Per product</translation>
+    </message>
+    <message>
+        <source>按支付方式</source>
+        <translation>Per channel</translation>
+    </message>
+    <message>
+        <source>按网关</source>
+        <translation>Per gateway</translation>
+    </message>
+    <message>
+        <source>近 7 天</source>
+        <translation>Last 7 days</translation>
+    </message>
+    <message>
+        <source>近 30 天</source>
+        <translation>Last 30 days</translation>
+    </message>
+    <message>
+        <source>近 90 天</source>
+        <translation>Last 90 days</translation>
+    </message>
+    <message>
+        <source>本月</source>
+        <translation>This month</translation>
+    </message>
+    <message>
+        <source>今年</source>
+        <translation>This year</translation>
+    </message>
+    <message>
+        <source>自定义</source>
+        <translation>Custom</translation>
+    </message>
+    <message>
+        <source>报表：</source>
+        <translation>Report:</translation>
+    </message>
+    <message>
+        <source>实收 {paid}，{orders} 个订单</source>
+        <translation>Received {paid} from {orders} orders</translation>
+    </message>
+    <message>
+        <source>已退 {refunded}（{count} 个订单），退款率 {rate}；人工答复 {answered} 个申请，平均用时 {time}；自动通过 {auto} 个</source>
+        <translation>Refunded {refunded} ({count} orders), refund rate {rate}; {answered} requests answered by hand in {time} on average; {auto} approved automatically</translation>
+    </message>
+    <message>
+        <source>取消 {n} 次</source>
+        <translation>{n} cancellations</translation>
+    </message>
+    <message>
+        <source>{h} 小时 {m} 分</source>
+        <translation>{h} h {m} min</translation>
+    </message>
+    <message>
+        <source>{m} 分 {s} 秒</source>
+        <translation>{m} min {s} s</translation>
+    </message>
+    <message>
+        <source>订单数</source>
+        <translation>Orders</translation>
+    </message>
+    <message>
+        <source>实收金额</source>
+        <translation>Received</translation>
+    </message>
+    <message>
+        <source>退款订单</source>
+        <translation>Refunded orders</translation>
+    </message>
+    <message>
+        <source>已退金额</source>
+        <translation>Refunded</translation>
+    </message>
+    <message>
+        <source>退款率</source>
+        <translation>Refund rate</translation>
+    </message>
+    <message>
+        <source>人工答复</source>
+        <translation>Answered by hand</translation>
+    </message>
+    <message>
+        <source>平均答复用时</source>
+        <translation>Average time to answer</translation>
+    </message>
+    <message>
+        <source>自动通过</source>
+        <translation>Auto-approved</translation>
+    </message>
+    <message>
+        <source>取消数</source>
+        <translation>Cancellations</translation>
+    </message>
+    <message>
+        <source>期间</source>
+        <translation>Period</translation>
+    </message>
+    <message>
+        <source>商品</source>
+        <translation>Product</translation>
+    </message>
+    <message>
+        <source>支付方式</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>网关</source>
+        <translation>Gateway</translation>
     </message>
 </context>
 <context>

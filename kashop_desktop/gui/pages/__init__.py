@@ -1,11 +1,13 @@
 """The desk's pages besides the order list: review queue, refund queue, products, card codes,
-gateways, settings."""
+reports, gateways, settings."""
 
 from .codes import CodesPage
 from .gateways import GatewaysPage
 from .products import ProductsPage
 from .refunds import RefundsPage
+from .reports import ReportsPage
 from .requests import RequestsPage
 from .settings import SettingsPage
 
-__all__ = ["CodesPage", "GatewaysPage", "ProductsPage", "RefundsPage", "RequestsPage", "SettingsPage"]
+__all__ = ["CodesPage", "GatewaysPage", "ProductsPage", "RefundsPage", "ReportsPage", "RequestsPage",
+           "SettingsPage"]
