@@ -35,8 +35,8 @@ from ..services.views import OrderFilter
 from .app import load_cjk_font, make_app
 from .context import DeskContext
 from .dialogs.codes import ImportCodesDialog
-from .dialogs.product import ProductDialog
 from .dialogs.export_orders import ExportDialog, describe_list
+from .dialogs.product import ProductDialog
 from .dialogs.restore_backup import RestoreBackupDialog
 from .i18n import install_translator, remove_translators
 from .main_window import MainWindow

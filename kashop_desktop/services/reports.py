@@ -19,6 +19,7 @@ points (1/10,000) rounded half up, from integers.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -164,30 +165,42 @@ def _split_column(split: str | None) -> str:
     return {"product": "product_id", "channel": "channel", "gateway": "gateway_id"}.get(split or "", "''")
 
 
-def _read(desk: Desk, kind: str, start: date, end: date, split: str | None) -> list[tuple[int, str, Numbers]]:
-    """(day number, split key, numbers) for every day row of the range."""
+def _period_column(by: str) -> str:
+    """SQL: the day number of the first day of the period holding ``day``, so the summary rows
+    are added up per period by SQLite rather than per day in Python."""
+    if by == "week":
+        return "day - ((day + 3) % 7)"  # 1970-01-01 was a Thursday: the Monday on or before
+    if by == "month":
+        return "CAST(julianday(day * 86400, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER)"
+    return "day"
+
+
+def _read(desk: Desk, kind: str, start: date, end: date, by: str,
+          split: str | None) -> Iterator[tuple[int, str, Numbers]]:
+    """(first day number of the period, split key, numbers) for every period and key of the range."""
     low, high = day_number(start), day_number(end)
-    column = _split_column(split)
-    out: list[tuple[int, str, Numbers]] = []
+    column, period = _split_column(split), _period_column(by)
     db = desk.db
     if kind in ("sales", "refunds"):
-        for day, key, orders, paid, r_orders, refunded in db.execute_sql(
-                f"SELECT day, {column}, SUM(orders), SUM(paid_fen), SUM(refunded_orders), SUM(refunded_fen) "
-                "FROM report_sales WHERE day BETWEEN ? AND ? GROUP BY day, 2", (low, high)):
-            out.append((day, str(key), Numbers(orders, paid, r_orders, refunded)))
+        for first, key, orders, paid, r_orders, refunded in db.execute_sql(
+                f"SELECT {period}, {column}, SUM(orders), SUM(paid_fen), SUM(refunded_orders), SUM(refunded_fen) "
+                "FROM report_sales WHERE day BETWEEN ? AND ? GROUP BY 1, 2", (low, high)):
+            yield first, str(key), Numbers(orders, paid, r_orders, refunded)
     if kind == "refunds":
-        for day, key, auto, answered, seconds in db.execute_sql(
-                f"SELECT day, {column}, auto, SUM(answered), SUM(seconds) FROM report_answers "
-                "WHERE day BETWEEN ? AND ? GROUP BY day, 2, 3", (low, high)):
-            numbers = Numbers(auto_approved=answered) if auto else Numbers(answered=answered, answer_seconds=seconds)
-            out.append((day, str(key), numbers))
+        for first, key, auto, answered, seconds in db.execute_sql(
+                f"SELECT {period}, {column}, auto, SUM(answered), SUM(seconds) FROM report_answers "
+                "WHERE day BETWEEN ? AND ? GROUP BY 1, 2, 3", (low, high)):
+            yield first, str(key), (Numbers(auto_approved=answered) if auto
+                                    else Numbers(answered=answered, answer_seconds=seconds))
     if kind == "reasons":
-        for day, key, reason, n in db.execute_sql(
-                f"SELECT day, {column}, reason, SUM(n) FROM report_cancels WHERE day BETWEEN ? AND ? "
-                "GROUP BY day, 2, 3", (low, high)):
+        cancels: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
+        for first, key, reason, n in db.execute_sql(
+                f"SELECT {period}, {column}, reason, SUM(n) FROM report_cancels WHERE day BETWEEN ? AND ? "
+                "GROUP BY 1, 2, 3", (low, high)):
             if n:
-                out.append((day, str(key), Numbers(cancels={reason: n})))
-    return out
+                cancels[(first, str(key))][reason] = n
+        for (first, key), counts in cancels.items():
+            yield first, key, Numbers(cancels=counts)
 
 
 def report(desk: Desk, kind: str, start: date, end: date, by: str = "day", split: str | None = None) -> Report:
@@ -198,18 +211,16 @@ def report(desk: Desk, kind: str, start: date, end: date, by: str = "day", split
     if kind not in KINDS or by not in PERIODS or (split is not None and split not in SPLITS) or start > end:
         raise ValueError(f"bad report: {kind} {by} {split} {start}..{end}")
     firsts = periods(start, end, by)
-    index = {p: i for i, p in enumerate(firsts)}
+    index = {day_number(p): i for i, p in enumerate(firsts)}
     totals = [Numbers() for _ in firsts]
     by_split: dict[str, list[Numbers]] = defaultdict(lambda: [Numbers() for _ in firsts])
-    for day, key, numbers in _read(desk, kind, start, end, split):
-        i = index[period_start(date.fromordinal(day + _EPOCH_ORDINAL), by)]
+    for first, key, numbers in _read(desk, kind, start, end, by, split):
+        i = index[first]
         totals[i].add(numbers)
         if split is not None:
             by_split[key][i].add(numbers)
-    total = Numbers()
-    for numbers in totals:
-        total.add(numbers)
-    result = Report(kind, by, split, start, end, firsts, [period_label(p, by) for p in firsts], totals, total)
+    result = Report(kind, by, split, start, end, firsts, [period_label(p, by) for p in firsts], totals,
+                    sum_numbers(totals))
     if split is not None:
         result.by_split = dict(by_split)
         for key, series in by_split.items():
