@@ -68,7 +68,8 @@ def test_the_export_dialog_writes_the_list_as_shown(qtbot: Any, ctx: Any, shop: 
     dialog = ExportDialog(None, ctx, flt, describe_list(flt))
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.total is not None, timeout=5000)
-    assert "导出订单列表：已完成，搜索：KS2026" in dialog.what.text() and f"{dialog.total:,}" in dialog.what.text()
+    assert "导出订单列表：已完成，搜索：KS2026" in dialog.what.text()
+    assert "预计用时约" in dialog.progress_label.text() and f"{dialog.total:,}" in dialog.what.text()
     out = tmp_path / "done.csv"
     dialog.path_edit.setText(str(out))
     assert dialog.ok_button.isEnabled() and dialog.ok_button.text() == "导出"
