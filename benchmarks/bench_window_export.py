@@ -21,13 +21,13 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from kashop_desktop.gui.app import make_app  # noqa: E402
-from kashop_desktop.gui.context import DeskContext  # noqa: E402
-from kashop_desktop.gui.dialogs.export_orders import ExportDialog, describe_list  # noqa: E402
-from kashop_desktop.gui.qt import QTimer, qasync  # noqa: E402
-from kashop_desktop.services import exports  # noqa: E402
-from kashop_desktop.services.desk import Desk  # noqa: E402
-from kashop_desktop.services.views import OrderFilter  # noqa: E402
+from kashop_desktop.gui.app import make_app
+from kashop_desktop.gui.context import DeskContext
+from kashop_desktop.gui.dialogs.export_orders import ExportDialog, describe_list
+from kashop_desktop.gui.qt import QTimer, qasync
+from kashop_desktop.services import exports
+from kashop_desktop.services.desk import Desk
+from kashop_desktop.services.views import OrderFilter
 
 TARGET_MS = 50.0
 
