@@ -37,7 +37,6 @@ from .qt import (
     QBrush,
     QColor,
     QCoreApplication,
-    QHBoxLayout,
     QKeySequence,
     QLabel,
     QListWidget,
@@ -203,19 +202,13 @@ class MainWindow(QMainWindow):
         help_menu.addAction(about)
 
     def _add_export_button(self) -> None:
-        """导出… beside the orders page's 导入订单…: the list as shown, through File > 导出订单."""
-        page = self.orders_page
+        """导出… beside 新建订单… at the right of the orders page's status tabs (the filter row has
+        no room left on a 1024 px screen): the list as shown, through File > 导出订单."""
         button = QToolButton()
         button.setText(self.tr("导出…"))
         button.setToolTip(self.tr("把当前列表（标签、搜索、日期）导出为 CSV 或 Excel（文件 > 导出订单，Ctrl+E）"))
         button.clicked.connect(lambda: self.ctx.start(self.export_orders()))
-        outer = page.layout()
-        for i in range(outer.count() if outer is not None else 0):
-            item = outer.itemAt(i) if outer is not None else None
-            row = item.layout() if item is not None else None
-            if isinstance(row, QHBoxLayout) and row.indexOf(page.import_button) >= 0:
-                row.insertWidget(row.indexOf(page.import_button) + 1, button)
-                break
+        self.orders_page.tabs_row.addWidget(button)
         self.export_button = button
 
     def _holder(self, index: int) -> QVBoxLayout:
