@@ -291,13 +291,15 @@ def _migrate(db: SqliteDatabase) -> None:
         if not schema3.has_trade_no_index(db):  # duplicates kept it out: try again once they are resolved
             schema3.ensure_trade_no_index(db)
         _ensure_indexes(db)
+        if LATEST >= 11:  # the reports' tables and triggers, whatever a migration rebuilt
+            report_tables.ensure(db.connection())
 
 
 def _up_to_date(db: SqliteDatabase) -> bool:
     """Whether ``_migrate`` has nothing to do, found by reads alone (no transaction)."""
     if int(db.execute_sql("PRAGMA user_version").fetchone()[0]) < LATEST or not schema3.applied(db):
         return False
-    if _missing_indexes(db):
+    if _missing_indexes(db) or (LATEST >= 11 and report_tables.missing(db.connection())):
         return False
     # Without the trade-no index there is work only once the duplicates that kept it out are gone.
     return schema3.has_trade_no_index(db) or bool(schema3.duplicate_trade_nos(db, 1))

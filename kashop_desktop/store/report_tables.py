@@ -115,6 +115,7 @@ TRIGGERS = (
     f"CREATE TRIGGER IF NOT EXISTS report_answers_del AFTER DELETE ON cancel_request "
     f"WHEN OLD.decided_at IS NOT NULL BEGIN {_answer_upsert('OLD', '-')} END",
 )
+TRIGGER_NAMES = tuple(sql.split("EXISTS ")[1].split()[0] for sql in TRIGGERS)
 #: The trigger a bulk load sets aside with the orders' own (``store.bulkload``): ``rebuild`` after.
 BULK_TRIGGER = "report_sales_ins"
 
@@ -136,6 +137,32 @@ def rebuild(con: Any) -> None:
         COALESCE(o.product_id, 0), COALESCE(o.channel, ''), COALESCE(o.gateway_id, 0), COUNT(*),
         SUM(MAX(0, r.decided_at - r.requested_at)) FROM cancel_request r JOIN orders o ON o.id = r.order_id
         WHERE r.decided_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5""")
+
+
+def _loading(con: Any) -> bool:
+    """Whether a bulk load has set the insert trigger aside (``store.bulkload``)."""
+    return con.execute("SELECT 1 FROM setting WHERE key = 'bulk_load'").fetchone() is not None
+
+
+def missing(con: Any) -> bool:
+    """Whether a summary table or one of its triggers is missing (a later migration that
+    rebuilds the orders table drops the table's triggers with it)."""
+    names = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE name LIKE 'report%'")}
+    wanted = {"report_sales", "report_cancels", "report_answers", *TRIGGER_NAMES}
+    if _loading(con):
+        wanted.discard(BULK_TRIGGER)  # put back, and the tables rebuilt, when the load ends
+    return not wanted <= names
+
+
+def ensure(con: Any) -> None:
+    """Create whatever is missing and fill the tables again (caller's transaction)."""
+    if not missing(con):
+        return
+    loading = _loading(con)
+    for sql in (*TABLES, *TRIGGERS):
+        if not (loading and f" {BULK_TRIGGER} " in sql):
+            con.execute(sql)
+    rebuild(con)
 
 
 def migrate(db: Any) -> None:

@@ -153,6 +153,22 @@ def test_migration_11_fills_the_tables_of_an_older_store(desk: Desk) -> None:
     assert kept(desk) == recomputed(desk) and kept(desk)["sales"]
 
 
+def test_summary_triggers_dropped_by_a_table_rebuild_come_back_at_the_next_open(desk: Desk, data_dir: Path) -> None:
+    datagen.load(desk, 800, seed=2, now=NOW, years=0.3)
+    con = desk.db.connection()
+    for name in report_tables.TRIGGER_NAMES:
+        con.execute(f"DROP TRIGGER {name}")
+    con.execute("DELETE FROM report_sales")
+    desk.close()
+    again = Desk.open(data_dir)
+    try:
+        names = {r[0] for r in again.db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        assert set(report_tables.TRIGGER_NAMES) <= names
+        assert kept(again) == recomputed(again) and kept(again)["sales"]
+    finally:
+        again.close()
+
+
 def naive_sales(desk: Desk, start: date, end: date, by: str, split: str | None) -> dict[tuple[str, str], list[int]]:
     """The naive report: every paid order read and summed in Python."""
     out: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
