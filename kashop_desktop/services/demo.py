@@ -282,14 +282,20 @@ def _history_events(desk: Desk, order_nos: list[str]) -> None:
                 events.append((oid, delivered, "system", "deliver", "", "paid", "delivered"))
             if completed:
                 events.append((oid, completed, "system", "complete", "", "delivered", "completed"))
-            if cancelled:
+            if cancelled:  # a paid order's cancellation carries the buyer's reason (the reports count them)
                 events.append((oid, cancelled, "owner" if paid else "system", "cancel" if paid else "expire", "",
-                               "paid" if paid else "pending_payment", "cancelled"))
+                               "paid" if paid else "pending_payment", "cancelled",
+                               json.dumps({"reason": _DEMO_REASONS[oid % len(_DEMO_REASONS)]}) if paid else "{}"))
             if status in ("refunded", "partially_refunded"):
                 events.append((oid, _step(delivered or created, 3600, now_s), "owner", "approved",
-                               "售后争议：商家原因", "delivered", status))
+                               "售后争议：商家原因", "delivered", status, "{}"))
     con.executemany("INSERT INTO order_event (order_id, at, actor, action, note, before_status, after_status, data) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, '{}')", events)
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [e if len(e) == 8 else (*e, "{}") for e in events])
+
+
+#: The reasons of the history's paid cancellations, in the proportions shops see them.
+_DEMO_REASONS = ("mistaken", "not_needed", "mistaken", "duplicate", "wrong_item", "not_needed", "payment_issue",
+                 "merchant_fault", "mistaken", "other")
 
 
 def _fresh_paid(desk: Desk, product: Product, buyer: str, buyer_id: int | None, accounts: dict[str, int], n: int,
