@@ -429,6 +429,7 @@ class MainWindow(QMainWindow):
         if self._about is not None:
             self._about.close()
             self._about = None
+        self._dispose_pages()
         self.pages = {}
         self.menuBar().clear()
         self.setStatusBar(QStatusBar(self))
@@ -460,7 +461,15 @@ class MainWindow(QMainWindow):
         self.orders_page.save_state(s)
         s.sync()
 
+    def _dispose_pages(self) -> None:
+        """Pages that hold a chart take it apart before they go (``ReportsPage.dispose``)."""
+        for page in self.pages.values():
+            dispose = getattr(page, "dispose", None)
+            if callable(dispose):
+                dispose()
+
     def closeEvent(self, event: Any) -> None:
+        self._dispose_pages()
         if self.persist_layout:
             self.save_layout()
         super().closeEvent(event)

@@ -39,10 +39,25 @@ class ReportChart(QWidget):
         self.heights: list[float] = []
         self.labels: list[str] = []
         self.across = True  # bars per period along the bottom (else per name, going right)
+        self.disposed = False
+
+    def dispose(self) -> None:
+        """Take the plot apart while every Python object of it is alive (pyqtgraph's own close:
+        the scene cleared, the widget detached), then let Qt delete it. A pyqtgraph widget left
+        for its parent's destructor calls back into Python objects already collected, which
+        can crash the process (seen once in the test suite, inside a later modal dialog)."""
+        if self.disposed:
+            return
+        self.disposed = True
+        plot, self.bars = self.plot, None
+        plot.close()
+        plot.deleteLater()
 
     def show_report(self, report: Report) -> None:
         """Draw ``report``: bars per period going up, or, per split key or reason, bars going
         right with their names down the left (largest first)."""
+        if self.disposed:
+            return
         labels, values, title = self._series(report)
         self.labels, self.heights = labels, values
         self.across = report.split is None and report.kind != "reasons"
@@ -69,7 +84,7 @@ class ReportChart(QWidget):
 
     def _apply_ticks(self) -> None:
         """As many period labels along the bottom as fit the chart's width (every n-th one)."""
-        if not self.labels or not self.across:
+        if not self.labels or not self.across or self.disposed:
             return
         metrics = self.fontMetrics()
         widest = max(metrics.horizontalAdvance(label) for label in self.labels) + 12

@@ -169,11 +169,21 @@ class ReportsPage(QWidget):
     async def _read(self, number: int, choice: tuple[str, date, date, str, str | None]) -> None:
         kind, start, end, by, split = choice
         result = await self.ctx.run(reports.report, self.ctx.desk, kind, start, end, by, split)
-        if number != self._asked:
-            return  # a newer choice is being read
+        if number != self._asked or self.chart.disposed:
+            return  # a newer choice is being read, or the page is going
         self.report = result
         self.show_report(result)
         self.loads += 1
+
+    def dispose(self) -> None:
+        """Before the page goes (the window closes or is rebuilt): the chart taken apart first."""
+        self._reload.stop()
+        self._asked += 1  # a read still under way is dropped
+        self.chart.dispose()
+
+    def closeEvent(self, event: Any) -> None:
+        self.dispose()
+        super().closeEvent(event)
 
     def _on_changed(self, changes: Changes) -> None:
         if changes.order_ids or changes.request_ids or changes.refund_ids:
