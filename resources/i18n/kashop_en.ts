@@ -2049,6 +2049,10 @@ Please attach this file when you contact support.</translation>
         <translation>the transfer&apos;s reference, optional</translation>
     </message>
     <message>
+        <source>没有能扫码收款的网关账户：在「网关」页添加支付宝、微信支付或易支付账户后，这里可以生成收款二维码</source>
+        <translation>No gateway account can take a QR payment: add an Alipay, WeChat Pay or 易支付 account on the Gateways page to show a QR code here</translation>
+    </message>
+    <message>
         <source>商品</source>
         <translation>Product</translation>
     </message>

@@ -242,3 +242,11 @@ def test_a_gateway_that_gives_no_qr_keeps_the_form(qtbot: Any, ctx: Any, wechat:
     dialog.buyer.setText("wxid_buyer02")  # an edit clears the error; 创建 works again
     create(qtbot, dialog)
     assert dialog.sale is not None and dialog.sale.waiting
+
+
+def test_without_a_qr_account_the_form_says_where_to_add_one(qtbot: Any, ctx: Any, tmp_path: Path) -> None:
+    product(ctx.desk, codes=1)
+    dialog = open_dialog(qtbot, window(qtbot, ctx, tmp_path))
+    assert dialog.no_qr.isVisible() and "网关" in dialog.no_qr.text()
+    assert all(str(dialog.payment.itemData(i)).startswith("manual:") for i in range(dialog.payment.count()))
+    dialog.reject()

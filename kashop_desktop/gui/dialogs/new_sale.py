@@ -103,11 +103,15 @@ class NewSaleDialog(OpDialog):
         self.reference = QLineEdit(self.form_box)
         self.reference.setPlaceholderText(self.tr("转账流水号等，可不填"))
         self.received = QCheckBox(self.form_box)
+        self.no_qr = QLabel(self.tr("没有能扫码收款的网关账户：在「网关」页添加支付宝、微信支付或易支付账户后，"
+                                    "这里可以生成收款二维码"), self.form_box)
+        self.no_qr.setWordWrap(True)
+        self.no_qr.setStyleSheet("color:#8a4b00;")
         for label, widget in ((self.tr("商品"), self.product), (self.tr("数量"), self.quantity),
                               ("", self.stock), (self.tr("买家"), self.buyer), ("", self.buyer_hint),
                               (self.tr("优惠券"), self.coupon), (self.tr("应付"), self.amount),
                               (self.tr("收款方式"), self.payment), (self.tr("收款凭证"), self.reference),
-                              ("", self.received)):
+                              ("", self.no_qr), ("", self.received)):
             form.addRow(label, widget)
         self.reference_label = form.labelForField(self.reference)
         self._fill_products()
@@ -127,7 +131,9 @@ class NewSaleDialog(OpDialog):
         self.product.blockSignals(False)
 
     def _fill_payments(self) -> None:
-        for name, _kind in sale_flow.sale_accounts():
+        accounts = sale_flow.sale_accounts()
+        self.no_qr.setVisible(not accounts)
+        for name, _kind in accounts:
             self.payment.addItem(self.tr("扫码：{account}").format(account=name), name)
         for method in sale_ops.MANUAL_METHODS.values():
             self.payment.addItem(self.tr("已当面收款：{method}").format(method=pick(method.zh, method.en)),
