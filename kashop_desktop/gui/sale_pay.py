@@ -18,7 +18,7 @@ from .dialogs.base import InlineMessage
 from .i18n import format_time
 from .payment_status import answer_text
 from .qr_image import qr_image
-from .qt import QHBoxLayout, QLabel, QPixmap, Qt, QVBoxLayout, QWidget
+from .qt import QGuiApplication, QHBoxLayout, QLabel, QPixmap, QPushButton, Qt, QVBoxLayout, QWidget
 
 
 def countdown_text(left_s: int) -> str:
@@ -47,6 +47,16 @@ class SalePayView(QWidget):
         self.scan_hint = QLabel(self)
         self.scan_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.scan_hint.setWordWrap(True)
+        # A buyer in a QQ/WeChat chat cannot scan this screen: the owner sends the code or the link.
+        self.copy_qr = QPushButton(self.tr("复制二维码图片"), self)
+        self.copy_qr.setToolTip(self.tr("复制后粘贴到与买家的 QQ / 微信聊天里，买家长按识别付款"))
+        self.copy_qr.clicked.connect(self.copy_qr_image)
+        self.copy_link = QPushButton(self.tr("复制付款链接"), self)
+        self.copy_link.clicked.connect(self.copy_payment_link)
+        for button in (self.copy_qr, self.copy_link):
+            button.setAutoDefault(False)  # Enter never copies by surprise
+        self.copied = QLabel(self)
+        self.copied.setStyleSheet("color:#1e6b30;")
         self.countdown = QLabel(self)
         self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.state = InlineMessage(self)
@@ -61,6 +71,12 @@ class SalePayView(QWidget):
         layout.addWidget(self.amount, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.scan_hint)
+        copy_row = QHBoxLayout()
+        copy_row.addStretch(1)
+        for widget in (self.copy_qr, self.copy_link, self.copied):
+            copy_row.addWidget(widget)
+        copy_row.addStretch(1)
+        layout.addLayout(copy_row)
         layout.addWidget(self.countdown)
         layout.addWidget(self.state)
         codes_row = QHBoxLayout()
@@ -86,10 +102,20 @@ class SalePayView(QWidget):
         if waiting and view.qr_content != self.qr_content:
             self.qr_content = view.qr_content
             self.qr.setPixmap(QPixmap.fromImage(qr_image(view.qr_content or "")))
-        self.qr.setVisible(waiting)
-        self.scan_hint.setVisible(waiting)
+        for widget in (self.qr, self.scan_hint, self.copy_qr, self.copy_link, self.copied):
+            widget.setVisible(waiting)
         if waiting:
             self.scan_hint.setText(self.tr("请买家扫码付款（{gateway}）").format(gateway=view.gateway_name))
+
+    def copy_qr_image(self) -> None:
+        """The QR code as an image on the clipboard, to paste into the buyer's chat."""
+        QGuiApplication.clipboard().setImage(self.qr.pixmap().toImage())
+        self.copied.setText(self.tr("二维码图片已复制"))
+
+    def copy_payment_link(self) -> None:
+        """The QR's payload (the gateway's pay link) on the clipboard."""
+        QGuiApplication.clipboard().setText(self.qr_content or "")
+        self.copied.setText(self.tr("付款链接已复制"))
 
     def tick(self, now: datetime) -> None:
         """The countdown line (every second while the order waits)."""

@@ -3993,6 +3993,18 @@ Not available: {why}</translation>
 <context>
     <name>SalePayView</name>
     <message>
+        <source>复制二维码图片</source>
+        <translation>Copy QR image</translation>
+    </message>
+    <message>
+        <source>复制后粘贴到与买家的 QQ / 微信聊天里，买家长按识别付款</source>
+        <translation>Paste it into your QQ / WeChat chat with the buyer; they press and hold it to pay</translation>
+    </message>
+    <message>
+        <source>复制付款链接</source>
+        <translation>Copy pay link</translation>
+    </message>
+    <message>
         <source>卡密</source>
         <translation>Codes</translation>
     </message>
@@ -4003,6 +4015,14 @@ Not available: {why}</translation>
     <message>
         <source>请买家扫码付款（{gateway}）</source>
         <translation>Ask the buyer to scan and pay ({gateway})</translation>
+    </message>
+    <message>
+        <source>二维码图片已复制</source>
+        <translation>QR image copied</translation>
+    </message>
+    <message>
+        <source>付款链接已复制</source>
+        <translation>Pay link copied</translation>
     </message>
     <message>
         <source>{left} 后未付款将自动关闭（{at}）</source>

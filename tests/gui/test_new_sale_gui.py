@@ -106,6 +106,10 @@ def test_from_new_sale_to_a_delivered_code(qtbot: Any, ctx: Any, wechat: Any, tm
     assert shown.width() == shown.height() >= 240 and decode(shown) == sale.qr_content
     assert sale.order_no in dialog.pay.heading.text() and "¥136.00" in dialog.pay.amount.text()
     assert "后未付款将自动关闭" in dialog.pay.countdown.text()
+    dialog.pay.copy_qr.click()  # for a buyer in a chat, who cannot scan this screen
+    assert decode(QGuiApplication.clipboard().image()) == sale.qr_content
+    dialog.pay.copy_link.click()
+    assert QGuiApplication.clipboard().text() == sale.qr_content and "已复制" in dialog.pay.copied.text()
     dialog.grab().save(str(tmp_path / "qr.png"))
     pay(wechat, sale.order_no)
     qtbot.waitUntil(lambda: dialog.sale is not None and dialog.sale.codes == 2, timeout=9000)
