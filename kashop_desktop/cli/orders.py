@@ -222,6 +222,9 @@ def _print_detail(d: Any, args: argparse.Namespace) -> None:
     pay = " ".join(x for x in (labels.channel(d.channel, args), d.gateway or "", d.gateway_trade_no or "") if x)
     if d.paid_at is None:  # nothing paid yet: the amount is due, not paid
         print(f"  应付 ¥{format_yuan(d.amount_fen)}（未付）" if zh(args) else f"  due ¥{format_yuan(d.amount_fen)} (unpaid)")
+        qr = next((e.data.get("qr") for e in reversed(d.events) if e.action == "payment_created"), None)
+        if qr and d.status.value == "pending_payment":  # a desk sale still waiting: its QR to send again
+            print(f"  收款二维码内容 {qr}" if zh(args) else f"  QR payload {qr}")
     elif zh(args):
         print(f"  实付 ¥{money[0]}  已退 ¥{money[1]}  {PENDING_LABEL_ZH} ¥{money[3]}  可退 ¥{money[4]}  优惠券 ¥{money[2]}"
               f"  积分 {d.points}  买家 {d.buyer}  {pay}")

@@ -54,6 +54,7 @@ def test_gateway_sale_prints_the_qr_and_saves_it(desk: Desk, data_dir: Path, ali
     size = segno.make(out["qr"], error="m", micro=False).symbol_size(scale=8, border=4)
     assert png_size(png) == size and size[0] >= 240  # square, quiet zone included
     assert Order.get(Order.order_no == no).buyer_key == "13800138000"
+    assert f"QR payload {out['qr']}" in cli("orders", "show", no, "--lang", "en").stdout  # to send it again
     httpx.post(f"{alipay.url}__fake__/pay", json={"out_trade_no": no}, timeout=5).raise_for_status()
     cli("payments", "sync", "--order", no)
     assert Order.get(Order.order_no == no).status == "delivered"
