@@ -78,6 +78,7 @@ class NewSaleDialog(OpDialog):
         self.tick_timer.setInterval(1000)
         self.tick_timer.timeout.connect(lambda: self.pay.tick(self.ctx.desk.now()))
         ctx.changed.connect(self._on_changed)
+        self.listening = True
         self.resize(560, 0)
         self.revalidate()
 
@@ -353,8 +354,10 @@ class NewSaleDialog(OpDialog):
         if self.poll_task is not None:
             self.poll_task.cancel()
         self.tick_timer.stop()
-        self.ctx.changed.disconnect(self._on_changed)
-        if self.sale is not None and self.sale.waiting:
+        if self.listening:  # done() may come twice (a close button and the window's own close)
+            self.ctx.changed.disconnect(self._on_changed)
+            self.listening = False
+        if self.sale is not None and self.sale.waiting and self.isVisible():
             self.ctx.status_message.emit(self.tr("订单 {order_no} 仍在等待付款：后台继续同步，付款后自动发货").format(
                 order_no=self.sale.order_no))
         super().done(code)
