@@ -78,6 +78,15 @@ def create(qtbot: Any, dialog: NewSaleDialog) -> None:
     qtbot.waitUntil(lambda: dialog.sale is not None and dialog.pay.isVisible(), timeout=9000)
 
 
+def close(qtbot: Any, dialog: NewSaleDialog) -> None:
+    """Close the dialog as the owner does (its polling stops), before the fixtures go."""
+    if dialog.close_button.isVisible():
+        dialog.close_button.click()
+    else:
+        dialog.reject()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+
+
 def pay(server: Any, order_no: str) -> None:
     httpx.post(f"{server.url}__fake__/pay", json={"out_trade_no": order_no}, timeout=5).raise_for_status()
 
@@ -139,6 +148,7 @@ def test_every_path_seeing_the_payment_delivers_once(qtbot: Any, ctx: Any, wecha
     assert "already_paid" in order_ops.mark_paid(ctx.desk, no, trade_no, confirmed=True).messages
     qtbot.waitUntil(lambda: dialog.checks >= 1, timeout=9000)
     assert events(no, "deliver") == 1 and events(no, "payment_found") == 1 and dialog.sale.codes == 1
+    close(qtbot, dialog)
 
 
 def test_cancel_asks_twice_and_closes_the_trade(qtbot: Any, ctx: Any, wechat: Any, tmp_path: Path) -> None:
@@ -158,6 +168,7 @@ def test_cancel_asks_twice_and_closes_the_trade(qtbot: Any, ctx: Any, wechat: An
     qtbot.waitUntil(lambda: dialog.sale is not None and dialog.sale.status == "cancelled", timeout=9000)
     assert wechat.ledger.payments[no].status == "closed" and events(no, "trade_closed") == 1
     assert Coupon.get_by_id("VIP5").used_by_order is None and "订单已取消" in dialog.pay.state.text()
+    close(qtbot, dialog)
 
 
 def test_closing_leaves_the_order_waiting_for_the_background_sync(qtbot: Any, ctx: Any, wechat: Any,
@@ -191,6 +202,7 @@ def test_manual_cash_sale_and_the_forms_refusals(qtbot: Any, ctx: Any, wechat: A
     assert dialog.sale is not None and dialog.sale.status == "delivered" and dialog.sale.codes == 1
     assert not dialog.pay.qr.isVisible() and "已支付，已发货" in dialog.pay.state.text()
     assert Order.get(Order.order_no == dialog.sale.order_no).channel == "cash"
+    close(qtbot, dialog)
 
 
 def test_qr_image_is_square_sharp_and_matches_segno() -> None:
@@ -246,6 +258,7 @@ def test_a_gateway_that_gives_no_qr_keeps_the_form(qtbot: Any, ctx: Any, wechat:
     dialog.buyer.setText("wxid_buyer02")  # an edit clears the error; 创建 works again
     create(qtbot, dialog)
     assert dialog.sale is not None and dialog.sale.waiting
+    close(qtbot, dialog)
 
 
 def test_without_a_qr_account_the_form_says_where_to_add_one(qtbot: Any, ctx: Any, tmp_path: Path) -> None:
@@ -253,4 +266,4 @@ def test_without_a_qr_account_the_form_says_where_to_add_one(qtbot: Any, ctx: An
     dialog = open_dialog(qtbot, window(qtbot, ctx, tmp_path))
     assert dialog.no_qr.isVisible() and "网关" in dialog.no_qr.text()
     assert all(str(dialog.payment.itemData(i)).startswith("manual:") for i in range(dialog.payment.count()))
-    dialog.reject()
+    close(qtbot, dialog)
