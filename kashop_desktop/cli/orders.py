@@ -386,6 +386,7 @@ def _print_import(args: argparse.Namespace, report: Any) -> None:
                     "stopped": rows([report.stopped])[0] if report.stopped else None,
                     "problems": rows(report.problems), "warnings": rows(report.warnings),
                     "warning_count": report.warning_count, "held": report.held,
+                    "delivered": report.delivered, "backordered": report.backordered,
                     "notes": [{"zh": zh, "en": en} for zh, en in report.notes]})
         return
     for zh_note, en_note in report.notes:
@@ -395,6 +396,10 @@ def _print_import(args: argparse.Namespace, report: Any) -> None:
     if report.held:
         print(f"  {report.held} 个新订单属于黑名单买家，已扣留待审（orders list --status held）/ {report.held} new "
               "order(s) of blocked buyers held for review (orders list --status held)")
+    if report.delivered or report.backordered:
+        print(f"  已支付的卡密订单：{report.delivered} 单已从库存发货，{report.backordered} 单无卡密、进入缺货待发"
+              f"（orders backorders）/ paid card-code orders: {report.delivered} delivered from stock, "
+              f"{report.backordered} waiting for codes (orders backorders)")
     for p in sorted(report.problems, key=lambda p: p.row):
         where = f" [{p.column}]" if p.column else ""
         print(f"  第 {p.row} 行 row {p.row}{where}: {p.zh} / {p.en}", file=sys.stderr)

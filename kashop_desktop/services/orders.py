@@ -98,11 +98,11 @@ def mark_paid(
         changes.order_ids.add(order.id)
         changes.counts_changed = True
         if deliver:
-            _deliver_after_payment(desk, order, actor, changes)
+            deliver_after_payment(desk, order, actor, changes)
     return changes
 
 
-def _deliver_after_payment(desk: Desk, order: Order, actor: str, changes: Changes) -> None:
+def deliver_after_payment(desk: Desk, order: Order, actor: str, changes: Changes) -> None:
     """补单 delivers a 卡密 order at once when the codes are there, or queues it as a backorder
     (缺货待发), unless it is held for review."""
     if held_reason(order) is not None:

@@ -1376,6 +1376,10 @@ Please attach this file when you contact support.</translation>
         <translation>{n} rows refused</translation>
     </message>
     <message>
+        <source>已支付的卡密订单：{d} 单已从库存发货，{b} 单无卡密、进入缺货待发</source>
+        <translation>Paid card-code orders: {d} delivered from stock, {b} waiting for codes (backorders)</translation>
+    </message>
+    <message>
         <source>空行 {n} 行（忽略）</source>
         <translation>{n} blank rows (ignored)</translation>
     </message>

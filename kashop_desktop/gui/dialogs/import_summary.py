@@ -49,6 +49,9 @@ def summary_counts(report: ImportReport) -> str:
         translate("ImportDialog", "已存在且相同，跳过 {n} 行").format(n=_n(report.unchanged)),
         translate("ImportDialog", "拒绝 {n} 行").format(n=_n(report.refused)),
     ]
+    if report.delivered or report.backordered:
+        lines.append(translate("ImportDialog", "已支付的卡密订单：{d} 单已从库存发货，{b} 单无卡密、进入缺货待发").format(
+            d=_n(report.delivered), b=_n(report.backordered)))
     if report.blank:
         lines.append(translate("ImportDialog", "空行 {n} 行（忽略）").format(n=_n(report.blank)))
     if report.warning_count:

@@ -46,6 +46,8 @@ class ImportReport:
     rows: int = 0
     inserted: int = 0
     held: int = 0  # of the inserted, orders of blocked buyers held for the owner's review
+    delivered: int = 0  # paid 卡密 orders the import brought in or moved to paid, delivered from stock
+    backordered: int = 0  # ... and those that found no code: in the backorder queue (缺货待发)
     updated: int = 0
     unchanged: int = 0
     refused: int = 0

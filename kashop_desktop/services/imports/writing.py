@@ -15,13 +15,17 @@ from typing import Any
 from ...domain.clock import to_epoch
 from ...domain.contacts import contact_key
 from ...domain.money import format_yuan
+from ...domain.order import ProductType
 from ...domain.states import OrderStatus
+from ...store.models import Order
 from ..bulk import DEFAULTS as _DEFAULTS
 from ..bulk import INSERT_SQL as _INSERT_SQL
 from ..bulk import order_values as _order_values
 from ..buyers import hold_new_orders
-from ..common import add_events, event_row
+from ..codes import release_reserved
+from ..common import add_events, event_row, release_stock_and_coupon
 from ..desk import Desk
+from ..orders import deliver_after_payment
 from ..trade_nos import TradeNoClaims
 from .cells import TRUNCATED_EN, TRUNCATED_ZH, looks_truncated
 from .checks import StoredOrder, check_row
@@ -119,8 +123,10 @@ class ChunkWriter:
             self.report.inserted += len(new_rows)
             self.report.updated += len(updates)
             return
+        last_id = self.desk.db.connection().execute("SELECT COALESCE(MAX(id), 0) FROM orders").fetchone()[0]
         self._insert(new_rows)
         self._update(updates)
+        self._settle_goods(last_id, [old for _, old in updates])
 
     def _stored(self, order_nos: list[str]) -> dict[str, StoredOrder]:
         marks = ", ".join("?" * len(order_nos))
@@ -166,6 +172,34 @@ class ChunkWriter:
         self.report.updated += len(updates)
         self.report.changes.order_ids.update(old.id for _, old in updates)
         self.report.changes.counts_changed = True
+
+    def _settle_goods(self, last_id: int, moved: list[StoredOrder]) -> None:
+        """Goods follow the import as they follow the desk's own 补单 and cancel: a paid 卡密 order
+        the chunk brought in or moved to paid is delivered from stock, or joins the backorder
+        queue (缺货待发), in this transaction and at most once (the delivery itself refuses a second
+        time); an order the import closed gives back what it had reserved at the desk."""
+        con = self.desk.db.connection()
+        paid = [row[0] for row in con.execute(
+            "SELECT id FROM orders WHERE id > ? AND status = ? AND product_type = ? AND delivered_at IS NULL",
+            (last_id, S.PAID.value, ProductType.CARD_CODE.value))]
+        moved_ids = [old.id for old in moved if old.status in (S.PENDING_PAYMENT.value, S.CANCELLED.value)]
+        for order in Order.select().where(Order.id.in_(moved_ids)) if moved_ids else []:
+            if order.status == S.PAID.value and order.delivered_at is None:
+                if order.product_type == ProductType.CARD_CODE.value:
+                    paid.append(order.id)
+            elif order.status == S.CANCELLED.value:  # closed elsewhere: its reservation goes back
+                release_stock_and_coupon(order)
+                order.save()
+            elif order.status != S.PENDING_PAYMENT.value:  # paid and delivered elsewhere: not from here
+                release_reserved(order.id)
+        for order in Order.select().where(Order.id.in_(paid)) if paid else []:
+            deliver_after_payment(self.desk, order, self.actor, self.report.changes)
+            if order.delivered_at is not None:
+                self.report.delivered += 1
+            elif order.backorder_at is not None:
+                self.report.backordered += 1
+        if self.report.delivered or self.report.backordered:
+            self.report.changes.counts_changed = True
 
     def _product(self, name: str, product_type: str) -> int:
         product_id = self.products.get(name)

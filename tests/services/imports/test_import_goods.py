@@ -1,0 +1,80 @@
+"""Goods follow an import as they follow the desk's own 补单: a paid 卡密 order the file brings in or
+moves to paid is delivered from stock or joins the backorder queue, exactly once however often the
+file is imported; an unpaid order the file closes gives its reserved codes back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kashop_desktop.services.code_import import add_codes
+from kashop_desktop.services.desk import Desk
+from kashop_desktop.services.imports import import_file
+from kashop_desktop.services.products import backorders
+from kashop_desktop.store.models import CardCode, Order, OrderEvent, Product
+
+HEAD = "订单号,下单时间,商品,商品类型,实付金额,状态,支付时间,发货时间,支付方式,交易号,买家"
+
+
+def write(tmp_path: Path, rows: list[str], name: str = "orders.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join([HEAD, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def stocked(desk: Desk, name: str, codes: int) -> Product:
+    product = Product.create(name=name, product_type="card_code", price_fen=30_00, stock=0)
+    with desk.atomic():
+        add_codes(desk, product.id, [f"IMPORT-GOODS-{product.id}-{i:03d}" for i in range(codes)])
+    return product
+
+
+def codes_of(order_no: str) -> list[CardCode]:
+    order = Order.get(Order.order_no == order_no)
+    return list(CardCode.select().where(CardCode.order_id == order.id))
+
+
+def paid_row(no: str, product: str = "月卡") -> str:
+    return f"{no},2026-11-18 09:00,{product},卡密,30.00,已支付,2026-11-18 09:01,,支付宝,T{no},13800138000"
+
+
+def test_paid_card_orders_from_a_file_are_delivered_then_queued_and_never_twice(desk: Desk, tmp_path: Path) -> None:
+    stocked(desk, "月卡", codes=2)
+    path = write(tmp_path, [paid_row(f"IG{i}") for i in range(3)])
+    report = import_file(desk, path)
+    assert (report.inserted, report.delivered, report.backordered) == (3, 2, 1)
+    delivered = [no for no in ("IG0", "IG1", "IG2") if Order.get(Order.order_no == no).status == "delivered"]
+    assert delivered == ["IG0", "IG1"] and all(len(codes_of(no)) == 1 for no in delivered)
+    assert [b.order_no for b in backorders(desk)] == ["IG2"]
+    again = import_file(desk, path)  # the same file again: nothing moves, nothing is delivered twice
+    # (the two the desk delivered are ahead of the file: refused as backwards, as any stale row)
+    assert (again.unchanged, again.refused, again.delivered, again.backordered) == (1, 2, 0, 0)
+    assert CardCode.select().where(CardCode.state == "delivered").count() == 2
+
+
+def test_an_unpaid_order_the_file_moves_to_paid_is_delivered_once(desk: Desk, tmp_path: Path) -> None:
+    stocked(desk, "月卡", codes=3)
+    pending = "IGP1,2026-11-18 09:00,月卡,卡密,30.00,待支付,,,支付宝,,13800138000"
+    assert import_file(desk, write(tmp_path, [pending], "a.csv")).inserted == 1
+    assert not codes_of("IGP1")
+    moved = import_file(desk, write(tmp_path, [paid_row("IGP1")], "b.csv"))
+    assert (moved.updated, moved.delivered) == (1, 1)
+    order = Order.get(Order.order_no == "IGP1")
+    assert order.status == "delivered" and len(codes_of("IGP1")) == 1
+    assert OrderEvent.select().where((OrderEvent.order == order.id) & (OrderEvent.action == "deliver")).count() == 1
+    assert import_file(desk, write(tmp_path, [paid_row("IGP1")], "c.csv")).delivered == 0
+    assert len(codes_of("IGP1")) == 1
+
+
+def test_an_unpaid_order_the_file_closes_gives_its_reserved_codes_back(desk: Desk, tmp_path: Path) -> None:
+    from kashop_desktop.services.codes import reserve_codes
+
+    product = stocked(desk, "月卡", codes=2)
+    pending = "IGC1,2026-11-18 09:00,月卡,卡密,30.00,待支付,,,支付宝,,13800138000"
+    import_file(desk, write(tmp_path, [pending], "a.csv"))
+    with desk.atomic():
+        assert reserve_codes(desk, Order.get(Order.order_no == "IGC1")) == 1  # reserved as a desk sale would
+    assert CardCode.select().where(CardCode.state == "reserved").count() == 1
+    closed = "IGC1,2026-11-18 09:00,月卡,卡密,30.00,已取消,,,支付宝,,13800138000"
+    assert import_file(desk, write(tmp_path, [closed], "b.csv")).updated == 1
+    free = CardCode.select().where((CardCode.product == product.id) & (CardCode.state == "available")).count()
+    assert free == 2 and not codes_of("IGC1")
