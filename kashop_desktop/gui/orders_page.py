@@ -224,9 +224,10 @@ class OrdersPage(QWidget):
         self.search_kind.setStyleSheet("color: #5b6670;")
         self.date_check = QCheckBox(self.tr("限定日期"))
         self.date_check.setToolTip(self.tr("不勾选时不限日期"))
-        today = QDate.currentDate()
+        today = self._shop_today()
         self.date_from = self._date_edit(today.addDays(-30))
         self.date_to = self._date_edit(today)
+        self._default_range = (today.addDays(-30), today)
         self.date_check.toggled.connect(self._on_date_toggled)
         self.type_combo = QComboBox()
         self.type_combo.addItem(self.tr("全部类型"), None)
@@ -370,7 +371,20 @@ class OrdersPage(QWidget):
                  for name, n in matches.items()]
         self.search_kind.setText(self.tr("匹配：{fields}").format(fields=self.tr("、").join(parts)))
 
+    def _shop_today(self) -> QDate:
+        """Today in shop time (Beijing), from the desk's clock: the PC's own zone may be another."""
+        day = self.ctx.desk.now().date()
+        return QDate(day.year, day.month, day.day)
+
     def _on_date_toggled(self, on: bool) -> None:
+        today = self._shop_today()
+        if on and (self.date_from.date(), self.date_to.date()) == self._default_range and today != self._default_range[1]:
+            # The untouched default range follows the calendar past midnight: the last 30 days to today.
+            self._default_range = (today.addDays(-30), today)
+            for edit, day in zip((self.date_from, self.date_to), self._default_range, strict=True):
+                edit.blockSignals(True)
+                edit.setDate(day)
+                edit.blockSignals(False)
         self.date_from.setEnabled(on)
         self.date_to.setEnabled(on)
         self.apply_filter()
