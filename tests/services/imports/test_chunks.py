@@ -49,7 +49,7 @@ def test_a_stop_part_way_keeps_whole_chunks_and_a_rerun_finishes(desk: Desk, tmp
 
     with pytest.raises(Stop):
         import_file(desk, path, chunk_rows=100, progress=stop_after_two)
-    assert Order.select().count() == 200 and OrderEvent.select().count() == 200 and check(desk).ok
+    assert Order.select().count() == 200 and OrderEvent.select().where(OrderEvent.action == "imported").count() == 200 and check(desk).ok
     report = import_file(desk, path, chunk_rows=100)
     assert (report.inserted, report.unchanged, report.outcome) == (50, 200, Outcome.ALL)
     assert Order.select().count() == 250 and check(desk).ok
