@@ -69,6 +69,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         else:
             print(f"{'OK' if report.ok else '✗'} integrity={report.integrity} fk_problems={report.foreign_key_problems}"
                   f" schema={report.schema_version} orders={report.orders} counts_match={report.counts_match}")
+            if report.code_key_message is not None:
+                print(f"  {report.code_key_message[0]} / {report.code_key_message[1]}")
+            elif report.code_key == "locked":
+                print("  卡密密钥未核对：保险箱未解锁（设置 KASHOP_VAULT_PASSPHRASE） / the card-code key was not "
+                      "checked: the vault is locked (set KASHOP_VAULT_PASSPHRASE)")
             if report.import_running:
                 print("  正在导入（另一个进程）：状态计数在导入结束后才核对 / an import is running in another process: "
                       "the status counts are checked once it ends")

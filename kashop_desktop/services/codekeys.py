@@ -8,8 +8,10 @@ stolen file cannot be searched for a guessed code.
 
 Both keys are derived (HKDF-SHA256) from one random 256-bit data key held in the same secret
 store as gateway keys (OS keyring, or the passphrase vault) under ``card-codes:<store id>``. The
-store keeps only a key id (a second HMAC) to notice a missing or wrong key, never the key.
-Delivery copies tokens and needs no key; import, migration 6 and reveal do.
+store keeps only a key id (a second HMAC, the key's fingerprint) to notice a missing or wrong key,
+never the key. The key is made once per store, under the store's write lock (``Desk.code_cipher``).
+Import, export, migration 6 and reveal need the key; delivery copies tokens but opens them first
+whenever the key is at hand, so a key that does not fit stops it from handing out unreadable codes.
 """
 
 from __future__ import annotations
@@ -106,23 +108,49 @@ def key_missing() -> DomainError:
         "data folder's vault.json).")
 
 
-def load_cipher(secrets: SecretStore, store_id: str, known_key_id: str | None,
-                remember: Callable[[str], None]) -> CodeCipher:
-    """The store's cipher: its key from ``secrets``, made (and its id remembered through
-    ``remember``) the first time a store needs one.
+def sealed_sample(db: Any, limit: int = 3) -> list[str]:
+    """A few sealed codes of the store (the oldest and newest in stock, the last delivered), to
+    check that a key fits them. Reads the store's connection; [] before migration 6."""
+    con = db.connection()
+    tokens: list[str] = []
+    for sql in ("SELECT sealed FROM card_code ORDER BY id LIMIT ?", "SELECT sealed FROM card_code ORDER BY id DESC LIMIT ?",
+                "SELECT card_code FROM orders WHERE card_code LIKE 'c1:%' ORDER BY id DESC LIMIT ?"):
+        try:
+            rows = con.execute(sql, (limit,)).fetchall()
+        except Exception:  # a store before migration 6 has no sealed column
+            continue
+        tokens += [line for row in rows for line in str(row[0]).splitlines() if is_token(line)]
+    return list(dict.fromkeys(tokens))
 
-    Raises VaultLocked (the passphrase is needed), DomainError code_key_missing (the store has
-    sealed codes but the key is gone) or code_key_wrong (a key that is not this store's).
+
+def check_fit(cipher: CodeCipher, tokens: list[str]) -> None:
+    """Raises DomainError(code_key_wrong) unless every token opens under ``cipher``."""
+    for token in tokens:
+        cipher.open(token)
+
+
+def load_cipher(secrets: SecretStore, store_id: str, known_key_id: str | None,
+                remember: Callable[[str], None], sealed_sample: Callable[[], list[str]] | None = None) -> CodeCipher:
+    """The store's cipher: its key from ``secrets``, made (and its fingerprint, the key id,
+    remembered through ``remember``) the first time a store needs one. Call it under the store's
+    write lock, reading ``known_key_id`` inside it: the lock makes "create if absent" happen once.
+
+    ``sealed_sample`` gives a few of the store's sealed codes: a key must open them (a store whose
+    fingerprint was lost still refuses a wrong key), and a store holding sealed codes never gets a
+    new key. Raises VaultLocked (the passphrase is needed), DomainError code_key_missing (the store
+    has sealed codes but the key is gone) or code_key_wrong (a key that is not this store's).
     """
     entry = secrets.get(key_account(store_id))
+    sample = sealed_sample() if sealed_sample is not None else []
     if entry.get("key"):
         cipher = CodeCipher(base64.b64decode(entry["key"]))
         if known_key_id and cipher.key_id != known_key_id:
             raise key_wrong()
+        check_fit(cipher, sample)
         if not known_key_id:
             remember(cipher.key_id)
         return cipher
-    if known_key_id:
+    if known_key_id or sample:
         raise key_missing()
     data_key = os.urandom(32)
     secrets.put(key_account(store_id), {"key": base64.b64encode(data_key).decode("ascii")})

@@ -22,6 +22,7 @@ from ..domain.order import CodeUsed
 from ..domain.states import OrderStatus
 from ..store.models import CardCode, CodeEvent, Order, Product
 from .changes import Changes
+from .codekeys import check_fit
 from .common import OWNER, add_events, event_row, get_order
 from .desk import Desk
 from .products import get_product, update_low_stock
@@ -66,7 +67,10 @@ def take_codes(desk: Desk, order: Order) -> list[str] | None:
     if product.reusable:
         code = (CardCode.select().where((CardCode.product == product.id) & (CardCode.state == C.AVAILABLE.value))
                 .order_by(CardCode.id).first())
-        return None if code is None else [code.sealed] * order.quantity
+        if code is None:
+            return None
+        _check_fit(desk, [code.sealed])
+        return [code.sealed] * order.quantity
     mine = list(CardCode.select().where((CardCode.order_id == order.id) & (CardCode.state == C.RESERVED.value))
                 .order_by(CardCode.id).limit(order.quantity))
     more = order.quantity - len(mine)
@@ -75,6 +79,7 @@ def take_codes(desk: Desk, order: Order) -> list[str] | None:
                      .order_by(CardCode.id).limit(more))
     if len(mine) < order.quantity:
         return None
+    _check_fit(desk, [c.sealed for c in mine])
     now = to_epoch(desk.now())
     claimed = (CardCode.update(state=C.DELIVERED.value, order_id=order.id, changed_at=now)
                .where(CardCode.id.in_([c.id for c in mine])
@@ -85,6 +90,14 @@ def take_codes(desk: Desk, order: Order) -> list[str] | None:
         raise DomainError("out_of_codes", "卡密库存不足，无法发货", "not enough card codes in stock to deliver")
     update_low_stock(desk, product)
     return [c.sealed for c in mine]
+
+
+def _check_fit(desk: Desk, tokens: list[str]) -> None:
+    """Refuse (DomainError code_key_wrong / code_key_missing) to hand out codes the shop's key
+    does not open; not checked while the vault is locked (delivery needs no passphrase)."""
+    cipher = desk.code_cipher_if_open()
+    if cipher is not None:
+        check_fit(cipher, tokens)
 
 
 def codes_available(order: Order) -> bool:

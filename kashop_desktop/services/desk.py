@@ -83,15 +83,34 @@ class Desk:
 
     def code_cipher(self) -> codekeys.CodeCipher:
         """The 卡密 cipher (key from the secret store, made on first need). Raises VaultLocked,
-        DomainError code_key_missing / code_key_wrong (services.codekeys.load_cipher)."""
+        DomainError code_key_missing / code_key_wrong (services.codekeys.load_cipher).
+
+        The key is read, or made, under the store's write lock: two processes importing the
+        shop's first codes at once get one key (the second waits, then reads the first one's),
+        and a key that does not open this store's sealed codes is refused before it seals or
+        hands out anything."""
         if self._code_cipher is None:
             from .refund_nos import store_id
 
-            known = self.setting(codekeys.KEY_ID_SETTING)
-            self._code_cipher = codekeys.load_cipher(
-                self.secrets(), store_id(self), known,
-                lambda key_id: self.set_setting(codekeys.KEY_ID_SETTING, key_id))
+            secrets = self.secrets()
+            with self.atomic():
+                known = self.setting(codekeys.KEY_ID_SETTING)
+                cipher = codekeys.load_cipher(
+                    secrets, store_id(self), known,
+                    lambda key_id: self.set_setting(codekeys.KEY_ID_SETTING, key_id),
+                    sealed_sample=lambda: codekeys.sealed_sample(self.db))
+            self._code_cipher = cipher
         return self._code_cipher
+
+    def code_cipher_if_open(self) -> codekeys.CodeCipher | None:
+        """The 卡密 cipher when it can be had without a passphrase (None: the vault is locked).
+        Raises DomainError code_key_missing / code_key_wrong."""
+        from .secrets import VaultLocked
+
+        try:
+            return self.code_cipher()
+        except VaultLocked:
+            return None
 
     def close(self) -> None:
         """Close this thread's connection (a thread that wrote calls it too, e.g. the window's worker)."""

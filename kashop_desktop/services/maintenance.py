@@ -52,6 +52,11 @@ class CheckReport:
     #: A bulk import is running in another process: the status counts catch up when it ends,
     #: so ``counts_match`` is not judged meanwhile (reported True).
     import_running: bool = False
+    #: The 卡密 key: "ok" (it opens the store's sealed codes), "none" (no codes, no key yet),
+    #: "locked" (the vault's passphrase is needed to tell), or the refusal's code
+    #: (code_key_wrong, code_key_missing) with ``code_key_message`` (zh, en).
+    code_key: str = "none"
+    code_key_message: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -196,8 +201,26 @@ def check(desk: Desk) -> CheckReport:
     listed = {trade_no for trade_no, _ in duplicates}
     duplicates += [d for d in trade_nos_across_accounts(db) if d[0] not in listed]
     unknown = refund_unknown(desk)
-    ok = integrity == "ok" and fk == 0 and counts_match and version == LATEST and not duplicates and not unknown
-    return CheckReport(ok, integrity, fk, version, orders, counts_match, duplicates, unknown, running)
+    key, key_message = code_key_state(desk)
+    ok = (integrity == "ok" and fk == 0 and counts_match and version == LATEST and not duplicates and not unknown
+          and key_message is None)
+    return CheckReport(ok, integrity, fk, version, orders, counts_match, duplicates, unknown, running, key, key_message)
+
+
+def code_key_state(desk: Desk) -> tuple[str, tuple[str, str] | None]:
+    """Whether the shop's 卡密 key fits its sealed codes (see ``CheckReport.code_key``)."""
+    from .codekeys import KEY_ID_SETTING, sealed_sample
+    from .secrets import VaultLocked
+
+    if not sealed_sample(desk.db, 1) and not desk.setting(KEY_ID_SETTING):
+        return "none", None
+    try:
+        desk.code_cipher()
+    except VaultLocked:
+        return "locked", None
+    except DomainError as exc:
+        return exc.code, (exc.zh, exc.en)
+    return "ok", None
 
 
 def import_running(desk: Desk) -> bool:

@@ -89,18 +89,43 @@ class VaultStore:
         return data
 
     def _save(self, data: dict[str, object]) -> None:
-        tmp = self.path.with_suffix(".tmp")
+        tmp = self._tmp_name()
         tmp.write_text(json.dumps(data), "utf-8")
         os.replace(tmp, self.path)
+
+    def _tmp_name(self) -> Path:  # one per writer: two processes never write the same temporary file
+        return self.path.with_name(f".{self.path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+
+    def _create(self, data: dict[str, object]) -> bool:
+        """Create the vault file with ``data`` if there is none (False: another process made it
+        first). Linking a complete file into place fails when the name exists: create-if-absent."""
+        tmp = self._tmp_name()
+        tmp.write_text(json.dumps(data), "utf-8")
+        try:
+            os.link(tmp, self.path)
+            return True
+        except FileExistsError:
+            return False
+        finally:
+            tmp.unlink(missing_ok=True)
 
     @property
     def unlocked(self) -> bool:
         return self._key is not None
 
     def unlock(self, passphrase: str) -> None:
+        """Derive the vault key from ``passphrase``; a first unlock creates the vault (once, even
+        when two processes start at the same moment: the second uses the first one's salt).
+        Raises DomainError(vault_wrong_passphrase)."""
+        if not self.path.exists():
+            salt_bytes = os.urandom(16)
+            key = self._derive(passphrase, salt_bytes)
+            fresh = {"salt": base64.b64encode(salt_bytes).decode(), "entries": {}, "check": self._seal(key, "kashop")}
+            if self._create(fresh):
+                self._key = key
+                return
         data = self._load()
-        salt = base64.b64decode(str(data["salt"]))
-        key = Scrypt(salt=salt, length=32, n=2**14, r=8, p=1).derive(passphrase.encode("utf-8"))
+        key = self._derive(passphrase, base64.b64decode(str(data["salt"])))
         check = str(data.get("check") or "")
         if check:
             try:
@@ -111,6 +136,10 @@ class VaultStore:
             data["check"] = self._seal(key, "kashop")
             self._save(data)
         self._key = key
+
+    @staticmethod
+    def _derive(passphrase: str, salt: bytes) -> bytes:
+        return Scrypt(salt=salt, length=32, n=2**14, r=8, p=1).derive(passphrase.encode("utf-8"))
 
     @staticmethod
     def _seal(key: bytes, text: str) -> str:
