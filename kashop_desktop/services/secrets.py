@@ -120,7 +120,7 @@ class VaultStore:
         if not self.path.exists():
             salt_bytes = os.urandom(16)
             key = self._derive(passphrase, salt_bytes)
-            fresh = {"salt": base64.b64encode(salt_bytes).decode(), "entries": {}, "check": self._seal(key, "kashop")}
+            fresh: dict[str, object] = {"salt": base64.b64encode(salt_bytes).decode(), "entries": {}, "check": self._seal(key, "kashop")}
             if self._create(fresh):
                 self._key = key
                 return
