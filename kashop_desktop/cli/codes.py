@@ -65,6 +65,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     after.add_argument("--lock", action="store_true", help=T("同时锁定导出的卡密", "lock the exported codes in the same step"))
     after.add_argument("--mark-sold", action="store_true", help=T("同时把导出的卡密标为已售出",
                                                                  "mark the exported codes sold in the same step"))
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(codes, common, "reveal", cmd_codes_reveal, T(
         "显示订单已发出的卡密明文（记入时间线：谁、何时）",
@@ -80,6 +81,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
+FORCE_HELP = T("文件已存在时覆盖它", "replace the file if it exists")
 PRODUCT_HELP = T("商品名称", "the product's name")
 STATE_HELP = T("卡密状态：available 可售、reserved 已预留、delivered 已发出、locked 已锁定、void 已作废",
                "code state: available, reserved, delivered, locked, void")
@@ -215,7 +217,8 @@ def cmd_codes_export(args: argparse.Namespace) -> int:
     after = "lock" if args.lock else "mark_sold" if args.mark_sold else "keep"
 
     def body(desk: Any) -> int:
-        result = export_codes(desk, args.product, args.out, state=CodeState(args.state), after=after)
+        result = export_codes(desk, args.product, args.out, state=CodeState(args.state), after=after,
+                              force=args.force)
         if args.json:
             print_json({"path": str(result.path), "count": result.count, "after": after})
         else:

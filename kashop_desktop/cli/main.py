@@ -12,6 +12,7 @@ from typing import Any
 
 from ..applog import log_file, setup_logging
 from ..domain.errors import DomainError, StoreBusy, StoreUnusable
+from ..services.outfiles import OutputRefused
 from . import (
     buyers,
     codes,
@@ -134,6 +135,9 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except UsageError as exc:
         getattr(args, "command_parser", parser).print_usage(sys.stderr)
         print(f"kashop-desktop: 错误 / error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OutputRefused as exc:  # a file name the desk will not write is a bad value
+        print_error(exc.zh, exc.en)
         return EXIT_USAGE
     except StoreBusy as exc:
         print_error(exc.zh, exc.en)

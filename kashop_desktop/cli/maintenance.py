@@ -29,6 +29,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                                                         "where to write it (default: backups/ in the data folder)"))
     p.add_argument("--list", action="store_true", help=T("列出备份及其日期和大小",
                                                          "list the backups with their dates and sizes"))
+    p.add_argument("--force", action="store_true", help=T("备份文件已存在时覆盖它", "replace the named file if it exists"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(sub, common, "restore", cmd_restore, T(
         "从备份恢复（先检查备份；当前数据文件保留在 set-aside/）",
@@ -103,7 +104,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
         return _list_backups(args)
 
     def body(desk: Any) -> int:
-        path = backup(desk, args.path)
+        path = backup(desk, args.path, force=args.force)
         print_json({"path": str(path)}) if args.json else print(path)
         return EXIT_OK
 

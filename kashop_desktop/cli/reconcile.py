@@ -31,6 +31,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--yes", action="store_true", help=T("--fix 的确认", "the confirmation for --fix"))
     p.add_argument("--export", type=Path, metavar="FILE", help=T(
         "同时把结果写入 FILE（.csv 或 .xlsx）", "also write the report to FILE (.csv or .xlsx)"))
+    p.add_argument("--force", action="store_true", help=T("--export 的文件已存在时覆盖它",
+                                                          "replace the --export file if it exists"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
@@ -46,6 +48,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     a gateway that cannot be reached or read is refused with its reason (exit 1)."""
     from ..gateways.base import GatewayError
     from ..services import reconcile as recon
+    from ..services.outfiles import check_output
     from ..services.recon_export import export_report
 
     day = _day(args.date)
@@ -53,6 +56,8 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         raise UsageError("--explain 需要 --note 说明原因 / --explain needs --note")
 
     def body(desk: Any) -> int:
+        if args.export:  # refused before anything is asked or fixed
+            check_output(desk.data_dir, args.export, force=args.force, suffixes=(".csv", ".xlsx"))
         try:
             report = asyncio.run(recon.reconcile(desk, args.gateway, day, adapter_kw={"timeout": 20.0}))
         except GatewayError as exc:
@@ -66,7 +71,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         if args.fix or args.explain:
             report = recon.recompare(desk, report)
         if args.export:
-            export_report(report, args.export, english=not zh(args))
+            export_report(report, args.export, data_dir=desk.data_dir, force=args.force, english=not zh(args))
         _print(report, args)
         return EXIT_REFUSED if report.open_differences else EXIT_OK
 

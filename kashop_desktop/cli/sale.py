@@ -39,15 +39,26 @@ def register(orders: Any, common: argparse.ArgumentParser) -> None:
         "recorded as the trade no"))
     p.add_argument("--qr-png", type=Path, metavar="FILE", help=T("把收款二维码另存为 PNG 图片",
                                                                  "also save the QR code as a PNG image"))
+    p.add_argument("--force", action="store_true", help=T("--qr-png 的文件已存在时覆盖它",
+                                                          "replace the --qr-png file if it exists"))
     p.add_argument("--show-codes", action="store_true", help=T(
         "手动收款时打印发出的卡密（会记入时间线）", "with --manual, print the delivered card codes (written to the timeline)"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
-def _check_png_target(path: Path | None) -> None:
-    """Refuse an unwritable --qr-png before any order is made (exit 2, nothing written)."""
+def _check_png_target(args: argparse.Namespace) -> None:
+    """Refuse an unwritable --qr-png before any order is made (exit 2, nothing written): not in
+    the data folder, an existing file only with --force (services.outfiles)."""
+    from .. import paths
+    from ..services.outfiles import OutputRefused, check_output
+
+    path: Path | None = args.qr_png
     if path is None:
         return
+    try:
+        check_output(paths.data_dir(getattr(args, "data_dir", None)), path, force=args.force, suffixes=(".png",))
+    except OutputRefused as exc:
+        raise UsageError(f"--qr-png：{exc.zh}\n--qr-png: {exc.en}") from exc
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
         raise UsageError(f"--qr-png：无法写入 {path}（文件夹不存在或不可写）\n"
@@ -58,7 +69,10 @@ def save_qr_png(content: str, path: Path) -> None:
     """The QR code as a PNG: error correction M, 8 px a module, the 4-module quiet zone (segno)."""
     import segno
 
-    segno.make(content, error="m", micro=False).save(str(path), kind="png", scale=8, border=4)
+    from ..services.outfiles import write_atomically
+
+    write_atomically(path, lambda tmp: segno.make(content, error="m", micro=False).save(
+        str(tmp), kind="png", scale=8, border=4))
 
 
 def cmd_orders_new(args: argparse.Namespace) -> int:
@@ -69,7 +83,7 @@ def cmd_orders_new(args: argparse.Namespace) -> int:
         raise UsageError("--qr-png 只用于网关收款（--gateway）\n--qr-png is for a gateway payment (--gateway) only")
     if args.show_codes and not args.manual:
         raise UsageError("--show-codes 只用于手动收款（--manual）\n--show-codes is for a manual payment (--manual) only")
-    _check_png_target(args.qr_png)
+    _check_png_target(args)
     from .common import run_with_desk
 
     if not 1 <= args.qty <= MAX_QUANTITY:
@@ -83,6 +97,7 @@ def cmd_orders_new(args: argparse.Namespace) -> int:
 
 
 def _gateway(desk: Any, sale: Any, args: argparse.Namespace) -> int:
+    from ..services.outfiles import check_output
     from ..services.payment_sync import PaymentSync
     from ..services.sale_flow import open_sale
 
@@ -95,7 +110,7 @@ def _gateway(desk: Any, sale: Any, args: argparse.Namespace) -> int:
 
     _created, view = asyncio.run(run())
     if args.qr_png is not None:
-        save_qr_png(view.qr_content or "", args.qr_png)
+        save_qr_png(view.qr_content or "", check_output(desk.data_dir, args.qr_png, force=args.force))
     if args.json:
         print_json({"order_no": view.order_no, "amount_fen": view.amount_fen, "status": view.status,
                     "gateway": view.gateway_name, "qr": view.qr_content, "trade_no": view.trade_no,

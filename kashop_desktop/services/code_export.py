@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from .changes import Changes
 from .codes import add_code_events, code_event
 from .common import OWNER
 from .desk import Desk
+from .outfiles import check_output, write_atomically
 from .products import get_product, update_low_stock
 
 C = CodeState
@@ -38,17 +38,19 @@ class ExportResult:
 
 
 def export_codes(desk: Desk, product: str, out: Path, *, state: CodeState = C.AVAILABLE, after: str = "keep",
-                 actor: str = OWNER) -> ExportResult:
+                 force: bool = False, actor: str = OWNER) -> ExportResult:
     """Write the product's codes in ``state`` to ``out`` (.xlsx by its suffix, else CSV UTF-8 with
     BOM for Excel): id, 卡号/卡密, 密码, batch. With ``after`` lock or mark_sold, available codes
-    move in the same transaction. Raises DomainError product_not_found, invalid_value, file_unwritable,
-    and the key's errors."""
+    move in the same transaction. ``out`` must pass ``outfiles.check_output`` (not in the data
+    folder; an existing file only with ``force``). Raises OutputRefused, DomainError
+    product_not_found, invalid_value, file_unwritable, and the key's errors."""
     if after not in AFTER:
         raise DomainError("invalid_value", f"未知的导出后操作：{after}", f"unknown action after export: {after}")
     target = AFTER[after]
     if target is not None and state is not C.AVAILABLE:
         raise DomainError("invalid_value", "只有可售卡密可以在导出时锁定或标记售出",
                           "only available codes can be locked or marked sold by an export")
+    out = check_output(desk.data_dir, out, force=force, suffixes=(".csv", ".xlsx"))
     cipher = desk.code_cipher()
     with desk.atomic():
         p = get_product(product)
@@ -75,8 +77,7 @@ HEADER = ["id", "卡号/卡密 code", "密码 password", "批次 batch"]
 
 
 def _write(out: Path, rows: list[list[str]]) -> None:
-    tmp = out.with_name(f".{out.name}.part")
-    try:
+    def write(tmp: Path) -> None:
         if out.suffix.lower() == ".xlsx":
             import openpyxl
 
@@ -92,8 +93,5 @@ def _write(out: Path, rows: list[list[str]]) -> None:
             writer.writerow(HEADER)
             writer.writerows(rows)
             tmp.write_text(buffer.getvalue(), encoding="utf-8-sig")
-        os.replace(tmp, out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise DomainError("file_unwritable", f"无法写入文件：{out}（{exc.strerror}）",
-                          f"cannot write file: {out} ({exc.strerror})") from exc
+
+    write_atomically(out, write)

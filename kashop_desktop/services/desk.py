@@ -93,13 +93,18 @@ class Desk:
             from .refund_nos import store_id
 
             secrets = self.secrets()
-            with self.atomic():
-                known = self.setting(codekeys.KEY_ID_SETTING)
-                cipher = codekeys.load_cipher(
-                    secrets, store_id(self), known,
+
+            def load() -> codekeys.CodeCipher:
+                return codekeys.load_cipher(
+                    secrets, store_id(self), self.setting(codekeys.KEY_ID_SETTING),
                     lambda key_id: self.set_setting(codekeys.KEY_ID_SETTING, key_id),
                     sealed_sample=lambda: codekeys.sealed_sample(self.db))
-            self._code_cipher = cipher
+
+            if self.setting(codekeys.KEY_ID_SETTING):  # the key exists: reading needs no write lock
+                self._code_cipher = load()
+            else:
+                with self.atomic():
+                    self._code_cipher = load()
         return self._code_cipher
 
     def code_cipher_if_open(self) -> codekeys.CodeCipher | None:

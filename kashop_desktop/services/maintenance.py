@@ -89,12 +89,19 @@ def _stamped(directory: Path, prefix: str = "kashop-") -> Path:
     return path
 
 
-def backup(desk: Desk, target: Path | None = None) -> Path:
-    """A consistent copy of the live database (safe while the desk is running)."""
+def backup(desk: Desk, target: Path | None = None, *, force: bool = False) -> Path:
+    """A consistent copy of the live database (safe while the desk is running): in the data
+    folder's backups/ by default; a folder the owner names gets a stamped name, a file name must
+    pass ``outfiles.check_output`` (outside the data folder; an existing file only with
+    ``force``). Raises OutputRefused."""
+    from .outfiles import check_output
+
     if target is None:
         target = _stamped(desk.backups_dir)
     elif target.is_dir():
-        target = _stamped(target)
+        target = check_output(desk.data_dir, _stamped(target))
+    else:
+        target = check_output(desk.data_dir, target, force=force)
     return store_backups.backup_file(desk.db_path, target)
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from ..domain.errors import DomainError
 from ..domain.money import format_yuan
+from .outfiles import check_output, write_atomically
 from .payments import OUTCOMES
 from .reconcile import ReconReport
 
@@ -46,24 +46,17 @@ def rows(report: ReconReport, *, english: bool = False) -> list[list[str]]:
     return out
 
 
-def export_report(report: ReconReport, path: Path, *, english: bool = False) -> Path:
-    """Write the report to ``path`` (.csv or .xlsx). Raises DomainError for another suffix or a
-    file that cannot be written."""
-    suffix = path.suffix.lower()
+def export_report(report: ReconReport, path: Path, *, data_dir: Path, force: bool = False,
+                  english: bool = False) -> Path:
+    """Write the report to ``path`` (.csv or .xlsx), which must pass ``outfiles.check_output``
+    (not inside ``data_dir``; an existing file only with ``force``). Raises OutputRefused, or
+    DomainError(file_unwritable)."""
+    target = check_output(data_dir, path, force=force, suffixes=(".csv", ".xlsx"))
     header = HEADER_EN if english else HEADER_ZH
     body = rows(report, english=english)
-    try:
-        if suffix == ".csv":
-            _write_csv(path, header, body)
-        elif suffix == ".xlsx":
-            _write_xlsx(path, header, body)
-        else:
-            raise DomainError("bad_export_type", f"只能导出 .csv 或 .xlsx：{path.name}",
-                              f"export to .csv or .xlsx only: {path.name}")
-    except OSError as exc:
-        raise DomainError("export_failed", f"无法写入文件 {path}：{exc.strerror}",
-                          f"cannot write {path}: {exc.strerror}") from exc
-    return path
+    if target.suffix.lower() == ".csv":
+        return write_atomically(target, lambda tmp: _write_csv(tmp, header, body))
+    return write_atomically(target, lambda tmp: _write_xlsx(tmp, header, body))
 
 
 def _write_csv(path: Path, header: list[str], body: list[list[str]]) -> None:

@@ -208,6 +208,7 @@ class ExportCodesDialog(OpDialog):
         self.ok_button.setText(self.tr("导出"))
         self.path = QLineEdit(self)
         self.path.setPlaceholderText(self.tr("保存为 .csv 或 .xlsx"))
+        self.confirmed = ""  # a path the owner chose to replace in the save dialog
         browse = QPushButton(self.tr("选择…"), self)
         browse.setAutoDefault(False)
         browse.clicked.connect(self.choose_path)
@@ -241,6 +242,7 @@ class ExportCodesDialog(OpDialog):
         path, _ = QFileDialog.getSaveFileName(self, self.tr("导出卡密"), f"{self.product}.csv",
                                               self.tr("CSV (*.csv);;Excel (*.xlsx)"))
         if path:
+            self.confirmed = path  # the save dialog asked before choosing an existing file
             self.path.setText(path)
 
     def choice(self) -> str:
@@ -250,14 +252,16 @@ class ExportCodesDialog(OpDialog):
         return None if self.path.text().strip() else self.tr("请选择保存位置")
 
     async def perform(self) -> Any:
-        out = Path(self.path.text().strip()).expanduser()
-        return await needing_secrets(self, self.ctx, lambda: self.ctx.op(_export, self.product, out, self.choice()))
+        text = self.path.text().strip()
+        out, force = Path(text).expanduser(), bool(text) and text == self.confirmed
+        return await needing_secrets(self, self.ctx, lambda: self.ctx.op(_export, self.product, out, self.choice(),
+                                                                          force))
 
     @classmethod
     async def ask(cls, parent: QWidget | None, ctx: DeskContext, product: str) -> Any:
         return await cls.show_and_wait(parent, ctx, product)
 
 
-def _export(desk: Any, product: str, out: Path, after: str) -> Any:
-    result = code_export.export_codes(desk, product, out, after=after)
+def _export(desk: Any, product: str, out: Path, after: str, force: bool) -> Any:
+    result = code_export.export_codes(desk, product, out, after=after, force=force)
     return result.changes, result

@@ -231,7 +231,9 @@ class ReconcileDialog(QDialog):
     def export_to(self, path: Path) -> Path | None:
         assert self.report is not None
         try:
-            written = export_report(self.report, path, english=ui_lang() == "en")
+            # the save dialog asked before replacing a file
+            written = export_report(self.report, path, data_dir=self.ctx.desk.data_dir, force=True,
+                                    english=ui_lang() == "en")
         except DomainError as exc:
             self.message.show_message(error_text(exc), "error")
             return None
