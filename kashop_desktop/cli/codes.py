@@ -122,12 +122,16 @@ def cmd_codes_import(args: argparse.Namespace) -> int:
 def _report_import(args: argparse.Namespace, plan: Any, imported: int, delivered: list[str]) -> None:
     if args.json:
         print_json({"product": plan.product, "imported": imported, "new": len(plan.new), "dry_run": args.dry_run,
-                    "duplicates": [{"line": d.line, "first_line": d.first_line} for d in plan.duplicates],
+                    "duplicates": [{"line": d.line, "first_line": d.first_line, "sold": d.sold}
+                                   for d in plan.duplicates],
                     "problems": [{"line": n, "zh": z, "en": e} for n, z, e in plan.problems],
                     "delivered_backorders": delivered})
         return
     for d in plan.duplicates:
-        if d.first_line is None:
+        if d.sold:
+            print_error(f"第 {d.line} 行：卡密已售出或作废，永远不能再导入", f"line {d.line}: the code was sold or voided; "
+                        "it can never be imported again")
+        elif d.first_line is None:
             print_error(f"第 {d.line} 行：卡密已在库中，未导入", f"line {d.line}: the code is already stored; not imported")
         else:
             print_error(f"第 {d.line} 行：与第 {d.first_line} 行重复，未导入",

@@ -38,7 +38,9 @@ class CodeState(StrEnum):
 C = CodeState
 
 #: The owner's (and the shop's) moves between states; 回库 (delivered -> available) is separate:
-#: it needs the owner's word that the code was never used (``return_check``).
+#: it needs the owner's word that the code was never used (``return_check``), and so is voiding
+#: a delivered code: only in the dispute / refund flow, before the money goes back
+#: (services.codes.void_order_codes), never as a plain state change.
 TRANSITIONS: dict[tuple[CodeState, CodeState], str] = {
     (C.AVAILABLE, C.RESERVED): "reserve",
     (C.RESERVED, C.AVAILABLE): "release",
@@ -48,15 +50,26 @@ TRANSITIONS: dict[tuple[CodeState, CodeState], str] = {
     (C.LOCKED, C.AVAILABLE): "unlock",
     (C.AVAILABLE, C.VOID): "void",
     (C.LOCKED, C.VOID): "void",
-    (C.DELIVERED, C.VOID): "void",
 }
 
 #: States a code may be deleted from: never one that went to a buyer or is held for one.
 DELETABLE = frozenset({C.AVAILABLE, C.LOCKED, C.VOID})
 
 
+def can_delete(state: CodeState, *, ever_delivered: bool) -> bool:
+    """Whether a code may be deleted: in a DELETABLE state and never delivered (a code a buyer
+    held, even voided or returned to stock since, stays as a tombstone: its keyed hash refuses a
+    re-import, so it can never be sold twice)."""
+    return state in DELETABLE and not ever_delivered
+
+
 def check_move(current: CodeState, target: CodeState) -> None:
-    """Raise DomainError(code_state) when a code in ``current`` cannot move to ``target``."""
+    """Raise DomainError(code_state) when a code in ``current`` cannot move to ``target``;
+    code_delivered for voiding a delivered code outside the dispute / refund flow."""
+    if (current, target) == (C.DELIVERED, C.VOID):
+        raise DomainError("code_delivered", "已发出的卡密只能在售后流程中作废（审核退款申请时勾选“先作废卡密”），不能直接作废",
+                          "a delivered code is voided only in the dispute flow (approving the buyer's request with "
+                          "'void the code first'), never directly")
     if (current, target) not in TRANSITIONS:
         raise DomainError("code_state", f"「{current.zh}」的卡密不能改为「{target.zh}」",
                           f"a code that is '{current.en}' cannot become '{target.en}'")

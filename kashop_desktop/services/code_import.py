@@ -38,10 +38,12 @@ _CHUNK = 900  # SQLite's bound parameters per statement, with room to spare
 @dataclass(frozen=True)
 class Duplicate:
     """A line not imported: ``first_line`` is the earlier line of the same text holding the code,
-    or None when the store already has it."""
+    or None when the store already has it; ``sold``: the stored code was sold or voided (a buyer
+    may hold it), so it can never be imported again."""
 
     line: int
     first_line: int | None
+    sold: bool = False
 
 
 @dataclass
@@ -167,18 +169,19 @@ def _problem(parsed: CodeLine, raw: str) -> tuple[int, str, str]:
 
 def _drop_stored(plan: ImportPlan) -> None:
     digests = list(plan.digests.values())
-    stored: set[str] = set()
+    stored: dict[str, bool] = {}  # digest -> sold or voided
     con = CardCode._meta.database.connection()
     for start in range(0, len(digests), _CHUNK):
         chunk = digests[start:start + _CHUNK]
-        sql = f"SELECT digest FROM card_code WHERE digest IN ({','.join('?' * len(chunk))})"
-        stored.update(d for (d,) in con.execute(sql, chunk))
+        sql = ("SELECT digest, state IN ('delivered', 'void') OR (order_id IS NOT NULL AND state <> 'reserved') "
+               f"FROM card_code WHERE digest IN ({','.join('?' * len(chunk))})")
+        stored.update((d, bool(sold)) for d, sold in con.execute(sql, chunk))
     if not stored:
         return
     kept = []
     for parsed in plan.new:
         if plan.digests[parsed.line] in stored:
-            plan.duplicates.append(Duplicate(parsed.line, None))
+            plan.duplicates.append(Duplicate(parsed.line, None, stored[plan.digests[parsed.line]]))
             del plan.digests[parsed.line]
         else:
             kept.append(parsed)

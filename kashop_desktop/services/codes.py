@@ -9,14 +9,14 @@ order is concerned, the order's timeline. States and moves are domain.codes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from peewee import JOIN
 
 from ..domain.clock import from_epoch, to_epoch
-from ..domain.codes import DELETABLE, CodeState, check_move, masked, return_check
+from ..domain.codes import CodeState, can_delete, check_move, masked, return_check
 from ..domain.errors import DomainError
 from ..domain.order import CodeUsed
 from ..domain.states import OrderStatus
@@ -225,22 +225,37 @@ def _fill(desk: Desk, product_id: int, changes: Changes) -> None:
     fill_backorders(desk, product_id, changes)
 
 
+def ever_delivered(codes: list[CardCode]) -> set[int]:
+    """Ids of the codes that went to a buyer at some time: delivered, or voided in a dispute
+    (they keep their order), or returned to stock (回库) since."""
+    ids = {c.id for c in codes if c.order_id is not None and C(c.state) is not C.RESERVED}
+    ids |= {c.id for c in codes if C(c.state) is C.DELIVERED}
+    rest = [c.id for c in codes if c.id not in ids]
+    for start in range(0, len(rest), 900):
+        ids |= {e.code_id for e in CodeEvent.select(CodeEvent.code_id).where(
+            CodeEvent.code_id.in_(rest[start:start + 900]) & (CodeEvent.action == "return")) if e.code_id is not None}
+    return ids
+
+
 @dataclass(frozen=True)
 class DeletePreview:
     """What deleting these codes would do: ``deletable`` ids by product, ``refused`` (id, state)
-    for codes that went to or are held for a buyer, and each product's stock before and after
-    (``low_after``: the low-stock warning would be raised)."""
+    for codes that went to or are held for a buyer (``sold``: the refused ids a buyer held at
+    some time, kept for ever so they are never imported and sold again), and each product's stock
+    before and after (``low_after``: the low-stock warning would be raised)."""
 
     deletable: list[int]
     refused: list[tuple[int, CodeState]]
     stock: dict[str, tuple[int, int]]
     low_after: list[str]
+    sold: list[int] = field(default_factory=list)
 
 
 def delete_preview(desk: Desk, ids: list[int]) -> DeletePreview:
     codes = _load(ids)
-    deletable = [c for c in codes if C(c.state) in DELETABLE]
-    refused = [(c.id, C(c.state)) for c in codes if C(c.state) not in DELETABLE]
+    sold = ever_delivered(codes)
+    deletable = [c for c in codes if can_delete(C(c.state), ever_delivered=c.id in sold)]
+    refused = [(c.id, C(c.state)) for c in codes if not can_delete(C(c.state), ever_delivered=c.id in sold)]
     stock: dict[str, tuple[int, int]] = {}
     low: list[str] = []
     for pid in {c.product_id for c in deletable}:
@@ -250,7 +265,7 @@ def delete_preview(desk: Desk, ids: list[int]) -> DeletePreview:
         stock[product.name] = (before, after)
         if product.low_stock_threshold > 0 and after <= product.low_stock_threshold < before:
             low.append(product.name)
-    return DeletePreview([c.id for c in deletable], refused, stock, sorted(low))
+    return DeletePreview([c.id for c in deletable], refused, stock, sorted(low), sorted(sold))
 
 
 def delete_codes(desk: Desk, ids: list[int], *, confirmed: bool, actor: str = OWNER) -> Changes:
@@ -262,6 +277,10 @@ def delete_codes(desk: Desk, ids: list[int], *, confirmed: bool, actor: str = OW
         preview = delete_preview(desk, ids)
         if preview.refused:
             code_id, state = preview.refused[0]
+            if code_id in preview.sold:
+                raise DomainError("code_sold", f"卡密 {code_id} 曾发给买家，永远不能删除（保留它，才能拒绝再次导入同一卡密）",
+                                  f"code {code_id} went to a buyer; it can never be deleted (kept so the same code "
+                                  "is refused if imported again)")
             raise DomainError("code_state", f"卡密 {code_id} {state.zh}，不能删除", f"code {code_id} is {state.en}; it cannot be deleted")
         codes = _load(ids)
         desk.db.execute_sql("PRAGMA secure_delete = 1")

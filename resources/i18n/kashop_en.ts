@@ -595,12 +595,16 @@ Please attach this file when you contact support.</translation>
         <translation>{product} will fall to its low-stock warning</translation>
     </message>
     <message>
-        <source>卡密 {id} {state}，不能删除（已发出或被订单预留的卡密只能作废）</source>
-        <translation>Code {id} is {state} and cannot be deleted (a delivered or reserved code can only be voided)</translation>
+        <source>卡密 {id}（{state}）曾发给买家，永远不能删除：它留在库中，同一卡密再导入时会被拒绝</source>
+        <translation>Code {id} ({state}) went to a buyer and can never be deleted: it stays so the same code is refused if imported again</translation>
     </message>
     <message>
-        <source>请只选择可售、锁定或作废的卡密</source>
-        <translation>Select only available, locked or void codes</translation>
+        <source>卡密 {id} 已被未付款订单预留，不能删除：订单取消或超时后它回到可售</source>
+        <translation>Code {id} is reserved by an unpaid order and cannot be deleted: it is back on sale once the order is cancelled or expires</translation>
+    </message>
+    <message>
+        <source>请只选择从未发给买家的可售、锁定或作废卡密</source>
+        <translation>Select only available, locked or void codes that never went to a buyer</translation>
     </message>
 </context>
 <context>
@@ -1062,6 +1066,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>可导入 {new} 个；重复 {dup} 个、有问题 {bad} 个，不会导入</source>
         <translation>{new} to import; {dup} duplicates and {bad} with problems will not be imported</translation>
+    </message>
+    <message>
+        <source>第 {line} 行：卡密已售出或作废，永远不能再导入</source>
+        <translation>Line {line}: the code was sold or voided and can never be imported again</translation>
     </message>
     <message>
         <source>第 {line} 行：卡密已在库中</source>

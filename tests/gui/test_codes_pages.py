@@ -11,7 +11,7 @@ from kashop_desktop.gui.dialogs.codes import DeleteCodesDialog, ImportCodesDialo
 from kashop_desktop.gui.dialogs.product import ProductDialog
 from kashop_desktop.gui.pages import CodesPage, ProductsPage
 from kashop_desktop.gui.pages.codes import BACKORDER_TAB
-from kashop_desktop.gui.qt import QItemSelectionModel
+from kashop_desktop.gui.qt import QItemSelectionModel, QLabel
 from kashop_desktop.services import code_import, products
 from kashop_desktop.services import orders as ops
 from kashop_desktop.store.models import CardCode
@@ -110,3 +110,19 @@ def test_the_review_of_a_dispute_over_an_unused_code_voids_it_before_the_refund(
     assert dialog.void_code.isVisibleTo(dialog) and dialog.void_code.isChecked()
     assert submit(qtbot, dialog)
     assert CardCode.get().state == "void"
+
+
+def test_the_delete_dialog_says_a_sold_code_is_kept_for_ever(qtbot, ctx, tmp_path) -> None:  # noqa: ANN001
+    products.add_product(ctx.desk, "点卡 50元", ProductType.CARD_CODE, 50_00)
+    code_import.import_codes(ctx.desk, "点卡 50元", ["SOLDGUI000000001", "SOLDGUI000000002"])
+    no = order(ctx.desk, prod=products.get_product("点卡 50元"))
+    ops.deliver(ctx.desk, no)
+    sold = CardCode.get(CardCode.order_id.is_null(False))
+    other = CardCode.get(CardCode.order_id.is_null(True))
+    delete = DeleteCodesDialog(None, ctx, [sold.id, other.id])
+    qtbot.addWidget(delete)
+    delete.show()
+    text = "\n".join(label.text() for label in delete.findChildren(QLabel))
+    assert "曾发给买家，永远不能删除" in text and "只能作废" not in text
+    assert not delete.ok_button.isEnabled() and "从未发给买家" in delete.message.text()
+    delete.grab().save(str(tmp_path / "delete.png"))

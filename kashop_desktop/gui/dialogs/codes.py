@@ -117,9 +117,12 @@ class ImportCodesDialog(OpDialog):
             new=len(plan.new), dup=len(plan.duplicates), bad=len(plan.problems)))
         self.problems.clear()
         for dup in plan.duplicates:
-            self.problems.addItem(
-                self.tr("第 {line} 行：卡密已在库中").format(line=dup.line) if dup.first_line is None
-                else self.tr("第 {line} 行：与第 {first} 行重复").format(line=dup.line, first=dup.first_line))
+            if dup.sold:
+                self.problems.addItem(self.tr("第 {line} 行：卡密已售出或作废，永远不能再导入").format(line=dup.line))
+            elif dup.first_line is None:
+                self.problems.addItem(self.tr("第 {line} 行：卡密已在库中").format(line=dup.line))
+            else:
+                self.problems.addItem(self.tr("第 {line} 行：与第 {first} 行重复").format(line=dup.line, first=dup.first_line))
         for _line, zh, en in plan.problems:
             self.problems.addItem(pick(zh, en))
         self.problems.setVisible(self.problems.count() > 0)
@@ -173,8 +176,11 @@ class DeleteCodesDialog(OpDialog):
         for name in self.preview.low_after:
             lines.append(self.tr("{product} 将降到低库存提醒数").format(product=name))
         for code_id, state in self.preview.refused:
-            lines.append(self.tr("卡密 {id} {state}，不能删除（已发出或被订单预留的卡密只能作废）").format(
-                id=code_id, state=pick(state.zh, state.en)))
+            if code_id in self.preview.sold:
+                lines.append(self.tr("卡密 {id}（{state}）曾发给买家，永远不能删除：它留在库中，同一卡密再导入时会被拒绝").format(
+                    id=code_id, state=pick(state.zh, state.en)))
+            else:
+                lines.append(self.tr("卡密 {id} 已被未付款订单预留，不能删除：订单取消或超时后它回到可售").format(id=code_id))
         text = QLabel("\n".join(lines), self)
         text.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -186,7 +192,7 @@ class DeleteCodesDialog(OpDialog):
 
     def problem(self) -> str | None:
         if self.preview.refused:
-            return self.tr("请只选择可售、锁定或作废的卡密")
+            return self.tr("请只选择从未发给买家的可售、锁定或作废卡密")
         return None
 
     async def perform(self) -> Any:
