@@ -112,7 +112,7 @@ def test_the_review_of_a_dispute_over_an_unused_code_voids_it_before_the_refund(
     assert CardCode.get().state == "void"
 
 
-def test_the_delete_dialog_says_a_sold_code_is_kept_for_ever(qtbot, ctx, tmp_path) -> None:  # noqa: ANN001
+def test_the_delete_dialog_says_a_sold_code_is_kept_for_ever(qtbot, ctx, tmp_path) -> None:
     products.add_product(ctx.desk, "点卡 50元", ProductType.CARD_CODE, 50_00)
     code_import.import_codes(ctx.desk, "点卡 50元", ["SOLDGUI000000001", "SOLDGUI000000002"])
     no = order(ctx.desk, prod=products.get_product("点卡 50元"))
