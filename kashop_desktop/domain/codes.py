@@ -184,3 +184,14 @@ def low_stock_move(available: int, threshold: int, raised: bool) -> bool | None:
     if not low and raised:
         return False
     return None
+
+
+def units_refunded(paid_fen: int, quantity: int, gross_fen: int) -> int | None:
+    """How many whole units a refund of ``gross_fen`` (fen) pays back on an order of ``quantity``
+    units that cost ``paid_fen`` (fen) in all: ``gross × quantity / paid`` when that is a whole
+    number from 1 to ``quantity``, else None (the refund is not a number of whole units, so no
+    code can be said to be the one refunded)."""
+    if quantity <= 0 or paid_fen <= 0 or gross_fen <= 0 or (gross_fen * quantity) % paid_fen:
+        return None
+    units = gross_fen * quantity // paid_fen
+    return units if 1 <= units <= quantity else None

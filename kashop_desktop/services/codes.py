@@ -330,15 +330,17 @@ def return_codes(desk: Desk, order_no: str, *, unused: bool, note: str, actor: s
     return changes
 
 
-def void_order_codes(desk: Desk, order_no: str, *, note: str = "", actor: str = OWNER) -> Changes:
+def void_order_codes(desk: Desk, order_no: str, *, note: str = "", actor: str = OWNER,
+                     units: int | None = None) -> Changes:
     """作废 the codes delivered to an order before refunding it (a dispute over an unused code):
-    the code can then never be used or sold. Raises DomainError code_used (the owner recorded it
-    as used), no_code."""
+    the code can then never be used or sold. ``units``: void only that many (the units a partial
+    refund pays back; None: all). Raises DomainError code_used (the owner recorded it as used),
+    no_code."""
     with desk.atomic():
         order = get_order(order_no)
         if order.code_used == CodeUsed.YES.value:
             raise DomainError("code_used", "卡密已被使用，作废已无意义", "the code was used; voiding it changes nothing")
-        codes = _order_codes(order, C.DELIVERED)
+        codes = sorted(_order_codes(order, C.DELIVERED), key=lambda c: c.id)[:units]
         if not codes:
             raise DomainError("no_code", "该订单没有可作废的卡密（不是从库存发出，或已作废）",
                               "this order has no code to void (not taken from the stock, or already void)")

@@ -180,7 +180,7 @@ def _deliver(desk: Desk, order: Order, actor: str) -> Changes:
             raise DomainError("out_of_codes", "卡密库存不足，无法发货", "not enough card codes in stock to deliver")
         tokens = taken
         order.card_code = "\n".join(tokens)
-        order.code_used = CodeUsed.NO.value
+        order.code_used = CodeUsed.UNKNOWN.value  # nobody checked yet: the owner records it (set_code_used)
     before = set_status(order, S.DELIVERED, now)
     order.delivered_at = to_epoch(now)
     order.stock_reserved = False  # the reserved units left the shelf
@@ -332,11 +332,18 @@ def _cancel_released_stock(order: Order) -> bool:
 
 
 def restore_check(order: Order) -> DomainError | None:
-    """Why this order cannot be restored, or None when it can."""
+    """Why this order cannot be restored, or None when it can: only while its refunds are waiting
+    to send (withdrawn) or failed. A refund waiting for the owner (待人工处理) refuses it: the
+    owner may have paid the buyer by hand."""
     if order.status != S.CANCELLED.value:
         return DomainError("not_cancelled", "只有已取消的订单可以恢复", "only cancelled orders can be restored")
     if order.delivered_at is not None:
         return DomainError("was_delivered", "订单已发过货，不能恢复", "the order was delivered; it cannot be restored")
+    if Refund.select().where((Refund.order == order.id) & (Refund.state == R.NEEDS_OWNER.value)).exists():
+        return DomainError(
+            "refund_needs_owner", "该订单有待人工处理的退款：你可能已手工退款给买家。先在退款页处理（确认已退或记为失败），再恢复订单",
+            "a refund of this order waits for the owner: the buyer may have been paid by hand. Resolve it on the "
+            "refunds page (settled, or failed) first, then restore the order")
     # Refunds never sent are withdrawn; failed ones moved no money. Anything else may have.
     unsent = {r.id for r in _unsent_refunds(order)}
     sent = [r for r in Refund.select().where((Refund.order == order.id) & (Refund.state != R.FAILED.value))
@@ -350,8 +357,7 @@ def restore_check(order: Order) -> DomainError | None:
 
 def _unsent_refunds(order: Order) -> list[Refund]:
     """The order's refunds that no gateway has seen (withdrawn when the order is restored)."""
-    return [r for r in Refund.select().where((Refund.order == order.id)
-                                             & Refund.state.in_([R.QUEUED.value, R.NEEDS_OWNER.value]))
+    return [r for r in Refund.select().where((Refund.order == order.id) & (Refund.state == R.QUEUED.value))
             if never_sent(R(r.state), int(r.attempts or 0))]
 
 

@@ -16,8 +16,10 @@ from typing import Any
 
 from ..domain.calendar import HolidaySchedule, RefundEta, refund_eta, response_deadline
 from ..domain.clock import from_epoch, to_epoch
+from ..domain.codes import units_refunded
 from ..domain.decision import Decision, Outcome, decide, is_flagged
 from ..domain.errors import DomainError
+from ..domain.money import format_yuan
 from ..domain.order import BuyerHistory, Channel, ReasonCode, RequestFacts
 from ..domain.policy import CancelPolicy
 from ..domain.refund_states import NO_GATEWAY, RefundStatus, status_on_approval
@@ -169,9 +171,30 @@ def approve(desk: Desk, request_id: int, *, amount_fen: int | None = None, actor
         if req is None:
             raise not_found("request", request_id)
         order = Order.get_by_id(req.order_id)
-        voided = void_order_codes(desk, order.order_no, note=note, actor=actor) if void_code else Changes()
+        voided = Changes()
+        if void_code:
+            voided = void_order_codes(desk, order.order_no, note=note, actor=actor,
+                                      units=_void_units(order, amount_fen if amount_fen is not None else req.amount_fen))
         return voided.merge(_approve_batch(desk, [(req, order, amount_fen)], actor, "approved",
                                            confirm_non_idempotent, note=note, raise_single=True))
+
+
+def _void_units(order: Order, gross_fen: int | None) -> int | None:
+    """The codes to void beside a refund of ``gross_fen`` (None: the whole refundable amount, every
+    code). Raises DomainError(void_not_whole_units) when a partial refund is not whole units."""
+    if gross_fen is None or gross_fen >= int(order.paid_fen or 0):
+        return None
+    units = units_refunded(int(order.paid_fen or 0), int(order.quantity or 1), gross_fen)
+    if units is None:
+        unit = format_yuan(int(order.paid_fen or 0) // max(int(order.quantity or 1), 1))
+        raise DomainError(
+            "void_not_whole_units",
+            f"部分退款 ¥{format_yuan(gross_fen)} 不是整数件（单价约 ¥{unit}，共 {order.quantity} 件）：不知道该作废哪个卡密。"
+            "请按整件退款（件数 × 单价），或不勾选作废卡密",
+            f"a partial refund of ¥{format_yuan(gross_fen)} is not a number of whole units (about ¥{unit} each, "
+            f"{order.quantity} units): which code to void cannot be told. Refund whole units (units × unit price), "
+            "or approve without voiding the code")
+    return units
 
 
 def reject(desk: Desk, request_id: int, reason_text: str, *, actor: str = OWNER) -> Changes:
