@@ -60,7 +60,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                                                                  "export a product's codes to CSV or XLSX"))
     p.add_argument("out", type=Path, help=T("输出文件（.csv 或 .xlsx）", "the file to write (.csv or .xlsx)"))
     p.add_argument("--product", required=True, metavar="NAME", help=PRODUCT_HELP)
-    p.add_argument("--state", choices=[s.value for s in CodeState], default="available", help=STATE_HELP)
+    p.add_argument("--state", choices=[s.value for s in CodeState], default="available", help=T(
+        "导出哪些卡密：available 可售（默认）、locked 已锁定；已发出的卡密用 codes reveal 查看",
+        "which codes: available (the default) or locked; read delivered codes with codes reveal"))
     after = p.add_mutually_exclusive_group()
     after.add_argument("--lock", action="store_true", help=T("同时锁定导出的卡密", "lock the exported codes in the same step"))
     after.add_argument("--mark-sold", action="store_true", help=T("同时把导出的卡密标为已售出",
@@ -219,6 +221,10 @@ def cmd_codes_export(args: argparse.Namespace) -> int:
     from ..services.code_export import export_codes
 
     after = "lock" if args.lock else "mark_sold" if args.mark_sold else "keep"
+    if args.state not in ("available", "locked"):
+        raise UsageError("--state：只能导出未售出的卡密（available、locked）；已发出的卡密用 codes reveal 订单号 查看（记入时间线）\n"
+                         "--state: only unsold codes (available, locked) are exported; read a delivered code with "
+                         "codes reveal ORDER_NO (written to its timeline)")
 
     def body(desk: Any) -> int:
         result = export_codes(desk, args.product, args.out, state=CodeState(args.state), after=after,

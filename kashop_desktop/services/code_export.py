@@ -25,6 +25,8 @@ from .outfiles import check_output, write_atomically
 from .products import get_product, update_low_stock
 
 C = CodeState
+#: The states an export reads: unsold codes only (a delivered code is read through reveal, logged).
+EXPORTABLE = (C.AVAILABLE, C.LOCKED)
 #: What the export does to the codes it wrote: nothing, lock them, or mark them sold (outside the desk).
 AFTER = {"keep": None, "lock": C.LOCKED, "mark_sold": C.DELIVERED}
 
@@ -39,17 +41,21 @@ class ExportResult:
 
 def export_codes(desk: Desk, product: str, out: Path, *, state: CodeState = C.AVAILABLE, after: str = "keep",
                  force: bool = False, actor: str = OWNER) -> ExportResult:
-    """Write the product's codes in ``state`` to ``out`` (.xlsx by its suffix, else CSV UTF-8 with
+    """Write the product's unsold codes in ``state`` (EXPORTABLE) to ``out`` (.xlsx by its suffix, else CSV UTF-8 with
     BOM for Excel): id, 卡号/卡密, 密码, batch. With ``after`` lock or mark_sold, available codes
-    move in the same transaction. ``out`` must pass ``outfiles.check_output`` (not in the data
+    move in the same transaction (mark_sold also takes locked codes: the owner held them back to
+    sell elsewhere). ``out`` must pass ``outfiles.check_output`` (not in the data
     folder; an existing file only with ``force``). Raises OutputRefused, DomainError
     product_not_found, invalid_value, file_unwritable, and the key's errors."""
     if after not in AFTER:
         raise DomainError("invalid_value", f"未知的导出后操作：{after}", f"unknown action after export: {after}")
     target = AFTER[after]
-    if target is not None and state is not C.AVAILABLE:
-        raise DomainError("invalid_value", "只有可售卡密可以在导出时锁定或标记售出",
-                          "only available codes can be locked or marked sold by an export")
+    if state not in EXPORTABLE:
+        raise DomainError("export_state", "只能导出未售出的卡密（可售、锁定）；已发出的卡密请用“显示卡密”查看（会记入订单时间线）",
+                          "only unsold codes (available, locked) are exported; read a delivered code through "
+                          "reveal (written to the order's timeline)")
+    if target is C.LOCKED and state is not C.AVAILABLE:
+        raise DomainError("invalid_value", "只有可售卡密可以在导出时锁定", "only available codes can be locked by an export")
     out = check_output(desk.data_dir, out, force=force, suffixes=(".csv", ".xlsx"))
     cipher = desk.code_cipher()
     with desk.atomic():
