@@ -29,13 +29,15 @@ SECRET_BACKEND_SETTING = "secret_backend"  # the owner's choice: "keyring" or "v
 
 
 def environment_problem() -> tuple[str, str] | None:
-    """(zh, en) when an environment setting the store reads is invalid (KASHOP_BUSY_TIMEOUT_MS),
-    else None; the command line refuses to run with it (exit 2)."""
+    """(zh, en) when an environment setting the store reads is invalid (KASHOP_BUSY_TIMEOUT_MS,
+    KASHOP_SECRETS), else None; the command line refuses to run with it (exit 2)."""
+    from .secrets import setting_problem
+
     try:
         store_db.parse_busy_timeout(os.environ.get(store_db.BUSY_ENV))
     except ValueError as exc:
         return str(exc.args[0]), str(exc.args[1])
-    return None
+    return setting_problem()
 
 
 class Desk:

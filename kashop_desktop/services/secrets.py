@@ -22,7 +22,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, StoreUnusable
 
 SERVICE = "kashop-desktop"
 ENV_PASSPHRASE = "KASHOP_VAULT_PASSPHRASE"
@@ -38,20 +38,37 @@ class SecretStore(Protocol):
     def delete(self, account: str) -> None: ...
 
 
+def keyring_unavailable() -> DomainError:
+    return DomainError(
+        "keyring_unavailable",
+        "系统钥匙串不可用（这台电脑没有可用的钥匙串服务）：请改用密钥保险箱（KASHOP_SECRETS=vault，或设置页的“密钥存放”）",
+        "the OS keyring is not available on this PC: use the key vault instead (KASHOP_SECRETS=vault, or "
+        "Settings > key storage)")
+
+
 class KeyringStore:
     name = "keyring"
 
     def __init__(self) -> None:
         import keyring
+        import keyring.errors
 
         self._keyring = keyring
+        self._errors = keyring.errors.KeyringError
 
     def get(self, account: str) -> dict[str, str]:
-        raw = self._keyring.get_password(SERVICE, account)
+        """Raises DomainError(keyring_unavailable) when the keyring cannot be reached."""
+        try:
+            raw = self._keyring.get_password(SERVICE, account)
+        except self._errors as exc:
+            raise keyring_unavailable() from exc
         return json.loads(raw) if raw else {}
 
     def put(self, account: str, secrets: dict[str, str]) -> None:
-        self._keyring.set_password(SERVICE, account, json.dumps(secrets))
+        try:
+            self._keyring.set_password(SERVICE, account, json.dumps(secrets))
+        except self._errors as exc:
+            raise keyring_unavailable() from exc
 
     def delete(self, account: str) -> None:
         try:
@@ -69,6 +86,20 @@ class VaultLocked(DomainError):
         )
 
 
+class VaultUnusable(StoreUnusable):
+    """vault.json is empty, damaged or unreadable: no key can be read and none is written over
+    it (CLI exit 5, like a damaged store)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            "vault_damaged",
+            f"密钥保险箱文件已损坏或为空：{path}。卡密和网关密钥现在无法读取；不会覆盖它。"
+            "请从你的备份放回这个文件（或换回原来的密钥存放处），什么都没有改动",
+            f"the key vault file is damaged or empty: {path}. Card codes and gateway keys cannot be read now; "
+            "it is not written over. Put back your copy of this file (or use the secret store that holds the "
+            "keys); nothing was changed", str(path))
+
+
 class VaultStore:
     """AES-GCM encrypted secrets in ``vault.json``; the key comes from the owner's passphrase."""
 
@@ -83,10 +114,18 @@ class VaultStore:
             self.unlock(passphrase)
 
     def _load(self) -> dict[str, object]:
+        """The vault file's content. Raises VaultUnusable (empty, damaged, unreadable)."""
         if not self.path.exists():
             return {"salt": base64.b64encode(os.urandom(16)).decode(), "entries": {}, "check": ""}
-        data: dict[str, object] = json.loads(self.path.read_text("utf-8"))
-        return data
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+            if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):
+                raise ValueError("not a vault")
+            base64.b64decode(str(data["salt"]), validate=True)
+        except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
+            raise VaultUnusable(self.path) from exc
+        vault: dict[str, object] = data
+        return vault
 
     def _save(self, data: dict[str, object]) -> None:
         tmp = self._tmp_name()
@@ -188,6 +227,19 @@ def keyring_usable() -> bool:
 
 
 BACKENDS = ("keyring", "vault")
+
+
+def setting_problem() -> tuple[str, str] | None:
+    """(zh, en) when ``KASHOP_SECRETS`` names no backend, or the keyring when this PC has none;
+    the command line refuses to run with it (exit 2)."""
+    forced = os.environ.get("KASHOP_SECRETS", "")
+    if forced and forced not in BACKENDS:
+        return (f"环境变量 KASHOP_SECRETS 的值无效：{forced!r}（只能是 vault 或 keyring，或不设置）",
+                f"KASHOP_SECRETS is not valid: {forced!r} (vault or keyring, or leave it unset)")
+    if forced == "keyring" and not keyring_usable():
+        error = keyring_unavailable()
+        return (f"KASHOP_SECRETS=keyring：{error.zh}", f"KASHOP_SECRETS=keyring: {error.en}")
+    return None
 
 
 def chosen_backend(choice: str | None) -> str:

@@ -51,6 +51,17 @@ def test_wrong_passphrase_is_shown_and_nothing_unlocks(qtbot, ctx) -> None:
     assert gateway_service.secret_status(ctx.desk).unlocked
 
 
+def test_a_damaged_vault_is_said_inline_not_a_crash(qtbot, ctx) -> None:
+    vault = Path(ctx.desk.data_dir) / "vault.json"
+    vault.write_bytes(b"")
+    dialog = VaultDialog(None, ctx)
+    qtbot.addWidget(dialog)
+    dialog.passphrase.setText("right-one")
+    assert not submit(qtbot, dialog)
+    assert "已损坏或为空" in dialog.message.text() and vault.read_bytes() == b""
+    assert not gateway_service.secret_status(ctx.desk).unlocked
+
+
 def _asking() -> VaultDialog | None:
     from kashop_desktop.gui.qt import QApplication
 
