@@ -156,13 +156,16 @@ def parse_lines(lines: list[str], *, first_line: int = 1) -> list[CodeLine]:
 
 
 def hint(code: str) -> str:
-    """The few characters shown of a masked code (to match it with a buyer, never to use it):
-    the last 4 of a code of 12 or more characters, the last 2 of 8 to 11, none of a shorter one."""
-    if len(code) >= 12:
-        return code[-4:]
-    if len(code) >= 8:
-        return code[-2:]
-    return ""
+    """The few characters shown of a masked code (to match it with a buyer, never to use it).
+
+    Never a character of a password: for a card no + password pair (``NO----PASSWORD``) the
+    card no's tail only. At most 4 characters and at most a third of the part shown, none of a
+    part shorter than 8, so a short code is never given away whole: the last 4 of 12 or more
+    characters, the last 2 or 3 of 8 to 11."""
+    shown = code.split(PAIR_JOINER, 1)[0] if PAIR_JOINER in code else code
+    if len(shown) < 8:
+        return ""
+    return shown[-min(4, len(shown) // 3):]
 
 
 def masked(tail: str) -> str:

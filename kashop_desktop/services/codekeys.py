@@ -32,11 +32,14 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ..domain.codes import hint
 from ..domain.errors import DomainError
+from ..store import codes13
+from ..store.codes13 import strip_hint
 from .secrets import SecretStore, VaultLocked, default_store
 
 TOKEN_PREFIX = "c1:"
 _AAD = b"kashop-card-code-v1"
 KEY_ID_SETTING = "codes_key_id"
+REHINT_SETTING = codes13.REHINT_SETTING  # schema 13 removed the hints: written again with the key
 
 
 def key_account(store_id: str) -> str:
@@ -157,6 +160,36 @@ def load_cipher(secrets: SecretStore, store_id: str, known_key_id: str | None,
     cipher = CodeCipher(data_key)
     remember(cipher.key_id)
     return cipher
+
+
+def with_hint(token: str, code: str) -> str:
+    """``token`` with the clear hint of ``code`` (the code it seals), domain.codes.hint."""
+    return strip_hint(token) + hint(code)
+
+
+def rehint(db: Any, cipher: CodeCipher) -> int:
+    """Write the hints schema 13 removed (``codes_rehint``), in the caller's transaction: every
+    code and every order's delivered codes opened, its hint made again. Returns the codes done.
+    Raises DomainError(code_key_wrong) when a code does not open (nothing is kept then)."""
+    con = db.connection()
+    done = 0
+    for table, key, column in (("card_code", "id", "sealed"), ("orders", "id", "card_code")):
+        last = 0
+        while True:
+            rows = con.execute(f"SELECT {key}, {column} FROM {table} WHERE {key} > ? AND {column} LIKE 'c1:%' "
+                               f"ORDER BY {key} LIMIT 5000", (last,)).fetchall()
+            if not rows:
+                break
+            updates = []
+            for row_id, text in rows:
+                lines = [with_hint(line, cipher.open(line)) for line in str(text).splitlines()]
+                updates.append(("\n".join(lines), row_id))
+            con.executemany(f"UPDATE {table} SET {column} = ? WHERE {key} = ?", updates)
+            done += len(rows) if table == "card_code" else 0
+            last = rows[-1][0]
+    con.execute("UPDATE card_code SET hint = substr(sealed, 4 + instr(substr(sealed, 4), ':')) WHERE sealed LIKE 'c1:%'")
+    con.execute("DELETE FROM setting WHERE key = ?", (REHINT_SETTING,))
+    return done
 
 
 def migration_cipher(data_dir: Path, secrets: Callable[[], SecretStore] | None = None) -> Callable[[Any], CodeCipher]:

@@ -107,6 +107,10 @@ class Desk:
             else:
                 with self.atomic():
                     self._code_cipher = load()
+            if self.setting(codekeys.REHINT_SETTING):  # schema 13 left the hints to write again
+                with self.atomic():
+                    if self.setting(codekeys.REHINT_SETTING):
+                        codekeys.rehint(self.db, self._code_cipher)
         return self._code_cipher
 
     def code_cipher_if_open(self) -> codekeys.CodeCipher | None:

@@ -34,7 +34,7 @@ from peewee import OperationalError, SqliteDatabase
 from ..domain.clock import SHOP_TZ
 from ..domain.errors import StoreBusy, StoreError, StoreUnusable
 from ..domain.states import OrderStatus
-from . import bulkload, codes6, health, rekey, report_tables, schema3
+from . import bulkload, codes6, codes13, health, rekey, report_tables, schema3
 from .backups import backup_file, list_backups, stamp
 from .dated import UNDATED_INDEX, UNDATED_INDEX_SQL
 from .models import MODELS, PaymentWatch, ReconMark, StatusCount, database
@@ -167,6 +167,11 @@ def _migration_8(db: SqliteDatabase) -> None:
     db.create_tables([ReconMark], safe=True)
 
 
+def _migration_13(db: SqliteDatabase) -> None:
+    # Masked hints never show a password (rewritten once the key is at hand); code_used unknown.
+    codes13.migrate(db)
+
+
 MIGRATIONS: list[tuple[int, Callable[[SqliteDatabase], None]]] = [
     (1, _migration_1),
     (2, _migration_2),
@@ -177,6 +182,7 @@ MIGRATIONS: list[tuple[int, Callable[[SqliteDatabase], None]]] = [
     (7, _migration_7),
     (8, _migration_8),
     (11, report_tables.migrate),  # the reports' summary tables (9 and 10 belong to other work)
+    (13, _migration_13),
 ]
 LATEST = MIGRATIONS[-1][0]
 
