@@ -36,8 +36,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "restore a backup (checked first; the current data file is kept in set-aside/)"))
     p.add_argument("backup", type=Path, help=T("备份文件", "the backup file"))
     p.add_argument("--yes", action="store_true", help=T(
-        "备份早于之后发送或结清的退款时也恢复（会先列出它们）",
-        "restore even though the backup predates refunds sent or settled since (named first)"))
+        "备份会撤销之后的退款、付款、发货或售出的卡密时也恢复（不加时先列出它们）",
+        "restore even though the backup undoes refunds, payments, deliveries or code sales made since (named "
+        "first without it)"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 

@@ -19,7 +19,7 @@ from ..domain.errors import DomainError
 from ..domain.money import format_yuan
 from ..domain.refund_states import RefundStatus
 from ..store import backups as store_backups
-from ..store import bulkload
+from ..store import bulkload, rollback
 from ..store import db as store_db
 from ..store.backups import BackupInfo, RefundSince
 from ..store.db import LATEST
@@ -164,14 +164,62 @@ def refunds_since_error(lost: list[RefundSince], *, command_line: bool = True) -
         + (" (--yes on the command line)" if command_line else ""))
 
 
+def restore_refusal(data_dir: Path, backup_file: Path) -> DomainError | None:
+    """Why ``backup_file`` can never be restored over this shop (its card codes are sealed under
+    another key: another shop's backup, every code would fail), or None."""
+    if rollback.other_key(data_dir / paths.DB_FILENAME, backup_file):
+        return DomainError(
+            "restore_other_key",
+            "这个备份的卡密密钥与本店不符（可能是另一家店或另一台电脑的备份）：恢复后所有卡密都无法读取、无法发货。没有恢复，什么都没有改动",
+            "this backup's card codes are sealed under another key (another shop's or another PC's backup): "
+            "after a restore no code could be read or delivered. Not restored; nothing was changed")
+    return None
+
+
+def restore_warning(data_dir: Path, backup_file: Path, *, command_line: bool = True) -> DomainError | None:
+    """What restoring ``backup_file`` would roll back and needs the owner's confirmation: refunds
+    sent or settled since (``refunds_since_error``), payments and deliveries made since, codes sold
+    or voided since that would be on sale again. None when it rolls back none of these."""
+    live = data_dir / paths.DB_FILENAME
+    lost = store_backups.refunds_since(live, backup_file)
+    back = rollback.rollback_since(live, backup_file)
+    if not lost and back.empty:
+        return None
+    zh, en = [], []
+    if lost:
+        refunds = refunds_since_error(lost, command_line=False)
+        zh.append(refunds.zh.rsplit("；确认", 1)[0].rstrip("。") + "。")
+        en.append(refunds.en.rsplit("; restore only", 1)[0] + ".")
+    if back.payment_count:
+        names = " ".join(back.payments) + (" …" if back.payment_count > len(back.payments) else "")
+        zh.append(f"{back.payment_count} 个订单在备份之后已付款，恢复后会回到未付款（买家的付款记录会丢失）：{names}。")
+        en.append(f"{back.payment_count} order(s) paid since would be unpaid again (the buyer's payment forgotten): "
+                  f"{names}.")
+    if back.delivery_count:
+        names = " ".join(back.deliveries) + (" …" if back.delivery_count > len(back.deliveries) else "")
+        zh.append(f"{back.delivery_count} 个订单在备份之后已发货，恢复后会回到未发货：{names}。")
+        en.append(f"{back.delivery_count} order(s) delivered since would be undelivered again: {names}.")
+    if back.codes_back:
+        zh.append(f"{back.codes_back} 个之后已售出或作废的卡密会回到可售，可能被再卖一次。")
+        en.append(f"{back.codes_back} code(s) sold or voided since would be on sale again and could be sold twice.")
+    return DomainError(
+        "restore_forgets_refunds" if lost else "restore_rolls_back",
+        "恢复这个备份会撤销备份之后的变动：" + "".join(zh) + "确认已核对后再恢复"
+        + ("（命令行加 --yes）" if command_line else ""),
+        "restoring this backup undoes what happened since: " + " ".join(en) + " Restore only once you have checked"
+        + (" (--yes on the command line)" if command_line else ""))
+
+
 def restore(data_dir: Path, backup_file: Path, *, confirmed: bool = False) -> RestoreReport:
     """Put `backup_file` back as the store of `data_dir`, after checking it through and through.
 
     The file it replaces (damaged or not) is moved, with its ``-wal``, to ``data_dir/set-aside``.
     Close the desk first: raises StoreBusy while another connection has the store open,
     StoreUnusable (``backup_unusable``) when the backup fails its check, DomainError
-    ``restore_forgets_refunds`` (naming them) when the backup predates refunds sent or settled
-    since and the owner has not ``confirmed``; nothing is moved then.
+    ``restore_other_key`` (its card codes are sealed under another key: never restored),
+    ``restore_forgets_refunds`` / ``restore_rolls_back`` (``restore_warning``: refunds, payments,
+    deliveries or sold codes it would undo) when the owner has not ``confirmed``; nothing is
+    moved then.
     """
     live = data_dir / paths.DB_FILENAME
     backup_file = backup_file.resolve()
@@ -179,9 +227,13 @@ def restore(data_dir: Path, backup_file: Path, *, confirmed: bool = False) -> Re
         raise DomainError("restore_self", "不能用数据文件本身来恢复", "the data file cannot be restored from itself")
     version = store_backups.check_backup(backup_file, LATEST)
     store_backups.ensure_unused(live)
+    refusal = restore_refusal(data_dir, backup_file)
+    if refusal is not None:
+        raise refusal
+    warning = restore_warning(data_dir, backup_file)
+    if warning is not None and not confirmed:
+        raise warning
     lost = store_backups.refunds_since(live, backup_file)
-    if lost and not confirmed:
-        raise refunds_since_error(lost)
     if lost:
         log.warning("restore of %s forgets %d refunds sent or settled since: %s", backup_file, len(lost),
                     " ".join(r.refund_no for r in lost))

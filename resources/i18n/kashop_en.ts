@@ -3704,8 +3704,8 @@ Not available: {why}</translation>
         <translation>There is no backup in the folder {folder} yet.</translation>
     </message>
     <message>
-        <source>我已核对这些退款，仍要恢复这个备份</source>
-        <translation>I have checked these refunds; restore this backup anyway</translation>
+        <source>我已核对这些变动，仍要恢复这个备份</source>
+        <translation>I have checked these changes and still want to restore this backup</translation>
     </message>
     <message>
         <source>恢复所选备份</source>

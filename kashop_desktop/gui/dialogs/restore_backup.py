@@ -1,7 +1,8 @@
 """File > 恢复备份: pick one of the backups (date, size, kind) to put back as the data file.
 
-The dialog only chooses. A backup older than refunds sent or settled since is named with
-those refunds, and chosen only once the owner ticks that they checked them. The restore itself (``services.maintenance.restore``: the backup is
+The dialog only chooses. A backup older than refunds sent or settled, payments, deliveries or
+codes sold since says what it would roll back, and is chosen only once the owner ticks that they
+checked; a backup whose card codes are sealed under another key (another shop's) cannot be chosen. The restore itself (``services.maintenance.restore``: the backup is
 checked through and through first, the current file is set aside, never deleted) runs between
 two windows, when no connection to the store is open (gui/app.py). Two entry points: ``ask``
 inside the running window (window-modal, no nested event loop) and ``ask_modal`` before the
@@ -15,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ...domain.clock import SHOP_TZ
+from ...domain.errors import DomainError
 from ...services import maintenance
 from ..i18n import error_text
 from ..qt import (
@@ -40,6 +42,7 @@ class RestoreBackupDialog(QDialog):
         self.data_dir = data_dir
         self.backups = maintenance.list_backups(data_dir)
         self.chosen: Path | None = None
+        self.refusal: DomainError | None = None  # the selected backup can never be restored (another key)
         self.setWindowTitle(self.tr("恢复备份"))
         layout = QVBoxLayout(self)
         if problem:
@@ -66,7 +69,7 @@ class RestoreBackupDialog(QDialog):
         self.refunds_warning.setStyleSheet("QLabel{background:#fdecea;border:1px solid #e0a0a0;padding:6px;}")
         self.refunds_warning.hide()
         layout.addWidget(self.refunds_warning)
-        self.refunds_ack = QCheckBox(self.tr("我已核对这些退款，仍要恢复这个备份"), self)
+        self.refunds_ack = QCheckBox(self.tr("我已核对这些变动，仍要恢复这个备份"), self)
         self.refunds_ack.hide()
         self.refunds_ack.toggled.connect(self._update_ok)
         layout.addWidget(self.refunds_ack)
@@ -109,16 +112,19 @@ class RestoreBackupDialog(QDialog):
 
     def _selection_changed(self) -> None:
         rows = self.table.selectionModel().selectedRows()
-        lost = maintenance.refunds_since(self.data_dir, self.backups[rows[0].row()].path) if rows else []
-        self.refunds_warning.setText(error_text(maintenance.refunds_since_error(lost, command_line=False)) if lost else "")
-        self.refunds_warning.setVisible(bool(lost))
+        path = self.backups[rows[0].row()].path if rows else None
+        self.refusal = maintenance.restore_refusal(self.data_dir, path) if path else None
+        warning = self.refusal or (maintenance.restore_warning(self.data_dir, path, command_line=False) if path else None)
+        self.refunds_warning.setText(error_text(warning) if warning else "")
+        self.refunds_warning.setVisible(warning is not None)
         self.refunds_ack.setChecked(False)
-        self.refunds_ack.setVisible(bool(lost))
+        self.refunds_ack.setVisible(warning is not None and self.refusal is None)
         self._update_ok()
 
     def _update_ok(self) -> None:
         rows = self.table.selectionModel().selectedRows()
-        self.ok_button.setEnabled(bool(rows) and (self.refunds_ack.isHidden() or self.refunds_ack.isChecked()))
+        self.ok_button.setEnabled(bool(rows) and self.refusal is None
+                                  and (self.refunds_ack.isHidden() or self.refunds_ack.isChecked()))
 
     def accept(self) -> None:
         rows = self.table.selectionModel().selectedRows()
