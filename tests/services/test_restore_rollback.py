@@ -59,7 +59,7 @@ def test_an_older_backup_names_payments_deliveries_and_codes_and_needs_yes(data_
 
 
 def test_another_shops_backup_is_refused(data_dir: Path, tmp_path: Path, clock) -> None:
-    backup, no = _shop(data_dir, clock)
+    backup, _no = _shop(data_dir, clock)
     other_dir = tmp_path / "other"
     other_dir.mkdir()
     other, _ = _shop(other_dir, clock)
