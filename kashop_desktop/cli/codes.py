@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.codes import CodeState
-from ..domain.errors import MoneyError
+from ..domain.errors import DomainError, MoneyError
 from ..domain.money import format_yuan, parse_yuan
 from .common import add_command, add_noun, run_with_desk
 from .helptext import JSON_HELP, ORDER_NO_HELP, T
@@ -37,6 +37,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--batch", default="", metavar="NOTE", help=T("这一批的备注", "a note for this batch"))
     p.add_argument("--cost", default=None, metavar="YUAN", help=T("每个卡密的成本（元）", "cost per code in yuan"))
     p.add_argument("--dry-run", action="store_true", help=T("只检查每一行，不导入", "check every line, import nothing"))
+    p.add_argument("--encoding", metavar="NAME", help=T(
+        "文本文件的编码（如 big5、shift_jis）；默认自动识别 UTF-8 与 GBK/GB18030",
+        "the text file's encoding (e.g. big5, shift_jis); by default UTF-8 and GBK/GB18030 are recognised"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(codes, common, "list", cmd_codes_list, T("一个商品的卡密（打码显示）", "a product's codes, masked"))
     p.add_argument("--product", required=True, metavar="NAME", help=PRODUCT_HELP)
@@ -90,12 +93,22 @@ STATE_HELP = T("卡密状态：available 可售、reserved 已预留、delivered
 IDS_HELP = T("卡密 ID（可多个，见 codes list）", "code ids (one or more; see codes list)")
 
 
-def _lines(source: str) -> list[str]:
-    from ..services.code_import import decode_text, read_code_file
+def _lines(source: str, encoding: str | None) -> list[str]:
+    """The lines of FILE (or stdin); an empty file or first sheet is a bad argument (exit 2)."""
+    from ..services.code_files import read_code_file
+    from ..services.code_import import decode_text
 
     if source == "-":
-        return decode_text(sys.stdin.buffer.read(), "stdin").splitlines()
-    return read_code_file(Path(source))
+        lines = decode_text(sys.stdin.buffer.read(), "stdin").splitlines()
+        if not any(line.strip() for line in lines):
+            raise UsageError("标准输入里没有卡密\nno codes on stdin")
+        return lines
+    try:
+        return read_code_file(Path(source), encoding)
+    except DomainError as exc:
+        if exc.code in ("codes_file_empty", "import_empty", "import_bad_encoding"):
+            raise UsageError(f"{exc.zh}\n{exc.en}") from exc
+        raise
 
 
 def cmd_codes_import(args: argparse.Namespace) -> int:
@@ -105,7 +118,7 @@ def cmd_codes_import(args: argparse.Namespace) -> int:
         cost = parse_yuan(args.cost) if args.cost is not None else 0
     except MoneyError as exc:
         raise UsageError(f"--cost（元）：{exc.zh}\n--cost (yuan): {exc.en}") from exc
-    lines = _lines(args.file)
+    lines = _lines(args.file, args.encoding)
 
     def body(desk: Any) -> int:
         if args.dry_run:
@@ -121,15 +134,20 @@ def cmd_codes_import(args: argparse.Namespace) -> int:
     return run_with_desk(args, body)
 
 
+SHOWN = 20  # duplicates and problems named one by one; the rest are counted
+
+
 def _report_import(args: argparse.Namespace, plan: Any, imported: int, delivered: list[str]) -> None:
     if args.json:
         print_json({"product": plan.product, "imported": imported, "new": len(plan.new), "dry_run": args.dry_run,
                     "duplicates": [{"line": d.line, "first_line": d.first_line, "sold": d.sold}
                                    for d in plan.duplicates],
                     "problems": [{"line": n, "zh": z, "en": e} for n, z, e in plan.problems],
+                    "headers_skipped": plan.headers,
+                    "warnings": [{"line": n, "zh": z, "en": e} for n, z, e in plan.warnings],
                     "delivered_backorders": delivered})
         return
-    for d in plan.duplicates:
+    for d in plan.duplicates[:SHOWN]:
         if d.sold:
             print_error(f"第 {d.line} 行：卡密已售出或作废，永远不能再导入", f"line {d.line}: the code was sold or voided; "
                         "it can never be imported again")
@@ -138,8 +156,19 @@ def _report_import(args: argparse.Namespace, plan: Any, imported: int, delivered
         else:
             print_error(f"第 {d.line} 行：与第 {d.first_line} 行重复，未导入",
                         f"line {d.line}: same code as line {d.first_line}; not imported")
-    for _line, z, e in plan.problems:
+    if len(plan.duplicates) > SHOWN:
+        more = len(plan.duplicates) - SHOWN
+        print_error(f"……另有 {more} 个重复（--json 列出全部）", f"... and {more} more duplicates (--json lists them all)")
+    for _line, z, e in plan.problems[:SHOWN]:
         print_error(f"{z}，未导入", f"{e}; not imported")
+    if len(plan.problems) > SHOWN:
+        more = len(plan.problems) - SHOWN
+        print_error(f"……另有 {more} 行有问题（--json 列出全部）", f"... and {more} more lines with problems (--json)")
+    for _line, z, e in plan.warnings[:SHOWN]:
+        print_error(f"注意：{z}", f"note: {e}")
+    if plan.headers:
+        lines = " ".join(map(str, plan.headers))
+        print_error(f"已跳过表头行：{lines}", f"header lines skipped: {lines}")
     verb = ("可导入" if args.dry_run else "已导入") if zh(args) else ("would import" if args.dry_run else "imported")
     count = len(plan.new) if args.dry_run else imported
     print(f"{verb} {count}，未导入 {plan.refused}（{plan.product}）" if zh(args)
@@ -149,17 +178,24 @@ def _report_import(args: argparse.Namespace, plan: Any, imported: int, delivered
 
 
 def cmd_codes_list(args: argparse.Namespace) -> int:
-    from ..services.codes import list_codes
+    from ..services.codes import count_codes, list_codes
+
+    if args.limit < 1:
+        raise UsageError("--limit 必须是正整数\n--limit must be a positive whole number")
 
     def body(desk: Any) -> int:
-        found = list_codes(desk, args.product, CodeState(args.state) if args.state else None, args.batch,
-                           limit=args.limit)
+        state = CodeState(args.state) if args.state else None
+        found = list_codes(desk, args.product, state, args.batch, limit=args.limit)
+        total = count_codes(desk, args.product, state, args.batch) if len(found) >= args.limit else len(found)
         if args.json:
-            print_json({"codes": found})
+            print_json({"codes": found, "total": total, "truncated": total > len(found)})
             return EXIT_OK
         header = ["ID", "卡密", "状态", "批次", "成本", "订单"] if zh(args) else ["id", "code", "state", "batch", "cost", "order"]
         table([[str(c.id), c.masked, c.state.zh if zh(args) else c.state.en, c.batch, format_yuan(c.cost_fen),
                 c.order_no or ""] for c in found], header)
+        if total > len(found):
+            print(f"只列出前 {len(found)} 个，共 {total} 个（--limit 可调整）" if zh(args)
+                  else f"showing the first {len(found)} of {total} (see --limit)")
         return EXIT_OK
 
     return run_with_desk(args, body)

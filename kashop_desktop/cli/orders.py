@@ -447,6 +447,7 @@ def cmd_orders_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_orders_mark_paid(args: argparse.Namespace) -> int:
+    from ..services.common import get_order
     from ..services.orders import TRADE_NO_REPLACED, mark_paid
 
     def body(desk: Any) -> int:
@@ -464,7 +465,16 @@ def cmd_orders_mark_paid(args: argparse.Namespace) -> int:
         if "already_paid" in changes.messages:
             return done(args, changes, f"{args.order_no} 已用该交易号支付过，未做任何改动",
                         f"{args.order_no} was already paid with this trade no; nothing changed", already_paid=True)
-        return done(args, changes, f"已补单 {args.order_no}", f"marked {args.order_no} paid", already_paid=False)
+        order = get_order(args.order_no)
+        delivered, waiting = order.delivered_at is not None, order.backorder_at is not None
+        zh_text, en_text = f"已补单 {args.order_no}", f"marked {args.order_no} paid"
+        if delivered:
+            zh_text, en_text = zh_text + "，已发货", en_text + " and delivered it"
+        elif waiting:
+            zh_text += "；卡密缺货，订单已加入缺货待发，补货后按先后自动发货（orders backorders）"
+            en_text += "; no code in stock: the order joined the backorder queue and is delivered when codes are " \
+                       "imported (orders backorders)"
+        return done(args, changes, zh_text, en_text, already_paid=False, delivered=delivered, backorder=waiting)
 
     return run_with_desk(args, body)
 

@@ -53,7 +53,7 @@ def cmd_products_list(args: argparse.Namespace) -> int:
             return EXIT_OK
         header = (["商品", "类型", "价格", "库存", "低库存阈值", "缺货待发", "提醒"] if zh(args)
                   else ["product", "type", "price", "stock", "threshold", "backorders", "warning"])
-        rows = [[p.name, p.product_type.zh if zh(args) else p.product_type.value, format_yuan(p.price_fen),
+        rows = [[p.name, p.product_type.zh if zh(args) else p.product_type.en, format_yuan(p.price_fen),
                  str(p.stock) + (" ∞" if p.reusable else ""), str(p.threshold or "—"), str(p.backorders),
                  ("库存不足" if zh(args) else "low stock") if p.low_stock else ""] for p in found]
         table(rows, header)
@@ -86,6 +86,7 @@ def cmd_products_add(args: argparse.Namespace) -> int:
 
 
 def cmd_products_set(args: argparse.Namespace) -> int:
+    from ..domain.errors import PolicyError
     from ..services.products import PRODUCT_KEYS, parse_setting, set_product
 
     values: dict[str, Any] = {}
@@ -102,7 +103,10 @@ def cmd_products_set(args: argparse.Namespace) -> int:
             raise UsageError(f"{exc.zh}\n{exc.en}") from exc
 
     def body(desk: Any) -> int:
-        changes = set_product(desk, args.name, values)
+        try:
+            changes = set_product(desk, args.name, values)
+        except PolicyError as exc:  # a value out of range is a bad value (exit 2), like one that does not parse
+            raise UsageError(f"{exc.zh}\n{exc.en}") from exc
         if args.json:
             print_json(changes_json(changes, product_ids=sorted(changes.product_ids)))
         else:

@@ -19,6 +19,10 @@ class ProductType(StrEnum):
     def zh(self) -> str:
         return {"card_code": "卡密", "direct_recharge": "直充", "physical": "实物"}[self.value]
 
+    @property
+    def en(self) -> str:
+        return {"card_code": "Card code", "direct_recharge": "Direct recharge", "physical": "Physical"}[self.value]
+
 
 class Channel(StrEnum):
     ALIPAY = "alipay"

@@ -23,6 +23,7 @@ from .common import OWNER
 from .desk import Desk
 from .outfiles import check_output, write_atomically
 from .products import get_product, update_low_stock
+from .recon_export import safe_text
 
 C = CodeState
 #: The states an export reads: unsold codes only (a delivered code is read through reveal, logged).
@@ -42,7 +43,7 @@ class ExportResult:
 def export_codes(desk: Desk, product: str, out: Path, *, state: CodeState = C.AVAILABLE, after: str = "keep",
                  force: bool = False, actor: str = OWNER) -> ExportResult:
     """Write the product's unsold codes in ``state`` (EXPORTABLE) to ``out`` (.xlsx by its suffix, else CSV UTF-8 with
-    BOM for Excel): id, 卡号/卡密, 密码, batch. With ``after`` lock or mark_sold, available codes
+    BOM for Excel, codes as ``="…"`` so Excel keeps them as text): id, 卡号/卡密, 密码, batch. With ``after`` lock or mark_sold, available codes
     move in the same transaction (mark_sold also takes locked codes: the owner held them back to
     sell elsewhere). ``out`` must pass ``outfiles.check_output`` (not in the data
     folder; an existing file only with ``force``). Raises OutputRefused, DomainError
@@ -82,6 +83,16 @@ def export_codes(desk: Desk, product: str, out: Path, *, state: CodeState = C.AV
 HEADER = ["id", "卡号/卡密 code", "密码 password", "批次 batch"]
 
 
+def _quoted(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"' if value else ""
+
+
+def as_text(value: str) -> str:
+    """A CSV cell Excel keeps as text (``="0001234"``: no number, no dropped zeros, no date);
+    the desk's import unwraps it (services.imports.cells.unwrap_excel_text)."""
+    return '="' + value.replace('"', '""') + '"' if value else ""
+
+
 def _write(out: Path, rows: list[list[str]]) -> None:
     def write(tmp: Path) -> None:
         if out.suffix.lower() == ".xlsx":
@@ -95,9 +106,10 @@ def _write(out: Path, rows: list[list[str]]) -> None:
             book.save(tmp)
         else:
             buffer = io.StringIO()
-            writer = csv.writer(buffer, lineterminator="\r\n")
-            writer.writerow(HEADER)
-            writer.writerows(rows)
+            csv.writer(buffer, lineterminator="\r\n").writerow(HEADER)
+            # ="…" must stay unquoted for Excel to read it as text; codes hold no comma (canonical splits there)
+            buffer.writelines(f"{code_id},{as_text(code)},{as_text(password)},{_quoted(safe_text(batch))}\r\n"
+                              for code_id, code, password, batch in rows)
             tmp.write_text(buffer.getvalue(), encoding="utf-8-sig")
 
     write_atomically(out, write)

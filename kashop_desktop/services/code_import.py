@@ -13,25 +13,20 @@ hashing are one call each per code, duplicates against the store are one indexed
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from ..domain.clock import to_epoch
-from ..domain.codes import CodeLine, canonical, parse_lines
+from ..domain.codes import PAIR_JOINER, CodeLine, canonical, parse_line
 from ..domain.errors import DomainError
 from ..domain.order import ProductType
 from ..store.models import CardCode, Order
 from .changes import Changes
+from .code_files import cell_problem, is_header
 from .codes import add_code_events, code_event
 from .common import OWNER
 from .desk import Desk
 from .products import BACKORDER_SQL, backorder_clause, get_product, update_low_stock
 
-HEADER_WORDS = {"卡密", "卡号", "密码", "卡号----密码", "卡号----卡密", "code", "codes", "card", "card_no",
-                "password", "card_no----password", "card----password", "code----password"}
 _CHUNK = 900  # SQLite's bound parameters per statement, with room to spare
 
 
@@ -56,6 +51,10 @@ class ImportPlan:
     duplicates: list[Duplicate] = field(default_factory=list)
     problems: list[tuple[int, str, str]] = field(default_factory=list)
     digests: dict[int, str] = field(default_factory=dict)
+    #: Header lines skipped (at the top or repeated mid-file), and warnings that import anyway
+    #: (line, zh, en): the same card no with another password.
+    headers: list[int] = field(default_factory=list)
+    warnings: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def refused(self) -> int:
@@ -72,24 +71,9 @@ class ImportResult:
 
 # ---- reading ------------------------------------------------------------------------------------
 
-def read_code_file(path: Path) -> list[str]:
-    """The lines of a code file, recognised by content. Raises DomainError file_unreadable /
-    file_encoding / file_format (an old .xls, a damaged workbook) with the way to save it again."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DomainError("file_unreadable", f"无法读取文件：{path}（{exc.strerror}）",
-                          f"cannot read file: {path} ({exc.strerror})") from exc
-    if data.startswith(b"PK\x03\x04"):
-        return _xlsx_lines(data, path)
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise DomainError("file_format", f"{path.name} 是旧版 .xls 工作簿：请另存为 .xlsx 或文本后再导入",
-                          f"{path.name} is an old .xls workbook: save it as .xlsx or text and import that")
-    return decode_text(data, path.name).splitlines()
-
-
 def decode_text(data: bytes, name: str = "") -> str:
-    """Text from bytes: BOM first (UTF-8, UTF-16), then strict UTF-8, then strict GB18030."""
+    """Pasted or piped text from bytes: BOM first (UTF-8, UTF-16), then strict UTF-8, then
+    strict GB18030. Raises DomainError(file_encoding); a file goes through ``read_code_file``."""
     for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if data.startswith(bom):
             return data.decode(encoding, errors="replace")
@@ -100,34 +84,6 @@ def decode_text(data: bytes, name: str = "") -> str:
             continue
     raise DomainError("file_encoding", f"{name} 的编码无法识别：请另存为 UTF-8 文本后再导入",
                       f"cannot tell the encoding of {name}: save it as UTF-8 text and import that")
-
-
-def _xlsx_lines(data: bytes, path: Path) -> list[str]:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DomainError("file_format", f"{path.name} 不是可读的 .xlsx 工作簿（可能已损坏）：请重新保存后再导入",
-                          f"{path.name} is not a readable .xlsx workbook (damaged?): save it again and import that"
-                          ) from exc
-    lines: list[str] = []
-    try:
-        for row in book.worksheets[0].iter_rows(values_only=True):
-            lines.append("\t".join(_cell_text(v) for v in row if v is not None and str(v).strip()))
-    finally:
-        book.close()
-    return lines
-
-
-NUMBER_CELL = "\ufffenumber:"  # marks a line with a number cell (a noncharacter: never in a real code)
-
-
-def _cell_text(value: Any) -> str:
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        # Excel keeps 15 digits and drops leading zeros: such a code may already be wrong.
-        return f"{NUMBER_CELL}{value}"
-    return str(value)
 
 
 # ---- planning and importing -----------------------------------------------------------------------
@@ -141,12 +97,21 @@ def plan_import(desk: Desk, product: str, lines: list[str]) -> ImportPlan:
     cipher = desk.code_cipher()
     plan = ImportPlan(target.name)
     first_seen: dict[str, int] = {}
-    start = 1
-    if lines and canonical(lines[0]).lower() in HEADER_WORDS:
-        start = 2
-    for parsed in parse_lines(lines[start - 1:], first_line=start):
-        if parsed.code is None or NUMBER_CELL in lines[parsed.line - 1]:
-            plan.problems.append(_problem(parsed, lines[parsed.line - 1]))
+    numbers: dict[str, tuple[int, str]] = {}  # card no -> (first line, its password)
+    for number, raw in enumerate(lines, start=1):
+        problem = cell_problem(number, raw)
+        if problem is not None:
+            plan.problems.append(problem)
+            continue
+        if is_header(raw):
+            plan.headers.append(number)
+            continue
+        parsed = parse_line(number, raw)
+        if parsed is None:
+            continue
+        if parsed.code is None:
+            assert parsed.problem is not None
+            plan.problems.append((parsed.line, parsed.problem[0], parsed.problem[1]))
             continue
         digest = cipher.digest(parsed.code)
         if digest in first_seen:
@@ -155,16 +120,20 @@ def plan_import(desk: Desk, product: str, lines: list[str]) -> ImportPlan:
         first_seen[digest] = parsed.line
         plan.digests[parsed.line] = digest
         plan.new.append(parsed)
+        _same_card_no(plan, numbers, parsed)
     _drop_stored(plan)
     return plan
 
 
-def _problem(parsed: CodeLine, raw: str) -> tuple[int, str, str]:
-    if parsed.problem is not None:
-        return parsed.line, parsed.problem[0], parsed.problem[1]
-    return (parsed.line, f"第 {parsed.line} 行是数字单元格：Excel 只保留 15 位并去掉开头的 0，请把该列设为文本后重新录入",
-            f"line {parsed.line} is a number cell: Excel keeps 15 digits and drops leading zeros; format the column "
-            "as Text and enter the codes again")
+def _same_card_no(plan: ImportPlan, numbers: dict[str, tuple[int, str]], parsed: CodeLine) -> None:
+    """Warn (import anyway) when a card no comes again with another password."""
+    card_no, joiner, password = (parsed.code or "").partition(PAIR_JOINER)
+    if not joiner:
+        return
+    seen = numbers.setdefault(card_no, (parsed.line, password))
+    if seen[1] != password:
+        plan.warnings.append((parsed.line, f"第 {parsed.line} 行的卡号与第 {seen[0]} 行相同，但密码不同：请核对",
+                              f"line {parsed.line} has the card no of line {seen[0]} with another password: check it"))
 
 
 def _drop_stored(plan: ImportPlan) -> None:

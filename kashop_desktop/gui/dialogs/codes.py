@@ -8,7 +8,7 @@ from typing import Any
 
 from ...domain.errors import DomainError, MoneyError
 from ...domain.money import parse_yuan
-from ...services import code_export, code_import
+from ...services import code_export, code_files, code_import
 from ...services import codes as code_service
 from ...services.code_import import ImportPlan
 from ..context import DeskContext
@@ -91,7 +91,7 @@ class ImportCodesDialog(OpDialog):
 
     def load_file(self, path: Path) -> None:
         try:
-            lines = code_import.read_code_file(path)
+            lines = code_files.read_code_file(path)
         except DomainError as exc:
             self.service_error = error_text(exc)
             self.revalidate()
