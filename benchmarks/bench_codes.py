@@ -36,7 +36,8 @@ def write_codes(path: Path, count: int, duplicates: int) -> None:
 
 
 def fast(desk: object, path: Path) -> tuple[float, object]:
-    from kashop_desktop.services.code_import import import_codes, read_code_file
+    from kashop_desktop.services.code_files import read_code_file
+    from kashop_desktop.services.code_import import import_codes
 
     start = time.perf_counter()
     result = import_codes(desk, "基准卡", read_code_file(path), batch="bench")  # type: ignore[arg-type]
