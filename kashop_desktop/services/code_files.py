@@ -13,6 +13,7 @@ export (id, code, password, batch) is recognised by its header and read back as 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -25,12 +26,12 @@ from .imports.reading import open_table
 #: never in a real code).
 MARK = "\ufffe"
 NUMBER, BOOL, ERROR, FORMULA, DATE, LONG = "number", "bool", "error", "formula", "date", "long"
-HEADER_WORDS = frozenset({"卡密", "卡号", "密码", "卡號", "密碼", "卡号----密码", "卡号----卡密", "code", "codes", "card", "card_no",
-                          "cardno", "card no", "password", "pwd", "pass", "卡号/卡密", "卡号/卡密 code", "密码 password",
-                          "id", "批次", "批次 batch", "batch", "序号", "no", "no."})
+#: The words a header line is made of (split at ----, tabs, commas and spaces, lower case).
+HEADER_WORDS = frozenset({"卡密", "卡号", "密码", "卡號", "密碼", "code", "codes", "card", "card_no", "cardno", "no",
+                          "no.", "password", "pwd", "pass", "卡号/卡密", "id", "批次", "batch", "序号"})
 #: Words a header line must hold at least one of (id / batch alone are not a header).
-_CODE_WORDS = frozenset({"卡密", "卡号", "密码", "卡號", "密碼", "code", "codes", "card", "card_no", "cardno", "card no", "password",
-                         "pwd", "卡号/卡密", "卡号/卡密 code", "密码 password"})
+_CODE_WORDS = HEADER_WORDS - {"no", "no.", "id", "批次", "batch", "序号"}
+_WORD_SPLIT = re.compile(r"----|[\t,，\s]+")
 EXPORT_HEADER = ("id", "卡号/卡密 code", "密码 password", "批次 batch")
 
 
@@ -92,13 +93,15 @@ def _marked(value: Cell) -> str | None:
 
 def is_header(line: str) -> bool:
     """Whether a line is a column header (卡号 / 密码 / 卡密 / card / password ...), at the top
-    or repeated mid-file, not a code."""
-    text = canonical(line).lower()
-    if not text:
+    or repeated mid-file, not a code. Cheap for a code line: its first word decides."""
+    text = line.strip().lower()
+    if not text or len(text) > 80:
         return False
-    words = [w.strip() for w in text.replace("----", "\t").replace(",", "\t").split("\t") if w.strip()]
-    if len(words) == 1 and " " in words[0] and words[0] not in HEADER_WORDS:
-        words = words[0].split()
+    if not text.isascii():
+        text = canonical(text).lower()
+    words = [w for w in _WORD_SPLIT.split(text) if w]
+    if not words or words[0] not in HEADER_WORDS:
+        return False
     return all(w in HEADER_WORDS for w in words) and any(w in _CODE_WORDS for w in words)
 
 
