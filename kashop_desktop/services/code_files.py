@@ -70,8 +70,8 @@ def row_line(cells: list[Cell]) -> str:
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
         marked = _marked(value)
-        if marked is not None:
-            return marked
+        if marked is not None:  # the cells before it stay, so the owner sees which row it is
+            return "\t".join([*parts, marked])
         parts.append(unwrap_excel_text(str(value).strip()))
     return "\t".join(parts)
 
@@ -106,10 +106,12 @@ def is_header(line: str) -> bool:
 
 
 def cell_problem(line_no: int, raw: str) -> tuple[int, str, str] | None:
-    """(line, zh, en) for a marked line, naming the cell's real problem; None for other lines."""
-    if not raw.startswith(MARK):
+    """(line, zh, en) for a line holding a marked cell, naming the cell's real problem; None for
+    other lines."""
+    at = raw.find(MARK)
+    if at < 0:
         return None
-    kind, _, shown = raw[len(MARK):].partition(":")
+    kind, _, shown = raw[at + len(MARK):].partition(":")
     text = {
         NUMBER: (f"第 {line_no} 行是数字单元格（{shown}）：Excel 只保留 15 位并去掉开头的 0，请把该列设为文本后重新录入",
                  f"line {line_no} is a number cell ({shown}): Excel keeps 15 digits and drops leading zeros; format "
