@@ -65,7 +65,7 @@ def read_code_file(path: Path, encoding: str | None = None) -> list[str]:
 def row_line(cells: list[Cell]) -> str:
     """One row as a code line: its non-empty cells joined by a tab, or a marked line naming the
     first cell that cannot be a code."""
-    parts = []
+    parts: list[str] = []
     for value in cells:
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
