@@ -7,7 +7,7 @@ import pytest
 
 from kashop_desktop.domain.codes import CodeState
 from kashop_desktop.domain.order import ProductType
-from kashop_desktop.gui.dialogs.codes import DeleteCodesDialog, ImportCodesDialog
+from kashop_desktop.gui.dialogs.codes import DeleteCodesDialog, ExportCodesDialog, ImportCodesDialog
 from kashop_desktop.gui.dialogs.product import ProductDialog
 from kashop_desktop.gui.pages import CodesPage, ProductsPage
 from kashop_desktop.gui.pages.codes import BACKORDER_TAB
@@ -126,3 +126,22 @@ def test_the_delete_dialog_says_a_sold_code_is_kept_for_ever(qtbot, ctx, tmp_pat
     assert "曾发给买家，永远不能删除" in text and "只能作废" not in text
     assert not delete.ok_button.isEnabled() and "从未发给买家" in delete.message.text()
     delete.grab().save(str(tmp_path / "delete.png"))
+
+
+def test_the_export_dialog_never_replaces_a_file_it_was_not_told_to(qtbot, ctx, tmp_path) -> None:
+    products.add_product(ctx.desk, "点卡 50元", ProductType.CARD_CODE, 50_00)
+    code_import.import_codes(ctx.desk, "点卡 50元", ["EXPORTGUI0000001", "EXPORTGUI0000002"])
+    out = tmp_path / "earlier.csv"
+    out.write_text("earlier export\n", encoding="utf-8")
+    dialog = ExportCodesDialog(None, ctx, "点卡 50元")
+    qtbot.addWidget(dialog)
+    dialog.options["keep"].setChecked(True)
+    dialog.path.setText(str(out))  # typed: the file is there, nobody confirmed replacing it
+    assert not submit(qtbot, dialog)
+    assert "已存在" in dialog.message.text() and out.read_text("utf-8") == "earlier export\n"
+    dialog.path.setText(str(ctx.desk.data_dir / "kashop.sqlite3"))
+    assert not submit(qtbot, dialog) and "数据文件夹" in dialog.message.text()
+    dialog.confirmed = str(out)  # chosen in the save dialog, which asked
+    dialog.path.setText(str(out))
+    assert submit(qtbot, dialog)
+    assert "EXPORTGUI0000001" in out.read_text("utf-8-sig")
