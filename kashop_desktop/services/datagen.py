@@ -39,6 +39,7 @@ from ..store import bulkload
 from ..store.models import GatewayAccount, Product
 from .bulk import insert_orders
 from .desk import Desk
+from .history_refunds import add_history_refunds
 
 #: Products a generated shop sells when it has none: (name, type, price in fen).
 DEFAULT_PRODUCTS: list[tuple[str, str, int]] = [
@@ -311,7 +312,8 @@ def shop_products(desk: Desk) -> list[ProductSpec]:
 def load(desk: Desk, n: int, *, seed: int = 7, now: datetime | None = None, years: float = 3.0,
          events: bool = True) -> int:
     """Generate ``n`` orders into ``desk`` through the bulk path (one transaction, indexes
-    rebuilt once) and, with ``events``, their 下单/支付/发货/完成/取消 timeline entries.
+    rebuilt once), the request and succeeded refund behind every refunded one (history_refunds)
+    and, with ``events``, their 下单/支付/发货/完成/取消/退款 timeline entries.
     Returns the number of orders inserted."""
     from .demo import ensure_demo_secrets
     from .gateways import ensure_builtin_accounts
@@ -326,16 +328,16 @@ def load(desk: Desk, n: int, *, seed: int = 7, now: datetime | None = None, year
         rows = orders(n, seed=seed, now=now or desk.now(), products=products, gateways=accounts, years=years,
                       first_seq=first_seq)
         added = insert_orders(desk, rows, batch=20_000, bulk=True)
+        now_s = to_epoch(now or desk.now())
         if events:
             with bulkload.indexes_rebuilt(desk.db.connection(), "order_event"):
                 history_events(desk, first_id)
+                add_history_refunds(desk, first_id, now_s)
+        else:
+            add_history_refunds(desk, first_id, now_s, events=False)
     return added
 
 
-#: A cancel reason per order, from its id (most buyers ordered by mistake or no longer need it).
-_REASON_PICK = ("CASE id % 10 WHEN 0 THEN 'duplicate' WHEN 1 THEN 'duplicate' WHEN 2 THEN 'wrong_item' "
-                "WHEN 3 THEN 'payment_issue' WHEN 4 THEN 'merchant_fault' WHEN 5 THEN 'not_needed' "
-                "WHEN 6 THEN 'not_needed' WHEN 7 THEN 'other' ELSE 'mistaken' END")
 #: One INSERT ... SELECT per kind of timeline entry (with its data column, or '{}' added):
 #: set-based, whatever the number of orders.
 _EVENT_SQL = [
@@ -346,15 +348,10 @@ _EVENT_SQL = [
     "WHERE id >= ? AND delivered_at IS NOT NULL",
     "SELECT id, completed_at, 'system', 'complete', '', 'delivered', 'completed' FROM orders "
     "WHERE id >= ? AND completed_at IS NOT NULL",
-    "SELECT id, cancelled_at, CASE WHEN paid_at IS NULL THEN 'system' ELSE 'owner' END, "
-    "CASE WHEN paid_at IS NULL THEN 'expire' ELSE 'cancel' END, '', "
-    "CASE WHEN paid_at IS NULL THEN 'pending_payment' ELSE 'paid' END, 'cancelled', "
-    # the buyer's reason for a paid order cancelled, spread over the reasons as shops see them
-    f"CASE WHEN paid_at IS NULL THEN '{{}}' ELSE json_object('reason', {_REASON_PICK}) END FROM orders "
-    "WHERE id >= ? AND cancelled_at IS NOT NULL",
-    "SELECT id, MIN(updated_at, COALESCE(delivered_at, paid_at) + 3600), 'owner', 'approved', "
-    "'售后争议：商家原因', 'delivered', status FROM orders "
-    "WHERE id >= ? AND status IN ('refunded', 'partially_refunded')",
+    # Payment windows that ran out; a paid cancellation's request, approval and refund come from
+    # history_refunds, as do the refunds of 已退款 and 部分退款 orders.
+    "SELECT id, cancelled_at, 'system', 'expire', '', 'pending_payment', 'cancelled' FROM orders "
+    "WHERE id >= ? AND cancelled_at IS NOT NULL AND paid_at IS NULL",
 ]
 
 

@@ -38,6 +38,7 @@ from .codes import reserve_codes
 from .common import add_events, buyer_for, event_row
 from .desk import Desk
 from .gateways import ensure_builtin_accounts, save_account
+from .history_refunds import add_history_refunds
 from .refund_queue import RefundQueue
 from .secrets import VaultStore
 
@@ -72,6 +73,8 @@ REALISTIC_FROM = 20_000
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 #: Orders complete by themselves a day after delivery (the buyer did not complain).
 AUTO_COMPLETE_S = 86400
+#: A paid recharge or physical order waits at most this long for its supplier.
+PAID_WAITS_S = 2 * 86400
 
 
 def _weighted(rng: random.Random, pairs: list[tuple[Any, int]]) -> Any:
@@ -82,7 +85,14 @@ def _built(orders: int) -> bool:
     """The demo shop is already there: its products, at least ``orders`` orders, its scenarios."""
     return (Product.select().where(Product.name.in_([p[0] for p in PRODUCTS])).count() == len(PRODUCTS)
             and Order.select().where(Order.order_no.startswith("KS")).count() >= orders
-            and CancelRequest.select().exists())
+            and _scenarios_built())
+
+
+def _scenarios_built() -> bool:
+    """The scenario orders (``KSD...``: open requests, disputes, settled refunds) are there."""
+    return Order.select().where(Order.order_no.startswith("KSD")).exists()
+
+
 DEMO_PASSPHRASE = "kashop-demo"
 
 
@@ -104,6 +114,19 @@ def build(desk: Desk, orders: int = 2000, *, seed: int = 7, with_events: bool = 
     if _built(orders):
         return added  # a relaunch: three reads, no write transaction, nothing to add
     ensure_demo_secrets(desk)
+    before = _totals()
+    _build(desk, orders, seed, with_events, settle, added)
+    # What the summary says is what the store now holds more of (history and scenarios alike).
+    added.update({k: v - before[k] for k, v in _totals().items()})
+    return added
+
+
+def _totals() -> dict[str, int]:
+    return {"orders": Order.select().count(), "requests": CancelRequest.select().count(),
+            "refunds": Refund.select().count()}
+
+
+def _build(desk: Desk, orders: int, seed: int, with_events: bool, settle: bool, added: dict[str, int]) -> None:
     now = desk.now()
     with desk.atomic():
         ensure_builtin_accounts(desk)
@@ -126,18 +149,19 @@ def build(desk: Desk, orders: int = 2000, *, seed: int = 7, with_events: bool = 
             # A big shop: years of realistic history, streamed through the bulk path.
             added["orders"] = datagen.load(desk, orders - existing, seed=seed, now=now, events=with_events)
         elif existing < orders:
+            first_id = desk.db.execute_sql("SELECT COALESCE(MAX(id), 0) + 1 FROM orders").fetchone()[0]
             rows = list(_rows(desk, products, accounts, buyers, now, existing, orders, seed))
             added["orders"] = insert_orders(desk, rows)
             _reserve_codes(desk, [r["order_no"] for r in rows if r["product_type"] == "card_code"
                                   and r["status"] in (S.PENDING_PAYMENT.value, S.PAID.value)])
             if with_events:
                 _history_events(desk, [r["order_no"] for r in rows])
-    if not CancelRequest.select().exists():
-        added.update(_scenarios(desk, products, accounts, buyers, now))
+            add_history_refunds(desk, first_id, to_epoch(now), events=with_events)
+    if not _scenarios_built():
+        _scenarios(desk, products, accounts, buyers, now)
         request_ops.sweep(desk)
         if settle:
             _settle_some(desk)
-    return added
 
 
 def _settle_some(desk: Desk) -> None:
@@ -215,6 +239,10 @@ def _rows(desk: Desk, products: list[Product], accounts: dict[str, int], buyers:
             created = now - timedelta(minutes=rng.randint(1, 12))
         elif status is S.PENDING_PAYMENT:  # older unpaid orders closed by themselves long ago
             status, expired = S.CANCELLED, True
+        elif status is S.PAID and (product.product_type == "card_code" or age > PAID_WAITS_S):
+            # 卡密 deliver themselves within seconds of payment; a recharge or a parcel waits on its
+            # supplier for a day or two at most, so anything older went out long ago.
+            status = S.DELIVERED
         list_fen = product.price_fen * qty
         paid_fen = max(1, list_fen - coupon - points)  # 100 points are worth ¥1
         row: dict[str, Any] = {
@@ -267,13 +295,12 @@ def _lifecycle(row: dict[str, Any], status: OrderStatus, paid: bool, rng: random
 
 def _history_events(desk: Desk, order_nos: list[str]) -> None:
     con = desk.db.connection()
-    now_s = to_epoch(desk.now())
     events: list[tuple[Any, ...]] = []
     for chunk_start in range(0, len(order_nos), 500):
         chunk = order_nos[chunk_start : chunk_start + 500]
         marks = ",".join("?" * len(chunk))
-        for oid, created, paid, delivered, completed, cancelled, status in con.execute(
-            f"SELECT id, created_at, paid_at, delivered_at, completed_at, cancelled_at, status FROM orders "
+        for oid, created, paid, delivered, completed, cancelled in con.execute(
+            f"SELECT id, created_at, paid_at, delivered_at, completed_at, cancelled_at FROM orders "
             f"WHERE order_no IN ({marks})", chunk):
             events.append((oid, created, "buyer", "created", "", None, "pending_payment"))
             if paid:
@@ -282,20 +309,11 @@ def _history_events(desk: Desk, order_nos: list[str]) -> None:
                 events.append((oid, delivered, "system", "deliver", "", "paid", "delivered"))
             if completed:
                 events.append((oid, completed, "system", "complete", "", "delivered", "completed"))
-            if cancelled:  # a paid order's cancellation carries the buyer's reason (the reports count them)
-                events.append((oid, cancelled, "owner" if paid else "system", "cancel" if paid else "expire", "",
-                               "paid" if paid else "pending_payment", "cancelled",
-                               json.dumps({"reason": _DEMO_REASONS[oid % len(_DEMO_REASONS)]}) if paid else "{}"))
-            if status in ("refunded", "partially_refunded"):
-                events.append((oid, _step(delivered or created, 3600, now_s), "owner", "approved",
-                               "售后争议：商家原因", "delivered", status, "{}"))
+            if cancelled and not paid:  # a paid cancellation's entries come from history_refunds
+                events.append((oid, cancelled, "system", "expire", "", "pending_payment", "cancelled"))
     con.executemany("INSERT INTO order_event (order_id, at, actor, action, note, before_status, after_status, data) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [e if len(e) == 8 else (*e, "{}") for e in events])
 
-
-#: The reasons of the history's paid cancellations, in the proportions shops see them.
-_DEMO_REASONS = ("mistaken", "not_needed", "mistaken", "duplicate", "wrong_item", "not_needed", "payment_issue",
-                 "merchant_fault", "mistaken", "other")
 
 
 def _fresh_paid(desk: Desk, product: Product, buyer: str, buyer_id: int | None, accounts: dict[str, int], n: int,
@@ -364,12 +382,17 @@ def _scenarios(desk: Desk, products: list[Product], accounts: dict[str, int], bu
 def _disputes(desk: Desk, iqiyi: Product, buyers: dict[str, int], accounts: dict[str, int]) -> int:
     """Disputes on delivered orders; returns how many requests were opened."""
     opened = 0
+    real_clock = desk.clock
     # Disputes on delivered orders: one with an unused code, one refused-worthy.
     for n, (reason, used) in enumerate(((ReasonCode.MERCHANT_FAULT, "unknown"), (ReasonCode.WRONG_ITEM, "no")),
                                        start=20):
         order_no = _fresh_paid(desk, iqiyi, "13912345678", buyers.get("13912345678"), accounts, n,
                                timedelta(hours=3))
-        order_ops.deliver(desk, order_no, actor="system")
+        desk.set_clock(_fixed(desk.now() - timedelta(hours=3) + timedelta(seconds=30)))
+        try:
+            order_ops.deliver(desk, order_no, actor="system")  # delivered seconds after payment
+        finally:
+            desk.set_clock(real_clock)
         Order.update(code_used=used).where(Order.order_no == order_no).execute()
         request_ops.open_request(desk, order_no, reason, note="收到的卡密提示无效" if used == "unknown" else
                                  "区服选错，卡密未使用", evidence="买家截图：卡密无效提示")

@@ -37,10 +37,17 @@ def allocate(desk: Desk, count: int) -> list[str]:
     """``count`` new refund nos, in the caller's transaction (a rollback gives them back)."""
     if count <= 0:
         return []
+    head, first = allocate_range(desk, count)
+    return [f"{head}{n:0{SEQ_DIGITS}d}" for n in range(first, first + count)]
+
+
+def allocate_range(desk: Desk, count: int) -> tuple[str, int]:
+    """Reserve ``count`` (> 0) consecutive refund nos for a set-based insert: returns the prefix
+    and the first sequence number; number ``k`` (0-based) is prefix + the sequence padded to
+    ``SEQ_DIGITS`` digits. In the caller's transaction."""
     con = desk.db.connection()
     row = con.execute("SELECT value FROM setting WHERE key = 'refund_seq'").fetchone()
     last = int(json.loads(row[0])) if row else 0
     first = max(last + 1, time.time_ns() // 1_000_000)
     con.execute("INSERT OR REPLACE INTO setting (key, value) VALUES ('refund_seq', ?)", (str(first + count - 1),))
-    head = PREFIX + store_id(desk)
-    return [f"{head}{n:0{SEQ_DIGITS}d}" for n in range(first, first + count)]
+    return PREFIX + store_id(desk), first

@@ -3,6 +3,8 @@ and every timeline starts with 下单 (and 支付成功 once paid), scenario ord
 
 from __future__ import annotations
 
+import json
+
 from kashop_desktop.domain.clock import to_epoch
 from kashop_desktop.services import demo
 from kashop_desktop.services.desk import Desk
@@ -48,3 +50,61 @@ def test_building_twice_adds_nothing(desk: Desk) -> None:
     count = Order.select().count()
     assert demo.build(desk, 300) == {"products": 0, "orders": 0, "requests": 0, "refunds": 0}
     assert Order.select().count() == count
+
+
+def _refund_trail_problems(desk: Desk) -> list[tuple[str, str]]:
+    """Every order with money back has an approved request, a succeeded refund with a refund no
+    for exactly that money, and a 退款成功 entry naming it in its timeline."""
+    from kashop_desktop.store.models import CancelRequest, Refund
+
+    problems = []
+    for o in Order.select().where(Order.refunded_fen > 0):
+        refunds = list(Refund.select().where(Refund.order == o.id))
+        done = [r for r in refunds if r.state == "succeeded"]
+        if sum(r.amount_fen for r in done) != o.refunded_fen or not all(r.refund_no for r in done):
+            problems.append((o.order_no, f"refunds {[(r.refund_no, r.state, r.amount_fen) for r in refunds]}"))
+            continue
+        if not all(r.request_id and CancelRequest.get_by_id(r.request_id).state in ("approved", "auto_approved")
+                   for r in done):
+            problems.append((o.order_no, "no approved request"))
+        succeeded = {json.loads(e.data).get("refund_no") for e in
+                     OrderEvent.select().where((OrderEvent.order == o.id) & (OrderEvent.action == "refund_succeeded"))}
+        if not {r.refund_no for r in done} <= succeeded:
+            problems.append((o.order_no, "no 退款成功 entry"))
+    return problems
+
+
+def test_every_refunded_demo_order_has_its_request_refund_and_success(desk: Desk, clock) -> None:
+    added = demo.build(desk, 900)
+    assert Order.select().where(Order.status.in_(["refunded", "partially_refunded"])).count() > 10
+    assert _refund_trail_problems(desk) == []
+    # The summary counts what the store holds: every order, request and refund it made.
+    from kashop_desktop.store.models import CancelRequest, Refund
+
+    assert added["orders"] == Order.select().count()
+    assert added["requests"] == CancelRequest.select().count()
+    assert added["refunds"] == Refund.select().count()
+
+
+def test_no_demo_card_code_order_waits_undelivered_without_a_reason(desk: Desk, clock) -> None:
+    from kashop_desktop.store.models import CancelRequest
+
+    demo.build(desk, 900)
+    now_s = to_epoch(clock())
+    waiting = [o.order_no for o in Order.select().where((Order.status == "paid") & (Order.product_type == "card_code")
+                                                        & (Order.paid_at < now_s - 3600))
+               if not CancelRequest.select().where((CancelRequest.order == o.id)
+                                                   & (CancelRequest.state == "open")).exists()]
+    assert waiting == []
+    # No delivery of an order paid hours ago is stamped with the build moment.
+    late = [o.order_no for o in Order.select().where(Order.delivered_at.is_null(False))
+            if o.paid_at < now_s - 3600 and o.delivered_at >= now_s - 60]
+    assert late == []
+
+
+def test_realistic_history_refunds_are_set_based_and_complete(desk: Desk, clock) -> None:
+    from kashop_desktop.services import datagen
+
+    datagen.load(desk, 3000, seed=3, now=clock())
+    assert Order.select().where(Order.refunded_fen > 0).count() > 100
+    assert _refund_trail_problems(desk) == []
