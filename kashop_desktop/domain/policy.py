@@ -27,8 +27,8 @@ SPECS: dict[str, FieldSpec] = {
     for s in (
         FieldSpec("unpaid_expiry_minutes", 1, 24 * 60, "未支付订单自动关闭(分钟)", "Unpaid orders expire after (minutes)"),
         FieldSpec("cooling_off_minutes", 5, 15, "冷静期(分钟)", "Cooling-off window (minutes)"),
-        FieldSpec("auto_approve_ceiling_fen", 0, 100_000_00, "自动通过金额上限(分)", "Auto-approve ceiling (fen)"),
-        FieldSpec("fee_rate_permyriad", 0, FEE_RATE_MAX, "退款手续费(万分之)", "Refund fee (per ten thousand)"),
+        FieldSpec("auto_approve_ceiling_fen", 0, 100_000_00, "自动通过金额上限", "Auto-approve ceiling"),
+        FieldSpec("fee_rate_permyriad", 0, FEE_RATE_MAX, "退款手续费", "Refund fee"),
         FieldSpec("risk_cancel_count", 1, 100, "风险：取消次数", "Risk: cancellations"),
         FieldSpec("risk_window_days", 1, 365, "风险：统计天数", "Risk: within days"),
         FieldSpec("response_business_days", 1, 10, "处理时限(工作日)", "Answer within (business days)"),
@@ -121,6 +121,53 @@ def parse_policy_value(key: str, text: str) -> int | bool:
     elif _WHOLE.fullmatch(value):
         return int(value)
     raise PolicyError(key, f"{key} 应为{unit_zh}，收到 {text!r}", f"{key} must be {unit_en}, got {text!r}")
+
+
+#: The two keys the window shows in hundredths: the ceiling in yuan, the fee in percent.
+DISPLAY_UNITS: dict[str, tuple[str, str]] = {
+    "auto_approve_ceiling_fen": ("金额（元），最多两位小数，如 100 或 99.50", "an amount in yuan, at most two decimals (100 or 99.50)"),
+    "fee_rate_permyriad": ("百分比，最多两位小数，如 0.1", "a percentage, at most two decimals (0.1)"),
+}
+_WHOLE_UNITS: dict[str, tuple[str, str]] = {
+    "unpaid_expiry_minutes": ("整数（分钟）", "a whole number of minutes"),
+    "cooling_off_minutes": ("整数（分钟）", "a whole number of minutes"),
+    "risk_cancel_count": ("整数（次）", "a whole number of cancellations"),
+    "risk_window_days": ("整数（天）", "a whole number of days"),
+    "response_business_days": ("整数（工作日）", "a whole number of business days"),
+}
+_HUNDREDTHS = re.compile(r"([0-9]+)(?:\.([0-9]{1,2}))?")
+
+
+def parse_display_value(key: str, text: str) -> int:
+    """A policy value as the settings window shows it, or PolicyError (message without the key).
+
+    ``auto_approve_ceiling_fen`` is typed in yuan (returns fen), ``fee_rate_permyriad`` in
+    percent (returns 1/10,000), every other number whole; ``100.0`` for minutes, ``1e2``,
+    ``30.5`` or three decimals are refused, never reinterpreted. The range is checked too
+    (``SPECS``), with the bounds in the same unit as the field.
+    """
+    spec = SPECS[key]
+    value = text.strip()
+    if key in DISPLAY_UNITS:
+        match = _HUNDREDTHS.fullmatch(value.removeprefix("¥").removesuffix("元").removesuffix("%").strip())
+        number = None if match is None else int(match.group(1)) * 100 + int((match.group(2) or "").ljust(2, "0"))
+        unit_zh, unit_en = DISPLAY_UNITS[key]
+    else:
+        number = int(value) if re.fullmatch(r"[0-9]+", value) else None
+        unit_zh, unit_en = _WHOLE_UNITS[key]
+    if number is None:
+        raise PolicyError(key, f"应为{unit_zh}，收到 {text!r}", f"must be {unit_en}, got {text!r}")
+    if not spec.minimum <= number <= spec.maximum:
+        low, high = _show(spec, spec.minimum), _show(spec, spec.maximum)
+        raise PolicyError(key, f"应在 {low} 到 {high} 之间", f"must be between {low} and {high}")
+    return number
+
+
+def display_text(key: str, value: int) -> str:
+    """``value`` as the settings window shows it (``100.00`` yuan, ``0.10`` percent, ``15``)."""
+    if key in DISPLAY_UNITS:
+        return f"{value // 100}.{value % 100:02d}"
+    return str(value)
 
 
 def _show(spec: FieldSpec, value: int) -> str:

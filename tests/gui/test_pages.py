@@ -220,21 +220,17 @@ def test_gateway_save_error_is_shown_inline(qtbot, ctx, shop):
 # ---- settings --------------------------------------------------------------------------------
 
 
-def test_settings_spin_boxes_follow_the_specs_and_save(qtbot, ctx):
+def test_settings_fields_follow_the_specs_and_save(qtbot, ctx):
     page = SettingsPage(ctx)
     qtbot.addWidget(page)
-    cooling = page.spins["cooling_off_minutes"]
-    spec = SPECS["cooling_off_minutes"]
-    assert (cooling.minimum(), cooling.maximum()) == (spec.minimum, spec.maximum)
-    fee = page.spins["fee_rate_permyriad"]
-    assert (fee.maximum(), fee.singleStep(), fee.text()) == (50, 1, "0.00 %")  # integer 万分之, shown as %
-    ceiling = page.spins["auto_approve_ceiling_fen"]
-    assert ceiling.text() == "100.00 元" and isinstance(ceiling.value(), int)
+    fee = page.fields["fee_rate_permyriad"]
+    ceiling = page.fields["auto_approve_ceiling_fen"]
+    cooling = page.fields["cooling_off_minutes"]
+    assert (fee.text(), ceiling.text(), cooling.text()) == ("0.00", "100.00", "10")  # % and yuan, kept as integers
     assert not page.save_button.isEnabled()
-    fee.setValue(30)
-    ceiling.lineEdit().setText("50.50 元")
-    ceiling.interpretText()
-    cooling.setValue(12)
+    fee.setText("0.3")
+    ceiling.setText("50.50")
+    cooling.setText("12")
     assert page.save_button.isEnabled()
     assert run(qtbot, page.save_policy())
     policy = ctx.desk.policy()
@@ -242,16 +238,37 @@ def test_settings_spin_boxes_follow_the_specs_and_save(qtbot, ctx):
     assert not page.save_button.isEnabled() and "已保存" in page.policy_message.text()
 
 
-def test_settings_policy_error_is_shown_inline(qtbot, ctx):
+@pytest.mark.parametrize("typed", ["100.0", "30.5", "1e2", "15分", "-3", ""])
+def test_settings_refuse_text_that_is_not_a_whole_number(qtbot, ctx, typed):
+    """What a new owner typed into 未支付订单自动关闭: never read as 1000, 305 or 12, never saved."""
     page = SettingsPage(ctx)
     qtbot.addWidget(page)
-    cooling = page.spins["cooling_off_minutes"]
-    cooling.setMaximum(99)  # what a value outside the spec would do, if one got past the spin box
-    cooling.setValue(30)
+    page.show()
+    expiry = page.fields["unpaid_expiry_minutes"]
+    before = ctx.desk.policy()
+    expiry.setText(typed)
+    assert not expiry.hasAcceptableInput()
     assert not page.save_button.isEnabled()
-    assert page.policy_message.text() == "冷静期(分钟)必须在 5 到 15 之间"
-    cooling.setValue(15)
-    assert page.save_button.isEnabled() and not page.policy_message.isVisible()
+    problem = page.problems["unpaid_expiry_minutes"]
+    assert problem.isVisible() and "整数" in problem.text()
+    assert not run(qtbot, page.save_policy())
+    assert ctx.desk.policy() == before
+    expiry.setText("30")
+    assert page.save_button.isEnabled() and not problem.isVisible()
+
+
+def test_settings_money_is_yuan_with_at_most_two_decimals(qtbot, ctx):
+    page = SettingsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    ceiling = page.fields["auto_approve_ceiling_fen"]
+    ceiling.setText("12.345")
+    assert not page.save_button.isEnabled() and "元" in page.problems["auto_approve_ceiling_fen"].text()
+    ceiling.setText("200000")
+    assert page.problems["auto_approve_ceiling_fen"].text() == "应在 ¥0.00 到 ¥100000.00 之间"
+    ceiling.setText("¥80")
+    assert run(qtbot, page.save_policy())
+    assert ctx.desk.policy().auto_approve_ceiling_fen == 80_00
 
 
 def test_settings_language_and_backup(qtbot, ctx):

@@ -1,9 +1,10 @@
 """Settings: the cancel policy, holidays, the UI language, the data folder and backups.
 
-Every policy field is a spin box bounded by its ``domain.policy.SPECS`` entry; the auto-approve
-ceiling is edited in yuan and the refund fee in percent (0.01 % steps), both stored as the
-integers the policy keeps (fen, 1/10,000). The whole policy is re-validated by constructing a
-CancelPolicy on every edit, and a PolicyError is shown inline.
+Every policy field is a text field whose validator takes only what ``domain.policy.
+parse_display_value`` takes (whole numbers; the auto-approve ceiling in yuan and the refund fee
+in percent, at most two decimals, stored as the integers the policy keeps: fen, 1/10,000), in
+its ``SPECS`` range. A field's problem is shown beside it and nothing is saved while any field
+is wrong; saving goes through ``services.policy_settings``, the path ``policy set`` takes.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from ...domain.errors import DomainError, PolicyError
-from ...domain.money import format_yuan, parse_yuan
-from ...domain.policy import SPECS, CancelPolicy
+from ...domain.policy import SPECS, CancelPolicy, display_text, parse_display_value
 from ...services import maintenance
 from ...services.changes import Changes
+from ...services.policy_settings import policy_with, set_policy_values
 from ..context import DeskContext
 from ..dialogs.base import InlineMessage, error_text, pick, ui_language
 from ..qt import (
@@ -25,6 +26,7 @@ from ..qt import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QtCore,
@@ -40,37 +42,30 @@ PERCENT_FIELD = "fee_rate_permyriad"
 LANGUAGES = (("zh", "中文"), ("en", "English"))
 
 
-class HundredthsSpinBox(QSpinBox):
-    """An integer spin box of hundredths shown as a decimal: fen as yuan, 万分之 as percent.
+class PolicyValidator(QtGui.QValidator):
+    """Accepts only text the policy takes for ``key`` (``domain.policy.parse_display_value``):
+    whole numbers for minutes and days, yuan and percent with at most two decimals, in range.
+    Anything else (``100.0`` minutes, ``30.5``, ``1e2``) stays Intermediate: shown as typed,
+    never reinterpreted, never saved."""
 
-    The value stays an integer (fen, or 1/10,000): no float ever holds money.
-    """
-
-    def textFromValue(self, value: int) -> str:
-        return format_yuan(value)
-
-    def valueFromText(self, text: str) -> int:
-        try:
-            return parse_yuan(text.replace(self.suffix(), "").strip(), allow_negative=True)
-        except DomainError:
-            return self.value()
+    def __init__(self, key: str, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.key = key
 
     def validate(self, text: str, pos: int) -> tuple[QtGui.QValidator.State, str, int]:
-        body = text.replace(self.suffix(), "").strip()
         try:
-            parse_yuan(body)
-        except DomainError:
-            state = QtGui.QValidator.State.Intermediate
-        else:
-            state = QtGui.QValidator.State.Acceptable
-        return state, text, pos
+            parse_display_value(self.key, text)
+        except PolicyError:
+            return QtGui.QValidator.State.Intermediate, text, pos
+        return QtGui.QValidator.State.Acceptable, text, pos
 
 
 class SettingsPage(QWidget):
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.spins: dict[str, Any] = {}
+        self.fields: dict[str, QLineEdit] = {}
+        self.problems: dict[str, QLabel] = {}
         self.saved_policy = ctx.desk.policy()
         self.pending: CancelPolicy | None = None
         self.last_backup: Path | None = None
@@ -91,17 +86,7 @@ class SettingsPage(QWidget):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         for spec in SPECS.values():
-            spin = self._spin_for(spec)
-            self.spins[spec.name] = spin
-            spin.valueChanged.connect(self.validate)
-            row = QHBoxLayout()
-            row.addWidget(spin)
-            hint = QLabel(self.tr("范围 {low} – {high}").format(low=spin.textFromValue(spin.minimum()),
-                                                               high=spin.textFromValue(spin.maximum())), box)
-            hint.setStyleSheet("color:#777;")
-            row.addWidget(hint)
-            row.addStretch(1)
-            form.addRow(self._label_for(spec), row)
+            form.addRow(self._label_for(spec), self._field_row(spec, box))
         self.no_refunds = QCheckBox(self.tr("全店不支持退款：付款后的申请一律拒绝（可按商品单独设置）"), box)
         self.no_refunds.toggled.connect(self.validate)
         form.addRow("", self.no_refunds)
@@ -120,6 +105,31 @@ class SettingsPage(QWidget):
         inner.addLayout(buttons)
         return box
 
+    def _field_row(self, spec: Any, box: QWidget) -> QHBoxLayout:
+        """The field, its unit, its range and the place its problem is shown."""
+        field = QLineEdit(box)
+        field.setValidator(PolicyValidator(spec.name, field))
+        field.setFixedWidth(120)
+        field.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        field.textChanged.connect(self.validate)
+        self.fields[spec.name] = field
+        row = QHBoxLayout()
+        row.addWidget(field)
+        unit = {YUAN_FIELD: self.tr("元"), PERCENT_FIELD: "%"}.get(spec.name, "")
+        if unit:
+            row.addWidget(QLabel(unit, box))
+        low, high = display_text(spec.name, spec.minimum), display_text(spec.name, spec.maximum)
+        hint = QLabel(self.tr("范围 {low} – {high}").format(low=low, high=high), box)
+        hint.setStyleSheet("color:#777;")
+        row.addWidget(hint)
+        problem = QLabel(box)
+        problem.setStyleSheet("color:#b3261e;")
+        problem.setVisible(False)
+        self.problems[spec.name] = problem
+        row.addWidget(problem)
+        row.addStretch(1)
+        return row
+
     def _label_for(self, spec: Any) -> str:
         if spec.name == YUAN_FIELD:
             return self.tr("自动通过金额上限(元)")
@@ -127,45 +137,50 @@ class SettingsPage(QWidget):
             return self.tr("退款手续费(%)")
         return pick(spec.zh, spec.en)
 
-    def _spin_for(self, spec: Any) -> Any:
-        spin: Any
-        if spec.name in (YUAN_FIELD, PERCENT_FIELD):
-            spin = HundredthsSpinBox(self)
-            spin.setRange(spec.minimum, spec.maximum)
-            spin.setSingleStep(100 if spec.name == YUAN_FIELD else 1)
-            spin.setSuffix(self.tr(" 元") if spec.name == YUAN_FIELD else " %")
-        else:
-            spin = QSpinBox(self)
-            spin.setRange(spec.minimum, spec.maximum)
-        spin.setFixedWidth(160)
-        return spin
-
     def load_policy(self, policy: CancelPolicy) -> None:
-        for name, spin in self.spins.items():
-            value = getattr(policy, name)
-            spin.blockSignals(True)
-            spin.setValue(value)
-            spin.blockSignals(False)
+        for name, field in self.fields.items():
+            field.blockSignals(True)
+            field.setText(display_text(name, getattr(policy, name)))
+            field.blockSignals(False)
         self.no_refunds.blockSignals(True)
         self.no_refunds.setChecked(policy.no_refunds)
         self.no_refunds.blockSignals(False)
         self.validate()
 
     def form_values(self) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for name, spin in self.spins.items():
-            values[name] = spin.value()
+        """The typed values (fen, 1/10,000, minutes, days); PolicyError for the first bad field."""
+        values: dict[str, Any] = {name: parse_display_value(name, field.text()) for name, field in self.fields.items()}
         values["no_refunds"] = self.no_refunds.isChecked()
         return values
 
+    def _field_problems(self) -> bool:
+        """Show each field's problem beside it; True when every field is valid."""
+        ok = True
+        for name, field in self.fields.items():
+            problem = self.problems[name]
+            try:
+                parse_display_value(name, field.text())
+            except PolicyError as exc:
+                ok = False
+                problem.setText(error_text(exc))
+                problem.setVisible(True)
+                field.setStyleSheet("border:1px solid #b3261e;")
+            else:
+                problem.setVisible(False)
+                field.setStyleSheet("")
+        return ok
+
     def validate(self, *_: object) -> CancelPolicy | None:
-        try:
-            self.pending = CancelPolicy(**self.form_values())
-        except (PolicyError, DomainError) as exc:
-            self.pending = None
-            self.policy_message.show_message(error_text(exc))
+        self.pending = None
+        if self._field_problems():
+            try:
+                self.pending = policy_with(self.ctx.desk, self.form_values())
+            except (PolicyError, DomainError) as exc:
+                self.policy_message.show_message(error_text(exc))
+            else:
+                self.policy_message.clear_message()
         else:
-            self.policy_message.clear_message()
+            self.policy_message.show_message(self.tr("有设置项填写不正确，请按旁边的提示修改；未保存任何内容。"))
         dirty = self.pending is not None and self.pending != self.saved_policy
         self.save_button.setEnabled(dirty)
         self.revert_button.setEnabled(self.pending != self.saved_policy)
@@ -176,7 +191,7 @@ class SettingsPage(QWidget):
         if policy is None:
             return False
         try:
-            await self.ctx.run(self.ctx.desk.set_policy, policy)
+            await self.ctx.run(set_policy_values, self.ctx.desk, self.form_values())
         except DomainError as exc:
             self.policy_message.show_message(error_text(exc))
             return False
