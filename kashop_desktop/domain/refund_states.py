@@ -5,8 +5,9 @@ never shows under two names.
 
 A refund is *in flight* (its money is 退款中, ``refund_pending_fen``) from approval until it
 reaches a final state: ``succeeded`` (the gateway confirmed it, or the owner resolved it as
-refunded, possibly outside the desk) or ``failed`` (the gateway refused it, or the owner found
-that it did not happen). Only ``succeeded`` counts in ``refunded_fen``.
+refunded, possibly outside the desk), ``failed`` (the gateway refused it, or the owner found
+that it did not happen) or ``withdrawn`` (never sent, taken back when the owner restored its
+order: nothing to retry or resolve). Only ``succeeded`` counts in ``refunded_fen``.
 
 Refunds that do not settle are asked again with back-off; after ``MAX_CHECKS`` questions,
 ``MAX_SENDS`` sends that the gateway then could not find, or ``MAX_DAYS`` since the first
@@ -30,6 +31,7 @@ class RefundStatus(StrEnum):
     NEEDS_OWNER = "needs_owner"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    WITHDRAWN = "withdrawn"  # never sent, taken back when its order was restored
 
     @property
     def zh(self) -> str:
@@ -54,6 +56,7 @@ REFUND_STATUS_ZH: dict[RefundStatus, str] = {
     R.NEEDS_OWNER: "待人工处理",
     R.SUCCEEDED: "退款成功",
     R.FAILED: "退款失败",
+    R.WITHDRAWN: "已撤回",
 }
 REFUND_STATUS_EN: dict[RefundStatus, str] = {
     R.QUEUED: "Waiting to send",
@@ -63,13 +66,16 @@ REFUND_STATUS_EN: dict[RefundStatus, str] = {
     R.NEEDS_OWNER: "Needs the owner",
     R.SUCCEEDED: "Refunded",
     R.FAILED: "Refund failed",
+    R.WITHDRAWN: "Withdrawn",
 }
 
 #: The order the states are shown in (tabs, counts, `refunds list`).
 REFUND_STATES_SHOWN: tuple[RefundStatus, ...] = (
-    R.NEEDS_OWNER, R.QUEUED, R.SENDING, R.PROCESSING, R.UNKNOWN, R.FAILED, R.SUCCEEDED,
+    R.NEEDS_OWNER, R.QUEUED, R.SENDING, R.PROCESSING, R.UNKNOWN, R.FAILED, R.SUCCEEDED, R.WITHDRAWN,
 )
-FINAL_REFUND_STATES = frozenset({R.SUCCEEDED, R.FAILED})
+FINAL_REFUND_STATES = frozenset({R.SUCCEEDED, R.FAILED, R.WITHDRAWN})
+#: Final states in which no money went back (the points did not either).
+NOT_PAID_REFUND_STATES = frozenset({R.FAILED, R.WITHDRAWN})
 #: Not final: the money is in flight (退款中) and the owner may resolve the refund.
 IN_FLIGHT_REFUND_STATES = frozenset(set(RefundStatus) - FINAL_REFUND_STATES)
 #: States the queue asks the gateway about before anything is sent again.

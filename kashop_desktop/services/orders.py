@@ -298,12 +298,15 @@ def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "") ->
         changes = Changes(order_ids={order.id}, counts_changed=True)
         withdrawn = _unsent_refunds(order)
         for refund in withdrawn:
-            move_refund(refund, R.FAILED, now)  # its money is no longer in flight, its points not returned
+            move_refund(refund, R.WITHDRAWN, now)  # its money is no longer in flight, its points not returned
             refund.last_error = "已撤回：订单已恢复 / withdrawn: the order was restored"
             refund.last_error_kind = "withdrawn"
             refund.settled_at = to_epoch(now)
             refund.save()
             changes.refund_ids.add(refund.id)
+            if refund.request_id is not None:  # the approval stands, but nothing was refunded: say so
+                _close_withdrawn_request(refund.request_id, refund.refund_no)
+                changes.request_ids.add(refund.request_id)
         order = Order.get_by_id(order.id)  # with the money the withdrawals gave back
         target = S.PAID if order.paid_at is not None else S.PENDING_PAYMENT
         if _cancel_released_stock(order):
@@ -319,6 +322,19 @@ def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "") ->
         add_events([event_row(order.id, now, actor, "restore", note, before, target.value,
                               {"withdrawn_refunds": [r.refund_no for r in withdrawn]})])
         return changes
+
+
+WITHDRAWN_NOTE = ("订单已恢复，退款 {no} 已撤回，未退任何款项", "order restored; refund {no} withdrawn, nothing was refunded")
+
+
+def _close_withdrawn_request(request_id: int, refund_no: str) -> None:
+    """Note on an approved request that its refund was withdrawn by a restore (bilingual)."""
+    req = CancelRequest.get_or_none(CancelRequest.id == request_id)
+    if req is None:
+        return
+    note = " / ".join(text.format(no=refund_no) for text in WITHDRAWN_NOTE)
+    req.decision_note = f"{req.decision_note}\n{note}" if req.decision_note else note
+    req.save()
 
 
 def _cancel_released_stock(order: Order) -> bool:
@@ -346,7 +362,7 @@ def restore_check(order: Order) -> DomainError | None:
             "refunds page (settled, or failed) first, then restore the order")
     # Refunds never sent are withdrawn; failed ones moved no money. Anything else may have.
     unsent = {r.id for r in _unsent_refunds(order)}
-    sent = [r for r in Refund.select().where((Refund.order == order.id) & (Refund.state != R.FAILED.value))
+    sent = [r for r in Refund.select().where((Refund.order == order.id) & (Refund.state.not_in([R.FAILED.value, R.WITHDRAWN.value])))
             if r.id not in unsent]
     if sent:
         return DomainError(

@@ -18,6 +18,7 @@ from ..domain.clock import to_epoch
 from ..domain.errors import DomainError
 from ..domain.refund_states import (
     IN_FLIGHT_REFUND_STATES,
+    NOT_PAID_REFUND_STATES,
     OutsideMethod,
     RefundStatus,
     gateway_verified_refusal,
@@ -50,9 +51,9 @@ def move_refund(ref: Refund, target: RefundStatus, now: datetime) -> tuple[str, 
         order.refund_pending_fen = max(0, order.refund_pending_fen - ref.gross_fen)
     elif in_flight and not was_in_flight:
         order.refund_pending_fen += ref.gross_fen
-    if target is R.FAILED and before is not R.FAILED:
+    if target in NOT_PAID_REFUND_STATES and before not in NOT_PAID_REFUND_STATES:
         order.points_refunded = max(0, order.points_refunded - ref.points_returned)  # its points did not go back
-    elif before is R.FAILED and target is not R.FAILED:
+    elif before in NOT_PAID_REFUND_STATES and target not in NOT_PAID_REFUND_STATES:
         order.points_refunded += ref.points_returned
     if target is R.SUCCEEDED and before is not R.SUCCEEDED:
         order.refunded_fen += ref.gross_fen

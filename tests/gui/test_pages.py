@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from kashop_desktop.domain.order import ReasonCode
-from kashop_desktop.domain.policy import SPECS
 from kashop_desktop.gui.pages import GatewaysPage, RefundsPage, RequestsPage, SettingsPage
 from kashop_desktop.gui.pages import requests as requests_page
 from kashop_desktop.gui.pages.gateways import GatewayAccountDialog

@@ -14,7 +14,7 @@ from kashop_desktop.services import requests as reqs
 from kashop_desktop.services import views
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.maintenance import check
-from kashop_desktop.store.models import CardCode, Coupon, Order, OrderEvent, Product, Refund
+from kashop_desktop.store.models import CancelRequest, CardCode, Coupon, Order, OrderEvent, Product, Refund
 
 from .helpers import order, product
 
@@ -176,7 +176,11 @@ def test_restore_only_while_nothing_delivered_or_refunded(desk: Desk) -> None:
     assert row(paid).status == "cancelled"
     ops.restore(desk, paid)
     assert row(paid).status == "paid" and row(paid).refunded_fen == 0
-    assert Refund.get(Refund.order == row(paid).id).last_error_kind == "withdrawn"
+    withdrawn = Refund.get(Refund.order == row(paid).id)
+    assert (withdrawn.state, withdrawn.last_error_kind) == ("withdrawn", "withdrawn")  # 已撤回, not 退款失败
+    assert views.refund_actions(withdrawn.state, "", True, False, False) == frozenset()  # final: no retry, no resolve
+    request = CancelRequest.get_by_id(withdrawn.request_id)
+    assert withdrawn.refund_no in request.decision_note and "已撤回" in request.decision_note
     # Once a refund left the desk, the order stays cancelled.
     reqs.cancel_order(desk, paid, R.MISTAKEN)
     Refund.update(state="succeeded").where(Refund.order == row(paid).id, Refund.state == "queued").execute()
