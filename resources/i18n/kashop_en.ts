@@ -4146,6 +4146,10 @@ Not available: {why}</translation>
         <translation>Revert changes</translation>
     </message>
     <message>
+        <source>元</source>
+        <translation>yuan</translation>
+    </message>
+    <message>
         <source>自动通过金额上限(元)</source>
         <translation>Auto-approve limit (yuan)</translation>
     </message>
@@ -4154,8 +4158,8 @@ Not available: {why}</translation>
         <translation>Refund fee (%)</translation>
     </message>
     <message>
-        <source> 元</source>
-        <translation> yuan</translation>
+        <source>有设置项填写不正确，请按旁边的提示修改；未保存任何内容。</source>
+        <translation>Some fields are not valid: see the note beside each. Nothing was saved.</translation>
     </message>
     <message>
         <source>政策已保存，之后的申请按新政策判断。</source>
