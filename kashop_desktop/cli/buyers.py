@@ -7,7 +7,7 @@ from typing import Any
 
 from .common import add_command, add_noun, run_with_desk
 from .helptext import JSON_HELP, NOTE_HELP, T
-from .output import EXIT_OK, done, print_json, table, zh
+from .output import EXIT_OK, UsageError, done, print_json, table, zh
 
 CONTACT_HELP = T("买家联系方式：手机号、QQ 或邮箱，任何写法（138-0013-8000、+86 138…、QQ 8888…）",
                  "the buyer's contact: phone, QQ or e-mail, any spelling (138-0013-8000, +86 138…, QQ 8888…)")
@@ -45,15 +45,25 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
+def _contact_or_usage(contact: str) -> str:
+    """The buyer's contact key; an empty contact is a usage error (exit 2), not a refusal."""
+    from ..domain.contacts import contact_key
+
+    key = contact_key(contact or "")
+    if not key:
+        raise UsageError("需要买家联系方式（手机号、QQ 或邮箱），收到空值\n"
+                         "a buyer contact (phone, QQ or e-mail) is required; got an empty one")
+    return key
+
+
 def _count(changes: Any, prefix: str) -> int:
     return next((int(m.split(":", 1)[1]) for m in changes.messages if m.startswith(prefix + ":")), 0)
 
 
 def cmd_buyers_note(args: argparse.Namespace) -> int:
-    from ..domain.contacts import contact_key
     from ..services import buyers
 
-    key = contact_key(args.contact)
+    key = _contact_or_usage(args.contact)
 
     def body(desk: Any) -> int:
         changes = buyers.set_note(desk, args.contact, args.text)
@@ -65,26 +75,36 @@ def cmd_buyers_note(args: argparse.Namespace) -> int:
 
 
 def cmd_buyers_block(args: argparse.Namespace) -> int:
-    from ..domain.contacts import contact_key
     from ..services import buyers
 
-    key = contact_key(args.contact)
+    key = _contact_or_usage(args.contact)
+    if not args.reason.strip():
+        raise UsageError("--reason：拉黑需要写明原因\n--reason: blocking a buyer needs a reason")
 
     def body(desk: Any) -> int:
         changes = buyers.block(desk, args.contact, args.reason)
-        held = _count(changes, "held")
-        return done(args, changes, f"已拉黑买家 {key}（{args.reason.strip()}）；{held} 个未发货订单扣留待审",
-                    f"buyer {key} blocked ({args.reason.strip()}); {held} undelivered order(s) held for review",
-                    buyer=key, held=held)
+        held, orders = _count(changes, "held"), _count(changes, "orders")
+        previous = next((m.split(":", 1)[1] for m in changes.messages if m.startswith("previous_reason:")), "")
+        reason = args.reason.strip()
+        zh_text = f"已拉黑买家 {key}（{reason}）；{held} 个未发货订单扣留待审"
+        en_text = f"buyer {key} blocked ({reason}); {held} undelivered order(s) held for review"
+        if previous:
+            zh_text = f"买家 {key} 已在黑名单上：原因由「{previous}」改为「{reason}」（旧原因记入买家备注）；{held} 个订单新扣留"
+            en_text = (f"buyer {key} was already blocked: reason changed from \"{previous}\" to \"{reason}\" "
+                       f"(the old reason is kept in the buyer's note); {held} more order(s) held")
+        if not orders:
+            zh_text += "；该买家还没有订单，之后的订单会自动扣留待审"
+            en_text += "; this buyer has no orders yet: future orders will be held for review"
+        return done(args, changes, zh_text, en_text, buyer=key, held=held, orders=orders,
+                    previous_reason=previous or None)
 
     return run_with_desk(args, body)
 
 
 def cmd_buyers_unblock(args: argparse.Namespace) -> int:
-    from ..domain.contacts import contact_key
     from ..services import buyers
 
-    key = contact_key(args.contact)
+    key = _contact_or_usage(args.contact)
 
     def body(desk: Any) -> int:
         changes = buyers.unblock(desk, args.contact)
@@ -98,10 +118,9 @@ def cmd_buyers_unblock(args: argparse.Namespace) -> int:
 
 
 def cmd_buyers_release(args: argparse.Namespace) -> int:
-    from ..domain.contacts import contact_key
     from ..services import buyers
 
-    key = contact_key(args.contact)
+    key = _contact_or_usage(args.contact)
 
     def body(desk: Any) -> int:
         changes = buyers.release_buyer(desk, args.contact, note=args.note)

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..domain.clock import from_epoch, to_epoch
+from ..domain.clock import SHOP_TZ, from_epoch, to_epoch
 from ..domain.contacts import contact_key
 from ..domain.errors import DomainError
 from ..domain.states import OrderStatus
-from ..store.models import Buyer, Order
+from ..store.models import Buyer, Order, OrderEvent
 from .changes import Changes, Skipped
 from .common import OWNER, add_events, buyer_for, event_row
 from .desk import Desk
@@ -112,8 +112,10 @@ def set_note(desk: Desk, contact: str, text: str, *, actor: str = OWNER) -> Chan
 def block(desk: Desk, contact: str, reason: str, *, actor: str = OWNER) -> Changes:
     """Put the buyer on the blocklist and hold their undelivered orders for review.
 
-    ``reason`` is required (shown with every hold). Blocking again changes the reason only.
-    Changes lists the orders held now (``messages``: ``held:N``). Raises DomainError
+    ``reason`` is required (shown with every hold). Blocking again changes the reason only;
+    the reason it replaces is kept in the buyer's note (``messages``: ``previous_reason:TEXT``).
+    Changes lists the orders held now (``messages``: ``held:N``) and how many orders the buyer has
+    at all (``orders:N``: 0 means only future orders will be held). Raises DomainError
     ``block_reason_required`` / ``buyer_contact_required``.
     """
     reason = (reason or "").strip()
@@ -124,10 +126,19 @@ def block(desk: Desk, contact: str, reason: str, *, actor: str = OWNER) -> Chang
     with desk.atomic():
         buyer = _buyer(contact, create=True)
         now = desk.now()
-        Buyer.update(blocked_at=_block_start(buyer, now), blocked_reason=reason).where(Buyer.id == buyer.id).execute()
+        previous = buyer.blocked_reason if buyer.blocked_at is not None and buyer.blocked_reason != reason else ""
+        note = buyer.note
+        if previous:  # the history of the block stays readable in the buyer's note
+            line = f"{now.astimezone(SHOP_TZ):%Y-%m-%d %H:%M} 拉黑原因由「{previous}」改为「{reason}」"
+            note = f"{note}\n{line}" if note else line
+        Buyer.update(blocked_at=_block_start(buyer, now), blocked_reason=reason, note=note[-NOTE_MAX:],
+                     note_at=to_epoch(now) if previous else buyer.note_at).where(Buyer.id == buyer.id).execute()
         held = hold_orders(desk, Order.buyer_ref == buyer.id, reason, actor)
+        orders = Order.select().where(Order.buyer_ref == buyer.id).count()
     changes = Changes(order_ids=set(held[:LIST_IDS]) | _order_ids(buyer.id), counts_changed=bool(held))
-    changes.messages.append(f"held:{len(held)}")
+    changes.messages += [f"held:{len(held)}", f"orders:{orders}"]
+    if previous:
+        changes.messages.append(f"previous_reason:{previous}")
     return changes
 
 
@@ -225,12 +236,23 @@ def list_buyers(desk: Desk, *, blocked_only: bool = False, limit: int = 1000) ->
 
 
 def held_reason(order: Order) -> str | None:
-    """Why an order is held (its buyer's block reason), or None when it is not held (or no longer
-    waits: cancelled or refunded meanwhile)."""
+    """Why an order is held (its buyer's block reason, or the reason it was held with when the
+    buyer has been unblocked since), or None when it is not held (or no longer waits: cancelled
+    or refunded meanwhile)."""
     if order.held_at is None or order.status not in HOLDABLE:
         return None
     buyer = Buyer.get_or_none(Buyer.id == order.buyer_ref_id) if order.buyer_ref_id else None
-    return buyer.blocked_reason if buyer is not None and buyer.blocked_reason else ""
+    if buyer is not None and buyer.blocked_reason:
+        return str(buyer.blocked_reason)
+    held = (OrderEvent.select(OrderEvent.note).where((OrderEvent.order == order.id) & (OrderEvent.action == "held"))
+            .order_by(OrderEvent.id.desc()).first())
+    return str(held.note) if held is not None and held.note else ""
+
+
+def buyer_still_blocked(order: Order) -> bool:
+    """Whether the buyer behind a held order is still on the blocklist."""
+    buyer = Buyer.get_or_none(Buyer.id == order.buyer_ref_id) if order.buyer_ref_id else None
+    return buyer is not None and buyer.blocked_at is not None
 
 
 def _order_ids(buyer_id: int) -> set[int]:

@@ -16,7 +16,7 @@ from ..domain.order import CodeUsed, ProductType, ReasonCode
 from ..domain.refund_states import RefundStatus, never_sent
 from ..domain.states import OrderStatus
 from ..store.models import CancelRequest, Coupon, Order, OrderEvent, Product, Refund
-from .buyers import held_reason
+from .buyers import buyer_still_blocked, held_reason
 from .changes import Changes
 from .codes import codes_available, take_codes
 from .common import (
@@ -470,8 +470,15 @@ def _held(order: Order) -> DomainError | None:
     if reason is None:
         return None
     reason = reason or "—"
-    return DomainError("order_held", f"订单扣留待审（买家在黑名单：{reason}），请先放行再发货",
-                       f"the order is held for review (blocked buyer: {reason}); release it before delivering")
+    if buyer_still_blocked(order):
+        return DomainError("order_held", f"订单扣留待审（买家在黑名单：{reason}），请先放行再发货",
+                           f"the order is held for review (blocked buyer: {reason}); release it before delivering")
+    return DomainError("order_held",
+                       f"订单仍扣留待审（拉黑时的原因：{reason}；买家已解除拉黑，但扣留的订单不会自动放行），"
+                       f"请先放行（orders release 或 buyers release）再发货",
+                       f"the order is still held for review (held because: {reason}; the buyer was unblocked, "
+                       f"but held orders are not released by that): release it first (orders release or "
+                       f"buyers release), then deliver")
 
 
 def _open_cancel_request(order: Order) -> DomainError | None:

@@ -44,6 +44,10 @@ def test_note_block_list_unblock_and_release(cli: Cli, tmp_path: Path) -> None:
     assert "仍有 2 个订单扣留待审" in unblocked.stdout
     assert cli.json("orders", "list", "--status", "held")["total"] == 2  # nothing released silently
     cli("buyers", "unblock", "13800138000", code=1)
+    # Unblocked but still held: the refusal names the hold's reason and the way out, not "在黑名单：—".
+    refused = cli("orders", "deliver", "P1", code=1)
+    assert "盗刷的支付账户" in refused.stderr and "已解除拉黑" in refused.stderr and "—" not in refused.stderr
+    assert "orders release" in refused.stderr
     assert cli.json("orders", "release", "P1", "--note", "核实过")["order_ids"]
     again = cli("orders", "release", "P1", code=1)
     assert "没有被扣留" in again.stderr
@@ -56,6 +60,25 @@ def test_buyers_usage_errors(cli: Cli, tmp_path: Path) -> None:
     shop(cli, tmp_path)
     missing = cli("buyers", "block", "13800138000", code=2)
     assert "--reason" in missing.stderr
-    blank = cli("buyers", "block", " ", "--reason", "x", code=1)
-    assert "联系方式" in blank.stderr and "contact" in blank.stderr
+    for contact in (" ", ""):  # an empty contact is a usage error, like a missing argument
+        blank = cli("buyers", "block", contact, "--reason", "x", code=2)
+        assert "联系方式" in blank.stderr and "contact" in blank.stderr and "buyers block" in blank.stderr
     assert cli("buyers", "unblock", "13700000000", code=1).stderr
+
+
+def test_blocking_again_says_the_reason_changed_and_keeps_the_old_one(cli: Cli, tmp_path: Path) -> None:
+    shop(cli, tmp_path)
+    cli("buyers", "block", "13800138000", "--reason", "刷单")
+    again = cli("buyers", "block", "13800138000", "--reason", "恶意退款")
+    assert "已在黑名单上" in again.stdout and "刷单" in again.stdout and "恶意退款" in again.stdout
+    listed = cli.json("buyers", "list", "--blocked")
+    assert listed[0]["blocked_reason"] == "恶意退款" and "刷单" in listed[0]["note"]
+    assert cli.json("buyers", "block", "13800138000", "--reason", "恶意退款").get("previous_reason") is None
+
+
+def test_blocking_a_contact_without_orders_says_future_orders_will_be_held(cli: Cli, tmp_path: Path) -> None:
+    shop(cli, tmp_path)
+    out = cli("buyers", "block", "13711112222", "--reason", "同行")
+    assert "还没有订单" in out.stdout and "之后的订单会自动扣留" in out.stdout
+    english = cli("--lang", "en", "buyers", "block", "13711112223", "--reason", "x")
+    assert "no orders yet" in english.stdout
