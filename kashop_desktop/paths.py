@@ -12,11 +12,13 @@ ENV_DATA_DIR = "KASHOP_DATA_DIR"
 DB_FILENAME = "kashop.sqlite3"
 
 
-def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """The data dir: explicit override, else $KASHOP_DATA_DIR, else the platform's user data dir."""
+def data_dir(override: str | os.PathLike[str] | None = None, *, create: bool = True) -> Path:
+    """The data dir: explicit override, else $KASHOP_DATA_DIR, else the platform's user data dir
+    (made when missing, unless ``create`` is False)."""
     chosen = override or os.environ.get(ENV_DATA_DIR) or platformdirs.user_data_dir(APP_NAME, appauthor=False)
     path = Path(chosen).expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 

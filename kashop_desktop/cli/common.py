@@ -63,7 +63,7 @@ def open_desk(args: argparse.Namespace) -> Any:
         except ValueError as exc:
             raise UsageError(f"--now: invalid time {args.now!r}") from exc
         clock = lambda: fixed  # noqa: E731
-    return Desk.open(getattr(args, "data_dir", None), clock=clock)
+    return Desk.open(getattr(args, "data_dir", None), clock=clock, create=command_name(args) in CREATES_SHOP)
 
 
 def amount(text: str | None) -> int | None:
@@ -79,6 +79,9 @@ def amount(text: str | None) -> int | None:
         raise UsageError(f"--amount（元）：{exc.zh}\n--amount (yuan): {exc.en}") from exc
 
 
+#: Commands that may make a new shop (and its folder); every other command refuses a --data-dir
+#: that does not exist (exit 5) rather than show a mistyped folder as an empty shop.
+CREATES_SHOP = frozenset({"demo", "orders import", "restore"})
 #: Commands that only read: every other command that opens the desk takes the daily automatic
 #: backup first when it is due (services.maintenance.auto_backup).
 READ_ONLY = frozenset({"orders list", "orders show", "orders export", "reports sales", "reports refunds",

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from ..applog import log_file, setup_logging
@@ -29,7 +30,7 @@ from . import (
     reports,
     requests,
 )
-from .common import READ_ONLY, command_name, common_options, open_window
+from .common import CREATES_SHOP, READ_ONLY, command_name, common_options, open_window
 from .helptext import Parser, T, language
 from .output import (
     EXIT_BUSY,
@@ -154,6 +155,9 @@ def _log_to_file(args: argparse.Namespace) -> None:
     """Warnings and errors of a command go to the desk's log file (a scheduled job leaves a trace)."""
     if getattr(args, "command", None) is None:
         return  # the window sets up its own log
+    folder = getattr(args, "data_dir", None)
+    if folder and command_name(args) not in CREATES_SHOP and not Path(folder).expanduser().is_dir():
+        return  # a mistyped folder is refused, not made (to hold a log)
     with contextlib.suppress(OSError):  # an unwritable log folder must not stop the command
         setup_logging(getattr(args, "data_dir", None), level=logging.WARNING)
 

@@ -15,7 +15,7 @@ from peewee import SqliteDatabase
 from .. import paths
 from ..domain import clock as shop_clock
 from ..domain.calendar import HolidaySchedule
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, StoreUnusable
 from ..domain.holidays import from_setting, schedule_of
 from ..domain.policy import CancelPolicy
 from ..store import db as store_db
@@ -54,9 +54,22 @@ class Desk:
 
     @classmethod
     def open(cls, data_dir: str | os.PathLike[str] | None = None, *, clock: Clock | None = None,
-             secrets: SecretStore | None = None) -> Desk:
-        """Open the store in ``data_dir``. Raises StoreUnusable / StoreBusy, or DomainError
-        vault_locked when migration 6 must seal codes and the vault has no passphrase."""
+             secrets: SecretStore | None = None, create: bool = True) -> Desk:
+        """Open the store in ``data_dir`` (the default folder when None). Raises StoreUnusable /
+        StoreBusy, or DomainError vault_locked when migration 6 must seal codes and the vault
+        has no passphrase. With ``create`` False, a folder that does not exist is refused
+        (StoreUnusable ``store_missing``) instead of becoming a new, empty shop: a mistyped
+        folder must not look like a shop with no orders."""
+        if not create and data_dir is not None:
+            missing = paths.data_dir(data_dir, create=False) / paths.DB_FILENAME
+            if not missing.parent.is_dir():
+                raise StoreUnusable(
+                    "store_missing",
+                    f"数据文件夹 {missing.parent} 不存在，里面没有店铺：请检查 --data-dir 是否写错。"
+                    f"新建店铺用 demo、orders import 或 restore，或打开窗口",
+                    f"the data folder {missing.parent} does not exist, so there is no shop in it: check --data-dir "
+                    f"for a typo. A new shop is made by demo, orders import or restore, or by opening the window",
+                    str(missing))
         directory = paths.data_dir(data_dir)
         chosen: list[SecretStore] = [secrets] if secrets is not None else []
 

@@ -12,8 +12,29 @@ from kashop_desktop.cli.output import EXIT_OK
 def test_a_relaunch_does_not_read_like_an_empty_shop(data_dir: Path, capsys: Any) -> None:
     assert main(["demo", "--no-gui", "--orders", "60", "--data-dir", str(data_dir)]) == EXIT_OK
     first = capsys.readouterr().out
-    assert "演示店铺已建好" in first and "60 个订单" in first and "{" not in first
+    from kashop_desktop.services.desk import Desk
+    from kashop_desktop.store.models import Order
+
+    desk = Desk.open(data_dir)
+    try:
+        made = Order.select().count()  # the history and the scenario orders: what the summary counts
+    finally:
+        desk.close()
+    assert "演示店铺已建好" in first and f"{made} 个订单" in first and made >= 60 and "{" not in first
     assert main(["demo", "--no-gui", "--orders", "60", "--data-dir", str(data_dir), "--lang", "en"]) == EXIT_OK
     again = capsys.readouterr().out
     assert again.startswith(f"the demo shop is already in {data_dir} (")
     assert "orders)" in again and "0," not in again and "{" not in again
+
+
+def test_a_mistyped_data_dir_is_refused_not_made_into_an_empty_shop(tmp_path: Path, capsys: Any) -> None:
+    from kashop_desktop.cli.output import EXIT_STORE
+
+    mistyped = tmp_path / "mistyped" / "folder"
+    for command in (["orders", "list"], ["orders", "show", "KS1"], ["check"], ["policy", "set", "risk_window_days=9"]):
+        assert main([*command, "--data-dir", str(mistyped)]) == EXIT_STORE
+        err = capsys.readouterr().err
+        assert "不存在" in err and "does not exist" in err and "--data-dir" in err
+        assert not mistyped.exists() and not (tmp_path / "mistyped").exists()
+    assert main(["demo", "--no-gui", "--orders", "30", "--data-dir", str(mistyped)]) == EXIT_OK  # demo makes a shop
+    assert main(["orders", "list", "--data-dir", str(mistyped)]) == EXIT_OK
