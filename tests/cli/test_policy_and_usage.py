@@ -3,6 +3,7 @@ malformed amount is a usage error too. Run in-process through the CLI's ``main``
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,25 @@ def test_money_keys_say_their_unit_in_the_error_and_the_help(data_dir: Path, cap
         main(["policy", "set", "--help"])
     help_text = capsys.readouterr().out
     assert all(key in help_text for key in UNITS)
-    assert "单位为分（10000 分 = ¥100.00）" in help_text and "a whole number of fen" in help_text
+    assert "单位为分（10000 分 = ¥100.00）" in help_text and "a whole number of fen" not in help_text  # one language
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "policy", "set", "--help"])
+    english = capsys.readouterr().out
+    assert "a whole number of fen" in english and "单位为分" not in english
+
+
+def test_policy_set_says_what_it_saved_in_a_sentence(data_dir: Path, capsys: Any) -> None:
+    assert main(["policy", "set", "cooling_off_minutes=12", "--data-dir", str(data_dir)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert out.startswith("政策已保存") and "12" in out and "{" not in out
+    assert main(["--lang", "en", "policy", "set", "auto_approve_ceiling_fen=5000", "--data-dir", str(data_dir)]) == EXIT_OK
+    english = capsys.readouterr().out
+    assert english.startswith("policy saved") and "¥50.00" in english
+    assert main(["policy", "set", "risk_window_days=9", "--json", "--data-dir", str(data_dir)]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["risk_window_days"] == 9
+    assert main(["policy", "set", "auto_approve_ceiling_fen=99999999999", "--data-dir", str(data_dir)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "¥100000.00" in err and "(分)" not in err  # one unit: the range in yuan, the label without 分
 
 
 def test_exact_values_are_stored(data_dir: Path, capsys: Any) -> None:
