@@ -234,7 +234,7 @@ def test_refund_queue_through_each_sandbox_scenario(qtbot, ctx, shop, clock):
     sent = [refunds[s].refund_no for s in ("success", "processing", "timeout")]
     assert sorted(booked) == sorted(sent)  # exactly one booking each; the refused one booked nothing
     assert ledger.calls(refunds["timeout"].refund_no) == 1  # resolved by query, never sent twice
-    assert views.refund_counts(ctx.desk) == {"queued": 0, "sending": 0, "processing": 0, "succeeded": 3, "failed": 1,
+    assert views.refund_counts(ctx.desk) == {"queued": 0, "sending": 0, "processing": 0, "succeeded": 3, "failed": 1, "withdrawn": 0,
                                              "unknown": 0, "needs_owner": 0}
 
 
