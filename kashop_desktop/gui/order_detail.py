@@ -318,6 +318,7 @@ class OrderDetailPane(QWidget):
         if d is None:
             self.title.setText(self.tr("未选择订单"))
             self.chip.clear()
+            self.chip.setVisible(False)  # no empty coloured pill beside 未选择订单
             for label in self.fields.values():
                 label.clear()
             self.code.show_code(None, "")
@@ -327,6 +328,7 @@ class OrderDetailPane(QWidget):
         fg, bg = STATUS_COLOURS.get(d.status.value, ("#000", "#fff"))
         self.title.setText(d.order_no)
         self.chip.setText(status_label(d.status.value))
+        self.chip.setVisible(True)
         self.chip.setStyleSheet(f"color: {fg}; background: {bg}; border-radius: 8px; padding: 2px 10px;")
         values = {
             "product": self.tr("{product} × {quantity}").format(product=d.product, quantity=d.quantity),
@@ -335,7 +337,7 @@ class OrderDetailPane(QWidget):
             "created": format_time_s(d.created_at), "paid": format_time_s(d.paid_at) or "—",
             "delivered": format_time_s(d.delivered_at) or "—",
             "closed": format_time_s(d.completed_at or d.cancelled_at) or "—",
-            "code_used": code_used_label(d.code_used),
+            "code_used": code_used_label(d.code_used) if d.delivered_at is not None else "—",  # nothing delivered to use
         }
         values.update(self._money_texts(d))
         for key, text in values.items():
@@ -355,7 +357,7 @@ class OrderDetailPane(QWidget):
         coupon = "−" + format_yuan(d.coupon_fen, symbol=True) if d.coupon_fen else "—"
         if d.coupon_code:
             coupon = self.tr("{amount}（{code}）").format(amount=coupon, code=d.coupon_code)
-        points = self.tr("{points} 分，已退 {back} 分").format(points=d.points, back=d.points_refunded) \
+        points = self.tr("{points} 积分，已退 {back} 积分").format(points=d.points, back=d.points_refunded) \
             if d.points else "—"
         return {"list": format_yuan(d.list_fen, symbol=True), "coupon": coupon, "points": points,
                 "paid_fen": format_yuan(d.paid_fen, symbol=True) if d.paid_at is not None else self.tr(

@@ -263,8 +263,9 @@ def expire_unpaid(desk: Desk) -> Changes:
             released = release_stock_and_coupon(order)
             order.points_refunded = order.points
             order.save()
-            events.append(event_row(order.id, now, SYSTEM, "expire", f"unpaid for {minutes} min", before,
-                                    S.CANCELLED.value, {"released": released}))
+            note = f"超过 {minutes} 分钟未支付，自动关闭 / unpaid for {minutes} min"
+            events.append(event_row(order.id, now, SYSTEM, "expire", note, before, S.CANCELLED.value,
+                                    {"released": released}))
             changes.order_ids.add(order.id)
         add_events(events)
     changes.counts_changed = bool(changes.order_ids)

@@ -2486,7 +2486,7 @@ Please attach this file when you contact support.</translation>
         <translation>{amount} ({code})</translation>
     </message>
     <message>
-        <source>{points} 分，已退 {back} 分</source>
+        <source>{points} 积分，已退 {back} 积分</source>
         <translation>{points} points, {back} returned</translation>
     </message>
     <message>

@@ -109,12 +109,16 @@ def test_the_detail_shows_the_selected_row_of_the_list_in_view_or_nothing(qtbot,
     assert page.detail.order_id is not None
     settle(qtbot, page, lambda: page.tabs.setCurrentIndex(TAB_STATUSES.index("paid")))
     assert page.detail.order_id is None
+    assert page.detail.chip.isHidden() and page.detail.title.text() == "未选择订单"  # no empty chip beside it
     assert not page.detail.buttons["review"].isEnabled() and not page.detail.buttons["cancel"].isEnabled()
     page.view.setFocus()  # focus gives the view a current row without selecting it
     assert page.detail.order_id is None
     page.select_row(0)
     assert page.detail.order_id == page.current_row().id
     assert page.detail.detail.status.value == "paid"
+    assert not page.detail.chip.isHidden() and page.detail.chip.text()
+    if page.detail.detail.product_type == "card_code":  # nothing delivered: nothing to have used
+        assert page.detail.fields["code_used"].text() == "—"
 
 
 def test_a_delivered_code_is_revealed_with_a_timeline_entry_and_copied_then_cleared(qtbot, ctx, shop, page) -> None:
