@@ -55,6 +55,10 @@ def test_a_restored_unpaid_order_gets_a_fresh_payment_window(desk: Desk, clock) 
     created = snapshot(no)["created_at"]
     clock.advance(minutes=20)
     assert reqs.sweep(desk)[1]["expired"] == 1  # the 15-minute window passed
+    from kashop_desktop.store.models import Order, OrderEvent
+
+    expiry = OrderEvent.get((OrderEvent.order == Order.get(Order.order_no == no).id) & (OrderEvent.action == "expire"))
+    assert "超过 15 分钟未支付" in expiry.note and "unpaid for 15 min" in expiry.note  # both languages
     ops.restore(desk, no)
     clock.advance(minutes=14)
     assert reqs.sweep(desk)[1]["expired"] == 0  # counted from the restore, not from 下单
