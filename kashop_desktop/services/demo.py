@@ -73,8 +73,6 @@ REALISTIC_FROM = 20_000
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 #: Orders complete by themselves a day after delivery (the buyer did not complain).
 AUTO_COMPLETE_S = 86400
-#: A paid recharge or physical order waits at most this long for its supplier.
-PAID_WAITS_S = 2 * 86400
 
 
 def _weighted(rng: random.Random, pairs: list[tuple[Any, int]]) -> Any:
@@ -239,9 +237,9 @@ def _rows(desk: Desk, products: list[Product], accounts: dict[str, int], buyers:
             created = now - timedelta(minutes=rng.randint(1, 12))
         elif status is S.PENDING_PAYMENT:  # older unpaid orders closed by themselves long ago
             status, expired = S.CANCELLED, True
-        elif status is S.PAID and (product.product_type == "card_code" or age > PAID_WAITS_S):
-            # 卡密 deliver themselves within seconds of payment; a recharge or a parcel waits on its
-            # supplier for a day or two at most, so anything older went out long ago.
+        elif status is S.PAID and product.product_type == "card_code":
+            # 卡密 deliver themselves within seconds of payment; a recharge or a parcel may wait on
+            # its supplier.
             status = S.DELIVERED
         list_fen = product.price_fen * qty
         paid_fen = max(1, list_fen - coupon - points)  # 100 points are worth ¥1
