@@ -34,7 +34,7 @@ from peewee import OperationalError, SqliteDatabase
 from ..domain.clock import SHOP_TZ
 from ..domain.errors import StoreBusy, StoreError, StoreUnusable
 from ..domain.states import OrderStatus
-from . import bulkload, codes6, codes13, health, rekey, report_tables, schema3
+from . import bulkload, codes6, codes13, health, rekey, report_tables, schema3, schema9
 from .backups import backup_file, list_backups, stamp
 from .dated import UNDATED_INDEX, UNDATED_INDEX_SQL
 from .models import MODELS, PaymentWatch, ReconMark, StatusCount, database
@@ -181,7 +181,8 @@ MIGRATIONS: list[tuple[int, Callable[[SqliteDatabase], None]]] = [
     (6, _migration_6),
     (7, _migration_7),
     (8, _migration_8),
-    (11, report_tables.migrate),  # the reports' summary tables (9 and 10 belong to other work)
+    (9, schema9.migrate),
+    (11, report_tables.migrate),  # the reports' summary tables (10 belongs to other work)
     (13, _migration_13),
 ]
 LATEST = MIGRATIONS[-1][0]

@@ -24,15 +24,16 @@ from typing import Any
 
 from peewee import SqliteDatabase
 
-from ..domain import refund_states
-from . import search, selection
+from . import schema9, search, selection
 from .search import classify_search
 
 REFUNDING = "refunding"  # pseudo-status: orders with a refund still in flight
 HELD = "held"  # pseudo-status: orders held for the owner's review (a blocked buyer's), schema 5
 #: A held order waits only while it is not delivered yet; cancelled or refunded, it waits for nothing.
 HELD_STATUSES = "('pending_payment', 'paid')"
-IN_FLIGHT_REFUND_STATES = tuple(sorted(s.value for s in refund_states.IN_FLIGHT_REFUND_STATES))
+#: Refunds in flight, written as the partial index ``refund_in_flight`` states it (literals, so
+#: SQLite reads that index instead of scanning every refund; schema 9).
+IN_FLIGHT_WHERE = schema9.IN_FLIGHT_WHERE
 
 ROW_COLUMNS = (
     "id, order_no, created_at, product_name, product_type, quantity, buyer, paid_fen, refunded_fen, "
@@ -62,9 +63,7 @@ def _listed(db: SqliteDatabase, flt: OrderFilter) -> selection.Listed | None:
         return None
     refunding = None
     if flt.status == REFUNDING:
-        marks = ",".join("?" * len(IN_FLIGHT_REFUND_STATES))
-        refunding = frozenset(r[0] for r in db.execute_sql(
-            f"SELECT order_id FROM refund WHERE state IN ({marks})", IN_FLIGHT_REFUND_STATES))
+        refunding = frozenset(r[0] for r in db.execute_sql(f"SELECT order_id FROM refund WHERE {IN_FLIGHT_WHERE}"))
     wanted = selection.Wanted(flt.status if refunding is None else None, refunding, flt.date_from, flt.date_to,
                               flt.product_type, flt.sort, flt.descending)
     return resolution.matched.listed(wanted)
@@ -96,9 +95,7 @@ def _source(db: SqliteDatabase, flt: OrderFilter) -> tuple[str, list[Any]]:
         date_from = start if date_from is None else max(date_from, start)
         date_to = end if date_to is None else min(date_to, end)
     if flt.status == REFUNDING:
-        marks = ",".join("?" * len(IN_FLIGHT_REFUND_STATES))
-        clauses.append(f"o.id IN (SELECT order_id FROM refund WHERE state IN ({marks}))")
-        params += list(IN_FLIGHT_REFUND_STATES)
+        clauses.append(f"o.id IN (SELECT order_id FROM refund WHERE {IN_FLIGHT_WHERE})")
     elif flt.status == HELD:
         clauses.append(f"{mark}o.held_at IS NOT NULL AND {mark}o.status IN {HELD_STATUSES}")
     elif flt.status:
@@ -140,10 +137,7 @@ def _sort_key(flt: OrderFilter) -> str:
 def status_counts(db: SqliteDatabase) -> dict[str, int]:
     counts = {status: n for status, n in db.execute_sql("SELECT status, n FROM status_count").fetchall()}
     counts["all"] = sum(counts.values())
-    marks = ",".join("?" * len(IN_FLIGHT_REFUND_STATES))
-    counts[REFUNDING] = db.execute_sql(
-        f"SELECT COUNT(DISTINCT order_id) FROM refund WHERE state IN ({marks})", IN_FLIGHT_REFUND_STATES
-    ).fetchone()[0]
+    counts[REFUNDING] = db.execute_sql(f"SELECT COUNT(DISTINCT order_id) FROM refund WHERE {IN_FLIGHT_WHERE}").fetchone()[0]
     counts[HELD] = db.execute_sql(
         f"SELECT COUNT(*) FROM orders WHERE held_at IS NOT NULL AND status IN {HELD_STATUSES}").fetchone()[0]
     return counts
