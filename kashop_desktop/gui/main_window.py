@@ -3,6 +3,8 @@
 It owns no screen logic. Screens other than the orders list are built when first shown, so a
 start-up with a million orders only pays for the list. After the first paint it loads the
 gateway accounts and, when gateway secrets sit in a locked local vault, asks for its passphrase.
+What other processes write (the command line, a second desk) reaches every screen within
+``store_watch.POLL_MS`` (gui/store_watch.py).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from .qt import (
     QWidget,
     Signal,
 )
+from .store_watch import StoreWatch
 
 #: Navigation order: key and the class of the screen (None: the orders page, built here).
 PAGES: tuple[tuple[str, Callable[[DeskContext], QWidget] | None], ...] = (
@@ -100,6 +103,8 @@ class MainWindow(QMainWindow):
         ctx.language_changed.connect(lambda lang: QTimer.singleShot(0, lambda: self.switch_language(lang)))
         self.refresh_status()
         self.restore_layout()
+        self.store_watch = StoreWatch(ctx, self)  # what the command line or a second desk writes
+        self.store_watch.start()
         # Listing gateway accounts imports every plugin (httpx, cryptography: ~0.3 s), so it
         # waits until the order list is on screen.
         self.orders_page.view.painted.connect(self._after_first_paint)

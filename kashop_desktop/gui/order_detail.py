@@ -307,11 +307,12 @@ class OrderDetailPane(QWidget):
             self.show_order(self.detail.id)
 
     def concerns(self, changes: Changes) -> bool:
-        """Does this change touch the order on show (itself, its requests or its refunds)?"""
+        """Does this change touch the order on show (itself, its requests or its refunds; anything
+        when another process wrote)?"""
         d = self.detail
         if d is None:
             return False
-        return (d.id in changes.order_ids or any(r.id in changes.request_ids for r in d.requests)
+        return (changes.outside or d.id in changes.order_ids or any(r.id in changes.request_ids for r in d.requests)
                 or any(r.id in changes.refund_ids for r in d.refunds))
 
     def _show_facts(self, d: OrderDetail | None) -> None:

@@ -446,10 +446,12 @@ class OrdersPage(QWidget):
             self.refresh_counts()
         current = self.current_row()
         acted_on = current is not None and current.id in changes.order_ids
-        if changes.counts_changed and self.view.verticalScrollBar().value() == 0 and not acted_on:
+        top = self.view.verticalScrollBar().value() == 0
+        if changes.outside or (changes.counts_changed and top and not acted_on):
             # At the top of the list the owner watches new orders arrive: re-run the query.
             # Further down, rows stay put (marked fresh) until F5, so nothing jumps away; so
-            # does the order the owner just acted on, even when it no longer fits the tab.
+            # does the order the owner just acted on, even when it no longer fits the tab. What
+            # another process wrote is read again wherever the list stands (selection kept).
             self.refresh()
         if self.detail.concerns(changes):
             self.detail.reload()

@@ -23,6 +23,9 @@ class Changes:
     counts_changed: bool = False
     messages: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    #: Made outside this window (the command line, a second desk, an import process): any
+    #: order, request, refund or setting may have changed, so screens read everything again.
+    outside: bool = False
 
     def merge(self, other: Changes) -> Changes:
         self.order_ids |= other.order_ids
@@ -33,4 +36,5 @@ class Changes:
         self.counts_changed = self.counts_changed or other.counts_changed
         self.messages += other.messages
         self.skipped += other.skipped
+        self.outside = self.outside or other.outside
         return self

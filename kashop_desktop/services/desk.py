@@ -181,6 +181,12 @@ class Desk:
         if key == HOLIDAYS_SETTING:
             self._holidays_cache = None
 
+    def forget_cached_settings(self) -> None:
+        """Read the policy and the holidays from the store again next time (another process,
+        such as ``policy set``, may have changed them)."""
+        self._policy_cache = None
+        self._holidays_cache = None
+
     def policy(self) -> CancelPolicy:
         if self._policy_cache is None:
             self._policy_cache = CancelPolicy.from_dict(self.setting("policy", {}) or {})

@@ -1,0 +1,64 @@
+"""The window notices what other processes wrote (the command line, a second desk, an import).
+
+Every ``POLL_MS`` the database worker reads ``PRAGMA data_version`` (``services.outside``): it
+is a number per connection that moves only when another connection committed, so the window's
+own writes never trigger a reload. When it moved, ``ctx.changed`` carries a Changes with
+``outside`` set and every screen reads again (counts, the list with its selection kept, the
+detail, requests, refunds, settings). Nothing runs on the GUI thread but the timer, and a poll
+never starts while the previous one is still waiting for the worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ..services import outside
+from .context import DeskContext
+from .qt import QObject, QTimer
+
+POLL_MS = 2000
+
+log = logging.getLogger(__name__)
+
+
+class StoreWatch(QObject):
+    """Polls the store for outside writes while the window is open (``start`` / ``stop``)."""
+
+    def __init__(self, ctx: DeskContext, parent: QObject | None = None, interval_ms: int = POLL_MS) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.version: int | None = None  # the worker connection's data_version last seen
+        self.polling = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.poll)
+
+    def start(self) -> None:
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def poll(self) -> None:
+        """One look at the store, on the worker (skipped while one is still out, or with no loop)."""
+        if self.polling or self.ctx.closing:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no asyncio loop runs (a bare window in a test): nothing to poll with
+            return
+        self.polling = True
+        self.ctx.start(self._poll())
+
+    async def _poll(self) -> None:
+        try:
+            version = await self.ctx.run(outside.data_version, self.ctx.desk)
+        except Exception:  # the next tick tries again; a crash dialog every 2 s would help no one
+            log.warning("could not look for outside changes", exc_info=True)
+            return
+        finally:
+            self.polling = False
+        seen, self.version = self.version, version
+        if seen is not None and version != seen and not self.ctx.closing:
+            self.ctx.changed.emit(outside.outside_changes(self.ctx.desk))

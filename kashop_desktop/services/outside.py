@@ -1,0 +1,26 @@
+"""Noticing writes made outside this process: the command line, a second desk, an import.
+
+SQLite's ``PRAGMA data_version`` is per connection and changes whenever *another* connection
+commits to the file; this connection's own commits leave it alone. The window asks it on its
+database worker (the connection that does all the window's writes) every couple of seconds:
+a different number means someone else wrote, so every screen reads again
+(``Changes.outside``). Source: https://www.sqlite.org/pragma.html#pragma_data_version
+"""
+
+from __future__ import annotations
+
+from .changes import Changes
+from .desk import Desk
+
+
+def data_version(desk: Desk) -> int:
+    """``PRAGMA data_version`` of the calling thread's connection (call it on one thread only:
+    numbers from two connections cannot be compared)."""
+    return int(desk.db.execute_sql("PRAGMA data_version").fetchone()[0])
+
+
+def outside_changes(desk: Desk) -> Changes:
+    """What to announce after another process wrote: everything may have changed. The desk's
+    cached policy and holidays are dropped, so they are read from the store again."""
+    desk.forget_cached_settings()
+    return Changes(counts_changed=True, outside=True)
