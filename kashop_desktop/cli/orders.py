@@ -262,6 +262,26 @@ def _print_buyer(d: Any, args: argparse.Namespace) -> None:
         print(f"  买家备注：{info.note}" if zh(args) else f"  note on the buyer: {info.note}")
 
 
+def _event_reason(e: Any) -> str | None:
+    """The reason code an entry was written with (a cancel, a request), or None."""
+    reason = e.data.get("reason") if isinstance(e.data, dict) else None
+    return str(reason) if reason else None
+
+
+def _cancel_reason(d: Any) -> str | None:
+    """The reason code of the order's cancellation (``mistaken``, ``not_needed``, …): the one the
+    cancel was given, or the reason of the request whose approval cancelled it. None when the
+    order is not cancelled, or when it expired unpaid (the ``expire`` entry says so)."""
+    if d.status != "cancelled":
+        return None
+    entry = next((e for e in reversed(d.events) if e.after == "cancelled" and e.before != "cancelled"), None)
+    if entry is None:
+        return None
+    request_id = entry.data.get("request_id") if isinstance(entry.data, dict) else None
+    request = next((r for r in d.requests if r.id == request_id), None)
+    return _event_reason(entry) or (request.reason if request is not None else None)
+
+
 def _detail_json(d: Any) -> dict[str, Any]:
     return {
         "order_no": d.order_no, "status": d.status, "product": d.product, "product_type": d.product_type,
@@ -272,8 +292,9 @@ def _detail_json(d: Any) -> dict[str, Any]:
         "buyer": d.buyer, "channel": d.channel, "gateway": d.gateway, "gateway_trade_no": d.gateway_trade_no,
         "created_at": d.created_at, "paid_at": d.paid_at, "delivered_at": d.delivered_at,
         "cancelled_at": d.cancelled_at, "code_used": d.code_used, "card_code_masked": d.masked_code,
+        "cancel_reason": _cancel_reason(d),
         "events": [{"at": e.at, "action": e.action, "actor": e.actor, "note": e.note, "before": e.before,
-                    "after": e.after} for e in d.events],
+                    "after": e.after, "reason": _event_reason(e)} for e in d.events],
         "requests": [request_json(r) for r in d.requests],
         "refunds": [refund_json(r) for r in d.refunds],
         "held_at": d.held_at, "held_reason": d.held_reason,

@@ -70,6 +70,8 @@ def test_rule_a_unpaid_cancels_at_once(shop: Cli) -> None:
     shop.json("orders", "cancel", "U1", "--reason", "mistaken")
     order = shop.json("orders", "show", "U1")
     assert order["status"] == "cancelled" and order["events"][-1]["action"] == "cancel"
+    assert order["cancel_reason"] == "mistaken" and order["events"][-1]["reason"] == "mistaken"  # the code
+    assert order["events"][0]["reason"] is None  # 下单 has no reason
     assert (order["paid_fen"], order["amount_fen"]) == (0, 600) and order["created_at"].endswith("+08:00")
 
 
@@ -80,6 +82,8 @@ def test_rule_b_auto_approve_and_queue_send(shop: Cli) -> None:
     assert refunds[0]["amount_fen"] == 6800 and refunds[0]["state"] == "queued" and refunds[0]["eta"]
     assert shop.json("refunds", "send")["succeeded"] == 1
     assert shop.json("refunds", "list")[0]["state"] == "succeeded"
+    order = shop.json("orders", "show", "P1")  # cancelled by the request's approval: its reason
+    assert (order["status"], order["cancel_reason"]) == ("cancelled", "duplicate")
 
 
 def test_rule_c_review_approve_and_reject(shop: Cli) -> None:
