@@ -396,6 +396,10 @@ class RestorePreview:
     coupon_code: str | None
     coupon_free: bool
     withdrawn_refunds: list[str]
+    #: Points (积分) the buyer got back that the restore takes back: those returned when the
+    #: unpaid order was cancelled (spent on it again), or those the withdrawn refunds returned.
+    points_taken_back: int = 0
+    points_used: int = 0  # the points the order was paid with
 
 
 def restore_preview(desk: Desk, order_no: str) -> RestorePreview:
@@ -409,8 +413,13 @@ def restore_preview(desk: Desk, order_no: str) -> RestorePreview:
     if order.coupon_code and order.coupon_returned:
         coupon = Coupon.get_or_none(Coupon.code == order.coupon_code)
         coupon_free = coupon is not None and coupon.used_by_order is None
-    queued = [r.refund_no for r in _unsent_refunds(order)]
+    unsent = _unsent_refunds(order)
+    queued = [r.refund_no for r in unsent]
     target = S.PAID if order.paid_at is not None else S.PENDING_PAYMENT
+    # As restore moves them: an unpaid order spends its points again; a paid one keeps what no
+    # withdrawn refund gave back (refund_owner.move_refund takes their points back).
+    taken = order.points_refunded if target is S.PENDING_PAYMENT else min(
+        order.points_refunded, sum(int(r.points_returned or 0) for r in unsent))
     blocked: DomainError | None = None
     if reserve and product is not None and product.stock < order.quantity:
         blocked = DomainError("out_of_stock", "库存不足，无法恢复订单", "not enough stock to restore this order")
@@ -419,7 +428,8 @@ def restore_preview(desk: Desk, order_no: str) -> RestorePreview:
                               f"coupon {order.coupon_code} is now used by another order; cannot restore")
     return RestorePreview(order.order_no, blocked is None, blocked, target, reserve,
                           product.stock if product is not None else None,
-                          order.coupon_code if order.coupon_returned else None, coupon_free, queued)
+                          order.coupon_code if order.coupon_returned else None, coupon_free, queued,
+                          int(taken), int(order.points or 0))
 
 
 def mark_paid_check(desk: Desk, order_no: str) -> DomainError | None:

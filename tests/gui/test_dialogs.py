@@ -389,6 +389,25 @@ def test_restore_shows_the_plan_and_restores(qtbot, ctx, shop):
     assert shop.stock() == stock - 1 and not shop.coupon_free("CP3")
 
 
+def test_restore_says_which_points_are_taken_back(qtbot, ctx, shop):
+    unpaid = shop.order("pending_payment", points=150)
+    requests.cancel_order(ctx.desk, unpaid, ReasonCode.MISTAKEN)  # the 150 points went back
+    dialog = RestoreDialog(None, ctx, unpaid)
+    qtbot.addWidget(dialog)
+    assert "取消时退给买家的 150 积分重新用于此订单（从买家处扣回）" in dialog.plan.text()
+    assert submit(qtbot, dialog)
+    assert views.order_detail(ctx.desk, unpaid).points_refunded == 0  # as the dialog said
+    paid = shop.order("paid", points=300, ago=timedelta(minutes=1))
+    requests.cancel_order(ctx.desk, paid, ReasonCode.MISTAKEN)  # its refund, still queued, returns them
+    returned = views.order_detail(ctx.desk, paid).points_refunded
+    assert returned > 0
+    dialog = RestoreDialog(None, ctx, paid)
+    qtbot.addWidget(dialog)
+    assert f"撤回的退款本应退还的 {returned} 积分不再退给买家" in dialog.plan.text()
+    assert submit(qtbot, dialog)
+    assert views.order_detail(ctx.desk, paid).points_refunded == 0
+
+
 def test_restore_is_refused_with_the_reason(qtbot, ctx, shop):
     order_no = shop.order("paid")
     requests.cancel_order(ctx.desk, order_no, ReasonCode.MISTAKEN)

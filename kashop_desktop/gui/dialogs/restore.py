@@ -1,8 +1,9 @@
 """Restore (恢复订单) a cancelled order: what will happen, or why it cannot.
 
 ``services.orders.restore_preview`` says whether it can and what it will touch: the status it
-returns to, the stock reserved again, the coupon applied again, and the queued refunds that are
-withdrawn before they reach the gateway. The dialog only words it.
+returns to, the stock reserved again, the coupon applied again, the queued refunds that are
+withdrawn before they reach the gateway, and the points (积分) taken back from the buyer. The
+dialog only words it.
 """
 
 from __future__ import annotations
@@ -71,7 +72,22 @@ class RestoreDialog(OpDialog):
             refund = next(r for r in detail.refunds if r.refund_no == refund_no)
             lines.append(self.tr("撤回排队中的退款 {refund_no}（{amount}），不会发给网关").format(
                 refund_no=refund_no, amount=yuan(refund.amount_fen)))
+        points = self._points_line(target, preview)
+        if points:
+            lines.append(points)
         return lines
+
+    def _points_line(self, target: OrderStatus, preview: orders.RestorePreview) -> str:
+        """What happens to the points (积分) the order was paid with, with the amount."""
+        if preview.points_taken_back and target is OrderStatus.PENDING_PAYMENT:
+            return self.tr("取消时退给买家的 {points} 积分重新用于此订单（从买家处扣回）").format(
+                points=preview.points_taken_back)
+        if preview.points_taken_back:
+            return self.tr("撤回的退款本应退还的 {points} 积分不再退给买家（从买家处扣回）").format(
+                points=preview.points_taken_back)
+        if preview.points_used:
+            return self.tr("订单使用的 {points} 积分不变（没有退给买家，也不会扣回）").format(points=preview.points_used)
+        return ""
 
     def _layout(self) -> None:
         box = QGroupBox(self.tr("恢复后会发生什么"), self)
