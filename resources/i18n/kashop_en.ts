@@ -3787,6 +3787,18 @@ Not available: {why}</translation>
         <translation>Queued refund {refund_no} ({amount}) withdrawn; it is not sent to the gateway</translation>
     </message>
     <message>
+        <source>取消时退给买家的 {points} 积分重新用于此订单（从买家处扣回）</source>
+        <translation>The {points} points given back to the buyer at the cancel are spent on this order again (taken back from the buyer)</translation>
+    </message>
+    <message>
+        <source>撤回的退款本应退还的 {points} 积分不再退给买家（从买家处扣回）</source>
+        <translation>The {points} points the withdrawn refund would have given back are not given back (taken back from the buyer)</translation>
+    </message>
+    <message>
+        <source>订单使用的 {points} 积分不变（没有退给买家，也不会扣回）</source>
+        <translation>The {points} points the order was paid with stay as they are (not given back, nothing taken back)</translation>
+    </message>
+    <message>
         <source>恢复后会发生什么</source>
         <translation>What restoring does</translation>
     </message>
