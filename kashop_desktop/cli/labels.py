@@ -31,6 +31,7 @@ ACTIONS = {
     "imported_update": ("导入更新", "import update"), "mark_paid": ("补单", "marked paid"),
     "deliver": ("发货", "delivered"), "complete": ("完成", "completed"),
     "code_used": ("登记卡密使用情况", "code use recorded"), "reveal_code": ("查看卡密", "code revealed"),
+    "copy_code": ("复制卡密", "code copied"),
     "backorder": ("缺货待发", "waiting for codes"), "code_returned": ("卡密回库", "code returned to stock"),
     "code_void": ("作废卡密", "code voided"),
     "cancel": ("取消订单", "cancelled"), "expire": ("超时关闭", "expired"), "restore": ("恢复订单", "restored"),

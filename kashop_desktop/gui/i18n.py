@@ -153,6 +153,7 @@ def _action_labels() -> dict[str, str]:
         "complete": translate("Labels", "完成"),
         "code_used": translate("Labels", "登记卡密使用情况"),
         "reveal_code": translate("Labels", "查看卡密"),
+        "copy_code": translate("Labels", "复制卡密"),
         "held": translate("Labels", "扣留待审"),
         "released": translate("Labels", "放行"),
         "backorder": translate("Labels", "缺货待发"),

@@ -67,19 +67,32 @@ def complete_order(desk: Desk, order_no: str, *, actor: str = OWNER) -> Changes:
     return complete(desk, order_no, actor=actor)
 
 
-def reveal_code(desk: Desk, order_no: str, *, actor: str = OWNER) -> tuple[Changes, str]:
+#: How the owner took a delivered code in the clear, as its timeline entry's action.
+CODE_ACCESS = frozenset({"reveal_code", "copy_code"})
+
+
+def reveal_code(desk: Desk, order_no: str, *, actor: str = OWNER, action: str = "reveal_code") -> tuple[Changes, str]:
     """What changed (the order's timeline) and the delivered code in the clear (one line per
-    unit), logged as a ``reveal_code`` event saying who saw it and when.
+    unit), logged as a ``reveal_code`` event (``copy_code`` when it is taken to the clipboard
+    to send to the buyer: ``copy_code``) saying who saw it and when.
 
     Raises DomainError(no_code) when the order has no delivered 卡密, and the key's errors
     (VaultLocked: the passphrase is needed; code_key_missing / code_key_wrong).
     """
+    if action not in CODE_ACCESS:
+        raise ValueError(f"not a code access: {action!r}")
     cipher = desk.code_cipher()
     with desk.atomic():
         order = get_order(order_no)
         if not order.card_code or order.delivered_at is None:
             raise DomainError("no_code", "该订单没有已发出的卡密", "this order has no delivered card code")
         clear = "\n".join(cipher.open(token) for token in str(order.card_code).splitlines())
-        add_events([event_row(order.id, desk.now(), actor, "reveal_code", "",
+        add_events([event_row(order.id, desk.now(), actor, action, "",
                               data={"codes": len(order.card_code.splitlines())})])
         return Changes(order_ids={order.id}), clear
+
+
+def copy_code(desk: Desk, order_no: str, *, actor: str = OWNER) -> tuple[Changes, str]:
+    """``reveal_code`` for a copy to the clipboard: the timeline says ``copy_code`` (复制卡密),
+    who and when, each time it is copied."""
+    return reveal_code(desk, order_no, actor=actor, action="copy_code")

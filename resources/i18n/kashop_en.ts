@@ -342,12 +342,20 @@
         <translation>Show the full card code (recorded in the timeline: who and when)</translation>
     </message>
     <message>
+        <source>隐藏</source>
+        <translation>Hide</translation>
+    </message>
+    <message>
+        <source>重新遮住卡密（换选订单时也会自动遮住）</source>
+        <translation>Mask the code again (it is masked when another order is chosen, too)</translation>
+    </message>
+    <message>
         <source>复制</source>
         <translation>Copy</translation>
     </message>
     <message>
-        <source>复制完整卡密发给买家；30 秒后从剪贴板清除</source>
-        <translation>Copy the full card code to send to the buyer; cleared from the clipboard after 30 s</translation>
+        <source>复制完整卡密发给买家（会记入时间线：谁、何时）；30 秒后从剪贴板清除</source>
+        <translation>Copy the whole code to send to the buyer (written to the timeline: who, when); cleared from the clipboard after 30 s</translation>
     </message>
     <message>
         <source>卡密已复制，{seconds} 秒后从剪贴板清除</source>
@@ -1473,6 +1481,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>查看卡密</source>
         <translation>Code revealed</translation>
+    </message>
+    <message>
+        <source>复制卡密</source>
+        <translation>Code copied</translation>
     </message>
     <message>
         <source>放行</source>

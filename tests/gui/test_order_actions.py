@@ -137,17 +137,30 @@ def test_a_delivered_code_is_revealed_with_a_timeline_entry_and_copied_then_clea
     qtbot.waitUntil(lambda: page.detail.timeline.item(0, 2) is not None
                     and page.detail.timeline.item(0, 2).text() == "查看卡密", timeout=5000)
 
-    field.copy_button.click()
+    assert field.hide_button.isVisible() and not field.reveal_button.isVisible()
+    field.hide_button.click()  # 隐藏: masked again, nothing written
+    assert field.text.text() == detail.masked_code and field.reveal_button.isVisible()
+    assert not field.hide_button.isVisible()
+
+    field.copy_button.click()  # copying is written to the timeline too, each time
     qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == clear, timeout=5000)
+    events = views.order_detail(ctx.desk, order_no).events
+    assert [e.action for e in events[-2:]] == ["reveal_code", "copy_code"] and events[-1].actor == "owner"
+    qtbot.waitUntil(lambda: page.detail.timeline.item(0, 2).text() == "复制卡密", timeout=5000)
+    assert field.text.text() == detail.masked_code  # a copy does not show the code on screen
     assert "30 秒后从剪贴板清除" in page.detail.notice.text()
     assert field.clear_timer.isActive() and field.clear_timer.interval() == 30_000
     field.clear_timer.start(0)  # the 30 s are up
     qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == "", timeout=5000)
-    # Showing another order hides the code again.
+    # A revealed code is hidden again when the selection moves, and stays hidden coming back.
+    field.reveal_button.click()
+    qtbot.waitUntil(lambda: field.text.text() == clear, timeout=5000)
     other = shop.order("delivered")
     settle(qtbot, page)
     assert page.select_order(views.order_detail(ctx.desk, other).id)
-    assert field.text.text().startswith("••••")
+    assert field.text.text().startswith("••••") and not field.hide_button.isVisible()
+    assert page.select_order(detail.id)
+    assert field.text.text() == detail.masked_code
 
 
 def test_the_clipboard_is_left_alone_when_the_owner_copied_something_else(qtbot, ctx, shop, page) -> None:

@@ -55,3 +55,18 @@ def test_revealing_a_code_logs_who_and_when(desk: Desk, clock) -> None:
     with pytest.raises(DomainError) as refused:
         delivery.reveal_code(desk, order(desk))  # paid, nothing delivered yet
     assert refused.value.code == "no_code"
+
+
+def test_copying_a_code_logs_who_and_when_each_time(desk: Desk, clock) -> None:
+    no = order(desk, "delivered")
+    for minutes in (0, 3):
+        clock.advance(minutes=minutes)
+        changes, code = delivery.copy_code(desk, no)
+        assert code == "CODE-XYZ-1234567"
+        detail = views.order_detail(desk, no)
+        assert detail.id in changes.order_ids
+        last = detail.events[-1]
+        assert (last.action, last.actor, last.at) == ("copy_code", "owner", clock())
+    assert [e.action for e in views.order_detail(desk, no).events].count("copy_code") == 2
+    with pytest.raises(ValueError):
+        delivery.reveal_code(desk, no, action="deliver")  # only the two ways of taking a code
