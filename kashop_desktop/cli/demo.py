@@ -42,7 +42,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         wanted = DEFAULT_ORDERS if args.orders is None else args.orders
         added = demo.build(desk, wanted)
         orders = views.status_counts(desk)["all"]
-        print(_summary(added, orders, str(desk.data_dir), zh(args), not args.no_gui))
+        print(_summary(added, orders, str(desk.data_dir), _chinese(args, desk), not args.no_gui))
         if args.orders is not None and not any(added.values()) and orders != args.orders:
             print(f"  --orders {args.orders} 未生效：这里已有演示店铺，不会重建；要新建请换一个 --data-dir / "
                   f"--orders {args.orders} was not applied: a demo shop is already here and is not rebuilt; "
@@ -72,6 +72,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
             from ..services.demo_fakes import stop
 
             stop(servers)
+
+
+def _chinese(args: argparse.Namespace, desk: Any) -> bool:
+    """The summary's language: ``--lang`` when given, else the language the desk is set to (the
+    window about to open speaks it; Chinese unless the owner chose English in Settings)."""
+    if "lang" in vars(args):
+        return zh(args)
+    return bool(desk.setting("language") != "en")
 
 
 #: Demo orders built when --orders is not given.

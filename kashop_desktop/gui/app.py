@@ -29,7 +29,7 @@ from ..services.secrets import SecretStore, VaultStore
 from .context import DeskContext
 from .crash import install_excepthook
 from .dialogs.restore_backup import RestoreBackupDialog
-from .i18n import error_text, install_translator, remove_translators
+from .i18n import error_text, install_translator, remove_translators, ui_lang
 from .main_window import MainWindow
 from .qt import (
     QApplication,
@@ -229,6 +229,9 @@ def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, s
         translators = install_translator(app, language or desk.setting("language"))
         try:
             code, restore_from = run_window(app, desk, smoke, started, log_path.parent)
+            # A restart (File > 恢复备份) speaks the language on screen when the window closed,
+            # and so does the window opened again (the restored store may hold the backup's).
+            language = ui_lang()
         finally:
             desk.close()
             remove_translators(app, translators)

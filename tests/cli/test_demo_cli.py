@@ -25,6 +25,13 @@ def test_a_relaunch_does_not_read_like_an_empty_shop(data_dir: Path, capsys: Any
     again = capsys.readouterr().out
     assert again.startswith(f"the demo shop is already in {data_dir} (")
     assert "orders)" in again and "0," not in again and "{" not in again
+    desk = Desk.open(data_dir)
+    desk.set_setting("language", "en")  # the owner chose English in the window's Settings
+    desk.close()
+    assert main(["demo", "--no-gui", "--orders", "60", "--data-dir", str(data_dir)]) == EXIT_OK  # no --lang
+    assert capsys.readouterr().out.startswith(f"the demo shop is already in {data_dir} (")
+    assert main(["demo", "--no-gui", "--orders", "60", "--data-dir", str(data_dir), "--lang", "zh"]) == EXIT_OK
+    assert capsys.readouterr().out.startswith(f"演示店铺已在 {data_dir}")
 
 
 def test_a_mistyped_data_dir_is_refused_not_made_into_an_empty_shop(tmp_path: Path, capsys: Any) -> None:

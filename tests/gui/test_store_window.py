@@ -237,3 +237,49 @@ def test_an_upgrade_that_seals_codes_asks_the_vault_passphrase_before_the_window
         assert b"CLEARCODE0000001" not in (data_dir / "kashop.sqlite3").read_bytes()
     finally:
         desk.close()
+
+
+def test_a_restart_for_a_restore_speaks_the_language_on_screen(qtbot: Any, data_dir: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The owner switched the desk to English, then chose File > 恢复备份: the restore's report
+    between the two windows and the window opened again are in English, though the backup (and
+    the restored store) still say Chinese."""
+    from kashop_desktop.gui import app as gui_app
+    from kashop_desktop.gui.i18n import switch_language, ui_lang
+    from kashop_desktop.gui.qt import QTimer
+
+    desk = Desk.open(data_dir)
+    desk.set_setting("language", "zh")
+    backup = maintenance.backup(desk)
+    desk.close()
+    windows: list[str] = []
+
+    def window_run(app: Any, shown: Desk, *_args: Any) -> tuple[int, Path | None]:
+        """Stands in for the window's event loop: the first run switches to English as the
+        settings page does (saved in the store) and asks for the restore; the second closes."""
+        windows.append(ui_lang())
+        if len(windows) == 1:
+            switch_language(app, "en")
+            shown.set_setting("language", "en")
+            return 0, backup
+        return 0, None
+
+    monkeypatch.setattr(gui_app, "run_window", window_run)
+    seen: list[str] = []
+
+    def answer_modal() -> None:
+        widget = QApplication.activeModalWidget()
+        if isinstance(widget, QMessageBox):
+            seen.append(f"{widget.windowTitle()}|{widget.text()}")
+            widget.accept()
+
+    clicker = QTimer()
+    clicker.timeout.connect(answer_modal)
+    clicker.start(20)
+    try:
+        assert gui_app.main([], data_dir=data_dir) == 0
+    finally:
+        clicker.stop()
+    assert windows == ["zh", "en"]  # the window came back in English, not in the backup's Chinese
+    assert len(seen) == 1 and seen[0].startswith("Restore complete|Restored from the backup: ")
+    assert ui_lang() == "zh"  # translators removed when the desk closed
