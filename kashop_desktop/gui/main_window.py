@@ -39,6 +39,7 @@ from .qt import (
     QBrush,
     QColor,
     QCoreApplication,
+    QGuiApplication,
     QKeySequence,
     QLabel,
     QListWidget,
@@ -72,6 +73,10 @@ PAGES: tuple[tuple[str, Callable[[DeskContext], QWidget] | None], ...] = (
 )
 PAGE_KEYS = tuple(key for key, _ in PAGES)
 SHOWN_GATEWAYS = 3  # more accounts than this are summed up in the status bar
+#: The window's size on a first run, where the screen has room for it and its frame.
+FIRST_RUN_SIZE = (1400, 860)
+#: Room a window manager's frame and title bar take around the window (width, height).
+FRAME_ALLOWANCE = (16, 48)
 
 
 class MainWindow(QMainWindow):
@@ -448,16 +453,33 @@ class MainWindow(QMainWindow):
 
     # ---- remembered layout ---------------------------------------------------------------------
     def restore_layout(self) -> None:
+        """The window's place and size from the last run (Qt keeps a restored window on a
+        screen that is still there); on a first run, the preferred size where the screen has
+        room for it, else the screen's available area less the window frame (a 1024x640 laptop
+        gets a window that fits it, not one reaching under the task bar)."""
         s = self.settings
         geometry = s.value("main/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 860)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.first_run_size()
         splitter = s.value("main/splitter")
         if splitter is None or not self.splitter.restoreState(splitter):
             self.splitter.setSizes([self.nav.minimumWidth(), max(1, self.width() - self.nav.minimumWidth())])
         self.orders_page.restore_state(s)
+
+    def first_run_size(self) -> None:
+        """The preferred size, cut to what the screen's available area leaves beside the window
+        frame, centred in that area."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(*FIRST_RUN_SIZE)
+            return
+        room = screen.availableGeometry()
+        frame_w, frame_h = FRAME_ALLOWANCE
+        width = max(1, min(FIRST_RUN_SIZE[0], room.width() - frame_w))
+        height = max(1, min(FIRST_RUN_SIZE[1], room.height() - frame_h))
+        self.resize(width, height)
+        self.move(room.left() + (room.width() - width - frame_w) // 2,
+                  room.top() + (room.height() - height - frame_h) // 2)
 
     def save_layout(self) -> None:
         s = self.settings

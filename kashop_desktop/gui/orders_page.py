@@ -64,7 +64,7 @@ from .qt import (
     QWidget,
     Signal,
 )
-from .tabs import FittingTabBar
+from .tabs import FittingTabBar, TabCount
 
 #: (filter status, tab) in tab order; None is 全部. Labels come from i18n.status_label.
 TAB_STATUSES: tuple[str | None, ...] = (
@@ -420,18 +420,12 @@ class OrdersPage(QWidget):
         self.empty_state.setVisible(counts.get("all", 0) == 0)
         self._show_count()
 
-    def _label_tabs(self, compact: bool = False) -> None:
-        """Each tab's label and count. ``compact``: 全部 without its count (the count beside the
-        search box has it), when all the tabs would not fit the width otherwise (a 1024 px
-        screen in English): never scroll arrows on the tab bar."""
-        for i, status in enumerate(TAB_STATUSES):
-            label = self.tr("全部") if status is None else status_label(status)
-            n = int(self.tabs.tabData(i) or 0)
-            text = label if compact and status is None else self.tr("{label} {count}").format(label=label,
-                                                                                              count=f"{n:,}")
-            self.tabs.set_label(i, text)
-        if not compact and self.tabs.isVisible() and self.tabs.sizeHint().width() > self.tabs.width():
-            self._label_tabs(compact=True)
+    def _label_tabs(self) -> None:
+        """Each tab's label and count, as whole as the width allows (tabs.FittingTabBar): 全部
+        may lose its count first (the count beside the search box has it)."""
+        self.tabs.fit_counts([TabCount(self.tr("全部") if status is None else status_label(status),
+                                       int(self.tabs.tabData(i) or 0), optional=status is None)
+                              for i, status in enumerate(TAB_STATUSES)])
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)

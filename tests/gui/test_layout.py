@@ -149,14 +149,62 @@ def test_every_page_fits_a_small_laptop_screen_without_sideways_scrolling(qtbot:
         for key in PAGE_KEYS:
             page = window.show_page(key)
             QApplication.processEvents()
-            for tabs in page.findChildren(QTabBar):  # never scroll arrows; in Chinese every label whole
+            for tabs in page.findChildren(QTabBar):  # never scroll arrows, every label whole
                 if tabs.isVisible() and tabs.parent() is page:
                     assert not tabs.usesScrollButtons(), key
-                    if lang == "zh_CN":
-                        assert tabs.sizeHint().width() <= tabs.width() + 1, (key, tabs.sizeHint().width())
+                    assert tabs.sizeHint().width() <= tabs.width() + 1, (key, tabs.sizeHint().width())
             for area in page.findChildren(QtWidgets.QAbstractScrollArea):
                 if area.isVisible() and area.window() is window and area.parent() is page:
                     assert area.horizontalScrollBar().maximum() == 0, (key, type(area).__name__)
     finally:
         remove_translators(app, translators)
         ctx.worker.shutdown()
+
+
+def test_counts_shorten_without_ever_reading_larger() -> None:
+    from kashop_desktop.gui.tabs import short_count
+
+    assert [short_count(n, "zh") for n in (9_999, 10_000, 18_447, 225_942, 1_234_567)] == [
+        "9,999", "1万", "1.8万", "22.5万", "123万"]
+    assert [short_count(n, "en") for n in (9_999, 18_447, 110_667, 999_999, 1_234_567)] == [
+        "9,999", "18.4k", "110k", "999k", "1.2M"]
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_a_big_shops_tab_labels_stay_whole_on_a_small_laptop_screen(qtbot: Any, demo_desk: Desk,
+                                                                   tmp_path: Path, lang: str) -> None:
+    """Six-digit counts, the 扣留待审 tab in use: at 1024x640 every label and count is whole
+    (shortened counts at worst, exact in the tooltip); at 1366x768 nothing is given up."""
+    from kashop_desktop.gui.context import DeskContext
+    from kashop_desktop.gui.i18n import install_translator, remove_translators
+    from kashop_desktop.gui.main_window import MainWindow
+    from kashop_desktop.gui.qt import QApplication, QSettings
+    from kashop_desktop.services import buyers, views
+
+    demo_desk.db.execute_sql("UPDATE status_count SET n = n * 1537 + 3")  # as a big shop counts
+    buyers.block(demo_desk, "13800138000", "刷单")
+    counts = views.status_counts(demo_desk)
+    app = QApplication.instance()
+    translators = install_translator(app, lang)
+    ctx = DeskContext(demo_desk)
+    try:
+        window = MainWindow(ctx, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+        qtbot.addWidget(window)
+        window.persist_layout = False
+        tabs = window.orders_page.tabs
+        for size, most in (((1366, 768), 0), ((1024, 640), 4)):
+            window.resize(*size)
+            window.show()
+            qtbot.waitExposed(window)
+            QApplication.processEvents()
+            shown = [i for i in range(tabs.count()) if tabs.isTabVisible(i)]
+            assert len(shown) == tabs.count()  # 扣留待审 included
+            assert tabs.sizeHint().width() <= tabs.width(), (size, tabs.level)
+            for i in shown:
+                assert tabs.tabRect(i).width() >= tabs.tabSizeHint(i).width(), tabs.tabText(i)  # not elided
+            assert tabs.level <= most, (size, tabs.level)
+            assert f"{counts['completed']:,}" in tabs.tabToolTip(5)  # the exact count, always
+    finally:
+        remove_translators(app, translators)
+        ctx.worker.shutdown()
+

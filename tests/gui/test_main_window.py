@@ -102,9 +102,15 @@ def test_geometry_splitter_and_columns_are_remembered(qtbot: Any, ctx: Any, sett
     assert second.orders_page.view.columnWidth(1) == 177
 
 
-def test_a_fresh_settings_file_gives_the_default_size(qtbot: Any, ctx: Any, settings: Any) -> None:
+def test_a_fresh_settings_file_gives_a_window_that_fits_the_screen(qtbot: Any, ctx: Any, settings: Any) -> None:
+    from kashop_desktop.gui.main_window import FIRST_RUN_SIZE, FRAME_ALLOWANCE
+
     window = make_window(qtbot, ctx, settings)
-    assert (window.width(), window.height()) == (1400, 860)
+    room = window.screen().availableGeometry()  # 800x800 offscreen: smaller than 1400x860
+    wanted = (min(FIRST_RUN_SIZE[0], room.width() - FRAME_ALLOWANCE[0]),
+              min(FIRST_RUN_SIZE[1], room.height() - FRAME_ALLOWANCE[1]))
+    assert (window.width(), window.height()) == wanted != FIRST_RUN_SIZE
+    assert room.contains(window.geometry())  # placed on the screen, not reaching under a task bar
 
 
 def test_smoke_start_prints_timing_and_exits_zero(tmp_path: Path) -> None:

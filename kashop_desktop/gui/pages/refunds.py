@@ -40,7 +40,7 @@ from ..qt import (
     QVBoxLayout,
     QWidget,
 )
-from ..tabs import FittingTabBar
+from ..tabs import FittingTabBar, TabCount
 
 Index = QModelIndex | QPersistentModelIndex
 OBJECT_ROLE = Qt.ItemDataRole.UserRole
@@ -190,9 +190,7 @@ class RefundsPage(QWidget):
         selected = self.selected()
         self.model.set_rows(views.list_refunds(self.ctx.desk, self.state))
         counts = views.refund_counts(self.ctx.desk)
-        for i, state in enumerate(STATES):
-            self.tabs.set_label(i, self.tr("{state} {count}").format(state=state_label(state),
-                                                                      count=counts.get(state, 0)))
+        self.tabs.fit_counts([TabCount(state_label(state), counts.get(state, 0)) for state in STATES])
         if selected is not None:
             for row, refund in enumerate(self.model.rows):
                 if refund.id == selected.id:
