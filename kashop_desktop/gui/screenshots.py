@@ -200,7 +200,9 @@ class Shooter:
         targets: dict[str, Callable[[], Any]] = {
             "cancel": lambda: _no(first_order(desk, OrderStatus.PAID, requests=lambda d: not d.requests)),
             "review": lambda: _open_request_id(desk),
-            "restore": lambda: _no(first_order(desk, OrderStatus.CANCELLED, paid_at=None)),
+            # One that used points, so the dialog says they are taken back.
+            "restore": lambda: _no(first_order(desk, OrderStatus.CANCELLED, paid_at=None, points=lambda d: d.points > 0)
+                                   or first_order(desk, OrderStatus.CANCELLED, paid_at=None)),
             "mark_paid": lambda: _no(first_order(desk, OrderStatus.PENDING_PAYMENT)),
             "deliver": lambda: _deliverable(desk),
             # A delivered order whose code is known unused: a dispute the owner may accept.

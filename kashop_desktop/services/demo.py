@@ -370,6 +370,10 @@ def _scenarios(desk: Desk, products: list[Product], accounts: dict[str, int], bu
                                      evidence="聊天记录截图" if n % 2 else "")
             desk.set_clock(real_clock)
             count["requests"] += 1
+        # A 卡密 order paid a minute ago that waits for the owner's 发货 (the history's paid 卡密
+        # orders were delivered seconds after payment).
+        _fresh_paid(desk, wz, "gamer_zhang@qq.com", buyers.get("gamer_zhang@qq.com"), accounts, 50,
+                    timedelta(minutes=1))
         count["requests"] += _disputes(desk, iqiyi, buyers, accounts)
         count["refunds"] += _settled_history(desk, wz, steam, mobile, buyers, accounts)
     finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from kashop_desktop.domain.clock import to_epoch
-from kashop_desktop.services import demo
+from kashop_desktop.services import demo, orders
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.store.models import Order, OrderEvent
 
@@ -96,6 +96,11 @@ def test_no_demo_card_code_order_waits_undelivered_without_a_reason(desk: Desk, 
                if not CancelRequest.select().where((CancelRequest.order == o.id)
                                                    & (CancelRequest.state == "open")).exists()]
     assert waiting == []
+    # One just paid waits for the owner's 发货, so the demo shows delivering a 卡密.
+    fresh = [o.order_no for o in Order.select().where((Order.status == "paid") & (Order.product_type == "card_code")
+                                                      & (Order.paid_at >= now_s - 3600))
+             if orders.deliver_check(desk, o.order_no) is None]
+    assert fresh
     # No delivery of an order paid hours ago is stamped with the build moment.
     late = [o.order_no for o in Order.select().where(Order.delivered_at.is_null(False))
             if o.paid_at < now_s - 3600 and o.delivered_at >= now_s - 60]
