@@ -214,6 +214,7 @@ def _lifecycle(rng: random.Random, row: dict[str, Any], status: str, product: Pr
         if expired:
             row["cancelled_at"] = min(now, created + PAYMENT_WINDOW_S)
             row["coupon_returned"] = 1
+            row["points_refunded"] = row["points"]  # the points go back when the window runs out
         else:
             row["stock_reserved"] = 1
         return status
@@ -225,6 +226,7 @@ def _lifecycle(rng: random.Random, row: dict[str, Any], status: str, product: Pr
             row["cancelled_at"] = min(now, paid_at + _between(rng, 60, 6 * 3600))
             row["refunded_fen"] = row["paid_fen"]
             row["coupon_returned"] = 1
+            row["points_refunded"] = row["points"]  # returned with the full refund (history_refunds)
         else:
             row["stock_reserved"] = 1
         return status

@@ -281,6 +281,7 @@ def _lifecycle(row: dict[str, Any], status: OrderStatus, paid: bool, rng: random
         else:  # the payment window ran out
             row["cancelled_at"] = _step(row["created_at"], expiry_s, now_s)
         row["coupon_returned"] = 1
+        row["points_refunded"] = row["points"]  # a cancelled order's points go back to the buyer
         if paid:
             row["refunded_fen"] = paid_fen
     if status is S.REFUNDED:

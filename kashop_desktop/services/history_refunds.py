@@ -5,7 +5,8 @@ owner cancelled) got that money back the way the desk does it: a request (the ow
 cancellation or the buyer's after-sales dispute), its approval, one refund with a refund no
 (退款单号) that the gateway confirmed (退款成功), and the timeline entries of each step.
 Everything is written set-based (a handful of INSERT ... SELECT), so a million-order demo pays
-no per-row Python; the refund nos come from the store's one sequence (``refund_nos``).
+no per-row Python; the refund nos come from the store's one sequence (``refund_nos``). A
+cancelled order's refund gives its points back too (its ``points_refunded`` says so).
 
 Times (epoch seconds, never later than ``now``): for a delivered order the request comes
 ``REQUEST_AFTER_S`` after delivery, the approval ``APPROVE_AFTER_S`` after it and the gateway's
@@ -29,7 +30,7 @@ _PICK = f"""
 CREATE TEMP TABLE _history_refund AS
 SELECT o.id AS order_id, ROW_NUMBER() OVER (ORDER BY o.id) - 1 AS k, o.status AS status,
        o.status = 'cancelled' AS cancel, o.refunded_fen AS fen, o.channel AS channel, o.gateway_id AS gateway_id,
-       o.gateway_trade_no AS trade_no,
+       o.gateway_trade_no AS trade_no, CASE WHEN o.status = 'cancelled' THEN o.points ELSE 0 END AS points,
        CASE WHEN o.status = 'cancelled' THEN 'paid' ELSE 'delivered' END AS before_status,
        CASE WHEN o.status = 'cancelled' THEN o.cancelled_at
             ELSE MIN(:now, COALESCE(o.delivered_at, o.paid_at) + {REQUEST_AFTER_S}) END AS requested_at,
@@ -64,7 +65,7 @@ INSERT INTO refund (order_id, request_id, refund_no, gateway_id, channel, gross_
                     last_error, last_error_kind, security_warning, gateway_refund_no, created_at, sent_at,
                     first_sent_at, resolved_how, settled_at, next_attempt_at)
 SELECT h.order_id, cr.id, :head || printf('%0{SEQ_DIGITS}d', :seq + h.k), h.gateway_id, h.channel, h.fen, 0, h.fen,
-       0, 0, 'succeeded', 1, 0, 0, 0, '', '', 0, 'GR' || printf('%0{SEQ_DIGITS}d', :seq + h.k), h.approved_at,
+       0, h.points, 'succeeded', 1, 0, 0, 0, '', '', 0, 'GR' || printf('%0{SEQ_DIGITS}d', :seq + h.k), h.approved_at,
        h.approved_at, h.approved_at, '', h.settled_at, 0
 FROM _history_refund h JOIN cancel_request cr ON cr.order_id = h.order_id
 """
@@ -78,7 +79,7 @@ _EVENTS = [
     # Its approval, which made the refund.
     "SELECT h.order_id, h.approved_at, 'owner', 'approved', cr.note, h.before_status, h.status, "
     "json_object('request_id', cr.id, 'refund_no', r.refund_no, 'gross_fen', r.gross_fen, 'fee_fen', 0, "
-    "'net_fen', r.amount_fen, 'points_returned', 0, 'coupon_share_fen', 0, 'stock_released', json('false')) "
+    "'net_fen', r.amount_fen, 'points_returned', r.points_returned, 'coupon_share_fen', 0, 'stock_released', json('false')) "
     "FROM _history_refund h JOIN cancel_request cr ON cr.order_id = h.order_id "
     "JOIN refund r ON r.order_id = h.order_id",
     # The gateway's confirmation.

@@ -113,3 +113,16 @@ def test_realistic_history_refunds_are_set_based_and_complete(desk: Desk, clock)
     datagen.load(desk, 3000, seed=3, now=clock())
     assert Order.select().where(Order.refunded_fen > 0).count() > 100
     assert _refund_trail_problems(desk) == []
+
+
+def test_cancelled_demo_orders_gave_their_points_back(desk: Desk) -> None:
+    """As expiry and a full cancel do: the points spent on a cancelled order went back, and a
+    cancelled paid order's refund says it returned them."""
+    from kashop_desktop.store.models import Refund
+
+    demo.build(desk, 900)
+    cancelled = list(Order.select().where((Order.status == "cancelled") & (Order.points > 0)))
+    assert cancelled and all(o.points_refunded == o.points for o in cancelled)
+    paid = [o for o in cancelled if o.paid_at is not None and o.order_no.startswith("KS2")]
+    assert paid and all(sum(r.points_returned for r in Refund.select().where(Refund.order == o.id)) == o.points
+                        for o in paid)
