@@ -16,6 +16,7 @@ from typing import Any
 from ..applog import log_file
 from ..domain.refund_states import IN_FLIGHT_REFUND_STATES, REFUND_STATES_SHOWN, RefundStatus
 from ..services import gateways, maintenance, products, views
+from ..services.changes import Changes
 from ..services.imports import ImportReport
 from ..services.payment_sync import SyncReport
 from ..services.refund_queue import QueueReport
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.timeout.connect(self.refresh_status)
         ctx.changed.connect(lambda _c: self._refresh_timer.start(0))
+        ctx.changed.connect(self._say_outside_changes)
         ctx.queue_report.connect(self._on_queue_report)
         ctx.sync_report.connect(self._on_sync_report)
         ctx.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -301,6 +303,11 @@ class MainWindow(QMainWindow):
             parts.append(self.tr("缺货待发 {n} 单").format(n=state.backorders))
         self.stock_label.setText(self.tr("；").join(parts))
         self.stock_label.setVisible(bool(parts))
+
+    def _say_outside_changes(self, changes: Changes) -> None:
+        """Say why the screens moved on their own: another program wrote to the store."""
+        if changes.outside:
+            self.statusBar().showMessage(self.tr("数据已被其他程序（命令行或另一个窗口）改动，已重新读取"), 8000)
 
     def _after_first_paint(self) -> None:
         self.orders_page.view.painted.disconnect(self._after_first_paint)

@@ -1942,6 +1942,10 @@ Please attach this file when you contact support.</translation>
         <translation>; </translation>
     </message>
     <message>
+        <source>数据已被其他程序（命令行或另一个窗口）改动，已重新读取</source>
+        <translation>Another program (the command line or another window) changed the data; read again</translation>
+    </message>
+    <message>
         <source>同步支付正在进行，请稍候</source>
         <translation>A payment sync is running; please wait</translation>
     </message>

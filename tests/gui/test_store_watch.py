@@ -80,6 +80,7 @@ def test_a_cancel_from_the_command_line_reaches_the_open_window(qtbot: Any, ctx:
     assert page.detail.chip.text() == "已取消"
     assert any(e.action == "cancel" for e in page.detail.detail.events)
     assert TAB_STATUSES[page.tabs.currentIndex()] is None  # the owner's tab is left as it was
+    assert "其他程序" in window.statusBar().currentMessage()  # why the screen moved by itself
     assert views.order_detail(ctx.desk, other).status.value == "pending_payment"
 
 
