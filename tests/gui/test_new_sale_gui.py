@@ -127,7 +127,7 @@ def test_from_new_sale_to_a_delivered_code(qtbot: Any, ctx: Any, wechat: Any, tm
     dialog.pay.codes.clear_after_ms = 50
     dialog.pay.codes.copy_button.click()
     qtbot.waitUntil(lambda: QGuiApplication.clipboard().text().startswith("CODE-"), timeout=5000)
-    assert len(QGuiApplication.clipboard().text().splitlines()) == 2 and events(sale.order_no, "reveal_code") == 1
+    assert len(QGuiApplication.clipboard().text().splitlines()) == 2 and events(sale.order_no, "copy_code") == 1
     qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == "", timeout=5000)
     dialog.close_button.click()
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
