@@ -5,8 +5,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from kashop_desktop.domain.order import ReasonCode
 from kashop_desktop.domain.refund_states import IN_FLIGHT_REFUND_STATES
 from kashop_desktop.services import orders as ops
@@ -43,28 +41,27 @@ def test_in_flight_reads_search_the_partial_index(desk: Desk) -> None:
 
 
 def _old_store(path: Path, clock: FakeClock) -> tuple[str, str, str]:
-    """A store at the schema before 9 holding, as the desk then wrote them: a refund a restore
-    withdrew (stored as failed), one marked withdrawn with no restore naming it, and a refund
-    the gateway refused. Returns their refund nos."""
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(store_db, "MIGRATIONS", BEFORE_9)
-        m.setattr(store_db, "LATEST", BEFORE_9[-1][0])
-        desk = Desk.open(path, clock=clock)
-        p = product(desk, stock=9)
-        restored, unproven, refused = (order(desk, prod=p, paid_minutes_ago=n + 1) for n in range(3))
-        for no in (restored, unproven, refused):
-            reqs.cancel_order(desk, no, ReasonCode.MISTAKEN)
-        ops.restore(desk, restored)
-        nos = [Refund.get(Refund.order == views.order_detail(desk, no).id).refund_no
-               for no in (restored, unproven, refused)]
-        desk.db.execute_sql("UPDATE refund SET state = 'failed' WHERE refund_no IN (?, ?)", nos[:2])
-        desk.db.execute_sql("UPDATE refund SET last_error_kind = 'withdrawn' WHERE refund_no = ?", (nos[1],))
-        desk.db.execute_sql("UPDATE refund SET state = 'failed', last_error_kind = 'refused' WHERE refund_no = ?",
-                            (nos[2],))
-        desk.db.execute_sql("UPDATE cancel_request SET decision_note = ''")  # the note it wrote then
-        assert not desk.db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = ?",
-                                       (schema9.IN_FLIGHT_INDEX,)).fetchone()
-        desk.close()
+    """A store in the shape before schema 9 (``user_version`` 8, no in-flight index) holding,
+    as the desk then wrote them: a refund a restore withdrew (stored as failed, its request
+    without the withdrawal note), one marked withdrawn with no restore naming it, and a refund
+    the gateway refused. Made by today's services, then put back into that shape (today's
+    services need the later schemas' tables). Returns their refund nos."""
+    desk = Desk.open(path, clock=clock)
+    p = product(desk, stock=9)
+    restored, unproven, refused = (order(desk, prod=p, paid_minutes_ago=n + 1) for n in range(3))
+    for no in (restored, unproven, refused):
+        reqs.cancel_order(desk, no, ReasonCode.MISTAKEN)
+    ops.restore(desk, restored)
+    nos = [Refund.get(Refund.order == views.order_detail(desk, no).id).refund_no
+           for no in (restored, unproven, refused)]
+    desk.db.execute_sql("UPDATE refund SET state = 'failed' WHERE refund_no IN (?, ?)", nos[:2])
+    desk.db.execute_sql("UPDATE refund SET last_error_kind = 'withdrawn' WHERE refund_no = ?", (nos[1],))
+    desk.db.execute_sql("UPDATE refund SET state = 'failed', last_error_kind = 'refused' WHERE refund_no = ?",
+                        (nos[2],))
+    desk.db.execute_sql("UPDATE cancel_request SET decision_note = ''")  # the note it wrote then
+    desk.db.execute_sql(f"DROP INDEX {schema9.IN_FLIGHT_INDEX}")
+    desk.db.execute_sql(f"PRAGMA user_version = {BEFORE_9[-1][0]}")
+    desk.close()
     return nos[0], nos[1], nos[2]
 
 
