@@ -68,7 +68,10 @@ class FittingTabBar(QTabBar):
         super().__init__(parent)
         self.setUsesScrollButtons(False)
         self.setElideMode(Qt.TextElideMode.ElideRight)
+        # The bar owns its style (a widget does not take ownership in setStyle): the style then
+        # lives exactly as long as the bar, whatever order Python drops its wrappers in.
         self.spacing = _TabSpacing()
+        self.spacing.setParent(self)
         self.setStyle(self.spacing)
         self.level = 0  # the step of LEVELS the last fit_counts stopped at
         self._counts: list[TabCount] = []
