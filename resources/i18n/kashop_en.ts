@@ -830,6 +830,14 @@ Please attach this file when you contact support.</translation>
     </message>
 </context>
 <context>
+    <name>FittingTabBar</name>
+    <message>
+        <source>{label} {count}</source>
+        <extracomment>Counts from this size on may be shortened (12.3万, 12.3k) when the full ones do not fit. What each step of ``fit_counts`` gives up: (optional counts out, space beside each label divided by, short counts).</extracomment>
+        <translation>{label} {count}</translation>
+    </message>
+</context>
+<context>
     <name>GatewayAccountDialog</name>
     <message>
         <source>编辑网关账户</source>
@@ -1780,7 +1788,7 @@ Please attach this file when you contact support.</translation>
     <name>MainWindow</name>
     <message>
         <source>kashop 卡店订单台</source>
-        <extracomment>Navigation order: key and the class of the screen (None: the orders page, built here).</extracomment>
+        <extracomment>Navigation order: key and the class of the screen (None: the orders page, built here). The window&apos;s size on a first run, where the screen has room for it and its frame. Room a window manager&apos;s frame and title bar take around the window (width, height).</extracomment>
         <translation>kashop order desk</translation>
     </message>
     <message>
@@ -2760,10 +2768,6 @@ Not available: {why}</translation>
         <translation>All</translation>
     </message>
     <message>
-        <source>{label} {count}</source>
-        <translation>{label} {count}</translation>
-    </message>
-    <message>
         <source>复制订单号</source>
         <translation>Copy order no</translation>
     </message>
@@ -3331,10 +3335,6 @@ Not available: {why}</translation>
     <message>
         <source>人工处理…</source>
         <translation>Resolve by hand…</translation>
-    </message>
-    <message>
-        <source>{state} {count}</source>
-        <translation>{state} {count}</translation>
     </message>
     <message>
         <source>正在发送退款，可以继续其他操作…</source>
