@@ -216,7 +216,7 @@ def _lifecycle(rng: random.Random, row: dict[str, Any], status: str, product: Pr
             row["coupon_returned"] = 1
             row["points_refunded"] = row["points"]  # the points go back when the window runs out
         else:
-            row["stock_reserved"] = 1
+            row["stock_reserved"] = int(product.product_type != "card_code")  # 卡密 stock is codes
         return status
     paid_at = min(now, created + _between(rng, 15, 240))
     row["paid_at"] = paid_at
@@ -228,7 +228,7 @@ def _lifecycle(rng: random.Random, row: dict[str, Any], status: str, product: Pr
             row["coupon_returned"] = 1
             row["points_refunded"] = row["points"]  # returned with the full refund (history_refunds)
         else:
-            row["stock_reserved"] = 1
+            row["stock_reserved"] = int(product.product_type != "card_code")  # 卡密 stock is codes
         return status
     delivered = min(now, paid_at + _between(rng, 3, 90))
     row["delivered_at"] = delivered

@@ -130,7 +130,9 @@ def _build(desk: Desk, orders: int, seed: int, with_events: bool, settle: bool, 
         ensure_builtin_accounts(desk)
         for name, ptype, price, overrides in PRODUCTS:
             _, created = Product.get_or_create(name=name, defaults={
-                "product_type": ptype, "price_fen": price, "stock": 500, "policy_overrides": json.dumps(overrides)})
+                # A 卡密 product's stock is its codes (added below), as `products add` makes it.
+                "product_type": ptype, "price_fen": price, "stock": 0 if ptype == "card_code" else 500,
+                "policy_overrides": json.dumps(overrides)})
             added["products"] += int(created)
         products = list(Product.select().order_by(Product.id))
         for product in products:
@@ -181,6 +183,15 @@ def _settle_some(desk: Desk) -> None:
         asyncio.get_running_loop()
     except RuntimeError:
         asyncio.run(run())
+
+
+def hold_units(desk: Desk, product: Product, order_no: str) -> None:
+    """A demo order made paid or unpaid directly holds its units: codes for 卡密, the counter
+    otherwise (its row carries ``stock_reserved`` for the counter)."""
+    if product.product_type == "card_code":
+        reserve_codes(desk, Order.get(Order.order_no == order_no))
+    else:
+        Product.update(stock=Product.stock - 1).where(Product.id == product.id).execute()
 
 
 def _reserve_codes(desk: Desk, order_nos: list[str]) -> None:
@@ -288,8 +299,8 @@ def _lifecycle(row: dict[str, Any], status: OrderStatus, paid: bool, rng: random
         row["refunded_fen"] = paid_fen
     if status is S.PARTIALLY_REFUNDED:
         row["refunded_fen"] = paid_fen // 2
-    if status in (S.PENDING_PAYMENT, S.PAID):
-        row["stock_reserved"] = 1
+    if status in (S.PENDING_PAYMENT, S.PAID) and row["product_type"] != "card_code":
+        row["stock_reserved"] = 1  # the counter; open 卡密 orders hold codes (_reserve_codes)
 
 
 def _history_events(desk: Desk, order_nos: list[str]) -> None:
@@ -326,9 +337,10 @@ def _fresh_paid(desk: Desk, product: Product, buyer: str, buyer_id: int | None, 
         "product_name": product.name, "product_type": product.product_type, "list_fen": product.price_fen,
         "paid_fen": product.price_fen, "status": "paid", "paid_at": to_epoch(paid_at), "channel": channel,
         "gateway_id": accounts.get(gateway), "gateway_trade_no": f"2026{n:012d}{product.id:04d}", "buyer": buyer,
-        "buyer_ref_id": buyer_id, "stock_reserved": 1, "updated_at": to_epoch(paid_at),
+        "buyer_ref_id": buyer_id, "stock_reserved": int(product.product_type != "card_code"),
+        "updated_at": to_epoch(paid_at),
     }])
-    Product.update(stock=Product.stock - 1).where(Product.id == product.id).execute()
+    hold_units(desk, product, order_no)
     order_id = Order.get(Order.order_no == order_no).id
     add_events([event_row(order_id, created_at, "buyer", "created", after=S.PENDING_PAYMENT.value),
                 event_row(order_id, paid_at, "gateway", "paid", before=S.PENDING_PAYMENT.value, after=S.PAID.value)])

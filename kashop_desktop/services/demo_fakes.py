@@ -18,7 +18,7 @@ from ..store.models import CancelRequest, GatewayAccount, Order, Product
 from . import requests as request_ops
 from .bulk import insert_orders
 from .common import buyer_for
-from .demo import ensure_demo_secrets
+from .demo import ensure_demo_secrets, hold_units
 from .desk import Desk
 from .gateways import save_account
 
@@ -65,9 +65,10 @@ def _order(desk: Desk, server: Any, product: Product, gateway_id: int, channel: 
         "order_no": order_no, "created_at": to_epoch(paid_at - timedelta(minutes=1)), "product_id": product.id,
         "product_name": product.name, "product_type": product.product_type, "list_fen": amount, "paid_fen": amount,
         "status": "paid", "paid_at": to_epoch(paid_at), "channel": channel, "gateway_id": gateway_id,
-        "gateway_trade_no": payment.trade_no, "buyer": buyer, "buyer_ref_id": buyer_for(buyer), "stock_reserved": 1,
+        "gateway_trade_no": payment.trade_no, "buyer": buyer, "buyer_ref_id": buyer_for(buyer),
+        "stock_reserved": int(product.product_type != "card_code"),
     }])
-    Product.update(stock=Product.stock - 1).where(Product.id == product.id).execute()
+    hold_units(desk, product, order_no)
     _, rid = request_ops.open_request(desk, order_no, reason, note="本地模拟网关演示",
                                       confirm_non_idempotent=kind == "epay_v1")
     if rid is not None and kind == "epay_v1" and CancelRequest.get_by_id(rid).state == "open" and minutes < 10:

@@ -28,11 +28,11 @@ from .common import (
     reclaim_coupon,
     record_cancellation,
     release_stock_and_coupon,
-    reserve_stock,
     set_status,
 )
 from .desk import Desk
 from .refund_owner import move_refund
+from .stock import reserve_units, units_free, units_on_shelf, uses_codes
 from .trade_nos import trade_no_conflict
 
 S = OrderStatus
@@ -78,9 +78,10 @@ def mark_paid(
             raise refusal
         status = S(order.status)
         if status is S.CANCELLED:
-            # A late payment for an expired order: take it back if its stock is still there.
-            reserve_stock(order)
-            note = "late payment after expiry"
+            # A late payment: take the units back if they are still there. A 卡密 order whose codes
+            # are gone is paid all the same and waits in the backorder queue (see delivery below).
+            reserve_units(desk, order, short_ok=True)
+            note = late_payment_note(order)
         else:
             note = ""
         data: dict[str, str] = {"trade_no": trade_no}
@@ -311,7 +312,7 @@ def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "") ->
         order = Order.get_by_id(order.id)  # with the money the withdrawals gave back
         target = S.PAID if order.paid_at is not None else S.PENDING_PAYMENT
         if _cancel_released_stock(order):
-            reserve_stock(order)
+            reserve_units(desk, order, short_ok=False)
         reclaim_coupon(order)
         if target is S.PENDING_PAYMENT:
             # Points went back with the cancellation; they are spent on the order again.
@@ -339,13 +340,26 @@ def _close_withdrawn_request(request_id: int, refund_no: str) -> None:
 
 
 def _cancel_released_stock(order: Order) -> bool:
-    """Whether the cancellation gave units back to the shelf (imported orders never took any)."""
+    """Whether the cancellation gave units back to the shelf: counter units or reserved 卡密
+    (imported orders never took any)."""
     last = (OrderEvent.select().where((OrderEvent.order == order.id) & (OrderEvent.after_status == S.CANCELLED.value))
             .order_by(OrderEvent.id.desc()).first())
     if last is None:
         return False
     data = json.loads(last.data or "{}")
-    return "stock_released" in data.get("released", []) or bool(data.get("stock_released"))
+    released = data.get("released", [])
+    return "stock_released" in released or "codes_released" in released or bool(data.get("stock_released"))
+
+
+def late_payment_note(order: Order) -> str:
+    """The timeline note of a payment taken after the order was closed: 过期后付款 when its payment
+    window ran out, 取消后付款 when someone cancelled it (both languages, as every event note)."""
+    last = (OrderEvent.select(OrderEvent.action).where((OrderEvent.order == order.id)
+                                                       & (OrderEvent.after_status == S.CANCELLED.value))
+            .order_by(OrderEvent.id.desc()).first())
+    if last is not None and last.action == "expire":
+        return "过期后付款 / paid after expiry"
+    return "取消后付款 / paid after cancellation"
 
 
 def restore_check(order: Order) -> DomainError | None:
@@ -421,13 +435,12 @@ def restore_preview(desk: Desk, order_no: str) -> RestorePreview:
     taken = order.points_refunded if target is S.PENDING_PAYMENT else min(
         order.points_refunded, sum(int(r.points_returned or 0) for r in unsent))
     blocked: DomainError | None = None
-    if reserve and product is not None and product.stock < order.quantity:
+    if reserve and product is not None and not units_free(order):
         blocked = DomainError("out_of_stock", "库存不足，无法恢复订单", "not enough stock to restore this order")
     elif not coupon_free:
         blocked = DomainError("coupon_in_use", f"优惠券 {order.coupon_code} 已被其他订单使用，无法恢复",
                               f"coupon {order.coupon_code} is now used by another order; cannot restore")
-    return RestorePreview(order.order_no, blocked is None, blocked, target, reserve,
-                          product.stock if product is not None else None,
+    return RestorePreview(order.order_no, blocked is None, blocked, target, reserve, units_on_shelf(order),
                           order.coupon_code if order.coupon_returned else None, coupon_free, queued,
                           int(taken), int(order.points or 0))
 
@@ -446,8 +459,8 @@ def mark_paid_check(desk: Desk, order_no: str) -> DomainError | None:
     if status is S.CANCELLED:
         if order.delivered_at is not None:
             return DomainError("was_delivered", "订单已发过货，不能补单", "the order was delivered; it cannot be marked paid")
-        product = Product.get_or_none(Product.id == order.product_id) if order.product_id else None
-        if _cancel_released_stock(order) and product is not None and product.stock < order.quantity:
+        # A 卡密 order whose codes are gone is paid as a backorder (缺货待发); only a counter refuses.
+        if not uses_codes(order) and _cancel_released_stock(order) and not units_free(order):
             return DomainError("out_of_stock", "订单已过期且库存不足，不能补单",
                                "the order expired and its stock is gone; it cannot be marked paid")
     return None

@@ -28,13 +28,13 @@ from ..domain.money import format_yuan
 from ..domain.order import ProductType
 from ..domain.states import OrderStatus
 from ..gateways.base import InboundHttp, PaymentState
-from ..store.models import Order, PaymentWatch, Product
+from ..store.models import Order, PaymentWatch
 from .changes import Changes
-from .codes import codes_available
 from .common import add_events, event_row, get_order, set_status
 from .desk import Desk
 from .gateways import make_adapter
-from .orders import mark_backorder, mark_paid
+from .orders import late_payment_note, mark_backorder, mark_paid
+from .stock import units_free
 from .trade_nos import trade_no_conflict
 
 S = OrderStatus
@@ -44,10 +44,11 @@ GATEWAY = "gateway"  # the actor of what the gateway reported
 OUTCOMES: dict[str, tuple[str, str]] = {
     "paid": ("网关已收款：已补单", "paid at the gateway: marked paid"),
     "paid_delivered": ("网关已收款：已补单并发货", "paid at the gateway: marked paid and delivered"),
-    "late_reopened": ("过期后付款：订单已重新打开并补单", "paid after expiry: the order was reopened and marked paid"),
-    "late_backorder": ("过期后付款但库存已无：已记为缺货待发（可补货后发货，或取消并全额退款）",
-                       "paid after expiry but the stock is gone: marked paid as a backorder (deliver when stock "
-                       "comes, or cancel with a full refund)"),
+    "late_reopened": ("订单关闭（过期或取消）后付款：订单已重新打开并补单",
+                      "paid after the order closed (expired or cancelled): the order was reopened and marked paid"),
+    "late_backorder": ("订单关闭（过期或取消）后付款但库存已无：已记为缺货待发（可补货后发货，或取消并全额退款）",
+                       "paid after the order closed (expired or cancelled) but the stock is gone: marked paid as a "
+                       "backorder (deliver when stock comes, or cancel with a full refund)"),
     "already_paid": ("已支付，无需补单", "already paid; nothing to do"),
     "amount_mismatch": ("金额不符：网关收款与订单应付不同，未补单、未发货，请核对",
                         "amount differs: the gateway took another amount than the order's; not marked paid nor "
@@ -118,7 +119,7 @@ def take_payment(desk: Desk, order_no: str, *, gateway_id: int, trade_no: str, a
         if amount_fen != order.paid_fen:
             return _flag(desk, order, "amount_mismatch", facts)
         late = order.status == S.CANCELLED.value
-        if late and not _stock_free(order):
+        if late and not units_free(order):
             return _late_backorder(desk, order, facts, now)
         add_events([event_row(order.id, now, GATEWAY, "payment_found", _note(facts), data=facts)])
         try:
@@ -138,16 +139,6 @@ def _note(facts: dict[str, Any]) -> str:
     return f"{facts['trade_no']} {format_yuan(int(facts['gateway_fen']), symbol=True)}"
 
 
-def _stock_free(order: Order) -> bool:
-    """Whether an expired order's units are still on the shelf for it (or it never held any)."""
-    if order.product_id is None or order.stock_reserved:
-        return True
-    if order.product_type == ProductType.CARD_CODE.value:
-        return codes_available(order)
-    product = Product.get_or_none(Product.id == order.product_id)
-    return product is None or product.stock >= order.quantity
-
-
 def _late_backorder(desk: Desk, order: Order, facts: dict[str, Any], now: datetime) -> PaymentOutcome:
     """Paid after expiry with the stock gone: the money is in, so the order is paid (and can be
     refunded in full by cancelling it); it waits for stock as a backorder (a 卡密 order joins the
@@ -159,7 +150,8 @@ def _late_backorder(desk: Desk, order: Order, facts: dict[str, Any], now: dateti
     order.save()
     add_events([
         event_row(order.id, now, GATEWAY, "payment_found", _note(facts), data=facts),
-        event_row(order.id, now, GATEWAY, "mark_paid", "late payment, no stock", before, S.PAID.value,
+        event_row(order.id, now, GATEWAY, "mark_paid", late_payment_note(order) + "：库存已无 / no stock left",
+                  before, S.PAID.value,
                   {"trade_no": facts["trade_no"]}),
         event_row(order.id, now, GATEWAY, "late_payment", OUTCOMES["late_backorder"][0],
                   data={**facts, "reopened": True, "backorder": True, "refund_offered": True}),

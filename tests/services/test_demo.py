@@ -126,3 +126,16 @@ def test_cancelled_demo_orders_gave_their_points_back(desk: Desk) -> None:
     paid = [o for o in cancelled if o.paid_at is not None and o.order_no.startswith("KS2")]
     assert paid and all(sum(r.points_returned for r in Refund.select().where(Refund.order == o.id)) == o.points
                         for o in paid)
+
+
+def test_the_demo_codes_products_keep_their_stock_in_codes_as_products_add_does(desk: Desk) -> None:
+    from kashop_desktop.store.models import CardCode, Product
+
+    demo.build(desk, 300)
+    codes_products = list(Product.select().where(Product.product_type == "card_code"))
+    assert codes_products and all(p.stock == 0 for p in codes_products)
+    card_orders = Order.select().where(Order.product_type == "card_code")
+    assert not card_orders.where(Order.stock_reserved == True).exists()  # noqa: E712
+    waiting = card_orders.where(Order.status == "pending_payment")
+    held = CardCode.select().where(CardCode.state == "reserved")
+    assert waiting.exists() and held.count() >= 1

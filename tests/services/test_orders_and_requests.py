@@ -164,7 +164,7 @@ def test_overdue_after_business_days(desk: Desk, clock) -> None:
 
 
 def test_restore_only_while_nothing_delivered_or_refunded(desk: Desk) -> None:
-    p = product(desk, stock=5)
+    p = product(desk, name="话费直充 30元", ptype="direct_recharge", stock=5)  # the counter is its stock
     unpaid = order(desk, "pending_payment", prod=p, coupon=("CP9", 3_00))
     reqs.cancel_order(desk, unpaid, R.MISTAKEN)
     ops.restore(desk, unpaid)
@@ -190,7 +190,7 @@ def test_restore_only_while_nothing_delivered_or_refunded(desk: Desk) -> None:
 
 
 def test_restore_refuses_when_stock_is_gone(desk: Desk) -> None:
-    p = product(desk, stock=1)
+    p = product(desk, name="话费直充 30元", ptype="direct_recharge", stock=1)  # 卡密: test_codes_stock.py
     no = order(desk, "pending_payment", prod=p)
     reqs.cancel_order(desk, no, R.MISTAKEN)
     Product.update(stock=0).where(Product.id == p.id).execute()

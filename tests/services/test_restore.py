@@ -23,7 +23,8 @@ def snapshot(order_no: str) -> dict[str, Any]:
 
 
 def test_restoring_an_unpaid_order_changes_no_field(desk: Desk, clock) -> None:
-    p = product(desk, stock=5)
+    # A counter product: a 卡密 order holds codes, not the counter (tests/services/test_codes_stock.py).
+    p = product(desk, name="话费直充 50元", ptype="direct_recharge", stock=5)
     no = order(desk, "pending_payment", prod=p, coupon=("CPR1", 3_00), points=150)
     before = snapshot(no)
     clock.advance(minutes=4)
@@ -39,7 +40,7 @@ def test_restoring_an_unpaid_order_changes_no_field(desk: Desk, clock) -> None:
 
 
 def test_restoring_a_paid_order_withdraws_its_refund_and_changes_no_field(desk: Desk, clock) -> None:
-    p = product(desk, stock=5)
+    p = product(desk, name="话费直充 50元", ptype="direct_recharge", stock=5)
     no = order(desk, prod=p, paid_minutes_ago=1, points=80)
     before = snapshot(no)
     reqs.cancel_order(desk, no, ReasonCode.NOT_NEEDED)
