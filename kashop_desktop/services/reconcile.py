@@ -34,7 +34,7 @@ from .changes import Changes
 from .common import OWNER, add_events, event_row, not_found
 from .desk import Desk
 from .gateways import make_adapter
-from .payments import take_payment
+from .payments import flag_of, take_payment
 
 KINDS: dict[str, tuple[str, str]] = {
     "paid_there_unpaid_here": ("网关已收款，本店未记支付", "paid at the gateway, unpaid here"),
@@ -257,11 +257,16 @@ def find(report: ReconReport, key: str) -> Difference:
     raise DomainError("no_such_difference", f"对账结果里没有这一项：{key}", f"no such difference in the report: {key}")
 
 
+#: take_payment outcomes after which the order is paid here with the gateway's trade no.
+FIXED_BY = frozenset({"paid", "paid_delivered", "late_reopened", "late_backorder", "already_paid"})
+
+
 def fix_difference(desk: Desk, report: ReconReport, key: str, *, confirmed: bool,
                    actor: str = OWNER) -> tuple[Changes, str]:
     """Fix "paid there, unpaid here" by taking the gateway's payment (补单, exactly once).
-    Returns what changed and the payments outcome code (``paid_delivered``, ``amount_mismatch`` ...). Raises
-    DomainError when the difference cannot be fixed or the confirmation is missing."""
+    Returns what changed and the payments outcome code (one of FIXED_BY). Raises DomainError when
+    the difference cannot be fixed, the confirmation is missing, or the payment was refused
+    (``fix_refused``, saying why; the order is flagged and the difference stays open)."""
     d = find(report, key)
     if not confirmed:
         raise DomainError("confirmation_required", "修正需要确认（--yes）", "a fix needs a confirmation (--yes)")
@@ -270,6 +275,12 @@ def fix_difference(desk: Desk, report: ReconReport, key: str, *, confirmed: bool
                           f"this difference cannot be fixed here, only marked explained: {d.en}")
     outcome = take_payment(desk, d.order_no, gateway_id=report.gateway_id, trade_no=d.trade_no,
                            amount_fen=d.gateway_fen, source="reconcile")
+    if outcome.code not in FIXED_BY:
+        # Refused (take_payment flagged the order for the owner): the difference stays open.
+        _, facts = flag_of(Order.get(Order.order_no == d.order_no).id)
+        why_zh, why_en = (f"（{facts['why']}）", f" ({facts['why_en']})") if facts.get("why") else ("", "")
+        raise DomainError("fix_refused", f"未修正，差异仍待处理：{outcome.zh}{why_zh}",
+                          f"not fixed, the difference stays open: {outcome.en}{why_en}")
     _mark(desk, report, d, "fixed", outcome.code, actor)
     return outcome.changes, outcome.code
 

@@ -95,3 +95,31 @@ def test_cancel_closes_the_trade_and_sync_closes_what_is_due(desk: Desk, data_di
     synced = cli.json("payments", "sync")
     assert [(c["order_no"], c["code"]) for c in synced["closes"]] == [(second, "closed")]
     assert server.ledger.payments[second].status == "closed"
+
+
+def test_a_refused_reconcile_fix_stays_open_says_why_and_exits_1(desk: Desk, data_dir: Path,
+                                                                 alipay: tuple[Any, int]) -> None:
+    from datetime import datetime, timedelta
+
+    from kashop_desktop.domain.clock import SHOP_TZ
+    from kashop_desktop.store.models import ReconMark
+
+    server, gid = alipay
+    yesterday = (datetime.now(SHOP_TZ) - timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+    missing = order(desk, "pending_payment", gateway_id=gid)
+    payment = server.add_payment(missing, 68_00, status="pending")
+    payment.created_at = yesterday.timestamp() - 60
+    server.pay_trade(missing, paid_at=yesterday.timestamp())
+    # An unpaid order imported with that very trade no: the payment cannot be taken twice.
+    holder = order(desk, "pending_payment", gateway_id=gid, gateway_trade_no=payment.trade_no)
+    cli = Cli(data_dir)
+    day = yesterday.date().isoformat()
+    out = cli.json("reconcile", "--gateway", "支付宝", "--date", day, code=1)
+    key = next(d["key"] for d in out["differences"] if d["order_no"] == missing)
+    refused = cli("reconcile", "--gateway", "支付宝", "--date", day, "--fix", key, "--yes", code=1)
+    assert "未修正" in refused.stderr and holder in refused.stderr and "已修正" not in refused.stderr + refused.stdout
+    assert "Traceback" not in refused.stderr
+    assert Order.get(Order.order_no == missing).paid_at is None
+    assert not ReconMark.select().where(ReconMark.key == key).exists()
+    again = cli.json("reconcile", "--gateway", "支付宝", "--date", day, code=1)
+    assert next(d for d in again["differences"] if d["key"] == key)["mark"] == ""
