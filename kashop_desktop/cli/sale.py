@@ -77,7 +77,7 @@ def save_qr_png(content: str, path: Path) -> None:
 
 def cmd_orders_new(args: argparse.Namespace) -> int:
     from ..domain.errors import DomainError
-    from ..services.sale import MAX_QUANTITY, SaleInput, parse_buyer
+    from ..services.sale import MAX_QUANTITY, SaleInput, check_reference, parse_buyer
 
     if args.qr_png is not None and args.manual:
         raise UsageError("--qr-png 只用于网关收款（--gateway）\n--qr-png is for a gateway payment (--gateway) only")
@@ -92,6 +92,10 @@ def cmd_orders_new(args: argparse.Namespace) -> int:
         parse_buyer(args.buyer)
     except DomainError as exc:  # a contact that is no contact is a bad value (exit 2), like --qty
         raise UsageError(f"--buyer：{exc.zh}\n--buyer: {exc.en}") from exc
+    try:
+        check_reference(args.reference)
+    except DomainError as exc:  # the desk's own trade-no form is a bad value (exit 2)
+        raise UsageError(f"--reference：{exc.zh}\n--reference: {exc.en}") from exc
     sale = SaleInput(args.product, args.qty, args.buyer, args.coupon, args.gateway, args.manual, args.reference)
     return run_with_desk(args, lambda desk: _manual(desk, sale, args) if args.manual else _gateway(desk, sale, args))
 

@@ -44,6 +44,7 @@ from .common import OWNER, add_events, buyer_for, event_row, not_found
 from .desk import Desk
 from .orders import mark_paid
 from .payments import watch_of
+from .trade_nos import trade_no_holder
 
 S = OrderStatus
 ORDER_NO_PREFIX = "KS"
@@ -257,6 +258,33 @@ def _manual(code: str) -> tuple[ManualMethod, int | None]:
     return method, int(account.id)
 
 
+#: The forms of the trade nos the desk gives its own manual payments (``METHOD-ORDER_NO``).
+OWN_TRADE_NO_PREFIXES = tuple(f"{code.upper()}-" for code in MANUAL_METHODS)
+
+
+def check_reference(text: str) -> str:
+    """The owner's reference for a manual payment (a transfer's 流水号), stripped; "" for none.
+    Raises DomainError ``reference_reserved`` for the desk's own trade-no forms (CASH-, WALLET-,
+    BANK_TRANSFER-, any case): those belong to the desk's manual sales."""
+    reference = text.strip()
+    if reference.upper().startswith(OWN_TRADE_NO_PREFIXES):
+        forms = "、".join(p + "…" for p in OWN_TRADE_NO_PREFIXES)
+        raise DomainError("reference_reserved", f"凭证号不能用本店自动生成的交易号格式（{forms}）：{reference}",
+                          f"a reference cannot take the desk's own trade-no forms ({forms}): {reference}")
+    return reference
+
+
+def own_trade_no(method: ManualMethod, order_no: str) -> str:
+    """The trade no the desk gives a manual payment: ``METHOD-ORDER_NO``, with ``-2``, ``-3`` …
+    when an older order already holds that form (the desk's own trade nos are always free)."""
+    base = f"{method.code.upper()}-{order_no}"
+    candidate, n = base, 1
+    while trade_no_holder(None, candidate) is not None:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
 def next_order_no(now: datetime) -> str:
     """The next order no of the day ``now`` names (Beijing time): ``KS20261118`` + 7 digits,
     one above the day's highest of that form. Call inside the write transaction."""
@@ -308,7 +336,7 @@ def create_order(desk: Desk, sale: SaleInput, *, confirmed: bool = False) -> Cre
             channel = method.channel
         created = _insert(desk, priced, buyer, gateway_id, channel, method)
         if method is not None:
-            reference = sale.reference.strip() or f"{method.code.upper()}-{created.order_no}"
+            reference = check_reference(sale.reference) or own_trade_no(method, created.order_no)
             created.changes.merge(mark_paid(desk, created.order_no, reference, confirmed=True, actor=OWNER))
             created.delivered = Order.get_by_id(created.order_id).delivered_at is not None
             created.gateway_id = None

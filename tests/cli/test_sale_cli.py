@@ -90,6 +90,35 @@ def test_refusals_say_why_and_write_nothing(desk: Desk, data_dir: Path, alipay: 
     assert Order.select().count() == 0 and CardCode.select().where(CardCode.state == "available").count() == 3
 
 
+def test_a_reference_never_takes_the_desks_own_trade_no_form(desk: Desk, data_dir: Path) -> None:
+    product(desk, codes=3)
+    cli = Cli(data_dir)
+    for form in ("CASH-", "cash-", "WALLET-", "Bank_Transfer-"):
+        refused = cli("orders", "new", "--product", PRODUCT, "--buyer", "13800138000", "--manual", "bank_transfer",
+                      "--reference", f"{form}KS202611290000002", code=2)
+        assert "--reference" in refused.stderr and "本店" in refused.stderr and "Traceback" not in refused.stderr
+    assert Order.select().count() == 0
+
+
+def test_the_desks_own_manual_trade_nos_are_always_free(desk: Desk, data_dir: Path) -> None:
+    from kashop_desktop.services.sale import SaleInput, create_order, next_order_no
+
+    product(desk, codes=3)
+    desk.set_clock(None)
+    first = create_order(desk, SaleInput(PRODUCT, 1, "13800138000", manual="bank_transfer", reference="TR-OLD"),
+                         confirmed=True)
+    # The older order holds the form the next cash sale's trade no takes (a reference from before
+    # references were checked).
+    taken = f"CASH-{next_order_no(desk.now())}"
+    Order.update(gateway_trade_no=taken).where(Order.order_no == first.order_no).execute()
+    cli = Cli(data_dir)
+    for _ in range(2):
+        out = cli.json("orders", "new", "--product", PRODUCT, "--buyer", "13800138000", "--manual", "cash")
+        assert out["status"] == "delivered" and out["trade_no"].startswith(f"CASH-{out['order_no']}")
+    nos = [o.gateway_trade_no for o in Order.select()]
+    assert len(set(nos)) == 3 and taken in nos
+
+
 def test_two_processes_at_once_draw_different_order_nos(desk: Desk, data_dir: Path) -> None:
     product(desk, codes=10)
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
