@@ -36,6 +36,9 @@ def flag_text(view: WatchView) -> str:
         facts.append(translate("PaymentSync", "交易号 {trade_no}").format(trade_no=data["trade_no"]))
     if data.get("why"):
         facts.append(pick(str(data["why"]), str(data.get("why_en") or data["why"])))
+    if data.get("held_by"):
+        facts.append(translate("PaymentSync", "优惠券 {coupon} 在订单 {order_no}").format(
+            coupon=data.get("coupon") or "—", order_no=data["held_by"]))
     if not facts:
         return head
     return translate("PaymentSync", "{finding}（{facts}）").format(

@@ -38,6 +38,30 @@ from .trade_nos import trade_no_conflict
 S = OrderStatus
 R = RefundStatus
 TRADE_NO_REPLACED = "trade_no_replaced:"  # + the trade no an unpaid order had before 补单
+COUPON_HELD_BY = "coupon_held_by:"  # + the order no holding the coupon a reopened order had used
+
+
+def take_coupon_back(order: Order) -> str | None:
+    """A closed order being paid takes its returned coupon back when it is free (the buyer paid the
+    discounted amount). Returns None when done or nothing was returned, else the order no of the
+    order now holding the coupon (the payment still goes through; the owner is told)."""
+    if not (order.coupon_code and order.coupon_returned):
+        return None
+    if Coupon.update(used_by_order=order.id).where(
+            (Coupon.code == order.coupon_code) & Coupon.used_by_order.is_null()).execute():
+        order.coupon_returned = False
+        return None
+    coupon = Coupon.get_or_none(Coupon.code == order.coupon_code)
+    holder = Order.get_or_none(Order.id == coupon.used_by_order) if coupon is not None else None
+    if coupon is None or holder is None:  # the coupon is gone from the list: nothing to take back
+        return None
+    return str(holder.order_no)
+
+
+def coupon_held_note(order: Order, holder: str) -> str:
+    return (f"优惠券 {order.coupon_code} 已被订单 {holder} 使用：本单付款已收，优惠券重复使用，请核对 / coupon "
+            f"{order.coupon_code} is now used by order {holder}: this payment is in, the coupon was used twice; "
+            "check it")
 
 
 def mark_paid(
@@ -82,6 +106,9 @@ def mark_paid(
             # are gone is paid all the same and waits in the backorder queue (see delivery below).
             reserve_units(desk, order, short_ok=True)
             note = late_payment_note(order)
+            holder = take_coupon_back(order)
+            if holder is not None:
+                changes.messages.append(f"{COUPON_HELD_BY}{holder}")
         else:
             note = ""
         data: dict[str, str] = {"trade_no": trade_no}
@@ -96,6 +123,11 @@ def mark_paid(
         order.cancelled_at = None
         order.save()
         add_events([event_row(order.id, now, actor, "mark_paid", note, before, S.PAID.value, data)])
+        for message in changes.messages:
+            if message.startswith(COUPON_HELD_BY):
+                held_by = message[len(COUPON_HELD_BY):]
+                add_events([event_row(order.id, now, actor, "coupon_in_use", coupon_held_note(order, held_by),
+                                      data={"coupon": order.coupon_code, "held_by": held_by})])
         changes.order_ids.add(order.id)
         changes.counts_changed = True
         if deliver:

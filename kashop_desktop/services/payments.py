@@ -33,7 +33,14 @@ from .changes import Changes
 from .common import add_events, event_row, get_order, set_status
 from .desk import Desk
 from .gateways import make_adapter
-from .orders import late_payment_note, mark_backorder, mark_paid
+from .orders import (
+    COUPON_HELD_BY,
+    coupon_held_note,
+    late_payment_note,
+    mark_backorder,
+    mark_paid,
+    take_coupon_back,
+)
 from .stock import units_free
 from .trade_nos import trade_no_conflict
 
@@ -60,10 +67,14 @@ OUTCOMES: dict[str, tuple[str, str]] = {
                             "not marked paid, check it"),
     "refused": ("网关已收款，但补单被本店规则拒绝：未补单、未发货，请核对", "paid at the gateway, but 补单 was refused by "
                 "a rule of the desk: not marked paid nor delivered, check it"),
+    "coupon_in_use": ("已补单，但订单用过的优惠券已被另一订单使用（优惠券重复使用），请核对",
+                      "marked paid, but the coupon the order used is now used by another order (used twice); "
+                      "check it"),
     "security": ("网关回复与该订单的网关账户或订单号不符，未采信", "the gateway's answer does not match this order's "
                  "account or number; not taken"),
 }
-FLAGS = ("amount_mismatch", "trade_no_taken", "other_trade", "refunded_at_gateway", "backorder", "refused", "security")
+FLAGS = ("amount_mismatch", "trade_no_taken", "other_trade", "refunded_at_gateway", "backorder", "refused", "security",
+         "coupon_in_use")
 
 
 @dataclass
@@ -127,8 +138,13 @@ def take_payment(desk: Desk, order_no: str, *, gateway_id: int, trade_no: str, a
         except DomainError as exc:  # a rule of 补单 says no (nothing due, ...): the owner looks
             return _flag(desk, order, "refused", {**facts, "why": exc.zh, "why_en": exc.en})
         if late:
-            add_events([event_row(order.id, now, GATEWAY, "late_payment", "", data={**facts, "reopened": True})])
+            add_events([event_row(order.id, now, GATEWAY, "late_payment", late_payment_note(order),
+                                  data={**facts, "reopened": True})])
         _clear_flag(order.id, now)
+        held_by = [m[len(COUPON_HELD_BY):] for m in changes.messages if m.startswith(COUPON_HELD_BY)]
+        if held_by:  # the money is in; the coupon another order holds is the owner's to settle
+            _flag(desk, Order.get_by_id(order.id), "coupon_in_use",
+                  {**facts, "coupon": order.coupon_code, "held_by": held_by[0]})
         delivered = Order.get_by_id(order.id).delivered_at is not None
         code = "late_reopened" if late else ("paid_delivered" if delivered else "paid")
         changes.order_ids.add(order.id)
@@ -147,7 +163,12 @@ def _late_backorder(desk: Desk, order: Order, facts: dict[str, Any], now: dateti
     order.paid_at = to_epoch(now)
     order.gateway_trade_no = facts["trade_no"]
     order.cancelled_at = None
+    held_by = take_coupon_back(order)
     order.save()
+    if held_by is not None:
+        add_events([event_row(order.id, now, GATEWAY, "coupon_in_use", coupon_held_note(order, held_by),
+                              data={"coupon": order.coupon_code, "held_by": held_by})])
+        facts = {**facts, "coupon": order.coupon_code, "held_by": held_by}
     add_events([
         event_row(order.id, now, GATEWAY, "payment_found", _note(facts), data=facts),
         event_row(order.id, now, GATEWAY, "mark_paid", late_payment_note(order) + "：库存已无 / no stock left",

@@ -154,12 +154,13 @@ def _short(product: Product, quantity: int, available: int) -> DomainError:
 
 
 def _coupon(code: str, list_fen: int) -> tuple[str | None, int, DomainError | None]:
-    code = code.strip()
+    code = code.strip().upper()  # coupon codes are read without case: cp0001 is CP0001
     if not code:
         return None, 0, None
-    coupon = Coupon.get_or_none(Coupon.code == code)
+    coupon = Coupon.get_or_none(fn.UPPER(Coupon.code) == code)
     if coupon is None:
         return code, 0, DomainError("coupon_unknown", f"没有这张优惠券：{code}", f"no such coupon: {code}")
+    code = str(coupon.code)  # as stored
     if coupon.used_by_order is not None:
         holder = Order.get_or_none(Order.id == coupon.used_by_order)
         used = holder.order_no if holder is not None else str(coupon.used_by_order)

@@ -1595,8 +1595,12 @@ Please attach this file when you contact support.</translation>
         <translation>Payment found at the gateway</translation>
     </message>
     <message>
-        <source>过期后付款</source>
-        <translation>Paid after expiry</translation>
+        <source>关闭后付款</source>
+        <translation>Paid after closing</translation>
+    </message>
+    <message>
+        <source>优惠券重复使用</source>
+        <translation>Coupon used twice</translation>
     </message>
     <message>
         <source>付款需核对</source>
@@ -2868,6 +2872,10 @@ Not available: {why}</translation>
     <message>
         <source>交易号 {trade_no}</source>
         <translation>trade no {trade_no}</translation>
+    </message>
+    <message>
+        <source>优惠券 {coupon} 在订单 {order_no}</source>
+        <translation>coupon {coupon} is on order {order_no}</translation>
     </message>
     <message>
         <source>{finding}（{facts}）</source>

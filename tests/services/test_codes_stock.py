@@ -147,3 +147,57 @@ def test_a_counter_product_still_uses_its_counter(desk: Desk) -> None:
     order_ops.mark_paid(desk, no, "2026112922003", confirmed=True)
     got = Order.get(Order.order_no == no)
     assert got.status == "paid" and got.stock_reserved and Product.get_by_id(prod.id).stock == 0
+
+
+def _coupon_order(desk: Desk, prod: Product, code: str, gid: int | None = None) -> str:
+    no = order(desk, "pending_payment", prod=prod, paid_fen=25_00, gateway_id=gid, stock_reserved=0,
+               coupon=(code, 5_00))
+    with desk.atomic():
+        reserve_codes(desk, Order.get(Order.order_no == no))
+    return no
+
+
+def test_a_reopened_order_takes_its_coupon_back_when_it_is_free(desk: Desk) -> None:
+    from kashop_desktop.store.models import Coupon
+
+    prod = codes_product(desk, "优惠卡A", 2)
+    no = _coupon_order(desk, prod, "CPX001")
+    order_ops.cancel_unpaid(desk, no, ReasonCode.NOT_NEEDED)
+    assert Coupon.get_by_id("CPX001").used_by_order is None
+    order_ops.mark_paid(desk, no, "2026112922010", confirmed=True)
+    got = Order.get(Order.order_no == no)
+    assert Coupon.get_by_id("CPX001").used_by_order == got.id and not got.coupon_returned
+
+
+def test_a_late_payment_whose_coupon_another_order_took_goes_through_and_is_flagged(
+        desk: Desk, clock: FakeClock, alipay: tuple[Any, int]) -> None:
+    from kashop_desktop.services.payments import flag_of
+    from kashop_desktop.store.models import Coupon
+
+    server, gid = alipay
+    prod = codes_product(desk, "优惠卡B", 3)
+    first = _coupon_order(desk, prod, "CPX002", gid)
+    server.add_payment(first, 25_00, status="pending")
+    clock.advance(minutes=30)
+    order_ops.expire_unpaid(desk)
+    second = order(desk, "paid", prod=prod, paid_fen=25_00, stock_reserved=0)
+    Coupon.update(used_by_order=Order.get(Order.order_no == second).id).where(Coupon.code == "CPX002").execute()
+    httpx.post(f"{server.url}__fake__/pay", json={"out_trade_no": first}, timeout=5).raise_for_status()
+    report = sync(desk)
+    assert [r.code for r in report.results] == ["late_reopened"]
+    got = Order.get(Order.order_no == first)
+    assert got.status == "delivered" and got.paid_at is not None  # the money is in
+    assert Coupon.get_by_id("CPX002").used_by_order == Order.get(Order.order_no == second).id
+    flag, facts = flag_of(got.id)
+    assert flag == "coupon_in_use" and facts["held_by"] == second
+    assert any(second in n for n in notes(first, "coupon_in_use"))
+
+
+def test_coupon_codes_are_read_without_case(desk: Desk) -> None:
+    from kashop_desktop.services.sale import quote
+    from kashop_desktop.store.models import Coupon
+
+    codes_product(desk, "优惠卡C", 1)
+    Coupon.insert(code="CPX003", discount_fen=5_00).execute()
+    priced = quote(desk, "优惠卡C", 1, " cpx003 ")
+    assert priced.problem is None and priced.coupon_code == "CPX003" and priced.coupon_fen == 5_00
