@@ -40,6 +40,9 @@ KINDS: dict[str, tuple[str, str]] = {
     "paid_there_unpaid_here": ("网关已收款，本店未记支付", "paid at the gateway, unpaid here"),
     "paid_here_not_there": ("本店记为已支付，网关当天记录里没有这笔收款", "paid here, not in the gateway's record"),
     "amount_differs": ("金额不一致", "amounts differ"),
+    "paid_twice": ("付了两次：本店记录的交易号与网关收款的交易号不同（订单已用另一笔付款支付）",
+                   "paid twice: the desk's trade no differs from the gateway's payment (the order was paid "
+                   "another way too)"),
     "refunded_there_not_here": ("网关已退款，本店未记退款", "refunded at the gateway, not here"),
     "refunded_here_not_there": ("本店记为已退款，网关当天记录里没有这笔退款", "refunded here, not in the gateway's record"),
     "unknown_trade": ("本店没有的交易", "a trade the desk does not know"),
@@ -204,6 +207,8 @@ def _record_differences(record: TxRecord, order: Order | None, cumulative: bool,
         out.append(_diff("paid_there_unpaid_here", otn, order, trade_no, record.amount_fen, order.paid_fen))
     elif paid_there and record.amount_fen != order.paid_fen:
         out.append(_diff("amount_differs", otn, order, trade_no, record.amount_fen, order.paid_fen))
+    elif paid_there and _other_trade(order, trade_no):
+        out.append(_diff("paid_twice", otn, order, trade_no, record.amount_fen, order.paid_fen))
     desk_refunded = int(order.refunded_fen) if cumulative else refunds_that_day.get(order.id, 0)
     if record.refunded_fen is None and record.state is PaymentState.REFUNDED and not order.refunded_fen:
         out.append(_diff("refunded_there_not_here", otn, order, trade_no, None, 0))  # 易支付 V1: amount not given
@@ -212,6 +217,13 @@ def _record_differences(record: TxRecord, order: Order | None, cumulative: bool,
     elif cumulative and record.refunded_fen is not None and desk_refunded > refunded_there:
         out.append(_diff("refunded_here_not_there", otn, order, trade_no, refunded_there, desk_refunded))
     return out
+
+
+def _other_trade(order: Order, trade_no: str | None) -> bool:
+    """Whether the desk recorded the order's payment under another trade no than the gateway's
+    (a bank transfer or cash marked paid while the buyer paid the QR as well)."""
+    mine, theirs = (order.gateway_trade_no or "").strip(), (trade_no or "").strip()
+    return bool(mine and theirs and mine != theirs)
 
 
 def _desk_side(gateway_id: int, start: int, end: int, by_otn: dict[str, TxRecord], cumulative: bool,
