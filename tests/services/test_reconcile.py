@@ -75,9 +75,14 @@ def scenario(desk: Desk, server: Any, gid: int) -> dict[str, str]:
     Order.update(gateway_trade_no=paid_there(server, nos["amount_differs"], 60_00).trade_no).where(
         Order.order_no == nos["amount_differs"]).execute()
     nos["refunded_there_not_here"] = desk_paid(desk, gid)
-    refund_there(server, paid_there(server, nos["refunded_there_not_here"], 68_00), 20_00)
+    payment = paid_there(server, nos["refunded_there_not_here"], 68_00)
+    Order.update(gateway_trade_no=payment.trade_no).where(Order.order_no == nos["refunded_there_not_here"]).execute()
+    refund_there(server, payment, 20_00)
     nos["refunded_here_not_there"] = no = desk_paid(desk, gid)
-    paid_there(server, no, 68_00)
+    Order.update(gateway_trade_no=paid_there(server, no, 68_00).trade_no).where(Order.order_no == no).execute()
+    # Marked paid by a bank transfer (its own trade no) while the buyer paid the QR too.
+    nos["paid_twice"] = desk_paid(desk, gid)
+    paid_there(server, nos["paid_twice"], 68_00)
     oid = Order.get(Order.order_no == no).id
     Refund.create(order=oid, refund_no=f"RK{no}", gateway=gid, gross_fen=10_00, amount_fen=10_00, state="succeeded",
                   created_at=int(NOON), settled_at=int(NOON) + 60)
