@@ -1,8 +1,8 @@
 """The reconciliation report as a CSV or XLSX file for the owner's accountant.
 
 Ids (order no, trade no) stay text: in XLSX they are string cells formatted as text (``@``); in
-CSV they carry a trailing tab, as Alipay's own bills do, so a spreadsheet does not turn a 19-digit
-trade no into 2.02407E+18. No cell can run as a formula (CSV/formula injection, OWASP): text that
+CSV they are written ``="..."``, so a spreadsheet does not turn a 19-digit trade no into
+2.02407E+18 and no tab trails them (a trailing tab, as Alipay's bills have, breaks lookups). No cell can run as a formula (CSV/formula injection, OWASP): text that
 starts with ``= + - @`` or a tab/CR gets a leading apostrophe. Amounts are yuan with two decimals
 (the file is read by people); CSV is UTF-8 with a byte-order mark so Excel reads the Chinese.
 """
@@ -29,6 +29,14 @@ def safe_text(value: str) -> str:
     if value and value[0] in "=+-@\t\r":
         return "'" + value
     return value
+
+
+def text_formula(value: str) -> str:
+    """An id as ``="..."``: Excel and WPS show the text itself (a 19-digit trade no stays whole,
+    nothing trails it), lookups match it, and the desk's import unwraps it
+    (services.imports.cells.unwrap_excel_text). The value sits inside a string literal, so it
+    cannot run as anything."""
+    return '="' + value.replace('"', '""') + '"'
 
 
 def rows(report: ReconReport, *, english: bool = False) -> list[list[str]]:
@@ -64,7 +72,7 @@ def _write_csv(path: Path, header: list[str], body: list[list[str]]) -> None:
         writer = csv.writer(handle)
         writer.writerow(header)
         for row in body:
-            writer.writerow([safe_text(c) + ("\t" if i in ID_COLUMNS and c else "") for i, c in enumerate(row)])
+            writer.writerow([text_formula(c) if i in ID_COLUMNS and c else safe_text(c) for i, c in enumerate(row)])
 
 
 def _write_xlsx(path: Path, header: list[str], body: list[list[str]]) -> None:

@@ -138,7 +138,11 @@ def test_a_day_with_every_kind_of_difference(desk: Desk, gateway: tuple[str, Any
     path = export_report(again, tmp_path / "recon.csv", data_dir=desk.data_dir, english=True)
     with path.open(encoding="utf-8-sig", newline="") as handle:
         lines = list(csv.reader(handle))
-    assert lines[0][2] == "difference" and all(line[3].endswith("\t") for line in lines[1:])
+    assert lines[0][2] == "difference"
+    assert all(line[3].startswith('="') and line[3].endswith('"') and "\t" not in line[3] for line in lines[1:])
+    from kashop_desktop.services.imports.cells import unwrap_excel_text
+
+    assert sorted(unwrap_excel_text(line[3]) for line in lines[1:]) == sorted(nos[k] for k in expected)
 
 
 def test_formula_text_is_never_a_formula(desk: Desk, tmp_path: Path) -> None:
