@@ -59,10 +59,18 @@ ANSWERS: dict[str, tuple[str, str]] = {
     "error": ("查询失败：什么都没有改动，稍后再查", "the query failed: nothing changed, asked again later"),
     "incomplete": ("网关说已付款，但回复没有交易号或金额：未补单", "the gateway says paid but names no trade no or "
                    "amount: not marked paid"),
+    "paid_here": ("订单已支付，无需同步", "the order is already paid; nothing to sync"),
     "not_watched": ("该订单不需要同步（已支付、没有可查询的网关账户，或已超出迟到付款的等待期）",
                     "this order needs no sync (paid, no gateway account that can be asked, or past the late-payment "
                     "window)"),
 }
+
+
+def _paid_trade_nos(order_nos: list[str]) -> dict[str, str]:
+    """Order no -> recorded trade no ("—" for none) of those of ``order_nos`` that are paid."""
+    rows = Order.select(Order.order_no, Order.gateway_trade_no).where(
+        Order.order_no.in_(order_nos) & Order.paid_at.is_null(False))
+    return {o.order_no: (o.gateway_trade_no or "—") for o in rows}
 
 
 def backoff_seconds(checks: int) -> int:
@@ -155,7 +163,13 @@ class PaymentSync:
         about ``order_nos`` at once. Raises DomainError order_not_found for an unknown one."""
         jobs, skipped = await self.run_db(self._due, order_nos, limit, force)
         report = SyncReport()
+        paid: dict[str, str] = await self.run_db(_paid_trade_nos, skipped) if skipped else {}
         for order_no in skipped:
+            if order_no in paid:  # asked about by name: already paid is an answer, not a failure
+                zh, en = ANSWERS["paid_here"]
+                report.results.append(SyncResult(order_no, "paid_here", f"{zh}（交易号 {paid[order_no]}）",
+                                                 f"{en} (trade no {paid[order_no]})"))
+                continue
             zh, en = ANSWERS["not_watched"]
             report.results.append(SyncResult(order_no, "not_watched", zh, en))
         sem = asyncio.Semaphore(self.concurrency)
