@@ -52,6 +52,9 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     from ..services.recon_export import export_report
 
     day = _day(args.date)
+    if args.export is not None and args.export.suffix.lower() not in (".csv", ".xlsx"):
+        raise UsageError(f"--export：只能导出 .csv 或 .xlsx：{args.export.name}\n"
+                         f"--export: .csv or .xlsx only: {args.export.name}")
     if args.explain and not args.note.strip():
         raise UsageError("--explain 需要 --note 说明原因 / --explain needs --note")
 

@@ -42,8 +42,8 @@ def test_payments_sync_marks_paid_and_says_so(desk: Desk, data_dir: Path, alipay
     assert Order.get(Order.order_no == paid).status == "delivered"
     text = cli("payments", "sync", "--order", waiting, "--lang", "en").stdout
     assert "waiting for the buyer to pay" in text and "asked 1" in text
-    refused = cli("payments", "sync", "--order", paid, code=1)  # paid: nothing to ask
-    assert "不需要同步" in refused.stdout
+    already = cli("payments", "sync", "--order", paid)  # paid: said so, not a failure
+    assert "已支付，无需同步" in already.stdout and server.ledger.payments[paid].trade_no in already.stdout
     missing = cli("payments", "sync", "--order", "NOPE", code=1)
     assert "找不到订单" in missing.stderr and "Traceback" not in missing.stderr
 
@@ -71,6 +71,8 @@ def test_reconcile_lists_fixes_and_exports(desk: Desk, data_dir: Path, alipay: t
     fixed = cli.json("reconcile", "--gateway", "支付宝", "--date", day, "--fix", key, "--yes", "--export", str(export))
     assert fixed["differences"][0]["mark"] == "fixed" and export.stat().st_size > 0
     assert Order.get(Order.order_no == missing).status == "delivered"
+    pdf = cli("reconcile", "--gateway", "支付宝", "--date", day, "--export", str(tmp_path / "r.pdf"), code=2)
+    assert "--export" in pdf.stderr and ".xlsx" in pdf.stderr and not (tmp_path / "r.pdf").exists()
     bad = cli("reconcile", "--gateway", "支付宝", "--date", "2026-13-01", code=2)
     assert "YYYY-MM-DD" in bad.stderr
     nobody = cli("reconcile", "--gateway", "nobody", "--date", day, code=1)
