@@ -128,7 +128,7 @@ def test_sync_notification_and_mark_paid_deliver_once(desk: Desk) -> None:
         http = InboundHttp("POST", "/notify", headers={"content-type": "application/x-www-form-urlencoded"}, body=body)
         first = take_notification(desk, gid, http)
         assert first is not None and first.code == "paid_delivered"
-        assert [r.code for r in sync(desk, [no]).results] == ["not_watched"]  # paid: nothing to ask
+        assert [r.code for r in sync(desk, [no]).results] == ["paid_here"]  # paid: said so, nothing to ask
         again = take_notification(desk, gid, http)  # Alipay sends it again
         assert again is not None and again.code == "already_paid"
         assert "already_paid" in order_ops.mark_paid(desk, no, trade_no, confirmed=True).messages
@@ -144,7 +144,7 @@ def test_sync_after_mark_paid_changes_nothing(desk: Desk, gateway: tuple[str, An
     pay_from_outside(server, no)
     order_ops.mark_paid(desk, no, server.ledger.payments[no].trade_no, confirmed=True)
     report = sync(desk, [no])
-    assert [r.code for r in report.results] == ["not_watched"]
+    assert [r.code for r in report.results] == ["paid_here"]
     assert len(events(no, "deliver")) == 1 and codes_of(no) == 1
 
 

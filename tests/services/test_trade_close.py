@@ -68,7 +68,7 @@ def test_a_close_racing_a_payment_hands_over_to_the_payment_path(desk: Desk, clo
     assert [r.code for r in report.handed_over.results] == ["late_reopened"]
     got = Order.get(Order.order_no == no)
     assert got.status == "delivered" and codes_of(no) == 1 and server.ledger.payments[no].status == "paid"
-    assert sync(desk, [no]).results[0].code == "not_watched" and len(events(no, "deliver")) == 1
+    assert sync(desk, [no]).results[0].code == "paid_here" and len(events(no, "deliver")) == 1
 
 
 def test_gateway_down_or_a_kill_loses_no_close(desk: Desk, clock: FakeClock, closable: tuple[str, Any, int]) -> None:
