@@ -28,7 +28,7 @@ from ..domain.money import format_yuan
 from ..domain.order import ProductType
 from ..domain.states import OrderStatus
 from ..gateways.base import InboundHttp, PaymentState
-from ..store.models import Order, PaymentWatch
+from ..store.models import Order, OrderEvent, PaymentWatch
 from .changes import Changes
 from .common import add_events, event_row, get_order, set_status
 from .desk import Desk
@@ -132,7 +132,8 @@ def take_payment(desk: Desk, order_no: str, *, gateway_id: int, trade_no: str, a
         late = order.status == S.CANCELLED.value
         if late and not units_free(order):
             return _late_backorder(desk, order, facts, now)
-        add_events([event_row(order.id, now, GATEWAY, "payment_found", _note(facts), data=facts)])
+        if not _found_before(order.id, facts):  # once per finding, not once per sync of a flagged order
+            add_events([event_row(order.id, now, GATEWAY, "payment_found", _note(facts), data=facts)])
         try:
             changes = mark_paid(desk, order.order_no, trade_no, confirmed=True, actor=GATEWAY)
         except DomainError as exc:  # a rule of 补单 says no (nothing due, ...): the owner looks
@@ -149,6 +150,12 @@ def take_payment(desk: Desk, order_no: str, *, gateway_id: int, trade_no: str, a
         code = "late_reopened" if late else ("paid_delivered" if delivered else "paid")
         changes.order_ids.add(order.id)
         return PaymentOutcome(order.order_no, code, changes, delivered)
+
+
+def _found_before(order_id: int, facts: dict[str, Any]) -> bool:
+    """Whether the timeline already says this payment (trade no and amount) was found."""
+    return bool(OrderEvent.select().where((OrderEvent.order == order_id) & (OrderEvent.action == "payment_found")
+                                          & (OrderEvent.note == _note(facts))).exists())
 
 
 def _note(facts: dict[str, Any]) -> str:
