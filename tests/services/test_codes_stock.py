@@ -201,3 +201,19 @@ def test_coupon_codes_are_read_without_case(desk: Desk) -> None:
     Coupon.insert(code="CPX003", discount_fen=5_00).execute()
     priced = quote(desk, "优惠卡C", 1, " cpx003 ")
     assert priced.problem is None and priced.coupon_code == "CPX003" and priced.coupon_fen == 5_00
+
+
+def test_a_payment_that_bu_dan_refuses_is_found_once_however_often_it_is_asked(desk: Desk) -> None:
+    from kashop_desktop.services.payments import take_payment
+
+    prod = codes_product(desk, "已发过货的卡", 1)
+    # Delivered, then cancelled: 补单 refuses it (a rule of the desk), so the payment is flagged.
+    no = order(desk, "cancelled", prod=prod, paid_fen=30_00, paid_at=None, gateway_trade_no=None,
+               delivered_at=1_763_400_000)
+    oid = Order.get(Order.order_no == no).id
+    account = Order.get_by_id(oid).gateway_id
+    codes = [take_payment(desk, no, gateway_id=account, trade_no="2026112922099", amount_fen=30_00).code
+             for _ in range(3)]
+    assert codes == ["refused"] * 3
+    assert len(notes(no, "payment_found")) == 1 and len(notes(no, "payment_flagged")) == 1
+    assert Order.get_by_id(oid).paid_at is None
