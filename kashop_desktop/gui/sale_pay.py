@@ -141,8 +141,10 @@ class SalePayView(QWidget):
                 finding=answer_text(view.flag if view.flag != "backorder" else "late_backorder")), "error"
         if view.paid:
             return self._paid_text(view), "ok"
-        if view.status == "cancelled":
+        if view.status == "cancelled" and view.coupon_code:
             return self.tr("订单已取消：库存和优惠券已退回，网关交易已关闭或正在关闭"), "info"
+        if view.status == "cancelled":
+            return self.tr("订单已取消：库存已退回，网关交易已关闭或正在关闭"), "info"
         if not view.qr_content:
             return self.tr("正在生成收款二维码…"), "info"
         if checks:

@@ -80,6 +80,7 @@ class SaleView:
     held: bool
     backorder: bool
     masked_codes: str = ""  # the delivered 卡密 masked, one line per unit (views.mask_code)
+    coupon_code: str = ""  # the coupon the sale used, or ""
 
     @property
     def paid(self) -> bool:
@@ -109,7 +110,7 @@ def sale_view(desk: Desk, order_no: str) -> SaleView:
         len(str(order.card_code).splitlines()) if order.card_code and order.delivered_at else 0,
         flag_of(order.id)[0], order.held_at is not None and order.delivered_at is None,
         order.backorder_at is not None and order.delivered_at is None,
-        mask_code(order.card_code) if order.card_code and order.delivered_at else "")
+        mask_code(order.card_code) if order.card_code and order.delivered_at else "", order.coupon_code or "")
 
 
 def _account_id(name: str) -> int:
@@ -176,10 +177,12 @@ async def open_sale(desk: Desk, sale: SaleInput, sync: PaymentSync) -> tuple[Cre
     except GatewayError as exc:
         changes = await sync.run_db(abandon_sale, desk, created.order_no, exc.zh, exc.en)
         created.changes.merge(changes)
+        back_zh, back_en = ("库存和优惠券已退回", "its stock and coupon are back") if sale.coupon.strip() \
+            else ("库存已退回", "its stock is back")
         raise DomainError(
-            "qr_failed", f"网关未能创建收款二维码：{exc.zh}。订单 {created.order_no} 已作废，库存和优惠券已退回",
-            f"the gateway did not create the QR payment: {exc.en}. Order {created.order_no} is void; its stock "
-            "and coupon are back") from exc
+            "qr_failed", f"网关未能创建收款二维码：{exc.zh}。订单 {created.order_no} 已作废，{back_zh}",
+            f"the gateway did not create the QR payment: {exc.en}. Order {created.order_no} is void; "
+            f"{back_en}") from exc
     created.changes.merge(await sync.run_db(record_qr, desk, created.order_no, qr))
     return created, await sync.run_db(sale_view, desk, created.order_no)
 
@@ -195,7 +198,8 @@ async def cancel_sale(desk: Desk, sync: PaymentSync, order_no: str) -> tuple[Cha
     """取消订单 from the sale dialog: cancel the unpaid order (stock and coupon back), then close
     its trade at the gateway at once. A payment that beat the close is taken (a late payment:
     reopened and delivered, or a backorder) and the view says so."""
-    changes: Changes = await sync.run_db(cancel_unpaid, desk, order_no, ReasonCode.OTHER, "desk sale cancelled",
+    changes: Changes = await sync.run_db(cancel_unpaid, desk, order_no, ReasonCode.OTHER,
+                                         "店内收款已取消 / desk sale cancelled",
                                          actor=OWNER)
     closes = await TradeCloser(sync).run([order_no])
     changes.merge(closes.changes)

@@ -4089,6 +4089,10 @@ Not available: {why}</translation>
         <translation>Order cancelled: stock and coupon are back; the gateway trade is closed or being closed</translation>
     </message>
     <message>
+        <source>订单已取消：库存已退回，网关交易已关闭或正在关闭</source>
+        <translation>Order cancelled: the stock is back; the gateway trade is closed or being closed</translation>
+    </message>
+    <message>
         <source>正在生成收款二维码…</source>
         <translation>Creating the QR payment…</translation>
     </message>
