@@ -217,3 +217,12 @@ def test_a_payment_that_bu_dan_refuses_is_found_once_however_often_it_is_asked(d
     assert codes == ["refused"] * 3
     assert len(notes(no, "payment_found")) == 1 and len(notes(no, "payment_flagged")) == 1
     assert Order.get_by_id(oid).paid_at is None
+
+
+def test_an_expiry_note_is_in_both_languages(desk: Desk, clock: FakeClock) -> None:
+    prod = codes_product(desk, "过期卡", 1)
+    no = open_order(desk, prod)
+    clock.advance(minutes=30)
+    order_ops.expire_unpaid(desk)
+    (note,) = notes(no, "expire")
+    assert note.startswith("超过 ") and "分钟未支付" in note and "unpaid for" in note
