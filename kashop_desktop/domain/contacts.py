@@ -48,6 +48,21 @@ CN_COUNTRY_CODE = 86
 _BLANKS = re.compile(r"\s+")
 _LABEL = re.compile(r"^(?:手机号码?|手机|电话|tel|phone|mobile)\s*:?\s*(?=[+\d(])", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+#: A deliverable-looking address for entry at the desk: a domain of dot-separated labels ending in
+#: a top-level domain of letters (``user@example`` has none; RFC 5321 §4.1.2, without the
+#: address-literal and quoted forms no buyer types).
+_EMAIL_STRICT = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9\u00a1-\uffff](?:[A-Za-z0-9\u00a1-\uffff-]{0,61}"
+    r"[A-Za-z0-9\u00a1-\uffff])?\.)+[A-Za-z\u00a1-\uffff]{2,63}$")
+
+
+def email_looks_deliverable(value: str) -> bool:
+    """Whether an address has a local part and a domain with a top-level domain, with no empty
+    dot-separated part: ``a@b.com`` yes, ``user@example``, ``a@b..com``, ``.a@b.com`` no."""
+    local = value.rsplit("@", 1)[0]
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        return False
+    return bool(_EMAIL_STRICT.match(value))
 _QQ_PREFIXED = re.compile(r"^qq\s*号?\s*[:#]?\s*([1-9]\d{4,10})$", re.IGNORECASE)
 _QQ_BARE = re.compile(r"^[1-9]\d{4,10}$")
 _PHONE_LIKE = re.compile(r"^\(?\+?[\d\s\-.()]+$")

@@ -29,7 +29,7 @@ from typing import Any
 from peewee import fn
 
 from ..domain.clock import to_epoch
-from ..domain.contacts import ContactKind, classify_contact, clean
+from ..domain.contacts import ContactKind, classify_contact, clean, email_looks_deliverable
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
 from ..domain.order import Channel, ProductType
@@ -103,7 +103,7 @@ def parse_buyer(contact: str) -> BuyerCheck:
     if len(written) > MAX_CONTACT:
         raise DomainError("buyer_too_long", "买家联系方式超过 200 个字符", "buyer contact longer than 200 characters")
     kind, key = classify_contact(written)
-    if "@" in written and kind is not ContactKind.EMAIL:
+    if "@" in written and (kind is not ContactKind.EMAIL or not email_looks_deliverable(written)):
         raise DomainError("buyer_email_invalid", f"邮箱地址不对：{written}", f"not a valid e-mail address: {written}")
     if kind is ContactKind.OTHER and _PHONE_LIKE.match(written) and sum(c.isdigit() for c in written) >= 5:
         raise DomainError("buyer_phone_invalid", f"不是有效的手机/电话号码或 QQ 号：{written}",

@@ -110,3 +110,18 @@ def test_search_forms_cover_the_typed_text_its_key_and_bare_digits() -> None:
     assert search_forms("１３８００１３８０００") == ["13800138000"]
     assert search_forms("Alice@Example.com") == ["Alice@Example.com", "alice@example.com"]
     assert search_forms("  ") == []
+
+
+def test_an_address_without_a_top_level_domain_is_no_email_at_the_desk() -> None:
+    import pytest
+
+    from kashop_desktop.domain.contacts import email_looks_deliverable
+    from kashop_desktop.domain.errors import DomainError
+    from kashop_desktop.services.sale import parse_buyer
+
+    assert email_looks_deliverable("gamer_zhang@qq.com") and email_looks_deliverable("u@mail.example.co.uk")
+    for bad in ("user@example", "a@b..com", ".a@b.com", "a@-b.com", "a@b.c"):
+        assert not email_looks_deliverable(bad), bad
+        with pytest.raises(DomainError, match="邮箱地址不对"):
+            parse_buyer(bad)
+    assert parse_buyer(" Gamer_Zhang@QQ.com ").key == "gamer_zhang@qq.com"
