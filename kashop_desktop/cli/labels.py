@@ -54,7 +54,8 @@ ACTIONS = {
     "payment_created": ("生成收款二维码", "QR payment created"),
     "sale_failed": ("收款二维码未生成，订单作废", "QR payment not created; order void"),
 }
-CHANNELS_EN = {"alipay": "Alipay", "wechat": "WeChat Pay", "bank_card": "Bank card", "wallet": "Wallet", "cash": "Cash"}
+CHANNELS_EN = {"alipay": "Alipay", "wechat": "WeChat Pay", "bank_card": "Bank card", "wallet": "Wallet", "cash": "Cash",
+               "bank_transfer": "Bank transfer"}
 #: Counters printed by ``sweep`` and ``refunds send``.
 COUNTERS = {
     "expired": ("超时关闭", "expired"), "auto_approved": ("自动批准", "auto-approved"),

@@ -33,6 +33,7 @@ ETA_BUSINESS_DAYS: dict[Channel, tuple[int, int]] = {
     Channel.WECHAT: (1, 3),
     Channel.BANK_CARD: (3, 5),
     Channel.CASH: (0, 0),  # handed back by the owner
+    Channel.BANK_TRANSFER: (1, 2),  # transferred back by the owner; interbank transfers land within 2 days
 }
 
 #: (month, day) of the fixed-date statutory holidays, with their names (Decree No. 795, 2025).

@@ -30,10 +30,12 @@ class Channel(StrEnum):
     BANK_CARD = "bank_card"
     WALLET = "wallet"
     CASH = "cash"  # paid to the owner in person (a desk sale)
+    BANK_TRANSFER = "bank_transfer"  # transferred to the owner's account (a desk sale's manual payment)
 
     @property
     def zh(self) -> str:
-        return {"alipay": "支付宝", "wechat": "微信支付", "bank_card": "银行卡", "wallet": "余额", "cash": "现金"}[self.value]
+        return {"alipay": "支付宝", "wechat": "微信支付", "bank_card": "银行卡", "wallet": "余额", "cash": "现金",
+                "bank_transfer": "银行转账"}[self.value]
 
 
 class CodeUsed(StrEnum):

@@ -243,11 +243,12 @@ def _channel_labels() -> dict[str, str]:
         "bank_card": translate("Labels", "银行卡"),
         "wallet": translate("Labels", "余额"),
         "cash": translate("Labels", "现金"),
+        "bank_transfer": translate("Labels", "银行转账"),
     }
 
 
 #: The payment channels, in the order the labels are listed.
-CHANNELS = ("alipay", "wechat", "bank_card", "wallet", "cash")
+CHANNELS = ("alipay", "wechat", "bank_card", "wallet", "cash", "bank_transfer")
 
 
 def channel_label(channel: str | None) -> str:

@@ -67,7 +67,7 @@ class ManualMethod:
 
 MANUAL_METHODS: dict[str, ManualMethod] = {
     "cash": ManualMethod("cash", "现金", "cash", Channel.CASH),
-    "bank_transfer": ManualMethod("bank_transfer", "银行转账", "bank transfer", Channel.BANK_CARD),
+    "bank_transfer": ManualMethod("bank_transfer", "银行转账", "bank transfer", Channel.BANK_TRANSFER),
     "wallet": ManualMethod("wallet", "店内余额", "in-shop wallet", Channel.WALLET, "wallet"),
 }
 

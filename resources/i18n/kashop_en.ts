@@ -1683,6 +1683,10 @@ Please attach this file when you contact support.</translation>
         <translation>Cash</translation>
     </message>
     <message>
+        <source>银行转账</source>
+        <translation>Bank transfer</translation>
+    </message>
+    <message>
         <source>卡密</source>
         <extracomment>The payment channels, in the order the labels are listed.</extracomment>
         <translation>Card code</translation>

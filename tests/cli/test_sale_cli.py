@@ -136,3 +136,13 @@ def test_help_in_both_languages(data_dir: Path) -> None:
     cli = Cli(data_dir)
     assert "新建订单" in cli("orders", "new", "--help").stdout
     assert "a sale at the desk" in cli("orders", "new", "--help", "--lang", "en").stdout
+
+
+def test_a_bank_transfer_sale_is_shown_as_a_bank_transfer(desk: Desk, data_dir: Path) -> None:
+    product(desk, codes=2)
+    cli = Cli(data_dir)
+    out = cli.json("orders", "new", "--product", PRODUCT, "--buyer", "13800138000", "--manual", "bank_transfer",
+                   "--reference", "TR-20261129-01")
+    shown = cli("orders", "show", out["order_no"])
+    assert "银行转账" in shown.stdout and "银行卡" not in shown.stdout
+    assert Order.get(Order.order_no == out["order_no"]).channel == "bank_transfer"

@@ -62,7 +62,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED = ("order_no", "created_at", "product", "product_type", "paid_amount", "status")
 TYPE_ALIASES = {"卡密": "card_code", "直充": "direct_recharge", "实物": "physical"}
 CHANNEL_ALIASES = {"支付宝": "alipay", "微信": "wechat", "微信支付": "wechat", "银行卡": "bank_card", "余额": "wallet",
-                   "钱包": "wallet", "现金": "cash"}
+                   "钱包": "wallet", "现金": "cash", "银行转账": "bank_transfer"}
 USED_ALIASES = {"是": "yes", "否": "no", "未知": "unknown", "": "unknown", "y": "yes", "n": "no", "true": "yes",
                 "false": "no", "1": "yes", "0": "no"}
 _PRODUCT_TYPES = frozenset(t.value for t in ProductType)
