@@ -112,7 +112,13 @@ def _gateway(desk: Any, sale: Any, args: argparse.Namespace) -> int:
         finally:
             await sync.aclose()
 
-    _created, view = asyncio.run(run())
+    try:
+        _created, view = asyncio.run(run())
+    except KeyboardInterrupt as exc:  # Ctrl+C: name the order that was voided, if one was made
+        interrupted = _interrupted_sale(exc)
+        if interrupted is not None:
+            print_error(interrupted.zh, interrupted.en)
+        raise
     if args.qr_png is not None:
         save_qr_png(view.qr_content or "", check_output(desk.data_dir, args.qr_png, force=args.force))
     if args.json:
@@ -132,6 +138,19 @@ def _gateway(desk: Any, sale: Any, args: argparse.Namespace) -> int:
                 f"once the buyer pays, the window's background sync or kashop-desktop payments sync --order "
                 f"{view.order_no} marks it paid and delivers")
     return EXIT_OK
+
+
+def _interrupted_sale(exc: BaseException) -> Any:
+    """The SaleInterrupted behind a KeyboardInterrupt (asyncio.run raises it while handling the
+    cancelled sale), or None."""
+    from ..services.sale_flow import SaleInterrupted
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, SaleInterrupted):
+            return seen
+        seen = seen.__context__ or seen.__cause__
+    return None
 
 
 def _manual(desk: Any, sale: Any, args: argparse.Namespace) -> int:

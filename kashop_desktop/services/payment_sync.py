@@ -132,7 +132,7 @@ def watched(now_s: int, accounts: list[int], *, recent: bool = True) -> Any:
     created = (Order.created_at >= now_s - RECENT_SECONDS) if recent else (Order.id > 0)
     late = ((Order.status == S.CANCELLED.value) & created
             & (Order.cancelled_at >= now_s - LATE_WATCH_SECONDS)
-            & (PaymentWatch.close_state.is_null() | (PaymentWatch.close_state != "closed")))
+            & (PaymentWatch.close_state.is_null() | PaymentWatch.close_state.not_in(["closed", "not_created"])))
     return (Order.gateway.in_(accounts) & Order.paid_at.is_null()
             & ((Order.status == S.PENDING_PAYMENT.value) | late))
 

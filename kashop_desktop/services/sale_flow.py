@@ -18,6 +18,7 @@ RFC 2606): the payment is learnt by asking, never by waiting for a callback.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +28,7 @@ from ..domain.clock import from_epoch, to_epoch
 from ..domain.errors import DomainError
 from ..domain.order import ReasonCode
 from ..domain.states import OrderStatus
-from ..gateways.base import GatewayError, QrPayment, QrRequest
+from ..gateways.base import ErrorKind, GatewayError, QrPayment, QrRequest
 from ..store.models import GatewayAccount, OrderEvent
 from .changes import Changes
 from .common import (
@@ -43,7 +44,7 @@ from .common import (
 from .desk import Desk
 from .orders import cancel_unpaid
 from .payment_sync import PaymentSync, SyncReport
-from .payments import flag_of
+from .payments import flag_of, watch_of
 from .sale import CreatedSale, SaleInput, create_order, expiry_of, qr_accounts
 from .trade_close import CloseReport, TradeCloser
 from .trade_nos import trade_no_conflict
@@ -51,6 +52,7 @@ from .views import mask_code
 
 S = OrderStatus
 NO_NOTIFY_URL = "https://kashop-desk.invalid/notify"
+NOT_CREATED = "not_created"  # PaymentWatch.close_state of a voided sale whose trade never existed
 
 
 @dataclass(frozen=True)
@@ -139,14 +141,20 @@ def record_qr(desk: Desk, order_no: str, qr: QrPayment) -> Changes:
         return Changes(order_ids={order.id})
 
 
-def abandon_sale(desk: Desk, order_no: str, why_zh: str, why_en: str) -> Changes:
+def abandon_sale(desk: Desk, order_no: str, why_zh: str, why_en: str, *, trade_may_exist: bool = True) -> Changes:
     """Void a desk order whose QR payment could not be created: cancelled with its stock and
-    coupon given back, one ``sale_failed`` event; not counted as the buyer's cancellation."""
+    coupon given back, one ``sale_failed`` event; not counted as the buyer's cancellation.
+    ``trade_may_exist`` False (the gateway answered no, or was never reached): there is no trade
+    to close nor to watch, so neither trade closing nor payment sync asks about it again."""
     with desk.atomic():
         order = get_order(order_no)
         if order.status != S.PENDING_PAYMENT.value:
             return Changes()
         now = desk.now()
+        if not trade_may_exist:
+            watch = watch_of(order.id, now)
+            watch.close_state, watch.updated_at = NOT_CREATED, to_epoch(now)
+            watch.save()
         before = set_status(order, S.CANCELLED, now)
         order.cancelled_at = to_epoch(now)
         released = release_stock_and_coupon(order)
@@ -155,6 +163,25 @@ def abandon_sale(desk: Desk, order_no: str, why_zh: str, why_en: str) -> Changes
                               {"released": released, "why_en": why_en})])
         return Changes(order_ids={order.id}, product_ids={order.product_id} if order.product_id else set(),
                        counts_changed=True)
+
+
+class SaleInterrupted(asyncio.CancelledError):
+    """Creating a sale's QR payment was interrupted; the order (``order_no``) was voided, its
+    units and coupon given back. A CancelledError, so a cancelled task stays cancelled."""
+
+    def __init__(self, order_no: str) -> None:
+        super().__init__(order_no)
+        self.order_no = order_no
+
+    @property
+    def zh(self) -> str:
+        return (f"创建收款二维码时被中断：订单 {self.order_no} 已作废，库存已退回。买家若已扫码付款，"
+                f"payments sync --order {self.order_no} 会查到并补单")
+
+    @property
+    def en(self) -> str:
+        return (f"interrupted while the QR payment was being created: order {self.order_no} is void and its stock "
+                f"is back. If the buyer paid already, payments sync --order {self.order_no} finds it and marks it paid")
 
 
 async def open_sale(desk: Desk, sale: SaleInput, sync: PaymentSync) -> tuple[CreatedSale, SaleView]:
@@ -174,8 +201,14 @@ async def open_sale(desk: Desk, sale: SaleInput, sync: PaymentSync) -> tuple[Cre
     request = QrRequest(created.order_no, created.amount_fen, created.subject, notify_url=notify_url)
     try:
         qr: QrPayment = await adapter.create_qr(request)
+    except (asyncio.CancelledError, KeyboardInterrupt) as exc:
+        # Interrupted (Ctrl+C, the window closing): the order must not wait with its units held.
+        await asyncio.shield(sync.run_db(abandon_sale, desk, created.order_no, "创建收款二维码时被中断",
+                                         "interrupted while the QR payment was being created"))
+        raise SaleInterrupted(created.order_no) from exc
     except GatewayError as exc:
-        changes = await sync.run_db(abandon_sale, desk, created.order_no, exc.zh, exc.en)
+        maybe = exc.kind is ErrorKind.RETRYABLE and exc.sent  # sent, no answer: the trade may exist
+        changes = await sync.run_db(abandon_sale, desk, created.order_no, exc.zh, exc.en, trade_may_exist=maybe)
         created.changes.merge(changes)
         back_zh, back_en = ("库存和优惠券已退回", "its stock and coupon are back") if sale.coupon.strip() \
             else ("库存已退回", "its stock is back")

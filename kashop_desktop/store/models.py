@@ -267,9 +267,10 @@ class PaymentWatch(BaseModel):
 
     Made on the first check of an unpaid order. ``answer`` is the gateway's last word on the
     trade (a PaymentState value, or ``error``); ``flag`` marks what the owner must look at
-    (amount_mismatch, trade_no_taken, other_trade, refunded_at_gateway, backorder, security)
-    with its facts in ``flag_data`` (JSON). ``close_state``: "" (nothing asked), closing,
-    closed, unsupported, not_found, paid (paid meanwhile: the payment path took over).
+    (amount_mismatch, trade_no_taken, other_trade, refunded_at_gateway, backorder, security,
+    coupon_in_use) with its facts in ``flag_data`` (JSON). ``close_state``: "" (nothing asked),
+    closing, closed, unsupported, not_found, paid (paid meanwhile: the payment path took over),
+    not_created (a voided desk sale whose trade never existed: nothing to close or watch).
     """
     # peewee adds these for the foreign keys; declared so type checkers know them.
     order_id: int
