@@ -116,10 +116,13 @@ def run_with_desk(args: argparse.Namespace, body: Callable[[Any], int]) -> int:
 
 
 def _auto_backup(desk: Any) -> None:
+    from ..domain.errors import StoreUnusable
     from ..services.maintenance import auto_backup
 
     try:
         auto_backup(desk)
+    except StoreUnusable:  # the copy showed the store damaged: refused like any damaged store
+        raise
     except Exception as exc:  # the command itself still runs; the owner is told
         log.warning("automatic backup failed: %s", exc, exc_info=True)
         print_error(f"自动备份失败（{exc}），命令照常执行。", f"the automatic backup failed ({exc}); the command runs anyway.")

@@ -131,10 +131,17 @@ def auto_backup_due(desk: Desk, now: float | None = None) -> bool:
 
 
 def auto_backup(desk: Desk) -> Path | None:
-    """Take the daily automatic backup if it is due and rotate; return its path (None: not due)."""
+    """Take the daily automatic backup if it is due and rotate; return its path (None: not due).
+
+    A copy that fails its integrity check is not kept and rotates nothing away: the store itself
+    is damaged, so StoreUnusable (store_damaged) is raised, recommending only backups that pass."""
     if not auto_backup_due(desk):
         return None
-    path = store_backups.backup_file(desk.db_path, _stamped(desk.backups_dir, store_backups.AUTO_PREFIX))
+    try:
+        path = store_backups.backup_file(desk.db_path, _stamped(desk.backups_dir, store_backups.AUTO_PREFIX))
+    except store_backups.BackupDamaged as exc:
+        log.error("automatic backup failed its integrity check: %s", exc.found)
+        raise store_db.unusable(desk.db_path, "damaged", desk.backups_dir, exc.found) from exc
     removed = store_backups.rotate(desk.backups_dir, backup_settings(desk).keep)
     log.info("automatic backup %s; rotated away %d", path, len(removed))
     return path

@@ -62,8 +62,25 @@ def list_backups(directory: Path) -> list[BackupInfo]:
     return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
 
 
+class BackupDamaged(StoreUnusable):
+    """A fresh copy of the store failed ``quick_check`` (``found`` says what) and was not kept."""
+
+    def __init__(self, source: Path, found: str) -> None:
+        super().__init__(
+            "backup_damaged",
+            f"备份未通过完整性检查（{found}），没有保留：数据文件 {source} 可能已损坏；较早的备份保持不变",
+            f"the backup failed its integrity check ({found}) and was not kept: the data file {source} may be "
+            "damaged; the older backups are kept", str(source))
+        self.found = found
+
+
 def backup_file(source: Path, target: Path) -> Path:
-    """A consistent, self-contained copy of the live SQLite file `source` at `target`."""
+    """A consistent, self-contained copy of the live SQLite file `source` at `target`.
+
+    The copy must pass ``PRAGMA quick_check`` before it takes its name: a copy of a damaged store
+    is deleted and never kept, listed or counted toward the rotation, so the older backups stay.
+    Raises StoreUnusable (``backup_damaged``) naming what the check found.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     src = sqlite3.connect(str(source), timeout=30)
@@ -72,12 +89,38 @@ def backup_file(source: Path, target: Path) -> Path:
         try:
             src.backup(dst)
             dst.execute("PRAGMA journal_mode=DELETE")
+            found = _quick_check(dst)
         finally:
             dst.close()
+    except sqlite3.DatabaseError as exc:
+        found = str(exc)
     finally:
         src.close()
+    if found != "ok":
+        partial.unlink(missing_ok=True)
+        raise BackupDamaged(source, found)
     os.replace(partial, target)
     return target
+
+
+def _quick_check(con: sqlite3.Connection) -> str:
+    """``ok`` or the first problem ``PRAGMA quick_check`` finds (pages, records, not indexes)."""
+    try:
+        return str(con.execute("PRAGMA quick_check(1)").fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+
+
+def passes_check(path: Path) -> bool:
+    """Whether the backup at ``path`` opens read-only and passes ``quick_check``."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.DatabaseError:
+        return False
+    try:
+        return _quick_check(con) == "ok"
+    finally:
+        con.close()
 
 
 def rotate(directory: Path, keep: int) -> list[Path]:

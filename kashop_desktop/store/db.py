@@ -35,7 +35,7 @@ from ..domain.clock import SHOP_TZ
 from ..domain.errors import StoreBusy, StoreError, StoreUnusable
 from ..domain.states import OrderStatus
 from . import bulkload, codes6, codes13, health, rekey, report_tables, schema3, schema9
-from .backups import backup_file, list_backups, stamp
+from .backups import backup_file, list_backups, passes_check, stamp
 from .dated import UNDATED_INDEX, UNDATED_INDEX_SQL
 from .models import MODELS, PaymentWatch, ReconMark, StatusCount, database
 from .search import TAIL_INDEX_SQL
@@ -230,10 +230,12 @@ def schema_version(path: Path) -> int:
 
 
 def backup_lines(backups: Path, count: int = 3) -> tuple[str, str]:
-    """The latest backups as lines for a message (Chinese, English), with the restore command."""
-    found = list_backups(backups)[:count]
+    """The latest backups that pass ``quick_check`` as lines for a message (Chinese, English),
+    with the restore command: a damaged copy is never recommended (the newest 10 are looked at)."""
+    found = [b for b in list_backups(backups)[:10] if passes_check(b.path)][:count]
     if not found:
-        return (f"备份文件夹 {backups} 里没有备份。", f"there is no backup in {backups}.")
+        return (f"备份文件夹 {backups} 里没有通过完整性检查的备份。", f"there is no backup in {backups} that passes "
+                "the integrity check.")
     lines = [f"  {b.path}  ({datetime.fromtimestamp(b.taken_at, SHOP_TZ):%Y-%m-%d %H:%M}, "
              f"{b.size / 1_048_576:.1f} MB)" for b in found]
     listing = "\n".join(lines)
