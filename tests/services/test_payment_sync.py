@@ -246,3 +246,19 @@ def test_one_trade_no_never_pays_two_orders(desk: Desk) -> None:
         assert Order.get(Order.order_no == other).gateway_trade_no == trade_no
     finally:
         server.stop()
+
+
+def test_the_fake_takes_a_wrong_amount_and_refuses_to_pay_a_closed_trade(desk: Desk,
+                                                                        gateway: tuple[str, Any, int]) -> None:
+    kind, server, gid = gateway
+    no = unpaid(desk, server, gid)
+    pay_from_outside(server, no, amount_fen=60_00)  # the buyer's app took another amount
+    assert [r.code for r in sync(desk).results] == ["amount_mismatch"]
+    assert flag_of(Order.get(Order.order_no == no).id)[1]["gateway_fen"] == 60_00
+    bad = httpx.post(f"{server.url}__fake__/pay", json={"out_trade_no": no, "amount_fen": "lots"}, timeout=5)
+    assert bad.status_code == 400
+    if kind in ("alipay", "wechatpay_v3"):
+        closed = unpaid(desk, server, gid)
+        server.ledger.payments[closed].status = "closed"  # closed at the gateway (alipay.trade.close / 关闭订单)
+        refused = httpx.post(f"{server.url}__fake__/pay", json={"out_trade_no": closed}, timeout=5)
+        assert refused.status_code == 409 and server.ledger.payments[closed].status == "closed"

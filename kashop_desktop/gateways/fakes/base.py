@@ -10,8 +10,8 @@ Each fake subclasses FakeGatewayServer and implements ``handle``. The harness gi
     after the request was booked (connection dropped, or held past the client's timeout),
     a truncated body, a bad signature (``bad_signature`` is read by the subclass when it signs);
   * admin endpoints under ``/__fake__/``: GET ledger, POST chaos (JSON), POST payment (JSON:
-    book a trade), POST pay (JSON ``{"out_trade_no": ...}``: the buyer pays a waiting trade,
-    as a test or ``gateways fake-pay`` does from outside).
+    book a trade), POST pay (JSON ``{"out_trade_no": ..., "amount_fen": optional, in fen}``: the
+    buyer pays a waiting trade, 409 for a closed one, as a test does from outside).
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ from .ledger import Chaos, FakePayment, FakeRefund, FakeRequest, FakeResponse, L
 
 __all__ = ["Chaos", "FakeGatewayServer", "FakePayment", "FakeRefund", "FakeRequest", "FakeResponse", "Ledger"]
 
+
+
+class TradeClosed(Exception):
+    """A closed trade cannot be paid."""
 
 class _DropConnection(Exception):
     pass
@@ -145,11 +149,19 @@ class FakeGatewayServer:
             self.ledger.payments[out_trade_no] = payment
             return payment
 
-    def pay_trade(self, out_trade_no: str, *, paid_at: float | None = None) -> FakePayment:
+    def pay_trade(self, out_trade_no: str, *, paid_at: float | None = None,
+                  amount_fen: int | None = None) -> FakePayment:
         """The buyer pays the waiting trade ``out_trade_no`` (KeyError if there is none).
-        ``paid_at`` (epoch seconds) backdates the payment, e.g. into yesterday's bill."""
+        ``paid_at`` (epoch seconds) backdates the payment, e.g. into yesterday's bill;
+        ``amount_fen`` makes the gateway take another amount than the trade's (to try a
+        mismatch). A closed trade cannot be paid (TradeClosed), as Alipay and WeChat Pay refuse
+        to pay a trade once it is closed (alipay.trade.close; WeChat 关闭订单, gateways.md)."""
         with self.lock:
             payment = self.ledger.payments[out_trade_no]
+            if payment.status == "closed":
+                raise TradeClosed(out_trade_no)
+            if amount_fen is not None:
+                payment.amount_fen = int(amount_fen)
             payment.status = "paid"
             payment.paid_at = time.time() if paid_at is None else paid_at
             self._paid(payment)
@@ -209,8 +221,13 @@ class FakeGatewayServer:
             self.set_chaos(**data)
             return FakeResponse.json(asdict(self.chaos))
         if name == "pay":
+            amount = data.get("amount_fen")
+            if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0):
+                return FakeResponse.json({"error": "amount_fen must be a positive integer (fen)"}, 400)
             try:
-                paid = self.pay_trade(str(data["out_trade_no"]), paid_at=data.get("paid_at"))
+                paid = self.pay_trade(str(data["out_trade_no"]), paid_at=data.get("paid_at"), amount_fen=amount)
+            except TradeClosed:
+                return FakeResponse.json({"error": "the trade is closed; it cannot be paid"}, 409)
             except KeyError:
                 return FakeResponse.json({"error": "no such trade"}, 404)
             return FakeResponse.json(asdict(paid))
