@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import cast
 
 from peewee import fn
@@ -15,7 +15,7 @@ from ..domain.errors import DomainError
 from ..domain.order import CodeUsed, ProductType, ReasonCode
 from ..domain.refund_states import RefundStatus, never_sent
 from ..domain.states import OrderStatus
-from ..store.models import CancelRequest, Coupon, Order, OrderEvent, Product, Refund
+from ..store.models import CancelRequest, Coupon, Order, OrderEvent, PaymentWatch, Product, Refund
 from .buyers import buyer_still_blocked, held_reason
 from .changes import Changes
 from .codes import codes_available, take_codes
@@ -123,6 +123,8 @@ def mark_paid(
         order.cancelled_at = None
         order.save()
         add_events([event_row(order.id, now, actor, "mark_paid", note, before, S.PAID.value, data)])
+        if actor != "gateway" and _open_gateway_trade(order, now):
+            changes.messages.append("gateway_trade_to_close")
         for message in changes.messages:
             if message.startswith(COUPON_HELD_BY):
                 held_by = message[len(COUPON_HELD_BY):]
@@ -133,6 +135,27 @@ def mark_paid(
         if deliver:
             deliver_after_payment(desk, order, actor, changes)
     return changes
+
+
+#: PaymentWatch.close_state of an order paid another way while its QR trade was open: trade
+#: closing closes that trade, and a payment found there is flagged as a second one.
+OTHER_PAID = "other_paid"
+
+
+def _open_gateway_trade(order: Order, now: datetime) -> bool:
+    """When an order with a gateway trade (a QR payment the desk made, or one payment sync was
+    watching) is paid another way, mark its trade to be closed (in the caller's transaction)."""
+    if order.gateway_id is None:
+        return False
+    watched = PaymentWatch.select().where(PaymentWatch.order == order.id).exists()
+    made = OrderEvent.select().where((OrderEvent.order == order.id)
+                                     & (OrderEvent.action == "payment_created")).exists()
+    if not (watched or made):
+        return False
+    PaymentWatch.insert(order=order.id, updated_at=to_epoch(now)).on_conflict_ignore().execute()
+    PaymentWatch.update(close_state=OTHER_PAID, close_attempts=0, close_next_at=to_epoch(now),
+                        updated_at=to_epoch(now)).where(PaymentWatch.order == order.id).execute()
+    return True
 
 
 def deliver_after_payment(desk: Desk, order: Order, actor: str, changes: Changes) -> None:

@@ -61,8 +61,9 @@ OUTCOMES: dict[str, tuple[str, str]] = {
                         "amount differs: the gateway took another amount than the order's; not marked paid nor "
                         "delivered, check it"),
     "trade_no_taken": ("交易号已属于另一订单：未补单，请核对", "the trade no belongs to another order: not marked paid, check it"),
-    "other_trade": ("订单已用另一交易号支付，网关又报告了一笔支付：请核对", "the order was paid with another trade no and "
-                    "the gateway reports a payment too: check it"),
+    "other_trade": ("付了两次：订单已用另一交易号支付，网关又收到一笔付款：请核对，并把多收的这笔退给买家（网关后台退款）",
+                    "paid twice: the order was paid with another trade no and the gateway took a payment too: check "
+                    "it and refund the extra payment to the buyer (in the gateway's back office)"),
     "refunded_at_gateway": ("网关显示该交易已付款并已退款：未补单，请核对", "the gateway shows this trade paid and refunded: "
                             "not marked paid, check it"),
     "refused": ("网关已收款，但补单被本店规则拒绝：未补单、未发货，请核对", "paid at the gateway, but 补单 was refused by "

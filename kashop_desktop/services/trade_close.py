@@ -33,6 +33,7 @@ from ..store.models import GatewayAccount, Order, PaymentWatch
 from .changes import Changes
 from .common import SYSTEM, add_events, event_row
 from .desk import Desk
+from .orders import OTHER_PAID
 from .payment_sync import (
     LATE_WATCH_SECONDS,
     OFFLINE_RETRY,
@@ -41,7 +42,7 @@ from .payment_sync import (
     SyncReport,
     backoff_seconds,
 )
-from .payments import watch_of
+from .payments import take_payment, watch_of
 
 S = OrderStatus
 MAX_CLOSE_ATTEMPTS = 8
@@ -69,6 +70,7 @@ class CloseJob:
     order_no: str
     gateway_id: int
     trade_no: str | None
+    paid_other: bool = False  # paid another way while this trade was open
 
 
 @dataclass
@@ -134,10 +136,14 @@ class TradeCloser:
     # ---- database steps --------------------------------------------------------------------
     def _candidates(self, kinds: set[str], order_nos: list[str] | None) -> Any:
         now_s = to_epoch(self.desk.now())
-        query = (Order.select(Order.id, Order.order_no, Order.gateway, Order.gateway_trade_no)
+        cancelled = ((Order.status == S.CANCELLED.value) & Order.paid_at.is_null()
+                     & (Order.cancelled_at >= now_s - LATE_WATCH_SECONDS))
+        # Paid another way (a transfer, cash) while the QR trade was open: close it too.
+        paid_other = (PaymentWatch.close_state == OTHER_PAID) & (Order.created_at >= now_s - LATE_WATCH_SECONDS)
+        query = (Order.select(Order.id, Order.order_no, Order.gateway, Order.gateway_trade_no,
+                              PaymentWatch.close_state.alias("watch_close"))
                  .join(PaymentWatch, on=(PaymentWatch.order == Order.id), join_type=JOIN.LEFT_OUTER)
-                 .where((Order.status == S.CANCELLED.value) & Order.paid_at.is_null()
-                        & Order.gateway.in_(_accounts(kinds)) & (Order.cancelled_at >= now_s - LATE_WATCH_SECONDS)))
+                 .where((cancelled | paid_other) & Order.gateway.in_(_accounts(kinds))))
         if order_nos is not None:
             query = query.where(Order.order_no.in_([n.strip() for n in order_nos]))
         else:
@@ -146,11 +152,15 @@ class TradeCloser:
 
     def _due(self, order_nos: list[str] | None) -> list[CloseJob]:
         query, now_s = self._candidates(_kinds(Capability.CLOSE, True), order_nos)
-        open_states = PaymentWatch.close_state.is_null() | PaymentWatch.close_state.in_(["", "closing"])
+        open_states = PaymentWatch.close_state.is_null() | PaymentWatch.close_state.in_(["", "closing", OTHER_PAID])
         query = query.where(open_states)
         if order_nos is None:
             query = query.where(PaymentWatch.close_next_at.is_null() | (PaymentWatch.close_next_at <= now_s))
-        return [CloseJob(o.id, o.order_no, int(o.gateway_id or 0), o.gateway_trade_no or None) for o in query]
+        # The trade at the gateway is the order's own (out_trade_no): a paid-another-way order's
+        # recorded trade no is not the gateway's.
+        return [CloseJob(o.id, o.order_no, int(o.gateway_id or 0),
+                         None if o.watch_close == OTHER_PAID else (o.gateway_trade_no or None),
+                         o.watch_close == OTHER_PAID) for o in query.objects()]
 
     def _note_unsupported(self, order_nos: list[str] | None) -> list[CloseResult]:
         """One event per order of a gateway that cannot close (易支付), saying so."""
@@ -172,7 +182,7 @@ class TradeCloser:
         now = self.desk.now()
         with self.desk.atomic():
             watch = watch_of(job.order_id, now)
-            watch.close_state = "closing"
+            watch.close_state = OTHER_PAID if job.paid_other else "closing"
             watch.close_attempts += 1
             watch.close_next_at = to_epoch(now) + backoff_seconds(watch.close_attempts)
             watch.updated_at = to_epoch(now)
@@ -185,6 +195,15 @@ class TradeCloser:
             state = {"closed": "closed", "paid": "paid", "not_found": "not_found"}.get(code, "closing")
             if state == "closing" and watch.close_attempts >= MAX_CLOSE_ATTEMPTS:
                 state, code = "failed", "failed"
+            elif job.paid_other and state in ("closing", "not_found"):
+                # Paid another way: the QR can still be scanned and paid, so the trade is asked
+                # again after a back-off until it is closed (or found paid: a second payment).
+                state = OTHER_PAID
+                watch.close_next_at = to_epoch(now) + backoff_seconds(watch.close_attempts)
+                if code == "not_found":
+                    watch.close_state, watch.updated_at = state, to_epoch(now)
+                    watch.save()
+                    return code
             watch.close_state, watch.close_error, watch.updated_at = state, error, to_epoch(now)
             if retry_in is not None:
                 watch.close_next_at = to_epoch(now) + retry_in
@@ -210,7 +229,20 @@ class TradeCloser:
                 return str(await self.run_db(self._record, job, "offline", text, OFFLINE_RETRY))
             return str(await self.run_db(self._record, job, "error", text))
         code = {PaymentState.CLOSED: "closed", PaymentState.PAID: "paid"}.get(answer, "not_found")
+        if code == "paid" and job.paid_other:
+            await self._second_payment(job, adapter)
         return str(await self.run_db(self._record, job, code))
+
+    async def _second_payment(self, job: CloseJob, adapter: Any) -> None:
+        """The buyer paid the QR of an order already paid another way: the gateway's payment is
+        taken through take_payment, which flags it (other_trade: paid twice, refund offered)."""
+        try:
+            snap = await adapter.query_payment(PaymentRef(job.order_no, None))
+        except GatewayError:
+            return  # the trade is asked again by payment sync's own check of the flag later
+        if snap.gateway_trade_no and snap.total_fen is not None:
+            await self.run_db(take_payment, self.desk, job.order_no, gateway_id=job.gateway_id,
+                              trade_no=snap.gateway_trade_no, amount_fen=snap.total_fen, source="close")
 
 
 async def close_and_sync(desk: Desk, order_nos: list[str] | None = None,

@@ -262,3 +262,50 @@ def test_the_fake_takes_a_wrong_amount_and_refuses_to_pay_a_closed_trade(desk: D
         server.ledger.payments[closed].status = "closed"  # closed at the gateway (alipay.trade.close / 关闭订单)
         refused = httpx.post(f"{server.url}__fake__/pay", json={"out_trade_no": closed}, timeout=5)
         assert refused.status_code == 409 and server.ledger.payments[closed].status == "closed"
+
+
+def _close_and_sync(desk: Desk, order_nos: list[str] | None = None) -> Any:
+    from kashop_desktop.services.trade_close import close_and_sync
+
+    return asyncio.run(close_and_sync(desk, order_nos, adapter_kw={"timeout": 2.0}))
+
+
+@pytest.mark.parametrize("kind", ["alipay", "wechatpay_v3"])
+def test_paid_another_way_closes_the_qr_trade(desk: Desk, kind: str) -> None:
+    server = fake_class(kind)().start()
+    try:
+        save_account(desk, "qr", kind, server.account_config(kind))
+        gid = GatewayAccount.get(GatewayAccount.name == "qr").id
+        no = unpaid(desk, server, gid)
+        assert [r.code for r in sync(desk).results] == ["pending"]  # watched: its QR trade is open
+        order_ops.mark_paid(desk, no, "BANK-20261118-0001", confirmed=True)  # a transfer
+        closes, _report = _close_and_sync(desk)
+        assert [(c.order_no, c.code) for c in closes.results] == [(no, "closed")]
+        assert server.ledger.payments[no].status == "closed"
+        refused = httpx.post(f"{server.url}__fake__/pay", json={"out_trade_no": no}, timeout=5)
+        assert refused.status_code == 409  # the buyer can no longer pay it
+        closes, _report = _close_and_sync(desk)
+        assert closes.results == []  # closed: not asked again
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("kind", ["alipay", "wechatpay_v3"])
+def test_a_second_payment_of_an_order_paid_another_way_is_flagged(desk: Desk, kind: str) -> None:
+    server = fake_class(kind)().start()
+    try:
+        save_account(desk, "qr", kind, server.account_config(kind))
+        gid = GatewayAccount.get(GatewayAccount.name == "qr").id
+        no = unpaid(desk, server, gid)
+        sync(desk)
+        order_ops.mark_paid(desk, no, "BANK-20261118-0002", confirmed=True)
+        pay_from_outside(server, no)  # the buyer pays the QR as well
+        closes, _report = _close_and_sync(desk, [no])
+        assert [c.code for c in closes.results] == ["paid"]
+        flag, facts = flag_of(Order.get(Order.order_no == no).id)
+        assert flag == "other_trade" and facts["trade_no"] == server.ledger.payments[no].trade_no
+        assert facts["recorded_trade_no"] == "BANK-20261118-0002"
+        assert Order.get(Order.order_no == no).gateway_trade_no == "BANK-20261118-0002"
+        assert len(events(no, "deliver")) == 1  # delivered once, by the transfer
+    finally:
+        server.stop()
