@@ -71,7 +71,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if servers:
             from ..services.demo_fakes import stop
 
+            urls = [s.url for s in servers]  # read while they run
             stop(servers)
+            print_error(
+                "模拟网关已随演示停止：演示店铺里指向它们的网关账户（" + "、".join(urls)
+                + "）现在连不上；再次运行 kashop-desktop demo --with-fakes"
+                + (f" --data-dir {args.data_dir}" if getattr(args, "data_dir", None) else "") + " 会重新启动它们并更新账户",
+                "the fake gateways stopped with the demo: the demo shop's gateway accounts that point at them ("
+                + ", ".join(urls) + ") cannot be reached now; run kashop-desktop demo --with-fakes"
+                + (f" --data-dir {args.data_dir}" if getattr(args, "data_dir", None) else "")
+                + " again to start them and update the accounts")
 
 
 def _chinese(args: argparse.Namespace, desk: Any) -> bool:

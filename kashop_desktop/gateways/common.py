@@ -75,6 +75,26 @@ def send_failure(exc: Exception) -> SendFailure:
     return SendFailure.BROKEN
 
 
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+def not_running(exc: Exception) -> tuple[str, str]:
+    """For a connection refused on this computer (a local fake gateway that is not running): a
+    sentence saying so, in Chinese and English, to add to the error; ("", "") otherwise."""
+    if not isinstance(exc, httpx.ConnectError):
+        return "", ""
+    try:
+        url = exc.request.url
+    except RuntimeError:  # no request attached
+        return "", ""
+    if url.host not in _LOOPBACK:
+        return "", ""
+    where = f"{url.host}:{url.port}"
+    return (f"。本机 {where} 上没有网关在运行（本地模拟网关已停止？kashop-desktop demo --with-fakes 会重新启动它们）",
+            f". No gateway is running on this computer at {where} (a local fake gateway that was stopped? "
+            "kashop-desktop demo --with-fakes starts them again)")
+
+
 # ---- parameter strings and signatures ---------------------------------------------------------
 
 

@@ -210,6 +210,9 @@ def test_demo_is_idempotent_and_check_passes(cli: Cli) -> None:
 def test_demo_with_fakes_sends_real_signed_refunds(cli: Cli) -> None:
     proc = cli("demo", "--no-gui", "--with-fakes", "--orders", "100")
     assert "refunds sent: succeeded=" in proc.stdout
+    # On exit the fakes stop: the owner is told the accounts now point at nothing, and how to restart.
+    assert "模拟网关已随演示停止" in proc.stderr and "demo --with-fakes" in proc.stderr
+    assert "cannot be reached now" in proc.stderr
     refunds = [r for r in cli.json("refunds", "list") if "本地模拟" in (r["gateway"] or "")]
     assert {r["gateway_kind"] for r in refunds} == {"epay_v1", "epay_v2", "alipay", "wechatpay_v3"}
     assert all(r["state"] == "succeeded" for r in refunds)

@@ -109,6 +109,8 @@ def test_a_trade_never_created_is_not_closed_again_and_again(desk: Any) -> None:
     order = Order.get()
     assert caught.value.code == "qr_failed" and order.order_no in caught.value.zh
     assert "优惠券" not in caught.value.zh  # no coupon was used
+    assert "没有网关在运行" in caught.value.zh and "No gateway is running" in caught.value.en
+    assert f"127.0.0.1:{dead}" in caught.value.zh
     for _ in range(3):
         closes, report = asyncio.run(close_and_sync(desk, adapter_kw={"timeout": 2.0}))
         assert order.order_no not in {c.order_no for c in closes.results}

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import httpx
 
 from ..base import AdapterBase, Clock, ErrorKind, GatewayError
-from ..common import TRANSPORT_ERRORS, SendFailure, send_failure
+from ..common import TRANSPORT_ERRORS, SendFailure, not_running, send_failure
 from .codes import (
     BEIJING,
     GATEWAY_CODE_MESSAGES,
@@ -109,10 +109,11 @@ class AlipayClient(AdapterBase):
         """The GatewayError for an exchange that produced no response (``common.send_failure``)."""
         failure = send_failure(exc)
         if failure is SendFailure.NOT_SENT:
+            hint_zh, hint_en = not_running(exc)
             return GatewayError(
                 ErrorKind.RETRYABLE,
-                f"连接不上支付宝网关：{exc}",
-                f"could not connect to the Alipay gateway: {exc}",
+                f"连接不上支付宝网关：{exc}{hint_zh}",
+                f"could not connect to the Alipay gateway: {exc}{hint_en}",
                 code="connect_error",
                 sent=False,
             )

@@ -30,7 +30,7 @@ from ..base import (
     TxQuery,
     TxRecord,
 )
-from ..common import TRANSPORT_ERRORS, SendFailure, send_failure
+from ..common import TRANSPORT_ERRORS, SendFailure, not_running, send_failure
 from .messages import config_error, security, translate_message, unknown
 from .parsing import CHINA_TZ, Reply, as_int, decode_body, parse_money, parse_time, text_of
 
@@ -111,10 +111,11 @@ class EpayAdapter(AdapterBase):
         """The GatewayError for an exchange that produced no response (``common.send_failure``)."""
         failure = send_failure(exc)
         if failure is SendFailure.NOT_SENT:
+            hint_zh, hint_en = not_running(exc)
             return GatewayError(
                 ErrorKind.RETRYABLE,
-                "无法连接易支付接口",
-                f"cannot connect to the epay site ({type(exc).__name__})",
+                f"无法连接易支付接口{hint_zh}",
+                f"cannot connect to the epay site ({type(exc).__name__}){hint_en}",
                 code="connect",
                 sent=False,
             )

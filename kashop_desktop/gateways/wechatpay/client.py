@@ -16,7 +16,7 @@ from ..base import (
     ErrorKind,
     GatewayError,
 )
-from ..common import SendFailure, send_failure
+from ..common import SendFailure, not_running, send_failure
 from .codes import MISCONFIGURED, Reply
 from .signing import (
     DEFAULT_BASE_URL,
@@ -170,9 +170,10 @@ class WechatPayClient(AdapterBase):
         """The GatewayError for an exchange that produced no response (``common.send_failure``)."""
         failure = send_failure(exc)
         if failure is SendFailure.NOT_SENT:
+            hint_zh, hint_en = not_running(exc)
             return GatewayError(
-                ErrorKind.RETRYABLE, "无法连接微信支付服务器（请求未发出）",
-                "cannot reach the WeChat Pay server (request not sent)", code="connect_error", sent=False,
+                ErrorKind.RETRYABLE, f"无法连接微信支付服务器（请求未发出）{hint_zh}",
+                f"cannot reach the WeChat Pay server (request not sent){hint_en}", code="connect_error", sent=False,
             )
         if failure is SendFailure.BAD_URL:
             return self._bad_base_url()
