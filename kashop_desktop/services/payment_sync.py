@@ -27,7 +27,7 @@ from typing import Any
 from peewee import JOIN, fn
 
 from ..domain.clock import from_epoch, to_epoch
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, StoreError
 from ..domain.states import OrderStatus
 from ..gateways.base import Capability, ErrorKind, GatewayError, PaymentRef, PaymentSnapshot, PaymentState
 from ..gateways.registry import discover
@@ -239,6 +239,8 @@ class PaymentSync:
     async def _check(self, job: SyncJob, report: SyncReport) -> None:
         try:
             adapter = self._adapter(job.gateway_id)
+        except StoreError:
+            raise  # a damaged or busy store stops the run, as it stops every command
         except (GatewayError, DomainError) as exc:
             report.not_checked.setdefault((exc.zh, exc.en), []).append(job.order_no)
             if getattr(exc, "code", "") != "vault_locked":
@@ -268,6 +270,8 @@ class PaymentSync:
             return
         try:
             outcome: PaymentOutcome = await self.run_db(self._take, job, snap)
+        except StoreError:
+            raise  # a damaged or busy store stops the run, as it stops every command
         except DomainError as exc:  # e.g. the order was deleted meanwhile: this one fails, not the run
             report.errors += 1
             report.results.append(SyncResult(job.order_no, "error", *ANSWERS["error"], detail=f"{exc.zh} / {exc.en}"))

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.clock import to_epoch
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, StoreError
 from ..domain.money import format_yuan
 from ..domain.order import ProductType
 from ..domain.states import OrderStatus
@@ -137,6 +137,8 @@ def take_payment(desk: Desk, order_no: str, *, gateway_id: int, trade_no: str, a
             add_events([event_row(order.id, now, GATEWAY, "payment_found", _note(facts), data=facts)])
         try:
             changes = mark_paid(desk, order.order_no, trade_no, confirmed=True, actor=GATEWAY)
+        except StoreError:
+            raise  # the store failed, not a rule: nothing to flag
         except DomainError as exc:  # a rule of 补单 says no (nothing due, ...): the owner looks
             return _flag(desk, order, "refused", {**facts, "why": exc.zh, "why_en": exc.en})
         if late:

@@ -35,7 +35,7 @@ from peewee import fn
 
 from ..domain.calendar import refund_eta
 from ..domain.clock import to_epoch
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, StoreError
 from ..domain.money import format_yuan
 from ..domain.order import Channel
 from ..domain.refund_states import (
@@ -269,6 +269,8 @@ class RefundQueue:
     async def _process(self, job: RefundJob, report: QueueReport) -> None:
         try:
             adapter = self._adapter(job.gateway_id)
+        except StoreError:
+            raise  # a damaged or busy store stops the run, as it stops every command
         except (GatewayError, DomainError) as exc:
             report.not_sent.setdefault((exc.zh, exc.en), []).append(job.id)
             if getattr(exc, "code", "") == "vault_locked":

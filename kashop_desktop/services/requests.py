@@ -18,7 +18,7 @@ from ..domain.calendar import HolidaySchedule, RefundEta, refund_eta, response_d
 from ..domain.clock import from_epoch, to_epoch
 from ..domain.codes import units_refunded
 from ..domain.decision import Decision, Outcome, decide, is_flagged
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, StoreError
 from ..domain.money import format_yuan
 from ..domain.order import BuyerHistory, Channel, ReasonCode, RequestFacts
 from ..domain.policy import CancelPolicy
@@ -257,6 +257,8 @@ def bulk_cancel(desk: Desk, order_nos: Sequence[str], reason: ReasonCode, note: 
             try:
                 with desk.db.savepoint():
                     changes.merge(_cancel_unpaid(desk, get_order(order_no), reason, note, actor))
+            except StoreError:
+                raise  # the store failed, not this order: stop
             except DomainError as exc:
                 changes.skipped.append(Skipped(order_no, exc.code, exc.zh, exc.en))
     return changes

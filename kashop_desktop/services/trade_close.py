@@ -25,7 +25,7 @@ from typing import Any
 from peewee import JOIN
 
 from ..domain.clock import to_epoch
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, StoreError
 from ..domain.states import OrderStatus
 from ..gateways.base import Capability, ErrorKind, GatewayError, PaymentRef, PaymentState
 from ..gateways.registry import discover
@@ -217,6 +217,8 @@ class TradeCloser:
     async def _close(self, job: CloseJob, report: CloseReport) -> str:
         try:
             adapter = self.sync._adapter(job.gateway_id)
+        except StoreError:
+            raise  # a damaged or busy store stops the run, as it stops every command
         except (GatewayError, DomainError) as exc:
             return str(await self.run_db(self._record, job, "error", f"{exc.zh} / {exc.en}", 600))
         await self.run_db(self._mark_closing, job)
