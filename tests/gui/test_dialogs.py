@@ -145,6 +145,13 @@ class Shop:
 
         return int(Product.get_by_id(self.product.id).stock)
 
+    def codes_on_shelf(self) -> int:
+        """Available 卡密: a 卡密 product's stock (the counter is for 直充/实物)."""
+        from kashop_desktop.store.models import CardCode
+
+        return int(CardCode.select().where((CardCode.product == self.product.id)
+                                           & (CardCode.state == "available")).count())
+
     def coupon_free(self, code: str) -> bool:
         from kashop_desktop.store.models import Coupon
 
@@ -378,7 +385,7 @@ def test_errors_follow_the_ui_language(qtbot, ctx, shop, qapp):
 def test_restore_shows_the_plan_and_restores(qtbot, ctx, shop):
     order_no = shop.order("pending_payment", coupon="CP3")
     requests.cancel_order(ctx.desk, order_no, ReasonCode.MISTAKEN)
-    stock = shop.stock()
+    stock, codes = shop.stock(), shop.codes_on_shelf()
     dialog = RestoreDialog(None, ctx, order_no)
     qtbot.addWidget(dialog)
     plan = dialog.plan.text()
@@ -386,7 +393,8 @@ def test_restore_shows_the_plan_and_restores(qtbot, ctx, shop):
     assert dialog.ok_button.isEnabled()
     assert submit(qtbot, dialog)
     assert views.order_detail(ctx.desk, order_no).status.value == "pending_payment"
-    assert shop.stock() == stock - 1 and not shop.coupon_free("CP3")
+    # A 卡密 order takes a code again; the counter (直充/实物 only) is not touched.
+    assert shop.codes_on_shelf() == codes - 1 and shop.stock() == stock and not shop.coupon_free("CP3")
 
 
 def test_restore_says_which_points_are_taken_back(qtbot, ctx, shop):
