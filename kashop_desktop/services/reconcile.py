@@ -113,11 +113,26 @@ def account_for(name: str) -> GatewayAccount:
     return acct
 
 
-def check_day(desk: Desk, day: date) -> None:
-    """A day's record exists only once the day is over (bills the next morning)."""
-    if day >= desk.now().date():
+#: When a day's bill is ready the next day (Beijing time): Alipay's trade bill from about 09:00
+#: (gateways.md §2.9), WeChat Pay's after 10:00 (gateways.md, 申请交易账单). 易支付's order list is
+#: read live and needs no wait.
+BILL_READY_AT: dict[str, time] = {"alipay": time(9, 0), "wechatpay_v3": time(10, 0)}
+
+
+def check_day(desk: Desk, day: date, kind: str = "") -> None:
+    """A day's record exists only once the day is over, and a bill only from its ready time the
+    next morning (BILL_READY_AT): before that the gateway has none (or an incomplete one), and
+    every paid order would look missing. Raises DomainError day_not_over / bill_not_ready."""
+    now = desk.now()
+    if day >= now.date():
         raise DomainError("day_not_over", f"只能对已经结束的日子对账（{day.isoformat()} 还没有结束）",
                           f"only a day that is over can be reconciled ({day.isoformat()} is not over yet)")
+    ready = BILL_READY_AT.get(kind)
+    if ready is not None and now < datetime.combine(day + timedelta(days=1), ready, SHOP_TZ):
+        at = f"{day + timedelta(days=1):%Y-%m-%d} {ready:%H:%M}"
+        raise DomainError("bill_not_ready", f"网关的 {day.isoformat()} 对账单还没有生成（北京时间 {at} 之后才有）：请到时再对账",
+                          f"the gateway's bill for {day.isoformat()} is not ready yet (from {at} Beijing time): "
+                          "reconcile it then")
 
 
 async def reconcile(desk: Desk, gateway: str, day: date, *, adapter_kw: dict[str, Any] | None = None) -> ReconReport:
@@ -132,6 +147,7 @@ async def fetch_records(desk: Desk, gateway: str, day: date, *,
     """The account and the gateway's record of ``day`` (the network part of ``reconcile``)."""
     check_day(desk, day)
     acct = account_for(gateway)
+    check_day(desk, day, str(acct.kind))
     adapter = make_adapter(desk, acct.id, **(adapter_kw or {}))
     try:
         if Capability.LIST_TRANSACTIONS not in adapter.capabilities:

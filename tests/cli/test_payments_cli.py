@@ -55,7 +55,8 @@ def test_reconcile_lists_fixes_and_exports(desk: Desk, data_dir: Path, alipay: t
     from kashop_desktop.domain.clock import SHOP_TZ
 
     server, gid = alipay
-    yesterday = (datetime.now(SHOP_TZ) - timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+    # Two days back: yesterday's bill is ready only from 09:00 the next morning (Beijing).
+    yesterday = (datetime.now(SHOP_TZ) - timedelta(days=2)).replace(hour=12, minute=0, second=0, microsecond=0)
     missing = order(desk, "pending_payment", gateway_id=gid)
     payment = server.add_payment(missing, 68_00, status="pending")
     payment.created_at = yesterday.timestamp() - 60
@@ -107,7 +108,8 @@ def test_a_refused_reconcile_fix_stays_open_says_why_and_exits_1(desk: Desk, dat
     from kashop_desktop.store.models import ReconMark
 
     server, gid = alipay
-    yesterday = (datetime.now(SHOP_TZ) - timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+    # Two days back: yesterday's bill is ready only from 09:00 the next morning (Beijing).
+    yesterday = (datetime.now(SHOP_TZ) - timedelta(days=2)).replace(hour=12, minute=0, second=0, microsecond=0)
     missing = order(desk, "pending_payment", gateway_id=gid)
     payment = server.add_payment(missing, 68_00, status="pending")
     payment.created_at = yesterday.timestamp() - 60

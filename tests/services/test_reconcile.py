@@ -171,3 +171,22 @@ def test_a_day_not_over_or_an_unknown_account_is_refused(desk: Desk) -> None:
         asyncio.run(recon.reconcile(desk, "nobody", date(2026, 11, 18)))
     assert err.value.code == "day_not_over"
     assert to_epoch(desk.now()) > NOON
+
+
+@pytest.mark.parametrize(("kind", "too_early", "ready"), [("alipay", (8, 59), (9, 0)),
+                                                          ("wechatpay_v3", (9, 59), (10, 0))])
+def test_a_bill_not_ready_yet_is_said_so_instead_of_every_order_missing(
+        desk: Desk, clock: Any, kind: str, too_early: tuple[int, int], ready: tuple[int, int]) -> None:
+    server = fake_class(kind)().start()
+    try:
+        save_account(desk, f"fake-{kind}", kind, server.account_config(kind))
+        gid = GatewayAccount.get(GatewayAccount.name == f"fake-{kind}").id
+        desk_paid(desk, gid)
+        clock.moment = datetime(2026, 11, 18, *too_early, tzinfo=SHOP_TZ)
+        with pytest.raises(DomainError) as err:
+            run(desk, kind)
+        assert err.value.code == "bill_not_ready" and "2026-11-18 " in err.value.zh
+        clock.moment = datetime(2026, 11, 18, *ready, tzinfo=SHOP_TZ)
+        assert run(desk, kind).records == 0  # ready: the bill is read (and lists nothing paid there)
+    finally:
+        server.stop()
