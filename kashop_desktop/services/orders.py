@@ -100,17 +100,7 @@ def mark_paid(
             order.gateway_id, trade_no, order_id=order.id)
         if refusal is not None:
             raise refusal
-        status = S(order.status)
-        if status is S.CANCELLED:
-            # A late payment: take the units back if they are still there. A 卡密 order whose codes
-            # are gone is paid all the same and waits in the backorder queue (see delivery below).
-            reserve_units(desk, order, short_ok=True)
-            note = late_payment_note(order)
-            holder = take_coupon_back(order)
-            if holder is not None:
-                changes.messages.append(f"{COUPON_HELD_BY}{holder}")
-        else:
-            note = ""
+        note = _take_late_payment(desk, order, changes) if S(order.status) is S.CANCELLED else ""
         data: dict[str, str] = {"trade_no": trade_no}
         recorded = (order.gateway_trade_no or "").strip()
         if recorded and recorded != trade_no:
@@ -125,16 +115,32 @@ def mark_paid(
         add_events([event_row(order.id, now, actor, "mark_paid", note, before, S.PAID.value, data)])
         if actor != "gateway" and _open_gateway_trade(order, now):
             changes.messages.append("gateway_trade_to_close")
-        for message in changes.messages:
-            if message.startswith(COUPON_HELD_BY):
-                held_by = message[len(COUPON_HELD_BY):]
-                add_events([event_row(order.id, now, actor, "coupon_in_use", coupon_held_note(order, held_by),
-                                      data={"coupon": order.coupon_code, "held_by": held_by})])
+        _record_coupon_holders(order, now, actor, changes)
         changes.order_ids.add(order.id)
         changes.counts_changed = True
         if deliver:
             deliver_after_payment(desk, order, actor, changes)
     return changes
+
+
+def _take_late_payment(desk: Desk, order: Order, changes: Changes) -> str:
+    """A late payment: take the units back if they are still there (a 卡密 order whose codes are
+    gone is paid all the same and waits in the backorder queue) and the coupon if it is free.
+    Returns the timeline note."""
+    reserve_units(desk, order, short_ok=True)
+    holder = take_coupon_back(order)
+    if holder is not None:
+        changes.messages.append(f"{COUPON_HELD_BY}{holder}")
+    return late_payment_note(order)
+
+
+def _record_coupon_holders(order: Order, now: datetime, actor: str, changes: Changes) -> None:
+    """A timeline entry for each coupon another order took meanwhile (the owner settles it)."""
+    for message in changes.messages:
+        if message.startswith(COUPON_HELD_BY):
+            held_by = message[len(COUPON_HELD_BY):]
+            add_events([event_row(order.id, now, actor, "coupon_in_use", coupon_held_note(order, held_by),
+                                  data={"coupon": order.coupon_code, "held_by": held_by})])
 
 
 #: PaymentWatch.close_state of an order paid another way while its QR trade was open: trade
