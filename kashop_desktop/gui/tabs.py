@@ -5,7 +5,8 @@ with counts can be wider than the page. Scroll arrows would hide tabs off to the
 ``fit_counts`` tries, in order, until the row fits (``LEVELS``): every label with its exact
 count; without the counts said elsewhere (全部: the count beside the search box); with half
 the space beside each label; counts of 10,000 and more shortened (12.3万 / 12.3k, 1.2M);
-with a quarter of the space. Only then does each tab elide its label. Every tab's tooltip holds its label with the exact count.
+with a quarter of the space; counts in whole 万 / k / M. Only then does each tab elide its
+label. Every tab's tooltip holds its label with the exact count.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from .qt import QProxyStyle, QStyle, Qt, QTabBar, QWidget
 #: Counts from this size on may be shortened (12.3万, 12.3k) when the full ones do not fit.
 SHORTEN_FROM = 10_000
 #: What each step of ``fit_counts`` gives up: (optional counts out, space beside each label
-#: divided by, short counts).
-LEVELS = ((False, 1, False), (True, 1, False), (True, 2, False), (True, 2, True), (True, 4, True))
+#: divided by, counts shortened: 0 no, 1 to one decimal, 2 to whole 万 / k / M).
+LEVELS = ((False, 1, 0), (True, 1, 0), (True, 2, 0), (True, 2, 1), (True, 4, 1), (True, 4, 2))
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,16 @@ class TabCount:
     optional: bool = False
 
 
-def short_count(n: int, lang: str) -> str:
+def short_count(n: int, lang: str, whole: bool = False) -> str:
     """``n`` for a narrow tab: exact below ``SHORTEN_FROM``; else 万 (Chinese) or k / M (English)
-    with at most one decimal, rounded down so a count never reads larger than it is."""
+    with at most one decimal (none with ``whole``), rounded down so a count never reads larger
+    than it is."""
     if n < SHORTEN_FROM:
         return f"{n:,}"
+    if whole:
+        if lang != "en":
+            return f"{n // 10_000}万"
+        return f"{n // 1000}k" if n < 1_000_000 else f"{n // 1_000_000}M"
     if lang != "en":
         return f"{n // 1000 / 10:g}万" if n < 1_000_000 else f"{n // 10_000}万"
     if n < 100_000:
@@ -104,7 +110,7 @@ class FittingTabBar(QTabBar):
                 self.spacing.divisor = divisor
                 self.setIconSize(self.iconSize())  # the tabs are measured again with the new spacing
             for i, tab in enumerate(tabs):
-                count = short_count(tab.count, lang) if short else f"{tab.count:,}"
+                count = short_count(tab.count, lang, whole=short > 1) if short else f"{tab.count:,}"
                 text = tab.label if drop_optional and tab.optional else self._text(tab.label, count)
                 self.set_label(i, text, self._text(tab.label, f"{tab.count:,}"))
             if self.fits():
