@@ -833,7 +833,7 @@ Please attach this file when you contact support.</translation>
     <name>FittingTabBar</name>
     <message>
         <source>{label} {count}</source>
-        <extracomment>Counts from this size on may be shortened (12.3万, 12.3k) when the full ones do not fit. What each step of ``fit_counts`` gives up: (optional counts out, space beside each label divided by, short counts).</extracomment>
+        <extracomment>Counts from this size on may be shortened (12.3万, 12.3k) when the full ones do not fit. What each step of ``fit_counts`` gives up: (optional counts out, space beside each label divided by, counts shortened: 0 no, 1 to one decimal, 2 to whole 万 / k / M).</extracomment>
         <translation>{label} {count}</translation>
     </message>
 </context>
