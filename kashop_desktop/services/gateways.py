@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -286,3 +287,35 @@ def switch_secret_store(desk: Desk, backend: str, *, passphrase: str | None = No
             source.delete(name)
     desk.set_secrets(target)
     return secret_status(desk)
+
+
+#: Runs a store read or write: ``await run_db(fn, *args)`` (the window's database worker, or inline).
+RunDb = Callable[..., Awaitable[Any]]
+
+
+async def run_inline(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """A RunDb that calls ``fn`` on the caller's thread (the CLI and the tests)."""
+    return fn(*args, **kwargs)
+
+
+class GatewayClients:
+    """One adapter per gateway account, made on first use and closed together (the refund queue
+    and payment sync talk to gateways through it); store work goes through ``run_db``."""
+
+    def __init__(self, desk: Desk, *, concurrency: int, run_db: RunDb | None = None,
+                 adapter_kw: dict[str, Any] | None = None) -> None:
+        self.desk = desk
+        self.concurrency = concurrency
+        self.run_db: RunDb = run_db or run_inline
+        self._adapters: dict[int, Any] = {}
+        self._adapter_kw = adapter_kw or {}
+
+    async def aclose(self) -> None:
+        for adapter in self._adapters.values():
+            await adapter.aclose()
+        self._adapters.clear()
+
+    def _adapter(self, gateway_id: int) -> Any:
+        if gateway_id not in self._adapters:
+            self._adapters[gateway_id] = make_adapter(self.desk, gateway_id, **self._adapter_kw)
+        return self._adapters[gateway_id]

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,11 +33,10 @@ from ..gateways.registry import discover
 from ..store.models import GatewayAccount, Order, PaymentWatch
 from .changes import Changes
 from .desk import Desk
-from .gateways import make_adapter
+from .gateways import GatewayClients, RunDb
 from .payments import PaymentOutcome, flag_order, take_payment, watch_of
 
 S = OrderStatus
-RunDb = Callable[..., Awaitable[Any]]
 BACKOFF = (15, 30, 60, 120, 300, 600, 1200, 1800, 3600)
 OFFLINE_RETRY = 120
 MISCONFIGURED_RETRY = 600
@@ -115,9 +113,6 @@ class SyncReport:
     closes: list[Any] = field(default_factory=list)
 
 
-async def _inline(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    return fn(*args, **kwargs)
-
 
 def syncable_accounts() -> list[int]:
     """Enabled accounts whose gateway can be asked about a payment."""
@@ -137,26 +132,12 @@ def watched(now_s: int, accounts: list[int], *, recent: bool = True) -> Any:
             & ((Order.status == S.PENDING_PAYMENT.value) | late))
 
 
-class PaymentSync:
+class PaymentSync(GatewayClients):
     """Asks gateways about unpaid orders; ``run`` returns a SyncReport."""
 
     def __init__(self, desk: Desk, *, concurrency: int = 4, run_db: RunDb | None = None,
                  adapter_kw: dict[str, Any] | None = None) -> None:
-        self.desk = desk
-        self.concurrency = concurrency
-        self.run_db: RunDb = run_db or _inline
-        self._adapters: dict[int, Any] = {}
-        self._adapter_kw = adapter_kw or {}
-
-    async def aclose(self) -> None:
-        for adapter in self._adapters.values():
-            await adapter.aclose()
-        self._adapters.clear()
-
-    def _adapter(self, gateway_id: int) -> Any:
-        if gateway_id not in self._adapters:
-            self._adapters[gateway_id] = make_adapter(self.desk, gateway_id, **self._adapter_kw)
-        return self._adapters[gateway_id]
+        super().__init__(desk, concurrency=concurrency, run_db=run_db, adapter_kw=adapter_kw)
 
     async def run(self, order_nos: list[str] | None = None, *, limit: int = 200, force: bool = False) -> SyncReport:
         """Ask about the orders that are due (every watched one with ``force``: 同步支付), or

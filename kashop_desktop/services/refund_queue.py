@@ -26,7 +26,6 @@ so the window can keep them on its worker thread.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -60,14 +59,13 @@ from ..store.models import Order, Refund
 from .changes import Changes
 from .common import SYSTEM, add_events, event_row
 from .desk import Desk
-from .gateways import make_adapter
+from .gateways import GatewayClients, RunDb
 from .refund_owner import confirm, move_refund, queued_count, resolve_manually, retry
 
 __all__ = ["QueueReport", "RefundQueue", "backoff_seconds", "confirm", "queued_count", "resolve_manually", "retry"]
 R = RefundStatus
 
 T = TypeVar("T")
-RunDb = Callable[..., Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -115,28 +113,11 @@ class QueueReport:
 SENDING_LEASE_S = 60
 
 
-async def _inline(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    return fn(*args, **kwargs)
 
-
-class RefundQueue:
+class RefundQueue(GatewayClients):
     def __init__(self, desk: Desk, *, concurrency: int = 8, run_db: RunDb | None = None,
                  adapter_kw: dict[str, Any] | None = None) -> None:
-        self.desk = desk
-        self.concurrency = concurrency
-        self.run_db: RunDb = run_db or _inline
-        self._adapters: dict[int, Any] = {}
-        self._adapter_kw = adapter_kw or {}
-
-    async def aclose(self) -> None:
-        for adapter in self._adapters.values():
-            await adapter.aclose()
-        self._adapters.clear()
-
-    def _adapter(self, gateway_id: int) -> Any:
-        if gateway_id not in self._adapters:
-            self._adapters[gateway_id] = make_adapter(self.desk, gateway_id, **self._adapter_kw)
-        return self._adapters[gateway_id]
+        super().__init__(desk, concurrency=concurrency, run_db=run_db, adapter_kw=adapter_kw)
 
     # ---- the public call ---------------------------------------------------------------------
     async def send(self, limit: int | None = None, refund_ids: list[int] | None = None,
