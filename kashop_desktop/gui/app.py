@@ -24,7 +24,7 @@ from ..applog import LOG_FILENAME, announce_start, setup_logging
 from ..domain.errors import DomainError, StoreUnusable
 from ..resources import font_path
 from ..services import maintenance, requests
-from ..services.desk import Desk
+from ..services.desk import Desk, environment_problem
 from ..services.secrets import SecretStore, VaultStore
 from .context import DeskContext
 from .crash import install_excepthook
@@ -209,6 +209,10 @@ def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, s
     language = lang or args.lang
     restore_from: Path | None = None
     secrets: SecretStore | None = None
+    problem = environment_problem()
+    if problem is not None:  # e.g. KASHOP_SECRETS=bogus: refused as the command line refuses it
+        refuse_to_start(app, DomainError("bad_environment", *problem), language, smoke, chosen_dir)
+        return 2
     while True:  # once, or again after File > 恢复备份 (a restore runs with no window open)
         if restore_from is not None:
             restore_and_report(app, paths.data_dir(chosen_dir), restore_from, language)

@@ -128,6 +128,18 @@ def test_a_damaged_store_at_start_is_refused_without_a_traceback(tmp_path: Path,
     assert path.read_bytes() == b""
 
 
+@pytest.mark.parametrize("name, value", [("KASHOP_SECRETS", "bogus"), ("KASHOP_BUSY_TIMEOUT_MS", "soon")])
+def test_the_window_refuses_an_invalid_environment_setting_as_the_command_line_does(
+        tmp_path: Path, data_dir: Path, name: str, value: str) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+           name: value}
+    done = subprocess.run([sys.executable, "-m", "kashop_desktop.gui.app", "--smoke", "--data-dir", str(data_dir)],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "smoke failed" in done.stderr and name in done.stderr and "Traceback" not in done.stderr
+    assert not (data_dir / "kashop.sqlite3").exists()  # nothing opened or made
+
+
 def _visible(cls: type) -> Any:
     for widget in QApplication.topLevelWidgets():
         if isinstance(widget, cls) and widget.isVisible():
