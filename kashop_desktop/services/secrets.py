@@ -15,14 +15,17 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from filelock import FileLock, Timeout
 
-from ..domain.errors import DomainError, StoreUnusable
+from ..domain.errors import DomainError, StoreBusy, StoreUnusable
 
 SERVICE = "kashop-desktop"
 ENV_PASSPHRASE = "KASHOP_VAULT_PASSPHRASE"
@@ -127,6 +130,24 @@ class VaultStore:
         vault: dict[str, object] = data
         return vault
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the lock every read-modify-write of the vault takes: two processes saving a gateway's
+        keys at once must not lose one of them (each reads, changes one entry, writes it all back).
+        Raises StoreBusy when another process holds it for 30 s."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.path.with_name(f".{self.path.name}.lock"), timeout=30)
+        try:
+            lock.acquire()
+        except Timeout as exc:
+            raise StoreBusy("另一个程序正在写密钥保险箱，30 秒后仍未结束：请稍后再试，什么都没改",
+                            "another program has been writing the key vault for 30 s: try again later; "
+                            "nothing was changed") from exc
+        try:
+            yield
+        finally:
+            lock.release()
+
     def _save(self, data: dict[str, object]) -> None:
         tmp = self._tmp_name()
         tmp.write_text(json.dumps(data), "utf-8")
@@ -172,8 +193,10 @@ class VaultStore:
             except InvalidTag as exc:
                 raise DomainError("vault_wrong_passphrase", "保险箱口令错误", "wrong vault passphrase") from exc
         else:
-            data["check"] = self._seal(key, "kashop")
-            self._save(data)
+            with self._writing():
+                data = self._load()
+                data["check"] = data.get("check") or self._seal(key, "kashop")
+                self._save(data)
         self._key = key
 
     @staticmethod
@@ -201,18 +224,20 @@ class VaultStore:
     def put(self, account: str, secrets: dict[str, str]) -> None:
         if self._key is None:
             raise VaultLocked()
-        data = self._load()
-        entries = data["entries"]
-        assert isinstance(entries, dict)
-        entries[account] = self._seal(self._key, json.dumps(secrets))
-        self._save(data)
+        with self._writing():
+            data = self._load()
+            entries = data["entries"]
+            assert isinstance(entries, dict)
+            entries[account] = self._seal(self._key, json.dumps(secrets))
+            self._save(data)
 
     def delete(self, account: str) -> None:
-        data = self._load()
-        entries = data["entries"]
-        assert isinstance(entries, dict)
-        entries.pop(account, None)
-        self._save(data)
+        with self._writing():
+            data = self._load()
+            entries = data["entries"]
+            assert isinstance(entries, dict)
+            entries.pop(account, None)
+            self._save(data)
 
 
 def keyring_usable() -> bool:

@@ -99,3 +99,28 @@ def test_choosing_a_keyring_this_pc_lacks_is_refused(desk: Desk) -> None:
         assert refused.value.code == "keyring_unavailable"
     finally:
         keyring.set_keyring(previous)
+
+
+_WRITER = """
+import sys
+from pathlib import Path
+from kashop_desktop.services.secrets import VaultStore
+vault = VaultStore(Path(sys.argv[1]), "vault-passphrase")
+for n in range(int(sys.argv[3])):
+    vault.put(f"{sys.argv[2]}-{n}", {"key": f"secret-{sys.argv[2]}-{n}"})
+"""
+
+
+def test_processes_saving_keys_into_one_vault_at_once_lose_none(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "vault.json"
+    VaultStore(path, "vault-passphrase")  # made first: the race is over the entries, not the salt
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, str(path), f"w{i}", "25"]) for i in range(4)]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0, 0, 0]
+    vault = VaultStore(path, "vault-passphrase")
+    for i in range(4):
+        for n in range(25):
+            assert vault.get(f"w{i}-{n}") == {"key": f"secret-w{i}-{n}"}
+    assert not list(tmp_path.glob(".vault.json.*.tmp"))
