@@ -30,6 +30,10 @@ def common_options() -> argparse.ArgumentParser:
                                "act as if it were this time (ISO 8601, e.g. 2026-11-18T09:00:00+08:00)"))
     common.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS,
                         help=T("输出和帮助的语言（默认中文）", "language of output and help (default: Chinese)"))
+    common.add_argument("--operator", default=argparse.SUPPRESS, metavar="NAME", help=T(
+        "以这个操作员的身份执行（店铺有多个操作员时必填；密码取自 KASHOP_OPERATOR_PASSWORD，或在终端提示输入）",
+        "act as this operator (required once the shop has several; the password comes from "
+        "KASHOP_OPERATOR_PASSWORD or a prompt on a terminal)"))
     return common
 
 
@@ -63,7 +67,50 @@ def open_desk(args: argparse.Namespace) -> Any:
         except ValueError as exc:
             raise UsageError(f"--now: invalid time {args.now!r}") from exc
         clock = lambda: fixed  # noqa: E731
-    return Desk.open(getattr(args, "data_dir", None), clock=clock, create=command_name(args) in CREATES_SHOP)
+    desk = Desk.open(getattr(args, "data_dir", None), clock=clock, create=command_name(args) in CREATES_SHOP)
+    try:
+        authenticate(desk, args)
+    except BaseException:
+        desk.close()
+        raise
+    return desk
+
+
+PASSWORD_ENV = "KASHOP_OPERATOR_PASSWORD"
+
+
+def authenticate(desk: Any, args: argparse.Namespace) -> None:
+    """Sign in as ``--operator`` (password from KASHOP_OPERATOR_PASSWORD or a prompt on a
+    terminal). In single-owner mode nothing is asked; once the shop has several operators a
+    command without ``--operator`` is a usage error (exit 2), a wrong password or a locked or
+    disabled operator a refusal (exit 1, recorded in the shop log)."""
+    from ..services import operators
+
+    name = getattr(args, "operator", None)
+    sole = desk.operator
+    if not name:
+        if sole is None:
+            raise UsageError(
+                "这个店铺有多个操作员：请用 --operator 名字 说明是谁在操作（密码取自环境变量 KASHOP_OPERATOR_PASSWORD，"
+                "或在终端提示输入）\nthis shop has several operators: say who is working with --operator NAME (the "
+                "password comes from KASHOP_OPERATOR_PASSWORD, or a prompt on a terminal)")
+        return
+    if sole is not None and sole.name == name.strip() and not operators.has_password(desk, sole.name):
+        return  # the owner working alone, without a password yet
+    operators.sign_in(desk, name, _password())
+
+
+def _password() -> str:
+    import getpass
+    import os
+
+    password = os.environ.get(PASSWORD_ENV)
+    if password is not None:
+        return password
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass("密码 / password: ")
+    raise UsageError(f"--operator 需要密码：设环境变量 {PASSWORD_ENV}，或在终端里运行以便提示输入\n"
+                     f"--operator needs a password: set {PASSWORD_ENV}, or run on a terminal to be asked")
 
 
 def amount(text: str | None) -> int | None:
@@ -87,7 +134,7 @@ CREATES_SHOP = frozenset({"demo", "orders import", "restore"})
 READ_ONLY = frozenset({"orders list", "orders show", "orders export", "reports sales", "reports refunds",
                        "reports reasons", "requests list", "refunds list", "gateways list",
                        "check", "backup", "policy show", "holidays show", "buyers list", "products list",
-                       "codes list", "orders backorders"})
+                       "codes list", "orders backorders", "operators list", "audit export"})
 
 
 def command_name(args: argparse.Namespace) -> str:

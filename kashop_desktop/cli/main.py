@@ -15,12 +15,14 @@ from ..applog import log_file, setup_logging
 from ..domain.errors import DomainError, StoreBusy, StoreUnusable
 from ..services.outfiles import OutputRefused
 from . import (
+    audit,
     buyers,
     codes,
     demo,
     gateways,
     holidays,
     maintenance,
+    operators,
     orders,
     payments,
     policy,
@@ -46,7 +48,7 @@ from .output import (
 
 # In the order ``--help`` lists them.
 NOUNS = (demo, orders, products, codes, buyers, payments, reconcile, requests, refunds, reports, gateways, maintenance,
-         policy, holidays)
+         policy, holidays, operators, audit)
 
 
 def build_parser(lang: str = "zh") -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ from typing import Any
 from ..domain.clock import SHOP_TZ
 from ..domain.states import OrderStatus
 from . import labels
-from .common import add_command, run_with_desk
+from .common import add_command, open_desk, run_with_desk
 from .helptext import JSON_HELP, T
 from .output import EXIT_OK, EXIT_REFUSED, print_json, table, zh
 
@@ -93,9 +93,17 @@ def cmd_check(args: argparse.Namespace) -> int:
                       f"(threshold {p.threshold})")
             if waiting:
                 print(f"  缺货待发 {len(waiting)} 单（orders backorders） / {len(waiting)} backorders (orders backorders)")
+            _print_log(report)
         return EXIT_OK if report.ok else EXIT_REFUSED
 
     return run_with_desk(args, body)
+
+
+def _print_log(report: Any) -> None:
+    if not report.log_breaks:
+        print(f"  操作日志完好（{report.log_rows} 行哈希链无误）/ the log holds ({report.log_rows} chained rows verified)")
+    for broken in report.log_breaks:
+        print(f"  操作日志被篡改：{broken.zh} / the log was tampered with: {broken.en}")
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -132,11 +140,32 @@ def _when(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, SHOP_TZ)
 
 
+def _authorize_restore(args: argparse.Namespace) -> None:
+    """Only the owner restores (once the shop has several operators, ``--operator`` says who).
+    A store that cannot be opened (damaged: the usual reason to restore) holds no operators to
+    ask, so its restore goes ahead; restore() itself checks the backup through and through."""
+    from .. import paths
+    from ..domain.errors import StoreUnusable
+    from ..services.maintenance import authorize_restore
+
+    if not (paths.data_dir(getattr(args, "data_dir", None)) / paths.DB_FILENAME).exists():
+        return  # no shop here yet: nobody to ask
+    try:
+        desk = open_desk(args)
+    except StoreUnusable:
+        return
+    try:
+        authorize_restore(desk)
+    finally:
+        desk.close()
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     """Put a backup back (no desk is opened first: the current file may be damaged)."""
     from .. import paths
     from ..services.maintenance import restore
 
+    _authorize_restore(args)
     report = restore(paths.data_dir(getattr(args, "data_dir", None)), args.backup, confirmed=args.yes)
     if args.json:
         print_json({"restored_from": str(report.restored_from), "schema_version": report.schema_version,

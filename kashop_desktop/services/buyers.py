@@ -20,6 +20,7 @@ from typing import Any
 from ..domain.clock import SHOP_TZ, from_epoch, to_epoch
 from ..domain.contacts import contact_key
 from ..domain.errors import DomainError
+from ..domain.roles import Right
 from ..domain.states import OrderStatus
 from ..store.models import Buyer, Order, OrderEvent
 from .changes import Changes, Skipped
@@ -100,6 +101,7 @@ def set_note(desk: Desk, contact: str, text: str, *, actor: str = OWNER) -> Chan
     Raises DomainError ``buyer_contact_required`` for a blank contact, ``note_too_long`` past
     NOTE_MAX characters. Changes lists the buyer's orders (their detail shows the note).
     """
+    desk.require(Right.ORDERS)
     text = (text or "").strip()
     if len(text) > NOTE_MAX:
         raise DomainError("note_too_long", f"备注最多 {NOTE_MAX} 个字", f"a note is at most {NOTE_MAX} characters")
@@ -118,6 +120,7 @@ def block(desk: Desk, contact: str, reason: str, *, actor: str = OWNER) -> Chang
     at all (``orders:N``: 0 means only future orders will be held). Raises DomainError
     ``block_reason_required`` / ``buyer_contact_required``.
     """
+    desk.require(Right.ORDERS)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("block_reason_required", "拉黑需要写明原因", "blocking a buyer needs a reason")
@@ -153,6 +156,7 @@ def unblock(desk: Desk, contact: str, *, actor: str = OWNER) -> Changes:
 
     Raises DomainError ``buyer_not_blocked`` when the buyer is not on the blocklist.
     """
+    desk.require(Right.ORDERS)
     with desk.atomic():
         buyer = _buyer(contact, create=False)
         if buyer.blocked_at is None:
@@ -195,6 +199,7 @@ def hold_new_orders(desk: Desk, after_id: int, actor: str) -> list[int]:
 def release(desk: Desk, order_nos: list[str], *, note: str = "", actor: str = OWNER) -> Changes:
     """Release held orders: they may be delivered again. An order that is not held is skipped
     (``skipped`` says so); an unknown order no raises DomainError ``not_found``."""
+    desk.require(Right.ORDERS)
     from .common import get_order
 
     changes = Changes()
@@ -209,6 +214,7 @@ def release(desk: Desk, order_nos: list[str], *, note: str = "", actor: str = OW
 
 def release_buyer(desk: Desk, contact: str, *, note: str = "", actor: str = OWNER) -> Changes:
     """Release every held order of the buyer behind ``contact`` (``messages``: ``released:N``)."""
+    desk.require(Right.ORDERS)
     changes = Changes()
     with desk.atomic():
         buyer = _buyer(contact, create=False)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..domain.errors import DomainError
 from ..domain.order import ProductType
+from ..domain.roles import Right
 from ..domain.states import OrderStatus, can_transition
 from .changes import Changes
 from .codes import preview_tokens
@@ -61,6 +62,7 @@ def complete_check(desk: Desk, order_no: str) -> DomainError | None:
 
 def complete_order(desk: Desk, order_no: str, *, actor: str = OWNER) -> Changes:
     """Mark a delivered order completed; a refusal raises the same DomainError as ``complete_check``."""
+    desk.require(Right.ORDERS)
     refusal = complete_check(desk, order_no)
     if refusal is not None:
         raise refusal
@@ -81,6 +83,7 @@ def reveal_code(desk: Desk, order_no: str, *, actor: str = OWNER, action: str = 
     """
     if action not in CODE_ACCESS:
         raise ValueError(f"not a code access: {action!r}")
+    desk.require(Right.REVEAL_CODE)
     cipher = desk.code_cipher()
     with desk.atomic():
         order = get_order(order_no)

@@ -18,7 +18,9 @@ from typing import Any
 
 from ..domain.clock import to_epoch
 from ..domain.order import ReasonCode
+from ..domain.roles import Right
 from ..domain.states import OrderStatus
+from ..store import chain
 from ..store.models import (
     BuyerCancellation,
     CancelRequest,
@@ -108,6 +110,7 @@ def ensure_demo_secrets(desk: Desk) -> str | None:
 def build(desk: Desk, orders: int = 2000, *, seed: int = 7, with_events: bool = True,
           settle: bool = True) -> dict[str, int]:
     """Create the demo shop in ``desk``. Returns what was added."""
+    desk.require(Right.DEMO)
     added = {"products": 0, "orders": 0, "requests": 0, "refunds": 0}
     if _built(orders):
         return added  # a relaunch: three reads, no write transaction, nothing to add
@@ -305,6 +308,7 @@ def _lifecycle(row: dict[str, Any], status: OrderStatus, paid: bool, rng: random
 
 def _history_events(desk: Desk, order_nos: list[str]) -> None:
     con = desk.db.connection()
+    last_event = con.execute("SELECT COALESCE(MAX(id), 0) FROM order_event").fetchone()[0]
     events: list[tuple[Any, ...]] = []
     for chunk_start in range(0, len(order_nos), 500):
         chunk = order_nos[chunk_start : chunk_start + 500]
@@ -323,6 +327,7 @@ def _history_events(desk: Desk, order_nos: list[str]) -> None:
                 events.append((oid, cancelled, "system", "expire", "", "pending_payment", "cancelled"))
     con.executemany("INSERT INTO order_event (order_id, at, actor, action, note, before_status, after_status, data) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [e if len(e) == 8 else (*e, "{}") for e in events])
+    chain.seal(con, "order_event", last_event)  # the tamper-evident log, in one pass
 
 
 

@@ -18,6 +18,17 @@ from ..domain.calendar import HolidaySchedule
 from ..domain.errors import DomainError, StoreUnusable
 from ..domain.holidays import from_setting, schedule_of
 from ..domain.policy import CancelPolicy
+from ..domain.roles import (
+    Identity,
+    PermissionRefused,
+    Right,
+    Role,
+    not_signed_in,
+    over_limit,
+    refusal,
+    within_limit,
+)
+from ..store import chain
 from ..store import db as store_db
 from ..store.models import Product, Setting
 from . import codekeys
@@ -26,6 +37,8 @@ from .secrets import SecretStore, default_store
 Clock = Callable[[], datetime]
 HOLIDAYS_SETTING = "holiday_schedule"
 SECRET_BACKEND_SETTING = "secret_backend"  # the owner's choice: "keyring" or "vault" (services.secrets)
+#: Settings that shape the whole shop: changed by the owner only (domain.roles.Right.POLICY).
+OWNER_SETTINGS = frozenset({"policy", HOLIDAYS_SETTING, "backups", "idle_minutes"})
 
 
 def environment_problem() -> tuple[str, str] | None:
@@ -51,6 +64,10 @@ class Desk:
         self._holidays_cache: HolidaySchedule | None = None
         self.secret_store: SecretStore | None = None
         self._code_cipher: codekeys.CodeCipher | None = None
+        #: Who is working: the owner while the shop has one operator (single-owner mode), else
+        #: nobody until someone signs in (``services.operators.sign_in``).
+        self.operator: Identity | None = None
+        self.sign_in(self.sole_owner())
 
     @classmethod
     def open(cls, data_dir: str | os.PathLike[str] | None = None, *, clock: Clock | None = None,
@@ -164,18 +181,82 @@ class Desk:
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
-        """One write transaction: begins IMMEDIATE, waits its turn, StoreBusy when it cannot."""
+        """One write transaction: begins IMMEDIATE, waits its turn, StoreBusy when it cannot.
+
+        A refusal of the operator's rights raised inside it is written to the shop log once the
+        transaction has rolled back (so the record itself is kept)."""
+        try:
+            with self.db.atomic():
+                yield
+        except PermissionRefused as exc:
+            if not exc.recorded and not self.db.in_transaction():
+                self.log_refusal(exc)
+            raise
+
+    # ---- operators and the shop log -------------------------------------------------------------
+    def sole_owner(self) -> Identity | None:
+        """The owner when the shop has a single active operator (no sign-in), else None."""
+        rows = self.db.execute_sql("SELECT name, role FROM operator WHERE disabled_at IS NULL LIMIT 2").fetchall()
+        if len(rows) == 1 and rows[0][1] == Role.OWNER.code:
+            return Identity(str(rows[0][0]), Role.OWNER)
+        return None
+
+    @property
+    def single_owner(self) -> bool:
+        """True while the shop has one active operator, the owner: nobody signs in."""
+        return self.sole_owner() is not None
+
+    def sign_in(self, identity: Identity | None) -> None:
+        """Work as ``identity`` from now on (None: nobody); every log row records its name."""
+        self.operator = identity
+        self.db.operator = identity.name if identity else ""  # type: ignore[attr-defined]
+
+    def log(self, action: str, subject: str = "", note: str = "", data: dict[str, Any] | None = None) -> None:
+        """Append one row to the shop log (``audit_event``: settings, operators, refusals, sign-ins),
+        chained like the timeline; in its own transaction, or the caller's."""
+        row = (int(self.now().timestamp()), getattr(self.db, "operator", ""), action, subject, note,
+               json.dumps(data or {}, ensure_ascii=False, sort_keys=True))
         with self.db.atomic():
-            yield
+            chain.append(self.db.connection(), "audit_event", [row])
+
+    def log_refusal(self, exc: PermissionRefused) -> None:
+        """Record that an operator was refused (written at once, outside any transaction)."""
+        exc.recorded = True
+        self.log("refused", exc.right, exc.en, {"code": exc.code, "zh": exc.zh})
 
     # ---- settings ------------------------------------------------------------------------------
+    def require(self, right: Right) -> None:
+        """Refuse (PermissionRefused, recorded in the shop log) unless the operator at the desk
+        may do what ``right`` names. Every operation that changes the shop calls this first
+        (``services.access`` holds the finer checks: approval limits)."""
+        who = self.operator
+        if who is not None and who.may(right):
+            return
+        exc = refusal(who.name, who.role, right) if who else not_signed_in()
+        if not self.db.in_transaction():  # inside one, atomic() records it after the rollback
+            self.log_refusal(exc)
+        raise exc
+
+    def over_limit(self, amount_fen: int) -> PermissionRefused | None:
+        """The refusal when the operator may not approve a refund of ``amount_fen`` (gross, fen)
+        by their approval limit, else None (the owner is never limited)."""
+        who = self.operator
+        if who is None or within_limit(who.role, who.approve_limit_fen, amount_fen):
+            return None
+        return over_limit(who.name, who.approve_limit_fen or 0, amount_fen)
+
     def setting(self, key: str, default: Any = None) -> Any:
         row = Setting.get_or_none(Setting.key == key)
         return json.loads(row.value) if row else default
 
     def set_setting(self, key: str, value: Any) -> None:
+        """Store a setting (JSON) and write the change to the shop log with the operator.
+        Shop-wide settings (``OWNER_SETTINGS``) need the POLICY right: PermissionRefused."""
+        if key in OWNER_SETTINGS:
+            self.require(Right.POLICY)
         with self.atomic():
             Setting.insert(key=key, value=json.dumps(value, ensure_ascii=False)).on_conflict_replace().execute()
+            self.log("setting_changed", key, "", {"value": value})
         if key == "policy":
             self._policy_cache = None
         if key == HOLIDAYS_SETTING:

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..domain.clock import to_epoch
 from ..domain.errors import DomainError
+from ..domain.roles import Right
 from ..gateways.base import Capability, ConfigField, ConnectionReport, GatewayError
 from ..gateways.registry import discover
 from ..store.models import GatewayAccount, Setting
@@ -85,6 +86,7 @@ def read_value(value: str) -> str:
 def save_account(desk: Desk, name: str, kind: str, values: dict[str, str], *, enabled: bool = True,
                  replace: bool = False) -> AccountView:
     """Add (or with ``replace`` update) an account. Secrets go to the secret store."""
+    desk.require(Right.GATEWAYS)
     name = name.strip()
     if not name:
         raise DomainError("name_required", "网关账户需要名称", "a gateway account needs a name")

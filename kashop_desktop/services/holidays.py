@@ -24,6 +24,7 @@ from ..domain.clock import from_epoch, to_epoch
 from ..domain.errors import DomainError
 from ..domain.holidays import YearSchedule, from_setting, parse_schedule, to_setting
 from ..domain.order import Channel
+from ..domain.roles import Right
 from ..store.models import CancelRequest, Order, Product, Refund
 from .changes import Changes
 from .desk import HOLIDAYS_SETTING, Desk
@@ -62,12 +63,14 @@ def read_schedule(path: Path) -> list[YearSchedule]:
 
 def load(desk: Desk, path: Path) -> tuple[Changes, list[int]]:
     """Load a schedule file; returns what was re-computed and the years loaded."""
+    desk.require(Right.POLICY)
     years = read_schedule(path)
     return save_years(desk, years), [y.year for y in years]
 
 
 def save_years(desk: Desk, years: list[YearSchedule]) -> Changes:
     """Keep these years (replacing any loaded before) and re-compute dates that depend on them."""
+    desk.require(Right.POLICY)
     with desk.atomic():
         kept = {str(y.year): y for y in from_setting(desk.setting(HOLIDAYS_SETTING, {}))}
         kept.update({str(y.year): y for y in years})
@@ -77,6 +80,7 @@ def save_years(desk: Desk, years: list[YearSchedule]) -> Changes:
 
 def remove_year(desk: Desk, year: int) -> Changes:
     """Forget a loaded year (the package's data, or the fixed holidays, answer again)."""
+    desk.require(Right.POLICY)
     with desk.atomic():
         kept = [y for y in from_setting(desk.setting(HOLIDAYS_SETTING, {})) if y.year != year]
         desk.set_setting(HOLIDAYS_SETTING, to_setting(kept))

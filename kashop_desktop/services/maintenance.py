@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import paths
+from ..domain.audit import ChainBreak
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
 from ..domain.refund_states import RefundStatus
+from ..domain.roles import Right
 from ..store import backups as store_backups
 from ..store import bulkload, rollback
+from ..store import chain as store_chain
 from ..store import db as store_db
 from ..store.backups import BackupInfo, RefundSince
 from ..store.db import LATEST
@@ -57,6 +60,10 @@ class CheckReport:
     #: (code_key_wrong, code_key_missing) with ``code_key_message`` (zh, en).
     code_key: str = "none"
     code_key_message: tuple[str, str] | None = None
+    #: Rows of the tamper-evident log that hold (both chains), and the first break of each chain
+    #: (``domain.audit.ChainBreak``: the row edited, deleted or inserted outside the desk).
+    log_rows: int = 0
+    log_breaks: list[ChainBreak] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,7 @@ def backup(desk: Desk, target: Path | None = None, *, force: bool = False) -> Pa
     ``force``). Raises OutputRefused."""
     from .outfiles import check_output
 
+    desk.require(Right.BACKUP)
     if target is None:
         target = _stamped(desk.backups_dir)
     elif target.is_dir():
@@ -268,9 +276,11 @@ def check(desk: Desk) -> CheckReport:
     duplicates += [d for d in trade_nos_across_accounts(db) if d[0] not in listed]
     unknown = refund_unknown(desk)
     key, key_message = code_key_state(desk)
+    log_rows, breaks = verify_log(desk)
     ok = (integrity == "ok" and fk == 0 and counts_match and version == LATEST and not duplicates and not unknown
-          and key_message is None)
-    return CheckReport(ok, integrity, fk, version, orders, counts_match, duplicates, unknown, running, key, key_message)
+          and key_message is None and not breaks)
+    return CheckReport(ok, integrity, fk, version, orders, counts_match, duplicates, unknown, running, key, key_message,
+                       log_rows, breaks)
 
 
 def code_key_state(desk: Desk) -> tuple[str, tuple[str, str] | None]:
@@ -287,6 +297,18 @@ def code_key_state(desk: Desk) -> tuple[str, tuple[str, str] | None]:
     except DomainError as exc:
         return exc.code, (exc.zh, exc.en)
     return "ok", None
+
+
+def verify_log(desk: Desk) -> tuple[int, list[ChainBreak]]:
+    """Verify both chains of the tamper-evident log (``store.chain.verify``) in one read
+    transaction: (rows that hold, the first break of each chain that has one)."""
+    con = desk.db.connection()
+    con.execute("BEGIN DEFERRED")  # the heads and the rows of one moment, while another process writes
+    try:
+        results = [store_chain.verify(con, name) for name in store_chain.FIELDS]
+    finally:
+        con.execute("COMMIT")
+    return sum(n for n, _ in results), [b for _, b in results if b is not None]
 
 
 def import_running(desk: Desk) -> bool:
@@ -311,3 +333,9 @@ def refund_unknown(desk: Desk) -> list[tuple[str, str]]:
         "AND NOT EXISTS (SELECT 1 FROM refund r WHERE r.order_id = o.id))) ORDER BY o.id LIMIT ?",
         (REFUND_UNKNOWN_SHOWN,)).fetchall()
     return [(str(no), str(status)) for no, status in rows]
+
+
+def authorize_restore(desk: Desk) -> None:
+    """Refuse (PermissionRefused, recorded) unless the operator may restore a backup (owner).
+    ``restore`` itself runs with the store closed: the window and the command line ask this first."""
+    desk.require(Right.RESTORE)

@@ -14,6 +14,7 @@ from ..domain.clock import to_epoch
 from ..domain.errors import DomainError
 from ..domain.order import CodeUsed, ProductType, ReasonCode
 from ..domain.refund_states import RefundStatus, never_sent
+from ..domain.roles import Right
 from ..domain.states import OrderStatus
 from ..store.models import CancelRequest, Coupon, Order, OrderEvent, PaymentWatch, Product, Refund
 from .buyers import buyer_still_blocked, held_reason
@@ -76,6 +77,7 @@ def mark_paid(
     Raises DomainError ``trade_no_taken`` (naming the order) when another order of the same
     gateway account holds the trade no: one payment pays for one order.
     """
+    desk.require(Right.ORDERS)
     trade_no = trade_no.strip()
     if not trade_no:
         raise DomainError("trade_no_required", "补单必须填写网关交易号", "marking paid needs the gateway trade no")
@@ -191,6 +193,7 @@ def deliver(desk: Desk, order_no: str, *, actor: str = OWNER) -> Changes:
     """发货 in one IMMEDIATE transaction: codes taken and the order marked delivered together, so
     no trigger (a second click, a second process, a repeated 补单) delivers twice. A paid 卡密
     order with no code in stock joins the backorder queue and DomainError(out_of_codes) is raised."""
+    desk.require(Right.ORDERS)
     short = False
     with desk.atomic():
         order = get_order(order_no)
@@ -253,6 +256,7 @@ def _deliver(desk: Desk, order: Order, actor: str) -> Changes:
 
 
 def complete(desk: Desk, order_no: str, *, actor: str = OWNER) -> Changes:
+    desk.require(Right.ORDERS)
     with desk.atomic():
         order = get_order(order_no)
         now = desk.now()
@@ -265,6 +269,7 @@ def complete(desk: Desk, order_no: str, *, actor: str = OWNER) -> Changes:
 
 def set_code_used(desk: Desk, order_no: str, used: CodeUsed, *, note: str = "", actor: str = OWNER) -> Changes:
     """Record what the owner found out about the delivered code (evidence for disputes)."""
+    desk.require(Right.ORDERS)
     with desk.atomic():
         order = get_order(order_no)
         now = desk.now()
@@ -277,6 +282,7 @@ def set_code_used(desk: Desk, order_no: str, used: CodeUsed, *, note: str = "", 
 
 def cancel_unpaid(desk: Desk, order_no: str, reason: ReasonCode, note: str = "", *, actor: str = OWNER) -> Changes:
     """Rule a: an unpaid order cancels at once; stock and coupon are returned."""
+    desk.require(Right.ORDERS)
     with desk.atomic():
         order = get_order(order_no)
         return _cancel_unpaid(desk, order, reason, note, actor)
@@ -352,6 +358,7 @@ def _last_restores(order_ids: list[int]) -> dict[int, int]:
 
 def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "") -> Changes:
     """Bring a cancelled order back, only if nothing was delivered and no refund was sent."""
+    desk.require(Right.ORDERS)
     with desk.atomic():
         order = get_order(order_no)
         check = restore_check(order)

@@ -26,6 +26,7 @@ from ..domain.refund_states import (
     gateway_verified_refusal,
     status_after_refund,
 )
+from ..domain.roles import Right
 from ..domain.states import OrderStatus
 from ..store.models import Order, Refund
 from ..store.queries import IN_FLIGHT_WHERE
@@ -82,6 +83,7 @@ def _actions(ref: Refund) -> frozenset[str]:
 
 def retry(desk: Desk, refund_id: int, *, actor: str = OWNER, confirmed: bool = False) -> Changes:
     """Put a failed refund back in the queue, same refund no and amount (if still refundable)."""
+    desk.require(Right.REFUNDS)
     with desk.atomic():
         ref = _refund(refund_id)
         if "retry" not in _actions(ref):
@@ -89,6 +91,9 @@ def retry(desk: Desk, refund_id: int, *, actor: str = OWNER, confirmed: bool = F
         if ref.needs_confirmation and not confirmed:
             raise DomainError("confirm_non_idempotent", "该网关没有退款幂等保护，重新发送前请确认",
                               "this gateway has no refund idempotency; confirm before sending again")
+        limit = desk.over_limit(ref.gross_fen)
+        if limit is not None:
+            raise limit
         order = Order.get_by_id(ref.order_id)
         room = order.paid_fen - order.refunded_fen - order.refund_pending_fen
         if ref.gross_fen > room:
@@ -108,6 +113,7 @@ def retry(desk: Desk, refund_id: int, *, actor: str = OWNER, confirmed: bool = F
 
 def confirm(desk: Desk, refund_id: int, *, actor: str = OWNER) -> Changes:
     """The owner's explicit go-ahead for a gateway without refund idempotency."""
+    desk.require(Right.REFUNDS)
     with desk.atomic():
         ref = _refund(refund_id)
         ref.confirmed = True
@@ -127,6 +133,7 @@ def resolve_manually(desk: Desk, refund_id: int, succeeded: bool, note: str, *, 
     ``not_gateway_verifiable`` (succeeded "through the gateway" for a refund the gateway cannot
     have paid: no account, never sent, or refused; see ``domain.refund_states.gateway_verified_refusal``).
     """
+    desk.require(Right.REFUNDS)
     if not note.strip():
         raise DomainError("note_required", "请写明核实情况", "say what you checked")
     with desk.atomic():
@@ -134,6 +141,9 @@ def resolve_manually(desk: Desk, refund_id: int, succeeded: bool, note: str, *, 
         if "resolve" not in _actions(ref) or (ref.state == R.FAILED.value and not succeeded):
             raise DomainError("not_resolvable", f"该退款已是最终状态（{R(ref.state).zh}），不需要人工处理",
                               f"this refund is final already ({R(ref.state).en}); it needs no manual resolution")
+        limit = desk.over_limit(ref.gross_fen) if succeeded else None  # money recorded as gone back
+        if limit is not None:
+            raise limit
         refusal = gateway_verified_refusal(R(ref.state), ref.gateway_id is not None, int(ref.attempts or 0)) if succeeded and how is OutsideMethod.GATEWAY else None
         if refusal is not None:
             raise refusal

@@ -24,6 +24,7 @@ from ..domain.order import BuyerHistory, Channel, ReasonCode, RequestFacts
 from ..domain.policy import CancelPolicy
 from ..domain.refund_states import NO_GATEWAY, RefundStatus, status_on_approval
 from ..domain.refunds import RefundBreakdown, breakdown
+from ..domain.roles import PermissionRefused, Right
 from ..domain.states import OrderStatus, check_transition
 from ..gateways.base import Capability
 from ..gateways.registry import discover
@@ -32,7 +33,17 @@ from ..store.queries import light_rows
 from .changes import Changes, Skipped
 from .code_import import fill_all_backorders
 from .codes import void_order_codes
-from .common import OWNER, SYSTEM, add_events, buyer_history, event_row, facts, get_order, not_found
+from .common import (
+    OWNER,
+    SYSTEM,
+    add_events,
+    buyer_history,
+    event_row,
+    facts,
+    get_order,
+    not_found,
+    operator_name,
+)
 from .desk import Desk
 from .orders import _cancel_unpaid, expire_unpaid
 from .refund_nos import allocate as allocate_refund_nos
@@ -117,6 +128,7 @@ def open_request(
     confirm_non_idempotent: bool = False,
 ) -> tuple[Changes, int | None]:
     """Record a buyer's request. Unpaid orders cancel at once; refusals raise with the reason."""
+    desk.require(Right.REQUESTS)
     with desk.atomic():
         order = get_order(order_no)
         pv = preview(desk, order_no, reason, amount_fen, note)
@@ -146,6 +158,7 @@ def open_request(
 def cancel_order(desk: Desk, order_no: str, reason: ReasonCode, note: str = "", *, actor: str = OWNER,
                  confirm_non_idempotent: bool = False) -> Changes:
     """The owner cancels: unpaid at once; paid-not-delivered with a full refund; delivered refused."""
+    desk.require(Right.ORDERS)
     with desk.atomic():
         order = get_order(order_no)
         if order.status == S.PENDING_PAYMENT.value:
@@ -166,6 +179,7 @@ def approve(desk: Desk, request_id: int, *, amount_fen: int | None = None, actor
     """Approve a request (its refund is queued). ``void_code``: in a dispute over a delivered,
     unused 卡密, void the code first (services.codes.void_order_codes), in the same transaction,
     so it can never be used once the money goes back."""
+    desk.require(Right.REQUESTS)
     with desk.atomic():
         req = CancelRequest.get_or_none(CancelRequest.id == request_id)
         if req is None:
@@ -203,6 +217,7 @@ def reject(desk: Desk, request_id: int, reason_text: str, *, actor: str = OWNER)
 
 def bulk_approve(desk: Desk, request_ids: Sequence[int], *, actor: str = OWNER,
                  confirm_non_idempotent: bool = False) -> Changes:
+    desk.require(Right.REQUESTS)
     changes = Changes()
     with desk.atomic():
         items: list[tuple[Any, Any, int | None]] = []
@@ -220,6 +235,7 @@ def bulk_approve(desk: Desk, request_ids: Sequence[int], *, actor: str = OWNER,
 
 def bulk_reject(desk: Desk, request_ids: Sequence[int], reason_text: str, *, actor: str = OWNER,
                 raise_single: bool = False) -> Changes:
+    desk.require(Right.REQUESTS)
     reason_text = reason_text.strip()
     if not reason_text:
         raise DomainError("reject_reason_required", "拒绝必须填写原因", "a rejection needs a reason")
@@ -251,6 +267,7 @@ def bulk_reject(desk: Desk, request_ids: Sequence[int], reason_text: str, *, act
 def bulk_cancel(desk: Desk, order_nos: Sequence[str], reason: ReasonCode, note: str = "", *,
                 actor: str = OWNER) -> Changes:
     """Cancel many unpaid orders in one transaction; others are skipped with the reason."""
+    desk.require(Right.ORDERS)
     changes = Changes()
     with desk.atomic():
         for order_no in order_nos:
@@ -347,6 +364,7 @@ class _ApprovalRows:
     cancels: list[tuple[int, int, int]] = field(default_factory=list)
     stock_back: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     coupons_back: list[tuple[int, str]] = field(default_factory=list)
+    operator: str = ""  # who approved: recorded on each refund
 
 
 def _approve_batch(
@@ -370,15 +388,20 @@ def _approve_batch(
     refund_nos = iter(allocate_refund_nos(desk, len(items)))
     histories = _histories(desk, [o for _, o, _ in items])
     policies: dict[int | None, CancelPolicy] = {pid: desk.product_policy(p) for pid, p in products.items()}
-    rows = _ApprovalRows()
+    rows = _ApprovalRows(operator=operator_name(desk.db))
     for req, order, amount in items:
         try:
             plan = _plan_approval(req, order, amount, now, policies.get(order.product_id, desk.policy()), accounts,
                                   classes, confirm_non_idempotent, histories.get(order.buyer_ref_id, BuyerHistory(0)),
                                   desk.holidays())
+            limit = desk.over_limit(plan[0].gross_fen) if state == "approved" else None  # rules' own: not limited
+            if limit is not None:
+                raise limit
         except DomainError as exc:
             if raise_single:
                 raise
+            if isinstance(exc, PermissionRefused):  # the batch goes on and commits: so does this record
+                desk.log_refusal(exc)
             changes.skipped.append(Skipped(str(req.id), exc.code, exc.zh, exc.en))
             continue
         _add_approval(rows, req, order, plan, next(refund_nos), now, actor, state, note, confirm_non_idempotent)
@@ -430,6 +453,7 @@ def _add_approval(
         "state": RefundStatus.QUEUED.value if gateway_id else RefundStatus.NEEDS_OWNER.value,
         "needs_confirmation": needs_conf, "confirmed": needs_conf and confirm_non_idempotent,
         "created_at": now_s, "next_attempt_at": 0, "attempts": 0, "checks": 0, "resolved_how": "",
+        "operator": rows.operator,
         "security_warning": False,
         "last_error_kind": "" if gateway_id else NO_GATEWAY,
         "eta_earliest": eta.earliest.isoformat() if eta else None,

@@ -11,6 +11,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 from ..domain.calendar import HolidaySchedule, span_is_exact
@@ -234,6 +235,8 @@ def to_json(value: Any) -> Any:
         return iso(value)
     if isinstance(value, OrderStatus):
         return value.value
+    if isinstance(value, Enum) and hasattr(value, "code"):  # BreakKind, Role, Right: their stable code
+        return value.code
     if hasattr(value, "__dataclass_fields__"):
         return {k: to_json(getattr(value, k)) for k in value.__dataclass_fields__}
     if isinstance(value, list | tuple):

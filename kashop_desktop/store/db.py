@@ -34,7 +34,7 @@ from peewee import OperationalError, SqliteDatabase
 from ..domain.clock import SHOP_TZ
 from ..domain.errors import StoreBusy, StoreError, StoreUnusable
 from ..domain.states import OrderStatus
-from . import bulkload, codes6, codes13, health, rekey, report_tables, schema3, schema9
+from . import bulkload, codes6, codes13, health, rekey, report_tables, schema3, schema9, schema10
 from .backups import backup_file, list_backups, passes_check, stamp
 from .dated import UNDATED_INDEX, UNDATED_INDEX_SQL
 from .models import MODELS, PaymentWatch, ReconMark, StatusCount, database
@@ -182,7 +182,8 @@ MIGRATIONS: list[tuple[int, Callable[[SqliteDatabase], None]]] = [
     (7, _migration_7),
     (8, _migration_8),
     (9, schema9.migrate),
-    (11, report_tables.migrate),  # the reports' summary tables (10 belongs to other work)
+    (10, schema10.migrate),
+    (11, report_tables.migrate),  # the reports' summary tables
     (13, _migration_13),
 ]
 LATEST = MIGRATIONS[-1][0]
@@ -210,7 +211,13 @@ def _seconds(ms: int) -> str:
 
 
 class StoreDatabase(SqliteDatabase):
-    """SqliteDatabase whose transactions begin IMMEDIATE and wait their turn (see module doc)."""
+    """SqliteDatabase whose transactions begin IMMEDIATE and wait their turn (see module doc).
+
+    ``operator`` is the name of the operator working through this connection (the desk sets it
+    at sign-in); every log row written through it records that name (store.chain).
+    """
+
+    operator: str = ""
 
     def begin(self, lock_type: str | None = None) -> None:
         for attempt in range(1, BUSY_ATTEMPTS + 1):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from peewee import (
     SQL,
     AutoField,
+    BlobField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -195,9 +196,50 @@ class OrderEvent(BaseModel):
     before_status = CharField(null=True)
     after_status = CharField(null=True)
     data = TextField(default="{}")
+    operator = CharField(default="", constraints=[SQL("DEFAULT ''")])  # schema 10: who was at the desk
+    prev_id = IntegerField(null=True)  # schema 10: the row before it in the chain (domain.audit)
+    hash = BlobField(null=True)  # schema 10: SHA-256 chained to prev_id's (domain.audit)
 
     class Meta:
         indexes = ((("order", "id"), False),)
+
+
+class AuditEvent(BaseModel):
+    """Schema 10: the shop log (settings, operators, refusals, sign-ins), chained like the timeline."""
+
+    id = AutoField()
+    at = IntegerField(index=True)
+    operator = CharField()
+    action = CharField()
+    subject = CharField(default="")
+    note = TextField(default="")
+    data = TextField(default="{}")
+    prev_id = IntegerField(null=True)
+    hash = BlobField(null=True)
+
+
+class ChainHead(BaseModel):
+    """Schema 10: the last row of each chain (store.chain)."""
+
+    chain = CharField(primary_key=True)
+    last_id = IntegerField()
+    last_hash = BlobField()
+
+
+class Operator(BaseModel):
+    """Schema 10: a person who works the desk. ``password_hash`` is argon2 (empty: none set);
+    ``approve_limit_fen`` None means no limit; ``locked_until`` epoch seconds after five wrong tries."""
+
+    id = AutoField()
+    name = CharField(unique=True)
+    role = CharField()  # domain.roles.Role code
+    password_hash = TextField(default="")
+    approve_limit_fen = IntegerField(null=True)
+    disabled_at = IntegerField(null=True)
+    failed_tries = IntegerField(default=0)
+    locked_until = IntegerField(null=True)
+    created_at = IntegerField()
+    updated_at = IntegerField()
 
 
 class CancelRequest(BaseModel):
@@ -257,6 +299,7 @@ class Refund(BaseModel):
     next_attempt_at = IntegerField(default=0)
     eta_earliest = CharField(null=True)
     eta_latest = CharField(null=True)
+    operator = CharField(default="", constraints=[SQL("DEFAULT ''")])  # schema 10: who approved it
 
     class Meta:
         indexes = ((("state", "next_attempt_at"), False),)
@@ -338,4 +381,7 @@ MODELS = [
     CancelRequest,
     Refund,
     StatusCount,
+    AuditEvent,
+    ChainHead,
+    Operator,
 ]

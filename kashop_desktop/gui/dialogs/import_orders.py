@@ -337,6 +337,7 @@ class ImportDialog(QDialog):
     def _run_job(self, *, dry_run: bool) -> None:
         assert self.path is not None
         self.job = ImportProcess(self.ctx.desk.data_dir, self.path, dry_run=dry_run, columns=self.columns,
+                                 operator=self.ctx.desk.operator,
                                  all_or_nothing=not dry_run and self.all_or_nothing.isChecked(),
                                  chunk_rows=self.chunk_rows or CHUNK_ROWS)
         self.job.start()

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from ...domain.clock import to_epoch
 from ...domain.errors import StoreBusy
+from ...domain.roles import Right
 from ...store import bulkload
 from ...store.bulkload import BulkLoadLock
 from ..common import OWNER
@@ -80,6 +81,7 @@ def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: b
     the names the desk knows (``rows.Header.read``). ``encoding`` names a text file's encoding
     instead of detecting it (``reading.open_table``).
     """
+    desk.require(Right.IMPORT)
     table = open_table(path, encoding=encoding)
     report = ImportReport(all_or_nothing=all_or_nothing, estimated_rows=max(0, table.estimated_rows - 1),
                           dry_run=dry_run)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ...domain.errors import DomainError, StoreBusy, StoreUnusable
+from ...domain.roles import Identity, Role
 from .. import import_child
 from .importer import CHUNK_ROWS
 from .reading import ImportFileError
@@ -62,10 +63,13 @@ class ImportProcess:
     """One import (or check) of ``path`` into the store in ``data_dir``, in a child process."""
 
     def __init__(self, data_dir: Path, path: Path, *, all_or_nothing: bool = False, dry_run: bool = False,
-                 chunk_rows: int = CHUNK_ROWS, columns: Mapping[str, str] | None = None) -> None:
+                 chunk_rows: int = CHUNK_ROWS, columns: Mapping[str, str] | None = None,
+                 operator: Identity | None = None) -> None:
         self.data_dir, self.path = Path(data_dir), Path(path)
         self.options: dict[str, Any] = {"all_or_nothing": all_or_nothing, "dry_run": dry_run, "chunk_rows": chunk_rows,
                                         "columns": dict(columns or {})}
+        # The window's operator (signed in there): the child works as them, its rows record them.
+        self.operator = None if operator is None else (operator.name, operator.role.code, operator.approve_limit_fen)
         self.progress: Progress | None = None
         self.report: ImportReport | None = None
         self.error: DomainError | None = None
@@ -80,7 +84,7 @@ class ImportProcess:
         receive, send = self._context.Pipe(duplex=False)
         self._process = self._context.Process(  # type: ignore[attr-defined]
             target=import_child.run_child, name="kashop-import", daemon=True,
-            args=(str(self.data_dir), str(self.path), self.options, self._cancel, send))
+            args=(str(self.data_dir), str(self.path), {**self.options, "operator": self.operator}, self._cancel, send))
         self._process.start()
         send.close()  # the child holds its own end: the parent sees EOF when the child is gone
         self._conn = receive
@@ -204,6 +208,10 @@ def child_body(data_dir: str, path: str, options: dict[str, Any], cancel: Any,
     desk: Desk | None = None
     try:
         desk = Desk.open(data_dir)
+        options = dict(options)
+        who = options.pop("operator", None)
+        if who is not None:
+            desk.sign_in(Identity(who[0], Role.of(who[1]), who[2]))
         started = time.monotonic()
         report = import_file(desk, Path(path), progress=progress, cancel=cancel.is_set, **options)
         conn.send(("done", report))

@@ -17,13 +17,14 @@ from ...domain.contacts import contact_key
 from ...domain.money import format_yuan
 from ...domain.order import ProductType
 from ...domain.states import OrderStatus
+from ...store import chain
 from ...store.models import Order
 from ..bulk import DEFAULTS as _DEFAULTS
 from ..bulk import INSERT_SQL as _INSERT_SQL
 from ..bulk import order_values as _order_values
 from ..buyers import hold_new_orders
 from ..codes import release_reserved
-from ..common import add_events, event_row, release_stock_and_coupon
+from ..common import add_events, event_row, operator_name, release_stock_and_coupon
 from ..desk import Desk
 from ..orders import deliver_after_payment
 from ..trade_nos import TradeNoClaims
@@ -40,8 +41,8 @@ _BUYER_CACHE = 100_000
 _BUYER_SQL = ("INSERT OR IGNORE INTO buyer (contact, flagged, note, orders_count, cancel_count) "
               "VALUES (?, 0, '', 0, 0)")
 _IMPORTED_EVENTS_SQL = (
-    "INSERT INTO order_event (order_id, at, actor, action, note, before_status, after_status, data) "
-    "SELECT id, ?, ?, 'imported', '', NULL, status, '{}' FROM orders WHERE id > ? ORDER BY id")
+    "INSERT INTO order_event (order_id, at, actor, operator, action, note, before_status, after_status, data) "
+    "SELECT id, ?, ?, ?, 'imported', '', NULL, status, '{}' FROM orders WHERE id > ? ORDER BY id")
 _UPDATE_SQL = (
     "UPDATE orders SET status = ?, paid_at = COALESCE(paid_at, ?), delivered_at = COALESCE(delivered_at, ?), "
     "completed_at = COALESCE(completed_at, ?), cancelled_at = COALESCE(cancelled_at, ?), "
@@ -149,8 +150,11 @@ class ChunkWriter:
         con.executemany(_INSERT_SQL, [_order_values(_DEFAULTS | data) for data in rows])
         self.report.inserted += len(rows)
         # Inside this transaction nobody else inserts, so the new orders are exactly those above
-        # last_id: their 导入 timeline entries are one INSERT ... SELECT.
-        con.execute(_IMPORTED_EVENTS_SQL, (to_epoch(self.desk.now()), self.actor, last_id))
+        # last_id: their 导入 timeline entries are one INSERT ... SELECT, chained in one pass.
+        last_event = con.execute("SELECT COALESCE(MAX(id), 0) FROM order_event").fetchone()[0]
+        con.execute(_IMPORTED_EVENTS_SQL, (to_epoch(self.desk.now()), self.actor, operator_name(self.desk.db),
+                                           last_id))
+        chain.seal(con, "order_event", last_event)
         self.report.held += len(hold_new_orders(self.desk, last_id, self.actor))  # a blocked buyer's: for review
         changes = self.report.changes
         changes.counts_changed = True

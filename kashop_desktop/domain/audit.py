@@ -1,0 +1,83 @@
+"""The tamper-evident log: how a log row is encoded and chained (pure; no I/O).
+
+Each row of a chained table (the order timeline ``order_event`` and the shop log
+``audit_event``) carries ``prev_id``, the id of the row written before it in the same chain (0 for
+the first), and ``hash``, a SHA-256 digest chained to that row::
+
+    hash = SHA-256(previous row's hash || canonical(row))
+
+where the first row's "previous hash" is 32 zero bytes and ``canonical(row)`` is the UTF-8 of a
+JSON array (no spaces, non-ASCII kept as is, ``null`` for NULL) of the row's fields in the order
+its chain names them (``ORDER_EVENT_FIELDS``, ``AUDIT_EVENT_FIELDS``): the row's own id and
+``prev_id`` first, then every column a person reads. The ``data`` column is hashed as the JSON
+text stored, byte for byte. Editing any field, deleting a row or inserting one outside the desk
+therefore breaks the chain at that row; ``ChainBreak`` says which row and how.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+GENESIS = bytes(32)
+
+#: The fields of an ``order_event`` row in hash order (see the module docstring).
+ORDER_EVENT_FIELDS = ("id", "prev_id", "order_id", "at", "actor", "operator", "action", "note",
+                      "before_status", "after_status", "data")
+#: The fields of an ``audit_event`` row (the shop log: settings, operators, refusals) in hash order.
+AUDIT_EVENT_FIELDS = ("id", "prev_id", "at", "operator", "action", "subject", "note", "data")
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def canonical(values: Sequence[object]) -> bytes:
+    """The bytes hashed for one row: its field values (ints, strings, None) as a compact JSON array."""
+    return _ENCODER.encode(list(values)).encode("utf-8")
+
+
+def link(previous: bytes, values: Sequence[object]) -> bytes:
+    """The 32-byte hash of a row whose chain predecessor hashed to ``previous``."""
+    return hashlib.sha256(previous + canonical(values)).digest()
+
+
+class BreakKind(Enum):
+    """How a chain was broken at a row (Chinese, English for people)."""
+
+    EDITED = ("edited", "被改动", "edited")
+    DELETED = ("deleted", "被删除", "deleted")
+    INSERTED = ("inserted", "被外部插入", "inserted out of band")
+
+    def __init__(self, code: str, zh: str, en: str) -> None:
+        self.code, self.zh, self.en = code, zh, en
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first row where a chain does not hold.
+
+    ``row_id`` names the row that was edited or inserted; for a deletion it names the row
+    that is missing (the id the next row records as its predecessor), and ``after_id`` the
+    last intact row before it (0 when none).
+    """
+
+    chain: str  # "order_event" | "audit_event"
+    kind: BreakKind
+    row_id: int
+    after_id: int = 0
+
+    @property
+    def zh(self) -> str:
+        where = "操作日志" if self.chain == "audit_event" else "订单时间线"
+        if self.kind is BreakKind.DELETED:
+            return f"{where}第 {self.row_id} 行（第 {self.after_id} 行之后）{self.kind.zh}"
+        return f"{where}第 {self.row_id} 行{self.kind.zh}"
+
+    @property
+    def en(self) -> str:
+        where = "shop log" if self.chain == "audit_event" else "order timeline"
+        if self.kind is BreakKind.DELETED:
+            return f"{where} row {self.row_id} (after row {self.after_id}) was {self.kind.en}"
+        return f"{where} row {self.row_id} was {self.kind.en}"

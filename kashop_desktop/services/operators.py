@@ -1,0 +1,261 @@
+"""Operators: who works the desk, their roles, passwords and approval limits, and signing in.
+
+A shop starts with one operator, the owner (店主), and needs no sign-in (single-owner mode)
+until the owner adds a second active operator; from then on the window asks who is working and
+the command line needs ``--operator NAME``. Passwords are stored only as argon2id hashes
+(argon2-cffi, its default parameters: RFC 9106's second recommended option) and never logged.
+Five wrong passwords in a row lock the operator for 15 minutes; the count and the lock are in
+the store, so a restart does not clear them. Every change here and every sign-in, failed or
+not, goes to the shop log (``Desk.log``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from ..domain.clock import from_epoch, to_epoch
+from ..domain.errors import DomainError
+from ..domain.money import format_yuan
+from ..domain.roles import LOCK_SECONDS, MAX_TRIES, Identity, Right, Role
+from ..store.models import Operator
+from .desk import Desk
+
+_HASHER = PasswordHasher()
+MIN_PASSWORD = 6
+MAX_NAME = 32
+#: Minutes without input after which the window asks who is working again (a setting).
+IDLE_SETTING = "idle_minutes"
+DEFAULT_IDLE_MINUTES = 15
+
+
+@dataclass(frozen=True)
+class OperatorView:
+    """One operator as listed: ``approve_limit_fen`` None means no limit; ``locked_until`` is
+    the end of a lock-out (Beijing time) or None."""
+
+    name: str
+    role: Role
+    approve_limit_fen: int | None
+    active: bool
+    has_password: bool
+    locked_until: datetime | None
+    created_at: datetime
+
+
+def _view(row: Operator, now: datetime) -> OperatorView:
+    locked = from_epoch(row.locked_until) if row.locked_until and row.locked_until > to_epoch(now) else None
+    created = from_epoch(row.created_at)
+    assert created is not None
+    return OperatorView(row.name, Role.of(row.role), row.approve_limit_fen, row.disabled_at is None,
+                        bool(row.password_hash), locked, created)
+
+
+def list_operators(desk: Desk) -> list[OperatorView]:
+    """Every operator, active ones first, then by name."""
+    now = desk.now()
+    rows = Operator.select().order_by(Operator.disabled_at.is_null(False), Operator.name)
+    return [_view(r, now) for r in rows]
+
+
+def _get(name: str) -> Operator:
+    row = Operator.get_or_none(Operator.name == name.strip())
+    if row is None:
+        raise DomainError("operator_not_found", f"没有名为 {name} 的操作员", f"no operator named {name}")
+    return row
+
+
+def check_name(name: str) -> str:
+    """The name as stored (trimmed); DomainError ``invalid_operator_name`` when empty, longer
+    than MAX_NAME characters or holding control characters."""
+    name = unicodedata.normalize("NFC", name.strip())
+    if not name or len(name) > MAX_NAME or any(unicodedata.category(c).startswith("C") for c in name):
+        raise DomainError("invalid_operator_name", f"操作员名字须为 1 到 {MAX_NAME} 个字符，不含控制字符",
+                          f"an operator's name is 1 to {MAX_NAME} characters, without control characters")
+    return name
+
+
+def check_password(password: str) -> None:
+    """DomainError ``weak_password`` for a password shorter than MIN_PASSWORD characters."""
+    if len(password) < MIN_PASSWORD:
+        raise DomainError("weak_password", f"密码至少 {MIN_PASSWORD} 个字符", f"a password needs at least {MIN_PASSWORD} characters")
+
+
+def _limit_text(limit_fen: int | None) -> str:
+    return "none" if limit_fen is None else format_yuan(limit_fen)
+
+
+def add(desk: Desk, name: str, role: Role, password: str, *, approve_limit_fen: int | None = None) -> OperatorView:
+    """Add an operator (owner only). A clerk's ``approve_limit_fen`` (fen; None: no limit) caps
+    the refunds they approve. Refused while an active owner has no password yet (once there
+    are two operators, everyone signs in) and for a name already taken."""
+    desk.require(Right.OPERATORS)
+    name = check_name(name)
+    check_password(password)
+    if approve_limit_fen is not None and approve_limit_fen < 0:
+        raise DomainError("invalid_limit", "审批额度不能为负", "an approval limit cannot be negative")
+    with desk.atomic():
+        bare = [r.name for r in Operator.select().where(
+            (Operator.role == Role.OWNER.code) & Operator.disabled_at.is_null() & (Operator.password_hash == ""))]
+        if bare:
+            raise DomainError(
+                "owner_needs_password",
+                f"添加操作员后每个人都要登录：请先为店主 {bare[0]} 设置密码（operators passwd {bare[0]}）。",
+                f"once there are several operators everyone signs in: set a password for the owner {bare[0]} first "
+                f"(operators passwd {bare[0]}).")
+        if Operator.select().where(Operator.name == name).exists():
+            raise DomainError("operator_exists", f"已有名为 {name} 的操作员", f"there is already an operator named {name}")
+        now = to_epoch(desk.now())
+        row = Operator.create(name=name, role=role.code, password_hash=_HASHER.hash(password),
+                              approve_limit_fen=approve_limit_fen, created_at=now, updated_at=now)
+        desk.log("operator_added", name, "", {"role": role.code, "approve_limit": _limit_text(approve_limit_fen)})
+    return _view(row, desk.now())
+
+
+def set_password(desk: Desk, name: str, password: str) -> None:
+    """Set an operator's password: their own, or anyone's by the owner. Clears a lock-out."""
+    row = _get(name)
+    if desk.operator is None or desk.operator.name != row.name:
+        desk.require(Right.OPERATORS)
+    check_password(password)
+    with desk.atomic():
+        Operator.update(password_hash=_HASHER.hash(password), failed_tries=0, locked_until=None,
+                        updated_at=to_epoch(desk.now())).where(Operator.id == row.id).execute()
+        desk.log("password_changed", row.name)
+
+
+def _last_owner_guard(row: Operator) -> None:
+    others = Operator.select().where((Operator.role == Role.OWNER.code) & Operator.disabled_at.is_null()
+                                     & (Operator.id != row.id)).count()
+    if row.role == Role.OWNER.code and row.disabled_at is None and others == 0:
+        raise DomainError("last_owner", f"{row.name} 是唯一在用的店主：不能停用或降级（先添加另一位店主）",
+                          f"{row.name} is the only active owner: cannot be disabled or demoted (add another owner first)")
+
+
+def set_active(desk: Desk, name: str, active: bool) -> None:
+    """Disable or enable an operator (owner only). The last active owner cannot be disabled."""
+    desk.require(Right.OPERATORS)
+    with desk.atomic():
+        row = _get(name)
+        if not active:
+            _last_owner_guard(row)
+        Operator.update(disabled_at=None if active else to_epoch(desk.now()), updated_at=to_epoch(desk.now())
+                        ).where(Operator.id == row.id).execute()
+        desk.log("operator_enabled" if active else "operator_disabled", row.name)
+    desk.sign_in(desk.operator if desk.operator else desk.sole_owner())
+
+
+def set_role(desk: Desk, name: str, role: Role) -> None:
+    """Change an operator's role (owner only). The last active owner cannot be demoted."""
+    desk.require(Right.OPERATORS)
+    with desk.atomic():
+        row = _get(name)
+        if role is not Role.OWNER:
+            _last_owner_guard(row)
+        Operator.update(role=role.code, updated_at=to_epoch(desk.now())).where(Operator.id == row.id).execute()
+        desk.log("operator_role", row.name, "", {"role": role.code})
+
+
+def set_limit(desk: Desk, name: str, approve_limit_fen: int | None) -> None:
+    """Set an operator's approval limit in fen (None: no limit); owner only."""
+    desk.require(Right.OPERATORS)
+    if approve_limit_fen is not None and approve_limit_fen < 0:
+        raise DomainError("invalid_limit", "审批额度不能为负", "an approval limit cannot be negative")
+    with desk.atomic():
+        row = _get(name)
+        Operator.update(approve_limit_fen=approve_limit_fen, updated_at=to_epoch(desk.now())
+                        ).where(Operator.id == row.id).execute()
+        desk.log("operator_limit", row.name, "", {"approve_limit": _limit_text(approve_limit_fen)})
+
+
+def _wrong() -> DomainError:
+    return DomainError("sign_in_failed", "操作员名字或密码不对", "wrong operator name or password")
+
+
+def sign_in(desk: Desk, name: str, password: str) -> Identity:
+    """Check ``name``'s password and work as them from now on; the Identity signed in.
+
+    Refused (DomainError, recorded in the shop log): an unknown name or a wrong password
+    (``sign_in_failed``, the same message for both), a disabled operator, one locked out
+    (``operator_locked``, saying until when). The fifth wrong password in a row locks the
+    operator for LOCK_SECONDS.
+    """
+    now = desk.now()
+    row = Operator.get_or_none(Operator.name == name.strip())
+    if row is None:
+        desk.log("sign_in_failed", name.strip()[:MAX_NAME], "unknown name")
+        raise _wrong()
+    if row.disabled_at is not None:
+        desk.log("sign_in_failed", row.name, "disabled")
+        raise DomainError("operator_disabled", f"操作员 {row.name} 已停用", f"operator {row.name} is disabled")
+    if row.locked_until and row.locked_until > to_epoch(now):
+        desk.log("sign_in_failed", row.name, "locked")
+        raise _locked(row.name, row.locked_until)
+    if not _verified(row.password_hash, password):
+        raise _failed(desk, row, now)
+    with desk.atomic():
+        Operator.update(failed_tries=0, locked_until=None).where(Operator.id == row.id).execute()
+        if _HASHER.check_needs_rehash(row.password_hash):
+            Operator.update(password_hash=_HASHER.hash(password)).where(Operator.id == row.id).execute()
+        who = Identity(row.name, Role.of(row.role), row.approve_limit_fen)
+        desk.sign_in(who)
+        desk.log("signed_in", row.name)
+    return who
+
+
+def _verified(stored: str, password: str) -> bool:
+    if not stored:
+        return False  # no password set: nobody signs in as this operator (the owner alone needs none)
+    try:
+        return bool(_HASHER.verify(stored, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _failed(desk: Desk, row: Operator, now: datetime) -> DomainError:
+    tries = (row.failed_tries or 0) + 1
+    locked_until = to_epoch(now + timedelta(seconds=LOCK_SECONDS)) if tries >= MAX_TRIES else None
+    with desk.atomic():
+        Operator.update(failed_tries=0 if locked_until else tries, locked_until=locked_until
+                        ).where(Operator.id == row.id).execute()
+        desk.log("sign_in_failed", row.name, "wrong password", {"tries": tries, "locked": locked_until is not None})
+    return _locked(row.name, locked_until) if locked_until else _wrong()
+
+
+def _locked(name: str, until: int) -> DomainError:
+    when = from_epoch(until)
+    assert when is not None
+    return DomainError("operator_locked",
+                       f"操作员 {name} 连续 {MAX_TRIES} 次密码错误，已锁定到 {when:%H:%M}（北京时间）；店主可重设其密码解锁",
+                       f"operator {name} is locked after {MAX_TRIES} wrong passwords until {when:%H:%M} (Beijing time); "
+                       "the owner can unlock by setting a new password")
+
+
+def sign_out(desk: Desk) -> None:
+    """Stop working as the signed-in operator (the window then asks who is working)."""
+    if desk.operator is not None:
+        desk.log("signed_out", desk.operator.name)
+    desk.sign_in(desk.sole_owner())
+
+
+def idle_minutes(desk: Desk) -> int:
+    """Minutes without input before the window asks who is working again (0: never)."""
+    value = desk.setting(IDLE_SETTING, DEFAULT_IDLE_MINUTES)
+    return value if isinstance(value, int) and 0 <= value <= 24 * 60 else DEFAULT_IDLE_MINUTES
+
+
+def set_idle_minutes(desk: Desk, minutes: int) -> None:
+    """Set the idle time (0-1440 minutes, 0: never ask again while the window is open); owner only."""
+    if not 0 <= minutes <= 24 * 60:
+        raise DomainError("invalid_idle_minutes", "空闲时间须在 0 到 1440 分钟之间", "the idle time must be 0-1440 minutes")
+    desk.set_setting(IDLE_SETTING, minutes)
+
+
+def has_password(desk: Desk, name: str) -> bool:
+    """Whether operator ``name`` has a password set (the owner working alone may have none)."""
+    row = Operator.get_or_none(Operator.name == name.strip())
+    return bool(row and row.password_hash)

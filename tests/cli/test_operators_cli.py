@@ -1,0 +1,136 @@
+"""The command line with operators: single-owner default, --operator and its password, the
+refusals of a clerk and of a viewer (exit 1), lock-out, and the log: check and audit export."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kashop_desktop.services import demo
+from kashop_desktop.services.desk import Desk
+
+
+def run(data_dir: Path, *args: str, code: int, operator: str | None = None, password: str | None = None,
+        new_password: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("KASHOP_OPERATOR_PASSWORD", "KASHOP_NEW_PASSWORD")}
+    env["PYTHONIOENCODING"] = "utf-8"
+    if password is not None:
+        env["KASHOP_OPERATOR_PASSWORD"] = password
+    if new_password is not None:
+        env["KASHOP_NEW_PASSWORD"] = new_password
+    who = ["--operator", operator] if operator else []
+    proc = subprocess.run([sys.executable, "-m", "kashop_desktop", *args, *who, "--data-dir", str(data_dir)],
+                          capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
+    assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
+    return proc
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo shop with an owner (password set), a clerk with a ¥50 limit and a viewer."""
+    data = tmp_path_factory.mktemp("team") / "data"
+    desk = Desk.open(data)
+    demo.build(desk, 60)
+    desk.close()
+    out = run(data, "operators", "add", "小王", "--role", "clerk", code=1, new_password="clerk-secret")
+    assert "operators passwd" in out.stderr  # the owner needs a password first
+    run(data, "operators", "passwd", "店主", code=0, new_password="owner-secret")
+    run(data, "operators", "add", "小王", "--role", "clerk", "--approve-limit", "50", code=0, new_password="clerk-secret")
+    run(data, "operators", "add", "阿May", "--role", "viewer", code=2, new_password="viewer-secret")  # no --operator
+    run(data, "operators", "add", "阿May", "--role", "viewer", code=0, new_password="viewer-secret", operator="店主",
+        password="owner-secret")
+    return data
+
+
+def _copy(team: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    target = tmp_path / "shop"
+    shutil.copytree(team, target)
+    return target
+
+
+def test_single_owner_needs_no_operator(data_dir: Path) -> None:
+    desk = Desk.open(data_dir)
+    demo.build(desk, 20)
+    desk.close()
+    listed = run(data_dir, "operators", "list", "--json", code=0)
+    assert '"role": "owner"' in listed.stdout and '"has_password": false' in listed.stdout
+    run(data_dir, "policy", "set", "cooling_off_minutes=12", code=0)
+
+
+def test_a_command_without_operator_is_a_usage_error(team: Path) -> None:
+    out = run(team, "orders", "list", code=2)
+    assert "--operator" in out.stderr and "several operators" in out.stderr and "多个操作员" in out.stderr
+    run(team, "orders", "list", "--limit", "1", code=2, operator="小王")  # no password and no terminal
+    assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ("policy", "set", "cooling_off_minutes=12"),
+    ("gateways", "add", "mine", "--kind", "sandbox", "--set", "scenario=success"),
+    ("operators", "disable", "阿May"),
+    ("operators", "set-limit", "小王", "500"),
+    ("audit", "export", "--from", "2020-01-01", "--to", "2030-12-31", "log.csv"),
+    ("holidays", "remove", "2027"),
+], ids=lambda a: " ".join(a[:2]))
+def test_owner_only_commands_are_refused_to_a_clerk(team: Path, tmp_path: Path, args: tuple[str, ...]) -> None:
+    shop = _copy(team, tmp_path)
+    out = run(shop, *args, code=1, operator="小王", password="clerk-secret")
+    assert "小王" in out.stderr and "ask the owner" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ("orders", "complete", "NOSUCH"),
+    ("requests", "reject", "1", "--reason", "no"),
+    ("buyers", "note", "13800138000", "VIP"),
+    ("refunds", "confirm", "1"),
+    ("codes", "reveal", "NOSUCH"),
+    ("backup",),
+], ids=lambda a: " ".join(a[:2]))
+def test_a_viewer_changes_nothing(team: Path, tmp_path: Path, args: tuple[str, ...]) -> None:
+    shop = _copy(team, tmp_path)
+    out = run(shop, *args, code=1, operator="阿May", password="viewer-secret")
+    assert "阿May" in out.stderr and "(viewer)" in out.stderr
+    run(shop, "orders", "list", "--limit", "3", code=0, operator="阿May", password="viewer-secret")
+
+
+def test_wrong_passwords_lock_out_and_everything_is_in_the_log(team: Path, tmp_path: Path) -> None:
+    shop = _copy(team, tmp_path)
+    for _ in range(4):
+        out = run(shop, "orders", "list", code=1, operator="小王", password="nope")
+        assert "wrong operator name or password" in out.stderr
+    out = run(shop, "orders", "list", code=1, operator="小王", password="nope")
+    assert "locked" in out.stderr and "锁定" in out.stderr
+    run(shop, "orders", "list", code=1, operator="小王", password="clerk-secret")
+    run(shop, "operators", "passwd", "小王", code=0, operator="店主", password="owner-secret", new_password="fresh-one")
+    run(shop, "orders", "list", "--limit", "1", code=0, operator="小王", password="fresh-one")
+    run(shop, "check", code=0, operator="小王", password="fresh-one")
+    target = tmp_path / "log.csv"
+    run(shop, "audit", "export", "--from", "2000-01-01", "--to", "2099-12-31", str(target), code=0, operator="店主",
+        password="owner-secret")
+    with target.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][:4] == ["时间（北京时间）", "日志", "行号", "操作员"]
+    actions = [(r[3], r[5], r[7]) for r in rows[1:] if r[1] == "shop"]
+    assert ("", "sign_in_failed", "小王") in actions and ("店主", "password_changed", "小王") in actions
+    assert ("店主", "operator_added", "阿May") in actions
+    assert all("nope" not in cell and "secret" not in cell for r in rows for cell in r)
+    assert sum(1 for r in rows[1:] if r[1] == "timeline") > 60
+
+
+def test_check_names_a_tampered_row(team: Path, tmp_path: Path) -> None:
+    shop = _copy(team, tmp_path)
+    con = sqlite3.connect(shop / "kashop.sqlite3")
+    victim = con.execute("SELECT id FROM order_event ORDER BY id LIMIT 1 OFFSET 10").fetchone()[0]
+    con.execute("UPDATE order_event SET actor = 'buyer' WHERE id = ?", (victim,))
+    con.commit()
+    con.close()
+    out = run(shop, "check", code=1, operator="阿May", password="viewer-secret")
+    assert f"row {victim} was edited" in out.stdout and f"第 {victim} 行被改动" in out.stdout
