@@ -30,6 +30,7 @@ from .context import DeskContext
 from .crash import install_excepthook
 from .dialogs.restore_backup import RestoreBackupDialog
 from .i18n import error_text, install_translator, remove_translators, ui_lang
+from .idle import IdleWatch
 from .main_window import MainWindow
 from .qt import (
     QApplication,
@@ -310,6 +311,9 @@ def run_window(app: QApplication, desk: Desk, smoke: bool, started: float, log_d
         painted.future.add_done_callback(lambda _f: chores.daily_backup())
     painted.future.add_done_callback(lambda _f: announce_start(log_dir / LOG_FILENAME))
     window.show()
+    idle = None if smoke else IdleWatch(window)
+    if desk.operator is None and not smoke:  # several operators: who is working?
+        ctx.start(window.switch_operator())
     # Start-up leaves ~60k long-lived objects (Qt wrappers, modules); moving them out of the
     # collector's reach keeps full collections short, so they never stall the event loop.
     loop.call_later(2.0, gc.freeze)
@@ -328,6 +332,8 @@ def run_window(app: QApplication, desk: Desk, smoke: bool, started: float, log_d
     finally:
         if chores is not None:
             chores.deleteLater()
+        if idle is not None:
+            idle.stop()
         window.close()
         window.deleteLater()
     return 0, window.restore_request

@@ -15,20 +15,24 @@ from typing import Any
 
 from ..applog import log_file
 from ..domain.refund_states import IN_FLIGHT_REFUND_STATES, REFUND_STATES_SHOWN, RefundStatus
-from ..services import gateways, maintenance, products, views
+from ..domain.roles import Right
+from ..services import gateways, maintenance, operators, products, views
 from ..services.changes import Changes
 from ..services.imports import ImportReport
 from ..services.payment_sync import SyncReport
 from ..services.refund_queue import QueueReport
 from .context import DeskContext
+from .dialogs.base import pick
 from .dialogs.export_orders import ExportDialog, describe_list
 from .dialogs.import_orders import ImportDialog
+from .dialogs.operators import SignInDialog
 from .dialogs.restore_backup import RestoreBackupDialog
 from .dialogs.vault import VaultDialog
 from .i18n import error_text, refund_state_label, switch_language
 from .orders_page import OrdersPage
 from .pages.codes import CodesPage
 from .pages.gateways import GatewaysPage
+from .pages.permissions import refuse_reason
 from .pages.products import ProductsPage
 from .pages.refunds import RefundsPage
 from .pages.reports import ReportsPage
@@ -46,6 +50,7 @@ from .qt import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QScrollArea,
     QSettings,
     QSize,
@@ -95,6 +100,7 @@ class MainWindow(QMainWindow):
         self._reconcile: QWidget | None = None
         self.persist_layout = True  # a smoke run or a screenshot run leaves the owner's layout alone
         self.restore_request: Path | None = None  # the backup chosen in File > 恢复备份
+        self.signing_in = False  # the sign-in dialog is up
         self.setWindowTitle(self.tr("kashop 卡店订单台"))
         self._build()
         self._build_menus()
@@ -157,12 +163,20 @@ class MainWindow(QMainWindow):
         self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.gateway_label = QLabel()
         self.refunds_label = QLabel()
+        self.operator_label = QLabel()
+        self.switch_button = QPushButton(self.tr("切换操作员"))
+        self.switch_button.setFlat(True)
+        self.switch_button.setToolTip(self.tr("换一位操作员登录（之后的操作记在新登录者名下）"))
+        self.switch_button.clicked.connect(lambda: self.ctx.start(self.switch_operator()))
         bar.addWidget(self.path_label, 1)
         self.stock_label = QLabel()
         self.stock_label.setStyleSheet("color:#a32020;")
         bar.addPermanentWidget(self.stock_label)
         bar.addPermanentWidget(self.gateway_label)
         bar.addPermanentWidget(self.refunds_label)
+        bar.addPermanentWidget(self.operator_label)
+        bar.addPermanentWidget(self.switch_button)
+        self.refresh_operator()
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("文件(&F)"))
@@ -185,6 +199,11 @@ class MainWindow(QMainWindow):
         restore.triggered.connect(lambda: self.ctx.start(self.restore_backup()))
         file_menu.addAction(restore)
         self.restore_action = restore
+        for action, right in ((import_action, Right.IMPORT), (backup, Right.BACKUP), (restore, Right.RESTORE)):
+            refused = refuse_reason(self.ctx.desk, right)
+            action.setEnabled(refused is None)
+            action.setToolTip(refused or "")
+        file_menu.setToolTipsVisible(True)
         file_menu.addSeparator()
         quit_action = QAction(self.tr("退出(&Q)"), self)
         quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
@@ -393,6 +412,37 @@ class MainWindow(QMainWindow):
                 ok=found.count(True), off=found.count(False), unknown=found.count(None)))
         self.gateway_label.setToolTip("\n".join([*each, self.tr("每次发送退款或同步支付后更新；之前为「未知」")]))
 
+    # ---- operators -----------------------------------------------------------------------------
+    def refresh_operator(self) -> None:
+        """The operator at the desk in the status bar; 切换操作员 once the shop has several."""
+        who = self.ctx.desk.operator
+        if who is None:
+            self.operator_label.setText(self.tr("未登录"))
+        else:
+            self.operator_label.setText(self.tr("操作员：{name}（{role}）").format(
+                name=who.name, role=pick(who.role.zh, who.role.en)))
+        self.switch_button.setVisible(not self.ctx.desk.single_owner)
+
+    async def switch_operator(self, reason: str = "") -> bool:
+        """Sign the operator out and ask who is working; the screens are built again for the
+        new operator's rights. Closing the dialog with nobody signed in closes the window."""
+        if self.signing_in:
+            return False
+        self.signing_in = True
+        try:
+            if self.ctx.desk.operator is not None and not self.ctx.desk.single_owner:
+                await self.ctx.run(operators.sign_out, self.ctx.desk)
+            self.refresh_operator()
+            who = await SignInDialog.ask(self, self.ctx, reason=reason)
+        finally:
+            self.signing_in = False
+        if who is None:
+            self.close()
+            return False
+        self.rebuild()
+        self.statusBar().showMessage(self.tr("{name} 已登录").format(name=who.name), 8000)
+        return True
+
     # ---- menu actions --------------------------------------------------------------------------
     async def back_up(self) -> None:
         try:
@@ -441,6 +491,12 @@ class MainWindow(QMainWindow):
         if app is None:
             return
         switch_language(app, lang)
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Build every screen, the menus and the status bar again (after a language switch or a
+        sign-in: their words and what is greyed out are set when built). The page on show, the
+        layout, the orders tab, search and selection stay."""
         row, old_orders, nav_state = self.nav.currentRow(), self.orders_page, self.splitter.saveState()
         orders_state = old_orders.layout_state()
         if self._about is not None:

@@ -15,6 +15,7 @@ from typing import Any
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
 from ..domain.order import ReasonCode
+from ..domain.roles import Right
 from ..services import delivery, orders, payment_sync, requests, views
 from ..services.changes import Changes
 from ..services.views import EventView, OrderDetail, RequestView
@@ -49,6 +50,7 @@ from .i18n import (
 )
 from .orders_model import STATUS_COLOURS
 from .outcomes import outcome_message
+from .pages.permissions import refuse_reason
 from .payment_status import order_result_text, sync_line
 from .qt import (
     QAbstractItemView,
@@ -78,6 +80,9 @@ ACTIONS: tuple[tuple[str, Any, str], ...] = (
     ("complete", CompleteDialog, "Ctrl+Shift+E"),
     ("open_request", OpenRequestDialog, "Ctrl+Shift+A"),
 )
+#: The right each action needs (services check it again: Desk.require).
+ACTION_RIGHTS = {"cancel": Right.ORDERS, "review": Right.REQUESTS, "restore": Right.ORDERS, "mark_paid": Right.ORDERS,
+                 "deliver": Right.ORDERS, "complete": Right.ORDERS, "open_request": Right.REQUESTS}
 
 
 class _FittingTable(QTableWidget):
@@ -440,6 +445,10 @@ class OrderDetailPane(QWidget):
         if open_requests:
             states["cancel"] = (False, has_open) if states["cancel"][0] else states["cancel"]
             states["open_request"] = (False, has_open)
+        for key, right in ACTION_RIGHTS.items():  # what the operator may not do at all, first
+            reason = refuse_reason(self.ctx.desk, right)
+            if reason is not None:
+                states[key] = (False, reason)
         return states
 
     def _cancel_state(self, d: OrderDetail) -> tuple[bool, str]:

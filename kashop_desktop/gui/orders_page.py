@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.clock import SHOP_TZ
+from ..domain.roles import Right
 from ..services import views
 from ..services.changes import Changes
 from ..services.views import OrderFilter, OrderRow
@@ -34,6 +35,7 @@ from .orders_model import (
     STATUS_COLOURS,
     OrdersModel,
 )
+from .pages.permissions import refuse_reason
 from .qt import (
     QAbstractItemView,
     QCheckBox,
@@ -239,6 +241,9 @@ class OrdersPage(QWidget):
         self.import_button.setText(self.tr("导入订单…"))
         self.import_button.setToolTip(self.tr("从 CSV / Excel 文件导入订单（文件 > 导入订单，Ctrl+I）"))
         self.import_button.clicked.connect(self.import_requested.emit)
+        refused = refuse_reason(self.ctx.desk, Right.IMPORT)
+        self.import_button.setEnabled(refused is None)
+        self.import_button.setToolTip(refused or self.import_button.toolTip())
         row.addWidget(self.search, 1)  # the search box takes the spare width
         row.addWidget(self.search_kind)
         row.addSpacing(8)

@@ -26,8 +26,20 @@ from typing import Any
 from ..domain.codes import CodeState
 from ..domain.errors import DomainError
 from ..domain.order import ReasonCode
+from ..domain.roles import OWNER_NAME, Role
 from ..domain.states import OrderStatus
-from ..services import buyers, code_import, codes, delivery, demo, maintenance, products, requests, views
+from ..services import (
+    buyers,
+    code_import,
+    codes,
+    delivery,
+    demo,
+    maintenance,
+    operators,
+    products,
+    requests,
+    views,
+)
 from ..services import orders as order_ops
 from ..services.desk import Desk
 from ..services.exports import ExportProgress
@@ -36,6 +48,7 @@ from .app import load_cjk_font, make_app
 from .context import DeskContext
 from .dialogs.codes import ImportCodesDialog
 from .dialogs.export_orders import ExportDialog, describe_list
+from .dialogs.operators import SignInDialog
 from .dialogs.product import ProductDialog
 from .dialogs.restore_backup import RestoreBackupDialog
 from .i18n import install_translator, remove_translators
@@ -45,6 +58,7 @@ from .orders_page import TAB_STATUSES
 from .pages.codes import BACKORDER_TAB, CodesPage
 from .pages.refunds import STATES, RefundsPage
 from .pages.reports import ReportsPage
+from .pages.settings import SettingsPage
 from .qt import QCoreApplication, QSettings, QtWidgets, QWidget, qasync
 
 WINDOW_SIZE = (1366, 768)
@@ -256,6 +270,36 @@ class Shooter:
         dialog.deleteLater()
 
 
+    async def operators(self, window: MainWindow, suffix: str = "") -> None:
+        """Settings > 操作员 with a clerk and a viewer added, and the sign-in dialog over the
+        window (a screen grab, so the dialog is in the picture as the owner sees it)."""
+        desk = self.ctx.desk
+        if desk.single_owner:
+            await self.ctx.run(operators.set_password, desk, OWNER_NAME, "demo-owner")
+            await self.ctx.run(operators.add, desk, "小王", Role.CLERK, "demo-clerk", approve_limit_fen=100_00)
+            await self.ctx.run(operators.add, desk, "阿May", Role.VIEWER, "demo-viewer")
+        window.rebuild()
+        page = window.show_page("settings")
+        assert isinstance(page, SettingsPage)
+        viewport = page.parentWidget()
+        scroll = viewport.parentWidget() if viewport is not None else None  # the page's scroll area
+        if isinstance(scroll, QtWidgets.QScrollArea):
+            scroll.ensureWidgetVisible(page.operators_box, 0, 0)
+        page.operators_box.table.selectRow(1)
+        await self.shoot(window, f"settings_operators{suffix}")
+        window.show_page("orders")  # where the sign-in dialog comes up at start
+        dialog = SignInDialog(window, self.ctx)
+        dialog.show()
+        await asyncio.sleep(PAINT_WAIT_S)
+        path = self.out / f"dialog_sign_in{suffix}.png"
+        top_left = window.mapToGlobal(window.rect().topLeft())
+        shot = window.screen().grabWindow(0, top_left.x(), top_left.y(), window.width(), window.height())
+        _save_image(shot.toImage(), path)
+        self.written.append(path)
+        dialog.close()
+        dialog.deleteLater()
+
+
 IMPORT_SAMPLE = ["K01NEWCODE0000001", "K01NEWCODE0000002", "CARD20261201----PASS8812", "K01NEWCODE0000001"]
 
 
@@ -338,6 +382,7 @@ async def run(out: Path, small: bool = False) -> Shooter:
         await shooter.pages(window)
         await shooter.dialogs(window)
         await shooter.held_order(window)
+        await shooter.operators(window)
         if small:
             await small_screen(shooter, window, "")
         window.close()
@@ -348,6 +393,7 @@ async def run(out: Path, small: bool = False) -> Shooter:
         await shooter.pages(english, "_en")
         await shooter.dialogs(english, "_en")
         await shooter.held_order(english, "_en")
+        await shooter.operators(english, "_en")
         if small:
             await small_screen(shooter, english, "_en")
         english.close()

@@ -82,9 +82,7 @@ def mark_paid(
     if not trade_no:
         raise DomainError("trade_no_required", "补单必须填写网关交易号", "marking paid needs the gateway trade no")
     if not confirmed:
-        raise DomainError(
-            "confirmation_required", "补单需要二次确认（--yes）", "marking paid needs a second confirmation (--yes)"
-        )
+        raise DomainError("confirmation_required", "补单需要二次确认（--yes）", "marking paid needs a second confirmation (--yes)")
     changes = Changes()
     with desk.atomic():
         order = get_order(order_no)

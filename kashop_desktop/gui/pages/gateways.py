@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...domain.errors import DomainError
+from ...domain.roles import Right
 from ...services import gateways as gateway_service
 from ...services.gateways import AccountView, GatewayKind
 from ..context import DeskContext
@@ -33,6 +34,7 @@ from ..qt import (
     QVBoxLayout,
     QWidget,
 )
+from .permissions import refuse_reason
 
 COLUMNS = 7
 
@@ -126,7 +128,11 @@ class GatewaysPage(QWidget):
 
     def update_actions(self) -> None:
         has = self.selected() is not None
-        self.edit_button.setEnabled(has)
+        refused = refuse_reason(self.ctx.desk, Right.GATEWAYS)
+        self.edit_button.setEnabled(has and refused is None)
+        self.add_button.setEnabled(refused is None)
+        for button in (self.add_button, self.edit_button):
+            button.setToolTip(refused or "")
         self.test_button.setEnabled(has and not self.testing)
 
     # ---- actions -----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...domain.refund_states import REFUND_STATES_SHOWN, OutsideMethod
+from ...domain.roles import Right
 from ...services import gateways as gateway_service
 from ...services import refund_queue, views
 from ...services.changes import Changes
@@ -41,6 +42,7 @@ from ..qt import (
     QWidget,
 )
 from ..tabs import FittingTabBar, TabCount
+from .permissions import refuse_reason
 
 Index = QModelIndex | QPersistentModelIndex
 OBJECT_ROLE = Qt.ItemDataRole.UserRole
@@ -213,9 +215,12 @@ class RefundsPage(QWidget):
         self.send_button.setEnabled(not busy)
         refund = self.selected()
         allowed = refund.actions if refund is not None else frozenset()
+        refused = refuse_reason(self.ctx.desk, Right.REFUNDS)
         for key in ("retry", "query", "resolve"):
-            self.buttons[key].setEnabled(key in allowed and not busy)
-        self.buttons["confirm"].setEnabled("confirm" in allowed)
+            self.buttons[key].setEnabled(key in allowed and not busy and (refused is None or key == "query"))
+        self.buttons["confirm"].setEnabled("confirm" in allowed and refused is None)
+        for key in ("retry", "resolve", "confirm"):
+            self.buttons[key].setToolTip(refused or "")
 
     # ---- sending -----------------------------------------------------------------------------
     async def send_now(self, refund_ids: list[int] | None = None, force: bool = False) -> QueueReport | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from ...domain.roles import Right
 from ...services import requests, views
 from ...services.changes import Changes, Skipped
 from ..context import DeskContext
@@ -40,6 +41,7 @@ from ..qt import (
     QWidget,
 )
 from ..tabs import FittingTabBar
+from .permissions import refuse_reason
 
 CHUNK = 50
 Index = QModelIndex | QPersistentModelIndex
@@ -242,9 +244,12 @@ class RequestsPage(QWidget):
 
     def update_actions(self, *_: object) -> None:
         count = len(self.selected_ids())
-        can_bulk = self.state == "open" and count > 0 and not self.running
+        refused = refuse_reason(self.ctx.desk, Right.REQUESTS)
+        can_bulk = self.state == "open" and count > 0 and not self.running and refused is None
         self.approve_button.setEnabled(can_bulk)
         self.reject_button.setEnabled(can_bulk and bool(self.reject_reason.text().strip()))
+        for button in (self.approve_button, self.reject_button):
+            button.setToolTip(refused or "")
         self.review_button.setEnabled(self.table.currentIndex().isValid() and not self.running)
         self.selection_label.setText(self.tr("已选 {count} 条").format(count=count))
 

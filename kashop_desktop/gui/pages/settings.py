@@ -1,4 +1,4 @@
-"""Settings: the cancel policy, holidays, the UI language, the data folder and backups.
+"""Settings: the cancel policy, holidays, the UI language, operators, the data folder and backups.
 
 Every policy field is a text field whose validator takes only what ``domain.policy.
 parse_display_value`` takes (whole numbers; the auto-approve ceiling in yuan and the refund fee
@@ -14,6 +14,7 @@ from typing import Any
 
 from ...domain.errors import DomainError, PolicyError
 from ...domain.policy import SPECS, CancelPolicy, display_text, parse_display_value
+from ...domain.roles import Right
 from ...services import maintenance
 from ...services.changes import Changes
 from ...services.policy_settings import policy_with, set_policy_values
@@ -35,6 +36,8 @@ from ..qt import (
     QWidget,
 )
 from .holidays_box import HolidaysBox
+from .operators_box import OperatorsBox
+from .permissions import refuse_reason
 from .secrets_box import SecretsBox
 
 YUAN_FIELD = "auto_approve_ceiling_fen"
@@ -70,15 +73,30 @@ class SettingsPage(QWidget):
         self.pending: CancelPolicy | None = None
         self.last_backup: Path | None = None
         layout = QVBoxLayout(self)
-        layout.addWidget(self._policy_box())
+        self.policy_box = self._policy_box()
+        layout.addWidget(self.policy_box)
         self.holidays_box = HolidaysBox(ctx, self)
         layout.addWidget(self.holidays_box)
         layout.addWidget(self._language_box())
+        self.operators_box = OperatorsBox(ctx, self)
+        layout.addWidget(self.operators_box)
         layout.addWidget(self._data_box())
         layout.addWidget(SecretsBox(ctx, self))
         layout.addStretch(1)
         ctx.changed.connect(self.on_changed)
         self.load_policy(self.saved_policy)
+        self.apply_rights()
+
+    def apply_rights(self) -> None:
+        """Grey out what the operator at the desk may not change, saying why (the services
+        refuse it anyway)."""
+        shop_wide = refuse_reason(self.ctx.desk, Right.POLICY)
+        for widget in (self.policy_box, self.holidays_box, self.auto_backup, self.backup_keep):
+            widget.setEnabled(shop_wide is None)
+            widget.setToolTip(shop_wide or "")
+        backup = refuse_reason(self.ctx.desk, Right.BACKUP)
+        self.backup_button.setEnabled(backup is None)
+        self.backup_button.setToolTip(backup or "")
 
     # ---- policy ------------------------------------------------------------------------------
     def _policy_box(self) -> QGroupBox:

@@ -1,0 +1,57 @@
+"""Asks who is working again after the desk has been left alone for the idle time (Settings).
+
+Only once the shop has several operators: the owner working alone never signs in. Any key,
+click or wheel turn in the application counts as work; the idle time is read from the
+settings every check (every 15 s), so a change in Settings > 操作员 applies at once.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ..services import operators
+from .qt import QCoreApplication, QEvent, QObject, QTimer
+
+CHECK_MS = 15_000
+_INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel}
+
+
+class IdleWatch(QObject):
+    """Watches the application's input; after the idle time calls ``window.switch_operator``."""
+
+    def __init__(self, window: Any, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.window = window
+        self.last_input = time.monotonic()
+        self.timer = QTimer(self)
+        self.timer.setInterval(CHECK_MS)
+        self.timer.timeout.connect(self.check)
+        self.timer.start()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _INPUT:
+            self.last_input = time.monotonic()
+        return False
+
+    def check(self, now: float | None = None) -> bool:
+        """Ask who is working if the desk has been idle long enough; True when it asked."""
+        desk = self.window.ctx.desk
+        if desk.single_owner or self.window.signing_in or desk.operator is None:
+            return False
+        minutes = operators.idle_minutes(desk)
+        idle = (time.monotonic() if now is None else now) - self.last_input
+        if not minutes or idle < minutes * 60:
+            return False
+        reason = QCoreApplication.translate("IdleWatch", "已经 {n} 分钟没有操作，请重新登录。").format(n=minutes)
+        self.window.ctx.start(self.window.switch_operator(reason))
+        return True
+
+    def stop(self) -> None:
+        self.timer.stop()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)

@@ -1,0 +1,125 @@
+"""Operators in the window: the sign-in dialog, Settings > 操作员, what a viewer sees greyed
+out (with the services' reason), the status bar and the idle sign-in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kashop_desktop.domain.roles import OWNER_NAME, Identity, Role
+from kashop_desktop.gui.dialogs.operators import AddOperatorDialog, LimitDialog, PasswordDialog, SignInDialog
+from kashop_desktop.gui.idle import IdleWatch
+from kashop_desktop.gui.order_detail import OrderDetailPane
+from kashop_desktop.gui.pages import SettingsPage
+from kashop_desktop.services import operators, views
+from kashop_desktop.store.models import AuditEvent
+from tests.gui.test_dialogs import desk_context, qasync_loop, run, small_shop, submit
+
+pytestmark = pytest.mark.gui
+_aloop = pytest.fixture(qasync_loop, name="aloop")
+_ctx = pytest.fixture(desk_context, name="ctx")
+_shop = pytest.fixture(small_shop, name="shop")
+
+
+def _team(desk: Any) -> None:
+    operators.set_password(desk, OWNER_NAME, "owner-secret")
+    operators.add(desk, "小王", Role.CLERK, "clerk-secret", approve_limit_fen=50_00)
+    operators.add(desk, "阿May", Role.VIEWER, "viewer-secret")
+
+
+def test_the_sign_in_dialog_refuses_a_wrong_password_then_signs_in(qtbot, ctx):
+    _team(ctx.desk)
+    ctx.desk.sign_in(None)
+    dialog = SignInDialog(None, ctx)
+    qtbot.addWidget(dialog)
+    names = [dialog.name.itemData(i) for i in range(dialog.name.count())]
+    assert set(names) == {OWNER_NAME, "小王", "阿May"}
+    assert not dialog.ok_button.isEnabled()
+    dialog.name.setCurrentIndex(names.index("小王"))
+    dialog.password.setText("wrong")
+    assert not submit(qtbot, dialog)
+    assert "密码不对" in dialog.message.text() and ctx.desk.operator is None
+    dialog.password.setText("clerk-secret")
+    assert submit(qtbot, dialog)
+    assert dialog.result_value.name == "小王" and ctx.desk.operator.name == "小王"
+
+
+def test_settings_operators_adds_an_operator_and_greys_out_for_a_clerk(qtbot, ctx):
+    operators.set_password(ctx.desk, OWNER_NAME, "owner-secret")
+    page = SettingsPage(ctx)
+    qtbot.addWidget(page)
+    box = page.operators_box
+    assert box.add_button.isEnabled()
+    add = AddOperatorDialog(page, ctx)
+    qtbot.addWidget(add)
+    add.name.setText("小王")
+    add.password.setText("clerk-secret")
+    add.again.setText("clerk-secret")
+    add.limit.setText("80")
+    assert submit(qtbot, add)
+    box.refresh()
+    assert [box.table.item(r, 0).text() for r in range(box.table.rowCount())] == ["小王", OWNER_NAME]
+    assert box.table.item(0, 2).text() == "¥80.00"
+    box.table.selectRow(0)
+    limit = LimitDialog(page, ctx, "小王", 80_00)
+    qtbot.addWidget(limit)
+    limit.limited.setChecked(False)
+    assert submit(qtbot, limit)
+    assert operators.list_operators(ctx.desk)[0].approve_limit_fen is None
+    ctx.desk.sign_in(Identity("小王", Role.CLERK, 50_00))
+    clerk_page = SettingsPage(ctx)
+    qtbot.addWidget(clerk_page)
+    assert not clerk_page.policy_box.isEnabled() and "小王" in clerk_page.policy_box.toolTip()
+    assert not clerk_page.operators_box.add_button.isEnabled()
+    clerk_page.operators_box.table.selectRow(0)  # themselves: a clerk changes their own password
+    assert clerk_page.operators_box.password_button.isEnabled()
+    own = PasswordDialog(clerk_page, ctx, "小王")
+    qtbot.addWidget(own)
+    own.password.setText("new-secret")
+    own.again.setText("new-secret")
+    assert submit(qtbot, own)
+
+
+def test_a_viewer_sees_every_order_action_greyed_out_with_the_reason(qtbot, ctx, shop):
+    _team(ctx.desk)
+    order_no = shop.order("paid")
+    ctx.desk.sign_in(Identity("阿May", Role.VIEWER))
+    pane = OrderDetailPane(ctx)
+    qtbot.addWidget(pane)
+    pane.show_order(views.order_detail(ctx.desk, order_no).id)
+    for key, button in pane.buttons.items():
+        assert not button.isEnabled(), key
+        assert "阿May" in button.toolTip()
+
+
+def test_the_window_shows_the_operator_and_asks_again_after_the_idle_time(qtbot, ctx, tmp_path: Path):
+    from kashop_desktop.gui.main_window import MainWindow
+    from kashop_desktop.gui.qt import QSettings
+
+    window = MainWindow(ctx, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    assert "店主" in window.operator_label.text() and window.switch_button.isHidden()
+    _team(ctx.desk)
+    operators.sign_in(ctx.desk, "小王", "clerk-secret")
+    window.refresh_operator()
+    assert "小王" in window.operator_label.text() and not window.switch_button.isHidden()
+    idle = IdleWatch(window)
+    try:
+        assert not idle.check(now=idle.last_input + 60)  # a minute: not yet
+        assert idle.check(now=idle.last_input + 15 * 60 + 1)
+        qtbot.waitUntil(lambda: any(w.isVisible() for w in window.findChildren(SignInDialog)), timeout=5000)
+        assert ctx.desk.operator is None and window.signing_in
+        dialog = next(w for w in window.findChildren(SignInDialog) if w.isVisible())
+        assert "15" in dialog.intro.text()
+        dialog.password.setText("owner-secret")
+        dialog.name.setCurrentIndex([dialog.name.itemData(i) for i in range(dialog.name.count())].index(OWNER_NAME))
+        run(qtbot, dialog.submit())
+        qtbot.waitUntil(lambda: not window.signing_in, timeout=5000)
+        assert ctx.desk.operator.name == OWNER_NAME and "店主" in window.operator_label.text()
+    finally:
+        idle.stop()
+    actions = [(e.operator, e.action) for e in AuditEvent.select().order_by(AuditEvent.id)]
+    assert actions[-2:] == [("小王", "signed_out"), (OWNER_NAME, "signed_in")]
