@@ -4481,6 +4481,42 @@ Not available: {why}</translation>
         <translation>Automatic backups</translation>
     </message>
     <message>
+        <source>检查数据与操作日志</source>
+        <translation>Check the data and the log</translation>
+    </message>
+    <message>
+        <source>完整检查数据文件，并校验操作日志的哈希链（大店铺要几十秒）</source>
+        <translation>Check the whole data file and verify the log&apos;s hash chains (tens of seconds on a big shop)</translation>
+    </message>
+    <message>
+        <source>检查</source>
+        <translation>Check</translation>
+    </message>
+    <message>
+        <source>正在检查…</source>
+        <translation>Checking…</translation>
+    </message>
+    <message>
+        <source>数据文件完整性检查未通过：{result}</source>
+        <translation>The data file failed its integrity check: {result}</translation>
+    </message>
+    <message>
+        <source>数据完好；操作日志 {n} 行，哈希链无误。</source>
+        <translation>The data is sound; the log&apos;s {n} rows hold their hash chain.</translation>
+    </message>
+    <message>
+        <source>发现问题：{problems}</source>
+        <translation>Problems found: {problems}</translation>
+    </message>
+    <message>
+        <source>；</source>
+        <translation>; </translation>
+    </message>
+    <message>
+        <source>发现问题，详见命令 kashop-desktop check 的输出。</source>
+        <translation>Problems found: see the output of kashop-desktop check.</translation>
+    </message>
+    <message>
         <source>每天自动备份</source>
         <translation>Back up every day</translation>
     </message>

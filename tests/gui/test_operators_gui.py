@@ -123,3 +123,23 @@ def test_the_window_shows_the_operator_and_asks_again_after_the_idle_time(qtbot,
         idle.stop()
     actions = [(e.operator, e.action) for e in AuditEvent.select().order_by(AuditEvent.id)]
     assert actions[-2:] == [("小王", "signed_out"), (OWNER_NAME, "signed_in")]
+
+
+def test_the_windows_check_names_a_tampered_row(qtbot, ctx, shop):
+    import sqlite3
+
+    from kashop_desktop.domain.order import ReasonCode
+    from kashop_desktop.services import requests
+
+    requests.open_request(ctx.desk, shop.order("paid"), ReasonCode.WRONG_ITEM)
+    page = SettingsPage(ctx)
+    qtbot.addWidget(page)
+    report = run(qtbot, page.check_now(), timeout=30000)
+    assert report.ok and "哈希链无误" in page.check_result.text()
+    raw = sqlite3.connect(ctx.desk.db_path)
+    victim = raw.execute("SELECT MAX(id) FROM order_event").fetchone()[0]
+    raw.execute("UPDATE order_event SET note = 'changed' WHERE id = ?", (victim,))
+    raw.commit()
+    raw.close()
+    report = run(qtbot, page.check_now(), timeout=30000)
+    assert not report.ok and f"第 {victim} 行被改动" in page.check_result.text()
