@@ -14,9 +14,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import Any
 
 from ..domain.clock import from_epoch, to_epoch
 from ..domain.errors import DomainError
@@ -25,7 +23,16 @@ from ..domain.roles import LOCK_SECONDS, MAX_TRIES, Identity, Right, Role
 from ..store.models import Operator
 from .desk import Desk
 
-_HASHER = PasswordHasher()
+_HASHERS: list[Any] = []
+
+
+def _hasher() -> Any:
+    """argon2-cffi's PasswordHasher with its defaults, imported on first use (not at start-up)."""
+    if not _HASHERS:
+        from argon2 import PasswordHasher
+
+        _HASHERS.append(PasswordHasher())
+    return _HASHERS[0]
 MIN_PASSWORD = 6
 MAX_NAME = 32
 #: Minutes without input after which the window asks who is working again (a setting).
@@ -110,7 +117,7 @@ def add(desk: Desk, name: str, role: Role, password: str, *, approve_limit_fen: 
         if Operator.select().where(Operator.name == name).exists():
             raise DomainError("operator_exists", f"已有名为 {name} 的操作员", f"there is already an operator named {name}")
         now = to_epoch(desk.now())
-        row = Operator.create(name=name, role=role.code, password_hash=_HASHER.hash(password),
+        row = Operator.create(name=name, role=role.code, password_hash=_hasher().hash(password),
                               approve_limit_fen=approve_limit_fen, created_at=now, updated_at=now)
         desk.log("operator_added", name, "", {"role": role.code, "approve_limit": _limit_text(approve_limit_fen)})
     return _view(row, desk.now())
@@ -123,7 +130,7 @@ def set_password(desk: Desk, name: str, password: str) -> None:
         desk.require(Right.OPERATORS)
     check_password(password)
     with desk.atomic():
-        Operator.update(password_hash=_HASHER.hash(password), failed_tries=0, locked_until=None,
+        Operator.update(password_hash=_hasher().hash(password), failed_tries=0, locked_until=None,
                         updated_at=to_epoch(desk.now())).where(Operator.id == row.id).execute()
         desk.log("password_changed", row.name)
 
@@ -199,8 +206,8 @@ def sign_in(desk: Desk, name: str, password: str) -> Identity:
         raise _failed(desk, row, now)
     with desk.atomic():
         Operator.update(failed_tries=0, locked_until=None).where(Operator.id == row.id).execute()
-        if _HASHER.check_needs_rehash(row.password_hash):
-            Operator.update(password_hash=_HASHER.hash(password)).where(Operator.id == row.id).execute()
+        if _hasher().check_needs_rehash(row.password_hash):
+            Operator.update(password_hash=_hasher().hash(password)).where(Operator.id == row.id).execute()
         who = Identity(row.name, Role.of(row.role), row.approve_limit_fen)
         desk.sign_in(who)
         desk.log("signed_in", row.name)
@@ -210,8 +217,10 @@ def sign_in(desk: Desk, name: str, password: str) -> Identity:
 def _verified(stored: str, password: str) -> bool:
     if not stored:
         return False  # no password set: nobody signs in as this operator (the owner alone needs none)
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return bool(_HASHER.verify(stored, password))
+        return bool(_hasher().verify(stored, password))
     except (VerificationError, InvalidHashError):
         return False
 
