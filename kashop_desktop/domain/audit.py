@@ -1,14 +1,14 @@
 """The tamper-evident log: how a log row is encoded and chained (pure; no I/O).
 
-Each row of a chained table (the order timeline ``order_event`` and the shop log
-``audit_event``) carries ``prev_id``, the id of the row written before it in the same chain (0 for
+Each row of a chained table (the order timeline ``order_event``, the shop log ``audit_event``
+and the 卡密 inventory's timeline ``code_event``) carries ``prev_id``, the id of the row written before it in the same chain (0 for
 the first), and ``hash``, a SHA-256 digest chained to that row::
 
     hash = SHA-256(previous row's hash || canonical(row))
 
 where the first row's "previous hash" is 32 zero bytes and ``canonical(row)`` is the UTF-8 of a
 JSON array (no spaces, non-ASCII kept as is, ``null`` for NULL) of the row's fields in the order
-its chain names them (``ORDER_EVENT_FIELDS``, ``AUDIT_EVENT_FIELDS``): the row's own id and
+its chain names them (``ORDER_EVENT_FIELDS``, ``AUDIT_EVENT_FIELDS``, ``CODE_EVENT_FIELDS``): the row's own id and
 ``prev_id`` first, then every column a person reads. The ``data`` column is hashed as the JSON
 text stored, byte for byte. Editing any field, deleting a row or inserting one outside the desk
 therefore breaks the chain at that row; ``ChainBreak`` says which row and how.
@@ -29,6 +29,9 @@ ORDER_EVENT_FIELDS = ("id", "prev_id", "order_id", "at", "actor", "operator", "a
                       "before_status", "after_status", "data")
 #: The fields of an ``audit_event`` row (the shop log: settings, operators, refusals) in hash order.
 AUDIT_EVENT_FIELDS = ("id", "prev_id", "at", "operator", "action", "subject", "note", "data")
+#: The fields of a ``code_event`` row (the 卡密 inventory's timeline) in hash order.
+CODE_EVENT_FIELDS = ("id", "prev_id", "product_id", "code_id", "order_id", "at", "actor", "operator", "action", "note",
+                     "data")
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
@@ -63,21 +66,21 @@ class ChainBreak:
     last intact row before it (0 when none).
     """
 
-    chain: str  # "order_event" | "audit_event"
+    chain: str  # "order_event" | "audit_event" | "code_event"
     kind: BreakKind
     row_id: int
     after_id: int = 0
 
     @property
     def zh(self) -> str:
-        where = "操作日志" if self.chain == "audit_event" else "订单时间线"
+        where = {"audit_event": "操作日志", "code_event": "卡密库存日志"}.get(self.chain, "订单时间线")
         if self.kind is BreakKind.DELETED:
             return f"{where}第 {self.row_id} 行（第 {self.after_id} 行之后）{self.kind.zh}"
         return f"{where}第 {self.row_id} 行{self.kind.zh}"
 
     @property
     def en(self) -> str:
-        where = "shop log" if self.chain == "audit_event" else "order timeline"
+        where = {"audit_event": "shop log", "code_event": "卡密 inventory log"}.get(self.chain, "order timeline")
         if self.kind is BreakKind.DELETED:
             return f"{where} row {self.row_id} (after row {self.after_id}) was {self.kind.en}"
         return f"{where} row {self.row_id} was {self.kind.en}"

@@ -1,8 +1,8 @@
 """Operators' roles and what each may do: the one permission table the services consult.
 
 Roles: ``owner`` (店主: everything), ``clerk`` (店员: orders, requests, refunds up to the
-operator's approval limit in fen; no gateway keys, no policy or settings, no bulk reveal of
-卡密, no operator management), ``viewer`` (只读: reads only). ``allowed(role, right)`` is the
+operator's approval limit in fen; no gateway keys, no policy or settings, no products or 卡密
+stock, no bulk reveal (export) of 卡密, no operator management), ``viewer`` (只读: reads only). ``allowed(role, right)`` is the
 table; ``refusal`` builds the message a refused operator sees (Chinese and English).
 """
 
@@ -47,6 +47,7 @@ class Right(Enum):
     RESTORE = ("restore", "恢复备份", "restore a backup")
     AUDIT = ("audit", "导出操作日志", "export the log")
     DEMO = ("demo", "生成演示数据", "build demo data")
+    STOCK = ("stock", "管理商品和卡密库存", "manage products and 卡密 stock")
 
     def __init__(self, code: str, zh: str, en: str) -> None:
         self.code, self.zh, self.en = code, zh, en

@@ -1,6 +1,7 @@
 """The log for people: the order timelines and the shop log of a date range, as a CSV file.
 
-``export`` writes both chains' rows whose time falls in [start, end] (Beijing dates, both
+``export`` writes the rows of the three chains (``timeline``: the orders' timelines, ``shop``:
+the shop log, ``stock``: the 卡密 inventory's timeline) whose time falls in [start, end] (Beijing dates, both
 days included), oldest first, with the operator of each, the row's id in its chain and its
 hash (hex), so a copy kept elsewhere can later be compared with the store. The file is UTF-8
 with a BOM (Excel opens it as such); a cell starting with ``= + - @`` is written with a
@@ -52,6 +53,14 @@ def _shop_log(desk: Desk, lo: int, hi: int) -> Iterator[tuple[Any, ...]]:
     yield from cursor
 
 
+def _stock_log(desk: Desk, lo: int, hi: int) -> Iterator[tuple[Any, ...]]:
+    cursor = desk.db.execute_sql(
+        "SELECT e.at, 'stock', e.id, e.operator, e.actor, e.action, o.order_no, COALESCE(p.name, ''), e.note, '', '', "
+        "e.data, e.hash FROM code_event e LEFT JOIN product p ON p.id = e.product_id "
+        "LEFT JOIN orders o ON o.id = e.order_id WHERE e.at >= ? AND e.at < ? ORDER BY e.at, e.id", (lo, hi))
+    yield from cursor
+
+
 def _cell(value: Any) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
@@ -80,7 +89,8 @@ def export(desk: Desk, start: date, end: date, path: Path, *, english: bool = Fa
         with scratch.open("w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
             writer.writerow(HEADER_EN if english else HEADER_ZH)
-            for row in heapq.merge(_timeline(desk, lo, hi), _shop_log(desk, lo, hi), key=lambda r: (r[0], r[1], r[2])):
+            logs = (_timeline(desk, lo, hi), _shop_log(desk, lo, hi), _stock_log(desk, lo, hi))
+            for row in heapq.merge(*logs, key=lambda r: (r[0], r[1], r[2])):
                 writer.writerow(_line(row))
                 count += 1
         os.replace(scratch, path)

@@ -16,10 +16,11 @@ from pathlib import Path
 from ..domain.clock import to_epoch
 from ..domain.codes import PAIR_JOINER, CodeState
 from ..domain.errors import DomainError
+from ..domain.roles import Right
 from ..store.models import CardCode
 from .changes import Changes
-from .codes import add_code_events, code_event
-from .common import OWNER
+from .codes import code_event
+from .common import OWNER, add_code_events
 from .desk import Desk
 from .outfiles import check_output, write_atomically
 from .products import get_product, update_low_stock
@@ -48,6 +49,7 @@ def export_codes(desk: Desk, product: str, out: Path, *, state: CodeState = C.AV
     sell elsewhere). ``out`` must pass ``outfiles.check_output`` (not in the data
     folder; an existing file only with ``force``). Raises OutputRefused, DomainError
     product_not_found, invalid_value, file_unwritable, and the key's errors."""
+    desk.require(Right.REVEAL_CODES_BULK)
     if after not in AFTER:
         raise DomainError("invalid_value", f"未知的导出后操作：{after}", f"unknown action after export: {after}")
     target = AFTER[after]

@@ -19,11 +19,12 @@ from ..domain.clock import to_epoch
 from ..domain.codes import PAIR_JOINER, CodeLine, canonical, parse_line
 from ..domain.errors import DomainError
 from ..domain.order import ProductType
+from ..domain.roles import Right
 from ..store.models import CardCode, Order
 from .changes import Changes
 from .code_files import cell_problem, is_header
-from .codes import add_code_events, code_event
-from .common import OWNER
+from .codes import code_event
+from .common import OWNER, add_code_events
 from .desk import Desk
 from .products import BACKORDER_SQL, backorder_clause, get_product, update_low_stock
 
@@ -163,6 +164,7 @@ def import_codes(desk: Desk, product: str, lines: list[str], *, batch: str = "",
     """Import the new lines of ``plan_import`` in one transaction, then fill the product's
     backorders oldest-first. Lines refused stay out (the result's plan says which and why).
     Raises what plan_import raises, and DomainError invalid_value for a negative cost."""
+    desk.require(Right.STOCK)
     if cost_fen < 0:
         raise DomainError("invalid_value", "成本不能为负", "the cost cannot be negative")
     cipher = desk.code_cipher()

@@ -19,11 +19,12 @@ from ..domain.clock import from_epoch, to_epoch
 from ..domain.codes import CodeState, can_delete, check_move, masked, return_check
 from ..domain.errors import DomainError
 from ..domain.order import CodeUsed
+from ..domain.roles import Right
 from ..domain.states import OrderStatus
 from ..store.models import CardCode, CodeEvent, Order, Product
 from .changes import Changes
 from .codekeys import check_fit
-from .common import OWNER, add_events, event_row, get_order
+from .common import OWNER, add_code_events, add_events, event_row, get_order
 from .desk import Desk
 from .products import get_product, update_low_stock
 
@@ -50,11 +51,6 @@ def code_event(desk: Desk, product_id: int | None, action: str, *, code_id: int 
                ) -> dict[str, Any]:
     return {"product_id": product_id, "code_id": code_id, "order_id": order_id, "at": to_epoch(desk.now()),
             "actor": actor, "action": action, "note": note, "data": json.dumps(data or {}, ensure_ascii=False)}
-
-
-def add_code_events(rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), 500):
-        CodeEvent.insert_many(rows[start:start + 500]).execute()
 
 
 # ---- delivery ----------------------------------------------------------------------------------
@@ -197,6 +193,7 @@ def _load(ids: list[int]) -> list[CardCode]:
 def move_codes(desk: Desk, ids: list[int], target: CodeState, *, note: str = "", actor: str = OWNER) -> Changes:
     """Lock, unlock or void codes, all or none. Raises DomainError code_not_found / code_state
     (naming the first code that cannot move)."""
+    desk.require(Right.STOCK)
     with desk.atomic():
         codes = _load(ids)
         for code in codes:
@@ -271,6 +268,7 @@ def delete_preview(desk: Desk, ids: list[int]) -> DeletePreview:
 def delete_codes(desk: Desk, ids: list[int], *, confirmed: bool, actor: str = OWNER) -> Changes:
     """Delete codes after the owner saw ``delete_preview``; all or none. Raises DomainError
     confirmation_required, code_not_found, code_state (a delivered or reserved code)."""
+    desk.require(Right.STOCK)
     if not confirmed:
         raise DomainError("confirmation_required", "删除卡密需要确认（--yes）", "deleting codes needs a confirmation (--yes)")
     with desk.atomic():
@@ -304,6 +302,7 @@ def return_codes(desk: Desk, order_no: str, *, unused: bool, note: str, actor: s
     cancelled order and only when the owner confirms the buyer never used them. Written to the
     order's timeline and the inventory's. Raises DomainError unused_not_confirmed, note_required,
     not_refunded, no_code (codes not taken from the stock, or already returned or voided)."""
+    desk.require(Right.ORDERS)
     with desk.atomic():
         order = get_order(order_no)
         refusal = return_check(C.DELIVERED, unused, note)
@@ -336,6 +335,7 @@ def void_order_codes(desk: Desk, order_no: str, *, note: str = "", actor: str = 
     the code can then never be used or sold. ``units``: void only that many (the units a partial
     refund pays back; None: all). Raises DomainError code_used (the owner recorded it as used),
     no_code."""
+    desk.require(Right.REQUESTS)
     with desk.atomic():
         order = get_order(order_no)
         if order.code_used == CodeUsed.YES.value:

@@ -13,7 +13,7 @@ from ..domain.errors import DomainError
 from ..domain.order import BuyerHistory, Channel, CodeUsed, OrderFacts, ProductType
 from ..domain.states import OrderStatus, check_transition
 from ..store import chain
-from ..store.models import Buyer, BuyerCancellation, CardCode, Coupon, Order, OrderEvent, Product
+from ..store.models import Buyer, BuyerCancellation, CardCode, CodeEvent, Coupon, Order, OrderEvent, Product
 from .desk import Desk
 
 OWNER = "owner"
@@ -92,6 +92,16 @@ def add_events(rows: Iterable[dict[str, Any]]) -> None:
               row["after_status"], row["data"]) for row in rows]
     if batch:
         chain.append(db.connection(), "order_event", batch)
+
+
+def add_code_events(rows: list[dict[str, Any]]) -> None:
+    """Append inventory timeline rows (``code_event``'s dicts), each recording the operator and
+    chained into the tamper-evident log (``store.chain``). Call inside the operation's transaction."""
+    db = CodeEvent._meta.database
+    operator = operator_name(db)
+    chain.append(db.connection(), "code_event", [
+        (r["product_id"], r["code_id"], r["order_id"], r["at"], r["actor"], operator, r["action"], r["note"], r["data"])
+        for r in rows])
 
 
 def operator_name(db: Any) -> str:

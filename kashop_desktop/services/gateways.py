@@ -263,6 +263,7 @@ def switch_secret_store(desk: Desk, backend: str, *, passphrase: str | None = No
     """Move every secret (gateway keys and the 卡密 key) to ``backend`` ("keyring" or "vault")
     and remember the owner's choice. Both stores must be open: a locked vault raises VaultLocked
     (``passphrase`` unlocks or creates the vault). Raises DomainError keyring_unavailable."""
+    desk.require(Right.GATEWAYS)
     from .codekeys import key_account
     from .refund_nos import store_id
 

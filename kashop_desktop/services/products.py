@@ -22,9 +22,10 @@ from ..domain.errors import DomainError, PolicyError
 from ..domain.money import parse_yuan
 from ..domain.order import ProductType
 from ..domain.policy import CancelPolicy, parse_policy_value
-from ..store.models import CardCode, CodeEvent, Order, Product
+from ..domain.roles import Right
+from ..store.models import CardCode, Order, Product
 from .changes import Changes
-from .common import OWNER, not_found
+from .common import OWNER, add_code_events, not_found
 from .desk import Desk
 
 TYPE_WORDS = {"卡密": ProductType.CARD_CODE, "直充": ProductType.DIRECT_RECHARGE, "实物": ProductType.PHYSICAL}
@@ -171,6 +172,7 @@ def add_product(desk: Desk, name: str, ptype: ProductType, price_fen: int, *, th
     """Add a product; ``more`` holds further ``set_product`` values (face value, policy
     overrides) applied in the same transaction. Raises DomainError product_exists /
     invalid_value, PolicyError."""
+    desk.require(Right.STOCK)
     name = name.strip()
     if not name:
         raise DomainError("invalid_value", "商品名称不能为空", "the product name cannot be empty")
@@ -235,6 +237,7 @@ def parse_setting(key: str, text: str) -> tuple[str, Any]:
 def set_product(desk: Desk, name: str, values: dict[str, Any], *, actor: str = OWNER) -> Changes:
     """Change product fields and policy overrides (``None`` removes an override), all or none.
     Raises DomainError product_not_found / product_exists / invalid_value, PolicyError."""
+    desk.require(Right.STOCK)
     with desk.atomic():
         product = get_product(name)
         _set_fields(desk, product, values)
@@ -302,8 +305,9 @@ def update_low_stock(desk: Desk, product: Product, actor: str = "system") -> boo
 
 def _event(desk: Desk, product_id: int, actor: str, action: str, note: str = "", **kw: Any) -> None:
     data = kw.pop("data", {})
-    CodeEvent.create(product_id=product_id, at=to_epoch(desk.now()), actor=actor, action=action, note=note,
-                     data=json.dumps(data, ensure_ascii=False), **kw)
+    add_code_events([{"product_id": product_id, "code_id": kw.get("code_id"), "order_id": kw.get("order_id"),
+                      "at": to_epoch(desk.now()), "actor": actor, "action": action, "note": note,
+                      "data": json.dumps(data, ensure_ascii=False)}])
 
 
 __all__ = ["PRODUCT_KEYS", "PolicyError", "ProductView", "add_product", "list_products", "set_product"]

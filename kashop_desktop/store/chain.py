@@ -1,7 +1,7 @@
 """The hash chains of the tamper-evident log: append, seal bulk-written rows, verify.
 
-Two chains, each over one table: ``order_event`` (the orders' timelines) and ``audit_event``
-(the shop log: settings, operators, refusals, sign-ins). How a row is encoded and hashed is in
+Three chains, each over one table: ``order_event`` (the orders' timelines), ``audit_event``
+(the shop log: settings, operators, refusals, sign-ins) and ``code_event`` (the 卡密 inventory). How a row is encoded and hashed is in
 ``domain.audit``. ``chain_head`` keeps each chain's last row (id and hash), so a deleted last row
 or a row added after it outside the desk is seen too.
 
@@ -17,9 +17,17 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ..domain.audit import AUDIT_EVENT_FIELDS, GENESIS, ORDER_EVENT_FIELDS, BreakKind, ChainBreak, link
+from ..domain.audit import (
+    AUDIT_EVENT_FIELDS,
+    CODE_EVENT_FIELDS,
+    GENESIS,
+    ORDER_EVENT_FIELDS,
+    BreakKind,
+    ChainBreak,
+    link,
+)
 
-FIELDS = {"order_event": ORDER_EVENT_FIELDS, "audit_event": AUDIT_EVENT_FIELDS}
+FIELDS = {"order_event": ORDER_EVENT_FIELDS, "audit_event": AUDIT_EVENT_FIELDS, "code_event": CODE_EVENT_FIELDS}
 _SEAL_BATCH = 20_000
 
 HEAD_TABLE_SQL = ("CREATE TABLE IF NOT EXISTS chain_head (chain TEXT PRIMARY KEY NOT NULL, "

@@ -80,6 +80,9 @@ class CodeEvent(BaseModel):
     action = CharField()
     note = TextField(default="")
     data = TextField(default="{}")
+    operator = CharField(default="", constraints=[SQL("DEFAULT ''")])  # schema 10: who was at the desk
+    prev_id = IntegerField(null=True)  # schema 10: the chain (domain.audit)
+    hash = BlobField(null=True)  # schema 10
 
 
 class Coupon(BaseModel):

@@ -1,7 +1,7 @@
 """Schema 10: operators, the operator on events and refunds, and the hash-chained log.
 
 Adds the ``operator`` table (with the owner, 店主, who works alone until a second operator is
-added), ``operator``/``prev_id``/``hash`` on ``order_event``, ``operator`` on ``refund``, the
+added), ``operator``/``prev_id``/``hash`` on ``order_event`` and ``code_event`` (schema 6), ``operator`` on ``refund``, the
 shop log ``audit_event`` and ``chain_head``, then chains every event already written in id order
 (``store.chain.chain_all``). A store made fresh by migration 1 already has the tables and
 columns (they follow the models); only the missing ones are added.
@@ -21,6 +21,9 @@ _COLUMNS = (
     ("order_event", "prev_id", "INTEGER"),
     ("order_event", "hash", "BLOB"),
     ("refund", "operator", "TEXT NOT NULL DEFAULT ''"),
+    ("code_event", "operator", "TEXT NOT NULL DEFAULT ''"),
+    ("code_event", "prev_id", "INTEGER"),
+    ("code_event", "hash", "BLOB"),
 )
 _TABLES = (
     """CREATE TABLE IF NOT EXISTS operator (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kashop_desktop.domain.audit import GENESIS, ORDER_EVENT_FIELDS, BreakKind, link
-from kashop_desktop.services import maintenance, orders, requests
+from kashop_desktop.services import code_import, maintenance, orders, requests
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.store import chain
 
@@ -29,7 +29,8 @@ def _tamper(desk: Desk, sql: str, params: tuple[object, ...] = ()) -> None:
 
 
 def _shop(desk: Desk) -> None:
-    product(desk)
+    made = product(desk)
+    code_import.import_codes(desk, made.name, [f"NEWSTOCK-{i:04d}-QWERTY" for i in range(3)], batch="11月进货")
     gateway = sandbox(desk)
     for _ in range(3):
         no = order(desk, "paid", gateway_id=gateway)
@@ -44,7 +45,9 @@ def test_every_path_chains_and_a_clean_store_checks_ok(demo_desk: Desk) -> None:
     events = demo_desk.db.execute_sql("SELECT COUNT(*) FROM order_event").fetchone()[0]
     assert report.log_rows >= events > 100
     con = demo_desk.db.connection()
-    assert con.execute("SELECT COUNT(*) FROM order_event WHERE hash IS NULL").fetchone()[0] == 0
+    for table in chain.FIELDS:
+        assert con.execute(f"SELECT COUNT(*) FROM {table} WHERE hash IS NULL").fetchone()[0] == 0, table
+    assert con.execute("SELECT COUNT(*) FROM code_event").fetchone()[0] > 0  # the stock's timeline is chained too
     # The chain is what the docstring says: recomputed here from the raw rows.
     previous, prev_id = GENESIS, 0
     for row in con.execute(f"SELECT {', '.join(ORDER_EVENT_FIELDS)}, hash FROM order_event ORDER BY id"):
@@ -86,6 +89,17 @@ def test_tampering_is_named(desk: Desk, how: str) -> None:
     orders.cancel_unpaid(desk, order(desk, "pending_payment"), requests.ReasonCode.MISTAKEN)
     [again] = maintenance.check(desk).log_breaks
     assert (again.kind, again.row_id) == expected
+
+
+def test_the_stock_log_is_chained_and_checked_too(desk: Desk) -> None:
+    _shop(desk)
+    _shop(desk)
+    con = desk.db.connection()
+    victim = con.execute("SELECT MIN(id) FROM code_event").fetchone()[0]
+    _tamper(desk, "UPDATE code_event SET note = 'never imported' WHERE id = ?", (victim,))
+    [broken] = maintenance.check(desk).log_breaks
+    assert (broken.chain, broken.kind, broken.row_id) == ("code_event", BreakKind.EDITED, victim)
+    assert "卡密库存日志" in broken.zh
 
 
 def test_a_row_inserted_between_others_is_named(desk: Desk) -> None:

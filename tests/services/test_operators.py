@@ -19,12 +19,15 @@ from kashop_desktop.domain.roles import OWNER_NAME, Identity, PermissionRefused,
 from kashop_desktop.services import (
     audit,
     buyers,
+    code_export,
+    code_import,
     delivery,
     demo,
     gateways,
     holidays,
     maintenance,
     operators,
+    products,
     refund_owner,
     requests,
 )
@@ -196,6 +199,9 @@ OWNER_ONLY: list[tuple[str, Callable[[Desk, dict[str, Any]], object]]] = [
     ("log export", lambda d, s: audit.export(d, date(2026, 11, 1), date(2026, 11, 30), s["out"])),
     ("restore", lambda d, s: maintenance.authorize_restore(d)),
     ("demo", lambda d, s: demo.build(d, 10)),
+    ("product", lambda d, s: products.set_product(d, "王者荣耀点券 680点", {"threshold": 3})),
+    ("import codes", lambda d, s: code_import.import_codes(d, "王者荣耀点券 680点", ["STOCK-0001-ABCDEFG"])),
+    ("export codes", lambda d, s: code_export.export_codes(d, "王者荣耀点券 680点", s["out"].with_suffix(".txt"))),
 ]
 #: What a clerk may do and a viewer may not.
 CLERK_WORK: list[tuple[str, Callable[[Desk, dict[str, Any]], object]]] = [
