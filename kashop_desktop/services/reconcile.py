@@ -28,6 +28,7 @@ from ..domain.clock import SHOP_TZ, to_epoch
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
 from ..domain.refund_states import RefundStatus
+from ..domain.roles import Right
 from ..gateways.base import Capability, PaymentState, TxQuery, TxRecord
 from ..store.models import GatewayAccount, Order, ReconMark, Refund
 from .changes import Changes
@@ -295,6 +296,7 @@ def fix_difference(desk: Desk, report: ReconReport, key: str, *, confirmed: bool
     Returns what changed and the payments outcome code (one of FIXED_BY). Raises DomainError when
     the difference cannot be fixed, the confirmation is missing, or the payment was refused
     (``fix_refused``, saying why; the order is flagged and the difference stays open)."""
+    desk.require(Right.ORDERS)
     d = find(report, key)
     if not confirmed:
         raise DomainError("confirmation_required", "修正需要确认（--yes）", "a fix needs a confirmation (--yes)")
@@ -315,6 +317,7 @@ def fix_difference(desk: Desk, report: ReconReport, key: str, *, confirmed: bool
 
 def explain_difference(desk: Desk, report: ReconReport, key: str, note: str, *, actor: str = OWNER) -> Changes:
     """Mark a difference explained with the owner's note (required)."""
+    desk.require(Right.ORDERS)
     d = find(report, key)
     if not note.strip():
         raise DomainError("note_required", "请写明原因", "write down the explanation")

@@ -12,6 +12,7 @@ from typing import Any
 from ...domain.codes import CodeState
 from ...domain.errors import DomainError
 from ...domain.money import format_yuan
+from ...domain.roles import Right
 from ...services import codes as code_service
 from ...services import products as product_service
 from ...services.codes import CodeView
@@ -38,6 +39,7 @@ from ..qt import (
     QVBoxLayout,
     QWidget,
 )
+from .permissions import refuse_reason
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 500
@@ -265,8 +267,19 @@ class CodesPage(QWidget):
         self.unlock_button.setEnabled(on_codes and bool(picked) and states == {CodeState.LOCKED})
         self.void_button.setEnabled(on_codes and bool(picked) and states <= {CodeState.AVAILABLE, CodeState.LOCKED})
         self.delete_button.setEnabled(on_codes and bool(picked))
+        self._apply_rights()
         self.hint.setText(self.tr("已选 {n} 个").format(n=len(picked)) if picked else
                           self.tr("选中卡密后可锁定、解锁、作废或删除；已发出的卡密在订单的售后里作废"))
+
+    def _apply_rights(self) -> None:
+        """Grey out what the operator may not do here, saying why (the services refuse it too)."""
+        stock = refuse_reason(self.ctx.desk, Right.STOCK)
+        reveal = refuse_reason(self.ctx.desk, Right.REVEAL_CODES_BULK)
+        for button, refused in ((self.import_button, stock), (self.lock_button, stock), (self.unlock_button, stock),
+                                (self.void_button, stock), (self.delete_button, stock), (self.export_button, reveal)):
+            if refused is not None:
+                button.setEnabled(False)
+            button.setToolTip(refused or "")
 
     async def import_codes(self) -> Any:
         product = self.current_product()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...domain.money import format_yuan
+from ...domain.roles import Right
 from ...services import products as product_service
 from ...services.products import ProductView
 from ..context import DeskContext
@@ -26,6 +27,7 @@ from ..qt import (
     QVBoxLayout,
     QWidget,
 )
+from .permissions import refuse_reason
 
 (COL_NAME, COL_TYPE, COL_PRICE, COL_SKU, COL_STOCK, COL_OTHER_CODES, COL_BACKORDERS, COL_THRESHOLD,
  COL_POLICY) = range(9)
@@ -115,7 +117,11 @@ class ProductsPage(QWidget):
         return self.products[rows[0].row()] if rows and rows[0].row() < len(self.products) else None
 
     def update_actions(self) -> None:
-        self.edit_button.setEnabled(self.selected() is not None)
+        refused = refuse_reason(self.ctx.desk, Right.STOCK)  # the services refuse it too
+        self.add_button.setEnabled(refused is None)
+        self.edit_button.setEnabled(self.selected() is not None and refused is None)
+        for button in (self.add_button, self.edit_button):
+            button.setToolTip(refused or "")
 
     async def add_product(self) -> Any:
         return await ProductDialog.ask(self, self.ctx, None)
