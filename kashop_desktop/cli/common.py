@@ -97,7 +97,7 @@ def authenticate(desk: Any, args: argparse.Namespace) -> None:
         return
     if sole is not None and sole.name == name.strip() and not operators.has_password(desk, sole.name):
         return  # the owner working alone, without a password yet
-    operators.sign_in(desk, name, _password())
+    operators.sign_in(desk, name, _password(), record=command_name(args) not in READ_ONLY)
 
 
 def _password() -> str:

@@ -216,6 +216,12 @@ class MainWindow(QMainWindow):
         new_sale.triggered.connect(self.open_new_sale)
         orders_menu.addAction(new_sale)
         self.new_sale_action = new_sale
+        refused = refuse_reason(self.ctx.desk, Right.ORDERS)  # the sale's service refuses it too
+        for widget in (new_sale, self.new_sale_button):
+            widget.setEnabled(refused is None)
+        self.new_sale_button.setToolTip(refused or self.new_sale_button.toolTip())
+        orders_menu.setToolTipsVisible(True)
+        new_sale.setToolTip(refused or "")
         pay_menu = self.menuBar().addMenu(self.tr("支付(&P)"))
         sync = QAction(self.tr("同步支付(&S)"), self)
         sync.setShortcut(QKeySequence("Ctrl+Shift+S"))

@@ -183,13 +183,15 @@ def _wrong() -> DomainError:
     return DomainError("sign_in_failed", "操作员名字或密码不对", "wrong operator name or password")
 
 
-def sign_in(desk: Desk, name: str, password: str) -> Identity:
+def sign_in(desk: Desk, name: str, password: str, *, record: bool = True) -> Identity:
     """Check ``name``'s password and work as them from now on; the Identity signed in.
 
     Refused (DomainError, recorded in the shop log): an unknown name or a wrong password
     (``sign_in_failed``, the same message for both), a disabled operator, one locked out
     (``operator_locked``, saying until when). The fifth wrong password in a row locks the
-    operator for LOCK_SECONDS.
+    operator for LOCK_SECONDS. ``record=False`` (a command that only reads): a successful
+    sign-in writes nothing unless it clears earlier wrong tries, so the command takes no write
+    lock and runs beside another process's write; failures are always written.
     """
     now = desk.now()
     row = Operator.get_or_none(Operator.name == name.strip())
@@ -204,12 +206,14 @@ def sign_in(desk: Desk, name: str, password: str) -> Identity:
         raise _locked(row.name, row.locked_until)
     if not _verified(row.password_hash, password):
         raise _failed(desk, row, now)
+    who = Identity(row.name, Role.of(row.role), row.approve_limit_fen)
+    desk.sign_in(who)
+    if not record and not row.failed_tries and not row.locked_until:
+        return who
     with desk.atomic():
         Operator.update(failed_tries=0, locked_until=None).where(Operator.id == row.id).execute()
         if _hasher().check_needs_rehash(row.password_hash):
             Operator.update(password_hash=_hasher().hash(password)).where(Operator.id == row.id).execute()
-        who = Identity(row.name, Role.of(row.role), row.approve_limit_fen)
-        desk.sign_in(who)
         desk.log("signed_in", row.name)
     return who
 

@@ -33,6 +33,7 @@ from ..domain.contacts import ContactKind, classify_contact, clean, email_looks_
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
 from ..domain.order import Channel, ProductType
+from ..domain.roles import Right
 from ..domain.states import OrderStatus
 from ..gateways.base import Capability
 from ..gateways.registry import discover
@@ -317,6 +318,7 @@ def create_order(desk: Desk, sale: SaleInput, *, confirmed: bool = False) -> Cre
     coupon_unknown / coupon_used, the buyer's (``check_buyer``), gateway_not_found,
     gateway_cannot_sell, bad_method, no_wallet, confirmation_required, payment_required.
     """
+    desk.require(Right.ORDERS)
     if (sale.gateway is None) == (sale.manual is None):
         raise DomainError("payment_required", "请选择收款网关或手动收款方式（二选一）",
                           "choose a payment gateway or a manual method (one of them)")

@@ -27,6 +27,7 @@ from typing import Any
 from ..domain.clock import from_epoch, to_epoch
 from ..domain.errors import DomainError
 from ..domain.order import ReasonCode
+from ..domain.roles import Right
 from ..domain.states import OrderStatus
 from ..gateways.base import ErrorKind, GatewayError, QrPayment, QrRequest
 from ..store.models import GatewayAccount, OrderEvent
@@ -231,6 +232,7 @@ async def cancel_sale(desk: Desk, sync: PaymentSync, order_no: str) -> tuple[Cha
     """取消订单 from the sale dialog: cancel the unpaid order (stock and coupon back), then close
     its trade at the gateway at once. A payment that beat the close is taken (a late payment:
     reopened and delivered, or a backorder) and the view says so."""
+    desk.require(Right.ORDERS)
     changes: Changes = await sync.run_db(cancel_unpaid, desk, order_no, ReasonCode.OTHER,
                                          "店内收款已取消 / desk sale cancelled",
                                          actor=OWNER)

@@ -125,6 +125,17 @@ def test_wrong_passwords_lock_out_and_everything_is_in_the_log(team: Path, tmp_p
     assert sum(1 for r in rows[1:] if r[1] == "timeline") > 60
 
 
+def test_a_reading_command_signs_in_without_taking_the_write_lock(team: Path, tmp_path: Path) -> None:
+    shop = _copy(team, tmp_path)
+    con = sqlite3.connect(shop / "kashop.sqlite3")
+    con.execute("BEGIN IMMEDIATE")  # another process is writing (an import, a refund send)
+    try:
+        run(shop, "orders", "list", "--limit", "2", code=0, operator="阿May", password="viewer-secret")
+    finally:
+        con.rollback()
+        con.close()
+
+
 def test_check_names_a_tampered_row(team: Path, tmp_path: Path) -> None:
     shop = _copy(team, tmp_path)
     con = sqlite3.connect(shop / "kashop.sqlite3")
