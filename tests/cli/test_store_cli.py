@@ -177,5 +177,7 @@ def test_every_command_closes_the_store_and_the_wal_stays_bounded(cli: Cli, shop
     finally:
         window.close()
     assert max(sizes) < 1_000_000, sizes
-    assert sizes[-1] <= max(sizes[:5]), sizes  # not growing with every run
+    # Not growing with every run: each run writes the same pages, bar a page now and then as the
+    # shop log (every setting change is recorded in it) grows.
+    assert max(sizes[-5:]) < 2 * max(sizes[:5]), sizes
     assert not wal.exists()  # the last connection closed: merged and removed
