@@ -1,11 +1,11 @@
-"""The tamper-evident log on a big store: schema 10 chaining the events already there, and
+"""The tamper-evident log on a big store: schema 14 chaining the events already there, and
 ``check`` verifying the chains.
 
     python benchmarks/bench_chain.py [DATA_DIR] [--orders 1000000]
 
 The store holds ``--orders`` realistic orders with their timelines (``services.datagen``, about
 three events an order; built once, reused when DATA_DIR already holds them). Each run puts the
-events back as schema 6 left them (no hash, no head, ``user_version`` 6) and times the store's
+events back as schema 13 left them (no hash, no head, ``user_version`` 13) and times the store's
 open (the migration: every event hashed in id order, written back in batches), then the chains'
 verification alone. The naive baseline chains the same rows one UPDATE statement at a time.
 Prints the figures beside the load average (the machine is shared).
@@ -45,12 +45,12 @@ def prepare(data_dir: Path, orders: int) -> int:
 
 
 def unchain(data_dir: Path) -> None:
-    """The events as schema 6 left them: no hash, no predecessor, no head; version 6."""
+    """The events as schema 13 left them: no hash, no predecessor, no head; version 13."""
     con = sqlite3.connect(data_dir / STORE)
     con.execute("UPDATE order_event SET hash = NULL, prev_id = NULL")
     con.execute("UPDATE code_event SET hash = NULL, prev_id = NULL")
     con.execute("DELETE FROM chain_head")
-    con.execute("PRAGMA user_version = 6")
+    con.execute("PRAGMA user_version = 13")
     con.commit()
     con.close()
 
@@ -87,7 +87,7 @@ def main() -> None:
     print(load(), flush=True)
     unchain(data_dir)
     start, cpu = time.perf_counter(), time.process_time()
-    desk = Desk.open(data_dir)  # runs migration 10: chains every event
+    desk = Desk.open(data_dir)  # runs migration 14: chains every event
     migrate, migrate_cpu = time.perf_counter() - start, time.process_time() - cpu
     start, cpu = time.perf_counter(), time.process_time()
     rows, breaks = maintenance.verify_log(desk)
@@ -102,7 +102,7 @@ def main() -> None:
         Desk.open(data_dir).close()
     print(f"{events:,} timeline events, {rows:,} chained rows in all")
     print(f"{'figure':<52} {'wall':>8} {'CPU':>8}   naive")
-    print(f"{'schema 10: chain every event already in the store':<52} {migrate:>6.1f} s {migrate_cpu:>6.1f} s   {naive}")
+    print(f"{'schema 14: chain every event already in the store':<52} {migrate:>6.1f} s {migrate_cpu:>6.1f} s   {naive}")
     print(f"{'check: verify the chains':<52} {verify:>6.1f} s {verify_cpu:>6.1f} s")
     print(load())
 

@@ -24,7 +24,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                                                                               "first day (Beijing, YYYY-MM-DD)"))
     p.add_argument("--to", dest="end", required=True, metavar="D", help=T("结束日期（含当天）",
                                                                           "last day (included)"))
-    p.add_argument("out", type=Path, metavar="OUT.csv", help=T("写到这个文件", "the file to write"))
+    p.add_argument("out", type=Path, metavar="OUT.csv", help=T(
+        "写到这个 .csv 文件（不能在数据文件夹里）", "the .csv file to write (not inside the data folder)"))
+    p.add_argument("--force", action="store_true", help=T("覆盖已有的文件", "replace an existing file"))
 
 
 def _day(text: str, option: str) -> date:
@@ -42,7 +44,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(f"--to {end} 早于 --from {start}\n--to {end} is before --from {start}")
 
     def body(desk: Any) -> int:
-        count = audit.export(desk, start, end, args.out, english=not zh(args))
+        count = audit.export(desk, start, end, args.out, english=not zh(args), force=args.force)
         print(f"已导出 {count} 行到 {args.out}" if zh(args) else f"exported {count} rows to {args.out}")
         return EXIT_OK
 

@@ -48,8 +48,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     a gateway that cannot be reached or read is refused with its reason (exit 1)."""
     from ..gateways.base import GatewayError
     from ..services import reconcile as recon
-    from ..services.outfiles import check_output
-    from ..services.recon_export import export_report
+    from ..services.recon_export import export_report, export_target
 
     day = _day(args.date)
     if args.export is not None and args.export.suffix.lower() not in (".csv", ".xlsx"):
@@ -60,7 +59,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
     def body(desk: Any) -> int:
         if args.export:  # refused before anything is asked or fixed
-            check_output(desk.data_dir, args.export, force=args.force, suffixes=(".csv", ".xlsx"))
+            export_target(desk, args.export, force=args.force)
         try:
             report = asyncio.run(recon.reconcile(desk, args.gateway, day, adapter_kw={"timeout": 20.0}))
         except GatewayError as exc:
@@ -74,7 +73,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         if args.fix or args.explain:
             report = recon.recompare(desk, report)
         if args.export:
-            export_report(report, args.export, data_dir=desk.data_dir, force=args.force, english=not zh(args))
+            export_report(desk, report, args.export, force=args.force, english=not zh(args))
         _print(report, args)
         return EXIT_REFUSED if report.open_differences else EXIT_OK
 

@@ -88,7 +88,7 @@ def cmd_refunds_send(args: argparse.Namespace) -> int:
         async def run() -> Any:
             queue = RefundQueue(desk)
             try:
-                return await queue.send(args.limit, args.ids, force=bool(args.ids))
+                return await queue.send(args.limit, args.ids, force=bool(args.ids), by_hand=True)
             finally:
                 await queue.aclose()
 

@@ -2,7 +2,8 @@
 
 Roles: ``owner`` (店主: everything), ``clerk`` (店员: orders, requests, refunds up to the
 operator's approval limit in fen; no gateway keys, no policy or settings, no products or 卡密
-stock, no bulk reveal (export) of 卡密, no operator management), ``viewer`` (只读: reads only). ``allowed(role, right)`` is the
+stock, no bulk reveal (export) of 卡密, no operator management; exports of orders and
+reconciliations), ``viewer`` (只读: reads only, reports included; exports nothing). ``allowed(role, right)`` is the
 table; ``refusal`` builds the message a refused operator sees (Chinese and English).
 """
 
@@ -48,12 +49,14 @@ class Right(Enum):
     AUDIT = ("audit", "导出操作日志", "export the log")
     DEMO = ("demo", "生成演示数据", "build demo data")
     STOCK = ("stock", "管理商品和卡密库存", "manage products and 卡密 stock")
+    EXPORT = ("export", "导出订单和对账单", "export orders and reconciliations")
 
     def __init__(self, code: str, zh: str, en: str) -> None:
         self.code, self.zh, self.en = code, zh, en
 
 
-_CLERK = frozenset({Right.ORDERS, Right.REQUESTS, Right.REFUNDS, Right.REVEAL_CODE, Right.IMPORT, Right.BACKUP})
+_CLERK = frozenset({Right.ORDERS, Right.REQUESTS, Right.REFUNDS, Right.REVEAL_CODE, Right.IMPORT, Right.BACKUP,
+                    Right.EXPORT})
 _TABLE: dict[Role, frozenset[Right]] = {
     Role.OWNER: frozenset(Right),
     Role.CLERK: _CLERK,

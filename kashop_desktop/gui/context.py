@@ -126,7 +126,8 @@ class DeskContext(QObject):
         background: gateway calls on the loop, writes on the worker."""
         self.syncing = True
         try:
-            closes = await TradeCloser(self.payment_sync).run(order_nos)
+            # 同步支付 (force) and orders by name are a person's request: the orders right.
+            closes = await TradeCloser(self.payment_sync).run(order_nos, by_hand=force or order_nos is not None)
             report = await self.payment_sync.run(order_nos, force=force)
         finally:
             self.syncing = False

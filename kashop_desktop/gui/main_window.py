@@ -199,7 +199,8 @@ class MainWindow(QMainWindow):
         restore.triggered.connect(lambda: self.ctx.start(self.restore_backup()))
         file_menu.addAction(restore)
         self.restore_action = restore
-        for action, right in ((import_action, Right.IMPORT), (backup, Right.BACKUP), (restore, Right.RESTORE)):
+        for action, right in ((import_action, Right.IMPORT), (export_action, Right.EXPORT), (backup, Right.BACKUP),
+                              (restore, Right.RESTORE)):
             refused = refuse_reason(self.ctx.desk, right)
             action.setEnabled(refused is None)
             action.setToolTip(refused or "")
@@ -229,6 +230,11 @@ class MainWindow(QMainWindow):
         sync.triggered.connect(lambda: self.ctx.start(self.sync_payments()))
         pay_menu.addAction(sync)
         self.sync_action = sync
+        refused = refuse_reason(self.ctx.desk, Right.ORDERS)  # a sync by hand; the periodic one goes on
+        sync.setEnabled(refused is None)
+        if refused:
+            sync.setToolTip(refused)
+        pay_menu.setToolTipsVisible(True)
         reconcile = QAction(self.tr("对账(&R)…"), self)
         reconcile.triggered.connect(self.open_reconcile)
         pay_menu.addAction(reconcile)
@@ -245,6 +251,10 @@ class MainWindow(QMainWindow):
         button.setText(self.tr("导出…"))
         button.setToolTip(self.tr("把当前列表（标签、搜索、日期）导出为 CSV 或 Excel（文件 > 导出订单，Ctrl+E）"))
         button.clicked.connect(lambda: self.ctx.start(self.export_orders()))
+        refused = refuse_reason(self.ctx.desk, Right.EXPORT)  # the export's service refuses it too
+        button.setEnabled(refused is None)
+        if refused:
+            button.setToolTip(refused)
         self.orders_page.tabs_row.addWidget(button)
         self.export_button = button
 
@@ -399,7 +409,7 @@ class MainWindow(QMainWindow):
         try:
             report = await self.ctx.sync_payments(force=True)
         finally:
-            self.sync_action.setEnabled(True)
+            self.sync_action.setEnabled(refuse_reason(self.ctx.desk, Right.ORDERS) is None)
         self.statusBar().showMessage(report_text(report), 15000)
         return report
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import heapq
-import os
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from ..domain.clock import SHOP_TZ
 from ..domain.errors import DomainError
 from ..domain.roles import Right
 from .desk import Desk
+from .outfiles import check_output, write_atomically
 
 HEADER_ZH = ("时间（北京时间）", "日志", "行号", "操作员", "执行方", "动作", "订单号", "对象", "说明", "状态（前）",
              "状态（后）", "数据", "哈希")
@@ -74,18 +74,22 @@ def _line(row: tuple[Any, ...]) -> list[str]:
             _cell(note), _cell(before), _cell(after), _cell(data), bytes(digest).hex() if digest else ""]
 
 
-def export(desk: Desk, start: date, end: date, path: Path, *, english: bool = False) -> int:
+def export(desk: Desk, start: date, end: date, path: Path, *, english: bool = False, force: bool = False) -> int:
     """Write the log of ``start``..``end`` (Beijing dates) to ``path`` as CSV; the rows written.
 
-    Owner only (Right.AUDIT). Written to a temporary file beside ``path`` and moved into place
-    at the end, so a failure leaves no half file. Raises DomainError ``invalid_range`` and
-    ``export_failed`` (the folder cannot be written, the disk is full; with the reason).
+    Owner only (Right.AUDIT: PermissionRefused). ``path`` must pass ``outfiles.check_output``
+    (a .csv file outside the data folder; an existing file only with ``force``: OutputRefused).
+    Written through a temporary file beside ``path`` and renamed into place at the end, so a
+    failure leaves no half file (DomainError ``file_unwritable``, with the reason); raises
+    DomainError ``invalid_range`` for an end before the start.
     """
     desk.require(Right.AUDIT)
     lo, hi = _span(start, end)
-    scratch = path.with_name(f".{path.name}.part")
+    target = check_output(desk.data_dir, path, force=force, suffixes=(".csv",))
     count = 0
-    try:
+
+    def write(scratch: Path) -> None:
+        nonlocal count
         with scratch.open("w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
             writer.writerow(HEADER_EN if english else HEADER_ZH)
@@ -93,10 +97,7 @@ def export(desk: Desk, start: date, end: date, path: Path, *, english: bool = Fa
             for row in heapq.merge(*logs, key=lambda r: (r[0], r[1], r[2])):
                 writer.writerow(_line(row))
                 count += 1
-        os.replace(scratch, path)
-    except OSError as exc:
-        scratch.unlink(missing_ok=True)
-        raise DomainError("export_failed", f"无法写入 {path}：{exc.strerror or exc}",
-                          f"cannot write {path}: {exc.strerror or exc}") from exc
-    desk.log("log_exported", str(path.name), "", {"from": start.isoformat(), "to": end.isoformat(), "rows": count})
+
+    write_atomically(target, write)
+    desk.log("log_exported", str(target.name), "", {"from": start.isoformat(), "to": end.isoformat(), "rows": count})
     return count

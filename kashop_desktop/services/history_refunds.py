@@ -16,6 +16,8 @@ confirmation ``SETTLE_AFTER_S``; a cancelled paid order is requested and approve
 
 from __future__ import annotations
 
+from ..store import chain
+from .common import operator_name
 from .desk import Desk
 from .refund_nos import SEQ_DIGITS, allocate_range
 
@@ -92,7 +94,8 @@ _EVENTS = [
 def add_history_refunds(desk: Desk, first_id: int, now_s: int, *, events: bool = True) -> int:
     """For every order from id ``first_id`` on with ``refunded_fen`` > 0 and no refund yet:
     an approved request, one succeeded refund of ``refunded_fen`` fen with a fresh refund no,
-    and (with ``events``) their timeline entries. In the caller's transaction; returns how many
+    and (with ``events``) their timeline entries, recording the operator and chained into the
+    tamper-evident log (``store.chain.seal``). In the caller's transaction; returns how many
     refunds were written."""
     con = desk.db.connection()
     con.execute("DROP TABLE IF EXISTS temp._history_refund")
@@ -103,8 +106,12 @@ def add_history_refunds(desk: Desk, first_id: int, now_s: int, *, events: bool =
         con.execute(_REQUESTS)
         con.execute(_REFUNDS, {"head": head, "seq": seq})
         if events:
+            last_event = con.execute("SELECT COALESCE(MAX(id), 0) FROM order_event").fetchone()[0]
             for select in _EVENTS:
                 con.execute("INSERT INTO order_event (order_id, at, actor, action, note, before_status, after_status, "
                             f"data) {select}")
+            # Who built the history (the owner signed in), then the tamper-evident log in one pass.
+            con.execute("UPDATE order_event SET operator = ? WHERE id > ?", (operator_name(desk.db), last_event))
+            chain.seal(con, "order_event", last_event)
     con.execute("DROP TABLE temp._history_refund")
     return int(count)

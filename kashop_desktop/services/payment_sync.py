@@ -27,6 +27,7 @@ from peewee import JOIN, fn
 
 from ..domain.clock import from_epoch, to_epoch
 from ..domain.errors import DomainError, StoreError
+from ..domain.roles import Right
 from ..domain.states import OrderStatus
 from ..gateways.base import Capability, ErrorKind, GatewayError, PaymentRef, PaymentSnapshot, PaymentState
 from ..gateways.registry import discover
@@ -139,9 +140,17 @@ class PaymentSync(GatewayClients):
                  adapter_kw: dict[str, Any] | None = None) -> None:
         super().__init__(desk, concurrency=concurrency, run_db=run_db, adapter_kw=adapter_kw)
 
-    async def run(self, order_nos: list[str] | None = None, *, limit: int = 200, force: bool = False) -> SyncReport:
+    async def run(self, order_nos: list[str] | None = None, *, limit: int = 200, force: bool = False,
+                  by_hand: bool | None = None) -> SyncReport:
         """Ask about the orders that are due (every watched one with ``force``: 同步支付), or
-        about ``order_nos`` at once. Raises DomainError order_not_found for an unknown one."""
+        about ``order_nos`` at once. Raises DomainError order_not_found for an unknown one.
+
+        ``by_hand``: a person asked (同步支付, ``payments sync``, orders by name; by default when
+        ``order_nos`` or ``force`` is given), which needs the orders right (PermissionRefused).
+        The window's periodic run and trade closing's hand-over of a payment it found are the
+        desk's own work, whoever is signed in: payments keep coming in."""
+        if (order_nos is not None or force) if by_hand is None else by_hand:
+            await self.run_db(self.desk.require, Right.ORDERS)
         jobs, skipped = await self.run_db(self._due, order_nos, limit, force)
         report = SyncReport()
         paid: dict[str, str] = await self.run_db(_paid_trade_nos, skipped) if skipped else {}
@@ -288,7 +297,7 @@ async def sync_now(desk: Desk, order_nos: list[str] | None = None, **kw: Any) ->
     order that is due."""
     sync = PaymentSync(desk, **kw)
     try:
-        return await sync.run(order_nos)
+        return await sync.run(order_nos, by_hand=True)
     finally:
         await sync.aclose()
 

@@ -13,6 +13,8 @@ import csv
 from pathlib import Path
 
 from ..domain.money import format_yuan
+from ..domain.roles import Right
+from .desk import Desk
 from .outfiles import check_output, write_atomically
 from .payments import OUTCOMES
 from .reconcile import ReconReport
@@ -54,12 +56,20 @@ def rows(report: ReconReport, *, english: bool = False) -> list[list[str]]:
     return out
 
 
-def export_report(report: ReconReport, path: Path, *, data_dir: Path, force: bool = False,
+def export_target(desk: Desk, path: Path, *, force: bool = False) -> Path:
+    """Whether the operator may export and ``path`` may be written, before anything is asked
+    of the gateway or fixed: the export right (clerk, owner: PermissionRefused) and
+    ``outfiles.check_output`` (.csv or .xlsx, not inside the data folder, an existing file only
+    with ``force``: OutputRefused). Returns the path to write."""
+    desk.require(Right.EXPORT)
+    return check_output(desk.data_dir, path, force=force, suffixes=(".csv", ".xlsx"))
+
+
+def export_report(desk: Desk, report: ReconReport, path: Path, *, force: bool = False,
                   english: bool = False) -> Path:
-    """Write the report to ``path`` (.csv or .xlsx), which must pass ``outfiles.check_output``
-    (not inside ``data_dir``; an existing file only with ``force``). Raises OutputRefused, or
-    DomainError(file_unwritable)."""
-    target = check_output(data_dir, path, force=force, suffixes=(".csv", ".xlsx"))
+    """Write the report to ``path`` (.csv or .xlsx) once ``export_target`` allows it. Raises
+    PermissionRefused, OutputRefused, or DomainError(file_unwritable)."""
+    target = export_target(desk, path, force=force)
     header = HEADER_EN if english else HEADER_ZH
     body = rows(report, english=english)
     if target.suffix.lower() == ".csv":

@@ -46,6 +46,7 @@ from ..domain.refund_states import (
     backoff_seconds,
     needs_owner,
 )
+from ..domain.roles import Right
 from ..gateways.base import (
     Capability,
     ErrorKind,
@@ -121,7 +122,14 @@ class RefundQueue(GatewayClients):
 
     # ---- the public call ---------------------------------------------------------------------
     async def send(self, limit: int | None = None, refund_ids: list[int] | None = None,
-                   *, force: bool = False) -> QueueReport:
+                   *, force: bool = False, by_hand: bool | None = None) -> QueueReport:
+        """Send the refunds that are due (``limit`` at most), or ``refund_ids`` at once (``force``:
+        whatever their schedule). ``by_hand``: a person asked (立即发送, ``refunds send``; by
+        default when ``refund_ids`` or ``force`` is given), which needs the refunds right
+        (PermissionRefused); the window's periodic run sends what was approved, whoever is
+        signed in."""
+        if (refund_ids is not None or force) if by_hand is None else by_hand:
+            await self.run_db(self.desk.require, Right.REFUNDS)
         jobs: list[RefundJob] = await self.run_db(self._due, limit, refund_ids, force)
         report = QueueReport()
         if refund_ids is not None:

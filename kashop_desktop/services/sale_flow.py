@@ -223,8 +223,10 @@ async def open_sale(desk: Desk, sale: SaleInput, sync: PaymentSync) -> tuple[Cre
 
 async def poll_sale(desk: Desk, sync: PaymentSync, order_no: str) -> tuple[SyncReport, SaleView]:
     """Ask the gateway about this sale now (payment sync's own check, so a payment it finds is
-    marked paid and delivered exactly once, whoever else sees it), then read the sale again."""
-    report = await sync.run([order_no])
+    marked paid and delivered exactly once, whoever else sees it), then read the sale again.
+    The desk watching a sale it made (no right asked: a sign-out meanwhile must not lose the
+    payment)."""
+    report = await sync.run([order_no], by_hand=False)
     return report, await sync.run_db(sale_view, desk, order_no)
 
 
@@ -232,11 +234,11 @@ async def cancel_sale(desk: Desk, sync: PaymentSync, order_no: str) -> tuple[Cha
     """取消订单 from the sale dialog: cancel the unpaid order (stock and coupon back), then close
     its trade at the gateway at once. A payment that beat the close is taken (a late payment:
     reopened and delivered, or a backorder) and the view says so."""
-    desk.require(Right.ORDERS)
+    await sync.run_db(desk.require, Right.ORDERS)  # PermissionRefused
     changes: Changes = await sync.run_db(cancel_unpaid, desk, order_no, ReasonCode.OTHER,
                                          "店内收款已取消 / desk sale cancelled",
                                          actor=OWNER)
-    closes = await TradeCloser(sync).run([order_no])
+    closes = await TradeCloser(sync).run([order_no], by_hand=False)  # checked above
     changes.merge(closes.changes)
     return changes, closes, await sync.run_db(sale_view, desk, order_no)
 

@@ -26,6 +26,7 @@ from peewee import JOIN
 
 from ..domain.clock import to_epoch
 from ..domain.errors import DomainError, StoreError
+from ..domain.roles import Right
 from ..domain.states import OrderStatus
 from ..gateways.base import Capability, ErrorKind, GatewayError, PaymentRef, PaymentState
 from ..gateways.registry import discover
@@ -114,8 +115,12 @@ class TradeCloser:
         self.desk = sync.desk
         self.run_db = sync.run_db
 
-    async def run(self, order_nos: list[str] | None = None) -> CloseReport:
-        """Close what is due (or the given orders' trades at once, whatever the schedule)."""
+    async def run(self, order_nos: list[str] | None = None, *, by_hand: bool | None = None) -> CloseReport:
+        """Close what is due (or the given orders' trades at once, whatever the schedule).
+        ``by_hand`` (default: when ``order_nos`` is given) as in ``PaymentSync.run``: the orders
+        right, PermissionRefused."""
+        if (order_nos is not None) if by_hand is None else by_hand:
+            await self.run_db(self.desk.require, Right.ORDERS)
         report = CloseReport()
         noted: list[CloseResult] = await self.run_db(self._note_unsupported, order_nos)
         report.results += noted
@@ -129,7 +134,7 @@ class TradeCloser:
                 paid.append(job.order_no)
         report.closed = sum(r.code == "closed" for r in report.results)
         if paid:
-            report.handed_over = await self.sync.run(paid)
+            report.handed_over = await self.sync.run(paid, by_hand=False)  # checked above when by hand
             report.changes.merge(report.handed_over.changes)
         return report
 
@@ -249,11 +254,12 @@ class TradeCloser:
 
 async def close_and_sync(desk: Desk, order_nos: list[str] | None = None,
                          **kw: Any) -> tuple[CloseReport, SyncReport]:
-    """What ``payments sync`` does: close the trades that are due, then ask about unpaid orders."""
+    """What ``payments sync`` does: close the trades that are due, then ask about unpaid orders.
+    A person's request: the orders right (PermissionRefused)."""
     sync = PaymentSync(desk, **kw)
     try:
-        closes = await TradeCloser(sync).run(order_nos)
-        report = await sync.run(order_nos)
+        closes = await TradeCloser(sync).run(order_nos, by_hand=True)
+        report = await sync.run(order_nos, by_hand=True)
     finally:
         await sync.aclose()
     report.closes = closes.results
@@ -264,6 +270,6 @@ async def close_now(desk: Desk, order_nos: list[str] | None = None, **kw: Any) -
     """One closing run with its own adapters (the command line)."""
     sync = PaymentSync(desk, **kw)
     try:
-        return await TradeCloser(sync).run(order_nos)
+        return await TradeCloser(sync).run(order_nos, by_hand=True)
     finally:
         await sync.aclose()

@@ -34,7 +34,7 @@ from peewee import OperationalError, SqliteDatabase
 from ..domain.clock import SHOP_TZ
 from ..domain.errors import StoreBusy, StoreError, StoreUnusable
 from ..domain.states import OrderStatus
-from . import bulkload, codes6, codes13, health, rekey, report_tables, schema3, schema9, schema10
+from . import bulkload, codes6, codes13, health, rekey, report_tables, schema3, schema9, schema14
 from .backups import backup_file, list_backups, passes_check, stamp
 from .dated import UNDATED_INDEX, UNDATED_INDEX_SQL
 from .models import MODELS, PaymentWatch, ReconMark, StatusCount, database
@@ -182,9 +182,9 @@ MIGRATIONS: list[tuple[int, Callable[[SqliteDatabase], None]]] = [
     (7, _migration_7),
     (8, _migration_8),
     (9, schema9.migrate),
-    (10, schema10.migrate),
     (11, report_tables.migrate),  # the reports' summary tables
     (13, _migration_13),
+    (14, schema14.migrate),  # operators and the tamper-evident log
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -80,9 +80,9 @@ class CodeEvent(BaseModel):
     action = CharField()
     note = TextField(default="")
     data = TextField(default="{}")
-    operator = CharField(default="", constraints=[SQL("DEFAULT ''")])  # schema 10: who was at the desk
-    prev_id = IntegerField(null=True)  # schema 10: the chain (domain.audit)
-    hash = BlobField(null=True)  # schema 10
+    operator = CharField(default="", constraints=[SQL("DEFAULT ''")])  # schema 14: who was at the desk
+    prev_id = IntegerField(null=True)  # schema 14: the chain (domain.audit)
+    hash = BlobField(null=True)  # schema 14
 
 
 class Coupon(BaseModel):
@@ -199,16 +199,16 @@ class OrderEvent(BaseModel):
     before_status = CharField(null=True)
     after_status = CharField(null=True)
     data = TextField(default="{}")
-    operator = CharField(default="", constraints=[SQL("DEFAULT ''")])  # schema 10: who was at the desk
-    prev_id = IntegerField(null=True)  # schema 10: the row before it in the chain (domain.audit)
-    hash = BlobField(null=True)  # schema 10: SHA-256 chained to prev_id's (domain.audit)
+    operator = CharField(default="", constraints=[SQL("DEFAULT ''")])  # schema 14: who was at the desk
+    prev_id = IntegerField(null=True)  # schema 14: the row before it in the chain (domain.audit)
+    hash = BlobField(null=True)  # schema 14: SHA-256 chained to prev_id's (domain.audit)
 
     class Meta:
         indexes = ((("order", "id"), False),)
 
 
 class AuditEvent(BaseModel):
-    """Schema 10: the shop log (settings, operators, refusals, sign-ins), chained like the timeline."""
+    """Schema 14: the shop log (settings, operators, refusals, sign-ins), chained like the timeline."""
 
     id = AutoField()
     at = IntegerField(index=True)
@@ -222,7 +222,7 @@ class AuditEvent(BaseModel):
 
 
 class ChainHead(BaseModel):
-    """Schema 10: the last row of each chain (store.chain)."""
+    """Schema 14: the last row of each chain (store.chain)."""
 
     chain = CharField(primary_key=True)
     last_id = IntegerField()
@@ -230,7 +230,7 @@ class ChainHead(BaseModel):
 
 
 class Operator(BaseModel):
-    """Schema 10: a person who works the desk. ``password_hash`` is argon2 (empty: none set);
+    """Schema 14: a person who works the desk. ``password_hash`` is argon2 (empty: none set);
     ``approve_limit_fen`` None means no limit; ``locked_until`` epoch seconds after five wrong tries."""
 
     id = AutoField()
@@ -302,7 +302,7 @@ class Refund(BaseModel):
     next_attempt_at = IntegerField(default=0)
     eta_earliest = CharField(null=True)
     eta_latest = CharField(null=True)
-    operator = CharField(default="", constraints=[SQL("DEFAULT ''")])  # schema 10: who approved it
+    operator = CharField(default="", constraints=[SQL("DEFAULT ''")])  # schema 14: who approved it
 
     class Meta:
         indexes = ((("state", "next_attempt_at"), False),)

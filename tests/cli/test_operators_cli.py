@@ -145,3 +145,37 @@ def test_check_names_a_tampered_row(team: Path, tmp_path: Path) -> None:
     con.close()
     out = run(shop, "check", code=1, operator="阿May", password="viewer-secret")
     assert f"row {victim} was edited" in out.stdout and f"第 {victim} 行被改动" in out.stdout
+
+
+def test_a_viewer_runs_no_sync_send_sale_or_export(team: Path, tmp_path: Path) -> None:
+    shop = _copy(team, tmp_path)
+    viewer = {"operator": "阿May", "password": "viewer-secret"}
+    out_csv, recon_csv = tmp_path / "orders.csv", tmp_path / "recon.csv"
+    for args in (("payments", "sync"), ("refunds", "send"), ("orders", "export", str(out_csv)),
+                 ("reconcile", "--gateway", "沙箱", "--date", "2020-01-01", "--export", str(recon_csv)),
+                 ("orders", "new", "--product", "王者荣耀点券 680点", "--buyer", "13800138000", "--manual", "cash")):
+        out = run(shop, *args, code=1, **viewer)
+        assert "阿May" in out.stderr and "(viewer)" in out.stderr and "Traceback" not in out.stderr, args
+    assert not out_csv.exists() and not recon_csv.exists()
+    # A clerk exports the list (orders and reconciliations are the clerk's exports too).
+    run(shop, "orders", "export", str(out_csv), code=0, operator="小王", password="clerk-secret")
+    with out_csv.open(encoding="utf-8-sig", newline="") as f:
+        assert len(list(csv.reader(f))) > 60
+
+
+def test_audit_export_never_writes_into_the_data_folder_or_over_a_file(team: Path, tmp_path: Path) -> None:
+    shop = _copy(team, tmp_path)
+    owner = {"operator": "店主", "password": "owner-secret"}
+    dates = ("--from", "2000-01-01", "--to", "2099-12-31")
+    store = shop / "kashop.sqlite3"
+    before = store.read_bytes()
+    out = run(shop, "audit", "export", *dates, str(store), code=2, **owner)
+    assert "数据文件夹" in out.stderr and "data folder" in out.stderr
+    run(shop, "audit", "export", *dates, str(shop / "log.csv"), code=2, **owner)
+    assert not (shop / "log.csv").exists() and store.read_bytes()[:100] == before[:100]
+    target = tmp_path / "log.csv"
+    target.write_text("the owner's own file", encoding="utf-8")
+    out = run(shop, "audit", "export", *dates, str(target), code=2, **owner)
+    assert "--force" in out.stderr and target.read_text(encoding="utf-8") == "the owner's own file"
+    run(shop, "audit", "export", *dates, str(target), "--force", code=0, **owner)
+    assert target.read_text(encoding="utf-8-sig").startswith("时间（北京时间）")

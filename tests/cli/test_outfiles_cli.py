@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from kashop_desktop.services import recon_export
+from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.outfiles import OutputRefused, check_output
 from kashop_desktop.services.reconcile import ReconReport
 
@@ -64,7 +65,7 @@ def test_backup_to_a_named_file_refuses_the_data_folder_and_an_existing_file(cli
     cli("check")
 
 
-def test_check_output_is_the_one_rule(tmp_path: Path, data_dir: Path) -> None:
+def test_check_output_is_the_one_rule(tmp_path: Path, data_dir: Path, desk: Desk) -> None:
     outside = tmp_path / "out"
     outside.mkdir()
     assert check_output(data_dir, outside / "a.csv") == (outside / "a.csv").resolve()
@@ -80,7 +81,7 @@ def test_check_output_is_the_one_rule(tmp_path: Path, data_dir: Path) -> None:
     assert check_output(data_dir, outside / "a.csv", force=True).exists()
     report = ReconReport(1, "沙箱", "alipay", date(2026, 11, 18))
     with pytest.raises(OutputRefused):
-        recon_export.export_report(report, data_dir / "kashop.sqlite3", data_dir=data_dir, force=True)
-    written = recon_export.export_report(report, outside / "r.csv", data_dir=data_dir)
+        recon_export.export_report(desk, report, data_dir / "kashop.sqlite3", force=True)
+    written = recon_export.export_report(desk, report, outside / "r.csv")
     assert written.read_bytes().startswith("\ufeff".encode())
     assert sorted(os.listdir(outside)) == ["a.csv", "r.csv"]  # no temporary file left

@@ -11,8 +11,10 @@ import pytest
 from kashop_desktop.domain.audit import GENESIS, ORDER_EVENT_FIELDS, BreakKind, link
 from kashop_desktop.services import code_import, maintenance, orders, requests
 from kashop_desktop.services.desk import Desk
-from kashop_desktop.store import chain
+from kashop_desktop.store import chain, schema14
+from kashop_desktop.store import db as store_db
 
+from ..conftest import FakeClock
 from .helpers import order, product, sandbox
 
 
@@ -111,24 +113,51 @@ def test_a_row_inserted_between_others_is_named(desk: Desk) -> None:
     assert (deleted.kind, deleted.row_id, deleted.after_id) == (BreakKind.DELETED, gap, ids[4])
 
 
-def test_migration_chains_existing_events_in_id_order(tmp_path: Path) -> None:
-    store = tmp_path / "kashop.sqlite3"
-    desk = Desk.open(tmp_path)
-    _shop(desk)
-    before = _events(desk)
-    con = desk.db.connection()
-    # Bring the store back to how schema 5 left it: no hashes, no head.
-    con.execute("UPDATE order_event SET hash = NULL, prev_id = NULL")
-    con.execute("DELETE FROM chain_head")
-    desk.close()
+def _as_schema_13(store: Path) -> None:
+    """Put the store back into the shape main's schema 13 left it in: no operators, no shop log,
+    no chain head, no operator/prev_id/hash columns on the timelines, no operator on refunds."""
     raw = sqlite3.connect(store)
-    raw.execute("PRAGMA user_version = 5")
+    for table in ("operator", "audit_event", "chain_head"):
+        raw.execute(f"DROP TABLE {table}")
+    for table, column, _ in schema14.COLUMNS:
+        raw.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    raw.execute("PRAGMA user_version = 13")
     raw.commit()
     raw.close()
-    desk = Desk.open(tmp_path)
+
+
+def test_a_store_at_schema_13_migrates_to_14_and_its_events_are_chained(data_dir: Path, clock: FakeClock) -> None:
+    desk = Desk.open(data_dir, clock=clock)
+    _shop(desk)
+    con = desk.db.connection()
+    events = [tuple(r) for r in con.execute("SELECT id, order_id, at, action, note, data FROM order_event ORDER BY id")]
+    stock_events = con.execute("SELECT COUNT(*) FROM code_event").fetchone()[0]
+    refunds = con.execute("SELECT COUNT(*) FROM refund").fetchone()[0]
+    desk.close()
+    store = data_dir / "kashop.sqlite3"
+    _as_schema_13(store)
+    assert store_db.schema_version(store) == 13
+    assert "hash" not in {r[1] for r in sqlite3.connect(store).execute("PRAGMA table_info(order_event)")}
+    desk = Desk.open(data_dir, clock=clock)
     try:
+        assert store_db.schema_version(store) == store_db.LATEST == 14
+        con = desk.db.connection()
+        kept = [tuple(r) for r in con.execute("SELECT id, order_id, at, action, note, data FROM order_event ORDER BY id")]
+        assert kept == events and len(events) > 5 and stock_events > 0 and refunds > 0
         report = maintenance.check(desk)
-        assert report.log_breaks == [] and report.log_rows >= len(before)
-        assert desk.db.execute_sql("SELECT COUNT(*) FROM operator").fetchone()[0] == 1
+        assert report.ok and report.log_breaks == []
+        assert report.log_rows >= len(events) + stock_events
+        for table in ("order_event", "code_event"):
+            assert con.execute(f"SELECT COUNT(*) FROM {table} WHERE hash IS NULL OR operator != ''").fetchone()[0] == 0
+        assert chain.head(con, "order_event")[0] == events[-1][0]
+        assert [tuple(r) for r in con.execute("SELECT name, role FROM operator")] == [("店主", "owner")]
+        assert desk.single_owner
+        # The desk goes on writing on the migrated store: the new rows join the chain.
+        orders.cancel_unpaid(desk, order(desk, "pending_payment"), requests.ReasonCode.MISTAKEN)
+        assert maintenance.check(desk).log_breaks == []
+        # An edit made behind the desk's back after the migration is named.
+        _tamper(desk, "UPDATE order_event SET note = 'x' WHERE id = ?", (events[1][0],))
+        [broken] = maintenance.check(desk).log_breaks
+        assert (broken.kind, broken.row_id) == (BreakKind.EDITED, events[1][0])
     finally:
         desk.close()

@@ -201,7 +201,7 @@ OWNER_ONLY: list[tuple[str, Callable[[Desk, dict[str, Any]], object]]] = [
     ("demo", lambda d, s: demo.build(d, 10)),
     ("product", lambda d, s: products.set_product(d, "王者荣耀点券 680点", {"threshold": 3})),
     ("import codes", lambda d, s: code_import.import_codes(d, "王者荣耀点券 680点", ["STOCK-0001-ABCDEFG"])),
-    ("export codes", lambda d, s: code_export.export_codes(d, "王者荣耀点券 680点", s["out"].with_suffix(".txt"))),
+    ("export codes", lambda d, s: code_export.export_codes(d, "王者荣耀点券 680点", s["out"].with_name("codes.csv"))),
 ]
 #: What a clerk may do and a viewer may not.
 CLERK_WORK: list[tuple[str, Callable[[Desk, dict[str, Any]], object]]] = [

@@ -129,13 +129,13 @@ def test_a_day_with_every_kind_of_difference(desk: Desk, gateway: tuple[str, Any
     assert OrderEvent.select().where((OrderEvent.order == fixed_order) & (OrderEvent.action == "recon_fixed")).count() == 1
 
     # Export: ids stay text, nothing runs as a formula.
-    xlsx = export_report(again, tmp_path / "recon.xlsx", data_dir=desk.data_dir)
+    xlsx = export_report(desk, again, tmp_path / "recon.xlsx")
     sheet = load_workbook(xlsx).active
     assert sheet is not None
     cells = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
     assert all(isinstance(v, str) for row in cells for v in row if v is not None)
     assert sorted(row[3] for row in cells) == sorted(nos[k] for k in expected)
-    path = export_report(again, tmp_path / "recon.csv", data_dir=desk.data_dir, english=True)
+    path = export_report(desk, again, tmp_path / "recon.csv", english=True)
     with path.open(encoding="utf-8-sig", newline="") as handle:
         lines = list(csv.reader(handle))
     assert lines[0][2] == "difference"
@@ -149,12 +149,12 @@ def test_formula_text_is_never_a_formula(desk: Desk, tmp_path: Path) -> None:
     report = recon.ReconReport(1, "g", "alipay", DAY, differences=[
         recon.Difference("unknown_trade:=1+1", "unknown_trade", "=HYPERLINK(\"x\")", None, "+86", 1, None,
                          "explained", "@SUM(A1)")])
-    xlsx = export_report(report, tmp_path / "f.xlsx", data_dir=desk.data_dir)
+    xlsx = export_report(desk, report, tmp_path / "f.xlsx")
     sheet = load_workbook(xlsx).active
     assert sheet is not None
     values = [c.value for c in next(sheet.iter_rows(min_row=2))]
     assert values[3] == "'=HYPERLINK(\"x\")" and values[5] == "'+86" and values[9] == "'@SUM(A1)"
-    with (export_report(report, tmp_path / "f.csv", data_dir=desk.data_dir)).open(encoding="utf-8-sig", newline="") as handle:
+    with (export_report(desk, report, tmp_path / "f.csv")).open(encoding="utf-8-sig", newline="") as handle:
         line = list(csv.reader(handle))[1]
     # An id is a string literal inside ="...": shown as the text, never run; other cells get the apostrophe.
     assert line[3] == '="=HYPERLINK(""x"")"' and line[5] == '="+86"' and line[9] == "'@SUM(A1)"

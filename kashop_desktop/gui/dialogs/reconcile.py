@@ -3,6 +3,8 @@
 Modeless. The gateway's record is fetched on the asyncio loop and compared on the database
 worker; a fix asks twice (the button turns into 确认修正 and the line above says what it will
 do), an explanation needs a note. Nothing here decides anything: ``services.reconcile`` does.
+Reading is open to every operator; fixing and explaining need the orders right, exporting the
+export right (a viewer sees those greyed out with the reason; the services refuse them too).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 
 from ...domain.errors import DomainError
 from ...domain.money import format_yuan
+from ...domain.roles import Right
 from ...gateways.base import GatewayError
 from ...services import reconcile as recon
 from ...services.gateways import list_accounts
@@ -19,6 +22,7 @@ from ...services.payments import OUTCOMES
 from ...services.recon_export import export_report
 from ..context import DeskContext
 from ..i18n import error_text, pick, ui_lang
+from ..pages.permissions import refuse_reason
 from ..qt import (
     QAbstractItemView,
     QComboBox,
@@ -128,9 +132,16 @@ class ReconcileDialog(QDialog):
 
     def _update_buttons(self) -> None:
         chosen = self.selected()
-        self.fix_button.setEnabled(chosen is not None and chosen.fixable)
-        self.explain_button.setEnabled(chosen is not None and not chosen.mark and bool(self.note.text().strip()))
-        self.export_button.setEnabled(self.report is not None)
+        may_fix = refuse_reason(self.ctx.desk, Right.ORDERS)
+        may_export = refuse_reason(self.ctx.desk, Right.EXPORT)
+        self.fix_button.setEnabled(may_fix is None and chosen is not None and chosen.fixable)
+        self.explain_button.setEnabled(may_fix is None and chosen is not None and not chosen.mark
+                                       and bool(self.note.text().strip()))
+        self.note.setEnabled(may_fix is None)
+        self.export_button.setEnabled(may_export is None and self.report is not None)
+        for widget, reason in ((self.fix_button, may_fix), (self.explain_button, may_fix), (self.note, may_fix),
+                               (self.export_button, may_export)):
+            widget.setToolTip(reason or "")
         self.run_button.setEnabled(self.account.count() > 0)
 
     def show_report(self, report: recon.ReconReport) -> None:
@@ -232,8 +243,7 @@ class ReconcileDialog(QDialog):
         assert self.report is not None
         try:
             # the save dialog asked before replacing a file
-            written = export_report(self.report, path, data_dir=self.ctx.desk.data_dir, force=True,
-                                    english=ui_lang() == "en")
+            written = export_report(self.ctx.desk, self.report, path, force=True, english=ui_lang() == "en")
         except DomainError as exc:
             self.message.show_message(error_text(exc), "error")
             return None

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...domain.errors import DomainError
+from ...domain.roles import Right
 from ...store import export_rows
 from ...store.queries import OrderFilter
 from ..desk import Desk
@@ -86,7 +87,9 @@ def export_orders(desk: Desk, flt: OrderFilter, path: Path, fmt: str, *, lang: s
                   cancelled: Callable[[], bool] | None = None) -> ExportResult:
     """Write the list ``flt`` describes to ``path`` as ``fmt`` (``csv`` or ``xlsx``), headers
     and labels in ``lang``. ``progress`` is called after each chunk (on the calling thread);
-    ``cancelled`` is asked between chunks. Raises as the module says."""
+    ``cancelled`` is asked between chunks. Needs the export right (clerk, owner: the list holds
+    buyers' contacts): PermissionRefused. Raises as the module says."""
+    desk.require(Right.EXPORT)
     path = Path(path)
     _check_target(path, force)
     partial = path.with_name(f".{path.name}.part-{os.getpid()}")

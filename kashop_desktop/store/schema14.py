@@ -1,4 +1,4 @@
-"""Schema 10: operators, the operator on events and refunds, and the hash-chained log.
+"""Schema 14: operators, the operator on events and refunds, and the hash-chained log.
 
 Adds the ``operator`` table (with the owner, 店主, who works alone until a second operator is
 added), ``operator``/``prev_id``/``hash`` on ``order_event`` and ``code_event`` (schema 6), ``operator`` on ``refund``, the
@@ -16,7 +16,8 @@ from peewee import SqliteDatabase
 from ..domain.roles import OWNER_NAME
 from . import chain
 
-_COLUMNS = (
+#: (table, column, declaration) of the columns this schema adds.
+COLUMNS = (
     ("order_event", "operator", "TEXT NOT NULL DEFAULT ''"),
     ("order_event", "prev_id", "INTEGER"),
     ("order_event", "hash", "BLOB"),
@@ -40,7 +41,7 @@ _TABLES = (
 
 
 def migrate(db: SqliteDatabase) -> None:
-    for table, column, declaration in _COLUMNS:
+    for table, column, declaration in COLUMNS:
         columns = {row[1] for row in db.execute_sql(f"PRAGMA table_info({table})").fetchall()}
         if column not in columns:
             db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
