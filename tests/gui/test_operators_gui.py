@@ -143,3 +143,30 @@ def test_the_windows_check_names_a_tampered_row(qtbot, ctx, shop):
     raw.close()
     report = run(qtbot, page.check_now(), timeout=30000)
     assert not report.ok and f"第 {victim} 行被改动" in page.check_result.text()
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.CLERK])
+def test_the_newer_controls_are_greyed_out_with_the_reason(qtbot, ctx, tmp_path: Path, role: Role):
+    from kashop_desktop.gui.dialogs.reconcile import ReconcileDialog
+    from kashop_desktop.gui.main_window import MainWindow
+    from kashop_desktop.gui.pages.reports import ReportsPage
+    from kashop_desktop.gui.qt import QSettings
+
+    _team(ctx.desk)
+    who = "阿May" if role is Role.VIEWER else "小王"
+    ctx.desk.sign_in(Identity(who, role, 50_00))
+    window = MainWindow(ctx, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    viewer = role is Role.VIEWER
+    for control in (window.new_sale_action, window.new_sale_button, window.sync_action, window.export_action,
+                    window.export_button, window.import_action):
+        assert control.isEnabled() is not viewer, control.text()
+        assert (who in control.toolTip()) is viewer, control.text()
+    assert not window.restore_action.isEnabled() and who in window.restore_action.toolTip()  # the owner's
+    assert isinstance(window.show_page("reports"), ReportsPage)  # reports are for reading: open to all
+    dialog = ReconcileDialog(window, ctx)
+    qtbot.addWidget(dialog)
+    assert who not in dialog.run_button.toolTip()  # reading the gateway's record is open to all
+    for control in (dialog.note, dialog.fix_button, dialog.explain_button, dialog.export_button):
+        assert (who in control.toolTip()) is viewer
+    assert dialog.note.isEnabled() is not viewer
