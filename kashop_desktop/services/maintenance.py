@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from .. import paths
 from ..domain.audit import ChainBreak
 from ..domain.errors import DomainError
@@ -145,11 +147,23 @@ def auto_backup(desk: Desk) -> Path | None:
     is damaged, so StoreUnusable (store_damaged) is raised, recommending only backups that pass."""
     if not auto_backup_due(desk):
         return None
+    # Several processes starting at once (two commands, a command beside the window) take one
+    # backup between them: the one that gets the lock copies, the others find it done.
+    lock = FileLock(desk.data_dir / ".auto-backup.lock", timeout=0)
     try:
-        path = store_backups.backup_file(desk.db_path, _stamped(desk.backups_dir, store_backups.AUTO_PREFIX))
-    except store_backups.BackupDamaged as exc:
-        log.error("automatic backup failed its integrity check: %s", exc.found)
-        raise store_db.unusable(desk.db_path, "damaged", desk.backups_dir, exc.found) from exc
+        lock.acquire()
+    except Timeout:
+        return None  # another process is taking today's backup now
+    try:
+        if not auto_backup_due(desk):
+            return None
+        try:
+            path = store_backups.backup_file(desk.db_path, _stamped(desk.backups_dir, store_backups.AUTO_PREFIX))
+        except store_backups.BackupDamaged as exc:
+            log.error("automatic backup failed its integrity check: %s", exc.found)
+            raise store_db.unusable(desk.db_path, "damaged", desk.backups_dir, exc.found) from exc
+    finally:
+        lock.release()
     removed = store_backups.rotate(desk.backups_dir, backup_settings(desk).keep)
     log.info("automatic backup %s; rotated away %d", path, len(removed))
     return path

@@ -82,20 +82,27 @@ def backup_file(source: Path, target: Path) -> Path:
     Raises StoreUnusable (``backup_damaged``) naming what the check found.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    src = sqlite3.connect(str(source), timeout=30)
+    # One scratch name per writer: two processes backing up at the same second never share it.
+    partial = target.with_name(f"{target.name}.{os.getpid()}-{os.urandom(3).hex()}.partial")
     try:
-        dst = sqlite3.connect(str(partial))
+        src = sqlite3.connect(str(source), timeout=30)
         try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode=DELETE")
-            found = _quick_check(dst)
+            dst = sqlite3.connect(str(partial))
+            try:
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode=DELETE")
+                found = _quick_check(dst)
+            finally:
+                dst.close()
+        except sqlite3.DatabaseError as exc:
+            if not is_damage(exc):  # locked, busy, a full disk: the copy failed, the store is not damaged
+                raise
+            found = str(exc)
         finally:
-            dst.close()
-    except sqlite3.DatabaseError as exc:
-        found = str(exc)
-    finally:
-        src.close()
+            src.close()
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     if found != "ok":
         partial.unlink(missing_ok=True)
         raise BackupDamaged(source, found)
@@ -103,11 +110,24 @@ def backup_file(source: Path, target: Path) -> Path:
     return target
 
 
+def is_damage(exc: BaseException) -> bool:
+    """Whether an SQLite error says the file is damaged (corrupt, not a database), as opposed to
+    one that says it could not be read just now (locked, busy, read-only, I/O)."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or name.startswith("SQLITE_CORRUPT_"):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.DatabaseError) and ("malformed" in text or "not a database" in text)
+
+
 def _quick_check(con: sqlite3.Connection) -> str:
-    """``ok`` or the first problem ``PRAGMA quick_check`` finds (pages, records, not indexes)."""
+    """``ok`` or the first problem ``PRAGMA quick_check`` finds (pages, records, not indexes).
+    Raises sqlite3.DatabaseError when the check could not run for a reason other than damage."""
     try:
         return str(con.execute("PRAGMA quick_check(1)").fetchone()[0])
     except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise
         return str(exc)
 
 

@@ -35,7 +35,7 @@ from ..domain.clock import SHOP_TZ
 from ..domain.errors import StoreBusy, StoreError, StoreUnusable
 from ..domain.states import OrderStatus
 from . import bulkload, codes6, codes13, health, rekey, report_tables, schema3, schema9, schema14
-from .backups import backup_file, list_backups, passes_check, stamp
+from .backups import backup_file, is_damage, list_backups, passes_check, stamp
 from .dated import UNDATED_INDEX, UNDATED_INDEX_SQL
 from .models import MODELS, PaymentWatch, ReconMark, StatusCount, database
 from .search import TAIL_INDEX_SQL
@@ -465,8 +465,4 @@ def classify(exc: BaseException, path: Path, backups: Path) -> StoreError | None
 
 
 def _is_damage(exc: BaseException) -> bool:
-    name = getattr(exc, "sqlite_errorname", "")
-    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or name.startswith("SQLITE_CORRUPT_"):
-        return True
-    text = str(exc).lower()
-    return isinstance(exc, sqlite3.DatabaseError) and ("malformed" in text or "not a database" in text)
+    return is_damage(exc)

@@ -51,3 +51,42 @@ def test_a_copy_of_a_damaged_store_is_not_kept_and_only_good_backups_are_recomme
     assert caught.value.code == "store_damaged"
     assert str(good) in caught.value.zh and str(bad) not in caught.value.zh
     assert sorted(p.name for p in backups.iterdir()) == before  # nothing kept, nothing rotated away
+
+
+_BACKER = """
+import sys, time
+from pathlib import Path
+from kashop_desktop.services import maintenance
+from kashop_desktop.services.desk import Desk
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.005)
+desk = Desk.open(sys.argv[1])
+try:
+    print(maintenance.auto_backup(desk) is not None)
+finally:
+    desk.close()
+"""
+
+
+def test_processes_due_the_daily_backup_at_once_take_one_and_none_calls_the_store_damaged(
+        desk: Desk, data_dir: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    for _ in range(50):
+        order(desk, "delivered")
+    desk.close()
+    for round_no in range(3):
+        for old in desk.backups_dir.glob("*"):
+            old.unlink()
+        go = tmp_path / f"go-{round_no}"
+        procs = [subprocess.Popen([sys.executable, "-c", _BACKER, str(data_dir), str(go)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+        go.touch()
+        outs = [p.communicate(timeout=120) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0, 0, 0], outs
+        assert sorted(out.strip() for out, _err in outs) == ["False", "False", "False", "True"], outs
+        kept = store_backups.list_backups(desk.backups_dir)
+        assert len(kept) == 1 and store_backups.passes_check(kept[0].path)
+        assert not list(desk.backups_dir.glob("*.partial"))
