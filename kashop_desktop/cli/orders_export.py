@@ -20,7 +20,10 @@ def register_export(orders: Any, common: argparse.ArgumentParser) -> None:
     p = add_command(orders, common, "export", cmd_orders_export, T(
         "把订单列表（按状态、搜索、日期筛选，与窗口列表相同）导出为 CSV 或 XLSX",
         "export the order list (filtered by status, search and dates, as the window lists it) to CSV or XLSX"))
-    p.add_argument("out", type=Path, metavar="OUT", help=T("要写入的文件", "the file to write"))
+    p.add_argument("out", type=Path, metavar="OUT", help=T(
+        "要写入的文件（不能在数据文件夹里）；- 表示标准输出（仅 CSV，摘要写到标准错误）",
+        "the file to write (never inside the data folder); - for standard output (CSV only, the summary "
+        "goes to standard error)"))
     p.add_argument("--status", choices=[s.value for s in OrderStatus] + ["refunding", "held"], help=T(
         "只导出这个状态（refunding：退款中；held：扣留待审）", "only this status (refunding: refunds in flight; "
         "held: held for review)"))
@@ -30,7 +33,8 @@ def register_export(orders: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("csv", "xlsx"), help=T(
         "文件格式（默认按扩展名：.xlsx 为 XLSX，其余为 CSV）", "file format (default from the name: .xlsx is XLSX, "
         "anything else CSV)"))
-    p.add_argument("--force", action="store_true", help=T("覆盖已存在的文件", "replace an existing file"))
+    p.add_argument("--force", action="store_true", help=T(
+        "覆盖已存在的文件（数据文件夹里的文件永远不会被覆盖）", "replace an existing file (never one in the data folder)"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
@@ -69,8 +73,14 @@ def cmd_orders_export(args: argparse.Namespace) -> int:
     flt = views.OrderFilter(status=args.status, search=args.search, date_from=window[0], date_to=window[1])
     fmt = exports.format_for(args.out, args.format)
     lang = "zh" if zh(args) else "en"
+    to_stdout = str(args.out) == "-"
+    if to_stdout and (fmt != "csv" or args.json):
+        raise UsageError("OUT 为 - （标准输出）时只能导出 CSV，且不能用 --json\n"
+                         "OUT - (standard output) takes CSV only, without --json")
 
     def body(desk: Any) -> int:
+        if to_stdout:
+            return _to_stdout(desk, flt, lang, zh(args))
         meter = _Meter(sys.stderr) if sys.stderr.isatty() else None
         try:
             result = exports.export_orders(desk, flt, args.out, fmt, lang=lang, force=args.force, progress=meter)
@@ -87,6 +97,18 @@ def cmd_orders_export(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     return run_with_desk(args, body)
+
+
+def _to_stdout(desk: Any, flt: Any, lang: str, chinese: bool) -> int:
+    """``orders export -``: CSV on standard output, the summary on standard error."""
+    from ..services import exports
+
+    result = exports.export_csv_to(desk, flt, sys.stdout, lang=lang)
+    if chinese:
+        print(f"已导出 {result.rows:,} 个订单到标准输出", file=sys.stderr)
+    else:
+        print(f"exported {result.rows:,} orders to standard output", file=sys.stderr)
+    return EXIT_OK
 
 
 class _Meter:

@@ -65,14 +65,15 @@ def _check_png_target(args: argparse.Namespace) -> None:
                          f"--qr-png: cannot write {path} (no such folder, or not writable)")
 
 
-def save_qr_png(content: str, path: Path) -> None:
-    """The QR code as a PNG: error correction M, 8 px a module, the 4-module quiet zone (segno)."""
+def save_qr_png(content: str, path: Path, *, replace: bool = False) -> None:
+    """The QR code as a PNG: error correction M, 8 px a module, the 4-module quiet zone (segno);
+    a file at ``path`` is replaced only when ``replace`` (--force)."""
     import segno
 
     from ..services.outfiles import write_atomically
 
     write_atomically(path, lambda tmp: segno.make(content, error="m", micro=False).save(
-        str(tmp), kind="png", scale=8, border=4))
+        str(tmp), kind="png", scale=8, border=4), replace=replace)
 
 
 def cmd_orders_new(args: argparse.Namespace) -> int:
@@ -120,7 +121,8 @@ def _gateway(desk: Any, sale: Any, args: argparse.Namespace) -> int:
             print_error(interrupted.zh, interrupted.en)
         raise
     if args.qr_png is not None:
-        save_qr_png(view.qr_content or "", check_output(desk.data_dir, args.qr_png, force=args.force))
+        save_qr_png(view.qr_content or "", check_output(desk.data_dir, args.qr_png, force=args.force),
+                    replace=args.force)
     if args.json:
         print_json({"order_no": view.order_no, "amount_fen": view.amount_fen, "status": view.status,
                     "gateway": view.gateway_name, "qr": view.qr_content, "trade_no": view.trade_no,

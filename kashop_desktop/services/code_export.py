@@ -70,7 +70,7 @@ def export_codes(desk: Desk, product: str, out: Path, *, state: CodeState = C.AV
             clear = cipher.open(code.sealed)
             first, _, second = clear.partition(PAIR_JOINER)
             rows.append([str(code.id), first, second, code.batch])
-        _write(out, rows)
+        _write(out, rows, replace=force)
         changes = Changes(product_ids={p.id})
         if target is not None and codes:
             CardCode.update(state=target.value, changed_at=to_epoch(desk.now())).where(
@@ -95,7 +95,7 @@ def as_text(value: str) -> str:
     return '="' + value.replace('"', '""') + '"' if value else ""
 
 
-def _write(out: Path, rows: list[list[str]]) -> None:
+def _write(out: Path, rows: list[list[str]], *, replace: bool) -> None:
     def write(tmp: Path) -> None:
         if out.suffix.lower() == ".xlsx":
             import openpyxl
@@ -114,4 +114,4 @@ def _write(out: Path, rows: list[list[str]]) -> None:
                               for code_id, code, password, batch in rows)
             tmp.write_text(buffer.getvalue(), encoding="utf-8-sig")
 
-    write_atomically(out, write)
+    write_atomically(out, write, replace=replace)

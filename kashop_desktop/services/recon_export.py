@@ -73,8 +73,8 @@ def export_report(desk: Desk, report: ReconReport, path: Path, *, force: bool = 
     header = HEADER_EN if english else HEADER_ZH
     body = rows(report, english=english)
     if target.suffix.lower() == ".csv":
-        return write_atomically(target, lambda tmp: _write_csv(tmp, header, body))
-    return write_atomically(target, lambda tmp: _write_xlsx(tmp, header, body))
+        return write_atomically(target, lambda tmp: _write_csv(tmp, header, body), replace=force)
+    return write_atomically(target, lambda tmp: _write_xlsx(tmp, header, body), replace=force)
 
 
 def _write_csv(path: Path, header: list[str], body: list[list[str]]) -> None:

@@ -820,6 +820,10 @@ Please attach this file when you contact support.</translation>
         <translation>Save to:</translation>
     </message>
     <message>
+        <source>替换已存在的文件</source>
+        <translation>Replace the existing file</translation>
+    </message>
+    <message>
         <source>表头为中文；窗口为英文时为英文。金额以元为单位，时间为北京时间。</source>
         <translation>Headers in the window&apos;s language. Amounts in yuan, times in Beijing time.</translation>
     </message>
@@ -840,12 +844,8 @@ Please attach this file when you contact support.</translation>
         <translation>Choose the file to save</translation>
     </message>
     <message>
-        <source>文件夹不存在：{folder}</source>
-        <translation>No such folder: {folder}</translation>
-    </message>
-    <message>
-        <source>这是一个文件夹，请给出文件名</source>
-        <translation>That is a folder: give a file name</translation>
+        <source>文件已存在：{name}。勾选“替换已存在的文件”才会覆盖它，或换一个文件名</source>
+        <translation>The file exists: {name}. Tick “Replace the existing file” to overwrite it, or choose another name</translation>
     </message>
     <message>
         <source>覆盖并导出</source>
@@ -870,6 +870,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>已取消，没有留下文件</source>
         <translation>Cancelled; no file was left behind</translation>
+    </message>
+    <message>
+        <source>没有导出，没有留下文件</source>
+        <translation>Not exported; no file was left behind</translation>
     </message>
     <message>
         <source>已导出 {done} / {total} 条</source>

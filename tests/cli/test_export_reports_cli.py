@@ -35,7 +35,7 @@ def test_orders_export_writes_the_listed_orders_and_refuses_an_existing_file(sho
         rows = list(csv.reader(f))
     assert rows[0][0] == "订单号" and len(rows) - 1 == listed_total(capsys, d, "--status", "completed") > 0
     assert {r[rows[0].index("状态")] for r in rows[1:]} == {"已完成"}
-    assert main(["orders", "export", str(out), "--data-dir", d]) == 1
+    assert main(["orders", "export", str(out), "--data-dir", d]) == 2  # a bad value, as for codes export
     assert "文件已存在" in capsys.readouterr().err
     xlsx = tmp_path / "all.xlsx"
     assert main(["orders", "export", str(xlsx), "--lang", "en", "--json", "--data-dir", d]) == 0
@@ -60,7 +60,7 @@ def test_bad_dates_and_formats_are_usage_errors(shop: Path, tmp_path: Path, caps
 
 
 def test_a_missing_folder_is_refused(shop: Path, tmp_path: Path, capsys: Any) -> None:
-    assert main(["orders", "export", str(tmp_path / "no" / "x.csv"), "--data-dir", str(shop)]) == 1
+    assert main(["orders", "export", str(tmp_path / "no" / "x.csv"), "--data-dir", str(shop)]) == 2
     err = capsys.readouterr().err
     assert "文件夹不存在" in err and "no such folder" in err
 

@@ -85,3 +85,29 @@ def test_check_output_is_the_one_rule(tmp_path: Path, data_dir: Path, desk: Desk
     written = recon_export.export_report(desk, report, outside / "r.csv")
     assert written.read_bytes().startswith("\ufeff".encode())
     assert sorted(os.listdir(outside)) == ["a.csv", "r.csv"]  # no temporary file left
+
+
+def test_write_atomically_replaces_only_when_asked(tmp_path: Path) -> None:
+    from kashop_desktop.services.outfiles import write_atomically
+
+    target = tmp_path / "report.csv"
+
+    def racing(tmp: Path) -> None:  # another program creates the file while ours is written
+        tmp.write_text("ours", encoding="utf-8")
+        target.write_text("theirs", encoding="utf-8")
+
+    with pytest.raises(OutputRefused) as refused:
+        write_atomically(target, racing)
+    assert refused.value.code == "output_exists" and target.read_text(encoding="utf-8") == "theirs"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.csv"]
+    write_atomically(target, racing, replace=True)
+    assert target.read_text(encoding="utf-8") == "ours"
+
+
+def test_a_device_or_pipe_is_no_output(tmp_path: Path, data_dir: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for special in (fifo, Path("/dev/null")):
+        with pytest.raises(OutputRefused) as refused:
+            check_output(data_dir, special, force=True)
+        assert refused.value.code == "output_not_file"

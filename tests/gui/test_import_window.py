@@ -149,6 +149,10 @@ def test_refused_rows_are_listed_and_exported_after_the_import(qtbot: Any, ctx: 
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == SUMMARY, timeout=WAIT_MS)
     assert dialog.summary_title.text().startswith("部分导入：1 行有问题被跳过")
     assert cells(dialog.summary_problems, 0)[:3] == ["4", "实付金额", "abc"]
+    store = ctx.desk.data_dir / "kashop.sqlite3"
+    kept = store.read_bytes()
+    assert run(qtbot, dialog.export_refused(store)) is None  # never over the shop's own files
+    assert "数据文件夹" in dialog.export_label.text() and store.read_bytes() == kept
     saved = run(qtbot, dialog.export_refused(tmp_path / "refused.csv"))
     assert saved is not None and "已保存 1 行" in dialog.export_label.text()
     assert saved.read_text(encoding="utf-8-sig").splitlines()[1].startswith("4,实付金额 paid_amount,abc,")

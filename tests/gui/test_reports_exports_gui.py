@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import os
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -86,6 +87,53 @@ def test_the_export_dialog_writes_the_list_as_shown(qtbot: Any, ctx: Any, shop: 
     assert dialog.ok_button.text() == "覆盖并导出"
 
 
+def test_a_typed_path_never_replaces_the_shop_or_a_file_unasked(qtbot: Any, ctx: Any, shop: Any,
+                                                               tmp_path: Path) -> None:
+    dialog = ExportDialog(None, ctx, OrderFilter(), describe_list(OrderFilter()))
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.total is not None, timeout=5000)
+    store = shop.data_dir / "kashop.sqlite3"
+    for inside in (store, shop.data_dir / "x.csv", shop.data_dir / "backups" / "x.xlsx"):
+        dialog.path_edit.setText(str(inside))
+        assert not dialog.ok_button.isEnabled() and "数据文件夹" in dialog.message.text()
+        assert run(qtbot, dialog.submit()) is False
+    dialog.replace_box.setChecked(True)  # no box makes the data folder writable
+    dialog.path_edit.setText(str(store))
+    assert not dialog.ok_button.isEnabled() and not dialog.replace_box.isVisibleTo(dialog)
+    assert not (shop.data_dir / "x.csv").exists()
+    earlier = tmp_path / "earlier.csv"
+    earlier.write_text("the owner's earlier export", encoding="utf-8")
+    dialog.replace_box.setChecked(False)
+    dialog.path_edit.setText(str(earlier))
+    assert dialog.replace_box.isVisibleTo(dialog) and not dialog.ok_button.isEnabled()
+    assert "文件已存在" in dialog.message.text()
+    dialog.replace_box.setChecked(True)
+    assert dialog.ok_button.isEnabled() and dialog.ok_button.text() == "覆盖并导出"
+    assert run(qtbot, dialog.submit()) is True
+    assert earlier.read_text(encoding="utf-8-sig").startswith("订单号")
+
+
+def test_a_refused_place_says_why_in_the_ui_language_and_empties_the_bar(qtbot: Any, ctx: Any, shop: Any,
+                                                                        tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        folder = tmp_path / "read-only"
+        folder.mkdir()
+        folder.chmod(0o500)
+    elif Path("/sys/kernel").is_dir():
+        folder = Path("/sys")  # sysfs refuses a new file even to root
+    else:
+        pytest.skip("no folder here refuses root")
+    dialog = ExportDialog(None, ctx, OrderFilter(), describe_list(OrderFilter()))
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.total is not None, timeout=5000)
+    dialog.xlsx_radio.setChecked(True)
+    dialog.path_edit.setText(str(folder / "x.xlsx"))
+    assert run(qtbot, dialog.submit()) is False
+    assert dialog.message.text().startswith("无法写入文件") and "Errno" not in dialog.message.text()
+    assert dialog.progress.value() == 0 and "没有导出" in dialog.progress_label.text()
+    assert not (folder / "x.xlsx").exists()
+
+
 def test_cancel_stops_the_export_and_leaves_no_file(qtbot: Any, ctx: Any, shop: Any, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     pressed = threading.Event()
@@ -106,6 +154,7 @@ def test_cancel_stops_the_export_and_leaves_no_file(qtbot: Any, ctx: Any, shop: 
     task = asyncio.ensure_future(dialog.submit())
     qtbot.waitUntil(lambda: dialog.progress.value() >= 100, timeout=5000)
     assert "剩余约" in dialog.progress_label.text() or "已导出" in dialog.progress_label.text()
+    assert dialog.cancel_button.isEnabled() and not dialog.ok_button.isEnabled()  # 取消 stops it
     dialog.reject()  # 取消 while exporting stops the export, the dialog stays
     pressed.set()
     qtbot.waitUntil(task.done, timeout=5000)

@@ -150,12 +150,12 @@ def test_a_cancelled_export_leaves_no_file_and_an_existing_file_is_kept(shop: De
     out.write_text("the owner's own file")
     with pytest.raises(DomainError) as refused:
         exports.export_orders(shop, OrderFilter(), out, "xlsx")
-    assert refused.value.code == "export_exists" and out.read_text() == "the owner's own file"
+    assert refused.value.code == "output_exists" and out.read_text() == "the owner's own file"
     result = exports.export_orders(shop, OrderFilter(status="paid"), out, "csv", force=True)
     assert result.rows == queries.count(shop.db, OrderFilter(status="paid")) and out.read_text(encoding="utf-8-sig")
     with pytest.raises(DomainError) as missing:
         exports.export_orders(shop, OrderFilter(), tmp_path / "no" / "such.csv", "csv")
-    assert missing.value.code == "export_folder"
+    assert missing.value.code == "output_folder_missing"
 
 
 def test_progress_counts_up_to_the_total(shop: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,7 +5,9 @@ format and the file, then writes it on a thread of its own (not the database wor
 rows take a while and the window's own reads and writes go on meanwhile), with a progress bar,
 the time left and 取消 that stops the export: the file is written under a temporary name and
 only a finished one is renamed into place (``services.exports``), so a cancelled export leaves
-nothing behind.
+nothing behind. Where it may write is ``services.outfiles.check_output``'s rule, checked on
+every edit of the path: never inside the data folder, and a file that exists is replaced only
+when the owner chose it in 浏览… (the save dialog asked) or ticked 替换已存在的文件.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from ...domain.clock import from_epoch
+from ...domain.errors import DomainError
 from ...services import exports
 from ...services.exports import ExportCancelled, ExportProgress, ExportResult
+from ...services.outfiles import check_output
 from ...services.views import OrderFilter
 from ..context import DeskContext
 from ..i18n import product_type_label, status_label
 from ..qt import (
     QButtonGroup,
+    QCheckBox,
     QCoreApplication,
     QFileDialog,
     QFormLayout,
@@ -37,7 +42,7 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from .base import OpDialog, ui_language
+from .base import OpDialog, error_text, ui_language
 
 
 def describe_list(flt: OrderFilter) -> str:
@@ -78,6 +83,8 @@ class ExportDialog(OpDialog):
         self.stop = threading.Event()
         self.exporting = False
         self.outcome = ""  # what the last export came to (a cancel), shown until the next edit
+        self.confirmed = ""  # a path the owner chose in the save dialog, which asked before replacing
+        self.place_problem: str | None = None  # why the path is no place to write (outfiles), or None
         self.relay = _Relay(self)
         self.relay.progress.connect(self._show_progress)
         self.setWindowTitle(self.tr("导出订单"))
@@ -111,6 +118,9 @@ class ExportDialog(OpDialog):
         where.addWidget(self.path_edit, 1)
         where.addWidget(self.browse)
         form.addRow(self.tr("保存到："), where)
+        self.replace_box = QCheckBox(self.tr("替换已存在的文件"))
+        self.replace_box.hide()
+        form.addRow("", self.replace_box)
         layout.addLayout(form)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
@@ -123,7 +133,7 @@ class ExportDialog(OpDialog):
         layout.addWidget(self.message)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
-        self.watch(self.path_edit)
+        self.watch(self.path_edit, self.replace_box)
 
     # ---- inputs --------------------------------------------------------------------------------
     @property
@@ -148,19 +158,33 @@ class ExportDialog(OpDialog):
         wanted = self.tr("Excel 工作簿 (*.xlsx)") if self.fmt == "xlsx" else self.tr("CSV 文件 (*.csv)")
         chosen, _ = QFileDialog.getSaveFileName(self, self.tr("导出到"), str(self.path), wanted)
         if chosen:
+            self.confirmed = chosen
             self.path_edit.setText(chosen)
+
+    @property
+    def replace_confirmed(self) -> bool:
+        """Whether the owner agreed to replace the file at the path (save dialog or tick box)."""
+        text = self.path_edit.text().strip()
+        return bool(text) and (text == self.confirmed or self.replace_box.isChecked())
 
     def problem(self) -> str | None:
         if not self.path_edit.text().strip():
             return self.tr("请选择要保存的文件")
-        if not self.path.parent.is_dir():
-            return self.tr("文件夹不存在：{folder}").format(folder=self.path.parent)
-        if self.path.is_dir():
-            return self.tr("这是一个文件夹，请给出文件名")
+        if self.place_problem is not None:
+            return self.place_problem
+        if self.path.is_file() and not self.replace_confirmed:
+            return self.tr("文件已存在：{name}。勾选“替换已存在的文件”才会覆盖它，或换一个文件名").format(
+                name=self.path.name)
         return None
 
     def refresh(self) -> None:
-        replacing = self.path_edit.text().strip() and self.path.is_file()
+        self.place_problem = None
+        try:
+            check_output(self.ctx.desk.data_dir, self.path, force=True)
+        except DomainError as exc:
+            self.place_problem = error_text(exc)
+        replacing = bool(self.path_edit.text().strip()) and self.path.is_file() and self.place_problem is None
+        self.replace_box.setVisible(replacing and self.path_edit.text().strip() != self.confirmed)
         self.ok_button.setText(self.tr("覆盖并导出") if replacing else self.tr("导出"))
         if not self.exporting and self.total and not self.outcome:
             self.progress_label.setText(self.estimate())
@@ -178,7 +202,7 @@ class ExportDialog(OpDialog):
         return text
 
     def update_actions(self) -> None:
-        for widget in (self.csv_radio, self.xlsx_radio, self.path_edit, self.browse):
+        for widget in (self.csv_radio, self.xlsx_radio, self.path_edit, self.browse, self.replace_box):
             widget.setEnabled(not self.busy)
         if self.exporting:  # 取消 stops the export
             self.cancel_button.setEnabled(not self.stop.is_set())
@@ -190,23 +214,26 @@ class ExportDialog(OpDialog):
         self.revalidate()
 
     async def perform(self) -> ExportResult | None:
-        self.exporting = True
         self.outcome = ""
         self.stop.clear()
         self.progress.setRange(0, max(1, self.total or 1))
         self.progress.setValue(0)
         self.progress_label.setText(self.tr("正在导出…"))
-        path, fmt, force = self.path, self.fmt, self.path.is_file()
+        path, fmt, force = self.path, self.fmt, self.replace_confirmed
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(None, self._export, path, fmt, force)
         except ExportCancelled:
             self.outcome = self.tr("已取消，没有留下文件")
-            self.progress_label.setText(self.outcome)
-            self.progress.setValue(0)
             return None
+        except Exception:
+            self.outcome = self.tr("没有导出，没有留下文件")
+            raise
         finally:
             self.exporting = False
+            if self.outcome:  # the bar and the line say the export did not finish
+                self.progress_label.setText(self.outcome)
+                self.progress.setValue(0)
 
     def _export(self, path: Path, fmt: str, force: bool) -> ExportResult:
         """On the export's own thread, with its own connection (closed at the end)."""
@@ -240,6 +267,7 @@ class ExportDialog(OpDialog):
         """Export; close with the result when the file is written, stay open after a cancel."""
         if self.busy or self.problem() is not None:
             return False
+        self.exporting = True  # before run_step locks the inputs: 取消 stays enabled to stop it
         ok, result = await self.run_step(self.perform)
         if ok and result is not None:
             self.result_value = result

@@ -502,11 +502,12 @@ class ImportDialog(QDialog):
         target = path or await choose_save_file(self, self.path.with_name(self.path.stem + "_refused.csv"))
         if target is None:
             return None
+        # the save dialog asked before an existing file was chosen
+        write = functools.partial(write_problems_csv, self.ctx.desk.data_dir, target, self.report.problems, force=True)
         try:
-            count = await asyncio.get_running_loop().run_in_executor(None, write_problems_csv, target,
-                                                                     self.report.problems)
-        except OSError as exc:
-            self.export_label.setText(self.tr("没有保存：{error}").format(error=exc.strerror or str(exc)))
+            count = await asyncio.get_running_loop().run_in_executor(None, write)
+        except DomainError as exc:
+            self.export_label.setText(self.tr("没有保存：{error}").format(error=error_text(exc)))
             return None
         self.export_label.setText(self.tr("已保存 {n} 行到 {path}").format(n=number(count), path=target))
         return target

@@ -1,35 +1,38 @@
 """Export a filtered order list (the orders page's tab, search, dates and sort) to CSV or XLSX.
 
 ``export_orders`` reads the list exactly as the page plans it (``store.export_rows``), a chunk
-at a time, and streams it into a file written under a temporary name beside the target: only
-a finished file is renamed into place, so a cancelled or failed export leaves no half file and
-an existing file is replaced only once the new one is whole (and only when ``force``).
+at a time, and streams it into a file written under a temporary name beside the target
+(``outfiles.write_atomically``): only a finished file is put in place, so a cancelled or failed
+export leaves no half file, and an existing file is replaced only once the new one is whole and
+only when ``force``. Where it may write is ``outfiles.check_output``'s one rule: never inside the
+data folder (the store, the vault, backups, logs), with or without ``force``. ``export_csv_to``
+writes CSV to an open text stream (standard output, ``orders export -``).
 Memory is bounded by the chunk (5,000 rows) whatever the list's size.
 
-Errors: ``DomainError`` ``export_exists`` (the target exists and ``force`` is not set),
-``export_folder`` (its folder is missing), ``export_write`` (the disk refused: full, read-only,
-no permission; the temporary file is removed); ``ExportCancelled`` when ``cancelled()`` turned
-true (nothing written).
+Errors: ``OutputRefused`` (output_in_data_folder, output_exists, output_is_folder,
+output_not_file, output_folder_missing), ``DomainError`` ``file_unwritable`` (the disk refused:
+full, read-only, no permission; the temporary file is removed); ``ExportCancelled`` when
+``cancelled()`` turned true (nothing written).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
-from ...domain.errors import DomainError
 from ...domain.roles import Right
 from ...store import export_rows
 from ...store.queries import OrderFilter
 from ..desk import Desk
+from ..outfiles import check_output, write_atomically
 from .cells import headers, labels, row_maker
 from .writers import CsvWriter, Writer, XlsxWriter
 
-__all__ = ["FORMATS", "ExportCancelled", "ExportProgress", "ExportResult", "export_orders", "export_total"]
+__all__ = ["FORMATS", "ExportCancelled", "ExportProgress", "ExportResult", "export_csv_to", "export_orders",
+           "export_total"]
 
 FORMATS = ("csv", "xlsx")
 
@@ -72,16 +75,6 @@ def format_for(path: Path, given: str | None) -> str:
     return "xlsx" if path.suffix.lower() == ".xlsx" else "csv"
 
 
-def _check_target(path: Path, force: bool) -> None:
-    if not path.parent.is_dir():
-        raise DomainError("export_folder", f"文件夹不存在：{path.parent}", f"no such folder: {path.parent}")
-    if path.is_dir():
-        raise DomainError("export_exists", f"{path} 是一个文件夹，请给出文件名", f"{path} is a folder: give a file name")
-    if path.exists() and not force:
-        raise DomainError("export_exists", f"文件已存在：{path}（覆盖请加 --force，或换一个文件名）",
-                          f"the file exists: {path} (add --force to replace it, or choose another name)")
-
-
 def export_orders(desk: Desk, flt: OrderFilter, path: Path, fmt: str, *, lang: str = "zh", force: bool = False,
                   progress: Callable[[ExportProgress], None] | None = None,
                   cancelled: Callable[[], bool] | None = None) -> ExportResult:
@@ -90,30 +83,44 @@ def export_orders(desk: Desk, flt: OrderFilter, path: Path, fmt: str, *, lang: s
     ``cancelled`` is asked between chunks. Needs the export right (clerk, owner: the list holds
     buyers' contacts): PermissionRefused. Raises as the module says."""
     desk.require(Right.EXPORT)
-    path = Path(path)
-    _check_target(path, force)
-    partial = path.with_name(f".{path.name}.part-{os.getpid()}")
+    target = check_output(desk.data_dir, Path(path), force=force)
     started = time.monotonic()
-    try:
-        rows, received = _write(desk, flt, partial, fmt, lang, started, progress, cancelled)
-        os.replace(partial, path)
-    except OSError as exc:
-        _remove(partial)
-        raise DomainError("export_write", f"无法写入 {path}：{exc.strerror or exc}",
-                          f"cannot write {path}: {exc.strerror or exc}") from exc
-    except BaseException:
-        _remove(partial)
-        raise
-    return ExportResult(path, fmt, rows, received, time.monotonic() - started)
+    counts: list[tuple[int, int]] = []
+
+    def write(partial: Path) -> None:
+        counts.append(_write(desk, flt, partial, fmt, lang, started, progress, cancelled))
+
+    write_atomically(target, write, replace=force)
+    rows, received = counts[0]
+    return ExportResult(target, fmt, rows, received, time.monotonic() - started)
+
+
+def export_csv_to(desk: Desk, flt: OrderFilter, stream: TextIO, *, lang: str = "zh") -> ExportResult:
+    """Write the list ``flt`` describes to the open text ``stream`` as CSV (no byte-order mark:
+    a pipe's reader is a program, not Excel). The result's ``path`` is ``-``. Needs the export
+    right: PermissionRefused."""
+    desk.require(Right.EXPORT)
+    started = time.monotonic()
+    rows, received = _stream(desk, flt, CsvWriter(stream, headers(lang)), "csv", lang, started, None, None)
+    return ExportResult(Path("-"), "csv", rows, received, time.monotonic() - started)
 
 
 def _write(desk: Desk, flt: OrderFilter, partial: Path, fmt: str, lang: str, started: float,
            progress: Callable[[ExportProgress], None] | None,
            cancelled: Callable[[], bool] | None) -> tuple[int, int]:
+    if fmt == "xlsx":
+        partial.touch()  # a refusing disk says so now, before XlsxWriter opens its working files
+        writer: Writer = XlsxWriter(partial, headers(lang), "订单" if lang != "en" else "Orders")
+        return _stream(desk, flt, writer, fmt, lang, started, progress, cancelled)
+    with partial.open("w", encoding="utf-8-sig", newline="") as file:
+        return _stream(desk, flt, CsvWriter(file, headers(lang)), fmt, lang, started, progress, cancelled)
+
+
+def _stream(desk: Desk, flt: OrderFilter, writer: Writer, fmt: str, lang: str, started: float,
+            progress: Callable[[ExportProgress], None] | None,
+            cancelled: Callable[[], bool] | None) -> tuple[int, int]:
     total = export_total(desk, flt)
     make = row_maker(fmt, labels(lang, export_rows.gateway_names(desk.db)))
-    writer: Writer = (XlsxWriter(partial, headers(lang), "订单" if lang != "en" else "Orders") if fmt == "xlsx"
-                      else CsvWriter(partial, headers(lang)))
     rows = received = 0
     try:
         for chunk in export_rows.export_chunks(desk.db, flt, cancelled):
@@ -134,8 +141,3 @@ def _progress(done: int, total: int, started: float) -> ExportProgress:
     elapsed = time.monotonic() - started
     left = elapsed * (total - done) / done if done else None
     return ExportProgress(done, total, elapsed, left)
-
-
-def _remove(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 from .cells import COLUMNS
 
@@ -29,19 +29,20 @@ class Writer(Protocol):
 
 
 class CsvWriter:
-    """A CSV file (UTF-8 with BOM) with ``header`` as its first row; rows come as cell texts
-    already made safe (``cells.converters``)."""
+    """CSV to an open text stream (a file opened ``utf-8-sig`` with ``newline=""``, or standard
+    output) with ``header`` as its first row; rows come as cell texts already made safe
+    (``cells.converters``). The caller closes the stream."""
 
-    def __init__(self, path: Path, header: list[str]) -> None:
-        self._file = path.open("w", encoding="utf-8-sig", newline="")
-        self._csv = csv.writer(self._file, lineterminator="\r\n")
+    def __init__(self, stream: TextIO, header: list[str]) -> None:
+        self._stream = stream
+        self._csv = csv.writer(stream, lineterminator="\r\n")
         self._csv.writerow(header)
 
     def write(self, rows: list[list[Any]]) -> None:
         self._csv.writerows(rows)
 
     def close(self) -> None:
-        self._file.close()
+        self._stream.flush()
 
 
 class XlsxWriter:

@@ -202,17 +202,26 @@ def column_names(code: str) -> tuple[str, str]:
     return (names[0], code) if names else (code, code)
 
 
-def write_problems_csv(path: Path, problems: Iterable[RowProblem]) -> int:
+def write_problems_csv(data_dir: Path, path: Path, problems: Iterable[RowProblem], *, force: bool = False) -> int:
     """Write refused rows (row, column, value, reason in Chinese and in English) to ``path`` as
     UTF-8 with a BOM (Excel and WPS open it with the Chinese intact). Returns the rows written.
-    Raises OSError when the file cannot be written."""
+    ``path`` must pass ``outfiles.check_output`` (never inside ``data_dir``; an existing file
+    only with ``force``). Raises OutputRefused, DomainError(file_unwritable)."""
+    from ..outfiles import check_output, write_atomically
+
+    target = check_output(data_dir, path, force=force)
     count = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["行号 row", "列 column", "值 value", "原因", "reason"])
-        for problem in problems:
-            zh_name, code = column_names(problem.column) if problem.column else ("", "")
-            column = f"{zh_name} {code}" if code and zh_name != code else code
-            writer.writerow([problem.row, column, problem.value, problem.zh, problem.en])
-            count += 1
+
+    def write(tmp: Path) -> None:
+        nonlocal count
+        with tmp.open("w", encoding="utf-8-sig", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(["行号 row", "列 column", "值 value", "原因", "reason"])
+            for problem in problems:
+                zh_name, code = column_names(problem.column) if problem.column else ("", "")
+                column = f"{zh_name} {code}" if code and zh_name != code else code
+                writer.writerow([problem.row, column, problem.value, problem.zh, problem.en])
+                count += 1
+
+    write_atomically(target, write, replace=force)
     return count

@@ -97,7 +97,7 @@ def test_xlsx_rows_are_estimated_from_the_sheet(tmp_path: Path) -> None:
 def test_refused_rows_are_written_as_a_csv_excel_opens(desk: Desk, tmp_path: Path) -> None:
     report = import_file(desk, big_file(tmp_path, 10, bad=(3,)))
     out = tmp_path / "refused.csv"
-    assert write_problems_csv(out, report.problems) == 1
+    assert write_problems_csv(desk.data_dir, out, report.problems) == 1
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     lines = raw.decode("utf-8-sig").splitlines()
