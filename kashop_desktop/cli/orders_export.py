@@ -38,23 +38,33 @@ def register_export(orders: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
-def add_date_range(p: argparse.ArgumentParser) -> None:
-    """``--from D --to D``: Beijing dates, both days included."""
+def add_date_range(p: argparse.ArgumentParser, default: T | None = None) -> None:
+    """``--from D --to D``: Beijing dates, both days included; ``default`` says what an
+    omitted date means (else: no limit)."""
+    zh_more, en_more = (str(default), default.en) if default else ("不给则不限", "none: no limit")
     p.add_argument("--from", dest="date_from", metavar="D", help=T(
-        "从这一天起（北京时间，YYYY-MM-DD，含当天）", "from this day (Beijing time, YYYY-MM-DD, included)"))
+        f"从这一天起（北京时间，YYYY-MM-DD，含当天；{zh_more}）",
+        f"from this day (Beijing time, YYYY-MM-DD, included; {en_more})"))
     p.add_argument("--to", dest="date_to", metavar="D", help=T(
-        "到这一天止（北京时间，YYYY-MM-DD，含当天）", "to this day (Beijing time, YYYY-MM-DD, included)"))
+        f"到这一天止（北京时间，YYYY-MM-DD，含当天；{zh_more}）",
+        f"to this day (Beijing time, YYYY-MM-DD, included; {en_more})"))
 
 
 def parse_day(text: str | None, option: str) -> date | None:
     """A ``YYYY-MM-DD`` date typed on the command line; ``UsageError`` when it is not one."""
+    from ..services.reports import EARLIEST_DAY, LATEST_DAY
+
     if text is None:
         return None
     try:
-        return date.fromisoformat(text.strip().replace("/", "-"))
+        day = date.fromisoformat(text.strip().replace("/", "-"))
     except ValueError as exc:
         raise UsageError(f"{option}：日期无效 {text!r}（应为 YYYY-MM-DD）\n{option}: invalid date {text!r} "
                          "(expected YYYY-MM-DD)") from exc
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise UsageError(f"{option}：日期超出范围 {day}（应在 {EARLIEST_DAY} 与 {LATEST_DAY} 之间）\n"
+                         f"{option}: date out of range {day} (from {EARLIEST_DAY} to {LATEST_DAY})")
+    return day
 
 
 def date_range(args: argparse.Namespace) -> tuple[date | None, date | None]:
@@ -93,7 +103,7 @@ def cmd_orders_export(args: argparse.Namespace) -> int:
         elif zh(args):
             print(f"已导出 {result.rows:,} 个订单到 {result.path}（{fmt.upper()}，{result.seconds:.1f} 秒）")
         else:
-            print(f"exported {result.rows:,} orders to {result.path} ({fmt.upper()}, {result.seconds:.1f} s)")
+            print(f"exported {_orders_en(result.rows)} to {result.path} ({fmt.upper()}, {result.seconds:.1f} s)")
         return EXIT_OK
 
     return run_with_desk(args, body)
@@ -107,8 +117,12 @@ def _to_stdout(desk: Any, flt: Any, lang: str, chinese: bool) -> int:
     if chinese:
         print(f"已导出 {result.rows:,} 个订单到标准输出", file=sys.stderr)
     else:
-        print(f"exported {result.rows:,} orders to standard output", file=sys.stderr)
+        print(f"exported {_orders_en(result.rows)} to standard output", file=sys.stderr)
     return EXIT_OK
+
+
+def _orders_en(n: int) -> str:
+    return "1 order" if n == 1 else f"{n:,} orders"
 
 
 class _Meter:

@@ -1,11 +1,16 @@
-"""``reports``: sales, refunds and cancellation reasons per day, week or month (Beijing dates)."""
+"""``reports``: sales, refunds and cancellation reasons per day, week or month (Beijing dates).
+
+Tables read as people read them: periods by their dates (a week ``2026-11-16–11-22``; a week or
+month the range covers only in part says so), money with thousands separators, channels by
+name in either language, and a total row under every table. ``--json`` keeps plain values
+(fen, ISO period ids) for programs."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from ..domain.money import format_yuan
+from ..domain.money import format_yuan as _format_yuan
 from .common import add_command, add_noun, run_with_desk
 from .helptext import JSON_HELP, T
 from .orders_export import add_date_range, date_range
@@ -26,7 +31,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                                       "reports: sales, refunds, cancellation reasons (per day, week, month)"))
     for kind, help_text in _KINDS.items():
         p = add_command(noun, common, kind, cmd_report, help_text)
-        add_date_range(p)
+        add_date_range(p, T("不给则为最近 30 天（到今天）", "none: the last 30 days, up to today"))
         p.add_argument("--by", choices=("day", "week", "month"), default="day", help=T(
             "按日、周（周一起）或月汇总（默认按日）", "per day, week (from Monday) or month (default: day)"))
         p.add_argument("--per", choices=("product", "channel", "gateway"), help=T(
@@ -66,14 +71,26 @@ def _numbers_json(n: Any, kind: str) -> dict[str, Any]:
 def _json(r: Any) -> dict[str, Any]:
     out: dict[str, Any] = {
         "report": r.kind, "by": r.by, "per": r.split, "from": r.start.isoformat(), "to": r.end.isoformat(),
-        "periods": [{"period": label, "start": first.isoformat(), **_numbers_json(n, r.kind)}
-                    for label, first, n in zip(r.labels, r.periods, r.totals, strict=True)],
+        "periods": [{"period": label, "start": first.isoformat(), "first_day": span[0].isoformat(),
+                     "last_day": span[1].isoformat(), "partial": part, **_numbers_json(n, r.kind)}
+                    for label, first, span, part, n in zip(r.labels, r.periods, r.spans, r.partial, r.totals,
+                                                           strict=True)],
         "total": _numbers_json(r.total, r.kind)}
     if r.split is not None:
         out["splits"] = [{"key": s.key, "name": s.zh, "name_en": s.en, "total": _numbers_json(r.split_totals[s.key],
                                                                                               r.kind),
                           "periods": [_numbers_json(n, r.kind) for n in r.by_split[s.key]]} for s in r.splits]
     return out
+
+
+def format_yuan(fen: int) -> str:
+    return _format_yuan(fen, grouped=True)
+
+
+def _title(r: Any, i: int, chinese: bool) -> str:
+    if not r.partial[i]:
+        return str(r.titles[i])
+    return f"{r.titles[i]}（部分）" if chinese else f"{r.titles[i]} (part)"
 
 
 def _rate(bp: int | None) -> str:
@@ -112,15 +129,21 @@ _HEADERS = {
 def _print(r: Any, args: argparse.Namespace) -> None:
     chinese = zh(args)
     head = _HEADERS[r.kind][0 if chinese else 1]
+    if r.incomplete:
+        from .output import print_error
+
+        print_error("正在批量导入订单：导入完成前，报表不含正在导入的订单。",
+                    "a bulk import is running: until it ends, the report leaves out the orders being imported.")
     if r.split is None:
-        rows = [[label, *_cells(n, r.kind, chinese)] for label, n in zip(r.labels, r.totals, strict=True)]
+        rows = [[_title(r, i, chinese), *_cells(n, r.kind, chinese)] for i, n in enumerate(r.totals)]
         rows.append(["合计" if chinese else "total", *_cells(r.total, r.kind, chinese)])
         table(rows, ["期间" if chinese else "period", *head])
         return
     split_head = {"product": ("商品", "product"), "channel": ("支付方式", "channel"),
                   "gateway": ("网关", "gateway")}[r.split][0 if chinese else 1]
     rows = []
-    for label, i in zip(r.labels, range(len(r.periods)), strict=True):
+    for i in range(len(r.periods)):
+        label = _title(r, i, chinese)
         for s in r.splits:
             n = r.by_split[s.key][i]
             if n.orders or n.cancelled or n.answered or n.auto_approved:
@@ -128,4 +151,5 @@ def _print(r: Any, args: argparse.Namespace) -> None:
     for s in r.splits:
         rows.append(["合计" if chinese else "total", s.zh if chinese else s.en,
                      *_cells(r.split_totals[s.key], r.kind, chinese)])
+    rows.append(["合计" if chinese else "total", "全部" if chinese else "all", *_cells(r.total, r.kind, chinese)])
     table(rows, ["期间" if chinese else "period", split_head, *head])

@@ -60,11 +60,13 @@ def check_fen(fen: Fen, *, allow_negative: bool = False, allow_zero: bool = True
     return fen
 
 
-def format_yuan(fen: Fen, *, symbol: bool = False) -> str:
-    """Print fen as a yuan string with exactly two decimals: 1250 -> "12.50"."""
+def format_yuan(fen: Fen, *, symbol: bool = False, grouped: bool = False) -> str:
+    """Print fen as a yuan string with exactly two decimals: 1250 -> "12.50"; ``grouped`` puts
+    thousands separators in the whole yuan (94181000 -> "941,810.00"), for reading, not for
+    files a program reads back."""
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(fen), 100)
-    text = f"{sign}{whole}.{cents:02d}"
+    text = f"{sign}{whole:,}.{cents:02d}" if grouped else f"{sign}{whole}.{cents:02d}"
     return f"¥{text}" if symbol else text
 
 

@@ -37,6 +37,11 @@ class Channel(StrEnum):
         return {"alipay": "支付宝", "wechat": "微信支付", "bank_card": "银行卡", "wallet": "余额", "cash": "现金",
                 "bank_transfer": "银行转账"}[self.value]
 
+    @property
+    def en(self) -> str:
+        return {"alipay": "Alipay", "wechat": "WeChat Pay", "bank_card": "Bank card", "wallet": "Wallet balance",
+                "cash": "Cash", "bank_transfer": "Bank transfer"}[self.value]
+
 
 class CodeUsed(StrEnum):
     YES = "yes"

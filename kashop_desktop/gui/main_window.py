@@ -64,6 +64,7 @@ from .qt import (
     QWidget,
     Signal,
 )
+from .shortcuts import ShortcutsFirst
 from .store_watch import StoreWatch
 
 #: Navigation order: key and the class of the screen (None: the orders page, built here).
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self.persist_layout = True  # a smoke run or a screenshot run leaves the owner's layout alone
         self.restore_request: Path | None = None  # the backup chosen in File > 恢复备份
         self.signing_in = False  # the sign-in dialog is up
+        self.page_states: dict[str, Any] = {}  # choices a page hands to its rebuilt self (language switch)
         self.setWindowTitle(self.tr("kashop 卡店订单台"))
         self._build()
         self._build_menus()
@@ -243,6 +245,8 @@ class MainWindow(QMainWindow):
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
+        self.shortcuts_first = ShortcutsFirst(self, [a.shortcut() for a in (import_action, export_action, new_sale)])
+        self.shortcuts_first.watch(self.splitter)
 
     def _add_export_button(self) -> None:
         """导出… beside 新建订单… at the right of the orders page's status tabs (the filter row has
@@ -282,6 +286,8 @@ class MainWindow(QMainWindow):
             return
         page = page_class(self.ctx)
         self.pages[key] = page
+        if key in self.page_states:
+            page.apply_view_state(self.page_states.pop(key))  # type: ignore[attr-defined]
         # A page taller than a small screen (Settings at 1024x640) scrolls; it never forces the
         # window taller than the screen.
         scroll = QScrollArea()
@@ -289,6 +295,7 @@ class MainWindow(QMainWindow):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(page)
         self._holder(row).addWidget(scroll)
+        self.shortcuts_first.watch(page)
 
     # ---- counts and the status bar -------------------------------------------------------------
     def refresh_status(self) -> None:
@@ -502,7 +509,7 @@ class MainWindow(QMainWindow):
     def switch_language(self, lang: str) -> None:
         """Show the window in ``lang`` at once: swap the translator, then build every screen,
         the menus and the status bar again (their words are set when built). The page on show,
-        the layout, the orders tab, search and selection stay."""
+        the layout, the orders tab, search and selection, the report's choices stay."""
         app = QCoreApplication.instance()
         if app is None:
             return
@@ -515,6 +522,7 @@ class MainWindow(QMainWindow):
         layout, the orders tab, search and selection stay."""
         row, old_orders, nav_state = self.nav.currentRow(), self.orders_page, self.splitter.saveState()
         orders_state = old_orders.layout_state()
+        self.page_states = {key: page.view_state() for key, page in self.pages.items() if hasattr(page, "view_state")}
         if self._about is not None:
             self._about.close()
             self._about = None

@@ -27,11 +27,15 @@ from typing import Any
 from ..domain.clock import SHOP_TZ, to_epoch
 from ..domain.order import REASON_EN, REASON_ZH, Channel, ReasonCode
 from .desk import Desk
+from .maintenance import import_running
 
 PERIODS = ("day", "week", "month")
 SPLITS = ("product", "channel", "gateway")
 KINDS = ("sales", "refunds", "reasons")
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+#: The Beijing dates a report, an export or a list takes (the store counts from 1970; a day
+#: after 9998 leaves no room for the day after the range or the next period).
+EARLIEST_DAY, LATEST_DAY = date(1970, 1, 1), date(9998, 12, 31)
 
 #: Reason codes of cancellations beyond the buyer's (``domain.order.ReasonCode``).
 EXTRA_REASONS = {"expired": ("超时未支付", "Unpaid, expired"), "unknown": ("未记录原因", "No reason recorded")}
@@ -78,6 +82,27 @@ def period_label(start: date, by: str) -> str:
     if by == "month":
         return f"{start:%Y-%m}"
     return start.isoformat()
+
+
+def period_last(first: date, by: str) -> date:
+    """The last day of the period that starts on ``first``."""
+    if by == "week":
+        return first + timedelta(days=6)
+    if by == "month":
+        return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return first
+
+
+def span_title(first: date, last: date, by: str, whole: bool) -> str:
+    """A period as people read it, by its dates: ``2026-11-18``; a week ``2026-11-16–11-22``; a
+    whole month ``2026-11``; a month the range covers in part by the days covered
+    (``2026-11-01–11-18``). The year is written again only when it changes."""
+    if first == last:
+        return first.isoformat()
+    if by == "month" and whole:
+        return f"{first:%Y-%m}"
+    tail = f"{last:%m-%d}" if last.year == first.year else last.isoformat()
+    return f"{first.isoformat()}–{tail}"
 
 
 def periods(start: date, end: date, by: str) -> list[date]:
@@ -159,6 +184,14 @@ class Report:
     splits: list[Split] = field(default_factory=list)
     by_split: dict[str, list[Numbers]] = field(default_factory=dict)
     split_totals: dict[str, Numbers] = field(default_factory=dict)
+    #: Per period, the days of it the range covers (first, last) and whether that is only a
+    #: part of the period (a week or month cut by ``start`` or ``end``).
+    spans: list[tuple[date, date]] = field(default_factory=list)
+    partial: list[bool] = field(default_factory=list)
+    #: Per period, its dates as people read them (``span_title``).
+    titles: list[str] = field(default_factory=list)
+    #: A bulk import is running in another process: the numbers leave out its orders until it ends.
+    incomplete: bool = False
 
 
 def _split_column(split: str | None) -> str:
@@ -207,8 +240,9 @@ def report(desk: Desk, kind: str, start: date, end: date, by: str = "day", split
     """The ``kind`` report (``sales``, ``refunds``, ``reasons``) from ``start`` to ``end``
     (Beijing dates, both included) per ``by`` (``day``, ``week``, ``month``), in total or per
     ``split`` (``product``, ``channel``, ``gateway``). Raises ValueError for an unknown kind,
-    period or split, or a start after the end."""
-    if kind not in KINDS or by not in PERIODS or (split is not None and split not in SPLITS) or start > end:
+    period or split, a start after the end, or a date outside EARLIEST_DAY..LATEST_DAY."""
+    if kind not in KINDS or by not in PERIODS or (split is not None and split not in SPLITS) or start > end \
+            or start < EARLIEST_DAY or end > LATEST_DAY:
         raise ValueError(f"bad report: {kind} {by} {split} {start}..{end}")
     firsts = periods(start, end, by)
     index = {day_number(p): i for i, p in enumerate(firsts)}
@@ -221,6 +255,11 @@ def report(desk: Desk, kind: str, start: date, end: date, by: str = "day", split
             by_split[key][i].add(numbers)
     result = Report(kind, by, split, start, end, firsts, [period_label(p, by) for p in firsts], totals,
                     sum_numbers(totals))
+    result.spans = [(max(p, start), min(period_last(p, by), end)) for p in firsts]
+    result.partial = [(a, b) != (p, period_last(p, by)) for p, (a, b) in zip(firsts, result.spans, strict=True)]
+    result.titles = [span_title(a, b, by, not part)
+                     for (a, b), part in zip(result.spans, result.partial, strict=True)]
+    result.incomplete = import_running(desk)
     if split is not None:
         result.by_split = dict(by_split)
         for key, series in by_split.items():
@@ -243,7 +282,7 @@ def _split_names(desk: Desk, split: str) -> dict[str, tuple[str, str]]:
     """Split keys as (Chinese, English) names."""
     none = ("（无）", "(none)")
     if split == "channel":
-        names = {c.value: (c.zh, c.value.replace("_", " ")) for c in Channel}
+        names = {c.value: (c.zh, c.en) for c in Channel}
         return {"": none, **names}
     table = "product" if split == "product" else "gateway_account"
     rows: list[Any] = desk.db.execute_sql(f"SELECT id, name FROM {table}").fetchall()

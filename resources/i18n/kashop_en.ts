@@ -864,6 +864,10 @@ Please attach this file when you contact support.</translation>
         <translation>{n} orders</translation>
     </message>
     <message>
+        <source>共 1 条订单</source>
+        <translation>1 order</translation>
+    </message>
+    <message>
         <source>正在导出…</source>
         <translation>Exporting…</translation>
     </message>
@@ -3683,6 +3687,7 @@ Not available: {why}</translation>
     <name>ReportsPage</name>
     <message>
         <source>销售</source>
+        <extracomment>Below this many pixels of page width per column of the table, the table goes under the chart.</extracomment>
         <translation>Sales</translation>
     </message>
     <message>
@@ -3750,6 +3755,14 @@ Not available: {why}</translation>
         <translation>Report:</translation>
     </message>
     <message>
+        <source>正在批量导入订单：导入完成前，这些数字不含正在导入的订单。</source>
+        <translation>A bulk import of orders is running: until it ends, these numbers leave out the orders being imported.</translation>
+    </message>
+    <message>
+        <source>实收 {paid}，1 个订单</source>
+        <translation>Received {paid} from 1 order</translation>
+    </message>
+    <message>
         <source>实收 {paid}，{orders} 个订单</source>
         <translation>Received {paid} from {orders} orders</translation>
     </message>
@@ -3806,6 +3819,10 @@ Not available: {why}</translation>
         <translation>Cancellations</translation>
     </message>
     <message>
+        <source>{period}（部分）</source>
+        <translation>{period} (part)</translation>
+    </message>
+    <message>
         <source>期间</source>
         <translation>Period</translation>
     </message>
@@ -3820,6 +3837,10 @@ Not available: {why}</translation>
     <message>
         <source>网关</source>
         <translation>Gateway</translation>
+    </message>
+    <message>
+        <source>全部</source>
+        <translation>All</translation>
     </message>
 </context>
 <context>

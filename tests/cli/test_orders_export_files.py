@@ -127,3 +127,20 @@ def test_a_file_that_appears_during_the_export_is_not_replaced(desk: Desk, tmp_p
     result = exports.export_orders(desk, OrderFilter(), out, "csv", force=True,
                                    progress=other_export_finishes_first)
     assert result.rows > 0 and out.read_text(encoding="utf-8-sig").startswith("订单号")
+
+
+@pytest.mark.parametrize("args", [
+    ["reports", "sales", "--from", "9999-12-30", "--to", "9999-12-31"],
+    ["reports", "refunds", "--from", "9999-12-01", "--to", "9999-12-31", "--by", "week"],
+    ["reports", "reasons", "--from", "9999-12-01", "--by", "month"],
+    ["orders", "export", "y.csv", "--from", "2026-01-01", "--to", "9999-12-31"],
+    ["reports", "sales", "--from", "0001-01-01", "--to", "0001-01-31", "--by", "week"],
+])
+def test_dates_beyond_the_calendar_are_usage_errors(shop: Path, tmp_path: Path, capsys: Any,
+                                                   monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        raise SystemExit(main([*args, "--data-dir", str(shop)]))
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and "超出范围" in err and "out of range" in err and "Traceback" not in err
+    assert not (tmp_path / "y.csv").exists()

@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 
 from kashop_desktop.domain.clock import SHOP_TZ
-from kashop_desktop.gui.dialogs.base import yuan
 from kashop_desktop.gui.dialogs.export_orders import ExportDialog, describe_list
-from kashop_desktop.gui.pages.reports import ReportsPage
+from kashop_desktop.gui.pages.reports import ReportsPage, yuan
 from kashop_desktop.services import datagen, reports
 from kashop_desktop.services.views import OrderFilter
 from kashop_desktop.store import export_rows, queries
@@ -55,8 +54,14 @@ def test_the_reports_page_shows_the_services_numbers(qtbot: Any, ctx: Any, shop:
     qtbot.waitUntil(lambda: page.loads > loads and page.report is not None and page.report.split == "product"
                     and page.report.by == "month" and page.report.kind == "refunds", timeout=5000)
     report = page.report
-    assert report is not None
-    assert [page.cell_text(i, 0) for i in range(len(report.splits))] == [s.zh for s in report.splits]
+    assert report is not None and len(report.periods) > 1
+    rows = [page.row_texts(i) for i in range(page.table.rowCount())]
+    split_totals = [row[1] for row in rows if row[0] == "合计"]
+    assert split_totals == [s.zh for s in report.splits] + ["全部"]  # each product's total, then the grand total
+    per_period = [row for row in rows if row[0] != "合计"]
+    assert {row[0] for row in per_period} <= {page.period_title(report, i) for i in range(len(report.periods))}
+    assert len({row[0] for row in per_period}) > 1  # 按月 is honoured per product
+    assert rows[-1][page.table.columnCount() - 5] == yuan(report.total.refunded_fen)
     assert sum(report.split_totals[s.key].refunded_fen for s in report.splits) == report.total.refunded_fen
     page.kind.setCurrentIndex(page.kind.findData("reasons"))
     qtbot.waitUntil(lambda: page.report is not None and page.report.kind == "reasons", timeout=5000)

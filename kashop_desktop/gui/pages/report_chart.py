@@ -112,6 +112,6 @@ class ReportChart(QWidget):
         title = (translate("ReportChart", "已退金额（元）") if report.kind == "refunds"
                  else translate("ReportChart", "实收金额（元）"))
         if report.split is None:
-            return report.labels, [money(n) for n in report.totals], title
+            return report.titles, [money(n) for n in report.totals], title
         splits = report.splits[:MOST_BARS]
         return ([pick(s.zh, s.en) for s in splits], [money(report.split_totals[s.key]) for s in splits], title)

@@ -3,7 +3,11 @@ product, channel or gateway account, as a chart with the numbers in a table besi
 
 Every report is read on the database worker from the summary tables (``services.reports``);
 a newer choice made while one is being read wins (an older result is dropped). The page
-reads again when an operation changed orders, requests or refunds while it is on show.
+reads again when an operation changed orders, requests or refunds, or another program (the
+command line, an import) wrote to the store; a change while the page is hidden is read when it
+is shown again. Dates stay in order (moving one past the other moves the other with it), a
+split report lists each period's splits with their totals, and money is shown with thousands
+separators. On a narrow window the table goes under the chart rather than scrolling sideways.
 """
 
 from __future__ import annotations
@@ -12,11 +16,11 @@ import asyncio
 from datetime import date, timedelta
 from typing import Any
 
+from ...domain.money import format_yuan
 from ...services import reports
 from ...services.changes import Changes
 from ...services.reports import Numbers, Report
 from ..context import DeskContext
-from ..dialogs.base import yuan
 from ..i18n import pick
 from ..qt import (
     QAbstractItemView,
@@ -45,6 +49,19 @@ def to_date(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
 
 
+def to_qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def yuan(fen: int) -> str:
+    """Money as the reports show it: ``¥941,810.00`` (thousands separated, exact from fen)."""
+    return format_yuan(fen, symbol=True, grouped=True)
+
+
+#: Below this many pixels of page width per column of the table, the table goes under the chart.
+SIDE_BY_SIDE_CHART = 360
+
+
 class ReportsPage(QWidget):
     """The reports screen; ``report`` is the one on show (None until the first is read)."""
 
@@ -54,6 +71,7 @@ class ReportsPage(QWidget):
         self.report: Report | None = None
         self.loads = 0  # how many reads finished (tests wait on it)
         self._asked = 0  # the newest choice's number; an older read's result is dropped
+        self.stale = False  # something changed while the page was hidden: read on show
         self._reload = QTimer(self)
         self._reload.setSingleShot(True)
         self._reload.setInterval(300)
@@ -111,6 +129,7 @@ class ReportsPage(QWidget):
         for edit in (self.date_from, self.date_to):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setDateRange(to_qdate(reports.EARLIEST_DAY), to_qdate(reports.LATEST_DAY))
             edit.dateChanged.connect(self._on_dates_edited)
         widgets: list[QWidget] = [QLabel(self.tr("报表：")), self.kind, self.by, self.split]
         for widget in widgets:
@@ -135,7 +154,7 @@ class ReportsPage(QWidget):
     def _set_range(self, start: date, end: date) -> None:
         for edit, day in ((self.date_from, start), (self.date_to, end)):
             edit.blockSignals(True)
-            edit.setDate(QDate(day.year, day.month, day.day))
+            edit.setDate(to_qdate(day))
             edit.blockSignals(False)
 
     def _on_preset(self, _index: int) -> None:
@@ -145,16 +164,35 @@ class ReportsPage(QWidget):
             self.load()
 
     def _on_dates_edited(self, _value: QDate) -> None:
+        start, end = to_date(self.date_from.date()), to_date(self.date_to.date())
+        if start > end:  # the date not being edited follows, so the range shown is the one read
+            if self.sender() is self.date_to:
+                self._set_range(end, end)
+            else:
+                self._set_range(start, start)
         self.preset.blockSignals(True)
         self.preset.setCurrentIndex(self.preset.findData("custom"))
         self.preset.blockSignals(False)
         self.load()
 
     def choice(self) -> tuple[str, date, date, str, str | None]:
-        """(kind, start, end, by, split) as chosen; a reversed range is read the right way round."""
+        """(kind, start, end, by, split) as chosen (the dates are kept in order)."""
         start, end = to_date(self.date_from.date()), to_date(self.date_to.date())
-        return self.kind.currentData(), min(start, end), max(start, end), self.by.currentData(), \
-            self.split.currentData()
+        return self.kind.currentData(), start, end, self.by.currentData(), self.split.currentData()
+
+    def view_state(self) -> dict[str, Any]:
+        """The choices on show, for the page built again after a language switch."""
+        kind, start, end, by, split = self.choice()
+        return {"kind": kind, "by": by, "split": split, "preset": self.preset.currentData(), "range": (start, end)}
+
+    def apply_view_state(self, state: dict[str, Any]) -> None:
+        """Show the choices ``view_state`` gave (and read that report)."""
+        for combo, key in ((self.kind, "kind"), (self.by, "by"), (self.split, "split"), (self.preset, "preset")):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(0, combo.findData(state[key])))
+            combo.blockSignals(False)
+        self._set_range(*state["range"])
+        self.load()
 
     # ---- reading -------------------------------------------------------------------------------
     def load(self) -> None:
@@ -186,8 +224,19 @@ class ReportsPage(QWidget):
         super().closeEvent(event)
 
     def _on_changed(self, changes: Changes) -> None:
-        if changes.order_ids or changes.request_ids or changes.refund_ids:
+        if not (changes.order_ids or changes.request_ids or changes.refund_ids or changes.counts_changed
+                or changes.outside):
+            return
+        if self.isVisible():
             self._reload.start()
+        else:
+            self.stale = True
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self.stale:
+            self.stale = False
+            self.load()
 
     # ---- showing -------------------------------------------------------------------------------
     def show_report(self, report: Report) -> None:
@@ -196,8 +245,16 @@ class ReportsPage(QWidget):
         self._fill_table(report)
 
     def _summary(self, r: Report) -> str:
+        text = self._totals_text(r)
+        if r.incomplete:
+            text += "\n" + self.tr("正在批量导入订单：导入完成前，这些数字不含正在导入的订单。")
+        return text
+
+    def _totals_text(self, r: Report) -> str:
         n = r.total
         if r.kind == "sales":
+            if n.orders == 1:
+                return self.tr("实收 {paid}，1 个订单").format(paid=yuan(n.paid_fen))
             return self.tr("实收 {paid}，{orders} 个订单").format(paid=yuan(n.paid_fen), orders=f"{n.orders:,}")
         if r.kind == "refunds":
             average = n.average_answer_seconds
@@ -229,44 +286,83 @@ class ReportsPage(QWidget):
         return ([self.tr("取消数"), *(pick(*reports.reason_label(code)) for code in reasons)],
                 [lambda n: f"{n.cancelled:,}", *(lambda n, c=code: f"{n.cancels.get(c, 0):,}" for code in reasons)])
 
+    def period_title(self, r: Report, i: int) -> str:
+        """A period by its dates; a week or month the range covers only in part says so."""
+        if r.partial[i]:
+            return self.tr("{period}（部分）").format(period=r.titles[i])
+        return r.titles[i]
+
+    def _rows(self, r: Report) -> tuple[list[str], list[tuple[list[str], Numbers, bool]]]:
+        """The first columns' headers and the rows: (first cells, numbers, a total row?)."""
+        if r.split is None:
+            rows = [([self.period_title(r, i)], n, False) for i, n in enumerate(r.totals)]
+            return [self.tr("期间")], [*rows, ([self.tr("合计")], r.total, True)]
+        name = {"product": self.tr("商品"), "channel": self.tr("支付方式"), "gateway": self.tr("网关")}[r.split]
+        out: list[tuple[list[str], Numbers, bool]] = []
+        if len(r.periods) > 1:  # each period's splits, then each split over the range
+            for i in range(len(r.periods)):
+                out += [([self.period_title(r, i), pick(s.zh, s.en)], r.by_split[s.key][i], False)
+                        for s in r.splits if _active(r.by_split[s.key][i])]
+        out += [([self.tr("合计"), pick(s.zh, s.en)], r.split_totals[s.key], len(r.periods) > 1) for s in r.splits]
+        out.append(([self.tr("合计"), self.tr("全部")], r.total, True))
+        return [self.tr("期间"), name], out
+
     def _fill_table(self, r: Report) -> None:
         headers, cells = self._columns(r)
-        if r.split is None:
-            first = self.tr("期间")
-            rows: list[tuple[str, Numbers]] = list(zip(r.labels, r.totals, strict=True))
-        else:
-            first = {"product": self.tr("商品"), "channel": self.tr("支付方式"), "gateway": self.tr("网关")}[r.split]
-            rows = [(pick(s.zh, s.en), r.split_totals[s.key]) for s in r.splits]
-        rows.append((self.tr("合计"), r.total))
+        firsts, rows = self._rows(r)
         table = self.table
         table.setUpdatesEnabled(False)
         table.clear()
-        table.setColumnCount(1 + len(headers))
-        table.setHorizontalHeaderLabels([first, *headers])
+        table.setColumnCount(len(firsts) + len(headers))
+        table.setHorizontalHeaderLabels([*firsts, *headers])
         table.setRowCount(len(rows))
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        for i, (label, numbers) in enumerate(rows):
-            table.setItem(i, 0, QTableWidgetItem(label))
-            for j, cell in enumerate(cells, start=1):
-                item = QTableWidgetItem(cell(numbers))
-                item.setTextAlignment(right)
-                table.setItem(i, j, item)
         bold = table.font()
         bold.setBold(True)
-        for j in range(table.columnCount()):
-            total_item = table.item(len(rows) - 1, j)
-            if total_item is not None:
-                total_item.setFont(bold)
+        for i, (labels, numbers, total) in enumerate(rows):
+            texts = [(text, None) for text in labels] + [(cell(numbers), right) for cell in cells]
+            for j, (text, align) in enumerate(texts):
+                item = QTableWidgetItem(text)
+                if align is not None:
+                    item.setTextAlignment(align)
+                if total:
+                    item.setFont(bold)
+                table.setItem(i, j, item)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         table.resizeColumnsToContents()
         table.setUpdatesEnabled(True)
-        # The table gets its columns' width (up to 55% of the page), the chart the rest.
-        needed = header.length() + table.verticalScrollBar().sizeHint().width() + 2 * table.frameWidth() + 4
-        whole = max(1, self.splitter.width())
-        wanted = min(needed, whole * 55 // 100)
-        self.splitter.setSizes([whole - wanted, wanted])
+        table.scrollToTop()
+        self.fit_table()
+
+    def fit_table(self) -> None:
+        """The table gets its columns' width, the chart the rest; where that leaves the chart
+        too little, the table goes under the chart, full width, so no column hides off the side."""
+        table = self.table
+        needed = table.horizontalHeader().length() + table.verticalScrollBar().sizeHint().width() \
+            + 2 * table.frameWidth() + 4
+        whole = max(1, self.width() - 16)
+        if whole - needed < SIDE_BY_SIDE_CHART:
+            self.splitter.setOrientation(Qt.Orientation.Vertical)
+            tall = max(1, self.splitter.height())
+            self.splitter.setSizes([tall * 2 // 5, tall - tall * 2 // 5])
+        else:
+            self.splitter.setOrientation(Qt.Orientation.Horizontal)
+            self.splitter.setSizes([whole - needed, needed])
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if self.report is not None:
+            self.fit_table()
+
+    def row_texts(self, row: int) -> list[str]:
+        return [self.cell_text(row, j) for j in range(self.table.columnCount())]
 
     def cell_text(self, row: int, column: int) -> str:
         item = self.table.item(row, column)
         return item.text() if item is not None else ""
+
+
+def _active(n: Numbers) -> bool:
+    """Whether a split had anything in a period (a row worth listing)."""
+    return bool(n.orders or n.cancelled or n.answered or n.auto_approved or n.refunded_orders)

@@ -126,8 +126,8 @@ def labels(lang: str, gateways: dict[int, str]) -> Labels:
     en = lang == "en"
     return Labels(
         {s.value: (s.en if en else s.zh) for s in OrderStatus},
-        {t.value: (t.value.replace("_", " ") if en else t.zh) for t in ProductType},
-        {c.value: (c.value.replace("_", " ") if en else c.zh) for c in Channel},
+        {t.value: (t.en if en else t.zh) for t in ProductType},
+        {c.value: (c.en if en else c.zh) for c in Channel},
         gateways)
 
 

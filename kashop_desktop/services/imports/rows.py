@@ -39,30 +39,42 @@ from .reading import ImportFileError
 
 S = OrderStatus
 
+#: Each field's header names: the desk's own export headers in both languages
+#: (``services.exports.cells.COLUMNS``: an export imports back) and the usual names of other
+#: systems. English names match whatever their case.
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "order_no": ("订单号", "订单编号", "商户订单号"),
-    "created_at": ("下单时间", "创建时间", "订单时间"),
-    "product": ("商品", "商品名称", "商品标题"),
-    "product_type": ("商品类型",),
-    "quantity": ("数量", "购买数量", "商品数量"),
-    "list_amount": ("原价", "订单金额", "订单总价"),
-    "coupon": ("优惠券", "优惠金额"),
-    "points": ("积分",),
-    "paid_amount": ("实付金额", "付款金额", "支付金额", "实际支付金额", "实际支付"),
-    "status": ("状态", "订单状态"),
-    "paid_at": ("支付时间", "付款时间"),
-    "delivered_at": ("发货时间",),
-    "channel": ("支付方式", "支付通道", "付款方式"),
-    "gateway": ("网关",),
-    "gateway_trade_no": ("交易号", "支付单号", "支付订单号", "交易单号", "支付流水号", "流水号"),
-    "buyer": ("买家", "联系方式", "买家联系方式", "手机号", "手机", "邮箱", "联系邮箱", "QQ", "qq"),
+    "order_no": ("订单号", "订单编号", "商户订单号", "Order no"),
+    "created_at": ("下单时间", "创建时间", "订单时间", "Created (Beijing time)", "Created"),
+    "product": ("商品", "商品名称", "商品标题", "Product"),
+    "product_type": ("商品类型", "Product type"),
+    "quantity": ("数量", "购买数量", "商品数量", "Quantity"),
+    "list_amount": ("原价", "订单金额", "订单总价", "List price"),
+    "coupon": ("优惠券", "优惠金额", "Coupon"),
+    "points": ("积分", "Points"),
+    "paid_amount": ("实付金额", "付款金额", "支付金额", "实际支付金额", "实际支付", "Paid"),
+    "status": ("状态", "订单状态", "Status"),
+    "paid_at": ("支付时间", "付款时间", "Paid at (Beijing time)", "Paid at"),
+    "delivered_at": ("发货时间", "Delivered at (Beijing time)", "Delivered at"),
+    "channel": ("支付方式", "支付通道", "付款方式", "Channel"),
+    "gateway": ("网关", "Gateway"),
+    "gateway_trade_no": ("交易号", "支付单号", "支付订单号", "交易单号", "支付流水号", "流水号", "Trade no"),
+    "buyer": ("买家", "联系方式", "买家联系方式", "手机号", "手机", "邮箱", "联系邮箱", "QQ", "qq", "Buyer"),
     "code_used": ("卡密已使用",),
     "refunded_amount": ("退款金额", "已退金额", "已退款金额", "退款", "refund", "refunded"),
 }
+#: The desk export's amount due (应付金额: the order's amount, paid or not). Where a file has it,
+#: it is the paid_amount the import reads, and a 实付金额 column beside it (the money received,
+#: blank before payment) is not read.
+AMOUNT_DUE = ("应付金额", "amount due")
+#: Columns of the desk's own export that are known but not imported: a refund still on its way
+#: (退款中) cannot be taken over by an import (the desk cannot learn its outcome).
+NOT_IMPORTED = ("退款中", "refund in progress")
+_LOWER_NAMES = {code: frozenset(n.lower() for n in names) for code, names in COLUMNS.items()}
 REQUIRED = ("order_no", "created_at", "product", "product_type", "paid_amount", "status")
-TYPE_ALIASES = {"卡密": "card_code", "直充": "direct_recharge", "实物": "physical"}
+TYPE_ALIASES = {"卡密": "card_code", "直充": "direct_recharge", "实物": "physical",
+                **{t.en.lower(): t.value for t in ProductType}}
 CHANNEL_ALIASES = {"支付宝": "alipay", "微信": "wechat", "微信支付": "wechat", "银行卡": "bank_card", "余额": "wallet",
-                   "钱包": "wallet", "现金": "cash", "银行转账": "bank_transfer"}
+                   "钱包": "wallet", "现金": "cash", "银行转账": "bank_transfer", **{c.en.lower(): c.value for c in Channel}}
 USED_ALIASES = {"是": "yes", "否": "no", "未知": "unknown", "": "unknown", "y": "yes", "n": "no", "true": "yes",
                 "false": "no", "1": "yes", "0": "no"}
 _PRODUCT_TYPES = frozenset(t.value for t in ProductType)
@@ -115,10 +127,15 @@ class Header:
         unknown: list[str] = []
         blank: set[int] = set()
         ignored: set[int] = set()
+        due: int | None = None
         for position, cell in enumerate(cells):
             text = header_text(cell)
             code = chosen[text] if text in chosen else column_code(text)
-            if text in chosen and not code:
+            if text not in chosen and text.lower() in NOT_IMPORTED:
+                ignored.add(position)
+            elif text not in chosen and text.lower() in AMOUNT_DUE and due is None:
+                due = position
+            elif text in chosen and not code:
                 ignored.add(position)
             elif not text:
                 blank.add(position)
@@ -129,6 +146,10 @@ class Header:
                 raise _duplicate(named[code], text, code)
             else:
                 index[code], named[code] = position, text
+        if due is not None:  # the desk's export: the amount due is the order's amount
+            if "paid_amount" in index:
+                ignored.add(index["paid_amount"])
+            index["paid_amount"], named["paid_amount"] = due, header_text(cells[due])
         missing = [c for c in REQUIRED if c not in index]
         if missing:
             names = "、".join(f"{COLUMNS[c][0]}" for c in missing)
@@ -174,8 +195,9 @@ def column_code(text: str) -> str | None:
     """The column code for a header cell such as "paid_amount", "实付金额" or "实付金额(元)"."""
     name = _UNIT.sub("", " ".join(text.split()))
     lowered = name.lower().replace(" ", "_")
+    folded = name.lower()
     for code, names in COLUMNS.items():
-        if lowered == code or name in names:
+        if lowered == code or name in names or folded in _LOWER_NAMES[code]:
             return code
     return None
 
@@ -460,7 +482,7 @@ def _status_of(text: str) -> OrderStatus:
 
 def _product_type(value: Cell) -> str:
     text = clean_text(value)
-    code = TYPE_ALIASES.get(text, text.lower())
+    code = TYPE_ALIASES.get(text) or TYPE_ALIASES.get(text.lower(), text.lower())
     if text and code not in _PRODUCT_TYPES:
         raise CellError(f"未知商品类型：{text}", f"unknown product type: {text}")
     return code
@@ -472,7 +494,7 @@ def _quantity(value: Cell) -> int | None:
 
 def _channel(value: Cell) -> str | None:
     text = clean_text(value)
-    code = CHANNEL_ALIASES.get(text, text.lower())
+    code = CHANNEL_ALIASES.get(text) or CHANNEL_ALIASES.get(text.lower(), text.lower())
     if code and code not in _CHANNELS:
         raise CellError(f"未知支付方式：{text}", f"unknown payment channel: {text}")
     return code or None
