@@ -185,6 +185,7 @@ MIGRATIONS: list[tuple[int, Callable[[SqliteDatabase], None]]] = [
     (11, report_tables.migrate),  # the reports' summary tables
     (13, _migration_13),
     (14, schema14.migrate),  # operators and the tamper-evident log
+    (15, report_tables.migrate_15),  # reports: undone cancellations, imports' days, the owner's own cancels
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -11,9 +11,14 @@ channel and gateway account, a few tens of thousands of rows for years of a busy
 * ``report_cancels``: cancellations (a timeline entry whose status goes to 已取消) by the day
   they happened, their reason (``domain.order.ReasonCode`` values, ``expired`` for an unpaid
   order that timed out, ``unknown`` when nothing recorded one) and whether the order had been
-  paid;
+  paid. An order brought in already cancelled by an import counts on the day it was created
+  (the old system's record), not the day of the import; a cancellation that was undone (the
+  order restored, or paid late) no longer counts, so an order cancelled, restored and cancelled
+  again counts once (schema 15);
 * ``report_answers``: decided after-sales requests by the day they were decided, whether
-  the rules decided (auto-approved) or a person, and the seconds from request to decision.
+  the rules decided (auto-approved) or a person, and the seconds from request to decision. The
+  owner's own cancel of a paid order (订单 > 取消, ``orders cancel``) opens a request and approves
+  it in the same second: that is no answer to a buyer and is left out (schema 15).
 
 Days are Beijing days counted from 1970-01-01 (``(epoch + 28800) / 86400``). Every key
 column is NOT NULL (0 / '' for none) so the primary key can add up rows. The triggers are
@@ -72,13 +77,32 @@ def is_cancel(e: str) -> str:
     return f"{e}.after_status = 'cancelled' AND {e}.before_status IS NOT 'cancelled'"
 
 
+#: Whether an order_event row ``e`` takes an order out of 已取消 (a restore, a late payment).
+def is_uncancel(e: str) -> str:
+    return f"{e}.before_status = 'cancelled' AND {e}.after_status IS NOT 'cancelled'"
+
+
+def _cancel_key(e: str) -> str:
+    """The report_cancels key of cancellation entry ``e`` of order ``o``: the day (an import's
+    entry: the order's creation day), reason, paid, product, channel, gateway."""
+    when = f"CASE WHEN {e}.action IN ('imported', 'imported_update') THEN o.created_at ELSE {e}.at END"
+    return (f"{day_of(when)}, "
+            f"{reason_of(e)}, COALESCE({e}.before_status, '') <> 'pending_payment', COALESCE(o.product_id, 0), "
+            "COALESCE(o.channel, ''), COALESCE(o.gateway_id, 0)")
+
+
+#: A request the owner opened and approved at once (their own cancel), not an answer.
+def _owners_own(r: str) -> str:
+    return f"({r}.state = 'approved' AND {r}.decided_at - {r}.requested_at <= 1)"
+
+
 def _answer_upsert(row: str, sign: str) -> str:
     """Add or take away a decided request ``row`` (NEW / OLD) from its decision day."""
     return f"""INSERT INTO report_answers (day, auto, product_id, channel, gateway_id, answered, seconds)
                SELECT {day_of(row + '.decided_at')}, {row}.state = 'auto_approved', COALESCE(o.product_id, 0),
                  COALESCE(o.channel, ''), COALESCE(o.gateway_id, 0), {sign}1,
                  {sign}MAX(0, {row}.decided_at - {row}.requested_at)
-               FROM orders o WHERE o.id = {row}.order_id AND {row}.decided_at IS NOT NULL
+               FROM orders o WHERE o.id = {row}.order_id AND {row}.decided_at IS NOT NULL AND NOT {_owners_own(row)}
                ON CONFLICT DO UPDATE SET answered = answered + excluded.answered, seconds = seconds + excluded.seconds;"""
 
 
@@ -96,16 +120,17 @@ TRIGGERS = (
     f"""CREATE TRIGGER IF NOT EXISTS report_cancels_ins AFTER INSERT ON order_event
         WHEN {is_cancel('NEW')} BEGIN
         INSERT INTO report_cancels (day, reason, paid, product_id, channel, gateway_id, n)
-          SELECT {day_of('NEW.at')}, {reason_of('NEW')}, COALESCE(NEW.before_status, '') <> 'pending_payment',
-            COALESCE(o.product_id, 0), COALESCE(o.channel, ''), COALESCE(o.gateway_id, 0), 1
-          FROM orders o WHERE o.id = NEW.order_id
+          SELECT {_cancel_key('NEW')}, 1 FROM orders o WHERE o.id = NEW.order_id
           ON CONFLICT DO UPDATE SET n = n + 1; END""",
+    f"""CREATE TRIGGER IF NOT EXISTS report_cancels_undo AFTER INSERT ON order_event
+        WHEN {is_uncancel('NEW')} BEGIN
+        UPDATE report_cancels SET n = n - 1 WHERE (day, reason, paid, product_id, channel, gateway_id) =
+          (SELECT {_cancel_key('p')} FROM order_event p JOIN orders o ON o.id = p.order_id
+           WHERE p.order_id = NEW.order_id AND p.id < NEW.id AND {is_cancel('p')} ORDER BY p.id DESC LIMIT 1); END""",
     f"""CREATE TRIGGER IF NOT EXISTS report_cancels_del AFTER DELETE ON order_event
         WHEN {is_cancel('OLD')} BEGIN
-        UPDATE report_cancels SET n = n - 1 WHERE day = {day_of('OLD.at')} AND reason = {reason_of('OLD')}
-          AND paid = (COALESCE(OLD.before_status, '') <> 'pending_payment')
-          AND (product_id, channel, gateway_id) = (SELECT COALESCE(o.product_id, 0), COALESCE(o.channel, ''),
-            COALESCE(o.gateway_id, 0) FROM orders o WHERE o.id = OLD.order_id); END""",
+        UPDATE report_cancels SET n = n - 1 WHERE (day, reason, paid, product_id, channel, gateway_id) =
+          (SELECT {_cancel_key('OLD')} FROM orders o WHERE o.id = OLD.order_id); END""",
     f"CREATE TRIGGER IF NOT EXISTS report_answers_ins AFTER INSERT ON cancel_request "
     f"WHEN NEW.decided_at IS NOT NULL BEGIN {_answer_upsert('NEW', '+')} END",
     f"""CREATE TRIGGER IF NOT EXISTS report_answers_upd AFTER UPDATE OF decided_at, requested_at, state
@@ -116,6 +141,25 @@ TRIGGERS = (
     f"WHEN OLD.decided_at IS NOT NULL BEGIN {_answer_upsert('OLD', '-')} END",
 )
 TRIGGER_NAMES = tuple(sql.split("EXISTS ")[1].split()[0] for sql in TRIGGERS)
+#: What each summary table holds, computed from the orders, timeline and requests (``rebuild``
+#: fills the tables from it, ``differences`` compares them with it). A cancellation counts while
+#: no later entry took its order out of 已取消 before the next cancellation.
+EXPECTED = {
+    "report_sales": f"""SELECT {day_of('paid_at')}, COALESCE(product_id, 0), COALESCE(channel, ''),
+        COALESCE(gateway_id, 0), COUNT(*), SUM(paid_fen), SUM(refunded_fen > 0), SUM(refunded_fen)
+        FROM orders WHERE paid_at IS NOT NULL GROUP BY 1, 2, 3, 4""",
+    "report_cancels": f"""SELECT {_cancel_key('e')}, COUNT(*) FROM order_event e JOIN orders o ON o.id = e.order_id
+        WHERE {is_cancel('e')} AND NOT EXISTS (SELECT 1 FROM order_event u WHERE u.order_id = e.order_id
+          AND u.id > e.id AND {is_uncancel('u')} AND NOT EXISTS (SELECT 1 FROM order_event c
+            WHERE c.order_id = e.order_id AND c.id > e.id AND c.id < u.id AND {is_cancel('c')}))
+        GROUP BY 1, 2, 3, 4, 5, 6""",
+    "report_answers": f"""SELECT {day_of('r.decided_at')}, r.state = 'auto_approved', COALESCE(o.product_id, 0),
+        COALESCE(o.channel, ''), COALESCE(o.gateway_id, 0), COUNT(*), SUM(MAX(0, r.decided_at - r.requested_at))
+        FROM cancel_request r JOIN orders o ON o.id = r.order_id
+        WHERE r.decided_at IS NOT NULL AND NOT {_owners_own('r')} GROUP BY 1, 2, 3, 4, 5""",
+}
+_VALUES = {"report_sales": ("orders", "paid_fen", "refunded_orders", "refunded_fen"), "report_cancels": ("n",),
+           "report_answers": ("answered", "seconds")}
 #: The trigger a bulk load sets aside with the orders' own (``store.bulkload``): ``rebuild`` after.
 BULK_TRIGGER = "report_sales_ins"
 
@@ -124,19 +168,25 @@ def rebuild(con: Any) -> None:
     """Fill the summary tables from the orders, timeline and requests (caller's transaction):
     at migration 11 and after a bulk load."""
     con.execute("DELETE FROM report_sales")
-    con.execute(f"""INSERT INTO report_sales SELECT {day_of('paid_at')}, COALESCE(product_id, 0),
-        COALESCE(channel, ''), COALESCE(gateway_id, 0), COUNT(*), SUM(paid_fen), SUM(refunded_fen > 0),
-        SUM(refunded_fen) FROM orders WHERE paid_at IS NOT NULL GROUP BY 1, 2, 3, 4""")
+    con.execute(f"INSERT INTO report_sales {EXPECTED['report_sales']}")
     con.execute("DELETE FROM report_cancels")
-    con.execute(f"""INSERT INTO report_cancels SELECT {day_of('e.at')}, {reason_of('e')},
-        COALESCE(e.before_status, '') <> 'pending_payment', COALESCE(o.product_id, 0), COALESCE(o.channel, ''),
-        COALESCE(o.gateway_id, 0), COUNT(*) FROM order_event e JOIN orders o ON o.id = e.order_id
-        WHERE {is_cancel('e')} GROUP BY 1, 2, 3, 4, 5, 6""")
+    con.execute(f"INSERT INTO report_cancels {EXPECTED['report_cancels']}")
     con.execute("DELETE FROM report_answers")
-    con.execute(f"""INSERT INTO report_answers SELECT {day_of('r.decided_at')}, r.state = 'auto_approved',
-        COALESCE(o.product_id, 0), COALESCE(o.channel, ''), COALESCE(o.gateway_id, 0), COUNT(*),
-        SUM(MAX(0, r.decided_at - r.requested_at)) FROM cancel_request r JOIN orders o ON o.id = r.order_id
-        WHERE r.decided_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5""")
+    con.execute(f"INSERT INTO report_answers {EXPECTED['report_answers']}")
+
+
+def differences(con: Any) -> list[str]:
+    """The summary tables whose rows disagree with what the orders, timeline and requests say
+    (rows of zeros left by a take-away are the same as no row). Read-only; seconds on a big store."""
+    wrong = []
+    for table, expected in EXPECTED.items():
+        values = _VALUES[table]
+        stored = f"SELECT * FROM {table} WHERE {' OR '.join(f'{v} <> 0' for v in values)}"
+        (n,) = con.execute(f"SELECT COUNT(*) FROM (SELECT * FROM ({expected}) EXCEPT {stored} "
+                           f"UNION ALL SELECT * FROM ({stored} EXCEPT SELECT * FROM ({expected})))").fetchone()
+        if n:
+            wrong.append(table)
+    return wrong
 
 
 def _loading(con: Any) -> bool:
@@ -170,4 +220,20 @@ def migrate(db: Any) -> None:
     con = db.connection()
     for sql in (*TABLES, *TRIGGERS):
         con.execute(sql)
+    rebuild(con)
+
+
+#: The triggers schema 15 replaced (an undone cancellation, an import's day, the owner's own cancel).
+REPLACED_15 = ("report_cancels_ins", "report_cancels_del", "report_answers_ins", "report_answers_upd",
+               "report_answers_del")
+
+
+def migrate_15(db: Any) -> None:
+    """Schema 15: the cancellation and answer triggers as they are now, the tables filled again."""
+    con = db.connection()
+    for name in REPLACED_15:
+        con.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for sql in (*TABLES, *TRIGGERS):
+        if not (_loading(con) and f" {BULK_TRIGGER} " in sql):
+            con.execute(sql)
     rebuild(con)

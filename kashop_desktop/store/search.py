@@ -9,12 +9,13 @@ ids each (no field is read twice):
   the whole tail checked; a tail shorter than ``TAIL`` is looked up as each ``TAIL``-character
   ending it can be the end of (``[0-9A-Z]`` before it: at most 1,296 index probes) and as a
   whole order no that short;
-* ``trade_no``: a gateway trade no, case-blind, as typed or, when it holds a letter, by a
-  prefix of at least ``MIN_TAIL`` characters: a range on the unique index per upper/lower-case
-  spelling of the letters typed (at most ``2 ** MAX_CASE_LETTERS`` ranges; an exact equality
-  beyond that). Digits alone are a whole trade no: a digit prefix is a date for most gateways
-  ("202511" matches a month of Alipay trade nos) and would turn a narrow buyer or order-no
-  search into a walk of every tab;
+* ``trade_no``: a gateway trade no, case-blind, as typed or by a prefix of at least
+  ``MIN_TAIL`` characters, letters or digits alike (Alipay's and WeChat Pay's trade nos are all
+  digits: ``2026112022`` finds ``2026112022001234567``): a range on the unique index per
+  upper/lower-case spelling of the letters typed (at most ``2 ** MAX_CASE_LETTERS`` ranges; an
+  exact equality beyond that). A digit prefix that is a gateway's date ("202611": a month of
+  Alipay trade nos) reads at most ``cap + 1`` index entries and makes the search unselective:
+  the list walks the tab's index, where such matches are dense;
 * ``buyer``: a substring of the buyer's contact, through the FTS5 trigram index, which covers
   the contact as written and its canonical key (``domain.contacts``): any spelling of a number
   finds every order of that buyer;
@@ -185,7 +186,7 @@ def _probes(db: SqliteDatabase, q: str, kind: str) -> list[tuple[str, str, list[
                        "AND substr(order_no, -?) = ?", [*keys, len(upper), upper]))
     if kind in ("trade_no", "order_no", "qq", "text"):
         spellings = _case_spellings(q)
-        if len(q) < MIN_TAIL or spellings is None or q.isdigit():
+        if len(q) < MIN_TAIL or spellings is None:
             probes.append(("trade_no", "SELECT id FROM orders WHERE gateway_trade_no = ?", [q]))
         else:
             ranges = " UNION ALL ".join(["SELECT id FROM orders WHERE gateway_trade_no >= ? AND gateway_trade_no < ?"]

@@ -8,6 +8,7 @@ import random
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,6 +37,7 @@ def recomputed(desk: Desk) -> dict[str, Counter]:
     db = desk.db
     orders = {oid: (pid or 0, ch or "", gw or 0) for oid, pid, ch, gw in db.execute_sql(
         "SELECT id, product_id, channel, gateway_id FROM orders")}
+    created = dict(db.execute_sql("SELECT id, created_at FROM orders").fetchall())
     sales: Counter = Counter()
     for oid, paid_at, paid, refunded in db.execute_sql(
             "SELECT id, paid_at, paid_fen, refunded_fen FROM orders WHERE paid_at IS NOT NULL"):
@@ -48,17 +50,28 @@ def recomputed(desk: Desk) -> dict[str, Counter]:
     cancels: Counter = Counter()
     import json
 
+    standing: dict[int, tuple[Any, ...]] = {}  # per order, its cancellation not undone yet
     for oid, at, action, before, after, data in db.execute_sql(
-            "SELECT order_id, at, action, before_status, after_status, data FROM order_event"):
+            "SELECT order_id, at, action, before_status, after_status, data FROM order_event ORDER BY id"):
+        if before == "cancelled" and after != "cancelled":  # restored, or paid late: undone
+            undone = standing.pop(oid, None)
+            if undone is not None:
+                cancels[undone] -= 1
+            continue
         if after != "cancelled" or before == "cancelled":
             continue
         info = json.loads(data)
         reason = "expired" if action == "expire" else info.get("reason") or reasons.get(info.get("request_id"),
                                                                                       "unknown")
-        cancels[(beijing_day(at), reason, int((before or "") != "pending_payment"), *orders[oid])] += 1
+        day = beijing_day(created[oid] if action in ("imported", "imported_update") else at)  # the old system's day
+        key = (day, reason, int((before or "") != "pending_payment"), *orders[oid])
+        cancels[key] += 1
+        standing[oid] = key
     answers: Counter = Counter()
     for oid, state, requested, decided in db.execute_sql(
             "SELECT order_id, state, requested_at, decided_at FROM cancel_request WHERE decided_at IS NOT NULL"):
+        if state == "approved" and decided - requested <= 1:
+            continue  # the owner's own cancel (opened and approved at once): no answer to a buyer
         key = (beijing_day(decided), int(state == "auto_approved"), *orders[oid])
         answers[(*key, "answered")] += 1
         answers[(*key, "seconds")] += max(0, decided - requested)
@@ -225,6 +238,69 @@ def test_cancellations_by_reason_and_answer_times(desk: Desk, clock) -> None:
     refunds = reports.report(desk, "refunds", today, today)
     assert refunds.total.answered == 1 and refunds.total.average_answer_seconds == 90 * 60
     assert reports.reason_label("expired") == ("超时未支付", "Unpaid, expired")
+
+
+def test_an_undone_cancellation_no_longer_counts_and_an_import_counts_on_its_own_day(desk: Desk, clock,
+                                                                                  tmp_path: Path) -> None:
+    p = product(desk, stock=20)
+    unpaid = order(desk, "pending_payment", prod=p)
+    ops.cancel_unpaid(desk, unpaid, ReasonCode.MISTAKEN)
+    today = clock().date()
+
+    def cancels() -> dict[str, int]:
+        return reports.report(desk, "reasons", today - timedelta(days=400), today).total.cancels
+
+    assert cancels() == {"mistaken": 1}
+    ops.restore(desk, unpaid)
+    assert cancels() == {}  # restored: not a cancelled order any more
+    ops.cancel_unpaid(desk, unpaid, ReasonCode.MISTAKEN)
+    assert cancels() == {"mistaken": 1}  # cancelled again: once, not twice
+    old = tmp_path / "old.csv"
+    old.write_text("订单号,下单时间,商品,商品类型,实付金额,状态\r\nOLD-1,2026-03-02 10:00,旧商品,卡密,12.00,已取消\r\n",
+                   encoding="utf-8")
+    assert import_file(desk, old).inserted == 1
+    on_the_day = reports.report(desk, "reasons", date(2026, 3, 2), date(2026, 3, 2)).total.cancels
+    assert on_the_day == {"unknown": 1} and cancels() == {"mistaken": 1, "unknown": 1}
+    assert reports.report(desk, "reasons", today, today).total.cancels == {"mistaken": 1}  # not the import day
+    assert kept(desk) == recomputed(desk)
+
+
+def test_the_owners_own_cancel_is_no_answer_to_a_buyer(desk: Desk, clock) -> None:
+    p = product(desk, stock=20)
+    paid = order(desk, "paid", prod=p, paid_minutes_ago=60)
+    reqs.cancel_order(desk, paid, ReasonCode.NOT_NEEDED)  # opened and approved by the owner at once
+    asked = order(desk, "paid", prod=p, paid_minutes_ago=60)
+    reqs.open_request(desk, asked, ReasonCode.WRONG_ITEM)
+    clock.advance(minutes=30)
+    reqs.approve(desk, desk.db.execute_sql("SELECT MAX(id) FROM cancel_request").fetchone()[0])
+    today = clock().date()
+    refunds = reports.report(desk, "refunds", today, today)
+    assert refunds.total.answered == 1 and refunds.total.average_answer_seconds == 30 * 60
+    assert reports.report(desk, "reasons", today, today).total.cancels == {"not_needed": 1, "wrong_item": 1}
+    assert kept(desk) == recomputed(desk)
+
+
+def test_check_finds_summary_tables_that_disagree_and_a_rebuild_mends_them(desk: Desk) -> None:
+    datagen.load(desk, 600, seed=8, now=NOW, years=0.3)
+    con = desk.db.connection()
+    assert report_tables.differences(con) == []
+    con.execute("DELETE FROM report_sales WHERE day = (SELECT MAX(day) FROM report_sales)")
+    con.execute("UPDATE report_cancels SET n = n + 1 WHERE day = (SELECT MIN(day) FROM report_cancels)")
+    assert report_tables.differences(con) == ["report_sales", "report_cancels"]
+    with desk.atomic():
+        report_tables.rebuild(con)
+    assert report_tables.differences(con) == [] and kept(desk) == recomputed(desk)
+
+
+def test_migration_15_recounts_a_store_kept_by_the_older_triggers(desk: Desk) -> None:
+    datagen.load(desk, 1200, seed=3, now=NOW, years=0.5)
+    con = desk.db.connection()
+    con.execute("DROP TRIGGER report_cancels_undo")
+    con.execute("UPDATE report_cancels SET n = n + 2")  # what the older triggers had left
+    with desk.atomic():
+        report_tables.migrate_15(desk.db)
+    assert "report_cancels_undo" in {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+    assert kept(desk) == recomputed(desk)
 
 
 def test_rates_and_averages_round_half_up_from_integers() -> None:

@@ -381,9 +381,10 @@ def test_a_trade_no_is_found_in_any_case_and_by_its_prefix(desk: Desk, monkeypat
     assert views.search_matches(desk, "TX0") == {}  # a prefix needs MIN_TAIL characters
     third = order(desk, buyer="13911114444")
     desk.db.execute_sql("UPDATE orders SET gateway_trade_no = '2026111822001' WHERE order_no = ?", (third,))
-    search.forget()  # digits alone are a whole trade no: their prefix is a gateway's date
+    search.forget()  # an all-digit trade no is found by its first characters too (README)
     assert views.search_matches(desk, "2026111822001") == {"trade_no": 1}
-    assert "trade_no" not in views.search_matches(desk, "202611")
+    assert views.search_matches(desk, "202611").get("trade_no") == 1
+    assert [r.order_no for r in views.order_page(desk, OrderFilter(search="20261118"), 10)] == [third]
     (_name, sql, params), = [p for p in search._probes(desk.db, "tx00", "text") if p[0] == "trade_no"]
     steps = [str(r[-1]) for r in desk.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)]
     assert all("SCAN" not in s for s in steps) and any("orders_gateway_trade_no" in s for s in steps), steps
@@ -391,3 +392,25 @@ def test_a_trade_no_is_found_in_any_case_and_by_its_prefix(desk: Desk, monkeypat
     search.forget()
     assert [r.order_no for r in views.order_page(desk, OrderFilter(search="tx00"), 10)] == [no]
     search.forget()
+
+
+def test_all_digit_trade_nos_and_order_nos_are_found_by_their_first_characters(
+        desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    alipay, wechat, other = order(desk, buyer="13911115555"), order(desk, buyer="13911116666"), order(desk)
+    desk.db.execute_sql("UPDATE orders SET gateway_trade_no = '2026112022001234567' WHERE order_no = ?", (alipay,))
+    desk.db.execute_sql("UPDATE orders SET gateway_trade_no = '4200001234202611208899' WHERE order_no = ?", (wechat,))
+    desk.db.execute_sql("UPDATE orders SET order_no = '2026000000000004' WHERE order_no = ?", (other,))
+    search.forget()
+    for typed, found in (("2026112022", alipay), ("4200001234", wechat), ("4200", wechat),
+                         ("2026000000000004", "2026000000000004"), ("202600000", "2026000000000004")):
+        for cap in (None, 0):  # resolved to ids, and walked: the same orders
+            monkeypatch.setattr(search, "CAP", cap)
+            search.forget()
+            assert [r.order_no for r in views.order_page(desk, OrderFilter(search=typed), 10)] == [found], typed
+    monkeypatch.setattr(search, "CAP", None)
+    search.forget()
+    (_name, sql, params), = [p for p in search._probes(desk.db, "4200001234", "qq") if p[0] == "trade_no"]
+    steps = [str(r[-1]) for r in desk.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)]
+    assert all("SCAN" not in s for s in steps) and any("orders_gateway_trade_no" in s for s in steps), steps
+    resolution = search.resolve(desk.db, "2026112022")
+    assert resolution is not None and resolution.selective and resolution.matches["trade_no"] == 1
