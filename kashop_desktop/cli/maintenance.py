@@ -94,6 +94,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             if waiting:
                 print(f"  缺货待发 {len(waiting)} 单（orders backorders） / {len(waiting)} backorders (orders backorders)")
             _print_log(report)
+            if report.report_tables_wrong:
+                names = ", ".join(report.report_tables_wrong)
+                print(f"  报表数据与订单不符：{names}（运行 reports rebuild 重建） / the report tables disagree with the "
+                      f"orders: {names} (run reports rebuild to rebuild them)")
         return EXIT_OK if report.ok else EXIT_REFUSED
 
     return run_with_desk(args, body)

@@ -38,6 +38,26 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
             "再按商品、支付方式或网关账户分开", "split further per product, channel or gateway account"))
         p.add_argument("--json", action="store_true", help=JSON_HELP)
         p.set_defaults(report_kind=kind)
+    p = add_command(noun, common, "rebuild", cmd_rebuild, T(
+        "从订单重新计算报表数据（check 报告报表数据与订单不符时）",
+        "compute the report tables again from the orders (when check says they disagree)"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from ..services.maintenance import rebuild_reports
+
+    def body(desk: Any) -> int:
+        wrong = rebuild_reports(desk)
+        if args.json:
+            print_json({"rebuilt": True, "disagreed": wrong})
+        elif zh(args):
+            print(f"报表数据已重建{'（此前不符：' + '、'.join(wrong) + '）' if wrong else '（此前已与订单一致）'}")
+        else:
+            print(f"report tables rebuilt{' (they disagreed: ' + ', '.join(wrong) + ')' if wrong else ' (they agreed)'}")
+        return EXIT_OK
+
+    return run_with_desk(args, body)
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -98,6 +98,6 @@ def export(desk: Desk, start: date, end: date, path: Path, *, english: bool = Fa
                 writer.writerow(_line(row))
                 count += 1
 
-    write_atomically(target, write)
+    write_atomically(target, write, replace=force)
     desk.log("log_exported", str(target.name), "", {"from": start.isoformat(), "to": end.isoformat(), "rows": count})
     return count

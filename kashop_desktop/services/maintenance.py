@@ -23,7 +23,7 @@ from ..domain.money import format_yuan
 from ..domain.refund_states import RefundStatus
 from ..domain.roles import Right
 from ..store import backups as store_backups
-from ..store import bulkload, rollback
+from ..store import bulkload, report_tables, rollback
 from ..store import chain as store_chain
 from ..store import db as store_db
 from ..store.backups import BackupInfo, RefundSince
@@ -32,7 +32,7 @@ from ..store.schema3 import duplicate_trade_nos, trade_nos_across_accounts
 from .desk import Desk
 
 __all__ = ["BackupInfo", "BackupSettings", "CheckReport", "RefundSince", "RestoreReport", "auto_backup",
-           "auto_backup_due", "backup", "backup_settings", "check", "list_backups", "refunds_since",
+           "auto_backup_due", "backup", "backup_settings", "check", "list_backups", "rebuild_reports", "refunds_since",
            "refunds_since_error", "restore", "set_backup_settings"]
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,9 @@ class CheckReport:
     #: (``domain.audit.ChainBreak``: the row edited, deleted or inserted outside the desk).
     log_rows: int = 0
     log_breaks: list[ChainBreak] = field(default_factory=list)
+    #: The reports' summary tables (``store.report_tables``) that disagree with the orders,
+    #: timeline and requests (``rebuild_reports`` mends them); not judged while an import runs.
+    report_tables_wrong: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -291,10 +294,28 @@ def check(desk: Desk) -> CheckReport:
     unknown = refund_unknown(desk)
     key, key_message = code_key_state(desk)
     log_rows, breaks = verify_log(desk)
+    reports_wrong = [] if running else report_tables.differences(db.connection())
     ok = (integrity == "ok" and fk == 0 and counts_match and version == LATEST and not duplicates and not unknown
-          and key_message is None and not breaks)
+          and key_message is None and not breaks and not reports_wrong)
     return CheckReport(ok, integrity, fk, version, orders, counts_match, duplicates, unknown, running, key, key_message,
-                       log_rows, breaks)
+                       log_rows, breaks, reports_wrong)
+
+
+def rebuild_reports(desk: Desk) -> list[str]:
+    """Fill the reports' summary tables again from the orders, timeline and requests (one
+    transaction; seconds on a big store) and record it in the shop log. Returns the tables that
+    disagreed before. Needs the backup right (store upkeep: clerk, owner): PermissionRefused;
+    refused as import_running (DomainError) while a bulk import runs (it rebuilds them when it ends)."""
+    desk.require(Right.BACKUP)
+    if import_running(desk):
+        raise DomainError("import_running", "正在批量导入订单：导入结束时会自动重建报表数据，请稍后再试",
+                          "a bulk import is running: it rebuilds the report tables when it ends; try again later")
+    with desk.atomic():
+        con = desk.db.connection()
+        wrong = report_tables.differences(con)
+        report_tables.rebuild(con)
+        desk.log("reports_rebuilt", "", "", {"disagreed": wrong})
+    return wrong
 
 
 def code_key_state(desk: Desk) -> tuple[str, tuple[str, str] | None]:

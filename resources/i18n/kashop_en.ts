@@ -4442,6 +4442,10 @@ Not available: {why}</translation>
         <translation>No refunds shop-wide: requests after payment are always rejected (can be set per product)</translation>
     </message>
     <message>
+        <source>从订单重新计算报表页的数据（检查发现报表数据与订单不符时）</source>
+        <translation>Compute the Reports page&apos;s data again from the orders (when the check finds it disagrees with them)</translation>
+    </message>
+    <message>
         <source>保存政策</source>
         <translation>Save policy</translation>
     </message>
@@ -4514,6 +4518,10 @@ Not available: {why}</translation>
         <translation>Check the whole data file and verify the log&apos;s hash chains (tens of seconds on a big shop)</translation>
     </message>
     <message>
+        <source>重建报表数据</source>
+        <translation>Rebuild report data</translation>
+    </message>
+    <message>
         <source>检查</source>
         <translation>Check</translation>
     </message>
@@ -4524,6 +4532,10 @@ Not available: {why}</translation>
     <message>
         <source>数据文件完整性检查未通过：{result}</source>
         <translation>The data file failed its integrity check: {result}</translation>
+    </message>
+    <message>
+        <source>报表数据与订单不符（点“重建报表数据”）</source>
+        <translation>the report data disagrees with the orders (click “Rebuild report data”)</translation>
     </message>
     <message>
         <source>数据完好；操作日志 {n} 行，哈希链无误。</source>
@@ -4540,6 +4552,18 @@ Not available: {why}</translation>
     <message>
         <source>发现问题，详见命令 kashop-desktop check 的输出。</source>
         <translation>Problems found: see the output of kashop-desktop check.</translation>
+    </message>
+    <message>
+        <source>正在重建报表数据…</source>
+        <translation>Rebuilding the report data…</translation>
+    </message>
+    <message>
+        <source>报表数据已重建（此前与订单不符）</source>
+        <translation>Report data rebuilt (it disagreed with the orders)</translation>
+    </message>
+    <message>
+        <source>报表数据已重建（此前已与订单一致）</source>
+        <translation>Report data rebuilt (it already agreed with the orders)</translation>
     </message>
     <message>
         <source>每天自动备份</source>

@@ -16,7 +16,7 @@ from kashop_desktop.gui.qt import QApplication, QSettings
 from kashop_desktop.services import datagen, reports
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.outside import outside_changes
-from tests.gui.test_dialogs import desk_context, qasync_loop
+from tests.gui.test_dialogs import desk_context, qasync_loop, run
 
 pytestmark = pytest.mark.gui
 _aloop = pytest.fixture(qasync_loop, name="aloop")
@@ -160,3 +160,19 @@ def test_ctrl_e_exports_from_the_search_box(qtbot: Any, ctx: Any, shop: Desk, tm
     assert window.shortcuts_first.eventFilter(search, override) is True and not override.isAccepted()
     plain = QKeyEvent(QEvent.Type.ShortcutOverride, Qt.Key.Key_E, Qt.KeyboardModifier.NoModifier)
     assert window.shortcuts_first.eventFilter(search, plain) is False  # typing stays the field's
+
+
+def test_settings_checks_the_report_tables_and_rebuilds_them(qtbot: Any, ctx: Any, shop: Desk) -> None:
+    from kashop_desktop.gui.pages.settings import SettingsPage
+    from kashop_desktop.store import report_tables
+
+    shop.db.execute_sql("DELETE FROM report_sales WHERE day = (SELECT MAX(day) FROM report_sales)")
+    page = SettingsPage(ctx)
+    qtbot.addWidget(page)
+    report = run(qtbot, page.check_now(), timeout=20000)
+    assert report is not None and report.report_tables_wrong == ["report_sales"] and not report.ok
+    assert "报表数据与订单不符" in page.check_result.text()
+    assert page.rebuild_button.isEnabled()
+    assert run(qtbot, page.rebuild_reports(), timeout=20000) == ["report_sales"]
+    assert "报表数据已重建" in page.check_result.text()
+    assert report_tables.differences(shop.db.connection()) == []

@@ -97,6 +97,8 @@ class SettingsPage(QWidget):
         backup = refuse_reason(self.ctx.desk, Right.BACKUP)
         self.backup_button.setEnabled(backup is None)
         self.backup_button.setToolTip(backup or "")
+        self.rebuild_button.setEnabled(backup is None)
+        self.rebuild_button.setToolTip(backup or self.tr("从订单重新计算报表页的数据（检查发现报表数据与订单不符时）"))
 
     # ---- policy ------------------------------------------------------------------------------
     def _policy_box(self) -> QGroupBox:
@@ -272,8 +274,11 @@ class SettingsPage(QWidget):
         self.check_button.setToolTip(self.tr("完整检查数据文件，并校验操作日志的哈希链（大店铺要几十秒）"))
         self.check_button.clicked.connect(lambda: self.ctx.start(self.check_now()))
         self.check_result = InlineMessage(box)
+        self.rebuild_button = QPushButton(self.tr("重建报表数据"), box)
+        self.rebuild_button.clicked.connect(lambda: self.ctx.start(self.rebuild_reports()))
         check = QHBoxLayout()
         check.addWidget(self.check_button)
+        check.addWidget(self.rebuild_button)
         check.addStretch(1)
         form.addRow(self.tr("检查"), check)
         form.addRow("", self.check_result)
@@ -293,6 +298,8 @@ class SettingsPage(QWidget):
         lines = [pick(b.zh, b.en) for b in report.log_breaks]
         if report.integrity != "ok" or report.foreign_key_problems:
             lines.append(self.tr("数据文件完整性检查未通过：{result}").format(result=report.integrity))
+        if report.report_tables_wrong:
+            lines.append(self.tr("报表数据与订单不符（点“重建报表数据”）"))
         if report.ok:
             self.check_result.show_message(self.tr("数据完好；操作日志 {n} 行，哈希链无误。").format(n=report.log_rows), "ok")
         elif lines:
@@ -300,6 +307,22 @@ class SettingsPage(QWidget):
         else:
             self.check_result.show_message(self.tr("发现问题，详见命令 kashop-desktop check 的输出。"))
         return report
+
+    async def rebuild_reports(self) -> list[str] | None:
+        """The reports' summary tables computed again from the orders (``reports rebuild``)."""
+        self.rebuild_button.setEnabled(False)
+        self.check_result.show_message(self.tr("正在重建报表数据…"), "info")
+        try:
+            wrong: list[str] = await self.ctx.run(maintenance.rebuild_reports, self.ctx.desk)
+        except DomainError as exc:
+            self.check_result.show_message(error_text(exc))
+            return None
+        finally:
+            self.apply_rights()
+        self.ctx.changed.emit(Changes(counts_changed=True))  # the 报表 page reads them again
+        self.check_result.show_message(self.tr("报表数据已重建（此前与订单不符）") if wrong
+                                       else self.tr("报表数据已重建（此前已与订单一致）"), "ok")
+        return wrong
 
     def _auto_backup_row(self, box: QWidget) -> QHBoxLayout:
         saved = maintenance.backup_settings(self.ctx.desk)
