@@ -176,6 +176,11 @@ class Shooter:
                 page.preset.setCurrentIndex(page.preset.findData("90"))
                 page.by.setCurrentIndex(page.by.findData("week"))
             await self.shoot(window, f"{key}{suffix}")
+            if isinstance(page, ReportsPage):  # the widest table: refunds per product, each month
+                page.kind.setCurrentIndex(page.kind.findData("refunds"))
+                page.by.setCurrentIndex(page.by.findData("month"))
+                page.split.setCurrentIndex(page.split.findData("product"))
+                await self.shoot(window, f"reports_refunds{suffix}")
         await self.codes_screens(window, suffix)
         window.show_page("orders")
 

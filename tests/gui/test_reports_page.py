@@ -58,6 +58,7 @@ def test_a_change_made_by_another_program_is_shown_even_after_leaving_the_page(q
     assert page.report is not None and page.report.total.paid_fen == before.total.paid_fen + 12345
     last = page.table.rowCount() - 1
     assert page.cell_text(last, 2) == yuan(page.report.total.paid_fen) and "," in page.cell_text(last, 2)
+    assert page.chart.plot.getAxis("left").tickStrings([10000.0, 12500.0], 1.0, 2500.0) == ["10,000", "12,500"]
 
 
 def test_dates_stay_in_order_and_a_partial_week_says_so(qtbot: Any, ctx: Any, shop: Desk) -> None:

@@ -32,6 +32,8 @@ class ReportChart(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.showGrid(x=False, y=True, alpha=0.25)
+        for side in ("left", "bottom"):  # numbers along an axis read as the table's: 10,000
+            self.plot.getAxis(side).tickStrings = grouped_ticks
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
@@ -115,3 +117,10 @@ class ReportChart(QWidget):
             return report.titles, [money(n) for n in report.totals], title
         splits = report.splits[:MOST_BARS]
         return ([pick(s.zh, s.en) for s in splits], [money(report.split_totals[s.key]) for s in splits], title)
+
+
+def grouped_ticks(values: list[float], scale: float, spacing: float) -> list[str]:
+    """An axis's automatic tick labels with thousands separators (``10,000``; decimals only
+    where the ticks are closer than 1). Ticks a chart names itself (periods, names) are not these."""
+    places = 0 if spacing * scale >= 1 else 2
+    return [f"{v * scale:,.{places}f}" for v in values]
