@@ -140,7 +140,7 @@ def test_a_store_at_schema_13_migrates_to_14_and_its_events_are_chained(data_dir
     assert "hash" not in {r[1] for r in sqlite3.connect(store).execute("PRAGMA table_info(order_event)")}
     desk = Desk.open(data_dir, clock=clock)
     try:
-        assert store_db.schema_version(store) == store_db.LATEST == 14
+        assert store_db.schema_version(store) == store_db.LATEST >= 14
         con = desk.db.connection()
         kept = [tuple(r) for r in con.execute("SELECT id, order_id, at, action, note, data FROM order_event ORDER BY id")]
         assert kept == events and len(events) > 5 and stock_events > 0 and refunds > 0
