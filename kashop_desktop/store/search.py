@@ -13,9 +13,12 @@ ids each (no field is read twice):
   ``MIN_TAIL`` characters, letters or digits alike (Alipay's and WeChat Pay's trade nos are all
   digits: ``2026112022`` finds ``2026112022001234567``): a range on the unique index per
   upper/lower-case spelling of the letters typed (at most ``2 ** MAX_CASE_LETTERS`` ranges; an
-  exact equality beyond that). A digit prefix that is a gateway's date ("202611": a month of
-  Alipay trade nos) reads at most ``cap + 1`` index entries and makes the search unselective:
-  the list walks the tab's index, where such matches are dense;
+  exact equality beyond that). A digit prefix that matches many is most often a date (Alipay's
+  and 易支付's trade nos start with the day the payment was made: "2024" is a year of them):
+  the list then walks the tab's index only over orders created up to the end of that date (an
+  order is created before it is paid), so an old year is not reached through every newer
+  order (*trade-dated*, below); a prefix that is no date ("4200", every WeChat Pay trade no)
+  is walked as any unselective search, its matches dense;
 * ``buyer``: a substring of the buyer's contact, through the FTS5 trigram index, which covers
   the contact as written and its canonical key (``domain.contacts``): any spelling of a number
   finds every order of that buyer;
@@ -32,6 +35,9 @@ Three plans, from the sizes:
   the prefix per row, never the newer orders above it. Order nos that do not start with their
   date (imported ones of another shape) are kept in a small partial index
   (``orders_no_undated``) and added to the window, as are the few orders other fields matched.
+* *trade-dated* (an all-digit trade-no prefix matching many that reads as a date): the walk
+  of the unselective plan, inside the creation times up to that date's end (a day's slack),
+  widened to the few orders other fields matched.
 * *unselective* otherwise: the list query walks the tab's status/time index in list order and
   tests each row against the search (cheap per-row tests, no materialised subquery), which
   finds a page of matches within a few hundred rows.
@@ -297,7 +303,26 @@ def _resolve(db: SqliteDatabase, con: sqlite3.Connection, q: str) -> Resolution:
         ids = sorted({i for ids in found.values() for i in ids})
         return Resolution(q, kind, matches, ids, cap, matched=Matched(con, ids))
     test, test_params = _row_test(db, q, kind)
-    return Resolution(q, kind, matches, None, cap, test, test_params)
+    window = _trade_window(con, q, cap, found) if q.isdigit() and matches.get("trade_no", 0) > cap else None
+    return Resolution(q, kind, matches, None, cap, test, test_params, window=window)
+
+
+def _trade_window(con: sqlite3.Connection, q: str, cap: int, found: dict[str, list[int]]) -> tuple[int, int] | None:
+    """The creation times [0, end) every match of a digit trade-no prefix that reads as a date
+    lies in (the date's end and a day's slack, widened to what the other fields matched), or
+    None when the prefix is no date or the other fields matched too many to add."""
+    bounds = dated.window(q)
+    if bounds is None or bounds == dated.EMPTY:
+        return None
+    others = sorted({i for name, ids in found.items() if name != "trade_no" for i in ids})
+    if len(others) > cap:
+        return None
+    end = bounds[1] + 86_400
+    if others:
+        (latest,) = con.execute("SELECT MAX(created_at) FROM orders WHERE id IN (SELECT value FROM json_each(?))",
+                                (json.dumps(others),)).fetchone()
+        end = max(end, int(latest) + 1)
+    return 0, end
 
 
 def _dated(db: SqliteDatabase, con: sqlite3.Connection, q: str, kind: str, cap: int,

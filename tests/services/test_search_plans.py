@@ -202,7 +202,8 @@ def naive(desk: Desk, flt: OrderFilter) -> list[int]:
             continue
         if q and not (no.startswith(upper)
                       or (re.fullmatch(r"[0-9A-Za-z]{6,20}", q) and not upper.startswith("KS") and no.endswith(upper))
-                      or (kind in ("trade_no", "order_no", "qq", "text") and trade == q)
+                      or (kind in ("trade_no", "order_no", "qq", "text") and trade is not None
+                          and (trade == q or (len(q) >= search.MIN_TAIL and trade.upper().startswith(upper))))
                       or (kind != "trade_no" and any(f in buyer.lower() or f in key.lower() for f in forms))
                       or (kind == "text" and pid in products)):
             continue
@@ -215,7 +216,13 @@ def test_every_plan_returns_what_a_plain_evaluation_returns(shop: Desk, monkeypa
     tail = shop.db.execute_sql("SELECT order_no FROM orders LIMIT 1 OFFSET 1234").fetchone()[0][-7:]
     busy = shop.db.execute_sql("SELECT buyer FROM orders GROUP BY buyer ORDER BY COUNT(*) DESC").fetchone()[0]
     spelled = f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}"  # the same number as another owner types it
-    terms = [phone, spelled, phone[3:9], tail, busy, "KS2026", "KS20261", "@qq.com", "王者", "qq:1", "zzzz"]
+    alipay = shop.db.execute_sql("SELECT MIN(gateway_trade_no) FROM orders WHERE gateway_trade_no GLOB '20[0-9][0-9]*' "
+                                 "GROUP BY substr(gateway_trade_no, 1, 6) ORDER BY COUNT(*) DESC").fetchone()[0]
+    terms = [phone, spelled, phone[3:9], tail, busy, "KS2026", "KS20261", "@qq.com", "王者", "qq:1", "zzzz",
+             alipay[:6], alipay[:10], "4200"]  # all-digit trade-no prefixes: a month (trade-dated), a day, WeChat's
+    search.forget()
+    month = search.resolve(shop.db, alipay[:6])
+    assert month is not None and month.matches["trade_no"] > 60 and not month.selective and month.window is not None
     ranges = [(None, None), (to_epoch(NOW) - 200 * 86400, to_epoch(NOW) - 30 * 86400)]
     monkeypatch.setattr(queries, "WALK_FROM", 5)  # a first page by walking the tab for more than 5 matches,
     monkeypatch.setattr(queries, "WALK_BUDGET", 300)  # which gives up in a tab of more than 300 orders
