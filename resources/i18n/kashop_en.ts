@@ -3792,7 +3792,8 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>退款订单</source>
-        <translation>Refunded orders</translation>
+        <translation>Refunded
+orders</translation>
     </message>
     <message>
         <source>已退金额</source>
@@ -3800,19 +3801,23 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>退款率</source>
-        <translation>Refund rate</translation>
+        <translation>Refund
+rate</translation>
     </message>
     <message>
         <source>人工答复</source>
-        <translation>Answered by hand</translation>
+        <translation>Answered
+by hand</translation>
     </message>
     <message>
         <source>平均答复用时</source>
-        <translation>Average time to answer</translation>
+        <translation>Average time
+to answer</translation>
     </message>
     <message>
         <source>自动通过</source>
-        <translation>Auto-approved</translation>
+        <translation>Auto-
+approved</translation>
     </message>
     <message>
         <source>取消数</source>

@@ -108,9 +108,20 @@ def test_the_report_keeps_its_choices_through_a_language_switch(qtbot: Any, ctx:
         remove_translators(app, [])
 
 
-@pytest.mark.parametrize("size", [(1024, 640), (1366, 768)])
+@pytest.mark.parametrize(("size", "lang"), [((1024, 640), "zh_CN"), ((1024, 640), "en"), ((1366, 768), "en")])
 def test_every_refunds_column_is_in_view_on_a_small_screen(qtbot: Any, ctx: Any, shop: Desk, tmp_path: Path,
-                                                          size: tuple[int, int]) -> None:
+                                                          size: tuple[int, int], lang: str) -> None:
+    from kashop_desktop.gui.i18n import install_translator, remove_translators
+    from kashop_desktop.gui.main_window import MainWindow
+
+    translators = install_translator(QApplication.instance(), lang)
+    try:
+        _refunds_in_view(qtbot, ctx, tmp_path, size)
+    finally:
+        remove_translators(QApplication.instance(), translators)
+
+
+def _refunds_in_view(qtbot: Any, ctx: Any, tmp_path: Path, size: tuple[int, int]) -> None:
     from kashop_desktop.gui.main_window import MainWindow
 
     window = MainWindow(ctx, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
@@ -127,6 +138,7 @@ def test_every_refunds_column_is_in_view_on_a_small_screen(qtbot: Any, ctx: Any,
     QApplication.processEvents()
     assert page.table.horizontalScrollBar().maximum() == 0  # 人工答复, 平均答复用时, 自动通过 in view
     assert page.chart.width() > 200 and page.chart.height() > 120
+    assert page.table.columnWidth(0) >= page.table.sizeHintForColumn(0) - 40  # the periods stay readable
 
 
 def test_ctrl_e_exports_from_the_search_box(qtbot: Any, ctx: Any, shop: Desk, tmp_path: Path) -> None:

@@ -337,18 +337,23 @@ class ReportsPage(QWidget):
 
     def fit_table(self) -> None:
         """The table gets its columns' width, the chart the rest; where that leaves the chart
-        too little, the table goes under the chart, full width, so no column hides off the side."""
-        table = self.table
-        needed = table.horizontalHeader().length() + table.verticalScrollBar().sizeHint().width() \
-            + 2 * table.frameWidth() + 4
+        too little, the table goes under the chart, full width, its first column (the periods)
+        taking what the others leave, so no column hides off the side."""
+        table, header = self.table, self.table.horizontalHeader()
+        widths = [max(table.sizeHintForColumn(j), header.sectionSizeHint(j)) for j in range(table.columnCount())]
+        needed = sum(widths) + table.verticalScrollBar().sizeHint().width() + 2 * table.frameWidth() + 4
         whole = max(1, self.width() - 16)
-        if whole - needed < SIDE_BY_SIDE_CHART:
+        beside = whole - needed >= SIDE_BY_SIDE_CHART
+        if table.columnCount():
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents if beside
+                                        else QHeaderView.ResizeMode.Stretch)
+        if beside:
+            self.splitter.setOrientation(Qt.Orientation.Horizontal)
+            self.splitter.setSizes([whole - needed, needed])
+        else:
             self.splitter.setOrientation(Qt.Orientation.Vertical)
             tall = max(1, self.splitter.height())
             self.splitter.setSizes([tall * 2 // 5, tall - tall * 2 // 5])
-        else:
-            self.splitter.setOrientation(Qt.Orientation.Horizontal)
-            self.splitter.setSizes([whole - needed, needed])
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
