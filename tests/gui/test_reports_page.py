@@ -112,7 +112,6 @@ def test_the_report_keeps_its_choices_through_a_language_switch(qtbot: Any, ctx:
 def test_every_refunds_column_is_in_view_on_a_small_screen(qtbot: Any, ctx: Any, shop: Desk, tmp_path: Path,
                                                           size: tuple[int, int], lang: str) -> None:
     from kashop_desktop.gui.i18n import install_translator, remove_translators
-    from kashop_desktop.gui.main_window import MainWindow
 
     translators = install_translator(QApplication.instance(), lang)
     try:
