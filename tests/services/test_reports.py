@@ -312,3 +312,21 @@ def test_rates_and_averages_round_half_up_from_integers() -> None:
     assert [p.isoformat() for p in reports.periods(date(2026, 1, 30), date(2026, 3, 2), "month")] == [
         "2026-01-01", "2026-02-01", "2026-03-01"]
     assert reports.period_label(date(2026, 11, 16), "week") == "2026-W47"
+
+
+def test_a_report_says_when_a_bulk_import_leaves_orders_out(desk: Desk, clock) -> None:
+    from kashop_desktop.store import bulkload
+
+    p = product(desk, stock=5)
+    order(desk, "paid", prod=p, paid_minutes_ago=10)
+    today = clock().date()
+    assert not reports.report(desk, "sales", today, today).incomplete
+    lock = bulkload.BulkLoadLock(desk.db_path)  # what an import in another process holds while it loads
+    assert lock.acquire(wait=False)
+    desk.db.execute_sql("INSERT INTO setting (key, value) VALUES (?, '{}')", (bulkload.SETTING,))
+    try:
+        assert reports.report(desk, "sales", today, today).incomplete
+    finally:
+        desk.db.execute_sql("DELETE FROM setting WHERE key = ?", (bulkload.SETTING,))
+        lock.release()
+    assert not reports.report(desk, "sales", today, today).incomplete
