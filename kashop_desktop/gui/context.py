@@ -111,10 +111,12 @@ class DeskContext(QObject):
         return task
 
     async def send_refunds(self, *, limit: int | None = None, refund_ids: list[int] | None = None,
-                           force: bool = False) -> QueueReport:
+                           force: bool = False, by_hand: bool | None = None) -> QueueReport:
+        """Send the refund queue in the background (``RefundQueue.send``: ``by_hand`` for 立即发送,
+        which needs the refunds right; the periodic run sends whoever is signed in)."""
         self.sending = True
         try:
-            report = await self.queue.send(limit, refund_ids, force=force)
+            report = await self.queue.send(limit, refund_ids, force=force, by_hand=by_hand)
         finally:
             self.sending = False
         self.changed.emit(report.changes)

@@ -164,6 +164,10 @@ def test_the_newer_controls_are_greyed_out_with_the_reason(qtbot, ctx, tmp_path:
         assert (who in control.toolTip()) is viewer, control.text()
     assert not window.restore_action.isEnabled() and who in window.restore_action.toolTip()  # the owner's
     assert isinstance(window.show_page("reports"), ReportsPage)  # reports are for reading: open to all
+    refunds = window.show_page("refunds")
+    assert refunds.send_button.isEnabled() is not viewer and (who in refunds.send_button.toolTip()) is viewer
+    requests_page = window.show_page("requests")
+    assert requests_page.reject_reason.isEnabled() is not viewer
     dialog = ReconcileDialog(window, ctx)
     qtbot.addWidget(dialog)
     assert who not in dialog.run_button.toolTip()  # reading the gateway's record is open to all

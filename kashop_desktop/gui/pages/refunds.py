@@ -212,10 +212,11 @@ class RefundsPage(QWidget):
 
     def update_actions(self, *_: object) -> None:
         busy = self.sending or self.ctx.sending
-        self.send_button.setEnabled(not busy)
+        refused = refuse_reason(self.ctx.desk, Right.REFUNDS)
+        self.send_button.setEnabled(not busy and refused is None)  # the periodic send goes on anyway
+        self.send_button.setToolTip(refused or "")
         refund = self.selected()
         allowed = refund.actions if refund is not None else frozenset()
-        refused = refuse_reason(self.ctx.desk, Right.REFUNDS)
         for key in ("retry", "query", "resolve"):
             self.buttons[key].setEnabled(key in allowed and not busy and (refused is None or key == "query"))
         self.buttons["confirm"].setEnabled("confirm" in allowed and refused is None)
@@ -230,7 +231,7 @@ class RefundsPage(QWidget):
         self.progress.setText(self.tr("正在发送退款，可以继续其他操作…"))
         self.update_actions()
         try:
-            report = await self.ctx.send_refunds(refund_ids=refund_ids, force=force)
+            report = await self.ctx.send_refunds(refund_ids=refund_ids, force=force, by_hand=True)
         except Exception as exc:
             self.progress.setText("")
             self.message.show_message(self.tr("发送失败：{error}").format(error=describe(exc)))

@@ -248,8 +248,9 @@ class RequestsPage(QWidget):
         can_bulk = self.state == "open" and count > 0 and not self.running and refused is None
         self.approve_button.setEnabled(can_bulk)
         self.reject_button.setEnabled(can_bulk and bool(self.reject_reason.text().strip()))
-        for button in (self.approve_button, self.reject_button):
-            button.setToolTip(refused or "")
+        self.reject_reason.setEnabled(refused is None)
+        for widget in (self.approve_button, self.reject_button, self.reject_reason):
+            widget.setToolTip(refused or "")
         self.review_button.setEnabled(self.table.currentIndex().isValid() and not self.running)
         self.selection_label.setText(self.tr("已选 {count} 条").format(count=count))
 
