@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain.roles import Right
 from ..services.buyers import BuyerInfo
 from .context import DeskContext
 from .dialogs.buyer import (
@@ -21,6 +22,7 @@ from .dialogs.buyer import (
     UnblockBuyerDialog,
 )
 from .i18n import format_time_s
+from .pages.permissions import refuse_reason
 from .qt import QCoreApplication, QHBoxLayout, QLabel, QPushButton, Qt, QVBoxLayout, QWidget, Signal
 
 LINK_STYLE = "QPushButton { color: #0b5cad; padding: 0 4px; }"
@@ -84,6 +86,11 @@ class BuyerField(QWidget):
         self.note.setStyleSheet("color: #5b6670;")
         self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.note)
+        refused = refuse_reason(ctx.desk, Right.ORDERS)  # the buyer services refuse it too
+        for button in (self.note_button, self.block_button, self.unblock_button):
+            button.setEnabled(refused is None)
+            if refused:
+                button.setToolTip(refused)
         self.note_button.clicked.connect(lambda: self.ctx.start(self._run(BuyerNoteDialog, self.contact)))
         self.block_button.clicked.connect(lambda: self.ctx.start(self._run(BlockBuyerDialog, self.contact)))
         self.unblock_button.clicked.connect(lambda: self.ctx.start(self._run(UnblockBuyerDialog, self.contact)))
@@ -132,8 +139,11 @@ class HoldBanner(QWidget):
         self.text.setStyleSheet("color: #7a4a00;")
         self.release_one = QPushButton(self.tr("放行此单"), self)
         self.release_all = QPushButton("", self)
+        refused = refuse_reason(ctx.desk, Right.ORDERS)  # the release refuses it too
         for button in (self.release_one, self.release_all):
             button.setAutoDefault(False)
+            button.setEnabled(refused is None)
+            button.setToolTip(refused or "")
         row.addWidget(self.text, 1)
         row.addWidget(self.release_one)
         row.addWidget(self.release_all)

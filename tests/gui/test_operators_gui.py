@@ -92,6 +92,9 @@ def test_a_viewer_sees_every_order_action_greyed_out_with_the_reason(qtbot, ctx,
     for key, button in pane.buttons.items():
         assert not button.isEnabled(), key
         assert "阿May" in button.toolTip()
+    buyer = pane.buyer
+    for button in (buyer.note_button, buyer.block_button, buyer.unblock_button):  # 备注 / 拉黑 / 解除拉黑
+        assert not button.isEnabled() and "阿May" in button.toolTip()
 
 
 def test_the_window_shows_the_operator_and_asks_again_after_the_idle_time(qtbot, ctx, tmp_path: Path):
