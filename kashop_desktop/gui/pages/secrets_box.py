@@ -4,11 +4,13 @@ keyring when this PC has one (no passphrase at any start afterwards)."""
 from __future__ import annotations
 
 from ...domain.errors import DomainError
+from ...domain.roles import Right
 from ...services import gateways as gateway_service
 from ..context import DeskContext
 from ..dialogs.base import InlineMessage, error_text
 from ..dialogs.vault import needing_secrets
 from ..qt import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from .permissions import refuse_reason
 
 
 class SecretsBox(QGroupBox):
@@ -36,8 +38,9 @@ class SecretsBox(QGroupBox):
         else:
             self.where.setText(self.tr("网关密钥和卡密密钥保存在本机保险箱（vault.json）里，需要用到密钥时才会询问口令。"))
         self.move_button.setVisible(status.backend == "vault")
-        self.move_button.setEnabled(status.keyring_available)
-        self.move_button.setToolTip("" if status.keyring_available else self.tr("这台电脑没有可用的系统钥匙串"))
+        refused = refuse_reason(self.ctx.desk, Right.GATEWAYS)  # moving the keys is the owner's
+        self.move_button.setEnabled(status.keyring_available and refused is None)
+        self.move_button.setToolTip(refused or ("" if status.keyring_available else self.tr("这台电脑没有可用的系统钥匙串")))
 
     async def use_keyring(self) -> bool:
         """Move every key from the vault to the OS keyring (the vault is unlocked first if needed)."""
