@@ -156,6 +156,11 @@ def test_a_cancelled_export_leaves_no_file_and_an_existing_file_is_kept(shop: De
     with pytest.raises(DomainError) as missing:
         exports.export_orders(shop, OrderFilter(), tmp_path / "no" / "such.csv", "csv")
     assert missing.value.code == "output_folder_missing"
+    store = shop.data_dir / "kashop.sqlite3"
+    before = store.stat().st_size
+    with pytest.raises(DomainError) as inside:  # even with force: the store is never written over
+        exports.export_orders(shop, OrderFilter(), store, "csv", force=True)
+    assert inside.value.code == "output_in_data_folder" and store.stat().st_size == before
 
 
 def test_progress_counts_up_to_the_total(shop: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

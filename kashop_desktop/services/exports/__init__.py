@@ -9,7 +9,7 @@ data folder (the store, the vault, backups, logs), with or without ``force``. ``
 writes CSV to an open text stream (standard output, ``orders export -``).
 Memory is bounded by the chunk (5,000 rows) whatever the list's size.
 
-Errors: ``OutputRefused`` (output_in_data_folder, output_exists, output_is_folder,
+Errors: ``PermissionRefused`` (the export right: clerk, owner), ``OutputRefused`` (output_in_data_folder, output_exists, output_is_folder,
 output_not_file, output_folder_missing), ``DomainError`` ``file_unwritable`` (the disk refused:
 full, read-only, no permission; the temporary file is removed); ``ExportCancelled`` when
 ``cancelled()`` turned true (nothing written).
