@@ -55,7 +55,9 @@ class TradeNoClaims:
     def __init__(self, rows: Sequence[tuple[int | None, str | None]]) -> None:
         # trade no -> [(gateway account or None, order id or None for a row of this batch, order no)]
         self._held: dict[str, list[tuple[int | None, int | None, str]]] = {}
-        numbers = sorted({no.strip() for _, no in rows if no and no.strip()})
+        given = [no.strip() for _, no in rows if no]
+        numbers = sorted(set(given) - {""})
+        given_count = len(given) - given.count("")
         con = Order._meta.database.connection()
         # Every account and none (0): the terms of the unique trade-no index, so the look-up walks
         # it (a bulk load sets the plain trade-no index aside).
@@ -69,6 +71,9 @@ class TradeNoClaims:
                     f"SELECT id, order_no, gateway_id, gateway_trade_no FROM orders WHERE {where}({marks})",
                     [*accounts, *chunk]):
                 self._held.setdefault(str(trade_no), []).append((gateway_id, order_id, order_no))
+        #: No trade no of the batch is held in the store or given twice in it: no row can be
+        #: refused for its trade no, so the batch needs neither ``refusal`` nor ``claim``.
+        self.clear = not self._held and len(numbers) == given_count
 
     def refusal(self, gateway_id: int | None, trade_no: str | None, order_id: int | None) -> DomainError | None:
         """Why order ``order_id`` (None: a new order) may not hold ``trade_no``, or None."""

@@ -11,7 +11,7 @@ into a RowError for the column concerned.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,8 +36,9 @@ class StoredOrder:
     gateway_trade_no: str | None = None
 
 
-def check_row(data: dict[str, Any], stored: StoredOrder | None, accepted: Sequence[dict[str, Any]]) -> bool:
-    """Refuse (RowError) a row the store's rules do not allow; ``data`` is ``parse_row``'s dict.
+def check_row(data: Mapping[str, Any], stored: StoredOrder | None, accepted: Sequence[Mapping[str, Any]]) -> bool:
+    """Refuse (RowError) a row the store's rules do not allow; ``data`` is the row read as
+    ``parse_row``'s order dict (a read-only Mapping), ``accepted`` likewise.
 
     Returns whether the row moves the stored order (False: nothing to write, counted unchanged).
     """
@@ -46,7 +47,7 @@ def check_row(data: dict[str, Any], stored: StoredOrder | None, accepted: Sequen
     return check_update(data, stored)
 
 
-def check_update(data: dict[str, Any], stored: StoredOrder) -> bool:
+def check_update(data: Mapping[str, Any], stored: StoredOrder) -> bool:
     """An existing order moves only forward (待支付 → 已支付 → 已发货 → 已完成, or an unpaid
     order expiring); the amount and the trade no of a paid order never change.
 
@@ -88,7 +89,7 @@ def _refunded_outside(stored: StoredOrder, old: OrderStatus, new: OrderStatus) -
         "--outside other --note ...` to mark it refunded outside the desk")
 
 
-def _check_paid_facts(data: dict[str, Any], stored: StoredOrder) -> None:
+def _check_paid_facts(data: Mapping[str, Any], stored: StoredOrder) -> None:
     if data["paid_fen"] != stored.paid_fen:
         raise RowError("paid_amount", f"已支付订单的金额不能通过导入修改（已记录 {format_yuan(stored.paid_fen)} 元，"
                        f"文件中为 {format_yuan(data['paid_fen'])} 元）",

@@ -1,8 +1,9 @@
 """``import_file``: stream a file's rows, check them, and write them chunk by chunk.
 
-Rows are read one at a time (never the whole file), checked on their own, and written in
-chunks of ``CHUNK_ROWS``, each chunk in its own short transaction, so another process (the
-window, a scheduled ``refunds send``) can write between two chunks.
+Rows are read one at a time (never the whole file), checked on their own (``stream``; for a big
+file in a worker process beside this one, ``pipeline``), and written in chunks of
+``CHUNK_ROWS``, each chunk in its own short transaction, so another process (the window, a
+scheduled ``refunds send``) can write between two chunks.
 
 What a crash, a Ctrl+C or a busy store leaves: every chunk committed before it is in the
 store, whole; the chunk being written is not, nor anything after it (``report.committed_row``
@@ -29,6 +30,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from ...domain.clock import to_epoch
 from ...domain.errors import StoreBusy
@@ -37,11 +39,12 @@ from ...store import bulkload
 from ...store.bulkload import BulkLoadLock
 from ..common import OWNER
 from ..desk import Desk
-from .cells import TRUNCATED_EN, TRUNCATED_ZH, looks_truncated
-from .reading import ImportFileError, Row, Table, open_table
+from .pipeline import CheckingWorker, WorkerDied
+from .pipeline import worth_it as pipeline_worth_it
+from .reading import ImportFileError
 from .report import ImportReport, RowProblem
-from .rows import Header, RowError, RowReader, is_blank, shown_value
-from .writing import ChunkWriter, Pending
+from .stream import CheckedChunk, Opened, open_checked
+from .writing import ChunkWriter
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +70,8 @@ class _Refused(Exception):
 def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: bool = False,
                 chunk_rows: int = CHUNK_ROWS, progress: Progress | None = None,
                 cancel: Cancel | None = None, bulk: bool | None = None, dry_run: bool = False,
-                columns: Mapping[str, str] | None = None, encoding: str | None = None) -> ImportReport:
+                columns: Mapping[str, str] | None = None, encoding: str | None = None,
+                pipeline: bool | None = None) -> ImportReport:
     """Import orders from a CSV/TSV (UTF-8, UTF-16 with BOM, GBK/GB18030) or XLSX file.
 
     Returns the ImportReport (its ``outcome`` says all / partial / nothing). Raises
@@ -79,24 +83,24 @@ def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: b
     ``BULK_FROM_ROWS``); the store ends the same either way. ``dry_run``: see the module docstring.
     ``columns`` maps a header text to the field it stands for ("" not to import that column), over
     the names the desk knows (``rows.Header.read``). ``encoding`` names a text file's encoding
-    instead of detecting it (``reading.open_table``).
+    instead of detecting it (``reading.open_table``). ``pipeline`` forces the rows to be read and
+    checked in a worker process beside this one (``pipeline``) or here (None: a worker for a big
+    file on a machine with two cores or more); the result is the same either way.
     """
     desk.require(Right.IMPORT)
-    table = open_table(path, encoding=encoding)
-    report = ImportReport(all_or_nothing=all_or_nothing, estimated_rows=max(0, table.estimated_rows - 1),
-                          dry_run=dry_run)
+    gateways = {str(n): int(i) for n, i in desk.db.execute_sql("SELECT name, id FROM gateway_account")}
+    now = to_epoch(desk.now())
+    opened, checked, close = _open(path, pipeline, encoding=encoding, columns=columns, gateways=gateways, now=now,
+                                   size=chunk_rows)
+    report = ImportReport(all_or_nothing=all_or_nothing, estimated_rows=opened.estimated_rows, dry_run=dry_run)
     try:
-        rows = iter(table.rows)
-        header = _header(rows, columns)
-        if header.unknown:
-            shown = ", ".join(header.unknown)
+        if opened.unknown:
+            shown = ", ".join(opened.unknown)
             report.notes.append((f"不认识的列未导入：{shown}（如某列就是订单的一个字段，可用 --column 表头=字段 指明）",
                                  f"columns the desk does not know were not imported: {shown} (if one of them is an "
                                  "order field, name it with --column HEADER=FIELD)"))
         writer = ChunkWriter(desk, report, actor)
-        gateways = {str(n): int(i) for n, i in desk.db.execute_sql("SELECT name, id FROM gateway_account")}
-        now = to_epoch(desk.now())
-        chunks = _chunks(_checked_rows(rows, header, table, gateways, report, now), chunk_rows)
+        chunks = _taken(checked, report)
         if dry_run:
             _check_only(writer, chunks, report, progress, cancel)
         else:
@@ -110,10 +114,33 @@ def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: b
             raise
         report.stopped = RowProblem(exc.row, "", exc.zh, exc.en)
     finally:
-        table.close()
+        close()
     if report.rows == 0 and report.stopped is None and not report.cancelled:
         raise ImportFileError("no_rows", "表头下面没有订单行", "there are no order rows under the header")
     return report
+
+
+def _open(path: Path, pipeline: bool | None, **options: Any) -> tuple[Opened, Iterator[CheckedChunk],
+                                                                         Callable[[], None]]:
+    """``stream.open_checked``, in a worker process when ``pipeline`` (None: when worth it) and
+    it starts; here otherwise."""
+    if pipeline if pipeline is not None else pipeline_worth_it(path):
+        worker = CheckingWorker(path, **options)
+        try:
+            opened, checked = worker.open()
+            return opened, checked, worker.close
+        except WorkerDied:
+            log.warning("the import's checking process did not start; checking the rows here", exc_info=True)
+    return open_checked(path, **options)
+
+
+def _taken(checked: Iterator[CheckedChunk], report: ImportReport) -> Iterator[CheckedChunk]:
+    """The chunks as they are taken for writing, each with what checking found before it
+    replayed into the report (a file-level problem met part-way raises here, in its place)."""
+    for chunk in checked:
+        chunk.apply(report)
+        if chunk.rows:
+            yield chunk
 
 
 class _BulkLoad:
@@ -164,59 +191,7 @@ class _BulkLoad:
             self.lock.release()
 
 
-def _header(rows: Iterator[Row], columns: Mapping[str, str] | None = None) -> Header:
-    for _, cells in rows:
-        if cells is None:
-            break
-        if not is_blank(cells):
-            return Header.read(cells, columns)
-    raise ImportFileError("no_header", "文件里没有表头行", "the file has no header row")
-
-
-def _checked_rows(rows: Iterator[Row], header: Header, table: Table, gateways: dict[str, int],
-                  report: ImportReport, now: int | None = None) -> Iterator[Pending]:
-    seen: set[str] = set()
-    parse = RowReader(header, table.date_epoch, gateways, now).parse
-    for number, cells in rows:
-        if cells is None:
-            report.rows += 1
-            report.refuse(RowProblem(number, "", "有单元格超过 131072 个字符", "a cell is longer than 131,072 characters"))
-            continue
-        if is_blank(cells):
-            report.blank += 1
-            continue
-        report.rows += 1
-        try:
-            data, warnings = parse(cells)
-        except RowError as exc:
-            if header.repeats(cells):  # a second export pasted under the first, its header included
-                report.rows -= 1
-                report.warn(RowProblem(number, "", "表头行重复出现，已跳过", "the header row appears again; skipped"))
-                continue
-            report.refuse(RowProblem(number, exc.column, exc.zh, exc.en, shown_value(cells, header, exc.column)))
-            continue
-        if data["order_no"] in seen:
-            hint = looks_truncated(data["order_no"])
-            report.refuse(RowProblem(number, "order_no", "文件中订单号重复" + (f"；{TRUNCATED_ZH}" if hint else ""),
-                                     "order no repeated in the file" + (f"; {TRUNCATED_EN}" if hint else ""),
-                                     data["order_no"]))
-            continue
-        seen.add(data["order_no"])
-        yield Pending(number, data, warnings)
-
-
-def _chunks(pending: Iterator[Pending], size: int) -> Iterator[list[Pending]]:
-    chunk: list[Pending] = []
-    for row in pending:
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _check_only(writer: ChunkWriter, chunks: Iterator[list[Pending]], report: ImportReport,
+def _check_only(writer: ChunkWriter, chunks: Iterator[CheckedChunk], report: ImportReport,
                 progress: Progress | None, cancel: Cancel | None) -> None:
     writer.dry_run = True
     for chunk in chunks:
@@ -224,12 +199,12 @@ def _check_only(writer: ChunkWriter, chunks: Iterator[list[Pending]], report: Im
             report.cancelled = True
             return
         writer.write(chunk)
-        report.committed_row = chunk[-1].number
+        report.committed_row = chunk.numbers[-1]
         if progress is not None:
             progress(report)
 
 
-def _write_chunks(desk: Desk, writer: ChunkWriter, chunks: Iterator[list[Pending]], report: ImportReport,
+def _write_chunks(desk: Desk, writer: ChunkWriter, chunks: Iterator[CheckedChunk], report: ImportReport,
                   progress: Progress | None, cancel: Cancel | None) -> None:
     for chunk in chunks:
         if cancel is not None and cancel():  # between two chunks: what is committed stays whole
@@ -243,7 +218,7 @@ def _write_chunks(desk: Desk, writer: ChunkWriter, chunks: Iterator[list[Pending
             if isinstance(known, StoreBusy) and report.committed_row:
                 raise _busy_part_way(report) from exc
             raise
-        report.committed_row = chunk[-1].number
+        report.committed_row = chunk.numbers[-1]
         if progress is not None:
             progress(report)
 
@@ -259,10 +234,10 @@ def _busy_part_way(report: ImportReport) -> StoreBusy:
         "(rows already in count as unchanged).")
 
 
-def _write_all_or_nothing(desk: Desk, writer: ChunkWriter, chunks: Iterator[list[Pending]],
+def _write_all_or_nothing(desk: Desk, writer: ChunkWriter, chunks: Iterator[CheckedChunk],
                           report: ImportReport, progress: Progress | None, cancel: Cancel | None,
                           load: _BulkLoad) -> None:
-    unchecked: list[Pending] = []
+    unchecked: CheckedChunk | None = None
     try:
         with desk.atomic():
             load.begin()
@@ -275,8 +250,8 @@ def _write_all_or_nothing(desk: Desk, writer: ChunkWriter, chunks: Iterator[list
                     report.cancelled = True
                     raise _Refused
                 writer.write(chunk)
-                unchecked = []
-                last = chunk[-1].number
+                unchecked = None
+                last = chunk.numbers[-1]
                 if progress is not None:  # written, not committed: all of it commits at the end
                     progress(report)
             if report.refused:
@@ -294,7 +269,7 @@ def _write_all_or_nothing(desk: Desk, writer: ChunkWriter, chunks: Iterator[list
             raise
         if report.cancelled:
             return
-        if unchecked:
+        if unchecked is not None:
             writer.write(unchecked)
         for chunk in chunks:  # the rest of the file, checked and reported, nothing written
             writer.write(chunk)

@@ -200,6 +200,10 @@ def child_body(data_dir: str, path: str, options: dict[str, Any], cancel: Any,
 
     log_path = setup_logging(data_dir)
     started = time.monotonic()
+    # A big file is checked in a worker process of this one (``imports.pipeline``), and
+    # multiprocessing refuses children to a daemonic process. The flag serves the window (which
+    # stops this process when it closes); the worker is daemonic itself and ends with this one.
+    multiprocessing.current_process().daemon = False
 
     def progress(report: ImportReport) -> None:
         conn.send(("progress", Progress(report.rows, report.committed_row, report.written, report.unchanged,

@@ -8,20 +8,16 @@ to report every refused row of the file).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, overload
 
 from ...domain.clock import to_epoch
-from ...domain.contacts import contact_key
 from ...domain.money import format_yuan
 from ...domain.order import ProductType
 from ...domain.states import OrderStatus
 from ...store import chain
 from ...store.models import Order
-from ..bulk import DEFAULTS as _DEFAULTS
-from ..bulk import INSERT_SQL as _INSERT_SQL
-from ..bulk import order_values as _order_values
+from ..bulk import ORDER_COLUMNS
 from ..buyers import hold_new_orders
 from ..codes import release_reserved
 from ..common import add_events, event_row, operator_name, release_stock_and_coupon
@@ -32,12 +28,28 @@ from .cells import TRUNCATED_EN, TRUNCATED_ZH, looks_truncated
 from .checks import StoredOrder, check_row
 from .report import ImportReport, RowProblem
 from .rows import RowError
+from .stream import AT, CheckedChunk, RowView, as_dict
 
 S = OrderStatus
 #: Order ids listed in Changes for inserted rows (updated rows are always listed); beyond
 #: this the screens learn of new rows through ``counts_changed``.
 LIST_INSERTED_IDS = 10_000
 _BUYER_CACHE = 100_000
+_ORDER_NO, _GATEWAY_ID, _TRADE_NO = AT["order_no"], AT["gateway_id"], AT["gateway_trade_no"]
+
+
+def _insert_value(column: str) -> str:
+    """The VALUES term of ``column`` for a checked row (``stream.ROW_COLUMNS``, numbered from 1)."""
+    if column == "product_id":
+        return f"(SELECT id FROM product WHERE name = ?{AT['product_name'] + 1})"
+    if column == "buyer_ref_id":  # no buyer row for a blank contact
+        key = f"?{AT['buyer_key'] + 1}"
+        return f"(SELECT id FROM buyer WHERE contact = {key} AND {key} <> '')"
+    return f"?{AT[column] + 1}"
+
+
+_INSERT_SQL = (f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) "
+               f"VALUES ({', '.join(_insert_value(c) for c in ORDER_COLUMNS)})")
 _BUYER_SQL = ("INSERT OR IGNORE INTO buyer (contact, flagged, note, orders_count, cancel_count) "
               "VALUES (?, 0, '', 0, 0)")
 _IMPORTED_EVENTS_SQL = (
@@ -51,7 +63,7 @@ _UPDATE_SQL = (
 )
 
 
-def _value(data: dict[str, Any], column: str) -> str:
+def _value(data: Mapping[str, Any], column: str) -> str:
     """The file's value of a column the store's rules refused, from the row's checked dict."""
     if column == "paid_amount":
         return format_yuan(data["paid_fen"])
@@ -66,60 +78,55 @@ def _taken(zh: str, en: str, trade_no: str) -> RowError:
     return RowError("gateway_trade_no", zh, en)
 
 
-@dataclass
-class Pending:
-    """A row that passed the file checks: its number, order dict and warnings."""
-
-    number: int
-    data: dict[str, Any]
-    warnings: list[tuple[str, str, str]]
-
-
 class ChunkWriter:
-    """Writes chunks of Pending rows for one import, keeping product and buyer ids between chunks."""
+    """Writes the checked chunks of one import, keeping product ids and known buyers between chunks."""
 
     def __init__(self, desk: Desk, report: ImportReport, actor: str) -> None:
         self.desk, self.report, self.actor = desk, report, actor
         self.dry_run = False
         self.products: dict[str, int] = {}
-        self._buyers: dict[str, int] = {}  # canonical key -> buyer id
-        self._keys: dict[str, str] = {}  # contact as written -> canonical key
+        self._buyers: set[str] = set()  # canonical keys known to have a buyer row
         self.reload()
 
     def reload(self) -> None:
         """Forget ids that a rolled-back transaction may have made."""
         self.products = {str(n): int(i) for n, i in self.desk.db.execute_sql("SELECT name, id FROM product")}
         self._buyers.clear()
-        self._keys.clear()
 
-    def write(self, chunk: Sequence[Pending]) -> None:
+    def write(self, chunk: CheckedChunk) -> None:
         """Check each row against the store and write the accepted ones (caller holds the transaction)."""
-        stored = self._stored([p.data["order_no"] for p in chunk])
-        accepted: list[dict[str, Any]] = []
-        new_rows: list[dict[str, Any]] = []
-        updates: list[tuple[dict[str, Any], StoredOrder]] = []
-        trade_nos = TradeNoClaims([(p.data["gateway_id"], p.data["gateway_trade_no"]) for p in chunk])
-        for pending in chunk:
-            old = stored.get(pending.data["order_no"])
-            data = pending.data
+        rows = chunk.rows
+        stored = self._stored([row[_ORDER_NO] for row in rows])
+        accepted: list[tuple[Any, ...]] = []
+        new_rows: list[tuple[Any, ...]] = []
+        updates: list[tuple[tuple[Any, ...], StoredOrder]] = []
+        trade_nos = TradeNoClaims([(row[_GATEWAY_ID], row[_TRADE_NO]) for row in rows])
+        clear = trade_nos.clear
+        warnings = _by_row(chunk.warnings)
+        seen = _AcceptedRows(accepted)
+        for index, row in enumerate(rows):
+            old = stored.get(row[_ORDER_NO]) if stored else None
             try:
-                moves = check_row(data, old, accepted)
-                taken = trade_nos.refusal(data["gateway_id"], data["gateway_trade_no"], old.id if old else None)
+                moves = check_row(RowView(row), old, seen)
+                taken = None if clear else trade_nos.refusal(row[_GATEWAY_ID], row[_TRADE_NO], old.id if old else None)
                 if taken is not None:  # one payment pays for one order
-                    raise _taken(taken.zh, taken.en, data["gateway_trade_no"])
+                    raise _taken(taken.zh, taken.en, row[_TRADE_NO])
             except RowError as exc:
-                self.report.refuse(RowProblem(pending.number, exc.column, exc.zh, exc.en, _value(data, exc.column)))
+                self.report.refuse(RowProblem(chunk.numbers[index], exc.column, exc.zh, exc.en,
+                                              _value(as_dict(row), exc.column)))
                 continue
-            trade_nos.claim(data["gateway_id"], data["gateway_trade_no"], data["order_no"])
-            accepted.append(pending.data)
-            for column, zh, en in pending.warnings:
-                self.report.warn(RowProblem(pending.number, column, zh, en))
+            if not clear:
+                trade_nos.claim(row[_GATEWAY_ID], row[_TRADE_NO], row[_ORDER_NO])
+            accepted.append(row)
+            if warnings and index in warnings:
+                for column, zh, en in warnings[index]:
+                    self.report.warn(RowProblem(chunk.numbers[index], column, zh, en))
             if old is None:
-                new_rows.append(pending.data)
+                new_rows.append(row)
             elif not moves:
                 self.report.unchanged += 1
             else:
-                updates.append((pending.data, old))
+                updates.append((row, old))
         if self.dry_run:
             self.report.inserted += len(new_rows)
             self.report.updated += len(updates)
@@ -136,18 +143,14 @@ class ChunkWriter:
             order_nos)
         return {row[1]: StoredOrder(*row) for row in cursor}
 
-    def _insert(self, rows: list[dict[str, Any]]) -> None:
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
-        buyers = self._buyer_ids([data["buyer"] for data in rows])
-        keys = self._keys
-        for data in rows:
-            data["product_id"] = self._product(data["product_name"], data["product_type"])
-            data["buyer_key"] = keys[data["buyer"]]
-            data["buyer_ref_id"] = buyers.get(data["buyer_key"])
+        self._add_products(rows)
+        self._add_buyers(rows)
         con = self.desk.db.connection()
         last_id = con.execute("SELECT COALESCE(MAX(id), 0) FROM orders").fetchone()[0]
-        con.executemany(_INSERT_SQL, [_order_values(_DEFAULTS | data) for data in rows])
+        con.executemany(_INSERT_SQL, rows)  # product and buyer ids looked up by SQLite, row by row
         self.report.inserted += len(rows)
         # Inside this transaction nobody else inserts, so the new orders are exactly those above
         # last_id: their 导入 timeline entries are one INSERT ... SELECT, chained in one pass.
@@ -163,15 +166,16 @@ class ChunkWriter:
             changes.order_ids.update(row[0] for row in con.execute(
                 "SELECT id FROM orders WHERE id > ? ORDER BY id LIMIT ?", (last_id, room)))
 
-    def _update(self, updates: list[tuple[dict[str, Any], StoredOrder]]) -> None:
+    def _update(self, updates: list[tuple[tuple[Any, ...], StoredOrder]]) -> None:
         if not updates:
             return
         now = self.desk.now()
         stamp = int(now.timestamp())
+        at = AT
         self.desk.db.connection().executemany(_UPDATE_SQL, [
-            (d["status"], d["paid_at"], d["delivered_at"], d["completed_at"], d["cancelled_at"],
-             d["gateway_trade_no"], d["code_used"], d["code_used"], stamp, old.id) for d, old in updates])
-        add_events(event_row(old.id, now, self.actor, "imported_update", "", old.status, d["status"])
+            (d[at["status"]], d[at["paid_at"]], d[at["delivered_at"]], d[at["completed_at"]], d[at["cancelled_at"]],
+             d[at["gateway_trade_no"]], d[at["code_used"]], d[at["code_used"]], stamp, old.id) for d, old in updates])
+        add_events(event_row(old.id, now, self.actor, "imported_update", "", old.status, d[at["status"]])
                    for d, old in updates)
         self.report.updated += len(updates)
         self.report.changes.order_ids.update(old.id for _, old in updates)
@@ -205,39 +209,52 @@ class ChunkWriter:
         if self.report.delivered or self.report.backordered:
             self.report.changes.counts_changed = True
 
-    def _product(self, name: str, product_type: str) -> int:
-        product_id = self.products.get(name)
-        if product_id is None:
-            self.desk.db.execute_sql("INSERT OR IGNORE INTO product (name, product_type, price_fen, stock, "
-                                     "policy_overrides) VALUES (?, ?, 0, 0, '{}')", (name, product_type))
-            row = self.desk.db.execute_sql("SELECT id FROM product WHERE name = ?", (name,)).fetchone()
-            product_id = self.products[name] = int(row[0])
-        return product_id
+    def _add_products(self, rows: list[tuple[Any, ...]]) -> None:
+        """Create the products the rows name that the store does not hold yet, in order of first sight."""
+        name_at, type_at = AT["product_name"], AT["product_type"]
+        for row in rows:
+            name = row[name_at]
+            if name not in self.products:
+                self.desk.db.execute_sql("INSERT OR IGNORE INTO product (name, product_type, price_fen, stock, "
+                                         "policy_overrides) VALUES (?, ?, 0, 0, '{}')", (name, row[type_at]))
+                found = self.desk.db.execute_sql("SELECT id FROM product WHERE name = ?", (name,)).fetchone()
+                self.products[name] = int(found[0])
 
-    def _buyer_ids(self, contacts: list[str]) -> dict[str, int]:
-        """Buyer ids by canonical key for ``contacts`` (as written), creating the buyers not
-        yet in the store in order of first sight: one look-up and one insert per 500 keys."""
-        keys, ids = self._keys, self._buyers
-        if len(keys) >= _BUYER_CACHE:
-            keys.clear()
-        if len(ids) >= _BUYER_CACHE:
-            ids.clear()
-        for contact in contacts:
-            if contact not in keys:
-                keys[contact] = contact_key(contact)
-        wanted = list(dict.fromkeys(keys[c] for c in contacts if keys[c] and keys[c] not in ids))
-        con = self.desk.db.connection()
-        for start in range(0, len(wanted), 500):
-            part = wanted[start:start + 500]
-            ids.update(self._buyer_rows(con, part))
-            missing = [(key,) for key in part if key not in ids]
-            if missing:
-                con.executemany(_BUYER_SQL, missing)
-                ids.update(self._buyer_rows(con, [key for (key,) in missing]))
-        return ids
+    def _add_buyers(self, rows: list[tuple[Any, ...]]) -> None:
+        """Create the buyers (by canonical key) the rows name that the store does not hold yet,
+        in order of first sight: one INSERT OR IGNORE per key not seen by this import before."""
+        known, key_at = self._buyers, AT["buyer_key"]
+        if len(known) >= _BUYER_CACHE:
+            known.clear()
+        wanted = [key for key in dict.fromkeys(row[key_at] for row in rows) if key and key not in known]
+        if wanted:
+            self.desk.db.connection().executemany(_BUYER_SQL, [(key,) for key in wanted])
+            known.update(wanted)
 
-    @staticmethod
-    def _buyer_rows(con: Any, keys: list[str]) -> list[tuple[str, int]]:
-        marks = ", ".join("?" * len(keys))
-        return [(str(c), int(i)) for c, i in con.execute(f"SELECT contact, id FROM buyer WHERE contact IN ({marks})",
-                                                          keys)]
+
+def _by_row(warnings: list[tuple[int, str, str, str]]) -> dict[int, list[tuple[str, str, str]]]:
+    found: dict[int, list[tuple[str, str, str]]] = {}
+    for index, column, zh, en in warnings:
+        found.setdefault(index, []).append((column, zh, en))
+    return found
+
+
+class _AcceptedRows(Sequence[Mapping[str, Any]]):
+    """The rows of the chunk accepted so far, read as order dicts (``checks.check_row``'s ``accepted``)."""
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.rows = rows
+
+    @overload
+    def __getitem__(self, index: int) -> Mapping[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Mapping[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> Mapping[str, Any] | Sequence[Mapping[str, Any]]:
+        if isinstance(index, slice):
+            return [RowView(row) for row in self.rows[index]]
+        return RowView(self.rows[index])
+
+    def __len__(self) -> int:
+        return len(self.rows)
