@@ -166,3 +166,24 @@ def test_the_worker_is_used_for_big_files_only(tmp_path: Path, export: Path) -> 
     assert pipeline.worth_it(big) is ((os.cpu_count() or 1) >= 2)
     assert not pipeline.worth_it(tmp_path / "missing.csv")
 
+
+
+def test_a_big_import_checkpoints_less_often_and_puts_the_setting_back(
+        tmp_path: Path, export: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kashop_desktop.services.imports import importer
+
+    monkeypatch.setattr(importer, "BULK_FROM_ROWS", 1000)  # the 3,000-row export counts as big
+    desk = Desk.open(tmp_path / "shop", clock=clock)
+
+    def setting() -> int:
+        return int(desk.db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0])
+
+    during: list[int] = []
+    try:
+        before = setting()
+        report = import_file(desk, export, chunk_rows=CHUNK, progress=lambda r: during.append(setting()))
+        assert report.inserted == 3000 and check(desk).ok
+        assert len(during) == 6 and set(during) == {importer.BIG_IMPORT_CHECKPOINT_PAGES} != {before}
+        assert setting() == before
+    finally:
+        desk.close()
