@@ -22,6 +22,8 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
+import threading
 import traceback
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -130,7 +132,10 @@ def run_worker(path: str, encoding: str | None, columns: dict[str, str], gateway
                now: int | None, size: int, conn: multiprocessing.connection.Connection) -> None:
     """The worker's body: send ("opened", Opened), then ("chunk", CheckedChunk)... and ("end", None);
     a file-level problem before the first row as ("file_error", (code, zh, en, row)), anything
-    unexpected as ("crash", traceback text). A closed pipe ends it quietly."""
+    unexpected as ("crash", traceback text). A closed pipe ends it quietly. Ctrl+C reaches the
+    whole process group: the worker leaves it to the importing process, which stops it."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         try:
             opened, chunks, close = open_checked(Path(path), encoding=encoding, columns=columns,
