@@ -187,3 +187,16 @@ def test_a_big_import_checkpoints_less_often_and_puts_the_setting_back(
         assert setting() == before
     finally:
         desk.close()
+
+
+def test_ctrl_c_is_left_to_the_importing_process(export: Path) -> None:
+    """Ctrl+C reaches the whole process group: the worker goes on until the importing process stops it."""
+    from kashop_desktop.services.imports.pipeline import CheckingWorker
+
+    worker = CheckingWorker(export, encoding=None, columns=None, gateways={}, now=None, size=CHUNK)
+    try:
+        _, chunks = worker.open()
+        os.kill(worker._process.pid, signal.SIGINT)
+        assert sum(len(chunk.rows) for chunk in chunks) == 3000
+    finally:
+        worker.close()
