@@ -156,8 +156,8 @@ BIG_IMPORT_CHECKPOINT_PAGES = 25_000
 
 @contextmanager
 def _fewer_checkpoints(desk: Desk, big: bool) -> Iterator[None]:
-    """For a big import, a longer write-ahead log between checkpoints (this connection only)."""
-    if not big:
+    """For a big import into SQLite, a longer write-ahead log between checkpoints (this connection only)."""
+    if not big or getattr(desk.db.connection(), "dialect", "sqlite") != "sqlite":
         yield
         return
     before = int(desk.db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0])

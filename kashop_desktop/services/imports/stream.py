@@ -28,12 +28,21 @@ from .reading import ImportFileError, Row, open_table
 from .report import ImportReport, RowProblem
 from .rows import Header, RowError, RowReader, is_blank, shown_value
 
-#: The values of a checked row, in this order (the store's order columns but the two ids the
-#: writer looks up: ``product_id``, ``buyer_ref_id``).
-ROW_COLUMNS: tuple[str, ...] = tuple(c for c in ORDER_COLUMNS if c not in ("product_id", "buyer_ref_id"))
+
+def _parameter(column: str) -> tuple[str, ...]:
+    """What the writer's INSERT binds for ``column``: the product's name for its id, the buyer's
+    key twice for theirs (looked up by SQLite), the value itself for any other column."""
+    return {"product_id": ("product_name",), "buyer_ref_id": ("buyer_key", "buyer_key")}.get(column, (column,))
+
+
+#: The values of a checked row, in this order: the parameters of the writer's INSERT, one per
+#: order column (``_parameter``), so a row is bound as it is, with plain ``?`` placeholders.
+PARAMETERS: tuple[str, ...] = tuple(name for column in ORDER_COLUMNS for name in _parameter(column))
+#: The columns a checked row holds, each once.
+ROW_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys(PARAMETERS))
 #: Position of each column in a checked row.
-AT: dict[str, int] = {name: i for i, name in enumerate(ROW_COLUMNS)}
-_PACK = itemgetter(*ROW_COLUMNS)
+AT: dict[str, int] = {name: PARAMETERS.index(name) for name in ROW_COLUMNS}
+_PACK = itemgetter(*PARAMETERS)
 _ROW_DEFAULTS = {k: v for k, v in DEFAULTS.items() if k in AT}
 #: Buyer keys remembered per file (contact as written -> canonical key); cleared when full.
 _KEY_CACHE = 200_000
@@ -198,5 +207,5 @@ class RowChecker:
 
 def as_dict(row: Sequence[Any]) -> dict[str, Any]:
     """A checked row as the order dict (for a rule or a message that wants one)."""
-    return dict(zip(ROW_COLUMNS, row, strict=True))
+    return {name: row[at] for name, at in AT.items()}
 

@@ -39,19 +39,18 @@ _ORDER_NO, _GATEWAY_ID, _TRADE_NO = AT["order_no"], AT["gateway_id"], AT["gatewa
 
 
 def _insert_value(column: str) -> str:
-    """The VALUES term of ``column`` for a checked row (``stream.ROW_COLUMNS``, numbered from 1)."""
+    """The VALUES term of ``column`` for a checked row (``stream.PARAMETERS``)."""
     if column == "product_id":
-        return f"(SELECT id FROM product WHERE name = ?{AT['product_name'] + 1})"
+        return "(SELECT id FROM product WHERE name = ?)"
     if column == "buyer_ref_id":  # no buyer row for a blank contact
-        key = f"?{AT['buyer_key'] + 1}"
-        return f"(SELECT id FROM buyer WHERE contact = {key} AND {key} <> '')"
-    return f"?{AT[column] + 1}"
+        return "(SELECT id FROM buyer WHERE contact = ? AND ? <> '')"
+    return "?"
 
 
 _INSERT_SQL = (f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) "
                f"VALUES ({', '.join(_insert_value(c) for c in ORDER_COLUMNS)})")
-_BUYER_SQL = ("INSERT OR IGNORE INTO buyer (contact, flagged, note, orders_count, cancel_count) "
-              "VALUES (?, 0, '', 0, 0)")
+_BUYER_SQL = ("INSERT INTO buyer (contact, flagged, note, orders_count, cancel_count) "
+              "VALUES (?, 0, '', 0, 0) ON CONFLICT DO NOTHING")
 _IMPORTED_EVENTS_SQL = (
     "INSERT INTO order_event (order_id, at, actor, operator, action, note, before_status, after_status, data) "
     "SELECT id, ?, ?, ?, 'imported', '', NULL, status, '{}' FROM orders WHERE id > ? ORDER BY id")
@@ -215,8 +214,8 @@ class ChunkWriter:
         for row in rows:
             name = row[name_at]
             if name not in self.products:
-                self.desk.db.execute_sql("INSERT OR IGNORE INTO product (name, product_type, price_fen, stock, "
-                                         "policy_overrides) VALUES (?, ?, 0, 0, '{}')", (name, row[type_at]))
+                self.desk.db.execute_sql("INSERT INTO product (name, product_type, price_fen, stock, policy_overrides) "
+                                         "VALUES (?, ?, 0, 0, '{}') ON CONFLICT DO NOTHING", (name, row[type_at]))
                 found = self.desk.db.execute_sql("SELECT id FROM product WHERE name = ?", (name,)).fetchone()
                 self.products[name] = int(found[0])
 
