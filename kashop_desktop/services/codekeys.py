@@ -68,9 +68,15 @@ class CodeCipher:
     """Seals, opens and digests codes under one data key (32 random bytes)."""
 
     def __init__(self, data_key: bytes) -> None:
+        self._data_key = data_key
         self._aead = AESGCM(_derive(data_key, b"kashop card codes aes-gcm"))
         self._mac_key = _derive(data_key, b"kashop card codes hmac index")
         self.key_id = hmac.digest(self._mac_key, b"key id", "sha256").hex()[:16]
+
+    def __reduce__(self) -> tuple[type[CodeCipher], tuple[bytes]]:
+        """A cipher is handed whole to a child process of this desk (the big history's row maker,
+        ``datagen_worker``) through the pipe between them; nothing else pickles one."""
+        return (CodeCipher, (self._data_key,))
 
     def seal(self, code: str) -> str:
         """The token stored for ``code`` (canonical text, ``domain.codes.canonical``)."""

@@ -24,6 +24,7 @@ Order nos are ``KS`` + the Beijing date + a 7-digit sequence, unique over the wh
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 import random
@@ -37,7 +38,7 @@ from typing import Any
 from ..domain.clock import SHOP_TZ, to_epoch
 from ..store import bulkload, chain
 from ..store.models import GatewayAccount, Product
-from .bulk import insert_orders
+from . import datagen_worker
 from .desk import Desk
 from .history_refunds import add_history_refunds
 
@@ -313,10 +314,13 @@ def shop_products(desk: Desk) -> list[ProductSpec]:
 
 def load(desk: Desk, n: int, *, seed: int = 7, now: datetime | None = None, years: float = 3.0,
          events: bool = True) -> int:
-    """Generate ``n`` orders into ``desk`` through the bulk path (one transaction, indexes
-    rebuilt once), the request and succeeded refund behind every refunded one (history_refunds)
-    and, with ``events``, their 下单/支付/发货/完成/取消/退款 timeline entries.
-    Returns the number of orders inserted."""
+    """Generate ``n`` orders into ``desk`` in one transaction: the rows of ``orders`` (made in a
+    second process for a big history, ``datagen_worker``) with, when ``events``, their
+    下单/支付/发货/完成/过期 timeline entries, through the bulk path (the orders' indexes and
+    buyer search set aside and rebuilt once); then the request, succeeded refund and (with
+    ``events``) timeline entries behind every refunded one (``history_refunds``).
+    Returns the number of orders inserted. Raises DatagenFailed when the row maker fails
+    (nothing is kept)."""
     from .demo import ensure_demo_secrets
     from .gateways import ensure_builtin_accounts
 
@@ -324,48 +328,21 @@ def load(desk: Desk, n: int, *, seed: int = 7, now: datetime | None = None, year
     ensure_builtin_accounts(desk)
     products = shop_products(desk)
     accounts: dict[str, int | None] = {a.kind: a.id for a in GatewayAccount.select()}
-    first_seq = desk.db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM orders").fetchone()[0]
+    cipher = desk.code_cipher()
+    now = now or desk.now()
     with desk.atomic():
-        first_id = first_seq + 1
-        rows = orders(n, seed=seed, now=now or desk.now(), products=products, gateways=accounts, years=years,
-                      first_seq=first_seq)
-        added = insert_orders(desk, rows, batch=20_000, bulk=True)
-        now_s = to_epoch(now or desk.now())
-        if events:
-            with bulkload.indexes_rebuilt(desk.db.connection(), "order_event"):
-                history_events(desk, first_id)
-                add_history_refunds(desk, first_id, now_s)
-        else:
-            add_history_refunds(desk, first_id, now_s, events=False)
+        con = desk.db.connection()
+        first_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM orders").fetchone()[0]
+        plan = datagen_worker.Plan(n, seed, now, years, tuple(products), accounts, first_id, events, cipher)
+        bulkload.set_aside(con, keep=frozenset())
+        # The timeline's own indexes too: dropped for the load, built once after it.
+        with bulkload.indexes_rebuilt(con, "order_event") if events else contextlib.nullcontext():
+            last_event = con.execute("SELECT COALESCE(MAX(id), 0) FROM order_event").fetchone()[0]
+            added = datagen_worker.insert(con, plan)
+            chain.seal(con, "order_event", last_event)  # the tamper-evident log, in one pass
+            add_history_refunds(desk, first_id, to_epoch(now), events=events)
+        bulkload.put_back(con)
     return added
-
-
-#: One INSERT ... SELECT per kind of timeline entry (with its data column, or '{}' added):
-#: set-based, whatever the number of orders.
-_EVENT_SQL = [
-    "SELECT id, created_at, 'buyer', 'created', '', NULL, 'pending_payment' FROM orders WHERE id >= ?",
-    "SELECT id, paid_at, 'gateway', 'paid', '', 'pending_payment', 'paid' FROM orders "
-    "WHERE id >= ? AND paid_at IS NOT NULL",
-    "SELECT id, delivered_at, 'system', 'deliver', '', 'paid', 'delivered' FROM orders "
-    "WHERE id >= ? AND delivered_at IS NOT NULL",
-    "SELECT id, completed_at, 'system', 'complete', '', 'delivered', 'completed' FROM orders "
-    "WHERE id >= ? AND completed_at IS NOT NULL",
-    # Payment windows that ran out; a paid cancellation's request, approval and refund come from
-    # history_refunds, as do the refunds of 已退款 and 部分退款 orders.
-    "SELECT id, cancelled_at, 'system', 'expire', '', 'pending_payment', 'cancelled' FROM orders "
-    "WHERE id >= ? AND cancelled_at IS NOT NULL AND paid_at IS NULL",
-]
-
-
-def history_events(desk: Desk, first_id: int) -> None:
-    """Timeline entries for every order from ``first_id`` on, from its own times."""
-    con = desk.db.connection()
-    last_event = con.execute("SELECT COALESCE(MAX(id), 0) FROM order_event").fetchone()[0]
-    for select in _EVENT_SQL:
-        data = "" if "json_object" in select else ", '{}'"
-        con.execute("INSERT INTO order_event (order_id, at, actor, action, note, before_status, after_status, data) "
-                    f"SELECT *{data} FROM ({select})", (first_id,))
-    chain.seal(con, "order_event", last_event)  # the tamper-evident log, in one pass
 
 
 def distinct_buyers(desk: Desk) -> int:

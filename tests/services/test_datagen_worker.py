@@ -1,0 +1,82 @@
+"""The big history's rows made in a child process are the rows ``datagen.orders`` makes, keyed
+and sealed as the bulk path stores them, with the same timelines as a history made in-process;
+a child that fails leaves nothing behind."""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kashop_desktop.domain.contacts import contact_key
+from kashop_desktop.services import datagen, datagen_worker, demo
+from kashop_desktop.services.desk import Desk
+from kashop_desktop.services.gateways import ensure_builtin_accounts
+from kashop_desktop.store.models import Order, OrderEvent
+
+COLUMNS = ("id", "order_no", "created_at", "status", "buyer", "buyer_key", "paid_fen", "refunded_fen", "paid_at",
+           "delivered_at", "completed_at", "cancelled_at", "gateway_trade_no", "product_id", "quantity")
+
+
+def _plan(desk: Desk, n: int, seed: int = 5) -> datagen_worker.Plan:
+    demo.ensure_demo_secrets(desk)
+    ensure_builtin_accounts(desk)
+    accounts = {kind: i for i, kind in desk.db.execute_sql("SELECT id, kind FROM gateway_account")}
+    first = desk.db.execute_sql("SELECT COALESCE(MAX(id), 0) + 1 FROM orders").fetchone()[0]
+    return datagen_worker.Plan(n, seed, desk.now(), 1.0, tuple(datagen.shop_products(desk)), accounts, first, True,
+                               desk.code_cipher())
+
+
+def _history(desk: Desk) -> tuple[list[tuple[Any, ...]], list[str], list[tuple[Any, ...]]]:
+    cipher = desk.code_cipher()
+    rows = desk.db.execute_sql(f"SELECT {', '.join(COLUMNS)} FROM orders ORDER BY id").fetchall()
+    codes = [cipher.open(token) for (text,) in desk.db.execute_sql(
+        "SELECT card_code FROM orders WHERE card_code IS NOT NULL ORDER BY id") for token in text.splitlines()]
+    events = desk.db.execute_sql("SELECT id, order_id, at, actor, action, before_status, after_status, data "
+                                 "FROM order_event ORDER BY id").fetchall()
+    return rows, codes, events
+
+
+def test_the_child_makes_the_rows_the_generator_makes(tmp_path: Path, clock: Any) -> None:
+    made = {}
+    for child in (True, False):
+        desk = Desk.open(tmp_path / f"child-{child}", clock=clock)
+        plan = _plan(desk, 2_500)
+        with desk.atomic():
+            assert datagen_worker.insert(desk.db.connection(), plan, child=child) == 2_500
+        made[child] = _history(desk)
+        expected = list(datagen.orders(2_500, seed=5, now=clock(), products=plan.products, gateways=plan.gateways,
+                                       years=1.0, first_seq=plan.first_id - 1))
+        desk.close()
+        rows, codes, events = made[child]
+        assert [r[1] for r in rows] == [e["order_no"] for e in expected]
+        assert [r[4] for r in rows] == [e["buyer"] for e in expected]
+        assert all(r[5] == contact_key(r[4]) for r in rows)  # keyed as the bulk path keys buyers
+        # Every sold 卡密 is sealed and opens to the code the generator sold.
+        assert codes == [c for e in expected if e.get("card_code") for c in e["card_code"].splitlines()]
+        assert len(codes) > 100
+        # Each order's own timeline: 下单 first, then what its times say, in that order.
+        first_action = {}
+        for _, order_id, *_rest in events:
+            first_action.setdefault(order_id, _rest[2])
+        assert set(first_action.values()) == {"created"} and len(first_action) == 2_500
+    assert made[True] == made[False]  # the same history either way, timelines included
+
+
+def test_a_failing_child_leaves_nothing(desk: Desk) -> None:
+    plan = replace(_plan(desk, 60_000), products=("not a product",))
+    before = Order.select().count(), OrderEvent.select().count()
+    with pytest.raises(datagen_worker.DatagenFailed, match="row maker failed"), desk.atomic():
+        datagen_worker.insert(desk.db.connection(), plan, child=True)
+    assert (Order.select().count(), OrderEvent.select().count()) == before
+
+
+def test_the_cipher_reaches_the_child_whole(desk: Desk) -> None:
+    demo.ensure_demo_secrets(desk)
+    cipher = desk.code_cipher()
+    copy = pickle.loads(pickle.dumps(cipher))
+    assert copy.key_id == cipher.key_id
+    assert cipher.open(copy.seal("ABCD-1234-EFGH")) == "ABCD-1234-EFGH"
