@@ -8,6 +8,7 @@ build whose package metadata went missing still finds them; entry points win on 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from importlib import import_module
 from typing import Any
 
@@ -36,6 +37,31 @@ def discover(*, include_builtins: bool = True) -> dict[str, Any]:
 def refresh() -> None:
     """Forget what was found (after installing a plugin, or in tests)."""
     _discover.cache_clear()
+    _one.cache_clear()
+
+
+def classes_for(kinds: Iterable[str]) -> dict[str, Any]:
+    """kind -> adapter class for ``kinds`` only (those found and importing cleanly), chosen as
+    ``discover`` chooses (an entry point wins over a built-in), without importing the other
+    plugins: a bulk approval that needs the capabilities of the shop's wallet and one gateway
+    does not load every gateway's HTTP client first (about 0.15 s in a fresh process)."""
+    if _discover.cache_info().currsize:
+        found = discover()
+        return {kind: found[kind] for kind in kinds if kind in found}
+    return {kind: cls for kind in set(kinds) if (cls := _one(kind)) is not None}
+
+
+@functools.cache
+def _one(kind: str) -> Any:
+    from importlib import metadata
+
+    points = [entry for entry in metadata.entry_points(group=GROUP) if entry.name == kind]
+    try:
+        if points:
+            return points[-1].load()
+        return _load(BUILTINS[kind]) if kind in BUILTINS else None
+    except (ImportError, AttributeError):
+        return None
 
 
 @functools.cache

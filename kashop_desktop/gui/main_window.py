@@ -358,7 +358,7 @@ class MainWindow(QMainWindow):
     def load_gateways(self) -> None:
         self.accounts = gateways.list_accounts(self.ctx.desk)
         self._show_gateways()
-        status = gateways.secret_status(self.ctx.desk)
+        status = gateways.secret_status(self.ctx.desk, keyring=False)  # is the vault open
         # Asked on its own only when a refund waits on a key in the locked vault; anything else
         # that needs a secret (a gateway test, saving keys, 卡密 import or reveal) asks then.
         if (status.exists and not status.unlocked and not self.vault_asked

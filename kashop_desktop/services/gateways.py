@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from ..domain.clock import to_epoch
 from ..domain.errors import DomainError
 from ..domain.roles import Right
 from ..gateways.base import Capability, ConfigField, ConnectionReport, GatewayError
-from ..gateways.registry import discover
+from ..gateways.registry import classes_for, discover
 from ..store.models import GatewayAccount, Setting
 from .common import not_found
 from .desk import SECRET_BACKEND_SETTING, Desk
@@ -56,12 +56,11 @@ class AccountView:
     last_test_message_en: str
 
 
-def kinds() -> dict[str, GatewayKind]:
-    out = {}
-    for kind, cls in sorted(discover().items()):
-        out[kind] = GatewayKind(kind, cls.title_zh, cls.title_en, frozenset(cls.capabilities),
-                                tuple(cls.config_fields))
-    return out
+def kinds(only: Iterable[str] | None = None) -> dict[str, GatewayKind]:
+    """Every installed gateway kind, or those in ``only`` (loading only their plugins)."""
+    found = discover() if only is None else classes_for(only)
+    return {kind: GatewayKind(kind, cls.title_zh, cls.title_en, frozenset(cls.capabilities), tuple(cls.config_fields))
+            for kind, cls in sorted(found.items())}
 
 
 def _secrets(desk: Desk) -> SecretStore:
@@ -135,11 +134,11 @@ def account_view(desk: Desk, name: str) -> AccountView:
     acct = GatewayAccount.get_or_none(GatewayAccount.name == name)
     if acct is None:
         raise not_found("gateway", name)
-    return _view(acct)
+    return _view(acct, kinds([acct.kind]))
 
 
-def _view(acct: GatewayAccount) -> AccountView:
-    spec = kinds().get(acct.kind)
+def _view(acct: GatewayAccount, specs: dict[str, GatewayKind]) -> AccountView:
+    spec = specs.get(acct.kind)
     return AccountView(
         acct.id, acct.name, acct.kind, spec.title_zh if spec else acct.kind, spec.title_en if spec else acct.kind,
         bool(acct.enabled), json.loads(acct.config or "{}"),
@@ -150,7 +149,12 @@ def _view(acct: GatewayAccount) -> AccountView:
 
 
 def list_accounts(desk: Desk) -> list[AccountView]:
-    return [_view(a) for a in GatewayAccount.select().order_by(GatewayAccount.id)]
+    """The shop's accounts, with their kinds' titles and capabilities. Only the plugins of the
+    kinds the shop uses are loaded (the window lists them at start: a shop without an Alipay
+    account does not load Alipay's client, or its HTTP library, for it)."""
+    accounts = list(GatewayAccount.select().order_by(GatewayAccount.id))
+    specs = kinds({a.kind for a in accounts})
+    return [_view(a, specs) for a in accounts]
 
 
 def account_config(desk: Desk, acct: GatewayAccount) -> dict[str, str]:
@@ -224,10 +228,13 @@ class SecretStatus:
     keyring_available: bool = False  # this PC has a working OS keyring the owner may choose
 
 
-def secret_status(desk: Desk) -> SecretStatus:
+def secret_status(desk: Desk, *, keyring: bool = True) -> SecretStatus:
+    """Where the secrets are and whether they can be read now; ``keyring`` False leaves out
+    whether this PC has an OS keyring (``keyring_available`` False: asking loads the keyring
+    library, ~5 MB, which the window's start does not need)."""
     store = _secrets(desk)
     if isinstance(store, VaultStore):
-        return SecretStatus("vault", store.unlocked, store.path.exists(), keyring_usable())
+        return SecretStatus("vault", store.unlocked, store.path.exists(), keyring and keyring_usable())
     return SecretStatus(store.name, True, True, True)
 
 

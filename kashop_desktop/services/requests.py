@@ -27,7 +27,7 @@ from ..domain.refunds import RefundBreakdown, breakdown
 from ..domain.roles import PermissionRefused, Right
 from ..domain.states import OrderStatus, check_transition
 from ..gateways.base import Capability
-from ..gateways.registry import discover
+from ..gateways.registry import classes_for, discover
 from ..store.models import CancelRequest, GatewayAccount, Order, Product
 from ..store.queries import light_rows
 from .changes import Changes, Skipped
@@ -382,7 +382,8 @@ def _approve_batch(
         return changes
     now = desk.now()
     accounts = {a.id: a for a in GatewayAccount.select()}
-    classes = discover()
+    used = {o.gateway_id for _, o, _ in items}
+    classes = classes_for(a.kind for a in accounts.values() if a.id in used)  # their capabilities
     products = {p.id: p for p in Product.select()}
     # One number per item, allocated up front: a skipped item only leaves a gap in the sequence.
     refund_nos = iter(allocate_refund_nos(desk, len(items)))

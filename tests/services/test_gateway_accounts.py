@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 from importlib import metadata
 from pathlib import Path
 from typing import ClassVar
@@ -47,6 +50,28 @@ def test_another_package_can_add_a_gateway(monkeypatch: pytest.MonkeyPatch) -> N
         monkeypatch.undo()
         registry.refresh()
     assert "thirdparty" not in registry.discover()
+
+
+def test_the_capabilities_of_a_few_kinds_load_only_those_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bulk approval asks for the kinds its orders were paid through: the other gateways'
+    modules (and their HTTP client) stay unloaded; a plugin's entry point still wins."""
+    code = ("import json, sys; from kashop_desktop.gateways import registry; "
+            "found = registry.classes_for(['sandbox', 'wallet', 'nosuchkind']); "
+            "print(json.dumps([sorted(found), [m for m in ('httpx', 'kashop_desktop.gateways.alipay', "
+            "'kashop_desktop.gateways.epay') if m in sys.modules]]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(out.stdout) == [["sandbox", "wallet"], []]
+    assert registry.classes_for(["sandbox"]) == {"sandbox": registry.discover()["sandbox"]}
+    extra = metadata.EntryPoint("sandbox", f"{__name__}:ThirdPartyAdapter", registry.GROUP)
+    real = metadata.entry_points
+    monkeypatch.setattr(metadata, "entry_points",
+                        lambda **kw: [*real(**kw), extra] if kw.get("group") == registry.GROUP else real(**kw))
+    registry.refresh()
+    try:
+        assert registry.classes_for(["sandbox"])["sandbox"] is ThirdPartyAdapter
+    finally:
+        monkeypatch.undo()
+        registry.refresh()
 
 
 def test_secrets_never_reach_the_database(desk: Desk, data_dir: Path) -> None:
