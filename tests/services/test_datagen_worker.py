@@ -80,3 +80,12 @@ def test_the_cipher_reaches_the_child_whole(desk: Desk) -> None:
     copy = pickle.loads(pickle.dumps(cipher))
     assert copy.key_id == cipher.key_id
     assert cipher.open(copy.seal("ABCD-1234-EFGH")) == "ABCD-1234-EFGH"
+
+
+def test_a_generated_history_is_chained_into_the_tamper_evident_log(desk: Desk, clock: Any) -> None:
+    from kashop_desktop.store import chain
+
+    datagen.load(desk, 1_500, seed=4, now=clock(), years=0.5)
+    con = desk.db.connection()
+    held, broken = chain.verify(con, "order_event")
+    assert broken is None and held == OrderEvent.select().count() > 3_000
