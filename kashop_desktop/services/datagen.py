@@ -333,13 +333,14 @@ def load(desk: Desk, n: int, *, seed: int = 7, now: datetime | None = None, year
     with desk.atomic():
         con = desk.db.connection()
         first_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM orders").fetchone()[0]
-        plan = datagen_worker.Plan(n, seed, now, years, tuple(products), accounts, first_id, events, cipher)
+        plan = datagen_worker.Plan(n, seed, now, years, tuple(products), accounts, first_id, events, cipher,
+                                   chain.next_id(con, "order_event"), chain.head(con, "order_event"))
         bulkload.set_aside(con, keep=frozenset())
         # The timeline's own indexes too: dropped for the load, built once after it.
         with bulkload.indexes_rebuilt(con, "order_event") if events else contextlib.nullcontext():
-            last_event = con.execute("SELECT COALESCE(MAX(id), 0) FROM order_event").fetchone()[0]
-            added = datagen_worker.insert(con, plan)
-            chain.seal(con, "order_event", last_event)  # the tamper-evident log, in one pass
+            added, chain_end = datagen_worker.insert(con, plan)  # timeline rows chained as they go in
+            if events and chain_end != plan.head:
+                chain.advance_head(con, "order_event", *chain_end)
             add_history_refunds(desk, first_id, to_epoch(now), events=events)
         bulkload.put_back(con)
     return added

@@ -19,6 +19,8 @@ raises it (``DatagenFailed``) inside its transaction, so nothing of the load is 
 
 from __future__ import annotations
 
+import hashlib
+import json as _json
 import multiprocessing
 import multiprocessing.connection
 from collections.abc import Iterator
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..domain.audit import GENESIS
 from ..domain.codes import canonical
 from ..domain.contacts import contact_key
 from .bulk import DEFAULTS, ORDER_COLUMNS, order_values
@@ -49,7 +52,8 @@ class DatagenFailed(RuntimeError):
 class Plan:
     """What the rows are made from: ``datagen.orders``'s arguments (``n`` orders, order ids
     from ``first_id``, order-no sequence from ``first_id - 1``), whether the orders' timeline
-    entries are written (``events``) and the cipher sealing sold codes."""
+    entries are written (``events``: with ids from ``first_event_id``, each chained to the one
+    before, the first to ``head``) and the cipher sealing sold codes."""
 
     n: int
     seed: int
@@ -60,25 +64,35 @@ class Plan:
     first_id: int
     events: bool
     cipher: CodeCipher
+    #: The timeline's next id and the chain's head (last id, last hash) it links to.
+    first_event_id: int = 1
+    head: tuple[int, bytes] = (0, GENESIS)
 
 
-def chunks(plan: Plan) -> Iterator[list[tuple[Any, ...]]]:
-    """The history as values for ``ORDER_SQL``, in id order, ``CHUNK_ORDERS`` orders at a time."""
+#: A chunk: its orders as values for ``ORDER_SQL`` and, with events, each kind's chain hashes.
+Chunk = tuple[list[tuple[Any, ...]], list[bytes]]
+
+
+def chunks(plan: Plan) -> Iterator[Chunk]:
+    """The history in id order, ``CHUNK_ORDERS`` orders at a time."""
     from .datagen import orders  # datagen imports this module
 
     rows = orders(plan.n, seed=plan.seed, now=plan.now, products=plan.products, gateways=plan.gateways,
                   years=plan.years, first_seq=plan.first_id - 1)
     keys: dict[str, str] = {}  # the buyer as written -> its key: buyers repeat down a history
-    order_id = plan.first_id
+    order_id, event_id, chain_end = plan.first_id, plan.first_event_id, plan.head
     out: list[tuple[Any, ...]] = []
+    made: list[dict[str, Any]] = []
     for row in rows:
-        out.append(_order_values(row, order_id, keys, plan.cipher))
-        order_id += 1
+        out.append(_order_values(row, order_id + len(out), keys, plan.cipher))
+        made.append(row)
         if len(out) >= CHUNK_ORDERS:
-            yield out
-            out = []
+            hashes, event_id, chain_end = _chain_chunk(made, order_id, event_id, chain_end) if plan.events else ([], 0, chain_end)
+            yield out, hashes
+            order_id += len(out)
+            out, made = [], []
     if out:
-        yield out
+        yield out, _chain_chunk(made, order_id, event_id, chain_end)[0] if plan.events else []
 
 
 def _order_values(row: dict[str, Any], order_id: int, keys: dict[str, str], cipher: CodeCipher) -> tuple[Any, ...]:
@@ -98,46 +112,88 @@ def _order_values(row: dict[str, Any], order_id: int, keys: dict[str, str], ciph
 
 
 #: The orders' own timeline entries, one INSERT ... SELECT per kind over a chunk's id range
-#: (the rows just inserted, still in the page cache): in this order, so an order's entries get
-#: ids in the order they happened. Its request, approval and refund come from history_refunds.
-EVENT_PASSES = [
-    "SELECT id, created_at, 'buyer', 'created', '', NULL, 'pending_payment' FROM orders WHERE id BETWEEN ? AND ?",
-    "SELECT id, paid_at, 'gateway', 'paid', '', 'pending_payment', 'paid' FROM orders "
-    "WHERE id BETWEEN ? AND ? AND paid_at IS NOT NULL",
-    "SELECT id, delivered_at, 'system', 'deliver', '', 'paid', 'delivered' FROM orders "
-    "WHERE id BETWEEN ? AND ? AND delivered_at IS NOT NULL",
-    "SELECT id, completed_at, 'system', 'complete', '', 'delivered', 'completed' FROM orders "
-    "WHERE id BETWEEN ? AND ? AND completed_at IS NOT NULL",
+#: (the rows just inserted, still in the page cache), in this order, so an order's entries get
+#: ids in the order they happened (its request, approval and refund come from history_refunds):
+#: (time column, actor, action, status before, status after, which orders).
+EVENT_PASSES: tuple[tuple[str, str, str, str | None, str, str], ...] = (
+    ("created_at", "buyer", "created", None, "pending_payment", ""),
+    ("paid_at", "gateway", "paid", "pending_payment", "paid", "AND paid_at IS NOT NULL"),
+    ("delivered_at", "system", "deliver", "paid", "delivered", "AND delivered_at IS NOT NULL"),
+    ("completed_at", "system", "complete", "delivered", "completed", "AND completed_at IS NOT NULL"),
     # Payment windows that ran out (a paid cancellation's entries come with its refund).
-    "SELECT id, cancelled_at, 'system', 'expire', '', 'pending_payment', 'cancelled' FROM orders "
-    "WHERE id BETWEEN ? AND ? AND cancelled_at IS NOT NULL AND paid_at IS NULL",
-]
+    ("cancelled_at", "system", "expire", "pending_payment", "cancelled",
+     "AND cancelled_at IS NOT NULL AND paid_at IS NULL"),
+)
 
 
-def _add_events(con: Any, first: int, last: int) -> None:
-    for select in EVENT_PASSES:
-        con.execute("INSERT INTO order_event (order_id, at, actor, action, note, before_status, after_status, data) "
-                    f"SELECT *, '{{}}' FROM ({select})", (first, last))
+def _pass_sql(column: str, actor: str, action: str, before: str | None, after: str, where: str) -> str:
+    """One kind of entry for the orders of ``:first``..``:last``, ids from ``:base``, each row's
+    chain hash cut from ``:hashes`` (32 bytes each, in id order) and its predecessor's id."""
+    before_sql = "NULL" if before is None else f"'{before}'"
+    return (
+        "INSERT INTO order_event (id, prev_id, order_id, at, actor, operator, action, note, before_status, "
+        "after_status, data, hash) "
+        f"SELECT :base + rn, CASE rn WHEN 0 THEN :prev ELSE :base + rn - 1 END, id, {column}, '{actor}', '', "
+        f"'{action}', '', {before_sql}, '{after}', '{{}}', substr(:hashes, rn * 32 + 1, 32) "
+        f"FROM (SELECT ROW_NUMBER() OVER (ORDER BY id) - 1 AS rn, id, {column} FROM orders "
+        f"WHERE id BETWEEN :first AND :last {where})")
 
 
-def insert(con: Any, plan: Plan, *, child: bool | None = None) -> int:
+_PASS_SQL = [_pass_sql(*spec) for spec in EVENT_PASSES]
+#: Each kind's canonical row text (``domain.audit.canonical``: a compact JSON array of
+#: ORDER_EVENT_FIELDS), with the four numbers left to fill; a test holds it to ``canonical``.
+_CANONICAL = [
+    "[{},{},{},{}," + _json.dumps([actor, "", action, "", before, after, "{}"], ensure_ascii=False,
+                                  separators=(",", ":"))[1:].replace("{", "{{").replace("}", "}}")
+    for _, actor, action, before, after, _ in EVENT_PASSES]
+_KEYS = ("created_at", "paid_at", "delivered_at", "completed_at", "cancelled_at")
+
+
+def _chain_chunk(rows: list[dict[str, Any]], first_order_id: int, event_id: int, prev: tuple[int, bytes]
+                 ) -> tuple[list[bytes], int, tuple[int, bytes]]:
+    """The chain hashes of a chunk's entries, one blob per kind in ``EVENT_PASSES`` order (as
+    the parent's INSERTs give them ids); returns them, the next id and the new chain end."""
+    prev_id, prev_hash = prev
+    blobs = []
+    sha = hashlib.sha256
+    for kind, (template, key) in enumerate(zip(_CANONICAL, _KEYS, strict=True)):
+        parts = []
+        for offset, row in enumerate(rows):
+            at = row.get(key)
+            if at is None or (kind == 4 and row.get("paid_at") is not None):
+                continue
+            digest = sha(prev_hash + template.format(event_id, prev_id, first_order_id + offset, at).encode()).digest()
+            parts.append(digest)
+            prev_id, prev_hash, event_id = event_id, digest, event_id + 1
+        blobs.append(b"".join(parts))
+    return blobs, event_id, (prev_id, prev_hash)
+
+
+def insert(con: Any, plan: Plan, *, child: bool | None = None) -> tuple[int, tuple[int, bytes]]:
     """Insert the history of ``plan`` through ``con`` (the caller's transaction), made in a
     child process (``child``; by default from ``PROCESS_FROM`` orders on), with the orders' own
-    timeline entries when ``plan.events``. Returns the number of orders inserted. Raises
-    DatagenFailed when the child fails."""
+    timeline entries, chained, when ``plan.events``. Returns the number of orders inserted and
+    the chain's new end (last id, last hash; the caller records it as the head). Raises
+    DatagenFailed when the child fails or its entries do not match the rows inserted."""
     if child is None:
         child = plan.n >= PROCESS_FROM
     source = _from_child(plan) if child else chunks(plan)
-    total = 0
-    for order_rows in source:
+    total, base, chain_end = 0, plan.first_event_id, plan.head
+    for order_rows, hashes in source:
         con.executemany(ORDER_SQL, order_rows)
-        if plan.events:
-            _add_events(con, order_rows[0][0], order_rows[-1][0])
+        first, last = order_rows[0][0], order_rows[-1][0]
+        for sql, blob in zip(_PASS_SQL, hashes, strict=True):
+            added = con.execute(sql, {"base": base, "prev": chain_end[0], "hashes": blob, "first": first,
+                                      "last": last}).rowcount
+            if added * 32 != len(blob):
+                raise DatagenFailed(f"the row maker chained {len(blob) // 32} entries where {added} were written")
+            if added:
+                base, chain_end = base + added, (base + added - 1, blob[-32:])
         total += len(order_rows)
-    return total
+    return total, chain_end
 
 
-def _from_child(plan: Plan) -> Iterator[list[tuple[Any, ...]]]:
+def _from_child(plan: Plan) -> Iterator[Chunk]:
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     process = context.Process(target=run_child, name="kashop-datagen", daemon=True, args=(plan, send))

@@ -45,6 +45,18 @@ def _set_head(con: sqlite3.Connection, chain: str, last_id: int, last_hash: byte
                 (chain, last_id, last_hash))
 
 
+def advance_head(con: sqlite3.Connection, chain: str, last_id: int, last_hash: bytes) -> None:
+    """Record (``last_id``, ``last_hash``) as ``chain``'s head: for a bulk path that inserted
+    its rows already chained (each with ``prev_id`` and ``hash``, the first linked to ``head``),
+    in the same transaction."""
+    _set_head(con, chain, last_id, last_hash)
+
+
+def next_id(con: sqlite3.Connection, chain: str) -> int:
+    """The id the next row of ``chain`` takes (as ``append`` numbers them)."""
+    return max(head(con, chain)[0], _max_id(con, chain)) + 1
+
+
 def _max_id(con: sqlite3.Connection, chain: str) -> int:
     return int(con.execute(f"SELECT COALESCE(MAX(id), 0) FROM {chain}").fetchone()[0])
 

@@ -15,6 +15,7 @@ from kashop_desktop.domain.contacts import contact_key
 from kashop_desktop.services import datagen, datagen_worker, demo
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.gateways import ensure_builtin_accounts
+from kashop_desktop.store import chain
 from kashop_desktop.store.models import Order, OrderEvent
 
 COLUMNS = ("id", "order_no", "created_at", "status", "buyer", "buyer_key", "paid_fen", "refunded_fen", "paid_at",
@@ -26,8 +27,9 @@ def _plan(desk: Desk, n: int, seed: int = 5) -> datagen_worker.Plan:
     ensure_builtin_accounts(desk)
     accounts = {kind: i for i, kind in desk.db.execute_sql("SELECT id, kind FROM gateway_account")}
     first = desk.db.execute_sql("SELECT COALESCE(MAX(id), 0) + 1 FROM orders").fetchone()[0]
+    con = desk.db.connection()
     return datagen_worker.Plan(n, seed, desk.now(), 1.0, tuple(datagen.shop_products(desk)), accounts, first, True,
-                               desk.code_cipher())
+                               desk.code_cipher(), chain.next_id(con, "order_event"), chain.head(con, "order_event"))
 
 
 def _history(desk: Desk) -> tuple[list[tuple[Any, ...]], list[str], list[tuple[Any, ...]]]:
@@ -46,7 +48,13 @@ def test_the_child_makes_the_rows_the_generator_makes(tmp_path: Path, clock: Any
         desk = Desk.open(tmp_path / f"child-{child}", clock=clock)
         plan = _plan(desk, 2_500)
         with desk.atomic():
-            assert datagen_worker.insert(desk.db.connection(), plan, child=child) == 2_500
+            con = desk.db.connection()
+            added, end = datagen_worker.insert(con, plan, child=child)
+            chain.advance_head(con, "order_event", *end)
+        assert added == 2_500
+        # Every entry is chained to the one before it, the first to the head that was there.
+        held, broken = chain.verify(desk.db.connection(), "order_event")
+        assert broken is None and held == OrderEvent.select().count() > 5_000
         made[child] = _history(desk)
         expected = list(datagen.orders(2_500, seed=5, now=clock(), products=plan.products, gateways=plan.gateways,
                                        years=1.0, first_seq=plan.first_id - 1))
@@ -83,9 +91,16 @@ def test_the_cipher_reaches_the_child_whole(desk: Desk) -> None:
 
 
 def test_a_generated_history_is_chained_into_the_tamper_evident_log(desk: Desk, clock: Any) -> None:
-    from kashop_desktop.store import chain
-
     datagen.load(desk, 1_500, seed=4, now=clock(), years=0.5)
     con = desk.db.connection()
     held, broken = chain.verify(con, "order_event")
     assert broken is None and held == OrderEvent.select().count() > 3_000
+
+
+def test_each_kind_of_entry_is_hashed_as_the_log_encodes_it() -> None:
+    from kashop_desktop.domain.audit import canonical
+
+    for template, (_, actor, action, before, after, _) in zip(datagen_worker._CANONICAL, datagen_worker.EVENT_PASSES,
+                                                              strict=True):
+        values = (12, 11, 7, 1_700_000_000, actor, "", action, "", before, after, "{}")
+        assert template.format(12, 11, 7, 1_700_000_000).encode() == canonical(values)
