@@ -182,7 +182,7 @@ def insert(con: Any, plan: Plan, *, child: bool | None = None) -> tuple[int, tup
     for order_rows, hashes in source:
         con.executemany(ORDER_SQL, order_rows)
         first, last = order_rows[0][0], order_rows[-1][0]
-        for sql, blob in zip(_PASS_SQL, hashes, strict=True):
+        for sql, blob in zip(_PASS_SQL, hashes, strict=True) if plan.events else ():
             added = con.execute(sql, {"base": base, "prev": chain_end[0], "hashes": blob, "first": first,
                                       "last": last}).rowcount
             if added * 32 != len(blob):
