@@ -352,8 +352,12 @@ class Interrupted(Exception):
     """A read stopped part-way because the caller no longer wanted it."""
 
 
-#: SQLite virtual-machine steps between two looks at ``cancelled`` (~1 ms of work).
-PROGRESS_STEPS = 5_000
+#: SQLite virtual-machine steps between two looks at ``cancelled`` (~10 ms of work). Each look
+#: is a Python call, so it takes the interpreter lock from the window's thread: at 5,000 steps
+#: (~1 ms) a count running behind a search's first page made the page's paint wait its turn a
+#: thousand times a second (gui_bench search p95 95-111 ms against 58-83 ms at 50,000, the same
+#: terms alternately at load 4.5); a newer keystroke still stops the older query within ~10 ms.
+PROGRESS_STEPS = 50_000
 
 
 def interruptible(db: SqliteDatabase, cancelled: Callable[[], bool], fn: Callable[..., Any], *args: Any) -> Any:
