@@ -147,7 +147,11 @@ def test_a_newer_request_stops_the_older_read(qtbot: Any, page: Any, shop: Desk,
     assert stopped == [True] and applied == ["KS2026"]
 
 
-def test_a_statement_is_interrupted_part_way(shop: Desk) -> None:
+def test_a_statement_is_interrupted_part_way(shop: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kashop_desktop.store import queries
+
+    # A small store's count is over within the steps a big one's look waits: look more often here.
+    monkeypatch.setattr(queries, "PROGRESS_STEPS", 1_000)
     calls = []
 
     def cancelled() -> bool:
