@@ -1,11 +1,13 @@
 """The realistic history's rows made in a second process while this one inserts them.
 
 ``datagen.load`` of a big history (the 1,000,000-order demo) is two kinds of work of about the
-same size: Python making the rows (``datagen.orders``, the buyer keys, sealing every sold 卡密)
-and SQLite writing them. One process does them in turns on one core; here a child process
-makes the rows and sends them, chunk by chunk, as the ready values of the two INSERT
-statements (each order with its id, and its 下单/支付/发货/完成/过期 timeline entries with
-theirs), while the parent only inserts, so both cores work. The rows are exactly those of
+same size: Python making the rows (``datagen.orders``, the buyer keys, sealing every sold 卡密,
+hashing every timeline entry into the tamper-evident log) and SQLite writing them. One process
+does them in turns on one core; here a child process makes the rows and sends them, chunk by
+chunk: each order's values with its id, and the chain hash of each of the chunk's
+下单/支付/发货/完成/过期 entries, which the parent writes from the chunk's id range with their
+ids, predecessors and hashes (``EVENT_PASSES``). The parent only inserts, so both cores work.
+The rows are exactly those of
 ``datagen.orders`` with the same arguments; a small history is made in this process through
 the same code (``chunks``), so tests see the same rows either way.
 
@@ -37,7 +39,7 @@ from .codekeys import CodeCipher
 #: From this many orders on, the rows are made in a child process (below it, starting one costs
 #: more than it saves).
 PROCESS_FROM = 50_000
-#: Orders per message from the child (about 10 MB pickled with their timeline entries).
+#: Orders per message from the child (about 2.5 MB pickled, with their entries' hashes).
 CHUNK_ORDERS = 10_000
 
 ORDER_SQL = (f"INSERT INTO orders (id, {', '.join(ORDER_COLUMNS)}) "
