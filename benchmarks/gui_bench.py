@@ -281,14 +281,14 @@ async def send_with_lag(ctx: Any, refund_ids: list[int]) -> None:
 
 
 def run_gui(data_dir: Path, naive_terms: int) -> None:
-    from kashop_desktop.gui.app import load_cjk_font, make_app
+    from kashop_desktop.gui.app import load_cjk_font, make_app, open_desk
     from kashop_desktop.gui.context import DeskContext
     from kashop_desktop.gui.main_window import MainWindow
     from kashop_desktop.gui.qt import QSettings, qasync
 
     app = make_app([])
     load_cjk_font(app)
-    desk = Desk.open(data_dir)
+    desk, _ = open_desk(data_dir, False)  # as the app opens it (its page cache per connection)
     refund_ids = [r.id for r in views.list_refunds(desk, "queued", limit=REFUNDS)]
     picked = fixed_terms(desk)
     loop = qasync.QEventLoop(app)

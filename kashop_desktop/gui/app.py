@@ -166,6 +166,10 @@ class FirstPaint:
             self.future.set_result(time.perf_counter())
 
 
+#: SQLite page cache per connection in the window (``Desk.hold_page_cache``), in KiB.
+WINDOW_PAGE_CACHE_KIB = 4_000
+
+
 def open_desk(data_dir: str | Path | None, smoke: bool,
               secrets: SecretStore | None = None) -> tuple[Desk, tempfile.TemporaryDirectory[str] | None]:
     """The desk to show; a smoke run without a data dir gets a throwaway demo shop."""
@@ -176,7 +180,9 @@ def open_desk(data_dir: str | Path | None, smoke: bool,
         desk = Desk.open(scratch.name)
         demo.build(desk, SMOKE_ORDERS)
         return desk, scratch
-    return Desk.open(data_dir, secrets=secrets), None
+    desk = Desk.open(data_dir, secrets=secrets)
+    desk.hold_page_cache(WINDOW_PAGE_CACHE_KIB)
+    return desk, None
 
 
 def ask_vault_passphrase(app: QApplication, data_dir: str | Path | None, exc: DomainError,

@@ -153,6 +153,14 @@ class Desk:
         except VaultLocked:
             return None
 
+    def hold_page_cache(self, kib: int) -> None:
+        """Keep at most ``kib`` KiB of SQLite pages per connection of this desk: this thread's
+        and every one opened after (the window's database worker). The window keeps the default
+        16 MB per connection in check this way: its reads touch pages all over a big store, each
+        connection's cache fills up and stays, and the file's pages are in the system's cache
+        anyway (gui_bench: 20 MB less after browsing, searches no slower at 4 MB)."""
+        self.db.pragma("cache_size", -int(kib), permanent=True)
+
     def close(self) -> None:
         """Close this thread's connection (a thread that wrote calls it too, e.g. the window's worker)."""
         store_db.release(self.db)
