@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from .errors import DomainError
 from .money import Fen
+from .money import format_yuan as _yuan
 from .order import OrderFacts
 
 
@@ -84,3 +85,37 @@ def breakdown(
         full=full,
         coupon_returned=full and covered == 0 and order.delivered_at is None and order.coupon_fen > 0,
     )
+
+
+def send_refusal(
+    *,
+    gross_fen: Fen,
+    net_fen: Fen,
+    approved: tuple[Fen, Fen] | None,
+    paid_fen: Fen,
+    order_refunds_gross_fen: Fen,
+) -> tuple[str, str] | None:
+    """Why a refund must not be sent, as (zh, en), or None when it may go.
+
+    The one rule every send path asks just before money leaves: a refund goes out only for the
+    amount an approval made, and an order's refunds never add up to more than was paid.
+
+    ``gross_fen`` / ``net_fen``: the refund row's amounts (fen). ``approved``: (gross_fen,
+    net_fen) its approval event recorded in the order's chained timeline, or None when no
+    approval names the refund. ``order_refunds_gross_fen``: the gross of every refund of the
+    order that is not failed or withdrawn, this one included (fen).
+    """
+    if approved is None:
+        return ("没有批准记录写明这笔退款：未发送，请店主核实",
+                "no approval in the order's timeline names this refund: not sent; the owner must check")
+    a_gross, a_net = approved
+    if (gross_fen, net_fen) != (a_gross, a_net):
+        return (f"退款金额 ¥{_yuan(net_fen)}（扣款 ¥{_yuan(gross_fen)}）与批准时记录的 ¥{_yuan(a_net)}"
+                f"（扣款 ¥{_yuan(a_gross)}）不一致：未发送，请店主核实",
+                f"the refund's amount ¥{_yuan(net_fen)} (gross ¥{_yuan(gross_fen)}) differs from the "
+                f"¥{_yuan(a_net)} (gross ¥{_yuan(a_gross)}) its approval recorded: not sent; the owner must check")
+    if order_refunds_gross_fen > paid_fen:
+        return (f"该订单的退款合计 ¥{_yuan(order_refunds_gross_fen)} 超过实付 ¥{_yuan(paid_fen)}：未发送，请店主核实",
+                f"the order's refunds add up to ¥{_yuan(order_refunds_gross_fen)}, more than the "
+                f"¥{_yuan(paid_fen)} paid: not sent; the owner must check")
+    return None

@@ -61,6 +61,7 @@ from .changes import Changes
 from .common import SYSTEM, add_events, event_row
 from .desk import Desk
 from .gateways import GatewayClients, RunDb
+from .refund_guard import why_not_sendable
 from .refund_owner import confirm, move_refund, queued_count, resolve_manually, retry
 
 __all__ = ["QueueReport", "RefundQueue", "backoff_seconds", "confirm", "queued_count", "resolve_manually", "retry"]
@@ -112,6 +113,10 @@ class QueueReport:
 #: window's queue, a second ``refunds send``): gateway calls time out well within it. One found
 #: in ``sending`` for longer was cut off (a crash) and is asked about as usual.
 SENDING_LEASE_S = 60
+
+#: ``last_error_kind`` of a refund the send refused (``refund_guard``): its amount is not the one
+#: its approval made, or the order's refunds would exceed what was paid.
+UNAPPROVED_AMOUNT = "unapproved_amount"
 
 
 
@@ -188,10 +193,15 @@ class RefundQueue(GatewayClients):
                 report.not_picked[rid] = ref.state if ref is not None else ""
         return [job for job in jobs if job.id not in report.elsewhere]
 
-    def _mark_sending(self, job: RefundJob) -> bool:
-        """Commit 'sending' before the call; False if someone else got there first."""
+    def _mark_sending(self, job: RefundJob) -> bool | tuple[str, str]:
+        """Commit 'sending' before the call; False if someone else got there first; (zh, en) when
+        the send is refused (``refund_guard``: not the amount its approval made, or more than was
+        paid), the refund then waiting for the owner with that reason."""
         now = to_epoch(self.desk.now())
         with self.desk.atomic():
+            refusal = why_not_sendable(self.desk.db.connection(), job.id)
+            if refusal is not None:
+                return self._refuse_send(job, refusal) and refusal
             # the previous outcome's text goes: a send interrupted now must not show an old failure
             updated = (Refund.update(state=R.SENDING.value, attempts=Refund.attempts + 1, sent_at=now,
                                      last_error="", last_error_kind="",
@@ -199,6 +209,23 @@ class RefundQueue(GatewayClients):
                                      next_attempt_at=now + backoff_seconds(job.attempts + 1))
                        .where((Refund.id == job.id) & (Refund.state == job.state)).execute())
         return bool(updated)
+
+    def _refuse_send(self, job: RefundJob, refusal: tuple[str, str]) -> bool:
+        """Mark ``job`` for the owner with ``refusal`` and a security warning (in the caller's
+        transaction); False if another process moved it first."""
+        now = self.desk.now()
+        ref = Refund.get_by_id(job.id)
+        if ref.state != job.state:
+            return False
+        status_before, status_after = move_refund(ref, R.NEEDS_OWNER, now)
+        ref.last_error = f"{refusal[0]} / {refusal[1]}"
+        ref.last_error_kind = UNAPPROVED_AMOUNT
+        ref.security_warning = True
+        ref.save()
+        add_events([event_row(job.order_id, now, SYSTEM, _ACTIONS[R.NEEDS_OWNER], ref.last_error, status_before,
+                              status_after, data={"refund_no": job.refund_no, "amount_fen": job.amount_fen,
+                                                  "security_warning": True, "kind": UNAPPROVED_AMOUNT})])
+        return True
 
     def _settle(self, job: RefundJob, state: str, *, error: str = "", kind: str = "", gateway_refund_no: str | None = None,
                 security: bool = False, retry_in: int | None = None, checked: bool = False) -> None:
@@ -301,6 +328,14 @@ class RefundQueue(GatewayClients):
 
     async def _send(self, adapter: Any, job: RefundJob, report: QueueReport) -> None:
         claimed = await self.run_db(self._mark_sending, job)
+        if isinstance(claimed, tuple):  # refused: nothing sent, the owner is asked
+            report.not_sent.setdefault(claimed, []).append(job.id)
+            report.security_warnings += 1
+            report.changes.refund_ids.add(job.id)
+            report.changes.order_ids.add(job.order_id)
+            report.changes.counts_changed = True
+            report.untouched += 1
+            return
         if not claimed:  # another process moved it between our read and our claim: it is theirs
             report.untouched += 1
             report.elsewhere.append(job.id)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from peewee import fn
 
 from kashop_desktop.domain.clock import SHOP_TZ
 from kashop_desktop.domain.order import ReasonCode
@@ -200,6 +201,9 @@ def test_a_query_that_finds_the_other_desks_refund_does_not_settle_ours(tmp_path
                 # Desk B's reply was lost: it asks the gateway what became of "its" refund.
                 Refund.update(refund_no=shared_no, state="queued" if prefix == "KSA" else "unknown").where(
                     Refund.id == ref.id).execute()
+                # an old-format refund's approval named it by that number too
+                OrderEvent.update(data=fn.REPLACE(OrderEvent.data, ref.refund_no, shared_no)).where(
+                    OrderEvent.order == ref.order_id).execute()
                 send(desk, refund_ids=[ref.id], force=True)
                 refunds.append(Refund.get_by_id(ref.id))
                 if prefix == "KSB":

@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from kashop_desktop.domain.errors import DomainError
 from kashop_desktop.domain.order import ReasonCode
@@ -268,7 +268,11 @@ def test_check_names_duplicate_trade_nos_in_an_older_store(desk: Desk, clock) ->
 
 def test_refund_no_format_stays_for_old_refunds(desk: Desk, clock) -> None:
     ref = approved(desk)
+    old_no = ref.refund_no
     Refund.update(refund_no="RF2026112900000000101").where(Refund.id == ref.id).execute()
+    # an old refund's approval named it by its old number too
+    OrderEvent.update(data=fn.REPLACE(OrderEvent.data, old_no, "RF2026112900000000101")).where(
+        OrderEvent.order == ref.order_id).execute()
     clock.advance(minutes=1)
     send(desk)
     assert Refund.get_by_id(ref.id).refund_no == "RF2026112900000000101"

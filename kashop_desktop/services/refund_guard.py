@@ -1,0 +1,54 @@
+"""The last check before a refund leaves the desk: the amount an approval made, within what was paid.
+
+Every send goes through ``RefundQueue._mark_sending`` (the periodic queue, 立即发送, ``refunds send``,
+a re-send after the gateway found no such refund), which asks ``why_not_sendable`` inside the same
+transaction that marks the refund ``sending``. A refund row edited outside the desk (its amount
+raised with a one-line UPDATE) is then refused and waits for the owner with the reason, and nothing
+is sent; the rule itself is ``domain.refunds.send_refusal``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..domain.refund_states import NOT_PAID_REFUND_STATES
+from ..domain.refunds import send_refusal
+
+__all__ = ["approved_amounts", "why_not_sendable"]
+
+#: The timeline actions that create a refund (services.requests, services.history_refunds).
+APPROVAL_ACTIONS = ("approved", "auto_approved")
+
+
+def approved_amounts(con: Any, order_id: int, refund_no: str) -> tuple[int, int] | None:
+    """(gross_fen, net_fen) the approval event of refund ``refund_no`` recorded in order ``order_id``'s
+    timeline, or None when no approval names it (or its data does not parse)."""
+    rows = con.execute(
+        "SELECT data FROM order_event WHERE order_id = ? AND action IN (?, ?) "
+        "AND json_valid(data) AND json_extract(data, '$.refund_no') = ? ORDER BY id",
+        (order_id, *APPROVAL_ACTIONS, refund_no)).fetchall()
+    for (data,) in rows:
+        try:
+            values = json.loads(data)
+            return int(values["gross_fen"]), int(values["net_fen"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    return None
+
+
+def why_not_sendable(con: Any, refund_id: int) -> tuple[str, str] | None:
+    """Why refund ``refund_id`` must not be sent now, as (zh, en), or None. Reads the refund, its
+    order's paid amount and other refunds, and its approval event on connection ``con``."""
+    row = con.execute(
+        "SELECT r.order_id, r.refund_no, r.gross_fen, r.amount_fen, o.paid_fen FROM refund r "
+        "JOIN orders o ON o.id = r.order_id WHERE r.id = ?", (refund_id,)).fetchone()
+    if row is None:
+        return None
+    order_id, refund_no, gross, net, paid = row
+    marks = ",".join("?" * len(NOT_PAID_REFUND_STATES))
+    (total,) = con.execute(
+        f"SELECT COALESCE(SUM(gross_fen), 0) FROM refund WHERE order_id = ? AND state NOT IN ({marks})",
+        (order_id, *(s.value for s in NOT_PAID_REFUND_STATES))).fetchone()
+    return send_refusal(gross_fen=int(gross), net_fen=int(net), approved=approved_amounts(con, order_id, refund_no),
+                        paid_fen=int(paid or 0), order_refunds_gross_fen=int(total))

@@ -1,0 +1,90 @@
+"""A refund is sent only for the amount an approval made, and never beyond what was paid: a refund
+row edited outside the desk waits for the owner with the reason, and the gateway is never called."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kashop_desktop.domain.order import ReasonCode
+from kashop_desktop.domain.refunds import send_refusal
+from kashop_desktop.services import requests as reqs
+from kashop_desktop.services.desk import Desk
+from kashop_desktop.services.refund_queue import UNAPPROVED_AMOUNT
+from kashop_desktop.store.models import Order, OrderEvent, Refund
+
+from .helpers import order, sandbox
+from .test_refund_queue import approved_refund, ledger, send
+
+
+def _sql(desk: Desk, statement: str, *params: object) -> None:
+    """An edit made with the sqlite3 shell, outside every service."""
+    with desk.atomic():
+        desk.db.connection().execute(statement, params)
+
+
+def _refused(desk: Desk, ref: Refund, report_not_sent: dict[tuple[str, str], list[int]], words: str) -> None:
+    after = Refund.get_by_id(ref.id)
+    assert after.state == "needs_owner" and after.last_error_kind == UNAPPROVED_AMOUNT and after.security_warning
+    assert words in after.last_error
+    assert [ids for ids in report_not_sent.values()] == [[ref.id]]
+    assert ledger(desk).calls(ref.refund_no) == 0  # nothing went to the gateway
+    last = OrderEvent.select().where(OrderEvent.order == ref.order_id).order_by(OrderEvent.id.desc()).get()
+    assert last.action == "refund_needs_owner" and json.loads(last.data)["kind"] == UNAPPROVED_AMOUNT
+
+
+def test_a_raised_amount_is_not_sent(desk: Desk) -> None:
+    ref = approved_refund(desk, "success")
+    _sql(desk, "UPDATE refund SET amount_fen = 100000, gross_fen = 100000 WHERE id = ?", ref.id)
+    report = send(desk)
+    assert report.succeeded == 0 and report.security_warnings == 1
+    _refused(desk, ref, report.not_sent, "its approval recorded")
+    assert Order.get_by_id(ref.order_id).refunded_fen == 0
+
+
+def test_by_id_and_forced_the_same(desk: Desk) -> None:
+    ref = approved_refund(desk, "success")
+    _sql(desk, "UPDATE refund SET amount_fen = amount_fen + 1 WHERE id = ?", ref.id)
+    report = send(desk, refund_ids=[ref.id], force=True)
+    _refused(desk, ref, report.not_sent, "its approval recorded")
+
+
+def test_refunds_beyond_what_was_paid_are_not_sent(desk: Desk) -> None:
+    ref = approved_refund(desk, "success")
+    _sql(desk, "UPDATE orders SET paid_fen = 100 WHERE id = ?", ref.order_id)
+    report = send(desk)
+    _refused(desk, ref, report.not_sent, "more than the")
+
+
+def test_a_refund_no_approval_names_is_not_sent(desk: Desk) -> None:
+    ref = approved_refund(desk, "success")
+    _sql(desk, "UPDATE order_event SET data = json_set(data, '$.refund_no', 'X') "
+               "WHERE order_id = ? AND action LIKE '%approved'", ref.order_id)
+    report = send(desk)
+    _refused(desk, ref, report.not_sent, "no approval")
+
+
+def test_split_partial_refunds_within_paid_all_go(desk: Desk) -> None:
+    no = order(desk, "delivered", gateway_id=sandbox(desk, "success"), paid_fen=90_00, quantity=3)
+    for _ in range(3):
+        changes, rid = reqs.open_request(desk, no, ReasonCode.MERCHANT_FAULT, amount_fen=30_00)
+        if rid is not None and not changes.refund_ids:
+            reqs.approve(desk, rid)
+    report = send(desk)
+    assert report.succeeded == Refund.select().count() == 3 and not report.not_sent
+
+
+@pytest.mark.parametrize(("gross", "net", "approved", "paid", "total", "ok"), [
+    (5000, 5000, (5000, 5000), 10000, 10000, True),
+    (5000, 4900, (5000, 4900), 10000, 5000, True),
+    (5001, 5000, (5000, 5000), 10000, 5001, False),
+    (5000, 5001, (5000, 5000), 10000, 5000, False),
+    (5000, 5000, None, 10000, 5000, False),
+    (5000, 5000, (5000, 5000), 9999, 10000, False),
+])
+def test_the_rule(gross: int, net: int, approved: tuple[int, int] | None, paid: int, total: int, ok: bool) -> None:
+    why = send_refusal(gross_fen=gross, net_fen=net, approved=approved, paid_fen=paid, order_refunds_gross_fen=total)
+    assert (why is None) is ok
+    if why is not None:
+        assert why[0] and why[1] and "not sent" in why[1]
