@@ -123,6 +123,7 @@
     </message>
     <message>
         <source>密钥保险箱</source>
+        <extracomment>SQLite page cache per connection in the window (``Desk.hold_page_cache``), in KiB.</extracomment>
         <translation>Key vault</translation>
     </message>
     <message>
