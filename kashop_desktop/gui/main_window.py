@@ -28,6 +28,7 @@ from .dialogs.import_orders import ImportDialog
 from .dialogs.operators import SignInDialog
 from .dialogs.restore_backup import RestoreBackupDialog
 from .dialogs.vault import VaultDialog
+from .elided_label import ElidedLabel
 from .i18n import error_text, refund_state_label, switch_language
 from .orders_page import OrdersPage
 from .pages.codes import CodesPage
@@ -46,7 +47,6 @@ from .qt import (
     QCoreApplication,
     QGuiApplication,
     QKeySequence,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -161,17 +161,18 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.path_label = QLabel(self.tr("数据文件：{path}").format(path=self.ctx.desk.db_path))
-        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.gateway_label = QLabel()
-        self.refunds_label = QLabel()
-        self.operator_label = QLabel()
+        # Every label gives way on a narrow window (… and the whole text in the tooltip) rather
+        # than making the window wider than a 1024-pixel screen.
+        self.path_label = ElidedLabel(self.tr("数据文件：{path}").format(path=self.ctx.desk.db_path))
+        self.gateway_label = ElidedLabel()
+        self.refunds_label = ElidedLabel()
+        self.operator_label = ElidedLabel()
         self.switch_button = QPushButton(self.tr("切换操作员"))
         self.switch_button.setFlat(True)
         self.switch_button.setToolTip(self.tr("换一位操作员登录（之后的操作记在新登录者名下）"))
         self.switch_button.clicked.connect(lambda: self.ctx.start(self.switch_operator()))
         bar.addWidget(self.path_label, 1)
-        self.stock_label = QLabel()
+        self.stock_label = ElidedLabel()
         self.stock_label.setStyleSheet("color:#a32020;")
         bar.addPermanentWidget(self.stock_label)
         bar.addPermanentWidget(self.gateway_label)

@@ -213,3 +213,36 @@ def test_a_big_shops_tab_labels_stay_whole_on_a_small_laptop_screen(qtbot: Any, 
         remove_translators(app, translators)
         ctx.worker.shutdown()
 
+
+
+def test_long_status_bar_texts_never_make_the_window_wider_than_a_small_screen(qtbot: Any, demo_desk: Desk,
+                                                                              tmp_path: Path) -> None:
+    from kashop_desktop.gui.context import DeskContext
+    from kashop_desktop.gui.i18n import install_translator, remove_translators
+    from kashop_desktop.gui.main_window import MainWindow
+    from kashop_desktop.gui.qt import QApplication, QSettings
+
+    app = QApplication.instance()
+    translators = install_translator(app, "en")
+    ctx = DeskContext(demo_desk)
+    try:
+        window = MainWindow(ctx, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+        qtbot.addWidget(window)
+        window.persist_layout = False
+        long_name = "NetEase Cloud Music vinyl membership, annual card (physical, gift box edition)"
+        window.stock_label.setText(f"Low stock: {long_name}; Tencent Video VIP season card")
+        window.stock_label.setVisible(True)
+        window.operator_label.setText("Operator: Wang Xiaoming the night-shift clerk (clerk)")
+        window.resize(1024, 640)
+        window.show()
+        qtbot.waitExposed(window)
+        QApplication.processEvents()
+        assert window.minimumSizeHint().width() <= 1024
+        assert window.width() == 1024
+        label = window.stock_label
+        assert label.width() < label.sizeHint().width()  # cut with …, not widening the window
+        label.repaint()
+        assert long_name in label.toolTip()  # the whole text where the label is cut
+    finally:
+        remove_translators(app, translators)
+        ctx.worker.shutdown()
