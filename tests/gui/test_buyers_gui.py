@@ -61,8 +61,9 @@ def test_note_block_hold_unblock_and_release_from_the_detail(qtbot, ctx, shop, p
     dialog = run_dialog(qtbot, field.block_button, BlockBuyerDialog, lambda d: (
         d.problem() is not None and d.reason.setText("盗刷的支付账户")))
     assert "2 个未发货的订单" in dialog.plan.text()
-    qtbot.waitUntil(lambda: field.blocked.isVisible(), timeout=5000)
-    assert "2 个未发货订单扣留待审" in page.detail.notice.text()
+    # The block's own message, not a reload's: the flag may show first when the list reloads.
+    qtbot.waitUntil(lambda: field.blocked.isVisible() and "2 个未发货订单扣留待审" in page.detail.notice.text(),
+                    timeout=5000)
     banner = page.detail.hold
     assert banner.isVisible() and "盗刷的支付账户" in banner.text.text() and banner.release_all.isVisible()
     deliver = page.detail.buttons["deliver"]
