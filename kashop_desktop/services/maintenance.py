@@ -29,6 +29,7 @@ from ..store import db as store_db
 from ..store.backups import BackupInfo, RefundSince
 from ..store.db import LATEST
 from ..store.schema3 import duplicate_trade_nos, trade_nos_across_accounts
+from . import state_check
 from .desk import Desk
 
 __all__ = ["BackupInfo", "BackupSettings", "CheckReport", "RefundSince", "RestoreReport", "auto_backup",
@@ -69,6 +70,9 @@ class CheckReport:
     #: The reports' summary tables (``store.report_tables``) that disagree with the orders,
     #: timeline and requests (``rebuild_reports`` mends them); not judged while an import runs.
     report_tables_wrong: list[str] = field(default_factory=list)
+    #: State rows that disagree with the chained events that made them (``state_check``): a refund's
+    #: amount and its approval, refunds above what was paid, a voided 卡密 back on sale; (zh, en).
+    state_disagreements: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -295,10 +299,11 @@ def check(desk: Desk) -> CheckReport:
     key, key_message = code_key_state(desk)
     log_rows, breaks = verify_log(desk)
     reports_wrong = [] if running else report_tables.differences(db.connection())
+    states = state_check.disagreements(db.connection())
     ok = (integrity == "ok" and fk == 0 and counts_match and version == LATEST and not duplicates and not unknown
-          and key_message is None and not breaks and not reports_wrong)
+          and key_message is None and not breaks and not reports_wrong and not states)
     return CheckReport(ok, integrity, fk, version, orders, counts_match, duplicates, unknown, running, key, key_message,
-                       log_rows, breaks, reports_wrong)
+                       log_rows, breaks, reports_wrong, states)
 
 
 def rebuild_reports(desk: Desk) -> list[str]:

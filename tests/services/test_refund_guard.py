@@ -7,12 +7,15 @@ import json
 
 import pytest
 
+from kashop_desktop.domain.codes import CodeState
 from kashop_desktop.domain.order import ReasonCode
 from kashop_desktop.domain.refunds import send_refusal
 from kashop_desktop.services import requests as reqs
+from kashop_desktop.services.codes import move_codes
 from kashop_desktop.services.desk import Desk
+from kashop_desktop.services.maintenance import check
 from kashop_desktop.services.refund_queue import UNAPPROVED_AMOUNT
-from kashop_desktop.store.models import Order, OrderEvent, Refund
+from kashop_desktop.store.models import CardCode, Order, OrderEvent, Refund
 
 from .helpers import order, sandbox
 from .test_refund_queue import approved_refund, ledger, send
@@ -88,3 +91,32 @@ def test_the_rule(gross: int, net: int, approved: tuple[int, int] | None, paid: 
     assert (why is None) is ok
     if why is not None:
         assert why[0] and why[1] and "not sent" in why[1]
+
+
+def _disagreements(desk: Desk) -> list[str]:
+    report = check(desk)
+    if report.state_disagreements:
+        assert not report.ok
+    return [en for _, en in report.state_disagreements]
+
+
+def test_check_compares_refunds_orders_and_codes_with_their_events(desk: Desk) -> None:
+    ref = approved_refund(desk, "success")
+    assert _disagreements(desk) == [] and check(desk).ok
+    _sql(desk, "UPDATE refund SET amount_fen = 100000, gross_fen = 100000 WHERE id = ?", ref.id)
+    found = _disagreements(desk)
+    assert len(found) == 2 and not check(desk).ok
+    assert f"refund #{ref.id}" in found[0] and "its approval recorded" in found[0]
+    assert "exceed" in found[1]  # ¥1000 of refunds on a ¥68 order
+
+
+def test_check_finds_a_lowered_paid_amount_and_a_voided_code_back_on_sale(desk: Desk) -> None:
+    ref = approved_refund(desk, "success")
+    _sql(desk, "UPDATE orders SET paid_fen = 1 WHERE id = ?", ref.order_id)
+    assert any("exceed the ¥0.01 paid" in d for d in _disagreements(desk))
+    _sql(desk, "UPDATE orders SET paid_fen = 6800 WHERE id = ?", ref.order_id)
+    code = CardCode.select().where(CardCode.state == "available").order_by(CardCode.id).get()
+    move_codes(desk, [code.id], CodeState.VOID)
+    assert _disagreements(desk) == []
+    _sql(desk, "UPDATE card_code SET state = 'available' WHERE id = ?", code.id)
+    assert _disagreements(desk) == [f"卡密 #{code.id} was voided (see the inventory log) but is now available"]

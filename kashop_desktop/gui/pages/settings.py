@@ -295,7 +295,7 @@ class SettingsPage(QWidget):
             return None
         finally:
             self.check_button.setEnabled(True)
-        lines = [pick(b.zh, b.en) for b in report.log_breaks]
+        lines = [pick(b.zh, b.en) for b in report.log_breaks] + [pick(*d) for d in report.state_disagreements]
         if report.integrity != "ok" or report.foreign_key_problems:
             lines.append(self.tr("数据文件完整性检查未通过：{result}").format(result=report.integrity))
         if report.report_tables_wrong:

@@ -1,0 +1,79 @@
+"""The state tables against the chained logs: what ``check`` finds when a row was edited behind the desk.
+
+The chains (``store.chain``) show a log row changed outside the desk; these queries show a state
+row (a refund, an order's money, a 卡密) that no longer agrees with the chained events that made
+it, which a one-line UPDATE of the state table alone leaves behind. Each rule names its first
+disagreement (lowest id), in Chinese and English. All amounts are integer fen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.money import format_yuan
+from ..domain.refund_states import NOT_PAID_REFUND_STATES
+
+__all__ = ["disagreements"]
+
+_NOT_PAID = ", ".join(f"'{s.value}'" for s in NOT_PAID_REFUND_STATES)
+
+#: A refund whose amounts differ from those its approval event recorded, or that no approval names.
+_REFUND_VS_APPROVAL = """
+SELECT r.id, o.order_no, r.refund_no, r.gross_fen, r.amount_fen, e.gross, e.net
+FROM refund r JOIN orders o ON o.id = r.order_id
+LEFT JOIN (SELECT json_extract(data, '$.refund_no') AS no, json_extract(data, '$.gross_fen') AS gross,
+                  json_extract(data, '$.net_fen') AS net
+           FROM order_event WHERE action IN ('approved', 'auto_approved') AND json_valid(data)) e
+       ON e.no = r.refund_no
+WHERE e.no IS NULL OR e.gross IS NOT r.gross_fen OR e.net IS NOT r.amount_fen
+ORDER BY r.id LIMIT 1
+"""
+
+#: An order whose refunds (not failed or withdrawn), or whose refunded and in-flight money, exceed what was paid.
+_REFUNDS_OVER_PAID = f"""
+SELECT o.order_no, o.paid_fen, MAX(COALESCE(x.total, 0), o.refunded_fen + o.refund_pending_fen)
+FROM orders o LEFT JOIN (SELECT order_id, SUM(gross_fen) AS total FROM refund
+                         WHERE state NOT IN ({_NOT_PAID}) GROUP BY order_id) x ON x.order_id = o.id
+WHERE COALESCE(x.total, 0) > o.paid_fen OR o.refunded_fen + o.refund_pending_fen > o.paid_fen
+ORDER BY o.id LIMIT 1
+"""
+
+#: A 卡密 its inventory timeline voided (final) that is no longer void.
+_VOIDED_CODE_BACK = """
+SELECT c.id, c.state FROM card_code c
+WHERE c.state != 'void' AND EXISTS (SELECT 1 FROM code_event e WHERE e.code_id = c.id AND e.action = 'void')
+ORDER BY c.id LIMIT 1
+"""
+
+
+def disagreements(con: Any) -> list[tuple[str, str]]:
+    """The first disagreement of each rule between the state tables and the chained logs, as
+    (zh, en) messages; empty when they agree. Read-only, on connection ``con``."""
+    found: list[tuple[str, str]] = []
+    row = con.execute(_REFUND_VS_APPROVAL).fetchone()
+    if row is not None:
+        rid, order_no, refund_no, gross, net, a_gross, a_net = row
+        if a_gross is None and a_net is None:
+            found.append((f"退款 #{rid}（{order_no}，{refund_no}）没有批准记录写明它",
+                          f"refund #{rid} ({order_no}, {refund_no}) is named by no approval in the timeline"))
+        else:
+            found.append((f"退款 #{rid}（{order_no}）金额 ¥{_y(net)}（扣款 ¥{_y(gross)}）与批准记录的 ¥{_y(a_net)}"
+                          f"（扣款 ¥{_y(a_gross)}）不一致",
+                          f"refund #{rid} ({order_no}) is ¥{_y(net)} (gross ¥{_y(gross)}) but its approval recorded "
+                          f"¥{_y(a_net)} (gross ¥{_y(a_gross)})"))
+    row = con.execute(_REFUNDS_OVER_PAID).fetchone()
+    if row is not None:
+        order_no, paid, refunds = row
+        found.append((f"订单 {order_no} 的退款 ¥{_y(refunds)} 超过实付 ¥{_y(paid)}",
+                      f"order {order_no}'s refunds of ¥{_y(refunds)} exceed the ¥{_y(paid)} paid"))
+    row = con.execute(_VOIDED_CODE_BACK).fetchone()
+    if row is not None:
+        code_id, state = row
+        found.append((f"卡密 #{code_id} 已作废（见卡密库存日志），现在却是 {state}",
+                      f"卡密 #{code_id} was voided (see the inventory log) but is now {state}"))
+    return found
+
+
+def _y(fen: object) -> str:
+    """Yuan text for a stored amount; a value that is not an integer is shown as stored."""
+    return format_yuan(fen) if isinstance(fen, int) else str(fen)
