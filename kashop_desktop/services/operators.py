@@ -55,7 +55,8 @@ class OperatorView:
 
 
 def _view(row: Operator, now: datetime) -> OperatorView:
-    locked = from_epoch(row.locked_until) if row.locked_until and row.locked_until > to_epoch(now) else None
+    held = lock_time(row.locked_until)
+    locked = from_epoch(held) if held is not None and held > to_epoch(now) else None
     created = from_epoch(row.created_at)
     assert created is not None
     return OperatorView(row.name, Role.of(row.role), row.approve_limit_fen, row.disabled_at is None,
@@ -201,9 +202,10 @@ def sign_in(desk: Desk, name: str, password: str, *, record: bool = True) -> Ide
     if row.disabled_at is not None:
         desk.log("sign_in_failed", row.name, "disabled")
         raise DomainError("operator_disabled", f"操作员 {row.name} 已停用", f"operator {row.name} is disabled")
-    if row.locked_until and row.locked_until > to_epoch(now):
+    held = lock_time(row.locked_until)
+    if held is not None and held > to_epoch(now):
         desk.log("sign_in_failed", row.name, "locked")
-        raise _locked(row.name, row.locked_until)
+        raise _locked(row.name, held)
     if not _verified(row.password_hash, password):
         raise _failed(desk, row, now)
     who = Identity(row.name, Role.of(row.role), row.approve_limit_fen)
@@ -230,13 +232,39 @@ def _verified(stored: str, password: str) -> bool:
 
 
 def _failed(desk: Desk, row: Operator, now: datetime) -> DomainError:
-    tries = (row.failed_tries or 0) + 1
-    locked_until = to_epoch(now + timedelta(seconds=LOCK_SECONDS)) if tries >= MAX_TRIES else None
+    """Count one wrong password. The count is one ``failed_tries = failed_tries + 1`` inside the
+    IMMEDIATE transaction that reads it back, so guesses made at once by several processes are
+    each counted and the fifth in a row locks, whichever process makes it."""
+    now_s = to_epoch(now)
     with desk.atomic():
-        Operator.update(failed_tries=0 if locked_until else tries, locked_until=locked_until
-                        ).where(Operator.id == row.id).execute()
+        Operator.update(failed_tries=Operator.failed_tries + 1).where(Operator.id == row.id).execute()
+        tries, current = desk.db.connection().execute(
+            "SELECT failed_tries, locked_until FROM operator WHERE id = ?", (row.id,)).fetchone()
+        tries = int(tries)
+        held = lock_time(current)
+        if held is not None and held > now_s:  # another guess locked it meanwhile: it stays locked
+            locked_until: int | None = held
+        elif tries >= MAX_TRIES:
+            locked_until = to_epoch(now + timedelta(seconds=LOCK_SECONDS))
+            Operator.update(failed_tries=0, locked_until=locked_until).where(Operator.id == row.id).execute()
+        else:
+            locked_until = None
         desk.log("sign_in_failed", row.name, "wrong password", {"tries": tries, "locked": locked_until is not None})
     return _locked(row.name, locked_until) if locked_until else _wrong()
+
+
+def lock_time(value: object) -> int | None:
+    """A stored ``locked_until`` as epoch seconds, or None when there is none or it does not read
+    as a whole number (a value edited outside the desk counts as no lock: the tries go on counting
+    and the next lock writes a proper one)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value)) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _locked(name: str, until: int) -> DomainError:

@@ -1,0 +1,48 @@
+"""Lock-out under guesses made at once, and a lock value edited outside the desk."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kashop_desktop.domain.errors import DomainError
+from kashop_desktop.domain.roles import OWNER_NAME, Role
+from kashop_desktop.services import operators
+from kashop_desktop.services.desk import Desk
+from kashop_desktop.store.models import AuditEvent, Operator
+
+
+def _team(desk: Desk) -> None:
+    operators.set_password(desk, OWNER_NAME, "owner-secret")
+    operators.add(desk, "Bob", Role.CLERK, "clerk-secret")
+
+
+def test_guesses_read_before_each_other_write_are_each_counted(desk: Desk) -> None:
+    """Each process read the row (failed_tries 0) before any of them wrote its failure: the
+    count is still one per guess, and the fifth locks."""
+    _team(desk)
+    seen_by_all = Operator.get(Operator.name == "Bob")  # as every parallel sign-in read it
+    outcomes = []
+    for _ in range(5):
+        outcomes.append(operators._failed(desk, seen_by_all, desk.now()).code)
+    assert outcomes == ["sign_in_failed"] * 4 + ["operator_locked"]
+    assert Operator.get(Operator.name == "Bob").locked_until is not None
+    tries = [e.data for e in AuditEvent.select().where(AuditEvent.action == "sign_in_failed")]
+    assert [json.loads(d)["tries"] for d in tries] == [1, 2, 3, 4, 5]
+    # a sixth guess that read the row before the lock keeps it locked, not reset
+    assert operators._failed(desk, seen_by_all, desk.now()).code == "operator_locked"
+    with pytest.raises(DomainError) as still:
+        operators.sign_in(desk, "Bob", "clerk-secret")
+    assert still.value.code == "operator_locked"
+
+
+def test_a_lock_value_that_does_not_read_is_a_message_not_a_crash(desk: Desk) -> None:
+    _team(desk)
+    with desk.atomic():
+        desk.db.connection().execute("UPDATE operator SET locked_until = 'soon' WHERE name = 'Bob'")
+    assert [o.locked_until for o in operators.list_operators(desk) if o.name == "Bob"] == [None]
+    with pytest.raises(DomainError) as wrong:
+        operators.sign_in(desk, "Bob", "guess")
+    assert wrong.value.code == "sign_in_failed"
+    assert operators.sign_in(desk, "Bob", "clerk-secret").name == "Bob"
