@@ -101,16 +101,27 @@ def authenticate(desk: Any, args: argparse.Namespace) -> None:
 
 
 def _password() -> str:
-    import getpass
     import os
 
     password = os.environ.get(PASSWORD_ENV)
     if password is not None:
         return password
     if sys.stdin is not None and sys.stdin.isatty():
-        return getpass.getpass("密码 / password: ")
+        return ask_secret("密码 / password: ")
     raise UsageError(f"--operator 需要密码：设环境变量 {PASSWORD_ENV}，或在终端里运行以便提示输入\n"
                      f"--operator needs a password: set {PASSWORD_ENV}, or run on a terminal to be asked")
+
+
+def ask_secret(prompt: str) -> str:
+    """A password typed on the terminal without echo; end of input there (Ctrl+D) is a usage error
+    (``UsageError``, exit 2) saying nothing was done, not a crash."""
+    import getpass
+
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        raise UsageError("没有输入密码（输入已结束），什么都没有做\n"
+                         "no password was typed (end of input); nothing was done") from None
 
 
 def amount(text: str | None) -> int | None:

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from .common import add_command, add_noun, run_with_desk
+from .common import add_command, add_noun, ask_secret, run_with_desk
 from .helptext import JSON_HELP, T
 from .output import EXIT_OK, UsageError, print_json, table, zh
 
@@ -63,16 +63,14 @@ def _limit(text: str | None) -> int | None:
 
 def new_password() -> str:
     """The new password from KASHOP_NEW_PASSWORD, or typed twice on a terminal (UsageError otherwise)."""
-    import getpass
-
     password = os.environ.get(NEW_PASSWORD_ENV)
     if password is not None:
         return password
     if sys.stdin is None or not sys.stdin.isatty():
         raise UsageError(f"需要新密码：设环境变量 {NEW_PASSWORD_ENV}，或在终端里运行以便输入\n"
                          f"a new password is needed: set {NEW_PASSWORD_ENV}, or run on a terminal to type it")
-    first = getpass.getpass("新密码 / new password: ")
-    if getpass.getpass("再输一次 / again: ") != first:
+    first = ask_secret("新密码 / new password: ")
+    if ask_secret("再输一次 / again: ") != first:
         raise UsageError("两次输入的密码不一样，什么都没有改\nthe two passwords differ; nothing was changed")
     return first
 
