@@ -254,8 +254,15 @@ class Desk:
         return over_limit(who.name, who.approve_limit_fen or 0, amount_fen)
 
     def setting(self, key: str, default: Any = None) -> Any:
+        """Setting ``key`` as stored (JSON), or ``default`` when it is not set. A stored value that
+        does not parse (edited outside the desk) is refused as ``setting_unreadable`` (DomainError)."""
         row = Setting.get_or_none(Setting.key == key)
-        return json.loads(row.value) if row else default
+        if row is None:
+            return default
+        try:
+            return json.loads(row.value)
+        except (TypeError, ValueError):
+            raise unreadable_setting(key) from None
 
     def set_setting(self, key: str, value: Any) -> None:
         """Store a setting (JSON) and write the change to the shop log with the operator.
@@ -278,7 +285,11 @@ class Desk:
 
     def policy(self) -> CancelPolicy:
         if self._policy_cache is None:
-            self._policy_cache = CancelPolicy.from_dict(self.setting("policy", {}) or {})
+            stored = self.setting("policy", {}) or {}
+            try:
+                self._policy_cache = CancelPolicy.from_dict(stored)
+            except (AttributeError, TypeError, ValueError):  # not an object of known keys and values
+                raise unreadable_setting("policy") from None
         return self._policy_cache
 
     def set_policy(self, policy: CancelPolicy) -> None:
@@ -296,3 +307,13 @@ class Desk:
             return base
         overrides = json.loads(product.policy_overrides or "{}")
         return base.with_overrides(overrides)
+
+
+def unreadable_setting(key: str) -> DomainError:
+    """The refusal for a stored setting that does not read (edited outside the desk)."""
+    return DomainError("setting_unreadable",
+                       f"设置 {key} 已损坏，无法读取（在软件之外被改过）：请店主重新保存该设置，或从备份恢复；"
+                       "kashop-desktop check 会列出与操作日志不符的设置",
+                       f"the setting {key} is damaged and cannot be read (edited outside the desk): the owner "
+                       "saves it again or restores a backup; kashop-desktop check lists settings that disagree "
+                       "with the log")

@@ -8,6 +8,7 @@ disagreement (lowest id), in Chinese and English. All amounts are integer fen.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..domain.money import format_yuan
@@ -71,7 +72,37 @@ def disagreements(con: Any) -> list[tuple[str, str]]:
         code_id, state = row
         found.append((f"卡密 #{code_id} 已作废（见卡密库存日志），现在却是 {state}",
                       f"卡密 #{code_id} was voided (see the inventory log) but is now {state}"))
+    found.extend(_settings(con))
     return found
+
+
+#: The value each setting's last setting_changed entry in the shop log recorded.
+_LOGGED_SETTINGS = """
+SELECT a.subject, a.data, s.value FROM audit_event a LEFT JOIN setting s ON s.key = a.subject
+WHERE a.id IN (SELECT MAX(id) FROM audit_event WHERE action = 'setting_changed' GROUP BY subject)
+ORDER BY a.subject
+"""
+
+
+def _settings(con: Any) -> list[tuple[str, str]]:
+    """The first setting whose stored value is not the one its last setting_changed entry recorded
+    (changed or removed outside the desk), or that does not parse. Settings the desk keeps
+    without logging them (counters, the store's id) have no entry and are not compared."""
+    for key, data, stored in con.execute(_LOGGED_SETTINGS):
+        try:
+            logged = json.loads(data)["value"]
+        except (TypeError, ValueError, KeyError):
+            continue  # the entry itself is damaged: the chain check names it
+        try:
+            value = json.loads(stored) if stored is not None else _MISSING
+        except (TypeError, ValueError):
+            return [(f"设置 {key} 无法读取（不是有效的 JSON）", f"the setting {key} does not parse (not valid JSON)")]
+        if value != logged:
+            return [(f"设置 {key} 与操作日志最后记录的值不一致", f"the setting {key} differs from the value the log last recorded")]
+    return []
+
+
+_MISSING = object()
 
 
 def _y(fen: object) -> str:

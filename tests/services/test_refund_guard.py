@@ -8,6 +8,7 @@ import json
 import pytest
 
 from kashop_desktop.domain.codes import CodeState
+from kashop_desktop.domain.errors import DomainError
 from kashop_desktop.domain.order import ReasonCode
 from kashop_desktop.domain.refunds import send_refusal
 from kashop_desktop.services import requests as reqs
@@ -120,3 +121,16 @@ def test_check_finds_a_lowered_paid_amount_and_a_voided_code_back_on_sale(desk: 
     assert _disagreements(desk) == []
     _sql(desk, "UPDATE card_code SET state = 'available' WHERE id = ?", code.id)
     assert _disagreements(desk) == [f"卡密 #{code.id} was voided (see the inventory log) but is now available"]
+
+
+def test_check_compares_the_settings_with_the_log_and_a_broken_one_is_a_message(desk: Desk) -> None:
+    desk.set_policy(desk.policy().with_overrides({"cooling_off_minutes": 12}))
+    assert _disagreements(desk) == []
+    _sql(desk, "UPDATE setting SET value = json_set(value, '$.cooling_off_minutes', 600) WHERE key = 'policy'")
+    assert _disagreements(desk) == ["the setting policy differs from the value the log last recorded"]
+    _sql(desk, "UPDATE setting SET value = '{broken' WHERE key = 'policy'")
+    desk._policy_cache = None  # as a fresh process reads it
+    assert _disagreements(desk) == ["the setting policy does not parse (not valid JSON)"]
+    with pytest.raises(DomainError) as refused:
+        desk.policy()
+    assert refused.value.code == "setting_unreadable" and "policy" in refused.value.en

@@ -1,0 +1,31 @@
+"""Values edited outside the desk that do not read: a clear message and an exit status, never exit 70."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from kashop_desktop.services.desk import Desk
+
+
+def _run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([sys.executable, "-m", "kashop_desktop", *args, "--data-dir", str(data_dir)],
+                          capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
+
+
+def test_a_policy_that_does_not_parse(data_dir: Path) -> None:
+    desk = Desk.open(data_dir)
+    desk.set_policy(desk.policy().with_overrides({"cooling_off_minutes": 12}))
+    desk.close()
+    with sqlite3.connect(data_dir / "kashop.sqlite3") as con:
+        con.execute("UPDATE setting SET value = '{broken' WHERE key = 'policy'")
+    shown = _run(data_dir, "policy", "show")
+    assert shown.returncode == 1, shown.stderr
+    assert "the setting policy is damaged" in shown.stderr and "Traceback" not in shown.stderr
+    checked = _run(data_dir, "check")
+    assert checked.returncode == 1
+    assert "the setting policy does not parse" in checked.stdout
