@@ -13,8 +13,9 @@ from .output import EXIT_OK, UsageError, print_json, table, zh
 
 NEW_PASSWORD_ENV = "KASHOP_NEW_PASSWORD"
 NAME_HELP = T("操作员名字", "the operator's name")
-LIMIT_HELP = T("审批额度（元）：店员可批准的单笔退款上限；不写则不限", "approval limit (yuan): the largest refund a clerk "
-               "may approve; none when left out")
+LIMIT_HELP = T("审批额度（元）：店员在一个订单上批准的退款合计上限（拆成几笔也合计）；不写则店员批准不受额度限制",
+               "approval limit (yuan): the most a clerk may approve in refunds on one order, parts added up; "
+               "left out, the clerk's approvals are not limited")
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:

@@ -92,8 +92,18 @@ def refusal(name: str, role: Role, right: Right) -> PermissionRefused:
         f"operator {name} ({role.en}) may not {right.en}; ask the owner.", name, right.code)
 
 
-def over_limit(name: str, limit_fen: int, amount_fen: int) -> PermissionRefused:
-    """The refusal of a refund above an operator's approval limit."""
+def over_limit(name: str, limit_fen: int, amount_fen: int, already_fen: int = 0) -> PermissionRefused:
+    """The refusal of a refund above an operator's approval limit: ``amount_fen`` this refund,
+    ``already_fen`` what the operator approved on the same order before (gross, fen)."""
+    if already_fen:
+        total = already_fen + amount_fen
+        return PermissionRefused(
+            "over_approval_limit",
+            f"操作员 {name} 的审批额度是每单 ¥{format_yuan(limit_fen)}：此前已批准本单 ¥{format_yuan(already_fen)}，"
+            f"加上这笔 ¥{format_yuan(amount_fen)} 共 ¥{format_yuan(total)}，超出额度，请让店主审批。",
+            f"operator {name} may approve up to ¥{format_yuan(limit_fen)} per order: they approved "
+            f"¥{format_yuan(already_fen)} of this order before, with this ¥{format_yuan(amount_fen)} that is "
+            f"¥{format_yuan(total)}: ask the owner.", name, "approve_limit")
     return PermissionRefused(
         "over_approval_limit",
         f"操作员 {name} 的审批额度是 ¥{format_yuan(limit_fen)}，这笔退款 ¥{format_yuan(amount_fen)} 超出额度，请让店主审批。",

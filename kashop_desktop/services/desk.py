@@ -245,13 +245,15 @@ class Desk:
             self.log_refusal(exc)
         raise exc
 
-    def over_limit(self, amount_fen: int) -> PermissionRefused | None:
+    def over_limit(self, amount_fen: int, already_fen: int = 0) -> PermissionRefused | None:
         """The refusal when the operator may not approve a refund of ``amount_fen`` (gross, fen)
-        by their approval limit, else None (the owner is never limited)."""
+        by their approval limit, else None (the owner is never limited). The limit is per order:
+        ``already_fen`` is what the operator approved on the same order before (gross, fen), so
+        splitting a refund into parts does not get round it."""
         who = self.operator
-        if who is None or within_limit(who.role, who.approve_limit_fen, amount_fen):
+        if who is None or within_limit(who.role, who.approve_limit_fen, already_fen + amount_fen):
             return None
-        return over_limit(who.name, who.approve_limit_fen or 0, amount_fen)
+        return over_limit(who.name, who.approve_limit_fen or 0, amount_fen, already_fen)
 
     def setting(self, key: str, default: Any = None) -> Any:
         """Setting ``key`` as stored (JSON), or ``default`` when it is not set. A stored value that

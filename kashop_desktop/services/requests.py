@@ -22,9 +22,9 @@ from ..domain.errors import DomainError, StoreError
 from ..domain.money import format_yuan
 from ..domain.order import BuyerHistory, Channel, ReasonCode, RequestFacts
 from ..domain.policy import CancelPolicy
-from ..domain.refund_states import NO_GATEWAY, RefundStatus, status_on_approval
+from ..domain.refund_states import NO_GATEWAY, NOT_PAID_REFUND_STATES, RefundStatus, status_on_approval
 from ..domain.refunds import RefundBreakdown, breakdown
-from ..domain.roles import PermissionRefused, Right
+from ..domain.roles import PermissionRefused, Right, Role
 from ..domain.states import OrderStatus, check_transition
 from ..gateways.base import Capability
 from ..gateways.registry import classes_for, discover
@@ -390,14 +390,21 @@ def _approve_batch(
     histories = _histories(desk, [o for _, o, _ in items])
     policies: dict[int | None, CancelPolicy] = {pid: desk.product_policy(p) for pid, p in products.items()}
     rows = _ApprovalRows(operator=operator_name(desk.db))
+    approved_by: dict[int, int] = {}  # order id -> gross fen this operator approved on it (the limit is per order)
+    who = desk.operator
+    limited = who is not None and who.role is not Role.OWNER and who.approve_limit_fen is not None
     for req, order, amount in items:
         try:
             plan = _plan_approval(req, order, amount, now, policies.get(order.product_id, desk.policy()), accounts,
                                   classes, confirm_non_idempotent, histories.get(order.buyer_ref_id, BuyerHistory(0)),
                                   desk.holidays())
-            limit = desk.over_limit(plan[0].gross_fen) if state == "approved" else None  # rules' own: not limited
-            if limit is not None:
-                raise limit
+            if state == "approved" and limited:  # the rules' own approvals are not limited
+                if order.id not in approved_by:
+                    approved_by[order.id] = _approved_by(desk, order.id, rows.operator)
+                limit = desk.over_limit(plan[0].gross_fen, approved_by[order.id])
+                if limit is not None:
+                    raise limit
+                approved_by[order.id] += plan[0].gross_fen
         except DomainError as exc:
             if raise_single:
                 raise
@@ -418,6 +425,17 @@ def _approve_batch(
                                                                   chunk)}
     changes.counts_changed = bool(rows.orders)
     return changes
+
+
+def _approved_by(desk: Desk, order_id: int, operator: str) -> int:
+    """Gross fen of the order's refunds that ``operator`` approved by hand and that were not
+    failed or withdrawn (what their per-order approval limit has already covered)."""
+    marks = ",".join("?" * len(NOT_PAID_REFUND_STATES))
+    (total,) = desk.db.connection().execute(
+        "SELECT COALESCE(SUM(r.gross_fen), 0) FROM refund r JOIN cancel_request c ON c.id = r.request_id "
+        f"WHERE r.order_id = ? AND r.operator = ? AND c.state = 'approved' AND r.state NOT IN ({marks})",
+        (order_id, operator, *(s.value for s in NOT_PAID_REFUND_STATES))).fetchone()
+    return int(total)
 
 
 def _add_approval(

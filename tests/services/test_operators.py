@@ -275,6 +275,25 @@ def test_a_clerk_approves_refunds_up_to_the_limit_only(shop: tuple[Desk, dict[st
     assert approved.operator == "小王"
 
 
+def test_a_clerks_limit_covers_the_orders_refunds_they_approve_so_splitting_does_not_help(
+        shop: tuple[Desk, dict[str, Any]]) -> None:
+    desk, info = shop
+    order_no = CancelRequest.get_by_id(info["request"]).order.order_no
+    _as(desk, "小王", Role.CLERK, 50_00)
+    requests.approve(desk, info["request"], amount_fen=30_00)
+    _, second = requests.open_request(desk, order_no, ReasonCode.OTHER, amount_fen=30_00)
+    with pytest.raises(PermissionRefused) as refused:
+        requests.approve(desk, second or 0)  # ¥30 + ¥30 on one order: above ¥50
+    assert refused.value.code == "over_approval_limit" and "60.00" in refused.value.en
+    assert [s.code for s in requests.bulk_approve(desk, [second or 0]).skipped] == ["over_approval_limit"]
+    requests.approve(desk, second or 0, amount_fen=20_00)  # ¥50 in all: within
+    _, third = requests.open_request(desk, order_no, ReasonCode.OTHER, amount_fen=10_00)
+    _as(desk, OWNER_NAME, Role.OWNER)
+    requests.approve(desk, third or 0)  # the owner is not limited
+    assert sum(r.gross_fen for r in Refund.select().where(Refund.order == Order.get(Order.order_no == order_no).id)) \
+        == 60_00
+
+
 def test_reads_need_no_right(shop: tuple[Desk, dict[str, Any]]) -> None:
     desk, info = shop
     from kashop_desktop.services import views
