@@ -203,11 +203,19 @@ class Desk:
 
     # ---- operators and the shop log -------------------------------------------------------------
     def sole_owner(self) -> Identity | None:
-        """The owner when the shop has a single active operator (no sign-in), else None."""
-        rows = self.db.execute_sql("SELECT name, role FROM operator WHERE disabled_at IS NULL LIMIT 2").fetchall()
-        if len(rows) == 1 and rows[0][1] == Role.OWNER.code:
-            return Identity(str(rows[0][0]), Role.OWNER)
-        return None
+        """The owner when nobody needs to sign in, else None: the shop has a single active
+        operator, the owner, and either no other operator at all or no owner's password yet.
+        Once other operators exist, an owner who set a password is asked for it even while
+        every other operator is disabled."""
+        rows = self.db.execute_sql("SELECT name, role, COALESCE(password_hash, '') != '' FROM operator "
+                                   "WHERE disabled_at IS NULL LIMIT 2").fetchall()
+        if len(rows) != 1 or rows[0][1] != Role.OWNER.code:
+            return None
+        if rows[0][2]:
+            (others,) = self.db.execute_sql("SELECT COUNT(*) FROM operator WHERE disabled_at IS NOT NULL").fetchone()
+            if others:
+                return None
+        return Identity(str(rows[0][0]), Role.OWNER)
 
     @property
     def single_owner(self) -> bool:
@@ -233,11 +241,35 @@ class Desk:
         self.log("refused", exc.right, exc.en, {"code": exc.code, "zh": exc.zh})
 
     # ---- settings ------------------------------------------------------------------------------
+    def current_operator(self) -> Identity | None:
+        """The operator at the desk with their rights as stored now: a role or approval limit the
+        owner changed meanwhile (another window, the command line) applies at once, and an operator
+        disabled meanwhile is signed out (None: every operation is then refused as not signed in,
+        and the window asks who is working)."""
+        who = self.operator
+        if who is None:
+            return None
+        row = self.db.execute_sql("SELECT role, approve_limit_fen, disabled_at FROM operator WHERE name = ?",
+                                  (who.name,)).fetchone()
+        if row is None:
+            return who  # not an operator row (a sign-in made by the desk itself)
+        role_code, limit, disabled = row
+        if disabled is not None:
+            self.sign_in(None)
+            return None
+        role = next((r for r in Role if r.code == role_code), None)
+        if role is None:
+            self.sign_in(None)  # a role the desk does not know (edited outside it): no rights
+            return None
+        if (role, limit) != (who.role, who.approve_limit_fen):
+            self.sign_in(Identity(who.name, role, limit if isinstance(limit, int) else None))
+        return self.operator
+
     def require(self, right: Right) -> None:
         """Refuse (PermissionRefused, recorded in the shop log) unless the operator at the desk
         may do what ``right`` names. Every operation that changes the shop calls this first
         (``services.access`` holds the finer checks: approval limits)."""
-        who = self.operator
+        who = self.current_operator()
         if who is not None and who.may(right):
             return
         exc = refusal(who.name, who.role, right) if who else not_signed_in()
@@ -250,7 +282,7 @@ class Desk:
         by their approval limit, else None (the owner is never limited). The limit is per order:
         ``already_fen`` is what the operator approved on the same order before (gross, fen), so
         splitting a refund into parts does not get round it."""
-        who = self.operator
+        who = self.current_operator()
         if who is None or within_limit(who.role, who.approve_limit_fen, already_fen + amount_fen):
             return None
         return over_limit(who.name, who.approve_limit_fen or 0, amount_fen, already_fen)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +48,34 @@ def test_a_lock_value_that_does_not_read_is_a_message_not_a_crash(desk: Desk) ->
         operators.sign_in(desk, "Bob", "guess")
     assert wrong.value.code == "sign_in_failed"
     assert operators.sign_in(desk, "Bob", "clerk-secret").name == "Bob"
+
+
+def test_rights_are_read_again_on_every_operation(desk: Desk, data_dir: Path) -> None:
+    """Another process (the command line, a second window) disables or demotes the operator at
+    this desk: the next operation goes by the stored rights."""
+    _team(desk)
+    operators.add(desk, "老板娘", Role.OWNER, "owner2-secret")
+    operators.sign_in(desk, OWNER_NAME, "owner-secret")
+    # what 老板娘's process commits (operators set-role / disable), seen through the data file
+    with sqlite3.connect(data_dir / "kashop.sqlite3") as other:
+        other.execute("UPDATE operator SET role = 'viewer' WHERE name = 'Bob'")
+        other.execute("UPDATE operator SET disabled_at = 1 WHERE name = ?", (OWNER_NAME,))
+    other.close()
+    from kashop_desktop.domain.roles import PermissionRefused, Right
+
+    with pytest.raises(PermissionRefused) as refused:
+        desk.require(Right.POLICY)
+    assert refused.value.code == "not_signed_in" and desk.operator is None
+    operators.sign_in(desk, "Bob", "clerk-secret")
+    with pytest.raises(PermissionRefused):
+        desk.require(Right.ORDERS)  # a viewer now
+    assert desk.operator is not None and desk.operator.role is Role.VIEWER
+
+
+def test_the_owners_password_is_asked_while_every_other_operator_is_disabled(desk: Desk) -> None:
+    assert desk.single_owner  # a new shop: the owner alone, no password
+    operators.set_password(desk, OWNER_NAME, "owner-secret")
+    assert desk.single_owner  # alone with a password: still nobody signs in
+    operators.add(desk, "Bob", Role.CLERK, "clerk-secret")
+    operators.set_active(desk, "Bob", False)
+    assert not desk.single_owner and desk.sole_owner() is None
