@@ -1,6 +1,7 @@
 """Asks who is working again after the desk has been left alone for the idle time (Settings).
 
-Only once the shop has several operators: the owner working alone never signs in. Any key,
+Only once the shop has several operators: the owner working alone never signs in. An operator
+disabled from elsewhere (another window, the command line) is asked at the next check. Any key,
 click or wheel turn in the application counts as work; the idle time is read from the
 settings every check (every 15 s), so a change in Settings > 操作员 applies at once.
 """
@@ -40,8 +41,13 @@ class IdleWatch(QObject):
     def check(self, now: float | None = None) -> bool:
         """Ask who is working if the desk has been idle long enough; True when it asked."""
         desk = self.window.ctx.desk
-        if desk.single_owner or self.window.signing_in or desk.operator is None:
+        if desk.single_owner or self.window.signing_in:
             return False
+        if desk.operator is None or desk.current_operator() is None:
+            # disabled from elsewhere (another window, the command line): signed out, asked at once
+            reason = QCoreApplication.translate("IdleWatch", "当前操作员已被停用或已退出，请重新登录。")
+            self.window.ctx.start(self.window.switch_operator(reason))
+            return True
         minutes = operators.idle_minutes(desk)
         idle = (time.monotonic() if now is None else now) - self.last_input
         if not minutes or idle < minutes * 60:

@@ -1104,6 +1104,10 @@ Please attach this file when you contact support.</translation>
 <context>
     <name>IdleWatch</name>
     <message>
+        <source>当前操作员已被停用或已退出，请重新登录。</source>
+        <translation>The operator at the desk was disabled or signed out: please sign in again.</translation>
+    </message>
+    <message>
         <source>已经 {n} 分钟没有操作，请重新登录。</source>
         <translation>Nothing was done for {n} minutes: please sign in again.</translation>
     </message>

@@ -177,3 +177,30 @@ def test_the_newer_controls_are_greyed_out_with_the_reason(qtbot, ctx, tmp_path:
     for control in (dialog.note, dialog.fix_button, dialog.explain_button, dialog.export_button):
         assert (who in control.toolTip()) is viewer
     assert dialog.note.isEnabled() is not viewer
+
+
+def test_an_operator_disabled_elsewhere_is_asked_to_sign_in_at_once(qtbot, ctx, tmp_path: Path):
+    import sqlite3
+
+    from kashop_desktop.gui.main_window import MainWindow
+    from kashop_desktop.gui.qt import QSettings
+
+    _team(ctx.desk)
+    operators.sign_in(ctx.desk, "小王", "clerk-secret")
+    window = MainWindow(ctx, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    idle = IdleWatch(window)
+    try:
+        assert not idle.check(now=idle.last_input + 1)  # at work, still enabled: nothing asked
+        with sqlite3.connect(ctx.desk.data_dir / "kashop.sqlite3") as other:  # the owner's command line
+            other.execute("UPDATE operator SET disabled_at = 1 WHERE name = '小王'")
+        other.close()
+        assert idle.check(now=idle.last_input + 1)  # not idle, asked all the same
+        qtbot.waitUntil(lambda: any(w.isVisible() for w in window.findChildren(SignInDialog)), timeout=5000)
+        dialog = next(w for w in window.findChildren(SignInDialog) if w.isVisible())
+        assert "停用" in dialog.intro.text() and ctx.desk.operator is None
+        dialog.reject()
+        qtbot.waitUntil(lambda: not window.signing_in, timeout=5000)
+    finally:
+        idle.stop()
