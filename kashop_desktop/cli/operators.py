@@ -7,6 +7,7 @@ import os
 import sys
 from typing import Any
 
+from ..domain.errors import DomainError
 from .common import add_command, add_noun, ask_secret, run_with_desk
 from .helptext import JSON_HELP, T
 from .output import EXIT_OK, UsageError, print_json, table, zh
@@ -81,6 +82,10 @@ def cmd_add(args: argparse.Namespace) -> int:
     from ..services import operators
 
     limit = _limit(args.approve_limit)
+    try:
+        operators.check_name(args.name)  # a bad name is a bad value (exit 2), before any password is asked
+    except DomainError as exc:
+        raise UsageError(f"{exc.zh}\n{exc.en}") from exc
     password = new_password()
 
     def body(desk: Any) -> int:
@@ -98,6 +103,7 @@ def _limit_label(limit: int | None, chinese: bool) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from ..domain.roles import Role
     from ..services import operators
 
     def body(desk: Any) -> int:
@@ -108,7 +114,8 @@ def cmd_list(args: argparse.Namespace) -> int:
                          "created_at": o.created_at} for o in found])
             return EXIT_OK
         c = zh(args)
-        rows = [[o.name, o.role.zh if c else o.role.en, _limit_label(o.approve_limit_fen, c),
+        rows = [[o.name, o.role.zh if c else o.role.en,
+                 _limit_label(o.approve_limit_fen, c) if o.role is Role.CLERK else "-",
                  ("在用" if c else "active") if o.active else ("已停用" if c else "disabled"),
                  f"{o.locked_until:%H:%M}" if o.locked_until else "-",
                  ("已设" if c else "set") if o.has_password else ("未设" if c else "none")] for o in found]

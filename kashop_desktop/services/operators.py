@@ -77,13 +77,21 @@ def _get(name: str) -> Operator:
     return row
 
 
+#: Names the timeline's By column uses for the desk's own actors: an operator so named would be
+#: taken for them (compared ignoring case).
+RESERVED_NAMES = frozenset({"系统", "网关", "买家", "system", "gateway", "buyer"})
+
+
 def check_name(name: str) -> str:
     """The name as stored (trimmed); DomainError ``invalid_operator_name`` when empty, longer
-    than MAX_NAME characters or holding control characters."""
+    than MAX_NAME characters, holding control characters, or one of RESERVED_NAMES."""
     name = unicodedata.normalize("NFC", name.strip())
     if not name or len(name) > MAX_NAME or any(unicodedata.category(c).startswith("C") for c in name):
         raise DomainError("invalid_operator_name", f"操作员名字须为 1 到 {MAX_NAME} 个字符，不含控制字符",
                           f"an operator's name is 1 to {MAX_NAME} characters, without control characters")
+    if name.casefold() in RESERVED_NAMES:
+        raise DomainError("invalid_operator_name", f"“{name}”是时间线里软件自己的名字，不能用作操作员名字",
+                          f"\"{name}\" names the desk's own actions in the timeline: not an operator's name")
     return name
 
 
@@ -115,8 +123,10 @@ def add(desk: Desk, name: str, role: Role, password: str, *, approve_limit_fen: 
                 f"添加操作员后每个人都要登录：请先为店主 {bare[0]} 设置密码（operators passwd {bare[0]}）。",
                 f"once there are several operators everyone signs in: set a password for the owner {bare[0]} first "
                 f"(operators passwd {bare[0]}).")
-        if Operator.select().where(Operator.name == name).exists():
-            raise DomainError("operator_exists", f"已有名为 {name} 的操作员", f"there is already an operator named {name}")
+        taken = [r.name for r in Operator.select(Operator.name) if r.name.casefold() == name.casefold()]
+        if taken:  # Bob and bob would be told apart by nobody reading the log
+            raise DomainError("operator_exists", f"已有名为 {taken[0]} 的操作员（名字不区分大小写）",
+                              f"there is already an operator named {taken[0]} (names ignore case)")
         now = to_epoch(desk.now())
         row = Operator.create(name=name, role=role.code, password_hash=_hasher().hash(password),
                               approve_limit_fen=approve_limit_fen, created_at=now, updated_at=now)
@@ -175,6 +185,9 @@ def set_limit(desk: Desk, name: str, approve_limit_fen: int | None) -> None:
         raise DomainError("invalid_limit", "审批额度不能为负", "an approval limit cannot be negative")
     with desk.atomic():
         row = _get(name)
+        if Role.of(row.role) is not Role.CLERK:
+            raise DomainError("limit_for_clerks", f"审批额度只用于店员：{row.name} 是{Role.of(row.role).zh}",
+                              f"approval limits are for clerks: {row.name} is a {Role.of(row.role).en}")
         Operator.update(approve_limit_fen=approve_limit_fen, updated_at=to_epoch(desk.now())
                         ).where(Operator.id == row.id).execute()
         desk.log("operator_limit", row.name, "", {"approve_limit": _limit_text(approve_limit_fen)})

@@ -29,3 +29,14 @@ def test_a_policy_that_does_not_parse(data_dir: Path) -> None:
     checked = _run(data_dir, "check")
     assert checked.returncode == 1
     assert "the setting policy does not parse" in checked.stdout
+
+
+def test_a_bad_operator_name_is_a_bad_value_exit_2(data_dir: Path) -> None:
+    Desk.open(data_dir).close()
+    for name in ("", "x" * 300, "系统"):
+        proc = subprocess.run([sys.executable, "-m", "kashop_desktop", "operators", "add", name, "--role", "clerk",
+                               "--data-dir", str(data_dir)], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONIOENCODING": "utf-8", "KASHOP_NEW_PASSWORD": "clerk-secret"},
+                              stdin=subprocess.DEVNULL)
+        assert proc.returncode == 2, (name[:10], proc.stderr)
+        assert "operator's name" in proc.stderr and "Traceback" not in proc.stderr

@@ -79,3 +79,22 @@ def test_the_owners_password_is_asked_while_every_other_operator_is_disabled(des
     operators.add(desk, "Bob", Role.CLERK, "clerk-secret")
     operators.set_active(desk, "Bob", False)
     assert not desk.single_owner and desk.sole_owner() is None
+
+
+def test_names_differing_only_in_case_and_the_desks_own_names_are_refused(desk: Desk) -> None:
+    _team(desk)
+    for name in ("bob", "BOB", "系统", "System", " 网关 "):
+        with pytest.raises(DomainError) as refused:
+            operators.add(desk, name, Role.CLERK, "other-secret")
+        assert refused.value.code in ("operator_exists", "invalid_operator_name"), name
+    assert [o.name for o in operators.list_operators(desk)].count("Bob") == 1
+
+
+def test_an_approval_limit_is_for_clerks_only(desk: Desk) -> None:
+    _team(desk)
+    operators.add(desk, "小李", Role.VIEWER, "viewer-secret")
+    with pytest.raises(DomainError) as refused:
+        operators.set_limit(desk, "小李", 10_00)
+    assert refused.value.code == "limit_for_clerks"
+    operators.set_limit(desk, "Bob", 10_00)
+    assert [o.approve_limit_fen for o in operators.list_operators(desk) if o.name == "Bob"] == [10_00]
