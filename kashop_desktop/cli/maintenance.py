@@ -46,7 +46,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from ..services.requests import sweep
 
     def body(desk: Any) -> int:
-        _, counts = sweep(desk)
+        _, counts = sweep(desk, by_hand=True)
         if args.json:
             print_json({**counts, "now": desk.now()})
         else:

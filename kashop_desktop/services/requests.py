@@ -281,10 +281,14 @@ def bulk_cancel(desk: Desk, order_nos: Sequence[str], reason: ReasonCode, note: 
     return changes
 
 
-def sweep(desk: Desk) -> tuple[Changes, dict[str, int]]:
+def sweep(desk: Desk, *, by_hand: bool = False) -> tuple[Changes, dict[str, int]]:
     """Expire unpaid orders, auto-approve what qualifies, flag overdue requests, and deliver
     backorders whose codes are on the shelf again (unlocked, returned, or a cancel request
-    answered)."""
+    answered). ``by_hand`` (``kashop-desktop sweep``): a person asked, which needs the requests
+    right (PermissionRefused: a viewer may not queue refunds); the window's periodic sweep runs
+    whoever is signed in."""
+    if by_hand:
+        desk.require(Right.REQUESTS)
     now = desk.now()
     changes = expire_unpaid(desk)
     counts = {"expired": len(changes.order_ids), "auto_approved": 0, "overdue": 0}

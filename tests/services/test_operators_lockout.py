@@ -98,3 +98,16 @@ def test_an_approval_limit_is_for_clerks_only(desk: Desk) -> None:
     assert refused.value.code == "limit_for_clerks"
     operators.set_limit(desk, "Bob", 10_00)
     assert [o.approve_limit_fen for o in operators.list_operators(desk) if o.name == "Bob"] == [10_00]
+
+
+def test_a_viewer_may_not_sweep_by_hand_but_the_periodic_sweep_goes_on(desk: Desk) -> None:
+    from kashop_desktop.domain.roles import Identity, PermissionRefused
+    from kashop_desktop.services import requests
+
+    _team(desk)
+    desk.sign_in(Identity("小李", Role.VIEWER))
+    with pytest.raises(PermissionRefused):
+        requests.sweep(desk, by_hand=True)
+    requests.sweep(desk)  # the window's timer, whoever is signed in
+    desk.sign_in(Identity("Bob", Role.CLERK))
+    requests.sweep(desk, by_hand=True)
