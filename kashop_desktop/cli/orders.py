@@ -242,11 +242,11 @@ def _print_detail(d: Any, args: argparse.Namespace) -> None:
             labels.status(e.after, args)
         reason = e.data.get("reason") if isinstance(e.data, dict) else None
         note = "：".join(x for x in (labels.reason(reason, args) if reason else "", e.note) if x)
-        rows.append([f"  {e.at:%Y-%m-%d %H:%M:%S}", labels.actor(e.actor, args), labels.action(e.action, args),
-                     arrow, note])
+        rows.append([f"  {e.at:%Y-%m-%d %H:%M:%S}", labels.actor(e.actor, args), e.operator or "-",
+                     labels.action(e.action, args), arrow, note])
     if rows:
-        table(rows, ["  时间", "操作人", "操作", "状态变化", "备注"] if zh(args)
-              else ["  time", "by", "action", "status", "note"])
+        table(rows, ["  时间", "操作人", "操作员", "操作", "状态变化", "备注"] if zh(args)
+              else ["  time", "by", "operator", "action", "status", "note"])
 
 
 def _print_buyer(d: Any, args: argparse.Namespace) -> None:
@@ -293,7 +293,7 @@ def _detail_json(d: Any) -> dict[str, Any]:
         "created_at": d.created_at, "paid_at": d.paid_at, "delivered_at": d.delivered_at,
         "cancelled_at": d.cancelled_at, "code_used": d.code_used, "card_code_masked": d.masked_code,
         "cancel_reason": _cancel_reason(d),
-        "events": [{"at": e.at, "action": e.action, "actor": e.actor, "note": e.note, "before": e.before,
+        "events": [{"at": e.at, "action": e.action, "actor": e.actor, "operator": e.operator, "note": e.note, "before": e.before,
                     "after": e.after, "reason": _event_reason(e)} for e in d.events],
         "requests": [request_json(r) for r in d.requests],
         "refunds": [refund_json(r) for r in d.refunds],

@@ -99,7 +99,7 @@ def refund_json(r: Any) -> dict[str, Any]:
     return {"id": r.id, "order_no": r.order_no, "refund_no": r.refund_no, "amount_fen": r.amount_fen,
             "gross_fen": r.gross_fen, "fee_fen": r.fee_fen, "coupon_share_fen": r.coupon_share_fen,
             "points_returned": r.points_returned, "state": r.state, "checks": r.checks,
-            "resolved_how": r.resolved_how, "gateway": r.gateway,
+            "resolved_how": r.resolved_how, "gateway": r.gateway, "operator": r.operator,
             "gateway_kind": r.gateway_kind, "channel": r.channel, "attempts": r.attempts,
             # the owner's word when resolving by hand is a note, not an error
             "last_error": "" if r.last_error_kind == "manual" else r.last_error,

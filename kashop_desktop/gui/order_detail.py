@@ -256,8 +256,8 @@ class OrderDetailPane(QWidget):
 
     def _build_tabs(self) -> QTabWidget:
         self.tabs = QTabWidget()
-        self.timeline = _table([self.tr("时间"), self.tr("操作人"), self.tr("操作"), self.tr("状态变化"),
-                                self.tr("备注")])
+        self.timeline = _table([self.tr("时间"), self.tr("操作人"), self.tr("操作员"), self.tr("操作"),
+                                self.tr("状态变化"), self.tr("备注")])
         self.requests_table = _table([self.tr("编号"), self.tr("状态"), self.tr("类型"), self.tr("原因"),
                                       self.tr("金额"), self.tr("申请时间"), self.tr("处理时限"), self.tr("说明")])
         self.refunds_table = _table([self.tr("退款单号"), self.tr("状态"), self.tr("退款金额"), self.tr("手续费"),
@@ -373,7 +373,7 @@ class OrderDetailPane(QWidget):
 
     def _show_tables(self, d: OrderDetail | None) -> None:
         events = d.events if d else []
-        _fill(self.timeline, [[format_time_s(e.at), actor_label(e.actor), action_label(e.action),
+        _fill(self.timeline, [[format_time_s(e.at), actor_label(e.actor), e.operator or "—", action_label(e.action),
                                self._transition_text(e.before, e.after), self._event_note(e)]
                               for e in reversed(events)])
         reqs = d.requests if d else []

@@ -81,6 +81,7 @@ class EventView:
     before: str | None
     after: str | None
     data: dict[str, Any]
+    operator: str = ""  # who was signed in at the desk (schema 14); ``actor`` says which side acted
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class RefundView:
     eta_exact: bool = True  # False: the ETA crosses days the holiday calendar does not know yet
     checks: int = 0
     resolved_how: str = ""
+    operator: str = ""  # who approved it (schema 14)
 
     @property
     def state_zh(self) -> str:
@@ -428,7 +430,7 @@ def _refund_view(ref: Refund, order_no: str, accounts: dict[int, GatewayAccount]
         bool(ref.security_warning), bool(ref.needs_confirmation), bool(ref.confirmed), created,
         from_epoch(ref.sent_at), from_epoch(ref.settled_at) if RefundStatus(ref.state).final else None,
         ref.eta_earliest, ref.eta_latest, ref.gateway_refund_no,
-        exact, ref.checks, ref.resolved_how,
+        exact, ref.checks, ref.resolved_how, ref.operator or "",
     )
 
 
@@ -449,7 +451,7 @@ def _detail(order: Order, now: datetime, schedule: HolidaySchedule) -> OrderDeta
     acct = accounts.get(order.gateway_id) if order.gateway_id else None
     events = [
         EventView(from_epoch(e.at) or datetime.min, e.actor, e.action, e.note, e.before_status, e.after_status,
-                  json.loads(e.data or "{}"))
+                  json.loads(e.data or "{}"), e.operator or "")
         for e in OrderEvent.select().where(OrderEvent.order == order.id).order_by(OrderEvent.id)
     ]
     created = from_epoch(order.created_at)

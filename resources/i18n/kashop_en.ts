@@ -2651,6 +2651,10 @@ Please attach this file when you contact support.</translation>
         <translation>Action</translation>
     </message>
     <message>
+        <source>操作员</source>
+        <translation>Operator</translation>
+    </message>
+    <message>
         <source>状态变化</source>
         <translation>Status</translation>
     </message>

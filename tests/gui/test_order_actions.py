@@ -134,8 +134,8 @@ def test_a_delivered_code_is_revealed_with_a_timeline_entry_and_copied_then_clea
     assert clear.endswith("ZZZZZZZZ") and clear not in (detail.card_code or "")  # stored sealed only
     events = views.order_detail(ctx.desk, order_no).events
     assert events[-1].action == "reveal_code" and events[-1].actor == "owner"
-    qtbot.waitUntil(lambda: page.detail.timeline.item(0, 2) is not None
-                    and page.detail.timeline.item(0, 2).text() == "查看卡密", timeout=5000)
+    qtbot.waitUntil(lambda: page.detail.timeline.item(0, 3) is not None
+                    and page.detail.timeline.item(0, 3).text() == "查看卡密", timeout=5000)
 
     assert field.hide_button.isVisible() and not field.reveal_button.isVisible()
     field.hide_button.click()  # 隐藏: masked again, nothing written
@@ -146,7 +146,7 @@ def test_a_delivered_code_is_revealed_with_a_timeline_entry_and_copied_then_clea
     qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == clear, timeout=5000)
     events = views.order_detail(ctx.desk, order_no).events
     assert [e.action for e in events[-2:]] == ["reveal_code", "copy_code"] and events[-1].actor == "owner"
-    qtbot.waitUntil(lambda: page.detail.timeline.item(0, 2).text() == "复制卡密", timeout=5000)
+    qtbot.waitUntil(lambda: page.detail.timeline.item(0, 3).text() == "复制卡密", timeout=5000)
     assert field.text.text() == detail.masked_code  # a copy does not show the code on screen
     assert "30 秒后从剪贴板清除" in page.detail.notice.text()
     assert field.clear_timer.isActive() and field.clear_timer.interval() == 30_000
@@ -192,8 +192,8 @@ def test_the_cancel_reason_chosen_in_the_dialog_shows_in_the_timeline(qtbot, ctx
     qtbot.waitUntil(lambda: page.detail.notice.isVisible(), timeout=5000)
     assert page.detail.notice.text() == f"订单 {order_no} 已取消"
     timeline = page.detail.timeline
-    assert timeline.item(0, 2).text() == "取消订单"
-    assert timeline.item(0, 4).text() == "不需要了：面值选错"
+    assert timeline.item(0, 3).text() == "取消订单"
+    assert timeline.item(0, 5).text() == "不需要了：面值选错"
     # The owner's selection stays on the cancelled order, whose Cancel is no longer offered.
     assert page.detail.order_id == page.current_row().id
     assert not page.detail.buttons["cancel"].isEnabled() and page.detail.buttons["restore"].isEnabled()

@@ -128,9 +128,9 @@ def test_the_detail_shows_the_whole_timeline(page: Any, demo_desk: Desk) -> None
     detail = views.order_detail_by_id(demo_desk, row.id)
     timeline = page.detail.timeline
     assert timeline.rowCount() == len(detail.events) >= 4
-    actions = {timeline.item(i, 2).text() for i in range(timeline.rowCount())}
+    actions = {timeline.item(i, 3).text() for i in range(timeline.rowCount())}
     assert {"下单", "支付成功", "发货", "完成"} <= actions
-    assert "已发货 → 已完成" in {timeline.item(i, 3).text() for i in range(timeline.rowCount())}
+    assert "已发货 → 已完成" in {timeline.item(i, 4).text() for i in range(timeline.rowCount())}
 
 
 def test_a_change_refreshes_row_counts_and_detail(qtbot: Any, page: Any, ctx: Any, demo_desk: Desk) -> None:
