@@ -338,8 +338,14 @@ def _reasons_json(decision: Decision) -> str:
 def _not_open(rid: int, req: CancelRequest | None) -> Skipped:
     if req is None:
         return Skipped(str(rid), "request_not_found", f"找不到申请：{rid}", f"no such request: {rid}")
-    return Skipped(str(rid), "request_not_open", f"申请 {rid} 已处理（{req.state}）",
-                   f"request {rid} was already decided ({req.state})")
+    zh_word, en_word = _DECIDED.get(req.state, (req.state, req.state))
+    return Skipped(str(rid), "request_not_open", f"申请 {rid} 已处理（{zh_word}）",
+                   f"request {rid} was already decided ({en_word})")
+
+
+#: How a decided request's state reads in a refusal (the CLI's and window's labels say the same).
+_DECIDED = {"approved": ("已批准", "approved"), "auto_approved": ("自动批准", "approved automatically"),
+            "rejected": ("已拒绝", "rejected"), "cancelled_now": ("已直接取消", "cancelled at once")}
 
 
 def _histories(desk: Desk, orders: Sequence[Order]) -> dict[int | None, BuyerHistory]:

@@ -22,3 +22,18 @@ def test_the_clerks_approval_shows_the_clerk(desk: Desk) -> None:
     assert [(e.actor, e.operator) for e in approved] == [("owner", "小王")]
     assert [r.operator for r in detail.refunds] == ["小王"]
     assert [r.operator for r in views.list_refunds(desk, None)] == ["小王"]
+
+
+def test_a_second_approval_names_the_state_in_words(desk: Desk) -> None:
+    import pytest
+
+    from kashop_desktop.domain.errors import DomainError
+
+    no = order(desk, "paid", gateway_id=sandbox(desk), paid_minutes_ago=600)
+    _, rid = requests.open_request(desk, no, ReasonCode.WRONG_ITEM)
+    requests.approve(desk, rid or 0)
+    with pytest.raises(DomainError) as again:
+        requests.approve(desk, rid or 0)
+    assert again.value.code == "request_not_open"
+    assert "（已批准）" in again.value.zh and "(approved)" in again.value.en
+    assert [s.en for s in requests.bulk_approve(desk, [rid or 0]).skipped] == [f"request {rid} was already decided (approved)"]
