@@ -73,9 +73,13 @@ def cmd_policy_show(args: argparse.Namespace) -> int:
 
 
 def cmd_policy_set(args: argparse.Namespace) -> int:
-    changes = parse_settings(args.values)  # every value checked before the store is opened
+    from ..domain.roles import Right
 
     def body(desk: Any) -> int:
+        # who may change the policy first (a clerk is told they may not, whatever the values),
+        # then every value, before anything is written
+        desk.require(Right.POLICY)
+        changes = parse_settings(args.values)
         try:
             policy = set_policy_values(desk, changes)
         except PolicyError as exc:

@@ -74,12 +74,13 @@ def test_a_command_without_operator_is_a_usage_error(team: Path) -> None:
 
 @pytest.mark.parametrize("args", [
     ("policy", "set", "cooling_off_minutes=12"),
+    ("policy", "set", "cooling_off_minutes=60"),  # out of range: still the clerk's refusal, not the range
     ("gateways", "add", "mine", "--kind", "sandbox", "--set", "scenario=success"),
     ("operators", "disable", "阿May"),
     ("operators", "set-limit", "小王", "500"),
     ("audit", "export", "--from", "2020-01-01", "--to", "2030-12-31", "log.csv"),
     ("holidays", "remove", "2027"),
-], ids=lambda a: " ".join(a[:2]))
+], ids=lambda a: " ".join(a[:3]))
 def test_owner_only_commands_are_refused_to_a_clerk(team: Path, tmp_path: Path, args: tuple[str, ...]) -> None:
     shop = _copy(team, tmp_path)
     out = run(shop, *args, code=1, operator="小王", password="clerk-secret")
