@@ -86,10 +86,9 @@ def cmd_add(args: argparse.Namespace) -> int:
         operators.check_name(args.name)  # a bad name is a bad value (exit 2), before any password is asked
     except DomainError as exc:
         raise UsageError(f"{exc.zh}\n{exc.en}") from exc
-    password = new_password()
 
-    def body(desk: Any) -> int:
-        added = operators.add(desk, args.name, Role.of(args.role), password, approve_limit_fen=limit)
+    def body(desk: Any) -> int:  # signed in first, then the new operator's password is asked
+        added = operators.add(desk, args.name, Role.of(args.role), new_password(), approve_limit_fen=limit)
         print(f"已添加操作员 {added.name}（{added.role.zh}）" if zh(args) else f"added operator {added.name} ({added.role.en})")
         return EXIT_OK
 
@@ -152,8 +151,8 @@ def cmd_enable(args: argparse.Namespace) -> int:
 def cmd_passwd(args: argparse.Namespace) -> int:
     from ..services import operators
 
-    password = new_password()
-    return _simple(args, lambda d: operators.set_password(d, args.name, password), f"已修改 {args.name} 的密码",
+    # signed in first (run_with_desk asks who is working), then the new password is asked
+    return _simple(args, lambda d: operators.set_password(d, args.name, new_password()), f"已修改 {args.name} 的密码",
                    f"password of {args.name} changed")
 
 

@@ -17,8 +17,9 @@ from kashop_desktop.services.desk import Desk
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 
 
-def _on_terminal(data_dir: Path, *args: str) -> tuple[int, str]:
-    """Run the CLI on a fresh pseudo-terminal, answer its first prompt with Ctrl+D (end of input)."""
+def _on_terminal(data_dir: Path, *args: str) -> tuple[int, str, str]:
+    """Run the CLI on a fresh pseudo-terminal, answer its first prompt with Ctrl+D (end of input):
+    (exit status, the first prompt, everything the terminal showed)."""
     master, slave = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k not in ("KASHOP_OPERATOR_PASSWORD", "KASHOP_NEW_PASSWORD")}
     env["PYTHONIOENCODING"] = "utf-8"
@@ -31,6 +32,7 @@ def _on_terminal(data_dir: Path, *args: str) -> tuple[int, str]:
             chunk = os.read(master, 1024)  # blocks until the prompt is written
             assert chunk, seen
             seen += chunk
+        prompt = seen.decode("utf-8", "replace")
         os.write(master, b"\x04")
         code = proc.wait(timeout=120)
         while True:
@@ -43,7 +45,7 @@ def _on_terminal(data_dir: Path, *args: str) -> tuple[int, str]:
             seen += chunk
     finally:
         os.close(master)
-    return code, seen.decode("utf-8", "replace")
+    return code, prompt, seen.decode("utf-8", "replace")
 
 
 def test_ctrl_d_at_the_password_prompt_is_exit_2_with_a_message(data_dir: Path) -> None:
@@ -51,9 +53,10 @@ def test_ctrl_d_at_the_password_prompt_is_exit_2_with_a_message(data_dir: Path) 
     operators.set_password(desk, OWNER_NAME, "owner-secret")
     operators.add(desk, "小王", Role.CLERK, "clerk-secret")
     desk.close()
-    code, text = _on_terminal(data_dir, "orders", "list", "--operator", "小王")
+    code, _, text = _on_terminal(data_dir, "orders", "list", "--operator", "小王")
     assert code == 2, text
     assert "end of input" in text and "Traceback" not in text and "EOFError" not in text
-    code, text = _on_terminal(data_dir, "operators", "passwd", "小王", "--operator", "小王")
+    code, prompt, text = _on_terminal(data_dir, "operators", "passwd", "小王", "--operator", "小王")
     assert code == 2, text
+    assert "new password" not in prompt  # who is working is asked before the new password
     assert "end of input" in text and "Traceback" not in text
