@@ -2515,6 +2515,10 @@ Please attach this file when you contact support.</translation>
         <translation>Changed the approval limit of {name}.</translation>
     </message>
     <message>
+        <source>已保存：不再因无操作而要求重新登录。</source>
+        <translation>Saved: the desk no longer asks to sign in again after a pause.</translation>
+    </message>
+    <message>
         <source>已保存：无操作 {n} 分钟后重新登录。</source>
         <translation>Saved: sign in again after {n} minutes without input.</translation>
     </message>

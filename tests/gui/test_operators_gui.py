@@ -204,3 +204,14 @@ def test_an_operator_disabled_elsewhere_is_asked_to_sign_in_at_once(qtbot, ctx, 
         qtbot.waitUntil(lambda: not window.signing_in, timeout=5000)
     finally:
         idle.stop()
+
+
+def test_an_idle_time_of_0_says_never(qtbot, ctx, aloop):
+    operators.set_password(ctx.desk, OWNER_NAME, "owner-secret")
+    page = SettingsPage(ctx)
+    qtbot.addWidget(page)
+    box = page.operators_box
+    box.idle.setValue(0)
+    run(qtbot, box.save_idle())
+    assert operators.idle_minutes(ctx.desk) == 0
+    assert "不再" in box.message.text() and "0 分钟" not in box.message.text()

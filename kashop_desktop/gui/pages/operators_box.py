@@ -167,4 +167,6 @@ class OperatorsBox(QGroupBox):
         except DomainError as exc:
             self.message.show_message(describe(exc))
             return
-        self.message.show_message(self.tr("已保存：无操作 {n} 分钟后重新登录。").format(n=minutes), "ok")
+        text = (self.tr("已保存：不再因无操作而要求重新登录。") if minutes == 0 else
+                self.tr("已保存：无操作 {n} 分钟后重新登录。").format(n=minutes))
+        self.message.show_message(text, "ok")
