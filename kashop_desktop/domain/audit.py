@@ -52,6 +52,7 @@ class BreakKind(Enum):
     EDITED = ("edited", "被改动", "edited")
     DELETED = ("deleted", "被删除", "deleted")
     INSERTED = ("inserted", "被外部插入", "inserted out of band")
+    HEAD_MISSING = ("head_missing", "的链头记录（chain_head）被删除", "has lost its head record (chain_head)")
 
     def __init__(self, code: str, zh: str, en: str) -> None:
         self.code, self.zh, self.en = code, zh, en
@@ -74,6 +75,10 @@ class ChainBreak:
     @property
     def zh(self) -> str:
         where = {"audit_event": "操作日志", "code_event": "卡密库存日志"}.get(self.chain, "订单时间线")
+        if self.kind is BreakKind.HEAD_MISSING:
+            return f"{where}{self.kind.zh}"
+        if self.kind is BreakKind.DELETED and self.row_id > self.after_id + 1:
+            return f"{where}第 {self.after_id} 行之后、到第 {self.row_id} 行为止的行{self.kind.zh}"
         if self.kind is BreakKind.DELETED:
             return f"{where}第 {self.row_id} 行（第 {self.after_id} 行之后）{self.kind.zh}"
         return f"{where}第 {self.row_id} 行{self.kind.zh}"
@@ -81,6 +86,10 @@ class ChainBreak:
     @property
     def en(self) -> str:
         where = {"audit_event": "shop log", "code_event": "卡密 inventory log"}.get(self.chain, "order timeline")
+        if self.kind is BreakKind.HEAD_MISSING:
+            return f"{where} {self.kind.en}"
+        if self.kind is BreakKind.DELETED and self.row_id > self.after_id + 1:
+            return f"{where} rows after row {self.after_id} up to row {self.row_id} were {self.kind.en}"
         if self.kind is BreakKind.DELETED:
             return f"{where} row {self.row_id} (after row {self.after_id}) was {self.kind.en}"
         return f"{where} row {self.row_id} was {self.kind.en}"

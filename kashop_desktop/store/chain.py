@@ -138,6 +138,8 @@ def verify(con: sqlite3.Connection, chain: str) -> tuple[int, ChainBreak | None]
     prev_id, prev_hash, good = 0, GENESIS, 0
     rows = _rows(con, chain)
     row = next(rows, None)
+    if row is not None and head_id == 0 and _holds(row, 0, GENESIS):
+        return 0, ChainBreak(chain, BreakKind.HEAD_MISSING, 0)  # rows that hold, and no head: it was removed
     while row is not None:
         following = next(rows, None)
         if row[0] > head_id:
@@ -153,8 +155,12 @@ def verify(con: sqlite3.Connection, chain: str) -> tuple[int, ChainBreak | None]
 
 def _diagnose(chain: str, row: tuple[Any, ...], following: tuple[Any, ...] | None, prev_id: int,
               prev_hash: bytes) -> ChainBreak:
-    if row[-1] is None or (following is not None and _holds(following, prev_id, prev_hash)):
+    if following is not None and _holds(following, prev_id, prev_hash):
         return ChainBreak(chain, BreakKind.INSERTED, row[0])
+    if row[-1] is None and following is None:
+        return ChainBreak(chain, BreakKind.INSERTED, row[0])  # a last row without a hash: added by hand
+    if row[-1] is None:
+        return ChainBreak(chain, BreakKind.EDITED, row[0])  # its hash was removed
     recorded = row[1]
     if isinstance(recorded, int) and recorded != prev_id and (recorded > prev_id or recorded == row[0]):
         return ChainBreak(chain, BreakKind.DELETED, recorded, prev_id)

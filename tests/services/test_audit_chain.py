@@ -161,3 +161,24 @@ def test_a_store_at_schema_13_migrates_to_14_and_its_events_are_chained(data_dir
         assert (broken.kind, broken.row_id) == (BreakKind.EDITED, events[1][0])
     finally:
         desk.close()
+
+
+def test_deleted_tail_rows_are_named_as_a_range_and_lost_hashes_and_head_are_named(desk: Desk) -> None:
+    _shop(desk)
+    ids = _events(desk)
+    assert len(ids) >= 5
+    _tamper(desk, "DELETE FROM order_event WHERE id > ?", (ids[-4],))
+    [deleted] = maintenance.check(desk).log_breaks
+    assert (deleted.kind, deleted.row_id, deleted.after_id) == (BreakKind.DELETED, ids[-1], ids[-4])
+    assert f"rows after row {ids[-4]} up to row {ids[-1]} were deleted" in deleted.en
+    _tamper(desk, "UPDATE order_event SET hash = NULL")
+    [nulled] = maintenance.check(desk).log_breaks
+    assert (nulled.kind, nulled.row_id) == (BreakKind.EDITED, ids[0])
+
+
+def test_a_removed_chain_head_is_named(desk: Desk) -> None:
+    _shop(desk)
+    _tamper(desk, "DELETE FROM chain_head WHERE chain = 'order_event'")
+    breaks = [b for b in maintenance.check(desk).log_breaks if b.chain == "order_event"]
+    assert [(b.kind, b.en) for b in breaks] == [(BreakKind.HEAD_MISSING,
+                                                "order timeline has lost its head record (chain_head)")]
