@@ -146,22 +146,24 @@ def _when(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, SHOP_TZ)
 
 
-def _authorize_restore(args: argparse.Namespace) -> None:
+def _authorize_restore(args: argparse.Namespace) -> str:
     """Only the owner restores (once the shop has several operators, ``--operator`` says who).
     A store that cannot be opened (damaged: the usual reason to restore) holds no operators to
-    ask, so its restore goes ahead; restore() itself checks the backup through and through."""
+    ask, so its restore goes ahead; restore() itself checks the backup through and through.
+    Returns who restores ("" when no store could be opened to ask)."""
     from .. import paths
     from ..domain.errors import StoreUnusable
     from ..services.maintenance import authorize_restore
 
     if not (paths.data_dir(getattr(args, "data_dir", None)) / paths.DB_FILENAME).exists():
-        return  # no shop here yet: nobody to ask
+        return ""  # no shop here yet: nobody to ask
     try:
         desk = open_desk(args)
     except StoreUnusable:
-        return
+        return ""
     try:
         authorize_restore(desk)
+        return desk.operator.name if desk.operator else ""
     finally:
         desk.close()
 
@@ -171,8 +173,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from .. import paths
     from ..services.maintenance import restore
 
-    _authorize_restore(args)
-    report = restore(paths.data_dir(getattr(args, "data_dir", None)), args.backup, confirmed=args.yes)
+    who = _authorize_restore(args)
+    report = restore(paths.data_dir(getattr(args, "data_dir", None)), args.backup, confirmed=args.yes, operator=who)
     if args.json:
         print_json({"restored_from": str(report.restored_from), "schema_version": report.schema_version,
                     "set_aside": str(report.set_aside) if report.set_aside else None})

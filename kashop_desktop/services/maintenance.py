@@ -9,6 +9,7 @@ deleted. Backups taken by hand and before a migration are never deleted. Both ar
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -246,7 +247,7 @@ def restore_warning(data_dir: Path, backup_file: Path, *, command_line: bool = T
         + (" (--yes on the command line)" if command_line else ""))
 
 
-def restore(data_dir: Path, backup_file: Path, *, confirmed: bool = False) -> RestoreReport:
+def restore(data_dir: Path, backup_file: Path, *, confirmed: bool = False, operator: str = "") -> RestoreReport:
     """Put `backup_file` back as the store of `data_dir`, after checking it through and through.
 
     The file it replaces (damaged or not) is moved, with its ``-wal``, to ``data_dir/set-aside``.
@@ -255,7 +256,8 @@ def restore(data_dir: Path, backup_file: Path, *, confirmed: bool = False) -> Re
     ``restore_other_key`` (its card codes are sealed under another key: never restored),
     ``restore_forgets_refunds`` / ``restore_rolls_back`` (``restore_warning``: refunds, payments,
     deliveries or sold codes it would undo) when the owner has not ``confirmed``; nothing is
-    moved then.
+    moved then. The restored store's shop log gets a ``restored`` row naming ``operator`` (who
+    restored; "" when no store could be opened to ask), the backup and where the replaced file went.
     """
     live = data_dir / paths.DB_FILENAME
     backup_file = backup_file.resolve()
@@ -276,7 +278,14 @@ def restore(data_dir: Path, backup_file: Path, *, confirmed: bool = False) -> Re
     aside = store_backups.set_aside(live, data_dir / SET_ASIDE_DIR)
     store_backups.put_back(backup_file, live)
     db = store_db.open_store(live, backups=data_dir / "backups")  # migrates an older backup
-    store_db.release(db)
+    try:
+        with db.atomic():
+            store_chain.append(db.connection(), "audit_event", [(
+                int(time.time()), operator, "restored", backup_file.name, "",
+                json.dumps({"backup": str(backup_file), "schema": version, "set_aside": str(aside) if aside else None,
+                            "refunds_forgotten": len(lost)}, ensure_ascii=False, sort_keys=True))])
+    finally:
+        store_db.release(db)
     log.info("restored %s (schema %d); replaced file set aside at %s", backup_file, version, aside)
     return RestoreReport(backup_file, version, aside)
 

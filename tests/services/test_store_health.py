@@ -278,3 +278,17 @@ def test_a_busy_store_for_one_refund_lets_the_others_in_flight_finish(desk: Desk
     send(desk)
     assert Refund.get_by_id(victim.id).state == "succeeded"
     assert ledger(desk).calls(victim.refund_no) == 1
+
+
+def test_a_restore_is_written_to_the_restored_stores_log(shop: Path) -> None:
+    data_dir = shop.parent
+    backup = maintenance.list_backups(data_dir)[0].path
+    maintenance.restore(data_dir, backup, confirmed=True, operator="店主")
+    desk = Desk.open(data_dir)
+    try:
+        last = desk.db.execute_sql("SELECT operator, action, subject, data FROM audit_event ORDER BY id DESC LIMIT 1"
+                                   ).fetchone()
+        assert last[:3] == ("店主", "restored", backup.name) and str(backup) in last[3]
+        assert maintenance.check(desk).ok  # the row is chained like every other
+    finally:
+        desk.close()
