@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libglib2.0-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0
   xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0
   libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
+  postgresql  # the tests start a private PostgreSQL server from its binaries (tests/pgserver.py)
 )
 
 # One dpkg-query for all of them (a relaunch of the demo should not wait on 18 dpkg runs).

@@ -12,11 +12,62 @@ os.environ.setdefault("QT_API", "pyside6")
 os.environ["KASHOP_SECRETS"] = "vault"  # never touch a developer's real keyring
 os.environ.setdefault("KASHOP_VAULT_PASSPHRASE", "test-passphrase")
 os.environ.pop("KASHOP_DATA_DIR", None)
+os.environ.pop("KASHOP_DB_URL", None)  # a test chooses its store (store_kind) itself
 
 import pytest
 
 from kashop_desktop.domain.clock import SHOP_TZ
 from kashop_desktop.services.desk import Desk
+
+from .pgserver import PrivateCluster
+
+STORE_KINDS = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only(reason): runs on the SQLite store only, for the reason given")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests that use ``store_kind`` (the services and command-line suites, through an autouse
+    fixture) run once per store; ``sqlite_only`` ones on SQLite alone."""
+    if "store_kind" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("sqlite_only")
+        metafunc.parametrize("store_kind", ["sqlite"] if only else list(STORE_KINDS), indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PrivateCluster]:
+    """One private PostgreSQL cluster for the whole session, started on first need."""
+    cluster = PrivateCluster().start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_cluster: PrivateCluster) -> str:
+    """The name of a database holding a freshly migrated, empty shop, copied for each test."""
+    from kashop_desktop.store import server
+
+    url = pg_cluster.new_database(prefix="template")
+    db = server.open_server_store(url)
+    db.close()
+    return url.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def store_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``sqlite`` (the data file, the default) or ``postgresql``: a fresh database copied from
+    the migrated template, chosen through KASHOP_DB_URL for every desk the test opens (in this
+    process and in the command-line processes it starts)."""
+    kind = getattr(request, "param", "sqlite")
+    if kind == "postgresql":
+        cluster = request.getfixturevalue("pg_cluster")
+        url = cluster.new_database(template=request.getfixturevalue("pg_template"))
+        monkeypatch.setenv("KASHOP_DB_URL", url)
+    return str(kind)
 
 
 class FakeClock:

@@ -25,6 +25,12 @@ def common_options() -> argparse.ArgumentParser:
     common.add_argument("--data-dir", default=argparse.SUPPRESS, metavar="DIR",
                         help=T("数据文件夹（默认：系统的应用数据文件夹，或 $KASHOP_DATA_DIR）",
                                "data folder (default: the platform's, or $KASHOP_DATA_DIR)"))
+    common.add_argument("--db", default=argparse.SUPPRESS, metavar="URL",
+                        help=T("店铺放在 PostgreSQL 服务器上：postgresql://用户@主机/库名（默认：数据文件夹里的 SQLite "
+                               "文件，或 $KASHOP_DB_URL；密码写在地址里或用 PGPASSWORD / .pgpass，加密连接用 ?sslmode=require）",
+                               "keep the shop on a PostgreSQL server: postgresql://user@host/dbname (default: the SQLite "
+                               "file in the data folder, or $KASHOP_DB_URL; the password in the URL or from PGPASSWORD / "
+                               ".pgpass, TLS with ?sslmode=require)"))
     common.add_argument("--now", default=argparse.SUPPRESS, metavar="ISO",
                         help=T("按这个时间执行（ISO 8601，如 2026-11-18T09:00:00+08:00）",
                                "act as if it were this time (ISO 8601, e.g. 2026-11-18T09:00:00+08:00)"))
@@ -67,7 +73,15 @@ def open_desk(args: argparse.Namespace) -> Any:
         except ValueError as exc:
             raise UsageError(f"--now: invalid time {args.now!r}") from exc
         clock = lambda: fixed  # noqa: E731
-    desk = Desk.open(getattr(args, "data_dir", None), clock=clock, create=command_name(args) in CREATES_SHOP)
+    url = getattr(args, "db", None)
+    if url is not None:
+        from ..store.server import url_problem
+
+        problem = url_problem(url)
+        if problem is not None:
+            raise UsageError(f"--db：{problem[0]}\n--db: {problem[1]}")
+    desk = Desk.open(getattr(args, "data_dir", None), clock=clock, create=command_name(args) in CREATES_SHOP,
+                     db_url=url)
     try:
         authenticate(desk, args)
     except BaseException:

@@ -201,8 +201,9 @@ def add_codes(desk: Desk, product_id: int, codes: list[str], *, batch: str = "")
         rows.append((product_id, token, cipher.digest(text), token.split(":", 2)[2], batch, now, now))
     con = desk.db.connection()
     before = con.total_changes
-    con.executemany("INSERT OR IGNORE INTO card_code (product_id, sealed, digest, hint, batch, imported_at, changed_at,"
-                    " state, used, cost_fen) VALUES (?, ?, ?, ?, ?, ?, ?, 'available', 'unknown', 0)", rows)
+    con.executemany("INSERT INTO card_code (product_id, sealed, digest, hint, batch, imported_at, changed_at,"
+                    " state, used, cost_fen) VALUES (?, ?, ?, ?, ?, ?, ?, 'available', 'unknown', 0)"
+                    " ON CONFLICT DO NOTHING", rows)
     return int(con.total_changes - before)
 
 

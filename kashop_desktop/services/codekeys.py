@@ -210,7 +210,8 @@ def migration_cipher(data_dir: Path, secrets: Callable[[], SecretStore] | None =
         known = str(json.loads(row[0])) if row else None
 
         def remember(key_id: str) -> None:
-            con.execute("INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", (KEY_ID_SETTING, json.dumps(key_id)))
+            con.execute("INSERT INTO setting (key, value) VALUES (?, ?) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (KEY_ID_SETTING, json.dumps(key_id)))
 
         store = secrets() if secrets is not None else default_store(data_dir)
         try:

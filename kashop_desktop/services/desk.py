@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from peewee import SqliteDatabase
 
@@ -30,6 +30,7 @@ from ..domain.roles import (
 )
 from ..store import chain
 from ..store import db as store_db
+from ..store import server as store_server
 from ..store.models import Product, Setting
 from . import codekeys
 from .secrets import SecretStore, default_store
@@ -43,13 +44,16 @@ OWNER_SETTINGS = frozenset({"policy", HOLIDAYS_SETTING, "backups", "idle_minutes
 
 def environment_problem() -> tuple[str, str] | None:
     """(zh, en) when an environment setting the store reads is invalid (KASHOP_BUSY_TIMEOUT_MS,
-    KASHOP_SECRETS), else None; the command line refuses to run with it (exit 2)."""
+    KASHOP_DB_URL, KASHOP_SECRETS), else None; the command line refuses to run with it (exit 2)."""
     from .secrets import setting_problem
 
     try:
         store_db.parse_busy_timeout(os.environ.get(store_db.BUSY_ENV))
     except ValueError as exc:
         return str(exc.args[0]), str(exc.args[1])
+    url = store_server.env_url()
+    if url is not None and (problem := store_server.url_problem(url)) is not None:
+        return f"环境变量 {store_server.URL_ENV}：{problem[0]}", f"{store_server.URL_ENV}: {problem[1]}"
     return setting_problem()
 
 
@@ -58,6 +62,8 @@ class Desk:
 
     def __init__(self, db: SqliteDatabase, data_dir: Path, clock: Clock | None = None) -> None:
         self.db = db
+        #: The server store's URL (``postgresql://``) when the shop lives on PostgreSQL, else None.
+        self.db_url: str | None = getattr(db, "url", None) if store_server.is_server(db) else None
         self.data_dir = data_dir
         self._clock: Clock = clock or shop_clock.now
         self._policy_cache: CancelPolicy | None = None
@@ -71,12 +77,19 @@ class Desk:
 
     @classmethod
     def open(cls, data_dir: str | os.PathLike[str] | None = None, *, clock: Clock | None = None,
-             secrets: SecretStore | None = None, create: bool = True) -> Desk:
+             secrets: SecretStore | None = None, create: bool = True, db_url: str | None = None) -> Desk:
         """Open the store in ``data_dir`` (the default folder when None). Raises StoreUnusable /
         StoreBusy, or DomainError vault_locked when migration 6 must seal codes and the vault
         has no passphrase. With ``create`` False, a folder that does not exist is refused
         (StoreUnusable ``store_missing``) instead of becoming a new, empty shop: a mistyped
-        folder must not look like a shop with no orders."""
+        folder must not look like a shop with no orders.
+
+        ``db_url`` (else ``KASHOP_DB_URL``) puts the shop on a PostgreSQL server
+        (``postgresql://…``, ``store.server``); the data folder then keeps only what stays on
+        this computer (the key vault, logs)."""
+        url = db_url or store_server.env_url()
+        if url is not None:
+            return cls._open_server(url, data_dir, clock, secrets)
         if not create and data_dir is not None:
             missing = paths.data_dir(data_dir, create=False) / paths.DB_FILENAME
             if not missing.parent.is_dir():
@@ -100,6 +113,15 @@ class Desk:
                                  sealer=codekeys.migration_cipher(directory, secret_store))
         desk = cls(db, directory, clock)
         desk.secret_store = chosen[0] if chosen else None
+        return desk
+
+    @classmethod
+    def _open_server(cls, url: str, data_dir: str | os.PathLike[str] | None, clock: Clock | None,
+                     secrets: SecretStore | None) -> Desk:
+        # A server store answers every call the services make of the SQLite one (store.server).
+        db = cast(SqliteDatabase, store_server.open_server_store(url))
+        desk = cls(db, paths.data_dir(data_dir), clock)
+        desk.secret_store = secrets
         return desk
 
     def secrets(self) -> SecretStore:
@@ -163,14 +185,19 @@ class Desk:
 
     def close(self) -> None:
         """Close this thread's connection (a thread that wrote calls it too, e.g. the window's worker)."""
-        store_db.release(self.db)
+        if self.db_url is not None:
+            store_server.release(self.db)  # type: ignore[arg-type]
+        else:
+            store_db.release(self.db)
 
     @property
     def backups_dir(self) -> Path:
         return self.data_dir / "backups"
 
     def explain(self, exc: BaseException) -> DomainError | None:
-        """The StoreBusy / StoreUnusable an exception from SQLite stands for, or None."""
+        """The StoreBusy / StoreUnusable an exception from the store stands for, or None."""
+        if self.db_url is not None:
+            return store_server.classify(exc, self.db_url)
         return store_db.classify(exc, self.db_path, self.backups_dir)
 
     @property
@@ -304,7 +331,9 @@ class Desk:
         if key in OWNER_SETTINGS:
             self.require(Right.POLICY)
         with self.atomic():
-            Setting.insert(key=key, value=json.dumps(value, ensure_ascii=False)).on_conflict_replace().execute()
+            text = json.dumps(value, ensure_ascii=False)
+            Setting.insert(key=key, value=text).on_conflict(conflict_target=[Setting.key],
+                                                            update={Setting.value: text}).execute()
             self.log("setting_changed", key, "", {"value": value})
         if key == "policy":
             self._policy_cache = None

@@ -291,7 +291,8 @@ def switch_secret_store(desk: Desk, backend: str, *, passphrase: str | None = No
             target.put(name, secret)
     with desk.atomic():
         GatewayAccount.update(secret_ref=target.name).where(GatewayAccount.secret_ref != "").execute()
-        Setting.insert(key=SECRET_BACKEND_SETTING, value=json.dumps(backend)).on_conflict_replace().execute()
+        (Setting.insert(key=SECRET_BACKEND_SETTING, value=json.dumps(backend))
+         .on_conflict(conflict_target=[Setting.key], preserve=[Setting.value]).execute())
     for name, secret in moving.items():
         if secret:
             source.delete(name)

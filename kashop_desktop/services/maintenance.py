@@ -141,8 +141,9 @@ def set_backup_settings(desk: Desk, settings: BackupSettings) -> None:
 
 
 def auto_backup_due(desk: Desk, now: float | None = None) -> bool:
-    """True when automatic backups are on and the newest one is older than a day (real time)."""
-    if not backup_settings(desk).auto:
+    """True when automatic backups are on and the newest one is older than a day (real time).
+    A shop on a database server is backed up by the server (pg_dump), never copied here."""
+    if desk.db_url is not None or not backup_settings(desk).auto:
         return False
     autos = [b for b in list_backups(desk.data_dir) if b.kind == "auto"]
     return not autos or (time.time() if now is None else now) - autos[0].taken_at >= AUTO_INTERVAL_S

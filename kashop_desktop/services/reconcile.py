@@ -332,7 +332,10 @@ def _mark(desk: Desk, report: ReconReport, d: Difference, state: str, note: str,
                           out_trade_no=d.out_trade_no, order_no=d.order_no, trade_no=d.trade_no,
                           gateway_fen=d.gateway_fen, desk_fen=d.desk_fen, state=state, note=note, actor=actor,
                           at=to_epoch(now))
-         .on_conflict_replace().execute())
+         .on_conflict(conflict_target=[ReconMark.gateway, ReconMark.day, ReconMark.key],
+                      preserve=[ReconMark.kind, ReconMark.out_trade_no, ReconMark.order_no, ReconMark.trade_no,
+                                ReconMark.gateway_fen, ReconMark.desk_fen, ReconMark.state, ReconMark.note,
+                                ReconMark.actor, ReconMark.at]).execute())
         if d.order_no is not None:
             order = Order.get(Order.order_no == d.order_no)
             data = {"day": report.day.isoformat(), "gateway": report.gateway, "difference": d.kind,

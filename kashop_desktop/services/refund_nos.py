@@ -49,5 +49,6 @@ def allocate_range(desk: Desk, count: int) -> tuple[str, int]:
     row = con.execute("SELECT value FROM setting WHERE key = 'refund_seq'").fetchone()
     last = int(json.loads(row[0])) if row else 0
     first = max(last + 1, time.time_ns() // 1_000_000)
-    con.execute("INSERT OR REPLACE INTO setting (key, value) VALUES ('refund_seq', ?)", (str(first + count - 1),))
+    con.execute("INSERT INTO setting (key, value) VALUES ('refund_seq', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(first + count - 1),))
     return PREFIX + store_id(desk), first

@@ -65,7 +65,7 @@ def set_aside(con: Any, keep: frozenset[str] = KEEP) -> None:
     dropped = [(kind, name, sql) for kind, name, sql in dropped if name not in keep and name not in ALWAYS_KEPT]
     first_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM orders").fetchone()[0]
     record = {"first_id": first_id, "dropped": [[kind, name, sql] for kind, name, sql in dropped]}
-    con.execute("INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", (SETTING, json.dumps(record)))
+    con.execute("INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", (SETTING, json.dumps(record)))
     for kind, name, _ in dropped:
         con.execute(f'DROP {kind.upper()} IF EXISTS "{name}"')
 

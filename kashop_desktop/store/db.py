@@ -25,6 +25,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from peewee import OperationalError, SqliteDatabase
 from ..domain.clock import SHOP_TZ
 from ..domain.errors import StoreBusy, StoreError, StoreUnusable
 from ..domain.states import OrderStatus
-from . import bulkload, codes6, codes13, health, rekey, report_tables, schema3, schema9, schema14
+from . import bulkload, codes6, codes13, health, pg_schema, rekey, report_tables, schema3, schema9, schema14
 from .backups import backup_file, is_damage, list_backups, passes_check, stamp
 from .dated import UNDATED_INDEX, UNDATED_INDEX_SQL
 from .models import MODELS, PaymentWatch, ReconMark, StatusCount, database
@@ -172,20 +173,33 @@ def _migration_13(db: SqliteDatabase) -> None:
     codes13.migrate(db)
 
 
-MIGRATIONS: list[tuple[int, Callable[[SqliteDatabase], None]]] = [
-    (1, _migration_1),
-    (2, _migration_2),
-    (3, schema3.migrate),
-    (4, _migration_4),
-    (5, _migration_5),
-    (6, _migration_6),
-    (7, _migration_7),
-    (8, _migration_8),
-    (9, schema9.migrate),
-    (11, report_tables.migrate),  # the reports' summary tables
-    (13, _migration_13),
-    (14, schema14.migrate),  # operators and the tamper-evident log
-    (15, report_tables.migrate_15),  # reports: undone cancellations, imports' days, the owner's own cancels
+@dataclass(frozen=True)
+class Dialects:
+    """One numbered migration in both dialects: called as it is on the SQLite file,
+    ``postgresql`` on a server store (``store.server``, its forms in ``store.pg_schema``)."""
+
+    sqlite: Callable[[Any], None]
+    postgresql: Callable[[Any], None]
+
+    def __call__(self, db: Any) -> None:
+        self.sqlite(db)
+
+
+MIGRATIONS: list[tuple[int, Callable[[Any], None]]] = [
+    (1, Dialects(_migration_1, pg_schema.migration_1)),
+    (2, Dialects(_migration_2, pg_schema.nothing)),
+    (3, Dialects(schema3.migrate, pg_schema.migration_3)),
+    (4, Dialects(_migration_4, pg_schema.migration_4)),
+    (5, Dialects(_migration_5, pg_schema.migration_5)),
+    (6, Dialects(_migration_6, pg_schema.migration_6)),
+    (7, Dialects(_migration_7, pg_schema.migration_7)),
+    (8, Dialects(_migration_8, pg_schema.migration_8)),
+    (9, Dialects(schema9.migrate, pg_schema.migration_9)),
+    (11, Dialects(report_tables.migrate, pg_schema.migration_11)),  # the reports' summary tables
+    (13, Dialects(_migration_13, pg_schema.nothing)),
+    (14, Dialects(schema14.migrate, pg_schema.migration_14)),  # operators and the tamper-evident log
+    # reports: undone cancellations, imports' days, the owner's own cancels
+    (15, Dialects(report_tables.migrate_15, pg_schema.migration_15)),
 ]
 LATEST = MIGRATIONS[-1][0]
 

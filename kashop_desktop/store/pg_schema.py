@@ -1,0 +1,129 @@
+"""The PostgreSQL form of each numbered migration (``store.db.MIGRATIONS``).
+
+A shop on a server starts at migration 1, which creates today's tables from the models, as
+migration 1 does for a new SQLite file; a later migration that adds a column finds it there
+and adds nothing, and one that reshapes old SQLite data (re-keying buyers, sealing clear
+codes, rewriting hints) has no such data on a server, since a shop reaches a server new or
+copied whole at the latest schema (``store migrate``). What differs between the dialects is
+written here: plpgsql trigger functions where SQLite has trigger bodies, ``pg_trgm`` GIN
+indexes where SQLite has the FTS5 trigram table, ``COALESCE``/``GREATEST`` for ``IFNULL``/
+scalar ``MAX``. Indexes whose SQL both accept are taken from the SQLite side as they are.
+
+Sources: PostgreSQL 15 manual, "Trigger Functions" (plpgsql), "pg_trgm" (GIN trigram ops,
+LIKE/ILIKE support), "INSERT ... ON CONFLICT".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.states import OrderStatus
+from . import schema9
+from .models import MODELS, PaymentWatch, ReconMark, StatusCount
+
+#: Every row change of ``orders`` moves the status counts (the tabs read eight rows).
+_COUNT_FUNCTION = """
+CREATE OR REPLACE FUNCTION orders_count_trg() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    UPDATE status_count SET n = n - 1 WHERE status = OLD.status;
+  END IF;
+  IF TG_OP IN ('UPDATE', 'INSERT') THEN
+    UPDATE status_count SET n = n + 1 WHERE status = NEW.status;
+  END IF;
+  RETURN NULL;
+END $$"""
+COUNT_TRIGGERS = (
+    "CREATE TRIGGER orders_count_ins AFTER INSERT ON orders FOR EACH ROW EXECUTE FUNCTION orders_count_trg()",
+    "CREATE TRIGGER orders_count_del AFTER DELETE ON orders FOR EACH ROW EXECUTE FUNCTION orders_count_trg()",
+    "CREATE TRIGGER orders_count_upd AFTER UPDATE OF status ON orders FOR EACH ROW "
+    "WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION orders_count_trg()",
+)
+#: Substring search on buyer contacts: a trigram GIN index answers LIKE '%…%' (SQLite: FTS5 trigram).
+BUYER_SEARCH_INDEX = "orders_buyer_trgm"
+
+
+def migration_1(db: Any) -> None:
+    db.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    db.create_tables(MODELS)
+    StatusCount.insert_many([{"status": s.value, "n": 0} for s in OrderStatus]).execute()
+    db.execute_sql(_COUNT_FUNCTION)
+    for sql in COUNT_TRIGGERS:
+        db.execute_sql(sql)
+    db.execute_sql(f"CREATE INDEX {BUYER_SEARCH_INDEX} ON orders USING gin (buyer gin_trgm_ops)")
+
+
+def nothing(db: Any) -> None:
+    """A migration whose every change a server store already has from migration 1 (columns
+    the models declare) or that reshapes data only an older SQLite file can hold."""
+
+
+def migration_3(db: Any) -> None:
+    from .schema3 import _TRADE_WHERE, TRADE_NO_INDEX, new_store_id
+
+    db.execute_sql("INSERT INTO setting (key, value) VALUES ('store_id', %s) ON CONFLICT (key) DO NOTHING",
+                   (f'"{new_store_id()}"',))
+    db.execute_sql(f"CREATE UNIQUE INDEX IF NOT EXISTS {TRADE_NO_INDEX} ON orders "
+                   f"(COALESCE(gateway_id, 0), gateway_trade_no) WHERE {_TRADE_WHERE}")
+
+
+def migration_4(db: Any) -> None:
+    # The search covers the canonical contact too (SQLite: the FTS5 table gains buyer_key).
+    db.execute_sql(f"DROP INDEX IF EXISTS {BUYER_SEARCH_INDEX}")
+    db.execute_sql(f"CREATE INDEX {BUYER_SEARCH_INDEX} ON orders USING gin (buyer gin_trgm_ops, buyer_key gin_trgm_ops)")
+
+
+def migration_5(db: Any) -> None:
+    db.execute_sql("CREATE INDEX IF NOT EXISTS orders_held ON orders (held_at) WHERE held_at IS NOT NULL")
+    db.execute_sql("CREATE INDEX IF NOT EXISTS buyer_blocked ON buyer (blocked_at) WHERE blocked_at IS NOT NULL")
+
+
+def migration_6(db: Any) -> None:
+    from .codes6 import _INDEXES
+
+    for sql in _INDEXES:
+        db.execute_sql(sql)
+
+
+def migration_7(db: Any) -> None:
+    db.create_tables([PaymentWatch], safe=True)
+
+
+def migration_8(db: Any) -> None:
+    db.create_tables([ReconMark], safe=True)
+
+
+def migration_9(db: Any) -> None:
+    db.execute_sql(schema9.IN_FLIGHT_INDEX_SQL)
+
+
+def migration_11(db: Any) -> None:
+    from . import pg_reports
+
+    pg_reports.create(db)
+
+
+def migration_14(db: Any) -> None:
+    # Operators and the chained log: the tables come from the models (migration 1); the owner
+    # (店主) works alone until a second operator is added, as on the file (store.schema14).
+    import time
+
+    from ..domain.roles import OWNER_NAME
+
+    if not db.execute_sql("SELECT 1 FROM operator LIMIT 1").fetchone():
+        now = int(time.time())
+        db.execute_sql("INSERT INTO operator (name, role, password_hash, failed_tries, created_at, updated_at) "
+                       "VALUES (%s, 'owner', '', 0, %s, %s)", (OWNER_NAME, now, now))
+
+
+def migration_15(db: Any) -> None:
+    # Reports: an undone cancellation counts no more, an import's cancellation on the order's
+    # day, the owner's own cancel is no answer (store.report_tables, schema 15).
+    from . import pg_reports
+
+    pg_reports.replace_triggers(db)
+
+
+__all__ = ["BUYER_SEARCH_INDEX", "COUNT_TRIGGERS", "migration_1", "migration_3", "migration_4", "migration_5",
+           "migration_6", "migration_7", "migration_8", "migration_9", "migration_11", "migration_14",
+           "migration_15", "nothing"]

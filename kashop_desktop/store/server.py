@@ -1,0 +1,447 @@
+"""The store on a PostgreSQL server (15 or newer): several desks, one shop.
+
+``open_server_store(url)`` connects with psycopg 3 through peewee's ``PostgresqlDatabase``,
+creates or migrates the shop's schema with the same numbered migrations as the SQLite file
+(``store.db.MIGRATIONS``; each gives its PostgreSQL form, ``store.pg_schema``) and binds the
+models to it. The SQLite file stays the default; a server store is chosen by a
+``postgresql://`` URL (``--db`` or ``KASHOP_DB_URL``).
+
+* Connection: the URL is libpq's (https://www.postgresql.org/docs/15/libpq-connect.html):
+  ``postgresql://user[:password]@host[:port]/dbname?sslmode=require``. The password comes from
+  the URL, ``PGPASSWORD`` or ``~/.pgpass`` (libpq reads the last two itself); TLS from
+  ``sslmode`` (and ``sslrootcert``). The URL is never stored in the shop and is shown and
+  logged only without its password (``redact``).
+* Schema version: the table ``kashop_schema`` (one row), the counterpart of SQLite's
+  ``PRAGMA user_version``. A database without it is a new shop only when it holds no table;
+  one holding other tables is refused (never written into), and so is a newer schema.
+* Write transactions: SQLite begins every transaction IMMEDIATE, so writers take turns and
+  a read-then-write inside one cannot act on stale data. Each transaction here takes the
+  shop's transaction-scoped advisory lock first (``pg_advisory_xact_lock``,
+  https://www.postgresql.org/docs/15/explicit-locking.html#ADVISORY-LOCKS): two desks
+  approving one request take turns, the second reads the first one's decision and gets the
+  rule's refusal; a refund is claimed by one desk's transaction and the other desk reads it
+  as claimed; a 卡密 is taken by one transaction at a time. The wait is bounded by
+  ``lock_timeout`` (the busy timeout) and tried ``BUSY_ATTEMPTS`` times, then StoreBusy, as
+  on SQLite. Reads outside a transaction never wait.
+* Errors: a server that cannot be reached, a refused login, a missing database are
+  StoreUnusable with a message in Chinese and English naming the server without its password
+  (the command line exits 5); nothing was written.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import peewee
+from peewee import InterfaceError, OperationalError, PostgresqlDatabase
+
+from ..domain.errors import StoreError, StoreUnusable
+from . import codes6
+from .models import database
+
+log = logging.getLogger(__name__)
+
+URL_ENV = "KASHOP_DB_URL"
+SCHEMES = ("postgresql://", "postgres://")
+#: The key of the shop's write lock (any constant: each shop is its own database).
+WRITE_LOCK_KEY = 0x6B6173686F70  # "kashop"
+#: Seconds a connection attempt waits for the server before the store is called unreachable.
+CONNECT_TIMEOUT_S = 5
+VERSION_TABLE = "kashop_schema"
+
+
+def is_server_url(text: str | None) -> bool:
+    """Whether ``text`` names a PostgreSQL server store (``postgresql://`` or ``postgres://``)."""
+    return bool(text) and str(text).strip().lower().startswith(SCHEMES)
+
+
+def redact(url: str) -> str:
+    """The URL without its password (``postgresql://kashop:***@host/shop``), for messages and logs;
+    a ``password=`` query parameter is masked too."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, _, host = netloc.rpartition("@")
+        if ":" in user:
+            user = user.split(":", 1)[0] + ":***"
+        netloc = f"{user}@{host}"
+    query = re.sub(r"(?i)(password=)[^&]*", r"\1***", parts.query)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def url_problem(url: str) -> tuple[str, str] | None:
+    """(zh, en) when ``url`` is not a usable PostgreSQL URL (no database named, another scheme),
+    else None; the command line refuses it with exit 2."""
+    if not is_server_url(url):
+        return (f"数据库地址 {redact(url)} 无效：应以 postgresql:// 开头，例如 postgresql://用户@主机/店铺库",
+                f"the database URL {redact(url)} is not valid: it must start with postgresql://, "
+                "e.g. postgresql://user@host/shopdb")
+    parts = urlsplit(url.strip())
+    if not parts.path.strip("/"):
+        return (f"数据库地址 {redact(url)} 没有写数据库名（…/店铺库）",
+                f"the database URL {redact(url)} names no database (…/shopdb)")
+    try:
+        parts.port  # noqa: B018  (a port that is not a number raises here)
+    except ValueError:
+        return (f"数据库地址 {redact(url)} 的端口不是数字", f"the port in the database URL {redact(url)} is not a number")
+    return None
+
+
+def _translate(sql: str) -> str:
+    """SQLite's ``?`` placeholders as psycopg's ``%s`` (and a literal ``%`` as ``%%``), outside
+    quoted strings; SQL with no ``?`` (peewee's own, written for psycopg) is left as it is."""
+    if "?" not in sql:
+        return sql
+    out: list[str] = []
+    quoted = False
+    for ch in sql:
+        if ch == "'":
+            quoted = not quoted
+        if ch == "%":
+            out.append("%%")
+        elif ch == "?" and not quoted:
+            out.append("%s")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+#: peewee's mapping of driver errors to its own (IntegrityError, OperationalError ...).
+_WRAP: Any = getattr(peewee, "__exception_wrapper__")  # noqa: B009
+
+
+def _bool_dumper() -> type:
+    from psycopg.adapt import Dumper
+    from psycopg.postgres import types
+
+    class BoolAsNumber(Dumper):
+        """True / False as the smallint 1 / 0 (booleans are numbers in the store, as on SQLite)."""
+
+        oid = types["int2"].oid
+
+        def dump(self, obj: Any) -> bytes:
+            return b"1" if obj else b"0"
+
+    return BoolAsNumber
+
+
+_BoolAsNumber = _bool_dumper()
+
+
+class SqliteStyleConnection:
+    """The psycopg connection with the few sqlite3 ``Connection`` calls the store's SQL makes
+    (``execute``, ``executemany`` with ``?`` placeholders, ``total_changes``), so a statement
+    written once in SQL both dialects accept runs on both. Errors come out as peewee's."""
+
+    def __init__(self, db: ServerDatabase) -> None:
+        self._db = db
+        self.total_changes = 0
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        with _WRAP:
+            cursor = self._db.cursor()
+            sql = _drop_unary_plus(sql)
+            cursor.execute(_translate(sql) if params else sql, params or None)
+        self.total_changes += max(cursor.rowcount, 0)
+        return cursor
+
+    def executemany(self, sql: str, rows: Any) -> Any:
+        rows = list(rows)
+        with _WRAP:
+            cursor = self._db.cursor()
+            if rows:
+                cursor.executemany(_translate(_drop_unary_plus(sql)), rows)
+        self.total_changes += max(cursor.rowcount, 0) if rows else 0
+        return cursor
+
+
+_KEYWORDS = frozenset({"AND", "OR", "WHERE", "ON", "BY", "SELECT", "NOT", "WHEN", "THEN", "ELSE", "AS", "IN",
+                       "DISTINCT", "RETURN"})
+
+
+def _drop_unary_plus(sql: str) -> str:
+    """SQLite's unary ``+`` before a column (``+o.status``: "do not use an index for this term")
+    removed, outside quoted strings: PostgreSQL has no unary plus for text, and its planner
+    needs no such hint. A ``+`` after a value (``a + b``) stays."""
+    if "+" not in sql:
+        return sql
+    out: list[str] = []
+    quoted = False
+    for i, ch in enumerate(sql):
+        if ch == "'":
+            quoted = not quoted
+        if ch == "+" and not quoted and _unary_at(sql, i):
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def _unary_at(sql: str, i: int) -> bool:
+    before = sql[:i].rstrip()
+    if not before or before[-1] in "(,=<>":
+        return True
+    word = re.search(r"([A-Za-z_]+)$", before)
+    if word is None:
+        return False
+    return word.group(1).upper() in _KEYWORDS and not before[: word.start()].endswith(".")
+
+
+class ServerDatabase(PostgresqlDatabase):
+    """PostgresqlDatabase (psycopg 3) whose transactions take the shop's write lock first, and
+    whose ``execute_sql`` accepts the SQLite-style ``?`` placeholders the store's SQL uses.
+    Integers are BIGINT as SQLite's are 64-bit (ids, epoch seconds, money in fen)."""
+
+    # Booleans are 0 / 1 as on SQLite (which has no boolean type): the store's SQL compares and
+    # sums them as numbers, and ``_connect`` sends Python's True / False as 1 / 0.
+    field_types = {  # noqa: RUF012  (peewee reads it from the class)**PostgresqlDatabase.field_types, "INT": "BIGINT",
+                                             "AUTO": "BIGSERIAL", "BOOL": "SMALLINT"}
+    dialect = "postgresql"
+
+    def __init__(self, url: str, **kwargs: Any) -> None:
+        self.url = url.strip()
+        self.busy_timeout_ms = kwargs.pop("busy_timeout_ms", 5_000)
+        self.busy_attempts = kwargs.pop("busy_attempts", 3)
+        kwargs.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+        kwargs.setdefault("application_name", "kashop-desktop")
+        super().__init__(self.url, prefer_psycopg3=True, **kwargs)
+
+    def _connect(self) -> Any:
+        conn = getattr(super(), "_connect")()  # noqa: B009  (peewee's hook, not in its stubs)
+        conn.adapters.register_dumper(bool, _BoolAsNumber)
+        return conn
+
+    def connection(self) -> Any:
+        """This thread's connection seen through ``SqliteStyleConnection`` (peewee itself never
+        calls this; the store's hand-written SQL does)."""
+        if self.is_closed():
+            self.connect()
+        state: Any = getattr(self, "_state")  # noqa: B009
+        adapter = getattr(state, "sqlite_style", None)
+        if adapter is None or adapter.conn is not state.conn:
+            adapter = SqliteStyleConnection(self)
+            adapter.conn = state.conn  # type: ignore[attr-defined]
+            state.sqlite_style = adapter
+        return adapter
+
+    def execute_sql(self, sql: str, params: Any = None, commit: Any = None) -> Any:
+        sql = _drop_unary_plus(sql)
+        if params:
+            sql = _translate(sql)
+        return super().execute_sql(sql, params)
+
+    def begin(self, isolation_level: Any = None) -> None:
+        for attempt in range(1, self.busy_attempts + 1):
+            super().begin(isolation_level)
+            try:
+                self.cursor().execute(f"SET LOCAL lock_timeout = {int(self.busy_timeout_ms)}")
+                self.cursor().execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+                return
+            except Exception as exc:
+                self.cursor().connection.rollback()
+                if not _is_lock_timeout(exc):
+                    raise
+                log.warning("store busy after %d ms (attempt %d of %d)", self.busy_timeout_ms, attempt,
+                            self.busy_attempts)
+        from .db import busy_error
+
+        raise busy_error()
+
+
+def _is_lock_timeout(exc: BaseException) -> bool:
+    return getattr(exc, "sqlstate", None) == "55P03"  # lock_not_available
+
+
+def is_server(db: Any) -> bool:
+    """Whether ``db`` is a server store (PostgreSQL), not the SQLite file."""
+    return getattr(db, "dialect", "sqlite") == "postgresql"
+
+
+def unreachable(url: str, detail: str) -> StoreUnusable:
+    """The refusal for a server that cannot be reached or refuses the login (nothing written)."""
+    where = redact(url)
+    text = detail.strip().splitlines()[0] if detail.strip() else ""
+    low = detail.lower()
+    if "password" in low or "authentication" in low:
+        code, zh, en = ("store_login_failed", "拒绝了登录（用户名或密码不对）",
+                        "refused the login (wrong user name or password)")
+    elif "does not exist" in low and "database" in low:
+        code, zh, en = ("store_missing", "上没有这个数据库（请先用 createdb 建好，或检查库名）",
+                        "has no such database (create it with createdb first, or check the name)")
+    else:
+        code, zh, en = ("store_unreachable", "连接不上（服务器没有运行，或网络、主机名、端口不对）",
+                        "cannot be reached (the server is not running, or the network, host or port is wrong)")
+    return StoreUnusable(
+        code,
+        f"数据库服务器 {where} {zh}。什么都没有改动；请检查后重试。（{text}）",
+        f"the database server {where} {en}. Nothing was changed; check it and try again. ({text})",
+        where)
+
+
+def classify(exc: BaseException, url: str) -> StoreError | None:
+    """The StoreBusy / StoreUnusable a psycopg error stands for, or None for anything else."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, StoreError):
+            return current
+        if _is_lock_timeout(current):
+            from .db import busy_error
+
+            return busy_error()
+        if _is_connection_error(current):
+            return unreachable(url, str(current))
+        nested: Any = current.args[0] if current.args else None
+        current = nested if isinstance(nested, BaseException) else (current.__cause__ or current.__context__)
+    return None
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    import psycopg
+
+    if isinstance(exc, psycopg.OperationalError | OperationalError | InterfaceError):
+        sqlstate = getattr(exc, "sqlstate", None)
+        # No SQLSTATE: the connection itself failed; class 08: connection exception; 28: login;
+        # 3D000: no such database; 57P0x: the server shut down or is starting.
+        return sqlstate is None or sqlstate[:2] in ("08", "28") or sqlstate in ("3D000", "57P01", "57P02", "57P03")
+    return False
+
+
+def _too_new(url: str, version: int, latest: int) -> StoreUnusable:
+    where = redact(url)
+    return StoreUnusable(
+        "schema_too_new",
+        f"数据库 {where} 来自更新版本的 kashop-desktop（结构版本 {version}，本程序支持 {latest}）。"
+        "请升级程序；为保护数据，本程序不会改动它。",
+        f"the database {where} was written by a newer kashop-desktop (schema {version}, this one knows "
+        f"{latest}). Upgrade the desk; this version will not change it, to keep your data safe.",
+        where)
+
+
+def _foreign(url: str) -> StoreUnusable:
+    where = redact(url)
+    return StoreUnusable(
+        "store_damaged",
+        f"数据库 {where} 里已有别的表，不是卡店订单台的店铺。为保护数据，本程序不会改动它；请为店铺新建一个空库。",
+        f"the database {where} already holds other tables and is not a kashop-desktop shop. To keep its data "
+        "safe the desk will not change it; make an empty database for the shop.",
+        where)
+
+
+def schema_version(db: ServerDatabase) -> int | None:
+    """The shop's schema version, 0 for an empty database, None for one holding other tables."""
+    tables = set(db.get_tables())
+    if VERSION_TABLE in tables:
+        row = db.execute_sql(f"SELECT version FROM {VERSION_TABLE}").fetchone()
+        return int(row[0]) if row else 0
+    return 0 if not tables else None
+
+
+def connect(url: str, **kwargs: Any) -> ServerDatabase:
+    """A connected ServerDatabase bound to the models. Raises StoreUnusable when the server
+    cannot be reached or refuses the login."""
+    from .db import BUSY_ATTEMPTS, BUSY_TIMEOUT_MS
+
+    db = ServerDatabase(url, busy_timeout_ms=BUSY_TIMEOUT_MS, busy_attempts=BUSY_ATTEMPTS, **kwargs)
+    try:
+        db.connect(reuse_if_open=True)
+    except Exception as exc:
+        known = classify(exc, url)
+        if known is not None:
+            raise known from exc
+        raise
+    database.initialize(db)
+    return db
+
+
+def open_server_store(url: str, *, sealer: codes6.SealerFactory | None = None) -> ServerDatabase:
+    """Open (creating or migrating) the shop in the PostgreSQL database at ``url``.
+
+    Raises StoreUnusable (unreachable, login refused, no such database, a database holding
+    other tables, a newer schema; nothing written) or StoreBusy. ``sealer`` is accepted for
+    the same signature as ``store.db.open_store``: a server store never holds codes in clear.
+    """
+    del sealer
+    problem = url_problem(url)
+    if problem is not None:
+        raise StoreUnusable("store_url", *problem, redact(url))
+    db = connect(url)
+    try:
+        migrate(db)
+    except Exception as exc:
+        db.close()
+        known = classify(exc, url)
+        if known is not None:
+            raise known from exc
+        raise
+    return db
+
+
+def migrate(db: ServerDatabase) -> None:
+    """Run the migrations this database lacks, in one transaction under the write lock (a
+    second desk opening meanwhile waits, then finds the version raised and runs nothing)."""
+    from .db import LATEST, MIGRATIONS
+
+    version = schema_version(db)
+    if version is None:
+        raise _foreign(db.url)
+    if version > LATEST:
+        raise _too_new(db.url, version, LATEST)
+    if version == LATEST:
+        return
+    with db.atomic():
+        version = schema_version(db)
+        if version is None:
+            raise _foreign(db.url)
+        db.execute_sql(f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version INTEGER NOT NULL)")
+        if not db.execute_sql(f"SELECT 1 FROM {VERSION_TABLE}").fetchone():
+            db.execute_sql(f"INSERT INTO {VERSION_TABLE} (version) VALUES (0)")
+        for number, step in MIGRATIONS:
+            if number > version:
+                _postgresql_form(number, step)(db)
+                db.execute_sql(f"UPDATE {VERSION_TABLE} SET version = %s", (number,))
+
+
+def _postgresql_form(number: int, step: Any) -> Callable[[Any], None]:
+    form: Callable[[Any], None] | None = getattr(step, "postgresql", None)
+    if form is None:
+        raise StoreUnusable(
+            "schema_no_server_form",
+            f"结构版本 {number} 还没有 PostgreSQL 的写法，本程序不能在数据库服务器上建这个版本的店铺。",
+            f"schema {number} has no PostgreSQL form yet; this desk cannot make that version of the shop on a "
+            "database server.")
+    return form
+
+
+def release(db: ServerDatabase) -> None:
+    """Close this thread's connection."""
+    if not db.is_closed():
+        db.close()
+
+
+@contextmanager
+def admin_connection(url: str) -> Iterator[Any]:
+    """A plain psycopg connection (autocommit) to ``url``, for the migration tool and tests."""
+    import psycopg
+
+    con = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def env_url() -> str | None:
+    """``KASHOP_DB_URL`` when set and not empty."""
+    value = os.environ.get(URL_ENV, "").strip()
+    return value or None
+
+
+__all__ = ["URL_ENV", "ServerDatabase", "classify", "connect", "env_url", "is_server", "is_server_url",
+           "migrate", "open_server_store", "redact", "release", "schema_version", "url_problem"]
