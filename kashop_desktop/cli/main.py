@@ -31,6 +31,7 @@ from . import (
     refunds,
     reports,
     requests,
+    store,
 )
 from .common import CREATES_SHOP, READ_ONLY, command_name, common_options, open_window
 from .helptext import Parser, T, language
@@ -48,7 +49,7 @@ from .output import (
 
 # In the order ``--help`` lists them.
 NOUNS = (demo, orders, products, codes, buyers, payments, reconcile, requests, refunds, reports, gateways, maintenance,
-         policy, holidays, operators, audit)
+         policy, holidays, operators, audit, store)
 
 
 def build_parser(lang: str = "zh") -> argparse.ArgumentParser:

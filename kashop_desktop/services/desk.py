@@ -77,7 +77,8 @@ class Desk:
 
     @classmethod
     def open(cls, data_dir: str | os.PathLike[str] | None = None, *, clock: Clock | None = None,
-             secrets: SecretStore | None = None, create: bool = True, db_url: str | None = None) -> Desk:
+             secrets: SecretStore | None = None, create: bool = True, db_url: str | None = None,
+             file_only: bool = False) -> Desk:
         """Open the store in ``data_dir`` (the default folder when None). Raises StoreUnusable /
         StoreBusy, or DomainError vault_locked when migration 6 must seal codes and the vault
         has no passphrase. With ``create`` False, a folder that does not exist is refused
@@ -86,8 +87,9 @@ class Desk:
 
         ``db_url`` (else ``KASHOP_DB_URL``) puts the shop on a PostgreSQL server
         (``postgresql://…``, ``store.server``); the data folder then keeps only what stays on
-        this computer (the key vault, logs)."""
-        url = db_url or store_server.env_url()
+        this computer (the key vault, logs). ``file_only`` opens the SQLite file whatever
+        ``KASHOP_DB_URL`` says (the shop being moved to a server)."""
+        url = None if file_only else db_url or store_server.env_url()
         if url is not None:
             return cls._open_server(url, data_dir, clock, secrets)
         if not create and data_dir is not None:

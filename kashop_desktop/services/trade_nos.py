@@ -62,7 +62,9 @@ class TradeNoClaims:
         # Every account and none (0): the terms of the unique trade-no index, so the look-up walks
         # it (a bulk load sets the plain trade-no index aside).
         accounts = [0, *(i for (i,) in con.execute("SELECT id FROM gateway_account"))]
-        where = (f"IFNULL(gateway_id, 0) IN ({', '.join('?' * len(accounts))}) AND gateway_trade_no IS NOT NULL "
+        # The unique index's own expression (schema 3): IFNULL on the file, COALESCE on a server.
+        account = "COALESCE" if getattr(con, "dialect", "sqlite") == "postgresql" else "IFNULL"
+        where = (f"{account}(gateway_id, 0) IN ({', '.join('?' * len(accounts))}) AND gateway_trade_no IS NOT NULL "
                  "AND gateway_trade_no <> '' AND gateway_trade_no IN ")
         for start in range(0, len(numbers), 500):
             chunk = numbers[start : start + 500]

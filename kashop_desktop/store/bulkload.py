@@ -42,6 +42,12 @@ UNIQUE_TRADE_NO, PLAIN_TRADE_NO = "orders_gateway_trade_no_unique", "orders_gate
 TRIGGERS = ("orders_fts_ins", "orders_count_ins", report_tables.BULK_TRIGGER)
 
 
+def _on_server(con: Any) -> bool:
+    """Whether ``con`` is a server store's connection (store.server): a load there keeps the
+    indexes and triggers in place (the set-aside is SQLite's speed-up)."""
+    return getattr(con, "dialect", "sqlite") == "postgresql"
+
+
 def pending(con: Any) -> dict[str, Any] | None:
     """The record of a load whose upkeep is set aside, or None."""
     row = con.execute("SELECT value FROM setting WHERE key = ?", (SETTING,)).fetchone()
@@ -52,7 +58,7 @@ def set_aside(con: Any, keep: frozenset[str] = KEEP) -> None:
     """Drop the orders table's secondary indexes (but those named in ``keep``) and insert
     triggers (caller's transaction); orders inserted from now on get their search entries and
     counts at ``put_back``."""
-    if pending(con) is not None:
+    if pending(con) is not None or _on_server(con):  # a server keeps its indexes and triggers through a load
         return
     marks = ", ".join("?" * len(TRIGGERS))
     dropped = con.execute(
@@ -73,7 +79,7 @@ def set_aside(con: Any, keep: frozenset[str] = KEEP) -> None:
 def put_back(con: Any) -> bool:
     """Rebuild what ``set_aside`` dropped (caller's transaction); False when nothing was set aside."""
     record = pending(con)
-    if record is None:
+    if record is None or _on_server(con):
         return False
     cache = con.execute("PRAGMA cache_size").fetchone()[0]
     threads = con.execute("PRAGMA threads").fetchone()[0]
@@ -103,6 +109,9 @@ def put_back(con: Any) -> bool:
 def indexes_rebuilt(con: Any, table: str) -> Iterator[None]:
     """Inside one transaction: ``table``'s non-unique indexes dropped for the block and built
     again after it (a rollback brings them back as they were)."""
+    if _on_server(con):
+        yield
+        return
     dropped = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
                           "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'", (table,)).fetchall()
     for name, _ in dropped:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from typing import Any
 
 from peewee import SqliteDatabase
 
@@ -88,8 +89,8 @@ def _recompute_money(db: SqliteDatabase) -> None:
 def duplicate_trade_nos(db: SqliteDatabase, limit: int = 100) -> list[tuple[str, list[str]]]:
     """Trade nos held by more than one order of one gateway account: (trade no, order nos)."""
     rows = db.execute_sql(
-        f"SELECT gateway_trade_no, GROUP_CONCAT(order_no, ' ') FROM orders WHERE {_TRADE_WHERE} "
-        f"GROUP BY {_TRADE_KEY} HAVING COUNT(*) > 1 ORDER BY gateway_trade_no LIMIT ?", (limit,)
+        f"SELECT gateway_trade_no, {_joined(db, 'order_no')} FROM orders WHERE {_TRADE_WHERE} "
+        f"GROUP BY {_trade_key(db)} HAVING COUNT(*) > 1 ORDER BY gateway_trade_no LIMIT ?", (limit,)
     ).fetchall()
     return [(trade_no, sorted(nos.split(" "))) for trade_no, nos in rows]
 
@@ -98,7 +99,7 @@ def trade_nos_across_accounts(db: SqliteDatabase, limit: int = 100) -> list[tupl
     """Trade nos held by an order without a gateway account and by another order of any account
     (the unique index cannot see these): (trade no, order nos)."""
     rows = db.execute_sql(
-        f"SELECT o.gateway_trade_no, GROUP_CONCAT(o.order_no, ' ') FROM orders o "
+        f"SELECT o.gateway_trade_no, {_joined(db, 'o.order_no')} FROM orders o "
         f"WHERE o.gateway_trade_no IN (SELECT gateway_trade_no FROM orders WHERE gateway_id IS NULL "
         f"AND {_TRADE_WHERE}) GROUP BY o.gateway_trade_no HAVING COUNT(*) > 1 "
         f"ORDER BY o.gateway_trade_no LIMIT ?", (limit,)
@@ -106,7 +107,22 @@ def trade_nos_across_accounts(db: SqliteDatabase, limit: int = 100) -> list[tupl
     return [(trade_no, sorted(nos.split(" "))) for trade_no, nos in rows]
 
 
+def _on_server(db: Any) -> bool:
+    return getattr(db, "dialect", "sqlite") == "postgresql"
+
+
+def _joined(db: Any, column: str) -> str:
+    """The values of ``column`` in a group joined by spaces, in the store's dialect."""
+    return f"string_agg({column}, ' ')" if _on_server(db) else f"GROUP_CONCAT({column}, ' ')"
+
+
+def _trade_key(db: Any) -> str:
+    return _TRADE_KEY.replace("IFNULL", "COALESCE") if _on_server(db) else _TRADE_KEY
+
+
 def has_trade_no_index(db: SqliteDatabase) -> bool:
+    if _on_server(db):
+        return bool(db.execute_sql("SELECT 1 FROM pg_indexes WHERE indexname = %s", (TRADE_NO_INDEX,)).fetchone())
     return bool(db.execute_sql("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
                                (TRADE_NO_INDEX,)).fetchone())
 

@@ -93,22 +93,24 @@ def url_problem(url: str) -> tuple[str, str] | None:
     return None
 
 
-def _translate(sql: str) -> str:
-    """SQLite's ``?`` placeholders as psycopg's ``%s`` (and a literal ``%`` as ``%%``), outside
-    quoted strings; SQL with no ``?`` (peewee's own, written for psycopg) is left as it is."""
-    if "?" not in sql:
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def _translate(sql: str, params: Any = None) -> str:
+    """SQLite's ``?`` placeholders (``:name`` with a dict of parameters) as psycopg's ``%s``
+    (``%(name)s``), and a literal ``%`` as ``%%``, outside quoted strings; SQL with neither
+    (peewee's own, written for psycopg) is left as it is."""
+    named = isinstance(params, dict)
+    if "?" not in sql and not named:
         return sql
     out: list[str] = []
     quoted = False
-    for ch in sql:
-        if ch == "'":
-            quoted = not quoted
-        if ch == "%":
-            out.append("%%")
-        elif ch == "?" and not quoted:
-            out.append("%s")
-        else:
-            out.append(ch)
+    for part in re.split(r"('(?:[^']|'')*')", sql):
+        quoted = part.startswith("'")
+        part = part.replace("%", "%%")
+        if not quoted:
+            part = _NAMED.sub(r"%(\1)s", part) if named else part.replace("?", "%s")
+        out.append(part)
     return "".join(out)
 
 
@@ -139,6 +141,8 @@ class SqliteStyleConnection:
     (``execute``, ``executemany`` with ``?`` placeholders, ``total_changes``), so a statement
     written once in SQL both dialects accept runs on both. Errors come out as peewee's."""
 
+    dialect = "postgresql"
+
     def __init__(self, db: ServerDatabase) -> None:
         self._db = db
         self.total_changes = 0
@@ -147,7 +151,7 @@ class SqliteStyleConnection:
         with _WRAP:
             cursor = self._db.cursor()
             sql = _drop_unary_plus(sql)
-            cursor.execute(_translate(sql) if params else sql, params or None)
+            cursor.execute(_translate(sql, params) if params else sql, params or None)
         self.total_changes += max(cursor.rowcount, 0)
         return cursor
 
@@ -232,7 +236,7 @@ class ServerDatabase(PostgresqlDatabase):
     def execute_sql(self, sql: str, params: Any = None, commit: Any = None) -> Any:
         sql = _drop_unary_plus(sql)
         if params:
-            sql = _translate(sql)
+            sql = _translate(sql, params)
         return super().execute_sql(sql, params)
 
     def begin(self, isolation_level: Any = None) -> None:
