@@ -67,6 +67,7 @@ def store_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
         cluster = request.getfixturevalue("pg_cluster")
         url = cluster.new_database(template=request.getfixturevalue("pg_template"))
         monkeypatch.setenv("KASHOP_DB_URL", url)
+        request.addfinalizer(lambda: cluster.drop_database(url))
     return str(kind)
 
 

@@ -88,6 +88,11 @@ class PrivateCluster:
         with psycopg.connect(self.url(), autocommit=True) as con:
             con.execute(sql)
 
+    def drop_database(self, url: str) -> None:
+        """Drop the database at ``url``, ending what is still connected to it (threads a test
+        started keep their connections until they end)."""
+        self.execute(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
+
     def new_database(self, template: str | None = None, prefix: str = "shop") -> str:
         """A new empty database (or a copy of ``template``); returns its URL."""
         name = f"{prefix}_{os.getpid()}_{next(self._names)}"
