@@ -202,6 +202,17 @@ def _auto_backup(desk: Any) -> None:
 
 def open_window(args: argparse.Namespace, smoke: bool = False) -> int:
     """Open the desk window (``EXIT_USAGE`` with a message when Qt cannot be loaded)."""
+    url = getattr(args, "db", None)
+    if url is not None:  # the window opens the shop on that server (Desk.open reads it)
+        import os
+
+        from ..store.server import URL_ENV, url_problem
+
+        problem = url_problem(url)
+        if problem is not None:
+            print_error(f"--db：{problem[0]}", f"--db: {problem[1]}")
+            return EXIT_USAGE
+        os.environ[URL_ENV] = url
     try:
         from ..gui.app import main as gui_main
     except ImportError as exc:

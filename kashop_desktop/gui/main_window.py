@@ -163,7 +163,12 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         # Every label gives way on a narrow window (… and the whole text in the tooltip) rather
         # than making the window wider than a 1024-pixel screen.
-        self.path_label = ElidedLabel(self.tr("数据文件：{path}").format(path=self.ctx.desk.db_path))
+        desk = self.ctx.desk
+        if desk.db_url is not None:
+            where = self.tr("数据库服务器：{url}").format(url=desk.store_label)
+        else:
+            where = self.tr("数据文件：{path}").format(path=desk.db_path)
+        self.path_label = ElidedLabel(where)
         self.gateway_label = ElidedLabel()
         self.refunds_label = ElidedLabel()
         self.operator_label = ElidedLabel()

@@ -203,6 +203,12 @@ class Desk:
         return store_db.classify(exc, self.db_path, self.backups_dir)
 
     @property
+    def store_label(self) -> str:
+        """Where the shop lives, for people: the data file's path, or the server's URL without
+        its password."""
+        return store_server.redact(self.db_url) if self.db_url is not None else str(self.db_path)
+
+    @property
     def db_path(self) -> Path:
         return self.data_dir / paths.DB_FILENAME
 

@@ -198,11 +198,14 @@ def _split_column(split: str | None) -> str:
     return {"product": "product_id", "channel": "channel", "gateway": "gateway_id"}.get(split or "", "''")
 
 
-def _period_column(by: str) -> str:
+def _period_column(by: str, server: bool = False) -> str:
     """SQL: the day number of the first day of the period holding ``day``, so the summary rows
-    are added up per period by SQLite rather than per day in Python."""
+    are added up per period by the store rather than per day in Python (``server``: in
+    PostgreSQL's dialect)."""
     if by == "week":
         return "day - ((day + 3) % 7)"  # 1970-01-01 was a Thursday: the Monday on or before
+    if by == "month" and server:
+        return "(date_trunc('month', DATE '1970-01-01' + day::int)::date - DATE '1970-01-01')"
     if by == "month":
         return "CAST(julianday(day * 86400, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER)"
     return "day"
@@ -212,7 +215,7 @@ def _read(desk: Desk, kind: str, start: date, end: date, by: str,
           split: str | None) -> Iterator[tuple[int, str, Numbers]]:
     """(first day number of the period, split key, numbers) for every period and key of the range."""
     low, high = day_number(start), day_number(end)
-    column, period = _split_column(split), _period_column(by)
+    column, period = _split_column(split), _period_column(by, desk.db_url is not None)
     db = desk.db
     if kind in ("sales", "refunds"):
         for first, key, orders, paid, r_orders, refunded in db.execute_sql(

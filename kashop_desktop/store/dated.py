@@ -21,7 +21,15 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: (Beijing, ``YYYYMMDD``). Deterministic, so SQLite keeps a partial index on it.
 UNDATED_WHERE = (f"substr(ltrim(order_no, '{LETTERS}'), 1, 8) "
                  "<> strftime('%Y%m%d', created_at + 28800, 'unixepoch')")
+#: The same test on a PostgreSQL server (its to_char is not immutable, so it has no such index).
+UNDATED_WHERE_SERVER = (f"substr(ltrim(order_no, '{LETTERS}'), 1, 8) "
+                        "<> to_char(to_timestamp(created_at + 28800) AT TIME ZONE 'UTC', 'YYYYMMDD')")
 UNDATED_INDEX = "orders_no_undated"
+
+
+def undated_where(db: object) -> str:
+    """``UNDATED_WHERE`` in the store's dialect."""
+    return UNDATED_WHERE_SERVER if getattr(db, "dialect", "sqlite") == "postgresql" else UNDATED_WHERE
 UNDATED_INDEX_SQL = f"CREATE INDEX IF NOT EXISTS {UNDATED_INDEX} ON orders (order_no) WHERE {UNDATED_WHERE}"
 
 _DATE_PART = re.compile(r"^[0-9]{1,8}")

@@ -19,6 +19,7 @@ from typing import Any
 from peewee import SqliteDatabase
 
 from . import queries
+from .dialect import orders_of_ids
 from .queries import OrderFilter
 
 #: The columns of an exported row, in this order.
@@ -82,6 +83,6 @@ def _by_ids(db: SqliteDatabase, ids: list[int], cancelled: Callable[[], bool] | 
             return
         part = ids[start:start + chunk]
         found = {r[-1]: r[:-1] for r in db.execute_sql(
-            f"SELECT {_SELECT}, o.id FROM json_each(?) AS s CROSS JOIN orders o ON o.id = s.value",
+            f"SELECT {_SELECT}, o.id FROM {orders_of_ids(db)}",
             (json.dumps(part),))}
         yield [found[i] for i in part if i in found]

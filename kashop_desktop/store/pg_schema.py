@@ -51,6 +51,8 @@ def migration_1(db: Any) -> None:
     for sql in COUNT_TRIGGERS:
         db.execute_sql(sql)
     db.execute_sql(f"CREATE INDEX {BUYER_SEARCH_INDEX} ON orders USING gin (buyer gin_trgm_ops)")
+    # Order-no tails as buyers quote them (store.search; SQLite: substr(order_no, -6)).
+    db.execute_sql("CREATE INDEX orders_no_tail ON orders (right(order_no, 6))")
 
 
 def nothing(db: Any) -> None:

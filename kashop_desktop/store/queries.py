@@ -25,6 +25,7 @@ from typing import Any
 from peewee import SqliteDatabase
 
 from . import schema9, search, selection
+from .dialect import id_list, on_server, orders_of_ids
 from .search import classify_search
 
 REFUNDING = "refunding"  # pseudo-status: orders with a refund still in flight
@@ -74,7 +75,7 @@ def _rows(db: SqliteDatabase, ids: Sequence[int]) -> list[tuple[Any, ...]]:
     if not len(ids):
         return []
     rows = {r[0]: r for r in db.execute_sql(
-        f"SELECT {_COLUMNS} FROM json_each(?) AS s CROSS JOIN orders o ON o.id = s.value", (json.dumps(list(ids)),))}
+        f"SELECT {_COLUMNS} FROM {orders_of_ids(db)}", (json.dumps(list(ids)),))}
     return [rows[i] for i in ids if i in rows]
 
 
@@ -112,12 +113,12 @@ def _source(db: SqliteDatabase, flt: OrderFilter) -> tuple[str, list[Any]]:
         params.append(flt.product_type)
     source = " FROM orders o"
     if resolution is not None and resolution.ids is not None:
-        source = " FROM json_each(?) AS s CROSS JOIN orders o ON o.id = s.value"
+        source = f" FROM {orders_of_ids(db)}"
         params.insert(0, resolution.ids_json())
     elif resolution is not None:
         clauses.append(resolution.row_test)
         params += resolution.row_params
-    return f"{source} WHERE {' AND '.join(clauses or ['1'])}", params
+    return f"{source} WHERE {' AND '.join(clauses or ['1 = 1'])}", params
 
 
 def search_matches(db: SqliteDatabase, text: str) -> tuple[dict[str, int], int]:
@@ -173,7 +174,7 @@ def first_page(db: SqliteDatabase, flt: OrderFilter, limit: int) -> list[tuple[A
         return page(db, flt, limit)
     walk, params = _walk_sql(db, flt)
     ids = [r[0] for r in db.execute_sql(
-        f"SELECT w.id FROM ({walk}) AS w WHERE w.id IN (SELECT value FROM json_each(?)) LIMIT ?",
+        f"SELECT w.id FROM ({walk}) AS w WHERE w.id IN (SELECT value FROM {id_list(db)} AS s) LIMIT ?",
         [*params, WALK_BUDGET, json.dumps(matched.wanted_ids), limit])]
     if len(ids) < limit and not _within(db, flt, WALK_BUDGET):
         return page(db, flt, limit)  # the budget ran out before the page was full
@@ -297,19 +298,24 @@ def all_ids(db: SqliteDatabase, flt: OrderFilter, cancelled: Callable[[], bool] 
     if listed is not None:
         return array("q", listed.ids)
     sql, params = _ids_sql(db, flt)
+    if on_server(db):  # the server's own cache: nothing to hold small here
+        return _read_ids(db.execute_sql(sql, params), cancelled)
     cache = db.execute_sql("PRAGMA cache_size").fetchone()[0]
     db.execute_sql(f"PRAGMA cache_size = -{SCAN_CACHE_KIB}")
     try:
-        cursor = db.execute_sql(sql, params)
-        found: array[int] = array("q")
-        while chunk := cursor.fetchmany(ID_CHUNK):
-            if cancelled is not None and cancelled():
-                cursor.close()
-                return None
-            found.extend([r[0] for r in chunk])
-        return found
+        return _read_ids(db.execute_sql(sql, params), cancelled)
     finally:
         db.execute_sql(f"PRAGMA cache_size = {int(cache)}")
+
+
+def _read_ids(cursor: Any, cancelled: Callable[[], bool] | None) -> array[int] | None:
+    found: array[int] = array("q")
+    while chunk := cursor.fetchmany(ID_CHUNK):
+        if cancelled is not None and cancelled():
+            cursor.close()
+            return None
+        found.extend([r[0] for r in chunk])
+    return found
 
 
 def sort_value(row: tuple[Any, ...], flt: OrderFilter) -> tuple[int, int]:
@@ -365,6 +371,10 @@ def interruptible(db: SqliteDatabase, cancelled: Callable[[], bool], fn: Callabl
     millisecond once ``cancelled()`` is true: SQLite's progress handler aborts the running
     statement, and ``Interrupted`` is raised. The handler is set only for this call, so writes
     on the same connection are never cut short."""
+    if on_server(db):  # a server read is not cut short here; the caller drops its result instead
+        if cancelled():
+            raise Interrupted
+        return fn(*args)
     con = db.connection()
     con.set_progress_handler(lambda: 1 if cancelled() else 0, PROGRESS_STEPS)
     try:

@@ -65,7 +65,7 @@ from typing import Any
 from peewee import SqliteDatabase
 
 from ..domain.contacts import ContactKind, classify_contact, clean, search_forms
-from . import dated
+from . import dated, dialect
 from .selection import Matched
 
 #: A search matching at most this many orders is resolved to its ids first; None: from the
@@ -155,6 +155,11 @@ def _buyer_match(q: str) -> str | None:
     return " OR ".join(phrases) or None
 
 
+def _like(form: str) -> str:
+    """An ILIKE pattern finding ``form`` anywhere (its own ``%``, ``_`` and ``\\`` taken literally)."""
+    return "%" + form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def _tail_keys(upper: str) -> list[str]:
     """The values of ``substr(order_no, -TAIL)`` an order no ending in ``upper`` can have: the
     tail itself (an order no that short, or a tail of ``TAIL`` or more, cut to ``TAIL``) and,
@@ -188,8 +193,9 @@ def _probes(db: SqliteDatabase, q: str, kind: str) -> list[tuple[str, str, list[
         ("order_no", "SELECT id FROM orders WHERE order_no >= ? AND order_no < ?", [upper, upper + "\uffff"])]
     if _TAIL.match(q) and not upper.startswith("KS"):
         keys = _tail_keys(upper)
-        probes.append(("order_tail", f"SELECT id FROM orders WHERE substr(order_no, -6) IN ({','.join('?' * len(keys))}) "
-                       "AND substr(order_no, -?) = ?", [*keys, len(upper), upper]))
+        probes.append(("order_tail", f"SELECT id FROM orders WHERE {dialect.tail(db, 'order_no', str(TAIL))} IN "
+                       f"({','.join('?' * len(keys))}) AND {dialect.tail(db, 'order_no', '?')} = ?",
+                       [*keys, len(upper), upper]))
     if kind in ("trade_no", "order_no", "qq", "text"):
         spellings = _case_spellings(q)
         if len(q) < MIN_TAIL or spellings is None:
@@ -199,10 +205,15 @@ def _probes(db: SqliteDatabase, q: str, kind: str) -> list[tuple[str, str, list[
                                         * len(spellings))
             probes.append(("trade_no", ranges, [b for v in spellings for b in (v, v + "\uffff")]))
     match = _buyer_match(q) if kind in ("phone", "qq", "email", "text", "order_no") else None
-    if match:
+    if match and dialect.on_server(db):  # the trigram GIN index answers ILIKE '%…%' (store.pg_schema)
+        likes = [_like(f) for f in _buyer_forms(q)]
+        probes.append(("buyer", "SELECT id FROM orders WHERE " + " OR ".join(
+            ["buyer ILIKE ? OR buyer_key ILIKE ?"] * len(likes)), [p for like in likes for p in (like, like)]))
+    elif match:
         probes.append(("buyer", "SELECT rowid FROM orders_fts WHERE orders_fts MATCH ?", [match]))
     if kind == "text":
-        products = [r[0] for r in db.execute_sql("SELECT id FROM product WHERE instr(name, ?) > 0", (q,))]
+        products = [r[0] for r in db.execute_sql(f"SELECT id FROM product WHERE {dialect.contains(db, 'name', '?')}",
+                                                 (q,))]
         if products:
             marks = ",".join("?" * len(products))
             probes.append(("product", f"SELECT id FROM orders WHERE product_id IN ({marks})", products))
@@ -218,7 +229,7 @@ def _row_test(db: SqliteDatabase, q: str, kind: str) -> tuple[str, list[Any]]:
         if name == "order_no":
             terms.append("(+o.order_no >= ? AND +o.order_no < ?)")
         elif name == "order_tail":
-            terms.append("substr(+o.order_no, -?) = ?")
+            terms.append(f"{dialect.tail(db, '+o.order_no', '?')} = ?")
             probe_params = probe_params[-2:]
         elif name == "trade_no" and len(probe_params) == 1:
             terms.append("+o.gateway_trade_no = ?")
@@ -227,7 +238,9 @@ def _row_test(db: SqliteDatabase, q: str, kind: str) -> tuple[str, list[Any]]:
             probe_params = [len(q), q.upper()]
         elif name == "buyer":  # what the FTS5 trigram match finds: any form, case-blind, in either column
             forms = [f.lower() for f in _buyer_forms(q)]
-            terms.append(" OR ".join(["instr(lower(+o.buyer), ?) > 0 OR instr(lower(+o.buyer_key), ?) > 0"] * len(forms)))
+            either = (f"{dialect.contains(db, 'lower(+o.buyer)', '?')} OR "
+                      f"{dialect.contains(db, 'lower(+o.buyer_key)', '?')}")
+            terms.append(" OR ".join([either] * len(forms)))
             probe_params = [f for f in forms for _ in (0, 1)]
         else:
             terms.append(f"+o.product_id IN ({','.join('?' * len(probe_params))})")
@@ -245,7 +258,7 @@ _cache_lock = threading.Lock()
 
 
 def _version(con: sqlite3.Connection) -> tuple[int, int]:
-    return int(con.execute("PRAGMA data_version").fetchone()[0]), con.total_changes
+    return dialect.change_mark(con), con.total_changes
 
 
 def _cached(con: sqlite3.Connection) -> OrderedDict[str, tuple[tuple[int, int], Resolution]]:
@@ -335,7 +348,7 @@ def _dated(db: SqliteDatabase, con: sqlite3.Connection, q: str, kind: str, cap: 
     if bounds is None:
         return None
     undated = [r[0] for r in con.execute(
-        f"SELECT id FROM orders WHERE order_no >= ? AND order_no < ? AND {dated.UNDATED_WHERE} LIMIT {cap + 1}",
+        f"SELECT id FROM orders WHERE order_no >= ? AND order_no < ? AND {dated.undated_where(con)} LIMIT {cap + 1}",
         (upper, upper + "\uffff"))]
     extra = sorted({*undated, *(i for name, ids in found.items() if name != "order_no" for i in ids)})
     if len(extra) > cap:
@@ -345,9 +358,9 @@ def _dated(db: SqliteDatabase, con: sqlite3.Connection, q: str, kind: str, cap: 
     params: list[Any] = [upper, upper + "\uffff"]
     if extra:
         low, high = con.execute("SELECT MIN(created_at), MAX(created_at) FROM orders WHERE id IN "
-                                "(SELECT value FROM json_each(?))", (json.dumps(extra),)).fetchone()
+                                f"(SELECT value FROM {dialect.id_list(con)} AS s)", (json.dumps(extra),)).fetchone()
         start, end = (low, high + 1) if start == end else (min(start, low), max(end, high + 1))
-        test = f"({test} OR +o.id IN (SELECT value FROM json_each(?)))"
+        test = f"({test} OR +o.id IN (SELECT value FROM {dialect.id_list(con)} AS s))"
         params.append(json.dumps(extra))
     matches = {name: len(ids) for name, ids in found.items()}
     return Resolution(q, kind, matches, None, cap, test, params, window=(start, end))

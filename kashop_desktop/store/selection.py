@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .dialect import orders_of_ids
+
 #: Listed orders of the most recent filters of one search.
 _LISTS = 4
 
@@ -95,8 +97,8 @@ class Matched:
         status_codes: dict[str, int] = {}
         type_codes: dict[str, int] = {}
         status, types = self.status, self.types
-        cursor = self._con.execute("SELECT o.id, o.created_at, o.paid_fen, o.status, o.product_type FROM json_each(?) "
-                                   "AS s CROSS JOIN orders o ON o.id = s.value", (json.dumps(self.wanted_ids),))
+        cursor = self._con.execute("SELECT o.id, o.created_at, o.paid_fen, o.status, o.product_type FROM "
+                                   f"{orders_of_ids(self._con)}", (json.dumps(self.wanted_ids),))
         for oid, created, paid, state, ptype in cursor:
             self.ids.append(oid)
             self.created.append(created)

@@ -136,6 +136,25 @@ def _bool_dumper() -> type:
 _BoolAsNumber = _bool_dumper()
 
 
+def _numeric_loader() -> type:
+    from decimal import Decimal
+
+    from psycopg.adapt import Loader
+
+    class WholeNumeric(Loader):
+        """A numeric without a fraction as int: PostgreSQL's SUM over BIGINT is numeric, and
+        money in fen is whole numbers everywhere inside (SQLite's SUM gives an int)."""
+
+        def load(self, data: Any) -> Any:
+            text = bytes(data).decode("ascii")
+            return Decimal(text) if "." in text or "N" in text else int(text)
+
+    return WholeNumeric
+
+
+_WholeNumeric = _numeric_loader()
+
+
 class SqliteStyleConnection:
     """The psycopg connection with the few sqlite3 ``Connection`` calls the store's SQL makes
     (``execute``, ``executemany`` with ``?`` placeholders, ``total_changes``), so a statement
@@ -218,6 +237,7 @@ class ServerDatabase(PostgresqlDatabase):
     def _connect(self) -> Any:
         conn = getattr(super(), "_connect")()  # noqa: B009  (peewee's hook, not in its stubs)
         conn.adapters.register_dumper(bool, _BoolAsNumber)
+        conn.adapters.register_loader("numeric", _WholeNumeric)
         return conn
 
     def connection(self) -> Any:

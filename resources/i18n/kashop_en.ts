@@ -1898,6 +1898,10 @@ Please attach this file when you contact support.</translation>
         <translation>Sell at the desk: paid by QR code or in person (Orders &gt; New sale, Ctrl+N)</translation>
     </message>
     <message>
+        <source>数据库服务器：{url}</source>
+        <translation>Database server: {url}</translation>
+    </message>
+    <message>
         <source>数据文件：{path}</source>
         <translation>Data file: {path}</translation>
     </message>
