@@ -133,6 +133,7 @@ def copy_to_server(path: Path, url: str, *, progress: Progress | None = None) ->
         report = TransferReport()
         with db.atomic():  # the shop's write lock: no desk writes while the copy runs
             cur = db.cursor()
+            cur.execute("SET LOCAL maintenance_work_mem = '128MB'")  # the index builds after each table
             tables = _ordered(_tables(source))
             missing = [t for t in tables if not _columns_server(cur, t)]
             if missing:
@@ -157,6 +158,7 @@ def _copy_table(source: sqlite3.Connection, cur: Any, table: str, progress: Prog
     names = ", ".join(f'"{c}"' for c in columns)
     cur.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
     cur.execute(f'DELETE FROM "{table}"')
+    secondary = _drop_secondary_indexes(cur, table)
     rows = source.execute(f'SELECT {names} FROM "{table}" ORDER BY {_order_of(source, table, columns)}')
     copied = 0
     with cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
@@ -166,8 +168,23 @@ def _copy_table(source: sqlite3.Connection, cur: Any, table: str, progress: Prog
             copied += len(batch)
             if progress is not None:
                 progress(table, copied)
+    for sql in secondary:  # one sorted build each, not one insert per row into each
+        cur.execute(sql)
     cur.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER USER')
     return TableCopy(table, copied, {}, time.perf_counter() - started)
+
+
+def _drop_secondary_indexes(cur: Any, table: str) -> list[str]:
+    """Drop ``table``'s indexes that enforce nothing (not unique, not the primary key); return
+    their CREATE statements to build them again after the rows are in (same transaction)."""
+    cur.execute("SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+                "WHERE t.relname = %s AND t.relnamespace = current_schema()::regnamespace "
+                "AND NOT x.indisunique AND NOT x.indisprimary", (table,))
+    found = cur.fetchall()
+    for name, _ in found:
+        cur.execute(f'DROP INDEX "{name}"')
+    return [sql for _, sql in found]
 
 
 def _order_of(source: sqlite3.Connection, table: str, columns: list[str]) -> str:

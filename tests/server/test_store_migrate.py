@@ -41,7 +41,11 @@ def _sums(rows: list[tuple[object, ...]]) -> list[int]:
 MONEY = "COUNT(*), SUM(paid_fen), SUM(refunded_fen), SUM(refund_pending_fen), SUM(coupon_fen), SUM(list_fen)"
 
 
+INDEXES = "SELECT indexname, tablename FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1"
+
+
 def test_the_demo_shop_moves_whole_and_the_file_is_left_as_it_was(pg_cluster: PrivateCluster, demo_dir: Path,
+                                                                  pg_template: str,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     shop = demo_dir / "kashop.sqlite3"
     before = _digest(shop)
@@ -64,6 +68,9 @@ def test_the_demo_shop_moves_whole_and_the_file_is_left_as_it_was(pg_cluster: Pr
             lite.execute("SELECT status, n FROM status_count").fetchall())
         assert con.execute("SELECT value FROM setting WHERE key = 'store_id'").fetchone() == lite.execute(
             "SELECT value FROM setting WHERE key = 'store_id'").fetchone()
+        indexes = con.execute(INDEXES).fetchall()  # dropped for the copy, every one built again
+    with psycopg.connect(pg_cluster.url(pg_template)) as fresh:
+        assert indexes == fresh.execute(INDEXES).fetchall()
     (last_id,) = lite.execute("SELECT MAX(id) FROM orders").fetchone()
     lite.close()
     # The desk opens the moved shop and goes on numbering after the last order copied.
