@@ -5,7 +5,9 @@ is a number per connection that moves only when another connection committed, so
 own writes never trigger a reload. When it moved, ``ctx.changed`` carries a Changes with
 ``outside`` set and every screen reads again (counts, the list with its selection kept, the
 detail, requests, refunds, settings). Nothing runs on the GUI thread but the timer, and a poll
-never starts while the previous one is still waiting for the worker.
+never starts while the previous one is still waiting for the worker. On a PostgreSQL server
+store the number is the count of other desks' commits announced by NOTIFY (``services.outside``),
+looked at every ``SERVER_POLL_MS``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from .context import DeskContext
 from .qt import QObject, QTimer
 
 POLL_MS = 2000
+#: On a server store the worker only drains the notifications LISTEN received (no query), so
+#: it looks more often: another desk's commit shows within about a second.
+SERVER_POLL_MS = 500
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +30,14 @@ log = logging.getLogger(__name__)
 class StoreWatch(QObject):
     """Polls the store for outside writes while the window is open (``start`` / ``stop``)."""
 
-    def __init__(self, ctx: DeskContext, parent: QObject | None = None, interval_ms: int = POLL_MS) -> None:
+    def __init__(self, ctx: DeskContext, parent: QObject | None = None, interval_ms: int | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.version: int | None = None  # the worker connection's data_version last seen
         self.polling = False
         self.timer = QTimer(self)
+        if interval_ms is None:
+            interval_ms = SERVER_POLL_MS if ctx.desk.db_url is not None else POLL_MS
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.poll)
 

@@ -15,11 +15,11 @@ from .desk import Desk
 
 def data_version(desk: Desk) -> int:
     """``PRAGMA data_version`` of the calling thread's connection (call it on one thread only:
-    numbers from two connections cannot be compared). On a server store: the server's
-    write-ahead log position, which moves with every write (this desk's own too)."""
+    numbers from two connections cannot be compared). On a server store: how many commits of
+    other desks this thread was told of (LISTEN/NOTIFY, ``store.server``), which likewise moves
+    only when someone else wrote."""
     if desk.db_url is not None:
-        return int(desk.db.execute_sql("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint")
-                   .fetchone()[0])
+        return int(desk.db.changes_seen())  # type: ignore[attr-defined]
     return int(desk.db.execute_sql("PRAGMA data_version").fetchone()[0])
 
 

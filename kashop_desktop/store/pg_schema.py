@@ -39,6 +39,30 @@ COUNT_TRIGGERS = (
     "CREATE TRIGGER orders_count_upd AFTER UPDATE OF status ON orders FOR EACH ROW "
     "WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION orders_count_trg()",
 )
+#: The channel every committed write is announced on (LISTEN/NOTIFY; store.server.ServerDatabase.changes_seen).
+CHANGED_CHANNEL = "kashop_changed"
+#: The tables whose writes other desks must see (all the shop's own).
+ANNOUNCED_TABLES = ("orders", "order_event", "cancel_request", "refund", "card_code", "code_event", "product",
+                    "coupon", "buyer", "buyer_cancellation", "gateway_account", "setting", "payment_watch",
+                    "recon_mark")
+_CHANGED_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION kashop_changed_trg() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('{CHANGED_CHANNEL}', '');  -- sent at commit, once per transaction
+  RETURN NULL;
+END $$"""
+
+
+def announce_changes(db: Any) -> None:
+    """A statement trigger on each of the shop's tables that NOTIFYs ``CHANGED_CHANNEL``: other
+    desks hear of a commit at once instead of polling (PostgreSQL 15 manual, NOTIFY: one
+    notification per transaction and channel, delivered when it commits)."""
+    db.execute_sql(_CHANGED_FUNCTION)
+    for table in ANNOUNCED_TABLES:
+        db.execute_sql(f"CREATE TRIGGER {table}_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+                       "FOR EACH STATEMENT EXECUTE FUNCTION kashop_changed_trg()")
+
+
 #: Substring search on buyer contacts: a trigram GIN index answers LIKE '%…%' (SQLite: FTS5 trigram).
 BUYER_SEARCH_INDEX = "orders_buyer_trgm"
 
@@ -93,6 +117,7 @@ def migration_7(db: Any) -> None:
 
 def migration_8(db: Any) -> None:
     db.create_tables([ReconMark], safe=True)
+    announce_changes(db)  # every table of the shop is there now
 
 
 def migration_9(db: Any) -> None:

@@ -253,6 +253,41 @@ class ServerDatabase(PostgresqlDatabase):
             state.sqlite_style = adapter
         return adapter
 
+    def changes_seen(self, wait: float = 0.0) -> int:
+        """How many commits of *other* connections this thread has been told of (NOTIFY on
+        ``pg_schema.CHANGED_CHANNEL``), waiting up to ``wait`` seconds for one when none is
+        pending. The counterpart of SQLite's ``PRAGMA data_version``: a number that moves only
+        when someone else wrote. The first call starts listening (its own connection, kept
+        per thread and closed with the thread's store connection)."""
+        import psycopg
+
+        from .pg_schema import CHANGED_CHANNEL
+
+        state: Any = getattr(self, "_state")  # noqa: B009
+        heard = getattr(state, "listener", None)
+        if heard is None:
+            con = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+            con.execute(f"LISTEN {CHANGED_CHANNEL}")
+            heard = state.listener = {"con": con, "count": 0, "own": None, "conn": None}
+        if heard["conn"] is not state.conn:  # this thread's store connection (its own writes)
+            heard["own"] = self.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+            heard["conn"] = state.conn
+        for note in heard["con"].notifies(timeout=wait, stop_after=1 if wait else None):
+            if note.pid != heard["own"]:
+                heard["count"] += 1
+        for note in heard["con"].notifies(timeout=0):  # the rest already there
+            if note.pid != heard["own"]:
+                heard["count"] += 1
+        return int(heard["count"])
+
+    def stop_listening(self) -> None:
+        """Close this thread's listener (``changes_seen``), if it has one."""
+        state: Any = getattr(self, "_state")  # noqa: B009
+        heard = getattr(state, "listener", None)
+        if heard is not None:
+            state.listener = None
+            heard["con"].close()
+
     def execute_sql(self, sql: str, params: Any = None, commit: Any = None) -> Any:
         sql = _drop_unary_plus(sql)
         if params:
@@ -444,7 +479,8 @@ def _postgresql_form(number: int, step: Any) -> Callable[[Any], None]:
 
 
 def release(db: ServerDatabase) -> None:
-    """Close this thread's connection."""
+    """Close this thread's connection (and its listener)."""
+    db.stop_listening()
     if not db.is_closed():
         db.close()
 

@@ -15,7 +15,7 @@ from kashop_desktop.domain.order import ReasonCode as R
 from kashop_desktop.services import requests as reqs
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.store import db as store_db
-from kashop_desktop.store import server
+from kashop_desktop.store import pg_schema, server
 from kashop_desktop.store.models import CancelRequest, Order, Refund
 from tests.pgserver import PASSWORD, PrivateCluster
 from tests.services.helpers import order
@@ -50,7 +50,9 @@ def test_a_new_server_shop_has_the_sqlite_files_tables_indexes_and_triggers(pg_c
         trgm = con.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'orders_buyer_trgm'").fetchone()
     assert tables == (lite_tables - SQLITE_ONLY_TABLES) | {"kashop_schema"}
     assert lite_indexes - SQLITE_ONLY_INDEXES <= indexes
-    assert {t for t in lite_triggers if not t.startswith("orders_fts")} == triggers
+    announced = {f"{t}_changed" for t in pg_schema.ANNOUNCED_TABLES}  # NOTIFY: the server's own
+    assert {t for t in lite_triggers if not t.startswith("orders_fts")} == triggers - announced
+    assert announced <= triggers
     assert version == (store_db.LATEST,)
     assert trgm is not None and "gin" in trgm[0] and "gin_trgm_ops" in trgm[0] and "buyer_key" in trgm[0]
 
@@ -184,3 +186,23 @@ def test_a_desk_waiting_too_long_for_the_write_lock_gets_store_busy(server_desk:
         other.join()
     with desk.atomic():  # the lock is free again
         pass
+
+
+def test_another_desks_commit_is_heard_and_this_desks_own_is_not(server_desk: Desk) -> None:
+    from kashop_desktop.services import outside
+
+    desk = server_desk
+    first = outside.data_version(desk)
+    order(desk, paid_minutes_ago=5)  # this desk's own write: no reload for it
+    assert desk.db.changes_seen(wait=0.3) == first  # type: ignore[attr-defined]
+
+    def other_desk() -> None:
+        order(desk, paid_minutes_ago=4)  # another thread: another connection, as a second PC
+        desk.close()
+
+    t = threading.Thread(target=other_desk)
+    t.start()
+    t.join()
+    heard = desk.db.changes_seen(wait=5)  # type: ignore[attr-defined]
+    assert heard > first  # one per commit of the other desk (the helper commits a few times)
+    assert outside.data_version(desk) == heard
