@@ -357,7 +357,8 @@ def verify_log(desk: Desk) -> tuple[int, list[ChainBreak]]:
     """Verify both chains of the tamper-evident log (``store.chain.verify``) in one read
     transaction: (rows that hold, the first break of each chain that has one)."""
     con = desk.db.connection()
-    con.execute("BEGIN DEFERRED")  # the heads and the rows of one moment, while another process writes
+    # The heads and the rows of one moment, while another process writes.
+    con.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" if desk.db_url is not None else "BEGIN DEFERRED")
     try:
         results = [store_chain.verify(con, name) for name in store_chain.FIELDS]
     finally:

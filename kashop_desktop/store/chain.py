@@ -5,6 +5,9 @@ Three chains, each over one table: ``order_event`` (the orders' timelines), ``au
 ``domain.audit``. ``chain_head`` keeps each chain's last row (id and hash), so a deleted last row
 or a row added after it outside the desk is seen too.
 
+On a PostgreSQL server the head is read inside the write transaction, which holds the shop's
+write lock from its first statement (``store.server``), so two desks never chain to the same row.
+
 Writes stay cheap: the head is read once per call (one row), each row costs one SHA-256 in
 Python, and bulk paths (imports, the demo) insert with SQL and then ``seal`` the rows they
 wrote in one pass. ``seal`` only chains rows past a given id, the caller's own; a row someone
@@ -26,6 +29,7 @@ from ..domain.audit import (
     ChainBreak,
     link,
 )
+from .dialect import on_server
 
 FIELDS = {"order_event": ORDER_EVENT_FIELDS, "audit_event": AUDIT_EVENT_FIELDS, "code_event": CODE_EVENT_FIELDS}
 _SEAL_BATCH = 20_000
@@ -41,8 +45,8 @@ def head(con: sqlite3.Connection, chain: str) -> tuple[int, bytes]:
 
 
 def _set_head(con: sqlite3.Connection, chain: str, last_id: int, last_hash: bytes) -> None:
-    con.execute("INSERT OR REPLACE INTO chain_head (chain, last_id, last_hash) VALUES (?, ?, ?)",
-                (chain, last_id, last_hash))
+    con.execute("INSERT INTO chain_head (chain, last_id, last_hash) VALUES (?, ?, ?) ON CONFLICT (chain) "
+                "DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash", (chain, last_id, last_hash))
 
 
 def advance_head(con: sqlite3.Connection, chain: str, last_id: int, last_hash: bytes) -> None:
@@ -77,6 +81,8 @@ def append(con: sqlite3.Connection, chain: str, rows: Sequence[Sequence[Any]]) -
         last_id, next_id = next_id, next_id + 1
     con.executemany(f"INSERT INTO {chain} ({', '.join(names)}, hash) VALUES ({', '.join('?' * (len(names) + 1))})",
                     out)
+    if on_server(con):  # ids given explicitly do not move the server's id sequence: move it past them
+        con.execute("SELECT setval(pg_get_serial_sequence(?, 'id'), ?)", (chain, last_id))
     _set_head(con, chain, last_id, last_hash)
 
 

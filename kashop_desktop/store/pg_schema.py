@@ -53,12 +53,16 @@ BEGIN
 END $$"""
 
 
-def announce_changes(db: Any) -> None:
+#: Tables of schema 14 announced the same way (operators, the shop log).
+ANNOUNCED_14 = ("operator", "audit_event")
+
+
+def announce_changes(db: Any, tables: tuple[str, ...] = ANNOUNCED_TABLES) -> None:
     """A statement trigger on each of the shop's tables that NOTIFYs ``CHANGED_CHANNEL``: other
     desks hear of a commit at once instead of polling (PostgreSQL 15 manual, NOTIFY: one
     notification per transaction and channel, delivered when it commits)."""
     db.execute_sql(_CHANGED_FUNCTION)
-    for table in ANNOUNCED_TABLES:
+    for table in tables:
         db.execute_sql(f"CREATE TRIGGER {table}_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
                        "FOR EACH STATEMENT EXECUTE FUNCTION kashop_changed_trg()")
 
@@ -141,6 +145,7 @@ def migration_14(db: Any) -> None:
         now = int(time.time())
         db.execute_sql("INSERT INTO operator (name, role, password_hash, failed_tries, created_at, updated_at) "
                        "VALUES (%s, 'owner', '', 0, %s, %s)", (OWNER_NAME, now, now))
+    announce_changes(db, ANNOUNCED_14)
 
 
 def migration_15(db: Any) -> None:

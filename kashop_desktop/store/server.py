@@ -222,8 +222,8 @@ class ServerDatabase(PostgresqlDatabase):
 
     # Booleans are 0 / 1 as on SQLite (which has no boolean type): the store's SQL compares and
     # sums them as numbers, and ``_connect`` sends Python's True / False as 1 / 0.
-    field_types = {  # noqa: RUF012  (peewee reads it from the class)**PostgresqlDatabase.field_types, "INT": "BIGINT",
-                                             "AUTO": "BIGSERIAL", "BOOL": "SMALLINT"}
+    field_types = {  # noqa: RUF012  (peewee reads it from the class)
+        **PostgresqlDatabase.field_types, "INT": "BIGINT", "AUTO": "BIGSERIAL", "BOOL": "SMALLINT"}
     dialect = "postgresql"
 
     def __init__(self, url: str, **kwargs: Any) -> None:

@@ -30,7 +30,8 @@ BATCH = 5_000
 #: SQLite's own tables and the FTS5 search table (the server has a trigram index instead).
 _SKIP_PREFIXES = ("sqlite_", "orders_fts")
 #: Tables a freshly made shop already fills (the transfer replaces their rows).
-_MADE_WITH_SCHEMA = frozenset({"setting", "status_count", "report_sales", "report_cancels", "report_answers"})
+_MADE_WITH_SCHEMA = frozenset({"setting", "status_count", "report_sales", "report_cancels", "report_answers",
+                               "operator", "chain_head"})
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def test_a_new_server_shop_has_the_sqlite_files_tables_indexes_and_triggers(pg_c
         trgm = con.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'orders_buyer_trgm'").fetchone()
     assert tables == (lite_tables - SQLITE_ONLY_TABLES) | {"kashop_schema"}
     assert lite_indexes - SQLITE_ONLY_INDEXES <= indexes
-    announced = {f"{t}_changed" for t in pg_schema.ANNOUNCED_TABLES}  # NOTIFY: the server's own
+    announced = {f"{t}_changed" for t in (*pg_schema.ANNOUNCED_TABLES, *pg_schema.ANNOUNCED_14)}  # NOTIFY
     assert {t for t in lite_triggers if not t.startswith("orders_fts")} == triggers - announced
     assert announced <= triggers
     assert version == (store_db.LATEST,)
@@ -206,3 +206,33 @@ def test_another_desks_commit_is_heard_and_this_desks_own_is_not(server_desk: De
     heard = desk.db.changes_seen(wait=5)  # type: ignore[attr-defined]
     assert heard > first  # one per commit of the other desk (the helper commits a few times)
     assert outside.data_version(desk) == heard
+
+
+def test_two_desks_writing_at_once_never_chain_to_the_same_row(server_desk: Desk) -> None:
+    from kashop_desktop.services.maintenance import verify_log
+
+    desk = server_desk
+    orders = [order(desk, paid_minutes_ago=30) for _ in range(24)]
+    (before,) = desk.db.execute_sql("SELECT COUNT(*) FROM order_event").fetchone()
+    start = threading.Barrier(3)
+    opened: list[int] = []
+
+    def a_desk(mine: list[str]) -> None:
+        start.wait()
+        try:
+            for no in mine:  # each request writes timeline rows, chained to the head
+                opened.append(reqs.open_request(desk, no, R.WRONG_ITEM, note="区服选错")[1])
+        finally:
+            desk.close()
+
+    desks = [threading.Thread(target=a_desk, args=(orders[i::3],)) for i in range(3)]
+    for t in desks:
+        t.start()
+    for t in desks:
+        t.join()
+    assert len(opened) == 24
+    good, breaks = verify_log(desk)
+    assert breaks == []
+    (prev_ids, rows) = desk.db.execute_sql("SELECT COUNT(DISTINCT prev_id), COUNT(*) FROM order_event").fetchone()
+    assert rows > before and good >= rows
+    assert prev_ids == rows  # every row chained to a row of its own, none to the same one
