@@ -111,10 +111,18 @@ def backup(desk: Desk, target: Path | None = None, *, force: bool = False) -> Pa
     """A consistent copy of the live database (safe while the desk is running): in the data
     folder's backups/ by default; a folder the owner names gets a stamped name, a file name must
     pass ``outfiles.check_output`` (outside the data folder; an existing file only with
-    ``force``). Raises OutputRefused."""
+    ``force``). Raises OutputRefused; DomainError ``server_backup`` for a shop on a database
+    server, whose backups are the server's."""
     from .outfiles import check_output
 
     desk.require(Right.BACKUP)
+    if desk.db_url is not None:
+        raise DomainError(
+            "server_backup",
+            f"店铺在数据库服务器上（{desk.store_label}）：请用服务器的备份，例如 pg_dump -Fc 库名 > 备份文件；"
+            "本程序只备份数据文件。",
+            f"the shop is on a database server ({desk.store_label}): back it up there, e.g. "
+            "pg_dump -Fc DBNAME > BACKUP_FILE; the desk backs up data files only.")
     if target is None:
         target = _stamped(desk.backups_dir)
     elif target.is_dir():

@@ -155,6 +155,24 @@ def _numeric_loader() -> type:
 _WholeNumeric = _numeric_loader()
 
 
+def _thread_connection() -> Any:
+    import psycopg
+
+    class ThreadConnection(psycopg.Connection):
+        """A store connection, one per thread (peewee keeps them thread-local). A thread that
+        ends without closing its own (a worker the services started) lets it go here, as an
+        SQLite connection goes with its thread, instead of psycopg's ResourceWarning."""
+
+        def __del__(self, *args: Any) -> None:
+            if getattr(self, "pgconn", None) is not None and not self.closed:
+                self.close()
+
+    return ThreadConnection
+
+
+_ThreadConnection: Any = _thread_connection()
+
+
 class SqliteStyleConnection:
     """The psycopg connection with the few sqlite3 ``Connection`` calls the store's SQL makes
     (``execute``, ``executemany`` with ``?`` placeholders, ``total_changes``), so a statement
@@ -235,7 +253,10 @@ class ServerDatabase(PostgresqlDatabase):
         super().__init__(self.url, prefer_psycopg3=True, **kwargs)
 
     def _connect(self) -> Any:
-        conn = getattr(super(), "_connect")()  # noqa: B009  (peewee's hook, not in its stubs)
+        # peewee's own steps (PostgresqlDatabase._connect: psycopg 3, autocommit; the desk sets
+        # no isolation level), with a connection that closes itself when its thread drops it.
+        conn = _ThreadConnection.connect(self.url, **self.connect_params)
+        conn.autocommit = True
         conn.adapters.register_dumper(bool, _BoolAsNumber)
         conn.adapters.register_loader("numeric", _WholeNumeric)
         return conn

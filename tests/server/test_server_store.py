@@ -236,3 +236,13 @@ def test_two_desks_writing_at_once_never_chain_to_the_same_row(server_desk: Desk
     (prev_ids, rows) = desk.db.execute_sql("SELECT COUNT(DISTINCT prev_id), COUNT(*) FROM order_event").fetchone()
     assert rows > before and good >= rows
     assert prev_ids == rows  # every row chained to a row of its own, none to the same one
+
+
+def test_the_file_backup_is_refused_on_a_server_store_naming_pg_dump(server_desk: Desk) -> None:
+    from kashop_desktop.services.maintenance import auto_backup_due, backup
+
+    with pytest.raises(DomainError) as caught:
+        backup(server_desk)
+    assert caught.value.code == "server_backup" and "pg_dump" in caught.value.en and "pg_dump" in caught.value.zh
+    assert PASSWORD not in caught.value.zh + caught.value.en
+    assert not auto_backup_due(server_desk)

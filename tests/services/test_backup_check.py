@@ -18,6 +18,8 @@ from kashop_desktop.store.db import backup_lines
 
 from .helpers import order
 
+pytestmark = pytest.mark.sqlite_only(reason="SQLite by nature: file backups and their integrity checks")
+
 
 def damage(path: Path) -> None:
     """Overwrite the middle of the file's last page but one with garbage (a torn write)."""

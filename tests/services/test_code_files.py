@@ -63,6 +63,7 @@ def test_excel_cells_that_are_not_codes_name_the_reason(shop: Desk, tmp_path: Pa
     assert "formula without a saved value" in reasons[4] and "date cell" in reasons[5]
 
 
+@pytest.mark.sqlite_only(reason="not ported to PostgreSQL yet: the export's read snapshot")
 def test_the_desks_own_export_imports_again(shop: Desk, tmp_path: Path, data_dir: Path) -> None:
     codes = ["0001234567890123----000123", "LEADINGZERO0001", "1E5000000001", "2026-01-02-ABCDEFGH"]
     code_import.import_codes(shop, "点卡", [c.replace("----", ",") for c in codes])

@@ -40,6 +40,7 @@ def _files(data_dir: Path) -> dict[str, bytes]:
     return found
 
 
+@pytest.mark.sqlite_only(reason="SQLite by nature: reads the data file, its log and backups")
 def test_imported_codes_are_nowhere_in_clear_file_log_or_backup(desk: Desk, data_dir: Path) -> None:
     name = _product(desk)
     lines = [*_codes(300), "CARD0001----PASSWORD0001", "CARD0002\tPASSWORD0002", "CARD0003, PASSWORD0003"]
@@ -71,6 +72,7 @@ def test_duplicates_in_the_text_and_in_the_store_are_reported_not_imported(desk:
     assert result.imported == 2 and CardCode.select().count() == 4
 
 
+@pytest.mark.sqlite_only(reason="not ported to PostgreSQL yet: the 卡密 export's read snapshot")
 def test_states_lock_unlock_void_and_delete_with_a_preview(desk: Desk) -> None:
     name = _product(desk, threshold=2)
     code_import.import_codes(desk, name, _codes(4))
@@ -167,6 +169,7 @@ def _downgrade_to_clear(data_dir: Path, clear: list[str], delivered: dict[str, s
     con.close()
 
 
+@pytest.mark.sqlite_only(reason="SQLite by nature: migration 6 of an older data file")
 def test_migration_6_seals_every_stored_code_and_leaves_none_in_clear(data_dir: Path, clock) -> None:
     desk = Desk.open(data_dir, clock=clock)
     name = _product(desk)
@@ -193,6 +196,7 @@ def test_migration_6_seals_every_stored_code_and_leaves_none_in_clear(data_dir: 
         desk.close()
 
 
+@pytest.mark.sqlite_only(reason="SQLite by nature: migration 6 of an older data file")
 def test_a_store_without_codes_upgrades_without_any_passphrase(data_dir: Path, clock) -> None:
     Desk.open(data_dir, clock=clock).close()
     _downgrade_to_clear(data_dir, [], {})

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kashop_desktop.domain.codes import hint
 from kashop_desktop.domain.order import ProductType
 from kashop_desktop.services import code_import, codes, delivery, products, views
@@ -45,6 +47,7 @@ def _old_style(desk: Desk, data_dir: Path) -> str:
     return no
 
 
+@pytest.mark.sqlite_only(reason="SQLite by nature: migration 13 of an older data file")
 def test_schema_13_removes_old_hints_and_writes_new_ones_with_the_key(data_dir: Path, clock) -> None:
     desk = Desk.open(data_dir, clock=clock)
     no = _old_style(desk, data_dir)

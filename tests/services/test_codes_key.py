@@ -105,6 +105,7 @@ def test_a_key_that_does_not_fit_is_refused_by_import_delivery_and_check(data_di
     assert "Traceback" not in checked.stderr
 
 
+@pytest.mark.sqlite_only(reason="SQLite by nature: opens the data file of another folder")
 def test_a_store_with_sealed_codes_never_gets_a_new_key(data_dir: Path) -> None:
     desk = Desk.open(data_dir)
     products.add_product(desk, "点卡", ProductType.CARD_CODE, 10_00)

@@ -21,6 +21,8 @@ from kashop_desktop.store.queries import OrderFilter
 
 from .helpers import order, product
 
+pytestmark = pytest.mark.sqlite_only(reason="not ported to PostgreSQL yet: the export's read snapshot and id walk are SQLite's")
+
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=SHOP_TZ)
 
 

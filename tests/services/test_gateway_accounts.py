@@ -74,6 +74,7 @@ def test_the_capabilities_of_a_few_kinds_load_only_those_plugins(monkeypatch: py
         registry.refresh()
 
 
+@pytest.mark.sqlite_only(reason="SQLite by nature: reads the data file's bytes")
 def test_secrets_never_reach_the_database(desk: Desk, data_dir: Path) -> None:
     view = gw.save_account(desk, "易支付主站", "epay_v1", {"base_url": "http://127.0.0.1:1/", "pid": "1001",
                                                           "key": "super-secret-merchant-key"})

@@ -57,6 +57,7 @@ def approved(desk: Desk, scenario: str = "success", *, amount: int | None = None
 
 # ---- refund nos ------------------------------------------------------------------------------
 
+@pytest.mark.sqlite_only(reason="SQLite by nature: two data folders, two files")
 def test_two_data_folders_never_share_a_refund_no(tmp_path: Path, clock) -> None:
     numbers: list[set[str]] = []
     ids = []
@@ -242,6 +243,7 @@ def test_a_reply_after_the_owner_resolved_is_recorded_not_applied(desk: Desk) ->
 
 # ---- the store -------------------------------------------------------------------------------
 
+@pytest.mark.sqlite_only(reason="SQLite by nature: an older data file")
 def test_check_names_duplicate_trade_nos_in_an_older_store(desk: Desk, clock) -> None:
     a = order(desk, "paid")
     b = order(desk, "paid")

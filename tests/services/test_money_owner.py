@@ -114,6 +114,7 @@ def test_check_reports_a_trade_no_shared_across_accounts(desk: Desk) -> None:
 
 # ---- 3. a restore that would forget refunds sent or settled since ---------------------------------
 
+@pytest.mark.sqlite_only(reason="SQLite by nature: restoring a file backup")
 def test_restore_names_refunds_sent_since_the_backup_and_needs_confirmation(desk: Desk, data_dir: Path) -> None:
     no = order(desk, "paid", gateway_id=sandbox(desk, "success"))
     backup = maintenance.backup(desk)
@@ -138,6 +139,7 @@ def test_restore_names_refunds_sent_since_the_backup_and_needs_confirmation(desk
     assert not (data_dir / "set-aside").exists() or any((data_dir / "set-aside").iterdir())
 
 
+@pytest.mark.sqlite_only(reason="SQLite by nature: restoring a file backup")
 def test_a_backup_taken_after_the_refunds_restores_without_asking(desk: Desk, data_dir: Path) -> None:
     ref = approved(desk, order(desk, "paid", gateway_id=sandbox(desk, "success")))
     send(desk)

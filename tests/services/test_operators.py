@@ -39,6 +39,8 @@ from tests.conftest import FakeClock
 
 from .helpers import order, product, sandbox
 
+pytestmark = pytest.mark.sqlite_only(reason="SQLite by nature: its shops are copies of a template data folder")
+
 OWNER_PW, CLERK_PW, VIEWER_PW = "owner-secret", "clerk-secret", "viewer-secret"
 
 

@@ -34,6 +34,8 @@ from kashop_desktop.store.queries import OrderFilter
 
 from .helpers import order, product
 
+pytestmark = pytest.mark.sqlite_only(reason="SQLite by nature: its shops are copies of a template data folder")
+
 VIEWER = Identity("阿May", Role.VIEWER)
 CLERK = Identity("小王", Role.CLERK, 50_00)
 

@@ -25,6 +25,8 @@ from kashop_desktop.store.models import Refund
 
 from .helpers import order, product, sandbox
 
+pytestmark = pytest.mark.sqlite_only(reason="not ported to PostgreSQL yet: its shops come from the demo's data generator, whose bulk SQL is SQLite's")
+
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=SHOP_TZ)
 
 

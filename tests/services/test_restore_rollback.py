@@ -21,6 +21,8 @@ from kashop_desktop.store.models import CardCode, Order
 
 from .helpers import order
 
+pytestmark = pytest.mark.sqlite_only(reason="SQLite by nature: restoring a file backup")
+
 
 def _shop(data_dir: Path, clock) -> tuple[Path, str]:
     desk = Desk.open(data_dir, clock=clock)

@@ -21,6 +21,8 @@ from kashop_desktop.store.queries import REFUNDING, OrderFilter
 
 from .helpers import order
 
+pytestmark = pytest.mark.sqlite_only(reason="SQLite by nature: SQLite's query plans (EXPLAIN QUERY PLAN) on the big demo loaded by its SQLite bulk path; searching itself runs on both stores (test_buyer_contacts, test_store_and_import)")
+
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=SHOP_TZ)
 TABS = [None, "pending_payment", "paid", "delivered", "completed", "cancelled", "refunded", "partially_refunded"]
 

@@ -50,6 +50,7 @@ def test_migrating_an_older_file_backs_it_up_first(tmp_path: Path, monkeypatch: 
     db.close()
 
 
+@pytest.mark.sqlite_only(reason="SQLite by nature: the data file's PRAGMAs")
 def test_wal_and_foreign_keys_are_on(desk: Desk) -> None:
     assert desk.db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert desk.db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -74,6 +75,7 @@ def test_keyset_pages_match_offset_pages_and_search_kinds(desk: Desk) -> None:
     assert views.search_kind("alice@example.com") == "email" and views.search_kind("13912345678") == "phone"
 
 
+@pytest.mark.sqlite_only(reason="SQLite by nature: SQLite's query plan")
 def test_prefix_search_uses_the_order_no_index(desk: Desk) -> None:
     from kashop_desktop.store.search import _probes
 

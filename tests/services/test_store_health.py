@@ -19,6 +19,8 @@ from kashop_desktop.store import backups as store_backups
 from kashop_desktop.store import db as store_db
 from kashop_desktop.store import health
 
+pytestmark = pytest.mark.sqlite_only(reason="SQLite by nature: the data file itself: damage, WAL, file locks, file backups")
+
 
 def _files(directory: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.iterdir()) if p.is_file()}

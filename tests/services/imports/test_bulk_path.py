@@ -19,6 +19,8 @@ from kashop_desktop.services.imports import ImportReport, Outcome, import_file
 from kashop_desktop.services.maintenance import check
 from kashop_desktop.store import bulkload
 
+pytestmark = pytest.mark.sqlite_only(reason="not ported to PostgreSQL yet: the import's bulk path (set-aside indexes, SQLite SQL)")
+
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=SHOP_TZ)
 TABLES = ("orders", "order_event", "buyer", "product", "status_count")
 

@@ -15,6 +15,8 @@ from kashop_desktop.store.models import Order, OrderEvent
 
 from .files import HEADER_ZH, paid_row, write_csv
 
+pytestmark = pytest.mark.sqlite_only(reason="not ported to PostgreSQL yet: the import's bulk path (set-aside indexes, SQLite SQL)")
+
 
 class Stop(Exception):
     pass
