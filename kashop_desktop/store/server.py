@@ -261,6 +261,23 @@ class ServerDatabase(PostgresqlDatabase):
         conn.adapters.register_loader("numeric", _WholeNumeric)
         return conn
 
+    def cursor(self, named_cursor: Any = None) -> Any:
+        """A cursor on this thread's connection; one the server dropped (it restarted, the
+        network went away) is opened again first when no transaction is open on it, so a desk
+        resumes by itself once the server answers (inside a transaction the error stands: the
+        server has rolled it back, nothing was written half)."""
+        self._reconnect_if_dropped()
+        return super().cursor()
+
+    def _reconnect_if_dropped(self) -> None:
+        state: Any = getattr(self, "_state")  # noqa: B009
+        conn = state.conn
+        if conn is None or not (conn.closed or conn.broken) or self.in_transaction():
+            return
+        log.warning("the connection to %s was lost; connecting again", redact(self.url))
+        self.close()
+        self.connect()
+
     def connection(self) -> Any:
         """This thread's connection seen through ``SqliteStyleConnection`` (peewee itself never
         calls this; the store's hand-written SQL does)."""
@@ -286,6 +303,8 @@ class ServerDatabase(PostgresqlDatabase):
 
         state: Any = getattr(self, "_state")  # noqa: B009
         heard = getattr(state, "listener", None)
+        if heard is not None and (heard["con"].closed or heard["con"].broken):  # the server dropped it
+            state.listener = heard = None
         if heard is None:
             con = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
             con.execute(f"LISTEN {CHANGED_CHANNEL}")

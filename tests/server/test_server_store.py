@@ -246,3 +246,21 @@ def test_the_file_backup_is_refused_on_a_server_store_naming_pg_dump(server_desk
     assert caught.value.code == "server_backup" and "pg_dump" in caught.value.en and "pg_dump" in caught.value.zh
     assert PASSWORD not in caught.value.zh + caught.value.en
     assert not auto_backup_due(server_desk)
+
+
+def test_a_desk_resumes_by_itself_when_the_server_comes_back(server_desk: Desk, pg_cluster: PrivateCluster) -> None:
+    from kashop_desktop.services import views
+
+    desk = server_desk
+    before = views.status_counts(desk)["all"]
+    pg_cluster.stop_server()
+    try:
+        with pytest.raises(Exception) as caught:
+            order(desk, paid_minutes_ago=5)
+        known = desk.explain(caught.value)
+        assert known is not None and known.code == "store_unreachable" and PASSWORD not in known.en
+    finally:
+        pg_cluster.start_server()
+    assert views.status_counts(desk)["all"] == before  # nothing was written half
+    order(desk, paid_minutes_ago=5)
+    assert views.status_counts(desk)["all"] == before + 1
