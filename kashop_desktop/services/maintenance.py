@@ -24,7 +24,7 @@ from ..domain.money import format_yuan
 from ..domain.refund_states import RefundStatus
 from ..domain.roles import Right
 from ..store import backups as store_backups
-from ..store import bulkload, report_tables, rollback
+from ..store import bulkload, pg_reports, report_tables, rollback
 from ..store import chain as store_chain
 from ..store import db as store_db
 from ..store import server as store_server
@@ -320,7 +320,7 @@ def check(desk: Desk) -> CheckReport:
     unknown = refund_unknown(desk)
     key, key_message = code_key_state(desk)
     log_rows, breaks = verify_log(desk)
-    reports_wrong = [] if running else report_tables.differences(db.connection())
+    reports_wrong = [] if running else _report_differences(desk)
     states = state_check.disagreements(db.connection())
     ok = (integrity == "ok" and fk == 0 and counts_match and version == LATEST and not duplicates and not unknown
           and key_message is None and not breaks and not reports_wrong and not states)
@@ -338,11 +338,20 @@ def rebuild_reports(desk: Desk) -> list[str]:
         raise DomainError("import_running", "正在批量导入订单：导入结束时会自动重建报表数据，请稍后再试",
                           "a bulk import is running: it rebuilds the report tables when it ends; try again later")
     with desk.atomic():
-        con = desk.db.connection()
-        wrong = report_tables.differences(con)
-        report_tables.rebuild(con)
+        wrong = _report_differences(desk)
+        if desk.db_url is not None:
+            pg_reports.rebuild(desk.db)
+        else:
+            report_tables.rebuild(desk.db.connection())
         desk.log("reports_rebuilt", "", "", {"disagreed": wrong})
     return wrong
+
+
+def _report_differences(desk: Desk) -> list[str]:
+    """The reports' summary tables that disagree with the orders (in the store's dialect)."""
+    if desk.db_url is not None:
+        return pg_reports.differences(desk.db)
+    return report_tables.differences(desk.db.connection())
 
 
 def code_key_state(desk: Desk) -> tuple[str, tuple[str, str] | None]:

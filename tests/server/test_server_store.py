@@ -264,3 +264,27 @@ def test_a_desk_resumes_by_itself_when_the_server_comes_back(server_desk: Desk, 
     assert views.status_counts(desk)["all"] == before  # nothing was written half
     order(desk, paid_minutes_ago=5)
     assert views.status_counts(desk)["all"] == before + 1
+
+
+def test_the_report_triggers_keep_the_sums_through_cancels_restores_and_answers(server_desk: Desk) -> None:
+    from kashop_desktop.services import orders as ops
+    from kashop_desktop.services.maintenance import check, rebuild_reports
+    from kashop_desktop.store import pg_reports
+
+    desk = server_desk
+    nos = [order(desk, paid_minutes_ago=m) for m in (1, 3, 30, 40)]
+    reqs.cancel_order(desk, nos[0], R.MISTAKEN)  # the owner's own cancel: no answer
+    ops.restore(desk, nos[0])  # undone: counts no more
+    reqs.cancel_order(desk, nos[0], R.MISTAKEN)  # cancelled again: counts once
+    _, rid = reqs.open_request(desk, nos[2], R.WRONG_ITEM, note="区服选错")
+    reqs.approve(desk, rid)
+    order(desk, "pending_payment")
+    assert pg_reports.differences(desk.db) == []
+    (cancels,) = desk.db.execute_sql("SELECT SUM(n) FROM report_cancels").fetchone()
+    (paid,) = desk.db.execute_sql("SELECT SUM(paid_fen) FROM report_sales").fetchone()
+    assert cancels == 2 and isinstance(paid, int)  # cancelled, restored, cancelled again: once
+    assert paid == desk.db.execute_sql("SELECT SUM(paid_fen) FROM orders WHERE paid_at IS NOT NULL").fetchone()[0]
+    desk.db.execute_sql("UPDATE report_sales SET orders = orders + 5")
+    assert check(desk).report_tables_wrong == ["report_sales"]
+    assert rebuild_reports(desk) == ["report_sales"]
+    assert check(desk).report_tables_wrong == []
