@@ -15,6 +15,8 @@ from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.imports import import_file
 from kashop_desktop.services.views import OrderFilter
 
+pytestmark = pytest.mark.sqlite_only(reason="not ported to PostgreSQL yet: its shops come from the demo's data generator, whose bulk SQL is SQLite's")
+
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=SHOP_TZ)
 #: What an order is, as the import can carry it (a refund still on its way is not carried).
 FIELDS = ("order_no", "status", "paid_fen", "refunded_fen", "quantity", "buyer", "gateway_trade_no", "created_at",
