@@ -94,6 +94,22 @@ def url_problem(url: str) -> tuple[str, str] | None:
 
 
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+_NUMBERED = re.compile(r"\?(\d+)")
+
+
+def _adapt(sql: str, params: Any) -> tuple[str, Any]:
+    """``sql`` and ``params`` as psycopg takes them: SQLite's unary ``+`` dropped, ``?`` / ``:name``
+    placeholders translated (``_translate``), and SQLite's numbered ``?NNN`` (one value used in
+    several places) as named ``%(pNNN)s`` with the values keyed so."""
+    sql = _drop_unary_plus(sql)
+    if not params:
+        return sql, params
+    if isinstance(params, list | tuple) and _NUMBERED.search(sql):
+        parts = re.split(r"('(?:[^']|'')*')", sql)
+        sql = "".join(p.replace("%", "%%") if p.startswith("'") else _NUMBERED.sub(r"%(p\1)s", p.replace("%", "%%"))
+                      for p in parts)
+        return sql, {f"p{i}": value for i, value in enumerate(params, 1)}
+    return _translate(sql, params), params
 
 
 def _translate(sql: str, params: Any = None) -> str:
@@ -155,6 +171,15 @@ def _numeric_loader() -> type:
 _WholeNumeric = _numeric_loader()
 
 
+def _str_dumper() -> Any:
+    from psycopg.types.string import StrDumper
+
+    return StrDumper
+
+
+_StrAsText: Any = _str_dumper()
+
+
 def _thread_connection() -> Any:
     import psycopg
 
@@ -187,8 +212,8 @@ class SqliteStyleConnection:
     def execute(self, sql: str, params: Any = ()) -> Any:
         with _WRAP:
             cursor = self._db.cursor()
-            sql = _drop_unary_plus(sql)
-            cursor.execute(_translate(sql, params) if params else sql, params or None)
+            sql, params = _adapt(sql, params)
+            cursor.execute(sql, params or None)
         self.total_changes += max(cursor.rowcount, 0)
         return cursor
 
@@ -197,7 +222,8 @@ class SqliteStyleConnection:
         with _WRAP:
             cursor = self._db.cursor()
             if rows:
-                cursor.executemany(_translate(_drop_unary_plus(sql)), rows)
+                adapted = [_adapt(sql, row) for row in rows]
+                cursor.executemany(adapted[0][0], [params for _, params in adapted])
         self.total_changes += max(cursor.rowcount, 0) if rows else 0
         return cursor
 
@@ -258,6 +284,9 @@ class ServerDatabase(PostgresqlDatabase):
         conn = _ThreadConnection.connect(self.url, **self.connect_params)
         conn.autocommit = True
         conn.adapters.register_dumper(bool, _BoolAsNumber)
+        # Strings go as text (not "unknown"): a value the store's SQL uses twice (SQLite's ?NNN)
+        # then has one type wherever it appears.
+        conn.adapters.register_dumper(str, _StrAsText)
         conn.adapters.register_loader("numeric", _WholeNumeric)
         return conn
 
@@ -329,9 +358,7 @@ class ServerDatabase(PostgresqlDatabase):
             heard["con"].close()
 
     def execute_sql(self, sql: str, params: Any = None, commit: Any = None) -> Any:
-        sql = _drop_unary_plus(sql)
-        if params:
-            sql = _translate(sql, params)
+        sql, params = _adapt(sql, params)
         return super().execute_sql(sql, params)
 
     def begin(self, isolation_level: Any = None) -> None:
