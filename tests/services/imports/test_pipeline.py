@@ -19,6 +19,8 @@ from kashop_desktop.services.maintenance import check
 
 from .test_bulk_path import NOW, clock, dump, summary
 
+pytestmark = pytest.mark.sqlite_only(reason="not ported to PostgreSQL yet: the big import's checking worker reads the data file and sets its WAL checkpoints")
+
 CHUNK = 500
 
 
