@@ -23,16 +23,17 @@ APPROVAL_ACTIONS = ("approved", "auto_approved")
 
 def approved_amounts(con: Any, order_id: int, refund_no: str) -> tuple[int, int] | None:
     """(gross_fen, net_fen) the approval event of refund ``refund_no`` recorded in order ``order_id``'s
-    timeline, or None when no approval names it (or its data does not parse)."""
-    rows = con.execute(
-        "SELECT data FROM order_event WHERE order_id = ? AND action IN (?, ?) "
-        "AND json_valid(data) AND json_extract(data, '$.refund_no') = ? ORDER BY id",
-        (order_id, *APPROVAL_ACTIONS, refund_no)).fetchall()
+    timeline, or None when no approval names it (or its data does not parse). The order's few
+    approval events are parsed here rather than in SQL, so the same query runs on both stores."""
+    rows = con.execute("SELECT data FROM order_event WHERE order_id = ? AND action IN (?, ?) ORDER BY id",
+                       (order_id, *APPROVAL_ACTIONS)).fetchall()
     for (data,) in rows:
         try:
             values = json.loads(data)
+            if values.get("refund_no") != refund_no:
+                continue
             return int(values["gross_fen"]), int(values["net_fen"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             continue
     return None
 

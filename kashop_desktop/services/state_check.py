@@ -13,6 +13,7 @@ from typing import Any
 
 from ..domain.money import format_yuan
 from ..domain.refund_states import NOT_PAID_REFUND_STATES
+from ..store.dialect import on_server
 
 __all__ = ["disagreements"]
 
@@ -30,9 +31,19 @@ WHERE e.no IS NULL OR e.gross IS NOT r.gross_fen OR e.net IS NOT r.amount_fen
 ORDER BY r.id LIMIT 1
 """
 
+#: The same on a server store, where the approvals' data (TEXT, possibly not JSON after an edit
+#: outside the desk) is parsed by the caller: PostgreSQL 15 has no ``json_valid`` and a failed
+#: ``::jsonb`` cast would end the whole check.
+_REFUNDS_AND_APPROVALS_PG = (
+    "SELECT r.id, o.order_no, r.refund_no, r.gross_fen, r.amount_fen FROM refund r "
+    "JOIN orders o ON o.id = r.order_id ORDER BY r.id",
+    "SELECT data FROM order_event WHERE action IN ('approved', 'auto_approved') ORDER BY id",
+)
+
 #: An order whose refunds (not failed or withdrawn), or whose refunded and in-flight money, exceed what was paid.
+#: ``{greatest}``: the two-argument maximum (SQLite ``MAX``, PostgreSQL ``GREATEST``).
 _REFUNDS_OVER_PAID = f"""
-SELECT o.order_no, o.paid_fen, MAX(COALESCE(x.total, 0), o.refunded_fen + o.refund_pending_fen)
+SELECT o.order_no, o.paid_fen, {{greatest}}(COALESCE(x.total, 0), o.refunded_fen + o.refund_pending_fen)
 FROM orders o LEFT JOIN (SELECT order_id, SUM(gross_fen) AS total FROM refund
                          WHERE state NOT IN ({_NOT_PAID}) GROUP BY order_id) x ON x.order_id = o.id
 WHERE COALESCE(x.total, 0) > o.paid_fen OR o.refunded_fen + o.refund_pending_fen > o.paid_fen
@@ -51,7 +62,8 @@ def disagreements(con: Any) -> list[tuple[str, str]]:
     """The first disagreement of each rule between the state tables and the chained logs, as
     (zh, en) messages; empty when they agree. Read-only, on connection ``con``."""
     found: list[tuple[str, str]] = []
-    row = con.execute(_REFUND_VS_APPROVAL).fetchone()
+    server = on_server(con)
+    row = _refund_vs_approval_server(con) if server else con.execute(_REFUND_VS_APPROVAL).fetchone()
     if row is not None:
         rid, order_no, refund_no, gross, net, a_gross, a_net = row
         if a_gross is None and a_net is None:
@@ -62,7 +74,7 @@ def disagreements(con: Any) -> list[tuple[str, str]]:
                           f"（扣款 ¥{_y(a_gross)}）不一致",
                           f"refund #{rid} ({order_no}) is ¥{_y(net)} (gross ¥{_y(gross)}) but its approval recorded "
                           f"¥{_y(a_net)} (gross ¥{_y(a_gross)})"))
-    row = con.execute(_REFUNDS_OVER_PAID).fetchone()
+    row = con.execute(_REFUNDS_OVER_PAID.format(greatest="GREATEST" if server else "MAX")).fetchone()
     if row is not None:
         order_no, paid, refunds = row
         found.append((f"订单 {order_no} 的退款 ¥{_y(refunds)} 超过实付 ¥{_y(paid)}",
@@ -74,6 +86,29 @@ def disagreements(con: Any) -> list[tuple[str, str]]:
                       f"卡密 #{code_id} was voided (see the inventory log) but is now {state}"))
     found.extend(_settings(con))
     return found
+
+
+def _refund_vs_approval_server(con: Any) -> tuple[Any, ...] | None:
+    """``_REFUND_VS_APPROVAL``'s row on a server store: the first refund (lowest id) that no
+    approval names or whose amounts differ from an approval naming it, with that approval's
+    (gross, net) or (None, None). Approvals whose data does not parse name nothing, as on SQLite."""
+    refunds_sql, approvals_sql = _REFUNDS_AND_APPROVALS_PG
+    approvals: dict[Any, list[tuple[Any, Any]]] = {}
+    for (data,) in con.execute(approvals_sql):
+        try:
+            values = json.loads(data)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(values, dict) and values.get("refund_no") is not None:
+            approvals.setdefault(values["refund_no"], []).append((values.get("gross_fen"), values.get("net_fen")))
+    for rid, order_no, refund_no, gross, net in con.execute(refunds_sql):
+        named = approvals.get(refund_no)
+        if not named:
+            return rid, order_no, refund_no, gross, net, None, None
+        for a_gross, a_net in named:
+            if a_gross != gross or a_net != net:
+                return rid, order_no, refund_no, gross, net, a_gross, a_net
+    return None
 
 
 #: The value each setting's last setting_changed entry in the shop log recorded.
