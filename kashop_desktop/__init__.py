@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 
+from . import _driver_import
+
+_driver_import.install()  # psycopg only when a server store is opened (see the module)
+
 
 @cache
 def version() -> str:

@@ -42,7 +42,7 @@ import peewee
 from peewee import InterfaceError, OperationalError, PostgresqlDatabase
 
 from ..domain.errors import StoreError, StoreUnusable
-from . import codes6
+from . import codes6, pg_driver
 from .models import database
 
 log = logging.getLogger(__name__)
@@ -134,70 +134,6 @@ def _translate(sql: str, params: Any = None) -> str:
 _WRAP: Any = getattr(peewee, "__exception_wrapper__")  # noqa: B009
 
 
-def _bool_dumper() -> type:
-    from psycopg.adapt import Dumper
-    from psycopg.postgres import types
-
-    class BoolAsNumber(Dumper):
-        """True / False as the smallint 1 / 0 (booleans are numbers in the store, as on SQLite)."""
-
-        oid = types["int2"].oid
-
-        def dump(self, obj: Any) -> bytes:
-            return b"1" if obj else b"0"
-
-    return BoolAsNumber
-
-
-_BoolAsNumber = _bool_dumper()
-
-
-def _numeric_loader() -> type:
-    from decimal import Decimal
-
-    from psycopg.adapt import Loader
-
-    class WholeNumeric(Loader):
-        """A numeric without a fraction as int: PostgreSQL's SUM over BIGINT is numeric, and
-        money in fen is whole numbers everywhere inside (SQLite's SUM gives an int)."""
-
-        def load(self, data: Any) -> Any:
-            text = bytes(data).decode("ascii")
-            return Decimal(text) if "." in text or "N" in text else int(text)
-
-    return WholeNumeric
-
-
-_WholeNumeric = _numeric_loader()
-
-
-def _str_dumper() -> Any:
-    from psycopg.types.string import StrDumper
-
-    return StrDumper
-
-
-_StrAsText: Any = _str_dumper()
-
-
-def _thread_connection() -> Any:
-    import psycopg
-
-    class ThreadConnection(psycopg.Connection):
-        """A store connection, one per thread (peewee keeps them thread-local). A thread that
-        ends without closing its own (a worker the services started) lets it go here, as an
-        SQLite connection goes with its thread, instead of psycopg's ResourceWarning."""
-
-        def __del__(self, *args: Any) -> None:
-            if getattr(self, "pgconn", None) is not None and not self.closed:
-                self.close()
-
-    return ThreadConnection
-
-
-_ThreadConnection: Any = _thread_connection()
-
-
 class SqliteStyleConnection:
     """The psycopg connection with the few sqlite3 ``Connection`` calls the store's SQL makes
     (``execute``, ``executemany`` with ``?`` placeholders, ``total_changes``), so a statement
@@ -276,18 +212,20 @@ class ServerDatabase(PostgresqlDatabase):
         self.busy_attempts = kwargs.pop("busy_attempts", 3)
         kwargs.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
         kwargs.setdefault("application_name", "kashop-desktop")
+        pg_driver.load_driver()  # before peewee's init chooses its driver adapter
         super().__init__(self.url, prefer_psycopg3=True, **kwargs)
 
     def _connect(self) -> Any:
         # peewee's own steps (PostgresqlDatabase._connect: psycopg 3, autocommit; the desk sets
         # no isolation level), with a connection that closes itself when its thread drops it.
-        conn = _ThreadConnection.connect(self.url, **self.connect_params)
+        connection_class, bool_as_number, str_as_text, whole_numeric = pg_driver.driver_types()
+        conn = connection_class.connect(self.url, **self.connect_params)
         conn.autocommit = True
-        conn.adapters.register_dumper(bool, _BoolAsNumber)
+        conn.adapters.register_dumper(bool, bool_as_number)
         # Strings go as text (not "unknown"): a value the store's SQL uses twice (SQLite's ?NNN)
         # then has one type wherever it appears.
-        conn.adapters.register_dumper(str, _StrAsText)
-        conn.adapters.register_loader("numeric", _WholeNumeric)
+        conn.adapters.register_dumper(str, str_as_text)
+        conn.adapters.register_loader("numeric", whole_numeric)
         return conn
 
     def cursor(self, named_cursor: Any = None) -> Any:

@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 
-LATE = ("importlib.metadata", "phonenumbers", "openpyxl", "httpx", "xlsxwriter", "pyqtgraph", "numpy", "argon2")
+LATE = ("importlib.metadata", "psycopg", "phonenumbers", "openpyxl", "httpx", "xlsxwriter", "pyqtgraph", "numpy", "argon2")
 
 
 def test_the_window_and_the_command_line_start_without_the_slow_modules() -> None:
