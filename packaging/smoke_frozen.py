@@ -8,6 +8,8 @@
 2. ``EXE gateways kinds --json``: the six built-in gateways must be found *through their entry
    points* (a frozen app without the package metadata would still list the built-ins through
    the registry's fallback, so the entry-point list is what proves the metadata was bundled).
+3. ``EXE --db postgresql://...`` on a closed port: refused by libpq (exit 5), so psycopg and its
+   bundled libpq load in the frozen app.
 
 Standard library only, so it runs with any Python 3 (the build venv's, or the system's inside a
 bare Debian for the installed .deb). Exit 0 when both checks pass.
@@ -68,6 +70,18 @@ def gateways(exe: str, env: dict[str, str]) -> tuple[list[str], list[str]]:
     return sorted(data.get("entry_points", [])), sorted(k["kind"] for k in data.get("kinds", []))
 
 
+def server_driver(exe: str, env: dict[str, str]) -> str:
+    """A server store's driver is bundled: ``--db postgresql://`` on a closed loopback port must be
+    refused by libpq itself ("connection to server ... failed", exit 5), not for a missing psycopg."""
+    out = subprocess.run([exe, "--db", "postgresql://kashop@127.0.0.1:1/shop", "orders", "list"], capture_output=True,
+                         text=True, env=env, timeout=SMOKE_TIMEOUT_S, check=False)
+    said = out.stdout + out.stderr
+    if out.returncode != 5 or "connection to server" not in said:
+        sys.stderr.write(said)
+        raise SystemExit(f"FAIL: a server store's driver (psycopg, libpq) does not load: exit {out.returncode}")
+    return said.strip().splitlines()[-1]
+
+
 def main(argv: list[str]) -> int:
     exe = argv[1] if len(argv) > 1 else str(Path(__file__).resolve().parents[1] / "dist/kashop-desktop/kashop-desktop")
     with tempfile.TemporaryDirectory(prefix="kashop-smoke-home-") as home:
@@ -80,6 +94,7 @@ def main(argv: list[str]) -> int:
                              f"{sorted(missing)} (package metadata not bundled?)")
         if EXPECTED - set(kinds):
             raise SystemExit(f"FAIL: gateways that do not load: {sorted(EXPECTED - set(kinds))}")
+        print(f"server driver loads: {server_driver(exe, env)[:100]}")
         app_ms, wall_ms = smoke(exe, env)
         print(f"smoke ok: first painted window {app_ms} ms after main(); "
               f"{wall_ms:.0f} ms from process launch (target <= 2000 ms)")
