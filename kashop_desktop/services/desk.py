@@ -182,8 +182,10 @@ class Desk:
         and every one opened after (the window's database worker). The window keeps the default
         16 MB per connection in check this way: its reads touch pages all over a big store, each
         connection's cache fills up and stays, and the file's pages are in the system's cache
-        anyway (gui_bench: 20 MB less after browsing, searches no slower at 4 MB)."""
-        self.db.pragma("cache_size", -int(kib), permanent=True)
+        anyway (gui_bench: 20 MB less after browsing, searches no slower at 4 MB). A server store
+        has no page cache in the desk's process (the server's shared buffers): nothing to hold."""
+        if self.db_url is None:
+            self.db.pragma("cache_size", -int(kib), permanent=True)
 
     def close(self) -> None:
         """Close this thread's connection (a thread that wrote calls it too, e.g. the window's worker)."""

@@ -42,6 +42,7 @@ def _history(desk: Desk) -> tuple[list[tuple[Any, ...]], list[str], list[tuple[A
     return rows, codes, events
 
 
+@pytest.mark.sqlite_only(reason="not ported to PostgreSQL yet: the demo's generator (SQLite SQL); build the demo on the file, then store migrate")
 def test_the_child_makes_the_rows_the_generator_makes(tmp_path: Path, clock: Any) -> None:
     made = {}
     for child in (True, False):
@@ -90,6 +91,7 @@ def test_the_cipher_reaches_the_child_whole(desk: Desk) -> None:
     assert cipher.open(copy.seal("ABCD-1234-EFGH")) == "ABCD-1234-EFGH"
 
 
+@pytest.mark.sqlite_only(reason="not ported to PostgreSQL yet: the demo's generator (SQLite SQL); build the demo on the file, then store migrate")
 def test_a_generated_history_is_chained_into_the_tamper_evident_log(desk: Desk, clock: Any) -> None:
     datagen.load(desk, 1_500, seed=4, now=clock(), years=0.5)
     con = desk.db.connection()

@@ -7,6 +7,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from kashop_desktop.services.desk import Desk
 
 
@@ -14,6 +16,7 @@ def _cache_size(desk: Desk) -> int:
     return int(desk.db.execute_sql("PRAGMA cache_size").fetchone()[0])
 
 
+@pytest.mark.sqlite_only(reason="SQLite by nature: the page cache of the desk's own connections")
 def test_every_connection_of_the_desk_keeps_the_cache_it_was_given(tmp_path: Path, clock: Any) -> None:
     desk = Desk.open(tmp_path / "window", clock=clock)
     other = Desk.open(tmp_path / "command", clock=clock)
@@ -35,3 +38,13 @@ def test_every_connection_of_the_desk_keeps_the_cache_it_was_given(tmp_path: Pat
     finally:
         desk.close()
         other.close()
+
+
+def test_holding_the_page_cache_leaves_the_desk_working_on_either_store(desk: Desk) -> None:
+    """The window holds the cache at start (gui.app): a server store has none in the desk's
+    process, so it is a no-op there, and the desk reads and writes as before."""
+    desk.hold_page_cache(4_000)
+    desk.set_policy(desk.policy().with_overrides({"cooling_off_minutes": 12}))
+    assert desk.policy().cooling_off_minutes == 12
+    if desk.db_url is None:
+        assert _cache_size(desk) == -4_000
