@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from peewee import SqliteDatabase
@@ -45,17 +46,30 @@ def gateway_names(db: SqliteDatabase) -> dict[int, str]:
     return {gid: name for gid, name in db.execute_sql("SELECT id, name FROM gateway_account")}
 
 
-def export_chunks(db: SqliteDatabase, flt: OrderFilter, cancelled: Callable[[], bool] | None = None,
-                  chunk: int | None = None) -> Iterator[list[tuple[Any, ...]]]:
-    """Every row of the list ``flt`` describes, in list order, as lists of at most ``chunk``
-    tuples of ``EXPORT_COLUMNS`` (money in fen, times epoch seconds). Stops early, yielding
-    nothing more, once ``cancelled()`` is true (checked between chunks)."""
-    chunk = chunk or CHUNK
+@contextmanager
+def snapshot(db: SqliteDatabase) -> Iterator[None]:
+    """One read transaction around what runs inside (a deferred ``BEGIN``: a read snapshot from
+    its first read on, no write lock), so a count and the rows read after it agree; nothing
+    when a transaction is already open on this connection."""
     con = db.connection()
     began = not con.in_transaction
     if began:
-        con.execute("BEGIN")  # deferred: a read snapshot, no write lock
+        con.execute("BEGIN")
     try:
+        yield
+    finally:
+        if began and con.in_transaction:
+            con.execute("COMMIT")
+
+
+def export_chunks(db: SqliteDatabase, flt: OrderFilter, cancelled: Callable[[], bool] | None = None,
+                  chunk: int | None = None) -> Iterator[list[tuple[Any, ...]]]:
+    """Every row of the list ``flt`` describes, in list order, as lists of at most ``chunk``
+    tuples of ``EXPORT_COLUMNS`` (money in fen, times epoch seconds), in one read snapshot
+    (``snapshot``). Stops early, yielding nothing more, once ``cancelled()`` is true (checked
+    between chunks)."""
+    chunk = chunk or CHUNK
+    with snapshot(db):
         listed = queries._listed(db, flt)
         if listed is not None:
             yield from _by_ids(db, listed.ids.tolist(), cancelled, chunk)
@@ -71,9 +85,6 @@ def export_chunks(db: SqliteDatabase, flt: OrderFilter, cancelled: Callable[[], 
                 yield rows
         finally:
             cursor.close()
-    finally:
-        if began and con.in_transaction:
-            con.execute("COMMIT")
 
 
 def _by_ids(db: SqliteDatabase, ids: list[int], cancelled: Callable[[], bool] | None,

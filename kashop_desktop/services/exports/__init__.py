@@ -7,7 +7,8 @@ export leaves no half file, and an existing file is replaced only once the new o
 only when ``force``. Where it may write is ``outfiles.check_output``'s one rule: never inside the
 data folder (the store, the vault, backups, logs), with or without ``force``. ``export_csv_to``
 writes CSV to an open text stream (standard output, ``orders export -``).
-Memory is bounded by the chunk (5,000 rows) whatever the list's size.
+Memory is bounded by the chunk (5,000 rows) whatever the list's size. The count (for the
+progress and the XLSX sheets' dimensions) and the rows are read in one read snapshot.
 
 Errors: ``PermissionRefused`` (the export right: clerk, owner), ``OutputRefused`` (output_in_data_folder, output_exists, output_is_folder,
 output_not_file, output_folder_missing), ``DomainError`` ``file_unwritable`` (the disk refused:
@@ -28,8 +29,8 @@ from ...store import export_rows
 from ...store.queries import OrderFilter
 from ..desk import Desk
 from ..outfiles import check_output, write_atomically
-from .cells import headers, labels, row_maker
-from .writers import CsvWriter, Writer, XlsxWriter
+from .cells import Labels, headers, labels, row_maker
+from .writers import CsvWriter, Writer, XlsxStreamWriter
 
 __all__ = ["FORMATS", "ExportCancelled", "ExportProgress", "ExportResult", "export_csv_to", "export_orders",
            "export_total"]
@@ -101,7 +102,11 @@ def export_csv_to(desk: Desk, flt: OrderFilter, stream: TextIO, *, lang: str = "
     right: PermissionRefused."""
     desk.require(Right.EXPORT)
     started = time.monotonic()
-    rows, received = _stream(desk, flt, CsvWriter(stream, headers(lang)), "csv", lang, started, None, None)
+
+    def open_csv(total: int, names: Labels) -> Writer:
+        return CsvWriter(stream, headers(lang), row_maker("csv", names))
+
+    rows, received = _stream(desk, flt, open_csv, lang, started, None, None)
     return ExportResult(Path("-"), "csv", rows, received, time.monotonic() - started)
 
 
@@ -109,30 +114,41 @@ def _write(desk: Desk, flt: OrderFilter, partial: Path, fmt: str, lang: str, sta
            progress: Callable[[ExportProgress], None] | None,
            cancelled: Callable[[], bool] | None) -> tuple[int, int]:
     if fmt == "xlsx":
-        partial.touch()  # a refusing disk says so now, before XlsxWriter opens its working files
-        writer: Writer = XlsxWriter(partial, headers(lang), "订单" if lang != "en" else "Orders")
-        return _stream(desk, flt, writer, fmt, lang, started, progress, cancelled)
+        partial.touch()  # a refusing disk says so now, before the workbook is begun
+
+        def open_xlsx(total: int, names: Labels) -> Writer:
+            return XlsxStreamWriter(partial, headers(lang), "订单" if lang != "en" else "Orders", names, total)
+
+        return _stream(desk, flt, open_xlsx, lang, started, progress, cancelled)
     with partial.open("w", encoding="utf-8-sig", newline="") as file:
-        return _stream(desk, flt, CsvWriter(file, headers(lang)), fmt, lang, started, progress, cancelled)
+
+        def open_csv(total: int, names: Labels) -> Writer:
+            return CsvWriter(file, headers(lang), row_maker("csv", names))
+
+        return _stream(desk, flt, open_csv, lang, started, progress, cancelled)
 
 
-def _stream(desk: Desk, flt: OrderFilter, writer: Writer, fmt: str, lang: str, started: float,
+def _stream(desk: Desk, flt: OrderFilter, open_writer: Callable[[int, Labels], Writer], lang: str, started: float,
             progress: Callable[[ExportProgress], None] | None,
             cancelled: Callable[[], bool] | None) -> tuple[int, int]:
-    total = export_total(desk, flt)
-    make = row_maker(fmt, labels(lang, export_rows.gateway_names(desk.db)))
+    """The rows through the writer ``open_writer(total, labels)`` makes, the count and the rows
+    from one read snapshot; the writer is closed when all went well, else aborted."""
     rows = received = 0
-    try:
-        for chunk in export_rows.export_chunks(desk.db, flt, cancelled):
-            cells = [make(row) for row in chunk]
-            writer.write(cells)
-            rows += len(cells)
-            received += sum(row[export_rows.RECEIVED] or 0 for row in chunk)
-            if progress is not None:
-                progress(_progress(rows, max(total, rows), started))
-        if cancelled is not None and cancelled():
-            raise ExportCancelled
-    finally:
+    with export_rows.snapshot(desk.db):
+        total = export_total(desk, flt)
+        writer = open_writer(total, labels(lang, export_rows.gateway_names(desk.db)))
+        try:
+            for chunk in export_rows.export_chunks(desk.db, flt, cancelled):
+                writer.write(chunk)
+                rows += len(chunk)
+                received += sum(row[export_rows.RECEIVED] or 0 for row in chunk)
+                if progress is not None:
+                    progress(_progress(rows, max(total, rows), started))
+            if cancelled is not None and cancelled():
+                raise ExportCancelled
+        except BaseException:
+            writer.abort()
+            raise
         writer.close()
     return rows, received
 
