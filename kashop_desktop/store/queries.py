@@ -84,14 +84,16 @@ def _source(db: SqliteDatabase, flt: OrderFilter) -> tuple[str, list[Any]]:
     search's size (``store.search``): a selective search drives the query from its ids (a
     CROSS JOIN keeps them the outer loop; the tab's columns are tested behind a unary ``+`` so
     no index walk competes; the list functions read it from memory instead, ``_listed``), a
-    dated one walks the tab's index inside its date window, an unselective one is a per-row
-    test on the tab's index walk."""
+    dated one walks the tab's index inside its date window (its few matches outside the window
+    read by primary key beside it: ``_dated_source``), an unselective one is a per-row test on
+    the tab's index walk."""
     resolution = search.resolve(db, flt.search)
     mark = "+" if resolution is not None and resolution.selective else ""
     clauses: list[str] = []
     params: list[Any] = []
     date_from, date_to = flt.date_from, flt.date_to
-    if resolution is not None and resolution.window is not None:  # a dated search: its window only
+    outside = resolution is not None and bool(resolution.outside)
+    if resolution is not None and resolution.window is not None and not outside:  # a dated search: its window only
         start, end = resolution.window
         date_from = start if date_from is None else max(date_from, start)
         date_to = end if date_to is None else min(date_to, end)
@@ -115,10 +117,27 @@ def _source(db: SqliteDatabase, flt: OrderFilter) -> tuple[str, list[Any]]:
     if resolution is not None and resolution.ids is not None:
         source = f" FROM {orders_of_ids(db)}"
         params.insert(0, resolution.ids_json())
+    elif resolution is not None and outside:
+        source, source_params = _dated_source(db, resolution)
+        params = source_params + params
     elif resolution is not None:
         clauses.append(resolution.row_test)
         params += resolution.row_params
     return f"{source} WHERE {' AND '.join(clauses or ['1 = 1'])}", params
+
+
+def _dated_source(db: SqliteDatabase, resolution: search.Resolution) -> tuple[str, list[Any]]:
+    """`` FROM (...) AS o`` for a dated search with matches outside its window: the window's
+    walk with the search's row test, and those few orders by primary key (sorted, a few hundred
+    at most), as one UNION ALL. SQLite pushes the tab's terms into both arms and merges them in
+    the list's order (``MERGE (UNION ALL)``), so a first page reads the newest of each, not
+    every order between them; the arms do not overlap (``outside`` lies outside the window)."""
+    assert resolution.window is not None
+    start, end = resolution.window
+    walk = f"SELECT * FROM orders o WHERE o.created_at >= ? AND o.created_at < ? AND {resolution.row_test}"
+    listed = f"SELECT o.* FROM {orders_of_ids(db)}"
+    return (f" FROM ({walk} UNION ALL {listed}) AS o",
+            [start, end, *resolution.row_params, json.dumps(resolution.outside)])
 
 
 def search_matches(db: SqliteDatabase, text: str) -> tuple[dict[str, int], int]:
@@ -260,10 +279,12 @@ def page_before(db: SqliteDatabase, flt: OrderFilter, limit: int, before: tuple[
 
 
 def _ids_sql(db: SqliteDatabase, flt: OrderFilter, *, reverse: bool = False) -> tuple[str, list[Any]]:
+    """Ids (and the sort key: a compound source is merged in order only when its ORDER BY terms
+    are result columns, SQLite's flattening rule for compound subqueries) in list order."""
     source, params = _source(db, flt)
     key = _sort_key(flt)
     direction = "DESC" if flt.descending != reverse else "ASC"
-    return f"SELECT o.id{source} ORDER BY {key} {direction}, o.id {direction}", params
+    return f"SELECT o.id, {key}{source} ORDER BY {key} {direction}, o.id {direction}", params
 
 
 def ids(db: SqliteDatabase, flt: OrderFilter, limit: int, *, offset: int = 0, from_end: bool = False) -> list[int]:

@@ -34,10 +34,16 @@ Three plans, from the sizes:
   2024, October 2024) and the list query walks the tab's status/time index inside it, testing
   the prefix per row, never the newer orders above it. Order nos that do not start with their
   date (imported ones of another shape) are kept in a small partial index
-  (``orders_no_undated``) and added to the window, as are the few orders other fields matched.
+  (``orders_no_undated``) and tested beside the prefix, as are the few orders other fields
+  matched.
 * *trade-dated* (an all-digit trade-no prefix matching many that reads as a date): the walk
-  of the unselective plan, inside the creation times up to that date's end (a day's slack),
-  widened to the few orders other fields matched.
+  of the unselective plan, inside the creation times up to that date's end (a day's slack).
+
+In both dated plans the few orders other fields matched outside the window (``outside``: the
+buyers whose e-mail holds ``2024``, ordered this year) are not reached by widening the window,
+which walked every newer order (a year ``2024`` took 0.46 s): the list reads them by primary
+key beside the window's walk, the two merged in list order (``queries._source``: a UNION ALL
+of the two, which SQLite merges, each in the sort's order; EXPLAIN QUERY PLAN in a test).
 * *unselective* otherwise: the list query walks the tab's status/time index in list order and
   tests each row against the search (cheap per-row tests, no materialised subquery), which
   finds a page of matches within a few hundred rows.
@@ -122,6 +128,8 @@ class Resolution:
     row_test: str = ""
     row_params: list[Any] = field(default_factory=list)
     window: tuple[int, int] | None = None
+    #: Matching orders created outside ``window`` (found by other fields), ascending ids.
+    outside: list[int] = field(default_factory=list)
     matched: Matched | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -316,33 +324,43 @@ def _resolve(db: SqliteDatabase, con: sqlite3.Connection, q: str) -> Resolution:
         ids = sorted({i for ids in found.values() for i in ids})
         return Resolution(q, kind, matches, ids, cap, matched=Matched(con, ids))
     test, test_params = _row_test(db, q, kind)
-    window = _trade_window(con, q, cap, found) if q.isdigit() and matches.get("trade_no", 0) > cap else None
-    return Resolution(q, kind, matches, None, cap, test, test_params, window=window)
+    dated_trades = _trade_window(con, q, cap, found) if q.isdigit() and matches.get("trade_no", 0) > cap else None
+    window, outside = dated_trades if dated_trades is not None else (None, [])
+    return Resolution(q, kind, matches, None, cap, test, test_params, window=window, outside=outside)
 
 
-def _trade_window(con: sqlite3.Connection, q: str, cap: int, found: dict[str, list[int]]) -> tuple[int, int] | None:
-    """The creation times [0, end) every match of a digit trade-no prefix that reads as a date
-    lies in (the date's end and a day's slack, widened to what the other fields matched), or
-    None when the prefix is no date or the other fields matched too many to add."""
+def _trade_window(con: sqlite3.Connection, q: str, cap: int,
+                  found: dict[str, list[int]]) -> tuple[tuple[int, int], list[int]] | None:
+    """The creation times [0, end) every trade-no match of a digit prefix that reads as a date
+    lies in (the date's end and a day's slack) and the other fields' matches created after it
+    (``Resolution.outside``), or None when the prefix is no date or the other fields matched
+    too many to list."""
     bounds = dated.window(q)
     if bounds is None or bounds == dated.EMPTY:
         return None
     others = sorted({i for name, ids in found.items() if name != "trade_no" for i in ids})
     if len(others) > cap:
         return None
-    end = bounds[1] + 86_400
-    if others:
-        (latest,) = con.execute("SELECT MAX(created_at) FROM orders WHERE id IN (SELECT value FROM json_each(?))",
-                                (json.dumps(others),)).fetchone()
-        end = max(end, int(latest) + 1)
-    return 0, end
+    window = (0, bounds[1] + 86_400)
+    return window, _outside(con, others, window)
+
+
+def _outside(con: sqlite3.Connection, ids: list[int], window: tuple[int, int]) -> list[int]:
+    """Of ``ids``, the orders created outside ``window`` ([start, end) epoch seconds)."""
+    if not ids:
+        return []
+    return [r[0] for r in con.execute(
+        f"SELECT id FROM orders WHERE id IN (SELECT value FROM {dialect.id_list(con)} AS s) "
+        "AND (created_at < ? OR created_at >= ?) ORDER BY id", (json.dumps(ids), *window))]
 
 
 def _dated(db: SqliteDatabase, con: sqlite3.Connection, q: str, kind: str, cap: int,
            found: dict[str, list[int]]) -> Resolution | None:
     """The dated plan for an order-no prefix that matches many (``store.dated``): its date
-    window widened to the orders it cannot see (undated order nos with the prefix, and what the
-    other fields matched), or None when those are too many to add (the plain walk then)."""
+    window, with the orders the prefix's dates cannot see (undated order nos with the prefix,
+    and what the other fields matched) tested beside it inside the window and listed beside it
+    outside (``Resolution.outside``), or None when those are too many to add (the plain walk
+    then)."""
     upper = q.upper()
     bounds = dated.window(upper)
     if bounds is None:
@@ -353,17 +371,15 @@ def _dated(db: SqliteDatabase, con: sqlite3.Connection, q: str, kind: str, cap: 
     extra = sorted({*undated, *(i for name, ids in found.items() if name != "order_no" for i in ids)})
     if len(extra) > cap:
         return None
-    start, end = bounds
     test = "(+o.order_no >= ? AND +o.order_no < ?)"
     params: list[Any] = [upper, upper + "\uffff"]
+    outside: list[int] = []
     if extra:
-        low, high = con.execute("SELECT MIN(created_at), MAX(created_at) FROM orders WHERE id IN "
-                                f"(SELECT value FROM {dialect.id_list(con)} AS s)", (json.dumps(extra),)).fetchone()
-        start, end = (low, high + 1) if start == end else (min(start, low), max(end, high + 1))
         test = f"({test} OR +o.id IN (SELECT value FROM {dialect.id_list(con)} AS s))"
         params.append(json.dumps(extra))
+        outside = _outside(con, extra, bounds)
     matches = {name: len(ids) for name, ids in found.items()}
-    return Resolution(q, kind, matches, None, cap, test, params, window=(start, end))
+    return Resolution(q, kind, matches, None, cap, test, params, window=bounds, outside=outside)
 
 
 def forget() -> None:
