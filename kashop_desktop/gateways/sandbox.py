@@ -65,9 +65,16 @@ class SandboxAdapter(AdapterBase):
                                code="bad_scenario", sent=False)
         return value
 
+    _ledger_file: LedgerFile | None = None
+
     @property
     def ledger(self) -> LedgerFile:
-        return LedgerFile(Path(self.config.get("state_dir") or ".") / "sandbox-ledger.sqlite3")
+        """The ledger file, opened once per adapter and folder: opening it creates its tables,
+        and a refund reads it twice on the event loop's thread before handing it to another."""
+        path = Path(self.config.get("state_dir") or ".") / "sandbox-ledger.sqlite3"
+        if self._ledger_file is None or self._ledger_file.path != path:
+            self._ledger_file = LedgerFile(path)
+        return self._ledger_file
 
     async def _latency(self) -> None:
         ms = int(self.config.get("latency_ms") or 0)

@@ -16,7 +16,7 @@ from typing import Any
 from ..applog import log_file
 from ..domain.refund_states import IN_FLIGHT_REFUND_STATES, REFUND_STATES_SHOWN, RefundStatus
 from ..domain.roles import Right
-from ..services import gateways, maintenance, operators, products, views
+from ..services import gateways, maintenance, operators, products
 from ..services.changes import Changes
 from ..services.imports import ImportReport
 from ..services.payment_sync import SyncReport
@@ -65,6 +65,7 @@ from .qt import (
     Signal,
 )
 from .shortcuts import ShortcutsFirst
+from .status_counts import StatusCounts
 from .store_watch import StoreWatch
 
 #: Navigation order: key and the class of the screen (None: the orders page, built here).
@@ -106,9 +107,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("kashop 卡店订单台"))
         self._build()
         self._build_menus()
+        self.status_counts = StatusCounts(ctx, self._show_status)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.timeout.connect(self.refresh_status)
+        self._refresh_timer.timeout.connect(self.status_counts.read_later)
         ctx.changed.connect(lambda _c: self._refresh_timer.start(0))
         ctx.changed.connect(self._say_outside_changes)
         ctx.queue_report.connect(self._on_queue_report)
@@ -305,9 +307,10 @@ class MainWindow(QMainWindow):
 
     # ---- counts and the status bar -------------------------------------------------------------
     def refresh_status(self) -> None:
-        desk = self.ctx.desk
-        reqs = views.request_counts(desk)
-        refunds = views.refund_counts(desk)
+        """The counts read now (at start and on a language switch; else ``status_counts.read_later``)."""
+        self.status_counts.read_now()
+
+    def _show_status(self, reqs: dict[str, int], refunds: dict[str, int]) -> None:
         waiting = sum(refunds[s.value] for s in IN_FLIGHT_REFUND_STATES)  # 退款中, as the orders' tab says
         if reqs["overdue"]:  # two short lines keep the navigation narrow on a small screen
             requests_text = self.tr("售后申请（{open}）\n逾期 {overdue}").format(open=reqs["open"],
@@ -384,7 +387,7 @@ class MainWindow(QMainWindow):
         for gateway_id in report.unreachable_gateways:
             self.gateway_state[gateway_id] = False
         self.load_gateways()
-        self.refresh_status()
+        self.status_counts.read_later()
 
     def _on_sync_report(self, report: SyncReport) -> None:
         for gateway_id in report.reachable_gateways:
