@@ -23,6 +23,8 @@ from kashop_desktop.store.queries import OrderFilter
 
 from .helpers import order, product
 
+pytestmark = pytest.mark.sqlite_only(reason="not ported to PostgreSQL yet: the export's read snapshot and id walk are SQLite's")
+
 AWKWARD = ["a & b <c> \"d\"", "ctl\x01\x07\x1f end", "lit _x0041_ _X00ff_", "  blanks  ", "\ttab first",
            "new\nline", "😀 表情 emoji", "=cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "x" * 40_000,
            "长" * 20_000, "end blank ", "\ufffe\uffff", "{braces} and 'quotes'"]
