@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
+from kashop_desktop.domain.errors import DomainError
 from kashop_desktop.services import exports
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.exports import xlsx_stream
@@ -140,4 +141,28 @@ def test_a_cancelled_xlsx_export_leaves_nothing_behind(desk: Desk, tmp_path: Pat
         exports.export_orders(desk, OrderFilter(), folder / "all.xlsx", "xlsx", progress=lambda p: seen.append(p.done),
                               cancelled=lambda: len(seen) >= 2)
     assert seen == [10, 20] and list(folder.iterdir()) == []
+    assert not [t for t in __import__("threading").enumerate() if t.name.startswith("kashop-xlsx")]
+
+
+def test_a_disk_that_refuses_mid_way_leaves_no_file_and_says_so(desk: Desk, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(30):
+        order(desk, "paid", paid_fen=100 + i)
+    monkeypatch.setattr(export_rows, "CHUNK", 10)
+    steps: list[object] = []
+    step = xlsx_stream.XlsxStreamWriter._step
+
+    def full_disk(self: Any, item: Any) -> None:
+        steps.append(item)
+        if len(steps) == 5:  # the sheet begun, its head written, two chunks of rows: then the disk is full
+            raise OSError(28, "No space left on device")
+        step(self, item)
+
+    monkeypatch.setattr(xlsx_stream.XlsxStreamWriter, "_step", full_disk)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with pytest.raises(DomainError) as refused:
+        exports.export_orders(desk, OrderFilter(), folder / "all.xlsx", "xlsx")
+    assert refused.value.code == "file_unwritable" and "the disk is full" in str(refused.value)
+    assert list(folder.iterdir()) == []
     assert not [t for t in __import__("threading").enumerate() if t.name.startswith("kashop-xlsx")]
