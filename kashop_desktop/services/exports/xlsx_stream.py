@@ -4,7 +4,7 @@ are repeated in the shape it gives them.
 Why not XlsxWriter cell by cell: its constant-memory path turns each cell into XML through a
 dozen Python calls (``write_string`` -> ``_write_single_row`` -> ``_write_cell`` ->
 ``_xml_inline_string``): about 100 µs a row of 19 cells on an idle core, 100 s for 1,000,000
-rows (302 s measured at load 5), and the format's target is 30 s. openpyxl's write-only mode is
+rows (302 s measured at load 5), and the target is 30 s. openpyxl's write-only mode is
 slower still (207 µs a row). So, as little of our own as that allows:
 
 * **XlsxWriter writes the workbook** (``_skeleton``): styles, the workbook and its sheets'
@@ -46,7 +46,7 @@ from .cells import COLUMNS, Labels, Memo, Times, converters
 SHEET_ROWS = 1_048_576
 #: zlib level of the package's parts (1: fastest; XlsxWriter's default is zlib's 6).
 ZIP_LEVEL = 1
-#: Compressed chunks waiting for the compressing thread at most (bounds the memory).
+#: Chunks of XML waiting for the compressing thread at most (bounds the memory).
 PENDING = 2
 
 _SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
