@@ -46,8 +46,11 @@ from .cells import COLUMNS, Labels, Memo, Times, converters
 SHEET_ROWS = 1_048_576
 #: zlib level of the package's parts (1: fastest; XlsxWriter's default is zlib's 6).
 ZIP_LEVEL = 1
-#: Chunks of XML waiting for the compressing thread at most (bounds the memory).
-PENDING = 2
+#: Pieces of XML waiting for the compressing thread at most (bounds the memory).
+PENDING = 4
+#: Rows made into XML at a time: joining and encoding a piece hold the interpreter lock in one
+#: go (1,000 rows: about 1 ms), so the window's thread never waits long for it.
+PIECE = 1_000
 
 _SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
@@ -206,7 +209,7 @@ class XlsxStreamWriter:
             if not self._written or self._written[-1] >= SHEET_ROWS:
                 self._next_sheet()
             room = SHEET_ROWS - self._written[-1]
-            part = rows[start:start + room]
+            part = rows[start:start + min(room, PIECE)]
             xml = self._rows_xml(part, self._written[-1] + 1)
             self._written[-1] += len(part)
             self._done += len(part)
