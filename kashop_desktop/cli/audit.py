@@ -1,4 +1,5 @@
-"""``audit export``: the log of a date range (order timelines and the shop log) as a CSV file."""
+"""``audit export``: the log of a date range (order timelines and the shop log) as a CSV file;
+``audit anchor``: the owner anchors the log's chains again (``services.audit.anchor_log``)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("out", type=Path, metavar="OUT.csv", help=T(
         "写到这个 .csv 文件（不能在数据文件夹里）", "the .csv file to write (not inside the data folder)"))
     p.add_argument("--force", action="store_true", help=T("覆盖已有的文件", "replace an existing file"))
+    add_command(noun, common, "anchor", cmd_anchor, T(
+        "在核对日志链无误后，用钥匙串或保险箱里的锚定密钥重新锚定日志（换了电脑、恢复了旧备份或钥匙串被清空之后；店主）",
+        "anchor the log again under the anchor key in the keyring or vault, once its chains hold (after moving to "
+        "another PC, restoring an old backup or the keyring being cleared; owner)"))
 
 
 def _day(text: str, option: str) -> date:
@@ -46,6 +51,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     def body(desk: Any) -> int:
         count = audit.export(desk, start, end, args.out, english=not zh(args), force=args.force)
         print(f"已导出 {count} 行到 {args.out}" if zh(args) else f"exported {count} rows to {args.out}")
+        return EXIT_OK
+
+    return run_with_desk(args, body)
+
+
+def cmd_anchor(args: argparse.Namespace) -> int:
+    from ..services import audit
+
+    def body(desk: Any) -> int:
+        rows = audit.anchor_log(desk)
+        print(f"日志已重新锚定（{rows} 行哈希链无误）" if zh(args) else f"the log is anchored again ({rows} chained rows hold)")
         return EXIT_OK
 
     return run_with_desk(args, body)

@@ -108,6 +108,8 @@ def _print_log(report: Any) -> None:
         print(f"  操作日志完好（{report.log_rows} 行哈希链无误）/ the log holds ({report.log_rows} chained rows verified)")
     for broken in report.log_breaks:
         print(f"  操作日志被篡改：{broken.zh} / the log was tampered with: {broken.en}")
+    if report.log_anchor_message is not None:
+        print(f"  {report.log_anchor_message[0]} / {report.log_anchor_message[1]}")
     for zh_text, en_text in report.state_disagreements:
         print(f"  数据与操作日志不符：{zh_text} / the data disagrees with the log: {en_text}")
 

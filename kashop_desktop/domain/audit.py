@@ -17,6 +17,7 @@ therefore breaks the chain at that row; ``ChainBreak`` says which row and how.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +47,25 @@ def link(previous: bytes, values: Sequence[object]) -> bytes:
     return hashlib.sha256(previous + canonical(values)).digest()
 
 
+#: What the anchor's HMAC covers first: the purpose and version of the anchor (see ``anchor_mac``).
+ANCHOR_PURPOSE = "kashop-log-anchor-v1"
+
+
+def anchor_mac(key: bytes, store_id: str, chain: str, anchor_id: int, anchor_hash: bytes) -> bytes:
+    """The anchor of a chain's head: HMAC-SHA256 (RFC 2104, FIPS 180-4) under the shop's anchor
+    key of the canonical encoding of ``[ANCHOR_PURPOSE, store_id, chain, anchor_id, hex hash]``.
+
+    Whoever can edit the data file but not read the key cannot make one, so a chain whose tail
+    was cut off (the head moved back to an earlier row) no longer matches its anchor."""
+    return hmac.digest(key, canonical([ANCHOR_PURPOSE, store_id, chain, anchor_id, anchor_hash.hex()]), "sha256")
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A short public name of an anchor key (16 hex digits of an HMAC under it), kept in the
+    store to tell "anchored under another key" from "anchor forged"."""
+    return hmac.digest(key, b"kashop log anchor key id", "sha256").hex()[:16]
+
+
 class BreakKind(Enum):
     """How a chain was broken at a row (Chinese, English for people)."""
 
@@ -53,6 +73,9 @@ class BreakKind(Enum):
     DELETED = ("deleted", "被删除", "deleted")
     INSERTED = ("inserted", "被外部插入", "inserted out of band")
     HEAD_MISSING = ("head_missing", "的链头记录（chain_head）被删除", "has lost its head record (chain_head)")
+    TRUNCATED = ("truncated", "末尾被截断", "was cut off at its end")
+    ANCHOR_WRONG = ("anchor_wrong", "的链头锚定（HMAC）不符", "has a head anchor (HMAC) that does not match")
+    ANCHOR_MISSING = ("anchor_missing", "的链头锚定（HMAC）缺失", "has lost its head anchor (HMAC)")
 
     def __init__(self, code: str, zh: str, en: str) -> None:
         self.code, self.zh, self.en = code, zh, en
@@ -64,7 +87,9 @@ class ChainBreak:
 
     ``row_id`` names the row that was edited or inserted; for a deletion it names the row
     that is missing (the id the next row records as its predecessor), and ``after_id`` the
-    last intact row before it (0 when none).
+    last intact row before it (0 when none). For a truncation ``row_id`` is the anchored row
+    that is gone (or no longer the one anchored) and ``after_id`` the chain's last row now.
+    The anchor kinds name no row (``row_id`` is the anchored one, 0 for none).
     """
 
     chain: str  # "order_event" | "audit_event" | "code_event"
@@ -75,8 +100,11 @@ class ChainBreak:
     @property
     def zh(self) -> str:
         where = {"audit_event": "操作日志", "code_event": "卡密库存日志"}.get(self.chain, "订单时间线")
-        if self.kind is BreakKind.HEAD_MISSING:
+        if self.kind in (BreakKind.HEAD_MISSING, BreakKind.ANCHOR_WRONG, BreakKind.ANCHOR_MISSING):
             return f"{where}{self.kind.zh}"
+        if self.kind is BreakKind.TRUNCATED:
+            return (f"{where}{self.kind.zh}：锚定的第 {self.row_id} 行已不在或被替换，"
+                    f"现在最后一行是第 {self.after_id} 行")
         if self.kind is BreakKind.DELETED and self.row_id > self.after_id + 1:
             return f"{where}第 {self.after_id} 行之后、到第 {self.row_id} 行为止的行{self.kind.zh}"
         if self.kind is BreakKind.DELETED:
@@ -86,8 +114,11 @@ class ChainBreak:
     @property
     def en(self) -> str:
         where = {"audit_event": "shop log", "code_event": "卡密 inventory log"}.get(self.chain, "order timeline")
-        if self.kind is BreakKind.HEAD_MISSING:
+        if self.kind in (BreakKind.HEAD_MISSING, BreakKind.ANCHOR_WRONG, BreakKind.ANCHOR_MISSING):
             return f"{where} {self.kind.en}"
+        if self.kind is BreakKind.TRUNCATED:
+            return (f"{where} {self.kind.en}: the anchored row {self.row_id} is gone or replaced; "
+                    f"its last row is now {self.after_id}")
         if self.kind is BreakKind.DELETED and self.row_id > self.after_id + 1:
             return f"{where} rows after row {self.after_id} up to row {self.row_id} were {self.kind.en}"
         if self.kind is BreakKind.DELETED:

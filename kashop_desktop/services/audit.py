@@ -101,3 +101,34 @@ def export(desk: Desk, start: date, end: date, path: Path, *, english: bool = Fa
     write_atomically(target, write, replace=force)
     desk.log("log_exported", str(target.name), "", {"from": start.isoformat(), "to": end.isoformat(), "rows": count})
     return count
+
+
+
+def anchor_log(desk: Desk) -> int:
+    """Anchor every chain of the log again at its head as it is now (``services.chain_anchor``),
+    under the secret store's anchor key (made when it holds none): after moving the shop to
+    another PC, restoring a backup from before the anchors, or the keyring being cleared.
+    Owner only (Right.AUDIT: PermissionRefused). Refused as ``log_broken`` (DomainError) while a
+    chain does not hold, or its valid anchor shows its end was cut off: anchoring would bless the
+    tampering. A cut-off end cannot be told from an
+    honest one once its anchor is gone: the owner vouches for the log by running this. Recorded in
+    the shop log (``log_anchored``). Raises VaultLocked (the vault's passphrase is needed).
+    Returns the rows of the log that hold."""
+    from ..domain.audit import BreakKind
+    from ..store import chain as store_chain
+    from . import chain_anchor
+
+    desk.require(Right.AUDIT)
+    with desk.atomic():
+        con = desk.db.connection()
+        results = [store_chain.verify(con, name) for name in store_chain.FIELDS]
+        broken = [b for _, b in results if b is not None]
+        broken += [b for b in chain_anchor.verify(con, desk.secrets()).breaks if b.kind is BreakKind.TRUNCATED]
+        if broken:
+            raise DomainError("log_broken", f"日志链不完整，不能重新锚定：{broken[0].zh}。请先从备份恢复",
+                              f"the log's chain does not hold, so it is not anchored again: {broken[0].en}. "
+                              "Restore a backup first")
+        rows = sum(n for n, _ in results)
+        desk.log("log_anchored", "", "", {"rows": rows})
+        desk.anchorer.anchor_again(con)
+    return rows + 1

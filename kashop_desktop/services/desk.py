@@ -32,7 +32,7 @@ from ..store import chain
 from ..store import db as store_db
 from ..store import server as store_server
 from ..store.models import Product, Setting
-from . import codekeys
+from . import chain_anchor, codekeys
 from .secrets import SecretStore, default_store
 
 Clock = Callable[[], datetime]
@@ -74,6 +74,9 @@ class Desk:
         #: nobody until someone signs in (``services.operators.sign_in``).
         self.operator: Identity | None = None
         self.sign_in(self.sole_owner())
+        self.anchorer = chain_anchor.Anchorer(self.secrets)
+        if hasattr(db, "before_commit"):  # the file's StoreDatabase, a server's ServerDatabase
+            db.before_commit = self.anchorer.before_commit
 
     @classmethod
     def open(cls, data_dir: str | os.PathLike[str] | None = None, *, clock: Clock | None = None,
@@ -136,6 +139,7 @@ class Desk:
     def set_secrets(self, store: SecretStore) -> None:
         self.secret_store = store
         self._code_cipher = None
+        self.anchorer.forget()
 
     def code_cipher(self) -> codekeys.CodeCipher:
         """The 卡密 cipher (key from the secret store, made on first need). Raises VaultLocked,

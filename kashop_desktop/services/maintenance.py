@@ -31,7 +31,7 @@ from ..store import server as store_server
 from ..store.backups import BackupInfo, RefundSince
 from ..store.db import LATEST
 from ..store.schema3 import duplicate_trade_nos, trade_nos_across_accounts
-from . import state_check
+from . import chain_anchor, state_check
 from .desk import Desk
 
 __all__ = ["BackupInfo", "BackupSettings", "CheckReport", "RefundSince", "RestoreReport", "auto_backup",
@@ -75,6 +75,11 @@ class CheckReport:
     #: State rows that disagree with the chained events that made them (``state_check``): a refund's
     #: amount and its approval, refunds above what was paid, a voided 卡密 back on sale; (zh, en).
     state_disagreements: list[tuple[str, str]] = field(default_factory=list)
+    #: The HMAC anchors of the chains' heads (``services.chain_anchor.AnchorReport.state``): "ok",
+    #: "behind", "none", "locked", "key_missing" (not ok) or "broken" (named in ``log_breaks``:
+    #: a log cut off at its end, wiped, or its anchor forged), with a (zh, en) message to show.
+    log_anchor: str = "ok"
+    log_anchor_message: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -319,13 +324,14 @@ def check(desk: Desk) -> CheckReport:
     duplicates += [d for d in trade_nos_across_accounts(db) if d[0] not in listed]
     unknown = refund_unknown(desk)
     key, key_message = code_key_state(desk)
-    log_rows, breaks = verify_log(desk)
+    log_rows, breaks, anchors = verify_log(desk)
     reports_wrong = [] if running else _report_differences(desk)
     states = state_check.disagreements(db.connection())
     ok = (integrity == "ok" and fk == 0 and counts_match and version == LATEST and not duplicates and not unknown
-          and key_message is None and not breaks and not reports_wrong and not states)
+          and key_message is None and not breaks and not reports_wrong and not states
+          and anchors.state != "key_missing")
     return CheckReport(ok, integrity, fk, version, orders, counts_match, duplicates, unknown, running, key, key_message,
-                       log_rows, breaks, reports_wrong, states)
+                       log_rows, breaks, reports_wrong, states, anchors.state, anchors.message)
 
 
 def rebuild_reports(desk: Desk) -> list[str]:
@@ -370,17 +376,22 @@ def code_key_state(desk: Desk) -> tuple[str, tuple[str, str] | None]:
     return "ok", None
 
 
-def verify_log(desk: Desk) -> tuple[int, list[ChainBreak]]:
-    """Verify both chains of the tamper-evident log (``store.chain.verify``) in one read
-    transaction: (rows that hold, the first break of each chain that has one)."""
+def verify_log(desk: Desk) -> tuple[int, list[ChainBreak], chain_anchor.AnchorReport]:
+    """Verify the chains of the tamper-evident log (``store.chain.verify``) and their heads'
+    anchors (``services.chain_anchor.verify``) in one read transaction: (rows that hold, the
+    first break of each chain that has one, then the anchors' breaks; the anchors' report)."""
+    secrets = desk.secrets()
     con = desk.db.connection()
     # The heads and the rows of one moment, while another process writes.
     con.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" if desk.db_url is not None else "BEGIN DEFERRED")
     try:
         results = [store_chain.verify(con, name) for name in store_chain.FIELDS]
+        anchors = chain_anchor.verify(con, secrets)
     finally:
         con.execute("COMMIT")
-    return sum(n for n, _ in results), [b for _, b in results if b is not None]
+    breaks = [b for _, b in results if b is not None]
+    broken = {b.chain for b in breaks}  # a chain broken in the middle is named once, there
+    return sum(n for n, _ in results), breaks + [b for b in anchors.breaks if b.chain not in broken], anchors
 
 
 def import_running(desk: Desk) -> bool:

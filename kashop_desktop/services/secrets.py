@@ -13,6 +13,7 @@ else the OS keyring when this PC has a working one, else the vault.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 from collections.abc import Iterator
@@ -200,7 +201,10 @@ class VaultStore:
         self._key = key
 
     @staticmethod
+    @functools.lru_cache(maxsize=4)
     def _derive(passphrase: str, salt: bytes) -> bytes:
+        """The vault key (scrypt, n=2^14: about 50 ms); the last few are kept for this process, so the
+        desks one process opens on the same vault (the window's, a command's) derive it once."""
         return Scrypt(salt=salt, length=32, n=2**14, r=8, p=1).derive(passphrase.encode("utf-8"))
 
     @staticmethod

@@ -45,6 +45,7 @@ def head(con: sqlite3.Connection, chain: str) -> tuple[int, bytes]:
 
 
 def _set_head(con: sqlite3.Connection, chain: str, last_id: int, last_hash: bytes) -> None:
+    # An upsert, not a replace: the head's anchor columns (store.anchor) stay as they were.
     con.execute("INSERT INTO chain_head (chain, last_id, last_hash) VALUES (?, ?, ?) ON CONFLICT (chain) "
                 "DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash", (chain, last_id, last_hash))
 

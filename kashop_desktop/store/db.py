@@ -35,7 +35,7 @@ from peewee import OperationalError, SqliteDatabase
 from ..domain.clock import SHOP_TZ
 from ..domain.errors import StoreBusy, StoreError, StoreUnusable
 from ..domain.states import OrderStatus
-from . import bulkload, codes6, codes13, health, pg_schema, rekey, report_tables, schema3, schema9, schema14
+from . import anchor, bulkload, codes6, codes13, health, pg_schema, rekey, report_tables, schema3, schema9, schema14
 from .backups import backup_file, is_damage, list_backups, passes_check, stamp
 from .dated import UNDATED_INDEX, UNDATED_INDEX_SQL
 from .models import MODELS, PaymentWatch, ReconMark, StatusCount, database
@@ -200,6 +200,7 @@ MIGRATIONS: list[tuple[int, Callable[[Any], None]]] = [
     (14, Dialects(schema14.migrate, pg_schema.migration_14)),  # operators and the tamper-evident log
     # reports: undone cancellations, imports' days, the owner's own cancels
     (15, Dialects(report_tables.migrate_15, pg_schema.migration_15)),
+    (16, Dialects(anchor.migrate, pg_schema.migration_16)),  # the HMAC anchor of each chain's head
 ]
 LATEST = MIGRATIONS[-1][0]
 
@@ -233,6 +234,14 @@ class StoreDatabase(SqliteDatabase):
     """
 
     operator: str = ""
+    #: Called with the connection just before each write transaction commits, inside it (the desk
+    #: anchors the log's chains there: services.chain_anchor); None: nothing.
+    before_commit: Callable[[Any], None] | None = None
+
+    def commit(self) -> None:
+        if self.before_commit is not None:
+            self.before_commit(self.connection())
+        super().commit()
 
     def begin(self, lock_type: str | None = None) -> None:
         for attempt in range(1, BUSY_ATTEMPTS + 1):

@@ -227,6 +227,10 @@ class ChainHead(BaseModel):
     chain = CharField(primary_key=True)
     last_id = IntegerField()
     last_hash = BlobField()
+    # Schema 16: the last row anchored and its HMAC (store.anchor).
+    anchor_id = IntegerField(null=True)
+    anchor_hash = BlobField(null=True)
+    anchor_mac = BlobField(null=True)
 
 
 class Operator(BaseModel):

@@ -156,6 +156,13 @@ def migration_15(db: Any) -> None:
     pg_reports.replace_triggers(db)
 
 
+def migration_16(db: Any) -> None:
+    # The HMAC anchor of each chain's head (store.anchor, schema 16); a store made by migration 1
+    # has the columns from the models already.
+    for column, declaration in (("anchor_id", "BIGINT"), ("anchor_hash", "BYTEA"), ("anchor_mac", "BYTEA")):
+        db.execute_sql(f"ALTER TABLE chain_head ADD COLUMN IF NOT EXISTS {column} {declaration}")
+
+
 __all__ = ["BUYER_SEARCH_INDEX", "COUNT_TRIGGERS", "migration_1", "migration_3", "migration_4", "migration_5",
            "migration_6", "migration_7", "migration_8", "migration_9", "migration_11", "migration_14",
-           "migration_15", "nothing"]
+           "migration_15", "migration_16", "nothing"]

@@ -299,6 +299,15 @@ class ServerDatabase(PostgresqlDatabase):
         sql, params = _adapt(sql, params)
         return super().execute_sql(sql, params)
 
+    #: Called with the connection just before each write transaction commits, inside it (as
+    #: ``store.db.StoreDatabase.before_commit``: the desk anchors the log there).
+    before_commit: Any = None
+
+    def commit(self) -> None:
+        if self.before_commit is not None:
+            self.before_commit(self.connection())
+        super().commit()
+
     def begin(self, isolation_level: Any = None) -> None:
         for attempt in range(1, self.busy_attempts + 1):
             super().begin(isolation_level)

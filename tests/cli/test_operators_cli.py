@@ -180,3 +180,19 @@ def test_audit_export_never_writes_into_the_data_folder_or_over_a_file(team: Pat
     assert "--force" in out.stderr and target.read_text(encoding="utf-8") == "the owner's own file"
     run(shop, "audit", "export", *dates, str(target), "--force", code=0, **owner)
     assert target.read_text(encoding="utf-8-sig").startswith("时间（北京时间）")
+
+
+def test_check_names_a_cut_off_log_and_the_owner_cannot_anchor_over_it(team: Path, tmp_path: Path) -> None:
+    shop = _copy(team, tmp_path)
+    con = sqlite3.connect(shop / "kashop.sqlite3")
+    (keep,) = con.execute("SELECT id FROM audit_event ORDER BY id LIMIT 1 OFFSET 2").fetchone()
+    con.execute("DELETE FROM audit_event WHERE id > ?", (keep,))
+    con.execute("UPDATE chain_head SET last_id = ?, last_hash = (SELECT hash FROM audit_event WHERE id = ?) "
+                "WHERE chain = 'audit_event'", (keep, keep))
+    con.commit()
+    con.close()
+    out = run(shop, "check", code=1, operator="阿May", password="viewer-secret")
+    assert "shop log was cut off at its end" in out.stdout and "操作日志末尾被截断" in out.stdout
+    out = run(shop, "audit", "anchor", code=1, operator="店主", password="owner-secret")
+    assert "cut off" in out.stderr and "Traceback" not in out.stderr
+    run(shop, "check", code=1, operator="阿May", password="viewer-secret")  # still named

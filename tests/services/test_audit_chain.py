@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from kashop_desktop.domain.audit import GENESIS, ORDER_EVENT_FIELDS, BreakKind, link
-from kashop_desktop.services import code_import, maintenance, orders, requests
+from kashop_desktop.services import chain_anchor, code_import, maintenance, orders, requests
 from kashop_desktop.services.desk import Desk
+from kashop_desktop.services.secrets import VaultStore
 from kashop_desktop.store import chain, schema14
 from kashop_desktop.store import db as store_db
 
@@ -123,9 +124,12 @@ def _as_schema_13(store: Path) -> None:
         raw.execute(f"DROP TABLE {table}")
     for table, column, _ in schema14.COLUMNS:
         raw.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    raw.execute("DELETE FROM setting WHERE key = ?", (chain_anchor.KEY_ID_SETTING,))
     raw.execute("PRAGMA user_version = 13")
     raw.commit()
     raw.close()
+    # Nor was a store at schema 13 ever anchored: the vault holds no anchor for it.
+    VaultStore(store.parent / "vault.json", "test-passphrase").delete(chain_anchor.ACCOUNT)
 
 
 def test_a_store_at_schema_13_migrates_to_14_and_its_events_are_chained(data_dir: Path, clock: FakeClock) -> None:

@@ -296,12 +296,16 @@ class SettingsPage(QWidget):
         finally:
             self.check_button.setEnabled(True)
         lines = [pick(b.zh, b.en) for b in report.log_breaks] + [pick(*d) for d in report.state_disagreements]
+        if report.log_anchor_message is not None:
+            lines.append(pick(*report.log_anchor_message))
         if report.integrity != "ok" or report.foreign_key_problems:
             lines.append(self.tr("数据文件完整性检查未通过：{result}").format(result=report.integrity))
         if report.report_tables_wrong:
             lines.append(self.tr("报表数据与订单不符（点“重建报表数据”）"))
         if report.ok:
-            self.check_result.show_message(self.tr("数据完好；操作日志 {n} 行，哈希链无误。").format(n=report.log_rows), "ok")
+            text = self.tr("数据完好；操作日志 {n} 行，哈希链无误。").format(n=report.log_rows)
+            note = report.log_anchor_message  # not anchored yet, or not checked: said beside the result
+            self.check_result.show_message(text if note is None else f"{text} {pick(*note)}", "ok")
         elif lines:
             self.check_result.show_message(self.tr("发现问题：{problems}").format(problems=self.tr("；").join(lines)))
         else:
