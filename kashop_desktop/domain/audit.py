@@ -66,6 +66,14 @@ def key_fingerprint(key: bytes) -> str:
     return hmac.digest(key, b"kashop log anchor key id", "sha256").hex()[:16]
 
 
+def digest_mark(password_hash: str) -> str:
+    """What the shop log records of an operator's stored password digest (argon2 text): 16 hex
+    digits of its SHA-256, "" for no password. It tells ``check`` the operator row's digest is the
+    one the desk wrote (a digest copied from another operator differs) without putting a digest
+    that could be attacked offline into the log or its exports."""
+    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16] if password_hash else ""
+
+
 class BreakKind(Enum):
     """How a chain was broken at a row (Chinese, English for people)."""
 

@@ -94,6 +94,7 @@ def send_refusal(
     approved: tuple[Fen, Fen] | None,
     paid_fen: Fen,
     order_refunds_gross_fen: Fen,
+    recorded_paid_fen: Fen | None = None,
 ) -> tuple[str, str] | None:
     """Why a refund must not be sent, as (zh, en), or None when it may go.
 
@@ -103,8 +104,14 @@ def send_refusal(
     ``gross_fen`` / ``net_fen``: the refund row's amounts (fen). ``approved``: (gross_fen,
     net_fen) its approval event recorded in the order's chained timeline, or None when no
     approval names the refund. ``order_refunds_gross_fen``: the gross of every refund of the
-    order that is not failed or withdrawn, this one included (fen).
+    order that is not failed or withdrawn, this one included (fen). ``recorded_paid_fen``: the
+    amount the order's creation recorded in its timeline, None when it recorded none; a paid
+    amount that differs from it (raised outside the desk) is not trusted.
     """
+    if recorded_paid_fen is not None and recorded_paid_fen != paid_fen:
+        return (f"订单实付 ¥{_yuan(paid_fen)} 与时间线创建时记录的 ¥{_yuan(recorded_paid_fen)} 不一致：未发送，请店主核实",
+                f"the order's paid amount ¥{_yuan(paid_fen)} is not the ¥{_yuan(recorded_paid_fen)} its timeline "
+                "recorded when it was created: not sent; the owner must check")
     if approved is None:
         return ("没有批准记录写明这笔退款：未发送，请店主核实",
                 "no approval in the order's timeline names this refund: not sent; the owner must check")

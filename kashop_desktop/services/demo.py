@@ -313,10 +313,10 @@ def _history_events(desk: Desk, order_nos: list[str]) -> None:
     for chunk_start in range(0, len(order_nos), 500):
         chunk = order_nos[chunk_start : chunk_start + 500]
         marks = ",".join("?" * len(chunk))
-        for oid, created, paid, delivered, completed, cancelled in con.execute(
-            f"SELECT id, created_at, paid_at, delivered_at, completed_at, cancelled_at FROM orders "
+        for oid, created, paid, delivered, completed, cancelled, amount in con.execute(
+            f"SELECT id, created_at, paid_at, delivered_at, completed_at, cancelled_at, paid_fen FROM orders "
             f"WHERE order_no IN ({marks})", chunk):
-            events.append((oid, created, "buyer", "created", "", None, "pending_payment"))
+            events.append((oid, created, "buyer", "created", "", None, "pending_payment", json.dumps({"amount_fen": amount})))
             if paid:
                 events.append((oid, paid, "gateway", "paid", "", "pending_payment", "paid"))
             if delivered:
@@ -347,7 +347,8 @@ def _fresh_paid(desk: Desk, product: Product, buyer: str, buyer_id: int | None, 
     }])
     hold_units(desk, product, order_no)
     order_id = Order.get(Order.order_no == order_no).id
-    add_events([event_row(order_id, created_at, "buyer", "created", after=S.PENDING_PAYMENT.value),
+    add_events([event_row(order_id, created_at, "buyer", "created", after=S.PENDING_PAYMENT.value,
+                          data={"amount_fen": product.price_fen}),
                 event_row(order_id, paid_at, "gateway", "paid", before=S.PENDING_PAYMENT.value, after=S.PAID.value)])
     return order_no
 

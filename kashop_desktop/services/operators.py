@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..domain.audit import digest_mark
 from ..domain.clock import from_epoch, to_epoch
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
@@ -105,6 +106,11 @@ def _limit_text(limit_fen: int | None) -> str:
     return "none" if limit_fen is None else format_yuan(limit_fen)
 
 
+def _limit_data(limit_fen: int | None) -> dict[str, Any]:
+    """How the shop log records an approval limit: for people, and in fen for ``check``."""
+    return {"approve_limit": _limit_text(limit_fen), "approve_limit_fen": limit_fen}
+
+
 def add(desk: Desk, name: str, role: Role, password: str, *, approve_limit_fen: int | None = None) -> OperatorView:
     """Add an operator (owner only). A clerk's ``approve_limit_fen`` (fen; None: no limit) caps
     the refunds they approve. Refused while an active owner has no password yet (once there
@@ -130,7 +136,8 @@ def add(desk: Desk, name: str, role: Role, password: str, *, approve_limit_fen: 
         now = to_epoch(desk.now())
         row = Operator.create(name=name, role=role.code, password_hash=_hasher().hash(password),
                               approve_limit_fen=approve_limit_fen, created_at=now, updated_at=now)
-        desk.log("operator_added", name, "", {"role": role.code, "approve_limit": _limit_text(approve_limit_fen)})
+        desk.log("operator_added", name, "", {"role": role.code, **_limit_data(approve_limit_fen),
+                                              "digest": digest_mark(row.password_hash)})
     return _view(row, desk.now())
 
 
@@ -141,9 +148,10 @@ def set_password(desk: Desk, name: str, password: str) -> None:
         desk.require(Right.OPERATORS)
     check_password(password)
     with desk.atomic():
-        Operator.update(password_hash=_hasher().hash(password), failed_tries=0, locked_until=None,
+        digest = _hasher().hash(password)
+        Operator.update(password_hash=digest, failed_tries=0, locked_until=None,
                         updated_at=to_epoch(desk.now())).where(Operator.id == row.id).execute()
-        desk.log("password_changed", row.name)
+        desk.log("password_changed", row.name, "", {"digest": digest_mark(digest)})
 
 
 def _last_owner_guard(row: Operator) -> None:
@@ -190,7 +198,7 @@ def set_limit(desk: Desk, name: str, approve_limit_fen: int | None) -> None:
                               f"approval limits are for clerks: {row.name} is a {Role.of(row.role).en}")
         Operator.update(approve_limit_fen=approve_limit_fen, updated_at=to_epoch(desk.now())
                         ).where(Operator.id == row.id).execute()
-        desk.log("operator_limit", row.name, "", {"approve_limit": _limit_text(approve_limit_fen)})
+        desk.log("operator_limit", row.name, "", _limit_data(approve_limit_fen))
 
 
 def _wrong() -> DomainError:
@@ -227,9 +235,12 @@ def sign_in(desk: Desk, name: str, password: str, *, record: bool = True) -> Ide
         return who
     with desk.atomic():
         Operator.update(failed_tries=0, locked_until=None).where(Operator.id == row.id).execute()
+        rehashed: dict[str, Any] = {}
         if _hasher().check_needs_rehash(row.password_hash):
-            Operator.update(password_hash=_hasher().hash(password)).where(Operator.id == row.id).execute()
-        desk.log("signed_in", row.name)
+            digest = _hasher().hash(password)
+            Operator.update(password_hash=digest).where(Operator.id == row.id).execute()
+            rehashed = {"digest": digest_mark(digest)}
+        desk.log("signed_in", row.name, "", rehashed)
     return who
 
 

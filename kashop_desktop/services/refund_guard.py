@@ -15,7 +15,7 @@ from typing import Any
 from ..domain.refund_states import NOT_PAID_REFUND_STATES
 from ..domain.refunds import send_refusal
 
-__all__ = ["approved_amounts", "why_not_sendable"]
+__all__ = ["approved_amounts", "recorded_amount", "why_not_sendable"]
 
 #: The timeline actions that create a refund (services.requests, services.history_refunds).
 APPROVAL_ACTIONS = ("approved", "auto_approved")
@@ -38,9 +38,23 @@ def approved_amounts(con: Any, order_id: int, refund_no: str) -> tuple[int, int]
     return None
 
 
+def recorded_amount(con: Any, order_id: int) -> int | None:
+    """The amount due (fen) order ``order_id``'s creating event recorded in its chained timeline
+    (``amount_fen`` of its ``created`` / ``imported`` entry), or None when it recorded none (orders
+    made before the desk wrote it) or its data does not parse."""
+    row = con.execute("SELECT data FROM order_event WHERE order_id = ? AND action IN ('created', 'imported') "
+                      "ORDER BY id LIMIT 1", (order_id,)).fetchone()
+    try:
+        value = json.loads(row[0]).get("amount_fen") if row is not None else None
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def why_not_sendable(con: Any, refund_id: int) -> tuple[str, str] | None:
     """Why refund ``refund_id`` must not be sent now, as (zh, en), or None. Reads the refund, its
-    order's paid amount and other refunds, and its approval event on connection ``con``."""
+    order's paid amount and other refunds, its approval event and the amount its order's creation
+    recorded on connection ``con``."""
     row = con.execute(
         "SELECT r.order_id, r.refund_no, r.gross_fen, r.amount_fen, o.paid_fen FROM refund r "
         "JOIN orders o ON o.id = r.order_id WHERE r.id = ?", (refund_id,)).fetchone()
@@ -52,4 +66,5 @@ def why_not_sendable(con: Any, refund_id: int) -> tuple[str, str] | None:
         f"SELECT COALESCE(SUM(gross_fen), 0) FROM refund WHERE order_id = ? AND state NOT IN ({marks})",
         (order_id, *(s.value for s in NOT_PAID_REFUND_STATES))).fetchone()
     return send_refusal(gross_fen=int(gross), net_fen=int(net), approved=approved_amounts(con, order_id, refund_no),
-                        paid_fen=int(paid or 0), order_refunds_gross_fen=int(total))
+                        paid_fen=int(paid or 0), order_refunds_gross_fen=int(total),
+                        recorded_paid_fen=recorded_amount(con, order_id))

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..domain.audit import digest_mark
 from ..domain.money import format_yuan
 from ..domain.refund_states import NOT_PAID_REFUND_STATES
-from ..store.dialect import on_server
+from ..domain.roles import OWNER_NAME, Role
 
 __all__ = ["disagreements"]
 
@@ -31,22 +32,30 @@ WHERE e.no IS NULL OR e.gross IS NOT r.gross_fen OR e.net IS NOT r.amount_fen
 ORDER BY r.id LIMIT 1
 """
 
-#: The same on a server store, where the approvals' data (TEXT, possibly not JSON after an edit
-#: outside the desk) is parsed by the caller: PostgreSQL 15 has no ``json_valid`` and a failed
-#: ``::jsonb`` cast would end the whole check.
-_REFUNDS_AND_APPROVALS_PG = (
-    "SELECT r.id, o.order_no, r.refund_no, r.gross_fen, r.amount_fen FROM refund r "
-    "JOIN orders o ON o.id = r.order_id ORDER BY r.id",
-    "SELECT data FROM order_event WHERE action IN ('approved', 'auto_approved') ORDER BY id",
-)
-
 #: An order whose refunds (not failed or withdrawn), or whose refunded and in-flight money, exceed what was paid.
-#: ``{greatest}``: the two-argument maximum (SQLite ``MAX``, PostgreSQL ``GREATEST``).
 _REFUNDS_OVER_PAID = f"""
-SELECT o.order_no, o.paid_fen, {{greatest}}(COALESCE(x.total, 0), o.refunded_fen + o.refund_pending_fen)
+SELECT o.order_no, o.paid_fen, MAX(COALESCE(x.total, 0), o.refunded_fen + o.refund_pending_fen)
 FROM orders o LEFT JOIN (SELECT order_id, SUM(gross_fen) AS total FROM refund
                          WHERE state NOT IN ({_NOT_PAID}) GROUP BY order_id) x ON x.order_id = o.id
 WHERE COALESCE(x.total, 0) > o.paid_fen OR o.refunded_fen + o.refund_pending_fen > o.paid_fen
+ORDER BY o.id LIMIT 1
+"""
+
+#: An order whose paid amount is not the amount its creating event (``created`` / ``imported``)
+#: recorded in its data (``amount_fen``, fen): a raised paid_fen. Orders made or imported before
+#: the desk recorded it are not compared (``services.refund_guard.recorded_amount`` is the send's twin).
+_PAID_VS_TIMELINE = """
+SELECT o.order_no, o.paid_fen, json_extract(e.data, '$.amount_fen') FROM order_event e JOIN orders o ON o.id = e.order_id
+WHERE e.action IN ('created', 'imported') AND e.data LIKE '%amount_fen%' AND json_valid(e.data)
+  AND json_extract(e.data, '$.amount_fen') IS NOT o.paid_fen
+ORDER BY e.id LIMIT 1
+"""
+
+#: An order whose status is not the one its timeline's last status change left it in.
+_STATUS_VS_TIMELINE = """
+SELECT o.order_no, o.status, e.after_status FROM orders o
+JOIN order_event e ON e.id = (SELECT MAX(x.id) FROM order_event x WHERE x.order_id = o.id AND x.after_status IS NOT NULL)
+WHERE e.after_status != o.status
 ORDER BY o.id LIMIT 1
 """
 
@@ -62,8 +71,7 @@ def disagreements(con: Any) -> list[tuple[str, str]]:
     """The first disagreement of each rule between the state tables and the chained logs, as
     (zh, en) messages; empty when they agree. Read-only, on connection ``con``."""
     found: list[tuple[str, str]] = []
-    server = on_server(con)
-    row = _refund_vs_approval_server(con) if server else con.execute(_REFUND_VS_APPROVAL).fetchone()
+    row = con.execute(_REFUND_VS_APPROVAL).fetchone()
     if row is not None:
         rid, order_no, refund_no, gross, net, a_gross, a_net = row
         if a_gross is None and a_net is None:
@@ -74,41 +82,37 @@ def disagreements(con: Any) -> list[tuple[str, str]]:
                           f"（扣款 ¥{_y(a_gross)}）不一致",
                           f"refund #{rid} ({order_no}) is ¥{_y(net)} (gross ¥{_y(gross)}) but its approval recorded "
                           f"¥{_y(a_net)} (gross ¥{_y(a_gross)})"))
-    row = con.execute(_REFUNDS_OVER_PAID.format(greatest="GREATEST" if server else "MAX")).fetchone()
+    row = con.execute(_REFUNDS_OVER_PAID).fetchone()
     if row is not None:
         order_no, paid, refunds = row
         found.append((f"订单 {order_no} 的退款 ¥{_y(refunds)} 超过实付 ¥{_y(paid)}",
                       f"order {order_no}'s refunds of ¥{_y(refunds)} exceed the ¥{_y(paid)} paid"))
+    found.extend(_orders_vs_timeline(con))
     row = con.execute(_VOIDED_CODE_BACK).fetchone()
     if row is not None:
         code_id, state = row
         found.append((f"卡密 #{code_id} 已作废（见卡密库存日志），现在却是 {state}",
                       f"卡密 #{code_id} was voided (see the inventory log) but is now {state}"))
     found.extend(_settings(con))
+    found.extend(_operators(con))
     return found
 
 
-def _refund_vs_approval_server(con: Any) -> tuple[Any, ...] | None:
-    """``_REFUND_VS_APPROVAL``'s row on a server store: the first refund (lowest id) that no
-    approval names or whose amounts differ from an approval naming it, with that approval's
-    (gross, net) or (None, None). Approvals whose data does not parse name nothing, as on SQLite."""
-    refunds_sql, approvals_sql = _REFUNDS_AND_APPROVALS_PG
-    approvals: dict[Any, list[tuple[Any, Any]]] = {}
-    for (data,) in con.execute(approvals_sql):
-        try:
-            values = json.loads(data)
-        except (TypeError, ValueError):
-            continue
-        if isinstance(values, dict) and values.get("refund_no") is not None:
-            approvals.setdefault(values["refund_no"], []).append((values.get("gross_fen"), values.get("net_fen")))
-    for rid, order_no, refund_no, gross, net in con.execute(refunds_sql):
-        named = approvals.get(refund_no)
-        if not named:
-            return rid, order_no, refund_no, gross, net, None, None
-        for a_gross, a_net in named:
-            if a_gross != gross or a_net != net:
-                return rid, order_no, refund_no, gross, net, a_gross, a_net
-    return None
+def _orders_vs_timeline(con: Any) -> list[tuple[str, str]]:
+    """The first order whose paid amount, then the first whose status, its chained timeline does not support."""
+    found = []
+    row = con.execute(_PAID_VS_TIMELINE).fetchone()
+    if row is not None:
+        order_no, paid, recorded = row
+        found.append((f"订单 {order_no} 的实付 ¥{_y(paid)} 与时间线创建时记录的 ¥{_y(recorded)} 不一致",
+                      f"order {order_no}'s paid amount ¥{_y(paid)} is not the ¥{_y(recorded)} its timeline recorded "
+                      "when it was created"))
+    row = con.execute(_STATUS_VS_TIMELINE).fetchone()
+    if row is not None:
+        order_no, status, logged = row
+        found.append((f"订单 {order_no} 的状态是 {status}，但时间线最后记录的是 {logged}",
+                      f"order {order_no} is {status} but its timeline last recorded {logged}"))
+    return found
 
 
 #: The value each setting's last setting_changed entry in the shop log recorded.
@@ -138,6 +142,66 @@ def _settings(con: Any) -> list[tuple[str, str]]:
 
 
 _MISSING = object()
+
+#: The shop log's entries that change an operator row (services.operators).
+_OPERATOR_ACTIONS = ("operator_added", "password_changed", "operator_enabled", "operator_disabled", "operator_role",
+                     "operator_limit", "signed_in")
+_UNKNOWN = object()  # a field no entry recorded (entries written before the log recorded it)
+_FIELDS = {"role": ("角色", "role"), "limit": ("审批额度", "approval limit"), "disabled": ("停用状态", "disabled state"),
+           "digest": ("密码摘要", "password digest")}
+
+
+def _logged_operators(con: Any) -> dict[str, dict[str, Any]]:
+    """Each operator as the shop log's entries leave it, replayed in id order: role, approval
+    limit (fen or None), disabled, password digest mark (``domain.audit.digest_mark``). The owner
+    schema 14 made (店主, no password, no entry) is where every shop starts."""
+    state: dict[str, dict[str, Any]] = {OWNER_NAME: {"role": Role.OWNER.code, "limit": None, "disabled": False,
+                                                     "digest": ""}}
+    marks = ", ".join("?" * len(_OPERATOR_ACTIONS))
+    for name, action, data in con.execute(f"SELECT subject, action, data FROM audit_event WHERE action IN ({marks}) "
+                                          "ORDER BY id", _OPERATOR_ACTIONS):
+        try:
+            values = json.loads(data)
+        except (TypeError, ValueError):
+            values = {}  # the entry itself is damaged: the chain check names it
+        values = values if isinstance(values, dict) else {}
+        known = state.setdefault(name, dict.fromkeys(_FIELDS, _UNKNOWN))
+        if action == "operator_added":
+            known.update(role=values.get("role", _UNKNOWN), disabled=False)
+        if action in ("operator_added", "operator_limit"):
+            known["limit"] = values.get("approve_limit_fen", _UNKNOWN)
+        if action == "operator_role":
+            known["role"] = values.get("role", _UNKNOWN)
+        if action in ("operator_enabled", "operator_disabled"):
+            known["disabled"] = action == "operator_disabled"
+        if action in ("operator_added", "password_changed") or "digest" in values:
+            known["digest"] = values.get("digest", _UNKNOWN)
+    return state
+
+
+def _operators(con: Any) -> list[tuple[str, str]]:
+    """The first operator row (lowest id) whose role, approval limit, disabled state or password
+    digest is not what the shop log's entries made it, or that no entry added; then an operator
+    the log added whose row is gone. Fields no entry recorded are not compared."""
+    logged = _logged_operators(con)
+    rows = con.execute("SELECT name, role, approve_limit_fen, disabled_at IS NOT NULL, password_hash FROM operator "
+                       "ORDER BY id").fetchall()
+    for name, role, limit, disabled, digest in rows:
+        known = logged.get(name)
+        if known is None:
+            return [(f"操作员 {name} 不是通过本软件添加的（操作日志里没有记录）",
+                     f"the operator {name} was not added through the desk (the log has no entry for them)")]
+        now = {"role": role, "limit": limit, "disabled": bool(disabled), "digest": digest_mark(digest or "")}
+        for field, (zh, en) in _FIELDS.items():
+            if known[field] is not _UNKNOWN and known[field] != now[field]:
+                return [(f"操作员 {name} 的{zh}与操作日志记录的不一致（在软件之外被改过）",
+                         f"the operator {name}'s {en} differs from what the log recorded (changed outside the desk)")]
+    present = {str(r[0]) for r in rows}
+    for name, known in logged.items():
+        if name not in present and known["role"] is not _UNKNOWN and name != OWNER_NAME:
+            return [(f"操作员 {name} 的记录不见了（在软件之外被删除）",
+                     f"the operator {name}'s row is gone (deleted outside the desk)")]
+    return []
 
 
 def _y(fen: object) -> str:

@@ -156,3 +156,21 @@ def test_check_compares_the_settings_with_the_log_and_a_broken_one_is_a_message(
     with pytest.raises(DomainError) as refused:
         desk.policy()
     assert refused.value.code == "setting_unreadable" and "policy" in refused.value.en
+
+
+def test_a_paid_amount_raised_before_the_approval_is_not_sent(desk: Desk) -> None:
+    from kashop_desktop.services.common import add_events, event_row
+
+    no = order(desk, "paid", gateway_id=sandbox(desk, "success"), paid_fen=68_00)
+    oid = Order.get(Order.order_no == no).id
+    with desk.atomic():  # the order's creation as the desk records it: the amount due
+        add_events([event_row(oid, desk.now(), "buyer", "created", data={"amount_fen": 68_00})])
+    _sql(desk, "UPDATE orders SET paid_fen = 680000 WHERE id = ?", oid)
+    changes, rid = reqs.open_request(desk, no, ReasonCode.MISTAKEN)  # the approval follows the raised amount
+    if rid is not None and not changes.refund_ids:
+        reqs.approve(desk, rid)
+    ref = Refund.get(Refund.order == oid)
+    assert ref.gross_fen == 680000
+    report = send(desk)
+    _refused(desk, ref, report.not_sent, "its timeline recorded when it was created")
+    assert any("its timeline recorded" in en for _, en in check(desk).state_disagreements)

@@ -53,7 +53,9 @@ _BUYER_SQL = ("INSERT INTO buyer (contact, flagged, note, orders_count, cancel_c
               "VALUES (?, 0, '', 0, 0) ON CONFLICT DO NOTHING")
 _IMPORTED_EVENTS_SQL = (
     "INSERT INTO order_event (order_id, at, actor, operator, action, note, before_status, after_status, data) "
-    "SELECT id, ?, ?, ?, 'imported', '', NULL, status, '{}' FROM orders WHERE id > ? ORDER BY id")
+    # The amount each order was imported with, for check and the refund send (services.state_check).
+    "SELECT id, ?, ?, ?, 'imported', '', NULL, status, '{\"amount_fen\":' || COALESCE(paid_fen, 0) || '}' FROM orders "
+    "WHERE id > ? ORDER BY id")
 _UPDATE_SQL = (
     "UPDATE orders SET status = ?, paid_at = COALESCE(paid_at, ?), delivered_at = COALESCE(delivered_at, ?), "
     "completed_at = COALESCE(completed_at, ?), cancelled_at = COALESCE(cancelled_at, ?), "

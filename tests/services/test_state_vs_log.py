@@ -1,0 +1,76 @@
+"""check compares the operators' rows and each order's paid amount and status with the chained logs:
+a one-line UPDATE of the operator table or of an order, made behind the desk's back, is named."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from kashop_desktop.domain.roles import Role
+from kashop_desktop.services import maintenance, operators
+from kashop_desktop.services.desk import Desk
+
+
+def _tamper(desk: Desk, sql: str, params: tuple[object, ...] = ()) -> None:
+    """Change the store with a separate raw sqlite3 connection, as someone with the file would."""
+    con = sqlite3.connect(desk.db_path)
+    con.execute(sql, params)
+    con.commit()
+    con.close()
+
+
+def _team(desk: Desk) -> None:
+    operators.set_password(desk, "店主", "owner-secret")
+    operators.add(desk, "小王", Role.CLERK, "clerk-secret", approve_limit_fen=50_00)
+    operators.add(desk, "小李", Role.VIEWER, "viewer-secret")
+
+
+def _named(desk: Desk) -> list[str]:
+    report = maintenance.check(desk)
+    return [en for _, en in report.state_disagreements] if not report.ok else []
+
+
+def test_a_team_made_through_the_desk_checks_ok(desk: Desk) -> None:
+    _team(desk)
+    operators.set_limit(desk, "小王", 80_00)
+    operators.set_role(desk, "小李", Role.CLERK)
+    operators.set_active(desk, "小李", False)
+    operators.set_password(desk, "小王", "clerk-secret-2")
+    assert maintenance.check(desk).ok
+
+
+@pytest.mark.parametrize("edit, words", [
+    ("UPDATE operator SET role = 'owner', approve_limit_fen = NULL WHERE name = '小王'", "小王's role"),
+    ("UPDATE operator SET approve_limit_fen = NULL WHERE name = '小王'", "小王's approval limit"),
+    ("UPDATE operator SET disabled_at = 1 WHERE name = '小李'", "小李's disabled state"),
+    ("UPDATE operator SET password_hash = (SELECT password_hash FROM operator WHERE name = '小王') WHERE name = '店主'",
+     "店主's password digest"),
+    ("INSERT INTO operator (name, role, password_hash, failed_tries, created_at, updated_at) "
+     "SELECT 'ghost', 'owner', password_hash, 0, 0, 0 FROM operator WHERE name = '小王'", "ghost was not added"),
+    ("DELETE FROM operator WHERE name = '小李'", "小李's row is gone"),
+])
+def test_an_operator_row_changed_outside_the_desk_is_named(desk: Desk, edit: str, words: str) -> None:
+    _team(desk)
+    _tamper(desk, edit)
+    named = _named(desk)
+    assert len(named) == 1 and words in named[0], named
+
+
+def test_an_owner_without_a_password_given_one_outside_the_desk_is_named(desk: Desk) -> None:
+    _tamper(desk, "UPDATE operator SET password_hash = 'x' WHERE name = '店主'")
+    assert any("店主's password digest" in en for en in _named(desk))
+
+
+def test_a_raised_paid_amount_and_an_edited_status_are_named(demo_desk: Desk) -> None:
+    assert maintenance.check(demo_desk).ok
+    con = demo_desk.db.connection()
+    order_no, oid = con.execute("SELECT order_no, id FROM orders WHERE status = 'paid' ORDER BY id LIMIT 1").fetchone()
+    _tamper(demo_desk, "UPDATE orders SET paid_fen = paid_fen * 10 WHERE id = ?", (oid,))
+    named = _named(demo_desk)
+    assert any(order_no in en and "its timeline recorded when it was created" in en for en in named), named
+    other_no, other = con.execute("SELECT order_no, id FROM orders WHERE status = 'delivered' ORDER BY id LIMIT 1"
+                                  ).fetchone()
+    _tamper(demo_desk, "UPDATE orders SET status = 'pending_payment' WHERE id = ?", (other,))
+    named = _named(demo_desk)
+    assert any(other_no in en and "its timeline last recorded delivered" in en for en in named), named
