@@ -14,6 +14,7 @@ from typing import Any
 
 from ..domain.refund_states import NOT_PAID_REFUND_STATES
 from ..domain.refunds import send_refusal
+from .refund_timeline import settled_state
 
 __all__ = ["approved_amounts", "recorded_amount", "why_not_sendable"]
 
@@ -61,6 +62,10 @@ def why_not_sendable(con: Any, refund_id: int) -> tuple[str, str] | None:
     if row is None:
         return None
     order_id, refund_no, gross, net, paid = row
+    settled = settled_state(con, order_id, refund_no)
+    if settled is not None:  # put back into the queue outside the desk: it would be paid twice
+        return (f"时间线记录这笔退款已{settled}：未发送，请店主核实",
+                f"the order's timeline recorded this refund {settled}: not sent; the owner must check")
     marks = ",".join("?" * len(NOT_PAID_REFUND_STATES))
     (total,) = con.execute(
         f"SELECT COALESCE(SUM(gross_fen), 0) FROM refund WHERE order_id = ? AND state NOT IN ({marks})",

@@ -174,3 +174,22 @@ def test_a_paid_amount_raised_before_the_approval_is_not_sent(desk: Desk) -> Non
     report = send(desk)
     _refused(desk, ref, report.not_sent, "its timeline recorded when it was created")
     assert any("its timeline recorded" in en for _, en in check(desk).state_disagreements)
+
+
+@pytest.mark.parametrize("state", ["queued"])
+def test_a_succeeded_refund_put_back_in_the_queue_is_not_sent_again(desk: Desk, state: str) -> None:
+    ref = approved_refund(desk, "success")
+    assert send(desk).succeeded == 1
+    _sql(desk, "UPDATE refund SET state = ?, next_attempt_at = 0 WHERE id = ?", state, ref.id)
+    assert any("its timeline last recorded it succeeded" in en for _, en in check(desk).state_disagreements)
+    report = send(desk)
+    after = Refund.get_by_id(ref.id)
+    assert after.state == "needs_owner" and after.last_error_kind == UNAPPROVED_AMOUNT
+    assert "recorded this refund succeeded" in after.last_error and report.succeeded == 0
+    assert ledger(desk).calls(ref.refund_no) == 1  # sent once, never again
+
+
+def test_a_refund_marked_succeeded_outside_the_desk_is_named(desk: Desk) -> None:
+    ref = approved_refund(desk, "success")
+    _sql(desk, "UPDATE refund SET state = 'succeeded' WHERE id = ?", ref.id)
+    assert any("never recorded it" in en for _, en in check(desk).state_disagreements)
