@@ -32,8 +32,11 @@ def common_options() -> argparse.ArgumentParser:
                                "file in the data folder, or $KASHOP_DB_URL; the password in the URL or from PGPASSWORD / "
                                ".pgpass, TLS with ?sslmode=require)"))
     common.add_argument("--now", default=argparse.SUPPRESS, metavar="ISO",
-                        help=T("按这个时间执行（ISO 8601，如 2026-11-18T09:00:00+08:00）",
-                               "act as if it were this time (ISO 8601, e.g. 2026-11-18T09:00:00+08:00)"))
+                        help=T("按这个时间执行（ISO 8601，如 2026-11-18T09:00:00+08:00；有多个操作员时只限店主，"
+                               "且不能早于日志的最后一行；登录和锁定仍按真实时间）",
+                               "act as if it were this time (ISO 8601, e.g. 2026-11-18T09:00:00+08:00; once the shop "
+                               "has several operators the owner only, never before the log's last row; sign-in and "
+                               "lock-out keep the real time)"))
     common.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS,
                         help=T("输出和帮助的语言（默认中文）", "language of output and help (default: Chinese)"))
     common.add_argument("--operator", default=argparse.SUPPRESS, metavar="NAME", help=T(
@@ -66,13 +69,12 @@ def open_desk(args: argparse.Namespace) -> Any:
     """
     from ..services.desk import Desk
 
-    clock = None
+    fixed = None
     if getattr(args, "now", None):
         try:
             fixed = parse_time(args.now)
         except ValueError as exc:
             raise UsageError(f"--now: invalid time {args.now!r}") from exc
-        clock = lambda: fixed  # noqa: E731
     url = getattr(args, "db", None)
     if url is not None:
         from ..store.server import url_problem
@@ -80,10 +82,12 @@ def open_desk(args: argparse.Namespace) -> Any:
         problem = url_problem(url)
         if problem is not None:
             raise UsageError(f"--db：{problem[0]}\n--db: {problem[1]}")
-    desk = Desk.open(getattr(args, "data_dir", None), clock=clock, create=command_name(args) in CREATES_SHOP,
+    desk = Desk.open(getattr(args, "data_dir", None), create=command_name(args) in CREATES_SHOP,
                      db_url=url)
     try:
-        authenticate(desk, args)
+        authenticate(desk, args)  # on the real clock: --now never moves a lock-out
+        if fixed is not None:
+            desk.fix_clock(fixed, writes=command_name(args) not in READ_ONLY)
     except BaseException:
         desk.close()
         raise

@@ -25,6 +25,12 @@ from enum import Enum
 
 GENESIS = bytes(32)
 
+#: How far a log row's time may go back before the row written before it (seconds) before
+#: ``check`` names it, and how far ``--now`` may go back before the log's newest row: five minutes
+#: covers the clocks of two PCs writing to one server store and a system clock set back by time
+#: sync, while a row dated hours or days back (a backdated note) is named.
+CLOCK_SKEW_S = 300
+
 #: The fields of an ``order_event`` row in hash order (see the module docstring).
 ORDER_EVENT_FIELDS = ("id", "prev_id", "order_id", "at", "actor", "operator", "action", "note",
                       "before_status", "after_status", "data")

@@ -228,6 +228,33 @@ class Desk:
     def set_clock(self, clock: Clock | None) -> None:
         self._clock = clock or shop_clock.now
 
+    def fix_clock(self, at: datetime, *, writes: bool) -> None:
+        """Act as if it were ``at`` from now on (the command line's ``--now``: replaying a sweep),
+        once the operator at the desk is known (sign-in and lock-out are judged on the real clock
+        first). Once the shop has several operators only the owner may (DomainError
+        ``fixed_clock_owner_only``, recorded); a command that writes may not go back before the
+        log's newest row by more than ``domain.audit.CLOCK_SKEW_S`` (DomainError ``fixed_clock_before_log``):
+        rows dated before the ones already written would make the log read out of order."""
+        from ..domain.audit import CLOCK_SKEW_S
+
+        who = self.current_operator()
+        if not self.single_owner and (who is None or who.role is not Role.OWNER):
+            exc = DomainError("fixed_clock_owner_only",
+                              "--now（按指定时间执行）在有多个操作员的店铺里只限店主使用",
+                              "--now (act as if it were another time) is for the owner only once the shop has "
+                              "several operators")
+            self.log("refused", "fixed_clock", exc.en, {"code": exc.code, "zh": exc.zh})
+            raise exc
+        newest = chain.newest_time(self.db.connection())
+        if writes and newest is not None and at.timestamp() < newest - CLOCK_SKEW_S:
+            last = datetime.fromtimestamp(newest, shop_clock.SHOP_TZ)
+            raise DomainError("fixed_clock_before_log",
+                              f"--now {at:%Y-%m-%d %H:%M} 早于日志的最后一行（{last:%Y-%m-%d %H:%M}，北京时间）："
+                              "写入的记录会排在更晚的记录之后，已拒绝，什么都没有做",
+                              f"--now {at:%Y-%m-%d %H:%M} is before the log's last row ({last:%Y-%m-%d %H:%M} "
+                              "Beijing time): the rows written would read out of order; refused, nothing was done")
+        self.set_clock(lambda: at)
+
     @contextmanager
     def atomic(self) -> Iterator[None]:
         """One write transaction: begins IMMEDIATE, waits its turn, StoreBusy when it cannot.

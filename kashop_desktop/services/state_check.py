@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..domain.audit import digest_mark
+from ..domain.audit import CLOCK_SKEW_S, digest_mark
 from ..domain.money import format_yuan
 from ..domain.refund_states import NOT_PAID_REFUND_STATES
 from ..domain.roles import OWNER_NAME, Role
@@ -93,6 +93,7 @@ def disagreements(con: Any) -> list[tuple[str, str]]:
                       f"卡密 #{code_id} was voided (see the inventory log) but is now {state}"))
     found.extend(_settings(con))
     found.extend(_operators(con))
+    found.extend(_shop_log_time(con))
     return found
 
 
@@ -146,6 +147,31 @@ def _refund_states(con: Any) -> list[tuple[str, str]]:
                  f"refund #{rid} ({order_no}, {refund_no}) is marked succeeded but its timeline never recorded it")]
     return [(f"退款 #{rid}（{order_no}，{refund_no}）现在是 {state}，但时间线最后记录它已 {logged}",
              f"refund #{rid} ({order_no}, {refund_no}) is {state} but its timeline last recorded it {logged}")]
+
+
+#: A shop log row dated more than the skew before the row written before it in the chain.
+_SHOP_LOG_BACKWARDS = f"""
+SELECT a.id, a.at, b.at FROM audit_event a JOIN audit_event b ON b.id = a.prev_id
+WHERE a.at < b.at - {CLOCK_SKEW_S}
+ORDER BY a.id LIMIT 1
+"""
+
+
+def _shop_log_time(con: Any) -> list[tuple[str, str]]:
+    """The first shop log row whose time goes back before the row written before it by more than
+    ``CLOCK_SKEW_S`` (a row backdated, or written while the clock was set back). The order
+    timelines are not judged so: the demo and imports write past orders' history with its own times."""
+    row = con.execute(_SHOP_LOG_BACKWARDS).fetchone()
+    if row is None:
+        return []
+    row_id, at, before = row
+    return [(f"操作日志第 {row_id} 行的时间比前一行早 {_span(before - at)}（允许 {CLOCK_SKEW_S // 60} 分钟误差）",
+             f"shop log row {row_id} is dated {_span(before - at)} before the row written before it (a skew of "
+             f"{CLOCK_SKEW_S // 60} minutes is allowed)")]
+
+
+def _span(seconds: int) -> str:
+    return f"{seconds // 86400}d {seconds % 86400 // 3600}h" if seconds >= 86400 else f"{seconds // 60} min"
 
 
 #: The value each setting's last setting_changed entry in the shop log recorded.

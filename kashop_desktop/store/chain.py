@@ -57,6 +57,14 @@ def advance_head(con: sqlite3.Connection, chain: str, last_id: int, last_hash: b
     _set_head(con, chain, last_id, last_hash)
 
 
+def newest_time(con: Any) -> int | None:
+    """The latest ``at`` (epoch seconds) among the last rows of the chains (None: no rows)."""
+    times = [con.execute(f"SELECT at FROM {name} WHERE id = (SELECT MAX(id) FROM {name})").fetchone()
+             for name in FIELDS]
+    found = [int(t[0]) for t in times if t is not None and t[0] is not None]
+    return max(found) if found else None
+
+
 def next_id(con: sqlite3.Connection, chain: str) -> int:
     """The id the next row of ``chain`` takes (as ``append`` numbers them)."""
     return max(head(con, chain)[0], _max_id(con, chain)) + 1

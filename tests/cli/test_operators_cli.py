@@ -196,3 +196,18 @@ def test_check_names_a_cut_off_log_and_the_owner_cannot_anchor_over_it(team: Pat
     out = run(shop, "audit", "anchor", code=1, operator="店主", password="owner-secret")
     assert "cut off" in out.stderr and "Traceback" not in out.stderr
     run(shop, "check", code=1, operator="阿May", password="viewer-secret")  # still named
+
+
+def test_now_never_lifts_a_lock_out_and_is_the_owners_only(team: Path, tmp_path: Path) -> None:
+    shop = _copy(team, tmp_path)
+    for _ in range(5):
+        run(shop, "orders", "list", code=1, operator="小王", password="wrong-password")
+    out = run(shop, "orders", "list", "--now", "2099-12-01T00:00:00+08:00", code=1, operator="小王",
+              password="clerk-secret")
+    assert "锁定" in out.stderr and "locked" in out.stderr
+    out = run(shop, "sweep", "--now", "2099-12-01T00:00:00+08:00", code=1, operator="阿May", password="viewer-secret")
+    assert "owner only" in out.stderr and "Traceback" not in out.stderr
+    out = run(shop, "policy", "set", "cooling_off_minutes=12", "--now", "2020-01-01T00:00:00+08:00", code=1,
+              operator="店主", password="owner-secret")
+    assert "before the log's last row" in out.stderr
+    run(shop, "check", code=0, operator="店主", password="owner-secret")

@@ -4,12 +4,16 @@ a one-line UPDATE of the operator table or of an order, made behind the desk's b
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
 import pytest
 
-from kashop_desktop.domain.roles import Role
+from kashop_desktop.domain.errors import DomainError
+from kashop_desktop.domain.roles import Identity, Role
 from kashop_desktop.services import maintenance, operators
 from kashop_desktop.services.desk import Desk
+
+from ..conftest import FakeClock
 
 
 def _tamper(desk: Desk, sql: str, params: tuple[object, ...] = ()) -> None:
@@ -74,3 +78,30 @@ def test_a_raised_paid_amount_and_an_edited_status_are_named(demo_desk: Desk) ->
     _tamper(demo_desk, "UPDATE orders SET status = 'pending_payment' WHERE id = ?", (other,))
     named = _named(demo_desk)
     assert any(other_no in en and "its timeline last recorded delivered" in en for en in named), named
+
+
+def test_a_backdated_shop_log_row_is_named_beyond_the_skew(desk: Desk, clock: FakeClock) -> None:
+    desk.log("note_written", "x", "now")
+    clock.advance(minutes=-4)  # within the skew: a clock set back a little by time sync
+    desk.log("note_written", "x", "four minutes back")
+    assert maintenance.check(desk).ok
+    clock.advance(days=-29)
+    desk.log("note_written", "x", "a month back")
+    last = desk.db.execute_sql("SELECT MAX(id) FROM audit_event").fetchone()[0]
+    assert any(f"shop log row {last} is dated 29d" in en for en in _named(desk))
+
+
+def test_fixed_clock_is_the_owners_and_never_before_the_log(desk: Desk, clock: FakeClock) -> None:
+    _team(desk)
+    desk.log("note_written", "x", "the newest row")
+    with pytest.raises(DomainError) as refused:
+        desk.fix_clock(clock() - timedelta(days=1), writes=True)
+    assert refused.value.code == "fixed_clock_before_log"
+    desk.fix_clock(clock() - timedelta(days=1), writes=False)  # reading as of then writes nothing
+    desk.fix_clock(clock() + timedelta(days=1), writes=True)
+    desk.sign_in(Identity("小王", Role.CLERK, 50_00))
+    with pytest.raises(DomainError) as refused:
+        desk.fix_clock(clock() + timedelta(days=2), writes=True)
+    assert refused.value.code == "fixed_clock_owner_only"
+    logged = desk.db.execute_sql("SELECT operator FROM audit_event WHERE action = 'refused' AND subject = 'fixed_clock'")
+    assert [r[0] for r in logged] == ["小王"]
