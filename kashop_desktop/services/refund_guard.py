@@ -25,16 +25,15 @@ APPROVAL_ACTIONS = ("approved", "auto_approved")
 def approved_amounts(con: Any, order_id: int, refund_no: str) -> tuple[int, int] | None:
     """(gross_fen, net_fen) the approval event of refund ``refund_no`` recorded in order ``order_id``'s
     timeline, or None when no approval names it (or its data does not parse). The order's few
-    approval events are parsed here rather than in SQL, so the same query runs on both stores."""
+    approvals are parsed here, so both stores read them alike."""
     rows = con.execute("SELECT data FROM order_event WHERE order_id = ? AND action IN (?, ?) ORDER BY id",
                        (order_id, *APPROVAL_ACTIONS)).fetchall()
     for (data,) in rows:
         try:
             values = json.loads(data)
-            if values.get("refund_no") != refund_no:
-                continue
-            return int(values["gross_fen"]), int(values["net_fen"])
-        except (ValueError, KeyError, TypeError, AttributeError):
+            if values["refund_no"] == refund_no:
+                return int(values["gross_fen"]), int(values["net_fen"])
+        except (ValueError, KeyError, TypeError):
             continue
     return None
 

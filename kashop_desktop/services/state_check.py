@@ -15,6 +15,7 @@ from ..domain.audit import CLOCK_SKEW_S, digest_mark
 from ..domain.money import format_yuan
 from ..domain.refund_states import NOT_PAID_REFUND_STATES
 from ..domain.roles import OWNER_NAME, Role
+from ..store.dialect import on_server
 from . import refund_timeline
 
 __all__ = ["disagreements"]
@@ -29,8 +30,9 @@ _REFUNDS = "SELECT r.id, o.order_no, r.refund_no, r.gross_fen, r.amount_fen FROM
 _APPROVALS = "SELECT data FROM order_event WHERE action IN ('approved', 'auto_approved') ORDER BY id"
 
 #: An order whose refunds (not failed or withdrawn), or whose refunded and in-flight money, exceed what was paid.
+#: ``{greatest}``: the two-argument maximum (SQLite ``MAX``, PostgreSQL ``GREATEST``).
 _REFUNDS_OVER_PAID = f"""
-SELECT o.order_no, o.paid_fen, MAX(COALESCE(x.total, 0), o.refunded_fen + o.refund_pending_fen)
+SELECT o.order_no, o.paid_fen, {{greatest}}(COALESCE(x.total, 0), o.refunded_fen + o.refund_pending_fen)
 FROM orders o LEFT JOIN (SELECT order_id, SUM(gross_fen) AS total FROM refund
                          WHERE state NOT IN ({_NOT_PAID}) GROUP BY order_id) x ON x.order_id = o.id
 WHERE COALESCE(x.total, 0) > o.paid_fen OR o.refunded_fen + o.refund_pending_fen > o.paid_fen
@@ -79,7 +81,7 @@ def disagreements(con: Any) -> list[tuple[str, str]]:
                           f"（扣款 ¥{_y(a_gross)}）不一致",
                           f"refund #{rid} ({order_no}) is ¥{_y(net)} (gross ¥{_y(gross)}) but its approval recorded "
                           f"¥{_y(a_net)} (gross ¥{_y(a_gross)})"))
-    row = con.execute(_REFUNDS_OVER_PAID).fetchone()
+    row = con.execute(_REFUNDS_OVER_PAID.format(greatest="GREATEST" if on_server(con) else "MAX")).fetchone()
     if row is not None:
         order_no, paid, refunds = row
         found.append((f"订单 {order_no} 的退款 ¥{_y(refunds)} 超过实付 ¥{_y(paid)}",
@@ -119,10 +121,27 @@ def _refund_vs_approval(con: Any) -> tuple[Any, ...] | None:
     return None
 
 
+#: ``_PAID_VS_TIMELINE`` on a server store, the data parsed by the caller (PostgreSQL 15 has no
+#: ``json_valid``, and a failed ``::jsonb`` cast of data edited outside the desk would end the check).
+_CREATED_AMOUNTS = ("SELECT o.order_no, o.paid_fen, e.data FROM order_event e JOIN orders o ON o.id = e.order_id "
+                    "WHERE e.action IN ('created', 'imported') AND e.data LIKE '%amount_fen%' ORDER BY e.id")
+
+
+def _paid_vs_timeline_server(con: Any) -> tuple[Any, ...] | None:
+    for order_no, paid, data in con.execute(_CREATED_AMOUNTS):
+        try:
+            recorded = json.loads(data).get("amount_fen")
+        except (AttributeError, TypeError, ValueError):
+            continue
+        if recorded is not None and recorded != paid:
+            return order_no, paid, recorded
+    return None
+
+
 def _orders_vs_timeline(con: Any) -> list[tuple[str, str]]:
     """The first order whose paid amount, then the first whose status, its chained timeline does not support."""
     found = []
-    row = con.execute(_PAID_VS_TIMELINE).fetchone()
+    row = _paid_vs_timeline_server(con) if on_server(con) else con.execute(_PAID_VS_TIMELINE).fetchone()
     if row is not None:
         order_no, paid, recorded = row
         found.append((f"订单 {order_no} 的实付 ¥{_y(paid)} 与时间线创建时记录的 ¥{_y(recorded)} 不一致",

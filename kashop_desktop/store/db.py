@@ -35,7 +35,19 @@ from peewee import OperationalError, SqliteDatabase
 from ..domain.clock import SHOP_TZ
 from ..domain.errors import StoreBusy, StoreError, StoreUnusable
 from ..domain.states import OrderStatus
-from . import anchor, bulkload, codes6, codes13, health, pg_schema, rekey, report_tables, schema3, schema9, schema14
+from . import (
+    anchor,
+    bulkload,
+    codes6,
+    codes13,
+    health,
+    pg_schema,
+    rekey,
+    report_tables,
+    schema3,
+    schema9,
+    schema14,
+)
 from .backups import backup_file, is_damage, list_backups, passes_check, stamp
 from .dated import UNDATED_INDEX, UNDATED_INDEX_SQL
 from .models import MODELS, PaymentWatch, ReconMark, StatusCount, database
