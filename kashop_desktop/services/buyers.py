@@ -108,6 +108,7 @@ def set_note(desk: Desk, contact: str, text: str, *, actor: str = OWNER) -> Chan
     with desk.atomic():
         buyer = _buyer(contact, create=True)
         Buyer.update(note=text, note_at=to_epoch(desk.now()) if text else None).where(Buyer.id == buyer.id).execute()
+        desk.log("buyer_note", buyer.contact, text, {"cleared": not text})  # who wrote it, chained
         return Changes(order_ids=_order_ids(buyer.id))
 
 
@@ -138,6 +139,7 @@ def block(desk: Desk, contact: str, reason: str, *, actor: str = OWNER) -> Chang
                      note_at=to_epoch(now) if previous else buyer.note_at).where(Buyer.id == buyer.id).execute()
         held = hold_orders(desk, Order.buyer_ref == buyer.id, reason, actor)
         orders = Order.select().where(Order.buyer_ref == buyer.id).count()
+        desk.log("buyer_blocked", buyer.contact, reason, {"held": len(held), "previous_reason": previous or None})
     changes = Changes(order_ids=set(held[:LIST_IDS]) | _order_ids(buyer.id), counts_changed=bool(held))
     changes.messages += [f"held:{len(held)}", f"orders:{orders}"]
     if previous:
@@ -164,6 +166,7 @@ def unblock(desk: Desk, contact: str, *, actor: str = OWNER) -> Changes:
                               f"buyer {buyer.contact} is not on the blocklist")
         Buyer.update(blocked_at=None, blocked_reason="").where(Buyer.id == buyer.id).execute()
         still = Order.select().where((Order.buyer_ref == buyer.id) & _held()).count()
+        desk.log("buyer_unblocked", buyer.contact, buyer.blocked_reason, {"still_held": still})
     changes = Changes(order_ids=_order_ids(buyer.id))
     changes.messages.append(f"still_held:{still}")
     return changes

@@ -231,7 +231,8 @@ def restore_refusal(data_dir: Path, backup_file: Path) -> DomainError | None:
 def restore_warning(data_dir: Path, backup_file: Path, *, command_line: bool = True) -> DomainError | None:
     """What restoring ``backup_file`` would roll back and needs the owner's confirmation: refunds
     sent or settled since (``refunds_since_error``), payments and deliveries made since, codes sold
-    or voided since that would be on sale again. None when it rolls back none of these."""
+    or voided since that would be on sale again, active operators the backup does not hold. None
+    when it rolls back none of these."""
     live = data_dir / paths.DB_FILENAME
     lost = store_backups.refunds_since(live, backup_file)
     back = rollback.rollback_since(live, backup_file)
@@ -254,6 +255,13 @@ def restore_warning(data_dir: Path, backup_file: Path, *, command_line: bool = T
     if back.codes_back:
         zh.append(f"{back.codes_back} 个之后已售出或作废的卡密会回到可售，可能被再卖一次。")
         en.append(f"{back.codes_back} code(s) sold or voided since would be on sale again and could be sold twice.")
+    if back.operators_dropped:
+        names = "、".join(back.operators_dropped)
+        zh.append(f"备份里没有这些在用的操作员，恢复后他们无法登录（只剩备份里的操作员；备份早于操作员时，店铺回到只有店主、"
+                  f"不用登录）：{names}。")
+        en.append(f"the backup does not hold these active operators, who could not sign in after it (only the backup's "
+                  f"operators remain; a backup from before operators leaves the owner alone, with no sign-in): "
+                  f"{', '.join(back.operators_dropped)}.")
     return DomainError(
         "restore_forgets_refunds" if lost else "restore_rolls_back",
         "恢复这个备份会撤销备份之后的变动：" + "".join(zh) + "确认已核对后再恢复"

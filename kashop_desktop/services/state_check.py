@@ -44,7 +44,7 @@ ORDER BY o.id LIMIT 1
 #: the desk recorded it are not compared (``services.refund_guard.recorded_amount`` is the send's twin).
 _PAID_VS_TIMELINE = """
 SELECT o.order_no, o.paid_fen, json_extract(e.data, '$.amount_fen') FROM order_event e JOIN orders o ON o.id = e.order_id
-WHERE e.action IN ('created', 'imported') AND e.data LIKE '%amount_fen%' AND json_valid(e.data)
+WHERE e.action IN ('created', 'imported') AND e.data LIKE ? AND json_valid(e.data)
   AND json_extract(e.data, '$.amount_fen') IS NOT o.paid_fen
 ORDER BY e.id LIMIT 1
 """
@@ -124,11 +124,14 @@ def _refund_vs_approval(con: Any) -> tuple[Any, ...] | None:
 #: ``_PAID_VS_TIMELINE`` on a server store, the data parsed by the caller (PostgreSQL 15 has no
 #: ``json_valid``, and a failed ``::jsonb`` cast of data edited outside the desk would end the check).
 _CREATED_AMOUNTS = ("SELECT o.order_no, o.paid_fen, e.data FROM order_event e JOIN orders o ON o.id = e.order_id "
-                    "WHERE e.action IN ('created', 'imported') AND e.data LIKE '%amount_fen%' ORDER BY e.id")
+                    "WHERE e.action IN ('created', 'imported') AND e.data LIKE ? ORDER BY e.id")
+
+
+_HAS_AMOUNT = "%amount_fen%"  # a parameter: a literal % is a placeholder to the server's driver
 
 
 def _paid_vs_timeline_server(con: Any) -> tuple[Any, ...] | None:
-    for order_no, paid, data in con.execute(_CREATED_AMOUNTS):
+    for order_no, paid, data in con.execute(_CREATED_AMOUNTS, (_HAS_AMOUNT,)):
         try:
             recorded = json.loads(data).get("amount_fen")
         except (AttributeError, TypeError, ValueError):
@@ -141,7 +144,7 @@ def _paid_vs_timeline_server(con: Any) -> tuple[Any, ...] | None:
 def _orders_vs_timeline(con: Any) -> list[tuple[str, str]]:
     """The first order whose paid amount, then the first whose status, its chained timeline does not support."""
     found = []
-    row = _paid_vs_timeline_server(con) if on_server(con) else con.execute(_PAID_VS_TIMELINE).fetchone()
+    row = _paid_vs_timeline_server(con) if on_server(con) else con.execute(_PAID_VS_TIMELINE, (_HAS_AMOUNT,)).fetchone()
     if row is not None:
         order_no, paid, recorded = row
         found.append((f"订单 {order_no} 的实付 ¥{_y(paid)} 与时间线创建时记录的 ¥{_y(recorded)} 不一致",

@@ -29,10 +29,13 @@ class RollbackSince:
     deliveries: list[str] = field(default_factory=list)
     delivery_count: int = 0
     codes_back: int = 0
+    #: Active operators of the live store that the backup does not hold active (a backup from
+    #: before them, or from before the operators existed at all): they could not sign in after it.
+    operators_dropped: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.payment_count or self.delivery_count or self.codes_back)
+        return not (self.payment_count or self.delivery_count or self.codes_back or self.operators_dropped)
 
 
 def _attached(live: Path, backup: Path) -> sqlite3.Connection:
@@ -59,6 +62,18 @@ def _codes_back(con: sqlite3.Connection) -> int:
         return 0
 
 
+def _active_operators(con: sqlite3.Connection, schema: str) -> list[str]:
+    try:
+        return [str(r[0]) for r in con.execute(f"SELECT name FROM {schema}.operator WHERE disabled_at IS NULL ORDER BY id")]
+    except sqlite3.DatabaseError:  # a store before schema 14 has no operators (the owner alone, no sign-in)
+        return []
+
+
+def _operators_dropped(con: sqlite3.Connection) -> list[str]:
+    kept = set(_active_operators(con, "main"))
+    return [name for name in _active_operators(con, "live") if name not in kept]
+
+
 def rollback_since(live: Path, backup: Path) -> RollbackSince:
     """What restoring ``backup`` over ``live`` would undo; empty when the live store cannot be
     read (damaged: there is nothing to compare with)."""
@@ -69,7 +84,7 @@ def rollback_since(live: Path, backup: Path) -> RollbackSince:
         try:
             payments, paid = _orders(con, "paid_at")
             deliveries, delivered = _orders(con, "delivered_at")
-            return RollbackSince(payments, paid, deliveries, delivered, _codes_back(con))
+            return RollbackSince(payments, paid, deliveries, delivered, _codes_back(con), _operators_dropped(con))
         finally:
             con.close()
     except sqlite3.DatabaseError:

@@ -19,6 +19,9 @@ from kashop_desktop.services.secrets import VaultStore
 from ..conftest import FakeClock
 from .helpers import order, product, sandbox
 
+_FILE = pytest.mark.sqlite_only(reason="tampers with the data file through sqlite3, as someone with the file would "
+                                 "(the demo it may build writes SQLite SQL)")
+
 
 def _tamper(desk: Desk, *statements: str) -> None:
     """Change the store with a separate raw sqlite3 connection, as someone with the file would."""
@@ -62,6 +65,7 @@ def test_a_clean_store_is_anchored_at_every_write(desk: Desk) -> None:
     assert all(last == anchored and mac is not None and len(mac) == 32 for _, last, anchored, mac in heads)
 
 
+@_FILE
 @pytest.mark.parametrize("chain", ["order_event", "audit_event"])
 def test_a_cut_off_tail_with_its_head_moved_back_is_named(desk: Desk, chain: str) -> None:
     _shop(desk)
@@ -76,6 +80,7 @@ def test_a_cut_off_tail_with_its_head_moved_back_is_named(desk: Desk, chain: str
     assert "截断" in broken.zh and "cut off" in broken.en and str(anchored) in broken.en
 
 
+@_FILE
 def test_a_write_after_the_cut_does_not_bless_it(desk: Desk) -> None:
     _shop(desk)
     anchored = desk.db.execute_sql("SELECT anchor_id FROM chain_head WHERE chain = 'order_event'").fetchone()[0]
@@ -85,6 +90,7 @@ def test_a_write_after_the_cut_does_not_bless_it(desk: Desk) -> None:
     assert (broken.kind, broken.row_id) == (BreakKind.TRUNCATED, anchored)
 
 
+@_FILE
 def test_a_wiped_log_with_its_head_row_removed_is_named(desk: Desk) -> None:
     _shop(desk)
     _tamper(desk, "DELETE FROM audit_event", "DELETE FROM chain_head WHERE chain = 'audit_event'")
@@ -94,6 +100,7 @@ def test_a_wiped_log_with_its_head_row_removed_is_named(desk: Desk) -> None:
     assert (broken.chain, broken.kind) == ("audit_event", BreakKind.ANCHOR_MISSING)
 
 
+@_FILE
 def test_a_forged_anchor_is_named(desk: Desk) -> None:
     _shop(desk)
     last = _cut(desk, "order_event", 2)
@@ -120,6 +127,7 @@ def test_writes_with_the_vault_locked_stay_behind_until_a_write_with_the_key(des
     assert report.ok and report.log_anchor == "ok"
 
 
+@_FILE
 def test_a_cut_is_seen_even_with_the_vault_locked(desk: Desk) -> None:
     _shop(desk)
     _cut(desk, "order_event", 3)
@@ -161,6 +169,7 @@ def test_a_lost_key_is_a_problem_and_the_owner_anchors_again(desk: Desk) -> None
     assert logged == 1
 
 
+@_FILE
 def test_anchoring_again_is_refused_over_a_broken_chain_and_for_a_clerk(desk: Desk) -> None:
     _shop(desk)
     victim = desk.db.execute_sql("SELECT MIN(id) + 2 FROM order_event").fetchone()[0]

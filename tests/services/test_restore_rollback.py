@@ -84,3 +84,26 @@ def test_another_shops_backup_is_refused(data_dir: Path, tmp_path: Path, clock) 
         assert desk.code_cipher() is not None and CardCode.select().count() == 3
     finally:
         desk.close()
+
+
+def test_a_backup_without_the_operators_warns_and_needs_the_owners_yes(data_dir: Path, clock) -> None:
+    from kashop_desktop.domain.roles import Role
+    from kashop_desktop.services import operators
+
+    desk = Desk.open(data_dir, clock=clock)
+    backup = maintenance.backup(desk)  # the owner alone
+    operators.set_password(desk, "店主", "owner-secret")
+    operators.add(desk, "小王", Role.CLERK, "clerk-secret")
+    desk.close()
+    warning = maintenance.restore_warning(data_dir, backup)
+    assert warning is not None and warning.code == "restore_rolls_back"
+    assert "小王" in warning.zh and "小王" in warning.en and "could not sign in" in warning.en
+    with pytest.raises(DomainError):
+        maintenance.restore(data_dir, backup)
+    maintenance.restore(data_dir, backup, confirmed=True)
+    desk = Desk.open(data_dir)
+    try:
+        assert desk.single_owner
+        assert desk.db.execute_sql("SELECT COUNT(*) FROM audit_event WHERE action = 'restored'").fetchone()[0] == 1
+    finally:
+        desk.close()

@@ -15,6 +15,9 @@ from kashop_desktop.services.desk import Desk
 
 from ..conftest import FakeClock
 
+_FILE = pytest.mark.sqlite_only(reason="tampers with the data file through sqlite3, as someone with the file would "
+                                 "(the demo it may build writes SQLite SQL)")
+
 
 def _tamper(desk: Desk, sql: str, params: tuple[object, ...] = ()) -> None:
     """Change the store with a separate raw sqlite3 connection, as someone with the file would."""
@@ -44,6 +47,7 @@ def test_a_team_made_through_the_desk_checks_ok(desk: Desk) -> None:
     assert maintenance.check(desk).ok
 
 
+@_FILE
 @pytest.mark.parametrize("edit, words", [
     ("UPDATE operator SET role = 'owner', approve_limit_fen = NULL WHERE name = '小王'", "小王's role"),
     ("UPDATE operator SET approve_limit_fen = NULL WHERE name = '小王'", "小王's approval limit"),
@@ -61,11 +65,13 @@ def test_an_operator_row_changed_outside_the_desk_is_named(desk: Desk, edit: str
     assert len(named) == 1 and words in named[0], named
 
 
+@_FILE
 def test_an_owner_without_a_password_given_one_outside_the_desk_is_named(desk: Desk) -> None:
     _tamper(desk, "UPDATE operator SET password_hash = 'x' WHERE name = '店主'")
     assert any("店主's password digest" in en for en in _named(desk))
 
 
+@_FILE
 def test_a_raised_paid_amount_and_an_edited_status_are_named(demo_desk: Desk) -> None:
     assert maintenance.check(demo_desk).ok
     con = demo_desk.db.connection()
@@ -105,3 +111,19 @@ def test_fixed_clock_is_the_owners_and_never_before_the_log(desk: Desk, clock: F
     assert refused.value.code == "fixed_clock_owner_only"
     logged = desk.db.execute_sql("SELECT operator FROM audit_event WHERE action = 'refused' AND subject = 'fixed_clock'")
     assert [r[0] for r in logged] == ["小王"]
+
+
+def test_buyer_notes_and_blocks_are_shop_log_rows_with_the_operator(desk: Desk) -> None:
+    from kashop_desktop.services import buyers
+
+    _team(desk)
+    desk.sign_in(Identity("小王", Role.CLERK, 50_00))
+    buyers.set_note(desk, "13800138000", "常退款")
+    buyers.block(desk, "13800138000", "盗刷")
+    buyers.unblock(desk, "13800138000")
+    rows = desk.db.execute_sql("SELECT operator, action, subject, note FROM audit_event WHERE action IN "
+                               "('buyer_note', 'buyer_blocked', 'buyer_unblocked') ORDER BY id").fetchall()
+    assert [(r[0], r[1], r[3]) for r in rows] == [("小王", "buyer_note", "常退款"), ("小王", "buyer_blocked", "盗刷"),
+                                                 ("小王", "buyer_unblocked", "盗刷")]
+    assert all("13800138000" in r[2] for r in rows)
+    assert maintenance.check(desk).ok  # chained with the rest of the shop log
