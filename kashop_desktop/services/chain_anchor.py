@@ -18,10 +18,12 @@ older copy carries that copy's valid anchors.
 from __future__ import annotations
 
 import base64
+import inspect
 import json
 import logging
 import os
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,9 +98,17 @@ class Anchorer:
     (``store.db.StoreDatabase.before_commit``). The key is read once and kept."""
 
     def __init__(self, secrets: Any) -> None:
-        self._secrets = secrets  # a callable giving the desk's secret store (opened on first use)
+        # The desk's ``secrets`` (its secret store, opened on first use), held weakly: the store's
+        # database holds this anchorer, and a desk let go must free its connections at once.
+        self._secrets_ref = weakref.WeakMethod(secrets) if inspect.ismethod(secrets) else lambda: secrets
         self._key: AnchorKey | None = None
         self._failed_at = -_RETRY_S
+
+    def _secrets(self) -> SecretStore:
+        method = self._secrets_ref()
+        if method is None:
+            raise DomainError("desk_closed", "店铺已关闭", "the desk was closed")
+        return method()
 
     def forget(self) -> None:
         """Read the key again next time (the desk changed its secret store)."""
