@@ -45,6 +45,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = add_command(noun, common, "set-limit", cmd_set_limit, T("修改审批额度", "change an approval limit"))
     p.add_argument("name", help=NAME_HELP)
     p.add_argument("limit", metavar="YUAN", help=T("额度（元）；none 表示不限", "the limit in yuan; none for no limit"))
+    p = add_command(noun, common, "set", cmd_set, T(
+        "修改角色和/或审批额度（一次写入；唯一在用的店主不能降级；额度只用于店员）",
+        "change a role and/or an approval limit at once (the last active owner stays owner; limits are for clerks)"))
+    p.add_argument("name", help=NAME_HELP)
+    p.add_argument("--role", choices=("owner", "clerk", "viewer"), help=T("新角色", "the new role"))
+    p.add_argument("--approve-limit", metavar="YUAN", help=T("新的审批额度（元）；none 表示不限",
+                                                             "the new approval limit in yuan; none for no limit"))
     p = add_command(noun, common, "set-role", cmd_set_role, T("修改角色（唯一在用的店主不能降级）",
                                                               "change a role (the last active owner stays owner)"))
     p.add_argument("name", help=NAME_HELP)
@@ -172,3 +179,24 @@ def cmd_set_role(args: argparse.Namespace) -> int:
     role = Role.of(args.role)
     return _simple(args, lambda d: operators.set_role(d, args.name, role), f"{args.name} 现在是{role.zh}",
                    f"{args.name} is now {role.en}")
+
+
+def cmd_set(args: argparse.Namespace) -> int:
+    from ..domain.roles import Role
+    from ..services import operators
+
+    if args.role is None and args.approve_limit is None:
+        raise UsageError("请至少给出 --role 或 --approve-limit，什么都没有改\n"
+                         "give --role or --approve-limit (or both); nothing was changed")
+    role = Role.of(args.role) if args.role is not None else None
+    limit = _limit(args.approve_limit) if args.approve_limit is not None else operators.KEEP
+
+    def body(desk: Any) -> int:
+        view = operators.change(desk, args.name, role=role, approve_limit_fen=limit)
+        c = zh(args)
+        shown = _limit_label(view.approve_limit_fen, c) if view.role is Role.CLERK else "-"
+        print(f"{view.name}：{view.role.zh}，审批额度 {shown}" if c else
+              f"{view.name}: {view.role.en}, approval limit {shown}")
+        return EXIT_OK
+
+    return run_with_desk(args, body)

@@ -28,6 +28,7 @@ from ..services.desk import Desk, environment_problem
 from ..services.secrets import SecretStore, VaultStore
 from .context import DeskContext
 from .crash import install_excepthook
+from .dialogs.operators import SignInMode
 from .dialogs.restore_backup import RestoreBackupDialog
 from .i18n import error_text, install_translator, remove_translators, ui_lang
 from .idle import IdleWatch
@@ -319,7 +320,7 @@ def run_window(app: QApplication, desk: Desk, smoke: bool, started: float, log_d
     window.show()
     idle = None if smoke else IdleWatch(window)
     if desk.operator is None and not smoke:  # several operators: who is working?
-        ctx.start(window.switch_operator())
+        ctx.start(window.switch_operator(mode=SignInMode.START))
     # Start-up leaves ~60k long-lived objects (Qt wrappers, modules); moving them out of the
     # collector's reach keeps full collections short, so they never stall the event loop.
     loop.call_later(2.0, gc.freeze)

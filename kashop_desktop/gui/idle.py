@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from ..services import operators
+from .dialogs.operators import SignInMode
 from .qt import QCoreApplication, QEvent, QObject, QTimer
 
 CHECK_MS = 15_000
@@ -46,14 +47,14 @@ class IdleWatch(QObject):
         if desk.operator is None or desk.current_operator() is None:
             # disabled from elsewhere (another window, the command line): signed out, asked at once
             reason = QCoreApplication.translate("IdleWatch", "当前操作员已被停用或已退出，请重新登录。")
-            self.window.ctx.start(self.window.switch_operator(reason))
+            self.window.ctx.start(self.window.switch_operator(reason, mode=SignInMode.AGAIN))
             return True
         minutes = operators.idle_minutes(desk)
         idle = (time.monotonic() if now is None else now) - self.last_input
         if not minutes or idle < minutes * 60:
             return False
         reason = QCoreApplication.translate("IdleWatch", "已经 {n} 分钟没有操作，请重新登录。").format(n=minutes)
-        self.window.ctx.start(self.window.switch_operator(reason))
+        self.window.ctx.start(self.window.switch_operator(reason, mode=SignInMode.AGAIN))
         return True
 
     def stop(self) -> None:

@@ -16,20 +16,19 @@ from typing import Any
 from ..applog import log_file
 from ..domain.refund_states import IN_FLIGHT_REFUND_STATES, REFUND_STATES_SHOWN, RefundStatus
 from ..domain.roles import Right
-from ..services import gateways, maintenance, operators, products
+from ..services import gateways, maintenance, products
 from ..services.changes import Changes
 from ..services.imports import ImportReport
 from ..services.payment_sync import SyncReport
 from ..services.refund_queue import QueueReport
 from .context import DeskContext
-from .dialogs.base import pick
 from .dialogs.export_orders import ExportDialog, describe_list
 from .dialogs.import_orders import ImportDialog
-from .dialogs.operators import SignInDialog
 from .dialogs.restore_backup import RestoreBackupDialog
 from .dialogs.vault import VaultDialog
 from .elided_label import ElidedLabel
 from .i18n import error_text, refund_state_label, switch_language
+from .operator_session import OperatorSession
 from .orders_page import OrdersPage
 from .pages.codes import CodesPage
 from .pages.gateways import GatewaysPage
@@ -87,7 +86,19 @@ FIRST_RUN_SIZE = (1400, 860)
 FRAME_ALLOWANCE = (16, 48)
 
 
-class MainWindow(QMainWindow):
+def _scroll_when_laid_out(scroll: QScrollArea, offset: int) -> None:
+    """Scroll ``scroll`` down to ``offset`` once its page has been laid out (its range known)."""
+    bar = scroll.verticalScrollBar()
+
+    def apply(_low: int, high: int) -> None:
+        if high >= offset:
+            bar.rangeChanged.disconnect(apply)
+            bar.setValue(offset)
+
+    bar.rangeChanged.connect(apply)
+
+
+class MainWindow(OperatorSession, QMainWindow):
     restore_requested = Signal()  # the owner chose a backup: close, restore, open again
 
     def __init__(self, ctx: DeskContext, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
@@ -104,6 +115,7 @@ class MainWindow(QMainWindow):
         self.restore_request: Path | None = None  # the backup chosen in File > 恢复备份
         self.signing_in = False  # the sign-in dialog is up
         self.page_states: dict[str, Any] = {}  # choices a page hands to its rebuilt self (language switch)
+        self.scroll_offsets: dict[str, int] = {}  # how far each page was scrolled, across a rebuild
         self.setWindowTitle(self.tr("kashop 卡店订单台"))
         self._build()
         self._build_menus()
@@ -303,7 +315,16 @@ class MainWindow(QMainWindow):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(page)
         self._holder(row).addWidget(scroll)
+        offset = self.scroll_offsets.pop(key, 0)
+        if offset:  # where the page was scrolled before a sign-in or a language switch rebuilt it
+            _scroll_when_laid_out(scroll, offset)
         self.shortcuts_first.watch(page)
+
+    def _scroll_of(self, key: str) -> int:
+        """How far the scroll area around page ``key`` is scrolled down (0: none, or no area)."""
+        holder = self.stack.widget(PAGE_KEYS.index(key))
+        scroll = holder.findChild(QScrollArea) if holder is not None else None
+        return scroll.verticalScrollBar().value() if scroll is not None else 0
 
     # ---- counts and the status bar -------------------------------------------------------------
     def refresh_status(self) -> None:
@@ -444,37 +465,6 @@ class MainWindow(QMainWindow):
                 ok=found.count(True), off=found.count(False), unknown=found.count(None)))
         self.gateway_label.setToolTip("\n".join([*each, self.tr("每次发送退款或同步支付后更新；之前为「未知」")]))
 
-    # ---- operators -----------------------------------------------------------------------------
-    def refresh_operator(self) -> None:
-        """The operator at the desk in the status bar; 切换操作员 once the shop has several."""
-        who = self.ctx.desk.operator
-        if who is None:
-            self.operator_label.setText(self.tr("未登录"))
-        else:
-            self.operator_label.setText(self.tr("操作员：{name}（{role}）").format(
-                name=who.name, role=pick(who.role.zh, who.role.en)))
-        self.switch_button.setVisible(not self.ctx.desk.single_owner)
-
-    async def switch_operator(self, reason: str = "") -> bool:
-        """Sign the operator out and ask who is working; the screens are built again for the
-        new operator's rights. Closing the dialog with nobody signed in closes the window."""
-        if self.signing_in:
-            return False
-        self.signing_in = True
-        try:
-            if self.ctx.desk.operator is not None and not self.ctx.desk.single_owner:
-                await self.ctx.run(operators.sign_out, self.ctx.desk)
-            self.refresh_operator()
-            who = await SignInDialog.ask(self, self.ctx, reason=reason)
-        finally:
-            self.signing_in = False
-        if who is None:
-            self.close()
-            return False
-        self.rebuild()
-        self.statusBar().showMessage(self.tr("{name} 已登录").format(name=who.name), 8000)
-        return True
-
     # ---- menu actions --------------------------------------------------------------------------
     async def back_up(self) -> None:
         try:
@@ -532,6 +522,7 @@ class MainWindow(QMainWindow):
         row, old_orders, nav_state = self.nav.currentRow(), self.orders_page, self.splitter.saveState()
         orders_state = old_orders.layout_state()
         self.page_states = {key: page.view_state() for key, page in self.pages.items() if hasattr(page, "view_state")}
+        self.scroll_offsets = {key: self._scroll_of(key) for key in self.pages}
         if self._about is not None:
             self._about.close()
             self._about = None

@@ -177,35 +177,56 @@ def set_active(desk: Desk, name: str, active: bool) -> None:
 
 def set_role(desk: Desk, name: str, role: Role) -> None:
     """Change an operator's role (owner only). The last active owner cannot be demoted."""
-    desk.require(Right.OPERATORS)
-    with desk.atomic():
-        row = _get(name)
-        if role is not Role.OWNER:
-            _last_owner_guard(row)
-        Operator.update(role=role.code, updated_at=to_epoch(desk.now())).where(Operator.id == row.id).execute()
-        desk.log("operator_role", row.name, "", {"role": role.code})
+    change(desk, name, role=role)
 
 
 def set_limit(desk: Desk, name: str, approve_limit_fen: int | None) -> None:
     """Set an operator's approval limit in fen (None: no limit); owner only."""
+    change(desk, name, approve_limit_fen=approve_limit_fen)
+
+
+#: ``change``'s default for the approval limit: leave it as it is (None means no limit).
+KEEP: Any = object()
+
+
+def change(desk: Desk, name: str, *, role: Role | None = None, approve_limit_fen: Any = KEEP) -> OperatorView:
+    """Change an operator's role and/or approval limit in one transaction (owner only); the
+    operator as stored afterwards. ``approve_limit_fen``: fen, None for no limit, KEEP to leave
+    it. Each change is written to the shop log as ``operators set-role`` / ``set-limit`` write
+    it (``operator_role`` with the role's code, ``operator_limit`` with the yuan or "none").
+
+    Refused (DomainError): ``operator_not_found``; ``last_owner`` (demoting the only active
+    owner); ``limit_for_clerks`` (a limit for an operator who is not, or will not be, a clerk);
+    ``invalid_limit`` (negative). A clerk's stored limit stays while they have another role, so
+    making them a clerk again does not lift it.
+    """
     desk.require(Right.OPERATORS)
-    if approve_limit_fen is not None and approve_limit_fen < 0:
+    if approve_limit_fen is not KEEP and approve_limit_fen is not None and approve_limit_fen < 0:
         raise DomainError("invalid_limit", "审批额度不能为负", "an approval limit cannot be negative")
     with desk.atomic():
         row = _get(name)
-        if Role.of(row.role) is not Role.CLERK:
-            raise DomainError("limit_for_clerks", f"审批额度只用于店员：{row.name} 是{Role.of(row.role).zh}",
-                              f"approval limits are for clerks: {row.name} is a {Role.of(row.role).en}")
-        Operator.update(approve_limit_fen=approve_limit_fen, updated_at=to_epoch(desk.now())
-                        ).where(Operator.id == row.id).execute()
-        desk.log("operator_limit", row.name, "", _limit_data(approve_limit_fen))
+        target = role if role is not None else Role.of(row.role)
+        if role is not None and role is not Role.OWNER:
+            _last_owner_guard(row)
+        if approve_limit_fen is not KEEP and target is not Role.CLERK:
+            raise DomainError("limit_for_clerks", f"审批额度只用于店员：{row.name} 是{target.zh}",
+                              f"approval limits are for clerks: {row.name} is a {target.en}")
+        now = to_epoch(desk.now())
+        if role is not None:
+            Operator.update(role=role.code, updated_at=now).where(Operator.id == row.id).execute()
+            desk.log("operator_role", row.name, "", {"role": role.code})
+        if approve_limit_fen is not KEEP:
+            Operator.update(approve_limit_fen=approve_limit_fen, updated_at=now).where(Operator.id == row.id).execute()
+            desk.log("operator_limit", row.name, "", _limit_data(approve_limit_fen))
+        changed = Operator.get_by_id(row.id)
+    return _view(changed, desk.now())
 
 
 def _wrong() -> DomainError:
     return DomainError("sign_in_failed", "操作员名字或密码不对", "wrong operator name or password")
 
 
-def sign_in(desk: Desk, name: str, password: str, *, record: bool = True) -> Identity:
+def sign_in(desk: Desk, name: str, password: str, *, record: bool = True, switching: bool = False) -> Identity:
     """Check ``name``'s password and work as them from now on; the Identity signed in.
 
     Refused (DomainError, recorded in the shop log): an unknown name or a wrong password
@@ -213,7 +234,9 @@ def sign_in(desk: Desk, name: str, password: str, *, record: bool = True) -> Ide
     (``operator_locked``, saying until when). The fifth wrong password in a row locks the
     operator for LOCK_SECONDS. ``record=False`` (a command that only reads): a successful
     sign-in writes nothing unless it clears earlier wrong tries, so the command takes no write
-    lock and runs beside another process's write; failures are always written.
+    lock and runs beside another process's write; failures are always written. ``switching``
+    (the window's 切换操作员): the operator at the desk stays signed in until the password is
+    right, then a ``signed_out`` row in their name comes before the new ``signed_in``.
     """
     now = desk.now()
     row = Operator.get_or_none(Operator.name == name.strip())
@@ -230,6 +253,8 @@ def sign_in(desk: Desk, name: str, password: str, *, record: bool = True) -> Ide
     if not _verified(row.password_hash, password):
         raise _failed(desk, row, now)
     who = Identity(row.name, Role.of(row.role), row.approve_limit_fen)
+    if switching and desk.operator is not None and desk.operator.name != row.name:
+        desk.log("signed_out", desk.operator.name)
     desk.sign_in(who)
     if not record and not row.failed_tries and not row.locked_until:
         return who

@@ -715,6 +715,45 @@ Please attach this file when you contact support.</translation>
     </message>
 </context>
 <context>
+    <name>EditOperatorDialog</name>
+    <message>
+        <source>修改操作员：{name}</source>
+        <translation>Change operator: {name}</translation>
+    </message>
+    <message>
+        <source>保存</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>限制审批额度（元）</source>
+        <translation>Limit approvals (yuan)</translation>
+    </message>
+    <message>
+        <source>角色</source>
+        <translation>Role</translation>
+    </message>
+    <message>
+        <source>店主可以做所有事，不受审批额度限制。</source>
+        <translation>An owner may do everything, with no approval limit.</translation>
+    </message>
+    <message>
+        <source>店员在一个订单上批准的退款合计不超过额度（拆成几笔也合计）；不限制则任意金额。</source>
+        <translation>A clerk approves refunds on one order up to the limit in all (parts added up); without a limit, any amount.</translation>
+    </message>
+    <message>
+        <source>只读：只能查看，不能做任何改动。</source>
+        <translation>Viewer: reads only, changes nothing.</translation>
+    </message>
+    <message>
+        <source>审批额度应为金额，例如 100.00</source>
+        <translation>The approval limit is an amount, e.g. 100.00</translation>
+    </message>
+    <message>
+        <source>没有改动</source>
+        <translation>Nothing changed</translation>
+    </message>
+</context>
+<context>
     <name>ExportCodesDialog</name>
     <message>
         <source>导出卡密：{product}</source>
@@ -1864,21 +1903,6 @@ Please attach this file when you contact support.</translation>
     </message>
 </context>
 <context>
-    <name>LimitDialog</name>
-    <message>
-        <source>审批额度：{name}</source>
-        <translation>Approval limit: {name}</translation>
-    </message>
-    <message>
-        <source>限制审批额度（元）</source>
-        <translation>Limit approvals (yuan)</translation>
-    </message>
-    <message>
-        <source>审批额度应为金额，例如 100.00</source>
-        <translation>The approval limit is an amount, e.g. 100.00</translation>
-    </message>
-</context>
-<context>
     <name>MainWindow</name>
     <message>
         <source>kashop 卡店订单台</source>
@@ -2102,6 +2126,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>操作员：{name}（{role}）</source>
         <translation>Operator: {name} ({role})</translation>
+    </message>
+    <message>
+        <source>仍由 {name} 操作</source>
+        <translation>{name} is still signed in</translation>
     </message>
     <message>
         <source>{name} 已登录</source>
@@ -2443,8 +2471,8 @@ Please attach this file when you contact support.</translation>
         <translation>Change password…</translation>
     </message>
     <message>
-        <source>审批额度…</source>
-        <translation>Approval limit…</translation>
+        <source>角色与额度…</source>
+        <translation>Role and limit…</translation>
     </message>
     <message>
         <source> 分钟</source>
@@ -2511,8 +2539,8 @@ Please attach this file when you contact support.</translation>
         <translation>Changed the password of {name}.</translation>
     </message>
     <message>
-        <source>已修改 {name} 的审批额度。</source>
-        <translation>Changed the approval limit of {name}.</translation>
+        <source>已修改 {name} 的角色与审批额度。</source>
+        <translation>Role and approval limit of {name} changed.</translation>
     </message>
     <message>
         <source>已保存：不再因无操作而要求重新登录。</source>
@@ -4460,6 +4488,10 @@ approved</translation>
         <translation>No refunds shop-wide: requests after payment are always rejected (can be set per product)</translation>
     </message>
     <message>
+        <source>在文件管理器里打开数据文件夹（数据文件、备份、日志）</source>
+        <translation>Open the data folder in the file manager (data file, backups, logs)</translation>
+    </message>
+    <message>
         <source>从订单重新计算报表页的数据（检查发现报表数据与订单不符时）</source>
         <translation>Compute the Reports page&apos;s data again from the orders (when the check finds it disagrees with them)</translation>
     </message>
@@ -4623,12 +4655,32 @@ approved</translation>
         <translation>This shop has several operators. Choose your name and type your password; every step is recorded under your name.</translation>
     </message>
     <message>
+        <source>请选择你的名字</source>
+        <translation>Choose your name</translation>
+    </message>
+    <message>
         <source>操作员</source>
         <translation>Operator</translation>
     </message>
     <message>
         <source>密码</source>
         <translation>Password</translation>
+    </message>
+    <message>
+        <source>取消，仍由 {name} 操作</source>
+        <translation>Cancel, stay as {name}</translation>
+    </message>
+    <message>
+        <source>退出程序</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <source>登录成功之前仍由 {name} 操作；取消则回到 {name}。</source>
+        <translation>{name} stays signed in until the new password is right; Cancel goes back to {name}.</translation>
+    </message>
+    <message>
+        <source>不登录就不能使用这个店铺：点“退出程序”会关闭窗口（数据都已保存）。</source>
+        <translation>Nobody works this shop without signing in: Quit closes the window (everything is saved).</translation>
     </message>
     <message>
         <source>请输入密码</source>

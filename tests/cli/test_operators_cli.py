@@ -4,6 +4,7 @@ refusals of a clerk and of a viewer (exit 1), lock-out, and the log: check and a
 from __future__ import annotations
 
 import csv
+import json
 import os
 import sqlite3
 import subprocess
@@ -211,3 +212,22 @@ def test_now_never_lifts_a_lock_out_and_is_the_owners_only(team: Path, tmp_path:
               operator="店主", password="owner-secret")
     assert "before the log's last row" in out.stderr
     run(shop, "check", code=0, operator="店主", password="owner-secret")
+
+
+def test_operators_set_changes_role_and_limit_at_once(team: Path, tmp_path: Path) -> None:
+    shop = _copy(team, tmp_path)
+    owner = {"operator": "店主", "password": "owner-secret"}
+    out = run(shop, "operators", "set", "阿May", "--role", "clerk", "--approve-limit", "30", code=0, **owner)
+    assert "阿May：店员，审批额度 ¥30.00" in out.stdout
+    listed = run(shop, "operators", "list", "--json", code=0, **owner)
+    may = next(o for o in json.loads(listed.stdout) if o["name"] == "阿May")
+    assert (may["role"], may["approve_limit_fen"]) == ("clerk", 3000)
+    out = run(shop, "operators", "set", "阿May", code=2, **owner)  # nothing to change: a usage error
+    assert "--role" in out.stderr and "Traceback" not in out.stderr
+    out = run(shop, "operators", "set", "阿May", "--role", "viewer", "--approve-limit", "10", code=1, **owner)
+    assert "审批额度只用于店员" in out.stderr
+    out = run(shop, "operators", "set", "店主", "--role", "clerk", code=1, **owner)
+    assert "唯一在用的店主" in out.stderr
+    out = run(shop, "operators", "set", "阿May", "--approve-limit", "none", code=1, operator="小王",
+              password="clerk-secret")
+    assert "ask the owner" in out.stderr

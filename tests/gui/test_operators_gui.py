@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 
 from kashop_desktop.domain.roles import OWNER_NAME, Identity, Role
-from kashop_desktop.gui.dialogs.operators import AddOperatorDialog, LimitDialog, PasswordDialog, SignInDialog
+from kashop_desktop.gui.dialogs.operators import (
+    AddOperatorDialog,
+    EditOperatorDialog,
+    PasswordDialog,
+    SignInDialog,
+)
 from kashop_desktop.gui.idle import IdleWatch
 from kashop_desktop.gui.order_detail import OrderDetailPane
 from kashop_desktop.gui.pages import SettingsPage
@@ -63,7 +68,7 @@ def test_settings_operators_adds_an_operator_and_greys_out_for_a_clerk(qtbot, ct
     assert [box.table.item(r, 0).text() for r in range(box.table.rowCount())] == ["小王", OWNER_NAME]
     assert box.table.item(0, 2).text() == "¥80.00"
     box.table.selectRow(0)
-    limit = LimitDialog(page, ctx, "小王", 80_00)
+    limit = EditOperatorDialog(page, ctx, box.selected())
     qtbot.addWidget(limit)
     limit.limited.setChecked(False)
     assert submit(qtbot, limit)

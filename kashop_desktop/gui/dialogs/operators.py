@@ -1,4 +1,4 @@
-"""Operators in the window: signing in, adding an operator, a new password, an approval limit.
+"""Operators in the window: signing in, adding an operator, a new password, a role and approval limit.
 
 Each is an OpDialog (validate on every edit, run the service on OK, close only on success);
 the services decide everything (rights, lock-out, the last owner), the dialogs show why not.
@@ -6,6 +6,7 @@ the services decide everything (rights, lock-out, the last owner), the dialogs s
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from ...domain.money import format_yuan, parse_yuan
@@ -22,49 +23,88 @@ def _password_field(parent: QWidget) -> QLineEdit:
     return field
 
 
+class SignInMode(Enum):
+    """Why the window asks who is working, which decides what 取消 does.
+
+    START: the window has just opened with nobody signed in: 取消 quits. SWITCH: 切换操作员 was
+    pressed: the operator at the desk stays signed in until someone else's password is right,
+    and 取消 goes back to them. AGAIN: the idle time passed (or the operator was disabled
+    elsewhere): they were signed out, their name is chosen in advance, and 取消 quits.
+    """
+
+    START = "start"
+    SWITCH = "switch"
+    AGAIN = "again"
+
+
 class SignInDialog(OpDialog):
     """Who is working: an active operator's name and password (the services count wrong tries)."""
 
-    def __init__(self, parent: QWidget | None, ctx: DeskContext, *, reason: str = "") -> None:
+    def __init__(self, parent: QWidget | None, ctx: DeskContext, *, reason: str = "",
+                 mode: SignInMode = SignInMode.START, previous: str | None = None) -> None:
         super().__init__(parent, ctx)
+        self.mode, self.previous = mode, previous
         self.setWindowTitle(self.tr("登录 · 谁在操作"))
         self.ok_button.setText(self.tr("登录"))
         self.intro = intro = QLabel(reason or self.tr("这个店铺有多位操作员。请选择你的名字并输入密码；每一步操作都会记在你的名下。"), self)
         intro.setWordWrap(True)
         self.name = QComboBox(self)
         self.name.setEditable(False)
+        self.name.setPlaceholderText(self.tr("请选择你的名字"))
         for view in operators.list_operators(ctx.desk):
             if view.active:
                 self.name.addItem(f"{view.name}（{pick(view.role.zh, view.role.en)}）", view.name)
+        # Only the operator who was signed out is chosen in advance: a wrong password typed
+        # under a name nobody chose would count against that operator's tries.
+        self.name.setCurrentIndex(self.name.findData(previous) if mode is SignInMode.AGAIN and previous else -1)
         self.password = _password_field(self)
         form = QFormLayout()
         form.addRow(self.tr("操作员"), self.name)
         form.addRow(self.tr("密码"), self.password)
+        self.cancel_note = QLabel(self._cancel_note(), self)
+        self.cancel_note.setWordWrap(True)
+        self.cancel_note.setStyleSheet("color:#555;")
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
+        layout.addWidget(self.cancel_note)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
+        self.cancel_button.setText(self._cancel_text())
         self.setMinimumWidth(440)
         self.watch(self.name, self.password)
         self.revalidate()
-        self.password.setFocus()
+        (self.password if self.name.currentIndex() >= 0 else self.name).setFocus()
+
+    def _cancel_text(self) -> str:
+        if self.mode is SignInMode.SWITCH and self.previous:
+            return self.tr("取消，仍由 {name} 操作").format(name=self.previous)
+        return self.tr("退出程序")
+
+    def _cancel_note(self) -> str:
+        if self.mode is SignInMode.SWITCH and self.previous:
+            return self.tr("登录成功之前仍由 {name} 操作；取消则回到 {name}。").format(name=self.previous)
+        return self.tr("不登录就不能使用这个店铺：点“退出程序”会关闭窗口（数据都已保存）。")
 
     def problem(self) -> str | None:
+        if self.name.currentIndex() < 0:
+            return self.tr("请选择你的名字")
         if not self.password.text():
             return self.tr("请输入密码")
         return None
 
     async def perform(self) -> Identity:
         who: Identity = await self.ctx.run(operators.sign_in, self.ctx.desk, str(self.name.currentData()),
-                                           self.password.text())
+                                           self.password.text(), switching=self.mode is SignInMode.SWITCH)
         self.password.clear()
         return who
 
     @classmethod
-    async def ask(cls, parent: QWidget | None, ctx: DeskContext, *, reason: str = "") -> Identity | None:
-        """Sign someone in; their Identity, or None when the dialog was closed."""
-        dialog = cls(parent, ctx, reason=reason)
+    async def ask(cls, parent: QWidget | None, ctx: DeskContext, *, reason: str = "",
+                  mode: SignInMode = SignInMode.START, previous: str | None = None) -> Identity | None:
+        """Sign someone in; their Identity, or None when the dialog was closed (``mode`` says
+        what the caller then does: quit, or go on as ``previous``)."""
+        dialog = cls(parent, ctx, reason=reason, mode=mode, previous=previous)
         try:
             result: Identity | None = await dialog.wait()
             return result
@@ -184,46 +224,86 @@ class PasswordDialog(OpDialog):
             dialog.deleteLater()
 
 
-class LimitDialog(OpDialog):
-    """An operator's approval limit in yuan, or none."""
+class EditOperatorDialog(OpDialog):
+    """An operator's role and a clerk's approval limit (yuan, or none), changed together
+    through ``operators.change``: the owner's rights check, the last owner kept, the shop log."""
 
-    def __init__(self, parent: QWidget | None, ctx: DeskContext, name: str, current: int | None) -> None:
+    def __init__(self, parent: QWidget | None, ctx: DeskContext, view: operators.OperatorView) -> None:
         super().__init__(parent, ctx)
-        self.operator_name = name
-        self.setWindowTitle(self.tr("审批额度：{name}").format(name=name))
+        self.view = view
+        self.setWindowTitle(self.tr("修改操作员：{name}").format(name=view.name))
+        self.ok_button.setText(self.tr("保存"))
+        self.role = QComboBox(self)
+        for role in (Role.OWNER, Role.CLERK, Role.VIEWER):
+            self.role.addItem(pick(role.zh, role.en), role.code)
+        self.role.setCurrentIndex(self.role.findData(view.role.code))
+        current = view.approve_limit_fen
         self.limited = QCheckBox(self.tr("限制审批额度（元）"), self)
-        self.limited.setChecked(current is not None)
+        # someone made a clerk starts with a limit, as a new clerk does (no limit is a choice)
+        self.limited.setChecked(current is not None or view.role is not Role.CLERK)
         self.limit = QLineEdit(format_yuan(current if current is not None else 100_00), self)
+        self.hint = QLabel(self)
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color:#555;")
         form = QFormLayout()
+        form.addRow(self.tr("角色"), self.role)
         form.addRow(self.limited, self.limit)
+        form.addRow("", self.hint)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(420)
-        self.watch(self.limited, self.limit)
+        self.setMinimumWidth(460)
+        self.watch(self.role, self.limited, self.limit)
         self.revalidate()
 
+    def chosen_role(self) -> Role:
+        return Role.of(str(self.role.currentData()))
+
     def refresh(self) -> None:
-        self.limit.setEnabled(self.limited.isChecked())
+        clerk = self.chosen_role() is Role.CLERK
+        self.limited.setEnabled(clerk)
+        self.limit.setEnabled(clerk and self.limited.isChecked())
+        self.hint.setText({
+            Role.OWNER: self.tr("店主可以做所有事，不受审批额度限制。"),
+            Role.CLERK: self.tr("店员在一个订单上批准的退款合计不超过额度（拆成几笔也合计）；不限制则任意金额。"),
+            Role.VIEWER: self.tr("只读：只能查看，不能做任何改动。"),
+        }[self.chosen_role()])
 
     def problem(self) -> str | None:
-        if self.limited.isChecked():
+        if self.chosen_role() is Role.CLERK and self.limited.isChecked():
             try:
-                parse_yuan(self.limit.text())
+                parse_yuan(self.limit.text(), allow_zero=True)
             except ValueError:
                 return self.tr("审批额度应为金额，例如 100.00")
+        if self.changes() == {}:
+            return self.tr("没有改动")
         return None
 
-    async def perform(self) -> bool:
-        limit = parse_yuan(self.limit.text()) if self.limited.isChecked() else None
-        await self.ctx.run(operators.set_limit, self.ctx.desk, self.operator_name, limit)
-        return True
+    def changes(self) -> dict[str, Any]:
+        """What differs from the operator as listed: ``role`` and/or ``approve_limit_fen``."""
+        role = self.chosen_role()
+        found: dict[str, Any] = {}
+        if role is not self.view.role:
+            found["role"] = role
+        if role is Role.CLERK:
+            limit = parse_yuan(self.limit.text(), allow_zero=True) if self.limited.isChecked() else None
+            if limit != self.view.approve_limit_fen or self.view.role is not Role.CLERK:
+                found["approve_limit_fen"] = limit
+        return found
+
+    async def perform(self) -> operators.OperatorView:
+        changed: operators.OperatorView = await self.ctx.run(operators.change, self.ctx.desk, self.view.name,
+                                                             **self.changes())
+        return changed
 
     @classmethod
-    async def ask(cls, parent: QWidget | None, ctx: DeskContext, name: str, current: int | None) -> bool:
-        dialog = cls(parent, ctx, name, current)
+    async def ask(cls, parent: QWidget | None, ctx: DeskContext,
+                  view: operators.OperatorView) -> operators.OperatorView | None:
+        """Change ``view``'s role and limit; the operator as stored, or None when cancelled."""
+        dialog = cls(parent, ctx, view)
         try:
-            return bool(await dialog.wait())
+            result: operators.OperatorView | None = await dialog.wait()
+            return result
         finally:
             dialog.deleteLater()

@@ -1,7 +1,8 @@
 """Settings > 操作员: who may work the desk, their roles and approval limits, and the idle time.
 
 The owner adds operators, disables or enables them, sets passwords (which also lifts a
-lock-out) and limits; every operator may change their own password. What an operator may not
+lock-out), changes roles and approval limits (角色与额度…, or a double click on the row);
+every operator may change their own password. What an operator may not
 do is greyed out with the reason as its tooltip; the services check the same rights again.
 """
 
@@ -9,11 +10,11 @@ from __future__ import annotations
 
 from ...domain.errors import DomainError
 from ...domain.money import format_yuan
-from ...domain.roles import Right
+from ...domain.roles import Right, Role
 from ...services import operators
 from ..context import DeskContext
 from ..dialogs.base import InlineMessage, describe, pick
-from ..dialogs.operators import AddOperatorDialog, LimitDialog, PasswordDialog
+from ..dialogs.operators import AddOperatorDialog, EditOperatorDialog, PasswordDialog
 from ..qt import (
     QAbstractItemView,
     QGroupBox,
@@ -53,8 +54,9 @@ class OperatorsBox(QGroupBox):
         self.toggle_button.clicked.connect(lambda: self.ctx.start(self.toggle()))
         self.password_button = QPushButton(self.tr("修改密码…"), self)
         self.password_button.clicked.connect(lambda: self.ctx.start(self.change_password()))
-        self.limit_button = QPushButton(self.tr("审批额度…"), self)
-        self.limit_button.clicked.connect(lambda: self.ctx.start(self.change_limit()))
+        self.edit_button = QPushButton(self.tr("角色与额度…"), self)
+        self.edit_button.clicked.connect(lambda: self.ctx.start(self.edit()))
+        self.table.doubleClicked.connect(self.on_double_click)
         self.idle = QSpinBox(self)
         self.idle.setRange(0, 24 * 60)
         self.idle.setSuffix(self.tr(" 分钟"))
@@ -63,7 +65,7 @@ class OperatorsBox(QGroupBox):
         self.idle.editingFinished.connect(lambda: self.ctx.start(self.save_idle()))
         self.message = InlineMessage(self)
         buttons = QHBoxLayout()
-        for button in (self.add_button, self.toggle_button, self.password_button, self.limit_button):
+        for button in (self.add_button, self.toggle_button, self.password_button, self.edit_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         idle_row = QHBoxLayout()
@@ -86,7 +88,10 @@ class OperatorsBox(QGroupBox):
                           self.tr("有多位操作员：打开程序和空闲之后要登录，每一步操作都记在登录者名下。"))
         self.table.setRowCount(len(self.listed))
         for row, view in enumerate(self.listed):
-            limit = self.tr("不限") if view.approve_limit_fen is None else f"¥{format_yuan(view.approve_limit_fen)}"
+            if view.role is not Role.CLERK:  # limits are a clerk's; the owner and a viewer have none to show
+                limit = "—"
+            else:
+                limit = self.tr("不限") if view.approve_limit_fen is None else f"¥{format_yuan(view.approve_limit_fen)}"
             if not view.active:
                 state = self.tr("已停用")
             elif view.locked_until is not None:
@@ -97,7 +102,7 @@ class OperatorsBox(QGroupBox):
                      self.tr("已设") if view.has_password else self.tr("未设")]
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
-        self.table.setFixedHeight(self.table.horizontalHeader().height() + 4
+        self.table.setFixedHeight(self.table.horizontalHeader().height() + 2 * self.table.frameWidth() + 2
                                   + sum(self.table.rowHeight(r) for r in range(self.table.rowCount())))
         self.update_buttons()
 
@@ -106,23 +111,23 @@ class OperatorsBox(QGroupBox):
         return self.listed[rows[0].row()] if rows else None
 
     def update_buttons(self) -> None:
+        """What the operator at the desk may press: the rights' reason comes first in a tooltip
+        (a viewer is told why, not to choose a row), then the need to choose a row."""
         reason = refuse_reason(self.ctx.desk, Right.OPERATORS)
         chosen = self.selected()
         me = self.ctx.desk.operator.name if self.ctx.desk.operator else None
-        for button in (self.add_button, self.toggle_button, self.limit_button):
-            button.setEnabled(reason is None)
-            button.setToolTip(reason or "")
-        self.idle.setEnabled(refuse_reason(self.ctx.desk, Right.POLICY) is None)
-        self.idle.setToolTip(refuse_reason(self.ctx.desk, Right.POLICY) or "")
+        policy = refuse_reason(self.ctx.desk, Right.POLICY)
+        self.idle.setEnabled(policy is None)
+        self.idle.setToolTip(policy or "")
+        self.add_button.setEnabled(reason is None)
+        self.add_button.setToolTip(reason or "")
         self.toggle_button.setText(self.tr("启用") if chosen is not None and not chosen.active else self.tr("停用"))
-        if chosen is None:
-            for button in (self.toggle_button, self.password_button, self.limit_button):
-                button.setEnabled(False)
-                button.setToolTip(self.tr("先在列表里选一位操作员"))
-            return
-        own = chosen.name == me
-        self.password_button.setEnabled(reason is None or own)
-        self.password_button.setToolTip("" if reason is None or own else reason)
+        own = chosen is not None and chosen.name == me
+        pick_one = self.tr("先在列表里选一位操作员")
+        for button, refused in ((self.toggle_button, reason), (self.edit_button, reason),
+                                (self.password_button, None if own else reason)):
+            button.setEnabled(refused is None and chosen is not None)
+            button.setToolTip(refused or (pick_one if chosen is None else ""))
 
     # ---- actions -------------------------------------------------------------------------------
     async def _after(self, done: bool, text: str) -> None:
@@ -152,11 +157,15 @@ class OperatorsBox(QGroupBox):
             done = await PasswordDialog.ask(self, self.ctx, chosen.name)
             await self._after(done, self.tr("已修改 {name} 的密码。").format(name=chosen.name))
 
-    async def change_limit(self) -> None:
+    def on_double_click(self, *_: object) -> None:
+        if self.edit_button.isEnabled():
+            self.ctx.start(self.edit())
+
+    async def edit(self) -> None:
         chosen = self.selected()
         if chosen is not None:
-            done = await LimitDialog.ask(self, self.ctx, chosen.name, chosen.approve_limit_fen)
-            await self._after(done, self.tr("已修改 {name} 的审批额度。").format(name=chosen.name))
+            changed = await EditOperatorDialog.ask(self, self.ctx, chosen)
+            await self._after(changed is not None, self.tr("已修改 {name} 的角色与审批额度。").format(name=chosen.name))
 
     async def save_idle(self) -> None:
         minutes = self.idle.value()

@@ -95,6 +95,10 @@ class SettingsPage(QWidget):
             widget.setEnabled(shop_wide is None)
             widget.setToolTip(shop_wide or "")
         backup = refuse_reason(self.ctx.desk, Right.BACKUP)
+        # The data folder holds the store itself, its backups and the gateways' key vault: whoever
+        # may not take a backup may not open it either.
+        self.open_button.setEnabled(backup is None)
+        self.open_button.setToolTip(backup or self.tr("在文件管理器里打开数据文件夹（数据文件、备份、日志）"))
         self.backup_button.setEnabled(backup is None)
         self.backup_button.setToolTip(backup or "")
         self.rebuild_button.setEnabled(backup is None)
@@ -254,7 +258,7 @@ class SettingsPage(QWidget):
         box = QGroupBox(self.tr("数据与备份"), self)
         self.data_dir = QLabel(str(self.ctx.desk.data_dir), box)
         self.data_dir.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        open_button = QPushButton(self.tr("打开文件夹"), box)
+        self.open_button = open_button = QPushButton(self.tr("打开文件夹"), box)
         open_button.clicked.connect(self.open_folder)
         self.backup_button = QPushButton(self.tr("立即备份"), box)
         self.backup_button.clicked.connect(lambda: self.ctx.start(self.backup_now()))
@@ -352,6 +356,8 @@ class SettingsPage(QWidget):
         return wanted
 
     def open_folder(self) -> bool:
+        if refuse_reason(self.ctx.desk, Right.BACKUP) is not None:
+            return False
         url = QtCore.QUrl.fromLocalFile(str(self.ctx.desk.data_dir))
         return bool(QtGui.QDesktopServices.openUrl(url))
 

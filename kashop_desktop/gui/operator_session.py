@@ -1,0 +1,67 @@
+"""The operator at the desk in the main window: the status bar's name, 切换操作员 and signing in.
+
+Three ways the window asks who is working (``SignInMode``): at start-up with nobody signed in
+(取消 quits), when 切换操作员 is pressed (the operator stays signed in until someone else's
+password is right; 取消 goes back to them), and after the idle time or when the operator was
+disabled elsewhere (they are signed out first, their name is chosen in advance, 取消 quits).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..services import operators
+from .context import DeskContext
+from .dialogs.base import pick
+from .dialogs.operators import SignInDialog, SignInMode
+from .qt import QCoreApplication
+
+
+class OperatorSession:
+    """Mixed into MainWindow: needs ``ctx``, ``operator_label``, ``switch_button``, ``signing_in``,
+    ``rebuild``, ``statusBar``, ``close`` and ``tr``."""
+
+    ctx: DeskContext
+    operator_label: Any
+    switch_button: Any
+    signing_in: bool
+
+    def refresh_operator(self) -> None:
+        """The operator at the desk in the status bar; 切换操作员 once the shop has several."""
+        who = self.ctx.desk.operator
+        if who is None:
+            self.operator_label.setText(QCoreApplication.translate("MainWindow", "未登录"))
+        else:
+            self.operator_label.setText(QCoreApplication.translate("MainWindow", "操作员：{name}（{role}）").format(
+                name=who.name, role=pick(who.role.zh, who.role.en)))
+        self.switch_button.setVisible(not self.ctx.desk.single_owner)
+
+    async def switch_operator(self, reason: str = "", *, mode: SignInMode = SignInMode.SWITCH) -> bool:
+        """Ask who is working; True when someone signed in (the screens are then built again for
+        their rights). SWITCH keeps the operator at the desk until the new one's password is
+        right, and 取消 leaves them there; AGAIN signs them out first and chooses their name;
+        START and AGAIN close the window on 取消 (nobody may work unsigned)."""
+        if self.signing_in:
+            return False
+        desk = self.ctx.desk
+        previous = desk.operator.name if desk.operator is not None else None
+        self.signing_in = True
+        try:
+            if mode is SignInMode.AGAIN and desk.operator is not None and not desk.single_owner:
+                await self.ctx.run(operators.sign_out, desk)
+            self.refresh_operator()
+            who = await SignInDialog.ask(self, self.ctx, reason=reason, mode=mode,  # type: ignore[arg-type]
+                                         previous=previous)
+        finally:
+            self.signing_in = False
+        if who is None:
+            if mode is SignInMode.SWITCH and desk.operator is not None:
+                stay = QCoreApplication.translate("MainWindow", "仍由 {name} 操作")
+                self.statusBar().showMessage(stay.format(name=desk.operator.name), 8000)  # type: ignore[attr-defined]
+                return False
+            self.close()  # type: ignore[attr-defined]
+            return False
+        self.rebuild()  # type: ignore[attr-defined]
+        signed = QCoreApplication.translate("MainWindow", "{name} 已登录").format(name=who.name)
+        self.statusBar().showMessage(signed, 8000)  # type: ignore[attr-defined]  # the rebuilt bar
+        return True
