@@ -245,8 +245,9 @@ def _print_detail(d: Any, args: argparse.Namespace) -> None:
         rows.append([f"  {e.at:%Y-%m-%d %H:%M:%S}", labels.actor(e.actor, args), e.operator or "-",
                      labels.action(e.action, args), arrow, note])
     if rows:
-        table(rows, ["  时间", "操作人", "操作员", "操作", "状态变化", "备注"] if zh(args)
-              else ["  time", "by", "operator", "action", "status", "note"])
+        # 来源: whose side acted (店主 the shop, 买家, 系统, 网关); 操作员: who was signed in at the desk
+        table(rows, ["  时间", "来源", "操作员", "操作", "状态变化", "备注"] if zh(args)
+              else ["  time", "source", "operator", "action", "status", "note"])
 
 
 def _print_buyer(d: Any, args: argparse.Namespace) -> None:

@@ -256,7 +256,7 @@ class OrderDetailPane(QWidget):
 
     def _build_tabs(self) -> QTabWidget:
         self.tabs = QTabWidget()
-        self.timeline = _table([self.tr("时间"), self.tr("操作人"), self.tr("操作员"), self.tr("操作"),
+        self.timeline = _table([self.tr("时间"), self.tr("来源"), self.tr("操作员"), self.tr("操作"),
                                 self.tr("状态变化"), self.tr("备注")])
         self.requests_table = _table([self.tr("编号"), self.tr("状态"), self.tr("类型"), self.tr("原因"),
                                       self.tr("金额"), self.tr("申请时间"), self.tr("处理时限"), self.tr("说明")])

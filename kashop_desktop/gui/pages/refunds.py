@@ -48,8 +48,8 @@ Index = QModelIndex | QPersistentModelIndex
 OBJECT_ROLE = Qt.ItemDataRole.UserRole
 STATES = tuple(s.value for s in REFUND_STATES_SHOWN)  # needs the owner first
 WARNING_STATES = ("failed", "unknown", "needs_owner")
-(COL_REFUND_NO, COL_ORDER, COL_AMOUNT, COL_FEE, COL_GATEWAY, COL_STATE, COL_ATTEMPTS, COL_ERROR,
- COL_ETA) = range(9)
+(COL_REFUND_NO, COL_ORDER, COL_AMOUNT, COL_FEE, COL_GATEWAY, COL_STATE, COL_OPERATOR, COL_ATTEMPTS, COL_ERROR,
+ COL_ETA) = range(10)
 
 
 def state_label(state: str) -> str:
@@ -71,7 +71,8 @@ class RefundsModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[views.RefundView] = []
         self.headers = [self.tr("退款单号"), self.tr("订单号"), self.tr("实退金额"), self.tr("手续费"),
-                        self.tr("网关"), self.tr("状态"), self.tr("尝试次数"), self.tr("最近错误"), self.tr("预计到账")]
+                        self.tr("网关"), self.tr("状态"), self.tr("批准人"), self.tr("尝试次数"), self.tr("最近错误"),
+                        self.tr("预计到账")]
 
     def set_rows(self, rows: list[views.RefundView]) -> None:
         self.beginResetModel()
@@ -100,6 +101,8 @@ class RefundsModel(QAbstractTableModel):
             return refund
         if role == Qt.ItemDataRole.ToolTipRole and column in (COL_ERROR, COL_STATE):
             return refund.last_error or None
+        if role == Qt.ItemDataRole.ToolTipRole and column == COL_OPERATOR:
+            return self.tr("批准这笔退款的操作员（规则自动通过时为当时登录的操作员）") if refund.operator else None
         if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATE and (
                 refund.security_warning or refund.state in WARNING_STATES):
             return QBrush(self.WARNING)
@@ -113,7 +116,7 @@ class RefundsModel(QAbstractTableModel):
         if column == COL_GATEWAY:
             return refund.gateway or self.tr("无网关（手工退款）")
         values = (refund.refund_no, refund.order_no, yuan(refund.amount_fen), yuan(refund.fee_fen), "", "",
-                  str(refund.attempts), refund.last_error.splitlines()[0] if refund.last_error else "",
+                  refund.operator or "—", str(refund.attempts), refund.last_error.splitlines()[0] if refund.last_error else "",
                   eta_text(refund))
         return values[column]
 
