@@ -351,7 +351,7 @@ class MainWindow(OperatorSession, QMainWindow):
             QBrush(QColor("#a32020")) if reqs["overdue"] else self.palette().text())
         owner = refunds[RefundStatus.NEEDS_OWNER.value]
         self.refunds_label.setText(
-            self.tr("退款中：{n}（待人工处理 {owner}）").format(n=waiting, owner=owner) if owner
+            self.tr("退款中：{n}（待人工处理 {owner}）", "", owner).format(n=waiting, owner=owner) if owner
             else self.tr("退款中：{n}").format(n=waiting))
         self.refunds_label.setStyleSheet("color:#a32020;" if owner else "")
         self.refunds_label.setToolTip(self.tr("，").join(
@@ -372,7 +372,7 @@ class MainWindow(OperatorSession, QMainWindow):
         if state.low_stock:
             parts.append(self.tr("库存不足：{names}").format(names=self.tr("、").join(state.low_stock)))
         if state.backorders:
-            parts.append(self.tr("缺货待发 {n} 单").format(n=state.backorders))
+            parts.append(self.tr("缺货待发 {n} 单", "", state.backorders).format(n=state.backorders))
         self.stock_label.setText(self.tr("；").join(parts))
         self.stock_label.setVisible(bool(parts))
 

@@ -409,9 +409,9 @@ class OrdersPage(QWidget):
 
     def _show_count(self) -> None:
         if self.model.counting:
-            self.count_label.setText(self.tr("共 {n}+ 条，计数中…").format(n=f"{self.model.rowCount():,}"))
+            self.count_label.setText(self.tr("共 {n}+ 条，计数中…", "", self.model.rowCount()).format(n=f"{self.model.rowCount():,}"))
         else:
-            self.count_label.setText(self.tr("共 {n} 条").format(n=f"{self.model.rowCount():,}"))
+            self.count_label.setText(self.tr("共 {n} 条", "", self.model.rowCount()).format(n=f"{self.model.rowCount():,}"))
 
     # ---- counts and changes --------------------------------------------------------------------
     def refresh_counts(self) -> None:

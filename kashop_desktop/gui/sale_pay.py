@@ -148,7 +148,7 @@ class SalePayView(QWidget):
         if not view.qr_content:
             return self.tr("正在生成收款二维码…"), "info"
         if checks:
-            return self.tr("等待买家付款… 已查询网关 {n} 次，最近一次：{answer}").format(
+            return self.tr("等待买家付款… 已查询网关 {n} 次，最近一次：{answer}", "", checks).format(
                 n=checks, answer=answer_text(last_answer) if last_answer else "—"), "info"
         return self.tr("等待买家付款… 付款后自动发货"), "info"
 

@@ -169,9 +169,12 @@
         <source>拉黑</source>
         <translation>Block</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>该买家现有 {n} 个未发货的订单（待支付、待发货）将扣留待审，不会发货</source>
-        <translation>This buyer&apos;s {n} undelivered orders (unpaid, to deliver) will be held for review and not delivered</translation>
+        <translation>
+            <numerusform>This buyer&apos;s {n} undelivered order (unpaid, to deliver) will be held for review and not delivered</numerusform>
+            <numerusform>This buyer&apos;s {n} undelivered orders (unpaid, to deliver) will be held for review and not delivered</numerusform>
+        </translation>
     </message>
     <message>
         <source>以后导入的该买家订单也会扣留待审</source>
@@ -241,11 +244,11 @@
     </message>
     <message>
         <source>已拉黑买家 {buyer}；{n} 个未发货订单扣留待审</source>
-        <translation>Buyer {buyer} blocked; {n} undelivered orders held for review</translation>
+        <translation>Buyer {buyer} blocked; undelivered orders held for review: {n}</translation>
     </message>
     <message>
         <source>已解除拉黑 {buyer}；仍有 {n} 个订单扣留待审，需要你放行</source>
-        <translation>Buyer {buyer} unblocked; {n} orders stay held until you release them</translation>
+        <translation>Buyer {buyer} unblocked; orders still held until you release them: {n}</translation>
     </message>
     <message>
         <source>已解除拉黑 {buyer}</source>
@@ -253,7 +256,7 @@
     </message>
     <message>
         <source>已放行 {n} 个订单，可以发货</source>
-        <translation>Released {n} orders; they can be delivered</translation>
+        <translation>Orders released: {n}; they can be delivered</translation>
     </message>
     <message>
         <source>备注</source>
@@ -535,9 +538,12 @@
         <source>库存不足：{product} 只剩 {n} 个（提醒数 {threshold}），请补货</source>
         <translation>Low stock: {product} has {n} left (warning at {threshold}); restock it</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>{n} 个已付款订单在等卡密：导入后按支付先后自动发货，或在订单页为买家退款</source>
-        <translation>{n} paid orders wait for codes: they are delivered oldest-first when codes are imported, or refund the buyer on the Orders page</translation>
+        <translation>
+            <numerusform>{n} paid order waits for codes: it is delivered when codes are imported, or refund the buyer on the Orders page</numerusform>
+            <numerusform>{n} paid orders wait for codes: they are delivered oldest-first when codes are imported, or refund the buyer on the Orders page</numerusform>
+        </translation>
     </message>
     <message>
         <source>已选 {n} 个</source>
@@ -547,9 +553,12 @@
         <source>选中卡密后可锁定、解锁、作废或删除；已发出的卡密在订单的售后里作废</source>
         <translation>Select codes to lock, unlock, void or delete them; a delivered code is voided from its order&apos;s dispute</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>已导入 {n} 个卡密</source>
-        <translation>{n} codes imported</translation>
+        <translation>
+            <numerusform>{n} code imported</numerusform>
+            <numerusform>{n} codes imported</numerusform>
+        </translation>
     </message>
     <message>
         <source>；缺货待发订单已发货：{orders}</source>
@@ -559,17 +568,26 @@
         <source>、</source>
         <translation>, </translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>已导出 {n} 个卡密到 {path}</source>
-        <translation>{n} codes exported to {path}</translation>
+        <translation>
+            <numerusform>{n} code exported to {path}</numerusform>
+            <numerusform>{n} codes exported to {path}</numerusform>
+        </translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>{n} 个卡密已改为「{state}」</source>
-        <translation>{n} codes are now &apos;{state}&apos;</translation>
+        <translation>
+            <numerusform>{n} code is now &apos;{state}&apos;</numerusform>
+            <numerusform>{n} codes are now &apos;{state}&apos;</numerusform>
+        </translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>已删除 {n} 个卡密</source>
-        <translation>{n} codes deleted</translation>
+        <translation>
+            <numerusform>{n} code deleted</numerusform>
+            <numerusform>{n} codes deleted</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -646,9 +664,12 @@ Please attach this file when you contact support.</translation>
         <source>删除 {n} 个</source>
         <translation>Delete {n}</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>将删除 {n} 个卡密，删除后无法恢复。</source>
-        <translation>{n} codes will be deleted; this cannot be undone.</translation>
+        <translation>
+            <numerusform>{n} code will be deleted; this cannot be undone.</numerusform>
+            <numerusform>{n} codes will be deleted; this cannot be undone.</numerusform>
+        </translation>
     </message>
     <message>
         <source>{product}：可售 {before} → {after}</source>
@@ -697,9 +718,12 @@ Please attach this file when you contact support.</translation>
         <source>（未留联系方式）</source>
         <translation>(no contact given)</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>从库存取出 {n} 个卡密，发给买家 {buyer}：</source>
-        <translation>Takes {n} card code(s) from stock for buyer {buyer}:</translation>
+        <translation>
+            <numerusform>Takes {n} card code from stock for buyer {buyer}:</numerusform>
+            <numerusform>Takes {n} card codes from stock for buyer {buyer}:</numerusform>
+        </translation>
     </message>
     <message>
         <source>直充：请先在上游为买家 {buyer} 充好「{product}」× {quantity}，再确认</source>
@@ -895,13 +919,12 @@ Please attach this file when you contact support.</translation>
         <source>预计用时约 {time}</source>
         <translation>About {time} to export</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>共 {n} 条订单</source>
-        <translation>{n} orders</translation>
-    </message>
-    <message>
-        <source>共 1 条订单</source>
-        <translation>1 order</translation>
+        <translation>
+            <numerusform>{n} order</numerusform>
+            <numerusform>{n} orders</numerusform>
+        </translation>
     </message>
     <message>
         <source>正在导出…</source>
@@ -1144,7 +1167,7 @@ Please attach this file when you contact support.</translation>
     </message>
     <message>
         <source>已经 {n} 分钟没有操作，请重新登录。</source>
-        <translation>Nothing was done for {n} minutes: please sign in again.</translation>
+        <translation>Nothing was done for {n} min: please sign in again.</translation>
     </message>
 </context>
 <context>
@@ -1308,13 +1331,19 @@ Please attach this file when you contact support.</translation>
         <source>正在检查每一行（与导入相同的规则，不写入）…</source>
         <translation>Checking every row (the same rules as the import, nothing written)…</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>正在检查每一行（与导入相同的规则，不写入）… 已检查 {n} 行</source>
-        <translation>Checking every row (the same rules as the import, nothing written)… {n} rows checked</translation>
+        <translation>
+            <numerusform>Checking every row (the same rules as the import, nothing written)… {n} row checked</numerusform>
+            <numerusform>Checking every row (the same rules as the import, nothing written)… {n} rows checked</numerusform>
+        </translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>文件中的 {n} 行都已在订单台里，内容相同：导入不会改动任何订单。</source>
-        <translation>All {n} rows of the file are already in the desk and the same: importing would change no order.</translation>
+        <translation>
+            <numerusform>The file&apos;s {n} row is already in the desk and the same: importing would change no order.</numerusform>
+            <numerusform>All {n} rows of the file are already in the desk and the same: importing would change no order.</numerusform>
+        </translation>
     </message>
     <message>
         <source>检查完毕：{rows} 行中，可新增 {new} 行，可更新 {updated} 行，已存在且相同 {same} 行，有问题 {bad} 行。</source>
@@ -1380,9 +1409,12 @@ Please attach this file when you contact support.</translation>
         <source>没有保存：{error}</source>
         <translation>Not saved: {error}</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>已保存 {n} 行到 {path}</source>
-        <translation>Saved {n} rows to {path}</translation>
+        <translation>
+            <numerusform>Saved {n} row to {path}</numerusform>
+            <numerusform>Saved {n} rows to {path}</numerusform>
+        </translation>
     </message>
     <message>
         <source>不认识</source>
@@ -1471,7 +1503,7 @@ Please attach this file when you contact support.</translation>
     </message>
     <message>
         <source>没有导入任何行：有 {n} 行有问题，按「全部或全不」一行也没有写入。</source>
-        <translation>Nothing imported: {n} rows have problems, and all-or-nothing wrote no row.</translation>
+        <translation>Nothing imported: rows with problems: {n}, and all-or-nothing wrote no row.</translation>
     </message>
     <message>
         <source>导入在第 {row} 行停止：{reason}。之前的行已导入。</source>
@@ -1487,7 +1519,7 @@ Please attach this file when you contact support.</translation>
     </message>
     <message>
         <source>部分导入：{n} 行有问题被跳过（见下表），其余已导入。</source>
-        <translation>Partly imported: {n} rows with problems were skipped (see the table); the rest are imported.</translation>
+        <translation>Partly imported: rows with problems skipped (see the table): {n}; the rest are imported.</translation>
     </message>
     <message>
         <source>导入完成。</source>
@@ -1495,19 +1527,19 @@ Please attach this file when you contact support.</translation>
     </message>
     <message>
         <source>新增 {n} 行</source>
-        <translation>{n} rows added</translation>
+        <translation>Rows added: {n}</translation>
     </message>
     <message>
         <source>更新 {n} 行（状态向前推进）</source>
-        <translation>{n} rows updated (status moved forward)</translation>
+        <translation>Rows updated (status moved forward): {n}</translation>
     </message>
     <message>
         <source>已存在且相同，跳过 {n} 行</source>
-        <translation>{n} rows already there and the same, skipped</translation>
+        <translation>Rows already there and the same, skipped: {n}</translation>
     </message>
     <message>
         <source>拒绝 {n} 行</source>
-        <translation>{n} rows refused</translation>
+        <translation>Rows refused: {n}</translation>
     </message>
     <message>
         <source>已支付的卡密订单：{d} 单已从库存发货，{b} 单无卡密、进入缺货待发</source>
@@ -1515,11 +1547,11 @@ Please attach this file when you contact support.</translation>
     </message>
     <message>
         <source>空行 {n} 行（忽略）</source>
-        <translation>{n} blank rows (ignored)</translation>
+        <translation>Blank rows (ignored): {n}</translation>
     </message>
     <message>
         <source>提示 {n} 条，例如第 {row} 行：{text}</source>
-        <translation>{n} warnings, for example row {row}: {text}</translation>
+        <translation>Warnings: {n}, for example row {row}: {text}</translation>
     </message>
     <message>
         <source>下表列出前 {n} 个被拒绝的行。</source>
@@ -2039,9 +2071,12 @@ Please attach this file when you contact support.</translation>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>退款中：{n}（待人工处理 {owner}）</source>
-        <translation>Refunds in progress: {n} ({owner} need the owner)</translation>
+        <translation>
+            <numerusform>Refunds in progress: {n} ({owner} needs the owner)</numerusform>
+            <numerusform>Refunds in progress: {n} ({owner} need the owner)</numerusform>
+        </translation>
     </message>
     <message>
         <source>退款中：{n}</source>
@@ -2071,9 +2106,12 @@ Please attach this file when you contact support.</translation>
         <source>、</source>
         <translation>, </translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>缺货待发 {n} 单</source>
-        <translation>{n} orders waiting for codes</translation>
+        <translation>
+            <numerusform>{n} order waiting for codes</numerusform>
+            <numerusform>{n} orders waiting for codes</numerusform>
+        </translation>
     </message>
     <message>
         <source>；</source>
@@ -2546,9 +2584,12 @@ Please attach this file when you contact support.</translation>
         <source>已保存：不再因无操作而要求重新登录。</source>
         <translation>Saved: the desk no longer asks to sign in again after a pause.</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>已保存：无操作 {n} 分钟后重新登录。</source>
-        <translation>Saved: sign in again after {n} minutes without input.</translation>
+        <translation>
+            <numerusform>Saved: sign in again after {n} minute without input.</numerusform>
+            <numerusform>Saved: sign in again after {n} minutes without input.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -2675,16 +2716,16 @@ Please attach this file when you contact support.</translation>
         <translation>Time</translation>
     </message>
     <message>
-        <source>操作人</source>
-        <translation>By</translation>
-    </message>
-    <message>
         <source>操作</source>
         <translation>Action</translation>
     </message>
     <message>
         <source>操作员</source>
         <translation>Operator</translation>
+    </message>
+    <message>
+        <source>来源</source>
+        <translation>Source</translation>
     </message>
     <message>
         <source>状态变化</source>
@@ -3024,13 +3065,19 @@ Not available: {why}</translation>
         <source>、</source>
         <translation>, </translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>共 {n}+ 条，计数中…</source>
-        <translation>{n}+ orders, counting…</translation>
+        <translation>
+            <numerusform>{n}+ orders, counting…</numerusform>
+            <numerusform>{n}+ orders, counting…</numerusform>
+        </translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>共 {n} 条</source>
-        <translation>{n} orders</translation>
+        <translation>
+            <numerusform>{n} order</numerusform>
+            <numerusform>{n} orders</numerusform>
+        </translation>
     </message>
     <message>
         <source>全部</source>
@@ -3594,8 +3641,16 @@ Not available: {why}</translation>
         <translation>Last error</translation>
     </message>
     <message>
+        <source>批准人</source>
+        <translation>Approved by</translation>
+    </message>
+    <message>
         <source>预计到账</source>
         <translation>Expected</translation>
+    </message>
+    <message>
+        <source>批准这笔退款的操作员（规则自动通过时为当时登录的操作员）</source>
+        <translation>The operator who approved this refund (for an automatic approval, who was signed in then)</translation>
     </message>
     <message>
         <source>无网关（手工退款）</source>
@@ -3691,9 +3746,12 @@ Not available: {why}</translation>
         <source>全部放行</source>
         <translation>Release all</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>该买家扣留的 {n} 个订单全部放行，可以发货</source>
-        <translation>All {n} held orders of this buyer are released and can be delivered</translation>
+        <translation>
+            <numerusform>The {n} held order of this buyer is released and can be delivered</numerusform>
+            <numerusform>All {n} held orders of this buyer are released and can be delivered</numerusform>
+        </translation>
     </message>
     <message>
         <source>放行不会发货；发货仍需你确认</source>
@@ -3800,20 +3858,43 @@ Not available: {why}</translation>
         <translation>A bulk import of orders is running: until it ends, these numbers leave out the orders being imported.</translation>
     </message>
     <message>
-        <source>实收 {paid}，1 个订单</source>
-        <translation>Received {paid} from 1 order</translation>
+        <source>；</source>
+        <translation>; </translation>
     </message>
-    <message>
+    <message numerus="yes">
+        <source>已退 {refunded}（{count} 个订单），退款率 {rate}</source>
+        <translation>
+            <numerusform>Refunded {refunded} ({count} order), refund rate {rate}</numerusform>
+            <numerusform>Refunded {refunded} ({count} orders), refund rate {rate}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>人工答复 {answered} 个申请，平均用时 {time}</source>
+        <translation>
+            <numerusform>{answered} request answered by hand in {time} on average</numerusform>
+            <numerusform>{answered} requests answered by hand in {time} on average</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>自动通过 {auto} 个</source>
+        <translation>
+            <numerusform>{auto} approved automatically</numerusform>
+            <numerusform>{auto} approved automatically</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>实收 {paid}，{orders} 个订单</source>
-        <translation>Received {paid} from {orders} orders</translation>
+        <translation>
+            <numerusform>Received {paid} from {orders} order</numerusform>
+            <numerusform>Received {paid} from {orders} orders</numerusform>
+        </translation>
     </message>
-    <message>
-        <source>已退 {refunded}（{count} 个订单），退款率 {rate}；人工答复 {answered} 个申请，平均用时 {time}；自动通过 {auto} 个</source>
-        <translation>Refunded {refunded} ({count} orders), refund rate {rate}; {answered} requests answered by hand in {time} on average; {auto} approved automatically</translation>
-    </message>
-    <message>
+    <message numerus="yes">
         <source>取消 {n} 次</source>
-        <translation>{n} cancellations</translation>
+        <translation>
+            <numerusform>{n} cancellation</numerusform>
+            <numerusform>{n} cancellations</numerusform>
+        </translation>
     </message>
     <message>
         <source>{h} 小时 {m} 分</source>
@@ -4406,9 +4487,12 @@ approved</translation>
         <source>正在生成收款二维码…</source>
         <translation>Creating the QR payment…</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>等待买家付款… 已查询网关 {n} 次，最近一次：{answer}</source>
-        <translation>Waiting for the buyer to pay… asked the gateway {n} times, last: {answer}</translation>
+        <translation>
+            <numerusform>Waiting for the buyer to pay… asked the gateway {n} time, last: {answer}</numerusform>
+            <numerusform>Waiting for the buyer to pay… asked the gateway {n} times, last: {answer}</numerusform>
+        </translation>
     </message>
     <message>
         <source>等待买家付款… 付款后自动发货</source>
@@ -4587,9 +4671,12 @@ approved</translation>
         <source>报表数据与订单不符（点“重建报表数据”）</source>
         <translation>the report data disagrees with the orders (click “Rebuild report data”)</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>数据完好；操作日志 {n} 行，哈希链无误。</source>
-        <translation>The data is sound; the log&apos;s {n} rows hold their hash chain.</translation>
+        <translation>
+            <numerusform>The data is sound; the log&apos;s {n} row holds its hash chain.</numerusform>
+            <numerusform>The data is sound; the log&apos;s {n} rows hold their hash chain.</numerusform>
+        </translation>
     </message>
     <message>
         <source>发现问题：{problems}</source>
@@ -4701,9 +4788,12 @@ approved</translation>
         <source>以后导入的该买家订单不再扣留</source>
         <translation>Orders of this buyer imported later are not held</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>已扣留的 {n} 个订单仍然扣留待审，不会自动放行：请逐个或全部放行</source>
-        <translation>The {n} orders already held stay held, not released by this: release them one by one or all together</translation>
+        <translation>
+            <numerusform>The {n} order already held stays held, not released by this: release it on its own</numerusform>
+            <numerusform>The {n} orders already held stay held, not released by this: release them one by one or all together</numerusform>
+        </translation>
     </message>
 </context>
 <context>

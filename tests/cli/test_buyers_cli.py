@@ -82,3 +82,13 @@ def test_blocking_a_contact_without_orders_says_future_orders_will_be_held(cli: 
     assert "还没有订单" in out.stdout and "之后的订单会自动扣留" in out.stdout
     english = cli("--lang", "en", "buyers", "block", "13711112223", "--reason", "x")
     assert "no orders yet" in english.stdout
+
+
+def test_orders_show_names_the_source_beside_the_operator(cli: Cli, tmp_path: Path) -> None:
+    shop(cli, tmp_path)
+    cli("buyers", "note", "138 0013 8000", "老客户")
+    header = next(line for line in cli("orders", "show", "P1").stdout.splitlines() if "操作员" in line)
+    assert header.split()[:3] == ["时间", "来源", "操作员"] and "操作人" not in header
+    english = next(line for line in cli("--lang", "en", "orders", "show", "P1").stdout.splitlines()
+                   if "operator" in line)
+    assert english.split()[:3] == ["time", "source", "operator"]

@@ -34,6 +34,12 @@ def messages() -> list[tuple[str, str, ET.Element]]:
             for ctx in root.iter("context") for msg in ctx.iter("message")]
 
 
+def forms(translation: ET.Element) -> list[str]:
+    """A translation's text, or each of its plural forms (a message with a count: 1 refund / 2 refunds)."""
+    plural = translation.findall("numerusform")
+    return [f.text or "" for f in plural] if plural else [translation.text or ""]
+
+
 def test_every_translation_keeps_the_placeholders_of_its_source() -> None:
     checked = 0
     problems = []
@@ -44,11 +50,10 @@ def test_every_translation_keeps_the_placeholders_of_its_source() -> None:
         if not wanted:
             continue
         checked += 1
-        text = translation.text or ""
-        if translation.get("type") == "unfinished" and not text:
+        texts = forms(translation)
+        if translation.get("type") == "unfinished" and not any(texts):
             continue  # falls back to the (correct) source text
-        if placeholders(text) != wanted:
-            problems.append(f"{context}: {source!r} -> {text!r}")
+        problems += [f"{context}: {source!r} -> {text!r}" for text in texts if placeholders(text) != wanted]
     assert checked > 20
     assert not problems, "\n".join(problems)
 
@@ -115,8 +120,8 @@ def _tr_calls() -> list[tuple[str, str, str]]:
                 args = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None
                         for a in child.args]
                 where = f"{path.name}:{child.lineno}"
-                if name == "tr" and len(args) == 1 and args[0] is not None:
-                    found.append((cls, args[0], where))
+                if name == "tr" and args and args[0] is not None and (len(args) == 1 or (len(args) == 3 and args[1] == "")):
+                    found.append((cls, args[0], where))  # with a count: tr(text, "", n), a plural in English
                 elif name == "translate" and len(args) >= 2 and None not in args[:2]:
                     found.append((args[0], args[1], where))  # type: ignore[arg-type]
                 elif name in ("tr", "translate"):
@@ -131,7 +136,7 @@ def _tr_calls() -> list[tuple[str, str, str]]:
 def test_every_tr_call_in_the_gui_is_extracted_and_translated() -> None:
     """lupdate skips tr() inside f-strings, non-literal texts and an alias named tr (it reads the
     context as the text): such strings would stay Chinese in the English UI."""
-    finished = {(c, s) for c, s, t in messages() if t is not None and t.get("type") is None and t.text}
+    finished = {(c, s) for c, s, t in messages() if t is not None and t.get("type") is None and all(forms(t))}
     calls = _tr_calls()
     assert len(calls) > 200
     missing = [f"{where}: {context}: {source!r}" for context, source, where in calls
@@ -164,3 +169,20 @@ def test_resources_are_found_in_a_pyinstaller_bundle(monkeypatch: Any, tmp_path:
     assert resources.translation_path("en") == tmp_path / "resources" / "i18n" / "kashop_en.qm"
     monkeypatch.delattr(sys, "_MEIPASS")
     assert resources.font_path().is_file()
+
+
+def test_counts_meet_their_nouns_in_english(qtbot: Any) -> None:
+    """Where a count meets a noun the English has a singular and a plural (Qt's numerus forms)."""
+    from kashop_desktop.gui.i18n import install_translator, remove_translators
+    from kashop_desktop.gui.qt import QApplication, QCoreApplication
+
+    plural = [(c, s) for c, s, t in messages() if t is not None and len(t.findall("numerusform")) == 2]
+    assert ("ReportsPage", "实收 {paid}，{orders} 个订单") in plural and len(plural) >= 20
+    app = QApplication.instance()
+    translators = install_translator(app, "en")
+    try:
+        one = QCoreApplication.translate("ReportsPage", "实收 {paid}，{orders} 个订单", "", 1)
+        two = QCoreApplication.translate("ReportsPage", "实收 {paid}，{orders} 个订单", "", 2)
+        assert (one, two) == ("Received {paid} from {orders} order", "Received {paid} from {orders} orders")
+    finally:
+        remove_translators(app, translators)

@@ -4,6 +4,7 @@ data folder closed to a viewer, and the owner changing roles and limits in Setti
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from kashop_desktop.domain.roles import OWNER_NAME, Identity, Role
 from kashop_desktop.gui.dialogs.operators import EditOperatorDialog, SignInDialog, SignInMode
 from kashop_desktop.gui.idle import IdleWatch
 from kashop_desktop.gui.pages import SettingsPage
+from kashop_desktop.gui.qt import Qt
 from kashop_desktop.services import operators
 from kashop_desktop.store.models import AuditEvent
 from tests.gui.test_dialogs import desk_context, qasync_loop, run, submit
@@ -183,3 +185,31 @@ def test_settings_scrolls_on_a_small_window_and_a_sign_in_keeps_its_place(qtbot,
     rebuilt = window.stack.currentWidget().findChild(QScrollArea)
     assert rebuilt is not scroll and window.pages["settings"] is not page
     qtbot.waitUntil(lambda: rebuilt.verticalScrollBar().value() == place, timeout=5000)
+
+
+def test_the_refund_queue_names_who_approved_and_the_timeline_its_source(qtbot, ctx, aloop):
+    from kashop_desktop.domain.order import ReasonCode
+    from kashop_desktop.gui.order_detail import OrderDetailPane
+    from kashop_desktop.gui.pages.refunds import COL_OPERATOR, RefundsPage
+    from kashop_desktop.services import requests, views
+    from tests.gui.test_dialogs import Shop
+
+    shop = Shop(ctx.desk)
+    order_no = shop.order("paid", ago=timedelta(hours=10))  # past the cooling-off: a person approves
+    _team(ctx.desk)
+    _, request_id = requests.open_request(ctx.desk, order_no, ReasonCode.WRONG_ITEM)
+    operators.set_limit(ctx.desk, "小王", None)
+    ctx.desk.sign_in(Identity("小王", Role.CLERK, None))
+    requests.approve(ctx.desk, request_id or 0)
+    page = RefundsPage(ctx)
+    qtbot.addWidget(page)
+    refunds = views.list_refunds(ctx.desk, None)
+    page.model.set_rows(refunds)
+    header = page.model.headerData(COL_OPERATOR, Qt.Orientation.Horizontal)
+    assert header == "批准人"
+    assert page.model.data(page.model.index(0, COL_OPERATOR)) == "小王"
+    pane = OrderDetailPane(ctx)
+    qtbot.addWidget(pane)
+    pane.show_order(views.order_detail(ctx.desk, order_no).id)
+    titles = [pane.timeline.horizontalHeaderItem(c).text() for c in range(pane.timeline.columnCount())]
+    assert titles[:3] == ["时间", "来源", "操作员"]

@@ -102,7 +102,7 @@ class BlockBuyerDialog(_BuyerDialog):
         self.ok_button.setText(self.tr("拉黑"))
         pending = buyers.holdable_count(ctx.desk, self.key)
         self.plan.setText(bullets([
-            self.tr("该买家现有 {n} 个未发货的订单（待支付、待发货）将扣留待审，不会发货").format(n=pending),
+            self.tr("该买家现有 {n} 个未发货的订单（待支付、待发货）将扣留待审，不会发货", "", pending).format(n=pending),
             self.tr("以后导入的该买家订单也会扣留待审"),
             self.tr("扣留的订单在订单页「扣留待审」标签下，由你逐个或全部放行；也可以取消"),
         ]))
@@ -139,7 +139,7 @@ class UnblockBuyerDialog(_BuyerDialog):
         self.form.addRow(self.tr("拉黑原因"), reason)
         lines = [self.tr("以后导入的该买家订单不再扣留")]
         if self.held:
-            lines.append(self.tr("已扣留的 {n} 个订单仍然扣留待审，不会自动放行：请逐个或全部放行").format(n=self.held))
+            lines.append(self.tr("已扣留的 {n} 个订单仍然扣留待审，不会自动放行：请逐个或全部放行", "", self.held).format(n=self.held))
         self.plan.setText(bullets(lines))
         self.revalidate()
 
@@ -176,7 +176,7 @@ class ReleaseDialog(_BuyerDialog):
             first = self.tr("订单 {order_no} 不再扣留，可以发货或补单后自动发货").format(order_no=target.order_no)
         else:
             self.ok_button.setText(self.tr("全部放行"))
-            first = self.tr("该买家扣留的 {n} 个订单全部放行，可以发货").format(n=self.held)
+            first = self.tr("该买家扣留的 {n} 个订单全部放行，可以发货", "", self.held).format(n=self.held)
         lines = [first, self.tr("放行不会发货；发货仍需你确认")]
         if self.info and self.info.blocked:
             lines.append(self.tr("买家仍在黑名单上：以后导入的订单还会扣留"))

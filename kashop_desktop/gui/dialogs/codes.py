@@ -170,7 +170,7 @@ class DeleteCodesDialog(OpDialog):
         self.preview = code_service.delete_preview(ctx.desk, ids)
         self.setWindowTitle(self.tr("删除卡密"))
         self.ok_button.setText(self.tr("删除 {n} 个").format(n=len(self.preview.deletable)))
-        lines = [self.tr("将删除 {n} 个卡密，删除后无法恢复。").format(n=len(self.preview.deletable))]
+        lines = [self.tr("将删除 {n} 个卡密，删除后无法恢复。", "", len(self.preview.deletable)).format(n=len(self.preview.deletable))]
         for name, (before, after) in self.preview.stock.items():
             lines.append(self.tr("{product}：可售 {before} → {after}").format(product=name, before=before, after=after))
         for name in self.preview.low_after:

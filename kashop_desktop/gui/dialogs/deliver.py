@@ -88,7 +88,7 @@ class DeliverDialog(ConfirmDialog):
             return
         buyer = pv.buyer or self.tr("（未留联系方式）")
         if pv.product_type is ProductType.CARD_CODE:
-            head = self.tr("从库存取出 {n} 个卡密，发给买家 {buyer}：").format(n=len(pv.codes), buyer=buyer)
+            head = self.tr("从库存取出 {n} 个卡密，发给买家 {buyer}：", "", len(pv.codes)).format(n=len(pv.codes), buyer=buyer)
             codes = "\n".join("      " + code for code in pv.codes)  # under the line, no bullet of their own
             lines = [f"{head}\n{codes}"]
         elif pv.product_type is ProductType.DIRECT_RECHARGE:

@@ -207,7 +207,7 @@ class ExportDialog(OpDialog):
     # ---- the export ----------------------------------------------------------------------------
     async def _count(self) -> None:
         self.total = await self.ctx.run(exports.export_total, self.ctx.desk, self.flt)
-        count = self.tr("共 1 条订单") if self.total == 1 else self.tr("共 {n} 条订单").format(n=f"{self.total:,}")
+        count = self.tr("共 {n} 条订单", "", self.total).format(n=f"{self.total:,}")
         self.what.setText(self.what.text() + "\n" + count)
         self.revalidate()
 

@@ -378,7 +378,7 @@ class ImportDialog(QDialog):
     def _show_check_progress(self, job: ImportProcess) -> None:
         if job.progress is not None and self.preview is not None:
             self._set_bar(self.check_bar, job.progress.rows, self.preview.estimated_rows)
-            self.check_label.setText(self.tr("正在检查每一行（与导入相同的规则，不写入）… 已检查 {n} 行").format(
+            self.check_label.setText(self.tr("正在检查每一行（与导入相同的规则，不写入）… 已检查 {n} 行", "", job.progress.rows).format(
                 n=number(job.progress.rows)))
 
     def _check_finished(self, job: ImportProcess) -> None:
@@ -396,7 +396,7 @@ class ImportDialog(QDialog):
         self.check_label.setText(self._check_text(checked))
         if checked.written == 0 and checked.refused == 0 and checked.stopped is None:
             self.import_button.setEnabled(False)
-            self._show_banner(self.tr("文件中的 {n} 行都已在订单台里，内容相同：导入不会改动任何订单。").format(
+            self._show_banner(self.tr("文件中的 {n} 行都已在订单台里，内容相同：导入不会改动任何订单。", "", checked.unchanged).format(
                 n=number(checked.unchanged)), GOOD_STYLE)
 
     def _check_text(self, checked: ImportReport) -> str:
@@ -509,7 +509,7 @@ class ImportDialog(QDialog):
         except DomainError as exc:
             self.export_label.setText(self.tr("没有保存：{error}").format(error=error_text(exc)))
             return None
-        self.export_label.setText(self.tr("已保存 {n} 行到 {path}").format(n=number(count), path=target))
+        self.export_label.setText(self.tr("已保存 {n} 行到 {path}", "", count).format(n=number(count), path=target))
         return target
 
     # ---- closing --------------------------------------------------------------------------------

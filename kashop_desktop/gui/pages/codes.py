@@ -246,7 +246,7 @@ class CodesPage(QWidget):
             self.warning.show_message(self.tr("库存不足：{product} 只剩 {n} 个（提醒数 {threshold}），请补货").format(
                 product=view.name, n=view.stock, threshold=view.threshold), "error")
         elif view.backorders:
-            self.warning.show_message(self.tr("{n} 个已付款订单在等卡密：导入后按支付先后自动发货，或在订单页为买家退款")
+            self.warning.show_message(self.tr("{n} 个已付款订单在等卡密：导入后按支付先后自动发货，或在订单页为买家退款", "", view.backorders)
                                       .format(n=view.backorders), "error")
         else:
             self.warning.clear_message()
@@ -287,7 +287,7 @@ class CodesPage(QWidget):
             return None
         result = await ImportCodesDialog.ask(self, self.ctx, product)
         if result is not None:
-            text = self.tr("已导入 {n} 个卡密").format(n=result.imported)
+            text = self.tr("已导入 {n} 个卡密", "", result.imported).format(n=result.imported)
             if result.delivered_orders:
                 text += self.tr("；缺货待发订单已发货：{orders}").format(orders=self.tr("、").join(result.delivered_orders))
             self.result.show_message(text, "ok")
@@ -299,7 +299,7 @@ class CodesPage(QWidget):
             return None
         result = await ExportCodesDialog.ask(self, self.ctx, product)
         if result is not None:
-            self.result.show_message(self.tr("已导出 {n} 个卡密到 {path}").format(n=result[1].count, path=result[1].path),
+            self.result.show_message(self.tr("已导出 {n} 个卡密到 {path}", "", result[1].count).format(n=result[1].count, path=result[1].path),
                                      "ok")
         return result
 
@@ -312,7 +312,7 @@ class CodesPage(QWidget):
         except DomainError as exc:
             self.result.show_message(error_text(exc))
             return None
-        self.result.show_message(self.tr("{n} 个卡密已改为「{state}」").format(
+        self.result.show_message(self.tr("{n} 个卡密已改为「{state}」", "", len(changes.code_ids)).format(
             n=len(changes.code_ids), state=code_state_label(target.value)), "ok")
         return changes
 
@@ -322,5 +322,5 @@ class CodesPage(QWidget):
             return None
         changes = await DeleteCodesDialog.ask(self, self.ctx, ids)
         if changes is not None:
-            self.result.show_message(self.tr("已删除 {n} 个卡密").format(n=len(changes.code_ids)), "ok")
+            self.result.show_message(self.tr("已删除 {n} 个卡密", "", len(changes.code_ids)).format(n=len(changes.code_ids)), "ok")
         return changes

@@ -177,5 +177,5 @@ class OperatorsBox(QGroupBox):
             self.message.show_message(describe(exc))
             return
         text = (self.tr("已保存：不再因无操作而要求重新登录。") if minutes == 0 else
-                self.tr("已保存：无操作 {n} 分钟后重新登录。").format(n=minutes))
+                self.tr("已保存：无操作 {n} 分钟后重新登录。", "", minutes).format(n=minutes))
         self.message.show_message(text, "ok")

@@ -253,16 +253,16 @@ class ReportsPage(QWidget):
     def _totals_text(self, r: Report) -> str:
         n = r.total
         if r.kind == "sales":
-            if n.orders == 1:
-                return self.tr("实收 {paid}，1 个订单").format(paid=yuan(n.paid_fen))
-            return self.tr("实收 {paid}，{orders} 个订单").format(paid=yuan(n.paid_fen), orders=f"{n.orders:,}")
-        if r.kind == "refunds":
-            average = n.average_answer_seconds
-            return self.tr("已退 {refunded}（{count} 个订单），退款率 {rate}；人工答复 {answered} 个申请，平均用时 {time}；"
-                           "自动通过 {auto} 个").format(
-                refunded=yuan(n.refunded_fen), count=f"{n.refunded_orders:,}", rate=rate_text(n.refund_rate_bp),
-                answered=f"{n.answered:,}", time=self.duration(average), auto=f"{n.auto_approved:,}")
-        return self.tr("取消 {n} 次").format(n=f"{n.cancelled:,}")
+            return self.tr("实收 {paid}，{orders} 个订单", "", n.orders).format(paid=yuan(n.paid_fen),
+                                                                          orders=f"{n.orders:,}")
+        if r.kind == "refunds":  # three counts, each with its own noun: three clauses (1 order, 2 requests)
+            return self.tr("；").join((
+                self.tr("已退 {refunded}（{count} 个订单），退款率 {rate}", "", n.refunded_orders).format(
+                    refunded=yuan(n.refunded_fen), count=f"{n.refunded_orders:,}", rate=rate_text(n.refund_rate_bp)),
+                self.tr("人工答复 {answered} 个申请，平均用时 {time}", "", n.answered).format(
+                    answered=f"{n.answered:,}", time=self.duration(n.average_answer_seconds)),
+                self.tr("自动通过 {auto} 个", "", n.auto_approved).format(auto=f"{n.auto_approved:,}")))
+        return self.tr("取消 {n} 次", "", n.cancelled).format(n=f"{n.cancelled:,}")
 
     def duration(self, seconds: int | None) -> str:
         if seconds is None:

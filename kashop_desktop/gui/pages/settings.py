@@ -307,7 +307,7 @@ class SettingsPage(QWidget):
         if report.report_tables_wrong:
             lines.append(self.tr("报表数据与订单不符（点“重建报表数据”）"))
         if report.ok:
-            text = self.tr("数据完好；操作日志 {n} 行，哈希链无误。").format(n=report.log_rows)
+            text = self.tr("数据完好；操作日志 {n} 行，哈希链无误。", "", report.log_rows).format(n=report.log_rows)
             note = report.log_anchor_message  # not anchored yet, or not checked: said beside the result
             self.check_result.show_message(text if note is None else f"{text} {pick(*note)}", "ok")
         elif lines:
