@@ -10,7 +10,7 @@ from typing import Any
 
 from .common import add_command, add_noun, run_with_desk
 from .helptext import T
-from .output import EXIT_OK, UsageError, zh
+from .output import EXIT_OK, UsageError, count_en, zh
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -50,7 +50,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     def body(desk: Any) -> int:
         count = audit.export(desk, start, end, args.out, english=not zh(args), force=args.force)
-        print(f"已导出 {count} 行到 {args.out}" if zh(args) else f"exported {count} rows to {args.out}")
+        print(f"已导出 {count} 行到 {args.out}" if zh(args) else f"exported {count_en(count, 'row')} to {args.out}")
         return EXIT_OK
 
     return run_with_desk(args, body)

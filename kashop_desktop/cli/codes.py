@@ -18,6 +18,7 @@ from .output import (
     EXIT_REFUSED,
     UsageError,
     changes_json,
+    count_en,
     print_error,
     print_json,
     table,
@@ -212,7 +213,7 @@ def cmd_codes_move(args: argparse.Namespace) -> int:
         if args.json:
             print_json(changes_json(changes, code_ids=sorted(changes.code_ids)))
         else:
-            print(f"{words[0]} {len(changes.code_ids)} 个卡密" if zh(args) else f"{words[1]} {len(changes.code_ids)} codes")
+            print(f"{words[0]} {len(changes.code_ids)} 个卡密" if zh(args) else f"{words[1]} {count_en(len(changes.code_ids), 'code')}")
         return EXIT_OK
 
     return run_with_desk(args, body)
@@ -233,7 +234,7 @@ def cmd_codes_delete(args: argparse.Namespace) -> int:
         if args.json:
             print_json(changes_json(changes, code_ids=sorted(changes.code_ids)))
         else:
-            print(f"已删除 {len(changes.code_ids)} 个卡密" if zh(args) else f"deleted {len(changes.code_ids)} codes")
+            print(f"已删除 {len(changes.code_ids)} 个卡密" if zh(args) else f"deleted {count_en(len(changes.code_ids), 'code')}")
         return EXIT_OK
 
     return run_with_desk(args, body)
@@ -269,7 +270,7 @@ def cmd_codes_export(args: argparse.Namespace) -> int:
             print_json({"path": str(result.path), "count": result.count, "after": after})
         else:
             print(f"已导出 {result.count} 个卡密到 {result.path}" if zh(args)
-                  else f"exported {result.count} codes to {result.path}")
+                  else f"exported {count_en(result.count, 'code')} to {result.path}")
         return EXIT_OK
 
     return run_with_desk(args, body)
@@ -299,7 +300,7 @@ def cmd_codes_return(args: argparse.Namespace) -> int:
         if args.json:
             print_json(changes_json(changes, code_ids=sorted(changes.code_ids)))
         else:
-            print(f"已回库 {len(changes.code_ids)} 个卡密" if zh(args) else f"returned {len(changes.code_ids)} codes to stock")
+            print(f"已回库 {len(changes.code_ids)} 个卡密" if zh(args) else f"returned {count_en(len(changes.code_ids), 'code')} to stock")
         return EXIT_OK
 
     return run_with_desk(args, body)

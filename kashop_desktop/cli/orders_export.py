@@ -12,7 +12,7 @@ from typing import Any
 from ..domain.states import OrderStatus
 from .common import add_command, run_with_desk
 from .helptext import JSON_HELP, T
-from .output import EXIT_OK, UsageError, print_json, zh
+from .output import EXIT_OK, UsageError, count_en, print_json, zh
 
 
 def register_export(orders: Any, common: argparse.ArgumentParser) -> None:
@@ -122,7 +122,7 @@ def _to_stdout(desk: Any, flt: Any, lang: str, chinese: bool) -> int:
 
 
 def _orders_en(n: int) -> str:
-    return "1 order" if n == 1 else f"{n:,} orders"
+    return count_en(n, "order")
 
 
 class _Meter:

@@ -28,6 +28,12 @@ class UsageError(Exception):
     """Bad arguments or values; ``main`` prints the usage line and this message, exit ``EXIT_USAGE``."""
 
 
+def count_en(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and an English noun in the number it takes, with thousands separators: "1 code",
+    "2 codes", "1,200 rows" (``plural`` for nouns that do not just add s)."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def print_error(zh: str, en: str) -> None:
     """Print one message on stderr, Chinese line first, then English."""
     print(f"{zh}\n{en}", file=sys.stderr)

@@ -531,6 +531,9 @@ class MainWindow(OperatorSession, QMainWindow):
         self.menuBar().clear()
         self.setStatusBar(QStatusBar(self))
         self._build()  # the old screens go with the old central widget
+        # Shown now, not when the layout gets to it: a message shown next (…已登录) hides only the
+        # visible left-hand labels, and would otherwise be drawn over 数据文件：.
+        self.statusBar().show()
         self._build_menus()
         self.setWindowTitle(self.tr("kashop 卡店订单台"))
         self.splitter.restoreState(nav_state)

@@ -63,3 +63,11 @@ def test_mark_paid_says_delivered_or_waiting_for_codes(cli: Cli, tmp_path: Path)
     cli("codes", "import", str(source), "--product", "点卡")
     done = cli.json("orders", "mark-paid", second, "--trade-no", "T-SMALL-2", "--yes")
     assert done["delivered"] is True and done["backorder"] is False
+
+
+def test_english_counts_take_the_nouns_number(cli: Cli, tmp_path: Path) -> None:  # noqa: F811
+    _stock(cli, tmp_path, 3)
+    ids = [c["id"] for c in cli.json("codes", "list", "--product", "点卡")["codes"]]
+    assert cli("--lang", "en", "codes", "lock", str(ids[0])).stdout.strip() == "locked 1 code"
+    assert cli("--lang", "en", "codes", "unlock", str(ids[0])).stdout.strip() == "unlocked 1 code"
+    assert cli("--lang", "en", "codes", "void", *map(str, ids[1:])).stdout.strip() == "voided 2 codes"

@@ -213,3 +213,18 @@ def test_the_refund_queue_names_who_approved_and_the_timeline_its_source(qtbot, 
     pane.show_order(views.order_detail(ctx.desk, order_no).id)
     titles = [pane.timeline.horizontalHeaderItem(c).text() for c in range(pane.timeline.columnCount())]
     assert titles[:3] == ["时间", "来源", "操作员"]
+
+
+def test_the_signed_in_message_is_not_drawn_over_the_data_file(qtbot, ctx, tmp_path):
+    from kashop_desktop.gui.qt import QCoreApplication
+
+    _team(ctx.desk)
+    operators.sign_in(ctx.desk, "小王", "clerk-secret")
+    window = _window(qtbot, ctx, tmp_path)
+    window.rebuild()  # as a sign-in does, then says who signed in
+    window.statusBar().showMessage("小王 已登录", 8000)
+    for _ in range(3):
+        QCoreApplication.processEvents()
+    assert window.statusBar().currentMessage() and not window.path_label.isVisible()  # the message has the room
+    window.statusBar().clearMessage()
+    qtbot.waitUntil(window.path_label.isVisible, timeout=5000)
