@@ -30,16 +30,14 @@ from .orders_model import (
     COL_PRODUCT,
     COL_QUANTITY,
     COL_STATUS,
-    OBJECT_ROLE,
     SORT_COLUMNS,
-    STATUS_COLOURS,
     OrdersModel,
 )
+from .orders_view import OrdersView, StatusChipDelegate
 from .pages.permissions import refuse_reason
 from .qt import (
     QAbstractItemView,
     QCheckBox,
-    QColor,
     QComboBox,
     QDate,
     QDateEdit,
@@ -51,13 +49,10 @@ from .qt import (
     QLineEdit,
     QMenu,
     QModelIndex,
-    QPainter,
-    QPersistentModelIndex,
     QPushButton,
     QSettings,
     QShortcut,
     QSplitter,
-    QStyledItemDelegate,
     Qt,
     QTableView,
     QTimer,
@@ -77,69 +72,6 @@ TAB_STATUSES: tuple[str | None, ...] = (
 #: buyer never sees 扣留待审.
 TABS_WHEN_USED = frozenset({views.HELD})
 SEARCH_DEBOUNCE_MS = 250
-
-
-class StatusChipDelegate(QStyledItemDelegate):
-    """Paints the status as a rounded chip in the status colours."""
-
-    def paint(self, painter: QPainter, option: Any, index: QModelIndex | QPersistentModelIndex) -> None:
-        row = index.data(OBJECT_ROLE)
-        if row is None:
-            super().paint(painter, option, index)
-            return
-        self.initStyleOption(option, index)
-        option.text = ""
-        option.backgroundBrush = QColor(0, 0, 0, 0)
-        style = option.widget.style() if option.widget else None
-        if style is not None:
-            style.drawControl(style.ControlElement.CE_ItemViewItem, option, painter, option.widget)
-        fg, bg = STATUS_COLOURS.get("held" if row.held else row.status.value, ("#000000", "#ffffff"))
-        metrics = option.fontMetrics
-        rect = option.rect.adjusted(4, 3, -4, -3)
-        # A narrow column elides the label rather than cutting it at both ends.
-        text = metrics.elidedText(index.data(Qt.ItemDataRole.DisplayRole) or "", Qt.TextElideMode.ElideRight,
-                                  max(0, rect.width() - 16))
-        rect.setWidth(min(rect.width(), metrics.horizontalAdvance(text) + 16))
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(bg))
-        painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
-        painter.setPen(QColor(fg))
-        painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), text)
-        painter.restore()
-
-
-class OrdersView(QTableView):
-    """The order list view: uniform rows, Enter opens the detail, tells when it painted."""
-
-    painted = Signal()
-    open_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setWordWrap(False)
-        self.setAlternatingRowColors(True)
-        self.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        vertical = self.verticalHeader()
-        vertical.setVisible(False)
-        # Fixed, uniform rows: the view never measures a million rows.
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vertical.setDefaultSectionSize(self.fontMetrics().height() + 10)
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-
-    def paintEvent(self, event: Any) -> None:
-        super().paintEvent(event)
-        self.painted.emit()
-
-    def keyPressEvent(self, event: Any) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.open_requested.emit()
-            return
-        super().keyPressEvent(event)
 
 
 class OrdersPage(QWidget):
@@ -261,8 +193,18 @@ class OrdersPage(QWidget):
         edit = QDateEdit(date)
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("yyyy-MM-dd")
-        edit.dateChanged.connect(lambda _d: self.apply_filter())
+        edit.dateChanged.connect(lambda _d, e=edit: self._on_date_edited(e))
         return edit
+
+    def _on_date_edited(self, edited: QDateEdit) -> None:
+        """Keep the range in order: a start moved past the end moves the end with it (and the
+        other way round), so the dates shown are the ones the list is filtered by."""
+        if self.date_from.date() > self.date_to.date():
+            other = self.date_to if edited is self.date_from else self.date_from
+            other.blockSignals(True)
+            other.setDate(edited.date())
+            other.blockSignals(False)
+        self.apply_filter()
 
     def _build_view(self) -> OrdersView:
         view = OrdersView()

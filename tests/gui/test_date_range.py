@@ -53,3 +53,22 @@ def test_an_untouched_range_follows_the_calendar_past_midnight(qtbot: Any, ctx: 
     clock.advance(days=1)
     page.date_check.setChecked(True)
     assert page.date_to.date().toString("yyyy-MM-dd") == "2026-11-28"
+
+
+def test_a_start_moved_past_the_end_moves_the_end_and_the_list_follows_the_dates_shown(
+        qtbot: Any, ctx: Any, desk: Desk) -> None:
+    from kashop_desktop.gui.qt import QDate
+
+    no = order(desk, "paid", paid_minutes_ago=5)  # created on 2026-11-30
+    page = open_page(qtbot, ctx)
+    with qtbot.waitSignal(page.model.filter_applied, timeout=5000):
+        page.date_check.setChecked(True)
+    with qtbot.waitSignal(page.model.filter_applied, timeout=5000):
+        page.date_from.setDate(QDate(2026, 12, 5))  # after the end (11-30): the end follows
+    assert page.date_to.date() == QDate(2026, 12, 5)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 0, timeout=5000)
+    with qtbot.waitSignal(page.model.filter_applied, timeout=5000):
+        page.date_to.setDate(QDate(2026, 11, 30))  # before the start: the start follows
+    assert page.date_from.date() == QDate(2026, 11, 30)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+    assert page.model.row_at(0).order_no == no
