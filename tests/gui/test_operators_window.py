@@ -228,3 +228,32 @@ def test_the_signed_in_message_is_not_drawn_over_the_data_file(qtbot, ctx, tmp_p
     assert window.statusBar().currentMessage() and not window.path_label.isVisible()  # the message has the room
     window.statusBar().clearMessage()
     qtbot.waitUntil(window.path_label.isVisible, timeout=5000)
+
+
+def test_a_viewer_reads_a_request_and_a_refund_but_decides_and_asks_nothing(qtbot, ctx, aloop):
+    from kashop_desktop.domain.order import ReasonCode
+    from kashop_desktop.gui.dialogs.review import ReviewDialog
+    from kashop_desktop.gui.pages.refunds import RefundsPage
+    from kashop_desktop.services import requests, views
+    from tests.gui.test_dialogs import Shop
+
+    shop = Shop(ctx.desk)
+    _team(ctx.desk)
+    _, open_id = requests.open_request(ctx.desk, shop.order("paid", ago=timedelta(hours=10)), ReasonCode.WRONG_ITEM)
+    _, approved_id = requests.open_request(ctx.desk, shop.order("paid", ago=timedelta(hours=10)),
+                                           ReasonCode.WRONG_ITEM)
+    requests.approve(ctx.desk, approved_id or 0)  # a refund waiting to be sent
+    ctx.desk.sign_in(Identity("阿May", Role.VIEWER))
+    dialog = ReviewDialog(None, ctx, open_id or 0)
+    qtbot.addWidget(dialog)
+    assert dialog.amount.text()  # the request and its figures are shown
+    assert not dialog.ok_button.isEnabled() and "阿May" in dialog.message.text()
+    dialog.reject_reason.setText("不退")
+    for control in (dialog.reject_button, dialog.reject_reason, dialog.record_code, dialog.amount):
+        assert not control.isEnabled() and "阿May" in control.toolTip()
+    page = RefundsPage(ctx)
+    qtbot.addWidget(page)
+    page.model.set_rows(views.list_refunds(ctx.desk, "queued"))
+    page.table.selectRow(0)
+    assert "query" in page.selected().actions
+    assert not page.buttons["query"].isEnabled() and "阿May" in page.buttons["query"].toolTip()

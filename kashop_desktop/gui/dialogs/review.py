@@ -268,12 +268,22 @@ class ReviewDialog(OpDialog):
         self.breakdown.show_preview(pv)
         self.confirm.set_required(pv.needs_confirmation and self._is_open())
 
+    def _refused(self) -> str | None:
+        """Why the operator at the desk may not decide requests (None: they may)."""
+        from ...domain.roles import Right
+        from ..pages.permissions import refuse_reason  # not at the top: pages import this dialog
+
+        return refuse_reason(self.ctx.desk, Right.REQUESTS)
+
     def _is_open(self) -> bool:
         return self.request is not None and self.request.state == "open"
 
     def problem(self) -> str | None:
         if self.load_error:
             return self.load_error
+        refused = self._refused()  # a viewer reads the request, decides nothing
+        if refused is not None:
+            return refused
         req, pv = self.request, self.preview
         if req is None or pv is None:
             return self.tr("无法读取该申请")
@@ -289,10 +299,16 @@ class ReviewDialog(OpDialog):
         return self.confirm.problem()
 
     def update_actions(self) -> None:
-        open_ = self._is_open() and not self.busy
+        refused = self._refused()
+        open_ = self._is_open() and not self.busy and refused is None
         self.reject_button.setEnabled(open_ and bool(self.reject_reason.text().strip()))
         self.record_code.setEnabled(open_)
         self.amount.setEnabled(open_)
+        for widget in (self.reject_button, self.record_code, self.amount, self.reject_reason, self.code_used,
+                       self.code_note, self.ok_button):
+            widget.setToolTip(refused or "")
+        for widget in (self.reject_reason, self.code_used, self.code_note):
+            widget.setEnabled(refused is None)
 
     # ---- the operations ----------------------------------------------------------------------
     async def perform(self) -> ReviewResult:

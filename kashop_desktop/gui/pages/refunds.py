@@ -220,10 +220,11 @@ class RefundsPage(QWidget):
         self.send_button.setToolTip(refused or "")
         refund = self.selected()
         allowed = refund.actions if refund is not None else frozenset()
+        # 查询结果 asks the gateway by hand, as 立即发送 does: the refunds right (the service refuses it too)
         for key in ("retry", "query", "resolve"):
-            self.buttons[key].setEnabled(key in allowed and not busy and (refused is None or key == "query"))
+            self.buttons[key].setEnabled(key in allowed and not busy and refused is None)
         self.buttons["confirm"].setEnabled("confirm" in allowed and refused is None)
-        for key in ("retry", "resolve", "confirm"):
+        for key in ("retry", "query", "resolve", "confirm"):
             self.buttons[key].setToolTip(refused or "")
 
     # ---- sending -----------------------------------------------------------------------------
