@@ -3642,7 +3642,7 @@ Not available: {why}</translation>
     </message>
     <message>
         <source>批准人</source>
-        <translation>Approved by</translation>
+        <translation>Approver</translation>
     </message>
     <message>
         <source>预计到账</source>

@@ -38,6 +38,7 @@ from ..qt import (
     QPushButton,
     Qt,
     QTableView,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -48,6 +49,8 @@ Index = QModelIndex | QPersistentModelIndex
 OBJECT_ROLE = Qt.ItemDataRole.UserRole
 STATES = tuple(s.value for s in REFUND_STATES_SHOWN)  # needs the owner first
 WARNING_STATES = ("failed", "unknown", "needs_owner")
+MIN_ERROR_WIDTH = 60  # px: 最近错误 keeps at least this much
+MIN_REFUND_NO_WIDTH = 110  # px: the start and end of a refund no
 (COL_REFUND_NO, COL_ORDER, COL_AMOUNT, COL_FEE, COL_GATEWAY, COL_STATE, COL_OPERATOR, COL_ATTEMPTS, COL_ERROR,
  COL_ETA) = range(10)
 
@@ -101,6 +104,8 @@ class RefundsModel(QAbstractTableModel):
             return refund
         if role == Qt.ItemDataRole.ToolTipRole and column in (COL_ERROR, COL_STATE):
             return refund.last_error or None
+        if role == Qt.ItemDataRole.ToolTipRole and column == COL_REFUND_NO:
+            return refund.refund_no
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_OPERATOR:
             return self.tr("批准这笔退款的操作员（规则自动通过时为当时登录的操作员）") if refund.operator else None
         if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATE and (
@@ -176,6 +181,8 @@ class RefundsPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_ERROR, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_REFUND_NO, QHeaderView.ResizeMode.Interactive)  # see fit_refund_no
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a cut refund no keeps its start and end
         self.table.selectionModel().selectionChanged.connect(self.update_actions)
         self.message = InlineMessage(self)
         bar = QHBoxLayout()
@@ -190,12 +197,30 @@ class RefundsPage(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.message)
 
+    def fit_refund_no(self) -> None:
+        """The refund no as wide as its longest value, less on a narrow window (1024 px): cut in
+        the middle, whole in its tooltip, so the other columns stay whole without sideways scrolling."""
+        header = self.table.horizontalHeader()
+
+        def content(column: int) -> int:  # what ResizeToContents gives a column, laid out or not yet
+            return max(self.table.sizeHintForColumn(column), header.sectionSizeHint(column))
+
+        others = sum(content(c) for c in range(self.model.columnCount()) if c not in (COL_REFUND_NO, COL_ERROR))
+        wanted = content(COL_REFUND_NO)
+        room = self.table.viewport().width() - others - MIN_ERROR_WIDTH
+        header.resizeSection(COL_REFUND_NO, max(MIN_REFUND_NO_WIDTH, min(wanted, room)))
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self.fit_refund_no)  # once the table has its new width
+
     # ---- data --------------------------------------------------------------------------------
     def reload(self) -> None:
         selected = self.selected()
         self.model.set_rows(views.list_refunds(self.ctx.desk, self.state))
         counts = views.refund_counts(self.ctx.desk)
         self.tabs.fit_counts([TabCount(state_label(state), counts.get(state, 0)) for state in STATES])
+        self.fit_refund_no()
         if selected is not None:
             for row, refund in enumerate(self.model.rows):
                 if refund.id == selected.id:
