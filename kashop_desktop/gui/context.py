@@ -74,6 +74,7 @@ class DeskContext(QObject):
     sync_report = Signal(object)  # SyncReport after a payment sync
     status_message = Signal(str)
     language_changed = Signal(str)  # "zh" or "en", chosen on the settings page
+    rights_changed = Signal()  # the operator at the desk was given another role or disabled (Settings > 操作员)
 
     def __init__(self, desk: Desk, parent: QObject | None = None) -> None:
         super().__init__(parent)

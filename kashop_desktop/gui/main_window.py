@@ -130,6 +130,7 @@ class MainWindow(OperatorSession, QMainWindow):
         ctx.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         # After the settings page's own slot has returned: the page is rebuilt too.
         ctx.language_changed.connect(lambda lang: QTimer.singleShot(0, lambda: self.switch_language(lang)))
+        ctx.rights_changed.connect(lambda: QTimer.singleShot(0, lambda: self.ctx.start(self.follow_rights())))
         self.refresh_status()
         self.restore_layout()
         self.store_watch = StoreWatch(ctx, self)  # what the command line or a second desk writes

@@ -65,3 +65,10 @@ class OperatorSession:
         signed = QCoreApplication.translate("MainWindow", "{name} 已登录").format(name=who.name)
         self.statusBar().showMessage(signed, 8000)  # type: ignore[attr-defined]  # the rebuilt bar
         return True
+
+    async def follow_rights(self) -> None:
+        """The operator at the desk was given another role (or disabled) in this window: read
+        their rights from the store and build the screens again, so what they may no longer do
+        is greyed out now rather than refused when tried (a disabled one is then asked to sign in)."""
+        await self.ctx.run(self.ctx.desk.current_operator)
+        self.rebuild()  # type: ignore[attr-defined]

@@ -257,3 +257,26 @@ def test_a_viewer_reads_a_request_and_a_refund_but_decides_and_asks_nothing(qtbo
     page.table.selectRow(0)
     assert "query" in page.selected().actions
     assert not page.buttons["query"].isEnabled() and "阿May" in page.buttons["query"].toolTip()
+
+
+def test_an_owner_who_makes_themselves_a_clerk_sees_the_window_follow_at_once(qtbot, ctx, tmp_path, aloop):
+    _team(ctx.desk)
+    operators.add(ctx.desk, "老板娘", Role.OWNER, "second-owner")  # so the owner may step down
+    operators.sign_in(ctx.desk, OWNER_NAME, "owner-secret")
+    window = _window(qtbot, ctx, tmp_path)
+    page = window.show_page("settings")
+    assert page.policy_box.isEnabled()
+    box = page.operators_box
+    names = [box.table.item(r, 0).text() for r in range(box.table.rowCount())]
+    box.table.selectRow(names.index(OWNER_NAME))
+    task = ctx.start(box.edit())
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in box.findChildren(EditOperatorDialog)), timeout=5000)
+    dialog = next(d for d in box.findChildren(EditOperatorDialog) if d.isVisible())
+    dialog.role.setCurrentIndex(dialog.role.findData("clerk"))
+    dialog.limited.setChecked(False)
+    assert run(qtbot, dialog.submit())
+    qtbot.waitUntil(task.done, timeout=5000)
+    qtbot.waitUntil(lambda: window.pages.get("settings") is not page, timeout=5000)  # rebuilt for the new rights
+    rebuilt = window.pages["settings"]
+    assert ctx.desk.operator.role is Role.CLERK and not rebuilt.policy_box.isEnabled()
+    assert OWNER_NAME in rebuilt.policy_box.toolTip() and "店员" in window.operator_label.text()

@@ -150,6 +150,12 @@ class OperatorsBox(QGroupBox):
             return
         await self._after(True, (self.tr("已启用 {name}。") if not chosen.active else self.tr("已停用 {name}。")
                                  ).format(name=chosen.name))
+        self._if_me(chosen.name)
+
+    def _if_me(self, name: str) -> None:
+        """The window follows a change to the operator at the desk at once (their own rights)."""
+        if self.ctx.desk.operator is not None and self.ctx.desk.operator.name == name:
+            self.ctx.rights_changed.emit()
 
     async def change_password(self) -> None:
         chosen = self.selected()
@@ -166,6 +172,8 @@ class OperatorsBox(QGroupBox):
         if chosen is not None:
             changed = await EditOperatorDialog.ask(self, self.ctx, chosen)
             await self._after(changed is not None, self.tr("已修改 {name} 的角色与审批额度。").format(name=chosen.name))
+            if changed is not None:
+                self._if_me(chosen.name)
 
     async def save_idle(self) -> None:
         minutes = self.idle.value()
