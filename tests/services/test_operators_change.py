@@ -7,7 +7,7 @@ import pytest
 
 from kashop_desktop.domain.errors import DomainError
 from kashop_desktop.domain.roles import OWNER_NAME, Identity, PermissionRefused, Role
-from kashop_desktop.services import operators
+from kashop_desktop.services import operators, state_check
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.store.models import AuditEvent
 
@@ -36,7 +36,9 @@ def test_a_viewer_becomes_a_clerk_with_a_limit_in_one_change_logged_as_the_cli_l
     assert (changed.role, changed.approve_limit_fen) == (Role.CLERK, 30_00)
     assert (_view(desk, "阿May").role, _view(desk, "阿May").approve_limit_fen) == (Role.CLERK, 30_00)
     assert _logged(desk, before) == [(OWNER_NAME, "operator_role", "阿May", '{"role": "clerk"}'),
-                                     (OWNER_NAME, "operator_limit", "阿May", '{"approve_limit": "30.00"}')]
+                                     (OWNER_NAME, "operator_limit", "阿May",
+                                      '{"approve_limit": "30.00", "approve_limit_fen": 3000}')]
+    assert state_check.disagreements(desk.db.connection()) == []  # check replays the role and the limit
 
 
 def test_a_refused_change_changes_nothing(desk: Desk) -> None:
