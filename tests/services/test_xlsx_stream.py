@@ -166,3 +166,36 @@ def test_a_disk_that_refuses_mid_way_leaves_no_file_and_says_so(desk: Desk, tmp_
     assert refused.value.code == "file_unwritable" and "the disk is full" in str(refused.value)
     assert list(folder.iterdir()) == []
     assert not [t for t in __import__("threading").enumerate() if t.name.startswith("kashop-xlsx")]
+
+
+def test_a_sheet_is_finished_before_the_next_however_far_behind_the_compressing_thread_is(
+        desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compressing thread held back until the rows have moved on to the second sheet: the
+    first sheet is still finished (its end, then the next sheet), in order."""
+    import threading
+
+    for i in range(15):
+        order(desk, "paid", paid_fen=100 + i)
+    monkeypatch.setattr(xlsx_stream, "SHEET_ROWS", 11)
+    monkeypatch.setattr(xlsx_stream, "PENDING", 1000)  # nothing waits for the thread
+    moved_on = threading.Event()
+    sheets_begun: list[int] = []
+    next_sheet, step = xlsx_stream.XlsxStreamWriter._next_sheet, xlsx_stream.XlsxStreamWriter._step
+
+    def begin(self: Any) -> None:
+        next_sheet(self)
+        sheets_begun.append(1)
+        if len(sheets_begun) == 2:
+            moved_on.set()
+
+    def held_back(self: Any, item: Any) -> None:
+        assert moved_on.wait(10)  # the thread starts only once the rows are on the second sheet
+        step(self, item)
+
+    monkeypatch.setattr(xlsx_stream.XlsxStreamWriter, "_next_sheet", begin)
+    monkeypatch.setattr(xlsx_stream.XlsxStreamWriter, "_step", held_back)
+    out = tmp_path / "two.xlsx"
+    exports.export_orders(desk, OrderFilter(), out, "xlsx")
+    book = openpyxl.load_workbook(out, read_only=True)
+    assert [len(list(s.iter_rows())) for s in book.worksheets] == [11, 6]
+    book.close()

@@ -217,7 +217,7 @@ class XlsxStreamWriter:
             self._send(xml.encode())
 
     def _next_sheet(self) -> None:
-        if self._entry is not None:
+        if self._written:  # the sheet before is finished first (its entry is the compressing thread's)
             self._send(self._shape.tail.encode())
             self._send(None)
         index = len(self._written)
