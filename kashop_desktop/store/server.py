@@ -150,7 +150,8 @@ class SqliteStyleConnection:
             cursor = self._db.cursor()
             sql, params = _adapt(sql, params)
             cursor.execute(sql, params or None)
-        self.total_changes += max(cursor.rowcount, 0)
+        if cursor.description is None:  # rows written (a SELECT's rowcount is the rows it read)
+            self.total_changes += max(cursor.rowcount, 0)
         return cursor
 
     def executemany(self, sql: str, rows: Any) -> Any:
