@@ -38,6 +38,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     def body(desk: Any) -> int:
+        demo.refuse_a_server(desk)
         vault = demo.ensure_demo_secrets(desk)  # the demo's 卡密 are sealed under a key in the secret store
         wanted = DEFAULT_ORDERS if args.orders is None else args.orders
         added = demo.build(desk, wanted)

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain.clock import to_epoch
+from ..domain.errors import DomainError
 from ..domain.order import ReasonCode
 from ..domain.roles import Right
 from ..domain.states import OrderStatus
@@ -107,10 +108,22 @@ def ensure_demo_secrets(desk: Desk) -> str | None:
     return None
 
 
+def refuse_a_server(desk: Desk) -> None:
+    """Raise DomainError ``demo_on_server`` when ``desk`` is on a server store (see ``build``)."""
+    if desk.db_url is not None:
+        raise DomainError("demo_on_server", "演示店铺只建在本机数据文件上：先不加 --db 建好，再用 "
+                          "kashop-desktop store migrate --to postgresql://… 迁移到服务器；服务器上什么都没有写",
+                          "the demo shop is built on the data file only: build it without --db, then move it with "
+                          "kashop-desktop store migrate --to postgresql://...; nothing was written on the server")
+
+
 def build(desk: Desk, orders: int = 2000, *, seed: int = 7, with_events: bool = True,
           settle: bool = True) -> dict[str, int]:
-    """Create the demo shop in ``desk``. Returns what was added."""
+    """Create the demo shop in ``desk``. Returns what was added. Raises DomainError
+    ``demo_on_server`` on a server store: the demo's generator writes through SQLite's bulk path,
+    so the demo is built on the data file and moved with ``store migrate --to``."""
     desk.require(Right.DEMO)
+    refuse_a_server(desk)
     added = {"products": 0, "orders": 0, "requests": 0, "refunds": 0}
     if _built(orders):
         return added  # a relaunch: three reads, no write transaction, nothing to add

@@ -3,7 +3,10 @@ nothing, the password kept out of messages, and two desks taking turns on one sh
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -288,3 +291,18 @@ def test_the_report_triggers_keep_the_sums_through_cancels_restores_and_answers(
     assert check(desk).report_tables_wrong == ["report_sales"]
     assert rebuild_reports(desk) == ["report_sales"]
     assert check(desk).report_tables_wrong == []
+
+
+def test_the_demo_on_a_server_store_is_refused_saying_what_to_do(pg_cluster: PrivateCluster, pg_template: str,
+                                                                 tmp_path: Path) -> None:
+    """The demo's generator writes through SQLite's bulk path: on a server it is refused with the
+    way there (build it on the file, then store migrate), exit 1, and nothing is written."""
+    url = pg_cluster.new_database(template=pg_template)
+    out = subprocess.run([sys.executable, "-m", "kashop_desktop", "demo", "--no-gui", "--orders", "50",
+                          "--data-dir", str(tmp_path / "pc"), "--db", url], capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "KASHOP_SECRETS": "vault"}, check=False)
+    assert out.returncode == 1, out.stderr
+    assert "store migrate --to" in out.stderr and "Traceback" not in out.stderr + out.stdout
+    with psycopg.connect(url) as con:
+        assert con.execute("SELECT COUNT(*) FROM orders").fetchone()[0] == 0
+        assert con.execute("SELECT COUNT(*) FROM product").fetchone()[0] == 0
