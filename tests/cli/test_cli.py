@@ -14,6 +14,8 @@ import pytest
 
 from kashop_desktop.domain.clock import SHOP_TZ
 
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
+
 HEADER = "order_no,created_at,product,product_type,paid_amount,status,paid_at,channel,gateway,gateway_trade_no,buyer"
 
 
@@ -198,6 +200,7 @@ def test_gateways_kinds_list_every_builtin(cli: Cli) -> None:
     assert {"wallet", "sandbox", "epay_v1", "epay_v2", "alipay", "wechatpay_v3"} <= kinds
 
 
+@pytest.mark.sqlite_only(reason="the demo is built on the data file only (on a server it is refused: tests/server)")
 def test_demo_is_idempotent_and_check_passes(cli: Cli) -> None:
     cli("demo", "--no-gui", "--orders", "300")
     total = cli.json("orders", "list", "--limit", "1")["total"]
@@ -207,6 +210,7 @@ def test_demo_is_idempotent_and_check_passes(cli: Cli) -> None:
     assert Path(cli("backup").stdout.strip()).exists()
 
 
+@pytest.mark.sqlite_only(reason="the demo is built on the data file only (on a server it is refused: tests/server)")
 def test_demo_with_fakes_sends_real_signed_refunds(cli: Cli) -> None:
     proc = cli("demo", "--no-gui", "--with-fakes", "--orders", "100")
     assert "refunds sent: succeeded=" in proc.stdout

@@ -7,9 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from kashop_desktop.services import maintenance
 
 from .test_cli import Cli, cli, shop  # noqa: F401  (the fixtures)
+
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
 
 
 def test_resolve_gateway_verified_is_refused_for_a_refund_the_gateway_refused(shop: Cli) -> None:  # noqa: F811
@@ -42,6 +46,7 @@ def test_mark_paid_on_an_account_trade_no_is_refused_for_an_order_without_one(sh
     assert "T-NEW" in other.stderr
 
 
+@pytest.mark.sqlite_only(reason="SQLite by nature: restores a backup of the data file")
 def test_restore_names_refunds_sent_since_and_needs_yes(shop: Cli, data_dir: Path) -> None:  # noqa: F811
     backup = Path(shop.json("backup")["path"])
     shop.json("requests", "open", "P1", "--reason", "mistaken")

@@ -17,6 +17,8 @@ from kashop_desktop.store.models import GatewayAccount, Order
 from ..services.helpers import order
 from .test_cli import Cli
 
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
+
 
 @pytest.fixture
 def alipay(desk: Desk) -> Iterator[tuple[Any, int]]:

@@ -22,6 +22,8 @@ from kashop_desktop.store.models import CardCode, Order
 from ..services.helpers import product
 from .test_cli import Cli
 
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
+
 PRODUCT = "王者荣耀点券 680点"
 
 
