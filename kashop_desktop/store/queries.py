@@ -215,7 +215,7 @@ def _within(db: SqliteDatabase, flt: OrderFilter, most: int) -> bool:
     if not (bare.date_from or bare.date_to or bare.product_type) and bare.status != REFUNDING:
         return count(db, bare) <= most
     walk, params = _walk_sql(db, bare)
-    return int(db.execute_sql(f"SELECT COUNT(*) FROM ({walk})", [*params, most + 1]).fetchone()[0]) <= most
+    return int(db.execute_sql(f"SELECT COUNT(*) FROM ({walk}) AS w", [*params, most + 1]).fetchone()[0]) <= most
 
 
 def count(db: SqliteDatabase, flt: OrderFilter) -> int:

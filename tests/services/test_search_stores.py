@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from kashop_desktop.domain.clock import to_epoch
 from kashop_desktop.services import views
 from kashop_desktop.services.desk import Desk
-from kashop_desktop.store import search
+from kashop_desktop.store import queries, search
 from kashop_desktop.store.models import Order
 from kashop_desktop.store.queries import OrderFilter
 
@@ -51,3 +52,19 @@ def test_an_all_digit_trade_no_prefix_matching_many_is_walked_in_its_window(desk
     found = [r.order_no for r in views.order_page(desk, OrderFilter(search="202611"), 50)]
     assert sorted(found) == sorted([*paid, by_buyer])
     assert views.count_orders(desk, OrderFilter(search="202611")) == len(paid) + 1
+
+
+def test_a_busy_search_in_a_date_range_gives_the_same_first_page_when_the_walk_gives_up(
+        desk: Desk, small_cap: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first look walks the tab for a search's matches and, when its budget runs out before
+    the page is full, counts the dated tab to choose the plain read instead (``queries.first_page``)."""
+    monkeypatch.setattr(queries, "WALK_FROM", 1)
+    monkeypatch.setattr(queries, "WALK_BUDGET", 2)
+    bobs = [order(desk, buyer=f"bob{i}@example.com") for i in range(4)]
+    for i in range(3):
+        order(desk, buyer=f"carol{i}@example.cn")
+    now = to_epoch(desk.now())
+    flt = OrderFilter(search="bob", date_from=now - 86_400, date_to=now + 60)
+    search.forget()
+    ids = sorted((o.id for o in Order.select().where(Order.order_no.in_(bobs))), reverse=True)  # one minute: by id
+    assert [r[0] for r in queries.first_page(desk.db, flt, 3)] == ids[:3]
