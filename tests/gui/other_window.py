@@ -9,7 +9,7 @@ SHOT.png (``shot``), then cancels CANCEL_NO itself (as the owner would from its 
 prints ``wrote <epoch s>``; it closes after a line on its standard input. ``--first``: the other
 way round: after ``ready`` it waits for a line on its standard input, cancels CANCEL_NO
 (``wrote``), then waits for another desk to cancel WATCH_NO (``seen``, ``shot``). Nothing
-happening for 30 s is exit 1.
+happening for 60 s is exit 1.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from kashop_desktop.gui.qt import QSettings
 from kashop_desktop.services import requests, views
 from kashop_desktop.services.desk import Desk
 
-WAIT_S = 30.0
+WAIT_S = 60.0
 
 
 async def until(test: Callable[[], bool], what: str) -> None:
@@ -76,6 +76,7 @@ async def act(window: MainWindow, ctx: DeskContext, watch_no: str, cancel_no: st
     stdin = asyncio.get_running_loop().run_in_executor
     await until(lambda: page.model.rowCount() > 0, "the first page")
     await show(window, ctx, watch_no, None, "the order")
+    await until(lambda: window.store_watch.version is not None, "the window listening for other desks")
     say("ready")
     if first:
         await stdin(None, sys.stdin.readline)

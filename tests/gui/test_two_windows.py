@@ -82,6 +82,7 @@ def test_two_windows_on_one_server_see_each_others_change(qtbot: Any, ctx: Any, 
     settle(qtbot, page)
     assert page.select_order(views.order_detail(ctx.desk, theirs).id)
     qtbot.waitUntil(lambda: _status(window, theirs) == "pending_payment", timeout=5000)
+    qtbot.waitUntil(lambda: window.store_watch.version is not None, timeout=10_000)  # listening for other desks
     (tmp_path / "pc2").mkdir()
     env = {**os.environ, "KASHOP_DB_URL": server_url, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
     other = subprocess.Popen([sys.executable, str(ROOT / "tests/gui/other_window.py"), str(tmp_path / "pc2"), mine,
@@ -94,7 +95,7 @@ def test_two_windows_on_one_server_see_each_others_change(qtbot: Any, ctx: Any, 
         seen_there = float(_line(other, "seen").split()[1])  # the other window showed it
         _line(other, "shot")
         written_there = float(_line(other, "wrote").split()[1])  # and cancelled the other order
-        qtbot.waitUntil(lambda: _status(window, theirs) == "cancelled", timeout=10_000)
+        qtbot.waitUntil(lambda: _status(window, theirs) == "cancelled", timeout=30_000)
         seen_here = time.time()
         assert page.tab_count("cancelled") == 2 and page.tab_count("pending_payment") == 0
         assert seen_there >= written - 1 and seen_here >= written_there

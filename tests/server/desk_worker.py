@@ -46,8 +46,9 @@ class DeskRun:
             self.told["approved"].append(rid)
 
     def deliver(self) -> None:
+        asked = CancelRequest.select(CancelRequest.order)  # those wait for the owner's answer
         paid = [o.order_no for o in Order.select(Order.order_no).where(
-            (Order.status == "paid") & Order.delivered_at.is_null()).order_by(Order.id).limit(20)]
+            (Order.status == "paid") & Order.delivered_at.is_null() & Order.id.not_in(asked)).order_by(Order.id).limit(20)]
         if paid:
             no = self.rng.choice(paid)
             if ops.deliver(self.desk, no).order_ids:
