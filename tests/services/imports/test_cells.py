@@ -21,6 +21,8 @@ from kashop_desktop.services.imports.cells import (
     read_time,
 )
 
+pytestmark = pytest.mark.sqlite_only(reason="CI time: how a file is read (encodings, Excel cells, refusals) is the same on either store; the import's writes run on both in test_window_hooks, test_importfix and test_newcomer")
+
 AT_0905 = to_epoch(datetime(2026, 11, 18, 9, 5, tzinfo=SHOP_TZ))
 AT_1505 = to_epoch(datetime(2026, 11, 18, 15, 5, tzinfo=SHOP_TZ))
 

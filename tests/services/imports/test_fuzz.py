@@ -25,6 +25,8 @@ from kashop_desktop.services.maintenance import check
 from .corpus import HEADER, NASTY, generate
 from .files import write_xlsx
 
+pytestmark = pytest.mark.sqlite_only(reason="CI time: how a file is read (encodings, Excel cells, refusals) is the same on either store; the import's writes run on both in test_window_hooks, test_importfix and test_newcomer")
+
 _ROW_OF = re.compile(r"^F(\d{3})R(\d{5})$")
 
 
