@@ -173,16 +173,19 @@ def _authorize_restore(args: argparse.Namespace) -> str:
 def cmd_restore(args: argparse.Namespace) -> int:
     """Put a backup back (no desk is opened first: the current file may be damaged)."""
     from .. import paths
-    from ..services.maintenance import restore
+    from ..services.maintenance import restore, server_restore_refusal
+    from ..store.server import env_url
 
+    refusal = server_restore_refusal(getattr(args, "db", None) or env_url())
+    if refusal is not None:
+        raise refusal
     who = _authorize_restore(args)
     report = restore(paths.data_dir(getattr(args, "data_dir", None)), args.backup, confirmed=args.yes, operator=who)
     if args.json:
         print_json({"restored_from": str(report.restored_from), "schema_version": report.schema_version,
                     "set_aside": str(report.set_aside) if report.set_aside else None})
-    elif zh(args):
-        print(f"已从 {report.restored_from} 恢复。" + (f"原数据文件已移到 {report.set_aside}" if report.set_aside else ""))
     else:
-        print(f"restored from {report.restored_from}." + (f" The previous data file is now {report.set_aside}"
-                                                          if report.set_aside else ""))
+        print(f"已从 {report.restored_from} 恢复。" + (f"原数据文件已移到 {report.set_aside}" if report.set_aside else "")
+              + f"\nrestored from {report.restored_from}."
+              + (f" The previous data file is now {report.set_aside}" if report.set_aside else ""))
     return EXIT_OK

@@ -23,15 +23,38 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "目标库：postgresql://用户@主机/库名（密码写在地址里或用 PGPASSWORD / .pgpass）",
         "the target: postgresql://user@host/dbname (the password in the URL or from PGPASSWORD / .pgpass)"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
+    u = add_command(verbs, common, "unmark-moved", cmd_unmark_moved, T(
+        "迁移后数据文件被标记为“已移到服务器”、不再使用；这个命令去掉标记，把文件当作店铺再用（服务器上之后的订单不在里面）",
+        "store migrate marks the data file as moved to the server and the desk no longer uses it; this takes the "
+        "mark away so the file is a shop again (the server's orders since the move are not in it)"))
+    u.add_argument("--json", action="store_true", help=JSON_HELP)
+
+
+def cmd_unmark_moved(args: argparse.Namespace) -> int:
+    from ..services.store_move import unmark_moved
+
+    mark = unmark_moved(getattr(args, "data_dir", None))
+    if args.json:
+        print_json({"was_moved_to": mark.get("to") if mark else None})
+    elif mark is None:
+        print("数据文件没有“已移走”标记，无需改动。\nthe data file was not marked as moved; nothing changed.")
+    else:
+        print(f"已去掉标记：数据文件又是一个店铺了（它不含 {mark.get('to')} 上迁移之后的订单）。\n"
+              f"the mark is gone: the data file is a shop again (without the orders taken on {mark.get('to')} "
+              "since the move).")
+    return EXIT_OK
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from ..services.store_move import migrate_to_server
-    from ..store.server import redact, url_problem
+    from ..services.store_move import migrate_to_server, server_source_refusal
+    from ..store.server import env_url, redact, url_problem
 
     problem = url_problem(args.to)
     if problem is not None:
         raise UsageError(f"--to：{problem[0]}\n--to: {problem[1]}")
+    refusal = server_source_refusal(getattr(args, "db", None) or env_url())
+    if refusal is not None:
+        raise refusal
 
     def progress(table: str, rows: int) -> None:
         if not args.json and rows % 100_000 == 0:

@@ -216,6 +216,24 @@ def refunds_since_error(lost: list[RefundSince], *, command_line: bool = True) -
         + (" (--yes on the command line)" if command_line else ""))
 
 
+def server_restore_refusal(url: str | None) -> DomainError | None:
+    """The refusal for restoring a backup file while the shop is on the server ``url`` (``--db``,
+    KASHOP_DB_URL): a backup file would only replace the data folder's file, which is not the
+    shop; the server's shop comes back from the server's backups (pg_restore). None off a server."""
+    if url is None:
+        return None
+    from ..store.server import redact
+
+    where = redact(url)
+    return DomainError(
+        "server_restore",
+        f"店铺在数据库服务器上（{where}）：备份文件恢复不到服务器上，本程序只恢复数据文件。没有恢复，什么都没有改动；"
+        "请用服务器的备份，例如 pg_restore --clean -d 库名 备份文件。",
+        f"the shop is on a database server ({where}): a backup file cannot be restored onto it, the desk restores "
+        "data files only. Not restored, nothing was changed; use the server's backups, e.g. "
+        "pg_restore --clean -d DBNAME BACKUP_FILE.")
+
+
 def restore_refusal(data_dir: Path, backup_file: Path) -> DomainError | None:
     """Why ``backup_file`` can never be restored over this shop (its card codes are sealed under
     another key: another shop's backup, every code would fail), or None."""

@@ -41,6 +41,7 @@ from . import (
     codes6,
     codes13,
     health,
+    moved,
     pg_schema,
     rekey,
     report_tables,
@@ -246,6 +247,10 @@ class StoreDatabase(SqliteDatabase):
     """
 
     operator: str = ""
+    #: Whether a write transaction first looks for the moved mark (store.moved): set once the
+    #: store is open and migrated (the setting table exists), so a desk that was open while the
+    #: shop moved to a server writes nothing more into the old file.
+    guard_moved: bool = False
     #: Called with the connection just before each write transaction commits, inside it (the desk
     #: anchors the log's chains there: services.chain_anchor); None: nothing.
     before_commit: Callable[[Any], None] | None = None
@@ -259,12 +264,21 @@ class StoreDatabase(SqliteDatabase):
         for attempt in range(1, BUSY_ATTEMPTS + 1):
             try:
                 super().begin(lock_type or "IMMEDIATE")
+                self._refuse_if_moved()
                 return
             except OperationalError as exc:
                 if not is_busy(exc):
                     raise
                 log.warning("store busy after %d ms (attempt %d of %d)", BUSY_TIMEOUT_MS, attempt, BUSY_ATTEMPTS)
         raise busy_error()
+
+    def _refuse_if_moved(self) -> None:
+        if not self.guard_moved:
+            return
+        mark = moved.found(self)
+        if mark is not None:
+            self.execute_sql("ROLLBACK")
+            raise moved.refusal(Path(self.database), mark)
 
 
 def schema_version(path: Path) -> int:
@@ -405,7 +419,8 @@ def open_store(path: Path, *, backups: Path | None = None,
     """Open (creating or migrating) the store at `path` and bind the models to it.
 
     ``sealer`` gives migration 6 the card-code cipher; it is called only when the store holds
-    codes in clear. Raises StoreUnusable (damaged, empty, newer schema; nothing written),
+    codes in clear. Raises StoreUnusable (damaged, empty, newer schema; nothing written;
+    ``store_moved`` for a file whose shop moved to a server, store.moved),
     StoreBusy, or what ``sealer`` raises (a locked vault: DomainError vault_locked).
     """
     global _sealer_factory
@@ -431,6 +446,10 @@ def open_store(path: Path, *, backups: Path | None = None,
         bulkload.finish_abandoned(db, path)
         if version < 6:
             _forget_clear_codes(db)
+        mark = moved.found(db)
+        if mark is not None:
+            raise moved.refusal(path, mark)
+        db.guard_moved = True
     except Exception as exc:
         if db is not None:
             db.close()

@@ -1,10 +1,12 @@
 """``store migrate --to``: a shop moved from its SQLite file to a PostgreSQL server, verified,
-the file untouched; a target that holds a shop or someone else's tables refused."""
+the file's shop untouched and the file marked as moved (refused from then on, taken back only
+on purpose); a target that holds a shop or someone else's tables refused."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -12,7 +14,8 @@ import psycopg
 import pytest
 
 from kashop_desktop.cli import main
-from kashop_desktop.cli.output import EXIT_OK, EXIT_STORE, EXIT_USAGE
+from kashop_desktop.cli.output import EXIT_OK, EXIT_REFUSED, EXIT_STORE, EXIT_USAGE
+from kashop_desktop.domain.errors import StoreUnusable
 from kashop_desktop.services import demo
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.store.models import Order
@@ -21,8 +24,8 @@ from tests.services.helpers import order
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo shop in a SQLite file (built once for the module; each test only reads it)."""
+def demo_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo shop in a SQLite file (built once for the module)."""
     data_dir = tmp_path_factory.mktemp("demo") / "data"
     desk = Desk.open(data_dir)
     demo.build(desk, 300)
@@ -30,8 +33,28 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data_dir
 
 
+@pytest.fixture
+def demo_dir(demo_built: Path, tmp_path: Path) -> Path:
+    """The test's own copy of the demo shop's folder (a migration marks the file it moved)."""
+    return Path(shutil.copytree(demo_built, tmp_path / "data"))
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _shop_rows(path: Path) -> str:
+    """A digest of every table's rows in the data file except the settings (where the mark goes)."""
+    con = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                                            "'sqlite_%' AND name NOT LIKE 'orders_fts%' AND name != 'setting' "
+                                            "ORDER BY name")]
+        rows = [repr(con.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall()) for t in tables]
+        settings = con.execute("SELECT key, value FROM setting WHERE key != 'moved_to_server' ORDER BY key").fetchall()
+    finally:
+        con.close()
+    return hashlib.sha256((repr(rows) + repr(settings)).encode()).hexdigest()
 
 
 def _sums(rows: list[tuple[object, ...]]) -> list[int]:
@@ -44,22 +67,23 @@ MONEY = "COUNT(*), SUM(paid_fen), SUM(refunded_fen), SUM(refund_pending_fen), SU
 INDEXES = "SELECT indexname, tablename FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1"
 
 
-def test_the_demo_shop_moves_whole_and_the_file_is_left_as_it_was(pg_cluster: PrivateCluster, demo_dir: Path,
+def test_the_demo_shop_moves_whole_and_the_files_shop_is_left_as_it_was(pg_cluster: PrivateCluster, demo_dir: Path,
                                                                   pg_template: str,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     shop = demo_dir / "kashop.sqlite3"
-    before = _digest(shop)
+    before = _shop_rows(shop)
     url = pg_cluster.new_database()
     assert main(["store", "migrate", "--to", url, "--data-dir", str(demo_dir), "--json"]) == EXIT_OK
     out = json.loads(capsys.readouterr().out)
     assert PASSWORD not in json.dumps(out) and out["to"].count("***") == 1
-    assert _digest(shop) == before
+    assert _shop_rows(shop) == before
     lite = sqlite3.connect(shop)
     tables = {t["table"]: t for t in out["tables"]}
     with psycopg.connect(url) as con:
         for table in ("orders", "refund", "cancel_request", "order_event", "card_code", "buyer", "setting",
                       "status_count", "report_sales", "report_cancels", "report_answers"):
             (n,) = lite.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+            n -= table == "setting"  # the file's moved mark, written after the server committed
             assert con.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == (n,) and tables[table]["rows"] == n
         assert _sums(con.execute(f"SELECT {MONEY} FROM orders").fetchall()) == _sums(
             lite.execute(f"SELECT {MONEY} FROM orders").fetchall())
@@ -69,6 +93,9 @@ def test_the_demo_shop_moves_whole_and_the_file_is_left_as_it_was(pg_cluster: Pr
         assert con.execute("SELECT value FROM setting WHERE key = 'store_id'").fetchone() == lite.execute(
             "SELECT value FROM setting WHERE key = 'store_id'").fetchone()
         indexes = con.execute(INDEXES).fetchall()  # dropped for the copy, every one built again
+        assert con.execute("SELECT 1 FROM setting WHERE key = 'moved_to_server'").fetchone() is None
+    mark = json.loads(lite.execute("SELECT value FROM setting WHERE key = 'moved_to_server'").fetchone()[0])
+    assert mark["to"] == out["to"]
     with psycopg.connect(pg_cluster.url(pg_template)) as fresh:
         assert indexes == fresh.execute(INDEXES).fetchall()
     (last_id,) = lite.execute("SELECT MAX(id) FROM orders").fetchone()
@@ -89,6 +116,7 @@ def test_a_target_that_already_holds_a_shop_is_refused_and_kept(pg_cluster: Priv
     capsys.readouterr()
     with psycopg.connect(url) as con:
         (orders,) = con.execute("SELECT COUNT(*) FROM orders").fetchone()
+    assert main(["store", "unmark-moved", "--data-dir", str(demo_dir)]) == EXIT_OK  # the file a shop again
     assert main(["store", "migrate", "--to", url, "--data-dir", str(demo_dir)]) == EXIT_STORE
     err = capsys.readouterr().err
     assert "已经有一个店铺" in err and "already holds a shop" in err and "Traceback" not in err
@@ -112,3 +140,60 @@ def test_a_database_with_other_tables_or_a_bad_url_is_refused(pg_cluster: Privat
     assert main(["store", "migrate", "--to", "sqlite:///x", "--data-dir", str(demo_dir)]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert "postgresql://" in err and "Traceback" not in err
+
+
+def test_a_moved_file_is_refused_naming_the_server_until_taken_back(pg_cluster: PrivateCluster, demo_dir: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    shop = demo_dir / "kashop.sqlite3"
+    open_before = Desk.open(demo_dir)  # a window left open on the file while the shop moves
+    url = pg_cluster.new_database()
+    try:
+        assert main(["store", "migrate", "--to", url, "--data-dir", str(demo_dir)]) == EXIT_OK
+        capsys.readouterr()
+        with pytest.raises(StoreUnusable) as refused:
+            order(open_before)  # its next write: the server sells these codes and order nos now
+        assert refused.value.code == "store_moved"
+    finally:
+        open_before.close()
+    (orders,) = sqlite3.connect(shop).execute("SELECT COUNT(*) FROM orders").fetchone()
+    with pytest.raises(StoreUnusable) as refused:
+        Desk.open(demo_dir)
+    assert refused.value.code == "store_moved"
+    for argv in (["orders", "list"], ["products", "list"], ["store", "migrate", "--to", pg_cluster.new_database()]):
+        assert main([*argv, "--data-dir", str(demo_dir)]) == EXIT_STORE
+        err = capsys.readouterr().err
+        assert "PostgreSQL" in err and url.split("@")[-1] in err and PASSWORD not in err
+        assert "KASHOP_DB_URL" in err and "--db" in err and "store unmark-moved" in err and "Traceback" not in err
+    assert sqlite3.connect(shop).execute("SELECT COUNT(*) FROM orders").fetchone() == (orders,)
+    # The owner takes the file back on purpose: it is a shop again.
+    assert main(["store", "unmark-moved", "--data-dir", str(demo_dir)]) == EXIT_OK
+    assert url.split("@")[-1] in capsys.readouterr().out
+    desk = Desk.open(demo_dir)
+    try:
+        order(desk, paid_minutes_ago=5)
+    finally:
+        desk.close()
+    assert sqlite3.connect(shop).execute("SELECT COUNT(*) FROM orders").fetchone() == (orders + 1,)
+
+
+def test_migrate_and_restore_on_a_desk_that_is_on_a_server_are_refused(
+        pg_cluster: PrivateCluster, demo_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    url = pg_cluster.new_database()
+    assert main(["store", "migrate", "--to", url, "--data-dir", str(demo_dir)]) == EXIT_OK
+    capsys.readouterr()
+    target = pg_cluster.new_database()
+    backup = next((demo_dir / "backups").glob("*.sqlite3"), None) or demo_dir / "kashop.sqlite3"
+    fresh = demo_dir.parent / "deskD"
+    for argv in (["store", "migrate", "--to", target], ["restore", str(backup), "--yes"]):
+        assert main([*argv, "--data-dir", str(fresh), "--db", url]) == EXIT_REFUSED
+        err = capsys.readouterr().err
+        assert url.split("@")[-1] in err and PASSWORD not in err and "Traceback" not in err
+        assert "pg_dump" in err or "pg_restore" in err
+        monkeypatch.setenv("KASHOP_DB_URL", url)
+        assert main([*argv, "--data-dir", str(fresh)]) == EXIT_REFUSED
+        assert "pg_" in capsys.readouterr().err
+        monkeypatch.delenv("KASHOP_DB_URL")
+    assert not (fresh / "kashop.sqlite3").exists() and not (fresh / "set-aside").exists()  # nothing restored here
+    with psycopg.connect(target) as con:
+        assert con.execute("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'").fetchone() == (0,)
