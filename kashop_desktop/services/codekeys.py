@@ -108,13 +108,20 @@ def key_wrong() -> DomainError:
 
 
 def key_missing() -> DomainError:
+    """The shop holds sealed 卡密 but this PC's secret store has no key for them: on the PC that
+    sealed them the secret store was changed; on another PC of a server store the key was never
+    brought over (the key lives with the secrets of each PC, not in the shop)."""
     return DomainError(
         "code_key_missing",
-        "数据文件里已有加密卡密，但密钥存放处找不到它们的密钥：不会新建密钥（那样旧卡密将无法解密）。"
-        "请换回原来的密钥存放处（系统钥匙串或数据文件夹里的 vault.json）。",
-        "the store holds sealed card codes but the secret store has no key for them; no new key is made (the "
+        "店铺里已有加密卡密，但这台电脑的密钥存放处找不到它们的密钥：不会新建密钥（那样旧卡密将无法解密）。"
+        "请换回原来的密钥存放处（系统钥匙串或数据文件夹里的 vault.json）。店铺在数据库服务器上、这是另一台电脑时："
+        "把第一台电脑数据文件夹里的 vault.json 复制到这台电脑的数据文件夹，用同一个保险箱口令"
+        "（第一台电脑用系统钥匙串时，先在那里运行 gateways secrets --use vault）。",
+        "the shop holds sealed card codes but this PC's secret store has no key for them; no new key is made (the "
         "old codes could never be opened again). Use the secret store that holds it (the OS keyring, or the "
-        "data folder's vault.json).")
+        "data folder's vault.json). On another PC of a shop on a database server: copy vault.json from the first "
+        "PC's data folder into this PC's and use the same vault passphrase (if the first PC keeps its keys in the "
+        "OS keyring, run gateways secrets --use vault there first).")
 
 
 def sealed_sample(db: Any, limit: int = 3) -> list[str]:

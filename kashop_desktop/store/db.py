@@ -224,13 +224,18 @@ def is_busy(exc: BaseException) -> bool:
         word in str(exc).lower() for word in ("locked", "busy"))
 
 
-def busy_error() -> StoreBusy:
-    """StoreBusy saying how long it waited in all and that it tried BUSY_ATTEMPTS times."""
+def busy_error(server: str | None = None) -> StoreBusy:
+    """StoreBusy saying how long it waited in all and that it tried BUSY_ATTEMPTS times; with
+    ``server`` (a server store's URL without its password) it names the shop on that server,
+    whose write lock another desk held, instead of the data file."""
     each, total = _seconds(BUSY_TIMEOUT_MS), _seconds(BUSY_TIMEOUT_MS * BUSY_ATTEMPTS)
+    what_zh = f"数据库服务器 {server} 上的店铺正被另一台电脑或程序占用" if server else "数据文件正被另一个程序占用"
+    what_en = f"the shop on the database server {server} is busy: another desk or process" if server else (
+        "the store is busy: another process")
     return StoreBusy(
-        f"数据文件正被另一个程序占用（例如正在导入订单或发送退款）：试了 {BUSY_ATTEMPTS} 次，每次等 {each} 秒，"
+        f"{what_zh}（例如正在导入订单或发送退款）：试了 {BUSY_ATTEMPTS} 次，每次等 {each} 秒，"
         f"共 {total} 秒仍未轮到；什么都没有改动，请稍后再试。",
-        f"the store is busy: another process (an import, a refund send) held it; tried {BUSY_ATTEMPTS} times, "
+        f"{what_en} (an import, a refund send) held it; tried {BUSY_ATTEMPTS} times, "
         f"waiting {each} s each ({total} s in all); nothing was changed, try again in a moment.")
 
 

@@ -36,7 +36,6 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import peewee
 from peewee import InterfaceError, OperationalError, PostgresqlDatabase
@@ -44,11 +43,11 @@ from peewee import InterfaceError, OperationalError, PostgresqlDatabase
 from ..domain.errors import StoreError, StoreUnusable
 from . import codes6, pg_driver
 from .models import database
+from .pg_url import SCHEMES, redact, url_problem
 
 log = logging.getLogger(__name__)
 
 URL_ENV = "KASHOP_DB_URL"
-SCHEMES = ("postgresql://", "postgres://")
 #: The key of the shop's write lock (any constant: each shop is its own database).
 WRITE_LOCK_KEY = 0x6B6173686F70  # "kashop"
 #: Seconds a connection attempt waits for the server before the store is called unreachable.
@@ -59,38 +58,6 @@ VERSION_TABLE = "kashop_schema"
 def is_server_url(text: str | None) -> bool:
     """Whether ``text`` names a PostgreSQL server store (``postgresql://`` or ``postgres://``)."""
     return bool(text) and str(text).strip().lower().startswith(SCHEMES)
-
-
-def redact(url: str) -> str:
-    """The URL without its password (``postgresql://kashop:***@host/shop``), for messages and logs;
-    a ``password=`` query parameter is masked too."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        user, _, host = netloc.rpartition("@")
-        if ":" in user:
-            user = user.split(":", 1)[0] + ":***"
-        netloc = f"{user}@{host}"
-    query = re.sub(r"(?i)(password=)[^&]*", r"\1***", parts.query)
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def url_problem(url: str) -> tuple[str, str] | None:
-    """(zh, en) when ``url`` is not a usable PostgreSQL URL (no database named, another scheme),
-    else None; the command line refuses it with exit 2."""
-    if not is_server_url(url):
-        return (f"数据库地址 {redact(url)} 无效：应以 postgresql:// 开头，例如 postgresql://用户@主机/店铺库",
-                f"the database URL {redact(url)} is not valid: it must start with postgresql://, "
-                "e.g. postgresql://user@host/shopdb")
-    parts = urlsplit(url.strip())
-    if not parts.path.strip("/"):
-        return (f"数据库地址 {redact(url)} 没有写数据库名（…/店铺库）",
-                f"the database URL {redact(url)} names no database (…/shopdb)")
-    try:
-        parts.port  # noqa: B018  (a port that is not a number raises here)
-    except ValueError:
-        return (f"数据库地址 {redact(url)} 的端口不是数字", f"the port in the database URL {redact(url)} is not a number")
-    return None
 
 
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -324,7 +291,7 @@ class ServerDatabase(PostgresqlDatabase):
                             self.busy_attempts)
         from .db import busy_error
 
-        raise busy_error()
+        raise busy_error(redact(self.url))
 
 
 def _is_lock_timeout(exc: BaseException) -> bool:
@@ -368,7 +335,7 @@ def classify(exc: BaseException, url: str) -> StoreError | None:
         if _is_lock_timeout(current):
             from .db import busy_error
 
-            return busy_error()
+            return busy_error(redact(url))
         if _is_connection_error(current):
             return unreachable(url, str(current))
         nested: Any = current.args[0] if current.args else None

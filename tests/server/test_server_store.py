@@ -184,6 +184,9 @@ def test_a_desk_waiting_too_long_for_the_write_lock_gets_store_busy(server_desk:
         with pytest.raises(StoreBusy) as caught, desk.atomic():
             pass
         assert "tried 3 times" in caught.value.en
+        # It names the shop on the server (without the password), not a data file.
+        assert "数据文件" not in caught.value.zh and "database server" in caught.value.en
+        assert desk.store_label in caught.value.zh and PASSWORD not in caught.value.zh
     finally:
         release.set()
         other.join()

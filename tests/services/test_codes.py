@@ -213,6 +213,10 @@ def test_a_missing_key_is_never_replaced_by_a_new_one(desk: Desk, data_dir: Path
     with pytest.raises(DomainError) as refused:
         code_import.import_codes(desk, name, _codes(2, "NEW"))
     assert refused.value.code == "code_key_missing"
+    # On a server store this is what a second PC meets: it says to bring the first PC's vault over,
+    # never that a data file holds the codes.
+    assert "数据文件里" not in refused.value.zh and "另一台电脑" in refused.value.zh
+    assert "vault.json" in refused.value.en and "same vault passphrase" in refused.value.en
 
 
 def test_a_dispute_is_approved_voiding_the_unused_code_first(desk: Desk) -> None:

@@ -1,0 +1,106 @@
+"""A PostgreSQL server store's URL: checked before any connection, shown without its password.
+
+The URL is libpq's (PostgreSQL 15 manual, 34.1.1.2 "Connection URIs"):
+``postgresql://user[:password]@host[:port]/dbname[?param=value&...]``, ``postgres://`` being
+the same. Characters with a meaning in a URI (``@ : / # ? [ ]``) must be percent-encoded in the
+user name and password (``@`` as ``%40``); libpq itself reads an unencoded ``@`` or ``/`` in a
+password as the end of the password or the host, and connects somewhere else. The checks here
+refuse such a URL with a hint before anything connects, and also what libpq refuses to parse
+(a bad percent-encoding, an IPv6 address without its ``]``, an unknown query parameter), and an
+``sslmode`` that is not one of libpq's six values.
+"""
+
+from __future__ import annotations
+
+import re
+
+SCHEMES = ("postgresql://", "postgres://")
+#: libpq's sslmode values (PostgreSQL 15 manual, 34.1.2 "Parameter Key Words").
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+_RESERVED_IN_USERINFO = set("@/#?[]")
+
+
+def _split(url: str) -> tuple[str, str, str]:
+    """(scheme with ``://``, user information, the rest after its ``@``), the user information
+    ending at the last ``@`` (so an unencoded ``@`` in a password stays inside it); ("", "", rest)
+    without ``@``."""
+    text = url.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return "", "", text
+    userinfo, at, host = rest.rpartition("@")
+    if not at:
+        return scheme + sep, "", rest
+    return scheme + sep, userinfo, host
+
+
+def redact(url: str) -> str:
+    """The URL without its password (``postgresql://kashop:***@host/shop``), for messages and logs:
+    everything between the user name's ``:`` and the last ``@`` is masked, so a password holding
+    an unencoded ``@ / #`` is masked whole; a ``password=`` query parameter is masked too."""
+    scheme, userinfo, rest = _split(url)
+    if userinfo:
+        user, colon, _ = userinfo.partition(":")
+        text = f"{scheme}{user}{':***' if colon else ''}@{rest}"
+    else:
+        text = f"{scheme}{rest}"
+    return re.sub(r"(?i)(password=)[^&]*", r"\1***", text)
+
+
+def _unencoded_password(url: str) -> tuple[str, str] | None:
+    _, userinfo, _ = _split(url)
+    if not (_RESERVED_IN_USERINFO & set(userinfo)):
+        return None
+    where = redact(url)
+    return (f"数据库地址 {where} 的用户名或密码里有未编码的 @ / # ? [ ] 字符，本程序无法确定密码在哪里结束。"
+            "请把这些字符写成百分号编码（@ 写成 %40，: 写成 %3A，/ 写成 %2F，# 写成 %23，? 写成 %3F），"
+            "或者地址里不写密码，改用环境变量 PGPASSWORD 或 ~/.pgpass",
+            f"the user name or password in the database URL {where} holds an unencoded @ / # ? [ or ], so where the "
+            "password ends cannot be told. Percent-encode them (@ as %40, : as %3A, / as %2F, # as %23, ? as %3F), "
+            "or leave the password out of the URL and give it in PGPASSWORD or ~/.pgpass")
+
+
+def _masked(text: str, url: str) -> str:
+    """``text`` (libpq's words, which may quote the URL or a token of it) with the URL shown as
+    ``redact`` shows it and the password masked wherever it appears."""
+    _, userinfo, _ = _split(url)
+    password = userinfo.partition(":")[2]
+    text = text.replace(url.strip(), redact(url))
+    return text.replace(password, "***") if password else text
+
+
+def _libpq_problem(url: str) -> tuple[str, str] | None:
+    """What libpq refuses in ``url`` (its own English words), or a bad sslmode; None when it parses."""
+    from psycopg import ProgrammingError
+    from psycopg.conninfo import conninfo_to_dict
+
+    where = redact(url)
+    try:
+        params = conninfo_to_dict(url.strip())
+    except ProgrammingError as exc:
+        said = _masked(str(exc).strip(), url)
+        return (f"数据库地址 {where} 写得不对（百分号编码、IPv6 地址的方括号或 ? 后面的参数名）：{said}",
+                f"the database URL {where} is not valid (percent-encoding, an IPv6 address's brackets or a "
+                f"parameter name after ?): {said}")
+    mode = params.get("sslmode")
+    if mode is not None and mode not in SSLMODES:
+        return (f"数据库地址 {where} 的 sslmode={mode} 无效：应为 {' / '.join(SSLMODES)} 之一",
+                f"sslmode={mode} in the database URL {where} is not valid: use one of {', '.join(SSLMODES)}")
+    port = str(params.get("port") or "")
+    if port and not all(p.isdigit() for p in port.split(",")):
+        return (f"数据库地址 {where} 的端口不是数字", f"the port in the database URL {where} is not a number")
+    if not params.get("dbname"):
+        return (f"数据库地址 {where} 没有写数据库名（…/店铺库）", f"the database URL {where} names no database (…/shopdb)")
+    return None
+
+
+def url_problem(url: str) -> tuple[str, str] | None:
+    """(zh, en) when ``url`` is not a usable PostgreSQL URL: another scheme, a password with
+    unencoded reserved characters, what libpq cannot parse, a bad ``sslmode``, a port that is
+    not a number, no database named; else None. The command line refuses it with exit 2."""
+    if not url or not url.strip().lower().startswith(SCHEMES):
+        where = redact(url or "")
+        return (f"数据库地址 {where} 无效：应以 postgresql://（或 postgres://）开头，例如 postgresql://用户@主机/店铺库",
+                f"the database URL {where} is not valid: it must start with postgresql:// (or postgres://), "
+                "e.g. postgresql://user@host/shopdb")
+    return _unencoded_password(url) or _libpq_problem(url)
