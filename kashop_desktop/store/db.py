@@ -230,8 +230,8 @@ def busy_error(server: str | None = None) -> StoreBusy:
     whose write lock another desk held, instead of the data file."""
     each, total = _seconds(BUSY_TIMEOUT_MS), _seconds(BUSY_TIMEOUT_MS * BUSY_ATTEMPTS)
     what_zh = f"数据库服务器 {server} 上的店铺正被另一台电脑或程序占用" if server else "数据文件正被另一个程序占用"
-    what_en = f"the shop on the database server {server} is busy: another desk or process" if server else (
-        "the store is busy: another process")
+    what_en = f"the store is busy: the shop on the database server {server} was held by another desk or process" \
+        if server else "the store is busy: another process"
     return StoreBusy(
         f"{what_zh}（例如正在导入订单或发送退款）：试了 {BUSY_ATTEMPTS} 次，每次等 {each} 秒，"
         f"共 {total} 秒仍未轮到；什么都没有改动，请稍后再试。",
