@@ -181,7 +181,7 @@ def install_excepthook(log_dir: str | Path, parent_getter: Callable[[], QWidget 
     message: shown as such, logged, no crash report.
     Pass ``handler.asyncio_handler`` to ``loop.set_exception_handler`` for the qasync loop.
     """
-    handler = CrashHandler(Path(log_dir), parent_getter)
+    handler = CrashHandler(Path(log_dir), parent_getter, explain)
     sys.excepthook = handler
     threading.excepthook = handler.thread_hook
     return handler

@@ -61,8 +61,9 @@ class StoreWatch(QObject):
     async def _poll(self) -> None:
         try:
             version = await self.ctx.run(outside.data_version, self.ctx.desk)
-        except Exception:  # the next tick tries again; a crash dialog every 2 s would help no one
-            log.warning("could not look for outside changes", exc_info=True)
+        except Exception as exc:  # the next tick tries again; a crash dialog every 2 s would help no one
+            known = self.ctx.desk.explain(exc)  # a lost server or a busy file: one line, not a traceback
+            log.warning("could not look for outside changes: %s", known.en if known else exc, exc_info=known is None)
             return
         finally:
             self.polling = False
