@@ -172,6 +172,9 @@ def make_adapter(desk: Desk, account_id: int, **kw: Any) -> Any:
     cls = discover().get(acct.kind)
     if cls is None:
         raise DomainError("plugin_missing", f"找不到网关插件：{acct.kind}", f"gateway plugin not installed: {acct.kind}")
+    from .local_ledger import claim
+
+    claim(desk, acct)  # a wallet's or sandbox's books are one PC's (on a server store)
     return cls(account_config(desk, acct), **kw)
 
 

@@ -289,8 +289,9 @@ class RefundQueue(GatewayClients):
             raise  # a damaged or busy store stops the run, as it stops every command
         except (GatewayError, DomainError) as exc:
             report.not_sent.setdefault((exc.zh, exc.en), []).append(job.id)
-            if getattr(exc, "code", "") == "vault_locked":
-                # Nothing was asked or sent: the refund stays as it was, due as soon as the vault opens.
+            if getattr(exc, "code", "") in ("vault_locked", "ledger_elsewhere"):
+                # Nothing was asked or sent: the refund stays as it was, due as soon as the vault
+                # opens, or for the PC that keeps the account's books (services.local_ledger).
                 report.untouched += 1
                 return
             await self.run_db(self._settle, job, job.state if job.state != R.SENDING.value else R.UNKNOWN.value,

@@ -1,0 +1,73 @@
+"""The offline gateways' books on a shop shared by several PCs (a PostgreSQL server store).
+
+The wallet and the sandbox keep their books (refunds booked once per out_refund_no, the
+buyers' wallet balances) in a small SQLite file in the data folder of the PC that uses them
+(``gateways.ledgerfile``), as a real gateway keeps its own records apart from the shop's. On a
+server store every PC has its own data folder, so a second PC would ask its own empty ledger
+whether a refund was already paid, find nothing and pay it again, and the wallet's balances
+would be split across PCs. So on a server store each such account's ledger belongs to one PC:
+the first PC that uses the account records itself in the shop (setting ``ledger_desk_<id>``,
+JSON ``{"desk": id, "where": host and folder}``, under the shop's write lock), and every other
+PC is refused from using the account (DomainError ``ledger_elsewhere``, naming that PC). A PC is
+told apart by a random id kept in its data folder (``desk-id``). On the SQLite file there is one
+data folder and nothing to decide.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+from pathlib import Path
+
+from ..domain.errors import DomainError
+from ..store.models import GatewayAccount, Setting
+from .desk import Desk
+
+#: Kinds whose books live in the data folder (``state_dir``) of the PC that uses them.
+LOCAL_LEDGER_KINDS = frozenset({"wallet", "sandbox"})
+DESK_ID_FILE = "desk-id"
+
+
+def desk_id(data_dir: Path) -> str:
+    """This PC's id (32 hex digits) from ``data_dir/desk-id``, made on first need."""
+    path = data_dir / DESK_ID_FILE
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    if len(text) == 32:
+        return text
+    made = secrets.token_hex(16)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(made + "\n", encoding="ascii")
+    return made
+
+
+def claim(desk: Desk, acct: GatewayAccount) -> None:
+    """On a server store, make sure this PC keeps the books of the wallet or sandbox account
+    ``acct`` (recording it when no PC does yet). Raises DomainError ``ledger_elsewhere`` when
+    another PC keeps them. Does nothing on the SQLite file or for other kinds."""
+    if desk.db_url is None or acct.kind not in LOCAL_LEDGER_KINDS:
+        return
+    key = f"ledger_desk_{acct.id}"
+    mine = {"desk": desk_id(desk.data_dir), "where": f"{socket.gethostname()}:{desk.data_dir}"}
+    with desk.atomic():
+        row = Setting.get_or_none(Setting.key == key)
+        if row is None:
+            Setting.create(key=key, value=json.dumps(mine, ensure_ascii=False))
+            return
+        try:
+            holder = json.loads(row.value)
+        except ValueError:
+            holder = {}
+    if holder.get("desk") == mine["desk"]:
+        return
+    where = holder.get("where", "?")
+    raise DomainError(
+        "ledger_elsewhere",
+        f"网关账户 {acct.name}（{acct.kind}）的账本在另一台电脑上（{where}）：它记着哪些退款已付、买家余额多少，"
+        "在这台电脑上用它会把退款再付一次。请在那台电脑上发送退款或查询；没有发送任何东西。",
+        f"the books of the gateway account {acct.name} ({acct.kind}) are kept on another PC ({where}): they record "
+        "which refunds were paid and the buyers' balances, and using the account here could pay a refund twice. "
+        "Send or query on that PC; nothing was sent.")
