@@ -141,3 +141,12 @@ def not_signed_in() -> PermissionRefused:
     return PermissionRefused("not_signed_in", "这个店铺有多个操作员：请先登录（命令行用 --operator 名字）。",
                              "this shop has several operators: sign in first (--operator NAME on the command line).",
                              "", "sign_in")
+
+
+def changed_outside(name: str, why: tuple[str, str]) -> PermissionRefused:
+    """The refusal of every operation to operator ``name`` whose stored rights are not what the
+    shop log recorded (``why``: the disagreement, zh and en): the row was edited outside the desk."""
+    return PermissionRefused(
+        "operator_changed_outside",
+        f"{why[0]}：操作员 {name} 暂不能操作，请店主运行 kashop-desktop check 查明。",
+        f"{why[1]}: operator {name} may do nothing until the owner runs kashop-desktop check.", name, "sign_in")

@@ -23,6 +23,7 @@ from ..domain.roles import (
     PermissionRefused,
     Right,
     Role,
+    changed_outside,
     not_signed_in,
     over_limit,
     refusal,
@@ -73,6 +74,7 @@ class Desk:
         #: Who is working: the owner while the shop has one operator (single-owner mode), else
         #: nobody until someone signs in (``services.operators.sign_in``).
         self.operator: Identity | None = None
+        self._rights_seen: tuple[Any, ...] | None = None  # the operator row and log head last found agreeing
         self.sign_in(self.sole_owner())
         self.anchorer = chain_anchor.Anchorer(self.secrets)
         if hasattr(db, "before_commit"):  # the file's StoreDatabase, a server's ServerDatabase
@@ -317,11 +319,12 @@ class Desk:
         who = self.operator
         if who is None:
             return None
-        row = self.db.execute_sql("SELECT role, approve_limit_fen, disabled_at FROM operator WHERE name = ?",
-                                  (who.name,)).fetchone()
+        row = self.db.execute_sql("SELECT role, approve_limit_fen, disabled_at, password_hash FROM operator "
+                                  "WHERE name = ?", (who.name,)).fetchone()
         if row is None:
             return who  # not an operator row (a sign-in made by the desk itself)
-        role_code, limit, disabled = row
+        self.check_rights(who.name, row)
+        role_code, limit, disabled, _ = row
         if disabled is not None:
             self.sign_in(None)
             return None
@@ -333,11 +336,35 @@ class Desk:
             self.sign_in(Identity(who.name, role, limit if isinstance(limit, int) else None))
         return self.operator
 
+    def check_rights(self, name: str, row: tuple[Any, ...]) -> None:
+        """Refuse (PermissionRefused ``operator_changed_outside``) operator ``name`` whose stored
+        rights ``row`` (role code, approval limit in fen, disabled_at, password hash) are not what the
+        shop log's entries about them made them (``services.state_check.operator_disagreement``).
+        The log is replayed once per state of the row and the log's newest row, so a run of
+        approvals reads it once."""
+        from .state_check import operator_disagreement
+
+        con = self.db.connection()
+        (newest,) = con.execute("SELECT COALESCE(MAX(id), 0) FROM audit_event").fetchone()
+        seen = (name, *row, newest)
+        if seen == self._rights_seen:
+            return
+        why = operator_disagreement(con, name, row[0], row[1], row[2] is not None, row[3] or "")
+        if why is not None:
+            self.sign_in(None)
+            raise changed_outside(name, why)
+        self._rights_seen = seen
+
     def require(self, right: Right) -> None:
         """Refuse (PermissionRefused, recorded in the shop log) unless the operator at the desk
         may do what ``right`` names. Every operation that changes the shop calls this first
         (``services.access`` holds the finer checks: approval limits)."""
-        who = self.current_operator()
+        try:
+            who = self.current_operator()
+        except PermissionRefused as refused:
+            if not self.db.in_transaction():
+                self.log_refusal(refused)
+            raise
         if who is not None and who.may(right):
             return
         exc = refusal(who.name, who.role, right) if who else not_signed_in()

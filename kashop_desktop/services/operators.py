@@ -20,7 +20,7 @@ from ..domain.audit import digest_mark
 from ..domain.clock import from_epoch, to_epoch
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
-from ..domain.roles import LOCK_SECONDS, MAX_TRIES, Identity, Right, Role
+from ..domain.roles import LOCK_SECONDS, MAX_TRIES, Identity, PermissionRefused, Right, Role
 from ..store.models import Operator
 from .desk import Desk
 
@@ -252,6 +252,11 @@ def sign_in(desk: Desk, name: str, password: str, *, record: bool = True, switch
         raise _locked(row.name, held)
     if not _verified(row.password_hash, password):
         raise _failed(desk, row, now)
+    try:
+        desk.check_rights(row.name, (row.role, row.approve_limit_fen, row.disabled_at, row.password_hash))
+    except PermissionRefused as refused:
+        desk.log_refusal(refused)
+        raise
     who = Identity(row.name, Role.of(row.role), row.approve_limit_fen)
     if switching and desk.operator is not None and desk.operator.name != row.name:
         desk.log("signed_out", desk.operator.name)

@@ -18,7 +18,7 @@ from ..domain.roles import OWNER_NAME, Role
 from ..store.dialect import on_server
 from . import refund_timeline
 
-__all__ = ["disagreements"]
+__all__ = ["disagreements", "operator_disagreement"]
 
 _NOT_PAID = ", ".join(f"'{s.value}'" for s in NOT_PAID_REFUND_STATES)
 
@@ -232,32 +232,60 @@ _FIELDS = {"role": ("角色", "role"), "limit": ("审批额度", "approval limit
            "digest": ("密码摘要", "password digest")}
 
 
-def _logged_operators(con: Any) -> dict[str, dict[str, Any]]:
-    """Each operator as the shop log's entries leave it, replayed in id order: role, approval
-    limit (fen or None), disabled, password digest mark (``domain.audit.digest_mark``). The owner
-    schema 14 made (店主, no password, no entry) is where every shop starts."""
+def _logged_operators(con: Any, name: str | None = None) -> dict[str, dict[str, Any]]:
+    """Each operator (or operator ``name`` alone) as the shop log's entries leave it, replayed in
+    id order: role, approval limit (fen or None), disabled, password digest mark
+    (``domain.audit.digest_mark``). The owner schema 14 made (店主, no password, no entry) is
+    where every shop starts."""
     state: dict[str, dict[str, Any]] = {OWNER_NAME: {"role": Role.OWNER.code, "limit": None, "disabled": False,
                                                      "digest": ""}}
     marks = ", ".join("?" * len(_OPERATOR_ACTIONS))
-    for name, action, data in con.execute(f"SELECT subject, action, data FROM audit_event WHERE action IN ({marks}) "
-                                          "ORDER BY id", _OPERATOR_ACTIONS):
-        try:
-            values = json.loads(data)
-        except (TypeError, ValueError):
-            values = {}  # the entry itself is damaged: the chain check names it
-        values = values if isinstance(values, dict) else {}
-        known = state.setdefault(name, dict.fromkeys(_FIELDS, _UNKNOWN))
-        if action == "operator_added":
-            known.update(role=values.get("role", _UNKNOWN), disabled=False)
-        if action in ("operator_added", "operator_limit"):
-            known["limit"] = values.get("approve_limit_fen", _UNKNOWN)
-        if action == "operator_role":
-            known["role"] = values.get("role", _UNKNOWN)
-        if action in ("operator_enabled", "operator_disabled"):
-            known["disabled"] = action == "operator_disabled"
-        if action in ("operator_added", "password_changed") or "digest" in values:
-            known["digest"] = values.get("digest", _UNKNOWN)
+    only = "" if name is None else "subject = ? AND "
+    query = f"SELECT subject, action, data FROM audit_event WHERE {only}action IN ({marks}) ORDER BY id"
+    for subject, action, data in con.execute(query, (*([] if name is None else [name]), *_OPERATOR_ACTIONS)):
+        _replay(state.setdefault(subject, dict.fromkeys(_FIELDS, _UNKNOWN)), action, data)
     return state
+
+
+def _replay(known: dict[str, Any], action: str, data: Any) -> None:
+    """Apply one shop log entry about an operator to ``known`` (their fields as logged so far)."""
+    try:
+        values = json.loads(data)
+    except (TypeError, ValueError):
+        values = {}  # the entry itself is damaged: the chain check names it
+    values = values if isinstance(values, dict) else {}
+    if action == "operator_added":
+        known.update(role=values.get("role", _UNKNOWN), disabled=False)
+    if action in ("operator_added", "operator_limit"):
+        known["limit"] = values.get("approve_limit_fen", _UNKNOWN)
+    if action == "operator_role":
+        known["role"] = values.get("role", _UNKNOWN)
+    if action in ("operator_enabled", "operator_disabled"):
+        known["disabled"] = action == "operator_disabled"
+    if action in ("operator_added", "password_changed") or "digest" in values:
+        known["digest"] = values.get("digest", _UNKNOWN)
+
+
+def operator_disagreement(con: Any, name: str, role: Any, limit: Any, disabled: bool,
+                          password_hash: str) -> tuple[str, str] | None:
+    """Why operator ``name``'s stored rights (role code, approval limit in fen or None, disabled,
+    password hash) are not what the shop log's entries about them made them, as (zh, en), or None
+    when they agree. Read on connection ``con`` wherever rights are read (``Desk.current_operator``,
+    sign-in): a row edited outside the desk grants nothing. Fields no entry recorded are not compared."""
+    return _compare(name, _logged_operators(con, name).get(name), role, limit, disabled, password_hash)
+
+
+def _compare(name: str, known: dict[str, Any] | None, role: Any, limit: Any, disabled: bool,
+             password_hash: str) -> tuple[str, str] | None:
+    if known is None:
+        return (f"操作员 {name} 不是通过本软件添加的（操作日志里没有记录）",
+                f"the operator {name} was not added through the desk (the log has no entry for them)")
+    now = {"role": role, "limit": limit, "disabled": bool(disabled), "digest": digest_mark(password_hash or "")}
+    for field, (zh, en) in _FIELDS.items():
+        if known[field] is not _UNKNOWN and known[field] != now[field]:
+            return (f"操作员 {name} 的{zh}与操作日志记录的不一致（在软件之外被改过）",
+                    f"the operator {name}'s {en} differs from what the log recorded (changed outside the desk)")
+    return None
 
 
 def _operators(con: Any) -> list[tuple[str, str]]:
@@ -268,15 +296,9 @@ def _operators(con: Any) -> list[tuple[str, str]]:
     rows = con.execute("SELECT name, role, approve_limit_fen, disabled_at IS NOT NULL, password_hash FROM operator "
                        "ORDER BY id").fetchall()
     for name, role, limit, disabled, digest in rows:
-        known = logged.get(name)
-        if known is None:
-            return [(f"操作员 {name} 不是通过本软件添加的（操作日志里没有记录）",
-                     f"the operator {name} was not added through the desk (the log has no entry for them)")]
-        now = {"role": role, "limit": limit, "disabled": bool(disabled), "digest": digest_mark(digest or "")}
-        for field, (zh, en) in _FIELDS.items():
-            if known[field] is not _UNKNOWN and known[field] != now[field]:
-                return [(f"操作员 {name} 的{zh}与操作日志记录的不一致（在软件之外被改过）",
-                         f"the operator {name}'s {en} differs from what the log recorded (changed outside the desk)")]
+        found = _compare(name, logged.get(name), role, limit, disabled, digest)
+        if found is not None:
+            return [found]
     present = {str(r[0]) for r in rows}
     for name, known in logged.items():
         if name not in present and known["role"] is not _UNKNOWN and name != OWNER_NAME:

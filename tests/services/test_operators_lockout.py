@@ -50,15 +50,18 @@ def test_a_lock_value_that_does_not_read_is_a_message_not_a_crash(desk: Desk) ->
     assert operators.sign_in(desk, "Bob", "clerk-secret").name == "Bob"
 
 
-def _committed_elsewhere(desk: Desk, *statements: tuple[str, tuple[object, ...]]) -> None:
-    """Statements committed on another connection to the store (a thread's own), as another
-    process commits them."""
+def _committed_elsewhere(desk: Desk, *statements: tuple[str, tuple[object, ...]],
+                         logged: tuple[tuple[str, str, dict[str, object]], ...] = ()) -> None:
+    """Statements, and the shop log entries (action, subject, data) the desk writes with them,
+    committed on another connection to the store (a thread's own), as another process commits them."""
 
     def other() -> None:
         try:
             with desk.atomic():
                 for sql, params in statements:
                     desk.db.connection().execute(sql, params)
+                for action, subject, data in logged:
+                    desk.log(action, subject, "", data)
         finally:
             desk.close()
 
@@ -75,7 +78,8 @@ def test_rights_are_read_again_on_every_operation(desk: Desk) -> None:
     operators.sign_in(desk, OWNER_NAME, "owner-secret")
     # what 老板娘's process commits (operators set-role / disable), outside this desk's connection
     _committed_elsewhere(desk, ("UPDATE operator SET role = 'viewer' WHERE name = 'Bob'", ()),
-                         ("UPDATE operator SET disabled_at = 1 WHERE name = ?", (OWNER_NAME,)))
+                         ("UPDATE operator SET disabled_at = 1 WHERE name = ?", (OWNER_NAME,)),
+                         logged=(("operator_role", "Bob", {"role": "viewer"}), ("operator_disabled", OWNER_NAME, {})))
     from kashop_desktop.domain.roles import PermissionRefused, Right
 
     with pytest.raises(PermissionRefused) as refused:
