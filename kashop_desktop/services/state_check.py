@@ -13,7 +13,7 @@ from typing import Any
 
 from ..domain.audit import CLOCK_SKEW_S, digest_mark
 from ..domain.money import format_yuan
-from ..domain.refund_states import NOT_PAID_REFUND_STATES
+from ..domain.refund_states import IN_FLIGHT_REFUND_STATES, NOT_PAID_REFUND_STATES, RefundStatus
 from ..domain.roles import OWNER_NAME, Role
 from ..store.dialect import on_server
 from . import refund_timeline
@@ -21,6 +21,7 @@ from . import refund_timeline
 __all__ = ["disagreements", "operator_disagreement"]
 
 _NOT_PAID = ", ".join(f"'{s.value}'" for s in NOT_PAID_REFUND_STATES)
+_IN_FLIGHT = ", ".join(f"'{s.value}'" for s in sorted(IN_FLIGHT_REFUND_STATES, key=lambda s: s.value))
 
 #: The refunds, and the approvals that made them, read once each: a refund is matched with its
 #: approval (``refund_no`` in the approval's data) in Python. Joining the two in SQL scanned the
@@ -36,6 +37,20 @@ SELECT o.order_no, o.paid_fen, {{greatest}}(COALESCE(x.total, 0), o.refunded_fen
 FROM orders o LEFT JOIN (SELECT order_id, SUM(gross_fen) AS total FROM refund
                          WHERE state NOT IN ({_NOT_PAID}) GROUP BY order_id) x ON x.order_id = o.id
 WHERE COALESCE(x.total, 0) > o.paid_fen OR o.refunded_fen + o.refund_pending_fen > o.paid_fen
+ORDER BY o.id LIMIT 1
+"""
+
+#: An order whose refunded amount is below what its succeeded refunds paid back, or whose amount in
+#: flight is not the sum of its refunds in flight (gross fen): lowered outside the desk, the money
+#: would be offered again. An order imported with money refunded in an older system may have
+#: refunded more than its refund rows show, never less.
+_REFUNDED_VS_REFUNDS = f"""
+SELECT o.order_no, o.refunded_fen, o.refund_pending_fen, COALESCE(x.done, 0), COALESCE(x.flying, 0)
+FROM orders o LEFT JOIN (SELECT order_id,
+                                SUM(CASE WHEN state = '{RefundStatus.SUCCEEDED.value}' THEN gross_fen ELSE 0 END) AS done,
+                                SUM(CASE WHEN state IN ({_IN_FLIGHT}) THEN gross_fen ELSE 0 END) AS flying
+                         FROM refund GROUP BY order_id) x ON x.order_id = o.id
+WHERE o.refunded_fen < COALESCE(x.done, 0) OR o.refund_pending_fen != COALESCE(x.flying, 0)
 ORDER BY o.id LIMIT 1
 """
 
@@ -70,7 +85,8 @@ def disagreements(con: Any) -> list[tuple[str, str]]:
     """The first disagreement of each rule between the state tables and the chained logs, as
     (zh, en) messages; empty when they agree. Read-only, on connection ``con``."""
     found: list[tuple[str, str]] = []
-    row = _refund_vs_approval(con)
+    approvals, refund_nos = _approvals(con), set[Any]()
+    row = _refund_vs_approval(con, approvals, refund_nos)
     if row is not None:
         rid, order_no, refund_no, gross, net, a_gross, a_net = row
         if a_gross is None and a_net is None:
@@ -86,6 +102,8 @@ def disagreements(con: Any) -> list[tuple[str, str]]:
         order_no, paid, refunds = row
         found.append((f"订单 {order_no} 的退款 ¥{_y(refunds)} 超过实付 ¥{_y(paid)}",
                       f"order {order_no}'s refunds of ¥{_y(refunds)} exceed the ¥{_y(paid)} paid"))
+    found.extend(_approval_without_refund(approvals, refund_nos))
+    found.extend(_refunded_vs_refunds(con))
     found.extend(_orders_vs_timeline(con))
     found.extend(_refund_states(con))
     row = con.execute(_VOIDED_CODE_BACK).fetchone()
@@ -99,10 +117,33 @@ def disagreements(con: Any) -> list[tuple[str, str]]:
     return found
 
 
-def _refund_vs_approval(con: Any) -> tuple[Any, ...] | None:
-    """The first refund (lowest id) that no approval names or whose amounts differ from an
-    approval naming it: (id, order no, refund no, gross, net, approved gross or None, approved
-    net or None). Approvals whose data does not parse name nothing."""
+def _refunded_vs_refunds(con: Any) -> list[tuple[str, str]]:
+    """The first order whose refunded or in-flight amount its refund rows do not support."""
+    row = con.execute(_REFUNDED_VS_REFUNDS).fetchone()
+    if row is None:
+        return []
+    order_no, refunded, pending, done, flying = row
+    if refunded < done:
+        return [(f"订单 {order_no} 的已退金额 ¥{_y(refunded)} 少于它成功的退款 ¥{_y(done)}（在软件之外被改过）",
+                 f"order {order_no}'s refunded amount ¥{_y(refunded)} is less than its succeeded refunds' "
+                 f"¥{_y(done)} (changed outside the desk)")]
+    return [(f"订单 {order_no} 的退款中金额 ¥{_y(pending)} 与进行中的退款 ¥{_y(flying)} 不一致（在软件之外被改过）",
+             f"order {order_no}'s amount being refunded ¥{_y(pending)} is not its refunds in flight's ¥{_y(flying)} "
+             "(changed outside the desk)")]
+
+
+def _approval_without_refund(approvals: dict[Any, Any], refund_nos: set[Any]) -> list[tuple[str, str]]:
+    """The first refund no an approval names (lowest) that no refund row carries: deleted outside the desk."""
+    gone = sorted(str(n) for n in approvals if n not in refund_nos)
+    if not gone:
+        return []
+    return [(f"批准记录写明的退款 {gone[0]} 不见了（在软件之外被删除）",
+             f"the refund {gone[0]} an approval names is gone (deleted outside the desk)")]
+
+
+def _approvals(con: Any) -> dict[Any, list[tuple[Any, Any]]]:
+    """Each refund no the approvals name: the (gross, net) each approval naming it recorded.
+    Approvals whose data does not parse name nothing."""
     approvals: dict[Any, list[tuple[Any, Any]]] = {}
     for (data,) in con.execute(_APPROVALS):
         try:
@@ -111,14 +152,27 @@ def _refund_vs_approval(con: Any) -> tuple[Any, ...] | None:
             continue
         if isinstance(values, dict) and values.get("refund_no") is not None:
             approvals.setdefault(values["refund_no"], []).append((values.get("gross_fen"), values.get("net_fen")))
+    return approvals
+
+
+def _refund_vs_approval(con: Any, approvals: dict[Any, list[tuple[Any, Any]]],
+                        seen: set[Any]) -> tuple[Any, ...] | None:
+    """The first refund (lowest id) that no approval names or whose amounts differ from an
+    approval naming it: (id, order no, refund no, gross, net, approved gross or None, approved
+    net or None). ``seen`` collects the refund nos of the refund rows read."""
+    first = None
     for rid, order_no, refund_no, gross, net in con.execute(_REFUNDS):
+        seen.add(refund_no)
+        if first is not None:
+            continue
         named = approvals.get(refund_no)
         if not named:
-            return rid, order_no, refund_no, gross, net, None, None
-        for a_gross, a_net in named:
+            first = rid, order_no, refund_no, gross, net, None, None
+        for a_gross, a_net in named or []:
             if a_gross != gross or a_net != net:
-                return rid, order_no, refund_no, gross, net, a_gross, a_net
-    return None
+                first = rid, order_no, refund_no, gross, net, a_gross, a_net
+                break
+    return first
 
 
 #: ``_PAID_VS_TIMELINE`` on a server store, the data parsed by the caller (PostgreSQL 15 has no
