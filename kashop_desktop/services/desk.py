@@ -378,7 +378,9 @@ class Desk:
         ``already_fen`` is what the operator approved on the same order before (gross, fen), so
         splitting a refund into parts does not get round it."""
         who = self.current_operator()
-        if who is None or within_limit(who.role, who.approve_limit_fen, already_fen + amount_fen):
+        if who is None:  # signed out since the operation began (disabled, or the row changed outside the desk)
+            return not_signed_in()
+        if within_limit(who.role, who.approve_limit_fen, already_fen + amount_fen):
             return None
         return over_limit(who.name, who.approve_limit_fen or 0, amount_fen, already_fen)
 

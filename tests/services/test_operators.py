@@ -277,6 +277,24 @@ def test_a_clerk_approves_refunds_up_to_the_limit_only(shop: tuple[Desk, dict[st
     assert approved.operator == "小王"
 
 
+@pytest.mark.parametrize("edit", ["UPDATE operator SET approve_limit_fen = NULL WHERE name = '小王'",
+                                  "UPDATE operator SET role = 'owner', approve_limit_fen = NULL WHERE name = '小王'"])
+def test_a_clerks_limit_lifted_outside_the_desk_approves_nothing(shop: tuple[Desk, dict[str, Any]], edit: str) -> None:
+    desk, info = shop
+    _as(desk, "小王", Role.CLERK, 50_00)
+    with desk.db.atomic():  # plain SQL, not a service: as someone with the store's file or login would
+        desk.db.execute_sql(edit)
+    refunds = Refund.select().count()
+    with pytest.raises(PermissionRefused) as refused:
+        requests.approve(desk, info["request"])
+    assert refused.value.code == "operator_changed_outside"
+    _as(desk, "小王", Role.CLERK, 50_00)
+    with pytest.raises(PermissionRefused):
+        requests.bulk_approve(desk, [info["request"]])
+    assert Refund.select().count() == refunds
+    assert CancelRequest.get_by_id(info["request"]).state == "open"
+
+
 def test_a_clerks_limit_covers_the_orders_refunds_they_approve_so_splitting_does_not_help(
         shop: tuple[Desk, dict[str, Any]]) -> None:
     desk, info = shop

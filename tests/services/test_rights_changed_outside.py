@@ -93,3 +93,15 @@ def test_an_owner_whose_row_was_edited_can_still_run_check(desk: Desk) -> None:
         operators.add(desk, "小王", Role.CLERK, "clerk-secret")
     report = maintenance.check(desk)
     assert any("店主's password digest" in en for _, en in report.state_disagreements)
+
+
+def test_an_approval_limit_asked_after_the_operator_was_signed_out_refuses(desk: Desk) -> None:
+    """A batch goes on after one item's refusal signed the operator out: the next items are not
+    approved without a limit."""
+    _team(desk)
+    operators.sign_in(desk, "小王", "clerk-secret")
+    _outside(desk, "UPDATE operator SET approve_limit_fen = NULL WHERE name = '小王'")
+    with pytest.raises(PermissionRefused):
+        desk.over_limit(10_00)
+    refused = desk.over_limit(10_00)
+    assert refused is not None and refused.code == "not_signed_in"
