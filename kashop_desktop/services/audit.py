@@ -110,24 +110,37 @@ def anchor_log(desk: Desk) -> int:
     another PC, restoring a backup from before the anchors, or the keyring being cleared.
     Owner only (Right.AUDIT: PermissionRefused). Refused as ``log_broken`` (DomainError) while a
     chain does not hold, or its valid anchor shows its end was cut off: anchoring would bless the
-    tampering. A cut-off end cannot be told from an
+    tampering, as is an anchor missing or wrong while the store records it was anchored under
+    the key at hand (it was removed, not made elsewhere); refused as ``log_disagrees`` while the state tables disagree with the log
+    (``services.state_check.disagreements``: a wiped or cut log leaves operators, orders or
+    refunds no entry names). A cut-off end cannot be told from an
     honest one once its anchor is gone: the owner vouches for the log by running this. Recorded in
     the shop log (``log_anchored``). Raises VaultLocked (the vault's passphrase is needed).
     Returns the rows of the log that hold."""
     from ..domain.audit import BreakKind
     from ..store import chain as store_chain
-    from . import chain_anchor
+    from . import chain_anchor, state_check
 
     desk.require(Right.AUDIT)
     with desk.atomic():
         con = desk.db.connection()
         results = [store_chain.verify(con, name) for name in store_chain.FIELDS]
         broken = [b for _, b in results if b is not None]
-        broken += [b for b in chain_anchor.verify(con, desk.secrets()).breaks if b.kind is BreakKind.TRUNCATED]
+        same_key = chain_anchor.anchored_under(con, desk.secrets())  # then a missing anchor was removed
+        broken += [b for b in chain_anchor.verify(con, desk.secrets()).breaks
+                   if b.kind is BreakKind.TRUNCATED or same_key]
         if broken:
             raise DomainError("log_broken", f"日志链不完整，不能重新锚定：{broken[0].zh}。请先从备份恢复",
                               f"the log's chain does not hold, so it is not anchored again: {broken[0].en}. "
                               "Restore a backup first")
+        disagreeing = state_check.disagreements(con)
+        if disagreeing:
+            raise DomainError("log_disagrees",
+                              "日志与店铺数据不一致，不能重新锚定：" + "；".join(zh for zh, _ in disagreeing)
+                              + "。请先运行 kashop-desktop check 查明，必要时从备份恢复",
+                              "the log does not agree with the shop's records, so it is not anchored again: "
+                              + "; ".join(en for _, en in disagreeing)
+                              + ". Run kashop-desktop check first and restore a backup if need be")
         rows = sum(n for n, _ in results)
         desk.log("log_anchored", "", "", {"rows": rows})
         desk.anchorer.anchor_again(con)

@@ -171,6 +171,18 @@ class Anchorer:
         self._key, self._failed_at = found, -_RETRY_S
 
 
+def anchored_under(con: Any, secrets: SecretStore) -> bool:
+    """Whether the store records that it was anchored under the key the secret store holds now
+    (its ``log_anchor_key_id`` is that key's fingerprint): an anchor missing or wrong is then no
+    move to another PC or keyring, but the anchors edited. Raises VaultLocked, DomainError."""
+    known = con.execute("SELECT value FROM setting WHERE key = ?", (KEY_ID_SETTING,)).fetchone()
+    found = read_key(secrets)
+    try:
+        return found is not None and known is not None and json.loads(known[0]) == found.fingerprint
+    except (TypeError, ValueError):
+        return False
+
+
 @dataclass(frozen=True)
 class AnchorReport:
     """What ``check`` found of the anchors: ``state`` is "ok", "behind" (rows written while the

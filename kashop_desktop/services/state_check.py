@@ -112,8 +112,27 @@ def disagreements(con: Any) -> list[tuple[str, str]]:
         found.append((f"卡密 #{code_id} 已作废（见卡密库存日志），现在却是 {state}",
                       f"卡密 #{code_id} was voided (see the inventory log) but is now {state}"))
     found.extend(_settings(con))
+    found.extend(_empty_logs(con))
     found.extend(_operators(con))
     found.extend(_shop_log_time(con))
+    return found
+
+
+#: (log, the state table whose rows its entries make, zh and en names): a log with no rows while its
+#: table has some was wiped (every order the desk made or imported wrote an entry; 卡密 added in
+#: bulk write one entry per batch, not per code, so their log is not judged so).
+_LOGS_OF = (("order_event", "orders", "订单时间线", "the order timelines", "订单", "orders"),)
+
+
+def _empty_logs(con: Any) -> list[tuple[str, str]]:
+    """A chained log that is empty while the rows it records exist (wiped outside the desk)."""
+    found = []
+    for log, table, zh, en, zh_rows, en_rows in _LOGS_OF:
+        if con.execute(f"SELECT 1 FROM {log} LIMIT 1").fetchone() is None:
+            (n,) = con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+            if n:
+                found.append((f"{zh}是空的，却有 {n} 个{zh_rows}（日志在软件之外被清空）",
+                              f"{en} are empty though there are {n} {en_rows} (the log was wiped outside the desk)"))
     return found
 
 
@@ -349,6 +368,12 @@ def _operators(con: Any) -> list[tuple[str, str]]:
     logged = _logged_operators(con)
     rows = con.execute("SELECT name, role, approve_limit_fen, disabled_at IS NOT NULL, password_hash FROM operator "
                        "ORDER BY id").fetchall()
+    unlogged = [str(r[0]) for r in rows if r[0] not in logged]
+    if len(unlogged) > 1:  # several at once: the log's operator entries were removed, or rows were added
+        shown = "、".join(unlogged[:10]) + ("…" if len(unlogged) > 10 else "")
+        return [(f"操作日志里没有操作员 {shown} 的记录（日志被清空或删改，或他们是在软件之外添加的）",
+                 f"the shop log has no entries for the operators {shown.replace('、', ', ')} (the log was wiped or "
+                 "edited, or they were added outside the desk)")]
     for name, role, limit, disabled, digest in rows:
         found = _compare(name, logged.get(name), role, limit, disabled, digest)
         if found is not None:

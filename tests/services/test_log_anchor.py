@@ -180,3 +180,29 @@ def test_anchoring_again_is_refused_over_a_broken_chain_and_for_a_clerk(desk: De
     desk.sign_in(Identity("小王", Role.CLERK))
     with pytest.raises(PermissionRefused):
         audit.anchor_log(desk)
+
+
+@_FILE
+def test_anchoring_again_is_refused_over_a_wiped_log_or_records_the_log_does_not_name(desk: Desk) -> None:
+    _shop(desk)
+    _tamper(desk, "DELETE FROM audit_event", "DELETE FROM chain_head WHERE chain = 'audit_event'")
+    with pytest.raises(DomainError) as refused:
+        audit.anchor_log(desk)  # the anchor made under this very key is gone: removed, not made elsewhere
+    assert refused.value.code == "log_broken" and "shop log" in refused.value.en
+    assert desk.db.execute_sql("SELECT COUNT(*) FROM audit_event").fetchone()[0] == 0
+
+
+@_FILE
+def test_anchoring_again_is_refused_while_a_refund_is_named_by_no_approval(desk: Desk) -> None:
+    _shop(desk)
+    first = desk.db.execute_sql("SELECT MIN(id) FROM order_event WHERE action = 'approved' OR action = "
+                                "'auto_approved'").fetchone()[0]
+    if first is None:
+        pytest.skip("no approval in the shop")
+    _tamper(desk, f"DELETE FROM order_event WHERE id >= {first}",
+            f"UPDATE chain_head SET last_id = {first - 1}, last_hash = (SELECT hash FROM order_event WHERE id = "
+            f"{first - 1}), anchor_id = NULL, anchor_hash = NULL, anchor_mac = NULL WHERE chain = 'order_event'",
+            "DELETE FROM setting WHERE key = 'log_anchor_key_id'")
+    with pytest.raises(DomainError) as refused:
+        audit.anchor_log(desk)
+    assert refused.value.code == "log_disagrees" and "approval" in refused.value.en
