@@ -95,6 +95,18 @@ def test_a_backdated_shop_log_row_is_named_beyond_the_skew(desk: Desk, clock: Fa
     desk.log("note_written", "x", "a month back")
     last = desk.db.execute_sql("SELECT MAX(id) FROM audit_event").fetchone()[0]
     assert any(f"shop log row {last} is dated 29d" in en for en in _named(desk))
+    zh = [z for z, _ in maintenance.check(desk).state_disagreements]
+    assert any("早 29 天 0 小时" in z for z in zh), zh
+
+
+def test_the_row_after_the_owners_forward_dated_one_is_not_blamed(desk: Desk, clock: FakeClock) -> None:
+    _team(desk)
+    desk.fix_clock(clock() + timedelta(days=32), writes=True)  # the owner's --now, a month ahead
+    operators.set_limit(desk, "小王", 60_00)
+    desk.set_clock(clock)
+    operators.set_limit(desk, "小王", 70_00)  # at the real time again
+    operators.set_limit(desk, "小王", 80_00)
+    assert maintenance.check(desk).ok, _named(desk)
 
 
 def test_fixed_clock_is_the_owners_and_never_before_the_log(desk: Desk, clock: FakeClock) -> None:
