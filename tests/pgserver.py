@@ -105,6 +105,16 @@ class PrivateCluster:
 
     def new_database(self, template: str | None = None, prefix: str = "shop") -> str:
         """A new empty database (or a copy of ``template``); returns its URL."""
+        import psycopg
+
         name = f"{prefix}_{os.getpid()}_{next(self._names)}"
-        self.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        with psycopg.connect(self.url(), autocommit=True) as con:
+            if template:
+                # CREATE DATABASE ... TEMPLATE refuses while anything is connected to the template
+                # ("source database is being accessed by other users"); nothing a test runs may use
+                # the template itself, so a connection still on it (one the template's builder let
+                # go but the collector has not closed yet) is ended first.
+                con.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = %s AND pid <> pg_backend_pid()", (template,))
+            con.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
         return self.url(name)
