@@ -71,8 +71,23 @@ def list_operators(desk: Desk) -> list[OperatorView]:
     return [_view(r, now) for r in rows]
 
 
-def _get(name: str) -> Operator:
+def name_key(name: str) -> str:
+    """What tells two operator names apart: compatibility-folded (NFKC: full-width ＢＯＢ is BOB),
+    case-folded, without spaces (小　王 is 小王). Names with one key are one operator."""
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def _find(name: str) -> Operator | None:
+    """The operator named ``name``, exactly or by ``name_key`` (sign-in as bob finds Bob)."""
     row = Operator.get_or_none(Operator.name == name.strip())
+    if row is not None:
+        return row
+    key = name_key(name)
+    return next((r for r in Operator.select() if name_key(r.name) == key), None) if key else None
+
+
+def _get(name: str) -> Operator:
+    row = _find(name)
     if row is None:
         raise DomainError("operator_not_found", f"没有名为 {name} 的操作员", f"no operator named {name}")
     return row
@@ -86,7 +101,7 @@ RESERVED_NAMES = frozenset({"系统", "网关", "买家", "system", "gateway", "
 def check_name(name: str) -> str:
     """The name as stored (trimmed); DomainError ``invalid_operator_name`` when empty, longer
     than MAX_NAME characters, holding control characters, or one of RESERVED_NAMES."""
-    name = unicodedata.normalize("NFC", name.strip())
+    name = " ".join(unicodedata.normalize("NFKC", name).split())  # full-width forms folded, spaces squeezed
     if not name or len(name) > MAX_NAME or any(unicodedata.category(c).startswith("C") for c in name):
         raise DomainError("invalid_operator_name", f"操作员名字须为 1 到 {MAX_NAME} 个字符，不含控制字符",
                           f"an operator's name is 1 to {MAX_NAME} characters, without control characters")
@@ -120,6 +135,9 @@ def add(desk: Desk, name: str, role: Role, password: str, *, approve_limit_fen: 
     check_password(password)
     if approve_limit_fen is not None and approve_limit_fen < 0:
         raise DomainError("invalid_limit", "审批额度不能为负", "an approval limit cannot be negative")
+    if approve_limit_fen is not None and role is not Role.CLERK:
+        raise DomainError("limit_for_clerks", f"审批额度只用于店员：{name} 是{role.zh}",
+                          f"approval limits are for clerks: {name} is a {role.en}")
     with desk.atomic():
         bare = [r.name for r in Operator.select().where(
             (Operator.role == Role.OWNER.code) & Operator.disabled_at.is_null() & (Operator.password_hash == ""))]
@@ -129,10 +147,11 @@ def add(desk: Desk, name: str, role: Role, password: str, *, approve_limit_fen: 
                 f"添加操作员后每个人都要登录：请先为店主 {bare[0]} 设置密码（operators passwd {bare[0]}）。",
                 f"once there are several operators everyone signs in: set a password for the owner {bare[0]} first "
                 f"(operators passwd {bare[0]}).")
-        taken = [r.name for r in Operator.select(Operator.name) if r.name.casefold() == name.casefold()]
-        if taken:  # Bob and bob would be told apart by nobody reading the log
-            raise DomainError("operator_exists", f"已有名为 {taken[0]} 的操作员（名字不区分大小写）",
-                              f"there is already an operator named {taken[0]} (names ignore case)")
+        taken = [r.name for r in Operator.select(Operator.name) if name_key(r.name) == name_key(name)]
+        if taken:  # Bob and bob, 小王 and 小 王 would be told apart by nobody reading the log
+            raise DomainError("operator_exists", f"已有名为 {taken[0]} 的操作员（名字不区分大小写、全角半角和空格）",
+                              f"there is already an operator named {taken[0]} (names ignore case, full-width "
+                              "forms and spaces)")
         now = to_epoch(desk.now())
         row = Operator.create(name=name, role=role.code, password_hash=_hasher().hash(password),
                               approve_limit_fen=approve_limit_fen, created_at=now, updated_at=now)
@@ -163,10 +182,13 @@ def _last_owner_guard(row: Operator) -> None:
 
 
 def set_active(desk: Desk, name: str, active: bool) -> None:
-    """Disable or enable an operator (owner only). The last active owner cannot be disabled."""
+    """Disable or enable an operator (owner only). The last active owner cannot be disabled. An
+    operator already so is left as is, and nothing is logged."""
     desk.require(Right.OPERATORS)
     with desk.atomic():
         row = _get(name)
+        if (row.disabled_at is None) == active:
+            return  # already so: nothing changes, nothing is logged
         if not active:
             _last_owner_guard(row)
         Operator.update(disabled_at=None if active else to_epoch(desk.now()), updated_at=to_epoch(desk.now())
@@ -229,7 +251,8 @@ def _wrong() -> DomainError:
 def sign_in(desk: Desk, name: str, password: str, *, record: bool = True, switching: bool = False) -> Identity:
     """Check ``name``'s password and work as them from now on; the Identity signed in.
 
-    Refused (DomainError, recorded in the shop log): an unknown name or a wrong password
+    ``name`` is matched as ``name_key`` folds it (bob signs in as Bob). Refused (DomainError,
+    recorded in the shop log): an unknown name or a wrong password
     (``sign_in_failed``, the same message for both), a disabled operator, one locked out
     (``operator_locked``, saying until when). The fifth wrong password in a row locks the
     operator for LOCK_SECONDS. ``record=False`` (a command that only reads): a successful
@@ -239,12 +262,14 @@ def sign_in(desk: Desk, name: str, password: str, *, record: bool = True, switch
     right, then a ``signed_out`` row in their name comes before the new ``signed_in``.
     """
     now = desk.now()
-    row = Operator.get_or_none(Operator.name == name.strip())
+    row = _find(name)
     if row is None:
         desk.log("sign_in_failed", name.strip()[:MAX_NAME], "unknown name")
         raise _wrong()
     if row.disabled_at is not None:
         desk.log("sign_in_failed", row.name, "disabled")
+        if not _verified(row.password_hash, password):
+            raise _wrong()  # a guesser is not told the name exists
         raise DomainError("operator_disabled", f"操作员 {row.name} 已停用", f"operator {row.name} is disabled")
     held = lock_time(row.locked_until)
     if held is not None and held > to_epoch(now):
