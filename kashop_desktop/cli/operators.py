@@ -71,10 +71,14 @@ def _limit(text: str | None) -> int | None:
 
 
 def new_password() -> str:
-    """The new password from KASHOP_NEW_PASSWORD, or typed twice on a terminal (UsageError otherwise)."""
+    """The new password from KASHOP_NEW_PASSWORD (when not empty), or typed twice on a terminal
+    (UsageError, exit 2, otherwise: an empty variable is named as such)."""
     password = os.environ.get(NEW_PASSWORD_ENV)
-    if password is not None:
+    if password:
         return password
+    if password is not None and (sys.stdin is None or not sys.stdin.isatty()):
+        raise UsageError(f"环境变量 {NEW_PASSWORD_ENV} 是空的：请在其中设新密码，或在终端里运行以便输入\n"
+                         f"{NEW_PASSWORD_ENV} is empty: set the new password in it, or run on a terminal to type it")
     if sys.stdin is None or not sys.stdin.isatty():
         raise UsageError(f"需要新密码：设环境变量 {NEW_PASSWORD_ENV}，或在终端里运行以便输入\n"
                          f"a new password is needed: set {NEW_PASSWORD_ENV}, or run on a terminal to type it")

@@ -235,3 +235,25 @@ def test_operators_set_changes_role_and_limit_at_once(team: Path, tmp_path: Path
     out = run(shop, "operators", "set", "阿May", "--approve-limit", "none", code=1, operator="小王",
               password="clerk-secret")
     assert "ask the owner" in out.stderr
+
+
+def test_an_empty_new_password_is_a_usage_error_that_says_so(team: Path, tmp_path: Path) -> None:
+    shop = _copy(team, tmp_path)
+    out = run(shop, "operators", "add", "小张", "--role", "viewer", code=2, new_password="", operator="店主",
+              password="owner-secret")
+    assert "KASHOP_NEW_PASSWORD" in out.stderr and "empty" in out.stderr and "Traceback" not in out.stderr
+    listed = run(shop, "operators", "list", code=0, operator="店主", password="owner-secret")
+    assert "小张" not in listed.stdout
+
+
+def test_a_clerk_raised_to_owner_outside_the_desk_is_refused(team: Path, tmp_path: Path) -> None:
+    shop = _copy(team, tmp_path)
+    con = sqlite3.connect(shop / "kashop.sqlite3")
+    con.execute("UPDATE operator SET role = 'owner', approve_limit_fen = NULL WHERE name = '小王'")
+    con.commit()
+    con.close()
+    out = run(shop, "operators", "add", "小张", "--role", "owner", code=1, new_password="third-secret",
+              operator="小王", password="clerk-secret")
+    assert "check" in out.stderr and "Traceback" not in out.stderr
+    listed = run(shop, "operators", "list", code=0, operator="店主", password="owner-secret")
+    assert "小张" not in listed.stdout
