@@ -11,7 +11,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ..domain.roles import PermissionRefused
 from ..services import operators
+from .dialogs.base import pick
 from .dialogs.operators import SignInMode
 from .qt import QCoreApplication, QEvent, QObject, QTimer
 
@@ -44,9 +46,13 @@ class IdleWatch(QObject):
         desk = self.window.ctx.desk
         if desk.single_owner or self.window.signing_in:
             return False
-        if desk.operator is None or desk.current_operator() is None:
-            # disabled from elsewhere (another window, the command line): signed out, asked at once
+        try:
+            gone = desk.operator is None or desk.current_operator() is None
             reason = QCoreApplication.translate("IdleWatch", "当前操作员已被停用或已退出，请重新登录。")
+        except PermissionRefused as refused:  # their row was changed outside the desk: signed out
+            gone, reason = True, pick(refused.zh, refused.en)
+        if gone:
+            # disabled from elsewhere (another window, the command line): signed out, asked at once
             self.window.ctx.start(self.window.switch_operator(reason, mode=SignInMode.AGAIN))
             return True
         minutes = operators.idle_minutes(desk)

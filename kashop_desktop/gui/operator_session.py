@@ -4,12 +4,16 @@ Three ways the window asks who is working (``SignInMode``): at start-up with nob
 (取消 quits), when 切换操作员 is pressed (the operator stays signed in until someone else's
 password is right; 取消 goes back to them), and after the idle time or when the operator was
 disabled elsewhere (they are signed out first, their name is chosen in advance, 取消 quits).
+While nobody is signed in the window's contents are hidden: the shop's data is not shown behind
+the sign-in.
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
+from ..domain.roles import PermissionRefused
 from ..services import operators
 from .context import DeskContext
 from .dialogs.base import pick
@@ -29,6 +33,10 @@ class OperatorSession:
     def refresh_operator(self) -> None:
         """The operator at the desk in the status bar; 切换操作员 once the shop has several."""
         who = self.ctx.desk.operator
+        # Nobody signed in (at start-up, after the idle time): the shop's data is not shown behind the sign-in.
+        contents = self.centralWidget()  # type: ignore[attr-defined]
+        if contents is not None:
+            contents.setVisible(who is not None)
         if who is None:
             self.operator_label.setText(QCoreApplication.translate("MainWindow", "未登录"))
         else:
@@ -70,5 +78,6 @@ class OperatorSession:
         """The operator at the desk was given another role (or disabled) in this window: read
         their rights from the store and build the screens again, so what they may no longer do
         is greyed out now rather than refused when tried (a disabled one is then asked to sign in)."""
-        await self.ctx.run(self.ctx.desk.current_operator)
+        with contextlib.suppress(PermissionRefused):  # their row was changed outside the desk: signed out
+            await self.ctx.run(self.ctx.desk.current_operator)
         self.rebuild()  # type: ignore[attr-defined]

@@ -280,3 +280,33 @@ def test_an_owner_who_makes_themselves_a_clerk_sees_the_window_follow_at_once(qt
     rebuilt = window.pages["settings"]
     assert ctx.desk.operator.role is Role.CLERK and not rebuilt.policy_box.isEnabled()
     assert OWNER_NAME in rebuilt.policy_box.toolTip() and "店员" in window.operator_label.text()
+
+
+def test_the_shops_data_is_hidden_while_nobody_is_signed_in(qtbot, ctx, tmp_path):
+    _team(ctx.desk)
+    operators.sign_in(ctx.desk, "阿May", "viewer-secret")
+    window = _window(qtbot, ctx, tmp_path)
+    assert window.centralWidget().isVisible()
+    idle = IdleWatch(window)
+    try:
+        assert idle.check(now=idle.last_input + 15 * 60 + 1)
+        dialog = _sign_in_dialog(qtbot, window)
+        assert ctx.desk.operator is None and not window.centralWidget().isVisible()
+        window.grab().save(str(tmp_path / "signed_out.png"))
+        dialog.password.setText("viewer-secret")
+        dialog.ok_button.click()
+        qtbot.waitUntil(lambda: ctx.desk.operator is not None and window.centralWidget().isVisible(), timeout=5000)
+    finally:
+        idle.stop()
+
+
+def test_the_shops_data_is_hidden_behind_the_start_up_sign_in(qtbot, ctx, tmp_path):
+    _team(ctx.desk)
+    ctx.desk.sign_in(None)
+    window = _window(qtbot, ctx, tmp_path)
+    assert not window.centralWidget().isVisible()
+    task = ctx.start(window.switch_operator(mode=SignInMode.START))
+    dialog = _sign_in_dialog(qtbot, window)
+    assert not window.centralWidget().isVisible()
+    dialog.reject()
+    qtbot.waitUntil(task.done, timeout=5000)
