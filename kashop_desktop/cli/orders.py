@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..domain.errors import DomainError
 from ..domain.money import format_yuan
 from ..domain.order import CodeUsed, ReasonCode
 from ..domain.refund_states import PENDING_LABEL_EN, PENDING_LABEL_ZH
@@ -20,6 +21,7 @@ from .output import (
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_REFUSED,
+    EXIT_USAGE,
     UsageError,
     done,
     print_error,
@@ -304,6 +306,10 @@ def _detail_json(d: Any) -> dict[str, Any]:
     }
 
 
+#: Import refusals that are the file's own shape, not a rule: exit 2 like any bad value.
+_FILE_USAGE = frozenset({"import_missing_columns", "import_duplicate_columns"})
+
+
 def cmd_orders_import(args: argparse.Namespace) -> int:
     from ..services.imports import Outcome, import_file
 
@@ -322,6 +328,11 @@ def cmd_orders_import(args: argparse.Namespace) -> int:
         try:
             report = import_file(desk, args.file, all_or_nothing=args.all_or_nothing, progress=progress,
                                  columns=columns, encoding=args.encoding)
+        except DomainError as exc:  # ImportFileError, or its copy from the reading process
+            if exc.code not in _FILE_USAGE:
+                raise
+            print_error(exc.zh, exc.en)  # a file without the columns an import needs is a bad value
+            return EXIT_USAGE
         except KeyboardInterrupt:
             if meter is not None:
                 meter.clear()

@@ -309,3 +309,11 @@ def test_orders_list_says_what_a_search_matched(cli: Cli, tmp_path: Path) -> Non
     assert "匹配：订单号尾号" in proc.stderr and "matched: order-no tail" in proc.stderr
     proc = cli("orders", "list", "--search", "zq", *now)
     assert "无匹配（订单号尾号至少 4 位）" in proc.stderr
+
+
+def test_an_import_file_missing_a_required_column_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "short.csv"
+    path.write_text("order_no,created_at,product\nKSH009,2026-11-18 09:50,王者荣耀点券 60点\n", encoding="utf-8")
+    out = cli("orders", "import", str(path), code=2)
+    assert "缺少必需的列" in out.stderr and "Traceback" not in out.stderr
+    cli("orders", "show", "KSH009", code=1)
