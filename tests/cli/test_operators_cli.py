@@ -257,3 +257,5 @@ def test_a_clerk_raised_to_owner_outside_the_desk_is_refused(team: Path, tmp_pat
     assert "check" in out.stderr and "Traceback" not in out.stderr
     listed = run(shop, "operators", "list", code=0, operator="店主", password="owner-secret")
     assert "小张" not in listed.stdout
+    checked = run(shop, "check", code=1, operator="小王", password="clerk-secret")  # check alone still runs
+    assert "小王's role differs" in checked.stdout, checked.stdout
