@@ -43,6 +43,7 @@ from .common import (
     get_order,
     not_found,
     operator_name,
+    refund_sums,
 )
 from .desk import Desk
 from .orders import _cancel_unpaid, expire_unpaid
@@ -96,7 +97,7 @@ def preview(
     history = buyer_history(desk, order)
     now = desk.now()
     request = RequestFacts(reason, requested_at or now, amount_fen, note)
-    order_facts = facts(order)
+    order_facts = facts(order, refund_sums(desk.db.connection(), [order.id]).get(order.id))
     decision = decide(order_facts, request, now, policy, history)
     bd = eta = None
     if decision.can_approve:
@@ -398,6 +399,7 @@ def _approve_batch(
     # One number per item, allocated up front: a skipped item only leaves a gap in the sequence.
     refund_nos = iter(allocate_refund_nos(desk, len(items)))
     histories = _histories(desk, [o for _, o, _ in items])
+    refunded = refund_sums(desk.db.connection(), [o.id for _, o, _ in items])  # the refund rows, whatever the order's row says
     policies: dict[int | None, CancelPolicy] = {pid: desk.product_policy(p) for pid, p in products.items()}
     rows = _ApprovalRows(operator=operator_name(desk.db))
     approved_by: dict[int, int] = {}  # order id -> gross fen this operator approved on it (the limit is per order)
@@ -407,7 +409,7 @@ def _approve_batch(
         try:
             plan = _plan_approval(req, order, amount, now, policies.get(order.product_id, desk.policy()), accounts,
                                   classes, confirm_non_idempotent, histories.get(order.buyer_ref_id, BuyerHistory(0)),
-                                  desk.holidays())
+                                  desk.holidays(), refunded.get(order.id))
             if state == "approved" and limited:  # the rules' own approvals are not limited
                 if order.id not in approved_by:
                     approved_by[order.id] = _approved_by(desk, order.id, rows.operator)
@@ -531,14 +533,14 @@ def _write_approvals(desk: Desk, rows: _ApprovalRows, now_s: int) -> None:
 def _plan_approval(
     req: CancelRequest, order: Order, amount: int | None, now: datetime, policy: CancelPolicy,
     accounts: dict[int, GatewayAccount], classes: dict[str, Any], confirm: bool, history: BuyerHistory,
-    schedule: HolidaySchedule,
+    schedule: HolidaySchedule, refunds: tuple[int, int] | None = None,
 ) -> tuple[RefundBreakdown, OrderStatus, RefundEta | None, int | None, bool]:
     if req.state != "open":
         skip = _not_open(req.id, req)
         raise DomainError(skip.code, skip.zh, skip.en)
     amount = amount if amount is not None else req.amount_fen
     reason = ReasonCode(req.reason)
-    order_facts = facts(order)
+    order_facts = facts(order, refunds)
     decision = decide(order_facts, RequestFacts(reason, _dt(req.requested_at), amount, req.note), now, policy,
                       history)
     if not decision.can_approve:

@@ -466,9 +466,16 @@ def _detail(order: Order, now: datetime, schedule: HolidaySchedule) -> OrderDeta
          .order_by(CancelRequest.id)],
         [_refund_view(r, order.order_no, accounts, schedule) for r in Refund.select().where(Refund.order == order.id)
          .order_by(Refund.id)],
-        order.refund_pending_fen, facts(order).refundable_fen, order.paid_fen,
+        order.refund_pending_fen, facts(order, _refund_sums_of(order)).refundable_fen, order.paid_fen,
         *_hold(order), buyer_info_by_id(order.buyer_ref_id),
     )
+
+
+def _refund_sums_of(order: Order) -> tuple[int, int] | None:
+    """(succeeded, in flight) gross fen of the order's refund rows (``common.refund_sums``)."""
+    from .common import refund_sums
+
+    return refund_sums(Order._meta.database.connection(), [order.id]).get(order.id)
 
 
 def _hold(order: Order) -> tuple[datetime | None, str | None]:

@@ -193,3 +193,18 @@ def test_a_refund_marked_succeeded_outside_the_desk_is_named(desk: Desk) -> None
     ref = approved_refund(desk, "success")
     _sql(desk, "UPDATE refund SET state = 'succeeded' WHERE id = ?", ref.id)
     assert any("never recorded it" in en for _, en in check(desk).state_disagreements)
+
+
+@pytest.mark.parametrize("edit", ["UPDATE orders SET refunded_fen = 0 WHERE id = ?",
+                                  "UPDATE orders SET refunded_fen = 0, status = 'paid' WHERE id = ?"])
+def test_a_refunded_amount_lowered_outside_the_desk_is_not_offered_again(desk: Desk, edit: str) -> None:
+    from kashop_desktop.services import views
+
+    ref = approved_refund(desk, "success")  # the whole ¥68.00, auto-approved
+    assert send(desk).succeeded == 1
+    order_row = Order.get_by_id(ref.order_id)
+    _sql(desk, edit, order_row.id)
+    assert views.order_detail(desk, order_row.order_no).refundable_fen == 0
+    with pytest.raises(DomainError):
+        reqs.open_request(desk, order_row.order_no, ReasonCode.MISTAKEN, amount_fen=10_00)
+    assert Refund.select().where(Refund.order == order_row.id).count() == 1
