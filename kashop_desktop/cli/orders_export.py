@@ -31,8 +31,8 @@ def register_export(orders: Any, common: argparse.ArgumentParser) -> None:
         "订单号（或尾号）、手机、QQ、邮箱、交易号或商品名", "order no (or its tail), phone, QQ, e-mail, trade no or product"))
     add_date_range(p)
     p.add_argument("--format", choices=("csv", "xlsx"), help=T(
-        "文件格式（默认按扩展名：.xlsx 为 XLSX，其余为 CSV）", "file format (default from the name: .xlsx is XLSX, "
-        "anything else CSV)"))
+        "文件格式（默认按扩展名：.csv 或 .xlsx；其他扩展名须给出本项）", "file format (default from the name: .csv or "
+        ".xlsx; another name needs this option)"))
     p.add_argument("--force", action="store_true", help=T(
         "覆盖已存在的文件（数据文件夹里的文件永远不会被覆盖）", "replace an existing file (never one in the data folder)"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
@@ -81,6 +81,10 @@ def cmd_orders_export(args: argparse.Namespace) -> int:
     start, end = date_range(args)
     window = reports.epoch_window(start, end)
     flt = views.OrderFilter(status=args.status, search=args.search, date_from=window[0], date_to=window[1])
+    if args.format is None and args.out.suffix.lower() not in (".csv", ".xlsx"):
+        raise UsageError(f"不知道 {args.out.name} 要用哪种格式：文件名请以 .csv 或 .xlsx 结尾，或给出 --format\n"
+                         f"which format {args.out.name} should be is not known: end the name in .csv or .xlsx, "
+                         "or give --format")
     fmt = exports.format_for(args.out, args.format)
     lang = "zh" if zh(args) else "en"
     to_stdout = str(args.out) == "-"

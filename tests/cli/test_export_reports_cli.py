@@ -105,3 +105,11 @@ def test_check_notices_report_tables_that_disagree_and_reports_rebuild_mends_the
     capsys.readouterr()
     assert main(["reports", "sales", "--from", "2020-01-01", "--to", "2030-12-31", "--json", "--data-dir", d]) == 0
     assert json.loads(capsys.readouterr().out)["total"]["paid_fen"] == before
+
+
+def test_orders_export_to_a_name_that_says_no_format_is_a_usage_error(shop: Path, tmp_path: Path, capsys: Any) -> None:
+    out = tmp_path / "x.txt"
+    assert main(["orders", "export", str(out), "--data-dir", str(shop)]) == 2
+    assert ".csv" in capsys.readouterr().err and not out.exists()
+    assert main(["orders", "export", str(out), "--format", "csv", "--data-dir", str(shop)]) == 0
+    assert out.read_bytes().startswith("订单号".encode("utf-8-sig"))
