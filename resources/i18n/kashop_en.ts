@@ -111,8 +111,8 @@
         <translation>The two passwords differ</translation>
     </message>
     <message>
-        <source>审批额度应为金额，例如 100.00</source>
-        <translation>The approval limit is an amount, e.g. 100.00</translation>
+        <source>审批额度：{problem}</source>
+        <translation>Approval limit: {problem}</translation>
     </message>
 </context>
 <context>
@@ -769,8 +769,8 @@ Please attach this file when you contact support.</translation>
         <translation>Viewer: reads only, changes nothing.</translation>
     </message>
     <message>
-        <source>审批额度应为金额，例如 100.00</source>
-        <translation>The approval limit is an amount, e.g. 100.00</translation>
+        <source>审批额度：{problem}</source>
+        <translation>Approval limit: {problem}</translation>
     </message>
     <message>
         <source>没有改动</source>

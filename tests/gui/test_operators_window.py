@@ -153,6 +153,8 @@ def test_the_owner_changes_a_role_and_limit_in_settings(qtbot, ctx, aloop):
     assert dialog.limit.isEnabled()
     dialog.limit.setText("12.5x")
     assert not dialog.ok_button.isEnabled() and "金额" in dialog.message.text()
+    dialog.limit.setText("99999999999.99")  # an amount, but too large: said so, as on the command line
+    assert not dialog.ok_button.isEnabled() and "金额过大" in dialog.message.text()
     dialog.limit.setText("30")
     assert submit(qtbot, dialog)
     may = next(v for v in operators.list_operators(ctx.desk) if v.name == "阿May")

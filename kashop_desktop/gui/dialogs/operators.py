@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
+from ...domain.errors import MoneyError
 from ...domain.money import format_yuan, parse_yuan
 from ...domain.roles import Identity, Role
 from ...services import operators
@@ -168,8 +169,8 @@ class AddOperatorDialog(OpDialog):
             return self.tr("两次输入的密码不一致")
         try:
             self.limit_fen()
-        except ValueError:
-            return self.tr("审批额度应为金额，例如 100.00")
+        except MoneyError as exc:  # as the command line says it: too large, too many decimals, not an amount
+            return self.tr("审批额度：{problem}").format(problem=pick(exc.zh, exc.en))
         return None
 
     async def perform(self) -> Any:
@@ -274,8 +275,8 @@ class EditOperatorDialog(OpDialog):
         if self.chosen_role() is Role.CLERK and self.limited.isChecked():
             try:
                 parse_yuan(self.limit.text(), allow_zero=True)
-            except ValueError:
-                return self.tr("审批额度应为金额，例如 100.00")
+            except MoneyError as exc:
+                return self.tr("审批额度：{problem}").format(problem=pick(exc.zh, exc.en))
         if self.changes() == {}:
             return self.tr("没有改动")
         return None
