@@ -117,9 +117,10 @@ def test_check_compares_refunds_orders_and_codes_with_their_events(desk: Desk) -
     assert _disagreements(desk) == [] and check(desk).ok
     _sql(desk, "UPDATE refund SET amount_fen = 100000, gross_fen = 100000 WHERE id = ?", ref.id)
     found = _disagreements(desk)
-    assert len(found) == 2 and not check(desk).ok
+    assert len(found) == 3 and not check(desk).ok
     assert f"refund #{ref.id}" in found[0] and "its approval recorded" in found[0]
     assert "exceed" in found[1]  # ¥1000 of refunds on a ¥68 order
+    assert "refunds in flight's ¥1000.00" in found[2]  # the order's ¥68 in flight is not its refund's
 
 
 def test_check_reads_an_approval_whose_data_is_no_object_as_naming_nothing(desk: Desk) -> None:
