@@ -8,7 +8,7 @@ from typing import Any
 
 from .common import add_command, add_noun
 from .helptext import JSON_HELP, T
-from .output import EXIT_OK, UsageError, print_json, zh
+from .output import EXIT_OK, UsageError, print_json
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -16,9 +16,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     verbs = add_noun(sub, "store", T("店铺数据放在哪里（数据文件或数据库服务器）",
                                      "where the shop's data lives (the data file or a database server)"))
     p = add_command(verbs, common, "migrate", cmd_migrate, T(
-        "把数据文件里的店铺复制到 PostgreSQL 服务器上的空库并核对（每张表的行数和金额合计）；数据文件不变",
+        "把数据文件里的店铺复制到 PostgreSQL 服务器上的空库并核对（每张表的行数和金额合计）；之后数据文件标记为“已移走”、不再使用",
         "copy the shop in the data file to an empty PostgreSQL database and verify it (every table's rows and "
-        "money sums); the data file is left as it is"))
+        "money sums); the data file is then marked as moved and no longer used"))
     p.add_argument("--to", required=True, metavar="URL", help=T(
         "目标库：postgresql://用户@主机/库名（密码写在地址里或用 PGPASSWORD / .pgpass）",
         "the target: postgresql://user@host/dbname (the password in the URL or from PGPASSWORD / .pgpass)"))
@@ -69,10 +69,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         sums = "  ".join(f"{name}={fen}" for name, fen in t.sums.items())
         print(f"{t.table:<22} {t.rows:>10,}  {sums}".rstrip())
     where = redact(args.to)
-    if zh(args):
-        print(f"已复制到 {where}：{report.rows:,} 行，用时 {report.seconds:.1f} 秒；每张表的行数和金额合计都已核对一致。"
-              f"数据文件未改动。之后用 --db {where} 或 KASHOP_DB_URL 打开这个店铺。")
-    else:
-        print(f"copied to {where}: {report.rows:,} rows in {report.seconds:.1f} s; every table's rows and money sums "
-              f"match. The data file was not changed. Open the shop from now on with --db {where} or KASHOP_DB_URL.")
+    hint_zh = "（地址里的 *** 代表密码：用真实密码，或不写密码、改用 PGPASSWORD / ~/.pgpass）" if "***" in where else ""
+    hint_en = (" (*** stands for the password: give the real one, or leave it out and use PGPASSWORD / ~/.pgpass)"
+               if "***" in where else "")
+    print(f"已复制到 {where}：{report.rows:,} 行，用时 {report.seconds:.1f} 秒；每张表的行数和金额合计都已核对一致。"
+          f"数据文件已标记为“已移到服务器”，本程序不再用它开单。之后用 --db {where} 或 KASHOP_DB_URL 打开这个店铺{hint_zh}。\n"
+          f"copied to {where}: {report.rows:,} rows in {report.seconds:.1f} s; every table's rows and money sums "
+          f"match. The data file is marked as moved and the desk no longer sells from it. Open the shop from now on "
+          f"with --db {where} or KASHOP_DB_URL{hint_en}.")
     return EXIT_OK

@@ -311,6 +311,11 @@ def unreachable(url: str, detail: str) -> StoreUnusable:
     if "password" in low or "authentication" in low:
         code, zh, en = ("store_login_failed", "拒绝了登录（用户名或密码不对）",
                         "refused the login (wrong user name or password)")
+    elif "ssl" in low and ("not support" in low or "ssl negotiation" in low or "ssl connection" in low):
+        code, zh, en = ("store_no_tls", "不支持加密连接（TLS），而地址要求了 sslmode=require 或更严（请在服务器上开启 ssl，"
+                        "或确认在可信网络上后去掉 sslmode）",
+                        "does not offer encrypted connections (TLS) while the URL asks for sslmode=require or stricter "
+                        "(turn ssl on at the server, or drop sslmode on a network you trust)")
     elif "does not exist" in low and "database" in low:
         code, zh, en = ("store_missing", "上没有这个数据库（请先用 createdb 建好，或检查库名）",
                         "has no such database (create it with createdb first, or check the name)")
@@ -379,7 +384,16 @@ def schema_version(db: ServerDatabase) -> int | None:
     """The shop's schema version, 0 for an empty database, None for one holding other tables."""
     tables = set(db.get_tables())
     if VERSION_TABLE in tables:
-        row = db.execute_sql(f"SELECT version FROM {VERSION_TABLE}").fetchone()
+        try:
+            row = db.execute_sql(f"SELECT version FROM {VERSION_TABLE}").fetchone()
+        except peewee.DatabaseError as exc:  # a table of that name that is not ours (no version column)
+            if _is_connection_error(exc):
+                raise
+            if not db.in_transaction():
+                db.rollback()
+            return None
+        if row is None and len(tables) > 1:  # our table with no version, beside others: not our shop
+            return None
         return int(row[0]) if row else 0
     return 0 if not tables else None
 

@@ -128,11 +128,13 @@ def copy_to_server(path: Path, url: str, *, progress: Progress | None = None) ->
     db = server.open_server_store(url)
     source = _source(path)
     try:
-        refusal = refusal_if_not_empty(url, db)
-        if refusal is not None:
-            raise refusal
         report = TransferReport()
         with db.atomic():  # the shop's write lock: no desk writes while the copy runs
+            # Looked at under the lock: a second migrate into the same empty database waits for
+            # the first, then finds its shop there and is refused (not a half-overwritten copy).
+            refusal = refusal_if_not_empty(url, db)
+            if refusal is not None:
+                raise refusal
             cur = db.cursor()
             cur.execute("SET LOCAL maintenance_work_mem = '128MB'")  # the index builds after each table
             tables = _ordered(_tables(source))
@@ -145,6 +147,13 @@ def copy_to_server(path: Path, url: str, *, progress: Progress | None = None) ->
             _verify(source, cur, report, url)
         report.seconds = time.perf_counter() - started
         return report
+    except sqlite3.DatabaseError as exc:  # the file could not be read through (damaged mid-file)
+        raise StoreUnusable(
+            "store_damaged",
+            f"数据文件 {path} 读到一半出错（{exc}），可能已损坏：服务器上什么都没有保留。请先运行 check，"
+            "或从备份恢复后再迁移。",
+            f"reading the data file {path} failed part way ({exc}); it may be damaged. Nothing was kept on the "
+            f"server {server.redact(url)}. Run check first, or restore a backup and migrate again.", str(path)) from exc
     finally:
         source.close()
         db.close()

@@ -10,6 +10,7 @@ import pytest
 from kashop_desktop.cli import main
 from kashop_desktop.cli.output import EXIT_USAGE
 from kashop_desktop.store.pg_url import redact, url_problem
+from tests.pgserver import PASSWORD, PrivateCluster
 
 SECRET = "Kp@ss:w/rd#1"
 
@@ -40,3 +41,13 @@ def test_a_password_with_reserved_characters_is_masked_whole_and_the_hint_names_
     assert problem is not None and all("PGPASSWORD" in text and SECRET not in text for text in problem)
     encoded = "postgresql://kashop:Kp%40ss%3Aw%2Frd%231@127.0.0.1:55432/kashop_shop?sslmode=require"
     assert url_problem(encoded) is None and url_problem(encoded.replace("postgresql", "postgres")) is None
+
+
+def test_sslmode_require_on_a_server_without_tls_names_that_cause(pg_cluster: PrivateCluster) -> None:
+    from kashop_desktop.domain.errors import StoreUnusable
+    from kashop_desktop.store import server
+
+    with pytest.raises(StoreUnusable) as refused:
+        server.open_server_store(pg_cluster.new_database() + "?sslmode=require")  # the private cluster has no TLS
+    assert refused.value.code == "store_no_tls" and "TLS" in refused.value.zh and "sslmode" in refused.value.en
+    assert PASSWORD not in refused.value.en

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import psycopg
@@ -18,6 +22,7 @@ from kashop_desktop.cli.output import EXIT_OK, EXIT_REFUSED, EXIT_STORE, EXIT_US
 from kashop_desktop.domain.errors import StoreUnusable
 from kashop_desktop.services import demo
 from kashop_desktop.services.desk import Desk
+from kashop_desktop.store import server
 from kashop_desktop.store.models import Order
 from tests.pgserver import PASSWORD, PrivateCluster
 from tests.services.helpers import order
@@ -197,3 +202,53 @@ def test_migrate_and_restore_on_a_desk_that_is_on_a_server_are_refused(
     assert not (fresh / "kashop.sqlite3").exists() and not (fresh / "set-aside").exists()  # nothing restored here
     with psycopg.connect(target) as con:
         assert con.execute("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'").fetchone() == (0,)
+
+
+def test_two_migrates_into_one_empty_database_one_copies_the_other_is_refused(
+        pg_cluster: PrivateCluster, demo_built: Path, tmp_path: Path) -> None:
+    url = pg_cluster.new_database()
+    server.open_server_store(url).close()  # the empty shop both will find
+    folders = [Path(shutil.copytree(demo_built, tmp_path / f"pc{i}")) for i in (1, 2)]
+    env = {**os.environ, "KASHOP_BUSY_TIMEOUT_MS": "60000", "QT_QPA_PLATFORM": "offscreen"}
+    with psycopg.connect(url) as holder:  # hold the shop's write lock until both are waiting for it
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (server.WRITE_LOCK_KEY,))
+        procs = [subprocess.Popen([sys.executable, "-m", "kashop_desktop", "store", "migrate", "--to", url,
+                                   "--data-dir", str(f)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for f in folders]
+        with psycopg.connect(url, autocommit=True) as watch:
+            deadline = time.monotonic() + 60
+            while watch.execute("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                                ).fetchone() != (2,):
+                assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
+                watch.execute("SELECT pg_sleep(0.05)")  # the server's wait, not the test's
+        holder.rollback()
+    results = sorted((p.wait(120), *p.communicate()) for p in procs)
+    assert [r[0] for r in results] == [EXIT_OK, EXIT_STORE]
+    assert "已经有一个店铺" in results[1][2] and "Traceback" not in results[1][2]
+    with psycopg.connect(url) as con:
+        (n,) = sqlite3.connect(folders[0] / "kashop.sqlite3").execute("SELECT COUNT(*) FROM orders").fetchone()
+        assert con.execute("SELECT COUNT(*) FROM orders").fetchone() == (n,)
+
+
+def test_a_data_file_damaged_part_way_or_a_foreign_kashop_schema_is_exit_5(
+        pg_cluster: PrivateCluster, demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = pg_cluster.new_database()
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute("CREATE TABLE kashop_schema (note text)")  # a table of that name that is not ours
+    with pytest.raises(StoreUnusable):
+        server.open_server_store(url)
+    assert main(["store", "migrate", "--to", url, "--data-dir", str(demo_dir)]) == EXIT_STORE
+    assert "other tables" in capsys.readouterr().err
+    shop = demo_dir / "kashop.sqlite3"
+    size = shop.stat().st_size
+    with shop.open("r+b") as f:  # the second half of the file overwritten: the table pages read by the copy
+        f.seek(size // 2)
+        f.write(bytes(range(256)) * ((size - size // 2) // 256))
+    target = pg_cluster.new_database()
+    assert main(["store", "migrate", "--to", target, "--data-dir", str(demo_dir)]) == EXIT_STORE
+    err = capsys.readouterr().err
+    assert "内部错误" not in err and "Traceback" not in err and "damaged" in err
+    with psycopg.connect(target) as con:
+        assert con.execute("SELECT COUNT(*) FROM pg_tables WHERE tablename = 'orders'").fetchone() in ((0,), (1,))
+        if con.execute("SELECT to_regclass('orders')").fetchone() != (None,):
+            assert con.execute("SELECT COUNT(*) FROM orders").fetchone() == (0,)
