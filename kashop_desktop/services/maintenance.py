@@ -27,6 +27,7 @@ from ..store import backups as store_backups
 from ..store import bulkload, pg_reports, report_tables, rollback
 from ..store import chain as store_chain
 from ..store import db as store_db
+from ..store import moved as store_moved
 from ..store import server as store_server
 from ..store.backups import BackupInfo, RefundSince
 from ..store.db import LATEST
@@ -297,13 +298,19 @@ def restore(data_dir: Path, backup_file: Path, *, confirmed: bool = False, opera
     ``restore_other_key`` (its card codes are sealed under another key: never restored),
     ``restore_forgets_refunds`` / ``restore_rolls_back`` (``restore_warning``: refunds, payments,
     deliveries or sold codes it would undo) when the owner has not ``confirmed``; nothing is
-    moved then. The restored store's shop log gets a ``restored`` row naming ``operator`` (who
-    restored; "" when no store could be opened to ask), the backup and where the replaced file went.
+    moved then; ``restore_moved`` when the data file's shop moved to a server (store.moved: take
+    it back with ``store unmark-moved`` first). The restored store's shop log gets a ``restored``
+    row naming ``operator`` (who restored; "" when no store could be opened to ask), the backup
+    and where the replaced file went.
     """
     live = data_dir / paths.DB_FILENAME
     backup_file = backup_file.resolve()
     if backup_file == live.resolve():
         raise DomainError("restore_self", "不能用数据文件本身来恢复", "the data file cannot be restored from itself")
+    mark = store_moved.found_in_file(live)
+    if mark is not None:  # a backup put back here would make the old shop live again beside the server's
+        moved = store_moved.refusal(live, mark)
+        raise DomainError("restore_moved", moved.zh, moved.en)
     version = store_backups.check_backup(backup_file, LATEST)
     store_backups.ensure_unused(live)
     refusal = restore_refusal(data_dir, backup_file)

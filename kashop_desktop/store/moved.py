@@ -71,6 +71,22 @@ def found(db: Any) -> dict[str, Any] | None:
     return _parsed(row[0] if row else None)
 
 
+def found_in_file(path: Path) -> dict[str, Any] | None:
+    """The mark in the data file ``path``, read through a read-only connection; None when the
+    file is missing, unreadable (damaged) or not marked."""
+    if not path.is_file():
+        return None
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = con.execute(_LOOKUP, (SETTING,)).fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return _parsed(row[0] if row else None)
+
+
 def refusal(path: Path, moved: dict[str, Any]) -> StoreUnusable:
     """The refusal (exit 5) for using the marked file ``path``: it names the server (no password)
     and how to open the shop there, and how to take the file back."""

@@ -150,6 +150,7 @@ def test_a_database_with_other_tables_or_a_bad_url_is_refused(pg_cluster: Privat
 def test_a_moved_file_is_refused_naming_the_server_until_taken_back(pg_cluster: PrivateCluster, demo_dir: Path,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     shop = demo_dir / "kashop.sqlite3"
+    assert main(["backup", "--data-dir", str(demo_dir)]) == EXIT_OK  # a backup from before the move
     open_before = Desk.open(demo_dir)  # a window left open on the file while the shop moves
     url = pg_cluster.new_database()
     try:
@@ -170,6 +171,10 @@ def test_a_moved_file_is_refused_naming_the_server_until_taken_back(pg_cluster: 
         assert "PostgreSQL" in err and url.split("@")[-1] in err and PASSWORD not in err
         assert "KASHOP_DB_URL" in err and "--db" in err and "store unmark-moved" in err and "Traceback" not in err
     assert sqlite3.connect(shop).execute("SELECT COUNT(*) FROM orders").fetchone() == (orders,)
+    # Nor does a backup put back over the moved file make the old shop live again.
+    backup = next((demo_dir / "backups").glob("*.sqlite3"))
+    assert main(["restore", str(backup), "--yes", "--data-dir", str(demo_dir)]) == EXIT_REFUSED
+    assert "store unmark-moved" in capsys.readouterr().err and not (demo_dir / "set-aside").exists()
     # The owner takes the file back on purpose: it is a shop again.
     assert main(["store", "unmark-moved", "--data-dir", str(demo_dir)]) == EXIT_OK
     assert url.split("@")[-1] in capsys.readouterr().out
