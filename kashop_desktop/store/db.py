@@ -41,7 +41,6 @@ from . import (
     codes6,
     codes13,
     health,
-    moved,
     pg_schema,
     rekey,
     report_tables,
@@ -252,10 +251,6 @@ class StoreDatabase(SqliteDatabase):
     """
 
     operator: str = ""
-    #: Whether a write transaction first looks for the moved mark (store.moved): set once the
-    #: store is open and migrated (the setting table exists), so a desk that was open while the
-    #: shop moved to a server writes nothing more into the old file.
-    guard_moved: bool = False
     #: Called with the connection just before each write transaction commits, inside it (the desk
     #: anchors the log's chains there: services.chain_anchor); None: nothing.
     before_commit: Callable[[Any], None] | None = None
@@ -278,8 +273,13 @@ class StoreDatabase(SqliteDatabase):
         raise busy_error()
 
     def _refuse_if_moved(self) -> None:
-        if not self.guard_moved:
+        # ``guard_moved`` is set by open_store once the store is open and migrated (the setting
+        # table exists): a desk that was open while the shop moved to a server (store.moved)
+        # writes nothing more into the old file.
+        if not getattr(self, "guard_moved", False):
             return
+        from . import moved
+
         mark = moved.found(self)
         if mark is not None:
             self.execute_sql("ROLLBACK")
@@ -451,10 +451,12 @@ def open_store(path: Path, *, backups: Path | None = None,
         bulkload.finish_abandoned(db, path)
         if version < 6:
             _forget_clear_codes(db)
+        from . import moved
+
         mark = moved.found(db)
         if mark is not None:
             raise moved.refusal(path, mark)
-        db.guard_moved = True
+        db.guard_moved = True  # type: ignore[attr-defined]
     except Exception as exc:
         if db is not None:
             db.close()

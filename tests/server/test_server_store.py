@@ -3,7 +3,6 @@ nothing, the password kept out of messages, and two desks taking turns on one sh
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
 import subprocess
@@ -311,41 +310,3 @@ def test_the_demo_on_a_server_store_is_refused_saying_what_to_do(pg_cluster: Pri
         assert con.execute("SELECT COUNT(*) FROM orders").fetchone()[0] == 0
         assert con.execute("SELECT COUNT(*) FROM product").fetchone()[0] == 0
 
-
-def test_a_second_pc_is_refused_the_sandboxs_books_so_a_refund_is_paid_once(server_desk: Desk,
-                                                                             tmp_path: Path) -> None:
-    from kashop_desktop.gateways.ledgerfile import LedgerFile
-    from kashop_desktop.services import refund_queue as rq
-    from tests.services.helpers import sandbox
-
-    def send(desk: Desk) -> rq.QueueReport:
-        async def run() -> rq.QueueReport:
-            queue = rq.RefundQueue(desk)
-            try:
-                return await queue.send()
-            finally:
-                await queue.aclose()
-        return asyncio.run(run())
-
-    def due_refund(desk: Desk) -> Refund:
-        no = order(desk, gateway_id=sandbox(desk, "success"), paid_minutes_ago=1)
-        reqs.open_request(desk, no, R.MISTAKEN)  # approved at once: a refund due
-        return Refund.get(Refund.order == Order.get(Order.order_no == no).id)
-
-    first = server_desk
-    books = LedgerFile(first.data_dir / "sandbox-ledger.sqlite3")
-    one = due_refund(first)
-    assert send(first).succeeded == 1 and books.calls(one.refund_no) == 1  # the first PC keeps the books
-    two = due_refund(first)
-    second = Desk.open(tmp_path / "pc2", db_url=first.db_url)  # another PC: its own data folder
-    try:
-        report = send(second)  # it would ask its own empty books and pay again: refused, nothing sent
-        assert report.succeeded == 0 and report.untouched == 1
-        ((zh, en),) = report.not_sent.keys()
-        assert "另一台电脑" in zh and "another PC" in en and str(first.data_dir) in en
-        assert not (tmp_path / "pc2" / "sandbox-ledger.sqlite3").exists()
-        assert Refund.get_by_id(two.id).state == two.state and not books.calls(two.refund_no)
-    finally:
-        second.close()
-    assert send(first).succeeded == 1  # due at once on the PC that keeps the books
-    assert books.calls(two.refund_no) == 1 and Refund.get_by_id(two.id).state == "succeeded"
