@@ -309,4 +309,3 @@ def test_the_demo_on_a_server_store_is_refused_saying_what_to_do(pg_cluster: Pri
     with psycopg.connect(url) as con:
         assert con.execute("SELECT COUNT(*) FROM orders").fetchone()[0] == 0
         assert con.execute("SELECT COUNT(*) FROM product").fetchone()[0] == 0
-
