@@ -307,11 +307,11 @@ def restore(data_dir: Path, backup_file: Path, *, confirmed: bool = False, opera
     backup_file = backup_file.resolve()
     if backup_file == live.resolve():
         raise DomainError("restore_self", "不能用数据文件本身来恢复", "the data file cannot be restored from itself")
+    version = store_backups.check_backup(backup_file, LATEST)  # a bad backup: refused before the live file is read
     mark = store_moved.found_in_file(live)
     if mark is not None:  # a backup put back here would make the old shop live again beside the server's
         moved = store_moved.refusal(live, mark)
         raise DomainError("restore_moved", moved.zh, moved.en)
-    version = store_backups.check_backup(backup_file, LATEST)
     store_backups.ensure_unused(live)
     refusal = restore_refusal(data_dir, backup_file)
     if refusal is not None:

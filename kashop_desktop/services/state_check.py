@@ -125,9 +125,17 @@ _LOGS_OF = (("order_event", "orders", "订单时间线", "the order timelines", 
 
 
 def _empty_logs(con: Any) -> list[tuple[str, str]]:
-    """A chained log that is empty while the rows it records exist (wiped outside the desk)."""
+    """A chained log that is empty while the rows it records exist and its chain head says it
+    once held rows (wiped outside the desk). A log never written (rows from before the log, or
+    made without the desk) is not judged here; a wipe that also removed the head is the anchor's
+    to find (services.chain_anchor)."""
     found = []
     for log, table, zh, en, zh_rows, en_rows in _LOGS_OF:
+        head = con.execute("SELECT last_id FROM chain_head WHERE chain = ?"
+                           if not on_server(con) else "SELECT last_id FROM chain_head WHERE chain = %s",
+                           (log,)).fetchone()
+        if head is None or not head[0]:
+            continue
         if con.execute(f"SELECT 1 FROM {log} LIMIT 1").fetchone() is None:
             (n,) = con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
             if n:
