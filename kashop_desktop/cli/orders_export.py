@@ -81,7 +81,8 @@ def cmd_orders_export(args: argparse.Namespace) -> int:
     start, end = date_range(args)
     window = reports.epoch_window(start, end)
     flt = views.OrderFilter(status=args.status, search=args.search, date_from=window[0], date_to=window[1])
-    if args.format is None and args.out.suffix.lower() not in (".csv", ".xlsx"):
+    named_file = str(args.out) != "-" and not (args.out.exists() and not args.out.is_file())  # not stdout, a pipe or a device
+    if args.format is None and named_file and args.out.suffix.lower() not in (".csv", ".xlsx"):
         raise UsageError(f"不知道 {args.out.name} 要用哪种格式：文件名请以 .csv 或 .xlsx 结尾，或给出 --format\n"
                          f"which format {args.out.name} should be is not known: end the name in .csv or .xlsx, "
                          "or give --format")

@@ -106,7 +106,7 @@ def test_column_names_a_header_as_a_field_or_skips_it(data_dir: Path, tmp_path: 
     path = write_csv(tmp_path / "own.csv", ["订单号,下单时间,商品,商品类型,实收金额,状态,支付时间,备注",
                                             "KS1,2026-11-18 09:00,点券,卡密,6,已支付,2026-11-18 09:01,老客户"])
     refused = run(data_dir, str(path))
-    assert refused.returncode == 1 and "实收金额" in refused.stderr
+    assert refused.returncode == 2 and "实收金额" in refused.stderr  # a required column missing: a usage error
     done = run(data_dir, str(path), "--column", "实收金额=paid_amount", "--column", "备注=", "--json")
     assert done.returncode == 0 and json.loads(done.stdout)["inserted"] == 1
     usage = run(data_dir, str(path), "--column", "实收金额")

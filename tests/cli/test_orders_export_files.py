@@ -43,7 +43,7 @@ def test_the_data_folder_is_never_written_even_with_force(shop: Path, tmp_path: 
     for target in (shop / "kashop.sqlite3", shop / "vault.json", shop / "backups" / "x.xlsx", shop / "x.csv",
                    shop / "wallet-ledger.sqlite3", link):
         for force in ((), ("--force",)):
-            code, out, err = export(shop, capsys, str(target), *force)
+            code, out, err = export(shop, capsys, str(target), "--format", "csv", *force)
             assert code == 2, (target, force, out, err)
             assert "数据文件夹" in err and "data folder" in err and "Traceback" not in err
     assert {p: p.read_bytes() for p in guarded} == guarded

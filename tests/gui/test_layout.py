@@ -105,6 +105,7 @@ def test_switching_the_language_needs_no_restart(qtbot: Any, demo_desk: Desk, tm
         window = MainWindow(ctx, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
         qtbot.addWidget(window)
         window.persist_layout = False
+        window.resize(1366, 768)  # a common screen: each tab, 全部 too, has room for its count
         window.show()
         page = window.orders_page
         page.select_row(3)
