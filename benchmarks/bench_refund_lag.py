@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import gui_bench
+from looplag import LoopLagProbe
 
 from kashop_desktop.services import views
 from kashop_desktop.services.desk import Desk
@@ -59,32 +60,22 @@ class Watchdog:
 
 
 async def send(ctx: Any, refund_ids: list[int], watchdog: Watchdog | None) -> tuple[list[float], float]:
-    from kashop_desktop.gui.qt import QTimer
-
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append((now - last[0]) * 1000 - 10)
-        last[0] = now
+    def fed(now: float) -> None:
         if watchdog is not None:
             watchdog.last_tick = now
 
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
-    timer.start()
+    probe = LoopLagProbe(on_tick=fed, clamp=False)
+    probe.start()
     await asyncio.sleep(0.05)
-    last[0] = time.perf_counter()
+    probe.reset()
     if watchdog is not None:
         watchdog.thread.start()
     start = time.perf_counter()
     await ctx.send_refunds(refund_ids=refund_ids)
     elapsed = time.perf_counter() - start
     await asyncio.sleep(1.0)  # the screens' refreshes from the report's Changes
-    timer.stop()
-    return gaps, elapsed
+    probe.stop()
+    return probe.lags, elapsed
 
 
 def main() -> int:

@@ -20,40 +20,19 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from looplag import LoopLagProbe
 
 from kashop_desktop.gui.app import make_app
 from kashop_desktop.gui.context import DeskContext
 from kashop_desktop.gui.dialogs.export_orders import ExportDialog, describe_list
-from kashop_desktop.gui.qt import QTimer, qasync
+from kashop_desktop.gui.qt import qasync
 from kashop_desktop.services import exports
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.views import OrderFilter
 
 TARGET_MS = 50.0
-
-
-class LagProbe:
-    """A 10 ms timer on the GUI thread; each tick's lateness is the loop lag."""
-
-    def __init__(self) -> None:
-        self.lags: list[float] = []
-        self.timer = QTimer()
-        self.timer.setInterval(10)
-        self.timer.timeout.connect(self._tick)
-        self.last = time.perf_counter()
-
-    def start(self) -> None:
-        self.lags.clear()
-        self.last = time.perf_counter()
-        self.timer.start()
-
-    def stop(self) -> None:
-        self.timer.stop()
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.lags.append(max(0.0, (now - self.last) * 1000 - 10))
-        self.last = now
 
 
 def report(name: str, lags: list[float], seconds: float) -> None:
@@ -65,7 +44,7 @@ def report(name: str, lags: list[float], seconds: float) -> None:
 async def run(data_dir: str, fmt: str, flt: OrderFilter) -> None:
     desk = Desk.open(data_dir)
     ctx = DeskContext(desk)
-    probe = LagProbe()
+    probe = LoopLagProbe()
     out = Path(tempfile.mkdtemp())
     try:
         dialog = ExportDialog(None, ctx, flt, describe_list(flt))

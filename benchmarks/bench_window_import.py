@@ -33,45 +33,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from looplag import LoopLagProbe
+
 TARGET_MS = 50.0
-TICK_MS = 10
 IDLE_S = 10.0
-
-
-class Probe:
-    """A 10 ms timer on the GUI thread; ``lags`` are how late each tick fired (ms)."""
-
-    def __init__(self) -> None:
-        from kashop_desktop.gui.qt import QTimer
-
-        self.lags: list[float] = []
-        self._last = time.perf_counter()
-        self.timer = QTimer()
-        self.timer.setInterval(TICK_MS)
-        self.timer.timeout.connect(self._tick)
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.lags.append(max(0.0, (now - self._last) * 1000 - TICK_MS))
-        self.when.append(now - self._start)
-        self._last = now
-
-    def start(self) -> None:
-        self.lags.clear()
-        self.when: list[float] = []
-        self._last = self._start = time.perf_counter()
-        self.timer.start()
-
-    def stop(self) -> tuple[float, float]:
-        self.timer.stop()
-        lags = sorted(self.lags) or [0.0]
-        return lags[-1], lags[min(len(lags) - 1, int(len(lags) * 0.99))]
-
-    def worst(self, n: int = 3) -> str:
-        """The ``n`` worst lags with the second of the phase each came at (is it spread out, as
-        the machine's own scheduling is, or at one moment of the import?)."""
-        top = sorted(zip(self.lags, self.when, strict=True), reverse=True)[:n]
-        return ", ".join(f"{lag:.0f} ms at {at:.1f} s" for lag, at in top)
 
 
 class Browser:
@@ -104,7 +69,7 @@ def line(label: str, figures: tuple[float, float], extra: str = "") -> None:
     print(f"  {label:<44} max {worst:7.1f} ms  p99 {p99:6.1f} ms  target {TARGET_MS:.0f} ms  {verdict}{extra}")
 
 
-async def dialog_run(window: Any, ctx: Any, path: Path, probe: Probe, rows: int) -> None:
+async def dialog_run(window: Any, ctx: Any, path: Path, probe: LoopLagProbe, rows: int) -> None:
     from kashop_desktop.gui.dialogs.import_orders import SUMMARY, ImportDialog
 
     probe.start()
@@ -139,7 +104,7 @@ async def dialog_run(window: Any, ctx: Any, path: Path, probe: Probe, rows: int)
     dialog.done_button.click()
 
 
-async def naive_thread(desk: Any, path: Path, probe: Probe) -> None:
+async def naive_thread(desk: Any, path: Path, probe: LoopLagProbe) -> None:
     from kashop_desktop.services.imports import import_file
 
     def job() -> Any:
@@ -155,7 +120,7 @@ async def naive_thread(desk: Any, path: Path, probe: Probe) -> None:
     line("naive: import_file on a thread", probe.stop(), f"  {took:6.1f} s, load {load()}")
 
 
-async def naive_gui_thread(desk: Any, path: Path, probe: Probe) -> None:
+async def naive_gui_thread(desk: Any, path: Path, probe: LoopLagProbe) -> None:
     from kashop_desktop.services.imports import import_file
 
     probe.start()
@@ -210,7 +175,7 @@ def main() -> None:
     window.persist_layout = False
     window.resize(1366, 768)
     window.show()
-    probe, browser = Probe(), Browser(window.orders_page.view)
+    probe, browser = LoopLagProbe(), Browser(window.orders_page.view)
 
     async def body() -> None:
         await asyncio.sleep(1.0)

@@ -46,6 +46,7 @@ os.environ.setdefault("KASHOP_SECRETS", "vault")  # never touch a real keyring f
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gui_search import Painter, search_matrix, typing_lag
+from looplag import LoopLagProbe
 from terms import ensure_store, fixed_terms, load_average
 
 from kashop_desktop.domain.clock import to_epoch
@@ -253,26 +254,15 @@ def rss_mb() -> float:
 
 
 async def send_with_lag(ctx: Any, refund_ids: list[int]) -> None:
-    from kashop_desktop.gui.qt import QTimer
-
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append((now - last[0]) * 1000 - 10)
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
-    timer.start()
+    probe = LoopLagProbe(clamp=False)
+    probe.start()
     await asyncio.sleep(0.05)
-    last[0] = time.perf_counter()
+    probe.reset()
     start = time.perf_counter()
     report = await ctx.send_refunds(refund_ids=refund_ids)
     elapsed = time.perf_counter() - start
-    timer.stop()
+    probe.stop()
+    gaps = probe.lags
     gaps.sort()
     print(f"  sent {report.picked} refunds in {elapsed:.1f} s: {report.succeeded} succeeded, "
           f"{report.failed} failed, {report.unknown} unknown")

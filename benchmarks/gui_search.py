@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from looplag import LoopLagProbe
 from terms import CLASSES, STATUS_TABS, naive_plan, p95
 
 from kashop_desktop.services.views import OrderFilter
@@ -125,31 +126,19 @@ def page_tabs(page: Any) -> Iterator[str | None]:
 async def _type(page: Any, text: str) -> float:
     """Type ``text`` at KEYS_PER_S into the box in the 已完成 tab; the worst loop lateness (ms)
     from the first key until the last search is painted and counted."""
-    from kashop_desktop.gui.qt import QTimer
-
     model = page.model
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append((now - last[0]) * 1000 - 10)
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
-    timer.start()
+    probe = LoopLagProbe(clamp=False)
+    probe.start()
     await asyncio.sleep(0.05)
-    gaps.clear()
+    probe.reset()
     for ch in text:
         page.search.insert(ch)  # textChanged: the hint, and the debounce timer as in the app
         await asyncio.sleep(1 / KEYS_PER_S)
     deadline = time.perf_counter() + 60
     while (model.order_filter.search != text or model.counting) and time.perf_counter() < deadline:
         await asyncio.sleep(0.01)
-    timer.stop()
-    return max(gaps)
+    worst, _ = probe.stop()
+    return worst
 
 
 async def typing_lag(page: Any, picked: dict[str, list[list[Any]]], record: Record) -> None:
