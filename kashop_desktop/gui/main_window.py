@@ -375,7 +375,7 @@ class MainWindow(OperatorSession, QMainWindow):
         if state.backorders:
             parts.append(self.tr("缺货待发 {n} 单", "", state.backorders).format(n=state.backorders))
         self.stock_label.setText(self.tr("；").join(parts))
-        self.stock_label.setVisible(bool(parts))
+        self.stock_label.setVisible(bool(parts) and self.ctx.desk.operator is not None)  # hidden while nobody is signed in
 
     def _say_outside_changes(self, changes: Changes) -> None:
         """Say why the screens moved on their own: another program wrote to the store."""

@@ -22,12 +22,16 @@ from .qt import QCoreApplication
 
 
 class OperatorSession:
-    """Mixed into MainWindow: needs ``ctx``, ``operator_label``, ``switch_button``, ``signing_in``,
+    """Mixed into MainWindow: needs ``ctx``, ``operator_label``, ``switch_button``, the status bar's
+    ``stock_label``, ``gateway_label`` and ``refunds_label``, ``signing_in``,
     ``rebuild``, ``statusBar``, ``close`` and ``tr``."""
 
     ctx: DeskContext
     operator_label: Any
     switch_button: Any
+    stock_label: Any
+    gateway_label: Any
+    refunds_label: Any
     signing_in: bool
 
     def refresh_operator(self) -> None:
@@ -37,6 +41,12 @@ class OperatorSession:
         contents = self.centralWidget()  # type: ignore[attr-defined]
         if contents is not None:
             contents.setVisible(who is not None)
+        for label in (self.gateway_label, self.refunds_label):  # the shop's figures in the status bar too
+            label.setVisible(who is not None)
+        if who is None:
+            self.stock_label.setVisible(False)
+        else:
+            self.stock_label.setVisible(bool(self.stock_label.text()))
         if who is None:
             self.operator_label.setText(QCoreApplication.translate("MainWindow", "未登录"))
         else:

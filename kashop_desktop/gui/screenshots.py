@@ -277,7 +277,8 @@ class Shooter:
 
     async def operators(self, window: MainWindow, suffix: str = "") -> None:
         """Settings > 操作员 with a clerk and a viewer added, and the sign-in dialog over the
-        window (a screen grab, so the dialog is in the picture as the owner sees it)."""
+        window as at start-up, nobody signed in and the shop's data hidden (a screen grab, so the
+        dialog is in the picture as the owner sees it); the owner is signed in again after."""
         desk = self.ctx.desk
         if desk.single_owner:
             await self.ctx.run(operators.set_password, desk, OWNER_NAME, "demo-owner")
@@ -293,6 +294,8 @@ class Shooter:
         page.operators_box.table.selectRow(1)
         await self.shoot(window, f"settings_operators{suffix}")
         window.show_page("orders")  # where the sign-in dialog comes up at start
+        await self.ctx.run(operators.sign_out, desk)  # as at start-up: nobody signed in, the shop's data hidden
+        window.refresh_operator()
         dialog = SignInDialog(window, self.ctx)
         dialog.show()
         await asyncio.sleep(PAINT_WAIT_S)
@@ -303,6 +306,8 @@ class Shooter:
         self.written.append(path)
         dialog.close()
         dialog.deleteLater()
+        await self.ctx.run(operators.sign_in, desk, OWNER_NAME, "demo-owner", record=False)
+        window.rebuild()
 
 
 IMPORT_SAMPLE = ["K01NEWCODE0000001", "K01NEWCODE0000002", "CARD20261201----PASS8812", "K01NEWCODE0000001"]

@@ -294,10 +294,13 @@ def test_the_shops_data_is_hidden_while_nobody_is_signed_in(qtbot, ctx, tmp_path
         assert idle.check(now=idle.last_input + 15 * 60 + 1)
         dialog = _sign_in_dialog(qtbot, window)
         assert ctx.desk.operator is None and not window.centralWidget().isVisible()
+        shop_figures = (window.refunds_label, window.gateway_label, window.stock_label)
+        assert not any(label.isVisible() for label in shop_figures)  # the status bar's figures too
         window.grab().save(str(tmp_path / "signed_out.png"))
         dialog.password.setText("viewer-secret")
         dialog.ok_button.click()
         qtbot.waitUntil(lambda: ctx.desk.operator is not None and window.centralWidget().isVisible(), timeout=5000)
+        assert window.refunds_label.isVisible() and window.gateway_label.isVisible()
     finally:
         idle.stop()
 
