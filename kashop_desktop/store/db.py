@@ -24,7 +24,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -509,20 +509,27 @@ def release(db: SqliteDatabase) -> None:
     db.close()
 
 
-def classify(exc: BaseException, path: Path, backups: Path) -> StoreError | None:
-    """The StoreBusy / StoreUnusable an SQLite error stands for, or None for anything else."""
+def error_chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps, outermost first: peewee's wrapper's first argument, then
+    ``__cause__`` / ``__context__``; each exception once (a cycle ends the walk)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
+        yield current
+        nested: Any = current.args[0] if current.args else None
+        current = nested if isinstance(nested, BaseException) else (current.__cause__ or current.__context__)
+
+
+def classify(exc: BaseException, path: Path, backups: Path) -> StoreError | None:
+    """The StoreBusy / StoreUnusable an SQLite error stands for, or None for anything else."""
+    for current in error_chain(exc):
         if isinstance(current, StoreError):
             return current
         if is_busy(current):
             return busy_error()
         if _is_damage(current):
             return unusable(path, "damaged", backups, str(current))
-        nested: Any = current.args[0] if current.args else None
-        current = nested if isinstance(nested, BaseException) else (current.__cause__ or current.__context__)
     return None
 
 

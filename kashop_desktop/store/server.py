@@ -331,20 +331,15 @@ def unreachable(url: str, detail: str) -> StoreUnusable:
 
 def classify(exc: BaseException, url: str) -> StoreError | None:
     """The StoreBusy / StoreUnusable a psycopg error stands for, or None for anything else."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
+    from .db import busy_error, error_chain
+
+    for current in error_chain(exc):
         if isinstance(current, StoreError):
             return current
         if _is_lock_timeout(current):
-            from .db import busy_error
-
             return busy_error(redact(url))
         if _is_connection_error(current):
             return unreachable(url, str(current))
-        nested: Any = current.args[0] if current.args else None
-        current = nested if isinstance(nested, BaseException) else (current.__cause__ or current.__context__)
     return None
 
 
