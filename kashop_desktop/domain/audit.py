@@ -113,28 +113,38 @@ class ChainBreak:
 
     @property
     def zh(self) -> str:
-        where = {"audit_event": "操作日志", "code_event": "卡密库存日志"}.get(self.chain, "订单时间线")
-        if self.kind in (BreakKind.HEAD_MISSING, BreakKind.ANCHOR_WRONG, BreakKind.ANCHOR_MISSING):
-            return f"{where}{self.kind.zh}"
-        if self.kind is BreakKind.TRUNCATED:
-            return (f"{where}{self.kind.zh}：锚定的第 {self.row_id} 行已不在或被替换，"
-                    f"现在最后一行是第 {self.after_id} 行")
-        if self.kind is BreakKind.DELETED and self.row_id > self.after_id + 1:
-            return f"{where}第 {self.after_id} 行之后、到第 {self.row_id} 行为止的行{self.kind.zh}"
-        if self.kind is BreakKind.DELETED:
-            return f"{where}第 {self.row_id} 行（第 {self.after_id} 行之后）{self.kind.zh}"
-        return f"{where}第 {self.row_id} 行{self.kind.zh}"
+        return self._say(0)
 
     @property
     def en(self) -> str:
-        where = {"audit_event": "shop log", "code_event": "卡密 inventory log"}.get(self.chain, "order timeline")
+        return self._say(1)
+
+    def _form(self) -> str:
         if self.kind in (BreakKind.HEAD_MISSING, BreakKind.ANCHOR_WRONG, BreakKind.ANCHOR_MISSING):
-            return f"{where} {self.kind.en}"
+            return "whole"
         if self.kind is BreakKind.TRUNCATED:
-            return (f"{where} {self.kind.en}: the anchored row {self.row_id} is gone or replaced; "
-                    f"its last row is now {self.after_id}")
-        if self.kind is BreakKind.DELETED and self.row_id > self.after_id + 1:
-            return f"{where} rows after row {self.after_id} up to row {self.row_id} were {self.kind.en}"
+            return "truncated"
         if self.kind is BreakKind.DELETED:
-            return f"{where} row {self.row_id} (after row {self.after_id}) was {self.kind.en}"
-        return f"{where} row {self.row_id} was {self.kind.en}"
+            return "deleted_run" if self.row_id > self.after_id + 1 else "deleted"
+        return "row"
+
+    def _say(self, lang: int) -> str:
+        """The break in words: ``lang`` 0 Chinese, 1 English."""
+        where = _CHAIN_NAMES.get(self.chain, _TIMELINE_NAME)[lang]
+        kind = (self.kind.zh, self.kind.en)[lang]
+        return _BREAK_TEMPLATES[self._form()][lang].format(where=where, kind=kind, row=self.row_id,
+                                                           after=self.after_id)
+
+
+_TIMELINE_NAME = ("订单时间线", "order timeline")
+_CHAIN_NAMES = {"audit_event": ("操作日志", "shop log"), "code_event": ("卡密库存日志", "卡密 inventory log")}
+#: ChainBreak's sentences by form, (Chinese, English).
+_BREAK_TEMPLATES = {
+    "whole": ("{where}{kind}", "{where} {kind}"),
+    "truncated": ("{where}{kind}：锚定的第 {row} 行已不在或被替换，现在最后一行是第 {after} 行",
+                  "{where} {kind}: the anchored row {row} is gone or replaced; its last row is now {after}"),
+    "deleted_run": ("{where}第 {after} 行之后、到第 {row} 行为止的行{kind}",
+                    "{where} rows after row {after} up to row {row} were {kind}"),
+    "deleted": ("{where}第 {row} 行（第 {after} 行之后）{kind}", "{where} row {row} (after row {after}) was {kind}"),
+    "row": ("{where}第 {row} 行{kind}", "{where} row {row} was {kind}"),
+}
