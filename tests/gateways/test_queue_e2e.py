@@ -6,45 +6,30 @@ after the fake booked the refund: afterwards the fake's ledger holds exactly one
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from kashop_desktop.domain.order import ReasonCode
-from kashop_desktop.gateways.fakes import fake_class
 from kashop_desktop.services import refund_queue as rq
 from kashop_desktop.services import requests as reqs
 from kashop_desktop.services.desk import Desk
-from kashop_desktop.services.gateways import save_account
-from kashop_desktop.store.models import GatewayAccount, Order, Refund
+from kashop_desktop.store.models import Order, Refund
 
-from ..services.helpers import order
+from ..services.helpers import fake_gateway, order, send_refunds
 
 KINDS = ["epay_v1", "epay_v2", "alipay", "wechatpay_v3"]
 
 
 @pytest.fixture(params=KINDS)
 def gateway(request: pytest.FixtureRequest, desk: Desk) -> Iterator[tuple[str, Any, int]]:
-    kind = request.param
-    server = fake_class(kind)().start()
-    try:
-        save_account(desk, f"fake-{kind}", kind, server.account_config(kind))
-        yield kind, server, GatewayAccount.get(GatewayAccount.name == f"fake-{kind}").id
-    finally:
-        server.stop()
+    with fake_gateway(desk, request.param) as made:
+        yield made
 
 
 def send(desk: Desk, **kw: Any) -> rq.QueueReport:
-    async def run() -> rq.QueueReport:
-        queue = rq.RefundQueue(desk, adapter_kw={"timeout": 2.0})
-        try:
-            return await queue.send(**kw)
-        finally:
-            await queue.aclose()
-
-    return asyncio.run(run())
+    return send_refunds(desk, adapter_kw={"timeout": 2.0}, **kw)
 
 
 def approve_refund(desk: Desk, kind: str, server: Any, gateway_id: int, amount: int = 68_00) -> Refund:

@@ -3,7 +3,6 @@ that they checked them (real store, real backups, real sandbox refunds, widgets 
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +11,10 @@ import pytest
 from kashop_desktop.domain.order import ReasonCode
 from kashop_desktop.gui.dialogs.restore_backup import RestoreBackupDialog
 from kashop_desktop.services import maintenance
-from kashop_desktop.services import refund_queue as rq
 from kashop_desktop.services import requests as reqs
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.store.models import Refund
-from tests.services.helpers import order, sandbox
+from tests.services.helpers import order, sandbox, send_refunds
 
 pytestmark = pytest.mark.gui
 
@@ -28,14 +26,7 @@ def _refund_sent(desk: Desk) -> Refund:
     if not Refund.select().where(Refund.request == rid).exists():
         reqs.approve(desk, rid)
 
-    async def send() -> None:
-        queue = rq.RefundQueue(desk)
-        try:
-            await queue.send()
-        finally:
-            await queue.aclose()
-
-    asyncio.run(send())
+    send_refunds(desk)
     return Refund.get(Refund.request == rid)
 
 

@@ -3,7 +3,6 @@ from sending through the account, so a refund is paid once."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,12 +10,11 @@ import pytest
 
 from kashop_desktop.domain.order import ReasonCode as R
 from kashop_desktop.gateways.ledgerfile import LedgerFile
-from kashop_desktop.services import refund_queue as rq
 from kashop_desktop.services import requests as reqs
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.store.models import Order, Refund
 from tests.pgserver import PrivateCluster
-from tests.services.helpers import order, sandbox
+from tests.services.helpers import order, sandbox, send_refunds
 
 
 @pytest.fixture
@@ -29,15 +27,6 @@ def server_desk(pg_cluster: PrivateCluster, pg_template: str, data_dir: Path, cl
 
 def test_a_second_pc_is_refused_the_sandboxs_books_so_a_refund_is_paid_once(server_desk: Desk,
                                                                              tmp_path: Path) -> None:
-    def send(desk: Desk) -> rq.QueueReport:
-        async def run() -> rq.QueueReport:
-            queue = rq.RefundQueue(desk)
-            try:
-                return await queue.send()
-            finally:
-                await queue.aclose()
-        return asyncio.run(run())
-
     def due_refund(desk: Desk) -> Refund:
         no = order(desk, gateway_id=sandbox(desk, "success"), paid_minutes_ago=1)
         reqs.open_request(desk, no, R.MISTAKEN)  # approved at once: a refund due
@@ -46,11 +35,11 @@ def test_a_second_pc_is_refused_the_sandboxs_books_so_a_refund_is_paid_once(serv
     first = server_desk
     books = LedgerFile(first.data_dir / "sandbox-ledger.sqlite3")
     one = due_refund(first)
-    assert send(first).succeeded == 1 and books.calls(one.refund_no) == 1  # the first PC keeps the books
+    assert send_refunds(first).succeeded == 1 and books.calls(one.refund_no) == 1  # the first PC keeps the books
     two = due_refund(first)
     second = Desk.open(tmp_path / "pc2", db_url=first.db_url)  # another PC: its own data folder
     try:
-        report = send(second)  # it would ask its own empty books and pay again: refused, nothing sent
+        report = send_refunds(second)  # it would ask its own empty books and pay again: refused, nothing sent
         assert report.succeeded == 0 and report.untouched == 1
         ((zh, en),) = report.not_sent.keys()
         assert "另一台电脑" in zh and "another PC" in en and str(first.data_dir) in en
@@ -58,5 +47,5 @@ def test_a_second_pc_is_refused_the_sandboxs_books_so_a_refund_is_paid_once(serv
         assert Refund.get_by_id(two.id).state == two.state and not books.calls(two.refund_no)
     finally:
         second.close()
-    assert send(first).succeeded == 1  # due at once on the PC that keeps the books
+    assert send_refunds(first).succeeded == 1  # due at once on the PC that keeps the books
     assert books.calls(two.refund_no) == 1 and Refund.get_by_id(two.id).state == "succeeded"

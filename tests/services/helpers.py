@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from kashop_desktop.domain.clock import to_epoch
+from kashop_desktop.gateways.fakes import fake_class
+from kashop_desktop.services import refund_queue as rq
 from kashop_desktop.services.bulk import insert_orders
 from kashop_desktop.services.code_import import add_codes
 from kashop_desktop.services.common import buyer_for
@@ -65,3 +70,29 @@ def order(desk: Desk, status: str = "paid", *, paid_fen: int = 68_00, paid_minut
 
         Coupon.update(used_by_order=Order.get(Order.order_no == order_no).id).where(Coupon.code == coupon[0]).execute()
     return order_no
+
+
+@contextmanager
+def fake_gateway(desk: Desk, kind: str, name: str | None = None) -> Iterator[tuple[str, Any, int]]:
+    """A local fake gateway of ``kind`` on loopback, with the desk's account for it saved as
+    ``name`` (``fake-KIND``): yields (kind, the fake server, the account's id); stopped after."""
+    name = name or f"fake-{kind}"
+    server = fake_class(kind)().start()
+    try:
+        save_account(desk, name, kind, server.account_config(kind))
+        yield kind, server, GatewayAccount.get(GatewayAccount.name == name).id
+    finally:
+        server.stop()
+
+
+def send_refunds(desk: Desk, adapter_kw: dict[str, Any] | None = None, **kw: Any) -> rq.QueueReport:
+    """One run of the refund queue (``RefundQueue.send(**kw)``) on its own event loop, its
+    gateways' clients closed after; ``adapter_kw`` goes to the gateway adapters (e.g. a timeout)."""
+    async def run() -> rq.QueueReport:
+        queue = rq.RefundQueue(desk, adapter_kw=adapter_kw) if adapter_kw else rq.RefundQueue(desk)
+        try:
+            return await queue.send(**kw)
+        finally:
+            await queue.aclose()
+
+    return asyncio.run(run())

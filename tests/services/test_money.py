@@ -3,7 +3,6 @@ confirmed vs in-flight refund money. Real SQLite files and the sandbox gateway."
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import sqlite3
@@ -27,20 +26,12 @@ from kashop_desktop.services.maintenance import check
 from kashop_desktop.services.refund_nos import allocate, store_id
 from kashop_desktop.store.models import Order, OrderEvent, Refund
 
-from .helpers import order, sandbox
+from .helpers import order, sandbox, send_refunds
 
 WECHAT_CHARSET = re.compile(r"^[0-9A-Za-z_\-|*@]{6,64}$")
 
 
-def send(desk: Desk, **kw: object) -> rq.QueueReport:
-    async def run() -> rq.QueueReport:
-        queue = rq.RefundQueue(desk)
-        try:
-            return await queue.send(**kw)  # type: ignore[arg-type]
-        finally:
-            await queue.aclose()
-
-    return asyncio.run(run())
+send = send_refunds
 
 
 def row(order_no: str) -> Order:

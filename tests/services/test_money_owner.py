@@ -5,7 +5,6 @@ the sandbox gateway, real backups."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -23,18 +22,9 @@ from kashop_desktop.services.refund_owner import resolve_manually
 from kashop_desktop.services.secrets import VaultStore
 from kashop_desktop.store.models import Order, OrderEvent, Refund
 
-from .helpers import order, sandbox
+from .helpers import order, sandbox, send_refunds
 
-
-def send(desk: Desk, **kw: object) -> rq.QueueReport:
-    async def run() -> rq.QueueReport:
-        queue = rq.RefundQueue(desk)
-        try:
-            return await queue.send(**kw)  # type: ignore[arg-type]
-        finally:
-            await queue.aclose()
-
-    return asyncio.run(run())
+send = send_refunds
 
 
 def row(order_no: str) -> Order:

@@ -25,14 +25,13 @@ from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.gateways import save_account
 from kashop_desktop.services.payment_sync import PaymentSync
 from kashop_desktop.services.recon_export import export_report
-from kashop_desktop.services.refund_queue import RefundQueue
 from kashop_desktop.services.sale import SaleInput, create_order
 from kashop_desktop.services.sale_flow import cancel_sale
 from kashop_desktop.services.trade_close import close_and_sync, close_now
 from kashop_desktop.store.models import AuditEvent, GatewayAccount, Order, OrderEvent
 from kashop_desktop.store.queries import OrderFilter
 
-from .helpers import order, product
+from .helpers import order, product, send_refunds
 
 pytestmark = pytest.mark.sqlite_only(reason="SQLite by nature: its shops are copies of a template data folder")
 
@@ -62,14 +61,7 @@ def _with_sync(desk: Desk, job: Callable[[PaymentSync], Awaitable[Any]]) -> Any:
 
 
 def _with_queue(desk: Desk, **kw: Any) -> Any:
-    async def go() -> Any:
-        queue = RefundQueue(desk, adapter_kw={"timeout": 3.0})
-        try:
-            return await queue.send(**kw)
-        finally:
-            await queue.aclose()
-
-    return asyncio.run(go())
+    return send_refunds(desk, adapter_kw={"timeout": 3.0}, **kw)
 
 
 def _unpaid_then_paid(desk: Desk, server: Any, gid: int) -> str:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from kashop_desktop.domain.errors import DomainError
 from kashop_desktop.domain.order import CodeUsed, ReasonCode
 from kashop_desktop.services import orders as ops
-from kashop_desktop.services import refund_queue as rq
 from kashop_desktop.services import requests as reqs
 from kashop_desktop.services import views
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.maintenance import check
 from kashop_desktop.store.models import CancelRequest, CardCode, Coupon, Order, OrderEvent, Product, Refund
 
-from .helpers import order, product
+from .helpers import order, product, send_refunds
 
 R = ReasonCode
 
@@ -25,15 +22,7 @@ def row(order_no: str) -> Order:
     return Order.get(Order.order_no == order_no)
 
 
-def send_all(desk: Desk) -> rq.QueueReport:
-    async def run() -> rq.QueueReport:
-        queue = rq.RefundQueue(desk)
-        try:
-            return await queue.send()
-        finally:
-            await queue.aclose()
-
-    return asyncio.run(run())
+send_all = send_refunds
 
 
 def test_cancel_unpaid_returns_stock_coupon_and_points(desk: Desk) -> None:

@@ -28,20 +28,15 @@ from kashop_desktop.services.products import backorders
 from kashop_desktop.store.models import CardCode, GatewayAccount, Order, OrderEvent, PaymentWatch
 
 from ..conftest import FakeClock
-from .helpers import order, product
+from .helpers import fake_gateway, order, product
 
 KINDS = ["epay_v1", "epay_v2", "alipay", "wechatpay_v3"]
 
 
 @pytest.fixture(params=KINDS)
 def gateway(request: pytest.FixtureRequest, desk: Desk) -> Iterator[tuple[str, Any, int]]:
-    kind = request.param
-    server = fake_class(kind)().start()
-    try:
-        save_account(desk, f"fake-{kind}", kind, server.account_config(kind))
-        yield kind, server, GatewayAccount.get(GatewayAccount.name == f"fake-{kind}").id
-    finally:
-        server.stop()
+    with fake_gateway(desk, request.param) as made:
+        yield made
 
 
 def sync(desk: Desk, order_nos: list[str] | None = None) -> SyncReport:
@@ -272,10 +267,7 @@ def _close_and_sync(desk: Desk, order_nos: list[str] | None = None) -> Any:
 
 @pytest.mark.parametrize("kind", ["alipay", "wechatpay_v3"])
 def test_paid_another_way_closes_the_qr_trade(desk: Desk, kind: str) -> None:
-    server = fake_class(kind)().start()
-    try:
-        save_account(desk, "qr", kind, server.account_config(kind))
-        gid = GatewayAccount.get(GatewayAccount.name == "qr").id
+    with fake_gateway(desk, kind, "qr") as (_, server, gid):
         no = unpaid(desk, server, gid)
         assert [r.code for r in sync(desk).results] == ["pending"]  # watched: its QR trade is open
         order_ops.mark_paid(desk, no, "BANK-20261118-0001", confirmed=True)  # a transfer
@@ -286,16 +278,11 @@ def test_paid_another_way_closes_the_qr_trade(desk: Desk, kind: str) -> None:
         assert refused.status_code == 409  # the buyer can no longer pay it
         closes, _report = _close_and_sync(desk)
         assert closes.results == []  # closed: not asked again
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize("kind", ["alipay", "wechatpay_v3"])
 def test_a_second_payment_of_an_order_paid_another_way_is_flagged(desk: Desk, kind: str) -> None:
-    server = fake_class(kind)().start()
-    try:
-        save_account(desk, "qr", kind, server.account_config(kind))
-        gid = GatewayAccount.get(GatewayAccount.name == "qr").id
+    with fake_gateway(desk, kind, "qr") as (_, server, gid):
         no = unpaid(desk, server, gid)
         sync(desk)
         order_ops.mark_paid(desk, no, "BANK-20261118-0002", confirmed=True)
@@ -307,5 +294,3 @@ def test_a_second_payment_of_an_order_paid_another_way_is_flagged(desk: Desk, ki
         assert facts["recorded_trade_no"] == "BANK-20261118-0002"
         assert Order.get(Order.order_no == no).gateway_trade_no == "BANK-20261118-0002"
         assert len(events(no, "deliver")) == 1  # delivered once, by the transfer
-    finally:
-        server.stop()

@@ -15,15 +15,13 @@ from openpyxl import load_workbook
 
 from kashop_desktop.domain.clock import SHOP_TZ, to_epoch
 from kashop_desktop.domain.errors import DomainError
-from kashop_desktop.gateways.fakes import fake_class
 from kashop_desktop.gateways.fakes.ledger import FakeRefund
 from kashop_desktop.services import reconcile as recon
 from kashop_desktop.services.desk import Desk
-from kashop_desktop.services.gateways import save_account
 from kashop_desktop.services.recon_export import export_report
-from kashop_desktop.store.models import GatewayAccount, Order, OrderEvent, Refund
+from kashop_desktop.store.models import Order, OrderEvent, Refund
 
-from .helpers import order
+from .helpers import fake_gateway, order
 
 DAY = date(2026, 11, 17)  # the day before the test clock's (2026-11-18 10:00)
 NOON = datetime(2026, 11, 17, 12, 0, tzinfo=SHOP_TZ).timestamp()
@@ -32,13 +30,8 @@ KINDS = ["alipay", "wechatpay_v3", "epay_v2", "epay_v1"]
 
 @pytest.fixture(params=KINDS)
 def gateway(request: pytest.FixtureRequest, desk: Desk) -> Iterator[tuple[str, Any, int]]:
-    kind = request.param
-    server = fake_class(kind)().start()
-    try:
-        save_account(desk, f"fake-{kind}", kind, server.account_config(kind))
-        yield kind, server, GatewayAccount.get(GatewayAccount.name == f"fake-{kind}").id
-    finally:
-        server.stop()
+    with fake_gateway(desk, request.param) as made:
+        yield made
 
 
 def paid_there(server: Any, no: str, amount: int) -> Any:
@@ -177,10 +170,7 @@ def test_a_day_not_over_or_an_unknown_account_is_refused(desk: Desk) -> None:
                                                           ("wechatpay_v3", (9, 59), (10, 0))])
 def test_a_bill_not_ready_yet_is_said_so_instead_of_every_order_missing(
         desk: Desk, clock: Any, kind: str, too_early: tuple[int, int], ready: tuple[int, int]) -> None:
-    server = fake_class(kind)().start()
-    try:
-        save_account(desk, f"fake-{kind}", kind, server.account_config(kind))
-        gid = GatewayAccount.get(GatewayAccount.name == f"fake-{kind}").id
+    with fake_gateway(desk, kind) as (_, _server, gid):
         desk_paid(desk, gid)
         clock.moment = datetime(2026, 11, 18, *too_early, tzinfo=SHOP_TZ)
         with pytest.raises(DomainError) as err:
@@ -188,5 +178,3 @@ def test_a_bill_not_ready_yet_is_said_so_instead_of_every_order_missing(
         assert err.value.code == "bill_not_ready" and "2026-11-18 " in err.value.zh
         clock.moment = datetime(2026, 11, 18, *ready, tzinfo=SHOP_TZ)
         assert run(desk, kind).records == 0  # ready: the bill is read (and lists nothing paid there)
-    finally:
-        server.stop()

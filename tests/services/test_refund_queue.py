@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from kashop_desktop.domain.order import ReasonCode
@@ -13,18 +12,9 @@ from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.gateways import save_account
 from kashop_desktop.store.models import GatewayAccount, Order, OrderEvent, Refund
 
-from .helpers import order, sandbox
+from .helpers import order, sandbox, send_refunds
 
-
-def send(desk: Desk, **kw: object) -> rq.QueueReport:
-    async def run() -> rq.QueueReport:
-        queue = rq.RefundQueue(desk)
-        try:
-            return await queue.send(**kw)  # type: ignore[arg-type]
-        finally:
-            await queue.aclose()
-
-    return asyncio.run(run())
+send = send_refunds
 
 
 def approved_refund(desk: Desk, scenario: str, buyer: str = "13800138000") -> Refund:

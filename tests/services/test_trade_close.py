@@ -19,6 +19,7 @@ from kashop_desktop.services.trade_close import CloseJob, CloseReport, TradeClos
 from kashop_desktop.store.models import GatewayAccount, Order, PaymentWatch
 
 from ..conftest import FakeClock
+from .helpers import fake_gateway
 from .test_payment_sync import codes_of, events, sync, unpaid
 
 
@@ -28,13 +29,8 @@ def closing(desk: Desk, order_nos: list[str] | None = None) -> CloseReport:
 
 @pytest.fixture(params=["alipay", "wechatpay_v3"])
 def closable(request: pytest.FixtureRequest, desk: Desk) -> Iterator[tuple[str, Any, int]]:
-    kind = request.param
-    server = fake_class(kind)().start()
-    try:
-        save_account(desk, f"fake-{kind}", kind, server.account_config(kind))
-        yield kind, server, GatewayAccount.get(GatewayAccount.name == f"fake-{kind}").id
-    finally:
-        server.stop()
+    with fake_gateway(desk, request.param) as made:
+        yield made
 
 
 def watch(order_no: str) -> PaymentWatch:
