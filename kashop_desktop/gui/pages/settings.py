@@ -1,4 +1,5 @@
-"""Settings: the cancel policy, holidays, the UI language, operators, the data folder and backups.
+"""Settings: the cancel policy, holidays, the UI language, operators, where the shop is stored
+(this PC's file or a server, ``store_box``), the data folder and backups.
 
 Every policy field is a text field whose validator takes only what ``domain.policy.
 parse_display_value`` takes (whole numbers; the auto-approve ceiling in yuan and the refund fee
@@ -39,6 +40,7 @@ from .holidays_box import HolidaysBox
 from .operators_box import OperatorsBox
 from .permissions import refuse_reason
 from .secrets_box import SecretsBox
+from .store_box import StoreBox
 
 YUAN_FIELD = "auto_approve_ceiling_fen"
 PERCENT_FIELD = "fee_rate_permyriad"
@@ -80,6 +82,8 @@ class SettingsPage(QWidget):
         layout.addWidget(self._language_box())
         self.operators_box = OperatorsBox(ctx, self)
         layout.addWidget(self.operators_box)
+        self.store_box = StoreBox(ctx, self)
+        layout.addWidget(self.store_box)
         layout.addWidget(self._data_box())
         layout.addWidget(SecretsBox(ctx, self))
         layout.addStretch(1)
@@ -103,6 +107,7 @@ class SettingsPage(QWidget):
         self.backup_button.setToolTip(backup or "")
         self.rebuild_button.setEnabled(backup is None)
         self.rebuild_button.setToolTip(backup or self.tr("从订单重新计算报表页的数据（检查发现报表数据与订单不符时）"))
+        self.store_box.apply_rights()
 
     # ---- policy ------------------------------------------------------------------------------
     def _policy_box(self) -> QGroupBox:
