@@ -40,7 +40,7 @@ from ..qt import (
 )
 from .permissions import refuse_reason
 
-#: sslmode values in the order offered, with what they mean to a shop owner.
+# The sslmode values offered, in this order (each with words a shop owner reads).
 SSL_CHOICES = ("prefer", "require", "verify-full", "disable")
 
 
