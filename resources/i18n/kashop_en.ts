@@ -4881,8 +4881,8 @@ approved</translation>
         <translation>Now: the shop is in this PC&apos;s data file ({path}).</translation>
     </message>
     <message>
-        <source>现在：店铺在数据库服务器上，主机 {host}，端口 {port}，数据库 {db}，用户 {user}，加密 {tls}。</source>
-        <translation>Now: the shop is on a database server: host {host}, port {port}, database {db}, user {user}, encryption {tls}.</translation>
+        <source>现在：店铺在数据库服务器上，主机 {host}，端口 {port}，数据库 {db}，用户 {user}，加密连接 sslmode={tls}。</source>
+        <translation>Now: the shop is on a database server: host {host}, port {port}, database {db}, user {user}, TLS sslmode={tls}.</translation>
     </message>
     <message>
         <source>这是启动时的 --db 或环境变量 KASHOP_DB_URL 指定的；它们在时，下面保存的选择不起作用。</source>

@@ -92,15 +92,19 @@ class StoreBox(QGroupBox):
         for mode in SSL_CHOICES:
             self.sslmode.addItem(words[mode], mode)
         for field in (self.host, self.database, self.user, self.password):
-            field.setMinimumWidth(220)
+            field.setFixedWidth(260)
             field.textEdited.connect(self._edited)
+        self.sslmode.setMinimumWidth(260)
         self.port.valueChanged.connect(self._edited)
         self.sslmode.currentIndexChanged.connect(self._edited)
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         address = QHBoxLayout()
-        address.addWidget(self.host, 1)
+        address.addWidget(self.host)
+        address.addSpacing(12)
         address.addWidget(QLabel(self.tr("端口"), self))
         address.addWidget(self.port)
+        address.addStretch(1)
         form.addRow(self.tr("主机"), address)
         form.addRow(self.tr("数据库"), self.database)
         form.addRow(self.tr("用户名"), self.user)
@@ -155,13 +159,12 @@ class StoreBox(QGroupBox):
         if now.server is None:
             text = self.tr("现在：店铺在这台电脑的数据文件里（{path}）。").replace("{path}", str(now.path))
         else:
-            tls = self.sslmode.findData(now.server.sslmode)
-            text = self.tr("现在：店铺在数据库服务器上，主机 {host}，端口 {port}，数据库 {db}，用户 {user}，加密 {tls}。")
+            text = self.tr("现在：店铺在数据库服务器上，主机 {host}，端口 {port}，数据库 {db}，用户 {user}，加密连接 sslmode={tls}。")
             text = (text.replace("{host}", now.server.host).replace("{port}", str(now.server.port))
                     .replace("{db}", now.server.dbname).replace("{user}", now.server.user or "-")
-                    .replace("{tls}", self.sslmode.itemText(tls) if tls >= 0 else now.server.sslmode))
+                    .replace("{tls}", now.server.sslmode))
         if now.source in ("argument", "environment"):
-            text += " " + self.tr("这是启动时的 --db 或环境变量 KASHOP_DB_URL 指定的；它们在时，下面保存的选择不起作用。")
+            text += "\n" + self.tr("这是启动时的 --db 或环境变量 KASHOP_DB_URL 指定的；它们在时，下面保存的选择不起作用。")
         return text
 
     def _on_kind(self, *_: object) -> None:
