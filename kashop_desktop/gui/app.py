@@ -13,7 +13,6 @@ import asyncio
 import gc
 import logging
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,6 +47,7 @@ from .qt import (
     QTimer,
     qasync,
 )
+from .start_server import offer_moved_server, refuse_server, start_again
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +235,10 @@ def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, s
                 if secrets is None:
                     return 1
                 continue
+            if exc.code == "store_moved" and not smoke:  # moved by store migrate: offer that server
+                if offer_moved_server(app, exc, language, chosen_dir, secrets):
+                    continue
+                return 1
             if source != "file" and not smoke:  # the shop's server, or the saved choice of one
                 action = refuse_server(app, exc, language, source)
                 if action == "file":
@@ -298,50 +302,6 @@ def store_source(data_dir: str | Path | None, smoke: bool) -> str:
         return store_choice.source(paths.data_dir(data_dir, create=False))
     except DomainError:
         return "saved"
-
-
-def refuse_server(app: QApplication, exc: DomainError, lang: str | None, source: str) -> str:
-    """Say why the shop's server cannot be used at start. A server chosen in Settings can be
-    tried again or left for this PC's data file; one given by --db / KASHOP_DB_URL only
-    quit. Returns "retry", "file" or "quit"."""
-    translators = install_translator(app, lang)
-    try:
-        box = QMessageBox(QMessageBox.Icon.Critical, QCoreApplication.translate("App", "数据库服务器出了问题"),
-                          error_text(exc), QMessageBox.StandardButton.NoButton)
-        box.setObjectName("server_problem")
-        buttons: dict[Any, str] = {}
-        if source == "saved":
-            box.setInformativeText(QCoreApplication.translate(
-                "App", "这个服务器是在设置页的“数据存储”里选的。可以重试，或改回这台电脑的数据文件（服务器上的店铺不受影响）。"))
-            buttons[box.addButton(QCoreApplication.translate("App", "重试"), QMessageBox.ButtonRole.AcceptRole)] = "retry"
-            buttons[box.addButton(QCoreApplication.translate("App", "改用这台电脑的数据文件"),
-                                  QMessageBox.ButtonRole.ActionRole)] = "file"
-        else:
-            box.setInformativeText(QCoreApplication.translate(
-                "App", "这个服务器是启动时的 --db 或环境变量 KASHOP_DB_URL 指定的。"))
-            buttons[box.addButton(QCoreApplication.translate("App", "重试"), QMessageBox.ButtonRole.AcceptRole)] = "retry"
-        buttons[box.addButton(QCoreApplication.translate("App", "退出"), QMessageBox.ButtonRole.RejectRole)] = "quit"
-        box.exec()  # no event loop runs yet at start
-        return buttons.get(box.clickedButton(), "quit")
-    finally:
-        remove_translators(app, translators)
-
-
-def restart_command(source: str) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment that start this desk again as it was started, except
-    that a server the saved choice gave (exported for child processes) is chosen afresh."""
-    args = [sys.executable, *(sys.argv[1:] if getattr(sys, "frozen", False) else sys.orig_argv[1:])]
-    env = dict(os.environ)
-    if source == "saved":
-        env.pop(store_choice.URL_ENV, None)
-    return args, env
-
-
-def start_again(source: str) -> None:
-    """Start a new desk process (the store of this one is closed already)."""
-    args, env = restart_command(source)
-    log.info("starting the desk again for the new store choice")
-    subprocess.Popen(args, env=env, start_new_session=True, stdin=subprocess.DEVNULL)
 
 
 def restore_and_report(app: QApplication, data_dir: Path, backup: Path, lang: str | None) -> bool:

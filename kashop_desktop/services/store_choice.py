@@ -212,7 +212,7 @@ def _write(data_dir: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def test_server(desk: Any, parts: ServerParts, password: str | None, *, keep_password: bool = False) -> Any:
+def try_server(desk: Any, parts: ServerParts, password: str | None, *, keep_password: bool = False) -> Any:
     """测试连接 for ``parts`` with ``password`` (or, with ``keep_password`` and no password given,
     the one saved for this PC): ``server_probe.ProbeResult``. Blocks up to the connect timeout:
     call it on a worker thread. Raises the secret store's errors (VaultLocked) when the saved
@@ -244,6 +244,53 @@ def restart_changes_store(desk: Any) -> bool:
         choice.parts.host, choice.parts.port, choice.parts.dbname, choice.parts.user, choice.parts.sslmode)
 
 
+
+def moved_to(data_dir: Path) -> ServerParts | None:
+    """The server the data file in ``data_dir`` was moved to (``store migrate``'s mark), or None
+    when the file is not marked (or the mark names no usable address)."""
+    from .. import paths
+    from ..store import moved
+
+    mark = moved.found_in_file(Path(data_dir) / paths.DB_FILENAME)
+    try:
+        return parts_of(str(mark["to"])) if mark else None
+    except ValueError:
+        return None
+
+
+def try_url(parts: ServerParts, password: str | None) -> Any:
+    """测试连接 for ``parts`` with ``password`` when no desk is open (at start): a
+    ``server_probe.ProbeResult``. Blocks up to the connect timeout."""
+    from .server_probe import probe
+
+    return probe(compose(parts, password or None))
+
+
+def save_moved_server(data_dir: Path, parts: ServerParts, password: str | None,
+                      secrets: SecretStore | None = None) -> SavedChoice:
+    """At start, on a data file marked as moved (no shop can be opened on this PC, so there is no
+    operator to ask): save the server it moved to (``moved_to``; any other is refused with
+    DomainError ``store_url``) as this PC's store. The password goes into ``secrets``, or the
+    secret store the file's owner chose (raises VaultLocked when that is the locked vault)."""
+    from .. import paths
+    from ..store import moved
+    from .desk import SECRET_BACKEND_SETTING
+    from .secrets import default_store
+
+    target = moved_to(data_dir)
+    if target is None or (target.host, target.port, target.dbname) != (parts.host, parts.port, parts.dbname):
+        raise DomainError("store_url", "只能改用这个数据文件迁移到的服务器。", "only the server this data file moved to can be chosen here.")
+    where: str | None = None
+    if password:
+        choice = moved.setting_in_file(Path(data_dir) / paths.DB_FILENAME, SECRET_BACKEND_SETTING)
+        store = secrets or default_store(Path(data_dir), choice=choice)
+        store.put(PASSWORD_ACCOUNT, {"password": password})
+        where = store.name
+    _write(Path(data_dir), {"url": compose(parts), "password_in": where})
+    log.info("the shop's store from the next start: %s (the server the data file moved to)", compose(parts))
+    return SavedChoice(parts, where)
+
+
 __all__ = ["CHOICE_FILE", "DEFAULT_PORT", "PASSWORD_ACCOUNT", "SOURCES", "SSLMODES", "URL_ENV", "SavedChoice",
-           "ServerParts", "StoreInUse", "forget", "in_use", "restart_changes_store", "save_server", "saved", "saved_url",
-           "shop_server_name", "source", "test_server", "use_file"]
+           "ServerParts", "StoreInUse", "forget", "in_use", "moved_to", "restart_changes_store", "save_moved_server", "save_server", "saved", "saved_url",
+           "shop_server_name", "source", "try_server", "try_url", "use_file"]

@@ -135,30 +135,6 @@
         <translation>Cannot open the data file</translation>
     </message>
     <message>
-        <source>数据库服务器出了问题</source>
-        <translation>The database server has a problem</translation>
-    </message>
-    <message>
-        <source>这个服务器是在设置页的“数据存储”里选的。可以重试，或改回这台电脑的数据文件（服务器上的店铺不受影响）。</source>
-        <translation>This server was chosen in Settings &gt; Data storage. Try again, or go back to this PC&apos;s data file (the shop on the server is not affected).</translation>
-    </message>
-    <message>
-        <source>重试</source>
-        <translation>Try again</translation>
-    </message>
-    <message>
-        <source>改用这台电脑的数据文件</source>
-        <translation>Use this PC&apos;s data file</translation>
-    </message>
-    <message>
-        <source>这个服务器是启动时的 --db 或环境变量 KASHOP_DB_URL 指定的。</source>
-        <translation>This server was given at start by --db or the KASHOP_DB_URL environment variable.</translation>
-    </message>
-    <message>
-        <source>退出</source>
-        <translation>Quit</translation>
-    </message>
-    <message>
         <source>没有恢复</source>
         <translation>Not restored</translation>
     </message>
@@ -173,6 +149,46 @@
     <message>
         <source>恢复完成</source>
         <translation>Restore complete</translation>
+    </message>
+    <message>
+        <source>数据库服务器出了问题</source>
+        <translation>The database server has a problem</translation>
+    </message>
+    <message>
+        <source>这个服务器是在设置页的“数据存储”里选的。可以重试，或改回这台电脑的数据文件（服务器上的店铺不受影响）。</source>
+        <translation>This server was chosen in Settings &gt; Data storage. Try again, or go back to this PC&apos;s data file (the shop on the server is not affected).</translation>
+    </message>
+    <message>
+        <source>这个服务器是启动时的 --db 或环境变量 KASHOP_DB_URL 指定的。</source>
+        <translation>This server was given at start by --db or the KASHOP_DB_URL environment variable.</translation>
+    </message>
+    <message>
+        <source>重试</source>
+        <translation>Try again</translation>
+    </message>
+    <message>
+        <source>改用这台电脑的数据文件</source>
+        <translation>Use this PC&apos;s data file</translation>
+    </message>
+    <message>
+        <source>退出</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <source>店铺已移到数据库服务器</source>
+        <translation>The shop has moved to a database server</translation>
+    </message>
+    <message>
+        <source>可以在这台电脑上改用这个服务器：输入它的密码，测试通过后保存，以后启动直接打开服务器上的店铺。</source>
+        <translation>This PC can use that server instead: enter its password; once the test passes it is saved, and every start opens the shop on the server.</translation>
+    </message>
+    <message>
+        <source>改用这个服务器…</source>
+        <translation>Use this server…</translation>
+    </message>
+    <message>
+        <source>服务器 {server} 上用户 {user} 的密码：</source>
+        <translation>Password of the user {user} on the server {server}:</translation>
     </message>
 </context>
 <context>

@@ -15,11 +15,11 @@ import pytest
 from kashop_desktop.applog import setup_logging
 from kashop_desktop.domain.errors import StoreUnusable
 from kashop_desktop.domain.roles import OWNER_NAME, Role
-from kashop_desktop.gui.app import refuse_server, restart_command
 from kashop_desktop.gui.context import DeskContext
 from kashop_desktop.gui.crash import CrashHandler
 from kashop_desktop.gui.pages.store_box import StoreBox
 from kashop_desktop.gui.qt import QApplication, QMessageBox, QTimer
+from kashop_desktop.gui.start_server import refuse_server, restart_command
 from kashop_desktop.services import operators, store_choice
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.store.db import LATEST
@@ -188,3 +188,52 @@ def test_a_restart_chooses_the_saved_store_afresh(monkeypatch: pytest.MonkeyPatc
     args, env = restart_command("saved")
     assert "KASHOP_DB_URL" not in env and args[0]
     assert restart_command("environment")[1]["KASHOP_DB_URL"] == "postgresql://kashop@db/shop"
+
+
+def test_a_file_moved_to_a_server_offers_that_server_at_start(
+        qtbot: Any, pg_cluster: PrivateCluster, data_dir: Path) -> None:
+    from kashop_desktop.cli import main
+    from kashop_desktop.domain.errors import DomainError
+    from kashop_desktop.gui.qt import QInputDialog
+    from kashop_desktop.gui.start_server import offer_moved_server
+
+    Desk.open(data_dir).close()
+    url = pg_cluster.new_database()
+    assert main(["store", "migrate", "--to", url, "--data-dir", str(data_dir)]) == 0
+    with pytest.raises(DomainError) as moved:
+        Desk.open(data_dir)
+    assert moved.value.code == "store_moved"
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    typed = iter(["not-the-password", PASSWORD])
+    said: list[str] = []
+
+    def answer() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if not widget.isVisible():
+                continue
+            if isinstance(widget, QInputDialog):
+                widget.setTextValue(next(typed))
+                widget.accept()
+            elif isinstance(widget, QMessageBox) and widget.objectName() == "store_moved":
+                next(b for b in widget.buttons() if b.text() == "改用这个服务器…").click()
+            elif isinstance(widget, QMessageBox):  # the wrong password's warning
+                said.append(widget.text())
+                widget.accept()
+
+    timer = QTimer()
+    timer.timeout.connect(answer)
+    timer.start(50)
+    try:
+        assert offer_moved_server(app, moved.value, "zh", data_dir, None) is True
+    finally:
+        timer.stop()
+    assert said and "用户名或密码不对" in said[0] and PASSWORD not in said[0]
+    saved = store_choice.saved(data_dir)
+    assert saved is not None and saved.parts.dbname == db_name(url) and saved.password_in == "vault"
+    desk = Desk.open(data_dir)  # the next start opens the shop on the server
+    try:
+        assert desk.store_source == "saved" and desk.db_url is not None and db_name(url) in desk.db_url
+    finally:
+        desk.close()
+    assert [p for p in data_dir.rglob("*") if p.is_file() and PASSWORD.encode() in p.read_bytes()] == []

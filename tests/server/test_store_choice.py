@@ -76,12 +76,12 @@ def test_probe_names_each_way_a_server_fails(pg_cluster: PrivateCluster, pg_temp
              "store_no_tls": ("TLS", "TLS"), "schema_too_new": ("升级", "upgrade"),
              "foreign_tables": ("别的表", "other tables"), "store_unreachable": ("连接不上", "cannot be reached")}
     for code, (parts, password) in cases.items():
-        found = store_choice.test_server(file_desk, parts, password)
+        found = store_choice.try_server(file_desk, parts, password)
         assert found.code == code, (code, found.en)
         assert words[code][0] in found.zh and words[code][1] in found.en, found.en
         assert password not in found.zh + found.en and PASSWORD not in found.zh + found.en
         assert found.usable == (code in ("ok", "empty"))
-    assert store_choice.test_server(file_desk, cases["ok"][0], PASSWORD).schema == LATEST
+    assert store_choice.try_server(file_desk, cases["ok"][0], PASSWORD).schema == LATEST
     assert probe("mysql://kashop@127.0.0.1/shop").code == "store_url"
 
 

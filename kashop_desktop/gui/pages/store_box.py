@@ -3,7 +3,7 @@
 The box shows the store in use (the data file's path, or the server's host, port, database,
 user and TLS mode; never the password) and where that was chosen (``--db`` / KASHOP_DB_URL win
 over the saved choice). The owner picks this PC's file or a server and fills in its address;
-测试连接 tries it on a worker thread (``services.store_choice.test_server``: a connection
+测试连接 tries it on a worker thread (``services.store_choice.try_server``: a connection
 attempt may wait seconds) and says in plain words what failed; 保存 tries it again and saves
 the choice for the next start (``store_choice.save_server`` / ``use_file``: the password in
 the secret store, the address without it in the data folder), then offers to restart.
@@ -211,7 +211,7 @@ class StoreBox(QGroupBox):
         password = self.password.text()
         try:
             found = await needing_secrets(self, self.ctx, lambda: asyncio.to_thread(
-                store_choice.test_server, self.ctx.desk, parts, password, keep_password=self.password_saved))
+                store_choice.try_server, self.ctx.desk, parts, password, keep_password=self.password_saved))
         except DomainError as exc:
             self.result.show_message(error_text(exc))
             return None
