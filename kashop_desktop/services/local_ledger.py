@@ -82,6 +82,26 @@ def claim(desk: Desk, acct: GatewayAccount) -> None:
         raise _elsewhere(acct, holder, sending=True)
 
 
+#: The ledger file each kind keeps in its ``state_dir`` (``gateways.wallet``, ``gateways.sandbox``).
+LEDGER_FILES = {"wallet": "wallet-ledger.sqlite3", "sandbox": "sandbox-ledger.sqlite3"}
+
+
+def claim_moved_books(desk: Desk) -> list[str]:
+    """Right after ``store migrate`` committed the shop on the server ``desk`` is open on: the
+    wallet and sandbox accounts whose books are in this PC's folder (their ledger file exists,
+    so refunds may have been paid from it on the file) are claimed for this PC, so no other PC
+    answers an unknown refund from its own empty books and pays it again. Returns the names
+    claimed. Raises DomainError ``ledger_elsewhere`` (another PC claimed one meanwhile)."""
+    claimed: list[str] = []
+    for acct in GatewayAccount.select().where(GatewayAccount.kind.in_(sorted(LOCAL_LEDGER_KINDS))):
+        config = json.loads(acct.config or "{}")
+        folder = Path(config.get("state_dir") or desk.data_dir)
+        if (folder / LEDGER_FILES[acct.kind]).is_file():
+            claim(desk, acct)
+            claimed.append(str(acct.name))
+    return claimed
+
+
 def check_reader(desk: Desk, acct: GatewayAccount) -> None:
     """Before a read through the wallet or sandbox account ``acct`` (测试连接, a statement, a
     notification): never claims the books. Reads on this PC when no PC keeps them yet or this PC

@@ -99,3 +99,38 @@ def test_a_query_claims_no_books_and_another_pcs_query_is_told_whose_they_are(se
         assert tested.value.code == "ledger_elsewhere"
     finally:
         second.close()
+
+
+def test_store_migrate_claims_the_books_of_the_pc_that_moved_the_shop(pg_cluster: PrivateCluster, data_dir: Path,
+                                                                       tmp_path: Path, clock: object) -> None:
+    from kashop_desktop.services import store_move
+    from kashop_desktop.services.local_ledger import desk_id
+    from kashop_desktop.store.models import GatewayAccount, Setting
+
+    on_file = Desk.open(data_dir, clock=clock)  # type: ignore[arg-type]
+    try:
+        gateway_id = sandbox(on_file, "success")
+        no = order(on_file, gateway_id=gateway_id, paid_minutes_ago=1)
+        reqs.open_request(on_file, no, R.MISTAKEN)
+
+        async def send() -> rq.QueueReport:
+            queue = rq.RefundQueue(on_file)
+            try:
+                return await queue.send()
+            finally:
+                await queue.aclose()
+
+        assert asyncio.run(send()).succeeded == 1  # paid from this PC's sandbox books, on the file
+    finally:
+        on_file.close()
+    url = pg_cluster.new_database()
+    store_move.migrate_to_server(data_dir, url)
+    server = Desk.open(data_dir, db_url=url)
+    try:
+        acct = GatewayAccount.get_by_id(gateway_id)
+        row = Setting.get_or_none(Setting.key == f"ledger_desk_{acct.id}")
+        assert row is not None and desk_id(data_dir) in row.value  # the books stayed here: claimed for this PC
+        wallet = GatewayAccount.get(GatewayAccount.kind == "wallet")
+        assert Setting.get_or_none(Setting.key == f"ledger_desk_{wallet.id}") is None  # never used: open to any PC
+    finally:
+        server.close()
