@@ -237,3 +237,26 @@ def test_a_file_moved_to_a_server_offers_that_server_at_start(
     finally:
         desk.close()
     assert [p for p in data_dir.rglob("*") if p.is_file() and PASSWORD.encode() in p.read_bytes()] == []
+
+
+def test_a_silent_server_keeps_the_window_answering_while_it_is_tried(qtbot: Any, ctx: DeskContext) -> None:
+    listener = socket.socket()  # accepts the connection in the kernel, never says a word
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    try:
+        box = StoreBox(ctx)
+        qtbot.addWidget(box)
+        fill(box, listener.getsockname()[1], "shop", PASSWORD)
+        ticks: list[int] = []
+        timer = QTimer()
+        timer.timeout.connect(lambda: ticks.append(1))
+        timer.start(100)
+        trying = asyncio.ensure_future(box.test_connection())
+        qtbot.waitUntil(lambda: len(ticks) >= 10, timeout=4000)  # the GUI thread runs on meanwhile
+        assert not trying.done() and not box.test_button.isEnabled() and box.result.kind == "info"
+        qtbot.waitUntil(trying.done, timeout=15000)
+        timer.stop()
+        assert trying.result().code == "store_unreachable" and "连接不上" in box.result.text()
+        assert box.test_button.isEnabled()
+    finally:
+        listener.close()
