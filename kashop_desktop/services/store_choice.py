@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -240,8 +240,7 @@ def restart_changes_store(desk: Any) -> bool:
     if desk.db_url is None:
         return True
     now = parts_of(desk.db_url)
-    return (now.host, now.port, now.dbname, now.user, now.sslmode) != (
-        choice.parts.host, choice.parts.port, choice.parts.dbname, choice.parts.user, choice.parts.sslmode)
+    return replace(now, has_password=False) != replace(choice.parts, has_password=False)
 
 
 

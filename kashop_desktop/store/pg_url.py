@@ -118,7 +118,10 @@ DEFAULT_SSLMODE = "prefer"
 class ServerParts:
     """A server store's address as the owner fills it in: ``host`` (name or address), ``port``
     (1-65535), ``dbname``, ``user`` and ``sslmode`` (one of ``SSLMODES``); never the password.
-    ``has_password`` says whether the URL it was read from carried one."""
+    ``has_password`` says whether the URL it was read from carried one. ``sslrootcert``: the
+    root certificate file that verifies the server's certificate (``verify-ca`` /
+    ``verify-full``), ``system`` for the system's trusted roots (libpq 16+), empty for libpq's
+    default (``~/.postgresql/root.crt``)."""
 
     host: str
     port: int
@@ -126,6 +129,7 @@ class ServerParts:
     user: str
     sslmode: str = DEFAULT_SSLMODE
     has_password: bool = False
+    sslrootcert: str = ""
 
 
 def compose(parts: ServerParts, password: str | None = None) -> str:
@@ -138,7 +142,10 @@ def compose(parts: ServerParts, password: str | None = None) -> str:
     host = parts.host.strip()
     host = f"[{host}]" if ":" in host and not host.startswith("[") else quote(host, safe="[]:")
     url = f"postgresql://{user}{secret}@{host}:{int(parts.port)}/{quote(parts.dbname, safe='')}"
-    return url if parts.sslmode == DEFAULT_SSLMODE else f"{url}?sslmode={parts.sslmode}"
+    query = [] if parts.sslmode == DEFAULT_SSLMODE else [f"sslmode={parts.sslmode}"]
+    if parts.sslrootcert:
+        query.append(f"sslrootcert={quote(parts.sslrootcert, safe='/')}")
+    return f"{url}?{'&'.join(query)}" if query else url
 
 
 def parts_of(url: str) -> ServerParts:
@@ -153,7 +160,8 @@ def parts_of(url: str) -> ServerParts:
     port = str(params.get("port") or DEFAULT_PORT).split(",")[0]
     return ServerParts(host=str(params.get("host") or params.get("hostaddr") or "localhost"),
                        port=int(port), dbname=str(params.get("dbname") or ""), user=str(params.get("user") or ""),
-                       sslmode=str(params.get("sslmode") or DEFAULT_SSLMODE), has_password=bool(params.get("password")))
+                       sslmode=str(params.get("sslmode") or DEFAULT_SSLMODE), has_password=bool(params.get("password")),
+                       sslrootcert=str(params.get("sslrootcert") or ""))
 
 
 def without_password(url: str) -> str:

@@ -4853,6 +4853,14 @@ approved</translation>
         <translation>Do not encrypt (disable)</translation>
     </message>
     <message>
+        <source>留空：用系统信任的根证书</source>
+        <translation>Empty: the system&apos;s trusted roots</translation>
+    </message>
+    <message>
+        <source>选择…</source>
+        <translation>Choose…</translation>
+    </message>
+    <message>
         <source>端口</source>
         <translation>Port</translation>
     </message>
@@ -4875,6 +4883,14 @@ approved</translation>
     <message>
         <source>加密连接（TLS）</source>
         <translation>Encryption (TLS)</translation>
+    </message>
+    <message>
+        <source>根证书文件</source>
+        <translation>Root certificate file</translation>
+    </message>
+    <message>
+        <source>证书 (*.crt *.pem *.cer);;所有文件 (*)</source>
+        <translation>Certificates (*.crt *.pem *.cer);;All files (*)</translation>
     </message>
     <message>
         <source>测试连接</source>

@@ -260,3 +260,16 @@ def test_a_silent_server_keeps_the_window_answering_while_it_is_tried(qtbot: Any
         assert box.test_button.isEnabled()
     finally:
         listener.close()
+
+
+def test_the_root_certificate_is_asked_for_only_when_the_server_is_verified(qtbot: Any, ctx: DeskContext) -> None:
+    box = StoreBox(ctx)
+    qtbot.addWidget(box)
+    fill(box, 5432, "shop", "", "require")
+    assert not box.rootcert.isEnabled() and box.parts() is not None and box.parts().sslrootcert == ""  # type: ignore[union-attr]
+    box.sslmode.setCurrentIndex(box.sslmode.findData("verify-full"))
+    assert box.rootcert.isEnabled() and box.rootcert_button.isEnabled()
+    assert box.parts().sslrootcert == "system"  # type: ignore[union-attr]  # empty: the system's trusted roots
+    box.rootcert.setText("/etc/kashop/shop-root.crt")
+    chosen = box.parts()
+    assert chosen is not None and chosen.sslrootcert == "/etc/kashop/shop-root.crt"

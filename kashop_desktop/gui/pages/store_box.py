@@ -26,6 +26,7 @@ from ..qt import (
     QButtonGroup,
     QComboBox,
     QCoreApplication,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -91,12 +92,16 @@ class StoreBox(QGroupBox):
                  "verify-full": self.tr("必须加密并核对服务器证书（verify-full）"), "disable": self.tr("不加密（disable）")}
         for mode in SSL_CHOICES:
             self.sslmode.addItem(words[mode], mode)
-        for field in (self.host, self.database, self.user, self.password):
+        self.rootcert = QLineEdit(self)
+        self.rootcert.setPlaceholderText(self.tr("留空：用系统信任的根证书"))
+        self.rootcert_button = QPushButton(self.tr("选择…"), self)
+        self.rootcert_button.clicked.connect(self.choose_rootcert)
+        for field in (self.host, self.database, self.user, self.password, self.rootcert):
             field.setFixedWidth(260)
             field.textEdited.connect(self._edited)
         self.sslmode.setMinimumWidth(260)
         self.port.valueChanged.connect(self._edited)
-        self.sslmode.currentIndexChanged.connect(self._edited)
+        self.sslmode.currentIndexChanged.connect(self._on_kind)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         address = QHBoxLayout()
@@ -110,9 +115,22 @@ class StoreBox(QGroupBox):
         form.addRow(self.tr("用户名"), self.user)
         form.addRow(self.tr("密码"), self.password)
         form.addRow(self.tr("加密连接（TLS）"), self.sslmode)
+        rootcert = QHBoxLayout()
+        rootcert.addWidget(self.rootcert)
+        rootcert.addWidget(self.rootcert_button)
+        rootcert.addStretch(1)
+        form.addRow(self.tr("根证书文件"), rootcert)
         self.server_fields: tuple[QWidget, ...] = (self.host, self.port, self.database, self.user, self.password,
                                                    self.sslmode)
         return form
+
+    def choose_rootcert(self) -> None:
+        """Pick the root certificate that issued the server's certificate (verify-full)."""
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("根证书文件"), self.rootcert.text(),
+                                              self.tr("证书 (*.crt *.pem *.cer);;所有文件 (*)"))
+        if path:
+            self.rootcert.setText(path)
+            self._edited()
 
     def _buttons(self) -> QHBoxLayout:
         self.test_button = QPushButton(self.tr("测试连接"), self)
@@ -146,6 +164,7 @@ class StoreBox(QGroupBox):
             self.database.setText(parts.dbname)
             self.user.setText(parts.user)
             self.sslmode.setCurrentIndex(max(0, self.sslmode.findData(parts.sslmode)))
+            self.rootcert.setText("" if parts.sslrootcert == "system" else parts.sslrootcert)
             if self.sslmode.findData(parts.sslmode) < 0:  # allow / verify-ca: kept as saved
                 self.sslmode.addItem(parts.sslmode, parts.sslmode)
                 self.sslmode.setCurrentIndex(self.sslmode.count() - 1)
@@ -172,6 +191,9 @@ class StoreBox(QGroupBox):
         editable = refuse_reason(self.ctx.desk, Right.POLICY) is None
         for field in self.server_fields:
             field.setEnabled(server and editable)
+        verifies = str(self.sslmode.currentData()).startswith("verify-")
+        for field in (self.rootcert, self.rootcert_button):
+            field.setEnabled(server and editable and verifies)
         self.test_button.setEnabled(server)
         self._edited()
 
@@ -197,8 +219,10 @@ class StoreBox(QGroupBox):
         if missing:
             self.result.show_message(self.tr("请填写：{fields}").replace("{fields}", self.tr("、").join(missing)))
             return None
+        mode = str(self.sslmode.currentData())
+        rootcert = (self.rootcert.text().strip() or "system") if mode.startswith("verify-") else ""
         return ServerParts(self.host.text().strip(), self.port.value(), self.database.text().strip(),
-                           self.user.text().strip(), str(self.sslmode.currentData()))
+                           self.user.text().strip(), mode, sslrootcert=rootcert)
 
     async def test_connection(self) -> Any:
         """测试连接 on a worker thread (never the GUI's, never the database worker): the result
