@@ -35,7 +35,7 @@ from ..store.pg_url import (
     url_problem,
     without_password,
 )
-from .secrets import KeyringStore, SecretStore, VaultStore
+from .secrets import ENV_PASSPHRASE, KeyringStore, SecretStore, VaultLocked, VaultStore
 
 log = logging.getLogger(__name__)
 
@@ -145,8 +145,24 @@ def saved_url(data_dir: Path, secrets: SecretStore | None = None) -> str | None:
         return None
     if choice.password_in is None:
         return choice.url
-    password = _secret_store(data_dir, choice.password_in, secrets).get(PASSWORD_ACCOUNT).get("password")
+    try:
+        password = _secret_store(data_dir, choice.password_in, secrets).get(PASSWORD_ACCOUNT).get("password")
+    except VaultLocked as exc:
+        raise ServerPasswordLocked(server_name(choice.url)) from exc
     return compose(choice.parts, password or None)
+
+
+class ServerPasswordLocked(VaultLocked):
+    """The saved server's password is in the locked vault (code ``vault_locked``, as any locked
+    vault: the window asks for the passphrase; the command line names KASHOP_VAULT_PASSPHRASE)."""
+
+    def __init__(self, server: str) -> None:
+        DomainError.__init__(
+            self, "vault_locked",
+            f"这台电脑保存的店铺服务器 {server} 的密码在密钥保险箱里，保险箱未解锁：请在窗口中输入口令，"
+            f"或设置环境变量 {ENV_PASSPHRASE}",
+            f"the password of the shop's server {server} saved on this PC is in the key vault, which is locked: "
+            f"enter its passphrase in the window or set {ENV_PASSPHRASE}")
 
 
 def save_server(desk: Any, parts: ServerParts, password: str | None, *, keep_password: bool = False) -> SavedChoice:
@@ -291,5 +307,5 @@ def save_moved_server(data_dir: Path, parts: ServerParts, password: str | None,
 
 
 __all__ = ["CHOICE_FILE", "DEFAULT_PORT", "PASSWORD_ACCOUNT", "SOURCES", "SSLMODES", "URL_ENV", "SavedChoice",
-           "ServerParts", "StoreInUse", "forget", "in_use", "moved_to", "restart_changes_store", "save_moved_server", "save_server", "saved", "saved_url",
+           "ServerParts", "ServerPasswordLocked", "StoreInUse", "forget", "in_use", "moved_to", "restart_changes_store", "save_moved_server", "save_server", "saved", "saved_url",
            "shop_server_name", "source", "try_server", "try_url", "use_file"]

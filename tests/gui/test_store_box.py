@@ -273,3 +273,32 @@ def test_the_root_certificate_is_asked_for_only_when_the_server_is_verified(qtbo
     box.rootcert.setText("/etc/kashop/shop-root.crt")
     chosen = box.parts()
     assert chosen is not None and chosen.sslrootcert == "/etc/kashop/shop-root.crt"
+
+
+def test_saving_from_the_window_leaves_the_password_in_no_file_settings_or_log(
+        qtbot: Any, ctx: DeskContext, pg_cluster: PrivateCluster, pg_template: str, data_dir: Path,
+        tmp_path: Path) -> None:
+    from kashop_desktop.gui.main_window import MainWindow
+    from kashop_desktop.gui.qt import QSettings
+
+    setup_logging(data_dir)
+    ui = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(ctx, ui)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.show_page("settings")
+    box = page.store_box  # type: ignore[attr-defined]
+    url = pg_cluster.new_database(template=pg_template)
+    fill(box, pg_cluster.port, db_name(url), PASSWORD)
+    saving = asyncio.ensure_future(box.save())
+    qtbot.waitUntil(lambda: restart_offer(box) is not None, timeout=9000)
+    offer = restart_offer(box)
+    assert offer is not None
+    next(b for b in offer.buttons() if b.text() == "稍后").click()
+    qtbot.waitUntil(saving.done, timeout=5000)
+    assert saving.result() is True
+    window.close()  # the window keeps its layout in the settings file
+    ui.sync()
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert tmp_path / "ui.ini" in files and any(p.suffix == ".log" for p in files)
+    assert [p for p in files if PASSWORD.encode() in p.read_bytes()] == []

@@ -160,3 +160,27 @@ def test_only_the_owner_chooses_the_store(pg_cluster: PrivateCluster, file_desk:
     with pytest.raises(PermissionRefused):
         store_choice.use_file(file_desk)
     assert store_choice.saved(data_dir) is None
+
+
+def test_a_saved_password_in_a_locked_vault_is_asked_for_never_guessed(
+        pg_cluster: PrivateCluster, pg_template: str, data_dir: Path, file_desk: Desk,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from kashop_desktop.domain.errors import DomainError
+    from kashop_desktop.services.secrets import VaultStore
+
+    url = pg_cluster.new_database(template=pg_template)
+    store_choice.save_server(file_desk, parts_of(pg_cluster, url), PASSWORD)
+    file_desk.close()
+    monkeypatch.delenv("KASHOP_VAULT_PASSPHRASE")
+    with pytest.raises(DomainError) as locked:
+        Desk.open(data_dir)
+    assert locked.value.code == "vault_locked" and parts_of(pg_cluster, url).dbname in locked.value.en
+    capsys.readouterr()
+    assert main(["orders", "list", "--data-dir", str(data_dir)]) != 0  # the command line names the variable
+    err = capsys.readouterr().err
+    assert "KASHOP_VAULT_PASSPHRASE" in err and "Traceback" not in err
+    desk = Desk.open(data_dir, secrets=VaultStore(data_dir / "vault.json", "test-passphrase"))  # the window's way
+    try:
+        assert desk.db_url is not None and desk.store_source == "saved"
+    finally:
+        desk.close()
