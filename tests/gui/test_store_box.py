@@ -149,7 +149,8 @@ def test_on_a_server_the_section_names_it_and_says_what_chose_it(
     text = box.now_label.text()
     assert "数据库服务器" in text and f"端口 {pg_cluster.port}" in text and f"用户 {USER}" in text
     assert PASSWORD not in text and "--db" in text  # given at start: the saved choice waits
-    assert box.use_server.isChecked() and box.host.text() == "127.0.0.1" and box.password.text() == ""
+    assert box.use_file.isChecked()  # the saved choice: none yet; --db's server only fills in the fields
+    assert box.host.text() == "127.0.0.1" and box.password.text() == "" and not box.host.isEnabled()
 
 
 def test_the_store_problem_box_is_worded_for_a_server(qtbot: Any, tmp_path: Path) -> None:

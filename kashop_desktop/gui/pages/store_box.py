@@ -51,7 +51,6 @@ class StoreBox(QGroupBox):
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.last_result: Any = None  # the last server_probe.ProbeResult shown
         self.setTitle(self.tr("数据存储"))
         self.now_label = QLabel(self)
         self.now_label.setWordWrap(True)
@@ -98,9 +97,7 @@ class StoreBox(QGroupBox):
         self.rootcert_button.clicked.connect(self.choose_rootcert)
         for field in (self.host, self.database, self.user, self.password, self.rootcert):
             field.setFixedWidth(260)
-            field.textEdited.connect(self._edited)
         self.sslmode.setMinimumWidth(260)
-        self.port.valueChanged.connect(self._edited)
         self.sslmode.currentIndexChanged.connect(self._on_kind)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
@@ -130,7 +127,6 @@ class StoreBox(QGroupBox):
                                               self.tr("证书 (*.crt *.pem *.cer);;所有文件 (*)"))
         if path:
             self.rootcert.setText(path)
-            self._edited()
 
     def _buttons(self) -> QHBoxLayout:
         self.test_button = QPushButton(self.tr("测试连接"), self)
@@ -170,8 +166,8 @@ class StoreBox(QGroupBox):
                 self.sslmode.setCurrentIndex(self.sslmode.count() - 1)
         self.password.clear()
         self.password.setPlaceholderText(self.tr("已保存（留空则不变）") if self.password_saved else "")
-        server_chosen = saved is not None or (now.server is not None and now.source != "file")
-        (self.use_server if server_chosen else self.use_file).setChecked(True)
+        # The buttons show the saved choice; a server given by --db only fills in the fields.
+        (self.use_server if saved is not None else self.use_file).setChecked(True)
         self._on_kind()
 
     def _in_use_text(self, now: StoreInUse) -> str:
@@ -194,11 +190,7 @@ class StoreBox(QGroupBox):
         verifies = str(self.sslmode.currentData()).startswith("verify-")
         for field in (self.rootcert, self.rootcert_button):
             field.setEnabled(server and editable and verifies)
-        self.test_button.setEnabled(server)
-        self._edited()
-
-    def _edited(self, *_: object) -> None:
-        self.last_result = None
+        self.test_button.setEnabled(server and editable)
 
     def apply_rights(self) -> None:
         """The owner chooses; a clerk or viewer reads (the service refuses them anyway)."""
@@ -240,8 +232,7 @@ class StoreBox(QGroupBox):
             self.result.show_message(error_text(exc))
             return None
         finally:
-            self.test_button.setEnabled(self.use_server.isChecked())
-        self.last_result = found
+            self._on_kind()
         self._show_probe(found)
         return found
 
@@ -269,7 +260,6 @@ class StoreBox(QGroupBox):
                 await needing_secrets(self, self.ctx, lambda: self.ctx.run(
                     store_choice.save_server, self.ctx.desk, parts, password or None, keep_password=True))
                 self.load()
-                self.last_result = found
                 said = self.tr("已保存：下次启动时使用这个数据库服务器。") + " " + pick(found.zh, found.en)
         except DomainError as exc:
             self.result.show_message(error_text(exc))
