@@ -306,6 +306,19 @@ def save_moved_server(data_dir: Path, parts: ServerParts, password: str | None,
     return SavedChoice(parts, where)
 
 
+
+def backups_elsewhere(desk: Any) -> tuple[str, str] | None:
+    """(zh, en) saying where a server shop's backups are made (the server's ``pg_dump``: the
+    desk's file backups do not apply), or None on the data file."""
+    if desk.db_url is None:
+        return None
+    where = server_name(desk.db_url)
+    return (f"店铺在数据库服务器 {where} 上：请在服务器上备份（例如 pg_dump -Fc 库名 > 备份文件）；本程序只备份数据文件。",
+            f"the shop is on the database server {where}: back it up there (e.g. pg_dump -Fc DBNAME > BACKUP_FILE); "
+            "the desk backs up data files only.")
+
+
 __all__ = ["CHOICE_FILE", "DEFAULT_PORT", "PASSWORD_ACCOUNT", "SOURCES", "SSLMODES", "URL_ENV", "SavedChoice",
-           "ServerParts", "ServerPasswordLocked", "StoreInUse", "forget", "in_use", "moved_to", "restart_changes_store", "save_moved_server", "save_server", "saved", "saved_url",
-           "shop_server_name", "source", "try_server", "try_url", "use_file"]
+           "ServerParts", "ServerPasswordLocked", "StoreInUse", "backups_elsewhere", "forget", "in_use", "moved_to",
+           "restart_changes_store", "save_moved_server", "save_server", "saved", "saved_url", "shop_server_name",
+           "source", "try_server", "try_url", "use_file"]

@@ -303,3 +303,21 @@ def test_saving_from_the_window_leaves_the_password_in_no_file_settings_or_log(
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert tmp_path / "ui.ini" in files and any(p.suffix == ".log" for p in files)
     assert [p for p in files if PASSWORD.encode() in p.read_bytes()] == []
+
+
+def test_on_a_server_the_file_backups_are_greyed_out_naming_pg_dump(qtbot: Any, server_ctx: DeskContext) -> None:
+    from kashop_desktop.gui.pages.settings import SettingsPage
+
+    page = SettingsPage(server_ctx)
+    qtbot.addWidget(page)
+    for control in (page.backup_button, page.auto_backup, page.backup_keep):
+        assert not control.isEnabled() and "pg_dump" in control.toolTip()
+    assert "pg_dump" in page.backup_result.text() and page.check_button.isEnabled()
+
+
+def test_on_the_file_the_backups_stay_as_they_were(qtbot: Any, ctx: DeskContext) -> None:
+    from kashop_desktop.gui.pages.settings import SettingsPage
+
+    page = SettingsPage(ctx)
+    qtbot.addWidget(page)
+    assert page.backup_button.isEnabled() and page.auto_backup.isEnabled() and not page.backup_result.text()

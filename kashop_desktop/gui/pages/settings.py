@@ -16,7 +16,7 @@ from typing import Any
 from ...domain.errors import DomainError, PolicyError
 from ...domain.policy import SPECS, CancelPolicy, display_text, parse_display_value
 from ...domain.roles import Right
-from ...services import maintenance
+from ...services import maintenance, store_choice
 from ...services.changes import Changes
 from ...services.policy_settings import policy_with, set_policy_values
 from ..context import DeskContext
@@ -105,6 +105,12 @@ class SettingsPage(QWidget):
         self.open_button.setToolTip(backup or self.tr("在文件管理器里打开数据文件夹（数据文件、备份、日志）"))
         self.backup_button.setEnabled(backup is None)
         self.backup_button.setToolTip(backup or "")
+        elsewhere = store_choice.backups_elsewhere(self.ctx.desk)  # a server shop: pg_dump, not these
+        if elsewhere is not None:
+            for control in (self.backup_button, self.auto_backup, self.backup_keep):
+                control.setEnabled(False)
+                control.setToolTip(pick(*elsewhere))
+            self.backup_result.show_message(pick(*elsewhere), "info")
         self.rebuild_button.setEnabled(backup is None)
         self.rebuild_button.setToolTip(backup or self.tr("从订单重新计算报表页的数据（检查发现报表数据与订单不符时）"))
         self.store_box.apply_rights()
