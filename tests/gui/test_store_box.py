@@ -312,7 +312,7 @@ def test_on_a_server_the_file_backups_are_greyed_out_naming_pg_dump(qtbot: Any, 
     qtbot.addWidget(page)
     for control in (page.backup_button, page.auto_backup, page.backup_keep):
         assert not control.isEnabled() and "pg_dump" in control.toolTip()
-    assert "pg_dump" in page.backup_result.text() and page.check_button.isEnabled()
+    assert "pg_dump" in page.backup_note.text() and not page.backup_note.isHidden() and page.check_button.isEnabled()
 
 
 def test_on_the_file_the_backups_stay_as_they_were(qtbot: Any, ctx: DeskContext) -> None:
@@ -320,4 +320,4 @@ def test_on_the_file_the_backups_stay_as_they_were(qtbot: Any, ctx: DeskContext)
 
     page = SettingsPage(ctx)
     qtbot.addWidget(page)
-    assert page.backup_button.isEnabled() and page.auto_backup.isEnabled() and not page.backup_result.text()
+    assert page.backup_button.isEnabled() and page.auto_backup.isEnabled() and page.backup_note.isHidden()
