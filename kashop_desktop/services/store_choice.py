@@ -9,8 +9,8 @@ folder (``store-choice.json``: ``{"url": the URL without any password, "password
 or the passphrase vault (a locked vault raises ``VaultLocked`` at start: the window asks for
 the passphrase, the command line reads ``KASHOP_VAULT_PASSPHRASE``).
 
-``probe`` tries a server before it is saved, on a worker thread (it waits up to the connect
-timeout), and says in plain words what failed.
+``try_server`` / ``try_url`` try a server before it is saved (``services.server_probe``; it
+waits up to the connect timeout: call it on a worker thread) and say in plain words what failed.
 """
 
 from __future__ import annotations
@@ -177,7 +177,10 @@ def save_server(desk: Any, parts: ServerParts, password: str | None, *, keep_pas
     if problem is not None:
         raise DomainError("store_url", *problem)
     data_dir = Path(desk.data_dir)
-    before = saved(data_dir)
+    try:
+        before = saved(data_dir)
+    except DomainError:  # a choice file that cannot be read is replaced by this one
+        before = None
     where: str | None = None
     if password:
         _forget_password(data_dir, desk.secret_store)  # a password kept elsewhere before

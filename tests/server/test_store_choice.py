@@ -149,6 +149,9 @@ def test_a_saved_server_that_cannot_be_reached_refuses_the_start_naming_it(data_
     with pytest.raises(Exception) as unreadable:  # never quietly the file instead of the shop's server
         Desk.open(data_dir)
     assert getattr(unreadable.value, "code", "") == "store_choice_unreadable"
+    fixed = ServerParts("127.0.0.1", 5432, "shop", USER)
+    store_choice.save_server(file_desk, fixed, None)  # Settings replaces a file it cannot read
+    assert store_choice.saved(data_dir) == store_choice.SavedChoice(fixed, None)
 
 
 def test_only_the_owner_chooses_the_store(pg_cluster: PrivateCluster, file_desk: Desk, data_dir: Path) -> None:
