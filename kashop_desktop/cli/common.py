@@ -26,10 +26,12 @@ def common_options() -> argparse.ArgumentParser:
                         help=T("数据文件夹（默认：系统的应用数据文件夹，或 $KASHOP_DATA_DIR）",
                                "data folder (default: the platform's, or $KASHOP_DATA_DIR)"))
     common.add_argument("--db", default=argparse.SUPPRESS, metavar="URL",
-                        help=T("店铺放在 PostgreSQL 服务器上：postgresql://用户@主机/库名（默认：数据文件夹里的 SQLite "
-                               "文件，或 $KASHOP_DB_URL；密码写在地址里或用 PGPASSWORD / .pgpass，加密连接用 ?sslmode=require）",
-                               "keep the shop on a PostgreSQL server: postgresql://user@host/dbname (default: the SQLite "
-                               "file in the data folder, or $KASHOP_DB_URL; the password in the URL or from PGPASSWORD / "
+                        help=T("店铺放在 PostgreSQL 服务器上：postgresql://用户@主机/库名（默认依次为：$KASHOP_DB_URL、"
+                               "窗口设置页“数据存储”里为这台电脑保存的服务器、数据文件夹里的 SQLite 文件；密码写在地址里或用 "
+                               "PGPASSWORD / .pgpass，加密连接用 ?sslmode=require）",
+                               "keep the shop on a PostgreSQL server: postgresql://user@host/dbname (default, in this "
+                               "order: $KASHOP_DB_URL, the server saved for this PC in the window's Settings > data "
+                               "storage, the SQLite file in the data folder; the password in the URL or from PGPASSWORD / "
                                ".pgpass, TLS with ?sslmode=require)"))
     common.add_argument("--now", default=argparse.SUPPRESS, metavar="ISO",
                         help=T("按这个时间执行（ISO 8601，如 2026-11-18T09:00:00+08:00；有多个操作员时只限店主，"

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -23,7 +24,7 @@ from .. import paths
 from ..applog import LOG_FILENAME, announce_start, setup_logging
 from ..domain.errors import DomainError, StoreUnusable
 from ..resources import font_path
-from ..services import maintenance, requests
+from ..services import maintenance, requests, store_choice
 from ..services.desk import Desk, environment_problem
 from ..services.secrets import SecretStore, VaultStore
 from .context import DeskContext
@@ -46,6 +47,7 @@ from .qt import (
     QTimer,
     qasync,
 )
+from .start_server import offer_moved_server, refuse_server, start_again
 
 log = logging.getLogger(__name__)
 
@@ -224,19 +226,35 @@ def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, s
     while True:  # once, or again after File > 恢复备份 (a restore runs with no window open)
         if restore_from is not None:
             restore_and_report(app, paths.data_dir(chosen_dir), restore_from, language)
+        source = store_source(chosen_dir, smoke)
         try:
             desk, scratch = open_desk(chosen_dir, smoke, secrets)
         except DomainError as exc:  # damaged, empty, newer, busy: say so, touch nothing
-            if exc.code == "vault_locked" and not smoke:  # an upgrade that seals the codes
+            if exc.code == "vault_locked" and not smoke:  # an upgrade that seals the codes, a saved server's password
                 secrets = ask_vault_passphrase(app, chosen_dir, exc, language)
                 if secrets is None:
                     return 1
                 continue
+            if exc.code == "store_moved" and not smoke:  # moved by store migrate: offer that server
+                if offer_moved_server(app, exc, language, chosen_dir, secrets):
+                    continue
+                return 1
+            if source != "file" and not smoke:  # the shop's server, or the saved choice of one
+                action = refuse_server(app, exc, language, source)
+                if action == "file":
+                    store_choice.forget(paths.data_dir(chosen_dir), secrets)
+                if action in ("retry", "file"):
+                    continue
+                return 1
             restore_from = refuse_to_start(app, exc, language, smoke, chosen_dir)
             if restore_from is None:
                 return 1
             continue
         log_path = setup_logging(desk.data_dir, announce=False)  # the start line once the window is up
+        if desk.store_source == "saved" and desk.db_url is not None:
+            # The window's child processes (an import) open the same server without asking for
+            # the vault's passphrase again: they inherit it as a --db would be (never written).
+            os.environ[store_choice.URL_ENV] = desk.db_url
         # The language chosen on the settings page is kept in the store; a --lang flag wins.
         translators = install_translator(app, language or desk.setting("language"))
         try:
@@ -250,6 +268,8 @@ def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, s
             if scratch is not None:
                 scratch.cleanup()
         if restore_from is None:
+            if app.property("kashop_restart"):  # Settings > 数据存储 saved another store
+                start_again(desk.store_source)
             return code
 
 
@@ -271,6 +291,17 @@ def refuse_to_start(app: QApplication, exc: DomainError, lang: str | None, smoke
     finally:
         remove_translators(app, translators)
     return None
+
+
+def store_source(data_dir: str | Path | None, smoke: bool) -> str:
+    """Where the store will be taken from (``store_choice.SOURCES``); "saved" when the saved
+    choice cannot be read (its problem is then shown with the way back to this PC's file)."""
+    if smoke and data_dir is None:
+        return "file"
+    try:
+        return store_choice.source(paths.data_dir(data_dir, create=False))
+    except DomainError:
+        return "saved"
 
 
 def restore_and_report(app: QApplication, data_dir: Path, backup: Path, lang: str | None) -> bool:
@@ -309,7 +340,7 @@ def run_window(app: QApplication, desk: Desk, smoke: bool, started: float, log_d
     ctx = DeskContext(desk)
     window = MainWindow(ctx)
     if not smoke:  # a smoke run must fail loudly on stderr, never wait on a crash dialog
-        crash = install_excepthook(log_dir, lambda: window, desk.explain)
+        crash = install_excepthook(log_dir, lambda: window, desk.explain, store_choice.shop_server_name(desk))
         loop.set_exception_handler(crash.asyncio_handler)
     window.persist_layout = not smoke
     painted = FirstPaint(window, loop)

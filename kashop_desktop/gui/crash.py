@@ -66,8 +66,9 @@ class CrashHandler:
     """Writes reports and shows the crash dialog; installed as ``sys.excepthook``."""
 
     def __init__(self, log_dir: Path, parent_getter: Callable[[], QWidget | None],
-                 explain: Explain | None = None) -> None:
+                 explain: Explain | None = None, server: str | None = None) -> None:
         self.log_dir = Path(log_dir)
+        self.server = server  # the server's name (host:port/db) when the shop lives on one
         self.parent_getter = parent_getter
         self.explain = explain
         self.previous_hook = sys.excepthook
@@ -149,8 +150,12 @@ class CrashHandler:
         """One box at a time: a damaged file fails every repaint, the owner needs to read it once."""
         if QApplication.instance() is None or self._store_box_open():
             return None
-        box = QMessageBox(QMessageBox.Icon.Warning, QApplication.translate("CrashDialog", "数据文件出了问题"),
-                          error_text(error), QMessageBox.StandardButton.Ok, self._parent())
+        if self.server is None:
+            title = QApplication.translate("CrashDialog", "数据文件出了问题")
+        else:
+            title = QApplication.translate("CrashDialog", "数据库服务器出了问题：{server}").replace("{server}", self.server)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, error_text(error), QMessageBox.StandardButton.Ok,
+                          self._parent())
         box.setObjectName("store_problem")
         box.finished.connect(lambda _result, b=box: self._forget(b))
         self.dialogs.append(box)
@@ -173,15 +178,16 @@ class CrashHandler:
 
 
 def install_excepthook(log_dir: str | Path, parent_getter: Callable[[], QWidget | None],
-                       explain: Explain | None = None) -> CrashHandler:
+                       explain: Explain | None = None, server: str | None = None) -> CrashHandler:
     """Install the crash handler for the GUI thread and for other threads; returns it.
 
     ``parent_getter`` returns the window to parent the dialog on (or None), read at crash time.
     ``explain`` (``Desk.explain``) turns an SQLite error that means "busy" or "damaged" into its
-    message: shown as such, logged, no crash report.
+    message: shown as such, logged, no crash report. ``server`` (``host:port/db``) words that box
+    for a shop on a database server instead of the data file.
     Pass ``handler.asyncio_handler`` to ``loop.set_exception_handler`` for the qasync loop.
     """
-    handler = CrashHandler(Path(log_dir), parent_getter, explain)
+    handler = CrashHandler(Path(log_dir), parent_getter, explain, server)
     sys.excepthook = handler
     threading.excepthook = handler.thread_hook
     return handler

@@ -66,6 +66,8 @@ class Desk:
         #: The server store's URL (``postgresql://``) when the shop lives on PostgreSQL, else None.
         self.db_url: str | None = getattr(db, "url", None) if store_server.is_server(db) else None
         self.data_dir = data_dir
+        #: Where the store was chosen (``services.store_choice.SOURCES``); set by ``Desk.open``.
+        self.store_source = "file" if self.db_url is None else "argument"
         self._clock: Clock = clock or shop_clock.now
         self._policy_cache: CancelPolicy | None = None
         self._holidays_cache: HolidaySchedule | None = None
@@ -93,10 +95,15 @@ class Desk:
         ``db_url`` (else ``KASHOP_DB_URL``) puts the shop on a PostgreSQL server
         (``postgresql://…``, ``store.server``); the data folder then keeps only what stays on
         this computer (the key vault, logs). ``file_only`` opens the SQLite file whatever
-        ``KASHOP_DB_URL`` says (the shop being moved to a server)."""
-        url = None if file_only else db_url or store_server.env_url()
+        ``KASHOP_DB_URL`` says (the shop being moved to a server). Without either, the server this
+        PC saved in Settings is used (``services.store_choice``: its password from the secret
+        store; VaultLocked when that is the locked vault), else the data folder's file. The
+        desk's ``store_source`` says which (``store_choice.SOURCES``)."""
+        url, source = (None, "file") if file_only else cls._chosen_url(data_dir, db_url, secrets)
         if url is not None:
-            return cls._open_server(url, data_dir, clock, secrets)
+            desk = cls._open_server(url, data_dir, clock, secrets)
+            desk.store_source = source
+            return desk
         if not create and data_dir is not None:
             missing = paths.data_dir(data_dir, create=False) / paths.DB_FILENAME
             if not missing.parent.is_dir():
@@ -121,6 +128,20 @@ class Desk:
         desk = cls(db, directory, clock)
         desk.secret_store = chosen[0] if chosen else None
         return desk
+
+    @staticmethod
+    def _chosen_url(data_dir: str | os.PathLike[str] | None, db_url: str | None,
+                    secrets: SecretStore | None) -> tuple[str | None, str]:
+        """(URL or None for the file, where it was chosen): ``--db``, KASHOP_DB_URL, the saved choice."""
+        from . import store_choice
+
+        if db_url:
+            return db_url, "argument"
+        if (env := store_server.env_url()) is not None:
+            return env, "environment"
+        folder = paths.data_dir(data_dir, create=False)
+        saved = store_choice.saved_url(folder, secrets) if folder.is_dir() else None
+        return saved, "saved" if saved is not None else "file"
 
     @classmethod
     def _open_server(cls, url: str, data_dir: str | os.PathLike[str] | None, clock: Clock | None,

@@ -165,17 +165,33 @@ def account_config(desk: Desk, acct: GatewayAccount) -> dict[str, str]:
     return config
 
 
-def make_adapter(desk: Desk, account_id: int, **kw: Any) -> Any:
+def make_adapter(desk: Desk, account_id: int, *, books: bool = True, **kw: Any) -> Any:
+    """The adapter of the account ``account_id`` (``kw`` to its constructor). ``books``: the
+    caller may book money through it (send a refund): a wallet's or sandbox's books are then
+    claimed for this PC on a server store (``local_ledger.claim``); a reader passes False and
+    claims nothing. Raises DomainError (not_found, plugin_missing, ledger_elsewhere)."""
     acct = GatewayAccount.get_or_none(GatewayAccount.id == account_id)
     if acct is None:
         raise not_found("gateway", account_id)
     cls = discover().get(acct.kind)
     if cls is None:
         raise DomainError("plugin_missing", f"找不到网关插件：{acct.kind}", f"gateway plugin not installed: {acct.kind}")
+    from .local_ledger import check_reader, claim
+
+    (claim if books else check_reader)(desk, acct)  # a wallet's or sandbox's books are one PC's
+    return cls(account_config(desk, acct), **kw)
+
+
+def claim_books(desk: Desk, account_id: int) -> None:
+    """Before money is booked through the account ``account_id`` when its adapter was made for
+    reading: a wallet's or sandbox's books become this PC's on a server store
+    (``local_ledger.claim``; DomainError ``ledger_elsewhere`` when another PC keeps them)."""
     from .local_ledger import claim
 
-    claim(desk, acct)  # a wallet's or sandbox's books are one PC's (on a server store)
-    return cls(account_config(desk, acct), **kw)
+    acct = GatewayAccount.get_or_none(GatewayAccount.id == account_id)
+    if acct is None:
+        raise not_found("gateway", account_id)
+    claim(desk, acct)
 
 
 async def test_account(desk: Desk, name: str) -> ConnectionReport:
@@ -191,7 +207,7 @@ async def probe_account(desk: Desk, name: str) -> ConnectionReport:
     if acct is None:
         raise not_found("gateway", name)
     try:
-        adapter = make_adapter(desk, acct.id, timeout=10.0)
+        adapter = make_adapter(desk, acct.id, books=False, timeout=10.0)
     except GatewayError as exc:
         report = ConnectionReport(False, exc.kind, exc.zh, exc.en, exc.code)
     else:
@@ -314,7 +330,10 @@ async def run_inline(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 class GatewayClients:
     """One adapter per gateway account, made on first use and closed together (the refund queue
-    and payment sync talk to gateways through it); store work goes through ``run_db``."""
+    and payment sync talk to gateways through it); store work goes through ``run_db``.
+    ``books_money``: whether the clients book money (``make_adapter``'s ``books``)."""
+
+    books_money = True
 
     def __init__(self, desk: Desk, *, concurrency: int, run_db: RunDb | None = None,
                  adapter_kw: dict[str, Any] | None = None) -> None:
@@ -331,5 +350,6 @@ class GatewayClients:
 
     def _adapter(self, gateway_id: int) -> Any:
         if gateway_id not in self._adapters:
-            self._adapters[gateway_id] = make_adapter(self.desk, gateway_id, **self._adapter_kw)
+            self._adapters[gateway_id] = make_adapter(self.desk, gateway_id, books=self.books_money,
+                                                      **self._adapter_kw)
         return self._adapters[gateway_id]

@@ -6,9 +6,11 @@ buyers' wallet balances) in a small SQLite file in the data folder of the PC tha
 server store every PC has its own data folder, so a second PC would ask its own empty ledger
 whether a refund was already paid, find nothing and pay it again, and the wallet's balances
 would be split across PCs. So on a server store each such account's ledger belongs to one PC:
-the first PC that uses the account records itself in the shop (setting ``ledger_desk_<id>``,
+the first PC that books money through the account (sends a refund) records itself in the shop (setting ``ledger_desk_<id>``,
 JSON ``{"desk": id, "where": host and folder}``, under the shop's write lock), and every other
-PC is refused from using the account (DomainError ``ledger_elsewhere``, naming that PC). A PC is
+PC is refused from using the account (DomainError ``ledger_elsewhere``, naming that PC). A read
+(测试连接, a statement) claims nothing: it reads this PC's books while no PC keeps them, and is
+refused naming the PC that keeps them once one does. A PC is
 told apart by a random id kept in its data folder (``desk-id``). On the SQLite file there is one
 data folder and nothing to decide.
 """
@@ -44,30 +46,88 @@ def desk_id(data_dir: Path) -> str:
     return made
 
 
+def _holder(acct: GatewayAccount) -> dict[str, str] | None:
+    """The PC recorded as keeping ``acct``'s books (``desk``, ``where``), or None."""
+    row = Setting.get_or_none(Setting.key == f"ledger_desk_{acct.id}")
+    if row is None:
+        return None
+    try:
+        holder = json.loads(row.value)
+    except ValueError:
+        holder = None
+    return holder if isinstance(holder, dict) else {}
+
+
+def _this_pc(desk: Desk) -> dict[str, str]:
+    return {"desk": desk_id(desk.data_dir), "where": f"{socket.gethostname()}:{desk.data_dir}"}
+
+
 def claim(desk: Desk, acct: GatewayAccount) -> None:
-    """On a server store, make sure this PC keeps the books of the wallet or sandbox account
-    ``acct`` (recording it when no PC does yet). Raises DomainError ``ledger_elsewhere`` when
-    another PC keeps them. Does nothing on the SQLite file or for other kinds."""
+    """Before a write that books money through the wallet or sandbox account ``acct`` (sending a
+    refund, asking about one the queue may send again, taking a payment): on a server store, make
+    sure this PC keeps its books, recording it when no PC does yet (under the write lock).
+    Raises DomainError ``ledger_elsewhere`` naming the PC that keeps them. Does nothing on the
+    SQLite file or for other kinds."""
     if desk.db_url is None or acct.kind not in LOCAL_LEDGER_KINDS:
         return
-    key = f"ledger_desk_{acct.id}"
-    mine = {"desk": desk_id(desk.data_dir), "where": f"{socket.gethostname()}:{desk.data_dir}"}
-    with desk.atomic():
-        row = Setting.get_or_none(Setting.key == key)
-        if row is None:
-            Setting.create(key=key, value=json.dumps(mine, ensure_ascii=False))
-            return
-        try:
-            holder = json.loads(row.value)
-        except ValueError:
-            holder = {}
-    if holder.get("desk") == mine["desk"]:
+    mine = _this_pc(desk)
+    holder = _holder(acct)
+    if holder is None:
+        with desk.atomic():
+            holder = _holder(acct)  # read again under the lock: another PC may have just claimed it
+            if holder is None:
+                Setting.create(key=f"ledger_desk_{acct.id}", value=json.dumps(mine, ensure_ascii=False))
+                return
+    if holder.get("desk") != mine["desk"]:
+        raise _elsewhere(acct, holder, sending=True)
+
+
+#: The ledger file each kind keeps in its ``state_dir`` (``gateways.wallet``, ``gateways.sandbox``).
+LEDGER_FILES = {"wallet": "wallet-ledger.sqlite3", "sandbox": "sandbox-ledger.sqlite3"}
+
+
+def claim_moved_books(desk: Desk) -> list[str]:
+    """Right after ``store migrate`` committed the shop on the server ``desk`` is open on: the
+    wallet and sandbox accounts whose books are in this PC's folder (their ledger file exists,
+    so refunds may have been paid from it on the file) are claimed for this PC, so no other PC
+    answers an unknown refund from its own empty books and pays it again. Returns the names
+    claimed. Raises DomainError ``ledger_elsewhere`` (another PC claimed one meanwhile)."""
+    claimed: list[str] = []
+    for acct in GatewayAccount.select().where(GatewayAccount.kind.in_(sorted(LOCAL_LEDGER_KINDS))):
+        config = json.loads(acct.config or "{}")
+        folder = Path(config.get("state_dir") or desk.data_dir)
+        if (folder / LEDGER_FILES[acct.kind]).is_file():
+            claim(desk, acct)
+            claimed.append(str(acct.name))
+    return claimed
+
+
+def check_reader(desk: Desk, acct: GatewayAccount) -> None:
+    """Before a read through the wallet or sandbox account ``acct`` (测试连接, a statement, a
+    notification): never claims the books. Reads on this PC when no PC keeps them yet or this PC
+    does; raises DomainError ``ledger_elsewhere`` naming the PC that keeps them otherwise (this
+    PC's books would answer from an empty ledger). Does nothing on the SQLite file or for other
+    kinds."""
+    if desk.db_url is None or acct.kind not in LOCAL_LEDGER_KINDS:
         return
+    holder = _holder(acct)
+    if holder is not None and holder.get("desk") != desk_id(desk.data_dir):
+        raise _elsewhere(acct, holder, sending=False)
+
+
+def _elsewhere(acct: GatewayAccount, holder: dict[str, str], *, sending: bool) -> DomainError:
     where = holder.get("where", "?")
-    raise DomainError(
+    if sending:
+        return DomainError(
+            "ledger_elsewhere",
+            f"网关账户 {acct.name}（{acct.kind}）的账本在另一台电脑上（{where}）：它记着哪些退款已付、买家余额多少，"
+            "在这台电脑上用它会把退款再付一次。请在那台电脑上发送退款或查询；没有发送任何东西。",
+            f"the books of the gateway account {acct.name} ({acct.kind}) are kept on another PC ({where}): they "
+            "record which refunds were paid and the buyers' balances, and using the account here could pay a "
+            "refund twice. Send or query on that PC; nothing was sent.")
+    return DomainError(
         "ledger_elsewhere",
-        f"网关账户 {acct.name}（{acct.kind}）的账本在另一台电脑上（{where}）：它记着哪些退款已付、买家余额多少，"
-        "在这台电脑上用它会把退款再付一次。请在那台电脑上发送退款或查询；没有发送任何东西。",
-        f"the books of the gateway account {acct.name} ({acct.kind}) are kept on another PC ({where}): they record "
-        "which refunds were paid and the buyers' balances, and using the account here could pay a refund twice. "
-        "Send or query on that PC; nothing was sent.")
+        f"网关账户 {acct.name}（{acct.kind}）的账本在另一台电脑上（{where}），这台电脑上没有它的记录：请在那台电脑上查询。"
+        "什么都没有改动。",
+        f"the books of the gateway account {acct.name} ({acct.kind}) are kept on another PC ({where}) and this "
+        "PC holds no record of them: query on that PC. Nothing was changed.")

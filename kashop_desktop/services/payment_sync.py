@@ -134,7 +134,10 @@ def watched(now_s: int, accounts: list[int], *, recent: bool = True) -> Any:
 
 
 class PaymentSync(GatewayClients):
-    """Asks gateways about unpaid orders; ``run`` returns a SyncReport."""
+    """Asks gateways about unpaid orders; ``run`` returns a SyncReport. Asking books nothing at
+    the gateway (a sale that creates a payment claims the account's books itself)."""
+
+    books_money = False
 
     def __init__(self, desk: Desk, *, concurrency: int = 4, run_db: RunDb | None = None,
                  adapter_kw: dict[str, Any] | None = None) -> None:

@@ -149,7 +149,7 @@ async def fetch_records(desk: Desk, gateway: str, day: date, *,
     check_day(desk, day)
     acct = account_for(gateway)
     check_day(desk, day, str(acct.kind))
-    adapter = make_adapter(desk, acct.id, **(adapter_kw or {}))
+    adapter = make_adapter(desk, acct.id, books=False, **(adapter_kw or {}))
     try:
         if Capability.LIST_TRANSACTIONS not in adapter.capabilities:
             raise DomainError("no_statement", f"{acct.name} 的网关没有可读取的账单或订单列表，无法对账",

@@ -43,6 +43,7 @@ from .common import (
     set_status,
 )
 from .desk import Desk
+from .gateways import claim_books
 from .orders import cancel_unpaid
 from .payment_sync import PaymentSync, SyncReport
 from .payments import flag_of, watch_of
@@ -197,6 +198,7 @@ async def open_sale(desk: Desk, sale: SaleInput, sync: PaymentSync) -> tuple[Cre
         raise DomainError("payment_required", "请选择收款网关", "choose a payment gateway")
     gateway_id = await sync.run_db(_account_id, sale.gateway)
     adapter = sync._adapter(gateway_id)  # before anything is written: a locked vault asks first
+    await sync.run_db(claim_books, desk, gateway_id)  # a payment is booked at the gateway
     created: CreatedSale = await sync.run_db(create_order, desk, sale)
     notify_url = await sync.run_db(_notify_url, gateway_id)
     request = QrRequest(created.order_no, created.amount_fen, created.subject, notify_url=notify_url)

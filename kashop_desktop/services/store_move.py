@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from ..store import moved, transfer
 from ..store import server as store_server
 from ..store.transfer import Progress, TransferReport
 from .desk import Desk
+
+log = logging.getLogger(__name__)
 
 
 def migrate_to_server(data_dir: Path | None, url: str, *, progress: Progress | None = None) -> TransferReport:
@@ -41,7 +44,23 @@ def migrate_to_server(data_dir: Path | None, url: str, *, progress: Progress | N
             f"改用 --db {where} 或 KASHOP_DB_URL；关掉其他在用这个文件的窗口后可再运行一次 store migrate 到一个新的空库。",
             f"the shop was copied to {where} and verified, but the data file {path} could not be marked as moved "
             f"({exc}): do not sell from this file any more; use --db {where} or KASHOP_DB_URL.", str(path)) from exc
+    _claim_books_here(desk.data_dir, url)
     return report
+
+
+def _claim_books_here(data_dir: Path, url: str) -> None:
+    """The wallet's and sandbox's books stay in this PC's folder: claim them on the server now
+    (``local_ledger.claim_moved_books``), before another PC can use the accounts."""
+    from .local_ledger import claim_moved_books
+
+    try:
+        server = Desk.open(data_dir, db_url=url)
+        try:
+            claim_moved_books(server)
+        finally:
+            server.close()
+    except DomainError as exc:  # the copy stands; the first send from this PC claims them then
+        log.warning("the wallet's and sandbox's books were not claimed after the move: %s", exc.en)
 
 
 def unmark_moved(data_dir: Path | None) -> dict[str, Any] | None:

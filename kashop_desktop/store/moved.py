@@ -87,6 +87,22 @@ def found_in_file(path: Path) -> dict[str, Any] | None:
     return _parsed(row[0] if row else None)
 
 
+def setting_in_file(path: Path, key: str) -> Any:
+    """The setting ``key`` (parsed JSON) in the data file ``path``, read through a read-only
+    connection (a marked file is refused by the store); None when missing or unreadable."""
+    if not path.is_file():
+        return None
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = con.execute(_LOOKUP, (key,)).fetchone()
+        finally:
+            con.close()
+        return json.loads(row[0]) if row else None
+    except (sqlite3.Error, ValueError):
+        return None
+
+
 def refusal(path: Path, moved: dict[str, Any]) -> StoreUnusable:
     """The refusal (exit 5) for using the marked file ``path``: it names the server (no password)
     and how to open the shop there, and how to take the file back."""

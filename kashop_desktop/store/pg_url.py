@@ -13,6 +13,8 @@ refuse such a URL with a hint before anything connects, and also what libpq refu
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from urllib.parse import quote
 
 SCHEMES = ("postgresql://", "postgres://")
 #: libpq's sslmode values (PostgreSQL 15 manual, 34.1.2 "Parameter Key Words").
@@ -104,3 +106,79 @@ def url_problem(url: str) -> tuple[str, str] | None:
                 f"the database URL {where} is not valid: it must start with postgresql:// (or postgres://), "
                 "e.g. postgresql://user@host/shopdb")
     return _unencoded_password(url) or _libpq_problem(url)
+
+
+#: libpq's default port (PostgreSQL 15 manual, 34.1.2 "Parameter Key Words": ``port``).
+DEFAULT_PORT = 5432
+#: The sslmode libpq uses when none is given (PostgreSQL 15 manual, 34.1.2: ``sslmode``).
+DEFAULT_SSLMODE = "prefer"
+
+
+@dataclass(frozen=True)
+class ServerParts:
+    """A server store's address as the owner fills it in: ``host`` (name or address), ``port``
+    (1-65535), ``dbname``, ``user`` and ``sslmode`` (one of ``SSLMODES``); never the password.
+    ``has_password`` says whether the URL it was read from carried one. ``sslrootcert``: the
+    root certificate file that verifies the server's certificate (``verify-ca`` /
+    ``verify-full``), ``system`` for the system's trusted roots (libpq 16+), empty for libpq's
+    default (``~/.postgresql/root.crt``)."""
+
+    host: str
+    port: int
+    dbname: str
+    user: str
+    sslmode: str = DEFAULT_SSLMODE
+    has_password: bool = False
+    sslrootcert: str = ""
+
+
+def compose(parts: ServerParts, password: str | None = None) -> str:
+    """The libpq URL for ``parts`` (``postgresql://user[:password]@host:port/dbname?sslmode=``),
+    every component percent-encoded (RFC 3986, as libpq decodes it) so any character is safe in
+    a user name, password or database name; an IPv6 address is put in brackets. The URL holds
+    ``password`` only when one is given: the saved choice is composed without it."""
+    user = quote(parts.user, safe="")
+    secret = f":{quote(password, safe='')}" if password else ""
+    host = parts.host.strip()
+    host = f"[{host}]" if ":" in host and not host.startswith("[") else quote(host, safe="[]:")
+    url = f"postgresql://{user}{secret}@{host}:{int(parts.port)}/{quote(parts.dbname, safe='')}"
+    query = [] if parts.sslmode == DEFAULT_SSLMODE else [f"sslmode={parts.sslmode}"]
+    if parts.sslrootcert:
+        query.append(f"sslrootcert={quote(parts.sslrootcert, safe='/')}")
+    return f"{url}?{'&'.join(query)}" if query else url
+
+
+def parts_of(url: str) -> ServerParts:
+    """The address in ``url`` (as libpq reads it: defaults for what it leaves out, port 5432,
+    sslmode prefer, the user and database named by the URL or empty). Raises ValueError for a
+    URL that ``url_problem`` refuses."""
+    if url_problem(url) is not None:
+        raise ValueError("not a usable PostgreSQL URL")
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(url.strip())
+    port = str(params.get("port") or DEFAULT_PORT).split(",")[0]
+    return ServerParts(host=str(params.get("host") or params.get("hostaddr") or "localhost"),
+                       port=int(port), dbname=str(params.get("dbname") or ""), user=str(params.get("user") or ""),
+                       sslmode=str(params.get("sslmode") or DEFAULT_SSLMODE), has_password=bool(params.get("password")),
+                       sslrootcert=str(params.get("sslrootcert") or ""))
+
+
+def without_password(url: str) -> str:
+    """``url`` with no password at all (not masked: removed), for a URL kept on disk."""
+    scheme, userinfo, rest = _split(url)
+    if not userinfo:
+        return url.strip()
+    user = userinfo.partition(":")[0]
+    return re.sub(r"(?i)([?&])password=[^&]*&?", r"\1", f"{scheme}{user}@{rest}").rstrip("?&")
+
+
+def server_name(url: str) -> str:
+    """The server as people name it: ``host:port/dbname`` (no user, no password); the redacted
+    URL when ``url`` cannot be read."""
+    try:
+        parts = parts_of(url)
+    except ValueError:
+        return redact(url)
+    host = f"[{parts.host}]" if ":" in parts.host else parts.host
+    return f"{host}:{parts.port}/{parts.dbname}"

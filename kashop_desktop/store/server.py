@@ -316,6 +316,12 @@ def unreachable(url: str, detail: str) -> StoreUnusable:
                         "或确认在可信网络上后去掉 sslmode）",
                         "does not offer encrypted connections (TLS) while the URL asks for sslmode=require or stricter "
                         "(turn ssl on at the server, or drop sslmode on a network you trust)")
+    elif "certificate" in low:  # verify-ca / verify-full: no root certificate, or it does not match
+        code, zh, en = ("store_tls_certificate", "的证书无法核对（没有签发它的根证书文件，或证书与主机名不符）。请选择正确的"
+                        "根证书文件（sslrootcert），或确认在可信网络上后改用 sslmode=require",
+                        "has a certificate that cannot be verified (no root certificate that issued it, or it does "
+                        "not match the host name). Choose the right root certificate file (sslrootcert), or use "
+                        "sslmode=require on a network you trust")
     elif "does not exist" in low and "database" in low:
         code, zh, en = ("store_missing", "上没有这个数据库（请先用 createdb 建好，或检查库名）",
                         "has no such database (create it with createdb first, or check the name)")

@@ -150,6 +150,46 @@
         <source>恢复完成</source>
         <translation>Restore complete</translation>
     </message>
+    <message>
+        <source>数据库服务器出了问题</source>
+        <translation>The database server has a problem</translation>
+    </message>
+    <message>
+        <source>这个服务器是在设置页的“数据存储”里选的。可以重试，或改回这台电脑的数据文件（服务器上的店铺不受影响）。</source>
+        <translation>This server was chosen in Settings &gt; Data storage. Try again, or go back to this PC&apos;s data file (the shop on the server is not affected).</translation>
+    </message>
+    <message>
+        <source>这个服务器是启动时的 --db 或环境变量 KASHOP_DB_URL 指定的。</source>
+        <translation>This server was given at start by --db or the KASHOP_DB_URL environment variable.</translation>
+    </message>
+    <message>
+        <source>重试</source>
+        <translation>Try again</translation>
+    </message>
+    <message>
+        <source>改用这台电脑的数据文件</source>
+        <translation>Use this PC&apos;s data file</translation>
+    </message>
+    <message>
+        <source>退出</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <source>店铺已移到数据库服务器</source>
+        <translation>The shop has moved to a database server</translation>
+    </message>
+    <message>
+        <source>可以在这台电脑上改用这个服务器：输入它的密码，测试通过后保存，以后启动直接打开服务器上的店铺。</source>
+        <translation>This PC can use that server instead: enter its password; once the test passes it is saved, and every start opens the shop on the server.</translation>
+    </message>
+    <message>
+        <source>改用这个服务器…</source>
+        <translation>Use this server…</translation>
+    </message>
+    <message>
+        <source>服务器 {server} 上用户 {user} 的密码：</source>
+        <translation>Password of the user {user} on the server {server}:</translation>
+    </message>
 </context>
 <context>
     <name>BlockBuyerDialog</name>
@@ -644,6 +684,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>数据文件出了问题</source>
         <translation>A problem with the data file</translation>
+    </message>
+    <message>
+        <source>数据库服务器出了问题：{server}</source>
+        <translation>The database server has a problem: {server}</translation>
     </message>
 </context>
 <context>
@@ -4772,6 +4816,149 @@ approved</translation>
     <message>
         <source>请输入密码</source>
         <translation>Enter the password</translation>
+    </message>
+</context>
+<context>
+    <name>StoreBox</name>
+    <message>
+        <source>数据存储</source>
+        <translation>Data storage</translation>
+    </message>
+    <message>
+        <source>这台电脑的数据文件</source>
+        <translation>This PC&apos;s data file</translation>
+    </message>
+    <message>
+        <source>数据库服务器（PostgreSQL，多台电脑共用一个店铺）</source>
+        <translation>Database server (PostgreSQL: several PCs share one shop)</translation>
+    </message>
+    <message>
+        <source>例如 192.168.1.10 或 shop-server</source>
+        <translation>e.g. 192.168.1.10 or shop-server</translation>
+    </message>
+    <message>
+        <source>能加密就加密（prefer）</source>
+        <translation>Encrypt when the server can (prefer)</translation>
+    </message>
+    <message>
+        <source>必须加密（require）</source>
+        <translation>Always encrypt (require)</translation>
+    </message>
+    <message>
+        <source>必须加密并核对服务器证书（verify-full）</source>
+        <translation>Encrypt and check the server&apos;s certificate (verify-full)</translation>
+    </message>
+    <message>
+        <source>不加密（disable）</source>
+        <translation>Do not encrypt (disable)</translation>
+    </message>
+    <message>
+        <source>留空：用系统信任的根证书</source>
+        <translation>Empty: the system&apos;s trusted roots</translation>
+    </message>
+    <message>
+        <source>选择…</source>
+        <translation>Choose…</translation>
+    </message>
+    <message>
+        <source>端口</source>
+        <translation>Port</translation>
+    </message>
+    <message>
+        <source>主机</source>
+        <translation>Host</translation>
+    </message>
+    <message>
+        <source>数据库</source>
+        <translation>Database</translation>
+    </message>
+    <message>
+        <source>用户名</source>
+        <translation>User name</translation>
+    </message>
+    <message>
+        <source>密码</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>加密连接（TLS）</source>
+        <translation>Encryption (TLS)</translation>
+    </message>
+    <message>
+        <source>根证书文件</source>
+        <translation>Root certificate file</translation>
+    </message>
+    <message>
+        <source>证书 (*.crt *.pem *.cer);;所有文件 (*)</source>
+        <translation>Certificates (*.crt *.pem *.cer);;All files (*)</translation>
+    </message>
+    <message>
+        <source>测试连接</source>
+        <translation>Test connection</translation>
+    </message>
+    <message>
+        <source>保存</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>保存后在下次启动时生效；密码存放在密钥存放处（系统钥匙串或保险箱），不写进任何设置文件。</source>
+        <translation>Takes effect at the next start once saved; the password is kept in the key storage (OS keyring or vault), never in a settings file.</translation>
+    </message>
+    <message>
+        <source>已保存（留空则不变）</source>
+        <translation>Saved (leave empty to keep it)</translation>
+    </message>
+    <message>
+        <source>现在：店铺在这台电脑的数据文件里（{path}）。</source>
+        <translation>Now: the shop is in this PC&apos;s data file ({path}).</translation>
+    </message>
+    <message>
+        <source>现在：店铺在数据库服务器上，主机 {host}，端口 {port}，数据库 {db}，用户 {user}，加密连接 sslmode={tls}。</source>
+        <translation>Now: the shop is on a database server: host {host}, port {port}, database {db}, user {user}, TLS sslmode={tls}.</translation>
+    </message>
+    <message>
+        <source>这是启动时的 --db 或环境变量 KASHOP_DB_URL 指定的；它们在时，下面保存的选择不起作用。</source>
+        <translation>It was given at start by --db or KASHOP_DB_URL; while they are set, the choice saved below is not used.</translation>
+    </message>
+    <message>
+        <source>请填写：{fields}</source>
+        <translation>Please fill in: {fields}</translation>
+    </message>
+    <message>
+        <source>、</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>正在连接数据库服务器…</source>
+        <translation>Connecting to the database server…</translation>
+    </message>
+    <message>
+        <source>连接已加密（TLS）。</source>
+        <translation>The connection is encrypted (TLS).</translation>
+    </message>
+    <message>
+        <source>连接没有加密。</source>
+        <translation>The connection is not encrypted.</translation>
+    </message>
+    <message>
+        <source>已保存：下次启动时使用这台电脑的数据文件。</source>
+        <translation>Saved: the next start uses this PC&apos;s data file.</translation>
+    </message>
+    <message>
+        <source>已保存：下次启动时使用这个数据库服务器。</source>
+        <translation>Saved: the next start uses this database server.</translation>
+    </message>
+    <message>
+        <source>新的数据存储位置在下次启动时生效。现在重新启动吗？</source>
+        <translation>The new data storage takes effect at the next start. Restart now?</translation>
+    </message>
+    <message>
+        <source>现在重启</source>
+        <translation>Restart now</translation>
+    </message>
+    <message>
+        <source>稍后</source>
+        <translation>Later</translation>
     </message>
 </context>
 <context>

@@ -49,3 +49,77 @@ def test_a_second_pc_is_refused_the_sandboxs_books_so_a_refund_is_paid_once(serv
         second.close()
     assert send_refunds(first).succeeded == 1  # due at once on the PC that keeps the books
     assert books.calls(two.refund_no) == 1 and Refund.get_by_id(two.id).state == "succeeded"
+
+
+def test_a_query_claims_no_books_and_another_pcs_query_is_told_whose_they_are(server_desk: Desk,
+                                                                             tmp_path: Path) -> None:
+    from kashop_desktop.domain.errors import DomainError
+    from kashop_desktop.services import gateways
+    from kashop_desktop.store.models import GatewayAccount, Setting
+
+    def probe(desk: Desk) -> object:
+        return asyncio.run(gateways.probe_account(desk, "沙箱"))
+
+    first = server_desk
+    sandbox(first, "success")
+    acct = GatewayAccount.get(GatewayAccount.name == "沙箱")
+    second = Desk.open(tmp_path / "pc2", db_url=first.db_url)  # another PC: its own data folder
+    try:
+        assert getattr(probe(second), "ok", False)  # 测试连接 from the second PC first: read, not claimed
+        assert Setting.get_or_none(Setting.key == f"ledger_desk_{acct.id}") is None
+        no = order(first, gateway_id=acct.id, paid_minutes_ago=1)
+        reqs.open_request(first, no, R.MISTAKEN)
+
+        async def send() -> rq.QueueReport:
+            queue = rq.RefundQueue(first)
+            try:
+                return await queue.send()
+            finally:
+                await queue.aclose()
+
+        assert asyncio.run(send()).succeeded == 1  # the first refund books money: the first PC's books
+        assert getattr(probe(first), "ok", False)
+        with pytest.raises(DomainError) as refused:
+            gateways.make_adapter(second, acct.id, books=False)  # a read from the second PC
+        assert refused.value.code == "ledger_elsewhere" and str(first.data_dir) in refused.value.en
+        assert "query on that PC" in refused.value.en and "查询" in refused.value.zh
+        with pytest.raises(DomainError) as tested:  # the gateways page's 测试连接 shows this refusal
+            probe(second)
+        assert tested.value.code == "ledger_elsewhere"
+    finally:
+        second.close()
+
+
+def test_store_migrate_claims_the_books_of_the_pc_that_moved_the_shop(pg_cluster: PrivateCluster, data_dir: Path,
+                                                                       tmp_path: Path, clock: object) -> None:
+    from kashop_desktop.services import store_move
+    from kashop_desktop.services.local_ledger import desk_id
+    from kashop_desktop.store.models import GatewayAccount, Setting
+
+    on_file = Desk.open(data_dir, clock=clock)  # type: ignore[arg-type]
+    try:
+        gateway_id = sandbox(on_file, "success")
+        no = order(on_file, gateway_id=gateway_id, paid_minutes_ago=1)
+        reqs.open_request(on_file, no, R.MISTAKEN)
+
+        async def send() -> rq.QueueReport:
+            queue = rq.RefundQueue(on_file)
+            try:
+                return await queue.send()
+            finally:
+                await queue.aclose()
+
+        assert asyncio.run(send()).succeeded == 1  # paid from this PC's sandbox books, on the file
+    finally:
+        on_file.close()
+    url = pg_cluster.new_database()
+    store_move.migrate_to_server(data_dir, url)
+    server = Desk.open(data_dir, db_url=url)
+    try:
+        acct = GatewayAccount.get_by_id(gateway_id)
+        row = Setting.get_or_none(Setting.key == f"ledger_desk_{acct.id}")
+        assert row is not None and desk_id(data_dir) in row.value  # the books stayed here: claimed for this PC
+        wallet = GatewayAccount.get(GatewayAccount.kind == "wallet")
+        assert Setting.get_or_none(Setting.key == f"ledger_desk_{wallet.id}") is None  # never used: open to any PC
+    finally:
+        server.close()

@@ -51,3 +51,16 @@ def test_sslmode_require_on_a_server_without_tls_names_that_cause(pg_cluster: Pr
         server.open_server_store(pg_cluster.new_database() + "?sslmode=require")  # the private cluster has no TLS
     assert refused.value.code == "store_no_tls" and "TLS" in refused.value.zh and "sslmode" in refused.value.en
     assert PASSWORD not in refused.value.en
+
+
+def test_an_address_filled_in_field_by_field_round_trips_whatever_its_characters() -> None:
+    from kashop_desktop.store.pg_url import ServerParts, compose, parts_of, server_name, without_password
+
+    parts = ServerParts("db.shop.lan", 5433, "店铺 shop", "ka@shop", "require")
+    url = compose(parts, SECRET)
+    assert url_problem(url) is None and SECRET not in url and SECRET not in redact(url)
+    assert parts_of(url) == ServerParts("db.shop.lan", 5433, "店铺 shop", "ka@shop", "require", has_password=True)
+    assert parts_of(without_password(url)) == parts and compose(parts) == without_password(url)
+    assert server_name(url) == "db.shop.lan:5433/店铺 shop"
+    ipv6 = ServerParts("::1", 5432, "shop", "kashop")
+    assert compose(ipv6) == "postgresql://kashop@[::1]:5432/shop" and parts_of(compose(ipv6)) == ipv6

@@ -89,7 +89,9 @@ def test_the_demo_shop_moves_whole_and_the_files_shop_is_left_as_it_was(pg_clust
                       "status_count", "report_sales", "report_cancels", "report_answers"):
             (n,) = lite.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
             n -= table == "setting"  # the file's moved mark, written after the server committed
-            assert con.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == (n,) and tables[table]["rows"] == n
+            # and on the server, after the copy: the wallet's and sandbox's books claimed for this PC
+            mine = " WHERE key NOT LIKE 'ledger_desk_%%'" if table == "setting" else ""
+            assert con.execute(f"SELECT COUNT(*) FROM {table}{mine}").fetchone() == (n,) and tables[table]["rows"] == n
         assert _sums(con.execute(f"SELECT {MONEY} FROM orders").fetchall()) == _sums(
             lite.execute(f"SELECT {MONEY} FROM orders").fetchall())
         assert tables["orders"]["sums_fen"]["paid_fen"] == lite.execute("SELECT SUM(paid_fen) FROM orders").fetchone()[0]

@@ -1,4 +1,5 @@
-"""Settings: the cancel policy, holidays, the UI language, operators, the data folder and backups.
+"""Settings: the cancel policy, holidays, the UI language, operators, where the shop is stored
+(this PC's file or a server, ``store_box``), the data folder and backups.
 
 Every policy field is a text field whose validator takes only what ``domain.policy.
 parse_display_value`` takes (whole numbers; the auto-approve ceiling in yuan and the refund fee
@@ -15,7 +16,7 @@ from typing import Any
 from ...domain.errors import DomainError, PolicyError
 from ...domain.policy import SPECS, CancelPolicy, display_text, parse_display_value
 from ...domain.roles import Right
-from ...services import maintenance
+from ...services import maintenance, store_choice
 from ...services.changes import Changes
 from ...services.policy_settings import policy_with, set_policy_values
 from ..context import DeskContext
@@ -39,6 +40,7 @@ from .holidays_box import HolidaysBox
 from .operators_box import OperatorsBox
 from .permissions import refuse_reason
 from .secrets_box import SecretsBox
+from .store_box import StoreBox
 
 YUAN_FIELD = "auto_approve_ceiling_fen"
 PERCENT_FIELD = "fee_rate_permyriad"
@@ -80,6 +82,8 @@ class SettingsPage(QWidget):
         layout.addWidget(self._language_box())
         self.operators_box = OperatorsBox(ctx, self)
         layout.addWidget(self.operators_box)
+        self.store_box = StoreBox(ctx, self)
+        layout.addWidget(self.store_box)
         layout.addWidget(self._data_box())
         layout.addWidget(SecretsBox(ctx, self))
         layout.addStretch(1)
@@ -101,8 +105,16 @@ class SettingsPage(QWidget):
         self.open_button.setToolTip(backup or self.tr("在文件管理器里打开数据文件夹（数据文件、备份、日志）"))
         self.backup_button.setEnabled(backup is None)
         self.backup_button.setToolTip(backup or "")
+        elsewhere = store_choice.backups_elsewhere(self.ctx.desk)  # a server shop: pg_dump, not these
+        if elsewhere is not None:
+            for control in (self.backup_button, self.auto_backup, self.backup_keep):
+                control.setEnabled(False)
+                control.setToolTip(pick(*elsewhere))
+            self.backup_note.setText(pick(*elsewhere))
+            self.backup_note.setVisible(True)
         self.rebuild_button.setEnabled(backup is None)
         self.rebuild_button.setToolTip(backup or self.tr("从订单重新计算报表页的数据（检查发现报表数据与订单不符时）"))
+        self.store_box.apply_rights()
 
     # ---- policy ------------------------------------------------------------------------------
     def _policy_box(self) -> QGroupBox:
@@ -268,9 +280,14 @@ class SettingsPage(QWidget):
         folder.addWidget(self.data_dir, 1)
         folder.addWidget(open_button)
         form.addRow(self.tr("数据文件夹"), folder)
+        self.backup_note = QLabel(box)  # on a server store: where its backups are made instead
+        self.backup_note.setWordWrap(True)
+        self.backup_note.setStyleSheet("color:#555;")
+        self.backup_note.setVisible(False)
         backup = QHBoxLayout()
         backup.addWidget(self.backup_button)
-        backup.addStretch(1)
+        backup.addWidget(self.backup_note, 1)
+        backup.addStretch(0)
         form.addRow(self.tr("备份"), backup)
         form.addRow("", self.backup_result)
         form.addRow(self.tr("自动备份"), self._auto_backup_row(box))
