@@ -366,13 +366,35 @@ def load(desk: Desk, n: int, *, seed: int = 7, now: datetime | None = None, year
                                    chain.next_id(con, "order_event"), chain.head(con, "order_event"))
         bulkload.set_aside(con, keep=frozenset())
         # The timeline's own indexes too: dropped for the load, built once after it.
-        with bulkload.indexes_rebuilt(con, "order_event") if events else contextlib.nullcontext():
+        with bulkload.indexes_rebuilt(con, "order_event") if events else contextlib.nullcontext(), \
+                _report_triggers_set_aside(con):
             added, chain_end = datagen_worker.insert(con, plan)  # timeline rows chained as they go in
             if events and chain_end != plan.head:
                 chain.advance_head(con, "order_event", *chain_end)
             add_history_refunds(desk, first_id, to_epoch(now), events=events)
-        bulkload.put_back(con)
+        bulkload.put_back(con)  # the reports' sums rebuilt from the rows (report_tables.rebuild)
     return added
+
+
+#: The reports' summary triggers that fire on a load's inserts (a cancellation entry, an answered
+#: request). ``bulkload.put_back`` fills the summary tables again from the rows at the end of the
+#: load (``report_tables.rebuild``), so for the load they are only work thrown away.
+REPORT_INSERT_TRIGGERS = ("report_cancels_ins", "report_cancels_undo", "report_answers_ins")
+
+
+@contextlib.contextmanager
+def _report_triggers_set_aside(con: Any) -> Iterator[None]:
+    """Inside the load's transaction: ``REPORT_INSERT_TRIGGERS`` dropped for the block and
+    created again after it, before ``put_back`` rebuilds the tables (a rollback brings them back
+    as they were)."""
+    marks = ", ".join("?" * len(REPORT_INSERT_TRIGGERS))
+    saved = con.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",
+                        REPORT_INSERT_TRIGGERS).fetchall()
+    for name, _ in saved:
+        con.execute(f'DROP TRIGGER "{name}"')
+    yield
+    for _, sql in saved:
+        con.execute(sql)
 
 
 def distinct_buyers(desk: Desk) -> int:

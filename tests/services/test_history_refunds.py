@@ -47,3 +47,16 @@ def test_the_refund_trail_is_chained_as_written_with_the_operator(desk: Desk, cl
     datagen.load(desk, 300, seed=10, now=clock(), years=0.1)
     held, broken = chain.verify(con, "order_event")
     assert broken is None and held == OrderEvent.select().count()
+
+
+def test_a_load_puts_the_reports_triggers_back_and_the_sums_agree(desk: Desk, clock: Any) -> None:
+    from kashop_desktop.store import report_tables
+
+    con = desk.db.connection()
+    names = "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    before = con.execute(names).fetchall()
+    datagen.load(desk, 1_500, seed=3, now=clock(), years=0.5)
+    assert con.execute(names).fetchall() == before
+    assert set(datagen.REPORT_INSERT_TRIGGERS) <= {name for (name,) in before}
+    assert con.execute("SELECT SUM(n) FROM report_cancels").fetchone()[0] > 50
+    assert report_tables.differences(con) == []
