@@ -60,3 +60,23 @@ def test_a_load_puts_the_reports_triggers_back_and_the_sums_agree(desk: Desk, cl
     assert set(datagen.REPORT_INSERT_TRIGGERS) <= {name for (name,) in before}
     assert con.execute("SELECT SUM(n) FROM report_cancels").fetchone()[0] > 50
     assert report_tables.differences(con) == []
+
+
+def test_a_trail_written_in_many_rounds_holds_as_one(desk: Desk, clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kashop_desktop.services import history_refunds
+
+    monkeypatch.setattr(history_refunds, "_ROUND", 7)  # the rounds of a million-order history, on a small one
+    datagen.load(desk, 1_000, seed=12, now=clock(), years=0.3)
+    con = desk.db.connection()
+    held, broken = chain.verify(con, "order_event")
+    assert broken is None and held == OrderEvent.select().count()
+    refunds = con.execute("SELECT COUNT(*) FROM refund").fetchone()[0]
+    assert refunds > 3 * 7
+    # Each refund's trail: its request, then its approval, then the gateway's confirmation, in id order.
+    trail = con.execute("SELECT order_id, action FROM order_event WHERE action IN ('request_opened', "
+                        "'dispute_opened', 'approved', 'refund_succeeded') ORDER BY id").fetchall()
+    steps: dict[int, list[str]] = {}
+    for order_id, action in trail:
+        steps.setdefault(order_id, []).append(action.replace("dispute_opened", "request_opened"))
+    assert len(steps) == refunds
+    assert all(s == ["request_opened", "approved", "refund_succeeded"] for s in steps.values())
