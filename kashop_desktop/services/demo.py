@@ -188,11 +188,10 @@ def _settle_some(desk: Desk) -> None:
     # A settled refund (the history's are all 退款成功) is never sent again: only open ones are
     # named, so a million-order history's ~10,000 wallet refunds are not read back one by one.
     still_open = Refund.state.not_in([s.value for s in FINAL_REFUND_STATES])
-    ids = [rid for (rid,) in Refund.select(Refund.id).join(Order).where(Order.channel == "wallet", still_open).tuples()]
-    ids += [rid for (rid,) in Refund.select(Refund.id).where(Refund.gateway.is_null(False)).order_by(Refund.id)
-            .limit(2).tuples()]
-    ids += [rid for (rid,) in Refund.select(Refund.id).join(GatewayAccount)
-            .where(GatewayAccount.name.startswith("沙箱("), still_open).tuples()]
+    ids = [r.id for r in Refund.select(Refund.id).join(Order).where(Order.channel == "wallet", still_open)]
+    ids += [r.id for r in Refund.select(Refund.id).where(Refund.gateway.is_null(False)).order_by(Refund.id).limit(2)]
+    ids += [r.id for r in Refund.select(Refund.id).join(GatewayAccount)
+            .where(GatewayAccount.name.startswith("沙箱("), still_open)]
 
     async def run() -> None:
         queue = RefundQueue(desk)
