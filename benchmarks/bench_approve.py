@@ -30,7 +30,9 @@ sys.path.insert(0, str(ROOT))
 from bench_import import load, naive_code  # noqa: E402
 
 TARGET_S = 1.5
-NAIVE_REV = "5809727"
+#: The revision before the approval's last cut (5809727, the first baseline, cannot open the
+#: store's newer schema).
+NAIVE_REV = "65b0fea"
 NOTE = "bench: supplier out of stock"
 
 

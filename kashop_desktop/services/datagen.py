@@ -29,16 +29,18 @@ import csv
 import math
 import random
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ..domain.clock import SHOP_TZ, to_epoch
+from ..domain.contacts import contact_key
 from ..store import bulkload, chain
 from ..store.models import GatewayAccount, Product
 from . import datagen_worker
+from .bulk import ORDER_COLUMNS
 from .desk import Desk
 from .history_refunds import add_history_refunds
 
@@ -188,11 +190,6 @@ def _day(epoch: int) -> str:
     return text
 
 
-def _between(rng: random.Random, low: int, high: int) -> int:
-    """A uniform integer in [low, high] (``randint`` costs four times as much)."""
-    return low + int(rng.random() * (high - low + 1))
-
-
 def _trade_no(rng: random.Random, channel: str, paid_at: int) -> str | None:
     day = _day(paid_at)
     if channel == "wechat":
@@ -202,71 +199,24 @@ def _trade_no(rng: random.Random, channel: str, paid_at: int) -> str | None:
     return f"{day}2200{rng.getrandbits(50) % 10**16:016d}"
 
 
-def _codes(rng: random.Random, product_id: int | None, quantity: int) -> str:
-    return "\n".join(f"K{(product_id or 0) % 100:02d}{rng.getrandbits(52):013X}" for _ in range(quantity))
+_COUPONS = (0, 0, 0, 0, 0, 0, 3_00, 5_00)
+_POINTS = (0, 0, 0, 0, 0, 100, 200, 500)
 
 
-def _lifecycle(rng: random.Random, row: dict[str, Any], status: str, product: ProductSpec, now: int) -> str:
-    """Fill the times, money and codes of ``row`` for ``status``; returns the status kept (a
-    completion that would lie in the future stays delivered)."""
-    created = row["created_at"]
-    expired = status == "cancelled" and rng.random() < 0.6
-    if status == "pending_payment" or expired:
-        if expired:
-            row["cancelled_at"] = min(now, created + PAYMENT_WINDOW_S)
-            row["coupon_returned"] = 1
-            row["points_refunded"] = row["points"]  # the points go back when the window runs out
-        else:
-            row["stock_reserved"] = int(product.product_type != "card_code")  # 卡密 stock is codes
-        return status
-    paid_at = min(now, created + _between(rng, 15, 240))
-    row["paid_at"] = paid_at
-    row["gateway_trade_no"] = _trade_no(rng, row["channel"], paid_at)
-    if status in ("paid", "cancelled"):
-        if status == "cancelled":
-            row["cancelled_at"] = min(now, paid_at + _between(rng, 60, 6 * 3600))
-            row["refunded_fen"] = row["paid_fen"]
-            row["coupon_returned"] = 1
-            row["points_refunded"] = row["points"]  # returned with the full refund (history_refunds)
-        else:
-            row["stock_reserved"] = int(product.product_type != "card_code")  # 卡密 stock is codes
-        return status
-    delivered = min(now, paid_at + _between(rng, 3, 90))
-    row["delivered_at"] = delivered
-    if product.product_type == "card_code":
-        row["card_code"] = _codes(rng, product.id, row["quantity"])
-        row["code_used"] = "yes" if rng.random() < 0.7 else "unknown"
-    if status == "completed":
-        done = delivered + _between(rng, 3600, 3 * 86400)
-        if done > now:
-            return "delivered"
-        row["completed_at"] = done
-    elif status == "refunded":
-        row["refunded_fen"] = row["paid_fen"]
-        if product.product_type == "card_code":
-            row["code_used"] = "no"
-    elif status == "partially_refunded":
-        row["refunded_fen"] = max(1, row["paid_fen"] // 2)
-        if row["refunded_fen"] >= row["paid_fen"]:  # one fen cannot go back in part
-            row["refunded_fen"] = row["paid_fen"]
-            return "refunded"
-    return status
-
-
-def orders(n: int, *, seed: int, now: datetime, products: Sequence[ProductSpec], gateways: dict[str, int | None],
-           years: float = 3.0, first_seq: int = 0) -> Iterator[dict[str, Any]]:
-    """``n`` order rows (dicts for ``bulk.insert_orders``) in creation order.
-
-    ``now`` is the newest possible moment (no time in a row is later); ``gateways`` maps
-    ``wallet`` and ``sandbox`` to account ids (or None). ``first_seq`` starts the order-no
-    sequence, so several generations never share an order no. Same arguments, same rows.
-    """
+def order_values(n: int, *, seed: int, now: datetime, products: Sequence[ProductSpec],
+                 gateways: dict[str, int | None], years: float = 3.0, first_seq: int = 0,
+                 seal: Callable[[list[str]], str] | None = None) -> Iterator[tuple[Any, ...]]:
+    """``n`` orders in creation order, each as its values in ``bulk.ORDER_COLUMNS`` order
+    (``buyer_key`` filled, ``domain.contacts.contact_key``; ``card_code`` the sold codes one per
+    line, or ``seal(codes)`` when given). The same orders as ``orders``: see there."""
     rng = random.Random(seed)
     end = to_epoch(now)
     start = end - int(years * 365 * 86400)
     times = _times(n, start, end - 60)
     drawer = BuyerDrawer(rng, n)
+    contacts = _Contacts(seed, drawer.one_time_next)
     weights = PRODUCT_WEIGHTS[: len(products)] + [3] * max(0, len(products) - len(PRODUCT_WEIGHTS))
+    gateway_of = {c: gateways.get("wallet" if c == "wallet" else "sandbox") for c in CHANNELS}
     for base in range(0, n, CHUNK):
         k = min(CHUNK, n - base)
         buyers = drawer.draw(k)
@@ -274,31 +224,110 @@ def orders(n: int, *, seed: int, now: datetime, products: Sequence[ProductSpec],
         channels = rng.choices(CHANNELS, weights=CHANNEL_WEIGHTS, k=k)
         for j in range(k):
             i = base + j
-            yield _row(rng, i + first_seq, times[i], buyers[j], picked[j], channels[j], gateways, seed, end)
+            channel = channels[j]
+            yield _order(rng, i + first_seq, times[i], buyers[j], picked[j], channel, gateway_of[channel], contacts,
+                         end, seal)
 
 
-def _row(rng: random.Random, seq: int, created: int, buyer: int, product: ProductSpec, channel: str,
-         gateways: dict[str, int | None], seed: int, now: int) -> dict[str, Any]:
+def orders(n: int, *, seed: int, now: datetime, products: Sequence[ProductSpec], gateways: dict[str, int | None],
+           years: float = 3.0, first_seq: int = 0) -> Iterator[dict[str, Any]]:
+    """``n`` order rows (dicts of ``bulk.ORDER_COLUMNS`` for ``bulk.insert_orders``) in creation order.
+
+    ``now`` is the newest possible moment (no time in a row is later); ``gateways`` maps
+    ``wallet`` and ``sandbox`` to account ids (or None). ``first_seq`` starts the order-no
+    sequence, so several generations never share an order no. Same arguments, same rows.
+    """
+    for values in order_values(n, seed=seed, now=now, products=products, gateways=gateways, years=years,
+                               first_seq=first_seq):
+        yield dict(zip(ORDER_COLUMNS, values, strict=True))
+
+
+class _Contacts:
+    """Buyers' contacts as written (``typed_form``) with their keys, remembered for the buyers
+    that come back (a bounded memory: one-time buyers are never remembered)."""
+
+    LIMIT = 150_000
+
+    def __init__(self, seed: int, one_time_from: int) -> None:
+        self.seed, self.one_time_from = seed, one_time_from
+        self.known: dict[int, tuple[str, str]] = {}
+
+    def written(self, buyer: int, form: int) -> tuple[str, str]:
+        """(the contact of ``buyer`` written in ``form``, its key)."""
+        slot = buyer * 40 + form % 40  # typed_form picks by form % 5 or % 8: 40 covers both
+        found = self.known.get(slot)
+        if found is None:
+            text = typed_form(canonical_contact(buyer, self.seed), form)
+            found = (text, contact_key(text))
+            if buyer < self.one_time_from:
+                if len(self.known) >= self.LIMIT:
+                    self.known.clear()
+                self.known[slot] = found
+        return found
+
+
+def _order(rng: random.Random, seq: int, created: int, buyer: int, product: ProductSpec, channel: str,
+           gateway_id: int | None, contacts: _Contacts, now: int, seal: Callable[[list[str]], str] | None
+           ) -> tuple[Any, ...]:
+    """One order's values (``bulk.ORDER_COLUMNS`` order): what it cost, who bought it, and the
+    times, money and codes of its life up to a status that fits its age (``_status``; a
+    completion that would lie in the future stays delivered)."""
+    random_ = rng.random
     reseller = buyer <= MID_RESELLERS
-    quantity = _between(rng, 5, 30) if reseller and rng.random() < 0.6 else 1 if rng.random() < 0.88 else _between(rng, 2, 5)
+    # Uniform integers in [low, high] as low + int(random() * (high - low + 1)): randint costs four
+    # times as much, and a call per draw is this function's largest cost.
+    if reseller and random_() < 0.6:
+        quantity = 5 + int(random_() * 26)
+    else:
+        quantity = 1 if random_() < 0.88 else 2 + int(random_() * 4)
     list_fen = product.price_fen * quantity
-    coupon = min(list_fen // 4, (0, 0, 0, 0, 0, 0, 3_00, 5_00)[rng.getrandbits(3)])
-    points = (0, 0, 0, 0, 0, 100, 200, 500)[rng.getrandbits(3)] if not reseller else 0
-    habit = buyer * 31 + seed
-    form = habit if rng.random() < 0.8 else rng.getrandbits(8)
-    day = _day(created)
-    row: dict[str, Any] = {
-        "order_no": f"KS{day}{seq:07d}", "created_at": created, "product_id": product.id,
-        "product_name": product.name, "product_type": product.product_type, "quantity": quantity,
-        "list_fen": list_fen, "coupon_fen": coupon, "points": points,
-        "paid_fen": max(1, list_fen - coupon - points), "channel": channel,
-        "gateway_id": gateways.get("wallet" if channel == "wallet" else "sandbox"),
-        "buyer": typed_form(canonical_contact(buyer, seed), form), "updated_at": created,
-    }
-    row["status"] = _lifecycle(rng, row, _status(rng, now - created, product.product_type), product, now)
-    row["updated_at"] = max(row.get("completed_at") or 0, row.get("cancelled_at") or 0,
-                            row.get("delivered_at") or 0, row.get("paid_at") or 0, created)
-    return row
+    coupon = min(list_fen // 4, _COUPONS[rng.getrandbits(3)])
+    points = _POINTS[rng.getrandbits(3)] if not reseller else 0
+    form = buyer * 31 + contacts.seed if random_() < 0.8 else rng.getrandbits(8)
+    written, key = contacts.written(buyer, form)
+    paid_fen = max(1, list_fen - coupon - points)
+    ptype = product.product_type
+    status = _status(rng, now - created, ptype)
+    coupon_returned = points_refunded = refunded = stock_reserved = 0
+    paid_at = delivered = completed = cancelled = trade_no = codes = None
+    code_used = "unknown"
+    if status == "pending_payment" or (status == "cancelled" and random_() < 0.6):
+        if status == "cancelled":  # the payment window ran out: coupon and points go back
+            cancelled, coupon_returned, points_refunded = min(now, created + PAYMENT_WINDOW_S), 1, points
+        else:
+            stock_reserved = int(ptype != "card_code")  # 卡密 stock is codes
+    else:
+        paid_at = min(now, created + 15 + int(random_() * 226))
+        trade_no = _trade_no(rng, channel, paid_at)
+        if status == "cancelled":  # all back with the full refund (history_refunds)
+            cancelled = min(now, paid_at + 60 + int(random_() * (6 * 3600 - 59)))
+            refunded, coupon_returned, points_refunded = paid_fen, 1, points
+        elif status == "paid":
+            stock_reserved = int(ptype != "card_code")
+        else:
+            delivered = min(now, paid_at + 3 + int(random_() * 88))
+            if ptype == "card_code":
+                sold = [f"K{(product.id or 0) % 100:02d}{rng.getrandbits(52):013X}" for _ in range(quantity)]
+                codes = seal(sold) if seal else "\n".join(sold)
+                code_used = "yes" if random_() < 0.7 else "unknown"
+            if status == "completed":
+                done = delivered + 3600 + int(random_() * (3 * 86400 - 3599))
+                if done > now:
+                    status = "delivered"
+                else:
+                    completed = done
+            elif status == "refunded":
+                refunded = paid_fen
+                if ptype == "card_code":
+                    code_used = "no"
+            elif status == "partially_refunded":
+                refunded = max(1, paid_fen // 2)
+                if refunded >= paid_fen:  # one fen cannot go back in part
+                    refunded, status = paid_fen, "refunded"
+    updated = max(completed or 0, cancelled or 0, delivered or 0, paid_at or 0, created)
+    return (f"KS{_day(created)}{seq:07d}", created, product.id, product.name, ptype, quantity, list_fen, coupon, None,
+            coupon_returned, points, points_refunded, paid_fen, refunded, 0, status, paid_at, delivered, completed,
+            cancelled, channel, gateway_id, trade_no, written, key, None, code_used, codes, stock_reserved, updated)
 
 
 # ---- loading ------------------------------------------------------------------------------------
@@ -337,13 +366,35 @@ def load(desk: Desk, n: int, *, seed: int = 7, now: datetime | None = None, year
                                    chain.next_id(con, "order_event"), chain.head(con, "order_event"))
         bulkload.set_aside(con, keep=frozenset())
         # The timeline's own indexes too: dropped for the load, built once after it.
-        with bulkload.indexes_rebuilt(con, "order_event") if events else contextlib.nullcontext():
+        with bulkload.indexes_rebuilt(con, "order_event") if events else contextlib.nullcontext(), \
+                _report_triggers_set_aside(con):
             added, chain_end = datagen_worker.insert(con, plan)  # timeline rows chained as they go in
             if events and chain_end != plan.head:
                 chain.advance_head(con, "order_event", *chain_end)
             add_history_refunds(desk, first_id, to_epoch(now), events=events)
-        bulkload.put_back(con)
+        bulkload.put_back(con)  # the reports' sums rebuilt from the rows (report_tables.rebuild)
     return added
+
+
+#: The reports' summary triggers that fire on a load's inserts (a cancellation entry, an answered
+#: request). ``bulkload.put_back`` fills the summary tables again from the rows at the end of the
+#: load (``report_tables.rebuild``), so for the load they are only work thrown away.
+REPORT_INSERT_TRIGGERS = ("report_cancels_ins", "report_cancels_undo", "report_answers_ins")
+
+
+@contextlib.contextmanager
+def _report_triggers_set_aside(con: Any) -> Iterator[None]:
+    """Inside the load's transaction: ``REPORT_INSERT_TRIGGERS`` dropped for the block and
+    created again after it, before ``put_back`` rebuilds the tables (a rollback brings them back
+    as they were)."""
+    marks = ", ".join("?" * len(REPORT_INSERT_TRIGGERS))
+    saved = con.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",
+                        REPORT_INSERT_TRIGGERS).fetchall()
+    for name, _ in saved:
+        con.execute(f'DROP TRIGGER "{name}"')
+    yield
+    for _, sql in saved:
+        con.execute(sql)
 
 
 def distinct_buyers(desk: Desk) -> int:

@@ -25,15 +25,13 @@ import hashlib
 import json as _json
 import multiprocessing
 import multiprocessing.connection
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ..domain.audit import GENESIS
-from ..domain.codes import canonical
-from ..domain.contacts import contact_key
-from .bulk import DEFAULTS, ORDER_COLUMNS, order_values
+from .bulk import ORDER_COLUMNS
 from .codekeys import CodeCipher
 
 #: From this many orders on, the rows are made in a child process (below it, starting one costs
@@ -77,40 +75,31 @@ Chunk = tuple[list[tuple[Any, ...]], list[bytes]]
 
 def chunks(plan: Plan) -> Iterator[Chunk]:
     """The history in id order, ``CHUNK_ORDERS`` orders at a time."""
-    from .datagen import orders  # datagen imports this module
+    from .datagen import order_values  # datagen imports this module
 
-    rows = orders(plan.n, seed=plan.seed, now=plan.now, products=plan.products, gateways=plan.gateways,
-                  years=plan.years, first_seq=plan.first_id - 1)
-    keys: dict[str, str] = {}  # the buyer as written -> its key: buyers repeat down a history
-    order_id, event_id, chain_end = plan.first_id, plan.first_event_id, plan.head
-    out: list[tuple[Any, ...]] = []
-    made: list[dict[str, Any]] = []
-    for row in rows:
-        out.append(_order_values(row, order_id + len(out), keys, plan.cipher))
-        made.append(row)
-        if len(out) >= CHUNK_ORDERS:
-            hashes, event_id, chain_end = _chain_chunk(made, order_id, event_id, chain_end) if plan.events else ([], 0, chain_end)
-            yield out, hashes
-            order_id += len(out)
-            out, made = [], []
-    if out:
-        yield out, _chain_chunk(made, order_id, event_id, chain_end)[0] if plan.events else []
+    rows = order_values(plan.n, seed=plan.seed, now=plan.now, products=plan.products, gateways=plan.gateways,
+                        years=plan.years, first_seq=plan.first_id - 1, seal=_sealer(plan.cipher))
+    event_id, chain_end = plan.first_event_id, plan.head
+    for order_id in range(plan.first_id, plan.first_id + plan.n, CHUNK_ORDERS):
+        # The last chunk may be short: the ids run out with the rows (zip stops at the shorter).
+        ids = range(order_id, min(order_id + CHUNK_ORDERS, plan.first_id + plan.n))
+        out = [(oid, *values) for oid, values in zip(ids, rows, strict=False)]
+        hashes: list[bytes] = []
+        if plan.events:
+            hashes, event_id, chain_end = _chain_chunk(out, event_id, chain_end)
+        yield out, hashes
 
 
-def _order_values(row: dict[str, Any], order_id: int, keys: dict[str, str], cipher: CodeCipher) -> tuple[Any, ...]:
-    """``row`` as the values of ``ORDER_SQL``: defaults filled, the buyer keyed, codes sealed."""
-    merged = DEFAULTS | row
-    codes = merged["card_code"]
-    if codes:
-        merged["card_code"] = "\n".join(cipher.seal(canonical(c)) for c in codes.splitlines() if c.strip())
-    buyer = merged["buyer"]
-    key = keys.get(buyer)
-    if key is None:
-        if len(keys) >= 200_000:
-            keys.clear()
-        key = keys[buyer] = contact_key(buyer)
-    merged["buyer_key"] = key
-    return (order_id, *order_values(merged))
+def _sealer(cipher: CodeCipher) -> Callable[[list[str]], str]:
+    """How an order's sold codes are stored: each sealed (``CodeCipher.seal_many``), one per
+    line. The generator's codes are canonical already (``K`` and hex digits: a test holds them
+    to ``domain.codes.canonical``), so they are sealed as they are."""
+    seal_many = cipher.seal_many
+
+    def seal(codes: list[str]) -> str:
+        return "\n".join(seal_many(codes))
+
+    return seal
 
 
 #: The orders' own timeline entries, one INSERT ... SELECT per kind over a chunk's id range
@@ -143,30 +132,35 @@ def _pass_sql(column: str, actor: str, action: str, before: str | None, after: s
 
 _PASS_SQL = [_pass_sql(*spec) for spec in EVENT_PASSES]
 #: Each kind's canonical row text (``domain.audit.canonical``: a compact JSON array of
-#: ORDER_EVENT_FIELDS), with the four numbers left to fill; a test holds it to ``canonical``.
+#: ORDER_EVENT_FIELDS, all ASCII here) as a bytes template, with the four numbers (id, prev_id,
+#: order_id, at) left to fill; a test holds it to ``canonical``.
 _CANONICAL = [
-    "[{},{},{},{}," + _json.dumps([actor, "", action, "", before, after, "{}"], ensure_ascii=False,
-                                  separators=(",", ":"))[1:].replace("{", "{{").replace("}", "}}")
+    b"[%d,%d,%d,%d," + _json.dumps([actor, "", action, "", before, after, "{}"], ensure_ascii=True,
+                                   separators=(",", ":"))[1:].encode("ascii")
     for _, actor, action, before, after, _ in EVENT_PASSES]
-_KEYS = ("created_at", "paid_at", "delivered_at", "completed_at", "cancelled_at")
+#: Where each kind's time is in a chunk's order values (the id first, then ORDER_COLUMNS).
+_TIME_AT = [1 + ORDER_COLUMNS.index(column) for column, *_ in EVENT_PASSES]
+_PAID_AT = 1 + ORDER_COLUMNS.index("paid_at")
 
 
-def _chain_chunk(rows: list[dict[str, Any]], first_order_id: int, event_id: int, prev: tuple[int, bytes]
+def _chain_chunk(rows: list[tuple[Any, ...]], event_id: int, prev: tuple[int, bytes]
                  ) -> tuple[list[bytes], int, tuple[int, bytes]]:
     """The chain hashes of a chunk's entries, one blob per kind in ``EVENT_PASSES`` order (as
     the parent's INSERTs give them ids); returns them, the next id and the new chain end."""
     prev_id, prev_hash = prev
     blobs = []
     sha = hashlib.sha256
-    for kind, (template, key) in enumerate(zip(_CANONICAL, _KEYS, strict=True)):
-        parts = []
-        for offset, row in enumerate(rows):
-            at = row.get(key)
-            if at is None or (kind == 4 and row.get("paid_at") is not None):
+    expire = len(EVENT_PASSES) - 1  # the last kind: only payment windows that ran out (never paid)
+    for kind, (template, at_index) in enumerate(zip(_CANONICAL, _TIME_AT, strict=True)):
+        parts: list[bytes] = []
+        append = parts.append
+        for row in rows:
+            at = row[at_index]
+            if at is None or (kind == expire and row[_PAID_AT] is not None):
                 continue
-            digest = sha(prev_hash + template.format(event_id, prev_id, first_order_id + offset, at).encode()).digest()
-            parts.append(digest)
-            prev_id, prev_hash, event_id = event_id, digest, event_id + 1
+            prev_hash = sha(prev_hash + template % (event_id, prev_id, row[0], at)).digest()
+            append(prev_hash)
+            prev_id, event_id = event_id, event_id + 1
         blobs.append(b"".join(parts))
     return blobs, event_id, (prev_id, prev_hash)
 

@@ -16,6 +16,9 @@ confirmation ``SETTLE_AFTER_S``; a cancelled paid order is requested and approve
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
 from ..store import chain
 from .common import operator_name
 from .desk import Desk
@@ -77,26 +80,45 @@ _EVENTS = [
     "SELECT h.order_id, h.requested_at, CASE WHEN h.cancel THEN 'owner' ELSE 'buyer' END, "
     "CASE WHEN h.cancel THEN 'request_opened' ELSE 'dispute_opened' END, cr.note, NULL, NULL, "
     "json_object('request_id', cr.id, 'reason', cr.reason, 'amount_fen', cr.amount_fen, 'evidence', '') "
-    "FROM _history_refund h JOIN cancel_request cr ON cr.order_id = h.order_id",
+    "FROM _history_refund h JOIN cancel_request cr ON cr.order_id = h.order_id WHERE h.k BETWEEN :low AND :high ORDER BY h.order_id",
     # Its approval, which made the refund.
     "SELECT h.order_id, h.approved_at, 'owner', 'approved', cr.note, h.before_status, h.status, "
     "json_object('request_id', cr.id, 'refund_no', r.refund_no, 'gross_fen', r.gross_fen, 'fee_fen', 0, "
     "'net_fen', r.amount_fen, 'points_returned', r.points_returned, 'coupon_share_fen', 0, 'stock_released', json('false')) "
     "FROM _history_refund h JOIN cancel_request cr ON cr.order_id = h.order_id "
-    "JOIN refund r ON r.order_id = h.order_id",
+    "JOIN refund r ON r.order_id = h.order_id WHERE h.k BETWEEN :low AND :high ORDER BY h.order_id",
     # The gateway's confirmation.
     "SELECT h.order_id, h.settled_at, 'system', 'refund_succeeded', '', h.status, h.status, "
     "json_object('refund_no', r.refund_no, 'amount_fen', r.amount_fen, 'security_warning', json('false')) "
-    "FROM _history_refund h JOIN refund r ON r.order_id = h.order_id",
+    "FROM _history_refund h JOIN refund r ON r.order_id = h.order_id WHERE h.k BETWEEN :low AND :high ORDER BY h.order_id",
 ]
+
+#: A round's entries are staged here in the order they get their ids (``k`` from 1), so each
+#: one's id, predecessor and chain hash are known before it is written.
+_STAGE = ("CREATE TEMP TABLE _history_event (k INTEGER PRIMARY KEY, order_id INTEGER, at INTEGER, actor TEXT, "
+          "action TEXT, note TEXT, before_status TEXT, after_status TEXT, data TEXT)")
+_STAGE_COLUMNS = "order_id, at, actor, action, note, before_status, after_status, data"
+#: A staged entry's id and predecessor: ids after ``:base``, the first linked to ``:prev``.
+_ID, _PREV = ":base + k", "CASE k WHEN 1 THEN :prev ELSE :base + k - 1 END"
+#: Each entry's canonical text (``domain.audit.canonical``: the compact JSON array of
+#: ORDER_EVENT_FIELDS, non-ASCII kept; SQLite's json_array writes the same bytes, a test holds
+#: it to ``canonical``), so Python only runs the SHA-256 chain over it.
+_CANONICAL = (f"SELECT json_array({_ID}, {_PREV}, order_id, at, actor, :operator, action, note, before_status, "
+              "after_status, data) FROM _history_event ORDER BY k")
+_WRITE = ("INSERT INTO order_event (id, prev_id, order_id, at, actor, operator, action, note, before_status, "
+          f"after_status, data, hash) SELECT {_ID}, {_PREV}, order_id, at, actor, :operator, action, note, "
+          "before_status, after_status, data, substr(:hashes, (k - 1) * 32 + 1, 32) FROM _history_event ORDER BY k")
+#: Refunds whose entries are staged, hashed and written per round (the staging table is in
+#: memory, temp_store: a round of 20,000 holds about 15 MB, not a million-order history's 75).
+_ROUND = 20_000
 
 
 def add_history_refunds(desk: Desk, first_id: int, now_s: int, *, events: bool = True) -> int:
     """For every order from id ``first_id`` on with ``refunded_fen`` > 0 and no refund yet:
     an approved request, one succeeded refund of ``refunded_fen`` fen with a fresh refund no,
     and (with ``events``) their timeline entries, recording the operator and chained into the
-    tamper-evident log (``store.chain.seal``). In the caller's transaction; returns how many
-    refunds were written."""
+    tamper-evident log as they are written (``_add_events``). In the caller's transaction;
+    returns how many refunds were written."""
     con = desk.db.connection()
     con.execute("DROP TABLE IF EXISTS temp._history_refund")
     con.execute(_PICK, {"now": now_s, "first": first_id})
@@ -106,12 +128,37 @@ def add_history_refunds(desk: Desk, first_id: int, now_s: int, *, events: bool =
         con.execute(_REQUESTS)
         con.execute(_REFUNDS, {"head": head, "seq": seq})
         if events:
-            last_event = con.execute("SELECT COALESCE(MAX(id), 0) FROM order_event").fetchone()[0]
-            for select in _EVENTS:
-                con.execute("INSERT INTO order_event (order_id, at, actor, action, note, before_status, after_status, "
-                            f"data) {select}")
-            # Who built the history (the owner signed in), then the tamper-evident log in one pass.
-            con.execute("UPDATE order_event SET operator = ? WHERE id > ?", (operator_name(desk.db), last_event))
-            chain.seal(con, "order_event", last_event)
+            _add_events(con, operator_name(desk.db), int(count))  # who built the history: the owner signed in
     con.execute("DROP TABLE temp._history_refund")
     return int(count)
+
+
+def _add_events(con: Any, operator: str, count: int) -> None:
+    """The requests', approvals' and confirmations' timeline entries of the ``count`` refunds
+    picked, written already chained into the tamper-evident log, ``_ROUND`` refunds at a time:
+    staged in id order (each round: its requests, approvals, then confirmations), their canonical
+    texts made by SQLite, the SHA-256 chain run over them here, then inserted with ids,
+    predecessors and hashes, and the chain's head moved to the last (one write per entry, not an
+    insert and then an update)."""
+    con.execute("DROP TABLE IF EXISTS temp._history_event")
+    con.execute(_STAGE)
+    base = chain.next_id(con, "order_event") - 1
+    prev_id, prev_hash = chain.head(con, "order_event")
+    sha = hashlib.sha256
+    for low in range(0, count, _ROUND):
+        for select in _EVENTS:
+            con.execute(f"INSERT INTO _history_event ({_STAGE_COLUMNS}) {select}",
+                        {"low": low, "high": low + _ROUND - 1})
+        params = {"base": base, "prev": prev_id, "operator": operator}
+        hashes = []
+        for (text,) in con.execute(_CANONICAL, params):
+            prev_hash = sha(prev_hash + text.encode()).digest()
+            hashes.append(prev_hash)
+        con.execute(_WRITE, {**params, "hashes": b"".join(hashes)})
+        con.execute("DELETE FROM _history_event")
+        if hashes:
+            base += len(hashes)
+            prev_id = base
+    if prev_id != chain.head(con, "order_event")[0]:
+        chain.advance_head(con, "order_event", prev_id, prev_hash)
+    con.execute("DROP TABLE temp._history_event")

@@ -7,11 +7,13 @@ with executemany in the caller's one transaction.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from ..domain.calendar import HolidaySchedule, RefundEta, refund_eta, response_deadline
@@ -518,7 +520,7 @@ def _write_approvals(desk: Desk, rows: _ApprovalRows, now_s: int) -> None:
         con.executemany(
             f"INSERT INTO refund ({', '.join(c + '_id' if c in ('order', 'request', 'gateway') else c for c in columns)})"
             f" VALUES ({', '.join('?' * len(columns))})",
-            [tuple(r[c] for c in columns) for r in rows.refunds],
+            list(map(itemgetter(*columns), rows.refunds)),
         )
     if rows.cancels:
         con.executemany("INSERT INTO buyer_cancellation (buyer_id, order_id, at) VALUES (?, ?, ?)", rows.cancels)
@@ -563,5 +565,9 @@ def _plan_approval(
                 "this gateway (e.g. 易支付 V1) has no refund idempotency: refunds are never retried "
                 "automatically; confirm to approve",
             )
-    eta = refund_eta(Channel(order.channel), now, schedule) if order.channel else None
+    eta = _refund_eta(Channel(order.channel), now, schedule) if order.channel else None
     return bd, target, eta, gateway_id, needs_conf
+
+
+#: ``refund_eta`` remembered: a batch asks it once per channel (the same moment and calendar).
+_refund_eta = functools.lru_cache(maxsize=32)(refund_eta)

@@ -105,4 +105,24 @@ def test_each_kind_of_entry_is_hashed_as_the_log_encodes_it() -> None:
     for template, (_, actor, action, before, after, _) in zip(datagen_worker._CANONICAL, datagen_worker.EVENT_PASSES,
                                                               strict=True):
         values = (12, 11, 7, 1_700_000_000, actor, "", action, "", before, after, "{}")
-        assert template.format(12, 11, 7, 1_700_000_000).encode() == canonical(values)
+        assert template % (12, 11, 7, 1_700_000_000) == canonical(values)
+
+
+def test_sealing_many_codes_seals_each_as_one_at_a_time_does(desk: Desk) -> None:
+    from kashop_desktop.domain.codes import hint
+
+    cipher = desk.code_cipher()
+    codes = ["K01ABCDEF0123456", "SHORT", "卡号123----密码456"]
+    tokens = cipher.seal_many(codes)
+    assert [cipher.open(t) for t in tokens] == codes
+    assert [t.rsplit(":", 1)[1] for t in tokens] == [hint(c) for c in codes]
+    assert len({t.split(":")[1][:16] for t in tokens}) == 3  # a fresh nonce for each
+    assert cipher.seal_many([]) == []
+
+
+def test_the_generated_codes_are_canonical_as_sealed(desk: Desk, clock: Any) -> None:
+    from kashop_desktop.domain.codes import canonical as canonical_code
+
+    rows = datagen.orders(3_000, seed=2, now=clock(), products=datagen.shop_products(desk), gateways={})
+    sold = [c for row in rows if row["card_code"] for c in row["card_code"].split("\n")]
+    assert len(sold) > 500 and all(canonical_code(c) == c for c in sold)
