@@ -128,25 +128,33 @@ EVENT_PASSES: tuple[tuple[str, str, str, str | None, str, str], ...] = (
 )
 
 
+#: The data of the ``created`` entries: the amount each order was made with (fen), as the desk's
+#: own sales record it, so ``check`` compares a demo order's paid amount too (services.state_check).
+_CREATED_DATA_SQL = "'{\"amount_fen\": ' || paid_fen || '}'"
+
+
 def _pass_sql(column: str, actor: str, action: str, before: str | None, after: str, where: str) -> str:
     """One kind of entry for the orders of ``:first``..``:last``, ids from ``:base``, each row's
     chain hash cut from ``:hashes`` (32 bytes each, in id order) and its predecessor's id."""
     before_sql = "NULL" if before is None else f"'{before}'"
+    data_sql = _CREATED_DATA_SQL if action == "created" else "'{}'"
     return (
         "INSERT INTO order_event (id, prev_id, order_id, at, actor, operator, action, note, before_status, "
         "after_status, data, hash) "
         f"SELECT :base + rn, CASE rn WHEN 0 THEN :prev ELSE :base + rn - 1 END, id, {column}, '{actor}', '', "
-        f"'{action}', '', {before_sql}, '{after}', '{{}}', substr(:hashes, rn * 32 + 1, 32) "
-        f"FROM (SELECT ROW_NUMBER() OVER (ORDER BY id) - 1 AS rn, id, {column} FROM orders "
+        f"'{action}', '', {before_sql}, '{after}', {data_sql}, substr(:hashes, rn * 32 + 1, 32) "
+        f"FROM (SELECT ROW_NUMBER() OVER (ORDER BY id) - 1 AS rn, id, {column}, paid_fen FROM orders "
         f"WHERE id BETWEEN :first AND :last {where})")
 
 
 _PASS_SQL = [_pass_sql(*spec) for spec in EVENT_PASSES]
 #: Each kind's canonical row text (``domain.audit.canonical``: a compact JSON array of
-#: ORDER_EVENT_FIELDS), with the four numbers left to fill; a test holds it to ``canonical``.
+#: ORDER_EVENT_FIELDS), with the four numbers (and a created entry's amount) left to fill; a test
+#: holds it to ``canonical``.
 _CANONICAL = [
-    "[{},{},{},{}," + _json.dumps([actor, "", action, "", before, after, "{}"], ensure_ascii=False,
-                                  separators=(",", ":"))[1:].replace("{", "{{").replace("}", "}}")
+    "[{},{},{},{}," + _json.dumps([actor, "", action, "", before, after,
+                                   '{"amount_fen": §}' if action == "created" else "{}"], ensure_ascii=False,
+                                  separators=(",", ":"))[1:].replace("{", "{{").replace("}", "}}").replace("§", "{}")
     for _, actor, action, before, after, _ in EVENT_PASSES]
 _KEYS = ("created_at", "paid_at", "delivered_at", "completed_at", "cancelled_at")
 
@@ -164,7 +172,8 @@ def _chain_chunk(rows: list[dict[str, Any]], first_order_id: int, event_id: int,
             at = row.get(key)
             if at is None or (kind == 4 and row.get("paid_at") is not None):
                 continue
-            digest = sha(prev_hash + template.format(event_id, prev_id, first_order_id + offset, at).encode()).digest()
+            digest = sha(prev_hash + template.format(event_id, prev_id, first_order_id + offset, at,
+                                                     row["paid_fen"]).encode()).digest()
             parts.append(digest)
             prev_id, prev_hash, event_id = event_id, digest, event_id + 1
         blobs.append(b"".join(parts))

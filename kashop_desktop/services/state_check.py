@@ -16,7 +16,8 @@ from ..domain.money import format_yuan
 from ..domain.refund_states import IN_FLIGHT_REFUND_STATES, NOT_PAID_REFUND_STATES, RefundStatus
 from ..domain.roles import OWNER_NAME, Role
 from ..store.dialect import on_server
-from . import refund_timeline
+from . import refund_timeline, timeline_check
+from .timeline_check import span, span_zh
 
 __all__ = ["disagreements", "operator_disagreement"]
 
@@ -63,6 +64,21 @@ WHERE e.action IN ('created', 'imported') AND e.data LIKE ? AND json_valid(e.dat
   AND json_extract(e.data, '$.amount_fen') IS NOT o.paid_fen
 ORDER BY e.id LIMIT 1
 """
+
+#: An order whose refunded amount is not what its creating event started it with plus what its
+#: succeeded refunds paid back (gross fen): a raised refunded_fen. An order made at the desk (or
+#: by the demo: ``created``) starts at 0; an imported one at the ``refunded_fen`` its ``imported``
+#: entry recorded (money refunded in the older system); an import entry from before the desk
+#: recorded it, and an order with no creating event, are not compared.
+_REFUNDED_VS_TIMELINE = f"""
+SELECT o.order_no, o.refunded_fen, COALESCE(x.done, 0), {{start}} FROM order_event e JOIN orders o ON o.id = e.order_id
+LEFT JOIN (SELECT order_id, SUM(gross_fen) AS done FROM refund WHERE state = '{RefundStatus.SUCCEEDED.value}'
+           GROUP BY order_id) x ON x.order_id = o.id
+WHERE e.action IN ('created', 'imported') AND o.refunded_fen != COALESCE(x.done, 0) + {{start}}
+ORDER BY e.id LIMIT 1
+"""
+_START_SQLITE = ("(CASE WHEN e.action = 'created' THEN 0 WHEN e.data LIKE ? AND json_valid(e.data) "
+                 "THEN json_extract(e.data, '$.refunded_fen') END)")
 
 #: An order whose status is not the one its timeline's last status change left it in.
 _STATUS_VS_TIMELINE = """
@@ -115,13 +131,17 @@ def disagreements(con: Any) -> list[tuple[str, str]]:
     found.extend(_empty_logs(con))
     found.extend(_operators(con))
     found.extend(_shop_log_time(con))
+    found.extend(timeline_check.time_disagreements(con))
+    found.extend(timeline_check.code_log_disagreements(con))
     return found
 
 
 #: (log, the state table whose rows its entries make, zh and en names): a log with no rows while its
-#: table has some was wiped (every order the desk made or imported wrote an entry; 卡密 added in
-#: bulk write one entry per batch, not per code, so their log is not judged so).
-_LOGS_OF = (("order_event", "orders", "订单时间线", "the order timelines", "订单", "orders"),)
+#: table has some and its head says it held rows was wiped (every order the desk made or imported
+#: wrote an entry; a 卡密 log that held rows had at least its codes' batch entries; codes whose
+#: entries alone are gone are judged by ``timeline_check``).
+_LOGS_OF = (("order_event", "orders", "订单时间线", "the order timelines", "订单", "orders"),
+            ("code_event", "card_code", "卡密库存日志", "the 卡密 inventory log", "卡密", "卡密 codes"))
 
 
 def _empty_logs(con: Any) -> list[tuple[str, str]]:
@@ -140,7 +160,7 @@ def _empty_logs(con: Any) -> list[tuple[str, str]]:
             (n,) = con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
             if n:
                 found.append((f"{zh}是空的，却有 {n} 个{zh_rows}（日志在软件之外被清空）",
-                              f"{en} are empty though there are {n} {en_rows} (the log was wiped outside the desk)"))
+                              f"{en}: no rows left though there are {n} {en_rows} (the log was wiped outside the desk)"))
     return found
 
 
@@ -202,35 +222,60 @@ def _refund_vs_approval(con: Any, approvals: dict[Any, list[tuple[Any, Any]]],
     return first
 
 
-#: ``_PAID_VS_TIMELINE`` on a server store, the data parsed by the caller (PostgreSQL 15 has no
-#: ``json_valid``, and a failed ``::jsonb`` cast of data edited outside the desk would end the check).
-_CREATED_AMOUNTS = ("SELECT o.order_no, o.paid_fen, e.data FROM order_event e JOIN orders o ON o.id = e.order_id "
-                    "WHERE e.action IN ('created', 'imported') AND e.data LIKE ? ORDER BY e.id")
+#: ``_PAID_VS_TIMELINE`` and ``_REFUNDED_VS_TIMELINE`` on a server store, the data parsed by the
+#: caller (PostgreSQL 15 has no ``json_valid``, and a failed ``::jsonb`` cast of data edited outside
+#: the desk would end the check).
+_CREATED_AMOUNTS = (f"SELECT o.order_no, o.paid_fen, o.refunded_fen, COALESCE(x.done, 0), e.action, e.data "
+                    f"FROM order_event e JOIN orders o ON o.id = e.order_id LEFT JOIN (SELECT order_id, "
+                    f"SUM(gross_fen) AS done FROM refund WHERE state = '{RefundStatus.SUCCEEDED.value}' "
+                    f"GROUP BY order_id) x ON x.order_id = o.id WHERE e.action IN ('created', 'imported') ORDER BY e.id")
 
 
 _HAS_AMOUNT = "%amount_fen%"  # a parameter: a literal % is a placeholder to the server's driver
+_HAS_REFUNDED = "%refunded_fen%"
 
 
-def _paid_vs_timeline_server(con: Any) -> tuple[Any, ...] | None:
-    for order_no, paid, data in con.execute(_CREATED_AMOUNTS, (_HAS_AMOUNT,)):
+def _amounts_vs_timeline_server(con: Any) -> tuple[tuple[Any, ...] | None, tuple[Any, ...] | None]:
+    """(the first paid amount, the first refunded amount) its creating event does not support, as
+    the SQLite queries give them, in one pass over the creating events."""
+    paid_row = refunded_row = None
+    for order_no, paid, refunded, done, action, data in con.execute(_CREATED_AMOUNTS):
         try:
-            recorded = json.loads(data).get("amount_fen")
-        except (AttributeError, TypeError, ValueError):
-            continue
-        if recorded is not None and recorded != paid:
-            return order_no, paid, recorded
-    return None
+            values = json.loads(data)
+            values = values if isinstance(values, dict) else {}
+        except (TypeError, ValueError):
+            values = {}
+        recorded = values.get("amount_fen")
+        if paid_row is None and recorded is not None and recorded != paid:
+            paid_row = order_no, paid, recorded
+        start = 0 if action == "created" else values.get("refunded_fen")
+        if refunded_row is None and isinstance(start, int) and refunded != done + start:
+            refunded_row = order_no, refunded, done, start
+        if paid_row is not None and refunded_row is not None:
+            break
+    return paid_row, refunded_row
 
 
 def _orders_vs_timeline(con: Any) -> list[tuple[str, str]]:
-    """The first order whose paid amount, then the first whose status, its chained timeline does not support."""
+    """The first order whose paid amount, then the first whose refunded amount, then the first
+    whose status, its chained timeline does not support."""
     found = []
-    row = _paid_vs_timeline_server(con) if on_server(con) else con.execute(_PAID_VS_TIMELINE, (_HAS_AMOUNT,)).fetchone()
+    if on_server(con):
+        row, refunded = _amounts_vs_timeline_server(con)
+    else:
+        row = con.execute(_PAID_VS_TIMELINE, (_HAS_AMOUNT,)).fetchone()
+        refunded = con.execute(_REFUNDED_VS_TIMELINE.format(start=_START_SQLITE), (_HAS_REFUNDED,) * 2).fetchone()
     if row is not None:
         order_no, paid, recorded = row
         found.append((f"订单 {order_no} 的实付 ¥{_y(paid)} 与时间线创建时记录的 ¥{_y(recorded)} 不一致",
                       f"order {order_no}'s paid amount ¥{_y(paid)} is not the ¥{_y(recorded)} its timeline recorded "
                       "when it was created"))
+    if refunded is not None:
+        order_no, amount, done, start = refunded
+        found.append((f"订单 {order_no} 的已退金额 ¥{_y(amount)} 不等于创建或导入时已退的 ¥{_y(start)} 加上成功的退款 "
+                      f"¥{_y(done)}（在软件之外被改过）",
+                      f"order {order_no}'s refunded amount ¥{_y(amount)} is not the ¥{_y(start)} it was created or "
+                      f"imported with plus its succeeded refunds' ¥{_y(done)} (changed outside the desk)"))
     row = con.execute(_STATUS_VS_TIMELINE).fetchone()
     if row is not None:
         order_no, status, logged = row
@@ -267,22 +312,15 @@ ORDER BY a.id LIMIT 1
 def _shop_log_time(con: Any) -> list[tuple[str, str]]:
     """The first shop log row whose time goes back before the row written before it by more than
     ``CLOCK_SKEW_S`` (a row backdated, or written while the clock was set back). The order
-    timelines are not judged so: the demo and imports write past orders' history with its own times."""
+    timelines are judged order by order (``timeline_check``): the demo writes past orders' history
+    with its own times."""
     row = con.execute(_SHOP_LOG_BACKWARDS).fetchone()
     if row is None:
         return []
     row_id, at, before = row
-    return [(f"操作日志第 {row_id} 行的时间比前一行早 {_span_zh(before - at)}（允许 {CLOCK_SKEW_S // 60} 分钟误差）",
-             f"shop log row {row_id} is dated {_span(before - at)} before the row written before it (a skew of "
+    return [(f"操作日志第 {row_id} 行的时间比前一行早 {span_zh(before - at)}（允许 {CLOCK_SKEW_S // 60} 分钟误差）",
+             f"shop log row {row_id} is dated {span(before - at)} before the row written before it (a skew of "
              f"{CLOCK_SKEW_S // 60} minutes is allowed)")]
-
-
-def _span_zh(seconds: int) -> str:
-    return f"{seconds // 86400} 天 {seconds % 86400 // 3600} 小时" if seconds >= 86400 else f"{seconds // 60} 分钟"
-
-
-def _span(seconds: int) -> str:
-    return f"{seconds // 86400}d {seconds % 86400 // 3600}h" if seconds >= 86400 else f"{seconds // 60} min"
 
 
 #: The value each setting's last setting_changed entry in the shop log recorded.

@@ -104,5 +104,6 @@ def test_each_kind_of_entry_is_hashed_as_the_log_encodes_it() -> None:
 
     for template, (_, actor, action, before, after, _) in zip(datagen_worker._CANONICAL, datagen_worker.EVENT_PASSES,
                                                               strict=True):
-        values = (12, 11, 7, 1_700_000_000, actor, "", action, "", before, after, "{}")
-        assert template.format(12, 11, 7, 1_700_000_000).encode() == canonical(values)
+        data = '{"amount_fen": 6800}' if action == "created" else "{}"  # the amount check compares
+        values = (12, 11, 7, 1_700_000_000, actor, "", action, "", before, after, data)
+        assert template.format(12, 11, 7, 1_700_000_000, 6800).encode() == canonical(values)
