@@ -103,7 +103,6 @@ def test_geometry_splitter_and_columns_are_remembered(qtbot: Any, ctx: Any, sett
 
 def test_a_fresh_settings_file_gives_a_window_that_fits_the_screen(qtbot: Any, ctx: Any, settings: Any) -> None:
     from kashop_desktop.gui.main_window import FIRST_RUN_SIZE, FRAME_ALLOWANCE
-
     from kashop_desktop.gui.qt import QGuiApplication
 
     window = make_window(qtbot, ctx, settings)
