@@ -3657,6 +3657,10 @@ Not available: {why}</translation>
         <translation>Last error</translation>
     </message>
     <message>
+        <source>自动</source>
+        <translation>Auto</translation>
+    </message>
+    <message>
         <source>批准人</source>
         <translation>Approver</translation>
     </message>
@@ -3671,10 +3675,6 @@ Not available: {why}</translation>
     <message>
         <source>无网关（手工退款）</source>
         <translation>No gateway (refund by hand)</translation>
-    </message>
-    <message>
-        <source>自动（退款队列）</source>
-        <translation>Auto (refund queue)</translation>
     </message>
     <message>
         <source>最近一次由 {name} 手动发送（立即发送或命令行）</source>

@@ -54,7 +54,7 @@ def test_the_queue_and_the_timeline_name_who_sent_each_refund(qtbot: Any, ctx: A
     page.model.set_rows(views.list_refunds(ctx.desk, None))
     assert page.model.headerData(COL_SENDER, Qt.Orientation.Horizontal) == "发送人"
     shown = {r.id: page.model.data(page.model.index(i, COL_SENDER)) for i, r in enumerate(page.model.rows)}
-    assert shown == {by_hand: "小王", auto: "自动（退款队列）"}
+    assert shown == {by_hand: "小王", auto: "自动"}
     row = [r.id for r in page.model.rows].index(auto)
     tip = page.model.data(page.model.index(row, COL_SENDER), Qt.ItemDataRole.ToolTipRole)
     assert "阿May" in tip and "自动" in tip

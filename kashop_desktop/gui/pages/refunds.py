@@ -50,7 +50,7 @@ OBJECT_ROLE = Qt.ItemDataRole.UserRole
 STATES = tuple(s.value for s in REFUND_STATES_SHOWN)  # needs the owner first
 WARNING_STATES = ("failed", "unknown", "needs_owner")
 MIN_ERROR_WIDTH = 60  # px: 最近错误 keeps at least this much
-MIN_REFUND_NO_WIDTH = 110  # px: the start and end of a refund no
+MIN_REFUND_NO_WIDTH = 86  # px: the start and end of a refund no (its tooltip has it whole)
 (COL_REFUND_NO, COL_ORDER, COL_AMOUNT, COL_FEE, COL_GATEWAY, COL_STATE, COL_OPERATOR, COL_SENDER, COL_ATTEMPTS,
  COL_ERROR, COL_ETA) = range(11)
 
@@ -132,7 +132,7 @@ class RefundsModel(QAbstractTableModel):
         the queue's own run, — when it was never sent."""
         if refund.sent_by_hand is None:
             return "—"
-        return (refund.sent_by or "—") if refund.sent_by_hand else self.tr("自动（退款队列）")
+        return (refund.sent_by or "—") if refund.sent_by_hand else self.tr("自动")  # the tooltip says more
 
     def sender_tip(self, refund: views.RefundView) -> str | None:
         if refund.sent_by_hand is None:
