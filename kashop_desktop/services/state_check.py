@@ -65,20 +65,25 @@ WHERE e.action IN ('created', 'imported') AND e.data LIKE ? AND json_valid(e.dat
 ORDER BY e.id LIMIT 1
 """
 
-#: An order whose refunded amount is not what its creating event started it with plus what its
-#: succeeded refunds paid back (gross fen): a raised refunded_fen. An order made at the desk (or
-#: by the demo: ``created``) starts at 0; an imported one at the ``refunded_fen`` its ``imported``
-#: entry recorded (money refunded in the older system); an import entry from before the desk
-#: recorded it, and an order with no creating event, are not compared.
-_REFUNDED_VS_TIMELINE = f"""
-SELECT o.order_no, o.refunded_fen, COALESCE(x.done, 0), {{start}} FROM order_event e JOIN orders o ON o.id = e.order_id
-LEFT JOIN (SELECT order_id, SUM(gross_fen) AS done FROM refund WHERE state = '{RefundStatus.SUCCEEDED.value}'
-           GROUP BY order_id) x ON x.order_id = o.id
-WHERE e.action IN ('created', 'imported') AND o.refunded_fen != COALESCE(x.done, 0) + {{start}}
-ORDER BY e.id LIMIT 1
+#: Orders whose refunded amount is not what their succeeded refunds paid back (gross fen), with
+#: their creating event (``created`` / ``imported``): read from the orders, so a shop whose refunded
+#: amounts all come from its refunds (the desk's, the demo's) reads no timeline here. The caller
+#: judges each (MATERIALIZED: the few orders first, then their entries through the (order_id, id)
+#: index; measured 0.2 s on 200,000 orders against 0.7 s joined the other way round): an order
+#: made at the desk or by the demo starts at 0 refunded, an imported one at the
+#: ``refunded_fen`` its ``imported`` entry recorded (money refunded in the older system); an import
+#: entry from before the desk recorded it, and an order with no creating event, are not compared.
+_REFUNDED_NOT_REFUNDS = f"""
+WITH c AS MATERIALIZED (
+  SELECT o.id, o.order_no, o.refunded_fen, COALESCE(x.done, 0) AS done FROM orders o
+  LEFT JOIN (SELECT order_id, SUM(gross_fen) AS done FROM refund WHERE state = '{RefundStatus.SUCCEEDED.value}'
+             GROUP BY order_id) x ON x.order_id = o.id
+  WHERE o.refunded_fen != COALESCE(x.done, 0))
+SELECT c.order_no, c.refunded_fen, c.done, e.action, e.data FROM c
+JOIN order_event e ON e.id = (SELECT MIN(k.id) FROM order_event k WHERE k.order_id = c.id
+                              AND k.action IN ('created', 'imported'))
+ORDER BY c.id
 """
-_START_SQLITE = ("(CASE WHEN e.action = 'created' THEN 0 WHEN e.data LIKE ? AND json_valid(e.data) "
-                 "THEN json_extract(e.data, '$.refunded_fen') END)")
 
 #: An order whose status is not the one its timeline's last status change left it in.
 _STATUS_VS_TIMELINE = """
@@ -222,54 +227,51 @@ def _refund_vs_approval(con: Any, approvals: dict[Any, list[tuple[Any, Any]]],
     return first
 
 
-#: ``_PAID_VS_TIMELINE`` and ``_REFUNDED_VS_TIMELINE`` on a server store, the data parsed by the
-#: caller (PostgreSQL 15 has no ``json_valid``, and a failed ``::jsonb`` cast of data edited outside
-#: the desk would end the check).
-_CREATED_AMOUNTS = (f"SELECT o.order_no, o.paid_fen, o.refunded_fen, COALESCE(x.done, 0), e.action, e.data "
-                    f"FROM order_event e JOIN orders o ON o.id = e.order_id LEFT JOIN (SELECT order_id, "
-                    f"SUM(gross_fen) AS done FROM refund WHERE state = '{RefundStatus.SUCCEEDED.value}' "
-                    f"GROUP BY order_id) x ON x.order_id = o.id WHERE e.action IN ('created', 'imported') ORDER BY e.id")
+#: ``_PAID_VS_TIMELINE`` on a server store, the data parsed by the caller (PostgreSQL 15 has no
+#: ``json_valid``, and a failed ``::jsonb`` cast of data edited outside the desk would end the check).
+_CREATED_AMOUNTS = ("SELECT o.order_no, o.paid_fen, e.data FROM order_event e JOIN orders o ON o.id = e.order_id "
+                    "WHERE e.action IN ('created', 'imported') AND e.data LIKE ? ORDER BY e.id")
 
 
 _HAS_AMOUNT = "%amount_fen%"  # a parameter: a literal % is a placeholder to the server's driver
-_HAS_REFUNDED = "%refunded_fen%"
 
 
-def _amounts_vs_timeline_server(con: Any) -> tuple[tuple[Any, ...] | None, tuple[Any, ...] | None]:
-    """(the first paid amount, the first refunded amount) its creating event does not support, as
-    the SQLite queries give them, in one pass over the creating events."""
-    paid_row = refunded_row = None
-    for order_no, paid, refunded, done, action, data in con.execute(_CREATED_AMOUNTS):
+def _paid_vs_timeline_server(con: Any) -> tuple[Any, ...] | None:
+    for order_no, paid, data in con.execute(_CREATED_AMOUNTS, (_HAS_AMOUNT,)):
         try:
-            values = json.loads(data)
-            values = values if isinstance(values, dict) else {}
+            recorded = json.loads(data).get("amount_fen")
+        except (AttributeError, TypeError, ValueError):
+            continue
+        if recorded is not None and recorded != paid:
+            return order_no, paid, recorded
+    return None
+
+
+def _refunded_vs_timeline(con: Any) -> tuple[Any, ...] | None:
+    """(order no, refunded, succeeded refunds, refunded at creation) of the first order whose
+    refunded amount its creating event and its refunds do not add up to (``_REFUNDED_NOT_REFUNDS``)."""
+    for order_no, refunded, done, action, data in con.execute(_REFUNDED_NOT_REFUNDS):
+        try:
+            values = json.loads(data) if action != "created" else {"refunded_fen": 0}
         except (TypeError, ValueError):
-            values = {}
-        recorded = values.get("amount_fen")
-        if paid_row is None and recorded is not None and recorded != paid:
-            paid_row = order_no, paid, recorded
-        start = 0 if action == "created" else values.get("refunded_fen")
-        if refunded_row is None and isinstance(start, int) and refunded != done + start:
-            refunded_row = order_no, refunded, done, start
-        if paid_row is not None and refunded_row is not None:
-            break
-    return paid_row, refunded_row
+            continue  # the entry itself is damaged: the chain check names it
+        start = values.get("refunded_fen") if isinstance(values, dict) else None
+        if isinstance(start, int) and not isinstance(start, bool) and refunded != done + start:
+            return order_no, refunded, done, start
+    return None
 
 
 def _orders_vs_timeline(con: Any) -> list[tuple[str, str]]:
     """The first order whose paid amount, then the first whose refunded amount, then the first
     whose status, its chained timeline does not support."""
     found = []
-    if on_server(con):
-        row, refunded = _amounts_vs_timeline_server(con)
-    else:
-        row = con.execute(_PAID_VS_TIMELINE, (_HAS_AMOUNT,)).fetchone()
-        refunded = con.execute(_REFUNDED_VS_TIMELINE.format(start=_START_SQLITE), (_HAS_REFUNDED,) * 2).fetchone()
+    row = _paid_vs_timeline_server(con) if on_server(con) else con.execute(_PAID_VS_TIMELINE, (_HAS_AMOUNT,)).fetchone()
     if row is not None:
         order_no, paid, recorded = row
         found.append((f"订单 {order_no} 的实付 ¥{_y(paid)} 与时间线创建时记录的 ¥{_y(recorded)} 不一致",
                       f"order {order_no}'s paid amount ¥{_y(paid)} is not the ¥{_y(recorded)} its timeline recorded "
                       "when it was created"))
+    refunded = _refunded_vs_timeline(con)
     if refunded is not None:
         order_no, amount, done, start = refunded
         found.append((f"订单 {order_no} 的已退金额 ¥{_y(amount)} 不等于创建或导入时已退的 ¥{_y(start)} 加上成功的退款 "

@@ -27,11 +27,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.audit import CLOCK_SKEW_S
+from ..store.dialect import on_server
 
 __all__ = ["code_log_disagreements", "span", "span_zh", "time_disagreements"]
 
 #: The first row of an order's (or a code's) own entries dated more than the skew before the row
-#: written before it there, and before the row before that one too. ``{key}``: the column the
+#: written before it there, and before the row before that one too (on a server store). ``{key}``: the column the
 #: timeline belongs to; ``{table}``, ``{where}``: the log and the rows judged.
 _BACKWARDS = f"""
 SELECT id, {{key}}, at, b_at FROM (
@@ -59,11 +60,31 @@ ORDER BY c.id LIMIT 1
 """
 
 
+def _first_backwards(con: Any, table: str, key: str, where: str = "") -> tuple[Any, ...] | None:
+    """(row id, order or code id, at, the previous row's at) of the lowest row of ``table`` that
+    goes back within its ``key``'s own rows, or None. On a server one window query; on the data
+    file one pass in (key, id) order through the index, measured faster there than SQLite's
+    window functions (benchmarks/bench_check_timelines.py)."""
+    if on_server(con):
+        found: tuple[Any, ...] | None = con.execute(_BACKWARDS.format(key=key, table=table, where=where)).fetchone()
+        return found
+    first = None
+    current, before, earlier = None, None, None  # the key, its previous row's at and the one before
+    for row_id, owner, at in con.execute(f"SELECT id, {key}, at FROM {table} {where} ORDER BY {key}, id"):
+        if owner != current:
+            current, before, earlier = owner, None, None
+        elif (before - at > CLOCK_SKEW_S and (earlier is None or earlier - at > CLOCK_SKEW_S)
+              and (first is None or row_id < first[0])):
+            first = (row_id, owner, at, before)
+        before, earlier = at, before
+    return first
+
+
 def time_disagreements(con: Any) -> list[tuple[str, str]]:
     """The first order timeline row, then the first 卡密 log row, that goes back in time within
     its own order's (code's) entries (see the module docstring), as (zh, en). Read-only."""
     found = []
-    row = con.execute(_BACKWARDS.format(key="order_id", table="order_event", where="")).fetchone()
+    row = _first_backwards(con, "order_event", "order_id")
     if row is not None:
         row_id, order_id, at, before = row
         named = con.execute(f"SELECT order_no FROM orders WHERE id = {int(order_id)}").fetchone()
@@ -72,7 +93,7 @@ def time_disagreements(con: Any) -> list[tuple[str, str]]:
                       f"（允许 {CLOCK_SKEW_S // 60} 分钟误差）",
                       f"order {order_no}'s timeline row {row_id} is dated {span(before - at)} before the order's "
                       f"row written before it (a skew of {CLOCK_SKEW_S // 60} minutes is allowed)"))
-    row = con.execute(_BACKWARDS.format(key="code_id", table="code_event", where="WHERE code_id IS NOT NULL")).fetchone()
+    row = _first_backwards(con, "code_event", "code_id", "WHERE code_id IS NOT NULL")
     if row is not None:
         row_id, code_id, at, before = row
         found.append((f"卡密库存日志第 {row_id} 行（卡密 #{code_id}）的时间比这个卡密的前一行早 {span_zh(before - at)}"
