@@ -469,8 +469,9 @@ def _detail(order: Order, now: datetime, schedule: HolidaySchedule) -> OrderDeta
         from_epoch(order.completed_at), from_epoch(order.cancelled_at), order.code_used, order.card_code, events,
         [_request_view(r, order, now, schedule) for r in CancelRequest.select().where(CancelRequest.order == order.id)
          .order_by(CancelRequest.id)],
-        [_refund_view(r, order.order_no, accounts, schedule) for r in Refund.select().where(Refund.order == order.id)
-         .order_by(Refund.id)],
+        _senders_added(OrderEvent._meta.database.connection(), [
+            _refund_view(r, order.order_no, accounts, schedule) for r in Refund.select().where(Refund.order == order.id)
+            .order_by(Refund.id)]),
         order.refund_pending_fen, facts(order, _refund_sums_of(order)).refundable_fen, order.paid_fen,
         *_hold(order), buyer_info_by_id(order.buyer_ref_id),
     )
@@ -518,7 +519,11 @@ def list_refunds(desk: Desk, state: str | None = None, limit: int = 1000) -> lis
 
 def _with_senders(desk: Desk, refunds: list[RefundView]) -> list[RefundView]:
     """``refunds`` with who sent each one last (``refund_timeline.senders``)."""
-    sent = refund_timeline.senders(desk.db.connection(), {v.order_id for v in refunds})
+    return _senders_added(desk.db.connection(), refunds)
+
+
+def _senders_added(con: Any, refunds: list[RefundView]) -> list[RefundView]:
+    sent = refund_timeline.senders(con, {v.order_id for v in refunds})
     return [replace(v, sent_by=s.operator, sent_by_hand=s.by_hand) if (s := sent.get(v.refund_no)) else v
             for v in refunds]
 

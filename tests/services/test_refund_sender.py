@@ -63,6 +63,7 @@ def test_a_send_by_hand_names_the_clerk_who_asked(desk: Desk) -> None:
     shown = next(r for r in views.list_refunds(desk, None) if r.id == by_hand)
     assert (shown.sent_by, shown.sent_by_hand) == ("小王", True)
     assert views.refund_view(desk, by_hand).sent_by == "小王"
+    assert [(r.sent_by, r.sent_by_hand) for r in views.order_detail(desk, by_hand_no).refunds] == [("小王", True)]
     assert disagreements(desk.db.connection()) == []  # the entry is part of the timeline check knows
 
 
