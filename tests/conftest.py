@@ -8,6 +8,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if os.environ["QT_QPA_PLATFORM"] == "offscreen":
+    # Qt's offscreen platform has one 800x800 screen: narrower than any shop's and than the
+    # window's minimum width, so a first run's window (its preferred size cut to the screen)
+    # opened at its minimum width in tests, not at the size a shop sees. A 1920x1080 desktop is
+    # the primary screen, with a 1024x640 laptop screen beside it for the small-screen tests.
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={Path(__file__).with_name('offscreen_screens.json')}"
 os.environ.setdefault("QT_API", "pyside6")
 os.environ["KASHOP_SECRETS"] = "vault"  # never touch a developer's real keyring
 os.environ.setdefault("KASHOP_VAULT_PASSPHRASE", "test-passphrase")

@@ -10,7 +10,7 @@ from typing import Any
 
 from .common import add_command, add_noun, run_with_desk
 from .helptext import JSON_HELP, T
-from .output import EXIT_OK, EXIT_REFUSED, UsageError, print_json, table, zh
+from .output import EXIT_OK, EXIT_REFUSED, UsageError, print_error, print_json, table, zh
 
 GATEWAY_NAME_HELP = T("网关账户名", "the gateway account's name")
 
@@ -120,11 +120,15 @@ def cmd_gateways_add(args: argparse.Namespace) -> int:
 
 
 def cmd_gateways_test(args: argparse.Namespace) -> int:
-    from ..services.gateways import test_account
+    from ..services.gateways import probe_account, record_test
 
     def body(desk: Any) -> int:
-        report = asyncio.run(test_account(desk, args.name))
+        report = asyncio.run(probe_account(desk, args.name))
+        recorded = record_test(desk, args.name, report)
         print(f"{'OK' if report.ok else '✗'} {report.message_zh} / {report.message_en} {report.detail}".rstrip())
+        if not recorded:  # a viewer tests, but changes nothing: the account's 上次测试 stays as it was
+            print_error("只读操作员的测试结果不保存：网关账户的“上次测试”没有改动",
+                        "a viewer's test result is not recorded: the account's last test stays as it was")
         return EXIT_OK if report.ok else EXIT_REFUSED
 
     return run_with_desk(args, body)

@@ -43,6 +43,7 @@ ACTIONS = {
     "refund_requeued": ("退款重新排队", "refund requeued"), "refund_retry": ("重新发送退款", "refund retried"),
     "refund_confirmed": ("确认发送退款", "refund confirmed"), "refund_resolved": ("人工处理退款", "refund resolved by hand"),
     "refund_sending": ("退款发送中", "refund sending"), "refund_needs_owner": ("退款待人工处理", "refund needs the owner"),
+    "refund_sent": ("发出退款", "refund sent to the gateway"),
     "refund_late_reply": ("网关迟到的退款回复", "late refund reply from the gateway"),
     "held": ("扣留待审", "held for review"), "released": ("放行", "released"),
     "payment_found": ("网关查到付款", "payment found at the gateway"), "late_payment": ("关闭后付款", "paid after closing"),

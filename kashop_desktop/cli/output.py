@@ -106,6 +106,8 @@ def refund_json(r: Any) -> dict[str, Any]:
             "gross_fen": r.gross_fen, "fee_fen": r.fee_fen, "coupon_share_fen": r.coupon_share_fen,
             "points_returned": r.points_returned, "state": r.state, "checks": r.checks,
             "resolved_how": r.resolved_how, "gateway": r.gateway, "operator": r.operator,
+            # who sent it last: the operator signed in, and whether by hand (null: never sent)
+            "sent_by": r.sent_by if r.sent_by_hand is not None else None, "sent_by_hand": r.sent_by_hand,
             "gateway_kind": r.gateway_kind, "channel": r.channel, "attempts": r.attempts,
             # the owner's word when resolving by hand is a note, not an error
             "last_error": "" if r.last_error_kind == "manual" else r.last_error,

@@ -73,12 +73,21 @@ def cmd_refunds_list(args: argparse.Namespace) -> int:
             return EXIT_OK
         table([[str(r.id), r.refund_no, r.order_no, format_yuan(r.amount_fen), labels.refund_state(r.state, args),
                 r.gateway or "-", about(r.eta_exact, args) + r.eta_latest if r.eta_latest else "-",
-                r.operator or "-", r.last_error[:40]] for r in refunds],
-              ["ID", "退款单号", "订单号", "金额", "状态", "网关", "预计到账", "批准人", "备注"] if zh(args)
-              else ["id", "refund no", "order no", "amount", "state", "gateway", "eta", "approved by", "note"])
+                r.operator or "-", _sender(r, args), r.last_error[:40]] for r in refunds],
+              ["ID", "退款单号", "订单号", "金额", "状态", "网关", "预计到账", "批准人", "发送人", "备注"] if zh(args)
+              else ["id", "refund no", "order no", "amount", "state", "gateway", "eta", "approved by", "sent by", "note"])
         return EXIT_OK
 
     return run_with_desk(args, body)
+
+
+def _sender(refund: Any, args: argparse.Namespace) -> str:
+    """Who sent the refund last: the operator by hand, 自动 / auto for the queue's own run, - never."""
+    if refund.sent_by_hand is None:
+        return "-"
+    if refund.sent_by_hand:
+        return refund.sent_by or "-"
+    return "自动" if zh(args) else "auto"
 
 
 def cmd_refunds_send(args: argparse.Namespace) -> int:

@@ -174,6 +174,7 @@ def _action_labels() -> dict[str, str]:
         "refund_processing": translate("Labels", "退款处理中"),
         "refund_requeued": translate("Labels", "退款重新排队"),
         "refund_sending": translate("Labels", "退款发送中"),
+        "refund_sent": translate("Labels", "发出退款"),
         "refund_needs_owner": translate("Labels", "退款待人工处理"),
         "refund_late_reply": translate("Labels", "网关迟到的退款回复"),
         "refund_retry": translate("Labels", "重新发送退款"),

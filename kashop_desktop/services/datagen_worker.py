@@ -117,30 +117,40 @@ EVENT_PASSES: tuple[tuple[str, str, str, str | None, str, str], ...] = (
 )
 
 
+#: The data of the ``created`` entries: the amount each order was made with (fen), as the desk's
+#: own sales record it, so ``check`` compares a demo order's paid amount too (services.state_check).
+_CREATED_DATA_SQL = "'{\"amount_fen\": ' || paid_fen || '}'"
+
+
 def _pass_sql(column: str, actor: str, action: str, before: str | None, after: str, where: str) -> str:
     """One kind of entry for the orders of ``:first``..``:last``, ids from ``:base``, each row's
     chain hash cut from ``:hashes`` (32 bytes each, in id order) and its predecessor's id."""
     before_sql = "NULL" if before is None else f"'{before}'"
+    data_sql = _CREATED_DATA_SQL if action == "created" else "'{}'"
     return (
         "INSERT INTO order_event (id, prev_id, order_id, at, actor, operator, action, note, before_status, "
         "after_status, data, hash) "
         f"SELECT :base + rn, CASE rn WHEN 0 THEN :prev ELSE :base + rn - 1 END, id, {column}, '{actor}', '', "
-        f"'{action}', '', {before_sql}, '{after}', '{{}}', substr(:hashes, rn * 32 + 1, 32) "
-        f"FROM (SELECT ROW_NUMBER() OVER (ORDER BY id) - 1 AS rn, id, {column} FROM orders "
+        f"'{action}', '', {before_sql}, '{after}', {data_sql}, substr(:hashes, rn * 32 + 1, 32) "
+        f"FROM (SELECT ROW_NUMBER() OVER (ORDER BY id) - 1 AS rn, id, {column}, paid_fen FROM orders "
         f"WHERE id BETWEEN :first AND :last {where})")
 
 
 _PASS_SQL = [_pass_sql(*spec) for spec in EVENT_PASSES]
 #: Each kind's canonical row text (``domain.audit.canonical``: a compact JSON array of
 #: ORDER_EVENT_FIELDS, all ASCII here) as a bytes template, with the four numbers (id, prev_id,
-#: order_id, at) left to fill; a test holds it to ``canonical``.
+#: order_id, at) left to fill, and a created entry's amount (fen) fifth; a test holds it to ``canonical``.
 _CANONICAL = [
-    b"[%d,%d,%d,%d," + _json.dumps([actor, "", action, "", before, after, "{}"], ensure_ascii=True,
-                                   separators=(",", ":"))[1:].encode("ascii")
+    b"[%d,%d,%d,%d," + _json.dumps([actor, "", action, "", before, after,
+                                    '{"amount_fen": \u00a7}' if action == "created" else "{}"],
+                                   ensure_ascii=True, separators=(",", ":"))[1:].encode("ascii").replace(
+                                       b"\\u00a7", b"%d")
     for _, actor, action, before, after, _ in EVENT_PASSES]
 #: Where each kind's time is in a chunk's order values (the id first, then ORDER_COLUMNS).
 _TIME_AT = [1 + ORDER_COLUMNS.index(column) for column, *_ in EVENT_PASSES]
 _PAID_AT = 1 + ORDER_COLUMNS.index("paid_at")
+_PAID_FEN = 1 + ORDER_COLUMNS.index("paid_fen")
+_CREATED = next(kind for kind, spec in enumerate(EVENT_PASSES) if spec[2] == "created")
 
 
 def _chain_chunk(rows: list[tuple[Any, ...]], event_id: int, prev: tuple[int, bytes]
@@ -158,7 +168,9 @@ def _chain_chunk(rows: list[tuple[Any, ...]], event_id: int, prev: tuple[int, by
             at = row[at_index]
             if at is None or (kind == expire and row[_PAID_AT] is not None):
                 continue
-            prev_hash = sha(prev_hash + template % (event_id, prev_id, row[0], at)).digest()
+            values = (event_id, prev_id, row[0], at, row[_PAID_FEN]) if kind == _CREATED else (
+                event_id, prev_id, row[0], at)
+            prev_hash = sha(prev_hash + template % values).digest()
             append(prev_hash)
             prev_id, event_id = event_id, event_id + 1
         blobs.append(b"".join(parts))

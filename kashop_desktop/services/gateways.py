@@ -10,7 +10,7 @@ from typing import Any
 
 from ..domain.clock import to_epoch
 from ..domain.errors import DomainError
-from ..domain.roles import Right
+from ..domain.roles import Identity, Right
 from ..gateways.base import Capability, ConfigField, ConnectionReport, GatewayError
 from ..gateways.registry import classes_for, discover
 from ..store.models import GatewayAccount, Setting
@@ -195,7 +195,8 @@ def claim_books(desk: Desk, account_id: int) -> None:
 
 
 async def test_account(desk: Desk, name: str) -> ConnectionReport:
-    """Probe the account and record the result (for callers that own the database thread)."""
+    """Probe the account and record the result (for callers that own the database thread; a
+    viewer's result is not recorded: ``record_test``)."""
     report = await probe_account(desk, name)
     record_test(desk, name, report)
     return report
@@ -220,11 +221,25 @@ async def probe_account(desk: Desk, name: str) -> ConnectionReport:
     return report
 
 
-def record_test(desk: Desk, name: str, report: ConnectionReport) -> None:
+def records_tests(who: Identity | None) -> bool:
+    """Whether operator ``who`` records a connection test's result on the account (the 上次测试
+    column everyone sees): whoever may send refunds or manage gateways (clerk, owner). A viewer
+    may test, a read at the gateway, but changes nothing in the shop: their result is shown to
+    them and written nowhere, not even to the shop log."""
+    return who is not None and (who.may(Right.REFUNDS) or who.may(Right.GATEWAYS))
+
+
+def record_test(desk: Desk, name: str, report: ConnectionReport) -> bool:
+    """Record ``report`` as account ``name``'s last test (its time, result and message); False,
+    with nothing written, for an operator who may not (``records_tests``: a viewer), their
+    rights as stored now."""
+    if not records_tests(desk.current_operator()):
+        return False
     with desk.atomic():
         GatewayAccount.update(last_test_at=to_epoch(desk.now()), last_test_ok=report.ok,
                               last_test_message=report.message_zh,
                               last_test_message_en=report.message_en).where(GatewayAccount.name == name).execute()
+    return True
 
 
 def ensure_builtin_accounts(desk: Desk) -> None:

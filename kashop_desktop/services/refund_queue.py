@@ -58,7 +58,7 @@ from ..gateways.base import (
 )
 from ..store.models import Order, Refund
 from .changes import Changes
-from .common import SYSTEM, add_events, event_row
+from .common import OWNER, SYSTEM, add_events, event_row
 from .desk import Desk
 from .gateways import GatewayClients, RunDb
 from .refund_guard import why_not_sendable
@@ -107,6 +107,9 @@ class QueueReport:
     #: Refunds asked for by id that were not picked, with their state (final, waiting for a
     #: confirmation, or no such refund: ``""``).
     not_picked: dict[int, str] = field(default_factory=dict)
+    #: A person asked for this run (立即发送, ``refunds send``): each send's ``refund_sent`` entry
+    #: names them as its source (店主); the queue's own run is recorded as 系统.
+    by_hand: bool = False
 
 
 #: A refund marked ``sending`` this recently is taken to be in flight in another process (the
@@ -118,6 +121,11 @@ SENDING_LEASE_S = 60
 #: its approval made, or the order's refunds would exceed what was paid.
 UNAPPROVED_AMOUNT = "unapproved_amount"
 
+#: The order timeline's entry for each send to the gateway (committed before the call goes out):
+#: source 店主 with the operator who pressed 立即发送 (or ran ``refunds send``), or 系统 for the
+#: queue's own run (whoever was signed in is still recorded as the operator).
+SENT_ACTION = "refund_sent"
+AUTO_NOTE = "退款队列自动发送 / sent by the refund queue by itself"
 
 
 class RefundQueue(GatewayClients):
@@ -133,10 +141,11 @@ class RefundQueue(GatewayClients):
         default when ``refund_ids`` or ``force`` is given), which needs the refunds right
         (PermissionRefused); the window's periodic run sends what was approved, whoever is
         signed in."""
-        if (refund_ids is not None or force) if by_hand is None else by_hand:
+        manual = (refund_ids is not None or force) if by_hand is None else by_hand
+        if manual:
             await self.run_db(self.desk.require, Right.REFUNDS)
         jobs: list[RefundJob] = await self.run_db(self._due, limit, refund_ids, force)
-        report = QueueReport()
+        report = QueueReport(by_hand=manual)
         if refund_ids is not None:
             jobs = await self.run_db(self._leave_in_flight, jobs, refund_ids, report)
         report.picked = len(jobs)
@@ -193,10 +202,12 @@ class RefundQueue(GatewayClients):
                 report.not_picked[rid] = ref.state if ref is not None else ""
         return [job for job in jobs if job.id not in report.elsewhere]
 
-    def _mark_sending(self, job: RefundJob) -> bool | tuple[str, str]:
-        """Commit 'sending' before the call; False if someone else got there first; (zh, en) when
-        the send is refused (``refund_guard``: not the amount its approval made, or more than was
-        paid), the refund then waiting for the owner with that reason."""
+    def _mark_sending(self, job: RefundJob, by_hand: bool = False) -> bool | tuple[str, str]:
+        """Commit 'sending' before the call, with the order timeline's ``refund_sent`` entry
+        (who sent it: ``by_hand`` 店主 and the operator signed in, else 系统, the queue by
+        itself); False if someone else got there first; (zh, en) when the send is refused
+        (``refund_guard``: not the amount its approval made, or more than was paid), the refund
+        then waiting for the owner with that reason."""
         now = to_epoch(self.desk.now())
         with self.desk.atomic():
             refusal = why_not_sendable(self.desk.db.connection(), job.id)
@@ -208,6 +219,11 @@ class RefundQueue(GatewayClients):
                                      first_sent_at=fn.COALESCE(Refund.first_sent_at, now),
                                      next_attempt_at=now + backoff_seconds(job.attempts + 1))
                        .where((Refund.id == job.id) & (Refund.state == job.state)).execute())
+            if updated:
+                add_events([event_row(job.order_id, self.desk.now(), OWNER if by_hand else SYSTEM, SENT_ACTION,
+                                      "" if by_hand else AUTO_NOTE,
+                                      data={"refund_no": job.refund_no, "amount_fen": job.amount_fen,
+                                            "attempt": job.attempts + 1, "by_hand": by_hand})])
         return bool(updated)
 
     def _refuse_send(self, job: RefundJob, refusal: tuple[str, str]) -> bool:
@@ -328,7 +344,7 @@ class RefundQueue(GatewayClients):
         await self._send(adapter, job, report)
 
     async def _send(self, adapter: Any, job: RefundJob, report: QueueReport) -> None:
-        claimed = await self.run_db(self._mark_sending, job)
+        claimed = await self.run_db(self._mark_sending, job, report.by_hand)
         if isinstance(claimed, tuple):  # refused: nothing sent, the owner is asked
             report.not_sent.setdefault(claimed, []).append(job.id)
             report.security_warnings += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -27,6 +27,7 @@ from ..domain.states import OrderStatus
 from ..store import queries, search
 from ..store.models import CancelRequest, GatewayAccount, Order, OrderEvent, Refund
 from ..store.queries import HELD, REFUNDING, OrderFilter
+from . import refund_timeline
 from .buyers import BuyerInfo, buyer_info_by_id, held_reason
 from .codekeys import token_hint
 from .common import facts, get_order, not_found
@@ -140,6 +141,10 @@ class RefundView:
     checks: int = 0
     resolved_how: str = ""
     operator: str = ""  # who approved it (schema 14)
+    #: Who sent it to the gateway last (its timeline's ``refund_sent`` entry): the operator signed
+    #: in, and whether a person asked (False: the queue by itself); "" and None when never sent.
+    sent_by: str = ""
+    sent_by_hand: bool | None = None
 
     @property
     def state_zh(self) -> str:
@@ -464,8 +469,9 @@ def _detail(order: Order, now: datetime, schedule: HolidaySchedule) -> OrderDeta
         from_epoch(order.completed_at), from_epoch(order.cancelled_at), order.code_used, order.card_code, events,
         [_request_view(r, order, now, schedule) for r in CancelRequest.select().where(CancelRequest.order == order.id)
          .order_by(CancelRequest.id)],
-        [_refund_view(r, order.order_no, accounts, schedule) for r in Refund.select().where(Refund.order == order.id)
-         .order_by(Refund.id)],
+        _senders_added(OrderEvent._meta.database.connection(), [
+            _refund_view(r, order.order_no, accounts, schedule) for r in Refund.select().where(Refund.order == order.id)
+            .order_by(Refund.id)]),
         order.refund_pending_fen, facts(order, _refund_sums_of(order)).refundable_fen, order.paid_fen,
         *_hold(order), buyer_info_by_id(order.buyer_ref_id),
     )
@@ -504,11 +510,22 @@ def request_view(desk: Desk, request_id: int) -> RequestView:
 
 def list_refunds(desk: Desk, state: str | None = None, limit: int = 1000) -> list[RefundView]:
     accounts = _accounts()
-    query = Refund.select(Refund, Order.order_no).join(Order)
+    query = Refund.select(Refund, Order.id, Order.order_no).join(Order)  # Order.id: the view's order_id
     if state:
         query = query.where(Refund.state == state)
     query = query.order_by(Refund.id.desc()).limit(limit)
-    return [_refund_view(r, r.order.order_no, accounts, desk.holidays()) for r in query]
+    return _with_senders(desk, [_refund_view(r, r.order.order_no, accounts, desk.holidays()) for r in query])
+
+
+def _with_senders(desk: Desk, refunds: list[RefundView]) -> list[RefundView]:
+    """``refunds`` with who sent each one last (``refund_timeline.senders``)."""
+    return _senders_added(desk.db.connection(), refunds)
+
+
+def _senders_added(con: Any, refunds: list[RefundView]) -> list[RefundView]:
+    sent = refund_timeline.senders(con, {v.order_id for v in refunds})
+    return [replace(v, sent_by=s.operator, sent_by_hand=s.by_hand) if (s := sent.get(v.refund_no)) else v
+            for v in refunds]
 
 
 def refund_counts(desk: Desk) -> dict[str, int]:
@@ -531,4 +548,5 @@ def refund_view(desk: Desk, refund_id: int) -> RefundView:
     ref = Refund.get_or_none(Refund.id == refund_id)
     if ref is None:
         raise not_found("refund", refund_id)
-    return _refund_view(ref, Order.get_by_id(ref.order_id).order_no, _accounts(), desk.holidays())
+    return _with_senders(desk, [_refund_view(ref, Order.get_by_id(ref.order_id).order_no, _accounts(),
+                                             desk.holidays())])[0]

@@ -1121,8 +1121,16 @@ Please attach this file when you contact support.</translation>
         <translation>Not tested</translation>
     </message>
     <message>
+        <source>只读操作员可以测试连接，结果只给你看，不会保存到“上次测试”</source>
+        <translation>A viewer may test the connection: the result is shown to you and not saved as the last test</translation>
+    </message>
+    <message>
         <source>正在测试 {name}…</source>
         <translation>Testing {name}…</translation>
+    </message>
+    <message>
+        <source>（只读操作员的测试结果不保存，“上次测试”没有改动）</source>
+        <translation> (a viewer&apos;s test result is not saved: the last test is unchanged)</translation>
     </message>
     <message>
         <source>{name}：连接正常。{message}</source>
@@ -1755,6 +1763,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>退款发送中</source>
         <translation>Refund sending</translation>
+    </message>
+    <message>
+        <source>发出退款</source>
+        <translation>Refund sent</translation>
     </message>
     <message>
         <source>退款待人工处理</source>
@@ -3681,8 +3693,16 @@ Not available: {why}</translation>
         <translation>Tries</translation>
     </message>
     <message>
+        <source>发送人</source>
+        <translation>Sent by</translation>
+    </message>
+    <message>
         <source>最近错误</source>
         <translation>Last error</translation>
+    </message>
+    <message>
+        <source>自动</source>
+        <translation>Auto</translation>
     </message>
     <message>
         <source>批准人</source>
@@ -3699,6 +3719,18 @@ Not available: {why}</translation>
     <message>
         <source>无网关（手工退款）</source>
         <translation>No gateway (refund by hand)</translation>
+    </message>
+    <message>
+        <source>最近一次由 {name} 手动发送（立即发送或命令行）</source>
+        <translation>Last sent by hand by {name} (Send now or the command line)</translation>
+    </message>
+    <message>
+        <source>最近一次由退款队列自动发送（当时登录的是 {name}）</source>
+        <translation>Last sent by the refund queue by itself ({name} was signed in)</translation>
+    </message>
+    <message>
+        <source>最近一次由退款队列自动发送（当时无人登录）</source>
+        <translation>Last sent by the refund queue by itself (nobody was signed in)</translation>
     </message>
     <message>
         <source>{state}（待确认）</source>

@@ -92,7 +92,7 @@ def test_switching_the_language_needs_no_restart(qtbot: Any, demo_desk: Desk, tm
     import asyncio
 
     from kashop_desktop.gui.i18n import remove_translators, switch_language, ui_lang
-    from kashop_desktop.gui.main_window import PAGE_KEYS, MainWindow
+    from kashop_desktop.gui.main_window import FIRST_RUN_SIZE, PAGE_KEYS, MainWindow
     from kashop_desktop.gui.qt import QApplication, QSettings
     from tests.gui.test_dialogs import desk_context, qasync_loop
 
@@ -105,8 +105,8 @@ def test_switching_the_language_needs_no_restart(qtbot: Any, demo_desk: Desk, tm
         window = MainWindow(ctx, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
         qtbot.addWidget(window)
         window.persist_layout = False
-        window.resize(1366, 768)  # a common screen: each tab, 全部 too, has room for its count
-        window.show()
+        window.show()  # a first run's size on the desktop screen (tests/offscreen_screens.json)
+        assert (window.width(), window.height()) == FIRST_RUN_SIZE  # room for each tab's count, 全部's too
         page = window.orders_page
         page.select_row(3)
         chosen = page.current_row().id

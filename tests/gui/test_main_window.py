@@ -88,8 +88,7 @@ def test_geometry_splitter_and_columns_are_remembered(qtbot: Any, ctx: Any, sett
     first = make_window(qtbot, ctx, settings)
     first.show()
     qtbot.waitExposed(first)
-    # The offscreen screen is 800x800: a restored geometry is kept inside it.
-    first.resize(795, 555)  # not the 1400x860 default; Qt may widen it to the window's minimum
+    first.resize(1195, 755)  # not the 1400x860 default
     first.splitter.setSizes([first.nav.minimumWidth() + 40, 700])
     first.orders_page.view.setColumnWidth(1, 177)  # 下单时间: the owner may widen a fixed column
     size, nav_width = (first.width(), first.height()), first.splitter.sizes()[0]
@@ -104,9 +103,14 @@ def test_geometry_splitter_and_columns_are_remembered(qtbot: Any, ctx: Any, sett
 
 def test_a_fresh_settings_file_gives_a_window_that_fits_the_screen(qtbot: Any, ctx: Any, settings: Any) -> None:
     from kashop_desktop.gui.main_window import FIRST_RUN_SIZE, FRAME_ALLOWANCE
+    from kashop_desktop.gui.qt import QGuiApplication
 
     window = make_window(qtbot, ctx, settings)
-    room = window.screen().availableGeometry()  # 800x800 offscreen: smaller than 1400x860
+    assert (window.width(), window.height()) == FIRST_RUN_SIZE  # the desktop screen has room for it
+    laptop = next(s for s in QGuiApplication.screens() if s.name() == "laptop")  # tests/offscreen_screens.json
+    window.setScreen(laptop)
+    window.first_run_size()
+    room = laptop.availableGeometry()  # 1024x640: smaller than 1400x860
     wanted = (min(FIRST_RUN_SIZE[0], room.width() - FRAME_ALLOWANCE[0]),
               min(FIRST_RUN_SIZE[1], room.height() - FRAME_ALLOWANCE[1]))
     assert (window.width(), window.height()) == wanted != FIRST_RUN_SIZE

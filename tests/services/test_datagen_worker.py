@@ -104,8 +104,10 @@ def test_each_kind_of_entry_is_hashed_as_the_log_encodes_it() -> None:
 
     for template, (_, actor, action, before, after, _) in zip(datagen_worker._CANONICAL, datagen_worker.EVENT_PASSES,
                                                               strict=True):
-        values = (12, 11, 7, 1_700_000_000, actor, "", action, "", before, after, "{}")
-        assert template % (12, 11, 7, 1_700_000_000) == canonical(values)
+        data = '{"amount_fen": 6800}' if action == "created" else "{}"  # the amount check compares
+        values = (12, 11, 7, 1_700_000_000, actor, "", action, "", before, after, data)
+        filled = (12, 11, 7, 1_700_000_000, 6800) if action == "created" else (12, 11, 7, 1_700_000_000)
+        assert template % filled == canonical(values)
 
 
 def test_sealing_many_codes_seals_each_as_one_at_a_time_does(desk: Desk) -> None:

@@ -14,7 +14,7 @@ from ...domain.money import format_yuan, parse_yuan
 from ...domain.roles import Identity, Role
 from ...services import operators
 from ..context import DeskContext
-from ..qt import QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from ..qt import QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, Qt, QVBoxLayout, QWidget
 from .base import OpDialog, pick
 
 
@@ -252,6 +252,7 @@ class EditOperatorDialog(OpDialog):
         form.addRow("", self.hint)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addStretch(1)  # height a longer message left behind stays here, not between the rows
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(460)
@@ -261,15 +262,59 @@ class EditOperatorDialog(OpDialog):
     def chosen_role(self) -> Role:
         return Role.of(str(self.role.currentData()))
 
+    def hints(self) -> dict[Role, str]:
+        return {
+            Role.OWNER: self.tr("店主可以做所有事，不受审批额度限制。"),
+            Role.CLERK: self.tr("店员在一个订单上批准的退款合计不超过额度（拆成几笔也合计）；不限制则任意金额。"),
+            Role.VIEWER: self.tr("只读：只能查看，不能做任何改动。"),
+        }
+
     def refresh(self) -> None:
         clerk = self.chosen_role() is Role.CLERK
         self.limited.setEnabled(clerk)
         self.limit.setEnabled(clerk and self.limited.isChecked())
-        self.hint.setText({
-            Role.OWNER: self.tr("店主可以做所有事，不受审批额度限制。"),
-            Role.CLERK: self.tr("店员在一个订单上批准的退款合计不超过额度（拆成几笔也合计）；不限制则任意金额。"),
-            Role.VIEWER: self.tr("只读：只能查看，不能做任何改动。"),
-        }[self.chosen_role()])
+        self.hint.setText(self.hints()[self.chosen_role()])
+
+    # ---- a steady height: the buttons stay where they are while the owner edits ----------------
+    def showEvent(self, event: Any) -> None:
+        # The first fit sees the message's one line ("没有改动"): that line stays reserved, shown or not.
+        self.reserve_hint()
+        super().showEvent(event)
+        if self.message.isVisible():
+            self.message.setMinimumHeight(self.message.height())
+        policy = self.message.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.message.setSizePolicy(policy)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.reserve_hint()
+
+    def reserve_hint(self) -> None:
+        """The hint as tall as the tallest of the three roles' hints at its width: choosing
+        another role does not move the message and the buttons."""
+        width = self.hint.contentsRect().width() or self.width() - 40
+        metrics = self.hint.fontMetrics()
+        flags = int(Qt.TextFlag.TextWordWrap)
+        tallest = max(metrics.boundingRect(0, 0, max(1, width), 10_000, flags, text).height()
+                      for text in self.hints().values())
+        if tallest != self.hint.minimumHeight():
+            self.hint.setMinimumHeight(tallest)
+
+    def fit_height(self, shrink: bool = False) -> None:
+        """As the other dialogs on the first show; afterwards only grow (a message longer than its
+        reserved line grows the dialog once), never shrink back: the buttons do not jump."""
+        if not self.fitted:
+            super().fit_height(shrink)
+            return
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() \
+            else layout.totalSizeHint().height()
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def problem(self) -> str | None:
         if self.chosen_role() is Role.CLERK and self.limited.isChecked():

@@ -134,6 +134,8 @@ class GatewaysPage(QWidget):
         for button in (self.add_button, self.edit_button):
             button.setToolTip(refused or "")
         self.test_button.setEnabled(has and not self.testing)
+        self.test_button.setToolTip("" if gateway_service.records_tests(self.ctx.desk.operator) else self.tr(
+            "只读操作员可以测试连接，结果只给你看，不会保存到“上次测试”"))
 
     # ---- actions -----------------------------------------------------------------------------
     async def unlock_secrets(self) -> bool:
@@ -167,25 +169,28 @@ class GatewaysPage(QWidget):
         self.result.show_message(self.tr("正在测试 {name}…").format(name=account.name), "info")
         try:
             report = await gateway_service.probe_account(self.ctx.desk, account.name)
-            await self.ctx.run(gateway_service.record_test, self.ctx.desk, account.name, report)
+            recorded = await self.ctx.run(gateway_service.record_test, self.ctx.desk, account.name, report)
         except DomainError as exc:
             self.result.show_message(error_text(exc))
             return None
         finally:
             self.testing = False
             self.update_actions()
-        self.show_test(account.name, report)
+        self.show_test(account.name, report, recorded=recorded)
         self.reload()
         return report
 
-    def show_test(self, name: str, report: Any) -> None:
+    def show_test(self, name: str, report: Any, *, recorded: bool = True) -> None:
         text = pick(report.message_zh, report.message_en)
+        # A viewer's test changes nothing in the shop: the result is theirs to read, 上次测试 stays.
+        kept = "" if recorded else self.tr("（只读操作员的测试结果不保存，“上次测试”没有改动）")
         if report.ok:
-            self.result.show_message(self.tr("{name}：连接正常。{message}").format(name=name, message=text), "ok")
+            self.result.show_message(self.tr("{name}：连接正常。{message}").format(name=name, message=text) + kept,
+                                     "ok")
             return
         detail = self.tr("（{detail}）").format(detail=report.detail) if report.detail else ""
         self.result.show_message(self.tr("{name}：连接失败。{message}{detail}").format(
-            name=name, message=text, detail=detail))
+            name=name, message=text, detail=detail) + kept)
 
 
 class GatewayAccountDialog(OpDialog):

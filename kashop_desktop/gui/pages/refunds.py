@@ -50,9 +50,9 @@ OBJECT_ROLE = Qt.ItemDataRole.UserRole
 STATES = tuple(s.value for s in REFUND_STATES_SHOWN)  # needs the owner first
 WARNING_STATES = ("failed", "unknown", "needs_owner")
 MIN_ERROR_WIDTH = 60  # px: 最近错误 keeps at least this much
-MIN_REFUND_NO_WIDTH = 110  # px: the start and end of a refund no
-(COL_REFUND_NO, COL_ORDER, COL_AMOUNT, COL_FEE, COL_GATEWAY, COL_STATE, COL_OPERATOR, COL_ATTEMPTS, COL_ERROR,
- COL_ETA) = range(10)
+MIN_REFUND_NO_WIDTH = 86  # px: the start and end of a refund no (its tooltip has it whole)
+(COL_REFUND_NO, COL_ORDER, COL_AMOUNT, COL_FEE, COL_GATEWAY, COL_STATE, COL_OPERATOR, COL_SENDER, COL_ATTEMPTS,
+ COL_ERROR, COL_ETA) = range(11)
 
 
 def state_label(state: str) -> str:
@@ -74,8 +74,8 @@ class RefundsModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[views.RefundView] = []
         self.headers = [self.tr("退款单号"), self.tr("订单号"), self.tr("实退金额"), self.tr("手续费"),
-                        self.tr("网关"), self.tr("状态"), self.tr("批准人"), self.tr("尝试次数"), self.tr("最近错误"),
-                        self.tr("预计到账")]
+                        self.tr("网关"), self.tr("状态"), self.tr("批准人"), self.tr("发送人"), self.tr("尝试次数"),
+                        self.tr("最近错误"), self.tr("预计到账")]
 
     def set_rows(self, rows: list[views.RefundView]) -> None:
         self.beginResetModel()
@@ -108,6 +108,8 @@ class RefundsModel(QAbstractTableModel):
             return refund.refund_no
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_OPERATOR:
             return self.tr("批准这笔退款的操作员（规则自动通过时为当时登录的操作员）") if refund.operator else None
+        if role == Qt.ItemDataRole.ToolTipRole and column == COL_SENDER:
+            return self.sender_tip(refund)
         if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATE and (
                 refund.security_warning or refund.state in WARNING_STATES):
             return QBrush(self.WARNING)
@@ -121,9 +123,25 @@ class RefundsModel(QAbstractTableModel):
         if column == COL_GATEWAY:
             return refund.gateway or self.tr("无网关（手工退款）")
         values = (refund.refund_no, refund.order_no, yuan(refund.amount_fen), yuan(refund.fee_fen), "", "",
-                  refund.operator or "—", str(refund.attempts), refund.last_error.splitlines()[0] if refund.last_error else "",
-                  eta_text(refund))
+                  refund.operator or "—", self.sender_text(refund), str(refund.attempts),
+                  refund.last_error.splitlines()[0] if refund.last_error else "", eta_text(refund))
         return values[column]
+
+    def sender_text(self, refund: views.RefundView) -> str:
+        """Who sent it last: the operator who pressed 立即发送 (or ran ``refunds send``), 自动 for
+        the queue's own run, — when it was never sent."""
+        if refund.sent_by_hand is None:
+            return "—"
+        return (refund.sent_by or "—") if refund.sent_by_hand else self.tr("自动")  # the tooltip says more
+
+    def sender_tip(self, refund: views.RefundView) -> str | None:
+        if refund.sent_by_hand is None:
+            return None
+        if refund.sent_by_hand:
+            return self.tr("最近一次由 {name} 手动发送（立即发送或命令行）").format(name=refund.sent_by or "—")
+        if refund.sent_by:
+            return self.tr("最近一次由退款队列自动发送（当时登录的是 {name}）").format(name=refund.sent_by)
+        return self.tr("最近一次由退款队列自动发送（当时无人登录）")
 
     def state_text(self, refund: views.RefundView) -> str:
         text = state_label(refund.state)

@@ -53,8 +53,10 @@ _BUYER_SQL = ("INSERT INTO buyer (contact, flagged, note, orders_count, cancel_c
               "VALUES (?, 0, '', 0, 0) ON CONFLICT DO NOTHING")
 _IMPORTED_EVENTS_SQL = (
     "INSERT INTO order_event (order_id, at, actor, operator, action, note, before_status, after_status, data) "
-    # The amount each order was imported with, for check and the refund send (services.state_check).
-    "SELECT id, ?, ?, ?, 'imported', '', NULL, status, '{\"amount_fen\":' || COALESCE(paid_fen, 0) || '}' FROM orders "
+    # The amount each order was imported with and what the older system had refunded of it (fen),
+    # for check and the refund send (services.state_check).
+    "SELECT id, ?, ?, ?, 'imported', '', NULL, status, '{\"amount_fen\":' || COALESCE(paid_fen, 0) || "
+    "',\"refunded_fen\":' || refunded_fen || '}' FROM orders "
     "WHERE id > ? ORDER BY id")
 _UPDATE_SQL = (
     "UPDATE orders SET status = ?, paid_at = COALESCE(paid_at, ?), delivered_at = COALESCE(delivered_at, ?), "
