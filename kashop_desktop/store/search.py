@@ -382,12 +382,12 @@ def _planned(db: SqliteDatabase, con: sqlite3.Connection, q: str, kind: str, cap
     if sum(matches.values()) <= cap:
         ids = sorted({i for ids in found.values() for i in ids})
         return Resolution(q, kind, matches, ids, cap, matched=Matched(con, ids))
-    if dialect.on_server(db):
-        test, test_params = pg_search.row_test(probes, [_like(f) for f in _buyer_forms(q)])
-    else:
-        test, test_params = _row_test(db, q, kind)
     dated_trades = _trade_window(con, q, cap, found) if q.isdigit() and matches.get("trade_no", 0) > cap else None
     window, outside = dated_trades if dated_trades is not None else (None, [])
+    if dialect.on_server(db) and window is None:  # the server's planner chooses (store.pg_search)
+        test, test_params = pg_search.row_test(probes, [_like(f) for f in _buyer_forms(q)])
+    else:  # a per-row test on the walk (inside a date window: its matches are dense there)
+        test, test_params = _row_test(db, q, kind)
     return Resolution(q, kind, matches, None, cap, test, test_params, window=window, outside=outside)
 
 
