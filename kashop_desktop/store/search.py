@@ -52,6 +52,12 @@ The crossing point: a selective plan costs one lookup per match, a walk about
 ``page * total / matches`` rows, so the cap is ``sqrt(page * total)``: ~14,000 at a million
 orders, ~4,500 at 100,000.
 
+On a PostgreSQL server the same plans are chosen with the server's costs (``store.pg_search``):
+its trigram index cannot read a capped list of ids as FTS5 does, so a buyer field the planner
+expects many matches of is not probed (it counts as more than the cap), and an unselective
+search's row test is written so the server's planner chooses per tab between the walk and an
+intersection of the indexes' bitmaps.
+
 Resolutions are cached per connection until the data changes (``PRAGMA data_version`` for other
 connections' commits, ``total_changes`` for this one's), so paging, counting and jumping within
 one search resolve it once.
