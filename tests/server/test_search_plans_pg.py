@@ -16,7 +16,7 @@ from kashop_desktop.domain.clock import SHOP_TZ, to_epoch
 from kashop_desktop.services import views
 from kashop_desktop.services.bulk import insert_orders
 from kashop_desktop.services.desk import Desk
-from kashop_desktop.store import dated, pg_search, queries, search
+from kashop_desktop.store import dated, dialect, pg_search, queries, search, server
 from kashop_desktop.store.queries import OrderFilter
 from tests.pgserver import PrivateCluster
 from tests.services.helpers import product
@@ -180,3 +180,28 @@ def test_every_plan_finds_what_a_plain_evaluation_finds(shop: Desk, text: str) -
         expected = [r[0] for r in shop.db.execute_sql(
             f"SELECT id FROM orders WHERE {where} ORDER BY created_at DESC, id DESC LIMIT 60", params)]
         assert [r.id for r in views.order_page(shop, flt, 60)] == expected, (text, status)
+
+
+def test_desk_connections_plan_each_statement_for_its_values(shop: Desk, pg_cluster: PrivateCluster) -> None:
+    """A generic plan (psycopg prepares a statement run five times) would serve every tab and
+    prefix with one plan; JIT compiling costs a look more than it saves."""
+    assert shop.db.execute_sql("SHOW plan_cache_mode").fetchone()[0] == "force_custom_plan"
+    assert shop.db.execute_sql("SHOW jit").fetchone()[0] == "off"
+    url = pg_cluster.url() + "?options=-c%20work_mem%3D8MB"  # the URL's own options are kept
+    db = server.ServerDatabase(url)  # not bound to the models: the shop's desk stays theirs
+    db.connect()
+    try:
+        assert db.execute_sql("SHOW work_mem").fetchone()[0] == "8MB"
+        assert db.execute_sql("SHOW plan_cache_mode").fetchone()[0] == "force_custom_plan"
+    finally:
+        db.close()
+
+
+def test_a_look_reads_the_change_mark_once(shop: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its page, count and matches each resolve the search; on a server each reading of the
+    store's change mark is a round trip."""
+    calls = []
+    real = dialect.change_mark
+    monkeypatch.setattr(dialect, "change_mark", lambda con: calls.append(1) or real(con))
+    look = views.first_look(shop, OrderFilter(search=REGULAR), 200, lambda: False)
+    assert look.count == ORDERS // 1000 and len(calls) == 1
