@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -379,6 +380,54 @@ class Interrupted(Exception):
     """A read stopped part-way because the caller no longer wanted it."""
 
 
+#: Seconds between two looks at ``cancelled`` while a server runs a read (``interruptible``).
+CANCEL_POLL_S = 0.01
+
+
+def _interruptible_on_server(db: Any, cancelled: Callable[[], bool], fn: Callable[..., Any], *args: Any) -> Any:
+    """``interruptible`` on a server store: a watcher thread looks at ``cancelled`` every
+    ``CANCEL_POLL_S`` while ``fn`` runs and asks the server to cancel the running statement
+    (libpq's cancel request; PostgreSQL 15 manual, "Canceling Requests in Progress"). A
+    superseded count of a million orders (0.4-1.3 s) held the database worker, and the next
+    look waited behind it. The cancel request has been delivered when the watcher ends, and a
+    server ignores one that finds it idle, so it cannot stop a later statement."""
+    if cancelled():
+        raise Interrupted
+    connection = db.connection().conn
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(CANCEL_POLL_S):
+            if cancelled():
+                connection.cancel_safe(timeout=5)
+                return
+
+    watcher = threading.Thread(target=watch, name="kashop-read-cancel", daemon=True)
+    watcher.start()
+    try:
+        return fn(*args)
+    except Exception as exc:
+        if cancelled() and _was_cancelled(exc):
+            raise Interrupted from exc
+        raise
+    finally:
+        done.set()
+        watcher.join()
+
+
+def _was_cancelled(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) is the server's "canceling statement" (57014)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if getattr(current, "sqlstate", None) == "57014":
+            return True
+        nested: Any = current.args[0] if current.args else None
+        current = nested if isinstance(nested, BaseException) else (current.__cause__ or current.__context__)
+    return False
+
+
 #: SQLite virtual-machine steps between two looks at ``cancelled`` (~10 ms of work). Each look
 #: is a Python call, so it takes the interpreter lock from the window's thread: at 5,000 steps
 #: (~1 ms) a count running behind a search's first page made the page's paint wait its turn a
@@ -392,10 +441,8 @@ def interruptible(db: SqliteDatabase, cancelled: Callable[[], bool], fn: Callabl
     millisecond once ``cancelled()`` is true: SQLite's progress handler aborts the running
     statement, and ``Interrupted`` is raised. The handler is set only for this call, so writes
     on the same connection are never cut short."""
-    if on_server(db):  # a server read is not cut short here; the caller drops its result instead
-        if cancelled():
-            raise Interrupted
-        return fn(*args)
+    if on_server(db):
+        return _interruptible_on_server(db, cancelled, fn, *args)
     con = db.connection()
     con.set_progress_handler(lambda: 1 if cancelled() else 0, PROGRESS_STEPS)
     try:

@@ -6,6 +6,7 @@ Speed itself is measured by ``benchmarks/bench_search_pg.py``, not here."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -205,3 +206,20 @@ def test_a_look_reads_the_change_mark_once(shop: Desk, monkeypatch: pytest.Monke
     monkeypatch.setattr(dialect, "change_mark", lambda con: calls.append(1) or real(con))
     look = views.first_look(shop, OrderFilter(search=REGULAR), 200, lambda: False)
     assert look.count == ORDERS // 1000 and len(calls) == 1
+
+
+def test_a_superseded_read_stops_on_the_server(shop: Desk) -> None:
+    """The window's worker runs one read at a time: a count the window no longer wants must
+    stop at once, not hold the next look behind it (a count of a million orders: 0.4-1.3 s)."""
+    asked = []
+
+    def cancelled() -> bool:  # wanted when it starts, superseded from the watcher's first look on
+        asked.append(1)
+        return len(asked) > 1
+
+    started = time.monotonic()
+    with pytest.raises(queries.Interrupted):
+        queries.interruptible(shop.db, cancelled, lambda: shop.db.execute_sql("SELECT pg_sleep(30)").fetchall())
+    assert time.monotonic() - started < 10
+    assert views.count_orders(shop, OrderFilter(search=REGULAR)) == ORDERS // 1000  # the connection goes on
+    assert queries.interruptible(shop.db, lambda: False, views.status_counts, shop)["all"] == ORDERS
