@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from array import array
 from collections.abc import Callable, Sequence
@@ -28,6 +29,8 @@ from peewee import SqliteDatabase
 from . import schema9, search, selection
 from .dialect import id_list, on_server, orders_of_ids
 from .search import classify_search
+
+log = logging.getLogger(__name__)
 
 REFUNDING = "refunding"  # pseudo-status: orders with a refund still in flight
 HELD = "held"  # pseudo-status: orders held for the owner's review (a blocked buyer's), schema 5
@@ -384,26 +387,75 @@ class Interrupted(Exception):
 CANCEL_POLL_S = 0.01
 
 
+class _Watched:
+    """One read on a server: its connection and whether it is still wanted."""
+
+    def __init__(self, cancelled: Callable[[], bool], connection: Any) -> None:
+        self.cancelled = cancelled
+        self.connection = connection
+        self.lock = threading.Lock()  # held while the read is cancelled, and when it ends
+        self.running = True
+
+
+class _Canceller:
+    """One thread for every server read ``interruptible`` runs: while any runs, it looks at
+    each one's ``cancelled`` every ``CANCEL_POLL_S`` and sends libpq's cancel request for those
+    no longer wanted (PostgreSQL 15 manual, "Canceling Requests in Progress"). One long-lived
+    thread, not one per read: starting a thread waits for it to run, which under load costs a
+    look milliseconds."""
+
+    def __init__(self) -> None:
+        self._reads: set[_Watched] = set()
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, cancelled: Callable[[], bool], connection: Any) -> _Watched:
+        read = _Watched(cancelled, connection)
+        with self._changed:
+            self._reads.add(read)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="kashop-read-cancel", daemon=True)
+                self._thread.start()
+            self._changed.notify()
+        return read
+
+    def done(self, read: _Watched) -> None:
+        """The read has ended; returns once a cancel request sent for it has been delivered (the
+        server ignores one that finds it idle, so none can stop a later statement)."""
+        with read.lock:
+            read.running = False
+        with self._changed:
+            self._reads.discard(read)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while not self._reads:
+                    self._changed.wait()
+                reads = list(self._reads)
+            for read in reads:
+                if read.running and read.cancelled():
+                    with read.lock:
+                        if read.running:
+                            read.running = False
+                            try:
+                                read.connection.cancel_safe(timeout=5)
+                            except Exception as exc:  # the server went away: the read fails by itself
+                                log.warning("could not cancel a read on the server: %s", exc)
+            with self._changed:
+                self._changed.wait(CANCEL_POLL_S)
+
+
+_canceller = _Canceller()
+
+
 def _interruptible_on_server(db: Any, cancelled: Callable[[], bool], fn: Callable[..., Any], *args: Any) -> Any:
-    """``interruptible`` on a server store: a watcher thread looks at ``cancelled`` every
-    ``CANCEL_POLL_S`` while ``fn`` runs and asks the server to cancel the running statement
-    (libpq's cancel request; PostgreSQL 15 manual, "Canceling Requests in Progress"). A
-    superseded count of a million orders (0.4-1.3 s) held the database worker, and the next
-    look waited behind it. The cancel request has been delivered when the watcher ends, and a
-    server ignores one that finds it idle, so it cannot stop a later statement."""
+    """``interruptible`` on a server store: the read is watched (``_Canceller``) and the server
+    asked to cancel its running statement once ``cancelled()`` says so. A superseded count of a
+    million orders (0.4-1.3 s) held the database worker, and the next look waited behind it."""
     if cancelled():
         raise Interrupted
-    connection = db.connection().conn
-    done = threading.Event()
-
-    def watch() -> None:
-        while not done.wait(CANCEL_POLL_S):
-            if cancelled():
-                connection.cancel_safe(timeout=5)
-                return
-
-    watcher = threading.Thread(target=watch, name="kashop-read-cancel", daemon=True)
-    watcher.start()
+    read = _canceller.watch(cancelled, db.connection().conn)
     try:
         return fn(*args)
     except Exception as exc:
@@ -411,8 +463,7 @@ def _interruptible_on_server(db: Any, cancelled: Callable[[], bool], fn: Callabl
             raise Interrupted from exc
         raise
     finally:
-        done.set()
-        watcher.join()
+        _canceller.done(read)
 
 
 def _was_cancelled(exc: BaseException) -> bool:
