@@ -299,8 +299,10 @@ class ServerDatabase(PostgresqlDatabase):
 #: statements are short and their best plan depends on the values: psycopg prepares a statement
 #: run five times, and the server may then plan it once for any values (a generic plan): a
 #: search's page walked the 816,000 orders of 已完成 for a prefix of this year's orders (1.0 s
-#: against 14 ms planned for its values). JIT compiling pays off only for long analytic queries;
-#: a look costs 50-100 ms more when a cost estimate crosses ``jit_above_cost``.
+#: against 14 ms planned for its values). JIT compiling pays off only for long analytic queries:
+#: no statement of the search benchmark crossed ``jit_above_cost`` (parallel plans keep even a
+#: count of a million orders under it), and with JIT off none of the desk's short reads can pay
+#: a compile (tens of milliseconds) should an estimate cross it.
 SESSION_SETTINGS = "-c plan_cache_mode=force_custom_plan -c jit=off"
 
 
