@@ -42,6 +42,9 @@ SEARCH_INDEXES = (
 #: The buyer probe runs when the planner expects at most this many matching orders: each is a
 #: table row read (~10-30 microseconds from the system's cache), so 2,000 cost up to ~40 ms.
 PROBE_MOST = 2_000
+#: Up to this many matched orders are read with the probes (``queries.WALK_FROM``: a first page
+#: of a search matching no more reads every match).
+PRELOAD_MOST = 2_000
 #: A buyer probe the trigram index cannot narrow (no trigrams in what was typed) runs only on a
 #: table this cheap to scan, in the planner's cost units (a whole scan of 1,000,000 orders
 #: costs ~65,000; 30,000 orders ~2,000).
@@ -78,30 +81,46 @@ def _uses_index(node: dict[str, Any]) -> bool:
 
 
 def run_probes(con: Any, probes: list[tuple[str, str, list[Any]]], cap: int,
-               counted: dict[str, int] | None = None) -> tuple[dict[str, list[int]], dict[str, int]]:
+               counted: dict[str, int] | None = None,
+               ) -> tuple[dict[str, list[int]], dict[str, int], list[Any] | None]:
     """Each probe's ids (at most ``cap + 1``) and how many it matched (capped at ``cap + 1``),
     every probe in one statement: one round trip. A field in ``counted`` has only its first
     ``counted[field]`` ids read, and is counted on its index alone (an index-only scan of the
-    order-no index reads ~14,000 entries in ~3 ms where fetching their ids read as many rows)."""
+    order-no index reads ~14,000 entries in ~3 ms where fetching their ids read as many rows).
+    Without one, when the fields matched ``PRELOAD_MOST`` orders or fewer in all, those orders'
+    (id, created_at, paid_fen, status, product_type) come in the same statement (the third item;
+    else None): a first page reads them all anyway (``store.selection``), and it saves a round
+    trip and a second reading of rows the probes have just read."""
     counted = counted or {}
+    ctes = ", ".join(f"p{i} AS ({sql} LIMIT {counted.get(name, cap + 1)})" for i, (name, sql, _) in enumerate(probes))
+    params = [p for _, _, probe_params in probes for p in probe_params]
     columns: list[str] = []
-    params: list[Any] = []
-    for name, sql, probe_params in probes:
-        columns.append(f"ARRAY(SELECT p.id FROM ({sql} LIMIT {counted.get(name, cap + 1)}) AS p)")
-        params += probe_params
+    for i, (name, sql, probe_params) in enumerate(probes):
+        columns.append(f"ARRAY(SELECT id FROM p{i})")
         if name in counted:
             bare = sql.replace("SELECT id FROM", "SELECT 1 FROM", 1)
             columns.append(f"(SELECT count(*) FROM ({bare} LIMIT {cap + 1}) AS c)")
             params += probe_params
+    preload = bool(probes) and not counted
+    if preload:
+        every = " UNION ALL ".join(f"SELECT id FROM p{i}" for i in range(len(probes)))
+        columns.append("(SELECT json_agg(json_build_array(o.id, o.created_at, o.paid_fen, o.status, o.product_type)) "
+                       f"FROM orders o WHERE o.id IN ({every}) AND (SELECT count(*) FROM ({every}) AS a) <= "
+                       f"{min(cap, PRELOAD_MOST)})")
     if not columns:
-        return {}, {}
-    row = iter(con.execute(f"SELECT {', '.join(columns)}", params).fetchone())
+        return {}, {}, None
+    row = iter(con.execute(f"WITH {ctes} SELECT {', '.join(columns)}", params).fetchone())
     found: dict[str, list[int]] = {}
     sizes: dict[str, int] = {}
     for name, _, _ in probes:
         found[name] = list(next(row))
         sizes[name] = int(next(row)) if name in counted else len(found[name])
-    return found, sizes
+    rows = next(row) if preload else None
+    if isinstance(rows, str):
+        rows = json.loads(rows)
+    if rows is None and preload and sum(sizes.values()) == 0:
+        rows = []  # nothing matched: nothing to read
+    return found, sizes, rows
 
 
 def row_test(probes: list[tuple[str, str, list[Any]]], likes: list[str]) -> tuple[str, list[Any]]:

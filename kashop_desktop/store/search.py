@@ -335,7 +335,7 @@ def resolve(db: SqliteDatabase, text: str) -> Resolution | None:
         if hit is not None and hit[0] == version:
             mine.move_to_end(q)
             return hit[1]
-    resolution = _resolve(db, con, q)
+    resolution = _resolve(db, con, q, version)
     with _cache_lock:
         mine[q] = (version, resolution)
         while len(mine) > _CACHE_SIZE:
@@ -343,9 +343,29 @@ def resolve(db: SqliteDatabase, text: str) -> Resolution | None:
     return resolution
 
 
-def _resolve(db: SqliteDatabase, con: sqlite3.Connection, q: str) -> Resolution:
-    kind = classify_search(q)
+#: Per connection: the cap and the change mark it was read at (``_cap``).
+_caps: dict[int, tuple[Any, tuple[int, int], int]] = {}
+
+
+def _cap(db: SqliteDatabase, con: sqlite3.Connection, version: tuple[int, int]) -> int:
+    """``cap_for``, read again only when the store has changed (one round trip less a search
+    on a server)."""
+    if CAP is not None:
+        return CAP
+    held = _caps.get(id(con))
+    if held is not None and held[0] is con and held[1] == version:
+        return held[2]
     cap = cap_for(db)
+    with _cache_lock:
+        if len(_caps) >= _CONNECTIONS:
+            _caps.clear()
+        _caps[id(con)] = (con, version, cap)
+    return cap
+
+
+def _resolve(db: SqliteDatabase, con: sqlite3.Connection, q: str, version: tuple[int, int]) -> Resolution:
+    kind = classify_search(q)
+    cap = _cap(db, con, version)
     probes = _probes(db, q, kind)
     if dialect.on_server(db):
         return _resolve_on_server(db, con, q, kind, cap, probes)
@@ -362,7 +382,8 @@ def _resolve_on_server(db: SqliteDatabase, con: sqlite3.Connection, q: str, kind
     index, its ids read only as far as the dated plan needs to know it is one."""
     run = [p for p in probes if p[0] != "buyer" or pg_search.buyer_worth_probing(con, p[1], p[2])]
     dated_prefix = dated.window(q.upper()) not in (None, dated.EMPTY)
-    found, sizes = pg_search.run_probes(con, run, cap, {"order_no": WINDOW_FROM + 1} if dated_prefix else None)
+    found, sizes, rows = pg_search.run_probes(con, run, cap,
+                                              {"order_no": WINDOW_FROM + 1} if dated_prefix else None)
     if len(run) < len(probes):
         matches = {**sizes, "buyer": cap + 1}
         test, test_params = pg_search.row_test(probes, [_like(f) for f in _buyer_forms(q)])
@@ -373,13 +394,14 @@ def _resolve_on_server(db: SqliteDatabase, con: sqlite3.Connection, q: str, kind
             return planned
     if len(found["order_no"]) < sizes["order_no"]:  # not dated after all: every id, up to the cap
         found.update(pg_search.run_probes(con, [probes[0]], cap)[0])
-    return _planned(db, con, q, kind, cap, probes, found, dated_tried=True)
+    return _planned(db, con, q, kind, cap, probes, found, dated_tried=True, rows=rows)
 
 
 def _planned(db: SqliteDatabase, con: sqlite3.Connection, q: str, kind: str, cap: int,
              probes: list[tuple[str, str, list[Any]]], found: dict[str, list[int]], *,
-             dated_tried: bool = False) -> Resolution:
-    """The plan from what each field matched (``found``: ids, at most ``cap + 1`` a field)."""
+             dated_tried: bool = False, rows: list[Any] | None = None) -> Resolution:
+    """The plan from what each field matched (``found``: ids, at most ``cap + 1`` a field;
+    ``rows``: the matched orders' list columns when they were read with the probes)."""
     matches = {name: len(ids) for name, ids in found.items()}
     if matches["order_no"] > WINDOW_FROM and not dated_tried:
         planned = _dated(db, con, q, kind, cap, found)
@@ -387,7 +409,7 @@ def _planned(db: SqliteDatabase, con: sqlite3.Connection, q: str, kind: str, cap
             return planned
     if sum(matches.values()) <= cap:
         ids = sorted({i for ids in found.values() for i in ids})
-        return Resolution(q, kind, matches, ids, cap, matched=Matched(con, ids))
+        return Resolution(q, kind, matches, ids, cap, matched=Matched(con, ids, rows))
     dated_trades = _trade_window(con, q, cap, found) if q.isdigit() and matches.get("trade_no", 0) > cap else None
     window, outside = dated_trades if dated_trades is not None else (None, [])
     if dialect.on_server(db) and window is None:  # the server's planner chooses (store.pg_search)
