@@ -1,10 +1,12 @@
 """The window's search on PostgreSQL beside SQLite: the same store, the same fixed terms, the same figures.
 
-    python benchmarks/bench_search_pg.py [DATA_DIR] [--orders N] [--url URL]
+    python benchmarks/bench_search_pg.py [DATA_DIR] [--orders N] [--url URL | --keep DIR]
 
 The SQLite store in DATA_DIR is built as ``bench_store.py`` builds it (realistic orders from
 services.datagen; reused when it holds them already), then moved to a private PostgreSQL 15
-cluster with ``store migrate`` (or into the empty database at --url) and ANALYZEd there. Every
+cluster with ``store migrate`` (or into the empty database at --url) and ANALYZEd there; with
+--keep DIR the cluster lives in DIR and is kept: the next run starts it again and reuses the
+shop it holds (the move takes minutes at a million orders). Every
 term of ``terms.fixed_terms`` (four selectivity classes) is searched in every status tab and
 three date ranges on both stores, as the window's database worker does it
 (``views.first_look``: the first page of 200 rows, the count when cheap, what matched), and the
@@ -15,6 +17,7 @@ average. Status counts and the first page of a status tab are timed likewise.
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -57,18 +60,25 @@ def lists(desk: Desk) -> list[float]:
     return [counts, page]
 
 
-def to_server(data_dir: Path, url: str | None) -> tuple[str, Any]:
-    """The shop moved to ``url`` or to a private cluster started here (returned to be stopped)."""
-    from kashop_desktop.services.store_move import migrate_to_server
+def to_server(data_dir: Path, url: str | None, keep: Path | None) -> tuple[str, Any]:
+    """The shop moved to ``url``, to the cluster kept in ``keep`` (moved there once), or to a
+    private cluster started here (returned to be stopped)."""
+    from kashop_desktop.services.store_move import migrate_to_server, unmark_moved
 
     cluster = None
-    if url is None:
+    if keep is not None:
+        url = kept_cluster(keep)
+        if shop_orders(url) > 0:
+            print(f"reusing the shop in the cluster kept in {keep}")
+            return url, None
+    elif url is None:
         from tests.pgserver import PrivateCluster
 
         cluster = PrivateCluster().start()
         url = cluster.new_database()
     start = time.perf_counter()
     report = migrate_to_server(data_dir, url)
+    unmark_moved(data_dir)  # the file stays a shop: the SQLite figures are read from it
     print(f"store migrate: {report.rows:,} rows in {time.perf_counter() - start:.0f} s, verified")
     desk = Desk.open(data_dir, db_url=url)
     desk.db.execute_sql("ANALYZE")
@@ -76,11 +86,46 @@ def to_server(data_dir: Path, url: str | None) -> tuple[str, Any]:
     return url, cluster
 
 
+def kept_cluster(folder: Path) -> str:
+    """The URL of database ``shop`` in the cluster kept in ``folder`` (made on first use, started
+    when it is not running; it keeps running after the benchmark)."""
+    import subprocess
+
+    from tests.pgserver import PrivateCluster
+
+    cluster = PrivateCluster()
+    shutil.rmtree(cluster.root, ignore_errors=True)
+    cluster.root, cluster.data = folder, folder / "data"
+    port_file = folder / "port"
+    if port_file.exists():
+        cluster.port = int(port_file.read_text())
+    if not cluster.data.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        cluster.start()
+        port_file.write_text(str(cluster.port))
+        cluster.execute("CREATE DATABASE shop")
+    elif subprocess.run([str(cluster.bin / "pg_ctl"), "-D", str(cluster.data), "status"],  # type: ignore[operator]
+                        capture_output=True, user="postgres" if cluster.as_root else None).returncode != 0:
+        cluster.start_server()
+    return cluster.url("shop")
+
+
+def shop_orders(url: str) -> int:
+    """Orders in the shop at ``url`` (0 for an empty database)."""
+    import psycopg
+
+    with psycopg.connect(url) as con:
+        if con.execute("SELECT to_regclass('status_count')").fetchone()[0] is None:
+            return 0
+        return int(con.execute("SELECT COALESCE(SUM(n), 0) FROM status_count").fetchone()[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data_dir", nargs="?")
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--url", help="an empty PostgreSQL database to move the shop into (default: a private cluster)")
+    parser.add_argument("--keep", type=Path, help="a folder to keep the private cluster in, reused by the next run")
     args = parser.parse_args()
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="kashop-bench-"))
     lite = Desk.open(data_dir, file_only=True)
@@ -88,7 +133,7 @@ def main() -> None:
     picked = fixed_terms(lite)
     ranges = date_ranges(lite)
     lite.close()
-    url, cluster = to_server(data_dir, args.url)
+    url, cluster = to_server(data_dir, args.url, args.keep)
     figures = {}
     try:
         for kind, db_url in (("SQLite", None), ("PostgreSQL", url)):

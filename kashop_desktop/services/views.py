@@ -352,13 +352,14 @@ def first_look(desk: Desk, flt: OrderFilter, limit: int, cancelled: Callable[[],
     unselective search or a date range is counted later (``count_orders_cancellable``).
     Raises QueryCancelled as soon as ``cancelled()`` says the filter is no longer wanted."""
     def read() -> FirstLook:
-        rows = [OrderRow.from_tuple(r) for r in queries.first_page(desk.db, flt, limit)]
-        count: int | None = None
-        if len(rows) < limit:
-            count = len(rows)
-        elif queries.count_is_cheap(desk.db, flt):
-            count = queries.count(desk.db, flt)
-        return FirstLook(rows, count, *queries.search_matches(desk.db, flt.search))
+        with search.one_look():  # the store's change mark read once, not once per call below
+            rows = [OrderRow.from_tuple(r) for r in queries.first_page(desk.db, flt, limit)]
+            count: int | None = None
+            if len(rows) < limit:
+                count = len(rows)
+            elif queries.count_is_cheap(desk.db, flt):
+                count = queries.count(desk.db, flt)
+            return FirstLook(rows, count, *queries.search_matches(desk.db, flt.search))
 
     result: FirstLook = queries.interruptible(desk.db, cancelled, read)
     return result

@@ -52,6 +52,12 @@ The crossing point: a selective plan costs one lookup per match, a walk about
 ``page * total / matches`` rows, so the cap is ``sqrt(page * total)``: ~14,000 at a million
 orders, ~4,500 at 100,000.
 
+On a PostgreSQL server the same plans are chosen with the server's costs (``store.pg_search``):
+its trigram index cannot read a capped list of ids as FTS5 does, so a buyer field the planner
+expects many matches of is not probed (it counts as more than the cap), and an unselective
+search's row test is written so the server's planner chooses per tab between the walk and an
+intersection of the indexes' bitmaps.
+
 Resolutions are cached per connection until the data changes (``PRAGMA data_version`` for other
 connections' commits, ``total_changes`` for this one's), so paging, counting and jumping within
 one search resolve it once.
@@ -65,13 +71,15 @@ import re
 import sqlite3
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from peewee import SqliteDatabase
 
 from ..domain.contacts import ContactKind, classify_contact, clean, search_forms
-from . import dated, dialect
+from . import dated, dialect, pg_search
 from .selection import Matched
 
 #: A search matching at most this many orders is resolved to its ids first; None: from the
@@ -265,8 +273,33 @@ _cache: OrderedDict[int, tuple[sqlite3.Connection, OrderedDict[str, tuple[tuple[
 _cache_lock = threading.Lock()
 
 
+_look = threading.local()
+
+
+@contextmanager
+def one_look() -> Iterator[None]:
+    """Within, each connection's change mark is read once: a look (its first page, count and
+    matches) resolves its search several times, and on a server each reading of the mark is a
+    round trip. Only for reads: a write inside would not be seen by the resolutions."""
+    if getattr(_look, "marks", None) is not None:
+        yield
+        return
+    _look.marks = {}
+    try:
+        yield
+    finally:
+        _look.marks = None
+
+
 def _version(con: sqlite3.Connection) -> tuple[int, int]:
-    return dialect.change_mark(con), con.total_changes
+    marks: dict[int, tuple[Any, tuple[int, int]]] | None = getattr(_look, "marks", None)
+    held = marks.get(id(con)) if marks is not None else None
+    if held is not None and held[0] is con:
+        return held[1]
+    version = dialect.change_mark(con), con.total_changes
+    if marks is not None:
+        marks[id(con)] = (con, version)
+    return version
 
 
 def _cached(con: sqlite3.Connection) -> OrderedDict[str, tuple[tuple[int, int], Resolution]]:
@@ -302,7 +335,7 @@ def resolve(db: SqliteDatabase, text: str) -> Resolution | None:
         if hit is not None and hit[0] == version:
             mine.move_to_end(q)
             return hit[1]
-    resolution = _resolve(db, con, q)
+    resolution = _resolve(db, con, q, version)
     with _cache_lock:
         mine[q] = (version, resolution)
         while len(mine) > _CACHE_SIZE:
@@ -310,22 +343,79 @@ def resolve(db: SqliteDatabase, text: str) -> Resolution | None:
     return resolution
 
 
-def _resolve(db: SqliteDatabase, con: sqlite3.Connection, q: str) -> Resolution:
-    kind = classify_search(q)
+#: Per connection: the cap and the change mark it was read at (``_cap``).
+_caps: dict[int, tuple[Any, tuple[int, int], int]] = {}
+
+
+def _cap(db: SqliteDatabase, con: sqlite3.Connection, version: tuple[int, int]) -> int:
+    """``cap_for``, read again only when the store has changed (one round trip less a search
+    on a server)."""
+    if CAP is not None:
+        return CAP
+    held = _caps.get(id(con))
+    if held is not None and held[0] is con and held[1] == version:
+        return held[2]
     cap = cap_for(db)
+    with _cache_lock:
+        if len(_caps) >= _CONNECTIONS:
+            _caps.clear()
+        _caps[id(con)] = (con, version, cap)
+    return cap
+
+
+def _resolve(db: SqliteDatabase, con: sqlite3.Connection, q: str, version: tuple[int, int]) -> Resolution:
+    kind = classify_search(q)
+    cap = _cap(db, con, version)
     probes = _probes(db, q, kind)
+    if dialect.on_server(db):
+        return _resolve_on_server(db, con, q, kind, cap, probes)
     found = {name: [r[0] for r in con.execute(f"{sql} LIMIT {cap + 1}", params)] for name, sql, params in probes}
+    return _planned(db, con, q, kind, cap, probes, found)
+
+
+def _resolve_on_server(db: SqliteDatabase, con: sqlite3.Connection, q: str, kind: str, cap: int,
+                       probes: list[tuple[str, str, list[Any]]]) -> Resolution:
+    """The server's resolution (``store.pg_search``): the probes in one statement, the buyer
+    probe only when the planner expects it to read few rows; a buyer field not probed counts
+    as more than the cap (many, not counted) and the search is planned by the server's planner
+    from an indexable row test. An order-no prefix that reads as a date is counted on its
+    index, its ids read only as far as the dated plan needs to know it is one."""
+    run = [p for p in probes if p[0] != "buyer" or pg_search.buyer_worth_probing(con, p[1], p[2])]
+    dated_prefix = dated.window(q.upper()) not in (None, dated.EMPTY)
+    found, sizes, rows = pg_search.run_probes(con, run, cap,
+                                              {"order_no": WINDOW_FROM + 1} if dated_prefix else None)
+    if len(run) < len(probes):
+        matches = {**sizes, "buyer": cap + 1}
+        test, test_params = pg_search.row_test(probes, [_like(f) for f in _buyer_forms(q)])
+        return Resolution(q, kind, matches, None, cap, test, test_params)
+    if sizes["order_no"] > WINDOW_FROM:
+        planned = _dated(db, con, q, kind, cap, found, sizes)
+        if planned is not None:
+            return planned
+    if len(found["order_no"]) < sizes["order_no"]:  # not dated after all: every id, up to the cap
+        found.update(pg_search.run_probes(con, [probes[0]], cap)[0])
+    return _planned(db, con, q, kind, cap, probes, found, dated_tried=True, rows=rows)
+
+
+def _planned(db: SqliteDatabase, con: sqlite3.Connection, q: str, kind: str, cap: int,
+             probes: list[tuple[str, str, list[Any]]], found: dict[str, list[int]], *,
+             dated_tried: bool = False, rows: list[Any] | None = None) -> Resolution:
+    """The plan from what each field matched (``found``: ids, at most ``cap + 1`` a field;
+    ``rows``: the matched orders' list columns when they were read with the probes)."""
     matches = {name: len(ids) for name, ids in found.items()}
-    if matches["order_no"] > WINDOW_FROM:
+    if matches["order_no"] > WINDOW_FROM and not dated_tried:
         planned = _dated(db, con, q, kind, cap, found)
         if planned is not None:
             return planned
     if sum(matches.values()) <= cap:
         ids = sorted({i for ids in found.values() for i in ids})
-        return Resolution(q, kind, matches, ids, cap, matched=Matched(con, ids))
-    test, test_params = _row_test(db, q, kind)
+        return Resolution(q, kind, matches, ids, cap, matched=Matched(con, ids, rows))
     dated_trades = _trade_window(con, q, cap, found) if q.isdigit() and matches.get("trade_no", 0) > cap else None
     window, outside = dated_trades if dated_trades is not None else (None, [])
+    if dialect.on_server(db) and window is None:  # the server's planner chooses (store.pg_search)
+        test, test_params = pg_search.row_test(probes, [_like(f) for f in _buyer_forms(q)])
+    else:  # a per-row test on the walk (inside a date window: its matches are dense there)
+        test, test_params = _row_test(db, q, kind)
     return Resolution(q, kind, matches, None, cap, test, test_params, window=window, outside=outside)
 
 
@@ -355,7 +445,7 @@ def _outside(con: sqlite3.Connection, ids: list[int], window: tuple[int, int]) -
 
 
 def _dated(db: SqliteDatabase, con: sqlite3.Connection, q: str, kind: str, cap: int,
-           found: dict[str, list[int]]) -> Resolution | None:
+           found: dict[str, list[int]], sizes: dict[str, int] | None = None) -> Resolution | None:
     """The dated plan for an order-no prefix that matches many (``store.dated``): its date
     window, with the orders the prefix's dates cannot see (undated order nos with the prefix,
     and what the other fields matched) tested beside it inside the window and listed beside it
@@ -378,7 +468,7 @@ def _dated(db: SqliteDatabase, con: sqlite3.Connection, q: str, kind: str, cap: 
         test = f"({test} OR +o.id IN (SELECT value FROM {dialect.id_list(con)} AS s))"
         params.append(json.dumps(extra))
         outside = _outside(con, extra, bounds)
-    matches = {name: len(ids) for name, ids in found.items()}
+    matches = sizes or {name: len(ids) for name, ids in found.items()}
     return Resolution(q, kind, matches, None, cap, test, params, window=bounds, outside=outside)
 
 

@@ -77,9 +77,10 @@ class Listed:
 class Matched:
     """The orders of a selective search (``ids`` ascending), read by primary key on first use
     (``loaded`` says whether they have been: until then a first page can be had more cheaply,
-    see ``queries.first_page``)."""
+    see ``queries.first_page``), or given as ``rows`` (id, created_at, paid_fen, status,
+    product_type) when they were read with the search."""
 
-    def __init__(self, con: sqlite3.Connection, ids: list[int]) -> None:
+    def __init__(self, con: sqlite3.Connection, ids: list[int], rows: Any = None) -> None:
         self._con = con
         self.wanted_ids = ids
         self.loaded = False
@@ -92,14 +93,19 @@ class Matched:
         self._types: list[str] = []
         self._orders: dict[str, array[int]] = {}  # sort -> positions, ascending by (value, id)
         self._lists: OrderedDict[Wanted, Listed] = OrderedDict()
+        if rows is not None:  # read with the search itself (a server store: store.pg_search)
+            self._fill(rows)
 
     def _load(self) -> None:
+        self._fill(self._con.execute("SELECT o.id, o.created_at, o.paid_fen, o.status, o.product_type FROM "
+                                     f"{orders_of_ids(self._con)}", (json.dumps(self.wanted_ids),)))
+
+    def _fill(self, rows: Any) -> None:
+        """The orders from rows of (id, created_at, paid_fen, status, product_type), any order."""
         status_codes: dict[str, int] = {}
         type_codes: dict[str, int] = {}
         status, types = self.status, self.types
-        cursor = self._con.execute("SELECT o.id, o.created_at, o.paid_fen, o.status, o.product_type FROM "
-                                   f"{orders_of_ids(self._con)}", (json.dumps(self.wanted_ids),))
-        for oid, created, paid, state, ptype in cursor:
+        for oid, created, paid, state, ptype in rows:
             self.ids.append(oid)
             self.created.append(created)
             self.paid.append(paid)
