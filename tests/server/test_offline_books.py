@@ -3,6 +3,7 @@ from sending through the account, so a refund is paid once."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,14 +71,7 @@ def test_a_query_claims_no_books_and_another_pcs_query_is_told_whose_they_are(se
         no = order(first, gateway_id=acct.id, paid_minutes_ago=1)
         reqs.open_request(first, no, R.MISTAKEN)
 
-        async def send() -> rq.QueueReport:
-            queue = rq.RefundQueue(first)
-            try:
-                return await queue.send()
-            finally:
-                await queue.aclose()
-
-        assert asyncio.run(send()).succeeded == 1  # the first refund books money: the first PC's books
+        assert send_refunds(first).succeeded == 1  # the first refund books money: the first PC's books
         assert getattr(probe(first), "ok", False)
         with pytest.raises(DomainError) as refused:
             gateways.make_adapter(second, acct.id, books=False)  # a read from the second PC
@@ -102,14 +96,7 @@ def test_store_migrate_claims_the_books_of_the_pc_that_moved_the_shop(pg_cluster
         no = order(on_file, gateway_id=gateway_id, paid_minutes_ago=1)
         reqs.open_request(on_file, no, R.MISTAKEN)
 
-        async def send() -> rq.QueueReport:
-            queue = rq.RefundQueue(on_file)
-            try:
-                return await queue.send()
-            finally:
-                await queue.aclose()
-
-        assert asyncio.run(send()).succeeded == 1  # paid from this PC's sandbox books, on the file
+        assert send_refunds(on_file).succeeded == 1  # paid from this PC's sandbox books, on the file
     finally:
         on_file.close()
     url = pg_cluster.new_database()
