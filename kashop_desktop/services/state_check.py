@@ -16,7 +16,7 @@ from ..domain.money import format_yuan
 from ..domain.refund_states import IN_FLIGHT_REFUND_STATES, NOT_PAID_REFUND_STATES, RefundStatus
 from ..domain.roles import OWNER_NAME, Role
 from ..store.dialect import on_server
-from . import refund_timeline, timeline_check
+from . import approval_check, refund_timeline, timeline_check
 from .timeline_check import span, span_zh
 
 __all__ = ["disagreements", "operator_disagreement"]
@@ -127,6 +127,8 @@ def disagreements(con: Any) -> list[tuple[str, str]]:
     found.extend(_refunded_vs_refunds(con))
     found.extend(_orders_vs_timeline(con))
     found.extend(_refund_states(con))
+    approver = approval_check.approver_disagreement(con)
+    found.extend([approver] if approver is not None else [])
     row = con.execute(_VOIDED_CODE_BACK).fetchone()
     if row is not None:
         code_id, state = row

@@ -1,0 +1,57 @@
+"""Who approved a refund is read from the chained approval entries: a refund row's approver edited
+behind the desk frees no clerk's limit, and check names it; the rules' own approvals name the rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from kashop_desktop.domain.order import ReasonCode
+from kashop_desktop.domain.roles import OWNER_NAME, PermissionRefused, Role
+from kashop_desktop.services import maintenance, operators, requests
+from kashop_desktop.services.approval_check import RULE_APPROVER
+from kashop_desktop.services.desk import Desk
+from kashop_desktop.store.models import Refund
+
+from .helpers import order
+
+OWNER_PW, CLERK_PW = "owner-secret", "clerk-secret"
+
+
+def _team(desk: Desk) -> None:
+    operators.set_password(desk, OWNER_NAME, OWNER_PW)
+    operators.add(desk, "小王", Role.CLERK, CLERK_PW, approve_limit_fen=50_00)
+
+
+def _outside(desk: Desk, sql: str) -> None:
+    with desk.db.atomic():  # plain SQL, not a service: as someone with the store's file would
+        desk.db.execute_sql(sql)
+
+
+def test_a_clerks_approvals_moved_onto_the_owner_still_count_against_their_limit(desk: Desk) -> None:
+    no = order(desk, paid_fen=100_00, paid_minutes_ago=600)
+    _team(desk)
+    operators.sign_in(desk, "小王", CLERK_PW)
+    _, first = requests.open_request(desk, no, ReasonCode.WRONG_ITEM, amount_fen=45_00)
+    requests.approve(desk, first or 0)
+    assert maintenance.check(desk).state_disagreements == []
+    _outside(desk, "UPDATE refund SET operator = '店主'")
+    operators.sign_in(desk, "小王", CLERK_PW)
+    _, second = requests.open_request(desk, no, ReasonCode.WRONG_ITEM, amount_fen=45_00)
+    with pytest.raises(PermissionRefused) as refused:
+        requests.approve(desk, second or 0)  # ¥45 + ¥45 on one order: above the ¥50 limit
+    assert refused.value.code == "over_approval_limit" and "90.00" in refused.value.en
+    assert Refund.select().count() == 1
+    found = maintenance.check(desk).state_disagreements
+    assert any("批准人是 店主" in zh and "小王" in zh and "approver" in en for zh, en in found), found
+
+
+def test_a_rule_approved_refund_names_the_rule_as_approver(desk: Desk) -> None:
+    no = order(desk, paid_fen=98_80, paid_minutes_ago=1)
+    _team(desk)
+    operators.sign_in(desk, "小王", CLERK_PW)
+    changes, request_id = requests.open_request(desk, no, ReasonCode.MISTAKEN)
+    [refund] = list(Refund.select())
+    assert refund.operator == RULE_APPROVER
+    assert maintenance.check(desk).state_disagreements == []
+    _outside(desk, "UPDATE refund SET operator = '店主'")
+    assert maintenance.check(desk).state_disagreements != []
