@@ -3,6 +3,9 @@ behind the desk frees no clerk's limit, and check names it; the rules' own appro
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from kashop_desktop.domain.order import ReasonCode
@@ -49,9 +52,26 @@ def test_a_rule_approved_refund_names_the_rule_as_approver(desk: Desk) -> None:
     no = order(desk, paid_fen=98_80, paid_minutes_ago=1)
     _team(desk)
     operators.sign_in(desk, "小王", CLERK_PW)
-    changes, request_id = requests.open_request(desk, no, ReasonCode.MISTAKEN)
+    requests.open_request(desk, no, ReasonCode.MISTAKEN)
     [refund] = list(Refund.select())
     assert refund.operator == RULE_APPROVER
     assert maintenance.check(desk).state_disagreements == []
     _outside(desk, "UPDATE refund SET operator = '店主'")
     assert maintenance.check(desk).state_disagreements != []
+
+
+def test_deleting_the_other_operators_rows_does_not_switch_sign_in_off(desk: Desk, data_dir: Path, clock: Any) -> None:
+    _team(desk)
+    operators.add(desk, "小李", Role.VIEWER, "viewer-secret")
+    _outside(desk, "DELETE FROM operator WHERE name != '店主'")
+    desk.close()
+    again = Desk.open(data_dir, clock=clock)
+    try:
+        assert not again.single_owner and again.operator is None  # nobody works unsigned
+        with pytest.raises(PermissionRefused):
+            operators.set_password(again, OWNER_NAME, "taken-over")
+        operators.sign_in(again, OWNER_NAME, OWNER_PW)  # the owner still signs in and runs check
+        found = maintenance.check(again).state_disagreements
+        assert any("小王" in zh and "gone" in en for zh, en in found), found
+    finally:
+        again.close()
