@@ -114,6 +114,9 @@ def over_limit(name: str, limit_fen: int, amount_fen: int, already_fen: int = 0)
 #: The operator every store starts with: the owner, working alone (no sign-in) until a second
 #: operator is added.
 OWNER_NAME = "店主"
+#: The approval limit (fen) someone made a clerk starts with, added or given the role, unless the
+#: owner chose another (or none): the same in the window and on the command line.
+CLERK_START_LIMIT_FEN = 100_00
 
 
 class Identity:

@@ -20,7 +20,7 @@ from ..domain.audit import digest_mark
 from ..domain.clock import from_epoch, to_epoch
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
-from ..domain.roles import LOCK_SECONDS, MAX_TRIES, Identity, PermissionRefused, Right, Role
+from ..domain.roles import CLERK_START_LIMIT_FEN, LOCK_SECONDS, MAX_TRIES, Identity, PermissionRefused, Right, Role
 from ..store.models import Operator
 from .desk import Desk
 
@@ -117,6 +117,11 @@ def check_password(password: str) -> None:
         raise DomainError("weak_password", f"密码至少 {MIN_PASSWORD} 个字符", f"a password needs at least {MIN_PASSWORD} characters")
 
 
+#: ``add``'s and ``change``'s default for the approval limit: the starting one for a new clerk,
+#: else leave it as it is (None means no limit).
+KEEP: Any = object()
+
+
 def _limit_text(limit_fen: int | None) -> str:
     return "none" if limit_fen is None else format_yuan(limit_fen)
 
@@ -126,13 +131,16 @@ def _limit_data(limit_fen: int | None) -> dict[str, Any]:
     return {"approve_limit": _limit_text(limit_fen), "approve_limit_fen": limit_fen}
 
 
-def add(desk: Desk, name: str, role: Role, password: str, *, approve_limit_fen: int | None = None) -> OperatorView:
+def add(desk: Desk, name: str, role: Role, password: str, *, approve_limit_fen: Any = KEEP) -> OperatorView:
     """Add an operator (owner only). A clerk's ``approve_limit_fen`` (fen; None: no limit) caps
-    the refunds they approve. Refused while an active owner has no password yet (once there
+    the refunds they approve; left out (KEEP), a clerk starts with ``CLERK_START_LIMIT_FEN`` and
+    anyone else has none. Refused while an active owner has no password yet (once there
     are two operators, everyone signs in) and for a name already taken."""
     desk.require(Right.OPERATORS)
     name = check_name(name)
     check_password(password)
+    if approve_limit_fen is KEEP:
+        approve_limit_fen = CLERK_START_LIMIT_FEN if role is Role.CLERK else None
     if approve_limit_fen is not None and approve_limit_fen < 0:
         raise DomainError("invalid_limit", "审批额度不能为负", "an approval limit cannot be negative")
     if approve_limit_fen is not None and role is not Role.CLERK:
@@ -207,10 +215,6 @@ def set_limit(desk: Desk, name: str, approve_limit_fen: int | None) -> None:
     change(desk, name, approve_limit_fen=approve_limit_fen)
 
 
-#: ``change``'s default for the approval limit: leave it as it is (None means no limit).
-KEEP: Any = object()
-
-
 def change(desk: Desk, name: str, *, role: Role | None = None, approve_limit_fen: Any = KEEP) -> OperatorView:
     """Change an operator's role and/or approval limit in one transaction (owner only); the
     operator as stored afterwards. ``approve_limit_fen``: fen, None for no limit, KEEP to leave
@@ -220,7 +224,8 @@ def change(desk: Desk, name: str, *, role: Role | None = None, approve_limit_fen
     Refused (DomainError): ``operator_not_found``; ``last_owner`` (demoting the only active
     owner); ``limit_for_clerks`` (a limit for an operator who is not, or will not be, a clerk);
     ``invalid_limit`` (negative). A clerk's stored limit stays while they have another role, so
-    making them a clerk again does not lift it.
+    making them a clerk again does not lift it; someone made a clerk with no stored limit and
+    none given starts with ``CLERK_START_LIMIT_FEN``, as a new clerk does.
     """
     desk.require(Right.OPERATORS)
     if approve_limit_fen is not KEEP and approve_limit_fen is not None and approve_limit_fen < 0:
@@ -234,6 +239,9 @@ def change(desk: Desk, name: str, *, role: Role | None = None, approve_limit_fen
             raise DomainError("limit_for_clerks", f"审批额度只用于店员：{row.name} 是{target.zh}",
                               f"approval limits are for clerks: {row.name} is a {target.en}")
         now = to_epoch(desk.now())
+        if (approve_limit_fen is KEEP and role is Role.CLERK and row.role != Role.CLERK.code
+                and row.approve_limit_fen is None):
+            approve_limit_fen = CLERK_START_LIMIT_FEN
         if role is not None:
             Operator.update(role=role.code, updated_at=now).where(Operator.id == row.id).execute()
             desk.log("operator_role", row.name, "", {"role": role.code})

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from kashop_desktop.domain.order import ReasonCode
-from kashop_desktop.domain.roles import OWNER_NAME, PermissionRefused, Role
+from kashop_desktop.domain.roles import CLERK_START_LIMIT_FEN, OWNER_NAME, PermissionRefused, Role
 from kashop_desktop.services import maintenance, operators, requests
 from kashop_desktop.services.approval_check import RULE_APPROVER
 from kashop_desktop.services.desk import Desk
@@ -75,3 +75,14 @@ def test_deleting_the_other_operators_rows_does_not_switch_sign_in_off(desk: Des
         assert any("小王" in zh and "gone" in en for zh, en in found), found
     finally:
         again.close()
+
+
+def test_someone_made_a_clerk_starts_with_the_same_limit_added_or_given_the_role(desk: Desk) -> None:
+    operators.set_password(desk, OWNER_NAME, OWNER_PW)
+    added = operators.add(desk, "小王", Role.CLERK, CLERK_PW)
+    assert added.approve_limit_fen == CLERK_START_LIMIT_FEN
+    operators.add(desk, "小李", Role.VIEWER, "viewer-secret")
+    made = operators.change(desk, "小李", role=Role.CLERK)
+    assert made.approve_limit_fen == CLERK_START_LIMIT_FEN
+    assert operators.add(desk, "阿May", Role.CLERK, "third-secret", approve_limit_fen=None).approve_limit_fen is None
+    assert maintenance.check(desk).state_disagreements == []  # the log recorded the starting limits
