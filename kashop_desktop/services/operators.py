@@ -283,13 +283,11 @@ def sign_in(desk: Desk, name: str, password: str, *, record: bool = True, switch
     if held is not None and held > to_epoch(now):
         desk.log("sign_in_failed", row.name, "locked")
         raise _locked(row.name, held)
+    if not row.password_hash:  # emptied outside the desk: no password can match, say why
+        _check_row(desk, row)
     if not _verified(row.password_hash, password):
         raise _failed(desk, row, now)
-    try:
-        desk.check_rights(row.name, (row.role, row.approve_limit_fen, row.disabled_at, row.password_hash))
-    except PermissionRefused as refused:
-        desk.log_refusal(refused)
-        raise
+    _check_row(desk, row)
     who = Identity(row.name, Role.of(row.role), row.approve_limit_fen)
     if switching and desk.operator is not None and desk.operator.name != row.name:
         desk.log("signed_out", desk.operator.name)
@@ -305,6 +303,17 @@ def sign_in(desk: Desk, name: str, password: str, *, record: bool = True, switch
             rehashed = {"digest": digest_mark(digest)}
         desk.log("signed_in", row.name, "", rehashed)
     return who
+
+
+def _check_row(desk: Desk, row: Operator) -> None:
+    """Refuse (PermissionRefused ``operator_changed_outside``, recorded) an operator row the shop
+    log's entries did not make (``Desk.check_rights``): a digest emptied or swapped outside the
+    desk gets this message, not the generic wrong-password one."""
+    try:
+        desk.check_rights(row.name, (row.role, row.approve_limit_fen, row.disabled_at, row.password_hash))
+    except PermissionRefused as refused:
+        desk.log_refusal(refused)
+        raise
 
 
 def _verified(stored: str, password: str) -> bool:

@@ -86,3 +86,14 @@ def test_someone_made_a_clerk_starts_with_the_same_limit_added_or_given_the_role
     assert made.approve_limit_fen == CLERK_START_LIMIT_FEN
     assert operators.add(desk, "阿May", Role.CLERK, "third-secret", approve_limit_fen=None).approve_limit_fen is None
     assert maintenance.check(desk).state_disagreements == []  # the log recorded the starting limits
+
+
+def test_an_emptied_owner_digest_gets_the_changed_outside_message_not_a_wrong_password(desk: Desk) -> None:
+    _team(desk)
+    _outside(desk, "UPDATE operator SET password_hash = '' WHERE name = '店主'")
+    for password in (OWNER_PW, "a-guess"):
+        with pytest.raises(PermissionRefused) as refused:
+            operators.sign_in(desk, OWNER_NAME, password)
+        assert refused.value.code == "operator_changed_outside" and "check" in refused.value.en
+    assert desk.operator is None
+    assert desk.db.execute_sql("SELECT failed_tries FROM operator WHERE name = '店主'").fetchone()[0] == 0
