@@ -47,6 +47,8 @@ class Right(Enum):
     BACKUP = ("backup", "备份数据", "back up the store")
     RESTORE = ("restore", "恢复备份", "restore a backup")
     AUDIT = ("audit", "导出操作日志", "export the log")
+    ANCHOR = ("anchor", "重新锚定操作日志", "anchor the log again")
+    REPORTS = ("reports", "重建报表数据", "rebuild the report tables")
     DEMO = ("demo", "生成演示数据", "build demo data")
     STOCK = ("stock", "管理商品和卡密库存", "manage products and 卡密 stock")
     EXPORT = ("export", "导出订单和对账单", "export orders and reconciliations")
@@ -55,8 +57,10 @@ class Right(Enum):
         self.code, self.zh, self.en = code, zh, en
 
 
+#: A clerk may rebuild the reports' tables: store upkeep, computed again from the orders and their
+#: timeline (nothing a person entered changes), recorded in the shop log like a backup.
 _CLERK = frozenset({Right.ORDERS, Right.REQUESTS, Right.REFUNDS, Right.REVEAL_CODE, Right.IMPORT, Right.BACKUP,
-                    Right.EXPORT})
+                    Right.EXPORT, Right.REPORTS})
 _TABLE: dict[Role, frozenset[Right]] = {
     Role.OWNER: frozenset(Right),
     Role.CLERK: _CLERK,

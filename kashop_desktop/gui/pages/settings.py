@@ -101,8 +101,9 @@ class SettingsPage(QWidget):
         self.open_button.setToolTip(backup or self.tr("在文件管理器里打开数据文件夹（数据文件、备份、日志）"))
         self.backup_button.setEnabled(backup is None)
         self.backup_button.setToolTip(backup or "")
-        self.rebuild_button.setEnabled(backup is None)
-        self.rebuild_button.setToolTip(backup or self.tr("从订单重新计算报表页的数据（检查发现报表数据与订单不符时）"))
+        rebuild = refuse_reason(self.ctx.desk, Right.REPORTS)
+        self.rebuild_button.setEnabled(rebuild is None)
+        self.rebuild_button.setToolTip(rebuild or self.tr("从订单重新计算报表页的数据（检查发现报表数据与订单不符时）"))
 
     # ---- policy ------------------------------------------------------------------------------
     def _policy_box(self) -> QGroupBox:
