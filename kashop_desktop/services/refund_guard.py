@@ -15,6 +15,7 @@ from typing import Any
 from ..domain.refund_states import NOT_PAID_REFUND_STATES
 from ..domain.refunds import send_refusal
 from .refund_timeline import settled_state
+from .state_words import refund_state_words
 
 __all__ = ["approved_amounts", "recorded_amount", "why_not_recordable", "why_not_sendable"]
 
@@ -63,8 +64,9 @@ def why_not_sendable(con: Any, refund_id: int) -> tuple[str, str] | None:
     order_id, refund_no, gross, net, paid = row
     settled = settled_state(con, order_id, refund_no)
     if settled is not None:  # put back into the queue outside the desk: it would be paid twice
-        return (f"时间线记录这笔退款已{settled}：未发送，请店主核实",
-                f"the order's timeline recorded this refund {settled}: not sent; the owner must check")
+        zh, en = refund_state_words(settled)
+        return (f"时间线记录这笔退款已是「{zh}」：未发送，请店主核实",
+                f"the order's timeline recorded this refund as \"{en}\": not sent; the owner must check")
     return _amount_refusal(con, order_id, refund_no, int(gross), int(net), int(paid or 0))
 
 
