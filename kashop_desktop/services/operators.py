@@ -253,16 +253,23 @@ def change(desk: Desk, name: str, *, role: Role | None = None, approve_limit_fen
 
 
 def _wrong() -> DomainError:
-    return DomainError("sign_in_failed", "操作员名字或密码不对", "wrong operator name or password")
+    """The one answer to a sign-in refused for its name or password, whether the name exists or is
+    locked out: a guesser learns nothing more (the owner sees lock-outs in 操作员 / operators list)."""
+    minutes = LOCK_SECONDS // 60
+    return DomainError("sign_in_failed",
+                       f"操作员名字或密码不对，或该操作员因连续 {MAX_TRIES} 次输错密码已暂时锁定（{minutes} 分钟；店主可重设其密码解锁）",
+                       f"wrong operator name or password, or the operator is locked for a while after {MAX_TRIES} "
+                       f"wrong passwords ({minutes} minutes; the owner can unlock by setting a new password)")
 
 
 def sign_in(desk: Desk, name: str, password: str, *, record: bool = True, switching: bool = False) -> Identity:
     """Check ``name``'s password and work as them from now on; the Identity signed in.
 
     ``name`` is matched as ``name_key`` folds it (bob signs in as Bob). Refused (DomainError,
-    recorded in the shop log): an unknown name or a wrong password
-    (``sign_in_failed``, the same message for both), a disabled operator, one locked out
-    (``operator_locked``, saying until when). The fifth wrong password in a row locks the
+    recorded in the shop log): an unknown name, a wrong password, or an operator locked out
+    (``sign_in_failed``, the same message for all three: it never tells that a name exists; the
+    owner sees lock-outs in ``list_operators``), a disabled operator (with the right password
+    only). The fifth wrong password in a row locks the
     operator for LOCK_SECONDS. ``record=False`` (a command that only reads): a successful
     sign-in writes nothing unless it clears earlier wrong tries, so the command takes no write
     lock and runs beside another process's write; failures are always written. ``switching``
@@ -282,7 +289,7 @@ def sign_in(desk: Desk, name: str, password: str, *, record: bool = True, switch
     held = lock_time(row.locked_until)
     if held is not None and held > to_epoch(now):
         desk.log("sign_in_failed", row.name, "locked")
-        raise _locked(row.name, held)
+        raise _wrong()  # the lock-out is not told: it would say the name exists
     if not row.password_hash:  # emptied outside the desk: no password can match, say why
         _check_row(desk, row)
     if not _verified(row.password_hash, password):
@@ -346,7 +353,7 @@ def _failed(desk: Desk, row: Operator, now: datetime) -> DomainError:
         else:
             locked_until = None
         desk.log("sign_in_failed", row.name, "wrong password", {"tries": tries, "locked": locked_until is not None})
-    return _locked(row.name, locked_until) if locked_until else _wrong()
+    return _wrong()  # locked or not, the same answer
 
 
 def lock_time(value: object) -> int | None:
@@ -361,15 +368,6 @@ def lock_time(value: object) -> int | None:
         return int(str(value)) if value is not None else None
     except ValueError:
         return None
-
-
-def _locked(name: str, until: int) -> DomainError:
-    when = from_epoch(until)
-    assert when is not None
-    return DomainError("operator_locked",
-                       f"操作员 {name} 连续 {MAX_TRIES} 次密码错误，已锁定到 {when:%H:%M}（北京时间）；店主可重设其密码解锁",
-                       f"operator {name} is locked after {MAX_TRIES} wrong passwords until {when:%H:%M} (Beijing time); "
-                       "the owner can unlock by setting a new password")
 
 
 def sign_out(desk: Desk) -> None:
