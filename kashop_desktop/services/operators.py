@@ -20,7 +20,15 @@ from ..domain.audit import digest_mark
 from ..domain.clock import from_epoch, to_epoch
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
-from ..domain.roles import CLERK_START_LIMIT_FEN, LOCK_SECONDS, MAX_TRIES, Identity, PermissionRefused, Right, Role
+from ..domain.roles import (
+    CLERK_START_LIMIT_FEN,
+    LOCK_SECONDS,
+    MAX_TRIES,
+    Identity,
+    PermissionRefused,
+    Right,
+    Role,
+)
 from ..store.models import Operator
 from .desk import Desk
 

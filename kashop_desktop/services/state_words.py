@@ -18,7 +18,7 @@ def order_status_words(code: object) -> tuple[str, str]:
     try:
         status = OrderStatus(str(code))
     except ValueError:
-        return (str(code) if code is not None else "-",) * 2  # type: ignore[return-value]
+        return (str(code) if code is not None else "-",) * 2
     return status.zh, status.en
 
 
@@ -27,5 +27,5 @@ def refund_state_words(code: object) -> tuple[str, str]:
     try:
         state = RefundStatus(str(code))
     except ValueError:
-        return (str(code) if code is not None else "-",) * 2  # type: ignore[return-value]
+        return (str(code) if code is not None else "-",) * 2
     return state.zh, state.en

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kashop_desktop.domain.roles import OWNER_NAME, Identity, PermissionRefused, Right, Role
+from kashop_desktop.domain.roles import Identity, PermissionRefused, Right, Role
 from kashop_desktop.services import audit, maintenance
 from kashop_desktop.services.desk import Desk
 
