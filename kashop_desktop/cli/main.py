@@ -36,6 +36,7 @@ from . import (
 from .common import CREATES_SHOP, READ_ONLY, command_name, common_options, open_window
 from .helptext import Parser, T, language
 from .output import (
+    BAD_VALUE_CODES,
     EXIT_BUSY,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -151,7 +152,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return EXIT_STORE
     except DomainError as exc:
         print_error(exc.zh, exc.en)
-        return EXIT_REFUSED
+        return EXIT_USAGE if exc.code in BAD_VALUE_CODES else EXIT_REFUSED
 
 
 def _log_to_file(args: argparse.Namespace) -> None:

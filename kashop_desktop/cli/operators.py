@@ -8,15 +8,18 @@ import sys
 from typing import Any
 
 from ..domain.errors import DomainError
+from ..domain.money import format_yuan
+from ..domain.roles import CLERK_START_LIMIT_FEN
 from .common import add_command, add_noun, ask_secret, run_with_desk
 from .helptext import JSON_HELP, T
 from .output import EXIT_OK, UsageError, print_json, table, zh
 
 NEW_PASSWORD_ENV = "KASHOP_NEW_PASSWORD"
 NAME_HELP = T("操作员名字", "the operator's name")
-LIMIT_HELP = T("审批额度（元）：店员在一个订单上批准的退款合计上限（拆成几笔也合计）；不写则店员批准不受额度限制",
+LIMIT_HELP = T("审批额度（元）：店员在一个订单上批准的退款合计上限（拆成几笔也合计）；"
+               f"不写则店员从 {format_yuan(CLERK_START_LIMIT_FEN)} 起；none 表示不限",
                "approval limit (yuan): the most a clerk may approve in refunds on one order, parts added up; "
-               "left out, the clerk's approvals are not limited")
+               f"left out, a clerk starts with {format_yuan(CLERK_START_LIMIT_FEN)}; none for no limit")
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -92,7 +95,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     from ..domain.roles import Role
     from ..services import operators
 
-    limit = _limit(args.approve_limit)
+    # left out: a clerk starts with the desk's starting limit (operators.add), as in the window
+    limit = _limit(args.approve_limit) if args.approve_limit is not None else operators.KEEP
     try:
         operators.check_name(args.name)  # a bad name is a bad value (exit 2), before any password is asked
     except DomainError as exc:

@@ -242,6 +242,8 @@ def _print_detail(d: Any, args: argparse.Namespace) -> None:
     for e in d.events:
         arrow = f"{labels.status(e.before, args)} → {labels.status(e.after, args)}" if e.before and e.after else \
             labels.status(e.after, args)
+        if e.before and e.before == e.after:  # a status that did not change (an approval of part): none shown
+            arrow = labels.status(None, args)
         reason = e.data.get("reason") if isinstance(e.data, dict) else None
         note = "：".join(x for x in (labels.reason(reason, args) if reason else "", e.note) if x)
         rows.append([f"  {e.at:%Y-%m-%d %H:%M:%S}", labels.actor(e.actor, args), e.operator or "-",

@@ -24,6 +24,12 @@ EXIT_INTERNAL = 70  # an unexpected internal error (logged; a short message, no 
 EXIT_INTERRUPTED = 130  # Ctrl+C (the shell's convention: 128 + SIGINT)
 
 
+#: The services' refusals (DomainError codes) of a value given on the command line rather than of
+#: what a rule allows: a password too short, an approval limit for someone who is not a clerk, a
+#: negative limit, a role the desk does not know. Bad values are usage errors: ``EXIT_USAGE``.
+BAD_VALUE_CODES = frozenset({"weak_password", "limit_for_clerks", "invalid_limit", "invalid_role"})
+
+
 class UsageError(Exception):
     """Bad arguments or values; ``main`` prints the usage line and this message, exit ``EXIT_USAGE``."""
 

@@ -73,7 +73,8 @@ def cmd_refunds_list(args: argparse.Namespace) -> int:
             return EXIT_OK
         table([[str(r.id), r.refund_no, r.order_no, format_yuan(r.amount_fen), labels.refund_state(r.state, args),
                 r.gateway or "-", about(r.eta_exact, args) + r.eta_latest if r.eta_latest else "-",
-                r.operator or "-", _sender(r, args), r.last_error[:40]] for r in refunds],
+                labels.actor(r.operator, args) if r.operator else "-", _sender(r, args), r.last_error[:40]]
+               for r in refunds],
               ["ID", "退款单号", "订单号", "金额", "状态", "网关", "预计到账", "批准人", "发送人", "备注"] if zh(args)
               else ["id", "refund no", "order no", "amount", "state", "gateway", "eta", "approved by", "sent by", "note"])
         return EXIT_OK

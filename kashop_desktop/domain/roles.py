@@ -47,6 +47,8 @@ class Right(Enum):
     BACKUP = ("backup", "备份数据", "back up the store")
     RESTORE = ("restore", "恢复备份", "restore a backup")
     AUDIT = ("audit", "导出操作日志", "export the log")
+    ANCHOR = ("anchor", "重新锚定操作日志", "anchor the log again")
+    REPORTS = ("reports", "重建报表数据", "rebuild the report tables")
     DEMO = ("demo", "生成演示数据", "build demo data")
     STOCK = ("stock", "管理商品和卡密库存", "manage products and 卡密 stock")
     EXPORT = ("export", "导出订单和对账单", "export orders and reconciliations")
@@ -55,8 +57,10 @@ class Right(Enum):
         self.code, self.zh, self.en = code, zh, en
 
 
+#: A clerk may rebuild the reports' tables: store upkeep, computed again from the orders and their
+#: timeline (nothing a person entered changes), recorded in the shop log like a backup.
 _CLERK = frozenset({Right.ORDERS, Right.REQUESTS, Right.REFUNDS, Right.REVEAL_CODE, Right.IMPORT, Right.BACKUP,
-                    Right.EXPORT})
+                    Right.EXPORT, Right.REPORTS})
 _TABLE: dict[Role, frozenset[Right]] = {
     Role.OWNER: frozenset(Right),
     Role.CLERK: _CLERK,
@@ -114,6 +118,9 @@ def over_limit(name: str, limit_fen: int, amount_fen: int, already_fen: int = 0)
 #: The operator every store starts with: the owner, working alone (no sign-in) until a second
 #: operator is added.
 OWNER_NAME = "店主"
+#: The approval limit (fen) someone made a clerk starts with, added or given the role, unless the
+#: owner chose another (or none): the same in the window and on the command line.
+CLERK_START_LIMIT_FEN = 100_00
 
 
 class Identity:

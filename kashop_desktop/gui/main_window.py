@@ -381,6 +381,7 @@ class MainWindow(OperatorSession, QMainWindow):
         """Say why the screens moved on their own: another program wrote to the store."""
         if changes.outside:
             self.statusBar().showMessage(self.tr("数据已被其他程序（命令行或另一个窗口）改动，已重新读取"), 8000)
+            self.ctx.start(self.recheck_operator())  # disabled or given another role there: follow now
 
     def _after_first_paint(self) -> None:
         self.orders_page.view.painted.disconnect(self._after_first_paint)

@@ -91,3 +91,22 @@ class OperatorSession:
         with contextlib.suppress(PermissionRefused):  # their row was changed outside the desk: signed out
             await self.ctx.run(self.ctx.desk.current_operator)
         self.rebuild()  # type: ignore[attr-defined]
+
+    async def recheck_operator(self) -> None:
+        """Another program changed the store: read the operator at the desk's rights again at
+        once (not only at the idle watch's next look). One disabled there (or whose row was
+        changed outside the desk) is signed out and asked who works, as after the idle time
+        (取消 quits); another role or limit builds the screens again for it."""
+        desk = self.ctx.desk
+        if self.signing_in or desk.single_owner:
+            return
+        before = desk.operator
+        if before is not None:
+            with contextlib.suppress(PermissionRefused):  # changed outside the desk: signed out
+                await self.ctx.run(desk.current_operator)
+        after = desk.operator
+        if after is None:
+            reason = QCoreApplication.translate("IdleWatch", "当前操作员已被停用或已退出，请重新登录。")
+            await self.switch_operator(reason, mode=SignInMode.AGAIN)
+        elif before is not None and (after.role, after.approve_limit_fen) != (before.role, before.approve_limit_fen):
+            self.rebuild()  # type: ignore[attr-defined]

@@ -407,7 +407,7 @@ class OrderDetailPane(QWidget):
                 format_time(r.requested_at), approx(format_time(r.due_at), r.due_exact), why]
 
     def _transition_text(self, before: str | None, after: str | None) -> str:
-        if not before and not after:
+        if (not before and not after) or before == after:  # a status that did not change: none shown
             return ""
         if not before:
             return status_label(after)

@@ -108,7 +108,7 @@ def anchor_log(desk: Desk) -> int:
     """Anchor every chain of the log again at its head as it is now (``services.chain_anchor``),
     under the secret store's anchor key (made when it holds none): after moving the shop to
     another PC, restoring a backup from before the anchors, or the keyring being cleared.
-    Owner only (Right.AUDIT: PermissionRefused). Refused as ``log_broken`` (DomainError) while a
+    Owner only (Right.ANCHOR: PermissionRefused). Refused as ``log_broken`` (DomainError) while a
     chain does not hold, or its valid anchor shows its end was cut off: anchoring would bless the
     tampering, as is an anchor missing or wrong while the store records it was anchored under
     the key at hand (it was removed, not made elsewhere); refused as ``log_disagrees`` while the state tables disagree with the log
@@ -121,7 +121,7 @@ def anchor_log(desk: Desk) -> int:
     from ..store import chain as store_chain
     from . import chain_anchor, state_check
 
-    desk.require(Right.AUDIT)
+    desk.require(Right.ANCHOR)
     with desk.atomic():
         con = desk.db.connection()
         results = [store_chain.verify(con, name) for name in store_chain.FIELDS]

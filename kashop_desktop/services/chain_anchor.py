@@ -266,5 +266,5 @@ _OTHER_KEY = ("锚定是用另一把密钥做的（换了电脑或钥匙串）�
 
 def _behind(n: int) -> tuple[str, str]:
     return (f"有 {n} 行日志写入时无法读取锚定密钥（保险箱未解锁），尚未锚定：下一次能读到密钥的改动会补上",
-            f"{n} log rows were written while the anchor key could not be read (the vault locked) and are not "
+            f"{n} {'log row was' if n == 1 else 'log rows were'} written while the anchor key could not be read (the vault locked) and are not "
             "anchored yet: the next change that can read the key anchors them")

@@ -77,6 +77,7 @@ class Desk:
         #: nobody until someone signs in (``services.operators.sign_in``).
         self.operator: Identity | None = None
         self._rights_seen: tuple[Any, ...] | None = None  # the operator row and log head last found agreeing
+        self._team_logged = False  # the shop log recorded another operator added (for good: the log only grows)
         self.sign_in(self.sole_owner())
         self.anchorer = chain_anchor.Anchorer(self.secrets)
         if hasattr(db, "before_commit"):  # the file's StoreDatabase, a server's ServerDatabase
@@ -297,7 +298,9 @@ class Desk:
         """The owner when nobody needs to sign in, else None: the shop has a single active
         operator, the owner, and either no other operator at all or no owner's password yet.
         Once other operators exist, an owner who set a password is asked for it even while
-        every other operator is disabled."""
+        every other operator is disabled. Once the shop log records another operator added, the
+        shop never goes back to single-owner mode (their rows deleted outside the desk do not
+        switch sign-in off): the owner signs in with their password, and check names the rows gone."""
         rows = self.db.execute_sql("SELECT name, role, COALESCE(password_hash, '') != '' FROM operator "
                                    "WHERE disabled_at IS NULL LIMIT 2").fetchall()
         if len(rows) != 1 or rows[0][1] != Role.OWNER.code:
@@ -306,7 +309,17 @@ class Desk:
             (others,) = self.db.execute_sql("SELECT COUNT(*) FROM operator WHERE disabled_at IS NOT NULL").fetchone()
             if others:
                 return None
+        if self.team_logged():
+            return None
         return Identity(str(rows[0][0]), Role.OWNER)
+
+    def team_logged(self) -> bool:
+        """True once the shop log records an operator added (``operator_added``): the shop has had
+        a team, whatever the operator table says now."""
+        if not self._team_logged:
+            self._team_logged = self.db.execute_sql(
+                "SELECT 1 FROM audit_event WHERE action = 'operator_added' LIMIT 1").fetchone() is not None
+        return self._team_logged
 
     @property
     def single_owner(self) -> bool:

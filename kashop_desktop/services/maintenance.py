@@ -370,9 +370,9 @@ def check(desk: Desk) -> CheckReport:
 def rebuild_reports(desk: Desk) -> list[str]:
     """Fill the reports' summary tables again from the orders, timeline and requests (one
     transaction; seconds on a big store) and record it in the shop log. Returns the tables that
-    disagreed before. Needs the backup right (store upkeep: clerk, owner): PermissionRefused;
-    refused as import_running (DomainError) while a bulk import runs (it rebuilds them when it ends)."""
-    desk.require(Right.BACKUP)
+    disagreed before. Needs the reports right (store upkeep: clerk, owner; ``Right.REPORTS``):
+    PermissionRefused; refused as import_running (DomainError) while a bulk import runs (it rebuilds them when it ends)."""
+    desk.require(Right.REPORTS)
     if import_running(desk):
         raise DomainError("import_running", "正在批量导入订单：导入结束时会自动重建报表数据，请稍后再试",
                           "a bulk import is running: it rebuilds the report tables when it ends; try again later")

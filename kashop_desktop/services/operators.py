@@ -20,7 +20,15 @@ from ..domain.audit import digest_mark
 from ..domain.clock import from_epoch, to_epoch
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
-from ..domain.roles import LOCK_SECONDS, MAX_TRIES, Identity, PermissionRefused, Right, Role
+from ..domain.roles import (
+    CLERK_START_LIMIT_FEN,
+    LOCK_SECONDS,
+    MAX_TRIES,
+    Identity,
+    PermissionRefused,
+    Right,
+    Role,
+)
 from ..store.models import Operator
 from .desk import Desk
 
@@ -117,6 +125,11 @@ def check_password(password: str) -> None:
         raise DomainError("weak_password", f"密码至少 {MIN_PASSWORD} 个字符", f"a password needs at least {MIN_PASSWORD} characters")
 
 
+#: ``add``'s and ``change``'s default for the approval limit: the starting one for a new clerk,
+#: else leave it as it is (None means no limit).
+KEEP: Any = object()
+
+
 def _limit_text(limit_fen: int | None) -> str:
     return "none" if limit_fen is None else format_yuan(limit_fen)
 
@@ -126,13 +139,16 @@ def _limit_data(limit_fen: int | None) -> dict[str, Any]:
     return {"approve_limit": _limit_text(limit_fen), "approve_limit_fen": limit_fen}
 
 
-def add(desk: Desk, name: str, role: Role, password: str, *, approve_limit_fen: int | None = None) -> OperatorView:
+def add(desk: Desk, name: str, role: Role, password: str, *, approve_limit_fen: Any = KEEP) -> OperatorView:
     """Add an operator (owner only). A clerk's ``approve_limit_fen`` (fen; None: no limit) caps
-    the refunds they approve. Refused while an active owner has no password yet (once there
+    the refunds they approve; left out (KEEP), a clerk starts with ``CLERK_START_LIMIT_FEN`` and
+    anyone else has none. Refused while an active owner has no password yet (once there
     are two operators, everyone signs in) and for a name already taken."""
     desk.require(Right.OPERATORS)
     name = check_name(name)
     check_password(password)
+    if approve_limit_fen is KEEP:
+        approve_limit_fen = CLERK_START_LIMIT_FEN if role is Role.CLERK else None
     if approve_limit_fen is not None and approve_limit_fen < 0:
         raise DomainError("invalid_limit", "审批额度不能为负", "an approval limit cannot be negative")
     if approve_limit_fen is not None and role is not Role.CLERK:
@@ -207,10 +223,6 @@ def set_limit(desk: Desk, name: str, approve_limit_fen: int | None) -> None:
     change(desk, name, approve_limit_fen=approve_limit_fen)
 
 
-#: ``change``'s default for the approval limit: leave it as it is (None means no limit).
-KEEP: Any = object()
-
-
 def change(desk: Desk, name: str, *, role: Role | None = None, approve_limit_fen: Any = KEEP) -> OperatorView:
     """Change an operator's role and/or approval limit in one transaction (owner only); the
     operator as stored afterwards. ``approve_limit_fen``: fen, None for no limit, KEEP to leave
@@ -220,7 +232,8 @@ def change(desk: Desk, name: str, *, role: Role | None = None, approve_limit_fen
     Refused (DomainError): ``operator_not_found``; ``last_owner`` (demoting the only active
     owner); ``limit_for_clerks`` (a limit for an operator who is not, or will not be, a clerk);
     ``invalid_limit`` (negative). A clerk's stored limit stays while they have another role, so
-    making them a clerk again does not lift it.
+    making them a clerk again does not lift it; someone made a clerk with no stored limit and
+    none given starts with ``CLERK_START_LIMIT_FEN``, as a new clerk does.
     """
     desk.require(Right.OPERATORS)
     if approve_limit_fen is not KEEP and approve_limit_fen is not None and approve_limit_fen < 0:
@@ -234,6 +247,9 @@ def change(desk: Desk, name: str, *, role: Role | None = None, approve_limit_fen
             raise DomainError("limit_for_clerks", f"审批额度只用于店员：{row.name} 是{target.zh}",
                               f"approval limits are for clerks: {row.name} is a {target.en}")
         now = to_epoch(desk.now())
+        if (approve_limit_fen is KEEP and role is Role.CLERK and row.role != Role.CLERK.code
+                and row.approve_limit_fen is None):
+            approve_limit_fen = CLERK_START_LIMIT_FEN
         if role is not None:
             Operator.update(role=role.code, updated_at=now).where(Operator.id == row.id).execute()
             desk.log("operator_role", row.name, "", {"role": role.code})
@@ -245,16 +261,23 @@ def change(desk: Desk, name: str, *, role: Role | None = None, approve_limit_fen
 
 
 def _wrong() -> DomainError:
-    return DomainError("sign_in_failed", "操作员名字或密码不对", "wrong operator name or password")
+    """The one answer to a sign-in refused for its name or password, whether the name exists or is
+    locked out: a guesser learns nothing more (the owner sees lock-outs in 操作员 / operators list)."""
+    minutes = LOCK_SECONDS // 60
+    return DomainError("sign_in_failed",
+                       f"操作员名字或密码不对，或该操作员因连续 {MAX_TRIES} 次输错密码已暂时锁定（{minutes} 分钟；店主可重设其密码解锁）",
+                       f"wrong operator name or password, or the operator is locked for a while after {MAX_TRIES} "
+                       f"wrong passwords ({minutes} minutes; the owner can unlock by setting a new password)")
 
 
 def sign_in(desk: Desk, name: str, password: str, *, record: bool = True, switching: bool = False) -> Identity:
     """Check ``name``'s password and work as them from now on; the Identity signed in.
 
     ``name`` is matched as ``name_key`` folds it (bob signs in as Bob). Refused (DomainError,
-    recorded in the shop log): an unknown name or a wrong password
-    (``sign_in_failed``, the same message for both), a disabled operator, one locked out
-    (``operator_locked``, saying until when). The fifth wrong password in a row locks the
+    recorded in the shop log): an unknown name, a wrong password, or an operator locked out
+    (``sign_in_failed``, the same message for all three: it never tells that a name exists; the
+    owner sees lock-outs in ``list_operators``), a disabled operator (with the right password
+    only). The fifth wrong password in a row locks the
     operator for LOCK_SECONDS. ``record=False`` (a command that only reads): a successful
     sign-in writes nothing unless it clears earlier wrong tries, so the command takes no write
     lock and runs beside another process's write; failures are always written. ``switching``
@@ -274,14 +297,12 @@ def sign_in(desk: Desk, name: str, password: str, *, record: bool = True, switch
     held = lock_time(row.locked_until)
     if held is not None and held > to_epoch(now):
         desk.log("sign_in_failed", row.name, "locked")
-        raise _locked(row.name, held)
+        raise _wrong()  # the lock-out is not told: it would say the name exists
+    if not row.password_hash:  # emptied outside the desk: no password can match, say why
+        _check_row(desk, row)
     if not _verified(row.password_hash, password):
         raise _failed(desk, row, now)
-    try:
-        desk.check_rights(row.name, (row.role, row.approve_limit_fen, row.disabled_at, row.password_hash))
-    except PermissionRefused as refused:
-        desk.log_refusal(refused)
-        raise
+    _check_row(desk, row)
     who = Identity(row.name, Role.of(row.role), row.approve_limit_fen)
     if switching and desk.operator is not None and desk.operator.name != row.name:
         desk.log("signed_out", desk.operator.name)
@@ -297,6 +318,17 @@ def sign_in(desk: Desk, name: str, password: str, *, record: bool = True, switch
             rehashed = {"digest": digest_mark(digest)}
         desk.log("signed_in", row.name, "", rehashed)
     return who
+
+
+def _check_row(desk: Desk, row: Operator) -> None:
+    """Refuse (PermissionRefused ``operator_changed_outside``, recorded) an operator row the shop
+    log's entries did not make (``Desk.check_rights``): a digest emptied or swapped outside the
+    desk gets this message, not the generic wrong-password one."""
+    try:
+        desk.check_rights(row.name, (row.role, row.approve_limit_fen, row.disabled_at, row.password_hash))
+    except PermissionRefused as refused:
+        desk.log_refusal(refused)
+        raise
 
 
 def _verified(stored: str, password: str) -> bool:
@@ -329,7 +361,7 @@ def _failed(desk: Desk, row: Operator, now: datetime) -> DomainError:
         else:
             locked_until = None
         desk.log("sign_in_failed", row.name, "wrong password", {"tries": tries, "locked": locked_until is not None})
-    return _locked(row.name, locked_until) if locked_until else _wrong()
+    return _wrong()  # locked or not, the same answer
 
 
 def lock_time(value: object) -> int | None:
@@ -344,15 +376,6 @@ def lock_time(value: object) -> int | None:
         return int(str(value)) if value is not None else None
     except ValueError:
         return None
-
-
-def _locked(name: str, until: int) -> DomainError:
-    when = from_epoch(until)
-    assert when is not None
-    return DomainError("operator_locked",
-                       f"操作员 {name} 连续 {MAX_TRIES} 次密码错误，已锁定到 {when:%H:%M}（北京时间）；店主可重设其密码解锁",
-                       f"operator {name} is locked after {MAX_TRIES} wrong passwords until {when:%H:%M} (Beijing time); "
-                       "the owner can unlock by setting a new password")
 
 
 def sign_out(desk: Desk) -> None:

@@ -15,8 +15,9 @@ from typing import Any
 from ..domain.refund_states import NOT_PAID_REFUND_STATES
 from ..domain.refunds import send_refusal
 from .refund_timeline import settled_state
+from .state_words import refund_state_words
 
-__all__ = ["approved_amounts", "recorded_amount", "why_not_sendable"]
+__all__ = ["approved_amounts", "recorded_amount", "why_not_recordable", "why_not_sendable"]
 
 #: The timeline actions that create a refund (services.requests, services.history_refunds).
 APPROVAL_ACTIONS = ("approved", "auto_approved")
@@ -63,12 +64,34 @@ def why_not_sendable(con: Any, refund_id: int) -> tuple[str, str] | None:
     order_id, refund_no, gross, net, paid = row
     settled = settled_state(con, order_id, refund_no)
     if settled is not None:  # put back into the queue outside the desk: it would be paid twice
-        return (f"时间线记录这笔退款已{settled}：未发送，请店主核实",
-                f"the order's timeline recorded this refund {settled}: not sent; the owner must check")
+        zh, en = refund_state_words(settled)
+        return (f"时间线记录这笔退款已是「{zh}」：未发送，请店主核实",
+                f"the order's timeline recorded this refund as \"{en}\": not sent; the owner must check")
+    return _amount_refusal(con, order_id, refund_no, int(gross), int(net), int(paid or 0))
+
+
+def _amount_refusal(con: Any, order_id: int, refund_no: str, gross: int, net: int, paid: int) -> tuple[str, str] | None:
+    """``domain.refunds.send_refusal`` for one refund row: its amounts against its approval entry,
+    the order's refunds against what was paid."""
     marks = ",".join("?" * len(NOT_PAID_REFUND_STATES))
     (total,) = con.execute(
         f"SELECT COALESCE(SUM(gross_fen), 0) FROM refund WHERE order_id = ? AND state NOT IN ({marks})",
         (order_id, *(s.value for s in NOT_PAID_REFUND_STATES))).fetchone()
-    return send_refusal(gross_fen=int(gross), net_fen=int(net), approved=approved_amounts(con, order_id, refund_no),
-                        paid_fen=int(paid or 0), order_refunds_gross_fen=int(total),
-                        recorded_paid_fen=recorded_amount(con, order_id))
+    return send_refusal(gross_fen=gross, net_fen=net, approved=approved_amounts(con, order_id, refund_no),
+                        paid_fen=paid, order_refunds_gross_fen=int(total), recorded_paid_fen=recorded_amount(con, order_id))
+
+
+def why_not_recordable(con: Any, refund_id: int) -> tuple[str, str] | None:
+    """Why refund ``refund_id`` must not be recorded as paid back by hand (``refunds resolve
+    --succeeded``, 标记为已退款), as (zh, en), or None: the send's amount rule
+    (``domain.refunds.send_refusal``), so a refund row raised outside the desk and held by the
+    send is not counted as refunded at its raised amount either."""
+    row = con.execute("SELECT r.order_id, r.refund_no, r.gross_fen, r.amount_fen, o.paid_fen FROM refund r "
+                      "JOIN orders o ON o.id = r.order_id WHERE r.id = ?", (refund_id,)).fetchone()
+    if row is None:
+        return None
+    order_id, refund_no, gross, net, paid = row
+    why = _amount_refusal(con, order_id, refund_no, int(gross), int(net), int(paid or 0))
+    if why is None:
+        return None
+    return (why[0].replace("未发送", "不能记为已退款"), why[1].replace("not sent", "not recorded as refunded"))

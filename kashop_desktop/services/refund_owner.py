@@ -33,6 +33,7 @@ from ..store.queries import IN_FLIGHT_WHERE
 from .changes import Changes
 from .common import OWNER, add_events, event_row, not_found
 from .desk import Desk
+from .refund_guard import why_not_recordable
 from .views import refund_actions
 
 R = RefundStatus
@@ -131,7 +132,9 @@ def resolve_manually(desk: Desk, refund_id: int, succeeded: bool, note: str, *, 
 
     Raises DomainError ``note_required``, ``not_resolvable`` (final already, or withdrawn),
     ``not_gateway_verifiable`` (succeeded "through the gateway" for a refund the gateway cannot
-    have paid: no account, never sent, or refused; see ``domain.refund_states.gateway_verified_refusal``).
+    have paid: no account, never sent, or refused; see ``domain.refund_states.gateway_verified_refusal``);
+    ``refund_disagrees`` (succeeded for a refund row whose amounts are not its approval's, or whose
+    order's refunds exceed what was paid: the send's guard, ``services.refund_guard.why_not_recordable``).
     """
     desk.require(Right.REFUNDS)
     if not note.strip():
@@ -147,6 +150,9 @@ def resolve_manually(desk: Desk, refund_id: int, succeeded: bool, note: str, *, 
         refusal = gateway_verified_refusal(R(ref.state), ref.gateway_id is not None, int(ref.attempts or 0)) if succeeded and how is OutsideMethod.GATEWAY else None
         if refusal is not None:
             raise refusal
+        held = why_not_recordable(desk.db.connection(), ref.id) if succeeded else None
+        if held is not None:
+            raise DomainError("refund_disagrees", *held)
         now = desk.now()
         before, after = move_refund(ref, R.SUCCEEDED if succeeded else R.FAILED, now)
         ref.last_error = note.strip()

@@ -24,7 +24,7 @@ from ..domain.errors import DomainError, StoreError
 from ..domain.money import format_yuan
 from ..domain.order import BuyerHistory, Channel, ReasonCode, RequestFacts
 from ..domain.policy import CancelPolicy
-from ..domain.refund_states import NO_GATEWAY, NOT_PAID_REFUND_STATES, RefundStatus, status_on_approval
+from ..domain.refund_states import NO_GATEWAY, RefundStatus, status_on_approval
 from ..domain.refunds import RefundBreakdown, breakdown
 from ..domain.roles import PermissionRefused, Right, Role
 from ..domain.states import OrderStatus, check_transition
@@ -32,6 +32,7 @@ from ..gateways.base import Capability
 from ..gateways.registry import classes_for, discover
 from ..store.models import CancelRequest, GatewayAccount, Order, Product
 from ..store.queries import light_rows
+from .approval_check import RULE_APPROVER, approved_on_order
 from .changes import Changes, Skipped
 from .code_import import fill_all_backorders
 from .codes import void_order_codes
@@ -443,13 +444,9 @@ def _approve_batch(
 
 def _approved_by(desk: Desk, order_id: int, operator: str) -> int:
     """Gross fen of the order's refunds that ``operator`` approved by hand and that were not
-    failed or withdrawn (what their per-order approval limit has already covered)."""
-    marks = ",".join("?" * len(NOT_PAID_REFUND_STATES))
-    (total,) = desk.db.connection().execute(
-        "SELECT COALESCE(SUM(r.gross_fen), 0) FROM refund r JOIN cancel_request c ON c.id = r.request_id "
-        f"WHERE r.order_id = ? AND r.operator = ? AND c.state = 'approved' AND r.state NOT IN ({marks})",
-        (order_id, operator, *(s.value for s in NOT_PAID_REFUND_STATES))).fetchone()
-    return int(total)
+    failed or withdrawn (what their per-order approval limit has already covered), read from the
+    chained approval entries (``services.approval_check``), not the refund rows' approver column."""
+    return approved_on_order(desk.db.connection(), order_id, operator)
 
 
 def _add_approval(
@@ -486,7 +483,7 @@ def _add_approval(
         "state": RefundStatus.QUEUED.value if gateway_id else RefundStatus.NEEDS_OWNER.value,
         "needs_confirmation": needs_conf, "confirmed": needs_conf and confirm_non_idempotent,
         "created_at": now_s, "next_attempt_at": 0, "attempts": 0, "checks": 0, "resolved_how": "",
-        "operator": rows.operator,
+        "operator": RULE_APPROVER if state == "auto_approved" else rows.operator,  # the rule decided
         "security_warning": False,
         "last_error_kind": "" if gateway_id else NO_GATEWAY,
         "eta_earliest": eta.earliest.isoformat() if eta else None,

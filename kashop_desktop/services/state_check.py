@@ -16,7 +16,8 @@ from ..domain.money import format_yuan
 from ..domain.refund_states import IN_FLIGHT_REFUND_STATES, NOT_PAID_REFUND_STATES, RefundStatus
 from ..domain.roles import OWNER_NAME, Role
 from ..store.dialect import on_server
-from . import refund_timeline, timeline_check
+from . import approval_check, refund_timeline, timeline_check
+from .state_words import order_status_words, refund_state_words
 from .timeline_check import span, span_zh
 
 __all__ = ["disagreements", "operator_disagreement"]
@@ -127,6 +128,8 @@ def disagreements(con: Any) -> list[tuple[str, str]]:
     found.extend(_refunded_vs_refunds(con))
     found.extend(_orders_vs_timeline(con))
     found.extend(_refund_states(con))
+    approver = approval_check.approver_disagreement(con)
+    found.extend([approver] if approver is not None else [])
     row = con.execute(_VOIDED_CODE_BACK).fetchone()
     if row is not None:
         code_id, state = row
@@ -281,8 +284,9 @@ def _orders_vs_timeline(con: Any) -> list[tuple[str, str]]:
     row = con.execute(_STATUS_VS_TIMELINE).fetchone()
     if row is not None:
         order_no, status, logged = row
-        found.append((f"订单 {order_no} 的状态是 {status}，但时间线最后记录的是 {logged}",
-                      f"order {order_no} is {status} but its timeline last recorded {logged}"))
+        (now_zh, now_en), (log_zh, log_en) = order_status_words(status), order_status_words(logged)
+        found.append((f"订单 {order_no} 的状态是「{now_zh}」，但时间线最后记录的是「{log_zh}」",
+                      f"order {order_no} is \"{now_en}\" but its timeline last recorded \"{log_en}\""))
     return found
 
 
@@ -295,8 +299,10 @@ def _refund_states(con: Any) -> list[tuple[str, str]]:
     if logged is None:
         return [(f"退款 #{rid}（{order_no}，{refund_no}）标为成功，但时间线没有记录它成功",
                  f"refund #{rid} ({order_no}, {refund_no}) is marked succeeded but its timeline never recorded it")]
-    return [(f"退款 #{rid}（{order_no}，{refund_no}）现在是 {state}，但时间线最后记录它已 {logged}",
-             f"refund #{rid} ({order_no}, {refund_no}) is {state} but its timeline last recorded it {logged}")]
+    (now_zh, now_en), (log_zh, log_en) = refund_state_words(state), refund_state_words(logged)
+    return [(f"退款 #{rid}（{order_no}，{refund_no}）现在是「{now_zh}」，但时间线最后记录它为「{log_zh}」",
+             f"refund #{rid} ({order_no}, {refund_no}) is \"{now_en}\" but its timeline last recorded it "
+             f"\"{log_en}\"")]
 
 
 #: A shop log row dated more than the skew before the row written before it in the chain, and

@@ -3701,6 +3701,10 @@ Not available: {why}</translation>
         <translation>Last error</translation>
     </message>
     <message>
+        <source>批准这笔退款的操作员（规则自动通过时为系统）</source>
+        <translation>The operator who approved this refund (the system, for an automatic approval by the rules)</translation>
+    </message>
+    <message>
         <source>自动</source>
         <translation>Auto</translation>
     </message>
@@ -3711,10 +3715,6 @@ Not available: {why}</translation>
     <message>
         <source>预计到账</source>
         <translation>Expected</translation>
-    </message>
-    <message>
-        <source>批准这笔退款的操作员（规则自动通过时为当时登录的操作员）</source>
-        <translation>The operator who approved this refund (for an automatic approval, who was signed in then)</translation>
     </message>
     <message>
         <source>无网关（手工退款）</source>

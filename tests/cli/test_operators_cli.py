@@ -229,8 +229,8 @@ def test_operators_set_changes_role_and_limit_at_once(team: Path, tmp_path: Path
     assert (may["role"], may["approve_limit_fen"]) == ("clerk", 3000)
     out = run(shop, "operators", "set", "阿May", code=2, **owner)  # nothing to change: a usage error
     assert "--role" in out.stderr and "Traceback" not in out.stderr
-    out = run(shop, "operators", "set", "阿May", "--role", "viewer", "--approve-limit", "10", code=1, **owner)
-    assert "审批额度只用于店员" in out.stderr
+    out = run(shop, "operators", "set", "阿May", "--role", "viewer", "--approve-limit", "10", code=2, **owner)
+    assert "审批额度只用于店员" in out.stderr  # a bad value: a usage error, as the shared exit statuses say
     out = run(shop, "operators", "set", "店主", "--role", "clerk", code=1, **owner)
     assert "唯一在用的店主" in out.stderr
     out = run(shop, "operators", "set", "阿May", "--approve-limit", "none", code=1, operator="小王",
@@ -243,6 +243,9 @@ def test_an_empty_new_password_is_a_usage_error_that_says_so(team: Path, tmp_pat
     out = run(shop, "operators", "add", "小张", "--role", "viewer", code=2, new_password="", operator="店主",
               password="owner-secret")
     assert "KASHOP_NEW_PASSWORD" in out.stderr and "empty" in out.stderr and "Traceback" not in out.stderr
+    out = run(shop, "operators", "add", "小张", "--role", "viewer", code=2, new_password="short", operator="店主",
+              password="owner-secret")  # too short: a bad value too
+    assert "at least" in out.stderr and "Traceback" not in out.stderr
     listed = run(shop, "operators", "list", code=0, operator="店主", password="owner-secret")
     assert "小张" not in listed.stdout
 

@@ -182,11 +182,13 @@ def test_a_succeeded_refund_put_back_in_the_queue_is_not_sent_again(desk: Desk, 
     ref = approved_refund(desk, "success")
     assert send(desk).succeeded == 1
     _sql(desk, "UPDATE refund SET state = ?, next_attempt_at = 0 WHERE id = ?", state, ref.id)
-    assert any("its timeline last recorded it succeeded" in en for _, en in check(desk).state_disagreements)
+    found = check(desk).state_disagreements
+    assert any('is "Waiting to send" but its timeline last recorded it "Refunded"' in en
+               and "「待发送」" in zh and "「退款成功」" in zh for zh, en in found), found
     report = send(desk)
     after = Refund.get_by_id(ref.id)
     assert after.state == "needs_owner" and after.last_error_kind == UNAPPROVED_AMOUNT
-    assert "recorded this refund succeeded" in after.last_error and report.succeeded == 0
+    assert 'recorded this refund as "Refunded"' in after.last_error and "「退款成功」" in after.last_error and report.succeeded == 0
     assert ledger(desk).calls(ref.refund_no) == 1  # sent once, never again
 
 

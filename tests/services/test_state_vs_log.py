@@ -83,7 +83,8 @@ def test_a_raised_paid_amount_and_an_edited_status_are_named(demo_desk: Desk) ->
                                   ).fetchone()
     _tamper(demo_desk, "UPDATE orders SET status = 'pending_payment' WHERE id = ?", (other,))
     named = _named(demo_desk)
-    assert any(other_no in en and "its timeline last recorded delivered" in en for en in named), named
+    assert any(other_no in en and 'is "Pending payment" but its timeline last recorded "Delivered' in en
+               for en in named), named  # the states as the desk names them, not their codes
 
 
 def test_a_backdated_shop_log_row_is_named_beyond_the_skew(desk: Desk, clock: FakeClock) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ...domain.errors import MoneyError
 from ...domain.money import format_yuan, parse_yuan
-from ...domain.roles import Identity, Role
+from ...domain.roles import CLERK_START_LIMIT_FEN, Identity, Role
 from ...services import operators
 from ..context import DeskContext
 from ..qt import QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, Qt, QVBoxLayout, QWidget
@@ -127,7 +127,7 @@ class AddOperatorDialog(OpDialog):
         self.password, self.again = _password_field(self), _password_field(self)
         self.limited = QCheckBox(self.tr("限制审批额度"), self)
         self.limited.setChecked(True)
-        self.limit = QLineEdit("100.00", self)
+        self.limit = QLineEdit(format_yuan(CLERK_START_LIMIT_FEN), self)
         self.limit_hint = QLabel(self.tr("店员只能批准不超过这个金额（元）的退款；店主不受限制。"), self)
         self.limit_hint.setWordWrap(True)
         self.limit_hint.setStyleSheet("color:#555;")
@@ -242,7 +242,7 @@ class EditOperatorDialog(OpDialog):
         self.limited = QCheckBox(self.tr("限制审批额度（元）"), self)
         # someone made a clerk starts with a limit, as a new clerk does (no limit is a choice)
         self.limited.setChecked(current is not None or view.role is not Role.CLERK)
-        self.limit = QLineEdit(format_yuan(current if current is not None else 100_00), self)
+        self.limit = QLineEdit(format_yuan(current if current is not None else CLERK_START_LIMIT_FEN), self)
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color:#555;")

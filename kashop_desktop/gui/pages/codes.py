@@ -112,7 +112,9 @@ class CodesPage(QWidget):
         self.ctx = ctx
         self.model = CodesModel(ctx, self)
         self._build()
-        ctx.changed.connect(lambda _changes: self.reload())
+        # A bound method, not a lambda: Qt drops the connection when a rebuild deletes this page
+        # (a lambda would keep calling into the deleted page's widgets).
+        ctx.changed.connect(self.on_changed)
         self.reload()
 
     def _build(self) -> None:
@@ -186,6 +188,9 @@ class CodesPage(QWidget):
     def current_product(self) -> str | None:
         value = self.product.currentData()
         return str(value) if value else None
+
+    def on_changed(self, _changes: object) -> None:
+        self.reload()
 
     def reload(self) -> None:
         chosen = self.current_product()

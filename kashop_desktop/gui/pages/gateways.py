@@ -57,7 +57,9 @@ class GatewaysPage(QWidget):
         self.accounts: list[AccountView] = []
         self.testing = False
         self._build()
-        ctx.changed.connect(lambda _changes: self.reload())
+        # A bound method, not a lambda: Qt drops the connection when a rebuild deletes this page
+        # (a lambda would keep calling into the deleted page's widgets).
+        ctx.changed.connect(self.on_changed)
         self.reload()
 
     def _build(self) -> None:
@@ -92,6 +94,9 @@ class GatewaysPage(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.result)
         layout.addWidget(note)
+
+    def on_changed(self, _changes: object) -> None:
+        self.reload()
 
     def reload(self) -> None:
         selected = self.selected()

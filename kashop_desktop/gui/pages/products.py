@@ -40,7 +40,9 @@ class ProductsPage(QWidget):
         self.ctx = ctx
         self.products: list[ProductView] = []
         self._build()
-        ctx.changed.connect(lambda _changes: self.reload())
+        # A bound method, not a lambda: Qt drops the connection when a rebuild deletes this page
+        # (a lambda would keep calling into the deleted page's widgets).
+        ctx.changed.connect(self.on_changed)
         self.reload()
 
     def _build(self) -> None:
@@ -74,6 +76,9 @@ class ProductsPage(QWidget):
         layout.addWidget(self.warning)
         layout.addWidget(self.table, 1)
         layout.addWidget(note)
+
+    def on_changed(self, _changes: object) -> None:
+        self.reload()
 
     def reload(self) -> None:
         selected = self.selected()

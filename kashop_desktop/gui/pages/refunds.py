@@ -21,7 +21,7 @@ from ...services.changes import Changes
 from ...services.refund_queue import QueueReport
 from ..context import DeskContext
 from ..dialogs.base import InlineMessage, NonIdempotentConfirm, OpDialog, describe, yuan
-from ..i18n import approx, pick, refund_state_label
+from ..i18n import actor_label, approx, pick, refund_state_label
 from ..qt import (
     QAbstractItemView,
     QAbstractTableModel,
@@ -107,7 +107,7 @@ class RefundsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_REFUND_NO:
             return refund.refund_no
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_OPERATOR:
-            return self.tr("批准这笔退款的操作员（规则自动通过时为当时登录的操作员）") if refund.operator else None
+            return self.tr("批准这笔退款的操作员（规则自动通过时为系统）") if refund.operator else None
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_SENDER:
             return self.sender_tip(refund)
         if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATE and (
@@ -123,7 +123,7 @@ class RefundsModel(QAbstractTableModel):
         if column == COL_GATEWAY:
             return refund.gateway or self.tr("无网关（手工退款）")
         values = (refund.refund_no, refund.order_no, yuan(refund.amount_fen), yuan(refund.fee_fen), "", "",
-                  refund.operator or "—", self.sender_text(refund), str(refund.attempts),
+                  actor_label(refund.operator) if refund.operator else "—", self.sender_text(refund), str(refund.attempts),
                   refund.last_error.splitlines()[0] if refund.last_error else "", eta_text(refund))
         return values[column]
 

@@ -112,8 +112,9 @@ class SettingsPage(QWidget):
                 control.setToolTip(pick(*elsewhere))
             self.backup_note.setText(pick(*elsewhere))
             self.backup_note.setVisible(True)
-        self.rebuild_button.setEnabled(backup is None)
-        self.rebuild_button.setToolTip(backup or self.tr("从订单重新计算报表页的数据（检查发现报表数据与订单不符时）"))
+        rebuild = refuse_reason(self.ctx.desk, Right.REPORTS)
+        self.rebuild_button.setEnabled(rebuild is None)
+        self.rebuild_button.setToolTip(rebuild or self.tr("从订单重新计算报表页的数据（检查发现报表数据与订单不符时）"))
         self.store_box.apply_rights()
 
     # ---- policy ------------------------------------------------------------------------------
