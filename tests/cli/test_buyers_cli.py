@@ -8,6 +8,8 @@ import pytest
 
 from tests.cli.test_cli import HEADER, Cli, stamp
 
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
+
 
 @pytest.fixture
 def cli(data_dir: Path) -> Cli:

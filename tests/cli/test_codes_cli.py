@@ -6,8 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from .test_cli import HEADER, Cli, cli, stamp  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
 
 
 def _shop(cli: Cli) -> None:  # noqa: F811

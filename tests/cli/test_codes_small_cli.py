@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kashop_desktop.domain.order import ProductType
 from kashop_desktop.services import products
 from kashop_desktop.services.desk import Desk
 
 from ..services.helpers import order
 from .test_cli import Cli, cli  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
 
 
 def _stock(cli: Cli, tmp_path: Path, n: int) -> Path:  # noqa: F811

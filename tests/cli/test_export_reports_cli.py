@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,14 @@ import pytest
 
 from kashop_desktop.cli.main import main
 
+from .conftest import Build, build_demo
+
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
+
 
 @pytest.fixture
-def shop(data_dir: Path, capsys: Any) -> Path:
-    assert main(["demo", "--no-gui", "--orders", "400", "--data-dir", str(data_dir)]) == 0
-    capsys.readouterr()
-    return data_dir
+def shop(built_shop: Callable[[str, Build], Path]) -> Path:
+    return built_shop("demo400", build_demo(400))
 
 
 def listed_total(capsys: Any, d: str, *filters: str) -> int:

@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,14 @@ from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.outfiles import OutputRefused
 from kashop_desktop.services.views import OrderFilter
 
+from .conftest import Build, build_demo
+
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
+
 
 @pytest.fixture
-def shop(data_dir: Path, capsys: Any) -> Path:
-    assert main(["demo", "--no-gui", "--orders", "60", "--data-dir", str(data_dir)]) == 0
-    capsys.readouterr()
-    return data_dir
+def shop(built_shop: Callable[[str, Build], Path]) -> Path:
+    return built_shop("demo60", build_demo(60))
 
 
 def export(shop: Path, capsys: Any, *args: str) -> tuple[int, str, str]:

@@ -15,6 +15,8 @@ from kashop_desktop.services.secrets import VaultStore, VaultUnusable
 
 from .test_cli import Cli, cli  # noqa: F401  (the fixture)
 
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
+
 
 def _run(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "kashop_desktop", *args, "--data-dir", str(data_dir)],
