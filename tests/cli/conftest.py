@@ -23,10 +23,15 @@ from kashop_desktop import paths
 from kashop_desktop.services import demo, store_move
 from kashop_desktop.services.desk import Desk
 
-#: For a test of the command line's own parsing (arguments, values, messages, help), refused
-#: before any store is read or written: the same on either store, so run once for CI's time.
-PARSING_ONLY = pytest.mark.sqlite_only(reason="the command line's own parsing or formatting, no store read or written: "
-                                              "the same on either store, run once")
+
+def once(subject: str) -> pytest.MarkDecorator:
+    """``sqlite_only`` for a test whose subject is the same whichever store holds the shop
+    (``subject``: arguments parsed, local files, formatting): run once, for CI's time."""
+    return pytest.mark.sqlite_only(reason=f"{subject}: the same on either store, run once")
+
+
+#: A usage error or text of the command line's own, found before any store is read or written.
+PARSING_ONLY = once("the command line's own parsing, before any store is read or written")
 
 Build = Callable[[Path, "str | None"], None]
 """Builds a shop in a data folder; on PostgreSQL it is also given the empty database to put it in."""

@@ -12,7 +12,7 @@ import pytest
 
 from tests.services.imports.files import HEADER_ZH, paid_row, write_csv
 
-from .conftest import PARSING_ONLY
+from .conftest import once
 
 pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
 
@@ -99,7 +99,7 @@ def test_progress_shows_on_a_terminal_and_nowhere_else(data_dir: Path, tmp_path:
     assert piped.returncode == 0 and "importing" not in piped.stderr and "\x1b" not in piped.stderr
 
 
-@PARSING_ONLY
+@once("the progress line's text")
 def test_the_progress_line_gives_rows_rate_and_time_left() -> None:
     from kashop_desktop.cli.orders import ImportMeter
 

@@ -15,6 +15,7 @@ from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.outfiles import OutputRefused, check_output
 from kashop_desktop.services.reconcile import ReconReport
 
+from .conftest import once
 from .test_cli import Cli, cli  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
@@ -91,6 +92,7 @@ def test_check_output_is_the_one_rule(tmp_path: Path, data_dir: Path, desk: Desk
     assert sorted(os.listdir(outside)) == ["a.csv", "r.csv"]  # no temporary file left
 
 
+@once("output files' paths and writing, no store")
 def test_write_atomically_replaces_only_when_asked(tmp_path: Path) -> None:
     from kashop_desktop.services.outfiles import write_atomically
 
@@ -108,6 +110,7 @@ def test_write_atomically_replaces_only_when_asked(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == "ours"
 
 
+@once("output files' paths, no store")
 def test_a_device_or_pipe_is_no_output(tmp_path: Path, data_dir: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
