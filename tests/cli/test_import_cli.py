@@ -89,6 +89,7 @@ def run_on_terminal(data_dir: Path, path: Path) -> tuple[int, str]:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+@once("the progress line on a terminal")
 def test_progress_shows_on_a_terminal_and_nowhere_else(data_dir: Path, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "some.csv", [HEADER_ZH, *(paid_row(n) for n in range(1, 40))])
     status, terminal = run_on_terminal(data_dir, path)

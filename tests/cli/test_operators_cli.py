@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Build, build_demo, raw_sql
+from .conftest import Build, build_demo, raw_sql, write_lock_held
 
 pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
 
@@ -124,17 +123,9 @@ def test_wrong_passwords_lock_out_and_everything_is_in_the_log(team: Path, tmp_p
     assert sum(1 for r in rows[1:] if r[1] == "timeline") > 60
 
 
-@pytest.mark.sqlite_only(reason="holds the data file's write lock (BEGIN IMMEDIATE), a lock of the SQLite file "
-                                "that a server store has no counterpart of (its readers never wait on writers)")
-def test_a_reading_command_signs_in_without_taking_the_write_lock(team: Path, tmp_path: Path) -> None:
-    shop = team
-    con = sqlite3.connect(shop / "kashop.sqlite3")
-    con.execute("BEGIN IMMEDIATE")  # another process is writing (an import, a refund send)
-    try:
-        run(shop, "orders", "list", "--limit", "2", code=0, operator="阿May", password="viewer-secret")
-    finally:
-        con.rollback()
-        con.close()
+def test_a_reading_command_signs_in_without_taking_the_write_lock(team: Path) -> None:
+    with write_lock_held(team):  # another process is writing (an import, a refund send)
+        run(team, "orders", "list", "--limit", "2", code=0, operator="阿May", password="viewer-secret")
 
 
 def test_check_names_a_tampered_row(team: Path, tmp_path: Path) -> None:
