@@ -11,7 +11,7 @@ import pytest
 
 from kashop_desktop.services.desk import Desk
 
-from .conftest import raw_sql
+from .conftest import once, raw_sql
 
 pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
 
@@ -35,6 +35,7 @@ def test_a_policy_that_does_not_parse(data_dir: Path) -> None:
     assert "the setting policy does not parse" in checked.stdout
 
 
+@once("an operator's name refused as a bad value before anything is written")
 def test_a_bad_operator_name_is_a_bad_value_exit_2(data_dir: Path) -> None:
     Desk.open(data_dir).close()
     for name in ("", "x" * 300, "系统"):

@@ -28,6 +28,7 @@ def _stock(cli: Cli, tmp_path: Path) -> None:  # noqa: F811
     cli("codes", "import", str(source), "--product", "点卡")
 
 
+@once("output paths refused in the data folder (codes export on a server: test_codes_export_cli)")
 def test_codes_export_never_overwrites_the_store_the_vault_or_an_earlier_export(cli: Cli, tmp_path: Path) -> None:  # noqa: F811
     _stock(cli, tmp_path)
     data = cli.data_dir

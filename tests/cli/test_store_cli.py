@@ -15,7 +15,7 @@ from kashop_desktop.services import maintenance
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.store import health
 
-from .conftest import Build, build_demo, raw_sql, write_lock_held
+from .conftest import Build, build_demo, once, raw_sql, write_lock_held
 from .test_cli import Cli
 
 pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
@@ -149,6 +149,7 @@ def test_orders_list_into_head_ends_quietly(cli: Cli, shop: Path) -> None:
     assert "status=0" in proc.stderr
 
 
+@once("the exit status through a closed pipe (imports into a server: test_import_cli)")
 def test_a_write_command_into_a_closed_pipe_keeps_its_real_exit_status(cli: Cli, shop: Path, tmp_path: Path) -> None:
     header = "order_no,created_at,product,product_type,paid_amount,status,paid_at,channel,gateway_trade_no,buyer"
     good = "PIPE1,2026-11-18 09:00,点券,card_code,6.00,paid,2026-11-18 09:01,alipay,TPIPE1,13800138001"
