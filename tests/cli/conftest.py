@@ -54,32 +54,44 @@ def build_demo(orders: int, *, then: Build | None = None) -> Build:
     return build
 
 
+class BuiltShops:
+    """Shops built in one module: (name, store kind) -> (folder, server database or None)."""
+
+    def __init__(self) -> None:
+        self.shops: dict[tuple[str, str], tuple[Path, str | None]] = {}
+        self.cluster: Any = None  # the PostgreSQL cluster holding the built databases, once one is
+
+    def drop(self) -> None:
+        for _, database in self.shops.values():
+            if database is not None:
+                self.cluster.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
 @pytest.fixture(scope="module")
-def _built_shops(request: pytest.FixtureRequest) -> Iterator[dict[tuple[str, str], tuple[Path, str | None]]]:
-    """Shops built in this module: (name, store kind) -> (folder, server database or None)."""
-    built: dict[tuple[str, str], tuple[Path, str | None]] = {}
+def _built_shops() -> Iterator[BuiltShops]:
+    built = BuiltShops()
     yield built
-    for _, database in built.values():
-        if database is not None:
-            request.getfixturevalue("pg_cluster").execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    built.drop()
 
 
 @pytest.fixture
 def built_shop(request: pytest.FixtureRequest, store_kind: str, data_dir: Path,
-               tmp_path_factory: pytest.TempPathFactory,
-               _built_shops: dict[tuple[str, str], tuple[Path, str | None]]) -> Callable[[str, Build], Path]:
+               tmp_path_factory: pytest.TempPathFactory, _built_shops: BuiltShops) -> Callable[[str, Build], Path]:
     """``built_shop(name, build)``: the shop ``build`` makes, built once per module and store,
     copied into this test's data folder (and its server database); returns the data folder."""
+    cluster = request.getfixturevalue("pg_cluster") if store_kind == "postgresql" else None
+    shops = _built_shops.shops
 
     def copy(name: str, build: Build) -> Path:
-        if (name, store_kind) not in _built_shops:
+        if (name, store_kind) not in shops:
             folder = tmp_path_factory.mktemp(f"built-{name}") / "data"
             url = None
-            if store_kind == "postgresql":
-                url = request.getfixturevalue("pg_cluster").new_database(prefix=f"built_{name}")
+            if cluster is not None:
+                _built_shops.cluster = cluster
+                url = cluster.new_database(prefix=f"built_{name}")
             build(folder, url)
-            _built_shops[(name, store_kind)] = (folder, url.rsplit("/", 1)[1] if url else None)
-        folder, database = _built_shops[(name, store_kind)]
+            shops[(name, store_kind)] = (folder, url.rsplit("/", 1)[1] if url else None)
+        folder, database = shops[(name, store_kind)]
         if database is None:
             shutil.copytree(folder, data_dir, dirs_exist_ok=True)
             return data_dir
@@ -87,7 +99,6 @@ def built_shop(request: pytest.FixtureRequest, store_kind: str, data_dir: Path,
         shutil.copytree(folder, data_dir, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns(paths.DB_FILENAME + "*"))
         own = os.environ["KASHOP_DB_URL"].rsplit("/", 1)[1]
-        cluster = request.getfixturevalue("pg_cluster")
         cluster.execute(f"DROP DATABASE {own} WITH (FORCE)")
         cluster.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'")
         cluster.execute(f"CREATE DATABASE {own} TEMPLATE {database}")

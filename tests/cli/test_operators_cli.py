@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Build, build_demo, once, raw_sql, write_lock_held
+from .conftest import PARSING_ONLY, Build, build_demo, once, raw_sql, write_lock_held
 
 pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
 
@@ -247,6 +247,7 @@ def test_operators_set_changes_role_and_limit_at_once(team: Path) -> None:
     assert "ask the owner" in out.stderr
 
 
+@PARSING_ONLY
 def test_an_empty_new_password_is_a_usage_error_that_says_so(team: Path) -> None:
     shop = team
     out = run(shop, "operators", "add", "小张", "--role", "viewer", code=2, new_password="", operator="店主",
