@@ -34,6 +34,7 @@ from ..domain.codes import hint
 from ..domain.errors import DomainError
 from ..store import codes13
 from ..store.codes13 import strip_hint
+from ..store.dialect import on_server
 from .secrets import SecretStore, VaultLocked, default_store
 
 TOKEN_PREFIX = "c1:"
@@ -213,7 +214,9 @@ def rehint(db: Any, cipher: CodeCipher) -> int:
             con.executemany(f"UPDATE {table} SET {column} = ? WHERE {key} = ?", updates)
             done += len(rows) if table == "card_code" else 0
             last = rows[-1][0]
-    con.execute("UPDATE card_code SET hint = substr(sealed, 4 + instr(substr(sealed, 4), ':')) WHERE sealed LIKE 'c1:%'")
+    position = "strpos" if on_server(con) else "instr"  # a server has no instr (PostgreSQL 15 "String Functions")
+    con.execute(f"UPDATE card_code SET hint = substr(sealed, 4 + {position}(substr(sealed, 4), ':')) "
+                "WHERE sealed LIKE 'c1:%'")
     con.execute("DELETE FROM setting WHERE key = ?", (REHINT_SETTING,))
     return done
 

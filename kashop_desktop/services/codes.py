@@ -21,6 +21,7 @@ from ..domain.errors import DomainError
 from ..domain.order import CodeUsed
 from ..domain.roles import Right
 from ..domain.states import OrderStatus
+from ..store import dialect
 from ..store.models import CardCode, CodeEvent, Order, Product
 from .changes import Changes
 from .codekeys import check_fit
@@ -281,7 +282,11 @@ def delete_codes(desk: Desk, ids: list[int], *, confirmed: bool, actor: str = OW
                                   "is refused if imported again)")
             raise DomainError("code_state", f"卡密 {code_id} {state.zh}，不能删除", f"code {code_id} is {state.en}; it cannot be deleted")
         codes = _load(ids)
-        desk.db.execute_sql("PRAGMA secure_delete = 1")
+        if not dialect.on_server(desk.db):
+            # SQLite: overwrite the freed pages, so the file keeps no trace of the sealed codes. A
+            # server has no such switch (PRAGMA is SQLite's); its dead rows hold only the AES-GCM
+            # sealed text until VACUUM reclaims them.
+            desk.db.execute_sql("PRAGMA secure_delete = 1")
         CardCode.delete().where(CardCode.id.in_(preview.deletable)).execute()
         add_code_events([code_event(desk, c.product_id, "delete", code_id=c.id, actor=actor, data={"state": c.state})
                          for c in codes])

@@ -7,7 +7,8 @@ statement over the tab's own index walked in list order, its rows fetched a chun
 Memory stays bounded by the chunk whatever the list's size.
 
 The whole read runs inside one read transaction (a deferred ``BEGIN``, which takes no write
-lock), so a file written while another process changes orders is one snapshot of the list.
+lock; on a server a READ ONLY, REPEATABLE READ one, its rows read through a server-side cursor),
+so a file written while another process changes orders is one snapshot of the list.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from peewee import SqliteDatabase
 
 from . import queries
-from .dialect import orders_of_ids
+from .dialect import on_server, orders_of_ids
 from .queries import OrderFilter
 
 #: The columns of an exported row, in this order.
@@ -51,6 +52,11 @@ def snapshot(db: SqliteDatabase) -> Iterator[None]:
     """One read transaction around what runs inside (a deferred ``BEGIN``: a read snapshot from
     its first read on, no write lock), so a count and the rows read after it agree; nothing
     when a transaction is already open on this connection."""
+    if on_server(db):
+        # db is a store.server.ServerDatabase there
+        with db.read_snapshot():  # type: ignore[attr-defined]
+            yield
+        return
     con = db.connection()
     began = not con.in_transaction
     if began:
@@ -77,7 +83,14 @@ def export_chunks(db: SqliteDatabase, flt: OrderFilter, cancelled: Callable[[], 
         source, params = queries._source(db, flt)
         key = queries._sort_key(flt)
         direction = "DESC" if flt.descending else "ASC"
-        cursor = db.execute_sql(f"SELECT {_SELECT}{source} ORDER BY {key} {direction}, o.id {direction}", params)
+        sql = f"SELECT {_SELECT}{source} ORDER BY {key} {direction}, o.id {direction}"
+        if on_server(db):  # a server-side cursor: psycopg's own would hold every row at once
+            for rows in db.stream(sql, params, chunk):  # type: ignore[attr-defined]
+                if cancelled is not None and cancelled():
+                    return
+                yield rows
+            return
+        cursor = db.execute_sql(sql, params)
         try:
             while rows := cursor.fetchmany(chunk):
                 if cancelled is not None and cancelled():

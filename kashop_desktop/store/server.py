@@ -268,6 +268,37 @@ class ServerDatabase(PostgresqlDatabase):
         sql, params = _adapt(sql, params)
         return super().execute_sql(sql, params)
 
+    @contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        """One read-only REPEATABLE READ transaction around what runs inside on this thread's
+        connection: every statement sees the shop as of the first one, and no lock is taken
+        (not the shop's write lock either: ``begin`` is for writes). The counterpart of a
+        deferred ``BEGIN`` on SQLite. Nothing when a transaction is already open here
+        (PostgreSQL 15 "Transaction Isolation", "SET TRANSACTION")."""
+        import psycopg
+
+        raw = self.connection().conn  # autocommit: BEGIN is sent as a statement
+        if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            yield
+            return
+        self.execute_sql("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        try:
+            yield
+        finally:
+            if not raw.closed:
+                raw.execute("ROLLBACK")  # read only: nothing to keep, and it also ends a failed one
+
+    def stream(self, sql: str, params: Any, chunk: int) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of ``sql`` (SQLite-style placeholders) in lists of at most ``chunk``, read
+        through a server-side cursor so only one chunk is in memory (a client cursor holds the
+        whole result). Runs inside a transaction (``read_snapshot``): the cursor lives in it."""
+        sql, params = _adapt(sql, params)
+        with _WRAP, self.connection().conn.cursor(name="kashop_stream") as cursor:
+            cursor.itersize = chunk
+            cursor.execute(sql, params or None)
+            while rows := cursor.fetchmany(chunk):
+                yield rows
+
     #: Called with the connection just before each write transaction commits, inside it (as
     #: ``store.db.StoreDatabase.before_commit``: the desk anchors the log there).
     before_commit: Any = None

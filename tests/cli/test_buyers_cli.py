@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import PARSING_ONLY, once
 from tests.cli.test_cli import HEADER, Cli, stamp
+
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
+
+#: A block's wording, once the first test has blocked, held and released on both stores.
+SAME_BLOCK = once("what a block says (blocking, holding and releasing on a server: the first test)")
 
 
 @pytest.fixture
@@ -56,6 +62,7 @@ def test_note_block_list_unblock_and_release(cli: Cli, tmp_path: Path) -> None:
     assert cli.json("orders", "list", "--status", "held")["total"] == 0
 
 
+@PARSING_ONLY
 def test_buyers_usage_errors(cli: Cli, tmp_path: Path) -> None:
     shop(cli, tmp_path)
     missing = cli("buyers", "block", "13800138000", code=2)
@@ -66,6 +73,7 @@ def test_buyers_usage_errors(cli: Cli, tmp_path: Path) -> None:
     assert cli("buyers", "unblock", "13700000000", code=1).stderr
 
 
+@SAME_BLOCK
 def test_blocking_again_says_the_reason_changed_and_keeps_the_old_one(cli: Cli, tmp_path: Path) -> None:
     shop(cli, tmp_path)
     cli("buyers", "block", "13800138000", "--reason", "刷单")
@@ -76,6 +84,7 @@ def test_blocking_again_says_the_reason_changed_and_keeps_the_old_one(cli: Cli, 
     assert cli.json("buyers", "block", "13800138000", "--reason", "恶意退款").get("previous_reason") is None
 
 
+@SAME_BLOCK
 def test_blocking_a_contact_without_orders_says_future_orders_will_be_held(cli: Cli, tmp_path: Path) -> None:
     shop(cli, tmp_path)
     out = cli("buyers", "block", "13711112222", "--reason", "同行")
@@ -84,6 +93,7 @@ def test_blocking_a_contact_without_orders_says_future_orders_will_be_held(cli: 
     assert "no orders yet" in english.stdout
 
 
+@once("how orders show heads its timeline (the timeline on a server: test_cli)")
 def test_orders_show_names_the_source_beside_the_operator(cli: Cli, tmp_path: Path) -> None:
     shop(cli, tmp_path)
     cli("buyers", "note", "138 0013 8000", "老客户")

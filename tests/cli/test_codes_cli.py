@@ -3,11 +3,16 @@ bad input that changes nothing."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import openpyxl
+import pytest
 
+from .conftest import raw_sql
 from .test_cli import HEADER, Cli, cli, stamp  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
 
 
 def _shop(cli: Cli) -> None:  # noqa: F811
@@ -103,3 +108,22 @@ def test_codes_import_reads_standard_input(cli: Cli) -> None:  # noqa: F811
                           capture_output=True, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert '"imported": 2' in proc.stdout
+
+
+def test_hints_schema_13_removed_are_written_again_once_the_key_is_at_hand(cli: Cli, tmp_path: Path) -> None:  # noqa: F811
+    """A shop moved to a server before the desk held its key after schema 13 (the hints still to
+    write again): the first command that opens the codes writes them, on either store."""
+    _shop(cli)
+    source = tmp_path / "in.txt"
+    source.write_text("HINTCARD00001234----PASSWORD01\nHINTCARD00005678----PASSWORD02\n", encoding="utf-8")
+    cli("codes", "import", str(source), "--product", "点卡 50元")
+    shown = {c["id"]: c["masked"] for c in cli.json("codes", "list", "--product", "点卡 50元")["codes"]}
+    position = "strpos" if "KASHOP_DB_URL" in os.environ else "instr"
+    raw_sql(cli.data_dir, "UPDATE card_code SET hint = '', "  # what schema 13 leaves behind
+                          f"sealed = substr(sealed, 1, 3 + {position}(substr(sealed, 4), ':'))")
+    raw_sql(cli.data_dir, "INSERT INTO setting (key, value) VALUES ('codes_rehint', 'true')")
+    assert {c["id"]: c["masked"] for c in cli.json("codes", "list", "--product", "点卡 50元")["codes"]} != shown
+    done = cli.json("codes", "export", str(tmp_path / "out.csv"), "--product", "点卡 50元")
+    assert done["count"] == 2 and "HINTCARD00005678" in (tmp_path / "out.csv").read_text("utf-8-sig")
+    assert {c["id"]: c["masked"] for c in cli.json("codes", "list", "--product", "点卡 50元")["codes"]} == shown
+    assert not raw_sql(cli.data_dir, "SELECT 1 FROM setting WHERE key = 'codes_rehint'")

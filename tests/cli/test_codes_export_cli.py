@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .test_cli import Cli, cli  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
 
 
 def test_export_takes_unsold_codes_only_and_marks_locked_ones_sold(cli: Cli, tmp_path: Path) -> None:  # noqa: F811

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kashop_desktop.domain.order import ProductType
 from kashop_desktop.services import products
 from kashop_desktop.services.desk import Desk
 
 from ..services.helpers import order
+from .conftest import once
 from .test_cli import Cli, cli  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
 
 
 def _stock(cli: Cli, tmp_path: Path, n: int) -> Path:  # noqa: F811
@@ -37,6 +42,7 @@ def test_list_says_when_it_is_cut_and_a_reimport_prints_a_summary(cli: Cli, tmp_
     assert "没有卡密" in refused.stderr and "holds no codes" in refused.stderr
 
 
+@once("English labels and a policy value's range")
 def test_products_in_english_and_a_policy_value_out_of_range(cli: Cli) -> None:  # noqa: F811
     cli("products", "add", "点卡", "--type", "卡密", "--price", "10")
     listed = cli("products", "list", "--lang", "en")
@@ -65,6 +71,7 @@ def test_mark_paid_says_delivered_or_waiting_for_codes(cli: Cli, tmp_path: Path)
     assert done["delivered"] is True and done["backorder"] is False
 
 
+@once("English counts' wording")
 def test_english_counts_take_the_nouns_number(cli: Cli, tmp_path: Path) -> None:  # noqa: F811
     _stock(cli, tmp_path, 3)
     ids = [c["id"] for c in cli.json("codes", "list", "--product", "点卡")["codes"]]

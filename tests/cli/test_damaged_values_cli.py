@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from kashop_desktop.services.desk import Desk
+
+from .conftest import once, raw_sql
+
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
 
 
 def _run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -21,8 +26,7 @@ def test_a_policy_that_does_not_parse(data_dir: Path) -> None:
     desk = Desk.open(data_dir)
     desk.set_policy(desk.policy().with_overrides({"cooling_off_minutes": 12}))
     desk.close()
-    with sqlite3.connect(data_dir / "kashop.sqlite3") as con:
-        con.execute("UPDATE setting SET value = '{broken' WHERE key = 'policy'")
+    raw_sql(data_dir, "UPDATE setting SET value = '{broken' WHERE key = 'policy'")
     shown = _run(data_dir, "policy", "show")
     assert shown.returncode == 1, shown.stderr
     assert "the setting policy is damaged" in shown.stderr and "Traceback" not in shown.stderr
@@ -31,6 +35,7 @@ def test_a_policy_that_does_not_parse(data_dir: Path) -> None:
     assert "the setting policy does not parse" in checked.stdout
 
 
+@once("an operator's name refused as a bad value before anything is written")
 def test_a_bad_operator_name_is_a_bad_value_exit_2(data_dir: Path) -> None:
     Desk.open(data_dir).close()
     for name in ("", "x" * 300, "系统"):

@@ -5,8 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from kashop_desktop.cli.main import main
 from kashop_desktop.cli.output import EXIT_OK
+
+pytestmark = [pytest.mark.usefixtures("store_kind"),
+              pytest.mark.sqlite_only(reason="the demo is built on the data file only (on a server it is refused: "
+                                             "tests/server)")]
 
 
 def test_a_relaunch_does_not_read_like_an_empty_shop(data_dir: Path, capsys: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,14 @@ import pytest
 
 from kashop_desktop.cli.main import main
 
+from .conftest import PARSING_ONLY, Build, build_demo, raw_sql
+
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
+
 
 @pytest.fixture
-def shop(data_dir: Path, capsys: Any) -> Path:
-    assert main(["demo", "--no-gui", "--orders", "400", "--data-dir", str(data_dir)]) == 0
-    capsys.readouterr()
-    return data_dir
+def shop(built_shop: Callable[[str, Build], Path]) -> Path:
+    return built_shop("demo400", build_demo(400))
 
 
 def listed_total(capsys: Any, d: str, *filters: str) -> int:
@@ -49,6 +52,7 @@ def test_orders_export_writes_the_listed_orders_and_refuses_an_existing_file(sho
     assert out.read_bytes().startswith(b"PK")  # the format asked for, whatever the name
 
 
+@PARSING_ONLY
 @pytest.mark.parametrize("args", [["--from", "2026-13-01"], ["--from", "2026-11-20", "--to", "2026-11-01"],
                                   ["--format", "pdf"]])
 def test_bad_dates_and_formats_are_usage_errors(shop: Path, tmp_path: Path, capsys: Any, args: list[str]) -> None:
@@ -87,13 +91,8 @@ def test_check_notices_report_tables_that_disagree_and_reports_rebuild_mends_the
     d = str(shop)
     assert main(["reports", "sales", "--from", "2020-01-01", "--to", "2030-12-31", "--json", "--data-dir", d]) == 0
     before = json.loads(capsys.readouterr().out)["total"]["paid_fen"]
-    import sqlite3
-
-    con = sqlite3.connect(shop / "kashop.sqlite3")
-    with con:  # a row lost outside the desk: the report is off by that day's money
-        con.execute("DELETE FROM report_sales WHERE day = (SELECT day FROM report_sales ORDER BY paid_fen DESC "
-                    "LIMIT 1)")
-    con.close()
+    # a row lost outside the desk: the report is off by that day's money
+    raw_sql(shop, "DELETE FROM report_sales WHERE day = (SELECT day FROM report_sales ORDER BY paid_fen DESC LIMIT 1)")
     assert main(["reports", "sales", "--from", "2020-01-01", "--to", "2030-12-31", "--json", "--data-dir", d]) == 0
     assert json.loads(capsys.readouterr().out)["total"]["paid_fen"] < before
     assert main(["check", "--data-dir", d]) == 1

@@ -12,6 +12,10 @@ import pytest
 
 from tests.services.imports.files import HEADER_ZH, paid_row, write_csv
 
+from .conftest import once
+
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
+
 
 def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
@@ -85,6 +89,7 @@ def run_on_terminal(data_dir: Path, path: Path) -> tuple[int, str]:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+@once("the progress line on a terminal")
 def test_progress_shows_on_a_terminal_and_nowhere_else(data_dir: Path, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "some.csv", [HEADER_ZH, *(paid_row(n) for n in range(1, 40))])
     status, terminal = run_on_terminal(data_dir, path)
@@ -95,6 +100,7 @@ def test_progress_shows_on_a_terminal_and_nowhere_else(data_dir: Path, tmp_path:
     assert piped.returncode == 0 and "importing" not in piped.stderr and "\x1b" not in piped.stderr
 
 
+@once("the progress line's text")
 def test_the_progress_line_gives_rows_rate_and_time_left() -> None:
     from kashop_desktop.cli.orders import ImportMeter
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +13,17 @@ import pytest
 from kashop_desktop.cli.main import main
 from kashop_desktop.domain.order import ReasonCode
 
+from .conftest import Build, build_demo
+
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
+
 RAW_CODES = re.compile(r"\b(open|approved|auto_approved|payment_issue|not_needed|outside_cooling_off|owner|buyer|"
                        r"created|request_opened|pending_payment|queued|succeeded|failed|unknown|expired)\b")
 
 
 @pytest.fixture
-def shop(data_dir: Path, capsys: Any) -> Path:
-    assert main(["demo", "--no-gui", "--orders", "80", "--data-dir", str(data_dir)]) == 0
-    capsys.readouterr()
-    return data_dir
+def shop(built_shop: Callable[[str, Build], Path]) -> Path:
+    return built_shop("demo80", build_demo(80))
 
 
 def run(capsys: Any, *argv: str) -> str:

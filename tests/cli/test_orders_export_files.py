@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,14 @@ from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.outfiles import OutputRefused
 from kashop_desktop.services.views import OrderFilter
 
+from .conftest import PARSING_ONLY, Build, build_demo
+
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
+
 
 @pytest.fixture
-def shop(data_dir: Path, capsys: Any) -> Path:
-    assert main(["demo", "--no-gui", "--orders", "60", "--data-dir", str(data_dir)]) == 0
-    capsys.readouterr()
-    return data_dir
+def shop(built_shop: Callable[[str, Build], Path]) -> Path:
+    return built_shop("demo60", build_demo(60))
 
 
 def export(shop: Path, capsys: Any, *args: str) -> tuple[int, str, str]:
@@ -36,7 +39,8 @@ def export(shop: Path, capsys: Any, *args: str) -> tuple[int, str, str]:
 
 def test_the_data_folder_is_never_written_even_with_force(shop: Path, tmp_path: Path, capsys: Any) -> None:
     guarded = {p: p.read_bytes() for p in (shop / "kashop.sqlite3", shop / "vault.json") if p.exists()}
-    assert shop / "kashop.sqlite3" in guarded
+    assert shop / "vault.json" in guarded
+    assert (shop / "kashop.sqlite3" in guarded) == ("KASHOP_DB_URL" not in os.environ)  # on a server: no file
     (shop / "backups").mkdir(exist_ok=True)
     link = tmp_path / "innocent.csv"
     link.symlink_to(shop / "kashop.sqlite3")
@@ -107,10 +111,7 @@ def test_a_place_the_disk_refuses_is_a_message_not_a_crash(shop: Path, tmp_path:
     assert not (folder / name).exists() and not [p for p in folder.iterdir() if p.name.endswith(".part")]
 
 
-def test_a_file_that_appears_during_the_export_is_not_replaced(desk: Desk, tmp_path: Path) -> None:
-    from kashop_desktop.services import datagen
-
-    datagen.load(desk, 50, seed=3)
+def test_a_file_that_appears_during_the_export_is_not_replaced(shop: Path, tmp_path: Path) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
     out = folder / "same.csv"
@@ -119,16 +120,21 @@ def test_a_file_that_appears_during_the_export_is_not_replaced(desk: Desk, tmp_p
         if not out.exists():
             out.write_text("the other export", encoding="utf-8")
 
-    with pytest.raises(OutputRefused) as refused:
-        exports.export_orders(desk, OrderFilter(), out, "csv", progress=other_export_finishes_first)
-    assert refused.value.code == "output_exists"
-    assert out.read_text(encoding="utf-8") == "the other export"
-    assert [p.name for p in folder.iterdir()] == ["same.csv"]  # no temporary part left
-    result = exports.export_orders(desk, OrderFilter(), out, "csv", force=True,
-                                   progress=other_export_finishes_first)
+    desk = Desk.open(shop)
+    try:
+        with pytest.raises(OutputRefused) as refused:
+            exports.export_orders(desk, OrderFilter(), out, "csv", progress=other_export_finishes_first)
+        assert refused.value.code == "output_exists"
+        assert out.read_text(encoding="utf-8") == "the other export"
+        assert [p.name for p in folder.iterdir()] == ["same.csv"]  # no temporary part left
+        result = exports.export_orders(desk, OrderFilter(), out, "csv", force=True,
+                                       progress=other_export_finishes_first)
+    finally:
+        desk.close()
     assert result.rows > 0 and out.read_text(encoding="utf-8-sig").startswith("订单号")
 
 
+@PARSING_ONLY
 @pytest.mark.parametrize("args", [
     ["reports", "sales", "--from", "9999-12-30", "--to", "9999-12-31"],
     ["reports", "refunds", "--from", "9999-12-01", "--to", "9999-12-31", "--by", "week"],

@@ -15,7 +15,10 @@ from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.outfiles import OutputRefused, check_output
 from kashop_desktop.services.reconcile import ReconReport
 
+from .conftest import once
 from .test_cli import Cli, cli  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
 
 
 def _stock(cli: Cli, tmp_path: Path) -> None:  # noqa: F811
@@ -25,10 +28,12 @@ def _stock(cli: Cli, tmp_path: Path) -> None:  # noqa: F811
     cli("codes", "import", str(source), "--product", "点卡")
 
 
+@once("output paths refused in the data folder (codes export on a server: test_codes_export_cli)")
 def test_codes_export_never_overwrites_the_store_the_vault_or_an_earlier_export(cli: Cli, tmp_path: Path) -> None:  # noqa: F811
     _stock(cli, tmp_path)
     data = cli.data_dir
-    guarded = {p: p.read_bytes() for p in (data / "kashop.sqlite3", data / "vault.json")}
+    guarded = {p: p.read_bytes() for p in (data / "kashop.sqlite3", data / "vault.json") if p.exists()}
+    assert data / "vault.json" in guarded  # (the data file too, unless the shop is on a server)
     (data / "backups").mkdir(exist_ok=True)
     link = tmp_path / "innocent.csv"
     link.symlink_to(data / "kashop.sqlite3")
@@ -50,6 +55,7 @@ def test_codes_export_never_overwrites_the_store_the_vault_or_an_earlier_export(
     cli("codes", "export", str(tmp_path / "codes.txt"), "--product", "点卡", code=2)  # .csv or .xlsx only
 
 
+@pytest.mark.sqlite_only(reason="backs up the data file (a server shop is backed up by the server: pg_dump)")
 def test_backup_to_a_named_file_refuses_the_data_folder_and_an_existing_file(cli: Cli, tmp_path: Path) -> None:  # noqa: F811
     cli("products", "add", "点卡", "--type", "卡密", "--price", "10")
     data = cli.data_dir
@@ -87,6 +93,7 @@ def test_check_output_is_the_one_rule(tmp_path: Path, data_dir: Path, desk: Desk
     assert sorted(os.listdir(outside)) == ["a.csv", "r.csv"]  # no temporary file left
 
 
+@once("output files' paths and writing, no store")
 def test_write_atomically_replaces_only_when_asked(tmp_path: Path) -> None:
     from kashop_desktop.services.outfiles import write_atomically
 
@@ -104,6 +111,7 @@ def test_write_atomically_replaces_only_when_asked(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == "ours"
 
 
+@once("output files' paths, no store")
 def test_a_device_or_pipe_is_no_output(tmp_path: Path, data_dir: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)

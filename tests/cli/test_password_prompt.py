@@ -14,7 +14,8 @@ from kashop_desktop.domain.roles import OWNER_NAME, Role
 from kashop_desktop.services import operators
 from kashop_desktop.services.desk import Desk
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX"),
+              pytest.mark.usefixtures("store_kind")]  # on both stores: the file and a PostgreSQL server
 
 
 def _on_terminal(data_dir: Path, *args: str) -> tuple[int, str, str]:

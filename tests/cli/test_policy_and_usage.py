@@ -15,6 +15,10 @@ from kashop_desktop.domain.errors import PolicyError
 from kashop_desktop.domain.policy import UNITS, parse_policy_value
 from kashop_desktop.services.desk import Desk
 
+from .conftest import PARSING_ONLY
+
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
+
 
 def policy_of(data_dir: Path) -> dict[str, Any]:
     desk = Desk.open(data_dir)
@@ -24,6 +28,7 @@ def policy_of(data_dir: Path) -> dict[str, Any]:
         desk.close()
 
 
+@PARSING_ONLY
 @pytest.mark.parametrize("item", [
     "auto_approve_ceiling_fen=100.0",  # once silently read as yuan: ¥100 instead of 100 fen
     "auto_approve_ceiling_fen=¥100",
@@ -46,6 +51,7 @@ def test_a_value_not_exactly_of_its_type_is_refused_and_nothing_changes(data_dir
     assert policy_of(data_dir) == before  # not even the valid risk_cancel_count=5
 
 
+@PARSING_ONLY
 def test_money_keys_say_their_unit_in_the_error_and_the_help(data_dir: Path, capsys: Any) -> None:
     assert main(["policy", "set", "auto_approve_ceiling_fen=100.0", "--data-dir", str(data_dir)]) == EXIT_USAGE
     err = capsys.readouterr().err
@@ -87,6 +93,7 @@ def test_exact_values_are_stored(data_dir: Path, capsys: Any) -> None:
     assert "auto_approve_ceiling_fen = 100" in capsys.readouterr().out
 
 
+@PARSING_ONLY
 def test_parse_policy_value_takes_only_exact_types() -> None:
     assert parse_policy_value("risk_window_days", " 30 ") == 30
     assert parse_policy_value("no_refunds", "FALSE") is False
@@ -96,6 +103,7 @@ def test_parse_policy_value_takes_only_exact_types() -> None:
             parse_policy_value(key, text)
 
 
+@PARSING_ONLY
 @pytest.mark.parametrize("text", ["12.345", "abc", "-5", "0"])
 def test_a_malformed_amount_is_a_usage_error(data_dir: Path, capsys: Any, text: str) -> None:
     code = main(["requests", "approve", "1", "--amount", text, "--data-dir", str(data_dir)])

@@ -13,7 +13,10 @@ import pytest
 
 from kashop_desktop.services.secrets import VaultStore, VaultUnusable
 
+from .conftest import PARSING_ONLY, once
 from .test_cli import Cli, cli  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
 
 
 def _run(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -22,6 +25,7 @@ def _run(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[
                           env={**os.environ, "PYTHONIOENCODING": "utf-8", **env})
 
 
+@once("the key vault file in the data folder")
 @pytest.mark.parametrize("content", [b"", b"{", b'{"salt": "x", "entries": []}', b"\xff\xfe\x00garbage"])
 def test_a_damaged_or_empty_vault_is_refused_with_exit_5(cli: Cli, tmp_path: Path, content: bytes) -> None:  # noqa: F811
     cli("products", "add", "点卡", "--type", "卡密", "--price", "10")
@@ -37,6 +41,7 @@ def test_a_damaged_or_empty_vault_is_refused_with_exit_5(cli: Cli, tmp_path: Pat
         VaultStore(vault, "test-passphrase")
 
 
+@PARSING_ONLY
 def test_a_bad_secrets_setting_exits_2(cli: Cli) -> None:  # noqa: F811
     bogus = _run(cli.data_dir, "products", "list", KASHOP_SECRETS="bogus")
     assert bogus.returncode == 2 and "KASHOP_SECRETS" in bogus.stderr and "Traceback" not in bogus.stderr

@@ -6,15 +6,19 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from kashop_desktop.services import demo, maintenance
+from kashop_desktop.services import maintenance
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.store import health
 
+from .conftest import Build, build_demo, once, raw_sql, write_lock_held
 from .test_cli import Cli
+
+pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
 
 
 @pytest.fixture
@@ -28,15 +32,25 @@ def run_cli(data_dir: Path, *args: str, env: dict[str, str]) -> subprocess.Compl
                           timeout=120)
 
 
+def _backup_the_file(folder: Path, url: str | None) -> None:
+    if url is None:  # a server shop's backups are the server's (pg_dump)
+        desk = Desk.open(folder)
+        maintenance.backup(desk)
+        desk.close()
+
+
 @pytest.fixture
-def shop(data_dir: Path) -> Path:
-    desk = Desk.open(data_dir)
-    demo.build(desk, 2000)
-    maintenance.backup(desk)
-    desk.close()
-    return data_dir / "kashop.sqlite3"
+def shop(built_shop: Callable[[str, Build], Path]) -> Path:
+    """The data file of a 2,000-order demo shop with one backup (on a server: where the file
+    would be; the shop itself is in the server database)."""
+    return built_shop("demo2000", build_demo(2000, then=_backup_the_file)) / "kashop.sqlite3"
 
 
+def _on_server() -> bool:
+    return "KASHOP_DB_URL" in os.environ
+
+
+@pytest.mark.sqlite_only(reason="damages the data file itself")
 @pytest.mark.parametrize("cut", ["empty", "half", "4k", "garbage"])
 def test_a_damaged_store_exits_5_with_the_file_and_backups_named(cli: Cli, shop: Path, cut: str) -> None:
     size = shop.stat().st_size
@@ -52,6 +66,7 @@ def test_a_damaged_store_exits_5_with_the_file_and_backups_named(cli: Cli, shop:
         assert str(maintenance.list_backups(shop.parent)[0].path) in proc.stderr
 
 
+@pytest.mark.sqlite_only(reason="restores a backup of the data file over the damaged file")
 def test_restore_puts_a_checked_backup_back_and_keeps_the_damaged_file(cli: Cli, shop: Path) -> None:
     backup = maintenance.list_backups(shop.parent)[0].path
     total = cli.json("orders", "list")["total"]
@@ -69,24 +84,30 @@ def test_restore_puts_a_checked_backup_back_and_keeps_the_damaged_file(cli: Cli,
     assert len(aside) == 1 and health.inspect(aside[0]).state is health.FileState.TRUNCATED
 
 
+def _everything(shop: Path) -> object:
+    """What a command could have changed: the data file's bytes, or the server shop's log and version."""
+    if not _on_server():
+        return shop.read_bytes()
+    return raw_sql(shop.parent, "SELECT (SELECT version FROM kashop_schema), (SELECT count(*) FROM audit_event), "
+                                "(SELECT count(*) FROM order_event), (SELECT count(*) FROM setting)")
+
+
 def test_a_newer_schema_exits_5_and_touches_nothing(cli: Cli, shop: Path) -> None:
-    con = sqlite3.connect(shop)
-    con.execute("PRAGMA user_version = 99")
-    con.close()
-    before = shop.read_bytes()
+    if _on_server():
+        raw_sql(shop.parent, "UPDATE kashop_schema SET version = 99")  # the server's user_version
+    else:
+        con = sqlite3.connect(shop)
+        con.execute("PRAGMA user_version = 99")
+        con.close()
+    before = _everything(shop)
     proc = cli("orders", "list", code=5)
     assert "newer" in proc.stderr and "Traceback" not in proc.stderr
-    assert shop.read_bytes() == before
+    assert _everything(shop) == before
 
 
 def test_a_held_write_lock_exits_4_with_the_busy_message(cli: Cli, shop: Path) -> None:
-    holder = sqlite3.connect(shop, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")  # another process in a long write transaction
-    try:
+    with write_lock_held(shop.parent):  # another process in a long write transaction
         proc = run_cli(shop.parent, "policy", "set", "cooling_off_minutes=12", env={"KASHOP_BUSY_TIMEOUT_MS": "100"})
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
     assert proc.returncode == 4, proc.stderr
     assert "the store is busy" in proc.stderr and "Traceback" not in proc.stderr
     assert "tried 3 times, waiting 0.1 s each (0.3 s in all)" in proc.stderr and "共 0.3 秒" in proc.stderr
@@ -95,24 +116,21 @@ def test_a_held_write_lock_exits_4_with_the_busy_message(cli: Cli, shop: Path) -
 
 
 def test_read_only_commands_run_beside_a_held_write_lock(cli: Cli, shop: Path) -> None:
-    """Reads neither wait for nor fail on another process's write transaction (WAL readers)."""
+    """Reads neither wait for nor fail on another process's write transaction (WAL readers; a
+    server's readers never wait on writers)."""
     order_no = cli.json("orders", "list", "--limit", "1")["orders"][0]["order_no"]
-    backups_before = sorted(p.name for p in (shop.parent / "backups").iterdir())
-    holder = sqlite3.connect(shop, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")  # an import in its one long transaction
-    try:
+    backups_before = sorted(p.name for p in (shop.parent / "backups").glob("*"))
+    with write_lock_held(shop.parent):  # an import in its one long transaction
         for command in (("orders", "list", "--limit", "1"), ("orders", "show", order_no), ("check",),
                         ("requests", "list"), ("refunds", "list"), ("policy", "show"), ("backup", "--list"),
                         ("gateways", "list"), ("holidays", "show")):
             proc = run_cli(shop.parent, *command, env={"KASHOP_BUSY_TIMEOUT_MS": "100"})
             assert proc.returncode == 0, (command, proc.stderr)
             assert "busy" not in proc.stderr
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
-    assert sorted(p.name for p in (shop.parent / "backups").iterdir()) == backups_before
+    assert sorted(p.name for p in (shop.parent / "backups").glob("*")) == backups_before
 
 
+@pytest.mark.sqlite_only(reason="a usage error found before any store is opened: the same on either store")
 @pytest.mark.parametrize("value", ["abc", "-1", "1.5", "999999999"])
 def test_an_invalid_busy_timeout_is_a_usage_error(shop: Path, value: str) -> None:
     proc = run_cli(shop.parent, "orders", "list", env={"KASHOP_BUSY_TIMEOUT_MS": value})
@@ -131,6 +149,7 @@ def test_orders_list_into_head_ends_quietly(cli: Cli, shop: Path) -> None:
     assert "status=0" in proc.stderr
 
 
+@once("the exit status through a closed pipe (imports into a server: test_import_cli)")
 def test_a_write_command_into_a_closed_pipe_keeps_its_real_exit_status(cli: Cli, shop: Path, tmp_path: Path) -> None:
     header = "order_no,created_at,product,product_type,paid_amount,status,paid_at,channel,gateway_trade_no,buyer"
     good = "PIPE1,2026-11-18 09:00,点券,card_code,6.00,paid,2026-11-18 09:01,alipay,TPIPE1,13800138001"
@@ -151,17 +170,19 @@ def test_a_write_command_into_a_closed_pipe_keeps_its_real_exit_status(cli: Cli,
 
 
 def test_an_unexpected_error_is_logged_and_exits_70_without_a_traceback(cli: Cli, shop: Path) -> None:
-    # Something the desk cannot foresee: its search index dropped behind its back.
-    con = sqlite3.connect(shop)
-    con.execute("DROP TABLE orders_fts")
-    con.close()
+    # Something the desk cannot foresee: its search index dropped behind its back (on a server,
+    # the column its buyer search reads renamed).
+    lost = "buyer_key" if _on_server() else "orders_fts"
+    raw_sql(shop.parent, "ALTER TABLE orders RENAME COLUMN buyer_key TO buyer_key_lost" if _on_server()
+            else "DROP TABLE orders_fts")
     proc = cli("orders", "list", "--search", "13800", code=70)
     assert "Traceback" not in proc.stderr
     assert "internal error" in proc.stderr and "内部错误" in proc.stderr
     log = (shop.parent / "logs" / "kashop-desktop.log").read_text(encoding="utf-8")
-    assert "Traceback" in log and "orders_fts" in log
+    assert "Traceback" in log and lost in log
 
 
+@pytest.mark.sqlite_only(reason="the data file's write-ahead log (-wal) and its checkpoints")
 def test_every_command_closes_the_store_and_the_wal_stays_bounded(cli: Cli, shop: Path) -> None:
     """A scheduled job beside an open window: the log is checkpointed, not left to grow."""
     wal = health.wal_path(shop)

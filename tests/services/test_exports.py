@@ -21,7 +21,9 @@ from kashop_desktop.store.queries import OrderFilter
 
 from .helpers import order, product
 
-pytestmark = pytest.mark.sqlite_only(reason="not ported to PostgreSQL yet: the export's read snapshot and id walk are SQLite's")
+pytestmark = pytest.mark.sqlite_only(reason="not ported to PostgreSQL yet: its shop comes from the data generator, "
+                                            "whose bulk SQL is SQLite's (the export's snapshot and chunks on a server: "
+                                            "test_export_snapshot, tests/cli)")
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=SHOP_TZ)
 
