@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 export QT_QPA_PLATFORM=offscreen
+# Byte-compile the package once: the CLI tests start hundreds of processes, each of which would
+# otherwise compile it again where the environment says not to write bytecode.
+.venv/bin/python -m compileall -q kashop_desktop >/dev/null || true
 echo "== ruff";          .venv/bin/ruff check kashop_desktop tests benchmarks
 echo "== mypy";          .venv/bin/mypy kashop_desktop
 echo "== import-linter"; .venv/bin/lint-imports
