@@ -95,6 +95,22 @@ def append(con: sqlite3.Connection, chain: str, rows: Sequence[Sequence[Any]]) -
     _set_head(con, chain, last_id, last_hash)
 
 
+def insert_sealed(con: sqlite3.Connection, chain: str, rows: Sequence[Sequence[Any]], last_id: int,
+                  last_hash: bytes) -> None:
+    """Insert ``rows`` already chained by the caller: each holds every field of ``FIELDS[chain]``
+    then its hash, the first linked to ``head`` and the last being (``last_id``, ``last_hash``),
+    which becomes the head. For a bulk path that hashes its rows in one tight loop; call inside
+    the write transaction, after reading the head there."""
+    if not rows:
+        return
+    names = FIELDS[chain]
+    con.executemany(f"INSERT INTO {chain} ({', '.join(names)}, hash) VALUES ({', '.join('?' * (len(names) + 1))})",
+                    rows)
+    if on_server(con):  # ids given explicitly do not move the server's id sequence: move it past them
+        con.execute("SELECT setval(pg_get_serial_sequence(?, 'id'), ?)", (chain, last_id))
+    _set_head(con, chain, last_id, last_hash)
+
+
 def seal(con: sqlite3.Connection, chain: str, after_id: int) -> int:
     """Chain the rows of ``chain`` with an id above ``after_id`` (those the caller inserted
     with SQL in this transaction, in id order) to the head; returns how many."""
