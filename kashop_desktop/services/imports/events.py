@@ -69,11 +69,11 @@ class ImportedEntries:
         event_id = chain.next_id(con, CHAIN)
         at, actor, operator, middle, sha256, row_bytes = (self.at, self.actor, self.operator, self._middle,
                                                                  hashlib.sha256, _ROW)
-        status_of = self._status
+        statuses = {status: self._status(status) for status in {status for _, status, _ in orders}}
         rows: list[tuple[Any, ...]] = []
         append = rows.append
         for order_id, status, paid_fen in orders:
-            last_hash = sha256(last_hash + row_bytes % (event_id, last_id, order_id, middle, status_of(status),
+            last_hash = sha256(last_hash + row_bytes % (event_id, last_id, order_id, middle, statuses[status],
                                                         paid_fen)).digest()
             append((event_id, last_id, order_id, at, actor, operator, ACTION, "", None, status,
                     '{"amount_fen":%d}' % paid_fen, last_hash))
