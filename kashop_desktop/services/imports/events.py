@@ -37,7 +37,7 @@ _ROW = b'[%d,%d,%d,%b,%b,"{\\"amount_fen\\":%d}"]'
 
 def amount_data(paid_fen: int) -> str:
     """The ``data`` of a 导入 entry: the amount (fen) the order was imported with, as JSON text."""
-    return '{"amount_fen":%d}' % paid_fen
+    return f'{{"amount_fen":{paid_fen:d}}}'
 
 
 class ImportedEntries:
@@ -76,6 +76,6 @@ class ImportedEntries:
             last_hash = sha256(last_hash + row_bytes % (event_id, last_id, order_id, middle, statuses[status],
                                                         paid_fen)).digest()
             append((event_id, last_id, order_id, at, actor, operator, ACTION, "", None, status,
-                    '{"amount_fen":%d}' % paid_fen, last_hash))
+                    f'{{"amount_fen":{paid_fen:d}}}', last_hash))
             last_id, event_id = event_id, event_id + 1
         chain.insert_sealed(con, CHAIN, rows, last_id, last_hash)
