@@ -1,17 +1,20 @@
 """Loading many orders at once: the orders table's upkeep set aside, then rebuilt in one pass.
 
-Every order inserted keeps a dozen secondary indexes, the buyer search index (FTS5 trigrams)
-and the status counts up to date, row by row; for a big load into an empty or nearly empty
-store, building them once at the end is several times faster. ``set_aside`` drops them (the
+Every order inserted keeps a dozen secondary indexes, the buyer search index (FTS5 trigrams),
+the status counts and the reports' sums (sales per order, cancellations per timeline entry) up
+to date, row by row; for a big load into an empty or nearly empty store, building them once at
+the end is several times faster. ``set_aside`` drops them (the
 unique indexes stay: they are rules, not speed, and the import's look-ups walk them) and
 records what it dropped in the ``bulk_load`` setting, in the caller's
 transaction; ``put_back`` fills the search index for the orders added since, recounts the
 statuses and creates the indexes again, in the caller's transaction too, and clears the
-record. Both are idempotent and any process may call ``put_back``.
+record. Both are idempotent and any process may call ``put_back``. The indexes are built with
+a small sorter memory and helper threads (``SORT_CACHE_KIB``, ``SORT_THREADS``): less CPU, and
+part of it on a second core.
 
 A load may span many transactions (an import commits chunk by chunk). Meanwhile the rows are
 all there and every rule holds; only the list's speed, the buyer search over the new orders and
-the status counts wait for ``put_back``. The loading process holds ``BulkLoadLock`` on a file
+the status counts and the reports wait for ``put_back``. The loading process holds ``BulkLoadLock`` on a file
 beside the store for as long as it runs; a process that opens the store and finds the record
 with the lock free knows the loader died (a crash, a power cut) and puts things back itself
 (``finish_abandoned``).
