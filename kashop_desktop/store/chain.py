@@ -104,11 +104,21 @@ def insert_sealed(con: sqlite3.Connection, chain: str, rows: Sequence[Sequence[A
     if not rows:
         return
     names = FIELDS[chain]
-    con.executemany(f"INSERT INTO {chain} ({', '.join(names)}, hash) VALUES ({', '.join('?' * (len(names) + 1))})",
-                    rows)
+    row_marks = f"({', '.join('?' * (len(names) + 1))})"
+    insert = f"INSERT INTO {chain} ({', '.join(names)}, hash) VALUES "
+    for start in range(0, len(rows), SEALED_ROWS_PER_INSERT):
+        part = rows[start : start + SEALED_ROWS_PER_INSERT]
+        con.execute(insert + ", ".join([row_marks] * len(part)), [value for row in part for value in row])
     if on_server(con):  # ids given explicitly do not move the server's id sequence: move it past them
         con.execute("SELECT setval(pg_get_serial_sequence(?, 'id'), ?)", (chain, last_id))
     _set_head(con, chain, last_id, last_hash)
+
+
+#: Rows per INSERT statement in ``insert_sealed`` (12 values each for the timeline: well under
+#: SQLite's 32,766 and a server's 65,535 parameters). Each statement that fires a trigger (the
+#: reports' on the timeline) carries a fixed cost in SQLite: measured on 300,000 entries, one
+#: statement per row (executemany) 3.4 s, one per 500 rows 1.0 s; with no trigger 0.95 s and 0.68 s.
+SEALED_ROWS_PER_INSERT = 500
 
 
 def seal(con: sqlite3.Connection, chain: str, after_id: int) -> int:
