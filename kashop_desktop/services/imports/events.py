@@ -8,10 +8,11 @@ hash is SHA-256 over its predecessor's hash and the row's canonical encoding
 (``domain.audit.canonical``: the fields as a compact JSON array).
 
 Written the general way (``INSERT ... SELECT`` then ``chain.seal``: read each row back, encode
-it with the JSON encoder, update its hash) this cost about 7 s of CPU per million orders. Here
-the rows are built and hashed in one tight loop before a single ``executemany``: every entry of
-one chunk shares its time, actor, operator, action and note, so their encoding is made once and
-only the ids, the status and the amount are formatted per row. ``encode_imported`` gives the
+it with the JSON encoder, update its hash) 300,000 entries cost 2.2 s of CPU; here 1.3 s: the
+rows are built and hashed in one tight loop, then inserted already chained
+(``chain.insert_sealed``). Every entry of one chunk shares its time, actor, operator, action
+and note, so their encoding is made once and only the ids, the status and the amount are
+formatted per row. ``encode_imported`` gives the
 same bytes as ``canonical`` for such a row (a test compares the two over every status and
 amounts of every size), so ``check`` verifies these rows exactly as any other.
 """
