@@ -95,6 +95,32 @@ def append(con: sqlite3.Connection, chain: str, rows: Sequence[Sequence[Any]]) -
     _set_head(con, chain, last_id, last_hash)
 
 
+def insert_sealed(con: sqlite3.Connection, chain: str, rows: Sequence[Sequence[Any]], last_id: int,
+                  last_hash: bytes) -> None:
+    """Insert ``rows`` already chained by the caller: each holds every field of ``FIELDS[chain]``
+    then its hash, the first linked to ``head`` and the last being (``last_id``, ``last_hash``),
+    which becomes the head. For a bulk path that hashes its rows in one tight loop; call inside
+    the write transaction, after reading the head there."""
+    if not rows:
+        return
+    names = FIELDS[chain]
+    row_marks = f"({', '.join('?' * (len(names) + 1))})"
+    insert = f"INSERT INTO {chain} ({', '.join(names)}, hash) VALUES "
+    for start in range(0, len(rows), SEALED_ROWS_PER_INSERT):
+        part = rows[start : start + SEALED_ROWS_PER_INSERT]
+        con.execute(insert + ", ".join([row_marks] * len(part)), [value for row in part for value in row])
+    if on_server(con):  # ids given explicitly do not move the server's id sequence: move it past them
+        con.execute("SELECT setval(pg_get_serial_sequence(?, 'id'), ?)", (chain, last_id))
+    _set_head(con, chain, last_id, last_hash)
+
+
+#: Rows per INSERT statement in ``insert_sealed`` (12 values each for the timeline: well under
+#: SQLite's 32,766 and a server's 65,535 parameters). Each statement that fires a trigger (the
+#: reports' on the timeline) carries a fixed cost in SQLite: measured on 300,000 entries, one
+#: statement per row (executemany) 3.4 s, one per 500 rows 1.0 s; with no trigger 0.95 s and 0.68 s.
+SEALED_ROWS_PER_INSERT = 500
+
+
 def seal(con: sqlite3.Connection, chain: str, after_id: int) -> int:
     """Chain the rows of ``chain`` with an id above ``after_id`` (those the caller inserted
     with SQL in this transaction, in id order) to the head; returns how many."""

@@ -15,7 +15,6 @@ from ...domain.clock import to_epoch
 from ...domain.money import format_yuan
 from ...domain.order import ProductType
 from ...domain.states import OrderStatus
-from ...store import chain
 from ...store.models import Order
 from ..bulk import ORDER_COLUMNS
 from ..buyers import hold_new_orders
@@ -26,6 +25,7 @@ from ..orders import deliver_after_payment
 from ..trade_nos import TradeNoClaims
 from .cells import TRUNCATED_EN, TRUNCATED_ZH, looks_truncated
 from .checks import StoredOrder, check_row
+from .events import ImportedEntries
 from .report import ImportReport, RowProblem
 from .rows import RowError
 from .stream import AT, CheckedChunk, RowView, as_dict
@@ -51,13 +51,11 @@ _INSERT_SQL = (f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) "
                f"VALUES ({', '.join(_insert_value(c) for c in ORDER_COLUMNS)})")
 _BUYER_SQL = ("INSERT INTO buyer (contact, flagged, note, orders_count, cancel_count) "
               "VALUES (?, 0, '', 0, 0) ON CONFLICT DO NOTHING")
-_IMPORTED_EVENTS_SQL = (
-    "INSERT INTO order_event (order_id, at, actor, operator, action, note, before_status, after_status, data) "
-    # The amount each order was imported with and what the older system had refunded of it (fen),
-    # for check and the refund send (services.state_check).
-    "SELECT id, ?, ?, ?, 'imported', '', NULL, status, '{\"amount_fen\":' || COALESCE(paid_fen, 0) || "
-    "',\"refunded_fen\":' || refunded_fen || '}' FROM orders "
-    "WHERE id > ? ORDER BY id")
+#: The orders a chunk inserted (above the id before it), with what their 导入 entries record:
+#: the status, the amount (fen) each was imported with and what the older system had refunded of
+#: it (fen), for check and the refund send (services.state_check).
+_INSERTED_SQL = ("SELECT id, status, COALESCE(paid_fen, 0), COALESCE(refunded_fen, 0) FROM orders "
+                 "WHERE id > ? ORDER BY id")
 _UPDATE_SQL = (
     "UPDATE orders SET status = ?, paid_at = COALESCE(paid_at, ?), delivered_at = COALESCE(delivered_at, ?), "
     "completed_at = COALESCE(completed_at, ?), cancelled_at = COALESCE(cancelled_at, ?), "
@@ -156,18 +154,15 @@ class ChunkWriter:
         con.executemany(_INSERT_SQL, rows)  # product and buyer ids looked up by SQLite, row by row
         self.report.inserted += len(rows)
         # Inside this transaction nobody else inserts, so the new orders are exactly those above
-        # last_id: their 导入 timeline entries are one INSERT ... SELECT, chained in one pass.
-        last_event = con.execute("SELECT COALESCE(MAX(id), 0) FROM order_event").fetchone()[0]
-        con.execute(_IMPORTED_EVENTS_SQL, (to_epoch(self.desk.now()), self.actor, operator_name(self.desk.db),
-                                           last_id))
-        chain.seal(con, "order_event", last_event)
+        # last_id: each gets its 导入 timeline entry, chained as it is written.
+        inserted = con.execute(_INSERTED_SQL, (last_id,)).fetchall()
+        ImportedEntries(to_epoch(self.desk.now()), self.actor, operator_name(self.desk.db)).write(con, inserted)
         self.report.held += len(hold_new_orders(self.desk, last_id, self.actor))  # a blocked buyer's: for review
         changes = self.report.changes
         changes.counts_changed = True
         room = LIST_INSERTED_IDS - len(changes.order_ids)
         if room > 0:
-            changes.order_ids.update(row[0] for row in con.execute(
-                "SELECT id FROM orders WHERE id > ? ORDER BY id LIMIT ?", (last_id, room)))
+            changes.order_ids.update(row[0] for row in inserted[:room])
 
     def _update(self, updates: list[tuple[tuple[Any, ...], StoredOrder]]) -> None:
         if not updates:

@@ -22,7 +22,7 @@ from kashop_desktop.store import bulkload
 pytestmark = pytest.mark.sqlite_only(reason="not ported to PostgreSQL yet: the import's bulk path (set-aside indexes, SQLite SQL)")
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=SHOP_TZ)
-TABLES = ("orders", "order_event", "buyer", "product", "status_count")
+TABLES = ("orders", "order_event", "buyer", "product", "status_count", "report_sales", "report_cancels")
 
 
 def clock() -> datetime:
@@ -119,6 +119,8 @@ def test_a_stop_part_way_puts_the_upkeep_back(tmp_path: Path, export: Path) -> N
         assert bulkload.pending(desk.db.connection()) is None and check(desk).ok
         names = {n for (n,) in desk.db.execute_sql("SELECT name FROM sqlite_master WHERE tbl_name = 'orders'")}
         assert {"orders_status_created_at_id", "orders_fts_ins", "orders_count_ins"} <= names
+        events = {n for (n,) in desk.db.execute_sql("SELECT name FROM sqlite_master WHERE tbl_name = 'order_event'")}
+        assert {"report_cancels_ins", "report_cancels_undo"} <= events
         hits = desk.db.execute_sql("SELECT COUNT(*) FROM orders_fts WHERE orders_fts MATCH ?", ('"qq:"',)).fetchone()[0]
         assert hits > 0
     finally:
