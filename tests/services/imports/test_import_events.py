@@ -46,7 +46,7 @@ def test_every_new_order_gets_one_chained_entry(desk: Desk, tmp_path: Path) -> N
     orders = [row[0] for row in con.execute("SELECT id FROM orders ORDER BY id")]
     assert sorted(per_order) == orders and set(per_order.values()) == {1}
     assert con.execute("SELECT DISTINCT data FROM order_event WHERE action = 'imported'").fetchall() == [
-        ('{"amount_fen":600}',)]
+        ('{"amount_fen":600,"refunded_fen":0}',)]
     last_id, _ = chain.head(con, "order_event")
     assert last_id == con.execute("SELECT MAX(id) FROM order_event").fetchone()[0]
     report = check(desk)
