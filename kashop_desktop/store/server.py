@@ -189,6 +189,9 @@ class ServerDatabase(PostgresqlDatabase):
         connection_class, bool_as_number, str_as_text, whole_numeric = pg_driver.driver_types()
         conn = connection_class.connect(self.url, **self.connect_params)
         conn.autocommit = True
+        # Reads wait for a table lock (another session's LOCK TABLE, a migration) no longer than
+        # the busy timeout either, then fail with 55P03 (StoreBusy), as a write does in ``begin``.
+        conn.execute(f"SET lock_timeout = {max(1, int(self.busy_timeout_ms))}")
         conn.adapters.register_dumper(bool, bool_as_number)
         # Strings go as text (not "unknown"): a value the store's SQL uses twice (SQLite's ?NNN)
         # then has one type wherever it appears.
@@ -280,7 +283,7 @@ class ServerDatabase(PostgresqlDatabase):
         for attempt in range(1, self.busy_attempts + 1):
             super().begin(isolation_level)
             try:
-                self.cursor().execute(f"SET LOCAL lock_timeout = {int(self.busy_timeout_ms)}")
+                self.cursor().execute(f"SET LOCAL lock_timeout = {max(1, int(self.busy_timeout_ms))}")
                 self.cursor().execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
                 return
             except Exception as exc:
@@ -292,6 +295,15 @@ class ServerDatabase(PostgresqlDatabase):
         from .db import busy_error
 
         raise busy_error(redact(self.url))
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of the innermost driver error in ``exc``'s chain, if any."""
+    for current in reversed(_chain(exc)):
+        state = getattr(current, "sqlstate", None)
+        if state:
+            return str(state)
+    return None
 
 
 def _is_lock_timeout(exc: BaseException) -> bool:
@@ -336,22 +348,75 @@ def unreachable(url: str, detail: str) -> StoreUnusable:
 
 
 def classify(exc: BaseException, url: str) -> StoreError | None:
-    """The StoreBusy / StoreUnusable a psycopg error stands for, or None for anything else."""
+    """The StoreBusy / StoreUnusable a psycopg error stands for, or None for anything else.
+
+    The driver's own error (the innermost one carrying a SQLSTATE) is judged first: peewee
+    wraps it in an OperationalError without one, which alone would read as a lost connection
+    (a lock timeout, 55P03, is the store being busy, not the server being down)."""
+    chain = _chain(exc)
+    for current in chain:
+        if isinstance(current, StoreError):
+            return current
+    for current in reversed(chain):
+        if getattr(current, "sqlstate", None):
+            judged = _judge(current, url)
+            if judged is not None:
+                return judged
+    for current in chain:
+        judged = _judge(current, url)
+        if judged is not None:
+            return judged
+    return None
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the errors it wraps (peewee's first argument, causes, contexts), outermost first."""
     seen: set[int] = set()
+    chain: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, StoreError):
-            return current
-        if _is_lock_timeout(current):
-            from .db import busy_error
-
-            return busy_error(redact(url))
-        if _is_connection_error(current):
-            return unreachable(url, str(current))
+        chain.append(current)
         nested: Any = current.args[0] if current.args else None
         current = nested if isinstance(nested, BaseException) else (current.__cause__ or current.__context__)
+    return chain
+
+
+def _judge(exc: BaseException, url: str) -> StoreError | None:
+    if _is_lock_timeout(exc):
+        from .db import busy_error
+
+        return busy_error(redact(url))
+    if getattr(exc, "sqlstate", None) == "42501":  # insufficient_privilege
+        return no_rights(url, str(exc))
+    if _is_connection_error(exc):
+        return unreachable(url, str(exc))
     return None
+
+
+def no_rights(url: str, detail: str) -> StoreUnusable:
+    """The refusal for a login that may not read or write the shop's tables (SQLSTATE 42501)."""
+    where = redact(url)
+    user = login_name(url)
+    text = detail.strip().splitlines()[0] if detail.strip() else ""
+    return StoreUnusable(
+        "store_no_rights",
+        f"数据库服务器 {where} 上的用户 {user} 没有使用这个库里的表的权限（permission denied）。请让数据库管理员授予"
+        f"权限（GRANT），或改用店铺表的所有者登录。什么都没有改动。（{text}）",
+        f"the user {user} has no rights on this database's tables at the database server {where} (permission "
+        f"denied). Ask the database's administrator to GRANT them, or log in as the tables' owner. Nothing was "
+        f"changed. ({text})",
+        where)
+
+
+def login_name(url: str) -> str:
+    """The user name in ``url``, decoded (``%E5%BA%97`` → 店), or "" when it names none."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        return unquote(urlsplit(url.strip()).username or "")
+    except ValueError:
+        return ""
 
 
 def _is_connection_error(exc: BaseException) -> bool:
@@ -393,7 +458,7 @@ def schema_version(db: ServerDatabase) -> int | None:
         try:
             row = db.execute_sql(f"SELECT version FROM {VERSION_TABLE}").fetchone()
         except peewee.DatabaseError as exc:  # a table of that name that is not ours (no version column)
-            if _is_connection_error(exc):
+            if _is_connection_error(exc) or _sqlstate(exc) == "42501":  # lost, or no rights: not someone else's
                 raise
             if not db.in_transaction():
                 db.rollback()

@@ -1,0 +1,61 @@
+"""Server problems read for what they are: a held table lock is the store being busy (exit 4),
+not a dead server; a login without rights is told so, its name shown as written; a damaged or
+foreign shop schema, or one the login may not create, is refused with exit 5 and no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from kashop_desktop.cli import main
+from kashop_desktop.cli.output import EXIT_BUSY, EXIT_STORE
+from kashop_desktop.domain.errors import StoreUnusable
+from kashop_desktop.services.desk import Desk
+from kashop_desktop.store import db as store_db
+from kashop_desktop.store import server
+from tests.pgserver import PASSWORD, PrivateCluster
+from tests.services.helpers import order
+
+
+@pytest.fixture
+def shop(pg_cluster: PrivateCluster, pg_template: str, data_dir: Path, clock: object) -> tuple[str, str]:
+    """A shop on the server with one paid order: its URL and the order's number."""
+    url = pg_cluster.new_database(template=pg_template)
+    desk = Desk.open(data_dir, clock=clock, db_url=url)  # type: ignore[arg-type]
+    no = order(desk, paid_minutes_ago=30)
+    desk.close()
+    return url, no
+
+
+@pytest.mark.parametrize("command", [["orders", "cancel", "{no}", "--reason", "mistaken"], ["orders", "list"]])
+def test_a_table_lock_held_elsewhere_is_busy_not_a_dead_server(shop: tuple[str, str], data_dir: Path,
+                                                               command: list[str],
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    shop_url, no = shop
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(store_db, "BUSY_ATTEMPTS", 1)
+    with psycopg.connect(shop_url) as holder:  # a transaction: the lock holds until it ends
+        holder.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
+        status = main([*(word.format(no=no) for word in command), "--data-dir", str(data_dir), "--db", shop_url])
+        holder.rollback()
+    err = capsys.readouterr().err
+    assert status == EXIT_BUSY, err
+    assert "连接不上" not in err and "cannot be reached" not in err and "Traceback" not in err
+
+
+def test_a_login_without_rights_on_the_shops_tables_is_told_so_by_its_name(shop: tuple[str, str],
+                                                                           pg_cluster: PrivateCluster) -> None:
+    shop_url = shop[0]
+    pg_cluster.execute(f"CREATE ROLE \"店员\" LOGIN PASSWORD '{PASSWORD}'")
+    name = shop_url.rsplit("/", 1)[1]
+    pg_cluster.execute(f"GRANT CONNECT ON DATABASE {name} TO \"店员\"")
+    url = shop_url.replace("://kashop:", "://%E5%BA%97%E5%91%98:")
+    assert "%E5%BA%97" in url
+    with pytest.raises(StoreUnusable) as caught:
+        server.open_server_store(url)
+    assert caught.value.code == "store_no_rights", caught.value.en
+    assert "店员" in caught.value.zh and "店员" in caught.value.en and "%E5" not in caught.value.zh
+    assert "permission denied" in caught.value.en and PASSWORD not in caught.value.en
