@@ -59,3 +59,27 @@ def test_a_login_without_rights_on_the_shops_tables_is_told_so_by_its_name(shop:
     assert caught.value.code == "store_no_rights", caught.value.en
     assert "店员" in caught.value.zh and "店员" in caught.value.en and "%E5" not in caught.value.zh
     assert "permission denied" in caught.value.en and PASSWORD not in caught.value.en
+
+
+def test_the_server_lost_during_store_migrate_is_a_store_problem_naming_the_server(
+        pg_cluster: PrivateCluster, data_dir: Path, clock: object) -> None:
+    from kashop_desktop.services import store_move
+
+    desk = Desk.open(data_dir, clock=clock)  # type: ignore[arg-type]
+    for _ in range(3):
+        order(desk, paid_minutes_ago=30)
+    desk.close()
+    url = pg_cluster.new_database()
+    name = url.rsplit("/", 1)[1]
+
+    def lose_the_server(table: str, copied: int) -> None:  # the copy's connection ends, as in a restart
+        with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+                          "AND pid <> pg_backend_pid()", (name,))
+
+    with pytest.raises(StoreUnusable) as caught:
+        store_move.migrate_to_server(data_dir, url, progress=lose_the_server)
+    assert caught.value.code == "store_unreachable", caught.value.en
+    assert "terminat" in caught.value.en or "closed" in caught.value.en  # the server's own words
+    with psycopg.connect(url) as con:  # nothing kept
+        assert con.execute("SELECT count(*) FROM orders").fetchone() == (0,)
