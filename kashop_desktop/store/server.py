@@ -452,21 +452,82 @@ def _foreign(url: str) -> StoreUnusable:
 
 
 def schema_version(db: ServerDatabase) -> int | None:
-    """The shop's schema version, 0 for an empty database, None for one holding other tables."""
+    """The shop's schema version, 0 for an empty database, None for one holding other tables.
+    Raises StoreUnusable ``schema_damaged`` (``read_version``) or ``store_no_rights``."""
     tables = set(db.get_tables())
-    if VERSION_TABLE in tables:
-        try:
-            row = db.execute_sql(f"SELECT version FROM {VERSION_TABLE}").fetchone()
-        except peewee.DatabaseError as exc:  # a table of that name that is not ours (no version column)
-            if _is_connection_error(exc) or _sqlstate(exc) == "42501":  # lost, or no rights: not someone else's
-                raise
-            if not db.in_transaction():
-                db.rollback()
-            return None
-        if row is None and len(tables) > 1:  # our table with no version, beside others: not our shop
-            return None
-        return int(row[0]) if row else 0
-    return 0 if not tables else None
+    if VERSION_TABLE not in tables:
+        return 0 if not tables else None
+    try:
+        row = db.execute_sql(f"SELECT version FROM {VERSION_TABLE}").fetchone()
+    except peewee.DatabaseError as exc:  # a table of that name that is not ours (no version column)
+        if _is_connection_error(exc) or _sqlstate(exc) == "42501":  # lost, or no rights: not someone else's
+            raise
+        if not db.in_transaction():
+            db.rollback()
+        return None
+    return read_version(db.url, tables, row)
+
+
+def read_version(url: str, tables: set[str], row: Any) -> int | None:
+    """The schema version that ``row`` (the one row of ``kashop_schema``, or None) gives, for a
+    database holding ``tables`` (its version table among them): 0 for a shop not yet made (the
+    version table alone, empty), None for someone else's tables. A version that is no whole
+    number, or a shop schema without the shop's own tables (``pg_schema.MODELS``: migration 1
+    makes them all), raises StoreUnusable ``schema_damaged``: opening it would fail half way."""
+    from .db import LATEST
+
+    if row is None:
+        return 0 if len(tables) == 1 else None
+    try:
+        version = int(row[0])
+    except (TypeError, ValueError):
+        raise _damaged(url, f"{VERSION_TABLE}.version = {row[0]!r}") from None
+    if version < 0:
+        raise _damaged(url, f"{VERSION_TABLE}.version = {version}")
+    missing = sorted(shop_tables() - tables) if 0 < version <= LATEST else []
+    if missing:
+        shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+        raise _damaged(url, f"schema {version}; missing: {shown}")
+    return version
+
+
+def shop_tables() -> frozenset[str]:
+    """The tables every shop on a server has from schema 1 on."""
+    from .pg_schema import MODELS
+
+    return frozenset(model._meta.table_name for model in MODELS)
+
+
+def _damaged(url: str, detail: str) -> StoreUnusable:
+    where = redact(url)
+    return StoreUnusable(
+        "schema_damaged",
+        f"数据库 {where} 里的店铺结构不完整或已损坏（{detail}），本程序无法打开它，也不会改动它。请从备份（pg_dump）恢复，"
+        "或为店铺新建一个空库。",
+        f"the shop's schema in the database {where} is incomplete or damaged ({detail}); the desk cannot open it "
+        "and will not change it. Restore it from a backup (pg_dump), or make an empty database for the shop.",
+        where)
+
+
+def creation_refusal(url: str, can_create: bool | None) -> StoreUnusable | None:
+    """The refusal when the login may not create the shop's tables in the database's current
+    schema (``has_schema_privilege(current_schema(), 'CREATE')`` false, or no current schema:
+    PostgreSQL 15 no longer grants CREATE on ``public`` to every user), else None."""
+    if can_create:
+        return None
+    where = redact(url)
+    user = login_name(url) or "-"
+    return StoreUnusable(
+        "store_no_create_rights",
+        f"数据库 {where} 里用户 {user} 没有建表的权限（CREATE on schema），本程序不能在这里建立或升级店铺；什么都没有改动。"
+        f"请用 createdb -O {user} 为店铺新建一个属于这个用户的库，或让数据库管理员授予权限。",
+        f"the user {user} may not create tables in the database {where} (CREATE on its schema), so the desk cannot "
+        f"make or upgrade the shop there; nothing was changed. Make a database for the shop owned by this user "
+        f"(createdb -O {user}), or ask the database's administrator to grant the right.",
+        where)
+
+
+CAN_CREATE_SQL = "SELECT COALESCE(has_schema_privilege(current_schema(), 'CREATE'), false)"
 
 
 def connect(url: str, **kwargs: Any) -> ServerDatabase:
@@ -505,8 +566,20 @@ def open_server_store(url: str, *, sealer: codes6.SealerFactory | None = None) -
         known = classify(exc, url)
         if known is not None:
             raise known from exc
+        if isinstance(exc, peewee.DatabaseError):  # anything else the server said: its words, no traceback
+            raise _open_failed(url, str(exc)) from exc
         raise
     return db
+
+
+def _open_failed(url: str, detail: str) -> StoreUnusable:
+    where = redact(url)
+    text = detail.strip().splitlines()[0] if detail.strip() else ""
+    return StoreUnusable(
+        "store_open_failed",
+        f"数据库服务器 {where} 上的店铺打不开：服务器回答“{text}”。什么都没有改动；请检查这个库后重试。",
+        f"the shop on the database server {where} could not be opened: the server said \"{text}\". Nothing was "
+        "changed; check the database and try again.", where)
 
 
 def migrate(db: ServerDatabase) -> None:
@@ -521,6 +594,9 @@ def migrate(db: ServerDatabase) -> None:
         raise _too_new(db.url, version, LATEST)
     if version == LATEST:
         return
+    refusal = creation_refusal(db.url, bool(db.execute_sql(CAN_CREATE_SQL).fetchone()[0]))
+    if refusal is not None:
+        raise refusal
     with db.atomic():
         version = schema_version(db)
         if version is None:

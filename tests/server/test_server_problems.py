@@ -83,3 +83,49 @@ def test_the_server_lost_during_store_migrate_is_a_store_problem_naming_the_serv
     assert "terminat" in caught.value.en or "closed" in caught.value.en  # the server's own words
     with psycopg.connect(url) as con:  # nothing kept
         assert con.execute("SELECT count(*) FROM orders").fetchone() == (0,)
+
+
+def _damaged_only_version_table(cluster: PrivateCluster) -> str:
+    url = cluster.new_database()
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute("CREATE TABLE kashop_schema (version int)")
+        con.execute("INSERT INTO kashop_schema VALUES (%s)", (store_db.LATEST,))
+    return url
+
+
+def _damaged_version_text(cluster: PrivateCluster) -> str:
+    url = cluster.new_database()
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute("CREATE TABLE kashop_schema (version text)")
+        con.execute("INSERT INTO kashop_schema VALUES ('v2')")
+    return url
+
+
+def _no_create_rights(cluster: PrivateCluster) -> str:
+    """The cluster's ``postgres`` database as a login without CREATE on schema public (the
+    PostgreSQL 15 default for every user but the owner)."""
+    cluster.execute(f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'clerk') THEN "
+                    f"CREATE ROLE clerk LOGIN PASSWORD '{PASSWORD}'; END IF; END $$")
+    return cluster.url().replace(f"://kashop:{PASSWORD}@", f"://clerk:{PASSWORD}@")
+
+
+@pytest.mark.parametrize(("make", "code"), [(_damaged_only_version_table, "schema_damaged"),
+                                            (_damaged_version_text, "schema_damaged"),
+                                            (_no_create_rights, "store_no_create_rights")])
+def test_a_database_the_desk_cannot_open_is_refused_alike_by_test_connection_and_every_start(
+        pg_cluster: PrivateCluster, tmp_path: Path, make: object, code: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from kashop_desktop.services.server_probe import probe
+
+    url = make(pg_cluster)  # type: ignore[operator]
+    found = probe(url)
+    assert (found.code, found.usable) == (code, False), found.en
+    with pytest.raises(StoreUnusable) as caught:
+        server.open_server_store(url)
+    assert caught.value.code == code and PASSWORD not in caught.value.en
+    assert main(["orders", "list", "--data-dir", str(tmp_path / "d"), "--db", url]) == EXIT_STORE
+    err = capsys.readouterr().err
+    assert found.zh in err and "Traceback" not in err and "内部错误" not in err
+    with psycopg.connect(pg_cluster.url(url.rsplit("/", 1)[1])) as con:  # left as it was
+        tables = {r[0] for r in con.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    assert tables <= {"kashop_schema"}
