@@ -129,3 +129,66 @@ def test_a_database_the_desk_cannot_open_is_refused_alike_by_test_connection_and
     with psycopg.connect(pg_cluster.url(url.rsplit("/", 1)[1])) as con:  # left as it was
         tables = {r[0] for r in con.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
     assert tables <= {"kashop_schema"}
+
+
+def test_the_server_lost_during_refunds_send_never_says_nothing_was_changed(
+        pg_cluster: PrivateCluster, pg_template: str, data_dir: Path, clock: object) -> None:
+    import asyncio
+
+    from kashop_desktop.domain.order import ReasonCode
+    from kashop_desktop.gateways.fakes.base import FakeRequest, FakeResponse
+    from kashop_desktop.gateways.fakes.epay import FakeEpayServer
+    from kashop_desktop.services import refund_queue as rq
+    from kashop_desktop.services import requests as reqs
+    from kashop_desktop.services.gateways import save_account
+    from kashop_desktop.store.models import GatewayAccount, Order, Refund
+
+    url = pg_cluster.new_database(template=pg_template)
+
+    class LosesTheStore(FakeEpayServer):
+        """Books the first refund; meanwhile the shop's server went away."""
+        lost = False
+
+        def handle(self, req: FakeRequest) -> FakeResponse:
+            resp = super().handle(req)
+            if resp.booked and not self.lost:
+                self.lost = True
+                pg_cluster.stop_server()
+            return resp
+
+    def send(desk: Desk) -> rq.QueueReport:
+        async def run() -> rq.QueueReport:
+            queue = rq.RefundQueue(desk, concurrency=1)
+            try:
+                return await queue.send(by_hand=False)
+            finally:
+                await queue.aclose()
+
+        return asyncio.run(run())
+
+    gateway = LosesTheStore().start()
+    desk = Desk.open(data_dir, clock=clock, db_url=url)  # type: ignore[arg-type]
+    try:
+        save_account(desk, "epay", "epay_v2", gateway.account_config("epay_v2"))
+        gateway_id = GatewayAccount.get(GatewayAccount.name == "epay").id
+        for i in range(3):
+            no = order(desk, gateway_id=gateway_id, paid_minutes_ago=1, buyer=f"1380013800{i}")
+            paid = gateway.add_payment(no, 68_00)
+            Order.update(gateway_trade_no=paid.trade_no).where(Order.order_no == no).execute()
+            reqs.open_request(desk, no, ReasonCode.MISTAKEN)
+        try:
+            with pytest.raises(StoreUnusable) as caught:
+                send(desk)
+        finally:
+            if gateway.lost:
+                pg_cluster.start_server()
+        assert "什么都没有改动" not in caught.value.zh and "othing was changed" not in caught.value.en
+        assert "发送中" in caught.value.zh and "send again" in caught.value.en
+        assert caught.value.code == "store_unreachable"
+        clock.advance(seconds=rq.SENDING_LEASE_S + 1)  # type: ignore[attr-defined]  # the lease on 发送中 ran out
+        send(desk)  # the server answers again: the one sent is settled by asking, the rest sent once
+        assert sorted(r.state for r in Refund.select()) == ["succeeded"] * 3
+        assert gateway.ledger.duplicate_refund_calls == 0 and len(gateway.ledger.refunds) == 3
+    finally:
+        desk.close()
+        gateway.stop()
