@@ -198,17 +198,74 @@ def save_server(desk: Any, parts: ServerParts, password: str | None, *, keep_pas
 
 def use_file(desk: Any) -> None:
     """Keep the shop in this PC's data file from the next start: the saved server and its
-    password are removed. Owner only (PermissionRefused)."""
+    password are removed, and the first start on the file says that it does not hold what
+    was done on the server (``left_server_note``). Owner only (PermissionRefused)."""
     desk.require(Right.POLICY)
     forget(Path(desk.data_dir), desk.secret_store)
     log.info("the shop's store from the next start: the data file")
 
 
+def leaving_server(desk: Any) -> str | None:
+    """``host:port/dbname`` of the server this PC keeps the shop on (in use, or saved for the
+    next start), or None when it keeps it in its data file: the server ``use_file`` would
+    leave behind."""
+    if desk.db_url is not None and desk.store_source == "saved":
+        return server_name(desk.db_url)
+    try:
+        choice = saved(Path(desk.data_dir))
+    except DomainError:
+        return None
+    return server_name(choice.url) if choice is not None else None
+
+
+def back_to_file_warning(server: str) -> tuple[str, str]:
+    """(zh, en): going back to this PC's data file after the shop lived on ``server``."""
+    return (f"这台电脑的数据文件里没有在数据库服务器 {server} 上做过的改动（订单、退款、卡密、设置）：改回数据文件后，"
+            "看到的是改用服务器之前的店铺。本程序不能把店铺从服务器搬回数据文件（store migrate 只能从数据文件迁到服务器）。"
+            f"要继续使用服务器上的店铺，请留在服务器上；服务器上的店铺请用 pg_dump 备份，它不受这次更改影响。",
+            f"this PC's data file does not hold what was done on the database server {server} (orders, refunds, "
+            "card codes, settings): back on the file you see the shop as it was before the server. The desk cannot "
+            "move the shop from the server back into a data file (store migrate only goes from a file to a server). "
+            "To keep working with the server's shop, stay on the server; back it up with pg_dump. The shop on the "
+            "server is not changed by this.")
+
+
+LEFT_SERVER_FILE = "left-server.json"
+
+
+def _note_left_server(data_dir: Path, server: str) -> None:
+    path = Path(data_dir) / LEFT_SERVER_FILE
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"server": server}, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def left_server_note(data_dir: Path, *, keep: bool = False) -> tuple[str, str] | None:
+    """(zh, en) for the first start on the data file after the owner left a server
+    (``back_to_file_warning``), or None; the note is removed once read unless ``keep``."""
+    path = Path(data_dir) / LEFT_SERVER_FILE
+    try:
+        server = str(json.loads(path.read_text(encoding="utf-8-sig"))["server"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        server = "?"
+    if not keep:
+        path.unlink(missing_ok=True)
+    return back_to_file_warning(server)
+
+
 def forget(data_dir: Path, secrets: SecretStore | None = None) -> None:
     """Remove the saved server and its password (the start's way back to this PC's file when
-    the saved server cannot be used)."""
+    the saved server cannot be used; that start warns as ``use_file``'s does)."""
+    try:
+        choice = saved(data_dir)
+    except DomainError:
+        choice = None
     _forget_password(data_dir, secrets)
     _path(data_dir).unlink(missing_ok=True)
+    if choice is not None:
+        _note_left_server(Path(data_dir), server_name(choice.url))
 
 
 def _forget_password(data_dir: Path, secrets: SecretStore | None) -> None:
@@ -322,6 +379,7 @@ def backups_elsewhere(desk: Any) -> tuple[str, str] | None:
 
 
 __all__ = ["CHOICE_FILE", "DEFAULT_PORT", "PASSWORD_ACCOUNT", "SOURCES", "SSLMODES", "URL_ENV", "SavedChoice",
-           "ServerParts", "ServerPasswordLocked", "StoreInUse", "backups_elsewhere", "forget", "in_use", "moved_to",
+           "ServerParts", "ServerPasswordLocked", "StoreInUse", "back_to_file_warning", "backups_elsewhere", "forget",
+           "in_use", "leaving_server", "left_server_note", "moved_to",
            "restart_changes_store", "save_moved_server", "save_server", "saved", "saved_url", "shop_server_name",
            "source", "try_server", "try_url", "use_file"]
