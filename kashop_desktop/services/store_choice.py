@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, StoreUnusable
 from ..domain.roles import Right
 from ..store import server as store_server
 from ..store.pg_url import (
@@ -91,32 +91,55 @@ def _path(data_dir: Path) -> Path:
 
 def saved(data_dir: Path) -> SavedChoice | None:
     """The server saved in ``data_dir``, or None (the data folder's file). A file that cannot be
-    read (edited by hand, cut short) raises DomainError ``store_choice_unreadable`` naming it:
-    the desk must not quietly open the file instead of the shop's server."""
+    read (edited by hand, cut short, not the shape above) raises StoreUnusable
+    ``store_choice_unreadable`` naming it in plain words (the command line exits 5): the desk
+    must not quietly open the file instead of the shop's server. A BOM (Windows Notepad) is
+    accepted. A password written into the file is refused, not ignored: it is never read from
+    there (the file is plain text), so the login would fail without saying why."""
     path = _path(data_dir)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise _unreadable(path, str(exc)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _unreadable(path, "无法读取 / cannot be read", str(exc)) from exc
     try:
         data = json.loads(text)
-        parts = parts_of(str(data["url"]))
-        where = data.get("password_in")
-        if where not in (None, "keyring", "vault"):
-            raise ValueError(f"password_in {where!r}")
-    except (ValueError, KeyError, TypeError) as exc:
-        raise _unreadable(path, str(exc)) from exc
+    except ValueError as exc:
+        raise _unreadable(path, "不是有效的 JSON", f"not valid JSON: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+        raise _unreadable(path, '应为 {"url": "postgresql://…", "password_in": …}',
+                          'expected {"url": "postgresql://…", "password_in": …}')
+    where = data.get("password_in")
+    if where not in (None, "keyring", "vault"):
+        raise _unreadable(path, f"password_in 只能是 keyring、vault 或 null，而不是 {where!r}",
+                          f"password_in must be keyring, vault or null, not {where!r}")
+    try:
+        parts = parts_of(data["url"])
+    except ValueError as exc:
+        raise _unreadable(path, f"url 不是可用的数据库地址：{data['url']!r}",
+                          f"url is not a usable database address: {data['url']!r}") from exc
+    if parts.has_password or "password" in data:
+        raise _password_in_file(path)
     return SavedChoice(parts, where)
 
 
-def _unreadable(path: Path, detail: str) -> DomainError:
-    return DomainError(
+def _unreadable(path: Path, zh_detail: str, en_detail: str) -> StoreUnusable:
+    return StoreUnusable(
         "store_choice_unreadable",
-        f"保存的店铺位置 {path} 读不出来（{detail}）。请在设置页的“数据存储”里重新选择，或删除这个文件改用这台电脑的数据文件。",
-        f"the saved shop location {path} cannot be read ({detail}). Choose it again in Settings > data storage, "
-        "or delete the file to use this PC's data file.")
+        f"保存的店铺位置 {path} 读不出来（{zh_detail}）。请在设置页的“数据存储”里重新选择，或删除这个文件改用这台电脑的数据文件。",
+        f"the saved shop location {path} cannot be read ({en_detail}). Choose it again in Settings > data storage, "
+        "or delete the file to use this PC's data file.", str(path))
+
+
+def _password_in_file(path: Path) -> StoreUnusable:
+    return StoreUnusable(
+        "store_choice_unreadable",
+        f"保存的店铺位置 {path} 里写了密码：本程序不从这个文件读密码（它是明文）。请从文件里删掉密码，"
+        "在设置页的“数据存储”里输入并保存（存进系统钥匙串或保险箱），或用环境变量 PGPASSWORD / ~/.pgpass。",
+        f"the saved shop location {path} holds a password: the desk never reads one from this file (it is plain "
+        "text). Remove it from the file and enter it in Settings > data storage (kept in the system keyring or "
+        "the vault), or use PGPASSWORD / ~/.pgpass.", str(path))
 
 
 def source(data_dir: Path, db_url: str | None = None) -> str:
@@ -149,6 +172,17 @@ def saved_url(data_dir: Path, secrets: SecretStore | None = None) -> str | None:
         password = _secret_store(data_dir, choice.password_in, secrets).get(PASSWORD_ACCOUNT).get("password")
     except VaultLocked as exc:
         raise ServerPasswordLocked(server_name(choice.url)) from exc
+    except DomainError as exc:
+        if exc.code != "vault_wrong_passphrase":
+            raise
+        where = server_name(choice.url)
+        raise DomainError(
+            exc.code,
+            f"保险箱口令错误：这台电脑保存的店铺服务器 {where} 的密码在密钥保险箱里，要用保险箱口令才能取出它连接服务器。"
+            f"请检查环境变量 {ENV_PASSPHRASE}，或在窗口中输入口令。",
+            f"wrong vault passphrase: the password of the shop's server {where} saved on this PC is in the key "
+            f"vault, and the vault's passphrase is needed to read it and connect. Check {ENV_PASSPHRASE}, or enter "
+            "it in the window.") from exc
     return compose(choice.parts, password or None)
 
 
