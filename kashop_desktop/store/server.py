@@ -229,7 +229,7 @@ class ServerDatabase(PostgresqlDatabase):
             state.sqlite_style = adapter
         return adapter
 
-    def changes_seen(self, wait: float = 0.0) -> int:
+    def changes_seen(self, wait: float = 0.0, *, again: bool = False) -> int:
         """How many commits of *other* connections this thread has been told of (NOTIFY on
         ``pg_schema.CHANGED_CHANNEL``), waiting up to ``wait`` seconds for one when none is
         pending. The counterpart of SQLite's ``PRAGMA data_version``: a number that moves only
@@ -241,22 +241,36 @@ class ServerDatabase(PostgresqlDatabase):
 
         state: Any = getattr(self, "_state")  # noqa: B009
         heard = getattr(state, "listener", None)
+        count, resumed = 0, 0
         if heard is not None and (heard["con"].closed or heard["con"].broken):  # the server dropped it
+            # Listening again: what others wrote meanwhile went unheard, so the count moves by one
+            # (screens read again) and ``resumed`` says why: the connection came back, not a write.
+            count, resumed = heard["count"] + 1, heard["resumed"] + 1
             state.listener = heard = None
         if heard is None:
             con = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
             con.execute(f"LISTEN {CHANGED_CHANNEL}")
-            heard = state.listener = {"con": con, "count": 0, "own": None, "conn": None}
+            heard = state.listener = {"con": con, "count": count, "own": None, "conn": None, "resumed": resumed}
         if heard["conn"] is not state.conn:  # this thread's store connection (its own writes)
             heard["own"] = self.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
             heard["conn"] = state.conn
-        for note in heard["con"].notifies(timeout=wait, stop_after=1 if wait else None):
-            if note.pid != heard["own"]:
-                heard["count"] += 1
-        for note in heard["con"].notifies(timeout=0):  # the rest already there
-            if note.pid != heard["own"]:
-                heard["count"] += 1
+        try:
+            for note in heard["con"].notifies(timeout=wait, stop_after=1 if wait else None):
+                if note.pid != heard["own"]:
+                    heard["count"] += 1
+            for note in heard["con"].notifies(timeout=0):  # the rest already there
+                if note.pid != heard["own"]:
+                    heard["count"] += 1
+        except psycopg.OperationalError:
+            if again or not heard["con"].broken:
+                raise
+            return self.changes_seen(wait, again=True)  # the server restarted: listen again
         return int(heard["count"])
+
+    def times_resumed(self) -> int:
+        """How often this thread's listener was lost and started again (``changes_seen``)."""
+        heard = getattr(getattr(self, "_state"), "listener", None)  # noqa: B009
+        return int(heard["resumed"]) if heard is not None else 0
 
     def stop_listening(self) -> None:
         """Close this thread's listener (``changes_seen``), if it has one."""

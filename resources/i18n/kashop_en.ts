@@ -2166,6 +2166,10 @@ Please attach this file when you contact support.</translation>
         <translation>; </translation>
     </message>
     <message>
+        <source>与数据库服务器的连接已恢复，已重新读取</source>
+        <translation>The connection to the database server is back; everything was read again</translation>
+    </message>
+    <message>
         <source>数据已被其他程序（命令行或另一个窗口）改动，已重新读取</source>
         <translation>Another program (the command line or another window) changed the data; read again</translation>
     </message>

@@ -192,3 +192,25 @@ def test_the_server_lost_during_refunds_send_never_says_nothing_was_changed(
     finally:
         desk.close()
         gateway.stop()
+
+
+def test_the_servers_return_moves_the_outside_count_once_and_says_it_resumed(
+        pg_cluster: PrivateCluster, pg_template: str, data_dir: Path, clock: object) -> None:
+    from kashop_desktop.services import outside
+
+    url = pg_cluster.new_database(template=pg_template)
+    desk = Desk.open(data_dir, clock=clock, db_url=url)  # type: ignore[arg-type]
+    try:
+        first = outside.data_version(desk)
+        assert outside.times_resumed(desk) == 0
+        pg_cluster.stop_server()
+        pg_cluster.start_server()
+        try:  # the window's watch: a look that meets the dropped connection fails once, then resumes
+            outside.data_version(desk)
+        except Exception as exc:
+            assert getattr(desk.explain(exc), "code", "") == "store_unreachable"
+        after = outside.data_version(desk)
+        assert (after, outside.times_resumed(desk)) == (first + 1, 1)  # read again, and why
+        assert outside.data_version(desk) == after  # nothing else moves it
+    finally:
+        desk.close()
