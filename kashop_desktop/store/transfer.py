@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.errors import DomainError, StoreUnusable
-from . import server
+from . import server, server_errors
 
 BATCH = 5_000
 #: SQLite's own tables and the FTS5 search table (the server has a trigram index instead).
@@ -110,7 +110,7 @@ def refusal_if_not_empty(url: str, db: server.ServerDatabase) -> StoreUnusable |
     version = server.schema_version(db)
     where = server.redact(url)
     if version is None:
-        return server._foreign(url)
+        return server_errors._foreign(url)
     if version and _holds_a_shop(db.cursor(), db.get_tables()):
         return StoreUnusable(
             "target_not_empty",

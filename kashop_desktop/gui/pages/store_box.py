@@ -286,7 +286,12 @@ class StoreBox(QGroupBox):
         go = box.addButton(self.tr("仍然改回数据文件"), QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(box.addButton(self.tr("留在服务器上"), QMessageBox.ButtonRole.RejectRole))
         answered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        box.finished.connect(lambda _r: answered.done() or answered.set_result(box.clickedButton() is go))
+
+        def finished(_result: int) -> None:
+            if not answered.done():
+                answered.set_result(box.clickedButton() is go)
+
+        box.finished.connect(finished)
         box.finished.connect(lambda _r: box.deleteLater())
         box.open()
         return await answered
