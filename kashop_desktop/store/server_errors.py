@@ -68,16 +68,24 @@ def classify(exc: BaseException, url: str) -> StoreError | None:
     for current in chain:
         if isinstance(current, StoreError):
             return current
-    for current in reversed(chain):
-        if getattr(current, "sqlstate", None):
-            judged = _judge(current, url)
-            if judged is not None:
-                return judged
+    said = [current for current in chain if getattr(current, "sqlstate", None)]
+    if said:  # the server's own answer decides (a statement it refused is no lost connection)
+        judged = _judge(said[-1], url)
+        if judged is not None:
+            return judged
     for current in chain:
+        if _wraps_an_answer(current):  # peewee's wrapper of a driver error judged above
+            continue
         judged = _judge(current, url)
         if judged is not None:
             return judged
     return None
+
+
+def _wraps_an_answer(exc: BaseException) -> bool:
+    inner: Any = exc.args[0] if exc.args else None
+    inner = inner if isinstance(inner, BaseException) else exc.__cause__
+    return inner is not None and bool(getattr(inner, "sqlstate", None))
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

@@ -80,3 +80,23 @@ def test_the_first_start_on_the_file_after_a_server_says_what_the_file_lacks(
     assert len(shown) == 1 and "数据文件里没有" in shown[0] and "pg_dump" in shown[0]
     warn_back_on_file(app, data_dir, "zh")  # once only: no box this time (none would be closed)
     assert len(shown) == 1
+
+
+def test_a_failed_test_connection_says_it_was_not_saved(qtbot: Any, ctx: DeskContext, data_dir: Path) -> None:
+    import socket
+
+    from tests.gui.test_dialogs import run
+
+    with socket.socket() as s:  # bound, never listening: refused at once
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+        box = StoreBox(ctx)
+        qtbot.addWidget(box)
+        box.use_server.setChecked(True)
+        box.host.setText("127.0.0.1")
+        box.port.setValue(port)
+        box.database.setText("shop")
+        box.user.setText("kashop")
+        found = run(qtbot, box.test_connection())
+    assert not found.usable and box.result.text().startswith("未保存。") and "连接不上" in box.result.text()
+    assert store_choice.saved(data_dir) is None

@@ -241,8 +241,8 @@ class StoreBox(QGroupBox):
         if found.usable:
             tls = self.tr("连接已加密（TLS）。") if found.tls else self.tr("连接没有加密。")
             self.result.show_message(f"{text} {tls}", "ok" if found.code == "ok" else "info")
-        else:
-            self.result.show_message(text)
+        else:  # whether from 测试连接 or 保存: the choice stays as it was
+            self.result.show_message(self.tr("未保存。") + " " + text)
 
     async def save(self) -> bool:
         """Save the choice for the next start (a server only once 测试连接 finds it usable), then
@@ -261,8 +261,6 @@ class StoreBox(QGroupBox):
             else:
                 found = await self.test_connection()
                 if found is None or not found.usable:
-                    if found is not None:
-                        self.result.show_message(self.tr("未保存。") + " " + pick(found.zh, found.en))
                     return False
                 parts, password = self.parts(), self.password.text()
                 await needing_secrets(self, self.ctx, lambda: self.ctx.run(
