@@ -9,7 +9,7 @@ from typing import Any
 
 from peewee import InterfaceError, OperationalError
 
-from ..domain.errors import StoreError, StoreUnusable
+from ..domain.errors import StoreBusy, StoreError, StoreUnusable
 from .pg_url import redact
 
 
@@ -103,14 +103,27 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 def _judge(exc: BaseException, url: str) -> StoreError | None:
     if _is_lock_timeout(exc):
-        from .db import busy_error
-
-        return busy_error(redact(url))
+        return lock_wait_error(url)
     if getattr(exc, "sqlstate", None) == "42501":  # insufficient_privilege
         return no_rights(url, str(exc))
     if _is_connection_error(exc):
         return unreachable(url, str(exc))
     return None
+
+
+def lock_wait_error(url: str) -> StoreBusy:
+    """StoreBusy for one statement (a read, or a step of a write) that waited the busy timeout
+    (``lock_timeout``) for a lock another session holds: a table locked by hand, a migration, a
+    long import. The write lock's own wait, tried several times, is ``store.db.busy_error``."""
+    from .db import BUSY_TIMEOUT_MS, _seconds
+
+    where = redact(url)
+    each = _seconds(BUSY_TIMEOUT_MS)
+    return StoreBusy(
+        f"数据库服务器 {where} 上的店铺正被另一台电脑或程序占用（例如正在导入订单、迁移，或有人锁住了表）：等了 {each} 秒"
+        "仍未轮到；什么都没有改动，请稍后再试。",
+        f"the store is busy: the shop on the database server {where} was held by another desk or process (an "
+        f"import, a migration, a table locked by hand); waited {each} s; nothing was changed, try again in a moment.")
 
 
 def no_rights(url: str, detail: str) -> StoreUnusable:

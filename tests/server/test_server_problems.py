@@ -44,6 +44,7 @@ def test_a_table_lock_held_elsewhere_is_busy_not_a_dead_server(shop: tuple[str, 
     err = capsys.readouterr().err
     assert status == EXIT_BUSY, err
     assert "连接不上" not in err and "cannot be reached" not in err and "Traceback" not in err
+    assert "waited 0.2 s" in err and "locked by hand" in err  # one wait of the busy timeout, said as such
 
 
 def test_a_login_without_rights_on_the_shops_tables_is_told_so_by_its_name(shop: tuple[str, str],
