@@ -50,13 +50,13 @@ from .server_errors import (
     _foreign,
     _is_connection_error,
     _is_lock_timeout,
-    _open_failed,
     _sqlstate,
     _too_new,
     classify,
     creation_refusal,
     login_name,
     no_rights,
+    open_failed,
     unreachable,
 )
 
@@ -415,7 +415,7 @@ def open_server_store(url: str, *, sealer: codes6.SealerFactory | None = None) -
         if known is not None:
             raise known from exc
         if isinstance(exc, peewee.DatabaseError):  # anything else the server said: its words, no traceback
-            raise _open_failed(url, str(exc)) from exc
+            raise open_failed(url, str(exc)) from exc
         raise
     return db
 
@@ -485,5 +485,5 @@ def env_url() -> str | None:
 
 
 __all__ = ["CAN_CREATE_SQL", "URL_ENV", "ServerDatabase", "classify", "connect", "creation_refusal", "env_url",
-           "is_server", "is_server_url", "login_name", "migrate", "no_rights", "open_server_store", "read_version",
+           "is_server", "is_server_url", "login_name", "migrate", "no_rights", "open_failed", "open_server_store", "read_version",
            "redact", "release", "schema_version", "shop_tables", "unreachable", "url_problem"]

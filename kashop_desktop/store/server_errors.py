@@ -212,7 +212,7 @@ def creation_refusal(url: str, can_create: bool | None) -> StoreUnusable | None:
         where)
 
 
-def _open_failed(url: str, detail: str) -> StoreUnusable:
+def open_failed(url: str, detail: str) -> StoreUnusable:
     where = redact(url)
     text = detail.strip().splitlines()[0] if detail.strip() else ""
     return StoreUnusable(

@@ -215,3 +215,21 @@ def test_the_servers_return_moves_the_outside_count_once_and_says_it_resumed(
         assert outside.data_version(desk) == after  # nothing else moves it
     finally:
         desk.close()
+
+
+def test_a_login_that_reads_the_version_but_not_the_shop_is_refused_at_open_not_a_traceback(
+        shop: tuple[str, str], pg_cluster: PrivateCluster, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shop_url = shop[0]
+    name = shop_url.rsplit("/", 1)[1]
+    pg_cluster.execute(f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'reader') THEN "
+                       f"CREATE ROLE reader LOGIN PASSWORD '{PASSWORD}'; END IF; END $$")
+    with psycopg.connect(shop_url, autocommit=True) as con:
+        con.execute(f"GRANT CONNECT ON DATABASE {name} TO reader")
+        con.execute("GRANT SELECT ON kashop_schema TO reader")
+    url = shop_url.replace("://kashop:", "://reader:")
+    with pytest.raises(StoreUnusable) as caught:
+        Desk.open(data_dir, db_url=url)
+    assert caught.value.code == "store_no_rights" and "reader" in caught.value.zh
+    assert main(["orders", "list", "--data-dir", str(data_dir), "--db", url]) == EXIT_STORE
+    err = capsys.readouterr().err
+    assert "permission denied" in err and "Traceback" not in err and "内部错误" not in err
