@@ -31,7 +31,7 @@ from .context import DeskContext
 from .crash import install_excepthook
 from .dialogs.operators import SignInMode
 from .dialogs.restore_backup import RestoreBackupDialog
-from .i18n import error_text, install_translator, remove_translators, ui_lang
+from .i18n import error_text, install_translator, pick, remove_translators, ui_lang
 from .idle import IdleWatch
 from .main_window import MainWindow
 from .qt import (
@@ -250,6 +250,8 @@ def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, s
             if restore_from is None:
                 return 1
             continue
+        if desk.db_url is None and not smoke:  # back on the file after a server: say what it lacks
+            warn_back_on_file(app, desk.data_dir, language)
         log_path = setup_logging(desk.data_dir, announce=False)  # the start line once the window is up
         if desk.store_source == "saved" and desk.db_url is not None:
             # The window's child processes (an import) open the same server without asking for
@@ -271,6 +273,22 @@ def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, s
             if app.property("kashop_restart"):  # Settings > 数据存储 saved another store
                 start_again(desk.store_source)
             return code
+
+
+def warn_back_on_file(app: QApplication, data_dir: Path, lang: str | None) -> None:
+    """The first start on this PC's data file after the owner left a server: say once that the
+    file does not hold what was done there (``store_choice.left_server_note``)."""
+    note = store_choice.left_server_note(data_dir)
+    if note is None:
+        return
+    translators = install_translator(app, lang)
+    try:
+        box = QMessageBox(QMessageBox.Icon.Warning, QCoreApplication.translate("App", "改回了这台电脑的数据文件"),
+                          pick(*note), QMessageBox.StandardButton.Ok)
+        box.setObjectName("back_on_file")
+        box.exec()  # no event loop runs yet at start
+    finally:
+        remove_translators(app, translators)
 
 
 def refuse_to_start(app: QApplication, exc: DomainError, lang: str | None, smoke: bool,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .qt import QLabel, QPainter, QSize, Qt
+from .qt import QLabel, QPainter, QSize, QStatusBar, Qt, QWidget
 
 
 class ElidedLabel(QLabel):
@@ -34,3 +34,19 @@ class ElidedLabel(QLabel):
         painter = QPainter(self)
         self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), shown,
                                   self.foregroundRole())
+
+
+def show_elided_message(bar: QStatusBar, text: str, timeout_ms: int) -> str:
+    """Show ``text`` as ``bar``'s temporary message cut with … where it would run under the
+    permanent widgets (the gateways, refunds and operator on the right; a long store problem
+    must not overlap them), the whole of it in the bar's tooltip. Returns the text shown."""
+    first_line = text.splitlines()[0] if text else ""
+    bar.showMessage(first_line, timeout_ms)  # hides the bar's normal widgets: the right-hand ones stay
+    right = bar.width() - 12
+    for widget in bar.findChildren(QWidget):
+        if widget.parent() is bar and widget.isVisible():  # the message hides the others
+            right -= widget.sizeHint().width() + 8  # what each right-hand widget takes once laid out
+    shown = bar.fontMetrics().elidedText(first_line, Qt.TextElideMode.ElideRight, max(right - 6, 48))
+    bar.setToolTip(text if shown != text else "")
+    bar.showMessage(shown, timeout_ms)
+    return shown

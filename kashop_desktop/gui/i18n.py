@@ -45,7 +45,9 @@ def install_translator(app: QCoreApplication, lang: str | None) -> list[QTransla
     installed: list[QTranslator] = []
     qt_dir = QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.TranslationsPath)
     qt_own = QTranslator(app)
-    if qt_own.load(f"qt_{chosen}", qt_dir):
+    # Qt's own buttons (Cancel, Show Details...): the qt_ meta catalogue, or qtbase_ where the
+    # meta catalogue's dependencies do not load (PySide6's wheel: qt_zh_CN.qm refuses to load)
+    if qt_own.load(f"qt_{chosen}", qt_dir) or qt_own.load(f"qtbase_{chosen}", qt_dir):
         app.installTranslator(qt_own)
         installed.append(qt_own)
     if chosen != SOURCE_LANG:

@@ -26,7 +26,7 @@ from .dialogs.export_orders import ExportDialog, describe_list
 from .dialogs.import_orders import ImportDialog
 from .dialogs.restore_backup import RestoreBackupDialog
 from .dialogs.vault import VaultDialog
-from .elided_label import ElidedLabel
+from .elided_label import ElidedLabel, show_elided_message
 from .i18n import error_text, refund_state_label, switch_language
 from .operator_session import OperatorSession
 from .orders_page import OrdersPage
@@ -127,7 +127,7 @@ class MainWindow(OperatorSession, QMainWindow):
         ctx.changed.connect(self._say_outside_changes)
         ctx.queue_report.connect(self._on_queue_report)
         ctx.sync_report.connect(self._on_sync_report)
-        ctx.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        ctx.status_message.connect(lambda text: show_elided_message(self.statusBar(), text, 8000))
         # After the settings page's own slot has returned: the page is rebuilt too.
         ctx.language_changed.connect(lambda lang: QTimer.singleShot(0, lambda: self.switch_language(lang)))
         ctx.rights_changed.connect(lambda: QTimer.singleShot(0, lambda: self.ctx.start(self.follow_rights())))
@@ -379,7 +379,9 @@ class MainWindow(OperatorSession, QMainWindow):
 
     def _say_outside_changes(self, changes: Changes) -> None:
         """Say why the screens moved on their own: another program wrote to the store."""
-        if changes.outside:
+        if changes.resumed:  # the server came back: nothing was seen written, the screens read anyway
+            self.statusBar().showMessage(self.tr("与数据库服务器的连接已恢复，已重新读取"), 8000)
+        elif changes.outside:
             self.statusBar().showMessage(self.tr("数据已被其他程序（命令行或另一个窗口）改动，已重新读取"), 8000)
             self.ctx.start(self.recheck_operator())  # disabled or given another role there: follow now
 

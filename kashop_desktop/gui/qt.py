@@ -52,6 +52,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractScrollArea,
+    QAbstractSpinBox,
     QApplication,
     QButtonGroup,
     QCheckBox,
@@ -83,6 +85,7 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QScrollArea,
     QSizePolicy,
+    QSlider,
     QSpinBox,
     QSplitter,
     QStackedWidget,
@@ -103,6 +106,8 @@ from qasync import asyncClose, asyncSlot
 
 __all__ = [
     "QAbstractItemView",
+    "QAbstractScrollArea",
+    "QAbstractSpinBox",
     "QAbstractTableModel",
     "QAction",
     "QApplication",
@@ -162,6 +167,7 @@ __all__ = [
     "QShortcut",
     "QSize",
     "QSizePolicy",
+    "QSlider",
     "QSpinBox",
     "QSplitter",
     "QStackedWidget",

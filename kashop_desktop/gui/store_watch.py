@@ -34,6 +34,7 @@ class StoreWatch(QObject):
         super().__init__(parent)
         self.ctx = ctx
         self.version: int | None = None  # the worker connection's data_version last seen
+        self.resumed = 0  # how often the worker connection to the server came back
         self.polling = False
         self.timer = QTimer(self)
         if interval_ms is None:
@@ -61,6 +62,7 @@ class StoreWatch(QObject):
     async def _poll(self) -> None:
         try:
             version = await self.ctx.run(outside.data_version, self.ctx.desk)
+            resumed = await self.ctx.run(outside.times_resumed, self.ctx.desk)
         except Exception as exc:  # the next tick tries again; a crash dialog every 2 s would help no one
             known = self.ctx.desk.explain(exc)  # a lost server or a busy file: one line, not a traceback
             log.warning("could not look for outside changes: %s", known.en if known else exc, exc_info=known is None)
@@ -68,5 +70,8 @@ class StoreWatch(QObject):
         finally:
             self.polling = False
         seen, self.version = self.version, version
+        was_resumed, self.resumed = self.resumed, resumed
         if seen is not None and version != seen and not self.ctx.closing:
-            self.ctx.changed.emit(outside.outside_changes(self.ctx.desk))
+            changes = outside.outside_changes(self.ctx.desk)
+            changes.resumed = resumed != was_resumed
+            self.ctx.changed.emit(changes)

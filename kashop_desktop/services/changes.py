@@ -26,6 +26,9 @@ class Changes:
     #: Made outside this window (the command line, a second desk, an import process): any
     #: order, request, refund or setting may have changed, so screens read everything again.
     outside: bool = False
+    #: The server store's connection came back after it was lost: screens read everything
+    #: again (writes made meanwhile went unheard), though no write was seen.
+    resumed: bool = False
 
     def merge(self, other: Changes) -> Changes:
         self.order_ids |= other.order_ids
@@ -37,4 +40,5 @@ class Changes:
         self.messages += other.messages
         self.skipped += other.skipped
         self.outside = self.outside or other.outside
+        self.resumed = self.resumed or other.resumed
         return self

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
+from peewee import DatabaseError as PeeweeDatabaseError
 from peewee import SqliteDatabase
 
 from .. import paths
@@ -149,7 +150,14 @@ class Desk:
                      secrets: SecretStore | None) -> Desk:
         # A server store answers every call the services make of the SQLite one (store.server).
         db = cast(SqliteDatabase, store_server.open_server_store(url))
-        desk = cls(db, paths.data_dir(data_dir), clock)
+        try:  # the desk's first reads (the operators): a table it may not read is refused, no traceback
+            desk = cls(db, paths.data_dir(data_dir), clock)
+        except DomainError:
+            store_server.release(db)  # type: ignore[arg-type]
+            raise
+        except PeeweeDatabaseError as exc:
+            store_server.release(db)  # type: ignore[arg-type]
+            raise (store_server.classify(exc, url) or store_server.open_failed(url, str(exc))) from exc
         desk.secret_store = secrets
         return desk
 

@@ -116,18 +116,25 @@ def check_reader(desk: Desk, acct: GatewayAccount) -> None:
 
 
 def _elsewhere(acct: GatewayAccount, holder: dict[str, str], *, sending: bool) -> DomainError:
-    where = holder.get("where", "?")
-    if sending:
-        return DomainError(
-            "ledger_elsewhere",
-            f"网关账户 {acct.name}（{acct.kind}）的账本在另一台电脑上（{where}）：它记着哪些退款已付、买家余额多少，"
-            "在这台电脑上用它会把退款再付一次。请在那台电脑上发送退款或查询；没有发送任何东西。",
-            f"the books of the gateway account {acct.name} ({acct.kind}) are kept on another PC ({where}): they "
-            "record which refunds were paid and the buyers' balances, and using the account here could pay a "
-            "refund twice. Send or query on that PC; nothing was sent.")
+    host, folder = _pc_of(holder)
+    pc_zh = f"电脑“{host}”（数据文件夹 {folder}）" if folder else f"电脑“{host}”"
+    pc_en = f"the PC named \"{host}\" (data folder {folder})" if folder else f"the PC named \"{host}\""
+    why_zh = ("它记着哪些款已收、哪些退款已付、买家余额多少，在这台电脑上用它可能把钱再付一次或算错" if sending
+              else "这台电脑上没有它的记录，在这里用它会按一本空账本回答")
+    why_en = ("they record the payments taken, the refunds paid and the buyers' balances, and using the account here "
+              "could pay twice or count wrong" if sending
+              else "this PC holds no record of them, so here it would answer from an empty ledger")
     return DomainError(
         "ledger_elsewhere",
-        f"网关账户 {acct.name}（{acct.kind}）的账本在另一台电脑上（{where}），这台电脑上没有它的记录：请在那台电脑上查询。"
-        "什么都没有改动。",
-        f"the books of the gateway account {acct.name} ({acct.kind}) are kept on another PC ({where}) and this "
-        "PC holds no record of them: query on that PC. Nothing was changed.")
+        f"网关账户 {acct.name}（{acct.kind}）的账本在另一台电脑上，只有{pc_zh}有：{why_zh}。用这个账户收款开单、发送退款和查询，"
+        "都请在那台电脑上做；这台电脑上什么都没有改动，也没有发送任何东西。",
+        f"the books of the gateway account {acct.name} ({acct.kind}) are kept on another PC, only on {pc_en}: "
+        f"{why_en}. Make sales "
+        "with this account, send its refunds and query on that PC; nothing was changed or sent on this one.")
+
+
+def _pc_of(holder: dict[str, str]) -> tuple[str, str]:
+    """(host name, data folder) of the PC in ``holder`` (``where`` is ``host:folder``)."""
+    where = str(holder.get("where") or "?")
+    host, _, folder = where.partition(":")
+    return host or "?", folder

@@ -23,6 +23,14 @@ def data_version(desk: Desk) -> int:
     return int(desk.db.execute_sql("PRAGMA data_version").fetchone()[0])
 
 
+def times_resumed(desk: Desk) -> int:
+    """On a server store: how often the calling thread's connection to the server was lost and
+    came back (its count in ``data_version`` moved then without anyone writing); 0 on the file."""
+    if desk.db_url is not None:
+        return int(desk.db.times_resumed())  # type: ignore[attr-defined]
+    return 0
+
+
 def outside_changes(desk: Desk) -> Changes:
     """What to announce after another process wrote: everything may have changed. The desk's
     cached policy and holidays are dropped, so they are read from the store again."""

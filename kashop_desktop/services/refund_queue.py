@@ -63,6 +63,7 @@ from .desk import Desk
 from .gateways import GatewayClients, RunDb
 from .refund_guard import why_not_sendable
 from .refund_owner import confirm, move_refund, queued_count, resolve_manually, retry
+from .send_cut_off import send_cut_off
 
 __all__ = ["QueueReport", "RefundQueue", "backoff_seconds", "confirm", "queued_count", "resolve_manually", "retry"]
 R = RefundStatus
@@ -160,6 +161,9 @@ class RefundQueue(GatewayClients):
         outcomes = await asyncio.gather(*(one(job) for job in jobs), return_exceptions=True)
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
+                known = self.desk.explain(outcome)
+                if known is not None and isinstance(known, StoreError):  # some may have left: say so
+                    raise send_cut_off(known, len(jobs)) from outcome
                 raise outcome
         return report
 

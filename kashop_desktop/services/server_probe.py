@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain.errors import StoreUnusable
 from ..store import server as store_server
 from ..store.pg_url import redact, url_problem
 
@@ -29,7 +30,10 @@ class ProbeResult:
     the next start makes a new, empty shop there), or a failure: "store_url" (the address),
     "store_unreachable" (no answer: host, port, network, server down), "store_login_failed"
     (user name or password), "store_missing" (no such database), "store_no_tls" (sslmode asks
-    for TLS the server does not offer), "server_too_old", "schema_too_new", "foreign_tables".
+    for TLS the server does not offer), "server_too_old", "schema_too_new", "foreign_tables",
+    "schema_damaged" (a shop schema without its tables, or a version that is no number),
+    "store_no_rights" (the login may not read the shop's tables), "store_no_create_rights" (it
+    may not make or upgrade the shop there).
     ``usable``: whether saving it makes sense (ok or empty). ``tls``: the connection was
     encrypted. ``schema``: the shop's schema version when it has one."""
 
@@ -60,9 +64,12 @@ def probe(url: str) -> ProbeResult:
         return ProbeResult(refused.code, refused.zh, refused.en)
     try:
         return _judge(con, url)
+    except StoreUnusable as exc:  # a damaged shop schema, a login that may not create the shop
+        return ProbeResult(exc.code, exc.zh, exc.en)
     except psycopg.Error as exc:  # dropped half way, or a permission the user lacks
         log.warning("probe of %s failed: %s", redact(url), exc)
-        refused = store_server.unreachable(url, str(exc))
+        known = store_server.classify(exc, url)
+        refused = known if isinstance(known, StoreUnusable) else store_server.unreachable(url, str(exc))
         return ProbeResult(refused.code, refused.zh, refused.en)
     finally:
         con.close()
@@ -79,7 +86,7 @@ def _judge(con: Any, url: str) -> ProbeResult:
         return ProbeResult(
             "server_too_old", f"数据库服务器 {where} 是 PostgreSQL {shown}，本程序需要 15 或更新的版本。",
             f"the database server {where} runs PostgreSQL {shown}; the desk needs 15 or newer.", tls)
-    version = _schema(con)
+    version = _schema(con, url)
     if version is None:
         return ProbeResult(
             "foreign_tables", f"数据库 {where} 里已有别的表，不是卡店订单台的店铺；本程序不会改动它，请为店铺新建一个空库。",
@@ -91,6 +98,10 @@ def _judge(con: Any, url: str) -> ProbeResult:
             f"{LATEST}）：请先升级这台电脑上的程序。",
             f"the shop in {where} was written by a newer kashop-desktop (schema {version}, this one knows "
             f"{LATEST}): upgrade the desk on this PC first.", tls, version)
+    if version < LATEST:  # the next start makes or upgrades the shop: it needs the right to
+        refusal = store_server.creation_refusal(url, bool(con.execute(store_server.CAN_CREATE_SQL).fetchone()[0]))
+        if refusal is not None:
+            return ProbeResult(refusal.code, refusal.zh, refusal.en, tls, version)
     if version == 0:
         return ProbeResult(
             "empty", f"连接成功，但数据库 {where} 是空的：保存后，下次启动会在里面新建一个空店铺。要把这台电脑现有的店铺"
@@ -103,9 +114,10 @@ def _judge(con: Any, url: str) -> ProbeResult:
         f"connected: the database {where} holds a kashop-desktop shop (schema {version}).", tls, version)
 
 
-def _schema(con: Any) -> int | None:
+def _schema(con: Any, url: str) -> int | None:
     """The shop's schema version, 0 for an empty database, None for someone else's tables (as
-    ``store.server.schema_version`` reads it, through a plain connection)."""
+    ``store.server.schema_version`` reads it, through a plain connection). Raises StoreUnusable
+    ``schema_damaged`` as it does."""
     tables = [row[0] for row in con.execute(
         "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema()").fetchall()]
     if store_server.VERSION_TABLE not in tables:
@@ -116,6 +128,4 @@ def _schema(con: Any) -> int | None:
         if getattr(exc, "sqlstate", None) in ("42703", "42804"):  # no such column / wrong type: not ours
             return None
         raise
-    if row is None:
-        return 0 if len(tables) == 1 else None
-    return int(row[0])
+    return store_server.read_version(url, set(tables), row)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, StoreUnusable
 from ..domain.roles import Right
 from ..store import server as store_server
 from ..store.pg_url import (
@@ -91,32 +91,55 @@ def _path(data_dir: Path) -> Path:
 
 def saved(data_dir: Path) -> SavedChoice | None:
     """The server saved in ``data_dir``, or None (the data folder's file). A file that cannot be
-    read (edited by hand, cut short) raises DomainError ``store_choice_unreadable`` naming it:
-    the desk must not quietly open the file instead of the shop's server."""
+    read (edited by hand, cut short, not the shape above) raises StoreUnusable
+    ``store_choice_unreadable`` naming it in plain words (the command line exits 5): the desk
+    must not quietly open the file instead of the shop's server. A BOM (Windows Notepad) is
+    accepted. A password written into the file is refused, not ignored: it is never read from
+    there (the file is plain text), so the login would fail without saying why."""
     path = _path(data_dir)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise _unreadable(path, str(exc)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _unreadable(path, "无法读取 / cannot be read", str(exc)) from exc
     try:
         data = json.loads(text)
-        parts = parts_of(str(data["url"]))
-        where = data.get("password_in")
-        if where not in (None, "keyring", "vault"):
-            raise ValueError(f"password_in {where!r}")
-    except (ValueError, KeyError, TypeError) as exc:
-        raise _unreadable(path, str(exc)) from exc
+    except ValueError as exc:
+        raise _unreadable(path, "不是有效的 JSON", f"not valid JSON: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+        raise _unreadable(path, '应为 {"url": "postgresql://…", "password_in": …}',
+                          'expected {"url": "postgresql://…", "password_in": …}')
+    where = data.get("password_in")
+    if where not in (None, "keyring", "vault"):
+        raise _unreadable(path, f"password_in 只能是 keyring、vault 或 null，而不是 {where!r}",
+                          f"password_in must be keyring, vault or null, not {where!r}")
+    try:
+        parts = parts_of(data["url"])
+    except ValueError as exc:
+        raise _unreadable(path, f"url 不是可用的数据库地址：{data['url']!r}",
+                          f"url is not a usable database address: {data['url']!r}") from exc
+    if parts.has_password or "password" in data:
+        raise _password_in_file(path)
     return SavedChoice(parts, where)
 
 
-def _unreadable(path: Path, detail: str) -> DomainError:
-    return DomainError(
+def _unreadable(path: Path, zh_detail: str, en_detail: str) -> StoreUnusable:
+    return StoreUnusable(
         "store_choice_unreadable",
-        f"保存的店铺位置 {path} 读不出来（{detail}）。请在设置页的“数据存储”里重新选择，或删除这个文件改用这台电脑的数据文件。",
-        f"the saved shop location {path} cannot be read ({detail}). Choose it again in Settings > data storage, "
-        "or delete the file to use this PC's data file.")
+        f"保存的店铺位置 {path} 读不出来（{zh_detail}）。请在设置页的“数据存储”里重新选择，或删除这个文件改用这台电脑的数据文件。",
+        f"the saved shop location {path} cannot be read ({en_detail}). Choose it again in Settings > data storage, "
+        "or delete the file to use this PC's data file.", str(path))
+
+
+def _password_in_file(path: Path) -> StoreUnusable:
+    return StoreUnusable(
+        "store_choice_unreadable",
+        f"保存的店铺位置 {path} 里写了密码：本程序不从这个文件读密码（它是明文）。请从文件里删掉密码，"
+        "在设置页的“数据存储”里输入并保存（存进系统钥匙串或保险箱），或用环境变量 PGPASSWORD / ~/.pgpass。",
+        f"the saved shop location {path} holds a password: the desk never reads one from this file (it is plain "
+        "text). Remove it from the file and enter it in Settings > data storage (kept in the system keyring or "
+        "the vault), or use PGPASSWORD / ~/.pgpass.", str(path))
 
 
 def source(data_dir: Path, db_url: str | None = None) -> str:
@@ -149,6 +172,17 @@ def saved_url(data_dir: Path, secrets: SecretStore | None = None) -> str | None:
         password = _secret_store(data_dir, choice.password_in, secrets).get(PASSWORD_ACCOUNT).get("password")
     except VaultLocked as exc:
         raise ServerPasswordLocked(server_name(choice.url)) from exc
+    except DomainError as exc:
+        if exc.code != "vault_wrong_passphrase":
+            raise
+        where = server_name(choice.url)
+        raise DomainError(
+            exc.code,
+            f"保险箱口令错误：这台电脑保存的店铺服务器 {where} 的密码在密钥保险箱里，要用保险箱口令才能取出它连接服务器。"
+            f"请检查环境变量 {ENV_PASSPHRASE}，或在窗口中输入口令。",
+            f"wrong vault passphrase: the password of the shop's server {where} saved on this PC is in the key "
+            f"vault, and the vault's passphrase is needed to read it and connect. Check {ENV_PASSPHRASE}, or enter "
+            "it in the window.") from exc
     return compose(choice.parts, password or None)
 
 
@@ -198,17 +232,74 @@ def save_server(desk: Any, parts: ServerParts, password: str | None, *, keep_pas
 
 def use_file(desk: Any) -> None:
     """Keep the shop in this PC's data file from the next start: the saved server and its
-    password are removed. Owner only (PermissionRefused)."""
+    password are removed, and the first start on the file says that it does not hold what
+    was done on the server (``left_server_note``). Owner only (PermissionRefused)."""
     desk.require(Right.POLICY)
     forget(Path(desk.data_dir), desk.secret_store)
     log.info("the shop's store from the next start: the data file")
 
 
+def leaving_server(desk: Any) -> str | None:
+    """``host:port/dbname`` of the server this PC keeps the shop on (in use, or saved for the
+    next start), or None when it keeps it in its data file: the server ``use_file`` would
+    leave behind."""
+    if desk.db_url is not None and desk.store_source == "saved":
+        return server_name(desk.db_url)
+    try:
+        choice = saved(Path(desk.data_dir))
+    except DomainError:
+        return None
+    return server_name(choice.url) if choice is not None else None
+
+
+def back_to_file_warning(server: str) -> tuple[str, str]:
+    """(zh, en): going back to this PC's data file after the shop lived on ``server``."""
+    return (f"这台电脑的数据文件里没有在数据库服务器 {server} 上做过的改动（订单、退款、卡密、设置）：改回数据文件后，"
+            "看到的是改用服务器之前的店铺。本程序不能把店铺从服务器搬回数据文件（store migrate 只能从数据文件迁到服务器）。"
+            f"要继续使用服务器上的店铺，请留在服务器上；服务器上的店铺请用 pg_dump 备份，它不受这次更改影响。",
+            f"this PC's data file does not hold what was done on the database server {server} (orders, refunds, "
+            "card codes, settings): back on the file you see the shop as it was before the server. The desk cannot "
+            "move the shop from the server back into a data file (store migrate only goes from a file to a server). "
+            "To keep working with the server's shop, stay on the server; back it up with pg_dump. The shop on the "
+            "server is not changed by this.")
+
+
+LEFT_SERVER_FILE = "left-server.json"
+
+
+def _note_left_server(data_dir: Path, server: str) -> None:
+    path = Path(data_dir) / LEFT_SERVER_FILE
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"server": server}, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def left_server_note(data_dir: Path, *, keep: bool = False) -> tuple[str, str] | None:
+    """(zh, en) for the first start on the data file after the owner left a server
+    (``back_to_file_warning``), or None; the note is removed once read unless ``keep``."""
+    path = Path(data_dir) / LEFT_SERVER_FILE
+    try:
+        server = str(json.loads(path.read_text(encoding="utf-8-sig"))["server"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        server = "?"
+    if not keep:
+        path.unlink(missing_ok=True)
+    return back_to_file_warning(server)
+
+
 def forget(data_dir: Path, secrets: SecretStore | None = None) -> None:
     """Remove the saved server and its password (the start's way back to this PC's file when
-    the saved server cannot be used)."""
+    the saved server cannot be used; that start warns as ``use_file``'s does)."""
+    try:
+        choice = saved(data_dir)
+    except DomainError:
+        choice = None
     _forget_password(data_dir, secrets)
     _path(data_dir).unlink(missing_ok=True)
+    if choice is not None:
+        _note_left_server(Path(data_dir), server_name(choice.url))
 
 
 def _forget_password(data_dir: Path, secrets: SecretStore | None) -> None:
@@ -322,6 +413,7 @@ def backups_elsewhere(desk: Any) -> tuple[str, str] | None:
 
 
 __all__ = ["CHOICE_FILE", "DEFAULT_PORT", "PASSWORD_ACCOUNT", "SOURCES", "SSLMODES", "URL_ENV", "SavedChoice",
-           "ServerParts", "ServerPasswordLocked", "StoreInUse", "backups_elsewhere", "forget", "in_use", "moved_to",
+           "ServerParts", "ServerPasswordLocked", "StoreInUse", "back_to_file_warning", "backups_elsewhere", "forget",
+           "in_use", "leaving_server", "left_server_note", "moved_to",
            "restart_changes_store", "save_moved_server", "save_server", "saved", "saved_url", "shop_server_name",
            "source", "try_server", "try_url", "use_file"]

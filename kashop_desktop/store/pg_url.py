@@ -39,14 +39,24 @@ def _split(url: str) -> tuple[str, str, str]:
 def redact(url: str) -> str:
     """The URL without its password (``postgresql://kashop:***@host/shop``), for messages and logs:
     everything between the user name's ``:`` and the last ``@`` is masked, so a password holding
-    an unencoded ``@ / #`` is masked whole; a ``password=`` query parameter is masked too."""
+    an unencoded ``@ / #`` is masked whole; a ``password=`` query parameter is masked too. The
+    user name is shown decoded (``店长``, not ``%E5%BA%97%E9%95%BF``) unless decoding it would
+    make the text read as another URL (an encoded ``@ : /``)."""
     scheme, userinfo, rest = _split(url)
     if userinfo:
         user, colon, _ = userinfo.partition(":")
+        user = _readable_user(user)
         text = f"{scheme}{user}{':***' if colon else ''}@{rest}"
     else:
         text = f"{scheme}{rest}"
     return re.sub(r"(?i)(password=)[^&]*", r"\1***", text)
+
+
+def _readable_user(user: str) -> str:
+    from urllib.parse import unquote
+
+    decoded = unquote(user)
+    return user if set(decoded) & set("@:/?#[]") else decoded
 
 
 def _unencoded_password(url: str) -> tuple[str, str] | None:

@@ -38,12 +38,27 @@ from contextlib import contextmanager
 from typing import Any
 
 import peewee
-from peewee import InterfaceError, OperationalError, PostgresqlDatabase
+from peewee import PostgresqlDatabase
 
-from ..domain.errors import StoreError, StoreUnusable
+from ..domain.errors import StoreUnusable
 from . import codes6, pg_driver, pg_search
 from .models import database
 from .pg_url import SCHEMES, redact, url_problem
+from .server_errors import (
+    CAN_CREATE_SQL,
+    _damaged,
+    _foreign,
+    _is_connection_error,
+    _is_lock_timeout,
+    _sqlstate,
+    _too_new,
+    classify,
+    creation_refusal,
+    login_name,
+    no_rights,
+    open_failed,
+    unreachable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +205,9 @@ class ServerDatabase(PostgresqlDatabase):
         connection_class, bool_as_number, str_as_text, whole_numeric = pg_driver.driver_types()
         conn = connection_class.connect(self.url, **self.connect_params)
         conn.autocommit = True
+        # Reads wait for a table lock (another session's LOCK TABLE, a migration) no longer than
+        # the busy timeout either, then fail with 55P03 (StoreBusy), as a write does in ``begin``.
+        conn.execute(f"SET lock_timeout = {max(1, int(self.busy_timeout_ms))}")
         conn.adapters.register_dumper(bool, bool_as_number)
         # Strings go as text (not "unknown"): a value the store's SQL uses twice (SQLite's ?NNN)
         # then has one type wherever it appears.
@@ -227,7 +245,7 @@ class ServerDatabase(PostgresqlDatabase):
             state.sqlite_style = adapter
         return adapter
 
-    def changes_seen(self, wait: float = 0.0) -> int:
+    def changes_seen(self, wait: float = 0.0, *, again: bool = False) -> int:
         """How many commits of *other* connections this thread has been told of (NOTIFY on
         ``pg_schema.CHANGED_CHANNEL``), waiting up to ``wait`` seconds for one when none is
         pending. The counterpart of SQLite's ``PRAGMA data_version``: a number that moves only
@@ -239,22 +257,36 @@ class ServerDatabase(PostgresqlDatabase):
 
         state: Any = getattr(self, "_state")  # noqa: B009
         heard = getattr(state, "listener", None)
+        count, resumed = 0, 0
         if heard is not None and (heard["con"].closed or heard["con"].broken):  # the server dropped it
+            # Listening again: what others wrote meanwhile went unheard, so the count moves by one
+            # (screens read again) and ``resumed`` says why: the connection came back, not a write.
+            count, resumed = heard["count"] + 1, heard["resumed"] + 1
             state.listener = heard = None
         if heard is None:
             con = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
             con.execute(f"LISTEN {CHANGED_CHANNEL}")
-            heard = state.listener = {"con": con, "count": 0, "own": None, "conn": None}
+            heard = state.listener = {"con": con, "count": count, "own": None, "conn": None, "resumed": resumed}
         if heard["conn"] is not state.conn:  # this thread's store connection (its own writes)
             heard["own"] = self.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
             heard["conn"] = state.conn
-        for note in heard["con"].notifies(timeout=wait, stop_after=1 if wait else None):
-            if note.pid != heard["own"]:
-                heard["count"] += 1
-        for note in heard["con"].notifies(timeout=0):  # the rest already there
-            if note.pid != heard["own"]:
-                heard["count"] += 1
+        try:
+            for note in heard["con"].notifies(timeout=wait, stop_after=1 if wait else None):
+                if note.pid != heard["own"]:
+                    heard["count"] += 1
+            for note in heard["con"].notifies(timeout=0):  # the rest already there
+                if note.pid != heard["own"]:
+                    heard["count"] += 1
+        except psycopg.OperationalError:
+            if again or not heard["con"].broken:
+                raise
+            return self.changes_seen(wait, again=True)  # the server restarted: listen again
         return int(heard["count"])
+
+    def times_resumed(self) -> int:
+        """How often this thread's listener was lost and started again (``changes_seen``)."""
+        heard = getattr(getattr(self, "_state"), "listener", None)  # noqa: B009
+        return int(heard["resumed"]) if heard is not None else 0
 
     def stop_listening(self) -> None:
         """Close this thread's listener (``changes_seen``), if it has one."""
@@ -312,7 +344,7 @@ class ServerDatabase(PostgresqlDatabase):
         for attempt in range(1, self.busy_attempts + 1):
             super().begin(isolation_level)
             try:
-                self.cursor().execute(f"SET LOCAL lock_timeout = {int(self.busy_timeout_ms)}")
+                self.cursor().execute(f"SET LOCAL lock_timeout = {max(1, int(self.busy_timeout_ms))}")
                 self.cursor().execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
                 return
             except Exception as exc:
@@ -345,109 +377,56 @@ def session_options(url: str) -> str:
     return f"{given} {SESSION_SETTINGS}".strip()
 
 
-def _is_lock_timeout(exc: BaseException) -> bool:
-    return getattr(exc, "sqlstate", None) == "55P03"  # lock_not_available
-
-
 def is_server(db: Any) -> bool:
     """Whether ``db`` is a server store (PostgreSQL), not the SQLite file."""
     return getattr(db, "dialect", "sqlite") == "postgresql"
 
 
-def unreachable(url: str, detail: str) -> StoreUnusable:
-    """The refusal for a server that cannot be reached or refuses the login (nothing written)."""
-    where = redact(url)
-    text = detail.strip().splitlines()[0] if detail.strip() else ""
-    low = detail.lower()
-    if "password" in low or "authentication" in low:
-        code, zh, en = ("store_login_failed", "拒绝了登录（用户名或密码不对）",
-                        "refused the login (wrong user name or password)")
-    elif "ssl" in low and ("not support" in low or "ssl negotiation" in low or "ssl connection" in low):
-        code, zh, en = ("store_no_tls", "不支持加密连接（TLS），而地址要求了 sslmode=require 或更严（请在服务器上开启 ssl，"
-                        "或确认在可信网络上后去掉 sslmode）",
-                        "does not offer encrypted connections (TLS) while the URL asks for sslmode=require or stricter "
-                        "(turn ssl on at the server, or drop sslmode on a network you trust)")
-    elif "certificate" in low:  # verify-ca / verify-full: no root certificate, or it does not match
-        code, zh, en = ("store_tls_certificate", "的证书无法核对（没有签发它的根证书文件，或证书与主机名不符）。请选择正确的"
-                        "根证书文件（sslrootcert），或确认在可信网络上后改用 sslmode=require",
-                        "has a certificate that cannot be verified (no root certificate that issued it, or it does "
-                        "not match the host name). Choose the right root certificate file (sslrootcert), or use "
-                        "sslmode=require on a network you trust")
-    elif "does not exist" in low and "database" in low:
-        code, zh, en = ("store_missing", "上没有这个数据库（请先用 createdb 建好，或检查库名）",
-                        "has no such database (create it with createdb first, or check the name)")
-    else:
-        code, zh, en = ("store_unreachable", "连接不上（服务器没有运行，或网络、主机名、端口不对）",
-                        "cannot be reached (the server is not running, or the network, host or port is wrong)")
-    return StoreUnusable(
-        code,
-        f"数据库服务器 {where} {zh}。什么都没有改动；请检查后重试。（{text}）",
-        f"the database server {where} {en}. Nothing was changed; check it and try again. ({text})",
-        where)
-
-
-def classify(exc: BaseException, url: str) -> StoreError | None:
-    """The StoreBusy / StoreUnusable a psycopg error stands for, or None for anything else."""
-    from .db import busy_error, error_chain
-
-    for current in error_chain(exc):
-        if isinstance(current, StoreError):
-            return current
-        if _is_lock_timeout(current):
-            return busy_error(redact(url))
-        if _is_connection_error(current):
-            return unreachable(url, str(current))
-    return None
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    import psycopg
-
-    if isinstance(exc, psycopg.OperationalError | OperationalError | InterfaceError):
-        sqlstate = getattr(exc, "sqlstate", None)
-        # No SQLSTATE: the connection itself failed; class 08: connection exception; 28: login;
-        # 3D000: no such database; 57P0x: the server shut down or is starting.
-        return sqlstate is None or sqlstate[:2] in ("08", "28") or sqlstate in ("3D000", "57P01", "57P02", "57P03")
-    return False
-
-
-def _too_new(url: str, version: int, latest: int) -> StoreUnusable:
-    where = redact(url)
-    return StoreUnusable(
-        "schema_too_new",
-        f"数据库 {where} 来自更新版本的 kashop-desktop（结构版本 {version}，本程序支持 {latest}）。"
-        "请升级程序；为保护数据，本程序不会改动它。",
-        f"the database {where} was written by a newer kashop-desktop (schema {version}, this one knows "
-        f"{latest}). Upgrade the desk; this version will not change it, to keep your data safe.",
-        where)
-
-
-def _foreign(url: str) -> StoreUnusable:
-    where = redact(url)
-    return StoreUnusable(
-        "store_damaged",
-        f"数据库 {where} 里已有别的表，不是卡店订单台的店铺。为保护数据，本程序不会改动它；请为店铺新建一个空库。",
-        f"the database {where} already holds other tables and is not a kashop-desktop shop. To keep its data "
-        "safe the desk will not change it; make an empty database for the shop.",
-        where)
-
-
 def schema_version(db: ServerDatabase) -> int | None:
-    """The shop's schema version, 0 for an empty database, None for one holding other tables."""
+    """The shop's schema version, 0 for an empty database, None for one holding other tables.
+    Raises StoreUnusable ``schema_damaged`` (``read_version``) or ``store_no_rights``."""
     tables = set(db.get_tables())
-    if VERSION_TABLE in tables:
-        try:
-            row = db.execute_sql(f"SELECT version FROM {VERSION_TABLE}").fetchone()
-        except peewee.DatabaseError as exc:  # a table of that name that is not ours (no version column)
-            if _is_connection_error(exc):
-                raise
-            if not db.in_transaction():
-                db.rollback()
-            return None
-        if row is None and len(tables) > 1:  # our table with no version, beside others: not our shop
-            return None
-        return int(row[0]) if row else 0
-    return 0 if not tables else None
+    if VERSION_TABLE not in tables:
+        return 0 if not tables else None
+    try:
+        row = db.execute_sql(f"SELECT version FROM {VERSION_TABLE}").fetchone()
+    except peewee.DatabaseError as exc:  # a table of that name that is not ours (no version column)
+        if _is_connection_error(exc) or _sqlstate(exc) == "42501":  # lost, or no rights: not someone else's
+            raise
+        if not db.in_transaction():
+            db.rollback()
+        return None
+    return read_version(db.url, tables, row)
+
+
+def read_version(url: str, tables: set[str], row: Any) -> int | None:
+    """The schema version that ``row`` (the one row of ``kashop_schema``, or None) gives, for a
+    database holding ``tables`` (its version table among them): 0 for a shop not yet made (the
+    version table alone, empty), None for someone else's tables. A version that is no whole
+    number, or a shop schema without the shop's own tables (``pg_schema.MODELS``: migration 1
+    makes them all), raises StoreUnusable ``schema_damaged``: opening it would fail half way."""
+    from .db import LATEST
+
+    if row is None:
+        return 0 if len(tables) == 1 else None
+    try:
+        version = int(row[0])
+    except (TypeError, ValueError):
+        raise _damaged(url, f"{VERSION_TABLE}.version = {row[0]!r}") from None
+    if version < 0:
+        raise _damaged(url, f"{VERSION_TABLE}.version = {version}")
+    missing = sorted(shop_tables() - tables) if 0 < version <= LATEST else []
+    if missing:
+        shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+        raise _damaged(url, f"schema {version}; missing: {shown}")
+    return version
+
+
+def shop_tables() -> frozenset[str]:
+    """The tables every shop on a server has from schema 1 on."""
+    from .models import MODELS
+
+    return frozenset(model._meta.table_name for model in MODELS)
 
 
 def connect(url: str, **kwargs: Any) -> ServerDatabase:
@@ -487,6 +466,8 @@ def open_server_store(url: str, *, sealer: codes6.SealerFactory | None = None) -
         known = classify(exc, url)
         if known is not None:
             raise known from exc
+        if isinstance(exc, peewee.DatabaseError):  # anything else the server said: its words, no traceback
+            raise open_failed(url, str(exc)) from exc
         raise
     return db
 
@@ -503,6 +484,9 @@ def migrate(db: ServerDatabase) -> None:
         raise _too_new(db.url, version, LATEST)
     if version == LATEST:
         return
+    refusal = creation_refusal(db.url, bool(db.execute_sql(CAN_CREATE_SQL).fetchone()[0]))
+    if refusal is not None:
+        raise refusal
     with db.atomic():
         version = schema_version(db)
         if version is None:
@@ -552,5 +536,6 @@ def env_url() -> str | None:
     return value or None
 
 
-__all__ = ["URL_ENV", "ServerDatabase", "classify", "connect", "env_url", "is_server", "is_server_url",
-           "migrate", "open_server_store", "redact", "release", "schema_version", "url_problem"]
+__all__ = ["CAN_CREATE_SQL", "URL_ENV", "ServerDatabase", "classify", "connect", "creation_refusal", "env_url",
+           "is_server", "is_server_url", "login_name", "migrate", "no_rights", "open_failed", "open_server_store", "read_version",
+           "redact", "release", "schema_version", "shop_tables", "unreachable", "url_problem"]

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.errors import DomainError, StoreUnusable
-from . import server
+from . import server, server_errors
 
 BATCH = 5_000
 #: SQLite's own tables and the FTS5 search table (the server has a trigram index instead).
@@ -110,7 +110,7 @@ def refusal_if_not_empty(url: str, db: server.ServerDatabase) -> StoreUnusable |
     version = server.schema_version(db)
     where = server.redact(url)
     if version is None:
-        return server._foreign(url)
+        return server_errors._foreign(url)
     if version and _holds_a_shop(db.cursor(), db.get_tables()):
         return StoreUnusable(
             "target_not_empty",
@@ -123,7 +123,8 @@ def refusal_if_not_empty(url: str, db: server.ServerDatabase) -> StoreUnusable |
 def copy_to_server(path: Path, url: str, *, progress: Progress | None = None) -> TransferReport:
     """Copy the shop in the SQLite file ``path`` (at the latest schema) to the empty database at
     ``url``; returns what was moved. Raises StoreUnusable (the server cannot be used, the target
-    is not empty), TransferMismatch (counts or sums differ: nothing kept). The file is only read."""
+    is not empty, the server was lost or refused part way: nothing kept), StoreBusy,
+    TransferMismatch (counts or sums differ: nothing kept). The file is only read."""
     started = time.perf_counter()
     db = server.open_server_store(url)
     source = _source(path)
@@ -154,6 +155,11 @@ def copy_to_server(path: Path, url: str, *, progress: Progress | None = None) ->
             "或从备份恢复后再迁移。",
             f"reading the data file {path} failed part way ({exc}); it may be damaged. Nothing was kept on the "
             f"server {server.redact(url)}. Run check first, or restore a backup and migrate again.", str(path)) from exc
+    except Exception as exc:  # the server lost, busy or refusing mid-copy: its transaction is rolled back
+        known = server.classify(exc, url)
+        if known is not None and known is not exc:
+            raise known from exc
+        raise
     finally:
         source.close()
         db.close()

@@ -131,6 +131,10 @@
         <translation>Vault passphrase:</translation>
     </message>
     <message>
+        <source>改回了这台电脑的数据文件</source>
+        <translation>Back on this PC&apos;s data file</translation>
+    </message>
+    <message>
         <source>无法打开数据文件</source>
         <translation>Cannot open the data file</translation>
     </message>
@@ -2172,6 +2176,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>；</source>
         <translation>; </translation>
+    </message>
+    <message>
+        <source>与数据库服务器的连接已恢复，已重新读取</source>
+        <translation>The connection to the database server is back; everything was read again</translation>
     </message>
     <message>
         <source>数据已被其他程序（命令行或另一个窗口）改动，已重新读取</source>
@@ -4973,12 +4981,32 @@ approved</translation>
         <translation>The connection is not encrypted.</translation>
     </message>
     <message>
+        <source>未保存：仍使用数据库服务器。</source>
+        <translation>Not saved: the database server stays in use.</translation>
+    </message>
+    <message>
         <source>已保存：下次启动时使用这台电脑的数据文件。</source>
         <translation>Saved: the next start uses this PC&apos;s data file.</translation>
     </message>
     <message>
+        <source>未保存。</source>
+        <translation>Not saved.</translation>
+    </message>
+    <message>
         <source>已保存：下次启动时使用这个数据库服务器。</source>
         <translation>Saved: the next start uses this database server.</translation>
+    </message>
+    <message>
+        <source>改回这台电脑的数据文件</source>
+        <translation>Go back to this PC&apos;s data file</translation>
+    </message>
+    <message>
+        <source>仍然改回数据文件</source>
+        <translation>Go back to the data file anyway</translation>
+    </message>
+    <message>
+        <source>留在服务器上</source>
+        <translation>Stay on the server</translation>
     </message>
     <message>
         <source>新的数据存储位置在下次启动时生效。现在重新启动吗？</source>

@@ -4,6 +4,7 @@ from sending through the account, so a refund is paid once."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,6 +78,9 @@ def test_a_query_claims_no_books_and_another_pcs_query_is_told_whose_they_are(se
             gateways.make_adapter(second, acct.id, books=False)  # a read from the second PC
         assert refused.value.code == "ledger_elsewhere" and str(first.data_dir) in refused.value.en
         assert "query on that PC" in refused.value.en and "查询" in refused.value.zh
+        # The PC in words (its name, its folder), and sales with the account belong there too.
+        assert f"电脑“{socket.gethostname()}”" in refused.value.zh and "收款开单" in refused.value.zh
+        assert "Make sales" in refused.value.en
         with pytest.raises(DomainError) as tested:  # the gateways page's 测试连接 shows this refusal
             probe(second)
         assert tested.value.code == "ledger_elsewhere"

@@ -36,6 +36,7 @@ from ..qt import (
     QVBoxLayout,
     QWidget,
 )
+from ..wheel_guard import guard_wheel
 from .holidays_box import HolidaysBox
 from .operators_box import OperatorsBox
 from .permissions import refuse_reason
@@ -87,6 +88,7 @@ class SettingsPage(QWidget):
         layout.addWidget(self._data_box())
         layout.addWidget(SecretsBox(ctx, self))
         layout.addStretch(1)
+        guard_wheel(self)  # the page scrolls: a field under the pointer must not take the wheel
         ctx.changed.connect(self.on_changed)
         self.load_policy(self.saved_policy)
         self.apply_rights()

@@ -241,14 +241,20 @@ class StoreBox(QGroupBox):
         if found.usable:
             tls = self.tr("连接已加密（TLS）。") if found.tls else self.tr("连接没有加密。")
             self.result.show_message(f"{text} {tls}", "ok" if found.code == "ok" else "info")
-        else:
-            self.result.show_message(text)
+        else:  # whether from 测试连接 or 保存: the choice stays as it was
+            self.result.show_message(self.tr("未保存。") + " " + text)
 
     async def save(self) -> bool:
         """Save the choice for the next start (a server only once 测试连接 finds it usable), then
         offer to restart when the choice changes the store in use. False when nothing was saved."""
         try:
             if self.use_file.isChecked():
+                leaving = store_choice.leaving_server(self.ctx.desk)
+                if leaving is not None and not await self.confirm_back_to_file(leaving):
+                    self.use_server.setChecked(True)  # the buttons show the saved choice
+                    self._on_kind()
+                    self.result.show_message(self.tr("未保存：仍使用数据库服务器。"), "info")
+                    return False
                 await self.ctx.run(store_choice.use_file, self.ctx.desk)
                 self.load()
                 said = self.tr("已保存：下次启动时使用这台电脑的数据文件。")
@@ -268,6 +274,25 @@ class StoreBox(QGroupBox):
         if store_choice.restart_changes_store(self.ctx.desk):
             self.offer_restart()
         return True
+
+    async def confirm_back_to_file(self, server: str) -> bool:
+        """Warn that this PC's data file does not hold what was done on ``server`` and ask
+        whether to go back to it anyway (a window-modal box; the event loop keeps running)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("改回这台电脑的数据文件"),
+                          pick(*store_choice.back_to_file_warning(server)), QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("back_to_file")
+        go = box.addButton(self.tr("仍然改回数据文件"), QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(box.addButton(self.tr("留在服务器上"), QMessageBox.ButtonRole.RejectRole))
+        answered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def finished(_result: int) -> None:
+            if not answered.done():
+                answered.set_result(box.clickedButton() is go)
+
+        box.finished.connect(finished)
+        box.finished.connect(lambda _r: box.deleteLater())
+        box.open()
+        return await answered
 
     def offer_restart(self) -> QMessageBox:
         """Ask whether to restart now (the choice takes effect at the next start)."""
