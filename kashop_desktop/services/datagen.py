@@ -359,7 +359,7 @@ def load(desk: Desk, n: int, *, seed: int = 7, now: datetime | None = None, year
     accounts: dict[str, int | None] = {a.kind: a.id for a in GatewayAccount.select()}
     cipher = desk.code_cipher()
     now = now or desk.now()
-    with desk.atomic():
+    with bulkload.temp_files(desk.db.connection()), desk.atomic():
         con = desk.db.connection()
         first_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM orders").fetchone()[0]
         plan = datagen_worker.Plan(n, seed, now, years, tuple(products), accounts, first_id, events, cipher,

@@ -192,3 +192,34 @@ def test_a_load_still_running_in_another_process_is_left_to_it(tmp_path: Path, e
             desk.close()
     finally:
         lock.release()
+
+
+def test_the_rebuild_sorts_through_temporary_files_and_puts_the_setting_back(tmp_path: Path) -> None:
+    """SQLite's sorter takes no helper thread while temporary storage is in memory (the store's
+    setting): put_back switches to files for its sorts and back after, and where SQLite refuses
+    the switch (inside a transaction with a temporary table) it rebuilds on one thread."""
+    desk = Desk.open(tmp_path / "shop", clock=clock)
+    try:
+        con = desk.db.connection()
+        assert con.execute("PRAGMA temp_store").fetchone()[0] == 2  # the store's setting: memory
+        seen: list[int] = []
+        con.set_trace_callback(lambda sql: seen.append(1) if sql.startswith("CREATE INDEX") else None)
+        for staged in (False, True):
+            with desk.atomic():
+                bulkload.set_aside(con)
+                if staged:
+                    con.execute("CREATE TEMP TABLE staged (k INTEGER)")
+                    con.execute("DROP TABLE temp.staged")
+                assert bulkload.put_back(con)
+            assert con.execute("PRAGMA temp_store").fetchone()[0] == 2
+        con.set_trace_callback(None)
+        assert seen  # the indexes were built again both times
+        with bulkload.temp_files(con):
+            assert con.execute("PRAGMA temp_store").fetchone()[0] == 1
+            with desk.atomic():
+                con.execute("CREATE TEMP TABLE staged (k INTEGER)")
+                bulkload.set_aside(con)
+                assert bulkload.put_back(con)
+        assert con.execute("PRAGMA temp_store").fetchone()[0] == 2
+    finally:
+        desk.close()
