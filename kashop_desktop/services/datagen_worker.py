@@ -33,12 +33,16 @@ from typing import Any
 from ..domain.audit import GENESIS
 from .bulk import ORDER_COLUMNS
 from .codekeys import CodeCipher
+from .pipe_ahead import PipeAhead
 
 #: From this many orders on, the rows are made in a child process (below it, starting one costs
 #: more than it saves).
 PROCESS_FROM = 50_000
 #: Orders per message from the child (about 2.5 MB pickled, with their entries' hashes).
 CHUNK_ORDERS = 10_000
+#: Chunks received ahead of the inserts (``pipe_ahead``): the child goes on making rows while a
+#: chunk is written, and the parent goes on writing while a chunk is slow to make.
+READ_AHEAD = 4
 
 ORDER_SQL = (f"INSERT INTO orders (id, {', '.join(ORDER_COLUMNS)}) "
              f"VALUES ({', '.join('?' * (len(ORDER_COLUMNS) + 1))})")
@@ -207,11 +211,13 @@ def _from_child(plan: Plan) -> Iterator[Chunk]:
     process = context.Process(target=run_child, name="kashop-datagen", daemon=True, args=(plan, send))
     process.start()
     send.close()  # the child holds its own end: EOF here once it is gone
+    ahead = PipeAhead(receive, READ_AHEAD, name="kashop-datagen-ahead")
     try:
         while True:
             try:
-                message = receive.recv()
-            except EOFError as exc:
+                message = ahead.recv()
+            except (EOFError, OSError) as exc:
+                process.join(5)
                 raise DatagenFailed(f"the row maker stopped (exit status {process.exitcode})") from exc
             if message is None:
                 return
@@ -219,10 +225,11 @@ def _from_child(plan: Plan) -> Iterator[Chunk]:
                 raise DatagenFailed(message)
             yield message
     finally:
-        receive.close()
         if process.is_alive():
             process.terminate()
         process.join()
+        ahead.close()  # the child is gone, so a receive still waiting has returned
+        receive.close()
 
 
 def run_child(plan: Plan, conn: multiprocessing.connection.Connection) -> None:

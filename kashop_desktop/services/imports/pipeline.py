@@ -3,9 +3,9 @@
 Reading and checking the rows (``stream``) is Python work for every cell; writing them is
 mostly SQLite's. On a machine with two cores or more a big import runs both at once: a worker
 process reads and checks the file and sends each ``CheckedChunk`` through a pipe, while the
-importing process writes the chunk before it. The pipe holds little more than one chunk, so the
-worker is at most a chunk or two ahead (memory stays bounded) and the chunks arrive in file order
-with what checking found on the way: the report, the refused rows, what each chunk writes and
+importing process writes the ones before it. A thread of the importing process receives them
+(``services.pipe_ahead``), so the worker is at most ``READ_AHEAD`` chunks ahead (memory stays
+bounded) and the chunks arrive in file order with what checking found on the way: the report, the refused rows, what each chunk writes and
 what a crash or a cancel leaves are exactly those of checking in the importing process.
 
 The worker never opens the store. It stops when the importing process closes the stream (a
@@ -29,6 +29,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..pipe_ahead import PipeAhead
 from .reading import ImportFileError
 from .stream import CheckedChunk, Opened, open_checked
 
@@ -38,6 +39,10 @@ log = logging.getLogger(__name__)
 #: a worker process where there is a second core: below it, starting the worker (about half a
 #: second) costs more than it saves.
 PIPELINE_FROM_BYTES = 8 << 20
+#: Checked chunks received ahead of the writes (``services.pipe_ahead``): the worker goes on
+#: checking while a chunk is written and committed, and the writer goes on while a chunk is slow
+#: to check; memory holds at most this many chunks more.
+READ_AHEAD = 4
 
 
 def worth_it(path: Path) -> bool:
@@ -64,6 +69,7 @@ class CheckingWorker:
         self._context = multiprocessing.get_context("spawn")
         self._process: Any = None
         self._conn: multiprocessing.connection.Connection | None = None
+        self._ahead: PipeAhead | None = None
 
     def open(self) -> tuple[Opened, Iterator[CheckedChunk]]:
         """Start the worker and wait for the file's header; raises ImportFileError as
@@ -74,6 +80,7 @@ class CheckingWorker:
         self._process.start()
         send.close()  # the worker holds its own end: EOF here when it is gone
         self._conn = receive
+        self._ahead = PipeAhead(receive, READ_AHEAD, name="kashop-import-ahead")
         try:
             opened = self._receive()
         except BaseException:
@@ -91,10 +98,10 @@ class CheckingWorker:
             yield message
 
     def _receive(self) -> Opened | CheckedChunk | None:
-        if self._conn is None:
+        if self._conn is None or self._ahead is None:
             return None
         try:
-            kind, payload = self._conn.recv()
+            kind, payload = self._ahead.recv()
         except (EOFError, OSError):
             code = self._exit_code()
             raise WorkerDied(f"the import's checking process ended unexpectedly (exit code {code})") from None
@@ -118,14 +125,17 @@ class CheckingWorker:
 
     def close(self) -> None:
         """Stop the worker (at once if it is still reading) and let go of the pipe."""
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
         if self._process is not None:
             if self._process.is_alive():
                 self._process.terminate()
             self._process.join(5)
             self._process = None
+        if self._ahead is not None:
+            self._ahead.close()  # the worker is gone, so a receive still waiting has returned
+            self._ahead = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 def run_worker(path: str, encoding: str | None, columns: dict[str, str], gateways: dict[str, int],
