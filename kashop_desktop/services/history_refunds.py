@@ -108,8 +108,8 @@ _CANONICAL = (f"SELECT json_array({_ID}, {_PREV}, order_id, at, actor, :operator
 _WRITE = ("INSERT INTO order_event (id, prev_id, order_id, at, actor, operator, action, note, before_status, "
           f"after_status, data, hash) SELECT {_ID}, {_PREV}, order_id, at, actor, :operator, action, note, "
           "before_status, after_status, data, substr(:hashes, (k - 1) * 32 + 1, 32) FROM _history_event ORDER BY k")
-#: Refunds whose entries are staged, hashed and written per round (the staging table is in
-#: memory, temp_store: a round of 20,000 holds about 15 MB, not a million-order history's 75).
+#: Refunds whose entries are staged, hashed and written per round (the staging table is a
+#: temporary one: a round of 20,000 holds about 15 MB, not a million-order history's 75).
 _ROUND = 20_000
 
 
