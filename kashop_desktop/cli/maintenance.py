@@ -12,7 +12,7 @@ from ..domain.states import OrderStatus
 from . import labels
 from .common import add_command, open_desk, run_with_desk
 from .helptext import JSON_HELP, T
-from .output import EXIT_OK, EXIT_REFUSED, print_json, table, zh
+from .output import EXIT_OK, EXIT_REFUSED, print_error, print_json, table, zh
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -131,8 +131,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def _list_backups(args: argparse.Namespace) -> int:
     from .. import paths
     from ..services.maintenance import list_backups
+    from ..services.store_choice import file_backups_note
 
-    found = list_backups(paths.data_dir(getattr(args, "data_dir", None)))
+    folder = paths.data_dir(getattr(args, "data_dir", None), create=False)
+    note = file_backups_note(folder, getattr(args, "db", None))
+    if note is not None:
+        print_error(*note)
+    found = list_backups(folder)
     if args.json:
         print_json([{"path": str(b.path), "taken_at": _when(b.taken_at), "size_bytes": b.size, "kind": b.kind}
                     for b in found])

@@ -412,8 +412,31 @@ def backups_elsewhere(desk: Any) -> tuple[str, str] | None:
             "the desk backs up data files only.")
 
 
+def file_backups_note(data_dir: Path, db_url: str | None = None) -> tuple[str, str] | None:
+    """(zh, en) for a list of ``data_dir``'s file backups when the shop opened from it lives on a
+    server (``--db``, KASHOP_DB_URL or the saved choice: ``source``): the backups listed are of a
+    data file this folder held, not of the server's shop. None when the shop is the data file or
+    the saved choice cannot be read (every other command says what is wrong with it)."""
+    try:
+        where = source(data_dir, db_url)
+    except DomainError:
+        return None
+    if where == "file":
+        return None
+    if where == "saved":
+        choice = saved(data_dir)
+        server = server_name(compose(choice.parts)) if choice is not None else ""
+    else:
+        server = server_name(db_url or store_server.env_url() or "")
+    return (f"店铺在数据库服务器 {server} 上：下面是这个文件夹里数据文件的备份，不是服务器上店铺的备份；"
+            "服务器上的店铺请在服务器上备份（例如 pg_dump -Fc 库名 > 备份文件）。",
+            f"the shop is on the database server {server}: the backups below are of a data file this folder "
+            "held, not of the server's shop; back the server's shop up on the server (e.g. pg_dump -Fc DBNAME > "
+            "BACKUP_FILE).")
+
+
 __all__ = ["CHOICE_FILE", "DEFAULT_PORT", "PASSWORD_ACCOUNT", "SOURCES", "SSLMODES", "URL_ENV", "SavedChoice",
-           "ServerParts", "ServerPasswordLocked", "StoreInUse", "back_to_file_warning", "backups_elsewhere", "forget",
+           "ServerParts", "ServerPasswordLocked", "StoreInUse", "back_to_file_warning", "backups_elsewhere", "file_backups_note", "forget",
            "in_use", "leaving_server", "left_server_note", "moved_to",
            "restart_changes_store", "save_moved_server", "save_server", "saved", "saved_url", "shop_server_name",
            "source", "try_server", "try_url", "use_file"]

@@ -210,6 +210,19 @@ def test_demo_is_idempotent_and_check_passes(cli: Cli) -> None:
     assert Path(cli("backup").stdout.strip()).exists()
 
 
+@pytest.mark.sqlite_only(reason="the shop moves from its file to a server named by --db: the file store is the subject")
+def test_backup_list_on_a_server_desk_says_the_backups_are_of_the_old_file(cli: Cli) -> None:
+    cli("demo", "--no-gui", "--orders", "50")
+    taken = Path(cli("backup").stdout.strip())
+    on_file = cli("backup", "--list")
+    assert taken.name in on_file.stdout and on_file.stderr == ""
+    server = "postgresql://shop@127.0.0.1:1/kashop"  # never reached: listing opens no store
+    listed = cli("backup", "--list", "--db", server)
+    assert taken.name in listed.stdout
+    assert "127.0.0.1:1/kashop" in listed.stderr and "not of the server's shop" in listed.stderr
+    assert "不是服务器上店铺的备份" in listed.stderr and "shop@" not in listed.stderr
+
+
 @pytest.mark.sqlite_only(reason="the demo is built on the data file only (on a server it is refused: tests/server)")
 def test_demo_with_fakes_sends_real_signed_refunds(cli: Cli) -> None:
     proc = cli("demo", "--no-gui", "--with-fakes", "--orders", "100")
