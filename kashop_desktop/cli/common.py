@@ -93,7 +93,23 @@ def open_desk(args: argparse.Namespace) -> Any:
     except BaseException:
         desk.close()
         raise
+    _say_left_server(desk)
     return desk
+
+
+def _say_left_server(desk: Any) -> None:
+    """The first command on this PC's data file after the owner left a server says, on stderr,
+    that the file lacks what was done there (once, as the window's start box does:
+    ``store_choice.left_server_note``)."""
+    if desk.db_url is not None:
+        return
+    from pathlib import Path
+
+    from ..services.store_choice import left_server_note
+
+    note = left_server_note(Path(desk.data_dir))
+    if note is not None:
+        print_error(*note)
 
 
 PASSWORD_ENV = "KASHOP_OPERATOR_PASSWORD"

@@ -223,6 +223,23 @@ def test_backup_list_on_a_server_desk_says_the_backups_are_of_the_old_file(cli: 
     assert "不是服务器上店铺的备份" in listed.stderr and "shop@" not in listed.stderr
 
 
+@pytest.mark.sqlite_only(reason="the way back from a server to this PC's data file: the file store is the subject")
+def test_the_first_command_back_on_the_file_says_what_the_file_lacks_once(cli: Cli) -> None:
+    from kashop_desktop.services import store_choice
+    from kashop_desktop.services.desk import Desk
+
+    cli("demo", "--no-gui", "--orders", "50")
+    desk = Desk.open(cli.data_dir)
+    try:
+        store_choice.save_server(desk, store_choice.ServerParts("db.example", 5432, "shop", "owner"), None)
+        store_choice.use_file(desk)  # as Settings > 数据存储 does, after its warning
+    finally:
+        desk.close()
+    first, again = cli("orders", "list", "--limit", "1"), cli("orders", "list", "--limit", "1")
+    assert "db.example:5432/shop" in first.stderr and "does not hold what was done" in first.stderr
+    assert "KS" in first.stdout and again.stderr == ""
+
+
 @pytest.mark.sqlite_only(reason="the demo is built on the data file only (on a server it is refused: tests/server)")
 def test_demo_with_fakes_sends_real_signed_refunds(cli: Cli) -> None:
     proc = cli("demo", "--no-gui", "--with-fakes", "--orders", "100")
