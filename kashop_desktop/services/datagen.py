@@ -388,13 +388,8 @@ def _report_triggers_set_aside(con: Any) -> Iterator[None]:
     created again after it, before ``put_back`` rebuilds the tables (a rollback brings them back
     as they were)."""
     marks = ", ".join("?" * len(REPORT_INSERT_TRIGGERS))
-    saved = con.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",
-                        REPORT_INSERT_TRIGGERS).fetchall()
-    for name, _ in saved:
-        con.execute(f'DROP TRIGGER "{name}"')
-    yield
-    for _, sql in saved:
-        con.execute(sql)
+    with bulkload.dropped_for_block(con, "trigger", f"name IN ({marks})", REPORT_INSERT_TRIGGERS):
+        yield
 
 
 def distinct_buyers(desk: Desk) -> int:

@@ -182,13 +182,22 @@ def _set_temp_store(con: Any, value: int) -> None:
 def indexes_rebuilt(con: Any, table: str) -> Iterator[None]:
     """Inside one transaction: ``table``'s non-unique indexes dropped for the block and built
     again after it (a rollback brings them back as they were)."""
+    with dropped_for_block(con, "index", "tbl_name = ? AND sql NOT LIKE 'CREATE UNIQUE%'", (table,)):
+        yield
+
+
+@contextmanager
+def dropped_for_block(con: Any, kind: str, where: str, params: tuple[Any, ...]) -> Iterator[None]:
+    """Inside one transaction: the schema objects of ``kind`` ('index', 'trigger') that
+    ``where`` picks from ``sqlite_master`` dropped for the block and created again after it (a
+    rollback brings them back as they were). Nothing is dropped on a server store."""
     if _on_server(con):
         yield
         return
-    dropped = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-                          "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'", (table,)).fetchall()
+    dropped = con.execute(f"SELECT name, sql FROM sqlite_master WHERE type = ? AND sql IS NOT NULL AND {where}",
+                          (kind, *params)).fetchall()
     for name, _ in dropped:
-        con.execute(f'DROP INDEX "{name}"')
+        con.execute(f'DROP {kind.upper()} "{name}"')
     yield
     for _, sql in dropped:
         con.execute(sql)
