@@ -43,6 +43,10 @@ SECRET_BACKEND_SETTING = "secret_backend"  # the owner's choice: "keyring" or "v
 #: Settings that shape the whole shop: changed by the owner only (domain.roles.Right.POLICY).
 OWNER_SETTINGS = frozenset({"policy", HOLIDAYS_SETTING, "backups", "idle_minutes"})
 
+#: Files only this PC keeps in its data folder (the key vault; the PC's id, services.local_ledger):
+#: beside them and no shop file, a command does not make an empty shop (``Desk.open``).
+PC_FILES = ("vault.json", "desk-id")
+
 
 def environment_problem() -> tuple[str, str] | None:
     """(zh, en) when an environment setting the store reads is invalid (KASHOP_BUSY_TIMEOUT_MS,
@@ -116,6 +120,8 @@ class Desk:
                     f"the data folder {missing.parent} does not exist, so there is no shop in it: check --data-dir "
                     f"for a typo. A new shop is made by demo, orders import or restore, or by opening the window",
                     str(missing))
+            if not missing.exists() and any((missing.parent / name).exists() for name in PC_FILES):
+                raise cls._no_shop_here(missing)
         directory = paths.data_dir(data_dir)
         chosen: list[SecretStore] = [secrets] if secrets is not None else []
 
@@ -130,6 +136,23 @@ class Desk:
         desk = cls(db, directory, clock)
         desk.secret_store = chosen[0] if chosen else None
         return desk
+
+    @staticmethod
+    def _no_shop_here(missing: Path) -> StoreUnusable:
+        """A folder that holds this PC's files (the key vault, the PC's id) but no shop file: the
+        shop lives on a server not named here, or its file was moved away. Not made into an empty
+        shop, which a second PC would then show as the shop (StoreUnusable ``store_missing``)."""
+        folder = missing.parent
+        return StoreUnusable(
+            "store_missing",
+            f"数据文件夹 {folder} 里没有店铺的数据文件，只有这台电脑的文件（密钥保险箱等）。如果店铺在数据库服务器上，"
+            "请用 --db 或 KASHOP_DB_URL 指定服务器，或在窗口的 设置 > 数据存储 里保存；如果数据文件被移走了，"
+            "请放回原处或用 restore 从备份恢复。没有新建空店铺",
+            f"the data folder {folder} holds no shop file, only this computer's own files (the key vault and "
+            "the like). If the shop is on a database server, name it with --db or KASHOP_DB_URL, or save it "
+            "in the window's Settings > 数据存储; if the data file was moved away, put it back or restore "
+            "it from a backup. No empty shop was made",
+            str(missing))
 
     @staticmethod
     def _chosen_url(data_dir: str | os.PathLike[str] | None, db_url: str | None,

@@ -51,3 +51,22 @@ def test_a_mistyped_data_dir_is_refused_not_made_into_an_empty_shop(tmp_path: Pa
         assert not mistyped.exists() and not (tmp_path / "mistyped").exists()
     assert main(["demo", "--no-gui", "--orders", "30", "--data-dir", str(mistyped)]) == EXIT_OK  # demo makes a shop
     assert main(["orders", "list", "--data-dir", str(mistyped)]) == EXIT_OK
+
+
+@pytest.mark.parametrize("pc_file", ["vault.json", "desk-id"])
+def test_a_folder_with_this_pcs_files_but_no_shop_is_refused_not_made_into_an_empty_shop(
+        tmp_path: Path, capsys: Any, pc_file: str) -> None:
+    from kashop_desktop.cli.output import EXIT_STORE
+
+    folder = tmp_path / "second-pc"  # a second PC's folder: the vault copied over, the shop on a server
+    folder.mkdir()
+    (folder / pc_file).write_text("{}", encoding="utf-8")
+    for command in (["orders", "list"], ["check"], ["reports", "sales", "--from", "2026-01-01", "--to", "2026-01-31"]):
+        assert main([*command, "--data-dir", str(folder)]) == EXIT_STORE
+        err = capsys.readouterr().err
+        assert "没有店铺的数据文件" in err and "--db" in err and "KASHOP_DB_URL" in err and "No empty shop" in err
+        assert not (folder / "kashop.sqlite3").exists()
+    empty = tmp_path / "empty"  # a folder of nothing: a new shop, as before
+    empty.mkdir()
+    assert main(["orders", "list", "--data-dir", str(empty)]) == 0
+    assert (empty / "kashop.sqlite3").exists()
