@@ -62,7 +62,8 @@ COUNTERS = {
     "expired": ("超时关闭", "expired"), "auto_approved": ("自动批准", "auto-approved"),
     "overdue": ("新逾期", "newly overdue"), "backorders_delivered": ("缺货待发已发货", "backorders delivered"), "picked": ("取出", "picked"), "succeeded": ("成功", "succeeded"),
     "processing": ("处理中", "processing"), "failed": ("失败", "failed"), "unknown": ("结果未知", "unknown"),
-    "requeued": ("重新排队", "requeued"), "security_warnings": ("安全警告", "security warnings"),
+    "requeued": ("重新排队", "requeued"), "untouched": ("未动", "left as they were"),
+    "settled_elsewhere": ("已由别处办结", "settled elsewhere meanwhile"), "security_warnings": ("安全警告", "security warnings"),
     "unreachable_gateways": ("连不上的网关", "unreachable gateways"),
 }
 

@@ -105,6 +105,7 @@ def cmd_refunds_send(args: argparse.Namespace) -> int:
         report = asyncio.run(run())
         summary = {"picked": report.picked, "succeeded": report.succeeded, "processing": report.processing,
                    "failed": report.failed, "unknown": report.unknown, "requeued": report.requeued,
+                   "untouched": report.untouched, "settled_elsewhere": report.settled_elsewhere,
                    "security_warnings": report.security_warnings,
                    "unreachable_gateways": sorted(report.unreachable_gateways)}
         not_sent = [{"zh": zh_text, "en": en_text, "refund_ids": ids} for (zh_text, en_text), ids in report.not_sent.items()]

@@ -88,6 +88,10 @@ class RefundJob:
 
 @dataclass
 class QueueReport:
+    """What one run of the queue did. Every refund picked is counted once, under the outcome this
+    run recorded: ``picked == succeeded + processing + failed + unknown + requeued + untouched +
+    settled_elsewhere`` (``accounted``)."""
+
     picked: int = 0
     succeeded: int = 0
     processing: int = 0
@@ -95,6 +99,10 @@ class QueueReport:
     unknown: int = 0
     requeued: int = 0
     untouched: int = 0
+    #: Replies that came for a refund already final when they arrived (another process, e.g. a
+    #: second ``refunds send`` or the window's queue, or the owner settled it meanwhile): recorded
+    #: as a late reply (``refund_late_reply``), never counted as this run's outcome.
+    settled_elsewhere: int = 0
     unreachable_gateways: set[int] = field(default_factory=set)
     reachable_gateways: set[int] = field(default_factory=set)
     security_warnings: int = 0
@@ -111,6 +119,12 @@ class QueueReport:
     #: A person asked for this run (立即发送, ``refunds send``): each send's ``refund_sent`` entry
     #: names them as its source (店主); the queue's own run is recorded as 系统.
     by_hand: bool = False
+
+    @property
+    def accounted(self) -> int:
+        """The refunds this run counted under an outcome; equals ``picked``."""
+        return (self.succeeded + self.processing + self.failed + self.unknown + self.requeued + self.untouched
+                + self.settled_elsewhere)
 
 
 #: A refund marked ``sending`` this recently is taken to be in flight in another process (the
@@ -248,8 +262,11 @@ class RefundQueue(GatewayClients):
         return True
 
     def _settle(self, job: RefundJob, state: str, *, error: str = "", kind: str = "", gateway_refund_no: str | None = None,
-                security: bool = False, retry_in: int | None = None, checked: bool = False) -> None:
-        """Record an outcome. ``checked``: it answers a question (counts towards the bound)."""
+                security: bool = False, retry_in: int | None = None, checked: bool = False) -> bool:
+        """Record an outcome. ``checked``: it answers a question (counts towards the bound).
+        True when this run settled the refund; False for a late reply: the refund was final
+        before this outcome arrived (settled by another process or the owner), so the reply is
+        only recorded (``_late_reply``) and is not this run's result to count."""
         now = self.desk.now()
         now_s = to_epoch(now)
         with self.desk.atomic():
@@ -258,7 +275,7 @@ class RefundQueue(GatewayClients):
             target = R(state)
             if before.final:
                 self._late_reply(ref, target, error, security, now)
-                return
+                return False
             if checked:
                 ref.checks += 1
             if not target.final and target is not R.QUEUED and needs_owner(ref.checks, ref.attempts,
@@ -289,6 +306,15 @@ class RefundQueue(GatewayClients):
                 add_events([event_row(job.order_id, now, SYSTEM, _ACTIONS[target], error, status_before, status_after,
                                       data={"refund_no": job.refund_no, "amount_fen": job.amount_fen,
                                             "security_warning": security})])
+        return True
+
+    async def _record(self, job: RefundJob, report: QueueReport, counter: str, state: str, **kw: Any) -> None:
+        """Settle ``job`` as ``state`` and count it under ``counter`` when this run settled it;
+        a reply for a refund already final counts as ``settled_elsewhere`` instead."""
+        if await self.run_db(self._settle, job, state, **kw):
+            setattr(report, counter, getattr(report, counter) + 1)
+        else:
+            report.settled_elsewhere += 1
 
     def _late_reply(self, ref: Refund, said: RefundStatus, error: str, security: bool, now: datetime) -> None:
         """A reply for a refund the owner settled meanwhile: keep the owner's word, record the reply,
@@ -322,11 +348,10 @@ class RefundQueue(GatewayClients):
         if R(job.state) in ASK_FIRST_STATES:
             if Capability.QUERY_REFUND not in caps:
                 # No way to ask: never guess, never re-send. The owner decides.
-                await self.run_db(self._settle, job, R.NEEDS_OWNER.value,
-                                  error="结果未知，该网关无法查询退款，请到网关后台核实后手工处理 / outcome unknown and this "
-                                        "gateway cannot be asked: check its back office and resolve by hand",
-                                  kind="needs_owner")
-                report.unknown += 1
+                await self._record(job, report, "unknown", R.NEEDS_OWNER.value,
+                                   error="结果未知，该网关无法查询退款，请到网关后台核实后手工处理 / outcome unknown and this "
+                                         "gateway cannot be asked: check its back office and resolve by hand",
+                                   kind="needs_owner")
                 return
             try:
                 result = await adapter.query_refund(RefundRef(job.order_no, job.gateway_trade_no, job.refund_no,
@@ -339,10 +364,9 @@ class RefundQueue(GatewayClients):
                 await self._on_result(job, result, report, checked=True, refund_keys=_honours_keys(caps))
                 return
             if job.attempts >= MAX_SENDS:
-                await self.run_db(self._settle, job, R.NEEDS_OWNER.value, checked=True, kind="needs_owner",
-                                  error=f"网关查无此退款，已发送 {job.attempts} 次 / the gateway has no such refund after "
-                                        f"{job.attempts} sends")
-                report.unknown += 1
+                await self._record(job, report, "unknown", R.NEEDS_OWNER.value, checked=True, kind="needs_owner",
+                                   error=f"网关查无此退款，已发送 {job.attempts} 次 / the gateway has no such refund after "
+                                         f"{job.attempts} sends")
                 return
             # The gateway has no such refund: it never happened. Send it, same key, same amount.
         await self._send(adapter, job, report)
@@ -379,25 +403,20 @@ class RefundQueue(GatewayClients):
         mismatch = reply_mismatch(job, result, refund_keys=refund_keys,
                                   settling=result.state is RefundState.SUCCEEDED)
         if mismatch is not None:
-            await self.run_db(self._settle, job, R.UNKNOWN.value, error=f"{mismatch[0]} / {mismatch[1]}",
-                              kind="reply_mismatch", security=True, checked=checked)
-            report.unknown += 1
+            await self._record(job, report, "unknown", R.UNKNOWN.value, error=f"{mismatch[0]} / {mismatch[1]}",
+                               kind="reply_mismatch", security=True, checked=checked)
             report.security_warnings += 1
         elif result.state is RefundState.SUCCEEDED:
-            await self.run_db(self._settle, job, R.SUCCEEDED.value, gateway_refund_no=result.gateway_refund_no,
-                              checked=checked)
-            report.succeeded += 1
+            await self._record(job, report, "succeeded", R.SUCCEEDED.value, gateway_refund_no=result.gateway_refund_no,
+                               checked=checked)
         elif result.state is RefundState.PROCESSING:
-            await self.run_db(self._settle, job, R.PROCESSING.value, error=message or "网关处理中 / processing at the gateway",
-                              kind="processing", gateway_refund_no=result.gateway_refund_no, checked=checked)
-            report.processing += 1
+            await self._record(job, report, "processing", R.PROCESSING.value, error=message or "网关处理中 / processing at the gateway",
+                               kind="processing", gateway_refund_no=result.gateway_refund_no, checked=checked)
         elif result.state is RefundState.FAILED:
-            await self.run_db(self._settle, job, R.FAILED.value, error=message, kind="rejected", checked=checked)
-            report.failed += 1
+            await self._record(job, report, "failed", R.FAILED.value, error=message, kind="rejected", checked=checked)
         else:
-            await self.run_db(self._settle, job, R.UNKNOWN.value, error="网关未找到退款 / gateway has no such refund",
-                              kind="unknown_outcome", checked=checked)
-            report.unknown += 1
+            await self._record(job, report, "unknown", R.UNKNOWN.value, error="网关未找到退款 / gateway has no such refund",
+                               kind="unknown_outcome", checked=checked)
         report.changes.refund_ids.add(job.id)
         report.changes.order_ids.add(job.order_id)
         report.changes.counts_changed = True
@@ -414,21 +433,17 @@ class RefundQueue(GatewayClients):
         if during_query:
             # Still unresolved: keep its state (processing/unknown), ask again later.
             state = R.UNKNOWN.value if job.state == R.SENDING.value else job.state
-            await self.run_db(self._settle, job, state, error=text, kind=exc.kind.value, security=security,
-                              checked=True)
-            report.unknown += 1
+            await self._record(job, report, "unknown", state, error=text, kind=exc.kind.value, security=security,
+                               checked=True)
             report.security_warnings += security
             return
         if exc.kind is ErrorKind.RETRYABLE and not exc.sent:
-            await self.run_db(self._settle, job, R.QUEUED.value, error=text, kind="offline")
-            report.requeued += 1
+            await self._record(job, report, "requeued", R.QUEUED.value, error=text, kind="offline")
         elif exc.kind in (ErrorKind.MISCONFIGURED, ErrorKind.REJECTED):
             # A definite refusal: nothing was done at the gateway; the owner fixes and re-sends.
-            await self.run_db(self._settle, job, R.FAILED.value, error=text, kind=exc.kind.value)
-            report.failed += 1
+            await self._record(job, report, "failed", R.FAILED.value, error=text, kind=exc.kind.value)
         else:
-            await self.run_db(self._settle, job, R.UNKNOWN.value, error=text, kind=exc.kind.value, security=security)
-            report.unknown += 1
+            await self._record(job, report, "unknown", R.UNKNOWN.value, error=text, kind=exc.kind.value, security=security)
             report.security_warnings += security
 
 

@@ -293,7 +293,9 @@ class RefundsPage(QWidget):
         return self.tr("本次处理 {picked} 笔：成功 {ok}，处理中 {processing}，失败 {failed}，结果未知 {unknown}，"
                        "重新排队 {requeued}").format(picked=report.picked, ok=report.succeeded,
                                                     processing=report.processing, failed=report.failed,
-                                                    unknown=report.unknown, requeued=report.requeued) + "".join(
+                                                    unknown=report.unknown, requeued=report.requeued) + (
+            self.tr("；{count} 笔已由别处办结（另一处发送或店主先处理了）").format(count=report.settled_elsewhere)
+            if report.settled_elsewhere else "") + "".join(
             self.tr("；{count} 笔未发送：{why}").format(count=len(ids), why=pick(zh_text, en_text))
             for (zh_text, en_text), ids in report.not_sent.items())
 
