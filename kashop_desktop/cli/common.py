@@ -113,6 +113,29 @@ def _say_left_server(desk: Any) -> None:
 
 
 PASSWORD_ENV = "KASHOP_OPERATOR_PASSWORD"
+_HOW = ("（密码取自环境变量 KASHOP_OPERATOR_PASSWORD，或在终端提示输入）",
+        " (the password comes from KASHOP_OPERATOR_PASSWORD, or a prompt on a terminal)")
+
+
+def _who_is_working(desk: Any) -> str:
+    """The usage error for a command without ``--operator`` when the shop asks who is working,
+    true to why it asks (``operators.sign_in_need``)."""
+    from ..services import operators
+
+    why, owner = operators.sign_in_need(desk) or (operators.SEVERAL_ACTIVE, "")
+    if why == operators.OWNER_LEFT_ALONE:
+        return (f"这个店铺现在只剩店主 {owner} 一个操作员，但店铺日志记录过添加其他操作员（他们的记录已不在），所以仍要登录："
+                f"请用 --operator {owner} 说明是谁在操作{_HOW[0]}；check 会列出不见的操作员\n"
+                f"only the owner {owner} is left among this shop's operators, but the shop log records other operators "
+                f"added (their rows are gone), so sign-in stays on: say who is working with --operator {owner}{_HOW[1]}; "
+                "check names the operators gone")
+    if why == operators.OTHERS_DISABLED:
+        return (f"这个店铺的其他操作员都已停用，只有店主 {owner} 在用，但店主设了密码，所以仍要登录："
+                f"请用 --operator {owner} 说明是谁在操作{_HOW[0]}\n"
+                f"the shop's other operators are all disabled and only the owner {owner} is active, but the owner has "
+                f"a password, so sign-in stays on: say who is working with --operator {owner}{_HOW[1]}")
+    return (f"这个店铺有多个操作员：请用 --operator 名字 说明是谁在操作{_HOW[0]}\n"
+            f"this shop has several operators: say who is working with --operator NAME{_HOW[1]}")
 
 
 def authenticate(desk: Any, args: argparse.Namespace) -> None:
@@ -128,10 +151,7 @@ def authenticate(desk: Any, args: argparse.Namespace) -> None:
     sole = desk.operator
     if not name:
         if sole is None:
-            raise UsageError(
-                "这个店铺有多个操作员：请用 --operator 名字 说明是谁在操作（密码取自环境变量 KASHOP_OPERATOR_PASSWORD，"
-                "或在终端提示输入）\nthis shop has several operators: say who is working with --operator NAME (the "
-                "password comes from KASHOP_OPERATOR_PASSWORD, or a prompt on a terminal)")
+            raise UsageError(_who_is_working(desk))
         return
     if sole is not None and sole.name == name.strip() and not operators.has_password(desk, sole.name):
         return  # the owner working alone, without a password yet

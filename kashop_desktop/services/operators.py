@@ -402,3 +402,25 @@ def has_password(desk: Desk, name: str) -> bool:
     """Whether operator ``name`` has a password set (the owner working alone may have none)."""
     row = Operator.get_or_none(Operator.name == name.strip())
     return bool(row and row.password_hash)
+
+
+#: Why a shop asks who is working (``sign_in_need``).
+SEVERAL_ACTIVE = "several_active"  # two or more active operators
+OTHERS_DISABLED = "others_disabled"  # the owner alone is active, the others disabled, the owner has a password
+OWNER_LEFT_ALONE = "owner_left_alone"  # only the owner's row is left, but the log records another operator added
+
+
+def sign_in_need(desk: Desk) -> tuple[str, str] | None:
+    """Why someone must sign in, as (reason, the owner's name when the owner is the only active
+    operator, else ""), or None in single-owner mode (``Desk.sole_owner``). The reasons are
+    SEVERAL_ACTIVE, OTHERS_DISABLED and OWNER_LEFT_ALONE: the other operators' rows were deleted
+    but the shop log records one added, so sign-in stays on (``Desk.sole_owner``)."""
+    if desk.sole_owner() is not None:
+        return None
+    active = list(Operator.select(Operator.name, Operator.role).where(Operator.disabled_at.is_null()).limit(2))
+    if len(active) != 1 or active[0].role != Role.OWNER.code:
+        return SEVERAL_ACTIVE, ""
+    owner = str(active[0].name)
+    if Operator.select().where(Operator.disabled_at.is_null(False)).exists():
+        return OTHERS_DISABLED, owner
+    return OWNER_LEFT_ALONE, owner
