@@ -47,6 +47,7 @@ from .qt import (
     QTimer,
     qasync,
 )
+from .start_missing import NEW_SHOP, QUIT, offer_missing_shop
 from .start_server import offer_moved_server, refuse_server, start_again
 
 log = logging.getLogger(__name__)
@@ -173,9 +174,11 @@ class FirstPaint:
 WINDOW_PAGE_CACHE_KIB = 4_000
 
 
-def open_desk(data_dir: str | Path | None, smoke: bool,
-              secrets: SecretStore | None = None) -> tuple[Desk, tempfile.TemporaryDirectory[str] | None]:
-    """The desk to show; a smoke run without a data dir gets a throwaway demo shop."""
+def open_desk(data_dir: str | Path | None, smoke: bool, secrets: SecretStore | None = None,
+              new_shop: bool = False) -> tuple[Desk, tempfile.TemporaryDirectory[str] | None]:
+    """The desk to show; a smoke run without a data dir gets a throwaway demo shop. A brand-new
+    folder becomes a new shop; one that holds this PC's files but no shop file only with
+    ``new_shop`` (the owner confirmed it: ``start_missing``), else StoreUnusable ``store_missing``."""
     if smoke and data_dir is None:
         from ..services import demo  # only the smoke run needs it
 
@@ -183,7 +186,7 @@ def open_desk(data_dir: str | Path | None, smoke: bool,
         desk = Desk.open(scratch.name)
         demo.build(desk, SMOKE_ORDERS)
         return desk, scratch
-    desk = Desk.open(data_dir, secrets=secrets)
+    desk = Desk.open(data_dir, secrets=secrets, new_shop_in_pc_folder=new_shop)
     desk.hold_page_cache(WINDOW_PAGE_CACHE_KIB)
     return desk, None
 
@@ -219,6 +222,7 @@ def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, s
     language = lang or args.lang
     restore_from: Path | None = None
     secrets: SecretStore | None = None
+    new_shop = False  # the owner confirmed a new shop beside this PC's files (start_missing)
     problem = environment_problem()
     if problem is not None:  # e.g. KASHOP_SECRETS=bogus: refused as the command line refuses it
         refuse_to_start(app, DomainError("bad_environment", *problem), language, smoke, chosen_dir)
@@ -228,7 +232,7 @@ def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, s
             restore_and_report(app, paths.data_dir(chosen_dir), restore_from, language)
         source = store_source(chosen_dir, smoke)
         try:
-            desk, scratch = open_desk(chosen_dir, smoke, secrets)
+            desk, scratch = open_desk(chosen_dir, smoke, secrets, new_shop)
         except DomainError as exc:  # damaged, empty, newer, busy: say so, touch nothing
             if exc.code == "vault_locked" and not smoke:  # an upgrade that seals the codes, a saved server's password
                 secrets = ask_vault_passphrase(app, chosen_dir, exc, language)
@@ -239,6 +243,12 @@ def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, s
                 if offer_moved_server(app, exc, language, chosen_dir, secrets):
                     continue
                 return 1
+            if exc.code == "store_missing" and not smoke:  # this PC's files but no shop file
+                action, restore_from = offer_missing_shop(app, language, chosen_dir, secrets)
+                if action == QUIT:
+                    return 1
+                new_shop = action == NEW_SHOP
+                continue
             if source != "file" and not smoke:  # the shop's server, or the saved choice of one
                 action = refuse_server(app, exc, language, source)
                 if action == "file":

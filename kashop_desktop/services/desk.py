@@ -63,6 +63,13 @@ def environment_problem() -> tuple[str, str] | None:
     return setting_problem()
 
 
+def shop_file_missing(folder: Path) -> bool:
+    """True when ``folder`` holds this PC's own files (``PC_FILES``) but no shop file: opening it
+    would make an empty shop a second PC then shows as the shop (``Desk.open``)."""
+    return (not (folder / paths.DB_FILENAME).exists()
+            and any((folder / name).exists() for name in PC_FILES))
+
+
 class Desk:
     """Everything an operation needs. Create with ``Desk.open(data_dir)``."""
 
@@ -91,12 +98,17 @@ class Desk:
     @classmethod
     def open(cls, data_dir: str | os.PathLike[str] | None = None, *, clock: Clock | None = None,
              secrets: SecretStore | None = None, create: bool = True, db_url: str | None = None,
-             file_only: bool = False) -> Desk:
+             file_only: bool = False, new_shop_in_pc_folder: bool | None = None) -> Desk:
         """Open the store in ``data_dir`` (the default folder when None). Raises StoreUnusable /
         StoreBusy, or DomainError vault_locked when migration 6 must seal codes and the vault
         has no passphrase. With ``create`` False, a folder that does not exist is refused
         (StoreUnusable ``store_missing``) instead of becoming a new, empty shop: a mistyped
-        folder must not look like a shop with no orders.
+        folder must not look like a shop with no orders. ``new_shop_in_pc_folder`` (``create``
+        when None): whether a folder that holds this PC's own files (``PC_FILES``) but no shop
+        file may become a new, empty shop; when not, it is refused (StoreUnusable
+        ``store_missing``, ``shop_file_missing`` tells it apart): it is a second PC's folder whose
+        shop is on a server not named, or one whose data file was moved away. The window passes
+        False until the owner confirmed a new shop there; demo, orders import and restore make one.
 
         ``db_url`` (else ``KASHOP_DB_URL``) puts the shop on a PostgreSQL server
         (``postgresql://…``, ``store.server``); the data folder then keeps only what stays on
@@ -120,8 +132,10 @@ class Desk:
                     f"the data folder {missing.parent} does not exist, so there is no shop in it: check --data-dir "
                     f"for a typo. A new shop is made by demo, orders import or restore, or by opening the window",
                     str(missing))
-            if not missing.exists() and any((missing.parent / name).exists() for name in PC_FILES):
-                raise cls._no_shop_here(missing)
+        if not (create if new_shop_in_pc_folder is None else new_shop_in_pc_folder):
+            folder = paths.data_dir(data_dir, create=False)
+            if shop_file_missing(folder):
+                raise cls._no_shop_here(folder / paths.DB_FILENAME)
         directory = paths.data_dir(data_dir)
         chosen: list[SecretStore] = [secrets] if secrets is not None else []
 

@@ -401,6 +401,35 @@ def save_moved_server(data_dir: Path, parts: ServerParts, password: str | None,
 
 
 
+def save_server_for_missing_shop(data_dir: Path, parts: ServerParts, password: str | None,
+                                 secrets: SecretStore | None = None) -> SavedChoice:
+    """At start, in a folder that holds this PC's files but no shop file (``desk.shop_file_missing``:
+    no shop can be opened, so there is no operator to ask; the server's shop asks for its own
+    sign-in): save ``parts`` as this PC's store. The password goes into ``secrets``, else the
+    secret store KASHOP_SECRETS or the system names (raises VaultLocked when that is the locked
+    vault: nothing saved). Raises DomainError ``store_url`` for an address libpq would refuse and
+    ``store_present`` when the folder holds a shop file (Settings > 数据存储 chooses then)."""
+    from .desk import shop_file_missing
+    from .secrets import default_store
+
+    folder = Path(data_dir)
+    if not shop_file_missing(folder):
+        raise DomainError("store_present", "这个文件夹里有店铺的数据文件：请打开它，在设置页的“数据存储”里选择服务器。",
+                          "this folder holds a shop file: open it and choose the server in Settings > 数据存储.")
+    url = compose(parts)
+    problem = url_problem(url)
+    if problem is not None:
+        raise DomainError("store_url", *problem)
+    where: str | None = None
+    if password:
+        store = secrets or default_store(folder)
+        store.put(PASSWORD_ACCOUNT, {"password": password})
+        where = store.name
+    _write(folder, {"url": without_password(url), "password_in": where})
+    log.info("the shop's store from the next start: %s (chosen at a start with no shop file)", url)
+    return SavedChoice(parts, where)
+
+
 def backups_elsewhere(desk: Any) -> tuple[str, str] | None:
     """(zh, en) saying where a server shop's backups are made (the server's ``pg_dump``: the
     desk's file backups do not apply), or None on the data file."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +72,47 @@ def test_a_folder_with_this_pcs_files_but_no_shop_is_refused_not_made_into_an_em
     empty.mkdir()
     assert main(["orders", "list", "--data-dir", str(empty)]) == 0
     assert (empty / "kashop.sqlite3").exists()
+
+
+def test_the_default_folder_with_this_pcs_files_but_no_shop_is_refused_too(
+        tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kashop_desktop.cli.output import EXIT_STORE
+
+    folder = tmp_path / "default"  # no --data-dir: the folder KASHOP_DATA_DIR names
+    folder.mkdir()
+    (folder / "desk-id").write_text("pc-2", encoding="utf-8")
+    monkeypatch.setenv("KASHOP_DATA_DIR", str(folder))
+    assert main(["orders", "list"]) == EXIT_STORE
+    assert "没有店铺的数据文件" in capsys.readouterr().err and not (folder / "kashop.sqlite3").exists()
+
+
+def test_demo_import_and_restore_still_make_a_shop_beside_this_pcs_files(tmp_path: Path, capsys: Any) -> None:
+    from kashop_desktop.services.secrets import VaultStore
+
+    def second_pc(name: str) -> Path:  # a real key vault (the tests' passphrase), no shop file
+        folder = tmp_path / name
+        folder.mkdir()
+        VaultStore(folder / "vault.json", os.environ["KASHOP_VAULT_PASSPHRASE"]).put("store_server", {"password": "x"})
+        return folder
+
+    demo = second_pc("demo")
+    assert main(["demo", "--no-gui", "--orders", "30", "--data-dir", str(demo)]) == EXIT_OK
+    assert main(["orders", "list", "--data-dir", str(demo)]) == EXIT_OK  # the shop made there is used
+    capsys.readouterr()
+    assert main(["backup", "--data-dir", str(demo), "--json"]) == EXIT_OK
+    backup = json.loads(capsys.readouterr().out)["path"]
+
+    restored = second_pc("restored")
+    assert main(["restore", backup, "--yes", "--data-dir", str(restored)]) == EXIT_OK
+    assert (restored / "kashop.sqlite3").exists()
+    assert main(["orders", "list", "--data-dir", str(restored)]) == EXIT_OK
+
+    imported = second_pc("imported")
+    rows = tmp_path / "orders.csv"
+    rows.write_text("order_no,created_at,product,product_type,paid_amount,status,paid_at,channel,gateway,gateway_trade_no,"
+                    "buyer\n"
+                    "A1,2026-11-18 09:00:00,爱奇艺会员月卡,card_code,19.80,paid,2026-11-18 09:01:00,alipay,沙箱,T1,"
+                    "13800000001\n", encoding="utf-8")
+    code = main(["orders", "import", str(rows), "--data-dir", str(imported)])
+    assert code == EXIT_OK, capsys.readouterr().err
+    assert (imported / "kashop.sqlite3").exists()

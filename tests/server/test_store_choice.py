@@ -12,6 +12,7 @@ import pytest
 
 from kashop_desktop.applog import setup_logging
 from kashop_desktop.cli import main
+from kashop_desktop.cli.output import EXIT_STORE
 from kashop_desktop.domain.errors import StoreUnusable
 from kashop_desktop.domain.roles import OWNER_NAME, PermissionRefused, Role
 from kashop_desktop.services import operators, store_choice
@@ -134,9 +135,12 @@ def test_the_start_takes_db_then_the_environment_then_the_saved_choice_then_the_
     capsys.readouterr()
     assert main(["orders", "list", "--data-dir", str(data_dir)]) == 0  # the command line reads the choice too
     assert "KST" in capsys.readouterr().out and not (data_dir / "kashop.sqlite3").exists()
-    store_choice.forget(data_dir)
-    assert main(["orders", "list", "--data-dir", str(data_dir)]) == 0
-    assert "KST" not in capsys.readouterr().out and (data_dir / "kashop.sqlite3").exists()
+    store_choice.forget(data_dir)  # the choice gone, the folder holds this PC's vault and no shop file
+    assert (data_dir / "vault.json").exists()
+    assert main(["orders", "list", "--data-dir", str(data_dir)]) == EXIT_STORE  # refused, never an empty shop
+    err = capsys.readouterr().err
+    assert "没有店铺的数据文件" in err and "KASHOP_DB_URL" in err and "No empty shop was made" in err
+    assert not (data_dir / "kashop.sqlite3").exists()
 
 
 def test_a_saved_server_that_cannot_be_reached_refuses_the_start_naming_it(data_dir: Path, file_desk: Desk) -> None:
