@@ -89,7 +89,7 @@ def _ask(folder: Path) -> str:
         box.addButton(translate("App", "连接数据库服务器…"), QMessageBox.ButtonRole.AcceptRole): "server",
         box.addButton(translate("App", "从备份恢复…"), QMessageBox.ButtonRole.ActionRole): RESTORE,
         box.addButton(translate("App", "重试"), QMessageBox.ButtonRole.ActionRole): RETRY,
-        box.addButton(translate("App", "新建空店铺…"), QMessageBox.ButtonRole.DestructiveRole): NEW_SHOP,
+        box.addButton(translate("App", "新建空店铺…"), QMessageBox.ButtonRole.ActionRole): NEW_SHOP,
     }
     quit_button = box.addButton(translate("App", "退出"), QMessageBox.ButtonRole.RejectRole)
     buttons[quit_button] = QUIT

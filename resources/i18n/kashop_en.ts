@@ -167,8 +167,56 @@
         <translation>This server was given at start by --db or the KASHOP_DB_URL environment variable.</translation>
     </message>
     <message>
+        <source>这里没有店铺的数据文件</source>
+        <translation>No shop file here</translation>
+    </message>
+    <message>
+        <source>数据文件夹 {folder} 里没有店铺的数据文件，只有这台电脑自己的文件（密钥保险箱等）。这通常是第二台电脑的文件夹，店铺在数据库服务器上；也可能是数据文件被移走了。为了不把一个空店铺当成你的店铺，程序没有新建店铺。</source>
+        <translation>The data folder {folder} holds no shop file, only this computer&apos;s own files (the key vault and the like). This is usually a second computer&apos;s folder whose shop is on a database server, or the data file was moved away. No shop was made, so that an empty shop is not taken for yours.</translation>
+    </message>
+    <message>
+        <source>可以连接店铺所在的数据库服务器；从备份恢复；把数据文件放回这个文件夹后重试；或者确认后新建一个空店铺。</source>
+        <translation>You can connect to the shop&apos;s database server; restore from a backup; put the data file back in this folder and retry; or, after confirming, make a new empty shop.</translation>
+    </message>
+    <message>
+        <source>连接数据库服务器…</source>
+        <translation>Connect to the database server…</translation>
+    </message>
+    <message>
+        <source>从备份恢复…</source>
+        <translation>Restore from a backup…</translation>
+    </message>
+    <message>
         <source>重试</source>
         <translation>Try again</translation>
+    </message>
+    <message>
+        <source>新建空店铺…</source>
+        <translation>New empty shop…</translation>
+    </message>
+    <message>
+        <source>新建空店铺？</source>
+        <translation>Make a new empty shop?</translation>
+    </message>
+    <message>
+        <source>将在 {folder} 新建一个没有任何订单的空店铺。如果你的店铺在数据库服务器上或在别的文件夹里，请不要新建：这台电脑会把这个空店铺当成店铺显示。</source>
+        <translation>A new shop with no orders will be made in {folder}. If your shop is on a database server or in another folder, do not make one: this computer would then show the empty shop as the shop.</translation>
+    </message>
+    <message>
+        <source>确定新建空店铺</source>
+        <translation>Make the empty shop</translation>
+    </message>
+    <message>
+        <source>返回</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <source>选择备份文件</source>
+        <translation>Choose a backup file</translation>
+    </message>
+    <message>
+        <source>kashop 备份 (*.sqlite3 *.db *.bak);;所有文件 (*)</source>
+        <translation>kashop backups (*.sqlite3 *.db *.bak);;All files (*)</translation>
     </message>
     <message>
         <source>改用这台电脑的数据文件</source>
@@ -3784,6 +3832,10 @@ Not available: {why}</translation>
         <translation>{picked} handled: {ok} succeeded, {processing} processing, {failed} failed, {unknown} unknown, {requeued} requeued</translation>
     </message>
     <message>
+        <source>；{count} 笔已由别处办结（另一处发送或店主先处理了）</source>
+        <translation>; {count} settled elsewhere meanwhile (sent from another place, or settled by the owner first)</translation>
+    </message>
+    <message>
         <source>；{count} 笔未发送：{why}</source>
         <translation>; {count} not sent: {why}</translation>
     </message>
@@ -4639,6 +4691,69 @@ approved</translation>
     <message>
         <source>所有密钥已移到系统钥匙串，保险箱里不再保存。</source>
         <translation>Every key moved to the OS keyring; the vault no longer holds them.</translation>
+    </message>
+</context>
+<context>
+    <name>ServerAtStartDialog</name>
+    <message>
+        <source>连接数据库服务器</source>
+        <translation>Connect to the database server</translation>
+    </message>
+    <message>
+        <source>填写店铺所在的 PostgreSQL 服务器。测试连接通过后保存为这台电脑的数据存储，以后启动直接打开服务器上的店铺（之后可在设置页的“数据存储”里修改）。</source>
+        <translation>Fill in the PostgreSQL server that holds the shop. Once the connection test passes it is saved as this computer&apos;s store, and later starts open the shop on the server (change it later in Settings &gt; 数据存储).</translation>
+    </message>
+    <message>
+        <source>测试并保存</source>
+        <translation>Test and save</translation>
+    </message>
+    <message>
+        <source>返回</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <source>例如 192.168.1.10 或 shop-server</source>
+        <translation>e.g. 192.168.1.10 or shop-server</translation>
+    </message>
+    <message>
+        <source>能加密就加密（prefer）</source>
+        <translation>Encrypt when possible (prefer)</translation>
+    </message>
+    <message>
+        <source>必须加密（require）</source>
+        <translation>Always encrypt (require)</translation>
+    </message>
+    <message>
+        <source>必须加密并核对服务器证书（verify-full）</source>
+        <translation>Encrypt and verify the server&apos;s certificate (verify-full)</translation>
+    </message>
+    <message>
+        <source>不加密（disable）</source>
+        <translation>No encryption (disable)</translation>
+    </message>
+    <message>
+        <source>主机</source>
+        <translation>Host</translation>
+    </message>
+    <message>
+        <source>端口</source>
+        <translation>Port</translation>
+    </message>
+    <message>
+        <source>数据库</source>
+        <translation>Database</translation>
+    </message>
+    <message>
+        <source>用户名</source>
+        <translation>User name</translation>
+    </message>
+    <message>
+        <source>密码</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>加密连接（TLS）</source>
+        <translation>Encrypted connection (TLS)</translation>
     </message>
 </context>
 <context>
