@@ -220,46 +220,21 @@ def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, s
     load_cjk_font(app)
     chosen_dir = data_dir if data_dir is not None else args.data_dir
     language = lang or args.lang
-    restore_from: Path | None = None
-    secrets: SecretStore | None = None
-    new_shop = False  # the owner confirmed a new shop beside this PC's files (start_missing)
+    start = StartAnswers(app, chosen_dir, language)
     problem = environment_problem()
     if problem is not None:  # e.g. KASHOP_SECRETS=bogus: refused as the command line refuses it
         refuse_to_start(app, DomainError("bad_environment", *problem), language, smoke, chosen_dir)
         return 2
     while True:  # once, or again after File > 恢复备份 (a restore runs with no window open)
-        if restore_from is not None:
-            restore_and_report(app, paths.data_dir(chosen_dir), restore_from, language)
+        if start.restore_from is not None:
+            restore_and_report(app, paths.data_dir(chosen_dir), start.restore_from, language)
         source = store_source(chosen_dir, smoke)
         try:
-            desk, scratch = open_desk(chosen_dir, smoke, secrets, new_shop)
+            desk, scratch = open_desk(chosen_dir, smoke, start.secrets, start.new_shop)
         except DomainError as exc:  # damaged, empty, newer, busy: say so, touch nothing
-            if exc.code == "vault_locked" and not smoke:  # an upgrade that seals the codes, a saved server's password
-                secrets = ask_vault_passphrase(app, chosen_dir, exc, language)
-                if secrets is None:
-                    return 1
+            if start.answer(exc, source, smoke):
                 continue
-            if exc.code == "store_moved" and not smoke:  # moved by store migrate: offer that server
-                if offer_moved_server(app, exc, language, chosen_dir, secrets):
-                    continue
-                return 1
-            if exc.code == "store_missing" and not smoke:  # this PC's files but no shop file
-                action, restore_from = offer_missing_shop(app, language, chosen_dir, secrets)
-                if action == QUIT:
-                    return 1
-                new_shop = action == NEW_SHOP
-                continue
-            if source != "file" and not smoke:  # the shop's server, or the saved choice of one
-                action = refuse_server(app, exc, language, source)
-                if action == "file":
-                    store_choice.forget(paths.data_dir(chosen_dir), secrets)
-                if action in ("retry", "file"):
-                    continue
-                return 1
-            restore_from = refuse_to_start(app, exc, language, smoke, chosen_dir)
-            if restore_from is None:
-                return 1
-            continue
+            return 1
         if desk.db_url is None and not smoke:  # back on the file after a server: say what it lacks
             warn_back_on_file(app, desk.data_dir, language)
         log_path = setup_logging(desk.data_dir, announce=False)  # the start line once the window is up
@@ -270,19 +245,50 @@ def main(argv: list[str] | None = None, *, data_dir: str | Path | None = None, s
         # The language chosen on the settings page is kept in the store; a --lang flag wins.
         translators = install_translator(app, language or desk.setting("language"))
         try:
-            code, restore_from = run_window(app, desk, smoke, started, log_path.parent)
+            code, start.restore_from = run_window(app, desk, smoke, started, log_path.parent)
             # A restart (File > 恢复备份) speaks the language on screen when the window closed,
             # and so does the window opened again (the restored store may hold the backup's).
-            language = ui_lang()
+            language = start.lang = ui_lang()
         finally:
             desk.close()
             remove_translators(app, translators)
             if scratch is not None:
                 scratch.cleanup()
-        if restore_from is None:
+        if start.restore_from is None:
             if app.property("kashop_restart"):  # Settings > 数据存储 saved another store
                 start_again(desk.store_source)
             return code
+
+
+class StartAnswers:
+    """What the owner answered at start when the store could not be opened: the unlocked vault,
+    a confirmed new shop beside this PC's files, the backup to restore."""
+
+    def __init__(self, app: QApplication, data_dir: str | Path | None, lang: str | None) -> None:
+        self.app, self.data_dir, self.lang = app, data_dir, lang
+        self.secrets: SecretStore | None = None
+        self.new_shop = False  # the owner confirmed a new shop beside this PC's files (start_missing)
+        self.restore_from: Path | None = None
+
+    def answer(self, exc: DomainError, source: str, smoke: bool) -> bool:
+        """Show why the store could not be opened and ask what to do; True to try again."""
+        app, data_dir, lang = self.app, self.data_dir, self.lang
+        if exc.code == "vault_locked" and not smoke:  # an upgrade that seals the codes, a saved server's password
+            self.secrets = ask_vault_passphrase(app, data_dir, exc, lang)
+            return self.secrets is not None
+        if exc.code == "store_moved" and not smoke:  # moved by store migrate: offer that server
+            return offer_moved_server(app, exc, lang, data_dir, self.secrets)
+        if exc.code == "store_missing" and not smoke:  # this PC's files but no shop file
+            action, self.restore_from = offer_missing_shop(app, lang, data_dir, self.secrets)
+            self.new_shop = action == NEW_SHOP
+            return action != QUIT
+        if source != "file" and not smoke:  # the shop's server, or the saved choice of one
+            action = refuse_server(app, exc, lang, source)
+            if action == "file":
+                store_choice.forget(paths.data_dir(data_dir), self.secrets)
+            return action in ("retry", "file")
+        self.restore_from = refuse_to_start(app, exc, lang, smoke, data_dir)
+        return self.restore_from is not None
 
 
 def warn_back_on_file(app: QApplication, data_dir: Path, lang: str | None) -> None:
