@@ -4941,6 +4941,14 @@ approved</translation>
         <translation>This shop has several operators. Choose your name and type your password; every step is recorded under your name.</translation>
     </message>
     <message>
+        <source>这个店铺现在只剩店主一个操作员，但店铺日志记录过添加其他操作员（他们的记录已不在），所以仍要登录。请输入店主的密码；设置页的“检查数据与操作日志”会列出不见的操作员。</source>
+        <translation>Only the owner is left among this shop&apos;s operators, but the shop log records other operators added (their rows are gone), so sign-in stays on. Enter the owner&apos;s password; Settings&apos; “检查数据与操作日志” (check) names the operators gone.</translation>
+    </message>
+    <message>
+        <source>这个店铺的其他操作员都已停用，但店主设了密码，所以仍要登录。请输入店主的密码；每一步操作都会记在你的名下。</source>
+        <translation>The shop&apos;s other operators are all disabled, but the owner has a password, so sign-in stays on. Enter the owner&apos;s password; every step is recorded under your name.</translation>
+    </message>
+    <message>
         <source>请选择你的名字</source>
         <translation>Choose your name</translation>
     </message>

@@ -220,3 +220,23 @@ def test_an_idle_time_of_0_says_never(qtbot, ctx, aloop):
     run(qtbot, box.save_idle())
     assert operators.idle_minutes(ctx.desk) == 0
     assert "不再" in box.message.text() and "0 分钟" not in box.message.text()
+
+
+def test_the_sign_in_intro_says_why_the_shop_asks(qtbot, ctx):
+    operators.set_password(ctx.desk, OWNER_NAME, "owner-secret")
+    operators.add(ctx.desk, "小王", Role.CLERK, "clerk-secret")
+    intros = []
+    for step in ("several", "disabled", "deleted"):
+        if step == "disabled":
+            operators.sign_in(ctx.desk, OWNER_NAME, "owner-secret")
+            operators.set_active(ctx.desk, "小王", False)
+        elif step == "deleted":
+            with ctx.desk.db.atomic():  # behind the desk's back, as someone with the store would
+                ctx.desk.db.execute_sql("DELETE FROM operator WHERE name != ?", (OWNER_NAME,))
+        ctx.desk.sign_in(None)
+        dialog = SignInDialog(None, ctx)
+        qtbot.addWidget(dialog)
+        intros.append(dialog.intro.text())
+    assert "多位操作员" in intros[0]
+    assert "其他操作员都已停用" in intros[1] and "多位操作员" not in intros[1]
+    assert "只剩店主一个操作员" in intros[2] and "多位操作员" not in intros[2]

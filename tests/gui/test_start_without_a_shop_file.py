@@ -126,7 +126,7 @@ def test_a_backup_is_restored_into_the_folder(data_dir: Path, tmp_path: Path, op
     for leftover in data_dir.glob("kashop.sqlite3-*"):
         leftover.unlink()
     second_pc(data_dir)
-    seen = owner({"shop_file_missing": click("从备份恢复…"), "RestoreBackupDialog": lambda d: d.accept(),
+    seen = owner({"shop_file_missing": click("从备份恢复…"), RestoreBackupDialog.__name__: lambda d: d.accept(),
                   "QMessageBox": lambda b: b.accept()})
     assert gui_app.main([], data_dir=data_dir) == 0
     assert opened == [True]

@@ -191,3 +191,18 @@ def test_a_saved_password_in_a_locked_vault_is_asked_for_never_guessed(
         assert desk.db_url is not None and desk.store_source == "saved"
     finally:
         desk.close()
+
+
+def test_a_server_is_chosen_at_start_only_for_a_folder_without_its_shop_file(data_dir: Path, file_desk: Desk) -> None:
+    from kashop_desktop.domain.errors import DomainError
+
+    parts = ServerParts("127.0.0.1", 5432, "shop", USER)
+    with pytest.raises(DomainError) as refused:  # a shop file here: Settings > 数据存储 chooses, as the owner
+        store_choice.save_server_for_missing_shop(data_dir, parts, PASSWORD)
+    assert refused.value.code == "store_present" and store_choice.saved(data_dir) is None
+    file_desk.close()
+    (data_dir / "kashop.sqlite3").rename(data_dir / "moved-away.sqlite3")
+    (data_dir / "desk-id").write_text("pc-2", encoding="utf-8")
+    saved = store_choice.save_server_for_missing_shop(data_dir, parts, PASSWORD)
+    assert saved.password_in == "vault" and store_choice.saved(data_dir) == saved
+    assert PASSWORD not in (data_dir / store_choice.CHOICE_FILE).read_text(encoding="utf-8")

@@ -41,13 +41,23 @@ class SignInMode(Enum):
 class SignInDialog(OpDialog):
     """Who is working: an active operator's name and password (the services count wrong tries)."""
 
+    def _why_sign_in(self) -> str:
+        """The intro, true to why the shop asks (``operators.sign_in_need``)."""
+        why, _owner = operators.sign_in_need(self.ctx.desk) or (operators.SEVERAL_ACTIVE, "")
+        if why == operators.OWNER_LEFT_ALONE:
+            return self.tr("这个店铺现在只剩店主一个操作员，但店铺日志记录过添加其他操作员（他们的记录已不在），所以仍要登录。"
+                           "请输入店主的密码；设置页的“检查数据与操作日志”会列出不见的操作员。")
+        if why == operators.OTHERS_DISABLED:
+            return self.tr("这个店铺的其他操作员都已停用，但店主设了密码，所以仍要登录。请输入店主的密码；每一步操作都会记在你的名下。")
+        return self.tr("这个店铺有多位操作员。请选择你的名字并输入密码；每一步操作都会记在你的名下。")
+
     def __init__(self, parent: QWidget | None, ctx: DeskContext, *, reason: str = "",
                  mode: SignInMode = SignInMode.START, previous: str | None = None) -> None:
         super().__init__(parent, ctx)
         self.mode, self.previous = mode, previous
         self.setWindowTitle(self.tr("登录 · 谁在操作"))
         self.ok_button.setText(self.tr("登录"))
-        self.intro = intro = QLabel(reason or self.tr("这个店铺有多位操作员。请选择你的名字并输入密码；每一步操作都会记在你的名下。"), self)
+        self.intro = intro = QLabel(reason or self._why_sign_in(), self)
         intro.setWordWrap(True)
         self.name = QComboBox(self)
         self.name.setEditable(False)
