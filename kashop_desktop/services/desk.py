@@ -160,12 +160,12 @@ class Desk:
         return StoreUnusable(
             "store_missing",
             f"数据文件夹 {folder} 里没有店铺的数据文件，只有这台电脑的文件（密钥保险箱等）。如果店铺在数据库服务器上，"
-            "请用 --db 或 KASHOP_DB_URL 指定服务器，或在窗口的 设置 > 数据存储 里保存；如果数据文件被移走了，"
-            "请放回原处或用 restore 从备份恢复。没有新建空店铺",
+            "请用 --db 或 KASHOP_DB_URL 指定服务器，或打开窗口，在提示框里选“连接数据库服务器…”保存；"
+            "如果数据文件被移走了，请放回原处或用 restore 从备份恢复。没有新建空店铺",
             f"the data folder {folder} holds no shop file, only this computer's own files (the key vault and "
-            "the like). If the shop is on a database server, name it with --db or KASHOP_DB_URL, or save it "
-            "in the window's Settings > 数据存储; if the data file was moved away, put it back or restore "
-            "it from a backup. No empty shop was made",
+            "the like). If the shop is on a database server, name it with --db or KASHOP_DB_URL, or open the "
+            "window and save it with 连接数据库服务器… in the box it shows; if the data file was moved away, put it "
+            "back or restore it from a backup. No empty shop was made",
             str(missing))
 
     @staticmethod
