@@ -164,6 +164,10 @@ def test_the_shops_server_is_chosen_from_the_box(data_dir: Path, opened: list[An
         dialog.accept()
 
     owner({"shop_file_missing": click("连接数据库服务器…"), "server_at_start": fill})
-    assert gui_app.main([], data_dir=data_dir) == 0
+    try:
+        assert gui_app.main([], data_dir=data_dir) == 0
+        assert os.environ.get(store_choice.URL_ENV) == opened[0]  # handed to the window's child processes
+    finally:
+        os.environ.pop(store_choice.URL_ENV, None)  # not to the tests that follow
     assert len(opened) == 1 and isinstance(opened[0], str) and parts.dbname in opened[0]
     assert store_choice.saved(data_dir) is not None and not (data_dir / "kashop.sqlite3").exists()
