@@ -14,6 +14,7 @@ rewrite the ``-shm`` index; an ``immutable`` open would not see a version still 
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -117,8 +118,16 @@ def read_version(path: Path) -> int:
         return int.from_bytes(header[60:64], "big")
     with tempfile.TemporaryDirectory(prefix="kashop-version-") as scratch:
         copy = Path(scratch) / "store.sqlite3"
+        page_size = _page_size(header)
         with path.open("rb") as f:
-            copy.write_bytes(f.read(_page_size(header)))
+            copy.write_bytes(f.read(page_size))
+        # The copy is as long as page 1 says the store is (the rest a hole of zeros, never read):
+        # when the log holds no committed page (only a transaction's spilled, uncommitted ones:
+        # a big import running, or killed part-way), SQLite takes the file's own length as the
+        # store's, and a copy shorter than page 1's page count reads as "malformed".
+        valid = header[24:28] == header[92:96]  # the in-header page count is current (as in _inspect_once)
+        pages = int.from_bytes(header[28:32], "big") if valid else path.stat().st_size // page_size
+        os.truncate(copy, max(1, pages) * page_size)
         try:
             shutil.copyfile(wal_path(path), wal_path(copy))
         except FileNotFoundError:  # the last connection closed meanwhile: its log is in the file now

@@ -294,3 +294,52 @@ def test_a_restore_is_written_to_the_restored_stores_log(shop: Path) -> None:
         assert maintenance.check(desk).ok  # the row is chained like every other
     finally:
         desk.close()
+
+
+SPILL = """
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1], isolation_level=None)
+con.execute("PRAGMA cache_size = 20")  # a small cache: the transaction's pages spill into the log
+con.execute("BEGIN IMMEDIATE")
+con.executemany("INSERT INTO setting (key, value) VALUES (?, ?)",
+                ((f"spill-{n}", "x" * 400) for n in range(20_000)))
+print("spilled", flush=True)
+sys.stdin.readline()  # held open until told; killed before it commits
+"""
+
+
+def test_a_big_transaction_running_or_killed_part_way_is_not_taken_for_damage(shop: Path) -> None:
+    """Another process's big write transaction (an all-or-nothing import) spills pages it has not
+    committed into the log: opening the store meanwhile, or after that process was killed, reads
+    the store as it was, never as damaged (the log holds no committed page then)."""
+    import subprocess
+    import sys
+
+    desk = Desk.open(shop.parent)
+    orders = desk.db.execute_sql("SELECT COUNT(*) FROM orders").fetchone()[0]
+    desk.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # the log empty: only the writer's pages follow
+    with subprocess.Popen([sys.executable, "-c", SPILL, str(shop)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          text=True) as writer:
+        try:
+            _open_beside_a_spilled_transaction(shop, writer, orders)
+        finally:
+            if writer.poll() is None:
+                writer.kill()
+                writer.wait(10)
+            desk.close()
+
+
+def _open_beside_a_spilled_transaction(shop: Path, writer: Any, orders: int) -> None:
+    assert writer.stdout is not None and writer.stdout.readline().strip() == "spilled"
+    assert health.wal_path(shop).stat().st_size > 100_000  # uncommitted pages in the log
+    assert health.read_version(shop) == store_db.LATEST
+    beside = Desk.open(shop.parent)
+    assert beside.db.execute_sql("SELECT COUNT(*) FROM orders").fetchone()[0] == orders
+    beside.close()
+    writer.kill()  # as kill -9: the transaction never commits
+    writer.wait(10)
+    assert health.read_version(shop) == store_db.LATEST
+    after = Desk.open(shop.parent)
+    assert after.db.execute_sql("SELECT COUNT(*) FROM setting WHERE key LIKE 'spill-%'").fetchone()[0] == 0
+    assert after.db.execute_sql("SELECT COUNT(*) FROM orders").fetchone()[0] == orders
+    after.close()
