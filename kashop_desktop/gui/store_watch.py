@@ -7,7 +7,9 @@ own writes never trigger a reload. When it moved, ``ctx.changed`` carries a Chan
 detail, requests, refunds, settings). Nothing runs on the GUI thread but the timer, and a poll
 never starts while the previous one is still waiting for the worker. On a PostgreSQL server
 store the number is the count of other desks' commits announced by NOTIFY (``services.outside``),
-looked at every ``SERVER_POLL_MS``.
+looked at every ``SERVER_POLL_MS``. On the data file each poll also puts back the upkeep of a
+bulk import that died in another process (``outside.finish_abandoned_load``), so the counts and
+the search catch up without waiting for the next program to open the store.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class StoreWatch(QObject):
 
     async def _poll(self) -> None:
         try:
+            finished = await self.ctx.run(outside.finish_abandoned_load, self.ctx.desk)
             version = await self.ctx.run(outside.data_version, self.ctx.desk)
             resumed = await self.ctx.run(outside.times_resumed, self.ctx.desk)
         except Exception as exc:  # the next tick tries again; a crash dialog every 2 s would help no one
@@ -71,7 +74,7 @@ class StoreWatch(QObject):
             self.polling = False
         seen, self.version = self.version, version
         was_resumed, self.resumed = self.resumed, resumed
-        if seen is not None and version != seen and not self.ctx.closing:
+        if seen is not None and (version != seen or finished) and not self.ctx.closing:
             changes = outside.outside_changes(self.ctx.desk)
             changes.resumed = resumed != was_resumed
             self.ctx.changed.emit(changes)

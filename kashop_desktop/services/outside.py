@@ -9,6 +9,7 @@ a different number means someone else wrote, so every screen reads again
 
 from __future__ import annotations
 
+from ..store import bulkload
 from .changes import Changes
 from .desk import Desk
 
@@ -36,3 +37,14 @@ def outside_changes(desk: Desk) -> Changes:
     cached policy and holidays are dropped, so they are read from the store again."""
     desk.forget_cached_settings()
     return Changes(counts_changed=True, outside=True)
+
+
+def finish_abandoned_load(desk: Desk) -> bool:
+    """On the data file: a bulk load whose process died part-way (an import killed: its upkeep
+    set aside, nobody holding its lock) is put back now, as the next open would (search index,
+    indexes, status counts and reports rebuilt; ``store.bulkload.finish_abandoned``), so a window
+    that stays open does not show the store as the dead load left it. A load still running is
+    left alone. Returns whether it put one back. Call it on the database worker (it writes)."""
+    if desk.db_url is not None:
+        return False
+    return bulkload.finish_abandoned(desk.db, desk.db_path)

@@ -106,3 +106,50 @@ def test_a_policy_set_from_the_command_line_is_read_again(qtbot: Any, ctx: Any, 
     changes = outside.outside_changes(ctx.desk)
     assert changes.outside and changes.counts_changed
     assert ctx.desk.policy().cooling_off_minutes == 7
+
+
+DIED_LOADING = """
+import os, sys
+from pathlib import Path
+from kashop_desktop.services.desk import Desk
+from kashop_desktop.services.imports import import_file
+from kashop_desktop.store import bulkload
+desk = Desk.open(sys.argv[1])
+with desk.atomic():
+    bulkload.set_aside(desk.db.connection())
+import_file(desk, Path(sys.argv[2]), chunk_rows=100, bulk=False)  # written with the upkeep aside
+os._exit(0)  # died before putting it back (as a killed import): nobody holds its lock
+"""
+
+
+def test_an_import_that_died_in_another_process_is_finished_by_the_open_window(
+        qtbot: Any, ctx: Any, shop: Any, window: MainWindow, tmp_path: Path) -> None:
+    """The window does not wait for the next program to open the store: its watch puts back the
+    upkeep a dead bulk load left set aside, and the counts include the orders it wrote."""
+    import sqlite3
+    from datetime import datetime
+
+    from kashop_desktop.domain.clock import SHOP_TZ
+    from kashop_desktop.services import datagen
+
+    page = window.orders_page
+    shop.order("pending_payment")
+    settle(qtbot, page)
+    qtbot.waitUntil(lambda: window.store_watch.version is not None, timeout=5000)
+    before = page.tab_count(None)
+    export = tmp_path / "export.csv"
+    datagen.write_export(export, 300, seed=3, now=min(ctx.desk.now(), datetime.now(SHOP_TZ)))
+    env = {**os.environ, "KASHOP_DATA_DIR": ""}
+    died = subprocess.run([sys.executable, "-c", DIED_LOADING, str(ctx.desk.data_dir), str(export)], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert died.returncode == 0, died.stderr
+
+    def pending() -> bool:
+        con = sqlite3.connect(ctx.desk.db_path)
+        try:
+            return con.execute("SELECT 1 FROM setting WHERE key = 'bulk_load'").fetchone() is not None
+        finally:
+            con.close()
+
+    qtbot.waitUntil(lambda: not pending(), timeout=10_000)
+    qtbot.waitUntil(lambda: page.tab_count(None) == before + 300, timeout=10_000)
