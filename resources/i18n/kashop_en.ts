@@ -1420,6 +1420,10 @@ Please attach this file when you contact support.</translation>
         <translation>File: {name} ({kind}, {size})</translation>
     </message>
     <message>
+        <source>只导入第一个工作表；其他工作表不会导入：{sheets}（请把它们另存为单独的文件再导入）</source>
+        <translation>Only the first worksheet is imported; these other worksheets will not be: {sheets} (save each as a file of its own and import it)</translation>
+    </message>
+    <message>
         <source>表头不对，不能导入：{reason}</source>
         <translation>The header is not right, so the file cannot be imported: {reason}</translation>
     </message>

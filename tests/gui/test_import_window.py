@@ -244,3 +244,15 @@ def test_closing_the_window_mid_import_stops_the_child_and_leaves_whole_chunks(q
     stored = Order.select().count()
     assert stored % CHUNK_ROWS == 0 and 0 < stored < rows
     assert OrderEvent.select().where(OrderEvent.action == "imported").count() == stored and check(desk).ok
+
+
+def test_a_workbook_with_more_sheets_says_which_are_not_imported(qtbot: Any, ctx: Any, tmp_path: Path) -> None:
+    from tests.services.imports.test_other_sheets import workbook
+
+    dialog = open_dialog(qtbot, ctx, workbook(tmp_path / "two.xlsx", {"订单": 4, "订单2": 6}))
+    assert "其他工作表不会导入：「订单2」" in dialog.file_label.text()
+    qtbot.waitUntil(lambda: dialog.checked is not None, timeout=WAIT_MS)
+    dialog.import_button.click()
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == SUMMARY, timeout=WAIT_MS)
+    assert "新增 4 行" in dialog.summary_counts.text()
+    assert "「订单2」（约 7 行）" in dialog.summary_counts.text()

@@ -293,6 +293,10 @@ class ImportDialog(QDialog):
                 if preview.estimated_rows is not None else self.tr("行数未知"))
         self.file_label.setText(self.tr("文件：{name}（{kind}，{size}）").format(
             name=preview.path.name, kind=kind if preview.kind == "xlsx" else "CSV " + kind, size=size))
+        if preview.other_sheets:  # only the first worksheet is imported: say which others are left
+            sheets = "、".join(f"「{name}」" for name, _ in preview.other_sheets)
+            self.file_label.setText(self.file_label.text() + "\n" + self.tr(
+                "只导入第一个工作表；其他工作表不会导入：{sheets}（请把它们另存为单独的文件再导入）").format(sheets=sheets))
         self.file_label.setToolTip(str(preview.path))
         fill_preview(self.rows_table, preview)
         if preview.header_problem is not None:

@@ -61,4 +61,5 @@ def summary_counts(report: ImportReport) -> str:
             n=_n(report.warning_count), row=first.row if first else "", text=example))
     if report.refused > len(report.problems):
         lines.append(translate("ImportDialog", "下表列出前 {n} 个被拒绝的行。").format(n=_n(len(report.problems))))
+    lines += [pick(zh, en) for zh, en in report.notes]  # what the file held that was not imported
     return "\n".join(lines)

@@ -43,7 +43,7 @@ from ..common import OWNER
 from ..desk import Desk
 from .pipeline import CheckingWorker, WorkerDied
 from .pipeline import worth_it as pipeline_worth_it
-from .reading import ImportFileError
+from .reading import ImportFileError, other_sheets_note
 from .report import ImportReport, RowProblem
 from .stream import CheckedChunk, Opened, open_checked
 from .writing import ChunkWriter
@@ -101,6 +101,9 @@ def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: b
             report.notes.append((f"不认识的列未导入：{shown}（如某列就是订单的一个字段，可用 --column 表头=字段 指明）",
                                  f"columns the desk does not know were not imported: {shown} (if one of them is an "
                                  "order field, name it with --column HEADER=FIELD)"))
+        sheets = other_sheets_note(opened.other_sheets)
+        if sheets is not None:
+            report.notes.append(sheets)
         writer = ChunkWriter(desk, report, actor)
         chunks = _taken(checked, report)
         if dry_run:

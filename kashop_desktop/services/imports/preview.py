@@ -60,6 +60,8 @@ class FilePreview:
     header_problem: ImportFileError | None
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
     estimated_rows: int | None = None
+    #: An XLSX's other worksheets holding rows, (name, rows): only the first is imported.
+    other_sheets: tuple[tuple[str, int], ...] = ()
 
 
 def preview_file(path: Path, rows: int = PREVIEW_ROWS, columns: Mapping[str, str] | None = None) -> FilePreview:
@@ -93,7 +95,7 @@ def preview_file(path: Path, rows: int = PREVIEW_ROWS, columns: Mapping[str, str
     given = {c.code for c in matches}
     return FilePreview(path, table.kind, table.encoding, header_row, matches,
                        [code for code in REQUIRED if code not in given], problem, data,
-                       estimate_rows(path, table.kind, table.encoding, header_row))
+                       estimate_rows(path, table.kind, table.encoding, header_row), table.other_sheets)
 
 
 def _header(rows: Iterable[Row], limit: int) -> tuple[int, list[Cell], list[tuple[int, list[str]]]] | None:

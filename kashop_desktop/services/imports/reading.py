@@ -67,6 +67,9 @@ class Table:
     rows: Iterator[Row]
     #: About how many rows the file holds, header included (for progress; 0: unknown).
     estimated_rows: int = 0
+    #: An XLSX's worksheets after the first that hold rows, as (name, rows as the sheet records
+    #: them): only the first sheet is imported, and the import says so (``other_sheets_note``).
+    other_sheets: tuple[tuple[str, int], ...] = ()
 
     def close(self) -> None:
         """Close the file even when its rows were not read to the end."""
@@ -309,6 +312,7 @@ def _open_xlsx(path: Path, whole: bool = True) -> Table:
         if not book.worksheets:
             raise ImportFileError("no_sheet", "工作簿里没有工作表", "the workbook has no worksheet")
         sheet = book.worksheets[0]
+        others = tuple((str(ws.title), int(getattr(ws, "max_row", 0) or 0)) for ws in book.worksheets[1:])
         unsaved = _check_sheet_xml(path, str(getattr(sheet, "_worksheet_path", ""))) if whole else frozenset()
         epoch = book.epoch
     except ImportFileError:
@@ -318,7 +322,20 @@ def _open_xlsx(path: Path, whole: bool = True) -> Table:
         source.close()
         raise _damaged(exc) from None
     rows = _xlsx_rows(book, sheet, source, unsaved)
-    return Table("xlsx", None, epoch, rows, int(getattr(sheet, "max_row", 0) or 0))
+    return Table("xlsx", None, epoch, rows, int(getattr(sheet, "max_row", 0) or 0),
+                 tuple((name, rows) for name, rows in others if rows > 1))  # more than a header or nothing
+
+
+def other_sheets_note(sheets: tuple[tuple[str, int], ...]) -> tuple[str, str] | None:
+    """(zh, en) saying that an XLSX's other worksheets holding rows were not imported (``sheets``
+    as ``Table.other_sheets``), or None when there are none."""
+    if not sheets:
+        return None
+    zh = "、".join(f"「{name}」（约 {rows:,} 行）" for name, rows in sheets)
+    en = ", ".join(f"'{name}' (about {rows:,} rows)" for name, rows in sheets)
+    return (f"只导入了工作簿的第一个工作表；其他工作表没有导入：{zh}。请把每个工作表另存为单独的文件（或 CSV）再分别导入",
+            f"only the workbook's first worksheet was imported; its other worksheets were not: {en}. Save each "
+            "worksheet as a file of its own (or as CSV) and import them one by one")
 
 
 def _check_package(path: Path) -> None:

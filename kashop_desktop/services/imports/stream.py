@@ -104,6 +104,8 @@ class Opened:
 
     estimated_rows: int
     unknown: tuple[str, ...]
+    #: An XLSX's other worksheets holding rows (``reading.Table.other_sheets``): not imported.
+    other_sheets: tuple[tuple[str, int], ...] = ()
 
 
 def open_checked(path: Path, *, encoding: str | None, columns: Mapping[str, str] | None,
@@ -120,7 +122,7 @@ def open_checked(path: Path, *, encoding: str | None, columns: Mapping[str, str]
     except BaseException:
         table.close()
         raise
-    opened = Opened(max(0, table.estimated_rows - 1), header.unknown)
+    opened = Opened(max(0, table.estimated_rows - 1), header.unknown, table.other_sheets)
     return opened, checker.chunks(rows, size), table.close
 
 
