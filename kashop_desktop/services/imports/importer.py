@@ -147,6 +147,7 @@ def _taken(checked: Iterator[CheckedChunk], report: ImportReport) -> Iterator[Ch
         chunk.apply(report)
         if chunk.rows:
             yield chunk
+        chunk.stop()
 
 
 #: WAL pages between two automatic checkpoints during a big import (SQLite's default: 1,000).

@@ -113,6 +113,13 @@ class Header:
             known.pop()
         return bool(known) and texts == known
 
+    def reads_as_header(self, cells: Sequence[Cell]) -> bool:
+        """Whether a data row reads as a header row (its cells name every required column;
+        other cells may be any text): a second export pasted under the first."""
+        texts = [header_text(c) for c in cells]
+        codes = {"paid_amount" if t.lower() in AMOUNT_DUE else column_code(t) for t in texts}
+        return all(code in codes for code in REQUIRED)
+
     @classmethod
     def read(cls, cells: Sequence[Cell], columns: Mapping[str, str] | None = None) -> Header:
         """Map header cells to codes; raises ImportFileError for missing or duplicate columns.

@@ -102,3 +102,27 @@ def test_an_unpaid_order_refunded_in_the_file_says_it_was_never_paid(desk: Desk,
     assert "未支付" in report.problems[0].zh and "unpaid order" in report.problems[0].en
     assert "不回退" not in report.problems[0].zh
     assert stored().status == "pending_payment"
+
+
+SWAPPED = "订单号,下单时间,买家,商品类型,数量,原价,优惠券,实付金额,状态,支付时间,发货时间,支付方式,交易号,商品"
+
+
+@pytest.mark.parametrize("pipeline", [False, True])
+@pytest.mark.parametrize("all_or_nothing", [False, True])
+def test_a_second_header_of_another_column_order_stops_the_file_there(desk: Desk, tmp_path: Path, pipeline: bool,
+                                                                      all_or_nothing: bool) -> None:
+    above = [row(f"A{n}") for n in range(7)]
+    below = [f"B{n},2026-11-18 09:30,13800138001,卡密,1,,,9.90,待支付,,,支付宝,,点券A" for n in range(5)]
+    path = csv(tmp_path / "two.csv", *above, SWAPPED, *below)
+    report = import_file(desk, path, chunk_rows=3, pipeline=pipeline, all_or_nothing=all_or_nothing)
+    assert report.stopped is not None and report.stopped.row == 9
+    assert "第 9 行是另一个表头" in report.stopped.zh and "row 9" in report.stopped.en
+    assert not any(o.order_no.startswith("B") for o in Order.select())
+    expected = [] if all_or_nothing else [f"A{n}" for n in range(7)]
+    assert sorted(o.order_no for o in Order.select()) == expected
+
+
+def test_the_same_header_repeated_is_still_skipped(desk: Desk, tmp_path: Path) -> None:
+    report = import_file(desk, csv(tmp_path / "same.csv", row("A1"), HEADER, row("A2")))
+    assert report.stopped is None and report.inserted == 2
+    assert [w.row for w in report.warnings if "表头" in w.zh] == [3]
