@@ -39,6 +39,7 @@ from ...domain.errors import StoreBusy
 from ...domain.roles import Right
 from ...store import bulkload
 from ...store.bulkload import BulkLoadLock
+from ..changes import Changes
 from ..common import OWNER
 from ..desk import Desk
 from .pipeline import CheckingWorker, WorkerDied
@@ -240,14 +241,18 @@ def _write_chunks(desk: Desk, writer: ChunkWriter, chunks: Iterator[CheckedChunk
         if cancel is not None and cancel():  # between two chunks: what is committed stays whole
             report.cancelled = True
             return
+        mark, kept = report.mark(), report.changes
+        report.changes, writer.listed_before = Changes(), len(kept.order_ids)  # this chunk's alone
         try:
             with desk.atomic():
                 writer.write(chunk)
-        except Exception as exc:
-            known = desk.explain(exc)
-            if isinstance(known, StoreBusy) and report.committed_row:
+        except BaseException as exc:  # not committed (Ctrl+C too): its counts are not the store's
+            report.back_to(mark)
+            report.changes = kept
+            if isinstance(exc, Exception) and isinstance(desk.explain(exc), StoreBusy) and report.committed_row:
                 raise _busy_part_way(report) from exc
             raise
+        report.changes = kept.merge(report.changes)
         report.committed_row = chunk.numbers[-1]
         if progress is not None:
             progress(report)

@@ -98,6 +98,8 @@ class ChunkWriter:
     def __init__(self, desk: Desk, report: ImportReport, actor: str) -> None:
         self.desk, self.report, self.actor = desk, report, actor
         self.dry_run = False
+        #: Order ids already listed in the import's Changes when ``report.changes`` holds one chunk's alone.
+        self.listed_before = 0
         self.products: dict[str, int] = {}
         self._buyers: set[str] = set()  # canonical keys known to have a buyer row
         self.reload()
@@ -173,7 +175,7 @@ class ChunkWriter:
         self.report.held += len(hold_new_orders(self.desk, last_id, self.actor))  # a blocked buyer's: for review
         changes = self.report.changes
         changes.counts_changed = True
-        room = LIST_INSERTED_IDS - len(changes.order_ids)
+        room = LIST_INSERTED_IDS - self.listed_before - len(changes.order_ids)
         if room > 0:
             changes.order_ids.update(row[0] for row in inserted[:room])
 
