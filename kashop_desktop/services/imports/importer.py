@@ -295,9 +295,7 @@ def _write_all_or_nothing(desk: Desk, writer: ChunkWriter, chunks: Iterator[Chec
         report.committed_row = last
     except (_Refused, ImportFileError) as exc:
         report.rolled_back = True
-        report.inserted = report.updated = report.unchanged = 0
-        report.changes.order_ids.clear()
-        report.changes.counts_changed = False
+        _nothing_written(report)
         writer.reload()
         writer.dry_run = True
         if isinstance(exc, ImportFileError):
@@ -308,4 +306,11 @@ def _write_all_or_nothing(desk: Desk, writer: ChunkWriter, chunks: Iterator[Chec
             writer.write(unchecked)
         for chunk in chunks:  # the rest of the file, checked and reported, nothing written
             writer.write(chunk)
-        report.inserted = report.updated = report.unchanged = 0
+        _nothing_written(report)
+
+
+def _nothing_written(report: ImportReport) -> None:
+    """A rolled-back import reports no order written, delivered, backordered or held."""
+    report.inserted = report.updated = report.unchanged = 0
+    report.held = report.delivered = report.backordered = 0
+    report.changes = Changes()

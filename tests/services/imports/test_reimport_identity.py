@@ -143,3 +143,15 @@ def test_a_chunk_that_did_not_commit_leaves_no_counts_in_the_report(desk: Desk, 
     assert stored_nos == [f"X{n}" for n in range(1, 7)]
     assert (report.inserted, report.unchanged, report.committed_row) == (5, 1, 7)  # type: ignore[attr-defined]
     assert len(report.changes.order_ids) == 5  # type: ignore[attr-defined]
+
+
+def test_a_refused_all_or_nothing_run_reports_no_deliveries_or_backorders(desk: Desk, tmp_path: Path) -> None:
+    paid = [row(f"P{n}", status="已支付", paid_at="2026-11-18 09:31", trade=f"T{n}") for n in range(4)]
+    path = csv(tmp_path / "aon.csv", *paid, row("BAD", quantity=-1))
+    report = import_file(desk, path, chunk_rows=2, all_or_nothing=True)
+    assert report.rolled_back and report.refused == 1
+    assert (report.inserted, report.delivered, report.backordered, report.held) == (0, 0, 0, 0)
+    assert not report.changes.order_ids and not report.changes.counts_changed
+    assert Order.select().count() == 0
+    again = import_file(desk, csv(tmp_path / "good.csv", *paid), chunk_rows=2, all_or_nothing=True)
+    assert again.backordered == 4  # the same rows, written: each paid 卡密 order waits for a code
