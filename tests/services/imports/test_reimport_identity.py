@@ -155,3 +155,17 @@ def test_a_refused_all_or_nothing_run_reports_no_deliveries_or_backorders(desk: 
     assert Order.select().count() == 0
     again = import_file(desk, csv(tmp_path / "good.csv", *paid), chunk_rows=2, all_or_nothing=True)
     assert again.backordered == 4  # the same rows, written: each paid 卡密 order waits for a code
+
+
+@pytest.mark.parametrize("amount", ["-0.00", "0.00", "0"])
+def test_a_paid_row_of_zero_without_a_coupon_is_refused(desk: Desk, tmp_path: Path, amount: str) -> None:
+    path = tmp_path / "zero.csv"
+    path.write_text("订单号,下单时间,商品,商品类型,实付金额,状态,支付时间,支付方式,交易号,买家\n"
+                    f"Z1,2026-11-18 09:00,点券,卡密,{amount},已支付,2026-11-18 09:01,支付宝,TZ1,13800138001\n"
+                    "Z2,2026-11-18 09:00,点券,卡密,6.00,已支付,2026-11-18 09:01,支付宝,TZ2,13800138002\n",
+                    encoding="utf-8")
+    report = import_file(desk, path)
+    assert [(p.row, p.column) for p in report.problems] == [(2, "paid_amount")]
+    assert "payment of 0" in report.problems[0].en
+    assert not any("优惠券全额抵扣" in w.zh for w in report.warnings)
+    assert [o.order_no for o in Order.select()] == ["Z2"]
