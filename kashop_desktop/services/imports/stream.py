@@ -187,11 +187,11 @@ class RowChecker:
                 return
             if self.header.reads_as_header(cells):  # ... with its columns in another order: stop here
                 chunk.error = ("import_header_again",
-                               f"第 {number} 行是另一个表头（列的顺序与第一行的表头不同）：导入在这一行停下，"
-                               "之后的行未导入；请把它下面的行另存为一个文件再导入",
-                               f"row {number} is another header row, its columns in a different order from the "
-                               "first header: the import stopped at that row and nothing after it is imported; "
-                               "save the rows under it as a file of their own and import that", number)
+                               "这一行是另一个表头（列的顺序与第一行的表头不同），它下面的行未导入："
+                               "请把这一行和它下面的行另存为一个文件再导入",
+                               "this row is another header, its columns in a different order from the first "
+                               "header; the rows under it are not imported: save this row and the rows under it "
+                               "as a file of their own and import that", number)
                 return
             chunk.counted += 1
             chunk.found.append((True, RowProblem(number, exc.column, exc.zh, exc.en,

@@ -116,7 +116,7 @@ def test_a_second_header_of_another_column_order_stops_the_file_there(desk: Desk
     path = csv(tmp_path / "two.csv", *above, SWAPPED, *below)
     report = import_file(desk, path, chunk_rows=3, pipeline=pipeline, all_or_nothing=all_or_nothing)
     assert report.stopped is not None and report.stopped.row == 9
-    assert "第 9 行是另一个表头" in report.stopped.zh and "row 9" in report.stopped.en
+    assert "另一个表头" in report.stopped.zh and "another header" in report.stopped.en
     assert not any(o.order_no.startswith("B") for o in Order.select())
     expected = [] if all_or_nothing else [f"A{n}" for n in range(7)]
     assert sorted(o.order_no for o in Order.select()) == expected
