@@ -309,15 +309,22 @@ def _detail_json(d: Any) -> dict[str, Any]:
 
 
 #: Import refusals that are the file's own shape, not a rule: exit 2 like any bad value.
-_FILE_USAGE = frozenset({"import_missing_columns", "import_duplicate_columns"})
+_FILE_USAGE = frozenset({"import_missing_columns", "import_duplicate_columns", "import_not_found",
+                         "import_not_a_file"})
 
 
 def cmd_orders_import(args: argparse.Namespace) -> int:
     from ..services.imports import Outcome, import_file
 
+    if not args.file.exists() or args.file.is_dir():  # before the store is opened: no new shop for a wrong path
+        from ..services.imports.reading import unreadable
+
+        missing = not args.file.exists()
+        error = unreadable(args.file, FileNotFoundError() if missing else IsADirectoryError())
+        print_error(error.zh, error.en)
+        return EXIT_USAGE
+
     def body(desk: Any) -> int:
-        if not args.file.exists():
-            raise UsageError(f"no such file: {args.file}")
         columns = _columns(args.column)
         meter = ImportMeter(sys.stderr) if sys.stderr.isatty() else None
         last: list[Any] = []

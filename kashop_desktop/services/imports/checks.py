@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ...domain.clock import from_epoch
 from ...domain.money import format_yuan
 from ...domain.states import OrderStatus
 from .rows import RowError
@@ -26,7 +27,10 @@ RANK = {S.PENDING_PAYMENT: 0, S.PAID: 1, S.DELIVERED: 2, S.COMPLETED: 3}
 
 @dataclass(frozen=True)
 class StoredOrder:
-    """The stored facts of an order that a re-import may touch."""
+    """The stored facts of an order that a re-import compares or may touch: what the order IS
+    (``created_at`` epoch seconds, ``product_name``, ``quantity``, ``buyer_key`` the buyer's
+    canonical key, ``list_fen`` and ``paid_fen`` in fen: for an unpaid order the amount due)
+    and how far it has gone (``status``, ``paid_at``, ``gateway_trade_no``)."""
 
     id: int
     order_no: str
@@ -34,6 +38,11 @@ class StoredOrder:
     paid_at: int | None
     paid_fen: int
     gateway_trade_no: str | None = None
+    created_at: int = 0
+    product_name: str = ""
+    quantity: int = 1
+    buyer_key: str = ""
+    list_fen: int = 0
 
 
 def check_row(data: Mapping[str, Any], stored: StoredOrder | None, accepted: Sequence[Mapping[str, Any]]) -> bool:
@@ -55,7 +64,15 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder) -> bool:
     for an unpaid order that has since expired or been cancelled (an export older than the
     sweep). Raises RowError naming the refused field.
     """
+    check_identity(data, stored)
     old, new = S(stored.status), S(data["status"])
+    if stored.paid_at is None and new in _REFUNDS:
+        raise RowError("status", f"本店记录该订单为「{old.zh}」（未支付），文件中为「{new.zh}」：未支付的订单没有钱可退，"
+                       "导入不会把它改为已退款；请核对订单号",
+                       f"the desk holds this order as '{old.en}' (never paid) and the file says '{new.en}': an "
+                       "unpaid order has no money to refund, so an import will not mark it refunded; check the order no")
+    if stored.paid_at is None and data["paid_at"] is not None and data["paid_at"] < stored.created_at:
+        raise RowError("paid_at", "支付时间早于本店记录的下单时间", "the payment time is before the stored order's creation time")
     if old is S.CANCELLED and stored.paid_at is None and new is S.PENDING_PAYMENT:
         return False  # stale: the order expired after the file was exported
     if stored.paid_at is not None and new is not S.PENDING_PAYMENT:
@@ -91,13 +108,57 @@ def _refunded_outside(stored: StoredOrder, old: OrderStatus, new: OrderStatus) -
 
 def _check_paid_facts(data: Mapping[str, Any], stored: StoredOrder) -> None:
     if data["paid_fen"] != stored.paid_fen:
-        raise RowError("paid_amount", f"已支付订单的金额不能通过导入修改（已记录 {format_yuan(stored.paid_fen)} 元，"
-                       f"文件中为 {format_yuan(data['paid_fen'])} 元）",
-                       f"the amount of a paid order cannot be changed by an import (stored "
-                       f"{format_yuan(stored.paid_fen)}, the file says {format_yuan(data['paid_fen'])})")
+        raise _differs("paid_amount", "实付金额", "paid amount", format_yuan(stored.paid_fen, symbol=True),
+                       format_yuan(data["paid_fen"], symbol=True), "; the amount of a paid order never changes by an import")
     trade_no = data.get("gateway_trade_no")
     if stored.gateway_trade_no and trade_no and trade_no != stored.gateway_trade_no:
         raise RowError("gateway_trade_no", f"已支付订单的交易号不能通过导入修改（已记录 {stored.gateway_trade_no}，"
                        f"文件中为 {trade_no}）",
                        f"the trade no of a paid order cannot be changed by an import (stored "
                        f"{stored.gateway_trade_no}, the file says {trade_no})")
+
+
+#: A time given to the minute (no seconds) matches a stored time within that minute.
+_MINUTE = 60
+
+
+def check_identity(data: Mapping[str, Any], stored: StoredOrder) -> None:
+    """The file's row must be the stored order: the same created time (to the minute when the
+    file gives no seconds), product, quantity, buyer (canonical key; a blank on either side is
+    not known and not compared) and amount. The amount of an unpaid order is its list amount;
+    a row without a list column gives its amount there, which may also equal the stored amount
+    due (an order the desk's coupon lowered). A paid order's amount is compared with its paid
+    amount (``_check_paid_facts``) when the row is not an unpaid one.
+
+    Raises RowError "订单号已存在，但…不同" naming the column and both values."""
+    created, was = data["created_at"], stored.created_at
+    if created != was and not (created % _MINUTE == 0 and created // _MINUTE == was // _MINUTE):
+        raise _differs("created_at", "下单时间", "creation time", _shown_time(was), _shown_time(created))
+    if data["product_name"] != stored.product_name:
+        raise _differs("product", "商品", "product", stored.product_name, data["product_name"])
+    if data["quantity"] != stored.quantity:
+        raise _differs("quantity", "数量", "quantity", str(stored.quantity), str(data["quantity"]))
+    key = data["buyer_key"]
+    if key and stored.buyer_key and key != stored.buyer_key:
+        raise _differs("buyer", "买家", "buyer", stored.buyer_key, key)
+    if stored.paid_at is None:
+        listed, paid = data["list_fen"], data["paid_fen"]
+        same_due = not data["coupon_fen"] and listed == paid == stored.paid_fen
+        if listed != stored.list_fen and not same_due:
+            column = "paid_amount" if listed == paid else "list_amount"
+            raise _differs(column, "订单金额（原价）", "list amount", format_yuan(stored.list_fen, symbol=True),
+                           format_yuan(listed, symbol=True))
+        if paid > stored.list_fen:
+            raise _differs("paid_amount", "实付金额（高于原价）", "paid amount (above the list amount)",
+                           format_yuan(stored.list_fen, symbol=True), format_yuan(paid, symbol=True))
+
+
+def _shown_time(epoch: int) -> str:
+    moment = from_epoch(epoch)
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else ""
+
+
+def _differs(column: str, zh_name: str, en_name: str, stored: str, given: str, en_tail: str = "") -> RowError:
+    return RowError(column, f"订单号已存在，但{zh_name}不同（已记录 {stored}，文件中为 {given}）：不导入这一行，请核对订单号",
+                    f"the order no already exists, but the {en_name} differs (stored {stored}, the file says "
+                    f"{given}){en_tail}; the row is not imported: check the order no")

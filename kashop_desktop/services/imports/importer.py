@@ -39,6 +39,7 @@ from ...domain.errors import StoreBusy
 from ...domain.roles import Right
 from ...store import bulkload
 from ...store.bulkload import BulkLoadLock
+from ..changes import Changes
 from ..common import OWNER
 from ..desk import Desk
 from .pipeline import CheckingWorker, WorkerDied
@@ -147,6 +148,7 @@ def _taken(checked: Iterator[CheckedChunk], report: ImportReport) -> Iterator[Ch
         chunk.apply(report)
         if chunk.rows:
             yield chunk
+        chunk.stop()
 
 
 #: WAL pages between two automatic checkpoints during a big import (SQLite's default: 1,000).
@@ -239,14 +241,18 @@ def _write_chunks(desk: Desk, writer: ChunkWriter, chunks: Iterator[CheckedChunk
         if cancel is not None and cancel():  # between two chunks: what is committed stays whole
             report.cancelled = True
             return
+        mark, kept = report.mark(), report.changes
+        report.changes, writer.listed_before = Changes(), len(kept.order_ids)  # this chunk's alone
         try:
             with desk.atomic():
                 writer.write(chunk)
-        except Exception as exc:
-            known = desk.explain(exc)
-            if isinstance(known, StoreBusy) and report.committed_row:
+        except BaseException as exc:  # not committed (Ctrl+C too): its counts are not the store's
+            report.back_to(mark)
+            report.changes = kept
+            if isinstance(exc, Exception) and isinstance(desk.explain(exc), StoreBusy) and report.committed_row:
                 raise _busy_part_way(report) from exc
             raise
+        report.changes = kept.merge(report.changes)
         report.committed_row = chunk.numbers[-1]
         if progress is not None:
             progress(report)
@@ -289,9 +295,7 @@ def _write_all_or_nothing(desk: Desk, writer: ChunkWriter, chunks: Iterator[Chec
         report.committed_row = last
     except (_Refused, ImportFileError) as exc:
         report.rolled_back = True
-        report.inserted = report.updated = report.unchanged = 0
-        report.changes.order_ids.clear()
-        report.changes.counts_changed = False
+        _nothing_written(report)
         writer.reload()
         writer.dry_run = True
         if isinstance(exc, ImportFileError):
@@ -302,4 +306,11 @@ def _write_all_or_nothing(desk: Desk, writer: ChunkWriter, chunks: Iterator[Chec
             writer.write(unchecked)
         for chunk in chunks:  # the rest of the file, checked and reported, nothing written
             writer.write(chunk)
-        report.inserted = report.updated = report.unchanged = 0
+        _nothing_written(report)
+
+
+def _nothing_written(report: ImportReport) -> None:
+    """A rolled-back import reports no order written, delivered, backordered or held."""
+    report.inserted = report.updated = report.unchanged = 0
+    report.held = report.delivered = report.backordered = 0
+    report.changes = Changes()

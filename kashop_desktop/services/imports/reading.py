@@ -56,6 +56,19 @@ class ImportFileError(DomainError):
         self.row = row
 
 
+def unreadable(path: Path, exc: OSError) -> ImportFileError:
+    """The file cannot be opened: missing, a folder, not allowed, or the system's own reason."""
+    if isinstance(exc, FileNotFoundError):
+        return ImportFileError("not_found", f"找不到文件：{path}", f"no such file: {path}")
+    if isinstance(exc, IsADirectoryError):
+        return ImportFileError("not_a_file", f"{path} 是一个文件夹，不是文件：请给出要导入的 CSV、TSV 或 XLSX 文件",
+                               f"{path} is a folder, not a file: give the CSV, TSV or XLSX file to import")
+    if isinstance(exc, PermissionError):
+        return ImportFileError("unreadable", f"没有读取该文件的权限：{path}", f"not allowed to read the file: {path}")
+    return ImportFileError("unreadable", f"无法读取文件：{path}（{exc.strerror or exc}）",
+                           f"cannot read the file: {path} ({exc.strerror or exc})")
+
+
 @dataclass
 class Table:
     """A file's rows, read lazily. ``rows`` yields (row number, cells); the header is row 1
@@ -92,7 +105,7 @@ def open_table(path: Path, *, whole: bool = True, encoding: str | None = None) -
         with path.open("rb") as probe:
             head = probe.read(8)
     except OSError as exc:
-        raise ImportFileError("unreadable", f"无法读取文件：{exc.strerror}", f"cannot read the file: {exc.strerror}") from None
+        raise unreadable(path, exc) from None
     if not head:
         raise ImportFileError("empty", "文件是空的", "the file is empty")
     if head.startswith(_ZIP_MAGIC):

@@ -79,6 +79,17 @@ class ImportReport:
             return Outcome.PARTIAL
         return Outcome.ALL
 
+    def mark(self) -> tuple[int, ...]:
+        """The counts and message lists' lengths now, for ``back_to`` (``changes`` apart)."""
+        return (self.inserted, self.updated, self.unchanged, self.held, self.delivered, self.backordered,
+                self.refused, len(self.problems), self.warning_count, len(self.warnings))
+
+    def back_to(self, mark: tuple[int, ...]) -> None:
+        """Restore the counts of ``mark``: what a chunk that did not commit had counted is undone."""
+        (self.inserted, self.updated, self.unchanged, self.held, self.delivered, self.backordered,
+         self.refused, problems, self.warning_count, warnings) = mark
+        del self.problems[problems:], self.warnings[warnings:]
+
     def refuse(self, problem: RowProblem) -> None:
         self.refused += 1
         if len(self.problems) < KEEP_MESSAGES:

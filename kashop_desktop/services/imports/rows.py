@@ -113,6 +113,13 @@ class Header:
             known.pop()
         return bool(known) and texts == known
 
+    def reads_as_header(self, cells: Sequence[Cell]) -> bool:
+        """Whether a data row reads as a header row (its cells name every required column;
+        other cells may be any text): a second export pasted under the first."""
+        texts = [header_text(c) for c in cells]
+        codes = {"paid_amount" if t.lower() in AMOUNT_DUE else column_code(t) for t in texts}
+        return all(code in codes for code in REQUIRED)
+
     @classmethod
     def read(cls, cells: Sequence[Cell], columns: Mapping[str, str] | None = None) -> Header:
         """Map header cells to codes; raises ImportFileError for missing or duplicate columns.
@@ -396,8 +403,9 @@ def order_dict(data: dict[str, Any]) -> None:
         data["list_fen"] = paid
     if data["coupon_fen"] > data["list_fen"]:
         raise RowError("coupon", "优惠券金额大于原价", "coupon larger than the list amount")
-    if status in _PAID_STATES and paid == 0 and data["coupon_fen"] < data["list_fen"]:
-        # No gateway takes a payment of 0: a paid ¥0.00 row is a wrong amount, not an order.
+    if status in _PAID_STATES and paid == 0 and not 0 < data["list_fen"] <= data["coupon_fen"]:
+        # No gateway takes a payment of 0: a paid ¥0.00 (or -0.00) row is a wrong amount, not an
+        # order, unless a coupon paid the whole list amount (both columns given).
         raise RowError("paid_amount", "已支付的订单实付金额为 0.00：支付网关不收 0 元，请核对金额（优惠券全额抵扣的订单请填原价和优惠券）",
                        "a paid order with a paid amount of 0.00: no gateway takes a payment of 0; check the amount "
                        "(for an order the coupon paid in full, give the list amount and the coupon)")

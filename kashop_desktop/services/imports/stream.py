@@ -72,8 +72,10 @@ class CheckedChunk:
     ``ROW_COLUMNS`` order, ``warnings`` as (index in the chunk, column, zh, en)) and what
     checking found since the chunk before: ``counted`` non-blank rows, ``blank`` rows,
     ``found`` report entries as (refused?, problem) in file order. ``error``: a file-level
-    problem met after them (an XLSX damaged part-way); the rows read after the last whole
-    chunk are not in ``rows``, as a chunk is written whole or not at all."""
+    problem met after them. For an XLSX damaged part-way the rows read after the last whole
+    chunk are not in ``rows``, as a chunk is written whole or not at all; for a second header
+    of another column order (``rows.Header.reads_as_header``) the rows above it are, as they
+    were read under the right header, and nothing after it is."""
 
     numbers: list[int] = field(default_factory=list)
     rows: list[tuple[Any, ...]] = field(default_factory=list)
@@ -84,7 +86,8 @@ class CheckedChunk:
     error: tuple[str, str, str, int | None] | None = None  # ImportFileError's (code, zh, en, row)
 
     def apply(self, report: ImportReport) -> None:
-        """Replay what checking found into ``report``; raises the file-level ``error`` after it."""
+        """Replay what checking found into ``report`` (the caller then writes ``rows`` and
+        calls ``stop``)."""
         report.rows += self.counted
         report.blank += self.blank
         for refused, problem in self.found:
@@ -92,6 +95,9 @@ class CheckedChunk:
                 report.refuse(problem)
             else:
                 report.warn(problem)
+
+    def stop(self) -> None:
+        """Raise the file-level ``error`` (ImportFileError with its row), if any."""
         if self.error is not None:
             code, zh, en, row = self.error
             raise ImportFileError(code.removeprefix("import_"), zh, en, row=row)
@@ -149,6 +155,9 @@ class RowChecker:
         try:
             for number, cells in rows:
                 self._check(chunk, number, cells)
+                if chunk.error is not None:
+                    yield chunk
+                    return
                 if len(chunk.rows) >= size:
                     yield chunk
                     chunk = CheckedChunk()
@@ -175,6 +184,14 @@ class RowChecker:
             if self.header.repeats(cells):  # a second export pasted under the first, its header included
                 chunk.found.append((False, RowProblem(number, "", "表头行重复出现，已跳过",
                                                       "the header row appears again; skipped")))
+                return
+            if self.header.reads_as_header(cells):  # ... with its columns in another order: stop here
+                chunk.error = ("import_header_again",
+                               "这一行是另一个表头（列的顺序与第一行的表头不同），它下面的行未导入："
+                               "请把这一行和它下面的行另存为一个文件再导入",
+                               "this row is another header, its columns in a different order from the first "
+                               "header; the rows under it are not imported: save this row and the rows under it "
+                               "as a file of their own and import that", number)
                 return
             chunk.counted += 1
             chunk.found.append((True, RowProblem(number, exc.column, exc.zh, exc.en,

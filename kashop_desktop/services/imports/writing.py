@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
-from ...domain.clock import to_epoch
+from ...domain.clock import from_epoch, to_epoch
 from ...domain.money import format_yuan
 from ...domain.order import ProductType
 from ...domain.states import OrderStatus
@@ -36,6 +36,9 @@ S = OrderStatus
 LIST_INSERTED_IDS = 10_000
 _BUYER_CACHE = 100_000
 _ORDER_NO, _GATEWAY_ID, _TRADE_NO = AT["order_no"], AT["gateway_id"], AT["gateway_trade_no"]
+#: The columns of ``checks.StoredOrder``, in its field order.
+_STORED_COLUMNS = ("id, order_no, status, paid_at, paid_fen, gateway_trade_no, created_at, product_name, quantity, "
+                   "COALESCE(buyer_key, ''), list_fen")
 
 
 def _insert_value(column: str) -> str:
@@ -56,8 +59,11 @@ _BUYER_SQL = ("INSERT INTO buyer (contact, flagged, note, orders_count, cancel_c
 #: it (fen), for check and the refund send (services.state_check).
 _INSERTED_SQL = ("SELECT id, status, COALESCE(paid_fen, 0), COALESCE(refunded_fen, 0) FROM orders "
                  "WHERE id > ? ORDER BY id")
+#: A row that moves an unpaid order to paid brings the money received: the file's paid amount
+#: (SET terms read the row as it was, so ``paid_at IS NULL`` means "not paid before this").
 _UPDATE_SQL = (
-    "UPDATE orders SET status = ?, paid_at = COALESCE(paid_at, ?), delivered_at = COALESCE(delivered_at, ?), "
+    "UPDATE orders SET status = ?, paid_fen = CASE WHEN paid_at IS NULL AND ? = 1 THEN ? ELSE paid_fen END, "
+    "paid_at = COALESCE(paid_at, ?), delivered_at = COALESCE(delivered_at, ?), "
     "completed_at = COALESCE(completed_at, ?), cancelled_at = COALESCE(cancelled_at, ?), "
     "gateway_trade_no = COALESCE(gateway_trade_no, ?), "
     "code_used = CASE WHEN ? = 'unknown' THEN code_used ELSE ? END, updated_at = ? WHERE id = ?"
@@ -68,6 +74,13 @@ def _value(data: Mapping[str, Any], column: str) -> str:
     """The file's value of a column the store's rules refused, from the row's checked dict."""
     if column == "paid_amount":
         return format_yuan(data["paid_fen"])
+    if column == "list_amount":
+        return format_yuan(data["list_fen"])
+    if column == "product":
+        column = "product_name"
+    elif column == "created_at":
+        moment = from_epoch(data["created_at"])
+        return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else ""
     value = data.get(column)
     return "" if value is None else str(value)
 
@@ -85,6 +98,8 @@ class ChunkWriter:
     def __init__(self, desk: Desk, report: ImportReport, actor: str) -> None:
         self.desk, self.report, self.actor = desk, report, actor
         self.dry_run = False
+        #: Order ids already listed in the import's Changes when ``report.changes`` holds one chunk's alone.
+        self.listed_before = 0
         self.products: dict[str, int] = {}
         self._buyers: set[str] = set()  # canonical keys known to have a buyer row
         self.reload()
@@ -140,7 +155,7 @@ class ChunkWriter:
     def _stored(self, order_nos: list[str]) -> dict[str, StoredOrder]:
         marks = ", ".join("?" * len(order_nos))
         cursor = self.desk.db.execute_sql(
-            f"SELECT id, order_no, status, paid_at, paid_fen, gateway_trade_no FROM orders WHERE order_no IN ({marks})",
+            f"SELECT {_STORED_COLUMNS} FROM orders WHERE order_no IN ({marks})",
             order_nos)
         return {row[1]: StoredOrder(*row) for row in cursor}
 
@@ -160,7 +175,7 @@ class ChunkWriter:
         self.report.held += len(hold_new_orders(self.desk, last_id, self.actor))  # a blocked buyer's: for review
         changes = self.report.changes
         changes.counts_changed = True
-        room = LIST_INSERTED_IDS - len(changes.order_ids)
+        room = LIST_INSERTED_IDS - self.listed_before - len(changes.order_ids)
         if room > 0:
             changes.order_ids.update(row[0] for row in inserted[:room])
 
@@ -171,7 +186,7 @@ class ChunkWriter:
         stamp = int(now.timestamp())
         at = AT
         self.desk.db.connection().executemany(_UPDATE_SQL, [
-            (d[at["status"]], d[at["paid_at"]], d[at["delivered_at"]], d[at["completed_at"]], d[at["cancelled_at"]],
+            (d[at["status"]], int(d[at["paid_at"]] is not None), d[at["paid_fen"]], d[at["paid_at"]], d[at["delivered_at"]], d[at["completed_at"]], d[at["cancelled_at"]],
              d[at["gateway_trade_no"]], d[at["code_used"]], d[at["code_used"]], stamp, old.id) for d, old in updates])
         add_events(event_row(old.id, now, self.actor, "imported_update", "", old.status, d[at["status"]])
                    for d, old in updates)

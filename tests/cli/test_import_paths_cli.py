@@ -1,0 +1,31 @@
+"""``orders import`` given a path that is no file: a message in both languages and exit 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([sys.executable, "-m", "kashop_desktop", "orders", "import", *args, "--data-dir",
+                           str(data_dir)], capture_output=True, text=True, env=env, timeout=120)
+
+
+@pytest.mark.parametrize(("kind", "zh", "en"), [("missing", "找不到文件", "no such file"),
+                                                ("folder", "是一个文件夹，不是文件", "is a folder, not a file")])
+def test_a_missing_file_or_a_folder_is_a_usage_error_in_both_languages(tmp_path: Path, kind: str, zh: str,
+                                                                       en: str) -> None:
+    path = tmp_path / "nothing.csv"
+    if kind == "folder":
+        path.mkdir()
+    data_dir = tmp_path / "shop"
+    done = run(data_dir, str(path))
+    assert done.returncode == 2
+    assert zh in done.stderr and en in done.stderr and str(path) in done.stderr
+    assert "Traceback" not in done.stderr and "Is a directory" not in done.stderr
+    assert not list(data_dir.glob("*.sqlite*")) and not list(data_dir.glob("*.db"))  # no shop made for it
