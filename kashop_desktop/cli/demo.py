@@ -18,7 +18,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = add_command(sub, common, "demo", cmd_demo, T("建好演示店铺（已有则直接用）并打开桌面窗口",
                                                     "build the demo shop (or reuse it) and open the desk"))
     p.add_argument("--orders", type=order_count, default=None, metavar="N",
-                   help=T("演示订单数（默认 2000；已有店铺时不重建）", "number of demo orders (default 2000; an existing shop is not rebuilt)"))
+                   help=T("演示订单数，至少 1（默认 2000；已有的演示店铺不重建，有真实订单的店铺拒绝）",
+                        "number of demo orders, at least 1 (default 2000; a demo shop already there is not rebuilt, "
+                        "a shop with real orders is refused)"))
     p.add_argument("--no-gui", action="store_true", help=T("只建店铺，不打开窗口", "build the shop only; no window"))
     p.add_argument("--with-fakes", action="store_true", help=T(
         "同时在本机运行模拟的易支付/支付宝/微信支付服务器，演示订单经由它们退款",
