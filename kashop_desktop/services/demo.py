@@ -97,6 +97,9 @@ def _scenarios_built() -> bool:
 
 DEMO_PASSPHRASE = "kashop-demo"
 
+#: The gateway accounts every shop has (``gateways.ensure_builtin_accounts``).
+BUILTIN_ACCOUNTS = ("余额", "沙箱")
+
 #: The setting that marks a shop the demo built (written in the build's first transaction).
 DEMO_MARK = "demo_shop"
 
@@ -114,18 +117,20 @@ def check_orders(orders: int) -> None:
 
 
 def refuse_a_real_shop(desk: Desk) -> bool:
-    """Raise DomainError ``demo_on_real_shop`` unless ``desk`` is a new shop (no order, no product)
+    """Raise DomainError ``demo_on_real_shop`` unless ``desk`` is a new shop (no order, and no
+    product, coupon or gateway account but the built-in ones)
     or one the demo built: marked with the ``demo_shop`` setting, or, built before the mark, one
     whose every order carries a demo order no (``DEMO_ORDER_NOS``) beside all the demo's products.
     Reads only. Returns True for a demo shop built before the mark (the caller marks it)."""
     if desk.setting(DEMO_MARK):
         return False
     if not Order.select().exists():
-        if Product.select().exists():
-            raise DomainError("demo_on_real_shop", "这个店铺已有商品（不是演示建的），演示只建在新的文件夹里：用 --data-dir "
-                              "指定一个新文件夹；这个店铺里什么都没有写",
-                              "this shop already has products (not the demo's); the demo is built in a new folder "
-                              "only: name a new folder with --data-dir; nothing was written in this shop")
+        if _set_up(desk):
+            raise DomainError("demo_on_real_shop", "这个店铺已有商品、优惠券或网关账户（不是演示建的），演示只建在新的文件夹里："
+                              "用 --data-dir 指定一个新文件夹；这个店铺里什么都没有写",
+                              "this shop already has products, coupons or gateway accounts (not the demo's); the demo "
+                              "is built in a new folder only: name a new folder with --data-dir; nothing was written "
+                              "in this shop")
         return False
     if _an_older_demo_shop(desk):
         return True
@@ -133,6 +138,13 @@ def refuse_a_real_shop(desk: Desk) -> bool:
                       "这个店铺里什么都没有写",
                       "this shop already holds real orders; the demo is built in a new folder only: name a new "
                       "folder with --data-dir; nothing was written in this shop")
+
+
+def _set_up(desk: Desk) -> bool:
+    """The owner has set this order-less shop up: a product, a coupon, or a gateway account
+    besides the built-in wallet and sandbox that every shop has."""
+    return (Product.select().exists() or Coupon.select().exists()
+            or GatewayAccount.select().where(GatewayAccount.name.not_in(BUILTIN_ACCOUNTS)).exists())
 
 
 def _an_older_demo_shop(desk: Desk) -> bool:

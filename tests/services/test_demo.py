@@ -162,16 +162,27 @@ def test_the_demo_refuses_a_shop_with_an_order_it_did_not_make_and_writes_nothin
     assert _rows(desk) == before and desk.setting(demo.DEMO_MARK) is None
 
 
-def test_the_demo_refuses_a_shop_with_products_but_no_orders_yet(desk: Desk) -> None:
+@pytest.mark.parametrize("set_up", ["product", "gateway account"])
+def test_the_demo_refuses_a_shop_set_up_but_with_no_orders_yet(desk: Desk, set_up: str) -> None:
     from kashop_desktop.domain.errors import DomainError
-    from tests.services.helpers import product
+    from tests.services.helpers import product, sandbox
 
-    product(desk, "我的点卡", codes=2)
+    if set_up == "product":
+        product(desk, "我的点卡", codes=2)
+    else:
+        sandbox(desk, name="我的支付宝")  # the built-in wallet and sandbox beside the owner's own account
     before = _rows(desk)
     with pytest.raises(DomainError) as refused:
         demo.build(desk, 100)
-    assert refused.value.code == "demo_on_real_shop" and "已有商品" in refused.value.zh
+    assert refused.value.code == "demo_on_real_shop" and "已有商品、优惠券或网关账户" in refused.value.zh
     assert _rows(desk) == before
+
+
+def test_a_new_shop_with_only_the_built_in_gateways_is_new(desk: Desk) -> None:
+    from kashop_desktop.services.gateways import ensure_builtin_accounts
+
+    ensure_builtin_accounts(desk)  # as `gateways list` leaves a new shop
+    assert demo.build(desk, 50)["orders"] >= 50
 
 
 def test_a_new_shop_is_marked_and_the_demo_then_builds_more_into_it(desk: Desk) -> None:
