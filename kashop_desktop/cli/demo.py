@@ -17,12 +17,26 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``demo`` command to ``sub``."""
     p = add_command(sub, common, "demo", cmd_demo, T("建好演示店铺（已有则直接用）并打开桌面窗口",
                                                     "build the demo shop (or reuse it) and open the desk"))
-    p.add_argument("--orders", type=int, default=None, metavar="N",
-                   help=T("演示订单数（默认 2000；已有店铺时不重建）", "number of demo orders (default 2000; an existing shop is not rebuilt)"))
+    p.add_argument("--orders", type=order_count, default=None, metavar="N",
+                   help=T("演示订单数，至少 1（默认 2000；已有的演示店铺不重建，有真实订单的店铺拒绝）",
+                        "number of demo orders, at least 1 (default 2000; a demo shop already there is not rebuilt, "
+                        "a shop with real orders is refused)"))
     p.add_argument("--no-gui", action="store_true", help=T("只建店铺，不打开窗口", "build the shop only; no window"))
     p.add_argument("--with-fakes", action="store_true", help=T(
         "同时在本机运行模拟的易支付/支付宝/微信支付服务器，演示订单经由它们退款",
         "also run local fake 易支付/Alipay/WeChat Pay servers and route demo orders through them"))
+
+
+def order_count(text: str) -> int:
+    """``--orders``: a whole number of at least 1, else a usage error (exit 2) while the command
+    line is read, before any folder or store is made."""
+    try:
+        orders = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if orders < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {orders} (e.g. --orders {DEFAULT_ORDERS})")
+    return orders
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -39,6 +53,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     def body(desk: Any) -> int:
         demo.refuse_a_server(desk)
+        demo.refuse_a_real_shop(desk)  # before the vault is opened or made: nothing written in a real shop
         vault = demo.ensure_demo_secrets(desk)  # the demo's 卡密 are sealed under a key in the secret store
         wanted = DEFAULT_ORDERS if args.orders is None else args.orders
         added = demo.build(desk, wanted)
@@ -111,11 +126,12 @@ def _summary(added: dict[str, int], orders: int, data_dir: str, chinese: bool, o
         if chinese:
             return f"演示店铺已在 {data_dir}（{orders:,} 个订单）" + ("，直接打开" if opening else "")
         return f"the demo shop is already in {data_dir} ({orders:,} orders)" + ("; opening it" if opening else "")
+    # Every count with the same thousands separator (a big shop has 200,015 orders and 19,871 requests).
     if chinese:
-        return (f"演示店铺已建好：{added['products']} 个商品、{added['orders']:,} 个订单、{added['requests']} 个售后申请、"
-                f"{added['refunds']} 笔退款（{data_dir}）")
-    return (f"demo shop built: {added['products']} products, {added['orders']:,} orders, {added['requests']} requests, "
-            f"{added['refunds']} refunds ({data_dir})")
+        return (f"演示店铺已建好：{added['products']:,} 个商品、{added['orders']:,} 个订单、{added['requests']:,} 个售后申请、"
+                f"{added['refunds']:,} 笔退款（{data_dir}）")
+    return (f"demo shop built: {added['products']:,} products, {added['orders']:,} orders, {added['requests']:,} "
+            f"requests, {added['refunds']:,} refunds ({data_dir})")
 
 
 def _send_refunds(desk: Any) -> None:

@@ -192,8 +192,9 @@ def insert(con: Any, plan: Plan, *, child: bool | None = None) -> tuple[int, tup
     for order_rows in source:
         con.executemany(ORDER_SQL, order_rows)
         first, last = order_rows[0][0], order_rows[-1][0]
-        hashes = _chain_chunk(order_rows, base, chain_end)[0] if plan.events else []
-        for sql, blob in zip(_PASS_SQL, hashes, strict=True):
+        # Without timeline entries there is nothing to chain and no event pass to run.
+        passes = zip(_PASS_SQL, _chain_chunk(order_rows, base, chain_end)[0], strict=True) if plan.events else ()
+        for sql, blob in passes:
             added = con.execute(sql, {"base": base, "prev": chain_end[0], "hashes": blob, "first": first,
                                       "last": last}).rowcount
             if added * 32 != len(blob):

@@ -97,6 +97,71 @@ def _scenarios_built() -> bool:
 
 DEMO_PASSPHRASE = "kashop-demo"
 
+#: The gateway accounts every shop has (``gateways.ensure_builtin_accounts``).
+BUILTIN_ACCOUNTS = ("余额", "沙箱")
+
+#: The setting that marks a shop the demo built (written in the build's first transaction).
+DEMO_MARK = "demo_shop"
+
+#: The demo's order nos (SQLite GLOB): its history (``KS`` + Beijing date + 7-digit sequence, from
+#: ``_rows`` and ``datagen``) and its scenario orders (``KSD`` + Beijing date + 5 digits).
+DEMO_ORDER_NOS = ("KS" + "[0-9]" * 15, "KSD" + "[0-9]" * 13)
+
+
+def check_orders(orders: int) -> None:
+    """Raise DomainError ``demo_orders_invalid`` unless ``orders`` (the demo's order count) is at least 1."""
+    if orders < 1:
+        raise DomainError("demo_orders_invalid", f"演示订单数必须是正整数（至少 1），而不是 {orders}：例如 --orders 2000",
+                          f"the number of demo orders must be a whole number of at least 1, not {orders}: "
+                          "e.g. --orders 2000")
+
+
+def refuse_a_real_shop(desk: Desk) -> bool:
+    """Raise DomainError ``demo_on_real_shop`` unless ``desk`` is a new shop (no order, and no
+    product, coupon or gateway account but the built-in ones)
+    or one the demo built: marked with the ``demo_shop`` setting, or, built before the mark, one
+    whose every order carries a demo order no (``DEMO_ORDER_NOS``) beside all the demo's products.
+    Reads only. Returns True for a demo shop built before the mark (the caller marks it)."""
+    if desk.setting(DEMO_MARK):
+        return False
+    if not Order.select().exists():
+        if _set_up(desk):
+            raise DomainError("demo_on_real_shop", "这个店铺已有商品、优惠券或网关账户（不是演示建的），演示只建在新的文件夹里："
+                              "用 --data-dir 指定一个新文件夹；这个店铺里什么都没有写",
+                              "this shop already has products, coupons or gateway accounts (not the demo's); the demo "
+                              "is built in a new folder only: name a new folder with --data-dir; nothing was written "
+                              "in this shop")
+        return False
+    if _an_older_demo_shop(desk):
+        return True
+    raise DomainError("demo_on_real_shop", "这个店铺已有真实订单，演示只建在新的文件夹里：用 --data-dir 指定一个新文件夹；"
+                      "这个店铺里什么都没有写",
+                      "this shop already holds real orders; the demo is built in a new folder only: name a new "
+                      "folder with --data-dir; nothing was written in this shop")
+
+
+def _set_up(desk: Desk) -> bool:
+    """The owner has set this order-less shop up: a product, a coupon, or a gateway account
+    besides the built-in wallet and sandbox that every shop has."""
+    return (Product.select().exists() or Coupon.select().exists()
+            or GatewayAccount.select().where(GatewayAccount.name.not_in(BUILTIN_ACCOUNTS)).exists())
+
+
+def _an_older_demo_shop(desk: Desk) -> bool:
+    """Every order has a demo order no and the demo's products are all there (a shop the demo
+    built before it marked its shops). One pass over the order-no index."""
+    if Product.select().where(Product.name.in_([p[0] for p in PRODUCTS])).count() < len(PRODUCTS):
+        return False
+    other = desk.db.execute_sql("SELECT EXISTS (SELECT 1 FROM orders WHERE NOT (order_no GLOB ? OR order_no GLOB ?))",
+                                DEMO_ORDER_NOS).fetchone()[0]
+    return not other
+
+
+def _mark(desk: Desk) -> None:
+    """Mark the shop as the demo's (a setting, written to the shop log like any other)."""
+    if not desk.setting(DEMO_MARK):
+        desk.set_setting(DEMO_MARK, True)
+
 
 def ensure_demo_secrets(desk: Desk) -> str | None:
     """The demo's 卡密 and fake gateways' keys are secrets: a locked vault (this PC has no OS
@@ -122,12 +187,18 @@ def build(desk: Desk, orders: int = 2000, *, seed: int = 7, with_events: bool = 
           settle: bool = True) -> dict[str, int]:
     """Create the demo shop in ``desk``. Returns what was added. Raises DomainError
     ``demo_on_server`` on a server store: the demo's generator writes through SQLite's bulk path,
-    so the demo is built on the data file and moved with ``store migrate --to``."""
+    so the demo is built on the data file and moved with ``store migrate --to``;
+    ``demo_on_real_shop`` on a shop the demo did not build (see ``refuse_a_real_shop``), and
+    ``demo_orders_invalid`` for fewer than 1 order, in both cases before anything is written."""
     desk.require(Right.DEMO)
+    check_orders(orders)
     refuse_a_server(desk)
+    older = refuse_a_real_shop(desk)  # before anything is written: secrets, accounts, products...
     added = {"products": 0, "orders": 0, "requests": 0, "refunds": 0}
     if _built(orders):
-        return added  # a relaunch: three reads, no write transaction, nothing to add
+        if older:
+            _mark(desk)  # once: later relaunches read the mark instead of every order no
+        return added  # a relaunch: a few reads, no write transaction, nothing to add
     ensure_demo_secrets(desk)
     before = _totals()
     _build(desk, orders, seed, with_events, settle, added)
@@ -144,6 +215,7 @@ def _totals() -> dict[str, int]:
 def _build(desk: Desk, orders: int, seed: int, with_events: bool, settle: bool, added: dict[str, int]) -> None:
     now = desk.now()
     with desk.atomic():
+        _mark(desk)
         ensure_builtin_accounts(desk)
         for name, ptype, price, overrides in PRODUCTS:
             _, created = Product.get_or_create(name=name, defaults={

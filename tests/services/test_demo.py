@@ -143,3 +143,61 @@ def test_the_demo_codes_products_keep_their_stock_in_codes_as_products_add_does(
     waiting = card_orders.where(Order.status == "pending_payment")
     held = CardCode.select().where(CardCode.state == "reserved")
     assert waiting.exists() and held.count() >= 1
+
+
+def _rows(desk: Desk) -> dict[str, int]:
+    tables = [t for (t,) in desk.db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {t: desk.db.execute_sql(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
+
+
+def test_the_demo_refuses_a_shop_with_an_order_it_did_not_make_and_writes_nothing(desk: Desk) -> None:
+    from kashop_desktop.domain.errors import DomainError
+    from tests.services.helpers import order
+
+    order(desk, "paid")  # a real shop's order (KST...), its product and the built-in gateways
+    before = _rows(desk)
+    with pytest.raises(DomainError) as refused:
+        demo.build(desk, 100)
+    assert refused.value.code == "demo_on_real_shop" and "已有真实订单" in refused.value.zh
+    assert _rows(desk) == before and desk.setting(demo.DEMO_MARK) is None
+
+
+@pytest.mark.parametrize("set_up", ["product", "gateway account"])
+def test_the_demo_refuses_a_shop_set_up_but_with_no_orders_yet(desk: Desk, set_up: str) -> None:
+    from kashop_desktop.domain.errors import DomainError
+    from tests.services.helpers import product, sandbox
+
+    if set_up == "product":
+        product(desk, "我的点卡", codes=2)
+    else:
+        sandbox(desk, name="我的支付宝")  # the built-in wallet and sandbox beside the owner's own account
+    before = _rows(desk)
+    with pytest.raises(DomainError) as refused:
+        demo.build(desk, 100)
+    assert refused.value.code == "demo_on_real_shop" and "已有商品、优惠券或网关账户" in refused.value.zh
+    assert _rows(desk) == before
+
+
+def test_a_new_shop_with_only_the_built_in_gateways_is_new(desk: Desk) -> None:
+    from kashop_desktop.services.gateways import ensure_builtin_accounts
+
+    ensure_builtin_accounts(desk)  # as `gateways list` leaves a new shop
+    assert demo.build(desk, 50)["orders"] >= 50
+
+
+def test_a_new_shop_is_marked_and_the_demo_then_builds_more_into_it(desk: Desk) -> None:
+    demo.build(desk, 100)
+    assert desk.setting(demo.DEMO_MARK) is True
+    from tests.services.helpers import order
+
+    order(desk, "paid", prod=None)  # the owner tries a sale in the demo shop: still the demo's shop
+    assert demo.build(desk, 200)["orders"] > 0
+
+
+@pytest.mark.parametrize("orders", [0, -5])
+def test_a_demo_of_no_orders_is_refused_before_anything_is_written(desk: Desk, orders: int) -> None:
+    from kashop_desktop.domain.errors import DomainError
+
+    with pytest.raises(DomainError) as refused:
+        demo.build(desk, orders)
+    assert refused.value.code == "demo_orders_invalid" and not Order.select().exists()
