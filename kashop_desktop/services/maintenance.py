@@ -444,7 +444,7 @@ def import_running(desk: Desk) -> bool:
 REFUND_UNKNOWN_SHOWN = 200
 
 #: The orders whose refunded amount is not known (``refund_unknown``). A paid 已取消 order
-#: imported from a file that gave 退款金额 0 is known: its 导入 entry records ``"refunded_fen":0``
+#: imported as 已取消 from a file that gave 退款金额 0 is known: its 导入 entry records ``"refunded_fen":0``
 #: (``services.imports.events.amount_data``; an entry from before the column was required
 #: records no ``refunded_fen``). ``?``: ``_STATED_ZERO``, a parameter (a literal % is a
 #: placeholder to the server's driver).
@@ -453,7 +453,7 @@ _REFUND_UNKNOWN_WHERE = (
     "o.status = 'cancelled' AND o.paid_at IS NOT NULL AND o.paid_fen > 0 "
     "AND NOT EXISTS (SELECT 1 FROM refund r WHERE r.order_id = o.id) "
     "AND NOT EXISTS (SELECT 1 FROM order_event e WHERE e.order_id = o.id AND e.action = 'imported' "
-    "AND e.data LIKE ?)))")
+    "AND e.after_status = 'cancelled' AND e.data LIKE ?)))")
 _STATED_ZERO = '%"refunded_fen":0}%'
 
 
