@@ -10,7 +10,7 @@ from typing import cast
 
 from peewee import fn
 
-from ..domain.clock import to_epoch
+from ..domain.clock import from_epoch, to_epoch
 from ..domain.errors import DomainError
 from ..domain.order import CodeUsed, ProductType, ReasonCode
 from ..domain.refund_states import RefundStatus, never_sent
@@ -307,7 +307,12 @@ def _cancel_unpaid(desk: Desk, order: Order, reason: ReasonCode, note: str, acto
 
 
 def expire_unpaid(desk: Desk) -> Changes:
-    """Close unpaid orders older than their product's expiry; release their stock and coupons."""
+    """Close unpaid orders older than their product's expiry; release their stock and coupons.
+
+    An order closes as of its due time (its payment window's end, epoch seconds): ``cancelled_at``
+    and the entry's ``expired_at`` (which the reports count it by) say when it expired, the entry
+    itself is dated now (each timeline only goes forward, ``services.timeline_check``). An order
+    the desk learned of after it was due (an old 待支付 row imported) expired then, not today."""
     now = desk.now()
     policy = desk.policy()
     products: dict[int | None, int] = {
@@ -328,17 +333,25 @@ def expire_unpaid(desk: Desk) -> Changes:
             if window_from > to_epoch(now - timedelta(minutes=minutes)):
                 continue
             before = set_status(order, S.CANCELLED, now)
-            order.cancelled_at = to_epoch(now)
+            order.cancelled_at = due = window_from + minutes * 60
             released = release_stock_and_coupon(order)
             order.points_refunded = order.points
             order.save()
-            note = f"超过 {minutes} 分钟未支付，自动关闭 / unpaid for {minutes} min"
-            events.append(event_row(order.id, now, SYSTEM, "expire", note, before, S.CANCELLED.value,
-                                    {"released": released}))
+            events.append(event_row(order.id, now, SYSTEM, "expire", _expiry_note(minutes, due, now), before,
+                                    S.CANCELLED.value, {"released": released, "expired_at": due}))
             changes.order_ids.add(order.id)
         add_events(events)
     changes.counts_changed = bool(changes.order_ids)
     return changes
+
+
+def _expiry_note(minutes: int, due: int, now: datetime) -> str:
+    """The 超时关闭 entry's note; the due time (Beijing) when it passed over an hour before now."""
+    note = f"超过 {minutes} 分钟未支付，自动关闭 / unpaid for {minutes} min"
+    if to_epoch(now) - due <= 3600:
+        return note
+    at = f"{from_epoch(due):%Y-%m-%d %H:%M}"
+    return f"超过 {minutes} 分钟未支付，已于 {at} 到期，自动关闭 / unpaid for {minutes} min, expired at {at}"
 
 
 def _last_restores(order_ids: list[int]) -> dict[int, int]:
