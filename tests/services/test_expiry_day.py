@@ -8,12 +8,16 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from kashop_desktop.domain.clock import to_epoch
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.imports import Outcome, import_file
 from kashop_desktop.services.maintenance import check
 from kashop_desktop.services.reports import report
 from kashop_desktop.services.requests import sweep
+from kashop_desktop.store import db as store_db
+from kashop_desktop.store import report_tables
 from kashop_desktop.store.models import Order, OrderEvent
 from tests.conftest import FakeClock
 
@@ -54,3 +58,26 @@ def test_an_order_known_before_it_was_due_closes_when_swept(desk: Desk, clock: F
     assert "expired_at" not in json.loads(entry.data)
     assert report(desk, "reasons", clock.moment.date(), clock.moment.date()).total.cancels == {"expired": 1}
     assert check(desk).ok
+
+
+@pytest.mark.sqlite_only(reason="the data file's schema version is the subject")
+def test_schema_17_counts_the_expiries_again(desk: Desk, clock: FakeClock, tmp_path: Path) -> None:
+    path = tmp_path / "old.csv"
+    path.write_text(f"{HEAD}\nU3,2025-12-01 09:00,点券,卡密,6.00,待支付,,,,,13800138003\n", encoding="utf-8")
+    import_file(desk, path)
+    sweep(desk, by_hand=True)
+    desk.db.execute_sql("DELETE FROM report_cancels")  # a schema 16 store's counts, to be filled again
+    desk.db.execute_sql("PRAGMA user_version = 16")
+    db = store_db.open_store(desk.db_path, backups=tmp_path / "backups")
+    try:
+        assert db.execute_sql("PRAGMA user_version").fetchone()[0] == 17
+        assert report_tables.differences(db.connection()) == []
+        assert db.execute_sql("SELECT day, reason, n FROM report_cancels").fetchall() == [
+            (report_tables_day(date(2025, 12, 1)), "expired", 1)]
+    finally:
+        store_db.release(db)
+
+
+def report_tables_day(day: date) -> int:
+    """The Beijing day number the summary tables key a date by."""
+    return (day - date(1970, 1, 1)).days
