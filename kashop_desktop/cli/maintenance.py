@@ -69,8 +69,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             print_json({**to_json(report), "low_stock": [{"product": p.name, "stock": p.stock, "threshold": p.threshold}
                                                          for p in low], "backorders": len(waiting)})
         else:
+            counts = "未核对/unchecked" if report.counts_match is None else report.counts_match
             print(f"{'OK' if report.ok else '✗'} integrity={report.integrity} fk_problems={report.foreign_key_problems}"
-                  f" schema={report.schema_version} orders={report.orders} counts_match={report.counts_match}")
+                  f" schema={report.schema_version} orders={report.orders} counts_match={counts}")
             if report.code_key_message is not None:
                 print(f"  {report.code_key_message[0]} / {report.code_key_message[1]}")
             elif report.code_key == "locked":
@@ -82,12 +83,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             for trade_no, order_nos in report.duplicate_trade_nos:
                 print(f"  交易号 {trade_no} 被多个订单使用 / trade no {trade_no} is held by several orders: "
                       f"{' '.join(order_nos)}")
-            if report.refund_unknown:
-                print("  这些订单的已退金额未知（可能已在旧系统退过款），退款前请先在旧系统核对 / the refunded amount of "
-                      "these orders is unknown (the old system may have refunded them); check there before refunding "
-                      "any of them:")
-                for order_no, status in report.refund_unknown:
-                    print(f"    {order_no} {OrderStatus(status).zh} / {OrderStatus(status).en}")
+            _print_refund_unknown(report)
             for p in low:
                 print(f"  库存不足：{p.name} 剩 {p.stock}（阈值 {p.threshold}） / low stock: {p.name} has {p.stock} "
                       f"(threshold {p.threshold})")
@@ -101,6 +97,20 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_OK if report.ok else EXIT_REFUSED
 
     return run_with_desk(args, body)
+
+
+def _print_refund_unknown(report: Any) -> None:
+    """The orders whose refunded amount is unknown: the first ones listed, the rest counted."""
+    if not report.refund_unknown:
+        return
+    print(f"  这 {report.refund_unknown_total} 单的已退金额未知（可能已在旧系统退过款），退款前请先在旧系统核对 / the refunded "
+          f"amount of these {report.refund_unknown_total} orders is unknown (the old system may have refunded them); "
+          "check there before refunding any of them:")
+    for order_no, status in report.refund_unknown:
+        print(f"    {order_no} {OrderStatus(status).zh} / {OrderStatus(status).en}")
+    more = report.refund_unknown_total - len(report.refund_unknown)
+    if more > 0:
+        print(f"    ……另有 {more} 单未列出 / … and {more} more not listed")
 
 
 def _print_log(report: Any) -> None:

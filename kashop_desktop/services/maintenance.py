@@ -52,14 +52,17 @@ class CheckReport:
     foreign_key_problems: int
     schema_version: int
     orders: int
-    counts_match: bool
+    #: Whether the status counts agree with the orders; None when not checked (an import running).
+    counts_match: bool | None
     duplicate_trade_nos: list[tuple[str, list[str]]] = field(default_factory=list)  # (trade no, order nos)
-    #: (order no, status) of orders whose refunded amount is unknown: 部分退款 with nothing
-    #: recorded as refunded, or a paid 已取消 order with no refund at all (an import from before
-    #: the 退款金额 column); their "refundable" may already have gone back.
+    #: (order no, status) of the first ``REFUND_UNKNOWN_SHOWN`` orders whose refunded amount is
+    #: unknown: 部分退款 with nothing recorded as refunded, or a paid 已取消 order with no refund
+    #: at all whose 导入 entry does not record the file's 退款金额 0 (an import from before the
+    #: column was required and recorded); their "refundable" may already have gone back.
+    #: ``refund_unknown_total`` counts them all.
     refund_unknown: list[tuple[str, str]] = field(default_factory=list)
     #: A bulk import is running in another process: the status counts catch up when it ends,
-    #: so ``counts_match`` is not judged meanwhile (reported True).
+    #: so ``counts_match`` is not judged meanwhile (None, and not held against ``ok``).
     import_running: bool = False
     #: The 卡密 key: "ok" (it opens the store's sealed codes), "none" (no codes, no key yet),
     #: "locked" (the vault's passphrase is needed to tell), or the refusal's code
@@ -81,6 +84,8 @@ class CheckReport:
     #: a log cut off at its end, wiped, or its anchor forged), with a (zh, en) message to show.
     log_anchor: str = "ok"
     log_anchor_message: tuple[str, str] | None = None
+    #: How many orders' refunded amount is unknown (``refund_unknown`` lists the first of them).
+    refund_unknown_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -349,22 +354,22 @@ def check(desk: Desk) -> CheckReport:
     real = dict(db.execute_sql("SELECT status, COUNT(*) FROM orders GROUP BY status").fetchall())
     kept = dict(db.execute_sql("SELECT status, n FROM status_count").fetchall())
     running = import_running(desk)
-    counts_match = running or (all(kept.get(s, 0) == n for s, n in real.items()) and all(
+    counts_match = None if running else (all(kept.get(s, 0) == n for s, n in real.items()) and all(
         n == real.get(s, 0) for s, n in kept.items()))
     orders = sum(real.values())
     duplicates = duplicate_trade_nos(db)
     listed = {trade_no for trade_no, _ in duplicates}
     duplicates += [d for d in trade_nos_across_accounts(db) if d[0] not in listed]
-    unknown = refund_unknown(desk)
+    unknown, unknown_total = refund_unknown(desk), refund_unknown_count(desk)
     key, key_message = code_key_state(desk)
     log_rows, breaks, anchors = verify_log(desk)
     reports_wrong = [] if running else _report_differences(desk)
     states = state_check.disagreements(db.connection())
-    ok = (integrity == "ok" and fk == 0 and counts_match and version == LATEST and not duplicates and not unknown
+    ok = (integrity == "ok" and fk == 0 and counts_match is not False and version == LATEST and not duplicates and not unknown
           and key_message is None and not breaks and not reports_wrong and not states
           and anchors.state != "key_missing")
     return CheckReport(ok, integrity, fk, version, orders, counts_match, duplicates, unknown, running, key, key_message,
-                       log_rows, breaks, reports_wrong, states, anchors.state, anchors.message)
+                       log_rows, breaks, reports_wrong, states, anchors.state, anchors.message, unknown_total)
 
 
 def rebuild_reports(desk: Desk) -> list[str]:
@@ -438,17 +443,34 @@ def import_running(desk: Desk) -> bool:
 #: At most this many orders are named by ``refund_unknown``.
 REFUND_UNKNOWN_SHOWN = 200
 
+#: The orders whose refunded amount is not known (``refund_unknown``). A paid 已取消 order
+#: imported as 已取消 from a file that gave 退款金额 0 is known: its 导入 entry records ``"refunded_fen":0``
+#: (``services.imports.events.amount_data``; an entry from before the column was required
+#: records no ``refunded_fen``). ``?``: ``_STATED_ZERO``, a parameter (a literal % is a
+#: placeholder to the server's driver).
+_REFUND_UNKNOWN_WHERE = (
+    "o.refunded_fen + o.refund_pending_fen = 0 AND (o.status = 'partially_refunded' OR ("
+    "o.status = 'cancelled' AND o.paid_at IS NOT NULL AND o.paid_fen > 0 "
+    "AND NOT EXISTS (SELECT 1 FROM refund r WHERE r.order_id = o.id) "
+    "AND NOT EXISTS (SELECT 1 FROM order_event e WHERE e.order_id = o.id AND e.action = 'imported' "
+    "AND e.after_status = 'cancelled' AND e.data LIKE ?)))")
+_STATED_ZERO = '%"refunded_fen":0}%'
+
 
 def refund_unknown(desk: Desk) -> list[tuple[str, str]]:
     """(order no, status) of up to REFUND_UNKNOWN_SHOWN orders whose refunded amount is not
     known: 部分退款 with nothing refunded or in flight, and paid 已取消 orders with no refund
-    row and nothing refunded (what imports wrote before the 退款金额 column was required)."""
-    rows = desk.db.execute_sql(
-        "SELECT order_no, status FROM orders o WHERE o.refunded_fen + o.refund_pending_fen = 0 AND ("
-        "o.status = 'partially_refunded' OR (o.status = 'cancelled' AND o.paid_at IS NOT NULL AND o.paid_fen > 0 "
-        "AND NOT EXISTS (SELECT 1 FROM refund r WHERE r.order_id = o.id))) ORDER BY o.id LIMIT ?",
-        (REFUND_UNKNOWN_SHOWN,)).fetchall()
+    row, nothing refunded and no 退款金额 recorded at their import (what imports wrote before the
+    退款金额 column was required). ``refund_unknown_count`` counts them all."""
+    rows = desk.db.execute_sql(f"SELECT order_no, status FROM orders o WHERE {_REFUND_UNKNOWN_WHERE} "
+                               "ORDER BY o.id LIMIT ?", (_STATED_ZERO, REFUND_UNKNOWN_SHOWN)).fetchall()
     return [(str(no), str(status)) for no, status in rows]
+
+
+def refund_unknown_count(desk: Desk) -> int:
+    """How many orders ``refund_unknown`` would name without its limit."""
+    row = desk.db.execute_sql(f"SELECT COUNT(*) FROM orders o WHERE {_REFUND_UNKNOWN_WHERE}", (_STATED_ZERO,)).fetchone()
+    return int(row[0])
 
 
 def authorize_restore(desk: Desk) -> None:

@@ -10,7 +10,7 @@ from typing import cast
 
 from peewee import fn
 
-from ..domain.clock import to_epoch
+from ..domain.clock import from_epoch, to_epoch
 from ..domain.errors import DomainError
 from ..domain.order import CodeUsed, ProductType, ReasonCode
 from ..domain.refund_states import RefundStatus, never_sent
@@ -307,54 +307,68 @@ def _cancel_unpaid(desk: Desk, order: Order, reason: ReasonCode, note: str, acto
 
 
 def expire_unpaid(desk: Desk) -> Changes:
-    """Close unpaid orders older than their product's expiry; release their stock and coupons."""
+    """Close unpaid orders older than their product's expiry; release their stock and coupons.
+
+    An old 待支付 row an import brought after it was due expired then: its ``cancelled_at`` and its
+    entry's ``expired_at`` (the reports' day) are the due time (epoch seconds), the entry is dated
+    now (a timeline only goes forward), and trade closing and payment sync (the last 48 hours of
+    cancellations) leave it alone. Any other order closes now, when the sweep saw it due."""
     now = desk.now()
     policy = desk.policy()
-    products: dict[int | None, int] = {
-        p.id: desk.product_policy(p).unpaid_expiry_minutes for p in Product.select()
-    }
+    products: dict[int | None, int] = {p.id: desk.product_policy(p).unpaid_expiry_minutes for p in Product.select()}
     shortest = min([policy.unpaid_expiry_minutes, *products.values()])
     cutoff = to_epoch(now - timedelta(minutes=shortest))
     changes = Changes()
     with desk.atomic():
-        candidates = list(
-            Order.select().where((Order.status == S.PENDING_PAYMENT.value) & (Order.created_at <= cutoff))
-        )
-        restored = _last_restores([o.id for o in candidates])
+        candidates = list(Order.select().where((Order.status == S.PENDING_PAYMENT.value) & (Order.created_at <= cutoff)))
+        restored, last = _last_restores([o.id for o in candidates])
         events = []
         for order in candidates:
             minutes = products.get(order.product_id, policy.unpaid_expiry_minutes)
             window_from = max(order.created_at, restored.get(order.id, 0))
             if window_from > to_epoch(now - timedelta(minutes=minutes)):
                 continue
+            due = window_from + minutes * 60
+            late = due < last.get(order.id, 0)  # already due when an import brought it
             before = set_status(order, S.CANCELLED, now)
-            order.cancelled_at = to_epoch(now)
+            order.cancelled_at = due if late else to_epoch(now)
             released = release_stock_and_coupon(order)
             order.points_refunded = order.points
             order.save()
-            note = f"超过 {minutes} 分钟未支付，自动关闭 / unpaid for {minutes} min"
-            events.append(event_row(order.id, now, SYSTEM, "expire", note, before, S.CANCELLED.value,
-                                    {"released": released}))
+            data = {"released": released, **({"expired_at": due} if late else {})}
+            events.append(event_row(order.id, now, SYSTEM, "expire", _expiry_note(minutes, due, now, late), before,
+                                    S.CANCELLED.value, data))
             changes.order_ids.add(order.id)
         add_events(events)
     changes.counts_changed = bool(changes.order_ids)
     return changes
 
 
-def _last_restores(order_ids: list[int]) -> dict[int, int]:
-    """When each of these orders was last restored (epoch seconds), for those ever restored.
+def _expiry_note(minutes: int, due: int, now: datetime, late: bool) -> str:
+    """The 超时关闭 entry's note; with the due time (Beijing) for an order already due when the desk learned of it."""
+    if not late:
+        return f"超过 {minutes} 分钟未支付，自动关闭 / unpaid for {minutes} min"
+    at = f"{from_epoch(due):%Y-%m-%d %H:%M}"
+    return f"超过 {minutes} 分钟未支付，已于 {at} 到期，自动关闭 / unpaid for {minutes} min, expired at {at}"
 
-    A restored unpaid order gets a fresh payment window counted from its restore; its
-    下单时间 (created_at) stays what the buyer did.
-    """
-    found: dict[int, int] = {}
+
+def _last_restores(order_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """When each of these orders was last restored, and last imported (epoch seconds), where it was.
+    A restored unpaid order gets a fresh payment window from its restore (its created_at stays)."""
+    restored: dict[int, int] = {}
+    imported: dict[int, int] = {}
     for start in range(0, len(order_ids), 500):
         chunk = order_ids[start:start + 500]
-        query = (OrderEvent.select(OrderEvent.order, fn.MAX(OrderEvent.at))
-                 .where(OrderEvent.order.in_(chunk) & (OrderEvent.action == "restore"))
-                 .group_by(OrderEvent.order))
-        found.update(cast(Iterable[tuple[int, int]], query.tuples()))
-    return found
+        query = (OrderEvent.select(OrderEvent.order, OrderEvent.action, fn.MAX(OrderEvent.at))
+                 .where(OrderEvent.order.in_(chunk) & OrderEvent.action.in_(("restore", *_IMPORTS)))
+                 .group_by(OrderEvent.order, OrderEvent.action))
+        for order_id, action, at in cast(Iterable[tuple[int, str, int]], query.tuples()):
+            found = restored if action == "restore" else imported
+            found[order_id] = max(at, found.get(order_id, at))
+    return restored, imported
+
+
+_IMPORTS = ("imported", "imported_update")  # the timeline entries of an order an import wrote
 
 
 def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "") -> Changes:

@@ -213,6 +213,7 @@ MIGRATIONS: list[tuple[int, Callable[[Any], None]]] = [
     # reports: undone cancellations, imports' days, the owner's own cancels
     (15, Dialects(report_tables.migrate_15, pg_schema.migration_15)),
     (16, Dialects(anchor.migrate, pg_schema.migration_16)),  # the HMAC anchor of each chain's head
+    (17, Dialects(report_tables.migrate_17, pg_schema.migration_17)),  # an expiry counts on the day it expired
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -45,8 +45,11 @@ def is_uncancel(e: str) -> str:
 
 def cancel_key(e: str) -> str:
     """The report_cancels key of cancellation entry ``e`` of order ``o`` (an import's entry
-    counts on the order's creation day; store.report_tables, schema 15)."""
-    when = f"CASE WHEN {e}.action IN ('imported', 'imported_update') THEN o.created_at ELSE {e}.at END"
+    counts on the order's creation day, schema 15; an expiry on its ``expired_at`` day, schema 17;
+    store.report_tables)."""
+    when = (f"CASE WHEN {e}.action IN ('imported', 'imported_update') THEN o.created_at "
+            f"WHEN {e}.action = 'expire' AND strpos({e}.data, '\"expired_at\"') > 0 "
+            f"THEN COALESCE(({e}.data::jsonb ->> 'expired_at')::bigint, {e}.at) ELSE {e}.at END")
     return (f"{day_of(when)}, {reason_of(e)}, (COALESCE({e}.before_status, '') <> 'pending_payment')::int, "
             "COALESCE(o.product_id, 0), COALESCE(o.channel, ''), COALESCE(o.gateway_id, 0)")
 

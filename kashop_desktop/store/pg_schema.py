@@ -163,6 +163,14 @@ def migration_16(db: Any) -> None:
         db.execute_sql(f"ALTER TABLE chain_head ADD COLUMN IF NOT EXISTS {column} {declaration}")
 
 
+def migration_17(db: Any) -> None:
+    # Reports: an unpaid order's expiry counts on the day it expired (its entry's expired_at),
+    # not the day the sweep recorded it (store.report_tables, schema 17).
+    from . import pg_reports
+
+    pg_reports.replace_triggers(db)
+
+
 __all__ = ["BUYER_SEARCH_INDEX", "COUNT_TRIGGERS", "migration_1", "migration_3", "migration_4", "migration_5",
            "migration_6", "migration_7", "migration_8", "migration_9", "migration_11", "migration_14",
-           "migration_15", "migration_16", "nothing"]
+           "migration_15", "migration_16", "migration_17", "nothing"]

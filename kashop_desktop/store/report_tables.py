@@ -84,8 +84,11 @@ def is_uncancel(e: str) -> str:
 
 def _cancel_key(e: str) -> str:
     """The report_cancels key of cancellation entry ``e`` of order ``o``: the day (an import's
-    entry: the order's creation day), reason, paid, product, channel, gateway."""
-    when = f"CASE WHEN {e}.action IN ('imported', 'imported_update') THEN o.created_at ELSE {e}.at END"
+    entry: the order's creation day; an expiry: the ``expired_at`` its data records, schema 17),
+    reason, paid, product, channel, gateway."""
+    when = (f"CASE WHEN {e}.action IN ('imported', 'imported_update') THEN o.created_at "
+            f"WHEN {e}.action = 'expire' AND instr({e}.data, '\"expired_at\"') > 0 AND json_valid({e}.data) "
+            f"THEN COALESCE(json_extract({e}.data, '$.expired_at'), {e}.at) ELSE {e}.at END")
     return (f"{day_of(when)}, "
             f"{reason_of(e)}, COALESCE({e}.before_status, '') <> 'pending_payment', COALESCE(o.product_id, 0), "
             "COALESCE(o.channel, ''), COALESCE(o.gateway_id, 0)")
@@ -235,6 +238,22 @@ def migrate(db: Any) -> None:
 #: The triggers schema 15 replaced (an undone cancellation, an import's day, the owner's own cancel).
 REPLACED_15 = ("report_cancels_ins", "report_cancels_del", "report_answers_ins", "report_answers_upd",
                "report_answers_del")
+
+
+#: The triggers schema 17 makes again: an expiry counts on the day it expired.
+REPLACED_17 = ("report_cancels_ins", "report_cancels_undo", "report_cancels_del")
+
+
+def migrate_17(db: Any) -> None:
+    """Schema 17: the cancellation triggers count an expiry on its ``expired_at`` day; the tables
+    filled again."""
+    con = db.connection()
+    for name in REPLACED_17:
+        con.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for sql in TRIGGERS:
+        if not (_loading(con) and _set_aside(sql)):
+            con.execute(sql)
+    rebuild(con)
 
 
 def migrate_15(db: Any) -> None:

@@ -65,7 +65,11 @@ def recomputed(desk: Desk) -> dict[str, Counter]:
         info = json.loads(data)
         reason = "expired" if action == "expire" else info.get("reason") or reasons.get(info.get("request_id"),
                                                                                       "unknown")
-        day = beijing_day(created[oid] if action in ("imported", "imported_update") else at)  # the old system's day
+        if action in ("imported", "imported_update"):
+            at = created[oid]  # the old system's day
+        elif action == "expire":
+            at = info.get("expired_at", at)  # the day it expired, not the day the sweep recorded it
+        day = beijing_day(at)
         key = (day, reason, int((before or "") != "pending_payment"), *orders[oid])
         cancels[key] += 1
         standing[oid] = key

@@ -41,7 +41,7 @@ def test_check_says_an_import_is_running_while_another_process_holds_the_load(de
             assert holder.stdout.readline().strip() == "held"
             assert import_running(desk)
             report = check(desk)
-            assert report.import_running and report.counts_match
+            assert report.import_running and report.counts_match is None  # not checked: not claimed to match
         finally:
             holder.stdin.write("\n")
             holder.stdin.flush()
