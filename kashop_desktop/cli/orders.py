@@ -453,7 +453,12 @@ def _print_import(args: argparse.Namespace, report: Any) -> None:
     if report.stopped is not None:
         print_error(f"导入在第 {report.stopped.row} 行停止：{report.stopped.zh}",
                     f"the import stopped at row {report.stopped.row}: {report.stopped.en}")
-    if report.rolled_back:
+    if report.rolled_back and not report.refused and report.stopped is not None:
+        print_error(f"按 --all-or-nothing 未写入任何行：文件在第 {report.stopped.row} 行停止，它上面的 {report.rows} 行也没有写入；"
+                    "改好文件后再导入整个文件",
+                    f"with --all-or-nothing nothing was written: the file stopped at row {report.stopped.row}, so the "
+                    f"{report.rows} rows above it were not written either; fix the file and import the whole file again")
+    elif report.rolled_back:
         good = report.rows - report.refused
         print_error(f"有 {report.refused} 行被拒绝，按 --all-or-nothing 未写入任何行：其余 {good} 行正确的行也没有写入；"
                     "改正被拒绝的行后再导入整个文件",

@@ -29,3 +29,16 @@ def test_a_missing_file_or_a_folder_is_a_usage_error_in_both_languages(tmp_path:
     assert zh in done.stderr and en in done.stderr and str(path) in done.stderr
     assert "Traceback" not in done.stderr and "Is a directory" not in done.stderr
     assert not list(data_dir.glob("*.sqlite*")) and not list(data_dir.glob("*.db"))  # no shop made for it
+
+
+def test_all_or_nothing_stopped_by_another_header_says_why_nothing_was_written(tmp_path: Path) -> None:
+    from tests.services.imports.test_reimport_identity import HEADER, SWAPPED, row
+
+    path = tmp_path / "two.csv"
+    below = "B1,2026-11-18 09:30,13800138001,卡密,1,,,9.90,待支付,,,支付宝,,点券A"
+    path.write_text("\n".join([HEADER, row("A1"), row("A2"), SWAPPED, below]) + "\n", encoding="utf-8")
+    done = run(tmp_path / "shop", str(path), "--all-or-nothing")
+    assert done.returncode == 1, done.stderr
+    assert "文件在第 4 行停止，它上面的 2 行也没有写入" in done.stderr
+    assert "the file stopped at row 4, so the 2 rows above it were not written" in done.stderr
+    assert "0 rows were refused" not in done.stderr and "有 0 行被拒绝" not in done.stderr

@@ -73,6 +73,14 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder) -> bool:
                        "unpaid order has no money to refund, so an import will not mark it refunded; check the order no")
     if stored.paid_at is None and data["paid_at"] is not None and data["paid_at"] < stored.created_at:
         raise RowError("paid_at", "支付时间早于本店记录的下单时间", "the payment time is before the stored order's creation time")
+    if stored.paid_at is None and data["paid_at"] is not None and data["paid_fen"] != stored.paid_fen:
+        # The order's 导入 entry, its coupon and its refunds all rest on the amount due: a payment
+        # of another amount is not taken over by an import (check would find the order
+        # disagreeing with its log, and a refund would split the wrong coupon share).
+        raise _differs("paid_amount", "实付金额（与应付金额）", "paid amount (against the amount due)",
+                       format_yuan(stored.paid_fen, symbol=True), format_yuan(data["paid_fen"], symbol=True),
+                       "; an import does not change the amount of an order it holds: a payment of another "
+                       "amount (a coupon used at payment) is recorded at the desk, not by an import")
     if old is S.CANCELLED and stored.paid_at is None and new is S.PENDING_PAYMENT:
         return False  # stale: the order expired after the file was exported
     if stored.paid_at is not None and new is not S.PENDING_PAYMENT:

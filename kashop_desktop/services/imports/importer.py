@@ -105,6 +105,7 @@ def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: b
         sheets = other_sheets_note(opened.other_sheets)
         if sheets is not None:
             report.notes.append(sheets)
+            report.sheets_left_out = opened.other_sheets
         writer = ChunkWriter(desk, report, actor)
         chunks = _taken(checked, report)
         if dry_run:

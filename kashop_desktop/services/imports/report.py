@@ -29,7 +29,7 @@ class Outcome(StrEnum):
     """How much of the file is in the store (the CLI's exit status follows it)."""
 
     ALL = "all"  # every non-blank row imported (or already there, unchanged)
-    PARTIAL = "partial"  # some rows refused or the file stopped part-way; the rest imported
+    PARTIAL = "partial"  # some rows refused, the file stopped part-way or other worksheets left; the rest imported
     NOTHING = "nothing"  # nothing written: every row refused, a file-level problem, or all-or-nothing refused
 
 
@@ -64,6 +64,9 @@ class ImportReport:
     changes: Changes = field(default_factory=Changes)
     #: Notes on the file as a whole, (zh, en): columns not imported...
     notes: list[tuple[str, str]] = field(default_factory=list)
+    #: An XLSX's other worksheets holding rows, (name, rows): not imported, so the file is
+    #: imported in part (``outcome``).
+    sheets_left_out: tuple[tuple[str, int], ...] = ()
     #: About how many data rows the file holds (from its size; 0: unknown), for progress.
     estimated_rows: int = 0
 
@@ -75,7 +78,7 @@ class ImportReport:
     def outcome(self) -> Outcome:
         if self.rolled_back or (self.inserted + self.updated + self.unchanged == 0):
             return Outcome.NOTHING
-        if self.refused or self.stopped is not None or self.cancelled:
+        if self.refused or self.stopped is not None or self.cancelled or self.sheets_left_out:
             return Outcome.PARTIAL
         return Outcome.ALL
 

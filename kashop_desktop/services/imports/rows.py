@@ -104,14 +104,23 @@ class Header:
     texts: tuple[str, ...] = ()  # every header cell as read, to know the header row repeated
 
     def repeats(self, cells: Sequence[Cell]) -> bool:
-        """Whether a data row is this header row again (a second export pasted under the first)."""
+        """Whether a data row is this header row again (a second export pasted under the first):
+        the same texts, or other names of the same fields in the same places (实付金额(元) for
+        实付金额, English headers, another system's names)."""
         texts = [header_text(c) for c in cells]
         while texts and not texts[-1]:
             texts.pop()
         known = list(self.texts)
         while known and not known[-1]:
             known.pop()
-        return bool(known) and texts == known
+        if not known:
+            return False
+        return texts == known or (self.reads_as_header(cells) and self._codes(texts) == self._codes(known))
+
+    @staticmethod
+    def _codes(texts: Sequence[str]) -> list[str | None]:
+        """The field each header text names, in place (None: not a known name)."""
+        return ["paid_amount" if t.lower() in AMOUNT_DUE else column_code(t) for t in texts]
 
     def reads_as_header(self, cells: Sequence[Cell]) -> bool:
         """Whether a data row reads as a header row (its cells name every required column;

@@ -65,7 +65,8 @@ _UPDATE_SQL = (
     "UPDATE orders SET status = ?, paid_fen = CASE WHEN paid_at IS NULL AND ? = 1 THEN ? ELSE paid_fen END, "
     "paid_at = COALESCE(paid_at, ?), delivered_at = COALESCE(delivered_at, ?), "
     "completed_at = COALESCE(completed_at, ?), cancelled_at = COALESCE(cancelled_at, ?), "
-    "gateway_trade_no = COALESCE(gateway_trade_no, ?), "
+    "gateway_trade_no = COALESCE(gateway_trade_no, ?), channel = COALESCE(channel, ?), "
+    "gateway_id = COALESCE(gateway_id, ?), "
     "code_used = CASE WHEN ? = 'unknown' THEN code_used ELSE ? END, updated_at = ? WHERE id = ?"
 )
 
@@ -187,7 +188,8 @@ class ChunkWriter:
         at = AT
         self.desk.db.connection().executemany(_UPDATE_SQL, [
             (d[at["status"]], int(d[at["paid_at"]] is not None), d[at["paid_fen"]], d[at["paid_at"]], d[at["delivered_at"]], d[at["completed_at"]], d[at["cancelled_at"]],
-             d[at["gateway_trade_no"]], d[at["code_used"]], d[at["code_used"]], stamp, old.id) for d, old in updates])
+             d[at["gateway_trade_no"]], d[at["channel"]], d[at["gateway_id"]], d[at["code_used"]], d[at["code_used"]],
+             stamp, old.id) for d, old in updates])
         add_events(event_row(old.id, now, self.actor, "imported_update", "", old.status, d[at["status"]])
                    for d, old in updates)
         self.report.updated += len(updates)

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from kashop_desktop.services.desk import Desk
-from kashop_desktop.services.imports import import_file
+from kashop_desktop.services.imports import Outcome, import_file
 from kashop_desktop.services.imports.preview import preview_file
 from tests.services.imports.files import HEADER_ZH, paid_row
 
@@ -39,7 +39,7 @@ def test_only_the_first_sheet_is_imported_and_the_others_are_named(desk: Desk, t
     preview = preview_file(path)
     assert preview.other_sheets == (("订单2", 8),)
     report = import_file(desk, path)
-    assert report.inserted == 5
+    assert report.inserted == 5 and report.outcome is Outcome.PARTIAL  # exit 3: the file is in only in part
     zh, en = report.notes[-1]
     assert "「订单2」（约 8 行）" in zh and "没有导入" in zh
     assert "'订单2' (about 8 rows)" in en and "were not" in en
@@ -49,4 +49,4 @@ def test_a_workbook_of_one_sheet_has_no_such_note(desk: Desk, tmp_path: Path) ->
     path = workbook(tmp_path / "one.xlsx", {"订单": 3, "说明": 0})  # a header alone is no rows
     assert preview_file(path).other_sheets == ()
     report = import_file(desk, path)
-    assert report.inserted == 3 and not report.notes
+    assert report.inserted == 3 and not report.notes and report.outcome is Outcome.ALL

@@ -76,15 +76,36 @@ def test_the_same_order_reimported_is_unchanged_and_to_the_minute_matches(desk: 
     assert (report.outcome, report.unchanged, report.refused) == (Outcome.ALL, 1, 0)
 
 
-def test_an_unpaid_order_paid_with_a_coupon_takes_the_files_paid_amount(desk: Desk, tmp_path: Path) -> None:
-    import_file(desk, csv(tmp_path / "a.csv", row()))
+def test_an_unpaid_order_paid_at_another_amount_is_refused_and_left_as_it_was(desk: Desk, tmp_path: Path) -> None:
+    """The amount due is what the order's 导入 entry, coupon and refunds rest on: a payment of
+    another amount (a coupon used at payment) is not taken over by an import."""
+    from kashop_desktop.services.maintenance import check
+
+    import_file(desk, csv(tmp_path / "a.csv", row(listed="99.90")))
     report = import_file(desk, csv(tmp_path / "b.csv", row(
         listed="99.90", coupon="19.90", paid="80.00", status="已发货", paid_at="2026-11-18 09:31",
         sent="2026-11-18 09:32", trade="T1")))
+    assert (report.updated, report.refused) == (0, 1)
+    problem = report.problems[0]
+    assert problem.column == "paid_amount" and "¥99.90" in problem.zh and "¥80.00" in problem.zh
+    order = stored()
+    assert (order.status, order.paid_fen, order.coupon_fen, order.paid_at) == ("pending_payment", 9990, 0, None)
+    assert check(desk).ok
+
+
+def test_an_unpaid_order_paid_at_its_amount_moves_forward_with_its_channel(desk: Desk, tmp_path: Path) -> None:
+    from kashop_desktop.services.maintenance import check
+
+    import_file(desk, csv(tmp_path / "a.csv", row(listed="99.90").replace(",支付宝,", ",,")))  # no channel yet
+    assert stored().channel is None
+    report = import_file(desk, csv(tmp_path / "b.csv", row(
+        listed="99.90", paid="99.90", status="已发货", paid_at="2026-11-18 09:31", sent="2026-11-18 09:32",
+        trade="T1")))
     assert (report.updated, report.refused) == (1, 0)
     order = stored()
-    assert (order.status, order.list_fen, order.paid_fen) == ("delivered", 9990, 8000)
+    assert (order.status, order.paid_fen, order.channel, order.gateway_trade_no) == ("delivered", 9990, "alipay", "T1")
     assert order.paid_at >= order.created_at
+    assert check(desk).ok  # the order agrees with its log: the amount its 导入 entry recorded
 
 
 def test_a_payment_before_the_stored_creation_time_is_refused(desk: Desk, tmp_path: Path) -> None:
@@ -125,6 +146,20 @@ def test_a_second_header_of_another_column_order_stops_the_file_there(desk: Desk
 def test_the_same_header_repeated_is_still_skipped(desk: Desk, tmp_path: Path) -> None:
     report = import_file(desk, csv(tmp_path / "same.csv", row("A1"), HEADER, row("A2")))
     assert report.stopped is None and report.inserted == 2
+    assert [w.row for w in report.warnings if "表头" in w.zh] == [3]
+
+
+@pytest.mark.parametrize("again", [
+    "订单号,下单时间,商品,商品类型,数量,原价,优惠券,实付金额(元),状态,支付时间,发货时间,支付方式,交易号,买家",
+    "order_no,created_at,product,product_type,quantity,list_amount,coupon,paid_amount,status,paid_at,delivered_at,"
+    "channel,gateway_trade_no,buyer",
+    "订单编号,创建时间,商品名称,商品类型,购买数量,原价,优惠券,实付金额,订单状态,支付时间,发货时间,支付方式,支付订单号,联系方式",
+])
+def test_the_same_header_in_other_words_is_skipped_too(desk: Desk, tmp_path: Path, again: str) -> None:
+    """The same fields in the same places, named as another export names them: a repeat of the
+    header, not another header."""
+    report = import_file(desk, csv(tmp_path / "same.csv", row("A1"), again, row("A2")))
+    assert report.stopped is None and report.inserted == 2, report.stopped
     assert [w.row for w in report.warnings if "表头" in w.zh] == [3]
 
 
