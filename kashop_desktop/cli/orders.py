@@ -313,6 +313,28 @@ _FILE_USAGE = frozenset({"import_missing_columns", "import_duplicate_columns", "
                          "import_not_a_file"})
 
 
+def _header_refused_before_a_new_shop(args: argparse.Namespace) -> DomainError | None:
+    """Where the import would make a new shop (no shop file here, none chosen elsewhere), the
+    file's header is read first: a file missing a required column (or naming one twice) is a
+    usage error with no shop made for it, as the README says."""
+    from .. import paths
+    from ..services.imports import ImportFileError
+    from ..services.imports.preview import preview_file
+    from ..services.store_choice import source
+
+    folder = paths.data_dir(getattr(args, "data_dir", None), create=False)
+    try:
+        if (folder / paths.DB_FILENAME).exists() or source(folder, getattr(args, "db", None)) != "file":
+            return None
+        preview = preview_file(args.file, rows=0, columns=_columns(args.column))
+    except ImportFileError as exc:
+        return exc if exc.code in _FILE_USAGE else None
+    except DomainError:
+        return None  # the import says what is wrong (a choice file it cannot read...)
+    problem = preview.header_problem
+    return problem if problem is not None and problem.code in _FILE_USAGE else None
+
+
 def cmd_orders_import(args: argparse.Namespace) -> int:
     from ..services.imports import Outcome, import_file
 
@@ -322,6 +344,10 @@ def cmd_orders_import(args: argparse.Namespace) -> int:
         missing = not args.file.exists()
         error = unreadable(args.file, FileNotFoundError() if missing else IsADirectoryError())
         print_error(error.zh, error.en)
+        return EXIT_USAGE
+    refused = _header_refused_before_a_new_shop(args)
+    if refused is not None:
+        print_error(refused.zh, refused.en)
         return EXIT_USAGE
 
     def body(desk: Any) -> int:

@@ -42,3 +42,13 @@ def test_all_or_nothing_stopped_by_another_header_says_why_nothing_was_written(t
     assert "文件在第 4 行停止，它上面的 2 行也没有写入" in done.stderr
     assert "the file stopped at row 4, so the 2 rows above it were not written" in done.stderr
     assert "0 rows were refused" not in done.stderr and "有 0 行被拒绝" not in done.stderr
+
+
+def test_a_file_missing_a_required_column_makes_no_new_shop(tmp_path: Path) -> None:
+    path = tmp_path / "miss.csv"
+    path.write_text("订单号,下单时间,商品\nA1,2026-11-18 09:30,点券A\n", encoding="utf-8")
+    data_dir = tmp_path / "shop"
+    done = run(data_dir, str(path))
+    assert done.returncode == 2, done.stderr
+    assert "缺少" in done.stderr and "missing" in done.stderr and "Traceback" not in done.stderr
+    assert not list(data_dir.glob("*.sqlite*"))  # no shop made for it
