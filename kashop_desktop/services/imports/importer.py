@@ -238,9 +238,16 @@ def _check_only(writer: ChunkWriter, chunks: Iterator[CheckedChunk], report: Imp
 
 def _write_chunks(desk: Desk, writer: ChunkWriter, chunks: Iterator[CheckedChunk], report: ImportReport,
                   progress: Progress | None, cancel: Cancel | None) -> None:
-    for chunk in chunks:
-        if cancel is not None and cancel():  # between two chunks: what is committed stays whole
+    taking = iter(chunks)
+    while True:
+        # Asked before the next chunk is taken: what checking found in a chunk that is then not
+        # written (its refused rows, its warnings) stays out of the report, as its rows stay out
+        # of the store. Between two chunks, what is committed stays whole.
+        if cancel is not None and cancel():
             report.cancelled = True
+            return
+        chunk = next(taking, None)
+        if chunk is None:
             return
         mark, kept = report.mark(), report.changes
         report.changes, writer.listed_before = Changes(), len(kept.order_ids)  # this chunk's alone
