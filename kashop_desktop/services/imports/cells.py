@@ -73,7 +73,7 @@ def unwrap_excel_text(text: str) -> str:
 def looks_truncated(text: str) -> bool:
     """An id of 16 or more digits whose digits after the 15th are all 0: what Excel writes out
     for a long number it kept to 15 significant digits (``202611180001234000``)."""
-    return len(text) >= 16 and text.isdigit() and not text[15:].strip("0")
+    return len(text) >= 16 and text[-1] == "0" and text.isdigit() and not text[15:].strip("0")
 
 
 TRUNCATED_ZH = f"编号末尾是一串 0，像是被 Excel 截成了 15 位有效数字；{TEXT_HINT_ZH}"
@@ -148,10 +148,18 @@ def read_id(value: Cell, *, max_len: int = 64) -> str:
     return text
 
 
+#: A contact starting with one of these may need cleaning or unwrapping (or be an Excel error value).
+_CONTACT_SLOW_START = frozenset(" #='")
+
+
 def read_contact(value: Cell) -> str:
     """A buyer's phone, QQ or e-mail as text. A number cell from XLSX is refused with the
     format-as-text hint, as for ids: Excel keeps 15 digits and drops leading zeros, so what it
     shows may not be what the buyer wrote (``1.38001E+10`` reads back as 13800100000)."""
+    if type(value) is str and 0 < len(value) <= 200 and value.isascii() and value.isprintable() \
+            and value[0] not in _CONTACT_SLOW_START and value[-1] != " " \
+            and not ("." in value or "e" in value or "E" in value):
+        return value  # the common case: nothing to clean or unwrap, no way to be read as a number
     if isinstance(value, int | float | datetime | date | time | timedelta) and not isinstance(value, bool):
         return read_id(value)  # raises with the hint
     text = unwrap_excel_text(clean_text(value))
@@ -234,6 +242,14 @@ def read_time(value: Cell, epoch: datetime | None) -> int | None:
     ``2026/11/18 下午 3:05`` and ISO 8601 with an offset. A date without a time is refused.
     """
     if type(value) is str:
+        if not value:
+            return None
+        if len(value) == 19 and value[10] == " " and value[13] == ":" and value[16] == ":" and value.isascii():
+            midnight = _MIDNIGHTS.get(value[:10])  # only days the general parser has read
+            hours, minutes, seconds = value[11:13], value[14:16], value[17:19]
+            if midnight is not None and hours.isdigit() and minutes.isdigit() and seconds.isdigit() \
+                    and hours < "24" and minutes < "60" and seconds < "60":
+                return midnight + int(hours) * 3600 + int(minutes) * 60 + int(seconds)
         fast = _FAST_TIME.match(value)
         if fast is not None:
             at = _fast_time(fast)

@@ -270,14 +270,16 @@ _UNSEEN: Any = object()
 
 
 class _Column:
-    """One column's reader at its position, remembering what each value read as (or the
-    CellError it raised) when the column's values repeat down a file."""
+    """One column's reader at its position, remembering what each value read as (and, apart,
+    each CellError it raised) when the column's values repeat down a file."""
 
-    __slots__ = ("code", "position", "reader", "seen", "size")
+    __slots__ = ("code", "errors", "position", "reader", "seen", "size")
 
     def __init__(self, code: str, position: int, reader: Callable[[Cell], Any], size: int) -> None:
         self.code, self.position, self.reader, self.size = code, position, reader, size
+        #: Value read, by cell (``_key``): only values that read without an error.
         self.seen: dict[Any, Any] = {}
+        self.errors: dict[Any, CellError] = {}
 
     def __call__(self, cells: Sequence[Cell]) -> Any:
         """The cell's value; ``cells`` is padded (``RowReader.parse``): every position exists."""
@@ -287,20 +289,18 @@ class _Column:
                 return self.reader(raw)
             except CellError as exc:
                 raise RowError(self.code, exc.zh, exc.en) from None
-        # Keyed by type too: True == 1 == 1.0 as dict keys, but they read differently.
-        key = raw if type(raw) is str else (type(raw), raw)
-        seen = self.seen
-        value = seen.get(key, _UNSEEN)
+        key = _key(raw)
+        value = self.seen.get(key, _UNSEEN)
         if value is _UNSEEN:
-            if len(seen) >= self.size:
-                seen.clear()
-            try:
-                value = self.reader(raw)
-            except CellError as exc:
-                value = exc
-            seen[key] = value
-        if isinstance(value, CellError):
-            raise RowError(self.code, value.zh, value.en)
+            error = self.errors.get(key)
+            if error is None:
+                try:
+                    value = self.reader(raw)
+                except CellError as exc:
+                    error = exc
+                _remember(self.errors if error is not None else self.seen, key, error or value, self.size)
+            if error is not None:
+                raise RowError(self.code, error.zh, error.en)
         return value
 
     def need(self, cells: Sequence[Cell]) -> Any:
@@ -308,6 +308,18 @@ class _Column:
         if value is None or value == "":
             raise RowError(self.code, "不能为空", "must not be empty")
         return value
+
+
+def _key(raw: Cell) -> Any:
+    """A cell's key in a column's memo: text and None as they are, anything else with its type
+    (True == 1 == 1.0 as dict keys, but they read differently)."""
+    return raw if raw is None or type(raw) is str else (type(raw), raw)
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any, size: int) -> None:
+    if len(memo) >= size:
+        memo.clear()
+    memo[key] = value
 
 
 class RowReader:
@@ -338,12 +350,61 @@ class RowReader:
         self.channel, self.code_used = column("channel", _channel), column("code_used", _code_used)
         self.gateway = column("gateway", read_name)
         self.refunded = column("refunded_amount", read_money)
-        self._plain_width = not header.blank
+        #: Whether a row no longer than the header holds nothing outside the header's columns.
+        self.plain_width = not header.blank
+        self.epoch = epoch
+        # What ``_plain`` reads: the repetitive columns' memos (in its unpacking order), the rest's places.
+        self._memos = [(c.position, c.seen.get) for c in (
+            self.status, self.paid, self.product, self.product_type, self.quantity, self.list_amount, self.coupon,
+            self.points, self.channel, self.code_used, self.refunded, self.gateway)]
+        self._order_no_at, self._trade_no_at = self.order_no.position, self.trade_no.position
+        self._buyer_at = self.buyer.position
+        self._times_at = (self.created.position, self.paid_at.position, self.delivered_at.position)
 
     def parse(self, cells: Sequence[Cell]) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
         """``parse_row`` for one row of this file."""
+        if self.plain_width and len(cells) == self.header.width:
+            try:
+                plain = self._plain(cells)
+            except (CellError, RowError):
+                plain = None
+            if plain is not None:
+                return plain
+        return self._careful(cells)
+
+    def _plain(self, cells: Sequence[Cell]) -> tuple[dict[str, Any], list[tuple[str, str, str]]] | None:
+        """The common row read the short way: every repetitive cell already in its column's
+        memo as a good value, every check passed; None (or CellError, RowError) to leave the
+        row to ``_careful``, which gives the same result for a good row and the right error,
+        naming the right column, for a bad one."""
+        padded = [*cells, None]
+        values = [get(padded[position], _UNSEEN) for position, get in self._memos]
+        if _UNSEEN in values:
+            return None
+        (status, paid, product, product_type, quantity, list_fen, coupon, points, channel, code_used, refunded,
+         gateway) = values
+        order_no = read_id(padded[self._order_no_at])
+        if not order_no or status is None or paid is None or not product or not product_type:
+            return None
+        created, paid_at, delivered_at = (read_time(padded[at], self.epoch) for at in self._times_at)
+        if created is None:
+            return None
+        created, paid_at, delivered_at = self.check_times(status, created, paid_at, delivered_at)
+        data = {
+            "order_no": order_no, "created_at": created, "product_name": product, "product_type": product_type,
+            "quantity": quantity, "list_fen": list_fen, "coupon_fen": coupon, "points": points, "paid_fen": paid,
+            "status": status, "paid_at": paid_at, "delivered_at": delivered_at, "channel": channel,
+            "gateway_trade_no": read_id(padded[self._trade_no_at]), "buyer": read_contact(padded[self._buyer_at]),
+            "code_used": code_used,
+        }
+        order_dict(data)
+        data["refunded_fen"] = refunded_fen(status, paid if paid_at is not None else 0, refunded)
+        return data, warnings(data, status, gateway or "", self.gateways)
+
+    def _careful(self, cells: Sequence[Cell]) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
+        """``parse`` of any row, each cell read in turn: the first problem raises RowError."""
         width = self.header.width
-        if not (self._plain_width and len(cells) <= width):
+        if not (self.plain_width and len(cells) <= width):
             _check_width(cells, self.header)
         cells = list(cells[:width])
         cells.extend([None] * (width + 1 - len(cells)))
@@ -369,7 +430,12 @@ class RowReader:
         created = self.created(cells)
         if created is None:
             raise RowError("created_at", "不能为空", "must not be empty")
-        paid_at, delivered_at = self.paid_at(cells), self.delivered_at(cells)
+        return self.check_times(status, created, self.paid_at(cells), self.delivered_at(cells))
+
+    def check_times(self, status: OrderStatus, created: int, paid_at: int | None,
+                    delivered_at: int | None) -> tuple[int, int | None, int | None]:
+        """A row's three times (epoch seconds) checked against its status, the clock and each
+        other; raises RowError naming the column."""
         if status in _PAID_STATES and paid_at is None:
             raise RowError("paid_at", "已支付的订单需要支付时间", "a paid order needs its payment time")
         if status in _DELIVERED_STATES and delivered_at is None:

@@ -29,9 +29,18 @@ from .report import ImportReport, RowProblem
 from .rows import Header, RowError, RowReader, is_blank, shown_value
 
 
+#: Order columns an imported row never sets (their defaults, ``bulk.DEFAULTS``): the writer's
+#: INSERT writes them as SQL constants (``writing``), so a row neither carries nor binds them.
+CONSTANT_COLUMNS = ("coupon_code", "coupon_returned", "points_refunded", "refund_pending_fen", "card_code",
+                    "stock_reserved")
+
+
 def _parameter(column: str) -> tuple[str, ...]:
     """What the writer's INSERT binds for ``column``: the product's name for its id, the buyer's
-    key twice for theirs (looked up by SQLite), the value itself for any other column."""
+    key twice for theirs (looked up by SQLite), nothing for a constant, the value itself for any
+    other column."""
+    if column in CONSTANT_COLUMNS:
+        return ()
     return {"product_id": ("product_name",), "buyer_ref_id": ("buyer_key", "buyer_key")}.get(column, (column,))
 
 

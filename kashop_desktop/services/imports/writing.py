@@ -16,7 +16,7 @@ from ...domain.money import format_yuan
 from ...domain.order import ProductType
 from ...domain.states import OrderStatus
 from ...store.models import Order
-from ..bulk import ORDER_COLUMNS
+from ..bulk import DEFAULTS, ORDER_COLUMNS
 from ..buyers import hold_new_orders
 from ..codes import release_reserved
 from ..common import add_events, event_row, operator_name, release_stock_and_coupon
@@ -28,7 +28,7 @@ from .checks import StoredOrder, check_row
 from .events import ImportedEntries
 from .report import ImportReport, RowProblem
 from .rows import RowError
-from .stream import AT, CheckedChunk, RowView, as_dict
+from .stream import AT, CONSTANT_COLUMNS, CheckedChunk, RowView, as_dict
 
 S = OrderStatus
 #: Order ids listed in Changes for inserted rows (updated rows are always listed); beyond
@@ -47,6 +47,10 @@ def _insert_value(column: str) -> str:
         return "(SELECT id FROM product WHERE name = ?)"
     if column == "buyer_ref_id":  # no buyer row for a blank contact
         return "(SELECT id FROM buyer WHERE contact = ? AND ? <> '')"
+    if column in CONSTANT_COLUMNS:
+        value = DEFAULTS[column]
+        assert value is None or type(value) is int
+        return "NULL" if value is None else str(value)
     return "?"
 
 
@@ -166,12 +170,12 @@ class ChunkWriter:
         self._add_products(rows)
         self._add_buyers(rows)
         con = self.desk.db.connection()
-        last_id = con.execute("SELECT COALESCE(MAX(id), 0) FROM orders").fetchone()[0]
+        last_id = con.execute(_LAST_ID_SQL).fetchone()[0]
         con.executemany(_INSERT_SQL, rows)  # product and buyer ids looked up by SQLite, row by row
         self.report.inserted += len(rows)
         # Inside this transaction nobody else inserts, so the new orders are exactly those above
         # last_id: each gets its 导入 timeline entry, chained as it is written.
-        inserted = con.execute(_INSERTED_SQL, (last_id,)).fetchall()
+        inserted = _inserted(con, last_id, rows)
         ImportedEntries(to_epoch(self.desk.now()), self.actor, operator_name(self.desk.db)).write(con, inserted)
         self.report.held += len(hold_new_orders(self.desk, last_id, self.actor))  # a blocked buyer's: for review
         changes = self.report.changes
@@ -245,6 +249,20 @@ class ChunkWriter:
         if wanted:
             self.desk.db.connection().executemany(_BUYER_SQL, [(key,) for key in wanted])
             known.update(wanted)
+
+
+_LAST_ID_SQL = "SELECT COALESCE(MAX(id), 0) FROM orders"
+_STATUS, _PAID, _REFUNDED = AT["status"], AT["paid_fen"], AT["refunded_fen"]
+
+
+def _inserted(con: Any, last_id: int, rows: list[tuple[Any, ...]]) -> list[tuple[int, str, int, int]]:
+    """What ``_INSERTED_SQL`` reads for the orders just inserted above ``last_id``, in id order:
+    taken from ``rows`` themselves when the store numbered them last_id + 1, last_id + 2... in
+    their order (SQLite always does; a server's id sequence may have gaps: read back then)."""
+    if con.execute(_LAST_ID_SQL).fetchone()[0] != last_id + len(rows):
+        return [tuple(row) for row in con.execute(_INSERTED_SQL, (last_id,)).fetchall()]
+    return [(last_id + number, row[_STATUS], row[_PAID] or 0, row[_REFUNDED] or 0)
+            for number, row in enumerate(rows, 1)]
 
 
 def _by_row(warnings: list[tuple[int, str, str, str]]) -> dict[int, list[tuple[str, str, str]]]:
