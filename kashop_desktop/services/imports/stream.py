@@ -28,7 +28,6 @@ from .reading import ImportFileError, Row, open_table
 from .report import ImportReport, RowProblem
 from .rows import Header, RowError, RowReader, is_blank, shown_value
 
-
 #: Order columns an imported row never sets (their defaults, ``bulk.DEFAULTS``): the writer's
 #: INSERT writes them as SQL constants (``writing``), so a row neither carries nor binds them.
 CONSTANT_COLUMNS = ("coupon_code", "coupon_returned", "points_refunded", "refund_pending_fen", "card_code",
