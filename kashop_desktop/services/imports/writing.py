@@ -118,14 +118,38 @@ class ChunkWriter:
         """Check each row against the store and write the accepted ones (caller holds the transaction)."""
         rows = chunk.rows
         stored = self._stored([row[_ORDER_NO] for row in rows])
+        trade_nos = TradeNoClaims([(row[_GATEWAY_ID], row[_TRADE_NO]) for row in rows])
+        warnings = _by_row(chunk.warnings)
+        updates: list[tuple[tuple[Any, ...], StoredOrder]] = []
+        if not stored and trade_nos.clear:
+            # Every row is a new order (check_row accepts it) and no trade no of the chunk is held
+            # or given twice: nothing can be refused here, so no row needs looking at one by one.
+            for index, found in warnings.items():
+                for column, zh, en in found:
+                    self.report.warn(RowProblem(chunk.numbers[index], column, zh, en))
+            new_rows = rows
+        else:
+            new_rows, updates = self._sort(chunk, stored, trade_nos, warnings)
+        if self.dry_run:
+            self.report.inserted += len(new_rows)
+            self.report.updated += len(updates)
+            return
+        last_id = self.desk.db.connection().execute("SELECT COALESCE(MAX(id), 0) FROM orders").fetchone()[0]
+        self._insert(new_rows)
+        self._update(updates)
+        self._settle_goods(last_id, [old for _, old in updates])
+
+    def _sort(self, chunk: CheckedChunk, stored: dict[str, StoredOrder], trade_nos: TradeNoClaims,
+              warnings: dict[int, list[tuple[str, str, str]]]) -> tuple[list[tuple[Any, ...]],
+                                                                          list[tuple[tuple[Any, ...], StoredOrder]]]:
+        """Each row checked against the store in turn: refused (reported), new, an update of the
+        stored order it names, or unchanged (counted). Returns (new rows, updates)."""
         accepted: list[tuple[Any, ...]] = []
         new_rows: list[tuple[Any, ...]] = []
         updates: list[tuple[tuple[Any, ...], StoredOrder]] = []
-        trade_nos = TradeNoClaims([(row[_GATEWAY_ID], row[_TRADE_NO]) for row in rows])
         clear = trade_nos.clear
-        warnings = _by_row(chunk.warnings)
         seen = _AcceptedRows(accepted)
-        for index, row in enumerate(rows):
+        for index, row in enumerate(chunk.rows):
             old = stored.get(row[_ORDER_NO]) if stored else None
             try:
                 moves = check_row(RowView(row), old, seen)
@@ -148,14 +172,7 @@ class ChunkWriter:
                 self.report.unchanged += 1
             else:
                 updates.append((row, old))
-        if self.dry_run:
-            self.report.inserted += len(new_rows)
-            self.report.updated += len(updates)
-            return
-        last_id = self.desk.db.connection().execute("SELECT COALESCE(MAX(id), 0) FROM orders").fetchone()[0]
-        self._insert(new_rows)
-        self._update(updates)
-        self._settle_goods(last_id, [old for _, old in updates])
+        return new_rows, updates
 
     def _stored(self, order_nos: list[str]) -> dict[str, StoredOrder]:
         marks = ", ".join("?" * len(order_nos))
