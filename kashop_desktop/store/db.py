@@ -47,6 +47,7 @@ from . import (
     schema3,
     schema9,
     schema14,
+    schema18,
 )
 from .backups import backup_file, is_damage, list_backups, passes_check, stamp
 from .dated import UNDATED_INDEX, UNDATED_INDEX_SQL
@@ -214,6 +215,7 @@ MIGRATIONS: list[tuple[int, Callable[[Any], None]]] = [
     (15, Dialects(report_tables.migrate_15, pg_schema.migration_15)),
     (16, Dialects(anchor.migrate, pg_schema.migration_16)),  # the HMAC anchor of each chain's head
     (17, Dialects(report_tables.migrate_17, pg_schema.migration_17)),  # an expiry counts on the day it expired
+    (18, Dialects(schema18.migrate, pg_schema.migration_18)),  # two indexes that repeated another's front
 ]
 LATEST = MIGRATIONS[-1][0]
 
