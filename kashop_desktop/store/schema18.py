@@ -19,7 +19,9 @@ New stores never make them (the models declare ``index=False``); this migration 
 where they exist, on the file and on a server alike (``DROP INDEX IF EXISTS`` is the same in
 both dialects). A bulk load set aside before this migration recorded the CREATE statement of
 ``orders_product_id``: ``bulkload.put_back`` skips the names in ``RETIRED`` so that finishing
-such a load does not bring it back.
+such a load does not bring it back. A desk of an older version still open on the store while it
+was upgraded knows no better and may build it again as it finishes a load; every open of the
+file drops a retired index it finds (``store.db._retired_indexes``).
 """
 
 from __future__ import annotations

@@ -130,3 +130,19 @@ def test_put_back_skips_a_retired_index_in_any_record(desk: Desk) -> None:
         assert bulkload.put_back(con)
     assert "orders_product_id" not in index_names(desk.db)
     assert "orders_product_id_created_at_id" in index_names(desk.db)
+
+
+@pytest.mark.sqlite_only(reason="an older desk's put_back is SQLite's bulk load")
+def test_an_index_an_older_desk_built_again_is_dropped_at_the_next_open(desk: Desk, data_dir: Path,
+                                                                         clock: FakeClock) -> None:
+    # A desk of schema 17, open while another upgraded the store, finished its bulk load with
+    # the statements it had recorded: the store is at 18 with orders_product_id back.
+    a_shop(desk)
+    desk.db.execute_sql(OLD_INDEXES[1])
+    desk.close()
+    again = Desk.open(data_dir, clock=clock)
+    try:
+        assert "orders_product_id" not in index_names(again.db)
+        assert check(again).ok
+    finally:
+        again.close()
