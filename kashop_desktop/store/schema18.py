@@ -11,9 +11,10 @@
 SQLite's foreign-key checks look the child key up as an ordinary query would (SQLite
 documentation, "SQLite Foreign Key Support", section 3, "Required and Suggested Database
 Indexes"), so any index whose leftmost column is that key serves them; PostgreSQL likewise uses
-a B-tree for a condition on its leading column (PostgreSQL 15 manual, "Multicolumn Indexes"). Each dropped index cost every insert
-of an order or a timeline entry a B-tree write, and a bulk load's rebuild (``store.bulkload``)
-one more sort of the whole table: the figures are in the README (import speed).
+a B-tree for a condition on its leading column (PostgreSQL 15 manual, "Multicolumn Indexes").
+Each dropped index cost every insert of an order or a timeline entry a B-tree write, and a bulk
+load's rebuild (``store.bulkload``) one more sort of the whole table: the figures are in the
+README (import speed).
 
 New stores never make them (the models declare ``index=False``); this migration drops them
 where they exist, on the file and on a server alike (``DROP INDEX IF EXISTS`` is the same in
