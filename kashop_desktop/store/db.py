@@ -47,6 +47,7 @@ from . import (
     schema3,
     schema9,
     schema14,
+    schema18,
 )
 from .backups import backup_file, is_damage, list_backups, passes_check, stamp
 from .dated import UNDATED_INDEX, UNDATED_INDEX_SQL
@@ -214,6 +215,7 @@ MIGRATIONS: list[tuple[int, Callable[[Any], None]]] = [
     (15, Dialects(report_tables.migrate_15, pg_schema.migration_15)),
     (16, Dialects(anchor.migrate, pg_schema.migration_16)),  # the HMAC anchor of each chain's head
     (17, Dialects(report_tables.migrate_17, pg_schema.migration_17)),  # an expiry counts on the day it expired
+    (18, Dialects(schema18.migrate, pg_schema.migration_18)),  # two indexes that repeated another's front
 ]
 LATEST = MIGRATIONS[-1][0]
 
@@ -363,6 +365,7 @@ def _migrate(db: SqliteDatabase) -> None:
         if not schema3.has_trade_no_index(db):  # duplicates kept it out: try again once they are resolved
             schema3.ensure_trade_no_index(db)
         _ensure_indexes(db)
+        schema18.migrate(db)  # whatever brought a retired index back (see _retired_indexes)
         if LATEST >= 11:  # the reports' tables and triggers, whatever a migration rebuilt
             report_tables.ensure(db.connection())
 
@@ -371,7 +374,7 @@ def _up_to_date(db: SqliteDatabase) -> bool:
     """Whether ``_migrate`` has nothing to do, found by reads alone (no transaction)."""
     if int(db.execute_sql("PRAGMA user_version").fetchone()[0]) < LATEST or not schema3.applied(db):
         return False
-    if _missing_indexes(db) or (LATEST >= 11 and report_tables.missing(db.connection())):
+    if _missing_indexes(db) or _retired_indexes(db) or (LATEST >= 11 and report_tables.missing(db.connection())):
         return False
     # Without the trade-no index there is work only once the duplicates that kept it out are gone.
     return schema3.has_trade_no_index(db) or bool(schema3.duplicate_trade_nos(db, 1))
@@ -472,9 +475,19 @@ def open_store(path: Path, *, backups: Path | None = None,
 SEARCH_INDEXES = (("orders_no_tail", TAIL_INDEX_SQL), (UNDATED_INDEX, UNDATED_INDEX_SQL))
 
 
+def _index_names(db: SqliteDatabase) -> set[str]:
+    return {r[0] for r in db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+
 def _missing_indexes(db: SqliteDatabase) -> list[str]:
-    names = {r[0] for r in db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    names = _index_names(db)
     return [sql for name, sql in SEARCH_INDEXES if name not in names]
+
+
+def _retired_indexes(db: SqliteDatabase) -> set[str]:
+    """Indexes schema 18 retired that are there again: a desk of an older version, still open on
+    the store while it was upgraded, rebuilt one as it finished a bulk load (its put_back)."""
+    return _index_names(db) & schema18.RETIRED
 
 
 def _forget_clear_codes(db: SqliteDatabase) -> None:

@@ -171,6 +171,14 @@ def migration_17(db: Any) -> None:
     pg_reports.replace_triggers(db)
 
 
+def migration_18(db: Any) -> None:
+    # Two indexes that repeated the front of another (store.schema18); a server store made by
+    # migration 1 never had them (the models declare index=False), an older one drops them.
+    from . import schema18
+
+    schema18.migrate(db)
+
+
 __all__ = ["BUYER_SEARCH_INDEX", "COUNT_TRIGGERS", "migration_1", "migration_3", "migration_4", "migration_5",
            "migration_6", "migration_7", "migration_8", "migration_9", "migration_11", "migration_14",
-           "migration_15", "migration_16", "migration_17", "nothing"]
+           "migration_15", "migration_16", "migration_17", "migration_18", "nothing"]

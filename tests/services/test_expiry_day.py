@@ -70,7 +70,7 @@ def test_schema_17_counts_the_expiries_again(desk: Desk, clock: FakeClock, tmp_p
     desk.db.execute_sql("PRAGMA user_version = 16")
     db = store_db.open_store(desk.db_path, backups=tmp_path / "backups")
     try:
-        assert db.execute_sql("PRAGMA user_version").fetchone()[0] == 17
+        assert db.execute_sql("PRAGMA user_version").fetchone()[0] == store_db.LATEST
         assert report_tables.differences(db.connection()) == []
         assert db.execute_sql("SELECT day, reason, n FROM report_cancels").fetchall() == [
             (report_tables_day(date(2025, 12, 1)), "expired", 1)]
