@@ -1610,6 +1610,10 @@ Please attach this file when you contact support.</translation>
         <translation>Stopped: the rows up to row {row} of the file are done ({written} rows written); the rows after it were not imported. Import the same file again to finish (rows already in count as unchanged).</translation>
     </message>
     <message>
+        <source>没有导入任何行：文件在第 {row} 行停止，按「全部或全不」一行也没有写入。</source>
+        <translation>Nothing was imported: the file stopped at row {row}, and with all-or-nothing not a row was written.</translation>
+    </message>
+    <message>
         <source>没有导入任何行：有 {n} 行有问题，按「全部或全不」一行也没有写入。</source>
         <translation>Nothing imported: rows with problems: {n}, and all-or-nothing wrote no row.</translation>
     </message>
@@ -1628,6 +1632,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>部分导入：{n} 行有问题被跳过（见下表），其余已导入。</source>
         <translation>Partly imported: rows with problems skipped (see the table): {n}; the rest are imported.</translation>
+    </message>
+    <message>
+        <source>部分导入：只导入了第一个工作表，其他工作表没有导入（见下方）。</source>
+        <translation>Imported in part: only the first worksheet was imported; the other worksheets were not (see below).</translation>
     </message>
     <message>
         <source>导入完成。</source>

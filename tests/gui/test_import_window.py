@@ -256,3 +256,4 @@ def test_a_workbook_with_more_sheets_says_which_are_not_imported(qtbot: Any, ctx
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == SUMMARY, timeout=WAIT_MS)
     assert "新增 4 行" in dialog.summary_counts.text()
     assert "「订单2」（约 7 行）" in dialog.summary_counts.text()
+    assert dialog.summary_title.text().startswith("部分导入：只导入了第一个工作表")  # not "导入完成"

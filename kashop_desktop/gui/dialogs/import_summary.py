@@ -27,6 +27,9 @@ def summary_title(report: ImportReport) -> tuple[str, str]:
         return translate("ImportDialog", "已停止：文件第 {row} 行及之前的行已处理（写入 {written} 行），之后的行没有导入。"
                   "再次导入同一文件即可继续（已导入的行计为未变）。").format(
             row=report.committed_row, written=_n(report.written)), WARN_STYLE
+    if report.rolled_back and not report.refused and report.stopped is not None:
+        return translate("ImportDialog", "没有导入任何行：文件在第 {row} 行停止，按「全部或全不」一行也没有写入。").format(
+            row=report.stopped.row), BAD_STYLE
     if report.rolled_back:
         return translate("ImportDialog", "没有导入任何行：有 {n} 行有问题，按「全部或全不」一行也没有写入。").format(n=_n(report.refused)), BAD_STYLE
     if report.stopped is not None:
@@ -38,6 +41,8 @@ def summary_title(report: ImportReport) -> tuple[str, str]:
         return translate("ImportDialog", "没有导入任何行：每一行都有问题（见下表）。"), BAD_STYLE
     if report.refused:
         return translate("ImportDialog", "部分导入：{n} 行有问题被跳过（见下表），其余已导入。").format(n=_n(report.refused)), WARN_STYLE
+    if report.sheets_left_out:  # the first worksheet is in; the others are named below
+        return translate("ImportDialog", "部分导入：只导入了第一个工作表，其他工作表没有导入（见下方）。"), WARN_STYLE
     return translate("ImportDialog", "导入完成。"), GOOD_STYLE
 
 
