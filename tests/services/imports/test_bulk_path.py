@@ -16,6 +16,7 @@ from kashop_desktop.domain.clock import SHOP_TZ
 from kashop_desktop.services import datagen
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.imports import ImportReport, Outcome, import_file
+from kashop_desktop.services.imports.importer import BULK_CHUNKS_PER_TRANSACTION
 from kashop_desktop.services.maintenance import check
 from kashop_desktop.store import bulkload
 
@@ -127,15 +128,37 @@ def test_a_stop_part_way_puts_the_upkeep_back(tmp_path: Path, export: Path) -> N
         desk.close()
 
 
-def test_a_cancel_between_chunks_keeps_the_chunks_before_it(tmp_path: Path, export: Path) -> None:
+def test_a_cancel_between_transactions_keeps_the_ones_before_it(tmp_path: Path, export: Path) -> None:
+    """A bulk load commits BULK_CHUNKS_PER_TRANSACTION chunks at a time; progress is told after each commit."""
     desk = Desk.open(tmp_path / "cancel", clock=clock)
     seen: list[int] = []
     try:
         report = import_file(desk, export, chunk_rows=500, bulk=True, progress=lambda r: seen.append(r.rows),
-                             cancel=lambda: len(seen) >= 2)
+                             cancel=lambda: len(seen) >= 1)
         assert report.cancelled and report.outcome is Outcome.PARTIAL
-        assert report.inserted == 1000 and desk.db.execute_sql("SELECT COUNT(*) FROM orders").fetchone()[0] == 1000
+        in_one = 500 * BULK_CHUNKS_PER_TRANSACTION
+        assert in_one < 3000 and len(seen) == 1
+        assert report.inserted == in_one and desk.db.execute_sql("SELECT COUNT(*) FROM orders").fetchone()[0] == in_one
         assert 2900 <= report.estimated_rows <= 3100 and check(desk).ok
+    finally:
+        desk.close()
+
+
+def test_a_cancel_inside_a_transaction_commits_the_whole_chunks_taken(tmp_path: Path, export: Path) -> None:
+    """The cancel is asked before each chunk is taken, inside a bulk load's transaction too: the
+    chunks taken before it commit whole, the rest of the file is not read into the store."""
+    desk = Desk.open(tmp_path / "cancel-inside", clock=clock)
+    asked: list[int] = []
+
+    def cancel() -> bool:  # asked before the first chunk (no), the second (no), the third (yes)
+        asked.append(1)
+        return len(asked) >= 3
+
+    try:
+        report = import_file(desk, export, chunk_rows=500, bulk=True, cancel=cancel)
+        assert BULK_CHUNKS_PER_TRANSACTION >= 3
+        assert report.cancelled and report.inserted == 1000 and report.rows == 1000
+        assert desk.db.execute_sql("SELECT COUNT(*) FROM orders").fetchone()[0] == 1000 and check(desk).ok
     finally:
         desk.close()
 
