@@ -64,3 +64,28 @@ def test_an_edited_import_entry_is_named(desk: Desk, tmp_path: Path) -> None:
     con.close()
     breaks = check(desk).log_breaks
     assert [(b.chain, b.kind, b.row_id) for b in breaks] == [("order_event", BreakKind.EDITED, target)]
+
+
+def test_each_entry_names_its_own_order_across_a_gap_in_the_ids(desk: Desk, tmp_path: Path) -> None:
+    """The writer takes the new orders' ids from their count only when the store numbered them
+    one after another; a server's id sequence can skip (a value taken by a rolled-back insert),
+    and then the ids are read back: every entry still names its own order, status and amount."""
+    _import(desk, tmp_path, "a.csv", range(100, 130))
+    con = desk.db.connection()
+    if getattr(con, "dialect", "sqlite") == "postgresql":
+        con.execute("SELECT nextval(pg_get_serial_sequence('orders', 'id'))")  # an id taken and never used
+    lines = [HEADER_ZH]
+    for n in range(200, 260):  # every amount and status different from its neighbours'
+        status, paid_at = ("已支付", "2026-11-18 09:01") if n % 3 else ("待支付", "")
+        lines.append(f"KS{n},2026-11-18 09:00,王者荣耀点券 60点,卡密,{n}.{n % 100:02d},{status},{paid_at},支付宝,"
+                     f"{'2026111822' + str(n) if paid_at else ''},1380013{n}")
+    assert import_file(desk, write_csv(tmp_path / "b.csv", lines), chunk_rows=25).inserted == 60
+    rows = con.execute("SELECT o.order_no, o.status, o.paid_fen, e.after_status, e.data FROM orders o "
+                       "JOIN order_event e ON e.order_id = o.id AND e.action = 'imported' "
+                       "WHERE o.order_no >= 'KS200' ORDER BY o.id").fetchall()
+    assert len(rows) == 60
+    for order_no, status, paid_fen, after_status, data in rows:
+        n = int(order_no[2:])
+        assert paid_fen == n * 100 + n % 100 and after_status == status
+        assert data == amount_data(paid_fen)  # the amount it was imported with, paid or due
+    assert check(desk).ok
