@@ -12,14 +12,11 @@ import time as _time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from ...domain.clock import SHOP_TZ
-from ...domain.errors import DomainError
 from ...domain.money import Fen, format_yuan
-from ...domain.order import Channel, CodeUsed, ProductType
-from ...domain.states import OrderStatus, parse_status
+from ...domain.states import OrderStatus
 from .cells import (
     NO_SAVED_VALUE,
     TRUNCATED_EN,
@@ -36,6 +33,7 @@ from .cells import (
     read_time,
 )
 from .reading import ImportFileError
+from .values import read_channel, read_code_used, read_product_type, read_quantity, read_status
 
 S = OrderStatus
 
@@ -71,15 +69,6 @@ AMOUNT_DUE = ("应付金额", "amount due")
 NOT_IMPORTED = ("退款中", "refund in progress")
 _LOWER_NAMES = {code: frozenset(n.lower() for n in names) for code, names in COLUMNS.items()}
 REQUIRED = ("order_no", "created_at", "product", "product_type", "paid_amount", "status")
-TYPE_ALIASES = {"卡密": "card_code", "直充": "direct_recharge", "实物": "physical",
-                **{t.en.lower(): t.value for t in ProductType}}
-CHANNEL_ALIASES = {"支付宝": "alipay", "微信": "wechat", "微信支付": "wechat", "银行卡": "bank_card", "余额": "wallet",
-                   "钱包": "wallet", "现金": "cash", "银行转账": "bank_transfer", **{c.en.lower(): c.value for c in Channel}}
-USED_ALIASES = {"是": "yes", "否": "no", "未知": "unknown", "": "unknown", "y": "yes", "n": "no", "true": "yes",
-                "false": "no", "1": "yes", "0": "no"}
-_PRODUCT_TYPES = frozenset(t.value for t in ProductType)
-_CHANNELS = frozenset(c.value for c in Channel)
-_USED = frozenset(c.value for c in CodeUsed)
 _UNIT = re.compile(r"\s*[（(](元|yuan|rmb|￥|¥)[)）]$", re.IGNORECASE)
 _PAID_STATES = frozenset({S.PAID, S.DELIVERED, S.COMPLETED, S.REFUNDED, S.PARTIALLY_REFUNDED})
 
@@ -298,7 +287,9 @@ class _Column:
                     value = self.reader(raw)
                 except CellError as exc:
                     error = exc
-                _remember(self.errors if error is not None else self.seen, key, error or value, self.size)
+                    _remember(self.errors, key, exc, self.size)
+                else:
+                    _remember(self.seen, key, value, self.size)
             if error is not None:
                 raise RowError(self.code, error.zh, error.en)
         return value
@@ -341,13 +332,13 @@ class RowReader:
         # Ids are unique down a file: read each cell afresh. Buyers repeat a little.
         self.order_no, self.trade_no = column("order_no", read_id, 0), column("gateway_trade_no", read_id, 0)
         self.buyer = column("buyer", read_contact, 0)
-        self.status, self.paid = column("status", _status), column("paid_amount", read_money)
+        self.status, self.paid = column("status", read_status), column("paid_amount", read_money)
         self.created, self.paid_at = column("created_at", when, 0), column("paid_at", when, 0)
         self.delivered_at = column("delivered_at", when, 0)
-        self.product, self.product_type = column("product", read_name), column("product_type", _product_type)
-        self.quantity, self.list_amount = column("quantity", _quantity), column("list_amount", read_money)
+        self.product, self.product_type = column("product", read_name), column("product_type", read_product_type)
+        self.quantity, self.list_amount = column("quantity", read_quantity), column("list_amount", read_money)
         self.coupon, self.points = column("coupon", read_money), column("points", read_count)
-        self.channel, self.code_used = column("channel", _channel), column("code_used", _code_used)
+        self.channel, self.code_used = column("channel", read_channel), column("code_used", read_code_used)
         self.gateway = column("gateway", read_name)
         self.refunded = column("refunded_amount", read_money)
         #: Whether a row no longer than the header holds nothing outside the header's columns.
@@ -537,62 +528,6 @@ def _check_width(cells: Sequence[Cell], header: Header) -> None:
         if (position >= header.width or position in header.blank) and not is_blank(cells[position:position + 1]):
             raise RowError("", f"第 {position + 1} 列有内容但没有表头（某个值里可能有未加引号的逗号）",
                            f"column {position + 1} has a value but no header (a value may hold an unquoted comma)")
-
-
-def _status(value: Cell) -> OrderStatus | None:
-    text = clean_text(value)
-    return _status_of(text) if text else None
-
-
-#: Not an order status but a refund's state: a file cannot bring a refund still in flight.
-_IN_FLIGHT = frozenset({"退款中", "refunding", "refund_pending", "退款处理中"})
-
-
-@lru_cache(maxsize=256)
-def _status_of(text: str) -> OrderStatus:
-    if text.lower() in _IN_FLIGHT:
-        raise CellError("「退款中」是一笔尚未完成的退款，导入无法接手旧系统里进行中的退款（本店无法得知其结果）；"
-                        "请等它在旧系统里完成，再以「部分退款」或「已退款」并填写「退款金额」列导入（失败则按原状态导入）",
-                        "退款中 (refunding) is a refund still in flight; an import cannot take over a refund running "
-                        "in the old system (the desk cannot learn its outcome). Wait until it finishes there, then "
-                        "import the row as 部分退款 or 已退款 with the refunded_amount (退款金额) column (or with "
-                        "its earlier status if the refund failed)")
-    try:
-        return parse_status(text)
-    except DomainError as exc:
-        raise CellError(exc.zh, exc.en) from None
-
-
-def _product_type(value: Cell) -> str:
-    text = clean_text(value)
-    code = TYPE_ALIASES.get(text) or TYPE_ALIASES.get(text.lower(), text.lower())
-    if text and code not in _PRODUCT_TYPES:
-        raise CellError(f"未知商品类型：{text}", f"unknown product type: {text}")
-    return code
-
-
-def _quantity(value: Cell) -> int | None:
-    return read_count(value, low=1, high=10_000)
-
-
-def _channel(value: Cell) -> str | None:
-    text = clean_text(value)
-    code = CHANNEL_ALIASES.get(text) or CHANNEL_ALIASES.get(text.lower(), text.lower())
-    if code and code not in _CHANNELS:
-        raise CellError(f"未知支付方式：{text}", f"unknown payment channel: {text}")
-    return code or None
-
-
-def _code_used(value: Cell) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        value = str(int(value)) if float(value).is_integer() else str(value)
-    text = clean_text(value).lower()
-    code = USED_ALIASES.get(text, text)
-    if code not in _USED:
-        raise CellError(f"卡密已使用应为 是/否/未知：{text}", f"code_used must be yes/no/unknown: {text}")
-    return code
 
 
 def warnings(data: dict[str, Any], status: OrderStatus, gateway: str,

@@ -15,6 +15,7 @@ import pytest
 from kashop_desktop.services import datagen
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.imports import ImportFileError, ImportReport, Outcome, import_file
+from kashop_desktop.services.imports.importer import BULK_CHUNKS_PER_TRANSACTION
 from kashop_desktop.services.maintenance import check
 
 from .test_bulk_path import NOW, clock, dump, summary
@@ -117,8 +118,9 @@ def test_a_cancel_stops_the_worker_and_keeps_whole_chunks(tmp_path: Path, export
 
 
 def _import_until_killed(data_dir: str, path: str, conn: Any) -> None:
-    """A child process importing ``path`` through the worker that stops inside its third chunk's
-    transaction (orders and their 导入 entries written, not committed) and waits to be killed."""
+    """A child process importing ``path`` through the worker that stops inside its second
+    transaction, in that transaction's second chunk (orders and their 导入 entries written, not
+    committed; a bulk load commits BULK_CHUNKS_PER_TRANSACTION chunks at a time) and waits to be killed."""
     from kashop_desktop.services.imports import writing
 
     chunks: list[int] = []
@@ -126,7 +128,7 @@ def _import_until_killed(data_dir: str, path: str, conn: Any) -> None:
 
     def inside_the_transaction(desk: Desk, after_id: int, actor: str) -> list[int]:
         chunks.append(after_id)
-        if len(chunks) == 3:
+        if len(chunks) == BULK_CHUNKS_PER_TRANSACTION + 2:
             conn.send(os.getpid())
             conn.recv()  # never answered: the test kills this process here
         return hold(desk, after_id, actor)
@@ -141,7 +143,7 @@ def test_a_kill_mid_chunk_leaves_whole_chunks_and_a_rerun_imports_the_rest(tmp_p
     receive, send = context.Pipe()
     child = context.Process(target=_import_until_killed, args=(str(tmp_path / "shop"), str(export), send))
     child.start()
-    assert receive.poll(120), "the import did not reach its third chunk"
+    assert receive.poll(120), "the import did not reach its second transaction"
     os.kill(receive.recv(), signal.SIGKILL)
     child.join(30)
     assert child.exitcode == -signal.SIGKILL
@@ -149,9 +151,10 @@ def test_a_kill_mid_chunk_leaves_whole_chunks_and_a_rerun_imports_the_rest(tmp_p
     try:
         count = desk.db.execute_sql("SELECT COUNT(*) FROM orders").fetchone()[0]
         events = desk.db.execute_sql("SELECT COUNT(*) FROM order_event WHERE action = 'imported'").fetchone()[0]
-        assert count == events == 2 * CHUNK and check(desk).ok
+        committed = BULK_CHUNKS_PER_TRANSACTION * CHUNK  # the first transaction, whole
+        assert committed + 2 * CHUNK <= 3000 and count == events == committed and check(desk).ok
         report = import_file(desk, export, chunk_rows=CHUNK)
-        assert (report.inserted, report.unchanged, report.outcome) == (3000 - 2 * CHUNK, 2 * CHUNK, Outcome.ALL)
+        assert (report.inserted, report.unchanged, report.outcome) == (3000 - committed, committed, Outcome.ALL)
         assert desk.db.execute_sql("SELECT COUNT(DISTINCT order_no), COUNT(*) FROM orders").fetchone() == (3000, 3000)
         assert check(desk).ok
     finally:
@@ -185,7 +188,8 @@ def test_a_big_import_checkpoints_less_often_and_puts_the_setting_back(
         before = setting()
         report = import_file(desk, export, chunk_rows=CHUNK, progress=lambda r: during.append(setting()))
         assert report.inserted == 3000 and check(desk).ok
-        assert len(during) == 6 and set(during) == {importer.BIG_IMPORT_CHECKPOINT_PAGES} != {before}
+        assert len(during) == -(-6 // BULK_CHUNKS_PER_TRANSACTION)  # told after each commit
+        assert set(during) == {importer.BIG_IMPORT_CHECKPOINT_PAGES} != {before}
         assert setting() == before
     finally:
         desk.close()
