@@ -8,7 +8,7 @@ it (UTF-8, UTF-8 or UTF-16 with BOM, GBK/GB18030) and XLSX.
 - ``stream``: the rows checked on their own, packed chunk by chunk for writing.
 - ``pipeline``: the same, for a big file, in a worker process while this one writes.
 - ``checks``: the per-row rules that need the store (the hook for new ones).
-- ``writing``: one chunk written set-based in its own transaction.
+- ``writing``: one chunk written set-based, in the caller's transaction.
 - ``importer``: ``import_file`` tying them together; its docstring says what a crash leaves.
 """
 

@@ -2,12 +2,14 @@
 
 Rows are read one at a time (never the whole file), checked on their own (``stream``; for a big
 file in a worker process beside this one, ``pipeline``), and written in chunks of
-``CHUNK_ROWS``, each chunk in its own short transaction, so another process (the window, a
-scheduled ``refunds send``) can write between two chunks.
+``CHUNK_ROWS``, each chunk in its own short transaction (a bulk load, ``_BulkLoad``:
+``BULK_CHUNKS_PER_TRANSACTION`` chunks to a transaction), so another process (the window, a
+scheduled ``refunds send``) can write between two transactions. ``progress`` is called after
+each commit.
 
-What a crash, a Ctrl+C or a busy store leaves: every chunk committed before it is in the
-store, whole; the chunk being written is not, nor anything after it (``report.committed_row``
-tells how far it got while running). Importing the same file again is safe and finishes the
+What a crash, a Ctrl+C or a busy store leaves: every transaction committed before it is in the
+store, whole; the chunks of the one being written are not, nor anything after them
+(``report.committed_row`` tells how far it got while running). Importing the same file again is safe and finishes the
 job: rows already in the store are counted unchanged, the rest are inserted.
 
 ``all_or_nothing=True`` writes the whole file in one transaction instead: at the first refused
@@ -16,8 +18,8 @@ to report every refused row. A crash rolls back too (SQLite's journal), so eithe
 in or none is. Other processes wait for that one transaction (it holds the write lock for the
 length of the import).
 
-``cancel`` (asked before each chunk is written) stops an import between two chunks: the chunks
-committed before it stay, whole; the chunk read but not yet written is not written, nor
+``cancel`` (asked before each chunk is taken) stops an import between two chunks: the chunks
+taken before it are committed, whole; the chunk read but not yet written is not written, nor
 anything after it (``report.cancelled``, ``report.committed_row``). With ``all_or_nothing`` a
 cancel rolls the one transaction back: nothing is written. ``dry_run`` checks every row as the
 import would (the file's rules and the store's) and writes nothing: the counts say what an
