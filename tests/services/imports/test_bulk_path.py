@@ -226,7 +226,15 @@ def test_the_rebuild_sorts_through_temporary_files_and_puts_the_setting_back(tmp
         con = desk.db.connection()
         assert con.execute("PRAGMA temp_store").fetchone()[0] == 2  # the store's setting: memory
         seen: list[int] = []
-        con.set_trace_callback(lambda sql: seen.append(1) if sql.startswith("CREATE INDEX") else None)
+        fill_settings: list[str] = []
+
+        def traced(sql: str) -> None:
+            if sql.startswith("CREATE INDEX"):
+                seen.append(1)
+            elif "orders_fts(orders_fts, rank)" in sql:
+                fill_settings.append(sql[sql.index("VALUES"):])
+
+        con.set_trace_callback(traced)
         for staged in (False, True):
             with desk.atomic():
                 bulkload.set_aside(con)
@@ -237,8 +245,10 @@ def test_the_rebuild_sorts_through_temporary_files_and_puts_the_setting_back(tmp
             assert con.execute("PRAGMA temp_store").fetchone()[0] == 2
         con.set_trace_callback(None)
         assert seen  # the indexes were built again both times
-        # The search index's fill used a larger term table; the store keeps FTS5's default.
-        assert con.execute("SELECT v FROM orders_fts_config WHERE k = 'hashsize'").fetchone() == (1 << 20,)
+        # The search index's fill used a larger term table and merged less; the store keeps FTS5's defaults.
+        assert dict(con.execute("SELECT k, v FROM orders_fts_config WHERE k IN ('hashsize', 'automerge')")) == {
+            "hashsize": 1 << 20, "automerge": 4}
+        assert {f"VALUES ('{k}', {v})" for k, v in bulkload.FTS_FILL_SETTINGS.items()} <= set(fill_settings)
         with bulkload.temp_files(con):
             assert con.execute("PRAGMA temp_store").fetchone()[0] == 1
             with desk.atomic():
