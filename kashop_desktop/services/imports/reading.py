@@ -296,7 +296,7 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[Row]:
         delimiter = "\t" if first.count("\t") > first.count(",") else ","
         text.seek(0)
         reader = csv.reader(text, delimiter=delimiter)
-        number = 0
+        number = line = 0
         while True:
             number += 1
             try:
@@ -307,7 +307,29 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[Row]:
                 # With newline="" the only error the csv module raises is a cell over its limit
                 # (MAX_CELL); the reader goes on with the next line.
                 cells = None
+            if cells is not None and reader.line_num - line > 1:
+                _not_swallowed(cells, delimiter, number, reader.line_num - line - 1)
+            line = reader.line_num
             yield number, cells
+
+
+def _not_swallowed(cells: list[Cell], delimiter: str, number: int, more_lines: int) -> None:
+    """Raise ImportFileError (with the row) when a record that ran over several lines holds
+    whole records in one cell: a cell opened with a quote that is never closed takes in every
+    line after it (up to the next stray quote or the end of the file), and those rows would
+    otherwise vanish without a word. A cell with line breaks of its own (Alt+Enter in Excel)
+    rarely has half a record's delimiters on one of its lines."""
+    enough = max(3, len(cells) // 2)
+    for cell in cells:
+        if isinstance(cell, str) and "\n" in cell and any(
+                part.count(delimiter) >= enough for part in cell.splitlines()[1:]):
+            raise ImportFileError(
+                "unclosed_quote",
+                f"第 {number} 行有个单元格以引号 \" 开头却没有闭合，把它后面的 {more_lines} 行都并进了这一个单元格；"
+                "这些行没有导入：请在 Excel/WPS 或文本编辑器中去掉或补上那个引号，再导入",
+                f"a cell of row {number} opens a quote (\") that is never closed, and it took in the {more_lines} "
+                "lines after it as part of that one cell; those rows were not imported: remove the quote, or close "
+                "it, in Excel, WPS or a text editor, and import again", row=number)
 
 
 # ---- XLSX ---------------------------------------------------------------------------------------

@@ -431,6 +431,14 @@ class RowReader:
             raise RowError("paid_at", "已支付的订单需要支付时间", "a paid order needs its payment time")
         if status in _DELIVERED_STATES and delivered_at is None:
             raise RowError("delivered_at", "已发货的订单需要发货时间", "a delivered order needs its delivery time")
+        if status is S.PENDING_PAYMENT and paid_at is not None:
+            raise RowError("paid_at", "状态为「待支付」，却有支付时间：请核对状态（已支付的订单写「待发货」「已完成」等）或删去支付时间",
+                           "the status is 待支付 (awaiting payment) but a payment time is given: check the status (a paid "
+                           "order is 待发货, 已完成…) or remove the payment time")
+        if delivered_at is not None and (status in _UNDELIVERED_STATES or (status is S.CANCELLED and paid_at is None)):
+            raise RowError("delivered_at", f"状态为「{status.zh}」，却有发货时间：请核对状态（已发货的订单写「已发货」或「已完成」）或删去发货时间",
+                           f"the status is '{status.en}' but a delivery time is given: check the status (a delivered "
+                           "order is 已发货 or 已完成) or remove the delivery time")
         for column, at in (("created_at", created), ("paid_at", paid_at), ("delivered_at", delivered_at)):
             if at is not None and at > self.latest:
                 shown = datetime.fromtimestamp(at, SHOP_TZ).strftime("%Y-%m-%d %H:%M")
@@ -445,6 +453,8 @@ class RowReader:
 
 
 _DELIVERED_STATES = frozenset({S.DELIVERED, S.COMPLETED})
+#: Statuses that say the goods have not gone out (an unpaid 已取消 is checked apart).
+_UNDELIVERED_STATES = frozenset({S.PENDING_PAYMENT, S.PAID})
 #: How far after now (seconds) a time may be before it is refused as in the future (clocks drift).
 FUTURE_SLACK_S = 600
 
@@ -469,12 +479,28 @@ def order_dict(data: dict[str, Any]) -> None:
         data["list_fen"] = paid
     if data["coupon_fen"] > data["list_fen"]:
         raise RowError("coupon", "优惠券金额大于原价", "coupon larger than the list amount")
+    if data["paid_at"] is None and paid == 0 and status in (S.PENDING_PAYMENT, S.CANCELLED):
+        _amount_due(data, status)
     if status in _PAID_STATES and paid == 0 and not 0 < data["list_fen"] <= data["coupon_fen"]:
         # No gateway takes a payment of 0: a paid ¥0.00 (or -0.00) row is a wrong amount, not an
         # order, unless a coupon paid the whole list amount (both columns given).
         raise RowError("paid_amount", "已支付的订单实付金额为 0.00：支付网关不收 0 元，请核对金额（优惠券全额抵扣的订单请填原价和优惠券）",
                        "a paid order with a paid amount of 0.00: no gateway takes a payment of 0; check the amount "
                        "(for an order the coupon paid in full, give the list amount and the coupon)")
+
+
+def _amount_due(data: dict[str, Any], status: OrderStatus) -> None:
+    """An unpaid row whose 实付金额 is 0: many exports write 0 there until the order is paid.
+    Its amount due is then the list amount less the coupon (fen); a 待支付 row that gives no
+    list amount either is refused: an order of ¥0.00 due could never be paid (a coupon that
+    covers the whole list amount is a ¥0.00 order, as for a paid one)."""
+    due = data["list_fen"] - data["coupon_fen"]
+    if due > 0:
+        data["paid_fen"] = due
+    elif status is S.PENDING_PAYMENT and not 0 < data["list_fen"] <= data["coupon_fen"]:
+        raise RowError("paid_amount", "待支付的订单应付金额为 0.00：请在「原价」列写明订单金额（或核对「实付金额」）",
+                       "an order awaiting payment with 0.00 due could never be paid: give its amount in the list "
+                       "amount (原价) column, or check the paid amount")
 
 
 _REFUND_COLUMN_ZH, _REFUND_COLUMN_EN = "「退款金额」列", "a refunded_amount (退款金额 / refund) column"
