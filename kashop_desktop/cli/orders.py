@@ -453,6 +453,9 @@ def _print_import(args: argparse.Namespace, report: Any) -> None:
                     "blank_rows": report.blank, "rolled_back": report.rolled_back,
                     "stopped": rows([report.stopped])[0] if report.stopped else None,
                     "problems": rows(report.problems), "warnings": rows(report.warnings),
+                    # only the first refused rows and warnings are listed (KEEP_MESSAGES each)
+                    "problems_truncated": report.refused > len(report.problems),
+                    "warnings_truncated": report.warning_count > len(report.warnings),
                     "warning_count": report.warning_count, "held": report.held,
                     "delivered": report.delivered, "backordered": report.backordered,
                     "notes": [{"zh": zh, "en": en} for zh, en in report.notes]})

@@ -1525,6 +1525,10 @@ Please attach this file when you contact support.</translation>
         </translation>
     </message>
     <message>
+        <source>（共 {total} 行被拒绝，这里是前 {n} 行：改好后再导入同一文件，即可看到其余的）</source>
+        <translation> ({total} rows were refused in all; these are the first {n}: fix them and import the same file again to see the rest)</translation>
+    </message>
+    <message>
         <source>不认识</source>
         <extracomment>What the file dialogs offer: the formats ``orders import`` reads (by content, not by name).</extracomment>
         <translation>not known</translation>

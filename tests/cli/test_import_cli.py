@@ -134,3 +134,15 @@ def test_all_or_nothing_says_the_good_rows_were_not_written_and_lists_problems_i
     assert done.returncode == 1
     assert "other 1 good rows were not written" in done.stderr and "正确的行也没有写入" in done.stderr
     assert 0 <= done.stderr.index("row 2") < done.stderr.index("row 3")
+
+
+def test_json_says_when_the_refused_rows_listed_are_only_the_first(data_dir: Path, tmp_path: Path) -> None:
+    bad = [paid_row(n).replace(",6.00,", ',"12,34",') for n in range(2000, 3005)]  # 1,005 ambiguous amounts
+    path = write_csv(tmp_path / "many.csv", [HEADER_ZH, paid_row(1), *bad])
+    result = run(data_dir, str(path), "--json")
+    assert result.returncode == 3
+    report = json.loads(result.stdout)
+    assert report["refused"] == 1005 and len(report["problems"]) == 1000 and report["problems_truncated"] is True
+    assert report["warnings_truncated"] is False
+    small = json.loads(run(data_dir, str(write_csv(tmp_path / "few.csv", [HEADER_ZH, bad[0]])), "--json").stdout)
+    assert small["refused"] == 1 and small["problems_truncated"] is False

@@ -257,3 +257,13 @@ def test_a_workbook_with_more_sheets_says_which_are_not_imported(qtbot: Any, ctx
     assert "新增 4 行" in dialog.summary_counts.text()
     assert "「订单2」（约 7 行）" in dialog.summary_counts.text()
     assert dialog.summary_title.text().startswith("部分导入：只导入了第一个工作表")  # not "导入完成"
+
+
+def test_the_saved_refused_rows_say_when_they_are_only_the_first(qtbot: Any, ctx: Any, tmp_path: Path) -> None:
+    bad = {n: paid_row(n).replace(",6.00,", ",abc,") for n in range(2, 1007)}  # 1,005 refused rows
+    dialog = open_dialog(qtbot, ctx, orders_file(tmp_path, 1010, bad))
+    dialog.start_import()
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == SUMMARY, timeout=WAIT_MS)
+    saved = run(qtbot, dialog.export_refused(tmp_path / "refused.csv"))
+    assert saved is not None and len(saved.read_text(encoding="utf-8-sig").splitlines()) == 1 + 1000
+    assert "已保存 1,000 行" in dialog.export_label.text() and "共 1,005 行被拒绝" in dialog.export_label.text()

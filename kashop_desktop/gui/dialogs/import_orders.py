@@ -513,7 +513,11 @@ class ImportDialog(QDialog):
         except DomainError as exc:
             self.export_label.setText(self.tr("没有保存：{error}").format(error=error_text(exc)))
             return None
-        self.export_label.setText(self.tr("已保存 {n} 行到 {path}", "", count).format(n=number(count), path=target))
+        saved = self.tr("已保存 {n} 行到 {path}", "", count).format(n=number(count), path=target)
+        if self.report.refused > count:  # only the first refused rows are kept with the report
+            saved += self.tr("（共 {total} 行被拒绝，这里是前 {n} 行：改好后再导入同一文件，即可看到其余的）").format(
+                total=number(self.report.refused), n=number(count))
+        self.export_label.setText(saved)
         return target
 
     # ---- closing --------------------------------------------------------------------------------
