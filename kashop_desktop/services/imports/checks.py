@@ -28,9 +28,10 @@ RANK = {S.PENDING_PAYMENT: 0, S.PAID: 1, S.DELIVERED: 2, S.COMPLETED: 3}
 @dataclass(frozen=True)
 class StoredOrder:
     """The stored facts of an order that a re-import compares or may touch: what the order IS
-    (``created_at`` epoch seconds, ``product_name``, ``quantity``, ``buyer_key`` the buyer's
-    canonical key, ``list_fen`` and ``paid_fen`` in fen: for an unpaid order the amount due)
-    and how far it has gone (``status``, ``paid_at``, ``gateway_trade_no``)."""
+    (``created_at`` epoch seconds, ``product_name``, ``product_type``, ``quantity``,
+    ``buyer_key`` the buyer's canonical key, ``list_fen`` and ``paid_fen`` in fen: for an unpaid
+    order the amount due) and how far it has gone (``status``, ``paid_at``, ``gateway_trade_no``,
+    ``channel``)."""
 
     id: int
     order_no: str
@@ -43,6 +44,8 @@ class StoredOrder:
     quantity: int = 1
     buyer_key: str = ""
     list_fen: int = 0
+    product_type: str = ""
+    channel: str | None = None
 
 
 def check_row(data: Mapping[str, Any], stored: StoredOrder | None, accepted: Sequence[Mapping[str, Any]]) -> bool:
@@ -118,6 +121,15 @@ def _check_paid_facts(data: Mapping[str, Any], stored: StoredOrder) -> None:
     if data["paid_fen"] != stored.paid_fen:
         raise _differs("paid_amount", "实付金额", "paid amount", format_yuan(stored.paid_fen, symbol=True),
                        format_yuan(data["paid_fen"], symbol=True), "; the amount of a paid order never changes by an import")
+    paid_at, was = data["paid_at"], stored.paid_at
+    if paid_at is not None and was is not None and not _same_time(paid_at, was):
+        raise _differs("paid_at", "支付时间", "payment time", _shown_time(was), _shown_time(paid_at),
+                       "; the payment of a paid order never changes by an import")
+    channel = data.get("channel")
+    if channel and stored.channel and channel != stored.channel:
+        # Refunds go back by the payment's route: a file that names another one is not the same payment.
+        raise _differs("channel", "支付方式", "payment channel", stored.channel, channel,
+                       "; refunds go back the way the payment came, so an import never changes it")
     trade_no = data.get("gateway_trade_no")
     if stored.gateway_trade_no and trade_no and trade_no != stored.gateway_trade_no:
         raise RowError("gateway_trade_no", f"已支付订单的交易号不能通过导入修改（已记录 {stored.gateway_trade_no}，"
@@ -140,10 +152,12 @@ def check_identity(data: Mapping[str, Any], stored: StoredOrder) -> None:
 
     Raises RowError "订单号已存在，但…不同" naming the column and both values."""
     created, was = data["created_at"], stored.created_at
-    if created != was and not (created % _MINUTE == 0 and created // _MINUTE == was // _MINUTE):
+    if not _same_time(created, was):
         raise _differs("created_at", "下单时间", "creation time", _shown_time(was), _shown_time(created))
     if data["product_name"] != stored.product_name:
         raise _differs("product", "商品", "product", stored.product_name, data["product_name"])
+    if stored.product_type and data["product_type"] != stored.product_type:
+        raise _differs("product_type", "商品类型", "product type", stored.product_type, data["product_type"])
     if data["quantity"] != stored.quantity:
         raise _differs("quantity", "数量", "quantity", str(stored.quantity), str(data["quantity"]))
     key = data["buyer_key"]
@@ -159,6 +173,12 @@ def check_identity(data: Mapping[str, Any], stored: StoredOrder) -> None:
         if paid > stored.list_fen:
             raise _differs("paid_amount", "实付金额（高于原价）", "paid amount (above the list amount)",
                            format_yuan(stored.list_fen, symbol=True), format_yuan(paid, symbol=True))
+
+
+def _same_time(given: int, stored: int) -> bool:
+    """Whether a file's time (epoch seconds) is the stored one: the same second, or the same
+    minute when the file gives no seconds."""
+    return given == stored or (given % _MINUTE == 0 and given // _MINUTE == stored // _MINUTE)
 
 
 def _shown_time(epoch: int) -> str:

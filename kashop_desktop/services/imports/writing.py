@@ -38,7 +38,7 @@ _BUYER_CACHE = 100_000
 _ORDER_NO, _GATEWAY_ID, _TRADE_NO = AT["order_no"], AT["gateway_id"], AT["gateway_trade_no"]
 #: The columns of ``checks.StoredOrder``, in its field order.
 _STORED_COLUMNS = ("id, order_no, status, paid_at, paid_fen, gateway_trade_no, created_at, product_name, quantity, "
-                   "COALESCE(buyer_key, ''), list_fen")
+                   "COALESCE(buyer_key, ''), list_fen, product_type, channel")
 
 
 def _insert_value(column: str) -> str:

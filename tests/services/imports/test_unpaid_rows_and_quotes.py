@@ -88,3 +88,22 @@ def test_a_cell_with_line_breaks_of_its_own_is_read_as_one_cell(desk: Desk, tmp_
             "L2,2026-11-18 09:51,京东E卡50,卡密,50,待支付,13800138000,x"]
     report = import_file(desk, write_csv(tmp_path / "notes.csv", [header, *rows]))
     assert report.stopped is None and report.inserted == 2
+
+
+def test_a_reimport_that_disagrees_on_the_payment_or_the_product_type_is_refused(desk: Desk, tmp_path: Path) -> None:
+    """Counted unchanged before: a paid order's payment time and route (refunds go back that way)
+    and an order's product type are what the order is; a file that says otherwise is not it."""
+    header = "订单号,下单时间,商品,商品类型,实付金额,状态,支付时间,支付方式,交易号,买家"
+    rows = {n: f"P{n},2026-11-18 09:00,京东E卡50,卡密,50,已支付,2026-11-18 09:06:10,支付宝,T{n},13800138000"
+            for n in range(1, 7)}
+    assert import_file(desk, write_csv(tmp_path / "first.csv", [header, *rows.values()])).inserted == 6
+    again = dict(rows)
+    again[2] = again[2].replace(",卡密,", ",直充,")
+    again[4] = again[4].replace(",支付宝,", ",微信,")
+    again[5] = again[5].replace("09:06:10", "09:20:00")
+    again[6] = again[6].replace("09:06:10", "09:06")  # the same minute, written without seconds
+    report = import_file(desk, write_csv(tmp_path / "again.csv", [header, *again.values()]))
+    assert {p.row: p.column for p in report.problems} == {3: "product_type", 5: "channel", 6: "paid_at"}
+    assert all("已记录" in p.zh and "stored" in p.en for p in report.problems)
+    assert (report.unchanged, report.updated, report.inserted) == (3, 0, 0)
+    assert check(desk).ok
