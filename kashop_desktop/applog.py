@@ -14,6 +14,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from . import paths, version
 
@@ -68,13 +69,12 @@ def setup_logging(data_dir: str | os.PathLike[str] | None = None, *, level: int 
     adding another, so lines are never written twice. ``announce``: write the start line
     (version, Python, platform) now; the window writes it once it is on screen (``announce``).
     """
-    path = log_file(data_dir)
+    path = paths.log_dir(data_dir, create=False) / LOG_FILENAME
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
         root.removeHandler(old)
         old.close()
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
-                                                   encoding="utf-8", delay=True)
+    handler = _LogFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True)
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(RedactingFilter())
@@ -84,6 +84,16 @@ def setup_logging(data_dir: str | os.PathLike[str] | None = None, *, level: int 
     if announce:
         announce_start(path)
     return path
+
+
+class _LogFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file, with its folder (and the data folder holding it) made at the first line
+    written: a command that logs nothing, such as one refused for a mistyped file name, leaves
+    no folder behind (a later command would take it for a shop's folder)."""
+
+    def _open(self) -> Any:
+        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        return super()._open()
 
 
 def announce_start(path: Path) -> None:

@@ -32,11 +32,13 @@ def backups_dir(override: str | os.PathLike[str] | None = None) -> Path:
     return path
 
 
-def log_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """Logs live beside the data when a data dir is given, else in the platform log dir."""
+def log_dir(override: str | os.PathLike[str] | None = None, *, create: bool = True) -> Path:
+    """Logs live beside the data when a data dir is given, else in the platform log dir (made
+    when missing, with the data dir, unless ``create`` is False)."""
     if override or os.environ.get(ENV_DATA_DIR):
-        path = data_dir(override) / "logs"
+        path = data_dir(override, create=create) / "logs"
     else:
         path = Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path

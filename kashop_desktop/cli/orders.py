@@ -315,8 +315,9 @@ _FILE_USAGE = frozenset({"import_missing_columns", "import_duplicate_columns", "
 
 def _header_refused_before_a_new_shop(args: argparse.Namespace) -> DomainError | None:
     """Where the import would make a new shop (no shop file here, none chosen elsewhere), the
-    file's header is read first: a file missing a required column (or naming one twice) is a
-    usage error with no shop made for it, as the README says."""
+    file's header is read first: a file the import would refuse whole (missing a required
+    column, naming one twice: a usage error; empty, not a table, not valid text) gets its
+    message with no shop made for it, as the README says."""
     from .. import paths
     from ..services.imports import ImportFileError
     from ..services.imports.preview import preview_file
@@ -328,11 +329,10 @@ def _header_refused_before_a_new_shop(args: argparse.Namespace) -> DomainError |
             return None
         preview = preview_file(args.file, rows=0, columns=_columns(args.column))
     except ImportFileError as exc:
-        return exc if exc.code in _FILE_USAGE else None
+        return exc
     except DomainError:
         return None  # the import says what is wrong (a choice file it cannot read...)
-    problem = preview.header_problem
-    return problem if problem is not None and problem.code in _FILE_USAGE else None
+    return preview.header_problem
 
 
 def cmd_orders_import(args: argparse.Namespace) -> int:
@@ -348,7 +348,7 @@ def cmd_orders_import(args: argparse.Namespace) -> int:
     refused = _header_refused_before_a_new_shop(args)
     if refused is not None:
         print_error(refused.zh, refused.en)
-        return EXIT_USAGE
+        return EXIT_USAGE if refused.code in _FILE_USAGE else EXIT_REFUSED
 
     def body(desk: Any) -> int:
         columns = _columns(args.column)

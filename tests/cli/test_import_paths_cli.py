@@ -28,7 +28,7 @@ def test_a_missing_file_or_a_folder_is_a_usage_error_in_both_languages(tmp_path:
     assert done.returncode == 2
     assert zh in done.stderr and en in done.stderr and str(path) in done.stderr
     assert "Traceback" not in done.stderr and "Is a directory" not in done.stderr
-    assert not list(data_dir.glob("*.sqlite*")) and not list(data_dir.glob("*.db"))  # no shop made for it
+    assert not data_dir.exists()  # no shop, nor a folder a later command would take for one
 
 
 def test_all_or_nothing_stopped_by_another_header_says_why_nothing_was_written(tmp_path: Path) -> None:
@@ -51,4 +51,20 @@ def test_a_file_missing_a_required_column_makes_no_new_shop(tmp_path: Path) -> N
     done = run(data_dir, str(path))
     assert done.returncode == 2, done.stderr
     assert "缺少" in done.stderr and "missing" in done.stderr and "Traceback" not in done.stderr
-    assert not list(data_dir.glob("*.sqlite*"))  # no shop made for it
+    assert not data_dir.exists()  # no shop made for it, nor its folder
+
+
+@pytest.mark.parametrize(("content", "zh", "en"), [(b"", "文件是空的", "the file is empty"),
+                                                   (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40, "不是文本表格文件",
+                                                    "not a text table")])
+def test_a_file_refused_whole_makes_no_new_shop(tmp_path: Path, content: bytes, zh: str, en: str) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_bytes(content)
+    data_dir = tmp_path / "shop"
+    done = run(data_dir, str(path))
+    assert done.returncode == 1, done.stderr  # nothing imported: the file was refused whole
+    assert zh in done.stderr and en in done.stderr and "Traceback" not in done.stderr
+    assert not data_dir.exists()
+    listed = subprocess.run([sys.executable, "-m", "kashop_desktop", "orders", "list", "--data-dir", str(data_dir)],
+                            capture_output=True, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=120)
+    assert listed.returncode == 5 and "不存在" in listed.stderr  # still no shop there: the typo is caught
