@@ -102,4 +102,7 @@ def parse_status(text: str) -> OrderStatus:
     aliases = {"待发货": S.PAID, "已支付": S.PAID, "已发货": S.DELIVERED, "已激活": S.DELIVERED}
     if value in aliases:
         return aliases[value]
-    raise TransitionError("unknown_status", f"未知的订单状态：{text}", f"unknown order status: {text}")
+    names = "、".join(s.zh.split("(")[0] for s in OrderStatus)
+    raise TransitionError("unknown_status", f"未知的订单状态：{text}（可用：{names}、待发货，或状态代码）",
+                          f"unknown order status: {text} (use one of {', '.join(s.value for s in OrderStatus)}, "
+                          f"or its Chinese name: {names})")
