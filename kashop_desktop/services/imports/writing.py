@@ -134,8 +134,8 @@ class ChunkWriter:
             self.report.inserted += len(new_rows)
             self.report.updated += len(updates)
             return
-        last_id = self.desk.db.connection().execute("SELECT COALESCE(MAX(id), 0) FROM orders").fetchone()[0]
-        self._insert(new_rows)
+        last_id = self.desk.db.connection().execute(_LAST_ID_SQL).fetchone()[0]
+        self._insert(new_rows, last_id)
         self._update(updates)
         self._settle_goods(last_id, [old for _, old in updates])
 
@@ -181,13 +181,14 @@ class ChunkWriter:
             order_nos)
         return {row[1]: StoredOrder(*row) for row in cursor}
 
-    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+    def _insert(self, rows: list[tuple[Any, ...]], last_id: int) -> None:
+        """Insert the chunk's new orders (ids above ``last_id``, the largest before them), with
+        their products, buyers and 导入 entries."""
         if not rows:
             return
         self._add_products(rows)
         self._add_buyers(rows)
         con = self.desk.db.connection()
-        last_id = con.execute(_LAST_ID_SQL).fetchone()[0]
         con.executemany(_INSERT_SQL, rows)  # product and buyer ids looked up by SQLite, row by row
         self.report.inserted += len(rows)
         # Inside this transaction nobody else inserts, so the new orders are exactly those above
