@@ -244,12 +244,13 @@ def read_time(value: Cell, epoch: datetime | None) -> int | None:
     if type(value) is str:
         if not value:
             return None
-        if len(value) == 19 and value[10] == " " and value[13] == ":" and value[16] == ":" and value.isascii():
+        if len(value) == 19 and value[10] == " ":
             midnight = _MIDNIGHTS.get(value[:10])  # only days the general parser has read
-            hours, minutes, seconds = value[11:13], value[14:16], value[17:19]
-            if midnight is not None and hours.isdigit() and minutes.isdigit() and seconds.isdigit() \
-                    and hours < "24" and minutes < "60" and seconds < "60":
-                return midnight + int(hours) * 3600 + int(minutes) * 60 + int(seconds)
+            if midnight is not None:
+                clock = _CLOCK.get(value[11:16])  # ASCII "HH:MM" of a real time of day only
+                second = _SECONDS.get(value[16:])
+                if clock is not None and second is not None:
+                    return midnight + clock + second
         fast = _FAST_TIME.match(value)
         if fast is not None:
             at = _fast_time(fast)
@@ -274,6 +275,10 @@ def read_time(value: Cell, epoch: datetime | None) -> int | None:
 #: no daylight saving). Anything else, or any doubt, goes the general way.
 _FAST_TIME = re.compile(r"([0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2})[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?\Z")
 _MIDNIGHTS: dict[str, int | None] = {}
+#: Seconds since midnight of each ``HH:MM`` (00:00 to 23:59) and of each ``:SS`` (:00 to :59): the
+#: 19-character form's time of day read by two look-ups.
+_CLOCK = {f"{h:02d}:{m:02d}": h * 3600 + m * 60 for h in range(24) for m in range(60)}
+_SECONDS = {f":{s:02d}": s for s in range(60)}
 
 
 def _fast_time(match: re.Match[str]) -> int | None:

@@ -166,6 +166,10 @@ def test_the_time_shortcut_reads_exactly_what_the_general_parser_reads() -> None
     rng = random.Random(5)
     texts = ["".join(rng.choice(choices) for choices in TIME_PARTS) for _ in range(6000)]
     texts += ["2024-02-29 23:59:59", "2023-02-29 10:00", "2099-12-31 23:59:59", "2000-01-01 00:00:00"]
+    # The 19-character form with a day already read, and digits or separators that only look right.
+    texts += ["2026-11-18 09:05:00", "2026-11-18 ０9:05:00", "2026-11-18 09:05:0٥", "2026-11-18 09：05:00",
+              "2026-11-18 09:05：00", "2026-11-18 09.05:00", "2026-11-18 9:05:000", "2026-11-18 -9:05:00",
+              "2026-11-18 09:-5:00", "2026-11-18 09:05:-0", "2026-11-18 ²9:05:00", "2026-11-18 23:59:60"]
     for text in texts:
         assert outcome(lambda v: read_time(v, None), text) == outcome(lambda v: read_time(v, None), Written(text)), text
 
