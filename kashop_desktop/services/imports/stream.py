@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ...domain.contacts import contact_key
-from ..bulk import DEFAULTS, ORDER_COLUMNS
+from ..bulk import ORDER_COLUMNS
 from .cells import TRUNCATED_EN, TRUNCATED_ZH, looks_truncated
 from .reading import ImportFileError, Row, open_table
 from .report import ImportReport, RowProblem
@@ -34,24 +34,15 @@ CONSTANT_COLUMNS = ("coupon_code", "coupon_returned", "points_refunded", "refund
                     "stock_reserved")
 
 
-def _parameter(column: str) -> tuple[str, ...]:
-    """What the writer's INSERT binds for ``column``: the product's name for its id, the buyer's
-    key twice for theirs (looked up by SQLite), nothing for a constant, the value itself for any
-    other column."""
-    if column in CONSTANT_COLUMNS:
-        return ()
-    return {"product_id": ("product_name",), "buyer_ref_id": ("buyer_key", "buyer_key")}.get(column, (column,))
-
-
-#: The values of a checked row, in this order: the parameters of the writer's INSERT, one per
-#: order column (``_parameter``), so a row is bound as it is, with plain ``?`` placeholders.
-PARAMETERS: tuple[str, ...] = tuple(name for column in ORDER_COLUMNS for name in _parameter(column))
-#: The columns a checked row holds, each once.
-ROW_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys(PARAMETERS))
+#: Order columns whose ids the writer finds for each row (``writing``): the product's from its
+#: name, the buyer's from their canonical key. A checked row carries the name and the key.
+LOOKED_UP_COLUMNS = ("product_id", "buyer_ref_id")
+#: The columns a checked row holds, each once, in this order: the order columns an import sets,
+#: but the looked-up ones. The writer's INSERT binds a row as it is, then the looked-up ids.
+ROW_COLUMNS: tuple[str, ...] = tuple(c for c in ORDER_COLUMNS if c not in CONSTANT_COLUMNS + LOOKED_UP_COLUMNS)
 #: Position of each column in a checked row.
-AT: dict[str, int] = {name: PARAMETERS.index(name) for name in ROW_COLUMNS}
-_PACK = itemgetter(*PARAMETERS)
-_ROW_DEFAULTS = {k: v for k, v in DEFAULTS.items() if k in AT}
+AT: dict[str, int] = {name: at for at, name in enumerate(ROW_COLUMNS)}
+_PACK = itemgetter(*ROW_COLUMNS)
 #: Buyer keys remembered per file (contact as written -> canonical key); cleared when full.
 _KEY_CACHE = 200_000
 
@@ -220,15 +211,16 @@ class RowChecker:
         chunk.rows.append(self._pack(data))
 
     def _pack(self, data: dict[str, Any]) -> tuple[Any, ...]:
-        merged = _ROW_DEFAULTS | data
-        buyer = merged["buyer"]
+        """A parsed row's order dict (every column of ``ROW_COLUMNS`` but ``buyer_key``, which
+        is added here) as a checked row."""
+        buyer = data["buyer"]
         key = self.keys.get(buyer)
         if key is None:
             if len(self.keys) >= _KEY_CACHE:
                 self.keys.clear()
             key = self.keys[buyer] = contact_key(buyer)
-        merged["buyer_key"] = key
-        packed: tuple[Any, ...] = _PACK(merged)
+        data["buyer_key"] = key
+        packed: tuple[Any, ...] = _PACK(data)
         return packed
 
 

@@ -16,7 +16,7 @@ from ...domain.money import format_yuan
 from ...domain.order import ProductType
 from ...domain.states import OrderStatus
 from ...store.models import Order
-from ..bulk import DEFAULTS, ORDER_COLUMNS
+from ..bulk import DEFAULTS
 from ..buyers import hold_new_orders
 from ..codes import release_reserved
 from ..common import add_events, event_row, operator_name, release_stock_and_coupon
@@ -28,12 +28,13 @@ from .checks import StoredOrder, check_row
 from .events import ImportedEntries
 from .report import ImportReport, RowProblem
 from .rows import RowError
-from .stream import AT, CONSTANT_COLUMNS, CheckedChunk, RowView, as_dict
+from .stream import AT, CONSTANT_COLUMNS, LOOKED_UP_COLUMNS, ROW_COLUMNS, CheckedChunk, RowView, as_dict
 
 S = OrderStatus
 #: Order ids listed in Changes for inserted rows (updated rows are always listed); beyond
 #: this the screens learn of new rows through ``counts_changed``.
 LIST_INSERTED_IDS = 10_000
+#: Buyer ids remembered per import (``ChunkWriter._buyer_ids``); forgotten all at once when full.
 _BUYER_CACHE = 100_000
 _ORDER_NO, _GATEWAY_ID, _TRADE_NO = AT["order_no"], AT["gateway_id"], AT["gateway_trade_no"]
 #: The columns of ``checks.StoredOrder``, in its field order.
@@ -41,21 +42,17 @@ _STORED_COLUMNS = ("id, order_no, status, paid_at, paid_fen, gateway_trade_no, c
                    "COALESCE(buyer_key, ''), list_fen, product_type, channel")
 
 
-def _insert_value(column: str) -> str:
-    """The VALUES term of ``column`` for a checked row (``stream.PARAMETERS``)."""
-    if column == "product_id":
-        return "(SELECT id FROM product WHERE name = ?)"
-    if column == "buyer_ref_id":  # no buyer row for a blank contact
-        return "(SELECT id FROM buyer WHERE contact = ? AND ? <> '')"
-    if column in CONSTANT_COLUMNS:
-        value = DEFAULTS[column]
-        assert value is None or type(value) is int
-        return "NULL" if value is None else str(value)
-    return "?"
+def _constant(column: str) -> str:
+    """The SQL constant an import writes in ``column`` (``stream.CONSTANT_COLUMNS``)."""
+    value = DEFAULTS[column]
+    assert value is None or type(value) is int
+    return "NULL" if value is None else str(value)
 
 
-_INSERT_SQL = (f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) "
-               f"VALUES ({', '.join(_insert_value(c) for c in ORDER_COLUMNS)})")
+#: A checked row is bound as it is (``ROW_COLUMNS``), followed by its product's and buyer's ids
+#: (``LOOKED_UP_COLUMNS``, found by ``ChunkWriter``); the columns an import never sets are constants.
+_INSERT_SQL = (f"INSERT INTO orders ({', '.join((*ROW_COLUMNS, *LOOKED_UP_COLUMNS, *CONSTANT_COLUMNS))}) "
+               f"VALUES ({', '.join(['?'] * (len(ROW_COLUMNS) + len(LOOKED_UP_COLUMNS)) + [_constant(c) for c in CONSTANT_COLUMNS])})")
 _BUYER_SQL = ("INSERT INTO buyer (contact, flagged, note, orders_count, cancel_count) "
               "VALUES (?, 0, '', 0, 0) ON CONFLICT DO NOTHING")
 #: The orders a chunk inserted (above the id before it), with what their 导入 entries record:
@@ -106,13 +103,15 @@ class ChunkWriter:
         #: Order ids already listed in the import's Changes when ``report.changes`` holds one chunk's alone.
         self.listed_before = 0
         self.products: dict[str, int] = {}
-        self._buyers: set[str] = set()  # canonical keys known to have a buyer row
+        #: Canonical buyer key -> buyer id, for the keys this import has met (buyers are never
+        #: deleted; ``reload`` forgets them after a rollback).
+        self._buyer_ids: dict[str, int] = {}
         self.reload()
 
     def reload(self) -> None:
         """Forget ids that a rolled-back transaction may have made."""
         self.products = {str(n): int(i) for n, i in self.desk.db.execute_sql("SELECT name, id FROM product")}
-        self._buyers.clear()
+        self._buyer_ids.clear()
 
     def write(self, chunk: CheckedChunk) -> None:
         """Check each row against the store and write the accepted ones (caller holds the transaction)."""
@@ -189,7 +188,8 @@ class ChunkWriter:
         self._add_products(rows)
         self._add_buyers(rows)
         con = self.desk.db.connection()
-        con.executemany(_INSERT_SQL, rows)  # product and buyer ids looked up by SQLite, row by row
+        products, buyers, name_at, key_at = self.products, self._buyer_ids, AT["product_name"], AT["buyer_key"]
+        con.executemany(_INSERT_SQL, [(*row, products[row[name_at]], buyers.get(row[key_at])) for row in rows])
         self.report.inserted += len(rows)
         # Inside this transaction nobody else inserts, so the new orders are exactly those above
         # last_id: each gets its 导入 timeline entry, chained as it is written.
@@ -259,16 +259,24 @@ class ChunkWriter:
 
     def _add_buyers(self, rows: list[tuple[Any, ...]]) -> None:
         """Create the buyers (by canonical key) the rows name that the store does not hold yet,
-        in order of first sight: one INSERT OR IGNORE per key not seen by this import before."""
-        known, key_at = self._buyers, AT["buyer_key"]
+        in order of first sight, and learn every such buyer's id (``_buyer_ids``): one INSERT OR
+        IGNORE and one look-up per key not seen by this import before."""
+        known, key_at = self._buyer_ids, AT["buyer_key"]
         if len(known) >= _BUYER_CACHE:
             known.clear()
         wanted = [key for key in dict.fromkeys(row[key_at] for row in rows) if key and key not in known]
-        if wanted:
-            self.desk.db.connection().executemany(_BUYER_SQL, [(key,) for key in wanted])
-            known.update(wanted)
+        if not wanted:
+            return
+        con = self.desk.db.connection()
+        con.executemany(_BUYER_SQL, [(key,) for key in wanted])
+        for start in range(0, len(wanted), _LOOK_UP_KEYS):
+            part = wanted[start : start + _LOOK_UP_KEYS]
+            known.update((str(contact), int(buyer_id)) for buyer_id, contact in con.execute(
+                f"SELECT id, contact FROM buyer WHERE contact IN ({', '.join('?' * len(part))})", part))
 
 
+#: Buyer keys looked up per statement (well under SQLite's and a server's parameter limits).
+_LOOK_UP_KEYS = 500
 _LAST_ID_SQL = "SELECT COALESCE(MAX(id), 0) FROM orders"
 _STATUS, _PAID, _REFUNDED = AT["status"], AT["paid_fen"], AT["refunded_fen"]
 
