@@ -17,7 +17,7 @@ inserted outside the desk is never sealed, so ``verify`` still names it.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..domain.audit import (
@@ -96,22 +96,36 @@ def append(con: sqlite3.Connection, chain: str, rows: Sequence[Sequence[Any]]) -
 
 
 def insert_sealed(con: sqlite3.Connection, chain: str, rows: Sequence[Sequence[Any]], last_id: int,
-                  last_hash: bytes) -> None:
+                  last_hash: bytes, shared: Mapping[str, int | str | None] | None = None) -> None:
     """Insert ``rows`` already chained by the caller: each holds every field of ``FIELDS[chain]``
-    then its hash, the first linked to ``head`` and the last being (``last_id``, ``last_hash``),
-    which becomes the head. For a bulk path that hashes its rows in one tight loop; call inside
-    the write transaction, after reading the head there."""
+    (but those in ``shared``) then its hash, the first linked to ``head`` and the last being
+    (``last_id``, ``last_hash``), which becomes the head. ``shared``: fields every row has the
+    same value for (an int, a text or None), written into each statement as SQL constants instead
+    of being bound for every row. For a bulk path that hashes its rows in one tight loop; call
+    inside the write transaction, after reading the head there."""
     if not rows:
         return
-    names = FIELDS[chain]
-    row_marks = f"({', '.join('?' * (len(names) + 1))})"
-    insert = f"INSERT INTO {chain} ({', '.join(names)}, hash) VALUES "
+    shared = shared or {}
+    names = [name for name in FIELDS[chain] if name not in shared]
+    row_marks = f"({', '.join(['?'] * (len(names) + 1) + [_literal(con, value) for value in shared.values()])})"
+    insert = f"INSERT INTO {chain} ({', '.join([*names, 'hash', *shared])}) VALUES "
     for start in range(0, len(rows), SEALED_ROWS_PER_INSERT):
         part = rows[start : start + SEALED_ROWS_PER_INSERT]
         con.execute(insert + ", ".join([row_marks] * len(part)), [value for row in part for value in row])
     if on_server(con):  # ids given explicitly do not move the server's id sequence: move it past them
         con.execute("SELECT setval(pg_get_serial_sequence(?, 'id'), ?)", (chain, last_id))
     _set_head(con, chain, last_id, last_hash)
+
+
+def _literal(con: Any, value: int | str | None) -> str:
+    """``value`` as an SQL constant; a text is quoted by the store itself (SQLite's ``quote``, a
+    server's ``quote_literal``)."""
+    if value is None:
+        return "NULL"
+    if type(value) is int:
+        return str(value)
+    quote = "quote_literal" if on_server(con) else "quote"
+    return str(con.execute(f"SELECT {quote}(?)", (str(value),)).fetchone()[0])
 
 
 #: Rows per INSERT statement in ``insert_sealed`` (12 values each for the timeline: well under

@@ -12,7 +12,8 @@ it with the JSON encoder, update its hash) 300,000 entries cost 2.2 s of CPU; he
 rows are built and hashed in one tight loop, then inserted already chained
 (``chain.insert_sealed``). Every entry of one chunk shares its time, actor, operator, action
 and note, so their encoding is made once and only the ids, the status and the amount are
-formatted per row. ``encode_imported`` gives the
+formatted per row; the shared fields are written into the INSERT as constants, not bound for
+every row. ``encode_imported`` gives the
 same bytes as ``canonical`` for such a row (a test compares the two over every status and
 amounts of every size), so ``check`` verifies these rows exactly as any other.
 """
@@ -28,7 +29,8 @@ from ...store import chain
 
 CHAIN = "order_event"
 ACTION = "imported"
-#: The field order of an ``order_event`` row after ``id``, ``prev_id`` and ``order_id``, as written here.
+#: The field order of an ``order_event`` row after ``id``, ``prev_id`` and ``order_id``: the first
+#: six are the same for every entry of a chunk (``chain.insert_sealed``'s ``shared``).
 _TAIL = ORDER_EVENT_FIELDS[3:]
 assert _TAIL == ("at", "actor", "operator", "action", "note", "before_status", "after_status", "data")
 #: One entry's canonical bytes: id, prev_id, order_id, the shared middle, after_status, data (the
@@ -78,7 +80,9 @@ class ImportedEntries:
         for order_id, status, paid_fen, refunded_fen in orders:
             last_hash = sha256(last_hash + row_bytes % (event_id, last_id, order_id, middle, statuses[status],
                                                         paid_fen, refunded_fen)).digest()
-            append((event_id, last_id, order_id, at, actor, operator, ACTION, "", None, status,
-                    f'{{"amount_fen":{paid_fen:d},"refunded_fen":{refunded_fen:d}}}', last_hash))
+            append((event_id, last_id, order_id, status, f'{{"amount_fen":{paid_fen:d},"refunded_fen":{refunded_fen:d}}}',
+                    last_hash))
             last_id, event_id = event_id, event_id + 1
-        chain.insert_sealed(con, CHAIN, rows, last_id, last_hash)
+        shared: dict[str, int | str | None] = {"at": at, "actor": actor, "operator": operator, "action": ACTION,
+                                              "note": "", "before_status": None}
+        chain.insert_sealed(con, CHAIN, rows, last_id, last_hash, shared)

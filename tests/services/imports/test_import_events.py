@@ -89,3 +89,17 @@ def test_each_entry_names_its_own_order_across_a_gap_in_the_ids(desk: Desk, tmp_
         assert paid_fen == n * 100 + n % 100 and after_status == status
         assert data == amount_data(paid_fen)  # the amount it was imported with, paid or due
     assert check(desk).ok
+
+
+@pytest.mark.parametrize("operator", ["O'Brien", "back\\slash '' \"q\"", "夜班 ' 小王"])
+def test_names_with_quotes_are_written_as_they_are(desk: Desk, tmp_path: Path, operator: str) -> None:
+    """The fields an import's entries share are written into the INSERT as constants: a name
+    holding quotes or backslashes is stored exactly and the entries still verify."""
+    desk.db.operator = operator  # type: ignore[attr-defined]
+    path = write_csv(tmp_path / "a.csv", [HEADER_ZH, *(paid_row(n) for n in range(100, 150))])
+    assert import_file(desk, path, actor="店长 'x'", chunk_rows=20).inserted == 50
+    con = desk.db.connection()
+    assert con.execute("SELECT DISTINCT actor, operator, action, note, before_status FROM order_event "
+                       "WHERE action = 'imported'").fetchall() == [("店长 'x'", operator, "imported", "", None)]
+    report = check(desk)
+    assert report.ok and report.log_breaks == []
