@@ -33,7 +33,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from . import report_tables, schema18
+from . import report_tables, schema18, search_aside
+from .search_aside import SearchIndexAside
 
 SETTING = "bulk_load"
 #: Non-unique indexes kept during a load (none: the load's own look-ups walk the unique ones).
@@ -82,23 +83,33 @@ def set_aside(con: Any, keep: frozenset[str] = KEEP) -> None:
         con.execute(f'DROP {kind.upper()} IF EXISTS "{name}"')
 
 
-def put_back(con: Any) -> bool:
-    """Rebuild what ``set_aside`` dropped (caller's transaction); False when nothing was set aside."""
+def put_back(con: Any, aside: SearchIndexAside | None = None) -> bool:
+    """Rebuild what ``set_aside`` dropped (caller's transaction); False when nothing was set aside.
+
+    With ``aside`` (the load's search index being built aside, ``store.search_aside``) and the
+    store's search index still empty, the search index and its insert trigger are left out: the
+    record then names only that trigger, for ``aside.finish`` (or, should that fail, this
+    function called again) to fill the index after the commit."""
     record = pending(con)
     if record is None or _on_server(con):
         return False
+    later = aside is not None and aside.error is None and search_aside.search_index_empty(con)
     cache = con.execute("PRAGMA cache_size").fetchone()[0]
     threads = con.execute("PRAGMA threads").fetchone()[0]
     temp_store = con.execute("PRAGMA temp_store").fetchone()[0]
     try:
-        with _fts_fill_settings(con):
-            con.execute("INSERT INTO orders_fts(rowid, buyer, buyer_key) SELECT id, buyer, buyer_key FROM orders "
-                        "WHERE id >= ?", (record["first_id"],))
+        if later:
+            assert aside is not None
+            aside.last_pass()  # this transaction holds the write lock: no order comes in before finish
+        else:
+            with _fts_fill_settings(con):
+                con.execute("INSERT INTO orders_fts(rowid, buyer, buyer_key) SELECT id, buyer, buyer_key FROM orders "
+                            "WHERE id >= ?", (record["first_id"],))
         _sort_in_runs(con)
         existing = {name for (name,) in con.execute("SELECT name FROM sqlite_master")}
         for _, name, sql in record["dropped"]:
             # A load set aside before schema 18 recorded indexes that schema retired: not again.
-            if name not in existing and name not in schema18.RETIRED:
+            if name not in existing and name not in schema18.RETIRED and not (later and name == search_aside.FTS_INSERT_TRIGGER):
                 con.execute(sql)
         # After the indexes: the status index answers each count (without it, one scan of the
         # whole table per status: about 1 s for a million orders).
@@ -106,7 +117,12 @@ def put_back(con: Any) -> bool:
                     "WHERE orders.status = status_count.status)")
         if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'report_sales'").fetchone():
             report_tables.rebuild(con)  # the reports' sums, once for the whole load
-        con.execute("DELETE FROM setting WHERE key = ?", (SETTING,))
+        if later:  # the search index alone is left, for the aside's copy (or this again)
+            left = [entry for entry in record["dropped"] if entry[1] == search_aside.FTS_INSERT_TRIGGER]
+            con.execute("UPDATE setting SET value = ? WHERE key = ?",
+                        (json.dumps({"first_id": record["first_id"], "dropped": left}), SETTING))
+        else:
+            con.execute("DELETE FROM setting WHERE key = ?", (SETTING,))
     finally:
         con.execute(f"PRAGMA cache_size = {int(cache)}")
         con.execute(f"PRAGMA threads = {int(threads)}")
@@ -303,6 +319,7 @@ def finish_abandoned(db: Any, db_path: Path) -> bool:
     if not lock.acquire(wait=False):
         return False  # the loader is alive and will put things back itself
     try:
+        search_aside.discard(db_path)  # the dead loader's scratch search index, if any
         with db.atomic():
             return put_back(db.connection())
     finally:

@@ -41,6 +41,7 @@ from ...domain.errors import StoreBusy
 from ...domain.roles import Right
 from ...store import bulkload
 from ...store.bulkload import BulkLoadLock
+from ...store.search_aside import SearchIndexAside, search_index_empty
 from ..changes import Changes
 from ..common import OWNER
 from ..desk import Desk
@@ -125,7 +126,7 @@ def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: b
                     _write_all_or_nothing(desk, writer, chunks, report, progress, cancel, load)
                 else:
                     _write_chunks(desk, writer, chunks, report, progress, cancel,
-                                  BULK_CHUNKS_PER_TRANSACTION if load.active else 1)
+                                  BULK_CHUNKS_PER_TRANSACTION if load.active else 1, load.committed)
     except ImportFileError as exc:
         if exc.row is None:
             raise
@@ -192,6 +193,7 @@ class _BulkLoad:
         self.desk, self.one_transaction = desk, one_transaction
         self.lock = BulkLoadLock(desk.db_path)
         self.active = False
+        self.aside: SearchIndexAside | None = None
         if wanted is True or (wanted is not False and wanted >= BULK_FROM_ROWS and self._store_smaller(wanted)):
             self.active = self.lock.acquire(wait=False)  # another import holds it: go the plain way
 
@@ -206,7 +208,28 @@ class _BulkLoad:
             except BaseException:
                 self.lock.release()
                 raise
+            self.aside = self._search_aside()
         return self
+
+    def _search_aside(self) -> SearchIndexAside | None:
+        """The new orders' search index built aside as they are committed (``store.search_aside``),
+        when the store's own is empty (a first big import); None otherwise or when it cannot start."""
+        con = self.desk.db.connection()
+        record = bulkload.pending(con)
+        if record is None or getattr(con, "dialect", "sqlite") != "sqlite" or not search_index_empty(con):
+            return None
+        definition = con.execute("SELECT sql FROM sqlite_master WHERE name = 'orders_fts'").fetchone()
+        try:
+            return SearchIndexAside(self.desk.db_path, int(record["first_id"]), str(definition[0]),
+                                    bulkload.FTS_FILL_SETTINGS)
+        except (OSError, RuntimeError):
+            log.warning("the search index is filled in place after the import", exc_info=True)
+            return None
+
+    def committed(self) -> None:
+        """After each committed transaction of the load."""
+        if self.aside is not None:
+            self.aside.advance()
 
     def begin(self) -> None:
         """Inside the one all-or-nothing transaction: set the upkeep aside there."""
@@ -221,14 +244,22 @@ class _BulkLoad:
     def __exit__(self, *exc: object) -> None:
         if not self.active:
             return
+        con = self.desk.db.connection()
         try:
             if not self.one_transaction:
                 with self.desk.atomic():
-                    bulkload.put_back(self.desk.db.connection())
+                    bulkload.put_back(con, self.aside)
+                record = bulkload.pending(con)  # the search index, left for the aside's copy
+                if record is not None and not (self.aside is not None and self.aside.finish(record["dropped"],
+                                                                                            bulkload.SETTING)):
+                    with self.desk.atomic():
+                        bulkload.put_back(con)
         except Exception:  # busy or interrupted: the next open or import puts it back
             log.warning("putting back the orders upkeep after an import failed; it is done at next open",
                         exc_info=True)
         finally:
+            if self.aside is not None:
+                self.aside.close()
             self.lock.release()
 
 
@@ -246,9 +277,10 @@ def _check_only(writer: ChunkWriter, chunks: Iterator[CheckedChunk], report: Imp
 
 
 def _write_chunks(desk: Desk, writer: ChunkWriter, chunks: Iterator[CheckedChunk], report: ImportReport,
-                  progress: Progress | None, cancel: Cancel | None, per_transaction: int = 1) -> None:
+                  progress: Progress | None, cancel: Cancel | None, per_transaction: int = 1,
+                  committed: Callable[[], None] | None = None) -> None:
     """Each ``per_transaction`` chunks written and committed together (fewer for the last, or
-    when a cancel comes between two of them)."""
+    when a cancel comes between two of them); ``committed`` is called after each commit."""
     taking = iter(chunks)
     while True:
         # Asked before the next chunk is taken: what checking found in a chunk that is then not
@@ -279,6 +311,8 @@ def _write_chunks(desk: Desk, writer: ChunkWriter, chunks: Iterator[CheckedChunk
             raise
         report.changes = kept.merge(report.changes)
         report.committed_row = chunk.numbers[-1]
+        if committed is not None:
+            committed()
         if progress is not None:
             progress(report)
 

@@ -18,7 +18,8 @@ from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.imports import ImportReport, Outcome, import_file
 from kashop_desktop.services.imports.importer import BULK_CHUNKS_PER_TRANSACTION
 from kashop_desktop.services.maintenance import check
-from kashop_desktop.store import bulkload
+from kashop_desktop.store import bulkload, search_aside
+from kashop_desktop.store.search_aside import SearchIndexAside
 
 pytestmark = pytest.mark.sqlite_only(reason="not ported to PostgreSQL yet: the import's bulk path (set-aside indexes, SQLite SQL)")
 
@@ -54,7 +55,8 @@ def dump(db_path: Path) -> dict[str, Any]:
         found: dict[str, Any] = {t: con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in TABLES}
         found["schema"] = sorted(con.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
         found["settings"] = con.execute("SELECT key FROM setting ORDER BY key").fetchall()
-        con.execute("INSERT INTO orders_fts(orders_fts) VALUES ('integrity-check')")
+        # The search index against the orders it indexes (rank 1: compared with the content table).
+        con.execute("INSERT INTO orders_fts(orders_fts, rank) VALUES ('integrity-check', 1)")
         terms = [row[0][-4:] for row in con.execute("SELECT buyer FROM orders WHERE id % 97 = 0")]
         found["search"] = [con.execute("SELECT rowid FROM orders_fts WHERE orders_fts MATCH ? ORDER BY rowid",
                                        (f'"{term}"',)).fetchall() for term in terms if len(term) >= 3]
@@ -79,11 +81,30 @@ def summary(report: ImportReport) -> tuple[Any, ...]:
             report.problems, report.outcome)
 
 
+@pytest.fixture
+def copies(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """What each ``SearchIndexAside.finish`` of the test returned (True: the index built aside was copied in)."""
+    seen: list[bool] = []
+    finish = SearchIndexAside.finish
+
+    def watched(self: SearchIndexAside, *args: Any) -> bool:
+        seen.append(finish(self, *args))
+        return seen[-1]
+
+    monkeypatch.setattr(SearchIndexAside, "finish", watched)
+    return seen
+
+
 @pytest.mark.parametrize("all_or_nothing", [False, True])
 def test_the_bulk_path_leaves_exactly_the_store_the_plain_path_leaves(
-        tmp_path: Path, export: Path, all_or_nothing: bool) -> None:
+        tmp_path: Path, export: Path, all_or_nothing: bool, copies: list[bool]) -> None:
     plain_report, plain = imported(tmp_path / "plain", export, bulk=False, all_or_nothing=all_or_nothing)
     bulk_report, bulk = imported(tmp_path / "bulk", export, bulk=True, all_or_nothing=all_or_nothing)
+    # Into an empty store, in transactions of their own, the new orders' search index is built aside
+    # and copied in (one all-or-nothing transaction fills it in place); no scratch file is left.
+    assert copies == ([] if all_or_nothing else [True])
+    assert not search_aside.aside_path(tmp_path / "bulk" / "kashop.sqlite3").exists()
+    assert list((tmp_path / "bulk").glob("*.search-aside")) == []
     assert plain_report.inserted == 3000 and plain_report.outcome is Outcome.ALL
     assert summary(bulk_report) == summary(plain_report)
     for key in plain:
@@ -258,3 +279,73 @@ def test_the_rebuild_sorts_through_temporary_files_and_puts_the_setting_back(tmp
         assert con.execute("PRAGMA temp_store").fetchone()[0] == 2
     finally:
         desk.close()
+
+
+def test_a_search_index_that_cannot_be_built_aside_is_filled_in_place(tmp_path: Path, export: Path,
+                                                                      copies: list[bool]) -> None:
+    """The scratch file cannot be made (a folder holds its name): the import goes on and the
+    search index is filled in the store itself, as without the helper."""
+    data_dir = tmp_path / "blocked"
+    Desk.open(data_dir, clock=clock).close()
+    (data_dir / "kashop.sqlite3.search-aside").mkdir()
+    report, store = imported(data_dir, export, bulk=True)
+    _, reference = imported(tmp_path / "reference", export, bulk=False)
+    assert report.inserted == 3000 and True not in copies  # the helper failed before the rebuild or after it
+    assert store["search"] == reference["search"] and store["schema"] == reference["schema"]
+    assert store["settings"] == reference["settings"]  # the load's record is gone
+
+
+def test_orders_added_before_the_copy_are_indexed_too(tmp_path: Path, export: Path, copies: list[bool],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process adds an order after the load's last transaction and before the copy (the
+    search index's trigger is still set aside then): the copy indexes it."""
+    finish = SearchIndexAside.finish
+
+    def meanwhile(self: SearchIndexAside, *args: Any) -> bool:
+        other = sqlite3.connect(self.db_path)
+        columns = [row[1] for row in other.execute("PRAGMA table_info(orders)") if row[1] != "id"]
+        picked = ", ".join({"order_no": "'LATE' || order_no", "buyer": "'zq-late-buyer'",
+                            "buyer_key": "'zq-late-buyer'", "gateway_trade_no": "NULL"}.get(c, c) for c in columns)
+        other.execute(f"INSERT INTO orders ({', '.join(columns)}) SELECT {picked} FROM orders ORDER BY id LIMIT 1")
+        other.commit()
+        other.close()
+        return finish(self, *args)
+
+    monkeypatch.setattr(SearchIndexAside, "finish", meanwhile)
+    desk = Desk.open(tmp_path / "late", clock=clock)
+    try:
+        assert import_file(desk, export, chunk_rows=500, bulk=True).inserted == 3000
+        hits = desk.db.execute_sql("SELECT o.order_no FROM orders_fts f JOIN orders o ON o.id = f.rowid "
+                                   "WHERE orders_fts MATCH ?", ('"zq-late"',)).fetchall()
+        assert [no.startswith("LATE") for (no,) in hits] == [True]
+        assert bulkload.pending(desk.db.connection()) is None
+        desk.db.execute_sql("INSERT INTO orders_fts(orders_fts, rank) VALUES ('integrity-check', 1)")
+    finally:
+        desk.close()
+    assert copies == [True]
+
+
+def test_a_load_that_died_before_the_copy_is_finished_at_the_next_open(tmp_path: Path, export: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process dies after the rebuild's commit, before the copy: the record names the search
+    index alone, and the next open fills it in place (and removes the scratch file)."""
+    def dies(self: SearchIndexAside, *args: Any) -> bool:
+        self._thread.join()
+        raise RuntimeError("the process ended here")
+
+    monkeypatch.setattr(SearchIndexAside, "finish", dies)
+    monkeypatch.setattr(SearchIndexAside, "close", lambda self: None)  # a dead process removes nothing
+    desk = Desk.open(tmp_path / "died", clock=clock)
+    try:
+        assert import_file(desk, export, chunk_rows=500, bulk=True).inserted == 3000
+        record = bulkload.pending(desk.db.connection())
+        assert record is not None and [name for _, name, _ in record["dropped"]] == ["orders_fts_ins"]
+        assert desk.db.execute_sql("SELECT COUNT(*) FROM orders_fts_docsize").fetchone()[0] == 0
+        db_path = desk.db_path
+    finally:
+        desk.close()
+    assert search_aside.aside_path(db_path).exists()
+    _, reference = imported(tmp_path / "reference", export, bulk=False)
+    Desk.open(tmp_path / "died", clock=clock).close()  # finishes the load
+    assert not search_aside.aside_path(db_path).exists()
+    assert dump(db_path) == reference
