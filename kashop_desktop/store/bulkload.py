@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sqlite3
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +37,8 @@ from typing import IO, Any
 
 from . import report_tables, schema18, search_aside
 from .search_aside import SearchIndexAside
+
+log = logging.getLogger(__name__)
 
 SETTING = "bulk_load"
 #: Non-unique indexes kept during a load (none: the load's own look-ups walk the unique ones).
@@ -83,16 +87,21 @@ def set_aside(con: Any, keep: frozenset[str] = KEEP) -> None:
         con.execute(f'DROP {kind.upper()} IF EXISTS "{name}"')
 
 
-def put_back(con: Any, aside: SearchIndexAside | None = None) -> bool:
+def put_back(con: Any, aside: SearchIndexAside | None = None, committed_in: Path | None = None) -> bool:
     """Rebuild what ``set_aside`` dropped (caller's transaction); False when nothing was set aside.
 
     With ``aside`` (the load's search index being built aside, ``store.search_aside``) and the
     store's search index still empty, the search index and its insert trigger are left out: the
     record then names only that trigger, for ``aside.finish`` (or, should that fail, this
-    function called again) to fill the index after the commit."""
+    function called again) to fill the index after the commit. ``committed_in``: the store's
+    file, when every row of the load is committed (not inside the load's own transaction): the
+    reports' sums are then read on a connection of its own, on a helper thread, while this one
+    builds the indexes (``_SumsRead``)."""
     record = pending(con)
     if record is None or _on_server(con):
         return False
+    with_reports = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'report_sales'").fetchone() is not None
+    sums = _SumsRead(committed_in) if with_reports and committed_in is not None else None
     later = aside is not None and aside.error is None and search_aside.search_index_empty(con)
     cache = con.execute("PRAGMA cache_size").fetchone()[0]
     threads = con.execute("PRAGMA threads").fetchone()[0]
@@ -115,8 +124,12 @@ def put_back(con: Any, aside: SearchIndexAside | None = None) -> bool:
         # whole table per status: about 1 s for a million orders).
         con.execute("UPDATE status_count SET n = (SELECT COUNT(*) FROM orders "
                     "WHERE orders.status = status_count.status)")
-        if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'report_sales'").fetchone():
-            report_tables.rebuild(con)  # the reports' sums, once for the whole load
+        if with_reports:  # the reports' sums, once for the whole load
+            found = sums.result() if sums is not None else None
+            if found is None:
+                report_tables.rebuild(con)
+            else:
+                report_tables.write_rows(con, found)
         if later:  # the search index alone is left, for the aside's copy (or this again)
             left = [entry for entry in record["dropped"] if entry[1] == search_aside.FTS_INSERT_TRIGGER]
             con.execute("UPDATE setting SET value = ? WHERE key = ?",
@@ -128,6 +141,34 @@ def put_back(con: Any, aside: SearchIndexAside | None = None) -> bool:
         con.execute(f"PRAGMA threads = {int(threads)}")
         _set_temp_store(con, int(temp_store))
     return True
+
+
+class _SumsRead:
+    """The reports' sums (``report_tables.expected_rows``) read from the store's file on a
+    connection and a thread of their own, started at once. ``put_back`` holds the write lock
+    and changes no orders, timeline entries or requests meanwhile, so the read sees exactly what
+    the rebuild would (measured on a million orders: 1.2 s off the rebuild, which builds the
+    indexes meanwhile). ``result`` is None when the read failed: the rebuild reads them itself."""
+
+    def __init__(self, db_path: Path) -> None:
+        self._uri = f"{db_path.resolve().as_uri()}?mode=ro"
+        self._rows: dict[str, list[tuple[Any, ...]]] | None = None
+        self._thread = threading.Thread(target=self._run, name="kashop-sums-read", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            con = sqlite3.connect(self._uri, uri=True)
+            try:
+                self._rows = report_tables.expected_rows(con)
+            finally:
+                con.close()
+        except sqlite3.Error:
+            log.warning("reading the reports' sums aside failed; the rebuild reads them", exc_info=True)
+
+    def result(self) -> dict[str, list[tuple[Any, ...]]] | None:
+        self._thread.join()
+        return self._rows
 
 
 #: FTS5 settings of the buyer search index while ``put_back`` fills it, and FTS5's defaults, put

@@ -187,6 +187,19 @@ def rebuild(con: Any) -> None:
     con.execute(f"INSERT INTO report_answers {EXPECTED['report_answers']}")
 
 
+def expected_rows(con: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows ``rebuild`` writes, per summary table, read from ``con`` (any connection: it only reads)."""
+    return {table: con.execute(sql).fetchall() for table, sql in EXPECTED.items()}
+
+
+def write_rows(con: Any, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+    """``rebuild`` with the rows ``expected_rows`` read (caller's transaction)."""
+    for table, found in rows.items():
+        con.execute(f"DELETE FROM {table}")
+        if found:
+            con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(found[0]))})", found)
+
+
 def differences(con: Any) -> list[str]:
     """The summary tables whose rows disagree with what the orders, timeline and requests say
     (rows of zeros left by a take-away are the same as no row). Read-only; seconds on a big store."""

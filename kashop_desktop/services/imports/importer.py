@@ -248,7 +248,7 @@ class _BulkLoad:
         try:
             if not self.one_transaction:
                 with self.desk.atomic():
-                    bulkload.put_back(con, self.aside)
+                    bulkload.put_back(con, self.aside, self.desk.db_path)
                 record = bulkload.pending(con)  # the search index, left for the aside's copy
                 if record is not None and not (self.aside is not None and self.aside.finish(record["dropped"],
                                                                                             bulkload.SETTING)):

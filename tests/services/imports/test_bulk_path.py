@@ -18,13 +18,13 @@ from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.imports import ImportReport, Outcome, import_file
 from kashop_desktop.services.imports.importer import BULK_CHUNKS_PER_TRANSACTION
 from kashop_desktop.services.maintenance import check
-from kashop_desktop.store import bulkload, search_aside
+from kashop_desktop.store import bulkload, report_tables, search_aside
 from kashop_desktop.store.search_aside import SearchIndexAside
 
 pytestmark = pytest.mark.sqlite_only(reason="not ported to PostgreSQL yet: the import's bulk path (set-aside indexes, SQLite SQL)")
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=SHOP_TZ)
-TABLES = ("orders", "order_event", "buyer", "product", "status_count", "report_sales", "report_cancels")
+TABLES = ("orders", "order_event", "buyer", "product", "status_count", "report_sales", "report_cancels", "report_answers")
 
 
 def clock() -> datetime:
@@ -349,3 +349,28 @@ def test_a_load_that_died_before_the_copy_is_finished_at_the_next_open(tmp_path:
     Desk.open(tmp_path / "died", clock=clock).close()  # finishes the load
     assert not search_aside.aside_path(db_path).exists()
     assert dump(db_path) == reference
+
+
+def test_the_reports_sums_read_aside_or_in_place_are_the_same(tmp_path: Path, export: Path,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    """put_back reads the reports' sums on a connection of its own when told where the committed
+    rows are; told a file it cannot read, it reads them itself: the same sums either way."""
+    db_path = abandoned_load(tmp_path / "sums", export)
+    con = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        expected = report_tables.expected_rows(con)
+        assert expected["report_sales"] and expected["report_cancels"]
+        for committed_in in (db_path, tmp_path / "nowhere" / "kashop.sqlite3", None):
+            con.execute("DELETE FROM report_sales")  # whatever the tables hold, the rebuild replaces it
+            con.execute("BEGIN IMMEDIATE")
+            bulkload.set_aside(con)
+            caplog.clear()
+            assert bulkload.put_back(con, committed_in=committed_in)
+            con.execute("COMMIT")
+            failed = [r for r in caplog.records if "reports' sums aside failed" in r.getMessage()]
+            assert len(failed) == (committed_in is not None and committed_in != db_path)  # read aside, or not
+            assert report_tables.expected_rows(con) == expected
+            assert {t: sorted(con.execute(f"SELECT * FROM {t}")) for t in expected} == {
+                t: sorted(rows) for t, rows in expected.items()}, committed_in
+    finally:
+        con.close()
