@@ -18,6 +18,7 @@ the importing process's scheduling priority.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -153,6 +154,7 @@ def run_worker(path: str, encoding: str | None, columns: dict[str, str], gateway
         except ImportFileError as exc:
             conn.send(("file_error", (exc.code, exc.zh, exc.en, exc.row)))
             return
+        _fewer_collections()
         try:
             conn.send(("opened", opened))
             for chunk in chunks:
@@ -167,3 +169,18 @@ def run_worker(path: str, encoding: str | None, columns: dict[str, str], gateway
             conn.send(("crash", traceback.format_exc()))
     finally:
         conn.close()
+
+
+#: The worker's first-generation threshold of the cycle collector (Python's default: 700). A
+#: chunk makes tens of thousands of tuples and dicts that reference counting frees; each
+#: collection walks the young ones again for nothing (measured on a million rows: about 4% of
+#: the worker's time). Cycles (a refused cell's error kept with its traceback) are still collected.
+GC_THRESHOLD = 10_000
+
+
+def _fewer_collections() -> None:
+    """In the worker process: what is alive once the file is open (modules, the header) is
+    frozen out of the collector's walks, and the young generation collected less often."""
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, older, oldest)

@@ -377,7 +377,10 @@ class RowReader:
         order_no = read_id(padded[self._order_no_at])
         if not order_no or status is None or paid is None or not product or not product_type:
             return None
-        created, paid_at, delivered_at = (read_time(padded[at], self.epoch) for at in self._times_at)
+        created_at, paid_at_at, delivered_at_at = self._times_at
+        created = read_time(padded[created_at], self.epoch)
+        paid_at = read_time(padded[paid_at_at], self.epoch)
+        delivered_at = read_time(padded[delivered_at_at], self.epoch)
         if created is None:
             return None
         created, paid_at, delivered_at = self.check_times(status, created, paid_at, delivered_at)

@@ -174,7 +174,9 @@ class RowChecker:
             chunk.found.append((True, RowProblem(number, "", "有单元格超过 131072 个字符",
                                                  "a cell is longer than 131,072 characters")))
             return
-        if is_blank(cells):
+        first = cells[0] if cells else None
+        # A first cell starting with a printable ASCII character is content: no need to look further.
+        if not (type(first) is str and "!" <= first[:1] <= "~") and is_blank(cells):
             chunk.blank += 1
             return
         try:
