@@ -10,7 +10,10 @@ transaction; ``put_back`` fills the search index for the orders added since, rec
 statuses and creates the indexes again, in the caller's transaction too, and clears the
 record. Both are idempotent and any process may call ``put_back``. The indexes are built with
 a small sorter memory and helper threads (``SORT_CACHE_KIB``, ``SORT_THREADS``): less CPU, and
-part of it on a second core.
+part of it on a second core. An import into a store whose search index is empty has that index
+built aside on a second core as it loads, and copied in after ``put_back``
+(``store.search_aside``); the import's ``put_back`` reads the reports' sums on a thread of its
+own meanwhile (``_SumsRead``).
 
 A load may span many transactions (an import commits chunk by chunk). Meanwhile the rows are
 all there and every rule holds; only the list's speed, the buyer search over the new orders and
