@@ -332,7 +332,9 @@ def _header_refused_before_a_new_shop(args: argparse.Namespace) -> DomainError |
         return exc
     except DomainError:
         return None  # the import says what is wrong (a choice file it cannot read...)
-    return preview.header_problem
+    problem = preview.header_problem
+    # Columns the desk does not know are imported without (with a note), not refused.
+    return None if problem is None or problem.code == "import_unknown_columns" else problem
 
 
 def cmd_orders_import(args: argparse.Namespace) -> int:

@@ -68,3 +68,17 @@ def test_a_file_refused_whole_makes_no_new_shop(tmp_path: Path, content: bytes, 
     listed = subprocess.run([sys.executable, "-m", "kashop_desktop", "orders", "list", "--data-dir", str(data_dir)],
                             capture_output=True, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=120)
     assert listed.returncode == 5 and "不存在" in listed.stderr  # still no shop there: the typo is caught
+
+
+def test_a_column_the_desk_does_not_know_is_left_out_of_a_first_import(tmp_path: Path) -> None:
+    """Most shop exports carry a 备注 column: the first import into a new folder imports the
+    orders without it, with the note naming it and --column, as any later import does."""
+    path = tmp_path / "orders.csv"
+    path.write_text("订单号,下单时间,商品,商品类型,数量,原价,实付金额,状态,支付时间,发货时间,支付方式,交易号,买家,退款金额,备注\n"
+                    "A1001,2025-01-01 00:00:00,腾讯视频月卡,卡密,1,15.00,15.00,已完成,2025-01-01 00:02:00,"
+                    "2025/01/01 00:05,支付宝,T1,13800138000,,加急\n", encoding="utf-8")
+    data_dir = tmp_path / "shop"
+    done = run(data_dir, str(path))
+    assert done.returncode == 0, done.stderr
+    assert "备注" in done.stdout and "--column" in done.stdout and "inserted 1," in done.stdout
+    assert "Traceback" not in done.stderr and (data_dir / "kashop.sqlite3").exists()
