@@ -435,12 +435,15 @@ class _Canceller:
                 reads = list(self._reads)
             for read in reads:
                 if read.running and read.cancelled():
+                    # Sent again at each look while the read runs: a request that reaches the
+                    # server before the read's statement does finds the session idle and is
+                    # ignored (seen on a loaded machine: the read then ran to its end).
                     with read.lock:
                         if read.running:
-                            read.running = False
                             try:
                                 read.connection.cancel_safe(timeout=5)
                             except Exception as exc:  # the server went away: the read fails by itself
+                                read.running = False
                                 log.warning("could not cancel a read on the server: %s", exc)
             with self._changed:
                 self._changed.wait(CANCEL_POLL_S)

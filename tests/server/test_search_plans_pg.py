@@ -225,3 +225,17 @@ def test_a_superseded_read_stops_on_the_server(shop: Desk) -> None:
     assert time.monotonic() - started < 10
     assert views.count_orders(shop, OrderFilter(search=REGULAR)) == ORDERS // 1000  # the connection goes on
     assert queries.interruptible(shop.db, lambda: False, views.status_counts, shop)["all"] == ORDERS
+
+
+def test_a_cancel_that_reaches_the_server_before_the_read_is_sent_again(shop: Desk) -> None:
+    """A loaded machine sends the read's statement late: a cancel request that finds the session
+    still idle is ignored by the server, so the request is sent again while the read runs."""
+    def late_read() -> Any:
+        time.sleep(0.3)  # the watcher's cancel goes out now, before the statement
+        return shop.db.execute_sql("SELECT pg_sleep(30)").fetchall()
+
+    started = time.monotonic()
+    with pytest.raises(queries.Interrupted):
+        queries.interruptible(shop.db, lambda: time.monotonic() - started > 0.05, late_read)
+    assert time.monotonic() - started < 10
+    assert views.count_orders(shop, OrderFilter(search=REGULAR)) == ORDERS // 1000  # the connection goes on
