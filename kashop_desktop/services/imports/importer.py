@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ...domain.clock import to_epoch
-from ...domain.errors import StoreBusy
+from ...domain.errors import DomainError, StoreBusy
 from ...domain.roles import Right
 from ...store import bulkload
 from ...store.bulkload import BulkLoadLock
@@ -131,6 +131,9 @@ def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: b
         if exc.row is None:
             raise
         report.stopped = RowProblem(exc.row, "", exc.zh, exc.en)
+    except WorkerDied as exc:  # killed (the system short of memory picks the bigger process), or crashed
+        log.warning("the import stopped: %s", exc)
+        raise _checker_died(report) from exc
     finally:
         close()
     if report.rows == 0 and report.stopped is None and not report.cancelled:
@@ -315,6 +318,21 @@ def _write_chunks(desk: Desk, writer: ChunkWriter, chunks: Iterator[CheckedChunk
             committed()
         if progress is not None:
             progress(report)
+
+
+def _checker_died(report: ImportReport) -> DomainError:
+    """The checking worker ended part-way: what is in, and how to finish."""
+    done, row = report.inserted + report.updated, report.committed_row
+    zh = "导入的检查进程意外结束（可能是电脑内存不足，被系统结束）"
+    en = "the import's checking process ended unexpectedly (the computer may have run short of memory)"
+    if report.all_or_nothing or not row:
+        return DomainError("import_checker_died", f"{zh}：没有写入任何行；请再导入一次。",
+                           f"{en}: nothing was written; import the file again.")
+    return DomainError(
+        "import_checker_died",
+        f"{zh}：导入在第 {row} 行之后停下，之前的 {done} 行已导入，其余未写入；再导入同一个文件即可完成（已导入的行会计为未变）。",
+        f"{en}: the import stopped after row {row}: {done} rows before it are imported, the rest are not; "
+        "import the same file again to finish (rows already in count as unchanged).")
 
 
 def _busy_part_way(report: ImportReport) -> StoreBusy:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from kashop_desktop.domain.errors import DomainError
 from kashop_desktop.services import datagen
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.imports import ImportFileError, ImportReport, Outcome, import_file
@@ -206,3 +207,31 @@ def test_ctrl_c_is_left_to_the_importing_process(export: Path) -> None:
         assert sum(len(chunk.rows) for chunk in chunks) == 3000
     finally:
         worker.close()
+
+
+def test_a_worker_killed_part_way_is_a_message_that_says_what_is_in(tmp_path: Path, export: Path) -> None:
+    """The checking worker killed while chunks are still to come (the system short of memory picks the bigger process): the
+    import stops with a message naming the last row in and how to finish, not an internal
+    error; the rows committed stay, and importing the file again brings in the rest."""
+    desk = Desk.open(tmp_path / "shop", clock=clock)
+    commits: list[int] = []
+
+    def kill_the_worker(report: ImportReport) -> None:
+        commits.append(report.committed_row)
+        if len(commits) == 1:
+            for worker in multiprocessing.active_children():
+                if worker.name == "kashop-import-check" and worker.pid is not None:
+                    os.kill(worker.pid, signal.SIGKILL)
+
+    try:
+        with pytest.raises(DomainError) as raised:
+            import_file(desk, export, chunk_rows=100, pipeline=True, progress=kill_the_worker)
+        in_store = desk.db.execute_sql("SELECT COUNT(*) FROM orders").fetchone()[0]
+        assert raised.value.code == "import_checker_died" and in_store >= 100
+        assert f"after row {commits[-1]}" in raised.value.en  # the last chunk committed before the worker was missed
+        assert f"{in_store} rows before it are imported" in raised.value.en and "第" in raised.value.zh
+        assert check(desk).ok
+        again = import_file(desk, export, chunk_rows=CHUNK, pipeline=True)
+        assert again.unchanged == in_store and again.inserted == 3000 - in_store
+    finally:
+        desk.close()
