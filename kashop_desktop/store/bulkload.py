@@ -358,6 +358,7 @@ def finish_abandoned(db: Any, db_path: Path) -> bool:
     """At open: put back the upkeep of a load whose process died part-way (the record is there
     and nobody holds the lock). Returns whether it did; a load still running is left alone."""
     if pending(db.connection()) is None:
+        _leftovers_removed(db_path)
         return False
     lock = BulkLoadLock(db_path)
     if not lock.acquire(wait=False):
@@ -368,3 +369,18 @@ def finish_abandoned(db: Any, db_path: Path) -> bool:
             return put_back(db.connection())
     finally:
         lock.release()
+
+
+def _leftovers_removed(db_path: Path) -> None:
+    """The lock file and scratch search index a loader killed after its last commit left (a
+    0-byte file and the one beside it): removed when no load runs, so the folder holds only the
+    shop. Where the OS keeps the lock file (Windows), it stays: it holds no lock once its owner
+    is gone."""
+    if not lock_path(db_path).exists() and not search_aside.aside_path(db_path).exists():
+        return
+    lock = BulkLoadLock(db_path)
+    if lock.acquire(wait=False):
+        try:
+            search_aside.discard(db_path)
+        finally:
+            lock.release()

@@ -374,3 +374,27 @@ def test_the_reports_sums_read_aside_or_in_place_are_the_same(tmp_path: Path, ex
                 t: sorted(rows) for t, rows in expected.items()}, committed_in
     finally:
         con.close()
+
+
+def test_a_loader_killed_after_its_last_commit_leaves_no_files(tmp_path: Path) -> None:
+    """Killed between its last commit and letting go (or an all-or-nothing load rolled back by
+    the kill), a loader leaves its lock file and maybe its scratch search index, but no record:
+    the next open removes both; while a load runs, they are its own and stay."""
+    desk = Desk.open(tmp_path / "shop", clock=clock)
+    db_path = desk.db_path
+    desk.close()
+    leftovers = [bulkload.lock_path(db_path), search_aside.aside_path(db_path)]
+    for path in leftovers:
+        path.write_bytes(b"")
+    running = bulkload.BulkLoadLock(db_path)
+    assert running.acquire(wait=False)
+    try:
+        Desk.open(tmp_path / "shop", clock=clock).close()
+        assert all(path.exists() for path in leftovers)  # a load holds the lock: its files
+    finally:
+        held = running._file  # the loader dies: the OS lets go of the lock, nothing removes the file
+        running._file = None
+        if held is not None:
+            held.close()
+    Desk.open(tmp_path / "shop", clock=clock).close()
+    assert not any(path.exists() for path in leftovers)
