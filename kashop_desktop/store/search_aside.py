@@ -108,6 +108,7 @@ class SearchIndexAside:
             for name, value in self._settings.items():
                 con.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES (?, ?)", (name, value))
             con.execute("ATTACH DATABASE ? AS store", (f"{self.db_path.resolve().as_uri()}?mode=ro",))
+            con.execute("CREATE TEMP TABLE batch (id INTEGER PRIMARY KEY, buyer TEXT, buyer_key TEXT)")
             done = 0
             while True:
                 with self._wake:
@@ -126,12 +127,20 @@ class SearchIndexAside:
             con.close()
 
     def _pass(self, con: sqlite3.Connection) -> None:
+        # The new orders are read first, in a short read of the store (its log can be copied
+        # into the file and started again only while no reader holds an older snapshot), then
+        # indexed from the copy with the store left alone.
         con.execute("BEGIN")
         top = con.execute("SELECT COALESCE(MAX(id), 0) FROM store.orders").fetchone()[0]
         if top > self.covered:
-            con.execute(f"INSERT INTO {FTS_TABLE}(rowid, buyer, buyer_key) SELECT id, buyer, buyer_key "
-                        "FROM store.orders WHERE id > ? AND id <= ?", (self.covered, top))
+            con.execute("INSERT INTO temp.batch SELECT id, buyer, buyer_key FROM store.orders "
+                        "WHERE id > ? AND id <= ?", (self.covered, top))
         con.execute("COMMIT")
+        if top > self.covered:
+            con.execute("BEGIN")
+            con.execute(f"INSERT INTO {FTS_TABLE}(rowid, buyer, buyer_key) SELECT id, buyer, buyer_key FROM temp.batch")
+            con.execute("DELETE FROM temp.batch")
+            con.execute("COMMIT")
         self.covered = max(self.covered, top)
 
     def finish(self, dropped: list[list[str]], record_key: str) -> bool:

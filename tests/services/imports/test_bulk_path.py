@@ -281,6 +281,74 @@ def test_the_rebuild_sorts_through_temporary_files_and_puts_the_setting_back(tmp
         desk.close()
 
 
+def file_alone(db_path: Path, target: Path) -> sqlite3.Connection:
+    """The store's file copied without its write-ahead log: what checkpoints have copied into it."""
+    target.write_bytes(db_path.read_bytes())
+    return sqlite3.connect(target)
+
+
+def test_the_load_is_in_the_store_file_itself_when_the_import_returns(tmp_path: Path, export: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The indexes put back and the search index copied in are copied from the log into the
+    file by a helper thread while the import finishes (store.checkpoints): when the import
+    returns the file alone holds the whole load, and the connection checkpoints as before."""
+    from kashop_desktop.store import checkpoints
+
+    made: list[Path] = []
+    run = checkpoints.CopiedBehind._run
+
+    def watched(self: checkpoints.CopiedBehind) -> None:
+        made.append(self._path)
+        run(self)
+
+    monkeypatch.setattr(checkpoints.CopiedBehind, "_run", watched)
+    desk = Desk.open(tmp_path / "shop", clock=clock)
+    try:
+        before = desk.db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0]
+        report = import_file(desk, export, chunk_rows=500, bulk=True)
+        assert report.inserted == 3000 and made == [desk.db_path]
+        assert desk.db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0] == before
+        alone = file_alone(desk.db_path, tmp_path / "alone.sqlite3")
+        try:
+            assert alone.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            assert alone.execute("SELECT COUNT(*) FROM orders").fetchone()[0] == 3000
+            assert alone.execute("SELECT COUNT(*) FROM orders_fts_docsize").fetchone()[0] == 3000
+            assert alone.execute("SELECT COUNT(*) FROM sqlite_master WHERE name IN ('orders_status_created_at_id', "
+                                 "'orders_fts_ins')").fetchone()[0] == 2
+            assert alone.execute("SELECT 1 FROM setting WHERE key = ?", (bulkload.SETTING,)).fetchone() is None
+        finally:
+            alone.close()
+    finally:
+        desk.close()
+
+
+def test_a_checkpoint_the_helper_cannot_make_is_made_by_the_connection(tmp_path: Path) -> None:
+    """The helper cannot open the store (its path names a folder): the last checkpoint is made
+    on the importing connection itself, and its setting is put back."""
+    from kashop_desktop.store import checkpoints
+
+    desk = Desk.open(tmp_path / "shop", clock=clock)
+    try:
+        con = desk.db.connection()
+        before = con.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        (tmp_path / "a folder").mkdir()
+        with checkpoints.copied_behind(con, tmp_path / "a folder") as behind:
+            assert con.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+            with desk.atomic():
+                con.execute("CREATE TABLE filler (k INTEGER PRIMARY KEY, v TEXT)")
+                con.executemany("INSERT INTO filler (v) VALUES (?)", [("x" * 500,)] * 4000)  # 2 MB: past 1,000 pages
+            behind.copy()
+        assert behind.error is not None
+        assert con.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == before
+        alone = file_alone(desk.db_path, tmp_path / "alone.sqlite3")
+        try:
+            assert alone.execute("SELECT COUNT(*) FROM filler").fetchone()[0] == 4000
+        finally:
+            alone.close()
+    finally:
+        desk.close()
+
+
 def test_a_search_index_that_cannot_be_built_aside_is_filled_in_place(tmp_path: Path, export: Path,
                                                                       copies: list[bool]) -> None:
     """The scratch file cannot be made (a folder holds its name): the import goes on and the

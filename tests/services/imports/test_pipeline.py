@@ -181,16 +181,19 @@ def test_a_big_import_checkpoints_less_often_and_puts_the_setting_back(
     monkeypatch.setattr(importer, "BULK_FROM_ROWS", 1000)  # the 3,000-row export counts as big
     desk = Desk.open(tmp_path / "shop", clock=clock)
 
-    def setting() -> int:
-        return int(desk.db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0])
+    def setting() -> tuple[int, int]:
+        """The log's length between checkpoints (pages) and what it is cut back to when it starts again (bytes)."""
+        return (int(desk.db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0]),
+                int(desk.db.execute_sql("PRAGMA journal_size_limit").fetchone()[0]))
 
-    during: list[int] = []
+    during: list[tuple[int, int]] = []
     try:
         before = setting()
         report = import_file(desk, export, chunk_rows=CHUNK, progress=lambda r: during.append(setting()))
         assert report.inserted == 3000 and check(desk).ok
         assert len(during) == -(-6 // BULK_CHUNKS_PER_TRANSACTION)  # told after each commit
-        assert set(during) == {importer.BIG_IMPORT_CHECKPOINT_PAGES} != {before}
+        assert set(during) == {(importer.BIG_IMPORT_CHECKPOINT_PAGES, importer.BIG_IMPORT_LOG_KEPT_BYTES)}
+        assert before[0] != importer.BIG_IMPORT_CHECKPOINT_PAGES and before[1] != importer.BIG_IMPORT_LOG_KEPT_BYTES
         assert setting() == before
     finally:
         desk.close()
