@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -98,9 +99,14 @@ def _register_import(orders: Any, common: argparse.ArgumentParser) -> None:
     p = add_command(orders, common, "import", cmd_orders_import, T("从 CSV 或 XLSX 文件导入订单（格式见 README）",
                                                                    "import orders from CSV or XLSX (format: README)"))
     p.add_argument("file", type=Path, help=T("CSV 或 XLSX 文件", "the CSV or XLSX file"))
-    p.add_argument("--all-or-nothing", action="store_true", help=T(
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--all-or-nothing", action="store_true", help=T(
         "任何一行被拒就什么都不写（退出码 1）；整个文件在一个事务中写入",
         "if any row is refused, write nothing (exit 1); the file is written in one transaction"))
+    how.add_argument("--dry-run", action="store_true", help=T(
+        "试运行：按导入的规则检查每一行（包括与店里已有订单的对照），报告会新增、更新、拒绝多少行，什么都不写",
+        "check every row as the import would (against the shop's orders too) and report what it would insert, "
+        "update and refuse; write nothing"))
     p.add_argument("--column", action="append", default=[], metavar="HEADER=FIELD", help=T(
         "把文件的 HEADER 列当作 FIELD 读取（如 付款金额=paid_amount）；HEADER= 跳过该列；可重复",
         "read the file's column HEADER as FIELD (e.g. 付款金额=paid_amount); HEADER= skips that column; repeatable"))
@@ -313,19 +319,26 @@ _FILE_USAGE = frozenset({"import_missing_columns", "import_duplicate_columns", "
                          "import_not_a_file"})
 
 
+def _makes_a_new_shop(args: argparse.Namespace) -> bool:
+    """Whether opening the shop for ``args`` would make a new one (no shop file in the data
+    folder, none chosen elsewhere). Raises DomainError for a choice file it cannot read."""
+    from .. import paths
+    from ..services.store_choice import source
+
+    folder = paths.data_dir(getattr(args, "data_dir", None), create=False)
+    return not (folder / paths.DB_FILENAME).exists() and source(folder, getattr(args, "db", None)) == "file"
+
+
 def _header_refused_before_a_new_shop(args: argparse.Namespace) -> DomainError | None:
     """Where the import would make a new shop (no shop file here, none chosen elsewhere), the
     file's header is read first: a file the import would refuse whole (missing a required
     column, naming one twice: a usage error; empty, not a table, not valid text) gets its
     message with no shop made for it, as the README says."""
-    from .. import paths
     from ..services.imports import ImportFileError
     from ..services.imports.preview import preview_file
-    from ..services.store_choice import source
 
-    folder = paths.data_dir(getattr(args, "data_dir", None), create=False)
     try:
-        if (folder / paths.DB_FILENAME).exists() or source(folder, getattr(args, "db", None)) != "file":
+        if not _makes_a_new_shop(args):
             return None
         preview = preview_file(args.file, rows=0, columns=_columns(args.column))
     except ImportFileError as exc:
@@ -364,7 +377,7 @@ def cmd_orders_import(args: argparse.Namespace) -> int:
 
         try:
             report = import_file(desk, args.file, all_or_nothing=args.all_or_nothing, progress=progress,
-                                 columns=columns, encoding=args.encoding)
+                                 columns=columns, encoding=args.encoding, dry_run=args.dry_run)
         except DomainError as exc:  # ImportFileError, or its copy from the reading process
             if exc.code not in _FILE_USAGE:
                 raise
@@ -381,6 +394,11 @@ def cmd_orders_import(args: argparse.Namespace) -> int:
         _print_import(args, report)
         return {Outcome.ALL: EXIT_OK, Outcome.PARTIAL: EXIT_PARTIAL, Outcome.NOTHING: EXIT_REFUSED}[report.outcome]
 
+    if args.dry_run and _makes_a_new_shop(args):
+        # A dry run makes nothing, not even a shop: the rows are checked against an empty shop
+        # in a scratch folder, which is what an import into a new shop would find.
+        with tempfile.TemporaryDirectory(prefix="kashop-dry-run-") as scratch:
+            return run_with_desk(argparse.Namespace(**{**vars(args), "data_dir": scratch, "db": None}), body)
     return run_with_desk(args, body)
 
 
@@ -450,7 +468,8 @@ def _print_import(args: argparse.Namespace, report: Any) -> None:
         return [{"row": p.row, "column": p.column, "value": p.value, "zh": p.zh, "en": p.en} for p in items]
 
     if args.json:
-        print_json({"outcome": report.outcome.value, "rows": report.rows, "inserted": report.inserted,
+        print_json({"outcome": report.outcome.value, "dry_run": report.dry_run, "rows": report.rows,
+                    "inserted": report.inserted,
                     "updated": report.updated, "unchanged": report.unchanged, "refused": report.refused,
                     "blank_rows": report.blank, "rolled_back": report.rolled_back,
                     "stopped": rows([report.stopped])[0] if report.stopped else None,
@@ -464,8 +483,13 @@ def _print_import(args: argparse.Namespace, report: Any) -> None:
         return
     for zh_note, en_note in report.notes:
         print(f"  注意 note: {zh_note} / {en_note}")
-    print(f"行 rows {report.rows}: 新增 inserted {report.inserted}, 更新 updated {report.updated}, "
-          f"未变 unchanged {report.unchanged}, 拒绝 refused {report.refused}")
+    if report.dry_run:
+        print(f"试运行，什么都没有写入 / dry run, nothing was written — 行 rows {report.rows}: "
+              f"会新增 would insert {report.inserted}, 会更新 would update {report.updated}, "
+              f"未变 unchanged {report.unchanged}, 会拒绝 would refuse {report.refused}")
+    else:
+        print(f"行 rows {report.rows}: 新增 inserted {report.inserted}, 更新 updated {report.updated}, "
+              f"未变 unchanged {report.unchanged}, 拒绝 refused {report.refused}")
     if report.held:
         print(f"  {report.held} 个新订单属于黑名单买家，已扣留待审（orders list --status held）/ {report.held} new "
               "order(s) of blocked buyers held for review (orders list --status held)")

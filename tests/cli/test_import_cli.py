@@ -50,6 +50,26 @@ def test_all_or_nothing_refuses_the_whole_file(data_dir: Path, files: dict[str, 
     assert json.loads(run(data_dir, str(files["good"]), "--json").stdout)["inserted"] == 2  # KS3 was not written
 
 
+def test_a_dry_run_says_what_an_import_would_do_and_writes_nothing(data_dir: Path, files: dict[str, Path],
+                                                                 tmp_path: Path) -> None:
+    """--dry-run checks every row as the import would, against the shop's orders too, and writes
+    nothing; into a folder with no shop it makes none."""
+    proc = run(data_dir, str(files["mixed"]), "--dry-run", "--json")
+    report = json.loads(proc.stdout)
+    assert proc.returncode == 3 and report["dry_run"] is True
+    assert (report["inserted"], report["refused"], report["problems"][0]["row"]) == (1, 1, 3)
+    assert json.loads(run(data_dir, str(files["mixed"]), "--json").stdout)["inserted"] == 1  # KS3 was not written before
+    again = run(data_dir, str(files["mixed"]), "--dry-run")
+    assert again.returncode == 3 and "试运行" in again.stdout and "dry run" in again.stdout
+    assert "unchanged 1" in again.stdout and "would insert 0" in again.stdout  # checked against the shop's KS3
+    new_folder = tmp_path / "no shop yet"
+    fresh = run(new_folder, str(files["good"]), "--dry-run", "--json")
+    assert fresh.returncode == 0 and json.loads(fresh.stdout)["inserted"] == 2
+    assert not (new_folder / "kashop.sqlite3").exists()
+    both = run(data_dir, str(files["good"]), "--dry-run", "--all-or-nothing")
+    assert both.returncode == 2 and "Traceback" not in both.stderr
+
+
 def test_a_file_level_problem_is_a_message_not_a_traceback(data_dir: Path, files: dict[str, Path]) -> None:
     files["big5"].write_bytes("訂單號,商品\nKS1,點券\n".encode("big5"))
     proc = run(data_dir, str(files["big5"]))
