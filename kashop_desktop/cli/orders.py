@@ -509,17 +509,21 @@ def _print_import(args: argparse.Namespace, report: Any) -> None:
         print_error(f"导入在第 {report.stopped.row} 行停止：{report.stopped.zh}",
                     f"the import stopped at row {report.stopped.row}: {report.stopped.en}")
     if report.rolled_back and not report.refused and report.stopped is not None:
-        print_error(f"按 --all-or-nothing 未写入任何行：文件在第 {report.stopped.row} 行停止，它上面的 {report.rows} 行也没有写入；"
-                    "改好文件后再导入整个文件",
-                    f"with --all-or-nothing nothing was written: the file stopped at row {report.stopped.row}, so the "
-                    f"{report.rows} rows above it were not written either; fix the file and import the whole file again")
+        above_zh = f"它上面的 {report.rows} 行也没有写入；" if report.rows else ""
+        above_en = ("" if not report.rows else ", so the row above it was not written either" if report.rows == 1
+                    else f", so the {report.rows} rows above it were not written either")
+        print_error(f"按 --all-or-nothing 未写入任何行：文件在第 {report.stopped.row} 行停止，{above_zh}改好文件后再导入整个文件",
+                    f"with --all-or-nothing nothing was written: the file stopped at row {report.stopped.row}"
+                    f"{above_en}; fix the file and import the whole file again")
     elif report.rolled_back:
         good = report.rows - report.refused
-        print_error(f"有 {report.refused} 行被拒绝，按 --all-or-nothing 未写入任何行：其余 {good} 行正确的行也没有写入；"
-                    "改正被拒绝的行后再导入整个文件",
-                    f"{report.refused} rows were refused, so with --all-or-nothing nothing was written: the other "
-                    f"{good} good rows were not written either; correct the refused rows and import the whole "
-                    "file again")
+        good_zh = f"：其余 {good} 行正确的行也没有写入；" if good else "；"
+        good_en = ("" if not good else ": the other good row was not written either" if good == 1
+                   else f": the other {good} good rows were not written either")
+        refused_en = "1 row was refused" if report.refused == 1 else f"{report.refused} rows were refused"
+        print_error(f"有 {report.refused} 行被拒绝，按 --all-or-nothing 未写入任何行{good_zh}改正被拒绝的行后再导入整个文件",
+                    f"{refused_en}, so with --all-or-nothing nothing was written{good_en}; correct the refused rows "
+                    "and import the whole file again")
 
 
 def cmd_orders_cancel(args: argparse.Namespace) -> int:
