@@ -39,6 +39,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from . import report_tables, schema18, search_aside
+from .dialect import read_only_uri
 from .search_aside import SearchIndexAside
 
 log = logging.getLogger(__name__)
@@ -115,8 +116,7 @@ def put_back(con: Any, aside: SearchIndexAside | None = None, committed_in: Path
             aside.last_pass()  # this transaction holds the write lock: no order comes in before finish
         else:
             with _fts_fill_settings(con):
-                con.execute("INSERT INTO orders_fts(rowid, buyer, buyer_key) SELECT id, buyer, buyer_key FROM orders "
-                            "WHERE id >= ?", (record["first_id"],))
+                con.execute(search_aside.fill_sql("orders WHERE id >= ?"), (record["first_id"],))
         _sort_in_runs(con)
         existing = {name for (name,) in con.execute("SELECT name FROM sqlite_master")}
         for _, name, sql in record["dropped"]:
@@ -154,7 +154,7 @@ class _SumsRead:
     indexes meanwhile). ``result`` is None when the read failed: the rebuild reads them itself."""
 
     def __init__(self, db_path: Path) -> None:
-        self._uri = f"{db_path.resolve().as_uri()}?mode=ro"
+        self._uri = read_only_uri(db_path)
         self._rows: dict[str, list[tuple[Any, ...]]] | None = None
         self._thread = threading.Thread(target=self._run, name="kashop-sums-read", daemon=True)
         self._thread.start()

@@ -8,7 +8,14 @@ PostgreSQL 15 "String Functions" (``right``, ``strpos``) and "JSON Functions".
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+
+def read_only_uri(path: Path) -> str:
+    """The SQLite file at ``path`` as a read-only URI (``sqlite3.connect(uri, uri=True)``, or
+    ``ATTACH``): a reader that can never write to it (SQLite "URI Filenames", ``mode=ro``)."""
+    return f"{path.resolve().as_uri()}?mode=ro"
 
 
 def on_server(db: Any) -> bool:

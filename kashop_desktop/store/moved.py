@@ -24,6 +24,7 @@ from typing import Any
 
 from ..domain.clock import SHOP_TZ
 from ..domain.errors import StoreUnusable
+from .dialect import read_only_uri
 
 SETTING = "moved_to_server"
 _LOOKUP = "SELECT value FROM setting WHERE key = ?"
@@ -77,7 +78,7 @@ def found_in_file(path: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        con = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             row = con.execute(_LOOKUP, (SETTING,)).fetchone()
         finally:
@@ -93,7 +94,7 @@ def setting_in_file(path: Path, key: str) -> Any:
     if not path.is_file():
         return None
     try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        con = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             row = con.execute(_LOOKUP, (key,)).fetchone()
         finally:

@@ -36,6 +36,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .dialect import read_only_uri
+
 log = logging.getLogger(__name__)
 
 #: The search index's table and the trigger that keeps it as orders are inserted.
@@ -44,6 +46,12 @@ FTS_TABLE, FTS_INSERT_TRIGGER = "orders_fts", "orders_fts_ins"
 _COPIED = ("orders_fts_data", "orders_fts_idx", "orders_fts_docsize")
 #: How long ``finish`` waits for the store's write lock (ms) before leaving the fill to ``put_back``.
 _BUSY_MS = 5000
+
+
+def fill_sql(source: str) -> str:
+    """The statement that indexes the orders of ``source`` (a table with ``id``, ``buyer`` and
+    ``buyer_key``, and any ``WHERE``) in the search index."""
+    return f"INSERT INTO {FTS_TABLE}(rowid, buyer, buyer_key) SELECT id, buyer, buyer_key FROM {source}"
 
 
 def aside_path(db_path: Path) -> Path:
@@ -107,7 +115,7 @@ class SearchIndexAside:
             con.execute(self._definition)
             for name, value in self._settings.items():
                 con.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES (?, ?)", (name, value))
-            con.execute("ATTACH DATABASE ? AS store", (f"{self.db_path.resolve().as_uri()}?mode=ro",))
+            con.execute("ATTACH DATABASE ? AS store", (read_only_uri(self.db_path),))
             con.execute("CREATE TEMP TABLE batch (id INTEGER PRIMARY KEY, buyer TEXT, buyer_key TEXT)")
             done = 0
             while True:
@@ -138,7 +146,7 @@ class SearchIndexAside:
         con.execute("COMMIT")
         if top > self.covered:
             con.execute("BEGIN")
-            con.execute(f"INSERT INTO {FTS_TABLE}(rowid, buyer, buyer_key) SELECT id, buyer, buyer_key FROM temp.batch")
+            con.execute(fill_sql("temp.batch"))
             con.execute("DELETE FROM temp.batch")
             con.execute("COMMIT")
         self.covered = max(self.covered, top)
@@ -169,8 +177,7 @@ class SearchIndexAside:
                 con.execute("DELETE FROM orders_fts_data")
                 for table in _COPIED:
                     con.execute(f"INSERT INTO main.{table} SELECT * FROM aside.{table}")
-                con.execute(f"INSERT INTO {FTS_TABLE}(rowid, buyer, buyer_key) SELECT id, buyer, buyer_key "
-                            "FROM orders WHERE id > ?", (self.covered,))
+                con.execute(fill_sql("orders WHERE id > ?"), (self.covered,))
                 if trigger is not None and con.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
                                                        (FTS_INSERT_TRIGGER,)).fetchone() is None:
                     con.execute(trigger)

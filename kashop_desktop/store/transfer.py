@@ -25,6 +25,7 @@ from typing import Any
 
 from ..domain.errors import DomainError, StoreUnusable
 from . import server, server_errors
+from .dialect import read_only_uri
 
 BATCH = 5_000
 #: SQLite's own tables and the FTS5 search table (the server has a trigram index instead).
@@ -64,7 +65,7 @@ Progress = Callable[[str, int], None]
 
 
 def _source(path: Path) -> sqlite3.Connection:
-    con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    con = sqlite3.connect(read_only_uri(path), uri=True)
     con.execute("PRAGMA query_only = 1")
     return con
 
