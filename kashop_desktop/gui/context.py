@@ -16,6 +16,7 @@ import concurrent.futures
 import ctypes
 import functools
 import sys
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -27,6 +28,9 @@ from ..services.trade_close import TradeCloser
 from .qt import QObject, Signal
 
 T = TypeVar("T")
+#: How long after the window's own import last wrote (seconds) a change the store watch sees is
+#: taken for that import's: two of the watch's polls (``store_watch.POLL_MS``) and a second.
+OWN_WRITES_GRACE_S = 5.0
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
@@ -86,6 +90,16 @@ class DeskContext(QObject):
         self.closing = False
         self.payment_sync = PaymentSync(desk, run_db=self.worker.run)
         self.syncing = False
+        self._own_writes_until = 0.0  # time.monotonic(): see expect_own_writes
+
+    def expect_own_writes(self) -> None:
+        """A process this window started (an import) writes to the store now: the store watch's
+        next polls see its commits as another program's, and ``own_writes_expected`` tells the
+        status bar not to say so (the screens still read again)."""
+        self._own_writes_until = time.monotonic() + OWN_WRITES_GRACE_S
+
+    def own_writes_expected(self) -> bool:
+        return time.monotonic() < self._own_writes_until
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a read or write on the worker thread; exceptions propagate to the caller."""

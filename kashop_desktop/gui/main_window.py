@@ -382,7 +382,8 @@ class MainWindow(OperatorSession, QMainWindow):
         if changes.resumed:  # the server came back: nothing was seen written, the screens read anyway
             self.statusBar().showMessage(self.tr("与数据库服务器的连接已恢复，已重新读取"), 8000)
         elif changes.outside:
-            self.statusBar().showMessage(self.tr("数据已被其他程序（命令行或另一个窗口）改动，已重新读取"), 8000)
+            if not self.ctx.own_writes_expected():  # the window's own import says what it did itself
+                self.statusBar().showMessage(self.tr("数据已被其他程序（命令行或另一个窗口）改动，已重新读取"), 8000)
             self.ctx.start(self.recheck_operator())  # disabled or given another role there: follow now
 
     def _after_first_paint(self) -> None:

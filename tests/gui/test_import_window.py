@@ -78,6 +78,8 @@ def test_a_good_import_adds_the_rows_and_the_list_shows_them(qtbot: Any, ctx: An
     window.show()
     page = window.orders_page
     assert page.empty_state.isVisibleTo(page) and page.tab_count(None) == 0
+    qtbot.waitUntil(lambda: window.store_watch.version is not None, timeout=WAIT_MS)
+    seen = window.store_watch.version  # before the import
     task = asyncio.ensure_future(window.import_orders(orders_file(tmp_path, 40)))
     qtbot.waitUntil(lambda: _dialog() is not None and _dialog().checked is not None, timeout=WAIT_MS)
     dialog = _dialog()
@@ -90,6 +92,11 @@ def test_a_good_import_adds_the_rows_and_the_list_shows_them(qtbot: Any, ctx: An
     qtbot.waitUntil(lambda: page.tab_count(None) == 40 and page.model.rowCount() == 40)
     assert not page.empty_state.isVisibleTo(page)
     assert "新增 40 行" in window.statusBar().currentMessage()
+    # The store watch sees the import's commits as another connection's; the status bar does
+    # not say another program changed the data (it was this window's import).
+    qtbot.waitUntil(lambda: window.store_watch.version != seen, timeout=WAIT_MS)
+    qtbot.wait(100)
+    assert "新增 40 行" in window.statusBar().currentMessage() and "其他程序" not in window.statusBar().currentMessage()
     dialog.done_button.click()
     qtbot.waitUntil(task.done)
     assert task.result().inserted == 40

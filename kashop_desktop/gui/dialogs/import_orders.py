@@ -356,6 +356,7 @@ class ImportDialog(QDialog):
         if job.options["dry_run"]:
             self._show_check_progress(job)
         else:
+            self.ctx.expect_own_writes()  # the store moves under the window: this import, not another program
             self._show_import_progress(job)
         if not finished:
             return
