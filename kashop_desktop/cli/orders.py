@@ -532,6 +532,7 @@ def cmd_orders_cancel(args: argparse.Namespace) -> int:
 
     from ..services.requests import cancel_order
     from ..services.trade_close import close_now
+    from ..store.models import Refund
 
     def body(desk: Any) -> int:
         changes = cancel_order(desk, args.order_no, ReasonCode(args.reason), args.note,
@@ -539,8 +540,14 @@ def cmd_orders_cancel(args: argparse.Namespace) -> int:
         closes = asyncio.run(close_now(desk, [args.order_no])).results
         for close in closes:
             print_error(f"网关交易：{close.zh}", f"gateway trade: {close.en}")
-        return done(args, changes, f"已取消 {args.order_no}", f"cancelled {args.order_no}",
-                    trade_close=closes[0].code if closes else None)
+        zh_text, en_text = f"已取消 {args.order_no}", f"cancelled {args.order_no}"
+        queued = sum(r.amount_fen for r in Refund.select().where(Refund.id.in_(sorted(changes.refund_ids)))) \
+            if changes.refund_ids else 0
+        if queued:  # a paid order: its money goes back by the original route
+            zh_text += f"；退款 ¥{format_yuan(queued)} 已排队，原路退回（refunds send 发送；窗口开着时自动发送）"
+            en_text += (f"; a refund of ¥{format_yuan(queued)} is queued to go back by the original route "
+                        "(refunds send sends it; an open window sends it by itself)")
+        return done(args, changes, zh_text, en_text, trade_close=closes[0].code if closes else None)
 
     return run_with_desk(args, body)
 

@@ -77,6 +77,15 @@ def test_rule_a_unpaid_cancels_at_once(shop: Cli) -> None:
     assert (order["paid_fen"], order["amount_fen"]) == (0, 600) and order["created_at"].endswith("+08:00")
 
 
+def test_a_cancel_says_when_a_refund_is_queued(shop: Cli) -> None:
+    """A paid order cancelled in its cooling-off: the line says its money is queued to go back."""
+    paid = shop("orders", "cancel", "P1", "--reason", "duplicate").stdout
+    assert "已取消 P1" in paid and "退款 ¥68.00 已排队" in paid and "refunds send" in paid
+    assert shop.json("refunds", "list")[0]["amount_fen"] == 6800
+    unpaid = shop("--lang", "en", "orders", "cancel", "U1", "--reason", "mistaken").stdout
+    assert unpaid.strip() == "cancelled U1"  # nothing was paid: no refund named
+
+
 def test_rule_b_auto_approve_and_queue_send(shop: Cli) -> None:
     req = shop.json("requests", "open", "P1", "--reason", "duplicate", "--note", "重复下单")
     assert req["state"] == "auto_approved" and req["decision_reasons"][0]["code"] == "in_cooling_off"
