@@ -316,7 +316,7 @@ def _detail_json(d: Any) -> dict[str, Any]:
 
 #: Import refusals that are the file's own shape, not a rule: exit 2 like any bad value.
 _FILE_USAGE = frozenset({"import_missing_columns", "import_duplicate_columns", "import_not_found",
-                         "import_not_a_file"})
+                         "import_not_a_file", "import_bad_encoding"})
 
 
 def _makes_a_new_shop(args: argparse.Namespace) -> bool:
@@ -412,7 +412,12 @@ class ImportMeter:
         self.shown = False
 
     def __call__(self, report: Any) -> None:
-        self.stream.write("\r" + self.line(report.rows, report.estimated_rows, self.clock() - self.start) + "\x1b[K")
+        if report.all_committed:
+            text = (f"全部 {report.rows:,} 行已写入，正在收尾（订单列表的索引和搜索）… / all {report.rows:,} rows written, "
+                    "finishing (the order list's indexes and search)…")
+        else:
+            text = self.line(report.rows, report.estimated_rows, self.clock() - self.start)
+        self.stream.write("\r" + text + "\x1b[K")
         self.stream.flush()
         self.shown = True
 
@@ -455,6 +460,13 @@ def _print_interrupted(args: argparse.Namespace, report: Any) -> None:
     if args.all_or_nothing or report is None or not report.committed_row:
         print_error("导入被中断：没有写入任何行", "the import was interrupted: no row was written")
         return
+    if report.all_committed:  # stopped while the list's indexes were being built again
+        print_error(f"文件的每一行都已导入（新增或更新 {report.inserted + report.updated} 行）；导入在收尾时被中断，"
+                    "订单列表的索引和搜索由下一个打开这个店的命令或窗口补建完成（会多花几秒），不必再导入",
+                    f"every row of the file is in ({report.inserted + report.updated} rows inserted or updated); the "
+                    "import was interrupted while finishing, and the next command or window that opens the shop "
+                    "finishes the order list's indexes and search (a few seconds more): no need to import again")
+        return
     done, row = report.inserted + report.updated, report.committed_row
     print_error(f"导入被中断：文件第 {row} 行及之前已提交（新增或更新 {done} 行），第 {row + 1} 行起未写入；"
                 "再导入同一个文件即可从那里继续（已导入的行计为未变）",
@@ -487,6 +499,9 @@ def _print_import(args: argparse.Namespace, report: Any) -> None:
         print(f"试运行，什么都没有写入 / dry run, nothing was written — 行 rows {report.rows}: "
               f"会新增 would insert {report.inserted}, 会更新 would update {report.updated}, "
               f"未变 unchanged {report.unchanged}, 会拒绝 would refuse {report.refused}")
+        if report.unchanged and not (report.inserted or report.updated or report.refused or report.stopped):
+            print("  文件里的订单都已在店里、与文件一致：导入不会改动任何订单 / every order of the file is already in "
+                  "the shop as the file has it: an import would change nothing")
     else:
         print(f"行 rows {report.rows}: 新增 inserted {report.inserted}, 更新 updated {report.updated}, "
               f"未变 unchanged {report.unchanged}, 拒绝 refused {report.refused}")

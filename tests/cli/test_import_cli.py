@@ -68,6 +68,12 @@ def test_a_dry_run_says_what_an_import_would_do_and_writes_nothing(data_dir: Pat
     assert not (new_folder / "kashop.sqlite3").exists()
     both = run(data_dir, str(files["good"]), "--dry-run", "--all-or-nothing")
     assert both.returncode == 2 and "Traceback" not in both.stderr
+    assert run(data_dir, str(files["good"])).returncode == 0
+    same = run(data_dir, str(files["good"]), "--dry-run")
+    assert same.returncode == 0 and "an import would change nothing" in same.stdout and "导入不会改动任何订单" in same.stdout
+    assert "would change nothing" not in again.stdout  # a refused row is not "nothing"
+    codec = run(data_dir, str(files["good"]), "--dry-run", "--encoding", "nosuchcodec")
+    assert codec.returncode == 2 and "nosuchcodec" in codec.stderr  # a bad value, as --column's
 
 
 def test_a_file_level_problem_is_a_message_not_a_traceback(data_dir: Path, files: dict[str, Path]) -> None:
@@ -167,3 +173,22 @@ def test_json_says_when_the_refused_rows_listed_are_only_the_first(data_dir: Pat
     assert report["warnings_truncated"] is False
     small = json.loads(run(data_dir, str(write_csv(tmp_path / "few.csv", [HEADER_ZH, bad[0]])), "--json").stdout)
     assert small["refused"] == 1 and small["problems_truncated"] is False
+
+
+def test_ctrl_c_after_every_row_is_in_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    """A second Ctrl+C while a big import finishes: the message says every row is in and that
+    nothing needs importing again, not where to go on from."""
+    import argparse
+
+    from kashop_desktop.cli.orders import _print_interrupted
+    from kashop_desktop.services.imports import ImportReport
+
+    args = argparse.Namespace(all_or_nothing=False, lang="en")
+    report = ImportReport(rows=300_000, inserted=300_000, committed_row=300_001, all_committed=True)
+    _print_interrupted(args, report)
+    said = capsys.readouterr().err
+    assert "every row of the file is in (300000 rows" in said and "no need to import again" in said
+    assert "go on from" not in said
+    report.all_committed = False
+    _print_interrupted(args, report)
+    assert "import the same file again to go on from there" in capsys.readouterr().err

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,7 +71,9 @@ BULK_CHUNKS_PER_TRANSACTION = 4
 BULK_FROM_ROWS = 20_000
 
 #: Called after each committed chunk with the report so far (``rows``, ``estimated_rows``,
-#: ``committed_row``, counts); from the importing thread.
+#: ``committed_row``, counts), and in a bulk load once more when every chunk is
+#: (``all_committed``: the list's upkeep is then put back before the import returns); from the
+#: importing thread.
 Progress = Callable[[ImportReport], None]
 #: Asked between chunks (never inside one); True stops the import there: the chunks committed
 #: so far stay, nothing of the rest is written, and ``report.cancelled`` is set.
@@ -112,7 +116,7 @@ def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: b
             report.notes.append((f"不认识的列未导入：{shown}（如某列就是订单的一个字段，可用 --column 表头=字段 指明）",
                                  f"columns the desk does not know were not imported: {shown} (if one of them is an "
                                  "order field, name it with --column HEADER=FIELD)"))
-        sheets = other_sheets_note(opened.other_sheets)
+        sheets = other_sheets_note(opened.other_sheets, dry_run=dry_run)
         if sheets is not None:
             report.notes.append(sheets)
             report.sheets_left_out = opened.other_sheets
@@ -255,13 +259,13 @@ class _BulkLoad:
         if self.active:
             bulkload.put_back(self.desk.db.connection())
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         if not self.active:
             return
         con = self.desk.db.connection()
         try:
             if not self.one_transaction:
-                with copied_behind(con, self.desk.db_path) as behind:
+                with _ctrl_c_held(kind is None), copied_behind(con, self.desk.db_path) as behind:
                     with self.desk.atomic():
                         bulkload.put_back(con, self.aside, self.desk.db_path)
                     behind.copy()  # the indexes' pages, copied into the file while the search index is copied in
@@ -277,6 +281,32 @@ class _BulkLoad:
             if self.aside is not None:
                 self.aside.close()
             self.lock.release()
+
+
+@contextmanager
+def _ctrl_c_held(hold: bool) -> Iterator[None]:
+    """With ``hold``, on the main thread: a first Ctrl+C (SIGINT) during the block is held back
+    and the block goes on; a second one stops it at once (KeyboardInterrupt). For the end of a
+    load whose rows are all in: the list's upkeep is put back in a few seconds per million orders,
+    and a Ctrl+C then would only leave that to the next command, which does it slower. Elsewhere
+    (another thread, a handler of the program's own) nothing changes."""
+    if not hold or threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    pressed: list[bool] = []
+
+    def held(signum: int, frame: object) -> None:
+        if pressed:
+            raise KeyboardInterrupt
+        pressed.append(True)
+        log.info("Ctrl+C while the import puts the list's upkeep back: finishing first (again to stop now)")
+
+    signal.signal(signal.SIGINT, held)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _check_only(writer: ChunkWriter, chunks: Iterator[CheckedChunk], report: ImportReport,
@@ -307,6 +337,9 @@ def _write_chunks(desk: Desk, writer: ChunkWriter, chunks: Iterator[CheckedChunk
             return
         chunk = next(taking, None)
         if chunk is None:
+            report.all_committed = True
+            if progress is not None and per_transaction > 1:  # a bulk load: its upkeep is put back now
+                progress(report)
             return
         mark, kept = report.mark(), report.changes
         report.changes, writer.listed_before = Changes(), len(kept.order_ids)  # this transaction's alone

@@ -361,13 +361,17 @@ def _open_xlsx(path: Path, whole: bool = True) -> Table:
                  tuple((name, rows) for name, rows in others if rows > 1))  # more than a header or nothing
 
 
-def other_sheets_note(sheets: tuple[tuple[str, int], ...]) -> tuple[str, str] | None:
+def other_sheets_note(sheets: tuple[tuple[str, int], ...], *, dry_run: bool = False) -> tuple[str, str] | None:
     """(zh, en) saying that an XLSX's other worksheets holding rows were not imported (``sheets``
-    as ``Table.other_sheets``), or None when there are none."""
+    as ``Table.other_sheets``; with ``dry_run``: would not be), or None when there are none."""
     if not sheets:
         return None
     zh = "、".join(f"「{name}」（约 {rows:,} 行）" for name, rows in sheets)
     en = ", ".join(f"'{name}' (about {rows:,} rows)" for name, rows in sheets)
+    if dry_run:
+        return (f"导入只会读工作簿的第一个工作表；其他工作表不会导入：{zh}。请把每个工作表另存为单独的文件（或 CSV）再分别导入",
+                f"an import reads only the workbook's first worksheet; its other worksheets would not be imported: "
+                f"{en}. Save each worksheet as a file of its own (or as CSV) and import them one by one")
     return (f"只导入了工作簿的第一个工作表；其他工作表没有导入：{zh}。请把每个工作表另存为单独的文件（或 CSV）再分别导入",
             f"only the workbook's first worksheet was imported; its other worksheets were not: {en}. Save each "
             "worksheet as a file of its own (or as CSV) and import them one by one")

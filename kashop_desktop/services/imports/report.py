@@ -61,6 +61,9 @@ class ImportReport:
     cancelled: bool = False
     dry_run: bool = False
     committed_row: int = 0
+    #: Every chunk of the file is committed (a big load may still be putting the list's upkeep
+    #: back: ``importer``).
+    all_committed: bool = False
     changes: Changes = field(default_factory=Changes)
     #: Notes on the file as a whole, (zh, en): columns not imported...
     notes: list[tuple[str, str]] = field(default_factory=list)

@@ -322,6 +322,49 @@ def test_the_load_is_in_the_store_file_itself_when_the_import_returns(tmp_path: 
         desk.close()
 
 
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_after_the_last_row_waits_for_the_upkeep_unless_pressed_again(
+        tmp_path: Path, export: Path, monkeypatch: pytest.MonkeyPatch, presses: int) -> None:
+    """Ctrl+C while a load whose rows are all in puts the list's upkeep back: the first is held
+    and the import ends as it would have; a second stops it at once, the rows stay in and the
+    next open finishes the upkeep."""
+    import os
+    import signal
+    import time
+
+    put_back = bulkload.put_back
+
+    def pressed_during(con: Any, *args: Any) -> bool:
+        for _ in range(presses):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # the handler runs between two bytecodes of this thread
+        return put_back(con, *args)
+
+    monkeypatch.setattr(bulkload, "put_back", pressed_during)
+    seen: list[ImportReport] = []
+    desk = Desk.open(tmp_path / "shop", clock=clock)
+    try:
+        if presses == 1:
+            report = import_file(desk, export, chunk_rows=500, bulk=True)
+            assert report.inserted == 3000 and report.all_committed and report.outcome is Outcome.ALL
+            assert bulkload.pending(desk.db.connection()) is None  # the upkeep is back
+        else:
+            with pytest.raises(KeyboardInterrupt):
+                import_file(desk, export, chunk_rows=500, bulk=True, progress=seen.append)
+            assert seen[-1].all_committed and seen[-1].inserted == 3000
+            assert bulkload.pending(desk.db.connection()) is not None  # left to the next open
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        desk.close()
+    monkeypatch.setattr(bulkload, "put_back", put_back)
+    desk = Desk.open(tmp_path / "shop", clock=clock)
+    try:
+        assert bulkload.pending(desk.db.connection()) is None and check(desk).ok
+        assert desk.db.execute_sql("SELECT COUNT(*) FROM orders").fetchone()[0] == 3000
+    finally:
+        desk.close()
+
+
 def test_a_checkpoint_the_helper_cannot_make_is_made_by_the_connection(tmp_path: Path) -> None:
     """The helper cannot open the store (its path names a folder): the last checkpoint is made
     on the importing connection itself, and its setting is put back."""
