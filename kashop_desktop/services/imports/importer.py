@@ -131,7 +131,8 @@ def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: b
                     _write_all_or_nothing(desk, writer, chunks, report, progress, cancel, load)
                 else:
                     _write_chunks(desk, writer, chunks, report, progress, cancel,
-                                  BULK_CHUNKS_PER_TRANSACTION if load.active else 1, load.committed)
+                                  BULK_CHUNKS_PER_TRANSACTION if load.active else 1, load.committed,
+                                  upkeep_after=load.active)
     except ImportFileError as exc:
         if exc.row is None:
             raise
@@ -324,9 +325,11 @@ def _check_only(writer: ChunkWriter, chunks: Iterator[CheckedChunk], report: Imp
 
 def _write_chunks(desk: Desk, writer: ChunkWriter, chunks: Iterator[CheckedChunk], report: ImportReport,
                   progress: Progress | None, cancel: Cancel | None, per_transaction: int = 1,
-                  committed: Callable[[], None] | None = None) -> None:
+                  committed: Callable[[], None] | None = None, *, upkeep_after: bool = False) -> None:
     """Each ``per_transaction`` chunks written and committed together (fewer for the last, or
-    when a cancel comes between two of them); ``committed`` is called after each commit."""
+    when a cancel comes between two of them); ``committed`` is called after each commit.
+    ``upkeep_after``: a bulk load puts the list's upkeep back once every chunk is in, so
+    ``progress`` is told once more then (``report.all_committed``)."""
     taking = iter(chunks)
     while True:
         # Asked before the next chunk is taken: what checking found in a chunk that is then not
@@ -338,7 +341,7 @@ def _write_chunks(desk: Desk, writer: ChunkWriter, chunks: Iterator[CheckedChunk
         chunk = next(taking, None)
         if chunk is None:
             report.all_committed = True
-            if progress is not None and per_transaction > 1:  # a bulk load: its upkeep is put back now
+            if progress is not None and upkeep_after:
                 progress(report)
             return
         mark, kept = report.mark(), report.changes
