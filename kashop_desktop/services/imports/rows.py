@@ -12,9 +12,11 @@ import time as _time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from ...domain.clock import SHOP_TZ
+from ...domain.contacts import contact_key
 from ...domain.money import Fen, format_yuan
 from ...domain.states import OrderStatus
 from .cells import (
@@ -313,6 +315,35 @@ def _remember(memo: dict[Any, Any], key: Any, value: Any, size: int) -> None:
     memo[key] = value
 
 
+#: The columns of a checked row, in the order ``RowReader.packed`` gives them (``stream.ROW_COLUMNS``,
+#: which checks that it is this order).
+PACKED_COLUMNS = ("order_no", "created_at", "product_name", "product_type", "quantity", "list_fen", "coupon_fen",
+                  "points", "paid_fen", "refunded_fen", "status", "paid_at", "delivered_at", "completed_at",
+                  "cancelled_at", "channel", "gateway_id", "gateway_trade_no", "buyer", "buyer_key", "code_used",
+                  "updated_at")
+#: Shapes remembered per file (``RowReader._shares``); forgotten all at once when full.
+_SHARES = 8192
+#: Buyer keys remembered per file (contact as read -> canonical key); forgotten all at once when full.
+_KEY_CACHE = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Share:
+    """What every row of one shape reads as (``RowReader._share``): its status, the values from
+    product_name to status in ``PACKED_COLUMNS`` order (``amounts``), channel, gateway account id
+    and code_used as stored, and its warnings with and without a trade no (but the truncated-id
+    ones, which depend on the row's own ids) and for an unknown gateway (these come last)."""
+
+    status: OrderStatus
+    amounts: tuple[Any, ...]
+    channel: str | None
+    gateway_id: int | None
+    code_used: str
+    with_trade_no: tuple[tuple[str, str, str], ...]
+    without_trade_no: tuple[tuple[str, str, str], ...]
+    unknown_gateway: tuple[tuple[str, str, str], ...]
+
+
 class RowReader:
     """``parse_row`` for one file: each column's reader and memo set up once from the header."""
 
@@ -344,56 +375,110 @@ class RowReader:
         #: Whether a row no longer than the header holds nothing outside the header's columns.
         self.plain_width = not header.blank
         self.epoch = epoch
-        # What ``_plain`` reads: the repetitive columns' memos (in its unpacking order), the rest's places.
-        self._memos = [(c.position, c.seen.get) for c in (
-            self.status, self.paid, self.product, self.product_type, self.quantity, self.list_amount, self.coupon,
-            self.points, self.channel, self.code_used, self.refunded, self.gateway)]
-        self._order_no_at, self._trade_no_at = self.order_no.position, self.trade_no.position
-        self._buyer_at = self.buyer.position
-        self._times_at = (self.created.position, self.paid_at.position, self.delivered_at.position)
+        # What ``packed`` reads: the repetitive columns (a row's "shape", in ``_share``'s order)
+        # and the places of the others.
+        self._repetitive = (self.status, self.paid, self.product, self.product_type, self.quantity, self.list_amount,
+                            self.coupon, self.points, self.channel, self.code_used, self.refunded, self.gateway)
+        self._shape = itemgetter(*(c.position for c in self._repetitive))
+        self._at = (self.order_no.position, self.trade_no.position, self.buyer.position, self.created.position,
+                    self.paid_at.position, self.delivered_at.position)
+        #: (shape, unpaid?) -> ``_Share``: what every row of that shape reads as, bar its own cells.
+        self._shares: dict[tuple[Any, bool], _Share] = {}
+        #: Buyer contact as read -> its canonical key (``domain.contacts.contact_key``).
+        self._keys: dict[str, str] = {}
 
     def parse(self, cells: Sequence[Cell]) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
         """``parse_row`` for one row of this file."""
-        if self.plain_width and len(cells) == self.header.width:
-            try:
-                plain = self._plain(cells)
-            except (CellError, RowError):
-                plain = None
-            if plain is not None:
-                return plain
         return self._careful(cells)
 
-    def _plain(self, cells: Sequence[Cell]) -> tuple[dict[str, Any], list[tuple[str, str, str]]] | None:
-        """The common row read the short way: every repetitive cell already in its column's
-        memo as a good value, every check passed; None (or CellError, RowError) to leave the
-        row to ``_careful``, which gives the same result for a good row and the right error,
-        naming the right column, for a bad one."""
+    def buyer_key(self, buyer: str) -> str:
+        """The canonical key of a buyer contact as read (remembered per file, up to ``_KEY_CACHE``)."""
+        key = self._keys.get(buyer)
+        if key is None:
+            if len(self._keys) >= _KEY_CACHE:
+                self._keys.clear()
+            key = self._keys[buyer] = contact_key(buyer)
+        return key
+
+    def packed(self, cells: Sequence[Cell]) -> tuple[tuple[Any, ...], list[tuple[str, str, str]]] | None:
+        """The common row read the short way, straight into a checked row: (the row's values in
+        ``PACKED_COLUMNS`` order, its warnings as ``parse`` gives them), or None to leave the row
+        to ``parse``, which reads a good row to the same values and refuses a bad one naming the
+        right column. A row goes the short way when it is no wider than the header, every
+        repetitive cell is already in its column's memo as a good value, and every check passes:
+        the repetitive cells (its shape) are read and checked once per shape and payment
+        (``_share``), the row's own cells (ids, buyer, times) each time."""
+        if not self.plain_width or len(cells) != self.header.width:
+            return None
         padded = [*cells, None]
-        values = [get(padded[position], _UNSEEN) for position, get in self._memos]
+        order_no_at, trade_no_at, buyer_at, created_at, paid_at_at, delivered_at_at = self._at
+        try:
+            paid_at = read_time(padded[paid_at_at], self.epoch)
+            shape = (self._shape(padded), paid_at is None)
+            share = self._shares.get(shape)
+            if share is None:
+                share = self._share(*shape)
+                if share is None:
+                    return None
+                if len(self._shares) >= _SHARES:
+                    self._shares.clear()
+                self._shares[shape] = share
+            order_no = read_id(padded[order_no_at])
+            created = read_time(padded[created_at], self.epoch)
+            if not order_no or created is None:
+                return None
+            delivered_at = read_time(padded[delivered_at_at], self.epoch)
+            status = share.status
+            self.check_times(status, created, paid_at, delivered_at)
+            trade_no = read_id(padded[trade_no_at]) or None
+            buyer = read_contact(padded[buyer_at]) or ""
+        except (CellError, RowError):
+            return None
+        found = list(share.with_trade_no if trade_no else share.without_trade_no)
+        if looks_truncated(order_no):
+            found.append(("order_no", TRUNCATED_ZH, TRUNCATED_EN))
+        if trade_no and looks_truncated(trade_no):
+            found.append(("gateway_trade_no", TRUNCATED_ZH, TRUNCATED_EN))
+        if share.unknown_gateway:
+            found.extend(share.unknown_gateway)
+        return ((order_no, created, *share.amounts, paid_at, delivered_at,
+                 delivered_at if status is S.COMPLETED else None, created if status is S.CANCELLED else None,
+                 share.channel, share.gateway_id, trade_no, buyer, self.buyer_key(buyer), share.code_used, created),
+                found)
+
+    def _share(self, shape: tuple[Cell, ...], unpaid: bool) -> _Share | None:
+        """What a row of this shape (its repetitive cells, ``_repetitive``'s order) reads as,
+        paid (a payment time given) or not: its cells as their columns' memos hold them, run
+        through ``order_dict``, ``refunded_fen`` and ``warnings`` exactly as ``_careful`` runs
+        them, with stand-ins for the row's own cells, which none of what is kept depends on.
+        None when a cell is not in its memo as a good value or a check refuses the shape."""
+        values = [column.seen.get(raw, _UNSEEN) for column, raw in zip(self._repetitive, shape)]
         if _UNSEEN in values:
             return None
         (status, paid, product, product_type, quantity, list_fen, coupon, points, channel, code_used, refunded,
          gateway) = values
-        order_no = read_id(padded[self._order_no_at])
-        if not order_no or status is None or paid is None or not product or not product_type:
+        if status is None or paid is None or not product or not product_type:
             return None
-        created_at, paid_at_at, delivered_at_at = self._times_at
-        created = read_time(padded[created_at], self.epoch)
-        paid_at = read_time(padded[paid_at_at], self.epoch)
-        delivered_at = read_time(padded[delivered_at_at], self.epoch)
-        if created is None:
-            return None
-        created, paid_at, delivered_at = self.check_times(status, created, paid_at, delivered_at)
         data = {
-            "order_no": order_no, "created_at": created, "product_name": product, "product_type": product_type,
+            "order_no": "", "created_at": 0, "product_name": product, "product_type": product_type,
             "quantity": quantity, "list_fen": list_fen, "coupon_fen": coupon, "points": points, "paid_fen": paid,
-            "status": status, "paid_at": paid_at, "delivered_at": delivered_at, "channel": channel,
-            "gateway_trade_no": read_id(padded[self._trade_no_at]), "buyer": read_contact(padded[self._buyer_at]),
-            "code_used": code_used,
+            "status": status, "paid_at": None if unpaid else 0, "delivered_at": None, "channel": channel,
+            "gateway_trade_no": None, "buyer": "", "code_used": code_used,
         }
-        order_dict(data)
-        data["refunded_fen"] = refunded_fen(status, paid if paid_at is not None else 0, refunded)
-        return data, warnings(data, status, gateway or "", self.gateways)
+        try:
+            order_dict(data)
+            refunded_fen_ = refunded_fen(status, 0 if unpaid else paid, refunded)
+        except RowError:
+            return None
+        without_trade_no = warnings(data, status, gateway or "", self.gateways)
+        unknown = [w for w in without_trade_no if w[0] == "gateway"]
+        data["gateway_trade_no"] = "x"  # a trade no that is not truncated
+        with_trade_no = warnings(data, status, gateway or "", self.gateways)
+        return _Share(status, (product, product_type, data["quantity"], data["list_fen"], data["coupon_fen"],
+                               data["points"], data["paid_fen"], refunded_fen_, data["status"]),
+                      data["channel"], data["gateway_id"], data["code_used"],
+                      tuple(w for w in with_trade_no if w[0] != "gateway"),
+                      tuple(w for w in without_trade_no if w[0] != "gateway"), tuple(unknown))
 
     def _careful(self, cells: Sequence[Cell]) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
         """``parse`` of any row, each cell read in turn: the first problem raises RowError."""

@@ -21,12 +21,11 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from ...domain.contacts import contact_key
 from ..bulk import ORDER_COLUMNS
 from .cells import TRUNCATED_EN, TRUNCATED_ZH, looks_truncated
 from .reading import ImportFileError, Row, open_table
 from .report import ImportReport, RowProblem
-from .rows import Header, RowError, RowReader, is_blank, shown_value
+from .rows import PACKED_COLUMNS, Header, RowError, RowReader, is_blank, shown_value
 
 #: Order columns an imported row never sets (their defaults, ``bulk.DEFAULTS``): the writer's
 #: INSERT writes them as SQL constants (``writing``), so a row neither carries nor binds them.
@@ -40,11 +39,12 @@ LOOKED_UP_COLUMNS = ("product_id", "buyer_ref_id")
 #: The columns a checked row holds, each once, in this order: the order columns an import sets,
 #: but the looked-up ones. The writer's INSERT binds a row as it is, then the looked-up ids.
 ROW_COLUMNS: tuple[str, ...] = tuple(c for c in ORDER_COLUMNS if c not in CONSTANT_COLUMNS + LOOKED_UP_COLUMNS)
+# The short way of reading a row builds it in this order itself.
+assert ROW_COLUMNS == PACKED_COLUMNS, "rows.PACKED_COLUMNS must follow bulk.ORDER_COLUMNS"
 #: Position of each column in a checked row.
 AT: dict[str, int] = {name: at for at, name in enumerate(ROW_COLUMNS)}
 _PACK = itemgetter(*ROW_COLUMNS)
-#: Buyer keys remembered per file (contact as written -> canonical key); cleared when full.
-_KEY_CACHE = 200_000
+_ORDER_NO = AT["order_no"]
 
 
 class RowView(Mapping[str, Any]):
@@ -144,9 +144,8 @@ class RowChecker:
     """The file checks of one file's rows: each row on its own, and an order no once per file."""
 
     def __init__(self, header: Header, reader: RowReader) -> None:
-        self.header, self.parse = header, reader.parse
+        self.header, self.reader, self.parse, self.packed = header, reader, reader.parse, reader.packed
         self.seen: set[str] = set()
-        self.keys: dict[str, str] = {}
 
     def chunks(self, rows: Iterator[Row], size: int) -> Iterator[CheckedChunk]:
         """The checked chunks of ``rows`` (the rows after the header), ``size`` rows each but the last."""
@@ -179,27 +178,32 @@ class RowChecker:
         if not (type(first) is str and "!" <= first[:1] <= "~") and is_blank(cells):
             chunk.blank += 1
             return
-        try:
-            data, warnings = self.parse(cells)
-        except RowError as exc:
-            if self.header.repeats(cells):  # a second export pasted under the first, its header included
-                chunk.found.append((False, RowProblem(number, "", "表头行重复出现，已跳过",
-                                                      "the header row appears again; skipped")))
+        short = self.packed(cells)
+        if short is not None:
+            row, warnings = short
+        else:
+            try:
+                data, warnings = self.parse(cells)
+            except RowError as exc:
+                if self.header.repeats(cells):  # a second export pasted under the first, its header included
+                    chunk.found.append((False, RowProblem(number, "", "表头行重复出现，已跳过",
+                                                          "the header row appears again; skipped")))
+                    return
+                if self.header.reads_as_header(cells):  # ... with its columns in another order: stop here
+                    chunk.error = ("import_header_again",
+                                   "这一行是另一个表头（列的顺序与第一行的表头不同），它下面的行未导入："
+                                   "请把这一行和它下面的行另存为一个文件再导入",
+                                   "this row is another header, its columns in a different order from the first "
+                                   "header; the rows under it are not imported: save this row and the rows under it "
+                                   "as a file of their own and import that", number)
+                    return
+                chunk.counted += 1
+                chunk.found.append((True, RowProblem(number, exc.column, exc.zh, exc.en,
+                                                     shown_value(cells, self.header, exc.column))))
                 return
-            if self.header.reads_as_header(cells):  # ... with its columns in another order: stop here
-                chunk.error = ("import_header_again",
-                               "这一行是另一个表头（列的顺序与第一行的表头不同），它下面的行未导入："
-                               "请把这一行和它下面的行另存为一个文件再导入",
-                               "this row is another header, its columns in a different order from the first "
-                               "header; the rows under it are not imported: save this row and the rows under it "
-                               "as a file of their own and import that", number)
-                return
-            chunk.counted += 1
-            chunk.found.append((True, RowProblem(number, exc.column, exc.zh, exc.en,
-                                                 shown_value(cells, self.header, exc.column))))
-            return
+            row = self._pack(data)
         chunk.counted += 1
-        order_no = data["order_no"]
+        order_no = row[_ORDER_NO]
         if order_no in self.seen:
             hint = looks_truncated(order_no)
             chunk.found.append((True, RowProblem(number, "order_no", "文件中订单号重复" + (f"；{TRUNCATED_ZH}" if hint else ""),
@@ -210,18 +214,12 @@ class RowChecker:
         for column, zh, en in warnings:
             chunk.warnings.append((len(chunk.rows), column, zh, en))
         chunk.numbers.append(number)
-        chunk.rows.append(self._pack(data))
+        chunk.rows.append(row)
 
     def _pack(self, data: dict[str, Any]) -> tuple[Any, ...]:
         """A parsed row's order dict (every column of ``ROW_COLUMNS`` but ``buyer_key``, which
         is added here) as a checked row."""
-        buyer = data["buyer"]
-        key = self.keys.get(buyer)
-        if key is None:
-            if len(self.keys) >= _KEY_CACHE:
-                self.keys.clear()
-            key = self.keys[buyer] = contact_key(buyer)
-        data["buyer_key"] = key
+        data["buyer_key"] = self.reader.buyer_key(data["buyer"])
         packed: tuple[Any, ...] = _PACK(data)
         return packed
 
