@@ -446,13 +446,15 @@ REFUND_UNKNOWN_SHOWN = 200
 #: The orders whose refunded amount is not known (``refund_unknown``). A paid 已取消 order
 #: imported as 已取消 from a file that gave 退款金额 0 is known: its 导入 entry records ``"refunded_fen":0``
 #: (``services.imports.events.amount_data``; an entry from before the column was required
-#: records no ``refunded_fen``). ``?``: ``_STATED_ZERO``, a parameter (a literal % is a
+#: records no ``refunded_fen``), as does the 导入更新 entry of an import that recorded the
+#: payment of an order the desk held unpaid and its cancellation. ``?``: ``_STATED_ZERO``, a parameter (a literal % is a
 #: placeholder to the server's driver).
 _REFUND_UNKNOWN_WHERE = (
     "o.refunded_fen + o.refund_pending_fen = 0 AND (o.status = 'partially_refunded' OR ("
     "o.status = 'cancelled' AND o.paid_at IS NOT NULL AND o.paid_fen > 0 "
     "AND NOT EXISTS (SELECT 1 FROM refund r WHERE r.order_id = o.id) "
-    "AND NOT EXISTS (SELECT 1 FROM order_event e WHERE e.order_id = o.id AND e.action = 'imported' "
+    "AND NOT EXISTS (SELECT 1 FROM order_event e WHERE e.order_id = o.id "
+    "AND e.action IN ('imported', 'imported_update') "
     "AND e.after_status = 'cancelled' AND e.data LIKE ?)))")
 _STATED_ZERO = '%"refunded_fen":0}%'
 

@@ -84,6 +84,8 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder) -> bool:
                        format_yuan(stored.paid_fen, symbol=True), format_yuan(data["paid_fen"], symbol=True),
                        "; an import does not change the amount of an order it holds: a payment of another "
                        "amount (a coupon used at payment) is recorded at the desk, not by an import")
+    if stored.paid_at is None and data["paid_at"] is not None and data.get("refunded_fen"):
+        raise _refunded_unpaid(stored, data["refunded_fen"])
     if old is S.CANCELLED and stored.paid_at is None and new is S.PENDING_PAYMENT:
         return False  # stale: the order expired after the file was exported
     if stored.paid_at is not None and new is not S.PENDING_PAYMENT:
@@ -115,6 +117,22 @@ def _refunded_outside(stored: StoredOrder, old: OrderStatus, new: OrderStatus) -
         f"desk, and an import does not change the money of an order it holds. Record the refund at the desk: "
         f"`requests open {stored.order_no} --reason ... --amount YUAN` and `requests approve`, then `refunds resolve REFUND_ID --succeeded "
         "--outside other --note ...` to mark it refunded outside the desk")
+
+
+def _refunded_unpaid(stored: StoredOrder, refunded: int) -> RowError:
+    """An order the desk holds unpaid that the file says was paid, cancelled and refunded in
+    part or whole: the payment and the refund both happened outside the desk, and an import
+    records neither on an order it holds (the refund would be offered again)."""
+    amount = format_yuan(refunded, symbol=True)
+    return RowError(
+        "refunded_amount",
+        f"本店记录该订单为「{S(stored.status).zh}」（未支付），文件中为已支付后取消、已退 {amount}：付款和退款都在本店之外，"
+        f"导入不会替已有订单登记。请在本店补单（`orders mark-paid {stored.order_no} --trade-no 交易号 --yes`），再登记这笔台外退款"
+        "（`requests open` / `requests approve`，然后 `refunds resolve 退款ID --succeeded --outside other`）",
+        f"the desk holds this order as '{S(stored.status).en}' (never paid) and the file says it was paid, cancelled "
+        f"and {amount} refunded: both happened outside the desk, and an import records neither on an order it "
+        f"holds. Mark it paid at the desk (`orders mark-paid {stored.order_no} --trade-no TRADE_NO --yes`), then record the refund "
+        "made outside (`requests open` / `requests approve`, then `refunds resolve REFUND_ID --succeeded --outside other`)")
 
 
 def _check_paid_facts(data: Mapping[str, Any], stored: StoredOrder) -> None:

@@ -25,7 +25,7 @@ from ..orders import deliver_after_payment
 from ..trade_nos import TradeNoClaims
 from .cells import TRUNCATED_EN, TRUNCATED_ZH, looks_truncated
 from .checks import StoredOrder, check_row
-from .events import ImportedEntries
+from .events import ImportedEntries, amount_data
 from .report import ImportReport, RowProblem
 from .rows import RowError
 from .stream import AT, CONSTANT_COLUMNS, LOOKED_UP_COLUMNS, ROW_COLUMNS, CheckedChunk, RowView, as_dict
@@ -60,15 +60,24 @@ _BUYER_SQL = ("INSERT INTO buyer (contact, flagged, note, orders_count, cancel_c
 #: it (fen), for check and the refund send (services.state_check).
 _INSERTED_SQL = ("SELECT id, status, COALESCE(paid_fen, 0), COALESCE(refunded_fen, 0) FROM orders "
                  "WHERE id > ? ORDER BY id")
-#: A row that moves an unpaid order to paid brings the money received: the file's paid amount
-#: (SET terms read the row as it was, so ``paid_at IS NULL`` means "not paid before this").
+#: A row that moves an unpaid order to paid brings the payment: the money received (the file's
+#: paid amount) and the route it came by. SET terms read the row as it was, so ``paid_at IS
+#: NULL`` means "not paid before this"; ``:paying`` is 1 for a row with a payment time. An
+#: unpaid order's channel is only the one the buyer picked: a row that pays it by another channel
+#: (``:route`` 1) brings that channel's account and trade no too (none when it gives none), or a
+#: refund would go back by a route the money never took. Otherwise what the store holds stays
+#: and the file fills what it lacks.
 _UPDATE_SQL = (
-    "UPDATE orders SET status = ?, paid_fen = CASE WHEN paid_at IS NULL AND ? = 1 THEN ? ELSE paid_fen END, "
-    "paid_at = COALESCE(paid_at, ?), delivered_at = COALESCE(delivered_at, ?), "
-    "completed_at = COALESCE(completed_at, ?), cancelled_at = COALESCE(cancelled_at, ?), "
-    "gateway_trade_no = COALESCE(gateway_trade_no, ?), channel = COALESCE(channel, ?), "
-    "gateway_id = COALESCE(gateway_id, ?), "
-    "code_used = CASE WHEN ? = 'unknown' THEN code_used ELSE ? END, updated_at = ? WHERE id = ?"
+    "UPDATE orders SET status = :status, "
+    "paid_fen = CASE WHEN paid_at IS NULL AND :paying = 1 THEN :paid_fen ELSE paid_fen END, "
+    "paid_at = COALESCE(paid_at, :paid_at), delivered_at = COALESCE(delivered_at, :delivered_at), "
+    "completed_at = COALESCE(completed_at, :completed_at), cancelled_at = COALESCE(cancelled_at, :cancelled_at), "
+    "gateway_trade_no = CASE WHEN paid_at IS NULL AND :route = 1 THEN :trade_no "
+    "ELSE COALESCE(gateway_trade_no, :trade_no) END, "
+    "gateway_id = CASE WHEN paid_at IS NULL AND :route = 1 THEN :gateway_id ELSE COALESCE(gateway_id, :gateway_id) END, "
+    "channel = CASE WHEN paid_at IS NULL AND :route = 1 THEN :channel ELSE COALESCE(channel, :channel) END, "
+    "code_used = CASE WHEN :code_used = 'unknown' THEN code_used ELSE :code_used END, updated_at = :stamp "
+    "WHERE id = :id"
 )
 
 
@@ -203,17 +212,32 @@ class ChunkWriter:
             changes.order_ids.update(row[0] for row in inserted[:room])
 
     def _update(self, updates: list[tuple[tuple[Any, ...], StoredOrder]]) -> None:
+        """Move the stored orders forward as their rows say; a row that records an unpaid order's
+        payment has its 导入更新 entry record the amount it was paid and the 0 refunded the file
+        stated for a paid 已取消 (``checks.check_update`` refuses anything else refunded)."""
         if not updates:
             return
         now = self.desk.now()
         stamp = int(now.timestamp())
         at = AT
-        self.desk.db.connection().executemany(_UPDATE_SQL, [
-            (d[at["status"]], int(d[at["paid_at"]] is not None), d[at["paid_fen"]], d[at["paid_at"]], d[at["delivered_at"]], d[at["completed_at"]], d[at["cancelled_at"]],
-             d[at["gateway_trade_no"]], d[at["channel"]], d[at["gateway_id"]], d[at["code_used"]], d[at["code_used"]],
-             stamp, old.id) for d, old in updates])
-        add_events(event_row(old.id, now, self.actor, "imported_update", "", old.status, d[at["status"]])
-                   for d, old in updates)
+        params = []
+        entries = []
+        for d, old in updates:
+            paying = old.paid_at is None and d[at["paid_at"]] is not None
+            channel = d[at["channel"]]
+            params.append({
+                "status": d[at["status"]], "paying": int(paying), "paid_fen": d[at["paid_fen"]],
+                "paid_at": d[at["paid_at"]], "delivered_at": d[at["delivered_at"]],
+                "completed_at": d[at["completed_at"]], "cancelled_at": d[at["cancelled_at"]],
+                "trade_no": d[at["gateway_trade_no"]], "gateway_id": d[at["gateway_id"]], "channel": channel,
+                "route": int(paying and channel is not None and channel != old.channel),
+                "code_used": d[at["code_used"]], "stamp": stamp, "id": old.id})
+            entry = event_row(old.id, now, self.actor, "imported_update", "", old.status, d[at["status"]])
+            if paying:  # as a 导入 entry records it (``events.amount_data``)
+                entry["data"] = amount_data(d[at["paid_fen"]], d[at["refunded_fen"]])
+            entries.append(entry)
+        self.desk.db.connection().executemany(_UPDATE_SQL, params)
+        add_events(entries)
         self.report.updated += len(updates)
         self.report.changes.order_ids.update(old.id for _, old in updates)
         self.report.changes.counts_changed = True

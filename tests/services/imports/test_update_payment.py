@@ -1,0 +1,69 @@
+"""An import that records the payment of an order the desk holds unpaid takes the payment as
+the file gives it: the route it came by (channel, account, trade no), the amount, and for a
+paid 已取消 the 0 the file says was refunded, which ``check`` then knows; a refund the file says
+was made outside the desk is refused, not left for the desk to offer again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kashop_desktop.services.desk import Desk
+from kashop_desktop.services.imports import import_file
+from kashop_desktop.services.maintenance import check, refund_unknown_count
+
+from .files import write_csv
+
+HEADER = "订单号,下单时间,商品,商品类型,实付金额,状态,支付时间,支付方式,交易号,买家,退款金额"
+
+
+def _row(no: str, status: str, paid_at: str = "", channel: str = "支付宝", trade_no: str = "", refunded: str = "") -> str:
+    return f"{no},2026-11-18 09:00,腾讯视频月卡,直充,25.00,{status},{paid_at},{channel},{trade_no},13800138000,{refunded}"
+
+
+def _order(desk: Desk, no: str) -> tuple[object, ...]:
+    return tuple(desk.db.execute_sql(
+        "SELECT status, channel, gateway_trade_no, paid_fen, refunded_fen, paid_at IS NOT NULL FROM orders "
+        "WHERE order_no = ?", (no,)).fetchone())
+
+
+def _unpaid(desk: Desk, tmp_path: Path, *numbers: str) -> None:
+    path = write_csv(tmp_path / "unpaid.csv", [HEADER, *(_row(no, "待支付") for no in numbers)])
+    assert import_file(desk, path).inserted == len(numbers)
+
+
+def test_a_payment_by_another_channel_brings_its_route(desk: Desk, tmp_path: Path) -> None:
+    _unpaid(desk, tmp_path, "KS1", "KS2", "KS3")
+    path = write_csv(tmp_path / "paid.csv", [
+        HEADER,
+        _row("KS1", "已支付", "2026-11-18 09:05", "微信", "4200009999"),
+        _row("KS2", "已支付", "2026-11-18 09:05", "余额"),
+        _row("KS3", "已支付", "2026-11-18 09:05", "支付宝", "2026111822000001"),
+    ])
+    report = import_file(desk, path)
+    assert (report.updated, report.refused) == (3, 0)
+    assert _order(desk, "KS1") == ("paid", "wechat", "4200009999", 2500, 0, 1)
+    assert _order(desk, "KS2") == ("paid", "wallet", None, 2500, 0, 1)
+    assert _order(desk, "KS3") == ("paid", "alipay", "2026111822000001", 2500, 0, 1)
+    assert check(desk).ok
+
+
+def test_a_paid_cancellation_with_nothing_refunded_is_known(desk: Desk, tmp_path: Path) -> None:
+    _unpaid(desk, tmp_path, "KS1")
+    path = write_csv(tmp_path / "cancelled.csv", [
+        HEADER, _row("KS1", "已取消", "2026-11-18 09:05", "支付宝", "2026111822000001", "0")])
+    report = import_file(desk, path)
+    assert (report.updated, report.refused) == (1, 0)
+    assert _order(desk, "KS1") == ("cancelled", "alipay", "2026111822000001", 2500, 0, 1)
+    assert refund_unknown_count(desk) == 0
+    assert check(desk).ok
+
+
+def test_a_refund_made_outside_the_desk_is_refused(desk: Desk, tmp_path: Path) -> None:
+    _unpaid(desk, tmp_path, "KS1")
+    path = write_csv(tmp_path / "refunded.csv", [
+        HEADER, _row("KS1", "已取消", "2026-11-18 09:05", "支付宝", "2026111822000001", "10.00")])
+    report = import_file(desk, path)
+    assert (report.updated, report.refused) == (0, 1)
+    problem = report.problems[0]
+    assert problem.column == "refunded_amount" and "¥10.00" in problem.zh and "mark-paid KS1" in problem.en
+    assert _order(desk, "KS1") == ("pending_payment", "alipay", None, 2500, 0, 0)
