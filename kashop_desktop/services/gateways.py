@@ -242,10 +242,14 @@ def record_test(desk: Desk, name: str, report: ConnectionReport) -> bool:
     return True
 
 
+#: The accounts every shop has, by name: its wallet, and the sandbox for trying things out.
+BUILTIN_ACCOUNTS = ("余额", "沙箱")
+
+
 def ensure_builtin_accounts(desk: Desk) -> None:
     """Every shop has its wallet; the sandbox is there for trying things out."""
     builtin: tuple[tuple[str, str, dict[str, str]], ...] = (
-        ("余额", "wallet", {}), ("沙箱", "sandbox", {"scenario": "success"}))
+        (BUILTIN_ACCOUNTS[0], "wallet", {}), (BUILTIN_ACCOUNTS[1], "sandbox", {"scenario": "success"}))
     if GatewayAccount.select().where(GatewayAccount.name.in_([b[0] for b in builtin])).count() == len(builtin):
         return  # the usual case: a read, no write lock taken
     with desk.atomic():  # read again inside: another process may have added them meanwhile

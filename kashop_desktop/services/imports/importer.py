@@ -48,6 +48,7 @@ from ...store.search_aside import SearchIndexAside, search_index_empty
 from ..changes import Changes
 from ..common import OWNER
 from ..desk import Desk
+from ..gateways import BUILTIN_ACCOUNTS, ensure_builtin_accounts
 from .pipeline import CheckingWorker, WorkerDied
 from .pipeline import worth_it as pipeline_worth_it
 from .reading import ImportFileError, other_sheets_note
@@ -80,6 +81,18 @@ Progress = Callable[[ImportReport], None]
 Cancel = Callable[[], bool]
 
 
+def _gateway_accounts(desk: Desk, dry_run: bool) -> dict[str, int]:
+    """The shop's gateway accounts by name, the wallet and the sandbox every shop has among them
+    (``gateways.ensure_builtin_accounts``, which a new shop's first import creates; a dry run
+    writes nothing and names them with ids no account has)."""
+    if not dry_run:
+        ensure_builtin_accounts(desk)
+    accounts = {str(n): int(i) for n, i in desk.db.execute_sql("SELECT name, id FROM gateway_account")}
+    for stand_in, name in enumerate(BUILTIN_ACCOUNTS, 1):
+        accounts.setdefault(name, -stand_in)
+    return accounts
+
+
 class _Refused(Exception):
     """Unwinds the all-or-nothing transaction at the first refused row (or a cancel)."""
 
@@ -105,7 +118,7 @@ def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: b
     file on a machine with two cores or more); the result is the same either way.
     """
     desk.require(Right.IMPORT)
-    gateways = {str(n): int(i) for n, i in desk.db.execute_sql("SELECT name, id FROM gateway_account")}
+    gateways = _gateway_accounts(desk, dry_run)
     now = to_epoch(desk.now())
     opened, checked, close = _open(path, pipeline, encoding=encoding, columns=columns, gateways=gateways, now=now,
                                    size=chunk_rows)
