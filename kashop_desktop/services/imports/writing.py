@@ -26,7 +26,7 @@ from ..trade_nos import TradeNoClaims
 from .cells import TRUNCATED_EN, TRUNCATED_ZH, looks_truncated
 from .checks import StoredOrder, check_row
 from .events import ImportedEntries, amount_data
-from .report import ImportReport, RowProblem
+from .report import KEEP_MESSAGES, ImportReport, RowProblem
 from .rows import RowError
 from .stream import AT, CONSTANT_COLUMNS, LOOKED_UP_COLUMNS, ROW_COLUMNS, CheckedChunk, RowView, as_dict
 
@@ -134,7 +134,7 @@ class ChunkWriter:
             # or given twice: nothing can be refused here, so no row needs looking at one by one.
             for index, found in warnings.items():
                 for column, zh, en in found:
-                    self.report.warn(RowProblem(chunk.numbers[index], column, zh, en))
+                    self._warn(chunk.numbers[index], column, zh, en, rows[index])
             new_rows = rows
         else:
             new_rows, updates = self._sort(chunk, stored, trade_nos, warnings)
@@ -173,7 +173,7 @@ class ChunkWriter:
             accepted.append(row)
             if warnings and index in warnings:
                 for column, zh, en in warnings[index]:
-                    self.report.warn(RowProblem(chunk.numbers[index], column, zh, en))
+                    self._warn(chunk.numbers[index], column, zh, en, row)
             if old is None:
                 new_rows.append(row)
             elif not moves:
@@ -181,6 +181,12 @@ class ChunkWriter:
             else:
                 updates.append((row, old))
         return new_rows, updates
+
+    def _warn(self, number: int, column: str, zh: str, en: str, row: tuple[Any, ...]) -> None:
+        """Report a warning with the cell's value as the row holds it (only for the warnings the
+        report keeps: a file can warn on every row)."""
+        kept = len(self.report.warnings) < KEEP_MESSAGES
+        self.report.warn(RowProblem(number, column, zh, en, _value(as_dict(row), column) if kept else ""))
 
     def _stored(self, order_nos: list[str]) -> dict[str, StoredOrder]:
         marks = ", ".join("?" * len(order_nos))
