@@ -123,7 +123,7 @@ def open_checked(path: Path, *, encoding: str | None, columns: Mapping[str, str]
     try:
         rows = iter(table.rows)
         header = _header(rows, columns)
-        checker = RowChecker(header, RowReader(header, table.date_epoch, gateways, now))
+        checker = RowChecker(header, RowReader(header, table.date_epoch, gateways, now), text=table.kind == "csv")
     except BaseException:
         table.close()
         raise
@@ -143,9 +143,13 @@ def _header(rows: Iterator[Row], columns: Mapping[str, str] | None = None) -> He
 class RowChecker:
     """The file checks of one file's rows: each row on its own, and an order no once per file."""
 
-    def __init__(self, header: Header, reader: RowReader) -> None:
+    def __init__(self, header: Header, reader: RowReader, *, text: bool = False) -> None:
         self.header, self.reader, self.parse, self.packed = header, reader, reader.parse, reader.packed
         self.seen: set[str] = set()
+        #: Whether the file's rows may end in empty cells beyond the header: None until the first
+        #: row with content says (an exporter that ends every line with a delimiter); always so
+        #: for an XLSX, whose rows end where a cell was last formatted.
+        self.trailing: bool | None = None if text else True
 
     def chunks(self, rows: Iterator[Row], size: int) -> Iterator[CheckedChunk]:
         """The checked chunks of ``rows`` (the rows after the header), ``size`` rows each but the last."""
@@ -177,6 +181,8 @@ class RowChecker:
         # A first cell starting with a printable ASCII character is content: no need to look further.
         if not (type(first) is str and "!" <= first[:1] <= "~") and is_blank(cells):
             chunk.blank += 1
+            return
+        if self.trailing is not True and self._pushed(chunk, number, cells):
             return
         short = self.packed(cells)
         if short is not None:
@@ -215,6 +221,29 @@ class RowChecker:
             chunk.warnings.append((len(chunk.rows), column, zh, en))
         chunk.numbers.append(number)
         chunk.rows.append(row)
+
+    def _pushed(self, chunk: CheckedChunk, number: int, cells: list[Any]) -> bool:
+        """Refuse (True) a text row wider than the header, its extra cells empty, in a file whose
+        first row was not: a value with an unquoted comma (张三,13800138000 in the buyer's cell)
+        pushed the values after it one column on, the last into a column that is not imported or
+        off the end, and the row would go in with the wrong values and no word. Extra cells with
+        content are refused by the row's own reading."""
+        width = self.header.width
+        wider = len(cells) > width and is_blank(cells[width:])
+        if self.trailing is None:
+            self.trailing = wider
+            return False
+        if not wider:
+            return False
+        extra = len(cells) - width
+        chunk.counted += 1
+        chunk.found.append((True, RowProblem(
+            number, "", f"这一行比表头和第一行多出 {extra} 个单元格（都是空的）：某个值里可能有未加引号的逗号，把它后面的值"
+                        "挤到了后面的列；请在这个值两边加上引号，或去掉逗号",
+            f"this row has {extra} more cell(s) than the header and the first row (empty ones): a value may "
+            "hold an unquoted comma that pushed the values after it one column on; put that value in quotes "
+            "or remove the comma", shown_value(cells, self.header, ""))))
+        return True
 
     def _pack(self, data: dict[str, Any]) -> tuple[Any, ...]:
         """A parsed row's order dict (every column of ``ROW_COLUMNS`` but ``buyer_key``, which
