@@ -96,6 +96,18 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder) -> bool:
     expire = old is S.PENDING_PAYMENT and new is S.CANCELLED
     if not (forward or expire) and new in _REFUNDS and old in RANK and stored.paid_at is not None:
         raise _refunded_outside(stored, old, new)
+    if not (forward or expire) and new is S.CANCELLED and stored.paid_at is not None and old in RANK:
+        raise RowError("status", f"本店记录该订单为「{old.zh}」，文件中为「已取消」：已支付的订单要在本店取消（取消会原路退款，"
+                       f"导入不动钱）：`orders cancel {stored.order_no} --reason ...`",
+                       f"the desk holds this order as '{old.en}' and the file says cancelled: a paid order is cancelled at "
+                       f"the desk (the cancel refunds by the payment's route; an import does not move money): "
+                       f"`orders cancel {stored.order_no} --reason ...`")
+    if not (forward or expire) and old is S.CANCELLED and stored.paid_at is None and data["paid_at"] is not None:
+        raise RowError("status", f"本店记录该订单为「已取消」（未支付），文件中为「{new.zh}」：付款在取消之后到达，导入不会恢复已取消的订单。"
+                       f"请先恢复（`orders restore {stored.order_no}`），再导入这个文件或补单",
+                       f"the desk holds this order as cancelled (never paid) and the file says '{new.en}': the payment "
+                       f"came after the cancel, and an import does not bring a cancelled order back. Restore it first "
+                       f"(`orders restore {stored.order_no}`), then import the file again or mark it paid")
     if not (forward or expire):
         raise RowError("status", f"不能把订单从「{old.zh}」改为「{new.zh}」（不回退）",
                        f"will not move the order from '{old.en}' to '{new.en}' (never backwards)")

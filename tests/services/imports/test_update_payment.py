@@ -67,3 +67,25 @@ def test_a_refund_made_outside_the_desk_is_refused(desk: Desk, tmp_path: Path) -
     problem = report.problems[0]
     assert problem.column == "refunded_amount" and "¥10.00" in problem.zh and "mark-paid KS1" in problem.en
     assert _order(desk, "KS1") == ("pending_payment", "alipay", None, 2500, 0, 0)
+
+
+def test_a_paid_order_cancelled_elsewhere_is_sent_to_the_desks_cancel(desk: Desk, tmp_path: Path) -> None:
+    paid = _row("KS1", "已支付", "2026-11-18 09:05", "支付宝", "2026111822000001")
+    import_file(desk, write_csv(tmp_path / "paid.csv", [HEADER, paid]))
+    cancelled = _row("KS1", "已取消", "2026-11-18 09:05", "支付宝", "2026111822000001", "0")
+    report = import_file(desk, write_csv(tmp_path / "cancelled.csv", [HEADER, cancelled]))
+    assert (report.updated, report.refused) == (0, 1)
+    problem = report.problems[0]
+    assert problem.column == "status" and "orders cancel KS1" in problem.en and "不回退" not in problem.zh
+    assert _order(desk, "KS1")[0] == "paid"
+
+
+def test_a_payment_after_a_cancel_is_sent_to_restore(desk: Desk, tmp_path: Path) -> None:
+    cancelled = _row("KS1", "已取消")
+    import_file(desk, write_csv(tmp_path / "cancelled.csv", [HEADER, cancelled]))
+    paid = _row("KS1", "已支付", "2026-11-18 09:05", "支付宝", "2026111822000001")
+    report = import_file(desk, write_csv(tmp_path / "paid.csv", [HEADER, paid]))
+    assert (report.updated, report.refused) == (0, 1)
+    problem = report.problems[0]
+    assert problem.column == "status" and "orders restore KS1" in problem.en and "不回退" not in problem.zh
+    assert _order(desk, "KS1")[0] == "cancelled"
