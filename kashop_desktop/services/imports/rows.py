@@ -429,7 +429,7 @@ class RowReader:
                 return None
             delivered_at = read_time(padded[delivered_at_at], self.epoch)
             status = share.status
-            self.check_times(status, created, paid_at, delivered_at)
+            created, paid_at, delivered_at = self.check_times(status, created, paid_at, delivered_at)
             trade_no = read_id(padded[trade_no_at]) or None
             buyer = read_contact(padded[buyer_at]) or ""
         except (CellError, RowError):
