@@ -86,6 +86,16 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder) -> bool:
                        "amount (a coupon used at payment) is recorded at the desk, not by an import")
     if stored.paid_at is None and data["paid_at"] is not None and data.get("refunded_fen"):
         raise _refunded_unpaid(stored, data["refunded_fen"])
+    if old is S.CANCELLED and stored.paid_at is None and data["paid_at"] is not None:
+        # Paid after the desk cancelled it (or it expired): a late payment, which 补单 takes (it
+        # brings the order back if its stock allows); counted unchanged, the money would be lost.
+        raise RowError("paid_at", f"本店记录该订单为「已取消」（未支付，可能已超时关闭），文件中为「{new.zh}」并有支付时间："
+                       f"付款在取消之后到达，导入不会替已取消的订单收款。请补单登记这笔迟到的付款："
+                       f"`orders mark-paid {stored.order_no} --trade-no 交易号 --yes`",
+                       f"the desk holds this order as cancelled (never paid; it may have expired) and the file says "
+                       f"'{new.en}' with a payment time: the payment came after the cancel, and an import does not take "
+                       f"a payment for a cancelled order. Record the late payment with 补单: "
+                       f"`orders mark-paid {stored.order_no} --trade-no TRADE_NO --yes`")
     if old is S.CANCELLED and stored.paid_at is None and new is S.PENDING_PAYMENT:
         return False  # stale: the order expired after the file was exported
     if stored.paid_at is not None and new is not S.PENDING_PAYMENT:
@@ -102,12 +112,6 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder) -> bool:
                        f"the desk holds this order as '{old.en}' and the file says cancelled: a paid order is cancelled at "
                        f"the desk (the cancel refunds by the payment's route; an import does not move money): "
                        f"`orders cancel {stored.order_no} --reason ...`")
-    if not (forward or expire) and old is S.CANCELLED and stored.paid_at is None and data["paid_at"] is not None:
-        raise RowError("status", f"本店记录该订单为「已取消」（未支付），文件中为「{new.zh}」：付款在取消之后到达，导入不会恢复已取消的订单。"
-                       f"请先恢复（`orders restore {stored.order_no}`），再导入这个文件或补单",
-                       f"the desk holds this order as cancelled (never paid) and the file says '{new.en}': the payment "
-                       f"came after the cancel, and an import does not bring a cancelled order back. Restore it first "
-                       f"(`orders restore {stored.order_no}`), then import the file again or mark it paid")
     if not (forward or expire):
         raise RowError("status", f"不能把订单从「{old.zh}」改为「{new.zh}」（不回退）",
                        f"will not move the order from '{old.en}' to '{new.en}' (never backwards)")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.imports import import_file
 from kashop_desktop.services.maintenance import check, refund_unknown_count
@@ -80,12 +82,16 @@ def test_a_paid_order_cancelled_elsewhere_is_sent_to_the_desks_cancel(desk: Desk
     assert _order(desk, "KS1")[0] == "paid"
 
 
-def test_a_payment_after_a_cancel_is_sent_to_restore(desk: Desk, tmp_path: Path) -> None:
+@pytest.mark.parametrize("status, refunded", [("已支付", ""), ("已取消", "0")])
+def test_a_payment_after_a_cancel_is_sent_to_mark_paid(desk: Desk, tmp_path: Path, status: str, refunded: str) -> None:
+    """An order the desk closed unpaid (cancelled, or expired by the sweep) that the file shows
+    paid, even paid and then cancelled: refused naming 补单, never counted unchanged (the
+    payment would be lost without a word)."""
     cancelled = _row("KS1", "已取消")
     import_file(desk, write_csv(tmp_path / "cancelled.csv", [HEADER, cancelled]))
-    paid = _row("KS1", "已支付", "2026-11-18 09:05", "支付宝", "2026111822000001")
+    paid = _row("KS1", status, "2026-11-18 09:05", "支付宝", "2026111822000001", refunded)
     report = import_file(desk, write_csv(tmp_path / "paid.csv", [HEADER, paid]))
-    assert (report.updated, report.refused) == (0, 1)
+    assert (report.updated, report.unchanged, report.refused) == (0, 0, 1)
     problem = report.problems[0]
-    assert problem.column == "status" and "orders restore KS1" in problem.en and "不回退" not in problem.zh
+    assert problem.column == "paid_at" and "orders mark-paid KS1" in problem.en and "不回退" not in problem.zh
     assert _order(desk, "KS1")[0] == "cancelled"
