@@ -31,7 +31,7 @@ class StoredOrder:
     (``created_at`` epoch seconds, ``product_name``, ``product_type``, ``quantity``,
     ``buyer_key`` the buyer's canonical key, ``list_fen`` and ``paid_fen`` in fen: for an unpaid
     order the amount due) and how far it has gone (``status``, ``paid_at``, ``gateway_trade_no``,
-    ``channel``)."""
+    ``channel``, ``gateway_id``: its gateway account)."""
 
     id: int
     order_no: str
@@ -46,6 +46,7 @@ class StoredOrder:
     list_fen: int = 0
     product_type: str = ""
     channel: str | None = None
+    gateway_id: int | None = None
 
 
 def check_row(data: Mapping[str, Any], stored: StoredOrder | None, accepted: Sequence[Mapping[str, Any]]) -> bool:

@@ -39,7 +39,7 @@ _BUYER_CACHE = 100_000
 _ORDER_NO, _GATEWAY_ID, _TRADE_NO = AT["order_no"], AT["gateway_id"], AT["gateway_trade_no"]
 #: The columns of ``checks.StoredOrder``, in its field order.
 _STORED_COLUMNS = ("id, order_no, status, paid_at, paid_fen, gateway_trade_no, created_at, product_name, quantity, "
-                   "COALESCE(buyer_key, ''), list_fen, product_type, channel")
+                   "COALESCE(buyer_key, ''), list_fen, product_type, channel, gateway_id")
 
 
 def _constant(column: str) -> str:
@@ -63,10 +63,12 @@ _INSERTED_SQL = ("SELECT id, status, COALESCE(paid_fen, 0), COALESCE(refunded_fe
 #: A row that moves an unpaid order to paid brings the payment: the money received (the file's
 #: paid amount) and the route it came by. SET terms read the row as it was, so ``paid_at IS
 #: NULL`` means "not paid before this"; ``:paying`` is 1 for a row with a payment time. An
-#: unpaid order's channel is only the one the buyer picked: a row that pays it by another channel
-#: (``:route`` 1) brings that channel's account and trade no too (none when it gives none), or a
-#: refund would go back by a route the money never took. Otherwise what the store holds stays
-#: and the file fills what it lacks.
+#: unpaid order's channel, account and trade no are only what the buyer picked or a payment
+#: begun: a row that pays it by another channel, account (one the shop has not, too) or trade no
+#: (``:route`` 1) brings its trade no (none where it gives none) and its channel (the stored one
+#: where it gives none), and its account where it names one or another channel (``:account`` 1:
+#: none for an account the shop has not), or a refund would go back by a route the money never
+#: took. Otherwise what the store holds stays and the file fills what it lacks.
 _UPDATE_SQL = (
     "UPDATE orders SET status = :status, "
     "paid_fen = CASE WHEN paid_at IS NULL AND :paying = 1 THEN :paid_fen ELSE paid_fen END, "
@@ -74,11 +76,16 @@ _UPDATE_SQL = (
     "completed_at = COALESCE(completed_at, :completed_at), cancelled_at = COALESCE(cancelled_at, :cancelled_at), "
     "gateway_trade_no = CASE WHEN paid_at IS NULL AND :route = 1 THEN :trade_no "
     "ELSE COALESCE(gateway_trade_no, :trade_no) END, "
-    "gateway_id = CASE WHEN paid_at IS NULL AND :route = 1 THEN :gateway_id ELSE COALESCE(gateway_id, :gateway_id) END, "
-    "channel = CASE WHEN paid_at IS NULL AND :route = 1 THEN :channel ELSE COALESCE(channel, :channel) END, "
+    "gateway_id = CASE WHEN paid_at IS NULL AND :account = 1 THEN :gateway_id ELSE COALESCE(gateway_id, :gateway_id) END, "
+    "channel = CASE WHEN paid_at IS NULL AND :route = 1 THEN COALESCE(:channel, channel) ELSE COALESCE(channel, :channel) END, "
     "code_used = CASE WHEN :code_used = 'unknown' THEN code_used ELSE :code_used END, updated_at = :stamp "
     "WHERE id = :id"
 )
+
+
+#: A row that moves a stored order: the row, the order as stored, and whether the row names a
+#: gateway account the shop does not have (its ``gateway_id`` is then None, though a route was given).
+_Update = tuple[tuple[Any, ...], StoredOrder, bool]
 
 
 def _value(data: Mapping[str, Any], column: str) -> str:
@@ -128,7 +135,7 @@ class ChunkWriter:
         stored = self._stored([row[_ORDER_NO] for row in rows])
         trade_nos = TradeNoClaims([(row[_GATEWAY_ID], row[_TRADE_NO]) for row in rows])
         warnings = _by_row(chunk.warnings)
-        updates: list[tuple[tuple[Any, ...], StoredOrder]] = []
+        updates: list[_Update] = []
         if not stored and trade_nos.clear:
             # Every row is a new order (check_row accepts it) and no trade no of the chunk is held
             # or given twice: nothing can be refused here, so no row needs looking at one by one.
@@ -145,16 +152,15 @@ class ChunkWriter:
         last_id = self.desk.db.connection().execute(_LAST_ID_SQL).fetchone()[0]
         self._insert(new_rows, last_id)
         self._update(updates)
-        self._settle_goods(last_id, [old for _, old in updates])
+        self._settle_goods(last_id, [old for _, old, _ in updates])
 
     def _sort(self, chunk: CheckedChunk, stored: dict[str, StoredOrder], trade_nos: TradeNoClaims,
-              warnings: dict[int, list[tuple[str, str, str]]]) -> tuple[list[tuple[Any, ...]],
-                                                                          list[tuple[tuple[Any, ...], StoredOrder]]]:
+              warnings: dict[int, list[tuple[str, str, str]]]) -> tuple[list[tuple[Any, ...]], list[_Update]]:
         """Each row checked against the store in turn: refused (reported), new, an update of the
         stored order it names, or unchanged (counted). Returns (new rows, updates)."""
         accepted: list[tuple[Any, ...]] = []
         new_rows: list[tuple[Any, ...]] = []
-        updates: list[tuple[tuple[Any, ...], StoredOrder]] = []
+        updates: list[_Update] = []
         clear = trade_nos.clear
         seen = _AcceptedRows(accepted)
         for index, row in enumerate(chunk.rows):
@@ -179,7 +185,8 @@ class ChunkWriter:
             elif not moves:
                 self.report.unchanged += 1
             else:
-                updates.append((row, old))
+                unknown = any(column == "gateway" for column, _, _ in warnings.get(index, ()))
+                updates.append((row, old, unknown))
         return new_rows, updates
 
     def _warn(self, number: int, column: str, zh: str, en: str, row: tuple[Any, ...]) -> None:
@@ -217,7 +224,7 @@ class ChunkWriter:
         if room > 0:
             changes.order_ids.update(row[0] for row in inserted[:room])
 
-    def _update(self, updates: list[tuple[tuple[Any, ...], StoredOrder]]) -> None:
+    def _update(self, updates: list[_Update]) -> None:
         """Move the stored orders forward as their rows say; a row that records an unpaid order's
         payment has its 导入更新 entry record the amount it was paid and the 0 refunded the file
         stated for a paid 已取消 (``checks.check_update`` refuses anything else refunded)."""
@@ -228,15 +235,19 @@ class ChunkWriter:
         at = AT
         params = []
         entries = []
-        for d, old in updates:
+        for d, old, unknown_gateway in updates:
             paying = old.paid_at is None and d[at["paid_at"]] is not None
-            channel = d[at["channel"]]
+            channel, gateway_id, trade_no = d[at["channel"]], d[at["gateway_id"]], d[at["gateway_trade_no"]]
+            other_channel = channel is not None and channel != old.channel
+            other_account = unknown_gateway or (gateway_id is not None and gateway_id != old.gateway_id)
             params.append({
                 "status": d[at["status"]], "paying": int(paying), "paid_fen": d[at["paid_fen"]],
                 "paid_at": d[at["paid_at"]], "delivered_at": d[at["delivered_at"]],
                 "completed_at": d[at["completed_at"]], "cancelled_at": d[at["cancelled_at"]],
-                "trade_no": d[at["gateway_trade_no"]], "gateway_id": d[at["gateway_id"]], "channel": channel,
-                "route": int(paying and channel is not None and channel != old.channel),
+                "trade_no": trade_no, "gateway_id": gateway_id, "channel": channel,
+                "route": int(paying and (other_channel or other_account or (
+                    trade_no is not None and old.gateway_trade_no is not None and trade_no != old.gateway_trade_no))),
+                "account": int(paying and (other_channel or other_account)),
                 "code_used": d[at["code_used"]], "stamp": stamp, "id": old.id})
             entry = event_row(old.id, now, self.actor, "imported_update", "", old.status, d[at["status"]])
             if paying:  # as a 导入 entry records it (``events.amount_data``)
@@ -245,7 +256,7 @@ class ChunkWriter:
         self.desk.db.connection().executemany(_UPDATE_SQL, params)
         add_events(entries)
         self.report.updated += len(updates)
-        self.report.changes.order_ids.update(old.id for _, old in updates)
+        self.report.changes.order_ids.update(old.id for _, old, _ in updates)
         self.report.changes.counts_changed = True
 
     def _settle_goods(self, last_id: int, moved: list[StoredOrder]) -> None:

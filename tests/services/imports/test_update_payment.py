@@ -95,3 +95,25 @@ def test_a_payment_after_a_cancel_is_sent_to_mark_paid(desk: Desk, tmp_path: Pat
     problem = report.problems[0]
     assert problem.column == "paid_at" and "orders mark-paid KS1" in problem.en and "不回退" not in problem.zh
     assert _order(desk, "KS1")[0] == "cancelled"
+
+
+GATEWAY_HEADER = "订单号,下单时间,商品,商品类型,实付金额,状态,支付时间,支付方式,网关,交易号,买家"
+
+
+@pytest.mark.parametrize("gateway, trade_no, expected", [
+    ("老易支付", "R02", (None, "R02")),  # an account the shop has not: no account, not the stored one
+    ("余额", "R02", ("余额", "R02")),  # another account the shop has
+    ("", "R02", ("沙箱", "R02")),  # no account named: the stored one stays
+    ("沙箱", "", ("沙箱", None)),
+])
+def test_a_payment_by_another_account_brings_it(desk: Desk, tmp_path: Path, gateway: str, trade_no: str,
+                                                 expected: tuple[str | None, str | None]) -> None:
+    unpaid = "P02,2026-11-18 09:00,月卡,直充,25.00,待支付,,支付宝,沙箱,,13800138000"
+    import_file(desk, write_csv(tmp_path / "unpaid.csv", [GATEWAY_HEADER, unpaid]))
+    paid = f"P02,2026-11-18 09:00,月卡,直充,25.00,已支付,2026-11-18 09:05,支付宝,{gateway},{trade_no},13800138000"
+    report = import_file(desk, write_csv(tmp_path / "paid.csv", [GATEWAY_HEADER, paid]))
+    assert (report.updated, report.refused) == (1, 0)
+    stored = desk.db.execute_sql(
+        "SELECT g.name, o.gateway_trade_no, o.channel FROM orders o LEFT JOIN gateway_account g ON g.id = o.gateway_id "
+        "WHERE o.order_no = 'P02'").fetchone()
+    assert (stored[0], stored[1]) == expected and stored[2] == "alipay"
