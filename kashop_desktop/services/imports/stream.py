@@ -140,16 +140,20 @@ def _header(rows: Iterator[Row], columns: Mapping[str, str] | None = None) -> He
     raise ImportFileError("no_header", "文件里没有表头行", "the file has no header row")
 
 
+#: ``RowChecker.usual`` for a file whose rows may be of any width (XLSX).
+_ANY_WIDTH = 1 << 30
+
+
 class RowChecker:
     """The file checks of one file's rows: each row on its own, and an order no once per file."""
 
     def __init__(self, header: Header, reader: RowReader, *, text: bool = False) -> None:
         self.header, self.reader, self.parse, self.packed = header, reader, reader.parse, reader.packed
         self.seen: set[str] = set()
-        #: Whether the file's rows may end in empty cells beyond the header: None until the first
-        #: row with content says (an exporter that ends every line with a delimiter); always so
-        #: for an XLSX, whose rows end where a cell was last formatted.
-        self.trailing: bool | None = None if text else True
+        #: How many cells a row of this file may have: the header's, or more where the first row
+        #: read whole has more, all empty (an exporter that ends every line with a delimiter); None
+        #: until that row; unbounded for an XLSX, whose rows end where a cell was last formatted.
+        self.usual: int | None = None if text else _ANY_WIDTH
 
     def chunks(self, rows: Iterator[Row], size: int) -> Iterator[CheckedChunk]:
         """The checked chunks of ``rows`` (the rows after the header), ``size`` rows each but the last."""
@@ -182,7 +186,7 @@ class RowChecker:
         if not (type(first) is str and "!" <= first[:1] <= "~") and is_blank(cells):
             chunk.blank += 1
             return
-        if self.trailing is not True and self._pushed(chunk, number, cells):
+        if self.usual is not _ANY_WIDTH and self._pushed(chunk, number, cells):
             return
         short = self.packed(cells)
         if short is not None:
@@ -223,19 +227,21 @@ class RowChecker:
         chunk.rows.append(row)
 
     def _pushed(self, chunk: CheckedChunk, number: int, cells: list[Any]) -> bool:
-        """Refuse (True) a text row wider than the header, its extra cells empty, in a file whose
-        first row was not: a value with an unquoted comma (张三,13800138000 in the buyer's cell)
-        pushed the values after it one column on, the last into a column that is not imported or
-        off the end, and the row would go in with the wrong values and no word. Extra cells with
-        content are refused by the row's own reading."""
+        """Refuse (True) a text row wider than the header and than the file's first row read whole
+        (``usual``), its extra cells empty: a value with an unquoted comma (张三,13800138000 in the
+        buyer's cell) pushed the values after it one column on, the last into a column that is not
+        imported or off the end, and the row would go in with the wrong values and no word. Extra
+        cells with content are refused by the row's own reading (and such a row sets no width).
+        A first row pushed so cannot be told from an exporter's trailing delimiter: it sets the width."""
         width = self.header.width
-        wider = len(cells) > width and is_blank(cells[width:])
-        if self.trailing is None:
-            self.trailing = wider
+        if len(cells) > width and not is_blank(cells[width:]):
             return False
-        if not wider:
+        if self.usual is None:
+            self.usual = max(width, len(cells))
             return False
-        extra = len(cells) - width
+        if len(cells) <= self.usual:
+            return False
+        extra = len(cells) - self.usual
         chunk.counted += 1
         chunk.found.append((True, RowProblem(
             number, "", f"这一行比表头和第一行多出 {extra} 个单元格（都是空的）：某个值里可能有未加引号的逗号，把它后面的值"

@@ -34,3 +34,19 @@ def test_every_row_ending_in_a_delimiter_imports(desk: Desk, tmp_path: Path) -> 
     path = write_csv(tmp_path / "trailing.csv", [HEADER, *(_row(n) + "," for n in range(1, 4))])
     report = import_file(desk, path)
     assert (report.inserted, report.refused) == (3, 0)
+
+
+def test_a_pushed_row_among_rows_ending_in_a_delimiter_is_refused(desk: Desk, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "trailing.csv", [HEADER, _row(1) + ",", _row(2, "张三,13800138009") + ",", _row(3) + ","])
+    report = import_file(desk, path)
+    assert (report.inserted, report.refused) == (2, 1) and report.problems[0].row == 3
+
+
+def test_a_first_row_with_a_value_past_the_header_sets_no_width(desk: Desk, tmp_path: Path) -> None:
+    """The buyer last, every row ending in a delimiter, the first row's buyer split in two: that
+    row is refused for its value past the header, and the good rows after it are not."""
+    header = HEADER.removesuffix(",备注")
+    rows = [_row(n).removesuffix(",") + "," for n in range(1, 4)]
+    rows[0] = rows[0].replace("13800138000", "张三,13800138000")
+    report = import_file(desk, write_csv(tmp_path / "first.csv", [header, *rows]))
+    assert (report.inserted, report.refused) == (2, 1) and report.problems[0].row == 2
