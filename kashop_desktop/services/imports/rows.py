@@ -452,7 +452,7 @@ class RowReader:
         through ``order_dict``, ``refunded_fen`` and ``warnings`` exactly as ``_careful`` runs
         them, with stand-ins for the row's own cells, which none of what is kept depends on.
         None when a cell is not in its memo as a good value or a check refuses the shape."""
-        values = [column.seen.get(raw, _UNSEEN) for column, raw in zip(self._repetitive, shape)]
+        values = [column.seen.get(raw, _UNSEEN) for column, raw in zip(self._repetitive, shape, strict=True)]
         if _UNSEEN in values:
             return None
         (status, paid, product, product_type, quantity, list_fen, coupon, points, channel, code_used, refunded,

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kashop_desktop.services.imports.cells import read_contact, read_time
 from kashop_desktop.domain.contacts import contact_key
+from kashop_desktop.services.imports.cells import read_contact, read_time
 from kashop_desktop.services.imports.rows import PACKED_COLUMNS, Header, RowError, RowReader, _Column
 from kashop_desktop.services.imports.stream import RowChecker
 
