@@ -43,7 +43,7 @@ from ...domain.errors import DomainError, StoreBusy
 from ...domain.roles import Right
 from ...store import bulkload
 from ...store.bulkload import BulkLoadLock
-from ...store.checkpoints import copied_behind
+from ...store.checkpoints import copied_behind, staged
 from ...store.search_aside import SearchIndexAside, search_index_empty
 from ..changes import Changes
 from ..common import OWNER
@@ -138,14 +138,16 @@ def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: b
         if dry_run:
             _check_only(writer, chunks, report, progress, cancel)
         else:
-            with _fewer_checkpoints(desk, report.estimated_rows >= BULK_FROM_ROWS), \
-                    _BulkLoad(desk, report.estimated_rows if bulk is None else bulk, all_or_nothing) as load:
+            big = report.estimated_rows >= BULK_FROM_ROWS
+            with _BulkLoad(desk, report.estimated_rows if bulk is None else bulk, all_or_nothing) as load:
                 if all_or_nothing:
-                    _write_all_or_nothing(desk, writer, chunks, report, progress, cancel, load)
+                    with _fewer_checkpoints(desk, big, None):
+                        _write_all_or_nothing(desk, writer, chunks, report, progress, cancel, load)
                 else:
-                    _write_chunks(desk, writer, chunks, report, progress, cancel,
-                                  BULK_CHUNKS_PER_TRANSACTION if load.active else 1, load.committed,
-                                  upkeep_after=load.active)
+                    per_transaction = BULK_CHUNKS_PER_TRANSACTION if load.active else 1
+                    with _fewer_checkpoints(desk, big, chunk_rows * per_transaction) as checkpointed:
+                        _write_chunks(desk, writer, chunks, report, progress, cancel, per_transaction,
+                                      _each(load.committed, checkpointed), upkeep_after=load.active)
     except ImportFileError as exc:
         if exc.row is None:
             raise
@@ -184,12 +186,14 @@ def _taken(checked: Iterator[CheckedChunk], report: ImportReport) -> Iterator[Ch
         chunk.stop()
 
 
-#: WAL pages between two automatic checkpoints during a big import (SQLite's default: 1,000).
-#: Each chunk's commit otherwise copies the log back into the file every few MB, rewriting the
-#: pages of the unique indexes that every chunk touches again (measured on a million rows: 30%
-#: fewer bytes written, 5 s less CPU). The log is SQLite's crash-safe journal whatever its
-#: length.
-BIG_IMPORT_CHECKPOINT_PAGES = 25_000
+#: Rows committed between two checkpoints of a big import's log (``store.checkpoints.staged``:
+#: the helper copies all but the last transaction of them). SQLite's automatic checkpoint comes
+#: every 1,000 pages of log, every few MB: each chunk's commit would copy the log back into the
+#: file, rewriting the pages of the unique indexes that every chunk touches again (measured on a
+#: million rows, with a checkpoint every 25,000 pages instead: 30% fewer bytes written, 5 s less
+#: CPU). 100,000 orders are about 25,000 pages of log. The log is SQLite's crash-safe journal
+#: whatever its length.
+BIG_IMPORT_CHECKPOINT_ROWS = 100_000
 #: What a log started again is cut back to during a big import (bytes): each checkpoint lets the
 #: next transaction start the log from its beginning, and a log cut back to the store's
 #: ``journal_size_limit`` (16 MB) would be grown again to some 100 MB in every such round
@@ -199,22 +203,40 @@ BIG_IMPORT_LOG_KEPT_BYTES = 128 << 20
 
 
 @contextmanager
-def _fewer_checkpoints(desk: Desk, big: bool) -> Iterator[None]:
-    """For a big import into SQLite, a longer write-ahead log between checkpoints, kept at its
-    length when it starts again (this connection only)."""
-    if not big or getattr(desk.db.connection(), "dialect", "sqlite") != "sqlite":
-        yield
+def _fewer_checkpoints(desk: Desk, big: bool, transaction_rows: int | None) -> Iterator[Callable[[], None]]:
+    """For a big import into SQLite, the log copied into the file every
+    ``BIG_IMPORT_CHECKPOINT_ROWS`` rows (``transaction_rows`` to a transaction; None: one
+    transaction, whose commit copies it as usual), mostly on a helper thread, and kept at its
+    length when it starts again (this connection only). Yields what to call after each commit."""
+    con = desk.db.connection()
+    if not big or getattr(con, "dialect", "sqlite") != "sqlite":
+        yield _nothing
         return
-    pages = int(desk.db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0])
     kept = int(desk.db.execute_sql("PRAGMA journal_size_limit").fetchone()[0])
-    desk.db.execute_sql(f"PRAGMA wal_autocheckpoint = {BIG_IMPORT_CHECKPOINT_PAGES}")
     desk.db.execute_sql(f"PRAGMA journal_size_limit = {BIG_IMPORT_LOG_KEPT_BYTES}")
     try:
-        yield
+        if transaction_rows is None:
+            yield _nothing
+            return
+        # The helper copies all but the last transaction of each round (StagedCheckpoints).
+        every = max(1, BIG_IMPORT_CHECKPOINT_ROWS // max(1, transaction_rows) - 1)
+        with staged(con, desk.db_path, every) as stages:
+            yield _nothing if stages is None else stages.committed
     finally:
         with contextlib.suppress(Exception):  # a closed connection keeps no setting anyway
-            desk.db.execute_sql(f"PRAGMA wal_autocheckpoint = {pages}")
             desk.db.execute_sql(f"PRAGMA journal_size_limit = {kept}")
+
+
+def _nothing() -> None:
+    return
+
+
+def _each(*calls: Callable[[], None]) -> Callable[[], None]:
+    """One call that makes each of ``calls`` in turn."""
+    def call() -> None:
+        for each in calls:
+            each()
+    return call
 
 
 class _BulkLoad:

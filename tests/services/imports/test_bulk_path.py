@@ -509,3 +509,57 @@ def test_a_loader_killed_after_its_last_commit_leaves_no_files(tmp_path: Path) -
             held.close()
     Desk.open(tmp_path / "shop", clock=clock).close()
     assert not any(path.exists() for path in leftovers)
+
+
+def _rounds(con: Any, stages: Any, transactions: int) -> None:
+    """``transactions`` transactions of about 100 pages each, ``stages`` told after each commit."""
+    for n in range(transactions):
+        con.execute("BEGIN IMMEDIATE")
+        con.executemany("INSERT INTO filler (v) VALUES (?)", [(f"{n:04d}" + "x" * 3000,)] * 120)
+        con.execute("COMMIT")
+        if stages is not None:
+            stages.committed()
+
+
+@pytest.mark.parametrize("helper_opens", [True, False], ids=["helper", "helper-cannot-open"])
+def test_staged_checkpoints_start_the_log_again_every_round(tmp_path: Path, helper_opens: bool) -> None:
+    """A load told to stage its checkpoints keeps its log to about a round of transactions (the
+    helper copies all but the last of each round, the importing connection that one), with the
+    store's automatic checkpoints off meanwhile; when the helper cannot open the store the
+    importing connection's own checkpoint copies the round, and the log is kept short the same."""
+    from kashop_desktop.store import checkpoints
+
+    path = tmp_path / "s.sqlite3"
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        con.execute("PRAGMA journal_mode = WAL")
+        con.execute("CREATE TABLE filler (k INTEGER PRIMARY KEY, v TEXT)")
+        (tmp_path / "a folder").mkdir()
+        before = con.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        with checkpoints.staged(con, path if helper_opens else tmp_path / "a folder", every=2) as stages:
+            assert stages is not None
+            assert con.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+            _rounds(con, stages, 30)
+        assert con.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == before
+        assert (stages.behind.error is None) is helper_opens
+        one = 120 * 3100  # one transaction's rows, bytes
+        assert path.with_name("s.sqlite3-wal").stat().st_size < 5 * one  # 30 transactions: over 11 MB
+        assert con.execute("SELECT COUNT(*) FROM filler").fetchone()[0] == 3600
+        busy, log_frames, copied = con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert busy == 0 and copied == log_frames
+    finally:
+        con.close()
+
+
+def test_without_staged_checkpoints_the_log_holds_the_whole_load(tmp_path: Path) -> None:
+    """What the staging saves: the same load with automatic checkpoints off and none made."""
+    path = tmp_path / "s.sqlite3"
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        con.execute("PRAGMA journal_mode = WAL")
+        con.execute("PRAGMA wal_autocheckpoint = 0")
+        con.execute("CREATE TABLE filler (k INTEGER PRIMARY KEY, v TEXT)")
+        _rounds(con, None, 30)
+        assert path.with_name("s.sqlite3-wal").stat().st_size > 25 * 120 * 3000
+    finally:
+        con.close()
