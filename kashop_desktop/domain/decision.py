@@ -60,6 +60,9 @@ def _decision(outcome: Outcome, *reasons: Reason, **kw: bool) -> Decision:
 
 R_UNPAID = Reason("unpaid", "订单未支付，可直接取消，库存与优惠券退回", "unpaid: cancel at once; stock and coupon are returned")
 R_CANCELLED = Reason("already_cancelled", "订单已取消", "the order is already cancelled")
+R_CANCELLED_KEPT = Reason("cancelled_not_refunded", "订单已取消但款项未退回，需人工审核：批准后原路退回",
+                          "the order is cancelled but its money was not refunded: needs review; approve to refund it "
+                          "the original way")
 R_REFUNDED = Reason("already_refunded", "订单已全额退款", "the order is already fully refunded")
 R_NO_REFUNDS = Reason("no_refunds", "该商品不支持退款", "this product is marked 'no refunds'")
 R_IN_WINDOW = Reason("in_cooling_off", "在冷静期内申请", "asked within the cooling-off window")
@@ -88,7 +91,7 @@ def decide(
     if status is OrderStatus.PENDING_PAYMENT:
         return _decision(Outcome.CANCEL_NOW, R_UNPAID)
     if status is OrderStatus.CANCELLED:
-        return _decision(Outcome.REFUSE, R_CANCELLED)
+        return _cancelled(order, request)
     if status is OrderStatus.REFUNDED or order.refundable_fen <= 0:
         return _decision(Outcome.REFUSE, R_REFUNDED if status is OrderStatus.REFUNDED else R_NOTHING)
     if policy.no_refunds:
@@ -98,6 +101,19 @@ def decide(
     if order.delivered_at is not None or status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED):
         return _dispute(order, request)
     return _before_delivery(order, request, now, policy, history)
+
+
+def _cancelled(order: OrderFacts, request: RequestFacts) -> Decision:
+    """A cancelled order's money goes back with its cancellation (``status_on_approval``), so a
+    cancelled order has nothing left to refund, but one that an older system cancelled without
+    refunding it (imported as 已取消 with the money paid and 退款金额 0) or whose refund failed for
+    good: that money is the buyer's, whatever the product's policy, to return in full or in part
+    once the owner approves (or the order is restored, 恢复订单, and its goods delivered)."""
+    if order.refundable_fen <= 0:
+        return _decision(Outcome.REFUSE, R_CANCELLED)
+    if request.amount_fen is not None and not 0 < request.amount_fen <= order.refundable_fen:
+        return _decision(Outcome.REFUSE, R_AMOUNT)
+    return _decision(Outcome.NEEDS_REVIEW, R_CANCELLED_KEPT)
 
 
 def _dispute(order: OrderFacts, request: RequestFacts) -> Decision:

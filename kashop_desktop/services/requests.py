@@ -495,7 +495,8 @@ def _add_approval(
                                  {"request_id": req.id, "refund_no": refund_no, "gross_fen": bd.gross_fen,
                                   "fee_fen": bd.fee_fen, "net_fen": bd.net_fen, "points_returned": bd.points_returned,
                                   "coupon_share_fen": bd.coupon_share_fen, "stock_released": stock_released}))
-    if order.buyer_ref_id is not None and not req.is_dispute:
+    if order.buyer_ref_id is not None and not req.is_dispute and before != S.CANCELLED.value:
+        # (An order cancelled before, its money returned only now, was counted when it was cancelled.)
         rows.cancels.append((order.buyer_ref_id, order.id, now_s))
 
 

@@ -458,6 +458,27 @@
         <translation>You can open a dispute for the buyer; once approved, it is refunded by the original route.</translation>
     </message>
     <message>
+        <source>退回订单 {order_no} 未退的款项</source>
+        <extracomment>A cancelled order whose money was never refunded (an older system&apos;s, imported): the dialog returns that money; the order stays cancelled (``domain.decision._cancelled``).</extracomment>
+        <translation>Refund the money kept on order {order_no}</translation>
+    </message>
+    <message>
+        <source>确认退款</source>
+        <translation>Refund</translation>
+    </message>
+    <message>
+        <source>暂不退款</source>
+        <translation>Not now</translation>
+    </message>
+    <message>
+        <source>退款后会发生什么</source>
+        <translation>What the refund does</translation>
+    </message>
+    <message>
+        <source>订单已取消但款项未退回：按原路退款，订单仍为已取消，库存不变。</source>
+        <translation>Cancelled, but its money was never refunded: refunded by the original route; the order stays cancelled and the stock is unchanged.</translation>
+    </message>
+    <message>
         <source>订单已支付未发货：取消并全额原路退款，库存退回。</source>
         <translation>Paid, not delivered: cancelled with a full refund by the original route; stock goes back.</translation>
     </message>

@@ -191,6 +191,23 @@ def test_cancel_unpaid_previews_returns_and_cancels_through_ask(qtbot, ctx, shop
     assert detail.points_refunded == 200
 
 
+def test_cancel_of_a_cancelled_order_whose_money_was_kept_refunds_it(qtbot, ctx, shop):
+    """An older system's 已取消 imported with its money never refunded: the dialog says it
+    returns that money and leaves the order cancelled and the stock as it is."""
+    order_no = shop.order("cancelled")
+    stock = shop.stock()
+    dialog = CancelDialog(None, ctx, order_no)
+    qtbot.addWidget(dialog)
+    assert dialog.windowTitle() == f"退回订单 {order_no} 未退的款项" and dialog.ok_button.text() == "确认退款"
+    text = dialog.consequences.text()
+    assert "订单仍为已取消" in text and "库存退回" not in text
+    assert dialog.breakdown.text_of("gross") == "¥60.00"
+    assert submit(qtbot, dialog)
+    detail = views.order_detail(ctx.desk, order_no)
+    assert detail.status.value == "cancelled" and shop.stock() == stock
+    assert [(r.gross_fen, r.state) for r in detail.refunds] == [(60_00, "queued")]
+
+
 def test_cancel_paid_shows_breakdown_eta_and_gateway(qtbot, ctx, shop):
     ctx.desk.set_policy(CancelPolicy(fee_rate_permyriad=50))
     order_no = shop.order("paid", coupon="CP2", points=100)

@@ -52,6 +52,13 @@ class CancelDialog(OpDialog):
         self.cancel_button.setText(self.tr("保留订单"))  # "取消" beside "取消订单" reads both ways
         self.summary = OrderSummary(self)
         self.detail = self._load_detail()
+        #: A cancelled order whose money was never refunded (an older system's, imported): the
+        #: dialog returns that money; the order stays cancelled (``domain.decision._cancelled``).
+        self.kept = self.detail is not None and self.detail.status.value == "cancelled"
+        if self.kept:
+            self.setWindowTitle(self.tr("退回订单 {order_no} 未退的款项").format(order_no=order_no))
+            self.ok_button.setText(self.tr("确认退款"))
+            self.cancel_button.setText(self.tr("暂不退款"))
         self.reason = ReasonPicker(self)
         self.note = QLineEdit(self)
         self.note.setPlaceholderText(self.tr("例如：面值50误拍成100（会写入订单时间线）"))
@@ -78,7 +85,7 @@ class CancelDialog(OpDialog):
         form = QFormLayout()
         form.addRow(self.tr("取消原因"), self.reason)
         form.addRow(self.tr("备注"), self.note)
-        box = QGroupBox(self.tr("取消后会发生什么"), self)
+        box = QGroupBox(self.tr("退款后会发生什么") if self.kept else self.tr("取消后会发生什么"), self)
         inner = QVBoxLayout(box)
         inner.addWidget(self.consequences)
         inner.addWidget(self.breakdown)
@@ -121,7 +128,10 @@ class CancelDialog(OpDialog):
             return bullets(decision_reasons(pv.decision))
         if pv.decision.outcome is Outcome.CANCEL_NOW:
             return bullets(self._unpaid_lines())
-        lines = [self.tr("订单已支付未发货：取消并全额原路退款，库存退回。"), gateway_text(pv)]
+        if self.kept:
+            lines = [self.tr("订单已取消但款项未退回：按原路退款，订单仍为已取消，库存不变。"), gateway_text(pv)]
+        else:
+            lines = [self.tr("订单已支付未发货：取消并全额原路退款，库存退回。"), gateway_text(pv)]
         return bullets(lines)
 
     def _unpaid_lines(self) -> list[str]:
