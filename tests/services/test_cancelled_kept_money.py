@@ -92,3 +92,17 @@ def test_restoring_before_the_refund_is_sent_withdraws_it(desk: Desk, tmp_path: 
     assert (order.status, order.refund_pending_fen, order.refunded_fen) == ("paid", 0, 0)
     assert Refund.get(Refund.order == order.id).state == "withdrawn"
     assert check(desk).ok
+
+
+def test_the_import_warns_of_each_cancelled_order_whose_money_was_kept(desk: Desk, tmp_path: Path) -> None:
+    head = "订单号,下单时间,商品,商品类型,实付金额,状态,支付时间,支付方式,交易号,买家,退款金额"
+    rows = [f"KS{n},2026-11-17 09:00,腾讯视频月卡,直充,25.00,已取消,{paid},支付宝,{trade},13800138000,{refunded}"
+            for n, paid, trade, refunded in [(1, "2026-11-17 09:01", "T1", "0"), (2, "2026-11-17 09:01", "T2", "10.00"),
+                                             (3, "2026-11-17 09:01", "T3", "25.00"), (4, "", "", "")]]
+    path = tmp_path / "old.csv"
+    path.write_text("\n".join([head, *rows]) + "\n", encoding="utf-8")
+    report = import_file(desk, path)
+    assert report.inserted == 4
+    kept = [(w.row, w.zh) for w in report.warnings if w.column == "refunded_amount"]
+    assert [row for row, _ in kept] == [2, 3]  # KS1 kept 25.00, KS2 15.00; KS3 refunded it all; KS4 never paid
+    assert "¥25.00" in kept[0][1] and "¥15.00" in kept[1][1] and "orders cancel" in kept[0][1]

@@ -332,7 +332,8 @@ class _Share:
     """What every row of one shape reads as (``RowReader._share``): its status, the values from
     product_name to status in ``PACKED_COLUMNS`` order (``amounts``), channel, gateway account id
     and code_used as stored, and its warnings with and without a trade no (but the truncated-id
-    ones, which depend on the row's own ids) and for an unknown gateway (these come last)."""
+    ones, which depend on the row's own ids), then those that come last: an unknown gateway, money
+    kept on a cancelled order."""
 
     status: OrderStatus
     amounts: tuple[Any, ...]
@@ -341,7 +342,7 @@ class _Share:
     code_used: str
     with_trade_no: tuple[tuple[str, str, str], ...]
     without_trade_no: tuple[tuple[str, str, str], ...]
-    unknown_gateway: tuple[tuple[str, str, str], ...]
+    last: tuple[tuple[str, str, str], ...]
 
 
 class RowReader:
@@ -439,8 +440,8 @@ class RowReader:
             found.append(("order_no", TRUNCATED_ZH, TRUNCATED_EN))
         if trade_no and looks_truncated(trade_no):
             found.append(("gateway_trade_no", TRUNCATED_ZH, TRUNCATED_EN))
-        if share.unknown_gateway:
-            found.extend(share.unknown_gateway)
+        if share.last:
+            found.extend(share.last)
         return ((order_no, created, *share.amounts, paid_at, delivered_at,
                  delivered_at if status is S.COMPLETED else None, created if status is S.CANCELLED else None,
                  share.channel, share.gateway_id, trade_no, buyer, self.buyer_key(buyer), share.code_used, created),
@@ -471,14 +472,15 @@ class RowReader:
         except RowError:
             return None
         without_trade_no = warnings(data, status, gateway or "", self.gateways)
-        unknown = [w for w in without_trade_no if w[0] == "gateway"]
+        last = [*(w for w in without_trade_no if w[0] == "gateway"),
+                *kept_money(status, 0 if unpaid else paid, refunded_fen_)]
         data["gateway_trade_no"] = "x"  # a trade no that is not truncated
         with_trade_no = warnings(data, status, gateway or "", self.gateways)
         return _Share(status, (product, product_type, data["quantity"], data["list_fen"], data["coupon_fen"],
                                data["points"], data["paid_fen"], refunded_fen_, data["status"]),
                       data["channel"], data["gateway_id"], data["code_used"],
                       tuple(w for w in with_trade_no if w[0] != "gateway"),
-                      tuple(w for w in without_trade_no if w[0] != "gateway"), tuple(unknown))
+                      tuple(w for w in without_trade_no if w[0] != "gateway"), tuple(last))
 
     def _careful(self, cells: Sequence[Cell]) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
         """``parse`` of any row, each cell read in turn: the first problem raises RowError."""
@@ -503,7 +505,8 @@ class RowReader:
         }
         order_dict(data)
         data["refunded_fen"] = refunded_fen(status, paid if paid_at is not None else 0, self.refunded(cells))
-        return data, warnings(data, status, self.gateway(cells) or "", self.gateways)
+        return data, [*warnings(data, status, self.gateway(cells) or "", self.gateways),
+                      *kept_money(status, paid if paid_at is not None else 0, data["refunded_fen"])]
 
     def _times(self, cells: Sequence[Cell], status: OrderStatus) -> tuple[int, int | None, int | None]:
         created = self.created(cells)
@@ -642,6 +645,19 @@ def _check_width(cells: Sequence[Cell], header: Header) -> None:
         if (position >= header.width or position in header.blank) and not is_blank(cells[position:position + 1]):
             raise RowError("", f"第 {position + 1} 列有内容但没有表头（某个值里可能有未加引号的逗号）",
                            f"column {position + 1} has a value but no header (a value may hold an unquoted comma)")
+
+
+def kept_money(status: OrderStatus, paid: Fen, refunded: Fen) -> list[tuple[str, str, str]]:
+    """The warning of a paid 已取消 row whose money the older system kept, all or part (``paid``:
+    fen, 0 without a payment time; ``refunded``: fen it refunded): the buyer is owed it, and the
+    desk returns it from the order (``domain.decision._cancelled``) or the order is restored."""
+    if status is not S.CANCELLED or paid <= refunded:
+        return []
+    owed = format_yuan(paid - refunded)
+    return [("refunded_amount",
+             f"已取消，但还有 ¥{owed} 没有退给买家：可在订单上按原路退款（取消订单 / orders cancel），或恢复订单后发货",
+             f"cancelled, but ¥{owed} was never refunded to the buyer: refund it the original way from the order "
+             "(取消订单 / orders cancel), or restore the order and deliver it")]
 
 
 def warnings(data: dict[str, Any], status: OrderStatus, gateway: str,
