@@ -547,21 +547,33 @@ def cmd_orders_cancel(args: argparse.Namespace) -> int:
 
     from ..services.requests import cancel_order
     from ..services.trade_close import close_now
-    from ..store.models import Refund
+    from ..store.models import Order, Refund
 
     def body(desk: Any) -> int:
+        before = Order.get_or_none(Order.order_no == args.order_no)
+        was_cancelled = before is not None and before.status == "cancelled"
         changes = cancel_order(desk, args.order_no, ReasonCode(args.reason), args.note,
                                confirm_non_idempotent=args.confirm_no_idempotency)
         closes = asyncio.run(close_now(desk, [args.order_no])).results
         for close in closes:
             print_error(f"网关交易：{close.zh}", f"gateway trade: {close.en}")
-        zh_text, en_text = f"已取消 {args.order_no}", f"cancelled {args.order_no}"
-        queued = sum(r.amount_fen for r in Refund.select().where(Refund.id.in_(sorted(changes.refund_ids)))) \
-            if changes.refund_ids else 0
+        if was_cancelled:  # cancelled before, its money kept: only the refund is new
+            zh_text, en_text = f"退回 {args.order_no} 未退的款项（订单仍为已取消）", \
+                f"returning the money kept on {args.order_no} (the order stays cancelled)"
+        else:
+            zh_text, en_text = f"已取消 {args.order_no}", f"cancelled {args.order_no}"
+        refunds = list(Refund.select().where(Refund.id.in_(sorted(changes.refund_ids)))) if changes.refund_ids else []
+        queued = sum(r.amount_fen for r in refunds if r.state != "needs_owner")
+        by_hand = sum(r.amount_fen for r in refunds if r.state == "needs_owner")
         if queued:  # a paid order: its money goes back by the original route
             zh_text += f"；退款 ¥{format_yuan(queued)} 已排队，原路退回（refunds send 发送；窗口开着时自动发送）"
             en_text += (f"; a refund of ¥{format_yuan(queued)} is queued to go back by the original route "
                         "(refunds send sends it; an open window sends it by itself)")
+        if by_hand:  # no gateway account to send it: the owner pays it back and records that
+            zh_text += (f"；退款 ¥{format_yuan(by_hand)} 待人工处理：没有可发送它的网关账户，请手工退给买家，"
+                        "再用 refunds resolve 登记")
+            en_text += (f"; a refund of ¥{format_yuan(by_hand)} waits for the owner: no gateway account can send "
+                        "it, so pay the buyer back by hand and record it with refunds resolve")
         return done(args, changes, zh_text, en_text, trade_close=closes[0].code if closes else None)
 
     return run_with_desk(args, body)

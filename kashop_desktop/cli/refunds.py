@@ -119,7 +119,8 @@ def cmd_refunds_send(args: argparse.Namespace) -> int:
             listed = " ".join(f"#{i}" for i in item["refund_ids"])
             print_error(f"{len(item['refund_ids'])} 笔退款未发送（{listed}）：{item['zh']}",
                         f"{len(item['refund_ids'])} refund(s) not sent ({listed}): {item['en']}")
-        return EXIT_REFUSED if not_sent else EXIT_OK
+        missing = any(not state for state in report.not_picked.values())  # an --id the store has no refund for
+        return EXIT_REFUSED if not_sent or missing else EXIT_OK
 
     return run_with_desk(args, body)
 

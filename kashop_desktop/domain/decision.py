@@ -63,6 +63,8 @@ R_CANCELLED = Reason("already_cancelled", "订单已取消", "the order is alrea
 R_CANCELLED_KEPT = Reason("cancelled_not_refunded", "订单已取消但款项未退回，需人工审核：批准后原路退回",
                           "the order is cancelled but its money was not refunded: needs review; approve to refund it "
                           "the original way")
+R_CANCELLED_IN_FLIGHT = Reason("already_cancelled", "订单已取消，未退的款项已在退款中",
+                               "the order is already cancelled and the money left is being refunded")
 R_REFUNDED = Reason("already_refunded", "订单已全额退款", "the order is already fully refunded")
 R_NO_REFUNDS = Reason("no_refunds", "该商品不支持退款", "this product is marked 'no refunds'")
 R_IN_WINDOW = Reason("in_cooling_off", "在冷静期内申请", "asked within the cooling-off window")
@@ -108,11 +110,14 @@ def _cancelled(order: OrderFacts, request: RequestFacts) -> Decision:
     cancelled order has nothing left to refund, but one that an older system cancelled without
     refunding it (imported as 已取消 with the money paid and 退款金额 0) or whose refund failed for
     good: that money is the buyer's, whatever the product's policy, to return in full or in part
-    once the owner approves (or the order is restored, 恢复订单, and its goods delivered)."""
+    once the owner approves (or the order is restored, 恢复订单, and its goods delivered). One
+    delivered before it was cancelled goes by the dispute rules, as any delivered order."""
     if order.refundable_fen <= 0:
-        return _decision(Outcome.REFUSE, R_CANCELLED)
+        return _decision(Outcome.REFUSE, R_CANCELLED_IN_FLIGHT if order.refund_pending_fen > 0 else R_CANCELLED)
     if request.amount_fen is not None and not 0 < request.amount_fen <= order.refundable_fen:
         return _decision(Outcome.REFUSE, R_AMOUNT)
+    if order.delivered_at is not None:  # its goods went out before it was cancelled: the dispute rules
+        return _dispute(order, request)
     return _decision(Outcome.NEEDS_REVIEW, R_CANCELLED_KEPT)
 
 

@@ -61,7 +61,8 @@ class SandboxAdapter(AdapterBase):
     def scenario(self) -> str:
         value = self.config.get("scenario") or "success"
         if value not in SCENARIOS:
-            raise GatewayError(ErrorKind.MISCONFIGURED, f"未知场景：{value}", f"unknown scenario: {value}",
+            raise GatewayError(ErrorKind.MISCONFIGURED, f"未知场景：{value}（可用：{'、'.join(SCENARIOS)}）",
+                               f"unknown scenario: {value} (use one of: {', '.join(SCENARIOS)})",
                                code="bad_scenario", sent=False)
         return value
 

@@ -18,6 +18,7 @@ from peewee import SQL
 
 from ..domain.clock import to_epoch
 from ..domain.errors import DomainError
+from ..domain.money import format_yuan
 from ..domain.refund_states import (
     IN_FLIGHT_REFUND_STATES,
     NOT_PAID_REFUND_STATES,
@@ -98,9 +99,11 @@ def retry(desk: Desk, refund_id: int, *, actor: str = OWNER, confirmed: bool = F
         order = Order.get_by_id(ref.order_id)
         room = order.paid_fen - order.refunded_fen - order.refund_pending_fen
         if ref.gross_fen > room:
+            left = format_yuan(max(0, room))
             raise DomainError("refund_exceeds_refundable",
-                              f"重新发送会超过可退金额（还可退 {max(0, room)} 分）",
-                              f"sending it again would exceed what is refundable ({max(0, room)} fen left)")
+                              f"重新发送会超过可退金额（这笔退款 ¥{format_yuan(ref.gross_fen)}，还可退 ¥{left}）",
+                              f"sending it again would exceed what is refundable (this refund is "
+                              f"¥{format_yuan(ref.gross_fen)}, ¥{left} left)")
         now = desk.now()
         before, after = move_refund(ref, R.QUEUED, now)
         ref.next_attempt_at = 0

@@ -39,3 +39,12 @@ def test_a_viewers_gateway_test_is_not_recorded(shop: Cli, monkeypatch: pytest.M
     assert shop("gateways", "test", "沙箱", "--operator", "店主").stderr == ""  # the owner's test is recorded
     listed = shop.json("gateways", "list", "--operator", "店主")
     assert next(a for a in listed if a["name"] == "沙箱")["last_test_ok"] is True
+
+
+@pytest.mark.sqlite_only(reason="the command's own words and exit status, the same on either store")
+def test_a_refund_or_sandbox_scenario_that_is_not_there_is_named(shop: Cli) -> None:  # noqa: F811
+    missing = shop("refunds", "send", "--id", "999", code=1)
+    assert "no refund #999" in missing.stderr
+    shop("gateways", "add", "试验", "--kind", "sandbox", "--set", "scenario=xyz")
+    tested = shop("gateways", "test", "试验", code=1)
+    assert "xyz" in tested.stdout and "success" in tested.stdout and "reject" in tested.stdout

@@ -80,6 +80,10 @@ CASES = [
      CLEAN, Outcome.NEEDS_REVIEW, {"cancelled_not_refunded"}),
     ("cancelled, money kept, never auto", order(S.CANCELLED, paid=1_00), ask(0), POLICY, CLEAN,
      Outcome.NEEDS_REVIEW, {"cancelled_not_refunded"}),
+    ("cancelled after delivery, money kept: a dispute", order(S.CANCELLED, delivered=True), ask(60), POLICY, CLEAN,
+     Outcome.REFUSE, {"dispute", "code_used_or_unknown"}),
+    ("cancelled after delivery, unused code", order(S.CANCELLED, delivered=True, used=CodeUsed.NO), ask(60), POLICY,
+     CLEAN, Outcome.NEEDS_REVIEW, {"dispute", "code_unused"}),
     ("refunded is final", order(S.REFUNDED, delivered=True, refunded=68_00), ask(1), POLICY, CLEAN, Outcome.REFUSE,
      {"already_refunded"}),
     ("amount above refundable", order(), ask(1, amount=68_01), POLICY, CLEAN, Outcome.REFUSE,
@@ -95,6 +99,13 @@ def test_rule(rule: str, facts: OrderFacts, req: RequestFacts, policy: CancelPol
     assert decision.outcome is outcome, decision.reasons
     assert codes <= set(decision.codes)
     assert all(r.zh and r.en for r in decision.reasons)
+
+
+def test_a_cancelled_order_whose_money_is_being_refunded_says_so() -> None:
+    facts = replace(order(S.CANCELLED), refund_pending_fen=68_00)
+    decision = decide(facts, ask(1), T0, POLICY, CLEAN)
+    assert decision.outcome is Outcome.REFUSE and "已在退款中" in decision.reasons[0].zh
+    assert decide(order(S.CANCELLED, refunded=68_00), ask(1), T0, POLICY, CLEAN).reasons[0].zh == "订单已取消"
 
 
 def test_risk_threshold_follows_the_policy() -> None:

@@ -22,8 +22,8 @@ from .helpers import sandbox, send_refunds
 HEADER = "订单号,下单时间,商品,商品类型,实付金额,状态,支付时间,支付方式,网关,交易号,买家,退款金额"
 
 
-def _imported(desk: Desk, tmp_path: Path, refunded: str = "0") -> Order:
-    account = sandbox(desk)  # the account the older system's payment came through
+def _imported(desk: Desk, tmp_path: Path, refunded: str = "0", scenario: str = "success") -> Order:
+    account = sandbox(desk, scenario)  # the account the older system's payment came through
     name = desk.db.execute_sql("SELECT name FROM gateway_account WHERE id = ?", (account,)).fetchone()[0]
     path = tmp_path / "old.csv"
     path.write_text(f"{HEADER}\nKS9001,2026-11-17 09:00,腾讯视频月卡,直充,25.00,已取消,2026-11-17 09:01,支付宝,{name},"
@@ -106,3 +106,92 @@ def test_the_import_warns_of_each_cancelled_order_whose_money_was_kept(desk: Des
     kept = [(w.row, w.zh) for w in report.warnings if w.column == "refunded_amount"]
     assert [row for row, _ in kept] == [2, 3]  # KS1 kept 25.00, KS2 15.00; KS3 refunded it all; KS4 never paid
     assert "¥25.00" in kept[0][1] and "¥15.00" in kept[1][1] and "orders cancel" in kept[0][1]
+
+
+def _export(tmp_path: Path, name: str, refunded: str, status: str = "已取消", paid: str = "30.00") -> Path:
+    path = tmp_path / name
+    path.write_text(f"{HEADER}\nD01,2026-11-17 10:00,月卡,卡密,{paid},{status},2026-11-17 10:01,支付宝,沙箱,TD01,"
+                    f"13800138000,{refunded}\n", encoding="utf-8")
+    return path
+
+
+def test_a_later_export_saying_more_was_refunded_is_refused_not_refunded_twice(desk: Desk, tmp_path: Path) -> None:
+    assert import_file(desk, _export(tmp_path, "d1.csv", "0")).inserted == 1
+    later = import_file(desk, _export(tmp_path, "d2.csv", "30"))  # the older system refunded it after all
+    assert (later.unchanged, later.refused) == (0, 1)
+    problem = later.problems[0]
+    assert problem.column == "refunded_amount" and "¥0.00" in problem.zh and "¥30.00" in problem.zh
+    assert "--outside" in problem.zh
+    order = Order.get(Order.order_no == "D01")
+    assert (order.refunded_fen, order.refund_pending_fen) == (0, 0)
+    # The stale export again, and one older than a refund the desk made itself: nothing to do.
+    assert import_file(desk, _export(tmp_path, "d1.csv", "0")).unchanged == 1
+    reqs.cancel_order(desk, "D01", ReasonCode.NOT_NEEDED)
+    send_refunds(desk)
+    assert Order.get(Order.order_no == "D01").refunded_fen == 30_00
+    assert import_file(desk, _export(tmp_path, "d1.csv", "0")).unchanged == 1
+    assert import_file(desk, _export(tmp_path, "d3.csv", "30")).unchanged == 1  # what the desk holds now
+
+
+def test_a_part_refunded_order_refunded_further_outside_is_refused(desk: Desk, tmp_path: Path) -> None:
+    assert import_file(desk, _export(tmp_path, "p1.csv", "10", status="部分退款", paid="60.00")).inserted == 1
+    again = import_file(desk, _export(tmp_path, "p2.csv", "20", status="部分退款", paid="60.00"))
+    assert again.refused == 1 and again.problems[0].column == "refunded_amount"
+    assert Order.get(Order.order_no == "D01").refunded_fen == 10_00
+
+
+def test_a_paid_cancelled_row_of_nothing_paid_is_refused_as_a_paid_one_is(desk: Desk, tmp_path: Path) -> None:
+    head = "订单号,下单时间,商品,商品类型,原价,优惠券,实付金额,状态,支付时间,支付方式,交易号,买家,退款金额"
+    path = tmp_path / "zero.csv"
+    path.write_text("\n".join([
+        head,
+        "Z1,2026-11-17 09:00,月卡,卡密,,,0.00,已取消,2026-11-17 09:01,支付宝,T1,13800138000,0",
+        "Z2,2026-11-17 09:00,月卡,卡密,,,0.00,已支付,2026-11-17 09:01,支付宝,T2,13800138000,",
+        "Z3,2026-11-17 09:00,月卡,卡密,5.00,5.00,0.00,已取消,2026-11-17 09:01,支付宝,T3,13800138000,0",  # a coupon paid it
+        "Z4,2026-11-17 09:00,月卡,卡密,5.00,,0.00,已取消,,支付宝,,13800138000,",  # never paid: 0 until paid
+    ]) + "\n", encoding="utf-8")
+    report = import_file(desk, path)
+    assert sorted((p.row, p.column) for p in report.problems) == [(2, "paid_amount"), (3, "paid_amount")]
+    assert report.inserted == 2
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["import", "dry-run"])
+def test_a_row_paid_in_a_channel_its_account_does_not_take_is_refused(desk: Desk, tmp_path: Path,
+                                                                       dry_run: bool) -> None:
+    """The shop's wallet (余额) takes wallet payments only: a WeChat payment said to have come
+    through it would be refunded into the wallet. The sandbox takes any channel."""
+    path = tmp_path / "routes.csv"
+    path.write_text("\n".join([
+        HEADER,
+        "R1,2026-11-17 09:00,月卡,卡密,50.00,已取消,2026-11-17 09:01,微信,余额,WE2,13800138000,0",
+        "R2,2026-11-17 09:00,月卡,卡密,50.00,已支付,2026-11-17 09:01,支付宝,余额,WE3,13800138000,",
+        "R3,2026-11-17 09:00,月卡,卡密,50.00,已支付,2026-11-17 09:01,余额,余额,WE4,13800138000,",
+        "R4,2026-11-17 09:00,月卡,卡密,50.00,已支付,2026-11-17 09:01,微信,沙箱,WE5,13800138000,",
+        "R5,2026-11-17 09:00,月卡,卡密,50.00,已支付,2026-11-17 09:01,,余额,WE6,13800138000,",
+    ]) + "\n", encoding="utf-8")
+    report = import_file(desk, path, dry_run=dry_run)
+    assert sorted((p.row, p.column) for p in report.problems) == [(2, "channel"), (3, "channel")]
+    assert "余额" in report.problems[0].zh and "WeChat Pay" in report.problems[0].en
+    assert report.inserted == 3
+
+
+def test_a_failed_refund_covered_since_by_a_new_one_cannot_be_sent_again(desk: Desk, tmp_path: Path) -> None:
+    """The kept money's refund is refused by the gateway; the owner returns it by a new approval;
+    sending the failed one again would pay the buyer twice, and is refused naming the amounts."""
+    from kashop_desktop.services import refund_owner
+    from kashop_desktop.services.gateways import save_account
+
+    before = _imported(desk, tmp_path, scenario="reject")
+    reqs.cancel_order(desk, "KS9001", ReasonCode.NOT_NEEDED)
+    send_refunds(desk)
+    failed = Refund.get(Refund.order == before.id)
+    assert failed.state == "failed" and Order.get_by_id(before.id).refund_pending_fen == 0
+    save_account(desk, "sandbox-reject", "sandbox", {"scenario": "success"}, replace=True)  # it takes refunds again
+    reqs.cancel_order(desk, "KS9001", ReasonCode.NOT_NEEDED)  # the money is refundable again
+    with pytest.raises(DomainError) as again:
+        refund_owner.retry(desk, failed.id)
+    assert again.value.code == "refund_exceeds_refundable" and "¥25.00" in again.value.zh and "¥0.00" in again.value.zh
+    send_refunds(desk)
+    order = Order.get_by_id(before.id)
+    assert (order.refunded_fen, order.refund_pending_fen, order.status) == (25_00, 0, "cancelled")
+    assert check(desk).ok

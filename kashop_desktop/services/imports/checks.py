@@ -31,7 +31,7 @@ class StoredOrder:
     (``created_at`` epoch seconds, ``product_name``, ``product_type``, ``quantity``,
     ``buyer_key`` the buyer's canonical key, ``list_fen`` and ``paid_fen`` in fen: for an unpaid
     order the amount due) and how far it has gone (``status``, ``paid_at``, ``gateway_trade_no``,
-    ``channel``, ``gateway_id``: its gateway account)."""
+    ``channel``, ``gateway_id``: its gateway account, ``refunded_fen``: fen refunded, confirmed)."""
 
     id: int
     order_no: str
@@ -47,6 +47,7 @@ class StoredOrder:
     product_type: str = ""
     channel: str | None = None
     gateway_id: int | None = None
+    refunded_fen: int = 0
 
 
 def check_row(data: Mapping[str, Any], stored: StoredOrder | None, accepted: Sequence[Mapping[str, Any]]) -> bool:
@@ -101,6 +102,9 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder) -> bool:
         return False  # stale: the order expired after the file was exported
     if stored.paid_at is not None and new is not S.PENDING_PAYMENT:
         _check_paid_facts(data, stored)
+    if old is new and stored.paid_at is not None and data.get("refunded_fen", 0) > stored.refunded_fen:
+        # (A row of another status that says refunded is refused below, naming the status.)
+        raise _refunded_more(stored, data["refunded_fen"])
     if old is new:
         return False
     forward = old in RANK and new in RANK and RANK[new] > RANK[old]
@@ -134,6 +138,24 @@ def _refunded_outside(stored: StoredOrder, old: OrderStatus, new: OrderStatus) -
         f"desk, and an import does not change the money of an order it holds. Record the refund at the desk: "
         f"`requests open {stored.order_no} --reason ... --amount YUAN` and `requests approve`, then `refunds resolve REFUND_ID --succeeded "
         "--outside other --note ...` to mark it refunded outside the desk")
+
+
+def _refunded_more(stored: StoredOrder, refunded: int) -> RowError:
+    """A paid order the file says had more refunded (``refunded``, fen) than the desk has
+    recorded: the difference went back outside the desk. Counted unchanged, the desk would offer
+    that money again (a cancelled order's kept money, a refund request) and pay it back twice."""
+    was, now = format_yuan(stored.refunded_fen, symbol=True), format_yuan(refunded, symbol=True)
+    more = format_yuan(refunded - stored.refunded_fen)
+    return RowError(
+        "refunded_amount",
+        f"本店记录该订单已退 {was}，文件中为已退 {now}：多出的 ¥{more} 是在本店之外退的，导入不会改动已有订单的钱"
+        f"（否则这笔钱会被再退一次）。请在本店登记这笔台外退款：`requests open {stored.order_no} --reason ... --amount {more}`"
+        " 并 `requests approve`，再用 `refunds resolve 退款ID --succeeded --outside other --note ...` 记为台外退款",
+        f"the desk has {was} refunded on this order and the file says {now}: the other ¥{more} went back outside "
+        f"the desk, and an import does not change the money of an order it holds (that money would be refunded a "
+        f"second time). Record the refund at the desk: `requests open {stored.order_no} --reason ... --amount {more}` "
+        "and `requests approve`, then `refunds resolve REFUND_ID --succeeded --outside other --note ...` to mark it "
+        "refunded outside the desk")
 
 
 def _refunded_unpaid(stored: StoredOrder, refunded: int) -> RowError:

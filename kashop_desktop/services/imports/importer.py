@@ -54,7 +54,7 @@ from .pipeline import worth_it as pipeline_worth_it
 from .reading import ImportFileError, other_sheets_note
 from .report import ImportReport, RowProblem
 from .stream import CheckedChunk, Opened, open_checked
-from .writing import ChunkWriter
+from .writing import ChunkWriter, accounts_routes
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: b
         if sheets is not None:
             report.notes.append(sheets)
             report.sheets_left_out = opened.other_sheets
-        writer = ChunkWriter(desk, report, actor)
+        writer = ChunkWriter(desk, report, actor, accounts_routes(desk, gateways))
         chunks = _taken(checked, report)
         if dry_run:
             _check_only(writer, chunks, report, progress, cancel)

@@ -572,9 +572,10 @@ def order_dict(data: dict[str, Any]) -> None:
         raise RowError("coupon", "优惠券金额大于原价", "coupon larger than the list amount")
     if data["paid_at"] is None and paid == 0 and status in (S.PENDING_PAYMENT, S.CANCELLED):
         _amount_due(data, status)
-    if status in _PAID_STATES and paid == 0 and not 0 < data["list_fen"] <= data["coupon_fen"]:
-        # No gateway takes a payment of 0: a paid ¥0.00 (or -0.00) row is a wrong amount, not an
-        # order, unless a coupon paid the whole list amount (both columns given).
+    paid_for = status in _PAID_STATES or (status is S.CANCELLED and data["paid_at"] is not None)
+    if paid_for and paid == 0 and not 0 < data["list_fen"] <= data["coupon_fen"]:
+        # No gateway takes a payment of 0: a paid ¥0.00 (or -0.00) row, cancelled since or not, is
+        # a wrong amount, not an order, unless a coupon paid the whole list amount (both columns given).
         raise RowError("paid_amount", "已支付的订单实付金额为 0.00：支付网关不收 0 元，请核对金额（优惠券全额抵扣的订单请填原价和优惠券）",
                        "a paid order with a paid amount of 0.00: no gateway takes a payment of 0; check the amount "
                        "(for an order the coupon paid in full, give the list amount and the coupon)")

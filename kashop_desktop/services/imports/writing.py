@@ -13,7 +13,7 @@ from typing import Any, overload
 
 from ...domain.clock import from_epoch, to_epoch
 from ...domain.money import format_yuan
-from ...domain.order import ProductType
+from ...domain.order import Channel, ProductType
 from ...domain.states import OrderStatus
 from ...store.models import Order
 from ..bulk import DEFAULTS
@@ -21,6 +21,7 @@ from ..buyers import hold_new_orders
 from ..codes import release_reserved
 from ..common import add_events, event_row, operator_name, release_stock_and_coupon
 from ..desk import Desk
+from ..gateways import BUILTIN_ACCOUNTS
 from ..orders import deliver_after_payment
 from ..trade_nos import TradeNoClaims
 from .cells import TRUNCATED_EN, TRUNCATED_ZH, looks_truncated
@@ -36,10 +37,19 @@ S = OrderStatus
 LIST_INSERTED_IDS = 10_000
 #: Buyer ids remembered per import (``ChunkWriter._buyer_ids``); forgotten all at once when full.
 _BUYER_CACHE = 100_000
-_ORDER_NO, _GATEWAY_ID, _TRADE_NO = AT["order_no"], AT["gateway_id"], AT["gateway_trade_no"]
+_ORDER_NO, _GATEWAY_ID, _TRADE_NO, _CHANNEL = AT["order_no"], AT["gateway_id"], AT["gateway_trade_no"], AT["channel"]
+#: The channels a gateway account of each kind takes payments in (a kind not named: any, as the
+#: sandbox or a plugin's): a row paid in another channel through such an account names a route
+#: its refund cannot take (a WeChat payment refunded into the shop's wallet).
+ACCOUNT_CHANNELS: dict[str, frozenset[str]] = {
+    "wallet": frozenset({"wallet"}), "alipay": frozenset({"alipay"}), "wechatpay_v3": frozenset({"wechat"}),
+    "epay_v1": frozenset({"alipay", "wechat"}), "epay_v2": frozenset({"alipay", "wechat"}),
+}
+#: A gateway account whose kind fixes its channels: (its name, those channels).
+Route = tuple[str, frozenset[str]]
 #: The columns of ``checks.StoredOrder``, in its field order.
 _STORED_COLUMNS = ("id, order_no, status, paid_at, paid_fen, gateway_trade_no, created_at, product_name, quantity, "
-                   "COALESCE(buyer_key, ''), list_fen, product_type, channel, gateway_id")
+                   "COALESCE(buyer_key, ''), list_fen, product_type, channel, gateway_id, COALESCE(refunded_fen, 0)")
 
 
 def _constant(column: str) -> str:
@@ -110,11 +120,35 @@ def _taken(zh: str, en: str, trade_no: str) -> RowError:
     return RowError("gateway_trade_no", zh, en)
 
 
+def _wrong_route(channel: str, account: str, channels: frozenset[str]) -> RowError:
+    """A row paid in ``channel`` through gateway account ``account``, which takes ``channels`` only."""
+    given, taken = Channel(channel), [Channel(c) for c in sorted(channels)]
+    return RowError(
+        "channel",
+        f"支付方式为「{given.zh}」，但网关账户「{account}」只收{'、'.join(c.zh for c in taken)}的款：退款会经这个账户原路退回，"
+        "会退错地方。请核对支付方式列或网关列",
+        f"the payment channel is {given.en}, but gateway account '{account}' takes "
+        f"{' and '.join(c.en for c in taken)} payments only: the refund would go back through that account, to the "
+        "wrong place. Check the channel and gateway columns")
+
+
+def accounts_routes(desk: Desk, accounts: Mapping[str, int]) -> dict[int, Route]:
+    """``ChunkWriter.routes`` for an import naming the gateway ``accounts`` (name -> id, as the
+    checked rows carry them; a dry run's stand-ins for the accounts every shop has included)."""
+    kinds = {str(name): str(kind) for name, kind in desk.db.execute_sql("SELECT name, kind FROM gateway_account")}
+    kinds.setdefault(BUILTIN_ACCOUNTS[0], "wallet")
+    return {account_id: (name, ACCOUNT_CHANNELS[kinds[name]]) for name, account_id in accounts.items()
+            if kinds.get(name) in ACCOUNT_CHANNELS}
+
+
 class ChunkWriter:
     """Writes the checked chunks of one import, keeping product ids and known buyers between chunks."""
 
-    def __init__(self, desk: Desk, report: ImportReport, actor: str) -> None:
+    def __init__(self, desk: Desk, report: ImportReport, actor: str, routes: Mapping[int, Route] | None = None) -> None:
         self.desk, self.report, self.actor = desk, report, actor
+        #: Gateway account id -> (name, channels) for the accounts whose kind fixes the channels
+        #: (``ACCOUNT_CHANNELS``; ``accounts_routes``).
+        self.routes = dict(routes or {})
         self.dry_run = False
         #: Order ids already listed in the import's Changes when ``report.changes`` holds one chunk's alone.
         self.listed_before = 0
@@ -136,7 +170,8 @@ class ChunkWriter:
         trade_nos = TradeNoClaims([(row[_GATEWAY_ID], row[_TRADE_NO]) for row in rows])
         warnings = _by_row(chunk.warnings)
         updates: list[_Update] = []
-        if not stored and trade_nos.clear:
+        clashes = self._route_clashes(rows)
+        if not stored and trade_nos.clear and not clashes:
             # Every row is a new order (check_row accepts it) and no trade no of the chunk is held
             # or given twice: nothing can be refused here, so no row needs looking at one by one.
             for index, found in warnings.items():
@@ -144,7 +179,7 @@ class ChunkWriter:
                     self._warn(chunk.numbers[index], column, zh, en, rows[index])
             new_rows = rows
         else:
-            new_rows, updates = self._sort(chunk, stored, trade_nos, warnings)
+            new_rows, updates = self._sort(chunk, stored, trade_nos, warnings, clashes)
         if self.dry_run:
             self.report.inserted += len(new_rows)
             self.report.updated += len(updates)
@@ -154,8 +189,21 @@ class ChunkWriter:
         self._update(updates)
         self._settle_goods(last_id, [old for _, old, _ in updates])
 
+    def _route_clashes(self, rows: Sequence[tuple[Any, ...]]) -> dict[int, RowError]:
+        """The rows (by index) paid in a channel their gateway account does not take, each with its refusal."""
+        routes = self.routes
+        if not routes:
+            return {}
+        found: dict[int, RowError] = {}
+        for index, row in enumerate(rows):
+            route = routes.get(row[_GATEWAY_ID])
+            if route is not None and row[_CHANNEL] and row[_CHANNEL] not in route[1]:
+                found[index] = _wrong_route(row[_CHANNEL], *route)
+        return found
+
     def _sort(self, chunk: CheckedChunk, stored: dict[str, StoredOrder], trade_nos: TradeNoClaims,
-              warnings: dict[int, list[tuple[str, str, str]]]) -> tuple[list[tuple[Any, ...]], list[_Update]]:
+              warnings: dict[int, list[tuple[str, str, str]]],
+              clashes: Mapping[int, RowError] | None = None) -> tuple[list[tuple[Any, ...]], list[_Update]]:
         """Each row checked against the store in turn: refused (reported), new, an update of the
         stored order it names, or unchanged (counted). Returns (new rows, updates)."""
         accepted: list[tuple[Any, ...]] = []
@@ -166,6 +214,8 @@ class ChunkWriter:
         for index, row in enumerate(chunk.rows):
             old = stored.get(row[_ORDER_NO]) if stored else None
             try:
+                if clashes and index in clashes:
+                    raise clashes[index]
                 moves = check_row(RowView(row), old, seen)
                 taken = None if clear else trade_nos.refusal(row[_GATEWAY_ID], row[_TRADE_NO], old.id if old else None)
                 if taken is not None:  # one payment pays for one order

@@ -100,20 +100,20 @@ def test_a_payment_after_a_cancel_is_sent_to_mark_paid(desk: Desk, tmp_path: Pat
 GATEWAY_HEADER = "订单号,下单时间,商品,商品类型,实付金额,状态,支付时间,支付方式,网关,交易号,买家"
 
 
-@pytest.mark.parametrize("gateway, trade_no, expected", [
-    ("老易支付", "R02", (None, "R02")),  # an account the shop has not: no account, not the stored one
-    ("余额", "R02", ("余额", "R02")),  # another account the shop has
-    ("", "R02", ("沙箱", "R02")),  # no account named: the stored one stays
-    ("沙箱", "", ("沙箱", None)),
+@pytest.mark.parametrize("gateway, trade_no, channel, expected", [
+    ("老易支付", "R02", "支付宝", (None, "R02", "alipay")),  # an account the shop has not: no account, not the stored one
+    ("余额", "R02", "余额", ("余额", "R02", "wallet")),  # another account the shop has (in the channel it takes)
+    ("", "R02", "支付宝", ("沙箱", "R02", "alipay")),  # no account named: the stored one stays
+    ("沙箱", "", "支付宝", ("沙箱", None, "alipay")),
 ])
-def test_a_payment_by_another_account_brings_it(desk: Desk, tmp_path: Path, gateway: str, trade_no: str,
-                                                 expected: tuple[str | None, str | None]) -> None:
+def test_a_payment_by_another_account_brings_it(desk: Desk, tmp_path: Path, gateway: str, trade_no: str, channel: str,
+                                                 expected: tuple[str | None, str | None, str]) -> None:
     unpaid = "P02,2026-11-18 09:00,月卡,直充,25.00,待支付,,支付宝,沙箱,,13800138000"
     import_file(desk, write_csv(tmp_path / "unpaid.csv", [GATEWAY_HEADER, unpaid]))
-    paid = f"P02,2026-11-18 09:00,月卡,直充,25.00,已支付,2026-11-18 09:05,支付宝,{gateway},{trade_no},13800138000"
+    paid = f"P02,2026-11-18 09:00,月卡,直充,25.00,已支付,2026-11-18 09:05,{channel},{gateway},{trade_no},13800138000"
     report = import_file(desk, write_csv(tmp_path / "paid.csv", [GATEWAY_HEADER, paid]))
     assert (report.updated, report.refused) == (1, 0)
     stored = desk.db.execute_sql(
         "SELECT g.name, o.gateway_trade_no, o.channel FROM orders o LEFT JOIN gateway_account g ON g.id = o.gateway_id "
         "WHERE o.order_no = 'P02'").fetchone()
-    assert (stored[0], stored[1]) == expected and stored[2] == "alipay"
+    assert tuple(stored) == expected
