@@ -130,7 +130,10 @@ def test_a_later_export_saying_more_was_refunded_is_refused_not_refunded_twice(d
     send_refunds(desk)
     assert Order.get(Order.order_no == "D01").refunded_fen == 30_00
     assert import_file(desk, _export(tmp_path, "d1.csv", "0")).unchanged == 1
-    assert import_file(desk, _export(tmp_path, "d3.csv", "30")).unchanged == 1  # what the desk holds now
+    # The older system refunded it too: the buyer has had it twice, and the desk says so.
+    twice = import_file(desk, _export(tmp_path, "d3.csv", "30"))
+    assert twice.refused == 1 and "本店自己另已退 ¥30.00" in twice.problems[0].zh
+    assert "refunded twice" in twice.problems[0].en
 
 
 def test_a_part_refunded_order_refunded_further_outside_is_refused(desk: Desk, tmp_path: Path) -> None:
@@ -195,3 +198,86 @@ def test_a_failed_refund_covered_since_by_a_new_one_cannot_be_sent_again(desk: D
     order = Order.get_by_id(before.id)
     assert (order.refunded_fen, order.refund_pending_fen, order.status) == (25_00, 0, "cancelled")
     assert check(desk).ok
+
+
+def test_a_refund_the_desk_has_on_its_way_is_named_when_the_file_says_the_money_went_back(
+        desk: Desk, tmp_path: Path) -> None:
+    assert import_file(desk, _export(tmp_path, "d1.csv", "0")).inserted == 1
+    reqs.cancel_order(desk, "D01", ReasonCode.NOT_NEEDED)  # queued, not sent yet
+    later = import_file(desk, _export(tmp_path, "d2.csv", "30"))
+    assert later.refused == 1
+    problem = later.problems[0]
+    assert "¥30.00 正在由本店退款" in problem.zh and "refunds resolve" in problem.en and "--outside" in problem.en
+    # Done as it says: the refund the desk queued was the older system's; the export then agrees.
+    from kashop_desktop.domain.refund_states import OutsideMethod
+    from kashop_desktop.services import refund_owner
+
+    refund = Refund.get(Refund.order == Order.get(Order.order_no == "D01").id)
+    refund_owner.resolve_manually(desk, refund.id, True, "旧系统已退", how=OutsideMethod.OTHER)
+    assert import_file(desk, _export(tmp_path, "d2.csv", "30")).unchanged == 1
+    assert check(desk).ok
+
+
+def test_a_newer_export_with_an_older_system_refund_beside_the_desks_own_is_refused(desk: Desk, tmp_path: Path) -> None:
+    """Completed when imported; the desk refunded ¥10.50 itself; a newer export says the older
+    system refunded ¥10.00: that is another refund, not the desk's (the buyer has had both)."""
+    assert import_file(desk, _with_delivery(_export(tmp_path, "f1.csv", "", status="已完成", paid="30.50"))).inserted == 1
+    _, request_id = reqs.open_request(desk, "D01", ReasonCode.MERCHANT_FAULT, amount_fen=10_50)
+    assert request_id is not None
+    reqs.approve(desk, request_id)
+    send_refunds(desk)
+    assert Order.get(Order.order_no == "D01").refunded_fen == 10_50
+    newer = import_file(desk, _with_delivery(_export(tmp_path, "f2.csv", "10", status="部分退款", paid="30.50")))
+    assert newer.refused == 1 and newer.problems[0].column == "refunded_amount"
+    assert "本店自己另已退 ¥10.50" in newer.problems[0].zh
+
+
+def _with_delivery(path: Path) -> Path:
+    """The export's row with a delivery time (a delivered order's), header and all."""
+    head, row = path.read_text(encoding="utf-8").splitlines()[:2]
+    cells = row.split(",")
+    cells.insert(7, "2026-11-17 10:02")
+    path.write_text(head.replace("支付时间,", "支付时间,发货时间,") + "\n" + ",".join(cells) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_re_import_after_the_desk_refunded_it_does_not_warn_of_money_kept(desk: Desk, tmp_path: Path) -> None:
+    import_file(desk, _export(tmp_path, "d1.csv", "0"))
+    reqs.cancel_order(desk, "D01", ReasonCode.NOT_NEEDED)
+    send_refunds(desk)
+    again = import_file(desk, _export(tmp_path, "d1.csv", "0"))
+    assert again.unchanged == 1 and not [w for w in again.warnings if w.column == "refunded_amount"]
+
+
+def test_a_cancelled_refund_row_says_a_refund_outside_not_backwards(desk: Desk, tmp_path: Path) -> None:
+    import_file(desk, _export(tmp_path, "d1.csv", "0"))
+    refunded = import_file(desk, _export(tmp_path, "d2.csv", "30", status="已退款"))
+    problem = refunded.problems[0]
+    assert problem.column == "status" and "本店之外" in problem.zh and "backwards" not in problem.en
+
+
+def test_a_delivered_then_cancelled_row_is_pointed_to_a_dispute(desk: Desk, tmp_path: Path) -> None:
+    report = import_file(desk, _with_delivery(_export(tmp_path, "c3.csv", "0")))
+    warned = [w for w in report.warnings if w.column == "refunded_amount"]
+    assert len(warned) == 1 and "售后争议" in warned[0].zh and "orders cancel" not in warned[0].zh
+
+
+def test_a_payment_of_an_unpaid_order_keeps_a_route_its_account_takes(desk: Desk, tmp_path: Path) -> None:
+    """The row paying it gives no channel (the stored one stays) and names the wallet: refused, as
+    the refund would go to the wallet; naming a gateway the shop has not, it has no account."""
+    head = "订单号,下单时间,商品,商品类型,实付金额,状态,支付时间,支付方式,网关,交易号,买家"
+    unpaid = tmp_path / "unpaid.csv"
+    unpaid.write_text(f"{head}\nU1,2026-11-17 09:00,月卡,卡密,30.00,待支付,,支付宝,沙箱,,13800138000\n"
+                      f"U2,2026-11-17 09:00,月卡,卡密,30.00,待支付,,余额,余额,,13800138000\n"
+                      f"U3,2026-11-17 09:00,月卡,卡密,30.00,待支付,,余额,余额,,13800138000\n", encoding="utf-8")
+    assert import_file(desk, unpaid).inserted == 3
+    paid = tmp_path / "paid.csv"
+    paid.write_text(f"{head}\nU1,2026-11-17 09:00,月卡,卡密,30.00,已支付,2026-11-17 09:05,,余额,P1,13800138000\n"
+                    f"U2,2026-11-17 09:00,月卡,卡密,30.00,已支付,2026-11-17 09:05,微信,,P2,13800138000\n"
+                    f"U3,2026-11-17 09:00,月卡,卡密,30.00,已支付,2026-11-17 09:05,微信,老易支付,P3,13800138000\n",
+                    encoding="utf-8")
+    report = import_file(desk, paid)
+    assert sorted((p.row, p.column) for p in report.problems) == [(2, "channel"), (3, "channel")]
+    assert report.updated == 1
+    u3 = Order.get(Order.order_no == "U3")
+    assert (u3.channel, u3.gateway_id, u3.gateway_trade_no) == ("wechat", None, "P3")

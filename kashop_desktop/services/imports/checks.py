@@ -31,7 +31,10 @@ class StoredOrder:
     (``created_at`` epoch seconds, ``product_name``, ``product_type``, ``quantity``,
     ``buyer_key`` the buyer's canonical key, ``list_fen`` and ``paid_fen`` in fen: for an unpaid
     order the amount due) and how far it has gone (``status``, ``paid_at``, ``gateway_trade_no``,
-    ``channel``, ``gateway_id``: its gateway account, ``refunded_fen``: fen refunded, confirmed)."""
+    ``channel``, ``gateway_id``: its gateway account, ``refunded_fen``: fen refunded, confirmed),
+    and of its refunds (fen, gross): ``desk_refunded_fen`` those the desk made itself and saw
+    succeed (not those the owner recorded as made outside the desk), ``refund_pending_fen`` those
+    on their way."""
 
     id: int
     order_no: str
@@ -48,6 +51,14 @@ class StoredOrder:
     channel: str | None = None
     gateway_id: int | None = None
     refunded_fen: int = 0
+    desk_refunded_fen: int = 0
+    refund_pending_fen: int = 0
+
+    @property
+    def outside_refunded_fen(self) -> int:
+        """What the desk knows was refunded outside it (fen): by the older system as imported, or
+        recorded by the owner as refunded outside the desk."""
+        return max(0, self.refunded_fen - self.desk_refunded_fen)
 
 
 def check_row(data: Mapping[str, Any], stored: StoredOrder | None, accepted: Sequence[Mapping[str, Any]]) -> bool:
@@ -89,22 +100,26 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder) -> bool:
     if stored.paid_at is None and data["paid_at"] is not None and data.get("refunded_fen"):
         raise _refunded_unpaid(stored, data["refunded_fen"])
     if old is S.CANCELLED and stored.paid_at is None and data["paid_at"] is not None:
-        # Paid after the desk cancelled it (or it expired): a late payment, which 补单 takes (it
+        # Paid, though the desk cancelled it (or it expired) unaware: a payment 补单 takes (it
         # brings the order back if its stock allows); counted unchanged, the money would be lost.
         raise RowError("paid_at", f"本店记录该订单为「已取消」（未支付，可能已超时关闭），文件中为「{new.zh}」并有支付时间："
-                       f"付款在取消之后到达，导入不会替已取消的订单收款。请补单登记这笔迟到的付款："
+                       f"本店不知道这笔付款，导入不会替已取消的订单收款。请补单登记这笔付款："
                        f"`orders mark-paid {stored.order_no} --trade-no 交易号 --yes`",
                        f"the desk holds this order as cancelled (never paid; it may have expired) and the file says "
-                       f"'{new.en}' with a payment time: the payment came after the cancel, and an import does not take "
-                       f"a payment for a cancelled order. Record the late payment with 补单: "
+                       f"'{new.en}' with a payment time: the desk never heard of that payment, and an import does "
+                       f"not take a payment for a cancelled order. Record the payment with 补单: "
                        f"`orders mark-paid {stored.order_no} --trade-no TRADE_NO --yes`")
     if old is S.CANCELLED and stored.paid_at is None and new is S.PENDING_PAYMENT:
         return False  # stale: the order expired after the file was exported
     if stored.paid_at is not None and new is not S.PENDING_PAYMENT:
         _check_paid_facts(data, stored)
-    if old is new and stored.paid_at is not None and data.get("refunded_fen", 0) > stored.refunded_fen:
-        # (A row of another status that says refunded is refused below, naming the status.)
-        raise _refunded_more(stored, data["refunded_fen"])
+    refunded = data.get("refunded_fen", 0)
+    if stored.paid_at is not None and refunded > stored.outside_refunded_fen:
+        # The older system refunded more than the desk knows of: counted unchanged, the desk
+        # would offer that money again (and its own refunds may already have paid it twice).
+        if old is not new and new in _REFUNDS and not (stored.desk_refunded_fen or stored.refund_pending_fen):
+            raise _refunded_outside(stored, old, new)
+        raise _refunded_more(stored, refunded)
     if old is new:
         return False
     forward = old in RANK and new in RANK and RANK[new] > RANK[old]
@@ -141,21 +156,44 @@ def _refunded_outside(stored: StoredOrder, old: OrderStatus, new: OrderStatus) -
 
 
 def _refunded_more(stored: StoredOrder, refunded: int) -> RowError:
-    """A paid order the file says had more refunded (``refunded``, fen) than the desk has
-    recorded: the difference went back outside the desk. Counted unchanged, the desk would offer
-    that money again (a cancelled order's kept money, a refund request) and pay it back twice."""
-    was, now = format_yuan(stored.refunded_fen, symbol=True), format_yuan(refunded, symbol=True)
-    more = format_yuan(refunded - stored.refunded_fen)
+    """A paid order the file says had more refunded (``refunded``, fen) by the older system than
+    the desk knows of (``StoredOrder.outside_refunded_fen``): the difference went back outside the
+    desk. Counted unchanged, the desk would offer that money again and pay it back twice; where
+    the desk refunded or is refunding it too, the buyer may be paid twice already."""
+    known, more = stored.outside_refunded_fen, refunded - stored.outside_refunded_fen
+    zh = [f"文件中旧系统已退 {_yuan(refunded)}，本店所知的本店之外的退款为 {_yuan(known)}"]
+    en = [f"the file says the older system refunded {_yuan(refunded)}, and the desk knows of {_yuan(known)} refunded "
+          "outside it"]
+    if stored.desk_refunded_fen:
+        zh.append(f"本店自己另已退 {_yuan(stored.desk_refunded_fen)}")
+        en.append(f"the desk itself refunded {_yuan(stored.desk_refunded_fen)} more")
+    if stored.refund_pending_fen:
+        zh.append(f"另有 {_yuan(stored.refund_pending_fen)} 正在由本店退款")
+        en.append(f"{_yuan(stored.refund_pending_fen)} more is being refunded by the desk")
+    if stored.refund_pending_fen:
+        zh_do = ("若旧系统退的就是本店正在退的钱，请在它发出之前用 `refunds resolve 退款ID --succeeded --outside other "
+                 "--note ...` 登记为台外退款（`refunds list` 查看退款ID）；否则请与买家核对")
+        en_do = ("If the older system refunded the money the desk is refunding, record that refund as made outside the "
+                 "desk before it is sent: `refunds resolve REFUND_ID --succeeded --outside other --note ...` (`refunds "
+                 "list` shows its id); otherwise check with the buyer")
+    elif stored.desk_refunded_fen:
+        zh_do = "买家可能已收到两次退款：请与买家核对，本店不会再退这笔钱"
+        en_do = "The buyer may have been refunded twice: check with the buyer; the desk will not refund that money again"
+    else:
+        zh_do = (f"请在本店登记这笔台外退款：`requests open {stored.order_no} --reason ... --amount {format_yuan(more)}` 并 "
+                 "`requests approve`，再用 `refunds resolve 退款ID --succeeded --outside other --note ...` 记为台外退款")
+        en_do = (f"Record the refund at the desk: `requests open {stored.order_no} --reason ... --amount {format_yuan(more)}` "
+                 "and `requests approve`, then `refunds resolve REFUND_ID --succeeded --outside other --note ...` to mark "
+                 "it refunded outside the desk")
     return RowError(
         "refunded_amount",
-        f"本店记录该订单已退 {was}，文件中为已退 {now}：多出的 ¥{more} 是在本店之外退的，导入不会改动已有订单的钱"
-        f"（否则这笔钱会被再退一次）。请在本店登记这笔台外退款：`requests open {stored.order_no} --reason ... --amount {more}`"
-        " 并 `requests approve`，再用 `refunds resolve 退款ID --succeeded --outside other --note ...` 记为台外退款",
-        f"the desk has {was} refunded on this order and the file says {now}: the other ¥{more} went back outside "
-        f"the desk, and an import does not change the money of an order it holds (that money would be refunded a "
-        f"second time). Record the refund at the desk: `requests open {stored.order_no} --reason ... --amount {more}` "
-        "and `requests approve`, then `refunds resolve REFUND_ID --succeeded --outside other --note ...` to mark it "
-        "refunded outside the desk")
+        "，".join(zh) + f"：多出的 ¥{format_yuan(more)} 是在本店之外退的，导入不会改动已有订单的钱。" + zh_do,
+        "; ".join(en) + f": the other ¥{format_yuan(more)} went back outside the desk, and an import does not change "
+        "the money of an order it holds. " + en_do)
+
+
+def _yuan(fen: int) -> str:
+    return format_yuan(fen, symbol=True)
 
 
 def _refunded_unpaid(stored: StoredOrder, refunded: int) -> RowError:

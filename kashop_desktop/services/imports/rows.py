@@ -332,8 +332,9 @@ class _Share:
     """What every row of one shape reads as (``RowReader._share``): its status, the values from
     product_name to status in ``PACKED_COLUMNS`` order (``amounts``), channel, gateway account id
     and code_used as stored, and its warnings with and without a trade no (but the truncated-id
-    ones, which depend on the row's own ids), then those that come last: an unknown gateway, money
-    kept on a cancelled order."""
+    ones, which depend on the row's own ids), those that come last (an unknown gateway), and the
+    money (fen) a paid 已取消 of this shape kept (``kept_money``: its warning depends on the row's
+    own delivery time)."""
 
     status: OrderStatus
     amounts: tuple[Any, ...]
@@ -343,6 +344,7 @@ class _Share:
     with_trade_no: tuple[tuple[str, str, str], ...]
     without_trade_no: tuple[tuple[str, str, str], ...]
     last: tuple[tuple[str, str, str], ...]
+    owed: int
 
 
 class RowReader:
@@ -442,6 +444,8 @@ class RowReader:
             found.append(("gateway_trade_no", TRUNCATED_ZH, TRUNCATED_EN))
         if share.last:
             found.extend(share.last)
+        if share.owed:
+            found.append(_owed(share.owed, delivered_at is not None))
         return ((order_no, created, *share.amounts, paid_at, delivered_at,
                  delivered_at if status is S.COMPLETED else None, created if status is S.CANCELLED else None,
                  share.channel, share.gateway_id, trade_no, buyer, self.buyer_key(buyer), share.code_used, created),
@@ -472,15 +476,15 @@ class RowReader:
         except RowError:
             return None
         without_trade_no = warnings(data, status, gateway or "", self.gateways)
-        last = [*(w for w in without_trade_no if w[0] == "gateway"),
-                *kept_money(status, 0 if unpaid else paid, refunded_fen_)]
+        last = [w for w in without_trade_no if w[0] == "gateway"]
+        owed = 0 if unpaid or status is not S.CANCELLED else max(0, paid - refunded_fen_)
         data["gateway_trade_no"] = "x"  # a trade no that is not truncated
         with_trade_no = warnings(data, status, gateway or "", self.gateways)
         return _Share(status, (product, product_type, data["quantity"], data["list_fen"], data["coupon_fen"],
                                data["points"], data["paid_fen"], refunded_fen_, data["status"]),
                       data["channel"], data["gateway_id"], data["code_used"],
                       tuple(w for w in with_trade_no if w[0] != "gateway"),
-                      tuple(w for w in without_trade_no if w[0] != "gateway"), tuple(last))
+                      tuple(w for w in without_trade_no if w[0] != "gateway"), tuple(last), owed)
 
     def _careful(self, cells: Sequence[Cell]) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
         """``parse`` of any row, each cell read in turn: the first problem raises RowError."""
@@ -506,7 +510,8 @@ class RowReader:
         order_dict(data)
         data["refunded_fen"] = refunded_fen(status, paid if paid_at is not None else 0, self.refunded(cells))
         return data, [*warnings(data, status, self.gateway(cells) or "", self.gateways),
-                      *kept_money(status, paid if paid_at is not None else 0, data["refunded_fen"])]
+                      *kept_money(status, paid if paid_at is not None else 0, data["refunded_fen"],
+                                  delivered_at is not None)]
 
     def _times(self, cells: Sequence[Cell], status: OrderStatus) -> tuple[int, int | None, int | None]:
         created = self.created(cells)
@@ -648,17 +653,33 @@ def _check_width(cells: Sequence[Cell], header: Header) -> None:
                            f"column {position + 1} has a value but no header (a value may hold an unquoted comma)")
 
 
-def kept_money(status: OrderStatus, paid: Fen, refunded: Fen) -> list[tuple[str, str, str]]:
+def kept_money(status: OrderStatus, paid: Fen, refunded: Fen, delivered: bool) -> list[tuple[str, str, str]]:
     """The warning of a paid 已取消 row whose money the older system kept, all or part (``paid``:
-    fen, 0 without a payment time; ``refunded``: fen it refunded): the buyer is owed it, and the
-    desk returns it from the order (``domain.decision._cancelled``) or the order is restored."""
+    fen, 0 without a payment time; ``refunded``: fen it refunded; ``delivered``: a delivery time
+    given): the buyer is owed it (``domain.decision._cancelled``)."""
     if status is not S.CANCELLED or paid <= refunded:
         return []
-    owed = format_yuan(paid - refunded)
-    return [("refunded_amount",
-             f"已取消，但还有 ¥{owed} 没有退给买家：可在订单上按原路退款（取消订单 / orders cancel），或恢复订单后发货",
-             f"cancelled, but ¥{owed} was never refunded to the buyer: refund it the original way from the order "
-             "(取消订单 / orders cancel), or restore the order and deliver it")]
+    return [_owed(paid - refunded, delivered)]
+
+
+KEPT_MONEY_ZH = "已取消，但还有"
+
+
+def _owed(fen: Fen, delivered: bool) -> tuple[str, str, str]:
+    """``kept_money``'s warning for ``fen`` owed: an order never delivered is refunded from the
+    order or restored; one delivered before it was cancelled goes by the dispute rules."""
+    owed = format_yuan(fen)
+    if delivered:
+        return ("refunded_amount",
+                f"{KEPT_MONEY_ZH} ¥{owed} 没有退给买家，且订单取消前已发货：如需退款，请为买家发起售后争议"
+                "（requests open ORDER --reason ...，卡密未使用或商家原因时可批准）",
+                f"cancelled, but ¥{owed} was never refunded to the buyer, and the order was delivered before it was "
+                "cancelled: to refund it, open an after-sales dispute for the buyer (requests open ORDER --reason ...; "
+                "it may be approved when the code is unused or the fault was the merchant's)")
+    return ("refunded_amount",
+            f"{KEPT_MONEY_ZH} ¥{owed} 没有退给买家：可在订单上按原路退款（取消订单 / orders cancel），或恢复订单后发货",
+            f"cancelled, but ¥{owed} was never refunded to the buyer: refund it the original way from the order "
+            "(取消订单 / orders cancel), or restore the order and deliver it")
 
 
 def warnings(data: dict[str, Any], status: OrderStatus, gateway: str,

@@ -9,11 +9,13 @@ to report every refused row of the file).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, overload
 
 from ...domain.clock import from_epoch, to_epoch
 from ...domain.money import format_yuan
 from ...domain.order import Channel, ProductType
+from ...domain.refund_states import IN_FLIGHT_REFUND_STATES, OutsideMethod
 from ...domain.states import OrderStatus
 from ...store.models import Order
 from ..bulk import DEFAULTS
@@ -28,7 +30,7 @@ from .cells import TRUNCATED_EN, TRUNCATED_ZH, looks_truncated
 from .checks import StoredOrder, check_row
 from .events import ImportedEntries, amount_data
 from .report import KEEP_MESSAGES, ImportReport, RowProblem
-from .rows import RowError
+from .rows import KEPT_MONEY_ZH, RowError
 from .stream import AT, CONSTANT_COLUMNS, LOOKED_UP_COLUMNS, ROW_COLUMNS, CheckedChunk, RowView, as_dict
 
 S = OrderStatus
@@ -38,6 +40,7 @@ LIST_INSERTED_IDS = 10_000
 #: Buyer ids remembered per import (``ChunkWriter._buyer_ids``); forgotten all at once when full.
 _BUYER_CACHE = 100_000
 _ORDER_NO, _GATEWAY_ID, _TRADE_NO, _CHANNEL = AT["order_no"], AT["gateway_id"], AT["gateway_trade_no"], AT["channel"]
+_PAID_AT = AT["paid_at"]
 #: The channels a gateway account of each kind takes payments in (a kind not named: any, as the
 #: sandbox or a plugin's): a row paid in another channel through such an account names a route
 #: its refund cannot take (a WeChat payment refunded into the shop's wallet).
@@ -111,6 +114,34 @@ def _value(data: Mapping[str, Any], column: str) -> str:
         return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else ""
     value = data.get(column)
     return "" if value is None else str(value)
+
+
+#: Each order's refunds (gross fen): those the desk made itself and saw succeed (not those the
+#: owner recorded as made outside the desk: cash, a bank transfer, another way), and those on
+#: their way (not final).
+_DESK_REFUNDS_SQL = (
+    "SELECT order_id, SUM(CASE WHEN state = 'succeeded' AND COALESCE(resolved_how, '') NOT IN ({outside}) "
+    "THEN gross_fen ELSE 0 END), SUM(CASE WHEN state IN ({flying}) THEN gross_fen ELSE 0 END) FROM refund "
+    "WHERE order_id IN ({ids}) GROUP BY order_id")
+
+
+def _desk_refunds(con: Any, order_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Order id -> (its desk's own succeeded refunds, its refunds on their way), gross fen, for
+    ``StoredOrder``; orders without refunds are left out."""
+    outside = ", ".join(f"'{m.value}'" for m in OutsideMethod if m is not OutsideMethod.GATEWAY)
+    flying = ", ".join(f"'{s.value}'" for s in sorted(IN_FLIGHT_REFUND_STATES, key=lambda s: s.value))
+    found: dict[int, tuple[int, int]] = {}
+    for start in range(0, len(order_ids), 500):
+        part = order_ids[start:start + 500]
+        sql = _DESK_REFUNDS_SQL.format(outside=outside, flying=flying, ids=", ".join("?" * len(part)))
+        for order_id, own, flying_fen in con.execute(sql, part):
+            found[int(order_id)] = (int(own or 0), int(flying_fen or 0))
+    return found
+
+
+def _names_unknown_gateway(found: Sequence[tuple[str, str, str]]) -> bool:
+    """Whether a row's warnings say it names a gateway account the shop does not have."""
+    return any(column == "gateway" for column, _, _ in found)
 
 
 def _taken(zh: str, en: str, trade_no: str) -> RowError:
@@ -201,6 +232,18 @@ class ChunkWriter:
                 found[index] = _wrong_route(row[_CHANNEL], *route)
         return found
 
+    def _check_paying_route(self, row: tuple[Any, ...], old: StoredOrder, unknown_gateway: bool) -> None:
+        """A row paying an order the desk holds unpaid takes the account it names (none for a name
+        the shop has no account of; the stored one when it names none) and its channel (or keeps
+        the stored one): refused (RowError) when that channel is not one the account takes, as a
+        new row's is (``_route_clashes``)."""
+        named = row[_GATEWAY_ID] is not None or unknown_gateway
+        account = row[_GATEWAY_ID] if named else old.gateway_id
+        route = self.routes.get(account) if account is not None else None
+        channel = row[_CHANNEL] or old.channel
+        if route is not None and channel and channel not in route[1]:
+            raise _wrong_route(channel, *route)
+
     def _sort(self, chunk: CheckedChunk, stored: dict[str, StoredOrder], trade_nos: TradeNoClaims,
               warnings: dict[int, list[tuple[str, str, str]]],
               clashes: Mapping[int, RowError] | None = None) -> tuple[list[tuple[Any, ...]], list[_Update]]:
@@ -216,6 +259,8 @@ class ChunkWriter:
             try:
                 if clashes and index in clashes:
                     raise clashes[index]
+                if old is not None and old.paid_at is None and row[_PAID_AT] is not None:
+                    self._check_paying_route(row, old, _names_unknown_gateway(warnings.get(index, ())))
                 moves = check_row(RowView(row), old, seen)
                 taken = None if clear else trade_nos.refusal(row[_GATEWAY_ID], row[_TRADE_NO], old.id if old else None)
                 if taken is not None:  # one payment pays for one order
@@ -229,14 +274,15 @@ class ChunkWriter:
             accepted.append(row)
             if warnings and index in warnings:
                 for column, zh, en in warnings[index]:
+                    if old is not None and old.paid_at is not None and zh.startswith(KEPT_MONEY_ZH):
+                        continue  # the file's money kept: the desk's own refunds since are not in it
                     self._warn(chunk.numbers[index], column, zh, en, row)
             if old is None:
                 new_rows.append(row)
             elif not moves:
                 self.report.unchanged += 1
             else:
-                unknown = any(column == "gateway" for column, _, _ in warnings.get(index, ()))
-                updates.append((row, old, unknown))
+                updates.append((row, old, _names_unknown_gateway(warnings.get(index, ()))))
         return new_rows, updates
 
     def _warn(self, number: int, column: str, zh: str, en: str, row: tuple[Any, ...]) -> None:
@@ -247,10 +293,16 @@ class ChunkWriter:
 
     def _stored(self, order_nos: list[str]) -> dict[str, StoredOrder]:
         marks = ", ".join("?" * len(order_nos))
-        cursor = self.desk.db.execute_sql(
+        rows = self.desk.db.execute_sql(
             f"SELECT {_STORED_COLUMNS} FROM orders WHERE order_no IN ({marks})",
-            order_nos)
-        return {row[1]: StoredOrder(*row) for row in cursor}
+            order_nos).fetchall()
+        paid = [row[0] for row in rows if row[3] is not None]  # only a paid order has refunds
+        refunds = _desk_refunds(self.desk.db.connection(), paid) if paid else {}
+        stored: dict[str, StoredOrder] = {}
+        for row in rows:
+            own, flying = refunds.get(row[0], (0, 0))
+            stored[row[1]] = replace(StoredOrder(*row), desk_refunded_fen=own, refund_pending_fen=flying)
+        return stored
 
     def _insert(self, rows: list[tuple[Any, ...]], last_id: int) -> None:
         """Insert the chunk's new orders (ids above ``last_id``, the largest before them), with
