@@ -42,9 +42,9 @@ def test_a_viewers_gateway_test_is_not_recorded(shop: Cli, monkeypatch: pytest.M
 
 
 @pytest.mark.sqlite_only(reason="the command's own words and exit status, the same on either store")
-def test_a_refund_or_sandbox_scenario_that_is_not_there_is_named(shop: Cli) -> None:  # noqa: F811
-    missing = shop("refunds", "send", "--id", "999", code=1)
+def test_a_refund_or_sandbox_scenario_that_is_not_there_is_named(cli: Cli) -> None:  # noqa: F811
+    missing = cli("refunds", "send", "--id", "999", code=1)
     assert "no refund #999" in missing.stderr
-    shop("gateways", "add", "试验", "--kind", "sandbox", "--set", "scenario=xyz")
-    tested = shop("gateways", "test", "试验", code=1)
+    cli("gateways", "add", "试验", "--kind", "sandbox", "--set", "scenario=xyz")
+    tested = cli("gateways", "test", "试验", code=1)
     assert "xyz" in tested.stdout and "success" in tested.stdout and "reject" in tested.stdout
