@@ -114,9 +114,14 @@ def preview(
                    1 if order_facts.refundable_fen > 0 else 0, order_facts.refundable_fen)
 
 
-def refused(decision: Decision) -> DomainError:
+def refused(decision: Decision, refundable_fen: int | None = None) -> DomainError:
+    """The refusal of ``decision``, its reasons in both languages; an amount out of bounds says
+    what may be refunded (``refundable_fen``, fen)."""
     zh = "；".join(r.zh for r in decision.reasons)
     en = "; ".join(r.en for r in decision.reasons)
+    if refundable_fen is not None and "amount_out_of_bounds" in decision.codes:
+        zh += f"（可退 ¥{format_yuan(refundable_fen)}）"
+        en += f" (¥{format_yuan(refundable_fen)} refundable)"
     return DomainError(decision.codes[-1] if decision.codes else "refused", zh, en)
 
 
@@ -139,7 +144,7 @@ def open_request(
         if pv.decision.outcome is Outcome.CANCEL_NOW:
             return _cancel_unpaid(desk, order, reason, note, actor), None
         if pv.decision.outcome is Outcome.REFUSE:
-            raise refused(pv.decision)
+            raise refused(pv.decision, pv.max_fen)
         if CancelRequest.select().where((CancelRequest.order == order.id) & (CancelRequest.state == "open")).exists():
             raise DomainError("request_open", "该订单已有待处理的申请", "this order already has an open request")
         now = desk.now()
@@ -544,7 +549,7 @@ def _plan_approval(
     decision = decide(order_facts, RequestFacts(reason, _dt(req.requested_at), amount, req.note), now, policy,
                       history)
     if not decision.can_approve:
-        raise refused(decision)
+        raise refused(decision, order_facts.refundable_fen)
     bd = breakdown(order_facts, amount, fee_rate_permyriad=policy.fee_rate_permyriad,
                    waive_fee=reason is ReasonCode.MERCHANT_FAULT)
     delivered = order.delivered_at is not None

@@ -69,7 +69,7 @@ def test_a_request_for_the_money_kept_waits_for_the_owner(desk: Desk, tmp_path: 
     assert request.state == "open" and "cancelled_not_refunded" in request.decision_reasons
     with pytest.raises(DomainError) as too_much:
         reqs.approve(desk, request_id, amount_fen=15_01)
-    assert too_much.value.code == "amount_out_of_bounds"
+    assert too_much.value.code == "amount_out_of_bounds" and "¥15.00 refundable" in too_much.value.en
     reqs.approve(desk, request_id)
     refund = Refund.get(Refund.request == request_id)
     assert refund.gross_fen == 15_00  # what was kept: 25.00 paid, 10.00 refunded by the older system
