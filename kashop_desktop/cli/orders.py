@@ -12,7 +12,7 @@ from typing import Any
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
 from ..domain.order import CodeUsed, ReasonCode
-from ..domain.refund_states import PENDING_LABEL_EN, PENDING_LABEL_ZH
+from ..domain.refund_states import PENDING_LABEL_EN, PENDING_LABEL_ZH, RefundStatus
 from ..domain.states import OrderStatus
 from . import labels, sale
 from .common import add_command, add_noun, run_with_desk
@@ -563,8 +563,8 @@ def cmd_orders_cancel(args: argparse.Namespace) -> int:
         else:
             zh_text, en_text = f"已取消 {args.order_no}", f"cancelled {args.order_no}"
         refunds = list(Refund.select().where(Refund.id.in_(sorted(changes.refund_ids)))) if changes.refund_ids else []
-        queued = sum(r.amount_fen for r in refunds if r.state != "needs_owner")
-        by_hand = sum(r.amount_fen for r in refunds if r.state == "needs_owner")
+        by_hand = sum(r.amount_fen for r in refunds if r.state == RefundStatus.NEEDS_OWNER.value)
+        queued = sum(r.amount_fen for r in refunds) - by_hand
         if queued:  # a paid order: its money goes back by the original route
             zh_text += f"；退款 ¥{format_yuan(queued)} 已排队，原路退回（refunds send 发送；窗口开着时自动发送）"
             en_text += (f"; a refund of ¥{format_yuan(queued)} is queued to go back by the original route "

@@ -34,23 +34,27 @@ def get_order(order_no: str) -> Order:
     return order
 
 
-#: Refunded (succeeded) and in-flight gross fen per order, from the refund rows.
-_REFUND_SUMS = ("SELECT order_id, SUM(CASE WHEN state = 'succeeded' THEN gross_fen ELSE 0 END), "
+#: Refunded (succeeded; ``{own}`` narrows it) and in-flight gross fen per order, from the refund rows.
+_REFUND_SUMS = ("SELECT order_id, SUM(CASE WHEN state = 'succeeded'{own} THEN gross_fen ELSE 0 END), "
                 "SUM(CASE WHEN state IN ({flying}) THEN gross_fen ELSE 0 END) FROM refund WHERE order_id IN ({ids}) "
                 "GROUP BY order_id")
 
 
-def refund_sums(con: Any, order_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+def refund_sums(con: Any, order_ids: Iterable[int], *, desk_own: bool = False) -> dict[int, tuple[int, int]]:
     """(succeeded, in flight) gross fen of each order's refund rows, for orders that have any; one
     query per 500 orders on connection ``con``. ``facts`` takes the larger of these and the order's own amounts, so an
-    amount lowered outside the desk does not offer the money again."""
-    from ..domain.refund_states import IN_FLIGHT_REFUND_STATES
+    amount lowered outside the desk does not offer the money again. ``desk_own``: the succeeded
+    sum leaves out the refunds the owner recorded as made outside the desk (cash, a bank transfer,
+    another way), keeping those the desk made (or the owner checked at the gateway)."""
+    from ..domain.refund_states import IN_FLIGHT_REFUND_STATES, OutsideMethod
 
     ids, found = sorted(set(order_ids)), {}
     flying = ", ".join(f"'{s.value}'" for s in sorted(IN_FLIGHT_REFUND_STATES, key=lambda s: s.value))
+    outside = ", ".join(f"'{m.value}'" for m in OutsideMethod if m is not OutsideMethod.GATEWAY)
+    own = f" AND COALESCE(resolved_how, '') NOT IN ({outside})" if desk_own else ""
     for start in range(0, len(ids), 500):
         part = ids[start:start + 500]
-        sql = _REFUND_SUMS.format(flying=flying, ids=", ".join("?" * len(part)))
+        sql = _REFUND_SUMS.format(own=own, flying=flying, ids=", ".join("?" * len(part)))
         for order_id, done, in_flight in con.execute(sql, part):
             found[int(order_id)] = (int(done or 0), int(in_flight or 0))
     return found

@@ -161,15 +161,15 @@ def _refunded_more(stored: StoredOrder, refunded: int) -> RowError:
     desk. Counted unchanged, the desk would offer that money again and pay it back twice; where
     the desk refunded or is refunding it too, the buyer may be paid twice already."""
     known, more = stored.outside_refunded_fen, refunded - stored.outside_refunded_fen
-    zh = [f"文件中旧系统已退 {_yuan(refunded)}，本店所知的本店之外的退款为 {_yuan(known)}"]
-    en = [f"the file says the older system refunded {_yuan(refunded)}, and the desk knows of {_yuan(known)} refunded "
-          "outside it"]
+    zh = [f"文件中旧系统已退 {format_yuan(refunded, symbol=True)}，本店所知的本店之外的退款为 {format_yuan(known, symbol=True)}"]
+    en = [f"the file says the older system refunded {format_yuan(refunded, symbol=True)}, and the desk knows of "
+          f"{format_yuan(known, symbol=True)} refunded outside it"]
     if stored.desk_refunded_fen:
-        zh.append(f"本店自己另已退 {_yuan(stored.desk_refunded_fen)}")
-        en.append(f"the desk itself refunded {_yuan(stored.desk_refunded_fen)} more")
+        zh.append(f"本店自己另已退 {format_yuan(stored.desk_refunded_fen, symbol=True)}")
+        en.append(f"the desk itself refunded {format_yuan(stored.desk_refunded_fen, symbol=True)} more")
     if stored.refund_pending_fen:
-        zh.append(f"另有 {_yuan(stored.refund_pending_fen)} 正在由本店退款")
-        en.append(f"{_yuan(stored.refund_pending_fen)} more is being refunded by the desk")
+        zh.append(f"另有 {format_yuan(stored.refund_pending_fen, symbol=True)} 正在由本店退款")
+        en.append(f"{format_yuan(stored.refund_pending_fen, symbol=True)} more is being refunded by the desk")
     if stored.refund_pending_fen:
         zh_do = ("若旧系统退的就是本店正在退的钱，请在它发出之前用 `refunds resolve 退款ID --succeeded --outside other "
                  "--note ...` 登记为台外退款（`refunds list` 查看退款ID）；否则请与买家核对")
@@ -190,10 +190,6 @@ def _refunded_more(stored: StoredOrder, refunded: int) -> RowError:
         "，".join(zh) + f"：多出的 ¥{format_yuan(more)} 是在本店之外退的，导入不会改动已有订单的钱。" + zh_do,
         "; ".join(en) + f": the other ¥{format_yuan(more)} went back outside the desk, and an import does not change "
         "the money of an order it holds. " + en_do)
-
-
-def _yuan(fen: int) -> str:
-    return format_yuan(fen, symbol=True)
 
 
 def _refunded_unpaid(stored: StoredOrder, refunded: int) -> RowError:

@@ -15,13 +15,12 @@ from typing import Any, overload
 from ...domain.clock import from_epoch, to_epoch
 from ...domain.money import format_yuan
 from ...domain.order import Channel, ProductType
-from ...domain.refund_states import IN_FLIGHT_REFUND_STATES, OutsideMethod
 from ...domain.states import OrderStatus
 from ...store.models import Order
 from ..bulk import DEFAULTS
 from ..buyers import hold_new_orders
 from ..codes import release_reserved
-from ..common import add_events, event_row, operator_name, release_stock_and_coupon
+from ..common import add_events, event_row, operator_name, refund_sums, release_stock_and_coupon
 from ..desk import Desk
 from ..gateways import BUILTIN_ACCOUNTS
 from ..orders import deliver_after_payment
@@ -114,29 +113,6 @@ def _value(data: Mapping[str, Any], column: str) -> str:
         return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else ""
     value = data.get(column)
     return "" if value is None else str(value)
-
-
-#: Each order's refunds (gross fen): those the desk made itself and saw succeed (not those the
-#: owner recorded as made outside the desk: cash, a bank transfer, another way), and those on
-#: their way (not final).
-_DESK_REFUNDS_SQL = (
-    "SELECT order_id, SUM(CASE WHEN state = 'succeeded' AND COALESCE(resolved_how, '') NOT IN ({outside}) "
-    "THEN gross_fen ELSE 0 END), SUM(CASE WHEN state IN ({flying}) THEN gross_fen ELSE 0 END) FROM refund "
-    "WHERE order_id IN ({ids}) GROUP BY order_id")
-
-
-def _desk_refunds(con: Any, order_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Order id -> (its desk's own succeeded refunds, its refunds on their way), gross fen, for
-    ``StoredOrder``; orders without refunds are left out."""
-    outside = ", ".join(f"'{m.value}'" for m in OutsideMethod if m is not OutsideMethod.GATEWAY)
-    flying = ", ".join(f"'{s.value}'" for s in sorted(IN_FLIGHT_REFUND_STATES, key=lambda s: s.value))
-    found: dict[int, tuple[int, int]] = {}
-    for start in range(0, len(order_ids), 500):
-        part = order_ids[start:start + 500]
-        sql = _DESK_REFUNDS_SQL.format(outside=outside, flying=flying, ids=", ".join("?" * len(part)))
-        for order_id, own, flying_fen in con.execute(sql, part):
-            found[int(order_id)] = (int(own or 0), int(flying_fen or 0))
-    return found
 
 
 def _names_unknown_gateway(found: Sequence[tuple[str, str, str]]) -> bool:
@@ -297,7 +273,8 @@ class ChunkWriter:
             f"SELECT {_STORED_COLUMNS} FROM orders WHERE order_no IN ({marks})",
             order_nos).fetchall()
         paid = [row[0] for row in rows if row[3] is not None]  # only a paid order has refunds
-        refunds = _desk_refunds(self.desk.db.connection(), paid) if paid else {}
+        # The desk's own succeeded refunds and those on their way (StoredOrder).
+        refunds = refund_sums(self.desk.db.connection(), paid, desk_own=True) if paid else {}
         stored: dict[str, StoredOrder] = {}
         for row in rows:
             own, flying = refunds.get(row[0], (0, 0))
