@@ -6,9 +6,11 @@ import argparse
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..domain.clock import parse_time
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
 from ..domain.order import CodeUsed, ReasonCode
@@ -28,6 +30,7 @@ from .output import (
     print_error,
     print_json,
     refund_json,
+    refunds_made,
     request_json,
     status_label,
     table,
@@ -73,6 +76,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "补单：按网关交易号登记一笔网关收了钱却没通知的付款", "补单: record a payment the gateway took but never reported"))
     p.add_argument("order_no", help=ORDER_NO_HELP)
     p.add_argument("--trade-no", required=True, metavar="T", help=T("网关交易号", "the gateway trade no"))
+    p.add_argument("--paid-at", metavar="TIME", help=T(
+        "买家付款的时间（网关后台或旧系统所记，北京时间，如 \"2026-11-17 10:01\"；默认：现在）",
+        "when the buyer paid (as the gateway's back office or the older system says, Beijing time, e.g. "
+        "\"2026-11-17 10:01\"; default: now)"))
     p.add_argument("--yes", action="store_true", help=T("二次确认（必需）", "the second confirmation (required)"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(orders, common, "deliver", cmd_orders_deliver, T("为已支付的订单发货（卡密从库存取出）",
@@ -228,16 +235,20 @@ def _print_detail(d: Any, args: argparse.Namespace) -> None:
     money = [format_yuan(d.paid_fen), format_yuan(d.refunded_fen), format_yuan(d.coupon_fen),
              format_yuan(d.refund_pending_fen), format_yuan(d.refundable_fen)]
     pay = " ".join(x for x in (labels.channel(d.channel, args), d.gateway or "", d.gateway_trade_no or "") if x)
+    fee = sum(r.fee_fen for r in d.refunds if r.state == RefundStatus.SUCCEEDED.value)
+    # 已退 counts what is no longer refundable; the fee the shop kept never reached the buyer.
+    kept = (f"（含手续费 ¥{format_yuan(fee)}，买家实收 ¥{format_yuan(d.refunded_fen - fee)}）",
+            f" (incl. a ¥{format_yuan(fee)} fee; the buyer got ¥{format_yuan(d.refunded_fen - fee)})") if fee else ("", "")
     if d.paid_at is None:  # nothing paid yet: the amount is due, not paid
         print(f"  应付 ¥{format_yuan(d.amount_fen)}（未付）" if zh(args) else f"  due ¥{format_yuan(d.amount_fen)} (unpaid)")
         qr = next((e.data.get("qr") for e in reversed(d.events) if e.action == "payment_created"), None)
         if qr and d.status.value == "pending_payment":  # a desk sale still waiting: its QR to send again
             print(f"  收款二维码内容 {qr}" if zh(args) else f"  QR payload {qr}")
     elif zh(args):
-        print(f"  实付 ¥{money[0]}  已退 ¥{money[1]}  {PENDING_LABEL_ZH} ¥{money[3]}  可退 ¥{money[4]}  优惠券 ¥{money[2]}"
+        print(f"  实付 ¥{money[0]}  已退 ¥{money[1]}{kept[0]}  {PENDING_LABEL_ZH} ¥{money[3]}  可退 ¥{money[4]}  优惠券 ¥{money[2]}"
               f"  积分 {d.points}  买家 {d.buyer}  {pay}")
     else:
-        print(f"  paid ¥{money[0]}  refunded ¥{money[1]}  {PENDING_LABEL_EN.lower()} ¥{money[3]}"
+        print(f"  paid ¥{money[0]}  refunded ¥{money[1]}{kept[1]}  {PENDING_LABEL_EN.lower()} ¥{money[3]}"
               f"  refundable ¥{money[4]}  coupon ¥{money[2]}  points {d.points}  buyer {d.buyer}  {pay}")
     _print_buyer(d, args)
     for r in d.refunds:
@@ -563,17 +574,8 @@ def cmd_orders_cancel(args: argparse.Namespace) -> int:
         else:
             zh_text, en_text = f"已取消 {args.order_no}", f"cancelled {args.order_no}"
         refunds = list(Refund.select().where(Refund.id.in_(sorted(changes.refund_ids)))) if changes.refund_ids else []
-        by_hand = sum(r.amount_fen for r in refunds if r.state == RefundStatus.NEEDS_OWNER.value)
-        queued = sum(r.amount_fen for r in refunds) - by_hand
-        if queued:  # a paid order: its money goes back by the original route
-            zh_text += f"；退款 ¥{format_yuan(queued)} 已排队，原路退回（refunds send 发送；窗口开着时自动发送）"
-            en_text += (f"; a refund of ¥{format_yuan(queued)} is queued to go back by the original route "
-                        "(refunds send sends it; an open window sends it by itself)")
-        if by_hand:  # no gateway account to send it: the owner pays it back and records that
-            zh_text += (f"；退款 ¥{format_yuan(by_hand)} 待人工处理：没有可发送它的网关账户，请手工退给买家，"
-                        "再用 refunds resolve 登记")
-            en_text += (f"; a refund of ¥{format_yuan(by_hand)} waits for the owner: no gateway account can send "
-                        "it, so pay the buyer back by hand and record it with refunds resolve")
+        zh_tail, en_tail = refunds_made(refunds)
+        zh_text, en_text = zh_text + zh_tail, en_text + en_tail
         return done(args, changes, zh_text, en_text, trade_close=closes[0].code if closes else None)
 
     return run_with_desk(args, body)
@@ -586,12 +588,26 @@ def cmd_orders_restore(args: argparse.Namespace) -> int:
                                                  f"已恢复 {args.order_no}", f"restored {args.order_no}"))
 
 
+def _time_option(option: str, text: str | None) -> datetime | None:
+    """A time typed by a person (Beijing time unless it names its offset), or None; a malformed
+    one is a usage error (exit 2)."""
+    if text is None:
+        return None
+    try:
+        return parse_time(text)
+    except ValueError as exc:
+        raise UsageError(f"{option}：时间格式不对（如 2026-11-17 10:01）/ {option}: not a time "
+                         f"(e.g. 2026-11-17 10:01): {text!r}") from exc
+
+
 def cmd_orders_mark_paid(args: argparse.Namespace) -> int:
     from ..services.common import get_order
     from ..services.orders import TRADE_NO_REPLACED, mark_paid
 
+    paid_at = _time_option("--paid-at", args.paid_at)
+
     def body(desk: Any) -> int:
-        changes = mark_paid(desk, args.order_no, args.trade_no, confirmed=args.yes)
+        changes = mark_paid(desk, args.order_no, args.trade_no, confirmed=args.yes, paid_at=paid_at)
         for message in changes.messages:
             if message.startswith(TRADE_NO_REPLACED):
                 old = message[len(TRADE_NO_REPLACED):]

@@ -121,3 +121,32 @@ def refund_json(r: Any) -> dict[str, Any]:
             "needs_confirmation": r.needs_confirmation, "eta": r.eta_latest, "eta_earliest": r.eta_earliest,
             "exact": r.eta_exact,
             "created_at": r.created_at, "settled_at": r.settled_at}
+
+
+def refunds_made(refunds: Any) -> tuple[str, str]:
+    """What became of the refund rows an approval or a cancel made (``store.models.Refund``), as
+    the tail of its one-line report (zh, en; "" for none): those queued to go back by the
+    original route and those waiting for the owner (no gateway account), each with the fee the
+    shop keeps when there is one (the buyer gets the amount less the fee)."""
+    from ..domain.money import format_yuan
+    from ..domain.refund_states import RefundStatus
+
+    zh_parts, en_parts = [], []
+    for waiting in (False, True):
+        rows = [r for r in refunds if (r.state == RefundStatus.NEEDS_OWNER.value) is waiting]
+        if not rows:
+            continue
+        net, fee = sum(int(r.amount_fen) for r in rows), sum(int(r.fee_fen or 0) for r in rows)
+        zh_fee = f"（扣手续费 ¥{format_yuan(fee)}）" if fee else " "
+        en_fee = f" (less a ¥{format_yuan(fee)} fee)" if fee else ""
+        if waiting:  # no gateway account to send it: the owner pays it back and records that
+            zh_parts.append(f"；退款 ¥{format_yuan(net)}{zh_fee}待人工处理：没有可发送它的网关账户，请手工退给买家，"
+                            "再用 refunds resolve 登记")
+            en_parts.append(f"; a refund of ¥{format_yuan(net)}{en_fee} waits for the owner: no gateway account can "
+                            "send it, so pay the buyer back by hand and record it with refunds resolve")
+        else:
+            zh_parts.append(f"；退款 ¥{format_yuan(net)}{zh_fee}已排队，原路退回（refunds send 发送；窗口开着时自动发送）")
+            en_parts.append(f"; a refund of ¥{format_yuan(net)}{en_fee} is queued to go back by the original route "
+                            "(refunds send sends it; an open window sends it by itself)")
+    return "".join(zh_parts), "".join(en_parts)
+

@@ -1,4 +1,5 @@
-"""``refunds``: the refund queue: list, send, retry, confirm, resolve."""
+"""``refunds``: the refund queue: list, send, retry, confirm, resolve; and refunds made outside
+the desk (record)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import asyncio
 from typing import Any
 
 from ..domain.money import format_yuan
+from ..domain.order import ReasonCode
 from ..domain.refund_states import OutsideMethod, RefundStatus
 from . import labels
-from .common import add_command, add_noun, run_with_desk
-from .helptext import JSON_HELP, T
+from .common import add_command, add_noun, amount, run_with_desk
+from .helptext import JSON_HELP, ORDER_NO_HELP, T, reason_help
 from .output import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -61,6 +63,21 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--outside", choices=[m.value for m in OutsideMethod if m is not OutsideMethod.GATEWAY],
                    help=T("在台外退款：cash 现金，bank_transfer 银行转账，other 其他（与 --succeeded 一起）",
                           "refunded outside the desk: cash, bank_transfer or other (with --succeeded)"))
+    p = add_command(refunds, common, "record", cmd_refunds_record, T(
+        "登记一笔已在台外退给买家的钱（现金、银行转账、旧系统等）：一步记为退款成功，不进入队列，不会再发送",
+        "record money already refunded to the buyer outside the desk (cash, bank transfer, an older system): "
+        "one step, recorded as succeeded, never queued or sent"))
+    p.add_argument("order_no", help=ORDER_NO_HELP)
+    p.add_argument("--amount", required=True, metavar="YUAN", help=T("已退给买家的金额，单位元，如 12.50",
+                                                                     "what the buyer got back, in yuan, e.g. 12.50"))
+    p.add_argument("--how", required=True, choices=[m.value for m in OutsideMethod if m is not OutsideMethod.GATEWAY],
+                   help=T("怎样退的：cash 现金，bank_transfer 银行转账，other 其他（如旧系统、网关后台）",
+                          "how: cash, bank_transfer or other (e.g. an older system, the gateway's back office)"))
+    p.add_argument("--note", required=True, metavar="TEXT", help=T("写明何时、怎样退给了买家",
+                                                                    "when and how the buyer was refunded"))
+    p.add_argument("--reason", default=ReasonCode.OTHER.value, choices=[r.value for r in ReasonCode],
+                   help=reason_help())
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def cmd_refunds_list(args: argparse.Namespace) -> int:
@@ -165,5 +182,25 @@ def cmd_refunds_resolve(args: argparse.Namespace) -> int:
         raise UsageError("--outside 只能与 --succeeded 一起使用 / --outside goes with --succeeded only")
     return run_with_desk(args, lambda desk: done(
         args, resolve_manually(desk, args.id, args.succeeded, args.note, how=how),
-        f"退款 #{args.id} 已人工处理（{'退款成功' if args.succeeded else '退款失败'}，{how.zh}）",
-        f"refund #{args.id} resolved ({'refunded' if args.succeeded else 'failed'}, {how.en})"))
+        f"退款 #{args.id} 已人工处理（退款成功，{how.zh}）" if args.succeeded else f"退款 #{args.id} 已人工处理（退款失败）",
+        f"refund #{args.id} resolved (refunded, {how.en})" if args.succeeded else f"refund #{args.id} resolved (failed)"))
+
+
+def cmd_refunds_record(args: argparse.Namespace) -> int:
+    from ..services import views
+    from ..services.requests import record_outside
+
+    how, fen = OutsideMethod(args.how), amount(args.amount)
+    assert fen is not None  # --amount is required
+
+    def body(desk: Any) -> int:
+        changes, rid = record_outside(desk, args.order_no, fen, how, args.note, reason=ReasonCode(args.reason))
+        status = views.order_detail(desk, args.order_no).status
+        return done(args, changes,
+                    f"已登记台外退款 #{rid}：{args.order_no} ¥{format_yuan(fen)}（{how.zh}），退款成功；"
+                    f"订单现为「{labels.status(status, args)}」",
+                    f"recorded refund #{rid} made outside the desk: {args.order_no} ¥{format_yuan(fen)} ({how.en}), "
+                    f"succeeded; the order is now '{labels.status(status, args)}'",
+                    refund_id=rid)
+
+    return run_with_desk(args, body)

@@ -9,7 +9,7 @@ from ..domain.order import ReasonCode
 from . import labels
 from .common import add_command, add_noun, amount, run_with_desk
 from .helptext import AMOUNT_HELP, JSON_HELP, NO_IDEMPOTENCY_HELP, NOTE_HELP, ORDER_NO_HELP, T, reason_help
-from .output import EXIT_OK, about, done, print_json, request_json, table, zh
+from .output import EXIT_OK, about, done, print_json, refunds_made, request_json, table, zh
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -99,11 +99,16 @@ def cmd_requests_list(args: argparse.Namespace) -> int:
 
 def cmd_requests_approve(args: argparse.Namespace) -> int:
     from ..services.requests import approve
+    from ..store.models import Refund
 
-    return run_with_desk(args, lambda desk: done(
-        args, approve(desk, args.id, amount_fen=amount(args.amount), note=args.note,
-                      confirm_non_idempotent=args.confirm_no_idempotency, void_code=args.void_code),
-        f"已批准申请 #{args.id}，退款已排队", f"approved request #{args.id}; the refund is queued"))
+    def body(desk: Any) -> int:
+        changes = approve(desk, args.id, amount_fen=amount(args.amount), note=args.note,
+                          confirm_non_idempotent=args.confirm_no_idempotency, void_code=args.void_code)
+        made = list(Refund.select().where(Refund.id.in_(sorted(changes.refund_ids)))) if changes.refund_ids else []
+        zh_tail, en_tail = refunds_made(made)
+        return done(args, changes, f"已批准申请 #{args.id}{zh_tail}", f"approved request #{args.id}{en_tail}")
+
+    return run_with_desk(args, body)
 
 
 def cmd_requests_reject(args: argparse.Namespace) -> int:

@@ -64,8 +64,8 @@ def breakdown(
     if amount > refundable:
         raise DomainError(
             "refund_exceeds_refundable",
-            f"退款金额不能超过可退金额（{refundable} 分）",
-            f"a refund cannot exceed what is refundable ({refundable} fen)",
+            f"退款金额 ¥{_yuan(amount)} 超过了可退金额（¥{_yuan(refundable)}）",
+            f"a refund of ¥{_yuan(amount)} exceeds what is refundable (¥{_yuan(refundable)})",
         )
     paid = order.paid_fen
     covered = order.refunded_fen + order.refund_pending_fen  # confirmed and in flight

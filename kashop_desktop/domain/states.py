@@ -99,7 +99,11 @@ def parse_status(text: str) -> OrderStatus:
     for status in OrderStatus:
         if value in (status.value, status.zh, status.en) or value == status.zh.split("(")[0]:
             return status
-    aliases = {"待发货": S.PAID, "已支付": S.PAID, "已发货": S.DELIVERED, "已激活": S.DELIVERED}
+    # Other 发卡 systems' words: 已关闭 is an order closed (unpaid, timed out; one with a payment
+    # time is a paid cancellation, which needs its refunded amount), 交易成功 a finished sale
+    # (which needs its delivery time, as 已完成 does).
+    aliases = {"待发货": S.PAID, "已支付": S.PAID, "已发货": S.DELIVERED, "已激活": S.DELIVERED,
+               "已关闭": S.CANCELLED, "交易关闭": S.CANCELLED, "交易成功": S.COMPLETED}
     if value in aliases:
         return aliases[value]
     names = "、".join(s.zh.split("(")[0] for s in OrderStatus)

@@ -2,7 +2,9 @@
 
 Which action is possible, and why not, comes from services: ``requests.preview`` (its
 decision and reasons), ``orders.can_restore``, ``orders.mark_paid_check`` and
-``orders.deliver_check``, ``delivery.complete_check``. The pane only shows their answers.
+``orders.deliver_check``, ``delivery.complete_check``; a refund made outside the desk can be
+recorded while something is refundable (``OrderDetail.refundable_fen``) and no request is open
+(``requests.record_outside`` refuses then). The pane only shows their answers.
 Every action opens its dialog, which says what will happen and asks first; when it went
 through, a green line under the title says what was done (``outcomes.outcome_message``).
 """
@@ -28,6 +30,7 @@ from .dialogs import (
     DeliverDialog,
     MarkPaidDialog,
     OpenRequestDialog,
+    RecordOutsideDialog,
     RestoreDialog,
     ReviewDialog,
 )
@@ -79,10 +82,12 @@ ACTIONS: tuple[tuple[str, Any, str], ...] = (
     ("deliver", DeliverDialog, "Ctrl+Shift+D"),
     ("complete", CompleteDialog, "Ctrl+Shift+E"),
     ("open_request", OpenRequestDialog, "Ctrl+Shift+A"),
+    ("record_outside", RecordOutsideDialog, "Ctrl+Shift+O"),
 )
 #: The right each action needs (services check it again: Desk.require).
 ACTION_RIGHTS = {"cancel": Right.ORDERS, "review": Right.REQUESTS, "restore": Right.ORDERS, "mark_paid": Right.ORDERS,
-                 "deliver": Right.ORDERS, "complete": Right.ORDERS, "open_request": Right.REQUESTS}
+                 "deliver": Right.ORDERS, "complete": Right.ORDERS, "open_request": Right.REQUESTS,
+                 "record_outside": Right.REFUNDS}
 
 
 class _FittingTable(QTableWidget):
@@ -202,7 +207,7 @@ class OrderDetailPane(QWidget):
     def _action_titles(self) -> dict[str, str]:
         return {"cancel": self.tr("取消订单"), "review": self.tr("审核"), "restore": self.tr("恢复"),
                 "mark_paid": self.tr("补单"), "deliver": self.tr("发货"), "complete": self.tr("完成"),
-                "open_request": self.tr("登记售后")}
+                "open_request": self.tr("登记售后"), "record_outside": self.tr("登记台外退款…")}
 
     def _build_actions(self) -> QHBoxLayout:
         grid = QHBoxLayout()
@@ -440,11 +445,13 @@ class OrderDetailPane(QWidget):
         states = {"cancel": self._cancel_state(d), "restore": self._restore_state(d),
                   "mark_paid": self._mark_paid_state(d), "deliver": self._deliver_state(d),
                   "complete": self._complete_state(d),
-                  "open_request": self._open_request_state(d),
+                  "open_request": self._open_request_state(d), "record_outside": self._record_outside_state(d),
                   "review": (True, "") if open_requests else (False, self.tr("该订单没有待审核的售后申请"))}
         if open_requests:
             states["cancel"] = (False, has_open) if states["cancel"][0] else states["cancel"]
             states["open_request"] = (False, has_open)
+            if states["record_outside"][0]:  # the refund may be the request's own: decide that first
+                states["record_outside"] = (False, has_open)
         for key, right in ACTION_RIGHTS.items():  # what the operator may not do at all, first
             reason = refuse_reason(self.ctx.desk, right)
             if reason is not None:
@@ -464,6 +471,13 @@ class OrderDetailPane(QWidget):
         if decision.can_approve:
             return True, ""
         return False, self.tr("；").join(pick(r.zh, r.en) for r in decision.reasons)
+
+    def _record_outside_state(self, d: OrderDetail) -> tuple[bool, str]:
+        if d.paid_at is None:
+            return False, self.tr("订单未支付，没有可退的钱")
+        if d.refundable_fen <= 0:
+            return False, self.tr("该订单没有可退的金额（已全部退款或退款中）")
+        return True, ""
 
     def _restore_state(self, d: OrderDetail) -> tuple[bool, str]:
         refusal = orders.can_restore(self.ctx.desk, d.order_no)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.decision import Outcome
+from ..domain.money import format_yuan
 from ..domain.order import ProductType
 from ..services.views import OrderDetail
 from .dialogs import (
@@ -17,10 +18,11 @@ from .dialogs import (
     DeliverResult,
     MarkPaidResult,
     OpenRequestResult,
+    RecordOutsideResult,
     RestoreResult,
     ReviewResult,
 )
-from .i18n import status_label
+from .i18n import format_time_s, pick, status_label
 from .qt import QCoreApplication
 
 translate = QCoreApplication.translate
@@ -47,6 +49,8 @@ def outcome_message(result: Any, detail: OrderDetail | None) -> str:
         return translate("Outcomes", "已批准申请 #{id}").format(id=result.request_id)
     if isinstance(result, OpenRequestResult):
         return _opened(result)
+    if isinstance(result, RecordOutsideResult):
+        return _recorded_outside(result, detail)
     return ""
 
 
@@ -72,6 +76,8 @@ def _marked_paid(result: MarkPaidResult, detail: OrderDetail | None) -> str:
         return translate("Outcomes", "订单 {order_no} 已用该交易号补过单，没有任何变化").format(order_no=result.order_no)
     text = translate("Outcomes", "已补单：订单 {order_no} 记为已支付（交易号 {trade_no}）").format(
         order_no=result.order_no, trade_no=result.trade_no)
+    if result.paid_at is not None:
+        text += translate("Outcomes", "，付款时间 {time}").format(time=format_time_s(result.paid_at))
     if detail is not None and detail.delivered_at is not None:
         text += translate("Outcomes", "，并已自动发货")
     return text
@@ -84,3 +90,11 @@ def _opened(result: OpenRequestResult) -> str:
         return translate("Outcomes", "申请 #{id} 符合规则，已自动批准，退款已排队").format(id=result.request_id)
     return translate("Outcomes", "已登记申请 #{id}，等待审核").format(id=result.request_id)
 
+
+def _recorded_outside(result: RecordOutsideResult, detail: OrderDetail | None) -> str:
+    text = translate("Outcomes", "已登记台外退款 {amount}（{how}）：订单 {order_no} 记为退款成功").format(
+        amount=format_yuan(result.amount_fen, symbol=True), how=pick(result.how.zh, result.how.en),
+        order_no=result.order_no)
+    if detail is not None:
+        text += translate("Outcomes", "，现为「{status}」").format(status=status_label(detail.status.value))
+    return text

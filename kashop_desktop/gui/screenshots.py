@@ -227,6 +227,8 @@ class Shooter:
             # A delivered order whose code is known unused: a dispute the owner may accept.
             "open_request": lambda: _no(first_order(desk, OrderStatus.DELIVERED, requests=lambda d: not d.requests,
                                                     code_used="no")),
+            # A delivered order nobody asked about: its money may have gone back outside the desk.
+            "record_outside": lambda: _no(first_order(desk, OrderStatus.DELIVERED, requests=lambda d: not d.requests)),
         }
         classes = {key: cls for key, cls, _ in ACTIONS if cls is not None}
         for key, find in targets.items():

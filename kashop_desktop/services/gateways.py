@@ -99,6 +99,11 @@ def save_account(desk: Desk, name: str, kind: str, values: dict[str, str], *, en
     if unknown:
         raise DomainError("unknown_key", f"{kind} 不认识配置项：{', '.join(sorted(unknown))}",
                           f"{kind} has no setting named: {', '.join(sorted(unknown))}")
+    for spec_field in spec.fields:  # a setting with a fixed set of values takes one of them
+        given = values.get(spec_field.key)
+        if spec_field.choices and given not in (None, "") and given not in spec_field.choices:
+            raise DomainError("bad_setting", f"{spec_field.zh}（{spec_field.key}）不能是 {given}，可选：{', '.join(spec_field.choices)}",
+                              f"{spec_field.en} ({spec_field.key}) cannot be {given}; one of: {', '.join(spec_field.choices)}")
     existing = GatewayAccount.get_or_none(GatewayAccount.name == name)
     if existing and not replace:
         raise DomainError("account_exists", f"网关账户已存在：{name}", f"a gateway account named {name} exists")

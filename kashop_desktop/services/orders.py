@@ -10,7 +10,7 @@ from typing import cast
 
 from peewee import fn
 
-from ..domain.clock import from_epoch, to_epoch
+from ..domain.clock import SHOP_TZ, from_epoch, to_epoch
 from ..domain.errors import DomainError
 from ..domain.order import CodeUsed, ProductType, ReasonCode
 from ..domain.refund_states import RefundStatus, never_sent
@@ -66,7 +66,8 @@ def coupon_held_note(order: Order, holder: str) -> str:
 
 
 def mark_paid(
-    desk: Desk, order_no: str, trade_no: str, *, confirmed: bool, actor: str = OWNER, deliver: bool = True
+    desk: Desk, order_no: str, trade_no: str, *, confirmed: bool, actor: str = OWNER, deliver: bool = True,
+    paid_at: datetime | None = None,
 ) -> Changes:
     """Manual 补单: record a payment the gateway took but never told us about.
 
@@ -78,6 +79,9 @@ def mark_paid(
     gateway account holds the trade no: one payment pays for one order.
     A person's 补单 needs the orders right (PermissionRefused); a payment the gateway reported
     (``actor`` "gateway": payment sync, a notification) is taken whoever is signed in.
+    ``paid_at``: when the buyer paid, as the gateway says (its back office, its query's payment
+    time); the order's payment time, kept to the second. Default: now. Raises DomainError
+    ``paid_at_out_of_range`` for a time before the order was created or later than now.
     """
     if actor != "gateway":
         desk.require(Right.ORDERS)
@@ -103,6 +107,7 @@ def mark_paid(
             order.gateway_id, trade_no, order_id=order.id)
         if refusal is not None:
             raise refusal
+        when = _payment_time(order, paid_at, now)
         note = _take_late_payment(desk, order, changes) if S(order.status) is S.CANCELLED else ""
         data: dict[str, str] = {"trade_no": trade_no}
         recorded = (order.gateway_trade_no or "").strip()
@@ -110,8 +115,10 @@ def mark_paid(
             # An unpaid order can arrive (imported) with a trade no; the owner's replaces it, openly.
             data["replaced_trade_no"] = recorded
             changes.messages.append(f"{TRADE_NO_REPLACED}{recorded}")
+        if paid_at is not None:
+            data["paid_at"] = paid_at.astimezone(SHOP_TZ).isoformat()
         before = set_status(order, S.PAID, now)
-        order.paid_at = to_epoch(now)
+        order.paid_at = when
         order.gateway_trade_no = trade_no
         order.cancelled_at = None
         order.save()
@@ -126,11 +133,27 @@ def mark_paid(
     return changes
 
 
+def _payment_time(order: Order, paid_at: datetime | None, now: datetime) -> int:
+    """The payment time 补单 records (epoch seconds): the gateway's ``paid_at`` when given, else now."""
+    if paid_at is None:
+        return to_epoch(now)
+    when = to_epoch(paid_at)
+    if when < int(order.created_at) or when > to_epoch(now):
+        shown = paid_at.astimezone(SHOP_TZ).strftime("%Y-%m-%d %H:%M:%S")
+        created = datetime.fromtimestamp(int(order.created_at), SHOP_TZ).strftime("%Y-%m-%d %H:%M:%S")
+        raise DomainError("paid_at_out_of_range",
+                          f"支付时间 {shown} 不在下单时间 {created} 与现在之间",
+                          f"the payment time {shown} is not between the order's creation ({created}) and now")
+    return when
+
+
 def _take_late_payment(desk: Desk, order: Order, changes: Changes) -> str:
     """A late payment: take the units back if they are still there (a 卡密 order whose codes are
     gone is paid all the same and waits in the backorder queue) and the coupon if it is free.
-    Returns the timeline note."""
-    reserve_units(desk, order, short_ok=True)
+    Returns the timeline note. A 直充/实物 order whose cancel gave no units back (an imported
+    one never took any) takes none now, as ``mark_paid_check`` says."""
+    if uses_codes(order) or _cancel_released_stock(order):
+        reserve_units(desk, order, short_ok=True)
     holder = take_coupon_back(order)
     if holder is not None:
         changes.messages.append(f"{COUPON_HELD_BY}{holder}")

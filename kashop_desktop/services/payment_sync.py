@@ -226,7 +226,7 @@ class PaymentSync(GatewayClients):
                 "trade_no": snap.gateway_trade_no, "gateway_fen": snap.total_fen, "source": "sync",
                 "gateway_state": snap.state.value})
         return take_payment(self.desk, job.order_no, gateway_id=job.gateway_id, trade_no=snap.gateway_trade_no,
-                            amount_fen=snap.total_fen, source="sync")
+                            amount_fen=snap.total_fen, source="sync", paid_at=snap.paid_at)
 
     # ---- one order ---------------------------------------------------------------------------
     async def _check(self, job: SyncJob, report: SyncReport) -> None:

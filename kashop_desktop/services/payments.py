@@ -106,12 +106,21 @@ def watch_of(order_id: int, now: datetime) -> PaymentWatch:
     return PaymentWatch.get(PaymentWatch.order == order_id)
 
 
+def _plausible(paid_at: datetime | None, order: Order, now: datetime) -> datetime | None:
+    """The gateway's payment time, or None (now is recorded) for one before the order was created
+    or later than now: a gateway's clock or time zone is not a reason to refuse its payment."""
+    if paid_at is None or not int(order.created_at) <= to_epoch(paid_at) <= to_epoch(now):
+        return None
+    return paid_at
+
+
 def take_payment(desk: Desk, order_no: str, *, gateway_id: int, trade_no: str, amount_fen: int,
-                 source: str = "sync") -> PaymentOutcome:
+                 source: str = "sync", paid_at: datetime | None = None) -> PaymentOutcome:
     """Record a payment the gateway reported for ``order_no`` (its out_trade_no).
 
     ``trade_no`` is the gateway's trade no and ``amount_fen`` what it took (fen); ``source`` says
-    who saw it (sync, notify, poll) and goes into the events. Raises DomainError
+    who saw it (sync, notify, poll) and goes into the events; ``paid_at`` the gateway's payment
+    time when it gave one (kept as the order's, unless outside its creation and now). Raises DomainError
     (order_not_found) for an unknown order; never raises for a payment it refuses: it flags.
     """
     trade_no = trade_no.strip()
@@ -136,7 +145,8 @@ def take_payment(desk: Desk, order_no: str, *, gateway_id: int, trade_no: str, a
         if not _found_before(order.id, facts):  # once per finding, not once per sync of a flagged order
             add_events([event_row(order.id, now, GATEWAY, "payment_found", _note(facts), data=facts)])
         try:
-            changes = mark_paid(desk, order.order_no, trade_no, confirmed=True, actor=GATEWAY)
+            changes = mark_paid(desk, order.order_no, trade_no, confirmed=True, actor=GATEWAY,
+                                paid_at=_plausible(paid_at, order, now))
         except StoreError:
             raise  # the store failed, not a rule: nothing to flag
         except DomainError as exc:  # a rule of 补单 says no (nothing due, ...): the owner looks

@@ -72,11 +72,13 @@ def why_not_sendable(con: Any, refund_id: int) -> tuple[str, str] | None:
 
 def _amount_refusal(con: Any, order_id: int, refund_no: str, gross: int, net: int, paid: int) -> tuple[str, str] | None:
     """``domain.refunds.send_refusal`` for one refund row: its amounts against its approval entry,
-    the order's refunds against what was paid."""
+    the order's refunds against what was paid. The row itself always counts: a failed refund
+    recorded as paid back by hand joins the order's refunds, with any newer one approved for the
+    same money (which would otherwise pay the buyer twice)."""
     marks = ",".join("?" * len(NOT_PAID_REFUND_STATES))
     (total,) = con.execute(
-        f"SELECT COALESCE(SUM(gross_fen), 0) FROM refund WHERE order_id = ? AND state NOT IN ({marks})",
-        (order_id, *(s.value for s in NOT_PAID_REFUND_STATES))).fetchone()
+        f"SELECT COALESCE(SUM(gross_fen), 0) FROM refund WHERE order_id = ? AND (state NOT IN ({marks}) OR refund_no = ?)",
+        (order_id, *(s.value for s in NOT_PAID_REFUND_STATES), refund_no)).fetchone()
     return send_refusal(gross_fen=gross, net_fen=net, approved=approved_amounts(con, order_id, refund_no),
                         paid_fen=paid, order_refunds_gross_fen=int(total), recorded_paid_fen=recorded_amount(con, order_id))
 

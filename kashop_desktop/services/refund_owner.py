@@ -31,8 +31,9 @@ from ..domain.roles import Right
 from ..domain.states import OrderStatus
 from ..store.models import Order, Refund
 from ..store.queries import IN_FLIGHT_WHERE
+from .approval_check import approved_on_order
 from .changes import Changes
-from .common import OWNER, add_events, event_row, not_found
+from .common import OWNER, add_events, event_row, not_found, operator_name
 from .desk import Desk
 from .refund_guard import why_not_recordable
 from .views import refund_actions
@@ -93,7 +94,10 @@ def retry(desk: Desk, refund_id: int, *, actor: str = OWNER, confirmed: bool = F
         if ref.needs_confirmation and not confirmed:
             raise DomainError("confirm_non_idempotent", "该网关没有退款幂等保护，重新发送前请确认",
                               "this gateway has no refund idempotency; confirm before sending again")
-        limit = desk.over_limit(ref.gross_fen)
+        # Sent again, its money counts again against the operator's per-order limit (a failed
+        # refund counts no more: approving anew and then retrying it must not get round the limit).
+        limit = desk.over_limit(ref.gross_fen, approved_on_order(desk.db.connection(), ref.order_id,
+                                                                 operator_name(desk.db)))
         if limit is not None:
             raise limit
         order = Order.get_by_id(ref.order_id)
@@ -116,10 +120,19 @@ def retry(desk: Desk, refund_id: int, *, actor: str = OWNER, confirmed: bool = F
 
 
 def confirm(desk: Desk, refund_id: int, *, actor: str = OWNER) -> Changes:
-    """The owner's explicit go-ahead for a gateway without refund idempotency."""
+    """The owner's explicit go-ahead for a queued refund through a gateway without refund
+    idempotency. Raises DomainError ``confirmation_not_needed`` for any other refund (a failed
+    one is confirmed by ``retry(confirmed=True)``)."""
     desk.require(Right.REFUNDS)
     with desk.atomic():
         ref = _refund(refund_id)
+        if not ref.needs_confirmation:
+            raise DomainError("confirmation_not_needed", "该退款无需确认：它的网关有退款幂等保护（或不经网关发送）",
+                              "this refund needs no confirmation: its gateway has refund idempotency (or it is not "
+                              "sent through a gateway)")
+        if R(ref.state) is not R.QUEUED:
+            raise DomainError("confirmation_not_needed", f"该退款已是「{R(ref.state).zh}」，不在等待确认",
+                              f"this refund is '{R(ref.state).en}': it is not waiting for a confirmation")
         ref.confirmed = True
         ref.save()
         add_events([event_row(ref.order_id, desk.now(), actor, "refund_confirmed", "",
@@ -153,6 +166,10 @@ def resolve_manually(desk: Desk, refund_id: int, succeeded: bool, note: str, *, 
         refusal = gateway_verified_refusal(R(ref.state), ref.gateway_id is not None, int(ref.attempts or 0)) if succeeded and how is OutsideMethod.GATEWAY else None
         if refusal is not None:
             raise refusal
+        if succeeded and ref.state == R.FAILED.value:
+            covered = _covered_since(ref)
+            if covered is not None:
+                raise covered
         held = why_not_recordable(desk.db.connection(), ref.id) if succeeded else None
         if held is not None:
             raise DomainError("refund_disagrees", *held)
@@ -168,6 +185,28 @@ def resolve_manually(desk: Desk, refund_id: int, succeeded: bool, note: str, *, 
                               data={"refund_no": ref.refund_no, "succeeded": succeeded, "how": how.value,
                                     "amount_fen": ref.amount_fen})])
         return Changes(order_ids={ref.order_id}, refund_ids={ref.id}, counts_changed=before != after)
+
+
+def _covered_since(ref: Refund) -> DomainError | None:
+    """The refusal to record failed refund ``ref`` as paid back by hand when the money it was for
+    has been refunded or approved again since (a newer refund, in flight or succeeded): both
+    counted, the order's refunds would pass what was paid. Names the newer refunds."""
+    order = Order.get_by_id(ref.order_id)
+    room = int(order.paid_fen) - int(order.refunded_fen) - int(order.refund_pending_fen)
+    if ref.gross_fen <= room:
+        return None
+    newer = [f"#{r.id}" for r in Refund.select(Refund.id).where(
+        (Refund.order == ref.order_id) & (Refund.id != ref.id)
+        & Refund.state.not_in([s.value for s in NOT_PAID_REFUND_STATES])).order_by(Refund.id)]
+    listed = "、".join(newer) or "-"
+    return DomainError(
+        "refund_covered_since",
+        f"这笔退款失败后，钱已由退款 {listed} 再退（可退仅剩 ¥{format_yuan(max(0, room))}）：两笔都记为已退会超过实付。"
+        f"若买家确已在台外收到这笔钱，请先把尚未发出的 {listed} 标记为失败（refunds resolve ID --failed --note ...），再登记",
+        f"the money of this failed refund has been refunded again since by refund {', '.join(newer) or '-'} "
+        f"(¥{format_yuan(max(0, room))} left refundable): both counted as paid would exceed what was paid. If the "
+        f"buyer really got this money outside the desk, mark the newer one failed first while it is unsent "
+        f"(refunds resolve ID --failed --note ...), then record this one")
 
 
 def queued_count(desk: Desk) -> int:

@@ -24,7 +24,13 @@ from ..domain.errors import DomainError, StoreError
 from ..domain.money import format_yuan
 from ..domain.order import BuyerHistory, Channel, ReasonCode, RequestFacts
 from ..domain.policy import CancelPolicy
-from ..domain.refund_states import NO_GATEWAY, RefundStatus, status_on_approval
+from ..domain.refund_states import (
+    NO_GATEWAY,
+    OutsideMethod,
+    RefundStatus,
+    status_after_refund,
+    status_on_approval,
+)
 from ..domain.refunds import RefundBreakdown, breakdown
 from ..domain.roles import PermissionRefused, Right, Role
 from ..domain.states import OrderStatus, check_transition
@@ -181,6 +187,59 @@ def cancel_order(desk: Desk, order_no: str, reason: ReasonCode, note: str = "", 
             changes.merge(approve(desk, request_id, actor=actor, note=note,
                                   confirm_non_idempotent=confirm_non_idempotent))
         return changes
+
+
+def record_outside(desk: Desk, order_no: str, amount_fen: int, how: OutsideMethod, note: str, *,
+                   reason: ReasonCode = ReasonCode.OTHER, actor: str = OWNER) -> tuple[Changes, int]:
+    """Record, in one step, a refund of ``amount_fen`` (fen) already made outside the desk (台外退款:
+    cash, a bank transfer, another way, or an older system's refund), for ``reason``, with what the
+    owner says happened (``note``, required). Returns the changes and the refund's id.
+
+    The desk writes an approved request and its refund, succeeded at once and never queued, so no
+    queue or open window can send it: the order's refunded amount and status move as if the refund
+    had been confirmed (a paid order not delivered and refunded in whole is cancelled, its stock,
+    coupon and reserved 卡密 go back). The cancel policy is not asked (the money is gone already);
+    the bounds are: more than 0 and at most what is refundable (paid, less refunded and in flight).
+    An operator's approval limit applies as to any approval.
+
+    Raises DomainError ``note_required``, ``outside_method`` (``how`` is the gateway: that is
+    ``refunds resolve``), ``not_paid``, ``request_open`` (an open request on the order: reject it
+    first or approve it instead), ``nothing_refundable``, ``refund_not_positive``,
+    ``refund_exceeds_refundable``; PermissionRefused without the refunds right.
+    """
+    desk.require(Right.REFUNDS)
+    if how is OutsideMethod.GATEWAY:
+        raise DomainError("outside_method", "台外退款请选择现金、银行转账或其他方式（网关里的退款请用 refunds resolve）",
+                          "a refund made outside the desk is cash, bank_transfer or other (a refund through the "
+                          "gateway is recorded with refunds resolve)")
+    if not note.strip():
+        raise DomainError("note_required", "请写明这笔退款是怎样退给买家的", "say how the buyer was refunded")
+    with desk.atomic():
+        order = get_order(order_no)
+        if order.paid_at is None:
+            raise DomainError("not_paid", f"订单 {order.order_no} 未支付，没有可退的钱",
+                              f"order {order.order_no} is not paid: there is no money to refund")
+        open_req = CancelRequest.get_or_none((CancelRequest.order == order.id) & (CancelRequest.state == "open"))
+        if open_req is not None:
+            raise DomainError(
+                "request_open",
+                f"该订单有待处理的申请 #{open_req.id}：若台外退的就是它，先拒绝它（requests reject {open_req.id} "
+                "--reason 已在台外退款）再登记，以免再退一次",
+                f"this order has an open request #{open_req.id}: if the refund made outside is its refund, reject "
+                f"it first (requests reject {open_req.id} --reason ...) and then record it, so it is not paid again")
+        now = desk.now()
+        req = CancelRequest.create(
+            order=order.id, is_dispute=order.delivered_at is not None, reason=reason.value, note=note.strip(),
+            evidence="", amount_fen=amount_fen, state="open", requested_at=to_epoch(now), due_at=to_epoch(now),
+            outcome=Outcome.NEEDS_REVIEW.value, decision_reasons=json.dumps(
+                [{"code": "refunded_outside", "zh": f"台外退款（{how.zh}）", "en": f"refunded outside the desk ({how.en})"}],
+                ensure_ascii=False))
+        add_events([event_row(order.id, now, actor, "dispute_opened" if req.is_dispute else "request_opened",
+                              note.strip(), data={"request_id": req.id, "reason": reason.value,
+                                                  "amount_fen": amount_fen, "evidence": ""})])
+        changes = _approve_batch(desk, [(req, order, amount_fen)], actor, "approved", False, note=note.strip(),
+                                 raise_single=True, outside=how)
+        return changes.merge(Changes(request_ids={req.id})), min(changes.refund_ids)
 
 
 def approve(desk: Desk, request_id: int, *, amount_fen: int | None = None, actor: str = OWNER, note: str = "",
@@ -395,7 +454,11 @@ def _approve_batch(
     *,
     note: str = "",
     raise_single: bool = False,
+    outside: OutsideMethod | None = None,
 ) -> Changes:
+    """Approve ``items`` (request, order, amount in fen or None for the request's) in the caller's
+    transaction. ``outside``: the refunds were made outside the desk that way (``record_outside``):
+    the cancel policy is not asked and each refund is written succeeded, never queued."""
     changes = Changes()
     if not items:
         return changes
@@ -415,9 +478,10 @@ def _approve_batch(
     limited = who is not None and who.role is not Role.OWNER and who.approve_limit_fen is not None
     for req, order, amount in items:
         try:
-            plan = _plan_approval(req, order, amount, now, policies.get(order.product_id, desk.policy()), accounts,
-                                  classes, confirm_non_idempotent, histories.get(order.buyer_ref_id, BuyerHistory(0)),
-                                  desk.holidays(), refunded.get(order.id))
+            plan = _plan_outside(req, order, amount, refunded.get(order.id)) if outside is not None else \
+                _plan_approval(req, order, amount, now, policies.get(order.product_id, desk.policy()), accounts,
+                               classes, confirm_non_idempotent, histories.get(order.buyer_ref_id, BuyerHistory(0)),
+                               desk.holidays(), refunded.get(order.id))
             if state == "approved" and limited:  # the rules' own approvals are not limited
                 if order.id not in approved_by:
                     approved_by[order.id] = _approved_by(desk, order.id, rows.operator)
@@ -432,7 +496,8 @@ def _approve_batch(
                 desk.log_refusal(exc)
             changes.skipped.append(Skipped(str(req.id), exc.code, exc.zh, exc.en))
             continue
-        _add_approval(rows, req, order, plan, next(refund_nos), now, actor, state, note, confirm_non_idempotent)
+        _add_approval(rows, req, order, plan, next(refund_nos), now, actor, state, note, confirm_non_idempotent,
+                      outside)
         changes.request_ids.add(req.id)
         changes.order_ids.add(order.id)
     _write_approvals(desk, rows, to_epoch(now))
@@ -457,9 +522,10 @@ def _approved_by(desk: Desk, order_id: int, operator: str) -> int:
 def _add_approval(
     rows: _ApprovalRows, req: CancelRequest, order: Order,
     plan: tuple[RefundBreakdown, OrderStatus, RefundEta | None, int | None, bool], refund_no: str, now: datetime,
-    actor: str, state: str, note: str, confirm_non_idempotent: bool,
+    actor: str, state: str, note: str, confirm_non_idempotent: bool, outside: OutsideMethod | None = None,
 ) -> None:
-    """Apply one planned approval to the order in memory and gather the rows it writes."""
+    """Apply one planned approval to the order in memory and gather the rows it writes
+    (``outside``: a refund made outside the desk, written succeeded)."""
     bd, target, eta, gateway_id, needs_conf = plan
     now_s = to_epoch(now)
     before = order.status
@@ -473,12 +539,16 @@ def _add_approval(
             rows.coupons_back.append((order.id, order.coupon_code))
             order.coupon_returned = True
         order.cancelled_at = now_s
-    # The money is in flight (退款中) until the gateway confirms; refunded_fen waits for that.
-    order.refund_pending_fen += bd.gross_fen
     order.points_refunded += bd.points_returned
-    order.status = target.value
-    rows.orders.append((order.status, order.refund_pending_fen, order.points_refunded, order.cancelled_at,
-                        int(order.coupon_returned), int(order.stock_reserved), now_s, order.id))
+    if outside is None:  # the money is in flight (退款中) until the gateway confirms; refunded_fen waits for that
+        order.refund_pending_fen += bd.gross_fen
+        order.status = target.value
+    else:  # gone back already: counted as a confirmed refund is (refund_owner.move_refund)
+        order.refunded_fen += bd.gross_fen
+        order.status = status_after_refund(target, order.paid_fen, order.refunded_fen,
+                                           order.delivered_at is not None).value
+    rows.orders.append((order.status, order.refund_pending_fen, order.refunded_fen, order.points_refunded,
+                        order.cancelled_at, int(order.coupon_returned), int(order.stock_reserved), now_s, order.id))
     rows.requests.append((state, now_s, actor, note, req.id))
     rows.refunds.append({
         "order": order.id, "request": req.id, "refund_no": refund_no, "gateway": gateway_id,
@@ -487,7 +557,7 @@ def _add_approval(
         # Without a gateway account nothing can send it: the owner refunds by hand (待人工处理).
         "state": RefundStatus.QUEUED.value if gateway_id else RefundStatus.NEEDS_OWNER.value,
         "needs_confirmation": needs_conf, "confirmed": needs_conf and confirm_non_idempotent,
-        "created_at": now_s, "next_attempt_at": 0, "attempts": 0, "checks": 0, "resolved_how": "",
+        "created_at": now_s, "next_attempt_at": 0, "attempts": 0, "checks": 0, "resolved_how": "", "settled_at": None,
         "operator": RULE_APPROVER if state == "auto_approved" else rows.operator,  # the rule decided
         "security_warning": False,
         "last_error_kind": "" if gateway_id else NO_GATEWAY,
@@ -495,11 +565,18 @@ def _add_approval(
         "eta_latest": eta.latest.isoformat() if eta else None,
         "last_error": "" if gateway_id else "没有可用的网关账户，需手工退款 / no gateway account: refund by hand",
     })
+    if outside is not None:
+        rows.refunds[-1].update(state=RefundStatus.SUCCEEDED.value, gateway=None, resolved_how=outside.value,
+                                settled_at=now_s, last_error=note, last_error_kind="manual")
     rows.events.append(event_row(order.id, now, actor, "auto_approved" if state == "auto_approved" else "approved",
                                  note, before, target.value,
                                  {"request_id": req.id, "refund_no": refund_no, "gross_fen": bd.gross_fen,
                                   "fee_fen": bd.fee_fen, "net_fen": bd.net_fen, "points_returned": bd.points_returned,
                                   "coupon_share_fen": bd.coupon_share_fen, "stock_released": stock_released}))
+    if outside is not None:
+        rows.events.append(event_row(order.id, now, actor, "refund_resolved", note, target.value, order.status,
+                                     {"refund_no": refund_no, "succeeded": True, "how": outside.value,
+                                      "amount_fen": bd.net_fen}))
     if order.buyer_ref_id is not None and not req.is_dispute and before != S.CANCELLED.value:
         # (An order cancelled before, its money returned only now, was counted when it was cancelled.)
         rows.cancels.append((order.buyer_ref_id, order.id, now_s))
@@ -510,7 +587,7 @@ def _write_approvals(desk: Desk, rows: _ApprovalRows, now_s: int) -> None:
     con = desk.db.connection()
     con.executemany("UPDATE cancel_request SET state=?, decided_at=?, decided_by=?, decision_note=? WHERE id=?",
                     rows.requests)
-    con.executemany("UPDATE orders SET status=?, refund_pending_fen=?, points_refunded=?, cancelled_at=?, "
+    con.executemany("UPDATE orders SET status=?, refund_pending_fen=?, refunded_fen=?, points_refunded=?, cancelled_at=?, "
                     "coupon_returned=?, stock_reserved=?, updated_at=? WHERE id=?", rows.orders)
     con.executemany("UPDATE product SET stock = stock + ? WHERE id = ?",
                     [(n, pid) for pid, n in rows.stock_back.items()])
@@ -533,6 +610,21 @@ def _write_approvals(desk: Desk, rows: _ApprovalRows, now_s: int) -> None:
         con.executemany("UPDATE buyer SET cancel_count = cancel_count + ?, last_cancel_at = ? WHERE id = ?",
                         [(n, now_s, b) for b, n in per_buyer.items()])
     add_events(rows.events)
+
+
+def _plan_outside(req: CancelRequest, order: Order, amount: int | None, refunds: tuple[int, int] | None,
+                  ) -> tuple[RefundBreakdown, OrderStatus, RefundEta | None, int | None, bool]:
+    """The plan of a refund made outside the desk: bounds and the status move, no policy, no fee,
+    no gateway (``record_outside``)."""
+    if req.state != "open":
+        skip = _not_open(req.id, req)
+        raise DomainError(skip.code, skip.zh, skip.en)
+    order_facts = facts(order, refunds)
+    bd = breakdown(order_facts, amount if amount is not None else req.amount_fen, waive_fee=True)
+    target = status_on_approval(order_facts, bd.gross_fen)
+    if target is not S(order.status):
+        check_transition(S(order.status), target, delivered=order.delivered_at is not None)
+    return bd, target, None, None, False
 
 
 def _plan_approval(

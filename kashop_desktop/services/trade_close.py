@@ -249,7 +249,8 @@ class TradeCloser:
             return  # the trade is asked again by payment sync's own check of the flag later
         if snap.gateway_trade_no and snap.total_fen is not None:
             await self.run_db(take_payment, self.desk, job.order_no, gateway_id=job.gateway_id,
-                              trade_no=snap.gateway_trade_no, amount_fen=snap.total_fen, source="close")
+                              trade_no=snap.gateway_trade_no, amount_fen=snap.total_fen, source="close",
+                              paid_at=snap.paid_at)
 
 
 async def close_and_sync(desk: Desk, order_nos: list[str] | None = None,

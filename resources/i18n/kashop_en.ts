@@ -2354,8 +2354,20 @@ Please attach this file when you contact support.</translation>
         <translation>I checked the payment in the gateway back office</translation>
     </message>
     <message>
+        <source>按网关后台填写</source>
+        <translation>As the gateway shows</translation>
+    </message>
+    <message>
+        <source>不勾选：付款时间记为现在（补单的时间）</source>
+        <translation>Unticked: the payment time is now, when it is marked paid</translation>
+    </message>
+    <message>
         <source>补单会把订单记为已支付并自动发货。同一交易号重复补单不会有任何变化：每个订单最多发货一次。</source>
         <translation>Marking paid records the order as paid and delivers it. Marking it again with the same trade no changes nothing: an order is delivered at most once.</translation>
+    </message>
+    <message>
+        <source>北京时间，以网关后台显示的付款时间为准</source>
+        <translation>Beijing time, as the gateway&apos;s back office shows the payment</translation>
     </message>
     <message>
         <source>该订单已支付（交易号 {trade_no}）。用同一交易号再次补单不会产生任何变化。</source>
@@ -2372,6 +2384,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>再次输入</source>
         <translation>Confirm trade no</translation>
+    </message>
+    <message>
+        <source>付款时间</source>
+        <translation>Paid at</translation>
     </message>
     <message>
         <source>请填写网关交易号</source>
@@ -2821,6 +2837,10 @@ Please attach this file when you contact support.</translation>
         <translation>Complete</translation>
     </message>
     <message>
+        <source>登记台外退款…</source>
+        <translation>Refunded outside…</translation>
+    </message>
+    <message>
         <source>同步支付</source>
         <translation>Sync payment</translation>
     </message>
@@ -2987,6 +3007,14 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>{state}（逾期）</source>
         <translation>{state} (overdue)</translation>
+    </message>
+    <message>
+        <source>订单未支付，没有可退的钱</source>
+        <translation>The order is not paid: there is no money to refund</translation>
+    </message>
+    <message>
+        <source>该订单没有可退的金额（已全部退款或退款中）</source>
+        <translation>Nothing left to refund (all refunded or being refunded)</translation>
     </message>
     <message>
         <source>{state} &lt;a href=&quot;qr&quot;&gt;显示收款二维码&lt;/a&gt;</source>
@@ -3304,6 +3332,10 @@ Not available: {why}</translation>
         <translation>Marked paid: order {order_no} (trade no {trade_no})</translation>
     </message>
     <message>
+        <source>，付款时间 {time}</source>
+        <translation>, paid at {time}</translation>
+    </message>
+    <message>
         <source>，并已自动发货</source>
         <translation>, and delivered</translation>
     </message>
@@ -3318,6 +3350,14 @@ Not available: {why}</translation>
     <message>
         <source>已登记申请 #{id}，等待审核</source>
         <translation>Request #{id} recorded; waiting for review</translation>
+    </message>
+    <message>
+        <source>已登记台外退款 {amount}（{how}）：订单 {order_no} 记为退款成功</source>
+        <translation>Recorded a refund of {amount} made outside the desk ({how}) for order {order_no}</translation>
+    </message>
+    <message>
+        <source>，现为「{status}」</source>
+        <translation>; it is now &apos;{status}&apos;</translation>
     </message>
 </context>
 <context>
@@ -3682,6 +3722,85 @@ Not available: {why}</translation>
     <message>
         <source>已导出到 {path}</source>
         <translation>Exported to {path}</translation>
+    </message>
+</context>
+<context>
+    <name>RecordOutsideDialog</name>
+    <message>
+        <source>登记台外退款 {order_no}</source>
+        <translation>Record a refund made outside the desk: {order_no}</translation>
+    </message>
+    <message>
+        <source>登记退款</source>
+        <translation>Record refund</translation>
+    </message>
+    <message>
+        <source>何时、怎样退给了买家，例如：11月18日微信转账退回（必填）</source>
+        <translation>When and how the buyer was paid back (required)</translation>
+    </message>
+    <message>
+        <source>可退</source>
+        <translation>Refundable</translation>
+    </message>
+    <message>
+        <source>退款金额(元)</source>
+        <translation>Refund (yuan)</translation>
+    </message>
+    <message>
+        <source>方式</source>
+        <translation>Paid back by</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <source>登记后会发生什么</source>
+        <translation>What recording it does</translation>
+    </message>
+    <message>
+        <source>这笔退款立即记为「{state}」，不会经网关发送：钱已在台外退给买家。</source>
+        <translation>The refund is recorded as &apos;{state}&apos; at once and never sent through the gateway: the buyer already has the money back.</translation>
+    </message>
+    <message>
+        <source>订单将变为「{partial}」或「{refunded}」；未发货的订单退回全部款项时变为「{cancelled}」。</source>
+        <translation>The order becomes &apos;{partial}&apos; or &apos;{refunded}&apos;; an undelivered order given all its money back becomes &apos;{cancelled}&apos;.</translation>
+    </message>
+    <message>
+        <source>订单未发货且款项全部退回：订单将变为「{status}」，库存、优惠券退回。</source>
+        <translation>Not delivered and all the money back: the order becomes &apos;{status}&apos;; its stock and coupon go back.</translation>
+    </message>
+    <message>
+        <source>订单状态不变（「{status}」），已退金额增加 {amount}。</source>
+        <translation>The order stays &apos;{status}&apos;; {amount} more is counted as refunded.</translation>
+    </message>
+    <message>
+        <source>订单将变为「{status}」。</source>
+        <translation>The order becomes &apos;{status}&apos;.</translation>
+    </message>
+    <message>
+        <source>订单未支付，没有可退的钱</source>
+        <translation>The order is not paid: there is no money to refund</translation>
+    </message>
+    <message>
+        <source>该订单没有可退的金额（已全部退款或退款中）</source>
+        <translation>Nothing left to refund (all refunded or being refunded)</translation>
+    </message>
+    <message>
+        <source>请填写退款金额</source>
+        <translation>Enter the refund amount</translation>
+    </message>
+    <message>
+        <source>退款金额不能超过可退金额 {amount}</source>
+        <translation>The refund cannot be more than the refundable {amount}</translation>
+    </message>
+    <message>
+        <source>请写明何时、怎样退给了买家</source>
+        <translation>Say when and how the buyer got the money back</translation>
     </message>
 </context>
 <context>

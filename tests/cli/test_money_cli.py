@@ -77,3 +77,49 @@ def test_a_locked_vault_makes_refunds_send_say_why(shop: Cli) -> None:  # noqa: 
     assert (after["state"], after["attempts"]) == ("queued", 0)
     retried = shop.json("refunds", "send", code=0)  # unlocked: picked at once, no back-off in the way
     assert retried["picked"] == 1 and retried["not_sent"] == []
+
+
+def test_a_refund_made_outside_is_recorded_in_one_step_and_nothing_is_sent(shop: Cli) -> None:  # noqa: F811
+    paid = shop.json("orders", "show", "P1")["paid_fen"]
+    proc = shop("refunds", "record", "P1", "--amount", "1.50", "--how", "cash", "--note", "店里现金退给买家")
+    assert "已登记台外退款" in proc.stdout and "¥1.50" in proc.stdout and "部分退款" in proc.stdout
+    [refund] = shop.json("refunds", "list")
+    assert (refund["state"], refund["amount_fen"], refund["resolved_how"], refund["owner_note"]) == (
+        "succeeded", 1_50, "cash", "店里现金退给买家")
+    assert shop.json("refunds", "send")["picked"] == 0
+    assert shop.json("orders", "show", "P1")["refunded_fen"] == 1_50
+    over = shop("refunds", "record", "P1", "--amount", "99999", "--how", "cash", "--note", "x", code=1)
+    assert f"¥{(paid - 1_50) // 100}." in over.stderr and "Traceback" not in over.stderr
+    bad = shop("refunds", "record", "P1", "--amount", "1.005", "--how", "cash", "--note", "x", code=2)
+    assert "--amount" in bad.stderr
+    gateway = shop("refunds", "record", "P1", "--amount", "1", "--how", "gateway", "--note", "x", code=2)
+    assert "invalid choice" in gateway.stderr or "无效的选项" in gateway.stderr
+    assert len(shop.json("refunds", "list")) == 1
+
+
+def test_mark_paid_takes_the_gateways_payment_time(shop: Cli) -> None:  # noqa: F811
+    from datetime import datetime, timedelta
+
+    from kashop_desktop.domain.clock import SHOP_TZ
+
+    bad = shop("orders", "mark-paid", "U2", "--trade-no", "T-U2", "--paid-at", "yesterday", "--yes", code=2)
+    assert "--paid-at" in bad.stderr and "Traceback" not in bad.stderr
+    early = shop("orders", "mark-paid", "U2", "--trade-no", "T-U2", "--paid-at", "2020-01-01 00:00", "--yes", code=1)
+    assert "2020-01-01 00:00:00" in early.stderr
+    assert shop.json("orders", "show", "U2")["paid_at"] is None  # nothing recorded
+    when = (datetime.now(SHOP_TZ) - timedelta(minutes=20)).replace(second=0, microsecond=0)
+    shop("orders", "mark-paid", "U2", "--trade-no", "T-U2", "--paid-at", when.strftime("%Y-%m-%d %H:%M"), "--yes")
+    assert datetime.fromisoformat(shop.json("orders", "show", "U2")["paid_at"]) == when
+
+
+def test_an_approval_says_what_became_of_its_refund_and_the_fee_the_shop_keeps(shop: Cli) -> None:  # noqa: F811
+    shop("policy", "set", "fee_rate_permyriad=50")
+    proc = shop("orders", "cancel", "P1", "--reason", "not_needed")
+    assert "扣手续费 ¥0.34" in proc.stdout and "¥67.66" in proc.stdout
+    shop.json("refunds", "send")
+    text = shop("orders", "show", "P1").stdout
+    assert "已退 ¥68.00（含手续费 ¥0.34，买家实收 ¥67.66）" in text
+    opened = shop.json("requests", "open", "P2", "--reason", "other", "--amount", "60")
+    assert opened["state"] == "open", opened
+    approved = shop("requests", "approve", str(opened["id"]))
+    assert f"已批准申请 #{opened['id']}；退款 ¥59.70（扣手续费 ¥0.30）已排队" in approved.stdout

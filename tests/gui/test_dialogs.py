@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from kashop_desktop.domain.clock import to_epoch
+from kashop_desktop.domain.clock import SHOP_TZ, to_epoch
 from kashop_desktop.domain.order import ReasonCode
 from kashop_desktop.domain.policy import CancelPolicy
 from kashop_desktop.gui.context import DeskContext
@@ -27,7 +27,8 @@ from kashop_desktop.gui.dialogs import (
     ReviewDialog,
 )
 from kashop_desktop.gui.dialogs.base import LANGUAGE_PROPERTY, OpDialog
-from kashop_desktop.gui.qt import QApplication, QLabel, qasync
+from kashop_desktop.gui.outcomes import outcome_message
+from kashop_desktop.gui.qt import QApplication, QDateTime, QLabel, qasync
 from kashop_desktop.services import bulk, requests, views
 from kashop_desktop.services import gateways as gateway_service
 from kashop_desktop.services.common import buyer_for
@@ -379,6 +380,46 @@ def test_mark_paid_with_another_trade_no_shows_the_refusal_inline(qtbot, ctx, sh
     dialog.verified.setChecked(True)
     assert not submit(qtbot, dialog)
     assert dialog.isVisible() and "不能再次补单" in dialog.message.text()
+
+
+def _fill_mark_paid(dialog: MarkPaidDialog, trade_no: str) -> None:
+    for edit in (dialog.trade_no, dialog.trade_no_again):
+        edit.setText(trade_no)
+    dialog.verified.setChecked(True)
+
+
+def test_mark_paid_records_the_payment_time_the_owner_gives(qtbot, ctx, shop):
+    """The gateway's payment time, Beijing time to the second, whatever the computer's zone."""
+    order_no = shop.order("pending_payment")  # created 09:58 (the clock says 10:00)
+    dialog = MarkPaidDialog(None, ctx, order_no)
+    qtbot.addWidget(dialog)
+    assert not dialog.paid_at_given.isChecked() and not dialog.paid_at.isEnabled()
+    assert dialog.paid_at.text() == "2026-11-18 10:00:00"  # now, Beijing time
+    dialog.paid_at_given.setChecked(True)
+    assert dialog.paid_at.isEnabled()
+    paid = datetime(2026, 11, 18, 9, 59, 7, tzinfo=SHOP_TZ)
+    dialog.paid_at.setDateTime(QDateTime.fromSecsSinceEpoch(to_epoch(paid + timedelta(minutes=5))))
+    assert dialog.paid_at.text() == "2026-11-18 10:00:00"  # no later than now
+    dialog.paid_at.setDateTime(QDateTime.fromSecsSinceEpoch(to_epoch(paid)))
+    assert dialog.paid_at.text() == "2026-11-18 09:59:07"
+    _fill_mark_paid(dialog, "2026111822002")
+    assert submit(qtbot, dialog)
+    detail = views.order_detail(ctx.desk, order_no)
+    assert detail.paid_at is not None and to_epoch(detail.paid_at) == to_epoch(paid)
+    assert dialog.result_value.paid_at == paid
+    assert "付款时间 2026-11-18 09:59:07" in outcome_message(dialog.result_value, detail)
+
+
+def test_mark_paid_without_a_payment_time_records_now(qtbot, ctx, shop):
+    order_no = shop.order("pending_payment")
+    dialog = MarkPaidDialog(None, ctx, order_no)
+    qtbot.addWidget(dialog)
+    dialog.paid_at.setDateTime(QDateTime.fromSecsSinceEpoch(to_epoch(ctx.desk.now() - timedelta(minutes=1))))
+    _fill_mark_paid(dialog, "2026111822003")  # the time field left unticked: not used
+    assert submit(qtbot, dialog)
+    detail = views.order_detail(ctx.desk, order_no)
+    assert detail.paid_at is not None and to_epoch(detail.paid_at) == to_epoch(ctx.desk.now())
+    assert dialog.result_value.paid_at is None
 
 
 def test_errors_follow_the_ui_language(qtbot, ctx, shop, qapp):

@@ -121,7 +121,7 @@ def test_a_later_export_saying_more_was_refunded_is_refused_not_refunded_twice(d
     assert (later.unchanged, later.refused) == (0, 1)
     problem = later.problems[0]
     assert problem.column == "refunded_amount" and "¥0.00" in problem.zh and "¥30.00" in problem.zh
-    assert "--outside" in problem.zh
+    assert "refunds record D01 --amount 30.00 --how other" in problem.zh
     order = Order.get(Order.order_no == "D01")
     assert (order.refunded_fen, order.refund_pending_fen) == (0, 0)
     # The stale export again, and one older than a refund the desk made itself: nothing to do.
@@ -215,6 +215,30 @@ def test_a_refund_the_desk_has_on_its_way_is_named_when_the_file_says_the_money_
     refund = Refund.get(Refund.order == Order.get(Order.order_no == "D01").id)
     refund_owner.resolve_manually(desk, refund.id, True, "旧系统已退", how=OutsideMethod.OTHER)
     assert import_file(desk, _export(tmp_path, "d2.csv", "30")).unchanged == 1
+    assert check(desk).ok
+
+
+def test_a_desk_refund_of_another_amount_is_not_offered_as_the_older_systems(desk: Desk, tmp_path: Path) -> None:
+    """¥30 queued at the desk, and the older system refunded ¥4: recording the ¥30 as the older
+    system's would say ¥30 went back when the buyer got ¥4. The refusal gives the steps that keep
+    the money true, and they work: fail the unsent ¥30, record the ¥4, refund the ¥26 left."""
+    from kashop_desktop.domain.refund_states import OutsideMethod
+    from kashop_desktop.services import refund_owner
+
+    assert import_file(desk, _export(tmp_path, "d1.csv", "0")).inserted == 1
+    reqs.cancel_order(desk, "D01", ReasonCode.NOT_NEEDED)  # queued, not sent yet
+    problem = import_file(desk, _export(tmp_path, "d2.csv", "4")).problems[0]
+    assert "金额不同" in problem.zh and "--failed" in problem.en and "refunds record D01 --amount 4.00" in problem.en
+    assert "--succeeded" not in problem.en
+    queued = Refund.get(Refund.order == Order.get(Order.order_no == "D01").id)
+    refund_owner.resolve_manually(desk, queued.id, False, "旧系统已退 4 元，本店这笔作废")
+    reqs.record_outside(desk, "D01", 4_00, OutsideMethod.OTHER, "旧系统已退 4 元")
+    assert import_file(desk, _export(tmp_path, "d2.csv", "4")).unchanged == 1
+    reqs.cancel_order(desk, "D01", ReasonCode.NOT_NEEDED)  # the rest, by the original route
+    send_refunds(desk)
+    order = Order.get(Order.order_no == "D01")
+    assert (order.refunded_fen, order.refund_pending_fen, order.status) == (30_00, 0, "cancelled")
+    assert sorted(r.gross_fen for r in Refund.select().where(Refund.state == "succeeded")) == [4_00, 26_00]
     assert check(desk).ok
 
 

@@ -55,3 +55,31 @@ def test_an_export_imports_into_a_new_shop_as_the_same_orders(desk: Desk, tmp_pa
         assert sums(new) == sums(desk)
     finally:
         new.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_exported_order_with_a_refund_on_its_way_is_refused_not_offered_again(desk: Desk, tmp_path: Path,
+                                                                                 clock: Any, lang: str) -> None:
+    """The export's 退款中 column holds money still on its way back: imported, the other shop
+    would offer it again. Such a row is refused naming the column; a row with 0.00 there is not."""
+    from kashop_desktop.domain.order import ReasonCode
+    from kashop_desktop.services import requests
+
+    from .helpers import order, sandbox
+
+    paid = order(desk, "paid", paid_fen=30_00, gateway_id=sandbox(desk, "timeout"))
+    untouched = order(desk, "paid", paid_fen=12_50)
+    requests.cancel_order(desk, paid, ReasonCode.NOT_NEEDED)  # ¥30 queued: 退款中
+    out = tmp_path / "out.csv"
+    exports.export_orders(desk, OrderFilter(), out, "csv", lang=lang)
+    other = tmp_path / "new-shop"
+    other.mkdir()
+    new = Desk.open(other, clock=clock)
+    try:
+        report = import_file(new, out)
+        assert [p.column for p in report.problems] == ["refund_pending"]
+        assert "¥30.00" in report.problems[0].zh and "in flight" in report.problems[0].en
+        assert report.inserted == 1
+        assert new.db.execute_sql("SELECT order_no FROM orders").fetchall() == [(untouched,)]
+    finally:
+        new.close()

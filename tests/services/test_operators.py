@@ -44,6 +44,12 @@ pytestmark = pytest.mark.sqlite_only(reason="SQLite by nature: its shops are cop
 OWNER_PW, CLERK_PW, VIEWER_PW = "owner-secret", "clerk-secret", "viewer-secret"
 
 
+def _needing_confirmation(refund_id: int) -> int:
+    """Refund ``refund_id`` as one through a gateway without refund idempotency (only those are confirmed)."""
+    Refund.update(needs_confirmation=True).where(Refund.id == refund_id).execute()
+    return refund_id
+
+
 def _team(desk: Desk, limit_fen: int | None = 50_00) -> None:
     operators.set_password(desk, OWNER_NAME, OWNER_PW)
     operators.add(desk, "小王", Role.CLERK, CLERK_PW, approve_limit_fen=limit_fen)
@@ -233,7 +239,7 @@ CLERK_WORK: list[tuple[str, Callable[[Desk, dict[str, Any]], object]]] = [
     ("bulk approve", lambda d, s: requests.bulk_approve(d, [s["request"]])),
     ("buyer note", lambda d, s: buyers.set_note(d, "13800138000", "VIP")),
     ("block buyer", lambda d, s: buyers.block(d, "13800138000", "fraud")),
-    ("refund confirm", lambda d, s: refund_owner.confirm(d, s["refund"])),
+    ("refund confirm", lambda d, s: refund_owner.confirm(d, _needing_confirmation(s["refund"]))),
     ("refund resolve", lambda d, s: refund_owner.resolve_manually(d, s["refund"], False, "checked")),
     ("reveal code", lambda d, s: delivery.reveal_code(d, s["delivered"])),
     ("import", lambda d, s: import_file(d, s["csv"])),
@@ -336,3 +342,25 @@ def test_reads_need_no_right(shop: tuple[Desk, dict[str, Any]]) -> None:
     assert views.status_counts(desk)["all"] >= 5
     assert views.order_detail(desk, info["paid"]).order_no == info["paid"]
     assert maintenance.check(desk).log_breaks == []
+
+
+def test_a_clerk_cannot_pass_the_limit_by_failing_a_refund_approving_anew_and_retrying_it(
+        shop: tuple[Desk, dict[str, Any]]) -> None:
+    """¥15 approved, marked failed (its money counts no more), ¥25 and ¥25 approved anew: ¥50,
+    within ¥50. The failed ¥15 sent again would make ¥65 on one order (of ¥68 paid): refused."""
+    desk, info = shop
+    order_no = CancelRequest.get_by_id(info["request"]).order.order_no
+    _as(desk, "小王", Role.CLERK, 50_00)
+    requests.approve(desk, info["request"], amount_fen=15_00)
+    first = Refund.select().order_by(Refund.id.desc()).first()
+    refund_owner.resolve_manually(desk, first.id, False, "买家说没收到")
+    for amount in (25_00, 25_00):
+        _, again = requests.open_request(desk, order_no, ReasonCode.OTHER, amount_fen=30_00)  # not the rule's own
+        requests.approve(desk, again or 0, amount_fen=amount)
+    with pytest.raises(PermissionRefused) as refused:
+        refund_owner.retry(desk, first.id, confirmed=True)
+    assert refused.value.code == "over_approval_limit"
+    assert Refund.get_by_id(first.id).state == "failed"
+    _as(desk, OWNER_NAME, Role.OWNER)  # the owner is not limited
+    refund_owner.retry(desk, first.id, confirmed=True)
+    assert Refund.get_by_id(first.id).state == "queued"

@@ -5,6 +5,7 @@ from .cancel import CancelDialog, CancelResult
 from .deliver import CompleteDialog, CompleteResult, DeliverDialog, DeliverResult
 from .mark_paid import MarkPaidDialog, MarkPaidResult
 from .open_request import OpenRequestDialog, OpenRequestResult
+from .record_outside import RecordOutsideDialog, RecordOutsideResult
 from .restore import RestoreDialog, RestoreResult
 from .review import ReviewDialog, ReviewResult
 
@@ -20,6 +21,8 @@ __all__ = [
     "OpDialog",
     "OpenRequestDialog",
     "OpenRequestResult",
+    "RecordOutsideDialog",
+    "RecordOutsideResult",
     "RestoreDialog",
     "RestoreResult",
     "ReviewDialog",

@@ -37,6 +37,7 @@ from ..qt import (
     QCheckBox,
     QComboBox,
     QCoreApplication,
+    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -199,6 +200,8 @@ class OpDialog(QDialog):
                 widget.currentIndexChanged.connect(self.edited)
             elif isinstance(widget, QCheckBox):
                 widget.toggled.connect(self.edited)
+            elif isinstance(widget, QDateTimeEdit):
+                widget.dateTimeChanged.connect(self.edited)
 
     def edited(self, *_: object) -> None:
         self.touched = True

@@ -3,18 +3,52 @@
 Two steps guard it: the gateway trade no is typed twice, and the owner ticks that they checked
 the payment in the gateway's back office. The service delivers at most once: marking the same
 trade no again changes nothing, and another trade no on a paid order is refused.
+
+The payment time is now unless the owner gives the one the gateway shows (Beijing time, to the
+second, between the order's creation and now: the service refuses anything else).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from ...domain.clock import SHOP_TZ, to_epoch
 from ...domain.errors import DomainError
 from ...services import orders, views
 from ...services.changes import Changes
 from ..context import DeskContext
-from ..qt import QCheckBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from ..qt import (
+    QCheckBox,
+    QDateTime,
+    QDateTimeEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QTimeZone,
+    QVBoxLayout,
+    QWidget,
+)
 from .base import OpDialog, OrderSummary, error_text
+
+# How the payment time is shown and typed (to the second, as the gateways' back offices show it).
+TIME_FORMAT = "yyyy-MM-dd HH:mm:ss"
+
+
+def shop_zone() -> QTimeZone:
+    """The shop's time zone (Beijing time) for Qt, whatever the computer's own zone is."""
+    offset = SHOP_TZ.utcoffset(None)
+    assert offset is not None
+    return QTimeZone(int(offset.total_seconds()))
+
+
+def to_qt(moment: datetime) -> QDateTime:
+    return QDateTime.fromSecsSinceEpoch(to_epoch(moment), shop_zone())
+
+
+def from_qt(value: QDateTime) -> datetime:
+    return datetime.fromtimestamp(value.toSecsSinceEpoch(), SHOP_TZ)
 
 
 @dataclass(frozen=True)
@@ -22,6 +56,7 @@ class MarkPaidResult:
     order_no: str
     trade_no: str
     changes: Changes
+    paid_at: datetime | None = None  # the payment time the owner gave; None: now
 
     @property
     def already_paid(self) -> bool:
@@ -45,14 +80,31 @@ class MarkPaidDialog(OpDialog):
         self.trade_no_again = QLineEdit(self)
         self.trade_no_again.setPlaceholderText(self.tr("再输入一次交易号"))
         self.verified = QCheckBox(self.tr("我已在网关后台核实收款"), self)
+        self.paid_at_given = QCheckBox(self.tr("按网关后台填写"), self)
+        self.paid_at_given.setToolTip(self.tr("不勾选：付款时间记为现在（补单的时间）"))
+        self.paid_at = self._time_edit()
         self.promise = QLabel(self.tr("补单会把订单记为已支付并自动发货。同一交易号重复补单不会有任何变化："
                                       "每个订单最多发货一次。"), self)
         self.promise.setWordWrap(True)
         self.promise.setStyleSheet("color:#555;")
         self._load()
         self._layout()
-        self.watch(self.trade_no, self.trade_no_again, self.verified)
+        self.watch(self.trade_no, self.trade_no_again, self.verified, self.paid_at_given, self.paid_at)
         self.revalidate()
+
+    def _time_edit(self) -> QDateTimeEdit:
+        """The buyer's payment time: Beijing time, seconds shown, no later than now."""
+        edit = QDateTimeEdit(self)
+        edit.setTimeZone(shop_zone())
+        edit.setDisplayFormat(TIME_FORMAT)
+        edit.setCalendarPopup(True)
+        now = to_qt(self.ctx.desk.now())
+        edit.setMaximumDateTime(now)
+        edit.setDateTime(now)
+        edit.setToolTip(self.tr("北京时间，以网关后台显示的付款时间为准"))
+        edit.setEnabled(False)
+        self.paid_at_given.toggled.connect(edit.setEnabled)
+        return edit
 
     def _load(self) -> None:
         try:
@@ -61,6 +113,7 @@ class MarkPaidDialog(OpDialog):
             self.load_error = error_text(exc)
             return
         self.summary.show_order(detail)
+        self.paid_at.setMinimumDateTime(to_qt(detail.created_at))  # the service refuses earlier
         if detail.paid_at is not None:
             self.paid_hint.setText(self.tr("该订单已支付（交易号 {trade_no}）。用同一交易号再次补单不会产生任何变化。")
                                    .format(trade_no=detail.gateway_trade_no or "—"))
@@ -76,6 +129,10 @@ class MarkPaidDialog(OpDialog):
         form = QFormLayout()
         form.addRow(self.tr("网关交易号"), self.trade_no)
         form.addRow(self.tr("再次输入"), self.trade_no_again)
+        when = QHBoxLayout()
+        when.addWidget(self.paid_at_given)
+        when.addWidget(self.paid_at, 1)
+        form.addRow(self.tr("付款时间"), when)
         form.addRow("", self.verified)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
@@ -98,10 +155,14 @@ class MarkPaidDialog(OpDialog):
             return self.tr("请勾选：我已在网关后台核实收款")
         return None
 
+    def payment_time(self) -> datetime | None:
+        """The payment time to record: the one typed when ticked, else None (the service's now)."""
+        return from_qt(self.paid_at.dateTime()) if self.paid_at_given.isChecked() else None
+
     async def perform(self) -> MarkPaidResult:
-        trade_no = self.trade_no.text().strip()
-        changes = await self.ctx.op(orders.mark_paid, self.order_no, trade_no, confirmed=True)
-        return MarkPaidResult(self.order_no, trade_no, changes)
+        trade_no, paid_at = self.trade_no.text().strip(), self.payment_time()
+        changes = await self.ctx.op(orders.mark_paid, self.order_no, trade_no, confirmed=True, paid_at=paid_at)
+        return MarkPaidResult(self.order_no, trade_no, changes, paid_at)
 
     @classmethod
     async def ask(cls, parent: QWidget | None, ctx: DeskContext, order_no: str) -> MarkPaidResult | None:

@@ -98,17 +98,17 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder) -> bool:
                        "; an import does not change the amount of an order it holds: a payment of another "
                        "amount (a coupon used at payment) is recorded at the desk, not by an import")
     if stored.paid_at is None and data["paid_at"] is not None and data.get("refunded_fen"):
-        raise _refunded_unpaid(stored, data["refunded_fen"])
+        raise _refunded_unpaid(stored, data["refunded_fen"], data)
     if old is S.CANCELLED and stored.paid_at is None and data["paid_at"] is not None:
         # Paid, though the desk cancelled it (or it expired) unaware: a payment 补单 takes (it
         # brings the order back if its stock allows); counted unchanged, the money would be lost.
         raise RowError("paid_at", f"本店记录该订单为「已取消」（未支付，可能已超时关闭），文件中为「{new.zh}」并有支付时间："
-                       f"本店不知道这笔付款，导入不会替已取消的订单收款。请补单登记这笔付款："
-                       f"`orders mark-paid {stored.order_no} --trade-no 交易号 --yes`",
+                       f"本店不知道这笔付款，导入不会替已取消的订单收款。请补单登记这笔付款（付款时间按文件所记）："
+                       f"`{_mark_paid(stored.order_no, data, '交易号')}`",
                        f"the desk holds this order as cancelled (never paid; it may have expired) and the file says "
                        f"'{new.en}' with a payment time: the desk never heard of that payment, and an import does "
-                       f"not take a payment for a cancelled order. Record the payment with 补单: "
-                       f"`orders mark-paid {stored.order_no} --trade-no TRADE_NO --yes`")
+                       f"not take a payment for a cancelled order. Record the payment with 补单 (at the file's "
+                       f"payment time): `{_mark_paid(stored.order_no, data, 'TRADE_NO')}`")
     if old is S.CANCELLED and stored.paid_at is None and new is S.PENDING_PAYMENT:
         return False  # stale: the order expired after the file was exported
     if stored.paid_at is not None and new is not S.PENDING_PAYMENT:
@@ -118,9 +118,13 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder) -> bool:
         # The older system refunded more than the desk knows of: counted unchanged, the desk
         # would offer that money again (and its own refunds may already have paid it twice).
         if old is not new and new in _REFUNDS and not (stored.desk_refunded_fen or stored.refund_pending_fen):
-            raise _refunded_outside(stored, old, new)
+            raise _refunded_outside(stored, old, new, refunded - stored.outside_refunded_fen)
         raise _refunded_more(stored, refunded)
     if old is new:
+        return False
+    if old is S.CANCELLED and new in _REFUNDS and stored.paid_at is not None:
+        # The desk cancelled it and holds no less refunded outside it than the file says (above):
+        # the older system names the same money back by its refund.
         return False
     forward = old in RANK and new in RANK and RANK[new] > RANK[old]
     expire = old is S.PENDING_PAYMENT and new is S.CANCELLED
@@ -141,18 +145,31 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder) -> bool:
 _REFUNDS = frozenset({S.REFUNDED, S.PARTIALLY_REFUNDED})
 
 
-def _refunded_outside(stored: StoredOrder, old: OrderStatus, new: OrderStatus) -> RowError:
-    """A paid order the desk holds without a refund that the file says was refunded: the
-    refund was made outside the desk, and the desk records it as a refund, not by an import."""
+def _refunded_outside(stored: StoredOrder, old: OrderStatus, new: OrderStatus, more: int | None = None) -> RowError:
+    """A paid order the desk holds without a refund that the file says was refunded (``more``,
+    fen, when the file says how much): the refund was made outside the desk, and the desk records
+    it as a refund, not by an import."""
+    zh_amount, en_amount = ("金额", "YUAN") if more is None else (format_yuan(more), format_yuan(more))
     return RowError(
         "status",
         f"本店记录该订单为「{old.zh}」，文件中为「{new.zh}」：这笔退款是在本店之外做的，导入不会改动已有订单的钱。"
-        f"请在本店登记这笔退款：`requests open {stored.order_no} --reason ... --amount 金额` 并 `requests approve`，"
-        "再用 `refunds resolve 退款ID --succeeded --outside other --note ...` 记为台外退款",
+        f"请在本店登记这笔台外退款（一步记为退款成功，不会再发送）：`{_record(stored.order_no, zh_amount)}`",
         f"the desk holds this order as '{old.en}' and the file says '{new.en}': the refund was made outside the "
-        f"desk, and an import does not change the money of an order it holds. Record the refund at the desk: "
-        f"`requests open {stored.order_no} --reason ... --amount YUAN` and `requests approve`, then `refunds resolve REFUND_ID --succeeded "
-        "--outside other --note ...` to mark it refunded outside the desk")
+        f"desk, and an import does not change the money of an order it holds. Record the refund made outside the "
+        f"desk (one step, recorded as succeeded, never sent): `{_record(stored.order_no, en_amount)}`")
+
+
+def _mark_paid(order_no: str, data: Mapping[str, Any], no_trade: str) -> str:
+    """The 补单 command for a payment a file names: its trade no and its payment time, so that a
+    later import of the same row agrees with the order (``orders.mark_paid``'s ``paid_at``)."""
+    trade_no = str(data.get("gateway_trade_no") or "").strip() or no_trade
+    return (f"orders mark-paid {order_no} --trade-no {trade_no} --paid-at \"{_shown_time(data['paid_at'])}\" "
+            "--yes")
+
+
+def _record(order_no: str, amount: str) -> str:
+    """The command that records a refund made outside the desk (``requests.record_outside``)."""
+    return f"refunds record {order_no} --amount {amount} --how other --note ..."
 
 
 def _refunded_more(stored: StoredOrder, refunded: int) -> RowError:
@@ -170,21 +187,30 @@ def _refunded_more(stored: StoredOrder, refunded: int) -> RowError:
     if stored.refund_pending_fen:
         zh.append(f"另有 {format_yuan(stored.refund_pending_fen, symbol=True)} 正在由本店退款")
         en.append(f"{format_yuan(stored.refund_pending_fen, symbol=True)} more is being refunded by the desk")
-    if stored.refund_pending_fen:
+    if stored.refund_pending_fen and stored.refund_pending_fen == more:
         zh_do = ("若旧系统退的就是本店正在退的钱，请在它发出之前用 `refunds resolve 退款ID --succeeded --outside other "
                  "--note ...` 登记为台外退款（`refunds list` 查看退款ID）；否则请与买家核对")
         en_do = ("If the older system refunded the money the desk is refunding, record that refund as made outside the "
                  "desk before it is sent: `refunds resolve REFUND_ID --succeeded --outside other --note ...` (`refunds "
                  "list` shows its id); otherwise check with the buyer")
+    elif stored.refund_pending_fen:  # not the same amount: that refund cannot stand for the older system's
+        pending = format_yuan(stored.refund_pending_fen, symbol=True)
+        zh_do = (f"本店正在退的 {pending} 与旧系统退的 ¥{format_yuan(more)} 金额不同，不能代替它。若本店的退款尚未发出："
+                 "先把它标记为失败（`refunds resolve 退款ID --failed --note ...`，`refunds list` 查看退款ID），"
+                 f"再登记旧系统的退款（`{_record(stored.order_no, format_yuan(more))}`），余下的钱再按需要退；"
+                 "若已发出，买家可能多收了钱，请与买家核对")
+        en_do = (f"The {pending} the desk is refunding is not the ¥{format_yuan(more)} the older system refunded, so it "
+                 "cannot stand for it. If the desk's refund has not been sent: mark it failed (`refunds resolve "
+                 "REFUND_ID --failed --note ...`; `refunds list` shows its id), record the older system's refund "
+                 f"(`{_record(stored.order_no, format_yuan(more))}`), then refund the rest as needed; if it was sent, "
+                 "the buyer may have been paid more than due: check with the buyer")
     elif stored.desk_refunded_fen:
         zh_do = "买家可能已收到两次退款：请与买家核对，本店不会再退这笔钱"
         en_do = "The buyer may have been refunded twice: check with the buyer; the desk will not refund that money again"
     else:
-        zh_do = (f"请在本店登记这笔台外退款：`requests open {stored.order_no} --reason ... --amount {format_yuan(more)}` 并 "
-                 "`requests approve`，再用 `refunds resolve 退款ID --succeeded --outside other --note ...` 记为台外退款")
-        en_do = (f"Record the refund at the desk: `requests open {stored.order_no} --reason ... --amount {format_yuan(more)}` "
-                 "and `requests approve`, then `refunds resolve REFUND_ID --succeeded --outside other --note ...` to mark "
-                 "it refunded outside the desk")
+        zh_do = f"请在本店登记这笔台外退款（一步记为退款成功，不会再发送）：`{_record(stored.order_no, format_yuan(more))}`"
+        en_do = (f"Record the refund made outside the desk (one step, recorded as succeeded, never sent): "
+                 f"`{_record(stored.order_no, format_yuan(more))}`")
     return RowError(
         "refunded_amount",
         "，".join(zh) + f"：多出的 ¥{format_yuan(more)} 是在本店之外退的，导入不会改动已有订单的钱。" + zh_do,
@@ -192,7 +218,7 @@ def _refunded_more(stored: StoredOrder, refunded: int) -> RowError:
         "the money of an order it holds. " + en_do)
 
 
-def _refunded_unpaid(stored: StoredOrder, refunded: int) -> RowError:
+def _refunded_unpaid(stored: StoredOrder, refunded: int, data: Mapping[str, Any]) -> RowError:
     """An order the desk holds unpaid that the file says was paid, cancelled and refunded in
     part or whole: the payment and the refund both happened outside the desk, and an import
     records neither on an order it holds (the refund would be offered again)."""
@@ -200,12 +226,12 @@ def _refunded_unpaid(stored: StoredOrder, refunded: int) -> RowError:
     return RowError(
         "refunded_amount",
         f"本店记录该订单为「{S(stored.status).zh}」（未支付），文件中为已支付后取消、已退 {amount}：付款和退款都在本店之外，"
-        f"导入不会替已有订单登记。请在本店补单（`orders mark-paid {stored.order_no} --trade-no 交易号 --yes`），再登记这笔台外退款"
-        "（`requests open` / `requests approve`，然后 `refunds resolve 退款ID --succeeded --outside other`）",
+        f"导入不会替已有订单登记。请在本店补单（`{_mark_paid(stored.order_no, data, '交易号')}`），再登记这笔台外退款"
+        f"（`{_record(stored.order_no, format_yuan(refunded))}`）",
         f"the desk holds this order as '{S(stored.status).en}' (never paid) and the file says it was paid, cancelled "
         f"and {amount} refunded: both happened outside the desk, and an import records neither on an order it "
-        f"holds. Mark it paid at the desk (`orders mark-paid {stored.order_no} --trade-no TRADE_NO --yes`), then record the refund "
-        "made outside (`requests open` / `requests approve`, then `refunds resolve REFUND_ID --succeeded --outside other`)")
+        f"holds. Mark it paid at the desk (`{_mark_paid(stored.order_no, data, 'TRADE_NO')}`), then record the refund "
+        f"made outside (`{_record(stored.order_no, format_yuan(refunded))}`)")
 
 
 def _check_paid_facts(data: Mapping[str, Any], stored: StoredOrder) -> None:

@@ -23,7 +23,17 @@ from pathlib import Path
 from .cells import Cell
 from .reading import ImportFileError, Row, open_table
 from .report import RowProblem
-from .rows import COLUMNS, REQUIRED, Header, check_columns, column_code, header_text, is_blank
+from .rows import (
+    COLUMNS,
+    NOT_IMPORTED,
+    PENDING,
+    REQUIRED,
+    Header,
+    check_columns,
+    column_code,
+    header_text,
+    is_blank,
+)
 
 #: Data rows shown under the header.
 PREVIEW_ROWS = 20
@@ -200,6 +210,8 @@ def _first_sheet(package: zipfile.ZipFile, names: list[str]) -> str | None:
 
 def column_names(code: str) -> tuple[str, str]:
     """A column code's Chinese header and English code, as the import format names them."""
+    if code == PENDING:
+        return NOT_IMPORTED[0], code
     names = COLUMNS.get(code)
     return (names[0], code) if names else (code, code)
 

@@ -66,9 +66,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 #: it is the paid_amount the import reads, and a 实付金额 column beside it (the money received,
 #: blank before payment) is not read.
 AMOUNT_DUE = ("应付金额", "amount due")
-#: Columns of the desk's own export that are known but not imported: a refund still on its way
-#: (退款中) cannot be taken over by an import (the desk cannot learn its outcome).
+#: The desk export's money still on its way back (退款中): not imported, but read, since a refund in
+#: flight cannot be taken over by an import (the desk cannot learn its outcome): a row with more
+#: than 0 in it is refused, as a 退款中 status is, rather than its money offered again.
 NOT_IMPORTED = ("退款中", "refund in progress")
+#: The code the 退款中 column is read under (never a field an order takes).
+PENDING = "refund_pending"
 _LOWER_NAMES = {code: frozenset(n.lower() for n in names) for code, names in COLUMNS.items()}
 REQUIRED = ("order_no", "created_at", "product", "product_type", "paid_amount", "status")
 _UNIT = re.compile(r"\s*[（(](元|yuan|rmb|￥|¥)[)）]$", re.IGNORECASE)
@@ -140,6 +143,7 @@ class Header:
             code = chosen[text] if text in chosen else column_code(text)
             if text not in chosen and text.lower() in NOT_IMPORTED:
                 ignored.add(position)
+                index.setdefault(PENDING, position)
             elif text not in chosen and text.lower() in AMOUNT_DUE and due is None:
                 due = position
             elif text in chosen and not code:
@@ -375,13 +379,15 @@ class RowReader:
         self.channel, self.code_used = column("channel", read_channel), column("code_used", read_code_used)
         self.gateway = column("gateway", read_name)
         self.refunded = column("refunded_amount", read_money)
+        self.pending = column(PENDING, read_money)
         #: Whether a row no longer than the header holds nothing outside the header's columns.
         self.plain_width = not header.blank
         self.epoch = epoch
         # What ``packed`` reads: the repetitive columns (a row's "shape", in ``_share``'s order)
         # and the places of the others.
         self._repetitive = (self.status, self.paid, self.product, self.product_type, self.quantity, self.list_amount,
-                            self.coupon, self.points, self.channel, self.code_used, self.refunded, self.gateway)
+                            self.coupon, self.points, self.channel, self.code_used, self.refunded, self.gateway,
+                            self.pending)
         self._shape = itemgetter(*(c.position for c in self._repetitive))
         self._at = (self.order_no.position, self.trade_no.position, self.buyer.position, self.created.position,
                     self.paid_at.position, self.delivered_at.position)
@@ -461,8 +467,8 @@ class RowReader:
         if _UNSEEN in values:
             return None
         (status, paid, product, product_type, quantity, list_fen, coupon, points, channel, code_used, refunded,
-         gateway) = values
-        if status is None or paid is None or not product or not product_type:
+         gateway, pending) = values
+        if status is None or paid is None or not product or not product_type or pending:
             return None
         data = {
             "order_no": "", "created_at": 0, "product_name": product, "product_type": product_type,
@@ -508,6 +514,9 @@ class RowReader:
             "code_used": self.code_used(cells),
         }
         order_dict(data)
+        in_flight = self.pending(cells)
+        if in_flight:
+            raise _in_flight(in_flight)
         data["refunded_fen"] = refunded_fen(status, paid if paid_at is not None else 0, self.refunded(cells))
         return data, [*warnings(data, status, self.gateway(cells) or "", self.gateways),
                       *kept_money(status, paid if paid_at is not None else 0, data["refunded_fen"],
@@ -584,6 +593,16 @@ def order_dict(data: dict[str, Any]) -> None:
         raise RowError("paid_amount", "已支付的订单实付金额为 0.00：支付网关不收 0 元，请核对金额（优惠券全额抵扣的订单请填原价和优惠券）",
                        "a paid order with a paid amount of 0.00: no gateway takes a payment of 0; check the amount "
                        "(for an order the coupon paid in full, give the list amount and the coupon)")
+
+
+def _in_flight(fen: int) -> RowError:
+    """A row whose 退款中 column (the desk's own export) has money on its way back."""
+    amount = format_yuan(fen, symbol=True)
+    return RowError(PENDING, f"退款中 {amount}：这笔退款尚未完成，导入无法接手进行中的退款（本店无法得知其结果，"
+                    "导入后这笔钱会被当作可退而再退一次）。请在原店铺办结这笔退款后重新导出、再导入",
+                    f"{amount} is being refunded: an import cannot take over a refund in flight (the desk cannot "
+                    "learn its outcome, and the money would be offered again). Finish the refund in the shop it "
+                    "came from, export again, then import")
 
 
 def _amount_due(data: dict[str, Any], status: OrderStatus) -> None:

@@ -13,8 +13,11 @@ from .cells import Cell, CellError, clean_text, read_count
 
 TYPE_ALIASES = {"卡密": "card_code", "直充": "direct_recharge", "实物": "physical",
                 **{t.en.lower(): t.value for t in ProductType}}
-CHANNEL_ALIASES = {"支付宝": "alipay", "微信": "wechat", "微信支付": "wechat", "银行卡": "bank_card", "余额": "wallet",
-                   "钱包": "wallet", "现金": "cash", "银行转账": "bank_transfer", **{c.en.lower(): c.value for c in Channel}}
+CHANNEL_ALIASES = {"支付宝": "alipay", "支付宝支付": "alipay", "微信": "wechat", "微信支付": "wechat", "银行卡": "bank_card",
+                   "余额": "wallet", "余额支付": "wallet", "钱包": "wallet", "现金": "cash", "银行转账": "bank_transfer",
+                   **{c.en.lower(): c.value for c in Channel}}
+#: Gateways, not channels: a file that names one in 支付方式 is told where it goes.
+_GATEWAY_NAMES = frozenset({"易支付", "彩虹易支付", "码支付", "epay"})
 USED_ALIASES = {"是": "yes", "否": "no", "未知": "unknown", "": "unknown", "y": "yes", "n": "no", "true": "yes",
                 "false": "no", "1": "yes", "0": "no"}
 _PRODUCT_TYPES = frozenset(t.value for t in ProductType)
@@ -62,7 +65,14 @@ def read_channel(value: Cell) -> str | None:
     text = clean_text(value)
     code = CHANNEL_ALIASES.get(text) or CHANNEL_ALIASES.get(text.lower(), text.lower())
     if code and code not in _CHANNELS:
-        raise CellError(f"未知支付方式：{text}", f"unknown payment channel: {text}")
+        known = "、".join(name for name, c in CHANNEL_ALIASES.items() if not name.isascii())
+        if text.lower() in _GATEWAY_NAMES:
+            raise CellError(f"「{text}」是网关，不是支付方式：支付方式请写买家用的（{known}），网关名写在「网关」列",
+                            f"'{text}' is a gateway, not a payment channel: write the channel the buyer paid by "
+                            f"({', '.join(c.value for c in Channel)}) and the gateway in the gateway (网关) column")
+        raise CellError(f"未知支付方式：{text}（可用：{known}）",
+                        f"unknown payment channel: {text} (use one of: {', '.join(c.value for c in Channel)}, or "
+                        f"its Chinese name)")
     return code or None
 
 

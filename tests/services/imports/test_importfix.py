@@ -86,7 +86,7 @@ def test_a_completed_order_refunded_in_the_file_is_named_a_refund_outside_the_de
     import_file(desk, csv(tmp_path / "a.csv", [f"B1,2026-11-18 09:00,点券,卡密,10.00,已完成,{PAID},T1,1"]))
     report = import_file(desk, csv(tmp_path / "b.csv", [f"B1,2026-11-18 09:00,点券,卡密,10.00,已退款,{PAID},T1,1"]))
     problem = report.problems[0]
-    assert problem.column == "status" and "本店之外" in problem.zh and "refunds resolve" in problem.en
+    assert problem.column == "status" and "本店之外" in problem.zh and "refunds record B1 --amount 10.00" in problem.en
     assert "backwards" not in problem.en
     assert Order.get(Order.order_no == "B1").status == "completed"
 

@@ -97,6 +97,29 @@ def test_a_payment_after_a_cancel_is_sent_to_mark_paid(desk: Desk, tmp_path: Pat
     assert _order(desk, "KS1")[0] == "cancelled"
 
 
+def test_the_advised_mark_paid_keeps_the_files_payment_time_and_the_row_then_agrees(desk: Desk, tmp_path: Path) -> None:
+    """补单 at the payment time the file gives (the refusal names it): the same row imported again
+    is counted unchanged, not refused for its payment time (补单 used to record its own moment)."""
+    from datetime import datetime
+
+    from kashop_desktop.domain.clock import SHOP_TZ
+    from kashop_desktop.domain.errors import DomainError
+    from kashop_desktop.services.orders import mark_paid
+
+    import_file(desk, write_csv(tmp_path / "cancelled.csv", [HEADER, _row("KS1", "已取消")]))
+    paid = write_csv(tmp_path / "paid.csv", [HEADER, _row("KS1", "已支付", "2026-11-18 09:05", "支付宝", "2026111822000001")])
+    problem = import_file(desk, paid).problems[0]
+    assert '--trade-no 2026111822000001 --paid-at "2026-11-18 09:05:00" --yes' in problem.en
+    with pytest.raises(DomainError) as early:  # before the order was created
+        mark_paid(desk, "KS1", "2026111822000001", confirmed=True, paid_at=datetime(2026, 11, 18, 8, 59, tzinfo=SHOP_TZ))
+    assert early.value.code == "paid_at_out_of_range" and "2026-11-18 08:59:00" in early.value.zh
+    mark_paid(desk, "KS1", "2026111822000001", confirmed=True, paid_at=datetime(2026, 11, 18, 9, 5, tzinfo=SHOP_TZ))
+    again = import_file(desk, paid)
+    assert (again.unchanged, again.refused) == (1, 0), again.problems
+    assert _order(desk, "KS1")[:3] == ("paid", "alipay", "2026111822000001")
+    assert check(desk).ok
+
+
 GATEWAY_HEADER = "订单号,下单时间,商品,商品类型,实付金额,状态,支付时间,支付方式,网关,交易号,买家"
 
 
