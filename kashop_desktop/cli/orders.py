@@ -13,7 +13,7 @@ from typing import Any
 from ..domain.clock import parse_time
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
-from ..domain.order import CodeUsed, ReasonCode
+from ..domain.order import Channel, CodeUsed, ReasonCode
 from ..domain.refund_states import PENDING_LABEL_EN, PENDING_LABEL_ZH, RefundStatus
 from ..domain.states import OrderStatus
 from . import labels, sale
@@ -80,6 +80,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "买家付款的时间（网关后台或旧系统所记，北京时间，如 \"2026-11-17 10:01\"；默认：现在）",
         "when the buyer paid (as the gateway's back office or the older system says, Beijing time, e.g. "
         "\"2026-11-17 10:01\"; default: now)"))
+    p.add_argument("--channel", choices=[c.value for c in Channel], help=T(
+        "买家实际的支付方式，与订单记录的不同时填写（退款按它原路退回）：" + "，".join(f"{c.value} {c.zh}" for c in Channel),
+        "how the buyer really paid, when not the channel the order recorded (the refund goes back that way): "
+        + ", ".join(c.value for c in Channel)))
     p.add_argument("--yes", action="store_true", help=T("二次确认（必需）", "the second confirmation (required)"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(orders, common, "deliver", cmd_orders_deliver, T("为已支付的订单发货（卡密从库存取出）",
@@ -594,6 +598,8 @@ def _time_option(option: str, text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
+        if ":" not in text:  # a date alone is not a moment (the import refuses it too)
+            raise ValueError("no time of day")
         return parse_time(text)
     except ValueError as exc:
         raise UsageError(f"{option}：时间格式不对（如 2026-11-17 10:01）/ {option}: not a time "
@@ -607,7 +613,8 @@ def cmd_orders_mark_paid(args: argparse.Namespace) -> int:
     paid_at = _time_option("--paid-at", args.paid_at)
 
     def body(desk: Any) -> int:
-        changes = mark_paid(desk, args.order_no, args.trade_no, confirmed=args.yes, paid_at=paid_at)
+        changes = mark_paid(desk, args.order_no, args.trade_no, confirmed=args.yes, paid_at=paid_at,
+                            channel=args.channel)
         for message in changes.messages:
             if message.startswith(TRADE_NO_REPLACED):
                 old = message[len(TRADE_NO_REPLACED):]
@@ -618,6 +625,11 @@ def cmd_orders_mark_paid(args: argparse.Namespace) -> int:
             print_error(f"订单 {args.order_no} 扣留待审（买家在黑名单）：已记为已支付，但不会发货，直到放行",
                         f"order {args.order_no} is held for review (blocked buyer): recorded as paid, not delivered "
                         "until released")
+        if "paid_at_corrected" in changes.messages:
+            shown = paid_at.strftime("%Y-%m-%d %H:%M:%S") if paid_at is not None else ""
+            return done(args, changes, f"{args.order_no} 已用该交易号补过单：付款时间更正为 {shown}",
+                        f"{args.order_no} was already marked paid with this trade no: its payment time is now {shown}",
+                        already_paid=True)
         if "already_paid" in changes.messages:
             return done(args, changes, f"{args.order_no} 已用该交易号支付过，未做任何改动",
                         f"{args.order_no} was already paid with this trade no; nothing changed", already_paid=True)

@@ -43,6 +43,15 @@ class Channel(StrEnum):
                 "cash": "Cash", "bank_transfer": "Bank transfer"}[self.value]
 
 
+#: The channels a gateway account of each built-in kind takes payments in (its refunds go back
+#: the same way): the wallet takes wallet balance only, Alipay Alipay, WeChat Pay WeChat, 易支付
+#: both. Kinds not named (the sandbox, plugins) take any.
+ACCOUNT_CHANNELS: dict[str, frozenset[str]] = {
+    "wallet": frozenset({"wallet"}), "alipay": frozenset({"alipay"}), "wechatpay_v3": frozenset({"wechat"}),
+    "epay_v1": frozenset({"alipay", "wechat"}), "epay_v2": frozenset({"alipay", "wechat"}),
+}
+
+
 class CodeUsed(StrEnum):
     YES = "yes"
     NO = "no"

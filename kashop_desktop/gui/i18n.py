@@ -183,6 +183,7 @@ def _action_labels() -> dict[str, str]:
         "refund_confirmed": translate("Labels", "确认发送退款"),
         "refund_resolved": translate("Labels", "人工处理退款"),
         "payment_found": translate("Labels", "网关查到付款"),
+        "payment_time_corrected": translate("Labels", "更正付款时间"),
         "late_payment": translate("Labels", "关闭后付款"),
         "coupon_in_use": translate("Labels", "优惠券重复使用"),
         "payment_flagged": translate("Labels", "付款需核对"),

@@ -12,11 +12,20 @@ from peewee import fn
 
 from ..domain.clock import SHOP_TZ, from_epoch, to_epoch
 from ..domain.errors import DomainError
-from ..domain.order import CodeUsed, ProductType, ReasonCode
+from ..domain.order import ACCOUNT_CHANNELS, Channel, CodeUsed, ProductType, ReasonCode
 from ..domain.refund_states import RefundStatus, never_sent
 from ..domain.roles import Right
 from ..domain.states import OrderStatus
-from ..store.models import CancelRequest, Coupon, Order, OrderEvent, PaymentWatch, Product, Refund
+from ..store.models import (
+    CancelRequest,
+    Coupon,
+    GatewayAccount,
+    Order,
+    OrderEvent,
+    PaymentWatch,
+    Product,
+    Refund,
+)
 from .buyers import buyer_still_blocked, held_reason
 from .changes import Changes
 from .codes import codes_available, take_codes
@@ -67,7 +76,7 @@ def coupon_held_note(order: Order, holder: str) -> str:
 
 def mark_paid(
     desk: Desk, order_no: str, trade_no: str, *, confirmed: bool, actor: str = OWNER, deliver: bool = True,
-    paid_at: datetime | None = None,
+    paid_at: datetime | None = None, channel: str | None = None,
 ) -> Changes:
     """Manual 补单: record a payment the gateway took but never told us about.
 
@@ -82,6 +91,12 @@ def mark_paid(
     ``paid_at``: when the buyer paid, as the gateway says (its back office, its query's payment
     time); the order's payment time, kept to the second. Default: now. Raises DomainError
     ``paid_at_out_of_range`` for a time before the order was created or later than now.
+    ``channel`` (a ``domain.order.Channel`` value): how the buyer paid, when it is not the channel
+    the unpaid order recorded (its refund goes back that way); DomainError ``bad_channel`` for one
+    the desk does not know or its gateway account does not take (``ACCOUNT_CHANNELS``).
+    The same trade no again with a ``paid_at`` corrects the payment time of a 补单 that recorded
+    its own moment (``_correct_payment_time``); DomainError ``paid_at_kept`` for one the gateway
+    or an import gave.
     """
     if actor != "gateway":
         desk.require(Right.ORDERS)
@@ -96,6 +111,8 @@ def mark_paid(
         now = desk.now()
         if order.paid_at is not None:
             if (order.gateway_trade_no or "").strip() == trade_no:
+                if paid_at is not None and to_epoch(paid_at) != order.paid_at:
+                    return _correct_payment_time(desk, order, paid_at, now, actor)
                 changes.messages.append("already_paid")  # the same payment again: nothing to do
                 return changes
             raise DomainError(
@@ -108,6 +125,7 @@ def mark_paid(
         if refusal is not None:
             raise refusal
         when = _payment_time(order, paid_at, now)
+        route = _payment_channel(order, channel)
         note = _take_late_payment(desk, order, changes) if S(order.status) is S.CANCELLED else ""
         data: dict[str, str] = {"trade_no": trade_no}
         recorded = (order.gateway_trade_no or "").strip()
@@ -117,12 +135,18 @@ def mark_paid(
             changes.messages.append(f"{TRADE_NO_REPLACED}{recorded}")
         if paid_at is not None:
             data["paid_at"] = paid_at.astimezone(SHOP_TZ).isoformat()
+        new_channel = route != (order.channel or None)
+        if new_channel:
+            data.update(channel=route or "", replaced_channel=order.channel or "")
         before = set_status(order, S.PAID, now)
         order.paid_at = when
         order.gateway_trade_no = trade_no
         order.cancelled_at = None
         order.save()
         add_events([event_row(order.id, now, actor, "mark_paid", note, before, S.PAID.value, data)])
+        if new_channel:  # after the entry: a cancellation it undoes is taken off under the channel it was counted in
+            Order.update(channel=route).where(Order.id == order.id).execute()
+            order.channel = route
         if actor != "gateway" and _open_gateway_trade(order, now):
             changes.messages.append("gateway_trade_to_close")
         _record_coupon_holders(order, now, actor, changes)
@@ -131,6 +155,30 @@ def mark_paid(
         if deliver:
             deliver_after_payment(desk, order, actor, changes)
     return changes
+
+
+def _correct_payment_time(desk: Desk, order: Order, paid_at: datetime, now: datetime, actor: str) -> Changes:
+    """The payment time of an order a 补单 paid without one (the desk's own moment, not the
+    buyer's) set to ``paid_at``, the gateway's, with a timeline entry saying both; refused
+    (``paid_at_kept``) when the time came from the gateway or an import, and as ``_payment_time``
+    refuses a time out of range."""
+    marked = (OrderEvent.select().where((OrderEvent.order == order.id) & (OrderEvent.action == "mark_paid"))
+              .order_by(OrderEvent.id.desc()).first())
+    stored = int(order.paid_at or 0)
+    own_moment = marked is not None and "paid_at" not in json.loads(marked.data or "{}") and int(marked.at) == stored
+    was = datetime.fromtimestamp(stored, SHOP_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    if not own_moment:
+        raise DomainError("paid_at_kept", f"订单已用该交易号支付，付款时间 {was} 来自网关或导入，补单不改它",
+                          f"the order is paid with this trade no; its payment time {was} came from the gateway or an "
+                          "import, and 补单 does not change it")
+    when = _payment_time(order, paid_at, now)
+    order.paid_at = when
+    order.updated_at = to_epoch(now)
+    order.save()
+    add_events([event_row(order.id, now, actor, "payment_time_corrected", "", data={
+        "was": datetime.fromtimestamp(stored, SHOP_TZ).isoformat(),
+        "paid_at": paid_at.astimezone(SHOP_TZ).isoformat()})])
+    return Changes(order_ids={order.id}, messages=["paid_at_corrected"])
 
 
 def _payment_time(order: Order, paid_at: datetime | None, now: datetime) -> int:
@@ -145,6 +193,26 @@ def _payment_time(order: Order, paid_at: datetime | None, now: datetime) -> int:
                           f"支付时间 {shown} 不在下单时间 {created} 与现在之间",
                           f"the payment time {shown} is not between the order's creation ({created}) and now")
     return when
+
+
+def _payment_channel(order: Order, channel: str | None) -> str | None:
+    """The channel 补单 records: ``channel`` when given (known, and one the order's gateway
+    account takes), else the one the order has."""
+    if channel is None or channel == order.channel:
+        return order.channel or None
+    try:
+        given = Channel(channel)
+    except ValueError:
+        raise DomainError("bad_channel", f"未知支付方式：{channel}（可用：{', '.join(c.value for c in Channel)}）",
+                          f"unknown payment channel: {channel} (use one of: {', '.join(c.value for c in Channel)})") from None
+    account = GatewayAccount.get_or_none(GatewayAccount.id == order.gateway_id) if order.gateway_id else None
+    taken = ACCOUNT_CHANNELS.get(account.kind) if account is not None else None
+    if account is not None and taken is not None and given.value not in taken:
+        names = "、".join(Channel(c).zh for c in sorted(taken))
+        raise DomainError("bad_channel", f"网关账户「{account.name}」只收{names}的款，不能记为{given.zh}：退款会经它原路退回",
+                          f"gateway account '{account.name}' takes {', '.join(sorted(taken))} payments only, not "
+                          f"{given.value}: the refund goes back through it")
+    return given.value
 
 
 def _take_late_payment(desk: Desk, order: Order, changes: Changes) -> str:
@@ -429,6 +497,10 @@ def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "") ->
         order.save()
         add_events([event_row(order.id, now, actor, "restore", note, before, target.value,
                               {"withdrawn_refunds": [r.refund_no for r in withdrawn]})])
+        if target is S.PAID and uses_codes(order) and held_reason(order) is None and not codes_available(order):
+            # Paid again and no code for it (an imported order never held any): it waits in the
+            # backorder queue like any paid 卡密 order, first in line by its age.
+            mark_backorder(desk, order, actor)
         return changes
 
 
@@ -487,8 +559,8 @@ def restore_check(order: Order) -> DomainError | None:
             if r.id not in unsent]
     if sent:
         return DomainError(
-            "refund_sent", "退款已发出或已处理，不能恢复订单", "a refund was already sent; the order cannot be restored"
-        )
+            "refund_sent", "退款已发出、已处理或已登记为台外退款，不能恢复订单",
+            "a refund was already sent, settled, or recorded as made outside the desk; the order cannot be restored")
     return None
 
 

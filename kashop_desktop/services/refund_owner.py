@@ -160,7 +160,10 @@ def resolve_manually(desk: Desk, refund_id: int, succeeded: bool, note: str, *, 
         if "resolve" not in _actions(ref) or (ref.state == R.FAILED.value and not succeeded):
             raise DomainError("not_resolvable", f"该退款已是最终状态（{R(ref.state).zh}），不需要人工处理",
                               f"this refund is final already ({R(ref.state).en}); it needs no manual resolution")
-        limit = desk.over_limit(ref.gross_fen) if succeeded else None  # money recorded as gone back
+        # Money recorded as gone back; a failed refund's counted no more against the operator's
+        # per-order limit, so recorded as paid it counts again, as a retry does.
+        limit = None if not succeeded else desk.over_limit(ref.gross_fen, approved_on_order(
+            desk.db.connection(), ref.order_id, operator_name(desk.db)) if ref.state == R.FAILED.value else 0)
         if limit is not None:
             raise limit
         refusal = gateway_verified_refusal(R(ref.state), ref.gateway_id is not None, int(ref.attempts or 0)) if succeeded and how is OutsideMethod.GATEWAY else None
@@ -195,18 +198,24 @@ def _covered_since(ref: Refund) -> DomainError | None:
     room = int(order.paid_fen) - int(order.refunded_fen) - int(order.refund_pending_fen)
     if ref.gross_fen <= room:
         return None
-    newer = [f"#{r.id}" for r in Refund.select(Refund.id).where(
+    others = list(Refund.select(Refund.id, Refund.state).where(
         (Refund.order == ref.order_id) & (Refund.id != ref.id)
-        & Refund.state.not_in([s.value for s in NOT_PAID_REFUND_STATES])).order_by(Refund.id)]
+        & Refund.state.not_in([s.value for s in NOT_PAID_REFUND_STATES])).order_by(Refund.id))
+    newer = [f"#{r.id}" for r in others]
+    unsent = [f"#{r.id}" for r in others if R(r.state) in (R.QUEUED, R.NEEDS_OWNER)]
     listed = "、".join(newer) or "-"
-    return DomainError(
-        "refund_covered_since",
-        f"这笔退款失败后，钱已由退款 {listed} 再退（可退仅剩 ¥{format_yuan(max(0, room))}）：两笔都记为已退会超过实付。"
-        f"若买家确已在台外收到这笔钱，请先把尚未发出的 {listed} 标记为失败（refunds resolve ID --failed --note ...），再登记",
-        f"the money of this failed refund has been refunded again since by refund {', '.join(newer) or '-'} "
-        f"(¥{format_yuan(max(0, room))} left refundable): both counted as paid would exceed what was paid. If the "
-        f"buyer really got this money outside the desk, mark the newer one failed first while it is unsent "
-        f"(refunds resolve ID --failed --note ...), then record this one")
+    zh = (f"这笔退款失败后，钱已由退款 {listed} 再退（可退仅剩 ¥{format_yuan(max(0, room))}）：两笔都记为已退会超过实付。")
+    en = (f"the money of this failed refund has been refunded again since by refund {', '.join(newer) or '-'} "
+          f"(¥{format_yuan(max(0, room))} left refundable): both counted as paid would exceed what was paid. ")
+    if unsent:
+        zh += (f"若买家确已在台外收到这笔钱，请先把尚未发出的 {'、'.join(unsent)} 标记为失败"
+               "（refunds resolve ID --failed --note ...），再登记")
+        en += (f"If the buyer really got this money outside the desk, mark the unsent {', '.join(unsent)} failed first "
+               "(refunds resolve ID --failed --note ...), then record this one")
+    else:
+        zh += "这笔退款保持失败；若买家两笔都收到了，多退的钱请与买家核对"
+        en += "This refund stays failed; if the buyer got both, check the money paid twice with the buyer"
+    return DomainError("refund_covered_since", zh, en)
 
 
 def queued_count(desk: Desk) -> int:

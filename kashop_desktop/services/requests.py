@@ -431,6 +431,19 @@ def _histories(desk: Desk, orders: Sequence[Order]) -> dict[int | None, BuyerHis
     return result
 
 
+def _counted(desk: Desk, orders: Sequence[Order]) -> set[int]:
+    """The ids of ``orders`` already counted among their buyer's cancellations (one grouped
+    query per chunk, through the buyer's index)."""
+    pairs = {(o.buyer_ref_id, o.id) for o in orders if o.buyer_ref_id is not None}
+    found: set[int] = set()
+    con = desk.db.connection()
+    for chunk in _chunks(sorted({b for b, _ in pairs})):
+        marks = ",".join("?" * len(chunk))
+        found |= {oid for (oid,) in con.execute(f"SELECT order_id FROM buyer_cancellation WHERE buyer_id IN ({marks})",
+                                                chunk)}
+    return found & {oid for _, oid in pairs}
+
+
 @dataclass
 class _ApprovalRows:
     """The rows one batch of approvals writes, gathered first and written set-based at the end."""
@@ -443,6 +456,9 @@ class _ApprovalRows:
     stock_back: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     coupons_back: list[tuple[int, str]] = field(default_factory=list)
     operator: str = ""  # who approved: recorded on each refund
+    #: Orders already counted among their buyer's cancellations: each order counts once, however
+    #: many of its requests are approved (part refunds one by one are one cancellation).
+    counted: set[int] = field(default_factory=set)
 
 
 def _approve_batch(
@@ -472,7 +488,7 @@ def _approve_batch(
     histories = _histories(desk, [o for _, o, _ in items])
     refunded = refund_sums(desk.db.connection(), [o.id for _, o, _ in items])  # the refund rows, whatever the order's row says
     policies: dict[int | None, CancelPolicy] = {pid: desk.product_policy(p) for pid, p in products.items()}
-    rows = _ApprovalRows(operator=operator_name(desk.db))
+    rows = _ApprovalRows(operator=operator_name(desk.db), counted=_counted(desk, [o for _, o, _ in items]))
     approved_by: dict[int, int] = {}  # order id -> gross fen this operator approved on it (the limit is per order)
     who = desk.operator
     limited = who is not None and who.role is not Role.OWNER and who.approve_limit_fen is not None
@@ -577,9 +593,11 @@ def _add_approval(
         rows.events.append(event_row(order.id, now, actor, "refund_resolved", note, target.value, order.status,
                                      {"refund_no": refund_no, "succeeded": True, "how": outside.value,
                                       "amount_fen": bd.net_fen}))
-    if order.buyer_ref_id is not None and not req.is_dispute and before != S.CANCELLED.value:
+    if order.buyer_ref_id is not None and not req.is_dispute and before != S.CANCELLED.value \
+            and order.id not in rows.counted:
         # (An order cancelled before, its money returned only now, was counted when it was cancelled.)
         rows.cancels.append((order.buyer_ref_id, order.id, now_s))
+        rows.counted.add(order.id)
 
 
 def _write_approvals(desk: Desk, rows: _ApprovalRows, now_s: int) -> None:

@@ -1882,6 +1882,10 @@ Please attach this file when you contact support.</translation>
         <translation>Payment found at the gateway</translation>
     </message>
     <message>
+        <source>更正付款时间</source>
+        <translation>Payment time corrected</translation>
+    </message>
+    <message>
         <source>关闭后付款</source>
         <translation>Paid after closing</translation>
     </message>

@@ -123,3 +123,25 @@ def test_an_approval_says_what_became_of_its_refund_and_the_fee_the_shop_keeps(s
     assert opened["state"] == "open", opened
     approved = shop("requests", "approve", str(opened["id"]))
     assert f"已批准申请 #{opened['id']}；退款 ¥59.70（扣手续费 ¥0.30）已排队" in approved.stdout
+
+
+def test_a_mark_paid_without_a_time_can_have_the_gateways_time_given_after(shop: Cli) -> None:  # noqa: F811
+    from datetime import datetime, timedelta
+
+    from kashop_desktop.domain.clock import SHOP_TZ
+
+    shop("orders", "mark-paid", "U2", "--trade-no", "T-U2", "--yes")
+    shop("orders", "mark-paid", "U2", "--trade-no", "T-U2", "--paid-at", "2026-11-30", "--yes", code=2)  # no time
+    when = (datetime.now(SHOP_TZ) - timedelta(minutes=25)).replace(microsecond=0)
+    fixed = shop("orders", "mark-paid", "U2", "--trade-no", "T-U2", "--paid-at", when.strftime("%Y-%m-%d %H:%M:%S"), "--yes")
+    assert "付款时间更正为" in fixed.stdout
+    shown = shop.json("orders", "show", "U2")
+    assert datetime.fromisoformat(shown["paid_at"]) == when
+    assert any(e["action"] == "payment_time_corrected" for e in shown["events"])
+    again = shop("orders", "mark-paid", "U2", "--trade-no", "T-U2", "--paid-at", when.strftime("%Y-%m-%d %H:%M:%S"), "--yes")
+    assert "未做任何改动" in again.stdout
+    other = when - timedelta(minutes=1)  # its time now came from the owner's gateway back office: kept
+    kept = shop("orders", "mark-paid", "U2", "--trade-no", "T-U2", "--paid-at", other.strftime("%Y-%m-%d %H:%M:%S"),
+                "--yes", code=1)
+    assert "补单不改它" in kept.stderr
+    assert shop("check").returncode == 0

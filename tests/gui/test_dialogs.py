@@ -481,7 +481,7 @@ def test_restore_is_refused_with_the_reason(qtbot, ctx, shop):
     dialog = RestoreDialog(None, ctx, order_no)
     qtbot.addWidget(dialog)
     assert not dialog.ok_button.isEnabled()
-    assert dialog.message.text() == "退款已发出或已处理，不能恢复订单"
+    assert dialog.message.text() == "退款已发出、已处理或已登记为台外退款，不能恢复订单"
 
 
 # ---- open request ----------------------------------------------------------------------------

@@ -133,7 +133,7 @@ def test_a_later_export_saying_more_was_refunded_is_refused_not_refunded_twice(d
     # The older system refunded it too: the buyer has had it twice, and the desk says so.
     twice = import_file(desk, _export(tmp_path, "d3.csv", "30"))
     assert twice.refused == 1 and "本店自己另已退 ¥30.00" in twice.problems[0].zh
-    assert "refunded twice" in twice.problems[0].en
+    assert "more than was paid" in twice.problems[0].en and "买家多收了钱" in twice.problems[0].zh
 
 
 def test_a_part_refunded_order_refunded_further_outside_is_refused(desk: Desk, tmp_path: Path) -> None:
@@ -302,6 +302,48 @@ def test_a_payment_of_an_unpaid_order_keeps_a_route_its_account_takes(desk: Desk
                     encoding="utf-8")
     report = import_file(desk, paid)
     assert sorted((p.row, p.column) for p in report.problems) == [(2, "channel"), (3, "channel")]
+    first, second = sorted(report.problems, key=lambda p: p.row)
+    assert "文件未写支付方式" in first.zh and "no channel" in first.en  # U1's channel is the desk's
+    assert "文件未写网关" in second.zh and "no gateway" in second.en  # U2's account is the desk's
     assert report.updated == 1
     u3 = Order.get(Order.order_no == "U3")
     assert (u3.channel, u3.gateway_id, u3.gateway_trade_no) == ("wechat", None, "P3")
+
+
+def test_a_restored_card_code_order_with_no_code_joins_the_backorder_queue_in_its_turn(desk: Desk, tmp_path: Path) -> None:
+    """An imported paid 已取消 (its money kept, never holding a code) restored while the shelf is
+    empty waits in the backorder queue, so the next code goes to it, not to a later order."""
+    from kashop_desktop.services.code_import import import_codes
+
+    path = tmp_path / "old.csv"
+    path.write_text(f"{HEADER}\nB7,2026-11-17 09:30,月卡,卡密,10.00,已取消,2026-11-17 09:31,支付宝,沙箱,T7,13800138000,0\n",
+                    encoding="utf-8")
+    sandbox(desk, "success")
+    assert import_file(desk, path).inserted == 1
+    ops.restore(desk, "B7", note="买家还要")
+    b7 = Order.get(Order.order_no == "B7")
+    assert (b7.status, b7.backorder_at is not None) == ("paid", True)
+    import_codes(desk, "月卡", ["CODE-ONLY-ONE-0001"])
+    assert Order.get(Order.order_no == "B7").delivered_at is not None
+    assert check(desk).ok
+
+
+def test_an_older_system_refund_beside_the_desks_own_is_recorded_so_the_desk_does_not_offer_it(
+        desk: Desk, tmp_path: Path) -> None:
+    """Delivered ¥50, the desk refunded ¥20; the older system's export says it refunded ¥20 too.
+    The refusal's step (record the older system's refund) leaves ¥10 refundable, not ¥30, and the
+    export then agrees."""
+    assert import_file(desk, _with_delivery(_export(tmp_path, "k1.csv", "", status="已发货", paid="50.00"))).inserted == 1
+    _, request_id = reqs.open_request(desk, "D01", ReasonCode.MERCHANT_FAULT, amount_fen=20_00)
+    if CancelRequest.get_by_id(request_id).state == "open":
+        reqs.approve(desk, request_id)
+    send_refunds(desk)
+    problem = import_file(desk, _with_delivery(_export(tmp_path, "k2.csv", "20", status="部分退款", paid="50.00"))).problems[0]
+    assert "refunds record D01 --amount 20.00" in problem.en and "will not refund" not in problem.en
+    from kashop_desktop.domain.refund_states import OutsideMethod
+
+    reqs.record_outside(desk, "D01", 20_00, OutsideMethod.OTHER, "旧系统也退了 20")
+    order = Order.get(Order.order_no == "D01")
+    assert (order.refunded_fen, order.paid_fen - order.refunded_fen - order.refund_pending_fen) == (40_00, 10_00)
+    again = import_file(desk, _with_delivery(_export(tmp_path, "k2.csv", "20", status="部分退款", paid="50.00")))
+    assert again.unchanged == 1, again.problems

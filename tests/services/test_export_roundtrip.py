@@ -83,3 +83,27 @@ def test_an_exported_order_with_a_refund_on_its_way_is_refused_not_offered_again
         assert new.db.execute_sql("SELECT order_no FROM orders").fetchall() == [(untouched,)]
     finally:
         new.close()
+
+
+def test_the_desks_own_export_imported_again_into_the_same_shop_is_unchanged(desk: Desk, tmp_path: Path) -> None:
+    """Its 已退金额 is every refund of the order, the desk's own included: not an older system's
+    refund beside them (which would be refused as a refund made twice)."""
+    from kashop_desktop.domain.order import ReasonCode
+    from kashop_desktop.services import requests
+
+    from .helpers import order, send_refunds
+
+    part = order(desk, "delivered", paid_fen=50_00)
+    whole = order(desk, "paid", paid_fen=30_00)
+    _, request_id = requests.open_request(desk, part, ReasonCode.MERCHANT_FAULT, amount_fen=20_00)
+    from kashop_desktop.store.models import CancelRequest
+
+    if CancelRequest.get_by_id(request_id).state == "open":
+        requests.approve(desk, request_id)
+    requests.cancel_order(desk, whole, ReasonCode.NOT_NEEDED)
+    send_refunds(desk)
+    for fmt, lang in (("csv", "zh"), ("xlsx", "en")):
+        out = tmp_path / f"again.{fmt}"
+        exports.export_orders(desk, OrderFilter(), out, fmt, lang=lang)
+        report = import_file(desk, out)
+        assert (report.refused, report.unchanged) == (0, 2), report.problems

@@ -196,3 +196,15 @@ def test_a_refund_that_needs_no_confirmation_is_not_confirmed(desk: Desk) -> Non
         refund_owner.confirm(desk, refund.id)
     assert refused.value.code == "confirmation_not_needed"
     assert not Refund.get_by_id(refund.id).confirmed
+
+
+def test_part_refunds_of_one_order_count_once_among_the_buyers_cancellations(desk: Desk) -> None:
+    from kashop_desktop.store.models import Buyer
+
+    no = order(desk, "paid", paid_fen=90_00, buyer="13900001111")
+    for amount in (10_00, 20_00, 30_00):
+        _, request_id = reqs.open_request(desk, no, ReasonCode.NOT_NEEDED, amount_fen=amount)
+        if request_id is not None and CancelRequest.get_by_id(request_id).state == "open":
+            reqs.approve(desk, request_id)
+    assert Refund.select().count() == 3
+    assert Buyer.get(Buyer.contact == "13900001111").cancel_count == 1

@@ -61,27 +61,34 @@ class StoredOrder:
         return max(0, self.refunded_fen - self.desk_refunded_fen)
 
 
-def check_row(data: Mapping[str, Any], stored: StoredOrder | None, accepted: Sequence[Mapping[str, Any]]) -> bool:
+def check_row(data: Mapping[str, Any], stored: StoredOrder | None, accepted: Sequence[Mapping[str, Any]], *,
+              desk_export: bool = False) -> bool:
     """Refuse (RowError) a row the store's rules do not allow; ``data`` is the row read as
-    ``parse_row``'s order dict (a read-only Mapping), ``accepted`` likewise.
+    ``parse_row``'s order dict (a read-only Mapping), ``accepted`` likewise; ``desk_export``:
+    the file is the desk's own export (see ``check_update``).
 
     Returns whether the row moves the stored order (False: nothing to write, counted unchanged).
     """
     if stored is None:
         return True
-    return check_update(data, stored)
+    return check_update(data, stored, desk_export=desk_export)
 
 
-def check_update(data: Mapping[str, Any], stored: StoredOrder) -> bool:
+def check_update(data: Mapping[str, Any], stored: StoredOrder, *, desk_export: bool = False) -> bool:
     """An existing order moves only forward (待支付 → 已支付 → 已发货 → 已完成, or an unpaid
     order expiring); the amount and the trade no of a paid order never change.
 
     Returns False when the row leaves the order as it is: the same status, or a 待支付 row
     for an unpaid order that has since expired or been cancelled (an export older than the
-    sweep). Raises RowError naming the refused field.
+    sweep). Raises RowError naming the refused field. ``desk_export``: the file is the desk's own
+    export, whose refunded amounts include the desk's own refunds (an older system's are money
+    refunded outside the desk).
     """
     check_identity(data, stored)
     old, new = S(stored.status), S(data["status"])
+    if stored.paid_at is None and new in _REFUNDS and data["paid_at"] is not None \
+            and data["paid_fen"] == stored.paid_fen and data["paid_at"] >= stored.created_at:
+        raise _refunded_unpaid(stored, data.get("refunded_fen") or data["paid_fen"], data)
     if stored.paid_at is None and new in _REFUNDS:
         raise RowError("status", f"本店记录该订单为「{old.zh}」（未支付），文件中为「{new.zh}」：未支付的订单没有钱可退，"
                        "导入不会把它改为已退款；请核对订单号",
@@ -96,7 +103,8 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder) -> bool:
         raise _differs("paid_amount", "实付金额（与应付金额）", "paid amount (against the amount due)",
                        format_yuan(stored.paid_fen, symbol=True), format_yuan(data["paid_fen"], symbol=True),
                        "; an import does not change the amount of an order it holds: a payment of another "
-                       "amount (a coupon used at payment) is recorded at the desk, not by an import")
+                       "amount (a coupon used at payment) is recorded at the desk, not by an import",
+                       "；导入不会改动已有订单的金额：另一金额的付款（付款时用了优惠券）请在本店登记，而不是导入")
     if stored.paid_at is None and data["paid_at"] is not None and data.get("refunded_fen"):
         raise _refunded_unpaid(stored, data["refunded_fen"], data)
     if old is S.CANCELLED and stored.paid_at is None and data["paid_at"] is not None:
@@ -104,17 +112,20 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder) -> bool:
         # brings the order back if its stock allows); counted unchanged, the money would be lost.
         raise RowError("paid_at", f"本店记录该订单为「已取消」（未支付，可能已超时关闭），文件中为「{new.zh}」并有支付时间："
                        f"本店不知道这笔付款，导入不会替已取消的订单收款。请补单登记这笔付款（付款时间按文件所记）："
-                       f"`{_mark_paid(stored.order_no, data, '交易号')}`",
+                       f"`{_mark_paid(stored, data, '交易号')}`",
                        f"the desk holds this order as cancelled (never paid; it may have expired) and the file says "
                        f"'{new.en}' with a payment time: the desk never heard of that payment, and an import does "
                        f"not take a payment for a cancelled order. Record the payment with 补单 (at the file's "
-                       f"payment time): `{_mark_paid(stored.order_no, data, 'TRADE_NO')}`")
+                       f"payment time): `{_mark_paid(stored, data, 'TRADE_NO')}`")
     if old is S.CANCELLED and stored.paid_at is None and new is S.PENDING_PAYMENT:
         return False  # stale: the order expired after the file was exported
     if stored.paid_at is not None and new is not S.PENDING_PAYMENT:
         _check_paid_facts(data, stored)
     refunded = data.get("refunded_fen", 0)
-    if stored.paid_at is not None and refunded > stored.outside_refunded_fen:
+    # An older system's refunded amount is money gone back outside the desk; the desk's own
+    # export's is every refund of the order, the desk's own included.
+    known = stored.refunded_fen if desk_export else stored.outside_refunded_fen
+    if stored.paid_at is not None and refunded > known:
         # The older system refunded more than the desk knows of: counted unchanged, the desk
         # would offer that money again (and its own refunds may already have paid it twice).
         if old is not new and new in _REFUNDS and not (stored.desk_refunded_fen or stored.refund_pending_fen):
@@ -130,7 +141,8 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder) -> bool:
     expire = old is S.PENDING_PAYMENT and new is S.CANCELLED
     if not (forward or expire) and new in _REFUNDS and old in RANK and stored.paid_at is not None:
         raise _refunded_outside(stored, old, new)
-    if not (forward or expire) and new is S.CANCELLED and stored.paid_at is not None and old in RANK:
+    if not (forward or expire) and new is S.CANCELLED and stored.paid_at is not None \
+            and (old in RANK or old is S.PARTIALLY_REFUNDED):
         raise RowError("status", f"本店记录该订单为「{old.zh}」，文件中为「已取消」：已支付的订单要在本店取消（取消会原路退款，"
                        f"导入不动钱）：`orders cancel {stored.order_no} --reason ...`",
                        f"the desk holds this order as '{old.en}' and the file says cancelled: a paid order is cancelled at "
@@ -159,12 +171,15 @@ def _refunded_outside(stored: StoredOrder, old: OrderStatus, new: OrderStatus, m
         f"desk (one step, recorded as succeeded, never sent): `{_record(stored.order_no, en_amount)}`")
 
 
-def _mark_paid(order_no: str, data: Mapping[str, Any], no_trade: str) -> str:
-    """The 补单 command for a payment a file names: its trade no and its payment time, so that a
-    later import of the same row agrees with the order (``orders.mark_paid``'s ``paid_at``)."""
+def _mark_paid(stored: StoredOrder, data: Mapping[str, Any], no_trade: str) -> str:
+    """The 补单 command for a payment a file names: its trade no, its payment time and (when not
+    the stored one) its channel, so that a later import of the same row agrees with the order
+    (``orders.mark_paid``'s ``paid_at`` and ``channel``)."""
     trade_no = str(data.get("gateway_trade_no") or "").strip() or no_trade
-    return (f"orders mark-paid {order_no} --trade-no {trade_no} --paid-at \"{_shown_time(data['paid_at'])}\" "
-            "--yes")
+    channel = data.get("channel")
+    by = f" --channel {channel}" if channel and channel != stored.channel else ""
+    return (f"orders mark-paid {stored.order_no} --trade-no {trade_no} --paid-at \"{_shown_time(data['paid_at'])}\""
+            f"{by} --yes")
 
 
 def _record(order_no: str, amount: str) -> str:
@@ -204,9 +219,19 @@ def _refunded_more(stored: StoredOrder, refunded: int) -> RowError:
                  "REFUND_ID --failed --note ...`; `refunds list` shows its id), record the older system's refund "
                  f"(`{_record(stored.order_no, format_yuan(more))}`), then refund the rest as needed; if it was sent, "
                  "the buyer may have been paid more than due: check with the buyer")
+    elif stored.desk_refunded_fen and more > stored.paid_fen - stored.refunded_fen - stored.refund_pending_fen:
+        over = more - max(0, stored.paid_fen - stored.refunded_fen - stored.refund_pending_fen)
+        zh_do = (f"本店与旧系统的退款合计比实付多 ¥{format_yuan(over)}：买家多收了钱，本店已没有可退的余额，请与买家核对")
+        en_do = (f"The desk's and the older system's refunds add up to ¥{format_yuan(over)} more than was paid: the "
+                 "buyer got more than they paid and nothing is left refundable at the desk; check with the buyer")
     elif stored.desk_refunded_fen:
-        zh_do = "买家可能已收到两次退款：请与买家核对，本店不会再退这笔钱"
-        en_do = "The buyer may have been refunded twice: check with the buyer; the desk will not refund that money again"
+        # Recorded, the older system's refund is counted with the desk's: nothing the desk still
+        # offers as refundable has gone back already.
+        zh_do = (f"买家可能已收到两次退款。请登记旧系统的这笔退款（`{_record(stored.order_no, format_yuan(more))}`），"
+                 "本店的可退金额才会扣除它；再与买家核对多退的钱")
+        en_do = (f"The buyer may have been refunded twice. Record the older system's refund "
+                 f"(`{_record(stored.order_no, format_yuan(more))}`) so that what the desk shows as refundable leaves it "
+                 "out; then check the money refunded twice with the buyer")
     else:
         zh_do = f"请在本店登记这笔台外退款（一步记为退款成功，不会再发送）：`{_record(stored.order_no, format_yuan(more))}`"
         en_do = (f"Record the refund made outside the desk (one step, recorded as succeeded, never sent): "
@@ -219,34 +244,42 @@ def _refunded_more(stored: StoredOrder, refunded: int) -> RowError:
 
 
 def _refunded_unpaid(stored: StoredOrder, refunded: int, data: Mapping[str, Any]) -> RowError:
-    """An order the desk holds unpaid that the file says was paid, cancelled and refunded in
-    part or whole: the payment and the refund both happened outside the desk, and an import
-    records neither on an order it holds (the refund would be offered again)."""
-    amount = format_yuan(refunded, symbol=True)
+    """An order the desk holds unpaid that the file says was paid and refunded in part or whole
+    (cancelled, 部分退款, 已退款): the payment and the refund both happened outside the desk, and
+    an import records neither on an order it holds (the refund would be offered again). The steps
+    given make the same row agree when imported again; for a 已取消 row whose money was not all
+    refunded, the desk's cancel returns the rest (money kept on a cancelled order is the buyer's)."""
+    amount, new = format_yuan(refunded, symbol=True), S(data["status"])
+    rest = new is S.CANCELLED and refunded < data["paid_fen"]
+    zh_rest = f"；订单在旧系统已取消、余下的钱未退，再用 `orders cancel {stored.order_no} --reason ...` 原路退回余款" if rest else ""
+    en_rest = (f"; it was cancelled there with the rest of its money kept: `orders cancel {stored.order_no} --reason ...` "
+               "then returns the rest by the original route") if rest else ""
     return RowError(
         "refunded_amount",
-        f"本店记录该订单为「{S(stored.status).zh}」（未支付），文件中为已支付后取消、已退 {amount}：付款和退款都在本店之外，"
-        f"导入不会替已有订单登记。请在本店补单（`{_mark_paid(stored.order_no, data, '交易号')}`），再登记这笔台外退款"
-        f"（`{_record(stored.order_no, format_yuan(refunded))}`）",
-        f"the desk holds this order as '{S(stored.status).en}' (never paid) and the file says it was paid, cancelled "
+        f"本店记录该订单为「{S(stored.status).zh}」（未支付），文件中为已支付、「{new.zh}」、已退 {amount}：付款和退款都在本店之外，"
+        f"导入不会替已有订单登记。请在本店补单（`{_mark_paid(stored, data, '交易号')}`），再登记这笔台外退款"
+        f"（`{_record(stored.order_no, format_yuan(refunded))}`）{zh_rest}",
+        f"the desk holds this order as '{S(stored.status).en}' (never paid) and the file says it was paid, '{new.en}', "
         f"and {amount} refunded: both happened outside the desk, and an import records neither on an order it "
-        f"holds. Mark it paid at the desk (`{_mark_paid(stored.order_no, data, 'TRADE_NO')}`), then record the refund "
-        f"made outside (`{_record(stored.order_no, format_yuan(refunded))}`)")
+        f"holds. Mark it paid at the desk (`{_mark_paid(stored, data, 'TRADE_NO')}`), then record the refund "
+        f"made outside (`{_record(stored.order_no, format_yuan(refunded))}`){en_rest}")
 
 
 def _check_paid_facts(data: Mapping[str, Any], stored: StoredOrder) -> None:
     if data["paid_fen"] != stored.paid_fen:
         raise _differs("paid_amount", "实付金额", "paid amount", format_yuan(stored.paid_fen, symbol=True),
-                       format_yuan(data["paid_fen"], symbol=True), "; the amount of a paid order never changes by an import")
+                       format_yuan(data["paid_fen"], symbol=True), "; the amount of a paid order never changes by an import",
+                       "；已支付订单的金额不会因导入而改变")
     paid_at, was = data["paid_at"], stored.paid_at
     if paid_at is not None and was is not None and not _same_time(paid_at, was):
         raise _differs("paid_at", "支付时间", "payment time", _shown_time(was), _shown_time(paid_at),
-                       "; the payment of a paid order never changes by an import")
+                       "; the payment of a paid order never changes by an import", "；已支付订单的付款不会因导入而改变")
     channel = data.get("channel")
     if channel and stored.channel and channel != stored.channel:
         # Refunds go back by the payment's route: a file that names another one is not the same payment.
         raise _differs("channel", "支付方式", "payment channel", stored.channel, channel,
-                       "; refunds go back the way the payment came, so an import never changes it")
+                       "; refunds go back the way the payment came, so an import never changes it",
+                       "；退款按付款的原路退回，导入不会改动它")
     trade_no = data.get("gateway_trade_no")
     if stored.gateway_trade_no and trade_no and trade_no != stored.gateway_trade_no:
         raise RowError("gateway_trade_no", f"已支付订单的交易号不能通过导入修改（已记录 {stored.gateway_trade_no}，"
@@ -303,7 +336,8 @@ def _shown_time(epoch: int) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else ""
 
 
-def _differs(column: str, zh_name: str, en_name: str, stored: str, given: str, en_tail: str = "") -> RowError:
-    return RowError(column, f"订单号已存在，但{zh_name}不同（已记录 {stored}，文件中为 {given}）：不导入这一行，请核对订单号",
+def _differs(column: str, zh_name: str, en_name: str, stored: str, given: str, en_tail: str = "",
+             zh_tail: str = "") -> RowError:
+    return RowError(column, f"订单号已存在，但{zh_name}不同（已记录 {stored}，文件中为 {given}）{zh_tail}：不导入这一行，请核对订单号",
                     f"the order no already exists, but the {en_name} differs (stored {stored}, the file says "
                     f"{given}){en_tail}; the row is not imported: check the order no")

@@ -133,7 +133,7 @@ def import_file(desk: Desk, path: Path, *, actor: str = OWNER, all_or_nothing: b
         if sheets is not None:
             report.notes.append(sheets)
             report.sheets_left_out = opened.other_sheets
-        writer = ChunkWriter(desk, report, actor, accounts_routes(desk, gateways))
+        writer = ChunkWriter(desk, report, actor, accounts_routes(desk, gateways), desk_export=opened.desk_export)
         chunks = _taken(checked, report)
         if dry_run:
             _check_only(writer, chunks, report, progress, cancel)

@@ -631,6 +631,10 @@ def refunded_fen(status: OrderStatus, paid: Fen, refunded: Fen | None) -> Fen:
     amount given must equal it); a paid 已取消 row needs the amount the old system refunded
     (0 when it refunded nothing), since a cancelled paid order was usually refunded; any other
     status must not carry a refund."""
+    if refunded and not paid:
+        raise RowError("refunded_amount", f"退款金额 {format_yuan(refunded)}：这一行没有付款（无支付时间或实付为 0），没有可退的钱",
+                       f"refunded amount {format_yuan(refunded)}: the row has no payment (no payment time, or 0 paid), "
+                       "so nothing can have been refunded")
     if refunded is not None and refunded > paid:
         raise RowError("refunded_amount", f"退款金额 {format_yuan(refunded)} 大于实付金额 {format_yuan(paid)}",
                        f"the refunded amount {format_yuan(refunded)} is more than the paid amount {format_yuan(paid)}")

@@ -25,7 +25,7 @@ from ..bulk import ORDER_COLUMNS
 from .cells import TRUNCATED_EN, TRUNCATED_ZH, looks_truncated
 from .reading import ImportFileError, Row, open_table
 from .report import ImportReport, RowProblem
-from .rows import PACKED_COLUMNS, Header, RowError, RowReader, is_blank, shown_value
+from .rows import PACKED_COLUMNS, PENDING, Header, RowError, RowReader, is_blank, shown_value
 
 #: Order columns an imported row never sets (their defaults, ``bulk.DEFAULTS``): the writer's
 #: INSERT writes them as SQL constants (``writing``), so a row neither carries nor binds them.
@@ -111,6 +111,9 @@ class Opened:
     unknown: tuple[str, ...]
     #: An XLSX's other worksheets holding rows (``reading.Table.other_sheets``): not imported.
     other_sheets: tuple[tuple[str, int], ...] = ()
+    #: Whether the file is the desk's own export (it has the 退款中 column): its refunded amounts
+    #: are all of an order's refunds, the desk's own included (``checks.check_update``).
+    desk_export: bool = False
 
 
 def open_checked(path: Path, *, encoding: str | None, columns: Mapping[str, str] | None,
@@ -127,7 +130,7 @@ def open_checked(path: Path, *, encoding: str | None, columns: Mapping[str, str]
     except BaseException:
         table.close()
         raise
-    opened = Opened(max(0, table.estimated_rows - 1), header.unknown, table.other_sheets)
+    opened = Opened(max(0, table.estimated_rows - 1), header.unknown, table.other_sheets, PENDING in header.index)
     return opened, checker.chunks(rows, size), table.close
 
 

@@ -14,7 +14,7 @@ from typing import Any, overload
 
 from ...domain.clock import from_epoch, to_epoch
 from ...domain.money import format_yuan
-from ...domain.order import Channel, ProductType
+from ...domain.order import ACCOUNT_CHANNELS, Channel, ProductType
 from ...domain.states import OrderStatus
 from ...store.models import Order
 from ..bulk import DEFAULTS
@@ -40,13 +40,8 @@ LIST_INSERTED_IDS = 10_000
 _BUYER_CACHE = 100_000
 _ORDER_NO, _GATEWAY_ID, _TRADE_NO, _CHANNEL = AT["order_no"], AT["gateway_id"], AT["gateway_trade_no"], AT["channel"]
 _PAID_AT = AT["paid_at"]
-#: The channels a gateway account of each kind takes payments in (a kind not named: any, as the
-#: sandbox or a plugin's): a row paid in another channel through such an account names a route
-#: its refund cannot take (a WeChat payment refunded into the shop's wallet).
-ACCOUNT_CHANNELS: dict[str, frozenset[str]] = {
-    "wallet": frozenset({"wallet"}), "alipay": frozenset({"alipay"}), "wechatpay_v3": frozenset({"wechat"}),
-    "epay_v1": frozenset({"alipay", "wechat"}), "epay_v2": frozenset({"alipay", "wechat"}),
-}
+#: A row paid in a channel its gateway account does not take (``domain.order.ACCOUNT_CHANNELS``)
+#: names a route its refund cannot take (a WeChat payment refunded into the shop's wallet).
 #: A gateway account whose kind fixes its channels: (its name, those channels).
 Route = tuple[str, frozenset[str]]
 #: The columns of ``checks.StoredOrder``, in its field order.
@@ -127,15 +122,16 @@ def _taken(zh: str, en: str, trade_no: str) -> RowError:
     return RowError("gateway_trade_no", zh, en)
 
 
-def _wrong_route(channel: str, account: str, channels: frozenset[str]) -> RowError:
-    """A row paid in ``channel`` through gateway account ``account``, which takes ``channels`` only."""
+def _wrong_route(channel: str, account: str, channels: frozenset[str], where: tuple[str, str] = ("", "")) -> RowError:
+    """A row paid in ``channel`` through gateway account ``account``, which takes ``channels`` only;
+    ``where`` (zh, en) says which of the two the desk holds rather than the row gives."""
     given, taken = Channel(channel), [Channel(c) for c in sorted(channels)]
     return RowError(
         "channel",
-        f"支付方式为「{given.zh}」，但网关账户「{account}」只收{'、'.join(c.zh for c in taken)}的款：退款会经这个账户原路退回，"
+        f"支付方式为「{given.zh}」，但网关账户「{account}」只收{'、'.join(c.zh for c in taken)}的款{where[0]}：退款会经这个账户原路退回，"
         "会退错地方。请核对支付方式列或网关列",
         f"the payment channel is {given.en}, but gateway account '{account}' takes "
-        f"{' and '.join(c.en for c in taken)} payments only: the refund would go back through that account, to the "
+        f"{' and '.join(c.en for c in taken)} payments only{where[1]}: the refund would go back through that account, to the "
         "wrong place. Check the channel and gateway columns")
 
 
@@ -151,8 +147,11 @@ def accounts_routes(desk: Desk, accounts: Mapping[str, int]) -> dict[int, Route]
 class ChunkWriter:
     """Writes the checked chunks of one import, keeping product ids and known buyers between chunks."""
 
-    def __init__(self, desk: Desk, report: ImportReport, actor: str, routes: Mapping[int, Route] | None = None) -> None:
+    def __init__(self, desk: Desk, report: ImportReport, actor: str, routes: Mapping[int, Route] | None = None, *,
+                 desk_export: bool = False) -> None:
         self.desk, self.report, self.actor = desk, report, actor
+        #: The file is the desk's own export (``stream.Opened.desk_export``).
+        self.desk_export = desk_export
         #: Gateway account id -> (name, channels) for the accounts whose kind fixes the channels
         #: (``ACCOUNT_CHANNELS``; ``accounts_routes``).
         self.routes = dict(routes or {})
@@ -218,7 +217,12 @@ class ChunkWriter:
         route = self.routes.get(account) if account is not None else None
         channel = row[_CHANNEL] or old.channel
         if route is not None and channel and channel not in route[1]:
-            raise _wrong_route(channel, *route)
+            held = [zh_en for zh_en, from_store in ((("支付方式", "channel"), not row[_CHANNEL]),
+                                                    (("网关", "gateway"), not named)) if from_store]
+            where = ("", "") if not held else (
+                f"（文件未写{'、'.join(h[0] for h in held)}，按本店已记录的）",
+                f" (the file gives no {' or '.join(h[1] for h in held)}: the desk's own record is used)")
+            raise _wrong_route(channel, *route, where)
 
     def _sort(self, chunk: CheckedChunk, stored: dict[str, StoredOrder], trade_nos: TradeNoClaims,
               warnings: dict[int, list[tuple[str, str, str]]],
@@ -237,7 +241,7 @@ class ChunkWriter:
                     raise clashes[index]
                 if old is not None and old.paid_at is None and row[_PAID_AT] is not None:
                     self._check_paying_route(row, old, _names_unknown_gateway(warnings.get(index, ())))
-                moves = check_row(RowView(row), old, seen)
+                moves = check_row(RowView(row), old, seen, desk_export=self.desk_export)
                 taken = None if clear else trade_nos.refusal(row[_GATEWAY_ID], row[_TRADE_NO], old.id if old else None)
                 if taken is not None:  # one payment pays for one order
                     raise _taken(taken.zh, taken.en, row[_TRADE_NO])

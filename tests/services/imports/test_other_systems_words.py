@@ -48,3 +48,10 @@ def test_a_closed_row_is_a_cancellation_and_a_paid_one_still_needs_its_refund(de
     assert sorted((p.row, p.column) for p in report.problems) == [(3, "refunded_amount"), (4, "delivered_at")]
     assert report.inserted == 1
     assert desk.db.execute_sql("SELECT status FROM orders WHERE order_no = 'C1'").fetchone() == ("cancelled",)
+
+
+def test_an_unpaid_row_with_a_refunded_amount_is_told_it_has_no_payment(desk: Desk, tmp_path: Path) -> None:
+    head = "订单号,下单时间,商品,商品类型,实付金额,状态,支付时间,支付方式,交易号,买家,退款金额"
+    path = write_csv(tmp_path / "unpaid.csv", [head, "U1,2026-11-17 09:00,月卡,卡密,25.00,待支付,,支付宝,,13800138000,5.00"])
+    [problem] = import_file(desk, path).problems
+    assert problem.column == "refunded_amount" and "没有付款" in problem.zh and "no payment" in problem.en

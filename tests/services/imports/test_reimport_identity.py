@@ -120,7 +120,8 @@ def test_an_unpaid_order_refunded_in_the_file_says_it_was_never_paid(desk: Desk,
     import_file(desk, csv(tmp_path / "a.csv", row()))
     report = import_file(desk, csv(tmp_path / "b.csv", row(status="已退款", paid_at="2026-11-18 09:31", trade="T1")))
     assert report.refused == 1
-    assert "未支付" in report.problems[0].zh and "unpaid order" in report.problems[0].en
+    assert "未支付" in report.problems[0].zh and "never paid" in report.problems[0].en
+    assert "orders mark-paid" in report.problems[0].en and "refunds record" in report.problems[0].en  # the steps
     assert "不回退" not in report.problems[0].zh
     assert stored().status == "pending_payment"
 

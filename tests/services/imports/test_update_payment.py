@@ -140,3 +140,79 @@ def test_a_payment_by_another_account_brings_it(desk: Desk, tmp_path: Path, gate
         "SELECT g.name, o.gateway_trade_no, o.channel FROM orders o LEFT JOIN gateway_account g ON g.id = o.gateway_id "
         "WHERE o.order_no = 'P02'").fetchone()
     assert tuple(stored) == expected
+
+
+GW_HEADER = "订单号,下单时间,商品,商品类型,实付金额,状态,支付时间,支付方式,网关,交易号,买家,退款金额"
+
+
+def _gw_row(no: str, status: str, paid_at: str = "", channel: str = "支付宝", trade_no: str = "", refunded: str = "") -> str:
+    return f"{no},2026-11-18 09:00,腾讯视频月卡,直充,30.00,{status},{paid_at},{channel},沙箱,{trade_no},13800138000,{refunded}"
+
+
+def _follow(desk: Desk, advice: str) -> None:
+    """Run the desk commands a refusal gives (mark-paid, refunds record, orders cancel), as the
+    command line would run them."""
+    import re
+    import shlex
+    from datetime import datetime
+
+    from kashop_desktop.domain.clock import SHOP_TZ
+    from kashop_desktop.domain.order import ReasonCode
+    from kashop_desktop.domain.refund_states import OutsideMethod
+    from kashop_desktop.services import requests as reqs
+    from kashop_desktop.services.orders import mark_paid
+
+    for command in re.findall(r"`([^`]+)`", advice):
+        words = shlex.split(command.replace("--reason ...", "--reason not_needed").replace("--note ...", "--note x"))
+        opts = {words[i]: words[i + 1] for i in range(len(words) - 1) if words[i].startswith("--")}
+        if words[:2] == ["orders", "mark-paid"]:
+            mark_paid(desk, words[2], opts["--trade-no"], confirmed=True, channel=opts.get("--channel"),
+                      paid_at=datetime.strptime(opts["--paid-at"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHOP_TZ))
+        elif words[:2] == ["refunds", "record"]:
+            yuan, fen = opts["--amount"].split(".")
+            reqs.record_outside(desk, words[2], int(yuan) * 100 + int(fen), OutsideMethod(opts["--how"]), "旧系统已退")
+        elif words[:2] == ["orders", "cancel"]:
+            reqs.cancel_order(desk, words[2], ReasonCode.NOT_NEEDED)
+        else:
+            raise AssertionError(f"advice not followed: {command}")
+
+
+@pytest.mark.parametrize(("later", "steps"), [
+    (_gw_row("G1", "已支付", "2026-11-18 09:05", "微信", "TG1"), 1),  # paid by WeChat, not the Alipay it recorded
+    (_gw_row("G1", "已退款", "2026-11-18 09:05", "支付宝", "TG1", "30"), 2),
+    (_gw_row("G1", "部分退款", "2026-11-18 09:05", "支付宝", "TG1", "10"), 2),
+    (_gw_row("G1", "已取消", "2026-11-18 09:05", "支付宝", "TG1", "10"), 3),  # the rest kept: the desk's cancel
+], ids=["channel", "refunded", "part-refunded", "cancelled-kept"])
+def test_an_order_closed_unpaid_that_a_later_export_shows_paid_converges_by_the_refusals_steps(
+        desk: Desk, tmp_path: Path, later: str, steps: int) -> None:
+    from kashop_desktop.services import requests as reqs  # noqa: F401  (the steps' services)
+    from tests.services.helpers import sandbox, send_refunds
+
+    sandbox(desk, "success", name="沙箱")
+    import_file(desk, write_csv(tmp_path / "unpaid.csv", [GW_HEADER, _gw_row("G1", "已取消")]))
+    refused = import_file(desk, write_csv(tmp_path / "later.csv", [GW_HEADER, later]))
+    assert refused.refused == 1
+    advice = refused.problems[0].en
+    assert advice.count("`") == 2 * steps, advice
+    _follow(desk, advice)
+    send_refunds(desk)
+    again = import_file(desk, write_csv(tmp_path / "later.csv", [GW_HEADER, later]))
+    assert (again.refused, again.unchanged) == (0, 1), again.problems
+    order = desk.db.execute_sql("SELECT paid_fen, refunded_fen, refund_pending_fen FROM orders WHERE order_no = 'G1'").fetchone()
+    assert order[1] + order[2] <= order[0]
+    assert check(desk).ok
+
+
+def test_mark_paid_refuses_a_channel_its_account_does_not_take(desk: Desk, tmp_path: Path) -> None:
+    from kashop_desktop.domain.errors import DomainError
+    from kashop_desktop.services.orders import mark_paid
+
+    head = "订单号,下单时间,商品,商品类型,实付金额,状态,支付时间,支付方式,网关,交易号,买家"
+    import_file(desk, write_csv(tmp_path / "w.csv", [head, "W1,2026-11-18 09:00,月卡,直充,30.00,待支付,,余额,余额,,13800138000"]))
+    for channel, code in (("wechat", "bad_channel"), ("bitcoin", "bad_channel")):
+        with pytest.raises(DomainError) as refused:
+            mark_paid(desk, "W1", "TW1", confirmed=True, channel=channel)
+        assert refused.value.code == code
+    assert _order(desk, "W1")[0] == "pending_payment"
+    mark_paid(desk, "W1", "TW1", confirmed=True, channel="wallet")
+    assert _order(desk, "W1")[:2] == ("paid", "wallet")
