@@ -208,3 +208,18 @@ def test_part_refunds_of_one_order_count_once_among_the_buyers_cancellations(des
             reqs.approve(desk, request_id)
     assert Refund.select().count() == 3
     assert Buyer.get(Buyer.contact == "13900001111").cancel_count == 1
+
+
+def test_a_later_export_matched_only_by_a_refund_recorded_at_the_desk_warns(desk: Desk, tmp_path: Path) -> None:
+    """Imported 部分退款 ¥10 of ¥30; ¥5 handed back in cash and recorded at the desk; the older
+    system's next export says ¥15. Most likely the same ¥5: counted unchanged, with a warning
+    naming the step should it be another refund."""
+    sandbox(desk, "success", name="沙箱")
+    assert import_file(desk, _export(tmp_path, "r1.csv", "部分退款", "10", delivered=True)).inserted == 1
+    reqs.record_outside(desk, "D01", 5_00, CASH, "柜台现金退 5 元")
+    later = import_file(desk, _export(tmp_path, "r2.csv", "部分退款", "15", delivered=True))
+    assert (later.refused, later.unchanged) == (0, 1)
+    warned = [w for w in later.warnings if w.column == "refunded_amount"]
+    assert len(warned) == 1 and "refunds record D01 --amount 5.00" in warned[0].en and "两次" in warned[0].zh
+    same = import_file(desk, _export(tmp_path, "r3.csv", "部分退款", "10", delivered=True))  # as imported: no word
+    assert not [w for w in same.warnings if w.column == "refunded_amount"]

@@ -53,6 +53,14 @@ class StoredOrder:
     refunded_fen: int = 0
     desk_refunded_fen: int = 0
     refund_pending_fen: int = 0
+    #: Succeeded refunds the owner recorded at the desk as made outside it (fen; cash, a bank
+    #: transfer, another way): part of ``outside_refunded_fen``.
+    recorded_outside_fen: int = 0
+
+    @property
+    def imported_refunded_fen(self) -> int:
+        """What the older system had refunded when its rows were imported (fen)."""
+        return max(0, self.outside_refunded_fen - self.recorded_outside_fen)
 
     @property
     def outside_refunded_fen(self) -> int:
@@ -155,6 +163,27 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder, *, desk_export: b
 
 
 _REFUNDS = frozenset({S.REFUNDED, S.PARTIALLY_REFUNDED})
+
+
+def matched_by_recorded(data: Mapping[str, Any], stored: StoredOrder | None) -> tuple[str, str, str] | None:
+    """A warning (column, zh, en) for a row accepted although its older system refunded more than
+    when imported, the difference counted as refunds the owner recorded at the desk as made
+    outside it: most likely the same money, but if the older system refunded it apart, the buyer
+    was paid twice and the desk cannot tell. None otherwise."""
+    refunded = data.get("refunded_fen", 0)
+    if stored is None or stored.paid_at is None or not stored.recorded_outside_fen \
+            or refunded <= stored.imported_refunded_fen:
+        return None
+    more = refunded - stored.imported_refunded_fen
+    return ("refunded_amount",
+            f"旧系统已退 {format_yuan(refunded, symbol=True)}，比导入时多 ¥{format_yuan(more)}：按本店登记的台外退款"
+            f"（{format_yuan(stored.recorded_outside_fen, symbol=True)}）算作同一笔。若旧系统另外退了这笔钱，买家收到了两次："
+            f"请登记它（`{_record(stored.order_no, format_yuan(more))}`）并与买家核对",
+            f"the older system refunded {format_yuan(refunded, symbol=True)}, ¥{format_yuan(more)} more than when "
+            f"imported: counted as the refunds recorded at the desk as made outside it "
+            f"({format_yuan(stored.recorded_outside_fen, symbol=True)}). If the older system refunded that money apart "
+            f"from them, the buyer got it twice: record it (`{_record(stored.order_no, format_yuan(more))}`) and check "
+            "with the buyer")
 
 
 def _refunded_outside(stored: StoredOrder, old: OrderStatus, new: OrderStatus, more: int | None = None) -> RowError:

@@ -26,7 +26,7 @@ from ..gateways import BUILTIN_ACCOUNTS
 from ..orders import deliver_after_payment
 from ..trade_nos import TradeNoClaims
 from .cells import TRUNCATED_EN, TRUNCATED_ZH, looks_truncated
-from .checks import StoredOrder, check_row
+from .checks import StoredOrder, check_row, matched_by_recorded
 from .events import ImportedEntries, amount_data
 from .report import KEEP_MESSAGES, ImportReport, RowProblem
 from .rows import KEPT_MONEY_ZH, RowError
@@ -252,6 +252,9 @@ class ChunkWriter:
             if not clear:
                 trade_nos.claim(row[_GATEWAY_ID], row[_TRADE_NO], row[_ORDER_NO])
             accepted.append(row)
+            matched = matched_by_recorded(RowView(row), old) if old is not None and not self.desk_export else None
+            if matched is not None:
+                self._warn(chunk.numbers[index], *matched, row)
             if warnings and index in warnings:
                 for column, zh, en in warnings[index]:
                     if old is not None and old.paid_at is not None and zh.startswith(KEPT_MONEY_ZH):
@@ -279,10 +282,13 @@ class ChunkWriter:
         paid = [row[0] for row in rows if row[3] is not None]  # only a paid order has refunds
         # The desk's own succeeded refunds and those on their way (StoredOrder).
         refunds = refund_sums(self.desk.db.connection(), paid, desk_own=True) if paid else {}
+        every = refund_sums(self.desk.db.connection(), paid) if refunds else {}  # with those recorded as made outside
         stored: dict[str, StoredOrder] = {}
         for row in rows:
             own, flying = refunds.get(row[0], (0, 0))
-            stored[row[1]] = replace(StoredOrder(*row), desk_refunded_fen=own, refund_pending_fen=flying)
+            recorded = every.get(row[0], (own, 0))[0] - own
+            stored[row[1]] = replace(StoredOrder(*row), desk_refunded_fen=own, refund_pending_fen=flying,
+                                     recorded_outside_fen=recorded)
         return stored
 
     def _insert(self, rows: list[tuple[Any, ...]], last_id: int) -> None:
