@@ -84,6 +84,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "买家实际的支付方式，与订单记录的不同时填写（退款按它原路退回）：" + "，".join(f"{c.value} {c.zh}" for c in Channel),
         "how the buyer really paid, when not the channel the order recorded (the refund goes back that way): "
         + ", ".join(c.value for c in Channel)))
+    p.add_argument("--no-deliver", action="store_true", help=T(
+        "只登记付款，不自动发货（订单在别处已取消：随后 orders cancel 退款）",
+        "record the payment only, deliver nothing (the order was cancelled elsewhere: orders cancel then refunds it)"))
     p.add_argument("--yes", action="store_true", help=T("二次确认（必需）", "the second confirmation (required)"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(orders, common, "deliver", cmd_orders_deliver, T("为已支付的订单发货（卡密从库存取出）",
@@ -614,7 +617,7 @@ def cmd_orders_mark_paid(args: argparse.Namespace) -> int:
 
     def body(desk: Any) -> int:
         changes = mark_paid(desk, args.order_no, args.trade_no, confirmed=args.yes, paid_at=paid_at,
-                            channel=args.channel)
+                            channel=args.channel, deliver=not args.no_deliver)
         for message in changes.messages:
             if message.startswith(TRADE_NO_REPLACED):
                 old = message[len(TRADE_NO_REPLACED):]

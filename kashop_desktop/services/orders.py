@@ -94,9 +94,8 @@ def mark_paid(
     ``channel`` (a ``domain.order.Channel`` value): how the buyer paid, when it is not the channel
     the unpaid order recorded (its refund goes back that way); DomainError ``bad_channel`` for one
     the desk does not know or its gateway account does not take (``ACCOUNT_CHANNELS``).
-    The same trade no again with a ``paid_at`` corrects the payment time of a 补单 that recorded
-    its own moment (``_correct_payment_time``); DomainError ``paid_at_kept`` for one the gateway
-    or an import gave.
+    The same trade no again with a ``paid_at`` corrects the payment time of a person's 补单
+    (``_correct_payment_time``); DomainError ``paid_at_kept`` for a time the gateway or an import gave.
     """
     if actor != "gateway":
         desk.require(Right.ORDERS)
@@ -158,19 +157,20 @@ def mark_paid(
 
 
 def _correct_payment_time(desk: Desk, order: Order, paid_at: datetime, now: datetime, actor: str) -> Changes:
-    """The payment time of an order a 补单 paid without one (the desk's own moment, not the
-    buyer's) set to ``paid_at``, the gateway's, with a timeline entry saying both; refused
-    (``paid_at_kept``) when the time came from the gateway or an import, and as ``_payment_time``
-    refuses a time out of range."""
-    marked = (OrderEvent.select().where((OrderEvent.order == order.id) & (OrderEvent.action == "mark_paid"))
+    """The payment time of an order a person's 补单 paid (at its own moment, or at a time they
+    typed, corrected before or not) set to ``paid_at``, with a timeline entry saying both;
+    refused (``paid_at_kept``) when the time came from the gateway (payment sync, a notification)
+    or an import, and as ``_payment_time`` refuses a time out of range."""
+    marked = (OrderEvent.select().where((OrderEvent.order == order.id)
+                                        & OrderEvent.action.in_(["mark_paid", "payment_time_corrected"]))
               .order_by(OrderEvent.id.desc()).first())
     stored = int(order.paid_at or 0)
-    own_moment = marked is not None and "paid_at" not in json.loads(marked.data or "{}") and int(marked.at) == stored
+    by_person = marked is not None and (marked.action == "payment_time_corrected" or marked.actor != "gateway")
     was = datetime.fromtimestamp(stored, SHOP_TZ).strftime("%Y-%m-%d %H:%M:%S")
-    if not own_moment:
-        raise DomainError("paid_at_kept", f"订单已用该交易号支付，付款时间 {was} 来自网关或导入，补单不改它",
-                          f"the order is paid with this trade no; its payment time {was} came from the gateway or an "
-                          "import, and 补单 does not change it")
+    if not by_person:
+        raise DomainError("paid_at_kept", f"订单已用该交易号支付，付款时间 {was} 由网关告知或随导入而来，补单不改它",
+                          f"the order is paid with this trade no; its payment time {was} was reported by the gateway or "
+                          "came with an import, and 补单 does not change it")
     when = _payment_time(order, paid_at, now)
     order.paid_at = when
     order.updated_at = to_epoch(now)

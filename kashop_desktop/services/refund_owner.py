@@ -39,6 +39,8 @@ from .refund_guard import why_not_recordable
 from .views import refund_actions
 
 R = RefundStatus
+#: A refund in these states went to the gateway, which has not said how it ended.
+GATEWAY_MAY_PAY = frozenset({R.SENDING, R.PROCESSING, R.UNKNOWN})
 
 
 def move_refund(ref: Refund, target: RefundStatus, now: datetime) -> tuple[str, str]:
@@ -120,9 +122,9 @@ def retry(desk: Desk, refund_id: int, *, actor: str = OWNER, confirmed: bool = F
 
 
 def confirm(desk: Desk, refund_id: int, *, actor: str = OWNER) -> Changes:
-    """The owner's explicit go-ahead for a queued refund through a gateway without refund
-    idempotency. Raises DomainError ``confirmation_not_needed`` for any other refund (a failed
-    one is confirmed by ``retry(confirmed=True)``)."""
+    """The owner's explicit go-ahead for a refund through a gateway without refund idempotency,
+    queued or failed (``views.refund_actions``). Raises DomainError ``confirmation_not_needed``
+    for a refund that needs none or is past waiting for one."""
     desk.require(Right.REFUNDS)
     with desk.atomic():
         ref = _refund(refund_id)
@@ -130,7 +132,7 @@ def confirm(desk: Desk, refund_id: int, *, actor: str = OWNER) -> Changes:
             raise DomainError("confirmation_not_needed", "该退款无需确认：它的网关有退款幂等保护（或不经网关发送）",
                               "this refund needs no confirmation: its gateway has refund idempotency (or it is not "
                               "sent through a gateway)")
-        if R(ref.state) is not R.QUEUED:
+        if "confirm" not in _actions(ref) and not ref.confirmed:  # confirmed before: saying it again changes nothing
             raise DomainError("confirmation_not_needed", f"该退款已是「{R(ref.state).zh}」，不在等待确认",
                               f"this refund is '{R(ref.state).en}': it is not waiting for a confirmation")
         ref.confirmed = True
@@ -169,6 +171,15 @@ def resolve_manually(desk: Desk, refund_id: int, succeeded: bool, note: str, *, 
         refusal = gateway_verified_refusal(R(ref.state), ref.gateway_id is not None, int(ref.attempts or 0)) if succeeded and how is OutsideMethod.GATEWAY else None
         if refusal is not None:
             raise refusal
+        if succeeded and how is not OutsideMethod.GATEWAY and R(ref.state) in GATEWAY_MAY_PAY:
+            # Sent, its outcome not known: the gateway may still pay it, and recorded as paid
+            # another way the desk would stop asking, so the buyer could be paid twice.
+            raise DomainError(
+                "gateway_may_pay", f"该退款已发给网关，结果未定（{R(ref.state).zh}）：网关仍可能退这笔钱。请先查询结果"
+                f"（refunds send --id {ref.id}）；网关确认失败后，再登记台外退款",
+                f"this refund was sent to the gateway and its outcome is not settled ({R(ref.state).en}): the gateway "
+                f"may still pay it. Ask for the outcome first (refunds send --id {ref.id}); once the gateway says it "
+                "failed, record the refund made outside the desk")
         if succeeded and ref.state == R.FAILED.value:
             covered = _covered_since(ref)
             if covered is not None:

@@ -140,8 +140,10 @@ def test_a_mark_paid_without_a_time_can_have_the_gateways_time_given_after(shop:
     assert any(e["action"] == "payment_time_corrected" for e in shown["events"])
     again = shop("orders", "mark-paid", "U2", "--trade-no", "T-U2", "--paid-at", when.strftime("%Y-%m-%d %H:%M:%S"), "--yes")
     assert "未做任何改动" in again.stdout
-    other = when - timedelta(minutes=1)  # its time now came from the owner's gateway back office: kept
-    kept = shop("orders", "mark-paid", "U2", "--trade-no", "T-U2", "--paid-at", other.strftime("%Y-%m-%d %H:%M:%S"),
-                "--yes", code=1)
+    other = when - timedelta(minutes=1)  # a typo of the owner's is theirs to correct again
+    shop("orders", "mark-paid", "U2", "--trade-no", "T-U2", "--paid-at", other.strftime("%Y-%m-%d %H:%M:%S"), "--yes")
+    assert datetime.fromisoformat(shop.json("orders", "show", "U2")["paid_at"]) == other
+    kept = shop("orders", "mark-paid", "P1", "--trade-no", "T0001", "--paid-at", other.strftime("%Y-%m-%d %H:%M:%S"),
+                "--yes", code=1)  # P1's time came with its import
     assert "补单不改它" in kept.stderr
     assert shop("check").returncode == 0

@@ -223,3 +223,18 @@ def test_a_later_export_matched_only_by_a_refund_recorded_at_the_desk_warns(desk
     assert len(warned) == 1 and "refunds record D01 --amount 5.00" in warned[0].en and "两次" in warned[0].zh
     same = import_file(desk, _export(tmp_path, "r3.csv", "部分退款", "10", delivered=True))  # as imported: no word
     assert not [w for w in same.warnings if w.column == "refunded_amount"]
+
+
+@pytest.mark.parametrize("scenario", ["processing", "timeout"])
+def test_a_refund_the_gateway_may_still_pay_is_not_recorded_as_paid_another_way(desk: Desk, scenario: str) -> None:
+    from kashop_desktop.services import refund_owner
+
+    no = order(desk, "paid", paid_fen=40_00, gateway_id=sandbox(desk, scenario))
+    reqs.cancel_order(desk, no, ReasonCode.NOT_NEEDED)
+    send_refunds(desk)
+    sent = Refund.get(Refund.order == Order.get(Order.order_no == no).id)
+    assert sent.state in ("processing", "unknown")
+    with pytest.raises(DomainError) as refused:
+        refund_owner.resolve_manually(desk, sent.id, True, "旧系统退了", how=OTHER)
+    assert refused.value.code == "gateway_may_pay" and f"refunds send --id {sent.id}" in refused.value.en
+    assert Refund.get_by_id(sent.id).state == sent.state

@@ -51,6 +51,7 @@ class StoredOrder:
     channel: str | None = None
     gateway_id: int | None = None
     refunded_fen: int = 0
+    delivered: bool = False
     desk_refunded_fen: int = 0
     refund_pending_fen: int = 0
     #: Succeeded refunds the owner recorded at the desk as made outside it (fen; cash, a bank
@@ -124,7 +125,12 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder, *, desk_export: b
                        f"the desk holds this order as cancelled (never paid; it may have expired) and the file says "
                        f"'{new.en}' with a payment time: the desk never heard of that payment, and an import does "
                        f"not take a payment for a cancelled order. Record the payment with 补单 (at the file's "
-                       f"payment time): `{_mark_paid(stored, data, 'TRADE_NO')}`")
+                       f"payment time): `{_mark_paid(stored, data, 'TRADE_NO')}`") if new is not S.CANCELLED else RowError(
+            "paid_at", f"本店记录该订单为「已取消」（未支付，可能已超时关闭），文件中为已支付后「已取消」、一分未退：本店不知道这笔付款。"
+                       f"请补单登记这笔付款（不发货）：`{_mark_paid(stored, data, '交易号')}`{_then_cancel(stored, data, 'zh')}",
+            f"the desk holds this order as cancelled (never paid; it may have expired) and the file says it was paid, "
+            f"then cancelled with nothing refunded: the desk never heard of that payment. Record it with 补单 (nothing "
+            f"delivered): `{_mark_paid(stored, data, 'TRADE_NO')}`{_then_cancel(stored, data, 'en')}")
     if old is S.CANCELLED and stored.paid_at is None and new is S.PENDING_PAYMENT:
         return False  # stale: the order expired after the file was exported
     if stored.paid_at is not None and new is not S.PENDING_PAYMENT:
@@ -151,11 +157,16 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder, *, desk_export: b
         raise _refunded_outside(stored, old, new)
     if not (forward or expire) and new is S.CANCELLED and stored.paid_at is not None \
             and (old in RANK or old is S.PARTIALLY_REFUNDED):
+        delivered = old in (S.DELIVERED, S.COMPLETED) or (old is S.PARTIALLY_REFUNDED and stored.delivered)
+        step_zh, step_en = (f"`requests open {stored.order_no} --reason ...`（已发货的订单只能走售后）",
+                            f"`requests open {stored.order_no} --reason ...` (a delivered order is disputed)") if delivered else (
+            f"`orders cancel {stored.order_no} --reason ...`", f"`orders cancel {stored.order_no} --reason ...`")
         raise RowError("status", f"本店记录该订单为「{old.zh}」，文件中为「已取消」：已支付的订单要在本店取消（取消会原路退款，"
-                       f"导入不动钱）：`orders cancel {stored.order_no} --reason ...`",
+                       f"导入不动钱）：{step_zh}。若是你在本店恢复了它（旧系统的取消已过时），之后的导入文件里删去这一行",
                        f"the desk holds this order as '{old.en}' and the file says cancelled: a paid order is cancelled at "
-                       f"the desk (the cancel refunds by the payment's route; an import does not move money): "
-                       f"`orders cancel {stored.order_no} --reason ...`")
+                       f"the desk (the cancel refunds by the payment's route; an import does not move money): {step_en}. "
+                       "If you restored it at the desk (the older system's cancel is out of date), leave this row out of "
+                       "later files")
     if not (forward or expire):
         raise RowError("status", f"不能把订单从「{old.zh}」改为「{new.zh}」（不回退）",
                        f"will not move the order from '{old.en}' to '{new.en}' (never backwards)")
@@ -207,8 +218,19 @@ def _mark_paid(stored: StoredOrder, data: Mapping[str, Any], no_trade: str) -> s
     trade_no = str(data.get("gateway_trade_no") or "").strip() or no_trade
     channel = data.get("channel")
     by = f" --channel {channel}" if channel and channel != stored.channel else ""
+    # Cancelled there: the payment is recorded, the goods stay (the money goes back).
+    hold = " --no-deliver" if S(data["status"]) is S.CANCELLED else ""
     return (f"orders mark-paid {stored.order_no} --trade-no {trade_no} --paid-at \"{_shown_time(data['paid_at'])}\""
-            f"{by} --yes")
+            f"{by}{hold} --yes")
+
+
+def _then_cancel(stored: StoredOrder, data: Mapping[str, Any], lang: str) -> str:
+    """The step after 补单 for a row cancelled in the older system with its money kept: the desk's
+    cancel returns it by the original route (money kept on a cancelled order is the buyer's)."""
+    if S(data["status"]) is not S.CANCELLED:
+        return ""
+    step = f"`orders cancel {stored.order_no} --reason ...`"
+    return f"，再 {step} 原路退款" if lang == "zh" else f", then {step} to refund it by the original route"
 
 
 def _record(order_no: str, amount: str) -> str:
@@ -232,27 +254,33 @@ def _refunded_more(stored: StoredOrder, refunded: int) -> RowError:
         zh.append(f"另有 {format_yuan(stored.refund_pending_fen, symbol=True)} 正在由本店退款")
         en.append(f"{format_yuan(stored.refund_pending_fen, symbol=True)} more is being refunded by the desk")
     if stored.refund_pending_fen and stored.refund_pending_fen == more:
-        zh_do = ("若旧系统退的就是本店正在退的钱，请在它发出之前用 `refunds resolve 退款ID --succeeded --outside other "
-                 "--note ...` 登记为台外退款（`refunds list` 查看退款ID）；否则请与买家核对")
-        en_do = ("If the older system refunded the money the desk is refunding, record that refund as made outside the "
-                 "desk before it is sent: `refunds resolve REFUND_ID --succeeded --outside other --note ...` (`refunds "
-                 "list` shows its id); otherwise check with the buyer")
+        zh_do = ("若旧系统退的就是本店正在退的钱，且本店这笔尚未发出（待发送、待人工处理），请用 `refunds resolve 退款ID "
+                 "--succeeded --outside other --note ...` 登记为台外退款（`refunds list` 查看退款ID）；"
+                 "若已发给网关（处理中、结果未知），请先查询结果（`refunds send`），有了结果再导入；否则请与买家核对")
+        en_do = ("If the older system refunded the money the desk is refunding and the desk's refund has not been sent "
+                 "(queued, waiting for the owner), record it as made outside the desk: `refunds resolve REFUND_ID "
+                 "--succeeded --outside other --note ...` (`refunds list` shows its id); if it was sent to the gateway "
+                 "(processing, outcome unknown), ask for its outcome first (`refunds send`) and import again once it "
+                 "has one; otherwise check with the buyer")
     elif stored.refund_pending_fen:  # not the same amount: that refund cannot stand for the older system's
         pending = format_yuan(stored.refund_pending_fen, symbol=True)
         zh_do = (f"本店正在退的 {pending} 与旧系统退的 ¥{format_yuan(more)} 金额不同，不能代替它。若本店的退款尚未发出："
                  "先把它标记为失败（`refunds resolve 退款ID --failed --note ...`，`refunds list` 查看退款ID），"
                  f"再登记旧系统的退款（`{_record(stored.order_no, format_yuan(more))}`），余下的钱再按需要退；"
-                 "若已发出，买家可能多收了钱，请与买家核对")
+                 "若已发给网关（处理中、结果未知），请先查询结果（`refunds send`）；若已退成，买家可能多收了钱，请与买家核对")
         en_do = (f"The {pending} the desk is refunding is not the ¥{format_yuan(more)} the older system refunded, so it "
                  "cannot stand for it. If the desk's refund has not been sent: mark it failed (`refunds resolve "
                  "REFUND_ID --failed --note ...`; `refunds list` shows its id), record the older system's refund "
-                 f"(`{_record(stored.order_no, format_yuan(more))}`), then refund the rest as needed; if it was sent, "
-                 "the buyer may have been paid more than due: check with the buyer")
+                 f"(`{_record(stored.order_no, format_yuan(more))}`), then refund the rest as needed; if it was sent to "
+                 "the gateway (processing, outcome unknown), ask for its outcome first (`refunds send`); if it went "
+                 "through, the buyer may have been paid more than due: check with the buyer")
     elif stored.desk_refunded_fen and more > stored.paid_fen - stored.refunded_fen - stored.refund_pending_fen:
         over = more - max(0, stored.paid_fen - stored.refunded_fen - stored.refund_pending_fen)
-        zh_do = (f"本店与旧系统的退款合计比实付多 ¥{format_yuan(over)}：买家多收了钱，本店已没有可退的余额，请与买家核对")
+        zh_do = (f"本店与旧系统的退款合计比实付多 ¥{format_yuan(over)}：买家多收了钱，本店已没有可退的余额，请与买家核对；"
+                 "核对清楚后，之后的导入文件里可删去这一行")
         en_do = (f"The desk's and the older system's refunds add up to ¥{format_yuan(over)} more than was paid: the "
-                 "buyer got more than they paid and nothing is left refundable at the desk; check with the buyer")
+                 "buyer got more than they paid and nothing is left refundable at the desk; check with the buyer, and "
+                 "once settled, leave this row out of later files")
     elif stored.desk_refunded_fen:
         # Recorded, the older system's refund is counted with the desk's: nothing the desk still
         # offers as refundable has gone back already.
@@ -295,26 +323,34 @@ def _refunded_unpaid(stored: StoredOrder, refunded: int, data: Mapping[str, Any]
 
 
 def _check_paid_facts(data: Mapping[str, Any], stored: StoredOrder) -> None:
+    trade_no = data.get("gateway_trade_no")
+    if stored.gateway_trade_no and trade_no and trade_no != stored.gateway_trade_no:
+        # Another trade no is another payment: the buyer may have paid twice (once each side).
+        raise RowError("gateway_trade_no", f"已支付订单的交易号不能通过导入修改（已记录 {stored.gateway_trade_no}，"
+                       f"文件中为 {trade_no}）：两个交易号可能是买家付了两次。请在网关后台核对（reconcile 对账）；"
+                       "若确是两笔付款，多付的一笔请在网关后台原路退回",
+                       f"the trade no of a paid order cannot be changed by an import (stored "
+                       f"{stored.gateway_trade_no}, the file says {trade_no}): two trade nos may be two payments by the "
+                       "buyer. Check them at the gateway (reconcile); if there were two, refund the second "
+                       "one through the gateway's back office")
     if data["paid_fen"] != stored.paid_fen:
         raise _differs("paid_amount", "实付金额", "paid amount", format_yuan(stored.paid_fen, symbol=True),
                        format_yuan(data["paid_fen"], symbol=True), "; the amount of a paid order never changes by an import",
                        "；已支付订单的金额不会因导入而改变")
     paid_at, was = data["paid_at"], stored.paid_at
     if paid_at is not None and was is not None and not _same_time(paid_at, was):
+        fix = (f"orders mark-paid {stored.order_no} --trade-no {stored.gateway_trade_no or 'TRADE_NO'} "
+               f"--paid-at \"{_shown_time(paid_at)}\" --yes")
         raise _differs("paid_at", "支付时间", "payment time", _shown_time(was), _shown_time(paid_at),
-                       "; the payment of a paid order never changes by an import", "；已支付订单的付款不会因导入而改变")
+                       f"; the payment of a paid order never changes by an import. If the desk's time is the one its "
+                       f"补单 recorded, correct it to the gateway's: `{fix}`",
+                       f"；已支付订单的付款不会因导入而改变。若本店的时间是补单时记下的，可更正为网关的时间：`{fix}`")
     channel = data.get("channel")
     if channel and stored.channel and channel != stored.channel:
         # Refunds go back by the payment's route: a file that names another one is not the same payment.
         raise _differs("channel", "支付方式", "payment channel", stored.channel, channel,
                        "; refunds go back the way the payment came, so an import never changes it",
                        "；退款按付款的原路退回，导入不会改动它")
-    trade_no = data.get("gateway_trade_no")
-    if stored.gateway_trade_no and trade_no and trade_no != stored.gateway_trade_no:
-        raise RowError("gateway_trade_no", f"已支付订单的交易号不能通过导入修改（已记录 {stored.gateway_trade_no}，"
-                       f"文件中为 {trade_no}）",
-                       f"the trade no of a paid order cannot be changed by an import (stored "
-                       f"{stored.gateway_trade_no}, the file says {trade_no})")
 
 
 #: A time given to the minute (no seconds) matches a stored time within that minute.

@@ -46,7 +46,8 @@ _PAID_AT = AT["paid_at"]
 Route = tuple[str, frozenset[str]]
 #: The columns of ``checks.StoredOrder``, in its field order.
 _STORED_COLUMNS = ("id, order_no, status, paid_at, paid_fen, gateway_trade_no, created_at, product_name, quantity, "
-                   "COALESCE(buyer_key, ''), list_fen, product_type, channel, gateway_id, COALESCE(refunded_fen, 0)")
+                   "COALESCE(buyer_key, ''), list_fen, product_type, channel, gateway_id, COALESCE(refunded_fen, 0), "
+                   "delivered_at IS NOT NULL")
 
 
 def _constant(column: str) -> str:

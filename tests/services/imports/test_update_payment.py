@@ -167,7 +167,8 @@ def _follow(desk: Desk, advice: str) -> None:
         opts = {words[i]: words[i + 1] for i in range(len(words) - 1) if words[i].startswith("--")}
         if words[:2] == ["orders", "mark-paid"]:
             mark_paid(desk, words[2], opts["--trade-no"], confirmed=True, channel=opts.get("--channel"),
-                      paid_at=datetime.strptime(opts["--paid-at"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHOP_TZ))
+                      paid_at=datetime.strptime(opts["--paid-at"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHOP_TZ),
+                      deliver="--no-deliver" not in words)
         elif words[:2] == ["refunds", "record"]:
             yuan, fen = opts["--amount"].split(".")
             reqs.record_outside(desk, words[2], int(yuan) * 100 + int(fen), OutsideMethod(opts["--how"]), "旧系统已退")
@@ -182,7 +183,8 @@ def _follow(desk: Desk, advice: str) -> None:
     (_gw_row("G1", "已退款", "2026-11-18 09:05", "支付宝", "TG1", "30"), 2),
     (_gw_row("G1", "部分退款", "2026-11-18 09:05", "支付宝", "TG1", "10"), 2),
     (_gw_row("G1", "已取消", "2026-11-18 09:05", "支付宝", "TG1", "10"), 3),  # the rest kept: the desk's cancel
-], ids=["channel", "refunded", "part-refunded", "cancelled-kept"])
+    (_gw_row("G1", "已取消", "2026-11-18 09:05", "支付宝", "TG1", "0"), 2),  # nothing refunded: all by the cancel
+], ids=["channel", "refunded", "part-refunded", "cancelled-kept", "cancelled-nothing-refunded"])
 def test_an_order_closed_unpaid_that_a_later_export_shows_paid_converges_by_the_refusals_steps(
         desk: Desk, tmp_path: Path, later: str, steps: int) -> None:
     from kashop_desktop.services import requests as reqs  # noqa: F401  (the steps' services)
@@ -216,3 +218,26 @@ def test_mark_paid_refuses_a_channel_its_account_does_not_take(desk: Desk, tmp_p
     assert _order(desk, "W1")[0] == "pending_payment"
     mark_paid(desk, "W1", "TW1", confirmed=True, channel="wallet")
     assert _order(desk, "W1")[:2] == ("paid", "wallet")
+
+
+def test_a_card_code_order_cancelled_elsewhere_after_paying_gets_no_code_by_the_advice(desk: Desk, tmp_path: Path) -> None:
+    """Closed unpaid at the desk, paid and then cancelled in the older system: the advice records
+    the payment without delivering (--no-deliver) and refunds it; no 卡密 leaves the shelf."""
+    from kashop_desktop.services.code_import import import_codes
+    from tests.services.helpers import sandbox, send_refunds
+
+    sandbox(desk, "success", name="沙箱")
+    row = "B2,2026-11-18 09:00,点卡,卡密,30.00,{status},{paid},支付宝,沙箱,{trade},13800138000,{refunded}"
+    import_file(desk, write_csv(tmp_path / "u.csv", [GW_HEADER, row.format(status="已取消", paid="", trade="", refunded="")]))
+    import_codes(desk, "点卡", ["CARD-ONE-0001", "CARD-TWO-0002"])
+    later = write_csv(tmp_path / "l.csv", [GW_HEADER, row.format(status="已取消", paid="2026-11-18 09:05", trade="TB2",
+                                                                 refunded="0")])
+    advice = import_file(desk, later).problems[0].en
+    assert "--no-deliver" in advice and "orders cancel B2" in advice
+    _follow(desk, advice)
+    send_refunds(desk)
+    assert desk.db.execute_sql("SELECT COUNT(*) FROM card_code WHERE state = 'available'").fetchone() == (2,)
+    assert desk.db.execute_sql("SELECT status, delivered_at, refunded_fen FROM orders WHERE order_no = 'B2'").fetchone() \
+        == ("cancelled", None, 30_00)
+    assert import_file(desk, later).unchanged == 1
+    assert check(desk).ok
