@@ -173,10 +173,22 @@ def status_on_approval(order: OrderFacts, gross_fen: int) -> OrderStatus:
     goods will not go out, stock and coupon go back. Otherwise the status waits for the money:
     it changes only when the gateway confirms (``status_after_refund``).
     """
-    takes_all = gross_fen >= order.refundable_fen
-    if order.delivered_at is None and takes_all:
+    return _on_approval(order.status, order.delivered_at is not None, order.refundable_fen, gross_fen)
+
+
+def _on_approval(status: OrderStatus, delivered: bool, refundable_fen: int, gross_fen: int) -> OrderStatus:
+    if not delivered and gross_fen >= refundable_fen:
         return OrderStatus.CANCELLED
-    return order.status
+    return status
+
+
+def status_after_recorded(status: OrderStatus, *, delivered: bool, paid_fen: int, refunded_fen: int,
+                          refundable_fen: int, gross_fen: int) -> OrderStatus:
+    """The order's status once a refund of ``gross_fen`` made outside the desk is recorded
+    (``services.requests.record_outside``): approved (``status_on_approval``) and confirmed at
+    once (``status_after_refund``); ``refunded_fen`` and ``refundable_fen`` are before it (fen)."""
+    target = _on_approval(status, delivered, refundable_fen, gross_fen)
+    return status_after_refund(target, paid_fen, refunded_fen + gross_fen, delivered)
 
 
 def status_after_refund(current: OrderStatus, paid_fen: int, refunded_fen: int, delivered: bool) -> OrderStatus:

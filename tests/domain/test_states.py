@@ -73,3 +73,17 @@ def test_parse_status_accepts_codes_and_chinese() -> None:
     assert parse_status("已退款") is S.REFUNDED
     with pytest.raises(TransitionError):
         parse_status("发货中")
+
+
+def test_a_refund_recorded_as_made_outside_moves_the_order_as_an_approval_then_its_confirmation() -> None:
+    from kashop_desktop.domain.refund_states import status_after_recorded
+
+    def after(status: OrderStatus, delivered: bool, refunded: int, refundable: int, gross: int) -> OrderStatus:
+        return status_after_recorded(status, delivered=delivered, paid_fen=50_00, refunded_fen=refunded,
+                                     refundable_fen=refundable, gross_fen=gross)
+
+    assert after(OrderStatus.PAID, False, 0, 50_00, 50_00) is OrderStatus.CANCELLED  # all back before delivery
+    assert after(OrderStatus.PAID, False, 0, 50_00, 10_00) is OrderStatus.PARTIALLY_REFUNDED
+    assert after(OrderStatus.DELIVERED, True, 0, 50_00, 50_00) is OrderStatus.REFUNDED
+    assert after(OrderStatus.COMPLETED, True, 20_00, 30_00, 10_00) is OrderStatus.PARTIALLY_REFUNDED
+    assert after(OrderStatus.CANCELLED, False, 20_00, 30_00, 30_00) is OrderStatus.CANCELLED  # stays cancelled

@@ -172,7 +172,10 @@ def test_failed_refund_can_be_retried_and_unknown_resolved_with_a_note(qtbot, ct
 
 
 def test_gateways_page_shows_capabilities_and_tests_connections(qtbot, ctx, shop):
-    gateway_service.save_account(ctx.desk, "坏沙箱", "sandbox", {"scenario": "bogus"})
+    gateway_service.save_account(ctx.desk, "坏沙箱", "sandbox", {"scenario": "success"})
+    # A scenario the sandbox does not have (saved by an older version, or edited outside the desk:
+    # saving one is refused now) is named by the connection test.
+    ctx.desk.db.execute_sql("UPDATE gateway_account SET config = ? WHERE name = ?", ('{"scenario": "bogus"}', "坏沙箱"))
     page = GatewaysPage(ctx)
     qtbot.addWidget(page)
     names = [page.table.item(r, 0).text() for r in range(page.table.rowCount())]

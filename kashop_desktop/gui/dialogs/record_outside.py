@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ...domain.errors import DomainError
 from ...domain.money import format_yuan, parse_yuan
 from ...domain.order import ReasonCode
-from ...domain.refund_states import OutsideMethod, RefundStatus, status_after_refund
+from ...domain.refund_states import OutsideMethod, RefundStatus, status_after_recorded
 from ...domain.states import OrderStatus
 from ...services import requests, views
 from ...services.changes import Changes
@@ -37,12 +37,11 @@ class RecordOutsideResult:
 
 
 def status_after_outside(detail: views.OrderDetail, amount_fen: int) -> OrderStatus:
-    """What the order becomes once ``amount_fen`` refunded outside is recorded: the domain's
-    rules as ``record_outside`` applies them (an undelivered order given back all that is
-    refundable is cancelled, ``status_on_approval``; then the money moves, ``status_after_refund``)."""
-    delivered = detail.delivered_at is not None
-    target = OrderStatus.CANCELLED if not delivered and amount_fen >= detail.refundable_fen else detail.status
-    return status_after_refund(target, detail.paid_fen, detail.refunded_fen + amount_fen, delivered)
+    """What the order becomes once ``amount_fen`` refunded outside is recorded
+    (``domain.refund_states.status_after_recorded``, the rule ``record_outside`` applies)."""
+    return status_after_recorded(detail.status, delivered=detail.delivered_at is not None, paid_fen=detail.paid_fen,
+                                 refunded_fen=detail.refunded_fen, refundable_fen=detail.refundable_fen,
+                                 gross_fen=amount_fen)
 
 
 class RecordOutsideDialog(OpDialog):
