@@ -79,6 +79,7 @@ def test_a_locked_vault_makes_refunds_send_say_why(shop: Cli) -> None:  # noqa: 
     assert retried["picked"] == 1 and retried["not_sent"] == []
 
 
+@pytest.mark.sqlite_only(reason="the command's own words and exit status; the rule runs on both stores in tests/services")
 def test_a_refund_made_outside_is_recorded_in_one_step_and_nothing_is_sent(shop: Cli) -> None:  # noqa: F811
     paid = shop.json("orders", "show", "P1")["paid_fen"]
     proc = shop("refunds", "record", "P1", "--amount", "1.50", "--how", "cash", "--note", "店里现金退给买家")
@@ -97,6 +98,7 @@ def test_a_refund_made_outside_is_recorded_in_one_step_and_nothing_is_sent(shop:
     assert len(shop.json("refunds", "list")) == 1
 
 
+@pytest.mark.sqlite_only(reason="the command's own words and exit status; the rule runs on both stores in tests/services")
 def test_mark_paid_takes_the_gateways_payment_time(shop: Cli) -> None:  # noqa: F811
     from datetime import datetime, timedelta
 
@@ -112,6 +114,7 @@ def test_mark_paid_takes_the_gateways_payment_time(shop: Cli) -> None:  # noqa: 
     assert datetime.fromisoformat(shop.json("orders", "show", "U2")["paid_at"]) == when
 
 
+@pytest.mark.sqlite_only(reason="the command's own words and exit status; the rule runs on both stores in tests/services")
 def test_an_approval_says_what_became_of_its_refund_and_the_fee_the_shop_keeps(shop: Cli) -> None:  # noqa: F811
     shop("policy", "set", "fee_rate_permyriad=50")
     proc = shop("orders", "cancel", "P1", "--reason", "not_needed")
@@ -125,6 +128,7 @@ def test_an_approval_says_what_became_of_its_refund_and_the_fee_the_shop_keeps(s
     assert f"已批准申请 #{opened['id']}；退款 ¥59.70（扣手续费 ¥0.30）已排队" in approved.stdout
 
 
+@pytest.mark.sqlite_only(reason="the command's own words and exit status; the rule runs on both stores in tests/services")
 def test_a_mark_paid_without_a_time_can_have_the_gateways_time_given_after(shop: Cli) -> None:  # noqa: F811
     from datetime import datetime, timedelta
 
