@@ -44,8 +44,10 @@ from .output import (
     EXIT_REFUSED,
     EXIT_STORE,
     EXIT_USAGE,
+    PrintableOut,
     UsageError,
     print_error,
+    printable,
 )
 
 # In the order ``--help`` lists them.
@@ -98,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     real_stdout = sys.stdout
     if writes:  # a write command keeps its real status when its reader goes away (| head)
         sys.stdout = _PipeSafe(real_stdout)
+    sys.stdout = PrintableOut(sys.stdout)  # a note or a name printed cannot drive the terminal
     try:
         if name:
             _check_environment()
@@ -139,7 +142,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return code
     except UsageError as exc:
         getattr(args, "command_parser", parser).print_usage(sys.stderr)
-        print(f"kashop-desktop: 错误 / error: {exc}", file=sys.stderr)
+        print(printable(f"kashop-desktop: 错误 / error: {exc}"), file=sys.stderr)
         return EXIT_USAGE
     except OutputRefused as exc:  # a file name the desk will not write is a bad value
         print_error(exc.zh, exc.en)

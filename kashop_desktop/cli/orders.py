@@ -29,6 +29,7 @@ from .output import (
     done,
     print_error,
     print_json,
+    printable,
     refund_json,
     refunds_made,
     request_json,
@@ -532,7 +533,7 @@ def _print_import(args: argparse.Namespace, report: Any) -> None:
               f"{report.backordered} waiting for codes (orders backorders)")
     for p in sorted(report.problems, key=lambda p: p.row):
         where = f" [{p.column}]" if p.column else ""
-        print(f"  第 {p.row} 行 row {p.row}{where}: {p.zh} / {p.en}", file=sys.stderr)
+        print(printable(f"  第 {p.row} 行 row {p.row}{where}: {p.zh} / {p.en}"), file=sys.stderr)
     if report.refused > len(report.problems):
         more = report.refused - len(report.problems)
         print(f"  …另有 {more} 行被拒绝 / …and {more} more rows refused", file=sys.stderr)

@@ -12,7 +12,7 @@ from typing import Any
 from ..domain.states import OrderStatus
 from .common import add_command, run_with_desk
 from .helptext import JSON_HELP, T
-from .output import EXIT_OK, UsageError, count_en, print_json, zh
+from .output import EXIT_OK, UsageError, count_en, print_json, unfiltered, zh
 
 
 def register_export(orders: Any, common: argparse.ArgumentParser) -> None:
@@ -118,7 +118,7 @@ def _to_stdout(desk: Any, flt: Any, lang: str, chinese: bool) -> int:
     """``orders export -``: CSV on standard output, the summary on standard error."""
     from ..services import exports
 
-    result = exports.export_csv_to(desk, flt, sys.stdout, lang=lang)
+    result = exports.export_csv_to(desk, flt, unfiltered(sys.stdout), lang=lang)  # the data, exactly
     if chinese:
         print(f"已导出 {result.rows:,} 个订单到标准输出", file=sys.stderr)
     else:

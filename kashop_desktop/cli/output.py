@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import Any
 
@@ -40,16 +41,57 @@ def count_en(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
+#: What the command line prints in place of a control character that comes with the data (a
+#: note, a name, a file's cell): its Unicode control picture (U+241B for ESC, U+240D for a carriage
+#: return, U+2421 for DEL), or U+FFFD for a C1 control, so text typed or imported with one cannot
+#: move the cursor, clear the screen or recolour the terminal it is printed on. Tab and newline stay.
+VISIBLE_CONTROLS = {**{c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)}, 0x7F: 0x2421,
+                    **{c: 0xFFFD for c in range(0x80, 0xA0)}}
+_JSON_RAW_CONTROLS = re.compile("[\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters shown as VISIBLE_CONTROLS says."""
+    return text.translate(VISIBLE_CONTROLS)
+
+
+class PrintableOut:
+    """Standard output for a command's words: every write goes through ``printable``. A command
+    that writes data (``orders export -``'s CSV) writes to ``unfiltered``, which is left as it is."""
+
+    def __init__(self, inner: Any) -> None:
+        self.unfiltered = inner
+
+    def write(self, text: str) -> int:
+        self.unfiltered.write(printable(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.unfiltered.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.unfiltered, name)
+
+
+def unfiltered(stream: Any) -> Any:
+    """The stream under a PrintableOut (``stream`` itself otherwise)."""
+    return stream.unfiltered if isinstance(stream, PrintableOut) else stream
+
+
 def print_error(zh: str, en: str) -> None:
-    """Print one message on stderr, Chinese line first, then English."""
-    print(f"{zh}\n{en}", file=sys.stderr)
+    """Print one message on stderr, Chinese line first, then English (control characters shown as
+    ``printable`` says: a message may quote the data)."""
+    print(printable(f"{zh}\n{en}"), file=sys.stderr)
 
 
 def print_json(value: Any) -> None:
-    """Print ``value`` as indented JSON (money fen, times ISO 8601, through ``views.to_json``)."""
+    """Print ``value`` as indented JSON (money fen, times ISO 8601, through ``views.to_json``).
+    JSON escapes the C0 controls itself; DEL and the C1 controls are written as ``\\u`` escapes
+    too, so a value reads back exactly and nothing reaches a terminal raw."""
     from ..services.views import to_json
 
-    print(json.dumps(to_json(value), ensure_ascii=False, indent=2))
+    text = json.dumps(to_json(value), ensure_ascii=False, indent=2)
+    print(_JSON_RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def zh(args: argparse.Namespace) -> bool:

@@ -98,14 +98,22 @@ def cmd_requests_list(args: argparse.Namespace) -> int:
 
 
 def cmd_requests_approve(args: argparse.Namespace) -> int:
+    from ..domain.money import format_yuan
     from ..services.requests import approve
-    from ..store.models import Refund
+    from ..store.models import CancelRequest, Refund
 
     def body(desk: Any) -> int:
-        changes = approve(desk, args.id, amount_fen=amount(args.amount), note=args.note,
+        given = amount(args.amount)
+        asked = CancelRequest.select(CancelRequest.amount_fen).where(CancelRequest.id == args.id).scalar()
+        changes = approve(desk, args.id, amount_fen=given, note=args.note,
                           confirm_non_idempotent=args.confirm_no_idempotency, void_code=args.void_code)
         made = list(Refund.select().where(Refund.id.in_(sorted(changes.refund_ids)))) if changes.refund_ids else []
         zh_tail, en_tail = refunds_made(made)
+        if given is not None and asked is not None and given != asked:  # the owner chose another amount
+            more = given > asked
+            zh_tail += f"；批准 ¥{format_yuan(given)}，{'多于' if more else '少于'}买家申请的 ¥{format_yuan(asked)}"
+            en_tail += (f"; ¥{format_yuan(given)} approved, {'more' if more else 'less'} than the "
+                        f"¥{format_yuan(asked)} the buyer asked for")
         return done(args, changes, f"已批准申请 #{args.id}{zh_tail}", f"approved request #{args.id}{en_tail}")
 
     return run_with_desk(args, body)

@@ -151,3 +151,37 @@ def test_a_mark_paid_without_a_time_can_have_the_gateways_time_given_after(shop:
                 "--yes", code=1)  # P1's time came with its import
     assert "补单不改它" in kept.stderr
     assert shop("check").returncode == 0
+
+
+@pytest.mark.sqlite_only(reason="the command's own words; the approval's rules run on both stores in tests/services")
+def test_an_approval_of_another_amount_than_the_buyer_asked_says_so(shop: Cli) -> None:  # noqa: F811
+    """The owner may approve more or less than the buyer asked (goodwill, a part refund): the line
+    names both amounts, so a typed 80 for an asked 30 does not go by unseen."""
+    more = shop.json("requests", "open", "P2", "--reason", "wrong_item", "--amount", "30")
+    line = shop("requests", "approve", str(more["id"]), "--amount", "80").stdout
+    assert "批准 ¥80.00，多于买家申请的 ¥30.00" in line
+    assert shop.json("refunds", "list")[0]["amount_fen"] == 8000
+    less = shop.json("requests", "open", "D1", "--reason", "merchant_fault", "--amount", "19.80")
+    line = shop("--lang", "en", "requests", "approve", str(less["id"]), "--amount", "5").stdout
+    assert "¥5.00 approved, less than the ¥19.80 the buyer asked for" in line
+    same = shop.json("requests", "open", "D2", "--reason", "merchant_fault", "--amount", "10")
+    line = shop("requests", "approve", str(same["id"]), "--amount", "10").stdout
+    assert "买家申请" not in line and "已批准申请" in line  # the amount asked: nothing to point out
+
+
+@pytest.mark.sqlite_only(reason="the command's own printing; what is stored is the same on both stores")
+def test_control_characters_in_a_note_are_shown_not_sent_to_the_terminal(shop: Cli) -> None:  # noqa: F811
+    """A note (typed, pasted or from a file) holding ESC sequences, a carriage return or a C1
+    control is printed with those characters made visible; --json gives the note back exactly."""
+    note = "查过了\x1b[2J\x1b[31m红\rX\x85Y\x7f"
+    req = shop.json("requests", "open", "P2", "--reason", "wrong_item", "--amount", "30")
+    shop("requests", "reject", str(req["id"]), "--reason", note)
+    text = shop("orders", "show", "P2").stdout
+    assert not any(c in text for c in "\x1b\r\x85\x7f")
+    assert "查过了␛[2J␛[31m红␍X\ufffdY␡" in text
+    shown = shop("requests", "list", "--state", "rejected", "--json").stdout
+    assert "\x85" not in shown and "\\u0085" in shown and "\\u007f" in shown
+    [back] = shop.json("requests", "list", "--state", "rejected")
+    assert back["decision_note"] == note  # the stored value, exactly
+    refused = shop("orders", "show", "NO\x1b[2JSUCH", code=1)
+    assert "\x1b" not in refused.stderr and "NO␛[2JSUCH" in refused.stderr
