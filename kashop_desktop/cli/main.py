@@ -47,6 +47,7 @@ from .output import (
     PrintableOut,
     UsageError,
     print_error,
+    print_json,
     printable,
 )
 
@@ -143,19 +144,32 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except UsageError as exc:
         getattr(args, "command_parser", parser).print_usage(sys.stderr)
         print(printable(f"kashop-desktop: 错误 / error: {exc}"), file=sys.stderr)
+        _json_refusal(args, EXIT_USAGE, "usage", str(exc), str(exc))
         return EXIT_USAGE
-    except OutputRefused as exc:  # a file name the desk will not write is a bad value
-        print_error(exc.zh, exc.en)
-        return EXIT_USAGE
-    except StoreBusy as exc:
-        print_error(exc.zh, exc.en)
-        return EXIT_BUSY
-    except StoreUnusable as exc:
-        print_error(exc.zh, exc.en)
-        return EXIT_STORE
     except DomainError as exc:
+        if isinstance(exc, OutputRefused):  # a file name the desk will not write is a bad value
+            status = EXIT_USAGE
+        elif isinstance(exc, StoreBusy):
+            status = EXIT_BUSY
+        elif isinstance(exc, StoreUnusable):
+            status = EXIT_STORE
+        else:
+            status = EXIT_USAGE if exc.code in BAD_VALUE_CODES else EXIT_REFUSED
         print_error(exc.zh, exc.en)
-        return EXIT_USAGE if exc.code in BAD_VALUE_CODES else EXIT_REFUSED
+        _json_refusal(args, status, exc.code, exc.zh, exc.en, row=getattr(exc, "row", None))
+        return status
+
+
+def _json_refusal(args: argparse.Namespace, status: int, code: str, zh: str, en: str, row: int | None = None) -> None:
+    """With ``--json``, a refusal is also one JSON object on stdout, so a script reading it gets
+    JSON either way: ``{"error": {"code", "exit", "zh", "en"[, "row"]}}`` (the message on stderr
+    as always)."""
+    if not getattr(args, "json", False):
+        return
+    error: dict[str, object] = {"code": code, "exit": status, "zh": zh, "en": en}
+    if row is not None:
+        error["row"] = row
+    print_json({"error": error})
 
 
 def _log_to_file(args: argparse.Namespace) -> None:

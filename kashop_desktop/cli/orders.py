@@ -24,7 +24,6 @@ from .output import (
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_REFUSED,
-    EXIT_USAGE,
     UsageError,
     done,
     print_error,
@@ -333,11 +332,6 @@ def _detail_json(d: Any) -> dict[str, Any]:
     }
 
 
-#: Import refusals that are the file's own shape, not a rule: exit 2 like any bad value.
-_FILE_USAGE = frozenset({"import_missing_columns", "import_duplicate_columns", "import_not_found",
-                         "import_not_a_file", "import_bad_encoding"})
-
-
 def _makes_a_new_shop(args: argparse.Namespace) -> bool:
     """Whether opening the shop for ``args`` would make a new one (no shop file in the data
     folder, none chosen elsewhere). Raises DomainError for a choice file it cannot read."""
@@ -376,13 +370,10 @@ def cmd_orders_import(args: argparse.Namespace) -> int:
         from ..services.imports.reading import unreadable
 
         missing = not args.file.exists()
-        error = unreadable(args.file, FileNotFoundError() if missing else IsADirectoryError())
-        print_error(error.zh, error.en)
-        return EXIT_USAGE
+        raise unreadable(args.file, FileNotFoundError() if missing else IsADirectoryError())  # exit 2: FILE_USAGE
     refused = _header_refused_before_a_new_shop(args)
     if refused is not None:
-        print_error(refused.zh, refused.en)
-        return EXIT_USAGE if refused.code in _FILE_USAGE else EXIT_REFUSED
+        raise refused
 
     def body(desk: Any) -> int:
         columns = _columns(args.column)
@@ -397,11 +388,6 @@ def cmd_orders_import(args: argparse.Namespace) -> int:
         try:
             report = import_file(desk, args.file, all_or_nothing=args.all_or_nothing, progress=progress,
                                  columns=columns, encoding=args.encoding, dry_run=args.dry_run)
-        except DomainError as exc:  # ImportFileError, or its copy from the reading process
-            if exc.code not in _FILE_USAGE:
-                raise
-            print_error(exc.zh, exc.en)  # a file without the columns an import needs is a bad value
-            return EXIT_USAGE
         except KeyboardInterrupt:
             if meter is not None:
                 meter.clear()

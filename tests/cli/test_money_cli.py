@@ -185,3 +185,20 @@ def test_control_characters_in_a_note_are_shown_not_sent_to_the_terminal(shop: C
     assert back["decision_note"] == note  # the stored value, exactly
     refused = shop("orders", "show", "NO\x1b[2JSUCH", code=1)
     assert "\x1b" not in refused.stderr and "NO␛[2JSUCH" in refused.stderr
+
+
+@pytest.mark.sqlite_only(reason="the command line's own output; the refusals' rules run on both stores in tests/services")
+def test_a_refusal_with_json_is_also_json_on_stdout(shop: Cli, tmp_path: Path) -> None:  # noqa: F811
+    """A script that asked for --json reads JSON whatever happened: the refusal's code, exit status
+    and message (the message is on stderr as always); without --json stdout stays empty."""
+    import json
+
+    refused = shop("requests", "approve", "999", "--json", code=1)
+    error = json.loads(refused.stdout)["error"]
+    assert error["exit"] == 1 and error["code"] and error["zh"] in refused.stderr and error["en"] in refused.stderr
+    (tmp_path / "bad.csv").write_text("foo,bar\n1,2\n", encoding="utf-8")
+    wrong = shop("orders", "import", str(tmp_path / "bad.csv"), "--json", code=2)
+    assert json.loads(wrong.stdout)["error"]["code"] == "import_missing_columns"
+    missing = shop("orders", "import", str(tmp_path / "nope.csv"), "--json", code=2)
+    assert json.loads(missing.stdout)["error"]["code"] == "import_not_found"
+    assert shop("requests", "approve", "999", code=1).stdout == ""

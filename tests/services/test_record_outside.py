@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from kashop_desktop.domain.clock import from_epoch
 from kashop_desktop.domain.errors import DomainError
 from kashop_desktop.domain.order import ReasonCode
 from kashop_desktop.domain.refund_states import OutsideMethod
@@ -15,7 +16,7 @@ from kashop_desktop.services import requests as reqs
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.imports import import_file
 from kashop_desktop.services.maintenance import check
-from kashop_desktop.store.models import CancelRequest, Order, Product, Refund
+from kashop_desktop.store.models import CancelRequest, Order, OrderEvent, Product, Refund
 
 from .helpers import order, product, sandbox, send_refunds
 
@@ -145,6 +146,45 @@ def test_the_imports_advice_records_the_refund_and_the_later_export_then_agrees(
     assert (o.status, o.refund_pending_fen) == (after, 0)
     assert send_refunds(desk).picked == 0
     assert check(desk).ok
+
+
+def test_a_delivery_the_older_system_made_is_recorded_when_the_refund_already_is(desk: Desk, tmp_path: Path) -> None:
+    """Imported paid and undelivered; the older system then delivered it and refunded part of it.
+    The import's advice records the refund; the same export imported again brings the delivery
+    time the desk did not have (an update with a 导入更新 entry naming it), never the money; a
+    third import changes nothing."""
+    sandbox(desk, "success", name="沙箱")
+    assert import_file(desk, _export(tmp_path, "d1.csv", "已支付", "")).inserted == 1
+    assert import_file(desk, _export(tmp_path, "d2.csv", "部分退款", "12.50", delivered=True)).refused == 1
+    reqs.record_outside(desk, "D01", 12_50, OTHER, "旧系统已退款")
+    assert Order.get(Order.order_no == "D01").delivered_at is None
+    again = import_file(desk, _export(tmp_path, "d2.csv", "部分退款", "12.50", delivered=True))
+    assert (again.refused, again.updated, again.unchanged) == (0, 1, 0), again.problems
+    o = Order.get(Order.order_no == "D01")
+    assert (o.status, o.refunded_fen, o.paid_fen) == ("partially_refunded", 12_50, 30_00)
+    assert from_epoch(o.delivered_at).strftime("%Y-%m-%d %H:%M") == "2026-11-17 10:02"
+    entry = OrderEvent.select().where(OrderEvent.order == o.id).order_by(OrderEvent.id.desc()).get()
+    assert (entry.action, entry.note) == ("imported_update", "旧系统发货时间 2026-11-17 10:02:00")
+    third = import_file(desk, _export(tmp_path, "d2.csv", "部分退款", "12.50", delivered=True))
+    assert (third.updated, third.unchanged) == (0, 1)
+    assert send_refunds(desk).picked == 0
+    assert check(desk).ok
+
+
+def test_a_delivery_before_a_whole_refund_the_desk_holds_as_a_cancel_is_pointed_out(desk: Desk, tmp_path: Path) -> None:
+    """Imported paid and undelivered; the older system delivered it, then refunded it all. Recorded
+    at the desk, the whole refund of an undelivered order is a cancel: the later export's delivery
+    cannot be taken, so the unchanged row says so (the buyer may hold the code)."""
+    sandbox(desk, "success", name="沙箱")
+    assert import_file(desk, _export(tmp_path, "d1.csv", "已支付", "")).inserted == 1
+    reqs.record_outside(desk, "D01", 30_00, OTHER, "旧系统已退款")
+    assert Order.get(Order.order_no == "D01").status == "cancelled"
+    again = import_file(desk, _export(tmp_path, "d2.csv", "已退款", "30", delivered=True))
+    assert (again.refused, again.updated, again.unchanged) == (0, 0, 1), again.problems
+    [said] = [w for w in again.warnings if w.column == "delivered_at"]
+    assert "2026-11-17 10:02:00" in said.zh and "check with the buyer" in said.en
+    undelivered = import_file(desk, _export(tmp_path, "d3.csv", "已退款", "30"))
+    assert not [w for w in undelivered.warnings if w.column == "delivered_at"]
 
 
 def test_a_failed_refund_paid_again_since_is_not_also_recorded_as_paid_by_hand(desk: Desk) -> None:

@@ -146,7 +146,10 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder, *, desk_export: b
             raise _refunded_outside(stored, old, new, refunded - stored.outside_refunded_fen)
         raise _refunded_more(stored, refunded)
     if old is new:
-        return False
+        # The same refund state, and the file knows of a delivery the desk does not hold (the
+        # older system delivered the goods, and the refund was recorded at the desk since):
+        # recorded, as it is for a new row; nothing else of the order moves.
+        return new in _REFUNDS and data.get("delivered_at") is not None and not stored.delivered
     if old is S.CANCELLED and new in _REFUNDS and stored.paid_at is not None:
         # The desk cancelled it and holds no less refunded outside it than the file says (above):
         # the older system names the same money back by its refund.
@@ -195,6 +198,23 @@ def matched_by_recorded(data: Mapping[str, Any], stored: StoredOrder | None) -> 
             f"({format_yuan(stored.recorded_outside_fen, symbol=True)}). If the older system refunded that money apart "
             f"from them, the buyer got it twice: record it (`{_record(stored.order_no, format_yuan(more))}`) and check "
             "with the buyer")
+
+
+def delivery_not_held(data: Mapping[str, Any], stored: StoredOrder | None) -> tuple[str, str, str] | None:
+    """A warning (column, zh, en) for a row counted unchanged whose file records a delivery the
+    desk cannot take: the desk holds the order 已取消 (its money went back before any delivery
+    it knows of) and the older system says it delivered, then refunded it. The goods may be in
+    the buyer's hands: the owner checks. None otherwise."""
+    if stored is None or stored.delivered or data.get("delivered_at") is None \
+            or S(stored.status) is not S.CANCELLED or S(data["status"]) not in _REFUNDS:
+        return None
+    when = _shown_time(data["delivered_at"])
+    return ("delivered_at",
+            f"旧系统记录该订单已于 {when} 发货后退款，本店记录为「已取消」（退款在发货之前）：本店不记这次发货。"
+            "若买家已拿到卡密或商品，请与买家核对",
+            f"the older system delivered this order at {when} before refunding it, and the desk holds it cancelled "
+            "(refunded before any delivery): the desk does not record that delivery. If the buyer has the code or "
+            "the goods, check with the buyer")
 
 
 def _refunded_outside(stored: StoredOrder, old: OrderStatus, new: OrderStatus, more: int | None = None) -> RowError:

@@ -290,10 +290,16 @@ def _refuse_binary(sample: str) -> None:
                               f"this is not a text table (it looks like binary data); {SAVE_AS_HINT_EN}")
 
 
+#: The delimiters a text table may use: the comma of a CSV, the tab of Excel's "Unicode text"
+#: (UTF-16) and of copied cells, the semicolon of a CSV saved where the comma is the decimal mark.
+DELIMITERS = (",", "\t", ";")
+
+
 def _csv_rows(path: Path, encoding: str) -> Iterator[Row]:
     with path.open("r", encoding=encoding, newline="") as text:
         first = text.readline()
-        delimiter = "\t" if first.count("\t") > first.count(",") else ","
+        # The header line's most frequent of them; a tie (a one-column file) is a comma.
+        delimiter = max(DELIMITERS, key=first.count)
         text.seek(0)
         reader = csv.reader(text, delimiter=delimiter)
         number = line = 0

@@ -26,7 +26,7 @@ from ..gateways import BUILTIN_ACCOUNTS
 from ..orders import deliver_after_payment
 from ..trade_nos import TradeNoClaims
 from .cells import TRUNCATED_EN, TRUNCATED_ZH, looks_truncated
-from .checks import StoredOrder, check_row, matched_by_recorded
+from .checks import StoredOrder, check_row, delivery_not_held, matched_by_recorded
 from .events import ImportedEntries, amount_data
 from .report import KEEP_MESSAGES, ImportReport, RowProblem
 from .rows import KEPT_MONEY_ZH, RowError
@@ -253,9 +253,10 @@ class ChunkWriter:
             if not clear:
                 trade_nos.claim(row[_GATEWAY_ID], row[_TRADE_NO], row[_ORDER_NO])
             accepted.append(row)
-            matched = matched_by_recorded(RowView(row), old) if old is not None and not self.desk_export else None
-            if matched is not None:
-                self._warn(chunk.numbers[index], *matched, row)
+            if old is not None and not self.desk_export:
+                for said in (matched_by_recorded(RowView(row), old), delivery_not_held(RowView(row), old)):
+                    if said is not None:
+                        self._warn(chunk.numbers[index], *said, row)
             if warnings and index in warnings:
                 for column, zh, en in warnings[index]:
                     if old is not None and old.paid_at is not None and zh.startswith(KEPT_MONEY_ZH):
@@ -339,7 +340,10 @@ class ChunkWriter:
                     trade_no is not None and old.gateway_trade_no is not None and trade_no != old.gateway_trade_no))),
                 "account": int(paying and (other_channel or other_account)),
                 "code_used": d[at["code_used"]], "stamp": stamp, "id": old.id})
-            entry = event_row(old.id, now, self.actor, "imported_update", "", old.status, d[at["status"]])
+            delivered = d[at["delivered_at"]] if old.status == d[at["status"]] and not old.delivered else None
+            # Only the older system's delivery is new (``checks.check_update``): the entry says when.
+            note = "" if delivered is None else f"旧系统发货时间 {from_epoch(delivered):%Y-%m-%d %H:%M:%S}"
+            entry = event_row(old.id, now, self.actor, "imported_update", note, old.status, d[at["status"]])
             if paying:  # as a 导入 entry records it (``events.amount_data``)
                 entry["data"] = amount_data(d[at["paid_fen"]], d[at["refunded_fen"]])
             entries.append(entry)

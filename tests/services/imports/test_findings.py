@@ -221,6 +221,16 @@ def test_excel_unicode_text_is_tab_separated_utf16(desk: Desk, tmp_path: Path) -
     assert report.inserted == 1
 
 
+def test_a_semicolon_separated_csv_is_read_and_a_comma_inside_its_cells_stays(desk: Desk, tmp_path: Path) -> None:
+    """A CSV saved where the comma is the decimal mark separates with semicolons; a product name
+    holding a comma is then one cell."""
+    lines = [line.replace(",", ";") for line in (HEADER_ZH, paid_row(1), paid_row(2))]
+    lines[2] = lines[2].replace("王者荣耀点券 60点", "点券,60点")
+    report = import_file(desk, write_csv(tmp_path / "o.csv", lines))
+    assert (report.inserted, report.refused) == (2, 0), report.problems
+    assert Order.get(Order.order_no == "KS2").product_name == "点券,60点"
+
+
 def test_binary_and_invalid_gb_bytes_are_refused(desk: Desk, tmp_path: Path) -> None:
     binary = tmp_path / "b.csv"
     binary.write_bytes(bytes(range(256)) * 40)
