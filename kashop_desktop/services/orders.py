@@ -96,6 +96,8 @@ def mark_paid(
     the desk does not know or its gateway account does not take (``ACCOUNT_CHANNELS``).
     The same trade no again with a ``paid_at`` corrects the payment time of a person's 补单
     (``_correct_payment_time``); DomainError ``paid_at_kept`` for a time the gateway or an import gave.
+    ``deliver`` False: the payment is recorded and nothing is delivered or taken from stock (an
+    order the older system delivered, refunded or cancelled: the import's advice says so).
     """
     if actor != "gateway":
         desk.require(Right.ORDERS)
@@ -125,7 +127,7 @@ def mark_paid(
             raise refusal
         when = _payment_time(order, paid_at, now)
         route = _payment_channel(order, channel)
-        note = _take_late_payment(desk, order, changes) if S(order.status) is S.CANCELLED else ""
+        note = _take_late_payment(desk, order, changes, units=deliver) if S(order.status) is S.CANCELLED else ""
         data: dict[str, str] = {"trade_no": trade_no}
         recorded = (order.gateway_trade_no or "").strip()
         if recorded and recorded != trade_no:
@@ -215,12 +217,13 @@ def _payment_channel(order: Order, channel: str | None) -> str | None:
     return given.value
 
 
-def _take_late_payment(desk: Desk, order: Order, changes: Changes) -> str:
+def _take_late_payment(desk: Desk, order: Order, changes: Changes, *, units: bool = True) -> str:
     """A late payment: take the units back if they are still there (a 卡密 order whose codes are
     gone is paid all the same and waits in the backorder queue) and the coupon if it is free.
     Returns the timeline note. A 直充/实物 order whose cancel gave no units back (an imported
-    one never took any) takes none now, as ``mark_paid_check`` says."""
-    if uses_codes(order) or _cancel_released_stock(order):
+    one never took any) takes none now, as ``mark_paid_check`` says; nor does a payment recorded
+    without delivery (``units`` False: the goods went out, or the money back, elsewhere)."""
+    if units and (uses_codes(order) or _cancel_released_stock(order)):
         reserve_units(desk, order, short_ok=True)
     holder = take_coupon_back(order)
     if holder is not None:

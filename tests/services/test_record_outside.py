@@ -260,9 +260,23 @@ def test_a_later_export_matched_only_by_a_refund_recorded_at_the_desk_warns(desk
     later = import_file(desk, _export(tmp_path, "r2.csv", "部分退款", "15", delivered=True))
     assert (later.refused, later.unchanged) == (0, 1)
     warned = [w for w in later.warnings if w.column == "refunded_amount"]
-    assert len(warned) == 1 and "refunds record D01 --amount 5.00" in warned[0].en and "两次" in warned[0].zh
+    assert len(warned) == 1 and "两次" in warned[0].zh and "¥5.00 of them paid back in cash" in warned[0].en
+    assert "`" not in warned[0].en + warned[0].zh  # no command to copy: that would record the money twice
     same = import_file(desk, _export(tmp_path, "r3.csv", "部分退款", "10", delivered=True))  # as imported: no word
     assert not [w for w in same.warnings if w.column == "refunded_amount"]
+
+
+def test_a_later_export_matched_by_the_older_systems_refund_recorded_as_its_advice_says_is_quiet(
+        desk: Desk, tmp_path: Path) -> None:
+    """The import refused the grown refund and advised recording it (--how other): once recorded,
+    the same export is counted unchanged without a warning, every time."""
+    sandbox(desk, "success", name="沙箱")
+    assert import_file(desk, _export(tmp_path, "r1.csv", "部分退款", "10", delivered=True)).inserted == 1
+    assert import_file(desk, _export(tmp_path, "r2.csv", "部分退款", "15", delivered=True)).refused == 1
+    reqs.record_outside(desk, "D01", 5_00, OTHER, "旧系统又退了 5 元")
+    for _ in range(2):
+        again = import_file(desk, _export(tmp_path, "r2.csv", "部分退款", "15", delivered=True))
+        assert (again.refused, again.unchanged, again.warnings) == (0, 1, [])
 
 
 @pytest.mark.parametrize("scenario", ["processing", "timeout"])

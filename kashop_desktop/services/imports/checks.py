@@ -57,6 +57,9 @@ class StoredOrder:
     #: Succeeded refunds the owner recorded at the desk as made outside it (fen; cash, a bank
     #: transfer, another way): part of ``outside_refunded_fen``.
     recorded_outside_fen: int = 0
+    #: Of those, the ones recorded as paid back by hand (cash, a bank transfer: fen): money the
+    #: older system may not know of, unlike one recorded as made another way (its own refund).
+    recorded_by_hand_fen: int = 0
 
     @property
     def imported_refunded_fen(self) -> int:
@@ -170,6 +173,8 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder, *, desk_export: b
                        f"the desk (the cancel refunds by the payment's route; an import does not move money): {step_en}. "
                        "If you restored it at the desk (the older system's cancel is out of date), leave this row out of "
                        "later files")
+    if old is S.CANCELLED and stored.paid_at is not None and new in (S.DELIVERED, S.COMPLETED):
+        raise _delivered_after_desk_cancel(stored, new, data)
     if not (forward or expire):
         raise RowError("status", f"不能把订单从「{old.zh}」改为「{new.zh}」（不回退）",
                        f"will not move the order from '{old.en}' to '{new.en}' (never backwards)")
@@ -182,22 +187,26 @@ _REFUNDS = frozenset({S.REFUNDED, S.PARTIALLY_REFUNDED})
 def matched_by_recorded(data: Mapping[str, Any], stored: StoredOrder | None) -> tuple[str, str, str] | None:
     """A warning (column, zh, en) for a row accepted although its older system refunded more than
     when imported, the difference counted as refunds the owner recorded at the desk as made
-    outside it: most likely the same money, but if the older system refunded it apart, the buyer
-    was paid twice and the desk cannot tell. None otherwise."""
+    outside it, some of them paid back by hand (cash, a bank transfer): most likely the same money
+    (the older system recorded the hand-back too), but if it refunded apart, the buyer was paid
+    twice and the desk cannot tell. Refunds recorded as made another way (``--how other``, as the
+    import's own advice records the older system's refunds) are that system's: no warning. None
+    otherwise."""
     refunded = data.get("refunded_fen", 0)
-    if stored is None or stored.paid_at is None or not stored.recorded_outside_fen \
+    if stored is None or stored.paid_at is None or not stored.recorded_by_hand_fen \
             or refunded <= stored.imported_refunded_fen:
         return None
     more = refunded - stored.imported_refunded_fen
+    by_hand = format_yuan(stored.recorded_by_hand_fen, symbol=True)
     return ("refunded_amount",
             f"旧系统已退 {format_yuan(refunded, symbol=True)}，比导入时多 ¥{format_yuan(more)}：按本店登记的台外退款"
-            f"（{format_yuan(stored.recorded_outside_fen, symbol=True)}）算作同一笔。若旧系统另外退了这笔钱，买家收到了两次："
-            f"请登记它（`{_record(stored.order_no, format_yuan(more))}`）并与买家核对",
+            f"（其中现金或转账 {by_hand}）算作同一笔。若旧系统另外又退了这笔钱（不是你手工退的那笔），买家收到了两次："
+            "请先与买家和旧系统的退款记录核对，确认是另一笔后再在本店登记",
             f"the older system refunded {format_yuan(refunded, symbol=True)}, ¥{format_yuan(more)} more than when "
-            f"imported: counted as the refunds recorded at the desk as made outside it "
-            f"({format_yuan(stored.recorded_outside_fen, symbol=True)}). If the older system refunded that money apart "
-            f"from them, the buyer got it twice: record it (`{_record(stored.order_no, format_yuan(more))}`) and check "
-            "with the buyer")
+            f"imported: counted as the refunds recorded at the desk as made outside it ({by_hand} of them paid back "
+            "in cash or by transfer). If the older system refunded that money apart from your hand-back, the buyer got "
+            "it twice: check with the buyer and the older system's refund records first, and record it at the desk only "
+            "once you know it is another refund")
 
 
 def delivery_not_held(data: Mapping[str, Any], stored: StoredOrder | None) -> tuple[str, str, str] | None:
@@ -217,6 +226,33 @@ def delivery_not_held(data: Mapping[str, Any], stored: StoredOrder | None) -> tu
             "the goods, check with the buyer")
 
 
+def _delivered_after_desk_cancel(stored: StoredOrder, new: OrderStatus, data: Mapping[str, Any]) -> RowError:
+    """A paid order the desk cancelled (its money going or gone back) that the older system says
+    it delivered: the buyer may have the goods and the money. An unsent refund is withdrawn by
+    restoring the order (the next import then records the delivery); one sent is the owner's to
+    take up with the buyer."""
+    when = _shown_time(data["delivered_at"]) if data.get("delivered_at") is not None else ""
+    money_zh, money_en = [], []
+    if stored.desk_refunded_fen:
+        money_zh.append(f"已退 {format_yuan(stored.desk_refunded_fen, symbol=True)}")
+        money_en.append(f"{format_yuan(stored.desk_refunded_fen, symbol=True)} refunded")
+    if stored.refund_pending_fen:
+        money_zh.append(f"正在退款 {format_yuan(stored.refund_pending_fen, symbol=True)}")
+        money_en.append(f"{format_yuan(stored.refund_pending_fen, symbol=True)} being refunded")
+    zh_money = "，".join(money_zh) or "未退款"
+    en_money = ", ".join(money_en) or "nothing refunded"
+    restore = f"orders restore {stored.order_no}"
+    return RowError(
+        "status",
+        f"本店记录该订单为「已取消」（本店{zh_money}），文件中为「{new.zh}」（旧系统{' ' + when if when else ''}已发货）："
+        f"买家可能既拿到了货又拿回了钱。本店的退款若还没发出，可用 `{restore}` 撤回退款、恢复订单，之后再导入即记下发货；"
+        "已经退出的，请与买家核对（追回货款，或作废未使用的卡密）",
+        f"the desk holds this order cancelled ({en_money} by the desk) and the file says '{new.en}' (the older system "
+        f"delivered it{' at ' + when if when else ''}): the buyer may have both the goods and the money. If the desk's "
+        f"refund has not been sent, `{restore}` withdraws it and brings the order back, and the next import records "
+        "the delivery; if it has been sent, check with the buyer (get the money back, or void the code if unused)")
+
+
 def _refunded_outside(stored: StoredOrder, old: OrderStatus, new: OrderStatus, more: int | None = None) -> RowError:
     """A paid order the desk holds without a refund that the file says was refunded (``more``,
     fen, when the file says how much): the refund was made outside the desk, and the desk records
@@ -234,12 +270,14 @@ def _refunded_outside(stored: StoredOrder, old: OrderStatus, new: OrderStatus, m
 def _mark_paid(stored: StoredOrder, data: Mapping[str, Any], no_trade: str) -> str:
     """The 补单 command for a payment a file names: its trade no, its payment time and (when not
     the stored one) its channel, so that a later import of the same row agrees with the order
-    (``orders.mark_paid``'s ``paid_at`` and ``channel``)."""
+    (``orders.mark_paid``'s ``paid_at`` and ``channel``); ``--no-deliver`` unless the row is
+    paid and undelivered (已支付), as the older system delivered, refunded or cancelled it."""
     trade_no = str(data.get("gateway_trade_no") or "").strip() or no_trade
     channel = data.get("channel")
     by = f" --channel {channel}" if channel and channel != stored.channel else ""
-    # Cancelled there: the payment is recorded, the goods stay (the money goes back).
-    hold = " --no-deliver" if S(data["status"]) is S.CANCELLED else ""
+    # Only a row paid and not yet delivered there is the desk's to deliver: one the older system
+    # delivered (its own code or top-up), refunded or cancelled takes nothing from the desk's stock.
+    hold = " --no-deliver" if S(data["status"]) is not S.PAID else ""
     return (f"orders mark-paid {stored.order_no} --trade-no {trade_no} --paid-at \"{_shown_time(data['paid_at'])}\""
             f"{by}{hold} --yes")
 

@@ -268,10 +268,12 @@ def _first_bad_byte(path: Path, encoding: str) -> int | None:
                 decoder.decode(block)
             except UnicodeDecodeError as exc:
                 return offset + exc.start
+            except UnicodeError:  # a decoder's own refusal: UTF-16 or UTF-32 without a byte-order mark
+                return offset
             offset += len(block)
         try:
             decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
+        except UnicodeError:
             return offset
     return None
 

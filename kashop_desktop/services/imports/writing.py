@@ -15,6 +15,7 @@ from typing import Any, overload
 from ...domain.clock import from_epoch, to_epoch
 from ...domain.money import format_yuan
 from ...domain.order import ACCOUNT_CHANNELS, Channel, ProductType
+from ...domain.refund_states import OutsideMethod, RefundStatus
 from ...domain.states import OrderStatus
 from ...store.models import Order
 from ..bulk import DEFAULTS
@@ -285,12 +286,13 @@ class ChunkWriter:
         # The desk's own succeeded refunds and those on their way (StoredOrder).
         refunds = refund_sums(self.desk.db.connection(), paid, desk_own=True) if paid else {}
         every = refund_sums(self.desk.db.connection(), paid) if refunds else {}  # with those recorded as made outside
+        by_hand = _by_hand(self.desk, [i for i in paid if every.get(i, (0, 0))[0] > refunds.get(i, (0, 0))[0]])
         stored: dict[str, StoredOrder] = {}
         for row in rows:
             own, flying = refunds.get(row[0], (0, 0))
             recorded = every.get(row[0], (own, 0))[0] - own
             stored[row[1]] = replace(StoredOrder(*row), desk_refunded_fen=own, refund_pending_fen=flying,
-                                     recorded_outside_fen=recorded)
+                                     recorded_outside_fen=recorded, recorded_by_hand_fen=by_hand.get(row[0], 0))
         return stored
 
     def _insert(self, rows: list[tuple[Any, ...]], last_id: int) -> None:
@@ -414,6 +416,19 @@ class ChunkWriter:
 _LOOK_UP_KEYS = 500
 _LAST_ID_SQL = "SELECT COALESCE(MAX(id), 0) FROM orders"
 _STATUS, _PAID, _REFUNDED = AT["status"], AT["paid_fen"], AT["refunded_fen"]
+
+
+def _by_hand(desk: Desk, order_ids: list[int]) -> dict[int, int]:
+    """Gross fen of the succeeded refunds the owner recorded as paid back in cash or by bank
+    transfer, per order of ``order_ids`` (those with refunds recorded as made outside the desk)."""
+    if not order_ids:
+        return {}
+    hands = (OutsideMethod.CASH.value, OutsideMethod.BANK_TRANSFER.value)
+    marks = ", ".join("?" * len(order_ids))
+    rows = desk.db.execute_sql(
+        f"SELECT order_id, SUM(gross_fen) FROM refund WHERE order_id IN ({marks}) AND state = ? "
+        "AND resolved_how IN (?, ?) GROUP BY order_id", [*order_ids, RefundStatus.SUCCEEDED.value, *hands]).fetchall()
+    return {int(order_id): int(total or 0) for order_id, total in rows}
 
 
 def _inserted(con: Any, last_id: int, rows: list[tuple[Any, ...]]) -> list[tuple[int, str, int, int]]:

@@ -103,6 +103,20 @@ def test_a_small_big5_file_is_named_big5_and_can_be_read_with_its_encoding(desk:
     assert [(o.product_name, o.buyer) for o in Order.select()] == [("王者榮耀點券", "張三")]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_an_encoding_named_that_needs_a_byte_order_mark_the_file_lacks_is_refused(
+        desk: Desk, tmp_path: Path, encoding: str) -> None:
+    """UTF-16 and UTF-32 named for a file without their byte-order mark: the decoder's own
+    refusal is the import's message (the file is not that encoding), never an internal error."""
+    path = tmp_path / "plain.csv"
+    path.write_bytes("order_no,created_at,product,product_type,paid_amount,status,buyer\r\n"
+                     "K1,2026-11-18 09:00,点券,card_code,6.00,pending_payment,张三\r\n".encode())
+    with pytest.raises(ImportFileError) as caught:
+        import_file(desk, path, encoding=encoding)
+    assert encoding in caught.value.zh and encoding in caught.value.en
+    assert import_file(desk, path).outcome is Outcome.ALL  # read as it is
+
+
 def test_excel_text_wrappers_are_unwrapped_and_point_zero_ids_refused(desk: Desk, tmp_path: Path) -> None:
     report = import_file(desk, csv(tmp_path / "x.csv", [
         f'"=""202611180001234567""",2026-11-18 09:00,点券,卡密,10.00,已完成,{PAID},"=""4200001234567890123456789012""",'

@@ -174,6 +174,10 @@ def _follow(desk: Desk, advice: str) -> None:
             reqs.record_outside(desk, words[2], int(yuan) * 100 + int(fen), OutsideMethod(opts["--how"]), "旧系统已退")
         elif words[:2] == ["orders", "cancel"]:
             reqs.cancel_order(desk, words[2], ReasonCode.NOT_NEEDED)
+        elif words[:2] == ["orders", "restore"]:
+            from kashop_desktop.services.orders import restore
+
+            restore(desk, words[2])
         else:
             raise AssertionError(f"advice not followed: {command}")
 
@@ -240,4 +244,77 @@ def test_a_card_code_order_cancelled_elsewhere_after_paying_gets_no_code_by_the_
     assert desk.db.execute_sql("SELECT status, delivered_at, refunded_fen FROM orders WHERE order_no = 'B2'").fetchone() \
         == ("cancelled", None, 30_00)
     assert import_file(desk, later).unchanged == 1
+    assert check(desk).ok
+
+
+@pytest.mark.parametrize(("status", "delivered", "refunded", "after"), [
+    ("已完成", "2026-11-18 09:06", "", "completed"),  # the older system delivered its own code
+    ("已发货", "2026-11-18 09:06", "", "delivered"),
+    ("已退款", "", "30", "cancelled"),  # refunded before any delivery: the desk's whole refund of it
+    ("部分退款", "2026-11-18 09:06", "10", "partially_refunded"),
+])
+def test_an_order_closed_unpaid_that_the_older_system_delivered_or_refunded_takes_no_code_by_the_advice(
+        desk: Desk, tmp_path: Path, status: str, delivered: str, refunded: str, after: str) -> None:
+    """Closed unpaid at the desk; the older system was paid and delivered it (its own 卡密) or
+    refunded it. Following the import's advice records the payment without delivering from the
+    desk's stock; the later export then brings the delivery, and a further import changes nothing."""
+    from kashop_desktop.services.code_import import import_codes
+    from tests.services.helpers import sandbox, send_refunds
+
+    sandbox(desk, "success", name="沙箱")
+    head = GW_HEADER + ",发货时间"
+    row = "B3,2026-11-18 09:00,点卡,卡密,30.00,{status},{paid},支付宝,沙箱,{trade},13800138000,{refunded},{delivered}"
+    import_file(desk, write_csv(tmp_path / "u.csv", [head, row.format(status="已取消", paid="", trade="", refunded="",
+                                                                       delivered="")]))
+    import_codes(desk, "点卡", ["CARD-ONE-0001", "CARD-TWO-0002"])
+    later = write_csv(tmp_path / "l.csv", [head, row.format(status=status, paid="2026-11-18 09:05", trade="TB3",
+                                                            refunded=refunded, delivered=delivered)])
+    advice = import_file(desk, later).problems[0].en
+    assert "--no-deliver" in advice, advice
+    _follow(desk, advice)
+    send_refunds(desk)
+    assert desk.db.execute_sql("SELECT COUNT(*) FROM card_code WHERE state = 'available'").fetchone() == (2,)
+    again = import_file(desk, later)
+    assert again.refused == 0, again.problems
+    assert import_file(desk, later).unchanged == 1
+    stored = desk.db.execute_sql("SELECT status, delivered_at IS NOT NULL FROM orders WHERE order_no = 'B3'").fetchone()
+    assert tuple(stored) == (after, bool(delivered))
+    assert desk.db.execute_sql("SELECT COUNT(*) FROM card_code WHERE state = 'available'").fetchone() == (2,)
+    assert check(desk).ok
+
+
+@pytest.mark.parametrize("sent", [False, True], ids=["refund-unsent", "refund-sent"])
+def test_an_order_cancelled_at_the_desk_that_the_older_system_delivered_names_the_refund_and_the_way_back(
+        desk: Desk, tmp_path: Path, sent: bool) -> None:
+    """Paid when imported; the owner cancelled it at the desk (its refund queued) while the older
+    system delivered it. The re-import names the desk's refund and, while it is unsent, the
+    restore that withdraws it; after it the delivery is recorded. Once sent, the refusal says the
+    buyer may have both and leaves it to the owner; the money is never touched by the import."""
+    from kashop_desktop.domain.order import ReasonCode
+    from kashop_desktop.services import requests as reqs
+    from tests.services.helpers import sandbox, send_refunds
+
+    sandbox(desk, "success", name="沙箱")
+    head = GW_HEADER + ",发货时间"
+    row = "C1,2026-11-18 09:00,腾讯视频月卡,直充,30.00,{status},2026-11-18 09:05,支付宝,沙箱,TC1,13800138000,,{delivered}"
+    import_file(desk, write_csv(tmp_path / "p.csv", [head, row.format(status="已支付", delivered="")]))
+    reqs.cancel_order(desk, "C1", ReasonCode.MISTAKEN)
+    if sent:
+        send_refunds(desk)
+    later = write_csv(tmp_path / "d.csv", [head, row.format(status="已发货", delivered="2026-11-18 09:30")])
+    refused = import_file(desk, later)
+    assert refused.refused == 1
+    problem = refused.problems[0]
+    assert "2026-11-18 09:30:00" in problem.zh and "不回退" not in problem.zh
+    if not sent:
+        assert "正在退款 ¥30.00" in problem.zh and "orders restore C1" in problem.en
+        _follow(desk, problem.en)
+        assert send_refunds(desk).picked == 0  # the refund was withdrawn
+        again = import_file(desk, later)
+        assert (again.refused, again.updated) == (0, 1), again.problems
+        assert _order(desk, "C1")[0] == "delivered"
+        assert import_file(desk, later).unchanged == 1
+    else:
+        assert "已退 ¥30.00" in problem.zh and "check with the buyer" in problem.en
+        assert _order(desk, "C1")[0] == "cancelled"
     assert check(desk).ok
