@@ -90,9 +90,10 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder, *, desk_export: b
     """An existing order moves only forward (待支付 → 已支付 → 已发货 → 已完成, or an unpaid
     order expiring); the amount and the trade no of a paid order never change.
 
-    Returns False when the row leaves the order as it is: the same status, or a 待支付 row
-    for an unpaid order that has since expired or been cancelled (an export older than the
-    sweep). Raises RowError naming the refused field. ``desk_export``: the file is the desk's own
+    Returns False when the row leaves the order as it is: the same status, a 待支付 row for an
+    unpaid order that has since expired or been cancelled (an export older than the sweep), or a
+    row behind the desk (已支付 for an order the desk delivered, refunded or cancelled since).
+    Raises RowError naming the refused field. ``desk_export``: the file is the desk's own
     export, whose refunded amounts include the desk's own refunds (an older system's are money
     refunded outside the desk).
     """
@@ -175,6 +176,12 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder, *, desk_export: b
                        "later files")
     if old is S.CANCELLED and stored.paid_at is not None and new in (S.DELIVERED, S.COMPLETED):
         raise _delivered_after_desk_cancel(stored, new, data)
+    if new in RANK and ((old in RANK and RANK[new] < RANK[old])
+                        or (stored.paid_at is not None and (old in _REFUNDS or old is S.CANCELLED))):
+        # The file is behind the desk (an older export, or the same file again after the desk
+        # delivered, refunded or cancelled the order): it brings nothing new; counted unchanged,
+        # as a 待支付 row for an order that has since expired is.
+        return False
     if not (forward or expire):
         raise RowError("status", f"不能把订单从「{old.zh}」改为「{new.zh}」（不回退）",
                        f"will not move the order from '{old.en}' to '{new.en}' (never backwards)")
