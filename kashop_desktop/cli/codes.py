@@ -10,7 +10,7 @@ from typing import Any
 from ..domain.codes import CodeState
 from ..domain.errors import DomainError, MoneyError
 from ..domain.money import format_yuan, parse_yuan
-from .common import add_command, add_noun, run_with_desk
+from .common import add_command, add_noun, at_least_one, run_with_desk
 from .helptext import JSON_HELP, ORDER_NO_HELP, T
 from .output import (
     EXIT_OK,
@@ -46,7 +46,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--product", required=True, metavar="NAME", help=PRODUCT_HELP)
     p.add_argument("--state", choices=[s.value for s in CodeState], help=STATE_HELP)
     p.add_argument("--batch", metavar="B", help=T("只列这一批", "only this batch"))
-    p.add_argument("--limit", type=int, default=200, metavar="N", help=T("最多列出 N 个（默认 200）", "at most N (default 200)"))
+    p.add_argument("--limit", type=at_least_one, default=200, metavar="N", help=T("最多列出 N 个（默认 200）", "at most N (default 200)"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     for verb, what in (("lock", T("锁定卡密（暂停销售）", "hold codes back from sale")),
                        ("unlock", T("解锁卡密（恢复销售）", "put locked codes back on sale")),

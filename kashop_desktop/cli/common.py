@@ -19,6 +19,16 @@ log = logging.getLogger(__name__)
 Command = Callable[[argparse.Namespace], int]
 
 
+def at_least_one(text: str) -> int:
+    """A ``--limit N`` and the like: a whole number of at least 1, else a usage error (exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value} (e.g. 50)")
+    return value
+
 def common_options() -> argparse.ArgumentParser:
     """The options every command accepts: ``--data-dir``, ``--now`` (ISO 8601), ``--lang zh|en``."""
     common = argparse.ArgumentParser(add_help=False)
@@ -76,7 +86,8 @@ def open_desk(args: argparse.Namespace) -> Any:
         try:
             fixed = parse_time(args.now)
         except ValueError as exc:
-            raise UsageError(f"--now: invalid time {args.now!r}") from exc
+            raise UsageError(f"--now：无法识别的时间 {args.now!r}（如 2026-11-18T09:00:00+08:00）\n"
+                             f"--now: invalid time {args.now!r} (e.g. 2026-11-18T09:00:00+08:00)") from exc
     url = getattr(args, "db", None)
     if url is not None:
         from ..store.server import url_problem

@@ -107,7 +107,7 @@ def cmd_gateways_add(args: argparse.Namespace) -> int:
     for item in args.set:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise UsageError(f"--set needs KEY=VALUE, got {item!r}")
+            raise UsageError(f"--set 要写成 键=值，收到的是 {item!r}\n--set needs KEY=VALUE, got {item!r}")
         values[key.strip()] = read_value(value)
 
     def body(desk: Any) -> int:
@@ -143,7 +143,7 @@ def cmd_gateways_fake(args: argparse.Namespace) -> int:
     try:
         cls = fake_class(args.kind)
     except (KeyError, ImportError) as exc:
-        raise UsageError(f"no fake server for gateway kind {args.kind!r}") from exc
+        raise UsageError(f"网关类型 {args.kind!r} 没有模拟服务器\nno fake server for gateway kind {args.kind!r}") from exc
     server = cls(args.host, args.port).start()
     print(f"fake {args.kind} listening on {server.url}")
     config = server.account_config(args.kind) if hasattr(server, "account_config") else {}

@@ -132,11 +132,20 @@ class Parser(argparse.ArgumentParser):
             formatter.lang = self.lang
         return formatter
 
+    #: Whether the command line asked for --json (``main`` sets it before parsing): a usage error
+    #: is then also a JSON object on stdout, as every refusal is.
+    json_errors = False
+
     def error(self, message: str) -> NoReturn:
         """Usage, then the message in Chinese and English; exit ``EXIT_USAGE``."""
         self.print_usage(sys.stderr)
         zh_text = error_zh(message)
         lines = [f"{self.prog}: 错误：{zh_text}", f"{self.prog}: error: {message}"]
+        if Parser.json_errors:
+            import json
+
+            print(json.dumps({"error": {"code": "usage", "exit": EXIT_USAGE, "zh": zh_text, "en": message}},
+                             ensure_ascii=False, indent=2))
         self.exit(EXIT_USAGE, "\n".join(lines) + "\n")
 
 

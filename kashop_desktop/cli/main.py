@@ -93,7 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     as a short message in Chinese and English (EXIT_INTERNAL), never as a traceback; a closed
     pipe (``orders list | head``) ends the command quietly.
     """
-    parser = build_parser(language(sys.argv[1:] if argv is None else argv))
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(language(words))
+    Parser.json_errors = "--json" in words
     args = parser.parse_args(argv)
     _log_to_file(args)
     name = command_name(args)
@@ -144,7 +146,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except UsageError as exc:
         getattr(args, "command_parser", parser).print_usage(sys.stderr)
         print(printable(f"kashop-desktop: 错误 / error: {exc}"), file=sys.stderr)
-        _json_refusal(args, EXIT_USAGE, "usage", str(exc), str(exc))
+        zh_text, _, en_text = str(exc).partition("\n")  # a usage error's message: Chinese, then English
+        _json_refusal(args, EXIT_USAGE, "usage", zh_text, en_text or zh_text)
         return EXIT_USAGE
     except DomainError as exc:
         if isinstance(exc, OutputRefused):  # a file name the desk will not write is a bad value

@@ -17,7 +17,7 @@ from ..domain.order import Channel, CodeUsed, ReasonCode
 from ..domain.refund_states import PENDING_LABEL_EN, PENDING_LABEL_ZH, RefundStatus
 from ..domain.states import OrderStatus
 from . import labels, sale
-from .common import add_command, add_noun, run_with_desk
+from .common import add_command, add_noun, at_least_one, run_with_desk
 from .helptext import JSON_HELP, NO_IDEMPOTENCY_HELP, NOTE_HELP, ORDER_NO_HELP, T, reason_help
 from .orders_export import register_export
 from .output import (
@@ -49,7 +49,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                           "review)"))
     p.add_argument("--search", default="", metavar="Q", help=T(
         "订单号（或尾号）、手机、QQ、邮箱、交易号或商品名", "order no (or its tail), phone, QQ, e-mail, trade no or product"))
-    p.add_argument("--limit", type=int, default=50, metavar="N", help=T("最多列出 N 条（默认 50）", "at most N (default 50)"))
+    p.add_argument("--limit", type=at_least_one, default=50, metavar="N", help=T("最多列出 N 条（默认 50）", "at most N (default 50)"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(orders, common, "backorders", cmd_orders_backorders, T(
         "已付款、等待卡密的订单（缺货待发），最早的在前", "paid orders waiting for card codes (backorders), oldest first"))

@@ -47,11 +47,16 @@ def count_en(n: int, noun: str, plural: str | None = None) -> str:
 
 #: What the command line prints in place of a control character that comes with the data (a
 #: note, a name, a file's cell): its Unicode control picture (U+241B for ESC, U+240D for a carriage
-#: return, U+2421 for DEL), or U+FFFD for a C1 control, so text typed or imported with one cannot
-#: move the cursor, clear the screen or recolour the terminal it is printed on. Tab and newline stay.
+#: return, U+2421 for DEL), or U+FFFD for a C1 or bidirectional control, so text typed or imported
+#: with one cannot move the cursor, clear the screen, recolour or reorder what the terminal shows.
+#: Tab and newline stay.
 VISIBLE_CONTROLS = {**{c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)}, 0x7F: 0x2421,
-                    **{c: 0xFFFD for c in range(0x80, 0xA0)}}
-_JSON_RAW_CONTROLS = re.compile("[\x7f-\x9f]")
+                    **{c: 0xFFFD for c in range(0x80, 0xA0)},
+                    # The bidirectional controls, which would show a note's text reversed or moved
+                    # (U+202E makes "退款 001" read otherwise): U+FFFD as well.
+                    **{c: 0xFFFD for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}}
+#: The characters of VISIBLE_CONTROLS that JSON leaves raw (it escapes only C0): escaped there.
+_JSON_RAW_CONTROLS = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(VISIBLE_CONTROLS) if c >= 0x20) + "]")
 
 
 def printable(text: str) -> str:
@@ -90,8 +95,8 @@ def print_error(zh: str, en: str) -> None:
 
 def print_json(value: Any) -> None:
     """Print ``value`` as indented JSON (money fen, times ISO 8601, through ``views.to_json``).
-    JSON escapes the C0 controls itself; DEL and the C1 controls are written as ``\\u`` escapes
-    too, so a value reads back exactly and nothing reaches a terminal raw."""
+    JSON escapes the C0 controls itself; DEL, the C1 and the bidirectional controls are written
+    as ``\\u`` escapes too, so a value reads back exactly and nothing reaches a terminal raw."""
     from ..services.views import to_json
 
     text = json.dumps(to_json(value), ensure_ascii=False, indent=2)
@@ -110,7 +115,9 @@ def status_label(code: str, args: argparse.Namespace) -> str:
 
 
 def table(rows: list[list[str]], header: list[str]) -> None:
-    """Print ``rows`` under ``header`` in columns aligned by display width."""
+    """Print ``rows`` under ``header`` in columns aligned by display width; a cell's line breaks
+    (a note typed over several lines) are shown as ⏎ so each row stays one line."""
+    rows = [[" ⏎ ".join(str(c).splitlines()) if isinstance(c, str) else c for c in row] for row in rows]
     widths = [max(width(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(str(c) + " " * (w - width(str(c))) for c, w in zip(row, widths, strict=True)).rstrip())

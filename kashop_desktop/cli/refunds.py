@@ -11,7 +11,7 @@ from ..domain.money import format_yuan
 from ..domain.order import ReasonCode
 from ..domain.refund_states import OutsideMethod, RefundStatus
 from . import labels
-from .common import add_command, add_noun, amount, run_with_desk
+from .common import add_command, add_noun, amount, at_least_one, run_with_desk
 from .helptext import JSON_HELP, ORDER_NO_HELP, T, reason_help
 from .output import (
     EXIT_OK,
@@ -39,7 +39,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(refunds, common, "send", cmd_refunds_send, T(
         "发送队列中到期的退款（结果未知的先向网关查询）", "send what the queue holds (unknown outcomes are asked first)"))
-    p.add_argument("--limit", type=int, metavar="N", help=T("最多 N 笔", "at most N"))
+    p.add_argument("--limit", type=at_least_one, metavar="N", help=T("最多 N 笔", "at most N"))
     p.add_argument("--id", type=int, action="append", dest="ids", metavar="ID", help=T(
         "只发送或查询这些退款，立即（可重复）", "only these refunds, now (repeatable)"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..domain.errors import DomainError
 from ..domain.order import ReasonCode
 from . import labels
 from .common import add_command, add_noun, amount, run_with_desk
@@ -36,6 +37,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--void-code", action="store_true", help=T(
         "先作废已发出、未使用的卡密（售后争议），再退款", "void the delivered, unused card code first (a dispute), then refund"))
     p.add_argument("--amount", metavar="YUAN", help=AMOUNT_HELP)
+    p.add_argument("--yes", action="store_true", help=T(
+        "确认批准多于买家申请的金额（不加时拒绝并说明两个金额）",
+        "confirm approving more than the buyer asked for (without it: refused, naming both amounts)"))
     p.add_argument("--note", default="", help=NOTE_HELP)
     p.add_argument("--confirm-no-idempotency", action="store_true", help=NO_IDEMPOTENCY_HELP)
     p.add_argument("--json", action="store_true", help=JSON_HELP)
@@ -85,13 +89,17 @@ def cmd_requests_list(args: argparse.Namespace) -> int:
         if args.json:
             print_json([request_json(r) for r in reqs])
             return EXIT_OK
+        from ..domain.money import format_yuan
+
         overdue = " ⚠逾期" if zh(args) else " ⚠overdue"
+        whole = "全额" if zh(args) else "all"
         table([[str(r.id), r.order_no, labels.request_state(r.state, args) + (overdue if r.overdue else ""),
-                labels.reason(r.reason, args), about(r.due_exact, args) + f"{r.due_at:%Y-%m-%d}",
+                labels.reason(r.reason, args), whole if r.amount_fen is None else format_yuan(r.amount_fen),
+                about(r.due_exact, args) + f"{r.due_at:%Y-%m-%d}",
                 ("；" if zh(args) else "; ").join(x["zh"] if zh(args) else x["en"] for x in r.decision_reasons)]
                for r in reqs],
-              ["ID", "订单号", "状态", "原因", "截止", "判定"] if zh(args)
-              else ["id", "order no", "state", "reason", "due", "decision"])
+              ["ID", "订单号", "状态", "原因", "申请金额", "截止", "判定"] if zh(args)
+              else ["id", "order no", "state", "reason", "asked", "due", "decision"])
         return EXIT_OK
 
     return run_with_desk(args, body)
@@ -105,6 +113,12 @@ def cmd_requests_approve(args: argparse.Namespace) -> int:
     def body(desk: Any) -> int:
         given = amount(args.amount)
         asked = CancelRequest.select(CancelRequest.amount_fen).where(CancelRequest.id == args.id).scalar()
+        if given is not None and asked is not None and given > asked and not args.yes:
+            raise DomainError(
+                "amount_above_request",
+                f"批准金额 ¥{format_yuan(given)} 多于买家申请的 ¥{format_yuan(asked)}：确认无误请加 --yes 再批准",
+                f"¥{format_yuan(given)} is more than the ¥{format_yuan(asked)} the buyer asked for: add --yes to "
+                "approve it if that is meant")
         changes = approve(desk, args.id, amount_fen=given, note=args.note,
                           confirm_non_idempotent=args.confirm_no_idempotency, void_code=args.void_code)
         made = list(Refund.select().where(Refund.id.in_(sorted(changes.refund_ids)))) if changes.refund_ids else []

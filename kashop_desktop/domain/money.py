@@ -12,9 +12,11 @@ Fen = int
 #: One hundred million yuan: no single card-shop amount comes near it.
 MAX_FEN: Fen = 100_000_000 * 100
 
-_YUAN_RE = re.compile(r"^(?P<sign>[-+]?)(?P<int>\d+)(?:\.(?P<frac>\d*))?$")
+# ASCII digits only (full-width ones are normalised to them first; Arabic-Indic and other scripts'
+# digits, which Python's \d would take, are no way a Chinese shop writes an amount).
+_YUAN_RE = re.compile(r"^(?P<sign>[-+]?)(?P<int>\d+)(?:\.(?P<frac>\d*))?$", re.ASCII)
 # Commas only as thousands separators: "1,234.50"; "12,34" (a decimal comma?) is refused.
-_GROUPED_RE = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_GROUPED_RE = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$", re.ASCII)
 
 
 def parse_yuan(text: object, *, allow_negative: bool = False, allow_zero: bool = True) -> Fen:

@@ -158,7 +158,10 @@ def test_an_approval_of_another_amount_than_the_buyer_asked_says_so(shop: Cli) -
     """The owner may approve more or less than the buyer asked (goodwill, a part refund): the line
     names both amounts, so a typed 80 for an asked 30 does not go by unseen."""
     more = shop.json("requests", "open", "P2", "--reason", "wrong_item", "--amount", "30")
-    line = shop("requests", "approve", str(more["id"]), "--amount", "80").stdout
+    refused = shop("requests", "approve", str(more["id"]), "--amount", "80", code=1)  # a typo? asked first
+    assert "多于买家申请的 ¥30.00" in refused.stderr and "--yes" in refused.stderr
+    assert shop.json("refunds", "list") == []
+    line = shop("requests", "approve", str(more["id"]), "--amount", "80", "--yes").stdout
     assert "批准 ¥80.00，多于买家申请的 ¥30.00" in line
     assert shop.json("refunds", "list")[0]["amount_fen"] == 8000
     less = shop.json("requests", "open", "D1", "--reason", "merchant_fault", "--amount", "19.80")
@@ -173,12 +176,13 @@ def test_an_approval_of_another_amount_than_the_buyer_asked_says_so(shop: Cli) -
 def test_control_characters_in_a_note_are_shown_not_sent_to_the_terminal(shop: Cli) -> None:  # noqa: F811
     """A note (typed, pasted or from a file) holding ESC sequences, a carriage return or a C1
     control is printed with those characters made visible; --json gives the note back exactly."""
-    note = "查过了\x1b[2J\x1b[31m红\rX\x85Y\x7f"
+    note = "查过了\x1b[2J\x1b[31m红\rX\x85Y\x7f\n第二行 \u202e321\u202c"
     req = shop.json("requests", "open", "P2", "--reason", "wrong_item", "--amount", "30")
     shop("requests", "reject", str(req["id"]), "--reason", note)
     text = shop("orders", "show", "P2").stdout
-    assert not any(c in text for c in "\x1b\r\x85\x7f")
-    assert "查过了␛[2J␛[31m红␍X\ufffdY␡" in text
+    assert not any(c in text for c in "\x1b\r\x85\x7f\u202e\u202c")
+    # In a table a line break (CR, LF, NEL) is shown as ⏎, so the row stays one line.
+    assert "查过了␛[2J␛[31m红 ⏎ X ⏎ Y␡ ⏎ 第二行 \ufffd321\ufffd" in text
     shown = shop("requests", "list", "--state", "rejected", "--json").stdout
     assert "\x85" not in shown and "\\u0085" in shown and "\\u007f" in shown
     [back] = shop.json("requests", "list", "--state", "rejected")
@@ -202,3 +206,7 @@ def test_a_refusal_with_json_is_also_json_on_stdout(shop: Cli, tmp_path: Path) -
     missing = shop("orders", "import", str(tmp_path / "nope.csv"), "--json", code=2)
     assert json.loads(missing.stdout)["error"]["code"] == "import_not_found"
     assert shop("requests", "approve", "999", code=1).stdout == ""
+    bad_choice = json.loads(shop("requests", "open", "P1", "--reason", "bogus", "--json", code=2).stdout)["error"]
+    assert (bad_choice["code"], bad_choice["exit"]) == ("usage", 2) and "bogus" in bad_choice["en"]
+    bad_now = json.loads(shop("--now", "garbage", "requests", "list", "--json", code=2).stdout)["error"]
+    assert "无法识别的时间" in bad_now["zh"] and "invalid time" in bad_now["en"] and "\n" not in bad_now["zh"]

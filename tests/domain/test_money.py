@@ -21,7 +21,7 @@ def test_parse_yuan_accepts_what_owners_type(text: str, fen: int) -> None:
     assert parse_yuan(text) == fen
 
 
-@pytest.mark.parametrize("bad", ["12.505", "abc", "", "1.2.3", "¥", "--1", "1e3"])
+@pytest.mark.parametrize("bad", ["12.505", "abc", "", "1.2.3", "¥", "--1", "1e3", "١٠٠", "٣.٥٠", "१००", "١,٠٠٠"])
 def test_parse_yuan_rejects_malformed(bad: str) -> None:
     with pytest.raises(MoneyError):
         parse_yuan(bad)

@@ -107,3 +107,26 @@ def test_the_desks_own_export_imported_again_into_the_same_shop_is_unchanged(des
         exports.export_orders(desk, OrderFilter(), out, fmt, lang=lang)
         report = import_file(desk, out)
         assert (report.refused, report.unchanged) == (0, 2), report.problems
+
+
+def test_a_product_name_an_export_guards_as_a_formula_imports_back_as_itself(desk: Desk, tmp_path: Path,
+                                                                            data_dir: Path) -> None:
+    """A CSV export writes a text cell that starts like a formula (+ - = @) with a leading
+    apostrophe; the import takes that guard off a name again: the same shop counts the rows
+    unchanged, a new shop gets the product under its own name."""
+    from .helpers import order, product
+
+    names = ["+1年QQ会员", "-5元抵扣券", "=月卡", "@网易点卡"]
+    for name in names:
+        order(desk, "paid", prod=product(desk, name=name, ptype="direct_recharge", codes=0))
+    out = tmp_path / "guarded.csv"
+    exports.export_orders(desk, OrderFilter(), out, "csv", lang="zh")
+    assert "'+1年QQ会员" in out.read_text(encoding="utf-8-sig")  # the export's guard
+    report = import_file(desk, out)
+    assert (report.refused, report.unchanged) == (0, 4), report.problems
+    other = Desk.open(tmp_path / "other")
+    try:
+        assert import_file(other, out).inserted == 4
+        assert sorted(n for (n,) in other.db.execute_sql("SELECT name FROM product")) == sorted(names)
+    finally:
+        other.close()

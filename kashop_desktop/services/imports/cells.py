@@ -171,9 +171,17 @@ def read_contact(value: Cell) -> str:
     return text
 
 
+#: What a spreadsheet would read as a formula: an export (the desk's own among them) writes such a
+#: text cell with a leading apostrophe, which is not part of the value.
+_GUARDED = ("'=", "'+", "'-", "'@")
+
+
 def read_name(value: Cell, *, max_len: int = 200) -> str:
-    """A product or gateway name: inner runs of whitespace (Alt+Enter line breaks) become one space."""
+    """A product or gateway name: inner runs of whitespace (Alt+Enter line breaks) become one space;
+    a formula guard's leading apostrophe (``'+1年QQ会员``, as an export writes ``+1年QQ会员``) is dropped."""
     text = " ".join(clean_text(value).split())
+    if text.startswith(_GUARDED):
+        text = text[1:]
     if len(text) > max_len:
         raise CellError(f"名称超过 {max_len} 个字符", f"name longer than {max_len} characters")
     return text

@@ -167,7 +167,7 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder, *, desk_export: b
         delivered = old in (S.DELIVERED, S.COMPLETED) or (old is S.PARTIALLY_REFUNDED and stored.delivered)
         step_zh, step_en = (f"`requests open {stored.order_no} --reason ...`（已发货的订单只能走售后）",
                             f"`requests open {stored.order_no} --reason ...` (a delivered order is disputed)") if delivered else (
-            f"`orders cancel {stored.order_no} --reason ...`", f"`orders cancel {stored.order_no} --reason ...`")
+            f"`orders cancel {stored.order_no} --reason other --note 旧系统已取消`", f"`orders cancel {stored.order_no} --reason other --note 旧系统已取消`")
         raise RowError("status", f"本店记录该订单为「{old.zh}」，文件中为「已取消」：已支付的订单要在本店取消（取消会原路退款，"
                        f"导入不动钱）：{step_zh}。若是你在本店恢复了它（旧系统的取消已过时），之后的导入文件里删去这一行",
                        f"the desk holds this order as '{old.en}' and the file says cancelled: a paid order is cancelled at "
@@ -294,13 +294,13 @@ def _then_cancel(stored: StoredOrder, data: Mapping[str, Any], lang: str) -> str
     cancel returns it by the original route (money kept on a cancelled order is the buyer's)."""
     if S(data["status"]) is not S.CANCELLED:
         return ""
-    step = f"`orders cancel {stored.order_no} --reason ...`"
+    step = f"`orders cancel {stored.order_no} --reason other --note 旧系统已取消`"
     return f"，再 {step} 原路退款" if lang == "zh" else f", then {step} to refund it by the original route"
 
 
 def _record(order_no: str, amount: str) -> str:
     """The command that records a refund made outside the desk (``requests.record_outside``)."""
-    return f"refunds record {order_no} --amount {amount} --how other --note ..."
+    return f"refunds record {order_no} --amount {amount} --how other --note 旧系统已退款"
 
 
 def _refunded_more(stored: StoredOrder, refunded: int) -> RowError:
@@ -320,22 +320,22 @@ def _refunded_more(stored: StoredOrder, refunded: int) -> RowError:
         en.append(f"{format_yuan(stored.refund_pending_fen, symbol=True)} more is being refunded by the desk")
     if stored.refund_pending_fen and stored.refund_pending_fen == more:
         zh_do = ("若旧系统退的就是本店正在退的钱，且本店这笔尚未发出（待发送、待人工处理），请用 `refunds resolve 退款ID "
-                 "--succeeded --outside other --note ...` 登记为台外退款（`refunds list` 查看退款ID）；"
+                 "--succeeded --outside other --note 旧系统已退款` 登记为台外退款（`refunds list` 查看退款ID）；"
                  "若已发给网关（处理中、结果未知），请先查询结果（`refunds send`），有了结果再导入；否则请与买家核对")
         en_do = ("If the older system refunded the money the desk is refunding and the desk's refund has not been sent "
                  "(queued, waiting for the owner), record it as made outside the desk: `refunds resolve REFUND_ID "
-                 "--succeeded --outside other --note ...` (`refunds list` shows its id); if it was sent to the gateway "
+                 "--succeeded --outside other --note 旧系统已退款` (`refunds list` shows its id); if it was sent to the gateway "
                  "(processing, outcome unknown), ask for its outcome first (`refunds send`) and import again once it "
                  "has one; otherwise check with the buyer")
     elif stored.refund_pending_fen:  # not the same amount: that refund cannot stand for the older system's
         pending = format_yuan(stored.refund_pending_fen, symbol=True)
         zh_do = (f"本店正在退的 {pending} 与旧系统退的 ¥{format_yuan(more)} 金额不同，不能代替它。若本店的退款尚未发出："
-                 "先把它标记为失败（`refunds resolve 退款ID --failed --note ...`，`refunds list` 查看退款ID），"
+                 "先把它标记为失败（`refunds resolve 退款ID --failed --note 旧系统已退款`，`refunds list` 查看退款ID），"
                  f"再登记旧系统的退款（`{_record(stored.order_no, format_yuan(more))}`），余下的钱再按需要退；"
                  "若已发给网关（处理中、结果未知），请先查询结果（`refunds send`）；若已退成，买家可能多收了钱，请与买家核对")
         en_do = (f"The {pending} the desk is refunding is not the ¥{format_yuan(more)} the older system refunded, so it "
                  "cannot stand for it. If the desk's refund has not been sent: mark it failed (`refunds resolve "
-                 "REFUND_ID --failed --note ...`; `refunds list` shows its id), record the older system's refund "
+                 "REFUND_ID --failed --note 旧系统已退款`; `refunds list` shows its id), record the older system's refund "
                  f"(`{_record(stored.order_no, format_yuan(more))}`), then refund the rest as needed; if it was sent to "
                  "the gateway (processing, outcome unknown), ask for its outcome first (`refunds send`); if it went "
                  "through, the buyer may have been paid more than due: check with the buyer")
@@ -373,8 +373,8 @@ def _refunded_unpaid(stored: StoredOrder, refunded: int, data: Mapping[str, Any]
     refunded, the desk's cancel returns the rest (money kept on a cancelled order is the buyer's)."""
     amount, new = format_yuan(refunded, symbol=True), S(data["status"])
     rest = new is S.CANCELLED and refunded < data["paid_fen"]
-    zh_rest = f"；订单在旧系统已取消、余下的钱未退，再用 `orders cancel {stored.order_no} --reason ...` 原路退回余款" if rest else ""
-    en_rest = (f"; it was cancelled there with the rest of its money kept: `orders cancel {stored.order_no} --reason ...` "
+    zh_rest = f"；订单在旧系统已取消、余下的钱未退，再用 `orders cancel {stored.order_no} --reason other --note 旧系统已取消` 原路退回余款" if rest else ""
+    en_rest = (f"; it was cancelled there with the rest of its money kept: `orders cancel {stored.order_no} --reason other --note 旧系统已取消` "
                "then returns the rest by the original route") if rest else ""
     return RowError(
         "refunded_amount",

@@ -295,13 +295,16 @@ def _refuse_binary(sample: str) -> None:
 #: The delimiters a text table may use: the comma of a CSV, the tab of Excel's "Unicode text"
 #: (UTF-16) and of copied cells, the semicolon of a CSV saved where the comma is the decimal mark.
 DELIMITERS = (",", "\t", ";")
+_QUOTED = re.compile(r'"[^"]*"')
 
 
 def _csv_rows(path: Path, encoding: str) -> Iterator[Row]:
     with path.open("r", encoding=encoding, newline="") as text:
         first = text.readline()
-        # The header line's most frequent of them; a tie (a one-column file) is a comma.
-        delimiter = max(DELIMITERS, key=first.count)
+        # The header line's most frequent of them outside quoted cells (a quoted "备注,说明" header
+        # of a semicolon file holds commas); a tie (a one-column file) is a comma.
+        bare = _QUOTED.sub("", first)
+        delimiter = max(DELIMITERS, key=bare.count)
         text.seek(0)
         reader = csv.reader(text, delimiter=delimiter)
         number = line = 0

@@ -226,6 +226,9 @@ def test_a_semicolon_separated_csv_is_read_and_a_comma_inside_its_cells_stays(de
     holding a comma is then one cell."""
     lines = [line.replace(",", ";") for line in (HEADER_ZH, paid_row(1), paid_row(2))]
     lines[2] = lines[2].replace("王者荣耀点券 60点", "点券,60点")
+    lines[0] += ';"' + ",".join(["备注"] * 14) + '"'  # a quoted header with more commas than the line has semicolons
+    assert lines[0].count(",") > lines[0].count(";")
+    lines[1:] = [line + ";" for line in lines[1:]]
     report = import_file(desk, write_csv(tmp_path / "o.csv", lines))
     assert (report.inserted, report.refused) == (2, 0), report.problems
     assert Order.get(Order.order_no == "KS2").product_name == "点券,60点"
