@@ -10,7 +10,8 @@ import argparse
 import json
 import re
 import sys
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from ..domain.states import OrderStatus
 
@@ -135,10 +136,38 @@ def changes_json(changes: Any, **extra: Any) -> dict[str, Any]:
             "skipped": [{"ref": s.ref, "code": s.code, "zh": s.zh, "en": s.en} for s in changes.skipped], **extra}
 
 
+#: At most this many orders and refunds an operation touched are named in its JSON by order no and
+#: refund (a sweep can touch thousands: their ids are listed as always).
+NAMED_IN_JSON = 200
+
+
+def _named(changes: Any) -> dict[str, Any]:
+    """The orders (by order no) and the refunds (id, refund no, order no, fen: what goes back to
+    the buyer, gross and the fee kept, state) an operation touched, when there are few enough to
+    name."""
+    from ..store.models import Order, Refund
+
+    named: dict[str, Any] = {}
+    if changes.order_ids and len(changes.order_ids) <= NAMED_IN_JSON:
+        nos = cast(Iterable[tuple[str]], Order.select(Order.order_no)
+                   .where(Order.id.in_(sorted(changes.order_ids))).tuples())
+        named["order_nos"] = sorted(no for (no,) in nos)
+    if changes.refund_ids and len(changes.refund_ids) <= NAMED_IN_JSON:
+        rows = cast(Iterable[tuple[int, str, str, int, int, int, str]], (
+            Refund.select(Refund.id, Refund.refund_no, Order.order_no, Refund.amount_fen, Refund.gross_fen,
+                          Refund.fee_fen, Refund.state).join(Order)
+            .where(Refund.id.in_(sorted(changes.refund_ids))).order_by(Refund.id).tuples()))
+        named["refunds"] = [{"id": i, "refund_no": no, "order_no": order_no, "amount_fen": net, "gross_fen": gross,
+                             "fee_fen": fee, "state": state} for i, no, order_no, net, gross, fee, state in rows]
+    return named
+
+
 def done(args: argparse.Namespace, changes: Any, zh_text: str, en_text: str, **extra: Any) -> int:
-    """Report an operation's ``Changes``: JSON with ``--json``, else one line in the chosen language."""
+    """Report an operation's ``Changes``: JSON with ``--json`` (with the one line in both languages
+    as ``zh`` and ``en``, and the orders and refunds it touched named), else the line in the
+    chosen language."""
     if getattr(args, "json", False):
-        print_json(changes_json(changes, **extra))
+        print_json(changes_json(changes, **_named(changes), zh=zh_text, en=en_text, **extra))
     else:
         print(zh_text if zh(args) else en_text)
     return EXIT_OK

@@ -168,8 +168,11 @@ def test_an_approval_of_another_amount_than_the_buyer_asked_says_so(shop: Cli) -
     line = shop("--lang", "en", "requests", "approve", str(less["id"]), "--amount", "5").stdout
     assert "¥5.00 approved, less than the ¥19.80 the buyer asked for" in line
     same = shop.json("requests", "open", "D2", "--reason", "merchant_fault", "--amount", "10")
-    line = shop("requests", "approve", str(same["id"]), "--amount", "10").stdout
-    assert "买家申请" not in line and "已批准申请" in line  # the amount asked: nothing to point out
+    approved = shop.json("requests", "approve", str(same["id"]), "--amount", "10")
+    assert "买家申请" not in approved["zh"] and "已批准申请" in approved["zh"]  # the amount asked: nothing to point out
+    assert approved["order_nos"] == ["D2"] and approved["en"].startswith("approved request")
+    [refund] = approved["refunds"]
+    assert (refund["order_no"], refund["gross_fen"], refund["state"]) == ("D2", 10_00, "queued")
 
 
 @pytest.mark.sqlite_only(reason="the command's own printing; what is stored is the same on both stores")
