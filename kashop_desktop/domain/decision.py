@@ -78,7 +78,7 @@ R_MERCHANT = Reason("merchant_fault", "商家原因(发错货/卡密无效)，�
 R_USED = Reason("code_used_or_unknown", "卡密已使用或无法确认未使用，且非商家原因，拒绝", "the code is used or not known unused, and not the merchant's fault: refused")
 R_PHYSICAL = Reason("return_and_refund", "实物商品需退货后退款", "physical goods: return and refund")
 R_NOTHING = Reason("nothing_refundable", "没有可退金额", "nothing left to refund")
-R_AMOUNT = Reason("amount_out_of_bounds", "申请金额超出可退金额", "the amount asked exceeds what is refundable")
+R_AMOUNT = Reason("amount_out_of_bounds", "退款金额超出可退金额", "the refund amount exceeds what is refundable")
 
 
 def decide(
