@@ -72,6 +72,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = add_command(orders, common, "restore", cmd_orders_restore, T("恢复已取消的订单", "restore a cancelled order"))
     p.add_argument("order_no", help=ORDER_NO_HELP)
     p.add_argument("--note", default="", help=NOTE_HELP)
+    p.add_argument("--no-deliver", action="store_true", help=T(
+        "不占库存、不进缺货待发（旧系统已发货：之后的导入记下那次发货）",
+        "take nothing from stock and do not queue for codes (the older system delivered it: a later import records that)"))
     p = add_command(orders, common, "mark-paid", cmd_orders_mark_paid, T(
         "补单：按网关交易号登记一笔网关收了钱却没通知的付款", "补单: record a payment the gateway took but never reported"))
     p.add_argument("order_no", help=ORDER_NO_HELP)
@@ -578,7 +581,8 @@ def cmd_orders_cancel(args: argparse.Namespace) -> int:
 def cmd_orders_restore(args: argparse.Namespace) -> int:
     from ..services.orders import restore
 
-    return run_with_desk(args, lambda desk: done(args, restore(desk, args.order_no, note=args.note),
+    return run_with_desk(args, lambda desk: done(args, restore(desk, args.order_no, note=args.note,
+                                                               deliver=not args.no_deliver),
                                                  f"已恢复 {args.order_no}", f"restored {args.order_no}"))
 
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from peewee import fn
 
@@ -465,8 +465,10 @@ def _last_restores(order_ids: list[int]) -> tuple[dict[int, int], dict[int, int]
 _IMPORTS = ("imported", "imported_update")  # the timeline entries of an order an import wrote
 
 
-def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "") -> Changes:
-    """Bring a cancelled order back, only if nothing was delivered and no refund was sent."""
+def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "", deliver: bool = True) -> Changes:
+    """Bring a cancelled order back, only if nothing was delivered and no refund was sent.
+    ``deliver`` False: nothing is taken from stock and a paid 卡密 order does not join the
+    backorder queue (the older system delivered it: the next import records that delivery)."""
     desk.require(Right.ORDERS)
     with desk.atomic():
         order = get_order(order_no)
@@ -488,7 +490,7 @@ def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "") ->
                 changes.request_ids.add(refund.request_id)
         order = Order.get_by_id(order.id)  # with the money the withdrawals gave back
         target = S.PAID if order.paid_at is not None else S.PENDING_PAYMENT
-        if _cancel_released_stock(order):
+        if deliver and _cancel_released_stock(order):
             reserve_units(desk, order, short_ok=False)
         reclaim_coupon(order)
         if target is S.PENDING_PAYMENT:
@@ -497,10 +499,15 @@ def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "") ->
             order.points_refunded = 0
         before = set_status(order, target, now)
         order.cancelled_at = None
+        if not deliver:
+            order.backorder_at = None  # out of the backorder queue it may have waited in before the cancel
         order.save()
-        add_events([event_row(order.id, now, actor, "restore", note, before, target.value,
-                              {"withdrawn_refunds": [r.refund_no for r in withdrawn]})])
-        if target is S.PAID and uses_codes(order) and held_reason(order) is None and not codes_available(order):
+        data: dict[str, Any] = {"withdrawn_refunds": [r.refund_no for r in withdrawn]}
+        if not deliver:
+            data["no_deliver"] = True
+        add_events([event_row(order.id, now, actor, "restore", note, before, target.value, data)])
+        if deliver and target is S.PAID and uses_codes(order) and held_reason(order) is None \
+                and not codes_available(order):
             # Paid again and no code for it (an imported order never held any): it waits in the
             # backorder queue like any paid 卡密 order, first in line by its age.
             mark_backorder(desk, order, actor)

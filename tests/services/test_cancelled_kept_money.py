@@ -347,3 +347,23 @@ def test_an_older_system_refund_beside_the_desks_own_is_recorded_so_the_desk_doe
     assert (order.refunded_fen, order.paid_fen - order.refunded_fen - order.refund_pending_fen) == (40_00, 10_00)
     again = import_file(desk, _with_delivery(_export(tmp_path, "k2.csv", "20", status="部分退款", paid="50.00")))
     assert again.unchanged == 1, again.problems
+
+
+@pytest.mark.parametrize("deliver", [False, True], ids=["restored", "restored-and-delivered"])
+def test_the_same_export_after_the_owner_restored_the_order_is_out_of_date_not_refused(
+        desk: Desk, tmp_path: Path, deliver: bool) -> None:
+    """The import offers restoring a paid 已取消 whose money was kept; once the owner restored it
+    (and delivered it), the older system's cancel in the same export is out of date: counted
+    unchanged on every import, nothing refunded, never refused."""
+    _imported(desk, tmp_path)
+    ops.restore(desk, "KS9001")
+    if deliver:
+        ops.deliver(desk, "KS9001")
+    path = tmp_path / "old.csv"
+    for _ in range(2):
+        report = import_file(desk, path)
+        assert (report.refused, report.unchanged) == (0, 1), report.problems
+    order = Order.get(Order.order_no == "KS9001")
+    assert order.status == ("delivered" if deliver else "paid") and order.refund_pending_fen == 0
+    assert send_refunds(desk).picked == 0
+    assert check(desk).ok

@@ -292,3 +292,20 @@ def test_a_refund_the_gateway_may_still_pay_is_not_recorded_as_paid_another_way(
         refund_owner.resolve_manually(desk, sent.id, True, "旧系统退了", how=OTHER)
     assert refused.value.code == "gateway_may_pay" and f"refunds send --id {sent.id}" in refused.value.en
     assert Refund.get_by_id(sent.id).state == sent.state
+
+
+def test_the_older_systems_refund_recorded_twice_is_pointed_out_not_refused(desk: Desk, tmp_path: Path) -> None:
+    """The advice's `refunds record` run twice: the desk holds ¥10 more as the older system's
+    refunds than its export says. The export is counted unchanged (never refused, never moving
+    the order back) with a warning naming both amounts (a cash hand-back is not counted: see
+    test_a_later_export_matched_only_by_a_refund_recorded_at_the_desk_warns, whose same export is quiet)."""
+    sandbox(desk, "success", name="沙箱")
+    assert import_file(desk, _export(tmp_path, "r1.csv", "已发货", "", delivered=True)).inserted == 1
+    assert import_file(desk, _export(tmp_path, "r2.csv", "部分退款", "10", delivered=True)).refused == 1
+    reqs.record_outside(desk, "D01", 10_00, OTHER, "旧系统已退款")
+    reqs.record_outside(desk, "D01", 10_00, OTHER, "旧系统已退款")  # again, by mistake
+    for _ in range(2):
+        again = import_file(desk, _export(tmp_path, "r2.csv", "部分退款", "10", delivered=True))
+        assert (again.refused, again.unchanged) == (0, 1), again.problems
+        [said] = [w for w in again.warnings if w.column == "refunded_amount"]
+        assert "¥20.00" in said.zh and "¥10.00" in said.en and "recorded twice" in said.en

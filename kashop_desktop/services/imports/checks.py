@@ -52,6 +52,7 @@ class StoredOrder:
     gateway_id: int | None = None
     refunded_fen: int = 0
     delivered: bool = False
+    delivered_at: int | None = None  # epoch seconds
     desk_refunded_fen: int = 0
     refund_pending_fen: int = 0
     #: Succeeded refunds the owner recorded at the desk as made outside it (fen; cash, a bank
@@ -60,6 +61,9 @@ class StoredOrder:
     #: Of those, the ones recorded as paid back by hand (cash, a bank transfer: fen): money the
     #: older system may not know of, unlike one recorded as made another way (its own refund).
     recorded_by_hand_fen: int = 0
+    #: The desk restored the order after a cancel (an ``orders restore``): a later export's
+    #: cancel of it is out of date.
+    restored: bool = False
 
     @property
     def imported_refunded_fen(self) -> int:
@@ -137,6 +141,11 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder, *, desk_export: b
             f"delivered): `{_mark_paid(stored, data, 'TRADE_NO')}`{_then_cancel(stored, data, 'en')}")
     if old is S.CANCELLED and stored.paid_at is None and new is S.PENDING_PAYMENT:
         return False  # stale: the order expired after the file was exported
+    if stored.paid_at is not None and new is S.CANCELLED and data["paid_at"] is None:
+        # The older system closed it unpaid: it never learned of the payment the desk holds (a
+        # 补单, payment sync). Out of date: counted unchanged, with a warning (``closed_unpaid_there``);
+        # its amount and channel are the order's as it stood unpaid, not compared with the payment.
+        return False
     if stored.paid_at is not None and new is not S.PENDING_PAYMENT:
         _check_paid_facts(data, stored)
     refunded = data.get("refunded_fen", 0)
@@ -164,16 +173,20 @@ def check_update(data: Mapping[str, Any], stored: StoredOrder, *, desk_export: b
         raise _refunded_outside(stored, old, new)
     if not (forward or expire) and new is S.CANCELLED and stored.paid_at is not None \
             and (old in RANK or old is S.PARTIALLY_REFUNDED):
+        if stored.restored:
+            return False  # the owner restored it at the desk: the older system's cancel is out of date
         delivered = old in (S.DELIVERED, S.COMPLETED) or (old is S.PARTIALLY_REFUNDED and stored.delivered)
         step_zh, step_en = (f"`requests open {stored.order_no} --reason ...`（已发货的订单只能走售后）",
                             f"`requests open {stored.order_no} --reason ...` (a delivered order is disputed)") if delivered else (
             f"`orders cancel {stored.order_no} --reason other --note 旧系统已取消`", f"`orders cancel {stored.order_no} --reason other --note 旧系统已取消`")
         raise RowError("status", f"本店记录该订单为「{old.zh}」，文件中为「已取消」：已支付的订单要在本店取消（取消会原路退款，"
-                       f"导入不动钱）：{step_zh}。若是你在本店恢复了它（旧系统的取消已过时），之后的导入文件里删去这一行",
+                       f"导入不动钱）：{step_zh}",
                        f"the desk holds this order as '{old.en}' and the file says cancelled: a paid order is cancelled at "
-                       f"the desk (the cancel refunds by the payment's route; an import does not move money): {step_en}. "
-                       "If you restored it at the desk (the older system's cancel is out of date), leave this row out of "
-                       "later files")
+                       f"the desk (the cancel refunds by the payment's route; an import does not move money): {step_en}")
+    if old in _REFUNDS and new in _REFUNDS:
+        # Refunded on both sides, the file's amount no more than the desk knows (above): the desk
+        # has all of it; a recorded refund beyond the file's is pointed out (``recorded_beyond``).
+        return False
     if old is S.CANCELLED and stored.paid_at is not None and new in (S.DELIVERED, S.COMPLETED):
         raise _delivered_after_desk_cancel(stored, new, data)
     if new in RANK and ((old in RANK and RANK[new] < RANK[old])
@@ -216,6 +229,60 @@ def matched_by_recorded(data: Mapping[str, Any], stored: StoredOrder | None) -> 
             "once you know it is another refund")
 
 
+def delivered_twice(data: Mapping[str, Any], stored: StoredOrder | None) -> tuple[str, str, str] | None:
+    """A warning (column, zh, en) for a row whose delivery time is not the one the desk holds: the
+    desk delivered the order (from its own stock, or by an earlier file) and the older system says
+    it delivered at another time. If both delivered, the buyer holds two codes. None otherwise."""
+    if stored is None or stored.delivered_at is None or data.get("delivered_at") is None \
+            or _same_time(data["delivered_at"], stored.delivered_at):
+        return None
+    desk, there = _shown_time(stored.delivered_at), _shown_time(data["delivered_at"])
+    return ("delivered_at",
+            f"本店记录该订单于 {desk} 发货，文件中旧系统的发货时间为 {there}：若两边都发了货，买家拿到了两份卡密或商品，"
+            "请与买家核对（本店的记录不变）",
+            f"the desk delivered this order at {desk} and the file says the older system delivered it at {there}: if "
+            "both delivered, the buyer has two codes or two of the goods; check with the buyer (the desk's record stays)")
+
+
+def recorded_beyond(data: Mapping[str, Any], stored: StoredOrder | None) -> tuple[str, str, str] | None:
+    """A warning (column, zh, en) for a refunded row whose older system refunded less than the
+    desk holds as that system's refunds (what it had refunded when imported, and the refunds
+    recorded at the desk as made another way, ``--how other``, as the import's advice records
+    them): one may have been recorded twice. Hand-backs (cash, a transfer) the older system need
+    not know of, and the desk's own refunds, are not counted. None otherwise."""
+    if stored is None or stored.paid_at is None or not stored.recorded_outside_fen \
+            or S(data["status"]) not in _REFUNDS:
+        return None
+    there = data.get("refunded_fen") or 0
+    theirs = stored.outside_refunded_fen - stored.recorded_by_hand_fen
+    if theirs <= there:
+        return None
+    known = format_yuan(theirs, symbol=True)
+    recorded = format_yuan(stored.recorded_outside_fen - stored.recorded_by_hand_fen, symbol=True)
+    return ("refunded_amount",
+            f"本店记为旧系统退款的共 {known}（其中在本店登记的 {recorded}），文件中旧系统只退了 {format_yuan(there, symbol=True)}："
+            "若同一笔退款登记了两次，买家并没有多拿；请核对本店的退款记录（refunds list）和买家",
+            f"the desk holds {known} as the older system's refunds ({recorded} of it recorded at the desk), and the file "
+            f"says that system refunded only {format_yuan(there, symbol=True)}: if one refund was recorded twice, the "
+            "buyer did not get more; check the desk's refunds (refunds list) and with the buyer")
+
+
+def closed_unpaid_there(data: Mapping[str, Any], stored: StoredOrder | None) -> tuple[str, str, str] | None:
+    """A warning (column, zh, en) for a row counted unchanged because the older system closed the
+    order unpaid while the desk holds its payment (a 补单 or a payment sync the older system never
+    saw): nothing is refunded by the import; the owner checks the older system. None otherwise."""
+    if stored is None or stored.paid_at is None or S(stored.status) is S.CANCELLED \
+            or S(data["status"]) is not S.CANCELLED or data["paid_at"] is not None:
+        return None
+    trade = stored.gateway_trade_no or "—"
+    return ("status",
+            f"旧系统记录该订单未付款、已关闭，本店记录它已付款（交易号 {trade}）：旧系统不知道这笔付款，本店的记录不变，"
+            "导入不退款。请到旧系统核对",
+            f"the older system closed this order unpaid, and the desk holds its payment (trade no {trade}): the older "
+            "system never learned of that payment; the desk's record stays and the import refunds nothing. Check the "
+            "older system")
+
+
 def delivery_not_held(data: Mapping[str, Any], stored: StoredOrder | None) -> tuple[str, str, str] | None:
     """A warning (column, zh, en) for a row counted unchanged whose file records a delivery the
     desk cannot take: the desk holds the order 已取消 (its money went back before any delivery
@@ -248,7 +315,7 @@ def _delivered_after_desk_cancel(stored: StoredOrder, new: OrderStatus, data: Ma
         money_en.append(f"{format_yuan(stored.refund_pending_fen, symbol=True)} being refunded")
     zh_money = "，".join(money_zh) or "未退款"
     en_money = ", ".join(money_en) or "nothing refunded"
-    restore = f"orders restore {stored.order_no}"
+    restore = f"orders restore {stored.order_no} --no-deliver"
     return RowError(
         "status",
         f"本店记录该订单为「已取消」（本店{zh_money}），文件中为「{new.zh}」（旧系统{' ' + when if when else ''}已发货）："

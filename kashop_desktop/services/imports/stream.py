@@ -45,6 +45,11 @@ assert ROW_COLUMNS == PACKED_COLUMNS, "rows.PACKED_COLUMNS must follow bulk.ORDE
 AT: dict[str, int] = {name: at for at, name in enumerate(ROW_COLUMNS)}
 _PACK = itemgetter(*ROW_COLUMNS)
 _ORDER_NO = AT["order_no"]
+#: An order no the file gives again: only its first row is read.
+REPEATED_ZH = ("文件中订单号重复：只导入它第一次出现的那一行。若这一行是更新的状态（两次导出拼进了一个文件），"
+               "请把它另存为一个文件，在这次导入之后再导入")
+REPEATED_EN = ("order no repeated in the file: only its first row is imported. If this row is a newer state (two "
+               "exports pasted into one file), save it as a file of its own and import that after this one")
 
 
 class RowView(Mapping[str, Any]):
@@ -219,8 +224,8 @@ class RowChecker:
         order_no = row[_ORDER_NO]
         if order_no in self.seen:
             hint = looks_truncated(order_no)
-            chunk.found.append((True, RowProblem(number, "order_no", "文件中订单号重复" + (f"；{TRUNCATED_ZH}" if hint else ""),
-                                                 "order no repeated in the file" + (f"; {TRUNCATED_EN}" if hint else ""),
+            chunk.found.append((True, RowProblem(number, "order_no", (f"文件中订单号重复；{TRUNCATED_ZH}" if hint else REPEATED_ZH),
+                                                 (f"order no repeated in the file; {TRUNCATED_EN}" if hint else REPEATED_EN),
                                                  order_no)))
             return
         self.seen.add(order_no)

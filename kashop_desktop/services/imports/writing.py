@@ -27,7 +27,15 @@ from ..gateways import BUILTIN_ACCOUNTS
 from ..orders import deliver_after_payment
 from ..trade_nos import TradeNoClaims
 from .cells import TRUNCATED_EN, TRUNCATED_ZH, looks_truncated
-from .checks import StoredOrder, check_row, delivery_not_held, matched_by_recorded
+from .checks import (
+    StoredOrder,
+    check_row,
+    closed_unpaid_there,
+    delivered_twice,
+    delivery_not_held,
+    matched_by_recorded,
+    recorded_beyond,
+)
 from .events import ImportedEntries, amount_data
 from .report import KEEP_MESSAGES, ImportReport, RowProblem
 from .rows import KEPT_MONEY_ZH, RowError
@@ -48,7 +56,7 @@ Route = tuple[str, frozenset[str]]
 #: The columns of ``checks.StoredOrder``, in its field order.
 _STORED_COLUMNS = ("id, order_no, status, paid_at, paid_fen, gateway_trade_no, created_at, product_name, quantity, "
                    "COALESCE(buyer_key, ''), list_fen, product_type, channel, gateway_id, COALESCE(refunded_fen, 0), "
-                   "delivered_at IS NOT NULL")
+                   "delivered_at IS NOT NULL, delivered_at")
 
 
 def _constant(column: str) -> str:
@@ -255,7 +263,9 @@ class ChunkWriter:
                 trade_nos.claim(row[_GATEWAY_ID], row[_TRADE_NO], row[_ORDER_NO])
             accepted.append(row)
             if old is not None and not self.desk_export:
-                for said in (matched_by_recorded(RowView(row), old), delivery_not_held(RowView(row), old)):
+                view = RowView(row)
+                for said in (matched_by_recorded(view, old), delivery_not_held(view, old), closed_unpaid_there(view, old),
+                             delivered_twice(view, old), recorded_beyond(view, old)):
                     if said is not None:
                         self._warn(chunk.numbers[index], *said, row)
             if warnings and index in warnings:
@@ -287,12 +297,14 @@ class ChunkWriter:
         refunds = refund_sums(self.desk.db.connection(), paid, desk_own=True) if paid else {}
         every = refund_sums(self.desk.db.connection(), paid) if refunds else {}  # with those recorded as made outside
         by_hand = _by_hand(self.desk, [i for i in paid if every.get(i, (0, 0))[0] > refunds.get(i, (0, 0))[0]])
+        restored = _restored(self.desk, [row[0] for row in rows if row[3] is not None and row[2] != "cancelled"])
         stored: dict[str, StoredOrder] = {}
         for row in rows:
             own, flying = refunds.get(row[0], (0, 0))
             recorded = every.get(row[0], (own, 0))[0] - own
             stored[row[1]] = replace(StoredOrder(*row), desk_refunded_fen=own, refund_pending_fen=flying,
-                                     recorded_outside_fen=recorded, recorded_by_hand_fen=by_hand.get(row[0], 0))
+                                     recorded_outside_fen=recorded, recorded_by_hand_fen=by_hand.get(row[0], 0),
+                                     restored=row[0] in restored)
         return stored
 
     def _insert(self, rows: list[tuple[Any, ...]], last_id: int) -> None:
@@ -416,6 +428,16 @@ class ChunkWriter:
 _LOOK_UP_KEYS = 500
 _LAST_ID_SQL = "SELECT COALESCE(MAX(id), 0) FROM orders"
 _STATUS, _PAID, _REFUNDED = AT["status"], AT["paid_fen"], AT["refunded_fen"]
+
+
+def _restored(desk: Desk, order_ids: list[int]) -> set[int]:
+    """Those of ``order_ids`` (paid orders not cancelled now) the desk ever restored."""
+    if not order_ids:
+        return set()
+    marks = ", ".join("?" * len(order_ids))
+    rows = desk.db.execute_sql(f"SELECT DISTINCT order_id FROM order_event WHERE action = 'restore' "
+                               f"AND order_id IN ({marks})", order_ids).fetchall()
+    return {int(order_id) for (order_id,) in rows}
 
 
 def _by_hand(desk: Desk, order_ids: list[int]) -> dict[int, int]:

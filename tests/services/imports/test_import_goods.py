@@ -78,3 +78,29 @@ def test_an_unpaid_order_the_file_closes_gives_its_reserved_codes_back(desk: Des
     assert import_file(desk, write(tmp_path, [closed], "b.csv")).updated == 1
     free = CardCode.select().where((CardCode.product == product.id) & (CardCode.state == "available")).count()
     assert free == 2 and not codes_of("IGC1")
+
+
+def test_an_order_the_desk_delivered_that_the_older_system_delivered_too_warns(desk: Desk, tmp_path: Path) -> None:
+    """Imported paid, the desk delivers a code from its stock; the older system's later export says
+    it delivered the order itself at another time: counted unchanged (the desk's record stays) with
+    a warning that the buyer may hold two codes. The same delivery time says nothing."""
+    stocked(desk, "月卡", codes=1)
+    assert import_file(desk, write(tmp_path, [paid_row("DT1")], "a.csv")).delivered == 1
+    there = paid_row("DT1").replace("已支付,2026-11-18 09:01,,", "已发货,2026-11-18 09:01,2026-11-18 09:40,")
+    for _ in range(2):
+        report = import_file(desk, write(tmp_path, [there], "b.csv"))
+        assert (report.refused, report.unchanged) == (0, 1), report.problems
+        [said] = [w for w in report.warnings if w.column == "delivered_at"]
+        assert "09:40" in said.zh and "two codes" in said.en
+    assert len(codes_of("DT1")) == 1
+    delivered_at = Order.get(Order.order_no == "DT1").delivered_at
+    same = paid_row("DT1").replace("已支付,2026-11-18 09:01,,", f"已发货,2026-11-18 09:01,{_shown(delivered_at)},")
+    assert not [w for w in import_file(desk, write(tmp_path, [same], "c.csv")).warnings if w.column == "delivered_at"]
+
+
+def _shown(epoch: int) -> str:
+    from kashop_desktop.domain.clock import from_epoch
+
+    moment = from_epoch(epoch)
+    assert moment is not None
+    return moment.strftime("%Y-%m-%d %H:%M:%S")

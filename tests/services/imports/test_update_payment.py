@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from kashop_desktop.domain.clock import from_epoch
+
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.imports import import_file
 from kashop_desktop.services.maintenance import check, refund_unknown_count
@@ -177,7 +179,7 @@ def _follow(desk: Desk, advice: str) -> None:
         elif words[:2] == ["orders", "restore"]:
             from kashop_desktop.services.orders import restore
 
-            restore(desk, words[2])
+            restore(desk, words[2], deliver="--no-deliver" not in words)
         else:
             raise AssertionError(f"advice not followed: {command}")
 
@@ -294,27 +296,60 @@ def test_an_order_cancelled_at_the_desk_that_the_older_system_delivered_names_th
     from kashop_desktop.services import requests as reqs
     from tests.services.helpers import sandbox, send_refunds
 
+    from kashop_desktop.services.code_import import import_codes
+    from kashop_desktop.services.requests import sweep
+
     sandbox(desk, "success", name="沙箱")
     head = GW_HEADER + ",发货时间"
-    row = "C1,2026-11-18 09:00,腾讯视频月卡,直充,30.00,{status},2026-11-18 09:05,支付宝,沙箱,TC1,13800138000,,{delivered}"
-    import_file(desk, write_csv(tmp_path / "p.csv", [head, row.format(status="已支付", delivered="")]))
+    row = "C1,2026-11-18 09:00,点卡,卡密,30.00,{status},2026-11-18 09:05,支付宝,沙箱,TC1,13800138000,,{delivered}"
+    import_file(desk, write_csv(tmp_path / "p.csv", [head, row.format(status="已支付", delivered="")]))  # no code: 缺货待发
     reqs.cancel_order(desk, "C1", ReasonCode.MISTAKEN)
     if sent:
         send_refunds(desk)
+    import_codes(desk, "点卡", ["CARD-ONE-0001"])  # stock arrives: nothing waits for it now
     later = write_csv(tmp_path / "d.csv", [head, row.format(status="已发货", delivered="2026-11-18 09:30")])
     refused = import_file(desk, later)
     assert refused.refused == 1
     problem = refused.problems[0]
     assert "2026-11-18 09:30:00" in problem.zh and "不回退" not in problem.zh
     if not sent:
-        assert "正在退款 ¥30.00" in problem.zh and "orders restore C1" in problem.en
+        assert "正在退款 ¥30.00" in problem.zh and "orders restore C1 --no-deliver" in problem.en
         _follow(desk, problem.en)
         assert send_refunds(desk).picked == 0  # the refund was withdrawn
+        sweep(desk)  # the window's minute: the restored order takes no code (the older system delivered it)
+        assert desk.db.execute_sql("SELECT COUNT(*) FROM card_code WHERE state = 'available'").fetchone() == (1,)
         again = import_file(desk, later)
         assert (again.refused, again.updated) == (0, 1), again.problems
         assert _order(desk, "C1")[0] == "delivered"
+        when = desk.db.execute_sql("SELECT delivered_at FROM orders WHERE order_no = 'C1'").fetchone()[0]
+        assert from_epoch(when).strftime("%H:%M") == "09:30"  # the older system's time
         assert import_file(desk, later).unchanged == 1
+        assert desk.db.execute_sql("SELECT COUNT(*) FROM card_code WHERE state = 'available'").fetchone() == (1,)
     else:
         assert "已退 ¥30.00" in problem.zh and "check with the buyer" in problem.en
         assert _order(desk, "C1")[0] == "cancelled"
+    assert check(desk).ok
+
+
+@pytest.mark.parametrize(("paid", "channel"), [("30.00", "支付宝"), ("0", "支付宝"), ("30.00", "微信")],
+                         ids=["due-amount", "zero-paid", "other-channel"])
+def test_an_unpaid_close_in_the_older_system_of_an_order_the_desk_took_payment_for_changes_nothing(
+        desk: Desk, tmp_path: Path, paid: str, channel: str) -> None:
+    """Imported unpaid; the desk recorded its payment (补单) while the older system, which never
+    saw it, closed the order unpaid. That export is out of date: counted unchanged with a warning
+    naming the desk's trade no; nothing is refunded or advised that would refund it."""
+    from kashop_desktop.services.orders import mark_paid
+    from tests.services.helpers import sandbox, send_refunds
+
+    sandbox(desk, "success", name="沙箱")
+    head = "订单号,下单时间,商品,商品类型,实付金额,状态,支付时间,支付方式,网关,交易号,买家"
+    import_file(desk, write_csv(tmp_path / "u.csv", [head, "L1,2026-11-18 09:00,月卡,直充,30.00,待支付,,支付宝,沙箱,,13800138000"]))
+    mark_paid(desk, "L1", "BANK-L1", confirmed=True)
+    closed = write_csv(tmp_path / "c.csv", [head, f"L1,2026-11-18 09:00,月卡,直充,{paid},交易关闭,,{channel},沙箱,,13800138000"])
+    for _ in range(2):
+        report = import_file(desk, closed)
+        assert (report.refused, report.unchanged) == (0, 1), report.problems
+        [said] = [w for w in report.warnings if w.column == "status"]
+        assert "BANK-L1" in said.zh and "refunds nothing" in said.en
+    assert _order(desk, "L1")[0] == "paid" and send_refunds(desk).picked == 0
     assert check(desk).ok
