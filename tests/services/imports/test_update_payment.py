@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from kashop_desktop.domain.clock import from_epoch
-
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.imports import import_file
 from kashop_desktop.services.maintenance import check, refund_unknown_count
@@ -294,10 +293,9 @@ def test_an_order_cancelled_at_the_desk_that_the_older_system_delivered_names_th
     buyer may have both and leaves it to the owner; the money is never touched by the import."""
     from kashop_desktop.domain.order import ReasonCode
     from kashop_desktop.services import requests as reqs
-    from tests.services.helpers import sandbox, send_refunds
-
     from kashop_desktop.services.code_import import import_codes
     from kashop_desktop.services.requests import sweep
+    from tests.services.helpers import sandbox, send_refunds
 
     sandbox(desk, "success", name="沙箱")
     head = GW_HEADER + ",发货时间"
