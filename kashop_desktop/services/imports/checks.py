@@ -320,11 +320,12 @@ def _delivered_after_desk_cancel(stored: StoredOrder, new: OrderStatus, data: Ma
         "status",
         f"本店记录该订单为「已取消」（本店{zh_money}），文件中为「{new.zh}」（旧系统{' ' + when if when else ''}已发货）："
         f"买家可能既拿到了货又拿回了钱。本店的退款若还没发出，可用 `{restore}` 撤回退款、恢复订单，之后再导入即记下发货；"
-        "已经退出的，请与买家核对（追回货款，或作废未使用的卡密）",
+        "已经退出的，请与买家核对（追回货款，或在旧系统作废未使用的卡密）",
         f"the desk holds this order cancelled ({en_money} by the desk) and the file says '{new.en}' (the older system "
         f"delivered it{' at ' + when if when else ''}): the buyer may have both the goods and the money. If the desk's "
         f"refund has not been sent, `{restore}` withdraws it and brings the order back, and the next import records "
-        "the delivery; if it has been sent, check with the buyer (get the money back, or void the code if unused)")
+        "the delivery; if it has been sent, check with the buyer (get the money back, or void the code in the older "
+        "system if it is unused)")
 
 
 def _refunded_outside(stored: StoredOrder, old: OrderStatus, new: OrderStatus, more: int | None = None) -> RowError:
