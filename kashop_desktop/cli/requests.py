@@ -107,13 +107,22 @@ def cmd_requests_list(args: argparse.Namespace) -> int:
 
 def cmd_requests_approve(args: argparse.Namespace) -> int:
     from ..domain.money import format_yuan
+    from ..services.common import facts, refund_sums
     from ..services.requests import approve
-    from ..store.models import CancelRequest, Refund
+    from ..store.models import CancelRequest, Order, Refund
 
     def body(desk: Any) -> int:
+        def refundable() -> int:  # fen, of the request's order
+            assert req is not None
+            order = Order.get_by_id(req.order_id)
+            return facts(order, refund_sums(desk.db.connection(), [order.id]).get(order.id)).refundable_fen
+
         given = amount(args.amount)
-        asked = CancelRequest.select(CancelRequest.amount_fen).where(CancelRequest.id == args.id).scalar()
-        if given is not None and asked is not None and given > asked and not args.yes:
+        req = CancelRequest.get_or_none(CancelRequest.id == args.id)
+        asked = req.amount_fen if req is not None else None
+        # Above what the buyer asked and within what is refundable (beyond it the approval refuses
+        # on its own): a typo is asked about before any money moves.
+        if given is not None and asked is not None and given > asked and not args.yes and given <= refundable():
             raise DomainError(
                 "amount_above_request",
                 f"批准金额 ¥{format_yuan(given)} 多于买家申请的 ¥{format_yuan(asked)}：确认无误请加 --yes 再批准",

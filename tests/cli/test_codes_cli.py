@@ -12,7 +12,8 @@ import pytest
 from .conftest import raw_sql
 from .test_cli import HEADER, Cli, cli, stamp  # noqa: F401  (the fixture)
 
-pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
+pytestmark = [pytest.mark.usefixtures("store_kind"),
+              pytest.mark.sqlite_only(reason="the command line's words, exit statuses and files; its rules run on both stores in tests/services, and the PostgreSQL wiring in the tests kept on both")]
 
 
 def _shop(cli: Cli) -> None:  # noqa: F811

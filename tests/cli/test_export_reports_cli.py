@@ -15,7 +15,8 @@ from kashop_desktop.cli.main import main
 
 from .conftest import PARSING_ONLY, Build, build_demo, raw_sql
 
-pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
+pytestmark = [pytest.mark.usefixtures("store_kind"),
+              pytest.mark.sqlite_only(reason="the command line's words, exit statuses and files; its rules run on both stores in tests/services, and the PostgreSQL wiring in the tests kept on both")]
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from tests.services.imports.files import HEADER_ZH, paid_row, write_csv
 
 from .conftest import once
 
-pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
+pytestmark = [pytest.mark.usefixtures("store_kind"),
+              pytest.mark.sqlite_only(reason="the command line's words, exit statuses and files; its rules run on both stores in tests/services, and the PostgreSQL wiring in the tests kept on both")]
 
 
 def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:

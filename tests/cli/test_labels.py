@@ -15,7 +15,8 @@ from kashop_desktop.domain.order import ReasonCode
 
 from .conftest import Build, build_demo
 
-pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
+pytestmark = [pytest.mark.usefixtures("store_kind"),
+              pytest.mark.sqlite_only(reason="the command line's words, exit statuses and files; its rules run on both stores in tests/services, and the PostgreSQL wiring in the tests kept on both")]
 
 RAW_CODES = re.compile(r"\b(open|approved|auto_approved|payment_issue|not_needed|outside_cooling_off|owner|buyer|"
                        r"created|request_opened|pending_payment|queued|succeeded|failed|unknown|expired)\b")

@@ -17,7 +17,8 @@ from kashop_desktop.store.models import GatewayAccount, Order
 from ..services.helpers import order
 from .test_cli import Cli
 
-pytestmark = pytest.mark.usefixtures("store_kind")  # on both stores: the file and a PostgreSQL server (tests/conftest.py)
+pytestmark = [pytest.mark.usefixtures("store_kind"),
+              pytest.mark.sqlite_only(reason="the command line's words, exit statuses and files; its rules run on both stores in tests/services, and the PostgreSQL wiring in the tests kept on both")]
 
 
 @pytest.fixture
