@@ -10,4 +10,9 @@ export QT_QPA_PLATFORM=offscreen
 echo "== ruff";          .venv/bin/ruff check kashop_desktop tests benchmarks
 echo "== mypy";          .venv/bin/mypy kashop_desktop
 echo "== import-linter"; .venv/bin/lint-imports
-echo "== pytest";        .venv/bin/pytest -p no:cacheprovider "$@"
+# Two processes where there are two cores (pytest-xdist), a test file kept whole in one of them so a
+# module's ready-made shop is built once; KASHOP_TEST_WORKERS=1 runs it in one process.
+WORKERS="${KASHOP_TEST_WORKERS:-$( [ "$(nproc 2>/dev/null || echo 1)" -ge 2 ] && echo 2 || echo 1 )}"
+PARALLEL=()
+[ "$WORKERS" -gt 1 ] && PARALLEL=(-n "$WORKERS" --dist loadfile)
+echo "== pytest";        .venv/bin/pytest -p no:cacheprovider "${PARALLEL[@]}" "$@"
