@@ -107,29 +107,23 @@ def cmd_requests_list(args: argparse.Namespace) -> int:
 
 def cmd_requests_approve(args: argparse.Namespace) -> int:
     from ..domain.money import format_yuan
-    from ..services.common import facts, refund_sums
     from ..services.requests import approve
-    from ..store.models import CancelRequest, Order, Refund
+    from ..store.models import CancelRequest, Refund
 
     def body(desk: Any) -> int:
-        def refundable() -> int:  # fen, of the request's order
-            assert req is not None
-            order = Order.get_by_id(req.order_id)
-            return facts(order, refund_sums(desk.db.connection(), [order.id]).get(order.id)).refundable_fen
-
         given = amount(args.amount)
         req = CancelRequest.get_or_none(CancelRequest.id == args.id)
         asked = req.amount_fen if req is not None else None
-        # Above what the buyer asked and within what is refundable (beyond it the approval refuses
-        # on its own): a typo is asked about before any money moves.
-        if given is not None and asked is not None and given > asked and not args.yes and given <= refundable():
-            raise DomainError(
-                "amount_above_request",
-                f"批准金额 ¥{format_yuan(given)} 多于买家申请的 ¥{format_yuan(asked)}：确认无误请加 --yes 再批准",
+        try:
+            changes = approve(desk, args.id, amount_fen=given, note=args.note, above_request=args.yes,
+                              confirm_non_idempotent=args.confirm_no_idempotency, void_code=args.void_code)
+        except DomainError as exc:
+            if exc.code != "amount_above_request" or given is None or asked is None:
+                raise
+            raise DomainError(  # the service's refusal, with the way to confirm here
+                exc.code, f"批准金额 ¥{format_yuan(given)} 多于买家申请的 ¥{format_yuan(asked)}：确认无误请加 --yes 再批准",
                 f"¥{format_yuan(given)} is more than the ¥{format_yuan(asked)} the buyer asked for: add --yes to "
-                "approve it if that is meant")
-        changes = approve(desk, args.id, amount_fen=given, note=args.note,
-                          confirm_non_idempotent=args.confirm_no_idempotency, void_code=args.void_code)
+                "approve it if that is meant") from None
         made = list(Refund.select().where(Refund.id.in_(sorted(changes.refund_ids)))) if changes.refund_ids else []
         zh_tail, en_tail = refunds_made(made)
         if given is not None and asked is not None and given != asked:  # the owner chose another amount

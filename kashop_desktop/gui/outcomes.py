@@ -78,7 +78,9 @@ def _marked_paid(result: MarkPaidResult, detail: OrderDetail | None) -> str:
         order_no=result.order_no, trade_no=result.trade_no)
     if result.paid_at is not None:
         text += translate("Outcomes", "，付款时间 {time}").format(time=format_time_s(result.paid_at))
-    if detail is not None and detail.delivered_at is not None:
+    if not result.deliver:
+        text += translate("Outcomes", "，未发货（不发货）")
+    elif detail is not None and detail.delivered_at is not None:
         text += translate("Outcomes", "，并已自动发货")
     return text
 

@@ -51,6 +51,7 @@ from .dialogs.export_orders import ExportDialog, describe_list
 from .dialogs.operators import SignInDialog
 from .dialogs.product import ProductDialog
 from .dialogs.restore_backup import RestoreBackupDialog
+from .dialogs.review import ReviewDialog
 from .i18n import install_translator, remove_translators
 from .main_window import MainWindow
 from .order_detail import ACTIONS
@@ -240,10 +241,22 @@ class Shooter:
             dialog = cls(window, self.ctx, target)
             dialog.show()
             await self.shoot(dialog, f"dialog_{key}{suffix}")
+            if isinstance(dialog, ReviewDialog):
+                await self.review_above_asked(dialog, suffix)
             dialog.close()
             dialog.deleteLater()
         await self.restore_backup(window, suffix)
         await self.export_dialog(window, suffix)
+
+    async def review_above_asked(self, dialog: ReviewDialog, suffix: str) -> None:
+        """The review dialog with an amount above what the buyer asked: its own tick asked for."""
+        asked = dialog.request.amount_fen if dialog.request is not None else None
+        top = dialog.preview.max_fen if dialog.preview is not None else None
+        if asked is None or top is None or top <= asked:
+            self.missing.append(f"dialog_review_above{suffix}")
+            return
+        dialog.amount.setText(f"{top // 100}.{top % 100:02d}")
+        await self.shoot(dialog, f"dialog_review_above{suffix}")
 
     async def export_dialog(self, window: MainWindow, suffix: str = "") -> None:
         """File > 导出订单 on the orders page's list, part-way through an export."""

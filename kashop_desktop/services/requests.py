@@ -243,22 +243,44 @@ def record_outside(desk: Desk, order_no: str, amount_fen: int, how: OutsideMetho
 
 
 def approve(desk: Desk, request_id: int, *, amount_fen: int | None = None, actor: str = OWNER, note: str = "",
-            confirm_non_idempotent: bool = False, void_code: bool = False) -> Changes:
-    """Approve a request (its refund is queued). ``void_code``: in a dispute over a delivered,
+            confirm_non_idempotent: bool = False, void_code: bool = False, above_request: bool = False) -> Changes:
+    """Approve a request (its refund is queued). ``amount_fen``: the refund (fen; None: what the
+    buyer asked, or the whole refundable amount). ``void_code``: in a dispute over a delivered,
     unused 卡密, void the code first (services.codes.void_order_codes), in the same transaction,
-    so it can never be used once the money goes back."""
+    so it can never be used once the money goes back. ``above_request``: the person approving
+    confirmed an amount above what the buyer asked; without it such an amount (within what is
+    refundable: beyond it the approval refuses on its own) raises DomainError
+    ``amount_above_request`` naming both amounts, before any money moves (a typo's extra zero)."""
     desk.require(Right.REQUESTS)
     with desk.atomic():
         req = CancelRequest.get_or_none(CancelRequest.id == request_id)
         if req is None:
             raise not_found("request", request_id)
         order = Order.get_by_id(req.order_id)
+        if not above_request:
+            _check_not_above_request(desk, req, order, amount_fen)
         voided = Changes()
         if void_code:
             voided = void_order_codes(desk, order.order_no, note=note, actor=actor,
                                       units=_void_units(order, amount_fen if amount_fen is not None else req.amount_fen))
         return voided.merge(_approve_batch(desk, [(req, order, amount_fen)], actor, "approved",
                                            confirm_non_idempotent, note=note, raise_single=True))
+
+
+def _check_not_above_request(desk: Desk, req: CancelRequest, order: Order, amount_fen: int | None) -> None:
+    """DomainError ``amount_above_request`` when ``amount_fen`` is more than the request's amount
+    and within what the order has left to refund (``approve``'s ``above_request``)."""
+    asked = req.amount_fen
+    if amount_fen is None or asked is None or amount_fen <= asked:
+        return
+    refundable = facts(order, refund_sums(desk.db.connection(), [order.id]).get(order.id)).refundable_fen
+    if amount_fen > refundable:
+        return  # the approval's own bounds refuse it, with their message
+    raise DomainError(
+        "amount_above_request",
+        f"批准金额 ¥{format_yuan(amount_fen)} 多于买家申请的 ¥{format_yuan(asked)}：请确认无误后再批准",
+        f"¥{format_yuan(amount_fen)} is more than the ¥{format_yuan(asked)} the buyer asked for: confirm it is "
+        "meant before approving")
 
 
 def _void_units(order: Order, gross_fen: int | None) -> int | None:

@@ -2374,6 +2374,18 @@ Please attach this file when you contact support.</translation>
         <translation>Beijing time, as the gateway&apos;s back office shows the payment</translation>
     </message>
     <message>
+        <source>不发货：只记录收款（已在别处发货或退款）</source>
+        <translation>Do not deliver: record the payment only</translation>
+    </message>
+    <message>
+        <source>订单已在别处（例如旧系统）发货、退款或取消时勾选：不发货、不占用库存，订单记为已支付</source>
+        <translation>Tick it when the order was delivered, refunded or cancelled elsewhere (the older system, say): nothing is delivered or taken from stock, and the order is recorded as paid</translation>
+    </message>
+    <message>
+        <source>补单只把订单记为已支付：不发货，不占用库存。同一交易号重复补单不会有任何变化。</source>
+        <translation>Marking paid only records the order as paid: nothing is delivered or taken from stock. Marking the same trade no again changes nothing.</translation>
+    </message>
+    <message>
         <source>该订单已支付（交易号 {trade_no}）。用同一交易号再次补单不会产生任何变化。</source>
         <translation>This order is already paid (trade no {trade_no}). Marking it paid again with the same trade no changes nothing.</translation>
     </message>
@@ -3338,6 +3350,10 @@ Not available: {why}</translation>
     <message>
         <source>，付款时间 {time}</source>
         <translation>, paid at {time}</translation>
+    </message>
+    <message>
+        <source>，未发货（不发货）</source>
+        <translation>, not delivered (do not deliver)</translation>
     </message>
     <message>
         <source>，并已自动发货</source>
@@ -4709,6 +4725,10 @@ approved</translation>
         <translation>Refundable: {low} – {high}</translation>
     </message>
     <message>
+        <source>确认退款 {amount}，多于买家申请的 {asked}</source>
+        <translation>Refund {amount}, more than the {asked} the buyer asked for</translation>
+    </message>
+    <message>
         <source>无法读取该申请</source>
         <translation>Cannot read this request</translation>
     </message>
@@ -4719,6 +4739,10 @@ approved</translation>
     <message>
         <source>退款金额必须在 {low} 到 {high} 之间</source>
         <translation>The refund must be between {low} and {high}</translation>
+    </message>
+    <message>
+        <source>退款金额多于买家申请的 {asked}：请勾选确认</source>
+        <translation>The refund is more than the {asked} the buyer asked for: tick to confirm</translation>
     </message>
     <message>
         <source>已记录卡密使用情况</source>

@@ -304,6 +304,30 @@ def test_review_amount_is_validated_live_against_the_bounds(qtbot, ctx, shop):
     assert views.request_view(ctx.desk, request_id).state == "approved"
 
 
+def test_review_above_what_the_buyer_asked_needs_its_own_tick(qtbot, ctx, shop):
+    """A typed 50 for an asked 20 is asked about before any money moves; a new amount unticks it."""
+    request_id = _open_request(ctx.desk, shop.order("paid", ago=timedelta(hours=2)), amount_fen=20_00)
+    dialog = ReviewDialog(None, ctx, request_id)
+    qtbot.addWidget(dialog)
+    assert dialog.amount.text() == "20.00" and dialog.ok_button.isEnabled()
+    assert not dialog.above_asked.isVisibleTo(dialog)
+    dialog.amount.setText("50")
+    assert dialog.above_asked.isVisibleTo(dialog) and not dialog.ok_button.isEnabled()
+    assert dialog.above_asked.text() == "确认退款 ¥50.00，多于买家申请的 ¥20.00"
+    assert dialog.message.text() == "退款金额多于买家申请的 ¥20.00：请勾选确认"
+    dialog.above_asked.setChecked(True)
+    assert dialog.ok_button.isEnabled()
+    dialog.amount.setText("55")  # another amount: asked again
+    assert not dialog.above_asked.isChecked() and not dialog.ok_button.isEnabled()
+    dialog.amount.setText("15")  # less than asked: nothing to confirm
+    assert not dialog.above_asked.isVisibleTo(dialog) and dialog.ok_button.isEnabled()
+    dialog.amount.setText("50")
+    dialog.above_asked.setChecked(True)
+    assert submit(qtbot, dialog)
+    assert dialog.result_value.amount_fen == 50_00
+    assert views.request_view(ctx.desk, request_id).state == "approved"
+
+
 def test_review_reject_needs_a_reason(qtbot, ctx, shop):
     request_id = _open_request(ctx.desk, shop.order("paid", ago=timedelta(hours=2)))
     dialog = ReviewDialog(None, ctx, request_id)
@@ -367,6 +391,30 @@ def test_mark_paid_needs_trade_no_twice_and_the_check(qtbot, ctx, shop):
     assert submit(qtbot, dialog)
     assert not dialog.result_value.already_paid
     assert views.order_detail(ctx.desk, order_no).status.value == "delivered"
+
+
+def test_mark_paid_without_delivery_records_the_payment_alone(qtbot, ctx, shop):
+    """不发货: an order the older system delivered or refunded is paid, nothing delivered, no code taken."""
+    order_no = shop.order("pending_payment")
+    from kashop_desktop.store.models import CardCode
+
+    def codes_by_state() -> dict[str, int]:
+        return {state: sum(1 for c in CardCode.select() if c.state == state) for state in {c.state for c in CardCode.select()}}
+
+    before = codes_by_state()
+    dialog = MarkPaidDialog(None, ctx, order_no)
+    qtbot.addWidget(dialog)
+    assert not dialog.no_deliver.isChecked() and "自动发货" in dialog.promise.text()
+    dialog.no_deliver.setChecked(True)
+    assert "不发货" in dialog.promise.text() and "自动发货" not in dialog.promise.text()
+    _fill_mark_paid(dialog, "2026111822009")
+    assert submit(qtbot, dialog)
+    after = views.order_detail(ctx.desk, order_no)
+    assert after.status.value == "paid" and after.delivered_at is None and after.paid_at is not None
+    assert codes_by_state() == before  # no code taken or reserved
+    assert dialog.result_value.deliver is False
+    text = outcome_message(dialog.result_value, after)
+    assert "未发货" in text and "自动发货" not in text
 
 
 def test_mark_paid_with_another_trade_no_shows_the_refusal_inline(qtbot, ctx, shop):

@@ -87,6 +87,26 @@ def test_review_after_window_then_partial_approve_and_bounds(desk: Desk) -> None
     assert sum(r.gross_fen for r in Refund.select()) == 68_00
 
 
+def test_approving_more_than_the_buyer_asked_needs_the_confirmation(desk: Desk) -> None:
+    """An amount above the request's (a typed 80 for an asked 30) is refused until confirmed,
+    naming both amounts; beyond what is refundable the approval's own bounds refuse it."""
+    no = order(desk, paid_minutes_ago=30)
+    _, rid = reqs.open_request(desk, no, R.WRONG_ITEM, note="少退一点也行", amount_fen=30_00)
+    with pytest.raises(DomainError) as info:
+        reqs.approve(desk, rid, amount_fen=60_00)
+    assert info.value.code == "amount_above_request"
+    assert "¥60.00" in info.value.zh and "¥30.00" in info.value.zh and "¥30.00" in info.value.en
+    assert Refund.select().count() == 0 and views.request_view(desk, rid).state == "open"
+    with pytest.raises(DomainError) as beyond:
+        reqs.approve(desk, rid, amount_fen=68_01)
+    assert beyond.value.code != "amount_above_request"  # the bounds' own refusal
+    reqs.approve(desk, rid, amount_fen=60_00, above_request=True)
+    assert row(no).refund_pending_fen == 60_00
+    _, less = reqs.open_request(desk, order(desk, paid_minutes_ago=30), R.WRONG_ITEM, amount_fen=30_00)
+    reqs.approve(desk, less, amount_fen=29_00)  # less than asked: nothing to confirm
+    assert Refund.select().count() == 2
+
+
 def test_reject_needs_a_reason(desk: Desk) -> None:
     no = order(desk, paid_minutes_ago=30)
     _, rid = reqs.open_request(desk, no, R.NOT_NEEDED)

@@ -6,6 +6,10 @@ trade no again changes nothing, and another trade no on a paid order is refused.
 
 The payment time is now unless the owner gives the one the gateway shows (Beijing time, to the
 second, between the order's creation and now: the service refuses anything else).
+
+不发货 records the payment alone: nothing is delivered and nothing is taken from stock (an order
+the older system delivered, refunded or cancelled, as the import's advice says with
+``--no-deliver``).
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ class MarkPaidResult:
     trade_no: str
     changes: Changes
     paid_at: datetime | None = None  # the payment time the owner gave; None: now
+    deliver: bool = True  # False: the payment recorded alone (不发货)
 
     @property
     def already_paid(self) -> bool:
@@ -83,13 +88,16 @@ class MarkPaidDialog(OpDialog):
         self.paid_at_given = QCheckBox(self.tr("按网关后台填写"), self)
         self.paid_at_given.setToolTip(self.tr("不勾选：付款时间记为现在（补单的时间）"))
         self.paid_at = self._time_edit()
-        self.promise = QLabel(self.tr("补单会把订单记为已支付并自动发货。同一交易号重复补单不会有任何变化："
-                                      "每个订单最多发货一次。"), self)
+        self.no_deliver = QCheckBox(self.tr("不发货：只记录收款（已在别处发货或退款）"), self)
+        self.no_deliver.setToolTip(self.tr("订单已在别处（例如旧系统）发货、退款或取消时勾选：不发货、不占用库存，订单记为已支付"))
+        self.promise = QLabel(self)
         self.promise.setWordWrap(True)
         self.promise.setStyleSheet("color:#555;")
         self._load()
         self._layout()
-        self.watch(self.trade_no, self.trade_no_again, self.verified, self.paid_at_given, self.paid_at)
+        self.no_deliver.toggled.connect(self._show_promise)
+        self._show_promise()
+        self.watch(self.trade_no, self.trade_no_again, self.verified, self.paid_at_given, self.paid_at, self.no_deliver)
         self.revalidate()
 
     def _time_edit(self) -> QDateTimeEdit:
@@ -105,6 +113,13 @@ class MarkPaidDialog(OpDialog):
         edit.setEnabled(False)
         self.paid_at_given.toggled.connect(edit.setEnabled)
         return edit
+
+    def _show_promise(self) -> None:
+        if self.no_deliver.isChecked():
+            self.promise.setText(self.tr("补单只把订单记为已支付：不发货，不占用库存。同一交易号重复补单不会有任何变化。"))
+        else:
+            self.promise.setText(self.tr("补单会把订单记为已支付并自动发货。同一交易号重复补单不会有任何变化："
+                                         "每个订单最多发货一次。"))
 
     def _load(self) -> None:
         try:
@@ -133,6 +148,7 @@ class MarkPaidDialog(OpDialog):
         when.addWidget(self.paid_at_given)
         when.addWidget(self.paid_at, 1)
         form.addRow(self.tr("付款时间"), when)
+        form.addRow("", self.no_deliver)
         form.addRow("", self.verified)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
@@ -160,9 +176,10 @@ class MarkPaidDialog(OpDialog):
         return from_qt(self.paid_at.dateTime()) if self.paid_at_given.isChecked() else None
 
     async def perform(self) -> MarkPaidResult:
-        trade_no, paid_at = self.trade_no.text().strip(), self.payment_time()
-        changes = await self.ctx.op(orders.mark_paid, self.order_no, trade_no, confirmed=True, paid_at=paid_at)
-        return MarkPaidResult(self.order_no, trade_no, changes, paid_at)
+        trade_no, paid_at, deliver = self.trade_no.text().strip(), self.payment_time(), not self.no_deliver.isChecked()
+        changes = await self.ctx.op(orders.mark_paid, self.order_no, trade_no, confirmed=True, paid_at=paid_at,
+                                    deliver=deliver)
+        return MarkPaidResult(self.order_no, trade_no, changes, paid_at, deliver)
 
     @classmethod
     async def ask(cls, parent: QWidget | None, ctx: DeskContext, order_no: str) -> MarkPaidResult | None:

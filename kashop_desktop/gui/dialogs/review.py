@@ -72,7 +72,7 @@ class ReviewDialog(OpDialog):
         self._build_inputs()
         self._load()
         self._layout()
-        self.watch(self.amount, self.reject_reason, self.confirm.checkbox)
+        self.watch(self.amount, self.reject_reason, self.confirm.checkbox, self.above_asked)
         self.revalidate()
 
     def _build_inputs(self) -> None:
@@ -97,6 +97,10 @@ class ReviewDialog(OpDialog):
         self.record_code.clicked.connect(self.record_code_clicked)
         self.void_code = QCheckBox(self.tr("先作废卡密，再退款（卡密不会再被使用或售出）"), self)
         self.void_code.setChecked(True)
+        # Shown when the amount is above what the buyer asked (a typo's extra zero is asked about).
+        self.above_asked = QCheckBox(self)
+        self.above_asked.setStyleSheet("color:#8a4b00;")
+        self.above_asked.hide()
 
     def _load(self) -> None:
         try:
@@ -221,6 +225,7 @@ class ReviewDialog(OpDialog):
         inner.addLayout(form)
         inner.addWidget(self.breakdown)
         inner.addWidget(self.void_code)
+        inner.addWidget(self.above_asked)
         inner.addWidget(self.confirm)
         return box
 
@@ -267,6 +272,29 @@ class ReviewDialog(OpDialog):
         self.breakdown.setVisible(in_bounds and pv.breakdown is not None)
         self.breakdown.show_preview(pv)
         self.confirm.set_required(pv.needs_confirmation and self._is_open())
+        self._show_above_asked(in_bounds)
+
+    def _asked_fen(self) -> int | None:
+        return self.request.amount_fen if self.request is not None else None
+
+    def _is_above_asked(self) -> bool:
+        asked = self._asked_fen()
+        return asked is not None and self.amount_fen is not None and self.amount_fen > asked
+
+    def _show_above_asked(self, in_bounds: bool) -> None:
+        """The confirmation of an amount above the buyer's request, within the bounds (beyond
+        them the amount is refused anyway); unticked again whenever the amount changes."""
+        shown = in_bounds and self._is_open() and self._is_above_asked()
+        text = ""
+        if shown:
+            asked = self._asked_fen()
+            assert asked is not None and self.amount_fen is not None
+            text = self.tr("确认退款 {amount}，多于买家申请的 {asked}").format(
+                amount=yuan(self.amount_fen), asked=yuan(asked))
+        if text != self.above_asked.text():
+            self.above_asked.setChecked(False)
+            self.above_asked.setText(text)
+        self.above_asked.setVisible(shown)
 
     def _refused(self) -> str | None:
         """Why the operator at the desk may not decide requests (None: they may)."""
@@ -296,6 +324,10 @@ class ReviewDialog(OpDialog):
         assert self.amount_fen is not None
         if not pv.min_fen <= self.amount_fen <= pv.max_fen:
             return self.tr("退款金额必须在 {low} 到 {high} 之间").format(low=yuan(pv.min_fen), high=yuan(pv.max_fen))
+        if self._is_above_asked() and not self.above_asked.isChecked():
+            asked = self._asked_fen()
+            assert asked is not None
+            return self.tr("退款金额多于买家申请的 {asked}：请勾选确认").format(asked=yuan(asked))
         return self.confirm.problem()
 
     def update_actions(self) -> None:
@@ -315,6 +347,7 @@ class ReviewDialog(OpDialog):
         amount = self.amount_fen
         changes = await self.ctx.op(requests.approve, self.request_id, amount_fen=amount,
                                     confirm_non_idempotent=self.confirm.isChecked(),
+                                    above_request=self._is_above_asked() and self.above_asked.isChecked(),
                                     void_code=self.void_code.isVisibleTo(self) and self.void_code.isChecked())
         return ReviewResult(self.request_id, True, amount, changes)
 
