@@ -20,6 +20,7 @@ from typing import Any
 from ..domain.clock import SHOP_TZ, from_epoch, to_epoch
 from ..domain.contacts import contact_key
 from ..domain.errors import DomainError
+from ..domain.notes import check_note, check_notes
 from ..domain.roles import Right
 from ..domain.states import OrderStatus
 from ..store.models import Buyer, Order, OrderEvent
@@ -122,6 +123,7 @@ def block(desk: Desk, contact: str, reason: str, *, actor: str = OWNER) -> Chang
     ``block_reason_required`` / ``buyer_contact_required``.
     """
     desk.require(Right.ORDERS)
+    check_note(reason, "拉黑原因", "the reason")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("block_reason_required", "拉黑需要写明原因", "blocking a buyer needs a reason")
@@ -203,6 +205,7 @@ def release(desk: Desk, order_nos: list[str], *, note: str = "", actor: str = OW
     """Release held orders: they may be delivered again. An order that is not held is skipped
     (``skipped`` says so); an unknown order no raises DomainError ``not_found``."""
     desk.require(Right.ORDERS)
+    check_notes(note)
     from .common import get_order
 
     changes = Changes()
@@ -218,6 +221,7 @@ def release(desk: Desk, order_nos: list[str], *, note: str = "", actor: str = OW
 def release_buyer(desk: Desk, contact: str, *, note: str = "", actor: str = OWNER) -> Changes:
     """Release every held order of the buyer behind ``contact`` (``messages``: ``released:N``)."""
     desk.require(Right.ORDERS)
+    check_notes(note)
     changes = Changes()
     with desk.atomic():
         buyer = _buyer(contact, create=False)

@@ -18,6 +18,7 @@ from peewee import JOIN
 from ..domain.clock import from_epoch, to_epoch
 from ..domain.codes import CodeState, can_delete, check_move, masked, return_check
 from ..domain.errors import DomainError
+from ..domain.notes import check_notes
 from ..domain.order import CodeUsed
 from ..domain.roles import Right
 from ..domain.states import OrderStatus
@@ -195,6 +196,7 @@ def move_codes(desk: Desk, ids: list[int], target: CodeState, *, note: str = "",
     """Lock, unlock or void codes, all or none. Raises DomainError code_not_found / code_state
     (naming the first code that cannot move)."""
     desk.require(Right.STOCK)
+    check_notes(note)
     with desk.atomic():
         codes = _load(ids)
         for code in codes:
@@ -308,6 +310,7 @@ def return_codes(desk: Desk, order_no: str, *, unused: bool, note: str, actor: s
     order's timeline and the inventory's. Raises DomainError unused_not_confirmed, note_required,
     not_refunded, no_code (codes not taken from the stock, or already returned or voided)."""
     desk.require(Right.ORDERS)
+    check_notes(note)
     with desk.atomic():
         order = get_order(order_no)
         refusal = return_check(C.DELIVERED, unused, note)
@@ -341,6 +344,7 @@ def void_order_codes(desk: Desk, order_no: str, *, note: str = "", actor: str = 
     refund pays back; None: all). Raises DomainError code_used (the owner recorded it as used),
     no_code."""
     desk.require(Right.REQUESTS)
+    check_notes(note)
     with desk.atomic():
         order = get_order(order_no)
         if order.code_used == CodeUsed.YES.value:

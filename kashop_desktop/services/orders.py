@@ -12,6 +12,7 @@ from peewee import fn
 
 from ..domain.clock import SHOP_TZ, from_epoch, to_epoch
 from ..domain.errors import DomainError
+from ..domain.notes import check_notes
 from ..domain.order import ACCOUNT_CHANNELS, Channel, CodeUsed, ProductType, ReasonCode
 from ..domain.refund_states import RefundStatus, never_sent
 from ..domain.roles import Right
@@ -365,6 +366,7 @@ def complete(desk: Desk, order_no: str, *, actor: str = OWNER) -> Changes:
 def set_code_used(desk: Desk, order_no: str, used: CodeUsed, *, note: str = "", actor: str = OWNER) -> Changes:
     """Record what the owner found out about the delivered code (evidence for disputes)."""
     desk.require(Right.ORDERS)
+    check_notes(note)
     with desk.atomic():
         order = get_order(order_no)
         now = desk.now()
@@ -378,6 +380,7 @@ def set_code_used(desk: Desk, order_no: str, used: CodeUsed, *, note: str = "", 
 def cancel_unpaid(desk: Desk, order_no: str, reason: ReasonCode, note: str = "", *, actor: str = OWNER) -> Changes:
     """Rule a: an unpaid order cancels at once; stock and coupon are returned."""
     desk.require(Right.ORDERS)
+    check_notes(note)
     with desk.atomic():
         order = get_order(order_no)
         return _cancel_unpaid(desk, order, reason, note, actor)
@@ -470,6 +473,7 @@ def restore(desk: Desk, order_no: str, *, actor: str = OWNER, note: str = "", de
     ``deliver`` False: nothing is taken from stock and a paid 卡密 order does not join the
     backorder queue (the older system delivered it: the next import records that delivery)."""
     desk.require(Right.ORDERS)
+    check_notes(note)
     with desk.atomic():
         order = get_order(order_no)
         check = restore_check(order)

@@ -27,6 +27,7 @@ from typing import Any
 from ..domain.clock import SHOP_TZ, to_epoch
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
+from ..domain.notes import check_notes
 from ..domain.refund_states import RefundStatus
 from ..domain.roles import Right
 from ..gateways.base import Capability, PaymentState, TxQuery, TxRecord
@@ -318,6 +319,7 @@ def fix_difference(desk: Desk, report: ReconReport, key: str, *, confirmed: bool
 def explain_difference(desk: Desk, report: ReconReport, key: str, note: str, *, actor: str = OWNER) -> Changes:
     """Mark a difference explained with the owner's note (required)."""
     desk.require(Right.ORDERS)
+    check_notes(note)
     d = find(report, key)
     if not note.strip():
         raise DomainError("note_required", "请写明原因", "write down the explanation")

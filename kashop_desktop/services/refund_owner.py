@@ -19,6 +19,7 @@ from peewee import SQL
 from ..domain.clock import to_epoch
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
+from ..domain.notes import check_notes
 from ..domain.refund_states import (
     IN_FLIGHT_REFUND_STATES,
     NOT_PAID_REFUND_STATES,
@@ -155,6 +156,7 @@ def resolve_manually(desk: Desk, refund_id: int, succeeded: bool, note: str, *, 
     order's refunds exceed what was paid: the send's guard, ``services.refund_guard.why_not_recordable``).
     """
     desk.require(Right.REFUNDS)
+    check_notes(note)
     if not note.strip():
         raise DomainError("note_required", "请写明核实情况", "say what you checked")
     with desk.atomic():

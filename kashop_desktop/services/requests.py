@@ -22,6 +22,7 @@ from ..domain.codes import units_refunded
 from ..domain.decision import Decision, Outcome, decide, is_flagged
 from ..domain.errors import DomainError, StoreError
 from ..domain.money import format_yuan
+from ..domain.notes import check_note, check_notes
 from ..domain.order import BuyerHistory, Channel, ReasonCode, RequestFacts
 from ..domain.policy import CancelPolicy
 from ..domain.refund_states import (
@@ -144,6 +145,8 @@ def open_request(
 ) -> tuple[Changes, int | None]:
     """Record a buyer's request. Unpaid orders cancel at once; refusals raise with the reason."""
     desk.require(Right.REQUESTS)
+    check_notes(note)
+    check_note(evidence, "证据", "the evidence")
     with desk.atomic():
         order = get_order(order_no)
         pv = preview(desk, order_no, reason, amount_fen, note)
@@ -174,6 +177,7 @@ def cancel_order(desk: Desk, order_no: str, reason: ReasonCode, note: str = "", 
                  confirm_non_idempotent: bool = False) -> Changes:
     """The owner cancels: unpaid at once; paid-not-delivered with a full refund; delivered refused."""
     desk.require(Right.ORDERS)
+    check_notes(note)
     with desk.atomic():
         order = get_order(order_no)
         if order.status == S.PENDING_PAYMENT.value:
@@ -208,6 +212,7 @@ def record_outside(desk: Desk, order_no: str, amount_fen: int, how: OutsideMetho
     ``refund_exceeds_refundable``; PermissionRefused without the refunds right.
     """
     desk.require(Right.REFUNDS)
+    check_notes(note)
     if how is OutsideMethod.GATEWAY:
         raise DomainError("outside_method", "台外退款请选择现金、银行转账或其他方式（网关里的退款请用 refunds resolve）",
                           "a refund made outside the desk is cash, bank_transfer or other (a refund through the "
@@ -252,6 +257,7 @@ def approve(desk: Desk, request_id: int, *, amount_fen: int | None = None, actor
     refundable: beyond it the approval refuses on its own) raises DomainError
     ``amount_above_request`` naming both amounts, before any money moves (a typo's extra zero)."""
     desk.require(Right.REQUESTS)
+    check_notes(note)
     with desk.atomic():
         req = CancelRequest.get_or_none(CancelRequest.id == request_id)
         if req is None:
@@ -326,6 +332,7 @@ def bulk_approve(desk: Desk, request_ids: Sequence[int], *, actor: str = OWNER,
 def bulk_reject(desk: Desk, request_ids: Sequence[int], reason_text: str, *, actor: str = OWNER,
                 raise_single: bool = False) -> Changes:
     desk.require(Right.REQUESTS)
+    check_note(reason_text, "拒绝原因", "the reason")
     reason_text = reason_text.strip()
     if not reason_text:
         raise DomainError("reject_reason_required", "拒绝必须填写原因", "a rejection needs a reason")
@@ -358,6 +365,7 @@ def bulk_cancel(desk: Desk, order_nos: Sequence[str], reason: ReasonCode, note: 
                 actor: str = OWNER) -> Changes:
     """Cancel many unpaid orders in one transaction; others are skipped with the reason."""
     desk.require(Right.ORDERS)
+    check_notes(note)
     changes = Changes()
     with desk.atomic():
         for order_no in order_nos:

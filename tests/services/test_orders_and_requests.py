@@ -6,6 +6,7 @@ import pytest
 
 from kashop_desktop.domain.errors import DomainError
 from kashop_desktop.domain.order import CodeUsed, ReasonCode
+from kashop_desktop.domain.refund_states import OutsideMethod
 from kashop_desktop.services import orders as ops
 from kashop_desktop.services import requests as reqs
 from kashop_desktop.services import views
@@ -282,3 +283,35 @@ def test_no_delivery_while_a_cancel_request_waits(desk: Desk) -> None:
     assert ops.deliver_check(desk, no) is None
     ops.deliver(desk, no)
     assert row(no).status == "delivered"
+
+
+def test_a_note_past_the_limit_is_refused_with_its_length_and_nothing_is_written(desk: Desk) -> None:
+    """A pasted chat log as a note: refused with its length and the limit, at every door a
+    person's text comes in by; the limit itself is taken."""
+    from kashop_desktop.domain.notes import MAX_NOTE_CHARS
+    from kashop_desktop.services import buyers
+
+    long = "聊天记录" * (MAX_NOTE_CHARS // 4) + "。"
+    assert len(long) == MAX_NOTE_CHARS + 1
+    no = order(desk, paid_minutes_ago=30)
+    events_before = OrderEvent.select().count()
+    attempts = {
+        "open_request note": lambda: reqs.open_request(desk, no, R.WRONG_ITEM, note=long),
+        "open_request evidence": lambda: reqs.open_request(desk, no, R.WRONG_ITEM, evidence=long),
+        "cancel_order": lambda: reqs.cancel_order(desk, no, R.MISTAKEN, note=long),
+        "record_outside": lambda: reqs.record_outside(desk, no, 10_00, OutsideMethod.CASH, long),
+        "set_code_used": lambda: ops.set_code_used(desk, no, CodeUsed.NO, note=long),
+        "block": lambda: buyers.block(desk, "13800138000", long),
+    }
+    for name, attempt in attempts.items():
+        with pytest.raises(DomainError) as info:
+            attempt()
+        assert info.value.code == "note_too_long", name
+        assert f"{MAX_NOTE_CHARS + 1:,}" in info.value.zh and f"{MAX_NOTE_CHARS:,}" in info.value.en, name
+    assert CancelRequest.select().count() == 0 and Refund.select().count() == 0
+    assert OrderEvent.select().count() == events_before
+    _, rid = reqs.open_request(desk, no, R.WRONG_ITEM, note=long[:-1])  # at the limit: taken
+    assert rid is not None and len(views.request_view(desk, rid).note) == MAX_NOTE_CHARS
+    with pytest.raises(DomainError, match="拒绝原因太长"):
+        reqs.reject(desk, rid, long)
+    assert views.request_view(desk, rid).state == "open"
