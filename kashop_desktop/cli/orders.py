@@ -265,6 +265,8 @@ def _print_detail(d: Any, args: argparse.Namespace) -> None:
         state = r.state_zh if zh(args) else r.state_en
         print(f"  退款单号 {r.refund_no}  ¥{format_yuan(r.amount_fen)}  {state}" if zh(args)
               else f"  refund no {r.refund_no}  ¥{format_yuan(r.amount_fen)}  {state}")
+    for q in d.requests:
+        _print_request(q, args)
     rows = []
     for e in d.events:
         arrow = f"{labels.status(e.before, args)} → {labels.status(e.after, args)}" if e.before and e.after else \
@@ -279,6 +281,17 @@ def _print_detail(d: Any, args: argparse.Namespace) -> None:
         # 来源: whose side acted (店主 the shop, 买家, 系统, 网关); 操作员: who was signed in at the desk
         table(rows, ["  时间", "来源", "操作员", "操作", "状态变化", "备注"] if zh(args)
               else ["  time", "source", "operator", "action", "status", "note"])
+
+
+def _print_request(q: Any, args: argparse.Namespace) -> None:
+    """One request on the order: its id, state, reason, the amount asked and what the buyer
+    said and showed (说明, 证据), and the decision's note once decided."""
+    asked = f"¥{format_yuan(q.amount_fen)}" if q.amount_fen is not None else ("全额" if zh(args) else "all")
+    parts = [f"#{q.id}", labels.request_state(q.state, args), labels.reason(q.reason, args),
+             f"申请 {asked}" if zh(args) else f"asked {asked}"]
+    said = [("说明", "note", q.note), ("证据", "evidence", q.evidence), ("处理说明", "decision", q.decision_note)]
+    parts += [f"{zh_word}：{text}" if zh(args) else f"{en_word}: {text}" for zh_word, en_word, text in said if text]
+    print(("  申请 " if zh(args) else "  request ") + "  ".join(parts))
 
 
 def _print_buyer(d: Any, args: argparse.Namespace) -> None:

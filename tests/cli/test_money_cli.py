@@ -213,3 +213,17 @@ def test_a_refusal_with_json_is_also_json_on_stdout(shop: Cli, tmp_path: Path) -
     assert (bad_choice["code"], bad_choice["exit"]) == ("usage", 2) and "bogus" in bad_choice["en"]
     bad_now = json.loads(shop("--now", "garbage", "requests", "list", "--json", code=2).stdout)["error"]
     assert "无法识别的时间" in bad_now["zh"] and "invalid time" in bad_now["en"] and "\n" not in bad_now["zh"]
+
+
+@pytest.mark.sqlite_only(reason="the command's own words; requests run on both stores in tests/services")
+def test_orders_show_lists_the_requests_with_what_the_buyer_said_and_showed(shop: Cli) -> None:  # noqa: F811
+    asked = shop.json("requests", "open", "D1", "--reason", "merchant_fault", "--amount", "5",
+                      "--note", "卡密无效", "--evidence", "截图：充值失败页面")
+    text = shop("orders", "show", "D1").stdout
+    line = next(x for x in text.splitlines() if x.strip().startswith("申请 #"))
+    assert f"#{asked['id']}" in line and "申请 ¥5.00" in line
+    assert "说明：卡密无效" in line and "证据：截图：充值失败页面" in line
+    shop("requests", "reject", str(asked["id"]), "--reason", "卡密已使用")
+    english = shop("--lang", "en", "orders", "show", "D1").stdout
+    line = next(x for x in english.splitlines() if x.strip().startswith("request #"))
+    assert "evidence: 截图：充值失败页面" in line and "decision: 卡密已使用" in line and "asked ¥5.00" in line
