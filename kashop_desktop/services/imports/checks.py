@@ -64,6 +64,10 @@ class StoredOrder:
     #: The desk restored the order after a cancel (an ``orders restore``): a later export's
     #: cancel of it is out of date.
     restored: bool = False
+    #: The id of the buyer's request on the order still waiting for review (None: none): the
+    #: advice to record a refund made outside the desk names it, as that command refuses while
+    #: it is open.
+    open_request_id: int | None = None
 
     @property
     def imported_refunded_fen(self) -> int:

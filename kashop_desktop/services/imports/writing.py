@@ -256,7 +256,10 @@ class ChunkWriter:
                 if taken is not None:  # one payment pays for one order
                     raise _taken(taken.zh, taken.en, row[_TRADE_NO])
             except RowError as exc:
-                self.report.refuse(RowProblem(chunk.numbers[index], exc.column, exc.zh, exc.en,
+                zh, en = exc.zh, exc.en
+                if old is not None and old.open_request_id is not None and "refunds record" in en:
+                    zh, en = _open_request_first(zh, en, old.open_request_id)
+                self.report.refuse(RowProblem(chunk.numbers[index], exc.column, zh, en,
                                               _value(as_dict(row), exc.column)))
                 continue
             if not clear:
@@ -298,13 +301,14 @@ class ChunkWriter:
         every = refund_sums(self.desk.db.connection(), paid) if refunds else {}  # with those recorded as made outside
         by_hand = _by_hand(self.desk, [i for i in paid if every.get(i, (0, 0))[0] > refunds.get(i, (0, 0))[0]])
         restored = _restored(self.desk, [row[0] for row in rows if row[3] is not None and row[2] != "cancelled"])
+        open_requests = _open_requests(self.desk, paid)
         stored: dict[str, StoredOrder] = {}
         for row in rows:
             own, flying = refunds.get(row[0], (0, 0))
             recorded = every.get(row[0], (own, 0))[0] - own
             stored[row[1]] = replace(StoredOrder(*row), desk_refunded_fen=own, refund_pending_fen=flying,
                                      recorded_outside_fen=recorded, recorded_by_hand_fen=by_hand.get(row[0], 0),
-                                     restored=row[0] in restored)
+                                     restored=row[0] in restored, open_request_id=open_requests.get(row[0]))
         return stored
 
     def _insert(self, rows: list[tuple[Any, ...]], last_id: int) -> None:
@@ -438,6 +442,26 @@ def _restored(desk: Desk, order_ids: list[int]) -> set[int]:
     rows = desk.db.execute_sql(f"SELECT DISTINCT order_id FROM order_event WHERE action = 'restore' "
                                f"AND order_id IN ({marks})", order_ids).fetchall()
     return {int(order_id) for (order_id,) in rows}
+
+
+def _open_requests(desk: Desk, order_ids: list[int]) -> dict[int, int]:
+    """The request waiting for review on each of ``order_ids`` that has one (order id -> request id)."""
+    if not order_ids:
+        return {}
+    marks = ", ".join("?" * len(order_ids))
+    rows = desk.db.execute_sql(f"SELECT order_id, MIN(id) FROM cancel_request WHERE state = 'open' "
+                               f"AND order_id IN ({marks}) GROUP BY order_id", order_ids).fetchall()
+    return {int(order_id): int(request_id) for order_id, request_id in rows}
+
+
+def _open_request_first(zh: str, en: str, request_id: int) -> tuple[str, str]:
+    """A refusal whose advice records a refund made outside the desk, for an order with a request
+    waiting for review: that command refuses while the request is open, so the advice says to
+    decide it first (rejected: the older system refunded the buyer already)."""
+    step = f"`requests reject {request_id} --reason 旧系统已退款`"
+    return (f"{zh}。该订单有待审核的申请 #{request_id}，登记台外退款前请先处理它（例如 {step}）",
+            f"{en}. The order has request #{request_id} waiting for review: decide it before recording the "
+            f"refund made outside the desk (for example {step})")
 
 
 def _by_hand(desk: Desk, order_ids: list[int]) -> dict[int, int]:

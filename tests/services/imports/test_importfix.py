@@ -184,3 +184,26 @@ def test_a_formula_saved_with_an_empty_value_says_recalculate(desk: Desk, tmp_pa
     report = import_file(desk, path)
     assert [(p.row, p.column) for p in report.problems] == [(2, "status")]
     assert "重新计算" in report.problems[0].zh and "recalculate" in report.problems[0].en
+
+
+def test_the_advice_to_record_a_refund_names_the_request_waiting_for_review(desk: Desk, tmp_path: Path) -> None:
+    """`refunds record` refuses while the buyer's request is open: the advice says to decide it
+    first, naming it, and following both steps converges."""
+    from kashop_desktop.domain.order import ReasonCode
+    from kashop_desktop.domain.refund_states import OutsideMethod
+    from kashop_desktop.services import requests
+    from kashop_desktop.services.views import request_view
+
+    import_file(desk, csv(tmp_path / "a.csv", [f"B1,2026-11-18 09:00,点券,卡密,10.00,已完成,{PAID},T1,1"]))
+    _, request_id = requests.open_request(desk, "B1", ReasonCode.MERCHANT_FAULT, note="卡密无效")
+    assert request_id is not None and request_view(desk, request_id).state == "open"
+    refunded = csv(tmp_path / "b.csv", [f"B1,2026-11-18 09:00,点券,卡密,10.00,已退款,{PAID},T1,1"])
+    problem = import_file(desk, refunded).problems[0]
+    step = f"requests reject {request_id} --reason 旧系统已退款"
+    assert f"#{request_id}" in problem.zh and step in problem.zh and step in problem.en
+    assert "refunds record B1 --amount 10.00" in problem.en
+    requests.reject(desk, request_id, "旧系统已退款")
+    requests.record_outside(desk, "B1", 10_00, OutsideMethod.OTHER, "旧系统已退款")
+    again = import_file(desk, refunded)
+    assert again.problems == [] and again.unchanged == 1
+    assert Order.get(Order.order_no == "B1").refunded_fen == 10_00
