@@ -19,15 +19,17 @@ log = logging.getLogger(__name__)
 Command = Callable[[argparse.Namespace], int]
 
 
-def at_least_one(text: str) -> int:
-    """A ``--limit N`` and the like: a whole number of at least 1, else a usage error (exit 2)."""
+def at_least_one(text: str, example: str = "50") -> int:
+    """A ``--limit N`` and the like: a whole number of at least 1, else a usage error (exit 2)
+    naming ``example``."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value} (e.g. 50)")
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value} (e.g. {example})")
     return value
+
 
 def common_options() -> argparse.ArgumentParser:
     """The options every command accepts: ``--data-dir``, ``--now`` (ISO 8601), ``--lang zh|en``."""

@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any
 
-from .common import add_command, open_window, run_with_desk
+from .common import add_command, at_least_one, open_window, run_with_desk
 from .helptext import T
 from .output import EXIT_OK, EXIT_USAGE, print_error, zh
 
@@ -30,13 +30,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def order_count(text: str) -> int:
     """``--orders``: a whole number of at least 1, else a usage error (exit 2) while the command
     line is read, before any folder or store is made."""
-    try:
-        orders = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
-    if orders < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {orders} (e.g. --orders {DEFAULT_ORDERS})")
-    return orders
+    return at_least_one(text, example=f"--orders {DEFAULT_ORDERS}")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
