@@ -328,6 +328,33 @@ def test_review_above_what_the_buyer_asked_needs_its_own_tick(qtbot, ctx, shop):
     assert views.request_view(ctx.desk, request_id).state == "approved"
 
 
+def test_a_dialog_that_grows_leaves_no_wrapped_label_squeezed(qtbot, ctx, shop, qapp):
+    """A longer reason list, the above-asked tick and a message grow the review dialog; the
+    columns' widths change with the new size, and a wrapped label there must get its lines."""
+    from kashop_desktop.gui.i18n import install_translator, remove_translators
+    from kashop_desktop.services.policy_settings import set_policy_values
+
+    set_policy_values(ctx.desk, {"auto_approve_ceiling_fen": 50_00})  # 60 is above it: a second reason line
+    translators = install_translator(qapp, "en")  # the English breakdown's lines wrap
+    try:
+        request_id = _open_request(ctx.desk, shop.order("paid", ago=timedelta(hours=2)), amount_fen=20_00)
+        dialog = ReviewDialog(None, ctx, request_id)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        dialog.amount.setText("60")
+        qtbot.wait(100)
+        wrapped = [label for label in dialog.findChildren(QLabel)
+                   if label.isVisible() and label.wordWrap() and label.text()]
+        squeezed = [(label.text(), label.height(), label.heightForWidth(label.width())) for label in wrapped
+                    if label.height() < label.heightForWidth(label.width())]
+        assert wrapped and any(label.heightForWidth(label.width()) > label.fontMetrics().height() * 1.5
+                               for label in wrapped), "no label wraps here: the test proves nothing"
+        assert not squeezed, squeezed
+    finally:
+        remove_translators(qapp, translators)
+
+
 def test_review_reject_needs_a_reason(qtbot, ctx, shop):
     request_id = _open_request(ctx.desk, shop.order("paid", ago=timedelta(hours=2)))
     dialog = ReviewDialog(None, ctx, request_id)

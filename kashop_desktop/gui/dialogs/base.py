@@ -49,6 +49,7 @@ from ..qt import (
     QPushButton,
     QSizePolicy,
     Qt,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -264,7 +265,7 @@ class OpDialog(QDialog):
         self.fit_height(shrink=not self.fitted)
         self.fitted = True
 
-    def fit_height(self, shrink: bool = False) -> None:
+    def fit_height(self, shrink: bool = False, refit: bool = False) -> None:
         """Grow to what the content needs at the current width, and shrink again when a message
         or a preview goes away (else the form's rows spread apart over the spare height). A
         height the owner dragged to is left alone; on the first show the window may shrink."""
@@ -279,7 +280,15 @@ class OpDialog(QDialog):
         if needed > self.height() or (ours and needed < self.height()):
             self.resize(self.width(), needed)
             self.fitted_height = self.height()  # the minimum size may have kept it taller
+            if not refit:
+                # The window system applies the new size later; the columns' widths change with
+                # it, and a wrapped label may then need another line: measure once more then.
+                QTimer.singleShot(0, self._refit)
         self.last_needed = needed
+
+    def _refit(self) -> None:
+        if self.isVisible():
+            self.fit_height(refit=True)
 
     def reject(self) -> None:
         if not self.busy:  # an operation in flight finishes first; its result must be seen

@@ -311,11 +311,11 @@ class EditOperatorDialog(OpDialog):
         if tallest != self.hint.minimumHeight():
             self.hint.setMinimumHeight(tallest)
 
-    def fit_height(self, shrink: bool = False) -> None:
+    def fit_height(self, shrink: bool = False, refit: bool = False) -> None:
         """As the other dialogs on the first show; afterwards only grow (a message longer than its
         reserved line grows the dialog once), never shrink back: the buttons do not jump."""
         if not self.fitted:
-            super().fit_height(shrink)
+            super().fit_height(shrink, refit)
             return
         layout = self.layout()
         if layout is None:
