@@ -197,6 +197,10 @@ def _print_matched(matched: list[str], text: str) -> None:
     if matched:
         print_error("匹配：" + "、".join(_FIELDS.get(f, (f, f))[0] for f in matched),
                     "matched: " + ", ".join(_FIELDS.get(f, (f, f))[1] for f in matched))
+    elif len(text.strip()) < views.MIN_BUYER:
+        print_error(f"无匹配（买家至少输入 {views.MIN_BUYER} 个字符，订单号尾号至少 {views.MIN_TAIL} 位）",
+                    f"no match (a buyer search needs at least {views.MIN_BUYER} characters, an order-no tail "
+                    f"at least {views.MIN_TAIL})")
     elif len(text.strip()) < views.MIN_TAIL:
         print_error(f"无匹配（订单号尾号至少 {views.MIN_TAIL} 位）",
                     f"no match (an order-no tail needs at least {views.MIN_TAIL} characters)")

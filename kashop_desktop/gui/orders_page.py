@@ -307,9 +307,15 @@ class OrdersPage(QWidget):
             return
         matches = self.model.matches
         if not matches:
-            short = len(text.strip()) < views.MIN_TAIL
-            self.search_kind.setText(self.tr("无匹配（订单号尾号至少 {n} 位）").format(n=views.MIN_TAIL)
-                                     if short else self.tr("无匹配"))
+            typed = len(text.strip())
+            if typed < views.MIN_BUYER:
+                hint = self.tr("无匹配（买家至少输入 {buyer} 个字符，订单号尾号至少 {n} 位）").format(
+                    buyer=views.MIN_BUYER, n=views.MIN_TAIL)
+            elif typed < views.MIN_TAIL:
+                hint = self.tr("无匹配（订单号尾号至少 {n} 位）").format(n=views.MIN_TAIL)
+            else:
+                hint = self.tr("无匹配")
+            self.search_kind.setText(hint)
             return
         kind = views.search_kind(text)
         whole = flt.status is None and flt.date_from is None and flt.date_to is None and flt.product_type is None

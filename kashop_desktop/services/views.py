@@ -315,6 +315,8 @@ def order_rows(desk: Desk, ids: Sequence[int]) -> list[OrderRow] | None:
 
 #: The fewest characters an order-no tail or trade-no prefix is found by (``store.search``).
 MIN_TAIL = search.MIN_TAIL
+#: The fewest characters a buyer search finds (``store.search``).
+MIN_BUYER = search.MIN_BUYER
 
 
 def search_kind(text: str) -> str:

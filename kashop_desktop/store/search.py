@@ -97,6 +97,8 @@ TAIL_INDEX_SQL = "CREATE INDEX IF NOT EXISTS orders_no_tail ON orders (substr(or
 
 #: The fewest characters an order-no tail or a trade-no prefix is looked up by.
 MIN_TAIL = 4
+#: The fewest characters a buyer search finds (what the trigram index can read).
+MIN_BUYER = 3
 #: A trade-no search with more letters than this is looked up as typed (exact, case-sensitive).
 MAX_CASE_LETTERS = 8
 
@@ -158,7 +160,7 @@ def _buyer_forms(q: str) -> list[str]:
     or more), without the forms that hold another one (matched case-blind): whatever contains
     ``+8613800138000`` contains ``13800138000``, so looking for the longer one as well finds
     nothing more and costs as much again."""
-    forms = [f for f in search_forms(q) if len(f) >= 3]
+    forms = [f for f in search_forms(q) if len(f) >= MIN_BUYER]
     folded = [f.lower() for f in forms]
     return [f for i, f in enumerate(forms)
             if not any(j != i and other in folded[i] and (other != folded[i] or j < i) for j, other in enumerate(folded))]

@@ -3239,6 +3239,10 @@ Not available: {why}</translation>
         <translation>searching…</translation>
     </message>
     <message>
+        <source>无匹配（买家至少输入 {buyer} 个字符，订单号尾号至少 {n} 位）</source>
+        <translation>No match (a buyer search needs at least {buyer} characters, an order-no tail at least {n})</translation>
+    </message>
+    <message>
         <source>无匹配（订单号尾号至少 {n} 位）</source>
         <translation>No match (an order-no tail needs at least {n} characters)</translation>
     </message>

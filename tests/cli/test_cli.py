@@ -364,7 +364,10 @@ def test_orders_list_says_what_a_search_matched(cli: Cli, tmp_path: Path) -> Non
     proc = cli("orders", "list", "--search", "01996", *now)
     assert "匹配：订单号尾号" in proc.stderr and "matched: order-no tail" in proc.stderr
     proc = cli("orders", "list", "--search", "zq", *now)
-    assert "无匹配（订单号尾号至少 4 位）" in proc.stderr
+    assert "无匹配（买家至少输入 3 个字符，订单号尾号至少 4 位）" in proc.stderr
+    assert "a buyer search needs at least 3 characters" in proc.stderr
+    proc = cli("orders", "list", "--search", "zqx", *now)
+    assert "无匹配（订单号尾号至少 4 位）" in proc.stderr and "买家至少" not in proc.stderr
 
 
 @CLI_ONLY

@@ -242,5 +242,9 @@ def test_the_hint_names_what_matched_and_counts_only_the_whole_list(qtbot: Any, 
     page.search.setText("zq")
     page.apply_filter()
     qtbot.waitUntil(lambda: page.model.order_filter.search == "zq", timeout=2000)
+    assert page.search_kind.text() == "无匹配（买家至少输入 3 个字符，订单号尾号至少 4 位）"
+    page.search.setText("zqx")  # a buyer search ran (three characters): only the tail's length is short
+    page.apply_filter()
+    qtbot.waitUntil(lambda: page.model.order_filter.search == "zqx", timeout=2000)
     assert page.search_kind.text() == "无匹配（订单号尾号至少 4 位）"
     assert "尾号至少4位" in page.search.placeholderText()
