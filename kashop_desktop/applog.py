@@ -8,6 +8,7 @@ used for crash reports (gui/crash.py).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import os
@@ -91,9 +92,26 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
     written: a command that logs nothing, such as one refused for a mistyped file name, leaves
     no folder behind (a later command would take it for a shop's folder)."""
 
+    _said_unwritable = False
+
     def _open(self) -> Any:
         Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
         return super()._open()
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """A log file that cannot be written (its folder is a file, a full or read-only disk) is
+        said once on stderr in one line each language, never as a traceback; the command goes on
+        and says what it has to say itself."""
+        problem = sys.exc_info()[1]
+        if not isinstance(problem, OSError):
+            super().handleError(record)
+            return
+        if not _LogFileHandler._said_unwritable:
+            _LogFileHandler._said_unwritable = True
+            reason = problem.strerror or type(problem).__name__
+            with contextlib.suppress(Exception):
+                sys.stderr.write(f"日志文件无法写入（{reason}）：{self.baseFilename}\n"
+                                 f"the log file cannot be written ({reason}): {self.baseFilename}\n")
 
 
 def announce_start(path: Path) -> None:

@@ -14,9 +14,18 @@ DB_FILENAME = "kashop.sqlite3"
 
 def data_dir(override: str | os.PathLike[str] | None = None, *, create: bool = True) -> Path:
     """The data dir: explicit override, else $KASHOP_DATA_DIR, else the platform's user data dir
-    (made when missing, unless ``create`` is False)."""
+    (made when missing, unless ``create`` is False). Raises StoreUnusable ``store_missing`` when
+    that path is a file."""
     chosen = override or os.environ.get(ENV_DATA_DIR) or platformdirs.user_data_dir(APP_NAME, appauthor=False)
     path = Path(chosen).expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        from .domain.errors import StoreUnusable
+
+        raise StoreUnusable(
+            "store_missing",
+            f"数据文件夹 {path} 是一个文件，不是文件夹：请检查 --data-dir 是否写错（它应指向店铺的数据文件夹）",
+            f"the data folder {path} is a file, not a folder: check --data-dir for a typo (it names the "
+            f"shop's data folder)", str(path))
     if create:
         path.mkdir(parents=True, exist_ok=True)
     return path

@@ -180,9 +180,12 @@ def _log_to_file(args: argparse.Namespace) -> None:
     if getattr(args, "command", None) is None:
         return  # the window sets up its own log
     folder = getattr(args, "data_dir", None)
-    if folder and command_name(args) not in CREATES_SHOP and not Path(folder).expanduser().is_dir():
-        return  # a mistyped folder is refused, not made (to hold a log)
-    with contextlib.suppress(OSError):  # an unwritable log folder must not stop the command
+    if folder and (command_name(args) not in CREATES_SHOP or Path(folder).expanduser().exists()) \
+            and not Path(folder).expanduser().is_dir():
+        return  # a mistyped folder (or a file named as one) is refused, not made (to hold a log)
+    # An unwritable log folder must not stop the command; a data folder that is a file is refused
+    # by the command itself (StoreUnusable), with its message.
+    with contextlib.suppress(OSError, StoreUnusable):
         setup_logging(getattr(args, "data_dir", None), level=logging.WARNING)
 
 

@@ -122,6 +122,7 @@ class Desk:
             desk = cls._open_server(url, data_dir, clock, secrets)
             desk.store_source = source
             return desk
+        paths.data_dir(data_dir, create=False)  # a file named as the folder: refused (StoreUnusable)
         if not create and data_dir is not None:
             missing = paths.data_dir(data_dir, create=False) / paths.DB_FILENAME
             if not missing.parent.is_dir():
