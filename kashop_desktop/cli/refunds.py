@@ -7,6 +7,7 @@ import argparse
 import asyncio
 from typing import Any
 
+from ..domain.errors import DomainError
 from ..domain.money import format_yuan
 from ..domain.order import ReasonCode
 from ..domain.refund_states import OutsideMethod, RefundStatus
@@ -63,6 +64,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--outside", choices=[m.value for m in OutsideMethod if m is not OutsideMethod.GATEWAY],
                    help=T("在台外退款：cash 现金，bank_transfer 银行转账，other 其他（与 --succeeded 一起）",
                           "refunded outside the desk: cash, bank_transfer or other (with --succeeded)"))
+    p.add_argument("--yes", action="store_true", help=T(
+        "确认已在网关后台查明这笔已发出、结果未定的退款失败或不存在（与 --failed 一起）",
+        "confirm the gateway's back office shows this refund, sent and not settled, failed or does not exist "
+        "(with --failed)"))
     p = add_command(refunds, common, "record", cmd_refunds_record, T(
         "登记一笔已在台外退给买家的钱（现金、银行转账、旧系统等）：一步记为退款成功，不进入队列，不会再发送",
         "record money already refunded to the buyer outside the desk (cash, bank transfer, an older system): "
@@ -180,8 +185,16 @@ def cmd_refunds_resolve(args: argparse.Namespace) -> int:
     how = OutsideMethod(args.outside) if args.outside else OutsideMethod.GATEWAY
     if args.outside and not args.succeeded:
         raise UsageError("--outside 只能与 --succeeded 一起使用 / --outside goes with --succeeded only")
+    def resolved(desk: Any) -> Any:
+        try:
+            return resolve_manually(desk, args.id, args.succeeded, args.note, how=how, gateway_checked=args.yes)
+        except DomainError as exc:
+            if exc.code != "gateway_may_pay" or args.succeeded:
+                raise
+            raise DomainError(exc.code, f"{exc.zh}：加 --yes", f"{exc.en}: add --yes") from None
+
     return run_with_desk(args, lambda desk: done(
-        args, resolve_manually(desk, args.id, args.succeeded, args.note, how=how),
+        args, resolved(desk),
         f"退款 #{args.id} 已人工处理（退款成功，{how.zh}）" if args.succeeded else f"退款 #{args.id} 已人工处理（退款失败）",
         f"refund #{args.id} resolved (refunded, {how.en})" if args.succeeded else f"refund #{args.id} resolved (failed)"))
 

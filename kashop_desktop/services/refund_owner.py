@@ -144,7 +144,7 @@ def confirm(desk: Desk, refund_id: int, *, actor: str = OWNER) -> Changes:
 
 
 def resolve_manually(desk: Desk, refund_id: int, succeeded: bool, note: str, *, actor: str = OWNER,
-                     how: OutsideMethod = OutsideMethod.GATEWAY) -> Changes:
+                     how: OutsideMethod = OutsideMethod.GATEWAY, gateway_checked: bool = False) -> Changes:
     """The owner records the outcome of a refund that is not final (or a failed one that was
     later refunded another way): ``succeeded`` or not, what was checked (``note``, required) and
     ``how`` the buyer got the money (checked in the gateway's back office, cash, bank transfer...).
@@ -153,7 +153,11 @@ def resolve_manually(desk: Desk, refund_id: int, succeeded: bool, note: str, *, 
     ``not_gateway_verifiable`` (succeeded "through the gateway" for a refund the gateway cannot
     have paid: no account, never sent, or refused; see ``domain.refund_states.gateway_verified_refusal``);
     ``refund_disagrees`` (succeeded for a refund row whose amounts are not its approval's, or whose
-    order's refunds exceed what was paid: the send's guard, ``services.refund_guard.why_not_recordable``).
+    order's refunds exceed what was paid: the send's guard, ``services.refund_guard.why_not_recordable``);
+    ``gateway_may_pay`` (failed for a refund sent to the gateway whose outcome is not known, unless
+    ``gateway_checked``: the owner saw in the gateway's back office that it failed or does not exist.
+    Recorded failed, the desk stops asking the gateway, and the money refunded again another way
+    would reach the buyer twice should the gateway pay it after all).
     """
     desk.require(Right.REFUNDS)
     check_notes(note)
@@ -182,6 +186,17 @@ def resolve_manually(desk: Desk, refund_id: int, succeeded: bool, note: str, *, 
                 f"this refund was sent to the gateway and its outcome is not settled ({R(ref.state).en}): the gateway "
                 f"may still pay it. Ask for the outcome first (refunds send --id {ref.id}); once the gateway says it "
                 "failed, record the refund made outside the desk")
+        sent_unsettled = R(ref.state) in GATEWAY_MAY_PAY or (
+            R(ref.state) is R.NEEDS_OWNER and ref.gateway_id is not None and int(ref.attempts or 0) > 0)
+        if not succeeded and not gateway_checked and sent_unsettled:
+            raise DomainError(
+                "gateway_may_pay", f"该退款已发给网关，结果未定（{R(ref.state).zh}）：网关仍可能退这笔钱。记为失败后本店不再查询它，"
+                f"之后若再用别的方式退款，买家可能收到两次。请先查询结果（refunds send --id {ref.id}）；若已在网关后台查明"
+                "这笔退款失败或不存在，再确认记为失败",
+                f"this refund was sent to the gateway and its outcome is not settled ({R(ref.state).en}): the gateway "
+                f"may still pay it. Recorded failed, the desk stops asking, and refunded again another way the buyer "
+                f"could be paid twice. Ask for the outcome first (refunds send --id {ref.id}); if the gateway's back "
+                "office shows it failed or does not exist, confirm recording it failed")
         if succeeded and ref.state == R.FAILED.value:
             covered = _covered_since(ref)
             if covered is not None:

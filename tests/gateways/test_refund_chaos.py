@@ -98,8 +98,10 @@ def test_case_04_alipay_refund_without_refund_status_ends_with_the_owner(tmp_pat
         now = (moment + timedelta(minutes=5)).isoformat()
         listed = cli(data_dir, "refunds", "list", "--state", "needs_owner", "--now", now)
         assert listed.returncode == 0 and ref.refund_no in listed.stdout, listed.stderr
+        unchecked = cli(data_dir, "refunds", "resolve", str(ref.id), "--failed", "--note", "以为没退", "--now", now)
+        assert unchecked.returncode == 1 and "--yes" in unchecked.stderr and "refunds send" in unchecked.stderr
         resolved = cli(data_dir, "refunds", "resolve", str(ref.id), "--failed", "--note", "支付宝后台查无此退款",
-                       "--now", now)
+                       "--yes", "--now", now)
         assert resolved.returncode == 0, (resolved.stdout, resolved.stderr)
         again = cli(data_dir, "refunds", "resolve", str(ref.id), "--failed", "--note", "again", "--now", now)
         assert again.returncode == 1 and "Traceback" not in again.stderr, again.stderr

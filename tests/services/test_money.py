@@ -198,7 +198,12 @@ def test_bounded_questions_without_waiting_days(desk: Desk, clock) -> None:
 def test_the_owner_can_resolve_every_state_that_is_not_final(desk: Desk, state: str) -> None:
     ref = approved(desk, "stuck")
     Refund.update(state=state).where(Refund.id == ref.id).execute()
-    rq.resolve_manually(desk, ref.id, False, "后台没有这笔退款")
+    if state in ("sending", "processing", "unknown"):  # sent: the gateway may still pay it
+        with pytest.raises(DomainError) as info:
+            rq.resolve_manually(desk, ref.id, False, "后台没有这笔退款")
+        assert info.value.code == "gateway_may_pay" and f"refunds send --id {ref.id}" in info.value.zh
+        assert Refund.get_by_id(ref.id).state == state
+    rq.resolve_manually(desk, ref.id, False, "后台没有这笔退款", gateway_checked=True)
     assert Refund.get_by_id(ref.id).state == "failed"
     assert row(Order.get_by_id(ref.order_id).order_no).refund_pending_fen == 0
     with pytest.raises(DomainError, match="最终状态"):
@@ -221,7 +226,7 @@ def test_a_reply_after_the_owner_resolved_is_recorded_not_applied(desk: Desk) ->
     ref = approved(desk, "timeout")
     send(desk)  # booked at the sandbox, reply lost
     assert Refund.get_by_id(ref.id).state == "unknown"
-    rq.resolve_manually(desk, ref.id, False, "以为没退")
+    rq.resolve_manually(desk, ref.id, False, "以为没退", gateway_checked=True)
     queue = rq.RefundQueue(desk)
     job = rq.RefundJob(ref.id, ref.refund_no, "unknown", ref.gateway_id or 0, ref.order_id, "", None, ref.amount_fen,
                        0, None, 1)

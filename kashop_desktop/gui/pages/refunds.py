@@ -401,8 +401,9 @@ class RefundActionDialog(OpDialog):
             changes = await self.ctx.op(refund_queue.confirm, refund_id)
         else:
             succeeded, how = self.outcome.currentData()
+            # The failed choice says the gateway's back office shows no such refund: checked there.
             changes = await self.ctx.op(refund_queue.resolve_manually, refund_id, bool(succeeded), self.note.text(),
-                                        how=how)
+                                        how=how, gateway_checked=not succeeded)
         return changes
 
     @classmethod
