@@ -198,9 +198,15 @@ def cmd_restore(args: argparse.Namespace) -> int:
     report = restore(paths.data_dir(getattr(args, "data_dir", None)), args.backup, confirmed=args.yes, operator=who)
     if args.json:
         print_json({"restored_from": str(report.restored_from), "schema_version": report.schema_version,
-                    "set_aside": str(report.set_aside) if report.set_aside else None})
+                    "set_aside": str(report.set_aside) if report.set_aside else None,
+                    "unanchored": report.unanchored})
     else:
         print(f"已从 {report.restored_from} 恢复。" + (f"原数据文件已移到 {report.set_aside}" if report.set_aside else "")
               + f"\nrestored from {report.restored_from}."
               + (f" The previous data file is now {report.set_aside}" if report.set_aside else ""))
+        if report.unanchored:
+            print("这个备份没有日志锚定（早于店铺第一次锚定）：若 check 说锚定缺失，确认日志和订单无误后运行 "
+                  "kashop-desktop audit anchor\nthis backup holds no anchor of the log (it is older than the shop's first "
+                  "anchoring): if check says the anchors are missing, check the log and the orders, then run "
+                  "kashop-desktop audit anchor")
     return EXIT_OK

@@ -217,7 +217,10 @@ def verify(con: Any, secrets: SecretStore) -> AnchorReport:
     breaks = [b for h in heads.values() if (b := _judge(con, h, mac)) is not None]
     if breaks:
         other_key = known is not None and json.loads(known[0]) != found.fingerprint
-        return AnchorReport("broken", breaks, message=_OTHER_KEY if other_key else None)
+        # The key knows this shop, yet the file shows no sign of ever being anchored: a backup
+        # from before the first anchoring put back, or every anchor and its record removed. The
+        # desk cannot tell which: it says both and the way on, still as a break.
+        return AnchorReport("broken", breaks, message=_OTHER_KEY if other_key else None if was_anchored else _NEVER_HERE)
     behind = sum(_count_after(con, h) for h in heads.values())
     return AnchorReport("behind" if behind else "ok", [], behind, _behind(behind) if behind else None)
 
@@ -262,6 +265,13 @@ _KEY_MISSING = ("日志已锚定过，但密钥存放处找不到锚定密钥（
 _OTHER_KEY = ("锚定是用另一把密钥做的（换了电脑或钥匙串）：若是你自己搬的店，确认无误后运行 kashop-desktop audit anchor",
               "the anchors were made under another key (another PC or keyring): if you moved the shop yourself, "
               "check it and run kashop-desktop audit anchor")
+
+
+_NEVER_HERE = ("这个数据文件没有任何锚定记录，而锚定密钥记得这家店已锚定过：可能是恢复了锚定之前的备份（例如店铺刚建时的自动备份），"
+               "也可能锚定被人清除了。确认日志和订单无误后，运行 kashop-desktop audit anchor 重新锚定",
+               "this data file holds no anchor at all, while the anchor key knows the shop was anchored: a backup from "
+               "before the first anchoring was restored (the automatic backup of a new shop, say), or the anchors were "
+               "removed. Once the log and the orders look right, run kashop-desktop audit anchor to anchor it again")
 
 
 def _behind(n: int) -> tuple[str, str]:

@@ -106,6 +106,9 @@ class RestoreReport:
     restored_from: Path
     schema_version: int  # of the backup, before any migration
     set_aside: Path | None  # where the replaced data file now is (None: there was none)
+    #: The backup holds no anchor of the log (taken before the shop's first anchoring): where the
+    #: anchor key knows the shop, ``check`` calls that a break until the owner runs ``audit anchor``.
+    unanchored: bool = False
 
 
 def _stamped(directory: Path, prefix: str = "kashop-") -> Path:
@@ -332,6 +335,7 @@ def restore(data_dir: Path, backup_file: Path, *, confirmed: bool = False, opera
     store_backups.put_back(backup_file, live)
     db = store_db.open_store(live, backups=data_dir / "backups")  # migrates an older backup
     try:
+        unanchored = not chain_anchor.anchored_before(db.connection())
         with db.atomic():
             store_chain.append(db.connection(), "audit_event", [(
                 int(time.time()), operator, "restored", backup_file.name, "",
@@ -340,7 +344,7 @@ def restore(data_dir: Path, backup_file: Path, *, confirmed: bool = False, opera
     finally:
         store_db.release(db)
     log.info("restored %s (schema %d); replaced file set aside at %s", backup_file, version, aside)
-    return RestoreReport(backup_file, version, aside)
+    return RestoreReport(backup_file, version, aside, unanchored)
 
 
 def check(desk: Desk) -> CheckReport:

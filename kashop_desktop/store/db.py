@@ -318,9 +318,12 @@ def backup_lines(backups: Path, count: int = 3) -> tuple[str, str]:
     lines = [f"  {b.path}  ({datetime.fromtimestamp(b.taken_at, SHOP_TZ):%Y-%m-%d %H:%M}, "
              f"{b.size / 1_048_576:.1f} MB)" for b in found]
     listing = "\n".join(lines)
-    return (f"最近的备份：\n{listing}\n恢复：kashop-desktop restore 备份文件（或在窗口中：文件 > 恢复备份）",
-            f"latest backups:\n{listing}\nto restore: kashop-desktop restore BACKUP_FILE (or File > Restore backup "
-            "in the window)")
+    # The shop's own folder named: typed as printed, the restore reaches this shop, not the default one.
+    folder = str(backups.parent)
+    where = f'"{folder}"' if any(c.isspace() for c in folder) else folder
+    return (f"最近的备份：\n{listing}\n恢复：kashop-desktop restore 备份文件 --data-dir {where}（或在窗口中：文件 > 恢复备份）",
+            f"latest backups:\n{listing}\nto restore: kashop-desktop restore BACKUP_FILE --data-dir {where} (or File > "
+            "Restore backup in the window)")
 
 
 def unusable(path: Path, state: health.FileState | str, backups: Path, detail: str = "") -> StoreUnusable:

@@ -153,6 +153,36 @@ def test_a_store_never_anchored_says_so_and_the_next_write_anchors_it(data_dir: 
         desk.close()
 
 
+@_FILE
+def test_a_backup_from_before_the_first_anchoring_is_named_and_anchored_again(data_dir: Path, clock: FakeClock) -> None:
+    """The automatic backup of a new shop, put back after the shop was anchored: check names the
+    missing anchors with the way on (both causes it cannot tell apart), and audit anchor settles it."""
+    desk = Desk.open(data_dir, clock=clock)
+    desk.set_secrets(_locked(desk))
+    try:
+        desk.log("note_written", "x", "before the shop was ever anchored")
+        early = maintenance.backup(desk)
+        desk.set_secrets(VaultStore(data_dir / "vault.json", "test-passphrase"))
+        _shop(desk)
+        assert maintenance.check(desk).log_anchor == "ok"
+    finally:
+        desk.close()
+    report = maintenance.restore(data_dir, early, confirmed=True)
+    assert report.unanchored
+    desk = Desk.open(data_dir, clock=clock)
+    desk.set_secrets(VaultStore(data_dir / "vault.json", "test-passphrase"))
+    try:
+        found = maintenance.check(desk)
+        assert not found.ok and found.log_anchor == "broken"
+        assert {b.kind for b in found.log_breaks} == {BreakKind.ANCHOR_MISSING}
+        assert found.log_anchor_message is not None
+        assert "audit anchor" in found.log_anchor_message[1] and "before the first anchoring" in found.log_anchor_message[1]
+        audit.anchor_log(desk)
+        assert maintenance.check(desk).ok
+    finally:
+        desk.close()
+
+
 def test_a_lost_key_is_a_problem_and_the_owner_anchors_again(desk: Desk) -> None:
     _shop(desk)
     VaultStore(desk.data_dir / "vault.json", "test-passphrase").delete(chain_anchor.ACCOUNT)

@@ -67,6 +67,8 @@ def test_a_damaged_store_is_refused_naming_it_and_the_backups(shop: Path, state:
     assert str(shop) in err.zh and str(shop) in err.en
     newest = maintenance.list_backups(shop.parent)[0].path
     assert str(newest) in err.zh and "kashop-desktop restore" in err.en
+    # Typed as printed, the restore reaches this shop's folder, not the default one.
+    assert f"--data-dir {shop.parent}" in err.zh and f"--data-dir {shop.parent}" in err.en
     assert _files(shop.parent) == before  # refused without writing a byte
 
 
