@@ -300,7 +300,7 @@ _QUOTED = re.compile(r'"[^"]*"')
 
 def _csv_rows(path: Path, encoding: str) -> Iterator[Row]:
     with path.open("r", encoding=encoding, newline="") as text:
-        first = text.readline()
+        first = _first_filled_line(text)
         # The header line's most frequent of them outside quoted cells (a quoted "备注,说明" header
         # of a semicolon file holds commas); a tie (a one-column file) is a comma.
         bare = _QUOTED.sub("", first)
@@ -322,6 +322,22 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[Row]:
                 _not_swallowed(cells, delimiter, number, reader.line_num - line - 1)
             line = reader.line_num
             yield number, cells
+
+
+#: Lines looked at for the header line (the first holding more than blanks and delimiters).
+_HEADER_SEARCH_LINES = 1000
+
+
+def _first_filled_line(text: Any) -> str:
+    """The first line of ``text`` holding more than blanks and delimiters (the header: blank
+    lines or a row of empty cells above it are read past, as the import reads past them), or ""."""
+    for _ in range(_HEADER_SEARCH_LINES):
+        line = text.readline()
+        if not line:
+            return ""
+        if line.strip("".join(DELIMITERS) + " \r\n\ufeff"):
+            return str(line)
+    return ""
 
 
 def _not_swallowed(cells: list[Cell], delimiter: str, number: int, more_lines: int) -> None:

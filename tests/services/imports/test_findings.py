@@ -234,6 +234,16 @@ def test_a_semicolon_separated_csv_is_read_and_a_comma_inside_its_cells_stays(de
     assert Order.get(Order.order_no == "KS2").product_name == "点券,60点"
 
 
+@pytest.mark.parametrize("delimiter", [";", "\t"], ids=["semicolon", "tab"])
+def test_blank_lines_above_a_semicolon_or_tab_header_are_read_past(desk: Desk, tmp_path: Path, delimiter: str) -> None:
+    """The first non-blank row holds the headers: the delimiter is read from it, not from a blank
+    line (or a row of empty cells) above it."""
+    lines = ["", delimiter * 5, *(line.replace(",", delimiter) for line in (HEADER_ZH, paid_row(1), paid_row(2)))]
+    report = import_file(desk, write_csv(tmp_path / "o.csv", lines))
+    assert (report.inserted, report.refused) == (2, 0), report.problems
+    assert sorted(order_nos()) == ["KS1", "KS2"]
+
+
 def test_binary_and_invalid_gb_bytes_are_refused(desk: Desk, tmp_path: Path) -> None:
     binary = tmp_path / "b.csv"
     binary.write_bytes(bytes(range(256)) * 40)
