@@ -107,8 +107,9 @@ def cmd_requests_list(args: argparse.Namespace) -> int:
 
 def cmd_requests_approve(args: argparse.Namespace) -> int:
     from ..domain.money import format_yuan
+    from ..domain.states import OrderStatus
     from ..services.requests import approve
-    from ..store.models import CancelRequest, Refund
+    from ..store.models import CancelRequest, Order, Refund
 
     def body(desk: Any) -> int:
         given = amount(args.amount)
@@ -131,6 +132,11 @@ def cmd_requests_approve(args: argparse.Namespace) -> int:
             zh_tail += f"；批准 ¥{format_yuan(given)}，{'多于' if more else '少于'}买家申请的 ¥{format_yuan(asked)}"
             en_tail += (f"; ¥{format_yuan(given)} approved, {'more' if more else 'less'} than the "
                         f"¥{format_yuan(asked)} the buyer asked for")
+        order = Order.get_or_none(Order.id == req.order_id) if req is not None else None
+        if order is not None and order.status == OrderStatus.PAID.value and order.delivered_at is None:
+            # A part refund of an undelivered order: it is not cancelled, and goes out as usual.
+            zh_tail += "；订单未取消，之后照常发货（要取消订单，请批准全部可退金额）"
+            en_tail += "; the order is not cancelled and will be delivered as usual (to cancel it, approve all that is refundable)"
         return done(args, changes, f"已批准申请 #{args.id}{zh_tail}", f"approved request #{args.id}{en_tail}")
 
     return run_with_desk(args, body)

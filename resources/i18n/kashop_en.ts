@@ -4729,6 +4729,10 @@ approved</translation>
         <translation>Refundable: {low} – {high}</translation>
     </message>
     <message>
+        <source>只退一部分：订单不取消，之后照常发货。要取消订单，请批准全部可退金额 {all}</source>
+        <translation>A part refund: the order is not cancelled and will be delivered as usual. To cancel the order, approve all that is refundable, {all}</translation>
+    </message>
+    <message>
         <source>确认退款 {amount}，多于买家申请的 {asked}</source>
         <translation>Refund {amount}, more than the {asked} the buyer asked for</translation>
     </message>

@@ -227,3 +227,14 @@ def test_orders_show_lists_the_requests_with_what_the_buyer_said_and_showed(shop
     english = shop("--lang", "en", "orders", "show", "D1").stdout
     line = next(x for x in english.splitlines() if x.strip().startswith("request #"))
     assert "evidence: 截图：充值失败页面" in line and "decision: 卡密已使用" in line and "asked ¥5.00" in line
+
+
+@pytest.mark.sqlite_only(reason="the command's own words; the approval's rules run on both stores in tests/services")
+def test_a_part_refund_of_an_undelivered_order_says_the_order_still_goes_out(shop: Cli) -> None:  # noqa: F811
+    asked = shop.json("requests", "open", "P2", "--reason", "not_needed", "--note", "不要了")
+    line = shop("requests", "approve", str(asked["id"]), "--amount", "10").stdout
+    assert "订单未取消，之后照常发货" in line
+    assert shop.json("orders", "show", "P2")["status"] == "paid"
+    rest = shop.json("requests", "open", "P2", "--reason", "not_needed", "--note", "剩下的也退")
+    line = shop("requests", "approve", str(rest["id"])).stdout  # all that is left: the order is cancelled
+    assert "照常发货" not in line and shop.json("orders", "show", "P2")["status"] == "cancelled"

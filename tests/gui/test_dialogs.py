@@ -355,6 +355,18 @@ def test_a_dialog_that_grows_leaves_no_wrapped_label_squeezed(qtbot, ctx, shop, 
         remove_translators(qapp, translators)
 
 
+def test_review_of_a_part_of_an_undelivered_order_says_the_order_still_goes_out(qtbot, ctx, shop):
+    request_id = _open_request(ctx.desk, shop.order("paid", ago=timedelta(hours=2)))
+    dialog = ReviewDialog(None, ctx, request_id)
+    qtbot.addWidget(dialog)
+    assert dialog.amount.text() == "60.00" and not dialog.keeps_order.isVisibleTo(dialog)  # all: cancelled
+    dialog.amount.setText("20")
+    assert dialog.keeps_order.isVisibleTo(dialog)
+    assert "订单不取消，之后照常发货" in dialog.keeps_order.text() and "¥60.00" in dialog.keeps_order.text()
+    dialog.amount.setText("60")
+    assert not dialog.keeps_order.isVisibleTo(dialog)
+
+
 def test_review_reject_needs_a_reason(qtbot, ctx, shop):
     request_id = _open_request(ctx.desk, shop.order("paid", ago=timedelta(hours=2)))
     dialog = ReviewDialog(None, ctx, request_id)

@@ -14,6 +14,7 @@ from ...domain.decision import Outcome
 from ...domain.errors import DomainError
 from ...domain.money import format_yuan, parse_yuan
 from ...domain.order import CodeUsed, ReasonCode
+from ...domain.states import OrderStatus
 from ...services import codes as code_service
 from ...services import orders, requests, views
 from ...services.changes import Changes
@@ -97,6 +98,11 @@ class ReviewDialog(OpDialog):
         self.record_code.clicked.connect(self.record_code_clicked)
         self.void_code = QCheckBox(self.tr("先作废卡密，再退款（卡密不会再被使用或售出）"), self)
         self.void_code.setChecked(True)
+        # A part refund of an undelivered order: the order is not cancelled and still goes out.
+        self.keeps_order = QLabel(self)
+        self.keeps_order.setWordWrap(True)
+        self.keeps_order.setStyleSheet("color:#8a4b00;")
+        self.keeps_order.hide()
         # Shown when the amount is above what the buyer asked (a typo's extra zero is asked about).
         self.above_asked = QCheckBox(self)
         self.above_asked.setStyleSheet("color:#8a4b00;")
@@ -224,6 +230,7 @@ class ReviewDialog(OpDialog):
         form.addRow("", self.bounds)
         inner.addLayout(form)
         inner.addWidget(self.breakdown)
+        inner.addWidget(self.keeps_order)
         inner.addWidget(self.void_code)
         inner.addWidget(self.above_asked)
         inner.addWidget(self.confirm)
@@ -273,6 +280,12 @@ class ReviewDialog(OpDialog):
         self.breakdown.show_preview(pv)
         self.confirm.set_required(pv.needs_confirmation and self._is_open())
         self._show_above_asked(in_bounds)
+        part = (in_bounds and self._is_open() and pv.status is OrderStatus.PAID and self.amount_fen is not None
+                and self.amount_fen < pv.max_fen)
+        if part:
+            self.keeps_order.setText(self.tr("只退一部分：订单不取消，之后照常发货。要取消订单，请批准全部可退金额 {all}")
+                                     .format(all=yuan(pv.max_fen)))
+        self.keeps_order.setVisible(part)
 
     def _asked_fen(self) -> int | None:
         return self.request.amount_fen if self.request is not None else None
