@@ -306,30 +306,46 @@ def delivery_not_held(data: Mapping[str, Any], stored: StoredOrder | None) -> tu
 
 def _delivered_after_desk_cancel(stored: StoredOrder, new: OrderStatus, data: Mapping[str, Any]) -> RowError:
     """A paid order the desk cancelled (its money going or gone back) that the older system says
-    it delivered: the buyer may have the goods and the money. An unsent refund is withdrawn by
-    restoring the order (the next import then records the delivery); one sent is the owner's to
-    take up with the buyer."""
+    it delivered: the buyer may have the goods and the money. A refund not sent yet is withdrawn
+    by restoring the order (the next import then records the delivery; one waiting for the owner
+    is marked failed first, as restore refuses it); money gone back (sent, or recorded as
+    refunded outside the desk) is the owner's to take up with the buyer."""
     when = _shown_time(data["delivered_at"]) if data.get("delivered_at") is not None else ""
     money_zh, money_en = [], []
     if stored.desk_refunded_fen:
-        money_zh.append(f"已退 {format_yuan(stored.desk_refunded_fen, symbol=True)}")
-        money_en.append(f"{format_yuan(stored.desk_refunded_fen, symbol=True)} refunded")
+        money_zh.append(f"本店已退 {format_yuan(stored.desk_refunded_fen, symbol=True)}")
+        money_en.append(f"{format_yuan(stored.desk_refunded_fen, symbol=True)} refunded by the desk")
+    if stored.recorded_outside_fen:
+        money_zh.append(f"登记的台外退款 {format_yuan(stored.recorded_outside_fen, symbol=True)}")
+        money_en.append(f"{format_yuan(stored.recorded_outside_fen, symbol=True)} recorded as refunded outside the desk")
     if stored.refund_pending_fen:
-        money_zh.append(f"正在退款 {format_yuan(stored.refund_pending_fen, symbol=True)}")
-        money_en.append(f"{format_yuan(stored.refund_pending_fen, symbol=True)} being refunded")
-    zh_money = "，".join(money_zh) or "未退款"
-    en_money = ", ".join(money_en) or "nothing refunded"
+        money_zh.append(f"本店正在退款 {format_yuan(stored.refund_pending_fen, symbol=True)}")
+        money_en.append(f"{format_yuan(stored.refund_pending_fen, symbol=True)} being refunded by the desk")
+    zh_money = "，".join(money_zh) or "本店未退款"
+    en_money = ", ".join(money_en) or "nothing refunded by the desk"
     restore = f"orders restore {stored.order_no} --no-deliver"
+    zh_do, en_do = [], []
+    if stored.refund_pending_fen:
+        zh_do.append("本店的退款若还没发出，可撤回退款、恢复订单：退款若在「待人工处理」，先把它记为失败（"
+                     "`refunds resolve 退款ID --failed --note 旧系统已发货`，`refunds list` 查看退款ID），"
+                     f"再 `{restore}`；之后再导入即记下发货")
+        en_do.append("If the desk's refund has not been sent, withdraw it and bring the order back: a refund waiting "
+                     "for the owner is marked failed first (`refunds resolve REFUND_ID --failed --note 旧系统已发货`; "
+                     f"`refunds list` shows its id), then `{restore}`; the next import records the delivery")
+    if stored.desk_refunded_fen or stored.recorded_outside_fen or stored.refund_pending_fen:
+        zh_do.append("钱已经退给买家的，请与买家核对（追回货款，或在旧系统作废未使用的卡密）")
+        en_do.append("where the money went back already, check with the buyer (get the money back, or void the code "
+                     "in the older system if it is unused)")
+    else:
+        zh_do.append(f"若订单应当成交，可用 `{restore}` 恢复订单，之后再导入即记下发货")
+        en_do.append(f"If the sale stands, `{restore}` brings the order back, and the next import records the delivery")
     return RowError(
         "status",
-        f"本店记录该订单为「已取消」（本店{zh_money}），文件中为「{new.zh}」（旧系统{' ' + when if when else ''}已发货）："
-        f"买家可能既拿到了货又拿回了钱。本店的退款若还没发出，可用 `{restore}` 撤回退款、恢复订单，之后再导入即记下发货；"
-        "已经退出的，请与买家核对（追回货款，或在旧系统作废未使用的卡密）",
-        f"the desk holds this order cancelled ({en_money} by the desk) and the file says '{new.en}' (the older system "
-        f"delivered it{' at ' + when if when else ''}): the buyer may have both the goods and the money. If the desk's "
-        f"refund has not been sent, `{restore}` withdraws it and brings the order back, and the next import records "
-        "the delivery; if it has been sent, check with the buyer (get the money back, or void the code in the older "
-        "system if it is unused)")
+        f"本店记录该订单为「已取消」（{zh_money}），文件中为「{new.zh}」（旧系统{' ' + when if when else ''}已发货）："
+        f"买家可能既拿到了货又拿回了钱。{'；'.join(zh_do)}",
+        f"the desk holds this order cancelled ({en_money}) and the file says '{new.en}' (the older system "
+        f"delivered it{' at ' + when if when else ''}): the buyer may have both the goods and the money. "
+        f"{'; '.join(en_do)}")
 
 
 def _refunded_outside(stored: StoredOrder, old: OrderStatus, new: OrderStatus, more: int | None = None) -> RowError:

@@ -179,6 +179,17 @@ def _follow(desk: Desk, advice: str) -> None:
             from kashop_desktop.services.orders import restore
 
             restore(desk, words[2], deliver="--no-deliver" not in words)
+        elif words[:2] == ["refunds", "list"]:
+            continue  # where to read the id the next step names
+        elif words[:2] == ["refunds", "resolve"] and words[2] == "REFUND_ID":  # each refund the step names
+            from kashop_desktop.services.refund_owner import resolve_manually
+
+            order_no = re.search(r"`orders restore (\S+)", advice)
+            assert order_no is not None, advice
+            for (refund_id,) in desk.db.execute_sql(
+                    "SELECT r.id FROM refund r JOIN orders o ON o.id = r.order_id WHERE o.order_no = ? "
+                    "AND r.state = 'needs_owner'", (order_no.group(1),)).fetchall():
+                resolve_manually(desk, refund_id, "--succeeded" in words, opts["--note"])
         else:
             raise AssertionError(f"advice not followed: {command}")
 
@@ -351,3 +362,49 @@ def test_an_unpaid_close_in_the_older_system_of_an_order_the_desk_took_payment_f
         assert "BANK-L1" in said.zh and "refunds nothing" in said.en
     assert _order(desk, "L1")[0] == "paid" and send_refunds(desk).picked == 0
     assert check(desk).ok
+
+
+def test_a_desk_cancel_waiting_for_the_owner_that_the_older_system_delivered_converges_by_the_advice(
+        desk: Desk, tmp_path: Path) -> None:
+    """An import-only shop (no gateway account: the desk's refund waits for the owner, 待人工处理),
+    cancelled at the desk while the older system delivered it: the advice marks the refund failed
+    first (restore refuses a refund waiting for the owner), then restores; the next import
+    records the delivery."""
+    from kashop_desktop.domain.order import ReasonCode
+    from kashop_desktop.services import requests as reqs
+
+    head = "订单号,下单时间,商品,商品类型,数量,实付金额,状态,支付时间,支付方式,交易号,买家,发货时间"
+    row = "C1,2026-11-18 09:00,QQ音乐绿钻,卡密,1,15.00,{status},2026-11-18 09:01,支付宝,TC001,13512345678,{delivered}"
+    import_file(desk, write_csv(tmp_path / "c1.csv", [head, row.format(status="已支付", delivered="")]))
+    reqs.cancel_order(desk, "C1", ReasonCode.NOT_NEEDED)
+    waiting = desk.db.execute_sql("SELECT state FROM refund").fetchall()
+    assert waiting == [("needs_owner",)]
+    later = write_csv(tmp_path / "c2.csv", [head, row.format(status="已发货", delivered="2026-11-18 09:30")])
+    problem = import_file(desk, later).problems[0]
+    assert "本店正在退款 ¥15.00" in problem.zh and "待人工处理" in problem.zh
+    assert "refunds resolve REFUND_ID --failed" in problem.en and "orders restore C1 --no-deliver" in problem.en
+    _follow(desk, problem.en)
+    again = import_file(desk, later)
+    assert (again.refused, again.updated) == (0, 1), again.problems
+    assert _order(desk, "C1")[0] == "delivered"
+    assert check(desk).ok
+
+
+def test_a_desk_cancel_recorded_as_refunded_outside_names_that_money(desk: Desk, tmp_path: Path) -> None:
+    """The desk's refund recorded as paid back in cash, then the older system says it delivered:
+    the refusal names the cash refund (not 本店未退款) and leaves the buyer's money to the owner."""
+    from kashop_desktop.domain.order import ReasonCode
+    from kashop_desktop.domain.refund_states import OutsideMethod
+    from kashop_desktop.services import requests as reqs
+    from kashop_desktop.services.refund_owner import resolve_manually
+
+    head = "订单号,下单时间,商品,商品类型,数量,实付金额,状态,支付时间,支付方式,交易号,买家,发货时间"
+    row = "C2,2026-11-18 09:00,QQ音乐绿钻,卡密,1,15.00,{status},2026-11-18 09:01,支付宝,TC002,13512345678,{delivered}"
+    import_file(desk, write_csv(tmp_path / "c1.csv", [head, row.format(status="已支付", delivered="")]))
+    reqs.cancel_order(desk, "C2", ReasonCode.NOT_NEEDED)
+    (refund_id,) = desk.db.execute_sql("SELECT id FROM refund").fetchone()
+    resolve_manually(desk, refund_id, True, "现金退了", how=OutsideMethod.CASH)
+    problem = import_file(desk, write_csv(tmp_path / "c2.csv", [head, row.format(status="已发货",
+                                                                                  delivered="2026-11-18 09:30")])).problems[0]
+    assert "登记的台外退款 ¥15.00" in problem.zh and "本店未退款" not in problem.zh
+    assert "orders restore" not in problem.en and "check with the buyer" in problem.en
