@@ -599,10 +599,12 @@ def _in_flight(fen: int) -> RowError:
     """A row whose 退款中 column (the desk's own export) has money on its way back."""
     amount = format_yuan(fen, symbol=True)
     return RowError(PENDING, f"退款中 {amount}：这笔退款尚未完成，导入无法接手进行中的退款（本店无法得知其结果，"
-                    "导入后这笔钱会被当作可退而再退一次）。请在原店铺办结这笔退款后重新导出、再导入",
+                    "导入后这笔钱会被当作可退而再退一次）。请在原店铺办结这笔退款后重新导出、再导入；若文件是从本店导出的，"
+                    "这个订单已在本店，退款由本店自己完成，无需再导入",
                     f"{amount} is being refunded: an import cannot take over a refund in flight (the desk cannot "
                     "learn its outcome, and the money would be offered again). Finish the refund in the shop it "
-                    "came from, export again, then import")
+                    "came from, export again, then import; if the file was exported from this desk, the order is "
+                    "here already and the desk finishes its refund itself: nothing to import")
 
 
 def _amount_due(data: dict[str, Any], status: OrderStatus) -> None:
