@@ -158,9 +158,23 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             status = EXIT_STORE
         else:
             status = EXIT_USAGE if exc.code in BAD_VALUE_CODES else EXIT_REFUSED
-        print_error(exc.zh, exc.en)
-        _json_refusal(args, status, exc.code, exc.zh, exc.en, row=getattr(exc, "row", None))
+        zh_text, en_text = exc.zh, exc.en
+        flag = _confirming_flag(args) if exc.code == "confirm_non_idempotent" else None
+        if flag is not None:  # the service asks for a confirmation: name this command's way to give it
+            zh_text, en_text = f"{zh_text}（加 {flag} 确认）", f"{en_text} (add {flag} to confirm)"
+        print_error(zh_text, en_text)
+        _json_refusal(args, status, exc.code, zh_text, en_text, row=getattr(exc, "row", None))
         return status
+
+
+def _confirming_flag(args: argparse.Namespace) -> str | None:
+    """The option of this command that gives the confirmation a gateway without refund
+    idempotency asks for, or None."""
+    if hasattr(args, "confirm_no_idempotency"):
+        return "--confirm-no-idempotency"
+    if command_name(args) == "refunds retry" and hasattr(args, "yes"):
+        return "--yes"
+    return None
 
 
 def _json_refusal(args: argparse.Namespace, status: int, code: str, zh: str, en: str, row: int | None = None) -> None:

@@ -211,9 +211,9 @@ def cmd_refunds_record(args: argparse.Namespace) -> int:
         status = views.order_detail(desk, args.order_no).status
         return done(args, changes,
                     f"已登记台外退款 #{rid}：{args.order_no} ¥{format_yuan(fen)}（{how.zh}），退款成功；"
-                    f"订单现为「{labels.status(status, args)}」",
+                    f"订单现为「{status.zh}」",
                     f"recorded refund #{rid} made outside the desk: {args.order_no} ¥{format_yuan(fen)} ({how.en}), "
-                    f"succeeded; the order is now '{labels.status(status, args)}'",
+                    f"succeeded; the order is now '{status.en}'",
                     refund_id=rid)
 
     return run_with_desk(args, body)

@@ -96,8 +96,7 @@ def parse_busy_timeout(text: str | None) -> int:
 def _busy_timeout_from_env() -> int:
     try:
         return parse_busy_timeout(os.environ.get(BUSY_ENV))
-    except ValueError as exc:  # the command line refuses it first (exit 2); the window uses the default
-        log.warning("%s; using %d ms", exc.args[1], DEFAULT_BUSY_TIMEOUT_MS)
+    except ValueError:  # said by the command line (refused, exit 2) and the window (services.desk.environment_problem)
         return DEFAULT_BUSY_TIMEOUT_MS
 
 

@@ -238,3 +238,27 @@ def test_a_part_refund_of_an_undelivered_order_says_the_order_still_goes_out(sho
     rest = shop.json("requests", "open", "P2", "--reason", "not_needed", "--note", "剩下的也退")
     line = shop("requests", "approve", str(rest["id"])).stdout  # all that is left: the order is cancelled
     assert "照常发货" not in line and shop.json("orders", "show", "P2")["status"] == "cancelled"
+
+
+@pytest.mark.sqlite_only(reason="the command's own words; the confirmation's rule runs on both stores in tests/services")
+def test_a_refund_through_a_gateway_without_idempotency_names_the_flag_that_confirms_it(
+        cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    monkeypatch.setenv("KASHOP_VAULT_PASSPHRASE", "a-passphrase-for-the-test")
+    head = "订单号,下单时间,商品,商品类型,实付金额,状态,支付时间,支付方式,网关,交易号,买家\n"
+    first = tmp_path / "first.csv"
+    first.write_text(head + "KV0,2026-11-18 09:00,点券,直充,10.00,已支付,2026-11-18 09:01,支付宝,,TV0,13800138000\n",
+                     encoding="utf-8")
+    now = "--now", "2026-11-18T10:00:00+08:00"
+    cli("orders", "import", str(first), *now)
+    cli("gateways", "add", "彩虹", "--kind", "epay_v1", "--set", "base_url=http://127.0.0.1:9/", "--set", "pid=1001",
+        "--set", "key=abcdefabcdef", *now)
+    second = tmp_path / "second.csv"
+    second.write_text(head + "KV1,2026-11-18 09:00,点券,直充,10.00,已支付,2026-11-18 09:01,支付宝,彩虹,TV1,13800138001\n",
+                      encoding="utf-8")
+    cli("orders", "import", str(second), *now)
+    refused = cli("orders", "cancel", "KV1", "--reason", "mistaken", *now, code=1)
+    assert "加 --confirm-no-idempotency 确认" in refused.stderr and "add --confirm-no-idempotency" in refused.stderr
+    asked = cli.json("requests", "open", "KV1", "--reason", "mistaken", *now)
+    error = cli.json("requests", "approve", str(asked["id"]), *now, code=1)["error"]
+    assert error["code"] == "confirm_non_idempotent" and "--confirm-no-idempotency" in error["zh"]
+    cli("requests", "approve", str(asked["id"]), "--confirm-no-idempotency", *now)
