@@ -52,6 +52,14 @@ def contains(db: Any, haystack: str, needle: str) -> str:
     return f"instr({haystack}, {needle}) > 0"
 
 
+def contains_folded(db: Any, haystack: str, needle: str) -> str:
+    """A test that ``needle`` occurs in ``haystack`` (both SQL) whatever the case of its letters
+    (SQLite folds ASCII letters, a server every letter): ``steam`` finds ``Steam 钱包``."""
+    if on_server(db):
+        return f"strpos(lower({haystack}), lower({needle})) > 0"
+    return f"instr(lower({haystack}), lower({needle})) > 0"
+
+
 def change_mark(db: Any) -> int:
     """A number that moves whenever the store was written (on SQLite another connection's commit:
     ``PRAGMA data_version``; on a server any write: its write-ahead log position)."""

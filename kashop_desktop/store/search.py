@@ -230,8 +230,8 @@ def _probes(db: SqliteDatabase, q: str, kind: str) -> list[tuple[str, str, list[
     elif match:
         probes.append(("buyer", "SELECT rowid FROM orders_fts WHERE orders_fts MATCH ?", [match]))
     if kind == "text":
-        products = [r[0] for r in db.execute_sql(f"SELECT id FROM product WHERE {dialect.contains(db, 'name', '?')}",
-                                                 (q,))]
+        products = [r[0] for r in db.execute_sql(
+            f"SELECT id FROM product WHERE {dialect.contains_folded(db, 'name', '?')}", (q,))]
         if products:
             marks = ",".join("?" * len(products))
             probes.append(("product", f"SELECT id FROM orders WHERE product_id IN ({marks})", products))

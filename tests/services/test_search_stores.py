@@ -68,3 +68,16 @@ def test_a_busy_search_in_a_date_range_gives_the_same_first_page_when_the_walk_g
     search.forget()
     ids = sorted((o.id for o in Order.select().where(Order.order_no.in_(bobs))), reverse=True)  # one minute: by id
     assert [r[0] for r in queries.first_page(desk.db, flt, 3)] == ids[:3]
+
+
+def test_a_product_name_is_found_whatever_the_case_of_its_letters(desk: Desk) -> None:
+    """`steam` finds the orders of `Steam 钱包充值卡`, `qq` those of `QQ会员`, on both stores."""
+    from .helpers import product
+
+    steam = order(desk, prod=product(desk, name="Steam 钱包充值卡 100元"))
+    qq = order(desk, prod=product(desk, name="QQ会员 月卡"))
+    search.forget()
+    for typed, wanted in (("steam", steam), ("STEAM", steam), ("Steam 钱包", steam), ("qq会员", qq)):
+        page = views.order_page(desk, OrderFilter(search=typed), 10)
+        assert [row.order_no for row in page] == [wanted], typed
+        assert "product" in views.search_matches(desk, typed), typed
