@@ -132,6 +132,10 @@ class TradeCloser:
             report.changes.order_ids.add(job.order_id)
             if code == "paid":
                 paid.append(job.order_no)
+        for job in await self.run_db(self._due_unclosable, order_nos):
+            if await self._ask_unclosable(job, report):
+                report.results.append(CloseResult(job.order_no, "paid"))
+                report.changes.order_ids.add(job.order_id)
         report.closed = sum(r.code == "closed" for r in report.results)
         if paid:
             report.handed_over = await self.sync.run(paid, by_hand=False)  # checked above when by hand
@@ -166,6 +170,41 @@ class TradeCloser:
         return [CloseJob(o.id, o.order_no, int(o.gateway_id or 0),
                          None if o.watch_close == OTHER_PAID else (o.gateway_trade_no or None),
                          o.watch_close == OTHER_PAID) for o in query.objects()]
+
+    def _due_unclosable(self, order_nos: list[str] | None) -> list[CloseJob]:
+        """Orders paid another way (a transfer, cash) while the QR trade of a gateway that cannot
+        close trades (易支付) was open: that QR can still be paid, so its trade is asked about on
+        the close's back-off until the watch ends (``LATE_WATCH_SECONDS`` after the order was made)."""
+        query, now_s = self._candidates(_kinds(Capability.CLOSE, False), order_nos)
+        query = query.where(PaymentWatch.close_state == OTHER_PAID)
+        if order_nos is None:
+            query = query.where(PaymentWatch.close_next_at.is_null() | (PaymentWatch.close_next_at <= now_s))
+        return [CloseJob(o.id, o.order_no, int(o.gateway_id or 0), None, True) for o in query.objects()]
+
+    async def _ask_unclosable(self, job: CloseJob, report: CloseReport) -> bool:
+        """Ask a gateway that cannot close about the QR trade of an order paid another way; a
+        payment found there is a second one, taken through take_payment, which flags it
+        (other_trade: paid twice, refund offered). Returns whether it was found paid; otherwise
+        the trade is asked again after the back-off (an error or an unreachable gateway too)."""
+        await self.run_db(self._mark_closing, job)  # one more attempt, the next after its back-off
+        try:
+            adapter = self.sync._adapter(job.gateway_id)
+            snap = await adapter.query_payment(PaymentRef(job.order_no, None))
+        except StoreError:
+            raise
+        except GatewayError as exc:
+            if exc.kind is ErrorKind.RETRYABLE and not exc.sent:
+                report.unreachable_gateways.add(job.gateway_id)
+            return False
+        except DomainError:
+            return False
+        if snap.state is not PaymentState.PAID or not snap.gateway_trade_no or snap.total_fen is None:
+            return False
+        await self.run_db(take_payment, self.desk, job.order_no, gateway_id=job.gateway_id,
+                          trade_no=snap.gateway_trade_no, amount_fen=snap.total_fen, source="close",
+                          paid_at=snap.paid_at)
+        await self.run_db(self._record, job, "paid")
+        return True
 
     def _note_unsupported(self, order_nos: list[str] | None) -> list[CloseResult]:
         """One event per order of a gateway that cannot close (易支付), saying so."""

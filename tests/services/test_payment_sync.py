@@ -294,3 +294,29 @@ def test_a_second_payment_of_an_order_paid_another_way_is_flagged(desk: Desk, ki
         assert facts["recorded_trade_no"] == "BANK-20261118-0002"
         assert Order.get(Order.order_no == no).gateway_trade_no == "BANK-20261118-0002"
         assert len(events(no, "deliver")) == 1  # delivered once, by the transfer
+
+
+@pytest.mark.parametrize("kind", ["epay_v1", "epay_v2"])
+def test_a_second_payment_through_a_gateway_that_cannot_close_is_flagged(desk: Desk, clock: Any, kind: str) -> None:
+    """易支付 cannot close a trade: an order paid another way (a transfer) while its QR was open
+    has that trade asked about on the close's back-off, and the QR paid as well is flagged as a
+    second payment (付了两次), delivered once; an unpaid QR is asked again later, not flagged."""
+    with fake_gateway(desk, kind, "qr") as (_, server, gid):
+        no = unpaid(desk, server, gid)
+        sync(desk)
+        order_ops.mark_paid(desk, no, "BANK-20261118-0003", confirmed=True)  # a transfer
+        closes, _report = _close_and_sync(desk)
+        assert closes.results == [] and flag_of(Order.get(Order.order_no == no).id)[0] == ""  # not paid there
+        pay_from_outside(server, no)  # the buyer pays the QR as well
+        closes, _report = _close_and_sync(desk)
+        assert closes.results == []  # asked again only after the back-off
+        clock.advance(hours=2)
+        closes, _report = _close_and_sync(desk)
+        assert [(c.order_no, c.code) for c in closes.results] == [(no, "paid")]
+        flag, facts = flag_of(Order.get(Order.order_no == no).id)
+        assert flag == "other_trade" and facts["trade_no"] == server.ledger.payments[no].trade_no
+        assert Order.get(Order.order_no == no).gateway_trade_no == "BANK-20261118-0003"
+        assert len(events(no, "deliver")) == 1  # delivered once, by the transfer
+        clock.advance(hours=2)
+        closes, _report = _close_and_sync(desk)
+        assert closes.results == []  # found: no longer asked
