@@ -75,6 +75,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--no-deliver", action="store_true", help=T(
         "不占库存、不进缺货待发（旧系统已发货：之后的导入记下那次发货）",
         "take nothing from stock and do not queue for codes (the older system delivered it: a later import records that)"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(orders, common, "mark-paid", cmd_orders_mark_paid, T(
         "补单：按网关交易号登记一笔网关收了钱却没通知的付款", "补单: record a payment the gateway took but never reported"))
     p.add_argument("order_no", help=ORDER_NO_HELP)
@@ -95,15 +96,18 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = add_command(orders, common, "deliver", cmd_orders_deliver, T("为已支付的订单发货（卡密从库存取出）",
                                                                      "deliver a paid order (card codes from stock)"))
     p.add_argument("order_no", help=ORDER_NO_HELP)
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(orders, common, "complete", cmd_orders_complete, T("把已发货的订单标为已完成",
                                                                        "mark a delivered order completed"))
     p.add_argument("order_no", help=ORDER_NO_HELP)
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(orders, common, "code-used", cmd_orders_code_used, T("登记已发的卡密是否已被使用",
                                                                          "record whether the delivered code was used"))
     p.add_argument("order_no", help=ORDER_NO_HELP)
     p.add_argument("used", choices=[c.value for c in CodeUsed], help=T("yes 已使用 / no 未使用 / unknown 不知道",
                                                                        "yes / no / unknown"))
     p.add_argument("--note", default="", help=NOTE_HELP)
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(orders, common, "release", cmd_orders_release, T(
         "放行扣留待审的订单（拉黑买家的订单），之后可以发货", "release orders held for review (a blocked buyer's); "
         "they may be delivered then"))

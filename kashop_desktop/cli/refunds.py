@@ -49,9 +49,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("id", type=int, help=REFUND_ID_HELP)
     p.add_argument("--yes", action="store_true", help=T("确认（网关不支持退款幂等时需要）",
                                                         "confirm (needed for gateways without refund idempotency)"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(refunds, common, "confirm", cmd_refunds_confirm, T(
         "确认经由不支持幂等的网关发送退款", "confirm a refund through a gateway without idempotency"))
     p.add_argument("id", type=int, help=REFUND_ID_HELP)
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(refunds, common, "resolve", cmd_refunds_resolve, T(
         "人工处理：登记你在网关后台核实的结果，或买家已在台外收到退款", "record the outcome you checked at the gateway, "
         "or that the buyer was refunded outside the desk"))
@@ -68,6 +70,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "确认已在网关后台查明这笔已发出、结果未定的退款失败或不存在（与 --failed 一起）",
         "confirm the gateway's back office shows this refund, sent and not settled, failed or does not exist "
         "(with --failed)"))
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(refunds, common, "record", cmd_refunds_record, T(
         "登记一笔已在台外退给买家的钱（现金、银行转账、旧系统等）：一步记为退款成功，不进入队列，不会再发送",
         "record money already refunded to the buyer outside the desk (cash, bank transfer, an older system): "

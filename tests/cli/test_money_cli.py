@@ -262,3 +262,22 @@ def test_a_refund_through_a_gateway_without_idempotency_names_the_flag_that_conf
     error = cli.json("requests", "approve", str(asked["id"]), *now, code=1)["error"]
     assert error["code"] == "confirm_non_idempotent" and "--confirm-no-idempotency" in error["zh"]
     cli("requests", "approve", str(asked["id"]), "--confirm-no-idempotency", *now)
+
+
+@pytest.mark.sqlite_only(reason="the command's own output")
+def test_every_command_that_moves_money_or_goods_speaks_json(shop: Cli) -> None:  # noqa: F811
+    """restore, deliver, complete, code-used and the refund owner's commands take --json like the
+    others: the orders and refunds they touched, and their line in both languages."""
+    cancelled = shop.json("orders", "cancel", "P1", "--reason", "mistaken")
+    restored = shop.json("orders", "restore", "P1")
+    assert restored["order_nos"] == ["P1"] and restored["zh"] and restored["en"]
+    error = shop.json("orders", "deliver", "P1", code=1)["error"]  # no codes in stock: refused, as JSON
+    assert error["code"] == "out_of_codes" and error["exit"] == 1
+    assert shop.json("orders", "code-used", "D1", "no", "--note", "买家未刮开")["order_nos"] == ["D1"]
+    assert shop.json("orders", "complete", "D1")["order_nos"] == ["D1"]
+    refund_id = cancelled["refund_ids"][0]
+    error = shop.json("refunds", "retry", str(refund_id), code=1)["error"]  # withdrawn by the restore: not failed
+    assert error["exit"] == 1 and error["zh"] and error["en"]
+    queued = shop.json("orders", "cancel", "P2", "--reason", "mistaken")["refund_ids"][0]
+    resolved = shop.json("refunds", "resolve", str(queued), "--succeeded", "--outside", "cash", "--note", "现金退了")
+    assert resolved["refund_ids"] == [queued] and resolved["order_nos"] == ["P2"]
