@@ -616,9 +616,22 @@ def _time_option(option: str, text: str | None) -> datetime | None:
         if ":" not in text:  # a date alone is not a moment (the import refuses it too)
             raise ValueError("no time of day")
         return parse_time(text)
-    except ValueError as exc:
+    except ValueError:
+        pass
+    # The forms an import reads (2026年11月18日 9:05, 2026/11/18 下午 3:05, 12时30分...): a time
+    # copied from the older system's screen is taken as its export's would be.
+    from ..domain.clock import from_epoch
+    from ..domain.errors import DomainError
+    from ..services.imports.cells import read_time
+
+    try:
+        epoch = read_time(text, None)
+    except DomainError:
+        epoch = None
+    if epoch is None:
         raise UsageError(f"{option}：时间格式不对（如 2026-11-17 10:01）/ {option}: not a time "
-                         f"(e.g. 2026-11-17 10:01): {text!r}") from exc
+                         f"(e.g. 2026-11-17 10:01): {text!r}")
+    return from_epoch(epoch)
 
 
 def cmd_orders_mark_paid(args: argparse.Namespace) -> int:

@@ -281,3 +281,21 @@ def test_every_command_that_moves_money_or_goods_speaks_json(shop: Cli) -> None:
     queued = shop.json("orders", "cancel", "P2", "--reason", "mistaken")["refund_ids"][0]
     resolved = shop.json("refunds", "resolve", str(queued), "--succeeded", "--outside", "cash", "--note", "现金退了")
     assert resolved["refund_ids"] == [queued] and resolved["order_nos"] == ["P2"]
+
+
+@pytest.mark.sqlite_only(reason="the command line's reading of a typed time")
+def test_paid_at_takes_the_forms_an_import_reads(shop: Cli) -> None:  # noqa: F811
+    """A payment time copied from the older system's screen (2026年11月18日 9时05分, 下午 1:00) is
+    read as its export's would be; a date alone or nonsense is a usage error."""
+    from datetime import datetime, timedelta
+
+    from kashop_desktop.domain.clock import SHOP_TZ
+
+    created = datetime.fromisoformat(shop.json("orders", "show", "U2")["created_at"])
+    paid = (created + timedelta(minutes=5)).astimezone(SHOP_TZ).replace(second=0)
+    typed = f"{paid.year}年{paid.month}月{paid.day}日 {paid.hour}时{paid.minute:02d}分"
+    shop("orders", "mark-paid", "U2", "--trade-no", "T-CN-TIME", "--paid-at", typed, "--no-deliver", "--yes")
+    assert datetime.fromisoformat(shop.json("orders", "show", "U2")["paid_at"]) == paid
+    for bad in (f"{paid:%Y-%m-%d}", "昨天下午"):
+        proc = shop("orders", "mark-paid", "U1", "--trade-no", "T-BAD", "--paid-at", bad, "--yes", code=2)
+        assert "时间格式不对" in proc.stderr and "Traceback" not in proc.stderr
