@@ -28,7 +28,7 @@ EXIT_INTERRUPTED = 130  # Ctrl+C (the shell's convention: 128 + SIGINT)
 
 #: Import refusals that are the file's own shape (or path), not a rule: exit 2 like any bad value.
 FILE_USAGE = frozenset({"import_missing_columns", "import_duplicate_columns", "import_not_found",
-                        "import_not_a_file", "import_bad_encoding"})
+                        "import_not_a_file", "import_bad_encoding", "import_column_not_found"})
 #: The services' refusals (DomainError codes) of a value given on the command line rather than of
 #: what a rule allows: a password too short, an approval limit for someone who is not a clerk, a
 #: negative limit, a role the desk does not know, an import file of the wrong shape. Bad values

@@ -157,6 +157,13 @@ class Header:
                 raise _duplicate(named[code], text, code)
             else:
                 index[code], named[code] = position, text
+        texts = {header_text(cell) for cell in cells}
+        absent = [text for text, code in chosen.items() if code and text not in texts]
+        if absent:  # a mistyped --column header would map nothing, and the column go unread
+            shown = "、".join(t for t in (header_text(c) for c in cells) if t)[:300]
+            raise ImportFileError(
+                "column_not_found", f"指定的表头「{absent[0]}」不在文件的表头行里（文件的表头：{shown}）",
+                f"the header '{absent[0]}' you named is not in the file's header row (its headers: {shown})")
         if due is not None:  # the desk's export: the amount due is the order's amount
             if "paid_amount" in index:
                 ignored.add(index["paid_amount"])

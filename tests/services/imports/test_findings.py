@@ -306,3 +306,15 @@ def test_gbk_first_seen_deep_in_a_long_ascii_file_is_still_read(desk: Desk, tmp_
     assert path.stat().st_size > 1 << 20
     report = import_file(desk, path)
     assert report.inserted == 12_001 and Order.get(Order.order_no == "KSZ").product_name == "王者荣耀点券 60点"
+
+
+def test_a_column_named_for_a_header_the_file_lacks_is_refused_naming_the_headers(desk: Desk, tmp_path: Path) -> None:
+    """--column 不存在的列=buyer (a typo) would map nothing: refused, naming the file's headers;
+    a header mapped to nothing ("" : not imported) that the file lacks changes nothing."""
+    path = write_csv(tmp_path / "o.csv", [HEADER_ZH, paid_row(1)])
+    with pytest.raises(ImportFileError) as refused:
+        import_file(desk, path, columns={"不存在的列": "buyer"})
+    assert refused.value.code == "import_column_not_found"
+    assert "不存在的列" in refused.value.zh and "订单号" in refused.value.zh and "not in the file" in refused.value.en
+    assert order_nos() == []
+    assert import_file(desk, path, columns={"备注": ""}).inserted == 1
