@@ -283,7 +283,7 @@ class OpDialog(QDialog):
             if not refit:
                 # The window system applies the new size later; the columns' widths change with
                 # it, and a wrapped label may then need another line: measure once more then.
-                QTimer.singleShot(0, self._refit)
+                QTimer.singleShot(0, self, self._refit)  # dropped if the dialog is gone by then
         self.last_needed = needed
 
     def _refit(self) -> None:
