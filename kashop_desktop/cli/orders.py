@@ -298,8 +298,15 @@ def _print_request(q: Any, args: argparse.Namespace) -> None:
     parts = [f"#{q.id}", labels.request_state(q.state, args), labels.reason(q.reason, args),
              f"申请 {asked}" if zh(args) else f"asked {asked}"]
     said = [("说明", "note", q.note), ("证据", "evidence", q.evidence), ("处理说明", "decision", q.decision_note)]
-    parts += [f"{zh_word}：{text}" if zh(args) else f"{en_word}: {text}" for zh_word, en_word, text in said if text]
+    # A line break in what the buyer or the owner wrote is shown as ⏎, as in a table: the line stays
+    # one line, and a note cannot fake a refund line of its own under it.
+    parts += [f"{zh_word}：{_one_line(text)}" if zh(args) else f"{en_word}: {_one_line(text)}"
+              for zh_word, en_word, text in said if text]
     print(("  申请 " if zh(args) else "  request ") + "  ".join(parts))
+
+
+def _one_line(text: str) -> str:
+    return " ⏎ ".join(text.splitlines())
 
 
 def _print_buyer(d: Any, args: argparse.Namespace) -> None:

@@ -263,9 +263,17 @@ def restore_warning(data_dir: Path, backup_file: Path, *, command_line: bool = T
     live = data_dir / paths.DB_FILENAME
     lost = store_backups.refunds_since(live, backup_file)
     back = rollback.rollback_since(live, backup_file)
-    if not lost and back.empty:
+    # A backup with no order put over a store that had some, or that cannot be read to tell (a
+    # damaged file): the automatic backup of a new shop would leave the shop empty.
+    empty = (live.exists() and store_backups.order_count(backup_file) == 0
+             and store_backups.order_count(live) != 0)
+    if not lost and back.empty and not empty:
         return None
     zh, en = [], []
+    if empty:
+        zh.append("这个备份里没有订单（例如店铺刚建时的自动备份），恢复后店铺是空的；请先看看有没有更新的备份。")
+        en.append("this backup holds no order (the automatic backup of a new shop, say): restored, the shop is empty; "
+                  "look for a newer backup first.")
     if lost:
         refunds = refunds_since_error(lost, command_line=False)
         zh.append(refunds.zh.rsplit("；确认", 1)[0].rstrip("。") + "。")

@@ -12,6 +12,7 @@ from peewee import fn
 
 from ..domain.clock import SHOP_TZ, from_epoch, to_epoch
 from ..domain.errors import DomainError
+from ..domain.money import format_yuan
 from ..domain.notes import check_notes
 from ..domain.order import ACCOUNT_CHANNELS, Channel, CodeUsed, ProductType, ReasonCode
 from ..domain.refund_states import RefundStatus, never_sent
@@ -295,7 +296,7 @@ def deliver(desk: Desk, order_no: str, *, actor: str = OWNER) -> Changes:
         order = get_order(order_no)
         if (order.product_type == ProductType.CARD_CODE.value and order.delivered_at is None
                 and order.status == S.PAID.value and not codes_available(order)
-                and _held(order) is None and _open_cancel_request(order) is None):
+                and _held(order) is None and _open_cancel_request(order) is None and _all_refunded(order) is None):
             mark_backorder(desk, order, actor)
             short = True
         else:
@@ -314,7 +315,7 @@ def deliver_waiting(desk: Desk, order: Order, actor: str) -> bool | None:
     order = Order.get_by_id(order.id)  # as the transaction sees it
     if order.delivered_at is not None or order.status != S.PAID.value:
         return False
-    if _held(order) is not None or _open_cancel_request(order) is not None:
+    if _held(order) is not None or _open_cancel_request(order) is not None or _all_refunded(order) is not None:
         return False
     if not codes_available(order):
         return None
@@ -331,7 +332,7 @@ def _deliver(desk: Desk, order: Order, actor: str) -> Changes:
         raise DomainError(
             "not_deliverable", f"「{status.zh}」的订单不能发货", f"an order that is '{status.en}' cannot be delivered"
         )
-    waiting = _held(order) or _open_cancel_request(order)
+    waiting = _held(order) or _open_cancel_request(order) or _all_refunded(order)
     if waiting is not None:
         raise waiting
     tokens: list[str] = []
@@ -675,9 +676,23 @@ def deliver_check(desk: Desk, order_no: str) -> DomainError | None:
     held = _held(order)
     if held is not None:
         return held
+    refunded = _all_refunded(order)
+    if refunded is not None:
+        return refunded
     if order.product_type == ProductType.CARD_CODE.value and not codes_available(order):
         return DomainError("out_of_codes", "卡密库存不足，无法发货", "not enough card codes in stock to deliver")
     return _open_cancel_request(order)
+
+
+def _all_refunded(order: Order) -> DomainError | None:
+    """Everything the order paid went back or is on its way back: delivered, the buyer would have
+    both the goods and the money (a failed refund sent again after a restore, say)."""
+    paid = int(order.paid_fen or 0)
+    if paid <= 0 or int(order.refunded_fen or 0) + int(order.refund_pending_fen or 0) < paid:
+        return None
+    return DomainError("all_refunded", f"订单的钱已全部退回或正在退回（¥{format_yuan(paid)}），不能发货",
+                       f"all the order's money went back or is on its way back (¥{format_yuan(paid)}); "
+                       "it is not delivered")
 
 
 def _held(order: Order) -> DomainError | None:

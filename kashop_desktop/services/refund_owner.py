@@ -30,7 +30,7 @@ from ..domain.refund_states import (
 )
 from ..domain.roles import Right
 from ..domain.states import OrderStatus
-from ..store.models import Order, Refund
+from ..store.models import Order, OrderEvent, Refund
 from ..store.queries import IN_FLIGHT_WHERE
 from .approval_check import approved_on_order
 from .changes import Changes
@@ -97,6 +97,9 @@ def retry(desk: Desk, refund_id: int, *, actor: str = OWNER, confirmed: bool = F
         if ref.needs_confirmation and not confirmed:
             raise DomainError("confirm_non_idempotent", "该网关没有退款幂等保护，重新发送前请确认",
                               "this gateway has no refund idempotency; confirm before sending again")
+        restored = _restored_since(ref)
+        if restored is not None:
+            raise restored
         # Sent again, its money counts again against the operator's per-order limit (a failed
         # refund counts no more: approving anew and then retrying it must not get round the limit).
         limit = desk.over_limit(ref.gross_fen, approved_on_order(desk.db.connection(), ref.order_id,
@@ -216,6 +219,25 @@ def resolve_manually(desk: Desk, refund_id: int, succeeded: bool, note: str, *, 
                               data={"refund_no": ref.refund_no, "succeeded": succeeded, "how": how.value,
                                     "amount_fen": ref.amount_fen})])
         return Changes(order_ids={ref.order_id}, refund_ids={ref.id}, counts_changed=before != after)
+
+
+def _restored_since(ref: Refund) -> DomainError | None:
+    """The refusal to send failed refund ``ref`` again when its order was restored after it was
+    made: the cancel it paid back was undone, and the order may be delivered (the buyer would get
+    the goods and the money). A refund due now is a new request on the order."""
+    order = Order.get_by_id(ref.order_id)
+    restored = (OrderEvent.select(OrderEvent.id).where((OrderEvent.order == ref.order_id)
+                                                       & (OrderEvent.action == "restore")
+                                                       & (OrderEvent.at >= ref.created_at)).exists())
+    if not restored:
+        return None
+    return DomainError(
+        "restored_since",
+        f"订单 {order.order_no} 在这笔退款之后已恢复：它退的是已撤销的取消，不能再发送。"
+        f"若现在要退款，请重新登记申请（requests open {order.order_no} ...）",
+        f"order {order.order_no} was restored after this refund was made: it paid back a cancel that was "
+        f"undone, so it is not sent again. To refund the buyer now, open a new request "
+        f"(requests open {order.order_no} ...)")
 
 
 def _covered_since(ref: Refund) -> DomainError | None:

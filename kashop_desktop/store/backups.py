@@ -143,6 +143,20 @@ def passes_check(path: Path) -> bool:
         con.close()
 
 
+def order_count(path: Path) -> int | None:
+    """How many orders the store file at ``path`` holds (read-only), or None when it cannot be read."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.DatabaseError:
+        return None
+    try:
+        return int(con.execute("SELECT COUNT(*) FROM orders").fetchone()[0])
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        con.close()
+
+
 def rotate(directory: Path, keep: int) -> list[Path]:
     """Delete automatic backups beyond the newest `keep`; others are never touched."""
     autos = [b for b in list_backups(directory) if b.kind == "auto"]

@@ -49,7 +49,7 @@ from . import (
     schema14,
     schema18,
 )
-from .backups import backup_file, is_damage, list_backups, passes_check, stamp
+from .backups import backup_file, is_damage, list_backups, order_count, passes_check, stamp
 from .dated import UNDATED_INDEX, UNDATED_INDEX_SQL
 from .models import MODELS, PaymentWatch, ReconMark, StatusCount, database
 from .search import TAIL_INDEX_SQL
@@ -314,14 +314,20 @@ def backup_lines(backups: Path, count: int = 3) -> tuple[str, str]:
     if not found:
         return (f"备份文件夹 {backups} 里没有通过完整性检查的备份。", f"there is no backup in {backups} that passes "
                 "the integrity check.")
-    lines = [f"  {b.path}  ({datetime.fromtimestamp(b.taken_at, SHOP_TZ):%Y-%m-%d %H:%M}, "
-             f"{b.size / 1_048_576:.1f} MB)" for b in found]
-    listing = "\n".join(lines)
+    # Each with how many orders it holds: the automatic backup of a new shop holds none, and put
+    # back it would leave the shop empty.
+    counts = [order_count(b.path) for b in found]
+
+    def listed(word: str) -> str:
+        return "\n".join(f"  {b.path}  ({datetime.fromtimestamp(b.taken_at, SHOP_TZ):%Y-%m-%d %H:%M}, "
+                         f"{b.size / 1_048_576:.1f} MB{'' if n is None else f', {n:,} {word}'})"
+                         for b, n in zip(found, counts, strict=True))
+    listing, listing_en = listed("个订单"), listed("orders")
     # The shop's own folder named: typed as printed, the restore reaches this shop, not the default one.
     folder = str(backups.parent)
     where = f'"{folder}"' if any(c.isspace() for c in folder) else folder
     return (f"最近的备份：\n{listing}\n恢复：kashop-desktop restore 备份文件 --data-dir {where}（或在窗口中：文件 > 恢复备份）",
-            f"latest backups:\n{listing}\nto restore: kashop-desktop restore BACKUP_FILE --data-dir {where} (or File > "
+            f"latest backups:\n{listing_en}\nto restore: kashop-desktop restore BACKUP_FILE --data-dir {where} (or File > "
             "Restore backup in the window)")
 
 

@@ -227,6 +227,11 @@ def test_orders_show_lists_the_requests_with_what_the_buyer_said_and_showed(shop
     english = shop("--lang", "en", "orders", "show", "D1").stdout
     line = next(x for x in english.splitlines() if x.strip().startswith("request #"))
     assert "evidence: 截图：充值失败页面" in line and "decision: 卡密已使用" in line and "asked ¥5.00" in line
+    forged = shop.json("requests", "open", "D2", "--reason", "merchant_fault",
+                       "--note", "想退\n  退款单号 RFFAKE0001  ¥19.80  退款成功")
+    text = shop("orders", "show", "D2").stdout
+    assert not any(x.strip().startswith("退款单号 RFFAKE") for x in text.splitlines())  # no line of its own
+    assert f"#{forged['id']}" in text and "想退 ⏎ " in text
 
 
 @pytest.mark.sqlite_only(reason="the command's own words; the approval's rules run on both stores in tests/services")

@@ -67,3 +67,35 @@ def test_a_restored_unpaid_order_gets_a_fresh_payment_window(desk: Desk, clock) 
     clock.advance(minutes=2)
     assert reqs.sweep(desk)[1]["expired"] == 1
     assert snapshot(no)["created_at"] == created
+
+
+def test_a_failed_refund_of_a_restored_order_is_not_sent_again_nor_the_order_delivered_with_its_money_gone(
+        desk: Desk, clock) -> None:
+    """Cancelled, its refund failed at the gateway, restored: the failed refund paid back a cancel
+    that was undone, so retrying it is refused (a new request refunds now); and an order whose
+    whole payment went back or is on its way is never delivered (the buyer would have both)."""
+    import pytest
+
+    from kashop_desktop.domain.errors import DomainError
+    from kashop_desktop.services import refund_owner
+
+    from .helpers import sandbox, send_refunds
+
+    p = product(desk, name="话费直充 50元", ptype="direct_recharge", stock=5)
+    no = order(desk, prod=p, paid_minutes_ago=1, gateway_id=sandbox(desk, "reject"))
+    reqs.cancel_order(desk, no, ReasonCode.MISTAKEN)
+    assert send_refunds(desk).failed == 1
+    clock.advance(minutes=2)
+    ops.restore(desk, no)
+    refund = Order.get(Order.order_no == no).refunds.get()
+    with pytest.raises(DomainError) as refused:
+        refund_owner.retry(desk, refund.id)
+    assert refused.value.code == "restored_since" and no in refused.value.zh and "requests open" in refused.value.en
+    row = Order.get(Order.order_no == no)
+    assert (row.status, row.refund_pending_fen) == ("paid", 0)
+    Order.update(refund_pending_fen=row.paid_fen).where(Order.id == row.id).execute()  # its money on its way back
+    assert ops.deliver_check(desk, no) is not None and ops.deliver_check(desk, no).code == "all_refunded"
+    with pytest.raises(DomainError) as not_delivered:
+        ops.deliver(desk, no)
+    assert not_delivered.value.code == "all_refunded"
+    assert Order.get(Order.order_no == no).delivered_at is None

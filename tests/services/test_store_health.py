@@ -345,3 +345,27 @@ def _open_beside_a_spilled_transaction(shop: Path, writer: Any, orders: int) -> 
     assert after.db.execute_sql("SELECT COUNT(*) FROM setting WHERE key LIKE 'spill-%'").fetchone()[0] == 0
     assert after.db.execute_sql("SELECT COUNT(*) FROM orders").fetchone()[0] == orders
     after.close()
+
+
+def test_an_empty_backup_is_named_as_such_and_not_restored_over_a_damaged_shop_unasked(data_dir: Path) -> None:
+    """The automatic backup of a new shop holds no order: the damaged store's advice lists each
+    backup with its orders, and restoring the empty one over the damaged file asks first."""
+    from kashop_desktop.domain.errors import DomainError
+
+    desk = Desk.open(data_dir)
+    empty = maintenance.backup(desk)  # before any order, as a new shop's automatic backup
+    demo.build(desk, 50)
+    full = maintenance.backup(desk)
+    desk.close()
+    store_db.close_store()
+    path = data_dir / "kashop.sqlite3"
+    _cut(path, 8192)
+    with pytest.raises(StoreUnusable) as caught:
+        Desk.open(data_dir)
+    assert f"{empty}" in caught.value.zh and "0 个订单" in caught.value.zh and "0 orders" in caught.value.en
+    assert f"{full}" in caught.value.zh and "0 个订单" not in caught.value.zh.split(str(full))[1].split("\n")[0]
+    with pytest.raises(DomainError) as asked:
+        maintenance.restore(data_dir, empty)
+    assert asked.value.code == "restore_rolls_back" and "没有订单" in asked.value.zh and "holds no order" in asked.value.en
+    assert not (data_dir / "set-aside").exists() or not any((data_dir / "set-aside").iterdir())  # nothing moved
+    maintenance.restore(data_dir, full)  # a backup with orders: no question
