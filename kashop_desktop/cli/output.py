@@ -33,7 +33,8 @@ FILE_USAGE = frozenset({"import_missing_columns", "import_duplicate_columns", "i
 #: what a rule allows: a password too short, an approval limit for someone who is not a clerk, a
 #: negative limit, a role the desk does not know, an import file of the wrong shape. Bad values
 #: are usage errors: ``EXIT_USAGE``.
-BAD_VALUE_CODES = frozenset({"weak_password", "limit_for_clerks", "invalid_limit", "invalid_role"}) | FILE_USAGE
+BAD_VALUE_CODES = frozenset({"weak_password", "limit_for_clerks", "invalid_limit", "invalid_role",
+                             "bad_trade_no", "bad_reference"}) | FILE_USAGE
 
 
 class UsageError(Exception):

@@ -76,6 +76,10 @@ def coupon_held_note(order: Order, holder: str) -> str:
             "check it")
 
 
+#: The longest trade no 补单 takes (the import reads ids up to the same length: ``imports.cells.read_id``).
+MAX_TRADE_NO = 64
+
+
 def mark_paid(
     desk: Desk, order_no: str, trade_no: str, *, confirmed: bool, actor: str = OWNER, deliver: bool = True,
     paid_at: datetime | None = None, channel: str | None = None,
@@ -106,6 +110,10 @@ def mark_paid(
     trade_no = trade_no.strip()
     if not trade_no:
         raise DomainError("trade_no_required", "补单必须填写网关交易号", "marking paid needs the gateway trade no")
+    if len(trade_no) > MAX_TRADE_NO or any(c.isspace() or not c.isprintable() for c in trade_no):
+        raise DomainError("bad_trade_no", f"交易号应是一串不含空格和控制字符的编号，最多 {MAX_TRADE_NO} 个字符（网关后台显示的那样）",
+                          f"a trade no is one run of characters with no spaces or control characters, at most "
+                          f"{MAX_TRADE_NO} (as the gateway's back office shows it)")
     if not confirmed:
         raise DomainError("confirmation_required", "补单需要二次确认（--yes）", "marking paid needs a second confirmation (--yes)")
     changes = Changes()

@@ -315,3 +315,14 @@ def test_a_note_past_the_limit_is_refused_with_its_length_and_nothing_is_written
     with pytest.raises(DomainError, match="拒绝原因太长"):
         reqs.reject(desk, rid, long)
     assert views.request_view(desk, rid).state == "open"
+
+
+def test_a_trade_no_with_spaces_control_characters_or_3000_characters_is_refused(desk: Desk) -> None:
+    no = order(desk, "pending_payment")
+    for bad in ("很" * 3000, "AB\x1b[31mC", "AB\nCD", "A B"):
+        with pytest.raises(DomainError) as refused:
+            ops.mark_paid(desk, no, bad, confirmed=True)
+        assert refused.value.code == "bad_trade_no" and "64" in refused.value.zh
+    assert row(no).status == "pending_payment"
+    ops.mark_paid(desk, no, "2026111822001" + "7" * 51, confirmed=True)  # 64 characters: taken
+    assert row(no).paid_at is not None
