@@ -673,6 +673,9 @@ def cmd_orders_mark_paid(args: argparse.Namespace) -> int:
         zh_text, en_text = f"已补单 {args.order_no}", f"marked {args.order_no} paid"
         if delivered:
             zh_text, en_text = zh_text + "，已发货", en_text + " and delivered it"
+        elif args.no_deliver:
+            zh_text, en_text = zh_text + "，未发货（--no-deliver：不发货，不占用库存）", \
+                en_text + ", nothing delivered (--no-deliver: no delivery, nothing taken from stock)"
         elif waiting:
             zh_text += "；卡密缺货，订单已加入缺货待发，补货后按先后自动发货（orders backorders）"
             en_text += "; no code in stock: the order joined the backorder queue and is delivered when codes are " \

@@ -70,15 +70,36 @@ def cmd_requests_open(args: argparse.Namespace) -> int:
                 print(f"订单未支付，已直接取消 {args.order_no}" if zh(args) else f"unpaid: cancelled {args.order_no}")
             return EXIT_OK
         req = views.request_view(desk, rid)
+        goes_out = _still_goes_out(req.order_id) if changes.refund_ids else None  # approved at once, in part
         if args.json:
-            print_json({**request_json(req), "refund_ids": sorted(changes.refund_ids)})
+            extra = {"note_zh": goes_out[0].lstrip("；"), "note_en": goes_out[1].lstrip("; ")} if goes_out else {}
+            print_json({**request_json(req), "refund_ids": sorted(changes.refund_ids), **extra})
         else:
             reasons = ("；" if zh(args) else "; ").join(r["zh"] if zh(args) else r["en"] for r in req.decision_reasons)
             head = f"申请 #{rid}：" if zh(args) else f"request #{rid}: "
-            print(f"{head}{labels.request_state(req.state, args)}  {reasons}".rstrip())
+            tail = (goes_out[0] if zh(args) else goes_out[1]) if goes_out else ""
+            print(f"{head}{labels.request_state(req.state, args)}  {reasons}".rstrip() + tail)
         return EXIT_OK
 
     return run_with_desk(args, body)
+
+
+def _still_goes_out(order_id: int) -> tuple[str, str] | None:
+    """After an approval: the words for an undelivered order that a part refund left paid (it is
+    not cancelled and goes out as usual), naming what is left refundable, which would cancel it."""
+    from ..domain.money import format_yuan
+    from ..domain.states import OrderStatus
+    from ..store.models import Order
+
+    order = Order.get_or_none(Order.id == order_id)
+    if order is None or order.status != OrderStatus.PAID.value or order.delivered_at is not None:
+        return None
+    left = int(order.paid_fen or 0) - int(order.refunded_fen or 0) - int(order.refund_pending_fen or 0)
+    if left <= 0 or not order.refund_pending_fen:
+        return None
+    return (f"；订单未取消，之后照常发货（要取消订单，余下的 ¥{format_yuan(left)} 也需退款）",
+            f"; the order is not cancelled and will be delivered as usual (to cancel it, the ¥{format_yuan(left)} "
+            "left must be refunded too)")
 
 
 def cmd_requests_list(args: argparse.Namespace) -> int:
@@ -107,9 +128,8 @@ def cmd_requests_list(args: argparse.Namespace) -> int:
 
 def cmd_requests_approve(args: argparse.Namespace) -> int:
     from ..domain.money import format_yuan
-    from ..domain.states import OrderStatus
     from ..services.requests import approve
-    from ..store.models import CancelRequest, Order, Refund
+    from ..store.models import CancelRequest, Refund
 
     def body(desk: Any) -> int:
         given = amount(args.amount)
@@ -132,11 +152,9 @@ def cmd_requests_approve(args: argparse.Namespace) -> int:
             zh_tail += f"；批准 ¥{format_yuan(given)}，{'多于' if more else '少于'}买家申请的 ¥{format_yuan(asked)}"
             en_tail += (f"; ¥{format_yuan(given)} approved, {'more' if more else 'less'} than the "
                         f"¥{format_yuan(asked)} the buyer asked for")
-        order = Order.get_or_none(Order.id == req.order_id) if req is not None else None
-        if order is not None and order.status == OrderStatus.PAID.value and order.delivered_at is None:
-            # A part refund of an undelivered order: it is not cancelled, and goes out as usual.
-            zh_tail += "；订单未取消，之后照常发货（要取消订单，请批准全部可退金额）"
-            en_tail += "; the order is not cancelled and will be delivered as usual (to cancel it, approve all that is refundable)"
+        goes_out = _still_goes_out(req.order_id) if req is not None else None
+        if goes_out is not None:
+            zh_tail, en_tail = zh_tail + goes_out[0], en_tail + goes_out[1]
         return done(args, changes, f"已批准申请 #{args.id}{zh_tail}", f"approved request #{args.id}{en_tail}")
 
     return run_with_desk(args, body)

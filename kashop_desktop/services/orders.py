@@ -573,9 +573,11 @@ def restore_check(order: Order) -> DomainError | None:
         return DomainError("was_delivered", "订单已发过货，不能恢复", "the order was delivered; it cannot be restored")
     if Refund.select().where((Refund.order == order.id) & (Refund.state == R.NEEDS_OWNER.value)).exists():
         return DomainError(
-            "refund_needs_owner", "该订单有待人工处理的退款：你可能已手工退款给买家。先在退款页处理（确认已退或记为失败），再恢复订单",
-            "a refund of this order waits for the owner: the buyer may have been paid by hand. Resolve it on the "
-            "refunds page (settled, or failed) first, then restore the order")
+            "refund_needs_owner", "该订单有待人工处理的退款：你可能已手工退款给买家。先处理它（退款页，或 refunds resolve "
+            "退款ID：确认已退或记为失败；refunds list 查看退款ID），再恢复订单",
+            "a refund of this order waits for the owner: the buyer may have been paid by hand. Resolve it first (the "
+            "refunds page, or refunds resolve REFUND_ID: settled, or failed; refunds list shows its id), then restore "
+            "the order")
     # Refunds never sent are withdrawn; failed ones moved no money. Anything else may have.
     unsent = {r.id for r in _unsent_refunds(order)}
     sent = [r for r in Refund.select().where((Refund.order == order.id) & (Refund.state.not_in([R.FAILED.value, R.WITHDRAWN.value])))

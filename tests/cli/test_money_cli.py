@@ -238,7 +238,9 @@ def test_orders_show_lists_the_requests_with_what_the_buyer_said_and_showed(shop
 def test_a_part_refund_of_an_undelivered_order_says_the_order_still_goes_out(shop: Cli) -> None:  # noqa: F811
     asked = shop.json("requests", "open", "P2", "--reason", "not_needed", "--note", "不要了")
     line = shop("requests", "approve", str(asked["id"]), "--amount", "10").stdout
-    assert "订单未取消，之后照常发货" in line
+    assert "订单未取消，之后照常发货" in line and "余下的 ¥90.00" in line
+    auto = shop("requests", "open", "P1", "--reason", "mistaken", "--amount", "8").stdout  # approved at once
+    assert "自动批准" in auto and "订单未取消，之后照常发货" in auto and "余下的 ¥60.00" in auto
     assert shop.json("orders", "show", "P2")["status"] == "paid"
     rest = shop.json("requests", "open", "P2", "--reason", "not_needed", "--note", "剩下的也退")
     line = shop("requests", "approve", str(rest["id"])).stdout  # all that is left: the order is cancelled
@@ -299,7 +301,8 @@ def test_paid_at_takes_the_forms_an_import_reads(shop: Cli) -> None:  # noqa: F8
     created = datetime.fromisoformat(shop.json("orders", "show", "U2")["created_at"])
     paid = (created + timedelta(minutes=5)).astimezone(SHOP_TZ).replace(second=0)
     typed = f"{paid.year}年{paid.month}月{paid.day}日 {paid.hour}时{paid.minute:02d}分"
-    shop("orders", "mark-paid", "U2", "--trade-no", "T-CN-TIME", "--paid-at", typed, "--no-deliver", "--yes")
+    line = shop("orders", "mark-paid", "U2", "--trade-no", "T-CN-TIME", "--paid-at", typed, "--no-deliver", "--yes").stdout
+    assert "未发货（--no-deliver" in line
     assert datetime.fromisoformat(shop.json("orders", "show", "U2")["paid_at"]) == paid
     for bad in (f"{paid:%Y-%m-%d}", "昨天下午"):
         proc = shop("orders", "mark-paid", "U1", "--trade-no", "T-BAD", "--paid-at", bad, "--yes", code=2)
