@@ -33,7 +33,8 @@ def cmd_payments_sync(args: argparse.Namespace) -> int:
         not_checked = [{"zh": z, "en": e, "order_nos": nos} for (z, e), nos in report.not_checked.items()]
         if args.json:
             print_json({"checked": report.checked, "paid": report.paid, "delivered": report.delivered,
-                        "flagged": report.flagged, "errors": report.errors,
+                        "flagged": report.flagged + sum(c.code == "paid_twice" for c in closes.results),
+                        "errors": report.errors,
                         "unreachable_gateways": sorted(report.unreachable_gateways | closes.unreachable_gateways),
                         "not_checked": not_checked,
                         "closes": [{"order_no": c.order_no, "code": c.code, "zh": c.zh, "en": c.en}
@@ -43,7 +44,7 @@ def cmd_payments_sync(args: argparse.Namespace) -> int:
                                     for r in report.results]})
         else:
             _print_closes(closes, args)
-            _print_report(report, args)
+            _print_report(report, args, sum(c.code == "paid_twice" for c in closes.results))
         for item in not_checked:
             print_error(f"{len(item['order_nos'])} 个订单未能查询：{item['zh']}",
                         f"{len(item['order_nos'])} order(s) not asked: {item['en']}")
@@ -61,17 +62,20 @@ def _print_closes(closes: Any, args: argparse.Namespace) -> None:
         print(f"{close.order_no}  {close.zh if zh(args) else close.en}")
 
 
-def _print_report(report: Any, args: argparse.Namespace) -> None:
+def _print_report(report: Any, args: argparse.Namespace, paid_twice: int = 0) -> None:
+    """The sync's table and summary; ``paid_twice``: second payments the trade closing found
+    (flagged too, so counted to check)."""
     chinese = zh(args)
+    flagged = report.flagged + paid_twice
     if report.results:
         table([[r.order_no, r.zh if chinese else r.en] for r in report.results],
               ["订单号", "结果"] if chinese else ["order no", "result"])
     if chinese:
-        line = (f"查询 {report.checked} 单，补单 {report.paid}，发货 {report.delivered}，需核对 {report.flagged}，"
+        line = (f"查询 {report.checked} 单，补单 {report.paid}，发货 {report.delivered}，需核对 {flagged}，"
                 f"失败 {report.errors}")
     else:
         line = (f"asked {report.checked}, marked paid {report.paid}, delivered {report.delivered}, "
-                f"to check {report.flagged}, failed {report.errors}")
+                f"to check {flagged}, failed {report.errors}")
     print(line)
     if report.unreachable_gateways:
         print_error(f"{len(report.unreachable_gateways)} 个网关无法连接：未做任何改动，稍后会自动再查",

@@ -422,7 +422,7 @@ class MainWindow(OperatorSession, QMainWindow):
             self.gateway_state[gateway_id] = False
         if report.reachable_gateways or report.unreachable_gateways:
             self._show_gateways()
-        if report.paid or report.flagged or any(c.code == "closed" for c in report.closes):
+        if report.paid or report.flagged or any(c.code in ("closed", "paid_twice") for c in report.closes):
             # A background run that did something says so (a quiet one stays quiet).
             self.statusBar().showMessage(report_text(report), 15000)
 

@@ -69,8 +69,9 @@ def report_text(report: SyncReport) -> str:
     if report.not_checked:
         (zh, en), nos = next(iter(report.not_checked.items()))
         return translate("PaymentSync", "同步支付：{n} 个订单未能查询：{why}").format(n=len(nos), why=pick(zh, en))
+    twice = sum(1 for c in report.closes if c.code == "paid_twice")  # second payments the closing found
     text = translate("PaymentSync", "同步支付：查询 {checked} 单，补单 {paid}，发货 {delivered}，需核对 {flagged}").format(
-        checked=report.checked, paid=report.paid, delivered=report.delivered, flagged=report.flagged)
+        checked=report.checked, paid=report.paid, delivered=report.delivered, flagged=report.flagged + twice)
     closed = sum(1 for c in report.closes if c.code == "closed")
     if closed:
         text += translate("PaymentSync", "；已在网关关闭 {n} 笔交易").format(n=closed)

@@ -52,6 +52,9 @@ MAX_CLOSE_ATTEMPTS = 8
 CLOSE_ANSWERS: dict[str, tuple[str, str]] = {
     "closed": ("已在网关关闭交易，买家无法再付款", "the trade is closed at the gateway; the buyer can no longer pay it"),
     "paid": ("关闭时发现买家已付款：转入补单", "the buyer paid before the close: handed to the payment path"),
+    "paid_twice": ("付了两次：订单已用别的方式付过，买家又在网关付了一笔；已标记需核对，请把多收的这笔退给买家",
+                   "paid twice: the order was paid another way and the buyer paid at the gateway too; flagged to "
+                   "check: refund the second payment to the buyer"),
     "not_found": ("网关尚无此交易（二维码未扫），无需关闭；迟到的付款仍会被同步", "the gateway has no such trade yet "
                   "(QR not scanned); nothing to close; a late payment is still caught by sync"),
     "unsupported": ("易支付没有关闭交易的接口：买家仍可能付款，支付同步会继续查询 48 小时",
@@ -128,13 +131,15 @@ class TradeCloser:
         paid: list[str] = []
         for job in jobs:
             code = await self._close(job, report)
+            if code == "paid" and job.paid_other:  # a second payment: taken and flagged by _close
+                code = "paid_twice"
             report.results.append(CloseResult(job.order_no, code))
             report.changes.order_ids.add(job.order_id)
             if code == "paid":
                 paid.append(job.order_no)
         for job in await self.run_db(self._due_unclosable, order_nos):
             if await self._ask_unclosable(job, report):
-                report.results.append(CloseResult(job.order_no, "paid"))
+                report.results.append(CloseResult(job.order_no, "paid_twice"))
                 report.changes.order_ids.add(job.order_id)
         report.closed = sum(r.code == "closed" for r in report.results)
         if paid:

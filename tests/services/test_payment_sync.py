@@ -288,7 +288,7 @@ def test_a_second_payment_of_an_order_paid_another_way_is_flagged(desk: Desk, ki
         order_ops.mark_paid(desk, no, "BANK-20261118-0002", confirmed=True)
         pay_from_outside(server, no)  # the buyer pays the QR as well
         closes, _report = _close_and_sync(desk, [no])
-        assert [c.code for c in closes.results] == ["paid"]
+        assert [c.code for c in closes.results] == ["paid_twice"]
         flag, facts = flag_of(Order.get(Order.order_no == no).id)
         assert flag == "other_trade" and facts["trade_no"] == server.ledger.payments[no].trade_no
         assert facts["recorded_trade_no"] == "BANK-20261118-0002"
@@ -312,7 +312,7 @@ def test_a_second_payment_through_a_gateway_that_cannot_close_is_flagged(desk: D
         assert closes.results == []  # asked again only after the back-off
         clock.advance(hours=2)
         closes, _report = _close_and_sync(desk)
-        assert [(c.order_no, c.code) for c in closes.results] == [(no, "paid")]
+        assert [(c.order_no, c.code) for c in closes.results] == [(no, "paid_twice")]
         flag, facts = flag_of(Order.get(Order.order_no == no).id)
         assert flag == "other_trade" and facts["trade_no"] == server.ledger.payments[no].trade_no
         assert Order.get(Order.order_no == no).gateway_trade_no == "BANK-20261118-0003"
