@@ -1,4 +1,4 @@
-"""How long a person's text may be: notes, reasons, evidence.
+"""How long a person's text may be: notes, reasons, evidence; names.
 
 A note is read back in a timeline, a table cell, a tooltip and an export: a pasted chat log of
 tens of thousands of characters would make each of them unreadable and grow the store for
@@ -33,4 +33,17 @@ def check_notes(*texts: str | None) -> None:
         check_note(text)
 
 
-__all__ = ["MAX_NOTE_CHARS", "check_note", "check_notes"]
+#: The most characters a name may have: a product's, a gateway account's (as the import reads them).
+MAX_NAME_CHARS = 200
+
+
+def check_name(text: str, what_zh: str, what_en: str) -> None:
+    """Raise DomainError ``invalid_name`` for a name longer than ``MAX_NAME_CHARS`` or holding a
+    line break or another control character (it is one line in every list and table)."""
+    if len(text) > MAX_NAME_CHARS or any(not c.isprintable() for c in text):
+        raise DomainError(
+            "invalid_name", f"{what_zh}最多 {MAX_NAME_CHARS} 个字符，且不能有换行或控制字符",
+            f"{what_en} is at most {MAX_NAME_CHARS} characters, with no line break or control character")
+
+
+__all__ = ["MAX_NAME_CHARS", "MAX_NOTE_CHARS", "check_name", "check_note", "check_notes"]

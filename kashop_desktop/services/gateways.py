@@ -10,6 +10,7 @@ from typing import Any
 
 from ..domain.clock import to_epoch
 from ..domain.errors import DomainError
+from ..domain.notes import check_name
 from ..domain.roles import Identity, Right
 from ..gateways.base import Capability, ConfigField, ConnectionReport, GatewayError
 from ..gateways.registry import classes_for, discover
@@ -89,6 +90,7 @@ def save_account(desk: Desk, name: str, kind: str, values: dict[str, str], *, en
     name = name.strip()
     if not name:
         raise DomainError("name_required", "网关账户需要名称", "a gateway account needs a name")
+    check_name(name, "网关账户名称", "a gateway account's name")
     all_kinds = kinds()
     if kind not in all_kinds:
         raise DomainError("unknown_kind", f"未知的网关类型：{kind}（可用：{', '.join(all_kinds)}）",

@@ -20,6 +20,7 @@ from ..domain.clock import from_epoch, to_epoch
 from ..domain.codes import CodeState, low_stock_move
 from ..domain.errors import DomainError, PolicyError
 from ..domain.money import parse_yuan
+from ..domain.notes import check_name
 from ..domain.order import ProductType
 from ..domain.policy import CancelPolicy, parse_policy_value
 from ..domain.roles import Right
@@ -176,6 +177,7 @@ def add_product(desk: Desk, name: str, ptype: ProductType, price_fen: int, *, th
     name = name.strip()
     if not name:
         raise DomainError("invalid_value", "商品名称不能为空", "the product name cannot be empty")
+    check_name(name, "商品名称", "a product name")
     _check_numbers(price_fen, threshold)
     if reusable and ptype is not ProductType.CARD_CODE:
         raise DomainError("invalid_value", "只有卡密商品可以设为循环卡密", "only card-code products can be reusable")
@@ -262,6 +264,7 @@ def _set_fields(desk: Desk, product: Product, values: dict[str, Any]) -> None:
 
 def _apply(product: Product, key: str, value: Any) -> None:
     if key == "name":
+        check_name(str(value), "商品名称", "a product name")
         if Product.select().where((Product.name == value) & (Product.id != product.id)).exists():
             raise DomainError("product_exists", f"商品已存在：{value}", f"a product of that name exists: {value}")
         product.name = value
