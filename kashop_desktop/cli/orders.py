@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 import time
@@ -619,9 +620,11 @@ def _time_option(option: str, text: str | None) -> datetime | None:
     one is a usage error (exit 2)."""
     if text is None:
         return None
+    if re.fullmatch(r"\s*\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*", text):
+        # A date alone is not a moment (the import refuses it too): say what is missing.
+        raise UsageError(f"{option}：只有日期，没有时刻（如 2026-11-17 10:01）/ {option}: a date without a time of day "
+                         f"(e.g. 2026-11-17 10:01): {text!r}")
     try:
-        if ":" not in text:  # a date alone is not a moment (the import refuses it too)
-            raise ValueError("no time of day")
         return parse_time(text)
     except ValueError:
         pass
