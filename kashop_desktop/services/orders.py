@@ -12,6 +12,7 @@ from peewee import fn
 
 from ..domain.clock import SHOP_TZ, from_epoch, to_epoch
 from ..domain.errors import DomainError
+from ..domain.ids import check_trade_no
 from ..domain.money import format_yuan
 from ..domain.notes import check_notes
 from ..domain.order import ACCOUNT_CHANNELS, Channel, CodeUsed, ProductType, ReasonCode
@@ -76,10 +77,6 @@ def coupon_held_note(order: Order, holder: str) -> str:
             "check it")
 
 
-#: The longest trade no 补单 takes (the import reads ids up to the same length: ``imports.cells.read_id``).
-MAX_TRADE_NO = 64
-
-
 def mark_paid(
     desk: Desk, order_no: str, trade_no: str, *, confirmed: bool, actor: str = OWNER, deliver: bool = True,
     paid_at: datetime | None = None, channel: str | None = None,
@@ -107,13 +104,9 @@ def mark_paid(
     """
     if actor != "gateway":
         desk.require(Right.ORDERS)
-    trade_no = trade_no.strip()
+    trade_no = check_trade_no(trade_no)
     if not trade_no:
         raise DomainError("trade_no_required", "补单必须填写网关交易号", "marking paid needs the gateway trade no")
-    if len(trade_no) > MAX_TRADE_NO or any(c.isspace() or not c.isprintable() for c in trade_no):
-        raise DomainError("bad_trade_no", f"交易号应是一串不含空格和控制字符的编号，最多 {MAX_TRADE_NO} 个字符（网关后台显示的那样）",
-                          f"a trade no is one run of characters with no spaces or control characters, at most "
-                          f"{MAX_TRADE_NO} (as the gateway's back office shows it)")
     if not confirmed:
         raise DomainError("confirmation_required", "补单需要二次确认（--yes）", "marking paid needs a second confirmation (--yes)")
     changes = Changes()

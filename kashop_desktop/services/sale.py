@@ -28,6 +28,7 @@ from typing import Any
 
 from peewee import fn
 
+from ..domain import ids
 from ..domain.clock import to_epoch
 from ..domain.contacts import ContactKind, classify_contact, clean, email_looks_deliverable
 from ..domain.errors import DomainError
@@ -266,14 +267,11 @@ OWN_TRADE_NO_PREFIXES = tuple(f"{code.upper()}-" for code in MANUAL_METHODS)
 
 def check_reference(text: str) -> str:
     """The owner's reference for a manual payment (a transfer's 流水号), stripped; "" for none.
-    Raises DomainError ``bad_reference`` (spaces, control characters, over 64 characters) and
-    ``reference_reserved`` for the desk's own trade-no forms (CASH-, WALLET-,
-    BANK_TRANSFER-, any case): those belong to the desk's manual sales."""
-    reference = text.strip()
-    if len(reference) > 64 or any(c.isspace() or not c.isprintable() for c in reference):
-        raise DomainError("bad_reference", "凭证号应是一串不含空格和控制字符的编号，最多 64 个字符（转账记录上的流水号）",
-                          "a reference is one run of characters with no spaces or control characters, at most 64 "
-                          "(the transfer's serial no)")
+    Raises DomainError ``bad_reference`` (``domain.ids.check_reference``: spaces, control
+    characters, over 64 characters, a number Excel rewrote) and ``reference_reserved`` for the
+    desk's own trade-no forms (CASH-, WALLET-, BANK_TRANSFER-, any case): those belong to the
+    desk's manual sales."""
+    reference = ids.check_reference(text)
     if reference.upper().startswith(OWN_TRADE_NO_PREFIXES):
         forms = "、".join(p + "…" for p in OWN_TRADE_NO_PREFIXES)
         raise DomainError("reference_reserved", f"凭证号不能用本店自动生成的交易号格式（{forms}）：{reference}",

@@ -326,3 +326,15 @@ def test_a_trade_no_with_spaces_control_characters_or_3000_characters_is_refused
     assert row(no).status == "pending_payment"
     ops.mark_paid(desk, no, "2026111822001" + "7" * 51, confirmed=True)  # 64 characters: taken
     assert row(no).paid_at is not None
+
+
+def test_a_trade_no_excel_rewrote_as_a_number_is_refused_by_mark_paid(desk: Desk) -> None:
+    # Pasted from a spreadsheet where the trade-no column was a number: the end digits are lost.
+    no = order(desk, "pending_payment")
+    for bad in ("2.02611E+17", "2.0261129E+27", "20261129123456.0"):
+        with pytest.raises(DomainError) as refused:
+            ops.mark_paid(desk, no, bad, confirmed=True)
+        assert refused.value.code == "bad_trade_no" and bad in refused.value.zh and "Excel" in refused.value.en
+    assert row(no).status == "pending_payment"
+    ops.mark_paid(desk, no, "2026112922001E17", confirmed=True)  # letters among digits: an id, taken
+    assert row(no).paid_at is not None

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from ...domain.clock import SHOP_TZ, to_epoch
 from ...domain.errors import DomainError
+from ...domain.ids import EXCEL_POINT_ZERO, EXCEL_SCIENTIFIC, MAX_TRADE_NO
 from ...domain.money import Fen, parse_yuan
 
 Cell = str | int | float | bool | datetime | date | time | timedelta | None
@@ -38,7 +39,7 @@ EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!
 _INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-_SCIENTIFIC = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
+_SCIENTIFIC = EXCEL_SCIENTIFIC
 _WHOLE = re.compile(r"^[0-9]+$")
 _PLAIN_YUAN = re.compile(r"^([0-9]{1,8})(?:\.([0-9]{0,2}))?$")
 _GROUPED = re.compile(r"^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?$")
@@ -54,7 +55,7 @@ _TIME = re.compile(
 
 
 _FORMULA_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)
-_POINT_ZERO = re.compile(r"^[0-9]+\.0+$")
+_POINT_ZERO = EXCEL_POINT_ZERO
 
 
 def unwrap_excel_text(text: str) -> str:
@@ -121,7 +122,7 @@ def clean_text(value: Cell) -> str:
     return text
 
 
-def read_id(value: Cell, *, max_len: int = 64) -> str:
+def read_id(value: Cell, *, max_len: int = MAX_TRADE_NO) -> str:
     """An order no, trade no or contact exactly as text; refuses what Excel turned into a number."""
     if type(value) is str and len(value) <= max_len and value.isascii() and value.isalnum() \
             and not ("e" in value or "E" in value):
