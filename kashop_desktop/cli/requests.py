@@ -88,14 +88,10 @@ def _still_goes_out(order_id: int) -> tuple[str, str] | None:
     """After an approval: the words for an undelivered order that a part refund left paid (it is
     not cancelled and goes out as usual), naming what is left refundable, which would cancel it."""
     from ..domain.money import format_yuan
-    from ..domain.states import OrderStatus
-    from ..store.models import Order
+    from ..services.requests import left_to_cancel
 
-    order = Order.get_or_none(Order.id == order_id)
-    if order is None or order.status != OrderStatus.PAID.value or order.delivered_at is not None:
-        return None
-    left = int(order.paid_fen or 0) - int(order.refunded_fen or 0) - int(order.refund_pending_fen or 0)
-    if left <= 0 or not order.refund_pending_fen:
+    left = left_to_cancel(order_id)
+    if left is None:
         return None
     return (f"；订单未取消，之后照常发货（要取消订单，余下的 ¥{format_yuan(left)} 也需退款）",
             f"; the order is not cancelled and will be delivered as usual (to cancel it, the ¥{format_yuan(left)} "

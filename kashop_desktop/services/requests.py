@@ -247,6 +247,18 @@ def record_outside(desk: Desk, order_no: str, amount_fen: int, how: OutsideMetho
         return changes.merge(Changes(request_ids={req.id})), min(changes.refund_ids)
 
 
+def left_to_cancel(order_id: int) -> int | None:
+    """After a part refund of an undelivered order (paid, a refund on its way): what is left
+    refundable (fen), which would have to be refunded too to cancel it; None for any other
+    order (delivered, cancelled, or nothing refunded in part). Such an order is not cancelled
+    and goes out as usual (the seeds' rule: only a refund of everything cancels it)."""
+    order = Order.get_or_none(Order.id == order_id)
+    if order is None or order.status != OrderStatus.PAID.value or order.delivered_at is not None:
+        return None
+    left = int(order.paid_fen or 0) - int(order.refunded_fen or 0) - int(order.refund_pending_fen or 0)
+    return left if left > 0 and order.refund_pending_fen else None
+
+
 def approve(desk: Desk, request_id: int, *, amount_fen: int | None = None, actor: str = OWNER, note: str = "",
             confirm_non_idempotent: bool = False, void_code: bool = False, above_request: bool = False) -> Changes:
     """Approve a request (its refund is queued). ``amount_fen``: the refund (fen; None: what the

@@ -74,6 +74,7 @@ def test_review_after_window_then_partial_approve_and_bounds(desk: Desk) -> None
     reqs.approve(desk, rid, amount_fen=20_00, note="扣除服务费")
     o = row(no)
     assert (o.status, o.refunded_fen, o.refund_pending_fen) == ("paid", 0, 20_00)  # nothing moved yet
+    assert reqs.left_to_cancel(o.id) == 48_00  # not cancelled, still goes out: the rest would cancel it
     send_all(desk)
     o = row(no)
     assert (o.status, o.refunded_fen, o.refund_pending_fen) == ("partially_refunded", 20_00, 0)
@@ -83,6 +84,7 @@ def test_review_after_window_then_partial_approve_and_bounds(desk: Desk) -> None
     _, rid2 = reqs.open_request(desk, no, R.WRONG_ITEM, note="剩余部分也退", amount_fen=48_00)
     reqs.approve(desk, rid2)
     assert (row(no).status, row(no).refund_pending_fen) == ("cancelled", 48_00)  # the rest, before delivery
+    assert reqs.left_to_cancel(row(no).id) is None
     send_all(desk)
     assert row(no).refunded_fen == 68_00
     assert sum(r.gross_fen for r in Refund.select()) == 68_00
