@@ -358,6 +358,10 @@ def restore_and_report(app: QApplication, data_dir: Path, backup: Path, lang: st
     if report.set_aside is not None:
         text += "\n" + QCoreApplication.translate("App", "原来的数据文件保留在：{path}").replace(
             "{path}", str(report.set_aside))
+    if report.unanchored:  # as `restore` says it: check names the missing anchors, audit anchor sets them
+        text += "\n\n" + QCoreApplication.translate(
+            "App", "这个备份没有日志锚定（早于店铺第一次锚定）。若 kashop-desktop check 说锚定缺失，确认日志和订单无误后，"
+            "运行 kashop-desktop audit anchor")
     QMessageBox.information(None, QCoreApplication.translate("App", "恢复完成"), text)
     remove_translators(app, translators)
     return True

@@ -151,6 +151,10 @@
         <translation>The previous data file is kept at: {path}</translation>
     </message>
     <message>
+        <source>这个备份没有日志锚定（早于店铺第一次锚定）。若 kashop-desktop check 说锚定缺失，确认日志和订单无误后，运行 kashop-desktop audit anchor</source>
+        <translation>This backup holds no anchor of the log (it is older than the shop&apos;s first anchoring). If kashop-desktop check says the anchors are missing, check the log and the orders, then run kashop-desktop audit anchor</translation>
+    </message>
+    <message>
         <source>恢复完成</source>
         <translation>Restore complete</translation>
     </message>

@@ -200,11 +200,44 @@ def test_a_damaged_store_at_start_offers_its_backups_and_restores_one(qtbot: Any
     assert str(path) in seen[0] and "被截断" in seen[0]  # what is wrong, in the dialog
     assert str(backup) in seen[1]  # and where it came from
     assert "没有订单" in asked[0]  # the empty backup was asked about first
+    assert "没有日志锚定" not in seen[1]  # the shop was anchored before this backup
     desk = Desk.open(data_dir)
     try:
         assert desk.setting("marker") == 1
     finally:
         desk.close()
+
+
+def test_the_window_restore_of_a_backup_from_before_the_first_anchoring_says_so(qtbot: Any, data_dir: Path) -> None:
+    """A backup made while the shop was never anchored (its vault locked), put back from the
+    window: the message says the backup holds no anchor and how to settle it, as `restore` does."""
+    from kashop_desktop.gui.app import restore_and_report
+    from kashop_desktop.gui.qt import QTimer
+    from kashop_desktop.services.secrets import VaultStore
+
+    desk = Desk.open(data_dir)
+    desk.set_secrets(VaultStore(data_dir / "vault.json", ""))  # no passphrase given: stays locked
+    try:
+        desk.log("note_written", "x", "before the shop was ever anchored")
+        early = maintenance.backup(desk)
+    finally:
+        desk.close()
+    seen: list[str] = []
+
+    def answer_modal() -> None:
+        widget = QApplication.activeModalWidget()
+        if isinstance(widget, QMessageBox):
+            seen.append(widget.text())
+            widget.accept()
+
+    clicker = QTimer()
+    clicker.timeout.connect(answer_modal)
+    clicker.start(20)
+    try:
+        assert restore_and_report(QApplication.instance(), data_dir, early, None)
+    finally:
+        clicker.stop()
+    assert str(early) in seen[0] and "没有日志锚定" in seen[0] and "kashop-desktop audit anchor" in seen[0]
 
 
 def test_an_upgrade_that_seals_codes_asks_the_vault_passphrase_before_the_window(qtbot, data_dir: Path,
