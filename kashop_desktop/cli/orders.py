@@ -542,10 +542,17 @@ def _print_import(args: argparse.Namespace, report: Any) -> None:
     else:
         print(f"行 rows {report.rows}: 新增 inserted {report.inserted}, 更新 updated {report.updated}, "
               f"未变 unchanged {report.unchanged}, 拒绝 refused {report.refused}")
-    if report.held:
+    if report.held and report.dry_run:
+        print(f"  {report.held} 个新订单属于黑名单买家，导入时会扣留待审 / {report.held} new order(s) of blocked buyers "
+              "would be held for review")
+    elif report.held:
         print(f"  {report.held} 个新订单属于黑名单买家，已扣留待审（orders list --status held）/ {report.held} new "
               "order(s) of blocked buyers held for review (orders list --status held)")
-    if report.delivered or report.backordered:
+    if (report.delivered or report.backordered) and report.dry_run:
+        print(f"  已支付的卡密订单：按现在的库存，{report.delivered} 单会从库存发货，{report.backordered} 单会缺卡密、进入缺货待发"
+              f" / paid card-code orders, with the codes in stock now: {report.delivered} would be delivered from stock, "
+              f"{report.backordered} would wait for codes")
+    elif report.delivered or report.backordered:
         print(f"  已支付的卡密订单：{report.delivered} 单已从库存发货，{report.backordered} 单无卡密、进入缺货待发"
               f"（orders backorders）/ paid card-code orders: {report.delivered} delivered from stock, "
               f"{report.backordered} waiting for codes (orders backorders)")

@@ -1487,6 +1487,14 @@ Please attach this file when you contact support.</translation>
         <translation>The first {n} are listed below.</translation>
     </message>
     <message>
+        <source>已支付的卡密订单：按现在的库存，{d} 单会从库存发货，{b} 单会缺卡密、进入缺货待发。</source>
+        <translation>Paid card-code orders, with the codes in stock now: {d} would be delivered from stock, {b} would wait for codes.</translation>
+    </message>
+    <message>
+        <source>{n} 个新订单属于黑名单买家，导入时会扣留待审。</source>
+        <translation>{n} new order(s) of blocked buyers would be held for review.</translation>
+    </message>
+    <message>
         <source>文件在第 {row} 行之后无法读取：{reason}</source>
         <translation>The file cannot be read after row {row}: {reason}</translation>
     </message>

@@ -410,6 +410,11 @@ class ImportDialog(QDialog):
             same=number(checked.unchanged), bad=number(checked.refused))
         if checked.refused > len(checked.problems):
             text += " " + self.tr("下面列出前 {n} 行。").format(n=number(len(checked.problems)))
+        if checked.delivered or checked.backordered:
+            text += "\n" + self.tr("已支付的卡密订单：按现在的库存，{d} 单会从库存发货，{b} 单会缺卡密、进入缺货待发。").format(
+                d=number(checked.delivered), b=number(checked.backordered))
+        if checked.held:
+            text += "\n" + self.tr("{n} 个新订单属于黑名单买家，导入时会扣留待审。").format(n=number(checked.held))
         if checked.stopped is not None:
             text += "\n" + self.tr("文件在第 {row} 行之后无法读取：{reason}").format(
                 row=checked.stopped.row, reason=pick(checked.stopped.zh, checked.stopped.en))

@@ -13,13 +13,14 @@ from dataclasses import replace
 from typing import Any, overload
 
 from ...domain.clock import from_epoch, to_epoch
+from ...domain.codes import CodeState
 from ...domain.money import format_yuan
 from ...domain.order import ACCOUNT_CHANNELS, Channel, ProductType
 from ...domain.refund_states import OutsideMethod, RefundStatus
 from ...domain.states import OrderStatus
 from ...store.models import Order
 from ..bulk import DEFAULTS
-from ..buyers import hold_new_orders
+from ..buyers import HOLDABLE, hold_new_orders
 from ..codes import release_reserved
 from ..common import add_events, event_row, operator_name, refund_sums, release_stock_and_coupon
 from ..desk import Desk
@@ -172,6 +173,7 @@ class ChunkWriter:
         #: Canonical buyer key -> buyer id, for the keys this import has met (buyers are never
         #: deleted; ``reload`` forgets them after a rollback).
         self._buyer_ids: dict[str, int] = {}
+        self._dry_goods: DryGoods | None = None
         self.reload()
 
     def reload(self) -> None:
@@ -199,6 +201,9 @@ class ChunkWriter:
         if self.dry_run:
             self.report.inserted += len(new_rows)
             self.report.updated += len(updates)
+            if self._dry_goods is None:
+                self._dry_goods = DryGoods(self.desk)
+            self._dry_goods.count(new_rows, [(row, old) for row, old, _ in updates], self.report)
             return
         last_id = self.desk.db.connection().execute(_LAST_ID_SQL).fetchone()[0]
         self._insert(new_rows, last_id)
@@ -428,6 +433,67 @@ class ChunkWriter:
                 f"SELECT id, contact FROM buyer WHERE contact IN ({', '.join('?' * len(part))})", part))
 
 
+class DryGoods:
+    """What a dry run's rows would do with goods, counted as the import does it
+    (``ChunkWriter._insert`` holds a blocked buyer's new orders, ``_settle_goods`` delivers the
+    paid 卡密 orders from stock or queues them as backorders): ``report.held``, ``delivered``
+    and ``backordered`` say what the import would do now. The codes on the shelf are read once
+    and taken in the file's order (a 循环卡密 product's one code serves every order)."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        #: Product name -> [reusable, codes available] (a product the store lacks has none).
+        self.free: dict[str, list[Any]] = {str(name): [bool(reusable), int(n)] for name, reusable, n in desk.db.execute_sql(
+            "SELECT p.name, p.reusable, (SELECT COUNT(*) FROM card_code c WHERE c.product_id = p.id AND c.state = ?) "
+            "FROM product p", (CodeState.AVAILABLE.value,))}
+        self.blocked = {str(key) for (key,) in desk.db.execute_sql("SELECT contact FROM buyer WHERE blocked_at IS NOT NULL")}
+
+    def count(self, new_rows: Sequence[tuple[Any, ...]], moved: Sequence[tuple[tuple[Any, ...], StoredOrder]],
+              report: ImportReport) -> None:
+        """Count the chunk's new rows (in file order), then the stored orders its rows move to paid."""
+        card, paid = ProductType.CARD_CODE.value, S.PAID.value
+        for row in new_rows:
+            if row[_KEY] in self.blocked and row[_STATUS] in HOLDABLE:
+                report.held += 1
+            elif row[_STATUS] == paid and row[_TYPE] == card and row[_DELIVERED] is None:
+                self._take(row[_NAME], row[_QUANTITY], report)
+        paying = [(row, old) for row, old in moved if old.status in (S.PENDING_PAYMENT.value, S.CANCELLED.value)
+                  and row[_STATUS] == paid and old.product_type == card and not old.delivered]
+        if not paying:
+            return
+        marks = ", ".join("?" * len(paying))
+        held = {int(i) for (i,) in self.desk.db.execute_sql(
+            f"SELECT id FROM orders WHERE held_at IS NOT NULL AND id IN ({marks})", [old.id for _, old in paying])}
+        # Codes the desk reserved for an unpaid order are its own (``codes.codes_available``).
+        reserved = {int(i): int(n) for i, n in self.desk.db.execute_sql(
+            f"SELECT order_id, COUNT(*) FROM card_code WHERE state = ? AND order_id IN ({marks}) GROUP BY order_id",
+            [CodeState.RESERVED.value, *(old.id for _, old in paying)])}
+        for _, old in paying:
+            if old.id not in held:
+                self._take(old.product_name, old.quantity, report, reserved.get(old.id, 0))
+
+    def _take(self, product: str, quantity: int, report: ImportReport, own: int = 0) -> None:
+        """One paid 卡密 order of ``quantity`` codes, ``own`` of them reserved for it already."""
+        shelf = self.free.get(product)
+        if shelf is None:
+            report.backordered += 1
+            return
+        reusable, free = shelf
+        short = max(0, quantity - own)
+        if reusable:
+            found = own > 0 or free > 0  # the one code serves every order
+        else:
+            found = free >= short
+            if found:
+                shelf[1] = free - short
+        if found:
+            report.delivered += 1
+        else:
+            report.backordered += 1
+
+
+_KEY, _TYPE, _NAME, _QUANTITY, _DELIVERED = (AT["buyer_key"], AT["product_type"], AT["product_name"], AT["quantity"],
+                                             AT["delivered_at"])
 #: Buyer keys looked up per statement (well under SQLite's and a server's parameter limits).
 _LOOK_UP_KEYS = 500
 _LAST_ID_SQL = "SELECT COALESCE(MAX(id), 0) FROM orders"

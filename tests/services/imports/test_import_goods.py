@@ -104,3 +104,32 @@ def _shown(epoch: int) -> str:
     moment = from_epoch(epoch)
     assert moment is not None
     return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_a_dry_run_counts_what_the_import_would_deliver_queue_and_hold(desk: Desk, tmp_path: Path) -> None:
+    """The dry run says, with the codes in stock now, what the import then does: the same
+    delivered, backordered and held counts (new rows in file order, a stored unpaid order the
+    file pays with a code reserved for it, a 循环卡密 product, a blocked buyer's order)."""
+    from kashop_desktop.services.buyers import block
+    from kashop_desktop.services.codes import reserve_codes
+
+    stocked(desk, "月卡", codes=3)
+    looped = Product.create(name="循环卡", product_type="card_code", price_fen=30_00, stock=0, reusable=True)
+    with desk.atomic():
+        add_codes(desk, looped.id, ["LOOPED-CODE-0001"])
+    pending = "IGD0,2026-11-18 09:00,月卡,卡密,30.00,待支付,,,支付宝,,13800138001"
+    import_file(desk, write(tmp_path, [pending], "a.csv"))
+    with desk.atomic():
+        assert reserve_codes(desk, Order.get(Order.order_no == "IGD0")) == 1  # its own: 2 left on the shelf
+    block(desk, "13900139000", "拒付过")
+    rows = [paid_row("IGD0").replace("13800138000", "13800138001"),
+            *(paid_row(f"IGD{i}") for i in range(1, 4)),  # 2 from the shelf, the third waits
+            paid_row("IGD4", "循环卡"), paid_row("IGD5", "循环卡"),  # one code serves both
+            paid_row("IGD6", "新卡"),  # a product the shop has no code of yet
+            paid_row("IGD7").replace("13800138000", "13900139000")]  # a blocked buyer's: held, not delivered
+    path = write(tmp_path, rows, "b.csv")
+    dry = import_file(desk, path, dry_run=True)
+    assert CardCode.select().where(CardCode.state == "delivered").count() == 0  # nothing written
+    done = import_file(desk, path)
+    assert (done.updated, done.delivered, done.backordered, done.held) == (1, 5, 2, 1)
+    assert (dry.delivered, dry.backordered, dry.held) == (done.delivered, done.backordered, done.held)
