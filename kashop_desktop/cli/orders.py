@@ -14,7 +14,7 @@ from typing import Any
 from ..domain.clock import parse_time
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
-from ..domain.order import Channel, CodeUsed, ReasonCode
+from ..domain.order import OUTSIDE_CHANNELS, Channel, CodeUsed, ReasonCode
 from ..domain.refund_states import PENDING_LABEL_EN, PENDING_LABEL_ZH, RefundStatus
 from ..domain.states import OrderStatus
 from . import labels, sale
@@ -86,9 +86,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "when the buyer paid (as the gateway's back office or the older system says, Beijing time, e.g. "
         "\"2026-11-17 10:01\"; default: now)"))
     p.add_argument("--channel", choices=[c.value for c in Channel], help=T(
-        "买家实际的支付方式，与订单记录的不同时填写（退款按它原路退回）：" + "，".join(f"{c.value} {c.zh}" for c in Channel),
+        "买家实际的支付方式，与订单记录的不同时填写（退款按它原路退回）：" + "，".join(f"{c.value} {c.zh}" for c in Channel)
+        + "；cash、bank_transfer 指买家直接付给本店、不经网关（交易号填转账流水号），之后的退款由店主手工退",
         "how the buyer really paid, when not the channel the order recorded (the refund goes back that way): "
-        + ", ".join(c.value for c in Channel)))
+        + ", ".join(c.value for c in Channel) + "; cash and bank_transfer mean paid to the shop directly, not through "
+        "the gateway (give the transfer's serial no as the trade no): a later refund is the owner's, by hand"))
     p.add_argument("--no-deliver", action="store_true", help=T(
         "只登记付款，不自动发货（订单在别处已取消：随后 orders cancel 退款）",
         "record the payment only, deliver nothing (the order was cancelled elsewhere: orders cancel then refunds it)"))
@@ -690,6 +692,11 @@ def cmd_orders_mark_paid(args: argparse.Namespace) -> int:
             zh_text += "；卡密缺货，订单已加入缺货待发，补货后按先后自动发货（orders backorders）"
             en_text += "; no code in stock: the order joined the backorder queue and is delivered when codes are " \
                        "imported (orders backorders)"
+        if args.channel in OUTSIDE_CHANNELS:
+            how = Channel(args.channel)
+            zh_text += f"；买家以{how.zh}直接付给本店，之后的退款由你手工退（不会发到网关）"
+            en_text += f"; paid to the shop directly by {how.en.lower()}: a later refund is yours by hand (never sent to " \
+                       "the gateway)"
         return done(args, changes, zh_text, en_text, already_paid=False, delivered=delivered, backorder=waiting)
 
     return run_with_desk(args, body)

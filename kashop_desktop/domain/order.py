@@ -52,6 +52,19 @@ ACCOUNT_CHANNELS: dict[str, frozenset[str]] = {
 }
 
 
+#: Channels of money paid to the owner directly (cash in hand, a transfer into the owner's own
+#: account), never through a gateway account: such an order's refund is the owner's, by hand, even
+#: when the order was begun with an account (a QR the buyer did not pay; the account is kept so the
+#: desk can still close or ask about that trade).
+OUTSIDE_CHANNELS: frozenset[str] = frozenset({"cash", "bank_transfer"})
+
+
+def refund_account(gateway_id: int | None, channel: str | None) -> int | None:
+    """The gateway account an order's refund goes back through: its own, unless the money came
+    outside every gateway (``OUTSIDE_CHANNELS``): None then (refunded by hand)."""
+    return None if channel in OUTSIDE_CHANNELS else gateway_id
+
+
 class CodeUsed(StrEnum):
     YES = "yes"
     NO = "no"

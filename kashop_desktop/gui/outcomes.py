@@ -10,7 +10,8 @@ from typing import Any
 
 from ..domain.decision import Outcome
 from ..domain.money import format_yuan
-from ..domain.order import ProductType
+from ..domain.order import Channel, ProductType
+from ..domain.refund_states import NO_GATEWAY
 from ..services.views import OrderDetail
 from .dialogs import (
     CancelResult,
@@ -44,11 +45,14 @@ def outcome_message(result: Any, detail: OrderDetail | None) -> str:
     if isinstance(result, ReviewResult):
         if not result.approved:
             return translate("Outcomes", "已拒绝申请 #{id}，已记入时间线").format(id=result.request_id)
+        if result.changes.refund_ids and _by_hand(result.changes.refund_ids, detail):
+            return translate("Outcomes", "已批准申请 #{id}：这笔钱没有经过网关，请手工退给买家，再到「退款」页登记结果").format(
+                id=result.request_id)
         if result.changes.refund_ids:
             return translate("Outcomes", "已批准申请 #{id}，退款已排队，将原路退回").format(id=result.request_id)
         return translate("Outcomes", "已批准申请 #{id}").format(id=result.request_id)
     if isinstance(result, OpenRequestResult):
-        return _opened(result)
+        return _opened(result, detail)
     if isinstance(result, RecordOutsideResult):
         return _recorded_outside(result, detail)
     return ""
@@ -71,6 +75,12 @@ def _cancelled(result: CancelResult) -> str:
     return translate("Outcomes", "订单 {order_no} 已取消").format(order_no=result.order_no)
 
 
+def _by_hand(refund_ids: set[int], detail: OrderDetail | None) -> bool:
+    """Whether the refunds just made wait for the owner with no gateway to send them (an order
+    paid in cash or by a transfer to the shop, or with no gateway account)."""
+    return detail is not None and any(r.id in refund_ids and r.last_error_kind == NO_GATEWAY for r in detail.refunds)
+
+
 def _marked_paid(result: MarkPaidResult, detail: OrderDetail | None) -> str:
     if result.already_paid:
         return translate("Outcomes", "订单 {order_no} 已用该交易号补过单，没有任何变化").format(order_no=result.order_no)
@@ -78,6 +88,9 @@ def _marked_paid(result: MarkPaidResult, detail: OrderDetail | None) -> str:
         order_no=result.order_no, trade_no=result.trade_no)
     if result.paid_at is not None:
         text += translate("Outcomes", "，付款时间 {time}").format(time=format_time_s(result.paid_at))
+    if result.channel is not None:
+        text += translate("Outcomes", "，买家直接付给本店（{how}），之后的退款手工退").format(
+            how=pick(Channel(result.channel).zh, Channel(result.channel).en))
     if not result.deliver:
         text += translate("Outcomes", "，未发货（不发货）")
     elif detail is not None and detail.delivered_at is not None:
@@ -85,9 +98,12 @@ def _marked_paid(result: MarkPaidResult, detail: OrderDetail | None) -> str:
     return text
 
 
-def _opened(result: OpenRequestResult) -> str:
+def _opened(result: OpenRequestResult, detail: OrderDetail | None = None) -> str:
     if result.outcome is Outcome.CANCEL_NOW:
         return translate("Outcomes", "订单 {order_no} 未支付，已直接取消").format(order_no=result.order_no)
+    if result.outcome is Outcome.AUTO_APPROVE and _by_hand(result.changes.refund_ids, detail):
+        return translate("Outcomes", "申请 #{id} 符合规则，已自动批准：这笔钱没有经过网关，请手工退给买家，再到「退款」页登记结果").format(
+            id=result.request_id)
     if result.outcome is Outcome.AUTO_APPROVE:
         return translate("Outcomes", "申请 #{id} 符合规则，已自动批准，退款已排队").format(id=result.request_id)
     return translate("Outcomes", "已登记申请 #{id}，等待审核").format(id=result.request_id)

@@ -48,6 +48,7 @@ from .app import load_cjk_font, make_app
 from .context import DeskContext
 from .dialogs.codes import ImportCodesDialog
 from .dialogs.export_orders import ExportDialog, describe_list
+from .dialogs.mark_paid import MarkPaidDialog
 from .dialogs.operators import SignInDialog
 from .dialogs.product import ProductDialog
 from .dialogs.restore_backup import RestoreBackupDialog
@@ -243,6 +244,9 @@ class Shooter:
             await self.shoot(dialog, f"dialog_{key}{suffix}")
             if isinstance(dialog, ReviewDialog):
                 await self.review_above_asked(dialog, suffix)
+            if isinstance(dialog, MarkPaidDialog):  # paid to the shop directly: its own words
+                dialog.route.setCurrentIndex(dialog.route.findData("bank_transfer"))
+                await self.shoot(dialog, f"dialog_mark_paid_transfer{suffix}")
             dialog.close()
             dialog.deleteLater()
         await self.restore_backup(window, suffix)

@@ -15,7 +15,7 @@ from ..domain.errors import DomainError
 from ..domain.ids import check_trade_no
 from ..domain.money import format_yuan
 from ..domain.notes import check_notes
-from ..domain.order import ACCOUNT_CHANNELS, Channel, CodeUsed, ProductType, ReasonCode
+from ..domain.order import ACCOUNT_CHANNELS, OUTSIDE_CHANNELS, Channel, CodeUsed, ProductType, ReasonCode
 from ..domain.refund_states import RefundStatus, never_sent
 from ..domain.roles import Right
 from ..domain.states import OrderStatus
@@ -202,7 +202,8 @@ def _payment_time(order: Order, paid_at: datetime | None, now: datetime) -> int:
 
 def _payment_channel(order: Order, channel: str | None) -> str | None:
     """The channel 补单 records: ``channel`` when given (known, and one the order's gateway
-    account takes), else the one the order has."""
+    account takes, or money paid to the shop directly: ``OUTSIDE_CHANNELS``, whose refund is the
+    owner's by hand), else the one the order has."""
     if channel is None or channel == order.channel:
         return order.channel or None
     try:
@@ -212,11 +213,13 @@ def _payment_channel(order: Order, channel: str | None) -> str | None:
                           f"unknown payment channel: {channel} (use one of: {', '.join(c.value for c in Channel)})") from None
     account = GatewayAccount.get_or_none(GatewayAccount.id == order.gateway_id) if order.gateway_id else None
     taken = ACCOUNT_CHANNELS.get(account.kind) if account is not None else None
-    if account is not None and taken is not None and given.value not in taken:
+    if account is not None and taken is not None and given.value not in taken and given.value not in OUTSIDE_CHANNELS:
         names = "、".join(Channel(c).zh for c in sorted(taken))
-        raise DomainError("bad_channel", f"网关账户「{account.name}」只收{names}的款，不能记为{given.zh}：退款会经它原路退回",
+        raise DomainError("bad_channel", f"网关账户「{account.name}」只收{names}的款，不能记为{given.zh}：退款会经它原路退回"
+                          "（买家直接付给本店的，记为 cash 现金或 bank_transfer 银行转账，退款由店主手工退）",
                           f"gateway account '{account.name}' takes {', '.join(sorted(taken))} payments only, not "
-                          f"{given.value}: the refund goes back through it")
+                          f"{given.value}: the refund goes back through it (money paid to the shop directly is cash "
+                          "or bank_transfer, refunded by the owner by hand)")
     return given.value
 
 

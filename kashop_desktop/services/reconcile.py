@@ -28,6 +28,7 @@ from ..domain.clock import SHOP_TZ, to_epoch
 from ..domain.errors import DomainError
 from ..domain.money import format_yuan
 from ..domain.notes import check_notes
+from ..domain.order import OUTSIDE_CHANNELS
 from ..domain.refund_states import RefundStatus
 from ..domain.roles import Right
 from ..gateways.base import Capability, PaymentState, TxQuery, TxRecord
@@ -248,8 +249,11 @@ def _desk_side(gateway_id: int, start: int, end: int, by_otn: dict[str, TxRecord
                refunds_that_day: dict[int, int]) -> list[Difference]:
     """What the desk holds for the day that the gateway's record lacks."""
     when = Order.created_at if cumulative else Order.paid_at
+    # An order begun with the account but paid to the shop directly (cash, a transfer) has no
+    # payment at the gateway to find; a QR payment found there all the same is the record's own difference.
     paid = Order.select().where((Order.gateway == gateway_id) & Order.paid_at.is_null(False)
-                                & (when >= start) & (when < end))
+                                & (when >= start) & (when < end)
+                                & (Order.channel.is_null() | Order.channel.not_in(sorted(OUTSIDE_CHANNELS))))
     out: list[Difference] = []
     for order in paid:
         record = by_otn.get(order.order_no)

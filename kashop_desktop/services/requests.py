@@ -23,7 +23,7 @@ from ..domain.decision import Decision, Outcome, decide, is_flagged
 from ..domain.errors import DomainError, StoreError
 from ..domain.money import format_yuan
 from ..domain.notes import check_note, check_notes
-from ..domain.order import BuyerHistory, Channel, ReasonCode, RequestFacts
+from ..domain.order import OUTSIDE_CHANNELS, BuyerHistory, Channel, ReasonCode, RequestFacts, refund_account
 from ..domain.policy import CancelPolicy
 from ..domain.refund_states import (
     NO_GATEWAY,
@@ -84,9 +84,10 @@ class Preview:
 
 
 def _gateway_info(order: Order) -> tuple[str | None, str | None, bool, bool]:
-    if order.gateway_id is None:
+    account_id = refund_account(order.gateway_id, order.channel)
+    if account_id is None:
         return None, None, False, False
-    account = GatewayAccount.get_by_id(order.gateway_id)
+    account = GatewayAccount.get_by_id(account_id)
     cls = discover().get(account.kind)
     caps: frozenset[Capability] = getattr(cls, "capabilities", frozenset())
     auto = Capability.REFUND in caps
@@ -577,6 +578,16 @@ def _approved_by(desk: Desk, order_id: int, operator: str) -> int:
     return approved_on_order(desk.db.connection(), order_id, operator)
 
 
+def _by_hand_why(order: Order) -> str:
+    """Why a refund has no gateway to send it (待人工处理): the order has no account, or the buyer
+    paid the owner directly (cash, a bank transfer: ``OUTSIDE_CHANNELS``)."""
+    if order.channel in OUTSIDE_CHANNELS:
+        how = Channel(order.channel)
+        return f"买家以{how.zh}直接付给本店，不经网关：需手工退款 / paid to the shop directly by {how.en.lower()}, not " \
+               "through a gateway: refund by hand"
+    return "没有可用的网关账户，需手工退款 / no gateway account: refund by hand"
+
+
 def _add_approval(
     rows: _ApprovalRows, req: CancelRequest, order: Order,
     plan: tuple[RefundBreakdown, OrderStatus, RefundEta | None, int | None, bool], refund_no: str, now: datetime,
@@ -621,7 +632,7 @@ def _add_approval(
         "last_error_kind": "" if gateway_id else NO_GATEWAY,
         "eta_earliest": eta.earliest.isoformat() if eta else None,
         "eta_latest": eta.latest.isoformat() if eta else None,
-        "last_error": "" if gateway_id else "没有可用的网关账户，需手工退款 / no gateway account: refund by hand",
+        "last_error": "" if gateway_id else _by_hand_why(order),
     })
     if outside is not None:
         rows.refunds[-1].update(state=RefundStatus.SUCCEEDED.value, gateway=None, resolved_how=outside.value,
@@ -708,7 +719,7 @@ def _plan_approval(
     target = status_on_approval(order_facts, bd.gross_fen)
     if target is not S(order.status):
         check_transition(S(order.status), target, delivered=delivered)
-    gateway_id = order.gateway_id
+    gateway_id = refund_account(order.gateway_id, order.channel)  # paid outside every gateway: by hand
     needs_conf = False
     if gateway_id is not None and gateway_id in accounts:
         caps: frozenset[Capability] = getattr(classes.get(accounts[gateway_id].kind), "capabilities", frozenset())

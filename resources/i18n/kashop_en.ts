@@ -2358,6 +2358,22 @@ Please attach this file when you contact support.</translation>
         <translation>Mark paid</translation>
     </message>
     <message>
+        <source>经网关付款（订单记录的支付方式）</source>
+        <translation>Through the gateway (the order&apos;s own channel)</translation>
+    </message>
+    <message>
+        <source>现金：买家直接付给本店</source>
+        <translation>Cash: paid to the shop directly</translation>
+    </message>
+    <message>
+        <source>银行转账：买家直接转给本店</source>
+        <translation>Bank transfer: paid to the shop directly</translation>
+    </message>
+    <message>
+        <source>买家没有经网关付款、而是直接付给本店时选现金或银行转账：之后的退款由店主手工退，不会发到网关</source>
+        <translation>When the buyer paid the shop directly instead of through the gateway, choose cash or bank transfer: a later refund is the owner&apos;s, by hand, and is never sent to the gateway</translation>
+    </message>
+    <message>
         <source>网关后台显示的交易号</source>
         <translation>Trade no shown in the gateway back office</translation>
     </message>
@@ -2378,8 +2394,36 @@ Please attach this file when you contact support.</translation>
         <translation>Unticked: the payment time is now, when it is marked paid</translation>
     </message>
     <message>
+        <source>凭证号</source>
+        <translation>Reference</translation>
+    </message>
+    <message>
+        <source>转账记录上的流水号（现金可填收据号）</source>
+        <translation>The transfer&apos;s serial no (for cash, a receipt no)</translation>
+    </message>
+    <message>
+        <source>再输入一次凭证号</source>
+        <translation>Type the reference again</translation>
+    </message>
+    <message>
+        <source>按转账记录填写</source>
+        <translation>As the transfer record shows</translation>
+    </message>
+    <message>
+        <source>我已核实收到这笔钱</source>
+        <translation>I checked that this money came in</translation>
+    </message>
+    <message>
         <source>补单会把订单记为已支付并自动发货。同一交易号重复补单不会有任何变化：每个订单最多发货一次。</source>
         <translation>Marking paid records the order as paid and delivers it. Marking it again with the same trade no changes nothing: an order is delivered at most once.</translation>
+    </message>
+    <message>
+        <source>两次输入的凭证号不一致</source>
+        <translation>The two references differ</translation>
+    </message>
+    <message>
+        <source>请勾选：{check}</source>
+        <translation>Tick: {check}</translation>
     </message>
     <message>
         <source>北京时间，以网关后台显示的付款时间为准</source>
@@ -2398,6 +2442,10 @@ Please attach this file when you contact support.</translation>
         <translation>Marking paid only records the order as paid: nothing is delivered or taken from stock. Marking the same trade no again changes nothing.</translation>
     </message>
     <message>
+        <source>钱没有经过网关：之后的退款由你手工退给买家，不会发到网关。</source>
+        <translation>The money did not go through the gateway: a later refund is yours to pay back by hand; it is never sent to the gateway.</translation>
+    </message>
+    <message>
         <source>该订单已支付（交易号 {trade_no}）。用同一交易号再次补单不会产生任何变化。</source>
         <translation>This order is already paid (trade no {trade_no}). Marking it paid again with the same trade no changes nothing.</translation>
     </message>
@@ -2408,6 +2456,10 @@ Please attach this file when you contact support.</translation>
     <message>
         <source>网关交易号</source>
         <translation>Gateway trade no</translation>
+    </message>
+    <message>
+        <source>收款方式</source>
+        <translation>Paid by</translation>
     </message>
     <message>
         <source>再次输入</source>
@@ -2422,12 +2474,12 @@ Please attach this file when you contact support.</translation>
         <translation>Enter the gateway trade no</translation>
     </message>
     <message>
-        <source>两次输入的交易号不一致</source>
-        <translation>The two trade nos differ</translation>
+        <source>请填写凭证号</source>
+        <translation>Enter the reference</translation>
     </message>
     <message>
-        <source>请勾选：我已在网关后台核实收款</source>
-        <translation>Tick: I checked the payment in the gateway back office</translation>
+        <source>两次输入的交易号不一致</source>
+        <translation>The two trade nos differ</translation>
     </message>
 </context>
 <context>
@@ -3320,6 +3372,10 @@ Not available: {why}</translation>
         <translation>Request #{id} rejected; recorded in the timeline</translation>
     </message>
     <message>
+        <source>已批准申请 #{id}：这笔钱没有经过网关，请手工退给买家，再到「退款」页登记结果</source>
+        <translation>Request #{id} approved: this money did not go through a gateway. Pay it back to the buyer by hand, then record the outcome on the Refunds page</translation>
+    </message>
+    <message>
         <source>已批准申请 #{id}，退款已排队，将原路退回</source>
         <translation>Request #{id} approved; the refund is queued and goes back by the original route</translation>
     </message>
@@ -3368,6 +3424,10 @@ Not available: {why}</translation>
         <translation>, paid at {time}</translation>
     </message>
     <message>
+        <source>，买家直接付给本店（{how}），之后的退款手工退</source>
+        <translation>, paid to the shop directly ({how}); a later refund is by hand</translation>
+    </message>
+    <message>
         <source>，未发货（不发货）</source>
         <translation>, not delivered (do not deliver)</translation>
     </message>
@@ -3378,6 +3438,10 @@ Not available: {why}</translation>
     <message>
         <source>订单 {order_no} 未支付，已直接取消</source>
         <translation>Order {order_no} was unpaid and is cancelled</translation>
+    </message>
+    <message>
+        <source>申请 #{id} 符合规则，已自动批准：这笔钱没有经过网关，请手工退给买家，再到「退款」页登记结果</source>
+        <translation>Request #{id} met the rules and was approved automatically: this money did not go through a gateway. Pay it back to the buyer by hand, then record the outcome on the Refunds page</translation>
     </message>
     <message>
         <source>申请 #{id} 符合规则，已自动批准，退款已排队</source>

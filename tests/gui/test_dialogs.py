@@ -469,6 +469,35 @@ def test_mark_paid_with_another_trade_no_shows_the_refusal_inline(qtbot, ctx, sh
     assert dialog.isVisible() and "不能再次补单" in dialog.message.text()
 
 
+def test_mark_paid_for_money_paid_to_the_shop_directly_says_its_refund_is_by_hand(qtbot, ctx, shop):
+    """收款方式 银行转账: the words follow (凭证号, the money in hand), the order records the
+    transfer, and a refund approved later waits for the owner instead of going to the gateway."""
+    order_no = shop.order("pending_payment")
+    dialog = MarkPaidDialog(None, ctx, order_no)
+    qtbot.addWidget(dialog)
+    assert dialog.trade_no_label.text() == "网关交易号" and dialog.outside() is None
+    dialog.route.setCurrentIndex(dialog.route.findData("bank_transfer"))
+    assert dialog.trade_no_label.text() == "凭证号" and dialog.message.text() == "请填写凭证号"
+    assert "手工退" in dialog.promise.text() and dialog.verified.text() == "我已核实收到这笔钱"
+    dialog.no_deliver.setChecked(True)
+    _fill_mark_paid(dialog, "ICBC2026111800042")
+    assert submit(qtbot, dialog)
+    detail = views.order_detail(ctx.desk, order_no)
+    assert (detail.status.value, detail.channel, detail.gateway_trade_no) == ("paid", "bank_transfer", "ICBC2026111800042")
+    assert "直接付给本店" in outcome_message(dialog.result_value, detail)
+    _, request_id = requests.open_request(ctx.desk, order_no, ReasonCode.MISTAKEN, note="不要了")
+    detail = views.order_detail(ctx.desk, order_no)
+    refund = detail.refunds[0]
+    assert refund.state == "needs_owner" and refund.gateway is None
+    from kashop_desktop.domain.decision import Outcome
+    from kashop_desktop.gui.dialogs.open_request import OpenRequestResult
+    from kashop_desktop.services.changes import Changes
+
+    said = outcome_message(OpenRequestResult(order_no, request_id, Outcome.AUTO_APPROVE, Changes(refund_ids={refund.id})),
+                           detail)
+    assert "手工退给买家" in said and "已排队" not in said
+
+
 def _fill_mark_paid(dialog: MarkPaidDialog, trade_no: str) -> None:
     for edit in (dialog.trade_no, dialog.trade_no_again):
         edit.setText(trade_no)

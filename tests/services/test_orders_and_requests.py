@@ -12,9 +12,18 @@ from kashop_desktop.services import requests as reqs
 from kashop_desktop.services import views
 from kashop_desktop.services.desk import Desk
 from kashop_desktop.services.maintenance import check
-from kashop_desktop.store.models import CancelRequest, CardCode, Coupon, Order, OrderEvent, Product, Refund
+from kashop_desktop.store.models import (
+    CancelRequest,
+    CardCode,
+    Coupon,
+    GatewayAccount,
+    Order,
+    OrderEvent,
+    Product,
+    Refund,
+)
 
-from .helpers import order, product, send_refunds
+from .helpers import order, product, sandbox, send_refunds
 
 R = ReasonCode
 
@@ -340,3 +349,33 @@ def test_a_trade_no_excel_rewrote_as_a_number_is_refused_by_mark_paid(desk: Desk
     assert row(no).status == "pending_payment"
     ops.mark_paid(desk, no, "2026112922001E17", confirmed=True)  # letters among digits: an id, taken
     assert row(no).paid_at is not None
+
+
+def test_mark_paid_for_money_paid_to_the_shop_directly_refunds_by_hand_not_through_the_account(desk: Desk) -> None:
+    """An order begun with a gateway account (a QR the buyer never paid) that the buyer paid by
+    a bank transfer to the owner: 补单 records it as bank_transfer (any account takes that), the
+    account stays for the QR trade, and a refund is the owner's by hand, never sent to the
+    gateway, which has no such payment to refund."""
+    from kashop_desktop.services.refund_owner import resolve_manually
+
+    account = sandbox(desk, "success")
+    no = order(desk, "pending_payment", gateway_id=account, channel="alipay")
+    ops.mark_paid(desk, no, "ICBC20261118000123", confirmed=True, channel="bank_transfer", deliver=False)
+    paid = row(no)
+    assert (paid.status, paid.channel, paid.gateway_id) == ("paid", "bank_transfer", account)
+    pv = reqs.preview(desk, no, R.MISTAKEN)
+    assert not pv.auto_refund and pv.gateway_name is None
+    reqs.open_request(desk, no, R.MISTAKEN, note="买错了")  # undelivered, at once: approved by the rule
+    refund = Refund.get(Refund.order == paid.id)
+    assert (refund.state, refund.gateway_id) == ("needs_owner", None)
+    assert "银行转账" in refund.last_error and "bank transfer" in refund.last_error
+    assert send_refunds(desk).picked == 0  # nothing goes to the gateway
+    assert Refund.get_by_id(refund.id).state == "needs_owner"
+    resolve_manually(desk, refund.id, True, "已转回买家银行卡", how=OutsideMethod.BANK_TRANSFER)
+    assert (row(no).status, row(no).refunded_fen) == ("cancelled", 68_00)
+    # A channel the account does not take and that is no direct payment is still refused, with the way.
+    wallet = GatewayAccount.get(GatewayAccount.kind == "wallet").id
+    other = order(desk, "pending_payment", gateway_id=wallet, channel="wallet")
+    with pytest.raises(DomainError) as refused:
+        ops.mark_paid(desk, other, "T-OTHER-1", confirmed=True, channel="wechat")
+    assert refused.value.code == "bad_channel" and "bank_transfer" in refused.value.en

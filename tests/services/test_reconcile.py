@@ -178,3 +178,15 @@ def test_a_bill_not_ready_yet_is_said_so_instead_of_every_order_missing(
         assert err.value.code == "bill_not_ready" and "2026-11-18 " in err.value.zh
         clock.moment = datetime(2026, 11, 18, *ready, tzinfo=SHOP_TZ)
         assert run(desk, kind).records == 0  # ready: the bill is read (and lists nothing paid there)
+
+
+def test_an_order_paid_to_the_shop_directly_is_not_missing_at_the_gateway(desk: Desk, gateway: tuple[str, Any, int]) -> None:
+    """Begun with the account, paid by a bank transfer to the owner (补单 --channel bank_transfer):
+    the gateway has no payment for it, and the day's reconciliation lists nothing for it; the
+    same order recorded under the gateway's channel is missing there, as before."""
+    kind, _server, gid = gateway
+    direct = desk_paid(desk, gid)
+    Order.update(channel="bank_transfer", gateway_trade_no="ICBC20261117000042").where(Order.order_no == direct).execute()
+    missing = desk_paid(desk, gid)
+    found = {d.out_trade_no: d.kind for d in run(desk, kind).differences}
+    assert direct not in found and found[missing] == "paid_here_not_there"

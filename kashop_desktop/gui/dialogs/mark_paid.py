@@ -10,6 +10,10 @@ second, between the order's creation and now: the service refuses anything else)
 不发货 records the payment alone: nothing is delivered and nothing is taken from stock (an order
 the older system delivered, refunded or cancelled, as the import's advice says with
 ``--no-deliver``).
+
+收款方式: the buyer paid through the gateway (the order's own channel), or paid the shop directly
+in cash or by a bank transfer (``domain.order.OUTSIDE_CHANNELS``): its refund is then the owner's
+by hand, never sent to the gateway, and the number typed is the transfer's serial no.
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ from datetime import datetime
 
 from ...domain.clock import SHOP_TZ, to_epoch
 from ...domain.errors import DomainError
+from ...domain.order import Channel
 from ...services import orders, views
 from ...services.changes import Changes
 from ..context import DeskContext
 from ..qt import (
     QCheckBox,
+    QComboBox,
     QDateTime,
     QDateTimeEdit,
     QFormLayout,
@@ -62,6 +68,7 @@ class MarkPaidResult:
     changes: Changes
     paid_at: datetime | None = None  # the payment time the owner gave; None: now
     deliver: bool = True  # False: the payment recorded alone (不发货)
+    channel: str | None = None  # cash / bank_transfer: paid to the shop directly; None: as the order recorded
 
     @property
     def already_paid(self) -> bool:
@@ -80,6 +87,12 @@ class MarkPaidDialog(OpDialog):
         self.paid_hint = QLabel(self)
         self.paid_hint.setWordWrap(True)
         self.paid_hint.hide()
+        self.route = QComboBox(self)
+        self.route.addItem(self.tr("经网关付款（订单记录的支付方式）"), None)
+        self.route.addItem(self.tr("现金：买家直接付给本店"), Channel.CASH.value)
+        self.route.addItem(self.tr("银行转账：买家直接转给本店"), Channel.BANK_TRANSFER.value)
+        self.route.setToolTip(self.tr("买家没有经网关付款、而是直接付给本店时选现金或银行转账：之后的退款由店主手工退，不会发到网关"))
+        self.trade_no_label = QLabel(self.tr("网关交易号"), self)
         self.trade_no = QLineEdit(self)
         self.trade_no.setPlaceholderText(self.tr("网关后台显示的交易号"))
         self.trade_no_again = QLineEdit(self)
@@ -96,8 +109,10 @@ class MarkPaidDialog(OpDialog):
         self._load()
         self._layout()
         self.no_deliver.toggled.connect(self._show_promise)
+        self.route.currentIndexChanged.connect(self._show_route)
         self._show_promise()
-        self.watch(self.trade_no, self.trade_no_again, self.verified, self.paid_at_given, self.paid_at, self.no_deliver)
+        self.watch(self.trade_no, self.trade_no_again, self.verified, self.paid_at_given, self.paid_at, self.no_deliver,
+                   self.route)
         self.revalidate()
 
     def _time_edit(self) -> QDateTimeEdit:
@@ -114,12 +129,36 @@ class MarkPaidDialog(OpDialog):
         self.paid_at_given.toggled.connect(edit.setEnabled)
         return edit
 
+    def outside(self) -> str | None:
+        """The channel of money paid to the shop directly (cash, bank_transfer), or None."""
+        data = self.route.currentData()
+        return str(data) if data else None
+
+    def _show_route(self) -> None:
+        """The words of the number and the check follow the route: a gateway's trade no checked in
+        its back office, or a transfer's serial no (a receipt's number for cash) and the money in hand."""
+        if self.outside() is None:
+            self.trade_no_label.setText(self.tr("网关交易号"))
+            self.trade_no.setPlaceholderText(self.tr("网关后台显示的交易号"))
+            self.trade_no_again.setPlaceholderText(self.tr("再输入一次交易号"))
+            self.paid_at_given.setText(self.tr("按网关后台填写"))
+            self.verified.setText(self.tr("我已在网关后台核实收款"))
+        else:
+            self.trade_no_label.setText(self.tr("凭证号"))
+            self.trade_no.setPlaceholderText(self.tr("转账记录上的流水号（现金可填收据号）"))
+            self.trade_no_again.setPlaceholderText(self.tr("再输入一次凭证号"))
+            self.paid_at_given.setText(self.tr("按转账记录填写"))
+            self.verified.setText(self.tr("我已核实收到这笔钱"))
+        self._show_promise()
+
     def _show_promise(self) -> None:
         if self.no_deliver.isChecked():
             self.promise.setText(self.tr("补单只把订单记为已支付：不发货，不占用库存。同一交易号重复补单不会有任何变化。"))
         else:
             self.promise.setText(self.tr("补单会把订单记为已支付并自动发货。同一交易号重复补单不会有任何变化："
                                          "每个订单最多发货一次。"))
+        if self.outside() is not None:
+            self.promise.setText(self.promise.text() + " " + self.tr("钱没有经过网关：之后的退款由你手工退给买家，不会发到网关。"))
 
     def _load(self) -> None:
         try:
@@ -142,7 +181,8 @@ class MarkPaidDialog(OpDialog):
 
     def _layout(self) -> None:
         form = QFormLayout()
-        form.addRow(self.tr("网关交易号"), self.trade_no)
+        form.addRow(self.tr("收款方式"), self.route)
+        form.addRow(self.trade_no_label, self.trade_no)
         form.addRow(self.tr("再次输入"), self.trade_no_again)
         when = QHBoxLayout()
         when.addWidget(self.paid_at_given)
@@ -164,11 +204,11 @@ class MarkPaidDialog(OpDialog):
             return self.load_error
         first, second = self.trade_no.text().strip(), self.trade_no_again.text().strip()
         if not first:
-            return self.tr("请填写网关交易号")
+            return self.tr("请填写网关交易号") if self.outside() is None else self.tr("请填写凭证号")
         if first != second:
-            return self.tr("两次输入的交易号不一致")
+            return self.tr("两次输入的交易号不一致") if self.outside() is None else self.tr("两次输入的凭证号不一致")
         if not self.verified.isChecked():
-            return self.tr("请勾选：我已在网关后台核实收款")
+            return self.tr("请勾选：{check}").format(check=self.verified.text())
         return None
 
     def payment_time(self) -> datetime | None:
@@ -177,9 +217,10 @@ class MarkPaidDialog(OpDialog):
 
     async def perform(self) -> MarkPaidResult:
         trade_no, paid_at, deliver = self.trade_no.text().strip(), self.payment_time(), not self.no_deliver.isChecked()
+        channel = self.outside()
         changes = await self.ctx.op(orders.mark_paid, self.order_no, trade_no, confirmed=True, paid_at=paid_at,
-                                    deliver=deliver)
-        return MarkPaidResult(self.order_no, trade_no, changes, paid_at, deliver)
+                                    deliver=deliver, channel=channel)
+        return MarkPaidResult(self.order_no, trade_no, changes, paid_at, deliver, channel)
 
     @classmethod
     async def ask(cls, parent: QWidget | None, ctx: DeskContext, order_no: str) -> MarkPaidResult | None:
