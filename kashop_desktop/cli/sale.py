@@ -156,13 +156,28 @@ def _interrupted_sale(exc: BaseException) -> Any:
 
 
 def _manual(desk: Any, sale: Any, args: argparse.Namespace) -> int:
+    from ..domain.errors import DomainError
+    from ..domain.roles import Right
     from ..services.delivery import reveal_code
     from ..services.sale import create_order
     from ..services.sale_flow import sale_view
 
+    if args.show_codes:
+        # Asked before the sale is made: a locked vault or a missing right must refuse the sale, not
+        # make it and then fail (a retry would sell, and deliver, a second time).
+        desk.require(Right.REVEAL_CODE)
+        desk.code_cipher()
     created = create_order(desk, sale, confirmed=True)
     view = sale_view(desk, created.order_no)
-    codes = reveal_code(desk, view.order_no)[1].splitlines() if args.show_codes and view.codes else []
+    codes: list[str] = []
+    if args.show_codes and view.codes:
+        try:
+            codes = reveal_code(desk, view.order_no)[1].splitlines()
+        except DomainError as exc:  # the sale stands: say it, and how to see the code
+            print_error(f"订单 {view.order_no} 已售出并发货，但卡密无法显示：{exc.zh}；之后用 kashop-desktop codes reveal "
+                        f"{view.order_no} 查看，不要重新下单",
+                        f"order {view.order_no} is sold and delivered, but its code cannot be shown: {exc.en}; see it "
+                        f"later with kashop-desktop codes reveal {view.order_no}, do not sell it again")
     if args.json:
         print_json({"order_no": view.order_no, "amount_fen": view.amount_fen, "status": view.status,
                     "method": args.manual, "trade_no": view.trade_no, "delivered": view.delivered_at is not None,

@@ -76,6 +76,20 @@ def test_manual_sale_delivers_and_shows_codes_only_when_asked(desk: Desk, data_d
     assert "CODE-" not in quiet.stdout and "codes reveal" in quiet.stderr and "已发货" in quiet.stdout
 
 
+def test_a_manual_sale_that_cannot_show_its_code_is_refused_before_it_is_made(desk: Desk, data_dir: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """--show-codes with the vault locked: refused before anything is written (it sold and
+    delivered, then failed, and a retry sold and delivered a second time)."""
+    product(desk, codes=2)
+    cli = Cli(data_dir)
+    monkeypatch.delenv("KASHOP_VAULT_PASSPHRASE")
+    for attempt in range(2):
+        refused = cli("orders", "new", "--product", PRODUCT, "--buyer", "13900000013", "--manual", "cash",
+                      "--show-codes", code=1)
+        assert "保险箱" in refused.stderr and "Traceback" not in refused.stderr, attempt
+    assert Order.select().count() == 0 and CardCode.select().where(CardCode.state == "delivered").count() == 0
+
+
 def test_refusals_say_why_and_write_nothing(desk: Desk, data_dir: Path, alipay: Any, tmp_path: Path) -> None:
     cli = Cli(data_dir)
     short = cli("orders", "new", "--product", PRODUCT, "--qty", "4", "--buyer", "13800138000", "--gateway", "支付宝",
