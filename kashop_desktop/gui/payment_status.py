@@ -50,7 +50,7 @@ def sync_line(view: WatchView) -> tuple[str, str]:
     if view.flag:
         return flag_text(view), "error"
     close = {"closing": "offline", "closed": "closed", "unsupported": "unsupported", "not_found": "not_found",
-             "failed": "failed"}.get(view.close_state)
+             "failed": "failed", "same_payment": "same_payment"}.get(view.close_state)
     if close is not None:
         return pick(*CLOSE_ANSWERS[close]), "error" if close == "failed" else "info"
     if not view.watched:

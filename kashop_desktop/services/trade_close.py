@@ -55,6 +55,9 @@ CLOSE_ANSWERS: dict[str, tuple[str, str]] = {
     "paid_twice": ("付了两次：订单已用别的方式付过，买家又在网关付了一笔；已标记需核对，请把多收的这笔退给买家",
                    "paid twice: the order was paid another way and the buyer paid at the gateway too; flagged to "
                    "check: refund the second payment to the buyer"),
+    "same_payment": ("网关交易已付款，正是补单记录的那一笔（交易号相同）：只付了一次，无需处理",
+                     "the gateway's trade is paid: it is the payment 补单 recorded (the same trade no); paid once, "
+                     "nothing to do"),
     "not_found": ("网关尚无此交易（二维码未扫），无需关闭；迟到的付款仍会被同步", "the gateway has no such trade yet "
                   "(QR not scanned); nothing to close; a late payment is still caught by sync"),
     "unsupported": ("易支付没有关闭交易的接口：买家仍可能付款，支付同步会继续查询 48 小时",
@@ -75,6 +78,9 @@ class CloseJob:
     gateway_id: int
     trade_no: str | None
     paid_other: bool = False  # paid another way while this trade was open
+    #: The trade no the order's payment was recorded with (paid another way): the gateway's
+    #: payment under this very trade no is that payment (补单 with the gateway's own trade no), not a second one.
+    recorded_trade_no: str | None = None
 
 
 @dataclass
@@ -138,8 +144,9 @@ class TradeCloser:
             if code == "paid":
                 paid.append(job.order_no)
         for job in await self.run_db(self._due_unclosable, order_nos):
-            if await self._ask_unclosable(job, report):
-                report.results.append(CloseResult(job.order_no, "paid_twice"))
+            found = await self._ask_unclosable(job, report)
+            if found is not None:
+                report.results.append(CloseResult(job.order_no, found))
                 report.changes.order_ids.add(job.order_id)
         report.closed = sum(r.code == "closed" for r in report.results)
         if paid:
@@ -174,7 +181,7 @@ class TradeCloser:
         # recorded trade no is not the gateway's.
         return [CloseJob(o.id, o.order_no, int(o.gateway_id or 0),
                          None if o.watch_close == OTHER_PAID else (o.gateway_trade_no or None),
-                         o.watch_close == OTHER_PAID) for o in query.objects()]
+                         o.watch_close == OTHER_PAID, o.gateway_trade_no or None) for o in query.objects()]
 
     def _due_unclosable(self, order_nos: list[str] | None) -> list[CloseJob]:
         """Orders paid another way (a transfer, cash) while the QR trade of a gateway that cannot
@@ -184,13 +191,15 @@ class TradeCloser:
         query = query.where(PaymentWatch.close_state == OTHER_PAID)
         if order_nos is None:
             query = query.where(PaymentWatch.close_next_at.is_null() | (PaymentWatch.close_next_at <= now_s))
-        return [CloseJob(o.id, o.order_no, int(o.gateway_id or 0), None, True) for o in query.objects()]
+        return [CloseJob(o.id, o.order_no, int(o.gateway_id or 0), None, True, o.gateway_trade_no or None)
+                for o in query.objects()]
 
-    async def _ask_unclosable(self, job: CloseJob, report: CloseReport) -> bool:
+    async def _ask_unclosable(self, job: CloseJob, report: CloseReport) -> str | None:
         """Ask a gateway that cannot close about the QR trade of an order paid another way; a
         payment found there is a second one, taken through take_payment, which flags it
-        (other_trade: paid twice, refund offered). Returns whether it was found paid; otherwise
-        the trade is asked again after the back-off (an error or an unreachable gateway too)."""
+        (other_trade: paid twice, refund offered): "paid_twice"; "same_payment" when it is the
+        payment the order was marked paid with (its trade no); None when not found paid: the
+        trade is asked again after the back-off (an error or an unreachable gateway too)."""
         await self.run_db(self._mark_closing, job)  # one more attempt, the next after its back-off
         try:
             adapter = self.sync._adapter(job.gateway_id)
@@ -200,16 +209,19 @@ class TradeCloser:
         except GatewayError as exc:
             if exc.kind is ErrorKind.RETRYABLE and not exc.sent:
                 report.unreachable_gateways.add(job.gateway_id)
-            return False
+            return None
         except DomainError:
-            return False
+            return None
         if snap.state is not PaymentState.PAID or not snap.gateway_trade_no or snap.total_fen is None:
-            return False
+            return None
+        if _same_payment(job, snap.gateway_trade_no):  # the payment 补单 recorded: nothing more to ask
+            await self.run_db(self._record, job, "same_payment")
+            return "same_payment"
         await self.run_db(take_payment, self.desk, job.order_no, gateway_id=job.gateway_id,
                           trade_no=snap.gateway_trade_no, amount_fen=snap.total_fen, source="close",
                           paid_at=snap.paid_at)
         await self.run_db(self._record, job, "paid")
-        return True
+        return "paid_twice"
 
     def _note_unsupported(self, order_nos: list[str] | None) -> list[CloseResult]:
         """One event per order of a gateway that cannot close (易支付), saying so."""
@@ -241,7 +253,8 @@ class TradeCloser:
         now = self.desk.now()
         with self.desk.atomic():
             watch = watch_of(job.order_id, now)
-            state = {"closed": "closed", "paid": "paid", "not_found": "not_found"}.get(code, "closing")
+            state = {"closed": "closed", "paid": "paid", "not_found": "not_found",
+                     "same_payment": "same_payment"}.get(code, "closing")
             if state == "closing" and watch.close_attempts >= MAX_CLOSE_ATTEMPTS:
                 state, code = "failed", "failed"
             elif job.paid_other and state in ("closing", "not_found"):
@@ -257,7 +270,7 @@ class TradeCloser:
             if retry_in is not None:
                 watch.close_next_at = to_epoch(now) + retry_in
             watch.save()
-            if code in ("closed", "paid", "not_found", "failed"):
+            if code in ("closed", "paid", "not_found", "failed", "same_payment"):
                 add_events([event_row(job.order_id, now, SYSTEM, "trade_closed" if code == "closed" else "trade_close",
                                       CLOSE_ANSWERS[code][0], data={"close": code, "error": error})])
         return code
@@ -280,21 +293,31 @@ class TradeCloser:
                 return str(await self.run_db(self._record, job, "offline", text, OFFLINE_RETRY))
             return str(await self.run_db(self._record, job, "error", text))
         code = {PaymentState.CLOSED: "closed", PaymentState.PAID: "paid"}.get(answer, "not_found")
-        if code == "paid" and job.paid_other:
-            await self._second_payment(job, adapter)
+        if code == "paid" and job.paid_other and not await self._second_payment(job, adapter):
+            code = "same_payment"
         return str(await self.run_db(self._record, job, code))
 
-    async def _second_payment(self, job: CloseJob, adapter: Any) -> None:
+    async def _second_payment(self, job: CloseJob, adapter: Any) -> bool:
         """The buyer paid the QR of an order already paid another way: the gateway's payment is
-        taken through take_payment, which flags it (other_trade: paid twice, refund offered)."""
+        taken through take_payment, which flags it (other_trade: paid twice, refund offered).
+        False when the gateway's payment is the one the order was marked paid with (补单 with the
+        gateway's own trade no): paid once, nothing taken."""
         try:
             snap = await adapter.query_payment(PaymentRef(job.order_no, None))
         except GatewayError:
-            return  # the trade is asked again by payment sync's own check of the flag later
+            return True  # the trade is asked again by payment sync's own check of the flag later
+        if _same_payment(job, snap.gateway_trade_no):
+            return False
         if snap.gateway_trade_no and snap.total_fen is not None:
             await self.run_db(take_payment, self.desk, job.order_no, gateway_id=job.gateway_id,
                               trade_no=snap.gateway_trade_no, amount_fen=snap.total_fen, source="close",
                               paid_at=snap.paid_at)
+        return True
+
+
+def _same_payment(job: CloseJob, gateway_trade_no: str | None) -> bool:
+    """Whether the gateway's payment of the trade is the one the order's payment was recorded with."""
+    return bool(gateway_trade_no and job.recorded_trade_no and gateway_trade_no.strip() == job.recorded_trade_no.strip())
 
 
 async def close_and_sync(desk: Desk, order_nos: list[str] | None = None,

@@ -324,6 +324,7 @@ class PaymentWatch(BaseModel):
     (amount_mismatch, trade_no_taken, other_trade, refunded_at_gateway, backorder, security,
     coupon_in_use) with its facts in ``flag_data`` (JSON). ``close_state``: "" (nothing asked),
     closing, closed, unsupported, not_found, paid (paid meanwhile: the payment path took over),
+    same_payment (paid another way: the gateway's payment is the one the order was marked paid with),
     not_created (a voided desk sale whose trade never existed: nothing to close or watch).
     """
     # peewee adds these for the foreign keys; declared so type checkers know them.

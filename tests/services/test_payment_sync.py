@@ -320,3 +320,23 @@ def test_a_second_payment_through_a_gateway_that_cannot_close_is_flagged(desk: D
         clock.advance(hours=2)
         closes, _report = _close_and_sync(desk)
         assert closes.results == []  # found: no longer asked
+
+
+@pytest.mark.parametrize("kind", ["alipay", "wechatpay_v3", "epay_v1", "epay_v2"])
+def test_mark_paid_with_the_gateways_own_trade_no_is_one_payment_not_two(desk: Desk, clock: Any, kind: str) -> None:
+    """The buyer paid the QR and the owner's 补单 typed the gateway's own trade no (from its back
+    office) before sync saw it: the close finds that payment, the same one, and flags nothing
+    (it said 付了两次 and told the owner to refund the only payment)."""
+    with fake_gateway(desk, kind, "qr") as (_, server, gid):
+        no = unpaid(desk, server, gid)
+        sync(desk)
+        pay_from_outside(server, no)
+        order_ops.mark_paid(desk, no, server.ledger.payments[no].trade_no, confirmed=True)
+        clock.advance(hours=2)  # past 易支付's back-off: its trade is asked about too
+        closes, report = _close_and_sync(desk)
+        assert [(c.order_no, c.code) for c in closes.results] == [(no, "same_payment")]
+        assert flag_of(Order.get(Order.order_no == no).id)[0] == "" and report.flagged == 0
+        assert len(events(no, "deliver")) == 1
+        clock.advance(hours=2)
+        closes, _report = _close_and_sync(desk)
+        assert closes.results == []  # settled: not asked again
