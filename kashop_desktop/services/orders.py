@@ -126,6 +126,8 @@ def mark_paid(
             )
         refusal = _nothing_due(order) if order.paid_fen <= 0 else trade_no_conflict(
             order.gateway_id, trade_no, order_id=order.id)
+        if refusal is None and actor != "gateway":
+            refusal = _other_amount_there(order, trade_no)
         if refusal is not None:
             raise refusal
         when = _payment_time(order, paid_at, now)
@@ -159,6 +161,27 @@ def mark_paid(
         if deliver:
             deliver_after_payment(desk, order, actor, changes)
     return changes
+
+
+def _other_amount_there(order: Order, trade_no: str) -> DomainError | None:
+    """A person's 补单 of a trade the gateway already reported with another amount (payment
+    sync's amount_mismatch flag, ``services.payments``): recorded as the order's amount, the
+    desk would count money it never took, and a full refund would be refused by the gateway."""
+    watch = PaymentWatch.get_or_none(PaymentWatch.order == order.id)
+    if watch is None or watch.flag != "amount_mismatch":
+        return None
+    facts = json.loads(watch.flag_data or "{}")
+    there = facts.get("gateway_fen")
+    if str(facts.get("trade_no") or "").strip() != trade_no or not isinstance(there, int) or there == order.paid_fen:
+        return None
+    return DomainError(
+        "amount_differs_at_gateway",
+        f"网关记录交易号 {trade_no} 实收 ¥{format_yuan(there)}，订单应付 ¥{format_yuan(order.paid_fen)}：不能按应付金额补单"
+        "（本店会多记收入，全额退款也会被网关拒绝）。请在网关后台把这笔退给买家，再让买家按应付金额重新付款，或取消订单",
+        f"the gateway recorded trade no {trade_no} as ¥{format_yuan(there)} taken, the order is ¥{format_yuan(order.paid_fen)}: "
+        "it cannot be marked paid at the order's amount (the desk would count money it never took, and a full "
+        "refund would be refused by the gateway). Refund it to the buyer in the gateway's back office and have "
+        "them pay the order's amount again, or cancel the order")
 
 
 def _correct_payment_time(desk: Desk, order: Order, paid_at: datetime, now: datetime, actor: str) -> Changes:

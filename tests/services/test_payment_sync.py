@@ -340,3 +340,23 @@ def test_mark_paid_with_the_gateways_own_trade_no_is_one_payment_not_two(desk: D
         clock.advance(hours=2)
         closes, _report = _close_and_sync(desk)
         assert closes.results == []  # settled: not asked again
+
+
+def test_mark_paid_refuses_a_trade_the_gateway_reported_with_another_amount(desk: Desk,
+                                                                            gateway: tuple[str, Any, int]) -> None:
+    """Sync flagged the buyer's ¥49.99 for a ¥68.00 order (not marked paid): the owner's 补单 with
+    that trade no is refused naming both amounts; it recorded ¥68.00 taken and delivered."""
+    from kashop_desktop.domain.errors import DomainError
+
+    _kind, server, gid = gateway
+    no = unpaid(desk, server, gid)
+    pay_from_outside(server, no, amount_fen=67_99)
+    assert [r.code for r in sync(desk).results] == ["amount_mismatch"]
+    trade_no = server.ledger.payments[no].trade_no
+    with pytest.raises(DomainError) as refused:
+        order_ops.mark_paid(desk, no, trade_no, confirmed=True)
+    assert refused.value.code == "amount_differs_at_gateway"
+    assert "¥67.99" in refused.value.zh and "¥68.00" in refused.value.en
+    assert Order.get(Order.order_no == no).paid_at is None and not events(no, "deliver")
+    order_ops.mark_paid(desk, no, "BANK-20261118-0042", confirmed=True)  # another payment (a transfer): taken
+    assert Order.get(Order.order_no == no).paid_at is not None
