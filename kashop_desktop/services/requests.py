@@ -143,8 +143,11 @@ def open_request(
     amount_fen: int | None = None,
     actor: str = OWNER,
     confirm_non_idempotent: bool = False,
+    by_rule: bool = True,
 ) -> tuple[Changes, int | None]:
-    """Record a buyer's request. Unpaid orders cancel at once; refusals raise with the reason."""
+    """Record a buyer's request. Unpaid orders cancel at once; refusals raise with the reason.
+    ``by_rule`` False leaves a request the rules would approve by themselves open, for the
+    caller's own decision (``cancel_order``: the person cancelling approves it, under their limit)."""
     desk.require(Right.REQUESTS)
     check_notes(note)
     check_note(evidence, "证据", "the evidence")
@@ -168,7 +171,8 @@ def open_request(
                               note, data={"request_id": req.id, "reason": reason.value, "amount_fen": amount_fen,
                                           "evidence": evidence})])
         changes = Changes(order_ids={order.id}, request_ids={req.id})
-        if pv.decision.outcome is Outcome.AUTO_APPROVE and not (pv.needs_confirmation and not confirm_non_idempotent):
+        if by_rule and pv.decision.outcome is Outcome.AUTO_APPROVE and not (pv.needs_confirmation
+                                                                          and not confirm_non_idempotent):
             changes.merge(_approve_batch(desk, [(req, order, amount_fen)], SYSTEM, "auto_approved",
                                          confirm_non_idempotent, raise_single=True))
         return changes, int(req.id)
@@ -176,7 +180,9 @@ def open_request(
 
 def cancel_order(desk: Desk, order_no: str, reason: ReasonCode, note: str = "", *, actor: str = OWNER,
                  confirm_non_idempotent: bool = False) -> Changes:
-    """The owner cancels: unpaid at once; paid-not-delivered with a full refund; delivered refused."""
+    """The owner (or an operator) cancels: unpaid at once; paid-not-delivered with a full refund,
+    approved by ``actor`` (their approval limit applies; never recorded as the rules' automatic
+    approval); delivered refused."""
     desk.require(Right.ORDERS)
     check_notes(note)
     with desk.atomic():
@@ -187,7 +193,7 @@ def cancel_order(desk: Desk, order_no: str, reason: ReasonCode, note: str = "", 
             raise DomainError("delivered_not_cancellable", "已发货订单不可直接取消，只能发起售后争议",
                               "a delivered order cannot be cancelled, only disputed")
         changes, request_id = open_request(desk, order_no, reason, note=note, actor=actor,
-                                           confirm_non_idempotent=confirm_non_idempotent)
+                                           confirm_non_idempotent=confirm_non_idempotent, by_rule=False)
         if request_id is not None and CancelRequest.get_by_id(request_id).state == "open":
             changes.merge(approve(desk, request_id, actor=actor, note=note,
                                   confirm_non_idempotent=confirm_non_idempotent))

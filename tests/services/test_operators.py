@@ -297,6 +297,26 @@ def test_a_clerk_approves_refunds_up_to_the_limit_only(shop: tuple[Desk, dict[st
     assert approved.operator == "小王"
 
 
+def test_a_clerks_cancel_of_a_paid_order_is_their_approval_under_their_limit(shop: tuple[Desk, dict[str, Any]]) -> None:
+    """Cancelling a paid order within the cooling-off (which the rules would approve by themselves)
+    is the canceller's own decision: their limit applies, and the refund names them, not 系统."""
+    desk, info = shop
+    order_id = Order.get(Order.order_no == info["paid"]).id
+    _as(desk, "小王", Role.CLERK, 50_00)
+    with pytest.raises(PermissionRefused) as refused:
+        requests.cancel_order(desk, info["paid"], ReasonCode.MISTAKEN)  # ¥68.00 over ¥50.00
+    assert refused.value.code == "over_approval_limit"
+    assert Order.get_by_id(order_id).status == "paid" and not Refund.select().where(Refund.order == order_id).exists()
+    assert not CancelRequest.select().where(CancelRequest.order == order_id).exists()  # nothing left behind
+    _as(desk, OWNER_NAME, Role.OWNER)
+    operators.set_limit(desk, "小王", 100_00)
+    _as(desk, "小王", Role.CLERK, 100_00)
+    requests.cancel_order(desk, info["paid"], ReasonCode.MISTAKEN)
+    refund = Refund.get(Refund.order == order_id)
+    request = CancelRequest.get(CancelRequest.order == order_id)
+    assert (refund.operator, request.state) == ("小王", "approved")  # not auto_approved by 系统
+
+
 @pytest.mark.parametrize("edit", ["UPDATE operator SET approve_limit_fen = NULL WHERE name = '小王'",
                                   "UPDATE operator SET role = 'owner', approve_limit_fen = NULL WHERE name = '小王'"])
 def test_a_clerks_limit_lifted_outside_the_desk_approves_nothing(shop: tuple[Desk, dict[str, Any]], edit: str) -> None:
