@@ -90,9 +90,10 @@ def not_running(exc: Exception) -> tuple[str, str]:
     if url.host not in _LOOPBACK:
         return "", ""
     where = f"{url.host}:{url.port}"
-    return (f"。本机 {where} 上没有网关在运行（本地模拟网关已停止？kashop-desktop demo --with-fakes 会重新启动它们）",
-            f". No gateway is running on this computer at {where} (a local fake gateway that was stopped? "
-            "kashop-desktop demo --with-fakes starts them again)")
+    return (f"。本机 {where} 上没有网关在运行：请检查网关账户的地址；若它是演示店的本地模拟网关，"
+            "kashop-desktop demo --with-fakes 会重新启动它们",
+            f". No gateway is running on this computer at {where}: check the gateway account's address; if it is "
+            "a demo shop's local fake gateway, kashop-desktop demo --with-fakes starts them again")
 
 
 # ---- parameter strings and signatures ---------------------------------------------------------

@@ -229,6 +229,7 @@ MIGRATIONS: list[tuple[int, Callable[[Any], None]]] = [
     (16, Dialects(anchor.migrate, pg_schema.migration_16)),  # the HMAC anchor of each chain's head
     (17, Dialects(report_tables.migrate_17, pg_schema.migration_17)),  # an expiry counts on the day it expired
     (18, Dialects(schema18.migrate, pg_schema.migration_18)),  # two indexes that repeated another's front
+    (19, Dialects(report_tables.migrate_19, pg_schema.migration_19)),  # a voided desk sale is no cancellation
 ]
 LATEST = MIGRATIONS[-1][0]
 

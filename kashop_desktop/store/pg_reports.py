@@ -35,7 +35,9 @@ def reason_of(e: str) -> str:
 
 
 def is_cancel(e: str) -> str:
-    return f"{e}.after_status = 'cancelled' AND {e}.before_status IS DISTINCT FROM 'cancelled'"
+    # Not a desk sale voided before it could be paid (store.report_tables.is_cancel, schema 19).
+    return (f"{e}.after_status = 'cancelled' AND {e}.before_status IS DISTINCT FROM 'cancelled' "
+            f"AND {e}.action IS DISTINCT FROM 'sale_failed'")
 
 
 def is_uncancel(e: str) -> str:

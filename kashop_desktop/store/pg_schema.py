@@ -179,6 +179,13 @@ def migration_18(db: Any) -> None:
     schema18.migrate(db)
 
 
+def migration_19(db: Any) -> None:
+    # Reports: a desk sale voided before it could be paid is no cancellation (store.report_tables, schema 19).
+    from . import pg_reports
+
+    pg_reports.replace_triggers(db)
+
+
 __all__ = ["BUYER_SEARCH_INDEX", "COUNT_TRIGGERS", "migration_1", "migration_3", "migration_4", "migration_5",
            "migration_6", "migration_7", "migration_8", "migration_9", "migration_11", "migration_14",
-           "migration_15", "migration_16", "migration_17", "migration_18", "nothing"]
+           "migration_15", "migration_16", "migration_17", "migration_18", "migration_19", "nothing"]

@@ -8,7 +8,8 @@ channel and gateway account, a few tens of thousands of rows for years of a busy
 * ``report_sales``: orders by the day they were paid (``paid_at``): how many, the money
   received (``paid_fen``), how many of them have refunds that succeeded and how much
   (``refunded_fen`` of those orders, wherever the refund was made);
-* ``report_cancels``: cancellations (a timeline entry whose status goes to 已取消) by the day
+* ``report_cancels``: cancellations (a timeline entry whose status goes to 已取消; not a desk sale
+  voided because its QR payment could not be made, schema 19) by the day
   they happened, their reason (``domain.order.ReasonCode`` values, ``expired`` for an unpaid
   order that timed out, ``unknown`` when nothing recorded one) and whether the order had been
   paid. An order brought in already cancelled by an import counts on the day it was created
@@ -74,7 +75,10 @@ def reason_of(e: str) -> str:
 
 #: Whether an order_event row ``e`` is a cancellation.
 def is_cancel(e: str) -> str:
-    return f"{e}.after_status = 'cancelled' AND {e}.before_status IS NOT 'cancelled'"
+    # A desk sale voided because its QR payment could not be made (sale_failed) is nobody's
+    # cancellation: the buyer never had an order to cancel (schema 19).
+    return (f"{e}.after_status = 'cancelled' AND {e}.before_status IS NOT 'cancelled' "
+            f"AND {e}.action IS NOT 'sale_failed'")
 
 
 #: Whether an order_event row ``e`` takes an order out of 已取消 (a restore, a late payment).
@@ -267,6 +271,12 @@ def migrate_17(db: Any) -> None:
         if not (_loading(con) and _set_aside(sql)):
             con.execute(sql)
     rebuild(con)
+
+
+def migrate_19(db: Any) -> None:
+    """Schema 19: a desk sale voided because its QR payment could not be made (``sale_failed``)
+    is no cancellation; the cancellation triggers as they are now, the tables filled again."""
+    migrate_17(db)
 
 
 def migrate_15(db: Any) -> None:
