@@ -42,7 +42,7 @@ def parse_yuan(text: object, *, allow_negative: bool = False, allow_zero: bool =
         raise MoneyError(f"金额最多两位小数：{text!r}", f"at most two decimals allowed: {text!r}")
     whole = match.group("int")
     if len(whole) > 12:
-        raise MoneyError(f"金额过大：{text!r}", f"amount too large: {text!r}")
+        raise MoneyError(f"金额过大：{text!r}，最多 ¥100,000,000.00", f"amount too large: {text!r}, at most ¥100,000,000.00")
     fen = int(whole) * 100 + int(frac.ljust(2, "0"))
     if match.group("sign") == "-":
         fen = -fen
@@ -58,7 +58,9 @@ def check_fen(fen: Fen, *, allow_negative: bool = False, allow_zero: bool = True
     if fen == 0 and not allow_zero:
         raise MoneyError("金额必须大于零", "amount must be greater than zero")
     if abs(fen) > MAX_FEN:
-        raise MoneyError("金额过大", "amount too large")
+        limit = format_yuan(MAX_FEN, symbol=True, grouped=True)
+        raise MoneyError(f"金额过大：¥{format_yuan(abs(fen), grouped=True)}，最多 {limit}",
+                         f"amount too large: ¥{format_yuan(abs(fen), grouped=True)}, at most {limit}")
     return fen
 
 

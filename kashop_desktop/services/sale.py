@@ -32,7 +32,7 @@ from ..domain import ids
 from ..domain.clock import to_epoch
 from ..domain.contacts import ContactKind, classify_contact, clean, email_looks_deliverable
 from ..domain.errors import DomainError
-from ..domain.money import format_yuan
+from ..domain.money import MAX_FEN, format_yuan
 from ..domain.order import Channel, ProductType
 from ..domain.roles import Right
 from ..domain.states import OrderStatus
@@ -191,6 +191,11 @@ def quote(desk: Desk, product: str | int, quantity: int, coupon: str = "") -> Qu
         problem = _short(found, quantity, available)
     if problem is None and list_fen - coupon_fen <= 0:
         problem = DomainError("nothing_due", "商品价格为 0：没有要收的钱", "the product's price is 0: nothing to charge")
+    if problem is None and list_fen - coupon_fen > MAX_FEN:  # no amount the desk can refund or record
+        limit = format_yuan(MAX_FEN, symbol=True, grouped=True)
+        total = format_yuan(list_fen - coupon_fen, symbol=True, grouped=True)
+        problem = DomainError("order_too_large", f"这笔订单 {total} 超过单笔上限 {limit}，请减少数量",
+                              f"this order's {total} is above the limit of {limit} for one order: sell fewer")
     return Quote(found.id, found.name, ProductType(found.product_type), int(found.price_fen), quantity, list_fen,
                  code, coupon_fen, list_fen - coupon_fen, available, problem)
 

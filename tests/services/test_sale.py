@@ -225,8 +225,22 @@ def test_gateway_refusal_voids_the_order_and_gives_stock_back(desk: Any) -> None
         assert order.order_no in caught.value.zh and order.status == "cancelled"
         assert events(order.order_no, "sale_failed") == 1 and codes(order.order_no, "reserved") == 0
         assert quote(desk, "王者荣耀点券 680点", 1).available == 1
+        # Nobody's cancellation: the reports' reasons do not count it (they said 未记录原因 1).
+        assert desk.db.execute_sql("SELECT COALESCE(SUM(n), 0) FROM report_cancels").fetchone()[0] == 0
     finally:
         server.stop()
+
+
+def test_an_order_above_the_amount_the_desk_can_refund_is_not_sold(desk: Any) -> None:
+    """¥99,999,999 × 999 was sold (¥99,899,999,001.00) and then no refund amount could name it."""
+    big = Product.create(name="大批卡", product_type="direct_recharge", price_fen=99_999_999_00, stock=999)
+    priced = quote(desk, big.name, 2)
+    assert priced.problem is not None and priced.problem.code == "order_too_large"
+    assert "¥199,999,998.00" in priced.problem.zh and "¥100,000,000.00" in priced.problem.en
+    with pytest.raises(DomainError) as refused:
+        create_order(desk, SaleInput(big.name, 2, "13100131000", manual="cash"), confirmed=True)
+    assert refused.value.code == "order_too_large" and Order.select().count() == 0
+    assert quote(desk, big.name, 1).problem is None  # at most the limit: sold
 
 
 def test_manual_sale_is_paid_with_its_method_and_delivered(desk: Any) -> None:
