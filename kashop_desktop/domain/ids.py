@@ -13,6 +13,7 @@ payment or none). The import reads its ids with the same limit and the same Exce
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from .errors import DomainError
 
@@ -40,10 +41,16 @@ def id_problem(text: str, hint: tuple[str, str] = ("", "")) -> tuple[str, str] |
     return None
 
 
+def _typed(text: str) -> str:
+    """What a person typed, stripped, with full-width letters and digits read as the ASCII ones
+    (``ＢＴ-0002`` is ``BT-0002``: NFKC), so one payment cannot be typed two ways."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
 def check_trade_no(text: str) -> str:
-    """A gateway trade no typed for 补单, stripped (may be ""). Raises DomainError ``bad_trade_no``
-    (``id_problem``)."""
-    trade_no = text.strip()
+    """A gateway trade no typed for 补单, stripped and in ASCII (``_typed``; may be ""). Raises
+    DomainError ``bad_trade_no`` (``id_problem``)."""
+    trade_no = _typed(text)
     problem = id_problem(trade_no, ("（网关后台显示的那样）", " (as the gateway's back office shows it)"))
     if problem is not None:
         raise DomainError("bad_trade_no", f"交易号{problem[0]}", f"a trade no {problem[1]}")
@@ -51,9 +58,10 @@ def check_trade_no(text: str) -> str:
 
 
 def check_reference(text: str) -> str:
-    """The owner's reference for a manual payment (a transfer's 流水号), stripped; "" for none.
-    Raises DomainError ``bad_reference`` (``id_problem``)."""
-    reference = text.strip()
+    """The owner's reference for a manual payment (a transfer's 流水号), stripped, in ASCII and in
+    capitals (``_typed``; a bank's serial no is the same in any case: ``bt-0002`` and ``BT-0002``
+    are one transfer); "" for none. Raises DomainError ``bad_reference`` (``id_problem``)."""
+    reference = _typed(text).upper()
     problem = id_problem(reference, ("（转账记录上的流水号）", " (the transfer's serial no)"))
     if problem is not None:
         raise DomainError("bad_reference", f"凭证号{problem[0]}", f"a reference {problem[1]}")

@@ -12,7 +12,7 @@ from peewee import fn
 
 from ..domain.clock import SHOP_TZ, from_epoch, to_epoch
 from ..domain.errors import DomainError
-from ..domain.ids import check_trade_no
+from ..domain.ids import check_reference, check_trade_no
 from ..domain.money import format_yuan
 from ..domain.notes import check_notes
 from ..domain.order import ACCOUNT_CHANNELS, OUTSIDE_CHANNELS, Channel, CodeUsed, ProductType, ReasonCode
@@ -104,7 +104,8 @@ def mark_paid(
     """
     if actor != "gateway":
         desk.require(Right.ORDERS)
-    trade_no = check_trade_no(trade_no)
+    # Money paid to the shop directly is named by its transfer's serial no, read as a manual sale's is.
+    trade_no = check_reference(trade_no) if channel in OUTSIDE_CHANNELS else check_trade_no(trade_no)
     if not trade_no:
         raise DomainError("trade_no_required", "补单必须填写网关交易号", "marking paid needs the gateway trade no")
     if not confirmed:

@@ -33,3 +33,9 @@ def test_the_import_refuses_the_same_excel_forms(text: str) -> None:
     # The import reads its ids with the same forms (and its own hint about the column's format).
     with pytest.raises(CellError):
         read_id(text)
+
+
+def test_one_transfer_cannot_be_typed_two_ways() -> None:
+    # Full-width letters and digits are the ASCII ones; a reference is the same in any case.
+    assert check_reference("ＢＴ-０００２") == check_reference("bt-0002") == check_reference("BT-0002") == "BT-0002"
+    assert check_trade_no("ＴＸ２０２６") == "TX2026" and check_trade_no("tx2026") == "tx2026"  # a gateway's, as typed
