@@ -11,6 +11,7 @@ not, goes to the shop log (``Desk.log``).
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,7 +30,7 @@ from ..domain.roles import (
     Right,
     Role,
 )
-from ..store.models import Operator
+from ..store.models import AuditEvent, Operator
 from .desk import Desk
 
 _HASHERS: list[Any] = []
@@ -248,7 +249,7 @@ def change(desk: Desk, name: str, *, role: Role | None = None, approve_limit_fen
                               f"approval limits are for clerks: {row.name} is a {target.en}")
         now = to_epoch(desk.now())
         if (approve_limit_fen is KEEP and role is Role.CLERK and row.role != Role.CLERK.code
-                and row.approve_limit_fen is None):
+                and row.approve_limit_fen is None and not _was_unlimited_clerk(row.name)):
             approve_limit_fen = CLERK_START_LIMIT_FEN
         if role is not None:
             Operator.update(role=role.code, updated_at=now).where(Operator.id == row.id).execute()
@@ -258,6 +259,20 @@ def change(desk: Desk, name: str, *, role: Role | None = None, approve_limit_fen
             desk.log("operator_limit", row.name, "", _limit_data(approve_limit_fen))
         changed = Operator.get_by_id(row.id)
     return _view(changed, desk.now())
+
+
+def _was_unlimited_clerk(name: str) -> bool:
+    """Whether the shop log's last word on ``name``'s limit as a clerk was "no limit" (set with
+    ``set-limit none``, or added as a clerk with none): a clerk made viewer and clerk again keeps
+    it, as a clerk with a limit keeps theirs (no stored limit is otherwise a non-clerk's)."""
+    for event in (AuditEvent.select(AuditEvent.action, AuditEvent.data)
+                  .where((AuditEvent.subject == name) & AuditEvent.action.in_(("operator_limit", "operator_added")))
+                  .order_by(AuditEvent.id.desc())):
+        data = json.loads(event.data or "{}")
+        if event.action == "operator_added" and data.get("role") != Role.CLERK.code:
+            return False
+        return "approve_limit_fen" in data and data["approve_limit_fen"] is None
+    return False
 
 
 def _wrong() -> DomainError:

@@ -88,6 +88,22 @@ def test_someone_made_a_clerk_starts_with_the_same_limit_added_or_given_the_role
     assert maintenance.check(desk).state_disagreements == []  # the log recorded the starting limits
 
 
+def test_a_clerk_with_no_limit_made_viewer_and_clerk_again_keeps_no_limit(desk: Desk) -> None:
+    """As a clerk with ¥30 keeps ¥30 through the round trip; "no limit" became the ¥100 a new clerk gets."""
+    operators.set_password(desk, OWNER_NAME, OWNER_PW)
+    operators.add(desk, "小王", Role.CLERK, CLERK_PW)
+    operators.set_limit(desk, "小王", None)
+    operators.add(desk, "阿May", Role.CLERK, "third-secret", approve_limit_fen=None)
+    operators.add(desk, "小张", Role.CLERK, "fourth-secret", approve_limit_fen=30_00)
+    for name, kept in (("小王", None), ("阿May", None), ("小张", 30_00)):
+        operators.set_role(desk, name, Role.VIEWER)
+        assert operators.change(desk, name, role=Role.CLERK).approve_limit_fen == kept, name
+    operators.set_limit(desk, "小王", 20_00)  # the last word is a limit again
+    operators.set_role(desk, "小王", Role.VIEWER)
+    assert operators.change(desk, "小王", role=Role.CLERK).approve_limit_fen == 20_00
+    assert maintenance.check(desk).state_disagreements == []
+
+
 def test_an_emptied_owner_digest_gets_the_changed_outside_message_not_a_wrong_password(desk: Desk) -> None:
     _team(desk)
     _outside(desk, "UPDATE operator SET password_hash = '' WHERE name = '店主'")
