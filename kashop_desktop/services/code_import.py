@@ -23,7 +23,8 @@ from ..domain.roles import Right
 from ..store.models import CardCode, Order
 from .changes import Changes
 from .code_files import cell_problem, is_header
-from .codes import code_event
+from .codekeys import CodeCipher
+from .codes import code_event, reusable_order_tokens
 from .common import OWNER, add_code_events
 from .desk import Desk
 from .products import BACKORDER_SQL, backorder_clause, get_product, update_low_stock
@@ -122,8 +123,23 @@ def plan_import(desk: Desk, product: str, lines: list[str]) -> ImportPlan:
         plan.digests[parsed.line] = digest
         plan.new.append(parsed)
         _same_card_no(plan, numbers, parsed)
-    _drop_stored(plan)
+    _drop_stored(plan, _handed_out(cipher) if plan.digests else set())
     return plan
+
+
+def _handed_out(cipher: CodeCipher) -> set[str]:
+    """The keyed hashes of the reusable codes (循环卡密) orders were delivered: such a code is
+    sold as much as one delivered alone, though it stays on the shelf (or was deleted before
+    this rule), so it is never imported again. Read from the orders' delivered codes, so a code
+    handed out before this rule counts too. A token the key does not open is left out (the key's
+    own check refuses such a store elsewhere)."""
+    found: set[str] = set()
+    for token in reusable_order_tokens():
+        try:
+            found.add(cipher.digest(canonical(cipher.open(token))))
+        except DomainError:
+            continue
+    return found
 
 
 def _same_card_no(plan: ImportPlan, numbers: dict[str, tuple[int, str]], parsed: CodeLine) -> None:
@@ -137,15 +153,18 @@ def _same_card_no(plan: ImportPlan, numbers: dict[str, tuple[int, str]], parsed:
                               f"line {parsed.line} has the card no of line {seen[0]} with another password: check it"))
 
 
-def _drop_stored(plan: ImportPlan) -> None:
+def _drop_stored(plan: ImportPlan, handed_out: set[str]) -> None:
+    """Move the lines the store already holds to ``duplicates`` (``sold``: the stored code was
+    delivered or voided), and those among ``handed_out`` (reusable codes an order was delivered,
+    stored or not) as sold."""
     digests = list(plan.digests.values())
-    stored: dict[str, bool] = {}  # digest -> sold or voided
+    stored: dict[str, bool] = dict.fromkeys(handed_out & set(digests), True)  # digest -> sold or voided
     con = CardCode._meta.database.connection()
     for start in range(0, len(digests), _CHUNK):
         chunk = digests[start:start + _CHUNK]
         sql = ("SELECT digest, state IN ('delivered', 'void') OR (order_id IS NOT NULL AND state <> 'reserved') "
                f"FROM card_code WHERE digest IN ({','.join('?' * len(chunk))})")
-        stored.update((d, bool(sold)) for d, sold in con.execute(sql, chunk))
+        stored.update((d, bool(sold) or d in handed_out) for d, sold in con.execute(sql, chunk))
     if not stored:
         return
     kept = []

@@ -23,6 +23,7 @@ from ..domain.order import CodeUsed
 from ..domain.roles import Right
 from ..domain.states import OrderStatus
 from ..store import dialect
+from ..store.codes13 import strip_hint
 from ..store.models import CardCode, CodeEvent, Order, Product
 from .changes import Changes
 from .codekeys import check_fit
@@ -227,14 +228,50 @@ def _fill(desk: Desk, product_id: int, changes: Changes) -> None:
 
 def ever_delivered(codes: list[CardCode]) -> set[int]:
     """Ids of the codes that went to a buyer at some time: delivered, or voided in a dispute
-    (they keep their order), or returned to stock (回库) since."""
+    (they keep their order), or returned to stock (回库) since, or a reusable product's (循环卡密)
+    code handed to any order (it stays on the shelf with no order: ``delivered_reusable``)."""
     ids = {c.id for c in codes if c.order_id is not None and C(c.state) is not C.RESERVED}
     ids |= {c.id for c in codes if C(c.state) is C.DELIVERED}
     rest = [c.id for c in codes if c.id not in ids]
     for start in range(0, len(rest), 900):
         ids |= {e.code_id for e in CodeEvent.select(CodeEvent.code_id).where(
             CodeEvent.code_id.in_(rest[start:start + 900]) & (CodeEvent.action == "return")) if e.code_id is not None}
+    ids |= delivered_reusable([c for c in codes if c.id not in ids])
     return ids
+
+
+def reusable_order_tokens(product_ids: set[int] | None = None) -> set[str]:
+    """The distinct sealed tokens delivered to orders of reusable products (循环卡密; all of
+    them, or of ``product_ids``), one token a line of ``orders.card_code``. A reusable code is
+    handed to every buyer as its own token, so these are few (one per code handed out; orders
+    sealed by schema 6 from clear text hold a token of their own)."""
+    query = (Order.select(Order.card_code).distinct()
+             .join(Product, on=(Order.product == Product.id))
+             .where((Product.reusable == True) & Order.card_code.is_null(False)  # noqa: E712
+                    & (Order.card_code != "")))
+    if product_ids is not None:
+        query = query.where(Product.id.in_(sorted(product_ids)))
+    tokens: set[str] = set()
+    for row in query:
+        tokens.update(line.strip() for line in str(row.card_code).splitlines() if line.strip())
+    return tokens
+
+
+def delivered_reusable(codes: list[CardCode]) -> set[int]:
+    """Ids of reusable products' codes (循环卡密) that an order was delivered: delivery leaves such
+    a code available and without an order, so the orders' delivered codes (``orders.card_code``,
+    the code's own token, hint aside) are the record; stores delivered before this rule are read
+    the same way. Needs no key."""
+    candidates = [c for c in codes if c.order_id is None]
+    if not candidates:
+        return set()
+    reusable = {p.id for p in Product.select(Product.id).where(
+        Product.id.in_(sorted({c.product_id for c in candidates})) & (Product.reusable == True))}  # noqa: E712
+    candidates = [c for c in candidates if c.product_id in reusable]
+    if not candidates:
+        return set()
+    handed = {strip_hint(t) for t in reusable_order_tokens(reusable)}
+    return {c.id for c in candidates if strip_hint(c.sealed) in handed}
 
 
 @dataclass(frozen=True)
@@ -268,6 +305,15 @@ def delete_preview(desk: Desk, ids: list[int]) -> DeletePreview:
     return DeletePreview([c.id for c in deletable], refused, stock, sorted(low), sorted(sold))
 
 
+def sold_refusal(code_id: int) -> DomainError:
+    """DomainError(code_sold): a code a buyer held (a reusable one too) is never deleted."""
+    return DomainError("code_sold", f"卡密 {code_id} 曾发给买家（循环卡密发出一次也算），永远不能删除（保留它，才能拒绝再次导入同一卡密）；"
+                       "不想再卖它，请锁定或作废它（codes lock / codes void）",
+                       f"code {code_id} went to a buyer (a reusable code handed out once counts); it can never be "
+                       "deleted (kept so the same code is refused if imported again); to stop selling it, lock or "
+                       "void it (codes lock / codes void)")
+
+
 def delete_codes(desk: Desk, ids: list[int], *, confirmed: bool, actor: str = OWNER) -> Changes:
     """Delete codes after the owner saw ``delete_preview``; all or none. Raises DomainError
     confirmation_required, code_not_found, code_state (a delivered or reserved code)."""
@@ -279,9 +325,7 @@ def delete_codes(desk: Desk, ids: list[int], *, confirmed: bool, actor: str = OW
         if preview.refused:
             code_id, state = preview.refused[0]
             if code_id in preview.sold:
-                raise DomainError("code_sold", f"卡密 {code_id} 曾发给买家，永远不能删除（保留它，才能拒绝再次导入同一卡密）",
-                                  f"code {code_id} went to a buyer; it can never be deleted (kept so the same code "
-                                  "is refused if imported again)")
+                raise sold_refusal(code_id)
             raise DomainError("code_state", f"卡密 {code_id} {state.zh}，不能删除", f"code {code_id} is {state.en}; it cannot be deleted")
         codes = _load(ids)
         if not dialect.on_server(desk.db):

@@ -692,6 +692,10 @@
             <numerusform>{n} codes exported to {path}</numerusform>
         </translation>
     </message>
+    <message>
+        <source>；原文件已另存为 {kept}</source>
+        <translation>; the file it replaced is kept as {kept}</translation>
+    </message>
     <message numerus="yes">
         <source>{n} 个卡密已改为「{state}」</source>
         <translation>

@@ -304,8 +304,10 @@ class CodesPage(QWidget):
             return None
         result = await ExportCodesDialog.ask(self, self.ctx, product)
         if result is not None:
-            self.result.show_message(self.tr("已导出 {n} 个卡密到 {path}", "", result[1].count).format(n=result[1].count, path=result[1].path),
-                                     "ok")
+            text = self.tr("已导出 {n} 个卡密到 {path}", "", result[1].count).format(n=result[1].count, path=result[1].path)
+            if result[1].kept is not None:  # the file it replaced, kept beside it
+                text += self.tr("；原文件已另存为 {kept}").format(kept=result[1].kept)
+            self.result.show_message(text, "ok")
         return result
 
     async def move_selected(self, target: CodeState) -> Any:
