@@ -10,7 +10,7 @@ from typing import Any
 from ..domain.codes import CodeState
 from ..domain.errors import DomainError, MoneyError
 from ..domain.money import format_yuan, parse_yuan
-from .common import add_command, add_noun, at_least_one, run_with_desk
+from .common import add_command, add_noun, limit_type, record_id, run_with_desk
 from .helptext import JSON_HELP, ORDER_NO_HELP, T
 from .output import (
     EXIT_OK,
@@ -46,18 +46,18 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--product", required=True, metavar="NAME", help=PRODUCT_HELP)
     p.add_argument("--state", choices=[s.value for s in CodeState], help=STATE_HELP)
     p.add_argument("--batch", metavar="B", help=T("只列这一批", "only this batch"))
-    p.add_argument("--limit", type=at_least_one, default=200, metavar="N", help=T("最多列出 N 个（默认 200）", "at most N (default 200)"))
+    p.add_argument("--limit", type=limit_type(200), default=200, metavar="N", help=T("最多列出 N 个（默认 200）", "at most N (default 200)"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     for verb, what in (("lock", T("锁定卡密（暂停销售）", "hold codes back from sale")),
                        ("unlock", T("解锁卡密（恢复销售）", "put locked codes back on sale")),
                        ("void", T("作废卡密：不再售出或使用", "void codes: never sold or used again"))):
         p = add_command(codes, common, verb, cmd_codes_move, what)
-        p.add_argument("ids", nargs="+", type=int, metavar="ID", help=IDS_HELP)
+        p.add_argument("ids", nargs="+", type=record_id, metavar="ID", help=IDS_HELP)
         p.add_argument("--note", default="", help=T("备注（写入卡密日志）", "a note (written to the code log)"))
         p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(codes, common, "delete", cmd_codes_delete, T(
         "删除卡密（先显示影响；加 --yes 才删除）", "delete codes (shows what it affects; --yes to do it)"))
-    p.add_argument("ids", nargs="+", type=int, metavar="ID", help=IDS_HELP)
+    p.add_argument("ids", nargs="+", type=record_id, metavar="ID", help=IDS_HELP)
     p.add_argument("--yes", action="store_true", help=T("确认删除", "confirm the deletion"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(codes, common, "export", cmd_codes_export, T("把一个商品的卡密导出为 CSV 或 XLSX",
@@ -71,7 +71,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     after.add_argument("--lock", action="store_true", help=T("同时锁定导出的卡密", "lock the exported codes in the same step"))
     after.add_argument("--mark-sold", action="store_true", help=T("同时把导出的卡密标为已售出",
                                                                  "mark the exported codes sold in the same step"))
-    p.add_argument("--force", action="store_true", help=FORCE_HELP)
+    p.add_argument("--force", action="store_true", help=T(
+        "文件已存在时替换它；原文件先另存为 名字.bak.csv（已有则 .bak2 …，从不覆盖备份），以免丢失其中已标为售出的卡密。"
+        "没有可导出的卡密时不写任何文件（退出码 1），加不加 --force 都一样",
+        "replace the file if it exists; the old one is first kept as NAME.bak.csv (.bak2 … when taken; a backup is "
+        "never replaced), so codes it marked sold are never lost. With no code to export no file is written "
+        "(exit 1), --force or not"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(codes, common, "reveal", cmd_codes_reveal, T(
         "显示订单已发出的卡密明文（记入时间线：谁、何时）",
@@ -241,13 +246,19 @@ def cmd_codes_delete(args: argparse.Namespace) -> int:
 
 
 def _show_delete_preview(args: argparse.Namespace, preview: Any) -> None:
+    from ..services.codes import sold_refusal
+
     if args.json:
         print_json({"deletable": preview.deletable, "refused": [{"id": i, "state": s.value} for i, s in preview.refused],
                     "stock": {k: {"before": b, "after": a} for k, (b, a) in preview.stock.items()},
                     "low_stock_after": preview.low_after})
         return
     for code_id, state in preview.refused:
-        print_error(f"卡密 {code_id} {state.zh}，不能删除", f"code {code_id} is {state.en}; it cannot be deleted")
+        if code_id in preview.sold:
+            exc = sold_refusal(code_id)
+            print_error(exc.zh, exc.en)
+        else:
+            print_error(f"卡密 {code_id} {state.zh}，不能删除", f"code {code_id} is {state.en}; it cannot be deleted")
     for name, (before, after) in preview.stock.items():
         print(f"{name}：可售 {before} → {after}" if zh(args) else f"{name}: available {before} -> {after}")
     for name in preview.low_after:
@@ -255,6 +266,9 @@ def _show_delete_preview(args: argparse.Namespace, preview: Any) -> None:
 
 
 def cmd_codes_export(args: argparse.Namespace) -> int:
+    """Export a product's unsold codes (services.code_export): with no code to export nothing is
+    written (exit 1, the file untouched, --force or not); with --force an existing file is kept
+    as NAME.bak.csv before it is replaced (printed, and ``kept`` in --json)."""
     from ..services.code_export import export_codes
 
     after = "lock" if args.lock else "mark_sold" if args.mark_sold else "keep"
@@ -267,10 +281,13 @@ def cmd_codes_export(args: argparse.Namespace) -> int:
         result = export_codes(desk, args.product, args.out, state=CodeState(args.state), after=after,
                               force=args.force)
         if args.json:
-            print_json({"path": str(result.path), "count": result.count, "after": after})
+            print_json({"path": str(result.path), "count": result.count, "after": after,
+                        "kept": None if result.kept is None else str(result.kept)})
         else:
             print(f"已导出 {result.count} 个卡密到 {result.path}" if zh(args)
                   else f"exported {count_en(result.count, 'code')} to {result.path}")
+            if result.kept is not None:
+                print(f"原文件已另存为 {result.kept}" if zh(args) else f"the file it replaced was kept as {result.kept}")
         return EXIT_OK
 
     return run_with_desk(args, body)

@@ -19,16 +19,55 @@ log = logging.getLogger(__name__)
 Command = Callable[[argparse.Namespace], int]
 
 
-def at_least_one(text: str, example: str = "50") -> int:
-    """A ``--limit N`` and the like: a whole number of at least 1, else a usage error (exit 2)
-    naming ``example``."""
+#: The largest id a stored row can have: SQLite's INTEGER and PostgreSQL's BIGINT are signed 64-bit,
+#: so a larger id is a bad value (exit 2) rather than a number the store cannot even look up.
+MAX_ID = 2**63 - 1
+#: The most a count typed on the command line may be (``--limit N``, ``--threshold N``): far above
+#: any shop's rows, far below what the store's 64-bit integers hold.
+MAX_COUNT = 1_000_000_000
+
+
+def whole_number(text: str, lo: int, hi: int, example: str = "") -> int:
+    """A whole number from ``lo`` to ``hi`` typed on the command line, else ``ArgumentTypeError``
+    (argparse's usage error, exit 2, in Chinese and English: ``helptext.error_zh``) saying the
+    bound it broke and, when given, ``example``. Never a number the store cannot hold."""
     try:
         value = int(text)
-    except ValueError:
+    except ValueError:  # also a number of more than 4300 digits
         raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value} (e.g. {example})")
-    return value
+    if lo <= value <= hi:
+        return value
+    shown = str(value)
+    if len(shown) > 24:
+        shown = shown[:20] + "…"
+    bound = f"at least {lo}" if value < lo else f"at most {hi}"
+    raise argparse.ArgumentTypeError(f"must be {bound}, not {shown}" + (f" (e.g. {example})" if example else ""))
+
+
+def int_type(lo: int, hi: int, example: str = "") -> Callable[[str], int]:
+    """An argparse ``type=`` for a whole number from ``lo`` to ``hi`` (``whole_number``)."""
+    def parse(text: str) -> int:
+        return whole_number(text, lo, hi, example)
+
+    parse.__name__ = "int"  # argparse names the type so in its own messages
+    return parse
+
+
+def at_least_one(text: str, example: str = "50") -> int:
+    """A ``--limit N`` and the like: a whole number from 1 to ``MAX_COUNT``, else a usage error
+    (exit 2) naming ``example``."""
+    return whole_number(text, 1, MAX_COUNT, example)
+
+
+def limit_type(default: int) -> Callable[[str], int]:
+    """The ``type=`` of a ``--limit N``: 1 to ``MAX_COUNT``, the example naming the command's default."""
+    return int_type(1, MAX_COUNT, f"--limit {default}")
+
+
+def record_id(text: str) -> int:
+    """A stored row's id (a request, a refund, a card code): 1 to ``MAX_ID``, else a usage error
+    (exit 2); an id in range that no row has is the command's own "not found" (exit 1)."""
+    return whole_number(text, 1, MAX_ID)
 
 
 def common_options() -> argparse.ArgumentParser:

@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any
 
-from .common import add_command, add_noun, run_with_desk
+from .common import add_command, add_noun, int_type, run_with_desk
 from .helptext import JSON_HELP, T
 from .output import EXIT_OK, EXIT_REFUSED, UsageError, print_error, print_json, table, zh
 
@@ -42,7 +42,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = add_command(gws, common, "fake", cmd_gateways_fake, T("在本机运行模拟网关服务器（测试用）",
                                                               "run a local fake gateway server (for testing)"))
     p.add_argument("kind", help=T("epay_v1、epay_v2、alipay 或 wechatpay_v3", "epay_v1, epay_v2, alipay or wechatpay_v3"))
-    p.add_argument("--port", type=int, default=0, help=T("端口（默认：任一空闲端口）", "port (default: any free one)"))
+    p.add_argument("--port", type=int_type(0, 65535, "--port 8080"), default=0, help=T("端口（默认：任一空闲端口）", "port (default: any free one)"))
     p.add_argument("--host", default="127.0.0.1", help=T("监听地址（默认 127.0.0.1）", "address to listen on "
                                                                                       "(default 127.0.0.1)"))
 

@@ -63,7 +63,10 @@ _ERRORS_ZH = [
     (r"unrecognized arguments: (.+)", r"无法识别的参数：\1"),
     (r"argument (.+?): ignored explicit argument (.+)", r"参数 \1：多余的值 \2"),
     (r"ambiguous option: (.+)", r"有歧义的选项：\1"),
-    (r"argument (.+?): must be at least 1, not (.+?) \(e\.g\. (.+)\)", r"参数 \1：至少为 1，而不是 \2（例如 \3）"),
+    (r"argument (.+?): must be at least (-?\d+), not (.+?) \(e\.g\. (.+)\)", r"参数 \1：至少为 \2，而不是 \3（例如 \4）"),
+    (r"argument (.+?): must be at most (-?\d+), not (.+?) \(e\.g\. (.+)\)", r"参数 \1：至多为 \2，而不是 \3（例如 \4）"),
+    (r"argument (.+?): must be at least (-?\d+), not (.+)", r"参数 \1：至少为 \2，而不是 \3"),
+    (r"argument (.+?): must be at most (-?\d+), not (.+)", r"参数 \1：至多为 \2，而不是 \3"),
 ]
 
 

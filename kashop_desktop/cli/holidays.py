@@ -12,7 +12,8 @@ from typing import Any
 
 from ..domain.calendar import FIXED_HOLIDAYS
 from ..domain.errors import DomainError
-from .common import add_command, add_noun, run_with_desk
+from ..domain.holidays import MAX_YEAR, MIN_YEAR
+from .common import add_command, add_noun, int_type, run_with_desk
 from .helptext import JSON_HELP, T
 from .output import EXIT_OK, EXIT_USAGE, changes_json, print_error, print_json, zh
 
@@ -26,14 +27,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     noun = add_noun(sub, "holidays", T("法定节假日和调休上班日", "statutory holidays and make-up working days"))
     p = add_command(noun, common, "show", cmd_holidays_show, T("各年份的节假日及其来源",
                                                                "where each year's holidays come from"))
-    p.add_argument("--year", type=int, metavar="Y", help=T("显示这一年及前后年份", "show this year and the years beside it"))
+    p.add_argument("--year", type=int_type(MIN_YEAR, MAX_YEAR, "--year 2027"), metavar="Y", help=T("显示这一年及前后年份", "show this year and the years beside it"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(noun, common, "load", cmd_holidays_load, T("从 JSON 或 CSV 文件载入一年的安排（格式见 README）",
                                                                "load a year's schedule from a JSON or CSV file (README)"))
     p.add_argument("file", type=Path, help=T("JSON 或 CSV 文件", "the JSON or CSV file"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(noun, common, "remove", cmd_holidays_remove, T("删除已载入的一年", "forget a loaded year"))
-    p.add_argument("year", type=int, help=T("年份", "the year"))
+    p.add_argument("year", type=int_type(MIN_YEAR, MAX_YEAR, "2027"), help=T("年份", "the year"))
 
 
 def cmd_holidays_show(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ from ..domain.order import OUTSIDE_CHANNELS, Channel, CodeUsed, ReasonCode
 from ..domain.refund_states import PENDING_LABEL_EN, PENDING_LABEL_ZH, RefundStatus
 from ..domain.states import OrderStatus
 from . import labels, sale
-from .common import add_command, add_noun, at_least_one, run_with_desk
+from .common import add_command, add_noun, limit_type, run_with_desk
 from .helptext import JSON_HELP, NO_IDEMPOTENCY_HELP, NOTE_HELP, ORDER_NO_HELP, T, reason_help
 from .orders_export import register_export
 from .output import (
@@ -50,7 +50,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                           "review)"))
     p.add_argument("--search", default="", metavar="Q", help=T(
         "订单号（或尾号）、手机、QQ、邮箱、交易号或商品名", "order no (or its tail), phone, QQ, e-mail, trade no or product"))
-    p.add_argument("--limit", type=at_least_one, default=50, metavar="N", help=T("最多列出 N 条（默认 50）", "at most N (default 50)"))
+    p.add_argument("--limit", type=limit_type(50), default=50, metavar="N", help=T("最多列出 N 条（默认 50）", "at most N (default 50)"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(orders, common, "backorders", cmd_orders_backorders, T(
         "已付款、等待卡密的订单（缺货待发），最早的在前", "paid orders waiting for card codes (backorders), oldest first"))
@@ -603,6 +603,15 @@ def cmd_orders_cancel(args: argparse.Namespace) -> int:
         closes = asyncio.run(close_now(desk, [args.order_no])).results
         for close in closes:
             print_error(f"网关交易：{close.zh}", f"gateway trade: {close.en}")
+        after = Order.get(Order.order_no == args.order_no)
+        if after.status != "cancelled":  # the close found the buyer's payment: paid (and delivered), not cancelled
+            now_is = OrderStatus(after.status)
+            print_error(f"订单 {args.order_no} 没有取消：关闭交易时发现买家已经付款，订单已补单，现为「{now_is.zh}」。"
+                        f"要退款请登记买家的申请：kashop-desktop requests open {args.order_no} --reason {args.reason}",
+                        f"order {args.order_no} is not cancelled: closing its trade found the buyer had paid, so it "
+                        f"was marked paid and is now '{now_is.en}'. To refund it, record the buyer's request: "
+                        f"kashop-desktop requests open {args.order_no} --reason {args.reason}")
+            return EXIT_REFUSED
         if was_cancelled:  # cancelled before, its money kept: only the refund is new
             zh_text, en_text = f"退回 {args.order_no} 未退的款项（订单仍为已取消）", \
                 f"returning the money kept on {args.order_no} (the order stays cancelled)"

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..domain.errors import DomainError, MoneyError
 from ..domain.money import format_yuan, parse_yuan
-from .common import add_command, add_noun, run_with_desk
+from .common import MAX_COUNT, add_command, add_noun, int_type, run_with_desk
 from .helptext import JSON_HELP, T
 from .output import EXIT_OK, UsageError, changes_json, print_json, table, zh
 
@@ -27,7 +27,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                                                    "card_code, direct_recharge or physical (or the Chinese words)"))
     p.add_argument("--price", required=True, metavar="YUAN", help=T("价格，单位元，如 50 或 49.90",
                                                                     "price in yuan, e.g. 50 or 49.90"))
-    p.add_argument("--threshold", type=int, default=0, metavar="N", help=T(
+    p.add_argument("--threshold", type=int_type(0, MAX_COUNT, "--threshold 5"), default=0, metavar="N", help=T(
         "库存降到 N 时提醒（0：不提醒）", "low-stock warning at this many units (0: off)"))
     p.add_argument("--reusable", action="store_true", help=T("循环卡密：同一个卡密发给每位买家",
                                                              "reusable: one code for every buyer"))

@@ -12,7 +12,7 @@ from ..domain.money import format_yuan
 from ..domain.order import ReasonCode
 from ..domain.refund_states import OutsideMethod, RefundStatus
 from . import labels
-from .common import add_command, add_noun, amount, at_least_one, run_with_desk
+from .common import add_command, add_noun, amount, limit_type, record_id, run_with_desk
 from .helptext import JSON_HELP, ORDER_NO_HELP, T, reason_help
 from .output import (
     EXIT_OK,
@@ -40,24 +40,24 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(refunds, common, "send", cmd_refunds_send, T(
         "发送队列中到期的退款（结果未知的先向网关查询）", "send what the queue holds (unknown outcomes are asked first)"))
-    p.add_argument("--limit", type=at_least_one, metavar="N", help=T("最多 N 笔", "at most N"))
-    p.add_argument("--id", type=int, action="append", dest="ids", metavar="ID", help=T(
+    p.add_argument("--limit", type=limit_type(10), metavar="N", help=T("最多 N 笔", "at most N"))
+    p.add_argument("--id", type=record_id, action="append", dest="ids", metavar="ID", help=T(
         "只发送或查询这些退款，立即（可重复）", "only these refunds, now (repeatable)"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(refunds, common, "retry", cmd_refunds_retry, T("把失败的退款重新排队",
                                                                    "put a failed refund back in the queue"))
-    p.add_argument("id", type=int, help=REFUND_ID_HELP)
+    p.add_argument("id", type=record_id, help=REFUND_ID_HELP)
     p.add_argument("--yes", action="store_true", help=T("确认（网关不支持退款幂等时需要）",
                                                         "confirm (needed for gateways without refund idempotency)"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(refunds, common, "confirm", cmd_refunds_confirm, T(
         "确认经由不支持幂等的网关发送退款", "confirm a refund through a gateway without idempotency"))
-    p.add_argument("id", type=int, help=REFUND_ID_HELP)
+    p.add_argument("id", type=record_id, help=REFUND_ID_HELP)
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(refunds, common, "resolve", cmd_refunds_resolve, T(
         "人工处理：登记你在网关后台核实的结果，或买家已在台外收到退款", "record the outcome you checked at the gateway, "
         "or that the buyer was refunded outside the desk"))
-    p.add_argument("id", type=int, help=REFUND_ID_HELP)
+    p.add_argument("id", type=record_id, help=REFUND_ID_HELP)
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--succeeded", action="store_true", help=T("退款已成功", "the refund succeeded"))
     group.add_argument("--failed", action="store_true", help=T("退款失败", "the refund failed"))

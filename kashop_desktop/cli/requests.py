@@ -8,7 +8,7 @@ from typing import Any
 from ..domain.errors import DomainError
 from ..domain.order import ReasonCode
 from . import labels
-from .common import add_command, add_noun, amount, run_with_desk
+from .common import add_command, add_noun, amount, record_id, run_with_desk
 from .helptext import AMOUNT_HELP, JSON_HELP, NO_IDEMPOTENCY_HELP, NOTE_HELP, ORDER_NO_HELP, T, reason_help
 from .output import EXIT_OK, about, done, print_json, refunds_made, request_json, table, zh
 
@@ -33,7 +33,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(reqs, common, "approve", cmd_requests_approve, T("批准申请（退款进入退款队列）",
                                                                      "approve a request (its refund joins the queue)"))
-    p.add_argument("id", type=int, help=T("申请 ID（requests list 中的 ID）", "the request id (from requests list)"))
+    p.add_argument("id", type=record_id, help=T("申请 ID（requests list 中的 ID）", "the request id (from requests list)"))
     p.add_argument("--void-code", action="store_true", help=T(
         "先作废已发出、未使用的卡密（售后争议），再退款", "void the delivered, unused card code first (a dispute), then refund"))
     p.add_argument("--amount", metavar="YUAN", help=AMOUNT_HELP)
@@ -45,7 +45,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p = add_command(reqs, common, "reject", cmd_requests_reject, T("拒绝申请（必须说明原因）",
                                                                    "reject a request (reason required)"))
-    p.add_argument("id", type=int, help=T("申请 ID（requests list 中的 ID）", "the request id (from requests list)"))
+    p.add_argument("id", type=record_id, help=T("申请 ID（requests list 中的 ID）", "the request id (from requests list)"))
     p.add_argument("--reason", required=True, metavar="TEXT", help=T("拒绝的原因（买家会看到）",
                                                                      "why it is rejected (the buyer is told)"))
     p.add_argument("--json", action="store_true", help=JSON_HELP)

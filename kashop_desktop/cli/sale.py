@@ -22,7 +22,7 @@ def register(orders: Any, common: argparse.ArgumentParser) -> None:
         "a sale at the desk: paid by a gateway's QR code, or by hand (cash, bank transfer, wallet) and delivered at "
         "once"))
     p.add_argument("--product", required=True, metavar="NAME", help=T("商品名", "the product's name"))
-    p.add_argument("--qty", type=int, default=1, metavar="N", help=T("数量（默认 1）", "quantity (default 1)"))
+    p.add_argument("--qty", type=quantity, default=1, metavar="N", help=T("数量（默认 1）", "quantity (default 1)"))
     p.add_argument("--buyer", required=True, metavar="CONTACT", help=T(
         "买家联系方式：手机、QQ 或邮箱（按统一格式保存和搜索）", "the buyer's contact: phone, QQ or e-mail (kept and "
         "searched in one canonical form)"))
@@ -76,19 +76,28 @@ def save_qr_png(content: str, path: Path, *, replace: bool = False) -> None:
         str(tmp), kind="png", scale=8, border=4), replace=replace)
 
 
+def quantity(text: str) -> int:
+    """``--qty``: a whole number from 1 to ``services.sale.MAX_QUANTITY``, else a usage error (exit 2)
+    while the command line is read."""
+    from ..services.sale import MAX_QUANTITY
+    from .common import whole_number
+
+    return whole_number(text, 1, MAX_QUANTITY, "--qty 2")
+
+
 def cmd_orders_new(args: argparse.Namespace) -> int:
     from ..domain.errors import DomainError
-    from ..services.sale import MAX_QUANTITY, SaleInput, check_reference, parse_buyer
+    from ..services.sale import SaleInput, check_reference, parse_buyer
 
     if args.qr_png is not None and args.manual:
         raise UsageError("--qr-png 只用于网关收款（--gateway）\n--qr-png is for a gateway payment (--gateway) only")
+    if args.reference and not args.manual:  # a gateway payment's trade no is the gateway's own
+        raise UsageError("--reference 只用于手动收款（--manual）\n--reference is for a manual payment (--manual) only")
     if args.show_codes and not args.manual:
         raise UsageError("--show-codes 只用于手动收款（--manual）\n--show-codes is for a manual payment (--manual) only")
     _check_png_target(args)
     from .common import run_with_desk
 
-    if not 1 <= args.qty <= MAX_QUANTITY:
-        raise UsageError(f"--qty：数量必须是 1 到 {MAX_QUANTITY} 的整数\n--qty: quantity must be 1 to {MAX_QUANTITY}")
     try:
         parse_buyer(args.buyer)
     except DomainError as exc:  # a contact that is no contact is a bad value (exit 2), like --qty

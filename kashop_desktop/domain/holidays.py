@@ -40,6 +40,8 @@ from .errors import DomainError
 HOLIDAY_TYPES = {"holiday", "休", "假", "off"}
 WORKDAY_TYPES = {"workday", "班", "work"}
 MAX_SPAN_DAYS = 14  # the longest holiday block ever published is 8-9 days
+#: The years a schedule may be loaded for (and ``holidays show --year`` / ``holidays remove`` take).
+MIN_YEAR, MAX_YEAR = 2000, 2200
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ def _from_csv(text: str) -> list[YearSchedule]:
 
 def _check(sched: YearSchedule) -> YearSchedule:
     y = sched.year
-    if not 2000 <= y <= 2200:
+    if not MIN_YEAR <= y <= MAX_YEAR:
         raise _bad(f"年份 {y} 不合理", f"the year {y} is out of range")
     if not sched.holidays:
         raise _bad(f"{y} 年没有任何假日", f"{y} lists no holiday")

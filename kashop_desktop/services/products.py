@@ -9,6 +9,7 @@ cleared only by a restock above it.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -182,8 +183,7 @@ def add_product(desk: Desk, name: str, ptype: ProductType, price_fen: int, *, th
     if reusable and ptype is not ProductType.CARD_CODE:
         raise DomainError("invalid_value", "只有卡密商品可以设为循环卡密", "only card-code products can be reusable")
     with desk.atomic():
-        if Product.select().where(Product.name == name).exists():
-            raise DomainError("product_exists", f"商品已存在：{name}", f"a product of that name exists: {name}")
+        _name_free(name)
         product = Product.create(name=name, product_type=ptype.value, price_fen=price_fen, stock=0,
                                  low_stock_threshold=threshold, reusable=reusable, sku=sku)
         _event(desk, product.id, actor, "product_add", data={"price_fen": price_fen})
@@ -199,6 +199,10 @@ def _check_numbers(price_fen: int, threshold: int) -> None:
     if threshold < 0:
         raise DomainError("invalid_value", "低库存阈值不能为负", "the low-stock threshold cannot be negative")
 
+
+#: The most a product's ``threshold`` or ``stock`` may be (as ``cli.common.MAX_COUNT``): far above any
+#: shop's stock, far below the store's 64-bit integers.
+MAX_UNITS = 1_000_000_000
 
 #: ``products set`` keys besides the policy overrides: name -> (kind, zh, en).
 PRODUCT_KEYS = {
@@ -225,7 +229,10 @@ def parse_setting(key: str, text: str) -> tuple[str, Any]:
     if kind == "int":
         if not (value.isascii() and value.isdigit()):
             raise DomainError("invalid_value", f"{key} 应为非负整数：{text!r}", f"{key} must be a whole number >= 0: {text!r}")
-        return key, int(value)
+        digits = value.lstrip("0") or "0"
+        if len(digits) > len(str(MAX_UNITS)) or int(digits) > MAX_UNITS:  # never a number the store cannot hold
+            raise DomainError("invalid_value", f"{key} 至多为 {MAX_UNITS}：{text!r}", f"{key} must be at most {MAX_UNITS}: {text!r}")
+        return key, int(digits)
     if kind == "bool":
         words = {"true": True, "是": True, "yes": True, "1": True, "false": False, "否": False, "no": False, "0": False}
         if value.lower() not in words:
@@ -262,11 +269,32 @@ def _set_fields(desk: Desk, product: Product, values: dict[str, Any]) -> None:
     product.save()
 
 
+def _look_alike(name: str) -> str:
+    """What tells two product names apart for a person: compatibility-folded (NFKC: full-width
+    Ｓｔｅａｍ is Steam), case-folded, without spaces (``Steam  钱包`` is ``Steam 钱包``)."""
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def _name_free(name: str, product_id: int | None = None) -> None:
+    """Refuse (DomainError ``product_exists``) a name another product has, or one a person would
+    read as another's (``_look_alike``): codes imported under the look-alike would be on the
+    wrong shelf. Products an import made keep their names as the files wrote them."""
+    key = _look_alike(name)
+    for row in Product.select(Product.id, Product.name):
+        other_id, other = int(row.id), str(row.name)
+        if other_id != product_id and _look_alike(other) == key:
+            same = str(other) == name
+            raise DomainError(
+                "product_exists",
+                f"商品已存在：{other}" if same else f"已有商品「{other}」，与「{name}」只差大小写、全角半角或空格",
+                f"a product of that name exists: {other}" if same else
+                f"there is a product '{other}', which differs from '{name}' only in case, full-width forms or spaces")
+
+
 def _apply(product: Product, key: str, value: Any) -> None:
     if key == "name":
         check_name(str(value), "商品名称", "a product name")
-        if Product.select().where((Product.name == value) & (Product.id != product.id)).exists():
-            raise DomainError("product_exists", f"商品已存在：{value}", f"a product of that name exists: {value}")
+        _name_free(str(value), product.id)
         product.name = value
     elif key == "price":
         _check_numbers(value, 0)

@@ -102,6 +102,9 @@ def test_refusals_say_why_and_write_nothing(desk: Desk, data_dir: Path, alipay: 
                   "--qr-png", str(tmp_path / "missing" / "qr.png"), code=2)
     assert "--qr-png" in nowhere.stderr
     cli("orders", "new", "--product", PRODUCT, "--buyer", "13800138000", code=2)  # no payment path
+    ignored = cli("orders", "new", "--product", PRODUCT, "--buyer", "13800138000", "--gateway", "支付宝",
+                  "--reference", "X1", code=2)  # a gateway's trade no is its own: not silently dropped
+    assert "--reference" in ignored.stderr
     cli("orders", "new", "--product", "没有的商品", "--buyer", "13800138000", "--manual", "cash", code=1)
     assert Order.select().count() == 0 and CardCode.select().where(CardCode.state == "available").count() == 3
 
@@ -162,3 +165,28 @@ def test_a_bank_transfer_sale_is_shown_as_a_bank_transfer(desk: Desk, data_dir: 
     shown = cli("orders", "show", out["order_no"])
     assert "银行转账" in shown.stdout and "银行卡" not in shown.stdout
     assert Order.get(Order.order_no == out["order_no"]).channel == "bank_transfer"
+
+
+def test_cancel_of_a_qr_sale_the_buyer_paid_meanwhile_says_it_is_not_cancelled(desk: Desk, data_dir: Path,
+                                                                                alipay: Any) -> None:
+    """The close at the cancel finds the buyer's payment: the order is paid and delivered, not
+    cancelled; the command says so, names the way to refund, and exits 1 (it said 已取消, exit 0)."""
+    cli = Cli(data_dir)
+    no = cli.json("orders", "new", "--product", PRODUCT, "--buyer", "13800138000", "--gateway", "支付宝")["order_no"]
+    httpx.post(f"{alipay.url}__fake__/pay", json={"out_trade_no": no}, timeout=5).raise_for_status()
+    out = cli("orders", "cancel", no, "--reason", "mistaken", code=1)
+    assert f"已取消 {no}" not in out.stdout and "没有取消" in out.stderr and f"requests open {no}" in out.stderr
+    assert Order.get(Order.order_no == no).status == "delivered"
+
+
+def test_one_bank_transfer_cannot_pay_two_sales_by_being_typed_another_way(desk: Desk, data_dir: Path) -> None:
+    product(desk, codes=3)
+    cli = Cli(data_dir)
+    first = cli.json("orders", "new", "--product", PRODUCT, "--buyer", "13100131004", "--manual", "bank_transfer",
+                     "--reference", "ＢＴ-0002")
+    assert first["trade_no"] == "BT-0002"
+    for typed in ("BT-0002", "bt-0002"):
+        again = cli("orders", "new", "--product", PRODUCT, "--buyer", "13100131004", "--manual", "bank_transfer",
+                    "--reference", typed, code=1)
+        assert first["order_no"] in again.stderr, typed
+    assert Order.select().count() == 1
