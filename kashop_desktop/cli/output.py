@@ -34,7 +34,7 @@ FILE_USAGE = frozenset({"import_missing_columns", "import_duplicate_columns", "i
 #: negative limit, a role the desk does not know, an import file of the wrong shape. Bad values
 #: are usage errors: ``EXIT_USAGE``.
 BAD_VALUE_CODES = frozenset({"weak_password", "limit_for_clerks", "invalid_limit", "invalid_role",
-                             "bad_trade_no", "bad_reference"}) | FILE_USAGE
+                             "bad_trade_no", "bad_reference", "trade_no_required"}) | FILE_USAGE
 
 
 class UsageError(Exception):
@@ -212,6 +212,7 @@ def refunds_made(refunds: Any) -> tuple[str, str]:
     original route and those waiting for the owner (no gateway account), each with the fee the
     shop keeps when there is one (the buyer gets the amount less the fee)."""
     from ..domain.money import format_yuan
+    from ..domain.order import OUTSIDE_CHANNELS
     from ..domain.refund_states import RefundStatus
 
     zh_parts, en_parts = [], []
@@ -222,11 +223,15 @@ def refunds_made(refunds: Any) -> tuple[str, str]:
         net, fee = sum(int(r.amount_fen) for r in rows), sum(int(r.fee_fen or 0) for r in rows)
         zh_fee = f"（扣手续费 ¥{format_yuan(fee)}）" if fee else " "
         en_fee = f" (less a ¥{format_yuan(fee)} fee)" if fee else ""
-        if waiting:  # no gateway account to send it: the owner pays it back and records that
-            zh_parts.append(f"；退款 ¥{format_yuan(net)}{zh_fee}待人工处理：没有可发送它的网关账户，请手工退给买家，"
+        if waiting:  # no gateway to send it: the owner pays it back and records that
+            direct = all(r.channel in OUTSIDE_CHANNELS for r in rows)  # paid to the shop directly
+            zh_why = "买家是直接付给本店的（现金或转账），不经网关" if direct else "没有可发送它的网关账户"
+            en_why = "the buyer paid the shop directly (cash or a transfer), not through a gateway" if direct \
+                else "no gateway account can send it"
+            zh_parts.append(f"；退款 ¥{format_yuan(net)}{zh_fee}待人工处理：{zh_why}，请手工退给买家，"
                             "再用 refunds resolve 登记")
-            en_parts.append(f"; a refund of ¥{format_yuan(net)}{en_fee} waits for the owner: no gateway account can "
-                            "send it, so pay the buyer back by hand and record it with refunds resolve")
+            en_parts.append(f"; a refund of ¥{format_yuan(net)}{en_fee} waits for the owner: {en_why}, so pay the "
+                            "buyer back by hand and record it with refunds resolve")
         else:
             zh_parts.append(f"；退款 ¥{format_yuan(net)}{zh_fee}已排队，原路退回（refunds send 发送；窗口开着时自动发送）")
             en_parts.append(f"; a refund of ¥{format_yuan(net)}{en_fee} is queued to go back by the original route "

@@ -98,7 +98,7 @@ def cmd_refunds_list(args: argparse.Namespace) -> int:
             return EXIT_OK
         table([[str(r.id), r.refund_no, r.order_no, format_yuan(r.amount_fen), labels.refund_state(r.state, args),
                 r.gateway or "-", about(r.eta_exact, args) + r.eta_latest if r.eta_latest else "-",
-                labels.actor(r.operator, args) if r.operator else "-", _sender(r, args), r.last_error[:40]]
+                labels.actor(r.operator, args) if r.operator else "-", _sender(r, args), _in_language(r.last_error, args)[:40]]
                for r in refunds],
               ["ID", "退款单号", "订单号", "金额", "状态", "网关", "预计到账", "批准人", "发送人", "备注"] if zh(args)
               else ["id", "refund no", "order no", "amount", "state", "gateway", "eta", "approved by", "sent by", "note"])
@@ -220,3 +220,12 @@ def cmd_refunds_record(args: argparse.Namespace) -> int:
                     refund_id=rid)
 
     return run_with_desk(args, body)
+
+
+def _in_language(text: str, args: argparse.Namespace) -> str:
+    """A refund's note written "中文 / English": the part in the language shown (the whole text
+    when it is not written so)."""
+    zh_part, sep, en_part = text.partition(" / ")
+    if not sep:
+        return text
+    return zh_part if zh(args) else en_part

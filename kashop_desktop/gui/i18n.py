@@ -190,6 +190,7 @@ def _action_labels() -> dict[str, str]:
         "trade_closed": translate("Labels", "网关交易已关闭"),
         "trade_close_unsupported": translate("Labels", "网关不支持关闭交易"),
         "trade_close": translate("Labels", "关闭网关交易"),
+        "channel_corrected": translate("Labels", "支付方式改回网关"),
         "recon_fixed": translate("Labels", "对账修正"),
         "recon_explained": translate("Labels", "对账差异已说明"),
         "payment_created": translate("Labels", "生成收款二维码"),

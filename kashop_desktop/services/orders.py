@@ -105,7 +105,8 @@ def mark_paid(
     if actor != "gateway":
         desk.require(Right.ORDERS)
     # Money paid to the shop directly is named by its transfer's serial no, read as a manual sale's is.
-    trade_no = check_reference(trade_no) if channel in OUTSIDE_CHANNELS else check_trade_no(trade_no)
+    typed = check_trade_no(trade_no)
+    trade_no = check_reference(trade_no) if channel in OUTSIDE_CHANNELS else typed
     if not trade_no:
         raise DomainError("trade_no_required", "补单必须填写网关交易号", "marking paid needs the gateway trade no")
     if not confirmed:
@@ -115,7 +116,7 @@ def mark_paid(
         order = get_order(order_no)
         now = desk.now()
         if order.paid_at is not None:
-            if (order.gateway_trade_no or "").strip() == trade_no:
+            if (order.gateway_trade_no or "").strip().upper() == trade_no.upper():  # however it is typed
                 if paid_at is not None and to_epoch(paid_at) != order.paid_at:
                     return _correct_payment_time(desk, order, paid_at, now, actor)
                 changes.messages.append("already_paid")  # the same payment again: nothing to do
@@ -125,14 +126,18 @@ def mark_paid(
                 f"订单已用交易号 {order.gateway_trade_no} 支付过，不能再次补单",
                 f"the order was already paid with trade no {order.gateway_trade_no}; not marking it again",
             )
+        route = _payment_channel(order, channel)
+        outside = route in OUTSIDE_CHANNELS
+        # A person's typing may differ in case from the holder's (a reference is kept in capitals);
+        # money paid to the shop directly is no account's, so any order holding it clashes.
+        forms = (typed, typed.upper(), typed.lower()) if actor != "gateway" else ()
         refusal = _nothing_due(order) if order.paid_fen <= 0 else trade_no_conflict(
-            order.gateway_id, trade_no, order_id=order.id)
+            None if outside else order.gateway_id, trade_no, order_id=order.id, forms=forms)
         if refusal is None and actor != "gateway":
-            refusal = _other_amount_there(order, trade_no)
+            refusal = _other_amount_there(order, trade_no) or _not_the_gateways(order, trade_no, outside)
         if refusal is not None:
             raise refusal
         when = _payment_time(order, paid_at, now)
-        route = _payment_channel(order, channel)
         note = _take_late_payment(desk, order, changes, units=deliver) if S(order.status) is S.CANCELLED else ""
         data: dict[str, str] = {"trade_no": trade_no}
         recorded = (order.gateway_trade_no or "").strip()
@@ -162,6 +167,53 @@ def mark_paid(
         if deliver:
             deliver_after_payment(desk, order, actor, changes)
     return changes
+
+
+def _gateway_trade(order: Order) -> str | None:
+    """The trade no the gateway gave this order's QR payment when it was made (易支付 names it at
+    creation: ``sale_flow.record_qr``'s ``payment_created`` entry), or None."""
+    made = (OrderEvent.select(OrderEvent.data).where((OrderEvent.order == order.id)
+                                                    & (OrderEvent.action == "payment_created"))
+            .order_by(OrderEvent.id.desc()).first())
+    if made is None:
+        return None
+    trade_no = json.loads(made.data or "{}").get("trade_no")
+    return str(trade_no).strip() or None if trade_no else None
+
+
+def _not_the_gateways(order: Order, trade_no: str, outside: bool) -> DomainError | None:
+    """A person's 补单 against the trade the gateway opened for this order: paid through the
+    gateway, it is that trade's own trade no; typed as a direct payment (cash, a transfer), it is
+    not (the money went through the gateway and its refund goes back there)."""
+    own = _gateway_trade(order)
+    if own is None:
+        return None
+    same = own.upper() == trade_no.upper()
+    if outside and same:
+        return DomainError(
+            "trade_no_is_gateways",
+            f"{trade_no} 是网关给这笔订单开的交易号：钱是经网关付的，不是直接付给本店。请不要选现金或银行转账（退款要原路退回网关）",
+            f"{trade_no} is the trade no the gateway opened for this order: the money went through the gateway, not "
+            "to the shop directly. Do not choose cash or bank transfer (its refund goes back through the gateway)")
+    if outside or same:
+        return None
+    cut = looks_cut_from(trade_no, own)
+    return DomainError(
+        "trade_no_not_gateways",
+        f"网关为这笔订单开的交易号是 {own}，经网关付的款只能是这一笔；你输入的 {trade_no}"
+        + ("像是它被 Excel 截成 15 位有效数字后的样子" if cut else "不是它")
+        + "。请从网关后台复制交易号；买家若是用转账或现金直接付给本店，请选 --channel bank_transfer 或 cash（窗口：收款方式）",
+        f"the trade no the gateway opened for this order is {own}: a payment through the gateway can only be that one; "
+        f"the {trade_no} typed " + ("looks like it cut by Excel to 15 significant digits" if cut else "is not it")
+        + ". Copy the trade no from the gateway's back office; if the buyer paid the shop directly by transfer or in "
+        "cash, choose --channel bank_transfer or cash (in the window: 收款方式)")
+
+
+def looks_cut_from(typed: str, full: str) -> bool:
+    """Whether ``typed`` is ``full`` as Excel writes a long number it kept to 15 significant
+    digits (the rest zeros)."""
+    return (len(typed) == len(full) >= 16 and typed.isdigit() and full.isdigit() and typed[:15] == full[:15]
+            and not typed[15:].strip("0"))
 
 
 def _other_amount_there(order: Order, trade_no: str) -> DomainError | None:
@@ -215,6 +267,10 @@ def _payment_time(order: Order, paid_at: datetime | None, now: datetime) -> int:
     if paid_at is None:
         return to_epoch(now)
     when = to_epoch(paid_at)
+    if when % 60 == 0 and int(order.created_at) - 60 < when < int(order.created_at):
+        # Typed to the minute, paid in the minute the order was made (a QR is paid within seconds):
+        # the payment time is then the order's own second, not a time before it.
+        when = int(order.created_at)
     if when < int(order.created_at) or when > to_epoch(now):
         shown = paid_at.astimezone(SHOP_TZ).strftime("%Y-%m-%d %H:%M:%S")
         created = datetime.fromtimestamp(int(order.created_at), SHOP_TZ).strftime("%Y-%m-%d %H:%M:%S")

@@ -19,6 +19,7 @@ again (it is idempotent) after a back-off. The answers:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,11 +27,12 @@ from peewee import JOIN
 
 from ..domain.clock import to_epoch
 from ..domain.errors import DomainError, StoreError
+from ..domain.order import OUTSIDE_CHANNELS, Channel
 from ..domain.roles import Right
 from ..domain.states import OrderStatus
 from ..gateways.base import Capability, ErrorKind, GatewayError, PaymentRef, PaymentState
 from ..gateways.registry import discover
-from ..store.models import GatewayAccount, Order, PaymentWatch
+from ..store.models import GatewayAccount, Order, OrderEvent, PaymentWatch
 from .changes import Changes
 from .common import SYSTEM, add_events, event_row
 from .desk import Desk
@@ -273,6 +275,8 @@ class TradeCloser:
             if code in ("closed", "paid", "not_found", "failed", "same_payment"):
                 add_events([event_row(job.order_id, now, SYSTEM, "trade_closed" if code == "closed" else "trade_close",
                                       CLOSE_ANSWERS[code][0], data={"close": code, "error": error})])
+            if code == "same_payment":
+                _through_the_gateway(job.order_id, now)
         return code
 
     # ---- one trade -----------------------------------------------------------------------------
@@ -313,6 +317,27 @@ class TradeCloser:
                               trade_no=snap.gateway_trade_no, amount_fen=snap.total_fen, source="close",
                               paid_at=snap.paid_at)
         return True
+
+
+def _through_the_gateway(order_id: int, now: Any) -> None:
+    """The gateway's own payment of the trade is the one 补单 recorded as money paid to the shop
+    directly (cash, a transfer: ``OUTSIDE_CHANNELS``): it went through the gateway after all, so
+    the order takes back the channel it had before that 补单 and its refund goes back through the
+    gateway; the timeline says so (caller's transaction)."""
+    order = Order.get_or_none(Order.id == order_id)
+    if order is None or order.channel not in OUTSIDE_CHANNELS:
+        return
+    marked = (OrderEvent.select(OrderEvent.data).where((OrderEvent.order == order_id)
+                                                      & (OrderEvent.action == "mark_paid"))
+              .order_by(OrderEvent.id.desc()).first())
+    before = json.loads(marked.data or "{}").get("replaced_channel") if marked is not None else None
+    if not before or before in OUTSIDE_CHANNELS:
+        return
+    Order.update(channel=before).where(Order.id == order_id).execute()
+    add_events([event_row(order_id, now, SYSTEM, "channel_corrected",
+                          f"网关确认这笔款经网关付（交易号相同）：支付方式由{Channel(order.channel).zh}改回"
+                          f"{Channel(before).zh}，退款原路退回网关",
+                          data={"channel": before, "replaced_channel": order.channel})])
 
 
 def _same_payment(job: CloseJob, gateway_trade_no: str | None) -> bool:

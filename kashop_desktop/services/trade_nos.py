@@ -19,13 +19,16 @@ from ..store.models import Order
 from ..store.schema3 import TRADE_NO_INDEX
 
 
-def trade_no_holder(gateway_id: int | None, trade_no: str, *, except_order_id: int | None = None) -> Order | None:
-    """The order (other than ``except_order_id``) that holds ``trade_no`` on this gateway account
-    or on no account; for ``gateway_id`` None (no account), on any order. None: no holder."""
+def trade_no_holder(gateway_id: int | None, trade_no: str, *, except_order_id: int | None = None,
+                    forms: Sequence[str] = ()) -> Order | None:
+    """The order (other than ``except_order_id``) that holds ``trade_no`` (or one of ``forms``: the
+    ways a person may have typed it, in another case) on this gateway account or on no account;
+    for ``gateway_id`` None (no account), on any order. None: no holder."""
     trade_no = trade_no.strip()
     if not trade_no:
         return None
-    query = Order.select(Order.id, Order.order_no, Order.status).where(Order.gateway_trade_no == trade_no)
+    wanted = sorted({trade_no, *(f.strip() for f in forms if f.strip())})
+    query = Order.select(Order.id, Order.order_no, Order.status).where(Order.gateway_trade_no.in_(wanted))
     if gateway_id is not None:
         query = query.where(Order.gateway.is_null() | (Order.gateway == gateway_id))
     if except_order_id is not None:
@@ -41,9 +44,11 @@ def trade_no_taken(holder_order_no: str, trade_no: str) -> DomainError:
     )
 
 
-def trade_no_conflict(gateway_id: int | None, trade_no: str, *, order_id: int | None = None) -> DomainError | None:
-    """Why ``trade_no`` cannot be recorded on order ``order_id`` (None: a new order), or None."""
-    holder = trade_no_holder(gateway_id, trade_no, except_order_id=order_id)
+def trade_no_conflict(gateway_id: int | None, trade_no: str, *, order_id: int | None = None,
+                      forms: Sequence[str] = ()) -> DomainError | None:
+    """Why ``trade_no`` cannot be recorded on order ``order_id`` (None: a new order), or None;
+    ``forms`` as ``trade_no_holder``'s."""
+    holder = trade_no_holder(gateway_id, trade_no, except_order_id=order_id, forms=forms)
     return None if holder is None else trade_no_taken(holder.order_no, trade_no.strip())
 
 

@@ -1926,6 +1926,10 @@ Please attach this file when you contact support.</translation>
         <translation>Closing the gateway trade</translation>
     </message>
     <message>
+        <source>支付方式改回网关</source>
+        <translation>Channel set back to the gateway&apos;s</translation>
+    </message>
+    <message>
         <source>对账修正</source>
         <translation>Fixed by reconciliation</translation>
     </message>

@@ -25,7 +25,7 @@ from kashop_desktop.services.gateways import save_account
 from kashop_desktop.services.payment_sync import BACKOFF, OFFLINE_RETRY, PaymentSync, SyncReport
 from kashop_desktop.services.payments import flag_of, take_notification
 from kashop_desktop.services.products import backorders
-from kashop_desktop.store.models import CardCode, GatewayAccount, Order, OrderEvent, PaymentWatch
+from kashop_desktop.store.models import CardCode, GatewayAccount, Order, OrderEvent, PaymentWatch, Refund
 
 from ..conftest import FakeClock
 from .helpers import fake_gateway, order, product
@@ -360,3 +360,28 @@ def test_mark_paid_refuses_a_trade_the_gateway_reported_with_another_amount(desk
     assert Order.get(Order.order_no == no).paid_at is None and not events(no, "deliver")
     order_ops.mark_paid(desk, no, "BANK-20261118-0042", confirmed=True)  # another payment (a transfer): taken
     assert Order.get(Order.order_no == no).paid_at is not None
+
+
+@pytest.mark.parametrize("kind", ["alipay", "wechatpay_v3"])
+def test_the_gateways_own_payment_marked_as_a_transfer_takes_the_gateway_route_back(desk: Desk, clock: Any,
+                                                                                   kind: str) -> None:
+    """补单 of the gateway's own trade no as money paid to the shop directly (bank_transfer): the
+    close finds that very payment at the gateway, so the order's channel goes back to the
+    gateway's and a refund goes back through the gateway, not by hand."""
+    from kashop_desktop.domain.order import ReasonCode
+    from kashop_desktop.services import requests as reqs
+
+    with fake_gateway(desk, kind, "qr") as (_, server, gid):
+        no = unpaid(desk, server, gid, channel="alipay" if kind == "alipay" else "wechat")
+        sync(desk)
+        pay_from_outside(server, no)
+        order_ops.mark_paid(desk, no, server.ledger.payments[no].trade_no, confirmed=True, channel="bank_transfer",
+                            deliver=False)
+        assert Order.get(Order.order_no == no).channel == "bank_transfer"
+        closes, _report = _close_and_sync(desk, [no])
+        assert [c.code for c in closes.results] == ["same_payment"]
+        assert Order.get(Order.order_no == no).channel == ("alipay" if kind == "alipay" else "wechat")
+        assert len(events(no, "channel_corrected")) == 1
+        reqs.open_request(desk, no, ReasonCode.MISTAKEN, note="不要了")
+        refund = Refund.get(Refund.order == Order.get(Order.order_no == no).id)
+        assert refund.gateway_id == gid and refund.state == "queued"

@@ -315,3 +315,54 @@ def test_wallet_sale_is_kept_on_the_wallet_account(desk: Any) -> None:
     order = Order.get(Order.order_no == created.order_no)
     assert order.channel == "wallet" and GatewayAccount.get_by_id(order.gateway_id).kind == "wallet"
     assert order.paid_at is not None and Product.get(Product.name == "腾讯视频月卡").stock == 3
+
+
+def test_mark_paid_against_the_trade_the_gateway_opened_for_the_order(desk: Any) -> None:
+    """易支付 names its trade no when the QR is made: a 补单 through the gateway must be that one
+    (an Excel-cut copy replaced it, then sync said paid twice and the refund failed), and that
+    very trade no cannot be recorded as money paid to the shop directly (its refund went by hand)."""
+    name, server = one_gateway(desk, "epay_v1")
+    try:
+        product(desk, codes=2)
+        view = sell(desk, name)
+        own = Order.get(Order.order_no == view.order_no).gateway_trade_no
+        assert own and len(own) >= 16
+        pay(server, view.order_no)
+        cut = own[:15] + "0" * (len(own) - 15)
+        if cut != own:
+            with pytest.raises(DomainError) as refused:
+                order_ops.mark_paid(desk, view.order_no, cut, confirmed=True)
+            assert refused.value.code == "trade_no_not_gateways" and "Excel" in refused.value.zh and own in refused.value.en
+        with pytest.raises(DomainError) as refused:
+            order_ops.mark_paid(desk, view.order_no, "BANK-2026-0001", confirmed=True)  # a transfer, not so marked
+        assert refused.value.code == "trade_no_not_gateways" and "bank_transfer" in refused.value.en
+        with pytest.raises(DomainError) as refused:
+            order_ops.mark_paid(desk, view.order_no, own.lower(), confirmed=True, channel="bank_transfer")
+        assert refused.value.code == "trade_no_is_gateways"
+        assert Order.get(Order.order_no == view.order_no).paid_at is None
+        order_ops.mark_paid(desk, view.order_no, own, confirmed=True)  # the gateway's own: taken
+        assert Order.get(Order.order_no == view.order_no).status == "delivered"
+    finally:
+        server.stop()
+
+
+def test_one_reference_in_another_case_cannot_pay_a_second_order(desk: Any) -> None:
+    """A transfer's serial no is kept in capitals: typed again in another case for another order
+    (marked paid without a channel, or as a transfer too) it clashes; so does a transfer typed as
+    another order's gateway trade no."""
+    product(desk, codes=3)
+    first = create_order(desk, SaleInput("王者荣耀点券 680点", 1, "13800138000", manual="bank_transfer",
+                                         reference="Xyz-Serial-1"), confirmed=True)
+    assert Order.get(Order.order_no == first.order_no).gateway_trade_no == "XYZ-SERIAL-1"
+    from tests.services.helpers import order
+
+    for channel in (None, "bank_transfer"):
+        other = order(desk, "pending_payment", channel="alipay")
+        with pytest.raises(DomainError) as refused:
+            order_ops.mark_paid(desk, other, "xyz-serial-1", confirmed=True, channel=channel, deliver=False)
+        assert refused.value.code == "trade_no_taken" and first.order_no in refused.value.zh
+    paid = order(desk, "paid", channel="wechat", gateway_trade_no="wxAbC123def")
+    other = order(desk, "pending_payment", channel="alipay")
+    with pytest.raises(DomainError) as refused:
+        order_ops.mark_paid(desk, other, "wxAbC123def", confirmed=True, channel="bank_transfer", deliver=False)
+    assert refused.value.code == "trade_no_taken" and paid in refused.value.zh
