@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +29,16 @@ def not_found(what: str, ref: object) -> DomainError:
 
 
 def get_order(order_no: str) -> Order:
-    order = Order.get_or_none(Order.order_no == order_no.strip())
+    """The order of ``order_no`` as typed or pasted: exactly, else read with full-width letters and
+    digits as ASCII (``ＫＳ2026…``) and in either case (``ks2026…``) when exactly one order has that
+    form. Raises DomainError ``order_not_found``."""
+    typed = order_no.strip()
+    order = Order.get_or_none(Order.order_no == typed)
+    if order is None:
+        folded = unicodedata.normalize("NFKC", typed)
+        forms = sorted({folded, folded.upper(), folded.lower()} - {typed})
+        found = list(Order.select().where(Order.order_no.in_(forms)).limit(2)) if forms else []
+        order = found[0] if len(found) == 1 else None
     if order is None:
         raise not_found("order", order_no)
     return order

@@ -379,3 +379,12 @@ def test_mark_paid_for_money_paid_to_the_shop_directly_refunds_by_hand_not_throu
     with pytest.raises(DomainError) as refused:
         ops.mark_paid(desk, other, "T-OTHER-1", confirmed=True, channel="wechat")
     assert refused.value.code == "bad_channel" and "bank_transfer" in refused.value.en
+
+
+def test_an_order_no_pasted_full_width_or_in_lower_case_is_found(desk: Desk) -> None:
+    no = order(desk, "paid")
+    full_width = no.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
+    for typed in (full_width, no.lower(), f"  {no.lower()} "):
+        assert ops.get_order(typed).order_no == no, typed
+    with pytest.raises(DomainError):
+        ops.get_order(no + "9")
