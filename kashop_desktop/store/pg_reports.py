@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .report_tables import day_of
+from .report_tables import day_of, gateway_key
 
 _DIMS = "product_id BIGINT NOT NULL, channel TEXT NOT NULL, gateway_id BIGINT NOT NULL"
 TABLES = (
@@ -53,7 +53,7 @@ def cancel_key(e: str) -> str:
             f"WHEN {e}.action = 'expire' AND strpos({e}.data, '\"expired_at\"') > 0 "
             f"THEN COALESCE(({e}.data::jsonb ->> 'expired_at')::bigint, {e}.at) ELSE {e}.at END")
     return (f"{day_of(when)}, {reason_of(e)}, (COALESCE({e}.before_status, '') <> 'pending_payment')::int, "
-            "COALESCE(o.product_id, 0), COALESCE(o.channel, ''), COALESCE(o.gateway_id, 0)")
+            f"COALESCE(o.product_id, 0), COALESCE(o.channel, ''), {gateway_key('o')}")
 
 
 def owners_own(r: str) -> str:
@@ -68,7 +68,7 @@ FUNCTIONS = (
       IF r.paid_at IS NULL THEN RETURN; END IF;
       INSERT INTO report_sales AS t (day, product_id, channel, gateway_id, orders, paid_fen, refunded_orders,
                                      refunded_fen)
-      VALUES ({day_of('r.paid_at')}, COALESCE(r.product_id, 0), COALESCE(r.channel, ''), COALESCE(r.gateway_id, 0),
+      VALUES ({day_of('r.paid_at')}, COALESCE(r.product_id, 0), COALESCE(r.channel, ''), {gateway_key('r')},
               sign, sign * r.paid_fen, sign * (r.refunded_fen > 0)::int, sign * r.refunded_fen)
       ON CONFLICT (day, product_id, channel, gateway_id) DO UPDATE SET orders = t.orders + excluded.orders,
         paid_fen = t.paid_fen + excluded.paid_fen, refunded_orders = t.refunded_orders + excluded.refunded_orders,
@@ -104,7 +104,7 @@ FUNCTIONS = (
       IF r.decided_at IS NULL OR {owners_own('r')} THEN RETURN; END IF;
       INSERT INTO report_answers AS t (day, auto, product_id, channel, gateway_id, answered, seconds)
         SELECT {day_of('r.decided_at')}, (r.state = 'auto_approved')::int, COALESCE(o.product_id, 0),
-          COALESCE(o.channel, ''), COALESCE(o.gateway_id, 0), sign, sign * GREATEST(0, r.decided_at - r.requested_at)
+          COALESCE(o.channel, ''), {gateway_key('o')}, sign, sign * GREATEST(0, r.decided_at - r.requested_at)
         FROM orders o WHERE o.id = r.order_id
         ON CONFLICT (day, auto, product_id, channel, gateway_id) DO UPDATE SET
           answered = t.answered + excluded.answered, seconds = t.seconds + excluded.seconds;
@@ -147,7 +147,7 @@ TRIGGERS = (
 #: What each summary table holds, from the orders, timeline and requests (store.report_tables.EXPECTED).
 EXPECTED = {
     "report_sales": f"""SELECT {day_of('paid_at')}, COALESCE(product_id, 0), COALESCE(channel, ''),
-        COALESCE(gateway_id, 0), COUNT(*), SUM(paid_fen), SUM((refunded_fen > 0)::int), SUM(refunded_fen)
+        {gateway_key('')}, COUNT(*), SUM(paid_fen), SUM((refunded_fen > 0)::int), SUM(refunded_fen)
         FROM orders WHERE paid_at IS NOT NULL GROUP BY 1, 2, 3, 4""",
     "report_cancels": f"""SELECT {cancel_key('e')}, COUNT(*) FROM order_event e JOIN orders o ON o.id = e.order_id
         WHERE {is_cancel('e')} AND NOT EXISTS (SELECT 1 FROM order_event u WHERE u.order_id = e.order_id
@@ -155,7 +155,7 @@ EXPECTED = {
             WHERE c.order_id = e.order_id AND c.id > e.id AND c.id < u.id AND {is_cancel('c')}))
         GROUP BY 1, 2, 3, 4, 5, 6""",
     "report_answers": f"""SELECT {day_of('r.decided_at')}, (r.state = 'auto_approved')::int, COALESCE(o.product_id, 0),
-        COALESCE(o.channel, ''), COALESCE(o.gateway_id, 0), COUNT(*), SUM(GREATEST(0, r.decided_at - r.requested_at))
+        COALESCE(o.channel, ''), {gateway_key('o')}, COUNT(*), SUM(GREATEST(0, r.decided_at - r.requested_at))
         FROM cancel_request r JOIN orders o ON o.id = r.order_id
         WHERE r.decided_at IS NOT NULL AND NOT {owners_own('r')} GROUP BY 1, 2, 3, 4, 5""",
 }

@@ -32,6 +32,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain.order import OUTSIDE_CHANNELS
+
+
+def gateway_key(row: str) -> str:
+    """The gateway account a summary row counts order ``row`` (a table alias, NEW / OLD, or "" for
+    the bare columns) under: 0 (none) for money paid to the shop directly (cash, a transfer:
+    ``domain.order.OUTSIDE_CHANNELS``), whatever account the order was begun with (schema 19)."""
+    prefix = f"{row}." if row else ""
+    direct = ", ".join(f"'{c}'" for c in sorted(OUTSIDE_CHANNELS))
+    return f"(CASE WHEN {prefix}channel IN ({direct}) THEN 0 ELSE COALESCE({prefix}gateway_id, 0) END)"
+
 
 #: Beijing day number of an epoch-seconds column expression.
 def day_of(expr: str) -> str:
@@ -58,7 +69,7 @@ def _sales_upsert(row: str, sign: str) -> str:
     return f"""INSERT INTO report_sales (day, product_id, channel, gateway_id, orders, paid_fen, refunded_orders,
                  refunded_fen)
                SELECT {day_of(row + '.paid_at')}, COALESCE({row}.product_id, 0), COALESCE({row}.channel, ''),
-                 COALESCE({row}.gateway_id, 0), {sign}1, {sign}{row}.paid_fen, {sign}({row}.refunded_fen > 0),
+                 {gateway_key(row)}, {sign}1, {sign}{row}.paid_fen, {sign}({row}.refunded_fen > 0),
                  {sign}{row}.refunded_fen
                WHERE {row}.paid_at IS NOT NULL
                ON CONFLICT DO UPDATE SET orders = orders + excluded.orders, paid_fen = paid_fen + excluded.paid_fen,
@@ -95,7 +106,7 @@ def _cancel_key(e: str) -> str:
             f"THEN COALESCE(json_extract({e}.data, '$.expired_at'), {e}.at) ELSE {e}.at END")
     return (f"{day_of(when)}, "
             f"{reason_of(e)}, COALESCE({e}.before_status, '') <> 'pending_payment', COALESCE(o.product_id, 0), "
-            "COALESCE(o.channel, ''), COALESCE(o.gateway_id, 0)")
+            f"COALESCE(o.channel, ''), {gateway_key('o')}")
 
 
 #: A request the owner opened and approved at once (their own cancel), not an answer.
@@ -107,7 +118,7 @@ def _answer_upsert(row: str, sign: str) -> str:
     """Add or take away a decided request ``row`` (NEW / OLD) from its decision day."""
     return f"""INSERT INTO report_answers (day, auto, product_id, channel, gateway_id, answered, seconds)
                SELECT {day_of(row + '.decided_at')}, {row}.state = 'auto_approved', COALESCE(o.product_id, 0),
-                 COALESCE(o.channel, ''), COALESCE(o.gateway_id, 0), {sign}1,
+                 COALESCE(o.channel, ''), {gateway_key('o')}, {sign}1,
                  {sign}MAX(0, {row}.decided_at - {row}.requested_at)
                FROM orders o WHERE o.id = {row}.order_id AND {row}.decided_at IS NOT NULL AND NOT {_owners_own(row)}
                ON CONFLICT DO UPDATE SET answered = answered + excluded.answered, seconds = seconds + excluded.seconds;"""
@@ -153,7 +164,7 @@ TRIGGER_NAMES = tuple(sql.split("EXISTS ")[1].split()[0] for sql in TRIGGERS)
 #: no later entry took its order out of 已取消 before the next cancellation.
 EXPECTED = {
     "report_sales": f"""SELECT {day_of('paid_at')}, COALESCE(product_id, 0), COALESCE(channel, ''),
-        COALESCE(gateway_id, 0), COUNT(*), SUM(paid_fen), SUM(refunded_fen > 0), SUM(refunded_fen)
+        {gateway_key('')}, COUNT(*), SUM(paid_fen), SUM(refunded_fen > 0), SUM(refunded_fen)
         FROM orders WHERE paid_at IS NOT NULL GROUP BY 1, 2, 3, 4""",
     "report_cancels": f"""SELECT {_cancel_key('e')}, COUNT(*) FROM order_event e JOIN orders o ON o.id = e.order_id
         WHERE {is_cancel('e')} AND NOT EXISTS (SELECT 1 FROM order_event u WHERE u.order_id = e.order_id
@@ -161,7 +172,7 @@ EXPECTED = {
             WHERE c.order_id = e.order_id AND c.id > e.id AND c.id < u.id AND {is_cancel('c')}))
         GROUP BY 1, 2, 3, 4, 5, 6""",
     "report_answers": f"""SELECT {day_of('r.decided_at')}, r.state = 'auto_approved', COALESCE(o.product_id, 0),
-        COALESCE(o.channel, ''), COALESCE(o.gateway_id, 0), COUNT(*), SUM(MAX(0, r.decided_at - r.requested_at))
+        COALESCE(o.channel, ''), {gateway_key('o')}, COUNT(*), SUM(MAX(0, r.decided_at - r.requested_at))
         FROM cancel_request r JOIN orders o ON o.id = r.order_id
         WHERE r.decided_at IS NOT NULL AND NOT {_owners_own('r')} GROUP BY 1, 2, 3, 4, 5""",
 }
@@ -275,8 +286,15 @@ def migrate_17(db: Any) -> None:
 
 def migrate_19(db: Any) -> None:
     """Schema 19: a desk sale voided because its QR payment could not be made (``sale_failed``)
-    is no cancellation; the cancellation triggers as they are now, the tables filled again."""
-    migrate_17(db)
+    is no cancellation, and money paid to the shop directly counts under no gateway account
+    (``gateway_key``); every summary trigger as it is now, the tables filled again."""
+    con = db.connection()
+    for name in TRIGGER_NAMES:
+        con.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for sql in TRIGGERS:
+        if not (_loading(con) and _set_aside(sql)):
+            con.execute(sql)
+    rebuild(con)
 
 
 def migrate_15(db: Any) -> None:

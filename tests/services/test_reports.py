@@ -14,7 +14,7 @@ import pytest
 
 from kashop_desktop.domain.clock import SHOP_TZ, from_epoch
 from kashop_desktop.domain.errors import DomainError
-from kashop_desktop.domain.order import ReasonCode
+from kashop_desktop.domain.order import OUTSIDE_CHANNELS, ReasonCode
 from kashop_desktop.services import datagen, refund_owner, reports
 from kashop_desktop.services import orders as ops
 from kashop_desktop.services import requests as reqs
@@ -37,7 +37,8 @@ def beijing_day(epoch: int) -> int:
 def recomputed(desk: Desk) -> dict[str, Counter]:
     """The summary tables' sums computed in Python from the raw rows, keyed as the tables are."""
     db = desk.db
-    orders = {oid: (pid or 0, ch or "", gw or 0) for oid, pid, ch, gw in db.execute_sql(
+    # Money paid to the shop directly counts under no gateway account, whatever the order was begun with.
+    orders = {oid: (pid or 0, ch or "", 0 if ch in OUTSIDE_CHANNELS else gw or 0) for oid, pid, ch, gw in db.execute_sql(
         "SELECT id, product_id, channel, gateway_id FROM orders")}
     created = dict(db.execute_sql("SELECT id, created_at FROM orders").fetchall())
     sales: Counter = Counter()
@@ -113,7 +114,8 @@ def random_operations(desk: Desk, clock, rng: random.Random, steps: int) -> None
             if action < 0.3 or not made:
                 status = rng.choice(["pending_payment", "paid", "delivered", "completed"])
                 made.append(order(desk, status, prod=rng.choice([cheap, dear]), paid_fen=rng.randint(1, 50_000),
-                                  channel=rng.choice(["alipay", "wechat", "wallet"]), gateway_id=gateway,
+                                  channel=rng.choice(["alipay", "wechat", "wallet", "bank_transfer"]),
+                                  gateway_id=gateway,
                                   paid_minutes_ago=rng.choice([1, 30, 3000]), buyer=f"1380013{rng.randint(0, 9999):04d}"))
             elif action < 0.4:
                 ops.mark_paid(desk, rng.choice(made), f"TX{step:08d}", confirmed=True)
@@ -191,7 +193,8 @@ def test_summary_triggers_dropped_by_a_table_rebuild_come_back_at_the_next_open(
 def naive_sales(desk: Desk, start: date, end: date, by: str, split: str | None) -> dict[tuple[str, str], list[int]]:
     """The naive report: every paid order read and summed in Python."""
     out: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    column = {"product": "product_id", "channel": "channel", "gateway": "gateway_id"}.get(split or "", "''")
+    column = {"product": "product_id", "channel": "channel",
+              "gateway": "CASE WHEN channel IN ('bank_transfer', 'cash') THEN 0 ELSE gateway_id END"}.get(split or "", "''")
     for paid_at, paid, refunded, key in desk.db.execute_sql(
             f"SELECT paid_at, paid_fen, refunded_fen, {column} FROM orders WHERE paid_at IS NOT NULL"):
         day = from_epoch(paid_at).date()  # type: ignore[union-attr]
@@ -336,3 +339,19 @@ def test_a_report_says_when_a_bulk_import_leaves_orders_out(desk: Desk, clock) -
         desk.db.execute_sql("DELETE FROM setting WHERE key = ?", (bulkload.SETTING,))
         lock.release()
     assert not reports.report(desk, "sales", today, today).incomplete
+
+
+def test_money_paid_to_the_shop_directly_counts_under_no_gateway(desk: Desk) -> None:
+    """An order begun with an account and paid by a bank transfer (补单 --channel bank_transfer):
+    per gateway its money is no account's ((无)), as its refund is the owner's by hand."""
+    gateway = sandbox(desk)
+    product(desk)
+    no = order(desk, "pending_payment", gateway_id=gateway, channel="alipay", paid_fen=30_00)
+    ops.mark_paid(desk, no, "ICBC2026111800042", confirmed=True, channel="bank_transfer", deliver=False)
+    through = order(desk, "paid", gateway_id=gateway, channel="alipay", paid_fen=20_00)
+    assert through
+    today = NOW.date()
+    result = reports.report(desk, "sales", today, today, "day", "gateway")
+    by_key = {s.key: sum(n.paid_fen for n in result.by_split[s.key]) for s in result.splits}
+    assert by_key.get("0") == 30_00 and by_key.get(str(gateway)) == 20_00
+    assert kept(desk) == recomputed(desk)
