@@ -200,11 +200,11 @@ def _not_the_gateways(order: Order, trade_no: str, outside: bool) -> DomainError
     cut = looks_cut_from(trade_no, own)
     return DomainError(
         "trade_no_not_gateways",
-        f"网关为这笔订单开的交易号是 {own}，经网关付的款只能是这一笔；你输入的 {trade_no}"
+        f"网关为这笔订单开的交易号是 {own}，经网关付的款只能是这一笔；你输入的 {trade_no} "
         + ("像是它被 Excel 截成 15 位有效数字后的样子" if cut else "不是它")
         + "。请从网关后台复制交易号；买家若是用转账或现金直接付给本店，请选 --channel bank_transfer 或 cash（窗口：收款方式）",
         f"the trade no the gateway opened for this order is {own}: a payment through the gateway can only be that one; "
-        f"the {trade_no} typed " + ("looks like it cut by Excel to 15 significant digits" if cut else "is not it")
+        f"the {trade_no} typed " + ("looks like it, cut by Excel to 15 significant digits" if cut else "is not it")
         + ". Copy the trade no from the gateway's back office; if the buyer paid the shop directly by transfer or in "
         "cash, choose --channel bank_transfer or cash (in the window: 收款方式)")
 
