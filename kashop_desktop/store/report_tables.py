@@ -272,29 +272,29 @@ REPLACED_15 = ("report_cancels_ins", "report_cancels_del", "report_answers_ins",
 REPLACED_17 = ("report_cancels_ins", "report_cancels_undo", "report_cancels_del")
 
 
-def migrate_17(db: Any) -> None:
-    """Schema 17: the cancellation triggers count an expiry on its ``expired_at`` day; the tables
-    filled again."""
+def _replace_triggers(db: Any, names: tuple[str, ...]) -> None:
+    """Drop the triggers ``names``, make every summary trigger as it is now (those a running bulk
+    load set aside stay aside), and fill the tables again."""
     con = db.connection()
-    for name in REPLACED_17:
+    for name in names:
         con.execute(f"DROP TRIGGER IF EXISTS {name}")
     for sql in TRIGGERS:
         if not (_loading(con) and _set_aside(sql)):
             con.execute(sql)
     rebuild(con)
+
+
+def migrate_17(db: Any) -> None:
+    """Schema 17: the cancellation triggers count an expiry on its ``expired_at`` day; the tables
+    filled again."""
+    _replace_triggers(db, REPLACED_17)
 
 
 def migrate_19(db: Any) -> None:
     """Schema 19: a desk sale voided because its QR payment could not be made (``sale_failed``)
     is no cancellation, and money paid to the shop directly counts under no gateway account
     (``gateway_key``); every summary trigger as it is now, the tables filled again."""
-    con = db.connection()
-    for name in TRIGGER_NAMES:
-        con.execute(f"DROP TRIGGER IF EXISTS {name}")
-    for sql in TRIGGERS:
-        if not (_loading(con) and _set_aside(sql)):
-            con.execute(sql)
-    rebuild(con)
+    _replace_triggers(db, TRIGGER_NAMES)
 
 
 def migrate_15(db: Any) -> None:
